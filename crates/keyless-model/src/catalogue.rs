@@ -1,0 +1,128 @@
+//! The one catalogue of errors keyless can return. Every plane renders these entries in
+//! its own envelope (Entra's OAuth error, ARM's `{"error":{…}}`, DevOps' exception
+//! shape); `keyless explain` and `docs/ERRORS.md` are generated from the same table.
+//!
+//! Message templates use `{name}` placeholders. Values are sanitised on the way in
+//! ([`Rendered::new`]) so no message ever contains a character JSON would escape: the
+//! Rust `azure_identity` client borrows `error_description` and fails on escapes.
+
+mod entries;
+pub use entries::ENTRIES;
+
+/// Which service produces the error, and so which envelope it is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plane {
+    Entra,
+    Arm,
+    DevOps,
+    Pipeline,
+}
+
+#[derive(Debug)]
+pub struct Entry {
+    /// `700213`, `AuthorizationFailed`, `TF401444`…
+    pub code: &'static str,
+    pub plane: Plane,
+    /// OAuth `error` value (Entra) or a short kind for other planes.
+    pub error: &'static str,
+    pub status: u16,
+    pub template: &'static str,
+    pub cause: &'static str,
+    pub checks: &'static str,
+    pub fix: &'static str,
+}
+
+/// Looks an entry up by code; `AADSTS700213` and `700213` are the same code.
+pub fn find(code: &str) -> Option<&'static Entry> {
+    let code = code.trim();
+    let bare = code
+        .strip_prefix("AADSTS")
+        .or_else(|| code.strip_prefix("aadsts"))
+        .unwrap_or(code);
+    ENTRIES.iter().find(|e| e.code.eq_ignore_ascii_case(bare))
+}
+
+/// The entry for a code that must exist; a missing one is a programming error caught by
+/// the catalogue's own tests, so falling back to a generic entry is enough here.
+pub fn entry(code: &str) -> &'static Entry {
+    find(code).unwrap_or(&entries::INTERNAL)
+}
+
+/// An entry with its placeholders filled in.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub entry: &'static Entry,
+    pub message: String,
+}
+
+impl Rendered {
+    pub fn new(code: &str, values: &[(&str, &str)]) -> Rendered {
+        let entry = entry(code);
+        let mut message = entry.template.to_string();
+        for (name, value) in values {
+            message = message.replace(&format!("{{{name}}}"), &sanitize(value));
+        }
+        Rendered { entry, message }
+    }
+    pub fn code(&self) -> &'static str {
+        self.entry.code
+    }
+    pub fn status(&self) -> u16 {
+        self.entry.status
+    }
+}
+
+/// Removes what JSON would escape (quotes, backslashes, control characters) and caps the
+/// length, so caller-supplied values cannot break the envelope or flood a log.
+pub fn sanitize(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+        .take(600)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_templates_json_clean() {
+        for (i, a) in ENTRIES.iter().enumerate() {
+            for b in &ENTRIES[i + 1..] {
+                assert_ne!(a.code, b.code, "duplicate code");
+            }
+            for text in [a.template, a.cause, a.checks, a.fix] {
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| c == '"' || c == '\\' || c.is_control() && c != '\n'),
+                    "{} has a character JSON escapes",
+                    a.code
+                );
+            }
+            assert!(
+                !a.cause.is_empty() && !a.fix.is_empty(),
+                "{} lacks an explanation",
+                a.code
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_accepts_aadsts_prefix() {
+        assert_eq!(find("AADSTS700213").map(|e| e.code), Some("700213"));
+        assert_eq!(find("700213").map(|e| e.code), Some("700213"));
+        assert_eq!(
+            find("authorizationfailed").map(|e| e.code),
+            Some("AuthorizationFailed")
+        );
+        assert!(find("12345678").is_none());
+    }
+
+    #[test]
+    fn rendering_sanitizes_values() {
+        let r = Rendered::new("700213", &[("sub", "a\"b\\c\nd")]);
+        assert!(r.message.contains("'abcd'"));
+    }
+}

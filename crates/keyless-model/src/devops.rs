@@ -1,0 +1,105 @@
+//! DevOps plane objects: organizations, projects, service connections, pipelines, jobs.
+
+use crate::{UnixTime, Uuid};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: Uuid,
+    /// Unique, case-insensitive; the first path segment of DevOps URLs.
+    pub name: String,
+    /// The Entra tenant the organization is connected to (needed for the Entra issuer generation).
+    pub tenant_id: Option<Uuid>,
+    pub created_at: UnixTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub created_at: UnixTime,
+}
+
+/// Which issuer signs a connection's ID tokens (wire-compat §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum IssuerGeneration {
+    /// The tenant's token service (`{origin}/{tenant}/v2.0`); the default for new connections.
+    #[default]
+    EntraId,
+    /// The organization's own issuer (`{origin}/{organization id}`), subject `sc://org/project/name`.
+    AzureDevOps,
+}
+
+impl IssuerGeneration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssuerGeneration::EntraId => "EntraID",
+            IssuerGeneration::AzureDevOps => "AzureDevOps",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "entraid" | "entra" => Some(IssuerGeneration::EntraId),
+            "azuredevops" | "devops" => Some(IssuerGeneration::AzureDevOps),
+            _ => None,
+        }
+    }
+}
+
+/// A service connection (`serviceEndpoint`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceConnection {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub project_id: Uuid,
+    pub name: String,
+    /// `azurerm` or `WorkloadIdentityUser`.
+    pub endpoint_type: String,
+    /// `WorkloadIdentityFederation`, `ServicePrincipal`, `ManagedServiceIdentity`.
+    pub scheme: String,
+    /// Tenant of the identity (`authorization.parameters.tenantid`).
+    pub tenant_id: Uuid,
+    /// Client id of the identity (`authorization.parameters.serviceprincipalid`).
+    pub client_id: Uuid,
+    pub issuer_generation: IssuerGeneration,
+    /// `Manual` or `Automatic`.
+    pub creation_mode: String,
+    /// `Ready`, `Draft`, `Failed`.
+    pub state: String,
+    pub description: String,
+    /// The `data` object of the REST shape (subscriptionId, scopeLevel, environment…).
+    pub data: serde_json::Map<String, serde_json::Value>,
+    pub created_by: Option<Uuid>,
+    pub created_at: UnixTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pipeline {
+    pub id: i64,
+    pub project_id: Uuid,
+    pub name: String,
+    /// Connections the pipeline's steps reference; a job may get tokens only for these.
+    pub connections: Vec<Uuid>,
+    pub created_at: UnixTime,
+}
+
+/// One running job of a pipeline run. Its job token (`System.AccessToken`) is stored hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub pipeline_id: i64,
+    pub project_id: Uuid,
+    #[serde(skip_serializing)]
+    pub token_hash: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub finished_at: Option<UnixTime>,
+}

@@ -1,0 +1,208 @@
+//! Entra plane objects: tenants, users, app registrations, service principals and their
+//! credentials (secrets and federated identity credentials), and personal access tokens.
+
+use crate::{UnixTime, Uuid};
+use serde::{Deserialize, Serialize};
+
+/// The sovereign cloud an object belongs to. Assertions may not cross clouds (AADSTS900382).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Cloud {
+    #[default]
+    #[serde(rename = "public", alias = "AzureCloud")]
+    Public,
+    #[serde(rename = "usgov", alias = "AzureUSGovernment")]
+    UsGovernment,
+    #[serde(rename = "china", alias = "AzureChinaCloud")]
+    China,
+}
+
+impl Cloud {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Public => "public",
+            Cloud::UsGovernment => "usgov",
+            Cloud::China => "china",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Cloud> {
+        match s {
+            "public" | "AzureCloud" => Some(Cloud::Public),
+            "usgov" | "AzureUSGovernment" => Some(Cloud::UsGovernment),
+            "china" | "AzureChinaCloud" => Some(Cloud::China),
+            _ => None,
+        }
+    }
+    /// The cloud segment of an Entra-generation subject (`/eid1/c/{cloud}/…`).
+    pub fn subject_segment(self) -> &'static str {
+        match self {
+            Cloud::Public => "pub",
+            Cloud::UsGovernment => "usg",
+            Cloud::China => "chn",
+        }
+    }
+}
+
+/// Workload identity federation policy of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct FederationPolicy {
+    /// `false` makes every federated exchange fail with AADSTS700223.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When set, only these issuers may be used by app registrations (AADSTS700238).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_issuers_for_apps: Option<Vec<String>>,
+    /// When set, only these issuers may be used by managed identities (AADSTS700238).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_issuers_for_managed_identities: Option<Vec<String>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Tenant-wide settings. Stored as one JSON document so later settings need no migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantSettings {
+    #[serde(default = "yes")]
+    pub users_can_register_apps: bool,
+    #[serde(default = "yes")]
+    pub guest_permissions_limited: bool,
+    /// Default and maximum lifetime of a new client secret, in days.
+    #[serde(default = "two_years")]
+    pub secret_lifetime_days: i64,
+    #[serde(default)]
+    pub federation: FederationPolicy,
+}
+
+fn two_years() -> i64 {
+    730
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        TenantSettings {
+            users_can_register_apps: true,
+            guest_permissions_limited: true,
+            secret_lifetime_days: two_years(),
+            federation: FederationPolicy {
+                enabled: true,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub id: Uuid,
+    /// Short unique name used by world files and the CLI (`contoso`).
+    pub name: String,
+    /// Primary domain (`contoso.onmicrosoft.com`); a tenant can be addressed by it.
+    pub domain: String,
+    pub display_name: String,
+    pub cloud: Cloud,
+    pub settings: TenantSettings,
+    pub created_at: UnixTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub user_principal_name: String,
+    pub display_name: String,
+    /// `Member` or `Guest`.
+    pub user_type: String,
+    /// A keyless administrator: may use every admin API, in every tenant.
+    pub is_admin: bool,
+    pub created_at: UnixTime,
+}
+
+/// A personal access token. Only the SHA-256 of the token is ever stored: the token is
+/// 32 random bytes, so a fast hash is as strong as a slow one and keeps lookups O(1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalAccessToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    #[serde(skip_serializing)]
+    pub token_hash: String,
+    pub scopes: Vec<String>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub revoked_at: Option<UnixTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    /// Object id.
+    pub id: Uuid,
+    /// Client id.
+    pub app_id: Uuid,
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    /// `AzureADMyOrg` (default) or `AzureADMultipleOrgs`.
+    pub sign_in_audience: String,
+    pub enabled: bool,
+    /// The user who created it; owners may manage its credentials.
+    pub created_by: Option<Uuid>,
+    pub created_at: UnixTime,
+}
+
+pub const SP_TYPE_APPLICATION: &str = "Application";
+pub const SP_TYPE_MANAGED_IDENTITY: &str = "ManagedIdentity";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    pub id: Uuid,
+    pub app_id: Uuid,
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    pub account_enabled: bool,
+    /// `Application` or `ManagedIdentity`.
+    pub service_principal_type: String,
+    /// For a managed identity: its ARM resource id.
+    pub alternative_names: Vec<String>,
+    pub created_at: UnixTime,
+}
+
+/// A client secret. `secret_hash` is hex SHA-256 over `salt || secret`; secrets are 40
+/// random characters generated by keyless, so a salted fast hash cannot be brute-forced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredential {
+    pub key_id: Uuid,
+    pub application_id: Uuid,
+    pub display_name: String,
+    pub hint: String,
+    #[serde(skip_serializing)]
+    pub salt: String,
+    #[serde(skip_serializing)]
+    pub secret_hash: String,
+    pub start_date_time: UnixTime,
+    pub end_date_time: UnixTime,
+}
+
+/// A federated identity credential on an app registration or user-assigned identity
+/// (`parent_id` is the app's object id or the identity's principal id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FederatedCredential {
+    pub id: Uuid,
+    pub parent_id: Uuid,
+    pub name: String,
+    pub issuer: String,
+    /// `None` for a flexible credential (which has a claims-matching expression instead).
+    pub subject: Option<String>,
+    pub audiences: Vec<String>,
+    pub description: Option<String>,
+    pub claims_matching_expression: Option<String>,
+    pub created_at: UnixTime,
+}

@@ -1,0 +1,20 @@
+//! The domain of keyless: what exists in each plane and the rules that govern it.
+//!
+//! Organised by plane (`directory`, `arm`, `devops`) plus the cross-cutting pieces
+//! (`federation` for issuer/subject rules, `rbac` for authorization, `catalogue` for
+//! every error keyless can return). Nothing here knows about HTTP, SQL or the CLI.
+#![forbid(unsafe_code)]
+
+pub mod arm;
+pub mod catalogue;
+pub mod devops;
+pub mod directory;
+pub mod federation;
+pub mod keys;
+pub mod rbac;
+pub mod time_fmt;
+
+pub use uuid::Uuid;
+
+/// Seconds since the Unix epoch. Storage and tokens both speak whole seconds.
+pub type UnixTime = i64;

@@ -1,0 +1,332 @@
+//! Handlers for tenants, users, PATs, organizations, projects and subscriptions.
+
+use super::ops;
+use crate::auth::{caller, issue_pat};
+use crate::devops::{find_org, find_project};
+use crate::entra::resolve_tenant;
+use crate::envelope::{ApiError, parse_json};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use keyless_model::Uuid;
+use keyless_model::directory::{Cloud, TenantSettings};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+type JsonResult = Result<Json<Value>, ApiError>;
+
+fn bad(detail: impl AsRef<str>) -> ApiError {
+    ApiError::detail("BadRequest", detail)
+}
+
+pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    Ok(Json(json!({"user": c.user, "token": c.pat})))
+}
+
+pub async fn list_tenants(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    let all = s.store.list_tenants().await?;
+    let value: Vec<_> = all
+        .into_iter()
+        .filter(|t| c.is_admin() || t.id == c.user.tenant_id)
+        .collect();
+    Ok(Json(json!({"value": value})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantBody {
+    name: String,
+    id: Option<Uuid>,
+    display_name: Option<String>,
+    cloud: Option<String>,
+    settings: Option<TenantSettings>,
+}
+
+pub async fn create_tenant(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller(&s, &headers).await?.require_admin()?;
+    let b: TenantBody = parse_json(&body)?;
+    let cloud = match b.cloud.as_deref() {
+        None => Cloud::Public,
+        Some(c) => Cloud::parse(c).ok_or_else(|| bad("cloud must be public, usgov or china."))?,
+    };
+    let t = ops::create_tenant(
+        &s,
+        ops::NewTenant {
+            name: b.name,
+            id: b.id,
+            display_name: b.display_name,
+            cloud,
+            settings: b.settings.unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!(t))))
+}
+
+pub async fn get_tenant(
+    State(s): State<AppState>,
+    Path(t): Path<String>,
+    headers: HeaderMap,
+) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    let t = resolve_tenant(&s, &t).await?;
+    if !c.is_admin() && t.id != c.user.tenant_id {
+        return Err(ApiError::detail(
+            "Forbidden",
+            "You may only read your own tenant.",
+        ));
+    }
+    Ok(Json(json!(t)))
+}
+
+pub async fn update_settings(
+    State(s): State<AppState>,
+    Path(t): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> JsonResult {
+    caller(&s, &headers).await?.require_admin()?;
+    let t = resolve_tenant(&s, &t).await?;
+    let mut current = serde_json::to_value(&t.settings).map_err(anyhow::Error::from)?;
+    let patch: Value = parse_json(&body)?;
+    let Value::Object(patch) = patch else {
+        return Err(bad("The body must be a JSON object of settings."));
+    };
+    for (k, v) in patch {
+        current[k] = v;
+    }
+    let settings: TenantSettings =
+        serde_json::from_value(current).map_err(|e| bad(format!("Invalid settings: {e}")))?;
+    s.store.update_tenant_settings(t.id, &settings).await?;
+    Ok(Json(json!(settings)))
+}
+
+pub async fn list_users(
+    State(s): State<AppState>,
+    Path(t): Path<String>,
+    headers: HeaderMap,
+) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    let t = resolve_tenant(&s, &t).await?;
+    if !c.is_admin() && t.id != c.user.tenant_id {
+        return Err(ApiError::detail(
+            "Forbidden",
+            "You may only list users of your own tenant.",
+        ));
+    }
+    Ok(Json(json!({"value": s.store.list_users(t.id).await?})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserBody {
+    name: String,
+    display_name: Option<String>,
+    #[serde(default)]
+    admin: bool,
+}
+
+pub async fn create_user(
+    State(s): State<AppState>,
+    Path(t): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller(&s, &headers).await?.require_admin()?;
+    let t = resolve_tenant(&s, &t).await?;
+    let b: UserBody = parse_json(&body)?;
+    let u = ops::create_user(&s, &t, &b.name, b.display_name, b.admin).await?;
+    Ok((StatusCode::CREATED, Json(json!(u))))
+}
+
+pub async fn list_pats(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    Ok(Json(json!({"value": s.store.list_pats(c.user.id).await?})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatBody {
+    name: String,
+    days: Option<i64>,
+    /// An administrator may create a token for another user.
+    user: Option<String>,
+}
+
+pub async fn create_pat(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let c = caller(&s, &headers).await?;
+    let b: PatBody = parse_json(&body)?;
+    let user = match b.user {
+        None => c.user.clone(),
+        Some(upn) => {
+            c.require_admin()?;
+            s.store.find_user_by_upn(&upn).await.map_err(|_| {
+                bad(format!(
+                    "No user '{}'.",
+                    keyless_model::catalogue::sanitize(&upn)
+                ))
+            })?
+        }
+    };
+    if b.name.trim().is_empty() {
+        return Err(bad("A token needs a name."));
+    }
+    let (token, pat) = issue_pat(
+        &s,
+        &user,
+        &b.name,
+        b.days.unwrap_or(30),
+        vec!["full".into()],
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "pat": pat})),
+    ))
+}
+
+pub async fn revoke_pat(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let c = caller(&s, &headers).await?;
+    let mine = s
+        .store
+        .list_pats(c.user.id)
+        .await?
+        .iter()
+        .any(|p| p.id == id);
+    if !mine {
+        c.require_admin()?;
+    }
+    s.store.revoke_pat(id, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_orgs(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    let value: Vec<_> = s
+        .store
+        .list_organizations()
+        .await?
+        .into_iter()
+        .filter(|o| c.is_admin() || o.tenant_id == Some(c.user.tenant_id))
+        .collect();
+    Ok(Json(json!({"value": value})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrgBody {
+    name: String,
+    tenant: Option<String>,
+}
+
+pub async fn create_org(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller(&s, &headers).await?.require_admin()?;
+    let b: OrgBody = parse_json(&body)?;
+    let tenant = match &b.tenant {
+        Some(t) => Some(resolve_tenant(&s, t).await?),
+        None => None,
+    };
+    let o = ops::create_organization(&s, &b.name, tenant.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(json!(o))))
+}
+
+pub async fn list_projects(
+    State(s): State<AppState>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    let org = find_org(&s, &org).await?;
+    crate::devops::may_manage(&c, &org)?;
+    Ok(Json(json!({"value": s.store.list_projects(org.id).await?})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectBody {
+    name: String,
+    description: Option<String>,
+}
+
+pub async fn create_project(
+    State(s): State<AppState>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let c = caller(&s, &headers).await?;
+    let org = find_org(&s, &org).await?;
+    crate::devops::may_manage(&c, &org)?;
+    let b: ProjectBody = parse_json(&body)?;
+    let p = ops::create_project(&s, &org, &b.name, b.description).await?;
+    Ok((StatusCode::CREATED, Json(json!(p))))
+}
+
+pub async fn list_subscriptions(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
+    let c = caller(&s, &headers).await?;
+    let value: Vec<_> = s
+        .store
+        .list_subscriptions()
+        .await?
+        .into_iter()
+        .filter(|x| c.is_admin() || x.tenant_id == c.user.tenant_id)
+        .collect();
+    Ok(Json(json!({"value": value})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscriptionBody {
+    name: String,
+    tenant: String,
+    id: Option<Uuid>,
+}
+
+pub async fn create_subscription(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller(&s, &headers).await?.require_admin()?;
+    let b: SubscriptionBody = parse_json(&body)?;
+    let t = resolve_tenant(&s, &b.tenant).await?;
+    let sub = ops::create_subscription(&s, &t, &b.name, b.id).await?;
+    Ok((StatusCode::CREATED, Json(json!(sub))))
+}
+
+/// Projects are addressed by name or id inside an organization.
+pub async fn project_of(
+    s: &AppState,
+    org: &str,
+    project: &str,
+) -> Result<
+    (
+        keyless_model::devops::Organization,
+        keyless_model::devops::Project,
+    ),
+    ApiError,
+> {
+    let org = find_org(s, org).await?;
+    let p = find_project(s, &org, project).await?;
+    Ok((org, p))
+}

@@ -1,0 +1,53 @@
+//! keyless' own API (`/keyless/v1/…`) for what has no public counterpart: tenants, users,
+//! personal access tokens, organizations, projects, subscriptions, pipelines, jobs, and
+//! applying world files. Every call is authenticated by a PAT and acts as its user.
+
+mod handlers;
+mod jobs;
+pub mod ops;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{delete, get, patch, post};
+
+pub fn routes() -> Router<AppState> {
+    use handlers as h;
+    Router::new()
+        .route("/keyless/v1/me", get(h::me))
+        .route(
+            "/keyless/v1/tenants",
+            get(h::list_tenants).post(h::create_tenant),
+        )
+        .route("/keyless/v1/tenants/{tenant}", get(h::get_tenant))
+        .route(
+            "/keyless/v1/tenants/{tenant}/settings",
+            patch(h::update_settings),
+        )
+        .route(
+            "/keyless/v1/tenants/{tenant}/users",
+            get(h::list_users).post(h::create_user),
+        )
+        .route("/keyless/v1/pats", get(h::list_pats).post(h::create_pat))
+        .route("/keyless/v1/pats/{id}", delete(h::revoke_pat))
+        .route(
+            "/keyless/v1/organizations",
+            get(h::list_orgs).post(h::create_org),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects",
+            get(h::list_projects).post(h::create_project),
+        )
+        .route(
+            "/keyless/v1/subscriptions",
+            get(h::list_subscriptions).post(h::create_subscription),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/pipelines",
+            get(jobs::list_pipelines).post(jobs::create_pipeline),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs",
+            post(jobs::start_job),
+        )
+        .route("/keyless/v1/apply", post(crate::world::apply_handler))
+}

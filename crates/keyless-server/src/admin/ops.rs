@@ -1,0 +1,226 @@
+//! Creating the objects that have no public API (tenants, users, organizations, projects,
+//! subscriptions, pipelines, jobs). The admin API and world files both call these, so a
+//! rule lives in one place.
+
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use keyless_model::Uuid;
+use keyless_model::arm::Subscription;
+use keyless_model::devops::{Job, Organization, Pipeline, Project};
+use keyless_model::directory::{Cloud, Tenant, TenantSettings, User};
+
+fn bad(detail: impl AsRef<str>) -> ApiError {
+    ApiError::detail("BadRequest", detail)
+}
+
+/// Short names: 1-64 characters of letters, digits, `-`, `_`, `.`; they appear in URLs.
+pub fn check_short_name(kind: &str, name: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "The {kind} name '{}' is invalid: use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit.",
+            keyless_model::catalogue::sanitize(name)
+        )))
+    }
+}
+
+pub struct NewTenant {
+    pub name: String,
+    pub id: Option<Uuid>,
+    pub display_name: Option<String>,
+    pub cloud: Cloud,
+    pub settings: TenantSettings,
+}
+
+pub async fn create_tenant(s: &AppState, t: NewTenant) -> Result<Tenant, ApiError> {
+    check_short_name("tenant", &t.name)?;
+    let tenant = Tenant {
+        id: t.id.unwrap_or_else(Uuid::new_v4),
+        domain: format!("{}.onmicrosoft.com", t.name.to_ascii_lowercase()),
+        display_name: t.display_name.unwrap_or_else(|| t.name.clone()),
+        name: t.name,
+        cloud: t.cloud,
+        settings: t.settings,
+        created_at: s.now(),
+    };
+    s.store.create_tenant(&tenant).await?;
+    Ok(tenant)
+}
+
+pub async fn create_user(
+    s: &AppState,
+    tenant: &Tenant,
+    name: &str,
+    display_name: Option<String>,
+    is_admin: bool,
+) -> Result<User, ApiError> {
+    let local = name.split('@').next().unwrap_or(name);
+    check_short_name("user", local)?;
+    let user = User {
+        id: Uuid::new_v4(),
+        tenant_id: tenant.id,
+        user_principal_name: format!("{local}@{}", tenant.domain),
+        display_name: display_name.unwrap_or_else(|| local.to_string()),
+        user_type: "Member".into(),
+        is_admin,
+        created_at: s.now(),
+    };
+    s.store.create_user(&user).await?;
+    Ok(user)
+}
+
+pub async fn create_organization(
+    s: &AppState,
+    name: &str,
+    tenant: Option<&Tenant>,
+) -> Result<Organization, ApiError> {
+    check_short_name("organization", name)?;
+    let org = Organization {
+        id: Uuid::new_v4(),
+        name: name.to_string(),
+        tenant_id: tenant.map(|t| t.id),
+        created_at: s.now(),
+    };
+    s.store.create_organization(&org).await?;
+    Ok(org)
+}
+
+pub async fn create_project(
+    s: &AppState,
+    org: &Organization,
+    name: &str,
+    description: Option<String>,
+) -> Result<Project, ApiError> {
+    check_short_name("project", name)?;
+    let p = Project {
+        id: Uuid::new_v4(),
+        organization_id: org.id,
+        name: name.to_string(),
+        description: description.unwrap_or_default(),
+        created_at: s.now(),
+    };
+    s.store.create_project(&p).await?;
+    Ok(p)
+}
+
+pub async fn create_subscription(
+    s: &AppState,
+    tenant: &Tenant,
+    name: &str,
+    id: Option<Uuid>,
+) -> Result<Subscription, ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        return Err(bad("The subscription name must be 1 to 64 characters."));
+    }
+    let sub = Subscription {
+        id: id.unwrap_or_else(Uuid::new_v4),
+        tenant_id: tenant.id,
+        display_name: name.to_string(),
+        state: "Enabled".into(),
+        created_at: s.now(),
+    };
+    s.store.create_subscription(&sub).await?;
+    Ok(sub)
+}
+
+/// Connections must be in the pipeline's project.
+pub async fn resolve_connections(
+    s: &AppState,
+    project: &Project,
+    names: &[String],
+) -> Result<Vec<Uuid>, ApiError> {
+    let mut ids = Vec::new();
+    for n in names {
+        let c = match Uuid::parse_str(n) {
+            Ok(id) => s
+                .store
+                .get_connection(id)
+                .await
+                .ok()
+                .filter(|c| c.project_id == project.id),
+            Err(_) => s.store.find_connection(project.id, n).await.ok(),
+        };
+        let c = c.ok_or_else(|| {
+            bad(format!(
+                "The service connection '{}' does not exist in the project '{}'.",
+                keyless_model::catalogue::sanitize(n),
+                project.name
+            ))
+        })?;
+        ids.push(c.id);
+    }
+    Ok(ids)
+}
+
+pub async fn create_pipeline(
+    s: &AppState,
+    project: &Project,
+    name: &str,
+    connections: Vec<Uuid>,
+) -> Result<Pipeline, ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 128 {
+        return Err(bad("The pipeline name must be 1 to 128 characters."));
+    }
+    let mut p = Pipeline {
+        id: 0,
+        project_id: project.id,
+        name: name.to_string(),
+        connections,
+        created_at: s.now(),
+    };
+    p.id = s.store.create_pipeline(&p).await?;
+    Ok(p)
+}
+
+/// A started job and the secrets a job sees in its environment (shown once).
+pub struct StartedJob {
+    pub job: Job,
+    pub access_token: String,
+    pub oidc_request_uri: String,
+}
+
+/// Longest job a caller may ask for: a day, as hosted agents' maximum run time is shorter.
+pub const MAX_JOB_MINUTES: i64 = 24 * 60;
+
+pub async fn start_job(
+    s: &AppState,
+    org: &Organization,
+    project: &Project,
+    pipeline: &Pipeline,
+    minutes: i64,
+) -> Result<StartedJob, ApiError> {
+    if !(1..=MAX_JOB_MINUTES).contains(&minutes) {
+        return Err(bad(format!("A job runs 1 to {MAX_JOB_MINUTES} minutes.")));
+    }
+    let token = keyless_jose::random_token(crate::auth::JOB_TOKEN_PREFIX, 32);
+    let now = s.now();
+    let job = Job {
+        id: Uuid::new_v4(),
+        plan_id: Uuid::new_v4(),
+        pipeline_id: pipeline.id,
+        project_id: project.id,
+        token_hash: keyless_jose::sha256_hex(token.as_bytes()),
+        created_at: now,
+        expires_at: now + minutes * 60,
+        finished_at: None,
+    };
+    s.store.create_job(&job).await?;
+    let oidc_request_uri = format!(
+        "{}/{}/{}/_apis/distributedtask/hubs/build/plans/{}/jobs/{}/oidctoken",
+        s.origin, org.name, project.id, job.plan_id, job.id
+    );
+    Ok(StartedJob {
+        job,
+        access_token: token,
+        oidc_request_uri,
+    })
+}

@@ -1,0 +1,161 @@
+//! The ARM plane: every request validates its bearer token, maps to one action string,
+//! is authorized once by `keyless_model::rbac::is_allowed`, then acts.
+//! ARM paths are case-insensitive, so routing parses them here rather than in the router.
+
+mod path;
+mod resource_groups;
+mod role_assignments;
+mod role_definitions;
+mod subscriptions;
+mod token;
+
+pub use path::valid_rg_name;
+pub use token::ArmCaller;
+
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use path::ArmPath;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/subscriptions", any(dispatch))
+        .route("/subscriptions/", any(dispatch))
+        .route("/subscriptions/{*rest}", any(dispatch))
+        .route("/providers/{*rest}", any(dispatch))
+        .route("/tenants", get(subscriptions::tenants))
+        .route(
+            "/metadata/endpoints",
+            get(subscriptions::metadata_endpoints),
+        )
+}
+
+pub type QueryMap = HashMap<String, String>;
+
+/// A query value by case-insensitive name (`$filter`, `api-version`…).
+pub fn query<'a>(q: &'a QueryMap, name: &str) -> Option<&'a str> {
+    q.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+async fn dispatch(
+    State(s): State<AppState>,
+    method: Method,
+    uri: Uri,
+    Query(q): Query<QueryMap>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match route(&s, &method, &uri, &q, &headers, &body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn route(
+    s: &AppState,
+    method: &Method,
+    uri: &Uri,
+    q: &QueryMap,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let caller = token::authenticate(s, headers).await?;
+    if query(q, "api-version").is_none_or(str::is_empty) {
+        return Err(ApiError::new("MissingApiVersionParameter", &[]));
+    }
+    let path = ArmPath::parse(uri.path())?;
+    use ArmPath as P;
+    let m = method.clone();
+    match (m, path) {
+        (Method::GET, P::Subscriptions) => subscriptions::list(s, &caller).await,
+        (Method::GET, P::Subscription(id)) => subscriptions::get(s, &caller, &id).await,
+        (Method::GET, P::ResourceGroups(sub)) => resource_groups::list(s, &caller, &sub).await,
+        (Method::GET, P::ResourceGroup(sub, rg)) => {
+            resource_groups::get(s, &caller, &sub, &rg).await
+        }
+        (Method::HEAD, P::ResourceGroup(sub, rg)) => {
+            resource_groups::head(s, &caller, &sub, &rg).await
+        }
+        (Method::PUT, P::ResourceGroup(sub, rg)) => {
+            resource_groups::put(s, &caller, &sub, &rg, body).await
+        }
+        (Method::PATCH, P::ResourceGroup(sub, rg)) => {
+            resource_groups::patch(s, &caller, &sub, &rg, body).await
+        }
+        (Method::DELETE, P::ResourceGroup(sub, rg)) => {
+            resource_groups::delete(s, &caller, &sub, &rg).await
+        }
+        (Method::GET, P::RoleAssignments(scope)) => {
+            role_assignments::list(s, &caller, &scope, q).await
+        }
+        (Method::GET, P::RoleAssignment(scope, name)) => {
+            role_assignments::get(s, &caller, &scope, &name).await
+        }
+        (Method::PUT, P::RoleAssignment(scope, name)) => {
+            role_assignments::put(s, &caller, &scope, &name, body).await
+        }
+        (Method::DELETE, P::RoleAssignment(scope, name)) => {
+            role_assignments::delete(s, &caller, &scope, &name).await
+        }
+        (Method::GET, P::RoleDefinitions(scope)) => {
+            role_definitions::list(s, &caller, &scope, q).await
+        }
+        (Method::GET, P::RoleDefinition(scope, id)) => {
+            role_definitions::get(s, &caller, &scope, &id).await
+        }
+        (m, _) => Err(ApiError::detail(
+            "BadRequest",
+            format!(
+                "The method '{m}' is not supported on '{}'.",
+                keyless_model::catalogue::sanitize(uri.path())
+            ),
+        )),
+    }
+}
+
+/// Authorizes `action` at `scope` for the caller, or renders `AuthorizationFailed` naming
+/// the client, object id, action and scope exactly.
+pub async fn permit(
+    s: &AppState,
+    caller: &ArmCaller,
+    action: &str,
+    scope: &str,
+) -> Result<(), ApiError> {
+    let assignments = s
+        .store
+        .list_role_assignments_for_principal(caller.oid)
+        .await?;
+    if keyless_model::rbac::is_allowed(&assignments, keyless_model::rbac::built_in, action, scope) {
+        tracing::debug!(decision = "granted", principal = %caller.oid, action, scope, "rbac");
+        return Ok(());
+    }
+    tracing::info!(decision = "denied", principal = %caller.oid, action, scope, "rbac");
+    Err(ApiError::new(
+        "AuthorizationFailed",
+        &[
+            ("client", &caller.client),
+            ("oid", &caller.oid.to_string()),
+            ("action", action),
+            ("scope", scope),
+        ],
+    ))
+}
+
+/// `{"value":[…]}` plus the ARM request-id headers.
+pub fn json(status: axum::http::StatusCode, body: serde_json::Value) -> Response {
+    let mut resp = (status, axum::Json(body)).into_response();
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-ms-request-id", v.clone());
+        resp.headers_mut().insert("x-ms-correlation-request-id", v);
+    }
+    resp
+}

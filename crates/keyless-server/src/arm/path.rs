@@ -1,0 +1,126 @@
+//! Parsing ARM request paths, case-insensitively, into what they address.
+
+use crate::envelope::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArmPath {
+    Subscriptions,
+    Subscription(String),
+    ResourceGroups(String),
+    ResourceGroup(String, String),
+    /// Scope as given (e.g. `/subscriptions/x/resourceGroups/y`), then the name.
+    RoleAssignments(String),
+    RoleAssignment(String, String),
+    RoleDefinitions(String),
+    RoleDefinition(String, String),
+}
+
+fn invalid(path: &str) -> ApiError {
+    ApiError::detail(
+        "NotFound",
+        format!(
+            "The resource path '{}' is not supported by keyless.",
+            keyless_model::catalogue::sanitize(path)
+        ),
+    )
+}
+
+/// ARM resource-group names: 1-90 characters of letters, digits, `_`, `-`, `.`, `(`, `)`,
+/// not ending in a period.
+pub fn valid_rg_name(name: &str) -> bool {
+    (1..=90).contains(&name.chars().count())
+        && !name.ends_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.()".contains(c))
+}
+
+impl ArmPath {
+    pub fn parse(path: &str) -> Result<ArmPath, ApiError> {
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+        if let Some(i) = (0..lower.len().saturating_sub(1))
+            .find(|&i| lower[i] == "providers" && lower[i + 1] == "microsoft.authorization")
+        {
+            let scope = format!("/{}", segs[..i].join("/"));
+            let scope = if scope == "/" {
+                scope
+            } else {
+                scope.trim_end_matches('/').to_string()
+            };
+            return match (
+                lower.get(i + 2).map(String::as_str),
+                segs.get(i + 3),
+                segs.len(),
+            ) {
+                (Some("roleassignments"), None, _) => Ok(ArmPath::RoleAssignments(scope)),
+                (Some("roleassignments"), Some(n), l) if l == i + 4 => {
+                    Ok(ArmPath::RoleAssignment(scope, n.to_string()))
+                }
+                (Some("roledefinitions"), None, _) => Ok(ArmPath::RoleDefinitions(scope)),
+                (Some("roledefinitions"), Some(n), l) if l == i + 4 => {
+                    Ok(ArmPath::RoleDefinition(scope, n.to_string()))
+                }
+                _ => Err(invalid(path)),
+            };
+        }
+        let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+        match l.as_slice() {
+            ["subscriptions"] => Ok(ArmPath::Subscriptions),
+            ["subscriptions", _] => Ok(ArmPath::Subscription(segs[1].to_string())),
+            ["subscriptions", _, "resourcegroups"] => {
+                Ok(ArmPath::ResourceGroups(segs[1].to_string()))
+            }
+            ["subscriptions", _, "resourcegroups", _] => Ok(ArmPath::ResourceGroup(
+                segs[1].to_string(),
+                segs[3].to_string(),
+            )),
+            _ => Err(invalid(path)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_paths_case_insensitively() {
+        assert_eq!(
+            ArmPath::parse("/subscriptions").unwrap(),
+            ArmPath::Subscriptions
+        );
+        assert_eq!(
+            ArmPath::parse("/subscriptions/abc/resourcegroups/RG1").unwrap(),
+            ArmPath::ResourceGroup("abc".into(), "RG1".into())
+        );
+        assert_eq!(
+            ArmPath::parse("/subscriptions/abc/resourceGroups").unwrap(),
+            ArmPath::ResourceGroups("abc".into())
+        );
+        assert_eq!(
+            ArmPath::parse("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/n1").unwrap(),
+            ArmPath::RoleAssignment("/subscriptions/abc/resourceGroups/rg".into(), "n1".into())
+        );
+        assert_eq!(
+            ArmPath::parse("/providers/Microsoft.Authorization/roleDefinitions").unwrap(),
+            ArmPath::RoleDefinitions("/".into())
+        );
+        assert!(ArmPath::parse("/subscriptions/abc/bogus").is_err());
+        assert!(
+            ArmPath::parse(
+                "/subscriptions/a/providers/Microsoft.Authorization/roleAssignments/x/y"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn resource_group_names() {
+        assert!(valid_rg_name("rg-1.a_(b)"));
+        assert!(!valid_rg_name("rg."));
+        assert!(!valid_rg_name(""));
+        assert!(!valid_rg_name(&"a".repeat(91)));
+        assert!(!valid_rg_name("a/b"));
+    }
+}

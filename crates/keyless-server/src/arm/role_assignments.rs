@@ -1,0 +1,303 @@
+//! Role assignments at subscription and resource-group scope: put, get, list ($filter
+//! `principalId eq`, `atScope()`, `assignedTo()`), delete.
+
+use super::subscriptions::load as load_subscription;
+use super::{ArmCaller, QueryMap, json, permit, query};
+use crate::envelope::{ApiError, parse_json};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use axum::response::Response;
+use keyless_model::Uuid;
+use keyless_model::arm::RoleAssignment;
+use keyless_model::rbac::{built_in, canonical_scope, scope_covers};
+use keyless_store::{StoreError, conflict};
+use serde::Deserialize;
+use serde_json::{Value, json as j};
+
+const READ: &str = "Microsoft.Authorization/roleAssignments/read";
+const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
+const DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
+
+/// A scope this issue supports (subscription or resource group), checked to exist.
+/// Returns the subscription id and the scope in display form.
+async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiError> {
+    let segs: Vec<&str> = scope.trim_matches('/').split('/').collect();
+    let lower: Vec<String> = segs.iter().map(|x| x.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match l.as_slice() {
+        ["subscriptions", _] => {
+            let sub = load_subscription(s, segs[1]).await?;
+            Ok((sub.id, format!("/subscriptions/{}", sub.id)))
+        }
+        ["subscriptions", _, "resourcegroups", _] => {
+            let sub = load_subscription(s, segs[1]).await?;
+            let rg = s
+                .store
+                .get_resource_group(sub.id, segs[3])
+                .await
+                .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", segs[3])]))?;
+            Ok((sub.id, rg.arm_id()))
+        }
+        _ => Err(ApiError::detail(
+            "InvalidResourceId",
+            format!(
+                "The scope '{}' is not valid for role assignments; use a subscription or resource group.",
+                keyless_model::catalogue::sanitize(scope)
+            ),
+        )),
+    }
+}
+
+pub fn assignment_json(a: &RoleAssignment, sub: Uuid) -> Value {
+    let ts = keyless_model::time_fmt::iso(a.created_at);
+    j!({
+        "properties": {
+            "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", a.role_definition_id),
+            "principalId": a.principal_id.to_string(),
+            "principalType": a.principal_type,
+            "scope": a.scope,
+            "condition": null,
+            "conditionVersion": null,
+            "createdOn": ts,
+            "updatedOn": ts,
+            "createdBy": a.created_by.map(|c| c.to_string()),
+            "updatedBy": a.created_by.map(|c| c.to_string()),
+            "delegatedManagedIdentityResourceId": null,
+            "description": null,
+        },
+        "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/{}", a.scope, a.id),
+        "type": "Microsoft.Authorization/roleAssignments",
+        "name": a.id.to_string(),
+    })
+}
+
+fn parse_name(name: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(name).map_err(|_| {
+        ApiError::detail(
+            "BadRequest",
+            format!(
+                "The role assignment ID '{}' is not valid. The role assignment ID must be a GUID.",
+                keyless_model::catalogue::sanitize(name)
+            ),
+        )
+    })
+}
+
+/// The role GUID at the end of a `roleDefinitionId` (full id or bare GUID).
+pub fn role_guid(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id.rsplit('/').next().unwrap_or(id)).ok()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Props {
+    role_definition_id: String,
+    principal_id: String,
+    principal_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PutBody {
+    properties: Props,
+}
+
+/// Which kind of principal an object id names in a tenant, if any.
+pub async fn principal_type(s: &AppState, tenant: Uuid, id: Uuid) -> Option<&'static str> {
+    if let Ok(sp) = s.store.get_service_principal(id).await
+        && sp.tenant_id == tenant
+    {
+        return Some("ServicePrincipal");
+    }
+    if let Ok(u) = s.store.get_user(id).await
+        && u.tenant_id == tenant
+    {
+        return Some("User");
+    }
+    None
+}
+
+pub async fn put(
+    s: &AppState,
+    caller: &ArmCaller,
+    scope: &str,
+    name: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let id = parse_name(name)?;
+    let (sub_id, display) = resolve_scope(s, scope).await?;
+    permit(s, caller, WRITE, &display).await?;
+    let body: PutBody = parse_json(body)?;
+    let role = role_guid(&body.properties.role_definition_id)
+        .and_then(built_in)
+        .ok_or_else(|| {
+            ApiError::new(
+                "RoleDefinitionDoesNotExist",
+                &[("id", &body.properties.role_definition_id)],
+            )
+        })?;
+    let sub = s.store.get_subscription(sub_id).await?;
+    let principal = Uuid::parse_str(&body.properties.principal_id).ok();
+    let kind = match principal {
+        Some(p) => principal_type(s, sub.tenant_id, p).await,
+        None => None,
+    };
+    let (Some(principal), Some(kind)) = (principal, kind) else {
+        return Err(ApiError::new(
+            "PrincipalNotFound",
+            &[
+                ("principal", &body.properties.principal_id),
+                ("tenant", &sub.tenant_id.to_string()),
+            ],
+        ));
+    };
+    let assignment = RoleAssignment {
+        id,
+        scope: canonical_scope(&display),
+        role_definition_id: role.id,
+        principal_id: principal,
+        principal_type: body
+            .properties
+            .principal_type
+            .unwrap_or_else(|| kind.to_string()),
+        created_by: Some(caller.oid),
+        created_at: s.now(),
+    };
+    match s.store.create_role_assignment(&assignment).await {
+        Ok(()) => Ok(json(
+            StatusCode::CREATED,
+            assignment_json(&assignment, sub_id),
+        )),
+        Err(StoreError::Conflict(c)) if c == conflict::ROLE_ASSIGNMENT_EXISTS => {
+            Err(ApiError::new("RoleAssignmentExists", &[]))
+        }
+        Err(StoreError::Conflict(_)) => {
+            let existing = s.store.get_role_assignment(id).await?;
+            if existing.scope == assignment.scope
+                && existing.role_definition_id == assignment.role_definition_id
+                && existing.principal_id == assignment.principal_id
+            {
+                Ok(json(
+                    StatusCode::CREATED,
+                    assignment_json(&existing, sub_id),
+                ))
+            } else {
+                Err(ApiError::detail(
+                    "Conflict",
+                    "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+                ))
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn load_at(
+    s: &AppState,
+    scope: &str,
+    name: &str,
+) -> Result<(RoleAssignment, Uuid, String), ApiError> {
+    let id = parse_name(name)?;
+    let (sub, display) = resolve_scope(s, scope).await?;
+    let missing = || ApiError::new("RoleAssignmentNotFound", &[("name", name)]);
+    let a = s
+        .store
+        .get_role_assignment(id)
+        .await
+        .map_err(|_| missing())?;
+    if a.scope != canonical_scope(&display) {
+        return Err(missing());
+    }
+    Ok((a, sub, display))
+}
+
+pub async fn get(
+    s: &AppState,
+    caller: &ArmCaller,
+    scope: &str,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let (_, display) = resolve_scope(s, scope).await?;
+    permit(s, caller, READ, &display).await?;
+    let (a, sub, _) = load_at(s, scope, name).await?;
+    Ok(json(StatusCode::OK, assignment_json(&a, sub)))
+}
+
+pub async fn delete(
+    s: &AppState,
+    caller: &ArmCaller,
+    scope: &str,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let (_, display) = resolve_scope(s, scope).await?;
+    permit(s, caller, DELETE, &display).await?;
+    let (a, sub, _) = load_at(s, scope, name).await?;
+    s.store.delete_role_assignment(a.id).await?;
+    Ok(json(StatusCode::OK, assignment_json(&a, sub)))
+}
+
+enum Filter {
+    All,
+    AtScope,
+    Principal(Uuid),
+}
+
+fn parse_filter(q: &QueryMap) -> Result<Filter, ApiError> {
+    let Some(f) = query(q, "$filter").map(str::trim).filter(|f| !f.is_empty()) else {
+        return Ok(Filter::All);
+    };
+    let quoted = |s: &str| -> Option<Uuid> {
+        let inner = s.trim().trim_start_matches('\'').trim_end_matches('\'');
+        Uuid::parse_str(inner).ok()
+    };
+    if f.eq_ignore_ascii_case("atScope()") {
+        return Ok(Filter::AtScope);
+    }
+    if let Some(rest) = f.strip_prefix("principalId eq ").and_then(quoted) {
+        return Ok(Filter::Principal(rest));
+    }
+    if let Some(rest) = f
+        .strip_prefix("assignedTo(")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(quoted)
+    {
+        return Ok(Filter::Principal(rest));
+    }
+    Err(ApiError::detail(
+        "BadRequest",
+        format!(
+            "The filter '{}' is not supported. Use principalId eq '<id>', atScope() or assignedTo('<id>').",
+            keyless_model::catalogue::sanitize(f)
+        ),
+    ))
+}
+
+/// Without a filter: assignments at, above and below the scope; `atScope()`: at and above.
+pub async fn list(
+    s: &AppState,
+    caller: &ArmCaller,
+    scope: &str,
+    q: &QueryMap,
+) -> Result<Response, ApiError> {
+    let (sub, display) = resolve_scope(s, scope).await?;
+    permit(s, caller, READ, &display).await?;
+    let filter = parse_filter(q)?;
+    let target = canonical_scope(&display);
+    let all = s
+        .store
+        .list_role_assignments_under(&canonical_scope(&format!("/subscriptions/{sub}")))
+        .await?;
+    let value: Vec<Value> = all
+        .iter()
+        .filter(|a| {
+            let above = scope_covers(&a.scope, &target);
+            let below = scope_covers(&target, &a.scope);
+            match filter {
+                Filter::All => above || below,
+                Filter::AtScope => above,
+                Filter::Principal(p) => (above || below) && a.principal_id == p,
+            }
+        })
+        .map(|a| assignment_json(a, sub))
+        .collect();
+    Ok(json(StatusCode::OK, j!({"value": value})))
+}

@@ -1,0 +1,133 @@
+//! `GET /subscriptions`, `GET /subscriptions/{id}`, `GET /tenants`, `GET /metadata/endpoints`.
+
+use super::{ArmCaller, json, permit};
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use keyless_model::Uuid;
+use keyless_model::arm::Subscription;
+use keyless_model::rbac::{canonical_scope, scope_covers};
+use serde_json::{Value, json as j};
+
+pub const READ: &str = "Microsoft.Resources/subscriptions/read";
+
+pub fn subscription_json(s: &Subscription) -> Value {
+    j!({
+        "id": format!("/subscriptions/{}", s.id),
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": s.id.to_string(),
+        "tenantId": s.tenant_id.to_string(),
+        "displayName": s.display_name,
+        "state": s.state,
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
+    })
+}
+
+/// A subscription id from the path: 400 when malformed, 404 when unknown.
+pub async fn load(s: &AppState, id: &str) -> Result<Subscription, ApiError> {
+    let Ok(uuid) = Uuid::parse_str(id) else {
+        return Err(ApiError::new(
+            "InvalidSubscriptionId",
+            &[("subscription", id)],
+        ));
+    };
+    s.store
+        .get_subscription(uuid)
+        .await
+        .map_err(|_| ApiError::new("SubscriptionNotFound", &[("subscription", id)]))
+}
+
+/// Every subscription in which the caller holds any role (at it, above or below it).
+/// No cap on the count: the real portal's 50-item limit is not a service rule.
+pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError> {
+    let assignments = s
+        .store
+        .list_role_assignments_for_principal(caller.oid)
+        .await?;
+    let mut value = Vec::new();
+    for sub in s.store.list_subscriptions().await? {
+        let scope = canonical_scope(&format!("/subscriptions/{}", sub.id));
+        let visible = assignments.iter().any(|a| {
+            let a = canonical_scope(&a.scope);
+            scope_covers(&a, &scope) || scope_covers(&scope, &a)
+        });
+        if visible {
+            value.push(subscription_json(&sub));
+        }
+    }
+    let n = value.len();
+    Ok(json(
+        StatusCode::OK,
+        j!({"value": value, "count": {"type": "Total", "value": n}}),
+    ))
+}
+
+pub async fn get(s: &AppState, caller: &ArmCaller, id: &str) -> Result<Response, ApiError> {
+    let sub = load(s, id).await?;
+    permit(s, caller, READ, &format!("/subscriptions/{}", sub.id))
+        .await
+        .map_err(|_| ApiError::new("SubscriptionNotFound", &[("subscription", id)]))?;
+    Ok(json(StatusCode::OK, subscription_json(&sub)))
+}
+
+/// The tenants the caller can reach: its own.
+pub async fn tenants(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let caller = super::token::authenticate(&s, &headers).await?;
+    let t = s.store.get_tenant(caller.tenant_id).await?;
+    Ok(json(
+        StatusCode::OK,
+        j!({"value": [{
+            "id": format!("/tenants/{}", t.id),
+            "tenantId": t.id.to_string(),
+            "countryCode": "US",
+            "displayName": t.display_name,
+            "domains": [t.domain],
+            "tenantCategory": "Home",
+            "defaultDomain": t.domain,
+            "tenantType": "AAD",
+        }]}),
+    ))
+}
+
+/// Cloud metadata for `az cloud register --endpoint-resource-manager` (no auth, as in Azure).
+pub async fn metadata_endpoints(State(s): State<AppState>) -> axum::Json<Value> {
+    let o = &*s.origin;
+    axum::Json(j!({
+        "galleryEndpoint": o,
+        "graphEndpoint": format!("{o}/"),
+        "graph": format!("{o}/"),
+        "portalEndpoint": o,
+        "microsoftGraphResourceId": format!("{o}/"),
+        "name": "keyless",
+        "authentication": {
+            "loginEndpoint": format!("{o}/"),
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+        "resourceManager": format!("{o}/"),
+        "sqlManagement": o,
+        "batch": o,
+        "vaultDns": ".vault.keyless.local",
+        "suffixes": {
+            "acrLoginServer": ".azurecr.io",
+            "sqlServerHostname": ".database.windows.net",
+            "keyVaultDns": ".vault.azure.net",
+            "storage": "core.windows.net",
+            "storageSyncEndpointSuffix": "afs.azure.net",
+            "mhsmDns": "managedhsm.azure.net",
+            "mysqlServerEndpoint": "mysql.database.azure.com",
+            "postgresqlServerEndpoint": "postgres.database.azure.com",
+            "mariadbServerEndpoint": "mariadb.database.azure.com",
+            "synapseAnalytics": "dev.azuresynapse.net",
+            "attestationEndpoint": "attest.azure.net",
+        },
+    }))
+}

@@ -1,0 +1,122 @@
+//! Who is calling the management APIs (admin, Graph, DevOps REST): a user identified by a
+//! personal access token, sent as `Bearer <pat>` or as the password of HTTP Basic (the
+//! Azure DevOps clients' habit). Tokens are looked up by their SHA-256; the token itself is
+//! never stored.
+
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use keyless_model::directory::{PersonalAccessToken, User};
+use keyless_store::StoreError;
+
+/// Prefix of every personal access token, so leaked tokens are recognisable by scanners.
+pub const PAT_PREFIX: &str = "kls_pat_";
+/// Prefix of job tokens (`System.AccessToken`).
+pub const JOB_TOKEN_PREFIX: &str = "kls_job_";
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub pat: PersonalAccessToken,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.user.is_admin
+    }
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::detail(
+                "Forbidden",
+                "This operation needs a keyless administrator.",
+            ))
+        }
+    }
+}
+
+/// The bearer or Basic-password credential of a request, if any.
+pub fn presented_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Some(rest.to_string())
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        text.split_once(':').map(|(_, p)| p.to_string())
+    } else {
+        None
+    }
+}
+
+/// Resolves the caller from a personal access token, or explains why not.
+pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let Some(token) = presented_token(headers) else {
+        return Err(ApiError::detail(
+            "Unauthenticated",
+            "No personal access token was sent. Send it as 'Authorization: Bearer <token>'; create one with keyless pat create.",
+        ));
+    };
+    let hash = keyless_jose::sha256_hex(token.as_bytes());
+    let pat = match state.store.find_pat_by_hash(&hash).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::detail(
+                "Unauthenticated",
+                "The personal access token is not valid. Check that it was copied whole, or create a new one with keyless pat create.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if pat.revoked_at.is_some() {
+        return Err(ApiError::detail(
+            "TokenExpired",
+            format!(
+                "The personal access token '{}' was revoked. Sign in again: create a new token with keyless pat create (or ask an administrator).",
+                pat.name
+            ),
+        ));
+    }
+    if pat.expires_at <= state.now() {
+        return Err(ApiError::detail(
+            "TokenExpired",
+            format!(
+                "The personal access token '{}' expired at {}. Failed to obtain an access token: sign in again by creating a new token with keyless pat create.",
+                pat.name,
+                keyless_model::time_fmt::iso(pat.expires_at)
+            ),
+        ));
+    }
+    let user = state.store.get_user(pat.user_id).await?;
+    Ok(Caller { user, pat })
+}
+
+/// Creates a personal access token for a user and returns the clear token (shown once).
+pub async fn issue_pat(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    lifetime_days: i64,
+    scopes: Vec<String>,
+) -> Result<(String, PersonalAccessToken), ApiError> {
+    let token = keyless_jose::random_token(PAT_PREFIX, 32);
+    let now = state.now();
+    let pat = PersonalAccessToken {
+        id: uuid::Uuid::new_v4(),
+        user_id: user.id,
+        name: name.to_string(),
+        token_hash: keyless_jose::sha256_hex(token.as_bytes()),
+        scopes,
+        created_at: now,
+        expires_at: now + lifetime_days.clamp(1, 3650) * 86_400,
+        revoked_at: None,
+    };
+    state.store.create_pat(&pat).await?;
+    Ok((token, pat))
+}

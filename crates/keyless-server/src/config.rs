@@ -1,0 +1,66 @@
+//! One typed configuration: defaults, then the config file, then `KEYLESS_*` environment
+//! variables, then flags (the CLI layers them; this is the result).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub addr: SocketAddr,
+    /// What issuers and discovery documents advertise; defaults to `https://{addr}`.
+    pub public_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`; defaults to `DATA/keyless.db`.
+    pub database: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Extra names for the generated leaf certificate.
+    pub hostnames: Vec<String>,
+    /// Serve plain HTTP (only behind a TLS-terminating proxy).
+    pub insecure_http: bool,
+    /// Create the demo world on first start.
+    pub demo: bool,
+    /// Base64 key-encryption key; otherwise `DATA/kek` (created on first start).
+    pub kek: Option<String>,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf, addr: SocketAddr) -> Config {
+        Config {
+            data_dir,
+            addr,
+            public_url: None,
+            database: None,
+            tls_cert: None,
+            tls_key: None,
+            hostnames: Vec::new(),
+            insecure_http: false,
+            demo: false,
+            kek: None,
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("keyless.db").display()))
+    }
+
+    /// The origin everything advertises, without a trailing slash.
+    pub fn origin(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => {
+                let scheme = if self.insecure_http { "http" } else { "https" };
+                let host = if bound.ip().is_loopback() && bound.is_ipv4() {
+                    "127.0.0.1".to_string()
+                } else if bound.is_ipv6() {
+                    format!("[{}]", bound.ip())
+                } else {
+                    bound.ip().to_string()
+                };
+                format!("{scheme}://{host}:{}", bound.port())
+            }
+        }
+    }
+}

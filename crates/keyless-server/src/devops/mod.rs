@@ -1,0 +1,91 @@
+//! The DevOps plane: service connections (`serviceendpoint` REST shapes), the pipeline
+//! job's OIDC token endpoint, and lookups of organizations and projects by name or id.
+
+mod endpoints;
+mod oidc;
+pub(crate) mod render;
+
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use keyless_model::Uuid;
+use keyless_model::devops::{Organization, Project};
+use keyless_store::StoreError;
+
+pub use endpoints::may_manage;
+pub use oidc::mint_id_token;
+pub use render::endpoint_json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{root}/_apis/serviceendpoint/endpoints",
+            post(endpoints::create).get(endpoints::list_org),
+        )
+        .route(
+            "/{root}/_apis/serviceendpoint/endpoints/{id}",
+            get(endpoints::get_org)
+                .put(endpoints::update)
+                .delete(endpoints::delete),
+        )
+        .route(
+            "/{root}/{project}/_apis/serviceendpoint/endpoints",
+            get(endpoints::list_project).post(endpoints::create_in_project),
+        )
+        .route(
+            "/{root}/{project}/_apis/serviceendpoint/endpoints/{id}",
+            get(endpoints::get_project),
+        )
+        .route("/{root}/_apis/serviceendpoint/types", get(endpoints::types))
+        .route(
+            "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
+            post(oidc::oidc_token),
+        )
+}
+
+/// An organization by name (case-insensitive) or id.
+pub async fn find_org(state: &AppState, name_or_id: &str) -> Result<Organization, ApiError> {
+    let found = match Uuid::parse_str(name_or_id) {
+        Ok(id) => state.store.get_organization(id).await,
+        Err(_) => state.store.find_organization(name_or_id).await,
+    };
+    found.map_err(|e| match e {
+        StoreError::NotFound => ApiError::detail(
+            "NotFound",
+            format!(
+                "The organization '{}' does not exist.",
+                keyless_model::catalogue::sanitize(name_or_id)
+            ),
+        ),
+        e => e.into(),
+    })
+}
+
+/// A project of `org` by name (case-insensitive) or id.
+pub async fn find_project(
+    state: &AppState,
+    org: &Organization,
+    name_or_id: &str,
+) -> Result<Project, ApiError> {
+    let found = match Uuid::parse_str(name_or_id) {
+        Ok(id) => state.store.get_project(id).await.and_then(|p| {
+            if p.organization_id == org.id {
+                Ok(p)
+            } else {
+                Err(StoreError::NotFound)
+            }
+        }),
+        Err(_) => state.store.find_project(org.id, name_or_id).await,
+    };
+    found.map_err(|e| match e {
+        StoreError::NotFound => ApiError::detail(
+            "NotFound",
+            format!(
+                "The project with id 'vstfs:///Classification/TeamProject/{}' does not exist, or you do not have permission to access it.",
+                keyless_model::catalogue::sanitize(name_or_id)
+            ),
+        ),
+        e => e.into(),
+    })
+}

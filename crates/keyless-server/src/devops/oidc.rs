@@ -1,0 +1,201 @@
+//! The job's token request: `POST …/plans/{plan}/jobs/{job}/oidctoken?serviceConnectionId=`
+//! with the job token as bearer. Answers exactly 200 `{"oidcToken":…}` on success and a
+//! JSON error with a non-200 status otherwise (clients misreport anything else).
+
+use super::{find_org, find_project};
+use crate::auth::presented_token;
+use crate::entra::mint::devops_principal_oid;
+use crate::envelope::ApiError;
+use crate::keyring::Issuer;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use keyless_model::Uuid;
+use keyless_model::devops::{IssuerGeneration, Job, Organization, Project, ServiceConnection};
+use keyless_model::federation::{
+    AZURE_DEVOPS_APP_ID, ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE, devops_issuer,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Azure DevOps-generation ID tokens: valid from ten minutes before issue to five after.
+pub const DEVOPS_TOKEN_NBF_BACKDATE: i64 = 600;
+pub const ID_TOKEN_LIFETIME: i64 = 300;
+
+fn unauthenticated(detail: &str) -> ApiError {
+    ApiError::detail("Unauthenticated", detail)
+}
+
+async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, ApiError> {
+    let token = presented_token(headers)
+        .ok_or_else(|| unauthenticated("No job token was sent. Send System.AccessToken (SYSTEM_ACCESSTOKEN) as 'Authorization: Bearer <token>'."))?;
+    let job = s
+        .store
+        .find_job_by_token_hash(&keyless_jose::sha256_hex(token.as_bytes()))
+        .await
+        .map_err(|_| {
+            unauthenticated(
+                "The job token is not valid. Use the SYSTEM_ACCESSTOKEN of a running job.",
+            )
+        })?;
+    if job.finished_at.is_some() || job.expires_at <= s.now() {
+        return Err(ApiError::detail(
+            "TokenExpired",
+            "The job token has expired or its job has finished. ID tokens can be requested only while the job runs.",
+        ));
+    }
+    Ok(job)
+}
+
+pub async fn oidc_token(
+    State(s): State<AppState>,
+    Path((root, project, _hub, plan, job_id)): Path<(String, String, String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let job = job_from_token(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    let project = find_project(&s, &org, &project).await?;
+    if job.project_id != project.id
+        || Uuid::parse_str(&plan).ok() != Some(job.plan_id)
+        || Uuid::parse_str(&job_id).ok() != Some(job.id)
+    {
+        return Err(unauthenticated(
+            "The job token does not belong to this job. Use the SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN of the same job.",
+        ));
+    }
+    let pipeline = s.store.get_pipeline(job.pipeline_id).await?;
+    let requested = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("serviceConnectionId"))
+        .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok());
+    // As the real service: without a (GUID) connection id the job gets a pipeline token.
+    let Some(conn_id) = requested else {
+        let token = pipeline_token(&s, &org, &project, &pipeline, &job).await?;
+        return Ok(Json(json!({"oidcToken": token})));
+    };
+    let not_usable = |why: &str| {
+        ApiError::detail(
+            "ConnectionNotFound",
+            format!("Service connection '{conn_id}' {why}"),
+        )
+    };
+    let conn = s.store.get_connection(conn_id).await.map_err(|_| {
+        not_usable("was not found in this organization. Check the serviceConnectionId.")
+    })?;
+    if conn.project_id != project.id {
+        return Err(not_usable(&format!(
+            "belongs to another project than '{}'. Share it with this project or use a connection of this project.",
+            project.name
+        )));
+    }
+    if !pipeline.connections.contains(&conn.id) {
+        return Err(not_usable(&format!(
+            "('{}') is not referenced by the pipeline '{}'. Reference it from a step of the pipeline (keyless pipeline update --connection) and run a new job.",
+            conn.name, pipeline.name
+        )));
+    }
+    if conn.state != "Ready" {
+        return Err(ApiError::detail(
+            "ConnectionNotReady",
+            format!(
+                "Service connection '{}' is in state {} and cannot issue ID tokens. Finish its configuration, then verify it.",
+                conn.name, conn.state
+            ),
+        ));
+    }
+    if conn.scheme != "WorkloadIdentityFederation" {
+        return Err(ApiError::detail(
+            "ConnectionNotReady",
+            format!(
+                "Service connection '{}' uses the scheme {}, which does not federate.",
+                conn.name, conn.scheme
+            ),
+        ));
+    }
+    let token = mint_id_token(&s, &conn, &org, &project).await?;
+    tracing::info!(decision = "granted", sc.id = %conn.id, job.id = %job.id, "pipeline ID token issued");
+    Ok(Json(json!({"oidcToken": token})))
+}
+
+/// Signs a connection's ID token with its issuer generation's key (wire-compat §4).
+pub async fn mint_id_token(
+    s: &AppState,
+    conn: &ServiceConnection,
+    org: &Organization,
+    project: &Project,
+) -> Result<String, ApiError> {
+    let now = s.now();
+    let cloud = match org.tenant_id {
+        Some(t) => s
+            .store
+            .get_tenant(t)
+            .await
+            .map(|t| t.cloud)
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let (iss, sub) = super::render::issuer_and_subject(&s.origin, conn, org, project, cloud);
+    let jti = Uuid::new_v4().to_string();
+    match (conn.issuer_generation, org.tenant_id) {
+        (IssuerGeneration::EntraId, Some(tid)) => {
+            let keys = s.keys.get(Issuer::Tenant(tid)).await?;
+            let claims = json!({
+                "aud": ENTRA_PIPELINE_AUDIENCE,
+                "iss": iss,
+                "iat": now,
+                "nbf": now,
+                "exp": now + ID_TOKEN_LIFETIME,
+                "azp": AZURE_DEVOPS_APP_ID,
+                "azpacr": "2",
+                "idtyp": "app",
+                "oid": devops_principal_oid(tid).to_string(),
+                "sub": sub,
+                "tid": tid.to_string(),
+                "uti": keyless_jose::b64url(keyless_jose::random_bytes(16)),
+                "ver": "2.0",
+                "jti": jti,
+            });
+            Ok(keys.active.sign_jwt(&claims)?)
+        }
+        _ => {
+            let keys = s.keys.get(Issuer::Organization(org.id)).await?;
+            let claims = json!({
+                "jti": jti,
+                "sub": sub,
+                "aud": TOKEN_EXCHANGE_AUDIENCE,
+                "iss": iss,
+                "nbf": now - DEVOPS_TOKEN_NBF_BACKDATE,
+                "exp": now + ID_TOKEN_LIFETIME,
+                "iat": now,
+            });
+            Ok(keys.active.sign_jwt(&claims)?)
+        }
+    }
+}
+
+async fn pipeline_token(
+    s: &AppState,
+    org: &Organization,
+    project: &Project,
+    pipeline: &keyless_model::devops::Pipeline,
+    job: &Job,
+) -> Result<String, ApiError> {
+    let now = s.now();
+    let keys = s.keys.get(Issuer::Organization(org.id)).await?;
+    let claims = json!({
+        "jti": Uuid::new_v4().to_string(),
+        "sub": format!("p://{}/{}/{}", org.name, project.name, pipeline.name),
+        "aud": TOKEN_EXCHANGE_AUDIENCE,
+        "iss": devops_issuer(&s.origin, org.id),
+        "nbf": now - DEVOPS_TOKEN_NBF_BACKDATE,
+        "exp": now + ID_TOKEN_LIFETIME,
+        "iat": now,
+        "org_id": org.id.to_string(),
+        "prj_id": project.id.to_string(),
+        "def_id": pipeline.id.to_string(),
+        "run_id": job.plan_id.to_string(),
+    });
+    Ok(keys.active.sign_jwt(&claims)?)
+}

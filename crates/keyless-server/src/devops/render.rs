@@ -1,0 +1,68 @@
+//! The `serviceEndpoint` JSON shape of a connection, with the server-set issuer and
+//! subject a federated credential must carry.
+
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::directory::Cloud;
+use keyless_model::federation::{devops_issuer, devops_subject, entra_issuer, entra_subject};
+use serde_json::{Value, json};
+
+/// The issuer and subject of a connection's ID tokens. The Entra generation needs the
+/// organization's connected tenant; without one it falls back to the organization's issuer.
+pub fn issuer_and_subject(
+    origin: &str,
+    c: &ServiceConnection,
+    org: &Organization,
+    project: &Project,
+    cloud: Cloud,
+) -> (String, String) {
+    match (c.issuer_generation, org.tenant_id) {
+        (IssuerGeneration::EntraId, Some(tid)) => (
+            entra_issuer(origin, tid),
+            entra_subject(cloud, tid, org.id, c.id),
+        ),
+        _ => (
+            devops_issuer(origin, org.id),
+            devops_subject(&org.name, &project.name, &c.name),
+        ),
+    }
+}
+
+pub fn endpoint_json(
+    origin: &str,
+    c: &ServiceConnection,
+    org: &Organization,
+    project: &Project,
+    cloud: Cloud,
+) -> Value {
+    let (issuer, subject) = issuer_and_subject(origin, c, org, project, cloud);
+    let mut params = json!({
+        "tenantid": c.tenant_id.to_string(),
+        "serviceprincipalid": c.client_id.to_string(),
+    });
+    if c.scheme == "WorkloadIdentityFederation" {
+        params["workloadIdentityFederationIssuer"] = json!(issuer);
+        params["workloadIdentityFederationSubject"] = json!(subject);
+        params["workloadIdentityFederationIssuerType"] = json!(c.issuer_generation.as_str());
+    }
+    json!({
+        "data": c.data,
+        "id": c.id.to_string(),
+        "name": c.name,
+        "type": c.endpoint_type,
+        "url": "https://management.azure.com/",
+        "createdBy": {"id": c.created_by.map(|u| u.to_string())},
+        "creationDate": keyless_model::time_fmt::iso(c.created_at),
+        "description": c.description,
+        "authorization": {"parameters": params, "scheme": c.scheme},
+        "isShared": false,
+        "isReady": c.state == "Ready",
+        "isOutdated": false,
+        "owner": "library",
+        "operationStatus": {"state": c.state, "statusMessage": ""},
+        "serviceEndpointProjectReferences": [{
+            "projectReference": {"id": project.id.to_string(), "name": project.name},
+            "name": c.name,
+            "description": c.description,
+        }],
+    })
+}

@@ -1,0 +1,323 @@
+//! An application's credentials: secrets (`addPassword`/`removePassword`, the secret shown
+//! once and stored as a salted hash) and federated identity credentials (wire-compat §7).
+
+use super::{Ctx, Key, bad, created, find_app, list_json, not_found};
+use crate::envelope::{ApiError, parse_json};
+use crate::state::AppState;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use keyless_model::Uuid;
+use keyless_model::directory::{FederatedCredential, PasswordCredential};
+use keyless_model::federation::{validate_fic_fields, validate_fic_name};
+use keyless_store::{StoreError, conflict};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const SECRET_ALPHABET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.~";
+
+/// A 40-character secret in Entra's shape (`xxx8Q~…`): 34 random characters after the marker
+/// carry ~200 bits, so a salted SHA-256 is enough (no slow hash needed).
+pub fn generate_secret() -> String {
+    let bytes = keyless_jose::random_bytes(37);
+    let pick = |b: &u8| SECRET_ALPHABET[*b as usize % SECRET_ALPHABET.len()] as char;
+    let head: String = bytes[..3].iter().map(pick).collect();
+    let tail: String = bytes[3..].iter().map(pick).collect();
+    format!("{head}8Q~{tail}")
+}
+
+fn hash(salt: &str, secret: &str) -> String {
+    keyless_jose::sha256_hex(format!("{salt}{secret}").as_bytes())
+}
+
+/// Constant-time comparison of the presented secret's hash with the stored one.
+pub fn secret_matches(p: &PasswordCredential, secret: &str) -> bool {
+    let a = hash(&p.salt, secret);
+    let b = &p.secret_hash;
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Builds a stored secret and returns it with the clear text (shown once).
+pub fn new_password(
+    application_id: Uuid,
+    display_name: &str,
+    start: i64,
+    end: i64,
+) -> (PasswordCredential, String) {
+    let secret = generate_secret();
+    let salt = keyless_jose::b64url(keyless_jose::random_bytes(16));
+    let p = PasswordCredential {
+        key_id: Uuid::new_v4(),
+        application_id,
+        display_name: display_name.to_string(),
+        hint: secret.chars().take(3).collect(),
+        secret_hash: hash(&salt, &secret),
+        salt,
+        start_date_time: start,
+        end_date_time: end,
+    };
+    (p, secret)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct PasswordRequest {
+    display_name: Option<String>,
+    end_date_time: Option<String>,
+    start_date_time: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddPassword {
+    #[serde(default)]
+    password_credential: Option<PasswordRequest>,
+}
+
+pub async fn add_password(
+    s: &AppState,
+    ctx: &Ctx,
+    key: &Key,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let app = find_app(s, ctx, key).await?;
+    ctx.may_change(&app)?;
+    let body: AddPassword = if body.is_empty() {
+        AddPassword {
+            password_credential: None,
+        }
+    } else {
+        parse_json(body)?
+    };
+    let req = body.password_credential.unwrap_or_default();
+    let now = s.now();
+    let max_days = ctx.tenant.settings.secret_lifetime_days;
+    let parse = |v: &Option<String>, field: &str| -> Result<Option<i64>, ApiError> {
+        match v {
+            None => Ok(None),
+            Some(t) => keyless_model::time_fmt::parse_iso(t)
+                .map(Some)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "Invalid value for '{field}': use an ISO 8601 date-time."
+                    ))
+                }),
+        }
+    };
+    let start = parse(&req.start_date_time, "startDateTime")?.unwrap_or(now);
+    let end = parse(&req.end_date_time, "endDateTime")?.unwrap_or(start + max_days * 86_400);
+    if end <= start {
+        return Err(bad("endDateTime must be after startDateTime."));
+    }
+    if end - start > max_days * 86_400 {
+        return Err(bad(format!(
+            "Credential lifetime exceeds the max value allowed as per the tenant's policy ({max_days} days)."
+        )));
+    }
+    let (p, secret) = new_password(
+        app.id,
+        req.display_name.as_deref().unwrap_or(""),
+        start,
+        end,
+    );
+    s.store.add_password(&p).await?;
+    let mut v = super::applications::password_json(&p, Some(&secret));
+    v["@odata.context"] = json!(format!(
+        "{}/v1.0/$metadata#microsoft.graph.passwordCredential",
+        s.origin
+    ));
+    Ok(axum::Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RemovePassword {
+    key_id: String,
+}
+
+pub async fn remove_password(
+    s: &AppState,
+    ctx: &Ctx,
+    key: &Key,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let app = find_app(s, ctx, key).await?;
+    ctx.may_change(&app)?;
+    let body: RemovePassword = parse_json(body)?;
+    let key_id = Uuid::parse_str(&body.key_id).map_err(|_| bad("keyId must be a GUID."))?;
+    s.store.remove_password(app.id, key_id).await.map_err(|_| {
+        bad(format!(
+            "No password credential with keyId '{key_id}' exists on the application."
+        ))
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub fn fic_json(s: &AppState, f: &FederatedCredential) -> Value {
+    json!({
+        "@odata.context": format!("{}/v1.0/$metadata#applications('{}')/federatedIdentityCredentials/$entity", s.origin, f.parent_id),
+        "@odata.type": "#microsoft.graph.federatedIdentityCredential",
+        "id": f.id.to_string(),
+        "name": f.name,
+        "issuer": f.issuer,
+        "subject": f.subject,
+        "audiences": f.audiences,
+        "description": f.description,
+        "claimsMatchingExpression": null,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FicBody {
+    name: Option<String>,
+    issuer: Option<String>,
+    subject: Option<String>,
+    audiences: Option<Vec<String>>,
+    description: Option<String>,
+    claims_matching_expression: Option<Value>,
+}
+
+/// Store conflicts in Graph's words.
+pub fn fic_conflict(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(c) if c == conflict::FIC_ISSUER_SUBJECT => bad(
+            "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
+        ),
+        StoreError::Conflict(c) if c == conflict::FIC_NAME => bad(
+            "FederatedIdentityCredential with the same name already exists for this application.",
+        ),
+        StoreError::Conflict(c) if c == conflict::FIC_LIMIT => bad(
+            "The maximum number of federated identity credentials (20) for this application has been reached.",
+        ),
+        e => e.into(),
+    }
+}
+
+fn check(
+    f: &FicBody,
+    issuer: &str,
+    subject: Option<&str>,
+    audiences: &[String],
+) -> Result<(), ApiError> {
+    if f.claims_matching_expression
+        .as_ref()
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(bad(
+            "claimsMatchingExpression (flexible federated identity credentials) is not supported yet; give an exact subject.",
+        ));
+    }
+    if let Some(d) = &f.description
+        && d.chars().count() > 600
+    {
+        return Err(bad("The description must be at most 600 characters."));
+    }
+    validate_fic_fields(issuer, subject, audiences, false).map_err(bad)
+}
+
+pub async fn fic_collection(
+    s: &AppState,
+    ctx: &Ctx,
+    method: &Method,
+    key: &Key,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let app = find_app(s, ctx, key).await?;
+    match *method {
+        Method::GET => {
+            let value = s
+                .store
+                .list_fics(app.id)
+                .await?
+                .iter()
+                .map(|f| fic_json(s, f))
+                .collect();
+            Ok(list_json(
+                s,
+                &format!("applications('{}')/federatedIdentityCredentials", app.id),
+                value,
+            ))
+        }
+        Method::POST => {
+            ctx.may_change(&app)?;
+            let f: FicBody = parse_json(body)?;
+            let name = f.name.clone().unwrap_or_default();
+            validate_fic_name(&name).map_err(bad)?;
+            let issuer = f.issuer.clone().unwrap_or_default();
+            let audiences = f.audiences.clone().unwrap_or_default();
+            check(&f, &issuer, f.subject.as_deref(), &audiences)?;
+            let fic = FederatedCredential {
+                id: Uuid::new_v4(),
+                parent_id: app.id,
+                name,
+                issuer,
+                subject: f.subject,
+                audiences,
+                description: f.description,
+                claims_matching_expression: None,
+                created_at: s.now(),
+            };
+            s.store.create_fic(&fic).await.map_err(fic_conflict)?;
+            Ok(created(fic_json(s, &fic)))
+        }
+        _ => Err(bad("Unsupported method on federatedIdentityCredentials.")),
+    }
+}
+
+/// A credential addressed by id or by name (Graph accepts both).
+async fn find_fic(s: &AppState, parent: Uuid, id: &str) -> Result<FederatedCredential, ApiError> {
+    let found = match Uuid::parse_str(id) {
+        Ok(u) => s.store.get_fic(parent, u).await,
+        Err(_) => s.store.find_fic_by_name(parent, id).await,
+    };
+    found.map_err(|_| not_found(id))
+}
+
+pub async fn fic_item(
+    s: &AppState,
+    ctx: &Ctx,
+    method: &Method,
+    key: &Key,
+    id: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let app = find_app(s, ctx, key).await?;
+    let mut fic = find_fic(s, app.id, id).await?;
+    match *method {
+        Method::GET => Ok(axum::Json(fic_json(s, &fic)).into_response()),
+        Method::PATCH => {
+            ctx.may_change(&app)?;
+            let f: FicBody = parse_json(body)?;
+            if f.name.as_ref().is_some_and(|n| n != &fic.name) {
+                return Err(bad(
+                    "The name of a federated identity credential cannot be changed.",
+                ));
+            }
+            let issuer = f.issuer.clone().unwrap_or(fic.issuer.clone());
+            let subject = f.subject.clone().or(fic.subject.clone());
+            let audiences = f.audiences.clone().unwrap_or(fic.audiences.clone());
+            check(&f, &issuer, subject.as_deref(), &audiences)?;
+            fic.issuer = issuer;
+            fic.subject = subject;
+            fic.audiences = audiences;
+            if f.description.is_some() {
+                fic.description = f.description;
+            }
+            s.store.update_fic(&fic).await.map_err(fic_conflict)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Method::DELETE => {
+            ctx.may_change(&app)?;
+            s.store.delete_fic(app.id, fic.id).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(bad(
+            "Unsupported method on a federated identity credential.",
+        )),
+    }
+}

@@ -1,0 +1,234 @@
+//! Starting the server: data directory, key-encryption key, store, first administrator,
+//! demo world, TLS, and graceful shutdown. Split into `prepare` (everything up to a bound
+//! listener) and `Prepared::run`, so tests can start a server on port 0 in-process.
+
+use crate::admin::ops;
+use crate::auth::issue_pat;
+use crate::config::Config;
+use crate::keyring::KeyRing;
+use crate::state::AppState;
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::StatusCode;
+use keyless_jose::{Kek, LocalPki};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Prepared {
+    pub state: AppState,
+    pub addr: SocketAddr,
+    pub origin: String,
+    /// The CA bundle clients should trust (system roots + local CA), when keyless made the certificate.
+    pub ca_bundle: Option<PathBuf>,
+    /// The local CA alone (PEM path), when keyless made the certificate.
+    pub ca_cert: Option<PathBuf>,
+    /// Printed once on first start: the administrator's token.
+    pub first_admin_token: Option<String>,
+    /// The demo environment text, with `--demo`.
+    pub demo_env: Option<String>,
+    listener: std::net::TcpListener,
+    tls: Option<rustls::ServerConfig>,
+}
+
+/// Installs the process-wide crypto provider for rustls (aws-lc); idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+fn load_tls(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("cannot read TLS certificate {}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{} is not a PEM certificate chain", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).with_context(|| {
+        format!(
+            "cannot read TLS key {} (PEM PKCS#8, PKCS#1 or SEC1)",
+            key.display()
+        )
+    })?;
+    let mut cfg = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the TLS certificate and key do not form a valid pair")?;
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(cfg)
+}
+
+pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
+    install_crypto();
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let data_dir = std::fs::canonicalize(&config.data_dir)?;
+    let kek = match &config.kek {
+        Some(b64) => Kek::from_base64(b64).context("KEYLESS_KEK is not a base64 32-byte key")?,
+        None => Kek::load_or_create(&data_dir.join("kek"))?,
+    };
+    let store = keyless_store::open(&config.database_url())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database_url()))?;
+    let listener = std::net::TcpListener::bind(config.addr).with_context(|| {
+        format!(
+            "cannot listen on {} (in use? try --addr 127.0.0.1:0)",
+            config.addr
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let origin = config.origin(addr);
+    let keys = Arc::new(KeyRing::new(store.clone(), kek));
+    let state = AppState::new(store, keys, &origin);
+
+    let (tls, ca_bundle, ca_cert) = if config.insecure_http {
+        (None, None, None)
+    } else if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        (Some(load_tls(cert, key)?), None, None)
+    } else if config.tls_cert.is_some() || config.tls_key.is_some() {
+        anyhow::bail!(
+            "give both --tls-cert and --tls-key, or neither (keyless then makes its own local CA)"
+        );
+    } else {
+        let mut names = config.hostnames.clone();
+        if let Some(host) = url_host(&origin) {
+            names.push(host);
+        }
+        let pki = LocalPki::load_or_create(&data_dir, &names)?;
+        let cfg = load_tls(&pki.server_cert_path, &pki.server_key_path)?;
+        (
+            Some(cfg),
+            Some(pki.ca_bundle_path.clone()),
+            Some(pki.ca_cert_path.clone()),
+        )
+    };
+
+    let first_admin_token = if config.demo {
+        None
+    } else {
+        first_admin(&state).await?
+    };
+    let demo_env = if config.demo {
+        Some(crate::world::demo::prepare(&state, &data_dir, ca_bundle.as_deref()).await?)
+    } else {
+        None
+    };
+    Ok(Prepared {
+        state,
+        addr,
+        origin,
+        ca_bundle,
+        ca_cert,
+        first_admin_token,
+        demo_env,
+        listener,
+        tls,
+    })
+}
+
+fn url_host(origin: &str) -> Option<String> {
+    let rest = origin.split("://").nth(1)?;
+    let host = rest.split('/').next()?;
+    let host = if let Some(h) = host.strip_prefix('[') {
+        h.split(']').next()?
+    } else {
+        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
+    };
+    Some(host.to_string())
+}
+
+/// On an empty database: a `default` tenant and its administrator, whose token is
+/// returned to be printed once (only its hash is kept).
+async fn first_admin(s: &AppState) -> anyhow::Result<Option<String>> {
+    if !s.store.list_tenants().await?.is_empty() {
+        return Ok(None);
+    }
+    let err = |e: crate::envelope::ApiError| anyhow::anyhow!("{}", e.rendered.message);
+    let tenant = ops::create_tenant(
+        s,
+        ops::NewTenant {
+            name: "default".into(),
+            id: None,
+            display_name: Some("Default".into()),
+            cloud: Default::default(),
+            settings: Default::default(),
+        },
+    )
+    .await
+    .map_err(err)?;
+    let user = ops::create_user(s, &tenant, "admin", Some("Administrator".into()), true)
+        .await
+        .map_err(err)?;
+    let (token, _) = issue_pat(s, &user, "first-start", 365, vec!["full".into()])
+        .await
+        .map_err(err)?;
+    Ok(Some(token))
+}
+
+impl Prepared {
+    /// Serves until `shutdown` completes, then drains connections for up to 10 s.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = crate::router(self.state.clone());
+        match self.tls {
+            None => {
+                let listener = tokio::net::TcpListener::from_std(self.listener)?;
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            }
+            Some(cfg) => {
+                let handle = axum_server::Handle::new();
+                let h = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    h.graceful_shutdown(Some(Duration::from_secs(10)));
+                });
+                let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cfg));
+                axum_server::from_tcp_rustls(self.listener, rustls)?
+                    .handle(handle)
+                    .serve(app.into_make_service())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// `GET /readyz`: the database answers and the signing keys can be loaded.
+pub async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
+    match s.store.list_tenants().await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}

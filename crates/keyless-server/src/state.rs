@@ -1,0 +1,29 @@
+//! What every handler shares: the store, the signing keys, the clock and the origin.
+
+use crate::clock::Clock;
+use crate::keyring::KeyRing;
+use keyless_store::SharedStore;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: SharedStore,
+    pub keys: Arc<KeyRing>,
+    pub clock: Clock,
+    /// The public origin (`https://host:port`), no trailing slash.
+    pub origin: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(store: SharedStore, keys: Arc<KeyRing>, origin: &str) -> AppState {
+        AppState {
+            store,
+            keys,
+            clock: Clock::default(),
+            origin: Arc::from(origin.trim_end_matches('/')),
+        }
+    }
+    pub fn now(&self) -> keyless_model::UnixTime {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,722 @@
+//! Applying a world: validate everything, then create what is missing and update what
+//! differs, in dependency order. Returns what changed.
+
+use super::WorldError;
+use super::schema::*;
+use crate::admin::ops;
+use crate::state::AppState;
+use keyless_model::Uuid;
+use keyless_model::arm::{ResourceGroup, RoleAssignment};
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::directory::{
+    Application, Cloud, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, Tenant,
+};
+use keyless_model::federation::{TOKEN_EXCHANGE_AUDIENCE, validate_fic_fields, validate_fic_name};
+use keyless_model::rbac::{built_in, built_in_by_name, canonical_scope};
+use std::collections::{HashMap, HashSet};
+
+/// Projects of an organization by lowercase name, each with its connections by name.
+type ProjectsByName = HashMap<String, (Project, HashMap<String, ServiceConnection>)>;
+
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub changes: Vec<String>,
+    pub unchanged: usize,
+}
+
+impl Report {
+    fn changed(&mut self, what: String) {
+        self.changes.push(what);
+    }
+}
+
+fn err(path: String, message: impl Into<String>) -> WorldError {
+    WorldError {
+        path,
+        line: None,
+        message: message.into(),
+    }
+}
+
+fn api(path: &str, e: crate::envelope::ApiError) -> WorldError {
+    err(path.to_string(), e.rendered.message)
+}
+
+fn store(path: &str, e: keyless_store::StoreError) -> WorldError {
+    api(path, e.into())
+}
+
+/// Everything the file defines, by name, for reference checks before writing.
+#[derive(Default)]
+struct Names {
+    tenants: HashSet<String>,
+    apps: HashSet<(String, String)>,
+    users: HashSet<(String, String)>,
+    subs: HashSet<(String, String)>,
+    rgs: HashSet<(String, String, String)>,
+    connections: HashSet<(String, String, String)>,
+}
+
+fn lc(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+fn dup(seen: &mut HashSet<String>, path: String, name: &str) -> Result<(), WorldError> {
+    if seen.insert(lc(name)) {
+        Ok(())
+    } else {
+        Err(err(path, format!("'{name}' is defined twice")))
+    }
+}
+
+async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> {
+    let mut n = Names::default();
+    let mut seen = HashSet::new();
+    for (ti, t) in w.tenants.iter().enumerate() {
+        let p = format!("tenants[{ti}]");
+        ops::check_short_name("tenant", &t.name).map_err(|e| api(&format!("{p}.name"), e))?;
+        dup(&mut seen, format!("{p}.name"), &t.name)?;
+        if let Some(c) = &t.cloud
+            && Cloud::parse(c).is_none()
+        {
+            return Err(err(format!("{p}.cloud"), "use public, usgov or china"));
+        }
+        n.tenants.insert(lc(&t.name));
+        let mut names = HashSet::new();
+        for (ui, u) in t.users.iter().enumerate() {
+            ops::check_short_name("user", &u.name)
+                .map_err(|e| api(&format!("{p}.users[{ui}].name"), e))?;
+            dup(&mut names, format!("{p}.users[{ui}].name"), &u.name)?;
+            n.users.insert((lc(&t.name), lc(&u.name)));
+        }
+        let mut names = HashSet::new();
+        for (ai, a) in t.apps.iter().enumerate() {
+            let ap = format!("{p}.apps[{ai}]");
+            if a.name.trim().is_empty() {
+                return Err(err(format!("{ap}.name"), "an app needs a name"));
+            }
+            dup(&mut names, format!("{ap}.name"), &a.name)?;
+            if let Some(aud) = &a.sign_in_audience
+                && !["AzureADMyOrg", "AzureADMultipleOrgs"].contains(&aud.as_str())
+            {
+                return Err(err(
+                    format!("{ap}.signInAudience"),
+                    "use AzureADMyOrg or AzureADMultipleOrgs",
+                ));
+            }
+            n.apps.insert((lc(&t.name), lc(&a.name)));
+        }
+        let mut names = HashSet::new();
+        for (si, sub) in t.subscriptions.iter().enumerate() {
+            dup(
+                &mut names,
+                format!("{p}.subscriptions[{si}].name"),
+                &sub.name,
+            )?;
+            n.subs.insert((lc(&t.name), lc(&sub.name)));
+            for (ri, rg) in sub.resource_groups.iter().enumerate() {
+                if !crate::arm::valid_rg_name(&rg.name) {
+                    return Err(err(
+                        format!("{p}.subscriptions[{si}].resourceGroups[{ri}].name"),
+                        "not a valid resource group name",
+                    ));
+                }
+                n.rgs.insert((lc(&t.name), lc(&sub.name), lc(&rg.name)));
+            }
+        }
+    }
+    let mut orgs = HashSet::new();
+    for (oi, o) in w.organizations.iter().enumerate() {
+        let p = format!("organizations[{oi}]");
+        ops::check_short_name("organization", &o.name).map_err(|e| api(&format!("{p}.name"), e))?;
+        dup(&mut orgs, format!("{p}.name"), &o.name)?;
+        if let Some(t) = &o.tenant {
+            tenant_exists(s, &n, t)
+                .await
+                .map_err(|m| err(format!("{p}.tenant"), m))?;
+        }
+        let mut projects = HashSet::new();
+        for (pi, pr) in o.projects.iter().enumerate() {
+            let pp = format!("{p}.projects[{pi}]");
+            ops::check_short_name("project", &pr.name)
+                .map_err(|e| api(&format!("{pp}.name"), e))?;
+            dup(&mut projects, format!("{pp}.name"), &pr.name)?;
+            let mut conns = HashSet::new();
+            for (ci, c) in pr.connections.iter().enumerate() {
+                let cp = format!("{pp}.connections[{ci}]");
+                dup(&mut conns, format!("{cp}.name"), &c.name)?;
+                let Some((t, a)) = c.app.split_once('/') else {
+                    return Err(err(format!("{cp}.app"), "write the identity as tenant/app"));
+                };
+                if !n.apps.contains(&(lc(t), lc(a))) && !app_in_store(s, t, a).await {
+                    return Err(err(
+                        format!("{cp}.app"),
+                        format!("no app '{a}' in tenant '{t}'"),
+                    ));
+                }
+                if let Some(sub) = &c.subscription
+                    && !n.subs.contains(&(lc(t), lc(sub)))
+                    && !sub_in_store(s, t, sub).await
+                {
+                    return Err(err(
+                        format!("{cp}.subscription"),
+                        format!("no subscription '{sub}' in tenant '{t}'"),
+                    ));
+                }
+                if let Some(i) = &c.issuer
+                    && IssuerGeneration::parse(i).is_none()
+                {
+                    return Err(err(format!("{cp}.issuer"), "use entra or devops"));
+                }
+                if c.issuer
+                    .as_deref()
+                    .and_then(IssuerGeneration::parse)
+                    .unwrap_or_default()
+                    == IssuerGeneration::EntraId
+                    && o.tenant.is_none()
+                {
+                    return Err(err(
+                        format!("{cp}.issuer"),
+                        "the Entra issuer needs the organization to name its tenant (organizations[].tenant), or use issuer: devops",
+                    ));
+                }
+                n.connections
+                    .insert((lc(&o.name), lc(&pr.name), lc(&c.name)));
+            }
+            for (qi, pl) in pr.pipelines.iter().enumerate() {
+                for (ki, cname) in pl.connections.iter().enumerate() {
+                    if !conns.contains(&lc(cname)) {
+                        return Err(err(
+                            format!("{pp}.pipelines[{qi}].connections[{ki}]"),
+                            format!("no connection '{cname}' in this project"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (ti, t) in w.tenants.iter().enumerate() {
+        for (ai, a) in t.apps.iter().enumerate() {
+            let mut names = HashSet::new();
+            for (fi, f) in a.federated_credentials.iter().enumerate() {
+                let fp = format!("tenants[{ti}].apps[{ai}].federatedCredentials[{fi}]");
+                validate_fic_name(&f.name).map_err(|m| err(format!("{fp}.name"), m))?;
+                dup(&mut names, format!("{fp}.name"), &f.name)?;
+                match (&f.connection, &f.issuer, &f.subject) {
+                    (Some(c), None, None) => {
+                        let parts: Vec<&str> = c.split('/').collect();
+                        if parts.len() != 3
+                            || !n
+                                .connections
+                                .contains(&(lc(parts[0]), lc(parts[1]), lc(parts[2])))
+                        {
+                            return Err(err(
+                                format!("{fp}.connection"),
+                                format!(
+                                    "no connection '{c}' (write organization/project/connection, defined in this file)"
+                                ),
+                            ));
+                        }
+                    }
+                    (None, Some(i), Some(sub)) => {
+                        let auds = f
+                            .audiences
+                            .clone()
+                            .unwrap_or_else(|| vec![TOKEN_EXCHANGE_AUDIENCE.into()]);
+                        validate_fic_fields(i, Some(sub), &auds, false)
+                            .map_err(|m| err(format!("{fp}.issuer"), m))?;
+                    }
+                    _ => return Err(err(fp, "give either connection, or issuer and subject")),
+                }
+            }
+        }
+        for (si, sub) in t.subscriptions.iter().enumerate() {
+            for (ri, r) in sub.role_assignments.iter().enumerate() {
+                let rp = format!("tenants[{ti}].subscriptions[{si}].roleAssignments[{ri}]");
+                if role_of(&r.role).is_none() {
+                    return Err(err(format!("{rp}.role"), format!("no role '{}'", r.role)));
+                }
+                match (&r.app, &r.user) {
+                    (Some(a), None)
+                        if n.apps.contains(&(lc(&t.name), lc(a)))
+                            || app_in_store(s, &t.name, a).await => {}
+                    (None, Some(u))
+                        if n.users.contains(&(lc(&t.name), lc(u)))
+                            || user_in_store(s, &t.name, u).await => {}
+                    (Some(a), None) => {
+                        return Err(err(
+                            format!("{rp}.app"),
+                            format!("no app '{a}' in this tenant"),
+                        ));
+                    }
+                    (None, Some(u)) => {
+                        return Err(err(
+                            format!("{rp}.user"),
+                            format!("no user '{u}' in this tenant"),
+                        ));
+                    }
+                    _ => return Err(err(rp, "name exactly one of app or user")),
+                }
+                if let Some(rg) = &r.resource_group
+                    && !n.rgs.contains(&(lc(&t.name), lc(&sub.name), lc(rg)))
+                {
+                    return Err(err(
+                        format!("{rp}.resourceGroup"),
+                        format!("no resource group '{rg}' in this subscription"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn role_of(role: &str) -> Option<&'static keyless_model::rbac::RoleDefinition> {
+    built_in_by_name(role).or_else(|| Uuid::parse_str(role).ok().and_then(built_in))
+}
+
+async fn tenant_exists(s: &AppState, n: &Names, t: &str) -> Result<(), String> {
+    if n.tenants.contains(&lc(t)) || s.store.find_tenant(t).await.is_ok() {
+        Ok(())
+    } else {
+        Err(format!("no tenant '{t}'"))
+    }
+}
+
+async fn app_in_store(s: &AppState, tenant: &str, app: &str) -> bool {
+    match s.store.find_tenant(tenant).await {
+        Ok(t) => s.store.find_application_by_name(t.id, app).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn user_in_store(s: &AppState, tenant: &str, user: &str) -> bool {
+    match s.store.find_tenant(tenant).await {
+        Ok(t) => s
+            .store
+            .find_user_by_upn(&format!("{user}@{}", t.domain))
+            .await
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn sub_in_store(s: &AppState, tenant: &str, sub: &str) -> bool {
+    match s.store.find_tenant(tenant).await {
+        Ok(t) => s
+            .store
+            .list_subscriptions()
+            .await
+            .map(|subs| {
+                subs.iter()
+                    .any(|x| x.tenant_id == t.id && x.display_name.eq_ignore_ascii_case(sub))
+            })
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Validates, then applies. Nothing is written when validation fails.
+pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
+    validate(s, w).await?;
+    let mut r = Report::default();
+    let mut tenants: HashMap<String, Tenant> = HashMap::new();
+    for (ti, t) in w.tenants.iter().enumerate() {
+        let tenant = super::apply_tenant::tenant(s, t, ti, &mut r).await?;
+        tenants.insert(lc(&t.name), tenant);
+    }
+    let mut orgs: HashMap<String, (Organization, ProjectsByName)> = HashMap::new();
+    for (oi, o) in w.organizations.iter().enumerate() {
+        let p = format!("organizations[{oi}]");
+        let tenant = match &o.tenant {
+            Some(t) => Some(
+                find_tenant(s, &tenants, t)
+                    .await
+                    .map_err(|e| store(&format!("{p}.tenant"), e))?,
+            ),
+            None => None,
+        };
+        let org = match s.store.find_organization(&o.name).await {
+            Ok(org) => {
+                if org.tenant_id != tenant.as_ref().map(|t| t.id) {
+                    return Err(err(
+                        format!("{p}.tenant"),
+                        "an existing organization cannot be moved to another tenant by a world file",
+                    ));
+                }
+                r.unchanged += 1;
+                org
+            }
+            Err(_) => {
+                let org = ops::create_organization(s, &o.name, tenant.as_ref())
+                    .await
+                    .map_err(|e| api(&p, e))?;
+                r.changed(format!("created organization {}", o.name));
+                org
+            }
+        };
+        let mut projects = HashMap::new();
+        for (pi, pr) in o.projects.iter().enumerate() {
+            let pp = format!("{p}.projects[{pi}]");
+            let project = match s.store.find_project(org.id, &pr.name).await {
+                Ok(x) => {
+                    r.unchanged += 1;
+                    x
+                }
+                Err(_) => {
+                    let x = ops::create_project(s, &org, &pr.name, pr.description.clone())
+                        .await
+                        .map_err(|e| api(&pp, e))?;
+                    r.changed(format!("created project {}/{}", o.name, pr.name));
+                    x
+                }
+            };
+            let mut conns = HashMap::new();
+            for (ci, c) in pr.connections.iter().enumerate() {
+                let cp = format!("{pp}.connections[{ci}]");
+                let conn = connection(s, &tenants, &org, &project, c, &cp, &mut r).await?;
+                conns.insert(lc(&c.name), conn);
+            }
+            for (qi, pl) in pr.pipelines.iter().enumerate() {
+                let qp = format!("{pp}.pipelines[{qi}]");
+                let ids: Vec<Uuid> = pl
+                    .connections
+                    .iter()
+                    .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
+                    .collect();
+                match s.store.find_pipeline(project.id, &pl.name).await {
+                    Ok(mut existing) => {
+                        if existing.connections != ids {
+                            existing.connections = ids;
+                            s.store
+                                .update_pipeline(&existing)
+                                .await
+                                .map_err(|e| store(&qp, e))?;
+                            r.changed(format!(
+                                "updated pipeline {}/{}/{}",
+                                o.name, pr.name, pl.name
+                            ));
+                        } else {
+                            r.unchanged += 1;
+                        }
+                    }
+                    Err(_) => {
+                        ops::create_pipeline(s, &project, &pl.name, ids)
+                            .await
+                            .map_err(|e| api(&qp, e))?;
+                        r.changed(format!(
+                            "created pipeline {}/{}/{}",
+                            o.name, pr.name, pl.name
+                        ));
+                    }
+                }
+            }
+            projects.insert(lc(&pr.name), (project, conns));
+        }
+        orgs.insert(lc(&o.name), (org, projects));
+    }
+    for (ti, t) in w.tenants.iter().enumerate() {
+        let tenant = &tenants[&lc(&t.name)];
+        for (ai, a) in t.apps.iter().enumerate() {
+            let app = s
+                .store
+                .find_application_by_name(tenant.id, &a.name)
+                .await
+                .map_err(|e| store(&format!("tenants[{ti}].apps[{ai}]"), e))?;
+            for (fi, f) in a.federated_credentials.iter().enumerate() {
+                let fp = format!("tenants[{ti}].apps[{ai}].federatedCredentials[{fi}]");
+                let (issuer, subject) = match &f.connection {
+                    Some(c) => {
+                        let parts: Vec<&str> = c.split('/').collect();
+                        let (org, projects) = &orgs[&lc(parts[0])];
+                        let (project, conns) = &projects[&lc(parts[1])];
+                        let conn = &conns[&lc(parts[2])];
+                        let cloud = tenants
+                            .values()
+                            .find(|x| Some(x.id) == org.tenant_id)
+                            .map(|x| x.cloud)
+                            .unwrap_or_default();
+                        crate::devops::render::issuer_and_subject(
+                            &s.origin, conn, org, project, cloud,
+                        )
+                    }
+                    None => (
+                        f.issuer.clone().unwrap_or_default(),
+                        f.subject.clone().unwrap_or_default(),
+                    ),
+                };
+                let audiences = f
+                    .audiences
+                    .clone()
+                    .unwrap_or_else(|| vec![TOKEN_EXCHANGE_AUDIENCE.into()]);
+                fic(s, &app, f, issuer, subject, audiences, &fp, &mut r).await?;
+            }
+        }
+        for (si, sub) in t.subscriptions.iter().enumerate() {
+            let subscription = find_sub(s, tenant, &sub.name)
+                .await
+                .map_err(|e| store(&format!("tenants[{ti}].subscriptions[{si}]"), e))?;
+            for (ri, ra) in sub.role_assignments.iter().enumerate() {
+                let rp = format!("tenants[{ti}].subscriptions[{si}].roleAssignments[{ri}]");
+                role_assignment(s, tenant, subscription.id, ra, &rp, &mut r).await?;
+            }
+        }
+    }
+    Ok(r)
+}
+
+pub(super) async fn find_tenant(
+    s: &AppState,
+    known: &HashMap<String, Tenant>,
+    name: &str,
+) -> Result<Tenant, keyless_store::StoreError> {
+    match known.get(&lc(name)) {
+        Some(t) => Ok(t.clone()),
+        None => s.store.find_tenant(name).await,
+    }
+}
+
+pub(super) async fn find_sub(
+    s: &AppState,
+    t: &Tenant,
+    name: &str,
+) -> Result<keyless_model::arm::Subscription, keyless_store::StoreError> {
+    s.store
+        .list_subscriptions()
+        .await?
+        .into_iter()
+        .find(|x| x.tenant_id == t.id && x.display_name.eq_ignore_ascii_case(name))
+        .ok_or(keyless_store::StoreError::NotFound)
+}
+
+async fn connection(
+    s: &AppState,
+    tenants: &HashMap<String, Tenant>,
+    org: &Organization,
+    project: &Project,
+    c: &ConnectionSpec,
+    cp: &str,
+    r: &mut Report,
+) -> Result<ServiceConnection, WorldError> {
+    if let Ok(existing) = s.store.find_connection(project.id, &c.name).await {
+        r.unchanged += 1;
+        return Ok(existing);
+    }
+    let (tname, aname) = c.app.split_once('/').unwrap_or_default();
+    let tenant = find_tenant(s, tenants, tname)
+        .await
+        .map_err(|e| store(&format!("{cp}.app"), e))?;
+    let app = s
+        .store
+        .find_application_by_name(tenant.id, aname)
+        .await
+        .map_err(|e| store(&format!("{cp}.app"), e))?;
+    let mut data = serde_json::Map::new();
+    data.insert("environment".into(), "AzureCloud".into());
+    data.insert("scopeLevel".into(), "Subscription".into());
+    data.insert("creationMode".into(), "Manual".into());
+    if let Some(sub) = &c.subscription {
+        let sub = find_sub(s, &tenant, sub)
+            .await
+            .map_err(|e| store(&format!("{cp}.subscription"), e))?;
+        data.insert("subscriptionId".into(), sub.id.to_string().into());
+        data.insert("subscriptionName".into(), sub.display_name.into());
+    }
+    let conn = ServiceConnection {
+        id: Uuid::new_v4(),
+        organization_id: org.id,
+        project_id: project.id,
+        name: c.name.clone(),
+        endpoint_type: "azurerm".into(),
+        scheme: "WorkloadIdentityFederation".into(),
+        tenant_id: tenant.id,
+        client_id: app.app_id,
+        issuer_generation: c
+            .issuer
+            .as_deref()
+            .and_then(IssuerGeneration::parse)
+            .unwrap_or_default(),
+        creation_mode: "Manual".into(),
+        state: "Ready".into(),
+        description: c.description.clone().unwrap_or_default(),
+        data,
+        created_by: None,
+        created_at: s.now(),
+    };
+    s.store
+        .create_connection(&conn)
+        .await
+        .map_err(|e| store(cp, e))?;
+    r.changed(format!(
+        "created service connection {}/{}/{}",
+        org.name, project.name, c.name
+    ));
+    Ok(conn)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fic(
+    s: &AppState,
+    app: &Application,
+    f: &FicSpec,
+    issuer: String,
+    subject: String,
+    audiences: Vec<String>,
+    fp: &str,
+    r: &mut Report,
+) -> Result<(), WorldError> {
+    match s.store.find_fic_by_name(app.id, &f.name).await {
+        Ok(mut existing) => {
+            if existing.issuer == issuer
+                && existing.subject.as_deref() == Some(&subject)
+                && existing.audiences == audiences
+            {
+                r.unchanged += 1;
+                return Ok(());
+            }
+            existing.issuer = issuer;
+            existing.subject = Some(subject);
+            existing.audiences = audiences;
+            s.store
+                .update_fic(&existing)
+                .await
+                .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
+            r.changed(format!(
+                "updated federated credential {} of {}",
+                f.name, app.display_name
+            ));
+        }
+        Err(_) => {
+            let fic = FederatedCredential {
+                id: Uuid::new_v4(),
+                parent_id: app.id,
+                name: f.name.clone(),
+                issuer,
+                subject: Some(subject),
+                audiences,
+                description: f.description.clone(),
+                claims_matching_expression: None,
+                created_at: s.now(),
+            };
+            s.store
+                .create_fic(&fic)
+                .await
+                .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
+            r.changed(format!(
+                "created federated credential {} of {}",
+                f.name, app.display_name
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn role_assignment(
+    s: &AppState,
+    tenant: &Tenant,
+    sub: Uuid,
+    ra: &RoleAssignmentSpec,
+    rp: &str,
+    r: &mut Report,
+) -> Result<(), WorldError> {
+    let role = role_of(&ra.role).ok_or_else(|| err(format!("{rp}.role"), "unknown role"))?;
+    let (principal, kind, who) = match (&ra.app, &ra.user) {
+        (Some(a), _) => {
+            let app = s
+                .store
+                .find_application_by_name(tenant.id, a)
+                .await
+                .map_err(|e| store(&format!("{rp}.app"), e))?;
+            let sp = s
+                .store
+                .find_service_principal(tenant.id, app.app_id)
+                .await
+                .map_err(|e| store(&format!("{rp}.app"), e))?;
+            (sp.id, "ServicePrincipal", format!("app {a}"))
+        }
+        (_, Some(u)) => {
+            let user = s
+                .store
+                .find_user_by_upn(&format!("{u}@{}", tenant.domain))
+                .await
+                .map_err(|e| store(&format!("{rp}.user"), e))?;
+            (user.id, "User", format!("user {u}"))
+        }
+        _ => return Err(err(rp.to_string(), "name exactly one of app or user")),
+    };
+    let scope = match &ra.resource_group {
+        Some(rg) => {
+            let group = s
+                .store
+                .get_resource_group(sub, rg)
+                .await
+                .map_err(|e| store(&format!("{rp}.resourceGroup"), e))?;
+            group.arm_id()
+        }
+        None => format!("/subscriptions/{sub}"),
+    };
+    let scope = canonical_scope(&scope);
+    let existing = s
+        .store
+        .list_role_assignments_for_principal(principal)
+        .await
+        .map_err(|e| store(rp, e))?;
+    if existing
+        .iter()
+        .any(|a| a.scope == scope && a.role_definition_id == role.id)
+    {
+        r.unchanged += 1;
+        return Ok(());
+    }
+    let a = RoleAssignment {
+        id: Uuid::new_v4(),
+        scope: scope.clone(),
+        role_definition_id: role.id,
+        principal_id: principal,
+        principal_type: kind.into(),
+        created_by: None,
+        created_at: s.now(),
+    };
+    s.store
+        .create_role_assignment(&a)
+        .await
+        .map_err(|e| store(rp, e))?;
+    r.changed(format!("assigned {} to {who} at {scope}", role.name));
+    Ok(())
+}
+
+/// Shared by tenant application: the app's service principal in its own tenant.
+pub(super) async fn ensure_principal(
+    s: &AppState,
+    tenant: &Tenant,
+    app: &Application,
+) -> Result<bool, keyless_store::StoreError> {
+    match s.store.find_service_principal(tenant.id, app.app_id).await {
+        Ok(_) => Ok(false),
+        Err(_) => {
+            s.store
+                .create_service_principal(&ServicePrincipal {
+                    id: Uuid::new_v4(),
+                    app_id: app.app_id,
+                    tenant_id: tenant.id,
+                    display_name: app.display_name.clone(),
+                    account_enabled: true,
+                    service_principal_type: SP_TYPE_APPLICATION.into(),
+                    alternative_names: vec![],
+                    created_at: s.now(),
+                })
+                .await?;
+            Ok(true)
+        }
+    }
+}
+
+pub(super) fn resource_group(sub: Uuid, rg: &ResourceGroupSpec, now: i64) -> ResourceGroup {
+    ResourceGroup {
+        subscription_id: sub,
+        name: rg.name.clone(),
+        location: rg.location.clone(),
+        tags: rg.tags.clone(),
+        created_at: now,
+    }
+}

@@ -1,0 +1,144 @@
+//! The shape of a world file. Unknown fields are errors, so a typo is caught, not ignored.
+
+use keyless_model::Uuid;
+use keyless_model::directory::TenantSettings;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    #[serde(default)]
+    pub tenants: Vec<TenantSpec>,
+    #[serde(default)]
+    pub organizations: Vec<OrganizationSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantSpec {
+    pub name: String,
+    pub id: Option<Uuid>,
+    pub display_name: Option<String>,
+    /// `public` (default), `usgov`, `china`.
+    pub cloud: Option<String>,
+    pub settings: Option<TenantSettings>,
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+    #[serde(default)]
+    pub apps: Vec<AppSpec>,
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserSpec {
+    /// The local part of the UPN (`alice` → `alice@{tenant}.onmicrosoft.com`).
+    pub name: String,
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub admin: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppSpec {
+    pub name: String,
+    pub app_id: Option<Uuid>,
+    pub sign_in_audience: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub federated_credentials: Vec<FicSpec>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FicSpec {
+    pub name: String,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub audiences: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// `organization/project/connection`: take issuer and subject from that connection.
+    pub connection: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscriptionSpec {
+    pub name: String,
+    pub id: Option<Uuid>,
+    #[serde(default)]
+    pub resource_groups: Vec<ResourceGroupSpec>,
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignmentSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceGroupSpec {
+    pub name: String,
+    pub location: String,
+    #[serde(default)]
+    pub tags: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleAssignmentSpec {
+    /// An app of the same tenant, by name (its service principal gets the role).
+    pub app: Option<String>,
+    /// A user of the same tenant, by the local part of the UPN.
+    pub user: Option<String>,
+    /// A role name (`Contributor`) or id.
+    pub role: String,
+    /// A resource group of this subscription; the subscription itself when absent.
+    pub resource_group: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganizationSpec {
+    pub name: String,
+    /// The connected Entra tenant, by name.
+    pub tenant: Option<String>,
+    #[serde(default)]
+    pub projects: Vec<ProjectSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectSpec {
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub connections: Vec<ConnectionSpec>,
+    #[serde(default)]
+    pub pipelines: Vec<PipelineSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionSpec {
+    pub name: String,
+    /// `tenant/app`: the identity behind the connection.
+    pub app: String,
+    /// A subscription of the app's tenant, by name.
+    pub subscription: Option<String>,
+    /// `entra` (default) or `devops`.
+    pub issuer: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PipelineSpec {
+    pub name: String,
+    #[serde(default)]
+    pub connections: Vec<String>,
+}

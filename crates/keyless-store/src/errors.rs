@@ -1,0 +1,149 @@
+//! Driver errors → [`StoreError`]. A uniqueness violation is recognised by the index that
+//! was violated and becomes the matching [`conflict`] rule; nothing else about the driver
+//! leaks out except as [`StoreError::Backend`] text.
+//!
+//! PostgreSQL names the violated index or constraint. SQLite does not: its message lists the
+//! indexed columns (`UNIQUE constraint failed: users.upn_key`), so each rule carries both.
+
+use crate::{StoreError, conflict};
+use sqlx::error::ErrorKind;
+
+struct Rule {
+    /// The index (or constraint) name, as PostgreSQL reports it.
+    index: &'static str,
+    /// What follows `UNIQUE constraint failed: ` in SQLite's message.
+    sqlite_columns: &'static str,
+    conflict: &'static str,
+}
+
+const fn rule(index: &'static str, sqlite_columns: &'static str, c: &'static str) -> Rule {
+    Rule {
+        index,
+        sqlite_columns,
+        conflict: c,
+    }
+}
+
+/// Every unique index in `migrations/*/0001_initial.sql` except plain primary keys, which
+/// fall back to [`conflict::DUPLICATE_ID`].
+const RULES: &[Rule] = &[
+    rule("tenants_name_uq", "tenants.name_key", conflict::TENANT_NAME),
+    rule(
+        "tenants_domain_uq",
+        "tenants.domain_key",
+        conflict::TENANT_NAME,
+    ),
+    rule("users_upn_uq", "users.upn_key", conflict::USER_UPN),
+    rule(
+        "applications_app_id_uq",
+        "applications.app_id",
+        conflict::APP_ID,
+    ),
+    rule(
+        "service_principals_tenant_app_uq",
+        "service_principals.tenant_id, service_principals.app_id",
+        conflict::SERVICE_PRINCIPAL,
+    ),
+    rule(
+        "federated_credentials_name_uq",
+        "federated_credentials.parent_id, federated_credentials.name_key",
+        conflict::FIC_NAME,
+    ),
+    rule(
+        "federated_credentials_issuer_subject_uq",
+        "federated_credentials.parent_id, federated_credentials.issuer, federated_credentials.subject",
+        conflict::FIC_ISSUER_SUBJECT,
+    ),
+    rule(
+        "role_assignments_uq",
+        "role_assignments.scope, role_assignments.role_definition_id, role_assignments.principal_id",
+        conflict::ROLE_ASSIGNMENT_EXISTS,
+    ),
+    rule(
+        "organizations_name_uq",
+        "organizations.name_key",
+        conflict::ORGANIZATION_NAME,
+    ),
+    rule(
+        "projects_name_uq",
+        "projects.organization_id, projects.name_key",
+        conflict::PROJECT_NAME,
+    ),
+    rule(
+        "service_connections_name_uq",
+        "service_connections.project_id, service_connections.name_key",
+        conflict::CONNECTION_NAME,
+    ),
+    rule(
+        "pipelines_name_uq",
+        "pipelines.project_id, pipelines.name_key",
+        conflict::PIPELINE_NAME,
+    ),
+    rule(
+        "signing_keys_pkey",
+        "signing_keys.kid",
+        conflict::SIGNING_KEY,
+    ),
+];
+
+/// Maps any sqlx error to a [`StoreError`].
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(db) => match db.kind() {
+            ErrorKind::UniqueViolation => {
+                StoreError::Conflict(unique_rule(db.constraint(), db.message()))
+            }
+            // A create naming a parent that does not exist (a user in an unknown tenant…).
+            ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+            _ => StoreError::Backend(e.to_string()),
+        },
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn unique_rule(constraint: Option<&str>, message: &str) -> &'static str {
+    let found = match constraint {
+        Some(name) => RULES.iter().find(|r| r.index == name),
+        None => message
+            .strip_prefix("UNIQUE constraint failed: ")
+            .and_then(|cols| RULES.iter().find(|r| r.sqlite_columns == cols.trim())),
+    };
+    match found {
+        Some(r) => r.conflict,
+        None => {
+            // Primary keys (ids chosen by callers) and the token-hash indexes.
+            tracing::debug!(
+                ?constraint,
+                message,
+                "unique violation treated as a duplicate id"
+            );
+            conflict::DUPLICATE_ID
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_names_and_sqlite_columns_map_to_the_same_rule() {
+        assert_eq!(
+            unique_rule(Some("users_upn_uq"), "duplicate key value"),
+            conflict::USER_UPN
+        );
+        assert_eq!(
+            unique_rule(None, "UNIQUE constraint failed: users.upn_key"),
+            conflict::USER_UPN
+        );
+        assert_eq!(
+            unique_rule(None, "UNIQUE constraint failed: tenants.id"),
+            conflict::DUPLICATE_ID
+        );
+        assert_eq!(
+            unique_rule(Some("tenants_pkey"), ""),
+            conflict::DUPLICATE_ID
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! Subscriptions, resource groups and role assignments.
+//!
+//! Scopes are stored lowercase; "at or below a scope" is `scope = s OR scope starts with
+//! s + "/"`, written with `substr` so that both dialects agree and `%`/`_` in names are
+//! not wildcards.
+
+use super::found;
+use crate::errors::db_err;
+use crate::rows::{
+    ResourceGroupRow, RoleAssignmentRow, SubscriptionRow, all, id, json, key, one, opt_id,
+};
+use crate::{ArmStore, StoreResult};
+use async_trait::async_trait;
+use keyless_model::Uuid;
+use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
+
+/// The lowercase scope, the prefix of every scope below it, and the prefix's length in
+/// characters (what `substr` counts in both dialects). The root scope `/` covers everything.
+fn scope_and_prefix(scope: &str) -> (String, String, i32) {
+    let lower = scope.to_lowercase();
+    let trimmed = lower.trim_end_matches('/');
+    let prefix = format!("{trimmed}/");
+    let len = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    let scope = if trimmed.is_empty() {
+        prefix.clone()
+    } else {
+        trimmed.to_owned()
+    };
+    (scope, prefix, len)
+}
+
+fn resource_group_scope(subscription_id: Uuid, name: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourcegroups/{}",
+        id(subscription_id),
+        key(name)
+    )
+}
+
+macro_rules! role_assignments {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, scope, role_definition_id, principal_id, principal_type, created_by, \
+             created_at FROM role_assignments ",
+            $rest
+        )
+    };
+}
+
+/// `$1` the scope, `$2` the length of `$3`, `$3` the scope followed by `/`.
+macro_rules! at_or_below {
+    () => {
+        "(scope = $1 OR substr(scope, 1, $2) = $3)"
+    };
+}
+
+for_each_backend! {
+    #[async_trait]
+    impl ArmStore for Backend {
+        async fn create_subscription(&self, s: &Subscription) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO subscriptions (id, tenant_id, display_name, state, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id(s.id))
+            .bind(id(s.tenant_id))
+            .bind(&s.display_name)
+            .bind(&s.state)
+            .bind(s.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_subscription(&self, subscription: Uuid) -> StoreResult<Subscription> {
+            one(sqlx::query_as::<_, SubscriptionRow>(
+                "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
+                 WHERE id = $1",
+            )
+            .bind(id(subscription))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
+            all(sqlx::query_as::<_, SubscriptionRow>(
+                "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
+                 ORDER BY created_at, id",
+            )
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        /// On replace, the name keeps the spelling it was created with.
+        async fn put_resource_group(&self, rg: &ResourceGroup) -> StoreResult<bool> {
+            let tags = json(&rg.tags)?;
+            let mut tx = self.begin_write().await?;
+            let created = sqlx::query(
+                "INSERT INTO resource_groups (subscription_id, name, name_key, location, tags, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (subscription_id, name_key) DO NOTHING",
+            )
+            .bind(id(rg.subscription_id))
+            .bind(&rg.name)
+            .bind(key(&rg.name))
+            .bind(&rg.location)
+            .bind(&tags)
+            .bind(rg.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+                == 1;
+            if !created {
+                sqlx::query(
+                    "UPDATE resource_groups SET location = $3, tags = $4 \
+                     WHERE subscription_id = $1 AND name_key = $2",
+                )
+                .bind(id(rg.subscription_id))
+                .bind(key(&rg.name))
+                .bind(&rg.location)
+                .bind(&tags)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(created)
+        }
+
+        async fn get_resource_group(
+            &self,
+            subscription_id: Uuid,
+            name: &str,
+        ) -> StoreResult<ResourceGroup> {
+            one(sqlx::query_as::<_, ResourceGroupRow>(
+                "SELECT subscription_id, name, location, tags, created_at FROM resource_groups \
+                 WHERE subscription_id = $1 AND name_key = $2",
+            )
+            .bind(id(subscription_id))
+            .bind(key(name))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_resource_groups(
+            &self,
+            subscription_id: Uuid,
+        ) -> StoreResult<Vec<ResourceGroup>> {
+            all(sqlx::query_as::<_, ResourceGroupRow>(
+                "SELECT subscription_id, name, location, tags, created_at FROM resource_groups \
+                 WHERE subscription_id = $1 ORDER BY name_key",
+            )
+            .bind(id(subscription_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn delete_resource_group(
+            &self,
+            subscription_id: Uuid,
+            name: &str,
+        ) -> StoreResult<()> {
+            let (scope, prefix, len) =
+                scope_and_prefix(&resource_group_scope(subscription_id, name));
+            let mut tx = self.begin_write().await?;
+            found(
+                sqlx::query(
+                    "DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2",
+                )
+                .bind(id(subscription_id))
+                .bind(key(name))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )?;
+            sqlx::query(concat!(
+                "DELETE FROM role_assignments WHERE ",
+                at_or_below!()
+            ))
+            .bind(scope)
+            .bind(len)
+            .bind(prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)
+        }
+
+        async fn create_role_assignment(&self, a: &RoleAssignment) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO role_assignments (id, scope, role_definition_id, principal_id, \
+                 principal_type, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id(a.id))
+            .bind(a.scope.to_lowercase())
+            .bind(id(a.role_definition_id))
+            .bind(id(a.principal_id))
+            .bind(&a.principal_type)
+            .bind(opt_id(a.created_by))
+            .bind(a.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_role_assignment(&self, assignment: Uuid) -> StoreResult<RoleAssignment> {
+            one(
+                sqlx::query_as::<_, RoleAssignmentRow>(role_assignments!("WHERE id = $1"))
+                    .bind(id(assignment))
+                    .fetch_optional(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        async fn list_role_assignments_for_principal(
+            &self,
+            principal_id: Uuid,
+        ) -> StoreResult<Vec<RoleAssignment>> {
+            all(sqlx::query_as::<_, RoleAssignmentRow>(role_assignments!(
+                "WHERE principal_id = $1 ORDER BY scope, created_at, id"
+            ))
+            .bind(id(principal_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_role_assignments_under(
+            &self,
+            scope: &str,
+        ) -> StoreResult<Vec<RoleAssignment>> {
+            let (scope, prefix, len) = scope_and_prefix(scope);
+            all(sqlx::query_as::<_, RoleAssignmentRow>(concat!(
+                role_assignments!("WHERE "),
+                at_or_below!(),
+                " ORDER BY scope, created_at, id"
+            ))
+            .bind(scope)
+            .bind(len)
+            .bind(prefix)
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn delete_role_assignment(&self, assignment: Uuid) -> StoreResult<()> {
+            found(
+                sqlx::query("DELETE FROM role_assignments WHERE id = $1")
+                    .bind(id(assignment))
+                    .execute(&self.0)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )
+        }
+    }
+}

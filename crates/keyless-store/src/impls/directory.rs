@@ -1,0 +1,395 @@
+//! Tenants, users, app registrations and service principals.
+
+use super::found;
+use crate::errors::db_err;
+use crate::rows::{
+    ApplicationRow, ServicePrincipalRow, TenantRow, UserRow, all, id, json, key, one, opt_id,
+};
+use crate::{DirectoryStore, StoreResult};
+use async_trait::async_trait;
+use keyless_model::Uuid;
+use keyless_model::directory::{Application, ServicePrincipal, Tenant, TenantSettings, User};
+
+macro_rules! tenants {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, name, domain, display_name, cloud, settings, created_at FROM tenants ",
+            $rest
+        )
+    };
+}
+
+macro_rules! users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, tenant_id, user_principal_name, display_name, user_type, is_admin, \
+             created_at FROM users ",
+            $rest
+        )
+    };
+}
+
+macro_rules! applications {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, app_id, tenant_id, display_name, sign_in_audience, enabled, created_by, \
+             created_at FROM applications ",
+            $rest
+        )
+    };
+}
+
+macro_rules! service_principals {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, app_id, tenant_id, display_name, account_enabled, service_principal_type, \
+             alternative_names, created_at FROM service_principals ",
+            $rest
+        )
+    };
+}
+
+for_each_backend! {
+    #[async_trait]
+    impl DirectoryStore for Backend {
+        async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO tenants (id, name, name_key, domain, domain_key, display_name, cloud, \
+                 settings, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id(t.id))
+            .bind(&t.name)
+            .bind(key(&t.name))
+            .bind(&t.domain)
+            .bind(key(&t.domain))
+            .bind(&t.display_name)
+            .bind(t.cloud.as_str())
+            .bind(json(&t.settings)?)
+            .bind(t.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_tenant(&self, tenant_id: Uuid) -> StoreResult<Tenant> {
+            one(sqlx::query_as::<_, TenantRow>(tenants!("WHERE id = $1"))
+                .bind(id(tenant_id))
+                .fetch_optional(&self.0)
+                .await
+                .map_err(db_err)?)
+        }
+
+        async fn find_tenant(&self, name_or_domain: &str) -> StoreResult<Tenant> {
+            one(sqlx::query_as::<_, TenantRow>(tenants!(
+                "WHERE name_key = $1 OR domain_key = $1 ORDER BY created_at, id LIMIT 1"
+            ))
+            .bind(key(name_or_domain))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+            all(
+                sqlx::query_as::<_, TenantRow>(tenants!("ORDER BY name_key"))
+                    .fetch_all(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        async fn update_tenant_settings(
+            &self,
+            tenant_id: Uuid,
+            s: &TenantSettings,
+        ) -> StoreResult<()> {
+            found(
+                sqlx::query("UPDATE tenants SET settings = $2 WHERE id = $1")
+                    .bind(id(tenant_id))
+                    .bind(json(s)?)
+                    .execute(&self.0)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )
+        }
+
+        async fn create_user(&self, u: &User) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO users (id, tenant_id, user_principal_name, upn_key, display_name, \
+                 user_type, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id(u.id))
+            .bind(id(u.tenant_id))
+            .bind(&u.user_principal_name)
+            .bind(key(&u.user_principal_name))
+            .bind(&u.display_name)
+            .bind(&u.user_type)
+            .bind(u.is_admin)
+            .bind(u.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_user(&self, user_id: Uuid) -> StoreResult<User> {
+            one(sqlx::query_as::<_, UserRow>(users!("WHERE id = $1"))
+                .bind(id(user_id))
+                .fetch_optional(&self.0)
+                .await
+                .map_err(db_err)?)
+        }
+
+        async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User> {
+            one(sqlx::query_as::<_, UserRow>(users!("WHERE upn_key = $1"))
+                .bind(key(upn))
+                .fetch_optional(&self.0)
+                .await
+                .map_err(db_err)?)
+        }
+
+        async fn list_users(&self, tenant_id: Uuid) -> StoreResult<Vec<User>> {
+            all(
+                sqlx::query_as::<_, UserRow>(users!("WHERE tenant_id = $1 ORDER BY upn_key"))
+                    .bind(id(tenant_id))
+                    .fetch_all(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        async fn create_application(&self, a: &Application) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO applications (id, app_id, tenant_id, display_name, name_key, \
+                 sign_in_audience, enabled, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id(a.id))
+            .bind(id(a.app_id))
+            .bind(id(a.tenant_id))
+            .bind(&a.display_name)
+            .bind(key(&a.display_name))
+            .bind(&a.sign_in_audience)
+            .bind(a.enabled)
+            .bind(opt_id(a.created_by))
+            .bind(a.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_application(&self, app: Uuid) -> StoreResult<Application> {
+            one(
+                sqlx::query_as::<_, ApplicationRow>(applications!("WHERE id = $1"))
+                    .bind(id(app))
+                    .fetch_optional(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        async fn find_application_by_app_id(&self, app_id: Uuid) -> StoreResult<Application> {
+            one(
+                sqlx::query_as::<_, ApplicationRow>(applications!("WHERE app_id = $1"))
+                    .bind(id(app_id))
+                    .fetch_optional(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        /// Display names are not unique: the oldest match wins.
+        async fn find_application_by_name(
+            &self,
+            tenant_id: Uuid,
+            name: &str,
+        ) -> StoreResult<Application> {
+            one(sqlx::query_as::<_, ApplicationRow>(applications!(
+                "WHERE tenant_id = $1 AND name_key = $2 ORDER BY created_at, id LIMIT 1"
+            ))
+            .bind(id(tenant_id))
+            .bind(key(name))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_applications(&self, tenant_id: Uuid) -> StoreResult<Vec<Application>> {
+            all(sqlx::query_as::<_, ApplicationRow>(applications!(
+                "WHERE tenant_id = $1 ORDER BY name_key, created_at, id"
+            ))
+            .bind(id(tenant_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        /// Updates display name, sign-in audience and enabled (ids and creator are fixed).
+        async fn update_application(&self, a: &Application) -> StoreResult<()> {
+            found(sqlx::query(
+                "UPDATE applications SET display_name = $2, name_key = $3, sign_in_audience = $4, \
+                 enabled = $5 WHERE id = $1",
+            )
+            .bind(id(a.id))
+            .bind(&a.display_name)
+            .bind(key(&a.display_name))
+            .bind(&a.sign_in_audience)
+            .bind(a.enabled)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
+        }
+
+        async fn delete_application(&self, app: Uuid) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            let app_id: String =
+                sqlx::query_scalar("SELECT app_id FROM applications WHERE id = $1")
+                    .bind(id(app))
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or(crate::StoreError::NotFound)?;
+            let object_id = id(app);
+            // The principals' assignments and credentials, then the principals, then the app.
+            for (sql, value) in [
+                (
+                    "DELETE FROM role_assignments WHERE principal_id IN \
+                     (SELECT id FROM service_principals WHERE app_id = $1)",
+                    &app_id,
+                ),
+                (
+                    "DELETE FROM federated_credentials WHERE parent_id IN \
+                     (SELECT id FROM service_principals WHERE app_id = $1)",
+                    &app_id,
+                ),
+                (
+                    "DELETE FROM federated_credentials WHERE parent_id = $1",
+                    &object_id,
+                ),
+                ("DELETE FROM service_principals WHERE app_id = $1", &app_id),
+                (
+                    "DELETE FROM password_credentials WHERE application_id = $1",
+                    &object_id,
+                ),
+                ("DELETE FROM applications WHERE id = $1", &object_id),
+            ] {
+                sqlx::query(sql)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)
+        }
+
+        async fn create_service_principal(&self, sp: &ServicePrincipal) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO service_principals (id, app_id, tenant_id, display_name, \
+                 account_enabled, service_principal_type, alternative_names, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id(sp.id))
+            .bind(id(sp.app_id))
+            .bind(id(sp.tenant_id))
+            .bind(&sp.display_name)
+            .bind(sp.account_enabled)
+            .bind(&sp.service_principal_type)
+            .bind(json(&sp.alternative_names)?)
+            .bind(sp.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_service_principal(&self, sp: Uuid) -> StoreResult<ServicePrincipal> {
+            one(
+                sqlx::query_as::<_, ServicePrincipalRow>(service_principals!("WHERE id = $1"))
+                    .bind(id(sp))
+                    .fetch_optional(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        async fn find_service_principal(
+            &self,
+            tenant_id: Uuid,
+            app_id: Uuid,
+        ) -> StoreResult<ServicePrincipal> {
+            one(
+                sqlx::query_as::<_, ServicePrincipalRow>(service_principals!(
+                    "WHERE tenant_id = $1 AND app_id = $2"
+                ))
+                .bind(id(tenant_id))
+                .bind(id(app_id))
+                .fetch_optional(&self.0)
+                .await
+                .map_err(db_err)?,
+            )
+        }
+
+        async fn list_service_principals(
+            &self,
+            tenant_id: Uuid,
+        ) -> StoreResult<Vec<ServicePrincipal>> {
+            all(
+                sqlx::query_as::<_, ServicePrincipalRow>(service_principals!(
+                    "WHERE tenant_id = $1 ORDER BY display_name, created_at, id"
+                ))
+                .bind(id(tenant_id))
+                .fetch_all(&self.0)
+                .await
+                .map_err(db_err)?,
+            )
+        }
+
+        /// Updates display name, enabled, type and alternative names (ids are fixed).
+        async fn update_service_principal(&self, sp: &ServicePrincipal) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "UPDATE service_principals SET display_name = $2, account_enabled = $3, \
+                 service_principal_type = $4, alternative_names = $5 WHERE id = $1",
+                )
+                .bind(id(sp.id))
+                .bind(&sp.display_name)
+                .bind(sp.account_enabled)
+                .bind(&sp.service_principal_type)
+                .bind(json(&sp.alternative_names)?)
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        /// Also deletes the federated credentials parented by the principal (a managed
+        /// identity's), which could never be used again.
+        async fn delete_service_principal(&self, sp: Uuid) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            for sql in [
+                "DELETE FROM role_assignments WHERE principal_id = $1",
+                "DELETE FROM federated_credentials WHERE parent_id = $1",
+            ] {
+                sqlx::query(sql)
+                    .bind(id(sp))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            found(
+                sqlx::query("DELETE FROM service_principals WHERE id = $1")
+                    .bind(id(sp))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )?;
+            tx.commit().await.map_err(db_err)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Storage for keyless. The domain talks to [`Store`]; two implementations exist,
+//! SQLite (the default, a file in the data directory) and PostgreSQL (for several
+//! replicas), chosen once by the database URL in [`open`].
+//!
+//! Rules the implementations share:
+//! - ids are stored as lowercase hyphenated text, times as Unix seconds, JSON as text,
+//!   so both dialects run the same SQL;
+//! - uniqueness lives in the schema; a violation comes back as [`StoreError::Conflict`]
+//!   naming the rule, never as a driver error;
+//! - deletes that cascade (an application takes its service principals, secrets,
+//!   federated credentials and role assignments with it) run in one transaction;
+//! - a create naming a parent that does not exist (a user in an unknown tenant, a project
+//!   in an unknown organization…) fails with [`StoreError::NotFound`];
+//! - an update or delete of an object that does not exist fails with [`StoreError::NotFound`].
+#![forbid(unsafe_code)]
+
+mod errors;
+mod impls;
+mod postgres;
+mod rows;
+mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod traits;
+pub use traits::*;
+
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or limit rule was broken; the value names the rule (see [`conflict`]).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// The names of the rules a [`StoreError::Conflict`] can carry.
+pub mod conflict {
+    pub const TENANT_NAME: &str = "tenant name or domain already exists";
+    pub const USER_UPN: &str = "user principal name already exists";
+    pub const APP_ID: &str = "application id already exists";
+    pub const SERVICE_PRINCIPAL: &str =
+        "the application already has a service principal in this tenant";
+    pub const FIC_NAME: &str = "a federated identity credential with this name already exists";
+    pub const FIC_ISSUER_SUBJECT: &str = "issuer and subject combination already exists";
+    pub const FIC_LIMIT: &str = "at most 20 federated identity credentials per identity";
+    pub const ORGANIZATION_NAME: &str = "organization name already exists";
+    pub const PROJECT_NAME: &str = "project name already exists in this organization";
+    pub const CONNECTION_NAME: &str =
+        "a service connection with this name already exists in this project";
+    pub const PIPELINE_NAME: &str = "a pipeline with this name already exists in this project";
+    pub const ROLE_ASSIGNMENT_EXISTS: &str = "the role assignment already exists";
+    pub const DUPLICATE_ID: &str = "an object with this id already exists";
+    pub const SIGNING_KEY: &str = "signing key already exists";
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Every aggregate's storage in one object, shared by all request handlers.
+pub trait Store:
+    DirectoryStore + CredentialStore + ArmStore + DevopsStore + KeyStore + Send + Sync
+{
+}
+impl<T> Store for T where
+    T: DirectoryStore + CredentialStore + ArmStore + DevopsStore + KeyStore + Send + Sync
+{
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens (creating if needed) the database named by `url` and runs its migrations.
+/// `sqlite://path` (or a bare path) selects SQLite; `postgres://…` selects PostgreSQL.
+///
+/// SQLite: `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare filesystem path; the
+/// file (and its directory) is created if missing, in WAL mode with a 5 s busy timeout and
+/// foreign keys on. PostgreSQL: `postgres://…` or `postgresql://…`; replicas opening the
+/// same database together are safe (the migrator holds an advisory lock).
+pub async fn open(url: &str) -> StoreResult<SharedStore> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("postgres" | "postgresql") => Ok(Arc::new(postgres::open(url).await?)),
+        Some(s) if s != "sqlite" && !s.contains(['/', '\\']) => Err(StoreError::Backend(format!(
+            "unsupported database URL scheme {s:?}: use sqlite://path or postgres://…"
+        ))),
+        _ => Ok(Arc::new(sqlite::open(url).await?)),
+    }
+}

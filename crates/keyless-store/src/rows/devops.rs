@@ -1,0 +1,149 @@
+//! Rows of the DevOps tables: organizations, projects, service connections, pipelines, jobs.
+
+use super::{IntoModel, corrupt, from_json, opt_uuid, uuid};
+use crate::StoreResult;
+use keyless_model::UnixTime;
+use keyless_model::devops::{
+    IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
+};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganizationRow {
+    id: String,
+    name: String,
+    tenant_id: Option<String>,
+    created_at: UnixTime,
+}
+
+impl IntoModel for OrganizationRow {
+    type Model = Organization;
+    fn into_model(self) -> StoreResult<Organization> {
+        Ok(Organization {
+            id: uuid("organizations.id", &self.id)?,
+            tenant_id: opt_uuid("organizations.tenant_id", self.tenant_id)?,
+            name: self.name,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProjectRow {
+    id: String,
+    organization_id: String,
+    name: String,
+    description: String,
+    created_at: UnixTime,
+}
+
+impl IntoModel for ProjectRow {
+    type Model = Project;
+    fn into_model(self) -> StoreResult<Project> {
+        Ok(Project {
+            id: uuid("projects.id", &self.id)?,
+            organization_id: uuid("projects.organization_id", &self.organization_id)?,
+            name: self.name,
+            description: self.description,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectionRow {
+    id: String,
+    organization_id: String,
+    project_id: String,
+    name: String,
+    endpoint_type: String,
+    scheme: String,
+    tenant_id: String,
+    client_id: String,
+    issuer_generation: String,
+    creation_mode: String,
+    state: String,
+    description: String,
+    data: String,
+    created_by: Option<String>,
+    created_at: UnixTime,
+}
+
+impl IntoModel for ConnectionRow {
+    type Model = ServiceConnection;
+    fn into_model(self) -> StoreResult<ServiceConnection> {
+        Ok(ServiceConnection {
+            id: uuid("service_connections.id", &self.id)?,
+            organization_id: uuid("service_connections.organization_id", &self.organization_id)?,
+            project_id: uuid("service_connections.project_id", &self.project_id)?,
+            tenant_id: uuid("service_connections.tenant_id", &self.tenant_id)?,
+            client_id: uuid("service_connections.client_id", &self.client_id)?,
+            issuer_generation: IssuerGeneration::parse(&self.issuer_generation).ok_or_else(
+                || {
+                    corrupt(
+                        "service_connections.issuer_generation",
+                        &self.issuer_generation,
+                    )
+                },
+            )?,
+            data: from_json("service_connections.data", &self.data)?,
+            created_by: opt_uuid("service_connections.created_by", self.created_by)?,
+            name: self.name,
+            endpoint_type: self.endpoint_type,
+            scheme: self.scheme,
+            creation_mode: self.creation_mode,
+            state: self.state,
+            description: self.description,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PipelineRow {
+    id: i64,
+    project_id: String,
+    name: String,
+    connections: String,
+    created_at: UnixTime,
+}
+
+impl IntoModel for PipelineRow {
+    type Model = Pipeline;
+    fn into_model(self) -> StoreResult<Pipeline> {
+        Ok(Pipeline {
+            id: self.id,
+            project_id: uuid("pipelines.project_id", &self.project_id)?,
+            connections: from_json("pipelines.connections", &self.connections)?,
+            name: self.name,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: String,
+    plan_id: String,
+    pipeline_id: i64,
+    project_id: String,
+    token_hash: String,
+    created_at: UnixTime,
+    expires_at: UnixTime,
+    finished_at: Option<UnixTime>,
+}
+
+impl IntoModel for JobRow {
+    type Model = Job;
+    fn into_model(self) -> StoreResult<Job> {
+        Ok(Job {
+            id: uuid("jobs.id", &self.id)?,
+            plan_id: uuid("jobs.plan_id", &self.plan_id)?,
+            project_id: uuid("jobs.project_id", &self.project_id)?,
+            pipeline_id: self.pipeline_id,
+            token_hash: self.token_hash,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            finished_at: self.finished_at,
+        })
+    }
+}

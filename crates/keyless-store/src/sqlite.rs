@@ -1,0 +1,79 @@
+//! The SQLite backend: pool setup, migrations, and the two operations whose SQL differs
+//! from PostgreSQL's (how a write transaction begins, how a parent's credentials are locked).
+
+use crate::errors::db_err;
+use crate::{StoreError, StoreResult};
+use keyless_model::Uuid;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Connections per file database: SQLite has one writer at a time, but readers run alongside.
+const MAX_CONNECTIONS: u32 = 8;
+
+pub(crate) struct SqliteStore(pub(crate) SqlitePool);
+
+/// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare path.
+pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
+    let config = |e: sqlx::Error| StoreError::Backend(format!("invalid SQLite URL {url:?}: {e}"));
+    let options = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url).map_err(config)?
+    } else {
+        SqliteConnectOptions::new().filename(url)
+    };
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let options = options
+        .create_if_missing(true)
+        .journal_mode(if memory {
+            SqliteJournalMode::Memory
+        } else {
+            SqliteJournalMode::Wal
+        })
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let parent = options.get_filename().parent();
+    if let Some(dir) = parent.filter(|d| !memory && !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Backend(format!("cannot create directory {}: {e}", dir.display()))
+        })?;
+    }
+    // An in-memory database lives as long as one of its connections: keep exactly one.
+    let pool = if memory {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
+    }
+    .connect_with(options)
+    .await
+    .map_err(db_err)?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("SQLite migrations failed: {e}")))?;
+    Ok(SqliteStore(pool))
+}
+
+impl SqliteStore {
+    /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so a
+    /// transaction that reads before it writes can neither deadlock nor fail with
+    /// `SQLITE_BUSY_SNAPSHOT` when another connection wrote in between.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.0.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+    }
+
+    /// Nothing to do: [`Self::begin_write`] already serialises writers.
+    pub(crate) async fn lock_fic_parent(
+        _tx: &mut Transaction<'static, Sqlite>,
+        _parent_id: Uuid,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+}

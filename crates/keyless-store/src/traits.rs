@@ -1,0 +1,156 @@
+//! The storage ports, one trait per aggregate. Methods are plain CRUD plus the few
+//! lookups the token path needs; rules that span aggregates live in the domain.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
+use keyless_model::devops::{Job, Organization, Pipeline, Project, ServiceConnection};
+use keyless_model::directory::{
+    Application, FederatedCredential, PasswordCredential, PersonalAccessToken, ServicePrincipal,
+    Tenant, TenantSettings, User,
+};
+use keyless_model::keys::SigningKeyRecord;
+use keyless_model::{UnixTime, Uuid};
+
+#[async_trait]
+pub trait DirectoryStore {
+    async fn create_tenant(&self, t: &Tenant) -> StoreResult<()>;
+    async fn get_tenant(&self, id: Uuid) -> StoreResult<Tenant>;
+    /// By name or domain, case-insensitive.
+    async fn find_tenant(&self, name_or_domain: &str) -> StoreResult<Tenant>;
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    async fn update_tenant_settings(&self, id: Uuid, s: &TenantSettings) -> StoreResult<()>;
+
+    async fn create_user(&self, u: &User) -> StoreResult<()>;
+    async fn get_user(&self, id: Uuid) -> StoreResult<User>;
+    /// Case-insensitive.
+    async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User>;
+    async fn list_users(&self, tenant_id: Uuid) -> StoreResult<Vec<User>>;
+
+    async fn create_application(&self, a: &Application) -> StoreResult<()>;
+    async fn get_application(&self, id: Uuid) -> StoreResult<Application>;
+    /// Any tenant: the app id is globally unique.
+    async fn find_application_by_app_id(&self, app_id: Uuid) -> StoreResult<Application>;
+    /// Case-insensitive display name, within a tenant (world files address apps by name).
+    async fn find_application_by_name(
+        &self,
+        tenant_id: Uuid,
+        name: &str,
+    ) -> StoreResult<Application>;
+    async fn list_applications(&self, tenant_id: Uuid) -> StoreResult<Vec<Application>>;
+    async fn update_application(&self, a: &Application) -> StoreResult<()>;
+    /// Deletes the app with its service principals (in every tenant), secrets, federated
+    /// credentials and the role assignments naming those principals, in one transaction.
+    async fn delete_application(&self, id: Uuid) -> StoreResult<()>;
+
+    async fn create_service_principal(&self, sp: &ServicePrincipal) -> StoreResult<()>;
+    async fn get_service_principal(&self, id: Uuid) -> StoreResult<ServicePrincipal>;
+    async fn find_service_principal(
+        &self,
+        tenant_id: Uuid,
+        app_id: Uuid,
+    ) -> StoreResult<ServicePrincipal>;
+    async fn list_service_principals(&self, tenant_id: Uuid) -> StoreResult<Vec<ServicePrincipal>>;
+    async fn update_service_principal(&self, sp: &ServicePrincipal) -> StoreResult<()>;
+    /// Deletes the principal and the role assignments naming it, in one transaction.
+    async fn delete_service_principal(&self, id: Uuid) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait CredentialStore {
+    async fn create_pat(&self, p: &PersonalAccessToken) -> StoreResult<()>;
+    async fn find_pat_by_hash(&self, token_hash: &str) -> StoreResult<PersonalAccessToken>;
+    async fn list_pats(&self, user_id: Uuid) -> StoreResult<Vec<PersonalAccessToken>>;
+    async fn revoke_pat(&self, id: Uuid, at: UnixTime) -> StoreResult<()>;
+
+    async fn add_password(&self, p: &PasswordCredential) -> StoreResult<()>;
+    async fn list_passwords(&self, application_id: Uuid) -> StoreResult<Vec<PasswordCredential>>;
+    async fn remove_password(&self, application_id: Uuid, key_id: Uuid) -> StoreResult<()>;
+
+    /// Enforces, atomically: name unique per parent, issuer+subject unique per parent,
+    /// at most 20 per parent (`conflict::FIC_*`).
+    async fn create_fic(&self, f: &FederatedCredential) -> StoreResult<()>;
+    async fn get_fic(&self, parent_id: Uuid, id: Uuid) -> StoreResult<FederatedCredential>;
+    async fn find_fic_by_name(
+        &self,
+        parent_id: Uuid,
+        name: &str,
+    ) -> StoreResult<FederatedCredential>;
+    async fn list_fics(&self, parent_id: Uuid) -> StoreResult<Vec<FederatedCredential>>;
+    /// Updates issuer, subject, audiences, description, expression (the name is immutable).
+    async fn update_fic(&self, f: &FederatedCredential) -> StoreResult<()>;
+    async fn delete_fic(&self, parent_id: Uuid, id: Uuid) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ArmStore {
+    async fn create_subscription(&self, s: &Subscription) -> StoreResult<()>;
+    async fn get_subscription(&self, id: Uuid) -> StoreResult<Subscription>;
+    async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+
+    /// Creates or replaces location/tags; returns `true` when it was created.
+    async fn put_resource_group(&self, rg: &ResourceGroup) -> StoreResult<bool>;
+    /// Case-insensitive name.
+    async fn get_resource_group(
+        &self,
+        subscription_id: Uuid,
+        name: &str,
+    ) -> StoreResult<ResourceGroup>;
+    async fn list_resource_groups(&self, subscription_id: Uuid) -> StoreResult<Vec<ResourceGroup>>;
+    /// Deletes the group and every role assignment at or below its scope.
+    async fn delete_resource_group(&self, subscription_id: Uuid, name: &str) -> StoreResult<()>;
+
+    /// `conflict::ROLE_ASSIGNMENT_EXISTS` when (scope, role, principal) exists under
+    /// another id; `conflict::DUPLICATE_ID` when the id is taken.
+    async fn create_role_assignment(&self, a: &RoleAssignment) -> StoreResult<()>;
+    async fn get_role_assignment(&self, id: Uuid) -> StoreResult<RoleAssignment>;
+    async fn list_role_assignments_for_principal(
+        &self,
+        principal_id: Uuid,
+    ) -> StoreResult<Vec<RoleAssignment>>;
+    /// Assignments whose scope equals `scope` or lies below it (canonical, lowercase scopes).
+    async fn list_role_assignments_under(&self, scope: &str) -> StoreResult<Vec<RoleAssignment>>;
+    async fn delete_role_assignment(&self, id: Uuid) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait DevopsStore {
+    async fn create_organization(&self, o: &Organization) -> StoreResult<()>;
+    async fn get_organization(&self, id: Uuid) -> StoreResult<Organization>;
+    /// Case-insensitive.
+    async fn find_organization(&self, name: &str) -> StoreResult<Organization>;
+    async fn list_organizations(&self) -> StoreResult<Vec<Organization>>;
+
+    async fn create_project(&self, p: &Project) -> StoreResult<()>;
+    async fn get_project(&self, id: Uuid) -> StoreResult<Project>;
+    /// Case-insensitive name within an organization.
+    async fn find_project(&self, organization_id: Uuid, name: &str) -> StoreResult<Project>;
+    async fn list_projects(&self, organization_id: Uuid) -> StoreResult<Vec<Project>>;
+
+    async fn create_connection(&self, c: &ServiceConnection) -> StoreResult<()>;
+    async fn get_connection(&self, id: Uuid) -> StoreResult<ServiceConnection>;
+    async fn find_connection(&self, project_id: Uuid, name: &str)
+    -> StoreResult<ServiceConnection>;
+    async fn list_connections(&self, project_id: Uuid) -> StoreResult<Vec<ServiceConnection>>;
+    async fn update_connection(&self, c: &ServiceConnection) -> StoreResult<()>;
+    async fn delete_connection(&self, id: Uuid) -> StoreResult<()>;
+
+    /// Assigns the id (ignores `p.id`) and returns it.
+    async fn create_pipeline(&self, p: &Pipeline) -> StoreResult<i64>;
+    async fn get_pipeline(&self, id: i64) -> StoreResult<Pipeline>;
+    async fn find_pipeline(&self, project_id: Uuid, name: &str) -> StoreResult<Pipeline>;
+    async fn list_pipelines(&self, project_id: Uuid) -> StoreResult<Vec<Pipeline>>;
+    async fn update_pipeline(&self, p: &Pipeline) -> StoreResult<()>;
+
+    async fn create_job(&self, j: &Job) -> StoreResult<()>;
+    async fn get_job(&self, id: Uuid) -> StoreResult<Job>;
+    async fn find_job_by_token_hash(&self, token_hash: &str) -> StoreResult<Job>;
+    async fn finish_job(&self, id: Uuid, at: UnixTime) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait KeyStore {
+    async fn insert_signing_key(&self, k: &SigningKeyRecord) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_signing_keys(&self, owner: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+}

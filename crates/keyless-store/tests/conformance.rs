@@ -1,0 +1,255 @@
+//! The storage conformance suite: every behaviour is one body (a function taking the store),
+//! run once against a fresh SQLite file and once against a fresh PostgreSQL database.
+//!
+//! PostgreSQL comes from `keyless_store::testing::pg` (one throwaway server per test
+//! binary, one database per test). Without PostgreSQL binaries the PostgreSQL half fails,
+//! unless `KEYLESS_SKIP_POSTGRES=1`.
+#![allow(clippy::unwrap_used)]
+
+#[path = "conformance/arm.rs"]
+mod arm;
+#[path = "conformance/credentials.rs"]
+mod credentials;
+#[path = "conformance/devops.rs"]
+mod devops;
+#[path = "conformance/directory.rs"]
+mod directory;
+#[path = "conformance/fixtures.rs"]
+mod fixtures;
+
+use fixtures::*;
+use keyless_store::testing::pg;
+use keyless_store::{SharedStore, Store, StoreError};
+
+/// Keeps a backend's resources (the SQLite file's directory) alive during a test.
+type Guard = Option<tempfile::TempDir>;
+
+/// A store on a new SQLite file.
+async fn sqlite() -> Option<(SharedStore, Guard)> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("keyless.db").display());
+    Some((keyless_store::open(&url).await.unwrap(), Some(dir)))
+}
+
+/// A store on a new database of the shared throwaway server (`None`: skipping, loudly).
+async fn postgres() -> Option<(SharedStore, Guard)> {
+    let url = tokio::task::spawn_blocking(pg::test_database_url)
+        .await
+        .unwrap()?;
+    Some((keyless_store::open(&url).await.unwrap(), None))
+}
+
+/// One `#[tokio::test]` per body and backend, named `sqlite::body` and `postgres::body`.
+/// `by_ref` bodies take `&dyn Store`; `shared` bodies take a `SharedStore` (to spawn tasks).
+macro_rules! conformance {
+    (
+        by_ref: [$($m:ident::$body:ident),* $(,)?],
+        shared: [$($sm:ident::$shared:ident),* $(,)?] $(,)?
+    ) => {
+        conformance!(@backend sqlite, [$($m::$body),*], [$($sm::$shared),*]);
+        conformance!(@backend postgres, [$($m::$body),*], [$($sm::$shared),*]);
+    };
+    (@backend $backend:ident, [$($m:ident::$body:ident),*], [$($sm:ident::$shared:ident),*]) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $body() {
+                    let Some((store, _guard)) = super::$backend().await else { return };
+                    super::$m::$body(&*store).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $shared() {
+                    let Some((store, _guard)) = super::$backend().await else { return };
+                    super::$sm::$shared(store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    by_ref: [
+        directory::tenants_crud,
+        directory::tenant_conflicts,
+        directory::users_crud,
+        directory::applications_crud,
+        directory::service_principals_crud,
+        directory::delete_application_cascades,
+        credentials::pats_crud_and_revoke,
+        credentials::passwords_crud,
+        credentials::fics_crud,
+        credentials::fic_conflicts,
+        credentials::fic_limit,
+        arm::subscriptions_crud,
+        arm::resource_groups_put_get_list_delete,
+        arm::delete_resource_group_removes_assignments_under_it,
+        arm::role_assignments_crud_and_conflicts,
+        arm::role_assignments_under_scope,
+        devops::organizations_and_projects,
+        devops::connections_crud,
+        devops::pipelines_and_jobs,
+        devops::signing_keys_newest_first,
+        unknown::ids_are_not_found,
+    ],
+    shared: [
+        credentials::fic_limit_concurrent,
+    ],
+}
+
+mod unknown {
+    use super::*;
+
+    /// Every get (and find) of something that does not exist.
+    pub async fn ids_are_not_found(s: &dyn Store) {
+        let id = new_id();
+        assert_not_found(s.get_tenant(id).await);
+        assert_not_found(s.find_tenant("nobody").await);
+        assert_not_found(s.get_user(id).await);
+        assert_not_found(s.find_user_by_upn("nobody@example.com").await);
+        assert_not_found(s.get_application(id).await);
+        assert_not_found(s.find_application_by_app_id(id).await);
+        assert_not_found(s.find_application_by_name(id, "nobody").await);
+        assert_not_found(s.get_service_principal(id).await);
+        assert_not_found(s.find_service_principal(id, id).await);
+        assert_not_found(s.find_pat_by_hash("nothing").await);
+        assert_not_found(s.get_fic(id, id).await);
+        assert_not_found(s.find_fic_by_name(id, "nobody").await);
+        assert_not_found(s.get_subscription(id).await);
+        assert_not_found(s.get_resource_group(id, "nobody").await);
+        assert_not_found(s.get_role_assignment(id).await);
+        assert_not_found(s.get_organization(id).await);
+        assert_not_found(s.find_organization("nobody").await);
+        assert_not_found(s.get_project(id).await);
+        assert_not_found(s.find_project(id, "nobody").await);
+        assert_not_found(s.get_connection(id).await);
+        assert_not_found(s.find_connection(id, "nobody").await);
+        assert_not_found(s.get_pipeline(42).await);
+        assert_not_found(s.find_pipeline(id, "nobody").await);
+        assert_not_found(s.get_job(id).await);
+        assert_not_found(s.find_job_by_token_hash("nothing").await);
+        assert_not_found(s.delete_application(id).await);
+        assert_not_found(s.delete_fic(id, id).await);
+        assert_not_found(s.delete_role_assignment(id).await);
+        assert_not_found(s.delete_resource_group(id, "nobody").await);
+        assert_eq!(s.list_tenants().await.unwrap(), vec![]);
+        assert_eq!(s.list_organizations().await.unwrap(), vec![]);
+        assert_eq!(s.list_subscriptions().await.unwrap(), vec![]);
+    }
+}
+
+// ---- Backend-specific behaviour: opening, migrations, corrupt rows. ----
+
+#[tokio::test]
+async fn sqlite_url_forms_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested/dir/keyless.db");
+    let t = tenant("contoso");
+    {
+        // A bare path; the directories are created.
+        let s = keyless_store::open(file.to_str().unwrap()).await.unwrap();
+        s.create_tenant(&t).await.unwrap();
+    }
+    // Reopening runs the (already applied) migrations again and keeps the data.
+    for url in [
+        format!("sqlite://{}", file.display()),
+        format!("sqlite:{}", file.display()),
+    ] {
+        let s = keyless_store::open(&url).await.unwrap();
+        assert_eq!(s.get_tenant(t.id).await.unwrap(), t);
+    }
+    let memory = keyless_store::open("sqlite::memory:").await.unwrap();
+    memory.create_tenant(&t).await.unwrap();
+    assert_eq!(memory.find_tenant("contoso").await.unwrap(), t);
+    assert!(matches!(
+        keyless_store::open("mysql://localhost/db").await.err(),
+        Some(StoreError::Backend(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_replicas_opening_together() {
+    let Some(url) = tokio::task::spawn_blocking(pg::test_database_url)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let mut opening = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let url = url.clone();
+        opening.spawn(async move { keyless_store::open(&url).await });
+    }
+    let t = tenant("contoso");
+    let mut first = true;
+    while let Some(store) = opening.join_next().await {
+        let store = store.unwrap().unwrap();
+        if first {
+            store.create_tenant(&t).await.unwrap();
+            first = false;
+        }
+        assert_eq!(store.get_tenant(t.id).await.unwrap(), t);
+    }
+}
+
+#[test]
+fn throwaway_postgres_stops_and_cleans_up_on_drop() {
+    let pg = match pg::ThrowawayPostgres::start() {
+        Ok(pg) => pg,
+        Err(pg::HarnessError::NotInstalled) if std::env::var(pg::SKIP_ENV).is_ok() => return,
+        Err(e) => panic!("{e}"),
+    };
+    let (dir, port) = (pg.dir().to_owned(), pg.port());
+    assert!(pg.create_database().ends_with("/keyless_test_0"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    drop(pg);
+    assert!(!dir.exists(), "{} was not removed", dir.display());
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// A row that does not parse is an error naming the column, not a panic.
+async fn corrupt_rows_are_backend_errors(s: &dyn Store, raw: impl AsyncFn(&'static str)) {
+    let t = tenant("contoso");
+    s.create_tenant(&t).await.unwrap();
+    raw("UPDATE tenants SET id = 'not-a-uuid'").await;
+    match s.list_tenants().await {
+        Err(StoreError::Backend(message)) => assert!(message.contains("tenants.id"), "{message}"),
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+    raw("UPDATE tenants SET id = '00000000-0000-0000-0000-000000000001', settings = '{'").await;
+    match s.find_tenant("contoso").await {
+        Err(StoreError::Backend(message)) => {
+            assert!(message.contains("tenants.settings"), "{message}")
+        }
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sqlite_corrupt_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("keyless.db").display());
+    let s = keyless_store::open(&url).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    corrupt_rows_are_backend_errors(&*s, async |sql| {
+        sqlx::query(sql).execute(&raw).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_corrupt_rows() {
+    let Some(url) = tokio::task::spawn_blocking(pg::test_database_url)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let s = keyless_store::open(&url).await.unwrap();
+    let raw = sqlx::PgPool::connect(&url).await.unwrap();
+    corrupt_rows_are_backend_errors(&*s, async |sql| {
+        sqlx::query(sql).execute(&raw).await.unwrap();
+    })
+    .await;
+}

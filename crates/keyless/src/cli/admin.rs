@@ -1,0 +1,531 @@
+//! Client commands for keyless' admin API and the DevOps REST shapes.
+
+use super::client::{Body, Client, Conn};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn print(c: &Client, v: &Value) {
+    if c.json() {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+        return;
+    }
+    match v.get("value").and_then(Value::as_array) {
+        Some(items) => {
+            for i in items {
+                let id = i
+                    .get("id")
+                    .map(|x| x.to_string().trim_matches('"').to_string())
+                    .unwrap_or_default();
+                let name = ["name", "displayName", "userPrincipalName"]
+                    .iter()
+                    .find_map(|k| i.get(*k).and_then(Value::as_str))
+                    .unwrap_or("");
+                println!("{id}\t{name}");
+            }
+        }
+        None => println!("{}", serde_json::to_string_pretty(v).unwrap_or_default()),
+    }
+}
+
+async fn call(
+    conn: &Conn,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<ExitCode> {
+    let c = Client::new(conn)?;
+    let v = c.send(method, path, body.map(Body::Json)).await?;
+    print(&c, &v);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    /// The world file (YAML).
+    #[arg(short = 'f', long = "file")]
+    file: PathBuf,
+    #[command(flatten)]
+    conn: Conn,
+}
+
+pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&a.file)
+        .with_context(|| format!("cannot read {}", a.file.display()))?;
+    let c = Client::new(&a.conn)?;
+    let v = match c
+        .send(Method::POST, "/keyless/v1/apply", Some(Body::Yaml(text)))
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => anyhow::bail!("{}: {e}", a.file.display()),
+    };
+    if c.json() {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let changes = v["changes"].as_array().cloned().unwrap_or_default();
+    for ch in &changes {
+        println!("  {}", ch.as_str().unwrap_or_default());
+    }
+    let unchanged = v["unchanged"].as_u64().unwrap_or(0);
+    if changes.is_empty() {
+        println!(
+            "{}: no changes ({unchanged} objects already as described)",
+            a.file.display()
+        );
+    } else {
+        println!(
+            "{}: {} changes, {unchanged} unchanged",
+            a.file.display(),
+            changes.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub enum PatCommand {
+    /// Create a token (shown once).
+    Create {
+        name: String,
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Administrators: create it for another user (UPN).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// List your tokens (never their values).
+    List {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        PatCommand::Create {
+            name,
+            days,
+            user,
+            conn,
+        } => {
+            call(
+                &conn,
+                Method::POST,
+                "/keyless/v1/pats",
+                Some(json!({"name": name, "days": days, "user": user})),
+            )
+            .await
+        }
+        PatCommand::List { conn } => call(&conn, Method::GET, "/keyless/v1/pats", None).await,
+        PatCommand::Revoke { id, conn } => {
+            call(
+                &conn,
+                Method::DELETE,
+                &format!("/keyless/v1/pats/{id}"),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum TenantCommand {
+    Create {
+        name: String,
+        #[arg(long)]
+        cloud: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    Show {
+        tenant: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        TenantCommand::Create { name, cloud, conn } => {
+            call(
+                &conn,
+                Method::POST,
+                "/keyless/v1/tenants",
+                Some(json!({"name": name, "cloud": cloud})),
+            )
+            .await
+        }
+        TenantCommand::List { conn } => call(&conn, Method::GET, "/keyless/v1/tenants", None).await,
+        TenantCommand::Show { tenant, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/tenants/{tenant}"),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    Create {
+        tenant: String,
+        name: String,
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        tenant: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        UserCommand::Create {
+            tenant,
+            name,
+            admin,
+            conn,
+        } => {
+            call(
+                &conn,
+                Method::POST,
+                &format!("/keyless/v1/tenants/{tenant}/users"),
+                Some(json!({"name": name, "admin": admin})),
+            )
+            .await
+        }
+        UserCommand::List { tenant, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/tenants/{tenant}/users"),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    Create {
+        name: String,
+        /// The connected Entra tenant (name or id).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        OrgCommand::Create { name, tenant, conn } => {
+            call(
+                &conn,
+                Method::POST,
+                "/keyless/v1/organizations",
+                Some(json!({"name": name, "tenant": tenant})),
+            )
+            .await
+        }
+        OrgCommand::List { conn } => {
+            call(&conn, Method::GET, "/keyless/v1/organizations", None).await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ProjectCommand {
+    Create {
+        org: String,
+        name: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        org: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        ProjectCommand::Create { org, name, conn } => {
+            call(
+                &conn,
+                Method::POST,
+                &format!("/keyless/v1/organizations/{org}/projects"),
+                Some(json!({"name": name})),
+            )
+            .await
+        }
+        ProjectCommand::List { org, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/organizations/{org}/projects"),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum SubscriptionCommand {
+    Create {
+        name: String,
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        SubscriptionCommand::Create { name, tenant, conn } => {
+            call(
+                &conn,
+                Method::POST,
+                "/keyless/v1/subscriptions",
+                Some(json!({"name": name, "tenant": tenant})),
+            )
+            .await
+        }
+        SubscriptionCommand::List { conn } => {
+            call(&conn, Method::GET, "/keyless/v1/subscriptions", None).await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PipelineCommand {
+    Create {
+        org: String,
+        project: String,
+        name: String,
+        /// Connections the pipeline references (name or id; repeatable).
+        #[arg(long = "connection")]
+        connections: Vec<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        org: String,
+        project: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        PipelineCommand::Create {
+            org,
+            project,
+            name,
+            connections,
+            conn,
+        } => {
+            call(
+                &conn,
+                Method::POST,
+                &format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines"),
+                Some(json!({"name": name, "connections": connections})),
+            )
+            .await
+        }
+        PipelineCommand::List { org, project, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines"),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum JobCommand {
+    /// Start a job; prints its environment as export lines.
+    Start {
+        org: String,
+        project: String,
+        pipeline: String,
+        #[arg(long, default_value_t = 60)]
+        minutes: i64,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn job(c: JobCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        JobCommand::Start {
+            org,
+            project,
+            pipeline,
+            minutes,
+            conn,
+        } => {
+            let c = Client::new(&conn)?;
+            let v = c
+                .send(
+                    Method::POST,
+                    &format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs"),
+                    Some(Body::Json(json!({"minutes": minutes}))),
+                )
+                .await?;
+            if c.json() {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if let Some(env) = v["env"].as_object() {
+                for (k, val) in env {
+                    println!("export {k}='{}'", val.as_str().unwrap_or_default());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ScCommand {
+    /// List the service connections of a project.
+    List {
+        org: String,
+        project: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Show one connection, with the issuer and subject its federated credential needs.
+    Show {
+        org: String,
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Create a manual workload identity connection.
+    Create {
+        org: String,
+        project: String,
+        name: String,
+        #[arg(long)]
+        tenant_id: String,
+        /// The identity's client (application) id.
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        subscription_id: Option<String>,
+        /// EntraID (default) or AzureDevOps.
+        #[arg(long)]
+        issuer: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    Delete {
+        org: String,
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        ScCommand::List { org, project, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/{org}/{project}/_apis/serviceendpoint/endpoints?api-version=7.1"),
+                None,
+            )
+            .await
+        }
+        ScCommand::Show { org, id, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/{org}/_apis/serviceendpoint/endpoints/{id}?api-version=7.1"),
+                None,
+            )
+            .await
+        }
+        ScCommand::Create {
+            org,
+            project,
+            name,
+            tenant_id,
+            client_id,
+            subscription_id,
+            issuer,
+            conn,
+        } => {
+            let mut params = json!({"tenantid": tenant_id, "serviceprincipalid": client_id});
+            if let Some(i) = issuer {
+                params["workloadIdentityFederationIssuerType"] = json!(i);
+            }
+            let body = json!({
+                "data": {"subscriptionId": subscription_id, "creationMode": "Manual", "scopeLevel": "Subscription", "environment": "AzureCloud"},
+                "name": name,
+                "type": "AzureRM",
+                "url": "https://management.azure.com/",
+                "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": params},
+                "serviceEndpointProjectReferences": [{"projectReference": {"name": project}, "name": name}],
+            });
+            call(
+                &conn,
+                Method::POST,
+                &format!("/{org}/_apis/serviceendpoint/endpoints?api-version=7.1"),
+                Some(body),
+            )
+            .await
+        }
+        ScCommand::Delete { org, id, conn } => {
+            call(
+                &conn,
+                Method::DELETE,
+                &format!("/{org}/_apis/serviceendpoint/endpoints/{id}?api-version=7.1"),
+                None,
+            )
+            .await
+        }
+    }
+}

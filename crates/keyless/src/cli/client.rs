@@ -1,0 +1,102 @@
+//! The HTTP client of the CLI: server URL and token from flags or `KEYLESS_URL` /
+//! `KEYLESS_TOKEN`; the local CA from `--ca`, `KEYLESS_CA_FILE` or `DATA/tls/ca.pem`.
+
+use anyhow::Context;
+use clap::Args;
+use reqwest::Method;
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone)]
+pub struct Conn {
+    /// Server URL.
+    #[arg(
+        long,
+        env = "KEYLESS_URL",
+        default_value = "https://127.0.0.1:8443",
+        global = true
+    )]
+    pub url: String,
+    /// Personal access token.
+    #[arg(long, env = "KEYLESS_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// CA certificate to trust (PEM) [default: .keyless/tls/ca.pem when present].
+    #[arg(long, env = "KEYLESS_CA_FILE", global = true)]
+    pub ca: Option<PathBuf>,
+    /// Print raw JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    conn: Conn,
+}
+
+impl Client {
+    pub fn new(conn: &Conn) -> anyhow::Result<Client> {
+        keyless_server::serve::install_crypto();
+        let mut b = reqwest::Client::builder();
+        let ca = conn
+            .ca
+            .clone()
+            .or_else(|| Some(PathBuf::from(".keyless/tls/ca.pem")).filter(|p| p.exists()));
+        if let Some(ca) = ca {
+            let pem = std::fs::read(&ca)
+                .with_context(|| format!("cannot read CA file {}", ca.display()))?;
+            b = b.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+        }
+        Ok(Client {
+            http: b.build()?,
+            conn: conn.clone(),
+        })
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Body>,
+    ) -> anyhow::Result<Value> {
+        let token = self.conn.token.as_deref().context(
+            "no token: pass --token or set KEYLESS_TOKEN (the first start of keyless serve prints one; with --demo it is in demo.env)",
+        )?;
+        let url = format!("{}{}", self.conn.url.trim_end_matches('/'), path);
+        let mut req = self.http.request(method, &url).bearer_auth(token);
+        req = match body {
+            Some(Body::Json(v)) => req.json(&v),
+            Some(Body::Yaml(t)) => req.header("content-type", "application/yaml").body(t),
+            None => req,
+        };
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach keyless at {url}"))?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        let value: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if !status.is_success() {
+            let msg = value
+                .pointer("/message")
+                .or_else(|| value.pointer("/error/message"))
+                .and_then(Value::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| value.to_string());
+            anyhow::bail!("{status}: {msg}");
+        }
+        Ok(value)
+    }
+
+    pub fn json(&self) -> bool {
+        self.conn.json
+    }
+}
+
+pub enum Body {
+    Json(Value),
+    Yaml(String),
+}

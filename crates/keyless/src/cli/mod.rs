@@ -1,0 +1,99 @@
+//! The command line: `serve` runs the server; every other command is a client of its APIs
+//! (admin, Graph, DevOps, ARM), so the CLI exercises the same checks as real tools.
+
+mod admin;
+mod client;
+mod explain;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "keyless",
+    version,
+    about = "Secretless Azure service connections on one machine: pipeline OIDC, Entra token endpoint and ARM."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (every plane on one HTTPS origin).
+    Serve(serve::ServeArgs),
+    /// Apply a world file (idempotent): tenants, apps, subscriptions, organizations…
+    Apply(admin::ApplyArgs),
+    /// The demo environment.
+    Demo {
+        #[command(subcommand)]
+        command: serve::DemoCommand,
+    },
+    /// Explain an error code or a pasted error message: cause, checks, fix.
+    Explain(explain::ExplainArgs),
+    /// Personal access tokens.
+    Pat {
+        #[command(subcommand)]
+        command: admin::PatCommand,
+    },
+    /// Tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: admin::TenantCommand,
+    },
+    /// Users of a tenant.
+    User {
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// DevOps organizations.
+    Org {
+        #[command(subcommand)]
+        command: admin::OrgCommand,
+    },
+    /// Projects of an organization.
+    Project {
+        #[command(subcommand)]
+        command: admin::ProjectCommand,
+    },
+    /// Subscriptions.
+    Subscription {
+        #[command(subcommand)]
+        command: admin::SubscriptionCommand,
+    },
+    /// Pipelines of a project.
+    Pipeline {
+        #[command(subcommand)]
+        command: admin::PipelineCommand,
+    },
+    /// Jobs: start one and get its SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN.
+    Job {
+        #[command(subcommand)]
+        command: admin::JobCommand,
+    },
+    /// Service connections (Azure DevOps REST shapes).
+    Sc {
+        #[command(subcommand)]
+        command: admin::ScCommand,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(a) => serve::serve(a).await,
+        Command::Demo { command } => serve::demo(command),
+        Command::Explain(a) => Ok(explain::explain(&a)),
+        Command::Apply(a) => admin::apply(a).await,
+        Command::Pat { command } => admin::pat(command).await,
+        Command::Tenant { command } => admin::tenant(command).await,
+        Command::User { command } => admin::user(command).await,
+        Command::Org { command } => admin::org(command).await,
+        Command::Project { command } => admin::project(command).await,
+        Command::Subscription { command } => admin::subscription(command).await,
+        Command::Pipeline { command } => admin::pipeline(command).await,
+        Command::Job { command } => admin::job(command).await,
+        Command::Sc { command } => admin::sc(command).await,
+    }
+}

@@ -1,0 +1,167 @@
+//! `keyless serve` and `keyless demo env`. Settings come from flags, then `KEYLESS_*`
+//! environment variables (clap), then the config file (`--config`), then defaults.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use keyless_server::Config;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Data directory (database, keys, TLS files).
+    #[arg(long, env = "KEYLESS_DATA")]
+    data: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8443].
+    #[arg(long, env = "KEYLESS_ADDR")]
+    addr: Option<SocketAddr>,
+    /// The URL issuers and discovery documents advertise [default: https://{addr}].
+    #[arg(long, env = "KEYLESS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Database URL: sqlite://PATH or postgres://… [default: DATA/keyless.db].
+    #[arg(long, env = "KEYLESS_DATABASE")]
+    database: Option<String>,
+    /// TLS certificate chain (PEM); with --tls-key. Default: a local CA and leaf in DATA/tls.
+    #[arg(long, env = "KEYLESS_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "KEYLESS_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Extra host names for the generated certificate (repeatable).
+    #[arg(long = "hostname", env = "KEYLESS_HOSTNAMES", value_delimiter = ',')]
+    hostnames: Vec<String>,
+    /// Serve plain HTTP; only behind a TLS-terminating proxy (real clients refuse http).
+    #[arg(long, env = "KEYLESS_INSECURE_HTTP")]
+    insecure_http: bool,
+    /// Create the demo world and write DATA/demo.env.
+    #[arg(long, env = "KEYLESS_DEMO")]
+    demo: bool,
+    /// Log format: human or json.
+    #[arg(long, env = "KEYLESS_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// A YAML config file with the same keys (data, addr, public_url, database, tls_cert,
+    /// tls_key, hostnames, insecure_http, demo, log_format).
+    #[arg(long, env = "KEYLESS_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    addr: Option<SocketAddr>,
+    public_url: Option<String>,
+    database: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    #[serde(default)]
+    hostnames: Vec<String>,
+    insecure_http: Option<bool>,
+    demo: Option<bool>,
+    log_format: Option<String>,
+}
+
+fn init_logs(format: &str) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYLESS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        "json" => builder.json().init(),
+        "human" => builder.init(),
+        other => anyhow::bail!("--log-format must be human or json, not '{other}'"),
+    }
+    Ok(())
+}
+
+pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    let file: FileConfig = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config file {}", p.display()))?;
+            yaml_serde::from_str(&text).with_context(|| format!("config file {}", p.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    init_logs(
+        a.log_format
+            .as_deref()
+            .or(file.log_format.as_deref())
+            .unwrap_or("human"),
+    )?;
+    let data = a
+        .data
+        .or(file.data)
+        .unwrap_or_else(|| PathBuf::from(".keyless"));
+    let addr = a
+        .addr
+        .or(file.addr)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443)));
+    let mut config = Config::new(data, addr);
+    config.public_url = a.public_url.or(file.public_url);
+    config.database = a.database.or(file.database);
+    config.tls_cert = a.tls_cert.or(file.tls_cert);
+    config.tls_key = a.tls_key.or(file.tls_key);
+    config.hostnames = if a.hostnames.is_empty() {
+        file.hostnames
+    } else {
+        a.hostnames
+    };
+    config.insecure_http = a.insecure_http || file.insecure_http.unwrap_or(false);
+    config.demo = a.demo || file.demo.unwrap_or(false);
+    config.kek = std::env::var("KEYLESS_KEK").ok().filter(|k| !k.is_empty());
+
+    let prepared = keyless_server::serve::prepare(&config).await?;
+    tracing::info!(origin = %prepared.origin, "keyless is listening");
+    println!(
+        "keyless serving {} (data: {})",
+        prepared.origin,
+        config.data_dir.display()
+    );
+    if let Some(ca) = &prepared.ca_cert {
+        println!("local CA: {}", ca.display());
+    }
+    if let Some(bundle) = &prepared.ca_bundle {
+        println!(
+            "CA bundle for clients (system roots + local CA): {}",
+            bundle.display()
+        );
+    }
+    if let Some(token) = &prepared.first_admin_token {
+        println!("\nFirst start: administrator admin@default.onmicrosoft.com created.");
+        println!("Its personal access token is shown only now:\n\n    {token}\n");
+    }
+    if prepared.demo_env.is_some() {
+        println!("demo world ready: . {}/demo.env", config.data_dir.display());
+    }
+    prepared
+        .run(keyless_server::serve::shutdown_signal())
+        .await?;
+    println!("keyless stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Print the demo environment block (export lines) again.
+    Env {
+        #[arg(long, env = "KEYLESS_DATA", default_value = ".keyless")]
+        data: PathBuf,
+    },
+}
+
+pub fn demo(c: DemoCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        DemoCommand::Env { data } => {
+            let path = data.join("demo.env");
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("no demo environment at {}: start the server once with keyless serve --demo --data {}", path.display(), data.display())
+            })?;
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
