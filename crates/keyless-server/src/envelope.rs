@@ -215,3 +215,20 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
     serde_json::from_slice(body)
         .map_err(|e| ApiError::new("InvalidRequestContent", &[("detail", &e.to_string())]))
 }
+
+/// An error of a DevOps REST handler: whatever its catalogue entry, it is rendered in
+/// the DevOps exception shape, since that is what DevOps clients parse.
+#[derive(Debug)]
+pub struct DevopsError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for DevopsError {
+    fn from(e: E) -> Self {
+        DevopsError(e.into())
+    }
+}
+
+impl IntoResponse for DevopsError {
+    fn into_response(self) -> Response {
+        devops_error(&self.0.rendered)
+    }
+}

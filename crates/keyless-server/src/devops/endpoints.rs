@@ -4,7 +4,7 @@
 
 use super::{find_org, find_project, render::endpoint_json};
 use crate::auth::{Caller, caller};
-use crate::envelope::{ApiError, parse_json};
+use crate::envelope::{ApiError, DevopsError, parse_json};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -50,7 +50,7 @@ async fn render(
     s: &AppState,
     c: &ServiceConnection,
     org: &Organization,
-) -> Result<Value, ApiError> {
+) -> Result<Value, DevopsError> {
     let project = s.store.get_project(c.project_id).await?;
     Ok(endpoint_json(
         &s.origin,
@@ -121,15 +121,15 @@ fn guid_param(p: &HashMap<String, Value>, name: &str) -> Result<Uuid, ApiError> 
     })
 }
 
-fn validate_name(name: &str) -> Result<(), ApiError> {
+fn validate_name(name: &str) -> Result<(), DevopsError> {
     let n = name.trim();
     if n.is_empty()
         || n.chars().count() > 256
         || n.chars().any(|c| c.is_control() || "/\\".contains(c))
     {
-        return Err(bad(
+        return Err((bad(
             "The service connection name must be 1 to 256 characters without '/', '\\' or control characters.",
-        ));
+        )).into());
     }
     Ok(())
 }
@@ -141,19 +141,21 @@ fn build(
     project: &Project,
     caller: &Caller,
     now: i64,
-) -> Result<ServiceConnection, ApiError> {
+) -> Result<ServiceConnection, DevopsError> {
     validate_name(&body.name)?;
     if !body.endpoint_type.eq_ignore_ascii_case("azurerm") {
-        return Err(bad(format!(
+        return Err((bad(format!(
             "Service connections of type '{}' are not supported; use 'AzureRM'.",
             keyless_model::catalogue::sanitize(&body.endpoint_type)
-        )));
+        )))
+        .into());
     }
     if body.authorization.scheme != "WorkloadIdentityFederation" {
-        return Err(bad(format!(
+        return Err((bad(format!(
             "The authorization scheme '{}' is not supported yet; use 'WorkloadIdentityFederation'.",
             keyless_model::catalogue::sanitize(&body.authorization.scheme)
-        )));
+        )))
+        .into());
     }
     let mode = body
         .data
@@ -162,10 +164,10 @@ fn build(
         .unwrap_or("Manual")
         .to_string();
     if mode != "Manual" {
-        return Err(bad(format!(
+        return Err((bad(format!(
             "creationMode '{}' is not supported yet; create the identity yourself and use 'Manual'.",
             keyless_model::catalogue::sanitize(&mode)
-        )));
+        ))).into());
     }
     let p = &body.authorization.parameters;
     let tenant_id = guid_param(p, "tenantid")?;
@@ -177,10 +179,10 @@ fn build(
         })?,
     };
     if generation == IssuerGeneration::EntraId && org.tenant_id.is_none() {
-        return Err(bad(format!(
+        return Err((bad(format!(
             "The organization '{}' is not connected to a Microsoft Entra tenant, so it cannot use the Entra issuer. Connect it to a tenant or ask for workloadIdentityFederationIssuerType 'AzureDevOps'.",
             org.name
-        )));
+        ))).into());
     }
     let mut data = body.data;
     data.insert("creationMode".into(), json!(mode));
@@ -211,7 +213,7 @@ async fn create_inner(
     org_name: &str,
     project_hint: Option<&str>,
     body: &[u8],
-) -> Result<Response, ApiError> {
+) -> Result<Response, DevopsError> {
     let caller = caller(s, headers).await?;
     let org = find_org(s, org_name).await?;
     may_manage(&caller, &org)?;
@@ -227,9 +229,9 @@ async fn create_inner(
         (None, Some((Some(id), _))) => id,
         (None, Some((None, Some(name)))) => name,
         _ => {
-            return Err(bad(
+            return Err((bad(
                 "serviceEndpointProjectReferences must name the project (projectReference.id or name).",
-            ));
+            )).into());
         }
     };
     let project = find_project(s, &org, &project_key).await?;
@@ -244,7 +246,7 @@ pub async fn create(
     Path(root): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, DevopsError> {
     create_inner(&s, &headers, &root, None, &body).await
 }
 
@@ -253,7 +255,7 @@ pub async fn create_in_project(
     Path((root, project)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, DevopsError> {
     create_inner(&s, &headers, &root, Some(&project), &body).await
 }
 
@@ -278,7 +280,7 @@ async fn list_for(
     org: &Organization,
     projects: Vec<Project>,
     q: &HashMap<String, String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let mut value = Vec::new();
     for p in projects {
         for c in s.store.list_connections(p.id).await? {
@@ -295,7 +297,7 @@ pub async fn list_project(
     Path((root, project)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
     may_manage(&caller, &org)?;
@@ -308,7 +310,7 @@ pub async fn list_org(
     Path(root): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
     may_manage(&caller, &org)?;
@@ -321,7 +323,7 @@ async fn load(
     headers: &HeaderMap,
     root: &str,
     id: &str,
-) -> Result<(ServiceConnection, Organization), ApiError> {
+) -> Result<(ServiceConnection, Organization), DevopsError> {
     let caller = caller(s, headers).await?;
     let org = find_org(s, root).await?;
     may_manage(&caller, &org)?;
@@ -337,7 +339,7 @@ async fn load(
     let id = Uuid::parse_str(id).map_err(|_| missing())?;
     let c = s.store.get_connection(id).await.map_err(|_| missing())?;
     if c.organization_id != org.id {
-        return Err(missing());
+        return Err((missing()).into());
     }
     Ok((c, org))
 }
@@ -346,7 +348,7 @@ pub async fn get_org(
     State(s): State<AppState>,
     Path((root, id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let (c, org) = load(&s, &headers, &root, &id).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
@@ -355,7 +357,7 @@ pub async fn get_project(
     State(s): State<AppState>,
     Path((root, _project, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let (c, org) = load(&s, &headers, &root, &id).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
@@ -375,7 +377,7 @@ pub async fn update(
     Path((root, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let (mut c, org) = load(&s, &headers, &root, &id).await?;
     let body: UpdateBody = parse_json(&body)?;
     if let Some(name) = body.name {
@@ -397,7 +399,7 @@ pub async fn delete(
     State(s): State<AppState>,
     Path((root, id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, DevopsError> {
     let (c, _) = load(&s, &headers, &root, &id).await?;
     s.store.delete_connection(c.id).await?;
     Ok(StatusCode::NO_CONTENT)

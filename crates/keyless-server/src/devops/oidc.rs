@@ -5,7 +5,7 @@
 use super::{find_org, find_project};
 use crate::auth::presented_token;
 use crate::entra::mint::devops_principal_oid;
-use crate::envelope::ApiError;
+use crate::envelope::{ApiError, DevopsError};
 use crate::keyring::Issuer;
 use crate::state::AppState;
 use axum::Json;
@@ -27,7 +27,7 @@ fn unauthenticated(detail: &str) -> ApiError {
     ApiError::detail("Unauthenticated", detail)
 }
 
-async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, ApiError> {
+async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, DevopsError> {
     let token = presented_token(headers)
         .ok_or_else(|| unauthenticated("No job token was sent. Send System.AccessToken (SYSTEM_ACCESSTOKEN) as 'Authorization: Bearer <token>'."))?;
     let job = s
@@ -40,10 +40,10 @@ async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, ApiErr
             )
         })?;
     if job.finished_at.is_some() || job.expires_at <= s.now() {
-        return Err(ApiError::detail(
+        return Err((ApiError::detail(
             "TokenExpired",
             "The job token has expired or its job has finished. ID tokens can be requested only while the job runs.",
-        ));
+        )).into());
     }
     Ok(job)
 }
@@ -53,7 +53,7 @@ pub async fn oidc_token(
     Path((root, project, _hub, plan, job_id)): Path<(String, String, String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let job = job_from_token(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
     let project = find_project(&s, &org, &project).await?;
@@ -61,9 +61,9 @@ pub async fn oidc_token(
         || Uuid::parse_str(&plan).ok() != Some(job.plan_id)
         || Uuid::parse_str(&job_id).ok() != Some(job.id)
     {
-        return Err(unauthenticated(
+        return Err((unauthenticated(
             "The job token does not belong to this job. Use the SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN of the same job.",
-        ));
+        )).into());
     }
     let pipeline = s.store.get_pipeline(job.pipeline_id).await?;
     let requested = q
@@ -85,34 +85,35 @@ pub async fn oidc_token(
         not_usable("was not found in this organization. Check the serviceConnectionId.")
     })?;
     if conn.project_id != project.id {
-        return Err(not_usable(&format!(
+        return Err((not_usable(&format!(
             "belongs to another project than '{}'. Share it with this project or use a connection of this project.",
             project.name
-        )));
+        ))).into());
     }
     if !pipeline.connections.contains(&conn.id) {
-        return Err(not_usable(&format!(
+        return Err((not_usable(&format!(
             "('{}') is not referenced by the pipeline '{}'. Reference it from a step of the pipeline (keyless pipeline update --connection) and run a new job.",
             conn.name, pipeline.name
-        )));
+        ))).into());
     }
     if conn.state != "Ready" {
-        return Err(ApiError::detail(
+        return Err((ApiError::detail(
             "ConnectionNotReady",
             format!(
                 "Service connection '{}' is in state {} and cannot issue ID tokens. Finish its configuration, then verify it.",
                 conn.name, conn.state
             ),
-        ));
+        )).into());
     }
     if conn.scheme != "WorkloadIdentityFederation" {
-        return Err(ApiError::detail(
+        return Err((ApiError::detail(
             "ConnectionNotReady",
             format!(
                 "Service connection '{}' uses the scheme {}, which does not federate.",
                 conn.name, conn.scheme
             ),
-        ));
+        ))
+        .into());
     }
     let token = mint_id_token(&s, &conn, &org, &project).await?;
     tracing::info!(decision = "granted", sc.id = %conn.id, job.id = %job.id, "pipeline ID token issued");
@@ -125,7 +126,7 @@ pub async fn mint_id_token(
     conn: &ServiceConnection,
     org: &Organization,
     project: &Project,
-) -> Result<String, ApiError> {
+) -> Result<String, DevopsError> {
     let now = s.now();
     let cloud = match org.tenant_id {
         Some(t) => s
@@ -181,7 +182,7 @@ async fn pipeline_token(
     project: &Project,
     pipeline: &keyless_model::devops::Pipeline,
     job: &Job,
-) -> Result<String, ApiError> {
+) -> Result<String, DevopsError> {
     let now = s.now();
     let keys = s.keys.get(Issuer::Organization(org.id)).await?;
     let claims = json!({
