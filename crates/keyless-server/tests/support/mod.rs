@@ -1,0 +1,210 @@
+//! Helpers the ARM, Graph and admin tests share on top of `common`: requests that keep
+//! the response headers and take raw bodies, a second principal with a secret and its ARM
+//! token, and ordinary users of a tenant with their own personal access tokens.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use crate::common::{ARM_SCOPE, TestServer};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The api-version query every ARM call carries.
+pub const API: &str = "api-version=2022-12-01";
+/// The api-version of the role assignment and definition calls.
+pub const AUTHZ_API: &str = "api-version=2022-04-01";
+
+pub struct Raw {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Raw {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A request with an optional `Authorization` header value (sent as is) and raw body bytes.
+pub async fn raw(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    authorization: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Raw {
+    let mut req = s.http.request(method, format!("{}{}", s.origin, path));
+    if let Some(a) = authorization {
+        req = req.header("Authorization", a);
+    }
+    if let Some(b) = body {
+        req = req.header("Content-Type", "application/json").body(b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    Raw {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+/// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code and message.
+pub fn assert_error(status: StatusCode, body: &Value, want: u16, code: &str, message: &str) {
+    assert_eq!(status.as_u16(), want, "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    assert_eq!(body["error"]["message"], json!(message), "{body}");
+}
+
+/// Like [`assert_error`] for messages checked by their parts.
+pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
+    assert_eq!(status.as_u16(), want, "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    body["error"]["message"].as_str().unwrap().to_string()
+}
+
+/// Whether a string is a GUID in its canonical hyphenated form.
+pub fn is_guid(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.len() == 36 && uuid::Uuid::parse_str(s).is_ok_and(|u| u.hyphenated().to_string() == s)
+    })
+}
+
+/// An app registration with its service principal and one secret, made through Graph.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The application's object id.
+    pub app_object_id: String,
+    /// The client id.
+    pub app_id: String,
+    /// The service principal's object id: what role assignments name.
+    pub sp_id: String,
+    pub secret: String,
+}
+
+/// Creates an app, its service principal and a secret, as the administrator.
+pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
+    let (status, app) = s
+        .admin(
+            Method::POST,
+            "/v1.0/applications",
+            Some(json!({"displayName": name})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let app_id = app["appId"].as_str().unwrap().to_string();
+    let app_object_id = app["id"].as_str().unwrap().to_string();
+    let (status, sp) = s
+        .admin(
+            Method::POST,
+            "/v1.0/servicePrincipals",
+            Some(json!({"appId": app_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sp}");
+    let (status, pw) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{app_object_id}/addPassword"),
+            Some(json!({"passwordCredential": {"displayName": "tests"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pw}");
+    Principal {
+        app_object_id,
+        app_id,
+        sp_id: sp["id"].as_str().unwrap().to_string(),
+        secret: pw["secretText"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The token endpoint's answer for a client secret and the ARM scope.
+pub async fn secret_token(s: &TestServer, app_id: &str, secret: &str) -> (StatusCode, Value) {
+    s.token(
+        &s.var("AZURE_TENANT_ID"),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", app_id),
+            ("scope", ARM_SCOPE),
+            ("client_secret", secret),
+        ],
+    )
+    .await
+}
+
+/// An ARM access token of the principal.
+pub async fn arm_token_of(s: &TestServer, p: &Principal) -> String {
+    let (status, body) = secret_token(s, &p.app_id, &p.secret).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+/// Gives the principal a built-in role at a scope, directly in the store.
+pub async fn grant(s: &TestServer, principal: &str, role: uuid::Uuid, scope: &str) {
+    let a = keyless_model::arm::RoleAssignment {
+        id: uuid::Uuid::new_v4(),
+        scope: keyless_model::rbac::canonical_scope(scope),
+        role_definition_id: role,
+        principal_id: principal.parse().unwrap(),
+        principal_type: "ServicePrincipal".into(),
+        created_by: None,
+        created_at: s.state.now(),
+    };
+    s.state.store.create_role_assignment(&a).await.unwrap();
+}
+
+/// The object id of the demo app's service principal (the `oid` of its ARM tokens).
+pub async fn demo_sp_id(s: &TestServer) -> String {
+    let app_id = s.var("AZURE_CLIENT_ID").parse().unwrap();
+    s.state
+        .store
+        .find_service_principal(s.tenant(), app_id)
+        .await
+        .unwrap()
+        .id
+        .to_string()
+}
+
+/// A member (not an administrator) of the demo tenant and a personal access token of theirs.
+pub struct Member {
+    pub id: String,
+    pub upn: String,
+    pub token: String,
+}
+
+pub async fn new_member(s: &TestServer, name: &str) -> Member {
+    let tenant = s.var("AZURE_TENANT_ID");
+    let (status, user) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/tenants/{tenant}/users"),
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let upn = user["userPrincipalName"].as_str().unwrap().to_string();
+    let (status, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": format!("{name}-pat"), "user": upn})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    Member {
+        id: user["id"].as_str().unwrap().to_string(),
+        upn,
+        token: pat["token"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The message of an admin or DevOps error, whichever envelope it came in.
+pub fn message(body: &Value) -> String {
+    body.pointer("/error/message")
+        .or_else(|| body.pointer("/message"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
