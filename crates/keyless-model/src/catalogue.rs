@@ -6,7 +6,9 @@
 //! ([`Rendered::new`]) so no message ever contains a character JSON would escape: the
 //! Rust `azure_identity` client borrows `error_description` and fails on escapes.
 
+mod doc;
 mod entries;
+pub use doc::markdown;
 pub use entries::ENTRIES;
 
 /// Which service produces the error, and so which envelope it is rendered in.
@@ -30,6 +32,8 @@ pub struct Entry {
     pub cause: &'static str,
     pub checks: &'static str,
     pub fix: &'static str,
+    /// Fragments that identify this error in pasted output (for `keyless explain`).
+    pub patterns: &'static [&'static str],
 }
 
 /// Looks an entry up by code; `AADSTS700213` and `700213` are the same code.
@@ -40,6 +44,36 @@ pub fn find(code: &str) -> Option<&'static Entry> {
         .or_else(|| code.strip_prefix("aadsts"))
         .unwrap_or(code);
     ENTRIES.iter().find(|e| e.code.eq_ignore_ascii_case(bare))
+}
+
+/// The entry a pasted text refers to: an exact code, an `AADSTS…` code inside it, a known
+/// message fragment, or a catalogue code that appears in it as a word.
+pub fn identify(text: &str) -> Option<&'static Entry> {
+    if let Some(e) = find(text) {
+        return Some(e);
+    }
+    if let Some(i) = text.find("AADSTS") {
+        let digits: String = text[i + 6..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Some(e) = find(&digits) {
+            return Some(e);
+        }
+    }
+    if let Some(e) = ENTRIES
+        .iter()
+        .find(|e| e.patterns.iter().any(|p| text.contains(p)))
+    {
+        return Some(e);
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .collect();
+    ENTRIES
+        .iter()
+        .find(|e| e.code.len() > 4 && words.iter().any(|w| w.eq_ignore_ascii_case(e.code)))
 }
 
 /// The entry for a code that must exist; a missing one is a programming error caught by
@@ -92,11 +126,13 @@ mod tests {
             for b in &ENTRIES[i + 1..] {
                 assert_ne!(a.code, b.code, "duplicate code");
             }
+            // Entra texts must be JSON-clean (the Rust SDK borrows them); TF401444 keeps
+            // Azure DevOps' own backslashes so pasted messages still match.
+            let forbidden =
+                |c: char| c == '"' || c.is_control() || (c == '\\' && a.plane == Plane::Entra);
             for text in [a.template, a.cause, a.checks, a.fix] {
                 assert!(
-                    !text
-                        .chars()
-                        .any(|c| c == '"' || c == '\\' || c.is_control() && c != '\n'),
+                    !text.chars().any(forbidden),
                     "{} has a character JSON escapes",
                     a.code
                 );
@@ -118,6 +154,26 @@ mod tests {
             Some("AuthorizationFailed")
         );
         assert!(find("12345678").is_none());
+    }
+
+    #[test]
+    fn every_code_and_pattern_is_identified() {
+        for e in ENTRIES {
+            assert_eq!(identify(e.code).map(|x| x.code), Some(e.code));
+            for p in e.patterns {
+                let pasted = format!("##[error]{p} (some context)");
+                assert_eq!(identify(&pasted).map(|x| x.code), Some(e.code), "{p}");
+            }
+        }
+        assert_eq!(
+            identify("ERROR: AADSTS7000215: Invalid client secret provided.").map(|e| e.code),
+            Some("7000215")
+        );
+        assert_eq!(
+            identify("(AuthorizationFailed) The client 'x' with object id").map(|e| e.code),
+            Some("AuthorizationFailed")
+        );
+        assert!(identify("nothing we know").is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod arm;
+pub mod audit;
 pub mod catalogue;
 pub mod devops;
 pub mod directory;

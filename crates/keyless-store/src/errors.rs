@@ -24,8 +24,8 @@ const fn rule(index: &'static str, sqlite_columns: &'static str, c: &'static str
     }
 }
 
-/// Every unique index in `migrations/*/0001_initial.sql` except plain primary keys, which
-/// fall back to [`conflict::DUPLICATE_ID`].
+/// Every unique index in `migrations/*/*.sql` except plain primary keys, which fall back to
+/// [`conflict::DUPLICATE_ID`].
 const RULES: &[Rule] = &[
     rule("tenants_name_uq", "tenants.name_key", conflict::TENANT_NAME),
     rule(
@@ -84,6 +84,8 @@ const RULES: &[Rule] = &[
         "signing_keys.kid",
         conflict::SIGNING_KEY,
     ),
+    // The audit log's primary key is its insertion sequence; the entry id is unique beside it.
+    rule("audit_log_id_uq", "audit_log.id", conflict::DUPLICATE_ID),
 ];
 
 /// Maps any sqlx error to a [`StoreError`].

@@ -61,11 +61,18 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every aggregate's storage in one object, shared by all request handlers.
 pub trait Store:
-    DirectoryStore + CredentialStore + ArmStore + DevopsStore + KeyStore + Send + Sync
+    DirectoryStore + CredentialStore + ArmStore + DevopsStore + KeyStore + AuditStore + Send + Sync
 {
 }
 impl<T> Store for T where
-    T: DirectoryStore + CredentialStore + ArmStore + DevopsStore + KeyStore + Send + Sync
+    T: DirectoryStore
+        + CredentialStore
+        + ArmStore
+        + DevopsStore
+        + KeyStore
+        + AuditStore
+        + Send
+        + Sync
 {
 }
 

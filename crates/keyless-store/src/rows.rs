@@ -13,9 +13,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod arm;
+mod audit;
 mod credentials;
 mod devops;
 pub(crate) use arm::*;
+pub(crate) use audit::*;
 pub(crate) use credentials::*;
 pub(crate) use devops::*;
 

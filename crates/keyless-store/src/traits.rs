@@ -4,6 +4,7 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
+use keyless_model::audit::{AuditEntry, AuditFilter};
 use keyless_model::devops::{Job, Organization, Pipeline, Project, ServiceConnection};
 use keyless_model::directory::{
     Application, FederatedCredential, PasswordCredential, PersonalAccessToken, ServicePrincipal,
@@ -153,4 +154,17 @@ pub trait KeyStore {
     async fn insert_signing_key(&self, k: &SigningKeyRecord) -> StoreResult<()>;
     /// Newest first.
     async fn list_signing_keys(&self, owner: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+}
+
+#[async_trait]
+pub trait AuditStore {
+    /// Appends the entries in one transaction (all or none), in order: among entries of the
+    /// same second, a later one in the slice reads back first. An empty slice does nothing.
+    /// A reused id fails with `conflict::DUPLICATE_ID` and appends nothing.
+    async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()>;
+    /// The entries matching every set field of the filter, newest first (by `at`, then by
+    /// insertion order), at most `min(limit, AuditFilter::MAX_LIMIT)` of them.
+    async fn query_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
+    /// Deletes the entries with `at < before`; returns how many were deleted.
+    async fn prune_audit(&self, before: UnixTime) -> StoreResult<u64>;
 }

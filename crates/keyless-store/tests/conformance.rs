@@ -8,6 +8,8 @@
 
 #[path = "conformance/arm.rs"]
 mod arm;
+#[path = "conformance/audit.rs"]
+mod audit;
 #[path = "conformance/credentials.rs"]
 mod credentials;
 #[path = "conformance/devops.rs"]
@@ -91,6 +93,13 @@ conformance! {
         devops::connections_crud,
         devops::pipelines_and_jobs,
         devops::signing_keys_newest_first,
+        audit::audit_filters_alone_and_combined,
+        audit::audit_newest_first_and_limits,
+        audit::audit_detail_round_trip,
+        audit::audit_prune_removes_only_older,
+        audit::audit_empty_append_is_a_no_op,
+        audit::audit_batch_of_500,
+        audit::audit_batch_is_all_or_nothing,
         unknown::ids_are_not_found,
     ],
     shared: [

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_model::arm::ResourceGroup;
+use keyless_model::rbac::{built_in, is_allowed};
 use serde::Deserialize;
 use serde_json::{Map, Value, json as j};
 
@@ -37,16 +38,35 @@ fn scope(sub: &uuid::Uuid, rg: &str) -> String {
     format!("/subscriptions/{sub}/resourceGroups/{rg}")
 }
 
+/// With read on the subscription: every group. Otherwise, as ARM does, only the groups the
+/// caller may read (a role on one group shows that group, not its siblings); a caller with
+/// read on none of them gets `AuthorizationFailed` at the subscription.
 pub async fn list(s: &AppState, caller: &ArmCaller, sub: &str) -> Result<Response, ApiError> {
     let sub = load_subscription(s, sub).await?;
-    permit(s, caller, READ, &format!("/subscriptions/{}", sub.id)).await?;
-    let value: Vec<Value> = s
-        .store
-        .list_resource_groups(sub.id)
-        .await?
-        .iter()
-        .map(rg_json)
-        .collect();
+    let sub_scope = format!("/subscriptions/{}", sub.id);
+    let groups = s.store.list_resource_groups(sub.id).await?;
+    let denied = match permit(s, caller, READ, &sub_scope).await {
+        Ok(()) => None,
+        Err(e) => Some(e),
+    };
+    let value: Vec<Value> = match denied {
+        None => groups.iter().map(rg_json).collect(),
+        Some(e) => {
+            let assignments = s
+                .store
+                .list_role_assignments_for_principal(caller.oid)
+                .await?;
+            let readable: Vec<Value> = groups
+                .iter()
+                .filter(|g| is_allowed(&assignments, built_in, READ, &g.arm_id()))
+                .map(rg_json)
+                .collect();
+            if readable.is_empty() {
+                return Err(e);
+            }
+            readable
+        }
+    };
     Ok(json(StatusCode::OK, j!({"value": value})))
 }
 

@@ -48,14 +48,34 @@ async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiE
     }
 }
 
-pub fn assignment_json(a: &RoleAssignment, sub: Uuid) -> Value {
+/// A stored (canonical, lowercase) scope in ARM's display form:
+/// `/subscriptions/{id}/resourceGroups/{name as created}`. Clients compare the scope they
+/// sent with the one returned (Terraform's `scope` forces a replacement when it differs).
+async fn display_scope(s: &AppState, canonical: &str) -> String {
+    let segs: Vec<&str> = canonical.trim_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["subscriptions", sub, "resourcegroups", rg] => {
+            let found = match Uuid::parse_str(sub) {
+                Ok(id) => s.store.get_resource_group(id, rg).await.ok(),
+                Err(_) => None,
+            };
+            found
+                .map(|g| g.arm_id())
+                .unwrap_or_else(|| format!("/subscriptions/{sub}/resourceGroups/{rg}"))
+        }
+        _ => canonical.to_string(),
+    }
+}
+
+/// `scope` is the assignment's scope in display form (see [`display_scope`]).
+pub fn assignment_json(a: &RoleAssignment, sub: Uuid, scope: &str) -> Value {
     let ts = keyless_model::time_fmt::iso(a.created_at);
     j!({
         "properties": {
             "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", a.role_definition_id),
             "principalId": a.principal_id.to_string(),
             "principalType": a.principal_type,
-            "scope": a.scope,
+            "scope": scope,
             "condition": null,
             "conditionVersion": null,
             "createdOn": ts,
@@ -65,7 +85,7 @@ pub fn assignment_json(a: &RoleAssignment, sub: Uuid) -> Value {
             "delegatedManagedIdentityResourceId": null,
             "description": null,
         },
-        "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/{}", a.scope, a.id),
+        "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{}", a.id),
         "type": "Microsoft.Authorization/roleAssignments",
         "name": a.id.to_string(),
     })
@@ -165,28 +185,35 @@ pub async fn put(
     match s.store.create_role_assignment(&assignment).await {
         Ok(()) => Ok(json(
             StatusCode::CREATED,
-            assignment_json(&assignment, sub_id),
+            assignment_json(&assignment, sub_id, &display),
         )),
-        Err(StoreError::Conflict(c)) if c == conflict::ROLE_ASSIGNMENT_EXISTS => {
-            Err(ApiError::new("RoleAssignmentExists", &[]))
-        }
-        Err(StoreError::Conflict(_)) => {
-            let existing = s.store.get_role_assignment(id).await?;
-            if existing.scope == assignment.scope
-                && existing.role_definition_id == assignment.role_definition_id
-                && existing.principal_id == assignment.principal_id
-            {
-                Ok(json(
-                    StatusCode::CREATED,
-                    assignment_json(&existing, sub_id),
-                ))
-            } else {
-                Err(ApiError::detail(
-                    "Conflict",
-                    "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-                ))
+        // Which unique index a duplicate trips first is the database's choice (SQLite
+        // reports the (scope, role, principal) index even when the name is the same), so
+        // look at the name: the same name is an idempotent re-PUT or a forbidden update;
+        // another name holding the same triple is `RoleAssignmentExists`.
+        Err(StoreError::Conflict(c)) => match s.store.get_role_assignment(id).await {
+            Ok(existing) => {
+                if existing.scope == assignment.scope
+                    && existing.role_definition_id == assignment.role_definition_id
+                    && existing.principal_id == assignment.principal_id
+                {
+                    Ok(json(
+                        StatusCode::CREATED,
+                        assignment_json(&existing, sub_id, &display),
+                    ))
+                } else {
+                    Err(ApiError::detail(
+                        "Conflict",
+                        "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+                    ))
+                }
             }
-        }
+            Err(StoreError::NotFound) if c == conflict::ROLE_ASSIGNMENT_EXISTS => {
+                Err(ApiError::new("RoleAssignmentExists", &[]))
+            }
+            Err(StoreError::NotFound) => Err(StoreError::Conflict(c).into()),
+            Err(e) => Err(e.into()),
+        },
         Err(e) => Err(e.into()),
     }
 }
@@ -218,8 +245,8 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let (_, display) = resolve_scope(s, scope).await?;
     permit(s, caller, READ, &display).await?;
-    let (a, sub, _) = load_at(s, scope, name).await?;
-    Ok(json(StatusCode::OK, assignment_json(&a, sub)))
+    let (a, sub, display) = load_at(s, scope, name).await?;
+    Ok(json(StatusCode::OK, assignment_json(&a, sub, &display)))
 }
 
 pub async fn delete(
@@ -230,9 +257,9 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let (_, display) = resolve_scope(s, scope).await?;
     permit(s, caller, DELETE, &display).await?;
-    let (a, sub, _) = load_at(s, scope, name).await?;
+    let (a, sub, display) = load_at(s, scope, name).await?;
     s.store.delete_role_assignment(a.id).await?;
-    Ok(json(StatusCode::OK, assignment_json(&a, sub)))
+    Ok(json(StatusCode::OK, assignment_json(&a, sub, &display)))
 }
 
 enum Filter {
@@ -286,18 +313,22 @@ pub async fn list(
         .store
         .list_role_assignments_under(&canonical_scope(&format!("/subscriptions/{sub}")))
         .await?;
-    let value: Vec<Value> = all
-        .iter()
-        .filter(|a| {
-            let above = scope_covers(&a.scope, &target);
-            let below = scope_covers(&target, &a.scope);
-            match filter {
-                Filter::All => above || below,
-                Filter::AtScope => above,
-                Filter::Principal(p) => (above || below) && a.principal_id == p,
-            }
-        })
-        .map(|a| assignment_json(a, sub))
-        .collect();
+    let mut value: Vec<Value> = Vec::new();
+    for a in all.iter().filter(|a| {
+        let above = scope_covers(&a.scope, &target);
+        let below = scope_covers(&target, &a.scope);
+        match filter {
+            Filter::All => above || below,
+            Filter::AtScope => above,
+            Filter::Principal(p) => (above || below) && a.principal_id == p,
+        }
+    }) {
+        let shown = if a.scope == target {
+            display.clone()
+        } else {
+            display_scope(s, &a.scope).await
+        };
+        value.push(assignment_json(a, sub, &shown));
+    }
     Ok(json(StatusCode::OK, j!({"value": value})))
 }

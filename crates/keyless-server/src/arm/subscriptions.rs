@@ -1,17 +1,15 @@
 //! `GET /subscriptions`, `GET /subscriptions/{id}`, `GET /tenants`, `GET /metadata/endpoints`.
 
-use super::{ArmCaller, json, permit};
+use super::{ArmCaller, json};
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use keyless_model::Uuid;
-use keyless_model::arm::Subscription;
+use keyless_model::arm::{RoleAssignment, Subscription};
 use keyless_model::rbac::{canonical_scope, scope_covers};
 use serde_json::{Value, json as j};
-
-pub const READ: &str = "Microsoft.Resources/subscriptions/read";
 
 pub fn subscription_json(s: &Subscription) -> Value {
     j!({
@@ -44,6 +42,16 @@ pub async fn load(s: &AppState, id: &str) -> Result<Subscription, ApiError> {
         .map_err(|_| ApiError::new("SubscriptionNotFound", &[("subscription", id)]))
 }
 
+/// Whether the caller holds any role in the subscription (at it, above or below it): the
+/// one visibility rule of both the list and the single GET, so they never disagree.
+fn visible(assignments: &[RoleAssignment], sub: &Subscription) -> bool {
+    let scope = canonical_scope(&format!("/subscriptions/{}", sub.id));
+    assignments.iter().any(|a| {
+        let a = canonical_scope(&a.scope);
+        scope_covers(&a, &scope) || scope_covers(&scope, &a)
+    })
+}
+
 /// Every subscription in which the caller holds any role (at it, above or below it).
 /// No cap on the count: the real portal's 50-item limit is not a service rule.
 pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError> {
@@ -53,12 +61,7 @@ pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError
         .await?;
     let mut value = Vec::new();
     for sub in s.store.list_subscriptions().await? {
-        let scope = canonical_scope(&format!("/subscriptions/{}", sub.id));
-        let visible = assignments.iter().any(|a| {
-            let a = canonical_scope(&a.scope);
-            scope_covers(&a, &scope) || scope_covers(&scope, &a)
-        });
-        if visible {
+        if visible(&assignments, &sub) {
             value.push(subscription_json(&sub));
         }
     }
@@ -69,11 +72,20 @@ pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError
     ))
 }
 
+/// A subscription the caller cannot see is not found, as in the list; a role only on a
+/// resource group inside it is enough to see it (the list shows it too).
 pub async fn get(s: &AppState, caller: &ArmCaller, id: &str) -> Result<Response, ApiError> {
     let sub = load(s, id).await?;
-    permit(s, caller, READ, &format!("/subscriptions/{}", sub.id))
-        .await
-        .map_err(|_| ApiError::new("SubscriptionNotFound", &[("subscription", id)]))?;
+    let assignments = s
+        .store
+        .list_role_assignments_for_principal(caller.oid)
+        .await?;
+    if !visible(&assignments, &sub) {
+        return Err(ApiError::new(
+            "SubscriptionNotFound",
+            &[("subscription", id)],
+        ));
+    }
     Ok(json(StatusCode::OK, subscription_json(&sub)))
 }
 

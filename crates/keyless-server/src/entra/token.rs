@@ -16,7 +16,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::catalogue::Rendered;
-use keyless_model::directory::{Application, ServicePrincipal, Tenant};
+use keyless_model::directory::{Application, Cloud, ServicePrincipal, Tenant};
 use keyless_model::federation::{Presented, match_credential};
 use serde_json::json;
 use std::collections::HashMap;
@@ -339,15 +339,15 @@ async fn federated(
             &[("iss", &a.issuer), ("identity_type", kind)],
         ));
     }
-    if let Some(LocalIssuer::TenantV2(issuing)) = a.local {
-        if let Ok(t) = s.store.get_tenant(issuing).await
-            && t.cloud != tenant.cloud
-        {
-            return Err(ApiError::new("900382", &[]));
-        }
-        if app.is_some_and(|a| a.sign_in_audience == "AzureADMultipleOrgs") {
-            return Err(ApiError::new("70052", &[]));
-        }
+    if let Some(cloud) = issuer_cloud(s, a.local).await
+        && cloud != tenant.cloud
+    {
+        return Err(ApiError::new("900382", &[]));
+    }
+    if matches!(a.local, Some(LocalIssuer::TenantV2(_)))
+        && app.is_some_and(|a| a.sign_in_audience == "AzureADMultipleOrgs")
+    {
+        return Err(ApiError::new("70052", &[]));
     }
     let presented = Presented {
         issuer: &a.issuer,
@@ -374,4 +374,21 @@ async fn federated(
             }
             ApiError::from(r)
         })
+}
+
+/// The cloud of an issuer this server runs: a tenant's, or an organization's connected
+/// tenant's (public when it has none). External issuers have no known cloud.
+async fn issuer_cloud(s: &AppState, local: Option<LocalIssuer>) -> Option<Cloud> {
+    match local? {
+        LocalIssuer::TenantV1(id) | LocalIssuer::TenantV2(id) => {
+            s.store.get_tenant(id).await.ok().map(|t| t.cloud)
+        }
+        LocalIssuer::Organization(id) => {
+            let org = s.store.get_organization(id).await.ok()?;
+            match org.tenant_id {
+                Some(t) => s.store.get_tenant(t).await.ok().map(|t| t.cloud),
+                None => Some(Cloud::Public),
+            }
+        }
+    }
 }

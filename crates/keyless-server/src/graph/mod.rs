@@ -110,7 +110,14 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match route(&s, &method, &uri, &q, &headers, &body).await {
+    // The PAT checks' entries belong to the DevOps plane, whose envelope puts `message` at
+    // the top; Graph clients (msgraph-sdk, the CLI) read `error.message`, so the same entry
+    // is rendered in Graph's `{"error":{"code","message"}}` here.
+    let caller = match caller(&s, &headers).await {
+        Ok(c) => c,
+        Err(e) => return crate::envelope::arm_error(&e.rendered),
+    };
+    match route(&s, caller, &method, &uri, &q, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -118,13 +125,12 @@ async fn dispatch(
 
 async fn route(
     s: &AppState,
+    caller: Caller,
     method: &Method,
     uri: &Uri,
     q: &HashMap<String, String>,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let caller = caller(s, headers).await?;
     let tenant = s.store.get_tenant(caller.user.tenant_id).await?;
     let ctx = Ctx { caller, tenant };
     let path = uri.path().trim_start_matches("/v1.0/").trim_matches('/');

@@ -24,6 +24,7 @@ macro_rules! for_each_backend {
     };
 }
 mod arm;
+mod audit;
 mod credentials;
 mod devops;
 mod directory;

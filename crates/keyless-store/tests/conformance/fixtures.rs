@@ -1,6 +1,7 @@
 //! Builders for valid entities with fresh ids, and assertion helpers.
 
 use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
+use keyless_model::audit::AuditEntry;
 use keyless_model::devops::{
     IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
 };
@@ -243,5 +244,25 @@ pub fn signing_key(owner: &str, kid: &str, created_at: UnixTime) -> SigningKeyRe
         sealed_private_key: (0..=255).collect(),
         created_at,
         retired_at: None,
+    }
+}
+
+/// A token decision with every optional field empty and an empty JSON object as detail.
+pub fn audit_entry(at: UnixTime, kind: &str, decision: &str) -> AuditEntry {
+    AuditEntry {
+        id: new_id(),
+        at,
+        kind: kind.to_owned(),
+        decision: decision.to_owned(),
+        code: None,
+        tenant_id: None,
+        client_id: None,
+        connection_id: None,
+        issuer: None,
+        subject: None,
+        audience: None,
+        correlation_id: None,
+        trace_id: None,
+        detail: serde_json::json!({}),
     }
 }

@@ -1,0 +1,44 @@
+//! `docs/ERRORS.md`, generated from the catalogue so the document cannot drift from the code.
+
+use super::{ENTRIES, Entry, Plane};
+
+fn title(p: Plane) -> &'static str {
+    match p {
+        Plane::Entra => "Token endpoint (Entra)",
+        Plane::Arm => "Azure Resource Manager and Microsoft Graph",
+        Plane::DevOps => "Azure DevOps",
+        Plane::Pipeline => "Pipeline-side messages (recognised by `keyless explain`)",
+    }
+}
+
+fn code(e: &Entry) -> String {
+    if e.plane == Plane::Entra {
+        format!("AADSTS{}", e.code)
+    } else {
+        e.code.to_string()
+    }
+}
+
+/// The whole document, one section per plane, one entry per code.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Error catalogue\n\nGenerated from `crates/keyless-model/src/catalogue/entries.rs` \
+         (regenerate with `KEYLESS_BLESS=1 cargo test -p keyless-model --test errors_doc`). \
+         `keyless explain <code or message>` prints the same entries.\n",
+    );
+    for plane in [Plane::Entra, Plane::Arm, Plane::DevOps, Plane::Pipeline] {
+        out.push_str(&format!("\n## {}\n", title(plane)));
+        for e in ENTRIES.iter().filter(|e| e.plane == plane) {
+            out.push_str(&format!("\n### {}\n\n", code(e)));
+            if e.status != 0 {
+                out.push_str(&format!("- status {}, `{}`\n", e.status, e.error));
+            }
+            out.push_str(&format!("- message: `{}`\n", e.template.replace('`', "'")));
+            out.push_str(&format!(
+                "- cause: {}\n- checks: {}\n- fix: {}\n",
+                e.cause, e.checks, e.fix
+            ));
+        }
+    }
+    out
+}
