@@ -60,9 +60,10 @@ impl Config {
     fn client_options(&self) -> ClientOptions {
         let mut cloud = CustomConfiguration::default();
         cloud.authority_host = self.origin.clone();
-        let mut options = ClientOptions::default();
-        options.cloud = Some(Arc::new(CloudConfiguration::Custom(cloud)));
-        options
+        ClientOptions {
+            cloud: Some(Arc::new(CloudConfiguration::Custom(cloud))),
+            ..Default::default()
+        }
     }
 
     fn pipelines_credential(

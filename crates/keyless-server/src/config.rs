@@ -22,6 +22,8 @@ pub struct Config {
     pub demo: bool,
     /// Base64 key-encryption key; otherwise `DATA/kek` (created on first start).
     pub kek: Option<String>,
+    /// Days the audit log keeps entries (0: forever).
+    pub audit_retention_days: i64,
 }
 
 impl Config {
@@ -37,6 +39,7 @@ impl Config {
             insecure_http: false,
             demo: false,
             kek: None,
+            audit_retention_days: 30,
         }
     }
 

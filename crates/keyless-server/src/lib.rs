@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod arm;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;

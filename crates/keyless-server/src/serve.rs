@@ -85,7 +85,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     let addr = listener.local_addr()?;
     let origin = config.origin(addr);
     let keys = Arc::new(KeyRing::new(store.clone(), kek));
-    let state = AppState::new(store, keys, &origin);
+    let state = AppState::new(store, keys, &origin, config.audit_retention_days);
 
     let (tls, ca_bundle, ca_cert) = if config.insecure_http {
         (None, None, None)

@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the signing keys, the clock and the origin.
 
+use crate::audit::AuditLog;
 use crate::clock::Clock;
 use crate::keyring::KeyRing;
 use keyless_store::SharedStore;
@@ -12,11 +13,19 @@ pub struct AppState {
     pub clock: Clock,
     /// The public origin (`https://host:port`), no trailing slash.
     pub origin: Arc<str>,
+    pub audit: AuditLog,
 }
 
 impl AppState {
-    pub fn new(store: SharedStore, keys: Arc<KeyRing>, origin: &str) -> AppState {
+    /// `audit_retention_days` of 0 keeps the audit log forever.
+    pub fn new(
+        store: SharedStore,
+        keys: Arc<KeyRing>,
+        origin: &str,
+        audit_retention_days: i64,
+    ) -> AppState {
         AppState {
+            audit: AuditLog::start(store.clone(), audit_retention_days),
             store,
             keys,
             clock: Clock::default(),

@@ -67,9 +67,24 @@ async fn apply_creates_then_changes_nothing() {
     let (st, first) = apply(&s, WORLD).await;
     assert_eq!(st, StatusCode::OK, "{first}");
     let changes: Vec<String> = serde_json::from_value(first["changes"].clone()).unwrap();
-    assert!(changes.iter().any(|c| c.starts_with("created tenant fabrikam")), "{changes:?}");
-    assert!(changes.iter().any(|c| c == "created federated credential via-connection of deployer"), "{changes:?}");
-    assert!(changes.iter().any(|c| c.contains("assigned Contributor to app deployer")), "{changes:?}");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with("created tenant fabrikam")),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c == "created federated credential via-connection of deployer"),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.contains("assigned Contributor to app deployer")),
+        "{changes:?}"
+    );
     let (st, second) = apply(&s, WORLD).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(second["changes"], serde_json::json!([]), "{second}");
@@ -77,8 +92,18 @@ async fn apply_creates_then_changes_nothing() {
 
     // The credential made from the connection matches what the connection advertises.
     let t = s.state.store.find_tenant("fabrikam").await.unwrap();
-    let app = s.state.store.find_application_by_name(t.id, "deployer").await.unwrap();
-    let fic = s.state.store.find_fic_by_name(app.id, "via-connection").await.unwrap();
+    let app = s
+        .state
+        .store
+        .find_application_by_name(t.id, "deployer")
+        .await
+        .unwrap();
+    let fic = s
+        .state
+        .store
+        .find_fic_by_name(app.id, "via-connection")
+        .await
+        .unwrap();
     assert_eq!(fic.issuer, format!("{}/{}/v2.0", s.origin, t.id));
     assert!(fic.subject.unwrap().starts_with("/eid1/c/pub/t/"));
 }
@@ -90,18 +115,31 @@ async fn changed_fields_are_updated() {
     let edited = WORLD.replace("location: westus", "location: eastus");
     let (st, r) = apply(&s, &edited).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(r["changes"], serde_json::json!(["updated resource group app-rg"]), "{r}");
+    assert_eq!(
+        r["changes"],
+        serde_json::json!(["updated resource group app-rg"]),
+        "{r}"
+    );
 }
 
 #[tokio::test]
 async fn errors_name_the_line_and_field_and_change_nothing() {
     let s = TestServer::start().await;
-    let bad = WORLD.replace("connection: fabrikam/infra/prod", "connection: fabrikam/infra/missing");
+    let bad = WORLD.replace(
+        "connection: fabrikam/infra/prod",
+        "connection: fabrikam/infra/missing",
+    );
     let (st, e) = apply(&s, &bad).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     let msg = e["error"]["message"].as_str().unwrap();
-    assert!(msg.starts_with("line 11: tenants[0].apps[0].federatedCredentials[0].connection:"), "{msg}");
-    assert!(s.state.store.find_tenant("fabrikam").await.is_err(), "nothing may be created");
+    assert!(
+        msg.starts_with("line 11: tenants[0].apps[0].federatedCredentials[0].connection:"),
+        "{msg}"
+    );
+    assert!(
+        s.state.store.find_tenant("fabrikam").await.is_err(),
+        "nothing may be created"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +153,13 @@ async fn unknown_fields_and_bad_types_are_located() {
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     let (st, e) = apply(&s, "tenants:\n  - name: a\n  - name: A\n").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(e["error"]["message"].as_str().unwrap().contains("defined twice"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("defined twice"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -123,15 +167,37 @@ async fn role_and_reference_errors() {
     let s = TestServer::start().await;
     let (st, e) = apply(&s, &WORLD.replace("role: Reader", "role: Overlord")).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(e["error"]["message"].as_str().unwrap().contains("roleAssignments[1].role"), "{e}");
-    let (st, e) = apply(&s, &WORLD.replace("app: fabrikam/deployer", "app: fabrikam/ghost")).await;
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("roleAssignments[1].role"),
+        "{e}"
+    );
+    let (st, e) = apply(
+        &s,
+        &WORLD.replace("app: fabrikam/deployer", "app: fabrikam/ghost"),
+    )
+    .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(e["error"]["message"].as_str().unwrap().contains("connections[0].app"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("connections[0].app"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
 async fn apply_needs_an_administrator() {
     let s = TestServer::start().await;
-    let resp = s.http.post(format!("{}/keyless/v1/apply", s.origin)).body(WORLD).send().await.unwrap();
+    let resp = s
+        .http
+        .post(format!("{}/keyless/v1/apply", s.origin))
+        .body(WORLD)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }

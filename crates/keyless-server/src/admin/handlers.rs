@@ -3,7 +3,6 @@
 use super::ops;
 use crate::auth::{caller, issue_pat};
 use crate::devops::{find_org, find_project};
-use crate::entra::resolve_tenant;
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::Json;
@@ -19,6 +18,29 @@ type JsonResult = Result<Json<Value>, ApiError>;
 
 fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
+}
+
+/// A tenant by id, short name (`contoso`) or domain, as the CLI and world files name it.
+/// (The token endpoint's resolver accepts only ids and domains and answers in Entra's
+/// envelope; neither suits this API.)
+pub async fn resolve_tenant(
+    s: &AppState,
+    key: &str,
+) -> Result<keyless_model::directory::Tenant, ApiError> {
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => s.store.get_tenant(id).await,
+        Err(_) => s.store.find_tenant(key).await,
+    };
+    found.map_err(|e| match e {
+        keyless_store::StoreError::NotFound => ApiError::detail(
+            "NotFound",
+            format!(
+                "The tenant '{}' does not exist. keyless tenant list shows the tenants.",
+                keyless_model::catalogue::sanitize(key)
+            ),
+        ),
+        e => e.into(),
+    })
 }
 
 pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
@@ -100,7 +122,20 @@ pub async fn update_settings(
     let Value::Object(patch) = patch else {
         return Err(bad("The body must be a JSON object of settings."));
     };
+    // Settings deserialize leniently (defaults for what is missing), so a misspelt key
+    // would otherwise be dropped in silence and the caller believe the change was made.
     for (k, v) in patch {
+        if current.get(&k).is_none() {
+            let known: Vec<&str> = current
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            return Err(bad(format!(
+                "Unknown setting '{}'. Known settings: {}.",
+                keyless_model::catalogue::sanitize(&k),
+                known.join(", ")
+            )));
+        }
         current[k] = v;
     }
     let settings: TenantSettings =

@@ -2,6 +2,7 @@
 //! personal access tokens, organizations, projects, subscriptions, pipelines, jobs, and
 //! applying world files. Every call is authenticated by a PAT and acts as its user.
 
+mod audit;
 mod handlers;
 mod jobs;
 pub mod ops;
@@ -50,4 +51,5 @@ pub fn routes() -> Router<AppState> {
             post(jobs::start_job),
         )
         .route("/keyless/v1/apply", post(crate::world::apply_handler))
+        .route("/keyless/v1/audit", get(audit::query))
 }

@@ -67,7 +67,17 @@ async fn route(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let caller = token::authenticate(s, headers).await?;
+    let caller = match token::authenticate(s, headers).await {
+        Ok(c) => c,
+        Err(e) => {
+            let mut rec = crate::audit::entry("arm", s.now());
+            rec.decision = "denied".into();
+            rec.code = Some(e.code().to_string());
+            rec.detail = serde_json::json!({"method": method.as_str(), "path": uri.path()});
+            s.audit.record(rec);
+            return Err(e);
+        }
+    };
     if query(q, "api-version").is_none_or(str::is_empty) {
         return Err(ApiError::new("MissingApiVersionParameter", &[]));
     }
@@ -133,11 +143,19 @@ pub async fn permit(
         .store
         .list_role_assignments_for_principal(caller.oid)
         .await?;
-    if keyless_model::rbac::is_allowed(&assignments, keyless_model::rbac::built_in, action, scope) {
-        tracing::debug!(decision = "granted", principal = %caller.oid, action, scope, "rbac");
+    let allowed =
+        keyless_model::rbac::is_allowed(&assignments, keyless_model::rbac::built_in, action, scope);
+    let mut rec = crate::audit::entry("arm", s.now());
+    rec.tenant_id = Some(caller.tenant_id);
+    rec.client_id = Some(caller.client.clone());
+    rec.detail = serde_json::json!({"principal": caller.oid, "action": action, "scope": scope});
+    if allowed {
+        s.audit.record(rec);
         return Ok(());
     }
-    tracing::info!(decision = "denied", principal = %caller.oid, action, scope, "rbac");
+    rec.decision = "denied".into();
+    rec.code = Some("AuthorizationFailed".into());
+    s.audit.record(rec);
     Err(ApiError::new(
         "AuthorizationFailed",
         &[

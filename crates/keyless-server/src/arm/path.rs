@@ -35,9 +35,41 @@ pub fn valid_rg_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || "_-.()".contains(c))
 }
 
+/// Percent-decodes one path segment. SDKs quote names (Python's azure-core quotes every
+/// path parameter with `safe=''`, so `rg(1)` arrives as `rg%281%29`); the name is the
+/// decoded text. Malformed escapes and non-UTF-8 results are kept as sent, which the name
+/// rules then reject.
+fn decode_segment(seg: &str) -> String {
+    if !seg.contains('%') {
+        return seg.to_string();
+    }
+    let bytes = seg.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| seg.to_string())
+}
+
 impl ArmPath {
     pub fn parse(path: &str) -> Result<ArmPath, ApiError> {
-        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let decoded: Vec<String> = path
+            .trim_matches('/')
+            .split('/')
+            .map(decode_segment)
+            .collect();
+        let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
         if let Some(i) = (0..lower.len().saturating_sub(1))
             .find(|&i| lower[i] == "providers" && lower[i + 1] == "microsoft.authorization")
@@ -113,6 +145,19 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn segments_are_percent_decoded() {
+        assert_eq!(
+            ArmPath::parse("/subscriptions/abc/resourceGroups/rg%281%29").unwrap(),
+            ArmPath::ResourceGroup("abc".into(), "rg(1)".into())
+        );
+        assert_eq!(decode_segment("caf%C3%A9"), "café");
+        assert_eq!(decode_segment("100%"), "100%");
+        assert_eq!(decode_segment("a%2"), "a%2");
+        assert_eq!(decode_segment("%zz"), "%zz");
+        assert_eq!(decode_segment("%FF"), "%FF");
     }
 
     #[test]

@@ -40,33 +40,28 @@ fn scope(sub: &uuid::Uuid, rg: &str) -> String {
 
 /// With read on the subscription: every group. Otherwise, as ARM does, only the groups the
 /// caller may read (a role on one group shows that group, not its siblings); a caller with
-/// read on none of them gets `AuthorizationFailed` at the subscription.
+/// read on none of them gets `AuthorizationFailed` at the subscription. The decision that
+/// [`permit`] records is the subscription-level one, so a filtered list records none.
 pub async fn list(s: &AppState, caller: &ArmCaller, sub: &str) -> Result<Response, ApiError> {
     let sub = load_subscription(s, sub).await?;
     let sub_scope = format!("/subscriptions/{}", sub.id);
     let groups = s.store.list_resource_groups(sub.id).await?;
-    let denied = match permit(s, caller, READ, &sub_scope).await {
-        Ok(()) => None,
-        Err(e) => Some(e),
-    };
-    let value: Vec<Value> = match denied {
-        None => groups.iter().map(rg_json).collect(),
-        Some(e) => {
-            let assignments = s
-                .store
-                .list_role_assignments_for_principal(caller.oid)
-                .await?;
-            let readable: Vec<Value> = groups
-                .iter()
-                .filter(|g| is_allowed(&assignments, built_in, READ, &g.arm_id()))
-                .map(rg_json)
-                .collect();
-            if readable.is_empty() {
-                return Err(e);
-            }
-            readable
+    let assignments = s
+        .store
+        .list_role_assignments_for_principal(caller.oid)
+        .await?;
+    if !is_allowed(&assignments, built_in, READ, &sub_scope) {
+        let readable: Vec<Value> = groups
+            .iter()
+            .filter(|g| is_allowed(&assignments, built_in, READ, &g.arm_id()))
+            .map(rg_json)
+            .collect();
+        if !readable.is_empty() {
+            return Ok(json(StatusCode::OK, j!({"value": readable})));
         }
-    };
+    }
+    permit(s, caller, READ, &sub_scope).await?;
+    let value: Vec<Value> = groups.iter().map(rg_json).collect();
     Ok(json(StatusCode::OK, j!({"value": value})))
 }
 

@@ -14,7 +14,7 @@ use keyless_model::devops::{Organization, Project};
 use keyless_store::StoreError;
 
 pub use endpoints::may_manage;
-pub use oidc::mint_id_token;
+pub use oidc::{IdToken, mint_id_token};
 pub use render::endpoint_json;
 
 pub fn routes() -> Router<AppState> {

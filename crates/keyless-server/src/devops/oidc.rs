@@ -48,18 +48,45 @@ async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, Devops
     Ok(job)
 }
 
+/// Records every job-token request in the audit log, granted or denied.
 pub async fn oidc_token(
     State(s): State<AppState>,
     Path((root, project, _hub, plan, job_id)): Path<(String, String, String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let job = job_from_token(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    let project = find_project(&s, &org, &project).await?;
+    let mut rec = crate::audit::entry("oidc", s.now());
+    rec.connection_id = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("serviceConnectionId"))
+        .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok());
+    rec.detail = json!({"organization": root, "project": project, "job": job_id});
+    let outcome = issue(&s, &root, &project, &plan, &job_id, &q, &headers, &mut rec).await;
+    if let Err(e) = &outcome {
+        rec.decision = "denied".into();
+        rec.code = Some(e.0.code().to_string());
+    }
+    s.audit.record(rec);
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn issue(
+    s: &AppState,
+    root: &str,
+    project: &str,
+    plan: &str,
+    job_id: &str,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    rec: &mut keyless_model::audit::AuditEntry,
+) -> Result<Json<Value>, DevopsError> {
+    let job = job_from_token(s, headers).await?;
+    let org = find_org(s, root).await?;
+    let project = find_project(s, &org, project).await?;
     if job.project_id != project.id
-        || Uuid::parse_str(&plan).ok() != Some(job.plan_id)
-        || Uuid::parse_str(&job_id).ok() != Some(job.id)
+        || Uuid::parse_str(plan).ok() != Some(job.plan_id)
+        || Uuid::parse_str(job_id).ok() != Some(job.id)
     {
         return Err((unauthenticated(
             "The job token does not belong to this job. Use the SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN of the same job.",
@@ -72,7 +99,7 @@ pub async fn oidc_token(
         .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok());
     // As the real service: without a (GUID) connection id the job gets a pipeline token.
     let Some(conn_id) = requested else {
-        let token = pipeline_token(&s, &org, &project, &pipeline, &job).await?;
+        let token = pipeline_token(s, &org, &project, &pipeline, &job).await?;
         return Ok(Json(json!({"oidcToken": token})));
     };
     let not_usable = |why: &str| {
@@ -115,9 +142,23 @@ pub async fn oidc_token(
         ))
         .into());
     }
-    let token = mint_id_token(&s, &conn, &org, &project).await?;
+    rec.tenant_id = Some(conn.tenant_id);
+    rec.client_id = Some(conn.client_id.to_string());
+    let minted = mint_id_token(s, &conn, &org, &project).await?;
+    rec.issuer = Some(minted.issuer);
+    rec.subject = Some(minted.subject);
+    rec.audience = Some(minted.audience.to_string());
+    let token = minted.token;
     tracing::info!(decision = "granted", sc.id = %conn.id, job.id = %job.id, "pipeline ID token issued");
     Ok(Json(json!({"oidcToken": token})))
+}
+
+/// A connection's ID token and what it says (for the audit log and verify).
+pub struct IdToken {
+    pub token: String,
+    pub issuer: String,
+    pub subject: String,
+    pub audience: &'static str,
 }
 
 /// Signs a connection's ID token with its issuer generation's key (wire-compat §4).
@@ -126,7 +167,7 @@ pub async fn mint_id_token(
     conn: &ServiceConnection,
     org: &Organization,
     project: &Project,
-) -> Result<String, DevopsError> {
+) -> Result<IdToken, ApiError> {
     let now = s.now();
     let cloud = match org.tenant_id {
         Some(t) => s
@@ -158,7 +199,13 @@ pub async fn mint_id_token(
                 "ver": "2.0",
                 "jti": jti,
             });
-            Ok(keys.active.sign_jwt(&claims)?)
+            let token = keys.active.sign_jwt(&claims)?;
+            Ok(IdToken {
+                token,
+                issuer: iss,
+                subject: sub,
+                audience: ENTRA_PIPELINE_AUDIENCE,
+            })
         }
         _ => {
             let keys = s.keys.get(Issuer::Organization(org.id)).await?;
@@ -171,7 +218,13 @@ pub async fn mint_id_token(
                 "exp": now + ID_TOKEN_LIFETIME,
                 "iat": now,
             });
-            Ok(keys.active.sign_jwt(&claims)?)
+            let token = keys.active.sign_jwt(&claims)?;
+            Ok(IdToken {
+                token,
+                issuer: iss,
+                subject: sub,
+                audience: TOKEN_EXCHANGE_AUDIENCE,
+            })
         }
     }
 }

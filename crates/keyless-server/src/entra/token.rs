@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
+use keyless_model::audit::AuditEntry;
 use keyless_model::catalogue::Rendered;
 use keyless_model::directory::{Application, Cloud, ServicePrincipal, Tenant};
 use keyless_model::federation::{Presented, match_credential};
@@ -68,7 +69,17 @@ async fn respond(
     let form: HashMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .map(|pairs| pairs.into_iter().collect())
         .unwrap_or_default();
-    match exchange(s, root, headers, &form, v).await {
+    let mut rec = crate::audit::entry("token", s.now());
+    rec.correlation_id = Some(correlation.to_string());
+    rec.trace_id = Some(trace.to_string());
+    rec.client_id = form.get("client_id").cloned();
+    let outcome = exchange(s, root, headers, &form, v, &mut rec).await;
+    if let Err(e) = &outcome {
+        rec.decision = "denied".into();
+        rec.code = Some(e.code().to_string());
+    }
+    s.audit.record(rec);
+    match outcome {
         Ok(issued) => {
             tracing::info!(
                 decision = "granted",
@@ -156,8 +167,10 @@ async fn exchange(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
     v: Version,
+    rec: &mut AuditEntry,
 ) -> Result<Issued, ApiError> {
     let tenant = resolve_tenant(s, root).await?;
+    rec.tenant_id = Some(tenant.id);
     let grant_type = required(form, "grant_type")?;
     if grant_type != "client_credentials" {
         return Err(ApiError::new("70003", &[("grant_type", grant_type)]));
@@ -186,6 +199,7 @@ async fn exchange(
             ],
         )
     })?;
+    rec.detail = json!({"resource": resource.audience()});
     let (principal, app) = find_client(s, &tenant, &client_id).await?;
     let name = app
         .as_ref()
@@ -211,7 +225,7 @@ async fn exchange(
                     &[("name", "client_assertion_type")],
                 ));
             }
-            federated(s, &tenant, &principal, app.as_ref(), &name, a).await?;
+            federated(s, &tenant, &principal, app.as_ref(), &name, a, rec).await?;
             ClientAuth::Assertion
         }
         (_, Some(secret)) if !secret.is_empty() => {
@@ -310,11 +324,16 @@ async fn federated(
     app: Option<&Application>,
     name: &str,
     raw: &str,
+    rec: &mut AuditEntry,
 ) -> Result<(), ApiError> {
     let parent = app.map(|a| a.id).unwrap_or(principal.id);
     let credentials = s.store.list_fics(parent).await?;
     let issuers: Vec<String> = credentials.iter().map(|c| c.issuer.clone()).collect();
     let a = assertion::verify(s, raw, &issuers).await?;
+    rec.issuer = Some(a.issuer.clone());
+    rec.subject = Some(a.subject.clone());
+    rec.audience = Some(a.audiences.join(","));
+    rec.connection_id = connection_of(&a.subject);
 
     let policy = &tenant.settings.federation;
     if !policy.enabled {
@@ -361,16 +380,14 @@ async fn federated(
             if let Some((near, diff)) =
                 keyless_model::federation::nearest_credential(&credentials, &presented)
             {
-                tracing::info!(
-                    code = r.code(),
-                    nearest = %near.name,
-                    differs = ?diff,
-                    configured.issuer = %near.issuer,
-                    presented.issuer = %a.issuer,
-                    configured.subject = near.subject.as_deref().unwrap_or(""),
-                    presented.subject = %a.subject,
-                    "federated credential mismatch"
-                );
+                // For administrators only: the caller sees Entra's generic text.
+                rec.detail["nearestCredential"] = json!({
+                    "name": near.name,
+                    "differs": diff,
+                    "configured": {"issuer": near.issuer, "subject": near.subject, "audiences": near.audiences},
+                    "presented": {"issuer": a.issuer, "subject": a.subject, "audiences": a.audiences},
+                    "firstDifference": first_difference(near, &presented),
+                });
             }
             ApiError::from(r)
         })
@@ -390,5 +407,37 @@ async fn issuer_cloud(s: &AppState, local: Option<LocalIssuer>) -> Option<Cloud>
                 None => Some(Cloud::Public),
             }
         }
+    }
+}
+
+/// The connection id inside an Entra-generation subject (`…/sc/{org}/{connection}`).
+fn connection_of(subject: &str) -> Option<Uuid> {
+    let (_, rest) = subject.rsplit_once("/sc/")?;
+    Uuid::parse_str(rest.split('/').nth(1)?).ok()
+}
+
+/// Where the presented value first departs from the configured one, per differing field:
+/// `{"field":"subject","at":17,"configured":"c","presented":"C"}`.
+fn first_difference(
+    near: &keyless_model::directory::FederatedCredential,
+    p: &Presented<'_>,
+) -> serde_json::Value {
+    let pick = |field: &str, configured: &str, presented: &str| {
+        let at = configured
+            .chars()
+            .zip(presented.chars())
+            .position(|(a, b)| a != b)
+            .unwrap_or(configured.chars().count().min(presented.chars().count()));
+        json!({
+            "field": field,
+            "at": at,
+            "configured": configured.chars().skip(at).take(12).collect::<String>(),
+            "presented": presented.chars().skip(at).take(12).collect::<String>(),
+        })
+    };
+    if near.issuer != p.issuer {
+        pick("issuer", &near.issuer, p.issuer)
+    } else {
+        pick("subject", near.subject.as_deref().unwrap_or(""), p.subject)
     }
 }

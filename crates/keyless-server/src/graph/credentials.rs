@@ -269,13 +269,21 @@ pub async fn fic_collection(
     }
 }
 
-/// A credential addressed by id or by name (Graph accepts both).
+/// A credential addressed by id or by name (Graph accepts both). A name may itself look
+/// like a GUID (`[A-Za-z0-9_-]` allows it), so a GUID that is no id is tried as a name.
 async fn find_fic(s: &AppState, parent: Uuid, id: &str) -> Result<FederatedCredential, ApiError> {
-    let found = match Uuid::parse_str(id) {
-        Ok(u) => s.store.get_fic(parent, u).await,
-        Err(_) => s.store.find_fic_by_name(parent, id).await,
+    let by_id = match Uuid::parse_str(id) {
+        Ok(u) => s.store.get_fic(parent, u).await.ok(),
+        Err(_) => None,
     };
-    found.map_err(|_| not_found(id))
+    match by_id {
+        Some(f) => Ok(f),
+        None => s
+            .store
+            .find_fic_by_name(parent, id)
+            .await
+            .map_err(|_| not_found(id)),
+    }
 }
 
 pub async fn fic_item(

@@ -3,6 +3,9 @@
 //! token, and ordinary users of a tenant with their own personal access tokens.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod graph;
+pub mod rbac;
+
 use crate::common::{ARM_SCOPE, TestServer};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};

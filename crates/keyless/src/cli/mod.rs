@@ -33,6 +33,8 @@ pub enum Command {
     },
     /// Explain an error code or a pasted error message: cause, checks, fix.
     Explain(explain::ExplainArgs),
+    /// Read the audit log: every token, job-token and ARM decision (administrators).
+    Audit(admin::AuditArgs),
     /// Personal access tokens.
     Pat {
         #[command(subcommand)]
@@ -86,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { command } => serve::demo(command),
         Command::Explain(a) => Ok(explain::explain(&a)),
         Command::Apply(a) => admin::apply(a).await,
+        Command::Audit(a) => admin::audit(a).await,
         Command::Pat { command } => admin::pat(command).await,
         Command::Tenant { command } => admin::tenant(command).await,
         Command::User { command } => admin::user(command).await,

@@ -41,8 +41,11 @@ pub struct ServeArgs {
     /// Log format: human or json.
     #[arg(long, env = "KEYLESS_LOG_FORMAT")]
     log_format: Option<String>,
+    /// Days the audit log keeps entries (0: forever) [default: 30].
+    #[arg(long, env = "KEYLESS_AUDIT_RETENTION_DAYS")]
+    audit_retention_days: Option<i64>,
     /// A YAML config file with the same keys (data, addr, public_url, database, tls_cert,
-    /// tls_key, hostnames, insecure_http, demo, log_format).
+    /// tls_key, hostnames, insecure_http, demo, log_format, audit_retention_days).
     #[arg(long, env = "KEYLESS_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -61,6 +64,7 @@ struct FileConfig {
     insecure_http: Option<bool>,
     demo: Option<bool>,
     log_format: Option<String>,
+    audit_retention_days: Option<i64>,
 }
 
 fn init_logs(format: &str) -> anyhow::Result<()> {
@@ -112,6 +116,13 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     config.insecure_http = a.insecure_http || file.insecure_http.unwrap_or(false);
     config.demo = a.demo || file.demo.unwrap_or(false);
+    config.audit_retention_days = a
+        .audit_retention_days
+        .or(file.audit_retention_days)
+        .unwrap_or(30);
+    if config.audit_retention_days < 0 {
+        anyhow::bail!("--audit-retention-days must be 0 (forever) or more");
+    }
     config.kek = std::env::var("KEYLESS_KEK").ok().filter(|k| !k.is_empty());
 
     let prepared = keyless_server::serve::prepare(&config).await?;

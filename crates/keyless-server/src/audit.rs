@@ -1,0 +1,121 @@
+//! The audit log writer: every token request, job-token request and ARM decision becomes
+//! one [`AuditEntry`]. Handlers hand entries to a channel and return at once; a background
+//! task writes them in batches (every 200 ms or 256 entries), so the token path never waits
+//! on the database. The same task prunes entries older than the retention.
+
+use keyless_model::UnixTime;
+use keyless_model::audit::AuditEntry;
+use keyless_store::SharedStore;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const BATCH: usize = 256;
+const FLUSH_EVERY: Duration = Duration::from_millis(200);
+/// Queue bound: past it entries are dropped with a warning rather than slowing requests.
+const QUEUE: usize = 65_536;
+
+#[derive(Clone)]
+pub struct AuditLog {
+    tx: mpsc::Sender<Msg>,
+}
+
+enum Msg {
+    Entry(Box<AuditEntry>),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+impl AuditLog {
+    /// Starts the writer. `retention_days` of 0 keeps everything.
+    pub fn start(store: SharedStore, retention_days: i64) -> AuditLog {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(writer(store, rx, retention_days));
+        AuditLog { tx }
+    }
+
+    pub fn record(&self, entry: AuditEntry) {
+        if self.tx.try_send(Msg::Entry(Box::new(entry))).is_err() {
+            tracing::warn!("audit queue full or closed: an entry was dropped");
+        }
+    }
+
+    /// Waits until everything recorded so far is written (tests and `keyless audit`).
+    pub async fn flush(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.tx.send(Msg::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+fn now() -> UnixTime {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+async fn write(store: &SharedStore, batch: &mut Vec<AuditEntry>) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = store.append_audit(batch).await {
+        tracing::error!(error = %e, lost = batch.len(), "cannot write the audit log");
+    }
+    batch.clear();
+}
+
+async fn writer(store: SharedStore, mut rx: mpsc::Receiver<Msg>, retention_days: i64) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    let mut last_prune = 0;
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(Msg::Entry(e)) => {
+                    batch.push(*e);
+                    if batch.len() >= BATCH {
+                        write(&store, &mut batch).await;
+                    }
+                }
+                Some(Msg::Flush(done)) => {
+                    write(&store, &mut batch).await;
+                    let _ = done.send(());
+                }
+                None => {
+                    write(&store, &mut batch).await;
+                    return;
+                }
+            },
+            _ = tick.tick() => {
+                write(&store, &mut batch).await;
+                let t = now();
+                if retention_days > 0 && t - last_prune > 3600 {
+                    last_prune = t;
+                    if let Err(e) = store.prune_audit(t - retention_days * 86_400).await {
+                        tracing::warn!(error = %e, "cannot prune the audit log");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A blank entry of a kind, filled in by the caller.
+pub fn entry(kind: &str, at: UnixTime) -> AuditEntry {
+    AuditEntry {
+        id: uuid::Uuid::new_v4(),
+        at,
+        kind: kind.into(),
+        decision: "granted".into(),
+        code: None,
+        tenant_id: None,
+        client_id: None,
+        connection_id: None,
+        issuer: None,
+        subject: None,
+        audience: None,
+        correlation_id: None,
+        trace_id: None,
+        detail: serde_json::Value::Null,
+    }
+}

@@ -1,0 +1,27 @@
+//! Graph helpers: creating an application as a given caller, and Graph's exact texts.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use crate::common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const DENIED: &str = "Insufficient privileges to complete the operation.";
+
+pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
+    let (status, app) = s
+        .send(
+            Method::POST,
+            "/v1.0/applications",
+            Some(token),
+            Some(json!({"displayName": name})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    app
+}
+
+pub fn not_found(id: &str) -> String {
+    format!(
+        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+    )
+}

@@ -1,0 +1,64 @@
+//! Role assignment helpers of the ARM RBAC tests: paths, bodies, the principals involved
+//! and the exact `AuthorizationFailed` text.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use super::{AUTHZ_API, Principal};
+use crate::common::TestServer;
+use keyless_model::rbac::OWNER;
+use serde_json::{Value, json};
+
+pub const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
+
+pub fn sub_scope(s: &TestServer) -> String {
+    format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
+}
+
+pub fn assignments(scope: &str) -> String {
+    format!("{scope}/providers/Microsoft.Authorization/roleAssignments")
+}
+
+pub fn assignment(scope: &str, name: &str) -> String {
+    format!("{}/{name}?{AUTHZ_API}", assignments(scope))
+}
+
+pub fn role_id(s: &TestServer, role: uuid::Uuid) -> String {
+    format!(
+        "{}/providers/Microsoft.Authorization/roleDefinitions/{role}",
+        sub_scope(s)
+    )
+}
+
+pub fn body(s: &TestServer, role: uuid::Uuid, principal: &str) -> Value {
+    json!({"properties": {
+        "roleDefinitionId": role_id(s, role),
+        "principalId": principal,
+        "principalType": "ServicePrincipal",
+    }})
+}
+
+pub fn new_name() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn authorization_failed(client: &str, oid: &str, action: &str, scope: &str) -> String {
+    format!(
+        "The client '{client}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."
+    )
+}
+
+/// A second principal holding Owner on the demo subscription, and its ARM token.
+pub async fn owner(s: &TestServer) -> (Principal, String) {
+    let p = super::new_principal(s, "owner-app").await;
+    super::grant(s, &p.sp_id, OWNER, &sub_scope(s)).await;
+    let token = super::arm_token_of(s, &p).await;
+    (p, token)
+}
+
+pub fn names(list: &Value) -> Vec<String> {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect()
+}

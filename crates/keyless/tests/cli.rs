@@ -1,0 +1,240 @@
+//! The binary as a user runs it: `serve --demo`, `apply`, `explain`, `audit`, `demo env`.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    origin: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keyless"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KEYLESS_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn serve() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut origin = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(o) = line.strip_prefix("keyless serving ") {
+            origin = o.split_whitespace().next().unwrap().to_string();
+        }
+        if line.starts_with("demo world ready") {
+            break;
+        }
+    }
+    assert!(!origin.is_empty(), "the server did not announce its origin");
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, origin, dir }
+}
+
+impl Server {
+    fn env(&self) -> std::collections::HashMap<String, String> {
+        let text = std::fs::read_to_string(self.dir.path().join("demo.env")).unwrap();
+        text.lines()
+            .filter_map(|l| l.strip_prefix("export "))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+            .collect()
+    }
+    fn client(&self, args: &[&str]) -> std::process::Output {
+        bin()
+            .args(args)
+            .env("KEYLESS_URL", &self.origin)
+            .env("KEYLESS_TOKEN", &self.env()["KEYLESS_TOKEN"])
+            .env("KEYLESS_CA_FILE", self.dir.path().join("tls/ca.pem"))
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn demo_env_has_every_variable_a_client_needs() {
+    let s = serve();
+    let env = s.env();
+    for k in [
+        "KEYLESS_URL",
+        "KEYLESS_TOKEN",
+        "AZURE_AUTHORITY_HOST",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "KEYLESS_ARM_URL",
+        "SYSTEM_OIDCREQUESTURI",
+        "SYSTEM_ACCESSTOKEN",
+        "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+        "AZURESUBSCRIPTION_CLIENT_ID",
+        "AZURESUBSCRIPTION_TENANT_ID",
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "NODE_EXTRA_CA_CERTS",
+        "AZURE_CORE_INSTANCE_DISCOVERY",
+    ] {
+        assert!(env.contains_key(k), "{k} missing");
+    }
+    assert_eq!(env["AZURE_CORE_INSTANCE_DISCOVERY"], "false");
+    assert!(!env["SYSTEM_OIDCREQUESTURI"].contains('?'));
+    let out = bin()
+        .args(["demo", "env", "--data"])
+        .arg(s.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(text(&out).contains("export SYSTEM_ACCESSTOKEN="));
+}
+
+#[test]
+fn restart_keeps_the_world_and_the_tokens() {
+    let s = serve();
+    let before = s.env();
+    let dir = s.dir.path().to_path_buf();
+    let mut s = s;
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let mut again = bin()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(again.stdout.take().unwrap()).lines();
+    for l in lines {
+        if l.unwrap().starts_with("demo world ready") {
+            break;
+        }
+    }
+    let after: std::collections::HashMap<String, String> =
+        std::fs::read_to_string(dir.join("demo.env"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("export ")?
+                    .split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+    let _ = again.kill();
+    let _ = again.wait();
+    drop(s);
+    for k in [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "KEYLESS_TOKEN",
+        "SYSTEM_ACCESSTOKEN",
+    ] {
+        assert_eq!(
+            before[k],
+            after[k].trim_matches('\''),
+            "{k} changed on restart"
+        );
+    }
+}
+
+#[test]
+fn apply_is_idempotent_and_errors_name_file_and_line() {
+    let s = serve();
+    let world = s.dir.path().join("world.yaml");
+    std::fs::write(&world, "tenants:\n  - name: fabrikam\n    subscriptions:\n      - name: dev\n        resourceGroups:\n          - name: rg1\n            location: westus\n").unwrap();
+    let w = world.to_str().unwrap();
+    let first = s.client(&["apply", "-f", w]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("created tenant fabrikam"));
+    let second = s.client(&["apply", "-f", w]);
+    assert!(second.status.success());
+    assert!(text(&second).contains("no changes"), "{}", text(&second));
+    std::fs::write(&world, "tenants:\n  - name: fabrikam\n    subscriptions:\n      - name: dev\n        roleAssignments:\n          - app: ghost\n            role: Reader\n").unwrap();
+    let bad = s.client(&["apply", "-f", w]);
+    assert!(!bad.status.success());
+    let t = text(&bad);
+    assert!(
+        t.contains("world.yaml") && t.contains("line 6") && t.contains("roleAssignments[0].app"),
+        "{t}"
+    );
+}
+
+#[test]
+fn explain_codes_and_pasted_messages() {
+    let out = bin().args(["explain", "AADSTS700213"]).output().unwrap();
+    assert!(out.status.success());
+    let t = text(&out);
+    assert!(
+        t.contains("Cause:") && t.contains("Fix:") && t.contains("subject"),
+        "{t}"
+    );
+    let out = bin()
+        .args(["explain", "Script failed with error: UnrecognizedArgumentError: unrecognized arguments: --federated-token"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(text(&out).contains("2.30"));
+    let out = bin()
+        .args(["explain", "all", "is", "well"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("not in the keyless error catalogue"));
+}
+
+#[test]
+fn audit_shows_denials() {
+    let s = serve();
+    let env = s.env();
+    // One denied job-token request: an unknown connection.
+    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap();
+        let url = format!(
+            "{}?api-version=7.1&serviceConnectionId=6f1b1b1b-0000-4000-8000-000000000001",
+            env["SYSTEM_OIDCREQUESTURI"]
+        );
+        let r = http
+            .post(url)
+            .bearer_auth(&env["SYSTEM_ACCESSTOKEN"])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+    });
+    let out = s.client(&["audit", "--decision", "denied", "--since", "10m"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("ConnectionNotFound"), "{}", text(&out));
+}
