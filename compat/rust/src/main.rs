@@ -82,14 +82,45 @@ impl Config {
     }
 
     fn secret_credential(&self, secret: &str) -> azure_core::Result<Arc<ClientSecretCredential>> {
+        self.secret_credential_for(&self.tenant_id, &self.client_id, secret)
+    }
+
+    fn secret_credential_for(
+        &self,
+        tenant: &str,
+        client: &str,
+        secret: &str,
+    ) -> azure_core::Result<Arc<ClientSecretCredential>> {
         ClientSecretCredential::new(
-            &self.tenant_id,
-            self.client_id.clone(),
+            tenant,
+            client.to_string(),
             Secret::new(secret.to_string()),
             Some(ClientSecretCredentialOptions {
                 client_options: self.client_options(),
             }),
         )
+    }
+}
+
+/// The credential must fail with Entra's message for `code`, shown as text (a serde
+/// error or JSON escapes would mean the error body was not what Rust clients expect).
+async fn expect_entra_error(cred: &dyn TokenCredential, code: &str) -> Result<String, String> {
+    match bounded(async { Ok(cred.get_token(&[ARM_SCOPE], None).await) }).await? {
+        Ok(_) => Err(format!("obtained a token instead of {code}")),
+        Err(e) => {
+            let text = e.to_string();
+            if !text.contains(&format!("{code}: ")) {
+                Err(format!("error does not contain {code}: {text}"))
+            } else if text.contains(" at line ") && text.contains(" column ") {
+                Err(format!(
+                    "error looks like a JSON deserialization error: {text}"
+                ))
+            } else if text.contains("\\u") || text.contains("\\\"") {
+                Err(format!("error text carries JSON escapes: {text}"))
+            } else {
+                Ok(text)
+            }
+        }
     }
 }
 
@@ -250,33 +281,47 @@ async fn main() -> ExitCode {
         report.record(&check, result, |s| s.clone());
     }
 
-    // Negative: a wrong secret surfaces Entra's AADSTS7000215 text (not a serde error).
-    let wrong = async {
-        let cred = cfg
-            .secret_credential(&format!("{}-wrong", cfg.secret))
-            .map_err(|e| format!("new: {e}"))?;
-        match bounded(async { Ok(cred.get_token(&[ARM_SCOPE], None).await) }).await? {
-            Ok(_) => Err("a wrong secret obtained a token".to_string()),
-            Err(e) => {
-                let text = e.to_string();
-                if !text.contains("AADSTS7000215") {
-                    Err(format!("error does not contain AADSTS7000215: {text}"))
-                } else if text.contains(" at line ") && text.contains(" column ") {
-                    Err(format!(
-                        "error looks like a JSON deserialization error: {text}"
-                    ))
-                } else {
-                    Ok(text)
-                }
-            }
+    // Negative: Entra errors reach the caller as Entra's own text (no serde error, no
+    // JSON escapes), for three codes.
+    let unknown_client = "00000000-0000-4000-8000-00000000c11e";
+    let unknown_tenant = "00000000-0000-4000-8000-000000007e7a";
+    let wrong_secret = format!("{}-wrong", cfg.secret);
+    for (what, tenant, client, secret, code) in [
+        (
+            "wrong secret",
+            cfg.tenant_id.as_str(),
+            cfg.client_id.as_str(),
+            wrong_secret.as_str(),
+            "AADSTS7000215",
+        ),
+        (
+            "unknown client",
+            cfg.tenant_id.as_str(),
+            unknown_client,
+            cfg.secret.as_str(),
+            "AADSTS700016",
+        ),
+        (
+            "unknown tenant",
+            unknown_tenant,
+            cfg.client_id.as_str(),
+            cfg.secret.as_str(),
+            "AADSTS90002",
+        ),
+    ] {
+        let result = async {
+            let cred = cfg
+                .secret_credential_for(tenant, client, secret)
+                .map_err(|e| format!("new: {e}"))?;
+            expect_entra_error(cred.as_ref(), code).await
         }
+        .await;
+        report.record(
+            &format!("ClientSecretCredential {what} -> {code}"),
+            result,
+            |t| t.lines().next().unwrap_or_default().to_string(),
+        );
     }
-    .await;
-    report.record(
-        "ClientSecretCredential wrong secret -> AADSTS7000215",
-        wrong,
-        |t| t.lines().next().unwrap_or_default().to_string(),
-    );
 
     // Negative: an unknown service connection is refused by the OIDC endpoint with a non-200.
     let unknown = "00000000-0000-4000-8000-00000000beef";

@@ -2,6 +2,7 @@
 //! federated identity credential may contain, and how an assertion is matched against an
 //! identity's credentials. Pure functions; the token endpoint calls them in order.
 
+pub mod expression;
 use crate::directory::FederatedCredential;
 use crate::{Uuid, catalogue::Rendered};
 use base64::Engine;
