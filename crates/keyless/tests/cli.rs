@@ -238,3 +238,23 @@ fn audit_shows_denials() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("ConnectionNotFound"), "{}", text(&out));
 }
+
+#[test]
+fn tenant_set_changes_one_policy_key() {
+    let s = serve();
+    let out = s.client(&[
+        "tenant",
+        "set",
+        "contoso",
+        "federation.enabled=false",
+        "usersCanRegisterApps=false",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["tenant", "show", "contoso", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["settings"]["federation"]["enabled"], false);
+    assert_eq!(v["settings"]["usersCanRegisterApps"], false);
+    let out = s.client(&["tenant", "set", "contoso", "colour=blue"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("colour"), "{}", text(&out));
+}

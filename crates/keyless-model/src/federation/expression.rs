@@ -31,26 +31,9 @@ pub const MAX_EXPRESSION_CHARS: usize = 1000;
 /// At most this many comparisons may be joined with `and`.
 pub const MAX_COMPARISONS: usize = 10;
 
-/// Words that users reach for but the language does not have.
-const UNSUPPORTED_OPERATORS: &[&str] = &[
-    "or",
-    "not",
-    "ne",
-    "neq",
-    "contains",
-    "startswith",
-    "endswith",
-    "in",
-    "like",
-    "any",
-    "all",
-    "equals",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "xor",
-];
+/// Words that users reach for but the language does not have (compared lowercased).
+const UNSUPPORTED_OPERATORS: &str =
+    "or not ne neq contains startswith endswith in like any all equals lt le gt ge xor";
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,12 +210,13 @@ impl Comparison {
     }
 }
 
-impl fmt::Display for Operator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Operator {
+    /// The keyword: `matches` or `eq`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Operator::Matches => "matches",
             Operator::Eq => "eq",
-        })
+        }
     }
 }
 
@@ -240,19 +224,14 @@ impl fmt::Display for Operator {
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (claim, value) = (quote_literal(&self.claim), quote_literal(&self.value));
-        write!(f, "claims[{claim}] {} {value}", self.operator)
+        write!(f, "claims[{claim}] {} {value}", self.operator.as_str())
     }
 }
 
 impl fmt::Display for Expression {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, c) in self.comparisons.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" and ")?;
-            }
-            write!(f, "{c}")?;
-        }
-        Ok(())
+        let parts: Vec<String> = self.comparisons.iter().map(|c| c.to_string()).collect();
+        f.write_str(&parts.join(" and "))
     }
 }
 
@@ -357,24 +336,19 @@ impl Parser {
         let quoted = format!("claims[{}]", quote_literal(&claim));
         let token = self.next()?;
         if token.kind != Kind::Close(']') {
-            let what = format!("']' after claims[{}", quote_literal(&claim));
-            return Err(expected(&what, &token));
+            return Err(expected(
+                &format!("']' after {}", &quoted[..quoted.len() - 1]),
+                &token,
+            ));
         }
         let token = self.next()?;
         let operator = match &token.kind {
             Kind::Word(w) if w == "matches" => Operator::Matches,
             Kind::Word(w) if w == "eq" => Operator::Eq,
-            Kind::Word(w) if w == "and" => {
-                return Err(expected(
-                    &format!("'matches' or 'eq' after {quoted}"),
-                    &token,
-                ));
-            }
             _ => {
-                let hint = format!("use 'matches' or 'eq' after {quoted}");
-                return Err(unknown_operator(&token, &hint, true).unwrap_or_else(|| {
-                    expected(&format!("'matches' or 'eq' after {quoted}"), &token)
-                }));
+                let what = format!("'matches' or 'eq' after {quoted}");
+                let error = unknown_operator(&token, &format!("use {what}"), !token.is_word("and"));
+                return Err(error.unwrap_or_else(|| expected(&what, &token)));
             }
         };
         let token = self.next()?;
@@ -385,7 +359,7 @@ impl Parser {
                 value,
             }),
             _ => Err(expected(
-                &format!("a single-quoted string after '{operator}'"),
+                &format!("a single-quoted string after '{}'", operator.as_str()),
                 &token,
             )),
         }
@@ -495,11 +469,11 @@ fn unknown_operator(token: &Token, hint: &str, any_word: bool) -> Option<Express
         return None;
     };
     let lower = w.to_lowercase();
-    let hint = if ["matches", "eq", "and", "claims"].contains(&lower.as_str()) {
+    let hint = if *w != lower && ["matches", "eq", "and", "claims"].contains(&lower.as_str()) {
         format!("keywords are lowercase: write '{lower}'")
     } else if any_word
         || matches!(token.kind, Kind::Symbol(_))
-        || UNSUPPORTED_OPERATORS.contains(&lower.as_str())
+        || UNSUPPORTED_OPERATORS.split(' ').any(|o| o == lower)
     {
         format!("only 'matches', 'eq' and 'and' exist; {hint}")
     } else {

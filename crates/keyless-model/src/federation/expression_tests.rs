@@ -130,7 +130,7 @@ fn display_round_trips() {
 
 #[test]
 fn accepts_ten_comparisons_and_1000_characters() {
-    let ten = vec!["claims['a'] eq 'b'"; 10].join(" and ");
+    let ten = ["claims['a'] eq 'b'"; 10].join(" and ");
     assert_eq!(ok(&ten).comparisons().len(), 10);
     let prefix = "claims['sub'] eq '";
     let long = format!("{prefix}{}'", "x".repeat(1000 - prefix.len() - 1));
@@ -324,7 +324,7 @@ fn refuses_too_long() {
 
 #[test]
 fn refuses_too_many_comparisons() {
-    let eleven = vec!["claims['a'] eq 'b'"; 11].join(" and ");
+    let eleven = ["claims['a'] eq 'b'"; 11].join(" and ");
     let position = 10 * "claims['a'] eq 'b' and ".len();
     assert_eq!(
         err(&eleven),

@@ -160,6 +160,41 @@ pub enum TenantCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Change tenant settings and policy: KEY=VALUE pairs, dotted keys for nesting, values
+    /// as JSON when they parse (e.g. usersCanRegisterApps=false federation.enabled=false
+    /// 'federation.allowedIssuersForApps=["https://…"]').
+    Set {
+        tenant: String,
+        #[arg(required = true)]
+        settings: Vec<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+/// Turns `a.b=v` pairs into a nested JSON patch.
+fn settings_patch(pairs: &[String]) -> anyhow::Result<Value> {
+    let mut patch = json!({});
+    for pair in pairs {
+        let (key, raw) = pair
+            .split_once('=')
+            .with_context(|| format!("'{pair}' is not KEY=VALUE"))?;
+        let value: Value =
+            serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
+        let mut node = &mut patch;
+        let parts: Vec<&str> = key.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            if i + 1 == parts.len() {
+                node[*part] = value.clone();
+            } else {
+                if !node[*part].is_object() {
+                    node[*part] = json!({});
+                }
+                node = &mut node[*part];
+            }
+        }
+    }
+    Ok(patch)
 }
 
 pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
@@ -180,6 +215,35 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
                 Method::GET,
                 &format!("/keyless/v1/tenants/{tenant}"),
                 None,
+            )
+            .await
+        }
+        TenantCommand::Set {
+            tenant,
+            settings,
+            conn,
+        } => {
+            // Nested objects are merged with the current settings so one key can change alone.
+            let c = Client::new(&conn)?;
+            let path = format!("/keyless/v1/tenants/{tenant}");
+            let current = c.send(Method::GET, &path, None).await?;
+            let mut patch = settings_patch(&settings)?;
+            if let (Some(cur), Some(p)) = (current["settings"].as_object(), patch.as_object_mut()) {
+                for (k, v) in p.iter_mut() {
+                    if let (Some(base), Some(over)) =
+                        (cur.get(k).and_then(Value::as_object), v.as_object())
+                    {
+                        let mut merged = base.clone();
+                        merged.extend(over.clone());
+                        *v = Value::Object(merged);
+                    }
+                }
+            }
+            call(
+                &conn,
+                Method::PATCH,
+                &format!("{path}/settings"),
+                Some(patch),
             )
             .await
         }
