@@ -49,3 +49,32 @@ pub struct RoleAssignment {
     pub created_by: Option<Uuid>,
     pub created_at: UnixTime,
 }
+
+/// A generic ARM resource under a resource group
+/// (`/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{child}/{name}]`).
+/// User-assigned managed identities and Machine Learning workspaces are resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    /// The id as first created (case preserved); lookups use its lowercase form.
+    pub id: String,
+    pub subscription_id: Uuid,
+    /// The resource group's name as the resource id spells it.
+    pub resource_group: String,
+    /// Full type, e.g. `Microsoft.ManagedIdentity/userAssignedIdentities` or, for a child,
+    /// `Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials`.
+    pub resource_type: String,
+    /// The last segment of the id.
+    pub name: String,
+    pub location: Option<String>,
+    pub tags: serde_json::Map<String, serde_json::Value>,
+    pub properties: serde_json::Value,
+    pub created_at: UnixTime,
+}
+
+impl Resource {
+    /// The case-insensitive key of an ARM id.
+    pub fn key(id: &str) -> String {
+        id.trim_end_matches('/').to_ascii_lowercase()
+    }
+}

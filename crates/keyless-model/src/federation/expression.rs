@@ -32,6 +32,8 @@ pub const MAX_EXPRESSION_CHARS: usize = 1000;
 pub const MAX_COMPARISONS: usize = 10;
 
 /// Words that users reach for but the language does not have (compared lowercased).
+/// Characters of operators from other languages (`==`, `!=`, `&&`, `||`…).
+const SYMBOLS: &str = "=!<>|&~^";
 const UNSUPPORTED_OPERATORS: &str =
     "or not ne neq contains startswith endswith in like any all equals lt le gt ge xor";
 
@@ -82,11 +84,11 @@ pub enum ExpressionError {
     #[error("unterminated string starting at position {0}; close it with the same quote")]
     UnterminatedString(usize),
     #[error(
-        "invalid escape '\\{escape}' at position {position}; inside a string only \\' (or \\\" in a double-quoted name) and \\\\ are escapes"
+        "invalid escape '\\{0}' at position {1}; inside a string only \\' (or \\\" in a double-quoted name) and \\\\ are escapes"
     )]
-    InvalidEscape { escape: char, position: usize },
-    #[error("unexpected character '{character}' at position {position}")]
-    UnexpectedCharacter { character: char, position: usize },
+    InvalidEscape(char, usize),
+    #[error("unexpected character '{0}' at position {1}")]
+    UnexpectedCharacter(char, usize),
     #[error("empty claim name at position {0}; expected e.g. claims['sub']")]
     EmptyClaimName(usize),
     #[error("expected {expected} at position {position}, found {found}")]
@@ -277,38 +279,31 @@ struct Parser {
 impl Parser {
     fn expression(mut self) -> Result<Expression, ExpressionError> {
         let mut comparisons = Vec::new();
-        let mut open: Vec<usize> = Vec::new();
+        let mut open: Vec<usize> = Vec::new(); // positions of unclosed '('
         loop {
             while let Kind::Open('(') = self.peek()?.kind {
                 open.push(self.next()?.position);
             }
-            let start = self.peek()?.position;
             if comparisons.len() == MAX_COMPARISONS {
+                let start = self.peek()?.position;
                 return Err(ExpressionError::TooManyComparisons(start));
             }
             comparisons.push(self.comparison()?);
-            while let Kind::Close(')') = self.peek()?.kind {
-                let close = self.next()?;
-                if open.pop().is_none() {
-                    return Err(expected("'and' or the end of the expression", &close));
-                }
+            let mut token = self.next()?;
+            while token.kind == Kind::Close(')') && open.pop().is_some() {
+                token = self.next()?;
             }
-            let token = self.next()?;
             match &token.kind {
                 Kind::Word(w) if w == "and" => continue,
                 Kind::End if open.is_empty() => return Ok(Expression { comparisons }),
                 _ => {}
             }
-            if let Some(e) = unknown_operator(&token, "join comparisons with 'and'", false) {
-                return Err(e);
-            }
-            return Err(match open.last() {
-                Some(p) => expected(
-                    &format!("')' closing the '(' at position {p}, or 'and'"),
-                    &token,
-                ),
-                None => expected("'and' or the end of the expression", &token),
-            });
+            let what = match open.last() {
+                Some(p) => format!("')' closing the '(' at position {p}, or 'and'"),
+                None => "'and' or the end of the expression".into(),
+            };
+            let error = unknown_operator(&token, "join comparisons with 'and'", false);
+            return Err(error.unwrap_or_else(|| expected(&what, &token)));
         }
     }
 
@@ -316,13 +311,10 @@ impl Parser {
         let token = self.next()?;
         if !token.is_word("claims") {
             let hint = "a comparison starts with claims['<name>']";
-            return Err(unknown_operator(&token, hint, false)
-                .unwrap_or_else(|| expected("claims['<name>']", &token)));
+            let error = unknown_operator(&token, hint, false);
+            return Err(error.unwrap_or_else(|| expected("claims['<name>']", &token)));
         }
-        let token = self.next()?;
-        if token.kind != Kind::Open('[') {
-            return Err(expected("'[' after 'claims'", &token));
-        }
+        self.punctuation(Kind::Open('['), "'[' after 'claims'")?;
         let token = self.next()?;
         let Kind::Str { value: claim, .. } = token.kind else {
             return Err(expected(
@@ -334,13 +326,10 @@ impl Parser {
             return Err(ExpressionError::EmptyClaimName(token.position));
         }
         let quoted = format!("claims[{}]", quote_literal(&claim));
-        let token = self.next()?;
-        if token.kind != Kind::Close(']') {
-            return Err(expected(
-                &format!("']' after {}", &quoted[..quoted.len() - 1]),
-                &token,
-            ));
-        }
+        self.punctuation(
+            Kind::Close(']'),
+            &format!("']' after {}", &quoted[..quoted.len() - 1]),
+        )?;
         let token = self.next()?;
         let operator = match &token.kind {
             Kind::Word(w) if w == "matches" => Operator::Matches,
@@ -352,66 +341,55 @@ impl Parser {
             }
         };
         let token = self.next()?;
-        match token.kind {
-            Kind::Str { value, quote: '\'' } => Ok(Comparison {
-                claim,
-                operator,
-                value,
-            }),
-            _ => Err(expected(
-                &format!("a single-quoted string after '{}'", operator.as_str()),
-                &token,
-            )),
+        let Kind::Str { value, quote: '\'' } = token.kind else {
+            let what = format!("a single-quoted string after '{}'", operator.as_str());
+            return Err(expected(&what, &token));
+        };
+        Ok(Comparison {
+            claim,
+            operator,
+            value,
+        })
+    }
+
+    fn punctuation(&mut self, kind: Kind, what: &str) -> Result<(), ExpressionError> {
+        let token = self.next()?;
+        if token.kind == kind {
+            Ok(())
+        } else {
+            Err(expected(what, &token))
         }
     }
 
     fn peek(&mut self) -> Result<&Token, ExpressionError> {
-        let token = match self.peeked.take() {
-            Some(t) => t,
-            None => self.lex()?,
-        };
+        let token = self.next()?;
         Ok(self.peeked.insert(token))
     }
 
     fn next(&mut self) -> Result<Token, ExpressionError> {
-        match self.peeked.take() {
-            Some(t) => Ok(t),
-            None => self.lex(),
+        if let Some(token) = self.peeked.take() {
+            return Ok(token);
         }
-    }
-
-    fn lex(&mut self) -> Result<Token, ExpressionError> {
         while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
             self.at += 1;
         }
         let position = self.at;
-        let Some(&c) = self.chars.get(position) else {
-            return Ok(Token {
-                kind: Kind::End,
-                position,
-            });
-        };
         let run = |this: &mut Self, f: fn(char) -> bool| {
-            let start = this.at;
             while this.chars.get(this.at).is_some_and(|&c| f(c)) {
                 this.at += 1;
             }
-            this.chars[start..this.at].iter().collect::<String>()
+            this.chars[position..this.at].iter().collect::<String>()
         };
-        let kind = match c {
-            '[' | '(' => Kind::Open(c),
-            ']' | ')' => Kind::Close(c),
-            '\'' | '"' => return self.string(c),
-            c if c.is_alphanumeric() || c == '_' => {
+        let kind = match self.chars.get(position).copied() {
+            None => Kind::End,
+            Some(c @ ('[' | '(')) => Kind::Open(c),
+            Some(c @ (']' | ')')) => Kind::Close(c),
+            Some(quote @ ('\'' | '"')) => self.string(quote)?,
+            Some(c) if c.is_alphanumeric() || c == '_' => {
                 Kind::Word(run(self, |c| c.is_alphanumeric() || c == '_'))
             }
-            c if "=!<>|&~^".contains(c) => Kind::Symbol(run(self, |c| "=!<>|&~^".contains(c))),
-            character => {
-                return Err(ExpressionError::UnexpectedCharacter {
-                    character,
-                    position,
-                });
-            }
+            Some(c) if SYMBOLS.contains(c) => Kind::Symbol(run(self, |c| SYMBOLS.contains(c))),
+            Some(c) => return Err(ExpressionError::UnexpectedCharacter(c, position)),
         };
         if matches!(kind, Kind::Open(_) | Kind::Close(_)) {
             self.at += 1;
@@ -419,37 +397,28 @@ impl Parser {
         Ok(Token { kind, position })
     }
 
-    /// A string delimited by `quote`, starting at `self.at`.
-    fn string(&mut self, quote: char) -> Result<Token, ExpressionError> {
-        let position = self.at;
-        self.at += 1;
+    /// The string delimited by `quote` that starts at `self.at`; moves past it.
+    fn string(&mut self, quote: char) -> Result<Kind, ExpressionError> {
+        let start = self.at;
         let mut value = String::new();
         loop {
+            self.at += 1;
             match self.chars.get(self.at).copied() {
-                None => return Err(ExpressionError::UnterminatedString(position)),
+                None => return Err(ExpressionError::UnterminatedString(start)),
                 Some(c) if c == quote => break,
                 Some('\\') => match self.chars.get(self.at + 1).copied() {
-                    None => return Err(ExpressionError::UnterminatedString(position)),
-                    Some(e) if e == quote || e == '\\' => {
-                        value.push(e);
+                    None => return Err(ExpressionError::UnterminatedString(start)),
+                    Some(c) if c == quote || c == '\\' => {
+                        value.push(c);
                         self.at += 1;
                     }
-                    Some(escape) => {
-                        return Err(ExpressionError::InvalidEscape {
-                            escape,
-                            position: self.at,
-                        });
-                    }
+                    Some(c) => return Err(ExpressionError::InvalidEscape(c, self.at)),
                 },
                 Some(c) => value.push(c),
             }
-            self.at += 1;
         }
         self.at += 1;
-        Ok(Token {
-            kind: Kind::Str { value, quote },
-            position,
-        })
+        Ok(Kind::Str { value, quote })
     }
 }
 

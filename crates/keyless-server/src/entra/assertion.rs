@@ -29,6 +29,8 @@ pub enum LocalIssuer {
 }
 
 pub struct VerifiedAssertion {
+    /// Every claim, trusted now that the signature verified (flexible credentials read them).
+    pub claims: serde_json::Map<String, serde_json::Value>,
     pub issuer: String,
     pub subject: String,
     pub audiences: Vec<String>,
@@ -148,6 +150,7 @@ pub async fn verify(
         return Err(ApiError::new("50027", &[]));
     };
     Ok(VerifiedAssertion {
+        claims: verified.into_claims(),
         issuer: iss,
         subject,
         audiences: auds,

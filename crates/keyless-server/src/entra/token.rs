@@ -374,7 +374,12 @@ async fn federated(
         audiences: &a.audiences,
     };
     let app_id = principal.app_id.to_string();
-    match_credential(&credentials, &presented, &app_id, name, |_| false)
+    let evaluate = |text: &str| {
+        keyless_model::federation::expression::parse(text, 1)
+            .map(|e| e.evaluate(&a.claims))
+            .unwrap_or(false)
+    };
+    match_credential(&credentials, &presented, &app_id, name, evaluate)
         .map(|_| ())
         .map_err(|r: Rendered| {
             if let Some((near, diff)) =

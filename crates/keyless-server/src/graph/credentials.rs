@@ -167,8 +167,23 @@ pub fn fic_json(s: &AppState, f: &FederatedCredential) -> Value {
         "subject": f.subject,
         "audiences": f.audiences,
         "description": f.description,
-        "claimsMatchingExpression": null,
+        "claimsMatchingExpression": f.claims_matching_expression.as_ref().map(|e| json!({"value": e, "languageVersion": 1})),
     })
+}
+
+/// Parses `{"value": "...", "languageVersion": 1}`; malformed expressions are refused here,
+/// at creation, never at exchange time. Returns the expression in canonical form.
+fn expression(v: &Value) -> Result<Option<String>, ApiError> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let text = v["value"].as_str().ok_or_else(|| {
+        bad("claimsMatchingExpression must be an object with 'value' (text) and 'languageVersion' (1).")
+    })?;
+    let version = v["languageVersion"].as_i64().unwrap_or(1);
+    keyless_model::federation::expression::parse(text, version)
+        .map(|e| Some(e.to_string()))
+        .map_err(|e| bad(format!("Invalid claimsMatchingExpression: {e}.")))
 }
 
 #[derive(Deserialize)]
@@ -198,26 +213,25 @@ pub fn fic_conflict(e: StoreError) -> ApiError {
     }
 }
 
+/// Unlike Entra, which allows flexible credentials only for a few issuers, keyless accepts
+/// them for every issuer (both Azure DevOps generations included). Returns the expression.
 fn check(
     f: &FicBody,
     issuer: &str,
     subject: Option<&str>,
     audiences: &[String],
-) -> Result<(), ApiError> {
-    if f.claims_matching_expression
-        .as_ref()
-        .is_some_and(|v| !v.is_null())
-    {
-        return Err(bad(
-            "claimsMatchingExpression (flexible federated identity credentials) is not supported yet; give an exact subject.",
-        ));
-    }
+) -> Result<Option<String>, ApiError> {
+    let expr = match &f.claims_matching_expression {
+        Some(v) => expression(v)?,
+        None => None,
+    };
     if let Some(d) = &f.description
         && d.chars().count() > 600
     {
         return Err(bad("The description must be at most 600 characters."));
     }
-    validate_fic_fields(issuer, subject, audiences, false).map_err(bad)
+    validate_fic_fields(issuer, subject, audiences, expr.is_some()).map_err(bad)?;
+    Ok(expr)
 }
 
 pub async fn fic_collection(
@@ -250,7 +264,7 @@ pub async fn fic_collection(
             validate_fic_name(&name).map_err(bad)?;
             let issuer = f.issuer.clone().unwrap_or_default();
             let audiences = f.audiences.clone().unwrap_or_default();
-            check(&f, &issuer, f.subject.as_deref(), &audiences)?;
+            let expr = check(&f, &issuer, f.subject.as_deref(), &audiences)?;
             let fic = FederatedCredential {
                 id: Uuid::new_v4(),
                 parent_id: app.id,
@@ -259,7 +273,7 @@ pub async fn fic_collection(
                 subject: f.subject,
                 audiences,
                 description: f.description,
-                claims_matching_expression: None,
+                claims_matching_expression: expr,
                 created_at: s.now(),
             };
             s.store.create_fic(&fic).await.map_err(fic_conflict)?;
@@ -307,12 +321,26 @@ pub async fn fic_item(
                 ));
             }
             let issuer = f.issuer.clone().unwrap_or(fic.issuer.clone());
-            let subject = f.subject.clone().or(fic.subject.clone());
+            // A new expression replaces the subject and vice versa.
+            let (subject, expr_given) = match (&f.subject, &f.claims_matching_expression) {
+                (Some(sub), _) => (Some(sub.clone()), false),
+                (None, Some(v)) if !v.is_null() => (None, true),
+                _ => (fic.subject.clone(), false),
+            };
             let audiences = f.audiences.clone().unwrap_or(fic.audiences.clone());
-            check(&f, &issuer, subject.as_deref(), &audiences)?;
+            let mut body = f;
+            if !expr_given && subject.is_none() {
+                body.claims_matching_expression = fic
+                    .claims_matching_expression
+                    .as_ref()
+                    .map(|e| json!({"value": e, "languageVersion": 1}));
+            }
+            let expr = check(&body, &issuer, subject.as_deref(), &audiences)?;
+            let f = body;
             fic.issuer = issuer;
             fic.subject = subject;
             fic.audiences = audiences;
+            fic.claims_matching_expression = expr;
             if f.description.is_some() {
                 fic.description = f.description;
             }
