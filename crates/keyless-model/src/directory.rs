@@ -74,6 +74,30 @@ pub struct TenantSettings {
     pub secret_lifetime_days: i64,
     #[serde(default)]
     pub federation: FederationPolicy,
+    /// How the tenant's access tokens are signed: `RS256` (as Entra) or `ES256` (far cheaper
+    /// to sign). Pipeline ID tokens and assertions stay RS256 whatever this says.
+    #[serde(default)]
+    pub access_token_algorithm: AccessTokenAlgorithm,
+}
+
+/// The signature algorithm of a tenant's access tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AccessTokenAlgorithm {
+    #[default]
+    #[serde(rename = "RS256")]
+    Rs256,
+    #[serde(rename = "ES256")]
+    Es256,
+}
+
+impl AccessTokenAlgorithm {
+    /// The JOSE `alg` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessTokenAlgorithm::Rs256 => "RS256",
+            AccessTokenAlgorithm::Es256 => "ES256",
+        }
+    }
 }
 
 fn two_years() -> i64 {
@@ -90,6 +114,7 @@ impl Default for TenantSettings {
                 enabled: true,
                 ..Default::default()
             },
+            access_token_algorithm: AccessTokenAlgorithm::Rs256,
         }
     }
 }

@@ -18,6 +18,12 @@ pub struct SigningKeyRecord {
     /// PKCS#8 private key sealed with AES-256-GCM under the key-encryption key.
     pub sealed_private_key: Vec<u8>,
     pub created_at: UnixTime,
-    /// `None` while active; set when the key stops signing (it stays published until expired).
+    /// When the key starts signing. It is published from `created_at` on, so verifiers that
+    /// cached the key set see a new key before any token names it (publish-before-sign).
+    #[serde(default)]
+    pub not_before: UnixTime,
+    /// `None` while it is the newest key of its algorithm; otherwise when it stops signing
+    /// (possibly in the future: the `not_before` of its successor). It stays published until
+    /// every token it signed has expired, then it is deleted.
     pub retired_at: Option<UnixTime>,
 }

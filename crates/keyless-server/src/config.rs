@@ -24,6 +24,10 @@ pub struct Config {
     pub kek: Option<String>,
     /// Days the audit log keeps entries (0: forever).
     pub audit_retention_days: i64,
+    /// Seconds a rotated-in signing key is published before it signs (`--key-publish-ahead`).
+    pub key_publish_ahead_secs: i64,
+    /// Days a signing key signs before it is rotated automatically (0: never).
+    pub key_rotation_days: i64,
 }
 
 impl Config {
@@ -40,6 +44,8 @@ impl Config {
             demo: false,
             kek: None,
             audit_retention_days: 30,
+            key_publish_ahead_secs: 300,
+            key_rotation_days: 30,
         }
     }
 

@@ -61,7 +61,58 @@ impl From<keyless_store::StoreError> for ApiError {
                 tracing::error!(error = %msg, "store failure");
                 ApiError::new("InternalError", &[])
             }
+            keyless_store::StoreError::Unavailable(msg) => unavailable(&msg),
         }
+    }
+}
+
+/// The database is away: refuse with 503 (never a guess from stale state). Rendered in
+/// ARM's shape; [`outage_in_plane_shape`] re-renders it for the Entra and DevOps routes.
+fn unavailable(msg: &str) -> ApiError {
+    tracing::warn!(error = %msg, "database unavailable: request refused with 503");
+    ApiError::new("ServiceUnavailable", &[])
+}
+
+/// Marks a 503 that [`unavailable`] produced, for [`outage_in_plane_shape`].
+#[derive(Debug, Clone, Copy)]
+struct Outage;
+
+/// Middleware: a 503 caused by a database outage is answered in the envelope of the plane
+/// the route belongs to: Entra's OAuth error (`temporarily_unavailable`, AADSTS90033) under
+/// `/{tenant}/oauth2/…` and the discovery routes, DevOps' exception shape under `…/_apis/…`,
+/// ARM's `{"error":{…}}` elsewhere. Never with `Retry-After`.
+pub async fn outage_in_plane_shape(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let correlation = req
+        .headers()
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::parse_str(v).ok());
+    let resp = next.run(req).await;
+    if resp.extensions().get::<Outage>().is_none() {
+        return resp;
+    }
+    let mut segments = path.trim_start_matches('/').split('/').skip(1);
+    let (second, third) = (segments.next(), segments.next());
+    if matches!(
+        second,
+        Some("oauth2" | "v2.0" | ".well-known" | "discovery")
+    ) {
+        let ids = EntraIds {
+            origin: &s.origin,
+            trace: Uuid::new_v4(),
+            correlation: correlation.unwrap_or_else(Uuid::new_v4),
+            at: s.now(),
+        };
+        entra_error(&Rendered::new("90033", &[]), None, ids)
+    } else if second == Some("_apis") || third == Some("_apis") {
+        devops_error(&Rendered::new("ServiceUnavailable", &[]))
+    } else {
+        resp
     }
 }
 
@@ -74,6 +125,9 @@ impl From<keyless_jose::JoseError> for ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
+        if let Some(keyless_store::StoreError::Unavailable(msg)) = e.downcast_ref() {
+            return unavailable(msg);
+        }
         tracing::error!(error = %e, "internal failure");
         ApiError::new("InternalError", &[])
     }
@@ -104,6 +158,9 @@ impl IntoResponse for ApiError {
                     && let Ok(v) = HeaderValue::from_str(&w)
                 {
                     resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+                if entry.code == "ServiceUnavailable" {
+                    resp.extensions_mut().insert(Outage);
                 }
                 resp
             }

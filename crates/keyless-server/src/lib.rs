@@ -42,6 +42,10 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .route("/error", get(entra::error_page))
         .fallback(envelope::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            envelope::outage_in_plane_shape,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -4,8 +4,9 @@
 
 use crate::admin::ops;
 use crate::auth::issue_pat;
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::keyring::KeyRing;
+use crate::keyring::{KeyPolicy, KeyRing};
 use crate::state::AppState;
 use anyhow::Context;
 use axum::extract::State;
@@ -31,7 +32,15 @@ pub struct Prepared {
     pub demo_env: Option<String>,
     listener: std::net::TcpListener,
     tls: Option<rustls::ServerConfig>,
+    key_rotation_days: i64,
 }
+
+/// How often each replica runs the key maintenance (scheduled rotation, deletion of expired
+/// keys). Every replica runs it; the store's lock makes concurrent runs harmless.
+const KEY_MAINTENANCE_EVERY: Duration = Duration::from_secs(60);
+
+/// How long `/readyz` waits for the database before answering 503.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Installs the process-wide crypto provider for rustls (aws-lc); idempotent.
 pub fn install_crypto() {
@@ -84,7 +93,19 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let origin = config.origin(addr);
-    let keys = Arc::new(KeyRing::new(store.clone(), kek));
+    if config.key_publish_ahead_secs < 0 || config.key_rotation_days < 0 {
+        anyhow::bail!("--key-publish-ahead and --key-rotation-days must be 0 or more");
+    }
+    let policy = KeyPolicy {
+        publish_ahead: config.key_publish_ahead_secs,
+        ..KeyPolicy::default()
+    };
+    let keys = Arc::new(KeyRing::with_policy(
+        store.clone(),
+        kek,
+        Clock::default(),
+        policy,
+    ));
     let state = AppState::new(store, keys, &origin, config.audit_retention_days);
 
     let (tls, ca_bundle, ca_cert) = if config.insecure_http {
@@ -129,6 +150,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         demo_env,
         listener,
         tls,
+        key_rotation_days: config.key_rotation_days,
     })
 }
 
@@ -150,7 +172,7 @@ async fn first_admin(s: &AppState) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     let err = |e: crate::envelope::ApiError| anyhow::anyhow!("{}", e.rendered.message);
-    let tenant = ops::create_tenant(
+    let created = ops::create_tenant(
         s,
         ops::NewTenant {
             name: "default".into(),
@@ -160,8 +182,13 @@ async fn first_admin(s: &AppState) -> anyhow::Result<Option<String>> {
             settings: Default::default(),
         },
     )
-    .await
-    .map_err(err)?;
+    .await;
+    let tenant = match created {
+        Ok(t) => t,
+        // A replica starting at the same time created it: its administrator is its own.
+        Err(e) if e.code() == "Conflict" => return Ok(None),
+        Err(e) => return Err(err(e)),
+    };
     let user = ops::create_user(s, &tenant, "admin", Some("Administrator".into()), true)
         .await
         .map_err(err)?;
@@ -178,6 +205,17 @@ impl Prepared {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = crate::router(self.state.clone());
+        let maintenance = tokio::spawn(maintain_keys(self.state.clone(), self.key_rotation_days));
+        let served = self.serve(app, shutdown).await;
+        maintenance.abort();
+        served
+    }
+
+    async fn serve(
+        self,
+        app: axum::Router,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         match self.tls {
             None => {
                 let listener = tokio::net::TcpListener::from_std(self.listener)?;
@@ -225,10 +263,32 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// `GET /readyz`: the database answers and the signing keys can be loaded.
+/// Scheduled key work of this replica, every [`KEY_MAINTENANCE_EVERY`] from the start:
+/// rotation of keys older than `rotation_days` (0: never) and deletion of expired keys.
+async fn maintain_keys(state: AppState, rotation_days: i64) {
+    let mut every = tokio::time::interval(KEY_MAINTENANCE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = state.keys.maintain(rotation_days).await {
+            tracing::warn!(error = %e, "key maintenance failed; trying again later");
+        }
+    }
+}
+
+/// `GET /readyz`: the database answers within [`READY_TIMEOUT`]. A replica that loses the
+/// database answers 503 here (and 503 to what needs the database) and 200 again by itself
+/// once the database is back: the pool reconnects, nothing is restarted.
 pub async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
-    match s.store.list_tenants().await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    match tokio::time::timeout(READY_TIMEOUT, s.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable (timed out)",
+        ),
     }
 }

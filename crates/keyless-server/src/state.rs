@@ -17,7 +17,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// `audit_retention_days` of 0 keeps the audit log forever.
+    /// `audit_retention_days` of 0 keeps the audit log forever. The clock is the key
+    /// ring's, so that moving it (tests) moves key lifetimes too.
     pub fn new(
         store: SharedStore,
         keys: Arc<KeyRing>,
@@ -27,8 +28,8 @@ impl AppState {
         AppState {
             audit: AuditLog::start(store.clone(), audit_retention_days),
             store,
+            clock: keys.clock().clone(),
             keys,
-            clock: Clock::default(),
             origin: Arc::from(origin.trim_end_matches('/')),
         }
     }

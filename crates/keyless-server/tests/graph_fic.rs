@@ -435,7 +435,7 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
 }
 
 #[tokio::test]
-async fn flexible_credentials_are_refused_with_a_clear_message() {
+async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
     let body = json!({
@@ -446,6 +446,21 @@ async fn flexible_credentials_are_refused_with_a_clear_message() {
         "claimsMatchingExpression": {"value": "claims['sub'] matches 'repo:contoso/*'", "languageVersion": 1},
     });
     let (status, resp) = create(&s, &path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    assert_eq!(
+        resp["claimsMatchingExpression"]["value"],
+        "claims['sub'] matches 'repo:contoso/*'"
+    );
+    let bad = json!({
+        "name": "flex2",
+        "issuer": ISSUER,
+        "audiences": [AUDIENCE],
+        "claimsMatchingExpression": {"value": "claims['sub'] contains 'x'", "languageVersion": 1},
+    });
+    let (status, resp) = create(&s, &path, bad).await;
     let msg = assert_error_code(status, &resp, 400, "Request_BadRequest");
-    assert!(msg.contains("claimsMatchingExpression"), "{msg}");
+    assert!(
+        msg.contains("claimsMatchingExpression") && msg.contains("contains"),
+        "{msg}"
+    );
 }

@@ -98,10 +98,26 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
             }
             // A create naming a parent that does not exist (a user in an unknown tenant…).
             ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+            _ if db.code().is_some_and(|c| is_unavailable_code(&c)) => {
+                StoreError::Unavailable(e.to_string())
+            }
             _ => StoreError::Backend(e.to_string()),
         },
+        // The server is not there (or went away): nothing about the request is wrong.
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
         _ => StoreError::Backend(e.to_string()),
     }
+}
+
+/// PostgreSQL SQLSTATEs of a server that cannot serve now: class 08 (connection exception),
+/// 57P01-57P03 (shutting down, crashed, starting up), 53300 (too many connections). SQLite:
+/// 5 and 6 (`SQLITE_BUSY`, `SQLITE_LOCKED` after the busy timeout).
+fn is_unavailable_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6")
 }
 
 fn unique_rule(constraint: Option<&str>, message: &str) -> &'static str {
@@ -147,5 +163,24 @@ mod tests {
             unique_rule(Some("tenants_pkey"), ""),
             conflict::DUPLICATE_ID
         );
+    }
+
+    #[test]
+    fn a_missing_server_is_unavailable_not_a_backend_error() {
+        assert!(matches!(
+            db_err(sqlx::Error::PoolTimedOut),
+            StoreError::Unavailable(_)
+        ));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            db_err(sqlx::Error::Io(refused)),
+            StoreError::Unavailable(_)
+        ));
+        assert!(is_unavailable_code("08006") && is_unavailable_code("57P01"));
+        assert!(!is_unavailable_code("23505") && !is_unavailable_code("42P01"));
+        assert!(matches!(
+            db_err(sqlx::Error::Protocol("odd".into())),
+            StoreError::Backend(_)
+        ));
     }
 }

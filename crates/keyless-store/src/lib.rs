@@ -35,6 +35,11 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot be reached (connection refused or lost, pool timed out, server
+    /// shutting down): a transient condition, unlike [`StoreError::Backend`]. Callers answer
+    /// it with "try again later" and must not guess from stale state.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// The names of the rules a [`StoreError::Conflict`] can carry.

@@ -1,5 +1,6 @@
-//! The PostgreSQL backend: pool setup, migrations, and the two operations whose SQL differs
-//! from SQLite's (how a write transaction begins, how a parent's credentials are locked).
+//! The PostgreSQL backend: pool setup, migrations, and the operations whose SQL differs
+//! from SQLite's (how a write transaction begins, how a parent's credentials or an owner's
+//! signing keys are locked).
 
 use crate::errors::db_err;
 use crate::{StoreError, StoreResult};
@@ -16,12 +17,21 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// ("FICs" in ASCII). Two-key locks never collide with the migrator's one-key lock.
 const FIC_LOCK_CLASS: i32 = 0x4649_4373;
 
+/// The first key of the two-key advisory locks taken by [`PgStore::lock_signing_keys`]
+/// ("KEYS" in ASCII).
+const KEY_LOCK_CLASS: i32 = 0x4b45_5953;
+
 pub(crate) struct PgStore(pub(crate) PgPool);
+
+/// How long a request waits for a connection. While the server is away, sqlx keeps trying to
+/// connect until then, so this is also how long a replica takes to refuse a request with
+/// [`StoreError::Unavailable`] (503) during an outage.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
     let pool = PgPoolOptions::new()
         .max_connections(10)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(url)
         .await
         .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
@@ -50,6 +60,25 @@ impl PgStore {
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
             .bind(FIC_LOCK_CLASS)
             .bind(key)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Serialises the creation and rotation of one owner's signing keys across processes
+    /// until the transaction ends, so "is there a current key? else insert" runs once.
+    pub(crate) async fn lock_signing_keys(
+        tx: &mut Transaction<'static, Postgres>,
+        owner: &str,
+    ) -> StoreResult<()> {
+        // FNV-1a: stable across processes and builds (the std hasher is randomly seeded).
+        let hash = owner.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(KEY_LOCK_CLASS)
+            .bind(hash as i32)
             .execute(&mut **tx)
             .await
             .map_err(db_err)?;

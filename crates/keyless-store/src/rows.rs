@@ -16,10 +16,12 @@ mod arm;
 mod audit;
 mod credentials;
 mod devops;
+mod resources;
 pub(crate) use arm::*;
 pub(crate) use audit::*;
 pub(crate) use credentials::*;
 pub(crate) use devops::*;
+pub(crate) use resources::*;
 
 /// A decoded row that becomes a model entity.
 pub(crate) trait IntoModel {
@@ -191,6 +193,7 @@ pub(crate) struct SigningKeyRow {
     cert_der: Vec<u8>,
     sealed_private_key: Vec<u8>,
     created_at: UnixTime,
+    not_before: UnixTime,
     retired_at: Option<UnixTime>,
 }
 
@@ -204,6 +207,7 @@ impl IntoModel for SigningKeyRow {
             cert_der: self.cert_der,
             sealed_private_key: self.sealed_private_key,
             created_at: self.created_at,
+            not_before: self.not_before,
             retired_at: self.retired_at,
         })
     }

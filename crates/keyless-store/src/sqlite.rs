@@ -1,5 +1,6 @@
-//! The SQLite backend: pool setup, migrations, and the two operations whose SQL differs
-//! from PostgreSQL's (how a write transaction begins, how a parent's credentials are locked).
+//! The SQLite backend: pool setup, migrations, and the operations whose SQL differs from
+//! PostgreSQL's (how a write transaction begins, how a parent's credentials or an owner's
+//! signing keys are locked).
 
 use crate::errors::db_err;
 use crate::{StoreError, StoreResult};
@@ -73,6 +74,15 @@ impl SqliteStore {
     pub(crate) async fn lock_fic_parent(
         _tx: &mut Transaction<'static, Sqlite>,
         _parent_id: Uuid,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Nothing to do: [`Self::begin_write`] already serialises writers, also across
+    /// processes sharing the file.
+    pub(crate) async fn lock_signing_keys(
+        _tx: &mut Transaction<'static, Sqlite>,
+        _owner: &str,
     ) -> StoreResult<()> {
         Ok(())
     }

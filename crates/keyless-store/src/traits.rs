@@ -3,7 +3,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
+use keyless_model::arm::{Resource, ResourceGroup, RoleAssignment, Subscription};
 use keyless_model::audit::{AuditEntry, AuditFilter};
 use keyless_model::devops::{Job, Organization, Pipeline, Project, ServiceConnection};
 use keyless_model::directory::{
@@ -98,8 +98,30 @@ pub trait ArmStore {
         name: &str,
     ) -> StoreResult<ResourceGroup>;
     async fn list_resource_groups(&self, subscription_id: Uuid) -> StoreResult<Vec<ResourceGroup>>;
-    /// Deletes the group and every role assignment at or below its scope.
+    /// Deletes the group, its resources and every role assignment at or below its scope,
+    /// in one transaction.
     async fn delete_resource_group(&self, subscription_id: Uuid, name: &str) -> StoreResult<()>;
+
+    /// Creates the resource (`true`) or replaces the location, tags and properties of the
+    /// one with the same key ([`Resource::key`]), which keeps its id spelling and creation
+    /// time (`false`). `NotFound` when the resource group (`subscription_id`,
+    /// `resource_group`, case-insensitive) does not exist.
+    async fn put_resource(&self, r: &Resource) -> StoreResult<bool>;
+    /// By key: the id in any case, with or without a trailing `/`.
+    async fn get_resource(&self, id: &str) -> StoreResult<Resource>;
+    /// In creation order (`created_at`, then insertion order); the group's name is
+    /// case-insensitive, `None` lists the whole subscription.
+    async fn list_resources(
+        &self,
+        subscription_id: Uuid,
+        resource_group: Option<&str>,
+    ) -> StoreResult<Vec<Resource>>;
+    /// Every resource below `parent_id` (key starting with the parent's key and `/`, at any
+    /// depth), in creation order. The parent itself need not exist.
+    async fn list_child_resources(&self, parent_id: &str) -> StoreResult<Vec<Resource>>;
+    /// Deletes the resource, the resources below it and every role assignment at or below
+    /// its scope, in one transaction.
+    async fn delete_resource(&self, id: &str) -> StoreResult<()>;
 
     /// `conflict::ROLE_ASSIGNMENT_EXISTS` when (scope, role, principal) exists under
     /// another id; `conflict::DUPLICATE_ID` when the id is taken.
@@ -151,9 +173,40 @@ pub trait DevopsStore {
 
 #[async_trait]
 pub trait KeyStore {
+    /// A plain insert (`conflict::SIGNING_KEY` when the kid exists). Creation and rotation go
+    /// through [`KeyStore::create_signing_key_if_absent`] and [`KeyStore::rotate_signing_key`],
+    /// which hold the owner's lock.
     async fn insert_signing_key(&self, k: &SigningKeyRecord) -> StoreResult<()>;
-    /// Newest first.
+    /// Newest first (by `created_at`, then kid).
     async fn list_signing_keys(&self, owner: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Every owner's keys, by owner, then newest first.
+    async fn list_all_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Inserts `k` unless its owner already has a key of the same `alg` that is not retired;
+    /// returns the one that is current afterwards (`k`, or the newest existing one). Writers
+    /// of one owner's keys are serialised across processes (PostgreSQL: an advisory lock;
+    /// SQLite: `BEGIN IMMEDIATE`), so replicas starting together create one key, not several.
+    async fn create_signing_key_if_absent(
+        &self,
+        k: &SigningKeyRecord,
+    ) -> StoreResult<SigningKeyRecord>;
+    /// Rotation, under the same lock: when `replaces` is still the newest non-retired key of
+    /// `k.owner` and `k.alg`, retires every non-retired key of that owner and algorithm at
+    /// `k.not_before`, inserts `k` and returns it. When another writer rotated first (the
+    /// current key is not `replaces`), changes nothing and returns the current key; when the
+    /// owner has no current key of that algorithm, inserts `k` and returns it.
+    async fn rotate_signing_key(
+        &self,
+        k: &SigningKeyRecord,
+        replaces: &str,
+    ) -> StoreResult<SigningKeyRecord>;
+    /// Sets `retired_at` of a key that is not retired yet (an earlier retirement is kept).
+    /// `NotFound` when no key has this kid.
+    async fn retire_signing_key(&self, kid: &str, at: UnixTime) -> StoreResult<()>;
+    /// Deletes the keys retired before `before` (the caller passes now minus the longest
+    /// token lifetime, so no token they signed can still be valid); returns how many.
+    async fn delete_retired_signing_keys(&self, before: UnixTime) -> StoreResult<u64>;
+    /// One round trip to the database, for readiness probes.
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 #[async_trait]

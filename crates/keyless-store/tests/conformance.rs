@@ -18,6 +18,10 @@ mod devops;
 mod directory;
 #[path = "conformance/fixtures.rs"]
 mod fixtures;
+#[path = "conformance/keys.rs"]
+mod keys;
+#[path = "conformance/resources.rs"]
+mod resources;
 
 use fixtures::*;
 use keyless_store::testing::pg;
@@ -89,10 +93,21 @@ conformance! {
         arm::delete_resource_group_removes_assignments_under_it,
         arm::role_assignments_crud_and_conflicts,
         arm::role_assignments_under_scope,
+        resources::resources_put_get_replace,
+        resources::resources_json_round_trip,
+        resources::resources_list_by_group_and_subscription,
+        resources::resources_children_prefix,
+        resources::delete_resource_cascades,
+        resources::delete_resource_group_deletes_its_resources,
+        resources::put_resource_needs_its_group,
         devops::organizations_and_projects,
         devops::connections_crud,
         devops::pipelines_and_jobs,
         devops::signing_keys_newest_first,
+        keys::create_if_absent_keeps_the_current_key,
+        keys::rotation_retires_the_current_key_once,
+        keys::retire_and_delete_retired_keys,
+        keys::list_all_keys_and_ping,
         audit::audit_filters_alone_and_combined,
         audit::audit_newest_first_and_limits,
         audit::audit_detail_round_trip,
@@ -104,6 +119,7 @@ conformance! {
     ],
     shared: [
         credentials::fic_limit_concurrent,
+        keys::concurrent_creation_and_rotation_make_one_key,
     ],
 }
 
@@ -200,6 +216,64 @@ async fn postgres_replicas_opening_together() {
         }
         assert_eq!(store.get_tenant(t.id).await.unwrap(), t);
     }
+}
+
+/// Replicas are separate processes with their own pools: four stores on one database race
+/// to create the same owner's first key; the advisory lock lets one insert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_replicas_create_one_signing_key() {
+    let Some(url) = tokio::task::spawn_blocking(pg::test_database_url)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let mut stores = Vec::new();
+    for _ in 0..4 {
+        stores.push(keyless_store::open(&url).await.unwrap());
+    }
+    for round in 0..5 {
+        let owner = format!("organization:{}", new_id());
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(stores.len()));
+        let mut racing = tokio::task::JoinSet::new();
+        for (i, s) in stores.iter().enumerate() {
+            let (s, owner, barrier) = (s.clone(), owner.clone(), barrier.clone());
+            racing.spawn(async move {
+                let k = signing_key(&owner, &format!("kid-{round}-{i}"), NOW);
+                barrier.wait().await;
+                s.create_signing_key_if_absent(&k).await.unwrap().kid
+            });
+        }
+        let winners: Vec<String> = racing.join_all().await;
+        assert!(winners.iter().all(|w| w == &winners[0]), "{winners:?}");
+        assert_eq!(stores[0].list_signing_keys(&owner).await.unwrap().len(), 1);
+    }
+}
+
+/// A stopped server is `Unavailable` (not a backend error), and the same store works again
+/// once the server is back, without being reopened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_is_unavailable_and_recovers() {
+    let pg = match pg::ThrowawayPostgres::start() {
+        Ok(pg) => pg,
+        Err(pg::HarnessError::NotInstalled) if std::env::var(pg::SKIP_ENV).is_ok() => return,
+        Err(e) => panic!("{e}"),
+    };
+    let s = keyless_store::open(&pg.create_database()).await.unwrap();
+    s.ping().await.unwrap();
+    tokio::task::block_in_place(|| pg.stop()).unwrap();
+    match s.list_tenants().await {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    tokio::task::block_in_place(|| pg.restart()).unwrap();
+    let mut attempts = 0;
+    while let Err(e) = s.ping().await {
+        attempts += 1;
+        assert!(attempts < 50, "the store did not recover: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(s.list_tenants().await.unwrap(), vec![]);
 }
 
 #[test]

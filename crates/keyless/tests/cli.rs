@@ -258,3 +258,42 @@ fn tenant_set_changes_one_policy_key() {
     assert!(!out.status.success());
     assert!(text(&out).contains("colour"), "{}", text(&out));
 }
+
+#[test]
+fn keys_rotate_publishes_a_pending_key_and_list_shows_it() {
+    let s = serve();
+    let tenant = format!("tenant:{}", s.env()["AZURE_TENANT_ID"]);
+    // The first rotation of an issuer without keys yet creates its first key (signing at
+    // once); the next one rotates.
+    for _ in 0..2 {
+        let out = s.client(&["keys", "rotate", "--issuer", "tenant:contoso"]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = s.client(&["keys", "rotate", "--issuer", "tenant:contoso"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    assert!(printed.contains("1 new key(s)"), "{printed}");
+    // The default overlap is 5 minutes: published now, signing later.
+    assert!(printed.contains("pending"), "{printed}");
+    let out = s.client(&["keys", "list", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["issuer"] == tenant.as_str())
+        .map(|k| k["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.iter().filter(|s| **s == "signing").count(), 1, "{v}");
+    assert_eq!(states[0], "pending", "{v}");
+    assert!(!text(&out).contains("sealed"));
+    let out = s.client(&["keys", "rotate", "--issuer", "planet:mars"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("Unknown issuer"), "{}", text(&out));
+    // The access-token algorithm is a tenant setting.
+    let out = s.client(&["tenant", "set", "contoso", "accessTokenAlgorithm=ES256"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["tenant", "set", "contoso", "accessTokenAlgorithm=HS256"]);
+    assert!(!out.status.success());
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod handlers;
 mod jobs;
+mod keys;
 pub mod ops;
 
 use crate::state::AppState;
@@ -52,4 +53,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/keyless/v1/apply", post(crate::world::apply_handler))
         .route("/keyless/v1/audit", get(audit::query))
+        .route("/keyless/v1/keys", get(keys::list))
+        .route("/keyless/v1/keys/rotate", post(keys::rotate))
 }

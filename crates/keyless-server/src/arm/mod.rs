@@ -2,8 +2,11 @@
 //! is authorized once by `keyless_model::rbac::is_allowed`, then acts.
 //! ARM paths are case-insensitive, so routing parses them here rather than in the router.
 
+mod identities;
 mod path;
+mod providers;
 mod resource_groups;
+mod resources;
 mod role_assignments;
 mod role_definitions;
 mod subscriptions;
@@ -28,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/subscriptions", any(dispatch))
         .route("/subscriptions/", any(dispatch))
         .route("/subscriptions/{*rest}", any(dispatch))
+        .route("/providers", any(dispatch))
         .route("/providers/{*rest}", any(dispatch))
         .route("/tenants", get(subscriptions::tenants))
         .route(
@@ -121,6 +125,39 @@ async fn route(
         (Method::GET, P::RoleDefinition(scope, id)) => {
             role_definitions::get(s, &caller, &scope, &id).await
         }
+        (Method::GET, P::Resource(r)) => resources::get(s, &caller, &r).await,
+        (Method::PUT, P::Resource(r)) => resources::put(s, &caller, &r, body).await,
+        (Method::PATCH, P::Resource(r)) => resources::patch(s, &caller, &r, body).await,
+        (Method::DELETE, P::Resource(r)) => resources::delete(s, &caller, &r).await,
+        (Method::GET, P::ChildResources(r, child)) => {
+            let parent = path::ResourceRef {
+                child: Some((child.clone(), String::new())),
+                ..r.clone()
+            };
+            if identities::is_identity_credential(&parent) {
+                identities::list_credentials(s, &r, q, uri.path()).await
+            } else {
+                let t = format!("{}/{}/{child}", r.namespace, r.rtype);
+                resources::list(s, &caller, &r.sub, Some(&r.rg), Some(t), q, uri.path()).await
+            }
+        }
+        (
+            Method::GET,
+            P::ResourcesOfType {
+                sub,
+                rg,
+                namespace,
+                rtype,
+            },
+        ) => {
+            let t = format!("{namespace}/{rtype}");
+            resources::list(s, &caller, &sub, rg.as_deref(), Some(t), q, uri.path()).await
+        }
+        (Method::GET, P::Resources { sub, rg }) => {
+            resources::list(s, &caller, &sub, rg.as_deref(), None, q, uri.path()).await
+        }
+        (Method::GET, P::Providers(sub)) => providers::list(s, sub.as_deref()).await,
+        (Method::GET, P::Locations(sub)) => providers::locations(s, &caller, &sub).await,
         (m, _) => Err(ApiError::detail(
             "BadRequest",
             format!(

@@ -13,6 +13,68 @@ pub enum ArmPath {
     RoleAssignment(String, String),
     RoleDefinitions(String),
     RoleDefinition(String, String),
+    /// One resource (or a child resource).
+    Resource(ResourceRef),
+    /// The children of one type under a resource (`…/{name}/{childType}`).
+    ChildResources(ResourceRef, String),
+    /// Resources of one type in a group, or in the whole subscription when `rg` is None.
+    ResourcesOfType {
+        sub: String,
+        rg: Option<String>,
+        namespace: String,
+        rtype: String,
+    },
+    /// `…/resources`: every resource in a group or subscription.
+    Resources {
+        sub: String,
+        rg: Option<String>,
+    },
+    /// `/providers` or `/subscriptions/{s}/providers`.
+    Providers(Option<String>),
+    /// `/subscriptions/{s}/locations`.
+    Locations(String),
+}
+
+/// A resource address: `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{rtype}/{name}`
+/// and, for a child, `/{child type}/{child name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRef {
+    pub sub: String,
+    pub rg: String,
+    pub namespace: String,
+    pub rtype: String,
+    pub name: String,
+    pub child: Option<(String, String)>,
+}
+
+impl ResourceRef {
+    /// The top-level resource's id.
+    pub fn parent_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/{}/{}/{}",
+            self.sub, self.rg, self.namespace, self.rtype, self.name
+        )
+    }
+    pub fn id(&self) -> String {
+        match &self.child {
+            Some((t, n)) => format!("{}/{t}/{n}", self.parent_id()),
+            None => self.parent_id(),
+        }
+    }
+    /// `Namespace/type` or `Namespace/type/childType`.
+    pub fn full_type(&self) -> String {
+        match &self.child {
+            Some((t, _)) => format!("{}/{}/{t}", self.namespace, self.rtype),
+            None => format!("{}/{}", self.namespace, self.rtype),
+        }
+    }
+    /// The last name in the id.
+    pub fn leaf(&self) -> &str {
+        self.child
+            .as_ref()
+            .map(|(_, n)| n.as_str())
+            .unwrap_or(&self.name)
+    }
 }
 
 fn invalid(path: &str) -> ApiError {
@@ -107,6 +169,62 @@ impl ArmPath {
                 segs[1].to_string(),
                 segs[3].to_string(),
             )),
+            ["providers"] => Ok(ArmPath::Providers(None)),
+            ["subscriptions", _, "providers"] => Ok(ArmPath::Providers(Some(segs[1].to_string()))),
+            ["subscriptions", _, "locations"] => Ok(ArmPath::Locations(segs[1].to_string())),
+            ["subscriptions", _, "resources"] => Ok(ArmPath::Resources {
+                sub: segs[1].to_string(),
+                rg: None,
+            }),
+            ["subscriptions", _, "resourcegroups", _, "resources"] => Ok(ArmPath::Resources {
+                sub: segs[1].to_string(),
+                rg: Some(segs[3].to_string()),
+            }),
+            ["subscriptions", _, "providers", _, _] => Ok(ArmPath::ResourcesOfType {
+                sub: segs[1].to_string(),
+                rg: None,
+                namespace: segs[3].to_string(),
+                rtype: segs[4].to_string(),
+            }),
+            ["subscriptions", _, "resourcegroups", _, "providers", _, _] => {
+                Ok(ArmPath::ResourcesOfType {
+                    sub: segs[1].to_string(),
+                    rg: Some(segs[3].to_string()),
+                    namespace: segs[5].to_string(),
+                    rtype: segs[6].to_string(),
+                })
+            }
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                _,
+                _,
+                rest @ ..,
+            ] if rest.len() <= 2 => {
+                let r = ResourceRef {
+                    sub: segs[1].to_string(),
+                    rg: segs[3].to_string(),
+                    namespace: segs[5].to_string(),
+                    rtype: segs[6].to_string(),
+                    name: segs[7].to_string(),
+                    child: (rest.len() == 2).then(|| (segs[8].to_string(), segs[9].to_string())),
+                };
+                if [&r.namespace, &r.rtype, &r.name]
+                    .iter()
+                    .any(|x| x.is_empty())
+                {
+                    return Err(invalid(path));
+                }
+                if rest.len() == 1 {
+                    Ok(ArmPath::ChildResources(r, segs[8].to_string()))
+                } else {
+                    Ok(ArmPath::Resource(r))
+                }
+            }
             _ => Err(invalid(path)),
         }
     }

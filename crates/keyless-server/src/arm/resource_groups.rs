@@ -207,6 +207,14 @@ pub async fn delete(
         .get_resource_group(sub.id, rg)
         .await
         .map_err(|_| not_found(rg))?;
+    // Identities in the group take their service principals with them.
+    for r in s.store.list_resources(sub.id, Some(rg)).await? {
+        if r.resource_type
+            .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+        {
+            super::identities::delete_principal(s, &r).await?;
+        }
+    }
     s.store.delete_resource_group(sub.id, rg).await?;
     Ok(StatusCode::OK.into_response())
 }

@@ -38,10 +38,33 @@ async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiE
                 .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", segs[3])]))?;
             Ok((sub.id, rg.arm_id()))
         }
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            _,
+            _,
+            _,
+            ..,
+        ] => {
+            let sub = load_subscription(s, segs[1]).await?;
+            let r = s.store.get_resource(scope).await.map_err(|_| {
+                ApiError::detail(
+                    "NotFound",
+                    format!(
+                        "The resource '{}' could not be found.",
+                        keyless_model::catalogue::sanitize(scope)
+                    ),
+                )
+            })?;
+            Ok((sub.id, r.id))
+        }
         _ => Err(ApiError::detail(
             "InvalidResourceId",
             format!(
-                "The scope '{}' is not valid for role assignments; use a subscription or resource group.",
+                "The scope '{}' is not valid for role assignments; use a subscription, resource group or resource.",
                 keyless_model::catalogue::sanitize(scope)
             ),
         )),
@@ -63,6 +86,12 @@ async fn display_scope(s: &AppState, canonical: &str) -> String {
                 .map(|g| g.arm_id())
                 .unwrap_or_else(|| format!("/subscriptions/{sub}/resourceGroups/{rg}"))
         }
+        ["subscriptions", _, "resourcegroups", _, "providers", ..] => s
+            .store
+            .get_resource(canonical)
+            .await
+            .map(|r| r.id)
+            .unwrap_or_else(|_| canonical.to_string()),
         _ => canonical.to_string(),
     }
 }

@@ -1,4 +1,4 @@
-//! Validating ARM bearer tokens: signature by a tenant of this server (RS256 only), expiry,
+//! Validating ARM bearer tokens: signature by a tenant of this server (RS256 or ES256), expiry,
 //! one of the four ARM audiences, and an `oid`. Each failure has ARM's own code.
 
 use crate::entra::ARM_AUDIENCES;
@@ -6,7 +6,7 @@ use crate::envelope::ApiError;
 use crate::keyring::Issuer;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
-use keyless_jose::{PublicKey, UnverifiedJwt};
+use keyless_jose::UnverifiedJwt;
 use keyless_model::Uuid;
 use keyless_model::time_fmt;
 
@@ -65,15 +65,21 @@ pub async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<ArmCaller
         .peek_str("iss")
         .and_then(|iss| issuing_tenant(origin, iss))
         .ok_or_else(|| invalid(origin))?;
-    if s.store.get_tenant(tid).await.is_err() {
-        return Err(invalid(origin));
+    match s.store.get_tenant(tid).await {
+        Ok(_) => {}
+        Err(keyless_store::StoreError::NotFound) => return Err(invalid(origin)),
+        // The database is away: 503, not a verdict on the token.
+        Err(e) => return Err(e.into()),
     }
-    let keys = s.keys.get(Issuer::Tenant(tid)).await?;
+    // RS256 or ES256 (the tenant's choice); an unknown kid re-reads the tenant's keys once
+    // (another replica may have rotated).
     let kid = jwt.header().kid.clone().unwrap_or_default();
-    let key = keys.by_kid(&kid).ok_or_else(|| invalid(origin))?;
-    let verified = jwt
-        .verify(&PublicKey::from_signing_key(key))
-        .map_err(|_| invalid(origin))?;
+    let key = s
+        .keys
+        .verification_key(Issuer::Tenant(tid), &kid)
+        .await?
+        .ok_or_else(|| invalid(origin))?;
+    let verified = jwt.verify(key.public_key()).map_err(|_| invalid(origin))?;
     let now = s.now();
     let exp = verified.exp().ok_or_else(|| invalid(origin))?;
     if now > exp + ACCESS_TOKEN_CLOCK_SKEW {

@@ -129,6 +129,11 @@ pub async fn verify(
         .kid
         .clone()
         .or_else(|| jwt.header().x5t.clone());
+    // A kid this process does not know may be another replica's new key: re-read once.
+    let set = match kid.as_deref() {
+        Some(k) if set.by_kid(k).is_none() => state.keys.refresh_for_kid(set.issuer, k).await?,
+        _ => set,
+    };
     let Some(key) = kid.as_deref().and_then(|k| set.by_kid(k)) else {
         return Err(ApiError::new(
             "700027",

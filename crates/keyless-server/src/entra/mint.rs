@@ -1,7 +1,6 @@
 //! Minting access tokens: v1 tokens with the claims ARM and the SDKs read (wire-compat §3).
 
 use super::Resource;
-use crate::keyring::Issuer;
 use crate::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{ServicePrincipal, Tenant};
@@ -32,7 +31,8 @@ pub struct Minted {
 }
 
 pub async fn access_token(state: &AppState, g: Grant<'_>) -> anyhow::Result<Minted> {
-    let keys = state.keys.get(Issuer::Tenant(g.tenant.id)).await?;
+    // RS256, or ES256 by the tenant's `accessTokenAlgorithm` (see keyring.rs).
+    let signer = state.keys.access_token_signer(g.tenant).await?;
     let now = state.now();
     let iss = sts_issuer(&state.origin, g.tenant.id);
     let uti = keyless_jose::b64url(keyless_jose::random_bytes(16));
@@ -64,7 +64,7 @@ pub async fn access_token(state: &AppState, g: Grant<'_>) -> anyhow::Result<Mint
         claims["xms_mirid"] = json!(mirid);
     }
     // One RSA signature (~0.7 ms) is cheaper than a hop to the blocking pool and back.
-    let access_token = keys.active.sign_jwt(&claims)?;
+    let access_token = signer.sign_jwt(&claims)?;
     Ok(Minted {
         access_token,
         expires_in: ACCESS_TOKEN_LIFETIME - 1,

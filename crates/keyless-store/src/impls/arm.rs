@@ -1,10 +1,12 @@
-//! Subscriptions, resource groups and role assignments.
+//! Subscriptions, resource groups and role assignments; the resource methods delegate to
+//! `impls/resources.rs`.
 //!
 //! Scopes are stored lowercase; "at or below a scope" is `scope = s OR scope starts with
 //! s + "/"`, written with `substr` so that both dialects agree and `%`/`_` in names are
 //! not wildcards.
 
 use super::found;
+use super::resources::DELETE_RESOURCES_OF_GROUP;
 use crate::errors::db_err;
 use crate::rows::{
     ResourceGroupRow, RoleAssignmentRow, SubscriptionRow, all, id, json, key, one, opt_id,
@@ -12,11 +14,11 @@ use crate::rows::{
 use crate::{ArmStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::Uuid;
-use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
+use keyless_model::arm::{Resource, ResourceGroup, RoleAssignment, Subscription};
 
 /// The lowercase scope, the prefix of every scope below it, and the prefix's length in
 /// characters (what `substr` counts in both dialects). The root scope `/` covers everything.
-fn scope_and_prefix(scope: &str) -> (String, String, i32) {
+pub(super) fn scope_and_prefix(scope: &str) -> (String, String, i32) {
     let lower = scope.to_lowercase();
     let trimmed = lower.trim_end_matches('/');
     let prefix = format!("{trimmed}/");
@@ -169,6 +171,13 @@ for_each_backend! {
             let (scope, prefix, len) =
                 scope_and_prefix(&resource_group_scope(subscription_id, name));
             let mut tx = self.begin_write().await?;
+            // The resources first: they reference the group.
+            sqlx::query(DELETE_RESOURCES_OF_GROUP)
+                .bind(id(subscription_id))
+                .bind(key(name))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             found(
                 sqlx::query(
                     "DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2",
@@ -191,6 +200,30 @@ for_each_backend! {
             .await
             .map_err(db_err)?;
             tx.commit().await.map_err(db_err)
+        }
+
+        async fn put_resource(&self, r: &Resource) -> StoreResult<bool> {
+            self.resources_put(r).await
+        }
+
+        async fn get_resource(&self, resource_id: &str) -> StoreResult<Resource> {
+            self.resources_get(resource_id).await
+        }
+
+        async fn list_resources(
+            &self,
+            subscription_id: Uuid,
+            resource_group: Option<&str>,
+        ) -> StoreResult<Vec<Resource>> {
+            self.resources_list(subscription_id, resource_group).await
+        }
+
+        async fn list_child_resources(&self, parent_id: &str) -> StoreResult<Vec<Resource>> {
+            self.resources_children(parent_id).await
+        }
+
+        async fn delete_resource(&self, resource_id: &str) -> StoreResult<()> {
+            self.resources_delete(resource_id).await
         }
 
         async fn create_role_assignment(&self, a: &RoleAssignment) -> StoreResult<()> {

@@ -1,41 +1,180 @@
-//! Signing keys (sealed private keys and their certificates).
+//! Signing keys (sealed private keys and their certificates), their creation under a lock
+//! shared by every process on the database, and their rotation.
 
+use super::found;
 use crate::errors::db_err;
-use crate::rows::{SigningKeyRow, all};
+use crate::rows::{IntoModel, SigningKeyRow, all};
 use crate::{KeyStore, StoreResult};
 use async_trait::async_trait;
+use keyless_model::UnixTime;
 use keyless_model::keys::SigningKeyRecord;
+
+macro_rules! keys {
+    ($rest:literal) => {
+        concat!(
+            "SELECT kid, owner, alg, cert_der, sealed_private_key, created_at, not_before, \
+             retired_at FROM signing_keys ",
+            $rest
+        )
+    };
+}
+
+const INSERT: &str = "INSERT INTO signing_keys (kid, owner, alg, cert_der, sealed_private_key, \
+                      created_at, not_before, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// The key of `owner` and `alg` that is not retired (the newest, should there be several).
+const CURRENT: &str = keys!(
+    "WHERE owner = $1 AND alg = $2 AND retired_at IS NULL \
+     ORDER BY created_at DESC, kid DESC LIMIT 1"
+);
 
 for_each_backend! {
     #[async_trait]
     impl KeyStore for Backend {
         async fn insert_signing_key(&self, k: &SigningKeyRecord) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO signing_keys (kid, owner, alg, cert_der, sealed_private_key, \
-                 created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&k.kid)
-            .bind(&k.owner)
-            .bind(&k.alg)
-            .bind(&k.cert_der)
-            .bind(&k.sealed_private_key)
-            .bind(k.created_at)
-            .bind(k.retired_at)
-            .execute(&self.0)
-            .await
-            .map_err(db_err)?;
+            sqlx::query(INSERT)
+                .bind(&k.kid)
+                .bind(&k.owner)
+                .bind(&k.alg)
+                .bind(&k.cert_der)
+                .bind(&k.sealed_private_key)
+                .bind(k.created_at)
+                .bind(k.not_before)
+                .bind(k.retired_at)
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?;
             Ok(())
         }
 
         async fn list_signing_keys(&self, owner: &str) -> StoreResult<Vec<SigningKeyRecord>> {
-            all(sqlx::query_as::<_, SigningKeyRow>(
-                "SELECT kid, owner, alg, cert_der, sealed_private_key, created_at, retired_at \
-                 FROM signing_keys WHERE owner = $1 ORDER BY created_at DESC, kid DESC",
-            )
+            all(sqlx::query_as::<_, SigningKeyRow>(keys!(
+                "WHERE owner = $1 ORDER BY created_at DESC, kid DESC"
+            ))
             .bind(owner)
             .fetch_all(&self.0)
             .await
             .map_err(db_err)?)
+        }
+
+        async fn list_all_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+            all(sqlx::query_as::<_, SigningKeyRow>(keys!(
+                "ORDER BY owner, created_at DESC, kid DESC"
+            ))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn create_signing_key_if_absent(
+            &self,
+            k: &SigningKeyRecord,
+        ) -> StoreResult<SigningKeyRecord> {
+            let mut tx = self.begin_write().await?;
+            Backend::lock_signing_keys(&mut tx, &k.owner).await?;
+            let current = sqlx::query_as::<_, SigningKeyRow>(CURRENT)
+                .bind(&k.owner)
+                .bind(&k.alg)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if let Some(row) = current {
+                tx.commit().await.map_err(db_err)?;
+                return row.into_model();
+            }
+            sqlx::query(INSERT)
+                .bind(&k.kid)
+                .bind(&k.owner)
+                .bind(&k.alg)
+                .bind(&k.cert_der)
+                .bind(&k.sealed_private_key)
+                .bind(k.created_at)
+                .bind(k.not_before)
+                .bind(k.retired_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(k.clone())
+        }
+
+        async fn rotate_signing_key(
+            &self,
+            k: &SigningKeyRecord,
+            replaces: &str,
+        ) -> StoreResult<SigningKeyRecord> {
+            let mut tx = self.begin_write().await?;
+            Backend::lock_signing_keys(&mut tx, &k.owner).await?;
+            let current = sqlx::query_as::<_, SigningKeyRow>(CURRENT)
+                .bind(&k.owner)
+                .bind(&k.alg)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .map(IntoModel::into_model)
+                .transpose()?;
+            if let Some(current) = current {
+                if current.kid != replaces {
+                    // Another writer rotated first: its key is the answer.
+                    tx.commit().await.map_err(db_err)?;
+                    return Ok(current);
+                }
+                sqlx::query(
+                    "UPDATE signing_keys SET retired_at = $3 \
+                     WHERE owner = $1 AND alg = $2 AND retired_at IS NULL",
+                )
+                .bind(&k.owner)
+                .bind(&k.alg)
+                .bind(k.not_before)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            sqlx::query(INSERT)
+                .bind(&k.kid)
+                .bind(&k.owner)
+                .bind(&k.alg)
+                .bind(&k.cert_der)
+                .bind(&k.sealed_private_key)
+                .bind(k.created_at)
+                .bind(k.not_before)
+                .bind(k.retired_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(k.clone())
+        }
+
+        async fn retire_signing_key(&self, kid: &str, at: UnixTime) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "UPDATE signing_keys SET retired_at = COALESCE(retired_at, $2) WHERE kid = $1",
+                )
+                .bind(kid)
+                .bind(at)
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        async fn delete_retired_signing_keys(&self, before: UnixTime) -> StoreResult<u64> {
+            Ok(sqlx::query("DELETE FROM signing_keys WHERE retired_at < $1")
+                .bind(before)
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected())
+        }
+
+        async fn ping(&self) -> StoreResult<()> {
+            sqlx::query("SELECT 1")
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?;
+            Ok(())
         }
     }
 }

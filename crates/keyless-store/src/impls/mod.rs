@@ -29,6 +29,7 @@ mod credentials;
 mod devops;
 mod directory;
 mod keys;
+mod resources;
 
 /// An update or delete that touched no row means the object does not exist.
 fn found(rows_affected: u64) -> StoreResult<()> {

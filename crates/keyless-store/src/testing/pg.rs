@@ -158,6 +158,25 @@ impl ThrowawayPostgres {
         self.url(&name)
     }
 
+    /// Stops the server (`pg_ctl -m fast stop`: open connections are closed), keeping its
+    /// data, to test what clients do when the database goes away. [`Self::restart`] brings
+    /// it back on the same port. Do not stop the [`Self::shared`] server.
+    pub fn stop(&self) -> Result<()> {
+        run(
+            self.server_command("pg_ctl")
+                .arg("-D")
+                .arg(self.path().join("data"))
+                .args(["-w", "-t", "60", "-m", "fast", "stop"]),
+            "pg_ctl stop",
+        )
+    }
+
+    /// Starts a server stopped by [`Self::stop`] again, on the same port, and waits until
+    /// it accepts connections.
+    pub fn restart(&self) -> Result<()> {
+        self.pg_ctl_start()
+    }
+
     /// The server's directory (`data/`, `sock/`, `server.log`); removed on drop.
     pub fn dir(&self) -> &Path {
         self.path()

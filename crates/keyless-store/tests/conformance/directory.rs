@@ -22,6 +22,7 @@ pub async fn tenants_crud(s: &dyn Store) {
     };
     settings.federation.enabled = false;
     settings.federation.allowed_issuers_for_apps = Some(vec!["https://issuer.example".into()]);
+    settings.access_token_algorithm = keyless_model::directory::AccessTokenAlgorithm::Es256;
     s.update_tenant_settings(t.id, &settings).await.unwrap();
     assert_eq!(s.get_tenant(t.id).await.unwrap().settings, settings);
     assert_not_found(s.update_tenant_settings(new_id(), &settings).await);

@@ -243,6 +243,7 @@ pub fn signing_key(owner: &str, kid: &str, created_at: UnixTime) -> SigningKeyRe
         cert_der: vec![0x30, 0x82, 0x01, 0x00, 0xff],
         sealed_private_key: (0..=255).collect(),
         created_at,
+        not_before: created_at,
         retired_at: None,
     }
 }

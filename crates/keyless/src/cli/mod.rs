@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod explain;
+mod keys;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +81,11 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::ScCommand,
     },
+    /// Signing keys of the issuers: list, rotate (administrators).
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -98,5 +104,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pipeline { command } => admin::pipeline(command).await,
         Command::Job { command } => admin::job(command).await,
         Command::Sc { command } => admin::sc(command).await,
+        Command::Keys { command } => keys::keys(command).await,
     }
 }

@@ -44,8 +44,16 @@ pub struct ServeArgs {
     /// Days the audit log keeps entries (0: forever) [default: 30].
     #[arg(long, env = "KEYLESS_AUDIT_RETENTION_DAYS")]
     audit_retention_days: Option<i64>,
+    /// How long a rotated-in signing key is published before it signs, so verifiers that
+    /// cached the key set see it first: seconds, or with s, m, h [default: 5m].
+    #[arg(long, env = "KEYLESS_KEY_PUBLISH_AHEAD", value_parser = parse_duration_secs)]
+    key_publish_ahead: Option<i64>,
+    /// Days a signing key signs before it is rotated automatically (0: never) [default: 30].
+    #[arg(long, env = "KEYLESS_KEY_ROTATION_DAYS")]
+    key_rotation_days: Option<i64>,
     /// A YAML config file with the same keys (data, addr, public_url, database, tls_cert,
-    /// tls_key, hostnames, insecure_http, demo, log_format, audit_retention_days).
+    /// tls_key, hostnames, insecure_http, demo, log_format, audit_retention_days,
+    /// key_publish_ahead, key_rotation_days).
     #[arg(long, env = "KEYLESS_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -65,6 +73,27 @@ struct FileConfig {
     demo: Option<bool>,
     log_format: Option<String>,
     audit_retention_days: Option<i64>,
+    key_publish_ahead: Option<String>,
+    key_rotation_days: Option<i64>,
+}
+
+/// `300`, `300s`, `5m`, `1h`: a number of seconds, minutes or hours, as seconds.
+fn parse_duration_secs(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 300, 300s, 5m, 1h)"))?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("'{s}': the unit is s, m or h")),
+    };
+    Ok(n * factor)
 }
 
 fn init_logs(format: &str) -> anyhow::Result<()> {
@@ -122,6 +151,17 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or(30);
     if config.audit_retention_days < 0 {
         anyhow::bail!("--audit-retention-days must be 0 (forever) or more");
+    }
+    let file_publish_ahead = file
+        .key_publish_ahead
+        .as_deref()
+        .map(parse_duration_secs)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("config file key_publish_ahead: {e}"))?;
+    config.key_publish_ahead_secs = a.key_publish_ahead.or(file_publish_ahead).unwrap_or(300);
+    config.key_rotation_days = a.key_rotation_days.or(file.key_rotation_days).unwrap_or(30);
+    if config.key_rotation_days < 0 {
+        anyhow::bail!("--key-rotation-days must be 0 (never) or more");
     }
     config.kek = std::env::var("KEYLESS_KEK").ok().filter(|k| !k.is_empty());
 

@@ -1,0 +1,177 @@
+//! Generic ARM resources (user-assigned identities, workspaces… and their child resources).
+//!
+//! The methods of [`crate::ArmStore`] that deal with resources are written here as inherent
+//! methods of each backend, and `impls/arm.rs` delegates to them (a trait has one `impl`).
+//!
+//! A resource is found by its key, the lowercase id ([`Resource::key`]). "Below a resource"
+//! is `key starts with parent key + "/"`, written with `substr` as for role-assignment
+//! scopes (see `impls/arm.rs`), so that `%`/`_` in ids are not wildcards. Lists are in
+//! creation order: by `created_at`, then by insertion (`seq`).
+
+use super::arm::scope_and_prefix;
+use super::found;
+use crate::StoreResult;
+use crate::errors::db_err;
+use crate::rows::{ResourceRow, all, id, json, key, one};
+use keyless_model::Uuid;
+use keyless_model::arm::Resource;
+
+/// Deletes every resource of a group: `$1` the subscription id, `$2` the group's name key.
+/// Run by `delete_resource_group` before it deletes the group (the foreign key).
+pub(super) const DELETE_RESOURCES_OF_GROUP: &str =
+    "DELETE FROM resources WHERE subscription_id = $1 AND resource_group_key = $2";
+
+/// The key of `id`, the prefix of every key below it, and the prefix's length in characters
+/// (what `substr` counts in both dialects).
+fn key_and_prefix(id: &str) -> (String, String, i32) {
+    let key = Resource::key(id);
+    let prefix = format!("{key}/");
+    let len = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    (key, prefix, len)
+}
+
+macro_rules! resources {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, subscription_id, resource_group, resource_type, name, location, tags, \
+             properties, created_at FROM resources ",
+            $rest
+        )
+    };
+}
+
+for_each_backend! {
+    impl Backend {
+        /// Creates the resource (`true`) or replaces location, tags and properties of the
+        /// one with the same key (`false`), which keeps its id spelling and creation time.
+        /// `NotFound` when the resource group does not exist (the foreign key).
+        pub(super) async fn resources_put(&self, r: &Resource) -> StoreResult<bool> {
+            let (tags, properties) = (json(&r.tags)?, json(&r.properties)?);
+            let resource_key = Resource::key(&r.id);
+            let mut tx = self.begin_write().await?;
+            let created = sqlx::query(
+                "INSERT INTO resources (key, id, subscription_id, resource_group, \
+                 resource_group_key, resource_type, name, location, tags, properties, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(&resource_key)
+            .bind(&r.id)
+            .bind(id(r.subscription_id))
+            .bind(&r.resource_group)
+            .bind(key(&r.resource_group))
+            .bind(&r.resource_type)
+            .bind(&r.name)
+            .bind(&r.location)
+            .bind(&tags)
+            .bind(&properties)
+            .bind(r.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+                == 1;
+            if !created {
+                sqlx::query(
+                    "UPDATE resources SET location = $2, tags = $3, properties = $4 \
+                     WHERE key = $1",
+                )
+                .bind(&resource_key)
+                .bind(&r.location)
+                .bind(&tags)
+                .bind(&properties)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(created)
+        }
+
+        pub(super) async fn resources_get(&self, resource_id: &str) -> StoreResult<Resource> {
+            one(sqlx::query_as::<_, ResourceRow>(resources!("WHERE key = $1"))
+                .bind(Resource::key(resource_id))
+                .fetch_optional(&self.0)
+                .await
+                .map_err(db_err)?)
+        }
+
+        pub(super) async fn resources_list(
+            &self,
+            subscription_id: Uuid,
+            resource_group: Option<&str>,
+        ) -> StoreResult<Vec<Resource>> {
+            all(sqlx::query_as::<_, ResourceRow>(resources!(
+                "WHERE subscription_id = $1 AND ($2 IS NULL OR resource_group_key = $2) \
+                 ORDER BY created_at, seq"
+            ))
+            .bind(id(subscription_id))
+            .bind(resource_group.map(key))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        pub(super) async fn resources_children(
+            &self,
+            parent_id: &str,
+        ) -> StoreResult<Vec<Resource>> {
+            let (_, prefix, len) = key_and_prefix(parent_id);
+            all(sqlx::query_as::<_, ResourceRow>(resources!(
+                "WHERE substr(key, 1, $1) = $2 ORDER BY created_at, seq"
+            ))
+            .bind(len)
+            .bind(prefix)
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        /// Deletes the resource, the resources below it and the role assignments at or
+        /// below its scope, in one transaction.
+        pub(super) async fn resources_delete(&self, resource_id: &str) -> StoreResult<()> {
+            let (resource_key, prefix, len) = key_and_prefix(resource_id);
+            let (scope, scope_prefix, scope_len) = scope_and_prefix(resource_id);
+            let mut tx = self.begin_write().await?;
+            found(
+                sqlx::query("DELETE FROM resources WHERE key = $1")
+                    .bind(resource_key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )?;
+            sqlx::query("DELETE FROM resources WHERE substr(key, 1, $1) = $2")
+                .bind(len)
+                .bind(prefix)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query(
+                "DELETE FROM role_assignments WHERE scope = $1 OR substr(scope, 1, $2) = $3",
+            )
+            .bind(scope)
+            .bind(scope_len)
+            .bind(scope_prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_and_prefix_are_lowercase_and_ignore_a_trailing_slash() {
+        let (key, prefix, len) = key_and_prefix("/Subscriptions/S/resourceGroups/RG/x/");
+        assert_eq!(key, "/subscriptions/s/resourcegroups/rg/x");
+        assert_eq!(prefix, "/subscriptions/s/resourcegroups/rg/x/");
+        assert_eq!(usize::try_from(len).ok(), Some(prefix.len()));
+        // Characters, not bytes: both dialects' `substr` counts characters.
+        assert_eq!(key_and_prefix("/é").2, 3);
+    }
+}

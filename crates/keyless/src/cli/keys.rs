@@ -1,0 +1,81 @@
+//! `keyless keys`: list and rotate the signing keys of the issuers (administrators), through
+//! `GET /keyless/v1/keys` and `POST /keyless/v1/keys/rotate`.
+
+use super::client::{Body, Client, Conn};
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Every issuer's keys: kid, issuer, algorithm, state, created, signing from, retired.
+    List {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Rotate: a new key is published now and signs after the server's
+    /// --key-publish-ahead; the old one stays published until its tokens have expired.
+    Rotate {
+        /// tenant:<id or name>, organization:<id or name>, or all.
+        #[arg(long, default_value = "all")]
+        issuer: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+fn text(v: &Value, field: &str) -> String {
+    v.get(field)
+        .and_then(Value::as_str)
+        .unwrap_or("-")
+        .to_string()
+}
+
+fn print_keys(c: &Client, v: &Value) {
+    if c.json() {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+        return;
+    }
+    let keys = v["value"].as_array().cloned().unwrap_or_default();
+    println!("KID\tISSUER\tALG\tSTATE\tCREATED\tSIGNING FROM\tRETIRED");
+    for k in &keys {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            text(k, "kid"),
+            text(k, "issuer"),
+            text(k, "alg"),
+            text(k, "state"),
+            text(k, "created"),
+            text(k, "signingFrom"),
+            text(k, "retired"),
+        );
+    }
+}
+
+pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeysCommand::List { conn } => {
+            let c = Client::new(&conn)?;
+            let v = c.send(Method::GET, "/keyless/v1/keys", None).await?;
+            print_keys(&c, &v);
+        }
+        KeysCommand::Rotate { issuer, conn } => {
+            let c = Client::new(&conn)?;
+            let body = json!({ "issuer": issuer });
+            let v = c
+                .send(
+                    Method::POST,
+                    "/keyless/v1/keys/rotate",
+                    Some(Body::Json(body)),
+                )
+                .await?;
+            if !c.json() {
+                let n = v["value"].as_array().map_or(0, Vec::len);
+                println!("{n} new key(s), published now:");
+            }
+            print_keys(&c, &v);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
