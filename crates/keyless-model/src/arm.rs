@@ -78,3 +78,43 @@ impl Resource {
         id.trim_end_matches('/').to_ascii_lowercase()
     }
 }
+
+/// A management group. Every tenant has a root group whose id is the tenant id; other
+/// groups have a parent. Subscriptions sit under one group (the root by default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagementGroup {
+    /// The group's name (unique per tenant; the root group's name is the tenant id).
+    pub name: String,
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    /// `None` only for the tenant root group.
+    pub parent: Option<String>,
+    pub created_at: UnixTime,
+}
+
+impl ManagementGroup {
+    pub fn arm_id(&self) -> String {
+        format!(
+            "/providers/Microsoft.Management/managementGroups/{}",
+            self.name
+        )
+    }
+}
+
+/// A custom role definition (built-in roles live in code, see [`crate::rbac`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomRole {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub role_name: String,
+    pub description: String,
+    pub actions: Vec<String>,
+    pub not_actions: Vec<String>,
+    pub data_actions: Vec<String>,
+    pub not_data_actions: Vec<String>,
+    /// Canonical (lowercase) scopes where the role may be assigned.
+    pub assignable_scopes: Vec<String>,
+    pub created_at: UnixTime,
+}

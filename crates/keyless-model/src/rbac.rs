@@ -17,11 +17,32 @@ pub struct RoleDefinition {
     pub not_actions: &'static [&'static str],
 }
 
-impl RoleDefinition {
+/// What a role allows: built-in roles and custom roles both answer it.
+pub trait Permissions {
+    fn actions(&self) -> Vec<&str>;
+    fn not_actions(&self) -> Vec<&str>;
     /// Whether the role grants `action` (case-insensitive, `*` matches any run).
-    pub fn permits(&self, action: &str) -> bool {
-        self.actions.iter().any(|p| glob(p, action))
-            && !self.not_actions.iter().any(|p| glob(p, action))
+    fn permits(&self, action: &str) -> bool {
+        self.actions().iter().any(|p| glob(p, action))
+            && !self.not_actions().iter().any(|p| glob(p, action))
+    }
+}
+
+impl Permissions for RoleDefinition {
+    fn actions(&self) -> Vec<&str> {
+        self.actions.to_vec()
+    }
+    fn not_actions(&self) -> Vec<&str> {
+        self.not_actions.to_vec()
+    }
+}
+
+impl Permissions for crate::arm::CustomRole {
+    fn actions(&self) -> Vec<&str> {
+        self.actions.iter().map(String::as_str).collect()
+    }
+    fn not_actions(&self) -> Vec<&str> {
+        self.not_actions.iter().map(String::as_str).collect()
     }
 }
 
@@ -75,18 +96,34 @@ pub fn scope_covers(assigned: &str, target: &str) -> bool {
         || (target.starts_with(assigned) && target.as_bytes().get(assigned.len()) == Some(&b'/'))
 }
 
-/// The single RBAC decision. `role` resolves a role definition id (built-in or custom).
+/// The single RBAC decision. `role` resolves a role definition id (built-in or custom);
+/// `above` lists scopes that contain the target but are not its path prefixes (the
+/// management groups above its subscription, nearest first).
 pub fn is_allowed<'r>(
     assignments: &[RoleAssignment],
-    role: impl Fn(Uuid) -> Option<&'r RoleDefinition>,
+    role: impl Fn(Uuid) -> Option<&'r dyn Permissions>,
     action: &str,
     target_scope: &str,
+    above: &[String],
 ) -> bool {
     let target = canonical_scope(target_scope);
     assignments.iter().any(|a| {
-        scope_covers(&canonical_scope(&a.scope), &target)
+        let at = canonical_scope(&a.scope);
+        (scope_covers(&at, &target) || above.iter().any(|g| canonical_scope(g) == at))
             && role(a.role_definition_id).is_some_and(|r| r.permits(action))
     })
+}
+
+/// The built-in roles as a resolver for [`is_allowed`].
+pub fn built_in_permissions(id: Uuid) -> Option<&'static dyn Permissions> {
+    built_in(id).map(|r| r as &dyn Permissions)
+}
+
+/// The canonical scope of a management group.
+pub fn management_group_scope(name: &str) -> String {
+    canonical_scope(&format!(
+        "/providers/Microsoft.Management/managementGroups/{name}"
+    ))
 }
 
 #[cfg(test)]

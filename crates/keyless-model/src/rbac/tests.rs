@@ -20,7 +20,7 @@ const RA_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 const SUB_READ: &str = "Microsoft.Resources/subscriptions/read";
 
 fn allowed(a: &[RoleAssignment], action: &str, scope: &str) -> bool {
-    is_allowed(a, built_in, action, scope)
+    is_allowed(a, built_in_permissions, action, scope, &[])
 }
 
 #[test]
@@ -87,4 +87,43 @@ fn scope_comparison_is_case_insensitive() {
         READER,
     )];
     assert!(allowed(&a, SUB_READ, &RG.to_uppercase()));
+}
+
+#[test]
+fn management_group_assignment_reaches_subscriptions_below_it() {
+    let mg = management_group_scope("Platform");
+    let a = [assign(&mg, READER)];
+    assert!(!allowed(&a, SUB_READ, SUB));
+    let above = vec![
+        management_group_scope("platform"),
+        management_group_scope("root"),
+    ];
+    assert!(is_allowed(&a, built_in_permissions, SUB_READ, RG, &above));
+}
+
+#[test]
+fn custom_role_with_wildcards_and_not_actions() {
+    let custom = crate::arm::CustomRole {
+        id: Uuid::new_v4(),
+        tenant_id: Uuid::nil(),
+        role_name: "Group operator".into(),
+        description: String::new(),
+        actions: vec!["Microsoft.Resources/subscriptions/resourceGroups/*".into()],
+        not_actions: vec!["Microsoft.Resources/subscriptions/resourceGroups/delete".into()],
+        data_actions: vec![],
+        not_data_actions: vec![],
+        assignable_scopes: vec![canonical_scope(SUB)],
+        created_at: 0,
+    };
+    let a = [assign(SUB, custom.id)];
+    let resolve = |id: Uuid| (id == custom.id).then_some(&custom as &dyn Permissions);
+    assert!(is_allowed(&a, resolve, RG_WRITE, RG, &[]));
+    assert!(!is_allowed(
+        &a,
+        resolve,
+        "Microsoft.Resources/subscriptions/resourceGroups/delete",
+        RG,
+        &[]
+    ));
+    assert!(!is_allowed(&a, resolve, SUB_READ, SUB, &[]));
 }

@@ -2,7 +2,9 @@
 //! is authorized once by `keyless_model::rbac::is_allowed`, then acts.
 //! ARM paths are case-insensitive, so routing parses them here rather than in the router.
 
+mod authz;
 mod identities;
+mod management_groups;
 mod path;
 mod providers;
 mod resource_groups;
@@ -12,6 +14,7 @@ mod role_definitions;
 mod subscriptions;
 mod token;
 
+pub use authz::Authz;
 pub use path::valid_rg_name;
 pub use token::ArmCaller;
 
@@ -36,6 +39,12 @@ pub fn routes() -> Router<AppState> {
         .route("/tenants", get(subscriptions::tenants))
         .route(
             "/metadata/endpoints",
+            get(subscriptions::metadata_endpoints),
+        )
+        // `az cloud register --endpoint-resource-manager https://host/` appends
+        // `/metadata/endpoints` to the endpoint as typed, so a trailing slash arrives doubled.
+        .route(
+            "//metadata/endpoints",
             get(subscriptions::metadata_endpoints),
         )
 }
@@ -156,6 +165,29 @@ async fn route(
         (Method::GET, P::Resources { sub, rg }) => {
             resources::list(s, &caller, &sub, rg.as_deref(), None, q, uri.path()).await
         }
+        (Method::PUT, P::RoleDefinition(scope, id)) => {
+            role_definitions::put(s, &caller, &scope, &id, body).await
+        }
+        (Method::DELETE, P::RoleDefinition(scope, id)) => {
+            role_definitions::delete(s, &caller, &scope, &id).await
+        }
+        (Method::GET, P::ManagementGroups) => management_groups::list(s, &caller).await,
+        (Method::GET, P::ManagementGroup(name)) => {
+            let expand = query(q, "$expand").is_some_and(|e| e.contains("children"));
+            management_groups::get(s, &caller, &name, expand).await
+        }
+        (Method::PUT, P::ManagementGroup(name)) => {
+            management_groups::put(s, &caller, &name, body).await
+        }
+        (Method::DELETE, P::ManagementGroup(name)) => {
+            management_groups::delete(s, &caller, &name).await
+        }
+        (Method::PUT, P::ManagementGroupSubscription(name, sub)) => {
+            management_groups::place(s, &caller, &name, &sub, false).await
+        }
+        (Method::DELETE, P::ManagementGroupSubscription(name, sub)) => {
+            management_groups::place(s, &caller, &name, &sub, true).await
+        }
         (Method::GET, P::Providers(sub)) => providers::list(s, sub.as_deref()).await,
         (Method::GET, P::Locations(sub)) => providers::locations(s, &caller, &sub).await,
         (m, _) => Err(ApiError::detail(
@@ -176,12 +208,10 @@ pub async fn permit(
     action: &str,
     scope: &str,
 ) -> Result<(), ApiError> {
-    let assignments = s
-        .store
-        .list_role_assignments_for_principal(caller.oid)
+    let allowed = Authz::load(s, caller)
+        .await?
+        .allows(s, action, scope)
         .await?;
-    let allowed =
-        keyless_model::rbac::is_allowed(&assignments, keyless_model::rbac::built_in, action, scope);
     let mut rec = crate::audit::entry("arm", s.now());
     rec.tenant_id = Some(caller.tenant_id);
     rec.client_id = Some(caller.client.clone());

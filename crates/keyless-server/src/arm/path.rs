@@ -33,6 +33,10 @@ pub enum ArmPath {
     Providers(Option<String>),
     /// `/subscriptions/{s}/locations`.
     Locations(String),
+    ManagementGroups,
+    ManagementGroup(String),
+    /// A subscription's placement under a group.
+    ManagementGroupSubscription(String, String),
 }
 
 /// A resource address: `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{rtype}/{name}`
@@ -170,6 +174,23 @@ impl ArmPath {
                 segs[3].to_string(),
             )),
             ["providers"] => Ok(ArmPath::Providers(None)),
+            ["providers", "microsoft.management", "managementgroups"] => {
+                Ok(ArmPath::ManagementGroups)
+            }
+            ["providers", "microsoft.management", "managementgroups", _] => {
+                Ok(ArmPath::ManagementGroup(segs[3].to_string()))
+            }
+            [
+                "providers",
+                "microsoft.management",
+                "managementgroups",
+                _,
+                "subscriptions",
+                _,
+            ] => Ok(ArmPath::ManagementGroupSubscription(
+                segs[3].to_string(),
+                segs[5].to_string(),
+            )),
             ["subscriptions", _, "providers"] => Ok(ArmPath::Providers(Some(segs[1].to_string()))),
             ["subscriptions", _, "locations"] => Ok(ArmPath::Locations(segs[1].to_string())),
             ["subscriptions", _, "resources"] => Ok(ArmPath::Resources {

@@ -8,7 +8,6 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_model::arm::ResourceGroup;
-use keyless_model::rbac::{built_in, is_allowed};
 use serde::Deserialize;
 use serde_json::{Map, Value, json as j};
 
@@ -46,16 +45,14 @@ pub async fn list(s: &AppState, caller: &ArmCaller, sub: &str) -> Result<Respons
     let sub = load_subscription(s, sub).await?;
     let sub_scope = format!("/subscriptions/{}", sub.id);
     let groups = s.store.list_resource_groups(sub.id).await?;
-    let assignments = s
-        .store
-        .list_role_assignments_for_principal(caller.oid)
-        .await?;
-    if !is_allowed(&assignments, built_in, READ, &sub_scope) {
-        let readable: Vec<Value> = groups
-            .iter()
-            .filter(|g| is_allowed(&assignments, built_in, READ, &g.arm_id()))
-            .map(rg_json)
-            .collect();
+    let mut authz = super::Authz::load(s, caller).await?;
+    if !authz.allows(s, READ, &sub_scope).await? {
+        let mut readable = Vec::new();
+        for g in &groups {
+            if authz.allows(s, READ, &g.arm_id()).await? {
+                readable.push(rg_json(g));
+            }
+        }
         if !readable.is_empty() {
             return Ok(json(StatusCode::OK, j!({"value": readable})));
         }

@@ -282,7 +282,7 @@ pub async fn list(
             .await
             .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", rg)]))?;
     }
-    let assignments = s.store.list_role_assignments_for_principal(c.oid).await?;
+    let mut authz = super::Authz::load(s, c).await?;
     let mut items = Vec::new();
     for r in s.store.list_resources(subscription.id, rg).await? {
         if full_type
@@ -292,12 +292,7 @@ pub async fn list(
             continue;
         }
         let read = action(&r.resource_type, "read");
-        if keyless_model::rbac::is_allowed(
-            &assignments,
-            keyless_model::rbac::built_in,
-            &read,
-            &r.id,
-        ) {
+        if authz.allows(s, &read, &r.id).await? {
             items.push(resource_json(&r));
         }
     }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use keyless_model::Uuid;
 use keyless_model::arm::RoleAssignment;
-use keyless_model::rbac::{built_in, canonical_scope, scope_covers};
+use keyless_model::rbac::{canonical_scope, scope_covers};
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
 use serde_json::{Value, json as j};
@@ -18,16 +18,16 @@ const READ: &str = "Microsoft.Authorization/roleAssignments/read";
 const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 const DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
 
-/// A scope this issue supports (subscription or resource group), checked to exist.
-/// Returns the subscription id and the scope in display form.
-async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiError> {
+/// A scope role assignments may name (management group, subscription, resource group or
+/// resource), checked to exist. Returns the tenant it belongs to and its display form.
+pub(super) async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiError> {
     let segs: Vec<&str> = scope.trim_matches('/').split('/').collect();
     let lower: Vec<String> = segs.iter().map(|x| x.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
     match l.as_slice() {
         ["subscriptions", _] => {
             let sub = load_subscription(s, segs[1]).await?;
-            Ok((sub.id, format!("/subscriptions/{}", sub.id)))
+            Ok((sub.tenant_id, format!("/subscriptions/{}", sub.id)))
         }
         ["subscriptions", _, "resourcegroups", _] => {
             let sub = load_subscription(s, segs[1]).await?;
@@ -36,7 +36,7 @@ async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiE
                 .get_resource_group(sub.id, segs[3])
                 .await
                 .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", segs[3])]))?;
-            Ok((sub.id, rg.arm_id()))
+            Ok((sub.tenant_id, rg.arm_id()))
         }
         [
             "subscriptions",
@@ -59,7 +59,19 @@ async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, String), ApiE
                     ),
                 )
             })?;
-            Ok((sub.id, r.id))
+            Ok((sub.tenant_id, r.id))
+        }
+        ["providers", "microsoft.management", "managementgroups", _] => {
+            let mg = s.store.get_management_group(segs[3]).await.map_err(|_| {
+                ApiError::detail(
+                    "NotFound",
+                    format!(
+                        "The management group '{}' could not be found.",
+                        keyless_model::catalogue::sanitize(segs[3])
+                    ),
+                )
+            })?;
+            Ok((mg.tenant_id, mg.arm_id()))
         }
         _ => Err(ApiError::detail(
             "InvalidResourceId",
@@ -97,11 +109,18 @@ async fn display_scope(s: &AppState, canonical: &str) -> String {
 }
 
 /// `scope` is the assignment's scope in display form (see [`display_scope`]).
-pub fn assignment_json(a: &RoleAssignment, sub: Uuid, scope: &str) -> Value {
+pub fn assignment_json(a: &RoleAssignment, scope: &str) -> Value {
     let ts = keyless_model::time_fmt::iso(a.created_at);
+    // Role definition ids are shown under the assignment's subscription, or at the root.
+    let prefix = match scope.split('/').collect::<Vec<_>>().as_slice() {
+        ["", subs, id, ..] if subs.eq_ignore_ascii_case("subscriptions") => {
+            format!("/subscriptions/{id}")
+        }
+        _ => String::new(),
+    };
     j!({
         "properties": {
-            "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", a.role_definition_id),
+            "roleDefinitionId": format!("{prefix}/providers/Microsoft.Authorization/roleDefinitions/{}", a.role_definition_id),
             "principalId": a.principal_id.to_string(),
             "principalType": a.principal_type,
             "scope": scope,
@@ -173,21 +192,26 @@ pub async fn put(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let id = parse_name(name)?;
-    let (sub_id, display) = resolve_scope(s, scope).await?;
+    let (tenant, display) = resolve_scope(s, scope).await?;
     permit(s, caller, WRITE, &display).await?;
     let body: PutBody = parse_json(body)?;
-    let role = role_guid(&body.properties.role_definition_id)
-        .and_then(built_in)
+    let role = super::role_definitions::resolve(s, tenant, &body.properties.role_definition_id)
+        .await
         .ok_or_else(|| {
             ApiError::new(
                 "RoleDefinitionDoesNotExist",
                 &[("id", &body.properties.role_definition_id)],
             )
         })?;
-    let sub = s.store.get_subscription(sub_id).await?;
+    if !role.assignable_at(&display) {
+        return Err(ApiError::new(
+            "RoleNotAssignableAtScope",
+            &[("role", &role.id().to_string()), ("scope", &display)],
+        ));
+    }
     let principal = Uuid::parse_str(&body.properties.principal_id).ok();
     let kind = match principal {
-        Some(p) => principal_type(s, sub.tenant_id, p).await,
+        Some(p) => principal_type(s, tenant, p).await,
         None => None,
     };
     let (Some(principal), Some(kind)) = (principal, kind) else {
@@ -195,14 +219,14 @@ pub async fn put(
             "PrincipalNotFound",
             &[
                 ("principal", &body.properties.principal_id),
-                ("tenant", &sub.tenant_id.to_string()),
+                ("tenant", &tenant.to_string()),
             ],
         ));
     };
     let assignment = RoleAssignment {
         id,
         scope: canonical_scope(&display),
-        role_definition_id: role.id,
+        role_definition_id: role.id(),
         principal_id: principal,
         principal_type: body
             .properties
@@ -214,7 +238,7 @@ pub async fn put(
     match s.store.create_role_assignment(&assignment).await {
         Ok(()) => Ok(json(
             StatusCode::CREATED,
-            assignment_json(&assignment, sub_id, &display),
+            assignment_json(&assignment, &display),
         )),
         // Which unique index a duplicate trips first is the database's choice (SQLite
         // reports the (scope, role, principal) index even when the name is the same), so
@@ -228,7 +252,7 @@ pub async fn put(
                 {
                     Ok(json(
                         StatusCode::CREATED,
-                        assignment_json(&existing, sub_id, &display),
+                        assignment_json(&existing, &display),
                     ))
                 } else {
                     Err(ApiError::detail(
@@ -251,9 +275,9 @@ async fn load_at(
     s: &AppState,
     scope: &str,
     name: &str,
-) -> Result<(RoleAssignment, Uuid, String), ApiError> {
+) -> Result<(RoleAssignment, String), ApiError> {
     let id = parse_name(name)?;
-    let (sub, display) = resolve_scope(s, scope).await?;
+    let (_, display) = resolve_scope(s, scope).await?;
     let missing = || ApiError::new("RoleAssignmentNotFound", &[("name", name)]);
     let a = s
         .store
@@ -263,7 +287,7 @@ async fn load_at(
     if a.scope != canonical_scope(&display) {
         return Err(missing());
     }
-    Ok((a, sub, display))
+    Ok((a, display))
 }
 
 pub async fn get(
@@ -274,8 +298,8 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let (_, display) = resolve_scope(s, scope).await?;
     permit(s, caller, READ, &display).await?;
-    let (a, sub, display) = load_at(s, scope, name).await?;
-    Ok(json(StatusCode::OK, assignment_json(&a, sub, &display)))
+    let (a, display) = load_at(s, scope, name).await?;
+    Ok(json(StatusCode::OK, assignment_json(&a, &display)))
 }
 
 pub async fn delete(
@@ -286,9 +310,9 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let (_, display) = resolve_scope(s, scope).await?;
     permit(s, caller, DELETE, &display).await?;
-    let (a, sub, display) = load_at(s, scope, name).await?;
+    let (a, display) = load_at(s, scope, name).await?;
     s.store.delete_role_assignment(a.id).await?;
-    Ok(json(StatusCode::OK, assignment_json(&a, sub, &display)))
+    Ok(json(StatusCode::OK, assignment_json(&a, &display)))
 }
 
 enum Filter {
@@ -334,17 +358,17 @@ pub async fn list(
     scope: &str,
     q: &QueryMap,
 ) -> Result<Response, ApiError> {
-    let (sub, display) = resolve_scope(s, scope).await?;
+    let (_, display) = resolve_scope(s, scope).await?;
     permit(s, caller, READ, &display).await?;
     let filter = parse_filter(q)?;
     let target = canonical_scope(&display);
-    let all = s
-        .store
-        .list_role_assignments_under(&canonical_scope(&format!("/subscriptions/{sub}")))
-        .await?;
+    let all = candidates(s, &target).await?;
     let mut value: Vec<Value> = Vec::new();
     for a in all.iter().filter(|a| {
-        let above = scope_covers(&a.scope, &target);
+        // Management-group candidates are ancestors of the target by construction.
+        let above = scope_covers(&a.scope, &target)
+            || (a.scope.starts_with("/providers/microsoft.management/")
+                && !scope_covers(&target, &a.scope));
         let below = scope_covers(&target, &a.scope);
         match filter {
             Filter::All => above || below,
@@ -357,7 +381,52 @@ pub async fn list(
         } else {
             display_scope(s, &a.scope).await
         };
-        value.push(assignment_json(a, sub, &shown));
+        value.push(assignment_json(a, &shown));
     }
     Ok(json(StatusCode::OK, j!({"value": value})))
+}
+
+/// Assignments that can relate to `target`: everything under its subscription (or group),
+/// plus those on the management groups above it.
+async fn candidates(s: &AppState, target: &str) -> Result<Vec<RoleAssignment>, ApiError> {
+    let segs: Vec<&str> = target.trim_start_matches('/').split('/').collect();
+    let (root, group) = match segs.as_slice() {
+        ["subscriptions", sub, ..] => {
+            let id = Uuid::parse_str(sub).unwrap_or_default();
+            let tenant = s.store.get_subscription(id).await?.tenant_id;
+            let group = s
+                .store
+                .get_subscription_management_group(id)
+                .await?
+                .unwrap_or_else(|| tenant.to_string());
+            (format!("/subscriptions/{sub}"), Some(group))
+        }
+        [
+            "providers",
+            "microsoft.management",
+            "managementgroups",
+            name,
+        ] => (target.to_string(), Some(name.to_string())),
+        _ => (target.to_string(), None),
+    };
+    let mut all = s.store.list_role_assignments_under(&root).await?;
+    if let Some(g) = group {
+        let chain = s
+            .store
+            .management_group_ancestors(&g)
+            .await
+            .unwrap_or_else(|_| vec![g]);
+        for name in chain {
+            let scope = keyless_model::rbac::management_group_scope(&name);
+            if scope == root {
+                continue;
+            }
+            for a in s.store.list_role_assignments_under(&scope).await? {
+                if a.scope == scope {
+                    all.push(a);
+                }
+            }
+        }
+    }
+    Ok(all)
 }

@@ -7,8 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use keyless_model::Uuid;
-use keyless_model::arm::{RoleAssignment, Subscription};
-use keyless_model::rbac::{canonical_scope, scope_covers};
+use keyless_model::arm::Subscription;
 use serde_json::{Value, json as j};
 
 pub fn subscription_json(s: &Subscription) -> Value {
@@ -42,27 +41,28 @@ pub async fn load(s: &AppState, id: &str) -> Result<Subscription, ApiError> {
         .map_err(|_| ApiError::new("SubscriptionNotFound", &[("subscription", id)]))
 }
 
-/// Whether the caller holds any role in the subscription (at it, above or below it): the
-/// one visibility rule of both the list and the single GET, so they never disagree.
-fn visible(assignments: &[RoleAssignment], sub: &Subscription) -> bool {
-    let scope = canonical_scope(&format!("/subscriptions/{}", sub.id));
-    assignments.iter().any(|a| {
-        let a = canonical_scope(&a.scope);
-        scope_covers(&a, &scope) || scope_covers(&scope, &a)
-    })
+/// Whether the caller holds any role in the subscription (at it, below it, or above it in
+/// a management group): the one visibility rule of the list and the single GET.
+async fn visible(
+    s: &AppState,
+    authz: &mut super::Authz,
+    sub: &Subscription,
+) -> Result<bool, ApiError> {
+    authz
+        .touches(s, &format!("/subscriptions/{}", sub.id))
+        .await
 }
 
-/// Every subscription in which the caller holds any role (at it, above or below it).
-/// No cap on the count: the real portal's 50-item limit is not a service rule.
+/// Every subscription in which the caller holds any role. No cap on the count: the real
+/// portal's 50-item limit is not a service rule.
 pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError> {
-    let assignments = s
-        .store
-        .list_role_assignments_for_principal(caller.oid)
-        .await?;
+    let mut authz = super::Authz::load(s, caller).await?;
     let mut value = Vec::new();
-    for sub in s.store.list_subscriptions().await? {
-        if visible(&assignments, &sub) {
-            value.push(subscription_json(&sub));
+    if authz.has_any_assignment() {
+        for sub in s.store.list_subscriptions().await? {
+            if visible(s, &mut authz, &sub).await? {
+                value.push(subscription_json(&sub));
+            }
         }
     }
     let n = value.len();
@@ -72,15 +72,11 @@ pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError
     ))
 }
 
-/// A subscription the caller cannot see is not found, as in the list; a role only on a
-/// resource group inside it is enough to see it (the list shows it too).
+/// A subscription the caller cannot see is not found, as in the list.
 pub async fn get(s: &AppState, caller: &ArmCaller, id: &str) -> Result<Response, ApiError> {
     let sub = load(s, id).await?;
-    let assignments = s
-        .store
-        .list_role_assignments_for_principal(caller.oid)
-        .await?;
-    if !visible(&assignments, &sub) {
+    let mut authz = super::Authz::load(s, caller).await?;
+    if !visible(s, &mut authz, &sub).await? {
         return Err(ApiError::new(
             "SubscriptionNotFound",
             &[("subscription", id)],
