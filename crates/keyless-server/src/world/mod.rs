@@ -11,6 +11,7 @@ mod apply_tenant;
 pub mod demo;
 mod locate;
 mod schema;
+mod validate;
 
 pub use apply::{Report, apply};
 pub use schema::World;

@@ -2,9 +2,11 @@
 //! (admin, Graph, DevOps, ARM), so the CLI exercises the same checks as real tools.
 
 mod admin;
+mod audit;
 mod client;
 mod explain;
 mod keys;
+mod sc;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -35,7 +37,7 @@ pub enum Command {
     /// Explain an error code or a pasted error message: cause, checks, fix.
     Explain(explain::ExplainArgs),
     /// Read the audit log: every token, job-token and ARM decision (administrators).
-    Audit(admin::AuditArgs),
+    Audit(audit::AuditArgs),
     /// Personal access tokens.
     Pat {
         #[command(subcommand)]
@@ -79,7 +81,7 @@ pub enum Command {
     /// Service connections (Azure DevOps REST shapes).
     Sc {
         #[command(subcommand)]
-        command: admin::ScCommand,
+        command: sc::ScCommand,
     },
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
@@ -94,7 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { command } => serve::demo(command),
         Command::Explain(a) => Ok(explain::explain(&a)),
         Command::Apply(a) => admin::apply(a).await,
-        Command::Audit(a) => admin::audit(a).await,
+        Command::Audit(a) => audit::audit(a).await,
         Command::Pat { command } => admin::pat(command).await,
         Command::Tenant { command } => admin::tenant(command).await,
         Command::User { command } => admin::user(command).await,
@@ -103,7 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Subscription { command } => admin::subscription(command).await,
         Command::Pipeline { command } => admin::pipeline(command).await,
         Command::Job { command } => admin::job(command).await,
-        Command::Sc { command } => admin::sc(command).await,
+        Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
     }
 }
