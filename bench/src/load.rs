@@ -34,6 +34,8 @@ pub struct Measured {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub server_cpu_s: f64,
+    /// Context switches of the server's threads in the window.
+    pub server_context_switches: u64,
     pub client_cpu_s: f64,
     pub server_rss_bytes: u64,
     pub server_peak_rss_bytes: u64,
@@ -123,10 +125,12 @@ where
     tokio::time::sleep_until(window_start).await;
     procfs::reset_peak(&server.pid);
     let s0 = server.cpu_seconds()?;
+    let x0 = procfs::context_switches(&server.pid);
     let c0 = procfs::cpu_seconds("self")?;
     let t0 = Instant::now();
     tokio::time::sleep_until(end).await;
     let s1 = server.cpu_seconds()?;
+    let x1 = procfs::context_switches(&server.pid);
     let c1 = procfs::cpu_seconds("self")?;
     let window = t0.elapsed().as_secs_f64();
     let (rss, peak) = server.memory()?;
@@ -155,6 +159,7 @@ where
         p99_ms: percentile(&lat, 99.0),
         max_ms: lat.last().map(|&v| v as f64 / 1000.0).unwrap_or(0.0),
         server_cpu_s: s1 - s0,
+        server_context_switches: x1.saturating_sub(x0),
         client_cpu_s: c1 - c0,
         server_rss_bytes: rss,
         server_peak_rss_bytes: peak,

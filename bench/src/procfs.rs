@@ -78,3 +78,23 @@ pub fn thread_clock_name() -> &'static str {
         "/proc/thread-self/stat (clock ticks)"
     }
 }
+
+/// Context switches (voluntary + involuntary) of all live threads of a process.
+pub fn context_switches(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .map(|text| {
+            text.lines()
+                .filter(|l| {
+                    l.starts_with("voluntary_ctxt_switches:")
+                        || l.starts_with("nonvoluntary_ctxt_switches:")
+                })
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
+}

@@ -70,7 +70,11 @@ impl Ctx {
             tasks.spawn(async move {
                 let mut out = Vec::with_capacity(count);
                 for _ in 0..count {
-                    out.push(ctx.mint_with(&ctx.setup).await.map_err(anyhow::Error::msg)?);
+                    out.push(
+                        ctx.mint_with(&ctx.setup)
+                            .await
+                            .map_err(anyhow::Error::msg)?,
+                    );
                 }
                 anyhow::Ok(out)
             });

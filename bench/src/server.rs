@@ -63,7 +63,12 @@ pub fn client(ca_pem: &[u8], new_connection: bool) -> anyhow::Result<reqwest::Cl
 
 impl Server {
     /// Spawns the server and waits until `/healthz` answers 200 (at most `timeout`).
-    pub async fn start(bin: &Path, data: &Path, timeout: Duration) -> anyhow::Result<Server> {
+    pub async fn start(
+        bin: &Path,
+        data: &Path,
+        extra_env: &[(String, String)],
+        timeout: Duration,
+    ) -> anyhow::Result<Server> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
         let log = data.with_extension("log");
@@ -87,6 +92,9 @@ impl Server {
             if k.to_string_lossy().starts_with("KEYLESS_") {
                 cmd.env_remove(&k);
             }
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
         }
         let spawned = Instant::now();
         let child = cmd
@@ -178,7 +186,10 @@ impl Server {
             .arg(&self.pid)
             .status()
             .await;
-        if tokio::time::timeout(grace, self.child.wait()).await.is_err() {
+        if tokio::time::timeout(grace, self.child.wait())
+            .await
+            .is_err()
+        {
             let _ = self.child.kill().await;
         }
     }

@@ -84,6 +84,23 @@ const RULES: &[Rule] = &[
         "signing_keys.kid",
         conflict::SIGNING_KEY,
     ),
+    // Management group names are unique across tenants (the key) and, for the parent's
+    // foreign key, per tenant too: either index may report a duplicate first.
+    rule(
+        "management_groups_pkey",
+        "management_groups.name_key",
+        conflict::MANAGEMENT_GROUP,
+    ),
+    rule(
+        "management_groups_tenant_name_uq",
+        "management_groups.tenant_id, management_groups.name_key",
+        conflict::MANAGEMENT_GROUP,
+    ),
+    rule(
+        "custom_roles_name_uq",
+        "custom_roles.tenant_id, custom_roles.name_key",
+        conflict::ROLE_NAME,
+    ),
     // The audit log's primary key is its insertion sequence; the entry id is unique beside it.
     rule("audit_log_id_uq", "audit_log.id", conflict::DUPLICATE_ID),
 ];

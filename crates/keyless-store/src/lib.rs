@@ -60,19 +60,35 @@ pub mod conflict {
     pub const ROLE_ASSIGNMENT_EXISTS: &str = "the role assignment already exists";
     pub const DUPLICATE_ID: &str = "an object with this id already exists";
     pub const SIGNING_KEY: &str = "signing key already exists";
+    pub const MANAGEMENT_GROUP: &str = "a management group with this name already exists";
+    pub const MANAGEMENT_GROUP_CYCLE: &str =
+        "a management group cannot be moved under itself or one of its descendants";
+    pub const MANAGEMENT_GROUP_NOT_EMPTY: &str =
+        "the management group still has child groups or subscriptions";
+    pub const ROLE_NAME: &str = "a custom role with this name already exists in this tenant";
+    pub const ROLE_IN_USE: &str = "the role is still assigned";
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every aggregate's storage in one object, shared by all request handlers.
 pub trait Store:
-    DirectoryStore + CredentialStore + ArmStore + DevopsStore + KeyStore + AuditStore + Send + Sync
+    DirectoryStore
+    + CredentialStore
+    + ArmStore
+    + ManagementStore
+    + DevopsStore
+    + KeyStore
+    + AuditStore
+    + Send
+    + Sync
 {
 }
 impl<T> Store for T where
     T: DirectoryStore
         + CredentialStore
         + ArmStore
+        + ManagementStore
         + DevopsStore
         + KeyStore
         + AuditStore

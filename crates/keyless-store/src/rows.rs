@@ -16,11 +16,13 @@ mod arm;
 mod audit;
 mod credentials;
 mod devops;
+mod management;
 mod resources;
 pub(crate) use arm::*;
 pub(crate) use audit::*;
 pub(crate) use credentials::*;
 pub(crate) use devops::*;
+pub(crate) use management::*;
 pub(crate) use resources::*;
 
 /// A decoded row that becomes a model entity.

@@ -13,6 +13,9 @@ use keyless_model::directory::{
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
+mod management;
+pub use management::*;
+
 #[async_trait]
 pub trait DirectoryStore {
     async fn create_tenant(&self, t: &Tenant) -> StoreResult<()>;

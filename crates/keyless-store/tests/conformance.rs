@@ -20,6 +20,8 @@ mod directory;
 mod fixtures;
 #[path = "conformance/keys.rs"]
 mod keys;
+#[path = "conformance/management.rs"]
+mod management;
 #[path = "conformance/resources.rs"]
 mod resources;
 
@@ -100,6 +102,16 @@ conformance! {
         resources::delete_resource_cascades,
         resources::delete_resource_group_deletes_its_resources,
         resources::put_resource_needs_its_group,
+        management::management_groups_crud,
+        management::management_group_names_and_parents,
+        management::management_group_cycles_are_refused,
+        management::management_group_ancestors_order_and_depth,
+        management::delete_management_group_refuses_non_empty,
+        management::delete_management_group_removes_its_assignments,
+        management::subscription_placement,
+        management::custom_roles_crud_and_json_round_trip,
+        management::custom_role_names_are_unique_per_tenant,
+        management::custom_role_in_use_is_kept,
         devops::organizations_and_projects,
         devops::connections_crud,
         devops::pipelines_and_jobs,
@@ -120,6 +132,7 @@ conformance! {
     shared: [
         credentials::fic_limit_concurrent,
         keys::concurrent_creation_and_rotation_make_one_key,
+        management::concurrent_moves_make_no_cycle,
     ],
 }
 

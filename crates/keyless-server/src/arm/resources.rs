@@ -1,5 +1,7 @@
 //! Generic resources under resource groups: put (201/200), get, patch, delete, and lists by
-//! group, by subscription and by type, paged with `$top` and `nextLink`. Types with
+//! group, by subscription and by type, filtered with `$filter` (ARM's grammar: `eq`/`ne` on
+//! resourceType, name, location, resourceGroup; `substringof`; tagName/tagValue) and paged
+//! with `$top` and `nextLink`. Types with
 //! behaviour of their own (user-assigned managed identities and their federated
 //! credentials) are handed to `identities`.
 
@@ -256,12 +258,229 @@ pub fn page(items: Vec<Value>, q: &QueryMap, base: &str) -> Result<Value, ApiErr
     let mut out = j!({"value": value});
     if skip + top < total {
         let api = query(q, "api-version").unwrap_or("2021-04-01");
+        // The next page must be the same query: `$filter` travels with it.
+        let filter = query(q, "$filter")
+            .map(|f| format!("&$filter={}", encode_query_value(f)))
+            .unwrap_or_default();
         out["nextLink"] = j!(format!(
-            "{base}?api-version={api}&$top={top}&$skiptoken={}",
+            "{base}?api-version={}&$top={top}&$skiptoken={}{filter}",
+            encode_query_value(api),
             skip + top
         ));
     }
     Ok(out)
+}
+
+/// Percent-encodes a query value (everything but RFC 3986 unreserved characters).
+fn encode_query_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One comparison of a resource-list `$filter`.
+#[derive(Debug, Clone, PartialEq)]
+enum Term {
+    /// `resourceType|name|location|resourceGroup eq|ne '…'` (case-insensitive, as ARM).
+    Compare {
+        field: Field,
+        equal: bool,
+        value: String,
+    },
+    /// `substringof('…', name|resourceGroup)`.
+    Substring { field: Field, value: String },
+    /// `tagName eq '…'`, optionally with `tagValue eq '…'` in the same `and` group.
+    Tag { name: String, value: Option<String> },
+    /// `tagValue eq '…'` without a tag name: any tag with this value.
+    TagValue(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Field {
+    ResourceType,
+    Name,
+    Location,
+    ResourceGroup,
+}
+
+/// A resource-list `$filter` (the grammar of ARM's `Resources - List`): terms joined by
+/// `and` within groups, groups joined by `or`.
+#[derive(Debug, Clone, PartialEq)]
+struct ResourceFilter(Vec<Vec<Term>>);
+
+fn invalid_filter(f: &str) -> ApiError {
+    ApiError::detail(
+        "BadRequest",
+        format!(
+            "Invalid $filter '{}' specified in the query string.",
+            keyless_model::catalogue::sanitize(f)
+        ),
+    )
+}
+
+/// Splits a filter into words, keeping `'…'` literals (with `''` for a quote) whole and
+/// `(`, `)` and `,` as their own tokens.
+fn filter_tokens(f: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = f.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if "(),".contains(c) {
+            out.push(c.to_string());
+            chars.next();
+        } else if c == '\'' {
+            chars.next();
+            let mut lit = String::from("'");
+            loop {
+                match chars.next()? {
+                    '\'' if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                        lit.push('\'');
+                    }
+                    '\'' => break,
+                    other => lit.push(other),
+                }
+            }
+            out.push(lit);
+        } else {
+            let mut word = String::new();
+            while let Some(&w) = chars.peek() {
+                if w.is_whitespace() || "(),'".contains(w) {
+                    break;
+                }
+                word.push(w);
+                chars.next();
+            }
+            out.push(word);
+        }
+    }
+    Some(out)
+}
+
+fn literal(t: &str) -> Option<String> {
+    t.strip_prefix('\'').map(str::to_string)
+}
+
+fn field(name: &str) -> Option<Field> {
+    match name.to_ascii_lowercase().as_str() {
+        "resourcetype" => Some(Field::ResourceType),
+        "name" => Some(Field::Name),
+        "location" => Some(Field::Location),
+        "resourcegroup" => Some(Field::ResourceGroup),
+        _ => None,
+    }
+}
+
+impl ResourceFilter {
+    fn parse(f: &str) -> Result<ResourceFilter, ApiError> {
+        let tokens = filter_tokens(f).ok_or_else(|| invalid_filter(f))?;
+        let t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        let mut groups = vec![Vec::new()];
+        let mut i = 0;
+        loop {
+            let term = match t.get(i..) {
+                Some([func, "(", a, ",", b, ")", ..])
+                    if func.eq_ignore_ascii_case("substringof") =>
+                {
+                    let value = literal(a).ok_or_else(|| invalid_filter(f))?;
+                    let fld = field(b)
+                        .filter(|x| matches!(x, Field::Name | Field::ResourceGroup))
+                        .ok_or_else(|| invalid_filter(f))?;
+                    i += 6;
+                    Term::Substring { field: fld, value }
+                }
+                Some([name, op, v, ..]) if literal(v).is_some() => {
+                    let equal = match op.to_ascii_lowercase().as_str() {
+                        "eq" => true,
+                        "ne" => false,
+                        _ => return Err(invalid_filter(f)),
+                    };
+                    let value = literal(v).unwrap_or_default();
+                    i += 3;
+                    match (name.to_ascii_lowercase().as_str(), equal) {
+                        ("tagname", true) => Term::Tag {
+                            name: value,
+                            value: None,
+                        },
+                        ("tagvalue", true) => Term::TagValue(value),
+                        _ => Term::Compare {
+                            field: field(name).ok_or_else(|| invalid_filter(f))?,
+                            equal,
+                            value,
+                        },
+                    }
+                }
+                _ => return Err(invalid_filter(f)),
+            };
+            if let Some(g) = groups.last_mut() {
+                g.push(term);
+            }
+            match t.get(i).map(|w| w.to_ascii_lowercase()) {
+                None => break,
+                Some(w) if w == "and" => {}
+                Some(w) if w == "or" => groups.push(Vec::new()),
+                Some(_) => return Err(invalid_filter(f)),
+            }
+            i += 1;
+        }
+        // `tagName eq 'k' and tagValue eq 'v'` names one tag.
+        for g in &mut groups {
+            let names = g.iter().filter(|x| matches!(x, Term::Tag { .. })).count();
+            let values: Vec<String> = g
+                .iter()
+                .filter_map(|x| match x {
+                    Term::TagValue(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            if names > 1 || values.len() > 1 {
+                return Err(invalid_filter(f));
+            }
+            if names == 1 && values.len() == 1 {
+                g.retain(|x| !matches!(x, Term::TagValue(_)));
+                for x in g.iter_mut() {
+                    if let Term::Tag { value, .. } = x {
+                        *value = values.first().cloned();
+                    }
+                }
+            }
+        }
+        Ok(ResourceFilter(groups))
+    }
+
+    fn matches(&self, r: &Resource) -> bool {
+        let text = |fld: Field| -> String {
+            match fld {
+                Field::ResourceType => r.resource_type.clone(),
+                Field::Name => r.name.clone(),
+                Field::Location => r.location.clone().unwrap_or_default(),
+                Field::ResourceGroup => r.resource_group.clone(),
+            }
+        };
+        let term = |t: &Term| match t {
+            Term::Compare {
+                field,
+                equal,
+                value,
+            } => text(*field).eq_ignore_ascii_case(value) == *equal,
+            Term::Substring { field, value } => text(*field)
+                .to_ascii_lowercase()
+                .contains(&value.to_ascii_lowercase()),
+            Term::Tag { name, value } => r.tags.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case(name)
+                    && value.as_ref().is_none_or(|want| v.as_str() == Some(want))
+            }),
+            Term::TagValue(want) => r.tags.values().any(|v| v.as_str() == Some(want)),
+        };
+        self.0.iter().any(|g| g.iter().all(term))
+    }
 }
 
 /// Lists resources of a group or subscription, optionally of one type; only those the
@@ -282,12 +501,17 @@ pub async fn list(
             .await
             .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", rg)]))?;
     }
+    let filter = match query(q, "$filter").map(str::trim) {
+        None | Some("") => None,
+        Some(f) => Some(ResourceFilter::parse(f)?),
+    };
     let mut authz = super::Authz::load(s, c).await?;
     let mut items = Vec::new();
     for r in s.store.list_resources(subscription.id, rg).await? {
         if full_type
             .as_ref()
             .is_some_and(|t| !t.eq_ignore_ascii_case(&r.resource_type))
+            || filter.as_ref().is_some_and(|f| !f.matches(&r))
         {
             continue;
         }

@@ -29,6 +29,7 @@ mod credentials;
 mod devops;
 mod directory;
 mod keys;
+mod management;
 mod resources;
 
 /// An update or delete that touched no row means the object does not exist.

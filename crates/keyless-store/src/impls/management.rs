@@ -1,0 +1,419 @@
+//! Management groups, subscription placement and custom role definitions.
+//!
+//! Groups are keyed by `name_key` (the lowercase name, unique across tenants); a group's
+//! `parent` is read by joining its parent row, so it comes back in the parent's spelling.
+//! The parent chain is walked with a recursive CTE (`WITH RECURSIVE`, the same text in both
+//! dialects), bounded so that even a corrupt, cyclic table cannot make it loop.
+//!
+//! Writes that must not interleave (moving a group versus the cycle check of another move;
+//! deleting a custom role versus a new assignment of it) are serialised: SQLite's
+//! `BEGIN IMMEDIATE` already does it; on PostgreSQL the inherent `lock_*` methods below take
+//! a transaction-scoped advisory lock or a table lock.
+
+use super::arm::scope_and_prefix;
+use super::found;
+use crate::errors::db_err;
+use crate::postgres::PgStore;
+use crate::rows::{CustomRoleRow, ManagementGroupRow, SubscriptionRow, all, id, json, key, one};
+use crate::sqlite::SqliteStore;
+use crate::{MANAGEMENT_GROUP_MAX_DEPTH, ManagementStore, StoreError, StoreResult, conflict};
+use async_trait::async_trait;
+use keyless_model::Uuid;
+use keyless_model::arm::{CustomRole, ManagementGroup, Subscription};
+use sqlx::error::ErrorKind;
+use sqlx::{Postgres, Sqlite, Transaction};
+
+/// The first key of the two-key advisory lock that serialises hierarchy changes on
+/// PostgreSQL ("MGMT" in ASCII; the other classes are in `postgres.rs`).
+const HIERARCHY_LOCK_CLASS: i32 = 0x4d47_4d54;
+
+/// How far the cycle check walks up from a new parent. Well beyond any real hierarchy: it
+/// only keeps a corrupt (already cyclic) table from looping.
+const CYCLE_WALK_LIMIT: i32 = 1_000;
+
+/// The number of parent links [`ManagementStore::management_group_ancestors`] follows.
+const ANCESTOR_LINKS: i32 = MANAGEMENT_GROUP_MAX_DEPTH as i32 - 1;
+
+macro_rules! management_groups {
+    ($rest:literal) => {
+        concat!(
+            "SELECT g.name, g.tenant_id, g.display_name, p.name AS parent, g.created_at \
+             FROM management_groups g LEFT JOIN management_groups p ON p.name_key = g.parent_key ",
+            $rest
+        )
+    };
+}
+
+macro_rules! custom_roles {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, tenant_id, role_name, description, actions, not_actions, data_actions, \
+             not_data_actions, assignable_scopes, created_at FROM custom_roles ",
+            $rest
+        )
+    };
+}
+
+/// The groups from `$1` (a name key) up, with their distance from it, at most `$2` links
+/// up; the caller adds the final `SELECT … FROM chain`.
+macro_rules! chain_from {
+    ($rest:literal) => {
+        concat!(
+            "WITH RECURSIVE chain (name_key, name, parent_key, depth) AS ( \
+                 SELECT name_key, name, parent_key, 0 FROM management_groups \
+                 WHERE name_key = $1 \
+               UNION ALL \
+                 SELECT g.name_key, g.name, g.parent_key, c.depth + 1 \
+                 FROM management_groups g JOIN chain c ON g.name_key = c.parent_key \
+                 WHERE c.depth < $2 \
+             ) ",
+            $rest
+        )
+    };
+}
+
+/// The canonical scope of a management group, as role assignments store it.
+fn group_scope(name: &str) -> String {
+    format!(
+        "/providers/microsoft.management/managementgroups/{}",
+        key(name)
+    )
+}
+
+fn lowercase_all(scopes: &[String]) -> Vec<String> {
+    scopes.iter().map(|s| s.to_lowercase()).collect()
+}
+
+/// A delete that a foreign key refused: something was added under the group between the
+/// emptiness check and the delete (PostgreSQL only; SQLite writers are serialised).
+fn still_referenced(e: sqlx::Error) -> StoreError {
+    match e.as_database_error().map(|d| d.kind()) {
+        Some(ErrorKind::ForeignKeyViolation) => {
+            StoreError::Conflict(conflict::MANAGEMENT_GROUP_NOT_EMPTY)
+        }
+        _ => db_err(e),
+    }
+}
+
+impl SqliteStore {
+    /// Nothing to do: `begin_write` (`BEGIN IMMEDIATE`) already serialises writers.
+    async fn lock_hierarchy(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Nothing to do, as above.
+    async fn lock_role_assignments(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Serialises management-group moves and deletes across processes until the transaction
+    /// ends, so that two moves cannot both pass the cycle check and make a cycle together.
+    async fn lock_hierarchy(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, 0)")
+            .bind(HIERARCHY_LOCK_CLASS)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Holds off role-assignment writes until the transaction ends (SHARE conflicts with
+    /// the ROW EXCLUSIVE lock every INSERT takes, and not with reads), so that no assignment
+    /// of a custom role can be created between "is it assigned?" and its deletion.
+    async fn lock_role_assignments(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        sqlx::query("LOCK TABLE role_assignments IN SHARE MODE")
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+for_each_backend! {
+    #[async_trait]
+    impl ManagementStore for Backend {
+        async fn create_management_group(&self, g: &ManagementGroup) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO management_groups (name, name_key, tenant_id, display_name, \
+                 parent_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&g.name)
+            .bind(key(&g.name))
+            .bind(id(g.tenant_id))
+            .bind(&g.display_name)
+            .bind(g.parent.as_deref().map(key))
+            .bind(g.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_management_group(&self, name: &str) -> StoreResult<ManagementGroup> {
+            one(
+                sqlx::query_as::<_, ManagementGroupRow>(management_groups!(
+                    "WHERE g.name_key = $1"
+                ))
+                .bind(key(name))
+                .fetch_optional(&self.0)
+                .await
+                .map_err(db_err)?,
+            )
+        }
+
+        async fn list_management_groups(
+            &self,
+            tenant_id: Uuid,
+        ) -> StoreResult<Vec<ManagementGroup>> {
+            all(sqlx::query_as::<_, ManagementGroupRow>(management_groups!(
+                "WHERE g.tenant_id = $1 ORDER BY g.name_key"
+            ))
+            .bind(id(tenant_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn update_management_group(&self, g: &ManagementGroup) -> StoreResult<()> {
+            let group_key = key(&g.name);
+            let parent_key = g.parent.as_deref().map(key);
+            let mut tx = self.begin_write().await?;
+            Backend::lock_hierarchy(&mut tx).await?;
+            if let Some(parent_key) = &parent_key {
+                // A cycle when the group is the new parent or one of the parent's ancestors.
+                let cycle: i64 = sqlx::query_scalar(chain_from!(
+                    "SELECT COUNT(*) FROM chain WHERE name_key = $3"
+                ))
+                .bind(parent_key)
+                .bind(CYCLE_WALK_LIMIT)
+                .bind(&group_key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                if cycle > 0 {
+                    return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_CYCLE));
+                }
+            }
+            // The foreign key refuses a parent outside the group's tenant (NotFound).
+            found(
+                sqlx::query(
+                    "UPDATE management_groups SET display_name = $2, parent_key = $3 \
+                     WHERE name_key = $1",
+                )
+                .bind(&group_key)
+                .bind(&g.display_name)
+                .bind(&parent_key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )?;
+            tx.commit().await.map_err(db_err)
+        }
+
+        async fn delete_management_group(&self, name: &str) -> StoreResult<()> {
+            let group_key = key(name);
+            let (scope, prefix, len) = scope_and_prefix(&group_scope(name));
+            let mut tx = self.begin_write().await?;
+            Backend::lock_hierarchy(&mut tx).await?;
+            let occupants: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM management_groups WHERE parent_key = $1) \
+                 + (SELECT COUNT(*) FROM subscriptions WHERE management_group = $1)",
+            )
+            .bind(&group_key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if occupants > 0 {
+                return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_NOT_EMPTY));
+            }
+            found(
+                sqlx::query("DELETE FROM management_groups WHERE name_key = $1")
+                    .bind(&group_key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(still_referenced)?
+                    .rows_affected(),
+            )?;
+            sqlx::query(
+                "DELETE FROM role_assignments WHERE scope = $1 OR substr(scope, 1, $2) = $3",
+            )
+            .bind(scope)
+            .bind(len)
+            .bind(prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)
+        }
+
+        async fn set_subscription_management_group(
+            &self,
+            subscription_id: Uuid,
+            group: Option<&str>,
+        ) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "UPDATE subscriptions SET management_group = $2 WHERE id = $1 \
+                     AND ($2 IS NULL OR EXISTS (SELECT 1 FROM management_groups g \
+                     WHERE g.name_key = $2 AND g.tenant_id = subscriptions.tenant_id))",
+                )
+                .bind(id(subscription_id))
+                .bind(group.map(key))
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        async fn get_subscription_management_group(
+            &self,
+            subscription_id: Uuid,
+        ) -> StoreResult<Option<String>> {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT g.name FROM subscriptions s \
+                 LEFT JOIN management_groups g ON g.name_key = s.management_group \
+                 WHERE s.id = $1",
+            )
+            .bind(id(subscription_id))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)
+        }
+
+        async fn list_subscriptions_in_group(
+            &self,
+            name: &str,
+        ) -> StoreResult<Vec<Subscription>> {
+            all(sqlx::query_as::<_, SubscriptionRow>(
+                "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
+                 WHERE management_group = $1 ORDER BY created_at, id",
+            )
+            .bind(key(name))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn management_group_ancestors(&self, name: &str) -> StoreResult<Vec<String>> {
+            let names: Vec<String> =
+                sqlx::query_scalar(chain_from!("SELECT name FROM chain ORDER BY depth"))
+                    .bind(key(name))
+                    .bind(ANCESTOR_LINKS)
+                    .fetch_all(&self.0)
+                    .await
+                    .map_err(db_err)?;
+            if names.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+            Ok(names)
+        }
+
+        async fn create_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO custom_roles (id, tenant_id, role_name, name_key, description, \
+                 actions, not_actions, data_actions, not_data_actions, assignable_scopes, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(id(r.id))
+            .bind(id(r.tenant_id))
+            .bind(&r.role_name)
+            .bind(key(&r.role_name))
+            .bind(&r.description)
+            .bind(json(&r.actions)?)
+            .bind(json(&r.not_actions)?)
+            .bind(json(&r.data_actions)?)
+            .bind(json(&r.not_data_actions)?)
+            .bind(json(&lowercase_all(&r.assignable_scopes))?)
+            .bind(r.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_custom_role(&self, role: Uuid) -> StoreResult<CustomRole> {
+            one(
+                sqlx::query_as::<_, CustomRoleRow>(custom_roles!("WHERE id = $1"))
+                    .bind(id(role))
+                    .fetch_optional(&self.0)
+                    .await
+                    .map_err(db_err)?,
+            )
+        }
+
+        async fn list_custom_roles(&self, tenant_id: Uuid) -> StoreResult<Vec<CustomRole>> {
+            all(sqlx::query_as::<_, CustomRoleRow>(custom_roles!(
+                "WHERE tenant_id = $1 ORDER BY name_key, id"
+            ))
+            .bind(id(tenant_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn update_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "UPDATE custom_roles SET role_name = $2, name_key = $3, description = $4, \
+                     actions = $5, not_actions = $6, data_actions = $7, not_data_actions = $8, \
+                     assignable_scopes = $9 WHERE id = $1",
+                )
+                .bind(id(r.id))
+                .bind(&r.role_name)
+                .bind(key(&r.role_name))
+                .bind(&r.description)
+                .bind(json(&r.actions)?)
+                .bind(json(&r.not_actions)?)
+                .bind(json(&r.data_actions)?)
+                .bind(json(&r.not_data_actions)?)
+                .bind(json(&lowercase_all(&r.assignable_scopes))?)
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        async fn delete_custom_role(&self, role: Uuid) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            Backend::lock_role_assignments(&mut tx).await?;
+            let assigned: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM role_assignments WHERE role_definition_id = $1",
+            )
+            .bind(id(role))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if assigned > 0 {
+                return Err(StoreError::Conflict(conflict::ROLE_IN_USE));
+            }
+            found(
+                sqlx::query("DELETE FROM custom_roles WHERE id = $1")
+                    .bind(id(role))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )?;
+            tx.commit().await.map_err(db_err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_scope_is_the_canonical_rbac_scope() {
+        assert_eq!(
+            group_scope("Platform-Team"),
+            keyless_model::rbac::management_group_scope("Platform-Team")
+        );
+    }
+}
