@@ -286,7 +286,8 @@ fn keys_rotate_publishes_a_pending_key_and_list_shows_it() {
         .map(|k| k["state"].as_str().unwrap())
         .collect();
     assert_eq!(states.iter().filter(|s| **s == "signing").count(), 1, "{v}");
-    assert_eq!(states[0], "pending", "{v}");
+    // Keys made in the same second have no defined order: count states, not positions.
+    assert!(states.contains(&"pending"), "{v}");
     assert!(!text(&out).contains("sealed"));
     let out = s.client(&["keys", "rotate", "--issuer", "planet:mars"]);
     assert!(!out.status.success());
