@@ -7,6 +7,7 @@ use crate::keyring::Issuer;
 use crate::state::AppState;
 use keyless_jose::{PublicKey, SignatureError, UnverifiedJwt, VerifiedJwt};
 use keyless_model::Uuid;
+use keyless_model::directory::Cloud;
 use keyless_model::federation::{ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE};
 use keyless_model::time_fmt;
 
@@ -35,10 +36,14 @@ pub struct VerifiedAssertion {
     pub subject: String,
     pub audiences: Vec<String>,
     pub local: Option<LocalIssuer>,
+    /// The cloud of a local issuer; external issuers have no known cloud.
+    pub issuer_cloud: Option<Cloud>,
 }
 
 /// Recognises this server's issuers by shape, then by existence in the store.
-async fn local_issuer(state: &AppState, iss: &str) -> Option<LocalIssuer> {
+/// The issuer if this server runs it, with its cloud (a tenant's, or for an organization
+/// its connected tenant's, public without one). Read once here: the token path needs both.
+async fn local_issuer(state: &AppState, iss: &str) -> Option<(LocalIssuer, Cloud)> {
     let rest = iss.strip_prefix(&*state.origin)?.strip_prefix('/')?;
     let (id, kind) = if let Some(id) = rest.strip_suffix("/v2.0") {
         (id, 2)
@@ -54,19 +59,21 @@ async fn local_issuer(state: &AppState, iss: &str) -> Option<LocalIssuer> {
             .get_tenant(id)
             .await
             .ok()
-            .map(|_| LocalIssuer::TenantV2(id)),
+            .map(|t| (LocalIssuer::TenantV2(id), t.cloud)),
         1 => state
             .store
             .get_tenant(id)
             .await
             .ok()
-            .map(|_| LocalIssuer::TenantV1(id)),
-        _ => state
-            .store
-            .get_organization(id)
-            .await
-            .ok()
-            .map(|_| LocalIssuer::Organization(id)),
+            .map(|t| (LocalIssuer::TenantV1(id), t.cloud)),
+        _ => {
+            let org = state.store.get_organization(id).await.ok()?;
+            let cloud = match org.tenant_id {
+                Some(t) => state.store.get_tenant(t).await.ok()?.cloud,
+                None => Cloud::Public,
+            };
+            Some((LocalIssuer::Organization(id), cloud))
+        }
     }
 }
 
@@ -98,7 +105,8 @@ pub async fn verify(
         return Err(ApiError::new("50027", &[]));
     };
     let auds = audiences(&jwt);
-    let local = local_issuer(state, &iss).await;
+    let found = local_issuer(state, &iss).await;
+    let (local, issuer_cloud) = (found.map(|f| f.0), found.map(|f| f.1));
     if matches!(
         local,
         Some(LocalIssuer::TenantV1(_) | LocalIssuer::TenantV2(_))
@@ -160,6 +168,7 @@ pub async fn verify(
         subject,
         audiences: auds,
         local,
+        issuer_cloud,
     })
 }
 

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::audit::AuditEntry;
 use keyless_model::catalogue::Rendered;
-use keyless_model::directory::{Application, Cloud, ServicePrincipal, Tenant};
+use keyless_model::directory::{Application, ServicePrincipal, Tenant};
 use keyless_model::federation::{Presented, match_credential};
 use serde_json::json;
 use std::collections::HashMap;
@@ -358,7 +358,7 @@ async fn federated(
             &[("iss", &a.issuer), ("identity_type", kind)],
         ));
     }
-    if let Some(cloud) = issuer_cloud(s, a.local).await
+    if let Some(cloud) = a.issuer_cloud
         && cloud != tenant.cloud
     {
         return Err(ApiError::new("900382", &[]));
@@ -396,23 +396,6 @@ async fn federated(
             }
             ApiError::from(r)
         })
-}
-
-/// The cloud of an issuer this server runs: a tenant's, or an organization's connected
-/// tenant's (public when it has none). External issuers have no known cloud.
-async fn issuer_cloud(s: &AppState, local: Option<LocalIssuer>) -> Option<Cloud> {
-    match local? {
-        LocalIssuer::TenantV1(id) | LocalIssuer::TenantV2(id) => {
-            s.store.get_tenant(id).await.ok().map(|t| t.cloud)
-        }
-        LocalIssuer::Organization(id) => {
-            let org = s.store.get_organization(id).await.ok()?;
-            match org.tenant_id {
-                Some(t) => s.store.get_tenant(t).await.ok().map(|t| t.cloud),
-                None => Some(Cloud::Public),
-            }
-        }
-    }
 }
 
 /// The connection id inside an Entra-generation subject (`…/sc/{org}/{connection}`).
