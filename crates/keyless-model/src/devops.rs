@@ -1,5 +1,6 @@
 //! DevOps plane objects: organizations, projects, service connections, pipelines, jobs.
 
+use crate::directory::Cloud;
 use crate::{UnixTime, Uuid};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,10 @@ pub struct Organization {
     pub name: String,
     /// The Entra tenant the organization is connected to (needed for the Entra issuer generation).
     pub tenant_id: Option<Uuid>,
+    /// The cloud the organization runs in. Its Azure DevOps-generation issuer belongs to this
+    /// cloud, so a tenant of another cloud refuses that issuer's tokens (AADSTS900382).
+    #[serde(default)]
+    pub cloud: Cloud,
     pub created_at: UnixTime,
 }
 

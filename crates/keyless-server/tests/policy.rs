@@ -82,6 +82,46 @@ async fn cross_cloud_assertion_is_900382() {
     TestServer::assert_entra(st, &b, 900382, "invalid_request");
 }
 
+/// An organization has a cloud of its own: its Azure DevOps-generation issuer is refused by a
+/// tenant of another cloud, and the organization's cloud is part of what the API shows.
+#[tokio::test]
+async fn organization_of_another_cloud_is_900382() {
+    let s = TestServer::start().await;
+    let (st, org) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations",
+            Some(json!({"name": "govorg", "cloud": "usgov"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{org}");
+    assert_eq!(org["cloud"], "usgov");
+    let org_id: uuid::Uuid = org["id"].as_str().unwrap().parse().unwrap();
+    let mut c = s.id_token_claims().await;
+    c["iss"] = json!(format!("{}/{org_id}", s.origin));
+    let t = s.sign(Issuer::Organization(org_id), c).await;
+    let (st, b) = s.exchange(&t).await;
+    TestServer::assert_entra(st, &b, 900382, "invalid_request");
+}
+
+#[tokio::test]
+async fn organization_cloud_must_be_known() {
+    let s = TestServer::start().await;
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations",
+            Some(json!({"name": "moon", "cloud": "lunar"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.to_string().contains("public, usgov or china"), "{b}");
+    let (_, list) = s
+        .admin(Method::GET, "/keyless/v1/organizations", None)
+        .await;
+    assert!(!list.to_string().contains("moon"), "{list}");
+}
+
 #[tokio::test]
 async fn multitenant_app_with_entra_issued_token_is_70052() {
     let s = TestServer::start().await;

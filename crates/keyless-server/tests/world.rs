@@ -189,6 +189,47 @@ async fn role_and_reference_errors() {
     );
 }
 
+/// An organization's cloud: its own when given (the Entra-generation subject names it), the
+/// tenant's otherwise; an unknown cloud is located; a later file cannot move it.
+#[tokio::test]
+async fn organization_cloud() {
+    let s = TestServer::start().await;
+    let gov = WORLD.replace(
+        "    tenant: fabrikam\n",
+        "    tenant: fabrikam\n    cloud: usgov\n",
+    );
+    let (st, e) = apply(&s, &gov.replace("cloud: usgov", "cloud: mars")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("organizations[0].cloud") && msg.contains("usgov"),
+        "{msg}"
+    );
+    let (st, b) = apply(&s, &gov).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let org = s.state.store.find_organization("fabrikam").await.unwrap();
+    assert_eq!(org.cloud, keyless_model::directory::Cloud::UsGovernment);
+    let t = s.state.store.find_tenant("fabrikam").await.unwrap();
+    let app = s
+        .state
+        .store
+        .find_application_by_name(t.id, "deployer")
+        .await
+        .unwrap();
+    let fics = s.state.store.list_fics(app.id).await.unwrap();
+    let via = fics.iter().find(|f| f.name == "via-connection").unwrap();
+    assert!(
+        via.subject
+            .as_deref()
+            .unwrap()
+            .starts_with("/eid1/c/usg/t/"),
+        "{via:?}"
+    );
+    let (st, e) = apply(&s, &gov.replace("cloud: usgov", "cloud: china")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e.to_string().contains("another cloud"), "{e}");
+}
+
 #[tokio::test]
 async fn apply_needs_an_administrator() {
     let s = TestServer::start().await;

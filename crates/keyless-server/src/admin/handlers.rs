@@ -268,6 +268,8 @@ pub async fn list_orgs(State(s): State<AppState>, headers: HeaderMap) -> JsonRes
 pub struct OrgBody {
     name: String,
     tenant: Option<String>,
+    /// `public`, `usgov` or `china`; the tenant's cloud when absent.
+    cloud: Option<String>,
 }
 
 pub async fn create_org(
@@ -281,7 +283,13 @@ pub async fn create_org(
         Some(t) => Some(resolve_tenant(&s, t).await?),
         None => None,
     };
-    let o = ops::create_organization(&s, &b.name, tenant.as_ref()).await?;
+    let cloud = match b.cloud.as_deref() {
+        None => None,
+        Some(c) => {
+            Some(Cloud::parse(c).ok_or_else(|| bad("cloud must be public, usgov or china."))?)
+        }
+    };
+    let o = ops::create_organization(&s, &b.name, tenant.as_ref(), cloud).await?;
     Ok((StatusCode::CREATED, Json(json!(o))))
 }
 

@@ -82,12 +82,15 @@ pub async fn create_organization(
     s: &AppState,
     name: &str,
     tenant: Option<&Tenant>,
+    cloud: Option<Cloud>,
 ) -> Result<Organization, ApiError> {
     check_short_name("organization", name)?;
     let org = Organization {
         id: Uuid::new_v4(),
         name: name.to_string(),
         tenant_id: tenant.map(|t| t.id),
+        // Unless told otherwise, an organization runs in the cloud of its tenant.
+        cloud: cloud.or(tenant.map(|t| t.cloud)).unwrap_or_default(),
         created_at: s.now(),
     };
     s.store.create_organization(&org).await?;

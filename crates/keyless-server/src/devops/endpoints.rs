@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
-use keyless_model::directory::Cloud;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -34,31 +33,13 @@ pub fn may_manage(caller: &Caller, org: &Organization) -> Result<(), ApiError> {
     }
 }
 
-async fn cloud_of(s: &AppState, org: &Organization) -> Cloud {
-    match org.tenant_id {
-        Some(t) => s
-            .store
-            .get_tenant(t)
-            .await
-            .map(|t| t.cloud)
-            .unwrap_or_default(),
-        None => Cloud::Public,
-    }
-}
-
 async fn render(
     s: &AppState,
     c: &ServiceConnection,
     org: &Organization,
 ) -> Result<Value, DevopsError> {
     let project = s.store.get_project(c.project_id).await?;
-    Ok(endpoint_json(
-        &s.origin,
-        c,
-        org,
-        &project,
-        cloud_of(s, org).await,
-    ))
+    Ok(endpoint_json(&s.origin, c, org, &project))
 }
 
 #[derive(Deserialize)]

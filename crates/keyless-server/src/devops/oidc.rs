@@ -169,16 +169,7 @@ pub async fn mint_id_token(
     project: &Project,
 ) -> Result<IdToken, ApiError> {
     let now = s.now();
-    let cloud = match org.tenant_id {
-        Some(t) => s
-            .store
-            .get_tenant(t)
-            .await
-            .map(|t| t.cloud)
-            .unwrap_or_default(),
-        None => Default::default(),
-    };
-    let (iss, sub) = super::render::issuer_and_subject(&s.origin, conn, org, project, cloud);
+    let (iss, sub) = super::render::issuer_and_subject(&s.origin, conn, org, project);
     let jti = Uuid::new_v4().to_string();
     match (conn.issuer_generation, org.tenant_id) {
         (IssuerGeneration::EntraId, Some(tid)) => {

@@ -2,23 +2,22 @@
 //! subject a federated credential must carry.
 
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
-use keyless_model::directory::Cloud;
 use keyless_model::federation::{devops_issuer, devops_subject, entra_issuer, entra_subject};
 use serde_json::{Value, json};
 
 /// The issuer and subject of a connection's ID tokens. The Entra generation needs the
 /// organization's connected tenant; without one it falls back to the organization's issuer.
+/// The Entra-generation subject names the organization's cloud (`/eid1/c/pub/…`).
 pub fn issuer_and_subject(
     origin: &str,
     c: &ServiceConnection,
     org: &Organization,
     project: &Project,
-    cloud: Cloud,
 ) -> (String, String) {
     match (c.issuer_generation, org.tenant_id) {
         (IssuerGeneration::EntraId, Some(tid)) => (
             entra_issuer(origin, tid),
-            entra_subject(cloud, tid, org.id, c.id),
+            entra_subject(org.cloud, tid, org.id, c.id),
         ),
         _ => (
             devops_issuer(origin, org.id),
@@ -32,9 +31,8 @@ pub fn endpoint_json(
     c: &ServiceConnection,
     org: &Organization,
     project: &Project,
-    cloud: Cloud,
 ) -> Value {
-    let (issuer, subject) = issuer_and_subject(origin, c, org, project, cloud);
+    let (issuer, subject) = issuer_and_subject(origin, c, org, project);
     let mut params = json!({
         "tenantid": c.tenant_id.to_string(),
         "serviceprincipalid": c.client_id.to_string(),

@@ -40,9 +40,9 @@ pub struct VerifiedAssertion {
     pub issuer_cloud: Option<Cloud>,
 }
 
-/// Recognises this server's issuers by shape, then by existence in the store.
-/// The issuer if this server runs it, with its cloud (a tenant's, or for an organization
-/// its connected tenant's, public without one). Read once here: the token path needs both.
+/// Recognises this server's issuers by shape, then by existence in the store, and returns
+/// the issuer with its cloud (a tenant's, or an organization's own). Read once here: the
+/// token path needs both.
 async fn local_issuer(state: &AppState, iss: &str) -> Option<(LocalIssuer, Cloud)> {
     let rest = iss.strip_prefix(&*state.origin)?.strip_prefix('/')?;
     let (id, kind) = if let Some(id) = rest.strip_suffix("/v2.0") {
@@ -68,11 +68,7 @@ async fn local_issuer(state: &AppState, iss: &str) -> Option<(LocalIssuer, Cloud
             .map(|t| (LocalIssuer::TenantV1(id), t.cloud)),
         _ => {
             let org = state.store.get_organization(id).await.ok()?;
-            let cloud = match org.tenant_id {
-                Some(t) => state.store.get_tenant(t).await.ok()?.cloud,
-                None => Cloud::Public,
-            };
-            Some((LocalIssuer::Organization(id), cloud))
+            Some((LocalIssuer::Organization(id), org.cloud))
         }
     }
 }

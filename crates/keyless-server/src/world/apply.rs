@@ -9,7 +9,7 @@ use keyless_model::Uuid;
 use keyless_model::arm::{ResourceGroup, RoleAssignment};
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::{
-    Application, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, Tenant,
+    Application, Cloud, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, Tenant,
 };
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
 use keyless_model::rbac::{built_in, built_in_by_name, canonical_scope};
@@ -75,6 +75,8 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
             ),
             None => None,
         };
+        // Validated before anything was applied.
+        let cloud = o.cloud.as_deref().and_then(Cloud::parse);
         let org = match s.store.find_organization(&o.name).await {
             Ok(org) => {
                 if org.tenant_id != tenant.as_ref().map(|t| t.id) {
@@ -83,11 +85,17 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                         "an existing organization cannot be moved to another tenant by a world file",
                     ));
                 }
+                if cloud.is_some_and(|c| c != org.cloud) {
+                    return Err(err(
+                        format!("{p}.cloud"),
+                        "an existing organization cannot be moved to another cloud by a world file",
+                    ));
+                }
                 r.unchanged += 1;
                 org
             }
             Err(_) => {
-                let org = ops::create_organization(s, &o.name, tenant.as_ref())
+                let org = ops::create_organization(s, &o.name, tenant.as_ref(), cloud)
                     .await
                     .map_err(|e| api(&p, e))?;
                 r.changed(format!("created organization {}", o.name));
@@ -170,14 +178,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                         let (org, projects) = &orgs[&lc(parts[0])];
                         let (project, conns) = &projects[&lc(parts[1])];
                         let conn = &conns[&lc(parts[2])];
-                        let cloud = tenants
-                            .values()
-                            .find(|x| Some(x.id) == org.tenant_id)
-                            .map(|x| x.cloud)
-                            .unwrap_or_default();
-                        crate::devops::render::issuer_and_subject(
-                            &s.origin, conn, org, project, cloud,
-                        )
+                        crate::devops::render::issuer_and_subject(&s.origin, conn, org, project)
                     }
                     None => (
                         f.issuer.clone().unwrap_or_default(),

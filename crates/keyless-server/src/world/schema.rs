@@ -107,6 +107,8 @@ pub struct OrganizationSpec {
     pub name: String,
     /// The connected Entra tenant, by name.
     pub tenant: Option<String>,
+    /// `public`, `usgov`, `china`; the connected tenant's cloud when absent.
+    pub cloud: Option<String>,
     #[serde(default)]
     pub projects: Vec<ProjectSpec>,
 }

@@ -90,6 +90,11 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
         let p = format!("organizations[{oi}]");
         ops::check_short_name("organization", &o.name).map_err(|e| api(&format!("{p}.name"), e))?;
         dup(&mut orgs, format!("{p}.name"), &o.name)?;
+        if let Some(c) = &o.cloud
+            && Cloud::parse(c).is_none()
+        {
+            return Err(err(format!("{p}.cloud"), "use public, usgov or china"));
+        }
         if let Some(t) = &o.tenant {
             tenant_exists(s, &n, t)
                 .await

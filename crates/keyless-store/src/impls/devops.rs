@@ -55,13 +55,14 @@ for_each_backend! {
     impl DevopsStore for Backend {
         async fn create_organization(&self, o: &Organization) -> StoreResult<()> {
             sqlx::query(
-                "INSERT INTO organizations (id, name, name_key, tenant_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO organizations (id, name, name_key, tenant_id, cloud, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id(o.id))
             .bind(&o.name)
             .bind(key(&o.name))
             .bind(opt_id(o.tenant_id))
+            .bind(o.cloud.as_str())
             .bind(o.created_at)
             .execute(&self.0)
             .await
@@ -71,7 +72,7 @@ for_each_backend! {
 
         async fn get_organization(&self, org: Uuid) -> StoreResult<Organization> {
             one(sqlx::query_as::<_, OrganizationRow>(
-                "SELECT id, name, tenant_id, created_at FROM organizations WHERE id = $1",
+                "SELECT id, name, tenant_id, cloud, created_at FROM organizations WHERE id = $1",
             )
             .bind(id(org))
             .fetch_optional(&self.0)
@@ -81,7 +82,7 @@ for_each_backend! {
 
         async fn find_organization(&self, name: &str) -> StoreResult<Organization> {
             one(sqlx::query_as::<_, OrganizationRow>(
-                "SELECT id, name, tenant_id, created_at FROM organizations WHERE name_key = $1",
+                "SELECT id, name, tenant_id, cloud, created_at FROM organizations WHERE name_key = $1",
             )
             .bind(key(name))
             .fetch_optional(&self.0)
@@ -91,7 +92,7 @@ for_each_backend! {
 
         async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
             all(sqlx::query_as::<_, OrganizationRow>(
-                "SELECT id, name, tenant_id, created_at FROM organizations ORDER BY name_key",
+                "SELECT id, name, tenant_id, cloud, created_at FROM organizations ORDER BY name_key",
             )
             .fetch_all(&self.0)
             .await

@@ -6,12 +6,14 @@ use keyless_model::UnixTime;
 use keyless_model::devops::{
     IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
 };
+use keyless_model::directory::Cloud;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrganizationRow {
     id: String,
     name: String,
     tenant_id: Option<String>,
+    cloud: String,
     created_at: UnixTime,
 }
 
@@ -22,6 +24,8 @@ impl IntoModel for OrganizationRow {
             id: uuid("organizations.id", &self.id)?,
             tenant_id: opt_uuid("organizations.tenant_id", self.tenant_id)?,
             name: self.name,
+            cloud: Cloud::parse(&self.cloud)
+                .ok_or_else(|| corrupt("organizations.cloud", &self.cloud))?,
             created_at: self.created_at,
         })
     }

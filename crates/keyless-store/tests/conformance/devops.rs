@@ -16,6 +16,7 @@ pub async fn organizations_and_projects(s: &dyn Store) {
     let contoso = organization("Contoso");
     let mut fabrikam = organization("fabrikam");
     fabrikam.tenant_id = None;
+    fabrikam.cloud = keyless_model::directory::Cloud::UsGovernment;
     s.create_organization(&fabrikam).await.unwrap();
     s.create_organization(&contoso).await.unwrap();
     assert_eq!(s.get_organization(contoso.id).await.unwrap(), contoso);

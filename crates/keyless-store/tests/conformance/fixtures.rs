@@ -175,6 +175,7 @@ pub fn organization(name: &str) -> Organization {
         id: new_id(),
         name: name.to_owned(),
         tenant_id: Some(new_id()),
+        cloud: Cloud::Public,
         created_at: NOW,
     }
 }

@@ -302,6 +302,9 @@ pub enum OrgCommand {
         /// The connected Entra tenant (name or id).
         #[arg(long)]
         tenant: Option<String>,
+        /// public, usgov or china (default: the tenant's cloud).
+        #[arg(long)]
+        cloud: Option<String>,
         #[command(flatten)]
         conn: Conn,
     },
@@ -313,12 +316,17 @@ pub enum OrgCommand {
 
 pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
     match c {
-        OrgCommand::Create { name, tenant, conn } => {
+        OrgCommand::Create {
+            name,
+            tenant,
+            cloud,
+            conn,
+        } => {
             call(
                 &conn,
                 Method::POST,
                 "/keyless/v1/organizations",
-                Some(json!({"name": name, "tenant": tenant})),
+                Some(json!({"name": name, "tenant": tenant, "cloud": cloud})),
             )
             .await
         }
