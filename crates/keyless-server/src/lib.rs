@@ -12,6 +12,7 @@ pub mod admin;
 pub mod arm;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod devops;

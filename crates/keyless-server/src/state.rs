@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the signing keys, the clock and the origin.
 
 use crate::audit::AuditLog;
+use crate::cache::GrantCache;
 use crate::clock::Clock;
 use crate::keyring::KeyRing;
 use keyless_store::SharedStore;
@@ -14,6 +15,8 @@ pub struct AppState {
     /// The public origin (`https://host:port`), no trailing slash.
     pub origin: Arc<str>,
     pub audit: AuditLog,
+    /// The token path's reads of directory rows (see `cache.rs`).
+    pub cache: GrantCache,
 }
 
 impl AppState {
@@ -27,6 +30,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             audit: AuditLog::start(store.clone(), audit_retention_days),
+            cache: GrantCache::new(store.clone()),
             store,
             clock: keys.clock().clone(),
             keys,

@@ -14,6 +14,7 @@
 //! - an update or delete of an object that does not exist fails with [`StoreError::NotFound`].
 #![forbid(unsafe_code)]
 
+pub mod changes;
 mod errors;
 mod impls;
 mod postgres;
@@ -80,6 +81,7 @@ pub trait Store:
     + DevopsStore
     + KeyStore
     + AuditStore
+    + changes::ChangeSource
     + Send
     + Sync
 {
@@ -92,6 +94,7 @@ impl<T> Store for T where
         + DevopsStore
         + KeyStore
         + AuditStore
+        + changes::ChangeSource
         + Send
         + Sync
 {

@@ -2,11 +2,13 @@
 //! from SQLite's (how a write transaction begins, how a parent's credentials or an owner's
 //! signing keys are locked).
 
+use crate::changes::{CHANNEL, ChangeFeed, ChangeSource};
 use crate::errors::db_err;
 use crate::{StoreError, StoreResult};
 use keyless_model::Uuid;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// sqlx's migrator holds a session advisory lock (keyed by the database name) while it
@@ -21,7 +23,51 @@ const FIC_LOCK_CLASS: i32 = 0x4649_4373;
 /// ("KEYS" in ASCII).
 const KEY_LOCK_CLASS: i32 = 0x4b45_5953;
 
-pub(crate) struct PgStore(pub(crate) PgPool);
+pub(crate) struct PgStore(
+    pub(crate) PgPool,
+    Arc<ChangeFeed>,
+    #[allow(dead_code)] // held for its Drop: the listener stops with the store
+    AbortOnDrop,
+);
+
+impl ChangeSource for PgStore {
+    fn change_feed(&self) -> &ChangeFeed {
+        &self.1
+    }
+}
+
+/// The listener task lives as long as its store.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// How long the listener waits before connecting again after losing its connection.
+const LISTEN_RETRY: Duration = Duration::from_millis(500);
+
+/// Turns the watched tables' notifications into generation bumps, reconnecting for ever.
+/// The feed is live only while the listening connection is up.
+async fn listen(pool: PgPool, feed: Arc<ChangeFeed>) {
+    loop {
+        if let Ok(mut listener) = PgListener::connect_with(&pool).await
+            && listener.listen(CHANNEL).await.is_ok()
+        {
+            feed.set_live(true);
+            // `try_recv` gives `Ok(None)` when the connection is lost; reconnect ourselves.
+            while let Ok(Some(_)) = listener.try_recv().await {
+                feed.changed();
+            }
+            feed.set_live(false);
+            tracing::warn!(
+                "lost the PostgreSQL change notifications; reading the database until they are back"
+            );
+        }
+        tokio::time::sleep(LISTEN_RETRY).await;
+    }
+}
 
 /// How long a request waits for a connection. While the server is away, sqlx keeps trying to
 /// connect until then, so this is also how long a replica takes to refuse a request with
@@ -39,7 +85,9 @@ pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
         .run(&pool)
         .await
         .map_err(|e| StoreError::Backend(format!("PostgreSQL migrations failed: {e}")))?;
-    Ok(PgStore(pool))
+    let feed = Arc::new(ChangeFeed::new(false));
+    let listener = tokio::spawn(listen(pool.clone(), feed.clone()));
+    Ok(PgStore(pool, feed, AbortOnDrop(listener)))
 }
 
 impl PgStore {

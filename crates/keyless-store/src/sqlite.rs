@@ -2,12 +2,14 @@
 //! PostgreSQL's (how a write transaction begins, how a parent's credentials or an owner's
 //! signing keys are locked).
 
+use crate::changes::{ChangeFeed, ChangeSource, WATCHED_TABLES};
 use crate::errors::db_err;
 use crate::{StoreError, StoreResult};
 use keyless_model::Uuid;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -15,7 +17,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// Connections per file database: SQLite has one writer at a time, but readers run alongside.
 const MAX_CONNECTIONS: u32 = 8;
 
-pub(crate) struct SqliteStore(pub(crate) SqlitePool);
+pub(crate) struct SqliteStore(pub(crate) SqlitePool, Arc<ChangeFeed>);
+
+impl ChangeSource for SqliteStore {
+    fn change_feed(&self) -> &ChangeFeed {
+        &self.1
+    }
+}
 
 /// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare path.
 pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
@@ -42,6 +50,9 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
             StoreError::Backend(format!("cannot create directory {}: {e}", dir.display()))
         })?;
     }
+    // Every connection announces its writes to the watched tables (see `changes`).
+    let feed = Arc::new(ChangeFeed::new(true));
+    let announce = feed.clone();
     // An in-memory database lives as long as one of its connections: keep exactly one.
     let pool = if memory {
         SqlitePoolOptions::new()
@@ -52,6 +63,17 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
     } else {
         SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
     }
+    .after_connect(move |conn, _| {
+        let announce = announce.clone();
+        Box::pin(async move {
+            conn.lock_handle().await?.set_update_hook(move |row| {
+                if WATCHED_TABLES.contains(&row.table) {
+                    announce.changed();
+                }
+            });
+            Ok(())
+        })
+    })
     .connect_with(options)
     .await
     .map_err(db_err)?;
@@ -59,7 +81,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
         .run(&pool)
         .await
         .map_err(|e| StoreError::Backend(format!("SQLite migrations failed: {e}")))?;
-    Ok(SqliteStore(pool))
+    Ok(SqliteStore(pool, feed))
 }
 
 impl SqliteStore {

@@ -10,6 +10,8 @@
 mod arm;
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/changes.rs"]
+mod changes;
 #[path = "conformance/credentials.rs"]
 mod credentials;
 #[path = "conformance/devops.rs"]
@@ -128,6 +130,7 @@ conformance! {
         audit::audit_batch_of_500,
         audit::audit_batch_is_all_or_nothing,
         unknown::ids_are_not_found,
+        changes::writes_to_watched_tables_are_announced,
     ],
     shared: [
         credentials::fic_limit_concurrent,
@@ -264,7 +267,8 @@ async fn postgres_replicas_create_one_signing_key() {
 }
 
 /// A stopped server is `Unavailable` (not a backend error), and the same store works again
-/// once the server is back, without being reopened.
+/// once the server is back, without being reopened. The change feed is not live while the
+/// server is away (caches must not be trusted) and live again, with a new generation, after.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_is_unavailable_and_recovers() {
     let pg = match pg::ThrowawayPostgres::start() {
@@ -274,11 +278,15 @@ async fn postgres_outage_is_unavailable_and_recovers() {
     };
     let s = keyless_store::open(&pg.create_database()).await.unwrap();
     s.ping().await.unwrap();
+    let feed = s.change_feed();
+    wait_until("the feed goes live", || feed.is_live()).await;
+    let before = feed.generation();
     tokio::task::block_in_place(|| pg.stop()).unwrap();
     match s.list_tenants().await {
         Err(StoreError::Unavailable(_)) => {}
         other => panic!("expected Unavailable, got {other:?}"),
     }
+    wait_until("the feed stops", || !feed.is_live()).await;
     tokio::task::block_in_place(|| pg.restart()).unwrap();
     let mut attempts = 0;
     while let Err(e) = s.ping().await {
@@ -287,6 +295,21 @@ async fn postgres_outage_is_unavailable_and_recovers() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(s.list_tenants().await.unwrap(), vec![]);
+    wait_until("the feed is live again", || feed.is_live()).await;
+    assert!(
+        feed.generation() > before + 1,
+        "going down and up must invalidate"
+    );
+}
+
+async fn wait_until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within 10 s");
 }
 
 #[test]

@@ -55,19 +55,19 @@ async fn local_issuer(state: &AppState, iss: &str) -> Option<(LocalIssuer, Cloud
     let id = Uuid::parse_str(id).ok()?;
     match kind {
         2 => state
-            .store
-            .get_tenant(id)
+            .cache
+            .tenant(id)
             .await
             .ok()
             .map(|t| (LocalIssuer::TenantV2(id), t.cloud)),
         1 => state
-            .store
-            .get_tenant(id)
+            .cache
+            .tenant(id)
             .await
             .ok()
             .map(|t| (LocalIssuer::TenantV1(id), t.cloud)),
         _ => {
-            let org = state.store.get_organization(id).await.ok()?;
+            let org = state.cache.organization(id).await.ok()?;
             Some((LocalIssuer::Organization(id), org.cloud))
         }
     }

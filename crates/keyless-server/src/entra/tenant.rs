@@ -21,9 +21,9 @@ fn is_dns_name(s: &str) -> bool {
 /// 900023 for a segment that is neither a GUID nor a DNS name; 90002 for an unknown one.
 pub async fn resolve_tenant(state: &AppState, segment: &str) -> Result<Tenant, ApiError> {
     let found = if let Ok(id) = Uuid::parse_str(segment) {
-        state.store.get_tenant(id).await
+        state.cache.tenant(id).await
     } else if is_dns_name(segment) {
-        state.store.find_tenant(segment).await
+        state.cache.tenant_named(segment).await
     } else {
         return Err(ApiError::new("900023", &[("tenant", segment)]));
     };

@@ -266,14 +266,9 @@ async fn find_client(
         )
     };
     let id = Uuid::parse_str(client_id).map_err(|_| not_found())?;
-    let principal = match s.store.find_service_principal(tenant.id, id).await {
-        Ok(p) => p,
+    let (principal, app) = match s.cache.client(tenant.id, id).await {
+        Ok(c) => c,
         Err(keyless_store::StoreError::NotFound) => return Err(not_found()),
-        Err(e) => return Err(e.into()),
-    };
-    let app = match s.store.find_application_by_app_id(id).await {
-        Ok(a) => Some(a),
-        Err(keyless_store::StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
     if let Some(a) = &app
@@ -298,11 +293,9 @@ async fn check_secret(
         return Err(invalid());
     };
     let now = s.now();
-    let matching: Vec<_> = s
-        .store
-        .list_passwords(app.id)
-        .await?
-        .into_iter()
+    let passwords = s.cache.passwords(app.id).await?;
+    let matching: Vec<_> = passwords
+        .iter()
         .filter(|p| crate::graph::secret_matches(p, secret))
         .collect();
     if matching.is_empty() {
@@ -327,7 +320,7 @@ async fn federated(
     rec: &mut AuditEntry,
 ) -> Result<(), ApiError> {
     let parent = app.map(|a| a.id).unwrap_or(principal.id);
-    let credentials = s.store.list_fics(parent).await?;
+    let credentials = s.cache.fics(parent).await?;
     let issuers: Vec<String> = credentials.iter().map(|c| c.issuer.clone()).collect();
     let a = assertion::verify(s, raw, &issuers).await?;
     rec.issuer = Some(a.issuer.clone());

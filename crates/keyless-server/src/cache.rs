@@ -1,0 +1,266 @@
+//! The grant cache: in-memory copies of the directory rows every token request reads
+//! (tenant, client, federated credentials, secrets, issuer's organization), so the token
+//! path does not wait on the database for rows that rarely change.
+//!
+//! An entry is used only while (1) the store's change feed is live, (2) no watched table has
+//! changed since the entry was read (the feed's generation, taken *before* the read), and
+//! (3) it is younger than [`MAX_AGE`]. (1) and (2) make a change made through any replica
+//! take effect as soon as it is announced; (3) bounds what a change announced a moment
+//! before its commit, or a lost notification, can leave behind: one second, the replica
+//! target of issue 7. Errors (not found, database down) are never cached.
+
+use keyless_model::Uuid;
+use keyless_model::devops::Organization;
+use keyless_model::directory::{
+    Application, FederatedCredential, PasswordCredential, ServicePrincipal, Tenant,
+};
+use keyless_store::changes::ChangeFeed;
+use keyless_store::{SharedStore, StoreError, StoreResult};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The longest an entry is trusted, whatever the change feed says.
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// Entries per map before expired ones are swept (and, if that is not enough, all dropped):
+/// bounds memory whatever the number of clients.
+const CAPACITY: usize = 20_000;
+
+struct Entry<V> {
+    value: V,
+    read_at: Instant,
+    generation: u64,
+}
+
+/// One map of cached values, keyed by what the store was asked.
+struct Cached<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Default for Cached<K, V> {
+    fn default() -> Self {
+        Cached {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Cached<K, V> {
+    /// The cached value for `key`, or what `load` reads (kept if it succeeds).
+    async fn get<E, F>(&self, feed: &ChangeFeed, key: &K, load: F) -> Result<V, E>
+    where
+        F: Future<Output = Result<V, E>>,
+    {
+        if !feed.is_live() {
+            return load.await;
+        }
+        let generation = feed.generation();
+        if let Some(v) = self.lookup(key, generation) {
+            return Ok(v);
+        }
+        let value = load.await?;
+        self.keep(key.clone(), value.clone(), generation);
+        Ok(value)
+    }
+
+    fn lookup(&self, key: &K, generation: u64) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let e = entries.get(key)?;
+        (e.generation == generation && e.read_at.elapsed() < MAX_AGE).then(|| e.value.clone())
+    }
+
+    fn keep(&self, key: K, value: V, generation: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, e| e.generation == generation && e.read_at.elapsed() < MAX_AGE);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key,
+            Entry {
+                value,
+                read_at: Instant::now(),
+                generation,
+            },
+        );
+    }
+}
+
+/// A client of the token endpoint in one tenant: its service principal, and its app
+/// registration unless it is a managed identity.
+pub type Client = (ServicePrincipal, Option<Application>);
+
+/// Read-through access to the store for the rows of the token path. Cloning is cheap.
+#[derive(Clone)]
+pub struct GrantCache {
+    store: SharedStore,
+    maps: Arc<Maps>,
+}
+
+#[derive(Default)]
+struct Maps {
+    /// By `id:{uuid}` or `name:{lowercase name or domain}`.
+    tenants: Cached<String, Tenant>,
+    /// By (tenant, client id).
+    clients: Cached<(Uuid, Uuid), Client>,
+    /// By parent object id (application or managed identity's principal).
+    fics: Cached<Uuid, Arc<Vec<FederatedCredential>>>,
+    /// By application object id.
+    passwords: Cached<Uuid, Arc<Vec<PasswordCredential>>>,
+    organizations: Cached<Uuid, Organization>,
+}
+
+impl GrantCache {
+    pub fn new(store: SharedStore) -> GrantCache {
+        GrantCache {
+            store,
+            maps: Arc::default(),
+        }
+    }
+
+    fn feed(&self) -> &ChangeFeed {
+        self.store.change_feed()
+    }
+
+    pub async fn tenant(&self, id: Uuid) -> StoreResult<Tenant> {
+        let key = format!("id:{id}");
+        self.maps
+            .tenants
+            .get(self.feed(), &key, self.store.get_tenant(id))
+            .await
+    }
+
+    /// By name or domain, compared case-insensitively as the store does.
+    pub async fn tenant_named(&self, name: &str) -> StoreResult<Tenant> {
+        let key = format!("name:{}", name.to_lowercase());
+        self.maps
+            .tenants
+            .get(self.feed(), &key, self.store.find_tenant(name))
+            .await
+    }
+
+    /// The client's service principal in `tenant` (not found: no such principal) and its
+    /// app registration, if it has one.
+    pub async fn client(&self, tenant: Uuid, client_id: Uuid) -> StoreResult<Client> {
+        let load = async {
+            let principal = self.store.find_service_principal(tenant, client_id).await?;
+            let app = match self.store.find_application_by_app_id(client_id).await {
+                Ok(a) => Some(a),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e),
+            };
+            Ok((principal, app))
+        };
+        self.maps
+            .clients
+            .get(self.feed(), &(tenant, client_id), load)
+            .await
+    }
+
+    pub async fn fics(&self, parent: Uuid) -> StoreResult<Arc<Vec<FederatedCredential>>> {
+        let load = async { self.store.list_fics(parent).await.map(Arc::new) };
+        self.maps.fics.get(self.feed(), &parent, load).await
+    }
+
+    pub async fn passwords(&self, app: Uuid) -> StoreResult<Arc<Vec<PasswordCredential>>> {
+        let load = async { self.store.list_passwords(app).await.map(Arc::new) };
+        self.maps.passwords.get(self.feed(), &app, load).await
+    }
+
+    pub async fn organization(&self, id: Uuid) -> StoreResult<Organization> {
+        self.maps
+            .organizations
+            .get(self.feed(), &id, self.store.get_organization(id))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// Counts how often the store was read.
+    struct Loads(AtomicU32);
+
+    impl Loads {
+        async fn read(&self, value: u32) -> Result<u32, &'static str> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(value)
+        }
+        fn count(&self) -> u32 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    #[tokio::test]
+    async fn an_entry_serves_until_a_change_is_announced() {
+        let feed = ChangeFeed::new(true);
+        let cache = Cached::<u8, u32>::default();
+        let loads = Loads(AtomicU32::new(0));
+        assert_eq!(cache.get(&feed, &1, loads.read(10)).await, Ok(10));
+        assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(10));
+        assert_eq!(loads.count(), 1);
+        feed.changed();
+        assert_eq!(cache.get(&feed, &1, loads.read(12)).await, Ok(12));
+        assert_eq!(loads.count(), 2);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_trusted_while_the_feed_is_down() {
+        let feed = ChangeFeed::new(true);
+        let cache = Cached::<u8, u32>::default();
+        let loads = Loads(AtomicU32::new(0));
+        cache.get(&feed, &1, loads.read(10)).await.unwrap();
+        feed.set_live(false);
+        assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));
+        assert_eq!(cache.get(&feed, &1, loads.read(12)).await, Ok(12));
+        feed.set_live(true);
+        assert_eq!(cache.get(&feed, &1, loads.read(13)).await, Ok(13));
+        assert_eq!(loads.count(), 4);
+    }
+
+    #[tokio::test]
+    async fn errors_are_not_kept() {
+        let feed = ChangeFeed::new(true);
+        let cache = Cached::<u8, u32>::default();
+        assert_eq!(
+            cache.get(&feed, &1, async { Err("down") }).await,
+            Err("down")
+        );
+        let loads = Loads(AtomicU32::new(0));
+        assert_eq!(cache.get(&feed, &1, loads.read(10)).await, Ok(10));
+        assert_eq!(loads.count(), 1);
+    }
+
+    /// A change announced just before its commit lands (SQLite's hook) can be read as the
+    /// old row under the new generation: the age bound ends that entry.
+    #[tokio::test]
+    async fn an_entry_expires_after_max_age() {
+        let feed = ChangeFeed::new(true);
+        let cache = Cached::<u8, u32>::default();
+        let loads = Loads(AtomicU32::new(0));
+        cache.get(&feed, &1, loads.read(10)).await.unwrap();
+        tokio::time::sleep(MAX_AGE + Duration::from_millis(50)).await;
+        assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));
+        assert_eq!(loads.count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_full_map_is_swept() {
+        let feed = ChangeFeed::new(true);
+        let cache = Cached::<usize, usize>::default();
+        for k in 0..CAPACITY + 10 {
+            cache
+                .get(&feed, &k, async { Ok::<_, ()>(k) })
+                .await
+                .unwrap();
+        }
+        let len = cache.entries.lock().unwrap().len();
+        assert!(len <= CAPACITY, "{len} entries kept");
+    }
+}
