@@ -1,5 +1,7 @@
 //! DevOps plane objects: organizations, projects, service connections, pipelines, jobs.
 
+pub mod identities;
+
 use crate::directory::Cloud;
 use crate::{UnixTime, Uuid};
 use serde::{Deserialize, Serialize};

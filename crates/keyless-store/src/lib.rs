@@ -79,6 +79,7 @@ pub trait Store:
     + ArmStore
     + ManagementStore
     + DevopsStore
+    + OrganizationIdentityStore
     + KeyStore
     + AuditStore
     + changes::ChangeSource
@@ -92,6 +93,7 @@ impl<T> Store for T where
         + ArmStore
         + ManagementStore
         + DevopsStore
+        + OrganizationIdentityStore
         + KeyStore
         + AuditStore
         + changes::ChangeSource

@@ -16,12 +16,14 @@ mod arm;
 mod audit;
 mod credentials;
 mod devops;
+mod identities;
 mod management;
 mod resources;
 pub(crate) use arm::*;
 pub(crate) use audit::*;
 pub(crate) use credentials::*;
 pub(crate) use devops::*;
+pub(crate) use identities::*;
 pub(crate) use management::*;
 pub(crate) use resources::*;
 

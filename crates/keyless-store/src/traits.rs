@@ -13,7 +13,9 @@ use keyless_model::directory::{
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
+mod identities;
 mod management;
+pub use identities::*;
 pub use management::*;
 
 #[async_trait]

@@ -20,6 +20,8 @@ mod devops;
 mod directory;
 #[path = "conformance/fixtures.rs"]
 mod fixtures;
+#[path = "conformance/identities.rs"]
+mod identities;
 #[path = "conformance/keys.rs"]
 mod keys;
 #[path = "conformance/management.rs"]
@@ -131,6 +133,7 @@ conformance! {
         audit::audit_batch_is_all_or_nothing,
         unknown::ids_are_not_found,
         changes::writes_to_watched_tables_are_announced,
+        identities::organization_and_project_identities,
     ],
     shared: [
         credentials::fic_limit_concurrent,

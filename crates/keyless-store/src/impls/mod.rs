@@ -28,6 +28,7 @@ mod audit;
 mod credentials;
 mod devops;
 mod directory;
+mod identities;
 mod keys;
 mod management;
 mod resources;

@@ -1,0 +1,152 @@
+//! Service principals and managed identities as users of organizations and members of
+//! projects.
+
+use super::found;
+use crate::errors::db_err;
+use crate::rows::{OrganizationIdentityRow, ProjectIdentityRow, all, id, one};
+use crate::{OrganizationIdentityStore, StoreResult};
+use async_trait::async_trait;
+use keyless_model::Uuid;
+use keyless_model::devops::identities::{OrganizationIdentity, ProjectIdentity};
+
+for_each_backend! {
+    #[async_trait]
+    impl OrganizationIdentityStore for Backend {
+        async fn put_organization_identity(&self, m: &OrganizationIdentity) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO organization_identities (organization_id, principal_id, \
+                 access_level, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (organization_id, principal_id) \
+                 DO UPDATE SET access_level = excluded.access_level",
+            )
+            .bind(id(m.organization_id))
+            .bind(id(m.principal_id))
+            .bind(&m.access_level)
+            .bind(m.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_organization_identity(
+            &self,
+            organization_id: Uuid,
+            principal_id: Uuid,
+        ) -> StoreResult<OrganizationIdentity> {
+            one(sqlx::query_as::<_, OrganizationIdentityRow>(
+                "SELECT organization_id, principal_id, access_level, created_at \
+                 FROM organization_identities WHERE organization_id = $1 AND principal_id = $2",
+            )
+            .bind(id(organization_id))
+            .bind(id(principal_id))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_organization_identities(
+            &self,
+            organization_id: Uuid,
+        ) -> StoreResult<Vec<OrganizationIdentity>> {
+            all(sqlx::query_as::<_, OrganizationIdentityRow>(
+                "SELECT organization_id, principal_id, access_level, created_at \
+                 FROM organization_identities WHERE organization_id = $1 \
+                 ORDER BY created_at, principal_id",
+            )
+            .bind(id(organization_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn delete_organization_identity(
+            &self,
+            organization_id: Uuid,
+            principal_id: Uuid,
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "DELETE FROM project_identities WHERE principal_id = $1 AND project_id IN \
+                 (SELECT id FROM projects WHERE organization_id = $2)",
+            )
+            .bind(id(principal_id))
+            .bind(id(organization_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let done = sqlx::query(
+                "DELETE FROM organization_identities \
+                 WHERE organization_id = $1 AND principal_id = $2",
+            )
+            .bind(id(organization_id))
+            .bind(id(principal_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            found(done.rows_affected())?;
+            tx.commit().await.map_err(db_err)
+        }
+
+        async fn put_project_identity(&self, m: &ProjectIdentity) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO project_identities (project_id, principal_id, group_name) \
+                 VALUES ($1, $2, $3) ON CONFLICT (project_id, principal_id) \
+                 DO UPDATE SET group_name = excluded.group_name",
+            )
+            .bind(id(m.project_id))
+            .bind(id(m.principal_id))
+            .bind(&m.group)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn get_project_identity(
+            &self,
+            project_id: Uuid,
+            principal_id: Uuid,
+        ) -> StoreResult<ProjectIdentity> {
+            one(sqlx::query_as::<_, ProjectIdentityRow>(
+                "SELECT project_id, principal_id, group_name FROM project_identities \
+                 WHERE project_id = $1 AND principal_id = $2",
+            )
+            .bind(id(project_id))
+            .bind(id(principal_id))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_projects_of_identity(
+            &self,
+            principal_id: Uuid,
+        ) -> StoreResult<Vec<ProjectIdentity>> {
+            all(sqlx::query_as::<_, ProjectIdentityRow>(
+                "SELECT project_id, principal_id, group_name FROM project_identities \
+                 WHERE principal_id = $1 ORDER BY project_id",
+            )
+            .bind(id(principal_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn delete_project_identity(
+            &self,
+            project_id: Uuid,
+            principal_id: Uuid,
+        ) -> StoreResult<()> {
+            let done = sqlx::query(
+                "DELETE FROM project_identities WHERE project_id = $1 AND principal_id = $2",
+            )
+            .bind(id(project_id))
+            .bind(id(principal_id))
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            found(done.rows_affected())
+        }
+    }
+}

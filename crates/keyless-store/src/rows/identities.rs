@@ -1,0 +1,47 @@
+//! Rows of the organization and project identity tables.
+
+use super::{IntoModel, uuid};
+use crate::StoreResult;
+use keyless_model::UnixTime;
+use keyless_model::devops::identities::{OrganizationIdentity, ProjectIdentity};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganizationIdentityRow {
+    organization_id: String,
+    principal_id: String,
+    access_level: String,
+    created_at: UnixTime,
+}
+
+impl IntoModel for OrganizationIdentityRow {
+    type Model = OrganizationIdentity;
+    fn into_model(self) -> StoreResult<OrganizationIdentity> {
+        Ok(OrganizationIdentity {
+            organization_id: uuid(
+                "organization_identities.organization_id",
+                &self.organization_id,
+            )?,
+            principal_id: uuid("organization_identities.principal_id", &self.principal_id)?,
+            access_level: self.access_level,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProjectIdentityRow {
+    project_id: String,
+    principal_id: String,
+    group_name: String,
+}
+
+impl IntoModel for ProjectIdentityRow {
+    type Model = ProjectIdentity;
+    fn into_model(self) -> StoreResult<ProjectIdentity> {
+        Ok(ProjectIdentity {
+            project_id: uuid("project_identities.project_id", &self.project_id)?,
+            principal_id: uuid("project_identities.principal_id", &self.principal_id)?,
+            group: self.group_name,
+        })
+    }
+}
