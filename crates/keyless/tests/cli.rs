@@ -298,3 +298,41 @@ fn keys_rotate_publishes_a_pending_key_and_list_shows_it() {
     let out = s.client(&["tenant", "set", "contoso", "accessTokenAlgorithm=HS256"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn org_identity_add_list_remove() {
+    let s = serve();
+    let client_id = s.env()["AZURE_CLIENT_ID"].clone();
+    let out = s.client(&[
+        "org",
+        "identity",
+        "add",
+        "contoso",
+        &client_id,
+        "--access-level",
+        "Stakeholder",
+        "--project",
+        "web=Contributors",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["org", "identity", "list", "contoso", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["value"][0]["appId"], client_id.as_str());
+    assert_eq!(v["value"][0]["projects"]["web"], "Contributors");
+    let out = s.client(&[
+        "org",
+        "identity",
+        "add",
+        "contoso",
+        &client_id,
+        "--project",
+        "web",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("PROJECT=GROUP"), "{}", text(&out));
+    let out = s.client(&["org", "identity", "remove", "contoso", &client_id]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["org", "identity", "remove", "contoso", &client_id]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("is not a user"), "{}", text(&out));
+}

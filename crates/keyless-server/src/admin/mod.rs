@@ -7,10 +7,11 @@ mod handlers;
 mod jobs;
 mod keys;
 pub mod ops;
+mod org_identities;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 
 pub fn routes() -> Router<AppState> {
     use handlers as h;
@@ -38,6 +39,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/projects",
             get(h::list_projects).post(h::create_project),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/identities",
+            get(org_identities::list),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/identities/{principal}",
+            put(org_identities::put).delete(org_identities::delete),
         )
         .route(
             "/keyless/v1/subscriptions",

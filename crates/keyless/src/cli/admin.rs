@@ -312,6 +312,11 @@ pub enum OrgCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Service principals and managed identities as users of the organization.
+    Identity {
+        #[command(subcommand)]
+        command: super::org_identity::IdentityCommand,
+    },
 }
 
 pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
@@ -333,6 +338,7 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
         OrgCommand::List { conn } => {
             call(&conn, Method::GET, "/keyless/v1/organizations", None).await
         }
+        OrgCommand::Identity { command } => super::org_identity::identity(command).await,
     }
 }
 

@@ -6,6 +6,7 @@ mod audit;
 mod client;
 mod explain;
 mod keys;
+mod org_identity;
 mod sc;
 mod serve;
 

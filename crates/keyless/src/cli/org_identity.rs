@@ -1,0 +1,79 @@
+//! `keyless org identity …`: service principals and managed identities as users of an
+//! organization, with their project groups (TF401444 and VS800075 come from their absence).
+
+use super::admin::call;
+use super::client::Conn;
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum IdentityCommand {
+    /// Adds a service principal or managed identity to the organization (or changes it).
+    Add {
+        org: String,
+        /// Object id, or client id in the organization's tenant.
+        principal: String,
+        /// Basic (default) or Stakeholder.
+        #[arg(long)]
+        access_level: Option<String>,
+        /// PROJECT=GROUP (Readers, Contributors, Project Administrators); repeat for several.
+        /// Replaces the identity's project groups in this organization.
+        #[arg(long = "project", value_name = "PROJECT=GROUP")]
+        projects: Vec<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        org: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Removes the identity from the organization and all its projects.
+    Remove {
+        org: String,
+        principal: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+fn projects(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
+    let mut map = Map::new();
+    for p in pairs {
+        let Some((project, group)) = p.split_once('=') else {
+            anyhow::bail!(
+                "--project takes PROJECT=GROUP, for example web=Contributors (got {p:?})"
+            );
+        };
+        map.insert(project.trim().to_string(), json!(group.trim()));
+    }
+    Ok(map)
+}
+
+pub async fn identity(c: IdentityCommand) -> anyhow::Result<ExitCode> {
+    let path = |org: &str| format!("/keyless/v1/organizations/{org}/identities");
+    match c {
+        IdentityCommand::Add {
+            org,
+            principal,
+            access_level,
+            projects: pairs,
+            conn,
+        } => {
+            let body = json!({"accessLevel": access_level, "projects": projects(&pairs)?});
+            let url = format!("{}/{principal}", path(&org));
+            call(&conn, Method::PUT, &url, Some(body)).await
+        }
+        IdentityCommand::List { org, conn } => call(&conn, Method::GET, &path(&org), None).await,
+        IdentityCommand::Remove {
+            org,
+            principal,
+            conn,
+        } => {
+            let url = format!("{}/{principal}", path(&org));
+            call(&conn, Method::DELETE, &url, None).await
+        }
+    }
+}
