@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod devops;
 pub mod directory;
+pub mod directory_roles;
 pub mod federation;
 pub mod keys;
 pub mod rbac;
