@@ -196,6 +196,16 @@ pub struct Application {
     pub created_at: UnixTime,
 }
 
+impl Application {
+    /// Whether the app may have service principals (and sign in) in other tenants.
+    pub fn is_multitenant(&self) -> bool {
+        matches!(
+            self.sign_in_audience.as_str(),
+            "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount"
+        )
+    }
+}
+
 pub const SP_TYPE_APPLICATION: &str = "Application";
 pub const SP_TYPE_MANAGED_IDENTITY: &str = "ManagedIdentity";
 

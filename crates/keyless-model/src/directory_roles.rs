@@ -209,12 +209,15 @@ pub fn may(subject: &Subject, op: Operation, object: Object, settings: &TenantSe
         O::ReadUsers => reader,
         O::ReadApps => reader || owner,
         O::CreateApp => {
-            app_admin || has(DirectoryRole::ApplicationDeveloper)
+            app_admin
+                || has(DirectoryRole::ApplicationDeveloper)
                 || (user && settings.users_can_register_apps)
         }
         O::UpdateApp | O::ManageAppCredentials | O::UpdateServicePrincipal => app_admin || owner,
         O::CreateServicePrincipal => {
-            app_admin || owner || (user && settings.users_can_register_apps && object == Object::Tenant)
+            app_admin
+                || owner
+                || (user && settings.users_can_register_apps && object == Object::Tenant)
         }
         O::CreateFederatedCredential => {
             app_admin

@@ -67,6 +67,8 @@ pub mod conflict {
         "the management group still has child groups or subscriptions";
     pub const ROLE_NAME: &str = "a custom role with this name already exists in this tenant";
     pub const ROLE_IN_USE: &str = "the role is still assigned";
+    pub const DIRECTORY_ROLE_EXISTS: &str = "the principal already holds this directory role";
+    pub const GUEST_EXISTS: &str = "the user is already a guest of this tenant";
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -77,6 +79,7 @@ pub trait Store:
     + CredentialStore
     + ArmStore
     + ManagementStore
+    + DirectoryRoleStore
     + DevopsStore
     + KeyStore
     + AuditStore
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + CredentialStore
         + ArmStore
         + ManagementStore
+        + DirectoryRoleStore
         + DevopsStore
         + KeyStore
         + AuditStore

@@ -18,12 +18,14 @@ mod credentials;
 mod devops;
 mod management;
 mod resources;
+mod roles;
 pub(crate) use arm::*;
 pub(crate) use audit::*;
 pub(crate) use credentials::*;
 pub(crate) use devops::*;
 pub(crate) use management::*;
 pub(crate) use resources::*;
+pub(crate) use roles::*;
 
 /// A decoded row that becomes a model entity.
 pub(crate) trait IntoModel {
@@ -59,7 +61,7 @@ pub(crate) fn key(name: &str) -> String {
     name.to_lowercase()
 }
 
-fn corrupt(column: &str, what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(column: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("corrupt row: column {column}: {what}"))
 }
 

@@ -14,7 +14,9 @@ use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
 mod management;
+mod roles;
 pub use management::*;
+pub use roles::*;
 
 #[async_trait]
 pub trait DirectoryStore {

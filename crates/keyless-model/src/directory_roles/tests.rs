@@ -29,9 +29,7 @@ fn check(kind: K, roles: &[R], op: O, owned: Option<bool>, s: &TenantSettings) -
     let owners_other = [OTHER];
     let object = match owned {
         None => Object::Tenant,
-        Some(true) => Object::App {
-            owners: &owners_me,
-        },
+        Some(true) => Object::App { owners: &owners_me },
         Some(false) => Object::App {
             owners: &owners_other,
         },
@@ -124,7 +122,12 @@ fn keyless_administrators_may_everything() {
         roles: &[],
         keyless_admin: true,
     };
-    for op in [O::CreateApp, O::ChangeTenantSettings, O::AssignRoles, O::ManageUsers] {
+    for op in [
+        O::CreateApp,
+        O::ChangeTenantSettings,
+        O::AssignRoles,
+        O::ManageUsers,
+    ] {
         assert!(may(&subject, op, Object::Tenant, &s), "{op:?}");
     }
 }

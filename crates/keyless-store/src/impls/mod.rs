@@ -31,6 +31,7 @@ mod directory;
 mod keys;
 mod management;
 mod resources;
+mod roles;
 
 /// An update or delete that touched no row means the object does not exist.
 fn found(rows_affected: u64) -> StoreResult<()> {
