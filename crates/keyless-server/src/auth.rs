@@ -7,7 +7,7 @@ use crate::envelope::ApiError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
-use keyless_model::directory::{PersonalAccessToken, User};
+use keyless_model::directory::{PersonalAccessToken, ServicePrincipal, User};
 use keyless_store::StoreError;
 
 /// Prefix of every personal access token, so leaked tokens are recognisable by scanners.
@@ -119,4 +119,61 @@ pub async fn issue_pat(
     };
     state.store.create_pat(&pat).await?;
     Ok((token, pat))
+}
+
+/// Who calls Graph: a user by personal access token, or a service principal by an access
+/// token that this server's token service issued for Graph. A service principal acts in the
+/// tenant that issued its token, with the directory roles it holds there.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(Caller),
+    ServicePrincipal(ServicePrincipal),
+}
+
+impl Principal {
+    /// The object id directory roles and ownership name.
+    pub fn id(&self) -> uuid::Uuid {
+        match self {
+            Principal::User(c) => c.user.id,
+            Principal::ServicePrincipal(sp) => sp.id,
+        }
+    }
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Principal::User(c) if c.is_admin())
+    }
+}
+
+/// Whether a presented token is a JWT (three dot-separated parts) rather than a PAT.
+fn looks_like_jwt(token: &str) -> bool {
+    !token.starts_with(PAT_PREFIX) && token.split('.').count() == 3
+}
+
+/// Resolves the caller of a plane that takes both PATs and access tokens; `accepts` tells
+/// the plane's audiences. The service principal must exist in the issuing tenant and be
+/// enabled, else the token is refused as invalid.
+pub async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    accepts: impl Fn(&str) -> bool,
+) -> Result<Principal, ApiError> {
+    match presented_token(headers) {
+        Some(t) if looks_like_jwt(&t) => {}
+        _ => return caller(state, headers).await.map(Principal::User),
+    }
+    let bearer = crate::bearer::authenticate(state, headers, accepts).await?;
+    let invalid = || {
+        crate::bearer::unauthorized(
+            ApiError::new("InvalidAuthenticationToken", &[]),
+            &state.origin,
+        )
+    };
+    let sp = match state.store.get_service_principal(bearer.oid).await {
+        Ok(sp) => sp,
+        Err(StoreError::NotFound) => return Err(invalid()),
+        Err(e) => return Err(e.into()),
+    };
+    if sp.tenant_id != bearer.tenant_id || !sp.account_enabled {
+        return Err(invalid());
+    }
+    Ok(Principal::ServicePrincipal(sp))
 }

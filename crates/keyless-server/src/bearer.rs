@@ -1,7 +1,8 @@
-//! Validating ARM bearer tokens: signature by a tenant of this server (RS256 or ES256), expiry,
-//! one of the four ARM audiences, and an `oid`. Each failure has ARM's own code.
+//! Validating access tokens issued by this server's token service, for the planes that take
+//! them (ARM, Graph): signature by a tenant of this server (RS256 or ES256), expiry, an
+//! audience the plane accepts, and an `oid`. Each failure has ARM's own code, which Graph
+//! shares (`{"error":{"code","message"}}`).
 
-use crate::entra::ARM_AUDIENCES;
 use crate::envelope::ApiError;
 use crate::keyring::Issuer;
 use crate::state::AppState;
@@ -13,8 +14,9 @@ use keyless_model::time_fmt;
 /// Tolerance on the access token's `exp`, in seconds (ARM allows a few minutes).
 pub const ACCESS_TOKEN_CLOCK_SKEW: i64 = 300;
 
+/// The principal a verified access token names.
 #[derive(Debug, Clone)]
-pub struct ArmCaller {
+pub struct BearerCaller {
     /// The principal's object id: what role assignments name.
     pub oid: Uuid,
     pub tenant_id: Uuid,
@@ -22,7 +24,7 @@ pub struct ArmCaller {
     pub client: String,
 }
 
-fn unauthorized(mut e: ApiError, origin: &str) -> ApiError {
+pub fn unauthorized(mut e: ApiError, origin: &str) -> ApiError {
     let desc = e.rendered.message.clone();
     e.www_authenticate = Some(format!(
         "Bearer authorization_uri=\"{origin}\", error=\"invalid_token\", error_description=\"{desc}\""
@@ -43,7 +45,13 @@ fn issuing_tenant(origin: &str, iss: &str) -> Option<Uuid> {
     Uuid::parse_str(id).ok()
 }
 
-pub async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<ArmCaller, ApiError> {
+/// Verifies the bearer token of `headers`; `accepts` decides whether an `aud` value is one of
+/// the plane's audiences.
+pub async fn authenticate(
+    s: &AppState,
+    headers: &HeaderMap,
+    accepts: impl Fn(&str) -> bool,
+) -> Result<BearerCaller, ApiError> {
     let origin = &*s.origin;
     let Some(value) = headers
         .get(header::AUTHORIZATION)
@@ -92,7 +100,7 @@ pub async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<ArmCaller
         ));
     }
     let auds = verified.aud();
-    if !auds.iter().any(|a| ARM_AUDIENCES.contains(&a.as_str())) {
+    if !auds.iter().any(|a| accepts(a)) {
         let aud = auds.join(",");
         return Err(unauthorized(
             ApiError::new("InvalidAuthenticationTokenAudience", &[("aud", &aud)]),
@@ -112,7 +120,7 @@ pub async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<ArmCaller
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
-    Ok(ArmCaller {
+    Ok(BearerCaller {
         oid,
         tenant_id: tid,
         client,

@@ -8,10 +8,12 @@
 //! - `world/`: declarative world files (`keyless apply`) and the demo world.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod admin;
 pub mod arm;
 pub mod audit;
 pub mod auth;
+pub mod bearer;
 pub mod clock;
 pub mod config;
 pub mod devops;
