@@ -251,51 +251,6 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(Subcommand)]
-pub enum UserCommand {
-    Create {
-        tenant: String,
-        name: String,
-        #[arg(long)]
-        admin: bool,
-        #[command(flatten)]
-        conn: Conn,
-    },
-    List {
-        tenant: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
-}
-
-pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
-    match c {
-        UserCommand::Create {
-            tenant,
-            name,
-            admin,
-            conn,
-        } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!("/keyless/v1/tenants/{tenant}/users"),
-                Some(json!({"name": name, "admin": admin})),
-            )
-            .await
-        }
-        UserCommand::List { tenant, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/tenants/{tenant}/users"),
-                None,
-            )
-            .await
-        }
-    }
-}
-
-#[derive(Subcommand)]
 pub enum OrgCommand {
     Create {
         name: String,
