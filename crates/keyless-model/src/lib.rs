@@ -13,6 +13,7 @@ pub mod directory;
 pub mod directory_roles;
 pub mod federation;
 pub mod keys;
+pub mod pat_scopes;
 pub mod rbac;
 pub mod time_fmt;
 

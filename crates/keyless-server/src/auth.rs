@@ -177,3 +177,65 @@ pub async fn principal(
     }
     Ok(Principal::ServicePrincipal(sp))
 }
+
+/// The management area a PAT-authenticated request falls in, by path (see
+/// `keyless_model::pat_scopes`): Graph and the admin API's tenants are the directory,
+/// subscriptions are resources, organizations and the Azure DevOps REST API are
+/// connections; the rest of `/keyless/v1` (tokens, audit, keys, apply) is in no area.
+pub fn pat_area(path: &str) -> Option<keyless_model::pat_scopes::PatScope> {
+    use keyless_model::pat_scopes::PatScope as S;
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["v1.0", ..] => Some(S::Directory),
+        ["keyless", "v1", "tenants", ..] => Some(S::Directory),
+        ["keyless", "v1", "subscriptions", ..] => Some(S::Resources),
+        ["keyless", "v1", "organizations", ..] => Some(S::Connections),
+        ["keyless", ..] => None,
+        [_, "_apis", ..] | [_, _, "_apis", ..] => Some(S::Connections),
+        _ => None,
+    }
+}
+
+/// Middleware: a request made with a valid personal access token whose scopes do not cover
+/// the request's area (and method) is refused with 403 in the plane's envelope, naming the
+/// scope it needs. Other credentials, and tokens that are not valid (which the handler
+/// refuses with its own message), pass through.
+pub async fn enforce_pat_scopes(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(token) = presented_token(req.headers()).filter(|t| t.starts_with(PAT_PREFIX)) else {
+        return next.run(req).await;
+    };
+    let path = req.uri().path().to_owned();
+    let write = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let area = pat_area(&path);
+    let hash = keyless_jose::sha256_hex(token.as_bytes());
+    let pat = match s.store.find_pat_by_hash(&hash).await {
+        Ok(p) if p.revoked_at.is_none() && p.expires_at > s.now() => p,
+        _ => return next.run(req).await,
+    };
+    if keyless_model::pat_scopes::pat_permits(&pat.scopes, area, write) {
+        return next.run(req).await;
+    }
+    let need = area.map(|a| a.as_str()).unwrap_or("full");
+    let e = ApiError::new(
+        "PatScopeMissing",
+        &[
+            ("name", &pat.name),
+            ("scopes", &pat.scopes.join(", ")),
+            ("need", if write { need } else { "read" }),
+        ],
+    );
+    // Graph answers in its own envelope; keyless' admin API and Azure DevOps in DevOps'.
+    if path.starts_with("/v1.0/") {
+        e.into_response()
+    } else {
+        crate::envelope::devops_error(&e.rendered)
+    }
+}

@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(envelope::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            auth::enforce_pat_scopes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             envelope::outage_in_plane_shape,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use keyless_model::Uuid;
 use keyless_model::directory::{Cloud, TenantSettings};
 use keyless_model::directory_roles::Operation;
+use keyless_model::pat_scopes::PatScope;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -194,6 +195,8 @@ pub struct PatBody {
     days: Option<i64>,
     /// An administrator may create a token for another user.
     user: Option<String>,
+    /// `full` (default), `read`, `directory`, `resources`, `connections`.
+    scopes: Option<Vec<String>>,
 }
 
 pub async fn create_pat(
@@ -218,14 +221,20 @@ pub async fn create_pat(
     if b.name.trim().is_empty() {
         return Err(bad("A token needs a name."));
     }
-    let (token, pat) = issue_pat(
-        &s,
-        &user,
-        &b.name,
-        b.days.unwrap_or(30),
-        vec!["full".into()],
-    )
-    .await?;
+    let scopes = b.scopes.unwrap_or_else(|| vec!["full".into()]);
+    if scopes.is_empty() {
+        return Err(bad("A token needs at least one scope."));
+    }
+    if let Some(unknown) = scopes.iter().find(|x| PatScope::parse(x).is_none()) {
+        let known: Vec<&str> = PatScope::ALL.iter().map(|p| p.as_str()).collect();
+        return Err(bad(format!(
+            "Unknown scope '{}'. Known scopes: {}.",
+            keyless_model::catalogue::sanitize(unknown),
+            known.join(", ")
+        )));
+    }
+    // Creating tokens needs a full token (`auth::enforce_pat_scopes`: no area, a write).
+    let (token, pat) = issue_pat(&s, &user, &b.name, b.days.unwrap_or(30), scopes).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": token, "pat": pat})),

@@ -97,6 +97,9 @@ pub enum PatCommand {
         /// Administrators: create it for another user (UPN).
         #[arg(long)]
         user: Option<String>,
+        /// full (default), read, directory, resources, connections; repeat for several.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
         #[command(flatten)]
         conn: Conn,
     },
@@ -119,15 +122,14 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             name,
             days,
             user,
+            scopes,
             conn,
         } => {
-            call(
-                &conn,
-                Method::POST,
-                "/keyless/v1/pats",
-                Some(json!({"name": name, "days": days, "user": user})),
-            )
-            .await
+            let mut body = json!({"name": name, "days": days, "user": user});
+            if !scopes.is_empty() {
+                body["scopes"] = json!(scopes);
+            }
+            call(&conn, Method::POST, "/keyless/v1/pats", Some(body)).await
         }
         PatCommand::List { conn } => call(&conn, Method::GET, "/keyless/v1/pats", None).await,
         PatCommand::Revoke { id, conn } => {
