@@ -12,6 +12,7 @@ mod applications;
 mod credentials;
 mod owners;
 mod service_principals;
+mod users;
 
 pub use credentials::{fic_conflict, generate_secret, new_password, secret_matches};
 
@@ -217,6 +218,8 @@ async fn route(
         ("applications", Some(k), ["federatedIdentityCredentials", id]) => {
             credentials::fic_item(s, ctx, method, &k, id, body).await
         }
+        ("users", None, []) => users::collection(s, ctx, method, q).await,
+        ("users", Some(k), []) => users::item(s, ctx, method, &k).await,
         ("servicePrincipals", None, []) => {
             service_principals::collection(s, ctx, method, q, body).await
         }
