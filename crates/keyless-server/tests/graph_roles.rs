@@ -231,3 +231,42 @@ async fn application_developers_register_apps_even_when_users_may_not() {
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
 }
+
+#[tokio::test]
+async fn members_add_federated_credentials_to_others_apps_only_when_the_tenant_says_so() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let demo = s.var("AZURE_CLIENT_ID");
+    let path = format!("/v1.0/applications(appId='{demo}')/federatedIdentityCredentials");
+    let fic = |name: &str| {
+        json!({"name": name, "issuer": "https://token.actions.githubusercontent.com",
+            "subject": format!("repo:contoso/{name}:ref:refs/heads/main"),
+            "audiences": ["api://AzureADTokenExchange"]})
+    };
+    let (status, resp) = s
+        .send(Method::POST, &path, Some(&alice.token), Some(fic("first")))
+        .await;
+    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    let (status, _) = s
+        .admin(
+            Method::PATCH,
+            "/keyless/v1/tenants/contoso/settings",
+            Some(json!({"federatedCredentialsOnUnownedApps": "members"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, created) = s
+        .send(Method::POST, &path, Some(&alice.token), Some(fic("second")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Creating is all the setting allows: changing or deleting stays with owners and roles.
+    let (status, resp) = s
+        .send(
+            Method::DELETE,
+            &format!("{path}/second"),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+}
