@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::directory::{add_role, in_tenant};
 use support::graph::DENIED;
-use support::{assert_error, assert_error_code, message, new_member};
+use support::{assert_error, message, new_member};
 
 const ROLES: &str = "/keyless/v1/tenants/contoso/roles";
 

@@ -37,6 +37,18 @@ fn check(kind: K, roles: &[R], op: O, owned: Option<bool>, s: &TenantSettings) -
     may(&subject, op, object, s)
 }
 
+/// (subject kind, roles, operation, owner of the app? (`None`: the whole tenant), settings,
+/// verdict, why).
+type Row<'a> = (
+    K,
+    &'a [R],
+    O,
+    Option<bool>,
+    &'a TenantSettings,
+    bool,
+    &'a str,
+);
+
 #[test]
 fn rules_table() {
     use FederatedCredentialWriters::{Administrators as Adm, Members as Mem};
@@ -45,7 +57,7 @@ fn rules_table() {
     let open_guests = settings(true, false, Adm);
     let members_fic = settings(true, true, Mem);
     #[rustfmt::skip]
-    let table: &[(K, &[R], O, Option<bool>, &TenantSettings, bool, &str)] = &[
+    let table: &[Row] = &[
         // reading
         (K::Member, &[], O::ReadUsers, None, &default, true, "members read users"),
         (K::Member, &[], O::ReadApps, None, &default, true, "members enumerate apps"),
