@@ -74,10 +74,25 @@ pub struct TenantSettings {
     pub secret_lifetime_days: i64,
     #[serde(default)]
     pub federation: FederationPolicy,
+    /// Who may add federated credentials to apps they do not own (directory roles that
+    /// manage apps always may): `administrators` (default) or `members`.
+    #[serde(default)]
+    pub federated_credentials_on_unowned_apps: FederatedCredentialWriters,
     /// How the tenant's access tokens are signed: `RS256` (as Entra) or `ES256` (far cheaper
     /// to sign). Pipeline ID tokens and assertions stay RS256 whatever this says.
     #[serde(default)]
     pub access_token_algorithm: AccessTokenAlgorithm,
+}
+
+/// Who may create federated credentials on apps they do not own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FederatedCredentialWriters {
+    /// Only holders of a directory role that manages apps.
+    #[default]
+    Administrators,
+    /// Also every member user of the tenant (not guests, not service principals).
+    Members,
 }
 
 /// The signature algorithm of a tenant's access tokens.
@@ -114,6 +129,7 @@ impl Default for TenantSettings {
                 enabled: true,
                 ..Default::default()
             },
+            federated_credentials_on_unowned_apps: FederatedCredentialWriters::Administrators,
             access_token_algorithm: AccessTokenAlgorithm::Rs256,
         }
     }
@@ -180,6 +196,16 @@ pub struct Application {
     pub created_at: UnixTime,
 }
 
+impl Application {
+    /// Whether the app may have service principals (and sign in) in other tenants.
+    pub fn is_multitenant(&self) -> bool {
+        matches!(
+            self.sign_in_audience.as_str(),
+            "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount"
+        )
+    }
+}
+
 pub const SP_TYPE_APPLICATION: &str = "Application";
 pub const SP_TYPE_MANAGED_IDENTITY: &str = "ManagedIdentity";
 
@@ -229,5 +255,18 @@ pub struct FederatedCredential {
     pub audiences: Vec<String>,
     pub description: Option<String>,
     pub claims_matching_expression: Option<String>,
+    pub created_at: UnixTime,
+}
+
+/// A user of one tenant invited into another as a guest. The person signs in once (their
+/// PAT names their home user); the tenant acted on decides whether they act as a member
+/// (their home tenant) or a guest (a tenant with a membership), and with which roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestMembership {
+    /// The tenant the user is a guest of.
+    pub tenant_id: Uuid,
+    /// The user (in their home tenant).
+    pub user_id: Uuid,
     pub created_at: UnixTime,
 }

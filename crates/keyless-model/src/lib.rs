@@ -10,8 +10,10 @@ pub mod audit;
 pub mod catalogue;
 pub mod devops;
 pub mod directory;
+pub mod directory_roles;
 pub mod federation;
 pub mod keys;
+pub mod pat_scopes;
 pub mod rbac;
 pub mod time_fmt;
 

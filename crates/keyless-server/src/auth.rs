@@ -7,7 +7,7 @@ use crate::envelope::ApiError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
-use keyless_model::directory::{PersonalAccessToken, User};
+use keyless_model::directory::{PersonalAccessToken, ServicePrincipal, User};
 use keyless_store::StoreError;
 
 /// Prefix of every personal access token, so leaked tokens are recognisable by scanners.
@@ -119,4 +119,123 @@ pub async fn issue_pat(
     };
     state.store.create_pat(&pat).await?;
     Ok((token, pat))
+}
+
+/// Who calls Graph: a user by personal access token, or a service principal by an access
+/// token that this server's token service issued for Graph. A service principal acts in the
+/// tenant that issued its token, with the directory roles it holds there.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(Caller),
+    ServicePrincipal(ServicePrincipal),
+}
+
+impl Principal {
+    /// The object id directory roles and ownership name.
+    pub fn id(&self) -> uuid::Uuid {
+        match self {
+            Principal::User(c) => c.user.id,
+            Principal::ServicePrincipal(sp) => sp.id,
+        }
+    }
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Principal::User(c) if c.is_admin())
+    }
+}
+
+/// Whether a presented token is a JWT (three dot-separated parts) rather than a PAT.
+fn looks_like_jwt(token: &str) -> bool {
+    !token.starts_with(PAT_PREFIX) && token.split('.').count() == 3
+}
+
+/// Resolves the caller of a plane that takes both PATs and access tokens; `accepts` tells
+/// the plane's audiences. The service principal must exist in the issuing tenant and be
+/// enabled, else the token is refused as invalid.
+pub async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    accepts: impl Fn(&str) -> bool,
+) -> Result<Principal, ApiError> {
+    match presented_token(headers) {
+        Some(t) if looks_like_jwt(&t) => {}
+        _ => return caller(state, headers).await.map(Principal::User),
+    }
+    let bearer = crate::bearer::authenticate(state, headers, accepts).await?;
+    let invalid = || {
+        crate::bearer::unauthorized(
+            ApiError::new("InvalidAuthenticationToken", &[]),
+            &state.origin,
+        )
+    };
+    let sp = match state.store.get_service_principal(bearer.oid).await {
+        Ok(sp) => sp,
+        Err(StoreError::NotFound) => return Err(invalid()),
+        Err(e) => return Err(e.into()),
+    };
+    if sp.tenant_id != bearer.tenant_id || !sp.account_enabled {
+        return Err(invalid());
+    }
+    Ok(Principal::ServicePrincipal(sp))
+}
+
+/// The management area a PAT-authenticated request falls in, by path (see
+/// `keyless_model::pat_scopes`): Graph and the admin API's tenants are the directory,
+/// subscriptions are resources, organizations and the Azure DevOps REST API are
+/// connections; the rest of `/keyless/v1` (tokens, audit, keys, apply) is in no area.
+pub fn pat_area(path: &str) -> Option<keyless_model::pat_scopes::PatScope> {
+    use keyless_model::pat_scopes::PatScope as S;
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["v1.0", ..] => Some(S::Directory),
+        ["keyless", "v1", "tenants", ..] => Some(S::Directory),
+        ["keyless", "v1", "subscriptions", ..] => Some(S::Resources),
+        ["keyless", "v1", "organizations", ..] => Some(S::Connections),
+        ["keyless", ..] => None,
+        [_, "_apis", ..] | [_, _, "_apis", ..] => Some(S::Connections),
+        _ => None,
+    }
+}
+
+/// Middleware: a request made with a valid personal access token whose scopes do not cover
+/// the request's area (and method) is refused with 403 in the plane's envelope, naming the
+/// scope it needs. Other credentials, and tokens that are not valid (which the handler
+/// refuses with its own message), pass through.
+pub async fn enforce_pat_scopes(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(token) = presented_token(req.headers()).filter(|t| t.starts_with(PAT_PREFIX)) else {
+        return next.run(req).await;
+    };
+    let path = req.uri().path().to_owned();
+    let write = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let area = pat_area(&path);
+    let hash = keyless_jose::sha256_hex(token.as_bytes());
+    let pat = match s.store.find_pat_by_hash(&hash).await {
+        Ok(p) if p.revoked_at.is_none() && p.expires_at > s.now() => p,
+        _ => return next.run(req).await,
+    };
+    if keyless_model::pat_scopes::pat_permits(&pat.scopes, area, write) {
+        return next.run(req).await;
+    }
+    let need = area.map(|a| a.as_str()).unwrap_or("full");
+    let e = ApiError::new(
+        "PatScopeMissing",
+        &[
+            ("name", &pat.name),
+            ("scopes", &pat.scopes.join(", ")),
+            ("need", if write { need } else { "read" }),
+        ],
+    );
+    // Graph answers in its own envelope; keyless' admin API and Azure DevOps in DevOps'.
+    if path.starts_with("/v1.0/") {
+        e.into_response()
+    } else {
+        crate::envelope::devops_error(&e.rendered)
+    }
 }

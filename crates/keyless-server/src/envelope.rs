@@ -238,15 +238,32 @@ pub fn arm_error(r: &Rendered) -> Response {
 
 pub fn devops_error(r: &Rendered) -> Response {
     let type_name = match r.entry.error {
-        "Unauthenticated" => "Microsoft.VisualStudio.Services.Common.VssUnauthorizedException",
+        "Unauthenticated" | "Unauthorized" => {
+            "Microsoft.VisualStudio.Services.Common.VssUnauthorizedException"
+        }
         "Forbidden" => "Microsoft.VisualStudio.Services.Security.AccessCheckException",
+        "ProjectDoesNotExist" => {
+            "Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistException"
+        }
         _ => "Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi.ServiceEndpointException",
     };
     let type_key = type_name.rsplit('.').next().unwrap_or(type_name);
+    // Azure DevOps puts its numbered codes (TF…, VS…) in front of the text.
+    let numbered = |prefix: &str| {
+        r.entry
+            .code
+            .strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let message = if numbered("TF") || numbered("VS") {
+        format!("{}: {}", r.entry.code, r.message)
+    } else {
+        r.message.clone()
+    };
     let body = json!({
         "$id": "1",
         "innerException": null,
-        "message": r.message,
+        "message": message,
         "typeName": format!("{type_name}, Microsoft.VisualStudio.Services.WebApi"),
         "typeKey": type_key,
         "errorCode": 0,

@@ -39,7 +39,7 @@ use tokio::sync::Mutex;
 pub const RS256: &str = "RS256";
 pub const ES256: &str = "ES256";
 
-/// Verifiers' clock tolerance on `exp` (the ARM plane allows 300 s, see `arm/token.rs`).
+/// Verifiers' clock tolerance on `exp` (the ARM plane allows 300 s, see `bearer.rs`).
 const VERIFIER_SKEW: i64 = 300;
 
 /// How long a retired key stays published: the longest lifetime of a token it can have

@@ -8,10 +8,12 @@
 //! - `world/`: declarative world files (`keyless apply`) and the demo world.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod admin;
 pub mod arm;
 pub mod audit;
 pub mod auth;
+pub mod bearer;
 pub mod cache;
 pub mod clock;
 pub mod config;
@@ -43,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .route("/error", get(entra::error_page))
         .fallback(envelope::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::enforce_pat_scopes,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             envelope::outage_in_plane_shape,

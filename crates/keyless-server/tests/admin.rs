@@ -233,16 +233,6 @@ async fn members_get_403_on_admin_only_calls() {
         ),
         (
             Method::POST,
-            format!("/keyless/v1/tenants/{tenant}/users"),
-            json!({"name": "friend"}),
-        ),
-        (
-            Method::PATCH,
-            format!("/keyless/v1/tenants/{tenant}/settings"),
-            json!({"usersCanRegisterApps": true}),
-        ),
-        (
-            Method::POST,
             "/keyless/v1/organizations".to_string(),
             json!({"name": "mine"}),
         ),
@@ -261,6 +251,26 @@ async fn members_get_403_on_admin_only_calls() {
         let (status, resp) = as_member(&s, &m, method.clone(), &path, Some(body)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
         assert_eq!(message(&resp), NEEDS_ADMIN, "{method} {path}");
+    }
+    // Directory changes are refused by the directory rules, in Graph's words.
+    for (method, path, body) in [
+        (
+            Method::POST,
+            format!("/keyless/v1/tenants/{tenant}/users"),
+            json!({"name": "friend"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/keyless/v1/tenants/{tenant}/settings"),
+            json!({"usersCanRegisterApps": true}),
+        ),
+    ] {
+        let (status, resp) = as_member(&s, &m, method.clone(), &path, Some(body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
+        assert_eq!(
+            resp["error"]["code"], "Authorization_RequestDenied",
+            "{resp}"
+        );
     }
     // Nothing was created.
     let (_, list) = s.admin(Method::GET, "/keyless/v1/tenants", None).await;

@@ -118,7 +118,7 @@ async fn application_input_is_validated() {
     let (status, resp) = s
         .admin(
             Method::GET,
-            "/v1.0/applications?$filter=startswith(displayName,%27a%27)",
+            "/v1.0/applications?$filter=endswith(displayName,%27a%27)",
             None,
         )
         .await;

@@ -101,6 +101,16 @@ const RULES: &[Rule] = &[
         "custom_roles.tenant_id, custom_roles.name_key",
         conflict::ROLE_NAME,
     ),
+    rule(
+        "directory_role_assignments_pkey",
+        "directory_role_assignments.tenant_id, directory_role_assignments.principal_id, directory_role_assignments.role_template_id",
+        conflict::DIRECTORY_ROLE_EXISTS,
+    ),
+    rule(
+        "guest_memberships_pkey",
+        "guest_memberships.tenant_id, guest_memberships.user_id",
+        conflict::GUEST_EXISTS,
+    ),
     // The audit log's primary key is its insertion sequence; the entry id is unique beside it.
     rule("audit_log_id_uq", "audit_log.id", conflict::DUPLICATE_ID),
 ];

@@ -68,6 +68,8 @@ pub mod conflict {
         "the management group still has child groups or subscriptions";
     pub const ROLE_NAME: &str = "a custom role with this name already exists in this tenant";
     pub const ROLE_IN_USE: &str = "the role is still assigned";
+    pub const DIRECTORY_ROLE_EXISTS: &str = "the principal already holds this directory role";
+    pub const GUEST_EXISTS: &str = "the user is already a guest of this tenant";
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -78,6 +80,7 @@ pub trait Store:
     + CredentialStore
     + ArmStore
     + ManagementStore
+    + DirectoryRoleStore
     + DevopsStore
     + OrganizationIdentityStore
     + KeyStore
@@ -92,6 +95,7 @@ impl<T> Store for T where
         + CredentialStore
         + ArmStore
         + ManagementStore
+        + DirectoryRoleStore
         + DevopsStore
         + OrganizationIdentityStore
         + KeyStore

@@ -19,6 +19,7 @@ mod devops;
 mod identities;
 mod management;
 mod resources;
+mod roles;
 pub(crate) use arm::*;
 pub(crate) use audit::*;
 pub(crate) use credentials::*;
@@ -26,6 +27,7 @@ pub(crate) use devops::*;
 pub(crate) use identities::*;
 pub(crate) use management::*;
 pub(crate) use resources::*;
+pub(crate) use roles::*;
 
 /// A decoded row that becomes a model entity.
 pub(crate) trait IntoModel {
@@ -61,7 +63,7 @@ pub(crate) fn key(name: &str) -> String {
     name.to_lowercase()
 }
 
-fn corrupt(column: &str, what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(column: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("corrupt row: column {column}: {what}"))
 }
 

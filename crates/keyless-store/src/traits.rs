@@ -15,8 +15,10 @@ use keyless_model::{UnixTime, Uuid};
 
 mod identities;
 mod management;
+mod roles;
 pub use identities::*;
 pub use management::*;
+pub use roles::*;
 
 #[async_trait]
 pub trait DirectoryStore {

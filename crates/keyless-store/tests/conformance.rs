@@ -28,6 +28,8 @@ mod keys;
 mod management;
 #[path = "conformance/resources.rs"]
 mod resources;
+#[path = "conformance/roles.rs"]
+mod roles;
 
 use fixtures::*;
 use keyless_store::testing::pg;
@@ -131,6 +133,8 @@ conformance! {
         audit::audit_empty_append_is_a_no_op,
         audit::audit_batch_of_500,
         audit::audit_batch_is_all_or_nothing,
+        roles::directory_roles_crud_and_conflicts,
+        roles::guest_memberships_crud,
         unknown::ids_are_not_found,
         changes::writes_to_watched_tables_are_announced,
         identities::organization_and_project_identities,

@@ -24,6 +24,11 @@ fn bin() -> Command {
             c.env_remove(k);
         }
     }
+    // Never the developer's saved `keyless login`.
+    c.env(
+        "KEYLESS_CONFIG_DIR",
+        std::env::temp_dir().join("keyless-cli-tests-no-login"),
+    );
     c
 }
 
@@ -335,4 +340,79 @@ fn org_identity_add_list_remove() {
     let out = s.client(&["org", "identity", "remove", "contoso", &client_id]);
     assert!(!out.status.success());
     assert!(text(&out).contains("is not a user"), "{}", text(&out));
+}
+
+#[test]
+fn login_saves_url_and_token_for_the_other_commands() {
+    let s = serve();
+    let cfg = tempfile::tempdir().unwrap();
+    let ca = s.dir.path().join("tls/ca.pem");
+    let ca = ca.to_str().unwrap();
+    let run = |args: &[&str]| {
+        bin()
+            .env("KEYLESS_CONFIG_DIR", cfg.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["tenant", "list", "--url", &s.origin, "--ca", ca]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("keyless login"), "{}", text(&out));
+    // A wrong token is refused and nothing is saved.
+    let out = run(&[
+        "login",
+        "--url",
+        &s.origin,
+        "--token",
+        "kls_pat_wrong",
+        "--ca",
+        ca,
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!cfg.path().join("config.json").exists());
+    let token = s.env()["KEYLESS_TOKEN"].clone();
+    let out = run(&["login", "--url", &s.origin, "--token", &token, "--ca", ca]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("admin@contoso.onmicrosoft.com"),
+        "{}",
+        text(&out)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(cfg.path().join("config.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // No URL, token or CA on the command line: the saved login is used.
+    let out = run(&[
+        "user",
+        "role",
+        "add",
+        "contoso",
+        "Application Administrator",
+        "--app",
+        "demo-deploy",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&["user", "role", "list", "contoso", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Application Administrator"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&[
+        "user",
+        "role",
+        "remove",
+        "contoso",
+        "Application Administrator",
+        "--app",
+        "demo-deploy",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
 }

@@ -11,6 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_model::Uuid;
 use keyless_model::directory::{Cloud, TenantSettings};
+use keyless_model::directory_roles::Operation;
+use keyless_model::pat_scopes::PatScope;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -115,8 +117,8 @@ pub async fn update_settings(
     headers: HeaderMap,
     body: Bytes,
 ) -> JsonResult {
-    caller(&s, &headers).await?.require_admin()?;
     let t = resolve_tenant(&s, &t).await?;
+    super::directory::permit(&s, &headers, &t, Operation::ChangeTenantSettings).await?;
     let mut current = serde_json::to_value(&t.settings).map_err(anyhow::Error::from)?;
     let patch: Value = parse_json(&body)?;
     let Value::Object(patch) = patch else {
@@ -149,14 +151,8 @@ pub async fn list_users(
     Path(t): Path<String>,
     headers: HeaderMap,
 ) -> JsonResult {
-    let c = caller(&s, &headers).await?;
     let t = resolve_tenant(&s, &t).await?;
-    if !c.is_admin() && t.id != c.user.tenant_id {
-        return Err(ApiError::detail(
-            "Forbidden",
-            "You may only list users of your own tenant.",
-        ));
-    }
+    super::directory::permit(&s, &headers, &t, Operation::ReadUsers).await?;
     Ok(Json(json!({"value": s.store.list_users(t.id).await?})))
 }
 
@@ -175,9 +171,14 @@ pub async fn create_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    let c = caller(&s, &headers).await?;
     let t = resolve_tenant(&s, &t).await?;
+    super::directory::permit(&s, &headers, &t, Operation::ManageUsers).await?;
     let b: UserBody = parse_json(&body)?;
+    if b.admin {
+        // Only keyless administrators make keyless administrators.
+        c.require_admin()?;
+    }
     let u = ops::create_user(&s, &t, &b.name, b.display_name, b.admin).await?;
     Ok((StatusCode::CREATED, Json(json!(u))))
 }
@@ -194,6 +195,8 @@ pub struct PatBody {
     days: Option<i64>,
     /// An administrator may create a token for another user.
     user: Option<String>,
+    /// `full` (default), `read`, `directory`, `resources`, `connections`.
+    scopes: Option<Vec<String>>,
 }
 
 pub async fn create_pat(
@@ -218,14 +221,20 @@ pub async fn create_pat(
     if b.name.trim().is_empty() {
         return Err(bad("A token needs a name."));
     }
-    let (token, pat) = issue_pat(
-        &s,
-        &user,
-        &b.name,
-        b.days.unwrap_or(30),
-        vec!["full".into()],
-    )
-    .await?;
+    let scopes = b.scopes.unwrap_or_else(|| vec!["full".into()]);
+    if scopes.is_empty() {
+        return Err(bad("A token needs at least one scope."));
+    }
+    if let Some(unknown) = scopes.iter().find(|x| PatScope::parse(x).is_none()) {
+        let known: Vec<&str> = PatScope::ALL.iter().map(|p| p.as_str()).collect();
+        return Err(bad(format!(
+            "Unknown scope '{}'. Known scopes: {}.",
+            keyless_model::catalogue::sanitize(unknown),
+            known.join(", ")
+        )));
+    }
+    // Creating tokens needs a full token (`auth::enforce_pat_scopes`: no area, a write).
+    let (token, pat) = issue_pat(&s, &user, &b.name, b.days.unwrap_or(30), scopes).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": token, "pat": pat})),

@@ -3,6 +3,7 @@
 //! applying world files. Every call is authenticated by a PAT and acts as its user.
 
 mod audit;
+pub mod directory;
 mod handlers;
 mod jobs;
 mod keys;
@@ -29,6 +30,20 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/tenants/{tenant}/users",
             get(h::list_users).post(h::create_user),
+        )
+        .route(
+            "/keyless/v1/tenants/{tenant}/roles",
+            get(directory::list_roles)
+                .post(directory::add_role)
+                .delete(directory::remove_role),
+        )
+        .route(
+            "/keyless/v1/tenants/{tenant}/guests",
+            get(directory::list_guests).post(directory::add_guest),
+        )
+        .route(
+            "/keyless/v1/tenants/{tenant}/guests/{user}",
+            delete(directory::remove_guest),
         )
         .route("/keyless/v1/pats", get(h::list_pats).post(h::create_pat))
         .route("/keyless/v1/pats/{id}", delete(h::revoke_pat))

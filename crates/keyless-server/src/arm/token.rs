@@ -1,120 +1,14 @@
-//! Validating ARM bearer tokens: signature by a tenant of this server (RS256 or ES256), expiry,
-//! one of the four ARM audiences, and an `oid`. Each failure has ARM's own code.
+//! ARM bearer tokens: the shared validation of `crate::bearer`, with ARM's four audiences.
 
+use crate::bearer::{self, BearerCaller};
 use crate::entra::ARM_AUDIENCES;
 use crate::envelope::ApiError;
-use crate::keyring::Issuer;
 use crate::state::AppState;
-use axum::http::{HeaderMap, header};
-use keyless_jose::UnverifiedJwt;
-use keyless_model::Uuid;
-use keyless_model::time_fmt;
+use axum::http::HeaderMap;
 
-/// Tolerance on the access token's `exp`, in seconds (ARM allows a few minutes).
-pub const ACCESS_TOKEN_CLOCK_SKEW: i64 = 300;
-
-#[derive(Debug, Clone)]
-pub struct ArmCaller {
-    /// The principal's object id: what role assignments name.
-    pub oid: Uuid,
-    pub tenant_id: Uuid,
-    /// The app id (service principals) shown in `AuthorizationFailed`.
-    pub client: String,
-}
-
-fn unauthorized(mut e: ApiError, origin: &str) -> ApiError {
-    let desc = e.rendered.message.clone();
-    e.www_authenticate = Some(format!(
-        "Bearer authorization_uri=\"{origin}\", error=\"invalid_token\", error_description=\"{desc}\""
-    ));
-    e
-}
-
-fn invalid(origin: &str) -> ApiError {
-    unauthorized(ApiError::new("InvalidAuthenticationToken", &[]), origin)
-}
-
-/// The tenant whose token service issued `iss` (`{origin}/{tid}/` or `{origin}/{tid}/v2.0`).
-fn issuing_tenant(origin: &str, iss: &str) -> Option<Uuid> {
-    let rest = iss.strip_prefix(origin)?.strip_prefix('/')?;
-    let id = rest
-        .strip_suffix("/v2.0")
-        .or_else(|| rest.strip_suffix('/'))?;
-    Uuid::parse_str(id).ok()
-}
+/// A caller of ARM: the principal its access token names.
+pub type ArmCaller = BearerCaller;
 
 pub async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<ArmCaller, ApiError> {
-    let origin = &*s.origin;
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Err(unauthorized(
-            ApiError::new("AuthenticationFailed", &[]),
-            origin,
-        ));
-    };
-    let Some(raw) = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-    else {
-        return Err(invalid(origin));
-    };
-    let jwt = UnverifiedJwt::parse(raw.trim()).map_err(|_| invalid(origin))?;
-    let tid = jwt
-        .peek_str("iss")
-        .and_then(|iss| issuing_tenant(origin, iss))
-        .ok_or_else(|| invalid(origin))?;
-    match s.store.get_tenant(tid).await {
-        Ok(_) => {}
-        Err(keyless_store::StoreError::NotFound) => return Err(invalid(origin)),
-        // The database is away: 503, not a verdict on the token.
-        Err(e) => return Err(e.into()),
-    }
-    // RS256 or ES256 (the tenant's choice); an unknown kid re-reads the tenant's keys once
-    // (another replica may have rotated).
-    let kid = jwt.header().kid.clone().unwrap_or_default();
-    let key = s
-        .keys
-        .verification_key(Issuer::Tenant(tid), &kid)
-        .await?
-        .ok_or_else(|| invalid(origin))?;
-    let verified = jwt.verify(key.public_key()).map_err(|_| invalid(origin))?;
-    let now = s.now();
-    let exp = verified.exp().ok_or_else(|| invalid(origin))?;
-    if now > exp + ACCESS_TOKEN_CLOCK_SKEW {
-        return Err(unauthorized(
-            ApiError::new(
-                "ExpiredAuthenticationToken",
-                &[("exp", &time_fmt::iso(exp)), ("now", &time_fmt::iso(now))],
-            ),
-            origin,
-        ));
-    }
-    let auds = verified.aud();
-    if !auds.iter().any(|a| ARM_AUDIENCES.contains(&a.as_str())) {
-        let aud = auds.join(",");
-        return Err(unauthorized(
-            ApiError::new("InvalidAuthenticationTokenAudience", &[("aud", &aud)]),
-            origin,
-        ));
-    }
-    let claims = verified.claims();
-    let oid = claims
-        .get("oid")
-        .and_then(|v| v.as_str())
-        .and_then(|v| Uuid::parse_str(v).ok())
-        .ok_or_else(|| invalid(origin))?;
-    let client = claims
-        .get("appid")
-        .or_else(|| claims.get("azp"))
-        .or_else(|| claims.get("upn"))
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string();
-    Ok(ArmCaller {
-        oid,
-        tenant_id: tid,
-        client,
-    })
+    bearer::authenticate(s, headers, |a| ARM_AUDIENCES.contains(&a)).await
 }

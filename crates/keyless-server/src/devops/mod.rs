@@ -1,8 +1,11 @@
 //! The DevOps plane: service connections (`serviceendpoint` REST shapes), the pipeline
-//! job's OIDC token endpoint, and lookups of organizations and projects by name or id.
+//! job's OIDC token endpoint, the organization's projects (`_apis/projects`, also for service
+//! principals with an Entra token: `caller.rs`), and lookups of organizations and projects.
 
+pub mod caller;
 mod endpoints;
 mod oidc;
+mod projects;
 pub(crate) mod render;
 
 use crate::envelope::ApiError;
@@ -38,6 +41,8 @@ pub fn routes() -> Router<AppState> {
             get(endpoints::get_project),
         )
         .route("/{root}/_apis/serviceendpoint/types", get(endpoints::types))
+        .route("/{root}/_apis/projects", get(projects::list))
+        .route("/{root}/_apis/projects/{project}", get(projects::get))
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
             post(oidc::oidc_token),

@@ -7,7 +7,7 @@ mod resources;
 mod tenant;
 mod token;
 
-pub use resources::{ARM_AUDIENCES, Resource};
+pub use resources::{ARM_AUDIENCES, Resource, is_graph_audience};
 pub use tenant::resolve_tenant;
 
 use crate::state::AppState;

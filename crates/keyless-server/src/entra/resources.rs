@@ -14,6 +14,13 @@ pub const GRAPH_RESOURCES: [&str; 3] = [
     "00000003-0000-0000-c000-000000000000",
 ];
 
+/// Whether an access token's `aud` is Graph: Microsoft Graph's own names, or the Graph
+/// endpoint this server advertises in `/metadata/endpoints` (its origin, which is how the
+/// Azure CLI asks for Graph tokens).
+pub fn is_graph_audience(aud: &str, origin: &str) -> bool {
+    GRAPH_RESOURCES.contains(&aud) || aud.trim_end_matches('/') == origin.trim_end_matches('/')
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {
     Arm(String),

@@ -273,7 +273,7 @@ async fn find_client(
     };
     if let Some(a) = &app
         && a.tenant_id != tenant.id
-        && a.sign_in_audience != "AzureADMultipleOrgs"
+        && !a.is_multitenant()
     {
         return Err(not_found());
     }

@@ -1,13 +1,14 @@
-//! `/v1.0/applications`: create, list (`$filter` on appId/displayName, `$top`), get,
+//! `/v1.0/applications`: create, list (`$filter` on appId/displayName, `$top`, paging), get,
 //! update (PATCH displayName/signInAudience), delete (with everything that hangs off it).
 
-use super::{Ctx, Key, bad, created, find_app, list_json, top};
+use super::{Ctx, Key, bad, created, find_app, paged_list};
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, PasswordCredential};
+use keyless_model::directory_roles::Operation;
 use keyless_model::time_fmt::iso;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -92,6 +93,15 @@ fn filter(q: &HashMap<String, String>) -> Result<Option<(&'static str, String)>,
     let Some(f) = q.get("$filter").map(|f| f.trim()) else {
         return Ok(None);
     };
+    if let Some(v) = f
+        .strip_prefix("startswith(displayName,")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return Ok(Some((
+            "startswith",
+            v.trim().trim_matches('\'').to_string(),
+        )));
+    }
     for field in ["appId", "displayName"] {
         if let Some(v) = f
             .strip_prefix(field)
@@ -101,7 +111,7 @@ fn filter(q: &HashMap<String, String>) -> Result<Option<(&'static str, String)>,
         }
     }
     Err(bad(format!(
-        "Unsupported filter '{}'. Use appId eq '<id>' or displayName eq '<name>'.",
+        "Unsupported filter '{}'. Use appId eq '<id>', displayName eq '<name>' or startswith(displayName,'<prefix>').",
         keyless_model::catalogue::sanitize(f)
     )))
 }
@@ -115,25 +125,26 @@ pub async fn collection(
 ) -> Result<Response, ApiError> {
     match *method {
         Method::GET => {
+            ctx.permit(Operation::ReadApps)?;
             let f = filter(q)?;
-            let limit = top(q)?.unwrap_or(usize::MAX);
             let mut value = Vec::new();
             for a in s.store.list_applications(ctx.tenant.id).await? {
                 let keep = match &f {
                     Some(("appId", v)) => a.app_id.to_string().eq_ignore_ascii_case(v),
+                    Some(("startswith", v)) => {
+                        a.display_name.to_lowercase().starts_with(&v.to_lowercase())
+                    }
                     Some((_, v)) => &a.display_name == v,
                     None => true,
                 };
-                if keep && value.len() < limit {
+                if keep {
                     value.push(app_json(s, ctx, &a).await?);
                 }
             }
-            Ok(list_json(s, "applications", value))
+            paged_list(s, "applications", q, value)
         }
         Method::POST => {
-            if !ctx.caller.is_admin() && !ctx.tenant.settings.users_can_register_apps {
-                return Err(Ctx::denied());
-            }
+            ctx.permit(Operation::CreateApp)?;
             let body: AppBody = parse_json(body)?;
             let name = body.display_name.unwrap_or_default();
             check_name(&name)?;
@@ -148,7 +159,7 @@ pub async fn collection(
                 display_name: name,
                 sign_in_audience: audience,
                 enabled: true,
-                created_by: Some(ctx.caller.user.id),
+                created_by: Some(ctx.principal_id()),
                 created_at: s.now(),
             };
             s.store.create_application(&app).await?;
@@ -169,7 +180,7 @@ pub async fn item(
     match *method {
         Method::GET => Ok(axum::Json(app_json(s, ctx, &app).await?).into_response()),
         Method::PATCH => {
-            ctx.may_change(&app)?;
+            ctx.permit_app(Operation::UpdateApp, &app)?;
             let body: AppBody = parse_json(body)?;
             if let Some(n) = body.display_name {
                 check_name(&n)?;
@@ -183,7 +194,7 @@ pub async fn item(
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
-            ctx.may_change(&app)?;
+            ctx.permit_app(Operation::UpdateApp, &app)?;
             s.store.delete_application(app.id).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }

@@ -8,6 +8,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::directory::{FederatedCredential, PasswordCredential};
+use keyless_model::directory_roles::Operation;
 use keyless_model::federation::{validate_fic_fields, validate_fic_name};
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
@@ -85,7 +86,7 @@ pub async fn add_password(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let app = find_app(s, ctx, key).await?;
-    ctx.may_change(&app)?;
+    ctx.permit_app(Operation::ManageAppCredentials, &app)?;
     let body: AddPassword = if body.is_empty() {
         AddPassword {
             password_credential: None,
@@ -146,7 +147,7 @@ pub async fn remove_password(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let app = find_app(s, ctx, key).await?;
-    ctx.may_change(&app)?;
+    ctx.permit_app(Operation::ManageAppCredentials, &app)?;
     let body: RemovePassword = parse_json(body)?;
     let key_id = Uuid::parse_str(&body.key_id).map_err(|_| bad("keyId must be a GUID."))?;
     s.store.remove_password(app.id, key_id).await.map_err(|_| {
@@ -258,7 +259,7 @@ pub async fn fic_collection(
             ))
         }
         Method::POST => {
-            ctx.may_change(&app)?;
+            ctx.permit_app(Operation::CreateFederatedCredential, &app)?;
             let f: FicBody = parse_json(body)?;
             let name = f.name.clone().unwrap_or_default();
             validate_fic_name(&name).map_err(bad)?;
@@ -313,7 +314,7 @@ pub async fn fic_item(
     match *method {
         Method::GET => Ok(axum::Json(fic_json(s, &fic)).into_response()),
         Method::PATCH => {
-            ctx.may_change(&app)?;
+            ctx.permit_app(Operation::ManageAppCredentials, &app)?;
             let f: FicBody = parse_json(body)?;
             if f.name.as_ref().is_some_and(|n| n != &fic.name) {
                 return Err(bad(
@@ -348,7 +349,7 @@ pub async fn fic_item(
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
-            ctx.may_change(&app)?;
+            ctx.permit_app(Operation::ManageAppCredentials, &app)?;
             s.store.delete_fic(app.id, fic.id).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }

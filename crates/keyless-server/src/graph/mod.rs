@@ -2,17 +2,22 @@
 //! their secrets and federated identity credentials. Paths are parsed here (Graph allows
 //! `applications(appId='…')` key syntax that a router cannot express).
 //!
-//! Who may do what (this rules; directory roles widen them later): callers act in
-//! their home tenant; members may read; they may register apps when the tenant allows it;
-//! an app's creator (its owner) and keyless administrators may change it.
+//! Callers are users (a personal access token) or service principals (an access token of
+//! this server's token service for Graph). A service principal acts in its tenant; a user in
+//! their home tenant, or in the tenant named by the `X-Keyless-Tenant` header (id, name or
+//! domain) where they are a guest. Every call asks `keyless_model::directory_roles::may`
+//! once (through [`Ctx::permit`]) and is refused with `Authorization_RequestDenied`.
 
 mod applications;
 mod credentials;
+mod owners;
 mod service_principals;
+mod users;
 
 pub use credentials::{fic_conflict, generate_secret, new_password, secret_matches};
 
-use crate::auth::{Caller, caller};
+use crate::access::Access;
+use crate::auth::{Principal, principal};
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use axum::Router;
@@ -23,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, Tenant};
+use keyless_model::directory_roles::{Object, Operation};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
@@ -52,18 +58,34 @@ fn split_key<'a>(segs: &[&'a str]) -> Option<(&'a str, Option<Key>, usize)> {
     }
 }
 
+/// The header a user sends to act in a tenant other than their home tenant.
+pub const TENANT_HEADER: &str = "x-keyless-tenant";
+
 pub struct Ctx {
-    pub caller: Caller,
+    pub principal: Principal,
     pub tenant: Tenant,
+    pub access: Access,
 }
 
 impl Ctx {
     pub fn denied() -> ApiError {
         ApiError::new("Authorization_RequestDenied", &[])
     }
-    /// Owners (creators) and administrators may change an application.
-    pub fn may_change(&self, app: &Application) -> Result<(), ApiError> {
-        if self.caller.is_admin() || app.created_by == Some(self.caller.user.id) {
+    /// The caller's object id (what `created_by` records).
+    pub fn principal_id(&self) -> Uuid {
+        self.principal.id()
+    }
+    /// `op` on the tenant's directory as a whole (enumerations, creations).
+    pub fn permit(&self, op: Operation) -> Result<(), ApiError> {
+        if self.access.permits(op, Object::Tenant, &self.tenant) {
+            Ok(())
+        } else {
+            Err(Self::denied())
+        }
+    }
+    /// `op` on one application (its owner is its creator).
+    pub fn permit_app(&self, op: Operation, app: &Application) -> Result<(), ApiError> {
+        if self.access.permits_on_app(op, app, &self.tenant) {
             Ok(())
         } else {
             Err(Self::denied())
@@ -97,9 +119,11 @@ pub async fn find_app(s: &AppState, ctx: &Ctx, key: &Key) -> Result<Application,
             },
         ),
     };
-    found
+    let app = found
         .filter(|a| a.tenant_id == ctx.tenant.id)
-        .ok_or_else(|| not_found(raw))
+        .ok_or_else(|| not_found(raw))?;
+    ctx.permit_app(Operation::ReadApps, &app)?;
+    Ok(app)
 }
 
 async fn dispatch(
@@ -113,26 +137,63 @@ async fn dispatch(
     // The PAT checks' entries belong to the DevOps plane, whose envelope puts `message` at
     // the top; Graph clients (msgraph-sdk, the CLI) read `error.message`, so the same entry
     // is rendered in Graph's `{"error":{"code","message"}}` here.
-    let caller = match caller(&s, &headers).await {
+    let origin = s.origin.clone();
+    let caller = match principal(&s, &headers, |a| {
+        crate::entra::is_graph_audience(a, &origin)
+    })
+    .await
+    {
         Ok(c) => c,
         Err(e) => return crate::envelope::arm_error(&e.rendered),
     };
-    match route(&s, caller, &method, &uri, &q, &body).await {
+    let ctx = match context(&s, caller, &headers).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    match route(&s, &ctx, &method, &uri, &q, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
+/// The tenant acted on and what the caller is there.
+async fn context(s: &AppState, principal: Principal, headers: &HeaderMap) -> Result<Ctx, ApiError> {
+    let named = headers
+        .get(TENANT_HEADER)
+        .map(|v| v.to_str().map(str::trim).unwrap_or(""));
+    let tenant = match (&principal, named) {
+        (Principal::ServicePrincipal(sp), _) => s.store.get_tenant(sp.tenant_id).await?,
+        (Principal::User(_), Some(key)) => {
+            let found = match Uuid::parse_str(key) {
+                Ok(id) => s.store.get_tenant(id).await,
+                Err(_) => s.store.find_tenant(key).await,
+            };
+            match found {
+                Ok(t) => t,
+                Err(keyless_store::StoreError::NotFound) => return Err(Ctx::denied()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (Principal::User(c), None) => s.store.get_tenant(c.user.tenant_id).await?,
+    };
+    let access = Access::of(s, &principal, &tenant)
+        .await?
+        .ok_or_else(Ctx::denied)?;
+    Ok(Ctx {
+        principal,
+        tenant,
+        access,
+    })
+}
+
 async fn route(
     s: &AppState,
-    caller: Caller,
+    ctx: &Ctx,
     method: &Method,
     uri: &Uri,
     q: &HashMap<String, String>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let tenant = s.store.get_tenant(caller.user.tenant_id).await?;
-    let ctx = Ctx { caller, tenant };
     let path = uri.path().trim_start_matches("/v1.0/").trim_matches('/');
     let segs: Vec<&str> = path.split('/').collect();
     let Some((collection, key, used)) = split_key(&segs) else {
@@ -140,25 +201,30 @@ async fn route(
     };
     let rest: Vec<&str> = segs[used..].to_vec();
     match (collection, key, rest.as_slice()) {
-        ("applications", None, []) => applications::collection(s, &ctx, method, q, body).await,
-        ("applications", Some(k), []) => applications::item(s, &ctx, method, &k, body).await,
+        ("applications", None, []) => applications::collection(s, ctx, method, q, body).await,
+        ("applications", Some(k), []) => applications::item(s, ctx, method, &k, body).await,
+        ("applications", Some(k), ["owners"]) if method == Method::GET => {
+            owners::list(s, ctx, &k).await
+        }
         ("applications", Some(k), ["addPassword"]) if method == Method::POST => {
-            credentials::add_password(s, &ctx, &k, body).await
+            credentials::add_password(s, ctx, &k, body).await
         }
         ("applications", Some(k), ["removePassword"]) if method == Method::POST => {
-            credentials::remove_password(s, &ctx, &k, body).await
+            credentials::remove_password(s, ctx, &k, body).await
         }
         ("applications", Some(k), ["federatedIdentityCredentials"]) => {
-            credentials::fic_collection(s, &ctx, method, &k, body).await
+            credentials::fic_collection(s, ctx, method, &k, body).await
         }
         ("applications", Some(k), ["federatedIdentityCredentials", id]) => {
-            credentials::fic_item(s, &ctx, method, &k, id, body).await
+            credentials::fic_item(s, ctx, method, &k, id, body).await
         }
+        ("users", None, []) => users::collection(s, ctx, method, q).await,
+        ("users", Some(k), []) => users::item(s, ctx, method, &k).await,
         ("servicePrincipals", None, []) => {
-            service_principals::collection(s, &ctx, method, q, body).await
+            service_principals::collection(s, ctx, method, q, body).await
         }
         ("servicePrincipals", Some(k), []) => {
-            service_principals::item(s, &ctx, method, &k, body).await
+            service_principals::item(s, ctx, method, &k, body).await
         }
         _ => Err(ApiError::new("Request_ResourceNotFound", &[("id", path)])),
     }
@@ -175,6 +241,59 @@ pub fn list_json(s: &AppState, entity: &str, value: Vec<serde_json::Value>) -> R
 
 pub fn created(v: serde_json::Value) -> Response {
     (StatusCode::CREATED, axum::Json(v)).into_response()
+}
+
+/// One page of a list: `$top` items from the `$skiptoken` offset (an opaque token to
+/// clients), with `@odata.nextLink` when more follow. The link repeats the other query
+/// parameters (`$filter`…), so following it continues the same listing.
+pub fn paged_list(
+    s: &AppState,
+    entity: &str,
+    q: &HashMap<String, String>,
+    items: Vec<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let skip = match q.get("$skiptoken") {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| bad("The $skiptoken is not valid: follow @odata.nextLink as given."))?,
+    };
+    let size = top(q)?.unwrap_or(100);
+    let total = items.len();
+    let value: Vec<_> = items.into_iter().skip(skip).take(size).collect();
+    let mut body = serde_json::json!({
+        "@odata.context": format!("{}/v1.0/$metadata#{entity}", s.origin),
+        "value": value,
+    });
+    if skip.saturating_add(size) < total {
+        let mut params: Vec<(String, String)> = q
+            .iter()
+            .filter(|(k, _)| k.as_str() != "$skiptoken" && k.as_str() != "$top")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        params.sort();
+        params.push(("$top".into(), size.to_string()));
+        params.push(("$skiptoken".into(), (skip + size).to_string()));
+        let query: String = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", k, percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        body["@odata.nextLink"] = serde_json::json!(format!("{}/v1.0/{entity}?{query}", s.origin));
+    }
+    Ok(axum::Json(body).into_response())
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn percent_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// `$top` (1..=999) as Graph accepts it.

@@ -1,13 +1,14 @@
 //! `/v1.0/servicePrincipals`: create for an app, list (`$filter` appId), get, update
 //! (`accountEnabled`, `displayName`), delete (with the role assignments naming it).
 
-use super::{Ctx, Key, bad, created, list_json, not_found, top};
+use super::{Ctx, Key, bad, created, not_found, paged_list};
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::directory::{SP_TYPE_APPLICATION, ServicePrincipal};
+use keyless_model::directory_roles::Operation;
 use keyless_model::time_fmt::iso;
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
@@ -54,19 +55,26 @@ async fn find(s: &AppState, ctx: &Ctx, key: &Key) -> Result<ServicePrincipal, Ap
     let raw = match key {
         Key::Id(i) | Key::AppId(i) => i,
     };
-    found
+    let sp = found
         .filter(|sp| sp.tenant_id == ctx.tenant.id)
-        .ok_or_else(|| not_found(raw))
+        .ok_or_else(|| not_found(raw))?;
+    permit(s, ctx, Operation::ReadApps, &sp).await?;
+    Ok(sp)
 }
 
-/// The app behind a principal: its owner may manage the principal too.
-async fn may_change(s: &AppState, ctx: &Ctx, sp: &ServicePrincipal) -> Result<(), ApiError> {
-    if ctx.caller.is_admin() {
-        return Ok(());
-    }
+/// `op` on a principal is judged by its application's owners when the application lives
+/// in this tenant; a managed identity's principal, or another tenant's multitenant app's,
+/// has no owner here.
+async fn permit(
+    s: &AppState,
+    ctx: &Ctx,
+    op: Operation,
+    sp: &ServicePrincipal,
+) -> Result<(), ApiError> {
     match s.store.find_application_by_app_id(sp.app_id).await {
-        Ok(app) => ctx.may_change(&app),
-        Err(_) => Err(Ctx::denied()),
+        Ok(app) if app.tenant_id == ctx.tenant.id => ctx.permit_app(op, &app),
+        Ok(_) | Err(StoreError::NotFound) => ctx.permit(op),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -79,6 +87,7 @@ pub async fn collection(
 ) -> Result<Response, ApiError> {
     match *method {
         Method::GET => {
+            ctx.permit(Operation::ReadApps)?;
             let want = match q.get("$filter").map(|f| f.trim()) {
                 None => None,
                 Some(f) => Some(
@@ -87,17 +96,15 @@ pub async fn collection(
                         .ok_or_else(|| bad("Unsupported filter. Use appId eq '<id>'."))?,
                 ),
             };
-            let limit = top(q)?.unwrap_or(usize::MAX);
             let value: Vec<Value> = s
                 .store
                 .list_service_principals(ctx.tenant.id)
                 .await?
                 .iter()
                 .filter(|sp| want.as_ref().is_none_or(|w| &sp.app_id.to_string() == w))
-                .take(limit)
                 .map(|sp| sp_json(s, sp))
                 .collect();
-            Ok(list_json(s, "servicePrincipals", value))
+            paged_list(s, "servicePrincipals", q, value)
         }
         Method::POST => {
             let body: SpBody = parse_json(body)?;
@@ -112,14 +119,16 @@ pub async fn collection(
                 .await
                 .map_err(|_| not_found(&app_id.to_string()))?;
             // A single-tenant app gets a principal only in its own tenant (Entra: 700016 at sign-in).
-            if app.tenant_id != ctx.tenant.id && app.sign_in_audience == "AzureADMyOrg" {
+            if app.tenant_id != ctx.tenant.id && !app.is_multitenant() {
                 return Err(bad(format!(
-                    "The application '{}' is single-tenant (AzureADMyOrg) and cannot have a service principal in another tenant.",
-                    app.app_id
+                    "The application '{}' is single-tenant ({}) and cannot have a service principal in another tenant.",
+                    app.app_id, app.sign_in_audience
                 )));
             }
             if app.tenant_id == ctx.tenant.id {
-                ctx.may_change(&app)?;
+                ctx.permit_app(Operation::CreateServicePrincipal, &app)?;
+            } else {
+                ctx.permit(Operation::CreateServicePrincipal)?;
             }
             let sp = ServicePrincipal {
                 id: Uuid::new_v4(),
@@ -157,7 +166,7 @@ pub async fn item(
     match *method {
         Method::GET => Ok(axum::Json(sp_json(s, &sp)).into_response()),
         Method::PATCH => {
-            may_change(s, ctx, &sp).await?;
+            permit(s, ctx, Operation::UpdateServicePrincipal, &sp).await?;
             let body: SpBody = parse_json(body)?;
             if let Some(e) = body.account_enabled {
                 sp.account_enabled = e;
@@ -169,7 +178,7 @@ pub async fn item(
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
-            may_change(s, ctx, &sp).await?;
+            permit(s, ctx, Operation::UpdateServicePrincipal, &sp).await?;
             s.store.delete_service_principal(sp.id).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }

@@ -64,6 +64,12 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
         let tenant = super::apply_tenant::tenant(s, t, ti, &mut r).await?;
         tenants.insert(lc(&t.name), tenant);
     }
+    // Guests and roles after every tenant's users and apps exist (guests come from others).
+    for (ti, t) in w.tenants.iter().enumerate() {
+        if let Some(tenant) = tenants.get(&lc(&t.name)) {
+            super::apply_directory::directory(s, t, tenant, ti, &mut r).await?;
+        }
+    }
     let mut orgs: HashMap<String, (Organization, ProjectsByName)> = HashMap::new();
     for (oi, o) in w.organizations.iter().enumerate() {
         let p = format!("organizations[{oi}]");

@@ -1,5 +1,6 @@
 //! World files: a declarative description of tenants, users, subscriptions, resource
-//! groups, apps with federated credentials, role assignments, organizations, projects,
+//! groups, apps with federated credentials, role assignments, directory roles and guests,
+//! organizations, projects,
 //! connections and pipelines. Applying one is idempotent: objects are found by name,
 //! created when missing, updated when they differ, and a second apply reports no change.
 //!
@@ -7,6 +8,7 @@
 //! nothing; errors name the line and the field (`tenants[0].apps[1].federatedCredentials[0].issuer`).
 
 mod apply;
+mod apply_directory;
 mod apply_tenant;
 pub mod demo;
 mod locate;

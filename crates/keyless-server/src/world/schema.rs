@@ -28,6 +28,12 @@ pub struct TenantSpec {
     pub apps: Vec<AppSpec>,
     #[serde(default)]
     pub subscriptions: Vec<SubscriptionSpec>,
+    /// Users of other tenants, by full UPN, invited into this one as guests.
+    #[serde(default)]
+    pub guests: Vec<String>,
+    /// Directory roles: `{role, user}` (local part or a guest's UPN) or `{role, app}`.
+    #[serde(default)]
+    pub directory_roles: Vec<crate::admin::directory::RoleBody>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

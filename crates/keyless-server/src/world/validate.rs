@@ -49,6 +49,22 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
             dup(&mut names, format!("{p}.users[{ui}].name"), &u.name)?;
             n.users.insert((lc(&t.name), lc(&u.name)));
         }
+        for (ri, role) in t.directory_roles.iter().enumerate() {
+            let rp = format!("{p}.directoryRoles[{ri}]");
+            crate::admin::directory::parse_role(&role.role)
+                .map_err(|e| api(&format!("{rp}.role"), e))?;
+            if role.user.is_some() == role.app.is_some() {
+                return Err(err(rp, "name exactly one of user or app"));
+            }
+        }
+        for (gi, g) in t.guests.iter().enumerate() {
+            if !g.contains('@') {
+                return Err(err(
+                    format!("{p}.guests[{gi}]"),
+                    "name a guest by their full user principal name (alice@fabrikam.onmicrosoft.com)",
+                ));
+            }
+        }
         let mut names = HashSet::new();
         for (ai, a) in t.apps.iter().enumerate() {
             let ap = format!("{p}.apps[{ai}]");

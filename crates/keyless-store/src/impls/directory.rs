@@ -262,6 +262,11 @@ for_each_backend! {
                     &app_id,
                 ),
                 (
+                    "DELETE FROM directory_role_assignments WHERE principal_id IN \
+                     (SELECT id FROM service_principals WHERE app_id = $1)",
+                    &app_id,
+                ),
+                (
                     "DELETE FROM federated_credentials WHERE parent_id IN \
                      (SELECT id FROM service_principals WHERE app_id = $1)",
                     &app_id,
@@ -373,6 +378,7 @@ for_each_backend! {
             let mut tx = self.begin_write().await?;
             for sql in [
                 "DELETE FROM role_assignments WHERE principal_id = $1",
+                "DELETE FROM directory_role_assignments WHERE principal_id = $1",
                 "DELETE FROM federated_credentials WHERE parent_id = $1",
             ] {
                 sqlx::query(sql)

@@ -32,6 +32,7 @@ mod identities;
 mod keys;
 mod management;
 mod resources;
+mod roles;
 
 /// An update or delete that touched no row means the object does not exist.
 fn found(rows_affected: u64) -> StoreResult<()> {

@@ -97,6 +97,9 @@ pub enum PatCommand {
         /// Administrators: create it for another user (UPN).
         #[arg(long)]
         user: Option<String>,
+        /// full (default), read, directory, resources, connections; repeat for several.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
         #[command(flatten)]
         conn: Conn,
     },
@@ -119,15 +122,14 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             name,
             days,
             user,
+            scopes,
             conn,
         } => {
-            call(
-                &conn,
-                Method::POST,
-                "/keyless/v1/pats",
-                Some(json!({"name": name, "days": days, "user": user})),
-            )
-            .await
+            let mut body = json!({"name": name, "days": days, "user": user});
+            if !scopes.is_empty() {
+                body["scopes"] = json!(scopes);
+            }
+            call(&conn, Method::POST, "/keyless/v1/pats", Some(body)).await
         }
         PatCommand::List { conn } => call(&conn, Method::GET, "/keyless/v1/pats", None).await,
         PatCommand::Revoke { id, conn } => {
@@ -244,51 +246,6 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
                 Method::PATCH,
                 &format!("{path}/settings"),
                 Some(patch),
-            )
-            .await
-        }
-    }
-}
-
-#[derive(Subcommand)]
-pub enum UserCommand {
-    Create {
-        tenant: String,
-        name: String,
-        #[arg(long)]
-        admin: bool,
-        #[command(flatten)]
-        conn: Conn,
-    },
-    List {
-        tenant: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
-}
-
-pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
-    match c {
-        UserCommand::Create {
-            tenant,
-            name,
-            admin,
-            conn,
-        } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!("/keyless/v1/tenants/{tenant}/users"),
-                Some(json!({"name": name, "admin": admin})),
-            )
-            .await
-        }
-        UserCommand::List { tenant, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/tenants/{tenant}/users"),
-                None,
             )
             .await
         }

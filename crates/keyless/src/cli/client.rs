@@ -1,5 +1,6 @@
 //! The HTTP client of the CLI: server URL and token from flags or `KEYLESS_URL` /
-//! `KEYLESS_TOKEN`; the local CA from `--ca`, `KEYLESS_CA_FILE` or `DATA/tls/ca.pem`.
+//! `KEYLESS_TOKEN`, else from `keyless login`'s saved configuration; the local CA from
+//! `--ca`, `KEYLESS_CA_FILE`, the saved login or `DATA/tls/ca.pem`.
 
 use anyhow::Context;
 use clap::Args;
@@ -9,14 +10,9 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
 pub struct Conn {
-    /// Server URL.
-    #[arg(
-        long,
-        env = "KEYLESS_URL",
-        default_value = "https://127.0.0.1:8443",
-        global = true
-    )]
-    pub url: String,
+    /// Server URL [default: the saved login's, else https://127.0.0.1:8443].
+    #[arg(long, env = "KEYLESS_URL", global = true)]
+    pub url: Option<String>,
     /// Personal access token.
     #[arg(long, env = "KEYLESS_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
@@ -28,6 +24,33 @@ pub struct Conn {
     pub json: bool,
 }
 
+/// Where a server runs when nothing says otherwise.
+pub const DEFAULT_URL: &str = "https://127.0.0.1:8443";
+
+impl Conn {
+    /// Flags and environment first, then what `keyless login` saved (only when the saved
+    /// login is for the same server, or no server was named).
+    pub fn resolved(&self) -> Conn {
+        let saved = super::login::saved();
+        let same_server = match (&self.url, &saved.url) {
+            (None, _) => true,
+            (Some(a), Some(b)) => a.trim_end_matches('/') == b.trim_end_matches('/'),
+            (Some(_), None) => false,
+        };
+        let mut c = self.clone();
+        if same_server {
+            c.url = c.url.or(saved.url);
+            c.token = c.token.or(saved.token);
+            c.ca = c.ca.or(saved.ca);
+        }
+        c
+    }
+
+    pub fn url(&self) -> &str {
+        self.url.as_deref().unwrap_or(DEFAULT_URL)
+    }
+}
+
 pub struct Client {
     http: reqwest::Client,
     conn: Conn,
@@ -36,6 +59,7 @@ pub struct Client {
 impl Client {
     pub fn new(conn: &Conn) -> anyhow::Result<Client> {
         keyless_server::serve::install_crypto();
+        let conn = &conn.resolved();
         let mut b = reqwest::Client::builder();
         let ca = conn
             .ca
@@ -59,9 +83,9 @@ impl Client {
         body: Option<Body>,
     ) -> anyhow::Result<Value> {
         let token = self.conn.token.as_deref().context(
-            "no token: pass --token or set KEYLESS_TOKEN (the first start of keyless serve prints one; with --demo it is in demo.env)",
+            "no token: pass --token, set KEYLESS_TOKEN or run keyless login (the first start of keyless serve prints one; with --demo it is in demo.env)",
         )?;
-        let url = format!("{}{}", self.conn.url.trim_end_matches('/'), path);
+        let url = format!("{}{}", self.conn.url().trim_end_matches('/'), path);
         let mut req = self.http.request(method, &url).bearer_auth(token);
         req = match body {
             Some(Body::Json(v)) => req.json(&v),

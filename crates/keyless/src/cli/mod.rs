@@ -4,8 +4,10 @@
 mod admin;
 mod audit;
 mod client;
+mod directory;
 mod explain;
 mod keys;
+mod login;
 mod org_identity;
 mod sc;
 mod serve;
@@ -49,10 +51,12 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::TenantCommand,
     },
-    /// Users of a tenant.
+    /// Store the server URL and a personal access token for the other commands.
+    Login(login::LoginArgs),
+    /// Users of a tenant, their directory roles, guests.
     User {
         #[command(subcommand)]
-        command: admin::UserCommand,
+        command: directory::UserCommand,
     },
     /// DevOps organizations.
     Org {
@@ -100,7 +104,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(a) => audit::audit(a).await,
         Command::Pat { command } => admin::pat(command).await,
         Command::Tenant { command } => admin::tenant(command).await,
-        Command::User { command } => admin::user(command).await,
+        Command::User { command } => directory::user(command).await,
+        Command::Login(a) => login::login(a).await,
         Command::Org { command } => admin::org(command).await,
         Command::Project { command } => admin::project(command).await,
         Command::Subscription { command } => admin::subscription(command).await,

@@ -1,0 +1,90 @@
+//! Who calls an organization's REST API: a user by personal access token, or a service
+//! principal or managed identity by an Entra access token for Azure DevOps. An identity must
+//! have been added to the organization (else TF401444) and sees a project only through one
+//! of its groups (else VS800075), as in Azure DevOps.
+
+use super::may_manage;
+use crate::auth::{Caller, Principal, principal};
+use crate::envelope::{ApiError, DevopsError};
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use keyless_model::devops::identities::OrganizationIdentity;
+use keyless_model::devops::{Organization, Project};
+use keyless_model::directory::ServicePrincipal;
+use keyless_model::federation::AZURE_DEVOPS_APP_ID;
+use keyless_store::StoreError;
+
+/// The audiences of an access token for Azure DevOps.
+pub fn is_devops_audience(aud: &str) -> bool {
+    aud == AZURE_DEVOPS_APP_ID || aud.trim_end_matches('/') == "https://app.vssps.visualstudio.com"
+}
+
+pub enum DevopsCaller {
+    User(Caller),
+    Identity {
+        principal: ServicePrincipal,
+        membership: OrganizationIdentity,
+    },
+}
+
+/// Authenticates the caller and checks that it may use `org`.
+pub async fn organization_caller(
+    s: &AppState,
+    headers: &HeaderMap,
+    org: &Organization,
+) -> Result<DevopsCaller, DevopsError> {
+    match principal(s, headers, is_devops_audience).await? {
+        Principal::User(c) => {
+            may_manage(&c, org)?;
+            Ok(DevopsCaller::User(c))
+        }
+        Principal::ServicePrincipal(sp) => {
+            match s.store.get_organization_identity(org.id, sp.id).await {
+                Ok(membership) => Ok(DevopsCaller::Identity {
+                    principal: sp,
+                    membership,
+                }),
+                Err(StoreError::NotFound) => {
+                    let tenant = sp.tenant_id.to_string();
+                    let object = sp.id.to_string();
+                    Err(
+                        ApiError::new("TF401444", &[("tenant", &tenant), ("object", &object)])
+                            .into(),
+                    )
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+impl DevopsCaller {
+    /// Whether the caller sees `project`: users who may manage the organization see every
+    /// project; an identity sees the projects where it has a group.
+    pub async fn sees(&self, s: &AppState, project: &Project) -> Result<bool, StoreError> {
+        match self {
+            DevopsCaller::User(_) => Ok(true),
+            DevopsCaller::Identity { principal, .. } => {
+                match s.store.get_project_identity(project.id, principal.id).await {
+                    Ok(_) => Ok(true),
+                    Err(StoreError::NotFound) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// VS800075 unless the caller sees `project`.
+    pub async fn require_project(
+        &self,
+        s: &AppState,
+        project: &Project,
+    ) -> Result<(), DevopsError> {
+        if self.sees(s, project).await? {
+            Ok(())
+        } else {
+            let id = project.id.to_string();
+            Err(ApiError::new("VS800075", &[("project", &id)]).into())
+        }
+    }
+}

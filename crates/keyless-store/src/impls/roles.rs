@@ -1,0 +1,154 @@
+//! Directory role assignments and guest memberships.
+
+use super::found;
+use crate::errors::db_err;
+use crate::rows::{DirectoryRoleRow, GuestMembershipRow, all, id};
+use crate::{DirectoryRoleStore, StoreResult};
+use async_trait::async_trait;
+use keyless_model::Uuid;
+use keyless_model::directory::GuestMembership;
+use keyless_model::directory_roles::{DirectoryRole, DirectoryRoleAssignment};
+
+macro_rules! roles {
+    ($rest:literal) => {
+        concat!(
+            "SELECT tenant_id, principal_id, principal_type, role_template_id, created_at \
+             FROM directory_role_assignments ",
+            $rest
+        )
+    };
+}
+
+macro_rules! guests {
+    ($rest:literal) => {
+        concat!(
+            "SELECT tenant_id, user_id, created_at FROM guest_memberships ",
+            $rest
+        )
+    };
+}
+
+for_each_backend! {
+    #[async_trait]
+    impl DirectoryRoleStore for Backend {
+        async fn add_directory_role(&self, a: &DirectoryRoleAssignment) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO directory_role_assignments (tenant_id, principal_id, principal_type, \
+                 role_template_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id(a.tenant_id))
+            .bind(id(a.principal_id))
+            .bind(a.principal_type.as_str())
+            .bind(id(a.role.template_id()))
+            .bind(a.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn remove_directory_role(
+            &self,
+            tenant_id: Uuid,
+            principal_id: Uuid,
+            role: DirectoryRole,
+        ) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "DELETE FROM directory_role_assignments WHERE tenant_id = $1 \
+                     AND principal_id = $2 AND role_template_id = $3",
+                )
+                .bind(id(tenant_id))
+                .bind(id(principal_id))
+                .bind(id(role.template_id()))
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        async fn list_principal_directory_roles(
+            &self,
+            tenant_id: Uuid,
+            principal_id: Uuid,
+        ) -> StoreResult<Vec<DirectoryRoleAssignment>> {
+            all(sqlx::query_as::<_, DirectoryRoleRow>(roles!(
+                "WHERE tenant_id = $1 AND principal_id = $2 ORDER BY created_at, role_template_id"
+            ))
+            .bind(id(tenant_id))
+            .bind(id(principal_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_directory_roles(
+            &self,
+            tenant_id: Uuid,
+        ) -> StoreResult<Vec<DirectoryRoleAssignment>> {
+            all(sqlx::query_as::<_, DirectoryRoleRow>(roles!(
+                "WHERE tenant_id = $1 ORDER BY created_at, principal_id, role_template_id"
+            ))
+            .bind(id(tenant_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn add_guest_membership(&self, g: &GuestMembership) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO guest_memberships (tenant_id, user_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(id(g.tenant_id))
+            .bind(id(g.user_id))
+            .bind(g.created_at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn list_guest_memberships(&self, user_id: Uuid) -> StoreResult<Vec<GuestMembership>> {
+            all(sqlx::query_as::<_, GuestMembershipRow>(guests!(
+                "WHERE user_id = $1 ORDER BY created_at, tenant_id"
+            ))
+            .bind(id(user_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn list_tenant_guests(&self, tenant_id: Uuid) -> StoreResult<Vec<GuestMembership>> {
+            all(sqlx::query_as::<_, GuestMembershipRow>(guests!(
+                "WHERE tenant_id = $1 ORDER BY created_at, user_id"
+            ))
+            .bind(id(tenant_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?)
+        }
+
+        async fn remove_guest_membership(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+            )
+            .bind(id(tenant_id))
+            .bind(id(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            found(
+                sqlx::query("DELETE FROM guest_memberships WHERE tenant_id = $1 AND user_id = $2")
+                    .bind(id(tenant_id))
+                    .bind(id(user_id))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )?;
+            tx.commit().await.map_err(db_err)
+        }
+    }
+}

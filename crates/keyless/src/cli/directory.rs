@@ -1,0 +1,175 @@
+//! `keyless user …`: users of a tenant, their directory roles and guest invitations.
+
+use super::admin::call;
+use super::client::Conn;
+use clap::{Args, Subcommand};
+use reqwest::Method;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    Create {
+        tenant: String,
+        name: String,
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        tenant: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Directory roles (Global Administrator, Application Administrator…) of users and apps.
+    Role {
+        #[command(subcommand)]
+        command: RoleCommand,
+    },
+    /// Guests: users of other tenants invited into a tenant.
+    Guest {
+        #[command(subcommand)]
+        command: GuestCommand,
+    },
+}
+
+/// Whom a role is for: a user (UPN or local part) or an app (name or appId).
+#[derive(Args)]
+pub struct RoleTarget {
+    tenant: String,
+    /// The role's display name or template id (`"Application Administrator"`).
+    role: String,
+    #[arg(long, conflicts_with = "app", required_unless_present = "app")]
+    user: Option<String>,
+    /// An app by name or appId: its service principal in the tenant gets the role.
+    #[arg(long)]
+    app: Option<String>,
+    #[command(flatten)]
+    conn: Conn,
+}
+
+#[derive(Subcommand)]
+pub enum RoleCommand {
+    Add(RoleTarget),
+    Remove(RoleTarget),
+    List {
+        tenant: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum GuestCommand {
+    /// Invite a user of another tenant (full UPN) into the tenant.
+    Add {
+        tenant: String,
+        upn: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    Remove {
+        tenant: String,
+        upn: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        tenant: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        UserCommand::Create {
+            tenant,
+            name,
+            admin,
+            conn,
+        } => {
+            call(
+                &conn,
+                Method::POST,
+                &format!("/keyless/v1/tenants/{tenant}/users"),
+                Some(json!({"name": name, "admin": admin})),
+            )
+            .await
+        }
+        UserCommand::List { tenant, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/tenants/{tenant}/users"),
+                None,
+            )
+            .await
+        }
+        UserCommand::Role { command } => role(command).await,
+        UserCommand::Guest { command } => guest(command).await,
+    }
+}
+
+async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
+    let (method, t) = match c {
+        RoleCommand::List { tenant, conn } => {
+            return call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/tenants/{tenant}/roles"),
+                None,
+            )
+            .await;
+        }
+        RoleCommand::Add(t) => (Method::POST, t),
+        RoleCommand::Remove(t) => (Method::DELETE, t),
+    };
+    let mut body = json!({"role": t.role});
+    if let Some(u) = t.user {
+        body["user"] = json!(u);
+    }
+    if let Some(a) = t.app {
+        body["app"] = json!(a);
+    }
+    call(
+        &t.conn,
+        method,
+        &format!("/keyless/v1/tenants/{}/roles", t.tenant),
+        Some(body),
+    )
+    .await
+}
+
+async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        GuestCommand::Add { tenant, upn, conn } => {
+            call(
+                &conn,
+                Method::POST,
+                &format!("/keyless/v1/tenants/{tenant}/guests"),
+                Some(json!({"user": upn})),
+            )
+            .await
+        }
+        GuestCommand::Remove { tenant, upn, conn } => {
+            call(
+                &conn,
+                Method::DELETE,
+                &format!("/keyless/v1/tenants/{tenant}/guests/{upn}"),
+                None,
+            )
+            .await
+        }
+        GuestCommand::List { tenant, conn } => {
+            call(
+                &conn,
+                Method::GET,
+                &format!("/keyless/v1/tenants/{tenant}/guests"),
+                None,
+            )
+            .await
+        }
+    }
+}
