@@ -103,3 +103,6 @@ pub struct Job {
     pub expires_at: UnixTime,
     pub finished_at: Option<UnixTime>,
 }
+
+pub mod automatic;
+pub mod security;
