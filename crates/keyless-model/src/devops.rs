@@ -104,5 +104,36 @@ pub struct Job {
     pub finished_at: Option<UnixTime>,
 }
 
+/// Which pipelines may use a connection (`pipelinePermissions/endpoint/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelinePermissions {
+    /// Every pipeline of the projects the connection is in may use it (the default).
+    pub all_pipelines: bool,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: Option<UnixTime>,
+    /// The pipelines authorized one by one, by id.
+    pub pipelines: Vec<PipelineAuthorization>,
+}
+
+impl Default for PipelinePermissions {
+    fn default() -> Self {
+        PipelinePermissions {
+            all_pipelines: true,
+            changed_by: None,
+            changed_at: None,
+            pipelines: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineAuthorization {
+    pub pipeline_id: i64,
+    pub authorized_by: Option<Uuid>,
+    pub authorized_at: UnixTime,
+}
+
 pub mod automatic;
 pub mod security;

@@ -78,6 +78,7 @@ pub trait Store:
     + ArmStore
     + ManagementStore
     + DevopsStore
+    + ConnectionSecurityStore
     + KeyStore
     + AuditStore
     + Send
@@ -90,6 +91,7 @@ impl<T> Store for T where
         + ArmStore
         + ManagementStore
         + DevopsStore
+        + ConnectionSecurityStore
         + KeyStore
         + AuditStore
         + Send

@@ -13,7 +13,9 @@ use keyless_model::directory::{
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
+mod connection_security;
 mod management;
+pub use connection_security::*;
 pub use management::*;
 
 #[async_trait]

@@ -196,29 +196,65 @@ mod tests {
         use Problem::*;
         let table: Vec<(CreatorFacts, Vec<Problem>)> = vec![
             (ok(), vec![]),
-            (CreatorFacts { guest: true, ..ok() }, vec![GuestLimited]),
             (
-                CreatorFacts { guest: true, guest_permissions_limited: false, ..ok() },
+                CreatorFacts {
+                    guest: true,
+                    ..ok()
+                },
+                vec![GuestLimited],
+            ),
+            (
+                CreatorFacts {
+                    guest: true,
+                    guest_permissions_limited: false,
+                    ..ok()
+                },
                 vec![],
             ),
             (
-                CreatorFacts { guest: true, may_register_anyway: true, ..ok() },
+                CreatorFacts {
+                    guest: true,
+                    may_register_anyway: true,
+                    ..ok()
+                },
                 vec![],
             ),
             (
-                CreatorFacts { users_can_register_apps: false, ..ok() },
+                CreatorFacts {
+                    users_can_register_apps: false,
+                    ..ok()
+                },
                 vec![AppRegistrationForbidden],
             ),
             (
-                CreatorFacts { users_can_register_apps: false, may_register_anyway: true, ..ok() },
+                CreatorFacts {
+                    users_can_register_apps: false,
+                    may_register_anyway: true,
+                    ..ok()
+                },
                 vec![],
             ),
             (
-                CreatorFacts { can_write_role_assignments: false, ..ok() },
+                CreatorFacts {
+                    can_write_role_assignments: false,
+                    ..ok()
+                },
                 vec![RoleAssignmentForbidden],
             ),
-            (CreatorFacts { sign_in_expired: true, ..ok() }, vec![SignInExpired]),
-            (CreatorFacts { has_creator_role: false, ..ok() }, vec![MissingCreatorRole]),
+            (
+                CreatorFacts {
+                    sign_in_expired: true,
+                    ..ok()
+                },
+                vec![SignInExpired],
+            ),
+            (
+                CreatorFacts {
+                    has_creator_role: false,
+                    ..ok()
+                },
+                vec![MissingCreatorRole],
+            ),
             (
                 CreatorFacts {
                     guest: true,
@@ -228,7 +264,12 @@ mod tests {
                     has_creator_role: false,
                     ..ok()
                 },
-                vec![SignInExpired, MissingCreatorRole, GuestLimited, RoleAssignmentForbidden],
+                vec![
+                    SignInExpired,
+                    MissingCreatorRole,
+                    GuestLimited,
+                    RoleAssignmentForbidden,
+                ],
             ),
             (
                 CreatorFacts {
@@ -272,6 +313,9 @@ mod tests {
         }
         assert_eq!(Step::parse("role_assignment"), Some(Step::RoleAssignment));
         assert_eq!(Step::parse("coffee"), None);
-        assert_eq!(app_display_name("contoso", "web", "prod"), "contoso-web-prod");
+        assert_eq!(
+            app_display_name("contoso", "web", "prod"),
+            "contoso-web-prod"
+        );
     }
 }

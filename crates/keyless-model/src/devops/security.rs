@@ -207,7 +207,10 @@ mod tests {
     fn names_parse_in_any_spelling() {
         for g in G::ALL {
             assert_eq!(G::parse(g.as_str()), Some(g));
-            assert_eq!(G::parse(&g.as_str().replace(' ', "").to_uppercase()), Some(g));
+            assert_eq!(
+                G::parse(&g.as_str().replace(' ', "").to_uppercase()),
+                Some(g)
+            );
         }
         assert_eq!(G::parse("Builders"), None);
         assert_eq!(R::parse("administrator"), Some(R::Administrator));

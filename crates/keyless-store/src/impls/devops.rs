@@ -235,15 +235,31 @@ for_each_backend! {
             )
         }
 
+        /// Takes the connection's roles, shares and pipeline permissions with it, in one
+        /// transaction.
         async fn delete_connection(&self, connection: Uuid) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            for table in [
+                "DELETE FROM connection_roles WHERE connection_id = $1",
+                "DELETE FROM connection_shares WHERE connection_id = $1",
+                "DELETE FROM connection_pipeline_policy WHERE connection_id = $1",
+                "DELETE FROM connection_pipelines WHERE connection_id = $1",
+            ] {
+                sqlx::query(table)
+                    .bind(id(connection))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
             found(
                 sqlx::query("DELETE FROM service_connections WHERE id = $1")
                     .bind(id(connection))
-                    .execute(&self.0)
+                    .execute(&mut *tx)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),
-            )
+            )?;
+            tx.commit().await.map_err(db_err)
         }
 
         async fn create_pipeline(&self, p: &Pipeline) -> StoreResult<i64> {
