@@ -71,6 +71,10 @@ pub struct ServiceConnection {
     pub creation_mode: String,
     /// `Ready`, `Draft`, `Failed`.
     pub state: String,
+    /// `operationStatus.statusMessage`: a draft's instructions, or (for a Ready connection)
+    /// a warning that it needs attention (rendered as `isOutdated`). Empty otherwise.
+    #[serde(default)]
+    pub status_message: String,
     pub description: String,
     /// The `data` object of the REST shape (subscriptionId, scopeLevel, environment…).
     pub data: serde_json::Map<String, serde_json::Value>,

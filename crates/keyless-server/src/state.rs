@@ -14,6 +14,8 @@ pub struct AppState {
     /// The public origin (`https://host:port`), no trailing slash.
     pub origin: Arc<str>,
     pub audit: AuditLog,
+    /// Test-only fault injection of automatic connection creation (never armed when served).
+    pub faults: crate::devops::Faults,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             clock: keys.clock().clone(),
             keys,
             origin: Arc::from(origin.trim_end_matches('/')),
+            faults: Default::default(),
         }
     }
     pub fn now(&self) -> keyless_model::UnixTime {

@@ -319,3 +319,20 @@ mod tests {
         );
     }
 }
+
+/// The user principal name a user of another tenant has as a guest in `host_domain`
+/// (Entra's convention): `alice@contoso.com` → `alice_contoso.com#EXT#@fabrikam.onmicrosoft.com`.
+pub fn guest_upn(home_upn: &str, host_domain: &str) -> String {
+    format!("{}#EXT#@{host_domain}", home_upn.replacen('@', "_", 1))
+}
+
+#[cfg(test)]
+mod guest_tests {
+    #[test]
+    fn guest_upn_follows_entra() {
+        assert_eq!(
+            super::guest_upn("alice@contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"),
+            "alice_contoso.onmicrosoft.com#EXT#@fabrikam.onmicrosoft.com"
+        );
+    }
+}

@@ -1,9 +1,19 @@
 //! The DevOps plane: service connections (`serviceendpoint` REST shapes), the pipeline
 //! job's OIDC token endpoint, and lookups of organizations and projects by name or id.
 
+mod convert;
+mod create_automatic;
+mod draft;
 mod endpoints;
+mod faults;
+mod lifecycle;
 mod oidc;
+mod pipeline_permissions;
+pub mod preflight;
 pub(crate) mod render;
+pub mod secrets;
+pub mod security;
+mod verify;
 
 use crate::envelope::ApiError;
 use crate::state::AppState;
@@ -14,6 +24,7 @@ use keyless_model::devops::{Organization, Project};
 use keyless_store::StoreError;
 
 pub use endpoints::may_manage;
+pub use faults::Faults;
 pub use oidc::{IdToken, mint_id_token};
 pub use render::endpoint_json;
 
@@ -27,6 +38,7 @@ pub fn routes() -> Router<AppState> {
             "/{root}/_apis/serviceendpoint/endpoints/{id}",
             get(endpoints::get_org)
                 .put(endpoints::update)
+                .patch(security::share)
                 .delete(endpoints::delete),
         )
         .route(
@@ -38,6 +50,26 @@ pub fn routes() -> Router<AppState> {
             get(endpoints::get_project),
         )
         .route("/{root}/_apis/serviceendpoint/types", get(endpoints::types))
+        .route(
+            "/{root}/_apis/serviceendpoint/endpointproxy",
+            post(verify::endpoint_proxy),
+        )
+        .route(
+            "/{root}/{project}/_apis/pipelines/pipelinePermissions/endpoint/{id}",
+            get(pipeline_permissions::get).patch(pipeline_permissions::patch),
+        )
+        .route(
+            "/{root}/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{resource}",
+            get(security::list_roles)
+                .put(security::set_roles)
+                .patch(security::remove_roles),
+        )
+        .route(
+            "/keyless/v1/organizations/{root}/projects/{project}/members",
+            get(security::list_members)
+                .post(security::add_member)
+                .delete(security::remove_member),
+        )
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
             post(oidc::oidc_token),

@@ -277,6 +277,7 @@ async fn connection(
             .unwrap_or_default(),
         creation_mode: "Manual".into(),
         state: "Ready".into(),
+        status_message: String::new(),
         description: c.description.clone().unwrap_or_default(),
         data,
         created_by: None,

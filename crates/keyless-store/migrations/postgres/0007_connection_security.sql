@@ -43,3 +43,7 @@ CREATE TABLE connection_pipelines (
     authorized_at BIGINT  NOT NULL,
     CONSTRAINT connection_pipelines_pkey PRIMARY KEY (connection_id, pipeline_id)
 );
+
+-- The operation status message of a connection (a draft's instructions, a rename's
+-- warning); empty when there is nothing to say.
+ALTER TABLE service_connections ADD COLUMN status_message TEXT NOT NULL DEFAULT '';

@@ -305,7 +305,8 @@ for_each_backend! {
                 sqlx::query(
                     "UPDATE service_connections SET name = $2, name_key = $3, endpoint_type = $4, \
                      scheme = $5, tenant_id = $6, client_id = $7, issuer_generation = $8, \
-                     creation_mode = $9, state = $10, description = $11, data = $12 WHERE id = $1",
+                     creation_mode = $9, state = $10, description = $11, data = $12, \
+                     status_message = $13 WHERE id = $1",
                 )
                 .bind(id(c.id))
                 .bind(&c.name)
@@ -319,6 +320,7 @@ for_each_backend! {
                 .bind(&c.state)
                 .bind(&c.description)
                 .bind(json(&c.data)?)
+                .bind(&c.status_message)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?

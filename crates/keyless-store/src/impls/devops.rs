@@ -24,8 +24,8 @@ macro_rules! connections {
     ($rest:literal) => {
         concat!(
             "SELECT id, organization_id, project_id, name, endpoint_type, scheme, tenant_id, \
-             client_id, issuer_generation, creation_mode, state, description, data, created_by, \
-             created_at FROM service_connections ",
+             client_id, issuer_generation, creation_mode, state, status_message, description, data, \
+             created_by, created_at FROM service_connections ",
             $rest
         )
     };
@@ -148,8 +148,8 @@ for_each_backend! {
             sqlx::query(
                 "INSERT INTO service_connections (id, organization_id, project_id, name, name_key, \
                  endpoint_type, scheme, tenant_id, client_id, issuer_generation, creation_mode, \
-                 state, description, data, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 state, description, data, created_by, created_at, status_message) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(id(c.id))
             .bind(id(c.organization_id))
@@ -167,6 +167,7 @@ for_each_backend! {
             .bind(json(&c.data)?)
             .bind(opt_id(c.created_by))
             .bind(c.created_at)
+            .bind(&c.status_message)
             .execute(&self.0)
             .await
             .map_err(db_err)?;
@@ -214,7 +215,8 @@ for_each_backend! {
                 sqlx::query(
                     "UPDATE service_connections SET name = $2, name_key = $3, endpoint_type = $4, \
                  scheme = $5, tenant_id = $6, client_id = $7, issuer_generation = $8, \
-                 creation_mode = $9, state = $10, description = $11, data = $12 WHERE id = $1",
+                 creation_mode = $9, state = $10, description = $11, data = $12, \
+                 status_message = $13 WHERE id = $1",
                 )
                 .bind(id(c.id))
                 .bind(&c.name)
@@ -228,6 +230,7 @@ for_each_backend! {
                 .bind(&c.state)
                 .bind(&c.description)
                 .bind(json(&c.data)?)
+                .bind(&c.status_message)
                 .execute(&self.0)
                 .await
                 .map_err(db_err)?
