@@ -50,9 +50,7 @@ pub async fn operation(
                 ("ServicePrincipal", "WorkloadIdentityFederation") => {
                     convert(s, caller, org, &mut c).await?
                 }
-                ("WorkloadIdentityFederation", "ServicePrincipal") => {
-                    revert(s, &mut c).await?
-                }
+                ("WorkloadIdentityFederation", "ServicePrincipal") => revert(s, &mut c).await?,
                 (from, to) => {
                     return Err(bad(format!(
                         "Cannot convert a {from} connection to '{}': convert ServicePrincipal to WorkloadIdentityFederation, or revert a conversion.",
@@ -100,7 +98,12 @@ async fn convert(
     }
     let project = s.store.get_project(c.project_id).await?;
     let cloud = match org.tenant_id {
-        Some(t) => s.store.get_tenant(t).await.map(|t| t.cloud).unwrap_or_default(),
+        Some(t) => s
+            .store
+            .get_tenant(t)
+            .await
+            .map(|t| t.cloud)
+            .unwrap_or_default(),
         None => Default::default(),
     };
     let (issuer, subject) = super::render::issuer_and_subject(&s.origin, c, org, &project, cloud);

@@ -59,17 +59,15 @@ fn role(data: &serde_json::Map<String, Value>) -> Result<(Uuid, String), ApiErro
         (None, Some(id)) => Uuid::parse_str(id).ok().and_then(built_in),
         (None, None) => built_in_by_name("Contributor"),
     };
-    found
-        .map(|r| (r.id, r.name.to_string()))
-        .ok_or_else(|| {
-            ApiError::detail(
-                "BadRequest",
-                format!(
-                    "The role '{}' is not a built-in role.",
-                    keyless_model::catalogue::sanitize(by_name.or(by_id).unwrap_or(""))
-                ),
-            )
-        })
+    found.map(|r| (r.id, r.name.to_string())).ok_or_else(|| {
+        ApiError::detail(
+            "BadRequest",
+            format!(
+                "The role '{}' is not a built-in role.",
+                keyless_model::catalogue::sanitize(by_name.or(by_id).unwrap_or(""))
+            ),
+        )
+    })
 }
 
 pub async fn create(
@@ -99,7 +97,10 @@ pub async fn create(
         )
         .into());
     }
-    let generation = match param(&body.authorization.parameters, "workloadIdentityFederationIssuerType") {
+    let generation = match param(
+        &body.authorization.parameters,
+        "workloadIdentityFederationIssuerType",
+    ) {
         None => IssuerGeneration::EntraId,
         Some(v) => IssuerGeneration::parse(&v).ok_or_else(|| {
             ApiError::detail(
@@ -115,7 +116,17 @@ pub async fn create(
     };
     let (role_id, role_name) = role(&body.data)?;
     let target = preflight::target(s, caller, org, &body.data).await?;
-    let user = match preflight::run(s, caller, sign_in_expired, org, project, &target, &role_name).await {
+    let user = match preflight::run(
+        s,
+        caller,
+        sign_in_expired,
+        org,
+        project,
+        &target,
+        &role_name,
+    )
+    .await
+    {
         Ok(u) => u,
         Err(PreflightFailure::Error(e)) => return Err(e.into()),
         Err(p @ PreflightFailure::Problems(_)) => return Ok(p.into_response()),
@@ -166,7 +177,10 @@ fn check(s: &AppState, name: &str, step: Step) -> Result<(), (Step, ApiError)> {
     if s.faults.armed(name, step) {
         Err((
             step,
-            ApiError::detail("InternalError", format!("fault injected at the {} step", step.as_str())),
+            ApiError::detail(
+                "InternalError",
+                format!("fault injected at the {} step", step.as_str()),
+            ),
         ))
     } else {
         Ok(())
@@ -196,7 +210,10 @@ async fn run_steps(
         created_by: Some(p.user.id),
         created_at: now,
     };
-    s.store.create_application(&app).await.map_err(at(Step::AppRegistration))?;
+    s.store
+        .create_application(&app)
+        .await
+        .map_err(at(Step::AppRegistration))?;
     made.push(Made::App(app.id));
 
     check(s, &p.name, Step::ServicePrincipal)?;
@@ -210,7 +227,10 @@ async fn run_steps(
         alternative_names: vec![],
         created_at: now,
     };
-    s.store.create_service_principal(&sp).await.map_err(at(Step::ServicePrincipal))?;
+    s.store
+        .create_service_principal(&sp)
+        .await
+        .map_err(at(Step::ServicePrincipal))?;
 
     let mut conn = ServiceConnection {
         id: conn_id,
@@ -234,7 +254,12 @@ async fn run_steps(
     if p.scheme == "WorkloadIdentityFederation" {
         check(s, &p.name, Step::FederatedCredential)?;
         let cloud = match p.org.tenant_id {
-            Some(t) => s.store.get_tenant(t).await.map(|t| t.cloud).unwrap_or_default(),
+            Some(t) => s
+                .store
+                .get_tenant(t)
+                .await
+                .map(|t| t.cloud)
+                .unwrap_or_default(),
             None => Default::default(),
         };
         let (issuer, subject) =
@@ -253,7 +278,10 @@ async fn run_steps(
             claims_matching_expression: None,
             created_at: now,
         };
-        s.store.create_fic(&fic).await.map_err(at(Step::FederatedCredential))?;
+        s.store
+            .create_fic(&fic)
+            .await
+            .map_err(at(Step::FederatedCredential))?;
     } else {
         check(s, &p.name, Step::Secret)?;
         let (pw, clear) = crate::graph::new_password(
@@ -263,7 +291,8 @@ async fn run_steps(
             now + AUTOMATIC_SECRET_DAYS * 86_400,
         );
         s.store.add_password(&pw).await.map_err(at(Step::Secret))?;
-        conn.data.insert("secretKeyId".into(), json!(pw.key_id.to_string()));
+        conn.data
+            .insert("secretKeyId".into(), json!(pw.key_id.to_string()));
         conn.data.insert(
             "secretExpiration".into(),
             json!(keyless_model::time_fmt::iso(pw.end_date_time)),
@@ -298,10 +327,16 @@ async fn run_steps(
     }
     d.insert("appObjectId".into(), json!(app.id.to_string()));
     d.insert("spnObjectId".into(), json!(sp.id.to_string()));
-    d.insert("azureSpnRoleAssignmentId".into(), json!(assignment.id.to_string()));
+    d.insert(
+        "azureSpnRoleAssignmentId".into(),
+        json!(assignment.id.to_string()),
+    );
     d.insert("scope".into(), json!(p.target.scope));
     let _ = p.target.level;
-    s.store.create_connection(&conn).await.map_err(at(Step::Connection))?;
+    s.store
+        .create_connection(&conn)
+        .await
+        .map_err(at(Step::Connection))?;
     if let Err(e) = s
         .store
         .set_connection_role(conn.id, caller.user.id, "Administrator")

@@ -58,7 +58,10 @@ pub async fn may_write_credentials(
 /// The seed's draft message followed by the issuer and subject.
 pub fn draft_message(issuer: &str, subject: &str) -> String {
     let r = Rendered::new("ConnectionSavedAsDraft", &[]);
-    format!("{} Issuer: {issuer} Subject identifier: {subject}", r.message)
+    format!(
+        "{} Issuer: {issuer} Subject identifier: {subject}",
+        r.message
+    )
 }
 
 /// Decides Ready or Draft for a new manual workload identity connection.
@@ -71,7 +74,12 @@ pub async fn settle(
 ) -> Result<(), ApiError> {
     if may_write_credentials(s, caller, c).await? == Some(false) {
         let cloud = match org.tenant_id {
-            Some(t) => s.store.get_tenant(t).await.map(|t| t.cloud).unwrap_or_default(),
+            Some(t) => s
+                .store
+                .get_tenant(t)
+                .await
+                .map(|t| t.cloud)
+                .unwrap_or_default(),
             None => Default::default(),
         };
         let (iss, sub) = super::render::issuer_and_subject(&s.origin, c, org, project, cloud);

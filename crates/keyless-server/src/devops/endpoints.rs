@@ -13,8 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::devops::security::EndpointAction;
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -446,7 +446,7 @@ const AUTOMATIC_KEYS: [&str; 5] = [
 ];
 
 /// `?projectIds=a,b`: removes the connection from those projects only (unsharing it);
-/// naming its own project, or no project, deletes it.
+/// naming its own project, or no known project, deletes it.
 pub async fn delete(
     State(s): State<AppState>,
     Path((root, id)): Path<(String, String)>,
@@ -460,15 +460,21 @@ pub async fn delete(
         .map(|(_, v)| v.clone());
     if let Some(ids) = ids {
         let mut projects = Vec::new();
+        // Unknown projects are ignored, as by the real service.
         for key in ids.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-            projects.push(find_project(&s, &org, key).await?);
+            if let Ok(p) = find_project(&s, &org, key).await {
+                projects.push(p);
+            }
         }
         if !projects.iter().any(|p| p.id == c.project_id) && !projects.is_empty() {
             for p in projects {
                 s.store.unshare_connection(c.id, p.id).await.map_err(|_| {
                     ApiError::detail(
                         "NotFound",
-                        format!("The service connection '{}' is not shared with the project '{}'.", c.name, p.name),
+                        format!(
+                            "The service connection '{}' is not shared with the project '{}'.",
+                            c.name, p.name
+                        ),
                     )
                 })?;
             }

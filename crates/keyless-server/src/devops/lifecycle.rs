@@ -77,8 +77,8 @@ pub async fn apply_rename(
     project_after: &Project,
     after: &mut ServiceConnection,
 ) -> Result<(), ApiError> {
-    let uses_names = after.issuer_generation == IssuerGeneration::AzureDevOps
-        || org.tenant_id.is_none();
+    let uses_names =
+        after.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
     let old_subject = devops_subject(&org.name, &project_before.name, &before.name);
     let new_subject = devops_subject(&org.name, &project_after.name, &after.name);
     if !uses_names || old_subject == new_subject || after.scheme != "WorkloadIdentityFederation" {
@@ -103,7 +103,11 @@ pub async fn apply_rename(
     }
     let r = keyless_model::catalogue::Rendered::new(
         "SubjectChanged",
-        &[("old", &old_subject), ("new", &new_subject), ("issuer", &issuer)],
+        &[
+            ("old", &old_subject),
+            ("new", &new_subject),
+            ("issuer", &issuer),
+        ],
     );
     after.status_message = r.message;
     s.store.update_connection(after).await.map_err(Into::into)
@@ -164,7 +168,8 @@ pub async fn renew_secret_on_save(
         }
     }
     secrets::store_secret(s, c, &clear)?;
-    c.data.insert("secretKeyId".into(), json!(pw.key_id.to_string()));
+    c.data
+        .insert("secretKeyId".into(), json!(pw.key_id.to_string()));
     c.data.insert(
         "secretExpiration".into(),
         json!(keyless_model::time_fmt::iso(pw.end_date_time)),

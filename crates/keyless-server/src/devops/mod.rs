@@ -65,7 +65,7 @@ pub fn routes() -> Router<AppState> {
                 .patch(security::remove_roles),
         )
         .route(
-            "/keyless/v1/organizations/{root}/projects/{project}/members",
+            "/keyless/v1/organizations/{org}/projects/{project}/members",
             get(security::list_members)
                 .post(security::add_member)
                 .delete(security::remove_member),

@@ -131,7 +131,11 @@ async fn issue(
         ))).into());
     }
     let permissions = s.store.get_pipeline_permissions(conn.id).await?;
-    let authorized: Vec<i64> = permissions.pipelines.iter().map(|a| a.pipeline_id).collect();
+    let authorized: Vec<i64> = permissions
+        .pipelines
+        .iter()
+        .map(|a| a.pipeline_id)
+        .collect();
     if !pipeline_authorized(permissions.all_pipelines, &authorized, pipeline.id) {
         return Err((ApiError::new(
             "PipelineNotAuthorized",

@@ -52,7 +52,10 @@ async fn context(
     super::may_manage(&caller, &org)?;
     let project = find_project(s, &org, project).await?;
     let conn = super::security::connection_by_id(s, &org, id).await?;
-    let visible = projects_of(s, &conn).await?.iter().any(|p| p.id == project.id);
+    let visible = projects_of(s, &conn)
+        .await?
+        .iter()
+        .any(|p| p.id == project.id);
     if !visible {
         return Err(ApiError::detail(
             "NotFound",

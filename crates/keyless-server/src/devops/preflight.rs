@@ -48,7 +48,11 @@ pub async fn tenants_and_subscriptions(
         let mut authz = Authz::load(s, &arm_caller(&u)).await?;
         let mut visible = Vec::new();
         for sub in subs.iter().filter(|x| x.tenant_id == t.id) {
-            if caller.is_admin() || authz.touches(s, &format!("/subscriptions/{}", sub.id)).await? {
+            if caller.is_admin()
+                || authz
+                    .touches(s, &format!("/subscriptions/{}", sub.id))
+                    .await?
+            {
                 visible.push(sub.clone());
             }
         }
@@ -78,10 +82,7 @@ pub fn no_subscription(
     let detail = if others.is_empty() {
         "You hold no role on a subscription in any tenant you belong to.".to_string()
     } else {
-        format!(
-            "Select another tenant: {}.",
-            others.join(", ")
-        )
+        format!("Select another tenant: {}.", others.join(", "))
     };
     ApiError::new("NoActiveSubscription", &[("detail", &detail)])
 }
@@ -105,16 +106,27 @@ pub async fn target(
     let (level, scope) = keyless_model::devops::automatic::scope_of(data).map_err(|field| {
         ApiError::detail(
             "BadRequest",
-            format!("data.{field} is missing or invalid for automatic creation at this scope level."),
+            format!(
+                "data.{field} is missing or invalid for automatic creation at this scope level."
+            ),
         )
     })?;
-    let sub_id = data.get("subscriptionId").and_then(Value::as_str).map(str::trim);
+    let sub_id = data
+        .get("subscriptionId")
+        .and_then(Value::as_str)
+        .map(str::trim);
     let (tenant_id, sub_name) = if level == ScopeLevel::ManagementGroup {
-        let name = data.get("managementGroupId").and_then(Value::as_str).unwrap_or("");
+        let name = data
+            .get("managementGroupId")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let g = s.store.get_management_group(name).await.map_err(|_| {
             ApiError::detail(
                 "NotFound",
-                format!("The management group '{}' does not exist.", keyless_model::catalogue::sanitize(name)),
+                format!(
+                    "The management group '{}' does not exist.",
+                    keyless_model::catalogue::sanitize(name)
+                ),
             )
         })?;
         (g.tenant_id, None)
@@ -133,17 +145,27 @@ pub async fn target(
         };
         (sub.tenant_id, Some(sub.display_name))
     };
-    if matches!(level, ScopeLevel::ResourceGroup | ScopeLevel::MachineLearningWorkspace) {
+    if matches!(
+        level,
+        ScopeLevel::ResourceGroup | ScopeLevel::MachineLearningWorkspace
+    ) {
         let sub = Uuid::parse_str(sub_id.unwrap_or("")).unwrap_or_default();
-        let rg = data.get("resourceGroupName").and_then(Value::as_str).unwrap_or("");
-        s.store.get_resource_group(sub, rg).await.map_err(|_| {
-            ApiError::new("ResourceGroupNotFound", &[("name", rg)])
-        })?;
+        let rg = data
+            .get("resourceGroupName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        s.store
+            .get_resource_group(sub, rg)
+            .await
+            .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", rg)]))?;
         if level == ScopeLevel::MachineLearningWorkspace {
             s.store.get_resource(&scope).await.map_err(|_| {
                 ApiError::detail(
                     "NotFound",
-                    format!("The Machine Learning workspace '{}' does not exist.", keyless_model::catalogue::sanitize(&scope)),
+                    format!(
+                        "The Machine Learning workspace '{}' does not exist.",
+                        keyless_model::catalogue::sanitize(&scope)
+                    ),
                 )
             })?;
         }
@@ -202,7 +224,10 @@ pub async fn run(
 
 fn render(p: Problem, user: &User, t: &Target, project: &Project, role: &str) -> Rendered {
     let values: Vec<(&str, &str)> = match p {
-        Problem::GuestLimited => vec![("user", &user.user_principal_name), ("tenant", &t.tenant.domain)],
+        Problem::GuestLimited => vec![
+            ("user", &user.user_principal_name),
+            ("tenant", &t.tenant.domain),
+        ],
         Problem::RoleAssignmentForbidden => vec![("role", role), ("scope", &t.scope)],
         Problem::MissingCreatorRole => vec![("project", &project.name)],
         Problem::SignInExpired | Problem::AppRegistrationForbidden => vec![],

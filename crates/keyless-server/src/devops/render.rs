@@ -81,7 +81,12 @@ pub async fn connection_json(
 ) -> Result<Value, crate::envelope::ApiError> {
     let project = s.store.get_project(c.project_id).await?;
     let cloud = match org.tenant_id {
-        Some(t) => s.store.get_tenant(t).await.map(|t| t.cloud).unwrap_or_default(),
+        Some(t) => s
+            .store
+            .get_tenant(t)
+            .await
+            .map(|t| t.cloud)
+            .unwrap_or_default(),
         None => Cloud::Public,
     };
     let mut v = endpoint_json(&s.origin, c, org, &project, cloud);

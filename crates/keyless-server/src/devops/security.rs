@@ -52,7 +52,10 @@ pub async fn role_of(
         return Ok(Some(EndpointRole::Administrator));
     }
     let Some(c) = conn else {
-        return Ok(effective_role(&groups_in(s, caller, org, project).await?, None));
+        return Ok(effective_role(
+            &groups_in(s, caller, org, project).await?,
+            None,
+        ));
     };
     let own = effective_role(&groups_in(s, caller, org, c.project_id).await?, None);
     let assigned = s
@@ -136,7 +139,10 @@ async fn connection_in(
     let c = s.store.get_connection(id).await.map_err(|_| missing())?;
     let visible = c.organization_id == org.id
         && (c.project_id == project.id
-            || s.store.list_connection_shares(c.id).await?.contains(&project.id));
+            || s.store
+                .list_connection_shares(c.id)
+                .await?
+                .contains(&project.id));
     if visible { Ok(c) } else { Err(missing()) }
 }
 
@@ -185,7 +191,15 @@ pub async fn list_roles(
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
-    require(&s, &caller, &org, &project, Some(&conn), EndpointAction::View).await?;
+    require(
+        &s,
+        &caller,
+        &org,
+        &project,
+        Some(&conn),
+        EndpointAction::View,
+    )
+    .await?;
     Ok(Json(roles_json(&s, &conn).await?))
 }
 
@@ -204,7 +218,15 @@ pub async fn set_roles(
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
-    require(&s, &caller, &org, &project, Some(&conn), EndpointAction::Manage).await?;
+    require(
+        &s,
+        &caller,
+        &org,
+        &project,
+        Some(&conn),
+        EndpointAction::Manage,
+    )
+    .await?;
     let body: Vec<RoleBody> = parse_json(&body)?;
     let mut resolved = Vec::new();
     for b in &body {
@@ -235,7 +257,15 @@ pub async fn remove_roles(
     body: Bytes,
 ) -> Result<StatusCode, DevopsError> {
     let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
-    require(&s, &caller, &org, &project, Some(&conn), EndpointAction::Manage).await?;
+    require(
+        &s,
+        &caller,
+        &org,
+        &project,
+        Some(&conn),
+        EndpointAction::Manage,
+    )
+    .await?;
     let users: Vec<String> = parse_json(&body)?;
     for u in users {
         let id = user_by(&s, &u).await?;
@@ -245,7 +275,10 @@ pub async fn remove_roles(
             .map_err(|_| {
                 ApiError::detail(
                     "NotFound",
-                    format!("The user '{}' has no role on this connection.", keyless_model::catalogue::sanitize(&u)),
+                    format!(
+                        "The user '{}' has no role on this connection.",
+                        keyless_model::catalogue::sanitize(&u)
+                    ),
                 )
             })?;
     }
@@ -291,7 +324,9 @@ async fn members_json(s: &AppState, project: &Project) -> Result<Value, ApiError
     let mut value = Vec::new();
     for (user, group) in s.store.list_project_members(project.id).await? {
         let u = s.store.get_user(user).await?;
-        value.push(json!({"user": u.user_principal_name, "userId": u.id.to_string(), "group": group}));
+        value.push(
+            json!({"user": u.user_principal_name, "userId": u.id.to_string(), "group": group}),
+        );
     }
     Ok(json!({"count": value.len(), "value": value}))
 }
@@ -410,7 +445,9 @@ pub async fn share(
             .project_reference
             .id
             .or(r.project_reference.name)
-            .ok_or_else(|| ApiError::detail("BadRequest", "projectReference needs an id or a name."))?;
+            .ok_or_else(|| {
+                ApiError::detail("BadRequest", "projectReference needs an id or a name.")
+            })?;
         targets.push(find_project(&s, &org, &key).await?);
     }
     for p in targets {
@@ -437,7 +474,11 @@ pub async fn connection_by_id(
         )
     };
     let uid = Uuid::parse_str(id).map_err(|_| home_missing())?;
-    let c = s.store.get_connection(uid).await.map_err(|_| home_missing())?;
+    let c = s
+        .store
+        .get_connection(uid)
+        .await
+        .map_err(|_| home_missing())?;
     if c.organization_id != org.id {
         return Err(home_missing());
     }

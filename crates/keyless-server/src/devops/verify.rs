@@ -35,7 +35,10 @@ async fn call(s: &AppState, req: Request<axum::body::Body>) -> (u16, Value) {
             let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
                 .await
                 .unwrap_or_default();
-            (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+            (
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            )
         }
         Err(e) => match e {},
     }
@@ -62,10 +65,21 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
         match secrets::secret_of(s, c) {
             Some(secret) => {
                 form.push(("client_secret", secret));
-                out.push(Outcome { step: "credential", ok: true, code: None, message: "The connection's client secret is available.".into() });
+                out.push(Outcome {
+                    step: "credential",
+                    ok: true,
+                    code: None,
+                    message: "The connection's client secret is available.".into(),
+                });
             }
             None => {
-                out.push(Outcome { step: "credential", ok: false, code: Some("7000218".into()), message: "The connection holds no client secret; edit it and enter the secret.".into() });
+                out.push(Outcome {
+                    step: "credential",
+                    ok: false,
+                    code: Some("7000218".into()),
+                    message: "The connection holds no client secret; edit it and enter the secret."
+                        .into(),
+                });
                 return out;
             }
         }
@@ -74,18 +88,36 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
             Ok(p) => p,
             Err(e) => {
                 let e = ApiError::from(e);
-                out.push(Outcome { step: "idToken", ok: false, code: Some(e.code().into()), message: e.rendered.message });
+                out.push(Outcome {
+                    step: "idToken",
+                    ok: false,
+                    code: Some(e.code().into()),
+                    message: e.rendered.message,
+                });
                 return out;
             }
         };
         match super::mint_id_token(s, c, org, &project).await {
             Ok(t) => {
-                out.push(Outcome { step: "idToken", ok: true, code: None, message: format!("ID token issued by {} for {}.", t.issuer, t.subject) });
-                form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+                out.push(Outcome {
+                    step: "idToken",
+                    ok: true,
+                    code: None,
+                    message: format!("ID token issued by {} for {}.", t.issuer, t.subject),
+                });
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                ));
                 form.push(("client_assertion", t.token));
             }
             Err(e) => {
-                out.push(Outcome { step: "idToken", ok: false, code: Some(e.code().into()), message: e.rendered.message });
+                out.push(Outcome {
+                    step: "idToken",
+                    ok: false,
+                    code: Some(e.code().into()),
+                    message: e.rendered.message,
+                });
                 return out;
             }
         }
@@ -96,17 +128,39 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
         .body(axum::body::Body::from(body));
     let Ok(req) = req else { return out };
     let (status, v) = call(s, req).await;
-    let Some(token) = v["access_token"].as_str().filter(|_| status == 200).map(String::from) else {
+    let Some(token) = v["access_token"]
+        .as_str()
+        .filter(|_| status == 200)
+        .map(String::from)
+    else {
         let code = v["error_codes"][0].as_i64().map(|c| c.to_string());
-        let message = v["error_description"].as_str().unwrap_or("The token endpoint refused the request.").to_string();
-        out.push(Outcome { step: "token", ok: false, code, message });
+        let message = v["error_description"]
+            .as_str()
+            .unwrap_or("The token endpoint refused the request.")
+            .to_string();
+        out.push(Outcome {
+            step: "token",
+            ok: false,
+            code,
+            message,
+        });
         return out;
     };
-    out.push(Outcome { step: "token", ok: true, code: None, message: "Access token for Azure Resource Manager issued.".into() });
+    out.push(Outcome {
+        step: "token",
+        ok: true,
+        code: None,
+        message: "Access token for Azure Resource Manager issued.".into(),
+    });
     let (level, scope) = match scope_of(&c.data) {
         Ok(x) => x,
         Err(field) => {
-            out.push(Outcome { step: "scope", ok: false, code: Some("BadRequest".into()), message: format!("The connection's data.{field} is missing.") });
+            out.push(Outcome {
+                step: "scope",
+                ok: false,
+                code: Some("BadRequest".into()),
+                message: format!("The connection's data.{field} is missing."),
+            });
             return out;
         }
     };
@@ -116,13 +170,21 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
     let Ok(req) = req else { return out };
     let (status, v) = call(s, req).await;
     if status == 200 {
-        out.push(Outcome { step: "scope", ok: true, code: None, message: format!("GET {scope} succeeded.") });
+        out.push(Outcome {
+            step: "scope",
+            ok: true,
+            code: None,
+            message: format!("GET {scope} succeeded."),
+        });
     } else {
         out.push(Outcome {
             step: "scope",
             ok: false,
             code: v["error"]["code"].as_str().map(String::from),
-            message: v["error"]["message"].as_str().unwrap_or("ARM refused the request.").to_string(),
+            message: v["error"]["message"]
+                .as_str()
+                .unwrap_or("ARM refused the request.")
+                .to_string(),
         });
     }
     out
