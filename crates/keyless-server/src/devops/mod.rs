@@ -7,6 +7,8 @@ mod draft;
 mod endpoints;
 mod faults;
 mod lifecycle;
+mod manual;
+mod members;
 mod oidc;
 mod pipeline_permissions;
 pub mod preflight;
@@ -66,9 +68,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/members",
-            get(security::list_members)
-                .post(security::add_member)
-                .delete(security::remove_member),
+            get(members::list_members)
+                .post(members::add_member)
+                .delete(members::remove_member),
         )
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
