@@ -7,6 +7,7 @@ mod client;
 mod explain;
 mod keys;
 mod sc;
+mod sc_ops;
 mod serve;
 
 use clap::{Parser, Subcommand};
