@@ -7,6 +7,7 @@
 //! nothing; errors name the line and the field (`tenants[0].apps[1].federatedCredentials[0].issuer`).
 
 mod apply;
+mod apply_security;
 mod apply_tenant;
 pub mod demo;
 mod locate;
