@@ -380,6 +380,44 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         m.contains("fabrikam.onmicrosoft.com") && m.contains(&fabrikam.to_string()),
         "{m}"
     );
+    // The picker: nothing visible in the organization's tenant, so the same message; asked
+    // for fabrikam, its subscription.
+    let (st, e) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/azure-subscriptions",
+            Some(&olga.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    assert!(message(&e).contains("fabrikam.onmicrosoft.com"), "{e}");
+    let (st, list) = s
+        .send(
+            Method::GET,
+            &format!("/keyless/v1/organizations/contoso/azure-subscriptions?tenantId={fabrikam}"),
+            Some(&olga.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(list["count"], 2);
+    let fab = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tenantId"] == json!(fabrikam.to_string()))
+        .unwrap();
+    assert_eq!(fab["subscriptions"][0]["subscriptionId"], sub["id"]);
+    let (st, _) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/azure-subscriptions?tenantId=x",
+            Some(&olga.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
     // Picking the other tenant's subscription works through the guest account (once that
     // tenant lets guests register apps), which owns the app keyless creates there.
     let (st, _) = s

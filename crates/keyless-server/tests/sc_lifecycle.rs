@@ -479,3 +479,75 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert!(s.state.store.get_application(app_of(&c)).await.is_ok());
 }
+
+#[tokio::test]
+async fn project_rename_moves_keyless_credentials_and_flags_manual_connections() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let mut body = automatic_body(&s, "owned", "WorkloadIdentityFederation");
+    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
+        json!("AzureDevOps");
+    let (_, auto) = create_as(&s, &admin, body).await;
+    let (_, manual) = create_as(
+        &s,
+        &admin,
+        manual_body(&s, "theirs", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
+    )
+    .await;
+    let path = "/keyless/v1/organizations/contoso/projects/web";
+    let (st, r) = s
+        .admin(Method::PATCH, path, Some(json!({"name": "site"})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["credentialsUpdated"], 1);
+    assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
+    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/site/owned"));
+    let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    let (_, m) = s
+        .admin(
+            Method::GET,
+            &format!(
+                "/contoso/_apis/serviceendpoint/endpoints/{}",
+                manual["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(m["isOutdated"], true);
+    assert!(
+        m["operationStatus"]["statusMessage"]
+            .as_str()
+            .unwrap()
+            .contains("sc://contoso/site/theirs")
+    );
+    // Bad names, names in use and non-administrators are refused.
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations/contoso/projects",
+            Some(json!({"name": "api"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let site = "/keyless/v1/organizations/contoso/projects/site";
+    let (st, _) = s
+        .admin(Method::PATCH, site, Some(json!({"name": "API"})))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, _) = s
+        .admin(Method::PATCH, site, Some(json!({"name": "no spaces"})))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let eve = member(&s, "eve").await;
+    let (st, _) = s
+        .send(
+            Method::PATCH,
+            site,
+            Some(&eve.token),
+            Some(json!({"name": "eve"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

@@ -12,9 +12,11 @@ mod members;
 mod oidc;
 mod pipeline_permissions;
 pub mod preflight;
+mod project_rename;
 pub(crate) mod render;
 pub mod secrets;
 pub mod security;
+mod subscriptions;
 mod verify;
 
 use crate::envelope::ApiError;
@@ -65,6 +67,14 @@ pub fn routes() -> Router<AppState> {
             get(security::list_roles)
                 .put(security::set_roles)
                 .patch(security::remove_roles),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/azure-subscriptions",
+            get(subscriptions::list),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}",
+            axum::routing::patch(project_rename::rename),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/members",

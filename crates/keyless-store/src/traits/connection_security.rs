@@ -89,4 +89,15 @@ pub trait ConnectionSecurityStore {
         c: &ServiceConnection,
         f: &FederatedCredential,
     ) -> StoreResult<()>;
+
+    /// Renames the project (`conflict::PROJECT_NAME` when taken) and, in the same
+    /// transaction, updates the given connections and federated credentials (the `sc://`
+    /// subjects that follow the name). `NotFound` when any of them is missing.
+    async fn rename_project(
+        &self,
+        project_id: Uuid,
+        name: &str,
+        connections: &[ServiceConnection],
+        fics: &[FederatedCredential],
+    ) -> StoreResult<()>;
 }

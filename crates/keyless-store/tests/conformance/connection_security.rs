@@ -186,3 +186,36 @@ pub async fn rename_with_credential_is_one_transaction(s: &dyn Store) {
     assert_not_found(s.update_connection_and_fic(&c, &gone).await);
     assert_eq!(s.get_connection(c.id).await.unwrap().name, "production");
 }
+
+pub async fn rename_project_with_subjects_is_one_transaction(s: &dyn Store) {
+    let (web, api, _) = setup(s).await;
+    let t = tenant("fabrikam");
+    s.create_tenant(&t).await.unwrap();
+    let app = application(t.id, "deploy");
+    s.create_application(&app).await.unwrap();
+    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
+    s.create_fic(&f).await.unwrap();
+    let mut c = connection(&web, "prod");
+    s.create_connection(&c).await.unwrap();
+    f.subject = Some("sc://contoso/site/prod".into());
+    c.status_message = "renamed".into();
+    s.rename_project(web.id, "site", &[c.clone()], &[f.clone()])
+        .await
+        .unwrap();
+    assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
+    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
+    assert_eq!(
+        s.get_connection(c.id).await.unwrap().status_message,
+        "renamed"
+    );
+    // A name in use, or a credential that is gone, changes nothing.
+    assert_eq!(
+        conflict_of(s.rename_project(web.id, "API", &[], &[]).await),
+        keyless_store::conflict::PROJECT_NAME
+    );
+    let mut gone = f.clone();
+    gone.id = new_id();
+    assert_not_found(s.rename_project(web.id, "www", &[], &[gone]).await);
+    assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
+    let _ = api;
+}
