@@ -31,7 +31,7 @@ pub enum ScCommand {
         project: String,
         name: String,
         #[command(flatten)]
-        opts: CreateOpts,
+        opts: Box<CreateOpts>,
         #[command(flatten)]
         conn: Conn,
     },
@@ -106,7 +106,7 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             opts,
             conn,
         } => {
-            let body = super::sc_ops::create_body(&project, &name, opts)?;
+            let body = super::sc_ops::create_body(&project, &name, *opts)?;
             call(
                 &conn,
                 Method::POST,
