@@ -404,3 +404,68 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     let (st, _) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn sharing_and_converting_need_their_permissions() {
+    let s = TestServer::start().await;
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let rita = member(&s, "rita").await;
+    add_to_group(&s, "web", &rita, "Readers").await;
+    let (st, _) = s
+        .send(
+            Method::PATCH,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(&rita.token),
+            Some(json!([{"projectReference": {"name": "web"}}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // An administrator of a secret connection who does not own its app cannot convert it.
+    let (_, c) = create_as(
+        &s,
+        &s.var("KEYLESS_TOKEN"),
+        automatic_body(&s, "sec", "ServicePrincipal"),
+    )
+    .await;
+    let sec = c["id"].as_str().unwrap();
+    let project = c["serviceEndpointProjectReferences"][0]["projectReference"]["id"]
+        .as_str()
+        .unwrap();
+    let roles = format!(
+        "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{project}_{sec}"
+    );
+    let (st, _) = s
+        .admin(
+            Method::PUT,
+            &roles,
+            Some(json!([{"roleName": "Administrator", "userId": rita.upn}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, e) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}?operation=ConvertAuthenticationScheme"),
+            Some(&rita.token),
+            Some(json!({"authorization": {"scheme": "WorkloadIdentityFederation"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert!(message(&e).contains("ask its owner"), "{e}");
+    // Nor renew its secret: verify, then save.
+    let (_, v) = verify(&s, &rita.token, sec).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    let (st, e) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}"),
+            Some(&rita.token),
+            Some(json!({"description": "renew"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert!(
+        message(&e).starts_with("Renewing the secret updates the app registration contoso-web-sec"),
+        "{e}"
+    );
+}

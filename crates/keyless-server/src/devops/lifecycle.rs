@@ -149,7 +149,13 @@ pub async fn renew_secret_on_save(
         let tenant = s.store.get_tenant(app.tenant_id).await?;
         let guest = super::preflight::user_in(s, caller, &tenant).await;
         if guest.is_none_or(|u| app.created_by != Some(u.id)) {
-            return Err(ApiError::new("AppRegistrationForbidden", &[]));
+            return Err(ApiError::detail(
+                "Forbidden",
+                format!(
+                    "Renewing the secret updates the app registration {}, which you do not own: ask its owner (or an administrator) to edit, verify and save the connection.",
+                    app.display_name
+                ),
+            ));
         }
     }
     let (pw, clear) = crate::graph::new_password(
