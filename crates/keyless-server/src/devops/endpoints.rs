@@ -364,6 +364,9 @@ pub async fn types(State(_s): State<AppState>) -> Json<Value> {
     Json(json!({"count": 1, "value": [{
         "name": "azurerm",
         "displayName": "Azure Resource Manager",
-        "authenticationSchemes": [{"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"}],
+        "authenticationSchemes": [
+            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
+            {"scheme": "ServicePrincipal", "displayName": "Service principal (secret)"},
+        ],
     }]}))
 }
