@@ -78,6 +78,10 @@ pub struct ServiceConnection {
     pub creation_mode: String,
     /// `Ready`, `Draft`, `Failed`.
     pub state: String,
+    /// `operationStatus.statusMessage`: a draft's instructions, or (for a Ready connection)
+    /// a warning that it needs attention (rendered as `isOutdated`). Empty otherwise.
+    #[serde(default)]
+    pub status_message: String,
     pub description: String,
     /// The `data` object of the REST shape (subscriptionId, scopeLevel, environment…).
     pub data: serde_json::Map<String, serde_json::Value>,
@@ -110,3 +114,37 @@ pub struct Job {
     pub expires_at: UnixTime,
     pub finished_at: Option<UnixTime>,
 }
+
+/// Which pipelines may use a connection (`pipelinePermissions/endpoint/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelinePermissions {
+    /// Every pipeline of the projects the connection is in may use it (the default).
+    pub all_pipelines: bool,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: Option<UnixTime>,
+    /// The pipelines authorized one by one, by id.
+    pub pipelines: Vec<PipelineAuthorization>,
+}
+
+impl Default for PipelinePermissions {
+    fn default() -> Self {
+        PipelinePermissions {
+            all_pipelines: true,
+            changed_by: None,
+            changed_at: None,
+            pipelines: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineAuthorization {
+    pub pipeline_id: i64,
+    pub authorized_by: Option<Uuid>,
+    pub authorized_at: UnixTime,
+}
+
+pub mod automatic;
+pub mod security;

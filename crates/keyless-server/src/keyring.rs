@@ -293,6 +293,15 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
+    /// Seals a secret keyless must keep (a service connection's client secret) under the
+    /// key-encryption key.
+    pub fn seal_secret(&self, plaintext: &[u8]) -> Result<Vec<u8>, keyless_jose::JoseError> {
+        self.kek.seal(plaintext)
+    }
+    pub fn open_secret(&self, sealed: &[u8]) -> Result<Vec<u8>, keyless_jose::JoseError> {
+        self.kek.open(sealed)
+    }
+
     /// A key ring with the default policy and its own clock.
     pub fn new(store: SharedStore, kek: Kek) -> KeyRing {
         KeyRing::with_policy(store, kek, Clock::default(), KeyPolicy::default())

@@ -17,6 +17,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// The token path's reads of directory rows (see `cache.rs`).
     pub cache: GrantCache,
+    /// Test-only fault injection of automatic connection creation (never armed when served).
+    pub faults: crate::devops::Faults,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             clock: keys.clock().clone(),
             keys,
             origin: Arc::from(origin.trim_end_matches('/')),
+            faults: Default::default(),
         }
     }
     pub fn now(&self) -> keyless_model::UnixTime {

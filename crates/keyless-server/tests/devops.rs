@@ -173,7 +173,8 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
     cases.push((b, "github"));
     let mut b = endpoint_body(&s, "x5", &client, None);
     b["data"]["creationMode"] = json!("Automatic");
-    cases.push((b, "Automatic"));
+    b["data"]["scopeLevel"] = json!("Galaxy");
+    cases.push((b, "scopeLevel"));
     let b = endpoint_body(&s, "", &client, None);
     cases.push((b, "name"));
     let mut b = endpoint_body(&s, "x6", &client, Some("Nope"));

@@ -83,6 +83,7 @@ pub trait Store:
     + DirectoryRoleStore
     + DevopsStore
     + OrganizationIdentityStore
+    + ConnectionSecurityStore
     + KeyStore
     + AuditStore
     + changes::ChangeSource
@@ -98,6 +99,7 @@ impl<T> Store for T where
         + DirectoryRoleStore
         + DevopsStore
         + OrganizationIdentityStore
+        + ConnectionSecurityStore
         + KeyStore
         + AuditStore
         + changes::ChangeSource

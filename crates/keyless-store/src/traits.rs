@@ -13,9 +13,11 @@ use keyless_model::directory::{
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
+mod connection_security;
 mod identities;
 mod management;
 mod roles;
+pub use connection_security::*;
 pub use identities::*;
 pub use management::*;
 pub use roles::*;

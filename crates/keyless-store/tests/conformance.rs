@@ -12,6 +12,8 @@ mod arm;
 mod audit;
 #[path = "conformance/changes.rs"]
 mod changes;
+#[path = "conformance/connection_security.rs"]
+mod connection_security;
 #[path = "conformance/credentials.rs"]
 mod credentials;
 #[path = "conformance/devops.rs"]
@@ -122,6 +124,11 @@ conformance! {
         devops::connections_crud,
         devops::pipelines_and_jobs,
         devops::signing_keys_newest_first,
+        connection_security::project_members,
+        connection_security::connection_roles_and_shares,
+        connection_security::pipeline_permissions,
+        connection_security::rename_with_credential_is_one_transaction,
+        connection_security::rename_project_with_subjects_is_one_transaction,
         keys::create_if_absent_keeps_the_current_key,
         keys::rotation_retires_the_current_key_once,
         keys::retire_and_delete_retired_keys,

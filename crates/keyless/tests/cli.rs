@@ -416,3 +416,56 @@ fn login_saves_url_and_token_for_the_other_commands() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn sc_create_automatic_verify_convert_and_permissions() {
+    let s = serve();
+    let env = s.env();
+    let sub = &env["AZURE_SUBSCRIPTION_ID"];
+    let out = s.client(&[
+        "sc",
+        "create",
+        "contoso",
+        "web",
+        "cli-auto",
+        "--automatic",
+        "--scheme",
+        "ServicePrincipal",
+        "--subscription-id",
+        sub,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["data"]["creationMode"], "Automatic", "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let out = s.client(&["sc", "verify", "contoso", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("\"ok\""), "{}", text(&out));
+    let out = s.client(&["sc", "convert", "contoso", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("revertSchemeDeadline"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["sc", "convert", "contoso", &id, "--revert"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&[
+        "sc",
+        "permissions",
+        "contoso",
+        "web",
+        &id,
+        "--all-pipelines",
+        "false",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("\"authorized\": false") || text(&out).contains("\"authorized\":false"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["sc", "create", "contoso", "web", "manual-without-client"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--client-id"), "{}", text(&out));
+}

@@ -93,18 +93,20 @@ pub async fn start_job(
         parse_json(&body)?
     };
     let started = ops::start_job(&s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
+    let mut env = json!({
+        "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
+        "SYSTEM_ACCESSTOKEN": started.access_token,
+        "SYSTEM_TEAMPROJECTID": project.id.to_string(),
+        "SYSTEM_COLLECTIONURI": format!("{}/{}/", s.origin, org.name),
+        "SYSTEM_PLANID": started.job.plan_id.to_string(),
+        "SYSTEM_JOBID": started.job.id.to_string(),
+    });
+    // Secret connections the job may use: the agent's endpoint variables.
+    for (k, v) in crate::devops::secrets::job_endpoint_env(&s, &pipeline).await? {
+        env[k] = json!(v);
+    }
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "job": started.job,
-            "env": {
-                "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
-                "SYSTEM_ACCESSTOKEN": started.access_token,
-                "SYSTEM_TEAMPROJECTID": project.id.to_string(),
-                "SYSTEM_COLLECTIONURI": format!("{}/{}/", s.origin, org.name),
-                "SYSTEM_PLANID": started.job.plan_id.to_string(),
-                "SYSTEM_JOBID": started.job.id.to_string(),
-            },
-        })),
+        Json(json!({"job": started.job, "env": env})),
     ))
 }

@@ -152,6 +152,11 @@ pub async fn resolve_connections(
                 .filter(|c| c.project_id == project.id),
             Err(_) => s.store.find_connection(project.id, n).await.ok(),
         };
+        // Or a connection of another project shared with this one.
+        let c = match c {
+            Some(c) => Some(c),
+            None => shared_connection(s, project, n).await?,
+        };
         let c = c.ok_or_else(|| {
             bad(format!(
                 "The service connection '{}' does not exist in the project '{}'.",
@@ -162,6 +167,20 @@ pub async fn resolve_connections(
         ids.push(c.id);
     }
     Ok(ids)
+}
+
+async fn shared_connection(
+    s: &AppState,
+    project: &Project,
+    key: &str,
+) -> Result<Option<keyless_model::devops::ServiceConnection>, ApiError> {
+    for id in s.store.list_connections_shared_with(project.id).await? {
+        let c = s.store.get_connection(id).await?;
+        if c.id.to_string() == key.to_ascii_lowercase() || c.name.eq_ignore_ascii_case(key) {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
 }
 
 pub async fn create_pipeline(

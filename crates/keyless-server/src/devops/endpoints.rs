@@ -2,7 +2,8 @@
 //! connections in the Azure DevOps REST shapes (wire-compat §5). This scope:
 //! `azurerm` connections with scheme `WorkloadIdentityFederation`, created manually.
 
-use super::{find_org, find_project, render::endpoint_json};
+use super::security::{require, role_of};
+use super::{find_org, find_project};
 use crate::auth::{Caller, caller};
 use crate::envelope::{ApiError, DevopsError, parse_json};
 use crate::state::AppState;
@@ -11,8 +12,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use keyless_model::Uuid;
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::devops::security::EndpointAction;
+use keyless_model::devops::{Organization, Project, ServiceConnection};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -38,16 +39,15 @@ async fn render(
     c: &ServiceConnection,
     org: &Organization,
 ) -> Result<Value, DevopsError> {
-    let project = s.store.get_project(c.project_id).await?;
-    Ok(endpoint_json(&s.origin, c, org, &project))
+    Ok(super::render::connection_json(s, c, org).await?)
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Authorization {
-    scheme: String,
+pub(super) struct Authorization {
+    pub(super) scheme: String,
     #[serde(default)]
-    parameters: HashMap<String, Value>,
+    pub(super) parameters: HashMap<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -65,128 +65,21 @@ struct ProjectReference {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateBody {
-    name: String,
+pub(super) struct CreateBody {
+    pub(super) name: String,
     #[serde(rename = "type")]
-    endpoint_type: String,
+    pub(super) endpoint_type: String,
     #[serde(default)]
-    description: Option<String>,
+    pub(super) description: Option<String>,
     #[serde(default)]
-    data: serde_json::Map<String, Value>,
-    authorization: Authorization,
+    pub(super) data: serde_json::Map<String, Value>,
+    pub(super) authorization: Authorization,
     #[serde(default)]
     service_endpoint_project_references: Vec<ProjectReference>,
 }
 
-fn bad(detail: impl AsRef<str>) -> ApiError {
-    ApiError::detail("BadRequest", detail)
-}
-
-fn param(p: &HashMap<String, Value>, name: &str) -> Option<String> {
-    p.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .and_then(|(_, v)| v.as_str().map(String::from))
-}
-
-fn guid_param(p: &HashMap<String, Value>, name: &str) -> Result<Uuid, ApiError> {
-    let v = param(p, name).ok_or_else(|| {
-        bad(format!(
-            "authorization.parameters.{name} is required (a GUID)."
-        ))
-    })?;
-    Uuid::parse_str(&v).map_err(|_| {
-        bad(format!(
-            "authorization.parameters.{name} must be a GUID, got '{}'.",
-            keyless_model::catalogue::sanitize(&v)
-        ))
-    })
-}
-
-fn validate_name(name: &str) -> Result<(), DevopsError> {
-    let n = name.trim();
-    if n.is_empty()
-        || n.chars().count() > 256
-        || n.chars().any(|c| c.is_control() || "/\\".contains(c))
-    {
-        return Err((bad(
-            "The service connection name must be 1 to 256 characters without '/', '\\' or control characters.",
-        )).into());
-    }
-    Ok(())
-}
-
-/// Turns a create body into a connection, or the first thing wrong with it.
-fn build(
-    body: CreateBody,
-    org: &Organization,
-    project: &Project,
-    caller: &Caller,
-    now: i64,
-) -> Result<ServiceConnection, DevopsError> {
-    validate_name(&body.name)?;
-    if !body.endpoint_type.eq_ignore_ascii_case("azurerm") {
-        return Err((bad(format!(
-            "Service connections of type '{}' are not supported; use 'AzureRM'.",
-            keyless_model::catalogue::sanitize(&body.endpoint_type)
-        )))
-        .into());
-    }
-    if body.authorization.scheme != "WorkloadIdentityFederation" {
-        return Err((bad(format!(
-            "The authorization scheme '{}' is not supported yet; use 'WorkloadIdentityFederation'.",
-            keyless_model::catalogue::sanitize(&body.authorization.scheme)
-        )))
-        .into());
-    }
-    let mode = body
-        .data
-        .get("creationMode")
-        .and_then(Value::as_str)
-        .unwrap_or("Manual")
-        .to_string();
-    if mode != "Manual" {
-        return Err((bad(format!(
-            "creationMode '{}' is not supported yet; create the identity yourself and use 'Manual'.",
-            keyless_model::catalogue::sanitize(&mode)
-        ))).into());
-    }
-    let p = &body.authorization.parameters;
-    let tenant_id = guid_param(p, "tenantid")?;
-    let client_id = guid_param(p, "serviceprincipalid")?;
-    let generation = match param(p, "workloadIdentityFederationIssuerType") {
-        None => IssuerGeneration::EntraId,
-        Some(v) => IssuerGeneration::parse(&v).ok_or_else(|| {
-            bad("workloadIdentityFederationIssuerType must be 'EntraID' or 'AzureDevOps'.")
-        })?,
-    };
-    if generation == IssuerGeneration::EntraId && org.tenant_id.is_none() {
-        return Err((bad(format!(
-            "The organization '{}' is not connected to a Microsoft Entra tenant, so it cannot use the Entra issuer. Connect it to a tenant or ask for workloadIdentityFederationIssuerType 'AzureDevOps'.",
-            org.name
-        ))).into());
-    }
-    let mut data = body.data;
-    data.insert("creationMode".into(), json!(mode));
-    data.entry("environment").or_insert(json!("AzureCloud"));
-    data.entry("scopeLevel").or_insert(json!("Subscription"));
-    Ok(ServiceConnection {
-        id: Uuid::new_v4(),
-        organization_id: org.id,
-        project_id: project.id,
-        name: body.name.trim().to_string(),
-        endpoint_type: "azurerm".into(),
-        scheme: "WorkloadIdentityFederation".into(),
-        tenant_id,
-        client_id,
-        issuer_generation: generation,
-        creation_mode: mode,
-        state: "Ready".into(),
-        description: body.description.unwrap_or_default(),
-        data,
-        created_by: Some(caller.user.id),
-        created_at: now,
-    })
-}
+use super::manual::{bad, build};
+pub(super) use super::manual::{param, validate_name};
 
 async fn create_inner(
     s: &AppState,
@@ -195,10 +88,19 @@ async fn create_inner(
     project_hint: Option<&str>,
     body: &[u8],
 ) -> Result<Response, DevopsError> {
-    let caller = caller(s, headers).await?;
+    let (caller, expired) = super::preflight::caller_even_expired(s, headers).await?;
     let org = find_org(s, org_name).await?;
     may_manage(&caller, &org)?;
     let body: CreateBody = parse_json(body)?;
+    let automatic = body
+        .data
+        .get("creationMode")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("Automatic"));
+    let expired = match expired {
+        Some(e) if !automatic => return Err(e.into()),
+        other => other.is_some(),
+    };
     let reference = body.service_endpoint_project_references.first().map(|r| {
         (
             r.project_reference.id.clone(),
@@ -216,8 +118,21 @@ async fn create_inner(
         }
     };
     let project = find_project(s, &org, &project_key).await?;
-    let conn = build(body, &org, &project, &caller, s.now())?;
+    if automatic {
+        return super::create_automatic::create(s, &caller, expired, &org, &project, body).await;
+    }
+    require(s, &caller, &org, &project, None, EndpointAction::Create).await?;
+    let secret = param(&body.authorization.parameters, "serviceprincipalkey");
+    let mut conn = build(body, &org, &project, &caller, s.now())?;
+    if conn.scheme == "ServicePrincipal" {
+        super::secrets::store_secret(s, &mut conn, secret.as_deref().unwrap_or_default())?;
+    } else {
+        super::draft::settle(s, &caller, &org, &project, &mut conn).await?;
+    }
     s.store.create_connection(&conn).await?;
+    s.store
+        .set_connection_role(conn.id, caller.user.id, "Administrator")
+        .await?;
     tracing::info!(sc.id = %conn.id, sc.name = %conn.name, "service connection created");
     Ok((StatusCode::OK, Json(render(s, &conn, &org).await?)).into_response())
 }
@@ -258,14 +173,23 @@ fn filter(c: &ServiceConnection, q: &HashMap<String, String>) -> bool {
 
 async fn list_for(
     s: &AppState,
+    caller: &Caller,
     org: &Organization,
     projects: Vec<Project>,
     q: &HashMap<String, String>,
 ) -> Result<Json<Value>, DevopsError> {
     let mut value = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in projects {
-        for c in s.store.list_connections(p.id).await? {
-            if filter(&c, q) {
+        let mut conns = s.store.list_connections(p.id).await?;
+        for id in s.store.list_connections_shared_with(p.id).await? {
+            conns.push(s.store.get_connection(id).await?);
+        }
+        for c in conns {
+            let visible = role_of(s, caller, org, p.id, Some(&c))
+                .await?
+                .is_some_and(|r| r.allows(EndpointAction::View));
+            if visible && filter(&c, q) && seen.insert(c.id) {
                 value.push(render(s, &c, org).await?);
             }
         }
@@ -283,7 +207,7 @@ pub async fn list_project(
     let org = find_org(&s, &root).await?;
     may_manage(&caller, &org)?;
     let project = find_project(&s, &org, &project).await?;
-    list_for(&s, &org, vec![project], &q).await
+    list_for(&s, &caller, &org, vec![project], &q).await
 }
 
 pub async fn list_org(
@@ -296,7 +220,7 @@ pub async fn list_org(
     let org = find_org(&s, &root).await?;
     may_manage(&caller, &org)?;
     let projects = s.store.list_projects(org.id).await?;
-    list_for(&s, &org, projects, &q).await
+    list_for(&s, &caller, &org, projects, &q).await
 }
 
 async fn load(
@@ -304,25 +228,15 @@ async fn load(
     headers: &HeaderMap,
     root: &str,
     id: &str,
-) -> Result<(ServiceConnection, Organization), DevopsError> {
+    action: EndpointAction,
+) -> Result<(ServiceConnection, Organization, Caller), DevopsError> {
     let caller = caller(s, headers).await?;
     let org = find_org(s, root).await?;
     may_manage(&caller, &org)?;
-    let missing = || {
-        ApiError::detail(
-            "NotFound",
-            format!(
-                "Service connection with id '{}' does not exist or you do not have permission to access it.",
-                keyless_model::catalogue::sanitize(id)
-            ),
-        )
-    };
-    let id = Uuid::parse_str(id).map_err(|_| missing())?;
-    let c = s.store.get_connection(id).await.map_err(|_| missing())?;
-    if c.organization_id != org.id {
-        return Err((missing()).into());
-    }
-    Ok((c, org))
+    let c = super::security::connection_by_id(s, &org, id).await?;
+    let home = s.store.get_project(c.project_id).await?;
+    require(s, &caller, &org, &home, Some(&c), action).await?;
+    Ok((c, org, caller))
 }
 
 pub async fn get_org(
@@ -330,7 +244,7 @@ pub async fn get_org(
     Path((root, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org) = load(&s, &headers, &root, &id).await?;
+    let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
 
@@ -339,7 +253,7 @@ pub async fn get_project(
     Path((root, _project, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org) = load(&s, &headers, &root, &id).await?;
+    let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
 
@@ -351,15 +265,26 @@ struct UpdateBody {
     data: Option<serde_json::Map<String, Value>>,
 }
 
-/// Updates name, description and data. Renaming changes an `sc://` subject: the response
-/// shows the new subject the federated credential must carry.
+/// Updates name, description and data (`?operation=ConvertAuthenticationScheme` converts a
+/// secret connection, see `convert.rs`). A rename that changes an `sc://` subject moves the
+/// credential keyless created, or marks a manual connection as needing attention. Saving an
+/// automatic secret connection after a verify (or with an expired secret) renews the secret.
 pub async fn update(
     State(s): State<AppState>,
     Path((root, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let (mut c, org) = load(&s, &headers, &root, &id).await?;
+    let (mut c, org, caller) = load(&s, &headers, &root, &id, EndpointAction::Manage).await?;
+    let operation = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("operation"))
+        .map(|(_, v)| v.clone());
+    if let Some(op) = operation.filter(|o| !o.is_empty()) {
+        return super::convert::operation(&s, &caller, &org, c, &op, &body).await;
+    }
+    let before = c.clone();
     let body: UpdateBody = parse_json(&body)?;
     if let Some(name) = body.name {
         validate_name(&name)?;
@@ -370,19 +295,68 @@ pub async fn update(
     }
     if let Some(mut data) = body.data {
         data.insert("creationMode".into(), json!(c.creation_mode));
+        for (k, v) in &before.data {
+            if k.starts_with("keyless")
+                || k == super::secrets::SEALED_KEY
+                || (c.creation_mode == "Automatic" && AUTOMATIC_KEYS.contains(&k.as_str()))
+            {
+                data.insert(k.clone(), v.clone());
+            }
+        }
         c.data = data;
     }
-    s.store.update_connection(&c).await?;
+    super::lifecycle::renew_secret_on_save(&s, &caller, &mut c).await?;
+    let project = s.store.get_project(c.project_id).await?;
+    super::lifecycle::apply_rename(&s, &org, &project, &before, &project, &mut c).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
 
+/// What an automatic connection records about what it created; a save keeps them.
+const AUTOMATIC_KEYS: [&str; 5] = [
+    "appObjectId",
+    "spnObjectId",
+    "azureSpnRoleAssignmentId",
+    "secretKeyId",
+    "secretExpiration",
+];
+
+/// `?projectIds=a,b`: removes the connection from those projects only (unsharing it);
+/// naming its own project, or no known project, deletes it.
 pub async fn delete(
     State(s): State<AppState>,
     Path((root, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
-    let (c, _) = load(&s, &headers, &root, &id).await?;
-    s.store.delete_connection(c.id).await?;
+    let (c, org, caller) = load(&s, &headers, &root, &id, EndpointAction::Manage).await?;
+    let ids = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("projectIds"))
+        .map(|(_, v)| v.clone());
+    if let Some(ids) = ids {
+        let mut projects = Vec::new();
+        // Unknown projects are ignored, as by the real service.
+        for key in ids.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            if let Ok(p) = find_project(&s, &org, key).await {
+                projects.push(p);
+            }
+        }
+        if !projects.iter().any(|p| p.id == c.project_id) && !projects.is_empty() {
+            for p in projects {
+                s.store.unshare_connection(c.id, p.id).await.map_err(|_| {
+                    ApiError::detail(
+                        "NotFound",
+                        format!(
+                            "The service connection '{}' is not shared with the project '{}'.",
+                            c.name, p.name
+                        ),
+                    )
+                })?;
+            }
+            return Ok(StatusCode::NO_CONTENT);
+        }
+    }
+    super::lifecycle::delete_connection(&s, &caller, &c).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -390,6 +364,9 @@ pub async fn types(State(_s): State<AppState>) -> Json<Value> {
     Json(json!({"count": 1, "value": [{
         "name": "azurerm",
         "displayName": "Azure Resource Manager",
-        "authenticationSchemes": [{"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"}],
+        "authenticationSchemes": [
+            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
+            {"scheme": "ServicePrincipal", "displayName": "Service principal (secret)"},
+        ],
     }]}))
 }

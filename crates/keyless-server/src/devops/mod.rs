@@ -3,10 +3,24 @@
 //! principals with an Entra token: `caller.rs`), and lookups of organizations and projects.
 
 pub mod caller;
+mod convert;
+mod create_automatic;
+mod draft;
 mod endpoints;
+mod faults;
+mod lifecycle;
+mod manual;
+mod members;
 mod oidc;
 mod projects;
+mod pipeline_permissions;
+pub mod preflight;
+mod project_rename;
 pub(crate) mod render;
+pub mod secrets;
+pub mod security;
+mod subscriptions;
+mod verify;
 
 use crate::envelope::ApiError;
 use crate::state::AppState;
@@ -17,6 +31,7 @@ use keyless_model::devops::{Organization, Project};
 use keyless_store::StoreError;
 
 pub use endpoints::may_manage;
+pub use faults::Faults;
 pub use oidc::{IdToken, mint_id_token};
 pub use render::endpoint_json;
 
@@ -30,6 +45,7 @@ pub fn routes() -> Router<AppState> {
             "/{root}/_apis/serviceendpoint/endpoints/{id}",
             get(endpoints::get_org)
                 .put(endpoints::update)
+                .patch(security::share)
                 .delete(endpoints::delete),
         )
         .route(
@@ -43,6 +59,34 @@ pub fn routes() -> Router<AppState> {
         .route("/{root}/_apis/serviceendpoint/types", get(endpoints::types))
         .route("/{root}/_apis/projects", get(projects::list))
         .route("/{root}/_apis/projects/{project}", get(projects::get))
+        .route(
+            "/{root}/_apis/serviceendpoint/endpointproxy",
+            post(verify::endpoint_proxy),
+        )
+        .route(
+            "/{root}/{project}/_apis/pipelines/pipelinePermissions/endpoint/{id}",
+            get(pipeline_permissions::get).patch(pipeline_permissions::patch),
+        )
+        .route(
+            "/{root}/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{resource}",
+            get(security::list_roles)
+                .put(security::set_roles)
+                .patch(security::remove_roles),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/azure-subscriptions",
+            get(subscriptions::list),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}",
+            axum::routing::patch(project_rename::rename),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/members",
+            get(members::list_members)
+                .post(members::add_member)
+                .delete(members::remove_member),
+        )
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
             post(oidc::oidc_token),

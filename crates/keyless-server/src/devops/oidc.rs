@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use keyless_model::Uuid;
+use keyless_model::devops::security::pipeline_authorized;
 use keyless_model::devops::{IssuerGeneration, Job, Organization, Project, ServiceConnection};
 use keyless_model::federation::{
     AZURE_DEVOPS_APP_ID, ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE, devops_issuer,
@@ -111,7 +112,13 @@ async fn issue(
     let conn = s.store.get_connection(conn_id).await.map_err(|_| {
         not_usable("was not found in this organization. Check the serviceConnectionId.")
     })?;
-    if conn.project_id != project.id {
+    if conn.project_id != project.id
+        && !s
+            .store
+            .list_connection_shares(conn.id)
+            .await?
+            .contains(&project.id)
+    {
         return Err((not_usable(&format!(
             "belongs to another project than '{}'. Share it with this project or use a connection of this project.",
             project.name
@@ -122,6 +129,26 @@ async fn issue(
             "('{}') is not referenced by the pipeline '{}'. Reference it from a step of the pipeline (keyless pipeline update --connection) and run a new job.",
             conn.name, pipeline.name
         ))).into());
+    }
+    let permissions = s.store.get_pipeline_permissions(conn.id).await?;
+    let authorized: Vec<i64> = permissions
+        .pipelines
+        .iter()
+        .map(|a| a.pipeline_id)
+        .collect();
+    if !pipeline_authorized(permissions.all_pipelines, &authorized, pipeline.id) {
+        return Err((ApiError::new(
+            "PipelineNotAuthorized",
+            &[
+                ("pipeline", &pipeline.name),
+                ("connection", &conn.name),
+                ("id", &conn.id.to_string()),
+                ("organization", &org.name),
+                ("project", &project.name),
+                ("pipelineId", &pipeline.id.to_string()),
+            ],
+        ))
+        .into());
     }
     if conn.state != "Ready" {
         return Err((ApiError::detail(

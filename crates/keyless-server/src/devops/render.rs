@@ -37,13 +37,18 @@ pub fn endpoint_json(
         "tenantid": c.tenant_id.to_string(),
         "serviceprincipalid": c.client_id.to_string(),
     });
+    if c.scheme == "ServicePrincipal" {
+        params["authenticationType"] = json!("spnKey");
+        // The secret is write-only: clients see it masked, as in Azure DevOps.
+        params["serviceprincipalkey"] = json!(null);
+    }
     if c.scheme == "WorkloadIdentityFederation" {
         params["workloadIdentityFederationIssuer"] = json!(issuer);
         params["workloadIdentityFederationSubject"] = json!(subject);
         params["workloadIdentityFederationIssuerType"] = json!(c.issuer_generation.as_str());
     }
     json!({
-        "data": c.data,
+        "data": super::secrets::public_data(&c.data),
         "id": c.id.to_string(),
         "name": c.name,
         "type": c.endpoint_type,
@@ -54,13 +59,39 @@ pub fn endpoint_json(
         "authorization": {"parameters": params, "scheme": c.scheme},
         "isShared": false,
         "isReady": c.state == "Ready",
-        "isOutdated": false,
+        "isOutdated": c.state == "Ready" && !c.status_message.is_empty(),
         "owner": "library",
-        "operationStatus": {"state": c.state, "statusMessage": ""},
+        "operationStatus": {"state": c.state, "statusMessage": c.status_message},
         "serviceEndpointProjectReferences": [{
             "projectReference": {"id": project.id.to_string(), "name": project.name},
             "name": c.name,
             "description": c.description,
         }],
     })
+}
+
+/// The connection as the REST API shows it: [`endpoint_json`] plus a project reference for
+/// every project it is shared with (`isShared`).
+pub async fn connection_json(
+    s: &crate::state::AppState,
+    c: &ServiceConnection,
+    org: &Organization,
+) -> Result<Value, crate::envelope::ApiError> {
+    let project = s.store.get_project(c.project_id).await?;
+    let mut v = endpoint_json(&s.origin, c, org, &project);
+    let shares = s.store.list_connection_shares(c.id).await?;
+    if !shares.is_empty() {
+        v["isShared"] = json!(true);
+    }
+    for p in shares {
+        let p = s.store.get_project(p).await?;
+        if let Some(refs) = v["serviceEndpointProjectReferences"].as_array_mut() {
+            refs.push(json!({
+                "projectReference": {"id": p.id.to_string(), "name": p.name},
+                "name": c.name,
+                "description": c.description,
+            }));
+        }
+    }
+    Ok(v)
 }

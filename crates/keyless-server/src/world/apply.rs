@@ -16,7 +16,7 @@ use keyless_model::rbac::{built_in, built_in_by_name, canonical_scope};
 use std::collections::HashMap;
 
 /// Projects of an organization by lowercase name, each with its connections by name.
-type ProjectsByName = HashMap<String, (Project, HashMap<String, ServiceConnection>)>;
+pub(super) type ProjectsByName = HashMap<String, (Project, HashMap<String, ServiceConnection>)>;
 
 #[derive(Debug, Default, Clone)]
 pub struct Report {
@@ -25,7 +25,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn changed(&mut self, what: String) {
+    pub(super) fn changed(&mut self, what: String) {
         self.changes.push(what);
     }
 }
@@ -166,6 +166,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
             }
             projects.insert(lc(&pr.name), (project, conns));
         }
+        super::apply_security::organization(s, o, &projects, &p, &mut r).await?;
         orgs.insert(lc(&o.name), (org, projects));
     }
     for (ti, t) in w.tenants.iter().enumerate() {
@@ -284,6 +285,7 @@ async fn connection(
             .unwrap_or_default(),
         creation_mode: "Manual".into(),
         state: "Ready".into(),
+        status_message: String::new(),
         description: c.description.clone().unwrap_or_default(),
         data,
         created_by: None,

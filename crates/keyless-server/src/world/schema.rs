@@ -128,6 +128,28 @@ pub struct ProjectSpec {
     pub connections: Vec<ConnectionSpec>,
     #[serde(default)]
     pub pipelines: Vec<PipelineSpec>,
+    /// Explicit project group memberships (tenant members are Contributors without one).
+    #[serde(default)]
+    pub members: Vec<MemberSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemberSpec {
+    /// `tenant/user`.
+    pub user: String,
+    /// `Readers`, `Contributors`, `Endpoint Creators`, `Endpoint Administrators`,
+    /// `Project Administrators`.
+    pub group: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionRoleSpec {
+    /// `tenant/user`.
+    pub user: String,
+    /// `Reader`, `User`, `Creator`, `Administrator`.
+    pub role: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,6 +163,14 @@ pub struct ConnectionSpec {
     /// `entra` (default) or `devops`.
     pub issuer: Option<String>,
     pub description: Option<String>,
+    /// Only these pipelines (of this project) may use it; absent: every pipeline.
+    pub pipelines: Option<Vec<String>>,
+    /// Other projects of the organization it is shared with.
+    #[serde(default)]
+    pub shared_with: Vec<String>,
+    /// Per-connection roles.
+    #[serde(default)]
+    pub roles: Vec<ConnectionRoleSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

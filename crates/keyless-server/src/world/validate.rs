@@ -174,6 +174,7 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                     }
                 }
             }
+            super::apply_security::validate_project(o, pr, &pp)?;
         }
     }
     for (ti, t) in w.tenants.iter().enumerate() {

@@ -24,8 +24,8 @@ macro_rules! connections {
     ($rest:literal) => {
         concat!(
             "SELECT id, organization_id, project_id, name, endpoint_type, scheme, tenant_id, \
-             client_id, issuer_generation, creation_mode, state, description, data, created_by, \
-             created_at FROM service_connections ",
+             client_id, issuer_generation, creation_mode, state, status_message, description, data, \
+             created_by, created_at FROM service_connections ",
             $rest
         )
     };
@@ -149,8 +149,8 @@ for_each_backend! {
             sqlx::query(
                 "INSERT INTO service_connections (id, organization_id, project_id, name, name_key, \
                  endpoint_type, scheme, tenant_id, client_id, issuer_generation, creation_mode, \
-                 state, description, data, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 state, description, data, created_by, created_at, status_message) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(id(c.id))
             .bind(id(c.organization_id))
@@ -168,6 +168,7 @@ for_each_backend! {
             .bind(json(&c.data)?)
             .bind(opt_id(c.created_by))
             .bind(c.created_at)
+            .bind(&c.status_message)
             .execute(&self.0)
             .await
             .map_err(db_err)?;
@@ -215,7 +216,8 @@ for_each_backend! {
                 sqlx::query(
                     "UPDATE service_connections SET name = $2, name_key = $3, endpoint_type = $4, \
                  scheme = $5, tenant_id = $6, client_id = $7, issuer_generation = $8, \
-                 creation_mode = $9, state = $10, description = $11, data = $12 WHERE id = $1",
+                 creation_mode = $9, state = $10, description = $11, data = $12, \
+                 status_message = $13 WHERE id = $1",
                 )
                 .bind(id(c.id))
                 .bind(&c.name)
@@ -229,6 +231,7 @@ for_each_backend! {
                 .bind(&c.state)
                 .bind(&c.description)
                 .bind(json(&c.data)?)
+                .bind(&c.status_message)
                 .execute(&self.0)
                 .await
                 .map_err(db_err)?
@@ -236,15 +239,31 @@ for_each_backend! {
             )
         }
 
+        /// Takes the connection's roles, shares and pipeline permissions with it, in one
+        /// transaction.
         async fn delete_connection(&self, connection: Uuid) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            for table in [
+                "DELETE FROM connection_roles WHERE connection_id = $1",
+                "DELETE FROM connection_shares WHERE connection_id = $1",
+                "DELETE FROM connection_pipeline_policy WHERE connection_id = $1",
+                "DELETE FROM connection_pipelines WHERE connection_id = $1",
+            ] {
+                sqlx::query(table)
+                    .bind(id(connection))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
             found(
                 sqlx::query("DELETE FROM service_connections WHERE id = $1")
                     .bind(id(connection))
-                    .execute(&self.0)
+                    .execute(&mut *tx)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),
-            )
+            )?;
+            tx.commit().await.map_err(db_err)
         }
 
         async fn create_pipeline(&self, p: &Pipeline) -> StoreResult<i64> {

@@ -25,6 +25,7 @@ macro_rules! for_each_backend {
 }
 mod arm;
 mod audit;
+mod connection_security;
 mod credentials;
 mod devops;
 mod directory;

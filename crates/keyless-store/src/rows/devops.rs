@@ -66,6 +66,7 @@ pub(crate) struct ConnectionRow {
     issuer_generation: String,
     creation_mode: String,
     state: String,
+    status_message: String,
     description: String,
     data: String,
     created_by: Option<String>,
@@ -96,6 +97,7 @@ impl IntoModel for ConnectionRow {
             scheme: self.scheme,
             creation_mode: self.creation_mode,
             state: self.state,
+            status_message: self.status_message,
             description: self.description,
             created_at: self.created_at,
         })

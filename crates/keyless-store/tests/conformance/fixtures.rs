@@ -206,6 +206,7 @@ pub fn connection(p: &Project, name: &str) -> ServiceConnection {
         issuer_generation: IssuerGeneration::AzureDevOps,
         creation_mode: "Manual".into(),
         state: "Ready".into(),
+        status_message: String::new(),
         description: String::new(),
         data,
         created_by: None,

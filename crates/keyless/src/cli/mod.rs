@@ -10,6 +10,7 @@ mod keys;
 mod login;
 mod org_identity;
 mod sc;
+mod sc_ops;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -2,6 +2,7 @@
 
 use super::admin::call;
 use super::client::Conn;
+use super::sc_ops::CreateOpts;
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::json;
@@ -23,21 +24,50 @@ pub enum ScCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    /// Create a manual workload identity connection.
+    /// Create a connection: manual (an existing identity) or `--automatic` (keyless
+    /// creates the app registration, its credential and the role assignment).
     Create {
         org: String,
         project: String,
         name: String,
+        #[command(flatten)]
+        opts: Box<CreateOpts>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Verify a connection: runs the chain (credential, token, GET of the scope).
+    Verify {
+        org: String,
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Convert a secret connection to workload identity federation, revert it within
+    /// seven days (`--revert`), or confirm it and drop the old secret (`--complete`).
+    Convert {
+        org: String,
+        id: String,
+        #[arg(long, conflicts_with = "complete")]
+        revert: bool,
         #[arg(long)]
-        tenant_id: String,
-        /// The identity's client (application) id.
+        complete: bool,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Show or change which pipelines may use a connection.
+    Permissions {
+        org: String,
+        project: String,
+        id: String,
+        /// Pipeline ids to authorize.
+        #[arg(long, value_delimiter = ',')]
+        authorize: Vec<i64>,
+        /// Pipeline ids to revoke.
+        #[arg(long, value_delimiter = ',')]
+        revoke: Vec<i64>,
+        /// Open (true) or close (false) the connection to every pipeline.
         #[arg(long)]
-        client_id: String,
-        #[arg(long)]
-        subscription_id: Option<String>,
-        /// EntraID (default) or AzureDevOps.
-        #[arg(long)]
-        issuer: Option<String>,
+        all_pipelines: Option<bool>,
         #[command(flatten)]
         conn: Conn,
     },
@@ -73,24 +103,10 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             org,
             project,
             name,
-            tenant_id,
-            client_id,
-            subscription_id,
-            issuer,
+            opts,
             conn,
         } => {
-            let mut params = json!({"tenantid": tenant_id, "serviceprincipalid": client_id});
-            if let Some(i) = issuer {
-                params["workloadIdentityFederationIssuerType"] = json!(i);
-            }
-            let body = json!({
-                "data": {"subscriptionId": subscription_id, "creationMode": "Manual", "scopeLevel": "Subscription", "environment": "AzureCloud"},
-                "name": name,
-                "type": "AzureRM",
-                "url": "https://management.azure.com/",
-                "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": params},
-                "serviceEndpointProjectReferences": [{"projectReference": {"name": project}, "name": name}],
-            });
+            let body = super::sc_ops::create_body(&project, &name, *opts)?;
             call(
                 &conn,
                 Method::POST,
@@ -98,6 +114,55 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
                 Some(body),
             )
             .await
+        }
+        ScCommand::Verify { org, id, conn } => {
+            call(
+                &conn,
+                Method::POST,
+                &format!(
+                    "/{org}/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
+                ),
+                Some(json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}})),
+            )
+            .await
+        }
+        ScCommand::Convert {
+            org,
+            id,
+            revert,
+            complete,
+            conn,
+        } => {
+            let (op, scheme) = match (revert, complete) {
+                (_, true) => ("CompleteConversion", "WorkloadIdentityFederation"),
+                (true, _) => ("ConvertAuthenticationScheme", "ServicePrincipal"),
+                _ => ("ConvertAuthenticationScheme", "WorkloadIdentityFederation"),
+            };
+            call(
+                &conn,
+                Method::PUT,
+                &format!("/{org}/_apis/serviceendpoint/endpoints/{id}?operation={op}&api-version=7.1"),
+                Some(json!({"authorization": {"scheme": scheme}})),
+            )
+            .await
+        }
+        ScCommand::Permissions {
+            org,
+            project,
+            id,
+            authorize,
+            revoke,
+            all_pipelines,
+            conn,
+        } => {
+            let path = format!(
+                "/{org}/{project}/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
+            );
+            if authorize.is_empty() && revoke.is_empty() && all_pipelines.is_none() {
+                return call(&conn, Method::GET, &path, None).await;
+            }
+            let body = super::sc_ops::permissions_body(&authorize, &revoke, all_pipelines);
+            call(&conn, Method::PATCH, &path, Some(body)).await
         }
         ScCommand::Delete { org, id, conn } => {
             call(

@@ -1,0 +1,84 @@
+//! The client secret of a `ServicePrincipal` (spnKey) connection. keyless keeps it sealed
+//! under the key-encryption key in the connection's `data` (never rendered), so a job can
+//! be handed it as the real agent does (`ENDPOINT_AUTH_PARAMETER_{id}_SERVICEPRINCIPALKEY`).
+
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use base64::Engine;
+use keyless_model::devops::ServiceConnection;
+use serde_json::json;
+
+/// The `data` key of the sealed secret; [`public_data`] removes it.
+pub const SEALED_KEY: &str = "sealedServicePrincipalKey";
+
+pub fn store_secret(s: &AppState, c: &mut ServiceConnection, clear: &str) -> Result<(), ApiError> {
+    let sealed = s.keys.seal_secret(clear.as_bytes())?;
+    c.data.insert(
+        SEALED_KEY.into(),
+        json!(base64::engine::general_purpose::STANDARD.encode(sealed)),
+    );
+    Ok(())
+}
+
+/// The clear secret of a secret connection, if it has one.
+pub fn secret_of(s: &AppState, c: &ServiceConnection) -> Option<String> {
+    let sealed = c.data.get(SEALED_KEY)?.as_str()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .ok()?;
+    String::from_utf8(s.keys.open_secret(&bytes).ok()?).ok()
+}
+
+/// `data` keys keyless keeps for itself (`keyless…`): never rendered.
+pub const VERIFIED_AT: &str = "keylessVerifiedAt";
+
+/// `data` as clients see it: without the sealed secret and keyless' own bookkeeping.
+pub fn public_data(
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    data.iter()
+        .filter(|(k, _)| k.as_str() != SEALED_KEY && !k.starts_with("keyless"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// What the agent gives a job for each secret connection its pipeline references and may
+/// use: `ENDPOINT_AUTH_PARAMETER_{ID}_{SERVICEPRINCIPALID|SERVICEPRINCIPALKEY|TENANTID}`
+/// (the id uppercased, as the agent spells it).
+pub async fn job_endpoint_env(
+    s: &AppState,
+    pipeline: &keyless_model::devops::Pipeline,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    for id in &pipeline.connections {
+        let Ok(c) = s.store.get_connection(*id).await else {
+            continue;
+        };
+        if c.scheme != "ServicePrincipal" {
+            continue;
+        }
+        let p = s.store.get_pipeline_permissions(c.id).await?;
+        let authorized: Vec<i64> = p.pipelines.iter().map(|a| a.pipeline_id).collect();
+        if !keyless_model::devops::security::pipeline_authorized(
+            p.all_pipelines,
+            &authorized,
+            pipeline.id,
+        ) {
+            continue;
+        }
+        let Some(secret) = secret_of(s, &c) else {
+            continue;
+        };
+        let prefix = format!(
+            "ENDPOINT_AUTH_PARAMETER_{}",
+            c.id.to_string().to_ascii_uppercase()
+        );
+        out.push((
+            format!("{prefix}_SERVICEPRINCIPALID"),
+            c.client_id.to_string(),
+        ));
+        out.push((format!("{prefix}_SERVICEPRINCIPALKEY"), secret));
+        out.push((format!("{prefix}_TENANTID"), c.tenant_id.to_string()));
+    }
+    Ok(out)
+}

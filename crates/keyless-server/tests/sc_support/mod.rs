@@ -1,0 +1,196 @@
+//! Helpers of the service connection lifecycle tests: members with their own tokens,
+//! guests, project groups, connection bodies, jobs.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use crate::common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub struct Person {
+    pub id: String,
+    pub upn: String,
+    pub token: String,
+}
+
+async fn pat_for(s: &TestServer, upn: &str) -> String {
+    let (st, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "pat", "user": upn})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{pat}");
+    pat["token"].as_str().unwrap().to_string()
+}
+
+/// A member of the demo tenant (a Contributor of every project by default).
+pub async fn member(s: &TestServer, name: &str) -> Person {
+    let tenant = s.var("AZURE_TENANT_ID");
+    let (st, u) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/tenants/{tenant}/users"),
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{u}");
+    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
+    Person {
+        id: u["id"].as_str().unwrap().to_string(),
+        token: pat_for(s, &upn).await,
+        upn,
+    }
+}
+
+/// The guest account of `home` in the tenant `tenant` (Entra's `#EXT#` spelling).
+pub async fn guest_of(s: &TestServer, home: &Person, tenant: uuid::Uuid) -> Person {
+    let t = s.state.store.get_tenant(tenant).await.unwrap();
+    let upn = keyless_model::devops::automatic::guest_upn(&home.upn, &t.domain);
+    let u = keyless_model::directory::User {
+        id: uuid::Uuid::new_v4(),
+        tenant_id: tenant,
+        user_principal_name: upn.clone(),
+        display_name: "guest".into(),
+        user_type: "Guest".into(),
+        is_admin: false,
+        created_at: s.state.now(),
+    };
+    s.state.store.create_user(&u).await.unwrap();
+    Person {
+        id: u.id.to_string(),
+        upn,
+        token: String::new(),
+    }
+}
+
+/// A guest user (of another directory) living in the demo tenant, with a token.
+pub async fn guest(s: &TestServer, name: &str) -> Person {
+    let t = s.state.store.get_tenant(s.tenant()).await.unwrap();
+    let upn = format!("{name}_fabrikam.example#EXT#@{}", t.domain);
+    let u = keyless_model::directory::User {
+        id: uuid::Uuid::new_v4(),
+        tenant_id: t.id,
+        user_principal_name: upn.clone(),
+        display_name: name.into(),
+        user_type: "Guest".into(),
+        is_admin: false,
+        created_at: s.state.now(),
+    };
+    s.state.store.create_user(&u).await.unwrap();
+    Person {
+        id: u.id.to_string(),
+        token: pat_for(s, &upn).await,
+        upn,
+    }
+}
+
+pub async fn add_to_group(s: &TestServer, project: &str, who: &Person, group: &str) {
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/organizations/contoso/projects/{project}/members"),
+            Some(json!({"user": who.upn, "group": group})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+}
+
+pub fn manual_body(s: &TestServer, name: &str, client: &str, issuer_type: Option<&str>) -> Value {
+    let mut params = json!({"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": client});
+    if let Some(t) = issuer_type {
+        params["workloadIdentityFederationIssuerType"] = json!(t);
+    }
+    json!({
+        "data": {"subscriptionId": s.var("AZURE_SUBSCRIPTION_ID"), "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
+        "name": name,
+        "type": "AzureRM",
+        "url": "https://management.azure.com/",
+        "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": params},
+        "isShared": false,
+        "isReady": true,
+        "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": name}],
+    })
+}
+
+pub fn automatic_body(s: &TestServer, name: &str, scheme: &str) -> Value {
+    json!({
+        "data": {"subscriptionId": s.var("AZURE_SUBSCRIPTION_ID"), "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Automatic"},
+        "name": name,
+        "type": "AzureRM",
+        "url": "https://management.azure.com/",
+        "authorization": {"scheme": scheme, "parameters": {"tenantid": s.var("AZURE_TENANT_ID")}},
+        "isShared": false,
+        "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": name}],
+    })
+}
+
+pub async fn create_as(s: &TestServer, token: &str, body: Value) -> (StatusCode, Value) {
+    s.send(
+        Method::POST,
+        "/contoso/_apis/serviceendpoint/endpoints?api-version=7.1",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// A pipeline of `project` referencing `connections` and a job of it: (pipeline id, job env).
+pub async fn job_with(
+    s: &TestServer,
+    project: &str,
+    name: &str,
+    connections: &[&str],
+) -> (i64, Value) {
+    let (st, p) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines"),
+            Some(json!({"name": name, "connections": connections})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let (st, j) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines/{name}/jobs"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{j}");
+    (p["id"].as_i64().unwrap(), j["env"].clone())
+}
+
+/// The job's ID token request for a connection (as Python's credential sends it).
+pub async fn oidc(s: &TestServer, env: &Value, connection: &str) -> (StatusCode, Value) {
+    let url = format!(
+        "{}?api-version=7.1&serviceConnectionId={connection}",
+        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
+    );
+    let resp = s
+        .http
+        .post(url)
+        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
+        .header("Content-Type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn verify(s: &TestServer, token: &str, id: &str) -> (StatusCode, Value) {
+    s.send(
+        Method::POST,
+        &format!(
+            "/contoso/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
+        ),
+        Some(token),
+        Some(json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}})),
+    )
+    .await
+}
+
+pub fn message(b: &Value) -> String {
+    b["message"].as_str().unwrap_or_default().to_string()
+}

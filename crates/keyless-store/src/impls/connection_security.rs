@@ -1,0 +1,401 @@
+//! Project memberships, connection roles and shares, pipeline permissions.
+
+use super::found;
+use crate::errors::db_err;
+use crate::rows::{id, json, key};
+use crate::{ConnectionSecurityStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use keyless_model::devops::{PipelineAuthorization, PipelinePermissions, ServiceConnection};
+use keyless_model::directory::FederatedCredential;
+use keyless_model::{UnixTime, Uuid};
+
+fn uuid(column: &str, s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s)
+        .map_err(|e| StoreError::Backend(format!("corrupt row: column {column}: {s:?} ({e})")))
+}
+
+fn pairs(rows: Vec<(String, String)>, column: &str) -> StoreResult<Vec<(Uuid, String)>> {
+    rows.into_iter()
+        .map(|(u, v)| Ok((uuid(column, &u)?, v)))
+        .collect()
+}
+
+fn opt(column: &str, s: Option<String>) -> StoreResult<Option<Uuid>> {
+    s.map(|s| uuid(column, &s)).transpose()
+}
+
+for_each_backend! {
+    #[async_trait]
+    impl ConnectionSecurityStore for Backend {
+        async fn add_project_member(
+            &self,
+            project_id: Uuid,
+            user_id: Uuid,
+            group: &str,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO project_members (project_id, user_id, group_name) VALUES ($1, $2, $3) \
+                 ON CONFLICT (project_id, user_id, group_name) DO NOTHING",
+            )
+            .bind(id(project_id))
+            .bind(id(user_id))
+            .bind(group)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn remove_project_member(
+            &self,
+            project_id: Uuid,
+            user_id: Uuid,
+            group: &str,
+        ) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "DELETE FROM project_members WHERE project_id = $1 AND user_id = $2 \
+                     AND group_name = $3",
+                )
+                .bind(id(project_id))
+                .bind(id(user_id))
+                .bind(group)
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        async fn list_project_groups(
+            &self,
+            project_id: Uuid,
+            user_id: Uuid,
+        ) -> StoreResult<Vec<String>> {
+            sqlx::query_scalar(
+                "SELECT group_name FROM project_members WHERE project_id = $1 AND user_id = $2 \
+                 ORDER BY group_name",
+            )
+            .bind(id(project_id))
+            .bind(id(user_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)
+        }
+
+        async fn list_project_members(&self, project_id: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT user_id, group_name FROM project_members WHERE project_id = $1 \
+                 ORDER BY user_id, group_name",
+            )
+            .bind(id(project_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?;
+            pairs(rows, "project_members.user_id")
+        }
+
+        async fn set_connection_role(
+            &self,
+            connection_id: Uuid,
+            user_id: Uuid,
+            role: &str,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO connection_roles (connection_id, user_id, role) VALUES ($1, $2, $3) \
+                 ON CONFLICT (connection_id, user_id) DO UPDATE SET role = excluded.role",
+            )
+            .bind(id(connection_id))
+            .bind(id(user_id))
+            .bind(role)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn remove_connection_role(&self, connection_id: Uuid, user_id: Uuid) -> StoreResult<()> {
+            found(
+                sqlx::query("DELETE FROM connection_roles WHERE connection_id = $1 AND user_id = $2")
+                    .bind(id(connection_id))
+                    .bind(id(user_id))
+                    .execute(&self.0)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )
+        }
+
+        async fn get_connection_role(
+            &self,
+            connection_id: Uuid,
+            user_id: Uuid,
+        ) -> StoreResult<Option<String>> {
+            sqlx::query_scalar(
+                "SELECT role FROM connection_roles WHERE connection_id = $1 AND user_id = $2",
+            )
+            .bind(id(connection_id))
+            .bind(id(user_id))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)
+        }
+
+        async fn list_connection_roles(&self, connection_id: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT user_id, role FROM connection_roles WHERE connection_id = $1 ORDER BY user_id",
+            )
+            .bind(id(connection_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?;
+            pairs(rows, "connection_roles.user_id")
+        }
+
+        async fn share_connection(&self, connection_id: Uuid, project_id: Uuid) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO connection_shares (connection_id, project_id) VALUES ($1, $2) \
+                 ON CONFLICT (connection_id, project_id) DO NOTHING",
+            )
+            .bind(id(connection_id))
+            .bind(id(project_id))
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn unshare_connection(&self, connection_id: Uuid, project_id: Uuid) -> StoreResult<()> {
+            found(
+                sqlx::query(
+                    "DELETE FROM connection_shares WHERE connection_id = $1 AND project_id = $2",
+                )
+                .bind(id(connection_id))
+                .bind(id(project_id))
+                .execute(&self.0)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )
+        }
+
+        async fn list_connection_shares(&self, connection_id: Uuid) -> StoreResult<Vec<Uuid>> {
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT project_id FROM connection_shares WHERE connection_id = $1 ORDER BY project_id",
+            )
+            .bind(id(connection_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?;
+            rows.iter().map(|r| uuid("connection_shares.project_id", r)).collect()
+        }
+
+        async fn list_connections_shared_with(&self, project_id: Uuid) -> StoreResult<Vec<Uuid>> {
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT connection_id FROM connection_shares WHERE project_id = $1 \
+                 ORDER BY connection_id",
+            )
+            .bind(id(project_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?;
+            rows.iter().map(|r| uuid("connection_shares.connection_id", r)).collect()
+        }
+
+        async fn get_pipeline_permissions(
+            &self,
+            connection_id: Uuid,
+        ) -> StoreResult<PipelinePermissions> {
+            let policy: Option<(bool, Option<String>, UnixTime)> = sqlx::query_as(
+                "SELECT all_pipelines, changed_by, changed_at FROM connection_pipeline_policy \
+                 WHERE connection_id = $1",
+            )
+            .bind(id(connection_id))
+            .fetch_optional(&self.0)
+            .await
+            .map_err(db_err)?;
+            let rows: Vec<(i64, Option<String>, UnixTime)> = sqlx::query_as(
+                "SELECT pipeline_id, authorized_by, authorized_at FROM connection_pipelines \
+                 WHERE connection_id = $1 ORDER BY pipeline_id",
+            )
+            .bind(id(connection_id))
+            .fetch_all(&self.0)
+            .await
+            .map_err(db_err)?;
+            let mut p = PipelinePermissions::default();
+            if let Some((all, by, at)) = policy {
+                p.all_pipelines = all;
+                p.changed_by = opt("connection_pipeline_policy.changed_by", by)?;
+                p.changed_at = Some(at);
+            }
+            for (pipeline_id, by, at) in rows {
+                p.pipelines.push(PipelineAuthorization {
+                    pipeline_id,
+                    authorized_by: opt("connection_pipelines.authorized_by", by)?,
+                    authorized_at: at,
+                });
+            }
+            Ok(p)
+        }
+
+        async fn set_all_pipelines(
+            &self,
+            connection_id: Uuid,
+            all: bool,
+            by: Option<Uuid>,
+            at: UnixTime,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO connection_pipeline_policy (connection_id, all_pipelines, changed_by, \
+                 changed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (connection_id) DO UPDATE SET \
+                 all_pipelines = excluded.all_pipelines, changed_by = excluded.changed_by, \
+                 changed_at = excluded.changed_at",
+            )
+            .bind(id(connection_id))
+            .bind(all)
+            .bind(by.map(id))
+            .bind(at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn authorize_pipeline(
+            &self,
+            connection_id: Uuid,
+            pipeline_id: i64,
+            by: Option<Uuid>,
+            at: UnixTime,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO connection_pipelines (connection_id, pipeline_id, authorized_by, \
+                 authorized_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (connection_id, pipeline_id) DO NOTHING",
+            )
+            .bind(id(connection_id))
+            .bind(pipeline_id)
+            .bind(by.map(id))
+            .bind(at)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn revoke_pipeline(&self, connection_id: Uuid, pipeline_id: i64) -> StoreResult<()> {
+            sqlx::query(
+                "DELETE FROM connection_pipelines WHERE connection_id = $1 AND pipeline_id = $2",
+            )
+            .bind(id(connection_id))
+            .bind(pipeline_id)
+            .execute(&self.0)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        }
+
+        async fn update_connection_and_fic(
+            &self,
+            c: &ServiceConnection,
+            f: &FederatedCredential,
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            found(
+                sqlx::query(
+                    "UPDATE service_connections SET name = $2, name_key = $3, endpoint_type = $4, \
+                     scheme = $5, tenant_id = $6, client_id = $7, issuer_generation = $8, \
+                     creation_mode = $9, state = $10, description = $11, data = $12, \
+                     status_message = $13 WHERE id = $1",
+                )
+                .bind(id(c.id))
+                .bind(&c.name)
+                .bind(key(&c.name))
+                .bind(&c.endpoint_type)
+                .bind(&c.scheme)
+                .bind(id(c.tenant_id))
+                .bind(id(c.client_id))
+                .bind(c.issuer_generation.as_str())
+                .bind(&c.creation_mode)
+                .bind(&c.state)
+                .bind(&c.description)
+                .bind(json(&c.data)?)
+                .bind(&c.status_message)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )?;
+            found(
+                sqlx::query(
+                    "UPDATE federated_credentials SET issuer = $3, subject = $4, audiences = $5, \
+                     description = $6, claims_matching_expression = $7 \
+                     WHERE parent_id = $1 AND id = $2",
+                )
+                .bind(id(f.parent_id))
+                .bind(id(f.id))
+                .bind(&f.issuer)
+                .bind(&f.subject)
+                .bind(json(&f.audiences)?)
+                .bind(&f.description)
+                .bind(&f.claims_matching_expression)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+            )?;
+            tx.commit().await.map_err(db_err)
+        }
+
+        async fn rename_project(
+            &self,
+            project_id: Uuid,
+            name: &str,
+            connections: &[ServiceConnection],
+            fics: &[FederatedCredential],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            found(
+                sqlx::query("UPDATE projects SET name = $2, name_key = $3 WHERE id = $1")
+                    .bind(id(project_id))
+                    .bind(name)
+                    .bind(key(name))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )?;
+            for c in connections {
+                found(
+                    sqlx::query(
+                        "UPDATE service_connections SET state = $2, status_message = $3 \
+                         WHERE id = $1",
+                    )
+                    .bind(id(c.id))
+                    .bind(&c.state)
+                    .bind(&c.status_message)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+                )?;
+            }
+            for f in fics {
+                found(
+                    sqlx::query(
+                        "UPDATE federated_credentials SET subject = $3 \
+                         WHERE parent_id = $1 AND id = $2",
+                    )
+                    .bind(id(f.parent_id))
+                    .bind(id(f.id))
+                    .bind(&f.subject)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+                )?;
+            }
+            tx.commit().await.map_err(db_err)
+        }
+    }
+}

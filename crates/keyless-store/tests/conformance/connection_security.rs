@@ -1,0 +1,221 @@
+//! Project memberships, connection roles and shares, pipeline permissions, and the
+//! rename transaction of a connection with its federated credential.
+
+use crate::fixtures::*;
+use keyless_model::devops::{PipelinePermissions, Project};
+use keyless_store::Store;
+
+async fn setup(s: &dyn Store) -> (Project, Project, keyless_model::directory::User) {
+    let t = tenant("contoso");
+    s.create_tenant(&t).await.unwrap();
+    let u = user(t.id, "alice@contoso.onmicrosoft.com");
+    s.create_user(&u).await.unwrap();
+    let o = organization("contoso");
+    s.create_organization(&o).await.unwrap();
+    let web = project(o.id, "web");
+    let api = project(o.id, "api");
+    s.create_project(&web).await.unwrap();
+    s.create_project(&api).await.unwrap();
+    (web, api, u)
+}
+
+pub async fn project_members(s: &dyn Store) {
+    let (web, api, u) = setup(s).await;
+    assert!(
+        s.list_project_groups(web.id, u.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.add_project_member(web.id, u.id, "Readers").await.unwrap();
+    s.add_project_member(web.id, u.id, "Endpoint Creators")
+        .await
+        .unwrap();
+    s.add_project_member(web.id, u.id, "Readers").await.unwrap();
+    assert_eq!(
+        s.list_project_groups(web.id, u.id).await.unwrap(),
+        vec!["Endpoint Creators".to_string(), "Readers".to_string()]
+    );
+    assert!(
+        s.list_project_groups(api.id, u.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(s.list_project_members(web.id).await.unwrap().len(), 2);
+    s.remove_project_member(web.id, u.id, "Readers")
+        .await
+        .unwrap();
+    assert_not_found(s.remove_project_member(web.id, u.id, "Readers").await);
+    assert_not_found(s.add_project_member(new_id(), u.id, "Readers").await);
+    assert_not_found(s.add_project_member(web.id, new_id(), "Readers").await);
+}
+
+pub async fn connection_roles_and_shares(s: &dyn Store) {
+    let (web, api, u) = setup(s).await;
+    let c = connection(&web, "prod");
+    s.create_connection(&c).await.unwrap();
+    assert_eq!(s.get_connection_role(c.id, u.id).await.unwrap(), None);
+    s.set_connection_role(c.id, u.id, "User").await.unwrap();
+    s.set_connection_role(c.id, u.id, "Administrator")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_connection_role(c.id, u.id).await.unwrap().as_deref(),
+        Some("Administrator")
+    );
+    assert_eq!(
+        s.list_connection_roles(c.id).await.unwrap(),
+        vec![(u.id, "Administrator".to_string())]
+    );
+    assert_not_found(s.set_connection_role(new_id(), u.id, "User").await);
+    s.remove_connection_role(c.id, u.id).await.unwrap();
+    assert_not_found(s.remove_connection_role(c.id, u.id).await);
+
+    s.share_connection(c.id, api.id).await.unwrap();
+    s.share_connection(c.id, api.id).await.unwrap();
+    assert_eq!(s.list_connection_shares(c.id).await.unwrap(), vec![api.id]);
+    assert_eq!(
+        s.list_connections_shared_with(api.id).await.unwrap(),
+        vec![c.id]
+    );
+    assert!(
+        s.list_connections_shared_with(web.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_not_found(s.share_connection(c.id, new_id()).await);
+    s.unshare_connection(c.id, api.id).await.unwrap();
+    assert_not_found(s.unshare_connection(c.id, api.id).await);
+
+    // Deleting the connection takes its roles, shares and permissions with it.
+    s.set_connection_role(c.id, u.id, "User").await.unwrap();
+    s.share_connection(c.id, api.id).await.unwrap();
+    s.set_all_pipelines(c.id, false, Some(u.id), NOW)
+        .await
+        .unwrap();
+    s.delete_connection(c.id).await.unwrap();
+    assert!(
+        s.list_connections_shared_with(api.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(s.get_connection_role(c.id, u.id).await.unwrap(), None);
+    assert_eq!(
+        s.get_pipeline_permissions(c.id).await.unwrap(),
+        PipelinePermissions::default()
+    );
+}
+
+pub async fn pipeline_permissions(s: &dyn Store) {
+    let (web, _, u) = setup(s).await;
+    let c = connection(&web, "prod");
+    s.create_connection(&c).await.unwrap();
+    let p1 = s
+        .create_pipeline(&pipeline(web.id, "one", vec![]))
+        .await
+        .unwrap();
+    let p2 = s
+        .create_pipeline(&pipeline(web.id, "two", vec![]))
+        .await
+        .unwrap();
+    let open = s.get_pipeline_permissions(c.id).await.unwrap();
+    assert!(open.all_pipelines && open.pipelines.is_empty() && open.changed_at.is_none());
+    s.set_all_pipelines(c.id, false, Some(u.id), NOW)
+        .await
+        .unwrap();
+    s.authorize_pipeline(c.id, p2, Some(u.id), NOW + 1)
+        .await
+        .unwrap();
+    s.authorize_pipeline(c.id, p1, None, NOW + 2).await.unwrap();
+    s.authorize_pipeline(c.id, p1, None, NOW + 5).await.unwrap();
+    let p = s.get_pipeline_permissions(c.id).await.unwrap();
+    assert!(!p.all_pipelines);
+    assert_eq!(p.changed_by, Some(u.id));
+    assert_eq!(p.changed_at, Some(NOW));
+    assert_eq!(
+        p.pipelines
+            .iter()
+            .map(|a| (a.pipeline_id, a.authorized_at))
+            .collect::<Vec<_>>(),
+        vec![(p1, NOW + 2), (p2, NOW + 1)]
+    );
+    s.revoke_pipeline(c.id, p1).await.unwrap();
+    s.revoke_pipeline(c.id, p1).await.unwrap();
+    assert_eq!(
+        s.get_pipeline_permissions(c.id)
+            .await
+            .unwrap()
+            .pipelines
+            .len(),
+        1
+    );
+    assert_not_found(s.authorize_pipeline(c.id, 99_999, None, NOW).await);
+    s.set_all_pipelines(c.id, true, None, NOW + 9)
+        .await
+        .unwrap();
+    assert!(
+        s.get_pipeline_permissions(c.id)
+            .await
+            .unwrap()
+            .all_pipelines
+    );
+}
+
+pub async fn rename_with_credential_is_one_transaction(s: &dyn Store) {
+    let (web, _, _) = setup(s).await;
+    let t = tenant("fabrikam");
+    s.create_tenant(&t).await.unwrap();
+    let app = application(t.id, "deploy");
+    s.create_application(&app).await.unwrap();
+    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
+    s.create_fic(&f).await.unwrap();
+    let mut c = connection(&web, "prod");
+    s.create_connection(&c).await.unwrap();
+    c.name = "production".into();
+    f.subject = Some("sc://contoso/web/production".into());
+    s.update_connection_and_fic(&c, &f).await.unwrap();
+    assert_eq!(s.get_connection(c.id).await.unwrap().name, "production");
+    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
+    // A credential that is gone rolls the rename back.
+    let mut gone = f.clone();
+    gone.id = new_id();
+    c.name = "renamed-again".into();
+    assert_not_found(s.update_connection_and_fic(&c, &gone).await);
+    assert_eq!(s.get_connection(c.id).await.unwrap().name, "production");
+}
+
+pub async fn rename_project_with_subjects_is_one_transaction(s: &dyn Store) {
+    let (web, api, _) = setup(s).await;
+    let t = tenant("fabrikam");
+    s.create_tenant(&t).await.unwrap();
+    let app = application(t.id, "deploy");
+    s.create_application(&app).await.unwrap();
+    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
+    s.create_fic(&f).await.unwrap();
+    let mut c = connection(&web, "prod");
+    s.create_connection(&c).await.unwrap();
+    f.subject = Some("sc://contoso/site/prod".into());
+    c.status_message = "renamed".into();
+    s.rename_project(web.id, "site", &[c.clone()], &[f.clone()])
+        .await
+        .unwrap();
+    assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
+    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
+    assert_eq!(
+        s.get_connection(c.id).await.unwrap().status_message,
+        "renamed"
+    );
+    // A name in use, or a credential that is gone, changes nothing.
+    assert_eq!(
+        conflict_of(s.rename_project(web.id, "API", &[], &[]).await),
+        keyless_store::conflict::PROJECT_NAME
+    );
+    let mut gone = f.clone();
+    gone.id = new_id();
+    assert_not_found(s.rename_project(web.id, "www", &[], &[gone]).await);
+    assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
+    let _ = api;
+}

@@ -1,0 +1,115 @@
+//! Request bodies of `keyless sc create` and `keyless sc permissions`.
+
+use clap::Args;
+use serde_json::{Value, json};
+
+#[derive(Args)]
+pub struct CreateOpts {
+    /// Let keyless create the app registration, credential and role assignment.
+    #[arg(long)]
+    automatic: bool,
+    /// WorkloadIdentityFederation (default) or ServicePrincipal (a client secret).
+    #[arg(long, default_value = "WorkloadIdentityFederation")]
+    scheme: String,
+    /// The identity's tenant (manual; automatic defaults to the subscription's).
+    #[arg(long)]
+    tenant_id: Option<String>,
+    /// The identity's client (application) id (manual only).
+    #[arg(long)]
+    client_id: Option<String>,
+    /// The client secret of a manual ServicePrincipal connection.
+    #[arg(long)]
+    secret: Option<String>,
+    #[arg(long)]
+    subscription_id: Option<String>,
+    /// Subscription (default), ResourceGroup, ManagementGroup or AzureMLWorkspace.
+    #[arg(long, default_value = "Subscription")]
+    scope_level: String,
+    #[arg(long)]
+    resource_group: Option<String>,
+    #[arg(long)]
+    management_group: Option<String>,
+    #[arg(long)]
+    ml_workspace: Option<String>,
+    /// The role assigned by automatic creation (Contributor by default).
+    #[arg(long)]
+    role: Option<String>,
+    /// EntraID (default) or AzureDevOps.
+    #[arg(long)]
+    issuer: Option<String>,
+}
+
+pub fn create_body(project: &str, name: &str, o: CreateOpts) -> anyhow::Result<Value> {
+    let mut params = json!({});
+    if let Some(t) = &o.tenant_id {
+        params["tenantid"] = json!(t);
+    }
+    if !o.automatic {
+        let client = o
+            .client_id
+            .ok_or_else(|| anyhow::anyhow!("--client-id is required without --automatic"))?;
+        params["serviceprincipalid"] = json!(client);
+    }
+    if let Some(secret) = o.secret {
+        params["serviceprincipalkey"] = json!(secret);
+        params["authenticationType"] = json!("spnKey");
+    }
+    if let Some(i) = o.issuer {
+        params["workloadIdentityFederationIssuerType"] = json!(i);
+    }
+    let mut data = json!({
+        "creationMode": if o.automatic { "Automatic" } else { "Manual" },
+        "scopeLevel": o.scope_level,
+        "environment": "AzureCloud",
+    });
+    for (k, v) in [
+        ("subscriptionId", o.subscription_id),
+        ("resourceGroupName", o.resource_group),
+        ("managementGroupId", o.management_group),
+        ("mlWorkspaceName", o.ml_workspace),
+        ("roleDefinitionName", o.role),
+    ] {
+        if let Some(v) = v {
+            data[k] = json!(v);
+        }
+    }
+    Ok(json!({
+        "data": data,
+        "name": name,
+        "type": "AzureRM",
+        "url": "https://management.azure.com/",
+        "authorization": {"scheme": o.scheme, "parameters": params},
+        "serviceEndpointProjectReferences": [{"projectReference": {"name": project}, "name": name}],
+    }))
+}
+
+pub fn permissions_body(authorize: &[i64], revoke: &[i64], all: Option<bool>) -> Value {
+    let mut pipelines: Vec<Value> = authorize
+        .iter()
+        .map(|id| json!({"id": id, "authorized": true}))
+        .collect();
+    pipelines.extend(
+        revoke
+            .iter()
+            .map(|id| json!({"id": id, "authorized": false})),
+    );
+    let mut body = json!({"pipelines": pipelines});
+    if let Some(a) = all {
+        body["allPipelines"] = json!({"authorized": a});
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_body_shape() {
+        assert_eq!(
+            permissions_body(&[3], &[4], Some(false)),
+            json!({"pipelines": [{"id": 3, "authorized": true}, {"id": 4, "authorized": false}], "allPipelines": {"authorized": false}})
+        );
+        assert_eq!(permissions_body(&[], &[], None), json!({"pipelines": []}));
+    }
+}
