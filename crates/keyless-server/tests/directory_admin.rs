@@ -289,6 +289,35 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
         .admin(Method::POST, guests, Some(json!({"user": eve.upn})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{g}");
+    add_role(
+        &s,
+        "contoso",
+        json!({"user": eve.upn}),
+        "Application Developer",
+    )
+    .await;
+    // /me lists every tenant of the person, with the roles held there.
+    let (status, me) = s
+        .send(Method::GET, "/keyless/v1/me", Some(&eve.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["tenants"][0]["name"], "fabrikam");
+    assert_eq!(me["tenants"][0]["userType"], "Member");
+    assert_eq!(me["tenants"][1]["name"], "contoso");
+    assert_eq!(me["tenants"][1]["userType"], "Guest");
+    assert_eq!(
+        me["tenants"][1]["directoryRoles"],
+        json!(["Application Developer"])
+    );
+    // (Any directory role reads the directory: take it back for what follows.)
+    let (status, _) = s
+        .admin(
+            Method::DELETE,
+            ROLES,
+            Some(json!({"user": eve.upn, "role": "Application Developer"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     // A limited guest cannot enumerate apps or users, nor register apps.
     let (status, resp) = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);

@@ -64,12 +64,13 @@ async fn guests_and_roles_are_applied_once() {
         .admin(Method::GET, "/keyless/v1/tenants/northwind/roles", None)
         .await;
     assert_eq!(st, StatusCode::OK);
-    let roles: Vec<&str> = roles["value"]
+    let mut roles: Vec<&str> = roles["value"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["role"].as_str().unwrap())
         .collect();
+    roles.sort();
     assert_eq!(roles, ["Application Administrator", "Directory Readers"]);
 }
 
@@ -91,15 +92,25 @@ async fn invalid_roles_and_guests_are_located() {
         ),
         (
             "tenants:\n  - name: a\n    guests: [ghost@nowhere.onmicrosoft.com]\n",
-            "No user 'ghost@nowhere.onmicrosoft.com'",
+            "tenants[0].guests[0]: no user 'ghost@nowhere.onmicrosoft.com' in any tenant",
         ),
         (
             "tenants:\n  - name: a\n    directoryRoles:\n      - app: missing\n        role: Directory Readers\n",
-            "No app 'missing'",
+            "tenants[0].directoryRoles[0].app: no app 'missing' in this tenant",
+        ),
+        (
+            "tenants:\n  - name: a\n    directoryRoles:\n      - user: bob\n        role: Directory Readers\n",
+            "tenants[0].directoryRoles[0].user: no user 'bob' in this tenant",
+        ),
+        (
+            "tenants:\n  - name: a\n    directoryRoles:\n      - user: bob@b.onmicrosoft.com\n        role: Directory Readers\n",
+            "tenants[0].directoryRoles[0].user: no user 'bob@b.onmicrosoft.com'",
         ),
     ] {
         let (st, e) = apply(&s, text).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{text}: {e}");
         assert!(error(&e).contains(says), "{text}: {e}");
+        // Refused before anything is written.
+        assert!(s.state.store.find_tenant("a").await.is_err(), "{text}");
     }
 }

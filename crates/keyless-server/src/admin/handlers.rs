@@ -47,7 +47,29 @@ pub async fn resolve_tenant(
 
 pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
-    Ok(Json(json!({"user": c.user, "token": c.pat})))
+    // Every tenant the person belongs to (home, then guest memberships), with their roles
+    // there: the tenants to choose from when one's subscriptions are not visible.
+    let mut tenants = Vec::new();
+    let mut memberships = vec![(c.user.tenant_id, c.user.user_type.clone())];
+    for g in s.store.list_guest_memberships(c.user.id).await? {
+        memberships.push((g.tenant_id, "Guest".into()));
+    }
+    for (tenant_id, user_type) in memberships {
+        let t = s.store.get_tenant(tenant_id).await?;
+        let roles: Vec<&str> = s
+            .store
+            .list_principal_directory_roles(tenant_id, c.user.id)
+            .await?
+            .iter()
+            .map(|a| a.role.display_name())
+            .collect();
+        tenants.push(
+            json!({"id": t.id, "name": t.name, "userType": user_type, "directoryRoles": roles}),
+        );
+    }
+    Ok(Json(
+        json!({"user": c.user, "token": c.pat, "tenants": tenants}),
+    ))
 }
 
 pub async fn list_tenants(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {

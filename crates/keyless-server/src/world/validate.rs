@@ -6,6 +6,7 @@ use super::apply::{api, err, lc, role_of};
 use super::schema::*;
 use crate::admin::ops;
 use crate::state::AppState;
+use keyless_model::Uuid;
 use keyless_model::devops::IssuerGeneration;
 use keyless_model::directory::Cloud;
 use keyless_model::federation::{TOKEN_EXCHANGE_AUDIENCE, validate_fic_fields, validate_fic_name};
@@ -48,22 +49,6 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                 .map_err(|e| api(&format!("{p}.users[{ui}].name"), e))?;
             dup(&mut names, format!("{p}.users[{ui}].name"), &u.name)?;
             n.users.insert((lc(&t.name), lc(&u.name)));
-        }
-        for (ri, role) in t.directory_roles.iter().enumerate() {
-            let rp = format!("{p}.directoryRoles[{ri}]");
-            crate::admin::directory::parse_role(&role.role)
-                .map_err(|e| api(&format!("{rp}.role"), e))?;
-            if role.user.is_some() == role.app.is_some() {
-                return Err(err(rp, "name exactly one of user or app"));
-            }
-        }
-        for (gi, g) in t.guests.iter().enumerate() {
-            if !g.contains('@') {
-                return Err(err(
-                    format!("{p}.guests[{gi}]"),
-                    "name a guest by their full user principal name (alice@fabrikam.onmicrosoft.com)",
-                ));
-            }
         }
         let mut names = HashSet::new();
         for (ai, a) in t.apps.iter().enumerate() {
@@ -247,6 +232,70 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                         format!("no resource group '{rg}' in this subscription"),
                     ));
                 }
+            }
+        }
+    }
+    directory(s, w, &n).await
+}
+
+/// Guests and directory roles, once every tenant's users and apps are known (a guest may
+/// come from a tenant declared further down).
+async fn directory(s: &AppState, w: &World, n: &Names) -> Result<(), WorldError> {
+    for (ti, t) in w.tenants.iter().enumerate() {
+        let p = format!("tenants[{ti}]");
+        for (gi, g) in t.guests.iter().enumerate() {
+            let gp = format!("{p}.guests[{gi}]");
+            let Some((local, domain)) = g.split_once('@') else {
+                return Err(err(
+                    gp,
+                    "name a guest by their full user principal name (alice@fabrikam.onmicrosoft.com)",
+                ));
+            };
+            let declared = domain
+                .to_ascii_lowercase()
+                .strip_suffix(".onmicrosoft.com")
+                .is_some_and(|home| n.users.contains(&(home.to_string(), lc(local))));
+            if !declared && s.store.find_user_by_upn(g).await.is_err() {
+                return Err(err(gp, format!("no user '{g}' in any tenant")));
+            }
+        }
+        for (ri, role) in t.directory_roles.iter().enumerate() {
+            let rp = format!("{p}.directoryRoles[{ri}]");
+            crate::admin::directory::parse_role(&role.role)
+                .map_err(|e| api(&format!("{rp}.role"), e))?;
+            match (&role.user, &role.app) {
+                (Some(u), None) if u.contains('@') => {
+                    let guest = t.guests.iter().any(|g| g.eq_ignore_ascii_case(u));
+                    if !guest && s.store.find_user_by_upn(u).await.is_err() {
+                        return Err(err(format!("{rp}.user"), format!("no user '{u}'")));
+                    }
+                }
+                (Some(u), None) => {
+                    if !n.users.contains(&(lc(&t.name), lc(u)))
+                        && !user_in_store(s, &t.name, u).await
+                    {
+                        return Err(err(
+                            format!("{rp}.user"),
+                            format!("no user '{u}' in this tenant"),
+                        ));
+                    }
+                }
+                (None, Some(a)) => {
+                    let by_app_id = match Uuid::parse_str(a) {
+                        Ok(id) => s.store.find_application_by_app_id(id).await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if !n.apps.contains(&(lc(&t.name), lc(a)))
+                        && !by_app_id
+                        && !app_in_store(s, &t.name, a).await
+                    {
+                        return Err(err(
+                            format!("{rp}.app"),
+                            format!("no app '{a}' in this tenant"),
+                        ));
+                    }
+                }
+                _ => return Err(err(rp, "name exactly one of user or app")),
             }
         }
     }
