@@ -93,6 +93,9 @@ enum Scenario {
     Flow,
     /// The token exchange at growing store sizes.
     Size,
+    /// Two replicas on one throwaway PostgreSQL under exchange load, one killed half-way
+    /// (needs PostgreSQL's initdb and pg_ctl; in `all` unless --smoke).
+    Replicas,
     /// Everything above, plus the exchange at half its maximum rate.
     All,
 }
@@ -317,6 +320,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<Report> {
     }
     s.stop(Duration::from_secs(10)).await;
     let (runs, fills) = result?;
+    let replica_kill = replica_kill(cli, &bin, &server_env, &settings).await?;
 
     let signature_after = sig::measure(cli.signatures.max(10))?;
     let signature_cpu_s = (signature_before.sign_cpu_s + signature_after.sign_cpu_s) / 2.0;
@@ -350,6 +354,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<Report> {
         startup,
         runs,
         fills,
+        replica_kill,
         targets: Vec::new(),
         loadavg_start,
         loadavg_end: loadavg(),
@@ -359,4 +364,27 @@ async fn suite(cli: &Cli) -> anyhow::Result<Report> {
     report.total_s = total.elapsed().as_secs_f64();
     drop(tmp);
     Ok(report)
+}
+
+/// The replica-kill scenario when asked for, or in a full (non-smoke) `all` run, where a
+/// machine without PostgreSQL only skips it.
+async fn replica_kill(
+    cli: &Cli,
+    bin: &std::path::Path,
+    server_env: &[(String, String)],
+    st: &Settings,
+) -> anyhow::Result<Option<runs::replicas::ReplicaKill>> {
+    let asked = cli.scenario == Scenario::Replicas;
+    if !asked && (cli.scenario != Scenario::All || cli.smoke) {
+        return Ok(None);
+    }
+    let workers = st.concurrency.first().copied().unwrap_or(16);
+    match runs::replicas::run(bin, server_env, workers, st.plan.duration, st.pool).await {
+        Ok(r) => Ok(Some(r)),
+        Err(e) if !asked => {
+            note(format!("replicas: skipped ({e:#})"));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -55,6 +55,8 @@ pub struct Report {
     pub startup: Startup,
     pub runs: Vec<Run>,
     pub fills: Vec<size::Populated>,
+    /// Two replicas on one PostgreSQL, one killed half-way (`replicas` scenario).
+    pub replica_kill: Option<crate::runs::replicas::ReplicaKill>,
     pub targets: Vec<Target>,
     /// /proc/loadavg at the start and the end: the machine may be shared.
     pub loadavg_start: String,
@@ -276,58 +278,60 @@ pub fn print_report(r: &Report) {
         mb(r.startup.idle_rss_bytes),
         mb(r.startup.idle_rss_after_load_bytes)
     );
-    println!();
-    println!(
-        "{:<9} {:<10} {:>4} {:>7} {:>9} {:>8} {:>5} {:>8} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6} {:>5} {:>7}",
-        "scenario",
-        "conn",
-        "conc",
-        "rate",
-        "store",
-        "ok",
-        "err",
-        "ok/s",
-        "p50 ms",
-        "p95 ms",
-        "p99 ms",
-        "srv µs/op",
-        "×sig",
-        "srv %",
-        "cs/op",
-        "peak MiB"
-    );
-    for x in &r.runs {
+    if !r.runs.is_empty() {
+        println!();
         println!(
-            "{:<9} {:<10} {:>4} {:>7} {:>9} {:>8} {:>5} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>9.0} {:>6.2} {:>6.0} {:>5.0} {:>7.1}",
-            x.scenario,
-            if x.new_connection {
-                "new"
-            } else {
-                "keep-alive"
-            },
-            x.concurrency,
-            x.rate
-                .map(|v| format!("{v:.0}"))
-                .unwrap_or_else(|| "-".into()),
-            x.store_size
-                .map(|v| if v == 0 {
-                    "demo".to_string()
-                } else {
-                    v.to_string()
-                })
-                .unwrap_or_else(|| "-".into()),
-            x.m.ok,
-            x.m.errors,
-            x.m.throughput,
-            x.m.p50_ms,
-            x.m.p95_ms,
-            x.m.p99_ms,
-            x.server_cpu_per_op_s * 1e6,
-            x.cpu_per_op_in_signatures,
-            100.0 * x.m.server_cpu_s / x.m.window_s,
-            x.m.server_context_switches as f64 / x.m.ok.max(1) as f64,
-            mb(x.m.server_peak_rss_bytes)
+            "{:<9} {:<10} {:>4} {:>7} {:>9} {:>8} {:>5} {:>8} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6} {:>5} {:>7}",
+            "scenario",
+            "conn",
+            "conc",
+            "rate",
+            "store",
+            "ok",
+            "err",
+            "ok/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "srv µs/op",
+            "×sig",
+            "srv %",
+            "cs/op",
+            "peak MiB"
         );
+        for x in &r.runs {
+            println!(
+                "{:<9} {:<10} {:>4} {:>7} {:>9} {:>8} {:>5} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>9.0} {:>6.2} {:>6.0} {:>5.0} {:>7.1}",
+                x.scenario,
+                if x.new_connection {
+                    "new"
+                } else {
+                    "keep-alive"
+                },
+                x.concurrency,
+                x.rate
+                    .map(|v| format!("{v:.0}"))
+                    .unwrap_or_else(|| "-".into()),
+                x.store_size
+                    .map(|v| if v == 0 {
+                        "demo".to_string()
+                    } else {
+                        v.to_string()
+                    })
+                    .unwrap_or_else(|| "-".into()),
+                x.m.ok,
+                x.m.errors,
+                x.m.throughput,
+                x.m.p50_ms,
+                x.m.p95_ms,
+                x.m.p99_ms,
+                x.server_cpu_per_op_s * 1e6,
+                x.cpu_per_op_in_signatures,
+                100.0 * x.m.server_cpu_s / x.m.window_s,
+                x.m.server_context_switches as f64 / x.m.ok.max(1) as f64,
+                mb(x.m.server_peak_rss_bytes)
+            );
+        }
     }
     for x in &r.runs {
         if let Some(e) = &x.m.first_error {
@@ -346,6 +350,28 @@ pub fn print_report(r: &Report) {
                 f.objects_per_second,
                 f.server_cpu_per_object_s * 1e6,
                 f.method
+            );
+        }
+    }
+    if let Some(k) = &r.replica_kill {
+        println!();
+        println!(
+            "replicas: 2 on one PostgreSQL, {} workers each, token exchanges for {:.0} s, replica A killed (SIGKILL) after {:.0} s",
+            k.workers_per_replica, k.duration_s, k.killed_after_s
+        );
+        for (name, x) in [("B (survivor)", &k.survivor), ("A (killed)", &k.killed)] {
+            println!(
+                "  {name}: before the kill {} ok, {} errors; after it {} ok, {} errors (p50 {:.2} ms, p99 {:.2} ms){}",
+                x.before_ok,
+                x.before_errors,
+                x.after_ok,
+                x.after_errors,
+                x.after_p50_ms,
+                x.after_p99_ms,
+                x.first_error
+                    .as_deref()
+                    .map(|e| format!("; first error: {e}"))
+                    .unwrap_or_default()
             );
         }
     }

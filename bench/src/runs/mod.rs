@@ -6,7 +6,7 @@ mod arm;
 mod exchange;
 mod flow;
 mod mint;
-
+pub mod replicas;
 mod size;
 
 use crate::report::Run;
