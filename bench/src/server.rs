@@ -62,11 +62,24 @@ pub fn client(ca_pem: &[u8], new_connection: bool) -> anyhow::Result<reqwest::Cl
 }
 
 impl Server {
-    /// Spawns the server and waits until `/healthz` answers 200 (at most `timeout`).
+    /// Spawns `serve --demo` and waits until `/healthz` answers 200 (at most `timeout`).
     pub async fn start(
         bin: &Path,
         data: &Path,
         extra_env: &[(String, String)],
+        timeout: Duration,
+    ) -> anyhow::Result<Server> {
+        Server::start_with(bin, data, extra_env, &[], true, timeout).await
+    }
+
+    /// [`Server::start`] with extra `serve` arguments, with or without `--demo`. Without it,
+    /// `data` must already hold `tls/` and `demo.env` (a replica of a demo server: copies).
+    pub async fn start_with(
+        bin: &Path,
+        data: &Path,
+        extra_env: &[(String, String)],
+        extra_args: &[String],
+        demo: bool,
         timeout: Duration,
     ) -> anyhow::Result<Server> {
         let port = free_port()?;
@@ -78,8 +91,11 @@ impl Server {
             .open(&log)
             .with_context(|| format!("cannot open {}", log.display()))?;
         let mut cmd = tokio::process::Command::new(bin);
-        cmd.arg("serve")
-            .arg("--demo")
+        cmd.arg("serve");
+        if demo {
+            cmd.arg("--demo");
+        }
+        cmd.args(extra_args)
             .arg("--data")
             .arg(data)
             .arg("--addr")
@@ -177,6 +193,11 @@ impl Server {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// SIGKILL at once, as a crash or an OOM kill would end it; waits until it is gone.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
     }
 
     /// SIGTERM, then SIGKILL after `grace`.

@@ -1,7 +1,5 @@
 """`az login --service-principal` with a pipeline's federated token, and with a secret."""
 
-import pytest
-
 from conftest import jwt_claims
 
 ARM_AUDIENCES = {
@@ -59,12 +57,6 @@ def test_secret_login_as_an_app_of_a_world_file(az, keyless, world):
     assert az.json("account", "show", "--query", "user.name") == owner.app_id
 
 
-@pytest.mark.xfail(
-    reason="az logout builds an MSAL app on {origin}/organizations, whose discovery document "
-    "GET /organizations/v2.0/.well-known/openid-configuration keyless refuses with AADSTS900023 "
-    "(entra plane); remove this marker when it is served",
-    strict=False,
-)
 def test_logout_forgets_the_login(az, keyless):
     az.login_demo()
     az.run("logout")

@@ -153,12 +153,6 @@ def test_role_assignment_lifecycle(keyless, owner_client, assignee, kind, reques
     assert list(assignments.list_for_scope(scope, filter=f"principalId eq '{assignee.sp_object_id}'")) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ResourceNotFoundError,
-    reason="keyless answers 404 RoleAssignmentNotFound; ARM answers 204 'Role assignment was already "
-    "deleted or does not exist' (arm/role_assignments.rs delete)",
-)
 def test_deleting_missing_role_assignment_is_no_content(keyless, owner_client):
     scope = f"/subscriptions/{keyless.subscription_id}"
     # 204: the SDK returns None instead of the deleted assignment.
@@ -302,12 +296,6 @@ def test_contributor_cannot_create_custom_role(keyless, contributor_client):
     assert "'Microsoft.Authorization/roleDefinitions/write'" in e.value.error.message, e.value.error.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=HttpResponseError,
-    reason="keyless answers 200 to a PUT that updates a custom role; ARM (and the SDK, which "
-    "accepts only 201) answers 201 for create and update (arm/role_definitions.rs put)",
-)
 def test_custom_role_update_answers_201(keyless, owner_client):
     sub_scope = f"/subscriptions/{keyless.subscription_id}"
     role_id = str(uuid.uuid4())

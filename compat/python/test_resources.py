@@ -5,7 +5,7 @@ api-version, and paging through `$top`/`nextLink`."""
 import uuid
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from conftest import DEMO_RESOURCE_GROUP
@@ -110,12 +110,6 @@ def test_generic_resource_by_id(keyless, resource_client, resource_group):
     resources.begin_delete_by_id(rid, api_version=STORAGE_API).result()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=HttpResponseError,
-    reason="keyless answers HEAD on a resource with 400 'The method HEAD is not supported'; ARM "
-    "answers 204 or 404 (arm/mod.rs routes no HEAD to resources::get)",
-)
 def test_check_existence_by_id(keyless, resource_client, resource_group):
     rid = storage_id(keyless, resource_group, sa_name())
     assert resource_client.resources.check_existence_by_id(rid, api_version=STORAGE_API) is False
@@ -160,13 +154,6 @@ def test_list_by_resource_group_filter_and_top(keyless, resource_client, resourc
     assert sorted(r.id for p in pages for r in p) == sorted(storage)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="keyless keeps only location, tags and properties of a generic resource; ARM returns "
-    "kind, sku, identity, plan and managedBy as sent (needs fields on keyless_model::arm::Resource "
-    "and its store rows)",
-)
 def test_generic_resource_keeps_kind_and_sku(keyless, resource_client, resource_group):
     rid = storage_id(keyless, resource_group, sa_name())
     created = resource_client.resources.begin_create_or_update_by_id(

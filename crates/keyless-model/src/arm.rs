@@ -69,10 +69,24 @@ pub struct Resource {
     pub location: Option<String>,
     pub tags: serde_json::Map<String, serde_json::Value>,
     pub properties: serde_json::Value,
+    /// The other top-level fields ARM keeps and returns as sent, by their JSON names
+    /// ([`Resource::EXTRA_FIELDS`]); empty when none were sent.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
     pub created_at: UnixTime,
 }
 
 impl Resource {
+    /// Top-level fields of a generic resource that ARM stores and returns as sent.
+    pub const EXTRA_FIELDS: &[&str] = &[
+        "kind",
+        "sku",
+        "identity",
+        "plan",
+        "managedBy",
+        "extendedLocation",
+    ];
+
     /// The case-insensitive key of an ARM id.
     pub fn key(id: &str) -> String {
         id.trim_end_matches('/').to_ascii_lowercase()

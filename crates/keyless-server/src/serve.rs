@@ -218,7 +218,14 @@ impl Prepared {
     ) -> anyhow::Result<()> {
         match self.tls {
             None => {
-                let listener = tokio::net::TcpListener::from_std(self.listener)?;
+                use axum::serve::ListenerExt;
+                // Small responses go out at once: without TCP_NODELAY, Nagle's algorithm
+                // holds a response's last segment until the client's delayed ACK (~40 ms).
+                let listener = tokio::net::TcpListener::from_std(self.listener)?.tap_io(|tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!("TCP_NODELAY not set on a connection: {e}");
+                    }
+                });
                 axum::serve(listener, app)
                     .with_graceful_shutdown(shutdown)
                     .await?;
@@ -231,7 +238,12 @@ impl Prepared {
                     h.graceful_shutdown(Some(Duration::from_secs(10)));
                 });
                 let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cfg));
-                axum_server::from_tcp_rustls(self.listener, rustls)?
+                // TCP_NODELAY on every accepted connection (see above): the TLS handshake's
+                // flights and each response leave without waiting for a delayed ACK.
+                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(rustls)
+                    .acceptor(axum_server::accept::NoDelayAcceptor::new());
+                axum_server::from_tcp(self.listener)?
+                    .acceptor(acceptor)
                     .handle(handle)
                     .serve(app.into_make_service())
                     .await?;

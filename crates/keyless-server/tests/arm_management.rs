@@ -206,9 +206,15 @@ async fn custom_role_lifecycle_and_evaluation() {
     let role = json!({"properties": {"roleName": "Group operator", "description": "Reads and writes groups, never deletes",
         "type": "CustomRole", "permissions": [{"actions": ["Microsoft.Resources/subscriptions/resourceGroups/*"], "notActions": ["Microsoft.Resources/subscriptions/resourceGroups/delete"]}],
         "assignableScopes": [sub_scope(&s)]}});
-    let (st, b) = call(&s, &t, Method::PUT, &path, Some(role)).await;
+    let (st, b) = call(&s, &t, Method::PUT, &path, Some(role.clone())).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     assert_eq!(b["properties"]["type"], "CustomRole");
+    // An update answers 201 too, as ARM does.
+    let mut updated = role;
+    updated["properties"]["description"] = json!("Reads and writes groups");
+    let (st, b) = call(&s, &t, Method::PUT, &path, Some(updated)).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["properties"]["description"], "Reads and writes groups");
     let (_, list) = call(&s, &t, Method::GET, &format!("{}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName eq 'Group operator'", sub_scope(&s)), None).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
     let op = new_principal(&s, "operator").await;
@@ -324,4 +330,45 @@ async fn custom_role_rules() {
     )
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn role_definition_filters_outside_the_grammar_are_refused() {
+    let s = TestServer::start().await;
+    let t = s.arm_token().await;
+    let list = format!(
+        "{}/providers/Microsoft.Authorization/roleDefinitions",
+        sub_scope(&s)
+    );
+    for filter in [
+        "type eq 'BuiltInRole'",
+        "roleName eq Reader",
+        "roleName eq 'Reader' and type eq 'x'",
+        "roleName eq 'it's'",
+    ] {
+        let (st, b) = call(
+            &s,
+            &t,
+            Method::GET,
+            &format!("{list}?$filter={filter}"),
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{filter}: {b}");
+        assert_eq!(b["error"]["code"], "InvalidFilterInQueryString", "{b}");
+        assert_eq!(
+            b["error"]["message"],
+            format!("Invalid $filter '{filter}' specified in the query string.")
+        );
+    }
+    let (st, b) = call(
+        &s,
+        &t,
+        Method::GET,
+        &format!("{list}?$filter=roleName eq 'Reader'"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["value"][0]["properties"]["roleName"], "Reader");
 }

@@ -12,7 +12,7 @@ use support::rbac::{
     WRITE, assignment, assignments, authorization_failed, body, names, new_name, owner, role_id,
     sub_scope,
 };
-use support::{AUTHZ_API, assert_error, assert_error_code};
+use support::{AUTHZ_API, assert_error};
 
 #[tokio::test]
 async fn contributor_cannot_write_role_assignments() {
@@ -123,6 +123,12 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
     );
     let (_, list) = s.send(Method::GET, &filter, tok, None).await;
     assert!(names(&list).is_empty(), "{list}");
+    // Deleting what is gone: 204, no body (ARM: "already deleted or does not exist").
+    let (status, body) = s
+        .send(Method::DELETE, &assignment(&scope, &name), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(body, serde_json::Value::String(String::new()));
 }
 
 #[tokio::test]
@@ -370,7 +376,13 @@ async fn unsupported_filter_is_400() {
             None,
         )
         .await;
-    assert_error_code(status, &resp, 400, "BadRequest");
+    assert_error(
+        status,
+        &resp,
+        400,
+        "InvalidFilterInQueryString",
+        "Invalid $filter 'roleName eq 'x'' specified in the query string.",
+    );
 }
 
 #[tokio::test]

@@ -200,7 +200,10 @@ async fn unsupported_filters_are_refused_not_ignored() {
     ] {
         let (st, body) = list(&s, &t, &all, filter).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{filter}: {body}");
-        assert_eq!(body["error"]["code"], "BadRequest", "{filter}: {body}");
+        assert_eq!(
+            body["error"]["code"], "InvalidFilterInQueryString",
+            "{filter}: {body}"
+        );
         assert_eq!(
             body["error"]["message"],
             format!("Invalid $filter '{filter}' specified in the query string."),

@@ -96,7 +96,7 @@ async fn parent(s: &AppState, r: &ResourceRef) -> Result<(Resource, Uuid), ApiEr
         .store
         .get_resource(&r.parent_id())
         .await
-        .map_err(|_| missing())?;
+        .map_err(|e| super::missing_or(e, missing))?;
     let principal = principal_of(&identity).ok_or_else(missing)?;
     Ok((identity, principal))
 }
@@ -211,7 +211,7 @@ pub async fn get_credential(s: &AppState, r: &ResourceRef) -> Result<Response, A
         .store
         .find_fic_by_name(principal, r.leaf())
         .await
-        .map_err(|_| super::resources::not_found(r))?;
+        .map_err(|e| super::missing_or(e, || super::resources::not_found(r)))?;
     Ok(json(StatusCode::OK, credential_json(&identity, &f)))
 }
 
@@ -244,6 +244,6 @@ pub async fn list_credentials(
     let base = format!("{}{}", s.origin, path);
     Ok(json(
         StatusCode::OK,
-        super::resources::page(items, q, &base)?,
+        super::list_query::page(items, q, &base)?,
     ))
 }

@@ -4,6 +4,7 @@
 
 mod authz;
 mod identities;
+mod list_query;
 mod management_groups;
 mod path;
 mod providers;
@@ -135,6 +136,8 @@ async fn route(
             role_definitions::get(s, &caller, &scope, &id).await
         }
         (Method::GET, P::Resource(r)) => resources::get(s, &caller, &r).await,
+        (Method::HEAD, P::Resource(r)) => head(resources::get(s, &caller, &r).await),
+        (Method::HEAD, P::Subscription(id)) => head(subscriptions::get(s, &caller, &id).await),
         (Method::PUT, P::Resource(r)) => resources::put(s, &caller, &r, body).await,
         (Method::PATCH, P::Resource(r)) => resources::patch(s, &caller, &r, body).await,
         (Method::DELETE, P::Resource(r)) => resources::delete(s, &caller, &r).await,
@@ -198,6 +201,31 @@ async fn route(
             ),
         )),
     }
+}
+
+/// A store lookup's error as the plane answers it: `NotFound` becomes `missing()` (the
+/// plane's 404), anything else stays what it is (503 while the database is away).
+pub fn missing_or(e: keyless_store::StoreError, missing: impl FnOnce() -> ApiError) -> ApiError {
+    match e {
+        keyless_store::StoreError::NotFound => missing(),
+        e => e.into(),
+    }
+}
+
+/// HEAD as ARM answers it (`check_existence`): 204 when the GET would find the object, the
+/// GET's error status otherwise (404 when it does not exist); never a body.
+fn head(got: Result<Response, ApiError>) -> Result<Response, ApiError> {
+    let mut resp = got?;
+    if resp.status() == axum::http::StatusCode::OK {
+        let headers = std::mem::take(resp.headers_mut());
+        resp = axum::http::StatusCode::NO_CONTENT.into_response();
+        for name in ["x-ms-request-id", "x-ms-correlation-request-id"] {
+            if let Some(v) = headers.get(name) {
+                resp.headers_mut().insert(name, v.clone());
+            }
+        }
+    }
+    Ok(resp)
 }
 
 /// Authorizes `action` at `scope` for the caller, or renders `AuthorizationFailed` naming

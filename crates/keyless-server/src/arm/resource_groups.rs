@@ -74,7 +74,7 @@ pub async fn get(
         .store
         .get_resource_group(sub.id, rg)
         .await
-        .map_err(|_| not_found(rg))?;
+        .map_err(|e| super::missing_or(e, || not_found(rg)))?;
     Ok(json(StatusCode::OK, rg_json(&found)))
 }
 
@@ -88,7 +88,8 @@ pub async fn head(
     permit(s, caller, READ, &scope(&sub.id, rg)).await?;
     let status = match s.store.get_resource_group(sub.id, rg).await {
         Ok(_) => StatusCode::NO_CONTENT,
-        Err(_) => StatusCode::NOT_FOUND,
+        Err(keyless_store::StoreError::NotFound) => StatusCode::NOT_FOUND,
+        Err(e) => return Err(e.into()),
     };
     Ok(status.into_response())
 }
@@ -181,7 +182,7 @@ pub async fn patch(
         .store
         .get_resource_group(sub.id, rg)
         .await
-        .map_err(|_| not_found(rg))?;
+        .map_err(|e| super::missing_or(e, || not_found(rg)))?;
     let body: PutBody = parse_json(body)?;
     if let Some(tags) = body.tags {
         validate_tags(&tags)?;
@@ -203,7 +204,7 @@ pub async fn delete(
     s.store
         .get_resource_group(sub.id, rg)
         .await
-        .map_err(|_| not_found(rg))?;
+        .map_err(|e| super::missing_or(e, || not_found(rg)))?;
     // Identities in the group take their service principals with them.
     for r in s.store.list_resources(sub.id, Some(rg)).await? {
         if r.resource_type

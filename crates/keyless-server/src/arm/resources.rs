@@ -1,10 +1,11 @@
-//! Generic resources under resource groups: put (201/200), get, patch, delete, and lists by
-//! group, by subscription and by type, filtered with `$filter` (ARM's grammar: `eq`/`ne` on
-//! resourceType, name, location, resourceGroup; `substringof`; tagName/tagValue) and paged
-//! with `$top` and `nextLink`. Types with
+//! Generic resources under resource groups: put (201/200), get and HEAD, patch, delete, and
+//! the top-level fields ARM keeps as sent (kind, sku, identity, plan, managedBy,
+//! extendedLocation: replaced by a PUT, merged by a PATCH), and lists by
+//! group, by subscription and by type, filtered and paged by `list_query`. Types with
 //! behaviour of their own (user-assigned managed identities and their federated
 //! credentials) are handed to `identities`.
 
+use super::list_query::{ResourceFilter, page};
 use super::path::ResourceRef;
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, QueryMap, identities, json, permit, query};
@@ -39,6 +40,9 @@ pub fn resource_json(r: &Resource) -> Value {
         v["location"] = j!(l);
     }
     v["tags"] = Value::Object(r.tags.clone());
+    for (k, x) in &r.extra {
+        v[k] = x.clone();
+    }
     v
 }
 
@@ -47,6 +51,79 @@ pub struct Body {
     pub location: Option<String>,
     pub tags: Option<Map<String, Value>>,
     pub properties: Option<Value>,
+    /// Everything else; the [`Resource::EXTRA_FIELDS`] are taken from it, the rest ignored
+    /// (ARM ignores read-only and unknown top-level fields such as `id` or `etag`).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl Body {
+    /// The extra top-level fields sent, checked: `kind` and `managedBy` are strings, the
+    /// others objects; `null` stands for "remove". Keys are ARM's camelCase names.
+    fn extra(&self) -> Result<Map<String, Value>, ApiError> {
+        let mut out = Map::new();
+        for name in Resource::EXTRA_FIELDS {
+            let Some(v) = self.other.get(*name) else {
+                continue;
+            };
+            let string = matches!(*name, "kind" | "managedBy");
+            let ok = v.is_null() || if string { v.is_string() } else { v.is_object() };
+            if !ok {
+                return Err(ApiError::detail(
+                    "BadRequest",
+                    format!(
+                        "The '{name}' property must be a JSON {}.",
+                        if string { "string" } else { "object" }
+                    ),
+                ));
+            }
+            out.insert((*name).to_string(), v.clone());
+        }
+        Ok(out)
+    }
+}
+
+/// Applies sent extra fields to stored ones: a PUT replaces each field sent, a PATCH merges
+/// objects into the stored ones (RFC 7396); `null` removes, fields not sent stay.
+fn apply_extra(stored: &mut Map<String, Value>, sent: Map<String, Value>, merge: bool) {
+    for (k, v) in sent {
+        match (v, stored.get_mut(&k)) {
+            (Value::Null, _) => {
+                stored.remove(&k);
+            }
+            (Value::Object(patch), Some(Value::Object(cur))) if merge => merge_patch(cur, patch),
+            (v, _) => {
+                stored.insert(k, without_nulls(v));
+            }
+        }
+    }
+}
+
+fn merge_patch(target: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (k, v) in patch {
+        match (v, target.get_mut(&k)) {
+            (Value::Null, _) => {
+                target.remove(&k);
+            }
+            (Value::Object(p), Some(Value::Object(t))) => merge_patch(t, p),
+            (v, _) => {
+                target.insert(k, without_nulls(v));
+            }
+        }
+    }
+}
+
+/// A new value as RFC 7396 stores it: object members that are `null` are dropped.
+fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k, without_nulls(x)))
+                .collect(),
+        ),
+        v => v,
+    }
 }
 
 /// Resource names: 1-260 characters, no control characters and none of `<>%&:\?/#`.
@@ -63,7 +140,11 @@ async fn group_exists(s: &AppState, r: &ResourceRef) -> Result<uuid::Uuid, ApiEr
     s.store
         .get_resource_group(sub.id, &r.rg)
         .await
-        .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", &r.rg)]))?;
+        .map_err(|e| {
+            super::missing_or(e, || {
+                ApiError::new("ResourceGroupNotFound", &[("name", &r.rg)])
+            })
+        })?;
     Ok(sub.id)
 }
 
@@ -77,7 +158,7 @@ pub async fn get(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Respons
         .store
         .get_resource(&r.id())
         .await
-        .map_err(|_| not_found(r))?;
+        .map_err(|e| super::missing_or(e, || not_found(r)))?;
     Ok(json(StatusCode::OK, resource_json(&found)))
 }
 
@@ -102,13 +183,16 @@ pub async fn put(
         return identities::put_credential(s, r, body).await;
     }
     let b: Body = parse_json(body)?;
+    let sent_extra = b.extra()?;
     if r.child.is_some() {
-        s.store.get_resource(&r.parent_id()).await.map_err(|_| {
-            let parent = ResourceRef {
-                child: None,
-                ..r.clone()
-            };
-            not_found(&parent)
+        s.store.get_resource(&r.parent_id()).await.map_err(|e| {
+            super::missing_or(e, || {
+                let parent = ResourceRef {
+                    child: None,
+                    ..r.clone()
+                };
+                not_found(&parent)
+            })
         })?;
     }
     let existing = s.store.get_resource(&r.id()).await.ok();
@@ -155,6 +239,11 @@ pub async fn put(
         new_principal = created;
     }
     properties["provisioningState"] = j!("Succeeded");
+    let mut extra = existing
+        .as_ref()
+        .map(|e| e.extra.clone())
+        .unwrap_or_default();
+    apply_extra(&mut extra, sent_extra, false);
     let resource = Resource {
         id: existing
             .as_ref()
@@ -170,6 +259,7 @@ pub async fn put(
             .or(existing.as_ref().map(|e| e.tags.clone()))
             .unwrap_or_default(),
         properties,
+        extra,
         created_at: existing
             .as_ref()
             .map(|e| e.created_at)
@@ -205,8 +295,9 @@ pub async fn patch(
         .store
         .get_resource(&r.id())
         .await
-        .map_err(|_| not_found(r))?;
+        .map_err(|e| super::missing_or(e, || not_found(r)))?;
     let b: Body = parse_json(body)?;
+    apply_extra(&mut found.extra, b.extra()?, true);
     if let Some(t) = b.tags {
         found.tags = t;
     }
@@ -237,252 +328,6 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     Ok(StatusCode::OK.into_response())
 }
 
-/// `$top` (1..=1000) and `$skiptoken` (an offset keyless issued) → one page plus `nextLink`.
-pub fn page(items: Vec<Value>, q: &QueryMap, base: &str) -> Result<Value, ApiError> {
-    let top = match query(q, "$top") {
-        None => 1000,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::detail("BadRequest", "$top must be 1 to 1000."))?,
-    };
-    let skip = match query(q, "$skiptoken") {
-        None => 0,
-        Some(t) => t.parse::<usize>().map_err(|_| {
-            ApiError::detail("BadRequest", "The $skiptoken is not one keyless issued.")
-        })?,
-    };
-    let total = items.len();
-    let value: Vec<Value> = items.into_iter().skip(skip).take(top).collect();
-    let mut out = j!({"value": value});
-    if skip + top < total {
-        let api = query(q, "api-version").unwrap_or("2021-04-01");
-        // The next page must be the same query: `$filter` travels with it.
-        let filter = query(q, "$filter")
-            .map(|f| format!("&$filter={}", encode_query_value(f)))
-            .unwrap_or_default();
-        out["nextLink"] = j!(format!(
-            "{base}?api-version={}&$top={top}&$skiptoken={}{filter}",
-            encode_query_value(api),
-            skip + top
-        ));
-    }
-    Ok(out)
-}
-
-/// Percent-encodes a query value (everything but RFC 3986 unreserved characters).
-fn encode_query_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// One comparison of a resource-list `$filter`.
-#[derive(Debug, Clone, PartialEq)]
-enum Term {
-    /// `resourceType|name|location|resourceGroup eq|ne '…'` (case-insensitive, as ARM).
-    Compare {
-        field: Field,
-        equal: bool,
-        value: String,
-    },
-    /// `substringof('…', name|resourceGroup)`.
-    Substring { field: Field, value: String },
-    /// `tagName eq '…'`, optionally with `tagValue eq '…'` in the same `and` group.
-    Tag { name: String, value: Option<String> },
-    /// `tagValue eq '…'` without a tag name: any tag with this value.
-    TagValue(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Field {
-    ResourceType,
-    Name,
-    Location,
-    ResourceGroup,
-}
-
-/// A resource-list `$filter` (the grammar of ARM's `Resources - List`): terms joined by
-/// `and` within groups, groups joined by `or`.
-#[derive(Debug, Clone, PartialEq)]
-struct ResourceFilter(Vec<Vec<Term>>);
-
-fn invalid_filter(f: &str) -> ApiError {
-    ApiError::detail(
-        "BadRequest",
-        format!(
-            "Invalid $filter '{}' specified in the query string.",
-            keyless_model::catalogue::sanitize(f)
-        ),
-    )
-}
-
-/// Splits a filter into words, keeping `'…'` literals (with `''` for a quote) whole and
-/// `(`, `)` and `,` as their own tokens.
-fn filter_tokens(f: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    let mut chars = f.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-        } else if "(),".contains(c) {
-            out.push(c.to_string());
-            chars.next();
-        } else if c == '\'' {
-            chars.next();
-            let mut lit = String::from("'");
-            loop {
-                match chars.next()? {
-                    '\'' if chars.peek() == Some(&'\'') => {
-                        chars.next();
-                        lit.push('\'');
-                    }
-                    '\'' => break,
-                    other => lit.push(other),
-                }
-            }
-            out.push(lit);
-        } else {
-            let mut word = String::new();
-            while let Some(&w) = chars.peek() {
-                if w.is_whitespace() || "(),'".contains(w) {
-                    break;
-                }
-                word.push(w);
-                chars.next();
-            }
-            out.push(word);
-        }
-    }
-    Some(out)
-}
-
-fn literal(t: &str) -> Option<String> {
-    t.strip_prefix('\'').map(str::to_string)
-}
-
-fn field(name: &str) -> Option<Field> {
-    match name.to_ascii_lowercase().as_str() {
-        "resourcetype" => Some(Field::ResourceType),
-        "name" => Some(Field::Name),
-        "location" => Some(Field::Location),
-        "resourcegroup" => Some(Field::ResourceGroup),
-        _ => None,
-    }
-}
-
-impl ResourceFilter {
-    fn parse(f: &str) -> Result<ResourceFilter, ApiError> {
-        let tokens = filter_tokens(f).ok_or_else(|| invalid_filter(f))?;
-        let t: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        let mut groups = vec![Vec::new()];
-        let mut i = 0;
-        loop {
-            let term = match t.get(i..) {
-                Some([func, "(", a, ",", b, ")", ..])
-                    if func.eq_ignore_ascii_case("substringof") =>
-                {
-                    let value = literal(a).ok_or_else(|| invalid_filter(f))?;
-                    let fld = field(b)
-                        .filter(|x| matches!(x, Field::Name | Field::ResourceGroup))
-                        .ok_or_else(|| invalid_filter(f))?;
-                    i += 6;
-                    Term::Substring { field: fld, value }
-                }
-                Some([name, op, v, ..]) if literal(v).is_some() => {
-                    let equal = match op.to_ascii_lowercase().as_str() {
-                        "eq" => true,
-                        "ne" => false,
-                        _ => return Err(invalid_filter(f)),
-                    };
-                    let value = literal(v).unwrap_or_default();
-                    i += 3;
-                    match (name.to_ascii_lowercase().as_str(), equal) {
-                        ("tagname", true) => Term::Tag {
-                            name: value,
-                            value: None,
-                        },
-                        ("tagvalue", true) => Term::TagValue(value),
-                        _ => Term::Compare {
-                            field: field(name).ok_or_else(|| invalid_filter(f))?,
-                            equal,
-                            value,
-                        },
-                    }
-                }
-                _ => return Err(invalid_filter(f)),
-            };
-            if let Some(g) = groups.last_mut() {
-                g.push(term);
-            }
-            match t.get(i).map(|w| w.to_ascii_lowercase()) {
-                None => break,
-                Some(w) if w == "and" => {}
-                Some(w) if w == "or" => groups.push(Vec::new()),
-                Some(_) => return Err(invalid_filter(f)),
-            }
-            i += 1;
-        }
-        // `tagName eq 'k' and tagValue eq 'v'` names one tag.
-        for g in &mut groups {
-            let names = g.iter().filter(|x| matches!(x, Term::Tag { .. })).count();
-            let values: Vec<String> = g
-                .iter()
-                .filter_map(|x| match x {
-                    Term::TagValue(v) => Some(v.clone()),
-                    _ => None,
-                })
-                .collect();
-            if names > 1 || values.len() > 1 {
-                return Err(invalid_filter(f));
-            }
-            if names == 1 && values.len() == 1 {
-                g.retain(|x| !matches!(x, Term::TagValue(_)));
-                for x in g.iter_mut() {
-                    if let Term::Tag { value, .. } = x {
-                        *value = values.first().cloned();
-                    }
-                }
-            }
-        }
-        Ok(ResourceFilter(groups))
-    }
-
-    fn matches(&self, r: &Resource) -> bool {
-        let text = |fld: Field| -> String {
-            match fld {
-                Field::ResourceType => r.resource_type.clone(),
-                Field::Name => r.name.clone(),
-                Field::Location => r.location.clone().unwrap_or_default(),
-                Field::ResourceGroup => r.resource_group.clone(),
-            }
-        };
-        let term = |t: &Term| match t {
-            Term::Compare {
-                field,
-                equal,
-                value,
-            } => text(*field).eq_ignore_ascii_case(value) == *equal,
-            Term::Substring { field, value } => text(*field)
-                .to_ascii_lowercase()
-                .contains(&value.to_ascii_lowercase()),
-            Term::Tag { name, value } => r.tags.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case(name)
-                    && value.as_ref().is_none_or(|want| v.as_str() == Some(want))
-            }),
-            Term::TagValue(want) => r.tags.values().any(|v| v.as_str() == Some(want)),
-        };
-        self.0.iter().any(|g| g.iter().all(term))
-    }
-}
-
 /// Lists resources of a group or subscription, optionally of one type; only those the
 /// caller may read are shown.
 pub async fn list(
@@ -499,7 +344,11 @@ pub async fn list(
         s.store
             .get_resource_group(subscription.id, rg)
             .await
-            .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", rg)]))?;
+            .map_err(|e| {
+                super::missing_or(e, || {
+                    ApiError::new("ResourceGroupNotFound", &[("name", rg)])
+                })
+            })?;
     }
     let filter = match query(q, "$filter").map(str::trim) {
         None | Some("") => None,

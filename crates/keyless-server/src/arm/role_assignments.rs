@@ -6,7 +6,7 @@ use super::{ArmCaller, QueryMap, json, permit, query};
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::arm::RoleAssignment;
 use keyless_model::rbac::{canonical_scope, scope_covers};
@@ -35,7 +35,11 @@ pub(super) async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, St
                 .store
                 .get_resource_group(sub.id, segs[3])
                 .await
-                .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", segs[3])]))?;
+                .map_err(|e| {
+                    super::missing_or(e, || {
+                        ApiError::new("ResourceGroupNotFound", &[("name", segs[3])])
+                    })
+                })?;
             Ok((sub.tenant_id, rg.arm_id()))
         }
         [
@@ -50,26 +54,30 @@ pub(super) async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, St
             ..,
         ] => {
             let sub = load_subscription(s, segs[1]).await?;
-            let r = s.store.get_resource(scope).await.map_err(|_| {
-                ApiError::detail(
-                    "NotFound",
-                    format!(
-                        "The resource '{}' could not be found.",
-                        keyless_model::catalogue::sanitize(scope)
-                    ),
-                )
+            let r = s.store.get_resource(scope).await.map_err(|e| {
+                super::missing_or(e, || {
+                    ApiError::detail(
+                        "NotFound",
+                        format!(
+                            "The resource '{}' could not be found.",
+                            keyless_model::catalogue::sanitize(scope)
+                        ),
+                    )
+                })
             })?;
             Ok((sub.tenant_id, r.id))
         }
         ["providers", "microsoft.management", "managementgroups", _] => {
-            let mg = s.store.get_management_group(segs[3]).await.map_err(|_| {
-                ApiError::detail(
-                    "NotFound",
-                    format!(
-                        "The management group '{}' could not be found.",
-                        keyless_model::catalogue::sanitize(segs[3])
-                    ),
-                )
+            let mg = s.store.get_management_group(segs[3]).await.map_err(|e| {
+                super::missing_or(e, || {
+                    ApiError::detail(
+                        "NotFound",
+                        format!(
+                            "The management group '{}' could not be found.",
+                            keyless_model::catalogue::sanitize(segs[3])
+                        ),
+                    )
+                })
             })?;
             Ok((mg.tenant_id, mg.arm_id()))
         }
@@ -279,11 +287,10 @@ async fn load_at(
     let id = parse_name(name)?;
     let (_, display) = resolve_scope(s, scope).await?;
     let missing = || ApiError::new("RoleAssignmentNotFound", &[("name", name)]);
-    let a = s
-        .store
-        .get_role_assignment(id)
-        .await
-        .map_err(|_| missing())?;
+    let a = s.store.get_role_assignment(id).await.map_err(|e| match e {
+        StoreError::NotFound => missing(),
+        e => e.into(),
+    })?;
     if a.scope != canonical_scope(&display) {
         return Err(missing());
     }
@@ -310,7 +317,14 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let (_, display) = resolve_scope(s, scope).await?;
     permit(s, caller, DELETE, &display).await?;
-    let (a, display) = load_at(s, scope, name).await?;
+    let (a, display) = match load_at(s, scope, name).await {
+        Ok(found) => found,
+        // ARM: 204 without a body, "already deleted or does not exist".
+        Err(e) if e.code() == "RoleAssignmentNotFound" => {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+        Err(e) => return Err(e),
+    };
     s.store.delete_role_assignment(a.id).await?;
     Ok(json(StatusCode::OK, assignment_json(&a, &display)))
 }
@@ -342,15 +356,8 @@ fn parse_filter(q: &QueryMap) -> Result<Filter, ApiError> {
     {
         return Ok(Filter::Principal(rest));
     }
-    Err(ApiError::detail(
-        "BadRequest",
-        format!(
-            "The filter '{}' is not supported. Use principalId eq '<id>', atScope() or assignedTo('<id>').",
-            keyless_model::catalogue::sanitize(f)
-        ),
-    ))
+    Err(super::list_query::invalid_filter(f))
 }
-
 /// Without a filter: assignments at, above and below the scope; `atScope()`: at and above.
 pub async fn list(
     s: &AppState,

@@ -117,16 +117,15 @@ impl RoleRef {
 fn name_filter(q: &QueryMap) -> Result<Option<String>, ApiError> {
     match query(q, "$filter").map(str::trim) {
         None | Some("") => Ok(None),
-        Some(f) => match f.strip_prefix("roleName eq ") {
-            Some(n) => Ok(Some(n.trim().trim_matches('\'').to_string())),
-            None => Err(ApiError::detail(
-                "BadRequest",
-                format!(
-                    "The filter '{}' is not supported. Use roleName eq '<name>'.",
-                    keyless_model::catalogue::sanitize(f)
-                ),
-            )),
-        },
+        Some(f) => f
+            .strip_prefix("roleName eq ")
+            .map(str::trim)
+            .and_then(|n| n.strip_prefix('\''))
+            .and_then(|n| n.strip_suffix('\''))
+            // A quote inside the literal is doubled, as OData spells it.
+            .filter(|n| !n.replace("''", "").contains('\''))
+            .map(|n| Some(n.replace("''", "'")))
+            .ok_or_else(|| super::list_query::invalid_filter(f)),
     }
 }
 
@@ -282,7 +281,8 @@ pub async fn put(
             .store
             .update_custom_role(&role)
             .await
-            .map(|_| StatusCode::OK),
+            // ARM answers 201 to an update as to a create (the SDK accepts only 201).
+            .map(|_| StatusCode::CREATED),
         None => s
             .store
             .create_custom_role(&role)

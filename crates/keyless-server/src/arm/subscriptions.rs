@@ -35,10 +35,11 @@ pub async fn load(s: &AppState, id: &str) -> Result<Subscription, ApiError> {
             &[("subscription", id)],
         ));
     };
-    s.store
-        .get_subscription(uuid)
-        .await
-        .map_err(|_| ApiError::new("SubscriptionNotFound", &[("subscription", id)]))
+    s.store.get_subscription(uuid).await.map_err(|e| {
+        super::missing_or(e, || {
+            ApiError::new("SubscriptionNotFound", &[("subscription", id)])
+        })
+    })
 }
 
 /// Whether the caller holds any role in the subscription (at it, below it, or above it in

@@ -31,7 +31,7 @@ pub struct Minted {
 }
 
 pub async fn access_token(state: &AppState, g: Grant<'_>) -> anyhow::Result<Minted> {
-    // RS256, or ES256 by the tenant's `accessTokenAlgorithm` (see keyring.rs).
+    // RS256, or ES256 by the tenant's `accessTokenAlgorithm` (see keyring/).
     let signer = state.keys.access_token_signer(g.tenant).await?;
     let now = state.now();
     let iss = sts_issuer(&state.origin, g.tenant.id);

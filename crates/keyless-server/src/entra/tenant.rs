@@ -18,9 +18,13 @@ fn is_dns_name(s: &str) -> bool {
         })
 }
 
-/// 900023 for a segment that is neither a GUID nor a DNS name; 90002 for an unknown one.
+/// 900023 for a segment that is neither a GUID nor a DNS name; 90002 for an unknown one;
+/// 50059 for `common`, `organizations` and `consumers`, which name no tenant an app token
+/// could be issued in (their discovery documents are served by `discovery`).
 pub async fn resolve_tenant(state: &AppState, segment: &str) -> Result<Tenant, ApiError> {
-    let found = if let Ok(id) = Uuid::parse_str(segment) {
+    let found = if super::discovery::MultiTenant::parse(segment).is_some() {
+        return Err(ApiError::new("50059", &[]));
+    } else if let Ok(id) = Uuid::parse_str(segment) {
         state.cache.tenant(id).await
     } else if is_dns_name(segment) {
         state.cache.tenant_named(segment).await

@@ -34,7 +34,7 @@ macro_rules! resources {
     ($rest:literal) => {
         concat!(
             "SELECT id, subscription_id, resource_group, resource_type, name, location, tags, \
-             properties, created_at FROM resources ",
+             properties, extra, created_at FROM resources ",
             $rest
         )
     };
@@ -42,17 +42,19 @@ macro_rules! resources {
 
 for_each_backend! {
     impl Backend {
-        /// Creates the resource (`true`) or replaces location, tags and properties of the
-        /// one with the same key (`false`), which keeps its id spelling and creation time.
+        /// Creates the resource (`true`) or replaces location, tags, properties and the extra
+        /// top-level fields of the one with the same key (`false`), which keeps its id
+        /// spelling and creation time.
         /// `NotFound` when the resource group does not exist (the foreign key).
         pub(super) async fn resources_put(&self, r: &Resource) -> StoreResult<bool> {
-            let (tags, properties) = (json(&r.tags)?, json(&r.properties)?);
+            let (tags, properties, extra) =
+                (json(&r.tags)?, json(&r.properties)?, json(&r.extra)?);
             let resource_key = Resource::key(&r.id);
             let mut tx = self.begin_write().await?;
             let created = sqlx::query(
                 "INSERT INTO resources (key, id, subscription_id, resource_group, \
                  resource_group_key, resource_type, name, location, tags, properties, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 extra, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (key) DO NOTHING",
             )
             .bind(&resource_key)
@@ -65,6 +67,7 @@ for_each_backend! {
             .bind(&r.location)
             .bind(&tags)
             .bind(&properties)
+            .bind(&extra)
             .bind(r.created_at)
             .execute(&mut *tx)
             .await
@@ -73,13 +76,14 @@ for_each_backend! {
                 == 1;
             if !created {
                 sqlx::query(
-                    "UPDATE resources SET location = $2, tags = $3, properties = $4 \
-                     WHERE key = $1",
+                    "UPDATE resources SET location = $2, tags = $3, properties = $4, \
+                     extra = $5 WHERE key = $1",
                 )
                 .bind(&resource_key)
                 .bind(&r.location)
                 .bind(&tags)
                 .bind(&properties)
+                .bind(&extra)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;

@@ -15,6 +15,7 @@ pub(crate) struct ResourceRow {
     location: Option<String>,
     tags: String,
     properties: String,
+    extra: String,
     created_at: UnixTime,
 }
 
@@ -25,6 +26,7 @@ impl IntoModel for ResourceRow {
             subscription_id: uuid("resources.subscription_id", &self.subscription_id)?,
             tags: from_json("resources.tags", &self.tags)?,
             properties: from_json("resources.properties", &self.properties)?,
+            extra: from_json("resources.extra", &self.extra)?,
             id: self.id,
             resource_group: self.resource_group,
             resource_type: self.resource_type,

@@ -38,6 +38,7 @@ fn resource(subscription_id: Uuid, rg: &str, resource_type: &str, name: &str) ->
         location: Some("westeurope".into()),
         tags,
         properties: json!({ "name": name }),
+        extra: serde_json::Map::new(),
         created_at: NOW,
     }
 }
@@ -86,6 +87,10 @@ pub async fn resources_put_get_replace(s: &dyn Store) {
     replacement.location = None;
     replacement.tags = serde_json::Map::new();
     replacement.properties = json!({ "principalId": new_id(), "clientId": new_id() });
+    replacement.extra = json!({ "kind": "StorageV2", "sku": { "name": "Standard_LRS" } })
+        .as_object()
+        .unwrap()
+        .clone();
     replacement.created_at = NOW + 100;
     assert!(!s.put_resource(&replacement).await.unwrap());
     let stored = s.get_resource(&r.id).await.unwrap();
@@ -95,6 +100,7 @@ pub async fn resources_put_get_replace(s: &dyn Store) {
             location: None,
             tags: serde_json::Map::new(),
             properties: replacement.properties.clone(),
+            extra: replacement.extra.clone(),
             ..r.clone()
         }
     );
