@@ -218,6 +218,31 @@ async fn registration_forbidden_by_tenant_setting() {
     assert_eq!(st, StatusCode::OK);
 }
 
+/// A directory role that registers applications (Application Developer) overrides the
+/// tenant setting, as in Entra: the rule is `directory_roles::may`.
+#[tokio::test]
+async fn application_developer_may_register_despite_the_setting() {
+    let s = TestServer::start().await;
+    let dev = member(&s, "devi").await;
+    grant_user(&s, &dev.id, OWNER, &sub_scope(&s)).await;
+    settings(&s, json!({"usersCanRegisterApps": false})).await;
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/tenants/{}/roles", s.tenant()),
+            Some(json!({"role": "Application Developer", "user": dev.upn})),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    let (st, e) = create_as(
+        &s,
+        &dev.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+}
+
 #[tokio::test]
 async fn limited_guest_is_refused_naming_the_setting() {
     let s = TestServer::start().await;

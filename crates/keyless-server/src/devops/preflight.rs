@@ -17,21 +17,68 @@ use keyless_model::devops::automatic::{CreatorFacts, Problem, ScopeLevel, guest_
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{Organization, Project};
 use keyless_model::directory::{Tenant, User};
+use keyless_model::directory_roles;
 use serde_json::{Value, json};
 
 pub const ROLE_ASSIGNMENT_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 
-/// The creator as a user of `tenant`: themselves in their home tenant, else their guest
-/// account there (if any).
+/// The creator as a user of `tenant`: themselves in their home tenant; else themselves as
+/// an invited guest (a guest membership of their account, see `keyless tenant guest`); else
+/// a separate guest account named in Entra's `#EXT#` style (if any).
 pub async fn user_in(s: &AppState, caller: &Caller, tenant: &Tenant) -> Option<User> {
     if caller.user.tenant_id == tenant.id {
         return Some(caller.user.clone());
+    }
+    let invited = s
+        .store
+        .list_guest_memberships(caller.user.id)
+        .await
+        .ok()?
+        .iter()
+        .any(|g| g.tenant_id == tenant.id);
+    if invited {
+        return Some(User {
+            user_type: "Guest".into(),
+            ..caller.user.clone()
+        });
     }
     s.store
         .find_user_by_upn(&guest_upn(&caller.user.user_principal_name, &tenant.domain))
         .await
         .ok()
         .filter(|u| u.tenant_id == tenant.id)
+}
+
+/// Whether the user's directory roles in `tenant` let them register applications whatever
+/// the tenant's settings say (the one rule: `keyless_model::directory_roles::may`).
+async fn roles_allow_registration(
+    s: &AppState,
+    user: &User,
+    tenant: &Tenant,
+) -> Result<bool, ApiError> {
+    let roles: Vec<_> = s
+        .store
+        .list_principal_directory_roles(tenant.id, user.id)
+        .await?
+        .into_iter()
+        .map(|a| a.role)
+        .collect();
+    let subject = directory_roles::Subject {
+        id: user.id,
+        kind: directory_roles::SubjectKind::Member,
+        roles: &roles,
+        keyless_admin: false,
+    };
+    let strictest = keyless_model::directory::TenantSettings {
+        users_can_register_apps: false,
+        ..tenant.settings.clone()
+    };
+    Ok(directory_roles::may(
+        &subject,
+        directory_roles::Operation::CreateApp,
+        directory_roles::Object::Tenant,
+        &strictest,
+    ))
 }
 
 /// Every tenant the creator belongs to, with the subscriptions they hold a role on there.
@@ -206,7 +253,7 @@ pub async fn run(
         guest: user.user_type == "Guest",
         guest_permissions_limited: target.tenant.settings.guest_permissions_limited,
         users_can_register_apps: target.tenant.settings.users_can_register_apps,
-        may_register_anyway: admin,
+        may_register_anyway: admin || roles_allow_registration(s, &user, &target.tenant).await?,
         can_write_role_assignments: can_write,
         sign_in_expired,
         has_creator_role,
