@@ -158,3 +158,129 @@ async fn users_see_every_project_and_other_audiences_are_refused() {
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
     assert!(!b.to_string().contains("TF401444"), "{b}");
 }
+
+fn ado_body(s: &TestServer) -> Value {
+    json!({
+        "name": "ado",
+        "type": "AzureDevOps",
+        "authorization": {
+            "scheme": "WorkloadIdentityFederation",
+            "parameters": {
+                "tenantid": s.var("AZURE_TENANT_ID"),
+                "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
+            },
+        },
+        "data": {},
+    })
+}
+
+/// Seed 003: an Azure DevOps connection needs its identity to be a user of the organization;
+/// once it is, a job gets an ID token for it, exchanges it for an Azure DevOps token, and
+/// reads the projects its identity is a member of.
+#[tokio::test]
+async fn azure_devops_connection_end_to_end() {
+    let s = TestServer::start().await;
+    let create = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
+    let (st, b) = s.admin(Method::POST, create, Some(ado_body(&s))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(
+        b["message"],
+        "The Managed Identity / Service Principal demo-deploy does not have access to Azure DevOps organization contoso. Please make sure the identity has been added to the organization."
+    );
+    let mut scheme = ado_body(&s);
+    scheme["authorization"]["scheme"] = json!("ServicePrincipal");
+    let (st, b) = s.admin(Method::POST, create, Some(scheme)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("workload identity federation only"),
+        "{b}"
+    );
+
+    let client = s.var("AZURE_CLIENT_ID");
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &format!("/keyless/v1/organizations/contoso/identities/{client}"),
+            Some(json!({"projects": {"web": "Readers"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, conn) = s.admin(Method::POST, create, Some(ado_body(&s))).await;
+    assert_eq!(st, StatusCode::OK, "{conn}");
+    assert_eq!(conn["type"], "azuredevops");
+    assert_eq!(conn["data"]["organizationName"], "contoso");
+    let params = &conn["authorization"]["parameters"];
+    let app = s
+        .state
+        .store
+        .find_application_by_app_id(client.parse().unwrap())
+        .await
+        .unwrap();
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id),
+            Some(json!({
+                "name": "ado",
+                "issuer": params["workloadIdentityFederationIssuer"],
+                "subject": params["workloadIdentityFederationSubject"],
+                "audiences": ["api://AzureADTokenExchange"],
+            })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
+    let pipelines = "/keyless/v1/organizations/contoso/projects/web/pipelines";
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            pipelines,
+            Some(json!({"name": "ado-job", "connections": ["ado"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, job) = s
+        .admin(Method::POST, &format!("{pipelines}/ado-job/jobs"), None)
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{job}");
+    let env = &job["env"];
+    let url = format!(
+        "{}?api-version=7.1&serviceConnectionId={}",
+        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap(),
+        conn["id"].as_str().unwrap()
+    );
+    let resp = s
+        .http
+        .post(url)
+        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let id_token = resp.json::<Value>().await.unwrap()["oidcToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, tok) = s
+        .token(
+            &s.var("AZURE_TENANT_ID"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client),
+                ("scope", DEVOPS_SCOPE),
+                ("client_assertion_type", common::JWT_BEARER),
+                ("client_assertion", &id_token),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{tok}");
+    let token = tok["access_token"].as_str().unwrap();
+    let (st, list) = s
+        .send(Method::GET, "/contoso/_apis/projects", Some(token), None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), ["web"]);
+}

@@ -88,3 +88,38 @@ impl DevopsCaller {
         }
     }
 }
+
+/// An Azure DevOps connection's identity must be a user of the organization it reaches
+/// (`data.organizationName`), else creating it fails with the portal's message.
+pub async fn require_organization_user(
+    s: &AppState,
+    c: &keyless_model::devops::ServiceConnection,
+) -> Result<(), DevopsError> {
+    let target = c
+        .data
+        .get("organizationName")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let org = super::find_org(s, target).await?;
+    let refused = |name: &str| -> DevopsError {
+        ApiError::new(
+            "IdentityNotInOrganization",
+            &[("name", name), ("org", &org.name)],
+        )
+        .into()
+    };
+    let sp = match s
+        .store
+        .find_service_principal(c.tenant_id, c.client_id)
+        .await
+    {
+        Ok(sp) => sp,
+        Err(StoreError::NotFound) => return Err(refused(&c.client_id.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    match s.store.get_organization_identity(org.id, sp.id).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound) => Err(refused(&sp.display_name)),
+        Err(e) => Err(e.into()),
+    }
+}

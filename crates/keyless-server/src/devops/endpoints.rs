@@ -124,6 +124,9 @@ async fn create_inner(
     require(s, &caller, &org, &project, None, EndpointAction::Create).await?;
     let secret = param(&body.authorization.parameters, "serviceprincipalkey");
     let mut conn = build(body, &org, &project, &caller, s.now())?;
+    if conn.endpoint_type == super::manual::AZURE_DEVOPS_TYPE {
+        super::caller::require_organization_user(s, &conn).await?;
+    }
     if conn.scheme == "ServicePrincipal" {
         super::secrets::store_secret(s, &mut conn, secret.as_deref().unwrap_or_default())?;
     } else {
@@ -361,12 +364,18 @@ pub async fn delete(
 }
 
 pub async fn types(State(_s): State<AppState>) -> Json<Value> {
-    Json(json!({"count": 1, "value": [{
+    Json(json!({"count": 2, "value": [{
         "name": "azurerm",
         "displayName": "Azure Resource Manager",
         "authenticationSchemes": [
             {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
             {"scheme": "ServicePrincipal", "displayName": "Service principal (secret)"},
+        ],
+    }, {
+        "name": super::manual::AZURE_DEVOPS_TYPE,
+        "displayName": "Azure DevOps",
+        "authenticationSchemes": [
+            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
         ],
     }]}))
 }

@@ -10,6 +10,9 @@ use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConn
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+/// The type of connections whose identity calls the Azure DevOps REST API (seed 003).
+pub const AZURE_DEVOPS_TYPE: &str = "azuredevops";
+
 pub(super) fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
 }
@@ -56,14 +59,24 @@ pub(super) fn build(
     now: i64,
 ) -> Result<ServiceConnection, DevopsError> {
     validate_name(&body.name)?;
-    if !body.endpoint_type.eq_ignore_ascii_case("azurerm") {
-        return Err((bad(format!(
-            "Service connections of type '{}' are not supported; use 'AzureRM'.",
-            keyless_model::catalogue::sanitize(&body.endpoint_type)
-        )))
+    let endpoint_type = match body.endpoint_type.to_ascii_lowercase().as_str() {
+        "azurerm" => "azurerm",
+        "azuredevops" => AZURE_DEVOPS_TYPE,
+        _ => {
+            return Err((bad(format!(
+                "Service connections of type '{}' are not supported; use 'AzureRM' or 'AzureDevOps'.",
+                keyless_model::catalogue::sanitize(&body.endpoint_type)
+            )))
+            .into());
+        }
+    };
+    let scheme = body.authorization.scheme.clone();
+    if endpoint_type == AZURE_DEVOPS_TYPE && scheme != "WorkloadIdentityFederation" {
+        return Err((bad(
+            "Azure DevOps service connections authenticate with workload identity federation only: use the scheme 'WorkloadIdentityFederation'.",
+        ))
         .into());
     }
-    let scheme = body.authorization.scheme.clone();
     if scheme != "WorkloadIdentityFederation" && scheme != "ServicePrincipal" {
         return Err((bad(format!(
             "The authorization scheme '{}' is not supported; use 'WorkloadIdentityFederation' or 'ServicePrincipal'.",
@@ -115,14 +128,19 @@ pub(super) fn build(
     }
     let mut data = body.data;
     data.insert("creationMode".into(), json!(mode));
-    data.entry("environment").or_insert(json!("AzureCloud"));
-    data.entry("scopeLevel").or_insert(json!("Subscription"));
+    if endpoint_type == AZURE_DEVOPS_TYPE {
+        // The organization whose REST API the connection reaches: its own by default.
+        data.entry("organizationName").or_insert(json!(org.name));
+    } else {
+        data.entry("environment").or_insert(json!("AzureCloud"));
+        data.entry("scopeLevel").or_insert(json!("Subscription"));
+    }
     Ok(ServiceConnection {
         id: Uuid::new_v4(),
         organization_id: org.id,
         project_id: project.id,
         name: body.name.trim().to_string(),
-        endpoint_type: "azurerm".into(),
+        endpoint_type: endpoint_type.into(),
         scheme,
         tenant_id,
         client_id,
