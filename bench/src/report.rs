@@ -244,7 +244,8 @@ pub fn targets(r: &Report) -> Vec<Target> {
         target: "a change visible on every replica within 1 s",
         measured: "not measured here (the replicas scenario counts errors when one replica dies); \
                    crates/keyless-server/tests/replicas.rs checks that a change made through \
-                   one replica is enforced by the other at once"
+                   one replica is enforced by the other within a second (grant cache: \
+                   PostgreSQL notifications, 1 s age bound)"
             .into(),
         met: None,
     });
