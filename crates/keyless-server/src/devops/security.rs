@@ -118,6 +118,28 @@ pub async fn projects_of(s: &AppState, c: &ServiceConnection) -> Result<Vec<Proj
     Ok(out)
 }
 
+/// Azure DevOps' answer for a connection that does not exist or is hidden from the caller.
+fn connection_missing(id: &str) -> ApiError {
+    ApiError::detail(
+        "NotFound",
+        format!(
+            "Service connection with id '{}' does not exist or you do not have permission to access it.",
+            keyless_model::catalogue::sanitize(id)
+        ),
+    )
+}
+
+/// The connection with this id; an id that is not a GUID or names nothing is "missing", a
+/// database outage stays an outage.
+async fn connection_with_id(s: &AppState, id: &str) -> Result<ServiceConnection, ApiError> {
+    let uid = Uuid::parse_str(id).map_err(|_| connection_missing(id))?;
+    match s.store.get_connection(uid).await {
+        Ok(c) => Ok(c),
+        Err(keyless_store::StoreError::NotFound) => Err(connection_missing(id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A connection of the organization by id, as seen from `project` (its own or shared).
 async fn connection_in(
     s: &AppState,
@@ -125,24 +147,18 @@ async fn connection_in(
     project: &Project,
     id: &str,
 ) -> Result<ServiceConnection, ApiError> {
-    let missing = || {
-        ApiError::detail(
-            "NotFound",
-            format!(
-                "Service connection with id '{}' does not exist or you do not have permission to access it.",
-                keyless_model::catalogue::sanitize(id)
-            ),
-        )
-    };
-    let id = Uuid::parse_str(id).map_err(|_| missing())?;
-    let c = s.store.get_connection(id).await.map_err(|_| missing())?;
+    let c = connection_with_id(s, id).await?;
     let visible = c.organization_id == org.id
         && (c.project_id == project.id
             || s.store
                 .list_connection_shares(c.id)
                 .await?
                 .contains(&project.id));
-    if visible { Ok(c) } else { Err(missing()) }
+    if visible {
+        Ok(c)
+    } else {
+        Err(connection_missing(id))
+    }
 }
 
 /// `_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{project}_{endpoint}`.
@@ -353,23 +369,9 @@ pub async fn connection_by_id(
     org: &Organization,
     id: &str,
 ) -> Result<ServiceConnection, ApiError> {
-    let home_missing = || {
-        ApiError::detail(
-            "NotFound",
-            format!(
-                "Service connection with id '{}' does not exist or you do not have permission to access it.",
-                keyless_model::catalogue::sanitize(id)
-            ),
-        )
-    };
-    let uid = Uuid::parse_str(id).map_err(|_| home_missing())?;
-    let c = s
-        .store
-        .get_connection(uid)
-        .await
-        .map_err(|_| home_missing())?;
+    let c = connection_with_id(s, id).await?;
     if c.organization_id != org.id {
-        return Err(home_missing());
+        return Err(connection_missing(id));
     }
     Ok(c)
 }
