@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// Members of the organization's tenant and keyless administrators may manage its
-/// organization (per-connection roles are then checked by `security.rs`).
+/// Members of the organization's tenant and keyless administrators may use the
+/// organization's connections API (per-connection roles are then checked by `security.rs`).
 pub fn may_manage(caller: &Caller, org: &Organization) -> Result<(), ApiError> {
     if caller.is_admin() || org.tenant_id == Some(caller.user.tenant_id) {
         Ok(())
