@@ -289,6 +289,28 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
         .admin(Method::POST, guests, Some(json!({"user": eve.upn})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{g}");
+    // The admin API shows eve the tenants she belongs to: home and contoso, nothing else.
+    let (status, tenants) = s
+        .send(Method::GET, "/keyless/v1/tenants", Some(&eve.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tenants}");
+    let mut names: Vec<&str> = tenants["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["contoso", "fabrikam"]);
+    let (status, _) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/tenants/contoso",
+            Some(&eve.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     add_role(
         &s,
         "contoso",
@@ -391,6 +413,15 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, resp) = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    let (status, _) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/tenants/contoso",
+            Some(&eve.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

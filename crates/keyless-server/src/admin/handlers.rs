@@ -72,12 +72,23 @@ pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     ))
 }
 
+/// The tenants a caller belongs to: their home tenant and those they are a guest of
+/// (administrators: every tenant).
+async fn tenants_of(s: &AppState, c: &crate::auth::Caller) -> Result<Vec<Uuid>, ApiError> {
+    let mut ids = vec![c.user.tenant_id];
+    for g in s.store.list_guest_memberships(c.user.id).await? {
+        ids.push(g.tenant_id);
+    }
+    Ok(ids)
+}
+
 pub async fn list_tenants(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
+    let mine = tenants_of(&s, &c).await?;
     let all = s.store.list_tenants().await?;
     let value: Vec<_> = all
         .into_iter()
-        .filter(|t| c.is_admin() || t.id == c.user.tenant_id)
+        .filter(|t| c.is_admin() || mine.contains(&t.id))
         .collect();
     Ok(Json(json!({"value": value})))
 }
@@ -124,10 +135,10 @@ pub async fn get_tenant(
 ) -> JsonResult {
     let c = caller(&s, &headers).await?;
     let t = resolve_tenant(&s, &t).await?;
-    if !c.is_admin() && t.id != c.user.tenant_id {
+    if !c.is_admin() && !tenants_of(&s, &c).await?.contains(&t.id) {
         return Err(ApiError::detail(
             "Forbidden",
-            "You may only read your own tenant.",
+            "You may only read the tenants you belong to (your own, and those you are a guest of).",
         ));
     }
     Ok(Json(json!(t)))
