@@ -188,17 +188,19 @@ pub fn organization(f: &OrganizationFacts<'_>) -> Finding {
     )
 }
 
-/// 8. The last denials recorded for the connection (newest first): those after the last
-/// grant are warnings with their code and fix; older ones were followed by a success.
+/// 8. The last denials recorded for the connection (newest first, as the audit log returns
+/// them): a denial with no later grant of the same kind is a warning with its code and fix;
+/// one followed by a grant was resolved since.
 pub fn denials(entries: &[AuditEntry]) -> Vec<Finding> {
-    let last_grant = entries
+    let resolved = |i: usize, kind: &str| {
+        entries[..i]
+            .iter()
+            .any(|e| e.decision == "granted" && e.kind == kind)
+    };
+    let denied: Vec<(usize, &AuditEntry)> = entries
         .iter()
-        .filter(|e| e.decision == "granted")
-        .map(|e| e.at)
-        .max();
-    let denied: Vec<&AuditEntry> = entries
-        .iter()
-        .filter(|e| e.decision == "denied")
+        .enumerate()
+        .filter(|(_, e)| e.decision == "denied")
         .take(MAX_DENIALS)
         .collect();
     if denied.is_empty() {
@@ -209,7 +211,7 @@ pub fn denials(entries: &[AuditEntry]) -> Vec<Finding> {
     }
     denied
         .into_iter()
-        .map(|e| {
+        .map(|(i, e)| {
             let entry = e.code.as_deref().and_then(crate::catalogue::find);
             let code = e.code.as_deref().unwrap_or("-");
             let mut text = format!(
@@ -231,7 +233,7 @@ pub fn denials(entries: &[AuditEntry]) -> Vec<Finding> {
                 }
                 None => serde_json::Value::Null,
             };
-            let resolved = last_grant.is_some_and(|g| g > e.at);
+            let resolved = resolved(i, &e.kind);
             if resolved {
                 text.push_str(" (granted since)");
             }

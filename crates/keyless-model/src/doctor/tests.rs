@@ -320,6 +320,11 @@ fn denials_table() {
     ]);
     assert_eq!(resolved.len(), 1);
     assert_eq!(line(&resolved[0]), (Status::Ok, Some("700213")));
+    // A grant of another kind (the job's ID token) resolves nothing.
+    let mut oidc = audit(20, "granted", None);
+    oidc.kind = "oidc".into();
+    let open = denials(&[oidc, audit(10, "denied", Some("700213"))]);
+    assert_eq!(line(&open[0]), (Status::Warn, Some("700213")));
     let many: Vec<AuditEntry> = (0..9).map(|i| audit(i, "denied", Some("70021"))).collect();
     assert_eq!(denials(&many).len(), MAX_DENIALS);
 }
