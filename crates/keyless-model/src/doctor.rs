@@ -88,7 +88,7 @@ pub fn overall(findings: &[Finding]) -> Status {
         .unwrap_or(Status::Ok)
 }
 
-/// 1. The connection's state: a Draft cannot issue tokens; a Ready connection with a
+/// Check 1: The connection's state: a Draft cannot issue tokens; a Ready connection with a
 /// status message needs attention (a rename changed its subject).
 pub fn connection_state(
     state: &str,
@@ -133,7 +133,7 @@ pub struct IdentityFacts {
     pub app_enabled: Option<bool>,
 }
 
-/// 2. The identity exists (700016) and is enabled (7000112).
+/// Check 2: The identity exists (700016) and is enabled (7000112).
 pub fn identity(client_id: &str, tenant: &str, facts: Option<&IdentityFacts>) -> Finding {
     let Some(f) = facts else {
         return Finding::from_catalogue(
@@ -166,7 +166,7 @@ pub fn identity(client_id: &str, tenant: &str, facts: Option<&IdentityFacts>) ->
     )
 }
 
-/// 2. The secrets of a ServicePrincipal connection's app, as `(start, end)`: every one
+/// Check 2: The secrets of a ServicePrincipal connection's app, as `(start, end)`: every one
 /// expired (7000222), or the newest ends within [`SECRET_WARN_DAYS`] (WARN).
 pub fn secrets(app_id: &str, windows: &[(UnixTime, UnixTime)], now: UnixTime) -> Finding {
     let live: Vec<UnixTime> = windows
@@ -196,7 +196,7 @@ pub fn secrets(app_id: &str, windows: &[(UnixTime, UnixTime)], now: UnixTime) ->
     )
 }
 
-/// 3. The tenant's federation policy: disabled (700223) or the issuer not allowed for this
+/// Check 3: The tenant's federation policy: disabled (700223) or the issuer not allowed for this
 /// kind of identity (700238).
 pub fn policy(policy: &FederationPolicy, managed_identity: bool, issuer: &str) -> Finding {
     if !policy.enabled {
@@ -225,7 +225,7 @@ pub fn policy(policy: &FederationPolicy, managed_identity: bool, issuer: &str) -
     )
 }
 
-/// 3. The issuer's cloud (the organization's, or its tenant's for the Entra generation)
+/// Check 3: The issuer's cloud (the organization's, or its tenant's for the Entra generation)
 /// against the identity's tenant's cloud (900382).
 pub fn cloud(issuer_cloud: Cloud, tenant_cloud: Cloud) -> Finding {
     if issuer_cloud != tenant_cloud {
@@ -247,7 +247,7 @@ pub fn cloud(issuer_cloud: Cloud, tenant_cloud: Cloud) -> Finding {
     )
 }
 
-/// 4. Whether the identity's credentials match what the connection's ID tokens carry; on
+/// Check 4: Whether the identity's credentials match what the connection's ID tokens carry; on
 /// a mismatch, the nearest credential's field diff (administrators only).
 pub fn credential(
     credentials: &[FederatedCredential],

@@ -11,6 +11,9 @@ use reqwest::{Method, StatusCode};
 use sc_support::*;
 use serde_json::{Value, json};
 
+type Fic = keyless_model::directory::FederatedCredential;
+type Change = Box<dyn Fn(&mut Fic)>;
+
 const PATH: &str = "/keyless/v1/organizations/contoso/projects/web/connections";
 
 async fn doctor_as(s: &TestServer, token: Option<&str>, conn: &str) -> (StatusCode, Value) {
@@ -214,10 +217,7 @@ async fn an_organization_of_another_cloud_fails_with_900382() {
 async fn credential_mismatches_name_the_catalogue_code_and_the_nearest_diff() {
     let s = TestServer::start().await;
     let good = demo_fic(&s).await;
-    let cases: Vec<(
-        Box<dyn Fn(&mut keyless_model::directory::FederatedCredential)>,
-        &str,
-    )> = vec![
+    let cases: Vec<(Change, &str)> = vec![
         (
             Box::new(|f| f.issuer = "https://elsewhere.example/".into()),
             "700211",

@@ -25,7 +25,7 @@ pub struct RoleFacts<'a> {
     pub allowed: bool,
 }
 
-/// 5. The identity's effective access at the connection's scope; no role there is a
+/// Check 5: The identity's effective access at the connection's scope; no role there is a
 /// warning (a pipeline would get AuthorizationFailed).
 pub fn roles(f: &RoleFacts<'_>) -> Finding {
     let list = f
@@ -69,7 +69,7 @@ pub struct PipelineFacts<'a> {
     pub referencing: &'a [(i64, String)],
 }
 
-/// 6. Open to all pipelines, or which are authorized; a pipeline that references the
+/// Check 6: Open to all pipelines, or which are authorized; a pipeline that references the
 /// connection but is not authorized is a warning (`PipelineNotAuthorized`).
 pub fn pipelines(f: &PipelineFacts<'_>) -> Vec<Finding> {
     let names = |list: &mut dyn Iterator<Item = &(i64, String)>| {
@@ -144,7 +144,7 @@ pub struct OrganizationFacts<'a> {
     pub project: (&'a str, &'a str),
 }
 
-/// 7. Whether the identity is a user of the organization (TF401444) and a member of the
+/// Check 7: Whether the identity is a user of the organization (TF401444) and a member of the
 /// connection's project (VS800075); warnings only for Azure DevOps-type use.
 pub fn organization(f: &OrganizationFacts<'_>) -> Finding {
     let Some(level) = f.access_level else {
@@ -188,7 +188,7 @@ pub fn organization(f: &OrganizationFacts<'_>) -> Finding {
     )
 }
 
-/// 8. The last denials recorded for the connection (newest first, as the audit log returns
+/// Check 8: The last denials recorded for the connection (newest first, as the audit log returns
 /// them): a denial with no later grant of the same kind is a warning with its code and fix;
 /// one followed by a grant was resolved since.
 pub fn denials(entries: &[AuditEntry]) -> Vec<Finding> {

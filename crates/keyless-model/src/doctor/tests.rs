@@ -334,6 +334,6 @@ fn overall_is_the_worst() {
     assert_eq!(overall(&[]), Status::Ok);
     let ok = Finding::ok("x", "fine");
     let fail = identity("c", "t", None);
-    assert_eq!(overall(&[ok.clone()]), Status::Ok);
+    assert_eq!(overall(std::slice::from_ref(&ok)), Status::Ok);
     assert_eq!(overall(&[ok, fail]), Status::Fail);
 }

@@ -365,7 +365,7 @@ async fn audit_of(s: &AppState, c: &ServiceConnection) -> Result<Vec<AuditEntry>
             all.push(e);
         }
     }
-    all.sort_by(|a, b| b.at.cmp(&a.at));
+    all.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(all)
 }
 
