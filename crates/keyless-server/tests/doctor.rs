@@ -387,3 +387,35 @@ async fn only_administrators_of_the_connection_may_run_it() {
     let (st, v) = doctor_as(&s, Some(&alice.token), &c.id.to_string()).await;
     assert_eq!(st, StatusCode::OK, "{v}");
 }
+
+#[tokio::test]
+async fn an_unknown_tenant_fails_with_90002() {
+    let s = TestServer::start().await;
+    let mut c = demo_conn(&s).await;
+    c.tenant_id = uuid::Uuid::new_v4();
+    s.state.store.update_connection(&c).await.unwrap();
+    expect(&doctor(&s).await, "identity", "FAIL", "90002");
+}
+
+#[tokio::test]
+async fn a_connection_without_its_scope_fails_the_roles_check() {
+    let s = TestServer::start().await;
+    let mut c = demo_conn(&s).await;
+    c.data.remove("subscriptionId");
+    s.state.store.update_connection(&c).await.unwrap();
+    let v = doctor(&s).await;
+    expect(&v, "roles", "FAIL", "BadRequest");
+    assert!(v.to_string().contains("data.subscriptionId"), "{v}");
+}
+
+#[tokio::test]
+async fn unknown_organizations_and_projects_are_404() {
+    let s = TestServer::start().await;
+    for path in [
+        "/keyless/v1/organizations/nope/projects/web/connections/demo-connection/doctor",
+        "/keyless/v1/organizations/contoso/projects/nope/connections/demo-connection/doctor",
+    ] {
+        let (st, v) = s.admin(Method::GET, path, None).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{path}: {v}");
+    }
+}
