@@ -419,3 +419,17 @@ async fn unknown_organizations_and_projects_are_404() {
         assert_eq!(st, StatusCode::NOT_FOUND, "{path}: {v}");
     }
 }
+
+#[tokio::test]
+async fn flexible_credentials_are_evaluated_against_the_expected_claims() {
+    let s = TestServer::start().await;
+    let mut f = demo_fic(&s).await;
+    let prefix: String = f.subject.clone().unwrap().chars().take(20).collect();
+    f.subject = None;
+    f.claims_matching_expression = Some(format!("claims['sub'] matches '{prefix}*'"));
+    s.state.store.update_fic(&f).await.unwrap();
+    expect(&doctor(&s).await, "credential", "OK", "-");
+    f.claims_matching_expression = Some("claims['sub'] matches 'nope*'".into());
+    s.state.store.update_fic(&f).await.unwrap();
+    expect(&doctor(&s).await, "credential", "FAIL", "7002131");
+}
