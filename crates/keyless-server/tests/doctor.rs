@@ -433,3 +433,32 @@ async fn flexible_credentials_are_evaluated_against_the_expected_claims() {
     s.state.store.update_fic(&f).await.unwrap();
     expect(&doctor(&s).await, "credential", "FAIL", "7002131");
 }
+
+#[tokio::test]
+async fn the_organization_summary_lists_administered_connections() {
+    let s = TestServer::start().await;
+    set_policy(&s, |p| p.enabled = false).await;
+    let (st, v) = s
+        .admin(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/doctor",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "FAIL", "{v:#}");
+    assert_eq!(v["value"][0]["connection"]["name"], "demo-connection");
+    assert_eq!(v["value"][0]["problems"][0]["code"], "700223", "{v:#}");
+    // A member who administers nothing sees an empty summary.
+    let alice = member(&s, "alice").await;
+    let (st, v) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/doctor",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["count"], 0, "{v:#}");
+}

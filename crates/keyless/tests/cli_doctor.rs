@@ -145,6 +145,15 @@ fn doctor_prints_the_checklist_and_fails_with_exit_code_1() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "FAIL");
 
+    let out = s.client(&["doctor", "--all", "contoso"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("FAIL  web/demo-connection  FAIL credential 70025"),
+        "{t}"
+    );
+    assert!(t.contains("1 connections, result: FAIL"), "{t}");
+
     let out = s.client(&["doctor", "contoso", "web", "no such connection"]);
     assert!(!out.status.success());
     assert!(text(&out).contains("does not exist"), "{}", text(&out));

@@ -6,6 +6,7 @@ pub mod caller;
 mod convert;
 mod create_automatic;
 mod doctor;
+mod doctor_all;
 mod draft;
 mod endpoints;
 mod faults;
@@ -91,6 +92,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/doctor",
             get(doctor::doctor),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/doctor",
+            get(doctor_all::doctor_all),
         )
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",

@@ -1,6 +1,7 @@
 //! `keyless doctor <org> <project> <connection>`: the troubleshooting checklist of one
 //! service connection (administrators of keyless or of the connection). Exit code 0 when
-//! no line fails, 1 when any does.
+//! no line fails, 1 when any does. `keyless doctor --all <org>` summarizes every connection
+//! of the organization the caller administers.
 
 use super::client::{Client, Conn};
 use clap::Args;
@@ -13,9 +14,14 @@ pub struct DoctorArgs {
     /// Organization name or id.
     org: String,
     /// Project name or id.
-    project: String,
+    #[arg(required_unless_present = "all")]
+    project: Option<String>,
     /// Service connection name or id.
-    connection: String,
+    #[arg(required_unless_present = "all")]
+    connection: Option<String>,
+    /// Summarize every connection of the organization the caller administers.
+    #[arg(long, conflicts_with_all = ["project", "connection"])]
+    all: bool,
     #[command(flatten)]
     conn: Conn,
 }
@@ -70,17 +76,57 @@ pub fn render(v: &Value) -> String {
     out
 }
 
+/// The organization summary as text: one line per connection with its problems.
+pub fn render_all(v: &Value) -> String {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut out = String::new();
+    for c in v["value"].as_array().cloned().unwrap_or_default() {
+        let problems = c["problems"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {}",
+                    s(&p["status"]),
+                    s(&p["check"]),
+                    p["code"].as_str().unwrap_or("-")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.push_str(&format!(
+            "{:4}  {}/{}  {problems}\n",
+            s(&c["status"]),
+            s(&c["project"]),
+            s(&c["connection"]["name"]),
+        ));
+    }
+    out.push_str(&format!(
+        "{} connections, result: {}\n",
+        v["count"],
+        s(&v["status"])
+    ));
+    out
+}
+
 pub async fn doctor(a: DoctorArgs) -> anyhow::Result<ExitCode> {
     let c = Client::new(&a.conn)?;
-    let path = format!(
-        "/keyless/v1/organizations/{}/projects/{}/connections/{}/doctor",
-        segment(&a.org),
-        segment(&a.project),
-        segment(&a.connection)
-    );
+    let path = match (&a.project, &a.connection) {
+        (Some(p), Some(conn)) if !a.all => format!(
+            "/keyless/v1/organizations/{}/projects/{}/connections/{}/doctor",
+            segment(&a.org),
+            segment(p),
+            segment(conn)
+        ),
+        _ => format!("/keyless/v1/organizations/{}/doctor", segment(&a.org)),
+    };
     let v = c.send(Method::GET, &path, None).await?;
     if c.json() {
         println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if a.all {
+        print!("{}", render_all(&v));
     } else {
         print!("{}", render(&v));
     }
