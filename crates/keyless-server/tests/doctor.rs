@@ -462,3 +462,45 @@ async fn the_organization_summary_lists_administered_connections() {
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["count"], 0, "{v:#}");
 }
+
+#[tokio::test]
+async fn a_managed_identity_connection_is_checked_against_its_own_policy() {
+    let s = TestServer::start().await;
+    let demo = demo_conn(&s).await;
+    let sp = keyless_model::directory::ServicePrincipal {
+        id: uuid::Uuid::new_v4(),
+        app_id: uuid::Uuid::new_v4(),
+        tenant_id: demo.tenant_id,
+        display_name: "mi".into(),
+        account_enabled: true,
+        service_principal_type: keyless_model::directory::SP_TYPE_MANAGED_IDENTITY.into(),
+        alternative_names: vec![],
+        created_at: s.state.now(),
+    };
+    s.state.store.create_service_principal(&sp).await.unwrap();
+    let mut c = demo.clone();
+    c.id = uuid::Uuid::new_v4();
+    c.name = "mi-conn".into();
+    c.client_id = sp.app_id;
+    s.state.store.create_connection(&c).await.unwrap();
+    let mut f = demo_fic(&s).await;
+    f.id = uuid::Uuid::new_v4();
+    f.parent_id = sp.id;
+    f.subject = f
+        .subject
+        .map(|x| x.replace(&demo.id.to_string(), &c.id.to_string()));
+    s.state.store.create_fic(&f).await.unwrap();
+    let (st, v) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "mi-conn").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    expect(&v, "identity", "OK", "-");
+    expect(&v, "credential", "OK", "-");
+    assert!(v.to_string().contains("managed identity"), "{v}");
+    set_policy(&s, |p| {
+        p.allowed_issuers_for_managed_identities = Some(vec!["https://elsewhere.example".into()])
+    })
+    .await;
+    let (_, v) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "mi-conn").await;
+    expect(&v, "policy", "FAIL", "700238");
+    // The app-registration connection is not affected.
+    expect(&doctor(&s).await, "policy", "OK", "-");
+}
