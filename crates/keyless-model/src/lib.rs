@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod devops;
 pub mod directory;
 pub mod directory_roles;
+pub mod doctor;
 pub mod federation;
 pub mod keys;
 pub mod pat_scopes;

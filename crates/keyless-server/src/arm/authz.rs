@@ -53,7 +53,11 @@ impl Authz {
 
     /// The management groups above a scope: for a scope in a subscription, its group and
     /// that group's ancestors; for a group, its ancestors.
-    async fn groups_above(&mut self, s: &AppState, scope: &str) -> Result<Vec<String>, ApiError> {
+    pub async fn groups_above(
+        &mut self,
+        s: &AppState,
+        scope: &str,
+    ) -> Result<Vec<String>, ApiError> {
         let canonical = canonical_scope(scope);
         let segs: Vec<&str> = canonical.trim_start_matches('/').split('/').collect();
         let (key, start) = match segs.as_slice() {

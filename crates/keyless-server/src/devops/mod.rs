@@ -5,6 +5,8 @@
 pub mod caller;
 mod convert;
 mod create_automatic;
+mod doctor;
+mod doctor_all;
 mod draft;
 mod endpoints;
 mod faults;
@@ -86,6 +88,14 @@ pub fn routes() -> Router<AppState> {
             get(members::list_members)
                 .post(members::add_member)
                 .delete(members::remove_member),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/doctor",
+            get(doctor::doctor),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/doctor",
+            get(doctor_all::doctor_all),
         )
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod client;
 mod directory;
+mod doctor;
 mod explain;
 mod keys;
 mod login;
@@ -42,6 +43,9 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Read the audit log: every token, job-token and ARM decision (administrators).
     Audit(audit::AuditArgs),
+    /// Diagnose one service connection: a checklist of OK / WARN / FAIL lines with the
+    /// catalogue code and fix (administrators of keyless or of the connection).
+    Doctor(doctor::DoctorArgs),
     /// Personal access tokens.
     Pat {
         #[command(subcommand)]
@@ -103,6 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(a) => Ok(explain::explain(&a)),
         Command::Apply(a) => admin::apply(a).await,
         Command::Audit(a) => audit::audit(a).await,
+        Command::Doctor(a) => doctor::doctor(a).await,
         Command::Pat { command } => admin::pat(command).await,
         Command::Tenant { command } => admin::tenant(command).await,
         Command::User { command } => directory::user(command).await,
