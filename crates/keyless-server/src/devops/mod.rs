@@ -9,13 +9,14 @@ mod draft;
 mod endpoints;
 mod faults;
 mod lifecycle;
+mod locations;
 mod manual;
 mod members;
 mod oidc;
-mod projects;
 mod pipeline_permissions;
 pub mod preflight;
 mod project_rename;
+mod projects;
 pub(crate) mod render;
 pub mod secrets;
 pub mod security;
@@ -57,6 +58,15 @@ pub fn routes() -> Router<AppState> {
             get(endpoints::get_project),
         )
         .route("/{root}/_apis/serviceendpoint/types", get(endpoints::types))
+        .route(
+            "/{root}/_apis",
+            axum::routing::options(locations::options),
+        )
+        .route("/{root}/_apis/ResourceAreas", get(locations::resource_areas))
+        .route(
+            "/{root}/_apis/ResourceAreas/{area}",
+            get(locations::resource_area),
+        )
         .route("/{root}/_apis/projects", get(projects::list))
         .route("/{root}/_apis/projects/{project}", get(projects::get))
         .route(
