@@ -13,6 +13,7 @@ mod locations;
 mod manual;
 mod members;
 mod oidc;
+mod org_rename;
 mod pipeline_permissions;
 pub mod preflight;
 mod project_rename;
@@ -86,6 +87,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/azure-subscriptions",
             get(subscriptions::list),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}",
+            axum::routing::patch(org_rename::rename),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}",
