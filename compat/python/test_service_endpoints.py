@@ -11,11 +11,16 @@ DevOps exception shape (`$id`, `message`, `typeName`, `typeKey`, `errorCode`, `e
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
-# The SDK caches resource areas and locations on disk, keyed by URL, read at import time.
-os.environ.setdefault("AZURE_DEVOPS_CACHE_DIR", tempfile.mkdtemp(prefix="keyless-ado-cache-"))
+# The SDK caches resource areas and locations on disk, keyed by URL, read at import time:
+# keep it out of the user's home, and remove it afterwards.
+_CACHE = tempfile.mkdtemp(prefix="keyless-ado-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
+os.environ.setdefault("AZURE_DEVOPS_CACHE_DIR", _CACHE)
 
 import pytest  # noqa: E402
 from azure.devops.connection import Connection  # noqa: E402
