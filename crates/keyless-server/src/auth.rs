@@ -212,7 +212,7 @@ pub async fn enforce_pat_scopes(
     let path = req.uri().path().to_owned();
     let write = !matches!(
         *req.method(),
-        axum::http::Method::GET | axum::http::Method::HEAD
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
     let area = pat_area(&path);
     let hash = keyless_jose::sha256_hex(token.as_bytes());

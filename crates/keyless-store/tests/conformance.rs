@@ -129,6 +129,7 @@ conformance! {
         connection_security::pipeline_permissions,
         connection_security::rename_with_credential_is_one_transaction,
         connection_security::rename_project_with_subjects_is_one_transaction,
+        connection_security::rename_organization_with_subjects_is_one_transaction,
         keys::create_if_absent_keeps_the_current_key,
         keys::rotation_retires_the_current_key_once,
         keys::retire_and_delete_retired_keys,

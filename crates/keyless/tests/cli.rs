@@ -343,6 +343,19 @@ fn org_identity_add_list_remove() {
 }
 
 #[test]
+fn org_rename_then_a_name_in_use_fails() {
+    let s = serve();
+    let out = s.client(&["org", "rename", "contoso", "northwind"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("northwind"), "{}", text(&out));
+    let out = s.client(&["org", "create", "fabrikam"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["org", "rename", "northwind", "Fabrikam"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("already exists"), "{}", text(&out));
+}
+
+#[test]
 fn login_saves_url_and_token_for_the_other_commands() {
     let s = serve();
     let cfg = tempfile::tempdir().unwrap();

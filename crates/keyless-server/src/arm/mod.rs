@@ -11,7 +11,7 @@ mod providers;
 mod resource_groups;
 mod resources;
 mod role_assignments;
-mod role_definitions;
+pub(crate) mod role_definitions;
 mod subscriptions;
 mod token;
 

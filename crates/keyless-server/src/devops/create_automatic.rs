@@ -45,29 +45,57 @@ fn failed(step: Step, e: &ApiError) -> ApiError {
     )
 }
 
-/// The role to assign: `data.roleDefinitionName` (built-in name) or
-/// `data.roleDefinitionId` (built-in GUID); Contributor by default.
-fn role(data: &serde_json::Map<String, Value>) -> Result<(Uuid, String), ApiError> {
-    use keyless_model::rbac::{built_in, built_in_by_name};
+/// The role to assign: `data.roleDefinitionName` (a built-in, or a custom role of the scope's
+/// tenant, by name) or `data.roleDefinitionId` (GUID or role definition id, built-in or
+/// custom); Contributor by default. A custom role must be assignable at the scope.
+async fn role(
+    s: &AppState,
+    data: &serde_json::Map<String, Value>,
+    target: &Target,
+) -> Result<(Uuid, String), ApiError> {
+    use crate::arm::role_definitions::{RoleRef, resolve};
+    use keyless_model::rbac::built_in_by_name;
     let by_name = data.get("roleDefinitionName").and_then(Value::as_str);
-    let by_id = data
-        .get("roleDefinitionId")
-        .and_then(Value::as_str)
-        .map(|v| v.rsplit('/').next().unwrap_or(v));
+    let by_id = data.get("roleDefinitionId").and_then(Value::as_str);
+    let tenant = target.tenant.id;
     let found = match (by_name, by_id) {
-        (Some(n), _) => built_in_by_name(n),
-        (None, Some(id)) => Uuid::parse_str(id).ok().and_then(built_in),
-        (None, None) => built_in_by_name("Contributor"),
+        (Some(n), _) => match built_in_by_name(n) {
+            Some(b) => Some(RoleRef::BuiltIn(b)),
+            None => s
+                .store
+                .list_custom_roles(tenant)
+                .await?
+                .into_iter()
+                .find(|c| c.role_name.eq_ignore_ascii_case(n.trim()))
+                .map(RoleRef::Custom),
+        },
+        (None, Some(id)) => resolve(s, tenant, id).await,
+        (None, None) => built_in_by_name("Contributor").map(RoleRef::BuiltIn),
     };
-    found.map(|r| (r.id, r.name.to_string())).ok_or_else(|| {
-        ApiError::detail(
+    let requested = keyless_model::catalogue::sanitize(by_name.or(by_id).unwrap_or(""));
+    let Some(r) = found else {
+        return Err(ApiError::detail(
             "BadRequest",
             format!(
-                "The role '{}' is not a built-in role.",
-                keyless_model::catalogue::sanitize(by_name.or(by_id).unwrap_or(""))
+                "The role '{requested}' is neither a built-in role nor a custom role of the tenant {}.",
+                target.tenant.name
             ),
-        )
-    })
+        ));
+    };
+    if !r.assignable_at(&target.scope) {
+        return Err(ApiError::detail(
+            "BadRequest",
+            format!(
+                "The custom role '{requested}' is not assignable at {}: add the scope to its assignableScopes.",
+                target.scope
+            ),
+        ));
+    }
+    let name = match &r {
+        RoleRef::BuiltIn(b) => b.name.to_string(),
+        RoleRef::Custom(c) => c.role_name.clone(),
+    };
+    Ok((r.id(), name))
 }
 
 pub async fn create(
@@ -114,8 +142,8 @@ pub async fn create(
     } else {
         generation
     };
-    let (role_id, role_name) = role(&body.data)?;
     let target = preflight::target(s, caller, org, &body.data).await?;
+    let (role_id, role_name) = role(s, &body.data, &target).await?;
     let user = match preflight::run(
         s,
         caller,

@@ -11,9 +11,11 @@ mod draft;
 mod endpoints;
 mod faults;
 mod lifecycle;
+mod locations;
 mod manual;
 mod members;
 mod oidc;
+mod org_rename;
 mod pipeline_permissions;
 pub mod preflight;
 mod project_rename;
@@ -59,6 +61,15 @@ pub fn routes() -> Router<AppState> {
             get(endpoints::get_project),
         )
         .route("/{root}/_apis/serviceendpoint/types", get(endpoints::types))
+        .route(
+            "/{root}/_apis",
+            axum::routing::options(locations::options),
+        )
+        .route("/{root}/_apis/ResourceAreas", get(locations::resource_areas))
+        .route(
+            "/{root}/_apis/ResourceAreas/{area}",
+            get(locations::resource_area),
+        )
         .route("/{root}/_apis/projects", get(projects::list))
         .route("/{root}/_apis/projects/{project}", get(projects::get))
         .route(
@@ -78,6 +89,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/azure-subscriptions",
             get(subscriptions::list),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}",
+            axum::routing::patch(org_rename::rename),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}",

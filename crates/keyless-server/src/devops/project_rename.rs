@@ -13,8 +13,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use keyless_model::devops::IssuerGeneration;
 use keyless_model::devops::security::ProjectGroup;
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::directory::FederatedCredential;
 use keyless_model::federation::{devops_issuer, devops_subject};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -47,6 +48,39 @@ pub async fn rename(
     }
     let b: RenameBody = parse_json(&body)?;
     crate::admin::ops::check_short_name("project", &b.name)?;
+    let (conns, fics) = subject_moves(&s, &org, &project, &org.name, &b.name).await?;
+    s.store
+        .rename_project(project.id, &b.name, &conns, &fics)
+        .await
+        .map_err(|e| match e {
+            keyless_store::StoreError::Conflict(_) => ApiError::detail(
+                "Conflict",
+                format!(
+                    "A project named '{}' already exists in {}.",
+                    b.name, org.name
+                ),
+            ),
+            e => e.into(),
+        })?;
+    let renamed = s.store.get_project(project.id).await?;
+    Ok(Json(json!({
+        "project": renamed,
+        "credentialsUpdated": fics.len(),
+        "connectionsNeedingAttention": conns.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
+    })))
+}
+
+/// What a rename to organization `new_org` and project `new_project` (either may be the
+/// current name) does to the `sc://` subjects of `project`'s connections: the connections
+/// whose credential keyless did not create get the `SubjectChanged` warning (returned, to be
+/// saved), the credentials keyless created get the new subject (returned, to be saved).
+pub(super) async fn subject_moves(
+    s: &AppState,
+    org: &Organization,
+    project: &Project,
+    new_org: &str,
+    new_project: &str,
+) -> Result<(Vec<ServiceConnection>, Vec<FederatedCredential>), ApiError> {
     let issuer = devops_issuer(&s.origin, org.id);
     let mut conns = Vec::new();
     let mut fics = Vec::new();
@@ -56,7 +90,7 @@ pub async fn rename(
             continue;
         }
         let old = devops_subject(&org.name, &project.name, &c.name);
-        let new = devops_subject(&org.name, &b.name, &c.name);
+        let new = devops_subject(new_org, new_project, &c.name);
         if old == new {
             continue;
         }
@@ -84,23 +118,5 @@ pub async fn rename(
             }
         }
     }
-    s.store
-        .rename_project(project.id, &b.name, &conns, &fics)
-        .await
-        .map_err(|e| match e {
-            keyless_store::StoreError::Conflict(_) => ApiError::detail(
-                "Conflict",
-                format!(
-                    "A project named '{}' already exists in {}.",
-                    b.name, org.name
-                ),
-            ),
-            e => e.into(),
-        })?;
-    let renamed = s.store.get_project(project.id).await?;
-    Ok(Json(json!({
-        "project": renamed,
-        "credentialsUpdated": fics.len(),
-        "connectionsNeedingAttention": conns.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
-    })))
+    Ok((conns, fics))
 }

@@ -397,5 +397,56 @@ for_each_backend! {
             }
             tx.commit().await.map_err(db_err)
         }
+
+        async fn rename_organization(
+            &self,
+            organization_id: Uuid,
+            name: &str,
+            connections: &[ServiceConnection],
+            fics: &[FederatedCredential],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            found(
+                sqlx::query("UPDATE organizations SET name = $2, name_key = $3 WHERE id = $1")
+                    .bind(id(organization_id))
+                    .bind(name)
+                    .bind(key(name))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )?;
+            for c in connections {
+                found(
+                    sqlx::query(
+                        "UPDATE service_connections SET state = $2, status_message = $3 \
+                         WHERE id = $1",
+                    )
+                    .bind(id(c.id))
+                    .bind(&c.state)
+                    .bind(&c.status_message)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+                )?;
+            }
+            for f in fics {
+                found(
+                    sqlx::query(
+                        "UPDATE federated_credentials SET subject = $3 \
+                         WHERE parent_id = $1 AND id = $2",
+                    )
+                    .bind(id(f.parent_id))
+                    .bind(id(f.id))
+                    .bind(&f.subject)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+                )?;
+            }
+            tx.commit().await.map_err(db_err)
+        }
     }
 }

@@ -100,4 +100,15 @@ pub trait ConnectionSecurityStore {
         connections: &[ServiceConnection],
         fics: &[FederatedCredential],
     ) -> StoreResult<()>;
+
+    /// Renames the organization (`conflict::ORGANIZATION_NAME` when taken) and, in the same
+    /// transaction, updates the given connections and federated credentials, as
+    /// `rename_project`.
+    async fn rename_organization(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+        connections: &[ServiceConnection],
+        fics: &[FederatedCredential],
+    ) -> StoreResult<()>;
 }

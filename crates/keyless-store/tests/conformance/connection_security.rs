@@ -219,3 +219,52 @@ pub async fn rename_project_with_subjects_is_one_transaction(s: &dyn Store) {
     assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
     let _ = api;
 }
+
+pub async fn rename_organization_with_subjects_is_one_transaction(s: &dyn Store) {
+    let (web, _, _) = setup(s).await;
+    let other = organization("fabrikam");
+    s.create_organization(&other).await.unwrap();
+    let t = tenant("fabrikam");
+    s.create_tenant(&t).await.unwrap();
+    let app = application(t.id, "deploy");
+    s.create_application(&app).await.unwrap();
+    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
+    s.create_fic(&f).await.unwrap();
+    let mut c = connection(&web, "prod");
+    s.create_connection(&c).await.unwrap();
+    f.subject = Some("sc://northwind/web/prod".into());
+    c.status_message = "renamed".into();
+    s.rename_organization(web.organization_id, "northwind", &[c.clone()], &[f.clone()])
+        .await
+        .unwrap();
+    let renamed = s.get_organization(web.organization_id).await.unwrap();
+    assert_eq!(renamed.name, "northwind");
+    assert_eq!(
+        s.find_organization("NORTHWIND").await.unwrap().id,
+        renamed.id
+    );
+    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
+    assert_eq!(
+        s.get_connection(c.id).await.unwrap().status_message,
+        "renamed"
+    );
+    // A name in use (any case), or a credential that is gone, changes nothing.
+    let mut moved = f.clone();
+    moved.subject = Some("sc://Fabrikam/web/prod".into());
+    assert_eq!(
+        conflict_of(
+            s.rename_organization(renamed.id, "Fabrikam", &[], &[moved])
+                .await
+        ),
+        keyless_store::conflict::ORGANIZATION_NAME
+    );
+    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
+    let mut gone = f.clone();
+    gone.id = new_id();
+    assert_not_found(s.rename_organization(renamed.id, "www", &[], &[gone]).await);
+    assert_eq!(
+        s.get_organization(renamed.id).await.unwrap().name,
+        "northwind"
+    );
+    assert_not_found(s.rename_organization(new_id(), "ghost", &[], &[]).await);
+}

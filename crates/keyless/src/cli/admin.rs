@@ -269,6 +269,14 @@ pub enum OrgCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Rename an organization: `sc://` subjects of identities keyless created follow; manual
+    /// connections are marked with their new subject.
+    Rename {
+        org: String,
+        new_name: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Service principals and managed identities as users of the organization.
     Identity {
         #[command(subcommand)]
@@ -294,6 +302,19 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
         }
         OrgCommand::List { conn } => {
             call(&conn, Method::GET, "/keyless/v1/organizations", None).await
+        }
+        OrgCommand::Rename {
+            org,
+            new_name,
+            conn,
+        } => {
+            call(
+                &conn,
+                Method::PATCH,
+                &format!("/keyless/v1/organizations/{org}"),
+                Some(json!({"name": new_name})),
+            )
+            .await
         }
         OrgCommand::Identity { command } => super::org_identity::identity(command).await,
     }
