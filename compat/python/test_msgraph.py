@@ -29,6 +29,7 @@ from msgraph.generated.models.application import Application
 from msgraph.generated.models.federated_identity_credential import FederatedIdentityCredential
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_credential import PasswordCredential
+from msgraph.generated.models.reference_create import ReferenceCreate
 from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph_core import GraphClientFactory
 
@@ -154,6 +155,51 @@ async def _denied(keyless, plain) -> None:
 def test_a_principal_without_a_directory_role_is_denied(keyless, unique_name):
     plain = keyless.create_app(unique_name("msgraph-plain"))
     asyncio.run(_denied(keyless, plain))
+
+
+async def _owners(keyless, app_admin, plain, name: str) -> None:
+    admin_credential = secret_credential(keyless, app_admin.app_id, app_admin.secret)
+    plain_credential = secret_credential(keyless, plain.app_id, plain.secret)
+    admin = graph_client(keyless, admin_credential)
+    other = graph_client(keyless, plain_credential)
+    secret_body = AddPasswordPostRequestBody(password_credential=PasswordCredential(display_name="co-owner"))
+    try:
+        created = await admin.applications.post(Application(display_name=name))
+        app = admin.applications.by_application_id(created.id)
+        theirs = other.applications.by_application_id(created.id)
+        with pytest.raises(ODataError) as denied:
+            await theirs.add_password.post(secret_body)
+        assert denied.value.error.code == "Authorization_RequestDenied"
+
+        # The principal without a role becomes an owner, and may then manage the app's secrets.
+        await app.owners.ref.post(
+            ReferenceCreate(odata_id=f"https://graph.microsoft.com/v1.0/directoryObjects/{plain.sp_object_id}")
+        )
+        owners = await app.owners.get()
+        assert sorted(o.id for o in owners.value) == sorted([app_admin.sp_object_id, plain.sp_object_id])
+        secret = await theirs.add_password.post(secret_body)
+        assert secret.secret_text
+
+        with pytest.raises(ODataError) as duplicate:
+            await app.owners.ref.post(
+                ReferenceCreate(odata_id=f"https://graph.microsoft.com/v1.0/directoryObjects/{plain.sp_object_id}")
+            )
+        assert duplicate.value.response_status_code == 400
+        assert "already exist" in duplicate.value.error.message
+
+        await app.owners.by_directory_object_id(plain.sp_object_id).ref.delete()
+        with pytest.raises(ODataError) as removed:
+            await theirs.add_password.post(secret_body)
+        assert removed.value.error.code == "Authorization_RequestDenied"
+        await app.delete()
+    finally:
+        await admin_credential.close()
+        await plain_credential.close()
+
+
+def test_owners_are_added_and_removed_with_msgraph_sdk(keyless, app_admin, unique_name):
+    plain = keyless.create_app(unique_name("msgraph-co-owner"))
+    asyncio.run(_owners(keyless, app_admin, plain, unique_name("msgraph-owned")))
 
 
 async def _federated(keyless) -> None:

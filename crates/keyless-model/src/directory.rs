@@ -191,12 +191,21 @@ pub struct Application {
     /// `AzureADMyOrg` (default) or `AzureADMultipleOrgs`.
     pub sign_in_audience: String,
     pub enabled: bool,
-    /// The user who created it; owners may manage its credentials.
+    /// Who created it (a user or a service principal), shown as the creator.
     pub created_by: Option<Uuid>,
     pub created_at: UnixTime,
+    /// Its owners (users or service principals, by object id, in the order added): they may
+    /// manage it and its credentials. Stored apart from the app (`application_owners`):
+    /// `create_application` records these, `update_application` leaves them alone.
+    #[serde(default)]
+    pub owners: Vec<Uuid>,
 }
 
 impl Application {
+    /// Whether `principal` is one of its owners.
+    pub fn is_owner(&self, principal: Uuid) -> bool {
+        self.owners.contains(&principal)
+    }
     /// Whether the app may have service principals (and sign in) in other tenants.
     pub fn is_multitenant(&self) -> bool {
         matches!(

@@ -83,9 +83,14 @@ impl Access {
         directory_roles::may(&self.subject(), op, object, &tenant.settings)
     }
 
-    /// [`Access::permits`] on one application, whose owner is its creator.
+    /// [`Access::permits`] on one application, given its owners.
     pub fn permits_on_app(&self, op: Operation, app: &Application, tenant: &Tenant) -> bool {
-        let owners: Vec<Uuid> = app.created_by.into_iter().collect();
-        self.permits(op, Object::App { owners: &owners }, tenant)
+        self.permits(
+            op,
+            Object::App {
+                owners: &app.owners,
+            },
+            tenant,
+        )
     }
 }

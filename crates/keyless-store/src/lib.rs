@@ -77,6 +77,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every aggregate's storage in one object, shared by all request handlers.
 pub trait Store:
     DirectoryStore
+    + ApplicationOwnerStore
     + CredentialStore
     + ArmStore
     + ManagementStore
@@ -93,6 +94,7 @@ pub trait Store:
 }
 impl<T> Store for T where
     T: DirectoryStore
+        + ApplicationOwnerStore
         + CredentialStore
         + ArmStore
         + ManagementStore

@@ -156,6 +156,7 @@ impl IntoModel for ApplicationRow {
             sign_in_audience: self.sign_in_audience,
             enabled: self.enabled,
             created_at: self.created_at,
+            owners: Vec::new(),
         })
     }
 }

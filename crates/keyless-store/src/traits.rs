@@ -13,10 +13,12 @@ use keyless_model::directory::{
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
+mod app_owners;
 mod connection_security;
 mod identities;
 mod management;
 mod roles;
+pub use app_owners::*;
 pub use connection_security::*;
 pub use identities::*;
 pub use management::*;
@@ -37,6 +39,7 @@ pub trait DirectoryStore {
     async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User>;
     async fn list_users(&self, tenant_id: Uuid) -> StoreResult<Vec<User>>;
 
+    /// Also records `a.owners` as its owners.
     async fn create_application(&self, a: &Application) -> StoreResult<()>;
     async fn get_application(&self, id: Uuid) -> StoreResult<Application>;
     /// Any tenant: the app id is globally unique.

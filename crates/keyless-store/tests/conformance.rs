@@ -6,6 +6,8 @@
 //! unless `KEYLESS_SKIP_POSTGRES=1`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "conformance/app_owners.rs"]
+mod app_owners;
 #[path = "conformance/arm.rs"]
 mod arm;
 #[path = "conformance/audit.rs"]
@@ -93,6 +95,8 @@ conformance! {
         directory::applications_crud,
         directory::service_principals_crud,
         directory::delete_application_cascades,
+        app_owners::application_owners_crud,
+        app_owners::application_owners_go_with_the_app_and_owning_principals,
         credentials::pats_crud_and_revoke,
         credentials::passwords_crud,
         credentials::fics_crud,

@@ -236,6 +236,7 @@ async fn run_steps(
         sign_in_audience: "AzureADMyOrg".into(),
         enabled: true,
         created_by: Some(p.user.id),
+        owners: vec![p.user.id],
         created_at: now,
     };
     s.store

@@ -34,7 +34,7 @@ pub async fn may_write_credentials(
     if let Ok(app) = s.store.find_application_by_app_id(c.client_id).await
         && app.tenant_id == tenant.id
     {
-        return Ok(Some(me.is_some_and(|u| app.created_by == Some(u.id))));
+        return Ok(Some(me.is_some_and(|u| app.is_owner(u.id))));
     }
     let Ok(sp) = s.store.find_service_principal(tenant.id, c.client_id).await else {
         return Ok(None);

@@ -145,10 +145,10 @@ pub async fn renew_secret_on_save(
         return Ok(false);
     }
     let app = s.store.get_application(app_id).await?;
-    if !caller.is_admin() && app.created_by != Some(caller.user.id) {
+    if !caller.is_admin() && !app.is_owner(caller.user.id) {
         let tenant = s.store.get_tenant(app.tenant_id).await?;
         let guest = super::preflight::user_in(s, caller, &tenant).await;
-        if guest.is_none_or(|u| app.created_by != Some(u.id)) {
+        if guest.is_none_or(|u| !app.is_owner(u.id)) {
             return Err(ApiError::detail(
                 "Forbidden",
                 format!(

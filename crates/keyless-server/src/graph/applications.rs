@@ -160,6 +160,7 @@ pub async fn collection(
                 sign_in_audience: audience,
                 enabled: true,
                 created_by: Some(ctx.principal_id()),
+                owners: vec![ctx.principal_id()],
                 created_at: s.now(),
             };
             s.store.create_application(&app).await?;

@@ -83,7 +83,7 @@ impl Ctx {
             Err(Self::denied())
         }
     }
-    /// `op` on one application (its owner is its creator).
+    /// `op` on one application (its owners may manage it).
     pub fn permit_app(&self, op: Operation, app: &Application) -> Result<(), ApiError> {
         if self.access.permits_on_app(op, app, &self.tenant) {
             Ok(())
@@ -206,6 +206,12 @@ async fn route(
         ("applications", Some(k), ["owners"]) if method == Method::GET => {
             owners::list(s, ctx, &k).await
         }
+        ("applications", Some(k), ["owners", r]) if is_ref(r) && method == Method::POST => {
+            owners::add(s, ctx, &k, body).await
+        }
+        ("applications", Some(k), ["owners", id, r]) if is_ref(r) && method == Method::DELETE => {
+            owners::remove(s, ctx, &k, id).await
+        }
         ("applications", Some(k), ["addPassword"]) if method == Method::POST => {
             credentials::add_password(s, ctx, &k, body).await
         }
@@ -228,6 +234,11 @@ async fn route(
         }
         _ => Err(ApiError::new("Request_ResourceNotFound", &[("id", path)])),
     }
+}
+
+/// The `$ref` navigation segment (some clients percent-encode the `$`).
+fn is_ref(seg: &str) -> bool {
+    seg == "$ref" || seg.eq_ignore_ascii_case("%24ref")
 }
 
 /// Graph list envelope.

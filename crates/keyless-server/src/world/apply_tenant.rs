@@ -123,6 +123,7 @@ pub(super) async fn tenant(
                     sign_in_audience: audience,
                     enabled: a.enabled,
                     created_by: None,
+                    owners: Vec::new(),
                     created_at: s.now(),
                 };
                 s.store

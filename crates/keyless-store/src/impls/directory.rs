@@ -161,6 +161,7 @@ for_each_backend! {
         }
 
         async fn create_application(&self, a: &Application) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
             sqlx::query(
                 "INSERT INTO applications (id, app_id, tenant_id, display_name, name_key, \
                  sign_in_audience, enabled, created_by, created_at) \
@@ -175,30 +176,42 @@ for_each_backend! {
             .bind(a.enabled)
             .bind(opt_id(a.created_by))
             .bind(a.created_at)
-            .execute(&self.0)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            Ok(())
+            for owner in &a.owners {
+                sqlx::query(
+                    "INSERT INTO application_owners (application_id, owner_id, added_at) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id(a.id))
+                .bind(id(*owner))
+                .bind(a.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)
         }
 
         async fn get_application(&self, app: Uuid) -> StoreResult<Application> {
-            one(
+            self.with_owners_one(one(
                 sqlx::query_as::<_, ApplicationRow>(applications!("WHERE id = $1"))
                     .bind(id(app))
                     .fetch_optional(&self.0)
                     .await
                     .map_err(db_err)?,
-            )
+            )?).await
         }
 
         async fn find_application_by_app_id(&self, app_id: Uuid) -> StoreResult<Application> {
-            one(
+            self.with_owners_one(one(
                 sqlx::query_as::<_, ApplicationRow>(applications!("WHERE app_id = $1"))
                     .bind(id(app_id))
                     .fetch_optional(&self.0)
                     .await
                     .map_err(db_err)?,
-            )
+            )?).await
         }
 
         /// Display names are not unique: the oldest match wins.
@@ -207,24 +220,24 @@ for_each_backend! {
             tenant_id: Uuid,
             name: &str,
         ) -> StoreResult<Application> {
-            one(sqlx::query_as::<_, ApplicationRow>(applications!(
+            self.with_owners_one(one(sqlx::query_as::<_, ApplicationRow>(applications!(
                 "WHERE tenant_id = $1 AND name_key = $2 ORDER BY created_at, id LIMIT 1"
             ))
             .bind(id(tenant_id))
             .bind(key(name))
             .fetch_optional(&self.0)
             .await
-            .map_err(db_err)?)
+            .map_err(db_err)?)?).await
         }
 
         async fn list_applications(&self, tenant_id: Uuid) -> StoreResult<Vec<Application>> {
-            all(sqlx::query_as::<_, ApplicationRow>(applications!(
+            self.with_owners(all(sqlx::query_as::<_, ApplicationRow>(applications!(
                 "WHERE tenant_id = $1 ORDER BY name_key, created_at, id"
             ))
             .bind(id(tenant_id))
             .fetch_all(&self.0)
             .await
-            .map_err(db_err)?)
+            .map_err(db_err)?)?).await
         }
 
         /// Updates display name, sign-in audience and enabled (ids and creator are fixed).
@@ -270,6 +283,15 @@ for_each_backend! {
                     "DELETE FROM federated_credentials WHERE parent_id IN \
                      (SELECT id FROM service_principals WHERE app_id = $1)",
                     &app_id,
+                ),
+                (
+                    "DELETE FROM application_owners WHERE owner_id IN \
+                     (SELECT id FROM service_principals WHERE app_id = $1)",
+                    &app_id,
+                ),
+                (
+                    "DELETE FROM application_owners WHERE application_id = $1",
+                    &object_id,
                 ),
                 (
                     "DELETE FROM federated_credentials WHERE parent_id = $1",
@@ -380,6 +402,7 @@ for_each_backend! {
                 "DELETE FROM role_assignments WHERE principal_id = $1",
                 "DELETE FROM directory_role_assignments WHERE principal_id = $1",
                 "DELETE FROM federated_credentials WHERE parent_id = $1",
+                "DELETE FROM application_owners WHERE owner_id = $1",
             ] {
                 sqlx::query(sql)
                     .bind(id(sp))

@@ -23,6 +23,7 @@ macro_rules! for_each_backend {
         };
     };
 }
+mod app_owners;
 mod arm;
 mod audit;
 mod connection_security;

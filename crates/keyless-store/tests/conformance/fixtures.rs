@@ -70,6 +70,7 @@ pub fn application(tenant_id: Uuid, name: &str) -> Application {
         sign_in_audience: "AzureADMyOrg".into(),
         enabled: true,
         created_by: None,
+        owners: Vec::new(),
         created_at: NOW,
     }
 }
