@@ -199,6 +199,13 @@ pub struct Application {
     /// `create_application` records these, `update_application` leaves them alone.
     #[serde(default)]
     pub owners: Vec<Uuid>,
+    /// `identifierUris`: absolute URIs naming the app as a resource, unique in its tenant.
+    #[serde(default)]
+    pub identifier_uris: Vec<String>,
+    /// Graph's `api` object (`requestedAccessTokenVersion`, `oauth2PermissionScopes`, …), kept
+    /// as given once validated.
+    #[serde(default)]
+    pub api: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Application {

@@ -142,6 +142,8 @@ pub(crate) struct ApplicationRow {
     enabled: bool,
     created_by: Option<String>,
     created_at: UnixTime,
+    identifier_uris: String,
+    api: String,
 }
 
 impl IntoModel for ApplicationRow {
@@ -157,6 +159,8 @@ impl IntoModel for ApplicationRow {
             enabled: self.enabled,
             created_at: self.created_at,
             owners: Vec::new(),
+            identifier_uris: from_json("applications.identifier_uris", &self.identifier_uris)?,
+            api: from_json("applications.api", &self.api)?,
         })
     }
 }

@@ -238,6 +238,8 @@ async fn run_steps(
         created_by: Some(p.user.id),
         owners: vec![p.user.id],
         created_at: now,
+        identifier_uris: Vec::new(),
+        api: Default::default(),
     };
     s.store
         .create_application(&app)

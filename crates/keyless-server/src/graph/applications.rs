@@ -1,6 +1,7 @@
 //! `/v1.0/applications`: create, list (`$filter` on appId/displayName, `$top`, paging), get,
 //! update (PATCH displayName/signInAudience), delete (with everything that hangs off it).
 
+use super::app_identifiers::{api_json, check_api, check_identifier_uris, check_unique};
 use super::{Ctx, Key, bad, created, find_app, paged_list};
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
@@ -50,12 +51,12 @@ pub async fn app_json(s: &AppState, ctx: &Ctx, a: &Application) -> Result<Value,
         "createdDateTime": iso(a.created_at),
         "publisherDomain": ctx.tenant.domain,
         "description": null,
-        "identifierUris": [],
+        "identifierUris": a.identifier_uris,
         "tags": [],
         "keyCredentials": [],
         "passwordCredentials": passwords,
         "requiredResourceAccess": [],
-        "api": {"requestedAccessTokenVersion": null, "oauth2PermissionScopes": [], "preAuthorizedApplications": []},
+        "api": api_json(&a.api),
         "web": {"redirectUris": [], "homePageUrl": null, "logoutUrl": null},
     }))
 }
@@ -65,6 +66,8 @@ pub async fn app_json(s: &AppState, ctx: &Ctx, a: &Application) -> Result<Value,
 struct AppBody {
     display_name: Option<String>,
     sign_in_audience: Option<String>,
+    identifier_uris: Option<Vec<String>>,
+    api: Option<serde_json::Map<String, Value>>,
 }
 
 fn check_audience(a: &str) -> Result<(), ApiError> {
@@ -152,8 +155,14 @@ pub async fn collection(
                 .sign_in_audience
                 .unwrap_or_else(|| "AzureADMyOrg".into());
             check_audience(&audience)?;
+            let identifier_uris = body.identifier_uris.unwrap_or_default();
+            check_identifier_uris(&identifier_uris)?;
+            let api = body.api.unwrap_or_default();
+            check_api(&api)?;
+            let id = Uuid::new_v4();
+            check_unique(s, ctx.tenant.id, id, &identifier_uris).await?;
             let app = Application {
-                id: Uuid::new_v4(),
+                id,
                 app_id: Uuid::new_v4(),
                 tenant_id: ctx.tenant.id,
                 display_name: name,
@@ -162,6 +171,8 @@ pub async fn collection(
                 created_by: Some(ctx.principal_id()),
                 owners: vec![ctx.principal_id()],
                 created_at: s.now(),
+                identifier_uris,
+                api,
             };
             s.store.create_application(&app).await?;
             Ok(created(app_json(s, ctx, &app).await?))
@@ -190,6 +201,15 @@ pub async fn item(
             if let Some(a) = body.sign_in_audience {
                 check_audience(&a)?;
                 app.sign_in_audience = a;
+            }
+            if let Some(uris) = body.identifier_uris {
+                check_identifier_uris(&uris)?;
+                check_unique(s, app.tenant_id, app.id, &uris).await?;
+                app.identifier_uris = uris;
+            }
+            if let Some(api) = body.api {
+                check_api(&api)?;
+                app.api = api;
             }
             s.store.update_application(&app).await?;
             Ok(StatusCode::NO_CONTENT.into_response())

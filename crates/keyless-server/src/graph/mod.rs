@@ -8,6 +8,7 @@
 //! domain) where they are a guest. Every call asks `keyless_model::directory_roles::may`
 //! once (through [`Ctx::permit`]) and is refused with `Authorization_RequestDenied`.
 
+mod app_identifiers;
 mod applications;
 mod credentials;
 mod owners;

@@ -125,6 +125,8 @@ pub(super) async fn tenant(
                     created_by: None,
                     owners: Vec::new(),
                     created_at: s.now(),
+                    identifier_uris: Vec::new(),
+                    api: Default::default(),
                 };
                 s.store
                     .create_application(&app)

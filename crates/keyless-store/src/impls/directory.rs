@@ -33,7 +33,7 @@ macro_rules! applications {
     ($rest:literal) => {
         concat!(
             "SELECT id, app_id, tenant_id, display_name, sign_in_audience, enabled, created_by, \
-             created_at FROM applications ",
+             created_at, identifier_uris, api FROM applications ",
             $rest
         )
     };
@@ -164,8 +164,8 @@ for_each_backend! {
             let mut tx = self.begin_write().await?;
             sqlx::query(
                 "INSERT INTO applications (id, app_id, tenant_id, display_name, name_key, \
-                 sign_in_audience, enabled, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 sign_in_audience, enabled, created_by, created_at, identifier_uris, api) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(id(a.id))
             .bind(id(a.app_id))
@@ -176,6 +176,8 @@ for_each_backend! {
             .bind(a.enabled)
             .bind(opt_id(a.created_by))
             .bind(a.created_at)
+            .bind(json(&a.identifier_uris)?)
+            .bind(json(&a.api)?)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -240,17 +242,20 @@ for_each_backend! {
             .map_err(db_err)?)?).await
         }
 
-        /// Updates display name, sign-in audience and enabled (ids and creator are fixed).
+        /// Updates display name, sign-in audience, enabled, identifier URIs and `api` (ids,
+        /// creator and owners are not changed here).
         async fn update_application(&self, a: &Application) -> StoreResult<()> {
             found(sqlx::query(
                 "UPDATE applications SET display_name = $2, name_key = $3, sign_in_audience = $4, \
-                 enabled = $5 WHERE id = $1",
+                 enabled = $5, identifier_uris = $6, api = $7 WHERE id = $1",
             )
             .bind(id(a.id))
             .bind(&a.display_name)
             .bind(key(&a.display_name))
             .bind(&a.sign_in_audience)
             .bind(a.enabled)
+            .bind(json(&a.identifier_uris)?)
+            .bind(json(&a.api)?)
             .execute(&self.0)
             .await
             .map_err(db_err)?

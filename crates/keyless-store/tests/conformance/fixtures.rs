@@ -72,6 +72,12 @@ pub fn application(tenant_id: Uuid, name: &str) -> Application {
         created_by: None,
         owners: Vec::new(),
         created_at: NOW,
+        // Round-tripped by every application test.
+        identifier_uris: vec![format!("api://{name}")],
+        api: serde_json::json!({"requestedAccessTokenVersion": 2})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
