@@ -73,7 +73,7 @@ pub async fn authenticate(
         .peek_str("iss")
         .and_then(|iss| issuing_tenant(origin, iss))
         .ok_or_else(|| invalid(origin))?;
-    match s.store.get_tenant(tid).await {
+    match s.cache.tenant(tid).await {
         Ok(_) => {}
         Err(keyless_store::StoreError::NotFound) => return Err(invalid(origin)),
         // The database is away: 503, not a verdict on the token.

@@ -354,48 +354,14 @@ for_each_backend! {
             connections: &[ServiceConnection],
             fics: &[FederatedCredential],
         ) -> StoreResult<()> {
-            let mut tx = self.begin_write().await?;
-            found(
-                sqlx::query("UPDATE projects SET name = $2, name_key = $3 WHERE id = $1")
-                    .bind(id(project_id))
-                    .bind(name)
-                    .bind(key(name))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
-            for c in connections {
-                found(
-                    sqlx::query(
-                        "UPDATE service_connections SET state = $2, status_message = $3 \
-                         WHERE id = $1",
-                    )
-                    .bind(id(c.id))
-                    .bind(&c.state)
-                    .bind(&c.status_message)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-                )?;
-            }
-            for f in fics {
-                found(
-                    sqlx::query(
-                        "UPDATE federated_credentials SET subject = $3 \
-                         WHERE parent_id = $1 AND id = $2",
-                    )
-                    .bind(id(f.parent_id))
-                    .bind(id(f.id))
-                    .bind(&f.subject)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-                )?;
-            }
-            tx.commit().await.map_err(db_err)
+            self.rename_with_subject_moves(
+                "UPDATE projects SET name = $2, name_key = $3 WHERE id = $1",
+                project_id,
+                name,
+                connections,
+                fics,
+            )
+            .await
         }
 
         async fn rename_organization(
@@ -405,10 +371,32 @@ for_each_backend! {
             connections: &[ServiceConnection],
             fics: &[FederatedCredential],
         ) -> StoreResult<()> {
+            self.rename_with_subject_moves(
+                "UPDATE organizations SET name = $2, name_key = $3 WHERE id = $1",
+                organization_id,
+                name,
+                connections,
+                fics,
+            )
+            .await
+        }
+    }
+
+    impl Backend {
+        /// Renames a project or organization (`rename_sql`: `$1` id, `$2` name, `$3` name key)
+        /// and, in the same transaction, stores its connections' warnings and the moved subjects.
+        async fn rename_with_subject_moves(
+            &self,
+            rename_sql: &'static str,
+            owner_id: Uuid,
+            name: &str,
+            connections: &[ServiceConnection],
+            fics: &[FederatedCredential],
+        ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             found(
-                sqlx::query("UPDATE organizations SET name = $2, name_key = $3 WHERE id = $1")
-                    .bind(id(organization_id))
+                sqlx::query(rename_sql)
+                    .bind(id(owner_id))
                     .bind(name)
                     .bind(key(name))
                     .execute(&mut *tx)

@@ -1,0 +1,87 @@
+//! The binary as a user runs it: `keyless serve --demo` in a temporary data directory,
+//! and client commands pointed at it. Shared by the CLI test files.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub struct Server {
+    pub child: Child,
+    pub origin: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keyless"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KEYLESS_") {
+            c.env_remove(k);
+        }
+    }
+    // Never the developer's saved `keyless login`.
+    c.env(
+        "KEYLESS_CONFIG_DIR",
+        std::env::temp_dir().join("keyless-cli-tests-no-login"),
+    );
+    c
+}
+
+pub fn serve() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut origin = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(o) = line.strip_prefix("keyless serving ") {
+            origin = o.split_whitespace().next().unwrap().to_string();
+        }
+        if line.starts_with("demo world ready") {
+            break;
+        }
+    }
+    assert!(!origin.is_empty(), "the server did not announce its origin");
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, origin, dir }
+}
+
+impl Server {
+    pub fn env(&self) -> std::collections::HashMap<String, String> {
+        let text = std::fs::read_to_string(self.dir.path().join("demo.env")).unwrap();
+        text.lines()
+            .filter_map(|l| l.strip_prefix("export "))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+            .collect()
+    }
+    pub fn client(&self, args: &[&str]) -> std::process::Output {
+        bin()
+            .args(args)
+            .env("KEYLESS_URL", &self.origin)
+            .env("KEYLESS_TOKEN", &self.env()["KEYLESS_TOKEN"])
+            .env("KEYLESS_CA_FILE", self.dir.path().join("tls/ca.pem"))
+            .output()
+            .unwrap()
+    }
+}
+
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
