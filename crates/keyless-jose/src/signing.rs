@@ -16,6 +16,7 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde::Serialize;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
@@ -75,14 +76,16 @@ impl KeyMeta {
     }
 
     /// `header.payload.` ready to be signed, plus the place to append the signature.
-    fn signing_input(&self, claims: &Value) -> Result<String, JoseError> {
-        if !claims.is_object() {
+    /// The claims may be a `Value` or any type that serializes to a JSON object (a typed
+    /// struct on the token path: no map of owned strings built and dropped per token).
+    fn signing_input<C: Serialize + ?Sized>(&self, claims: &C) -> Result<String, JoseError> {
+        let payload =
+            serde_json::to_vec(claims).map_err(|e| JoseError::InvalidClaims(e.to_string()))?;
+        if payload.first() != Some(&b'{') {
             return Err(JoseError::InvalidClaims(
                 "JWT claims must be a JSON object".into(),
             ));
         }
-        let payload =
-            serde_json::to_vec(claims).map_err(|e| JoseError::InvalidClaims(e.to_string()))?;
         let mut out = String::with_capacity(self.header_b64.len() + payload.len() * 4 / 3 + 400);
         out.push_str(&self.header_b64);
         out.push('.');
@@ -232,7 +235,7 @@ impl SigningKey {
     }
 
     /// A compact RS256 JWS with header `{"typ":"JWT","alg":"RS256","x5t":…,"kid":…}`.
-    pub fn sign_jwt(&self, claims: &Value) -> Result<String, JoseError> {
+    pub fn sign_jwt<C: Serialize + ?Sized>(&self, claims: &C) -> Result<String, JoseError> {
         let mut out = self.meta.signing_input(claims)?;
         let mut sig = vec![0u8; self.key.public_modulus_len()];
         self.key
@@ -327,7 +330,7 @@ impl EcSigningKey {
     }
 
     /// A compact ES256 JWS (signature is the 64-byte `r || s`, as JWS requires, not DER).
-    pub fn sign_jwt(&self, claims: &Value) -> Result<String, JoseError> {
+    pub fn sign_jwt<C: Serialize + ?Sized>(&self, claims: &C) -> Result<String, JoseError> {
         let mut out = self.meta.signing_input(claims)?;
         let sig = self
             .key

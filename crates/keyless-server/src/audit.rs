@@ -100,10 +100,12 @@ async fn writer(store: SharedStore, mut rx: mpsc::Receiver<Msg>, retention_days:
     }
 }
 
-/// A blank entry of a kind, filled in by the caller.
+/// A blank entry of a kind, filled in by the caller. Its id is a UUIDv7 (time-ordered), so
+/// the unique index on ids grows at its right edge like the one on `at`: a random v4 id
+/// dirtied a random index page per entry, most of the audit writer's cost under load.
 pub fn entry(kind: &str, at: UnixTime) -> AuditEntry {
     AuditEntry {
-        id: uuid::Uuid::new_v4(),
+        id: uuid::Uuid::now_v7(),
         at,
         kind: kind.into(),
         decision: "granted".into(),

@@ -29,6 +29,13 @@ async fn federated_exchange_issues_a_v1_arm_token() {
         claims["iss"],
         format!("{}/{}/", s.origin, s.var("AZURE_TENANT_ID"))
     );
+    assert_eq!(claims["idp"], claims["iss"]);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        3600
+    );
+    // Only managed identities carry their resource id.
+    assert!(claims.get("xms_mirid").is_none(), "{claims}");
 }
 
 fn decode(jwt: &str) -> serde_json::Value {

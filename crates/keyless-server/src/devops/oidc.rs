@@ -176,7 +176,8 @@ async fn issue(
     rec.subject = Some(minted.subject);
     rec.audience = Some(minted.audience.to_string());
     let token = minted.token;
-    tracing::info!(decision = "granted", sc.id = %conn.id, job.id = %job.id, "pipeline ID token issued");
+    // At debug, like access-token grants: the audit log has every one.
+    tracing::debug!(decision = "granted", sc.id = %conn.id, job.id = %job.id, "pipeline ID token issued");
     Ok(Json(json!({"oidcToken": token})))
 }
 

@@ -122,7 +122,7 @@ impl Key {
         }
     }
 
-    pub fn sign_jwt(&self, claims: &Value) -> Result<String, JoseError> {
+    pub fn sign_jwt<C: serde::Serialize + ?Sized>(&self, claims: &C) -> Result<String, JoseError> {
         match &self.signer {
             Signer::Rs256(k) => k.sign_jwt(claims),
             Signer::Es256(k) => k.sign_jwt(claims),
