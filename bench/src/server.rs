@@ -109,6 +109,9 @@ impl Server {
                 cmd.env_remove(&k);
             }
         }
+        // A tenant switched to ES256 signs with its new key at once (the ES256 run), instead
+        // of after the default 5 minutes of publication.
+        cmd.env("KEYLESS_KEY_PUBLISH_AHEAD", "0s");
         for (k, v) in extra_env {
             cmd.env(k, v);
         }

@@ -5,7 +5,8 @@ use crate::procfs;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_2048_8192_SHA256,
+    RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
 };
 use serde::Serialize;
 
@@ -17,12 +18,15 @@ pub struct SigCost {
     pub sign_wall_s: f64,
     /// CPU seconds of one verification.
     pub verify_cpu_s: f64,
+    /// CPU seconds of one ES256 (ECDSA P-256) signature, for tenants that choose it.
+    pub es256_sign_cpu_s: f64,
     pub signatures: usize,
     pub clock: &'static str,
 }
 
 /// Generates one key, signs `n` distinct messages of a JWT's size and verifies `n` of them,
-/// on a dedicated thread whose CPU clock is read before and after.
+/// then signs them with a P-256 key (ES256), on a dedicated thread whose CPU clock is read
+/// before and after each part.
 pub fn measure(n: usize) -> anyhow::Result<SigCost> {
     std::thread::spawn(move || -> anyhow::Result<SigCost> {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048)
@@ -57,10 +61,22 @@ pub fn measure(n: usize) -> anyhow::Result<SigCost> {
                 .map_err(|_| anyhow::anyhow!("RSA verification failed"))?;
         }
         let v1 = procfs::thread_cpu_seconds()?;
+
+        let ec = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|_| anyhow::anyhow!("P-256 key generation failed"))?;
+        ec.sign(&rng, b"warm")
+            .map_err(|_| anyhow::anyhow!("ECDSA signing failed"))?;
+        let e0 = procfs::thread_cpu_seconds()?;
+        for m in &messages {
+            ec.sign(&rng, m)
+                .map_err(|_| anyhow::anyhow!("ECDSA signing failed"))?;
+        }
+        let e1 = procfs::thread_cpu_seconds()?;
         Ok(SigCost {
             sign_cpu_s: (cpu1 - cpu0) / n as f64,
             sign_wall_s: wall / n as f64,
             verify_cpu_s: (v1 - v0) / n as f64,
+            es256_sign_cpu_s: (e1 - e0) / n as f64,
             signatures: n,
             clock: procfs::thread_clock_name(),
         })

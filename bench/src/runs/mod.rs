@@ -69,6 +69,7 @@ pub async fn scenarios_on(
             modes.push(true);
         }
         runs.extend(exchange::run(&mut on, &modes, nc).await?);
+        runs.push(exchange::es256_run(&mut on).await?);
     }
     if want(Scenario::Mint) {
         runs.extend(mint::run(&mut on, nc).await?);
