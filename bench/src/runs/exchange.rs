@@ -88,7 +88,15 @@ pub async fn es256_run(on: &mut On<'_>) -> anyhow::Result<Run> {
     }
     .await;
     set_algorithm(&http, s, "RS256").await?;
-    Ok(run_record("exchange-es256", false, &plan, None, 1, measured?, floor))
+    Ok(run_record(
+        "exchange-es256",
+        false,
+        &plan,
+        None,
+        1,
+        measured?,
+        floor,
+    ))
 }
 
 async fn set_algorithm(http: &reqwest::Client, s: &Server, alg: &str) -> anyhow::Result<()> {

@@ -6,9 +6,6 @@
 //! signature checked out. The algorithm is never taken from the token: an RSA key accepts only
 //! RS256 and a P-256 key only ES256, which rules out `alg: none` and RSA/HMAC confusion.
 
-use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents, UnparsedPublicKey,
-};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -17,7 +14,6 @@ use crate::{MalformedJwt, Segment, SignatureError};
 
 mod public_key;
 
-use public_key::KeyMaterial;
 pub use public_key::PublicKey;
 
 /// Larger tokens are refused before any decoding (real assertions are 1-3 KiB).
@@ -150,16 +146,12 @@ impl UnverifiedJwt {
                 self.header.alg.clone(),
             ));
         }
-        let (msg, sig) = (self.signing_input(), self.signature.as_slice());
-        let verified = match &key.material {
-            KeyMaterial::Rsa { n, e } => {
-                RsaPublicKeyComponents { n, e }.verify(&RSA_PKCS1_2048_8192_SHA256, msg, sig)
-            }
-            KeyMaterial::P256 { point } => {
-                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point).verify(msg, sig)
-            }
-        };
-        verified.map_err(|_| SignatureError::Invalid)
+        // The parsed key carries the algorithm (RS256 with a 2048-8192-bit modulus, or
+        // ES256); a key that does not parse verifies nothing.
+        let parsed = key.parsed().ok_or(SignatureError::Invalid)?;
+        parsed
+            .verify_sig(self.signing_input(), self.signature.as_slice())
+            .map_err(|_| SignatureError::Invalid)
     }
 
     /// Checks the signature with `key`; `alg` must be the key's one algorithm.

@@ -333,3 +333,40 @@ fn verify_any_tries_each_key_of_the_algorithm() {
         .unwrap_err();
     assert_eq!(err, SignatureError::UnsupportedAlgorithm("HS256".into()));
 }
+
+#[test]
+fn a_parsed_key_is_reused_and_still_checks_every_signature() {
+    let key = entra_public();
+    let copy = key.clone();
+    let good = entra_key().0.sign_jwt(&claims()).unwrap();
+    // The clone shares the parsed key and verifies as the original does, again and again.
+    for _ in 0..3 {
+        assert!(UnverifiedJwt::parse(&good).unwrap().verify(&copy).is_ok());
+    }
+    assert!(key.parsed().is_some());
+    let other = entra_key().0.sign_jwt(&json!({"iss": "x"})).unwrap();
+    let (head, _) = good.rsplit_once('.').unwrap();
+    let (_, sig) = other.rsplit_once('.').unwrap();
+    let spliced = format!("{head}.{sig}");
+    assert_eq!(
+        UnverifiedJwt::parse(&spliced).unwrap().verify(&key).err(),
+        Some(SignatureError::Invalid)
+    );
+}
+
+#[test]
+fn an_rsa_key_below_2048_bits_or_not_a_key_verifies_nothing() {
+    let token = entra_key().0.sign_jwt(&claims()).unwrap();
+    // 1024-bit modulus: the pinned algorithm takes 2048 to 8192 bits only.
+    let small = PublicKey::rsa(&[0xc5; 128], &[1, 0, 1], None, None);
+    assert_eq!(
+        UnverifiedJwt::parse(&token).unwrap().verify(&small).err(),
+        Some(SignatureError::Invalid)
+    );
+    // An even "modulus" is no RSA key at all.
+    let broken = PublicKey::rsa(&[0xc4; 256], &[1, 0, 1], None, None);
+    assert_eq!(
+        UnverifiedJwt::parse(&token).unwrap().verify(&broken).err(),
+        Some(SignatureError::Invalid)
+    );
+}
