@@ -1,6 +1,8 @@
-//! The grant cache: in-memory copies of the directory rows every token request reads
-//! (tenant, client, federated credentials, secrets, issuer's organization), so the token
-//! path does not wait on the database for rows that rarely change.
+//! The grant cache: in-memory copies of the rows every token request reads (tenant, client,
+//! federated credentials, secrets, issuer's organization; and for a job's ID-token request
+//! its organization, project, pipeline, connection, sharing and pipeline permissions), so
+//! the token paths do not wait on the database for rows that rarely change. The job itself
+//! is always read: jobs start and finish all day.
 //!
 //! An entry is used only while (1) the store's change feed is live, (2) no watched table has
 //! changed since the entry was read (the feed's generation, taken *before* the read), and
@@ -10,7 +12,9 @@
 //! target of issue 7. Errors (not found, database down) are never cached.
 
 use keyless_model::Uuid;
-use keyless_model::devops::Organization;
+use keyless_model::devops::{
+    Organization, Pipeline, PipelinePermissions, Project, ServiceConnection,
+};
 use keyless_model::directory::{
     Application, FederatedCredential, PasswordCredential, ServicePrincipal, Tenant,
 };
@@ -112,6 +116,16 @@ struct Maps {
     /// By application object id.
     passwords: Cached<Uuid, Arc<Vec<PasswordCredential>>>,
     organizations: Cached<Uuid, Organization>,
+    /// By lowercase name.
+    organizations_named: Cached<String, Organization>,
+    /// By (organization, lowercase name or id as given).
+    projects: Cached<(Uuid, String), Project>,
+    pipelines: Cached<i64, Pipeline>,
+    connections: Cached<Uuid, ServiceConnection>,
+    /// By connection: the projects it is shared with.
+    shares: Cached<Uuid, Arc<Vec<Uuid>>>,
+    /// By connection.
+    pipeline_permissions: Cached<Uuid, PipelinePermissions>,
 }
 
 impl GrantCache {
@@ -175,6 +189,71 @@ impl GrantCache {
         self.maps
             .organizations
             .get(self.feed(), &id, self.store.get_organization(id))
+            .await
+    }
+
+    /// By id, or by name compared case-insensitively as the store does.
+    pub async fn organization_named(&self, name_or_id: &str) -> StoreResult<Organization> {
+        if let Ok(id) = Uuid::parse_str(name_or_id) {
+            return self.organization(id).await;
+        }
+        let key = name_or_id.to_lowercase();
+        self.maps
+            .organizations_named
+            .get(self.feed(), &key, self.store.find_organization(name_or_id))
+            .await
+    }
+
+    /// A project of `org` by id or name (not found if the id is another organization's).
+    pub async fn project(&self, org: Uuid, name_or_id: &str) -> StoreResult<Project> {
+        let load = async {
+            match Uuid::parse_str(name_or_id) {
+                Ok(id) => self.store.get_project(id).await.and_then(|p| {
+                    if p.organization_id == org {
+                        Ok(p)
+                    } else {
+                        Err(StoreError::NotFound)
+                    }
+                }),
+                Err(_) => self.store.find_project(org, name_or_id).await,
+            }
+        };
+        let key = (org, name_or_id.to_lowercase());
+        self.maps.projects.get(self.feed(), &key, load).await
+    }
+
+    pub async fn pipeline(&self, id: i64) -> StoreResult<Pipeline> {
+        self.maps
+            .pipelines
+            .get(self.feed(), &id, self.store.get_pipeline(id))
+            .await
+    }
+
+    pub async fn connection(&self, id: Uuid) -> StoreResult<ServiceConnection> {
+        self.maps
+            .connections
+            .get(self.feed(), &id, self.store.get_connection(id))
+            .await
+    }
+
+    pub async fn connection_shares(&self, connection: Uuid) -> StoreResult<Arc<Vec<Uuid>>> {
+        let load = async {
+            self.store
+                .list_connection_shares(connection)
+                .await
+                .map(Arc::new)
+        };
+        self.maps.shares.get(self.feed(), &connection, load).await
+    }
+
+    pub async fn pipeline_permissions(&self, connection: Uuid) -> StoreResult<PipelinePermissions> {
+        self.maps
+            .pipeline_permissions
+            .get(
+                self.feed(),
+                &connection,
+                self.store.get_pipeline_permissions(connection),
+            )
             .await
     }
 }

@@ -23,6 +23,13 @@ pub const WATCHED_TABLES: &[&str] = &[
     "service_principals",
     "password_credentials",
     "federated_credentials",
+    // What a job's ID-token request reads besides the job itself (migration 0016).
+    "projects",
+    "pipelines",
+    "service_connections",
+    "connection_shares",
+    "connection_pipeline_policy",
+    "connection_pipelines",
 ];
 
 /// The PostgreSQL notification channel of the watched tables' triggers.

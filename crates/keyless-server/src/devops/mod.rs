@@ -32,7 +32,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use keyless_model::Uuid;
 use keyless_model::devops::{Organization, Project};
-use keyless_store::StoreError;
+use keyless_store::{StoreError, StoreResult};
 
 pub use endpoints::may_manage;
 pub use faults::Faults;
@@ -124,6 +124,16 @@ pub async fn find_org(state: &AppState, name_or_id: &str) -> Result<Organization
         Ok(id) => state.store.get_organization(id).await,
         Err(_) => state.store.find_organization(name_or_id).await,
     };
+    org_found(name_or_id, found)
+}
+
+/// [`find_org`] through the grant cache: for the job's ID-token request only, where a
+/// change may take up to a second to show (see `cache.rs`), never for reads after writes.
+pub async fn find_org_cached(state: &AppState, name_or_id: &str) -> Result<Organization, ApiError> {
+    org_found(name_or_id, state.cache.organization_named(name_or_id).await)
+}
+
+fn org_found(name_or_id: &str, found: StoreResult<Organization>) -> Result<Organization, ApiError> {
     found.map_err(|e| match e {
         StoreError::NotFound => ApiError::detail(
             "NotFound",
@@ -152,6 +162,19 @@ pub async fn find_project(
         }),
         Err(_) => state.store.find_project(org.id, name_or_id).await,
     };
+    project_found(name_or_id, found)
+}
+
+/// [`find_project`] through the grant cache (the ID-token request only, as [`find_org_cached`]).
+pub async fn find_project_cached(
+    state: &AppState,
+    org: &Organization,
+    name_or_id: &str,
+) -> Result<Project, ApiError> {
+    project_found(name_or_id, state.cache.project(org.id, name_or_id).await)
+}
+
+fn project_found(name_or_id: &str, found: StoreResult<Project>) -> Result<Project, ApiError> {
     found.map_err(|e| match e {
         StoreError::NotFound => ApiError::detail(
             "NotFound",

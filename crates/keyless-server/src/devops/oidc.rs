@@ -2,7 +2,7 @@
 //! with the job token as bearer. Answers exactly 200 `{"oidcToken":…}` on success and a
 //! JSON error with a non-200 status otherwise (clients misreport anything else).
 
-use super::{find_org, find_project};
+use super::{find_org_cached, find_project_cached};
 use crate::auth::presented_token;
 use crate::entra::mint::devops_principal_oid;
 use crate::envelope::{ApiError, DevopsError};
@@ -83,8 +83,9 @@ async fn issue(
     rec: &mut keyless_model::audit::AuditEntry,
 ) -> Result<Json<Value>, DevopsError> {
     let job = job_from_token(s, headers).await?;
-    let org = find_org(s, root).await?;
-    let project = find_project(s, &org, project).await?;
+    // Everything but the job comes through the grant cache (see cache.rs).
+    let org = find_org_cached(s, root).await?;
+    let project = find_project_cached(s, &org, project).await?;
     if job.project_id != project.id
         || Uuid::parse_str(plan).ok() != Some(job.plan_id)
         || Uuid::parse_str(job_id).ok() != Some(job.id)
@@ -93,7 +94,7 @@ async fn issue(
             "The job token does not belong to this job. Use the SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN of the same job.",
         )).into());
     }
-    let pipeline = s.store.get_pipeline(job.pipeline_id).await?;
+    let pipeline = s.cache.pipeline(job.pipeline_id).await?;
     let requested = q
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("serviceConnectionId"))
@@ -109,13 +110,13 @@ async fn issue(
             format!("Service connection '{conn_id}' {why}"),
         )
     };
-    let conn = s.store.get_connection(conn_id).await.map_err(|_| {
+    let conn = s.cache.connection(conn_id).await.map_err(|_| {
         not_usable("was not found in this organization. Check the serviceConnectionId.")
     })?;
     if conn.project_id != project.id
         && !s
-            .store
-            .list_connection_shares(conn.id)
+            .cache
+            .connection_shares(conn.id)
             .await?
             .contains(&project.id)
     {
@@ -130,7 +131,7 @@ async fn issue(
             conn.name, pipeline.name
         ))).into());
     }
-    let permissions = s.store.get_pipeline_permissions(conn.id).await?;
+    let permissions = s.cache.pipeline_permissions(conn.id).await?;
     let authorized: Vec<i64> = permissions
         .pipelines
         .iter()

@@ -39,6 +39,50 @@ pub async fn writes_to_watched_tables_are_announced(s: &dyn Store) {
     s.delete_fic(app.id, f.id).await.unwrap();
     eventually("a deleted credential", || feed.generation() > before).await;
 
+    // What a job's ID-token request reads: project, connection, pipeline, permissions.
+    let org = organization("fabrikam");
+    s.create_organization(&org).await.unwrap();
+    let before = feed.generation();
+    let p = project(org.id, "web");
+    s.create_project(&p).await.unwrap();
+    eventually("a new project", || feed.generation() > before).await;
+
+    let before = feed.generation();
+    let c = connection(&p, "prod");
+    s.create_connection(&c).await.unwrap();
+    eventually("a new connection", || feed.generation() > before).await;
+
+    let before = feed.generation();
+    let pipeline_id = s
+        .create_pipeline(&pipeline(p.id, "deploy", vec![c.id]))
+        .await
+        .unwrap();
+    eventually("a new pipeline", || feed.generation() > before).await;
+
+    let before = feed.generation();
+    s.set_all_pipelines(c.id, false, None, NOW).await.unwrap();
+    eventually("a pipeline policy", || feed.generation() > before).await;
+
+    let before = feed.generation();
+    s.authorize_pipeline(c.id, pipeline_id, None, NOW)
+        .await
+        .unwrap();
+    eventually("an authorized pipeline", || feed.generation() > before).await;
+
+    let other = project(org.id, "api");
+    s.create_project(&other).await.unwrap();
+    let before = feed.generation();
+    s.share_connection(c.id, other.id).await.unwrap();
+    eventually("a share", || feed.generation() > before).await;
+
+    // Jobs are read on every request, never cached: starting one is not announced.
+    let deploy = s.get_pipeline(pipeline_id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = feed.generation();
+    s.create_job(&job(&deploy, "job-token-hash")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(feed.generation(), before, "a job write was announced");
+
     // The audit log is written all the time and copied by no cache: not announced.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = feed.generation();
