@@ -2,7 +2,8 @@
 //! federated credentials, secrets, issuer's organization; and for a job's ID-token request
 //! its organization, project, pipeline, connection, sharing and pipeline permissions), so
 //! the token paths do not wait on the database for rows that rarely change. The job itself
-//! is always read: jobs start and finish all day.
+//! is always read: jobs start and finish all day. The ARM plane's RBAC context comes from
+//! here too: the caller's role assignments, custom roles, subscriptions' management groups.
 //!
 //! An entry is used only while (1) the store's change feed is live, (2) no watched table has
 //! changed since the entry was read (the feed's generation, taken *before* the read), and
@@ -12,6 +13,7 @@
 //! target of issue 7. Errors (not found, database down) are never cached.
 
 use keyless_model::Uuid;
+use keyless_model::arm::{CustomRole, RoleAssignment, Subscription};
 use keyless_model::devops::{
     Organization, Pipeline, PipelinePermissions, Project, ServiceConnection,
 };
@@ -126,6 +128,14 @@ struct Maps {
     shares: Cached<Uuid, Arc<Vec<Uuid>>>,
     /// By connection.
     pipeline_permissions: Cached<Uuid, PipelinePermissions>,
+    /// By principal object id.
+    role_assignments: Cached<Uuid, Arc<Vec<RoleAssignment>>>,
+    custom_roles: Cached<Uuid, CustomRole>,
+    subscriptions: Cached<Uuid, Subscription>,
+    /// By subscription: the group it sits under (`None`: the tenant root).
+    subscription_groups: Cached<Uuid, Option<String>>,
+    /// By group name as asked: it and its ancestors, nearest first.
+    group_ancestors: Cached<String, Arc<Vec<String>>>,
 }
 
 impl GrantCache {
@@ -244,6 +254,57 @@ impl GrantCache {
                 .map(Arc::new)
         };
         self.maps.shares.get(self.feed(), &connection, load).await
+    }
+
+    pub async fn role_assignments_of(
+        &self,
+        principal: Uuid,
+    ) -> StoreResult<Arc<Vec<RoleAssignment>>> {
+        let load = async {
+            self.store
+                .list_role_assignments_for_principal(principal)
+                .await
+                .map(Arc::new)
+        };
+        self.maps
+            .role_assignments
+            .get(self.feed(), &principal, load)
+            .await
+    }
+
+    pub async fn custom_role(&self, id: Uuid) -> StoreResult<CustomRole> {
+        self.maps
+            .custom_roles
+            .get(self.feed(), &id, self.store.get_custom_role(id))
+            .await
+    }
+
+    pub async fn subscription(&self, id: Uuid) -> StoreResult<Subscription> {
+        self.maps
+            .subscriptions
+            .get(self.feed(), &id, self.store.get_subscription(id))
+            .await
+    }
+
+    pub async fn subscription_group(&self, subscription: Uuid) -> StoreResult<Option<String>> {
+        let load = self.store.get_subscription_management_group(subscription);
+        self.maps
+            .subscription_groups
+            .get(self.feed(), &subscription, load)
+            .await
+    }
+
+    pub async fn group_ancestors(&self, group: &str) -> StoreResult<Arc<Vec<String>>> {
+        let load = async {
+            self.store
+                .management_group_ancestors(group)
+                .await
+                .map(Arc::new)
+        };
+        self.maps
+            .group_ancestors
+            .get(self.feed(), &group.to_string(), load)
+            .await
     }
 
     pub async fn pipeline_permissions(&self, connection: Uuid) -> StoreResult<PipelinePermissions> {

@@ -30,6 +30,11 @@ pub const WATCHED_TABLES: &[&str] = &[
     "connection_shares",
     "connection_pipeline_policy",
     "connection_pipelines",
+    // What an ARM request's RBAC decision reads (migration 0016).
+    "role_assignments",
+    "custom_roles",
+    "subscriptions",
+    "management_groups",
 ];
 
 /// The PostgreSQL notification channel of the watched tables' triggers.

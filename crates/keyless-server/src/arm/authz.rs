@@ -1,6 +1,7 @@
 //! The caller's RBAC context for one request: its role assignments, the custom roles they
-//! name, and the management groups above each subscription it touches. The decision itself
-//! is `keyless_model::rbac::is_allowed`, pure and table-tested.
+//! name, and the management groups above each subscription it touches, read through the
+//! grant cache (a change shows on every replica within a second, see `cache.rs`). The
+//! decision itself is `keyless_model::rbac::is_allowed`, pure and table-tested.
 
 use super::ArmCaller;
 use crate::envelope::ApiError;
@@ -11,9 +12,10 @@ use keyless_model::rbac::{
     Permissions, built_in, canonical_scope, is_allowed, management_group_scope,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub struct Authz {
-    assignments: Vec<RoleAssignment>,
+    assignments: Arc<Vec<RoleAssignment>>,
     custom: Vec<CustomRole>,
     /// Management-group scopes above a target, by the target's subscription or group.
     above: HashMap<String, Vec<String>>,
@@ -21,17 +23,14 @@ pub struct Authz {
 
 impl Authz {
     pub async fn load(s: &AppState, caller: &ArmCaller) -> Result<Authz, ApiError> {
-        let assignments = s
-            .store
-            .list_role_assignments_for_principal(caller.oid)
-            .await?;
+        let assignments = s.cache.role_assignments_of(caller.oid).await?;
         let mut custom = Vec::new();
-        for a in &assignments {
+        for a in assignments.iter() {
             if built_in(a.role_definition_id).is_none()
                 && !custom
                     .iter()
                     .any(|c: &CustomRole| c.id == a.role_definition_id)
-                && let Ok(role) = s.store.get_custom_role(a.role_definition_id).await
+                && let Ok(role) = s.cache.custom_role(a.role_definition_id).await
             {
                 custom.push(role);
             }
@@ -65,12 +64,12 @@ impl Authz {
                 let Ok(id) = Uuid::parse_str(sub) else {
                     return Ok(vec![]);
                 };
-                let Ok(subscription) = s.store.get_subscription(id).await else {
+                let Ok(subscription) = s.cache.subscription(id).await else {
                     return Ok(vec![]);
                 };
                 let group = s
-                    .store
-                    .get_subscription_management_group(id)
+                    .cache
+                    .subscription_group(id)
                     .await?
                     .unwrap_or_else(|| subscription.tenant_id.to_string());
                 (format!("sub:{id}"), Some((group, true)))
@@ -89,8 +88,8 @@ impl Authz {
         }
         let mut chain = Vec::new();
         if let Some((group, include_self)) = start {
-            let names = match s.store.management_group_ancestors(&group).await {
-                Ok(names) => names,
+            let names = match s.cache.group_ancestors(&group).await {
+                Ok(names) => names.to_vec(),
                 // A tenant whose root group was never materialised: just the root.
                 Err(keyless_store::StoreError::NotFound) => vec![group.clone()],
                 Err(e) => return Err(e.into()),

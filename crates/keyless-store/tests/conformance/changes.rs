@@ -75,6 +75,17 @@ pub async fn writes_to_watched_tables_are_announced(s: &dyn Store) {
     s.share_connection(c.id, other.id).await.unwrap();
     eventually("a share", || feed.generation() > before).await;
 
+    // What an ARM request's RBAC decision reads: subscriptions, role assignments.
+    let before = feed.generation();
+    let sub = subscription(t.id);
+    s.create_subscription(&sub).await.unwrap();
+    eventually("a new subscription", || feed.generation() > before).await;
+
+    let before = feed.generation();
+    let reader = assignment(&format!("/subscriptions/{}", sub.id), new_id(), new_id());
+    s.create_role_assignment(&reader).await.unwrap();
+    eventually("a new role assignment", || feed.generation() > before).await;
+
     // Jobs are read on every request, never cached: starting one is not announced.
     let deploy = s.get_pipeline(pipeline_id).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
