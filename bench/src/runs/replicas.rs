@@ -1,7 +1,10 @@
 //! `replicas`: two `keyless serve` processes on one throwaway PostgreSQL (same public URL,
-//! key-encryption key and TLS files), token exchanges sent to both at once, one replica
-//! killed with SIGKILL half-way; counts what each replica answered before and after the kill.
-//! The claim under test: requests to the surviving replica keep succeeding.
+//! key-encryption key and TLS files). First, how long a change made through one replica
+//! takes to be enforced by the other (the client's service principal disabled through A's
+//! Graph, then enabled again, while B is asked for tokens every 2 ms). Then token exchanges
+//! sent to both at once, one replica killed with SIGKILL half-way; counts what each replica
+//! answered before and after the kill. The claim under test: requests to the surviving
+//! replica keep succeeding.
 //!
 //! Replica A is a `--demo` server; replica B gets copies of A's `kek`, `tls/` and `demo.env`
 //! and `--public-url` A's origin, so tokens and assertions from either are good on both.
@@ -32,8 +35,18 @@ pub struct Side {
     pub first_error: Option<String>,
 }
 
+/// Milliseconds from the answer to a write on A to B's first answer that reflects it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Visibility {
+    /// The client's service principal disabled: B refuses its tokens (AADSTS7000112).
+    pub disable_ms: f64,
+    /// Enabled again: B grants again.
+    pub enable_ms: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplicaKill {
+    pub visibility: Visibility,
     pub workers_per_replica: usize,
     pub duration_s: f64,
     pub killed_after_s: f64,
@@ -112,6 +125,64 @@ fn hammer(
     })
 }
 
+/// Sets the demo client's `accountEnabled` through A's Microsoft Graph, then asks B for a
+/// token every 2 ms until B's answer reflects it; returns the milliseconds from A's answer.
+async fn change_and_watch(a: &Server, b: &Ctx, sp_url: &str, enabled: bool) -> anyhow::Result<f64> {
+    let resp = b
+        .setup
+        .patch(sp_url)
+        .bearer_auth(a.var("KEYLESS_TOKEN")?)
+        .json(&serde_json::json!({ "accountEnabled": enabled }))
+        .send()
+        .await
+        .context("PATCH servicePrincipals")?;
+    anyhow::ensure!(
+        resp.status().is_success(),
+        "PATCH servicePrincipals: HTTP {}",
+        resp.status()
+    );
+    let written = Instant::now();
+    let body = b.exchange_bodies[0].clone();
+    while written.elapsed() < Duration::from_secs(5) {
+        if b.exchange(body.clone()).await.is_ok() == enabled {
+            return Ok(written.elapsed().as_secs_f64() * 1e3);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    anyhow::bail!("replica B did not see accountEnabled={enabled} within 5 s")
+}
+
+/// How long B takes to enforce a change written through A (B has the client cached).
+async fn visibility(a: &Server, b: &Ctx) -> anyhow::Result<Visibility> {
+    let query = serde_urlencoded::to_string([("$filter", format!("appId eq '{}'", b.client_id))])?;
+    let list: serde_json::Value = b
+        .setup
+        .get(format!("{}/v1.0/servicePrincipals?{query}", a.origin))
+        .bearer_auth(a.var("KEYLESS_TOKEN")?)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let id = list["value"][0]["id"]
+        .as_str()
+        .context("the demo client has no service principal")?;
+    let sp_url = format!("{}/v1.0/servicePrincipals/{id}", a.origin);
+    // Warm B's grant cache with the client, so what is measured is the invalidation.
+    b.exchange(b.exchange_bodies[0].clone())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let disable_ms = change_and_watch(a, b, &sp_url, false).await?;
+    let enable_ms = change_and_watch(a, b, &sp_url, true).await?;
+    note(format!(
+        "replicas: a change through A was enforced by B after {disable_ms:.1} ms (disabled) and {enable_ms:.1} ms (enabled again)"
+    ));
+    Ok(Visibility {
+        disable_ms,
+        enable_ms,
+    })
+}
+
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
@@ -158,6 +229,7 @@ pub async fn run(
     ctx_a.fetch_assertions(pool).await?;
     let mut ctx_b = Ctx::new(&b, false)?;
     ctx_b.exchange_bodies = ctx_a.exchange_bodies.clone();
+    let visibility = visibility(&a, &ctx_b).await?;
     let ctx_b = Arc::new(ctx_b);
 
     let start = Instant::now();
@@ -182,6 +254,7 @@ pub async fn run(
         killed.after_errors
     ));
     Ok(ReplicaKill {
+        visibility,
         workers_per_replica: workers,
         duration_s: duration.as_secs_f64(),
         killed_after_s: (duration / 2).as_secs_f64(),
