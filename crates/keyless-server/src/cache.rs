@@ -96,6 +96,11 @@ impl<K: Eq + Hash + Clone, V: Clone> Cached<K, V> {
     }
 }
 
+/// A list read once and handed to every request that hits the entry (no copy per request).
+async fn shared<T>(list: impl Future<Output = StoreResult<Vec<T>>>) -> StoreResult<Arc<Vec<T>>> {
+    list.await.map(Arc::new)
+}
+
 /// A client of the token endpoint in one tenant: its service principal, and its app
 /// registration unless it is a managed identity.
 pub type Client = (ServicePrincipal, Option<Application>);
@@ -186,12 +191,12 @@ impl GrantCache {
     }
 
     pub async fn fics(&self, parent: Uuid) -> StoreResult<Arc<Vec<FederatedCredential>>> {
-        let load = async { self.store.list_fics(parent).await.map(Arc::new) };
+        let load = shared(self.store.list_fics(parent));
         self.maps.fics.get(self.feed(), &parent, load).await
     }
 
     pub async fn passwords(&self, app: Uuid) -> StoreResult<Arc<Vec<PasswordCredential>>> {
-        let load = async { self.store.list_passwords(app).await.map(Arc::new) };
+        let load = shared(self.store.list_passwords(app));
         self.maps.passwords.get(self.feed(), &app, load).await
     }
 
@@ -247,12 +252,7 @@ impl GrantCache {
     }
 
     pub async fn connection_shares(&self, connection: Uuid) -> StoreResult<Arc<Vec<Uuid>>> {
-        let load = async {
-            self.store
-                .list_connection_shares(connection)
-                .await
-                .map(Arc::new)
-        };
+        let load = shared(self.store.list_connection_shares(connection));
         self.maps.shares.get(self.feed(), &connection, load).await
     }
 
@@ -260,12 +260,7 @@ impl GrantCache {
         &self,
         principal: Uuid,
     ) -> StoreResult<Arc<Vec<RoleAssignment>>> {
-        let load = async {
-            self.store
-                .list_role_assignments_for_principal(principal)
-                .await
-                .map(Arc::new)
-        };
+        let load = shared(self.store.list_role_assignments_for_principal(principal));
         self.maps
             .role_assignments
             .get(self.feed(), &principal, load)
@@ -295,12 +290,7 @@ impl GrantCache {
     }
 
     pub async fn group_ancestors(&self, group: &str) -> StoreResult<Arc<Vec<String>>> {
-        let load = async {
-            self.store
-                .management_group_ancestors(group)
-                .await
-                .map(Arc::new)
-        };
+        let load = shared(self.store.management_group_ancestors(group));
         self.maps
             .group_ancestors
             .get(self.feed(), &group.to_string(), load)
