@@ -5,7 +5,7 @@
 use crate::envelope::ApiError;
 use crate::keyring::Issuer;
 use crate::state::AppState;
-use keyless_jose::{PublicKey, SignatureError, UnverifiedJwt, VerifiedJwt};
+use keyless_jose::{SignatureError, UnverifiedJwt, VerifiedJwt};
 use keyless_model::Uuid;
 use keyless_model::directory::Cloud;
 use keyless_model::federation::{ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE};
@@ -147,10 +147,15 @@ pub async fn verify(
             )],
         ));
     };
-    let verified = jwt.verify(&PublicKey::from_signing_key(key)).map_err(|e| match e {
+    let verified = jwt.verify(key.public_key()).map_err(|e| match e {
         SignatureError::UnsupportedAlgorithm(alg) => ApiError::new(
             "700027",
-            &[("detail", &format!("The algorithm '{alg}' is not supported; assertions must be signed with RS256."))],
+            &[(
+                "detail",
+                &format!(
+                    "The algorithm '{alg}' is not supported; assertions must be signed with RS256."
+                ),
+            )],
         ),
         _ => ApiError::new("700027", &[("detail", "")]),
     })?;

@@ -159,12 +159,12 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// An RS256 key by kid (assertions are RS256 only).
-    pub fn by_kid(&self, kid: &str) -> Option<&Arc<SigningKey>> {
+    /// An RS256 key by kid (assertions are RS256 only). Verify with its long-lived
+    /// [`Key::public_key`], whose parsed form is built once, not per token.
+    pub fn by_kid(&self, kid: &str) -> Option<&Arc<Key>> {
         self.published
             .iter()
-            .filter_map(|k| k.rsa())
-            .find(|k| k.kid() == kid)
+            .find(|k| k.rsa().is_some() && k.kid() == kid)
     }
 
     /// A published key of either algorithm by kid.
