@@ -440,3 +440,18 @@ fn first_difference(
         pick("subject", near.subject.as_deref().unwrap_or(""), p.subject)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded_and_a_repeated_field_keeps_its_last_value() {
+        let form = Form::parse(b"scope=a%2Fb+c&client_id=one&client_id=two&empty=");
+        assert_eq!(form.get("scope"), Some("a/b c"));
+        assert_eq!(form.get("client_id"), Some("two"));
+        assert_eq!(form.get("empty"), Some(""));
+        assert_eq!(form.get("missing"), None);
+        assert!(matches!(form.0[1].1, Cow::Borrowed("one")));
+    }
+}
