@@ -115,27 +115,20 @@ pub struct Job {
     pub finished_at: Option<UnixTime>,
 }
 
-/// Which pipelines may use a connection (`pipelinePermissions/endpoint/{id}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Which pipelines may use a connection (`pipelinePermissions/endpoint/{id}`). The default
+/// is a new connection's: open to no pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PipelinePermissions {
-    /// Every pipeline of the projects the connection is in may use it (the default).
+    /// Every pipeline of the projects the connection is in may use it. Off for a new
+    /// connection, as in Azure DevOps: the portal's "Grant access permission to all
+    /// pipelines" is a separate `PATCH` that turns it on, and saving a pipeline authorizes
+    /// the connections it names for that pipeline.
     pub all_pipelines: bool,
     pub changed_by: Option<Uuid>,
     pub changed_at: Option<UnixTime>,
     /// The pipelines authorized one by one, by id.
     pub pipelines: Vec<PipelineAuthorization>,
-}
-
-impl Default for PipelinePermissions {
-    fn default() -> Self {
-        PipelinePermissions {
-            all_pipelines: true,
-            changed_by: None,
-            changed_at: None,
-            pipelines: Vec::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,4 +140,5 @@ pub struct PipelineAuthorization {
 }
 
 pub mod automatic;
+pub mod pipeline_security;
 pub mod security;

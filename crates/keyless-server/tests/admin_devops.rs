@@ -345,15 +345,24 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
         let (status, resp) = s.send(method.clone(), &path, Some(frank), body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
     }
-    // A member of the organization's own tenant may start jobs.
+    // A member of the organization's own tenant in no group of the project does not see it
+    // (Azure DevOps' VS800075); once a Contributor, she may start jobs.
     let m = support::new_member(&s, "grace").await;
-    let (status, job) = as_member(
-        &s,
-        &m,
-        Method::POST,
-        &format!("{PIPELINES}/deploy/jobs"),
-        None,
-    )
-    .await;
+    let jobs = format!("{PIPELINES}/deploy/jobs");
+    let (status, body) = as_member(&s, &m, Method::POST, &jobs, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().starts_with("VS800075: "),
+        "{body}"
+    );
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations/contoso/projects/web/members",
+            Some(json!({"user": m.upn, "group": "Contributors"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, job) = as_member(&s, &m, Method::POST, &jobs, None).await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
 }

@@ -41,11 +41,17 @@ async fn no_role_at_the_scope_warns_with_authorization_failed() {
 async fn a_referencing_pipeline_not_authorized_warns() {
     let s = TestServer::start().await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let path = format!(
+        "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
+    );
+    let (st, b) = s.admin(Method::GET, &path, None).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let deploy = b["pipelines"][0]["id"].clone();
     let (st, b) = s
         .admin(
             Method::PATCH,
-            &format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"),
-            Some(json!({"allPipelines": {"authorized": false}})),
+            &path,
+            Some(json!({"pipelines": [{"id": deploy, "authorized": false}]})),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");

@@ -315,7 +315,7 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
 #[tokio::test]
 async fn missing_creator_role_names_project_and_group() {
     let s = TestServer::start().await;
-    let olga = member(&s, "olga").await;
+    let olga = person(&s, "olga").await;
     grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
     add_to_group(&s, "web", &olga, "Readers").await;
     let (st, e) = create_as(

@@ -176,13 +176,14 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
         c["authorization"]["parameters"]["authenticationType"],
         "spnKey"
     );
-    assert!(
-        c["authorization"]["parameters"]["serviceprincipalkey"]
-            .as_str()
-            .is_some()
+    // The creator is not shown the secret: only a job of an authorized pipeline reads it.
+    assert_eq!(
+        c["authorization"]["parameters"]["serviceprincipalkey"],
+        Value::Null
     );
     let id = c["id"].as_str().unwrap().to_string();
     let (_, env) = job_with(&s, "web", "secret-pipe", &[&id]).await;
+    let env = with_endpoints(&s, &env).await;
     let (st, b) = secret_token(&s, &env, &id).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     // The job gets no ID token for a secret connection.
@@ -235,7 +236,11 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
         Value::Null
     );
     let id = c["id"].as_str().unwrap();
-    let (_, env) = job_with(&s, "web", "given-pipe", &[id]).await;
+    let (_, started) = job_with(&s, "web", "given-pipe", &[id]).await;
+    // The job-start answer (to a person) never holds the secret; the job reads it with
+    // its own token, as the agent is handed it.
+    assert!(!started.to_string().contains("given-secret"), "{started}");
+    let env = with_endpoints(&s, &started).await;
     let p = format!("ENDPOINT_AUTH_PARAMETER_{}", id.to_ascii_uppercase());
     assert_eq!(env[format!("{p}_SERVICEPRINCIPALKEY")], "given-secret");
     // The app has no such secret: the token endpoint says so.
@@ -272,6 +277,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     .await;
     let id = c["id"].as_str().unwrap().to_string();
     let (_, env) = job_with(&s, "web", "conv-pipe", &[&id]).await;
+    let env = with_endpoints(&s, &env).await;
     let to_wif = json!({"authorization": {"scheme": "WorkloadIdentityFederation"}});
     let (st, v) = put(
         &s,

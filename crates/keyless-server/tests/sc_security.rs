@@ -11,7 +11,7 @@ use sc_support::*;
 use serde_json::json;
 
 #[tokio::test]
-async fn tenant_members_are_endpoint_creators_and_administer_what_they_create() {
+async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
     let (st, c) = create_as(
@@ -54,7 +54,7 @@ async fn tenant_members_are_endpoint_creators_and_administer_what_they_create() 
 #[tokio::test]
 async fn readers_cannot_create_and_get_the_catalogue_message() {
     let s = TestServer::start().await;
-    let bob = member(&s, "bob").await;
+    let bob = person(&s, "bob").await;
     add_to_group(&s, "web", &bob, "Readers").await;
     let (st, e) = create_as(
         &s,
@@ -167,7 +167,7 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
 #[tokio::test]
 async fn project_groups_are_managed_by_project_administrators_only() {
     let s = TestServer::start().await;
-    let carol = member(&s, "carol").await;
+    let carol = person(&s, "carol").await;
     let path = "/keyless/v1/organizations/contoso/projects/web/members";
     let (st, _) = s
         .send(
@@ -315,16 +315,20 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         p["resource"],
         json!({"type": "endpoint", "id": id, "name": "demo-connection"})
     );
-    assert_eq!(p["allPipelines"]["authorized"], true);
+    // As in Azure DevOps a connection is not open to every pipeline; saving the demo's
+    // pipeline authorized it for the connection it names.
+    assert_eq!(p["allPipelines"]["authorized"], false);
+    assert_eq!(p["pipelines"].as_array().unwrap().len(), 1, "{p}");
+    let deploy = p["pipelines"][0]["id"].clone();
     let (st, p) = s
         .admin(
             Method::PATCH,
             &path,
-            Some(json!({"allPipelines": {"authorized": false}})),
+            Some(json!({"pipelines": [{"id": deploy, "authorized": false}]})),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");
-    assert_eq!(p["allPipelines"]["authorized"], false);
+    assert_eq!(p["pipelines"], json!([]));
     let (st, e) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
     let m = message(&e);
@@ -379,7 +383,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         .admin(Method::PATCH, &path, Some(json!({"pipelines": "all"})))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let dave = member(&s, "dave").await;
+    let dave = person(&s, "dave").await;
     add_to_group(&s, "web", &dave, "Readers").await;
     let (st, _) = s.send(Method::GET, &path, Some(&dave.token), None).await;
     assert_eq!(st, StatusCode::OK);
@@ -409,7 +413,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
 async fn sharing_and_converting_need_their_permissions() {
     let s = TestServer::start().await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
-    let rita = member(&s, "rita").await;
+    let rita = person(&s, "rita").await;
     add_to_group(&s, "web", &rita, "Readers").await;
     let (st, _) = s
         .send(

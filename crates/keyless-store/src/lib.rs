@@ -85,6 +85,7 @@ pub trait Store:
     + DevopsStore
     + OrganizationIdentityStore
     + ConnectionSecurityStore
+    + PipelineSecurityStore
     + KeyStore
     + AuditStore
     + changes::ChangeSource
@@ -102,6 +103,7 @@ impl<T> Store for T where
         + DevopsStore
         + OrganizationIdentityStore
         + ConnectionSecurityStore
+        + PipelineSecurityStore
         + KeyStore
         + AuditStore
         + changes::ChangeSource

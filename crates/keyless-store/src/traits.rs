@@ -17,11 +17,13 @@ mod app_owners;
 mod connection_security;
 mod identities;
 mod management;
+mod pipeline_security;
 mod roles;
 pub use app_owners::*;
 pub use connection_security::*;
 pub use identities::*;
 pub use management::*;
+pub use pipeline_security::*;
 pub use roles::*;
 
 #[async_trait]

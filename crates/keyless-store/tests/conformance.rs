@@ -131,6 +131,7 @@ conformance! {
         connection_security::project_members,
         connection_security::connection_roles_and_shares,
         connection_security::pipeline_permissions,
+        connection_security::pipeline_entries,
         connection_security::rename_with_credential_is_one_transaction,
         connection_security::rename_project_with_subjects_is_one_transaction,
         connection_security::rename_organization_with_subjects_is_one_transaction,

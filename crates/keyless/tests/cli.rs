@@ -404,3 +404,186 @@ fn sc_create_automatic_verify_convert_and_permissions() {
     assert!(!out.status.success());
     assert!(text(&out).contains("--client-id"), "{}", text(&out));
 }
+
+/// The value of `name` after a POSIX shell runs `exports` (what a user's `eval` sees).
+fn shell_value(exports: &str, name: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{exports}\nprintf '%s' \"${name}\""))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn pipeline_security_and_job_start_with_endpoints() {
+    let s = serve();
+    let env = s.env();
+    let out = s.client(&[
+        "sc",
+        "create",
+        "contoso",
+        "web",
+        "cli-secret",
+        "--automatic",
+        "--scheme",
+        "ServicePrincipal",
+        "--subscription-id",
+        &env["AZURE_SUBSCRIPTION_ID"],
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let out = s.client(&[
+        "pipeline",
+        "create",
+        "contoso",
+        "web",
+        "cli-pipe",
+        "--connection",
+        &id,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&[
+        "pipeline",
+        "security",
+        "set",
+        "contoso",
+        "web",
+        "cli-pipe",
+        "QueueBuilds",
+        "Deny",
+        "--group",
+        "Readers",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["pipeline", "security", "list", "contoso", "web", "cli-pipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "group Readers\tQueue builds\tDeny\n");
+    let out = s.client(&[
+        "pipeline",
+        "security",
+        "set",
+        "contoso",
+        "web",
+        "cli-pipe",
+        "QueueBuilds",
+        "Sometimes",
+        "--group",
+        "Readers",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("Allow, Deny or NotSet"),
+        "{}",
+        text(&out)
+    );
+
+    // Without --endpoints the exports hold no secret; with it, the job's endpoints.
+    let out = s.client(&["job", "start", "contoso", "web", "cli-pipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plain = String::from_utf8(out.stdout).unwrap();
+    assert!(!plain.contains("ENDPOINT_"), "{plain}");
+    assert!(
+        !shell_value(&plain, "SYSTEM_ACCESSTOKEN").is_empty(),
+        "{plain}"
+    );
+    // The endpoint variables' names hold the connection id (hyphens): printed as JSON.
+    let out = s.client(&["job", "start", "contoso", "web", "cli-pipe", "--endpoints"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let upper = id.to_ascii_uppercase();
+    let var = |k: &str| job["env"][k].as_str().unwrap_or_default().to_string();
+    let secret = var(&format!(
+        "ENDPOINT_AUTH_PARAMETER_{upper}_SERVICEPRINCIPALKEY"
+    ));
+    let client = var(&format!(
+        "ENDPOINT_AUTH_PARAMETER_{upper}_SERVICEPRINCIPALID"
+    ));
+    assert!(!secret.is_empty() && !client.is_empty(), "{job}");
+    assert!(!var("SYSTEM_ACCESSTOKEN").is_empty(), "{job}");
+    // The secret is the app's: it buys an ARM token.
+    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap();
+        http.post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            s.origin, env["AZURE_TENANT_ID"]
+        ))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.as_str()),
+            ("client_secret", secret.as_str()),
+            ("scope", "https://management.azure.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    });
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn project_member_add_list_remove() {
+    let s = serve();
+    let out = s.client(&["user", "create", "contoso", "mira"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let upn = "mira@contoso.onmicrosoft.com";
+    let out = s.client(&[
+        "project",
+        "member",
+        "add",
+        "contoso",
+        "web",
+        upn,
+        "Build Administrators",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["project", "member", "list", "contoso", "web"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("{upn}\tBuild Administrators\n")),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&[
+        "project", "member", "add", "contoso", "web", upn, "Builders",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("Build Administrators"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&[
+        "project",
+        "member",
+        "remove",
+        "contoso",
+        "web",
+        upn,
+        "Build Administrators",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["project", "member", "list", "contoso", "web"]);
+    assert!(!text(&out).contains(upn), "{}", text(&out));
+    let out = s.client(&[
+        "project",
+        "member",
+        "remove",
+        "contoso",
+        "web",
+        upn,
+        "Build Administrators",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("404"), "{}", text(&out));
+}

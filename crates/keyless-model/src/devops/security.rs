@@ -9,9 +9,11 @@
 //!   project), Administrator (manage: update, delete, security, pipeline permissions).
 //!   Endpoint Creators hold Creator on every connection of the project, Endpoint
 //!   Administrators Administrator; a per-connection role adds to the project-wide one.
-//! - A member of the organization's tenant without any explicit membership in a project is
-//!   a Contributor of it (keyless' default, so a tenant's users can work without setup);
-//!   an explicit membership replaces that default.
+//! - As in Azure DevOps, a user has a place in a project only through its groups: a member
+//!   of the organization's tenant who is in no group of a project has no right there.
+//!   Keyless administrators (the Project Collection Administrators) have every right.
+//! - Every project group sees the project's connections (Project Valid Users are Readers of
+//!   service connections).
 
 use serde::{Deserialize, Serialize};
 
@@ -23,15 +25,17 @@ pub enum ProjectGroup {
     Readers,
     EndpointCreators,
     EndpointAdministrators,
+    BuildAdministrators,
 }
 
 impl ProjectGroup {
-    pub const ALL: [ProjectGroup; 5] = [
+    pub const ALL: [ProjectGroup; 6] = [
         ProjectGroup::ProjectAdministrators,
         ProjectGroup::Contributors,
         ProjectGroup::Readers,
         ProjectGroup::EndpointCreators,
         ProjectGroup::EndpointAdministrators,
+        ProjectGroup::BuildAdministrators,
     ];
     /// The display name, as Azure DevOps spells it.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +45,7 @@ impl ProjectGroup {
             ProjectGroup::Readers => "Readers",
             ProjectGroup::EndpointCreators => "Endpoint Creators",
             ProjectGroup::EndpointAdministrators => "Endpoint Administrators",
+            ProjectGroup::BuildAdministrators => "Build Administrators",
         }
     }
     /// Display name or the name without spaces, any case.
@@ -61,7 +66,7 @@ impl ProjectGroup {
                 EndpointRole::Administrator
             }
             ProjectGroup::Contributors | ProjectGroup::EndpointCreators => EndpointRole::Creator,
-            ProjectGroup::Readers => EndpointRole::Reader,
+            ProjectGroup::Readers | ProjectGroup::BuildAdministrators => EndpointRole::Reader,
         }
     }
 }
@@ -119,16 +124,6 @@ pub enum EndpointAction {
     Manage,
 }
 
-/// A caller's groups in a project: the explicit ones, or Contributors when it has none and
-/// is a member of the organization's tenant.
-pub fn effective_groups(explicit: &[ProjectGroup], tenant_member: bool) -> Vec<ProjectGroup> {
-    if explicit.is_empty() && tenant_member {
-        vec![ProjectGroup::Contributors]
-    } else {
-        explicit.to_vec()
-    }
-}
-
 /// The strongest role from the project groups and the per-connection role (if any).
 pub fn effective_role(
     groups: &[ProjectGroup],
@@ -179,6 +174,7 @@ mod tests {
             (vec![G::EndpointAdministrators], Some(R::Administrator)),
             (vec![G::ProjectAdministrators], Some(R::Administrator)),
             (vec![G::Readers, G::EndpointCreators], Some(R::Creator)),
+            (vec![G::BuildAdministrators], Some(R::Reader)),
         ];
         for (groups, want) in table {
             assert_eq!(effective_role(&groups, None), want, "{groups:?}");
@@ -194,13 +190,6 @@ mod tests {
             "and never takes from it"
         );
         assert_eq!(effective_role(&[], Some(R::User)), Some(R::User));
-    }
-
-    #[test]
-    fn tenant_members_default_to_contributors_until_placed_explicitly() {
-        assert_eq!(effective_groups(&[], true), vec![G::Contributors]);
-        assert_eq!(effective_groups(&[], false), vec![]);
-        assert_eq!(effective_groups(&[G::Readers], true), vec![G::Readers]);
     }
 
     #[test]

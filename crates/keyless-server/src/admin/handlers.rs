@@ -343,7 +343,20 @@ pub async fn list_projects(
     let c = caller(&s, &headers).await?;
     let org = find_org(&s, &org).await?;
     crate::devops::may_manage(&c, &org)?;
-    Ok(Json(json!({"value": s.store.list_projects(org.id).await?})))
+    // Only the projects where the caller has a group (administrators see all).
+    let mut value = Vec::new();
+    for p in s.store.list_projects(org.id).await? {
+        if c.is_admin()
+            || !s
+                .store
+                .list_project_groups(p.id, c.user.id)
+                .await?
+                .is_empty()
+        {
+            value.push(p);
+        }
+    }
+    Ok(Json(json!({ "value": value })))
 }
 
 #[derive(Deserialize)]
@@ -359,9 +372,9 @@ pub async fn create_project(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let c = caller(&s, &headers).await?;
+    // Creating projects is for Project Collection Administrators: keyless administrators.
+    caller(&s, &headers).await?.require_admin()?;
     let org = find_org(&s, &org).await?;
-    crate::devops::may_manage(&c, &org)?;
     let b: ProjectBody = parse_json(&body)?;
     let p = ops::create_project(&s, &org, &b.name, b.description).await?;
     Ok((StatusCode::CREATED, Json(json!(p))))

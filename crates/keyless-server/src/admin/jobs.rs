@@ -1,16 +1,22 @@
 //! Pipelines and jobs: create a pipeline referencing connections, start a job and hand out
 //! what the job's environment would hold (`SYSTEM_OIDCREQUESTURI`, `SYSTEM_ACCESSTOKEN`).
+//! Who may do each is Azure DevOps' pipeline security (`devops::pipeline_security`): seeing
+//! pipelines needs a group in the project, creating one Edit build pipeline and the User
+//! role on every connection it names, starting a job Queue builds.
 
 use super::handlers::project_of;
 use super::ops;
 use crate::auth::caller;
-use crate::envelope::{ApiError, parse_json};
+use crate::devops::pipeline_security::{find_pipeline, require_pipeline, require_project_member};
+use crate::devops::security::require;
+use crate::envelope::{ApiError, DevopsError, parse_json};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use keyless_model::devops::Pipeline;
+use keyless_model::devops::pipeline_security::PipelinePermission;
+use keyless_model::devops::security::EndpointAction;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,10 +24,11 @@ pub async fn list_pipelines(
     State(s): State<AppState>,
     Path((org, project)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, DevopsError> {
     let c = caller(&s, &headers).await?;
     let (org, project) = project_of(&s, &org, &project).await?;
     crate::devops::may_manage(&c, &org)?;
+    require_project_member(&s, &c, &org, &project).await?;
     Ok(Json(
         json!({"value": s.store.list_pipelines(project.id).await?}),
     ))
@@ -35,18 +42,35 @@ pub struct PipelineBody {
     connections: Vec<String>,
 }
 
+/// Saving a pipeline authorizes it for the connections it names, as Azure DevOps does for
+/// a user who holds the User role on them; a caller without that role is refused.
 pub async fn create_pipeline(
     State(s): State<AppState>,
     Path((org, project)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let c = caller(&s, &headers).await?;
     let (org, project) = project_of(&s, &org, &project).await?;
     crate::devops::may_manage(&c, &org)?;
     let b: PipelineBody = parse_json(&body)?;
+    require_pipeline(
+        &s,
+        &c,
+        &org,
+        &project,
+        None,
+        &b.name,
+        PipelinePermission::EditBuildDefinition,
+    )
+    .await?;
     let conns = ops::resolve_connections(&s, &project, &b.connections).await?;
-    let p = ops::create_pipeline(&s, &project, &b.name, conns).await?;
+    for conn in &conns {
+        require(&s, &c, &org, &project, Some(conn), EndpointAction::Use).await?;
+    }
+    let ids: Vec<_> = conns.iter().map(|c| c.id).collect();
+    let p = ops::create_pipeline(&s, &project, &b.name, ids.clone()).await?;
+    ops::authorize_connections(&s, p.id, &ids, Some(c.user.id)).await?;
     Ok((StatusCode::CREATED, Json(json!(p))))
 }
 
@@ -56,44 +80,59 @@ pub struct JobBody {
     minutes: Option<i64>,
 }
 
-async fn find_pipeline(s: &AppState, project: uuid::Uuid, key: &str) -> Result<Pipeline, ApiError> {
-    let found = match key.parse::<i64>() {
-        Ok(id) => s
-            .store
-            .get_pipeline(id)
-            .await
-            .ok()
-            .filter(|p| p.project_id == project),
-        Err(_) => s.store.find_pipeline(project, key).await.ok(),
-    };
-    found.ok_or_else(|| {
-        ApiError::detail(
-            "NotFound",
-            format!(
-                "No pipeline '{}' in this project.",
-                keyless_model::catalogue::sanitize(key)
-            ),
-        )
-    })
-}
-
+/// Starts a job (Queue builds on the pipeline). The answer holds the job's identifiers and
+/// what the agent puts in its environment, never a connection's secret: the job reads
+/// those with its token (`…/jobs/{job}/endpoints`). Audited (kind `job`), granted or denied.
 pub async fn start_job(
     State(s): State<AppState>,
     Path((org, project, pipeline)): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
+) -> Result<(StatusCode, Json<Value>), DevopsError> {
+    let mut rec = crate::audit::entry("job", s.now());
+    rec.detail = json!({"organization": org, "project": project, "pipeline": pipeline});
+    let outcome = start(&s, &org, &project, &pipeline, &headers, &body, &mut rec).await;
+    if let Err(e) = &outcome {
+        rec.decision = "denied".into();
+        rec.code = Some(e.code().to_string());
+    }
+    s.audit.record(rec);
+    Ok(outcome?)
+}
+
+async fn start(
+    s: &AppState,
+    org: &str,
+    project: &str,
+    pipeline: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    rec: &mut keyless_model::audit::AuditEntry,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let c = caller(&s, &headers).await?;
-    let (org, project) = project_of(&s, &org, &project).await?;
+    let c = caller(s, headers).await?;
+    rec.detail["user"] = json!(c.user.user_principal_name);
+    let (org, project) = project_of(s, org, project).await?;
     crate::devops::may_manage(&c, &org)?;
-    let pipeline = find_pipeline(&s, project.id, &pipeline).await?;
+    require_project_member(s, &c, &org, &project).await?;
+    let pipeline = find_pipeline(s, project.id, pipeline).await?;
+    require_pipeline(
+        s,
+        &c,
+        &org,
+        &project,
+        Some(&pipeline),
+        &pipeline.name,
+        PipelinePermission::QueueBuilds,
+    )
+    .await?;
     let b: JobBody = if body.is_empty() {
         JobBody::default()
     } else {
-        parse_json(&body)?
+        parse_json(body)?
     };
-    let started = ops::start_job(&s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
-    let mut env = json!({
+    let started = ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
+    rec.detail["jobId"] = json!(started.job.id.to_string());
+    let env = json!({
         "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
         "SYSTEM_ACCESSTOKEN": started.access_token,
         "SYSTEM_TEAMPROJECTID": project.id.to_string(),
@@ -101,10 +140,6 @@ pub async fn start_job(
         "SYSTEM_PLANID": started.job.plan_id.to_string(),
         "SYSTEM_JOBID": started.job.id.to_string(),
     });
-    // Secret connections the job may use: the agent's endpoint variables.
-    for (k, v) in crate::devops::secrets::job_endpoint_env(&s, &pipeline).await? {
-        env[k] = json!(v);
-    }
     Ok((
         StatusCode::CREATED,
         Json(json!({"job": started.job, "env": env})),

@@ -135,12 +135,12 @@ pub async fn create_subscription(
     Ok(sub)
 }
 
-/// Connections must be in the pipeline's project.
+/// Connections must be in the pipeline's project (or shared with it).
 pub async fn resolve_connections(
     s: &AppState,
     project: &Project,
     names: &[String],
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<Vec<keyless_model::devops::ServiceConnection>, ApiError> {
     let mut ids = Vec::new();
     for n in names {
         let c = match Uuid::parse_str(n) {
@@ -164,7 +164,7 @@ pub async fn resolve_connections(
                 project.name
             ))
         })?;
-        ids.push(c.id);
+        ids.push(c);
     }
     Ok(ids)
 }
@@ -201,6 +201,23 @@ pub async fn create_pipeline(
     };
     p.id = s.store.create_pipeline(&p).await?;
     Ok(p)
+}
+
+/// Authorizes the pipeline for these connections (idempotent), as saving a pipeline in
+/// Azure DevOps does for the connections it names when the saver (`by`) holds the User
+/// role on them; the caller has checked that.
+pub async fn authorize_connections(
+    s: &AppState,
+    pipeline_id: i64,
+    connections: &[Uuid],
+    by: Option<Uuid>,
+) -> Result<(), ApiError> {
+    for c in connections {
+        s.store
+            .authorize_pipeline(*c, pipeline_id, by, s.now())
+            .await?;
+    }
+    Ok(())
 }
 
 /// A started job and the secrets a job sees in its environment (shown once).

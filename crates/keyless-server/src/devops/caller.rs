@@ -59,11 +59,16 @@ pub async fn organization_caller(
 }
 
 impl DevopsCaller {
-    /// Whether the caller sees `project`: users who may manage the organization see every
-    /// project; an identity sees the projects where it has a group.
+    /// Whether the caller sees `project`: through one of its groups there (keyless
+    /// administrators see every project).
     pub async fn sees(&self, s: &AppState, project: &Project) -> Result<bool, StoreError> {
         match self {
-            DevopsCaller::User(_) => Ok(true),
+            DevopsCaller::User(c) => Ok(c.is_admin()
+                || !s
+                    .store
+                    .list_project_groups(project.id, c.user.id)
+                    .await?
+                    .is_empty()),
             DevopsCaller::Identity { principal, .. } => {
                 match s.store.get_project_identity(project.id, principal.id).await {
                     Ok(_) => Ok(true),

@@ -173,11 +173,9 @@ pub async fn create(
     };
     let mut made = Vec::new();
     match run_steps(s, caller, &plan, &mut made).await {
-        Ok((conn, secret)) => {
-            let mut v = super::render::connection_json(s, &conn, org).await?;
-            if let Some(secret) = secret {
-                v["authorization"]["parameters"]["serviceprincipalkey"] = json!(secret);
-            }
+        Ok((conn, _secret)) => {
+            // The secret stays write-only here too: only a job reads it back.
+            let v = super::render::connection_json(s, &conn, org).await?;
             tracing::info!(sc.id = %conn.id, sc.name = %conn.name, "service connection created automatically");
             Ok(Json(v).into_response())
         }

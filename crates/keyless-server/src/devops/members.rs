@@ -29,7 +29,7 @@ fn group_of(name: &str) -> Result<ProjectGroup, ApiError> {
         ApiError::detail(
             "BadRequest",
             format!(
-                "The group '{}' does not exist; use Project Administrators, Contributors, Readers, Endpoint Creators or Endpoint Administrators.",
+                "The group '{}' does not exist; use Project Administrators, Contributors, Readers, Build Administrators, Endpoint Creators or Endpoint Administrators.",
                 keyless_model::catalogue::sanitize(name)
             ),
         )
@@ -84,6 +84,7 @@ pub async fn list_members(
     let org = find_org(&s, &root).await?;
     super::may_manage(&caller, &org)?;
     let project = find_project(&s, &org, &project).await?;
+    super::pipeline_security::require_project_member(&s, &caller, &org, &project).await?;
     Ok(Json(members_json(&s, &project).await?))
 }
 

@@ -10,6 +10,7 @@ mod doctor_all;
 mod draft;
 mod endpoints;
 mod faults;
+mod job_endpoints;
 mod lifecycle;
 mod locations;
 mod manual;
@@ -17,6 +18,7 @@ mod members;
 mod oidc;
 mod org_rename;
 mod pipeline_permissions;
+pub mod pipeline_security;
 pub mod preflight;
 mod project_rename;
 mod projects;
@@ -115,6 +117,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
             post(oidc::oidc_token),
+        )
+        .route(
+            "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/endpoints",
+            get(job_endpoints::endpoints),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/security",
+            get(pipeline_security::list)
+                .put(pipeline_security::put)
+                .delete(pipeline_security::delete),
         )
 }
 

@@ -13,7 +13,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use keyless_model::Uuid;
 use keyless_model::devops::security::pipeline_authorized;
-use keyless_model::devops::{IssuerGeneration, Job, Organization, Project, ServiceConnection};
+use keyless_model::devops::{
+    IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
+};
 use keyless_model::federation::{
     AZURE_DEVOPS_APP_ID, ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE, devops_issuer,
 };
@@ -57,10 +59,7 @@ pub async fn oidc_token(
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let mut rec = crate::audit::entry("oidc", s.now());
-    rec.connection_id = q
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("serviceConnectionId"))
-        .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok());
+    rec.connection_id = requested_connection(&q);
     rec.detail = json!({"organization": root, "project": project, "job": job_id});
     let outcome = issue(&s, &root, &project, &plan, &job_id, &q, &headers, &mut rec).await;
     if let Err(e) = &outcome {
@@ -71,19 +70,18 @@ pub async fn oidc_token(
     outcome
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn issue(
+/// The job of a job-token request, after checking that the token belongs to the job the
+/// path names (organization, project, plan, job), with its organization, project and
+/// pipeline. Everything but the job comes through the grant cache (see cache.rs).
+pub(super) async fn job_of_path(
     s: &AppState,
+    headers: &HeaderMap,
     root: &str,
     project: &str,
     plan: &str,
     job_id: &str,
-    q: &HashMap<String, String>,
-    headers: &HeaderMap,
-    rec: &mut keyless_model::audit::AuditEntry,
-) -> Result<Json<Value>, DevopsError> {
+) -> Result<(Job, Organization, Project, Pipeline), DevopsError> {
     let job = job_from_token(s, headers).await?;
-    // Everything but the job comes through the grant cache (see cache.rs).
     let org = find_org_cached(s, root).await?;
     let project = find_project_cached(s, &org, project).await?;
     if job.project_id != project.id
@@ -95,15 +93,25 @@ async fn issue(
         )).into());
     }
     let pipeline = s.cache.pipeline(job.pipeline_id).await?;
-    let requested = q
-        .iter()
+    Ok((job, org, project, pipeline))
+}
+
+/// The `serviceConnectionId` query parameter, any case, when it is a GUID.
+pub(super) fn requested_connection(q: &HashMap<String, String>) -> Option<Uuid> {
+    q.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("serviceConnectionId"))
-        .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok());
-    // As the real service: without a (GUID) connection id the job gets a pipeline token.
-    let Some(conn_id) = requested else {
-        let token = pipeline_token(s, &org, &project, &pipeline, &job).await?;
-        return Ok(Json(json!({"oidcToken": token})));
-    };
+        .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok())
+}
+
+/// A connection the job's pipeline may use: in the project (or shared with it), referenced
+/// by the pipeline, and open to it by its pipeline permissions.
+pub(super) async fn usable_connection(
+    s: &AppState,
+    org: &Organization,
+    project: &Project,
+    pipeline: &Pipeline,
+    conn_id: Uuid,
+) -> Result<ServiceConnection, DevopsError> {
     let not_usable = |why: &str| {
         ApiError::detail(
             "ConnectionNotFound",
@@ -151,6 +159,28 @@ async fn issue(
         ))
         .into());
     }
+    Ok(conn)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn issue(
+    s: &AppState,
+    root: &str,
+    project: &str,
+    plan: &str,
+    job_id: &str,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    rec: &mut keyless_model::audit::AuditEntry,
+) -> Result<Json<Value>, DevopsError> {
+    let (job, org, project, pipeline) =
+        job_of_path(s, headers, root, project, plan, job_id).await?;
+    // As the real service: without a (GUID) connection id the job gets a pipeline token.
+    let Some(conn_id) = requested_connection(q) else {
+        let token = pipeline_token(s, &org, &project, &pipeline, &job).await?;
+        return Ok(Json(json!({"oidcToken": token})));
+    };
+    let conn = usable_connection(s, &org, &project, &pipeline, conn_id).await?;
     if conn.state != "Ready" {
         return Err((ApiError::detail(
             "ConnectionNotReady",

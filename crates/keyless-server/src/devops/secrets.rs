@@ -1,6 +1,7 @@
 //! The client secret of a `ServicePrincipal` (spnKey) connection. keyless keeps it sealed
-//! under the key-encryption key in the connection's `data` (never rendered), so a job can
-//! be handed it as the real agent does (`ENDPOINT_AUTH_PARAMETER_{id}_SERVICEPRINCIPALKEY`).
+//! under the key-encryption key in the connection's `data` (never rendered); only a job of a
+//! pipeline the connection is open to reads it back (`job_endpoints.rs`), as the real agent
+//! is handed it (`ENDPOINT_AUTH_PARAMETER_{id}_SERVICEPRINCIPALKEY`).
 
 use crate::envelope::ApiError;
 use crate::state::AppState;
@@ -40,45 +41,4 @@ pub fn public_data(
         .filter(|(k, _)| k.as_str() != SEALED_KEY && !k.starts_with("keyless"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
-}
-
-/// What the agent gives a job for each secret connection its pipeline references and may
-/// use: `ENDPOINT_AUTH_PARAMETER_{ID}_{SERVICEPRINCIPALID|SERVICEPRINCIPALKEY|TENANTID}`
-/// (the id uppercased, as the agent spells it).
-pub async fn job_endpoint_env(
-    s: &AppState,
-    pipeline: &keyless_model::devops::Pipeline,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let mut out = Vec::new();
-    for id in &pipeline.connections {
-        let Ok(c) = s.store.get_connection(*id).await else {
-            continue;
-        };
-        if c.scheme != "ServicePrincipal" {
-            continue;
-        }
-        let p = s.store.get_pipeline_permissions(c.id).await?;
-        let authorized: Vec<i64> = p.pipelines.iter().map(|a| a.pipeline_id).collect();
-        if !keyless_model::devops::security::pipeline_authorized(
-            p.all_pipelines,
-            &authorized,
-            pipeline.id,
-        ) {
-            continue;
-        }
-        let Some(secret) = secret_of(s, &c) else {
-            continue;
-        };
-        let prefix = format!(
-            "ENDPOINT_AUTH_PARAMETER_{}",
-            c.id.to_string().to_ascii_uppercase()
-        );
-        out.push((
-            format!("{prefix}_SERVICEPRINCIPALID"),
-            c.client_id.to_string(),
-        ));
-        out.push((format!("{prefix}_SERVICEPRINCIPALKEY"), secret));
-        out.push((format!("{prefix}_TENANTID"), c.tenant_id.to_string()));
-    }
-    Ok(out)
 }

@@ -12,29 +12,25 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_model::Uuid;
-use keyless_model::devops::security::{
-    EndpointAction, EndpointRole, ProjectGroup, effective_groups, effective_role,
-};
+use keyless_model::devops::security::{EndpointAction, EndpointRole, ProjectGroup, effective_role};
 use keyless_model::devops::{Organization, Project, ServiceConnection};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// The caller's groups in a project (explicit, or the tenant members' default).
+/// The caller's groups in a project. A user has a place in a project only through them
+/// (as in Azure DevOps: an organization user in no group of a project has no right there).
 pub async fn groups_in(
     s: &AppState,
     caller: &Caller,
-    org: &Organization,
+    _org: &Organization,
     project: Uuid,
 ) -> Result<Vec<ProjectGroup>, ApiError> {
-    let explicit: Vec<ProjectGroup> = s
-        .store
+    Ok(s.store
         .list_project_groups(project, caller.user.id)
         .await?
         .iter()
         .filter_map(|g| ProjectGroup::parse(g))
-        .collect();
-    let member = org.tenant_id == Some(caller.user.tenant_id) && caller.user.user_type != "Guest";
-    Ok(effective_groups(&explicit, member))
+        .collect())
 }
 
 /// The caller's role on service connections of a project (project-wide), or on one

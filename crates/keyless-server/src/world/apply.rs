@@ -137,6 +137,18 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                     .iter()
                     .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
                     .collect();
+                // Saving a pipeline authorizes the connections it names, except those whose
+                // spec lists the pipelines it is open to (`apply_security` sets those).
+                let authorize: Vec<Uuid> = pl
+                    .connections
+                    .iter()
+                    .filter(|n| {
+                        pr.connections
+                            .iter()
+                            .any(|c| lc(&c.name) == lc(n) && c.pipelines.is_none())
+                    })
+                    .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
+                    .collect();
                 match s.store.find_pipeline(project.id, &pl.name).await {
                     Ok(mut existing) => {
                         if existing.connections != ids {
@@ -145,6 +157,9 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                                 .update_pipeline(&existing)
                                 .await
                                 .map_err(|e| store(&qp, e))?;
+                            ops::authorize_connections(s, existing.id, &authorize, None)
+                                .await
+                                .map_err(|e| api(&qp, e))?;
                             r.changed(format!(
                                 "updated pipeline {}/{}/{}",
                                 o.name, pr.name, pl.name
@@ -154,7 +169,10 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                         }
                     }
                     Err(_) => {
-                        ops::create_pipeline(s, &project, &pl.name, ids)
+                        let created = ops::create_pipeline(s, &project, &pl.name, ids)
+                            .await
+                            .map_err(|e| api(&qp, e))?;
+                        ops::authorize_connections(s, created.id, &authorize, None)
                             .await
                             .map_err(|e| api(&qp, e))?;
                         r.changed(format!(

@@ -128,7 +128,7 @@ pub struct ProjectSpec {
     pub connections: Vec<ConnectionSpec>,
     #[serde(default)]
     pub pipelines: Vec<PipelineSpec>,
-    /// Explicit project group memberships (tenant members are Contributors without one).
+    /// Project group memberships: a user has a place in a project only through them.
     #[serde(default)]
     pub members: Vec<MemberSpec>,
 }
@@ -163,7 +163,8 @@ pub struct ConnectionSpec {
     /// `entra` (default) or `devops`.
     pub issuer: Option<String>,
     pub description: Option<String>,
-    /// Only these pipelines (of this project) may use it; absent: every pipeline.
+    /// Only these pipelines (of this project) may use it; absent: the pipelines that name
+    /// it (saving a pipeline authorizes it for the connections it names).
     pub pipelines: Option<Vec<String>>,
     /// Other projects of the organization it is shared with.
     #[serde(default)]

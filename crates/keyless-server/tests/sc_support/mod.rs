@@ -24,8 +24,25 @@ async fn pat_for(s: &TestServer, upn: &str) -> String {
     pat["token"].as_str().unwrap().to_string()
 }
 
-/// A member of the demo tenant (a Contributor of every project by default).
+/// A member of the demo tenant in the Contributors group of every project of contoso.
 pub async fn member(s: &TestServer, name: &str) -> Person {
+    let p = person(s, name).await;
+    let (st, projects) = s
+        .admin(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/projects",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{projects}");
+    for pr in projects["value"].as_array().unwrap() {
+        add_to_group(s, pr["name"].as_str().unwrap(), &p, "Contributors").await;
+    }
+    p
+}
+
+/// A member of the demo tenant in no project group.
+pub async fn person(s: &TestServer, name: &str) -> Person {
     let tenant = s.var("AZURE_TENANT_ID");
     let (st, u) = s
         .admin(
@@ -159,6 +176,36 @@ pub async fn job_with(
         .await;
     assert_eq!(st, StatusCode::CREATED, "{j}");
     (p["id"].as_i64().unwrap(), j["env"].clone())
+}
+
+/// `GET …/jobs/{job}/endpoints` with the job's token: (status, body).
+pub async fn job_endpoints(s: &TestServer, env: &Value, query: &str) -> (StatusCode, Value) {
+    let url = env["SYSTEM_OIDCREQUESTURI"]
+        .as_str()
+        .unwrap()
+        .replace("/oidctoken", &format!("/endpoints{query}"));
+    let resp = s
+        .http
+        .get(url)
+        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The job's environment with the variables the agent sets for its connections.
+pub async fn with_endpoints(s: &TestServer, env: &Value) -> Value {
+    let (st, list) = job_endpoints(s, env, "").await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let mut env = env.clone();
+    for e in list["value"].as_array().unwrap() {
+        for (k, v) in e["variables"].as_object().unwrap() {
+            env[k] = v.clone();
+        }
+    }
+    env
 }
 
 /// The job's ID token request for a connection (as Python's credential sends it).

@@ -33,6 +33,7 @@ mod directory;
 mod identities;
 mod keys;
 mod management;
+mod pipeline_security;
 mod resources;
 mod roles;
 

@@ -3,7 +3,7 @@
 
 use crate::fixtures::*;
 use keyless_model::devops::{PipelinePermissions, Project};
-use keyless_store::Store;
+use keyless_store::{Store, StoreError};
 
 async fn setup(s: &dyn Store) -> (Project, Project, keyless_model::directory::User) {
     let t = tenant("contoso");
@@ -109,6 +109,56 @@ pub async fn connection_roles_and_shares(s: &dyn Store) {
     );
 }
 
+pub async fn pipeline_entries(s: &dyn Store) {
+    use keyless_model::devops::pipeline_security::{
+        AceAccess, AceSubject, PipelineAce, PipelinePermission as P,
+    };
+    use keyless_model::devops::security::ProjectGroup;
+    let (web, _, u) = setup(s).await;
+    let p = s
+        .create_pipeline(&pipeline(web.id, "one", vec![]))
+        .await
+        .unwrap();
+    assert!(s.list_pipeline_aces(p).await.unwrap().is_empty());
+    let deny_readers = PipelineAce {
+        subject: AceSubject::Group(ProjectGroup::Readers),
+        permission: P::QueueBuilds,
+        access: AceAccess::Deny,
+    };
+    let allow_user = PipelineAce {
+        subject: AceSubject::User(u.id),
+        permission: P::EditBuildDefinition,
+        access: AceAccess::Allow,
+    };
+    s.set_pipeline_ace(p, &deny_readers).await.unwrap();
+    s.set_pipeline_ace(p, &allow_user).await.unwrap();
+    let mut got = s.list_pipeline_aces(p).await.unwrap();
+    got.sort_by_key(|a| a.permission.key());
+    assert_eq!(got, vec![allow_user, deny_readers]);
+    // The same subject and permission: replaced, not added.
+    let allow_readers = PipelineAce {
+        access: AceAccess::Allow,
+        ..deny_readers
+    };
+    s.set_pipeline_ace(p, &allow_readers).await.unwrap();
+    let got = s.list_pipeline_aces(p).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert!(got.contains(&allow_readers));
+    s.remove_pipeline_ace(p, deny_readers.subject, P::QueueBuilds)
+        .await
+        .unwrap();
+    assert_eq!(s.list_pipeline_aces(p).await.unwrap(), vec![allow_user]);
+    assert!(matches!(
+        s.remove_pipeline_ace(p, deny_readers.subject, P::QueueBuilds)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.set_pipeline_ace(p + 1000, &deny_readers).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 pub async fn pipeline_permissions(s: &dyn Store) {
     let (web, _, u) = setup(s).await;
     let c = connection(&web, "prod");
@@ -121,8 +171,9 @@ pub async fn pipeline_permissions(s: &dyn Store) {
         .create_pipeline(&pipeline(web.id, "two", vec![]))
         .await
         .unwrap();
-    let open = s.get_pipeline_permissions(c.id).await.unwrap();
-    assert!(open.all_pipelines && open.pipelines.is_empty() && open.changed_at.is_none());
+    // A new connection is open to no pipeline until one is authorized.
+    let closed = s.get_pipeline_permissions(c.id).await.unwrap();
+    assert!(!closed.all_pipelines && closed.pipelines.is_empty() && closed.changed_at.is_none());
     s.set_all_pipelines(c.id, false, Some(u.id), NOW)
         .await
         .unwrap();

@@ -333,6 +333,96 @@ pub enum ProjectCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// The project's groups: a user has a place in a project only through them.
+    Member {
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MemberCommand {
+    /// Put a user in a group (Project Administrators only).
+    Add {
+        org: String,
+        project: String,
+        /// UPN or id.
+        user: String,
+        /// Readers, Contributors, Build Administrators, Project Administrators, Endpoint
+        /// Creators or Endpoint Administrators.
+        group: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Every membership of the project (members of the project).
+    List {
+        org: String,
+        project: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Take a user out of a group (Project Administrators only).
+    Remove {
+        org: String,
+        project: String,
+        user: String,
+        group: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
+    let path = |org: &str, project: &str| {
+        format!("/keyless/v1/organizations/{org}/projects/{project}/members")
+    };
+    let (conn, method, path, body) = match c {
+        MemberCommand::Add {
+            org,
+            project,
+            user,
+            group,
+            conn,
+        } => (
+            conn,
+            Method::POST,
+            path(&org, &project),
+            Some(json!({"user": user, "group": group})),
+        ),
+        MemberCommand::List { org, project, conn } => {
+            (conn, Method::GET, path(&org, &project), None)
+        }
+        MemberCommand::Remove {
+            org,
+            project,
+            user,
+            group,
+            conn,
+        } => {
+            let q =
+                reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
+            (
+                conn,
+                Method::DELETE,
+                format!("{}?{}", path(&org, &project), q.query().unwrap_or_default()),
+                None,
+            )
+        }
+    };
+    let c = Client::new(&conn)?;
+    let v = c.send(method, &path, body.map(Body::Json)).await?;
+    if c.json() {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for m in v["value"].as_array().into_iter().flatten() {
+            println!(
+                "{}\t{}",
+                m["user"].as_str().unwrap_or_default(),
+                m["group"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
@@ -355,6 +445,7 @@ pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        ProjectCommand::Member { command } => member(command).await,
     }
 }
 
@@ -386,98 +477,6 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
         }
         SubscriptionCommand::List { conn } => {
             call(&conn, Method::GET, "/keyless/v1/subscriptions", None).await
-        }
-    }
-}
-
-#[derive(Subcommand)]
-pub enum PipelineCommand {
-    Create {
-        org: String,
-        project: String,
-        name: String,
-        /// Connections the pipeline references (name or id; repeatable).
-        #[arg(long = "connection")]
-        connections: Vec<String>,
-        #[command(flatten)]
-        conn: Conn,
-    },
-    List {
-        org: String,
-        project: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
-}
-
-pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
-    match c {
-        PipelineCommand::Create {
-            org,
-            project,
-            name,
-            connections,
-            conn,
-        } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines"),
-                Some(json!({"name": name, "connections": connections})),
-            )
-            .await
-        }
-        PipelineCommand::List { org, project, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines"),
-                None,
-            )
-            .await
-        }
-    }
-}
-
-#[derive(Subcommand)]
-pub enum JobCommand {
-    /// Start a job; prints its environment as export lines.
-    Start {
-        org: String,
-        project: String,
-        pipeline: String,
-        #[arg(long, default_value_t = 60)]
-        minutes: i64,
-        #[command(flatten)]
-        conn: Conn,
-    },
-}
-
-pub async fn job(c: JobCommand) -> anyhow::Result<ExitCode> {
-    match c {
-        JobCommand::Start {
-            org,
-            project,
-            pipeline,
-            minutes,
-            conn,
-        } => {
-            let c = Client::new(&conn)?;
-            let v = c
-                .send(
-                    Method::POST,
-                    &format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs"),
-                    Some(Body::Json(json!({"minutes": minutes}))),
-                )
-                .await?;
-            if c.json() {
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else if let Some(env) = v["env"].as_object() {
-                for (k, val) in env {
-                    println!("export {k}='{}'", val.as_str().unwrap_or_default());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
         }
     }
 }

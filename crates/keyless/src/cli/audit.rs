@@ -28,7 +28,7 @@ pub struct AuditArgs {
     /// A catalogue code (700213, AADSTS700213, AuthorizationFailed…).
     #[arg(long)]
     code: Option<String>,
-    /// token, oidc or arm.
+    /// token, oidc, arm, job (job starts) or endpoints (a job reading its connections).
     #[arg(long)]
     kind: Option<String>,
     #[arg(long, default_value_t = 100)]

@@ -115,6 +115,16 @@ impl Client {
         Ok(value)
     }
 
+    /// The same server and CA, authenticated by another token (a job's).
+    pub fn with_token(&self, token: &str) -> Client {
+        let mut conn = self.conn.clone();
+        conn.token = Some(token.to_string());
+        Client {
+            http: self.http.clone(),
+            conn,
+        }
+    }
+
     pub fn json(&self) -> bool {
         self.conn.json
     }

@@ -10,6 +10,7 @@ mod explain;
 mod keys;
 mod login;
 mod org_identity;
+mod pipeline;
 mod sc;
 mod sc_ops;
 mod serve;
@@ -78,15 +79,15 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::SubscriptionCommand,
     },
-    /// Pipelines of a project.
+    /// Pipelines of a project and their permissions.
     Pipeline {
         #[command(subcommand)]
-        command: admin::PipelineCommand,
+        command: pipeline::PipelineCommand,
     },
-    /// Jobs: start one and get its SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN.
+    /// Jobs: start one (Queue builds) and get its SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN.
     Job {
         #[command(subcommand)]
-        command: admin::JobCommand,
+        command: pipeline::JobCommand,
     },
     /// Service connections (Azure DevOps REST shapes).
     Sc {
@@ -115,8 +116,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Org { command } => admin::org(command).await,
         Command::Project { command } => admin::project(command).await,
         Command::Subscription { command } => admin::subscription(command).await,
-        Command::Pipeline { command } => admin::pipeline(command).await,
-        Command::Job { command } => admin::job(command).await,
+        Command::Pipeline { command } => pipeline::pipeline(command).await,
+        Command::Job { command } => pipeline::job(command).await,
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
     }

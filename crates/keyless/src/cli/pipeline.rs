@@ -1,0 +1,216 @@
+//! `keyless pipeline` (create, list, security) and `keyless job start`.
+
+use super::admin::call;
+use super::client::{Body, Client, Conn};
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum PipelineCommand {
+    /// Create a pipeline (Edit build pipeline); it is authorized for the connections it
+    /// names, which needs the User role on each.
+    Create {
+        org: String,
+        project: String,
+        name: String,
+        /// Connections the pipeline references (name or id; repeatable).
+        #[arg(long = "connection")]
+        connections: Vec<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    List {
+        org: String,
+        project: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// The pipeline's own permission entries: list, or set one (Administer build permissions).
+    Security {
+        #[command(subcommand)]
+        command: SecurityCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SecurityCommand {
+    List {
+        org: String,
+        project: String,
+        pipeline: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Allow, deny or clear (NotSet) one permission for a group or a user.
+    Set {
+        org: String,
+        project: String,
+        pipeline: String,
+        /// QueueBuilds, EditBuildDefinition, ViewBuildDefinition or AdministerBuildPermissions.
+        permission: String,
+        /// Allow, Deny or NotSet.
+        access: String,
+        /// A project group (Readers, Contributors, Build Administrators…).
+        #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+        group: Option<String>,
+        /// A user (UPN or id).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+fn base(org: &str, project: &str) -> String {
+    format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines")
+}
+
+pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        PipelineCommand::Create {
+            org,
+            project,
+            name,
+            connections,
+            conn,
+        } => {
+            call(
+                &conn,
+                Method::POST,
+                &base(&org, &project),
+                Some(json!({"name": name, "connections": connections})),
+            )
+            .await
+        }
+        PipelineCommand::List { org, project, conn } => {
+            call(&conn, Method::GET, &base(&org, &project), None).await
+        }
+        PipelineCommand::Security { command } => security(command).await,
+    }
+}
+
+async fn security(c: SecurityCommand) -> anyhow::Result<ExitCode> {
+    let (conn, path, method, body) = match c {
+        SecurityCommand::List {
+            org,
+            project,
+            pipeline,
+            conn,
+        } => (
+            conn,
+            format!("{}/{pipeline}/security", base(&org, &project)),
+            Method::GET,
+            None,
+        ),
+        SecurityCommand::Set {
+            org,
+            project,
+            pipeline,
+            permission,
+            access,
+            group,
+            user,
+            conn,
+        } => (
+            conn,
+            format!("{}/{pipeline}/security", base(&org, &project)),
+            Method::PUT,
+            Some(json!({"group": group, "user": user, "permission": permission, "access": access})),
+        ),
+    };
+    let client = Client::new(&conn)?;
+    let v = client.send(method, &path, body.map(Body::Json)).await?;
+    if client.json() {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in v["value"].as_array().into_iter().flatten() {
+        let who = e["group"]
+            .as_str()
+            .map(|g| format!("group {g}"))
+            .or_else(|| e["user"].as_str().map(|u| format!("user {u}")))
+            .unwrap_or_default();
+        println!(
+            "{who}\t{}\t{}",
+            e["permissionDisplayName"].as_str().unwrap_or_default(),
+            e["access"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub enum JobCommand {
+    /// Start a job (Queue builds); prints its environment as export lines.
+    Start {
+        org: String,
+        project: String,
+        pipeline: String,
+        #[arg(long, default_value_t = 60)]
+        minutes: i64,
+        /// Also get the variables the agent sets for the connections the job may use (read
+        /// with the job's token; a secret connection's client secret included). Their names
+        /// hold the connection id, with hyphens no POSIX shell can export, so the answer is
+        /// printed as JSON.
+        #[arg(long)]
+        endpoints: bool,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+/// A value quoted for a POSIX shell: inside single quotes, a quote is `'\''`.
+fn shell_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', r"'\''"))
+}
+
+pub async fn job(c: JobCommand) -> anyhow::Result<ExitCode> {
+    let JobCommand::Start {
+        org,
+        project,
+        pipeline,
+        minutes,
+        endpoints,
+        conn,
+    } = c;
+    let c = Client::new(&conn)?;
+    let mut v = c
+        .send(
+            Method::POST,
+            &format!("{}/{pipeline}/jobs", base(&org, &project)),
+            Some(Body::Json(json!({"minutes": minutes}))),
+        )
+        .await?;
+    if endpoints {
+        let env = &v["env"];
+        let text = |k: &str| env[k].as_str().unwrap_or_default().to_string();
+        let path = format!(
+            "/{org}/{}/_apis/distributedtask/hubs/build/plans/{}/jobs/{}/endpoints",
+            text("SYSTEM_TEAMPROJECTID"),
+            text("SYSTEM_PLANID"),
+            text("SYSTEM_JOBID")
+        );
+        let list = c
+            .with_token(&text("SYSTEM_ACCESSTOKEN"))
+            .send(Method::GET, &path, None)
+            .await?;
+        for e in list["value"].as_array().into_iter().flatten() {
+            for (k, val) in e["variables"].as_object().into_iter().flatten() {
+                v["env"][k] = val.clone();
+            }
+        }
+    }
+    if c.json() || endpoints {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if let Some(env) = v["env"].as_object() {
+        for (k, val) in env {
+            println!(
+                "export {k}={}",
+                shell_quote(val.as_str().unwrap_or_default())
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
