@@ -17,6 +17,9 @@ pub const AZURE_DEVOPS_APP_ID: &str = "499b84ac-1321-427f-aa17-267ca6975798";
 
 /// At most this many federated credentials per identity (Entra's limit).
 pub const MAX_FICS_PER_IDENTITY: usize = 20;
+
+/// Access tokens live an hour; `expires_in` is reported one second short, as Entra does.
+pub const ACCESS_TOKEN_LIFETIME: i64 = 3600;
 /// Issuer, subject and description are limited to this many characters.
 pub const MAX_FIC_FIELD: usize = 600;
 
@@ -257,6 +260,19 @@ pub fn nearest_credential<'c>(
             (c, diff)
         })
         .min_by_key(|(_, d)| d.len())
+}
+
+/// The object id of the Azure DevOps service principal, which Entra-issued pipeline ID
+/// tokens name as their `oid` in every tenant (keyless derives it from the tenant id).
+pub fn devops_principal_oid(tenant: Uuid) -> Uuid {
+    let mut bytes = *tenant.as_bytes();
+    for (b, k) in bytes
+        .iter_mut()
+        .zip(AZURE_DEVOPS_APP_ID.bytes())
+    {
+        *b ^= k;
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 #[cfg(test)]

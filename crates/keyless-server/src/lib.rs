@@ -1,30 +1,25 @@
-//! The HTTP side of keyless: every plane on one origin, at the root paths real clients use.
+//! The composition root of keyless: every plane's routes on one origin, at the root paths
+//! real clients use, plus what has no public counterpart.
 //!
-//! - `entra/`: tenant discovery, JWKS and the token endpoint (the federation chain).
-//! - `devops/`: service connections REST, the pipeline OIDC issuer and job token endpoint.
-//! - `arm/`: subscriptions, resource groups, role assignments; token validation and RBAC.
-//! - `graph/`: applications, service principals, secrets and federated credentials.
+//! - The planes are crates of their own, re-exported here under their short names:
+//!   `entra` (discovery, JWKS, the token endpoint), `devops` (service connections, the
+//!   pipeline OIDC issuer, jobs), `arm` (subscriptions, resources, RBAC), `graph`
+//!   (applications, service principals, credentials); what they share is `keyless-core`.
 //! - `admin/`: keyless' own API for what has no public counterpart (tenants, users, PATs…).
 //! - `world/`: declarative world files (`keyless apply`) and the demo world.
+//! - `serve.rs`: startup, TLS, shutdown; `config.rs`: flags, environment and file.
 #![forbid(unsafe_code)]
 
-pub mod access;
 pub mod admin;
-pub mod arm;
-pub mod audit;
-pub mod auth;
-pub mod bearer;
-pub mod cache;
-pub mod clock;
 pub mod config;
-pub mod devops;
-pub mod entra;
-pub mod envelope;
-pub mod graph;
-pub mod keyring;
 pub mod serve;
-pub mod state;
 pub mod world;
+
+pub use keyless_arm as arm;
+pub use keyless_core::{access, audit, auth, bearer, cache, clock, envelope, keyring, state};
+pub use keyless_devops as devops;
+pub use keyless_entra as entra;
+pub use keyless_graph as graph;
 
 pub use config::Config;
 pub use state::AppState;
@@ -35,6 +30,8 @@ use axum::routing::get;
 /// All routes of all planes. Static first segments (`subscriptions`, `v1.0`, `keyless`…)
 /// win over the `{root}` parameter that tenants and organizations share.
 pub fn router(state: AppState) -> Router {
+    // Verify runs the chain in process through these same routes.
+    state.loopback.install(router);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(serve::readyz))

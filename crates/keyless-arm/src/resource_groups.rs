@@ -1,0 +1,218 @@
+//! Resource groups: list, get, head, put (201 created / 200 updated), patch, delete.
+
+use super::path::valid_rg_name;
+use super::subscriptions::load as load_subscription;
+use super::{ArmCaller, json, permit};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use keyless_model::arm::ResourceGroup;
+use serde::Deserialize;
+use serde_json::{Map, Value, json as j};
+
+const READ: &str = "Microsoft.Resources/subscriptions/resourceGroups/read";
+const WRITE: &str = "Microsoft.Resources/subscriptions/resourceGroups/write";
+const DELETE: &str = "Microsoft.Resources/subscriptions/resourceGroups/delete";
+
+fn rg_json(rg: &ResourceGroup) -> Value {
+    let mut v = j!({
+        "id": rg.arm_id(),
+        "name": rg.name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": rg.location,
+        "properties": {"provisioningState": "Succeeded"},
+    });
+    if !rg.tags.is_empty() {
+        v["tags"] = Value::Object(rg.tags.clone());
+    }
+    v
+}
+
+fn not_found(name: &str) -> ApiError {
+    ApiError::new("ResourceGroupNotFound", &[("name", name)])
+}
+
+fn scope(sub: &uuid::Uuid, rg: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}")
+}
+
+/// With read on the subscription: every group. Otherwise, as ARM does, only the groups the
+/// caller may read (a role on one group shows that group, not its siblings); a caller with
+/// read on none of them gets `AuthorizationFailed` at the subscription. The decision that
+/// [`permit`] records is the subscription-level one, so a filtered list records none.
+pub async fn list(s: &AppState, caller: &ArmCaller, sub: &str) -> Result<Response, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    let sub_scope = format!("/subscriptions/{}", sub.id);
+    let groups = s.store.list_resource_groups(sub.id).await?;
+    let mut authz = super::Authz::load(s, caller).await?;
+    if !authz.allows(s, READ, &sub_scope).await? {
+        let mut readable = Vec::new();
+        for g in &groups {
+            if authz.allows(s, READ, &g.arm_id()).await? {
+                readable.push(rg_json(g));
+            }
+        }
+        if !readable.is_empty() {
+            return Ok(json(StatusCode::OK, j!({"value": readable})));
+        }
+    }
+    permit(s, caller, READ, &sub_scope).await?;
+    let value: Vec<Value> = groups.iter().map(rg_json).collect();
+    Ok(json(StatusCode::OK, j!({"value": value})))
+}
+
+pub async fn get(
+    s: &AppState,
+    caller: &ArmCaller,
+    sub: &str,
+    rg: &str,
+) -> Result<Response, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    permit(s, caller, READ, &scope(&sub.id, rg)).await?;
+    let found = s
+        .store
+        .get_resource_group(sub.id, rg)
+        .await
+        .map_err(|e| super::missing_or(e, || not_found(rg)))?;
+    Ok(json(StatusCode::OK, rg_json(&found)))
+}
+
+pub async fn head(
+    s: &AppState,
+    caller: &ArmCaller,
+    sub: &str,
+    rg: &str,
+) -> Result<Response, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    permit(s, caller, READ, &scope(&sub.id, rg)).await?;
+    let status = match s.store.get_resource_group(sub.id, rg).await {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(keyless_store::StoreError::NotFound) => StatusCode::NOT_FOUND,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(status.into_response())
+}
+
+#[derive(Deserialize)]
+struct PutBody {
+    location: Option<String>,
+    #[serde(default)]
+    tags: Option<Map<String, Value>>,
+}
+
+fn validate_tags(tags: &Map<String, Value>) -> Result<(), ApiError> {
+    if tags.len() > 50 {
+        return Err(ApiError::detail(
+            "BadRequest",
+            "A resource can have at most 50 tags.",
+        ));
+    }
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 512 || !v.is_string() {
+            return Err(ApiError::detail(
+                "BadRequest",
+                format!(
+                    "The tag '{}' is invalid: names are 1 to 512 characters and values are strings.",
+                    keyless_model::catalogue::sanitize(k)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn put(
+    s: &AppState,
+    caller: &ArmCaller,
+    sub: &str,
+    rg: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    if !valid_rg_name(rg) {
+        return Err(ApiError::detail(
+            "BadRequest",
+            format!(
+                "Resource group name '{}' is invalid. It can include alphanumeric, underscore, parentheses, hyphen, period (except at end), and Unicode characters that match the allowed characters.",
+                keyless_model::catalogue::sanitize(rg)
+            ),
+        ));
+    }
+    permit(s, caller, WRITE, &scope(&sub.id, rg)).await?;
+    let body: PutBody = parse_json(body)?;
+    let Some(location) = body.location.filter(|l| !l.trim().is_empty()) else {
+        return Err(ApiError::detail(
+            "BadRequest",
+            "The 'location' property is required for a resource group.",
+        ));
+    };
+    let tags = body.tags.unwrap_or_default();
+    validate_tags(&tags)?;
+    let existing = s.store.get_resource_group(sub.id, rg).await.ok();
+    let group = ResourceGroup {
+        subscription_id: sub.id,
+        name: existing
+            .as_ref()
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| rg.to_string()),
+        location,
+        tags,
+        created_at: existing.map(|e| e.created_at).unwrap_or_else(|| s.now()),
+    };
+    let created = s.store.put_resource_group(&group).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, rg_json(&group)))
+}
+
+pub async fn patch(
+    s: &AppState,
+    caller: &ArmCaller,
+    sub: &str,
+    rg: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    permit(s, caller, WRITE, &scope(&sub.id, rg)).await?;
+    let mut group = s
+        .store
+        .get_resource_group(sub.id, rg)
+        .await
+        .map_err(|e| super::missing_or(e, || not_found(rg)))?;
+    let body: PutBody = parse_json(body)?;
+    if let Some(tags) = body.tags {
+        validate_tags(&tags)?;
+        group.tags = tags;
+    }
+    s.store.put_resource_group(&group).await?;
+    Ok(json(StatusCode::OK, rg_json(&group)))
+}
+
+/// Deletes synchronously and answers 200 (clients' pollers accept a final status at once).
+pub async fn delete(
+    s: &AppState,
+    caller: &ArmCaller,
+    sub: &str,
+    rg: &str,
+) -> Result<Response, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    permit(s, caller, DELETE, &scope(&sub.id, rg)).await?;
+    s.store
+        .get_resource_group(sub.id, rg)
+        .await
+        .map_err(|e| super::missing_or(e, || not_found(rg)))?;
+    // Identities in the group take their service principals with them.
+    for r in s.store.list_resources(sub.id, Some(rg)).await? {
+        if r.resource_type
+            .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+        {
+            super::identities::delete_principal(s, &r).await?;
+        }
+    }
+    s.store.delete_resource_group(sub.id, rg).await?;
+    Ok(StatusCode::OK.into_response())
+}

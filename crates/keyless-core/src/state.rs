@@ -1,0 +1,67 @@
+//! What every handler shares: the store, the signing keys, the clock and the origin.
+
+use crate::audit::AuditLog;
+use crate::cache::GrantCache;
+use crate::clock::Clock;
+use crate::keyring::KeyRing;
+use keyless_store::SharedStore;
+use std::sync::{Arc, OnceLock};
+
+/// Builds the full router for a state (`keyless_server::router`), set at startup.
+pub type RouterFn = fn(AppState) -> axum::Router;
+
+#[derive(Clone, Default)]
+pub struct Loopback(Arc<OnceLock<RouterFn>>);
+
+impl Loopback {
+    /// Installs the router builder (the first call wins).
+    pub fn install(&self, f: RouterFn) {
+        let _ = self.0.set(f);
+    }
+    /// The full router for `state`; `None` before the composition root installed it.
+    pub fn router(&self, state: &AppState) -> Option<axum::Router> {
+        self.0.get().map(|f| f(state.clone()))
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: SharedStore,
+    pub keys: Arc<KeyRing>,
+    pub clock: Clock,
+    /// The public origin (`https://host:port`), no trailing slash.
+    pub origin: Arc<str>,
+    pub audit: AuditLog,
+    /// The token path's reads of directory rows (see `cache.rs`).
+    pub cache: GrantCache,
+    /// Test-only fault injection of automatic connection creation (never armed when served).
+    pub faults: crate::faults::Faults,
+    /// The whole router, for operations that run the chain in process through the routes
+    /// clients use (verify). Set once by the composition root; a plane never names another.
+    pub loopback: Loopback,
+}
+
+impl AppState {
+    /// `audit_retention_days` of 0 keeps the audit log forever. The clock is the key
+    /// ring's, so that moving it (tests) moves key lifetimes too.
+    pub fn new(
+        store: SharedStore,
+        keys: Arc<KeyRing>,
+        origin: &str,
+        audit_retention_days: i64,
+    ) -> AppState {
+        AppState {
+            audit: AuditLog::start(store.clone(), audit_retention_days),
+            cache: GrantCache::new(store.clone()),
+            store,
+            clock: keys.clock().clone(),
+            keys,
+            origin: Arc::from(origin.trim_end_matches('/')),
+            faults: Default::default(),
+            loopback: Loopback::default(),
+        }
+    }
+    pub fn now(&self) -> keyless_model::UnixTime {
+        self.clock.now()
+    }
+}

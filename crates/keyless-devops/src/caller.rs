@@ -1,0 +1,130 @@
+//! Who calls an organization's REST API: a user by personal access token, or a service
+//! principal or managed identity by an Entra access token for Azure DevOps. An identity must
+//! have been added to the organization (else TF401444) and sees a project only through one
+//! of its groups (else VS800075), as in Azure DevOps.
+
+use super::may_manage;
+use keyless_core::auth::{Caller, Principal, principal};
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::state::AppState;
+use axum::http::HeaderMap;
+use keyless_model::devops::identities::OrganizationIdentity;
+use keyless_model::devops::{Organization, Project};
+use keyless_model::directory::ServicePrincipal;
+use keyless_model::federation::AZURE_DEVOPS_APP_ID;
+use keyless_store::StoreError;
+
+/// The audiences of an access token for Azure DevOps.
+pub fn is_devops_audience(aud: &str) -> bool {
+    aud == AZURE_DEVOPS_APP_ID || aud.trim_end_matches('/') == "https://app.vssps.visualstudio.com"
+}
+
+pub enum DevopsCaller {
+    User(Caller),
+    Identity {
+        principal: ServicePrincipal,
+        membership: OrganizationIdentity,
+    },
+}
+
+/// Authenticates the caller and checks that it may use `org`.
+pub async fn organization_caller(
+    s: &AppState,
+    headers: &HeaderMap,
+    org: &Organization,
+) -> Result<DevopsCaller, DevopsError> {
+    match principal(s, headers, is_devops_audience).await? {
+        Principal::User(c) => {
+            may_manage(&c, org)?;
+            Ok(DevopsCaller::User(c))
+        }
+        Principal::ServicePrincipal(sp) => {
+            match s.store.get_organization_identity(org.id, sp.id).await {
+                Ok(membership) => Ok(DevopsCaller::Identity {
+                    principal: sp,
+                    membership,
+                }),
+                Err(StoreError::NotFound) => {
+                    let tenant = sp.tenant_id.to_string();
+                    let object = sp.id.to_string();
+                    Err(
+                        ApiError::new("TF401444", &[("tenant", &tenant), ("object", &object)])
+                            .into(),
+                    )
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+impl DevopsCaller {
+    /// Whether the caller sees `project`: through one of its groups there (keyless
+    /// administrators see every project).
+    pub async fn sees(&self, s: &AppState, project: &Project) -> Result<bool, StoreError> {
+        match self {
+            DevopsCaller::User(c) => Ok(c.is_admin()
+                || !s
+                    .store
+                    .list_project_groups(project.id, c.user.id)
+                    .await?
+                    .is_empty()),
+            DevopsCaller::Identity { principal, .. } => {
+                match s.store.get_project_identity(project.id, principal.id).await {
+                    Ok(_) => Ok(true),
+                    Err(StoreError::NotFound) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// VS800075 unless the caller sees `project`.
+    pub async fn require_project(
+        &self,
+        s: &AppState,
+        project: &Project,
+    ) -> Result<(), DevopsError> {
+        if self.sees(s, project).await? {
+            Ok(())
+        } else {
+            let id = project.id.to_string();
+            Err(ApiError::new("VS800075", &[("project", &id)]).into())
+        }
+    }
+}
+
+/// An Azure DevOps connection's identity must be a user of the organization it reaches
+/// (`data.organizationName`), else creating it fails with the portal's message.
+pub async fn require_organization_user(
+    s: &AppState,
+    c: &keyless_model::devops::ServiceConnection,
+) -> Result<(), DevopsError> {
+    let target = c
+        .data
+        .get("organizationName")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let org = super::find_org(s, target).await?;
+    let refused = |name: &str| -> DevopsError {
+        ApiError::new(
+            "IdentityNotInOrganization",
+            &[("name", name), ("org", &org.name)],
+        )
+        .into()
+    };
+    let sp = match s
+        .store
+        .find_service_principal(c.tenant_id, c.client_id)
+        .await
+    {
+        Ok(sp) => sp,
+        Err(StoreError::NotFound) => return Err(refused(&c.client_id.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    match s.store.get_organization_identity(org.id, sp.id).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound) => Err(refused(&sp.display_name)),
+        Err(e) => Err(e.into()),
+    }
+}

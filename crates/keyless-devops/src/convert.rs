@@ -1,0 +1,205 @@
+//! `PUT …/endpoints/{id}?operation=…`: converting a secret connection to workload identity
+//! federation and back. `ConvertAuthenticationScheme` with scheme `WorkloadIdentityFederation`
+//! adds the federated credential and switches the scheme, keeping the old secret; the same
+//! operation with scheme `ServicePrincipal` reverts within seven days (the credential added
+//! by the conversion is removed); `CompleteConversion` confirms it (the old secret goes).
+
+use super::draft::may_write_credentials;
+use super::secrets;
+use keyless_core::auth::Caller;
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
+use axum::Json;
+use keyless_model::Uuid;
+use keyless_model::devops::automatic::CONVERSION_REVERT_DAYS;
+use keyless_model::devops::{IssuerGeneration, Organization, ServiceConnection};
+use keyless_model::directory::FederatedCredential;
+use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const CONVERTED_FIC: &str = "keylessConvertedCredential";
+const REVERT_UNTIL: &str = "keylessRevertUntil";
+
+#[derive(Deserialize)]
+struct Scheme {
+    scheme: String,
+}
+
+#[derive(Deserialize)]
+struct ConvertBody {
+    authorization: Scheme,
+}
+
+fn bad(detail: impl AsRef<str>) -> ApiError {
+    ApiError::detail("BadRequest", detail)
+}
+
+pub async fn operation(
+    s: &AppState,
+    caller: &Caller,
+    org: &Organization,
+    mut c: ServiceConnection,
+    op: &str,
+    body: &[u8],
+) -> Result<Json<Value>, DevopsError> {
+    match op.to_ascii_lowercase().as_str() {
+        "convertauthenticationscheme" => {
+            let b: ConvertBody = parse_json(body)?;
+            match (c.scheme.as_str(), b.authorization.scheme.as_str()) {
+                ("ServicePrincipal", "WorkloadIdentityFederation") => {
+                    convert(s, caller, org, &mut c).await?
+                }
+                ("WorkloadIdentityFederation", "ServicePrincipal") => revert(s, &mut c).await?,
+                (from, to) => {
+                    return Err(bad(format!(
+                        "Cannot convert a {from} connection to '{}': convert ServicePrincipal to WorkloadIdentityFederation, or revert a conversion.",
+                        keyless_model::catalogue::sanitize(to)
+                    ))
+                    .into());
+                }
+            }
+        }
+        "completeconversion" => complete(s, &mut c).await?,
+        _ => {
+            return Err(bad(format!(
+                "Unknown operation '{}': use ConvertAuthenticationScheme or CompleteConversion.",
+                keyless_model::catalogue::sanitize(op)
+            ))
+            .into());
+        }
+    }
+    Ok(Json(super::render::connection_json(s, &c, org).await?))
+}
+
+async fn convert(
+    s: &AppState,
+    caller: &Caller,
+    org: &Organization,
+    c: &mut ServiceConnection,
+) -> Result<(), ApiError> {
+    let app = s
+        .store
+        .find_application_by_app_id(c.client_id)
+        .await
+        .ok()
+        .filter(|a| a.tenant_id == c.tenant_id)
+        .ok_or_else(|| {
+            bad("Only connections whose identity is an app registration of the tenant can be converted.")
+        })?;
+    if may_write_credentials(s, caller, c).await? != Some(true) {
+        return Err(ApiError::detail(
+            "Forbidden",
+            "You don't have permission to add a federated credential to the connection's app registration: ask its owner to convert the connection.",
+        ));
+    }
+    if org.tenant_id.is_none() {
+        c.issuer_generation = IssuerGeneration::AzureDevOps;
+    }
+    let project = s.store.get_project(c.project_id).await?;
+    let (issuer, subject) = super::render::issuer_and_subject(&s.origin, c, org, &project);
+    let existing = s
+        .store
+        .list_fics(app.id)
+        .await?
+        .into_iter()
+        .find(|f| f.issuer == issuer && f.subject.as_deref() == Some(subject.as_str()));
+    let added = match existing {
+        Some(_) => None,
+        None => {
+            let fic = FederatedCredential {
+                id: Uuid::new_v4(),
+                parent_id: app.id,
+                name: format!("sc-{}", c.id),
+                issuer,
+                subject: Some(subject),
+                audiences: vec![TOKEN_EXCHANGE_AUDIENCE.to_string()],
+                description: Some(format!("Converted service connection {}", c.name)),
+                claims_matching_expression: None,
+                created_at: s.now(),
+            };
+            s.store
+                .create_fic(&fic)
+                .await
+                .map_err(keyless_core::credentials::fic_conflict)?;
+            Some(fic.id)
+        }
+    };
+    let until = s.now() + CONVERSION_REVERT_DAYS * 86_400;
+    c.scheme = "WorkloadIdentityFederation".into();
+    c.data.insert(REVERT_UNTIL.into(), json!(until));
+    c.data.insert(
+        "revertSchemeDeadline".into(),
+        json!(keyless_model::time_fmt::iso(until)),
+    );
+    match added {
+        Some(id) => c.data.insert(CONVERTED_FIC.into(), json!(id.to_string())),
+        None => c.data.remove(CONVERTED_FIC),
+    };
+    s.store.update_connection(c).await?;
+    Ok(())
+}
+
+async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError> {
+    let Some(until) = c.data.get(REVERT_UNTIL).and_then(Value::as_i64) else {
+        return Err(bad(
+            "Only a connection converted from ServicePrincipal can be reverted.",
+        ));
+    };
+    if s.now() > until {
+        return Err(ApiError::new(
+            "ConversionRevertExpired",
+            &[("deadline", &keyless_model::time_fmt::iso(until))],
+        ));
+    }
+    if let Some(fic) = c
+        .data
+        .get(CONVERTED_FIC)
+        .and_then(Value::as_str)
+        .and_then(|v| Uuid::parse_str(v).ok())
+        && let Ok(app) = s.store.find_application_by_app_id(c.client_id).await
+    {
+        match s.store.delete_fic(app.id, fic).await {
+            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    c.scheme = "ServicePrincipal".into();
+    for k in [REVERT_UNTIL, CONVERTED_FIC, "revertSchemeDeadline"] {
+        c.data.remove(k);
+    }
+    s.store.update_connection(c).await?;
+    Ok(())
+}
+
+/// Confirms a conversion: the secret the connection kept is removed (from the app too,
+/// when keyless created it for an automatic connection).
+async fn complete(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError> {
+    if c.scheme != "WorkloadIdentityFederation" || !c.data.contains_key(REVERT_UNTIL) {
+        return Err(bad("The connection has no conversion to complete."));
+    }
+    if let (Some(app), Some(key)) = (
+        super::lifecycle::created_app(c),
+        c.data
+            .get("secretKeyId")
+            .and_then(Value::as_str)
+            .and_then(|v| Uuid::parse_str(v).ok()),
+    ) {
+        match s.store.remove_password(app, key).await {
+            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for k in [
+        REVERT_UNTIL,
+        CONVERTED_FIC,
+        "revertSchemeDeadline",
+        secrets::SEALED_KEY,
+        "secretKeyId",
+        "secretExpiration",
+    ] {
+        c.data.remove(k);
+    }
+    s.store.update_connection(c).await?;
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! `_apis/serviceendpoint/endpoints`: create, list, get, update and delete service
+//! connections in the Azure DevOps REST shapes (wire-compat §5). This scope:
+//! `azurerm` connections with scheme `WorkloadIdentityFederation`, created manually.
+
+use super::security::{require, role_of};
+use super::{find_org, find_project};
+use keyless_core::auth::{Caller, caller};
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use keyless_model::devops::security::EndpointAction;
+use keyless_model::devops::{Organization, Project, ServiceConnection};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Members of the organization's tenant and keyless administrators may use the
+/// organization's connections API (per-connection roles are then checked by `security.rs`).
+pub fn may_manage(caller: &Caller, org: &Organization) -> Result<(), ApiError> {
+    if caller.is_admin() || org.tenant_id == Some(caller.user.tenant_id) {
+        Ok(())
+    } else {
+        Err(ApiError::detail(
+            "Forbidden",
+            format!(
+                "{} has no access to the organization '{}'. Ask an administrator to add you.",
+                caller.user.user_principal_name, org.name
+            ),
+        ))
+    }
+}
+
+async fn render(
+    s: &AppState,
+    c: &ServiceConnection,
+    org: &Organization,
+) -> Result<Value, DevopsError> {
+    Ok(super::render::connection_json(s, c, org).await?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Authorization {
+    pub(super) scheme: String,
+    #[serde(default)]
+    pub(super) parameters: HashMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectRef {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectReference {
+    project_reference: ProjectRef,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreateBody {
+    pub(super) name: String,
+    #[serde(rename = "type")]
+    pub(super) endpoint_type: String,
+    #[serde(default)]
+    pub(super) description: Option<String>,
+    #[serde(default)]
+    pub(super) data: serde_json::Map<String, Value>,
+    pub(super) authorization: Authorization,
+    #[serde(default)]
+    service_endpoint_project_references: Vec<ProjectReference>,
+}
+
+use super::manual::{bad, build};
+pub(super) use super::manual::{param, validate_name};
+
+async fn create_inner(
+    s: &AppState,
+    headers: &HeaderMap,
+    org_name: &str,
+    project_hint: Option<&str>,
+    body: &[u8],
+) -> Result<Response, DevopsError> {
+    let (caller, expired) = super::preflight::caller_even_expired(s, headers).await?;
+    let org = find_org(s, org_name).await?;
+    may_manage(&caller, &org)?;
+    let body: CreateBody = parse_json(body)?;
+    let automatic = body
+        .data
+        .get("creationMode")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("Automatic"));
+    let expired = match expired {
+        Some(e) if !automatic => return Err(e.into()),
+        other => other.is_some(),
+    };
+    let reference = body.service_endpoint_project_references.first().map(|r| {
+        (
+            r.project_reference.id.clone(),
+            r.project_reference.name.clone(),
+        )
+    });
+    let project_key = match (project_hint, reference) {
+        (Some(p), _) => p.to_string(),
+        (None, Some((Some(id), _))) => id,
+        (None, Some((None, Some(name)))) => name,
+        _ => {
+            return Err((bad(
+                "serviceEndpointProjectReferences must name the project (projectReference.id or name).",
+            )).into());
+        }
+    };
+    let project = find_project(s, &org, &project_key).await?;
+    if automatic {
+        return super::create_automatic::create(s, &caller, expired, &org, &project, body).await;
+    }
+    require(s, &caller, &org, &project, None, EndpointAction::Create).await?;
+    let secret = param(&body.authorization.parameters, "serviceprincipalkey");
+    let mut conn = build(body, &org, &project, &caller, s.now())?;
+    if conn.endpoint_type == super::manual::AZURE_DEVOPS_TYPE {
+        super::caller::require_organization_user(s, &conn).await?;
+    }
+    if conn.scheme == "ServicePrincipal" {
+        super::secrets::store_secret(s, &mut conn, secret.as_deref().unwrap_or_default())?;
+    } else {
+        super::draft::settle(s, &caller, &org, &project, &mut conn).await?;
+    }
+    s.store.create_connection(&conn).await?;
+    s.store
+        .set_connection_role(conn.id, caller.user.id, "Administrator")
+        .await?;
+    tracing::info!(sc.id = %conn.id, sc.name = %conn.name, "service connection created");
+    Ok((StatusCode::OK, Json(render(s, &conn, &org).await?)).into_response())
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    Path(root): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, DevopsError> {
+    create_inner(&s, &headers, &root, None, &body).await
+}
+
+pub async fn create_in_project(
+    State(s): State<AppState>,
+    Path((root, project)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, DevopsError> {
+    create_inner(&s, &headers, &root, Some(&project), &body).await
+}
+
+fn filter(c: &ServiceConnection, q: &HashMap<String, String>) -> bool {
+    let list = |k: &str| -> Option<Vec<String>> {
+        q.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| {
+                v.split(',')
+                    .map(|x| x.trim().to_ascii_lowercase())
+                    .collect()
+            })
+    };
+    list("type").is_none_or(|t| t.contains(&c.endpoint_type.to_ascii_lowercase()))
+        && list("authSchemes").is_none_or(|t| t.contains(&c.scheme.to_ascii_lowercase()))
+        && list("endpointNames").is_none_or(|t| t.contains(&c.name.to_ascii_lowercase()))
+        && list("endpointIds").is_none_or(|t| t.contains(&c.id.to_string()))
+}
+
+async fn list_for(
+    s: &AppState,
+    caller: &Caller,
+    org: &Organization,
+    projects: Vec<Project>,
+    q: &HashMap<String, String>,
+) -> Result<Json<Value>, DevopsError> {
+    let mut value = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in projects {
+        let mut conns = s.store.list_connections(p.id).await?;
+        for id in s.store.list_connections_shared_with(p.id).await? {
+            conns.push(s.store.get_connection(id).await?);
+        }
+        for c in conns {
+            let visible = role_of(s, caller, org, p.id, Some(&c))
+                .await?
+                .is_some_and(|r| r.allows(EndpointAction::View));
+            if visible && filter(&c, q) && seen.insert(c.id) {
+                value.push(render(s, &c, org).await?);
+            }
+        }
+    }
+    Ok(Json(json!({"count": value.len(), "value": value})))
+}
+
+pub async fn list_project(
+    State(s): State<AppState>,
+    Path((root, project)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let caller = caller(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    may_manage(&caller, &org)?;
+    let project = find_project(&s, &org, &project).await?;
+    list_for(&s, &caller, &org, vec![project], &q).await
+}
+
+pub async fn list_org(
+    State(s): State<AppState>,
+    Path(root): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let caller = caller(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    may_manage(&caller, &org)?;
+    let projects = s.store.list_projects(org.id).await?;
+    list_for(&s, &caller, &org, projects, &q).await
+}
+
+async fn load(
+    s: &AppState,
+    headers: &HeaderMap,
+    root: &str,
+    id: &str,
+    action: EndpointAction,
+) -> Result<(ServiceConnection, Organization, Caller), DevopsError> {
+    let caller = caller(s, headers).await?;
+    let org = find_org(s, root).await?;
+    may_manage(&caller, &org)?;
+    let c = super::security::connection_by_id(s, &org, id).await?;
+    let home = s.store.get_project(c.project_id).await?;
+    require(s, &caller, &org, &home, Some(&c), action).await?;
+    Ok((c, org, caller))
+}
+
+pub async fn get_org(
+    State(s): State<AppState>,
+    Path((root, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
+    Ok(Json(render(&s, &c, &org).await?))
+}
+
+pub async fn get_project(
+    State(s): State<AppState>,
+    Path((root, _project, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
+    Ok(Json(render(&s, &c, &org).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateBody {
+    name: Option<String>,
+    description: Option<String>,
+    data: Option<serde_json::Map<String, Value>>,
+}
+
+/// Updates name, description and data (`?operation=ConvertAuthenticationScheme` converts a
+/// secret connection, see `convert.rs`). A rename that changes an `sc://` subject moves the
+/// credential keyless created, or marks a manual connection as needing attention. Saving an
+/// automatic secret connection after a verify (or with an expired secret) renews the secret.
+pub async fn update(
+    State(s): State<AppState>,
+    Path((root, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, DevopsError> {
+    let (mut c, org, caller) = load(&s, &headers, &root, &id, EndpointAction::Manage).await?;
+    let operation = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("operation"))
+        .map(|(_, v)| v.clone());
+    if let Some(op) = operation.filter(|o| !o.is_empty()) {
+        return super::convert::operation(&s, &caller, &org, c, &op, &body).await;
+    }
+    let before = c.clone();
+    let body: UpdateBody = parse_json(&body)?;
+    if let Some(name) = body.name {
+        validate_name(&name)?;
+        c.name = name.trim().to_string();
+    }
+    if let Some(d) = body.description {
+        c.description = d;
+    }
+    if let Some(mut data) = body.data {
+        data.insert("creationMode".into(), json!(c.creation_mode));
+        for (k, v) in &before.data {
+            if k.starts_with("keyless")
+                || k == super::secrets::SEALED_KEY
+                || (c.creation_mode == "Automatic" && AUTOMATIC_KEYS.contains(&k.as_str()))
+            {
+                data.insert(k.clone(), v.clone());
+            }
+        }
+        c.data = data;
+    }
+    super::lifecycle::renew_secret_on_save(&s, &caller, &mut c).await?;
+    let project = s.store.get_project(c.project_id).await?;
+    super::lifecycle::apply_rename(&s, &org, &project, &before, &project, &mut c).await?;
+    Ok(Json(render(&s, &c, &org).await?))
+}
+
+/// What an automatic connection records about what it created; a save keeps them.
+const AUTOMATIC_KEYS: [&str; 5] = [
+    "appObjectId",
+    "spnObjectId",
+    "azureSpnRoleAssignmentId",
+    "secretKeyId",
+    "secretExpiration",
+];
+
+/// `?projectIds=a,b`: removes the connection from those projects only (unsharing it);
+/// naming its own project, or no known project, deletes it.
+pub async fn delete(
+    State(s): State<AppState>,
+    Path((root, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<StatusCode, DevopsError> {
+    let (c, org, caller) = load(&s, &headers, &root, &id, EndpointAction::Manage).await?;
+    let ids = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("projectIds"))
+        .map(|(_, v)| v.clone());
+    if let Some(ids) = ids {
+        let mut projects = Vec::new();
+        // Unknown projects are ignored, as by the real service.
+        for key in ids.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            if let Ok(p) = find_project(&s, &org, key).await {
+                projects.push(p);
+            }
+        }
+        if !projects.iter().any(|p| p.id == c.project_id) && !projects.is_empty() {
+            for p in projects {
+                s.store.unshare_connection(c.id, p.id).await.map_err(|_| {
+                    ApiError::detail(
+                        "NotFound",
+                        format!(
+                            "The service connection '{}' is not shared with the project '{}'.",
+                            c.name, p.name
+                        ),
+                    )
+                })?;
+            }
+            return Ok(StatusCode::NO_CONTENT);
+        }
+    }
+    super::lifecycle::delete_connection(&s, &caller, &c).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn types(State(_s): State<AppState>) -> Json<Value> {
+    Json(json!({"count": 2, "value": [{
+        "name": "azurerm",
+        "displayName": "Azure Resource Manager",
+        "authenticationSchemes": [
+            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
+            {"scheme": "ServicePrincipal", "displayName": "Service principal (secret)"},
+        ],
+    }, {
+        "name": super::manual::AZURE_DEVOPS_TYPE,
+        "displayName": "Azure DevOps",
+        "authenticationSchemes": [
+            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
+        ],
+    }]}))
+}

@@ -1,0 +1,186 @@
+//! Updating and deleting connections: renames (and the `sc://` subject that follows them),
+//! renewal of automatic secrets on save, deletion of what automatic connections created.
+
+use super::secrets;
+use keyless_core::auth::Caller;
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
+use keyless_model::Uuid;
+use keyless_model::devops::automatic::AUTOMATIC_SECRET_DAYS;
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::federation::{devops_issuer, devops_subject};
+use serde_json::{Value, json};
+
+fn data_id(c: &ServiceConnection, key: &str) -> Option<Uuid> {
+    c.data
+        .get(key)
+        .and_then(Value::as_str)
+        .and_then(|v| Uuid::parse_str(v).ok())
+}
+
+/// The app registration keyless created for an automatic connection.
+pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
+    if c.creation_mode == "Automatic" {
+        data_id(c, "appObjectId")
+    } else {
+        None
+    }
+}
+
+/// Whether another connection of the organization uses the same identity.
+async fn identity_shared(s: &AppState, c: &ServiceConnection) -> Result<bool, ApiError> {
+    for p in s.store.list_projects(c.organization_id).await? {
+        for other in s.store.list_connections(p.id).await? {
+            if other.id != c.id && other.client_id == c.client_id {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Deletes the connection; an automatic one takes its role assignment and app registration
+/// (with its principal, credentials and secrets) along, unless another connection uses
+/// the same identity.
+pub async fn delete_connection(
+    s: &AppState,
+    _caller: &Caller,
+    c: &ServiceConnection,
+) -> Result<(), ApiError> {
+    let owned = created_app(c);
+    let shared = owned.is_some() && identity_shared(s, c).await?;
+    s.store.delete_connection(c.id).await?;
+    if let (Some(app), false) = (owned, shared) {
+        if let Some(a) = data_id(c, "azureSpnRoleAssignmentId") {
+            match s.store.delete_role_assignment(a).await {
+                Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match s.store.delete_application(app).await {
+            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::info!(sc.id = %c.id, removed_identity = owned.is_some() && !shared, "service connection deleted");
+    Ok(())
+}
+
+/// After a rename of the connection (or its project): for an `sc://` subject, the
+/// credential keyless created follows in the same transaction; a manual connection is
+/// marked as needing attention with the subject its identity must now carry.
+pub async fn apply_rename(
+    s: &AppState,
+    org: &Organization,
+    project_before: &Project,
+    before: &ServiceConnection,
+    project_after: &Project,
+    after: &mut ServiceConnection,
+) -> Result<(), ApiError> {
+    let uses_names =
+        after.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
+    let old_subject = devops_subject(&org.name, &project_before.name, &before.name);
+    let new_subject = devops_subject(&org.name, &project_after.name, &after.name);
+    if !uses_names || old_subject == new_subject || after.scheme != "WorkloadIdentityFederation" {
+        return s.store.update_connection(after).await.map_err(Into::into);
+    }
+    let issuer = devops_issuer(&s.origin, org.id);
+    if let Some(app) = created_app(after) {
+        let fic = s
+            .store
+            .list_fics(app)
+            .await?
+            .into_iter()
+            .find(|f| f.issuer == issuer && f.subject.as_deref() == Some(old_subject.as_str()));
+        if let Some(mut f) = fic {
+            f.subject = Some(new_subject);
+            return s
+                .store
+                .update_connection_and_fic(after, &f)
+                .await
+                .map_err(Into::into);
+        }
+    }
+    let r = keyless_model::catalogue::Rendered::new(
+        "SubjectChanged",
+        &[
+            ("old", &old_subject),
+            ("new", &new_subject),
+            ("issuer", &issuer),
+        ],
+    );
+    after.status_message = r.message;
+    s.store.update_connection(after).await.map_err(Into::into)
+}
+
+/// How long after a successful verify a save renews an automatic secret.
+pub const VERIFY_THEN_SAVE_WINDOW: i64 = 3_600;
+
+/// Save of an automatic `ServicePrincipal` connection after a successful verify (or once
+/// its secret has expired): a new secret for three months replaces the old one.
+pub async fn renew_secret_on_save(
+    s: &AppState,
+    caller: &Caller,
+    c: &mut ServiceConnection,
+) -> Result<bool, ApiError> {
+    let Some(app_id) = created_app(c) else {
+        return Ok(false);
+    };
+    if c.scheme != "ServicePrincipal" {
+        return Ok(false);
+    }
+    let now = s.now();
+    let verified = c
+        .data
+        .get(secrets::VERIFIED_AT)
+        .and_then(Value::as_i64)
+        .is_some_and(|t| now - t <= VERIFY_THEN_SAVE_WINDOW);
+    let old = data_id(c, "secretKeyId");
+    let passwords = s.store.list_passwords(app_id).await?;
+    let expired = passwords
+        .iter()
+        .find(|p| Some(p.key_id) == old)
+        .is_none_or(|p| p.end_date_time <= now);
+    if !verified && !expired {
+        return Ok(false);
+    }
+    let app = s.store.get_application(app_id).await?;
+    if !caller.is_admin() && !app.is_owner(caller.user.id) {
+        let tenant = s.store.get_tenant(app.tenant_id).await?;
+        let guest = super::preflight::user_in(s, caller, &tenant).await;
+        if guest.is_none_or(|u| !app.is_owner(u.id)) {
+            return Err(ApiError::detail(
+                "Forbidden",
+                format!(
+                    "Renewing the secret updates the app registration {}, which you do not own: ask its owner (or an administrator) to edit, verify and save the connection.",
+                    app.display_name
+                ),
+            ));
+        }
+    }
+    let (pw, clear) = keyless_core::credentials::new_password(
+        app_id,
+        "Azure DevOps service connection",
+        now,
+        now + AUTOMATIC_SECRET_DAYS * 86_400,
+    );
+    s.store.add_password(&pw).await?;
+    if let Some(old) = old
+        && old != pw.key_id
+    {
+        match s.store.remove_password(app_id, old).await {
+            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    secrets::store_secret(s, c, &clear)?;
+    c.data
+        .insert("secretKeyId".into(), json!(pw.key_id.to_string()));
+    c.data.insert(
+        "secretExpiration".into(),
+        json!(keyless_model::time_fmt::iso(pw.end_date_time)),
+    );
+    c.data.remove(secrets::VERIFIED_AT);
+    tracing::info!(sc.id = %c.id, "automatic secret renewed for three months");
+    Ok(true)
+}

@@ -1,0 +1,156 @@
+//! The manual create body: validation and the connection it makes (scheme
+//! `WorkloadIdentityFederation` with an existing identity, or `ServicePrincipal` with a
+//! given secret).
+
+use super::endpoints::CreateBody;
+use keyless_core::auth::Caller;
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_model::Uuid;
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The type of connections whose identity calls the Azure DevOps REST API (seed 003).
+pub const AZURE_DEVOPS_TYPE: &str = "azuredevops";
+
+pub(super) fn bad(detail: impl AsRef<str>) -> ApiError {
+    ApiError::detail("BadRequest", detail)
+}
+
+pub(super) fn param(p: &HashMap<String, Value>, name: &str) -> Option<String> {
+    p.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str().map(String::from))
+}
+
+fn guid_param(p: &HashMap<String, Value>, name: &str) -> Result<Uuid, ApiError> {
+    let v = param(p, name).ok_or_else(|| {
+        bad(format!(
+            "authorization.parameters.{name} is required (a GUID)."
+        ))
+    })?;
+    Uuid::parse_str(&v).map_err(|_| {
+        bad(format!(
+            "authorization.parameters.{name} must be a GUID, got '{}'.",
+            keyless_model::catalogue::sanitize(&v)
+        ))
+    })
+}
+
+pub(super) fn validate_name(name: &str) -> Result<(), DevopsError> {
+    let n = name.trim();
+    if n.is_empty()
+        || n.chars().count() > 256
+        || n.chars().any(|c| c.is_control() || "/\\".contains(c))
+    {
+        return Err((bad(
+            "The service connection name must be 1 to 256 characters without '/', '\\' or control characters.",
+        )).into());
+    }
+    Ok(())
+}
+
+/// Turns a create body into a connection, or the first thing wrong with it.
+pub(super) fn build(
+    body: CreateBody,
+    org: &Organization,
+    project: &Project,
+    caller: &Caller,
+    now: i64,
+) -> Result<ServiceConnection, DevopsError> {
+    validate_name(&body.name)?;
+    let endpoint_type = match body.endpoint_type.to_ascii_lowercase().as_str() {
+        "azurerm" => "azurerm",
+        "azuredevops" => AZURE_DEVOPS_TYPE,
+        _ => {
+            return Err((bad(format!(
+                "Service connections of type '{}' are not supported; use 'AzureRM' or 'AzureDevOps'.",
+                keyless_model::catalogue::sanitize(&body.endpoint_type)
+            )))
+            .into());
+        }
+    };
+    let scheme = body.authorization.scheme.clone();
+    if endpoint_type == AZURE_DEVOPS_TYPE && scheme != "WorkloadIdentityFederation" {
+        return Err((bad(
+            "Azure DevOps service connections authenticate with workload identity federation only: use the scheme 'WorkloadIdentityFederation'.",
+        ))
+        .into());
+    }
+    if scheme != "WorkloadIdentityFederation" && scheme != "ServicePrincipal" {
+        return Err((bad(format!(
+            "The authorization scheme '{}' is not supported; use 'WorkloadIdentityFederation' or 'ServicePrincipal'.",
+            keyless_model::catalogue::sanitize(&body.authorization.scheme)
+        )))
+        .into());
+    }
+    if scheme == "ServicePrincipal" {
+        let p = &body.authorization.parameters;
+        if param(p, "authenticationType").is_some_and(|t| !t.eq_ignore_ascii_case("spnKey")) {
+            return Err((bad(
+                "Only authenticationType 'spnKey' (a client secret) is supported for the ServicePrincipal scheme.",
+            ))
+            .into());
+        }
+        if param(p, "serviceprincipalkey").is_none_or(|k| k.is_empty()) {
+            return Err((bad(
+                "authorization.parameters.serviceprincipalkey (the client secret) is required for the ServicePrincipal scheme.",
+            ))
+            .into());
+        }
+    }
+    let mode = body
+        .data
+        .get("creationMode")
+        .and_then(Value::as_str)
+        .unwrap_or("Manual")
+        .to_string();
+    if mode != "Manual" {
+        return Err((bad(format!(
+            "creationMode '{}' is not supported yet; create the identity yourself and use 'Manual'.",
+            keyless_model::catalogue::sanitize(&mode)
+        ))).into());
+    }
+    let p = &body.authorization.parameters;
+    let tenant_id = guid_param(p, "tenantid")?;
+    let client_id = guid_param(p, "serviceprincipalid")?;
+    let generation = match param(p, "workloadIdentityFederationIssuerType") {
+        None => IssuerGeneration::EntraId,
+        Some(v) => IssuerGeneration::parse(&v).ok_or_else(|| {
+            bad("workloadIdentityFederationIssuerType must be 'EntraID' or 'AzureDevOps'.")
+        })?,
+    };
+    if generation == IssuerGeneration::EntraId && org.tenant_id.is_none() {
+        return Err((bad(format!(
+            "The organization '{}' is not connected to a Microsoft Entra tenant, so it cannot use the Entra issuer. Connect it to a tenant or ask for workloadIdentityFederationIssuerType 'AzureDevOps'.",
+            org.name
+        ))).into());
+    }
+    let mut data = body.data;
+    data.insert("creationMode".into(), json!(mode));
+    if endpoint_type == AZURE_DEVOPS_TYPE {
+        // The organization whose REST API the connection reaches: its own by default.
+        data.entry("organizationName").or_insert(json!(org.name));
+    } else {
+        data.entry("environment").or_insert(json!("AzureCloud"));
+        data.entry("scopeLevel").or_insert(json!("Subscription"));
+    }
+    Ok(ServiceConnection {
+        id: Uuid::new_v4(),
+        organization_id: org.id,
+        project_id: project.id,
+        name: body.name.trim().to_string(),
+        endpoint_type: endpoint_type.into(),
+        scheme,
+        tenant_id,
+        client_id,
+        issuer_generation: generation,
+        creation_mode: mode,
+        state: "Ready".into(),
+        status_message: String::new(),
+        description: body.description.unwrap_or_default(),
+        data,
+        created_by: Some(caller.user.id),
+        created_at: now,
+    })
+}

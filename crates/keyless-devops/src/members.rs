@@ -1,0 +1,129 @@
+//! Project group membership (`/keyless/v1/organizations/{org}/projects/{project}/members`):
+//! who is in Project Administrators, Contributors, Readers, Endpoint Creators and Endpoint
+//! Administrators. Project Administrators (and keyless administrators) change it.
+
+use super::security::{groups_in, user_by};
+use super::{find_org, find_project};
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use keyless_model::devops::Project;
+use keyless_model::devops::security::ProjectGroup;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MemberBody {
+    user: String,
+    group: String,
+}
+
+fn group_of(name: &str) -> Result<ProjectGroup, ApiError> {
+    ProjectGroup::parse(name).ok_or_else(|| {
+        ApiError::detail(
+            "BadRequest",
+            format!(
+                "The group '{}' does not exist; use Project Administrators, Contributors, Readers, Build Administrators, Endpoint Creators or Endpoint Administrators.",
+                keyless_model::catalogue::sanitize(name)
+            ),
+        )
+    })
+}
+
+async fn members_json(s: &AppState, project: &Project) -> Result<Value, ApiError> {
+    let mut value = Vec::new();
+    for (user, group) in s.store.list_project_members(project.id).await? {
+        let u = s.store.get_user(user).await?;
+        value.push(
+            json!({"user": u.user_principal_name, "userId": u.id.to_string(), "group": group}),
+        );
+    }
+    Ok(json!({"count": value.len(), "value": value}))
+}
+
+/// Project administrators (and keyless administrators) manage project groups.
+async fn project_admin(
+    s: &AppState,
+    headers: &HeaderMap,
+    root: &str,
+    project: &str,
+) -> Result<Project, ApiError> {
+    let caller = caller(s, headers).await?;
+    let org = find_org(s, root).await?;
+    super::may_manage(&caller, &org)?;
+    let project = find_project(s, &org, project).await?;
+    if !caller.is_admin()
+        && !groups_in(s, &caller, &org, project.id)
+            .await?
+            .contains(&ProjectGroup::ProjectAdministrators)
+    {
+        return Err(ApiError::detail(
+            "Forbidden",
+            format!(
+                "Only Project Administrators of {} change its groups.",
+                project.name
+            ),
+        ));
+    }
+    Ok(project)
+}
+
+/// `GET /keyless/v1/organizations/{org}/projects/{project}/members`.
+pub async fn list_members(
+    State(s): State<AppState>,
+    Path((root, project)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let caller = caller(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    super::may_manage(&caller, &org)?;
+    let project = find_project(&s, &org, &project).await?;
+    super::pipeline_security::require_project_member(&s, &caller, &org, &project).await?;
+    Ok(Json(members_json(&s, &project).await?))
+}
+
+/// `POST …/members` `{"user","group"}`.
+pub async fn add_member(
+    State(s): State<AppState>,
+    Path((root, project)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let project = project_admin(&s, &headers, &root, &project).await?;
+    let b: MemberBody = parse_json(&body)?;
+    let group = group_of(&b.group)?;
+    let user = user_by(&s, &b.user).await?;
+    s.store
+        .add_project_member(project.id, user, group.as_str())
+        .await?;
+    Ok((StatusCode::CREATED, Json(members_json(&s, &project).await?)))
+}
+
+/// `DELETE …/members?user=&group=`.
+pub async fn remove_member(
+    State(s): State<AppState>,
+    Path((root, project)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let project = project_admin(&s, &headers, &root, &project).await?;
+    let (Some(user), Some(group)) = (q.get("user"), q.get("group")) else {
+        return Err(ApiError::detail(
+            "BadRequest",
+            "Pass the membership to remove as ?user=…&group=….",
+        ));
+    };
+    let group = group_of(group)?;
+    let user = user_by(&s, user).await?;
+    s.store
+        .remove_project_member(project.id, user, group.as_str())
+        .await
+        .map_err(|_| ApiError::detail("NotFound", "The user is not in that group."))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,67 @@
+//! `PATCH /keyless/v1/organizations/{org}` `{"name"}`: renames an organization (keyless
+//! administrators). `sc://` subjects start with the organization's name: as for a project
+//! rename (`project_rename.rs`), the credentials keyless created follow in the same
+//! transaction and manual connections get the `SubjectChanged` warning with their new subject.
+
+use super::find_org;
+use super::project_rename::subject_moves;
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameBody {
+    name: String,
+}
+
+pub async fn rename(
+    State(s): State<AppState>,
+    Path(root): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let caller = caller(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    if !caller.is_admin() {
+        return Err(ApiError::detail(
+            "Forbidden",
+            format!(
+                "Only keyless administrators rename the organization {}.",
+                org.name
+            ),
+        ));
+    }
+    let b: RenameBody = parse_json(&body)?;
+    keyless_core::names::check_short_name("organization", &b.name)?;
+    let mut conns = Vec::new();
+    let mut fics = Vec::new();
+    for project in s.store.list_projects(org.id).await? {
+        let (c, f) = subject_moves(&s, &org, &project, &b.name, &project.name).await?;
+        conns.extend(c);
+        fics.extend(f);
+    }
+    s.store
+        .rename_organization(org.id, &b.name, &conns, &fics)
+        .await
+        .map_err(|e| match e {
+            keyless_store::StoreError::Conflict(_) => ApiError::detail(
+                "Conflict",
+                format!("An organization named '{}' already exists.", b.name),
+            ),
+            e => e.into(),
+        })?;
+    tracing::info!(org.id = %org.id, from = %org.name, to = %b.name, credentials = fics.len(), warned = conns.len(), "organization renamed");
+    let renamed = s.store.get_organization(org.id).await?;
+    Ok(Json(json!({
+        "organization": renamed,
+        "credentialsUpdated": fics.len(),
+        "connectionsNeedingAttention": conns.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
+    })))
+}

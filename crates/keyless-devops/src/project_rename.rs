@@ -1,0 +1,122 @@
+//! `PATCH /keyless/v1/organizations/{org}/projects/{project}` `{"name"}`: renames a project
+//! (Project Administrators). `sc://` subjects contain the project name: the credentials
+//! keyless created for automatic connections follow in the same transaction; manual
+//! connections are marked as needing attention with their new subject.
+
+use super::lifecycle::created_app;
+use super::security::groups_in;
+use super::{find_org, find_project};
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use keyless_model::devops::security::ProjectGroup;
+use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::directory::FederatedCredential;
+use keyless_model::federation::{devops_issuer, devops_subject};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameBody {
+    name: String,
+}
+
+pub async fn rename(
+    State(s): State<AppState>,
+    Path((root, project)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let caller = caller(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    super::may_manage(&caller, &org)?;
+    let project = find_project(&s, &org, &project).await?;
+    if !caller.is_admin()
+        && !groups_in(&s, &caller, &org, project.id)
+            .await?
+            .contains(&ProjectGroup::ProjectAdministrators)
+    {
+        return Err(ApiError::detail(
+            "Forbidden",
+            format!("Only Project Administrators of {} rename it.", project.name),
+        ));
+    }
+    let b: RenameBody = parse_json(&body)?;
+    keyless_core::names::check_short_name("project", &b.name)?;
+    let (conns, fics) = subject_moves(&s, &org, &project, &org.name, &b.name).await?;
+    s.store
+        .rename_project(project.id, &b.name, &conns, &fics)
+        .await
+        .map_err(|e| match e {
+            keyless_store::StoreError::Conflict(_) => ApiError::detail(
+                "Conflict",
+                format!(
+                    "A project named '{}' already exists in {}.",
+                    b.name, org.name
+                ),
+            ),
+            e => e.into(),
+        })?;
+    let renamed = s.store.get_project(project.id).await?;
+    Ok(Json(json!({
+        "project": renamed,
+        "credentialsUpdated": fics.len(),
+        "connectionsNeedingAttention": conns.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
+    })))
+}
+
+/// What a rename to organization `new_org` and project `new_project` (either may be the
+/// current name) does to the `sc://` subjects of `project`'s connections: the connections
+/// whose credential keyless did not create get the `SubjectChanged` warning (returned, to be
+/// saved), the credentials keyless created get the new subject (returned, to be saved).
+pub(super) async fn subject_moves(
+    s: &AppState,
+    org: &Organization,
+    project: &Project,
+    new_org: &str,
+    new_project: &str,
+) -> Result<(Vec<ServiceConnection>, Vec<FederatedCredential>), ApiError> {
+    let issuer = devops_issuer(&s.origin, org.id);
+    let mut conns = Vec::new();
+    let mut fics = Vec::new();
+    for mut c in s.store.list_connections(project.id).await? {
+        let names = c.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
+        if !names || c.scheme != "WorkloadIdentityFederation" {
+            continue;
+        }
+        let old = devops_subject(&org.name, &project.name, &c.name);
+        let new = devops_subject(new_org, new_project, &c.name);
+        if old == new {
+            continue;
+        }
+        let owned = match created_app(&c) {
+            Some(app) => s
+                .store
+                .list_fics(app)
+                .await?
+                .into_iter()
+                .find(|f| f.issuer == issuer && f.subject.as_deref() == Some(old.as_str())),
+            None => None,
+        };
+        match owned {
+            Some(mut f) => {
+                f.subject = Some(new);
+                fics.push(f);
+            }
+            None => {
+                c.status_message = keyless_model::catalogue::Rendered::new(
+                    "SubjectChanged",
+                    &[("old", &old), ("new", &new), ("issuer", &issuer)],
+                )
+                .message;
+                conns.push(c);
+            }
+        }
+    }
+    Ok((conns, fics))
+}

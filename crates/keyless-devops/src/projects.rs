@@ -1,0 +1,74 @@
+//! `GET /{org}/_apis/projects[/{project}]`: the organization's projects in the Azure DevOps
+//! REST shape (`TeamProjectReference`), as far as the caller may see them. This is the call
+//! with which a pipeline (or `az devops`) first finds out whether its identity has access.
+
+use super::caller::organization_caller;
+use super::find_org;
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use keyless_model::Uuid;
+use keyless_model::devops::{Organization, Project};
+use keyless_model::time_fmt;
+use keyless_store::StoreError;
+use serde_json::{Value, json};
+
+fn render(s: &AppState, org: &Organization, p: &Project) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "description": p.description,
+        "url": format!("{}/{}/_apis/projects/{}", s.origin, org.name, p.id),
+        "state": "wellFormed",
+        "revision": 1,
+        "visibility": "private",
+        "lastUpdateTime": time_fmt::iso(p.created_at),
+    })
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let org = find_org(&s, &org).await?;
+    let caller = organization_caller(&s, &headers, &org).await?;
+    let mut value = vec![];
+    for p in s.store.list_projects(org.id).await? {
+        if caller.sees(&s, &p).await? {
+            value.push(render(&s, &org, &p));
+        }
+    }
+    Ok(Json(json!({"count": value.len(), "value": value})))
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    Path((org, project)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let org = find_org(&s, &org).await?;
+    let caller = organization_caller(&s, &headers, &org).await?;
+    let found = match Uuid::parse_str(&project) {
+        Ok(id) => s.store.get_project(id).await.and_then(|p| {
+            if p.organization_id == org.id {
+                Ok(p)
+            } else {
+                Err(StoreError::NotFound)
+            }
+        }),
+        Err(_) => s.store.find_project(org.id, &project).await,
+    };
+    let p = match found {
+        Ok(p) => p,
+        // Azure DevOps answers an unknown project with the same words as a hidden one.
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::new("VS800075", &[("project", &project)]).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    caller.require_project(&s, &p).await?;
+    Ok(Json(render(&s, &org, &p)))
+}

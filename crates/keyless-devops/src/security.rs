@@ -1,0 +1,373 @@
+//! Service connection security: the caller's role on a connection or in a project (from
+//! project groups and per-connection roles, `keyless_model::devops::security`), the
+//! `securityroles` REST shapes for per-connection roles, project group membership, and
+//! sharing a connection with other projects.
+
+use super::{find_org, find_project};
+use keyless_core::auth::{Caller, caller};
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use keyless_model::Uuid;
+use keyless_model::devops::security::{EndpointAction, EndpointRole, ProjectGroup, effective_role};
+use keyless_model::devops::{Organization, Project, ServiceConnection};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The caller's groups in a project. A user has a place in a project only through them
+/// (as in Azure DevOps: an organization user in no group of a project has no right there).
+pub async fn groups_in(
+    s: &AppState,
+    caller: &Caller,
+    _org: &Organization,
+    project: Uuid,
+) -> Result<Vec<ProjectGroup>, ApiError> {
+    Ok(s.store
+        .list_project_groups(project, caller.user.id)
+        .await?
+        .iter()
+        .filter_map(|g| ProjectGroup::parse(g))
+        .collect())
+}
+
+/// The caller's role on service connections of a project (project-wide), or on one
+/// connection (`conn`: adds its per-connection role; a connection shared with `project`
+/// grants at most User there). Keyless administrators are Administrators everywhere.
+pub async fn role_of(
+    s: &AppState,
+    caller: &Caller,
+    org: &Organization,
+    project: Uuid,
+    conn: Option<&ServiceConnection>,
+) -> Result<Option<EndpointRole>, ApiError> {
+    if caller.is_admin() {
+        return Ok(Some(EndpointRole::Administrator));
+    }
+    let Some(c) = conn else {
+        return Ok(effective_role(
+            &groups_in(s, caller, org, project).await?,
+            None,
+        ));
+    };
+    let own = effective_role(&groups_in(s, caller, org, c.project_id).await?, None);
+    let assigned = s
+        .store
+        .get_connection_role(c.id, caller.user.id)
+        .await?
+        .and_then(|r| EndpointRole::parse(&r));
+    let shared = if project != c.project_id {
+        effective_role(&groups_in(s, caller, org, project).await?, None)
+            .map(|r| r.min(EndpointRole::User))
+    } else {
+        None
+    };
+    Ok([own, assigned, shared].into_iter().flatten().max())
+}
+
+/// Refuses unless the caller's role permits `action`. Creating needs Creator in the
+/// project (`MissingCreatorRole`); the rest name the role they need.
+pub async fn require(
+    s: &AppState,
+    caller: &Caller,
+    org: &Organization,
+    project: &Project,
+    conn: Option<&ServiceConnection>,
+    action: EndpointAction,
+) -> Result<(), ApiError> {
+    let role = role_of(s, caller, org, project.id, conn).await?;
+    if role.is_some_and(|r| r.allows(action)) {
+        return Ok(());
+    }
+    if action == EndpointAction::Create {
+        return Err(ApiError::new(
+            "MissingCreatorRole",
+            &[("project", &project.name)],
+        ));
+    }
+    let needed = match action {
+        EndpointAction::View => "Reader",
+        EndpointAction::Use => "User",
+        EndpointAction::Create => "Creator",
+        EndpointAction::Manage => "Administrator",
+    };
+    Err(ApiError::detail(
+        "Forbidden",
+        format!(
+            "{} needs the {needed} role on the service connection '{}' (has {}). Ask an administrator of the connection or a member of Endpoint Administrators of the project {}.",
+            caller.user.user_principal_name,
+            conn.map(|c| c.name.as_str()).unwrap_or("(new)"),
+            role.map(EndpointRole::as_str).unwrap_or("none"),
+            project.name
+        ),
+    ))
+}
+
+/// Every project that sees the connection: its own, then those it is shared with.
+pub async fn projects_of(s: &AppState, c: &ServiceConnection) -> Result<Vec<Project>, ApiError> {
+    let mut out = vec![s.store.get_project(c.project_id).await?];
+    for p in s.store.list_connection_shares(c.id).await? {
+        out.push(s.store.get_project(p).await?);
+    }
+    Ok(out)
+}
+
+/// Azure DevOps' answer for a connection that does not exist or is hidden from the caller.
+fn connection_missing(id: &str) -> ApiError {
+    ApiError::detail(
+        "NotFound",
+        format!(
+            "Service connection with id '{}' does not exist or you do not have permission to access it.",
+            keyless_model::catalogue::sanitize(id)
+        ),
+    )
+}
+
+/// The connection with this id; an id that is not a GUID or names nothing is "missing", a
+/// database outage stays an outage.
+async fn connection_with_id(s: &AppState, id: &str) -> Result<ServiceConnection, ApiError> {
+    let uid = Uuid::parse_str(id).map_err(|_| connection_missing(id))?;
+    match s.store.get_connection(uid).await {
+        Ok(c) => Ok(c),
+        Err(keyless_store::StoreError::NotFound) => Err(connection_missing(id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A connection of the organization by id, as seen from `project` (its own or shared).
+async fn connection_in(
+    s: &AppState,
+    org: &Organization,
+    project: &Project,
+    id: &str,
+) -> Result<ServiceConnection, ApiError> {
+    let c = connection_with_id(s, id).await?;
+    let visible = c.organization_id == org.id
+        && (c.project_id == project.id
+            || s.store
+                .list_connection_shares(c.id)
+                .await?
+                .contains(&project.id));
+    if visible {
+        Ok(c)
+    } else {
+        Err(connection_missing(id))
+    }
+}
+
+/// `_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{project}_{endpoint}`.
+fn split_resource(resource: &str) -> Option<(&str, &str)> {
+    resource.split_once('_')
+}
+
+async fn role_context(
+    s: &AppState,
+    headers: &HeaderMap,
+    root: &str,
+    resource: &str,
+) -> Result<(Caller, Organization, Project, ServiceConnection), ApiError> {
+    let caller = caller(s, headers).await?;
+    let org = find_org(s, root).await?;
+    super::may_manage(&caller, &org)?;
+    let (project, endpoint) = split_resource(resource).ok_or_else(|| {
+        ApiError::detail(
+            "BadRequest",
+            "The resource must be '{projectId}_{serviceEndpointId}'.",
+        )
+    })?;
+    let project = find_project(s, &org, project).await?;
+    let conn = connection_in(s, &org, &project, endpoint).await?;
+    Ok((caller, org, project, conn))
+}
+
+async fn roles_json(s: &AppState, c: &ServiceConnection) -> Result<Value, ApiError> {
+    let mut value = Vec::new();
+    for (user, role) in s.store.list_connection_roles(c.id).await? {
+        let u = s.store.get_user(user).await?;
+        value.push(json!({
+            "identity": {"id": u.id.to_string(), "displayName": u.display_name, "uniqueName": u.user_principal_name},
+            "role": {"name": role, "displayName": role, "scope": "distributedtask.serviceendpointrole"},
+            "access": "assigned",
+            "accessDisplayName": "Assigned",
+        }));
+    }
+    Ok(json!({"count": value.len(), "value": value}))
+}
+
+pub async fn list_roles(
+    State(s): State<AppState>,
+    Path((root, resource)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DevopsError> {
+    let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
+    require(
+        &s,
+        &caller,
+        &org,
+        &project,
+        Some(&conn),
+        EndpointAction::View,
+    )
+    .await?;
+    Ok(Json(roles_json(&s, &conn).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleBody {
+    role_name: String,
+    user_id: String,
+}
+
+/// Adds or replaces roles: `[{"roleName":"User","userId":"<id or UPN>"}]`.
+pub async fn set_roles(
+    State(s): State<AppState>,
+    Path((root, resource)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, DevopsError> {
+    let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
+    require(
+        &s,
+        &caller,
+        &org,
+        &project,
+        Some(&conn),
+        EndpointAction::Manage,
+    )
+    .await?;
+    let body: Vec<RoleBody> = parse_json(&body)?;
+    let mut resolved = Vec::new();
+    for b in &body {
+        let role = EndpointRole::parse(&b.role_name).ok_or_else(|| {
+            ApiError::detail(
+                "BadRequest",
+                format!(
+                    "The role '{}' does not exist; use Reader, User, Creator or Administrator.",
+                    keyless_model::catalogue::sanitize(&b.role_name)
+                ),
+            )
+        })?;
+        resolved.push((user_by(&s, &b.user_id).await?, role));
+    }
+    for (u, role) in resolved {
+        s.store
+            .set_connection_role(conn.id, u, role.as_str())
+            .await?;
+    }
+    Ok(Json(roles_json(&s, &conn).await?))
+}
+
+/// Removes roles: a JSON list of user ids.
+pub async fn remove_roles(
+    State(s): State<AppState>,
+    Path((root, resource)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, DevopsError> {
+    let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
+    require(
+        &s,
+        &caller,
+        &org,
+        &project,
+        Some(&conn),
+        EndpointAction::Manage,
+    )
+    .await?;
+    let users: Vec<String> = parse_json(&body)?;
+    for u in users {
+        let id = user_by(&s, &u).await?;
+        s.store
+            .remove_connection_role(conn.id, id)
+            .await
+            .map_err(|_| {
+                ApiError::detail(
+                    "NotFound",
+                    format!(
+                        "The user '{}' has no role on this connection.",
+                        keyless_model::catalogue::sanitize(&u)
+                    ),
+                )
+            })?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn user_by(s: &AppState, key: &str) -> Result<Uuid, ApiError> {
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => s.store.get_user(id).await,
+        Err(_) => s.store.find_user_by_upn(key).await,
+    };
+    found.map(|u| u.id).map_err(|_| {
+        ApiError::detail(
+            "BadRequest",
+            format!(
+                "The user '{}' does not exist.",
+                keyless_model::catalogue::sanitize(key)
+            ),
+        )
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ShareRef {
+    project_reference: ShareProject,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ShareProject {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+/// `PATCH /{org}/_apis/serviceendpoint/endpoints/{id}` with a list of
+/// `serviceEndpointProjectReferences`: shares the connection with those projects.
+pub async fn share(
+    State(s): State<AppState>,
+    Path((root, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, DevopsError> {
+    let caller = caller(&s, &headers).await?;
+    let org = find_org(&s, &root).await?;
+    super::may_manage(&caller, &org)?;
+    let own = connection_by_id(&s, &org, &id).await?;
+    let home = s.store.get_project(own.project_id).await?;
+    require(&s, &caller, &org, &home, Some(&own), EndpointAction::Manage).await?;
+    let refs: Vec<ShareRef> = parse_json(&body)?;
+    let mut targets = Vec::new();
+    for r in refs {
+        let key = r
+            .project_reference
+            .id
+            .or(r.project_reference.name)
+            .ok_or_else(|| {
+                ApiError::detail("BadRequest", "projectReference needs an id or a name.")
+            })?;
+        targets.push(find_project(&s, &org, &key).await?);
+    }
+    for p in targets {
+        if p.id != own.project_id {
+            s.store.share_connection(own.id, p.id).await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A connection of the organization by id (any project).
+pub async fn connection_by_id(
+    s: &AppState,
+    org: &Organization,
+    id: &str,
+) -> Result<ServiceConnection, ApiError> {
+    let c = connection_with_id(s, id).await?;
+    if c.organization_id != org.id {
+        return Err(connection_missing(id));
+    }
+    Ok(c)
+}

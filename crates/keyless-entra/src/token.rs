@@ -1,0 +1,457 @@
+//! `POST /{tenant}/oauth2/v2.0/token` (and the v1 `/oauth2/token`): client credentials
+//! with a federated assertion or a secret. Checks run in errors.md's order so the most
+//! specific code wins: tenant → request shape → client → credential kind → secret or
+//! assertion → tenant policy → cloud → multitenant rule → federated credential match.
+
+use super::assertion::{self, LocalIssuer};
+use super::mint::{self, ClientAuth, Grant};
+use keyless_core::resources::scope_resource;
+use super::{Resource, resolve_tenant};
+use keyless_core::envelope::{ApiError, EntraIds, entra_error, entra_headers};
+use keyless_core::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use keyless_model::Uuid;
+use keyless_model::audit::AuditEntry;
+use keyless_model::catalogue::Rendered;
+use keyless_model::directory::{Application, ServicePrincipal, Tenant};
+use keyless_model::federation::{Presented, match_credential};
+use serde_json::json;
+use std::borrow::Cow;
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V1,
+    V2,
+}
+
+pub async fn token_v2(
+    State(s): State<AppState>,
+    Path(root): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(&s, &root, &headers, &body, Version::V2).await
+}
+
+pub async fn token_v1(
+    State(s): State<AppState>,
+    Path(root): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(&s, &root, &headers, &body, Version::V1).await
+}
+
+/// The caller's `client-request-id` (if a GUID) is echoed as the correlation id.
+fn correlation_id(headers: &HeaderMap) -> Uuid {
+    headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::parse_str(v).ok())
+        .unwrap_or_else(Uuid::new_v4)
+}
+
+async fn respond(
+    s: &AppState,
+    root: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    v: Version,
+) -> Response {
+    let trace = Uuid::new_v4();
+    let correlation = correlation_id(headers);
+    let form = Form::parse(body);
+    let mut rec = keyless_core::audit::entry("token", s.now());
+    rec.correlation_id = Some(correlation.to_string());
+    rec.trace_id = Some(trace.to_string());
+    rec.client_id = form.get("client_id").map(str::to_string);
+    let outcome = exchange(s, root, headers, &form, v, &mut rec).await;
+    if let Err(e) = &outcome {
+        rec.decision = "denied".into();
+        rec.code = Some(e.code().to_string());
+    }
+    s.audit.record(rec);
+    match outcome {
+        Ok(issued) => {
+            // Grants at debug: each is in the audit log already, and at thousands a minute
+            // a line apiece is a log nobody reads (and 2% of the token's CPU).
+            tracing::debug!(
+                decision = "granted",
+                tenant.id = %issued.tenant,
+                client.id = %issued.client_id,
+                uti = %issued.minted.uti,
+                %correlation,
+                "token issued"
+            );
+            let mut body = json!({
+                "token_type": "Bearer",
+                "expires_in": issued.minted.expires_in,
+                "ext_expires_in": issued.minted.expires_in,
+                "access_token": issued.minted.access_token,
+            });
+            if v == Version::V1 {
+                let now = s.now();
+                body["expires_on"] = json!((now + issued.minted.expires_in).to_string());
+                body["not_before"] = json!(now.to_string());
+                body["resource"] = json!(issued.resource);
+            }
+            let mut resp = Json(body).into_response();
+            entra_headers(resp.headers_mut());
+            resp
+        }
+        Err(e) => {
+            tracing::info!(
+                decision = "denied",
+                code = e.code(),
+                client.id = form.get("client_id").unwrap_or(""),
+                %correlation,
+                "token refused"
+            );
+            match e.rendered.entry.plane {
+                keyless_model::catalogue::Plane::Entra => {
+                    let ids = EntraIds {
+                        origin: &s.origin,
+                        trace,
+                        correlation,
+                        at: s.now(),
+                    };
+                    entra_error(&e.rendered, e.oauth_error, ids)
+                }
+                _ => e.into_response(),
+            }
+        }
+    }
+}
+
+struct Issued {
+    tenant: Uuid,
+    client_id: Uuid,
+    resource: String,
+    minted: mint::Minted,
+}
+
+/// The request's form fields, borrowed from the body where no escape needs decoding (an
+/// assertion never does). A repeated field keeps its last value, as a map would.
+struct Form<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'a> Form<'a> {
+    fn parse(body: &'a [u8]) -> Form<'a> {
+        Form(form_urlencoded::parse(body).collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+fn required<'a>(form: &'a Form<'_>, name: &str) -> Result<&'a str, ApiError> {
+    match form.get(name).map(|v| v.trim()) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(ApiError::new("900144", &[("name", name)])),
+    }
+}
+
+/// HTTP Basic client authentication (`client_id:client_secret`), legal but rare.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let v = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let b64 = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+async fn exchange(
+    s: &AppState,
+    root: &str,
+    headers: &HeaderMap,
+    form: &Form<'_>,
+    v: Version,
+    rec: &mut AuditEntry,
+) -> Result<Issued, ApiError> {
+    let tenant = resolve_tenant(s, root).await?;
+    rec.tenant_id = Some(tenant.id);
+    let grant_type = required(form, "grant_type")?;
+    if grant_type != "client_credentials" {
+        return Err(ApiError::new("70003", &[("grant_type", grant_type)]));
+    }
+    let basic = basic_credentials(headers);
+    let client_id = match (form.get("client_id"), &basic) {
+        (Some(c), _) if !c.trim().is_empty() => c.trim().to_string(),
+        (_, Some((c, _))) => c.clone(),
+        _ => return Err(ApiError::new("900144", &[("name", "client_id")])),
+    };
+    let resource_name = match v {
+        Version::V2 => {
+            let scope = required(form, "scope")?;
+            scope_resource(scope)
+                .ok_or_else(|| ApiError::new("70011", &[("scope", scope)]))?
+                .to_string()
+        }
+        Version::V1 => required(form, "resource")?.to_string(),
+    };
+    let resource = Resource::parse(&resource_name, &s.origin).ok_or_else(|| {
+        ApiError::new(
+            "500011",
+            &[
+                ("resource", &resource_name),
+                ("tenant", &tenant.id.to_string()),
+            ],
+        )
+    })?;
+    rec.detail = json!({"resource": resource.audience()});
+    let (principal, app) = find_client(s, &tenant, &client_id).await?;
+    let name = app
+        .as_ref()
+        .map(|a| a.display_name.clone())
+        .unwrap_or_else(|| principal.display_name.clone());
+    let app_id = principal.app_id.to_string();
+    if !principal.account_enabled || app.as_ref().is_some_and(|a| !a.enabled) {
+        return Err(ApiError::new(
+            "7000112",
+            &[("app_id", &app_id), ("name", &name)],
+        ));
+    }
+    let secret = form
+        .get("client_secret")
+        .map(str::to_string)
+        .or_else(|| basic.map(|(_, s)| s));
+    let assertion = form.get("client_assertion");
+    let auth = match (assertion, secret) {
+        (Some(a), _) if !a.is_empty() => {
+            if form.get("client_assertion_type") != Some(JWT_BEARER) {
+                return Err(ApiError::new(
+                    "900144",
+                    &[("name", "client_assertion_type")],
+                ));
+            }
+            federated(s, &tenant, &principal, app.as_ref(), &name, a, rec).await?;
+            ClientAuth::Assertion
+        }
+        (_, Some(secret)) if !secret.is_empty() => {
+            check_secret(s, app.as_ref(), &app_id, &secret).await?;
+            ClientAuth::Secret
+        }
+        _ => return Err(ApiError::new("7000218", &[])),
+    };
+    let minted = mint::access_token(
+        s,
+        Grant {
+            tenant: &tenant,
+            principal: &principal,
+            resource: &resource,
+            auth,
+        },
+    )
+    .await?;
+    Ok(Issued {
+        tenant: tenant.id,
+        client_id: principal.app_id,
+        resource: resource.audience().to_string(),
+        minted,
+    })
+}
+
+/// The client's service principal in this tenant (and its app registration, unless it is a
+/// managed identity). A multitenant app authenticates wherever it has a principal.
+async fn find_client(
+    s: &AppState,
+    tenant: &Tenant,
+    client_id: &str,
+) -> Result<(ServicePrincipal, Option<Application>), ApiError> {
+    let not_found = || {
+        ApiError::new(
+            "700016",
+            &[("client_id", client_id), ("tenant", &tenant.id.to_string())],
+        )
+    };
+    let id = Uuid::parse_str(client_id).map_err(|_| not_found())?;
+    let (principal, app) = match s.cache.client(tenant.id, id).await {
+        Ok(c) => c,
+        Err(keyless_store::StoreError::NotFound) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(a) = &app
+        && a.tenant_id != tenant.id
+        && !a.is_multitenant()
+    {
+        return Err(not_found());
+    }
+    Ok((principal, app))
+}
+
+/// Secrets are compared by salted hash; every secret of the app is tried, so a rotated-in
+/// secret works alongside the old one until that expires.
+async fn check_secret(
+    s: &AppState,
+    app: Option<&Application>,
+    app_id: &str,
+    secret: &str,
+) -> Result<(), ApiError> {
+    let invalid = || ApiError::new("7000215", &[("app_id", app_id)]);
+    let Some(app) = app else {
+        return Err(invalid());
+    };
+    let now = s.now();
+    let passwords = s.cache.passwords(app.id).await?;
+    let matching: Vec<_> = passwords
+        .iter()
+        .filter(|p| keyless_core::credentials::secret_matches(p, secret))
+        .collect();
+    if matching.is_empty() {
+        return Err(invalid());
+    }
+    if matching
+        .iter()
+        .all(|p| p.end_date_time <= now || p.start_date_time > now + 300)
+    {
+        return Err(ApiError::new("7000222", &[("app_id", app_id)]));
+    }
+    Ok(())
+}
+
+async fn federated(
+    s: &AppState,
+    tenant: &Tenant,
+    principal: &ServicePrincipal,
+    app: Option<&Application>,
+    name: &str,
+    raw: &str,
+    rec: &mut AuditEntry,
+) -> Result<(), ApiError> {
+    let parent = app.map(|a| a.id).unwrap_or(principal.id);
+    let credentials = s.cache.fics(parent).await?;
+    let issuers: Vec<String> = credentials.iter().map(|c| c.issuer.clone()).collect();
+    let a = assertion::verify(s, raw, &issuers).await?;
+    rec.issuer = Some(a.issuer.clone());
+    rec.subject = Some(a.subject.clone());
+    rec.audience = Some(a.audiences.join(","));
+    rec.connection_id = connection_of(&a.subject);
+
+    let policy = &tenant.settings.federation;
+    if !policy.enabled {
+        return Err(ApiError::new("700223", &[]));
+    }
+    let is_mi = app.is_none();
+    let allowed = if is_mi {
+        &policy.allowed_issuers_for_managed_identities
+    } else {
+        &policy.allowed_issuers_for_apps
+    };
+    if let Some(list) = allowed
+        && !list.iter().any(|i| i == &a.issuer)
+    {
+        let kind = if is_mi {
+            "managed identity"
+        } else {
+            "app registration"
+        };
+        return Err(ApiError::new(
+            "700238",
+            &[("iss", &a.issuer), ("identity_type", kind)],
+        ));
+    }
+    if let Some(cloud) = a.issuer_cloud
+        && cloud != tenant.cloud
+    {
+        return Err(ApiError::new("900382", &[]));
+    }
+    if matches!(a.local, Some(LocalIssuer::TenantV2(_)))
+        && app.is_some_and(|a| a.sign_in_audience == "AzureADMultipleOrgs")
+    {
+        return Err(ApiError::new("70052", &[]));
+    }
+    let presented = Presented {
+        issuer: &a.issuer,
+        subject: &a.subject,
+        audiences: &a.audiences,
+    };
+    let app_id = principal.app_id.to_string();
+    let evaluate = |text: &str| {
+        keyless_model::federation::expression::parse(text, 1)
+            .map(|e| e.evaluate(&a.claims))
+            .unwrap_or(false)
+    };
+    match_credential(&credentials, &presented, &app_id, name, evaluate)
+        .map(|_| ())
+        .map_err(|r: Rendered| {
+            if let Some((near, diff)) =
+                keyless_model::federation::nearest_credential(&credentials, &presented)
+            {
+                // For administrators only: the caller sees Entra's generic text.
+                rec.detail["nearestCredential"] = json!({
+                    "name": near.name,
+                    "differs": diff,
+                    "configured": {"issuer": near.issuer, "subject": near.subject, "audiences": near.audiences},
+                    "presented": {"issuer": a.issuer, "subject": a.subject, "audiences": a.audiences},
+                    "firstDifference": first_difference(near, &presented),
+                });
+            }
+            ApiError::from(r)
+        })
+}
+
+/// The connection id inside an Entra-generation subject (`…/sc/{org}/{connection}`).
+fn connection_of(subject: &str) -> Option<Uuid> {
+    let (_, rest) = subject.rsplit_once("/sc/")?;
+    Uuid::parse_str(rest.split('/').nth(1)?).ok()
+}
+
+/// Where the presented value first departs from the configured one, per differing field:
+/// `{"field":"subject","at":17,"configured":"c","presented":"C"}`.
+fn first_difference(
+    near: &keyless_model::directory::FederatedCredential,
+    p: &Presented<'_>,
+) -> serde_json::Value {
+    let pick = |field: &str, configured: &str, presented: &str| {
+        let at = configured
+            .chars()
+            .zip(presented.chars())
+            .position(|(a, b)| a != b)
+            .unwrap_or(configured.chars().count().min(presented.chars().count()));
+        json!({
+            "field": field,
+            "at": at,
+            "configured": configured.chars().skip(at).take(12).collect::<String>(),
+            "presented": presented.chars().skip(at).take(12).collect::<String>(),
+        })
+    };
+    if near.issuer != p.issuer {
+        pick("issuer", &near.issuer, p.issuer)
+    } else {
+        pick("subject", near.subject.as_deref().unwrap_or(""), p.subject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded_and_a_repeated_field_keeps_its_last_value() {
+        let form = Form::parse(b"scope=a%2Fb+c&client_id=one&client_id=two&empty=");
+        assert_eq!(form.get("scope"), Some("a/b c"));
+        assert_eq!(form.get("client_id"), Some("two"));
+        assert_eq!(form.get("empty"), Some(""));
+        assert_eq!(form.get("missing"), None);
+        assert!(matches!(form.0[1].1, Cow::Borrowed("one")));
+    }
+}
