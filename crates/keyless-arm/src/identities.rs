@@ -6,10 +6,10 @@
 
 use super::path::ResourceRef;
 use super::{QueryMap, json};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::Resource;
 use keyless_model::directory::{FederatedCredential, SP_TYPE_MANAGED_IDENTITY, ServicePrincipal};

@@ -18,14 +18,14 @@ pub use keyless_core::rbac::Authz;
 pub use path::valid_rg_name;
 pub use token::ArmCaller;
 
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use path::ArmPath;
 use std::collections::HashMap;
 

@@ -4,10 +4,10 @@
 //! group and subscription below it (see `authz`).
 
 use super::{ArmCaller, json, permit};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::ManagementGroup;
 use keyless_store::{StoreError, conflict};

@@ -3,10 +3,10 @@
 
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, json, permit};
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::Response;
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use serde_json::{Value, json as j};
 
 /// Namespaces and the resource types keyless serves in each.

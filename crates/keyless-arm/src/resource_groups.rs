@@ -3,10 +3,10 @@
 use super::path::valid_rg_name;
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, json, permit};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::arm::ResourceGroup;
 use serde::Deserialize;
 use serde_json::{Map, Value, json as j};

@@ -3,10 +3,10 @@
 
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, QueryMap, json, permit, query};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::RoleAssignment;
 use keyless_model::rbac::{canonical_scope, scope_covers};
@@ -158,7 +158,6 @@ fn parse_name(name: &str) -> Result<Uuid, ApiError> {
         )
     })
 }
-
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,16 +3,14 @@
 //! `assignableScopes`, listed with `$filter=roleName eq`.
 
 use super::{ArmCaller, QueryMap, json, permit, query};
-pub use keyless_core::rbac::{RoleRef, resolve};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+pub use keyless_core::rbac::{RoleRef, resolve};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::CustomRole;
-use keyless_model::rbac::{
-    BUILT_IN_ROLES, RoleDefinition, built_in, canonical_scope,
-};
+use keyless_model::rbac::{BUILT_IN_ROLES, RoleDefinition, built_in, canonical_scope};
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
 use serde_json::{Value, json as j};

@@ -1,11 +1,11 @@
 //! `GET /subscriptions`, `GET /subscriptions/{id}`, `GET /tenants`, `GET /metadata/endpoints`.
 
 use super::{ArmCaller, json};
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::Subscription;
 use serde_json::{Value, json as j};

@@ -1,10 +1,10 @@
 //! ARM bearer tokens: the shared validation of `keyless_core::bearer`, with ARM's four audiences.
 
-use keyless_core::bearer::{self, BearerCaller};
-use keyless_core::resources::ARM_AUDIENCES;
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::http::HeaderMap;
+use keyless_core::bearer::{self, BearerCaller};
+use keyless_core::envelope::ApiError;
+use keyless_core::resources::ARM_AUDIENCES;
+use keyless_core::state::AppState;
 
 /// A caller of ARM: the principal its access token names.
 pub type ArmCaller = BearerCaller;

@@ -15,9 +15,12 @@ pub fn check_short_name(kind: &str, name: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::detail("BadRequest", format!(
-            "The {kind} name '{}' is invalid: use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit.",
-            keyless_model::catalogue::sanitize(name)
-        )))
+        Err(ApiError::detail(
+            "BadRequest",
+            format!(
+                "The {kind} name '{}' is invalid: use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit.",
+                keyless_model::catalogue::sanitize(name)
+            ),
+        ))
     }
 }

@@ -4,10 +4,10 @@
 //! of its groups (else VS800075), as in Azure DevOps.
 
 use super::may_manage;
+use axum::http::HeaderMap;
 use keyless_core::auth::{Caller, Principal, principal};
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::state::AppState;
-use axum::http::HeaderMap;
 use keyless_model::devops::identities::OrganizationIdentity;
 use keyless_model::devops::{Organization, Project};
 use keyless_model::directory::ServicePrincipal;

@@ -6,10 +6,10 @@
 
 use super::draft::may_write_credentials;
 use super::secrets;
+use axum::Json;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
-use axum::Json;
 use keyless_model::Uuid;
 use keyless_model::devops::automatic::CONVERSION_REVERT_DAYS;
 use keyless_model::devops::{IssuerGeneration, Organization, ServiceConnection};

@@ -5,11 +5,11 @@
 
 use super::endpoints::{CreateBody, param, validate_name};
 use super::preflight::{self, PreflightFailure, Target};
+use axum::Json;
+use axum::response::{IntoResponse, Response};
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::state::AppState;
-use axum::Json;
-use axum::response::{IntoResponse, Response};
 use keyless_model::Uuid;
 use keyless_model::arm::RoleAssignment;
 use keyless_model::devops::automatic::{AUTOMATIC_SECRET_DAYS, Step, app_display_name};

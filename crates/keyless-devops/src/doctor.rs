@@ -6,13 +6,13 @@
 
 use super::security::{connection_by_id, projects_of, require};
 use super::{find_org, find_project};
-use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
-use keyless_core::auth::caller;
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::caller;
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
+use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::audit::{AuditEntry, AuditFilter};
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::automatic::{ScopeLevel, scope_of};

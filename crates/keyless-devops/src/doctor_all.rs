@@ -5,12 +5,12 @@
 use super::doctor::diagnose;
 use super::find_org;
 use super::security::role_of;
-use keyless_core::auth::caller;
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::caller;
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::doctor::{Status, overall};
 use serde_json::{Value, json};

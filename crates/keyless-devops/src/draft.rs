@@ -4,10 +4,10 @@
 //! succeeds (once the owner added the credential) makes it Ready.
 
 use super::preflight::user_in;
-use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_core::auth::Caller;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
+use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::{Organization, Project, ServiceConnection};
 use keyless_model::directory::SP_TYPE_MANAGED_IDENTITY;

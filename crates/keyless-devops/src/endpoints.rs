@@ -4,14 +4,14 @@
 
 use super::security::{require, role_of};
 use super::{find_org, find_project};
-use keyless_core::auth::{Caller, caller};
-use keyless_core::envelope::{ApiError, DevopsError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use keyless_core::auth::{Caller, caller};
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{Organization, Project, ServiceConnection};
 use serde::Deserialize;

@@ -7,11 +7,11 @@
 //! connection is open to. Every request is audited (kind `endpoints`), never with the secret.
 
 use super::oidc::{job_of_path, requested_connection, usable_connection};
-use keyless_core::envelope::DevopsError;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use keyless_core::envelope::DevopsError;
+use keyless_core::state::AppState;
 use keyless_model::devops::{Organization, Pipeline, Project, ServiceConnection};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;

@@ -27,10 +27,10 @@ pub mod security;
 mod subscriptions;
 mod verify;
 
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::{Organization, Project};
 use keyless_store::{StoreError, StoreResult};

@@ -6,10 +6,10 @@
 //! resource area, then build every URL from those. Both answers list only what keyless serves.
 
 use super::find_org;
-use keyless_core::envelope::DevopsError;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use keyless_core::envelope::DevopsError;
+use keyless_core::state::AppState;
 use serde_json::{Value, json};
 
 /// The location service's own area (`Location`).

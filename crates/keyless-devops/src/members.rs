@@ -4,13 +4,13 @@
 
 use super::security::{groups_in, user_by};
 use super::{find_org, find_project};
-use keyless_core::auth::caller;
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::devops::Project;
 use keyless_model::devops::security::ProjectGroup;
 use serde::Deserialize;

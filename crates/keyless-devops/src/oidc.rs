@@ -3,19 +3,19 @@
 //! JSON error with a non-200 status otherwise (clients misreport anything else).
 
 use super::{find_org_cached, find_project_cached};
-use keyless_core::auth::presented_token;
-use keyless_model::federation::devops_principal_oid;
-use keyless_core::envelope::{ApiError, DevopsError};
-use keyless_core::keyring::Issuer;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::presented_token;
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::keyring::Issuer;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::security::pipeline_authorized;
 use keyless_model::devops::{
     IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
 };
+use keyless_model::federation::devops_principal_oid;
 use keyless_model::federation::{
     AZURE_DEVOPS_APP_ID, ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE, devops_issuer,
 };

@@ -5,13 +5,13 @@
 
 use super::find_org;
 use super::project_rename::subject_moves;
-use keyless_core::auth::caller;
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -4,13 +4,13 @@
 
 use super::security::{projects_of, require};
 use super::{find_org, find_project};
-use keyless_core::auth::caller;
-use keyless_core::envelope::{ApiError, DevopsError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{PipelinePermissions, ServiceConnection};

@@ -4,13 +4,13 @@
 //! {pipeline}/security`.
 
 use super::security::groups_in;
-use keyless_core::auth::{Caller, caller};
-use keyless_core::envelope::{ApiError, DevopsError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::auth::{Caller, caller};
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::devops::pipeline_security::{
     AceAccess, AceSubject, PipelineAce, PipelinePermission, pipeline_permits,
 };

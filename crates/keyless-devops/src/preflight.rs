@@ -4,13 +4,13 @@
 //! tenants the creator belongs to and the subscriptions they can see in each.
 
 use super::security::role_of;
-use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
-use keyless_core::auth::Caller;
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::auth::Caller;
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
+use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::Uuid;
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::automatic::{CreatorFacts, Problem, ScopeLevel, guest_upn, preflight};

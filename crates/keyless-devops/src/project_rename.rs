@@ -6,13 +6,13 @@
 use super::lifecycle::created_app;
 use super::security::groups_in;
 use super::{find_org, find_project};
-use keyless_core::auth::caller;
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::devops::security::ProjectGroup;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::FederatedCredential;

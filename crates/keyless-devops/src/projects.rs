@@ -4,11 +4,11 @@
 
 use super::caller::organization_caller;
 use super::find_org;
-use keyless_core::envelope::{ApiError, DevopsError};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::{Organization, Project};
 use keyless_model::time_fmt;

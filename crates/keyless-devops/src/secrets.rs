@@ -3,9 +3,9 @@
 //! pipeline the connection is open to reads it back (`job_endpoints.rs`), as the real agent
 //! is handed it (`ENDPOINT_AUTH_PARAMETER_{id}_SERVICEPRINCIPALKEY`).
 
+use base64::Engine;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
-use base64::Engine;
 use keyless_model::devops::ServiceConnection;
 use serde_json::json;
 

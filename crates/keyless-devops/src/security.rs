@@ -4,13 +4,13 @@
 //! sharing a connection with other projects.
 
 use super::{find_org, find_project};
-use keyless_core::auth::{Caller, caller};
-use keyless_core::envelope::{ApiError, DevopsError, parse_json};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::auth::{Caller, caller};
+use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::security::{EndpointAction, EndpointRole, ProjectGroup, effective_role};
 use keyless_model::devops::{Organization, Project, ServiceConnection};

@@ -6,12 +6,12 @@
 
 use super::find_org;
 use super::preflight::{no_subscription, tenants_and_subscriptions};
-use keyless_core::auth::caller;
-use keyless_core::envelope::{ApiError, DevopsError};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -7,12 +7,12 @@
 
 use super::security::{connection_by_id, require};
 use super::{find_org, secrets};
-use keyless_core::auth::caller;
-use keyless_core::envelope::{ApiError, DevopsError};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Request};
+use keyless_core::auth::caller;
+use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::state::AppState;
 use keyless_model::devops::automatic::{ScopeLevel, scope_of};
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{Organization, ServiceConnection};
@@ -30,7 +30,10 @@ pub struct Outcome {
 
 async fn call(s: &AppState, req: Request<axum::body::Body>) -> (u16, Value) {
     let Some(router) = s.loopback.router(s) else {
-        return (503, json!({"error": {"message": "The router is not installed."}}));
+        return (
+            503,
+            json!({"error": {"message": "The router is not installed."}}),
+        );
     };
     match router.oneshot(req).await {
         Ok(resp) => {

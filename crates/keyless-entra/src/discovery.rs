@@ -4,12 +4,12 @@
 //! `common`, `organizations` and `consumers` have documents of their own.
 
 use super::tenant::resolve_tenant;
-use keyless_core::envelope::ApiError;
-use keyless_core::keyring::Issuer;
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::ApiError;
+use keyless_core::keyring::Issuer;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{AccessTokenAlgorithm, Tenant};
 use keyless_model::federation::{devops_issuer, entra_issuer, sts_issuer};

@@ -9,10 +9,10 @@ mod token;
 pub use keyless_core::resources::{ARM_AUDIENCES, Resource, is_graph_audience};
 pub use tenant::resolve_tenant;
 
-use keyless_core::state::AppState;
 use axum::Router;
 use axum::extract::Query;
 use axum::routing::{get, post};
+use keyless_core::state::AppState;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {

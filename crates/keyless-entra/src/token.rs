@@ -5,15 +5,15 @@
 
 use super::assertion::{self, LocalIssuer};
 use super::mint::{self, ClientAuth, Grant};
-use keyless_core::resources::scope_resource;
 use super::{Resource, resolve_tenant};
-use keyless_core::envelope::{ApiError, EntraIds, entra_error, entra_headers};
-use keyless_core::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, EntraIds, entra_error, entra_headers};
+use keyless_core::resources::scope_resource;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::audit::AuditEntry;
 use keyless_model::catalogue::Rendered;

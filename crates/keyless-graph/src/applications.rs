@@ -3,10 +3,10 @@
 
 use super::app_identifiers::{api_json, check_api, check_identifier_uris, check_unique};
 use super::{Ctx, Key, bad, created, find_app, paged_list};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, PasswordCredential};
 use keyless_model::directory_roles::Operation;

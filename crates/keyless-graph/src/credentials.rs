@@ -2,12 +2,12 @@
 //! once and stored as a salted hash) and federated identity credentials (wire-compat §7).
 
 use super::{Ctx, Key, bad, created, find_app, list_json, not_found};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use keyless_model::Uuid;
 use keyless_core::credentials::{fic_conflict, new_password};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
+use keyless_model::Uuid;
 use keyless_model::directory::FederatedCredential;
 use keyless_model::directory_roles::Operation;
 use keyless_model::federation::{validate_fic_fields, validate_fic_name};
@@ -147,7 +147,6 @@ struct FicBody {
     description: Option<String>,
     claims_matching_expression: Option<Value>,
 }
-
 
 /// Unlike Entra, which allows flexible credentials only for a few issuers, keyless accepts
 /// them for every issuer (both Azure DevOps generations included). Returns the expression.

@@ -17,16 +17,16 @@ mod users;
 
 pub use keyless_core::credentials::{fic_conflict, generate_secret, new_password, secret_matches};
 
-use keyless_core::access::Access;
-use keyless_core::auth::{Principal, principal};
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use keyless_core::access::Access;
+use keyless_core::auth::{Principal, principal};
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, Tenant};
 use keyless_model::directory_roles::{Object, Operation};

@@ -6,10 +6,10 @@
 
 use super::service_principals::sp_json;
 use super::{Ctx, Key, bad, find_app, list_json, not_found};
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::Application;
 use keyless_model::directory_roles::Operation;

@@ -2,10 +2,10 @@
 //! (`accountEnabled`, `displayName`), delete (with the role assignments naming it).
 
 use super::{Ctx, Key, bad, created, not_found, paged_list};
-use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{SP_TYPE_APPLICATION, ServicePrincipal};
 use keyless_model::directory_roles::Operation;

@@ -3,10 +3,10 @@
 //! guests and service principals without a role are refused.
 
 use super::{Ctx, Key, bad, not_found, paged_list};
-use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
+use keyless_core::envelope::ApiError;
+use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::User;
 use keyless_model::directory_roles::Operation;

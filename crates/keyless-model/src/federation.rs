@@ -266,10 +266,7 @@ pub fn nearest_credential<'c>(
 /// tokens name as their `oid` in every tenant (keyless derives it from the tenant id).
 pub fn devops_principal_oid(tenant: Uuid) -> Uuid {
     let mut bytes = *tenant.as_bytes();
-    for (b, k) in bytes
-        .iter_mut()
-        .zip(AZURE_DEVOPS_APP_ID.bytes())
-    {
+    for (b, k) in bytes.iter_mut().zip(AZURE_DEVOPS_APP_ID.bytes()) {
         *b ^= k;
     }
     uuid::Builder::from_random_bytes(bytes).into_uuid()

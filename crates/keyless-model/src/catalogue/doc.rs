@@ -23,7 +23,7 @@ fn code(e: &Entry) -> String {
 pub fn markdown() -> String {
     let mut out = String::from(
         "# Error catalogue\n\nGenerated from `crates/keyless-model/src/catalogue/entries.rs` \
-         (regenerate with `KEYLESS_BLESS=1 cargo test -p keyless-model --test errors_doc`). \
+         (regenerate with `KEYLESS_BLESS=1 cargo test -p keyless-model errors_md_is_current`). \
          `keyless explain <code or message>` prints the same entries.\n",
     );
     for plane in [Plane::Entra, Plane::Arm, Plane::DevOps, Plane::Pipeline] {
@@ -41,4 +41,23 @@ pub fn markdown() -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// `docs/ERRORS.md` must equal what the catalogue generates; `KEYLESS_BLESS=1` rewrites it.
+    #[test]
+    fn errors_md_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md");
+        let generated = super::markdown();
+        if std::env::var("KEYLESS_BLESS").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &generated).expect("write docs/ERRORS.md");
+            return;
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == generated,
+            "docs/ERRORS.md is stale: run KEYLESS_BLESS=1 cargo test -p keyless-model errors_md_is_current"
+        );
+    }
 }

@@ -15,7 +15,6 @@ fn bad(detail: impl AsRef<str>) -> ApiError {
 
 pub use keyless_core::names::check_short_name;
 
-
 pub struct NewTenant {
     pub name: String,
     pub id: Option<Uuid>,

@@ -1,0 +1,354 @@
+//! keyless' own admin API, directory side: tenants, users, tenant settings, personal
+//! access tokens, and who may call what. Organizations, projects, subscriptions,
+//! pipelines and jobs are in `admin_devops.rs`.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Member, is_guid, message};
+
+const NEEDS_ADMIN: &str = "This operation needs a keyless administrator.";
+
+fn names(list: &Value, field: &str) -> Vec<String> {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn as_member(
+    s: &TestServer,
+    m: &Member,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    s.send(method, path, Some(&m.token), body).await
+}
+
+#[tokio::test]
+async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
+    let s = TestServer::start().await;
+    let (status, t) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    assert!(is_guid(&t["id"]), "{t}");
+    assert_eq!(t["name"], "fabrikam");
+    assert_eq!(t["domain"], "fabrikam.onmicrosoft.com");
+    assert_eq!(t["displayName"], "Fabrikam Ltd");
+    assert_eq!(t["settings"]["usersCanRegisterApps"], true);
+
+    let (status, list) = s.admin(Method::GET, "/keyless/v1/tenants", None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(names(&list, "name"), ["contoso", "fabrikam"]);
+
+    let id = t["id"].as_str().unwrap();
+    for key in ["fabrikam", id, "fabrikam.onmicrosoft.com"] {
+        let (status, got) = s
+            .admin(Method::GET, &format!("/keyless/v1/tenants/{key}"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{key}: {got}");
+        assert_eq!(got["id"], id);
+    }
+    let (status, body) = s
+        .admin(Method::GET, "/keyless/v1/tenants/nowhere", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        message(&body).contains("'nowhere' does not exist"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_tenant_name_is_409() {
+    let s = TestServer::start().await;
+    for name in ["contoso", "CONTOSO"] {
+        let (status, body) = s
+            .admin(
+                Method::POST,
+                "/keyless/v1/tenants",
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "Conflict", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_tenant_bodies_are_400() {
+    let s = TestServer::start().await;
+    let long = "t".repeat(65);
+    for name in [
+        "",
+        "-lead",
+        "has space",
+        "semi;colon",
+        "naïve",
+        long.as_str(),
+    ] {
+        let (status, body) = s
+            .admin(
+                Method::POST,
+                "/keyless/v1/tenants",
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert!(
+            message(&body).starts_with("The tenant name '"),
+            "{name}: {body}"
+        );
+    }
+    for body in [
+        json!({}),
+        json!({"name": "ok", "unknown": 1}),
+        json!({"name": "ok", "cloud": "mars"}),
+    ] {
+        let (status, resp) = s
+            .admin(Method::POST, "/keyless/v1/tenants", Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+    }
+}
+
+#[tokio::test]
+async fn users_are_created_and_listed_per_tenant() {
+    let s = TestServer::start().await;
+    let (status, u) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/contoso/users",
+            Some(json!({"name": "carol", "displayName": "Carol"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{u}");
+    assert!(is_guid(&u["id"]), "{u}");
+    assert_eq!(u["userPrincipalName"], "carol@contoso.onmicrosoft.com");
+    assert_eq!(u["tenantId"], s.var("AZURE_TENANT_ID"));
+    assert_eq!(u["isAdmin"], false);
+
+    let (status, list) = s
+        .admin(
+            Method::GET,
+            &format!("/keyless/v1/tenants/{}/users", s.var("AZURE_TENANT_ID")),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let upns = names(&list, "userPrincipalName");
+    assert!(
+        upns.contains(&"carol@contoso.onmicrosoft.com".to_string()),
+        "{list}"
+    );
+    assert!(
+        upns.contains(&"admin@contoso.onmicrosoft.com".to_string()),
+        "{list}"
+    );
+
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/contoso/users",
+            Some(json!({"name": "CAROL"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    for name in ["", "has space", "-x"] {
+        let (status, body) = s
+            .admin(
+                Method::POST,
+                "/keyless/v1/tenants/contoso/users",
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert!(message(&body).starts_with("The user name '"), "{body}");
+    }
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/nowhere/users",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test]
+async fn settings_patch_changes_known_settings_and_rejects_unknown_ones() {
+    let s = TestServer::start().await;
+    let path = "/keyless/v1/tenants/contoso/settings";
+    let (status, body) = s
+        .admin(
+            Method::PATCH,
+            path,
+            Some(json!({"usersCanRegisterApps": false, "secretLifetimeDays": 90})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["usersCanRegisterApps"], false);
+    assert_eq!(body["secretLifetimeDays"], 90);
+    let (_, t) = s
+        .admin(Method::GET, "/keyless/v1/tenants/contoso", None)
+        .await;
+    assert_eq!(t["settings"]["secretLifetimeDays"], 90);
+
+    for patch in [
+        json!({"userCanRegisterApps": true}),
+        json!({"usersCanRegisterApps": "no"}),
+        json!([1]),
+    ] {
+        let (status, body) = s.admin(Method::PATCH, path, Some(patch.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{patch}: {body}");
+    }
+    let (_, t) = s
+        .admin(Method::GET, "/keyless/v1/tenants/contoso", None)
+        .await;
+    assert_eq!(t["settings"]["usersCanRegisterApps"], false);
+}
+
+#[tokio::test]
+async fn members_get_403_on_admin_only_calls() {
+    let s = TestServer::start().await;
+    let m = support::new_member(&s, "dave").await;
+    let tenant = s.var("AZURE_TENANT_ID");
+    let calls = [
+        (
+            Method::POST,
+            "/keyless/v1/tenants".to_string(),
+            json!({"name": "mine"}),
+        ),
+        (
+            Method::POST,
+            "/keyless/v1/organizations".to_string(),
+            json!({"name": "mine"}),
+        ),
+        (
+            Method::POST,
+            "/keyless/v1/subscriptions".to_string(),
+            json!({"name": "mine", "tenant": "contoso"}),
+        ),
+        (
+            Method::POST,
+            "/keyless/v1/pats".to_string(),
+            json!({"name": "steal", "user": "admin@contoso.onmicrosoft.com"}),
+        ),
+    ];
+    for (method, path, body) in calls {
+        let (status, resp) = as_member(&s, &m, method.clone(), &path, Some(body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
+        assert_eq!(message(&resp), NEEDS_ADMIN, "{method} {path}");
+    }
+    // Directory changes are refused by the directory rules, in Graph's words.
+    for (method, path, body) in [
+        (
+            Method::POST,
+            format!("/keyless/v1/tenants/{tenant}/users"),
+            json!({"name": "friend"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/keyless/v1/tenants/{tenant}/settings"),
+            json!({"usersCanRegisterApps": true}),
+        ),
+    ] {
+        let (status, resp) = as_member(&s, &m, method.clone(), &path, Some(body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
+        assert_eq!(
+            resp["error"]["code"], "Authorization_RequestDenied",
+            "{resp}"
+        );
+    }
+    // Nothing was created.
+    let (_, list) = s.admin(Method::GET, "/keyless/v1/tenants", None).await;
+    assert_eq!(names(&list, "name"), ["contoso"]);
+}
+
+#[tokio::test]
+async fn members_see_their_own_tenant_and_pats_only() {
+    let s = TestServer::start().await;
+    let (status, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let m = support::new_member(&s, "erin").await;
+
+    let (status, me) = as_member(&s, &m, Method::GET, "/keyless/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["userPrincipalName"], m.upn);
+    assert!(me["token"].get("tokenHash").is_none(), "{me}");
+
+    let (_, list) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants", None).await;
+    assert_eq!(names(&list, "name"), ["contoso"]);
+    let (status, body) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants/fabrikam", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = as_member(
+        &s,
+        &m,
+        Method::GET,
+        "/keyless/v1/tenants/fabrikam/users",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    // A member may create and revoke their own tokens, not revoke the administrator's.
+    let (status, pat) = as_member(
+        &s,
+        &m,
+        Method::POST,
+        "/keyless/v1/pats",
+        Some(json!({"name": "second"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    let (_, mine) = as_member(&s, &m, Method::GET, "/keyless/v1/pats", None).await;
+    let mut mine = names(&mine, "name");
+    mine.sort();
+    assert_eq!(mine, ["erin-pat", "second"]);
+    let (_, admins) = s.admin(Method::GET, "/keyless/v1/pats", None).await;
+    let admin_pat = admins["value"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = as_member(
+        &s,
+        &m,
+        Method::DELETE,
+        &format!("/keyless/v1/pats/{admin_pat}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _) = as_member(
+        &s,
+        &m,
+        Method::DELETE,
+        &format!("/keyless/v1/pats/{}", pat["pat"]["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn admin_api_without_a_token_is_401() {
+    let s = TestServer::start().await;
+    let (status, body) = s.send(Method::GET, "/keyless/v1/tenants", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(message(&body).contains("keyless pat create"), "{body}");
+}

@@ -1,0 +1,252 @@
+//! ARM authorization decisions across scopes: inheritance from a resource group, what a
+//! Reader may do, a principal without any role, and assignments that die with their scope.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use keyless_model::rbac::{CONTRIBUTOR, READER};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::rbac::{assignment, authorization_failed, body, names, new_name, owner, sub_scope};
+use support::{API, assert_error, assert_error_code};
+
+#[tokio::test]
+async fn assignment_at_a_resource_group_covers_that_group_only() {
+    let s = TestServer::start().await;
+    let admin = s.arm_token().await;
+    let sub = sub_scope(&s);
+    let rg_path = |name: &str| format!("{sub}/resourcegroups/{name}?{API}");
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &rg_path("other-rg"),
+            Some(&admin),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+
+    let p = support::new_principal(&s, "rg-scoped").await;
+    support::grant(
+        &s,
+        &p.sp_id,
+        CONTRIBUTOR,
+        &format!("{sub}/resourceGroups/demo-rg"),
+    )
+    .await;
+    let token = support::arm_token_of(&s, &p).await;
+    let tok = Some(token.as_str());
+
+    // Its own group: read and write.
+    let (status, resp) = s.send(Method::GET, &rg_path("demo-rg"), tok, None).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &rg_path("demo-rg"),
+            tok,
+            Some(json!({"location": "westeurope", "tags": {"by": "rg-scoped"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+
+    // Another group: neither.
+    let other = format!("{sub}/resourceGroups/other-rg");
+    let (status, resp) = s.send(Method::GET, &rg_path("other-rg"), tok, None).await;
+    assert_error(
+        status,
+        &resp,
+        403,
+        "AuthorizationFailed",
+        &authorization_failed(
+            &p.app_id,
+            &p.sp_id,
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            &other,
+        ),
+    );
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &rg_path("other-rg"),
+            tok,
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        403,
+        "AuthorizationFailed",
+        &authorization_failed(
+            &p.app_id,
+            &p.sp_id,
+            "Microsoft.Resources/subscriptions/resourceGroups/write",
+            &other,
+        ),
+    );
+    // Nor a new group, which would be at subscription level.
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &rg_path("new-rg"),
+            tok,
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    assert_error_code(status, &resp, 403, "AuthorizationFailed");
+
+    // The subscription is visible (it holds a role inside it) ...
+    let (status, subs) = s
+        .send(Method::GET, &format!("/subscriptions?{API}"), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{subs}");
+    assert_eq!(subs["count"]["value"], 1, "{subs}");
+    let (status, got) = s
+        .send(Method::GET, &format!("{sub}?{API}"), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    // ... but listing its resource groups shows nothing beyond the assigned one.
+    let (status, list) = s
+        .send(
+            Method::GET,
+            &format!("{sub}/resourcegroups?{API}"),
+            tok,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), ["demo-rg"]);
+}
+
+#[tokio::test]
+async fn reader_may_read_but_not_write() {
+    let s = TestServer::start().await;
+    let p = support::new_principal(&s, "reader").await;
+    support::grant(&s, &p.sp_id, READER, &sub_scope(&s)).await;
+    let token = support::arm_token_of(&s, &p).await;
+    let rg = format!("{}/resourcegroups/demo-rg?{API}", sub_scope(&s));
+    let (status, resp) = s.send(Method::GET, &rg, Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    let (status, resp) = s.send(Method::DELETE, &rg, Some(&token), None).await;
+    assert_error(
+        status,
+        &resp,
+        403,
+        "AuthorizationFailed",
+        &authorization_failed(
+            &p.app_id,
+            &p.sp_id,
+            "Microsoft.Resources/subscriptions/resourceGroups/delete",
+            &format!("{}/resourceGroups/demo-rg", sub_scope(&s)),
+        ),
+    );
+}
+
+#[tokio::test]
+async fn principal_without_a_role_sees_nothing_and_may_do_nothing() {
+    let s = TestServer::start().await;
+    let p = support::new_principal(&s, "no-role").await;
+    let token = support::arm_token_of(&s, &p).await;
+    let tok = Some(token.as_str());
+    let (status, subs) = s
+        .send(Method::GET, &format!("/subscriptions?{API}"), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{subs}");
+    assert_eq!(subs["value"], json!([]));
+    assert_eq!(subs["count"], json!({"type": "Total", "value": 0}));
+
+    let sub = sub_scope(&s);
+    let (status, resp) = s
+        .send(Method::GET, &format!("{sub}?{API}"), tok, None)
+        .await;
+    assert_error(
+        status,
+        &resp,
+        404,
+        "SubscriptionNotFound",
+        &format!(
+            "The subscription '{}' could not be found.",
+            s.var("AZURE_SUBSCRIPTION_ID")
+        ),
+    );
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &format!("{sub}/resourcegroups/mine?{API}"),
+            tok,
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        403,
+        "AuthorizationFailed",
+        &authorization_failed(
+            &p.app_id,
+            &p.sp_id,
+            "Microsoft.Resources/subscriptions/resourceGroups/write",
+            &format!("{sub}/resourceGroups/mine"),
+        ),
+    );
+    let (status, resp) = s
+        .send(
+            Method::GET,
+            &format!("{sub}/resourcegroups?{API}"),
+            tok,
+            None,
+        )
+        .await;
+    assert_error_code(status, &resp, 403, "AuthorizationFailed");
+}
+
+#[tokio::test]
+async fn deleting_a_resource_group_removes_the_assignments_at_it() {
+    let s = TestServer::start().await;
+    let (_, owner_token) = owner(&s).await;
+    let sub = sub_scope(&s);
+    let rg_path = format!("{sub}/resourcegroups/temp-rg?{API}");
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &rg_path,
+            Some(&owner_token),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    let p = support::new_principal(&s, "temp").await;
+    let scope = format!("{sub}/resourceGroups/temp-rg");
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &new_name()),
+            Some(&owner_token),
+            Some(body(&s, CONTRIBUTOR, &p.sp_id)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    let token = support::arm_token_of(&s, &p).await;
+    let (status, _) = s.send(Method::GET, &rg_path, Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _) = s
+        .send(Method::DELETE, &rg_path, Some(&owner_token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Re-creating a group of the same name does not bring the old access back.
+    let (status, _) = s
+        .send(
+            Method::PUT,
+            &rg_path,
+            Some(&owner_token),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, resp) = s.send(Method::GET, &rg_path, Some(&token), None).await;
+    assert_error_code(status, &resp, 403, "AuthorizationFailed");
+}

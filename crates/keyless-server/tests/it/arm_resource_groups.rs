@@ -1,0 +1,276 @@
+//! ARM resource groups: create (201) and update (200), get, head, patch, list, delete, and
+//! every malformed request answered with a 4xx, never a 500.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{API, assert_error, assert_error_code, raw};
+
+fn rg_path(s: &TestServer, rg: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourcegroups/{rg}?{API}",
+        s.var("AZURE_SUBSCRIPTION_ID")
+    )
+}
+
+#[tokio::test]
+async fn resource_group_lifecycle() {
+    let s = TestServer::start().await;
+    let t = s.arm_token().await;
+    let tok = Some(t.as_str());
+    let sub = s.var("AZURE_SUBSCRIPTION_ID");
+    let path = rg_path(&s, "rg-tests");
+    let body = json!({"location": "westeurope", "tags": {"env": "test"}});
+
+    let (status, created) = s.send(Method::PUT, &path, tok, Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["id"],
+        format!("/subscriptions/{sub}/resourceGroups/rg-tests")
+    );
+    assert_eq!(created["name"], "rg-tests");
+    assert_eq!(created["type"], "Microsoft.Resources/resourceGroups");
+    assert_eq!(created["location"], "westeurope");
+    assert_eq!(created["tags"], json!({"env": "test"}));
+    assert_eq!(created["properties"]["provisioningState"], "Succeeded");
+
+    let (status, updated) = s.send(Method::PUT, &path, tok, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+
+    let (status, got) = s.send(Method::GET, &path, tok, None).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["name"], "rg-tests");
+
+    let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
+    assert_eq!(head.status, StatusCode::NO_CONTENT);
+
+    let (status, patched) = s
+        .send(
+            Method::PATCH,
+            &path,
+            tok,
+            Some(json!({"tags": {"env": "prod", "owner": "ops"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["tags"], json!({"env": "prod", "owner": "ops"}));
+    assert_eq!(patched["location"], "westeurope");
+
+    let (status, list) = s
+        .send(
+            Method::GET,
+            &format!("/subscriptions/{sub}/resourcegroups?{API}"),
+            tok,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let names: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["demo-rg", "rg-tests"]);
+    let listed = list["value"][1].clone();
+    assert_eq!(listed["tags"], json!({"env": "prod", "owner": "ops"}));
+
+    let (status, _) = s.send(Method::DELETE, &path, tok, None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = s.send(Method::GET, &path, tok, None).await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "ResourceGroupNotFound",
+        "Resource group 'rg-tests' could not be found.",
+    );
+    let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
+    assert_eq!(head.status, StatusCode::NOT_FOUND);
+    let (status, body) = s.send(Method::DELETE, &path, tok, None).await;
+    assert_error_code(status, &body, 404, "ResourceGroupNotFound");
+}
+
+#[tokio::test]
+async fn resource_group_segments_and_names_are_case_insensitive() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let sub = s.var("AZURE_SUBSCRIPTION_ID");
+    let (status, body) = s
+        .send(
+            Method::GET,
+            &format!("/subscriptions/{sub}/ResourceGroups/DEMO-RG?API-VERSION=2022-12-01"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The name keeps the creator's spelling.
+    assert_eq!(body["name"], "demo-rg");
+}
+
+#[tokio::test]
+async fn percent_encoded_resource_group_names_are_decoded() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let sub = s.var("AZURE_SUBSCRIPTION_ID");
+    // Python's azure-core quotes path parameters with safe='': `rg(1)` becomes `rg%281%29`.
+    for (sent, name) in [("rg%281%29", "rg(1)"), ("caf%C3%A9", "café")] {
+        let (status, body) = s
+            .send(
+                Method::PUT,
+                &rg_path(&s, sent),
+                Some(&token),
+                Some(json!({"location": "westeurope"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{sent}: {body}");
+        assert_eq!(body["name"], name);
+        assert_eq!(
+            body["id"],
+            format!("/subscriptions/{sub}/resourceGroups/{name}")
+        );
+    }
+    // The unencoded spelling addresses the same group.
+    let (status, body) = s
+        .send(Method::GET, &rg_path(&s, "rg(1)"), Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["name"], "rg(1)");
+}
+
+#[tokio::test]
+async fn patch_of_a_missing_resource_group_is_404() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let (status, body) = s
+        .send(
+            Method::PATCH,
+            &rg_path(&s, "nope"),
+            Some(&token),
+            Some(json!({"tags": {}})),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "ResourceGroupNotFound",
+        "Resource group 'nope' could not be found.",
+    );
+}
+
+#[tokio::test]
+async fn invalid_resource_group_names_are_400() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    for name in [
+        "ends-with-period.",
+        "has%20space",
+        "semi;colon",
+        &"a".repeat(91),
+    ] {
+        let (status, body) = s
+            .send(
+                Method::PUT,
+                &rg_path(&s, name),
+                Some(&token),
+                Some(json!({"location": "westeurope"})),
+            )
+            .await;
+        let msg = assert_error_code(status, &body, 400, "BadRequest");
+        assert!(msg.starts_with("Resource group name '"), "{msg}");
+        assert!(msg.contains("is invalid"), "{msg}");
+    }
+}
+
+#[tokio::test]
+async fn resource_group_without_location_is_400() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    for body in [json!({}), json!({"location": ""}), json!({"tags": {}})] {
+        let (status, resp) = s
+            .send(Method::PUT, &rg_path(&s, "rg-x"), Some(&token), Some(body))
+            .await;
+        assert_error(
+            status,
+            &resp,
+            400,
+            "BadRequest",
+            "The 'location' property is required for a resource group.",
+        );
+    }
+}
+
+#[tokio::test]
+async fn invalid_json_body_is_invalid_request_content() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    for body in [
+        b"{not json".to_vec(),
+        b"".to_vec(),
+        b"[1,2]".to_vec(),
+        br#"{"location": 5}"#.to_vec(),
+    ] {
+        let r = raw(
+            &s,
+            Method::PUT,
+            &rg_path(&s, "rg-x"),
+            Some(&format!("Bearer {token}")),
+            Some(body),
+        )
+        .await;
+        let msg = assert_error_code(r.status, &r.body, 400, "InvalidRequestContent");
+        assert!(
+            msg.starts_with("The request content was invalid and could not be deserialized: "),
+            "{msg}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn invalid_tags_are_400() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let many: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
+    for tags in [json!({"k": 1}), Value::Object(many)] {
+        let (status, body) = s
+            .send(
+                Method::PUT,
+                &rg_path(&s, "rg-x"),
+                Some(&token),
+                Some(json!({"location": "westeurope", "tags": tags})),
+            )
+            .await;
+        assert_error_code(status, &body, 400, "BadRequest");
+    }
+}
+
+#[tokio::test]
+async fn oversized_body_is_rejected_without_a_server_error() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let big = format!(
+        r#"{{"location":"westeurope","tags":{{"k":"{}"}}}}"#,
+        "a".repeat(1024 * 1024 + 10)
+    );
+    let r = raw(
+        &s,
+        Method::PUT,
+        &rg_path(&s, "rg-big"),
+        Some(&format!("Bearer {token}")),
+        Some(big.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    let (status, body) = s
+        .send(Method::GET, &rg_path(&s, "rg-big"), Some(&token), None)
+        .await;
+    assert_error_code(status, &body, 404, "ResourceGroupNotFound");
+}

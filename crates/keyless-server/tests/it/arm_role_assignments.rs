@@ -1,0 +1,411 @@
+//! ARM role assignments: put (201, idempotent), get, list with `principalId eq`,
+//! `assignedTo()` and `atScope()`, delete, and one test per rejection.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use keyless_model::rbac::{CONTRIBUTOR, READER};
+use reqwest::{Method, StatusCode};
+use support::rbac::{
+    WRITE, assignment, assignments, authorization_failed, body, names, new_name, owner, role_id,
+    sub_scope,
+};
+use support::{AUTHZ_API, assert_error};
+
+#[tokio::test]
+async fn contributor_cannot_write_role_assignments() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let target = support::new_principal(&s, "target").await;
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&sub_scope(&s), &new_name()),
+            Some(&token),
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        403,
+        "AuthorizationFailed",
+        &authorization_failed(
+            &s.var("AZURE_CLIENT_ID"),
+            &support::demo_sp_id(&s).await,
+            WRITE,
+            &sub_scope(&s),
+        ),
+    );
+}
+
+#[tokio::test]
+async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
+    let s = TestServer::start().await;
+    let (owner, token) = owner(&s).await;
+    let tok = Some(token.as_str());
+    let target = support::new_principal(&s, "target").await;
+    let scope = sub_scope(&s);
+    let name = new_name();
+
+    let (status, created) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &name),
+            tok,
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["name"], name);
+    assert_eq!(created["type"], "Microsoft.Authorization/roleAssignments");
+    assert_eq!(created["id"], format!("{}/{name}", assignments(&scope)));
+    let p = &created["properties"];
+    assert_eq!(p["roleDefinitionId"], role_id(&s, READER));
+    assert_eq!(p["principalId"], target.sp_id);
+    assert_eq!(p["principalType"], "ServicePrincipal");
+    assert_eq!(p["scope"], scope);
+    assert_eq!(p["createdBy"], owner.sp_id);
+
+    // The same PUT again is idempotent.
+    let (status, again) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &name),
+            tok,
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["name"], name);
+
+    let (status, got) = s
+        .send(Method::GET, &assignment(&scope, &name), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["properties"]["principalId"], target.sp_id);
+
+    let filter = format!(
+        "{}?$filter=principalId%20eq%20%27{}%27&{AUTHZ_API}",
+        assignments(&scope),
+        target.sp_id
+    );
+    let (status, list) = s.send(Method::GET, &filter, tok, None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), [name.as_str()]);
+
+    let assigned_to = format!(
+        "{}?$filter=assignedTo(%27{}%27)&{AUTHZ_API}",
+        assignments(&scope),
+        target.sp_id
+    );
+    let (status, list) = s.send(Method::GET, &assigned_to, tok, None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), [name.as_str()]);
+
+    let (status, deleted) = s
+        .send(Method::DELETE, &assignment(&scope, &name), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    assert_eq!(deleted["name"], name);
+
+    let (status, resp) = s
+        .send(Method::GET, &assignment(&scope, &name), tok, None)
+        .await;
+    assert_error(
+        status,
+        &resp,
+        404,
+        "RoleAssignmentNotFound",
+        &format!("The role assignment '{name}' is not found."),
+    );
+    let (_, list) = s.send(Method::GET, &filter, tok, None).await;
+    assert!(names(&list).is_empty(), "{list}");
+    // Deleting what is gone: 204, no body (ARM: "already deleted or does not exist").
+    let (status, body) = s
+        .send(Method::DELETE, &assignment(&scope, &name), tok, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(body, serde_json::Value::String(String::new()));
+}
+
+#[tokio::test]
+async fn same_principal_role_and_scope_under_another_name_is_409() {
+    let s = TestServer::start().await;
+    let (_, token) = owner(&s).await;
+    let target = support::new_principal(&s, "target").await;
+    let scope = sub_scope(&s);
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &new_name()),
+            Some(&token),
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &new_name()),
+            Some(&token),
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        409,
+        "RoleAssignmentExists",
+        "The role assignment already exists.",
+    );
+}
+
+#[tokio::test]
+async fn changing_an_assignment_under_the_same_name_is_409() {
+    let s = TestServer::start().await;
+    let (_, token) = owner(&s).await;
+    let target = support::new_principal(&s, "target").await;
+    let scope = sub_scope(&s);
+    let name = new_name();
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &name),
+            Some(&token),
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &name),
+            Some(&token),
+            Some(body(&s, CONTRIBUTOR, &target.sp_id)),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        409,
+        "Conflict",
+        "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+    );
+}
+
+#[tokio::test]
+async fn unknown_principal_is_principal_not_found() {
+    let s = TestServer::start().await;
+    let (owner, token) = owner(&s).await;
+    let unknown = "0badc0de-0000-4000-8000-000000000000";
+    let tenant = s.var("AZURE_TENANT_ID");
+    // An unknown id, and the app's client id instead of its principal's object id.
+    for principal in [unknown, owner.app_id.as_str()] {
+        let (status, resp) = s
+            .send(
+                Method::PUT,
+                &assignment(&sub_scope(&s), &new_name()),
+                Some(&token),
+                Some(body(&s, READER, principal)),
+            )
+            .await;
+        assert_error(
+            status,
+            &resp,
+            400,
+            "PrincipalNotFound",
+            &format!(
+                "Principal {principal} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group."
+            ),
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_role_is_role_definition_does_not_exist() {
+    let s = TestServer::start().await;
+    let (_, token) = owner(&s).await;
+    let target = support::new_principal(&s, "target").await;
+    let role = uuid::Uuid::new_v4();
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&sub_scope(&s), &new_name()),
+            Some(&token),
+            Some(body(&s, role, &target.sp_id)),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        404,
+        "RoleDefinitionDoesNotExist",
+        &format!(
+            "The specified role definition with ID '{}' does not exist.",
+            role_id(&s, role)
+        ),
+    );
+}
+
+#[tokio::test]
+async fn assignment_name_must_be_a_guid() {
+    let s = TestServer::start().await;
+    let (_, token) = owner(&s).await;
+    let target = support::new_principal(&s, "target").await;
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&sub_scope(&s), "not-a-guid"),
+            Some(&token),
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        400,
+        "BadRequest",
+        "The role assignment ID 'not-a-guid' is not valid. The role assignment ID must be a GUID.",
+    );
+}
+
+#[tokio::test]
+async fn assignment_at_a_missing_resource_group_is_404() {
+    let s = TestServer::start().await;
+    let (_, token) = owner(&s).await;
+    let target = support::new_principal(&s, "target").await;
+    let scope = format!("{}/resourceGroups/missing-rg", sub_scope(&s));
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&scope, &new_name()),
+            Some(&token),
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        404,
+        "ResourceGroupNotFound",
+        "Resource group 'missing-rg' could not be found.",
+    );
+}
+
+#[tokio::test]
+async fn at_scope_filter_excludes_assignments_below_the_scope() {
+    let s = TestServer::start().await;
+    let (owner, token) = owner(&s).await;
+    let tok = Some(token.as_str());
+    let target = support::new_principal(&s, "target").await;
+    let rg = format!("{}/resourceGroups/demo-rg", sub_scope(&s));
+    let below = new_name();
+    let (status, resp) = s
+        .send(
+            Method::PUT,
+            &assignment(&rg, &below),
+            tok,
+            Some(body(&s, READER, &target.sp_id)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    // The scope comes back as ARM spells it, not in keyless' canonical lowercase.
+    assert_eq!(resp["properties"]["scope"], rg);
+    assert_eq!(resp["id"], format!("{}/{below}", assignments(&rg)));
+
+    let at_scope = format!(
+        "{}?$filter=atScope()&{AUTHZ_API}",
+        assignments(&sub_scope(&s))
+    );
+    let (status, list) = s.send(Method::GET, &at_scope, tok, None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let principals: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["properties"]["principalId"].as_str().unwrap())
+        .collect();
+    assert!(principals.contains(&owner.sp_id.as_str()), "{list}");
+    assert!(!principals.contains(&target.sp_id.as_str()), "{list}");
+
+    // Without a filter the assignment below shows; at the resource group, atScope() shows
+    // it together with those inherited from above.
+    let (_, all) = s
+        .send(
+            Method::GET,
+            &format!("{}?{AUTHZ_API}", assignments(&sub_scope(&s))),
+            tok,
+            None,
+        )
+        .await;
+    assert!(names(&all).contains(&below), "{all}");
+    let (_, at_rg) = s
+        .send(
+            Method::GET,
+            &format!("{}?$filter=atScope()&{AUTHZ_API}", assignments(&rg)),
+            tok,
+            None,
+        )
+        .await;
+    assert!(names(&at_rg).contains(&below), "{at_rg}");
+    assert!(
+        at_rg["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["properties"]["principalId"] == owner.sp_id),
+        "{at_rg}"
+    );
+}
+
+#[tokio::test]
+async fn unsupported_filter_is_400() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let (status, resp) = s
+        .send(
+            Method::GET,
+            &format!(
+                "{}?$filter=roleName%20eq%20%27x%27&{AUTHZ_API}",
+                assignments(&sub_scope(&s))
+            ),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        400,
+        "InvalidFilterInQueryString",
+        "Invalid $filter 'roleName eq 'x'' specified in the query string.",
+    );
+}
+
+#[tokio::test]
+async fn contributor_may_read_role_assignments() {
+    let s = TestServer::start().await;
+    let token = s.arm_token().await;
+    let (status, list) = s
+        .send(
+            Method::GET,
+            &format!(
+                "{}?$filter=principalId%20eq%20%27{}%27&{AUTHZ_API}",
+                assignments(&sub_scope(&s)),
+                support::demo_sp_id(&s).await
+            ),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let v = list["value"].as_array().unwrap();
+    assert_eq!(v.len(), 1, "{list}");
+    assert_eq!(
+        v[0]["properties"]["roleDefinitionId"],
+        role_id(&s, CONTRIBUTOR)
+    );
+}

@@ -1,0 +1,522 @@
+//! Who may do what in an organization: every route that acts on projects, pipelines, jobs
+//! and connections, called by each kind of person (Reader, Contributor, Build
+//! Administrator, Project Administrator of `web`, Contributor of another project only, a
+//! guest of the tenant, a user of another tenant). Refusals are checked for their status,
+//! their code and their envelope, and, at the end, that nothing but the allowed calls
+//! changed anything. `docs/AUTHORIZATION.md` lists the same routes and rights.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+mod jobs;
+use crate::sc_support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use sc_support::{Person, add_to_group, person};
+use serde_json::{Value, json};
+
+const ORG: &str = "/keyless/v1/organizations/contoso";
+const WEB: &str = "/keyless/v1/organizations/contoso/projects/web";
+
+/// The people of the matrix, in its column order.
+const WHO: [&str; 7] = [
+    "reader",
+    "contributor",
+    "build-admin",
+    "project-admin",
+    "other-member",
+    "guest",
+    "foreign",
+];
+
+async fn foreign_user(s: &TestServer, name: &str) -> Person {
+    let (st, u) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/fabrikam/users",
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{u}");
+    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
+    let (st, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "pat", "user": upn})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{pat}");
+    Person {
+        id: u["id"].as_str().unwrap().to_string(),
+        token: pat["token"].as_str().unwrap().to_string(),
+        upn,
+    }
+}
+
+/// The demo world plus project `other`, a tenant `fabrikam`, a pipeline `secured` of
+/// `web`, and the seven people.
+pub async fn world() -> (TestServer, Vec<Person>) {
+    let s = TestServer::start().await;
+    for (path, body) in [
+        (
+            format!("{ORG}/projects"),
+            json!({"name": "other", "description": ""}),
+        ),
+        ("/keyless/v1/tenants".into(), json!({"name": "fabrikam"})),
+        (format!("{WEB}/pipelines"), json!({"name": "secured"})),
+    ] {
+        let (st, b) = s.admin(Method::POST, &path, Some(body)).await;
+        assert_eq!(st, StatusCode::CREATED, "{path}: {b}");
+    }
+    let mut people = Vec::new();
+    for (name, group) in [
+        ("reader", Some("Readers")),
+        ("contributor", Some("Contributors")),
+        ("build-admin", Some("Build Administrators")),
+        ("project-admin", Some("Project Administrators")),
+    ] {
+        let p = person(&s, name).await;
+        if let Some(g) = group {
+            add_to_group(&s, "web", &p, g).await;
+        }
+        people.push(p);
+    }
+    let other = person(&s, "other-member").await;
+    add_to_group(&s, "other", &other, "Contributors").await;
+    people.push(other);
+    let guest = foreign_user(&s, "guest").await;
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/contoso/guests",
+            Some(json!({"user": guest.upn})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    people.push(guest);
+    people.push(foreign_user(&s, "foreign").await);
+    (s, people)
+}
+
+/// The code of a refusal in whichever envelope it came: Azure DevOps' exception (its
+/// numbered prefix, else `typeKey`) or ARM's `{"error":{"code"}}`. Asserts the envelope's
+/// keys.
+pub fn refusal_code(body: &Value) -> String {
+    if body.get("$id").is_some() {
+        for k in [
+            "innerException",
+            "message",
+            "typeName",
+            "typeKey",
+            "errorCode",
+            "eventId",
+        ] {
+            assert!(body.get(k).is_some(), "DevOps envelope without {k}: {body}");
+        }
+        let message = body["message"].as_str().unwrap();
+        match message.split_once(": ") {
+            Some((code, _))
+                if (code.starts_with("TF") || code.starts_with("VS"))
+                    && code[2..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                code.to_string()
+            }
+            _ => body["typeKey"].as_str().unwrap().to_string(),
+        }
+    } else {
+        let e = &body["error"];
+        assert!(
+            e["message"].is_string(),
+            "ARM envelope without a message: {body}"
+        );
+        e["code"].as_str().unwrap().to_string()
+    }
+}
+
+/// One route of the matrix: what each person gets, as `"201"` or `"403 TF215106"`.
+struct Case {
+    method: Method,
+    path: String,
+    /// `{who}` in the body is replaced by the person's name, `{upn}` by their UPN.
+    body: Option<Value>,
+    expect: [&'static str; 7],
+}
+
+fn personal(v: &Value, who: &str, upn: &str) -> Value {
+    serde_json::from_str(&v.to_string().replace("{who}", who).replace("{upn}", upn)).unwrap()
+}
+
+async fn run(s: &TestServer, people: &[Person], cases: &[Case]) {
+    for c in cases {
+        for ((who, p), want) in WHO.iter().zip(people).zip(c.expect) {
+            let body = c.body.as_ref().map(|b| personal(b, who, &p.upn));
+            let (st, resp) = s
+                .send(c.method.clone(), &c.path, Some(&p.token), body)
+                .await;
+            let (want, want_text) = want.split_once('|').unwrap_or((want, ""));
+            let (want_status, want_code) = want.split_once(' ').unwrap_or((want, ""));
+            assert!(
+                resp.to_string().contains(want_text),
+                "{who}: {} {}: {resp} lacks {want_text}",
+                c.method,
+                c.path
+            );
+            assert_eq!(
+                st.as_str(),
+                want_status,
+                "{who}: {} {}: {resp}",
+                c.method,
+                c.path
+            );
+            if !want_code.is_empty() {
+                assert_eq!(
+                    refusal_code(&resp),
+                    want_code,
+                    "{who}: {} {}: {resp}",
+                    c.method,
+                    c.path
+                );
+            }
+        }
+    }
+}
+
+fn names(list: &Value) -> Vec<String> {
+    let mut v: Vec<String> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn pipelines_jobs_and_projects_by_role() {
+    let (s, people) = world().await;
+    let connection = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let no = "403 AccessCheckException";
+    let hidden = "404 VS800075";
+    let denied = "403 TF215106";
+    let cases = [
+        Case {
+            method: Method::POST,
+            path: format!("{WEB}/pipelines/deploy/jobs"),
+            body: None,
+            expect: [denied, "201", "201", "201", hidden, no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("{WEB}/pipelines"),
+            body: None,
+            expect: ["200", "200", "200", "200", hidden, no, no],
+        },
+        // Naming a connection needs the User role on it: Build Administrators are only
+        // Readers of connections.
+        Case {
+            method: Method::POST,
+            path: format!("{WEB}/pipelines"),
+            body: Some(json!({"name": "with-{who}", "connections": [connection]})),
+            expect: [denied, "201", no, "201", hidden, no, no],
+        },
+        Case {
+            method: Method::POST,
+            path: format!("{WEB}/pipelines"),
+            body: Some(json!({"name": "plain-{who}"})),
+            expect: [denied, "201", "201", "201", hidden, no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("{WEB}/pipelines/secured/security"),
+            body: None,
+            expect: ["200", "200", "200", "200", hidden, no, no],
+        },
+        Case {
+            method: Method::PUT,
+            path: format!("{WEB}/pipelines/secured/security"),
+            body: Some(json!({"user": "{upn}", "permission": "QueueBuilds", "access": "Allow"})),
+            expect: [denied, denied, "200", "200", hidden, no, no],
+        },
+        Case {
+            method: Method::POST,
+            path: format!("{ORG}/projects"),
+            body: Some(json!({"name": "p-{who}"})),
+            expect: [no, no, no, no, no, no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("{ORG}/projects"),
+            body: None,
+            expect: ["200", "200", "200", "200", "200", no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("{WEB}/members"),
+            body: None,
+            expect: ["200", "200", "200", "200", hidden, no, no],
+        },
+        Case {
+            method: Method::POST,
+            path: format!("{WEB}/members"),
+            body: Some(json!({"user": "{upn}", "group": "Project Administrators"})),
+            expect: [no, no, no, "201", no, no, no],
+        },
+        Case {
+            method: Method::PATCH,
+            path: WEB.to_string(),
+            body: Some(json!({"name": "web"})),
+            expect: [no, no, no, "200", no, no, no],
+        },
+        Case {
+            method: Method::PATCH,
+            path: ORG.to_string(),
+            body: Some(json!({"name": "contoso"})),
+            expect: [no, no, no, no, no, no, no],
+        },
+    ];
+    run(&s, &people, &cases).await;
+
+    // Nothing but the allowed calls changed anything.
+    let (_, list) = s
+        .admin(Method::GET, &format!("{WEB}/pipelines"), None)
+        .await;
+    assert_eq!(
+        names(&list),
+        [
+            "deploy",
+            "plain-build-admin",
+            "plain-contributor",
+            "plain-project-admin",
+            "secured",
+            "with-contributor",
+            "with-project-admin",
+        ]
+    );
+    let (_, list) = s.admin(Method::GET, &format!("{ORG}/projects"), None).await;
+    assert_eq!(names(&list), ["other", "web"]);
+    let (_, aces) = s
+        .admin(
+            Method::GET,
+            &format!("{WEB}/pipelines/secured/security"),
+            None,
+        )
+        .await;
+    let mut who: Vec<&str> = aces["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["user"].as_str().unwrap())
+        .collect();
+    who.sort();
+    let mut want = vec![people[2].upn.as_str(), people[3].upn.as_str()];
+    want.sort();
+    assert_eq!(who, want, "{aces}");
+    let (_, members) = s.admin(Method::GET, &format!("{WEB}/members"), None).await;
+    let admins: Vec<&str> = members["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["group"] == "Project Administrators")
+        .map(|m| m["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(admins, [people[3].upn.as_str()], "{members}");
+
+    // Each sees only the projects where they have a group.
+    for (i, want) in [(0, vec!["web"]), (4, vec!["other"])] {
+        let (_, list) = s
+            .send(
+                Method::GET,
+                &format!("{ORG}/projects"),
+                Some(&people[i].token),
+                None,
+            )
+            .await;
+        assert_eq!(names(&list), want, "{}", WHO[i]);
+    }
+}
+
+#[tokio::test]
+async fn connections_by_role() {
+    let (s, people) = world().await;
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let (_, list) = s.admin(Method::GET, &format!("{ORG}/projects"), None).await;
+    let web_id = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "web")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let roles = format!(
+        "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{web_id}_{id}"
+    );
+    let no = "403 AccessCheckException";
+    let creator = "403 AccessCheckException|Endpoint Creators";
+    let cases = [
+        Case {
+            method: Method::GET,
+            path: roles.clone(),
+            body: None,
+            expect: ["200", "200", "200", "200", no, no, no],
+        },
+        // Nobody below Administrator makes themselves Administrator.
+        Case {
+            method: Method::PUT,
+            path: roles.clone(),
+            body: Some(json!([{"roleName": "Administrator", "userId": "{upn}"}])),
+            expect: [no, no, no, "200", no, no, no],
+        },
+        Case {
+            method: Method::PUT,
+            path: roles.clone(),
+            body: Some(json!([{"roleName": "User", "userId": "{upn}"}])),
+            expect: [no, no, no, "200", no, no, no],
+        },
+        Case {
+            method: Method::PATCH,
+            path: roles.clone(),
+            body: Some(json!(["{upn}"])),
+            expect: [no, no, no, "204", no, no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("/contoso/_apis/serviceendpoint/endpoints/{id}?api-version=7.1"),
+            body: None,
+            expect: ["200", "200", "200", "200", no, no, no],
+        },
+        Case {
+            method: Method::POST,
+            path: format!(
+                "/contoso/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
+            ),
+            body: Some(json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}})),
+            expect: [no, "200", no, "200", no, no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}"),
+            body: None,
+            expect: ["200", "200", "200", "200", no, no, no],
+        },
+        Case {
+            method: Method::PATCH,
+            path: format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}"),
+            body: Some(json!({"allPipelines": {"authorized": false}})),
+            expect: [no, no, no, "200", no, no, no],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("{WEB}/connections/{id}/doctor"),
+            body: None,
+            expect: [no, no, no, "200", no, no, no],
+        },
+        Case {
+            method: Method::POST,
+            path: "/contoso/_apis/serviceendpoint/endpoints?api-version=7.1".into(),
+            body: Some(json!({
+                "data": {"subscriptionId": s.var("AZURE_SUBSCRIPTION_ID"), "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
+                "name": "conn-{who}",
+                "type": "AzureRM",
+                "url": "https://management.azure.com/",
+                "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": {"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID")}},
+                "isShared": false,
+                "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "conn-{who}"}],
+            })),
+            expect: [creator, "200", creator, "200", creator, no, no],
+        },
+    ];
+    run(&s, &people, &cases).await;
+    let (_, list) = s
+        .admin(
+            Method::GET,
+            "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1",
+            None,
+        )
+        .await;
+    assert_eq!(
+        names(&list),
+        ["conn-contributor", "conn-project-admin", "demo-connection"]
+    );
+    let (_, r) = s.admin(Method::GET, &roles, None).await;
+    assert!(
+        !r.to_string().contains(&people[1].upn) && !r.to_string().contains(&people[0].upn),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn administrator_routes_refuse_everyone_else() {
+    let (s, people) = world().await;
+    let no = "403 AccessCheckException";
+    let everyone = [no; 7];
+    let sp = s.var("AZURE_CLIENT_ID");
+    let cases = [
+        Case {
+            method: Method::GET,
+            path: "/keyless/v1/audit".into(),
+            body: None,
+            expect: everyone,
+        },
+        Case {
+            method: Method::GET,
+            path: "/keyless/v1/keys".into(),
+            body: None,
+            expect: everyone,
+        },
+        Case {
+            method: Method::POST,
+            path: "/keyless/v1/keys/rotate".into(),
+            body: Some(json!({})),
+            expect: everyone,
+        },
+        Case {
+            method: Method::PUT,
+            path: format!("{ORG}/identities/{sp}"),
+            body: Some(json!({"projects": {"web": "Project Administrators"}})),
+            expect: everyone,
+        },
+        Case {
+            method: Method::DELETE,
+            path: format!("{ORG}/identities/{sp}"),
+            body: None,
+            expect: everyone,
+        },
+        Case {
+            method: Method::GET,
+            path: format!("{ORG}/identities"),
+            body: None,
+            expect: ["200", "200", "200", "200", "200", no, no],
+        },
+    ];
+    let (_, keys_before) = s.admin(Method::GET, "/keyless/v1/keys", None).await;
+    run(&s, &people, &cases).await;
+    // Apply takes YAML.
+    for (who, p) in WHO.iter().zip(&people) {
+        let resp = s
+            .http
+            .post(format!("{}/keyless/v1/apply", s.origin))
+            .bearer_auth(&p.token)
+            .header("content-type", "application/yaml")
+            .body("organizations:\n  - name: evil\n    tenant: contoso\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{who}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(refusal_code(&body), "AccessCheckException", "{who}: {body}");
+    }
+    let (_, keys_after) = s.admin(Method::GET, "/keyless/v1/keys", None).await;
+    assert_eq!(keys_before, keys_after, "no key was rotated");
+    let (_, ids) = s
+        .admin(Method::GET, &format!("{ORG}/identities"), None)
+        .await;
+    assert_eq!(ids["count"], 0, "{ids}");
+    let (st, _) = s
+        .admin(Method::GET, "/keyless/v1/organizations/evil/projects", None)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "no organization was applied");
+}

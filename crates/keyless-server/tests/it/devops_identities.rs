@@ -1,0 +1,286 @@
+//! Service principals calling the Azure DevOps REST API with an Entra access token: refused
+//! with TF401444 until added to the organization, and with VS800075 for projects where they
+//! have no group; users with a PAT see every project.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Principal, new_principal};
+
+const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
+
+async fn devops_token(s: &TestServer, p: &Principal, scope: &str) -> String {
+    let (st, b) = s
+        .token(
+            &s.var("AZURE_TENANT_ID"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &p.app_id),
+                ("scope", scope),
+                ("client_secret", &p.secret),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b["access_token"].as_str().unwrap().to_string()
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
+}
+
+/// The demo organization with a second project, and a fresh principal with a DevOps token.
+async fn setup() -> (TestServer, Principal, String) {
+    let s = TestServer::start().await;
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations/contoso/projects",
+            Some(json!({"name": "api"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let p = new_principal(&s, "reporting").await;
+    let token = devops_token(&s, &p, DEVOPS_SCOPE).await;
+    (s, p, token)
+}
+
+#[tokio::test]
+async fn identity_not_in_the_organization_is_tf401444() {
+    let (s, p, token) = setup().await;
+    let (st, b) = s
+        .send(Method::GET, "/contoso/_apis/projects", Some(&token), None)
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    let tenant = s.var("AZURE_TENANT_ID");
+    assert_eq!(
+        b["message"],
+        format!(
+            "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{} in a web browser to enable access to the service.",
+            p.sp_id
+        )
+    );
+    assert_eq!(b["typeKey"], "VssUnauthorizedException");
+}
+
+#[tokio::test]
+async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
+    let (s, p, token) = setup().await;
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &format!("/keyless/v1/organizations/contoso/identities/{}", p.sp_id),
+            Some(json!({"projects": {"web": "Readers"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, list) = s
+        .send(Method::GET, "/contoso/_apis/projects", Some(&token), None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), ["web"]);
+    assert_eq!(list["count"], 1);
+
+    let (st, web) = s
+        .send(
+            Method::GET,
+            "/contoso/_apis/projects/web",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{web}");
+    assert_eq!(web["state"], "wellFormed");
+
+    let api = s
+        .state
+        .store
+        .find_project(
+            s.state.store.find_organization("contoso").await.unwrap().id,
+            "api",
+        )
+        .await
+        .unwrap();
+    for key in ["api".to_string(), api.id.to_string()] {
+        let (st, b) = s
+            .send(
+                Method::GET,
+                &format!("/contoso/_apis/projects/{key}"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+        assert_eq!(
+            b["message"],
+            format!(
+                "VS800075: The project with id 'vstfs:///Classification/TeamProject/{}' does not exist, or you do not have permission to access it.",
+                api.id
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn users_see_every_project_and_other_audiences_are_refused() {
+    let (s, p, token) = setup().await;
+    let (st, list) = s.admin(Method::GET, "/contoso/_apis/projects", None).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), ["api", "web"]);
+    // An ARM token is not a DevOps token.
+    let arm = devops_token(&s, &p, "https://management.azure.com/.default").await;
+    let (st, b) = s
+        .send(Method::GET, "/contoso/_apis/projects", Some(&arm), None)
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    assert!(b.to_string().contains("audience"), "{b}");
+    // A disabled principal's token is refused before membership is looked at.
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
+            Some(json!({"accountEnabled": false})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, b) = s
+        .send(Method::GET, "/contoso/_apis/projects", Some(&token), None)
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    assert!(!b.to_string().contains("TF401444"), "{b}");
+}
+
+fn ado_body(s: &TestServer) -> Value {
+    json!({
+        "name": "ado",
+        "type": "AzureDevOps",
+        "authorization": {
+            "scheme": "WorkloadIdentityFederation",
+            "parameters": {
+                "tenantid": s.var("AZURE_TENANT_ID"),
+                "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
+            },
+        },
+        "data": {},
+    })
+}
+
+/// Seed 003: an Azure DevOps connection needs its identity to be a user of the organization;
+/// once it is, a job gets an ID token for it, exchanges it for an Azure DevOps token, and
+/// reads the projects its identity is a member of.
+#[tokio::test]
+async fn azure_devops_connection_end_to_end() {
+    let s = TestServer::start().await;
+    let create = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
+    let (st, b) = s.admin(Method::POST, create, Some(ado_body(&s))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(
+        b["message"],
+        "The Managed Identity / Service Principal demo-deploy does not have access to Azure DevOps organization contoso. Please make sure the identity has been added to the organization."
+    );
+    let mut scheme = ado_body(&s);
+    scheme["authorization"]["scheme"] = json!("ServicePrincipal");
+    let (st, b) = s.admin(Method::POST, create, Some(scheme)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("workload identity federation only"),
+        "{b}"
+    );
+
+    let client = s.var("AZURE_CLIENT_ID");
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &format!("/keyless/v1/organizations/contoso/identities/{client}"),
+            Some(json!({"projects": {"web": "Readers"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, conn) = s.admin(Method::POST, create, Some(ado_body(&s))).await;
+    assert_eq!(st, StatusCode::OK, "{conn}");
+    assert_eq!(conn["type"], "azuredevops");
+    assert_eq!(conn["data"]["organizationName"], "contoso");
+    let params = &conn["authorization"]["parameters"];
+    let app = s
+        .state
+        .store
+        .find_application_by_app_id(client.parse().unwrap())
+        .await
+        .unwrap();
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id),
+            Some(json!({
+                "name": "ado",
+                "issuer": params["workloadIdentityFederationIssuer"],
+                "subject": params["workloadIdentityFederationSubject"],
+                "audiences": ["api://AzureADTokenExchange"],
+            })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
+    let pipelines = "/keyless/v1/organizations/contoso/projects/web/pipelines";
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            pipelines,
+            Some(json!({"name": "ado-job", "connections": ["ado"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, job) = s
+        .admin(Method::POST, &format!("{pipelines}/ado-job/jobs"), None)
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{job}");
+    let env = &job["env"];
+    let url = format!(
+        "{}?api-version=7.1&serviceConnectionId={}",
+        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap(),
+        conn["id"].as_str().unwrap()
+    );
+    let resp = s
+        .http
+        .post(url)
+        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let id_token = resp.json::<Value>().await.unwrap()["oidcToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, tok) = s
+        .token(
+            &s.var("AZURE_TENANT_ID"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client),
+                ("scope", DEVOPS_SCOPE),
+                ("client_assertion_type", common::JWT_BEARER),
+                ("client_assertion", &id_token),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{tok}");
+    let token = tok["access_token"].as_str().unwrap();
+    let (st, list) = s
+        .send(Method::GET, "/contoso/_apis/projects", Some(token), None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), ["web"]);
+}

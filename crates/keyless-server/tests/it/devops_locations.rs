@@ -1,0 +1,89 @@
+//! Azure DevOps' location service (`OPTIONS {org}/_apis`, `{org}/_apis/ResourceAreas`), what
+//! the `azure-devops` SDKs read before every call.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
+    let s = TestServer::start().await;
+    let (st, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "reader", "scopes": ["read"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{pat}");
+    let (st, v) = s
+        .send(
+            Method::OPTIONS,
+            "/contoso/_apis",
+            Some(pat["token"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let endpoints = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0")
+        .unwrap();
+    assert_eq!(
+        endpoints["routeTemplate"],
+        "_apis/{area}/{resource}/{endpointId}"
+    );
+    assert_eq!(v["count"], v["value"].as_array().unwrap().len());
+}
+
+#[tokio::test]
+async fn resource_areas_point_at_the_organization() {
+    let s = TestServer::start().await;
+    let (st, v) = s
+        .admin(Method::GET, "/contoso/_apis/ResourceAreas", None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let area = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "serviceendpoint")
+        .unwrap();
+    assert_eq!(area["locationUrl"], format!("{}/contoso/", s.origin));
+    let (st, one) = s
+        .admin(
+            Method::GET,
+            "/contoso/_apis/ResourceAreas/serviceendpoint",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{one}");
+    assert_eq!(one["id"], area["id"]);
+}
+
+#[tokio::test]
+async fn an_unknown_area_is_a_devops_not_found() {
+    let s = TestServer::start().await;
+    let (st, e) = s
+        .admin(Method::GET, "/contoso/_apis/ResourceAreas/nothing", None)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    assert_eq!(e["eventId"], 3000, "{e}");
+}
+
+#[tokio::test]
+async fn an_unknown_organization_is_a_devops_not_found() {
+    let s = TestServer::start().await;
+    let (st, e) = s.admin(Method::OPTIONS, "/ghost/_apis", None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("ghost"), "{e}");
+    let (st, _) = s
+        .admin(Method::GET, "/ghost/_apis/ResourceAreas", None)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,176 @@
+//! `GET …/connections/{connection}/doctor` and `GET /keyless/v1/organizations/{org}/doctor`:
+//! role assignments, pipeline permissions, organization membership, the audit log's
+//! denials, and who may run it.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::doctor_support;
+use crate::sc_support;
+
+use common::{JWT_BEARER, TestServer};
+use doctor_support::*;
+use reqwest::{Method, StatusCode};
+use sc_support::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn no_role_at_the_scope_warns_with_authorization_failed() {
+    let s = TestServer::start().await;
+    let c = demo_conn(&s).await;
+    let sp = s
+        .state
+        .store
+        .find_service_principal(c.tenant_id, c.client_id)
+        .await
+        .unwrap();
+    for a in s
+        .state
+        .store
+        .list_role_assignments_for_principal(sp.id)
+        .await
+        .unwrap()
+    {
+        s.state.store.delete_role_assignment(a.id).await.unwrap();
+    }
+    let v = doctor(&s).await;
+    expect(&v, "roles", "WARN", "AuthorizationFailed");
+    assert_eq!(v["status"], "WARN", "{v:#}");
+}
+
+#[tokio::test]
+async fn a_referencing_pipeline_not_authorized_warns() {
+    let s = TestServer::start().await;
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let path = format!(
+        "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
+    );
+    let (st, b) = s.admin(Method::GET, &path, None).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let deploy = b["pipelines"][0]["id"].clone();
+    let (st, b) = s
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"pipelines": [{"id": deploy, "authorized": false}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let v = doctor(&s).await;
+    expect(&v, "pipelines", "WARN", "PipelineNotAuthorized");
+}
+
+#[tokio::test]
+async fn azure_devops_use_without_organization_membership_warns() {
+    let s = TestServer::start().await;
+    // The identity asks for an Azure DevOps token: doctor checks its organization access.
+    let assertion = s.id_token().await;
+    let (st, b) = s
+        .token(
+            &s.var("AZURE_TENANT_ID"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &s.var("AZURE_CLIENT_ID")),
+                ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &assertion),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    expect(&doctor(&s).await, "organization", "WARN", "TF401444");
+    let c = demo_conn(&s).await;
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &format!(
+                "/keyless/v1/organizations/contoso/identities/{}",
+                c.client_id
+            ),
+            Some(json!({"accessLevel": "Basic"})),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    expect(&doctor(&s).await, "organization", "WARN", "VS800075");
+}
+
+#[tokio::test]
+async fn denials_after_the_last_grant_warn_with_the_nearest_credential() {
+    let s = TestServer::start().await;
+    let good = demo_fic(&s).await;
+    let mut bad = good.clone();
+    bad.subject = good.subject.as_ref().map(|x| x.to_uppercase());
+    s.state.store.update_fic(&bad).await.unwrap();
+    let assertion = s.id_token().await;
+    let (st, _) = s.exchange(&assertion).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    s.state.store.update_fic(&good).await.unwrap();
+    let v = doctor(&s).await;
+    expect(&v, "credential", "OK", "-");
+    expect(&v, "audit", "WARN", "7002138");
+    let audit = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "audit")
+        .unwrap();
+    assert!(audit["detail"]["nearestCredential"].is_object(), "{v:#}");
+    // A later success resolves it.
+    let (st, b) = s.exchange(&s.id_token().await).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    expect(&doctor(&s).await, "audit", "OK", "7002138");
+}
+
+#[tokio::test]
+async fn only_administrators_of_the_connection_may_run_it() {
+    let s = TestServer::start().await;
+    let (st, _) = doctor_as(&s, None, "demo-connection").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let alice = member(&s, "alice").await;
+    let (st, v) = doctor_as(&s, Some(&alice.token), "demo-connection").await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    let (st, _) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "no-such-connection").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "not-a-guid-%00").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // The connection's Administrator may.
+    let c = demo_conn(&s).await;
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &format!("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{}", c.project_id, c.id),
+            Some(json!([{"roleName": "Administrator", "userId": alice.upn}])),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    let (st, v) = doctor_as(&s, Some(&alice.token), &c.id.to_string()).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn the_organization_summary_lists_administered_connections() {
+    let s = TestServer::start().await;
+    set_policy(&s, |p| p.enabled = false).await;
+    let (st, v) = s
+        .admin(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/doctor",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "FAIL", "{v:#}");
+    assert_eq!(v["value"][0]["connection"]["name"], "demo-connection");
+    assert_eq!(v["value"][0]["problems"][0]["code"], "700223", "{v:#}");
+    // A member who administers nothing sees an empty summary.
+    let alice = member(&s, "alice").await;
+    let (st, v) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/doctor",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["count"], 0, "{v:#}");
+}

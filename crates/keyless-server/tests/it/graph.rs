@@ -1,0 +1,391 @@
+//! Microsoft Graph: applications, service principals and secrets. Who may call and
+//! change what is in `graph_access.rs`, federated identity credentials in `graph_fic.rs`.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::graph::{create_app, not_found};
+use support::{assert_error, assert_error_code, is_guid};
+
+#[tokio::test]
+async fn application_create_get_list_patch_delete() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let app = create_app(&s, &admin, "billing").await;
+    assert!(is_guid(&app["id"]), "{app}");
+    assert!(is_guid(&app["appId"]), "{app}");
+    assert_ne!(app["id"], app["appId"]);
+    assert_eq!(app["displayName"], "billing");
+    assert_eq!(app["signInAudience"], "AzureADMyOrg");
+    assert_eq!(app["passwordCredentials"], json!([]));
+    assert_eq!(app["keyCredentials"], json!([]));
+    assert!(app["createdDateTime"].as_str().unwrap().ends_with('Z'));
+    let id = app["id"].as_str().unwrap();
+    let app_id = app["appId"].as_str().unwrap();
+
+    let (status, by_id) = s
+        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_id}");
+    assert_eq!(by_id["appId"], app_id);
+
+    let (status, by_app_id) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/applications(appId='{app_id}')"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_app_id}");
+    assert_eq!(by_app_id["id"], id);
+
+    let (status, list) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let v = list["value"].as_array().unwrap();
+    assert_eq!(v.len(), 1, "{list}");
+    assert_eq!(v[0]["id"], id);
+
+    let (status, all) = s.admin(Method::GET, "/v1.0/applications", None).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let names: Vec<&str> = all["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["displayName"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"billing") && names.contains(&"demo-deploy"),
+        "{all}"
+    );
+
+    let (status, resp) = s
+        .admin(
+            Method::PATCH,
+            &format!("/v1.0/applications/{id}"),
+            Some(json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{resp}");
+    let (_, after) = s
+        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
+        .await;
+    assert_eq!(after["displayName"], "billing-2");
+    assert_eq!(after["signInAudience"], "AzureADMultipleOrgs");
+    assert_eq!(after["appId"], app_id);
+
+    let (status, _) = s
+        .admin(Method::DELETE, &format!("/v1.0/applications/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s
+        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
+        .await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(id),
+    );
+}
+
+#[tokio::test]
+async fn application_input_is_validated() {
+    let s = TestServer::start().await;
+    for body in [
+        json!({}),
+        json!({"displayName": "  "}),
+        json!({"displayName": "x".repeat(257)}),
+        json!({"displayName": "ok", "signInAudience": "Everyone"}),
+        json!({"displayName": 5}),
+    ] {
+        let (status, resp) = s
+            .admin(Method::POST, "/v1.0/applications", Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+        assert!(resp["error"]["code"].is_string(), "{resp}");
+    }
+    let (status, resp) = s
+        .admin(
+            Method::GET,
+            "/v1.0/applications?$filter=endswith(displayName,%27a%27)",
+            None,
+        )
+        .await;
+    assert_error_code(status, &resp, 400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_application_ids_are_404() {
+    let s = TestServer::start().await;
+    for id in ["6f0e8a4c-0000-4000-8000-000000000000", "not-a-guid"] {
+        let (status, body) = s
+            .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
+            .await;
+        assert_error(
+            status,
+            &body,
+            404,
+            "Request_ResourceNotFound",
+            &not_found(id),
+        );
+    }
+}
+
+#[tokio::test]
+async fn service_principal_create_get_disable_delete() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let app = create_app(&s, &admin, "worker").await;
+    let app_id = app["appId"].as_str().unwrap();
+    let (status, sp) = s
+        .admin(
+            Method::POST,
+            "/v1.0/servicePrincipals",
+            Some(json!({"appId": app_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sp}");
+    assert!(is_guid(&sp["id"]), "{sp}");
+    assert_eq!(sp["appId"], app_id);
+    assert_eq!(sp["displayName"], "worker");
+    assert_eq!(sp["accountEnabled"], true);
+    assert_eq!(sp["servicePrincipalType"], "Application");
+    assert_eq!(sp["appOwnerOrganizationId"], s.var("AZURE_TENANT_ID"));
+    let id = sp["id"].as_str().unwrap();
+
+    let (status, dup) = s
+        .admin(
+            Method::POST,
+            "/v1.0/servicePrincipals",
+            Some(json!({"appId": app_id})),
+        )
+        .await;
+    assert_error_code(status, &dup, 409, "Conflict");
+
+    let (status, got) = s
+        .admin(Method::GET, &format!("/v1.0/servicePrincipals/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["appId"], app_id);
+    let (status, by_app) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/servicePrincipals(appId='{app_id}')"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_app}");
+    assert_eq!(by_app["id"], id);
+    let (status, list) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["value"].as_array().unwrap().len(), 1, "{list}");
+
+    let (status, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/v1.0/servicePrincipals/{id}"),
+            Some(json!({"accountEnabled": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, got) = s
+        .admin(Method::GET, &format!("/v1.0/servicePrincipals/{id}"), None)
+        .await;
+    assert_eq!(got["accountEnabled"], false);
+
+    let (status, _) = s
+        .admin(
+            Method::DELETE,
+            &format!("/v1.0/servicePrincipals/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s
+        .admin(Method::GET, &format!("/v1.0/servicePrincipals/{id}"), None)
+        .await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(id),
+    );
+    // The app itself remains.
+    let (status, _) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/applications/{}", app["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn disabled_service_principal_cannot_sign_in() {
+    let s = TestServer::start().await;
+    let p = support::new_principal(&s, "to-disable").await;
+    let (status, _) = support::secret_token(&s, &p.app_id, &p.secret).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
+            Some(json!({"accountEnabled": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error_codes"], json!([7000112]), "{body}");
+}
+
+#[tokio::test]
+async fn service_principal_needs_an_existing_app_id() {
+    let s = TestServer::start().await;
+    let (status, body) = s
+        .admin(Method::POST, "/v1.0/servicePrincipals", Some(json!({})))
+        .await;
+    assert_error(
+        status,
+        &body,
+        400,
+        "Request_BadRequest",
+        "Property 'appId' is required and must be a GUID.",
+    );
+    let unknown = "0aa0aa0a-0000-4000-8000-000000000000";
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            "/v1.0/servicePrincipals",
+            Some(json!({"appId": unknown})),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(unknown),
+    );
+}
+
+#[tokio::test]
+async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let app = create_app(&s, &admin, "with-secret").await;
+    let id = app["id"].as_str().unwrap();
+    let (status, pw) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{id}/addPassword"),
+            Some(json!({"passwordCredential": {"displayName": "ci"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pw}");
+    let secret = pw["secretText"].as_str().unwrap();
+    assert!(secret.len() >= 40, "{secret}");
+    assert_eq!(pw["hint"], &secret[..3]);
+    assert!(is_guid(&pw["keyId"]), "{pw}");
+    assert_eq!(pw["displayName"], "ci");
+    let start = keyless_model::time_fmt::parse_iso(pw["startDateTime"].as_str().unwrap()).unwrap();
+    let end = keyless_model::time_fmt::parse_iso(pw["endDateTime"].as_str().unwrap()).unwrap();
+    assert_eq!(end - start, 730 * 86_400, "default lifetime is two years");
+
+    let (_, got) = s
+        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
+        .await;
+    let creds = got["passwordCredentials"].as_array().unwrap();
+    assert_eq!(creds.len(), 1, "{got}");
+    assert_eq!(creds[0]["keyId"], pw["keyId"]);
+    assert_eq!(creds[0]["hint"], pw["hint"]);
+    assert!(creds[0]["secretText"].is_null(), "{got}");
+    assert!(
+        !got.to_string().contains(secret),
+        "the secret must never show again"
+    );
+
+    let (status, _) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{id}/removePassword"),
+            Some(json!({"keyId": pw["keyId"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, got) = s
+        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
+        .await;
+    assert_eq!(got["passwordCredentials"], json!([]));
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{id}/removePassword"),
+            Some(json!({"keyId": pw["keyId"]})),
+        )
+        .await;
+    assert_error_code(status, &body, 400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn removed_secret_no_longer_signs_in() {
+    let s = TestServer::start().await;
+    let p = support::new_principal(&s, "rotating").await;
+    let (_, got) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/applications/{}", p.app_object_id),
+            None,
+        )
+        .await;
+    let key_id = got["passwordCredentials"][0]["keyId"].clone();
+    let (status, _) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{}/removePassword", p.app_object_id),
+            Some(json!({"keyId": key_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error_codes"], json!([7000215]), "{body}");
+}
+
+#[tokio::test]
+async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let app = create_app(&s, &admin, "long-secret").await;
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            &format!(
+                "/v1.0/applications/{}/addPassword",
+                app["id"].as_str().unwrap()
+            ),
+            Some(json!({"passwordCredential": {"endDateTime": "2199-01-01T00:00:00Z"}})),
+        )
+        .await;
+    let msg = assert_error_code(status, &body, 400, "Request_BadRequest");
+    assert!(msg.contains("730 days"), "{msg}");
+}

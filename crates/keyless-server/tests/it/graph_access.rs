@@ -1,0 +1,276 @@
+//! Who may use Microsoft Graph and change what: missing, unknown, expired and revoked
+//! personal access tokens; members, owners and administrators; the tenant's
+//! app-registration setting; tenant isolation; and what deleting an app takes with it.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::graph::{DENIED, create_app, not_found};
+use support::{assert_error, assert_error_code};
+
+#[tokio::test]
+async fn call_without_a_token_is_401() {
+    let s = TestServer::start().await;
+    let (status, body) = s.send(Method::GET, "/v1.0/applications", None, None).await;
+    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
+    assert!(msg.contains("keyless pat create"), "{msg}");
+    let (status, body) = s
+        .send(
+            Method::GET,
+            "/v1.0/applications",
+            Some("kls_pat_unknown"),
+            None,
+        )
+        .await;
+    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
+    assert!(msg.contains("not valid"), "{msg}");
+}
+
+#[tokio::test]
+async fn expired_pat_is_401_and_says_how_to_renew() {
+    let s = TestServer::start().await;
+    let (status, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "short", "days": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    let token = pat["token"].as_str().unwrap();
+    let (status, _) = s
+        .send(Method::GET, "/v1.0/applications", Some(token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    s.state.clock.advance(2 * 86_400);
+    let (status, body) = s
+        .send(Method::GET, "/v1.0/applications", Some(token), None)
+        .await;
+    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
+    assert!(msg.contains("'short' expired at "), "{msg}");
+    assert!(msg.contains("keyless pat create"), "{msg}");
+}
+
+#[tokio::test]
+async fn revoked_pat_is_401_and_says_revoked() {
+    let s = TestServer::start().await;
+    let (status, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "to-revoke"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    let token = pat["token"].as_str().unwrap();
+    let id = pat["pat"]["id"].as_str().unwrap();
+    let (status, _) = s
+        .admin(Method::DELETE, &format!("/keyless/v1/pats/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s
+        .send(Method::GET, "/v1.0/applications", Some(token), None)
+        .await;
+    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
+    assert!(msg.contains("'to-revoke' was revoked"), "{msg}");
+}
+
+#[tokio::test]
+async fn member_creates_and_changes_own_apps_but_not_others() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let bob = support::new_member(&s, "bob").await;
+
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let path = format!("/v1.0/applications/{id}");
+    let (status, _) = s
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&alice.token),
+            Some(json!({"displayName": "alice-app-2"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Bob may read it, not change it.
+    let (status, got) = s.send(Method::GET, &path, Some(&bob.token), None).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    for (method, p, body) in [
+        (
+            Method::PATCH,
+            path.clone(),
+            Some(json!({"displayName": "mine"})),
+        ),
+        (Method::DELETE, path.clone(), None),
+        (
+            Method::POST,
+            format!("{path}/addPassword"),
+            Some(json!({"passwordCredential": {}})),
+        ),
+        (
+            Method::POST,
+            "/v1.0/servicePrincipals".to_string(),
+            Some(json!({"appId": app["appId"]})),
+        ),
+    ] {
+        let (status, resp) = s.send(method.clone(), &p, Some(&bob.token), body).await;
+        assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    }
+    // Nor may he change the administrator's demo app.
+    let demo = s
+        .state
+        .store
+        .find_application_by_name(s.tenant(), "demo-deploy")
+        .await
+        .unwrap();
+    let (status, resp) = s
+        .send(
+            Method::DELETE,
+            &format!("/v1.0/applications/{}", demo.id),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+
+    // Alice can delete her own.
+    let (status, _) = s
+        .send(Method::DELETE, &path, Some(&alice.token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let (status, settings) = s
+        .admin(
+            Method::PATCH,
+            &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
+            Some(json!({"usersCanRegisterApps": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(settings["usersCanRegisterApps"], false);
+    let (status, resp) = s
+        .send(
+            Method::POST,
+            "/v1.0/applications",
+            Some(&alice.token),
+            Some(json!({"displayName": "blocked"})),
+        )
+        .await;
+    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    // Administrators still may.
+    create_app(&s, &s.var("KEYLESS_TOKEN"), "allowed").await;
+}
+
+#[tokio::test]
+async fn objects_of_another_tenant_are_not_found() {
+    let s = TestServer::start().await;
+    let (status, t) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let (status, u) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/fabrikam/users",
+            Some(json!({"name": "eve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{u}");
+    let (status, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "eve", "user": u["userPrincipalName"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    let eve = pat["token"].as_str().unwrap();
+    let demo = s
+        .state
+        .store
+        .find_application_by_name(s.tenant(), "demo-deploy")
+        .await
+        .unwrap();
+    let id = demo.id.to_string();
+    let (status, body) = s
+        .send(
+            Method::GET,
+            &format!("/v1.0/applications/{id}"),
+            Some(eve),
+            None,
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(&id),
+    );
+    let (status, list) = s
+        .send(Method::GET, "/v1.0/applications", Some(eve), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["value"], json!([]));
+}
+
+#[tokio::test]
+async fn deleting_an_app_removes_its_principal_and_role_assignments() {
+    let s = TestServer::start().await;
+    let p = support::new_principal(&s, "doomed").await;
+    let sub = format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"));
+    support::grant(&s, &p.sp_id, keyless_model::rbac::READER, &sub).await;
+    let sp_id: uuid::Uuid = p.sp_id.parse().unwrap();
+    assert_eq!(
+        s.state
+            .store
+            .list_role_assignments_for_principal(sp_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let (status, _) = s
+        .admin(
+            Method::DELETE,
+            &format!("/v1.0/applications/{}", p.app_object_id),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(s.state.store.get_service_principal(sp_id).await.is_err());
+    assert!(
+        s.state
+            .store
+            .list_role_assignments_for_principal(sp_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (status, body) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
+            None,
+        )
+        .await;
+    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error_codes"], json!([700016]), "{body}");
+}

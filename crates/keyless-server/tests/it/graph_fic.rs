@@ -1,0 +1,466 @@
+//! Microsoft Graph federated identity credentials: create, list, get by id and by name,
+//! update, delete, and one test per saving rule (wire-compat §7).
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{assert_error, assert_error_code, is_guid};
+
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+const AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// A fresh app of the administrator and its credentials collection path.
+async fn app(s: &TestServer) -> (Value, String) {
+    let (status, app) = s
+        .admin(
+            Method::POST,
+            "/v1.0/applications",
+            Some(json!({"displayName": "fic-app"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let path = format!(
+        "/v1.0/applications/{}/federatedIdentityCredentials",
+        app["id"].as_str().unwrap()
+    );
+    (app, path)
+}
+
+fn fic(name: &str, subject: &str) -> Value {
+    json!({
+        "name": name,
+        "issuer": ISSUER,
+        "subject": subject,
+        "audiences": [AUDIENCE],
+        "description": "tests",
+    })
+}
+
+async fn create(s: &TestServer, path: &str, body: Value) -> (StatusCode, Value) {
+    s.admin(Method::POST, path, Some(body)).await
+}
+
+#[tokio::test]
+async fn credential_create_list_get_patch_delete() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, created) = create(
+        &s,
+        &path,
+        fic("ci-main", "repo:contoso/app:ref:refs/heads/main"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["@odata.type"],
+        "#microsoft.graph.federatedIdentityCredential"
+    );
+    assert!(is_guid(&created["id"]), "{created}");
+    assert_eq!(created["name"], "ci-main");
+    assert_eq!(created["issuer"], ISSUER);
+    assert_eq!(created["subject"], "repo:contoso/app:ref:refs/heads/main");
+    assert_eq!(created["audiences"], json!([AUDIENCE]));
+    assert_eq!(created["description"], "tests");
+    let id = created["id"].as_str().unwrap();
+
+    let (status, list) = s.admin(Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let v = list["value"].as_array().unwrap();
+    assert_eq!(v.len(), 1, "{list}");
+    assert_eq!(v[0]["id"], id);
+
+    for key in [id, "ci-main"] {
+        let (status, got) = s.admin(Method::GET, &format!("{path}/{key}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{key}: {got}");
+        assert_eq!(got["id"], id);
+        assert_eq!(
+            got["@odata.type"],
+            "#microsoft.graph.federatedIdentityCredential"
+        );
+    }
+
+    let (status, resp) = s
+        .admin(
+            Method::PATCH,
+            &format!("{path}/{id}"),
+            Some(json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{resp}");
+    let (_, got) = s.admin(Method::GET, &format!("{path}/{id}"), None).await;
+    assert_eq!(got["subject"], "repo:contoso/app:environment:prod");
+    assert_eq!(got["description"], "prod");
+    assert_eq!(got["issuer"], ISSUER);
+    assert_eq!(got["name"], "ci-main");
+
+    let (status, _) = s
+        .admin(Method::DELETE, &format!("{path}/ci-main"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s.admin(Method::GET, &format!("{path}/{id}"), None).await;
+    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    let (_, list) = s.admin(Method::GET, &path, None).await;
+    assert_eq!(list["value"], json!([]));
+}
+
+#[tokio::test]
+async fn credentials_are_reachable_through_the_app_id_key() {
+    let s = TestServer::start().await;
+    let (app, _) = app(&s).await;
+    let path = format!(
+        "/v1.0/applications(appId='{}')/federatedIdentityCredentials",
+        app["appId"].as_str().unwrap()
+    );
+    let (status, created) = create(&s, &path, fic("by-app-id", "sub-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, got) = s
+        .admin(Method::GET, &format!("{path}/by-app-id"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["id"], created["id"]);
+}
+
+#[tokio::test]
+async fn name_rules() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let long = "a".repeat(121);
+    for name in [
+        "",
+        "ab",
+        "-starts-with-dash",
+        "_underscore-first",
+        "has.dot",
+        "has space",
+        "slash/x",
+        &long,
+    ] {
+        let (status, body) = create(&s, &path, fic(name, &format!("sub-{}", name.len()))).await;
+        let msg = assert_error_code(status, &body, 400, "Request_BadRequest");
+        assert!(
+            msg.ends_with("The name must be 3 to 120 characters of letters, digits, '-' and '_', starting with a letter or digit."),
+            "{name}: {msg}"
+        );
+    }
+    let max = format!("a{}", "_-9".repeat(39) + "zz");
+    assert_eq!(max.len(), 120);
+    for (i, name) in ["abc", "9-_", max.as_str()].iter().enumerate() {
+        let (status, body) = create(&s, &path, fic(name, &format!("ok-{i}"))).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn exactly_one_audience() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    for audiences in [json!([]), json!([AUDIENCE, "api://other"])] {
+        let mut body = fic("aud-test", "sub");
+        body["audiences"] = audiences;
+        let (status, resp) = create(&s, &path, body).await;
+        assert_error(
+            status,
+            &resp,
+            400,
+            "Request_BadRequest",
+            "Federated identity credentials must have exactly one audience.",
+        );
+    }
+    let mut body = fic("aud-test", "sub");
+    body.as_object_mut().unwrap().remove("audiences");
+    let (status, resp) = create(&s, &path, body).await;
+    assert_error_code(status, &resp, 400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn issuer_and_subject_must_be_unique_per_app() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, _) = create(&s, &path, fic("first", "same-subject")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = create(&s, &path, fic("second", "same-subject")).await;
+    assert_error(
+        status,
+        &body,
+        400,
+        "Request_BadRequest",
+        "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
+    );
+    // Another app may hold the same pair.
+    let (_, other) = app(&s).await;
+    let (status, body) = create(&s, &other, fic("first", "same-subject")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn names_must_be_unique_per_app() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, _) = create(&s, &path, fic("dup-name", "one")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    for name in ["dup-name", "DUP-NAME"] {
+        let (status, body) = create(&s, &path, fic(name, "two")).await;
+        assert_error(
+            status,
+            &body,
+            400,
+            "Request_BadRequest",
+            "FederatedIdentityCredential with the same name already exists for this application.",
+        );
+    }
+}
+
+#[tokio::test]
+async fn at_most_twenty_credentials_per_app() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    for i in 0..20 {
+        let (status, body) = create(&s, &path, fic(&format!("fic-{i}"), &format!("sub-{i}"))).await;
+        assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
+    }
+    let (status, body) = create(&s, &path, fic("fic-20", "sub-20")).await;
+    assert_error(
+        status,
+        &body,
+        400,
+        "Request_BadRequest",
+        "The maximum number of federated identity credentials (20) for this application has been reached.",
+    );
+    let (_, list) = s.admin(Method::GET, &path, None).await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn fields_are_at_most_600_characters() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let issuer_601 = format!("https://{}", "i".repeat(601 - 8));
+    let cases = [
+        (
+            "issuer",
+            json!(issuer_601),
+            "The issuer must be at most 600 characters.",
+        ),
+        (
+            "subject",
+            json!("s".repeat(601)),
+            "The subject must be at most 600 characters.",
+        ),
+        (
+            "audiences",
+            json!(["a".repeat(601)]),
+            "The audience must be 1 to 600 characters.",
+        ),
+        (
+            "description",
+            json!("d".repeat(601)),
+            "The description must be at most 600 characters.",
+        ),
+    ];
+    for (field, value, message) in cases {
+        let mut body = fic("too-long", "sub");
+        body[field] = value;
+        let (status, resp) = create(&s, &path, body).await;
+        assert_error(status, &resp, 400, "Request_BadRequest", message);
+    }
+    let mut body = fic("just-fits", &"s".repeat(600));
+    body["issuer"] = json!(format!("https://{}", "i".repeat(600 - 8)));
+    body["audiences"] = json!(["a".repeat(600)]);
+    body["description"] = json!("d".repeat(600));
+    let (status, resp) = create(&s, &path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+}
+
+#[tokio::test]
+async fn issuer_and_subject_are_required() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    for (field, message) in [
+        (
+            "issuer",
+            "The issuer of a federated identity credential is required.",
+        ),
+        (
+            "subject",
+            "The subject of a federated identity credential is required.",
+        ),
+    ] {
+        let mut body = fic("required", "sub");
+        body.as_object_mut().unwrap().remove(field);
+        let (status, resp) = create(&s, &path, body).await;
+        assert_error(status, &resp, 400, "Request_BadRequest", message);
+    }
+}
+
+#[tokio::test]
+async fn name_is_immutable() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, created) = create(&s, &path, fic("fixed-name", "sub")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let item = format!("{path}/{}", created["id"].as_str().unwrap());
+    let (status, body) = s
+        .admin(Method::PATCH, &item, Some(json!({"name": "new-name"})))
+        .await;
+    assert_error(
+        status,
+        &body,
+        400,
+        "Request_BadRequest",
+        "The name of a federated identity credential cannot be changed.",
+    );
+    // Sending the same name along with other fields is fine.
+    let (status, body) = s
+        .admin(
+            Method::PATCH,
+            &item,
+            Some(json!({"name": "fixed-name", "subject": "sub-2"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, got) = s
+        .admin(Method::GET, &format!("{path}/fixed-name"), None)
+        .await;
+    assert_eq!(got["subject"], "sub-2");
+}
+
+#[tokio::test]
+async fn patch_follows_the_same_rules() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, _) = create(&s, &path, fic("one", "sub-1")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = create(&s, &path, fic("two", "sub-2")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = s
+        .admin(
+            Method::PATCH,
+            &format!("{path}/two"),
+            Some(json!({"subject": "sub-1"})),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        400,
+        "Request_BadRequest",
+        "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
+    );
+    let (status, body) = s
+        .admin(
+            Method::PATCH,
+            &format!("{path}/two"),
+            Some(json!({"audiences": [AUDIENCE, AUDIENCE]})),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        400,
+        "Request_BadRequest",
+        "Federated identity credentials must have exactly one audience.",
+    );
+    let (_, got) = s.admin(Method::GET, &format!("{path}/two"), None).await;
+    assert_eq!(got["subject"], "sub-2");
+    assert_eq!(got["audiences"], json!([AUDIENCE]));
+}
+
+#[tokio::test]
+async fn a_name_shaped_like_a_guid_is_found_by_name() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let name = "0e5ad0b2-5a3f-4a8e-9d43-4a1d5c9e7f10";
+    let (status, created) = create(&s, &path, fic(name, "sub")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, got) = s.admin(Method::GET, &format!("{path}/{name}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["id"], created["id"]);
+}
+
+#[tokio::test]
+async fn unknown_credential_and_unknown_app_are_404() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, body) = s.admin(Method::GET, &format!("{path}/missing"), None).await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        "Resource 'missing' does not exist or one of its queried reference-property objects are not present.",
+    );
+    let (status, body) = s
+        .admin(
+            Method::GET,
+            "/v1.0/applications/7d2a1c3e-0000-4000-8000-000000000000/federatedIdentityCredentials",
+            None,
+        )
+        .await;
+    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+}
+
+#[tokio::test]
+async fn only_the_owner_or_an_administrator_changes_credentials() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let (status, _) = create(&s, &path, fic("admins", "sub")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let member = support::new_member(&s, "mallory").await;
+    let (status, list) = s.send(Method::GET, &path, Some(&member.token), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    for (method, p, body) in [
+        (Method::POST, path.clone(), Some(fic("mine", "evil"))),
+        (
+            Method::PATCH,
+            format!("{path}/admins"),
+            Some(json!({"subject": "evil"})),
+        ),
+        (Method::DELETE, format!("{path}/admins"), None),
+    ] {
+        let (status, resp) = s.send(method, &p, Some(&member.token), body).await;
+        assert_error(
+            status,
+            &resp,
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        );
+    }
+    let (_, got) = s.admin(Method::GET, &format!("{path}/admins"), None).await;
+    assert_eq!(got["subject"], "sub");
+}
+
+#[tokio::test]
+async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    let body = json!({
+        "name": "flex",
+        "issuer": ISSUER,
+        "subject": null,
+        "audiences": [AUDIENCE],
+        "claimsMatchingExpression": {"value": "claims['sub'] matches 'repo:contoso/*'", "languageVersion": 1},
+    });
+    let (status, resp) = create(&s, &path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    assert_eq!(
+        resp["claimsMatchingExpression"]["value"],
+        "claims['sub'] matches 'repo:contoso/*'"
+    );
+    let bad = json!({
+        "name": "flex2",
+        "issuer": ISSUER,
+        "audiences": [AUDIENCE],
+        "claimsMatchingExpression": {"value": "claims['sub'] contains 'x'", "languageVersion": 1},
+    });
+    let (status, resp) = create(&s, &path, bad).await;
+    let msg = assert_error_code(status, &resp, 400, "Request_BadRequest");
+    assert!(
+        msg.contains("claimsMatchingExpression") && msg.contains("contains"),
+        "{msg}"
+    );
+}

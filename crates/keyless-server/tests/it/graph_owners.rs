@@ -1,0 +1,218 @@
+//! Application owners: `POST /v1.0/applications/{id}/owners/$ref`, `DELETE
+//! …/owners/{ownerId}/$ref`, and ownership deciding who may manage an app.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::assert_error;
+use support::graph::{DENIED, create_app, not_found};
+
+const DUPLICATE: &str = "One or more added object references already exist for the following modified properties: 'owners'.";
+
+fn reference(id: &str) -> Value {
+    json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")})
+}
+
+async fn add_owner(s: &TestServer, token: &str, app: &str, body: Value) -> (StatusCode, Value) {
+    s.send(
+        Method::POST,
+        &format!("/v1.0/applications/{app}/owners/$ref"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+async fn remove_owner(s: &TestServer, token: &str, app: &str, owner: &str) -> (StatusCode, Value) {
+    s.send(
+        Method::DELETE,
+        &format!("/v1.0/applications/{app}/owners/{owner}/$ref"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
+    let (status, body) = s
+        .send(
+            Method::GET,
+            &format!("/v1.0/applications/{app}/owners"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+async fn add_password(s: &TestServer, token: &str, app: &str) -> (StatusCode, Value) {
+    s.send(
+        Method::POST,
+        &format!("/v1.0/applications/{app}/addPassword"),
+        Some(token),
+        Some(json!({"passwordCredential": {"displayName": "ci"}})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn added_owner_manages_credentials_and_removed_owner_no_longer_does() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let bob = support::new_member(&s, "bob").await;
+    let app = create_app(&s, &alice.token, "shared").await;
+    let id = app["id"].as_str().unwrap();
+
+    let (status, body) = add_password(&s, &bob.token, id).await;
+    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+
+    let (status, body) = add_owner(&s, &alice.token, id, reference(&bob.id)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let mut want = vec![alice.id.clone(), bob.id.clone()];
+    want.sort();
+    assert_eq!(owner_ids(&s, &bob.token, id).await, want);
+    let (status, body) = add_password(&s, &bob.token, id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The creator is still shown as such.
+    let (status, body) = s
+        .send(
+            Method::PATCH,
+            &format!("/v1.0/applications/{id}"),
+            Some(&bob.token),
+            Some(json!({"displayName": "shared-2"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    let (status, body) = remove_owner(&s, &alice.token, id, &bob.id).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        owner_ids(&s, &alice.token, id).await,
+        vec![alice.id.clone()]
+    );
+    let (status, body) = add_password(&s, &bob.token, id).await;
+    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+}
+
+#[tokio::test]
+async fn non_owner_without_a_role_cannot_add_or_remove_owners() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let bob = support::new_member(&s, "bob").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let (status, body) = add_owner(&s, &bob.token, id, reference(&bob.id)).await;
+    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+    let (status, body) = remove_owner(&s, &bob.token, id, &alice.id).await;
+    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+    assert_eq!(
+        owner_ids(&s, &alice.token, id).await,
+        vec![alice.id.clone()]
+    );
+}
+
+#[tokio::test]
+async fn adding_an_existing_owner_is_400() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let (status, body) = add_owner(&s, &alice.token, id, reference(&alice.id)).await;
+    assert_error(status, &body, 400, "Request_BadRequest", DUPLICATE);
+}
+
+#[tokio::test]
+async fn adding_an_unknown_principal_is_404() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let ghost = "8c0b1f7e-3a52-4d6e-9f10-2b7c4d5e6f70";
+    let (status, body) = add_owner(&s, &alice.token, id, reference(ghost)).await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(ghost),
+    );
+}
+
+#[tokio::test]
+async fn malformed_reference_bodies_are_400() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    for body in [
+        json!("not an object"),
+        json!({}),
+        json!({"@odata.id": 7}),
+        json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/not-a-guid"}),
+    ] {
+        let (status, got) = add_owner(&s, &alice.token, id, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} → {got}");
+        assert_eq!(got["error"]["code"], "Request_BadRequest", "{got}");
+    }
+    let resp = s
+        .http
+        .post(format!("{}/v1.0/applications/{id}/owners/$ref", s.origin))
+        .bearer_auth(&alice.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let got: Value = resp.json().await.unwrap();
+    assert_eq!(got["error"]["code"], "Request_BadRequest", "{got}");
+}
+
+#[tokio::test]
+async fn removing_a_principal_that_is_not_an_owner_is_404() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let bob = support::new_member(&s, "bob").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let (status, body) = remove_owner(&s, &alice.token, id, &bob.id).await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(&bob.id),
+    );
+}
+
+#[tokio::test]
+async fn any_host_prefix_is_accepted_and_the_last_owner_may_be_removed() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let bob = support::new_member(&s, "bob").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let body = json!({"@odata.id": format!("http://127.0.0.1:1/v1.0/directoryObjects/{}", bob.id)});
+    let (status, got) = add_owner(&s, &alice.token, id, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{got}");
+    let (status, got) = remove_owner(&s, &bob.token, id, &alice.id).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{got}");
+    let (status, got) = remove_owner(&s, &bob.token, id, &bob.id).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{got}");
+    // No owner left: the app admin's business now (the creator is a plain member).
+    assert!(owner_ids(&s, &s.var("KEYLESS_TOKEN"), id).await.is_empty());
+    let (status, body) = add_password(&s, &alice.token, id).await;
+    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+}

@@ -1,0 +1,103 @@
+//! `/v1.0/users`: members and guests of the tenant acted on; limited guests and principals
+//! without a role cannot enumerate them.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::directory::{add_role, graph_token, in_tenant};
+use support::graph::DENIED;
+use support::{assert_error, assert_error_code, new_member, new_principal};
+
+#[tokio::test]
+async fn members_list_members_and_guests() {
+    let s = TestServer::start().await;
+    let alice = new_member(&s, "alice").await;
+    let (status, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, eve) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/fabrikam/users",
+            Some(json!({"name": "eve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let upn = eve["userPrincipalName"].as_str().unwrap();
+    let (status, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/contoso/guests",
+            Some(json!({"user": upn})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, list) = s
+        .send(Method::GET, "/v1.0/users", Some(&alice.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let users = list["value"].as_array().unwrap();
+    let find = |upn: &str| {
+        users
+            .iter()
+            .find(|u| u["userPrincipalName"] == upn)
+            .cloned()
+    };
+    assert_eq!(find(&alice.upn).unwrap()["userType"], "Member");
+    assert_eq!(find(upn).unwrap()["userType"], "Guest");
+    let (status, one) = s
+        .send(
+            Method::GET,
+            &format!("/v1.0/users/{upn}"),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["id"], eve["id"]);
+    let (status, resp) = s
+        .send(
+            Method::GET,
+            "/v1.0/users/nobody@contoso.onmicrosoft.com",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
+    // The guest, limited, cannot enumerate contoso's users; at home they can.
+    let (status, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "eve", "user": upn})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token = pat["token"].as_str().unwrap();
+    let (status, resp) = in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None).await;
+    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    let (status, _) = s.send(Method::GET, "/v1.0/users", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn principals_need_a_role_to_read_users() {
+    let s = TestServer::start().await;
+    let p = new_principal(&s, "user-reader").await;
+    let token = graph_token(&s, &p).await;
+    let (status, resp) = s.send(Method::GET, "/v1.0/users", Some(&token), None).await;
+    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    add_role(&s, "contoso", json!({"app": p.app_id}), "Directory Readers").await;
+    let (status, list) = s.send(Method::GET, "/v1.0/users", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(!list["value"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,56 @@
+//! The integration tests of the server, one binary: each module drives an in-process
+//! `keyless serve --demo` (`common::TestServer`) as real clients do. Helpers: `common`
+//! (the server and its clients), `support` (principals, members, ARM and Graph helpers),
+//! `sc_support` (service connections, people, jobs), `doctor_support`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod doctor_support;
+mod sc_support;
+mod support;
+
+mod admin;
+mod admin_devops;
+mod arm;
+mod arm_auth;
+mod arm_management;
+mod arm_rbac;
+mod arm_resource_groups;
+mod arm_resources;
+mod arm_role_assignments;
+mod audit;
+mod authz;
+mod azcli_shapes;
+mod devops;
+mod devops_identities;
+mod devops_locations;
+mod directory_admin;
+mod discovery;
+mod doctor;
+mod doctor_access;
+mod federation;
+mod flexible;
+mod graph;
+mod graph_access;
+mod graph_fic;
+mod graph_identifiers;
+mod graph_owners;
+mod graph_paging;
+mod graph_roles;
+mod graph_users;
+mod identities;
+mod multitenant;
+mod org_identities;
+mod org_rename;
+mod pat_scopes;
+mod policy;
+mod replicas;
+mod sc_automatic;
+mod sc_custom_role;
+mod sc_lifecycle;
+mod sc_owners;
+mod sc_security;
+mod sdk_shapes;
+mod world;
+mod world_directory;
+mod world_sc;

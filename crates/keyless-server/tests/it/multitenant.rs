@@ -1,0 +1,108 @@
+//! Multitenant apps (`AzureADMultipleOrgs`) get a service principal in another tenant and
+//! sign in there; single-tenant apps do not (Graph refuses the principal, the token
+//! endpoint answers AADSTS700016); apps of one tenant are invisible from another.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::directory::{GRAPH_SCOPE, in_tenant};
+use support::{assert_error_code, new_principal};
+
+async fn fabrikam(s: &TestServer) -> String {
+    let (status, t) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    t["id"].as_str().unwrap().to_string()
+}
+
+async fn token_in(
+    s: &TestServer,
+    tenant: &str,
+    p: &support::Principal,
+) -> (StatusCode, serde_json::Value) {
+    s.token(
+        tenant,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &p.app_id),
+            ("scope", GRAPH_SCOPE),
+            ("client_secret", &p.secret),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
+    let s = TestServer::start().await;
+    let other = fabrikam(&s).await;
+    let p = new_principal(&s, "multi").await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let (status, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/v1.0/applications/{}", p.app_object_id),
+            Some(json!({"signInAudience": "AzureADMultipleOrgs"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // No principal in fabrikam yet: 700016 there.
+    let (status, body) = token_in(&s, &other, &p).await;
+    TestServer::assert_entra(status, &body, 700016, "unauthorized_client");
+    // The app itself is not visible from fabrikam; its principal can be made there.
+    let (status, resp) = in_tenant(
+        &s,
+        Method::GET,
+        &format!("/v1.0/applications(appId='{}')", p.app_id),
+        &admin,
+        "fabrikam",
+        None,
+    )
+    .await;
+    assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
+    let (status, sp) = in_tenant(
+        &s,
+        Method::POST,
+        "/v1.0/servicePrincipals",
+        &admin,
+        "fabrikam",
+        Some(json!({"appId": p.app_id})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{sp}");
+    assert_ne!(sp["id"], p.sp_id.as_str());
+    let (status, body) = token_in(&s, &other, &p).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let claims = support::jwt_claims(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["tid"], other.as_str());
+    assert_eq!(claims["oid"], sp["id"]);
+}
+
+#[tokio::test]
+async fn a_single_tenant_app_gets_no_principal_elsewhere() {
+    let s = TestServer::start().await;
+    let other = fabrikam(&s).await;
+    let p = new_principal(&s, "single").await;
+    let (status, resp) = in_tenant(
+        &s,
+        Method::POST,
+        "/v1.0/servicePrincipals",
+        &s.var("KEYLESS_TOKEN"),
+        "fabrikam",
+        Some(json!({"appId": p.app_id})),
+    )
+    .await;
+    let msg = assert_error_code(status, &resp, 400, "Request_BadRequest");
+    assert!(msg.contains("single-tenant"), "{msg}");
+    let (status, body) = token_in(&s, &other, &p).await;
+    TestServer::assert_entra(status, &body, 700016, "unauthorized_client");
+}

@@ -1,0 +1,146 @@
+//! Service principals as users of an organization (`/keyless/v1/organizations/{org}/identities`):
+//! add, change, list, remove, and every refusal leaving nothing behind.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{demo_sp_id, message, new_principal};
+
+const LIST: &str = "/keyless/v1/organizations/contoso/identities";
+
+fn one(principal: &str) -> String {
+    format!("{LIST}/{principal}")
+}
+
+async fn list(s: &TestServer) -> Value {
+    let (st, b) = s.admin(Method::GET, LIST, None).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b
+}
+
+#[tokio::test]
+async fn add_change_list_and_remove() {
+    let s = TestServer::start().await;
+    let sp = demo_sp_id(&s).await;
+    // By client id: the principal of that app in the organization's tenant.
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &one(&s.var("AZURE_CLIENT_ID")),
+            Some(json!({"accessLevel": "stakeholder", "projects": {"WEB": "readers"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["principalId"], sp.as_str());
+    assert_eq!(b["accessLevel"], "Stakeholder");
+    assert_eq!(b["projects"], json!({"web": "Readers"}));
+
+    // By object id, changing the level and the groups (an empty map leaves every project).
+    let (st, b) = s
+        .admin(Method::PUT, &one(&sp), Some(json!({"projects": {}})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["accessLevel"], "Basic");
+    assert_eq!(b["projects"], json!({}));
+    let all = list(&s).await;
+    assert_eq!(all["count"], 1);
+    assert_eq!(all["value"][0]["principalId"], sp.as_str());
+
+    let (st, _) = s.admin(Method::DELETE, &one(&sp), None).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, b) = s.admin(Method::DELETE, &one(&sp), None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    assert!(
+        message(&b).contains("is not a user of the organization"),
+        "{b}"
+    );
+    assert_eq!(list(&s).await["count"], 0);
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    let s = TestServer::start().await;
+    let sp = demo_sp_id(&s).await;
+    let cases = [
+        (
+            json!({"accessLevel": "Owner"}),
+            StatusCode::BAD_REQUEST,
+            "accessLevel must be one of Basic, Stakeholder",
+        ),
+        (
+            json!({"projects": {"web": "Owners"}}),
+            StatusCode::BAD_REQUEST,
+            "must be one of Readers, Contributors, Project Administrators",
+        ),
+        (
+            json!({"projects": {"nowhere": "Readers"}}),
+            StatusCode::NOT_FOUND,
+            "nowhere",
+        ),
+        (json!({"colour": "blue"}), StatusCode::BAD_REQUEST, "colour"),
+    ];
+    for (body, status, text) in cases {
+        let (st, b) = s.admin(Method::PUT, &one(&sp), Some(body.clone())).await;
+        assert_eq!(st, status, "{body}: {b}");
+        assert!(message(&b).contains(text), "{body}: {b}");
+    }
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &one(&uuid::Uuid::new_v4().to_string()),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    assert!(
+        message(&b).contains("No service principal or managed identity"),
+        "{b}"
+    );
+    let (st, b) = s
+        .admin(Method::PUT, &one("not-an-id"), Some(json!({})))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    assert_eq!(list(&s).await["count"], 0);
+}
+
+/// A principal of another tenant cannot be added, and an organization without a tenant has
+/// no principals to add.
+#[tokio::test]
+async fn principals_come_from_the_organization_tenant() {
+    let s = TestServer::start().await;
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations",
+            Some(json!({"name": "loose"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let sp = demo_sp_id(&s).await;
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &format!("/keyless/v1/organizations/loose/identities/{sp}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(message(&b).contains("not connected to a tenant"), "{b}");
+
+    // An app of the same tenant made through Graph is fine.
+    let p = new_principal(&s, "reporting").await;
+    let (st, b) = s.admin(Method::PUT, &one(&p.app_id), Some(json!({}))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["principalId"], p.sp_id.as_str());
+}
+
+#[tokio::test]
+async fn needs_a_caller_who_may_manage_the_organization() {
+    let s = TestServer::start().await;
+    let (st, b) = s.send(Method::GET, LIST, None, None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+}

@@ -1,0 +1,185 @@
+//! Renaming an organization: `sc://` subjects start with its name, so the credentials keyless
+//! created follow in the same transaction and manual connections are flagged; refusals change
+//! nothing.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::sc_support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use sc_support::*;
+use serde_json::{Value, json};
+
+const ORG: &str = "/keyless/v1/organizations/contoso";
+
+fn app_of(c: &Value) -> uuid::Uuid {
+    c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
+}
+
+async fn legacy_automatic(s: &TestServer, name: &str) -> Value {
+    let mut body = automatic_body(s, name, "WorkloadIdentityFederation");
+    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
+        json!("AzureDevOps");
+    let (st, c) = create_as(s, &s.var("KEYLESS_TOKEN"), body).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    c
+}
+
+async fn legacy_manual(s: &TestServer, name: &str) -> Value {
+    let body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps"));
+    let (st, c) = create_as(s, &s.var("KEYLESS_TOKEN"), body).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    c
+}
+
+async fn rename(s: &TestServer, body: Value) -> (StatusCode, Value) {
+    s.admin(Method::PATCH, ORG, Some(body)).await
+}
+
+async fn get_in(s: &TestServer, org: &str, id: &str) -> Value {
+    let (st, c) = s
+        .admin(
+            Method::GET,
+            &format!("/{org}/_apis/serviceendpoint/endpoints/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    c
+}
+
+#[tokio::test]
+async fn the_credential_keyless_created_follows_the_new_name() {
+    let s = TestServer::start().await;
+    let auto = legacy_automatic(&s, "owned").await;
+    let id = auto["id"].as_str().unwrap();
+    let (st, r) = rename(&s, json!({"name": "northwind"})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["organization"]["name"], "northwind");
+    assert_eq!(r["credentialsUpdated"], 1);
+    assert_eq!(r["connectionsNeedingAttention"], json!([]));
+    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    assert_eq!(fics[0].subject.as_deref(), Some("sc://northwind/web/owned"));
+    let c = get_in(&s, "northwind", id).await;
+    assert_eq!(
+        c["authorization"]["parameters"]["workloadIdentityFederationSubject"],
+        "sc://northwind/web/owned"
+    );
+    assert_eq!(c["isOutdated"], false);
+    // The whole chain still works under the new name.
+    let (_, v) = s
+        .send(
+            Method::POST,
+            &format!("/northwind/_apis/serviceendpoint/endpointproxy?endpointId={id}"),
+            Some(&s.var("KEYLESS_TOKEN")),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    // The old name is gone.
+    let (st, _) = s
+        .admin(
+            Method::GET,
+            "/contoso/_apis/serviceendpoint/endpoints",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn manual_connections_get_the_subject_changed_warning() {
+    let s = TestServer::start().await;
+    let manual = legacy_manual(&s, "theirs").await;
+    let id = manual["id"].as_str().unwrap();
+    let (st, r) = rename(&s, json!({"name": "northwind"})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["credentialsUpdated"], 0);
+    assert_eq!(r["connectionsNeedingAttention"], json!([id]));
+    let c = get_in(&s, "northwind", id).await;
+    assert_eq!(c["isOutdated"], true);
+    let msg = c["operationStatus"]["statusMessage"].as_str().unwrap();
+    assert!(
+        msg.contains("from 'sc://contoso/web/theirs' to 'sc://northwind/web/theirs'"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn a_name_in_use_is_a_conflict_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let auto = legacy_automatic(&s, "owned").await;
+    let manual = legacy_manual(&s, "theirs").await;
+    let (st, o) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    let (st, e) = rename(&s, json!({"name": "Fabrikam"})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e.to_string()
+            .contains("An organization named 'Fabrikam' already exists."),
+        "{e}"
+    );
+    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/web/owned"));
+    let m = get_in(&s, "contoso", manual["id"].as_str().unwrap()).await;
+    assert_eq!(m["isOutdated"], false);
+}
+
+#[tokio::test]
+async fn a_bad_name_is_refused() {
+    let s = TestServer::start().await;
+    let (st, _) = rename(&s, json!({"name": "no spaces"})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_refused() {
+    let s = TestServer::start().await;
+    let (st, _) = rename(&s, json!({"name": "northwind", "tenant": "x"})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = rename(&s, json!({"name": 5})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn only_administrators_rename() {
+    let s = TestServer::start().await;
+    let eve = member(&s, "eve").await;
+    let (st, _) = s
+        .send(
+            Method::PATCH,
+            ORG,
+            Some(&eve.token),
+            Some(json!({"name": "eve"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = s
+        .admin(
+            Method::GET,
+            "/contoso/_apis/serviceendpoint/endpoints",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unknown_organization_is_not_found() {
+    let s = TestServer::start().await;
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            "/keyless/v1/organizations/ghost",
+            Some(json!({"name": "spirit"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

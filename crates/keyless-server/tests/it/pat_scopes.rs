@@ -1,0 +1,131 @@
+//! Personal access token scopes: read, directory, resources, connections, full; each
+//! refusal in its plane's envelope; unknown scopes refused at creation.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::message;
+
+async fn pat(s: &TestServer, scopes: Value) -> String {
+    let (status, pat) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(json!({"name": "scoped", "scopes": scopes})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    assert_eq!(pat["pat"]["scopes"], scopes);
+    pat["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_read_token_reads_but_does_not_write() {
+    let s = TestServer::start().await;
+    let t = pat(&s, json!(["read"])).await;
+    let (status, _) = s
+        .send(Method::GET, "/v1.0/applications", Some(&t), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, resp) = s
+        .send(
+            Method::POST,
+            "/v1.0/applications",
+            Some(&t),
+            Some(json!({"displayName": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+    assert_eq!(resp["error"]["code"], "Authorization_RequestDenied");
+    assert!(
+        message(&resp).contains("needs the scope directory"),
+        "{resp}"
+    );
+    let (status, resp) = s
+        .send(
+            Method::POST,
+            "/keyless/v1/pats",
+            Some(&t),
+            Some(json!({"name": "more"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+    assert!(message(&resp).contains("needs the scope full"), "{resp}");
+}
+
+#[tokio::test]
+async fn area_scopes_cover_their_area_only() {
+    let s = TestServer::start().await;
+    let dir = pat(&s, json!(["directory"])).await;
+    let (status, app) = s
+        .send(
+            Method::POST,
+            "/v1.0/applications",
+            Some(&dir),
+            Some(json!({"displayName": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let (status, resp) = s
+        .send(Method::GET, "/keyless/v1/subscriptions", Some(&dir), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+    assert!(message(&resp).contains("needs the scope read"), "{resp}");
+    let (status, resp) = s
+        .send(
+            Method::GET,
+            "/contoso/_apis/serviceendpoint/endpoints",
+            Some(&dir),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+    assert!(
+        resp["message"].as_str().unwrap().contains("scoped"),
+        "DevOps envelope: {resp}"
+    );
+
+    let conns = pat(&s, json!(["connections"])).await;
+    let (status, resp) = s
+        .send(
+            Method::GET,
+            "/contoso/_apis/serviceendpoint/endpoints",
+            Some(&conns),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    let (status, _) = s
+        .send(Method::GET, "/v1.0/applications", Some(&conns), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let res = pat(&s, json!(["resources"])).await;
+    let (status, resp) = s
+        .send(Method::GET, "/keyless/v1/subscriptions", Some(&res), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+}
+
+#[tokio::test]
+async fn unknown_or_empty_scopes_are_refused_at_creation() {
+    let s = TestServer::start().await;
+    for (scopes, says) in [
+        (json!(["admin"]), "Unknown scope 'admin'"),
+        (json!([]), "at least one scope"),
+    ] {
+        let (status, resp) = s
+            .admin(
+                Method::POST,
+                "/keyless/v1/pats",
+                Some(json!({"name": "x", "scopes": scopes})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{resp}");
+        assert!(message(&resp).contains(says), "{resp}");
+    }
+}

@@ -1,0 +1,207 @@
+//! Tenant policy, clouds and identity rules at the token endpoint: each code at its trigger.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+
+use common::TestServer;
+use keyless_server::keyring::Issuer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn settings(s: &TestServer, patch: serde_json::Value) {
+    let (st, b) = s
+        .admin(
+            Method::PATCH,
+            &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
+            Some(patch),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn federation_disabled_by_policy_is_700223() {
+    let s = TestServer::start().await;
+    settings(&s, json!({"federation": {"enabled": false}})).await;
+    let id = s.id_token().await;
+    let (st, b) = s.exchange(&id).await;
+    TestServer::assert_entra(st, &b, 700223, "invalid_client");
+}
+
+#[tokio::test]
+async fn issuer_not_allowed_for_apps_is_700238_and_allowed_one_passes() {
+    let s = TestServer::start().await;
+    settings(&s, json!({"federation": {"enabled": true, "allowedIssuersForApps": ["https://token.actions.githubusercontent.com"]}})).await;
+    let id = s.id_token().await;
+    let (st, b) = s.exchange(&id).await;
+    TestServer::assert_entra(st, &b, 700238, "invalid_client");
+    assert!(
+        b["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("app registration")
+    );
+    let issuer = format!("{}/{}/v2.0", s.origin, s.var("AZURE_TENANT_ID"));
+    settings(
+        &s,
+        json!({"federation": {"enabled": true, "allowedIssuersForApps": [issuer]}}),
+    )
+    .await;
+    let (st, b) = s.exchange(&s.id_token().await).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn managed_identity_list_does_not_restrict_apps() {
+    let s = TestServer::start().await;
+    settings(
+        &s,
+        json!({"federation": {"enabled": true, "allowedIssuersForManagedIdentities": []}}),
+    )
+    .await;
+    let (st, b) = s.exchange(&s.id_token().await).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn cross_cloud_assertion_is_900382() {
+    let s = TestServer::start().await;
+    let (st, gov) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "gov", "cloud": "usgov"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{gov}");
+    let gov_id: uuid::Uuid = gov["id"].as_str().unwrap().parse().unwrap();
+    let mut c = s.id_token_claims().await;
+    c["iss"] = json!(format!("{}/{gov_id}/v2.0", s.origin));
+    let t = s.sign(Issuer::Tenant(gov_id), c).await;
+    let (st, b) = s.exchange(&t).await;
+    TestServer::assert_entra(st, &b, 900382, "invalid_request");
+}
+
+/// An organization has a cloud of its own: its Azure DevOps-generation issuer is refused by a
+/// tenant of another cloud, and the organization's cloud is part of what the API shows.
+#[tokio::test]
+async fn organization_of_another_cloud_is_900382() {
+    let s = TestServer::start().await;
+    let (st, org) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations",
+            Some(json!({"name": "govorg", "cloud": "usgov"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{org}");
+    assert_eq!(org["cloud"], "usgov");
+    let org_id: uuid::Uuid = org["id"].as_str().unwrap().parse().unwrap();
+    let mut c = s.id_token_claims().await;
+    c["iss"] = json!(format!("{}/{org_id}", s.origin));
+    let t = s.sign(Issuer::Organization(org_id), c).await;
+    let (st, b) = s.exchange(&t).await;
+    TestServer::assert_entra(st, &b, 900382, "invalid_request");
+}
+
+#[tokio::test]
+async fn organization_cloud_must_be_known() {
+    let s = TestServer::start().await;
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations",
+            Some(json!({"name": "moon", "cloud": "lunar"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.to_string().contains("public, usgov or china"), "{b}");
+    let (_, list) = s
+        .admin(Method::GET, "/keyless/v1/organizations", None)
+        .await;
+    assert!(!list.to_string().contains("moon"), "{list}");
+}
+
+#[tokio::test]
+async fn multitenant_app_with_entra_issued_token_is_70052() {
+    let s = TestServer::start().await;
+    let app = s
+        .state
+        .store
+        .find_application_by_name(s.tenant(), "demo-deploy")
+        .await
+        .unwrap();
+    let (st, b) = s
+        .admin(
+            Method::PATCH,
+            &format!("/v1.0/applications/{}", app.id),
+            Some(json!({"signInAudience": "AzureADMultipleOrgs"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, b) = s.exchange(&s.id_token().await).await;
+    TestServer::assert_entra(st, &b, 70052, "invalid_client");
+}
+
+#[tokio::test]
+async fn identity_without_credentials_is_70025() {
+    let s = TestServer::start().await;
+    let app = s
+        .state
+        .store
+        .find_application_by_name(s.tenant(), "demo-deploy")
+        .await
+        .unwrap();
+    for f in s.state.store.list_fics(app.id).await.unwrap() {
+        let (st, _) = s
+            .admin(
+                Method::DELETE,
+                &format!(
+                    "/v1.0/applications/{}/federatedIdentityCredentials/{}",
+                    app.id, f.id
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+    }
+    let (st, b) = s.exchange(&s.id_token().await).await;
+    TestServer::assert_entra(st, &b, 70025, "invalid_client");
+    assert!(
+        b["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("demo-deploy")
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_credential_takes_effect_at_once() {
+    let s = TestServer::start().await;
+    let id = s.id_token().await;
+    let (st, _) = s.exchange(&id).await;
+    assert_eq!(st, StatusCode::OK);
+    let app = s
+        .state
+        .store
+        .find_application_by_name(s.tenant(), "demo-deploy")
+        .await
+        .unwrap();
+    let f = s
+        .state
+        .store
+        .find_fic_by_name(app.id, "demo-connection")
+        .await
+        .unwrap();
+    s.admin(
+        Method::DELETE,
+        &format!(
+            "/v1.0/applications/{}/federatedIdentityCredentials/{}",
+            app.id, f.id
+        ),
+        None,
+    )
+    .await;
+    let (st, b) = s.exchange(&id).await;
+    TestServer::assert_entra(st, &b, 70025, "invalid_client");
+}

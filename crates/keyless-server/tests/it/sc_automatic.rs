@@ -1,0 +1,527 @@
+//! Automatic creation (seed 000): the chain it builds, every preflight scenario with its
+//! documented message, all problems at once, the subscription picker's message, and the
+//! rollback at each step.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::sc_support;
+
+use common::TestServer;
+use keyless_model::devops::automatic::Step;
+use keyless_model::rbac::{CONTRIBUTOR, OWNER, READER};
+use reqwest::{Method, StatusCode};
+use sc_support::*;
+use serde_json::{Value, json};
+
+fn sub_scope(s: &TestServer) -> String {
+    format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
+}
+
+async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
+    let a = keyless_model::arm::RoleAssignment {
+        id: uuid::Uuid::new_v4(),
+        scope: keyless_model::rbac::canonical_scope(scope),
+        role_definition_id: role,
+        principal_id: user.parse().unwrap(),
+        principal_type: "User".into(),
+        created_by: None,
+        created_at: s.state.now(),
+    };
+    s.state.store.create_role_assignment(&a).await.unwrap();
+}
+
+/// (apps in the demo tenant, role assignments under the subscription, connections of web).
+async fn footprint(s: &TestServer) -> (usize, usize, usize) {
+    let org = s.state.store.find_organization("contoso").await.unwrap();
+    let web = s.state.store.find_project(org.id, "web").await.unwrap();
+    (
+        s.state
+            .store
+            .list_applications(s.tenant())
+            .await
+            .unwrap()
+            .len(),
+        s.state
+            .store
+            .list_role_assignments_under(&keyless_model::rbac::canonical_scope(&sub_scope(s)))
+            .await
+            .unwrap()
+            .len(),
+        s.state.store.list_connections(web.id).await.unwrap().len(),
+    )
+}
+
+async fn settings(s: &TestServer, v: Value) {
+    let (st, b) = s
+        .admin(
+            Method::PATCH,
+            &format!("/keyless/v1/tenants/{}/settings", s.tenant()),
+            Some(v),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+fn problems(b: &Value) -> Vec<String> {
+    b["customProperties"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
+    let s = TestServer::start().await;
+    let olga = member(&s, "olga").await;
+    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let (st, c) = create_as(
+        &s,
+        &olga.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(c["data"]["creationMode"], "Automatic");
+    let app_object: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
+    let app = s.state.store.get_application(app_object).await.unwrap();
+    assert_eq!(app.display_name, "contoso-web-auto");
+    assert_eq!(app.created_by.unwrap().to_string(), olga.id);
+    assert_eq!(
+        c["authorization"]["parameters"]["serviceprincipalid"],
+        json!(app.app_id.to_string())
+    );
+    let fics = s.state.store.list_fics(app.id).await.unwrap();
+    assert_eq!(fics.len(), 1);
+    assert_eq!(
+        Some(&fics[0].issuer),
+        c["authorization"]["parameters"]["workloadIdentityFederationIssuer"]
+            .as_str()
+            .map(String::from)
+            .as_ref()
+    );
+    assert_eq!(
+        fics[0].subject.as_deref(),
+        c["authorization"]["parameters"]["workloadIdentityFederationSubject"].as_str()
+    );
+    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ra = s.state.store.get_role_assignment(ra).await.unwrap();
+    assert_eq!(ra.role_definition_id, CONTRIBUTOR);
+    assert_eq!(
+        ra.scope,
+        keyless_model::rbac::canonical_scope(&sub_scope(&s))
+    );
+    // The whole chain works: verify, then a job gets an ID token that exchanges and calls ARM.
+    let id = c["id"].as_str().unwrap();
+    let (st, v) = verify(&s, &olga.token, id).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    assert_eq!(v["steps"].as_array().unwrap().len(), 3);
+    let (_, env) = job_with(&s, "web", "auto-pipe", &[id]).await;
+    let (st, b) = oidc(&s, &env, id).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn another_role_and_a_resource_group_scope_on_request() {
+    let s = TestServer::start().await;
+    let mut body = automatic_body(&s, "rg-reader", "WorkloadIdentityFederation");
+    body["data"]["scopeLevel"] = json!("ResourceGroup");
+    body["data"]["resourceGroupName"] = json!("demo-rg");
+    body["data"]["roleDefinitionName"] = json!("Reader");
+    let (st, c) = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ra = s.state.store.get_role_assignment(ra).await.unwrap();
+    assert_eq!(ra.role_definition_id, READER);
+    assert!(
+        ra.scope.ends_with("/resourcegroups/demo-rg"),
+        "{}",
+        ra.scope
+    );
+    let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), c["id"].as_str().unwrap()).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    // Unknown roles, groups and scope levels are refused before anything is written.
+    let before = footprint(&s).await;
+    for (k, v, word) in [
+        ("roleDefinitionName", "Superhero", "Superhero"),
+        ("resourceGroupName", "nope", "nope"),
+        ("scopeLevel", "Galaxy", "scopeLevel"),
+    ] {
+        let mut b = body.clone();
+        b["name"] = json!(format!("bad-{k}"));
+        b["data"][k] = json!(v);
+        let (st, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), b).await;
+        assert!(st.is_client_error(), "{e}");
+        assert!(message(&e).contains(word), "{e}");
+    }
+    assert_eq!(footprint(&s).await, before);
+}
+
+#[tokio::test]
+async fn contributor_only_creator_cannot_assign_the_role() {
+    let s = TestServer::start().await;
+    let cid = member(&s, "cid").await;
+    grant_user(&s, &cid.id, CONTRIBUTOR, &sub_scope(&s)).await;
+    let before = footprint(&s).await;
+    let (st, e) = create_as(
+        &s,
+        &cid.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(
+        message(&e),
+        format!(
+            "Failed to assign Contributor role to the app registration at scope '{}': the creator lacks Microsoft.Authorization/roleAssignments/write there.",
+            sub_scope(&s)
+        )
+    );
+    assert_eq!(problems(&e), vec!["RoleAssignmentForbidden"]);
+    assert_eq!(footprint(&s).await, before);
+}
+
+#[tokio::test]
+async fn registration_forbidden_by_tenant_setting() {
+    let s = TestServer::start().await;
+    let olga = member(&s, "olga").await;
+    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    settings(&s, json!({"usersCanRegisterApps": false})).await;
+    let (st, e) = create_as(
+        &s,
+        &olga.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(
+        message(&e),
+        "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application."
+    );
+    // A keyless administrator holds a role that may register apps anyway.
+    let (st, _) = create_as(
+        &s,
+        &s.var("KEYLESS_TOKEN"),
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+}
+
+/// A directory role that registers applications (Application Developer) overrides the
+/// tenant setting, as in Entra: the rule is `directory_roles::may`.
+#[tokio::test]
+async fn application_developer_may_register_despite_the_setting() {
+    let s = TestServer::start().await;
+    let dev = member(&s, "devi").await;
+    grant_user(&s, &dev.id, OWNER, &sub_scope(&s)).await;
+    settings(&s, json!({"usersCanRegisterApps": false})).await;
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/tenants/{}/roles", s.tenant()),
+            Some(json!({"role": "Application Developer", "user": dev.upn})),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    let (st, e) = create_as(
+        &s,
+        &dev.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+}
+
+#[tokio::test]
+async fn limited_guest_is_refused_naming_the_setting() {
+    let s = TestServer::start().await;
+    let gus = guest(&s, "gus").await;
+    grant_user(&s, &gus.id, OWNER, &sub_scope(&s)).await;
+    add_to_group(&s, "web", &gus, "Endpoint Creators").await;
+    let (st, e) = create_as(
+        &s,
+        &gus.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let m = message(&e);
+    assert!(
+        m.contains("has only guest permission in the directory"),
+        "{m}"
+    );
+    assert!(m.contains("Guest user permissions are limited"), "{m}");
+    assert_eq!(problems(&e), vec!["GuestLimited"]);
+    settings(&s, json!({"guestPermissionsLimited": false})).await;
+    let (st, e) = create_as(
+        &s,
+        &gus.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+}
+
+#[tokio::test]
+async fn expired_sign_in_is_reported_by_the_preflight() {
+    let s = TestServer::start().await;
+    let olga = member(&s, "olga").await;
+    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let token = "kls_pat_expired-sign-in-token-for-the-test";
+    let pat = keyless_model::directory::PersonalAccessToken {
+        id: uuid::Uuid::new_v4(),
+        user_id: olga.id.parse().unwrap(),
+        name: "old".into(),
+        token_hash: keyless_jose::sha256_hex(token.as_bytes()),
+        scopes: vec![],
+        created_at: s.state.now() - 100_000,
+        expires_at: s.state.now() - 10,
+        revoked_at: None,
+    };
+    s.state.store.create_pat(&pat).await.unwrap();
+    let (st, e) = create_as(
+        &s,
+        token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
+    assert_eq!(
+        message(&e),
+        "Failed to obtain an access token or a valid refresh token was not found. Your sign-in has expired: sign in again."
+    );
+    // The manual path answers an expired token as every other call does.
+    let (st, e) = create_as(
+        &s,
+        token,
+        manual_body(&s, "m", &s.var("AZURE_CLIENT_ID"), None),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
+    assert!(message(&e).contains("expired"), "{e}");
+}
+
+#[tokio::test]
+async fn missing_creator_role_names_project_and_group() {
+    let s = TestServer::start().await;
+    let olga = person(&s, "olga").await;
+    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    add_to_group(&s, "web", &olga, "Readers").await;
+    let (st, e) = create_as(
+        &s,
+        &olga.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(problems(&e), vec!["MissingCreatorRole"]);
+    assert!(
+        message(&e).contains("project web") && message(&e).contains("Endpoint Creators"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn every_problem_is_reported_at_once_and_nothing_is_written() {
+    let s = TestServer::start().await;
+    let gus = guest(&s, "gus").await;
+    add_to_group(&s, "web", &gus, "Readers").await;
+    settings(&s, json!({"usersCanRegisterApps": false})).await;
+    let before = footprint(&s).await;
+    let (st, e) = create_as(
+        &s,
+        &gus.token,
+        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(
+        problems(&e),
+        vec![
+            "MissingCreatorRole",
+            "GuestLimited",
+            "RoleAssignmentForbidden"
+        ]
+    );
+    let m = message(&e);
+    assert!(
+        m.contains("3 problems") && m.contains("1. ") && m.contains("3. "),
+        "{m}"
+    );
+    assert_eq!(footprint(&s).await, before);
+}
+
+#[tokio::test]
+async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
+    let s = TestServer::start().await;
+    let olga = member(&s, "olga").await;
+    let (st, t) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{t}");
+    let fabrikam: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
+    let (st, sub) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/subscriptions",
+            Some(json!({"name": "fab-sub", "tenant": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{sub}");
+    let guest = guest_of(&s, &olga, fabrikam).await;
+    grant_user(
+        &s,
+        &guest.id,
+        OWNER,
+        &format!("/subscriptions/{}", sub["id"].as_str().unwrap()),
+    )
+    .await;
+    // No subscription named: the picker's message with the other tenant to choose.
+    let mut body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
+    body["data"]["subscriptionId"] = json!(uuid::Uuid::new_v4().to_string());
+    let (st, e) = create_as(&s, &olga.token, body).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let m = message(&e);
+    assert!(
+        m.starts_with("You don't appear to have an active Azure subscription."),
+        "{m}"
+    );
+    assert!(
+        m.contains("fabrikam.onmicrosoft.com") && m.contains(&fabrikam.to_string()),
+        "{m}"
+    );
+    // The picker: nothing visible in the organization's tenant, so the same message; asked
+    // for fabrikam, its subscription.
+    let (st, e) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/azure-subscriptions",
+            Some(&olga.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    assert!(message(&e).contains("fabrikam.onmicrosoft.com"), "{e}");
+    let (st, list) = s
+        .send(
+            Method::GET,
+            &format!("/keyless/v1/organizations/contoso/azure-subscriptions?tenantId={fabrikam}"),
+            Some(&olga.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(list["count"], 2);
+    let fab = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tenantId"] == json!(fabrikam.to_string()))
+        .unwrap();
+    assert_eq!(fab["subscriptions"][0]["subscriptionId"], sub["id"]);
+    let (st, _) = s
+        .send(
+            Method::GET,
+            "/keyless/v1/organizations/contoso/azure-subscriptions?tenantId=x",
+            Some(&olga.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // Picking the other tenant's subscription works through the guest account (once that
+    // tenant lets guests register apps), which owns the app keyless creates there.
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/keyless/v1/tenants/{fabrikam}/settings"),
+            Some(json!({"guestPermissionsLimited": false})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let mut body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
+    body["data"]["subscriptionId"] = sub["id"].clone();
+    let (st, c) = create_as(&s, &olga.token, body).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let app: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
+    let app = s.state.store.get_application(app).await.unwrap();
+    assert_eq!(app.tenant_id, fabrikam);
+    assert_eq!(app.created_by.unwrap().to_string(), guest.id);
+}
+
+#[tokio::test]
+async fn a_failing_step_rolls_back_everything_before_it() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let cases = [
+        ("WorkloadIdentityFederation", Step::AppRegistration),
+        ("WorkloadIdentityFederation", Step::ServicePrincipal),
+        ("WorkloadIdentityFederation", Step::FederatedCredential),
+        ("WorkloadIdentityFederation", Step::RoleAssignment),
+        ("WorkloadIdentityFederation", Step::Connection),
+        ("ServicePrincipal", Step::Secret),
+        ("ServicePrincipal", Step::RoleAssignment),
+        ("ServicePrincipal", Step::Connection),
+    ];
+    let before = footprint(&s).await;
+    let sps_before = s
+        .state
+        .store
+        .list_service_principals(s.tenant())
+        .await
+        .unwrap()
+        .len();
+    for (i, (scheme, step)) in cases.into_iter().enumerate() {
+        let name = format!("doomed-{i}");
+        s.state.faults.inject(&name, step);
+        let (st, e) = create_as(&s, &admin, automatic_body(&s, &name, scheme)).await;
+        assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR, "{step:?}: {e}");
+        assert!(
+            message(&e).starts_with(&format!(
+                "Creating the service connection failed at the {} step",
+                step.as_str()
+            )),
+            "{e}"
+        );
+        assert!(
+            message(&e).ends_with("Everything created before that step was removed."),
+            "{e}"
+        );
+        assert_eq!(
+            footprint(&s).await,
+            before,
+            "{scheme} {step:?} left something behind"
+        );
+        assert_eq!(
+            s.state
+                .store
+                .list_service_principals(s.tenant())
+                .await
+                .unwrap()
+                .len(),
+            sps_before
+        );
+    }
+    s.state.faults.clear();
+    let (st, _) = create_as(
+        &s,
+        &admin,
+        automatic_body(&s, "doomed-0", "WorkloadIdentityFederation"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+}

@@ -1,0 +1,559 @@
+//! After creation: drafts that become ready, verify with each step's outcome, secret
+//! expiry and renewal, conversion to workload identity and its revert, renames, deletes.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::sc_support;
+
+use common::{ARM_SCOPE, TestServer};
+use reqwest::{Method, StatusCode};
+use sc_support::*;
+use serde_json::{Value, json};
+
+const DAY: i64 = 86_400;
+
+async fn put(s: &TestServer, id: &str, query: &str, body: Value) -> (StatusCode, Value) {
+    s.admin(
+        Method::PUT,
+        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}{query}"),
+        Some(body),
+    )
+    .await
+}
+
+async fn secret_token(s: &TestServer, env: &Value, id: &str) -> (StatusCode, Value) {
+    let p = format!("ENDPOINT_AUTH_PARAMETER_{}", id.to_ascii_uppercase());
+    let secret = env[format!("{p}_SERVICEPRINCIPALKEY")].as_str().unwrap();
+    let client = env[format!("{p}_SERVICEPRINCIPALID")].as_str().unwrap();
+    s.token(
+        &s.var("AZURE_TENANT_ID"),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", client),
+            ("client_secret", secret),
+            ("scope", ARM_SCOPE),
+        ],
+    )
+    .await
+}
+
+fn app_of(c: &Value) -> uuid::Uuid {
+    c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
+    let s = TestServer::start().await;
+    let alice = member(&s, "alice").await;
+    let (st, c) = create_as(
+        &s,
+        &alice.token,
+        manual_body(&s, "drafty", &s.var("AZURE_CLIENT_ID"), None),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(c["operationStatus"]["state"], "Draft");
+    assert_eq!(c["isReady"], false);
+    let issuer = c["authorization"]["parameters"]["workloadIdentityFederationIssuer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subject = c["authorization"]["parameters"]["workloadIdentityFederationSubject"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m = c["operationStatus"]["statusMessage"].as_str().unwrap();
+    assert!(m.starts_with("You don't have permission to the selected identity. Service connection is saved as draft."), "{m}");
+    assert!(
+        m.ends_with(&format!("Issuer: {issuer} Subject identifier: {subject}")),
+        "{m}"
+    );
+    let id = c["id"].as_str().unwrap();
+    let (_, env) = job_with(&s, "web", "drafty-pipe", &[id]).await;
+    let (st, e) = oidc(&s, &env, id).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    // Verify names the failing step with its code.
+    let (_, v) = verify(&s, &alice.token, id).await;
+    assert_eq!(v["statusCode"], "badRequest", "{v}");
+    assert_eq!(v["steps"][0]["outcome"], "succeeded");
+    assert_eq!(v["steps"][1]["step"], "token");
+    assert_eq!(v["steps"][1]["code"], "700213", "{v}");
+    // The identity's owner adds the credential; the next verify makes the connection Ready.
+    let app = s
+        .state
+        .store
+        .find_application_by_app_id(s.var("AZURE_CLIENT_ID").parse().unwrap())
+        .await
+        .unwrap();
+    s.state
+        .store
+        .create_fic(&keyless_model::directory::FederatedCredential {
+            id: uuid::Uuid::new_v4(),
+            parent_id: app.id,
+            name: "drafty".into(),
+            issuer,
+            subject: Some(subject),
+            audiences: vec!["api://AzureADTokenExchange".into()],
+            description: None,
+            claims_matching_expression: None,
+            created_at: s.state.now(),
+        })
+        .await
+        .unwrap();
+    let (_, v) = verify(&s, &alice.token, id).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    let (_, c) = s
+        .admin(
+            Method::GET,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(c["operationStatus"]["state"], "Ready");
+    assert_eq!(c["operationStatus"]["statusMessage"], "");
+    let (st, b) = oidc(&s, &env, id).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
+    let s = TestServer::start().await;
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    assert_eq!(
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["step"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["idToken", "token", "scope"]
+    );
+    // Without a role at the scope, ARM hides the subscription: the scope step says so.
+    let sp = s
+        .state
+        .store
+        .find_service_principal(s.tenant(), s.var("AZURE_CLIENT_ID").parse().unwrap())
+        .await
+        .unwrap();
+    for a in s
+        .state
+        .store
+        .list_role_assignments_for_principal(sp.id)
+        .await
+        .unwrap()
+    {
+        s.state.store.delete_role_assignment(a.id).await.unwrap();
+    }
+    let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
+    assert_eq!(v["statusCode"], "badRequest");
+    assert_eq!(v["steps"][2]["code"], "SubscriptionNotFound", "{v}");
+    let (st, _) = verify(&s, &s.var("KEYLESS_TOKEN"), "not-a-guid").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            "/contoso/_apis/serviceendpoint/endpointproxy",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
+    let s = TestServer::start().await;
+    let (st, c) = create_as(
+        &s,
+        &s.var("KEYLESS_TOKEN"),
+        automatic_body(&s, "secret", "ServicePrincipal"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(c["authorization"]["scheme"], "ServicePrincipal");
+    assert_eq!(
+        c["authorization"]["parameters"]["authenticationType"],
+        "spnKey"
+    );
+    // The creator is not shown the secret: only a job of an authorized pipeline reads it.
+    assert_eq!(
+        c["authorization"]["parameters"]["serviceprincipalkey"],
+        Value::Null
+    );
+    let id = c["id"].as_str().unwrap().to_string();
+    let (_, env) = job_with(&s, "web", "secret-pipe", &[&id]).await;
+    let env = with_endpoints(&s, &env).await;
+    let (st, b) = secret_token(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    // The job gets no ID token for a secret connection.
+    let (st, _) = oidc(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    s.state.clock.advance(91 * DAY);
+    let (st, b) = secret_token(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(b["error_codes"], json!([7000222]), "{b}");
+    let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
+    assert_eq!(v["steps"][1]["code"], "7000222", "{v}");
+    // Save (the secret has expired): a new secret for three months.
+    let (st, c2) = put(&s, &id, "", json!({"description": "renew"})).await;
+    assert_eq!(st, StatusCode::OK, "{c2}");
+    assert_ne!(c2["data"]["secretKeyId"], c["data"]["secretKeyId"]);
+    let exp = keyless_model::time_fmt::parse_iso(c2["data"]["secretExpiration"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(exp, s.state.now() + 90 * DAY);
+    let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    // Edit + verify + save renews even before expiry.
+    let (st, c3) = put(&s, &id, "", json!({"description": "again"})).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_ne!(c3["data"]["secretKeyId"], c2["data"]["secretKeyId"]);
+    assert_eq!(
+        s.state
+            .store
+            .list_passwords(app_of(&c))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Without a verify since, a save changes nothing.
+    let (_, c4) = put(&s, &id, "", json!({"description": "plain"})).await;
+    assert_eq!(c4["data"]["secretKeyId"], c3["data"]["secretKeyId"]);
+}
+
+#[tokio::test]
+async fn manual_secret_connection_gives_jobs_its_secret() {
+    let s = TestServer::start().await;
+    let mut body = manual_body(&s, "given", &s.var("AZURE_CLIENT_ID"), None);
+    body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
+        "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
+        "authenticationType": "spnKey", "serviceprincipalkey": "given-secret"}});
+    let (st, c) = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(
+        c["authorization"]["parameters"]["serviceprincipalkey"],
+        Value::Null
+    );
+    let id = c["id"].as_str().unwrap();
+    let (_, started) = job_with(&s, "web", "given-pipe", &[id]).await;
+    // The job-start answer (to a person) never holds the secret; the job reads it with
+    // its own token, as the agent is handed it.
+    assert!(!started.to_string().contains("given-secret"), "{started}");
+    let env = with_endpoints(&s, &started).await;
+    let p = format!("ENDPOINT_AUTH_PARAMETER_{}", id.to_ascii_uppercase());
+    assert_eq!(env[format!("{p}_SERVICEPRINCIPALKEY")], "given-secret");
+    // The app has no such secret: the token endpoint says so.
+    let (st, b) = secret_token(&s, &env, id).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(b["error_codes"], json!([7000215]), "{b}");
+    for (params, word) in [
+        (
+            json!({"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID")}),
+            "serviceprincipalkey",
+        ),
+        (
+            json!({"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"), "serviceprincipalkey": "x", "authenticationType": "spnCertificate"}),
+            "spnKey",
+        ),
+    ] {
+        let mut b = body.clone();
+        b["name"] = json!(format!("bad-{word}"));
+        b["authorization"]["parameters"] = params;
+        let (st, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), b).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+        assert!(message(&e).contains(word), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn convert_to_workload_identity_then_revert_within_seven_days() {
+    let s = TestServer::start().await;
+    let (_, c) = create_as(
+        &s,
+        &s.var("KEYLESS_TOKEN"),
+        automatic_body(&s, "conv", "ServicePrincipal"),
+    )
+    .await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let (_, env) = job_with(&s, "web", "conv-pipe", &[&id]).await;
+    let env = with_endpoints(&s, &env).await;
+    let to_wif = json!({"authorization": {"scheme": "WorkloadIdentityFederation"}});
+    let (st, v) = put(
+        &s,
+        &id,
+        "?operation=ConvertAuthenticationScheme",
+        to_wif.clone(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
+    assert!(v["data"]["revertSchemeDeadline"].is_string());
+    assert_eq!(s.state.store.list_fics(app_of(&c)).await.unwrap().len(), 1);
+    // The pipeline's ID token now exchanges; the old secret still works until confirmed.
+    let (st, b) = oidc(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, t) = s
+        .token(
+            &s.var("AZURE_TENANT_ID"),
+            &[
+                ("grant_type", "client_credentials"),
+                (
+                    "client_id",
+                    c["authorization"]["parameters"]["serviceprincipalid"]
+                        .as_str()
+                        .unwrap(),
+                ),
+                ("scope", ARM_SCOPE),
+                ("client_assertion_type", common::JWT_BEARER),
+                ("client_assertion", b["oidcToken"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    let (st, t) = secret_token(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    // Revert: back to the secret, the credential added by the conversion is gone.
+    let to_spn = json!({"authorization": {"scheme": "ServicePrincipal"}});
+    let (st, v) = put(
+        &s,
+        &id,
+        "?operation=ConvertAuthenticationScheme",
+        to_spn.clone(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["authorization"]["scheme"], "ServicePrincipal");
+    assert!(
+        s.state
+            .store
+            .list_fics(app_of(&c))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (st, _) = put(
+        &s,
+        &id,
+        "?operation=ConvertAuthenticationScheme",
+        to_spn.clone(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // After seven days a revert is refused.
+    put(
+        &s,
+        &id,
+        "?operation=ConvertAuthenticationScheme",
+        to_wif.clone(),
+    )
+    .await;
+    s.state.clock.advance(8 * DAY);
+    let (st, e) = put(&s, &id, "?operation=ConvertAuthenticationScheme", to_spn).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert!(message(&e).contains("can no longer be reverted"), "{e}");
+    // Completing the conversion removes the secret.
+    let (st, v) = put(&s, &id, "?operation=CompleteConversion", json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(v["data"].get("revertSchemeDeadline").is_none());
+    assert!(
+        s.state
+            .store
+            .list_passwords(app_of(&c))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (st, _) = put(&s, &id, "?operation=CompleteConversion", json!({})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = put(&s, &id, "?operation=Teleport", json!({})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let mut body = automatic_body(&s, "legacy-auto", "WorkloadIdentityFederation");
+    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
+        json!("AzureDevOps");
+    let (st, c) = create_as(&s, &admin, body).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    let (st, r) = put(&s, &id, "", json!({"name": "legacy-renamed"})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["authorization"]["parameters"]["workloadIdentityFederationSubject"],
+        "sc://contoso/web/legacy-renamed"
+    );
+    assert_eq!(r["isOutdated"], false);
+    let fics = s.state.store.list_fics(app_of(&c)).await.unwrap();
+    assert_eq!(
+        fics[0].subject.as_deref(),
+        Some("sc://contoso/web/legacy-renamed")
+    );
+    let (_, v) = verify(&s, &admin, &id).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    // A manual connection: keyless does not own the identity, so it warns.
+    let (_, m) = create_as(
+        &s,
+        &admin,
+        manual_body(
+            &s,
+            "legacy-manual",
+            &s.var("AZURE_CLIENT_ID"),
+            Some("AzureDevOps"),
+        ),
+    )
+    .await;
+    let mid = m["id"].as_str().unwrap().to_string();
+    let (st, r) = put(&s, &mid, "", json!({"name": "manual-renamed"})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["isOutdated"], true);
+    let msg = r["operationStatus"]["statusMessage"].as_str().unwrap();
+    assert!(
+        msg.contains("from 'sc://contoso/web/legacy-manual' to 'sc://contoso/web/manual-renamed'"),
+        "{msg}"
+    );
+    // Entra-generation subjects survive renames: nothing to flag.
+    let (_, e) = create_as(
+        &s,
+        &admin,
+        manual_body(&s, "entra", &s.var("AZURE_CLIENT_ID"), None),
+    )
+    .await;
+    let (_, r) = put(
+        &s,
+        e["id"].as_str().unwrap(),
+        "",
+        json!({"name": "entra-renamed"}),
+    )
+    .await;
+    assert_eq!(r["isOutdated"], false);
+}
+
+#[tokio::test]
+async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let (_, c) = create_as(
+        &s,
+        &admin,
+        automatic_body(&s, "gone", "WorkloadIdentityFederation"),
+    )
+    .await;
+    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (st, _) = s
+        .admin(
+            Method::DELETE,
+            &format!(
+                "/contoso/_apis/serviceendpoint/endpoints/{}",
+                c["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert!(s.state.store.get_application(app_of(&c)).await.is_err());
+    assert!(s.state.store.get_role_assignment(ra).await.is_err());
+    // Another connection uses the identity: it stays.
+    let (_, c) = create_as(
+        &s,
+        &admin,
+        automatic_body(&s, "kept", "WorkloadIdentityFederation"),
+    )
+    .await;
+    let client = c["authorization"]["parameters"]["serviceprincipalid"]
+        .as_str()
+        .unwrap();
+    let (st, _) = create_as(&s, &admin, manual_body(&s, "sharer", client, None)).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s
+        .admin(
+            Method::DELETE,
+            &format!(
+                "/contoso/_apis/serviceendpoint/endpoints/{}",
+                c["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert!(s.state.store.get_application(app_of(&c)).await.is_ok());
+}
+
+#[tokio::test]
+async fn project_rename_moves_keyless_credentials_and_flags_manual_connections() {
+    let s = TestServer::start().await;
+    let admin = s.var("KEYLESS_TOKEN");
+    let mut body = automatic_body(&s, "owned", "WorkloadIdentityFederation");
+    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
+        json!("AzureDevOps");
+    let (_, auto) = create_as(&s, &admin, body).await;
+    let (_, manual) = create_as(
+        &s,
+        &admin,
+        manual_body(&s, "theirs", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
+    )
+    .await;
+    let path = "/keyless/v1/organizations/contoso/projects/web";
+    let (st, r) = s
+        .admin(Method::PATCH, path, Some(json!({"name": "site"})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["credentialsUpdated"], 1);
+    assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
+    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/site/owned"));
+    let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    let (_, m) = s
+        .admin(
+            Method::GET,
+            &format!(
+                "/contoso/_apis/serviceendpoint/endpoints/{}",
+                manual["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(m["isOutdated"], true);
+    assert!(
+        m["operationStatus"]["statusMessage"]
+            .as_str()
+            .unwrap()
+            .contains("sc://contoso/site/theirs")
+    );
+    // Bad names, names in use and non-administrators are refused.
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations/contoso/projects",
+            Some(json!({"name": "api"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let site = "/keyless/v1/organizations/contoso/projects/site";
+    let (st, _) = s
+        .admin(Method::PATCH, site, Some(json!({"name": "API"})))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, _) = s
+        .admin(Method::PATCH, site, Some(json!({"name": "no spaces"})))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let eve = member(&s, "eve").await;
+    let (st, _) = s
+        .send(
+            Method::PATCH,
+            site,
+            Some(&eve.token),
+            Some(json!({"name": "eve"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,50 @@
+//! Ownership added through Graph counts in Azure DevOps: a co-owner of the identity's app
+//! registration creates a manual workload identity connection that is not a draft.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::sc_support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use sc_support::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_added_owner_is_not_saved_as_draft_and_a_removed_one_is() {
+    let s = TestServer::start().await;
+    let alice = member(&s, "alice").await;
+    let client = s.var("AZURE_CLIENT_ID");
+    let (st, app) = s
+        .admin(
+            Method::GET,
+            &format!("/v1.0/applications(appId='{client}')"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{app}");
+    let app_id = app["id"].as_str().unwrap().to_string();
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/v1.0/applications/{app_id}/owners/$ref"),
+            Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", alice.id)})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, c) = create_as(&s, &alice.token, manual_body(&s, "owned", &client, None)).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_ne!(c["operationStatus"]["state"], "Draft", "{c}");
+
+    let (st, b) = s
+        .admin(
+            Method::DELETE,
+            &format!("/v1.0/applications/{app_id}/owners/{}/$ref", alice.id),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, c) = create_as(&s, &alice.token, manual_body(&s, "unowned", &client, None)).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(c["operationStatus"]["state"], "Draft", "{c}");
+}

@@ -1,0 +1,475 @@
+//! Service connection security: project groups, per-connection roles, sharing, and
+//! pipeline permissions enforced at the job's token endpoint.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::sc_support;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use sc_support::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
+    let s = TestServer::start().await;
+    let alice = member(&s, "alice").await;
+    let (st, c) = create_as(
+        &s,
+        &alice.token,
+        manual_body(&s, "alice-conn", &s.var("AZURE_CLIENT_ID"), None),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let id = c["id"].as_str().unwrap();
+    let (st, roles) = s
+        .send(
+            Method::GET,
+            &format!(
+                "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
+                c["serviceEndpointProjectReferences"][0]["projectReference"]["id"].as_str().unwrap()
+            ),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{roles}");
+    assert_eq!(
+        roles["value"][0]["identity"]["uniqueName"],
+        json!(alice.upn)
+    );
+    assert_eq!(roles["value"][0]["role"]["name"], "Administrator");
+    // As its administrator she may rename it.
+    let (st, b) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(&alice.token),
+            Some(json!({"description": "mine"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn readers_cannot_create_and_get_the_catalogue_message() {
+    let s = TestServer::start().await;
+    let bob = person(&s, "bob").await;
+    add_to_group(&s, "web", &bob, "Readers").await;
+    let (st, e) = create_as(
+        &s,
+        &bob.token,
+        manual_body(&s, "nope", &s.var("AZURE_CLIENT_ID"), None),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(
+        message(&e),
+        "You need the Creator or Administrator role for service connections in the project web. Members of the project's Endpoint Creators group have it."
+    );
+    // Readers see the project's connections but cannot change or delete them.
+    let (st, list) = s
+        .send(
+            Method::GET,
+            "/contoso/web/_apis/serviceendpoint/endpoints",
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(list["count"], 1);
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let (st, e) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(&bob.token),
+            Some(json!({"description": "x"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert!(message(&e).contains("needs the Administrator role"), "{e}");
+    let (st, _) = s
+        .send(
+            Method::DELETE,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Endpoint Creators may create again; a per-connection Administrator role lets him edit.
+    add_to_group(&s, "web", &bob, "Endpoint Creators").await;
+    let (st, _) = create_as(
+        &s,
+        &bob.token,
+        manual_body(&s, "now", &s.var("AZURE_CLIENT_ID"), None),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let project = s
+        .state
+        .store
+        .find_project(
+            s.state.store.find_organization("contoso").await.unwrap().id,
+            "web",
+        )
+        .await
+        .unwrap();
+    let roles = format!(
+        "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
+        project.id
+    );
+    let (st, b) = s
+        .admin(
+            Method::PUT,
+            &roles,
+            Some(json!([{"roleName": "Administrator", "userId": bob.id}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, _) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(&bob.token),
+            Some(json!({"description": "x"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // Bad role names, unknown users and removals of roles nobody holds are refused.
+    let (st, _) = s
+        .admin(
+            Method::PUT,
+            &roles,
+            Some(json!([{"roleName": "Owner", "userId": bob.id}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s
+        .admin(
+            Method::PUT,
+            &roles,
+            Some(json!([{"roleName": "User", "userId": "nobody@x"}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s.admin(Method::PATCH, &roles, Some(json!([bob.id]))).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = s.admin(Method::PATCH, &roles, Some(json!([bob.id]))).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s
+        .admin(Method::GET, "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/nounderscore", None)
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn project_groups_are_managed_by_project_administrators_only() {
+    let s = TestServer::start().await;
+    let carol = person(&s, "carol").await;
+    let path = "/keyless/v1/organizations/contoso/projects/web/members";
+    let (st, _) = s
+        .send(
+            Method::POST,
+            path,
+            Some(&carol.token),
+            Some(json!({"user": carol.upn, "group": "Endpoint Administrators"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, e) = s
+        .admin(
+            Method::POST,
+            path,
+            Some(json!({"user": carol.upn, "group": "Builders"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            path,
+            Some(json!({"user": "ghost@nowhere", "group": "Readers"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    add_to_group(&s, "web", &carol, "Project Administrators").await;
+    let (st, b) = s.send(Method::GET, path, Some(&carol.token), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(b["value"][0]["group"], "Project Administrators");
+    let (st, _) = s
+        .send(
+            Method::DELETE,
+            &format!("{path}?user={}&group=Readers", carol.upn),
+            Some(&carol.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s.send(Method::DELETE, path, Some(&carol.token), None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn sharing_lets_another_project_use_the_connection_until_unshared() {
+    let s = TestServer::start().await;
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations/contoso/projects",
+            Some(json!({"name": "api"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    // Not shared yet: the other project can neither list nor reference it.
+    let (st, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/organizations/contoso/projects/api/pipelines",
+            Some(json!({"name": "early", "connections": [id]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(json!([{"projectReference": {"name": "api"}, "name": "demo-connection"}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, list) = s
+        .admin(
+            Method::GET,
+            "/contoso/api/_apis/serviceendpoint/endpoints",
+            None,
+        )
+        .await;
+    assert_eq!(list["count"], 1);
+    assert_eq!(list["value"][0]["isShared"], true);
+    assert_eq!(
+        list["value"][0]["serviceEndpointProjectReferences"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let (_, env) = job_with(&s, "api", "api-deploy", &[&id]).await;
+    let (st, b) = oidc(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    // Unsharing (DELETE with the other project's id) keeps the connection at home.
+    let (st, _) = s
+        .admin(
+            Method::DELETE,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, list) = s
+        .admin(
+            Method::GET,
+            "/contoso/api/_apis/serviceendpoint/endpoints",
+            None,
+        )
+        .await;
+    assert_eq!(list["count"], 0);
+    let (st, _) = oidc(&s, &env, &id).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, list) = s
+        .admin(
+            Method::GET,
+            "/contoso/web/_apis/serviceendpoint/endpoints",
+            None,
+        )
+        .await;
+    assert_eq!(list["count"], 1);
+    let (st, _) = s
+        .admin(
+            Method::DELETE,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(json!([{"projectReference": {}}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn pipeline_permissions_gate_the_job_token_endpoint() {
+    let s = TestServer::start().await;
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let path = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
+    let (st, p) = s.admin(Method::GET, &path, None).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(
+        p["resource"],
+        json!({"type": "endpoint", "id": id, "name": "demo-connection"})
+    );
+    // As in Azure DevOps a connection is not open to every pipeline; saving the demo's
+    // pipeline authorized it for the connection it names.
+    assert_eq!(p["allPipelines"]["authorized"], false);
+    assert_eq!(p["pipelines"].as_array().unwrap().len(), 1, "{p}");
+    let deploy = p["pipelines"][0]["id"].clone();
+    let (st, p) = s
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"pipelines": [{"id": deploy, "authorized": false}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["pipelines"], json!([]));
+    let (st, e) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let m = message(&e);
+    assert!(
+        m.starts_with(
+            "Pipeline 'deploy' is not authorized to use the service connection 'demo-connection'"
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains("pipelinePermissions/endpoint/") && m.contains("keyless sc permissions"),
+        "{m}"
+    );
+    let pipeline = s
+        .state
+        .store
+        .find_pipeline(
+            s.state
+                .store
+                .find_project(
+                    s.state.store.find_organization("contoso").await.unwrap().id,
+                    "web",
+                )
+                .await
+                .unwrap()
+                .id,
+            "deploy",
+        )
+        .await
+        .unwrap();
+    let (st, p) = s
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"pipelines": [{"id": pipeline.id, "authorized": true}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["pipelines"][0]["id"], pipeline.id);
+    let (st, b) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    // A pipeline that does not exist, a reader's change and a malformed body are refused.
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"pipelines": [{"id": 9999, "authorized": true}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s
+        .admin(Method::PATCH, &path, Some(json!({"pipelines": "all"})))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let dave = person(&s, "dave").await;
+    add_to_group(&s, "web", &dave, "Readers").await;
+    let (st, _) = s.send(Method::GET, &path, Some(&dave.token), None).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&dave.token),
+            Some(json!({"allPipelines": {"authorized": true}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Revoking the pipeline closes the door again.
+    let (st, _) = s
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"pipelines": [{"id": pipeline.id, "authorized": false}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn sharing_and_converting_need_their_permissions() {
+    let s = TestServer::start().await;
+    let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let rita = person(&s, "rita").await;
+    add_to_group(&s, "web", &rita, "Readers").await;
+    let (st, _) = s
+        .send(
+            Method::PATCH,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+            Some(&rita.token),
+            Some(json!([{"projectReference": {"name": "web"}}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // An administrator of a secret connection who does not own its app cannot convert it.
+    let (_, c) = create_as(
+        &s,
+        &s.var("KEYLESS_TOKEN"),
+        automatic_body(&s, "sec", "ServicePrincipal"),
+    )
+    .await;
+    let sec = c["id"].as_str().unwrap();
+    let project = c["serviceEndpointProjectReferences"][0]["projectReference"]["id"]
+        .as_str()
+        .unwrap();
+    let roles = format!(
+        "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{project}_{sec}"
+    );
+    let (st, _) = s
+        .admin(
+            Method::PUT,
+            &roles,
+            Some(json!([{"roleName": "Administrator", "userId": rita.upn}])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, e) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}?operation=ConvertAuthenticationScheme"),
+            Some(&rita.token),
+            Some(json!({"authorization": {"scheme": "WorkloadIdentityFederation"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert!(message(&e).contains("ask its owner"), "{e}");
+    // Nor renew its secret: verify, then save.
+    let (_, v) = verify(&s, &rita.token, sec).await;
+    assert_eq!(v["statusCode"], "ok", "{v}");
+    let (st, e) = s
+        .send(
+            Method::PUT,
+            &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}"),
+            Some(&rita.token),
+            Some(json!({"description": "renew"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert!(
+        message(&e).starts_with("Renewing the secret updates the app registration contoso-web-sec"),
+        "{e}"
+    );
+}

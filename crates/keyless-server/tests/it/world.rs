@@ -1,0 +1,244 @@
+//! World files through `POST /keyless/v1/apply`: idempotence, located errors, all-or-nothing.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+
+use common::TestServer;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const WORLD: &str = r#"
+tenants:
+  - name: fabrikam
+    cloud: public
+    users:
+      - name: bob
+    apps:
+      - name: deployer
+        federatedCredentials:
+          - name: via-connection
+            connection: fabrikam/infra/prod
+          - name: explicit
+            issuer: https://token.actions.githubusercontent.com
+            subject: repo:fabrikam/infra:ref:refs/heads/main
+    subscriptions:
+      - name: prod
+        resourceGroups:
+          - name: app-rg
+            location: westus
+            tags: {env: prod}
+        roleAssignments:
+          - app: deployer
+            role: Contributor
+            resourceGroup: app-rg
+          - user: bob
+            role: Reader
+organizations:
+  - name: fabrikam
+    tenant: fabrikam
+    projects:
+      - name: infra
+        connections:
+          - name: prod
+            app: fabrikam/deployer
+            subscription: prod
+        pipelines:
+          - name: release
+            connections: [prod]
+"#;
+
+async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
+    let resp = s
+        .http
+        .post(format!("{}/keyless/v1/apply", s.origin))
+        .bearer_auth(s.var("KEYLESS_TOKEN"))
+        .header("content-type", "application/yaml")
+        .body(text.to_string())
+        .send()
+        .await
+        .unwrap();
+    let st = resp.status();
+    (st, resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn apply_creates_then_changes_nothing() {
+    let s = TestServer::start().await;
+    let (st, first) = apply(&s, WORLD).await;
+    assert_eq!(st, StatusCode::OK, "{first}");
+    let changes: Vec<String> = serde_json::from_value(first["changes"].clone()).unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with("created tenant fabrikam")),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c == "created federated credential via-connection of deployer"),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.contains("assigned Contributor to app deployer")),
+        "{changes:?}"
+    );
+    let (st, second) = apply(&s, WORLD).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(second["changes"], serde_json::json!([]), "{second}");
+    assert!(second["unchanged"].as_u64().unwrap() >= 12);
+
+    // The credential made from the connection matches what the connection advertises.
+    let t = s.state.store.find_tenant("fabrikam").await.unwrap();
+    let app = s
+        .state
+        .store
+        .find_application_by_name(t.id, "deployer")
+        .await
+        .unwrap();
+    let fic = s
+        .state
+        .store
+        .find_fic_by_name(app.id, "via-connection")
+        .await
+        .unwrap();
+    assert_eq!(fic.issuer, format!("{}/{}/v2.0", s.origin, t.id));
+    assert!(fic.subject.unwrap().starts_with("/eid1/c/pub/t/"));
+}
+
+#[tokio::test]
+async fn changed_fields_are_updated() {
+    let s = TestServer::start().await;
+    apply(&s, WORLD).await;
+    let edited = WORLD.replace("location: westus", "location: eastus");
+    let (st, r) = apply(&s, &edited).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        r["changes"],
+        serde_json::json!(["updated resource group app-rg"]),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn errors_name_the_line_and_field_and_change_nothing() {
+    let s = TestServer::start().await;
+    let bad = WORLD.replace(
+        "connection: fabrikam/infra/prod",
+        "connection: fabrikam/infra/missing",
+    );
+    let (st, e) = apply(&s, &bad).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("line 11: tenants[0].apps[0].federatedCredentials[0].connection:"),
+        "{msg}"
+    );
+    assert!(
+        s.state.store.find_tenant("fabrikam").await.is_err(),
+        "nothing may be created"
+    );
+}
+
+#[tokio::test]
+async fn unknown_fields_and_bad_types_are_located() {
+    let s = TestServer::start().await;
+    let (st, e) = apply(&s, "tenants:\n  - name: x\n    colour: blue\n").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("line 3") && msg.contains("colour"), "{msg}");
+    let (st, e) = apply(&s, "tenants: 5\n").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (st, e) = apply(&s, "tenants:\n  - name: a\n  - name: A\n").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("defined twice"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn role_and_reference_errors() {
+    let s = TestServer::start().await;
+    let (st, e) = apply(&s, &WORLD.replace("role: Reader", "role: Overlord")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("roleAssignments[1].role"),
+        "{e}"
+    );
+    let (st, e) = apply(
+        &s,
+        &WORLD.replace("app: fabrikam/deployer", "app: fabrikam/ghost"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("connections[0].app"),
+        "{e}"
+    );
+}
+
+/// An organization's cloud: its own when given (the Entra-generation subject names it), the
+/// tenant's otherwise; an unknown cloud is located; a later file cannot move it.
+#[tokio::test]
+async fn organization_cloud() {
+    let s = TestServer::start().await;
+    let gov = WORLD.replace(
+        "    tenant: fabrikam\n",
+        "    tenant: fabrikam\n    cloud: usgov\n",
+    );
+    let (st, e) = apply(&s, &gov.replace("cloud: usgov", "cloud: mars")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("organizations[0].cloud") && msg.contains("usgov"),
+        "{msg}"
+    );
+    let (st, b) = apply(&s, &gov).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let org = s.state.store.find_organization("fabrikam").await.unwrap();
+    assert_eq!(org.cloud, keyless_model::directory::Cloud::UsGovernment);
+    let t = s.state.store.find_tenant("fabrikam").await.unwrap();
+    let app = s
+        .state
+        .store
+        .find_application_by_name(t.id, "deployer")
+        .await
+        .unwrap();
+    let fics = s.state.store.list_fics(app.id).await.unwrap();
+    let via = fics.iter().find(|f| f.name == "via-connection").unwrap();
+    assert!(
+        via.subject
+            .as_deref()
+            .unwrap()
+            .starts_with("/eid1/c/usg/t/"),
+        "{via:?}"
+    );
+    let (st, e) = apply(&s, &gov.replace("cloud: usgov", "cloud: china")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e.to_string().contains("another cloud"), "{e}");
+}
+
+#[tokio::test]
+async fn apply_needs_an_administrator() {
+    let s = TestServer::start().await;
+    let resp = s
+        .http
+        .post(format!("{}/keyless/v1/apply", s.origin))
+        .body(WORLD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,151 @@
+//! World files: project members, connection pipeline permissions, shares and roles.
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const WORLD: &str = r#"
+tenants:
+  - name: fabrikam
+    users:
+      - name: rita
+      - name: ed
+    apps:
+      - name: deployer
+        federatedCredentials:
+          - name: via-connection
+            connection: fabrikam/infra/prod
+    subscriptions:
+      - name: prod
+        roleAssignments:
+          - app: deployer
+            role: Contributor
+organizations:
+  - name: fabrikam
+    tenant: fabrikam
+    projects:
+      - name: infra
+        members:
+          - user: fabrikam/rita
+            group: Readers
+        connections:
+          - name: prod
+            app: fabrikam/deployer
+            subscription: prod
+            pipelines: [release]
+            sharedWith: [apps]
+            roles:
+              - user: fabrikam/ed
+                role: Administrator
+        pipelines:
+          - name: release
+            connections: [prod]
+          - name: nightly
+            connections: [prod]
+      - name: apps
+"#;
+
+async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
+    let resp = s
+        .http
+        .post(format!("{}/keyless/v1/apply", s.origin))
+        .bearer_auth(s.var("KEYLESS_TOKEN"))
+        .header("content-type", "application/yaml")
+        .body(text.to_string())
+        .send()
+        .await
+        .unwrap();
+    let st = resp.status();
+    (st, resp.json().await.unwrap())
+}
+
+async fn job(s: &TestServer, pipeline: &str) -> Value {
+    let (st, j) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/organizations/fabrikam/projects/infra/pipelines/{pipeline}/jobs"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{j}");
+    j["env"].clone()
+}
+
+async fn oidc(s: &TestServer, env: &Value, id: &str) -> StatusCode {
+    s.http
+        .post(format!(
+            "{}?api-version=7.1&serviceConnectionId={id}",
+            env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
+        ))
+        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn world_sets_members_permissions_shares_and_roles_idempotently() {
+    let s = TestServer::start().await;
+    let (st, r) = apply(&s, WORLD).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (st, again) = apply(&s, WORLD).await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(again["changes"], json!([]), "{again}");
+    let org = s.state.store.find_organization("fabrikam").await.unwrap();
+    let infra = s.state.store.find_project(org.id, "infra").await.unwrap();
+    let apps = s.state.store.find_project(org.id, "apps").await.unwrap();
+    let conn = s
+        .state
+        .store
+        .find_connection(infra.id, "prod")
+        .await
+        .unwrap();
+    let id = conn.id.to_string();
+    assert_eq!(
+        oidc(&s, &job(&s, "release").await, &id).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        oidc(&s, &job(&s, "nightly").await, &id).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.state.store.list_connection_shares(conn.id).await.unwrap(),
+        vec![apps.id]
+    );
+    let members = s.state.store.list_project_members(infra.id).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].1, "Readers");
+    let roles = s.state.store.list_connection_roles(conn.id).await.unwrap();
+    assert_eq!(roles[0].1, "Administrator");
+    // Unknown groups, roles, pipelines and projects are refused with their location, before
+    // anything is written.
+    for (from, to, word) in [
+        ("group: Readers", "group: Wizards", "Wizards"),
+        ("role: Administrator", "role: Wizard", "Wizard"),
+        ("pipelines: [release]", "pipelines: [missing]", "missing"),
+        ("sharedWith: [apps]", "sharedWith: [nowhere]", "nowhere"),
+    ] {
+        let (st, e) = apply(&s, &WORLD.replace(from, to)).await;
+        assert!(st.is_client_error(), "{e}");
+        assert!(e.to_string().contains(word), "{e}");
+    }
+    let (st, e) = apply(
+        &s,
+        &WORLD
+            .replace("name: apps", "name: apps2")
+            .replace("[apps]", "[apps2]")
+            .replace("role: Wizard", "role: Administrator")
+            .replace("group: Readers", "group: Wizards"),
+    )
+    .await;
+    assert!(st.is_client_error(), "{e}");
+    assert!(
+        s.state.store.find_project(org.id, "apps2").await.is_err(),
+        "nothing written"
+    );
+}

@@ -1,0 +1,589 @@
+//! The binary as a user runs it: `serve --demo`, `apply`, `explain`, `audit`, `demo env`.
+#![allow(clippy::unwrap_used)]
+
+use crate::harness;
+
+use harness::{bin, serve, text};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+#[test]
+fn demo_env_has_every_variable_a_client_needs() {
+    let s = serve();
+    let env = s.env();
+    for k in [
+        "KEYLESS_URL",
+        "KEYLESS_TOKEN",
+        "AZURE_AUTHORITY_HOST",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "KEYLESS_ARM_URL",
+        "SYSTEM_OIDCREQUESTURI",
+        "SYSTEM_ACCESSTOKEN",
+        "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+        "AZURESUBSCRIPTION_CLIENT_ID",
+        "AZURESUBSCRIPTION_TENANT_ID",
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "NODE_EXTRA_CA_CERTS",
+        "AZURE_CORE_INSTANCE_DISCOVERY",
+    ] {
+        assert!(env.contains_key(k), "{k} missing");
+    }
+    assert_eq!(env["AZURE_CORE_INSTANCE_DISCOVERY"], "false");
+    assert!(!env["SYSTEM_OIDCREQUESTURI"].contains('?'));
+    let out = bin()
+        .args(["demo", "env", "--data"])
+        .arg(s.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(text(&out).contains("export SYSTEM_ACCESSTOKEN="));
+}
+
+#[test]
+fn restart_keeps_the_world_and_the_tokens() {
+    let s = serve();
+    let before = s.env();
+    let dir = s.dir.path().to_path_buf();
+    let mut s = s;
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let mut again = bin()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(again.stdout.take().unwrap()).lines();
+    for l in lines {
+        if l.unwrap().starts_with("demo world ready") {
+            break;
+        }
+    }
+    let after: std::collections::HashMap<String, String> =
+        std::fs::read_to_string(dir.join("demo.env"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("export ")?
+                    .split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+    let _ = again.kill();
+    let _ = again.wait();
+    drop(s);
+    for k in [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "KEYLESS_TOKEN",
+        "SYSTEM_ACCESSTOKEN",
+    ] {
+        assert_eq!(
+            before[k],
+            after[k].trim_matches('\''),
+            "{k} changed on restart"
+        );
+    }
+}
+
+#[test]
+fn apply_is_idempotent_and_errors_name_file_and_line() {
+    let s = serve();
+    let world = s.dir.path().join("world.yaml");
+    std::fs::write(&world, "tenants:\n  - name: fabrikam\n    subscriptions:\n      - name: dev\n        resourceGroups:\n          - name: rg1\n            location: westus\n").unwrap();
+    let w = world.to_str().unwrap();
+    let first = s.client(&["apply", "-f", w]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("created tenant fabrikam"));
+    let second = s.client(&["apply", "-f", w]);
+    assert!(second.status.success());
+    assert!(text(&second).contains("no changes"), "{}", text(&second));
+    std::fs::write(&world, "tenants:\n  - name: fabrikam\n    subscriptions:\n      - name: dev\n        roleAssignments:\n          - app: ghost\n            role: Reader\n").unwrap();
+    let bad = s.client(&["apply", "-f", w]);
+    assert!(!bad.status.success());
+    let t = text(&bad);
+    assert!(
+        t.contains("world.yaml") && t.contains("line 6") && t.contains("roleAssignments[0].app"),
+        "{t}"
+    );
+}
+
+#[test]
+fn explain_codes_and_pasted_messages() {
+    let out = bin().args(["explain", "AADSTS700213"]).output().unwrap();
+    assert!(out.status.success());
+    let t = text(&out);
+    assert!(
+        t.contains("Cause:") && t.contains("Fix:") && t.contains("subject"),
+        "{t}"
+    );
+    let out = bin()
+        .args(["explain", "Script failed with error: UnrecognizedArgumentError: unrecognized arguments: --federated-token"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(text(&out).contains("2.30"));
+    let out = bin()
+        .args(["explain", "all", "is", "well"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("not in the keyless error catalogue"));
+}
+
+#[test]
+fn audit_shows_denials() {
+    let s = serve();
+    let env = s.env();
+    // One denied job-token request: an unknown connection.
+    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap();
+        let url = format!(
+            "{}?api-version=7.1&serviceConnectionId=6f1b1b1b-0000-4000-8000-000000000001",
+            env["SYSTEM_OIDCREQUESTURI"]
+        );
+        let r = http
+            .post(url)
+            .bearer_auth(&env["SYSTEM_ACCESSTOKEN"])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+    });
+    let out = s.client(&["audit", "--decision", "denied", "--since", "10m"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("ConnectionNotFound"), "{}", text(&out));
+}
+
+#[test]
+fn tenant_set_changes_one_policy_key() {
+    let s = serve();
+    let out = s.client(&[
+        "tenant",
+        "set",
+        "contoso",
+        "federation.enabled=false",
+        "usersCanRegisterApps=false",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["tenant", "show", "contoso", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["settings"]["federation"]["enabled"], false);
+    assert_eq!(v["settings"]["usersCanRegisterApps"], false);
+    let out = s.client(&["tenant", "set", "contoso", "colour=blue"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("colour"), "{}", text(&out));
+}
+
+#[test]
+fn keys_rotate_publishes_a_pending_key_and_list_shows_it() {
+    let s = serve();
+    let tenant = format!("tenant:{}", s.env()["AZURE_TENANT_ID"]);
+    // The first rotation of an issuer without keys yet creates its first key (signing at
+    // once); the next one rotates.
+    for _ in 0..2 {
+        let out = s.client(&["keys", "rotate", "--issuer", "tenant:contoso"]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = s.client(&["keys", "rotate", "--issuer", "tenant:contoso"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    assert!(printed.contains("1 new key(s)"), "{printed}");
+    // The default overlap is 5 minutes: published now, signing later.
+    assert!(printed.contains("pending"), "{printed}");
+    let out = s.client(&["keys", "list", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["issuer"] == tenant.as_str())
+        .map(|k| k["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.iter().filter(|s| **s == "signing").count(), 1, "{v}");
+    // Keys made in the same second have no defined order: count states, not positions.
+    assert!(states.contains(&"pending"), "{v}");
+    assert!(!text(&out).contains("sealed"));
+    let out = s.client(&["keys", "rotate", "--issuer", "planet:mars"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("Unknown issuer"), "{}", text(&out));
+    // The access-token algorithm is a tenant setting.
+    let out = s.client(&["tenant", "set", "contoso", "accessTokenAlgorithm=ES256"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["tenant", "set", "contoso", "accessTokenAlgorithm=HS256"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn org_identity_add_list_remove() {
+    let s = serve();
+    let client_id = s.env()["AZURE_CLIENT_ID"].clone();
+    let out = s.client(&[
+        "org",
+        "identity",
+        "add",
+        "contoso",
+        &client_id,
+        "--access-level",
+        "Stakeholder",
+        "--project",
+        "web=Contributors",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["org", "identity", "list", "contoso", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["value"][0]["appId"], client_id.as_str());
+    assert_eq!(v["value"][0]["projects"]["web"], "Contributors");
+    let out = s.client(&[
+        "org",
+        "identity",
+        "add",
+        "contoso",
+        &client_id,
+        "--project",
+        "web",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("PROJECT=GROUP"), "{}", text(&out));
+    let out = s.client(&["org", "identity", "remove", "contoso", &client_id]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["org", "identity", "remove", "contoso", &client_id]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("is not a user"), "{}", text(&out));
+}
+
+#[test]
+fn org_rename_then_a_name_in_use_fails() {
+    let s = serve();
+    let out = s.client(&["org", "rename", "contoso", "northwind"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("northwind"), "{}", text(&out));
+    let out = s.client(&["org", "create", "fabrikam"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["org", "rename", "northwind", "Fabrikam"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("already exists"), "{}", text(&out));
+}
+
+#[test]
+fn login_saves_url_and_token_for_the_other_commands() {
+    let s = serve();
+    let cfg = tempfile::tempdir().unwrap();
+    let ca = s.dir.path().join("tls/ca.pem");
+    let ca = ca.to_str().unwrap();
+    let run = |args: &[&str]| {
+        bin()
+            .env("KEYLESS_CONFIG_DIR", cfg.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["tenant", "list", "--url", &s.origin, "--ca", ca]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("keyless login"), "{}", text(&out));
+    // A wrong token is refused and nothing is saved.
+    let out = run(&[
+        "login",
+        "--url",
+        &s.origin,
+        "--token",
+        "kls_pat_wrong",
+        "--ca",
+        ca,
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!cfg.path().join("config.json").exists());
+    let token = s.env()["KEYLESS_TOKEN"].clone();
+    let out = run(&["login", "--url", &s.origin, "--token", &token, "--ca", ca]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("admin@contoso.onmicrosoft.com"),
+        "{}",
+        text(&out)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(cfg.path().join("config.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // No URL, token or CA on the command line: the saved login is used.
+    let out = run(&[
+        "user",
+        "role",
+        "add",
+        "contoso",
+        "Application Administrator",
+        "--app",
+        "demo-deploy",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&["user", "role", "list", "contoso", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Application Administrator"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&[
+        "user",
+        "role",
+        "remove",
+        "contoso",
+        "Application Administrator",
+        "--app",
+        "demo-deploy",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn sc_create_automatic_verify_convert_and_permissions() {
+    let s = serve();
+    let env = s.env();
+    let sub = &env["AZURE_SUBSCRIPTION_ID"];
+    let out = s.client(&[
+        "sc",
+        "create",
+        "contoso",
+        "web",
+        "cli-auto",
+        "--automatic",
+        "--scheme",
+        "ServicePrincipal",
+        "--subscription-id",
+        sub,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["data"]["creationMode"], "Automatic", "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let out = s.client(&["sc", "verify", "contoso", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("\"ok\""), "{}", text(&out));
+    let out = s.client(&["sc", "convert", "contoso", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("revertSchemeDeadline"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["sc", "convert", "contoso", &id, "--revert"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&[
+        "sc",
+        "permissions",
+        "contoso",
+        "web",
+        &id,
+        "--all-pipelines",
+        "false",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("\"authorized\": false") || text(&out).contains("\"authorized\":false"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["sc", "create", "contoso", "web", "manual-without-client"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--client-id"), "{}", text(&out));
+}
+
+/// The value of `name` after a POSIX shell runs `exports` (what a user's `eval` sees).
+fn shell_value(exports: &str, name: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{exports}\nprintf '%s' \"${name}\""))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn pipeline_security_and_job_start_with_endpoints() {
+    let s = serve();
+    let env = s.env();
+    let out = s.client(&[
+        "sc",
+        "create",
+        "contoso",
+        "web",
+        "cli-secret",
+        "--automatic",
+        "--scheme",
+        "ServicePrincipal",
+        "--subscription-id",
+        &env["AZURE_SUBSCRIPTION_ID"],
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let out = s.client(&[
+        "pipeline",
+        "create",
+        "contoso",
+        "web",
+        "cli-pipe",
+        "--connection",
+        &id,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&[
+        "pipeline",
+        "security",
+        "set",
+        "contoso",
+        "web",
+        "cli-pipe",
+        "QueueBuilds",
+        "Deny",
+        "--group",
+        "Readers",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["pipeline", "security", "list", "contoso", "web", "cli-pipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "group Readers\tQueue builds\tDeny\n");
+    let out = s.client(&[
+        "pipeline",
+        "security",
+        "set",
+        "contoso",
+        "web",
+        "cli-pipe",
+        "QueueBuilds",
+        "Sometimes",
+        "--group",
+        "Readers",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("Allow, Deny or NotSet"),
+        "{}",
+        text(&out)
+    );
+
+    // Without --endpoints the exports hold no secret; with it, the job's endpoints.
+    let out = s.client(&["job", "start", "contoso", "web", "cli-pipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plain = String::from_utf8(out.stdout).unwrap();
+    assert!(!plain.contains("ENDPOINT_"), "{plain}");
+    assert!(
+        !shell_value(&plain, "SYSTEM_ACCESSTOKEN").is_empty(),
+        "{plain}"
+    );
+    // The endpoint variables' names hold the connection id (hyphens): printed as JSON.
+    let out = s.client(&["job", "start", "contoso", "web", "cli-pipe", "--endpoints"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let upper = id.to_ascii_uppercase();
+    let var = |k: &str| job["env"][k].as_str().unwrap_or_default().to_string();
+    let secret = var(&format!(
+        "ENDPOINT_AUTH_PARAMETER_{upper}_SERVICEPRINCIPALKEY"
+    ));
+    let client = var(&format!(
+        "ENDPOINT_AUTH_PARAMETER_{upper}_SERVICEPRINCIPALID"
+    ));
+    assert!(!secret.is_empty() && !client.is_empty(), "{job}");
+    assert!(!var("SYSTEM_ACCESSTOKEN").is_empty(), "{job}");
+    // The secret is the app's: it buys an ARM token.
+    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap();
+        http.post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            s.origin, env["AZURE_TENANT_ID"]
+        ))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.as_str()),
+            ("client_secret", secret.as_str()),
+            ("scope", "https://management.azure.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    });
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn project_member_add_list_remove() {
+    let s = serve();
+    let out = s.client(&["user", "create", "contoso", "mira"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let upn = "mira@contoso.onmicrosoft.com";
+    let out = s.client(&[
+        "project",
+        "member",
+        "add",
+        "contoso",
+        "web",
+        upn,
+        "Build Administrators",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["project", "member", "list", "contoso", "web"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("{upn}\tBuild Administrators\n")),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&[
+        "project", "member", "add", "contoso", "web", upn, "Builders",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("Build Administrators"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&[
+        "project",
+        "member",
+        "remove",
+        "contoso",
+        "web",
+        upn,
+        "Build Administrators",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["project", "member", "list", "contoso", "web"]);
+    assert!(!text(&out).contains(upn), "{}", text(&out));
+    let out = s.client(&[
+        "project",
+        "member",
+        "remove",
+        "contoso",
+        "web",
+        upn,
+        "Build Administrators",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("404"), "{}", text(&out));
+}

@@ -1,0 +1,8 @@
+//! The binary as a user runs it: `serve --demo` in a child process, and every client
+//! command against it (`harness`).
+#![allow(clippy::unwrap_used)]
+
+mod harness;
+
+mod cli;
+mod cli_doctor;
