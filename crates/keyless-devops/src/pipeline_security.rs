@@ -74,12 +74,12 @@ fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
 }
 
-fn ace_json(s_users: &HashMap<keyless_model::Uuid, String>, a: &PipelineAce) -> Value {
+fn ace_json(users: &HashMap<keyless_model::Uuid, String>, a: &PipelineAce) -> Value {
     let (kind, name) = match a.subject {
         AceSubject::Group(g) => ("group", g.as_str().to_string()),
         AceSubject::User(u) => (
             "user",
-            s_users.get(&u).cloned().unwrap_or_else(|| u.to_string()),
+            users.get(&u).cloned().unwrap_or_else(|| u.to_string()),
         ),
     };
     json!({

@@ -113,6 +113,7 @@ async fn start(
     rec.detail["user"] = json!(c.user.user_principal_name);
     let (org, project) = project_of(s, org, project).await?;
     crate::devops::may_manage(&c, &org)?;
+    // Outside the project (VS800075) before saying whether the pipeline exists.
     require_project_member(s, &c, &org, &project).await?;
     let pipeline = find_pipeline(s, project.id, pipeline).await?;
     require_pipeline(
