@@ -274,7 +274,7 @@ pub fn targets(r: &Report) -> Vec<Target> {
         None => Target {
             target: "a change visible on every replica within 1 s",
             measured: "not measured in this run (the replicas scenario measures it); \
-                       crates/keyless-server/tests/replicas.rs checks it too"
+                       crates/keyless-server/tests/it/replicas.rs checks it too"
                 .into(),
             met: None,
         },
