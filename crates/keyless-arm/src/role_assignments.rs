@@ -9,6 +9,7 @@ use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::RoleAssignment;
+use keyless_model::directory_roles::PrincipalType;
 use keyless_model::rbac::{canonical_scope, scope_covers};
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
@@ -177,12 +178,12 @@ pub async fn principal_type(s: &AppState, tenant: Uuid, id: Uuid) -> Option<&'st
     if let Ok(sp) = s.store.get_service_principal(id).await
         && sp.tenant_id == tenant
     {
-        return Some("ServicePrincipal");
+        return Some(PrincipalType::ServicePrincipal.as_str());
     }
     if let Ok(u) = s.store.get_user(id).await
         && u.tenant_id == tenant
     {
-        return Some("User");
+        return Some(PrincipalType::User.as_str());
     }
     None
 }

@@ -100,11 +100,8 @@ pub async fn require_organization_user(
     s: &AppState,
     c: &keyless_model::devops::ServiceConnection,
 ) -> Result<(), DevopsError> {
-    let target = c
-        .data
-        .get("organizationName")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
+    use keyless_model::devops::data::ConnectionData;
+    let target = c.data.organization_name().unwrap_or_default();
     let org = super::find_org(s, target).await?;
     let refused = |name: &str| -> DevopsError {
         ApiError::new(

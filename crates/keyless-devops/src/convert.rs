@@ -5,30 +5,27 @@
 //! by the conversion is removed); `CompleteConversion` confirms it (the old secret goes).
 
 use super::draft::may_write_credentials;
-use super::secrets;
 use axum::Json;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::automatic::CONVERSION_REVERT_DAYS;
-use keyless_model::devops::{IssuerGeneration, Organization, ServiceConnection};
+use keyless_model::devops::data::ConnectionData;
+use keyless_model::devops::{IssuerGeneration, Organization, Scheme, ServiceConnection};
 use keyless_model::directory::FederatedCredential;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-const CONVERTED_FIC: &str = "keylessConvertedCredential";
-const REVERT_UNTIL: &str = "keylessRevertUntil";
+use serde_json::Value;
 
 #[derive(Deserialize)]
-struct Scheme {
+struct SchemeBody {
     scheme: String,
 }
 
 #[derive(Deserialize)]
 struct ConvertBody {
-    authorization: Scheme,
+    authorization: SchemeBody,
 }
 
 fn bad(detail: impl AsRef<str>) -> ApiError {
@@ -46,15 +43,17 @@ pub async fn operation(
     match op.to_ascii_lowercase().as_str() {
         "convertauthenticationscheme" => {
             let b: ConvertBody = parse_json(body)?;
-            match (c.scheme.as_str(), b.authorization.scheme.as_str()) {
-                ("ServicePrincipal", "WorkloadIdentityFederation") => {
+            match (c.scheme, Scheme::parse(&b.authorization.scheme)) {
+                (Scheme::ServicePrincipal, Some(Scheme::WorkloadIdentityFederation)) => {
                     convert(s, caller, org, &mut c).await?
                 }
-                ("WorkloadIdentityFederation", "ServicePrincipal") => revert(s, &mut c).await?,
-                (from, to) => {
+                (Scheme::WorkloadIdentityFederation, Some(Scheme::ServicePrincipal)) => {
+                    revert(s, &mut c).await?
+                }
+                (from, _) => {
                     return Err(bad(format!(
                         "Cannot convert a {from} connection to '{}': convert ServicePrincipal to WorkloadIdentityFederation, or revert a conversion.",
-                        keyless_model::catalogue::sanitize(to)
+                        keyless_model::catalogue::sanitize(&b.authorization.scheme)
                     ))
                     .into());
                 }
@@ -126,22 +125,15 @@ async fn convert(
         }
     };
     let until = s.now() + CONVERSION_REVERT_DAYS * 86_400;
-    c.scheme = "WorkloadIdentityFederation".into();
-    c.data.insert(REVERT_UNTIL.into(), json!(until));
-    c.data.insert(
-        "revertSchemeDeadline".into(),
-        json!(keyless_model::time_fmt::iso(until)),
-    );
-    match added {
-        Some(id) => c.data.insert(CONVERTED_FIC.into(), json!(id.to_string())),
-        None => c.data.remove(CONVERTED_FIC),
-    };
+    c.scheme = Scheme::WorkloadIdentityFederation;
+    c.data
+        .set_conversion(until, &keyless_model::time_fmt::iso(until), added);
     s.store.update_connection(c).await?;
     Ok(())
 }
 
 async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError> {
-    let Some(until) = c.data.get(REVERT_UNTIL).and_then(Value::as_i64) else {
+    let Some(until) = c.data.revert_until() else {
         return Err(bad(
             "Only a connection converted from ServicePrincipal can be reverted.",
         ));
@@ -152,11 +144,7 @@ async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError>
             &[("deadline", &keyless_model::time_fmt::iso(until))],
         ));
     }
-    if let Some(fic) = c
-        .data
-        .get(CONVERTED_FIC)
-        .and_then(Value::as_str)
-        .and_then(|v| Uuid::parse_str(v).ok())
+    if let Some(fic) = c.data.converted_credential()
         && let Ok(app) = s.store.find_application_by_app_id(c.client_id).await
     {
         match s.store.delete_fic(app.id, fic).await {
@@ -164,10 +152,8 @@ async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError>
             Err(e) => return Err(e.into()),
         }
     }
-    c.scheme = "ServicePrincipal".into();
-    for k in [REVERT_UNTIL, CONVERTED_FIC, "revertSchemeDeadline"] {
-        c.data.remove(k);
-    }
+    c.scheme = Scheme::ServicePrincipal;
+    c.data.clear_conversion();
     s.store.update_connection(c).await?;
     Ok(())
 }
@@ -175,31 +161,17 @@ async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError>
 /// Confirms a conversion: the secret the connection kept is removed (from the app too,
 /// when keyless created it for an automatic connection).
 async fn complete(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError> {
-    if c.scheme != "WorkloadIdentityFederation" || !c.data.contains_key(REVERT_UNTIL) {
+    if c.scheme != Scheme::WorkloadIdentityFederation || !c.data.converting() {
         return Err(bad("The connection has no conversion to complete."));
     }
-    if let (Some(app), Some(key)) = (
-        super::lifecycle::created_app(c),
-        c.data
-            .get("secretKeyId")
-            .and_then(Value::as_str)
-            .and_then(|v| Uuid::parse_str(v).ok()),
-    ) {
+    if let (Some(app), Some(key)) = (super::lifecycle::created_app(c), c.data.secret_key_id()) {
         match s.store.remove_password(app, key).await {
             Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    for k in [
-        REVERT_UNTIL,
-        CONVERTED_FIC,
-        "revertSchemeDeadline",
-        secrets::SEALED_KEY,
-        "secretKeyId",
-        "secretExpiration",
-    ] {
-        c.data.remove(k);
-    }
+    c.data.clear_conversion();
+    c.data.clear_secret();
     s.store.update_connection(c).await?;
     Ok(())
 }

@@ -13,12 +13,17 @@ use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::RoleAssignment;
 use keyless_model::devops::automatic::{AUTOMATIC_SECRET_DAYS, Step, app_display_name};
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::devops::data::{ConnectionData, DEFAULT_ENVIRONMENT};
+use keyless_model::devops::{
+    ConnectionState, CreationMode, EndpointType, IssuerGeneration, Organization, Project, Scheme,
+    ServiceConnection,
+};
 use keyless_model::directory::{
     Application, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, User,
 };
+use keyless_model::directory_roles::PrincipalType;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// What a creation made so far, undone in reverse on failure.
 enum Made {
@@ -55,8 +60,8 @@ async fn role(
 ) -> Result<(Uuid, String), ApiError> {
     use keyless_core::rbac::{RoleRef, resolve};
     use keyless_model::rbac::built_in_by_name;
-    let by_name = data.get("roleDefinitionName").and_then(Value::as_str);
-    let by_id = data.get("roleDefinitionId").and_then(Value::as_str);
+    let by_name = data.role_definition_name();
+    let by_id = data.role_definition_id();
     let tenant = target.tenant.id;
     let found = match (by_name, by_id) {
         (Some(n), _) => match built_in_by_name(n) {
@@ -107,24 +112,23 @@ pub async fn create(
     body: CreateBody,
 ) -> Result<Response, DevopsError> {
     validate_name(&body.name)?;
-    if !body.endpoint_type.eq_ignore_ascii_case("azurerm") {
+    if EndpointType::parse(&body.endpoint_type) != Some(EndpointType::AzureRm) {
         return Err(ApiError::detail(
             "BadRequest",
             "Automatic creation makes Azure Resource Manager (AzureRM) connections only.",
         )
         .into());
     }
-    let scheme = body.authorization.scheme.clone();
-    if scheme != "WorkloadIdentityFederation" && scheme != "ServicePrincipal" {
+    let Some(scheme) = Scheme::parse(&body.authorization.scheme) else {
         return Err(ApiError::detail(
             "BadRequest",
             format!(
                 "Automatic creation supports the schemes WorkloadIdentityFederation and ServicePrincipal, not '{}'.",
-                keyless_model::catalogue::sanitize(&scheme)
+                keyless_model::catalogue::sanitize(&body.authorization.scheme)
             ),
         )
         .into());
-    }
+    };
     let generation = match param(
         &body.authorization.parameters,
         "workloadIdentityFederationIssuerType",
@@ -192,7 +196,7 @@ struct Plan<'a> {
     target: &'a Target,
     user: &'a User,
     name: String,
-    scheme: String,
+    scheme: Scheme,
     generation: IssuerGeneration,
     role_id: Uuid,
     description: String,
@@ -266,13 +270,13 @@ async fn run_steps(
         organization_id: p.org.id,
         project_id: p.project.id,
         name: p.name.clone(),
-        endpoint_type: "azurerm".into(),
-        scheme: p.scheme.clone(),
+        endpoint_type: EndpointType::AzureRm,
+        scheme: p.scheme,
         tenant_id: tenant.id,
         client_id: app.app_id,
         issuer_generation: p.generation,
-        creation_mode: "Automatic".into(),
-        state: "Ready".into(),
+        creation_mode: CreationMode::Automatic,
+        state: ConnectionState::Ready,
         status_message: String::new(),
         description: p.description.clone(),
         data: p.data.clone(),
@@ -280,7 +284,7 @@ async fn run_steps(
         created_at: now,
     };
     let mut secret = None;
-    if p.scheme == "WorkloadIdentityFederation" {
+    if p.scheme == Scheme::WorkloadIdentityFederation {
         check(s, &p.name, Step::FederatedCredential)?;
         let (issuer, subject) =
             super::render::issuer_and_subject(&s.origin, &conn, p.org, p.project);
@@ -312,11 +316,7 @@ async fn run_steps(
         );
         s.store.add_password(&pw).await.map_err(at(Step::Secret))?;
         conn.data
-            .insert("secretKeyId".into(), json!(pw.key_id.to_string()));
-        conn.data.insert(
-            "secretExpiration".into(),
-            json!(keyless_model::time_fmt::iso(pw.end_date_time)),
-        );
+            .set_secret_key(pw.key_id, &keyless_model::time_fmt::iso(pw.end_date_time));
         super::secrets::store_secret(s, &mut conn, &clear).map_err(|e| (Step::Secret, e))?;
         secret = Some(clear);
     }
@@ -327,7 +327,7 @@ async fn run_steps(
         scope: keyless_model::rbac::canonical_scope(&p.target.scope),
         role_definition_id: p.role_id,
         principal_id: sp.id,
-        principal_type: "ServicePrincipal".into(),
+        principal_type: PrincipalType::ServicePrincipal.as_str().into(),
         created_by: Some(p.user.id),
         created_at: now,
     };
@@ -339,19 +339,14 @@ async fn run_steps(
 
     check(s, &p.name, Step::Connection)?;
     let d = &mut conn.data;
-    d.insert("creationMode".into(), json!("Automatic"));
-    d.insert("environment".into(), json!("AzureCloud"));
-    d.entry("scopeLevel").or_insert(json!("Subscription"));
+    d.set_creation_mode(CreationMode::Automatic);
+    d.set_environment(DEFAULT_ENVIRONMENT);
+    d.default_arm_scope();
     if let Some(n) = &p.target.subscription_name {
-        d.entry("subscriptionName").or_insert(json!(n));
+        d.default_subscription_name(n);
     }
-    d.insert("appObjectId".into(), json!(app.id.to_string()));
-    d.insert("spnObjectId".into(), json!(sp.id.to_string()));
-    d.insert(
-        "azureSpnRoleAssignmentId".into(),
-        json!(assignment.id.to_string()),
-    );
-    d.insert("scope".into(), json!(p.target.scope));
+    d.set_created(app.id, sp.id, assignment.id);
+    d.set_scope(&p.target.scope);
     let _ = p.target.level;
     s.store
         .create_connection(&conn)

@@ -17,23 +17,21 @@ use keyless_model::audit::{AuditEntry, AuditFilter};
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::automatic::{ScopeLevel, scope_of};
 use keyless_model::devops::security::EndpointAction;
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::devops::{EndpointType, Organization, Project, ServiceConnection};
 use keyless_model::directory::{Application, ServicePrincipal, Tenant};
 use keyless_model::doctor::{self as d, Finding, Status};
-use keyless_model::federation::{
-    AZURE_DEVOPS_APP_ID, ENTRA_PIPELINE_AUDIENCE, Presented, TOKEN_EXCHANGE_AUDIENCE,
-};
+use keyless_model::federation::AZURE_DEVOPS_APP_ID;
 use keyless_model::rbac::{built_in, canonical_scope, scope_covers};
 use keyless_store::StoreError;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// How many audit entries of the connection are read for the denials check.
 const AUDIT_WINDOW: u32 = 50;
 
 /// The connection's identity in its tenant, when it exists there.
-struct Identity {
-    principal: ServicePrincipal,
-    app: Option<Application>,
+pub(crate) struct Identity {
+    pub(crate) principal: ServicePrincipal,
+    pub(crate) app: Option<Application>,
 }
 
 fn not_found_or(e: StoreError) -> Result<(), ApiError> {
@@ -77,10 +75,10 @@ pub async fn diagnose(
     c: &ServiceConnection,
 ) -> Result<Vec<Finding>, ApiError> {
     let mut out = vec![d::connection_state(
-        &c.state,
+        c.state,
         &c.status_message,
-        &c.scheme,
-        c.issuer_generation.as_str(),
+        c.scheme,
+        c.issuer_generation,
     )];
     let tenant = match s.store.get_tenant(c.tenant_id).await {
         Ok(t) => Some(t),
@@ -116,11 +114,15 @@ pub async fn diagnose(
         None => None,
     };
     if let Some((tenant, id)) = &identity {
-        if c.scheme == "ServicePrincipal" {
-            out.push(secret_check(s, c, id).await?);
-        } else {
-            out.extend(federation_checks(s, org, project, c, tenant, id).await?);
-        }
+        let ctx = super::schemes::DoctorContext {
+            s,
+            org,
+            project,
+            c,
+            tenant,
+            identity: id,
+        };
+        out.extend(super::schemes::rules(c.scheme).doctor_checks(ctx).await?);
         out.push(roles_check(s, c, tenant, id).await?);
     }
     out.extend(pipelines_check(s, org, project, c).await?);
@@ -129,76 +131,6 @@ pub async fn diagnose(
         out.push(organization_check(s, org, project, c, tenant, id, &audit).await?);
     }
     out.extend(d::denials(&audit));
-    Ok(out)
-}
-
-async fn secret_check(
-    s: &AppState,
-    c: &ServiceConnection,
-    id: &Identity,
-) -> Result<Finding, ApiError> {
-    let windows = match &id.app {
-        Some(app) => s
-            .store
-            .list_passwords(app.id)
-            .await?
-            .iter()
-            .map(|p| (p.start_date_time, p.end_date_time))
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(d::secrets(&c.client_id.to_string(), &windows, s.now()))
-}
-
-async fn federation_checks(
-    s: &AppState,
-    org: &Organization,
-    project: &Project,
-    c: &ServiceConnection,
-    tenant: &Tenant,
-    id: &Identity,
-) -> Result<Vec<Finding>, ApiError> {
-    let (issuer, subject) = super::render::issuer_and_subject(&s.origin, c, org, project);
-    let (issuer_cloud, audience) = match (c.issuer_generation, org.tenant_id) {
-        (IssuerGeneration::EntraId, Some(tid)) => (
-            s.store.get_tenant(tid).await?.cloud,
-            ENTRA_PIPELINE_AUDIENCE,
-        ),
-        _ => (org.cloud, TOKEN_EXCHANGE_AUDIENCE),
-    };
-    let mut out = vec![
-        d::policy(&tenant.settings.federation, id.app.is_none(), &issuer),
-        d::cloud(issuer_cloud, tenant.cloud),
-    ];
-    let parent = id.app.as_ref().map(|a| a.id).unwrap_or(id.principal.id);
-    let credentials = s.store.list_fics(parent).await?;
-    let audiences = vec![audience.to_string()];
-    let presented = Presented {
-        issuer: &issuer,
-        subject: &subject,
-        audiences: &audiences,
-    };
-    let mut claims = Map::new();
-    claims.insert("iss".into(), json!(issuer));
-    claims.insert("sub".into(), json!(subject));
-    claims.insert("aud".into(), json!(audience));
-    let evaluate = |text: &str| {
-        keyless_model::federation::expression::parse(text, 1)
-            .map(|e| e.evaluate(&claims))
-            .unwrap_or(false)
-    };
-    let name = id
-        .app
-        .as_ref()
-        .map(|a| a.display_name.as_str())
-        .unwrap_or(&id.principal.display_name);
-    out.push(d::credential(
-        &credentials,
-        &presented,
-        &c.client_id.to_string(),
-        name,
-        evaluate,
-    ));
     Ok(out)
 }
 
@@ -332,9 +264,8 @@ async fn organization_check(
             projects.push((p.name, m.group));
         }
     }
-    let devops_use = !c.endpoint_type.eq_ignore_ascii_case("azurerm")
-        || level.is_some()
-        || asked_for_devops(audit);
+    let devops_use =
+        c.endpoint_type != EndpointType::AzureRm || level.is_some() || asked_for_devops(audit);
     Ok(d::organization(&d::OrganizationFacts {
         devops_use,
         tenant: &tenant.id.to_string(),

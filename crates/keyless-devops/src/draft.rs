@@ -9,7 +9,7 @@ use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::catalogue::Rendered;
-use keyless_model::devops::{Organization, Project, ServiceConnection};
+use keyless_model::devops::{ConnectionState, Organization, Project, ServiceConnection};
 use keyless_model::directory::SP_TYPE_MANAGED_IDENTITY;
 
 const FIC_WRITE: &str =
@@ -74,7 +74,7 @@ pub async fn settle(
 ) -> Result<(), ApiError> {
     if may_write_credentials(s, caller, c).await? == Some(false) {
         let (iss, sub) = super::render::issuer_and_subject(&s.origin, c, org, project);
-        c.state = "Draft".into();
+        c.state = ConnectionState::Draft;
         c.status_message = draft_message(&iss, &sub);
     }
     Ok(())

@@ -12,8 +12,11 @@ use axum::response::{IntoResponse, Response};
 use keyless_core::auth::{Caller, caller};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
+use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::security::EndpointAction;
-use keyless_model::devops::{Organization, Project, ServiceConnection};
+use keyless_model::devops::{
+    CreationMode, EndpointType, Organization, Project, Scheme, ServiceConnection,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -94,9 +97,8 @@ async fn create_inner(
     let body: CreateBody = parse_json(body)?;
     let automatic = body
         .data
-        .get("creationMode")
-        .and_then(Value::as_str)
-        .is_some_and(|m| m.eq_ignore_ascii_case("Automatic"));
+        .creation_mode_text()
+        .is_some_and(|m| m.eq_ignore_ascii_case(CreationMode::Automatic.as_str()));
     let expired = match expired {
         Some(e) if !automatic => return Err(e.into()),
         other => other.is_some(),
@@ -124,14 +126,19 @@ async fn create_inner(
     require(s, &caller, &org, &project, None, EndpointAction::Create).await?;
     let secret = param(&body.authorization.parameters, "serviceprincipalkey");
     let mut conn = build(body, &org, &project, &caller, s.now())?;
-    if conn.endpoint_type == super::manual::AZURE_DEVOPS_TYPE {
+    if conn.endpoint_type == EndpointType::AzureDevOps {
         super::caller::require_organization_user(s, &conn).await?;
     }
-    if conn.scheme == "ServicePrincipal" {
-        super::secrets::store_secret(s, &mut conn, secret.as_deref().unwrap_or_default())?;
-    } else {
-        super::draft::settle(s, &caller, &org, &project, &mut conn).await?;
-    }
+    let manual = super::schemes::ManualCreate {
+        s,
+        caller: &caller,
+        org: &org,
+        project: &project,
+        secret: secret.as_deref(),
+    };
+    super::schemes::rules(conn.scheme)
+        .settle_manual(manual, &mut conn)
+        .await?;
     s.store.create_connection(&conn).await?;
     s.store
         .set_connection_role(conn.id, caller.user.id, "Administrator")
@@ -168,8 +175,8 @@ fn filter(c: &ServiceConnection, q: &HashMap<String, String>) -> bool {
                     .collect()
             })
     };
-    list("type").is_none_or(|t| t.contains(&c.endpoint_type.to_ascii_lowercase()))
-        && list("authSchemes").is_none_or(|t| t.contains(&c.scheme.to_ascii_lowercase()))
+    list("type").is_none_or(|t| t.contains(&c.endpoint_type.as_str().to_ascii_lowercase()))
+        && list("authSchemes").is_none_or(|t| t.contains(&c.scheme.as_str().to_ascii_lowercase()))
         && list("endpointNames").is_none_or(|t| t.contains(&c.name.to_ascii_lowercase()))
         && list("endpointIds").is_none_or(|t| t.contains(&c.id.to_string()))
 }
@@ -297,15 +304,7 @@ pub async fn update(
         c.description = d;
     }
     if let Some(mut data) = body.data {
-        data.insert("creationMode".into(), json!(c.creation_mode));
-        for (k, v) in &before.data {
-            if k.starts_with("keyless")
-                || k == super::secrets::SEALED_KEY
-                || (c.creation_mode == "Automatic" && AUTOMATIC_KEYS.contains(&k.as_str()))
-            {
-                data.insert(k.clone(), v.clone());
-            }
-        }
+        data.keep_on_save(&before.data, c.creation_mode);
         c.data = data;
     }
     super::lifecycle::renew_secret_on_save(&s, &caller, &mut c).await?;
@@ -313,15 +312,6 @@ pub async fn update(
     super::lifecycle::apply_rename(&s, &org, &project, &before, &project, &mut c).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
-
-/// What an automatic connection records about what it created; a save keeps them.
-const AUTOMATIC_KEYS: [&str; 5] = [
-    "appObjectId",
-    "spnObjectId",
-    "azureSpnRoleAssignmentId",
-    "secretKeyId",
-    "secretExpiration",
-];
 
 /// `?projectIds=a,b`: removes the connection from those projects only (unsharing it);
 /// naming its own project, or no known project, deletes it.
@@ -363,19 +353,23 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The service endpoint types keyless knows, with the schemes each takes.
 pub async fn types(State(_s): State<AppState>) -> Json<Value> {
-    Json(json!({"count": 2, "value": [{
-        "name": "azurerm",
-        "displayName": "Azure Resource Manager",
-        "authenticationSchemes": [
-            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
-            {"scheme": "ServicePrincipal", "displayName": "Service principal (secret)"},
-        ],
-    }, {
-        "name": super::manual::AZURE_DEVOPS_TYPE,
-        "displayName": "Azure DevOps",
-        "authenticationSchemes": [
-            {"scheme": "WorkloadIdentityFederation", "displayName": "Workload Identity federation"},
-        ],
-    }]}))
+    let value: Vec<Value> = EndpointType::ALL
+        .iter()
+        .map(|&t| {
+            let schemes: Vec<Value> = Scheme::ALL
+                .iter()
+                .map(|&s| (s, super::schemes::rules(s)))
+                .filter(|(_, r)| r.supports(t))
+                .map(|(s, r)| json!({"scheme": s, "displayName": r.display_name()}))
+                .collect();
+            let display_name = match t {
+                EndpointType::AzureRm => "Azure Resource Manager",
+                EndpointType::AzureDevOps => "Azure DevOps",
+            };
+            json!({"name": t, "displayName": display_name, "authenticationSchemes": schemes})
+        })
+        .collect();
+    Json(json!({"count": value.len(), "value": value}))
 }

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use keyless_core::envelope::DevopsError;
 use keyless_core::state::AppState;
+use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::{Organization, Pipeline, Project, ServiceConnection};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -26,14 +27,14 @@ fn variables(s: &AppState, c: &ServiceConnection) -> Map<String, Value> {
         format!("ENDPOINT_URL_{id}"),
         "https://management.azure.com/".into(),
     );
-    set(format!("ENDPOINT_AUTH_SCHEME_{id}"), c.scheme.clone());
+    set(format!("ENDPOINT_AUTH_SCHEME_{id}"), c.scheme.to_string());
     let p = format!("ENDPOINT_AUTH_PARAMETER_{id}");
     set(format!("{p}_SERVICEPRINCIPALID"), c.client_id.to_string());
     set(format!("{p}_TENANTID"), c.tenant_id.to_string());
     if let Some(secret) = super::secrets::secret_of(s, c) {
         set(format!("{p}_SERVICEPRINCIPALKEY"), secret);
     }
-    for (k, val) in super::secrets::public_data(&c.data) {
+    for (k, val) in c.data.public() {
         if let Some(text) = val.as_str() {
             set(
                 format!("ENDPOINT_DATA_{id}_{}", k.to_ascii_uppercase()),

@@ -22,6 +22,7 @@ pub mod preflight;
 mod project_rename;
 mod projects;
 pub mod render;
+mod schemes;
 pub mod secrets;
 pub mod security;
 mod subscriptions;

@@ -7,21 +7,16 @@ use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::automatic::AUTOMATIC_SECRET_DAYS;
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::devops::data::ConnectionData;
+use keyless_model::devops::{
+    CreationMode, IssuerGeneration, Organization, Project, ServiceConnection,
+};
 use keyless_model::federation::{devops_issuer, devops_subject};
-use serde_json::{Value, json};
-
-fn data_id(c: &ServiceConnection, key: &str) -> Option<Uuid> {
-    c.data
-        .get(key)
-        .and_then(Value::as_str)
-        .and_then(|v| Uuid::parse_str(v).ok())
-}
 
 /// The app registration keyless created for an automatic connection.
 pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
-    if c.creation_mode == "Automatic" {
-        data_id(c, "appObjectId")
+    if c.creation_mode == CreationMode::Automatic {
+        c.data.app_object_id()
     } else {
         None
     }
@@ -51,7 +46,7 @@ pub async fn delete_connection(
     let shared = owned.is_some() && identity_shared(s, c).await?;
     s.store.delete_connection(c.id).await?;
     if let (Some(app), false) = (owned, shared) {
-        if let Some(a) = data_id(c, "azureSpnRoleAssignmentId") {
+        if let Some(a) = c.data.role_assignment_id() {
             match s.store.delete_role_assignment(a).await {
                 Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
@@ -81,7 +76,7 @@ pub async fn apply_rename(
         after.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
     let old_subject = devops_subject(&org.name, &project_before.name, &before.name);
     let new_subject = devops_subject(&org.name, &project_after.name, &after.name);
-    if !uses_names || old_subject == new_subject || after.scheme != "WorkloadIdentityFederation" {
+    if !uses_names || old_subject == new_subject || !super::schemes::federates(after) {
         return s.store.update_connection(after).await.map_err(Into::into);
     }
     let issuer = devops_issuer(&s.origin, org.id);
@@ -126,16 +121,15 @@ pub async fn renew_secret_on_save(
     let Some(app_id) = created_app(c) else {
         return Ok(false);
     };
-    if c.scheme != "ServicePrincipal" {
+    if !super::schemes::rules(c.scheme).renews_automatic_secret() {
         return Ok(false);
     }
     let now = s.now();
     let verified = c
         .data
-        .get(secrets::VERIFIED_AT)
-        .and_then(Value::as_i64)
+        .verified_at()
         .is_some_and(|t| now - t <= VERIFY_THEN_SAVE_WINDOW);
-    let old = data_id(c, "secretKeyId");
+    let old = c.data.secret_key_id();
     let passwords = s.store.list_passwords(app_id).await?;
     let expired = passwords
         .iter()
@@ -175,12 +169,8 @@ pub async fn renew_secret_on_save(
     }
     secrets::store_secret(s, c, &clear)?;
     c.data
-        .insert("secretKeyId".into(), json!(pw.key_id.to_string()));
-    c.data.insert(
-        "secretExpiration".into(),
-        json!(keyless_model::time_fmt::iso(pw.end_date_time)),
-    );
-    c.data.remove(secrets::VERIFIED_AT);
+        .set_secret_key(pw.key_id, &keyless_model::time_fmt::iso(pw.end_date_time));
+    c.data.clear_verified_at();
     tracing::info!(sc.id = %c.id, "automatic secret renewed for three months");
     Ok(true)
 }

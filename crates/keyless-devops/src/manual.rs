@@ -3,15 +3,17 @@
 //! given secret).
 
 use super::endpoints::CreateBody;
+use super::schemes::rules;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_model::Uuid;
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
-use serde_json::{Value, json};
+use keyless_model::devops::data::ConnectionData;
+use keyless_model::devops::{
+    ConnectionState, CreationMode, EndpointType, IssuerGeneration, Organization, Project, Scheme,
+    ServiceConnection,
+};
+use serde_json::Value;
 use std::collections::HashMap;
-
-/// The type of connections whose identity calls the Azure DevOps REST API (seed 003).
-pub const AZURE_DEVOPS_TYPE: &str = "azuredevops";
 
 pub(super) fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
@@ -59,58 +61,40 @@ pub(super) fn build(
     now: i64,
 ) -> Result<ServiceConnection, DevopsError> {
     validate_name(&body.name)?;
-    let endpoint_type = match body.endpoint_type.to_ascii_lowercase().as_str() {
-        "azurerm" => "azurerm",
-        "azuredevops" => AZURE_DEVOPS_TYPE,
-        _ => {
-            return Err((bad(format!(
-                "Service connections of type '{}' are not supported; use 'AzureRM' or 'AzureDevOps'.",
-                keyless_model::catalogue::sanitize(&body.endpoint_type)
-            )))
-            .into());
-        }
+    let Some(endpoint_type) = EndpointType::parse(&body.endpoint_type) else {
+        return Err((bad(format!(
+            "Service connections of type '{}' are not supported; use 'AzureRM' or 'AzureDevOps'.",
+            keyless_model::catalogue::sanitize(&body.endpoint_type)
+        )))
+        .into());
     };
-    let scheme = body.authorization.scheme.clone();
-    if endpoint_type == AZURE_DEVOPS_TYPE && scheme != "WorkloadIdentityFederation" {
+    let scheme = Scheme::parse(&body.authorization.scheme);
+    if endpoint_type == EndpointType::AzureDevOps
+        && scheme.is_none_or(|s| !rules(s).supports(endpoint_type))
+    {
         return Err((bad(
             "Azure DevOps service connections authenticate with workload identity federation only: use the scheme 'WorkloadIdentityFederation'.",
         ))
         .into());
     }
-    if scheme != "WorkloadIdentityFederation" && scheme != "ServicePrincipal" {
+    let Some(scheme) = scheme.filter(|s| rules(*s).supports(endpoint_type)) else {
         return Err((bad(format!(
             "The authorization scheme '{}' is not supported; use 'WorkloadIdentityFederation' or 'ServicePrincipal'.",
             keyless_model::catalogue::sanitize(&body.authorization.scheme)
         )))
         .into());
-    }
-    if scheme == "ServicePrincipal" {
-        let p = &body.authorization.parameters;
-        if param(p, "authenticationType").is_some_and(|t| !t.eq_ignore_ascii_case("spnKey")) {
-            return Err((bad(
-                "Only authenticationType 'spnKey' (a client secret) is supported for the ServicePrincipal scheme.",
-            ))
-            .into());
-        }
-        if param(p, "serviceprincipalkey").is_none_or(|k| k.is_empty()) {
-            return Err((bad(
-                "authorization.parameters.serviceprincipalkey (the client secret) is required for the ServicePrincipal scheme.",
-            ))
-            .into());
-        }
-    }
-    let mode = body
+    };
+    rules(scheme).validate_parameters(&body.authorization.parameters)?;
+    let mode_text = body
         .data
-        .get("creationMode")
-        .and_then(Value::as_str)
-        .unwrap_or("Manual")
-        .to_string();
-    if mode != "Manual" {
+        .creation_mode_text()
+        .unwrap_or(CreationMode::Manual.as_str());
+    let Some(mode @ CreationMode::Manual) = CreationMode::parse(mode_text) else {
         return Err((bad(format!(
             "creationMode '{}' is not supported yet; create the identity yourself and use 'Manual'.",
-            keyless_model::catalogue::sanitize(&mode)
+            keyless_model::catalogue::sanitize(mode_text)
         ))).into());
-    }
+    };
     let p = &body.authorization.parameters;
     let tenant_id = guid_param(p, "tenantid")?;
     let client_id = guid_param(p, "serviceprincipalid")?;
@@ -127,26 +111,24 @@ pub(super) fn build(
         ))).into());
     }
     let mut data = body.data;
-    data.insert("creationMode".into(), json!(mode));
-    if endpoint_type == AZURE_DEVOPS_TYPE {
+    data.set_creation_mode(mode);
+    match endpoint_type {
         // The organization whose REST API the connection reaches: its own by default.
-        data.entry("organizationName").or_insert(json!(org.name));
-    } else {
-        data.entry("environment").or_insert(json!("AzureCloud"));
-        data.entry("scopeLevel").or_insert(json!("Subscription"));
+        EndpointType::AzureDevOps => data.default_organization_name(&org.name),
+        EndpointType::AzureRm => data.default_arm_scope(),
     }
     Ok(ServiceConnection {
         id: Uuid::new_v4(),
         organization_id: org.id,
         project_id: project.id,
         name: body.name.trim().to_string(),
-        endpoint_type: endpoint_type.into(),
+        endpoint_type,
         scheme,
         tenant_id,
         client_id,
         issuer_generation: generation,
         creation_mode: mode,
-        state: "Ready".into(),
+        state: ConnectionState::Ready,
         status_message: String::new(),
         description: body.description.unwrap_or_default(),
         data,

@@ -13,7 +13,7 @@ use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::security::pipeline_authorized;
 use keyless_model::devops::{
-    IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
+    ConnectionState, IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
 };
 use keyless_model::federation::devops_principal_oid;
 use keyless_model::federation::{
@@ -181,7 +181,7 @@ async fn issue(
         return Ok(Json(json!({"oidcToken": token})));
     };
     let conn = usable_connection(s, &org, &project, &pipeline, conn_id).await?;
-    if conn.state != "Ready" {
+    if conn.state != ConnectionState::Ready {
         return Err((ApiError::detail(
             "ConnectionNotReady",
             format!(
@@ -190,7 +190,7 @@ async fn issue(
             ),
         )).into());
     }
-    if conn.scheme != "WorkloadIdentityFederation" {
+    if !super::schemes::federates(&conn) {
         return Err((ApiError::detail(
             "ConnectionNotReady",
             format!(

@@ -14,6 +14,7 @@ use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::Uuid;
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::automatic::{CreatorFacts, Problem, ScopeLevel, guest_upn, preflight};
+use keyless_model::devops::data::{self as keys, ConnectionData};
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{Organization, Project};
 use keyless_model::directory::{Tenant, User};
@@ -158,15 +159,9 @@ pub async fn target(
             ),
         )
     })?;
-    let sub_id = data
-        .get("subscriptionId")
-        .and_then(Value::as_str)
-        .map(str::trim);
+    let sub_id = data.scope_text(keys::SUBSCRIPTION_ID).map(str::trim);
     let (tenant_id, sub_name) = if level == ScopeLevel::ManagementGroup {
-        let name = data
-            .get("managementGroupId")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let name = data.scope_text(keys::MANAGEMENT_GROUP_ID).unwrap_or("");
         let g = s.store.get_management_group(name).await.map_err(|_| {
             ApiError::detail(
                 "NotFound",
@@ -197,10 +192,7 @@ pub async fn target(
         ScopeLevel::ResourceGroup | ScopeLevel::MachineLearningWorkspace
     ) {
         let sub = Uuid::parse_str(sub_id.unwrap_or("")).unwrap_or_default();
-        let rg = data
-            .get("resourceGroupName")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let rg = data.scope_text(keys::RESOURCE_GROUP_NAME).unwrap_or("");
         s.store
             .get_resource_group(sub, rg)
             .await

@@ -86,7 +86,7 @@ pub(super) async fn subject_moves(
     let mut fics = Vec::new();
     for mut c in s.store.list_connections(project.id).await? {
         let names = c.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
-        if !names || c.scheme != "WorkloadIdentityFederation" {
+        if !names || !super::schemes::federates(&c) {
             continue;
         }
         let old = devops_subject(&org.name, &project.name, &c.name);

@@ -1,7 +1,10 @@
 //! The `serviceEndpoint` JSON shape of a connection, with the server-set issuer and
 //! subject a federated credential must carry.
 
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::devops::data::ConnectionData;
+use keyless_model::devops::{
+    ConnectionState, IssuerGeneration, Organization, Project, ServiceConnection,
+};
 use keyless_model::federation::{devops_issuer, devops_subject, entra_issuer, entra_subject};
 use serde_json::{Value, json};
 
@@ -33,22 +36,12 @@ pub fn endpoint_json(
     project: &Project,
 ) -> Value {
     let (issuer, subject) = issuer_and_subject(origin, c, org, project);
-    let mut params = json!({
-        "tenantid": c.tenant_id.to_string(),
-        "serviceprincipalid": c.client_id.to_string(),
-    });
-    if c.scheme == "ServicePrincipal" {
-        params["authenticationType"] = json!("spnKey");
-        // The secret is write-only: clients see it masked, as in Azure DevOps.
-        params["serviceprincipalkey"] = json!(null);
-    }
-    if c.scheme == "WorkloadIdentityFederation" {
-        params["workloadIdentityFederationIssuer"] = json!(issuer);
-        params["workloadIdentityFederationSubject"] = json!(subject);
-        params["workloadIdentityFederationIssuerType"] = json!(c.issuer_generation.as_str());
-    }
+    let mut params = serde_json::Map::new();
+    params.insert("tenantid".into(), json!(c.tenant_id.to_string()));
+    params.insert("serviceprincipalid".into(), json!(c.client_id.to_string()));
+    super::schemes::rules(c.scheme).render_parameters(&mut params, c, &issuer, &subject);
     json!({
-        "data": super::secrets::public_data(&c.data),
+        "data": c.data.public(),
         "id": c.id.to_string(),
         "name": c.name,
         "type": c.endpoint_type,
@@ -58,8 +51,8 @@ pub fn endpoint_json(
         "description": c.description,
         "authorization": {"parameters": params, "scheme": c.scheme},
         "isShared": false,
-        "isReady": c.state == "Ready",
-        "isOutdated": c.state == "Ready" && !c.status_message.is_empty(),
+        "isReady": c.state == ConnectionState::Ready,
+        "isOutdated": c.state == ConnectionState::Ready && !c.status_message.is_empty(),
         "owner": "library",
         "operationStatus": {"state": c.state, "statusMessage": c.status_message},
         "serviceEndpointProjectReferences": [{

@@ -7,38 +7,20 @@ use base64::Engine;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::devops::ServiceConnection;
-use serde_json::json;
-
-/// The `data` key of the sealed secret; [`public_data`] removes it.
-pub const SEALED_KEY: &str = "sealedServicePrincipalKey";
+use keyless_model::devops::data::ConnectionData;
 
 pub fn store_secret(s: &AppState, c: &mut ServiceConnection, clear: &str) -> Result<(), ApiError> {
     let sealed = s.keys.seal_secret(clear.as_bytes())?;
-    c.data.insert(
-        SEALED_KEY.into(),
-        json!(base64::engine::general_purpose::STANDARD.encode(sealed)),
-    );
+    c.data
+        .set_sealed_secret(base64::engine::general_purpose::STANDARD.encode(sealed));
     Ok(())
 }
 
 /// The clear secret of a secret connection, if it has one.
 pub fn secret_of(s: &AppState, c: &ServiceConnection) -> Option<String> {
-    let sealed = c.data.get(SEALED_KEY)?.as_str()?;
+    let sealed = c.data.sealed_secret()?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(sealed)
         .ok()?;
     String::from_utf8(s.keys.open_secret(&bytes).ok()?).ok()
-}
-
-/// `data` keys keyless keeps for itself (`keyless…`): never rendered.
-pub const VERIFIED_AT: &str = "keylessVerifiedAt";
-
-/// `data` as clients see it: without the sealed secret and keyless' own bookkeeping.
-pub fn public_data(
-    data: &serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Map<String, serde_json::Value> {
-    data.iter()
-        .filter(|(k, _)| k.as_str() != SEALED_KEY && !k.starts_with("keyless"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }

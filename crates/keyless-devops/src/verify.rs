@@ -5,8 +5,8 @@
 //! catalogue code on failure. Success makes a Draft Ready, clears a rename warning and
 //! opens the verify-then-save window that renews automatic secrets.
 
+use super::find_org;
 use super::security::{connection_by_id, require};
-use super::{find_org, secrets};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Request};
@@ -14,8 +14,9 @@ use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::state::AppState;
 use keyless_model::devops::automatic::{ScopeLevel, scope_of};
+use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::security::EndpointAction;
-use keyless_model::devops::{Organization, ServiceConnection};
+use keyless_model::devops::{ConnectionState, Organization, ServiceConnection};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tower::ServiceExt;
@@ -67,65 +68,17 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
         ("client_id", c.client_id.to_string()),
         ("scope", "https://management.azure.com/.default".to_string()),
     ];
-    if c.scheme == "ServicePrincipal" {
-        match secrets::secret_of(s, c) {
-            Some(secret) => {
-                form.push(("client_secret", secret));
-                out.push(Outcome {
-                    step: "credential",
-                    ok: true,
-                    code: None,
-                    message: "The connection's client secret is available.".into(),
-                });
-            }
-            None => {
-                out.push(Outcome {
-                    step: "credential",
-                    ok: false,
-                    code: Some("7000218".into()),
-                    message: "The connection holds no client secret; edit it and enter the secret."
-                        .into(),
-                });
-                return out;
-            }
+    match super::schemes::rules(c.scheme)
+        .verify_credential(s, c, org)
+        .await
+    {
+        Ok((outcome, fields)) => {
+            out.push(outcome);
+            form.extend(fields);
         }
-    } else {
-        let project = match s.store.get_project(c.project_id).await {
-            Ok(p) => p,
-            Err(e) => {
-                let e = ApiError::from(e);
-                out.push(Outcome {
-                    step: "idToken",
-                    ok: false,
-                    code: Some(e.code().into()),
-                    message: e.rendered.message,
-                });
-                return out;
-            }
-        };
-        match super::mint_id_token(s, c, org, &project).await {
-            Ok(t) => {
-                out.push(Outcome {
-                    step: "idToken",
-                    ok: true,
-                    code: None,
-                    message: format!("ID token issued by {} for {}.", t.issuer, t.subject),
-                });
-                form.push((
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
-                ));
-                form.push(("client_assertion", t.token));
-            }
-            Err(e) => {
-                out.push(Outcome {
-                    step: "idToken",
-                    ok: false,
-                    code: Some(e.code().into()),
-                    message: e.rendered.message,
-                });
-                return out;
-            }
+        Err(outcome) => {
+            out.push(outcome);
+            return out;
         }
     }
     let body = serde_urlencoded::to_string(&form).unwrap_or_default();
@@ -204,9 +157,9 @@ pub async fn verify(
 ) -> Result<Vec<Outcome>, ApiError> {
     let outcomes = run(s, c, org).await;
     if outcomes.iter().all(|o| o.ok) {
-        c.state = "Ready".into();
+        c.state = ConnectionState::Ready;
         c.status_message.clear();
-        c.data.insert(secrets::VERIFIED_AT.into(), json!(s.now()));
+        c.data.set_verified_at(s.now());
         s.store.update_connection(c).await?;
     }
     Ok(outcomes)

@@ -1,6 +1,10 @@
 //! DevOps plane objects: organizations, projects, service connections, pipelines, jobs.
 
+pub mod data;
 pub mod identities;
+mod vocabulary;
+
+pub use vocabulary::{ConnectionState, CreationMode, EndpointType, Scheme};
 
 use crate::directory::Cloud;
 use crate::{UnixTime, Uuid};
@@ -65,25 +69,22 @@ pub struct ServiceConnection {
     pub organization_id: Uuid,
     pub project_id: Uuid,
     pub name: String,
-    /// `azurerm` or `WorkloadIdentityUser`.
-    pub endpoint_type: String,
-    /// `WorkloadIdentityFederation`, `ServicePrincipal`, `ManagedServiceIdentity`.
-    pub scheme: String,
+    pub endpoint_type: EndpointType,
+    pub scheme: Scheme,
     /// Tenant of the identity (`authorization.parameters.tenantid`).
     pub tenant_id: Uuid,
     /// Client id of the identity (`authorization.parameters.serviceprincipalid`).
     pub client_id: Uuid,
     pub issuer_generation: IssuerGeneration,
-    /// `Manual` or `Automatic`.
-    pub creation_mode: String,
-    /// `Ready`, `Draft`, `Failed`.
-    pub state: String,
+    pub creation_mode: CreationMode,
+    pub state: ConnectionState,
     /// `operationStatus.statusMessage`: a draft's instructions, or (for a Ready connection)
     /// a warning that it needs attention (rendered as `isOutdated`). Empty otherwise.
     #[serde(default)]
     pub status_message: String,
     pub description: String,
-    /// The `data` object of the REST shape (subscriptionId, scopeLevel, environment…).
+    /// The `data` object of the REST shape (subscriptionId, scopeLevel, environment…); the
+    /// keys keyless reads and writes go through [`data::ConnectionData`].
     pub data: serde_json::Map<String, serde_json::Value>,
     pub created_by: Option<Uuid>,
     pub created_at: UnixTime,
@@ -142,3 +143,24 @@ pub struct PipelineAuthorization {
 pub mod automatic;
 pub mod pipeline_security;
 pub mod security;
+
+#[cfg(test)]
+mod tests {
+    use super::IssuerGeneration;
+
+    #[test]
+    fn issuer_generation_round_trips() {
+        for g in [IssuerGeneration::EntraId, IssuerGeneration::AzureDevOps] {
+            assert_eq!(IssuerGeneration::parse(g.as_str()), Some(g));
+            let json = serde_json::to_value(g).unwrap();
+            assert_eq!(serde_json::from_value::<IssuerGeneration>(json).unwrap(), g);
+        }
+        assert_eq!(IssuerGeneration::EntraId.as_str(), "EntraID");
+        assert_eq!(IssuerGeneration::AzureDevOps.as_str(), "AzureDevOps");
+        assert_eq!(
+            IssuerGeneration::parse("entra"),
+            Some(IssuerGeneration::EntraId)
+        );
+        assert_eq!(IssuerGeneration::parse("other"), None);
+    }
+}

@@ -6,6 +6,7 @@
 
 use crate::UnixTime;
 use crate::catalogue::Rendered;
+use crate::devops::{ConnectionState, IssuerGeneration, Scheme};
 use crate::directory::{Cloud, FederatedCredential, FederationPolicy};
 use crate::federation::{Presented, match_credential, nearest_credential};
 use serde::Serialize;
@@ -91,12 +92,12 @@ pub fn overall(findings: &[Finding]) -> Status {
 /// Check 1: The connection's state: a Draft cannot issue tokens; a Ready connection with a
 /// status message needs attention (a rename changed its subject).
 pub fn connection_state(
-    state: &str,
+    state: ConnectionState,
     status_message: &str,
-    scheme: &str,
-    generation: &str,
+    scheme: Scheme,
+    generation: IssuerGeneration,
 ) -> Finding {
-    if state.eq_ignore_ascii_case("Draft") {
+    if state == ConnectionState::Draft {
         return Finding::from_catalogue(
             "connection",
             Status::Fail,
@@ -120,7 +121,10 @@ pub fn connection_state(
     }
     Finding::ok(
         "connection",
-        format!("{state}, scheme {scheme}, issuer generation {generation}."),
+        format!(
+            "{state}, scheme {scheme}, issuer generation {}.",
+            generation.as_str()
+        ),
     )
 }
 

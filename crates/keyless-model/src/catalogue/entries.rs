@@ -4,7 +4,7 @@
 use super::{Entry, Plane};
 
 macro_rules! e {
-    ($code:literal, $plane:ident, $error:literal, $status:literal, $template:expr,
+    ($code:literal, $plane:ident, $error:expr, $status:literal, $template:expr,
      cause: $cause:literal, checks: $checks:literal, fix: $fix:literal
      $(, patterns: [$($p:literal),* $(,)?])?) => {
         Entry {
@@ -381,7 +381,7 @@ pub static ENTRIES: &[Entry] = &[
         checks: "List the organization's users.",
         fix: "Add the identity to the organization, then create the connection again.",
         patterns: ["does not have access to Azure DevOps organization"]),
-    e!("ConnectionSavedAsDraft", DevOps, "Draft", 200,
+    e!("ConnectionSavedAsDraft", DevOps, crate::devops::ConnectionState::Draft.as_str(), 200,
         "You don't have permission to the selected identity. Service connection is saved as draft. To complete the configuration, contact the owner of the identity to create a federated credential using the Issuer and Subject Identifier below.",
         cause: "The creator may create the connection but may not write federated credentials on the chosen identity.",
         checks: "keyless sc show lists the issuer and subject the identity's owner must add.",

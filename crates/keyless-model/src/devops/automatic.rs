@@ -118,6 +118,15 @@ pub enum ScopeLevel {
 }
 
 impl ScopeLevel {
+    /// The `data.scopeLevel` text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScopeLevel::Subscription => "Subscription",
+            ScopeLevel::ManagementGroup => "ManagementGroup",
+            ScopeLevel::ResourceGroup => "ResourceGroup",
+            ScopeLevel::MachineLearningWorkspace => "AzureMLWorkspace",
+        }
+    }
     pub fn parse(s: &str) -> Option<ScopeLevel> {
         match s.trim().to_ascii_lowercase().as_str() {
             "subscription" => Some(ScopeLevel::Subscription),
@@ -135,35 +144,34 @@ impl ScopeLevel {
 pub fn scope_of(
     data: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(ScopeLevel, String), String> {
+    use super::data::{self as keys, ConnectionData};
     let get = |k: &str| -> Result<String, String> {
-        data.get(k)
-            .and_then(|v| v.as_str())
+        data.scope_text(k)
             .map(str::trim)
             .filter(|v| !v.is_empty() && !v.contains('/'))
             .map(String::from)
             .ok_or_else(|| k.to_string())
     };
     let level_text = data
-        .get("scopeLevel")
-        .and_then(|v| v.as_str())
-        .unwrap_or("Subscription");
-    let level = ScopeLevel::parse(level_text).ok_or_else(|| "scopeLevel".to_string())?;
+        .scope_level_text()
+        .unwrap_or(ScopeLevel::Subscription.as_str());
+    let level = ScopeLevel::parse(level_text).ok_or_else(|| keys::SCOPE_LEVEL.to_string())?;
     let scope = match level {
-        ScopeLevel::Subscription => format!("/subscriptions/{}", get("subscriptionId")?),
+        ScopeLevel::Subscription => format!("/subscriptions/{}", get(keys::SUBSCRIPTION_ID)?),
         ScopeLevel::ManagementGroup => format!(
             "/providers/Microsoft.Management/managementGroups/{}",
-            get("managementGroupId")?
+            get(keys::MANAGEMENT_GROUP_ID)?
         ),
         ScopeLevel::ResourceGroup => format!(
             "/subscriptions/{}/resourceGroups/{}",
-            get("subscriptionId")?,
-            get("resourceGroupName")?
+            get(keys::SUBSCRIPTION_ID)?,
+            get(keys::RESOURCE_GROUP_NAME)?
         ),
         ScopeLevel::MachineLearningWorkspace => format!(
             "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
-            get("subscriptionId")?,
-            get("resourceGroupName")?,
-            get("mlWorkspaceName")?
+            get(keys::SUBSCRIPTION_ID)?,
+            get(keys::RESOURCE_GROUP_NAME)?,
+            get(keys::ML_WORKSPACE_NAME)?
         ),
     };
     Ok((level, scope))

@@ -1,6 +1,7 @@
 use super::*;
 use crate::Uuid;
 use crate::audit::AuditEntry;
+use crate::devops::{ConnectionState, IssuerGeneration, Scheme};
 use crate::federation::TOKEN_EXCHANGE_AUDIENCE;
 
 fn fic(issuer: &str, subject: &str, aud: &str) -> FederatedCredential {
@@ -24,17 +25,27 @@ fn line(f: &Finding) -> (Status, Option<&'static str>) {
 #[test]
 fn connection_state_table() {
     let cases = [
-        ("Ready", "", Status::Ok, None),
+        (ConnectionState::Ready, "", Status::Ok, None),
         (
-            "Draft",
+            ConnectionState::Draft,
             "add the credential",
             Status::Fail,
             Some("ConnectionNotReady"),
         ),
-        ("Ready", "renamed", Status::Warn, Some("SubjectChanged")),
+        (
+            ConnectionState::Ready,
+            "renamed",
+            Status::Warn,
+            Some("SubjectChanged"),
+        ),
     ];
     for (state, msg, status, code) in cases {
-        let f = connection_state(state, msg, "WorkloadIdentityFederation", "EntraId");
+        let f = connection_state(
+            state,
+            msg,
+            Scheme::WorkloadIdentityFederation,
+            IssuerGeneration::EntraId,
+        );
         assert_eq!(line(&f), (status, code), "{state} {msg}");
         assert_eq!(f.fix.is_some(), code.is_some());
     }

@@ -7,10 +7,15 @@ use crate::admin::ops;
 use crate::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::{ResourceGroup, RoleAssignment};
-use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
+use keyless_model::devops::data::ConnectionData;
+use keyless_model::devops::{
+    ConnectionState, CreationMode, EndpointType, IssuerGeneration, Organization, Project, Scheme,
+    ServiceConnection,
+};
 use keyless_model::directory::{
     Application, Cloud, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, Tenant,
 };
+use keyless_model::directory_roles::PrincipalType;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
 use keyless_model::rbac::{built_in, built_in_by_name, canonical_scope};
 use std::collections::HashMap;
@@ -277,23 +282,21 @@ async fn connection(
         .await
         .map_err(|e| store(&format!("{cp}.app"), e))?;
     let mut data = serde_json::Map::new();
-    data.insert("environment".into(), "AzureCloud".into());
-    data.insert("scopeLevel".into(), "Subscription".into());
-    data.insert("creationMode".into(), "Manual".into());
+    data.default_arm_scope();
+    data.set_creation_mode(CreationMode::Manual);
     if let Some(sub) = &c.subscription {
         let sub = find_sub(s, &tenant, sub)
             .await
             .map_err(|e| store(&format!("{cp}.subscription"), e))?;
-        data.insert("subscriptionId".into(), sub.id.to_string().into());
-        data.insert("subscriptionName".into(), sub.display_name.into());
+        data.set_subscription(sub.id, &sub.display_name);
     }
     let conn = ServiceConnection {
         id: Uuid::new_v4(),
         organization_id: org.id,
         project_id: project.id,
         name: c.name.clone(),
-        endpoint_type: "azurerm".into(),
-        scheme: "WorkloadIdentityFederation".into(),
+        endpoint_type: EndpointType::AzureRm,
+        scheme: Scheme::WorkloadIdentityFederation,
         tenant_id: tenant.id,
         client_id: app.app_id,
         issuer_generation: c
@@ -301,8 +304,8 @@ async fn connection(
             .as_deref()
             .and_then(IssuerGeneration::parse)
             .unwrap_or_default(),
-        creation_mode: "Manual".into(),
-        state: "Ready".into(),
+        creation_mode: CreationMode::Manual,
+        state: ConnectionState::Ready,
         status_message: String::new(),
         description: c.description.clone().unwrap_or_default(),
         data,
@@ -398,7 +401,11 @@ async fn role_assignment(
                 .find_service_principal(tenant.id, app.app_id)
                 .await
                 .map_err(|e| store(&format!("{rp}.app"), e))?;
-            (sp.id, "ServicePrincipal", format!("app {a}"))
+            (
+                sp.id,
+                PrincipalType::ServicePrincipal.as_str(),
+                format!("app {a}"),
+            )
         }
         (_, Some(u)) => {
             let user = s
@@ -406,7 +413,7 @@ async fn role_assignment(
                 .find_user_by_upn(&format!("{u}@{}", tenant.domain))
                 .await
                 .map_err(|e| store(&format!("{rp}.user"), e))?;
-            (user.id, "User", format!("user {u}"))
+            (user.id, PrincipalType::User.as_str(), format!("user {u}"))
         }
         _ => return Err(err(rp.to_string(), "name exactly one of app or user")),
     };

@@ -8,6 +8,7 @@ use crate::doctor_support;
 
 use common::TestServer;
 use doctor_support::*;
+use keyless_model::devops::{ConnectionState, Scheme};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -38,7 +39,7 @@ async fn a_healthy_connection_is_all_ok() {
 async fn a_draft_fails_and_a_renamed_connection_warns() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
-    c.state = "Draft".into();
+    c.state = ConnectionState::Draft;
     s.state.store.update_connection(&c).await.unwrap();
     expect(
         &doctor(&s).await,
@@ -46,7 +47,7 @@ async fn a_draft_fails_and_a_renamed_connection_warns() {
         "FAIL",
         "ConnectionNotReady",
     );
-    c.state = "Ready".into();
+    c.state = ConnectionState::Ready;
     c.status_message = "The service connection was renamed.".into();
     s.state.store.update_connection(&c).await.unwrap();
     let v = doctor(&s).await;
@@ -83,7 +84,7 @@ async fn a_disabled_service_principal_fails_with_7000112() {
 async fn secrets_expired_fail_and_expiring_warn() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
-    c.scheme = "ServicePrincipal".into();
+    c.scheme = Scheme::ServicePrincipal;
     s.state.store.update_connection(&c).await.unwrap();
     expect(&doctor(&s).await, "secret", "FAIL", "7000222");
     let app = s

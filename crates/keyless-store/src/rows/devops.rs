@@ -4,7 +4,8 @@ use super::{IntoModel, corrupt, from_json, opt_uuid, uuid};
 use crate::StoreResult;
 use keyless_model::UnixTime;
 use keyless_model::devops::{
-    IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
+    ConnectionState, CreationMode, EndpointType, IssuerGeneration, Job, Organization, Pipeline,
+    Project, Scheme, ServiceConnection,
 };
 use keyless_model::directory::Cloud;
 
@@ -93,10 +94,14 @@ impl IntoModel for ConnectionRow {
             data: from_json("service_connections.data", &self.data)?,
             created_by: opt_uuid("service_connections.created_by", self.created_by)?,
             name: self.name,
-            endpoint_type: self.endpoint_type,
-            scheme: self.scheme,
-            creation_mode: self.creation_mode,
-            state: self.state,
+            endpoint_type: EndpointType::parse(&self.endpoint_type)
+                .ok_or_else(|| corrupt("service_connections.endpoint_type", &self.endpoint_type))?,
+            scheme: Scheme::parse(&self.scheme)
+                .ok_or_else(|| corrupt("service_connections.scheme", &self.scheme))?,
+            creation_mode: CreationMode::parse(&self.creation_mode)
+                .ok_or_else(|| corrupt("service_connections.creation_mode", &self.creation_mode))?,
+            state: ConnectionState::parse(&self.state)
+                .ok_or_else(|| corrupt("service_connections.state", &self.state))?,
             status_message: self.status_message,
             description: self.description,
             created_at: self.created_at,
@@ -151,5 +156,53 @@ impl IntoModel for JobRow {
             expires_at: self.expires_at,
             finished_at: self.finished_at,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreError;
+
+    fn row() -> ConnectionRow {
+        let id = keyless_model::Uuid::new_v4().to_string();
+        ConnectionRow {
+            id: id.clone(),
+            organization_id: id.clone(),
+            project_id: id.clone(),
+            name: "c".into(),
+            endpoint_type: "azurerm".into(),
+            scheme: "ServicePrincipal".into(),
+            tenant_id: id.clone(),
+            client_id: id,
+            issuer_generation: "EntraID".into(),
+            creation_mode: "Automatic".into(),
+            state: "Draft".into(),
+            status_message: String::new(),
+            description: String::new(),
+            data: "{}".into(),
+            created_by: None,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn connection_vocabulary_columns() {
+        let c = row().into_model().unwrap();
+        assert_eq!(c.endpoint_type, EndpointType::AzureRm);
+        assert_eq!(c.scheme, Scheme::ServicePrincipal);
+        assert_eq!(c.creation_mode, CreationMode::Automatic);
+        assert_eq!(c.state, ConnectionState::Draft);
+        let corrupt: [fn(&mut ConnectionRow); 4] = [
+            |r| r.endpoint_type = "other".into(),
+            |r| r.scheme = "other".into(),
+            |r| r.creation_mode = "other".into(),
+            |r| r.state = "other".into(),
+        ];
+        for spoil in corrupt {
+            let mut r = row();
+            spoil(&mut r);
+            assert!(matches!(r.into_model(), Err(StoreError::Backend(_))));
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Organizations, projects, service connections, pipelines, jobs, and signing keys.
 
 use crate::fixtures::*;
-use keyless_model::devops::{IssuerGeneration, Project};
+use keyless_model::devops::{ConnectionState, IssuerGeneration, Project};
 use keyless_store::{Store, conflict};
 
 async fn new_project(s: &dyn Store) -> Project {
@@ -78,7 +78,7 @@ pub async fn connections_crud(s: &dyn Store) {
 
     let mut changed = prod.clone();
     changed.name = "azure-production".into();
-    changed.state = "Failed".into();
+    changed.state = ConnectionState::Failed;
     changed.issuer_generation = IssuerGeneration::EntraId;
     changed
         .data

@@ -3,7 +3,8 @@
 use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
 use keyless_model::audit::AuditEntry;
 use keyless_model::devops::{
-    IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
+    ConnectionState, CreationMode, EndpointType, IssuerGeneration, Job, Organization, Pipeline,
+    Project, Scheme, ServiceConnection,
 };
 use keyless_model::directory::{
     Application, Cloud, FederatedCredential, PasswordCredential, PersonalAccessToken,
@@ -206,13 +207,13 @@ pub fn connection(p: &Project, name: &str) -> ServiceConnection {
         organization_id: p.organization_id,
         project_id: p.id,
         name: name.to_owned(),
-        endpoint_type: "azurerm".into(),
-        scheme: "WorkloadIdentityFederation".into(),
+        endpoint_type: EndpointType::AzureRm,
+        scheme: Scheme::WorkloadIdentityFederation,
         tenant_id: new_id(),
         client_id: new_id(),
         issuer_generation: IssuerGeneration::AzureDevOps,
-        creation_mode: "Manual".into(),
-        state: "Ready".into(),
+        creation_mode: CreationMode::Manual,
+        state: ConnectionState::Ready,
         status_message: String::new(),
         description: String::new(),
         data,

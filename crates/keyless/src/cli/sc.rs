@@ -4,6 +4,7 @@ use super::admin::call;
 use super::client::Conn;
 use super::sc_ops::CreateOpts;
 use clap::Subcommand;
+use keyless_model::devops::Scheme;
 use reqwest::Method;
 use serde_json::json;
 use std::process::ExitCode;
@@ -134,9 +135,9 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let (op, scheme) = match (revert, complete) {
-                (_, true) => ("CompleteConversion", "WorkloadIdentityFederation"),
-                (true, _) => ("ConvertAuthenticationScheme", "ServicePrincipal"),
-                _ => ("ConvertAuthenticationScheme", "WorkloadIdentityFederation"),
+                (_, true) => ("CompleteConversion", Scheme::WorkloadIdentityFederation),
+                (true, _) => ("ConvertAuthenticationScheme", Scheme::ServicePrincipal),
+                _ => ("ConvertAuthenticationScheme", Scheme::WorkloadIdentityFederation),
             };
             call(
                 &conn,

@@ -1,6 +1,7 @@
 //! Request bodies of `keyless sc create` and `keyless sc permissions`.
 
 use clap::Args;
+use keyless_model::devops::{CreationMode, Scheme};
 use serde_json::{Value, json};
 
 #[derive(Args)]
@@ -9,7 +10,7 @@ pub struct CreateOpts {
     #[arg(long)]
     automatic: bool,
     /// WorkloadIdentityFederation (default) or ServicePrincipal (a client secret).
-    #[arg(long, default_value = "WorkloadIdentityFederation")]
+    #[arg(long, default_value = Scheme::WorkloadIdentityFederation.as_str())]
     scheme: String,
     /// The identity's tenant (manual; automatic defaults to the subscription's).
     #[arg(long)]
@@ -58,7 +59,7 @@ pub fn create_body(project: &str, name: &str, o: CreateOpts) -> anyhow::Result<V
         params["workloadIdentityFederationIssuerType"] = json!(i);
     }
     let mut data = json!({
-        "creationMode": if o.automatic { "Automatic" } else { "Manual" },
+        "creationMode": if o.automatic { CreationMode::Automatic } else { CreationMode::Manual },
         "scopeLevel": o.scope_level,
         "environment": "AzureCloud",
     });
