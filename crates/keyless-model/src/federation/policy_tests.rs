@@ -45,7 +45,7 @@ struct Row {
     issuer: &'static str,
     issuer_cloud: Option<Cloud>,
     tenant_v2_issuer: bool,
-    expected: Result<(), (&'static str, Vec<(&'static str, &'static str)>)>,
+    expected: Result<(), Refusal<'static>>,
 }
 
 fn row(name: &'static str, policy: FederationPolicy, identity: Identity<'static>) -> Row {
@@ -68,7 +68,10 @@ impl Row {
         self
     }
     fn refused(mut self, code: &'static str, values: &[(&'static str, &'static str)]) -> Row {
-        self.expected = Err((code, values.to_vec()));
+        self.expected = Err(Refusal {
+            code,
+            values: values.to_vec(),
+        });
         self
     }
 }
@@ -126,16 +129,22 @@ fn federation_policy_table() {
             issuer_cloud: r.issuer_cloud,
             tenant_v2_issuer: r.tenant_v2_issuer,
         };
-        let got = federation(&facts).map_err(|e| (e.code, e.values));
-        assert_eq!(got, r.expected, "{}", r.name);
+        assert_eq!(federation(&facts), r.expected, "{}", r.name);
     }
 }
+
+/// A name, the matching secrets' `(start, end)`, and the code expected.
+type SecretCase = (
+    &'static str,
+    Vec<(UnixTime, UnixTime)>,
+    Result<(), &'static str>,
+);
 
 #[test]
 fn secret_table() {
     let now = 1_000_000;
     let day = 86_400;
-    let rows: [(&str, Vec<(UnixTime, UnixTime)>, Result<(), &str>); 8] = [
+    let rows: [SecretCase; 8] = [
         ("no matching secret", vec![], Err("7000215")),
         ("live", vec![(now - day, now + day)], Ok(())),
         ("expired", vec![(now - 2 * day, now - day)], Err("7000222")),
