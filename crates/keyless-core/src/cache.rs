@@ -5,12 +5,14 @@
 //! is always read: jobs start and finish all day. The ARM plane's RBAC context comes from
 //! here too: the caller's role assignments, custom roles, subscriptions' management groups.
 //!
-//! An entry is used only while (1) the store's change feed is live, (2) no watched table has
-//! changed since the entry was read (the feed's generation, taken *before* the read), and
-//! (3) it is younger than [`MAX_AGE`]. (1) and (2) make a change made through any replica
-//! take effect as soon as it is announced; (3) bounds what a change announced a moment
-//! before its commit, or a lost notification, can leave behind: one second, the replica
-//! target of issue 7. Errors (not found, database down) are never cached.
+//! Each map names the watched tables its reads touch. An entry is used only while (1) the
+//! store's change feed is live, (2) none of its map's tables has changed since the entry
+//! was read (their generation, taken *before* the read), and (3) it is younger than
+//! [`MAX_AGE`]. (1) and (2) make a change made through any replica take effect as soon as
+//! it is announced, while a write to another table (a role assignment, say) leaves the
+//! token path's entries alone; (3) bounds what a change announced a moment before its
+//! commit, or a lost notification, can leave behind: one second. Errors (not found,
+//! database down) are never cached.
 
 use keyless_model::Uuid;
 use keyless_model::arm::{CustomRole, RoleAssignment, Subscription};
@@ -20,7 +22,7 @@ use keyless_model::devops::{
 use keyless_model::directory::{
     Application, FederatedCredential, PasswordCredential, ServicePrincipal, Tenant,
 };
-use keyless_store::changes::ChangeFeed;
+use keyless_store::changes::{ChangeFeed, Tables};
 use keyless_store::{SharedStore, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -42,18 +44,19 @@ struct Entry<V> {
 
 /// One map of cached values, keyed by what the store was asked.
 struct Cached<K, V> {
+    /// The watched tables that `load` reads.
+    tables: Tables,
     entries: Mutex<HashMap<K, Entry<V>>>,
 }
 
-impl<K: Eq + Hash, V: Clone> Default for Cached<K, V> {
-    fn default() -> Self {
+impl<K: Eq + Hash + Clone, V: Clone> Cached<K, V> {
+    fn reading(tables: Tables) -> Self {
         Cached {
+            tables,
             entries: Mutex::new(HashMap::new()),
         }
     }
-}
 
-impl<K: Eq + Hash + Clone, V: Clone> Cached<K, V> {
     /// The cached value for `key`, or what `load` reads (kept if it succeeds).
     async fn get<E, F>(&self, feed: &ChangeFeed, key: &K, load: F) -> Result<V, E>
     where
@@ -62,7 +65,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Cached<K, V> {
         if !feed.is_live() {
             return load.await;
         }
-        let generation = feed.generation();
+        let generation = feed.generation_of(self.tables);
         if let Some(v) = self.lookup(key, generation) {
             return Ok(v);
         }
@@ -94,6 +97,12 @@ impl<K: Eq + Hash + Clone, V: Clone> Cached<K, V> {
             },
         );
     }
+
+    /// Whether `get` would answer `key` without reading the store.
+    #[cfg(test)]
+    fn serves(&self, feed: &ChangeFeed, key: &K) -> bool {
+        feed.is_live() && self.lookup(key, feed.generation_of(self.tables)).is_some()
+    }
 }
 
 /// A list read once and handed to every request that hits the entry (no copy per request).
@@ -112,7 +121,6 @@ pub struct GrantCache {
     maps: Arc<Maps>,
 }
 
-#[derive(Default)]
 struct Maps {
     /// By `id:{uuid}` or `name:{lowercase name or domain}`.
     tenants: Cached<String, Tenant>,
@@ -141,6 +149,48 @@ struct Maps {
     subscription_groups: Cached<Uuid, Option<String>>,
     /// By group name as asked: it and its ancestors, nearest first.
     group_ancestors: Cached<String, Arc<Vec<String>>>,
+}
+
+/// The watched tables each map's reads touch (see the store calls below).
+const TENANTS: Tables = Tables::of(&["tenants"]);
+const CLIENTS: Tables = Tables::of(&["service_principals", "applications"]);
+const FICS: Tables = Tables::of(&["federated_credentials"]);
+const PASSWORDS: Tables = Tables::of(&["password_credentials"]);
+const ORGANIZATIONS: Tables = Tables::of(&["organizations"]);
+const PROJECTS: Tables = Tables::of(&["projects"]);
+const PIPELINES: Tables = Tables::of(&["pipelines"]);
+const CONNECTIONS: Tables = Tables::of(&["service_connections"]);
+const SHARES: Tables = Tables::of(&["connection_shares"]);
+const PIPELINE_PERMISSIONS: Tables =
+    Tables::of(&["connection_pipeline_policy", "connection_pipelines"]);
+const ROLE_ASSIGNMENTS: Tables = Tables::of(&["role_assignments"]);
+const CUSTOM_ROLES: Tables = Tables::of(&["custom_roles"]);
+const SUBSCRIPTIONS: Tables = Tables::of(&["subscriptions"]);
+/// A subscription's row joined with its group's.
+const SUBSCRIPTION_GROUPS: Tables = Tables::of(&["subscriptions", "management_groups"]);
+const GROUP_ANCESTORS: Tables = Tables::of(&["management_groups"]);
+
+impl Default for Maps {
+    fn default() -> Self {
+        Maps {
+            tenants: Cached::reading(TENANTS),
+            clients: Cached::reading(CLIENTS),
+            fics: Cached::reading(FICS),
+            passwords: Cached::reading(PASSWORDS),
+            organizations: Cached::reading(ORGANIZATIONS),
+            organizations_named: Cached::reading(ORGANIZATIONS),
+            projects: Cached::reading(PROJECTS),
+            pipelines: Cached::reading(PIPELINES),
+            connections: Cached::reading(CONNECTIONS),
+            shares: Cached::reading(SHARES),
+            pipeline_permissions: Cached::reading(PIPELINE_PERMISSIONS),
+            role_assignments: Cached::reading(ROLE_ASSIGNMENTS),
+            custom_roles: Cached::reading(CUSTOM_ROLES),
+            subscriptions: Cached::reading(SUBSCRIPTIONS),
+            subscription_groups: Cached::reading(SUBSCRIPTION_GROUPS),
+            group_ancestors: Cached::reading(GROUP_ANCESTORS),
+        }
+    }
 }
 
 impl GrantCache {
@@ -310,87 +360,4 @@ impl GrantCache {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    /// Counts how often the store was read.
-    struct Loads(AtomicU32);
-
-    impl Loads {
-        async fn read(&self, value: u32) -> Result<u32, &'static str> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(value)
-        }
-        fn count(&self) -> u32 {
-            self.0.load(Ordering::SeqCst)
-        }
-    }
-
-    #[tokio::test]
-    async fn an_entry_serves_until_a_change_is_announced() {
-        let feed = ChangeFeed::new(true);
-        let cache = Cached::<u8, u32>::default();
-        let loads = Loads(AtomicU32::new(0));
-        assert_eq!(cache.get(&feed, &1, loads.read(10)).await, Ok(10));
-        assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(10));
-        assert_eq!(loads.count(), 1);
-        feed.changed();
-        assert_eq!(cache.get(&feed, &1, loads.read(12)).await, Ok(12));
-        assert_eq!(loads.count(), 2);
-    }
-
-    #[tokio::test]
-    async fn nothing_is_trusted_while_the_feed_is_down() {
-        let feed = ChangeFeed::new(true);
-        let cache = Cached::<u8, u32>::default();
-        let loads = Loads(AtomicU32::new(0));
-        cache.get(&feed, &1, loads.read(10)).await.unwrap();
-        feed.set_live(false);
-        assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));
-        assert_eq!(cache.get(&feed, &1, loads.read(12)).await, Ok(12));
-        feed.set_live(true);
-        assert_eq!(cache.get(&feed, &1, loads.read(13)).await, Ok(13));
-        assert_eq!(loads.count(), 4);
-    }
-
-    #[tokio::test]
-    async fn errors_are_not_kept() {
-        let feed = ChangeFeed::new(true);
-        let cache = Cached::<u8, u32>::default();
-        assert_eq!(
-            cache.get(&feed, &1, async { Err("down") }).await,
-            Err("down")
-        );
-        let loads = Loads(AtomicU32::new(0));
-        assert_eq!(cache.get(&feed, &1, loads.read(10)).await, Ok(10));
-        assert_eq!(loads.count(), 1);
-    }
-
-    /// A change announced just before its commit lands (SQLite's hook) can be read as the
-    /// old row under the new generation: the age bound ends that entry.
-    #[tokio::test]
-    async fn an_entry_expires_after_max_age() {
-        let feed = ChangeFeed::new(true);
-        let cache = Cached::<u8, u32>::default();
-        let loads = Loads(AtomicU32::new(0));
-        cache.get(&feed, &1, loads.read(10)).await.unwrap();
-        tokio::time::sleep(MAX_AGE + Duration::from_millis(50)).await;
-        assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));
-        assert_eq!(loads.count(), 2);
-    }
-
-    #[tokio::test]
-    async fn a_full_map_is_swept() {
-        let feed = ChangeFeed::new(true);
-        let cache = Cached::<usize, usize>::default();
-        for k in 0..CAPACITY + 10 {
-            cache
-                .get(&feed, &k, async { Ok::<_, ()>(k) })
-                .await
-                .unwrap();
-        }
-        let len = cache.entries.lock().unwrap().len();
-        assert!(len <= CAPACITY, "{len} entries kept");
-    }
-}
+mod tests;

@@ -1,7 +1,9 @@
 //! `POST /{tenant}/oauth2/v2.0/token` (and the v1 `/oauth2/token`): client credentials
-//! with a federated assertion or a secret. Checks run in errors.md's order so the most
-//! specific code wins: tenant → request shape → client → credential kind → secret or
-//! assertion → tenant policy → cloud → multitenant rule → federated credential match.
+//! with a federated assertion or a secret. Checks run in this order so the most specific
+//! code wins: tenant → request shape → client → credential kind → secret or assertion →
+//! tenant policy → cloud → multitenant rule → federated credential match. The policy steps
+//! (secret window, tenant policy, cloud, multitenant rule) are decided by
+//! `keyless_model::federation::policy`; this module gathers their facts.
 
 use super::assertion::{self, LocalIssuer};
 use super::mint::{self, ClientAuth, Grant};
@@ -18,7 +20,8 @@ use keyless_model::Uuid;
 use keyless_model::audit::AuditEntry;
 use keyless_model::catalogue::Rendered;
 use keyless_model::directory::{Application, ServicePrincipal, Tenant};
-use keyless_model::federation::{Presented, match_credential};
+use keyless_model::federation::policy::{self, FederationFacts, Identity};
+use keyless_model::federation::{Presented, first_difference, match_credential};
 use serde_json::json;
 use std::borrow::Cow;
 
@@ -299,33 +302,24 @@ async fn find_client(
 }
 
 /// Secrets are compared by salted hash; every secret of the app is tried, so a rotated-in
-/// secret works alongside the old one until that expires.
+/// secret works alongside the old one until that expires. A managed identity has none.
 async fn check_secret(
     s: &AppState,
     app: Option<&Application>,
     app_id: &str,
     secret: &str,
 ) -> Result<(), ApiError> {
-    let invalid = || ApiError::new("7000215", &[("app_id", app_id)]);
-    let Some(app) = app else {
-        return Err(invalid());
-    };
     let now = s.now();
-    let passwords = s.cache.passwords(app.id).await?;
-    let matching: Vec<_> = passwords
+    let passwords = match app {
+        Some(app) => Some(s.cache.passwords(app.id).await?),
+        None => None,
+    };
+    let matching = passwords
         .iter()
+        .flat_map(|list| list.iter())
         .filter(|p| keyless_core::credentials::secret_matches(p, secret))
-        .collect();
-    if matching.is_empty() {
-        return Err(invalid());
-    }
-    if matching
-        .iter()
-        .all(|p| p.end_date_time <= now || p.start_date_time > now + 300)
-    {
-        return Err(ApiError::new("7000222", &[("app_id", app_id)]));
-    }
-    Ok(())
+        .map(|p| (p.start_date_time, p.end_date_time));
+    policy::secret(app_id, matching, now).map_err(|r| ApiError::from(r.render()))
 }
 
 async fn federated(
@@ -346,39 +340,21 @@ async fn federated(
     rec.audience = Some(a.audiences.join(","));
     rec.connection_id = connection_of(&a.subject);
 
-    let policy = &tenant.settings.federation;
-    if !policy.enabled {
-        return Err(ApiError::new("700223", &[]));
-    }
-    let is_mi = app.is_none();
-    let allowed = if is_mi {
-        &policy.allowed_issuers_for_managed_identities
-    } else {
-        &policy.allowed_issuers_for_apps
+    let identity = match app {
+        Some(app) => Identity::App {
+            sign_in_audience: &app.sign_in_audience,
+        },
+        None => Identity::ManagedIdentity,
     };
-    if let Some(list) = allowed
-        && !list.iter().any(|i| i == &a.issuer)
-    {
-        let kind = if is_mi {
-            "managed identity"
-        } else {
-            "app registration"
-        };
-        return Err(ApiError::new(
-            "700238",
-            &[("iss", &a.issuer), ("identity_type", kind)],
-        ));
-    }
-    if let Some(cloud) = a.issuer_cloud
-        && cloud != tenant.cloud
-    {
-        return Err(ApiError::new("900382", &[]));
-    }
-    if matches!(a.local, Some(LocalIssuer::TenantV2(_)))
-        && app.is_some_and(|a| a.sign_in_audience == "AzureADMultipleOrgs")
-    {
-        return Err(ApiError::new("70052", &[]));
-    }
+    policy::federation(&FederationFacts {
+        policy: &tenant.settings.federation,
+        tenant_cloud: tenant.cloud,
+        identity,
+        issuer: &a.issuer,
+        issuer_cloud: a.issuer_cloud,
+        tenant_v2_issuer: matches!(a.local, Some(LocalIssuer::TenantV2(_))),
+    })
+    .map_err(|r| ApiError::from(r.render()))?;
     let presented = Presented {
         issuer: &a.issuer,
         subject: &a.subject,
@@ -402,7 +378,7 @@ async fn federated(
                     "differs": diff,
                     "configured": {"issuer": near.issuer, "subject": near.subject, "audiences": near.audiences},
                     "presented": {"issuer": a.issuer, "subject": a.subject, "audiences": a.audiences},
-                    "firstDifference": first_difference(near, &presented),
+                    "firstDifference": first_difference(near, &presented, "presented"),
                 });
             }
             ApiError::from(r)
@@ -413,32 +389,6 @@ async fn federated(
 fn connection_of(subject: &str) -> Option<Uuid> {
     let (_, rest) = subject.rsplit_once("/sc/")?;
     Uuid::parse_str(rest.split('/').nth(1)?).ok()
-}
-
-/// Where the presented value first departs from the configured one, per differing field:
-/// `{"field":"subject","at":17,"configured":"c","presented":"C"}`.
-fn first_difference(
-    near: &keyless_model::directory::FederatedCredential,
-    p: &Presented<'_>,
-) -> serde_json::Value {
-    let pick = |field: &str, configured: &str, presented: &str| {
-        let at = configured
-            .chars()
-            .zip(presented.chars())
-            .position(|(a, b)| a != b)
-            .unwrap_or(configured.chars().count().min(presented.chars().count()));
-        json!({
-            "field": field,
-            "at": at,
-            "configured": configured.chars().skip(at).take(12).collect::<String>(),
-            "presented": presented.chars().skip(at).take(12).collect::<String>(),
-        })
-    };
-    if near.issuer != p.issuer {
-        pick("issuer", &near.issuer, p.issuer)
-    } else {
-        pick("subject", near.subject.as_deref().unwrap_or(""), p.subject)
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use crate::UnixTime;
 use crate::catalogue::Rendered;
 use crate::devops::{ConnectionState, IssuerGeneration, Scheme};
 use crate::directory::{Cloud, FederatedCredential, FederationPolicy};
-use crate::federation::{Presented, match_credential, nearest_credential};
+use crate::federation::policy::{self, Identity};
+use crate::federation::{Presented, first_difference, match_credential, nearest_credential};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -175,7 +176,7 @@ pub fn identity(client_id: &str, tenant: &str, facts: Option<&IdentityFacts>) ->
 pub fn secrets(app_id: &str, windows: &[(UnixTime, UnixTime)], now: UnixTime) -> Finding {
     let live: Vec<UnixTime> = windows
         .iter()
-        .filter(|(start, end)| *end > now && *start <= now + 300)
+        .filter(|(start, end)| policy::secret_is_live(*start, *end, now))
         .map(|(_, end)| *end)
         .collect();
     let rendered = || Rendered::new("7000222", &[("app_id", app_id)]);
@@ -203,37 +204,31 @@ pub fn secrets(app_id: &str, windows: &[(UnixTime, UnixTime)], now: UnixTime) ->
 /// Check 3: The tenant's federation policy: disabled (700223) or the issuer not allowed for this
 /// kind of identity (700238).
 pub fn policy(policy: &FederationPolicy, managed_identity: bool, issuer: &str) -> Finding {
-    if !policy.enabled {
-        return Finding::from_catalogue("policy", Status::Fail, Rendered::new("700223", &[]));
-    }
-    let (allowed, kind) = if managed_identity {
-        (
-            &policy.allowed_issuers_for_managed_identities,
-            "managed identity",
-        )
+    // Only the kind of identity matters here: the audience is the multitenant rule's.
+    let identity = if managed_identity {
+        Identity::ManagedIdentity
     } else {
-        (&policy.allowed_issuers_for_apps, "app registration")
+        Identity::App {
+            sign_in_audience: "",
+        }
     };
-    if let Some(list) = allowed
-        && !list.iter().any(|i| i == issuer)
-    {
-        return Finding::from_catalogue(
-            "policy",
-            Status::Fail,
-            Rendered::new("700238", &[("iss", issuer), ("identity_type", kind)]),
-        );
+    if let Err(refusal) = policy::tenant_allows(policy, identity, issuer) {
+        return Finding::from_catalogue("policy", Status::Fail, refusal.render());
     }
     Finding::ok(
         "policy",
-        format!("The tenant's policy allows federation from {issuer} for a {kind}."),
+        format!(
+            "The tenant's policy allows federation from {issuer} for a {}.",
+            identity.kind()
+        ),
     )
 }
 
 /// Check 3: The issuer's cloud (the organization's, or its tenant's for the Entra generation)
 /// against the identity's tenant's cloud (900382).
 pub fn cloud(issuer_cloud: Cloud, tenant_cloud: Cloud) -> Finding {
-    if issuer_cloud != tenant_cloud {
-        let mut f = Finding::from_catalogue("cloud", Status::Fail, Rendered::new("900382", &[]));
+    if let Err(refusal) = policy::same_cloud(Some(issuer_cloud), tenant_cloud) {
+        let mut f = Finding::from_catalogue("cloud", Status::Fail, refusal.render());
         f.finding = format!(
             "{} The issuer belongs to the {} cloud, the identity's tenant to the {} cloud.",
             f.finding,
@@ -276,35 +271,12 @@ pub fn credential(
                         "differs": differs,
                         "configured": {"issuer": near.issuer, "subject": near.subject, "audiences": near.audiences},
                         "expected": {"issuer": presented.issuer, "subject": presented.subject, "audiences": presented.audiences},
-                        "firstDifference": first_difference(near, presented),
+                        "firstDifference": first_difference(near, presented, "expected"),
                     }})
                 })
                 .unwrap_or(Value::Null);
             Finding::from_catalogue("credential", Status::Fail, r).with_detail(detail)
         }
-    }
-}
-
-/// Where the expected value first departs from the configured one, in the first field
-/// that differs: `{"field","at","configured","expected"}` (12 characters from `at`).
-pub fn first_difference(near: &FederatedCredential, p: &Presented<'_>) -> Value {
-    let pick = |field: &str, configured: &str, expected: &str| {
-        let at = configured
-            .chars()
-            .zip(expected.chars())
-            .position(|(a, b)| a != b)
-            .unwrap_or(configured.chars().count().min(expected.chars().count()));
-        json!({
-            "field": field,
-            "at": at,
-            "configured": configured.chars().skip(at).take(12).collect::<String>(),
-            "expected": expected.chars().skip(at).take(12).collect::<String>(),
-        })
-    };
-    if near.issuer != p.issuer {
-        pick("issuer", &near.issuer, p.issuer)
-    } else {
-        pick("subject", near.subject.as_deref().unwrap_or(""), p.subject)
     }
 }
 

@@ -3,6 +3,7 @@
 //! identity's credentials. Pure functions; the token endpoint calls them in order.
 
 pub mod expression;
+pub mod policy;
 use crate::directory::FederatedCredential;
 use crate::{Uuid, catalogue::Rendered};
 use base64::Engine;
@@ -149,7 +150,7 @@ pub struct Presented<'a> {
     pub audiences: &'a [String],
 }
 
-/// Two audience spellings mean the same token-exchange audience (wire-compat §4).
+/// Two audience spellings mean the same token-exchange audience.
 fn audience_matches(configured: &str, presented: &[String]) -> bool {
     let norm = |a: &str| {
         if a == ENTRA_PIPELINE_AUDIENCE {
@@ -260,6 +261,39 @@ pub fn nearest_credential<'c>(
             (c, diff)
         })
         .min_by_key(|(_, d)| d.len())
+}
+
+/// For administrators only, beside [`nearest_credential`]: where the presented value first
+/// departs from the nearest credential's, in the first field that differs (the issuer, else
+/// the subject): `{"field", "at", "configured", <presented_as>}`, the last two being the
+/// 12 characters from `at` (a character index). `presented_as` names the presented side
+/// (`presented` in the audit log, `expected` in the doctor's checklist).
+pub fn first_difference(
+    near: &FederatedCredential,
+    presented: &Presented<'_>,
+    presented_as: &str,
+) -> serde_json::Value {
+    let (field, configured, other) = if near.issuer != presented.issuer {
+        ("issuer", near.issuer.as_str(), presented.issuer)
+    } else {
+        (
+            "subject",
+            near.subject.as_deref().unwrap_or(""),
+            presented.subject,
+        )
+    };
+    let at = configured
+        .chars()
+        .zip(other.chars())
+        .position(|(a, b)| a != b)
+        .unwrap_or(configured.chars().count().min(other.chars().count()));
+    let from = |s: &str| s.chars().skip(at).take(12).collect::<String>();
+    let mut out = serde_json::Map::new();
+    out.insert("field".into(), field.into());
+    out.insert("at".into(), at.into());
+    out.insert("configured".into(), from(configured).into());
+    out.insert(presented_as.into(), from(other).into());
+    serde_json::Value::Object(out)
 }
 
 /// The object id of the Azure DevOps service principal, which Entra-issued pipeline ID

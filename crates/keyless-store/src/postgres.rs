@@ -48,7 +48,8 @@ impl Drop for AbortOnDrop {
 /// How long the listener waits before connecting again after losing its connection.
 const LISTEN_RETRY: Duration = Duration::from_millis(500);
 
-/// Turns the watched tables' notifications into generation bumps, reconnecting for ever.
+/// Turns the watched tables' notifications into bumps of their generations, reconnecting
+/// for ever.
 /// The feed is live only while the listening connection is up.
 async fn listen(pool: PgPool, feed: Arc<ChangeFeed>) {
     loop {
@@ -57,8 +58,9 @@ async fn listen(pool: PgPool, feed: Arc<ChangeFeed>) {
         {
             feed.set_live(true);
             // `try_recv` gives `Ok(None)` when the connection is lost; reconnect ourselves.
-            while let Ok(Some(_)) = listener.try_recv().await {
-                feed.changed();
+            // The payload is the changed table's name.
+            while let Ok(Some(notification)) = listener.try_recv().await {
+                feed.table_changed(notification.payload());
             }
             feed.set_live(false);
             tracing::warn!(

@@ -68,7 +68,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
         Box::pin(async move {
             conn.lock_handle().await?.set_update_hook(move |row| {
                 if WATCHED_TABLES.contains(&row.table) {
-                    announce.changed();
+                    announce.table_changed(row.table);
                 }
             });
             Ok(())

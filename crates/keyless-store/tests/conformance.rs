@@ -150,6 +150,7 @@ conformance! {
         roles::guest_memberships_crud,
         unknown::ids_are_not_found,
         changes::writes_to_watched_tables_are_announced,
+        changes::a_write_moves_only_its_tables_generation,
         identities::organization_and_project_identities,
     ],
     shared: [

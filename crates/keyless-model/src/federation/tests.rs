@@ -109,3 +109,66 @@ fn fic_field_rules() {
     assert!(validate_fic_name("a b c").is_err());
     assert!(validate_fic_name("my-cred_1").is_ok());
 }
+
+fn presented<'a>(iss: &'a str, sub: &'a str, auds: &'a [String]) -> Presented<'a> {
+    Presented {
+        issuer: iss,
+        subject: sub,
+        audiences: auds,
+    }
+}
+
+#[test]
+fn first_difference_points_at_the_first_differing_character() {
+    let auds = vec![TOKEN_EXCHANGE_AUDIENCE.to_string()];
+    let near = fic("https://i", "sc://org/proj/conn", TOKEN_EXCHANGE_AUDIENCE);
+    let subject = first_difference(
+        &near,
+        &presented("https://i", "sc://org/Proj/conn", &auds),
+        "presented",
+    );
+    let expected = serde_json::json!({
+        "field": "subject",
+        "at": 9,
+        "configured": "proj/conn",
+        "presented": "Proj/conn",
+    });
+    assert_eq!(subject, expected);
+    assert_eq!(subject.to_string(), expected.to_string());
+
+    // The issuer is reported before the subject; characters, not bytes, are counted.
+    let issuer = first_difference(
+        &near,
+        &presented("https://ï/a-long-issuer-path", "x", &auds),
+        "expected",
+    );
+    let expected = serde_json::json!({
+        "field": "issuer",
+        "at": 8,
+        "configured": "i",
+        "expected": "ï/a-long-iss",
+    });
+    assert_eq!(issuer.to_string(), expected.to_string());
+
+    // One value a prefix of the other: the difference is where the shorter one ends.
+    let prefix = first_difference(
+        &near,
+        &presented("https://i", "sc://org", &auds),
+        "presented",
+    );
+    assert_eq!(prefix["at"], 8);
+    assert_eq!(prefix["configured"], "/proj/conn");
+    assert_eq!(prefix["presented"], "");
+
+    // A flexible credential has no subject: compared as empty.
+    let mut flexible = near.clone();
+    flexible.subject = None;
+    let none = first_difference(
+        &flexible,
+        &presented("https://i", "sub", &auds),
+        "presented",
+    );
+    assert_eq!(none["at"], 0);
+    assert_eq!(none["configured"], "");
+    assert_eq!(none["presented"], "sub");
+}

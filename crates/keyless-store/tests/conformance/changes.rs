@@ -2,6 +2,7 @@
 
 use crate::fixtures::*;
 use keyless_store::Store;
+use keyless_store::changes::Tables;
 use std::time::{Duration, Instant};
 
 /// Waits (up to 5 s) until `done` holds; PostgreSQL announces changes asynchronously.
@@ -103,4 +104,57 @@ pub async fn writes_to_watched_tables_are_announced(s: &dyn Store) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(feed.generation(), before, "an audit write was announced");
     assert!(feed.is_live());
+}
+
+/// Each table has its own generation: a write moves the generation of the sets holding its
+/// table, and not the others (on PostgreSQL the notification's payload names the table).
+pub async fn a_write_moves_only_its_tables_generation(s: &dyn Store) {
+    let feed = s.change_feed();
+    eventually("the feed goes live", || feed.is_live()).await;
+    let credentials = Tables::of(&["federated_credentials"]);
+    let client = Tables::of(&["applications", "service_principals"]);
+    let rbac = Tables::of(&["role_assignments"]);
+
+    let t = tenant("contoso");
+    s.create_tenant(&t).await.unwrap();
+    let app = application(t.id, "deployer");
+    s.create_application(&app).await.unwrap();
+    // Announcements arrive in the order of their commits: once the last write of the setup
+    // is announced, all of them are.
+    let subscriptions = Tables::of(&["subscriptions"]);
+    let before = feed.generation_of(subscriptions);
+    let sub = subscription(t.id);
+    s.create_subscription(&sub).await.unwrap();
+    eventually("a subscription", || {
+        feed.generation_of(subscriptions) > before
+    })
+    .await;
+
+    let (c0, k0, r0) = (
+        feed.generation_of(credentials),
+        feed.generation_of(client),
+        feed.generation_of(rbac),
+    );
+    let reader = assignment(&format!("/subscriptions/{}", sub.id), new_id(), new_id());
+    s.create_role_assignment(&reader).await.unwrap();
+    eventually("a role assignment", || feed.generation_of(rbac) > r0).await;
+    let f = fic(app.id, "main", Some("repo:contoso/web:ref:refs/heads/main"));
+    s.create_fic(&f).await.unwrap();
+    eventually("a credential", || feed.generation_of(credentials) > c0).await;
+    // Both announcements have arrived (in order, on one connection): the client's tables
+    // were not written.
+    assert_eq!(
+        feed.generation_of(client),
+        k0,
+        "another table's write moved it"
+    );
+
+    let r1 = feed.generation_of(rbac);
+    let c1 = feed.generation_of(credentials);
+    s.create_application(&application(t.id, "second"))
+        .await
+        .unwrap();
+    eventually("an application", || feed.generation_of(client) > k0).await;
+    assert_eq!(feed.generation_of(rbac), r1);
+    assert_eq!(feed.generation_of(credentials), c1);
 }
