@@ -6,10 +6,27 @@ use crate::auth::Principal;
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::directory::{Application, Tenant};
+use keyless_model::directory::{Application, Tenant, User, UserType};
 use keyless_model::directory_roles::{
-    self, DirectoryRole, Object, Operation, Subject, SubjectKind,
+    self, Decision, DirectoryRole, Object, Operation, Subject, SubjectKind,
 };
+use keyless_model::membership::user_type_in;
+
+/// What `user` (any user, not only the caller) is to `tenant`, its guest memberships read
+/// from the store.
+pub async fn user_type_of(
+    s: &AppState,
+    user: &User,
+    tenant: Uuid,
+) -> Result<Option<UserType>, ApiError> {
+    let guest_of = crate::auth::guest_tenants(s, user.id).await?;
+    Ok(user_type_in(
+        tenant,
+        user.tenant_id,
+        &guest_of,
+        user.is_admin,
+    ))
+}
 
 /// A principal as seen from one tenant.
 #[derive(Debug, Clone)]
@@ -21,39 +38,20 @@ pub struct Access {
 }
 
 impl Access {
-    /// `None` when the principal has no place in the tenant: a user neither at home there
-    /// nor invited as a guest, or a service principal of another tenant (keyless
-    /// administrators are members everywhere).
+    /// `None` when the principal has no place in the tenant
+    /// (`keyless_model::membership::user_type_in`): a user neither at home there nor invited
+    /// as a guest, or a service principal of another tenant (keyless administrators are
+    /// members everywhere).
     pub async fn of(
         s: &AppState,
         principal: &Principal,
         tenant: &Tenant,
     ) -> Result<Option<Access>, ApiError> {
-        let kind = match principal {
-            Principal::User(c) if c.user.tenant_id == tenant.id => {
-                if c.user.user_type.eq_ignore_ascii_case("Guest") {
-                    SubjectKind::Guest
-                } else {
-                    SubjectKind::Member
-                }
-            }
-            Principal::User(c) => {
-                let guest = s
-                    .store
-                    .list_guest_memberships(c.user.id)
-                    .await?
-                    .iter()
-                    .any(|g| g.tenant_id == tenant.id);
-                match (guest, c.is_admin()) {
-                    (true, _) => SubjectKind::Guest,
-                    (false, true) => SubjectKind::Member,
-                    (false, false) => return Ok(None),
-                }
-            }
-            Principal::ServicePrincipal(sp) if sp.tenant_id == tenant.id => {
-                SubjectKind::ServicePrincipal
-            }
-            Principal::ServicePrincipal(_) => return Ok(None),
+        let kind = match (principal, principal.user_type_in(tenant.id)) {
+            (_, None) => return Ok(None),
+            (Principal::ServicePrincipal(_), Some(_)) => SubjectKind::ServicePrincipal,
+            (Principal::User(_), Some(UserType::Member)) => SubjectKind::Member,
+            (Principal::User(_), Some(UserType::Guest)) => SubjectKind::Guest,
         };
         let roles = s
             .store
@@ -81,6 +79,11 @@ impl Access {
 
     pub fn permits(&self, op: Operation, object: Object, tenant: &Tenant) -> bool {
         directory_roles::may(&self.subject(), op, object, &tenant.settings)
+    }
+
+    /// [`Access::permits`] with its reason (`directory_roles::decide`).
+    pub fn decide(&self, op: Operation, object: Object, tenant: &Tenant) -> Decision {
+        directory_roles::decide(&self.subject(), op, object, &tenant.settings)
     }
 
     /// [`Access::permits`] on one application, given its owners.

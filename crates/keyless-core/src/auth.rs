@@ -7,7 +7,9 @@ use crate::envelope::ApiError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
-use keyless_model::directory::{PersonalAccessToken, ServicePrincipal, User};
+use keyless_model::Uuid;
+use keyless_model::directory::{PersonalAccessToken, ServicePrincipal, User, UserType};
+use keyless_model::membership::user_type_in;
 use keyless_store::StoreError;
 
 /// Prefix of every personal access token, so leaked tokens are recognisable by scanners.
@@ -19,9 +21,28 @@ pub const JOB_TOKEN_PREFIX: &str = "kls_job_";
 pub struct Caller {
     pub user: User,
     pub pat: PersonalAccessToken,
+    /// The tenants the user is a guest of (its guest memberships).
+    pub guest_of: Vec<Uuid>,
 }
 
 impl Caller {
+    /// The caller of `pat`, with the user's guest memberships.
+    pub async fn load(
+        state: &AppState,
+        user: User,
+        pat: PersonalAccessToken,
+    ) -> Result<Caller, StoreError> {
+        let guest_of = guest_tenants(state, user.id).await?;
+        Ok(Caller {
+            user,
+            pat,
+            guest_of,
+        })
+    }
+    /// What the caller is to `tenant` (`keyless_model::membership::user_type_in`).
+    pub fn user_type_in(&self, tenant: Uuid) -> Option<UserType> {
+        user_type_in(tenant, self.user.tenant_id, &self.guest_of, self.is_admin())
+    }
     pub fn is_admin(&self) -> bool {
         self.user.is_admin
     }
@@ -94,7 +115,18 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Api
         ));
     }
     let user = state.store.get_user(pat.user_id).await?;
-    Ok(Caller { user, pat })
+    Ok(Caller::load(state, user, pat).await?)
+}
+
+/// The tenants a user is a guest of.
+pub async fn guest_tenants(state: &AppState, user: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    Ok(state
+        .store
+        .list_guest_memberships(user)
+        .await?
+        .into_iter()
+        .map(|g| g.tenant_id)
+        .collect())
 }
 
 /// Creates a personal access token for a user and returns the clear token (shown once).
@@ -132,7 +164,7 @@ pub enum Principal {
 
 impl Principal {
     /// The object id directory roles and ownership name.
-    pub fn id(&self) -> uuid::Uuid {
+    pub fn id(&self) -> Uuid {
         match self {
             Principal::User(c) => c.user.id,
             Principal::ServicePrincipal(sp) => sp.id,
@@ -140,6 +172,14 @@ impl Principal {
     }
     pub fn is_admin(&self) -> bool {
         matches!(self, Principal::User(c) if c.is_admin())
+    }
+    /// What the principal is to `tenant`: a service principal is a member of its own tenant
+    /// only.
+    pub fn user_type_in(&self, tenant: Uuid) -> Option<UserType> {
+        match self {
+            Principal::User(c) => c.user_type_in(tenant),
+            Principal::ServicePrincipal(sp) => user_type_in(tenant, sp.tenant_id, &[], false),
+        }
     }
 }
 

@@ -21,10 +21,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// Members of the organization's tenant and keyless administrators may use the
-/// organization's connections API (per-connection roles are then checked by `security.rs`).
+/// The users of the organization are the users of its tenant, members and invited guests
+/// alike (`keyless_model::membership::user_type_in`), and keyless administrators: they may
+/// call the organization's API. A place in a project comes only from its groups, and
+/// per-connection roles are then checked by `security.rs`.
 pub fn may_manage(caller: &Caller, org: &Organization) -> Result<(), ApiError> {
-    if caller.is_admin() || org.tenant_id == Some(caller.user.tenant_id) {
+    let user = match org.tenant_id {
+        Some(t) => caller.user_type_in(t).is_some(),
+        None => caller.is_admin(),
+    };
+    if user {
         Ok(())
     } else {
         Err(ApiError::detail(

@@ -1,5 +1,6 @@
 //! The preflight of automatic creation (seed 000): gathers what is known about the creator
-//! in the tenant of the chosen scope and asks `keyless_model::devops::automatic::preflight`
+//! in the tenant of the chosen scope (a member or a guest there, and what the directory
+//! rules say of registering an app) and asks `keyless_model::devops::automatic::preflight`
 //! for every problem, before anything is written. Also the subscription picker's rule: the
 //! tenants the creator belongs to and the subscriptions they can see in each.
 
@@ -7,93 +8,36 @@ use super::security::role_of;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use keyless_core::auth::Caller;
+use keyless_core::access::Access;
+use keyless_core::auth::{Caller, Principal};
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::Uuid;
 use keyless_model::catalogue::Rendered;
-use keyless_model::devops::automatic::{CreatorFacts, Problem, ScopeLevel, guest_upn, preflight};
+use keyless_model::devops::automatic::{CreatorFacts, Problem, ScopeLevel, preflight};
 use keyless_model::devops::data::{self as keys, ConnectionData};
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{Organization, Project};
 use keyless_model::directory::{Tenant, User};
-use keyless_model::directory_roles;
+use keyless_model::directory_roles::{Object, Operation};
 use serde_json::{Value, json};
 
 pub const ROLE_ASSIGNMENT_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 
-/// The creator as a user of `tenant`: themselves in their home tenant; else themselves as
-/// an invited guest (a guest membership of their account, see `keyless tenant guest`); else
-/// a separate guest account named in Entra's `#EXT#` style (if any).
-pub async fn user_in(s: &AppState, caller: &Caller, tenant: &Tenant) -> Option<User> {
-    if caller.user.tenant_id == tenant.id {
-        return Some(caller.user.clone());
-    }
-    let invited = s
-        .store
-        .list_guest_memberships(caller.user.id)
-        .await
-        .ok()?
-        .iter()
-        .any(|g| g.tenant_id == tenant.id);
-    if invited {
-        return Some(User {
-            user_type: "Guest".into(),
-            ..caller.user.clone()
-        });
-    }
-    s.store
-        .find_user_by_upn(&guest_upn(&caller.user.user_principal_name, &tenant.domain))
-        .await
-        .ok()
-        .filter(|u| u.tenant_id == tenant.id)
-}
-
-/// Whether the user's directory roles in `tenant` let them register applications whatever
-/// the tenant's settings say (the one rule: `keyless_model::directory_roles::may`).
-async fn roles_allow_registration(
-    s: &AppState,
-    user: &User,
-    tenant: &Tenant,
-) -> Result<bool, ApiError> {
-    let roles: Vec<_> = s
-        .store
-        .list_principal_directory_roles(tenant.id, user.id)
-        .await?
-        .into_iter()
-        .map(|a| a.role)
-        .collect();
-    let subject = directory_roles::Subject {
-        id: user.id,
-        kind: directory_roles::SubjectKind::Member,
-        roles: &roles,
-        keyless_admin: false,
-    };
-    let strictest = keyless_model::directory::TenantSettings {
-        users_can_register_apps: false,
-        ..tenant.settings.clone()
-    };
-    Ok(directory_roles::may(
-        &subject,
-        directory_roles::Operation::CreateApp,
-        directory_roles::Object::Tenant,
-        &strictest,
-    ))
-}
-
-/// Every tenant the creator belongs to, with the subscriptions they hold a role on there.
+/// Every tenant the creator belongs to (`keyless_model::membership::user_type_in`), with
+/// the subscriptions they hold a role on there.
 pub async fn tenants_and_subscriptions(
     s: &AppState,
     caller: &Caller,
 ) -> Result<Vec<(Tenant, Vec<keyless_model::arm::Subscription>)>, ApiError> {
     let subs = s.store.list_subscriptions().await?;
+    let mut authz = Authz::load(s, &arm_caller(&caller.user)).await?;
     let mut out = Vec::new();
     for t in s.store.list_tenants().await? {
-        let Some(u) = user_in(s, caller, &t).await else {
+        if caller.user_type_in(t.id).is_none() {
             continue;
-        };
-        let mut authz = Authz::load(s, &arm_caller(&u)).await?;
+        }
         let mut visible = Vec::new();
         for sub in subs.iter().filter(|x| x.tenant_id == t.id) {
             if caller.is_admin()
@@ -218,7 +162,8 @@ pub async fn target(
     })
 }
 
-/// Runs every check; `Ok(user)` is the creator's account in the scope's tenant.
+/// Runs every check; `Ok(user)` is the creator's account (also in a tenant they are a
+/// guest of).
 pub async fn run(
     s: &AppState,
     caller: &Caller,
@@ -231,32 +176,30 @@ pub async fn run(
     let has_creator_role = role_of(s, caller, org, project.id, None)
         .await?
         .is_some_and(|r| r.allows(EndpointAction::Create));
-    let Some(user) = user_in(s, caller, &target.tenant).await else {
+    let creator = Principal::User(caller.clone());
+    let Some(access) = Access::of(s, &creator, &target.tenant).await? else {
         let all = tenants_and_subscriptions(s, caller).await?;
         return Err(no_subscription(Some(&target.tenant), &all).into());
     };
-    let admin = caller.is_admin();
-    let can_write = admin
-        || Authz::load(s, &arm_caller(&user))
+    let user = &caller.user;
+    let can_write = caller.is_admin()
+        || Authz::load(s, &arm_caller(user))
             .await?
             .allows(s, ROLE_ASSIGNMENT_WRITE, &target.scope)
             .await?;
     let facts = CreatorFacts {
-        guest: user.user_type == "Guest",
-        guest_permissions_limited: target.tenant.settings.guest_permissions_limited,
-        users_can_register_apps: target.tenant.settings.users_can_register_apps,
-        may_register_anyway: admin || roles_allow_registration(s, &user, &target.tenant).await?,
+        app_registration: access.decide(Operation::CreateApp, Object::Tenant, &target.tenant),
         can_write_role_assignments: can_write,
         sign_in_expired,
         has_creator_role,
     };
     let problems = preflight(&facts);
     if problems.is_empty() {
-        return Ok(user);
+        return Ok(user.clone());
     }
     let rendered = problems
         .iter()
-        .map(|p| render(*p, &user, target, project, role_name))
+        .map(|p| render(*p, user, target, project, role_name))
         .collect();
     Err(PreflightFailure::Problems(rendered))
 }
@@ -350,7 +293,7 @@ pub async fn caller_even_expired(
                 .find_pat_by_hash(&keyless_jose::sha256_hex(token.as_bytes()))
                 .await?;
             let user = s.store.get_user(pat.user_id).await?;
-            Ok((Caller { user, pat }, Some(e)))
+            Ok((Caller::load(s, user, pat).await?, Some(e)))
         }
         Err(e) => Err(e),
     }

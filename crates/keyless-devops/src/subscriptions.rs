@@ -1,6 +1,7 @@
 //! The subscription picker: `GET /keyless/v1/organizations/{org}/azure-subscriptions[?tenantId=]`
-//! lists, for every tenant the caller belongs to (home tenant, and tenants holding their
-//! `#EXT#` guest account), the subscriptions they hold a role on. No cap on the lists. With
+//! lists, for every tenant the caller belongs to (`keyless_model::membership::user_type_in`:
+//! the home tenant and the tenants the caller is a guest of; keyless administrators belong
+//! to every tenant), the subscriptions they hold a role on. No cap on the lists. With
 //! `tenantId` (default: the organization's tenant) naming a tenant where nothing is visible
 //! while others have subscriptions: `NoActiveSubscription` with the tenants to try.
 

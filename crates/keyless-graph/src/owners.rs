@@ -8,11 +8,13 @@ use super::service_principals::sp_json;
 use super::{Ctx, Key, bad, find_app, list_json, not_found};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use keyless_core::access::user_type_of;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::Application;
 use keyless_model::directory_roles::Operation;
+use keyless_model::membership::user_type_in;
 use keyless_store::StoreError;
 use serde_json::{Value, json};
 
@@ -23,7 +25,7 @@ pub async fn list(s: &AppState, ctx: &Ctx, key: &Key) -> Result<Response, ApiErr
     let app = find_app(s, ctx, key).await?;
     let mut value: Vec<Value> = Vec::new();
     for owner in &app.owners {
-        if let Some(v) = directory_object(s, *owner).await? {
+        if let Some(v) = directory_object(s, &app, *owner).await? {
             value.push(v);
         }
     }
@@ -35,7 +37,12 @@ pub async fn list(s: &AppState, ctx: &Ctx, key: &Key) -> Result<Response, ApiErr
 }
 
 /// A user or service principal as a directory object, or `None` when it no longer exists.
-async fn directory_object(s: &AppState, id: Uuid) -> Result<Option<Value>, ApiError> {
+/// A user's `userType` is what it is to the app's tenant.
+async fn directory_object(
+    s: &AppState,
+    app: &Application,
+    id: Uuid,
+) -> Result<Option<Value>, ApiError> {
     match s.store.get_user(id).await {
         Ok(u) => {
             return Ok(Some(json!({
@@ -43,7 +50,7 @@ async fn directory_object(s: &AppState, id: Uuid) -> Result<Option<Value>, ApiEr
                 "id": u.id.to_string(),
                 "displayName": u.display_name,
                 "userPrincipalName": u.user_principal_name,
-                "userType": u.user_type,
+                "userType": user_type_of(s, &u, app.tenant_id).await?,
             })));
         }
         Err(StoreError::NotFound) => {}
@@ -93,19 +100,16 @@ fn referenced_id(body: &[u8]) -> Result<Uuid, ApiError> {
     })
 }
 
-/// Whether `id` is a user or service principal of the app's tenant (a guest counts).
+/// Whether `id` is a user or service principal of the app's tenant (a guest counts:
+/// `keyless_model::membership::user_type_in`).
 async fn in_tenant(s: &AppState, app: &Application, id: Uuid) -> Result<bool, ApiError> {
     match s.store.get_user(id).await {
-        Ok(u) if u.tenant_id == app.tenant_id => return Ok(true),
-        Ok(u) => {
-            let guest = s.store.list_guest_memberships(u.id).await?;
-            return Ok(guest.iter().any(|g| g.tenant_id == app.tenant_id));
-        }
+        Ok(u) => return Ok(user_type_of(s, &u, app.tenant_id).await?.is_some()),
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
     match s.store.get_service_principal(id).await {
-        Ok(sp) => Ok(sp.tenant_id == app.tenant_id),
+        Ok(sp) => Ok(user_type_in(app.tenant_id, sp.tenant_id, &[], false).is_some()),
         Err(StoreError::NotFound) => Ok(false),
         Err(e) => Err(e.into()),
     }

@@ -8,38 +8,47 @@ use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::directory::User;
+use keyless_model::directory::{User, UserType};
 use keyless_model::directory_roles::Operation;
+use keyless_model::membership::user_type_in;
 use keyless_model::time_fmt::iso;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-fn user_json(s: &AppState, u: &User, guest: bool) -> Value {
+fn user_json(s: &AppState, u: &User, user_type: UserType) -> Value {
     json!({
         "@odata.context": format!("{}/v1.0/$metadata#users/$entity", s.origin),
         "id": u.id.to_string(),
         "userPrincipalName": u.user_principal_name,
         "displayName": u.display_name,
         "mail": null,
-        "userType": if guest { "Guest" } else { u.user_type.as_str() },
+        "userType": user_type,
         "accountEnabled": true,
         "createdDateTime": iso(u.created_at),
     })
 }
 
-/// Members, then guests.
-async fn everyone(s: &AppState, ctx: &Ctx) -> Result<Vec<(User, bool)>, ApiError> {
-    let mut all: Vec<(User, bool)> = s
+/// The tenant's users, members then guests, each with what it is to the tenant
+/// (`keyless_model::membership::user_type_in`; every guest listed holds a membership here).
+async fn everyone(s: &AppState, ctx: &Ctx) -> Result<Vec<(User, UserType)>, ApiError> {
+    let tenant = ctx.tenant.id;
+    let mut all: Vec<(User, &[Uuid])> = s
         .store
-        .list_users(ctx.tenant.id)
+        .list_users(tenant)
         .await?
         .into_iter()
-        .map(|u| (u, false))
+        .map(|u| (u, &[][..]))
         .collect();
-    for g in s.store.list_tenant_guests(ctx.tenant.id).await? {
-        all.push((s.store.get_user(g.user_id).await?, true));
+    let here = [tenant];
+    for g in s.store.list_tenant_guests(tenant).await? {
+        all.push((s.store.get_user(g.user_id).await?, &here[..]));
     }
-    Ok(all)
+    Ok(all
+        .into_iter()
+        .filter_map(|(u, guest_of)| {
+            user_type_in(tenant, u.tenant_id, guest_of, u.is_admin).map(|t| (u, t))
+        })
+        .collect())
 }
 
 pub async fn collection(

@@ -149,6 +149,34 @@ pub struct Tenant {
     pub created_at: UnixTime,
 }
 
+/// What a user is to a tenant, spelled as Graph's `userType`: a member (at home) or a guest
+/// (invited from another tenant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum UserType {
+    #[default]
+    Member,
+    Guest,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Member => "Member",
+            UserType::Guest => "Guest",
+        }
+    }
+    /// `Member` or `Guest`, in any case.
+    pub fn parse(s: &str) -> Option<UserType> {
+        if s.eq_ignore_ascii_case("Member") {
+            Some(UserType::Member)
+        } else if s.eq_ignore_ascii_case("Guest") {
+            Some(UserType::Guest)
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -156,8 +184,9 @@ pub struct User {
     pub tenant_id: Uuid,
     pub user_principal_name: String,
     pub display_name: String,
-    /// `Member` or `Guest`.
-    pub user_type: String,
+    /// What the user is in its home tenant: keyless creates members. What a user is in any
+    /// tenant is [`crate::membership::user_type_in`]'s answer.
+    pub user_type: UserType,
     /// A keyless administrator: may use every admin API, in every tenant.
     pub is_admin: bool,
     pub created_at: UnixTime,

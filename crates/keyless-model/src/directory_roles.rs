@@ -1,5 +1,6 @@
 //! Entra directory roles and the one function that decides who may do what in a tenant's
-//! directory: [`may`]. Every Graph call and every directory-changing admin call asks it once.
+//! directory: [`decide`], which says why (the role, the setting, ownership), and [`may`], its
+//! yes or no. Every Graph call and every directory-changing admin call asks it once.
 //!
 //! The rules, by subject (keyless administrators may do everything, everywhere):
 //! - **Global Administrator**: everything.
@@ -19,11 +20,14 @@
 //! - **Service principals** (no role): only what they own (apps they created).
 
 use crate::Uuid;
-use crate::directory::{FederatedCredentialWriters, TenantSettings};
+use crate::directory::TenantSettings;
 use serde::{Deserialize, Serialize};
 
+mod decision;
 #[cfg(test)]
 mod tests;
+
+pub use decision::{Decision, Denial, Grant, Setting, decide};
 
 /// The directory roles keyless knows, with Entra's role template ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,7 +101,7 @@ impl DirectoryRole {
             .find(|r| squash(r.display_name()) == want)
     }
 
-    fn manages_apps(self) -> bool {
+    pub(crate) fn manages_apps(self) -> bool {
         matches!(
             self,
             DirectoryRole::GlobalAdministrator
@@ -146,7 +150,7 @@ impl PrincipalType {
 pub enum SubjectKind {
     /// A member user of the tenant.
     Member,
-    /// A guest: a user of another tenant invited into this one (or created as a guest).
+    /// A guest: a user of another tenant invited into this one.
     Guest,
     /// A service principal of the tenant (signed in with an access token).
     ServicePrincipal,
@@ -191,44 +195,8 @@ pub enum Object<'a> {
     App { owners: &'a [Uuid] },
 }
 
-/// May `subject` do `op` on `object` in a tenant with `settings`? Deny by default.
+/// May `subject` do `op` on `object` in a tenant with `settings`? Deny by default. The
+/// yes or no of [`decide`].
 pub fn may(subject: &Subject, op: Operation, object: Object, settings: &TenantSettings) -> bool {
-    if subject.keyless_admin || subject.roles.contains(&DirectoryRole::GlobalAdministrator) {
-        return true;
-    }
-    let has = |r: DirectoryRole| subject.roles.contains(&r);
-    let app_admin = subject.roles.iter().any(|r| r.manages_apps());
-    let owner = matches!(object, Object::App { owners } if owners.contains(&subject.id));
-    let limited_guest = subject.kind == SubjectKind::Guest && settings.guest_permissions_limited;
-    let reader = !subject.roles.is_empty()
-        || (subject.kind == SubjectKind::Member)
-        || (subject.kind == SubjectKind::Guest && !limited_guest);
-    let user = subject.kind != SubjectKind::ServicePrincipal && !limited_guest;
-    use Operation as O;
-    match op {
-        O::ReadUsers => reader,
-        O::ReadApps => reader || owner,
-        O::CreateApp => {
-            app_admin
-                || has(DirectoryRole::ApplicationDeveloper)
-                || (user && settings.users_can_register_apps)
-        }
-        O::UpdateApp | O::ManageAppCredentials | O::UpdateServicePrincipal => app_admin || owner,
-        O::CreateServicePrincipal => {
-            app_admin
-                || owner
-                || (user && settings.users_can_register_apps && object == Object::Tenant)
-        }
-        O::CreateFederatedCredential => {
-            app_admin
-                || owner
-                || (user
-                    && subject.kind == SubjectKind::Member
-                    && settings.federated_credentials_on_unowned_apps
-                        == FederatedCredentialWriters::Members)
-        }
-        O::ManageUsers => has(DirectoryRole::UserAdministrator),
-        O::AssignRoles => has(DirectoryRole::PrivilegedRoleAdministrator),
-        O::ChangeTenantSettings => false,
-    }
+    decide(subject, op, object, settings).is_allowed()
 }

@@ -14,6 +14,7 @@ pub mod directory_roles;
 pub mod doctor;
 pub mod federation;
 pub mod keys;
+pub mod membership;
 pub mod pat_scopes;
 pub mod rbac;
 pub mod time_fmt;

@@ -6,7 +6,7 @@
 //! `SELECT` column lists in `impls/` must match the field names.
 
 use crate::{StoreError, StoreResult};
-use keyless_model::directory::{Application, Cloud, ServicePrincipal, Tenant, User};
+use keyless_model::directory::{Application, Cloud, ServicePrincipal, Tenant, User, UserType};
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 use serde::Serialize;
@@ -125,7 +125,8 @@ impl IntoModel for UserRow {
             tenant_id: uuid("users.tenant_id", &self.tenant_id)?,
             user_principal_name: self.user_principal_name,
             display_name: self.display_name,
-            user_type: self.user_type,
+            user_type: UserType::parse(&self.user_type)
+                .ok_or_else(|| corrupt("users.user_type", format_args!("{:?}", self.user_type)))?,
             is_admin: self.is_admin,
             created_at: self.created_at,
         })

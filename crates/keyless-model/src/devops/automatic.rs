@@ -2,22 +2,19 @@
 //! problem at once, the scope a connection's role assignment is made at, the names keyless
 //! gives what it creates, and the steps (in order) whose failure rolls everything back.
 
+use crate::directory_roles::{Decision, Denial};
+
 /// Automatic secrets (and their renewal on verify + save) last three months.
 pub const AUTOMATIC_SECRET_DAYS: i64 = 90;
 /// A conversion to workload identity may be reverted for seven days.
 pub const CONVERSION_REVERT_DAYS: i64 = 7;
 
 /// What the preflight knows about the creator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreatorFacts {
-    /// `user_type` is `Guest` in the tenant of the scope.
-    pub guest: bool,
-    /// The tenant's `guestPermissionsLimited`.
-    pub guest_permissions_limited: bool,
-    /// The tenant's `usersCanRegisterApps`.
-    pub users_can_register_apps: bool,
-    /// Holds a role that may register apps regardless of the setting (keyless administrator).
-    pub may_register_anyway: bool,
+    /// Whether the creator may register an app in the tenant of the scope, and why
+    /// (`directory_roles::decide` for `CreateApp`).
+    pub app_registration: Decision,
     /// `Microsoft.Authorization/roleAssignments/write` at the scope.
     pub can_write_role_assignments: bool,
     /// The creator's personal access token has expired or was revoked.
@@ -50,6 +47,8 @@ impl Problem {
 
 /// Every problem, in the order the user should fix them. Empty: go ahead.
 /// `needs_app`: the scheme creates an app registration (always, for automatic creation).
+/// A denied registration is `GuestLimited` for a limited guest, else
+/// `AppRegistrationForbidden`.
 pub fn preflight(f: &CreatorFacts) -> Vec<Problem> {
     let mut out = Vec::new();
     if f.sign_in_expired {
@@ -58,12 +57,10 @@ pub fn preflight(f: &CreatorFacts) -> Vec<Problem> {
     if !f.has_creator_role {
         out.push(Problem::MissingCreatorRole);
     }
-    let limited_guest = f.guest && f.guest_permissions_limited && !f.may_register_anyway;
-    if limited_guest {
-        out.push(Problem::GuestLimited);
-    }
-    if !f.users_can_register_apps && !f.may_register_anyway && !limited_guest {
-        out.push(Problem::AppRegistrationForbidden);
+    match f.app_registration {
+        Decision::Allowed(_) => {}
+        Decision::Denied(Denial::LimitedGuest) => out.push(Problem::GuestLimited),
+        Decision::Denied(_) => out.push(Problem::AppRegistrationForbidden),
     }
     if !f.can_write_role_assignments {
         out.push(Problem::RoleAssignmentForbidden);
@@ -187,12 +184,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    use crate::directory_roles::{DirectoryRole, Grant, Setting};
+
+    const BY_SETTING: Decision = Decision::Allowed(Grant::Setting(Setting::UsersCanRegisterApps));
+    const LIMITED_GUEST: Decision = Decision::Denied(Denial::LimitedGuest);
+    const SETTING_OFF: Decision =
+        Decision::Denied(Denial::SettingOff(Setting::UsersCanRegisterApps));
+
     fn ok() -> CreatorFacts {
         CreatorFacts {
-            guest: false,
-            guest_permissions_limited: true,
-            users_can_register_apps: true,
-            may_register_anyway: false,
+            app_registration: BY_SETTING,
             can_write_role_assignments: true,
             sign_in_expired: false,
             has_creator_role: true,
@@ -202,45 +203,43 @@ mod tests {
     #[test]
     fn preflight_table() {
         use Problem::*;
+        let by_role = Decision::Allowed(Grant::Role(DirectoryRole::ApplicationDeveloper));
         let table: Vec<(CreatorFacts, Vec<Problem>)> = vec![
             (ok(), vec![]),
             (
                 CreatorFacts {
-                    guest: true,
+                    app_registration: LIMITED_GUEST,
                     ..ok()
                 },
                 vec![GuestLimited],
             ),
             (
                 CreatorFacts {
-                    guest: true,
-                    guest_permissions_limited: false,
+                    app_registration: by_role,
                     ..ok()
                 },
                 vec![],
             ),
             (
                 CreatorFacts {
-                    guest: true,
-                    may_register_anyway: true,
+                    app_registration: Decision::Allowed(Grant::KeylessAdministrator),
                     ..ok()
                 },
                 vec![],
             ),
             (
                 CreatorFacts {
-                    users_can_register_apps: false,
+                    app_registration: SETTING_OFF,
                     ..ok()
                 },
                 vec![AppRegistrationForbidden],
             ),
             (
                 CreatorFacts {
-                    users_can_register_apps: false,
-                    may_register_anyway: true,
+                    app_registration: Decision::Denied(Denial::NoRight),
                     ..ok()
                 },
-                vec![],
+                vec![AppRegistrationForbidden],
             ),
             (
                 CreatorFacts {
@@ -265,12 +264,10 @@ mod tests {
             ),
             (
                 CreatorFacts {
-                    guest: true,
-                    users_can_register_apps: false,
+                    app_registration: LIMITED_GUEST,
                     can_write_role_assignments: false,
                     sign_in_expired: true,
                     has_creator_role: false,
-                    ..ok()
                 },
                 vec![
                     SignInExpired,
@@ -281,7 +278,7 @@ mod tests {
             ),
             (
                 CreatorFacts {
-                    users_can_register_apps: false,
+                    app_registration: SETTING_OFF,
                     can_write_role_assignments: false,
                     ..ok()
                 },
@@ -324,23 +321,6 @@ mod tests {
         assert_eq!(
             app_display_name("contoso", "web", "prod"),
             "contoso-web-prod"
-        );
-    }
-}
-
-/// The user principal name a user of another tenant has as a guest in `host_domain`
-/// (Entra's convention): `alice@contoso.com` → `alice_contoso.com#EXT#@fabrikam.onmicrosoft.com`.
-pub fn guest_upn(home_upn: &str, host_domain: &str) -> String {
-    format!("{}#EXT#@{host_domain}", home_upn.replacen('@', "_", 1))
-}
-
-#[cfg(test)]
-mod guest_tests {
-    #[test]
-    fn guest_upn_follows_entra() {
-        assert_eq!(
-            super::guest_upn("alice@contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"),
-            "alice_contoso.onmicrosoft.com#EXT#@fabrikam.onmicrosoft.com"
         );
     }
 }

@@ -180,3 +180,98 @@ fn settings_read_the_new_key_and_default_it() {
         FederatedCredentialWriters::Administrators
     );
 }
+
+fn decision(kind: K, roles: &[R], op: O, owned: Option<bool>, s: &TenantSettings) -> Decision {
+    let subject = Subject {
+        id: ME,
+        kind,
+        roles,
+        keyless_admin: false,
+    };
+    let owners = [if owned == Some(true) { ME } else { OTHER }];
+    let object = match owned {
+        None => Object::Tenant,
+        Some(_) => Object::App { owners: &owners },
+    };
+    decide(&subject, op, object, s)
+}
+
+/// (subject kind, roles, operation, owner of the app?, settings, decision, why).
+type DecisionRow<'a> = (
+    K,
+    &'a [R],
+    O,
+    Option<bool>,
+    &'a TenantSettings,
+    Decision,
+    &'a str,
+);
+
+#[test]
+fn decisions_say_why() {
+    use Decision::{Allowed, Denied};
+    use FederatedCredentialWriters::{Administrators as Adm, Members as Mem};
+    use Setting::{FederatedCredentialsOnUnownedApps as Fic, UsersCanRegisterApps as Register};
+    let default = TenantSettings::default();
+    let no_register = settings(false, true, Adm);
+    let open_guests = settings(false, false, Adm);
+    let open_guests_register = settings(true, false, Adm);
+    let members_fic = settings(true, true, Mem);
+    #[rustfmt::skip]
+    let table: &[DecisionRow] = &[
+        // registering apps: the role that allows it, else the setting, else why not
+        (K::Member, &[], O::CreateApp, None, &default, Allowed(Grant::Setting(Register)), "members register by the setting"),
+        (K::Member, &[], O::CreateApp, None, &no_register, Denied(Denial::SettingOff(Register)), "the setting is off"),
+        (K::Member, &[R::ApplicationDeveloper], O::CreateApp, None, &no_register, Allowed(Grant::Role(R::ApplicationDeveloper)), "Application Developer whatever the setting"),
+        (K::Member, &[R::UserAdministrator, R::CloudApplicationAdministrator], O::CreateApp, None, &no_register, Allowed(Grant::Role(R::CloudApplicationAdministrator)), "the role that allows it is named"),
+        (K::Member, &[R::GlobalAdministrator], O::CreateApp, None, &no_register, Allowed(Grant::Role(R::GlobalAdministrator)), "Global Administrator"),
+        (K::Member, &[R::UserAdministrator], O::CreateApp, None, &no_register, Denied(Denial::SettingOff(Register)), "a role that does not allow it changes nothing"),
+        (K::Guest, &[], O::CreateApp, None, &default, Denied(Denial::LimitedGuest), "a limited guest, the setting on"),
+        (K::Guest, &[], O::CreateApp, None, &no_register, Denied(Denial::LimitedGuest), "a limited guest comes before the setting"),
+        (K::Guest, &[R::ApplicationDeveloper], O::CreateApp, None, &default, Allowed(Grant::Role(R::ApplicationDeveloper)), "a role lifts the guest limit"),
+        (K::Guest, &[], O::CreateApp, None, &open_guests, Denied(Denial::SettingOff(Register)), "an unlimited guest is refused by the setting"),
+        (K::Guest, &[], O::CreateApp, None, &open_guests_register, Allowed(Grant::Setting(Register)), "an unlimited guest registers by the setting"),
+        (K::ServicePrincipal, &[], O::CreateApp, None, &default, Denied(Denial::NoRight), "a principal needs a role"),
+        (K::Member, &[], O::CreateServicePrincipal, None, &no_register, Denied(Denial::SettingOff(Register)), "adding another tenant's app follows the setting"),
+        (K::Member, &[], O::CreateServicePrincipal, Some(false), &default, Denied(Denial::NoRight), "another's app's principal"),
+        // reading
+        (K::Member, &[], O::ReadUsers, None, &default, Allowed(Grant::Membership), "members read"),
+        (K::Member, &[R::UserAdministrator], O::ReadUsers, None, &default, Allowed(Grant::Membership), "a member reads as a member"),
+        (K::Guest, &[], O::ReadUsers, None, &default, Denied(Denial::LimitedGuest), "limited guests do not enumerate"),
+        (K::Guest, &[R::DirectoryReaders], O::ReadUsers, None, &default, Allowed(Grant::Role(R::DirectoryReaders)), "Directory Readers lifts the limit"),
+        (K::Guest, &[], O::ReadApps, Some(true), &default, Allowed(Grant::Owner), "a limited guest reads what it owns"),
+        (K::Guest, &[], O::ReadUsers, None, &open_guests, Allowed(Grant::Membership), "unlimited guests read"),
+        (K::ServicePrincipal, &[], O::ReadApps, None, &default, Denied(Denial::NoRight), "a principal without a role reads nothing"),
+        // apps and credentials
+        (K::Member, &[], O::UpdateApp, Some(true), &default, Allowed(Grant::Owner), "owners"),
+        (K::Member, &[], O::UpdateApp, Some(false), &default, Denied(Denial::NoRight), "non-owners"),
+        (K::Member, &[R::ApplicationAdministrator], O::ManageAppCredentials, Some(false), &default, Allowed(Grant::Role(R::ApplicationAdministrator)), "Application Administrator"),
+        (K::Member, &[], O::CreateFederatedCredential, Some(false), &default, Denied(Denial::SettingOff(Fic)), "members, the setting on administrators"),
+        (K::Member, &[], O::CreateFederatedCredential, Some(false), &members_fic, Allowed(Grant::Setting(Fic)), "members, the setting on members"),
+        (K::Guest, &[], O::CreateFederatedCredential, Some(false), &settings(true, false, Mem), Denied(Denial::NoRight), "guests never by the setting"),
+        // users, roles, settings
+        (K::Member, &[R::UserAdministrator], O::ManageUsers, None, &default, Allowed(Grant::Role(R::UserAdministrator)), "User Administrator"),
+        (K::Member, &[], O::ManageUsers, None, &default, Denied(Denial::NoRight), "members do not manage users"),
+        (K::Member, &[R::PrivilegedRoleAdministrator], O::AssignRoles, None, &default, Allowed(Grant::Role(R::PrivilegedRoleAdministrator)), "Privileged Role Administrator"),
+        (K::Member, &[R::PrivilegedRoleAdministrator], O::ChangeTenantSettings, None, &default, Denied(Denial::NoRight), "only Global Administrator"),
+    ];
+    for (kind, roles, op, owned, s, want, why) in table {
+        let got = decision(*kind, roles, *op, *owned, s);
+        assert_eq!(got, *want, "{why}");
+        assert_eq!(
+            check(*kind, roles, *op, *owned, s),
+            got.is_allowed(),
+            "{why}: may agrees"
+        );
+    }
+    let admin = Subject {
+        id: ME,
+        kind: K::Guest,
+        roles: &[],
+        keyless_admin: true,
+    };
+    assert_eq!(
+        decide(&admin, O::CreateApp, Object::Tenant, &no_register),
+        Allowed(Grant::KeylessAdministrator)
+    );
+}

@@ -5,7 +5,7 @@
 //! [`assign_role`] and [`invite_guest`].
 
 use super::handlers::resolve_tenant;
-use crate::access::Access;
+use crate::access::{Access, user_type_of};
 use crate::auth::{Principal, caller};
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
@@ -76,13 +76,7 @@ pub async fn principal_of(
     match (&body.user, &body.app) {
         (Some(u), None) => {
             let user = find_user(s, tenant, u).await?;
-            let guest = s
-                .store
-                .list_guest_memberships(user.id)
-                .await?
-                .iter()
-                .any(|g| g.tenant_id == tenant.id);
-            if user.tenant_id != tenant.id && !guest {
+            if user_type_of(s, &user, tenant.id).await?.is_none() {
                 return Err(bad(format!(
                     "The user '{}' is neither a member nor a guest of the tenant '{}'. Invite them first: keyless user guest add.",
                     sanitize(&user.user_principal_name),

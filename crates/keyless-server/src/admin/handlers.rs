@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_model::Uuid;
-use keyless_model::directory::{Cloud, TenantSettings};
+use keyless_model::directory::{Cloud, TenantSettings, UserType};
 use keyless_model::directory_roles::Operation;
 use keyless_model::pat_scopes::PatScope;
 use serde::Deserialize;
@@ -50,11 +50,9 @@ pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     // Every tenant the person belongs to (home, then guest memberships), with their roles
     // there: the tenants to choose from when one's subscriptions are not visible.
     let mut tenants = Vec::new();
-    let mut memberships = vec![(c.user.tenant_id, c.user.user_type.clone())];
-    for g in s.store.list_guest_memberships(c.user.id).await? {
-        memberships.push((g.tenant_id, "Guest".into()));
-    }
-    for (tenant_id, user_type) in memberships {
+    let ids = std::iter::once(c.user.tenant_id).chain(c.guest_of.iter().copied());
+    for tenant_id in ids {
+        let user_type = c.user_type_in(tenant_id).map(UserType::as_str);
         let t = s.store.get_tenant(tenant_id).await?;
         let roles: Vec<&str> = s
             .store
@@ -72,23 +70,12 @@ pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     ))
 }
 
-/// The tenants a caller belongs to: their home tenant and those they are a guest of
-/// (administrators: every tenant).
-async fn tenants_of(s: &AppState, c: &crate::auth::Caller) -> Result<Vec<Uuid>, ApiError> {
-    let mut ids = vec![c.user.tenant_id];
-    for g in s.store.list_guest_memberships(c.user.id).await? {
-        ids.push(g.tenant_id);
-    }
-    Ok(ids)
-}
-
 pub async fn list_tenants(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
-    let mine = tenants_of(&s, &c).await?;
     let all = s.store.list_tenants().await?;
     let value: Vec<_> = all
         .into_iter()
-        .filter(|t| c.is_admin() || mine.contains(&t.id))
+        .filter(|t| c.user_type_in(t.id).is_some())
         .collect();
     Ok(Json(json!({"value": value})))
 }
@@ -135,7 +122,7 @@ pub async fn get_tenant(
 ) -> JsonResult {
     let c = caller(&s, &headers).await?;
     let t = resolve_tenant(&s, &t).await?;
-    if !c.is_admin() && !tenants_of(&s, &c).await?.contains(&t.id) {
+    if c.user_type_in(t.id).is_none() {
         return Err(ApiError::detail(
             "Forbidden",
             "You may only read the tenants you belong to (your own, and those you are a guest of).",
@@ -300,7 +287,7 @@ pub async fn list_orgs(State(s): State<AppState>, headers: HeaderMap) -> JsonRes
         .list_organizations()
         .await?
         .into_iter()
-        .filter(|o| c.is_admin() || o.tenant_id == Some(c.user.tenant_id))
+        .filter(|o| crate::devops::may_manage(&c, o).is_ok())
         .collect();
     Ok(Json(json!({"value": value})))
 }
@@ -387,7 +374,7 @@ pub async fn list_subscriptions(State(s): State<AppState>, headers: HeaderMap) -
         .list_subscriptions()
         .await?
         .into_iter()
-        .filter(|x| c.is_admin() || x.tenant_id == c.user.tenant_id)
+        .filter(|x| c.user_type_in(x.tenant_id).is_some())
         .collect();
     Ok(Json(json!({"value": value})))
 }

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::Subscription;
 use keyless_model::devops::{Job, Organization, Pipeline, Project};
-use keyless_model::directory::{Cloud, Tenant, TenantSettings, User};
+use keyless_model::directory::{Cloud, Tenant, TenantSettings, User, UserType};
 
 fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
@@ -52,7 +52,7 @@ pub async fn create_user(
         tenant_id: tenant.id,
         user_principal_name: format!("{local}@{}", tenant.domain),
         display_name: display_name.unwrap_or_else(|| local.to_string()),
-        user_type: "Member".into(),
+        user_type: UserType::Member,
         is_admin,
         created_at: s.now(),
     };

@@ -1,7 +1,8 @@
 //! Who may do what in an organization: every route that acts on projects, pipelines, jobs
 //! and connections, called by each kind of person (Reader, Contributor, Build
 //! Administrator, Project Administrator of `web`, Contributor of another project only, a
-//! guest of the tenant, a user of another tenant). Refusals are checked for their status,
+//! guest invited into the organization's tenant, a user of another tenant). The guest is a
+//! user of the organization in no project group: it answers as a member without groups. Refusals are checked for their status,
 //! their code and their envelope, and, at the end, that nothing but the allowed calls
 //! changed anything. `docs/AUTHORIZATION.md` lists the same routes and rights.
 #![allow(clippy::unwrap_used)]
@@ -205,13 +206,13 @@ async fn pipelines_jobs_and_projects_by_role() {
             method: Method::POST,
             path: format!("{WEB}/pipelines/deploy/jobs"),
             body: None,
-            expect: [denied, "201", "201", "201", hidden, no, no],
+            expect: [denied, "201", "201", "201", hidden, hidden, no],
         },
         Case {
             method: Method::GET,
             path: format!("{WEB}/pipelines"),
             body: None,
-            expect: ["200", "200", "200", "200", hidden, no, no],
+            expect: ["200", "200", "200", "200", hidden, hidden, no],
         },
         // Naming a connection needs the User role on it: Build Administrators are only
         // Readers of connections.
@@ -219,25 +220,25 @@ async fn pipelines_jobs_and_projects_by_role() {
             method: Method::POST,
             path: format!("{WEB}/pipelines"),
             body: Some(json!({"name": "with-{who}", "connections": [connection]})),
-            expect: [denied, "201", no, "201", hidden, no, no],
+            expect: [denied, "201", no, "201", hidden, hidden, no],
         },
         Case {
             method: Method::POST,
             path: format!("{WEB}/pipelines"),
             body: Some(json!({"name": "plain-{who}"})),
-            expect: [denied, "201", "201", "201", hidden, no, no],
+            expect: [denied, "201", "201", "201", hidden, hidden, no],
         },
         Case {
             method: Method::GET,
             path: format!("{WEB}/pipelines/secured/security"),
             body: None,
-            expect: ["200", "200", "200", "200", hidden, no, no],
+            expect: ["200", "200", "200", "200", hidden, hidden, no],
         },
         Case {
             method: Method::PUT,
             path: format!("{WEB}/pipelines/secured/security"),
             body: Some(json!({"user": "{upn}", "permission": "QueueBuilds", "access": "Allow"})),
-            expect: [denied, denied, "200", "200", hidden, no, no],
+            expect: [denied, denied, "200", "200", hidden, hidden, no],
         },
         Case {
             method: Method::POST,
@@ -249,13 +250,13 @@ async fn pipelines_jobs_and_projects_by_role() {
             method: Method::GET,
             path: format!("{ORG}/projects"),
             body: None,
-            expect: ["200", "200", "200", "200", "200", no, no],
+            expect: ["200", "200", "200", "200", "200", "200", no],
         },
         Case {
             method: Method::GET,
             path: format!("{WEB}/members"),
             body: None,
-            expect: ["200", "200", "200", "200", hidden, no, no],
+            expect: ["200", "200", "200", "200", hidden, hidden, no],
         },
         Case {
             method: Method::POST,
@@ -323,8 +324,8 @@ async fn pipelines_jobs_and_projects_by_role() {
         .collect();
     assert_eq!(admins, [people[3].upn.as_str()], "{members}");
 
-    // Each sees only the projects where they have a group.
-    for (i, want) in [(0, vec!["web"]), (4, vec!["other"])] {
+    // Each sees only the projects where they have a group: the guest, in none, sees none.
+    for (i, want) in [(0, vec!["web"]), (4, vec!["other"]), (5, vec![])] {
         let (_, list) = s
             .send(
                 Method::GET,
@@ -335,6 +336,49 @@ async fn pipelines_jobs_and_projects_by_role() {
             .await;
         assert_eq!(names(&list), want, "{}", WHO[i]);
     }
+}
+
+#[tokio::test]
+async fn a_guest_has_a_place_in_a_project_through_its_groups() {
+    let (s, people) = world().await;
+    let guest = &people[5];
+    add_to_group(&s, "web", guest, "Readers").await;
+    let (st, list) = s
+        .send(
+            Method::GET,
+            &format!("{ORG}/projects"),
+            Some(&guest.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(names(&list), ["web"]);
+    for path in [format!("{WEB}/pipelines"), format!("{WEB}/members")] {
+        let (st, b) = s.send(Method::GET, &path, Some(&guest.token), None).await;
+        assert_eq!(st, StatusCode::OK, "{path}: {b}");
+    }
+    // A Reader: queueing is refused as for every Reader.
+    let (st, b) = s
+        .send(
+            Method::POST,
+            &format!("{WEB}/pipelines/deploy/jobs"),
+            Some(&guest.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(refusal_code(&b), "TF215106");
+    // Still hidden from the project it has no group in.
+    let (st, b) = s
+        .send(
+            Method::GET,
+            &format!("{ORG}/projects/other/pipelines"),
+            Some(&guest.token),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    assert_eq!(refusal_code(&b), "VS800075");
 }
 
 #[tokio::test]
@@ -426,7 +470,7 @@ async fn connections_by_role() {
                 "isShared": false,
                 "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "conn-{who}"}],
             })),
-            expect: [creator, "200", creator, "200", creator, no, no],
+            expect: [creator, "200", creator, "200", creator, creator, no],
         },
     ];
     run(&s, &people, &cases).await;
@@ -489,7 +533,7 @@ async fn administrator_routes_refuse_everyone_else() {
             method: Method::GET,
             path: format!("{ORG}/identities"),
             body: None,
-            expect: ["200", "200", "200", "200", "200", no, no],
+            expect: ["200", "200", "200", "200", "200", "200", no],
         },
     ];
     let (_, keys_before) = s.admin(Method::GET, "/keyless/v1/keys", None).await;

@@ -216,3 +216,66 @@ async fn any_host_prefix_is_accepted_and_the_last_owner_may_be_removed() {
     let (status, body) = add_password(&s, &alice.token, id).await;
     assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
 }
+
+#[tokio::test]
+async fn a_guest_may_be_an_owner_and_shows_as_a_guest() {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap();
+    let (status, _) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants",
+            Some(json!({"name": "fabrikam"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, eve) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/fabrikam/users",
+            Some(json!({"name": "eve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{eve}");
+    let eve_id = eve["id"].as_str().unwrap();
+    // Not invited: no place in contoso, so no owner there.
+    let (status, body) = add_owner(&s, &alice.token, id, reference(eve_id)).await;
+    assert_error(
+        status,
+        &body,
+        404,
+        "Request_ResourceNotFound",
+        &not_found(eve_id),
+    );
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/contoso/guests",
+            Some(json!({"user": eve["userPrincipalName"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = add_owner(&s, &alice.token, id, reference(eve_id)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, owners) = s
+        .send(
+            Method::GET,
+            &format!("/v1.0/applications/{id}/owners"),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{owners}");
+    let user_type = |who: &str| {
+        owners["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == who)
+            .map(|o| o["userType"].clone())
+    };
+    assert_eq!(user_type(&alice.id), Some(json!("Member")), "{owners}");
+    assert_eq!(user_type(eve_id), Some(json!("Guest")), "{owners}");
+}

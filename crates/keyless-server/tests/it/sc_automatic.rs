@@ -383,10 +383,11 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{sub}");
-    let guest = guest_of(&s, &olga, fabrikam).await;
+    // Olga, invited into fabrikam, holds a role on its subscription.
+    invite(&s, &olga, "fabrikam").await;
     grant_user(
         &s,
-        &guest.id,
+        &olga.id,
         OWNER,
         &format!("/subscriptions/{}", sub["id"].as_str().unwrap()),
     )
@@ -443,8 +444,8 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    // Picking the other tenant's subscription works through the guest account (once that
-    // tenant lets guests register apps), which owns the app keyless creates there.
+    // Picking the other tenant's subscription works as a guest there (once that tenant
+    // lets guests register apps): Olga's account owns the app keyless creates there.
     let (st, _) = s
         .admin(
             Method::PATCH,
@@ -460,7 +461,8 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
     let app: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
     let app = s.state.store.get_application(app).await.unwrap();
     assert_eq!(app.tenant_id, fabrikam);
-    assert_eq!(app.created_by.unwrap().to_string(), guest.id);
+    assert_eq!(app.created_by.unwrap().to_string(), olga.id);
+    assert!(app.is_owner(olga.id.parse().unwrap()));
 }
 
 #[tokio::test]

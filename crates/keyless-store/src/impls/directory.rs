@@ -125,7 +125,7 @@ for_each_backend! {
             .bind(&u.user_principal_name)
             .bind(key(&u.user_principal_name))
             .bind(&u.display_name)
-            .bind(&u.user_type)
+            .bind(u.user_type.as_str())
             .bind(u.is_admin)
             .bind(u.created_at)
             .execute(&self.0)

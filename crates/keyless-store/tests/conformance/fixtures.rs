@@ -8,7 +8,7 @@ use keyless_model::devops::{
 };
 use keyless_model::directory::{
     Application, Cloud, FederatedCredential, PasswordCredential, PersonalAccessToken,
-    SP_TYPE_APPLICATION, ServicePrincipal, Tenant, TenantSettings, User,
+    SP_TYPE_APPLICATION, ServicePrincipal, Tenant, TenantSettings, User, UserType,
 };
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
@@ -56,7 +56,7 @@ pub fn user(tenant_id: Uuid, upn: &str) -> User {
         tenant_id,
         user_principal_name: upn.to_owned(),
         display_name: upn.split('@').next().unwrap_or(upn).to_owned(),
-        user_type: "Member".into(),
+        user_type: UserType::Member,
         is_admin: false,
         created_at: NOW,
     }

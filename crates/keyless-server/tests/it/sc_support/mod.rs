@@ -1,5 +1,6 @@
 //! Helpers of the service connection lifecycle tests: members with their own tokens,
-//! guests, project groups, connection bodies, jobs.
+//! guests (users of another tenant invited through the guest API), project groups,
+//! connection bodies, jobs.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use crate::common::TestServer;
@@ -60,46 +61,51 @@ pub async fn person(s: &TestServer, name: &str) -> Person {
     }
 }
 
-/// The guest account of `home` in the tenant `tenant` (Entra's `#EXT#` spelling).
-pub async fn guest_of(s: &TestServer, home: &Person, tenant: uuid::Uuid) -> Person {
-    let t = s.state.store.get_tenant(tenant).await.unwrap();
-    let upn = keyless_model::devops::automatic::guest_upn(&home.upn, &t.domain);
-    let u = keyless_model::directory::User {
-        id: uuid::Uuid::new_v4(),
-        tenant_id: tenant,
-        user_principal_name: upn.clone(),
-        display_name: "guest".into(),
-        user_type: "Guest".into(),
-        is_admin: false,
-        created_at: s.state.now(),
-    };
-    s.state.store.create_user(&u).await.unwrap();
-    Person {
-        id: u.id.to_string(),
-        upn,
-        token: String::new(),
-    }
+/// Invites `who` (a user of another tenant) into `tenant` (a name or an id) as a guest,
+/// through the guest API.
+pub async fn invite(s: &TestServer, who: &Person, tenant: &str) {
+    let (st, b) = s
+        .admin(
+            Method::POST,
+            &format!("/keyless/v1/tenants/{tenant}/guests"),
+            Some(json!({"user": who.upn})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
 }
 
-/// A guest user (of another directory) living in the demo tenant, with a token.
+/// A user of the tenant `northwind` (created if need be), with a token, invited into the
+/// demo tenant as a guest.
 pub async fn guest(s: &TestServer, name: &str) -> Person {
-    let t = s.state.store.get_tenant(s.tenant()).await.unwrap();
-    let upn = format!("{name}_fabrikam.example#EXT#@{}", t.domain);
-    let u = keyless_model::directory::User {
-        id: uuid::Uuid::new_v4(),
-        tenant_id: t.id,
-        user_principal_name: upn.clone(),
-        display_name: name.into(),
-        user_type: "Guest".into(),
-        is_admin: false,
-        created_at: s.state.now(),
-    };
-    s.state.store.create_user(&u).await.unwrap();
-    Person {
-        id: u.id.to_string(),
+    let (st, _) = s
+        .admin(Method::GET, "/keyless/v1/tenants/northwind", None)
+        .await;
+    if st == StatusCode::NOT_FOUND {
+        let (st, t) = s
+            .admin(
+                Method::POST,
+                "/keyless/v1/tenants",
+                Some(json!({"name": "northwind"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{t}");
+    }
+    let (st, u) = s
+        .admin(
+            Method::POST,
+            "/keyless/v1/tenants/northwind/users",
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{u}");
+    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
+    let p = Person {
+        id: u["id"].as_str().unwrap().to_string(),
         token: pat_for(s, &upn).await,
         upn,
-    }
+    };
+    invite(s, &p, &s.tenant().to_string()).await;
+    p
 }
 
 pub async fn add_to_group(s: &TestServer, project: &str, who: &Person, group: &str) {
