@@ -1,11 +1,12 @@
 //! The change feed: tells in-memory copies of directory rows (the server's grant cache) that
 //! one of the tables they copy has changed, in this process or, on PostgreSQL, in any replica.
 //!
-//! - SQLite: an update hook on every pooled connection bumps the generation as a row of a
-//!   watched table changes. A database file belongs to one `keyless serve`, so every write
+//! - SQLite: an update hook on every pooled connection bumps the generation of a watched
+//!   table as a row of it changes. A database file belongs to one `keyless serve`, so every write
 //!   goes through these connections. The feed is always live.
 //! - PostgreSQL: statement triggers on the watched tables `NOTIFY keyless_changes` (delivered
-//!   at commit, migration 0010); a listener task bumps the generation on each notification.
+//!   at commit, migration 0010); a listener task bumps the generation of the table each
+//!   notification names.
 //!   While that connection is down the feed is not live and caches must read the database,
 //!   so a replica never grants from state it cannot confirm.
 //!
