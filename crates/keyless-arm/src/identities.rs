@@ -2,7 +2,7 @@
 //! creating one creates its service principal (`servicePrincipalType` ManagedIdentity, the
 //! identity's resource id as alternative name, so its tokens carry `xms_mirid`); its
 //! federated identity credentials are child resources stored with the directory's
-//! credentials (parent = the principal), under the rules and texts of wire-compat §7.
+//! credentials (parent = the principal), under the same saving rules and texts as Graph's.
 
 use super::path::ResourceRef;
 use super::{QueryMap, json};

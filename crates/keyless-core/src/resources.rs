@@ -1,6 +1,6 @@
 //! The resources a token can be requested for, as named in a `.default` scope.
 
-/// ARM accepts exactly these four audiences (wire-compat §3).
+/// ARM accepts exactly these four audiences: both hosts, with and without the trailing slash.
 pub const ARM_AUDIENCES: [&str; 4] = [
     "https://management.core.windows.net/",
     "https://management.core.windows.net",

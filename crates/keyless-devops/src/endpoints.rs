@@ -1,6 +1,5 @@
 //! `_apis/serviceendpoint/endpoints`: create, list, get, update and delete service
-//! connections in the Azure DevOps REST shapes (wire-compat §5). This scope:
-//! `azurerm` connections with scheme `WorkloadIdentityFederation`, created manually.
+//! connections in the Azure DevOps REST shapes; what differs per scheme is in `schemes/`.
 
 use super::security::{require, role_of};
 use super::{find_org, find_project};

@@ -220,7 +220,8 @@ pub struct IdToken {
     pub audience: &'static str,
 }
 
-/// Signs a connection's ID token with its issuer generation's key (wire-compat §4).
+/// Signs a connection's ID token with its issuer generation's key: the tenant's for the Entra
+/// generation, the organization's for the Azure DevOps one.
 pub async fn mint_id_token(
     s: &AppState,
     conn: &ServiceConnection,

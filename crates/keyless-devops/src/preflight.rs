@@ -1,4 +1,4 @@
-//! The preflight of automatic creation (seed 000): gathers what is known about the creator
+//! The preflight of automatic creation: gathers what is known about the creator
 //! in the tenant of the chosen scope (a member or a guest there, and what the directory
 //! rules say of registering an app) and asks `keyless_model::devops::automatic::preflight`
 //! for every problem, before anything is written. Also the subscription picker's rule: the

@@ -1,4 +1,4 @@
-//! Minting access tokens: v1 tokens with the claims ARM and the SDKs read (wire-compat §3).
+//! Minting access tokens: v1 tokens with the claims ARM and the SDKs read.
 
 use super::Resource;
 use keyless_core::state::AppState;
@@ -28,7 +28,7 @@ pub struct Minted {
     pub uti: String,
 }
 
-/// The claims of an access token, in the order Entra writes them (wire-compat §3).
+/// The claims of an access token, in the order Entra writes them.
 #[derive(Serialize)]
 struct AccessClaims<'a> {
     aud: &'a str,

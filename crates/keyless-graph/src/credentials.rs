@@ -1,5 +1,6 @@
 //! An application's credentials: secrets (`addPassword`/`removePassword`, the secret shown
-//! once and stored as a salted hash) and federated identity credentials (wire-compat §7).
+//! once and stored as a salted hash) and federated identity credentials, with Graph's saving
+//! rules and texts.
 
 use super::{Ctx, Key, bad, created, find_app, list_json, not_found};
 use axum::http::{Method, StatusCode};

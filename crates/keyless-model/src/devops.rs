@@ -35,7 +35,8 @@ pub struct Project {
     pub created_at: UnixTime,
 }
 
-/// Which issuer signs a connection's ID tokens (wire-compat §4).
+/// Which issuer signs a connection's ID tokens: Entra's (the tenant's token service) or the
+/// organization's own Azure DevOps issuer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum IssuerGeneration {
     /// The tenant's token service (`{origin}/{tenant}/v2.0`); the default for new connections.

@@ -138,7 +138,7 @@ fn the_leaf_is_not_a_ca_and_a_ca_certificate_would_be_refused() {
         0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01, 0xff, 0x04, 0x02, 0x30, 0x00,
     ];
     assert!(leaf.windows(ca_false.len()).any(|w| w == ca_false));
-    // Why this matters (wire-compat §1): serving the CA:TRUE certificate itself is rejected.
+    // Why this matters: rustls rejects a server that presents the CA:TRUE certificate itself.
     let err = handshake(
         &pki.ca_pem,
         &pki.ca_cert_path,

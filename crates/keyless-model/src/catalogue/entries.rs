@@ -1,5 +1,5 @@
-//! The catalogue table. Texts after `AADSTS{code}: ` are Entra's own where Entra's are
-//! public (see shared/docs/errors.md); cause, checks and fix are keyless' words.
+//! The catalogue table. Texts after `AADSTS{code}: ` are Entra's own where Entra publishes
+//! them, and Azure DevOps' own where it shows them; cause, checks and fix are keyless' words.
 
 use super::{Entry, Plane};
 

@@ -1,4 +1,4 @@
-//! Rules of automatic connection creation (seed 000): the preflight that reports every
+//! Rules of automatic connection creation: the preflight that reports every
 //! problem at once, the scope a connection's role assignment is made at, the names keyless
 //! gives what it creates, and the steps (in order) whose failure rolls everything back.
 
