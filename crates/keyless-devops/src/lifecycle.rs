@@ -86,19 +86,19 @@ pub async fn apply_rename(
     }
     let issuer = devops_issuer(&s.origin, org.id);
     if let Some(app) = created_app(after) {
-        let fic = s
-            .store
+        // The connection and its credential are saved together; when keyless holds no
+        // credential with the old subject, the unit of work ends here having written nothing.
+        let uow = s.store.begin().await?;
+        let fic = uow
             .list_fics(app)
             .await?
             .into_iter()
             .find(|f| f.issuer == issuer && f.subject.as_deref() == Some(old_subject.as_str()));
         if let Some(mut f) = fic {
             f.subject = Some(new_subject);
-            return s
-                .store
-                .update_connection_and_fic(after, &f)
-                .await
-                .map_err(Into::into);
+            uow.update_connection(after).await?;
+            uow.update_fic(&f).await?;
+            return uow.commit().await.map_err(Into::into);
         }
     }
     let r = keyless_model::catalogue::Rendered::new(

@@ -69,7 +69,7 @@ for_each_backend! {
             .bind(&s.display_name)
             .bind(&s.state)
             .bind(s.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -81,7 +81,7 @@ for_each_backend! {
                  WHERE id = $1",
             )
             .bind(id(subscription))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -91,7 +91,7 @@ for_each_backend! {
                 "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
                  ORDER BY created_at, id",
             )
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -144,7 +144,7 @@ for_each_backend! {
             )
             .bind(id(subscription_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -158,7 +158,7 @@ for_each_backend! {
                  WHERE subscription_id = $1 ORDER BY name_key",
             )
             .bind(id(subscription_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -238,7 +238,7 @@ for_each_backend! {
             .bind(&a.principal_type)
             .bind(opt_id(a.created_by))
             .bind(a.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -248,7 +248,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, RoleAssignmentRow>(role_assignments!("WHERE id = $1"))
                     .bind(id(assignment))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -262,7 +262,7 @@ for_each_backend! {
                 "WHERE principal_id = $1 ORDER BY scope, created_at, id"
             ))
             .bind(id(principal_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -280,7 +280,7 @@ for_each_backend! {
             .bind(scope)
             .bind(len)
             .bind(prefix)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -289,7 +289,7 @@ for_each_backend! {
             found(
                 sqlx::query("DELETE FROM role_assignments WHERE id = $1")
                     .bind(id(assignment))
-                    .execute(&self.0)
+                    .execute(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),

@@ -66,7 +66,7 @@ for_each_backend! {
             .bind(t.cloud.as_str())
             .bind(json(&t.settings)?)
             .bind(t.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -75,7 +75,7 @@ for_each_backend! {
         async fn get_tenant(&self, tenant_id: Uuid) -> StoreResult<Tenant> {
             one(sqlx::query_as::<_, TenantRow>(tenants!("WHERE id = $1"))
                 .bind(id(tenant_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -85,7 +85,7 @@ for_each_backend! {
                 "WHERE name_key = $1 OR domain_key = $1 ORDER BY created_at, id LIMIT 1"
             ))
             .bind(key(name_or_domain))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -93,7 +93,7 @@ for_each_backend! {
         async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
             all(
                 sqlx::query_as::<_, TenantRow>(tenants!("ORDER BY name_key"))
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -108,7 +108,7 @@ for_each_backend! {
                 sqlx::query("UPDATE tenants SET settings = $2 WHERE id = $1")
                     .bind(id(tenant_id))
                     .bind(json(s)?)
-                    .execute(&self.0)
+                    .execute(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),
@@ -128,7 +128,7 @@ for_each_backend! {
             .bind(&u.user_type)
             .bind(u.is_admin)
             .bind(u.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -137,7 +137,7 @@ for_each_backend! {
         async fn get_user(&self, user_id: Uuid) -> StoreResult<User> {
             one(sqlx::query_as::<_, UserRow>(users!("WHERE id = $1"))
                 .bind(id(user_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -145,7 +145,7 @@ for_each_backend! {
         async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User> {
             one(sqlx::query_as::<_, UserRow>(users!("WHERE upn_key = $1"))
                 .bind(key(upn))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -154,7 +154,7 @@ for_each_backend! {
             all(
                 sqlx::query_as::<_, UserRow>(users!("WHERE tenant_id = $1 ORDER BY upn_key"))
                     .bind(id(tenant_id))
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -197,23 +197,25 @@ for_each_backend! {
         }
 
         async fn get_application(&self, app: Uuid) -> StoreResult<Application> {
-            self.with_owners_one(one(
+            let rows = one(
                 sqlx::query_as::<_, ApplicationRow>(applications!("WHERE id = $1"))
                     .bind(id(app))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
-            )?).await
+            )?;
+            self.with_owners_one(rows).await
         }
 
         async fn find_application_by_app_id(&self, app_id: Uuid) -> StoreResult<Application> {
-            self.with_owners_one(one(
+            let rows = one(
                 sqlx::query_as::<_, ApplicationRow>(applications!("WHERE app_id = $1"))
                     .bind(id(app_id))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
-            )?).await
+            )?;
+            self.with_owners_one(rows).await
         }
 
         /// Display names are not unique: the oldest match wins.
@@ -222,24 +224,26 @@ for_each_backend! {
             tenant_id: Uuid,
             name: &str,
         ) -> StoreResult<Application> {
-            self.with_owners_one(one(sqlx::query_as::<_, ApplicationRow>(applications!(
+            let rows = one(sqlx::query_as::<_, ApplicationRow>(applications!(
                 "WHERE tenant_id = $1 AND name_key = $2 ORDER BY created_at, id LIMIT 1"
             ))
             .bind(id(tenant_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
-            .map_err(db_err)?)?).await
+            .map_err(db_err)?)?;
+            self.with_owners_one(rows).await
         }
 
         async fn list_applications(&self, tenant_id: Uuid) -> StoreResult<Vec<Application>> {
-            self.with_owners(all(sqlx::query_as::<_, ApplicationRow>(applications!(
+            let rows = all(sqlx::query_as::<_, ApplicationRow>(applications!(
                 "WHERE tenant_id = $1 ORDER BY name_key, created_at, id"
             ))
             .bind(id(tenant_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
-            .map_err(db_err)?)?).await
+            .map_err(db_err)?)?;
+            self.with_owners(rows).await
         }
 
         /// Updates display name, sign-in audience, enabled, identifier URIs and `api` (ids,
@@ -256,7 +260,7 @@ for_each_backend! {
             .bind(a.enabled)
             .bind(json(&a.identifier_uris)?)
             .bind(json(&a.api)?)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?
             .rows_affected())
@@ -332,7 +336,7 @@ for_each_backend! {
             .bind(&sp.service_principal_type)
             .bind(json(&sp.alternative_names)?)
             .bind(sp.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -342,7 +346,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, ServicePrincipalRow>(service_principals!("WHERE id = $1"))
                     .bind(id(sp))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -359,7 +363,7 @@ for_each_backend! {
                 ))
                 .bind(id(tenant_id))
                 .bind(id(app_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?,
             )
@@ -374,7 +378,7 @@ for_each_backend! {
                     "WHERE tenant_id = $1 ORDER BY display_name, created_at, id"
                 ))
                 .bind(id(tenant_id))
-                .fetch_all(&self.0)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?,
             )
@@ -392,7 +396,7 @@ for_each_backend! {
                 .bind(sp.account_enabled)
                 .bind(&sp.service_principal_type)
                 .bind(json(&sp.alternative_names)?)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),

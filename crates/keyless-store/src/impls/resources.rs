@@ -95,7 +95,7 @@ for_each_backend! {
         pub(super) async fn resources_get(&self, resource_id: &str) -> StoreResult<Resource> {
             one(sqlx::query_as::<_, ResourceRow>(resources!("WHERE key = $1"))
                 .bind(Resource::key(resource_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -111,7 +111,7 @@ for_each_backend! {
             ))
             .bind(id(subscription_id))
             .bind(resource_group.map(key))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -126,7 +126,7 @@ for_each_backend! {
             ))
             .bind(len)
             .bind(prefix)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
