@@ -12,6 +12,8 @@
 //! Readers take [`ChangeFeed::generation`] before they read the rows they cache and keep an
 //! entry only while the generation is unchanged. A bump can precede the commit it announces
 //! by a moment (SQLite's hook runs inside the statement), so caches also bound an entry's age.
+//! A unit of work (`uow.rs`) announces its end as well, commit or rollback, so what a reader
+//! cached while one was open does not outlive it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -8,7 +8,8 @@
 //! - uniqueness lives in the schema; a violation comes back as [`StoreError::Conflict`]
 //!   naming the rule, never as a driver error;
 //! - deletes that cascade (an application takes its service principals, secrets,
-//!   federated credentials and role assignments with it) run in one transaction;
+//!   federated credentials and role assignments with it) run in one transaction; every
+//!   cascade is listed in one place, `impls/cascade.rs`;
 //! - a create naming a parent that does not exist (a user in an unknown tenant, a project
 //!   in an unknown organization…) fails with [`StoreError::NotFound`];
 //! - an update or delete of an object that does not exist fails with [`StoreError::NotFound`].

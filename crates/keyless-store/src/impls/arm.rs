@@ -5,8 +5,7 @@
 //! s + "/"`, written with `substr` so that both dialects agree and `%`/`_` in names are
 //! not wildcards.
 
-use super::found;
-use super::resources::DELETE_RESOURCES_OF_GROUP;
+use super::{cascade, found};
 use crate::errors::db_err;
 use crate::rows::{
     ResourceGroupRow, RoleAssignmentRow, SubscriptionRow, all, id, json, key, one, opt_id,
@@ -172,7 +171,7 @@ for_each_backend! {
                 scope_and_prefix(&resource_group_scope(subscription_id, name));
             let mut tx = self.begin_write().await?;
             // The resources first: they reference the group.
-            sqlx::query(DELETE_RESOURCES_OF_GROUP)
+            sqlx::query(cascade::RESOURCES_OF_GROUP)
                 .bind(id(subscription_id))
                 .bind(key(name))
                 .execute(&mut *tx)
@@ -189,10 +188,7 @@ for_each_backend! {
                 .map_err(db_err)?
                 .rows_affected(),
             )?;
-            sqlx::query(concat!(
-                "DELETE FROM role_assignments WHERE ",
-                at_or_below!()
-            ))
+            sqlx::query(cascade::ASSIGNMENTS_AT_OR_BELOW)
             .bind(scope)
             .bind(len)
             .bind(prefix)

@@ -1,6 +1,6 @@
 //! Organizations, projects, service connections, pipelines and jobs.
 
-use super::found;
+use super::{cascade, found};
 use crate::errors::db_err;
 use crate::rows::{
     ConnectionRow, JobRow, OrganizationRow, PipelineRow, ProjectRow, all, id, json, key, one,
@@ -269,12 +269,7 @@ for_each_backend! {
         /// transaction.
         async fn delete_connection(&self, connection: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            for table in [
-                "DELETE FROM connection_roles WHERE connection_id = $1",
-                "DELETE FROM connection_shares WHERE connection_id = $1",
-                "DELETE FROM connection_pipeline_policy WHERE connection_id = $1",
-                "DELETE FROM connection_pipelines WHERE connection_id = $1",
-            ] {
+            for &table in cascade::CONNECTION {
                 sqlx::query(table)
                     .bind(id(connection))
                     .execute(&mut *tx)
@@ -282,7 +277,7 @@ for_each_backend! {
                     .map_err(db_err)?;
             }
             found(
-                sqlx::query("DELETE FROM service_connections WHERE id = $1")
+                sqlx::query(cascade::CONNECTION_ITSELF)
                     .bind(id(connection))
                     .execute(&mut *tx)
                     .await

@@ -1,6 +1,6 @@
 //! Tenants, users, app registrations and service principals.
 
-use super::found;
+use super::{cascade, found};
 use crate::errors::db_err;
 use crate::rows::{
     ApplicationRow, ServicePrincipalRow, TenantRow, UserRow, all, id, json, key, one, opt_id,
@@ -276,43 +276,11 @@ for_each_backend! {
                     .map_err(db_err)?
                     .ok_or(crate::StoreError::NotFound)?;
             let object_id = id(app);
-            // The principals' assignments and credentials, then the principals, then the app.
-            for (sql, value) in [
-                (
-                    "DELETE FROM role_assignments WHERE principal_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM directory_role_assignments WHERE principal_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM federated_credentials WHERE parent_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM application_owners WHERE owner_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM application_owners WHERE application_id = $1",
-                    &object_id,
-                ),
-                (
-                    "DELETE FROM federated_credentials WHERE parent_id = $1",
-                    &object_id,
-                ),
-                ("DELETE FROM service_principals WHERE app_id = $1", &app_id),
-                (
-                    "DELETE FROM password_credentials WHERE application_id = $1",
-                    &object_id,
-                ),
-                ("DELETE FROM applications WHERE id = $1", &object_id),
-            ] {
+            for &(which, sql) in cascade::APPLICATION {
+                let value = match which {
+                    cascade::AppKey::ObjectId => &object_id,
+                    cascade::AppKey::AppId => &app_id,
+                };
                 sqlx::query(sql)
                     .bind(value)
                     .execute(&mut *tx)
@@ -407,12 +375,7 @@ for_each_backend! {
         /// identity's), which could never be used again.
         async fn delete_service_principal(&self, sp: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            for sql in [
-                "DELETE FROM role_assignments WHERE principal_id = $1",
-                "DELETE FROM directory_role_assignments WHERE principal_id = $1",
-                "DELETE FROM federated_credentials WHERE parent_id = $1",
-                "DELETE FROM application_owners WHERE owner_id = $1",
-            ] {
+            for &sql in cascade::SERVICE_PRINCIPAL {
                 sqlx::query(sql)
                     .bind(id(sp))
                     .execute(&mut *tx)
@@ -420,7 +383,7 @@ for_each_backend! {
                     .map_err(db_err)?;
             }
             found(
-                sqlx::query("DELETE FROM service_principals WHERE id = $1")
+                sqlx::query(cascade::SERVICE_PRINCIPAL_ITSELF)
                     .bind(id(sp))
                     .execute(&mut *tx)
                     .await

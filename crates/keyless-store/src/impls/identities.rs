@@ -66,10 +66,7 @@ for_each_backend! {
             principal_id: Uuid,
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "DELETE FROM project_identities WHERE principal_id = $1 AND project_id IN \
-                 (SELECT id FROM projects WHERE organization_id = $2)",
-            )
+            sqlx::query(super::cascade::ORGANIZATION_IDENTITY)
             .bind(id(principal_id))
             .bind(id(organization_id))
             .execute(&mut *tx)

@@ -237,9 +237,7 @@ for_each_backend! {
                     .map_err(still_referenced)?
                     .rows_affected(),
             )?;
-            sqlx::query(
-                "DELETE FROM role_assignments WHERE scope = $1 OR substr(scope, 1, $2) = $3",
-            )
+            sqlx::query(super::cascade::ASSIGNMENTS_AT_OR_BELOW)
             .bind(scope)
             .bind(len)
             .bind(prefix)

@@ -47,6 +47,7 @@ macro_rules! for_each_backend {
 mod app_owners;
 mod arm;
 mod audit;
+mod cascade;
 mod connection_security;
 mod credentials;
 mod devops;
