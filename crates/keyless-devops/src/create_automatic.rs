@@ -1,7 +1,8 @@
 //! Automatic creation (`creationMode: Automatic`): preflight, then app registration,
 //! service principal, federated credential (workload identity) or secret (service
-//! principal scheme), role assignment at the scope, the connection. All or nothing: when a
-//! step fails, what the earlier steps created is removed and the error names the step.
+//! principal scheme), role assignment at the scope, the connection. All or nothing: the steps
+//! write through one unit of work of the store, committed after the last one; when a step
+//! fails, the unit of work is dropped (rolled back) and the error names the step.
 
 use super::endpoints::{CreateBody, param, validate_name};
 use super::preflight::{self, PreflightFailure, Target};
@@ -23,25 +24,8 @@ use keyless_model::directory::{
 };
 use keyless_model::directory_roles::PrincipalType;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
+use keyless_store::UnitOfWork;
 use serde_json::Value;
-
-/// What a creation made so far, undone in reverse on failure.
-enum Made {
-    App(Uuid),
-    Assignment(Uuid),
-}
-
-async fn undo(s: &AppState, made: &[Made]) {
-    for m in made.iter().rev() {
-        let r = match m {
-            Made::Assignment(id) => s.store.delete_role_assignment(*id).await,
-            Made::App(id) => s.store.delete_application(*id).await,
-        };
-        if let Err(e) = r {
-            tracing::error!(error = %e, "rollback of an automatic creation step failed");
-        }
-    }
-}
 
 fn failed(step: Step, e: &ApiError) -> ApiError {
     ApiError::new(
@@ -175,18 +159,14 @@ pub async fn create(
         description: body.description.unwrap_or_default(),
         data: body.data,
     };
-    let mut made = Vec::new();
-    match run_steps(s, caller, &plan, &mut made).await {
+    match run_in_unit_of_work(s, caller, &plan).await {
         Ok((conn, _secret)) => {
             // The secret stays write-only here too: only a job reads it back.
             let v = super::render::connection_json(s, &conn, org).await?;
             tracing::info!(sc.id = %conn.id, sc.name = %conn.name, "service connection created automatically");
             Ok(Json(v).into_response())
         }
-        Err((step, e)) => {
-            undo(s, &made).await;
-            Err(failed(step, &e).into())
-        }
+        Err((step, e)) => Err(failed(step, &e).into()),
     }
 }
 
@@ -217,12 +197,26 @@ fn check(s: &AppState, name: &str, step: Step) -> Result<(), (Step, ApiError)> {
     }
 }
 
-/// The steps in order; each records what it made before the next may fail.
-async fn run_steps(
+/// Runs the steps in one unit of work and commits it. On an error the unit of work is
+/// dropped, which rolls back every step.
+async fn run_in_unit_of_work(
     s: &AppState,
     caller: &Caller,
     p: &Plan<'_>,
-    made: &mut Vec<Made>,
+) -> Result<(ServiceConnection, Option<String>), (Step, ApiError)> {
+    let at = |step: Step| move |e: keyless_store::StoreError| (step, ApiError::from(e));
+    let uow = s.store.begin().await.map_err(at(Step::AppRegistration))?;
+    let made = run_steps(s, &*uow, caller, p).await?;
+    uow.commit().await.map_err(at(Step::Connection))?;
+    Ok(made)
+}
+
+/// The steps in order, every write through `uow`.
+async fn run_steps(
+    s: &AppState,
+    uow: &dyn UnitOfWork,
+    caller: &Caller,
+    p: &Plan<'_>,
 ) -> Result<(ServiceConnection, Option<String>), (Step, ApiError)> {
     let at = |step: Step| move |e: keyless_store::StoreError| (step, ApiError::from(e));
     let now = s.now();
@@ -243,11 +237,9 @@ async fn run_steps(
         identifier_uris: Vec::new(),
         api: Default::default(),
     };
-    s.store
-        .create_application(&app)
+    uow.create_application(&app)
         .await
         .map_err(at(Step::AppRegistration))?;
-    made.push(Made::App(app.id));
 
     check(s, &p.name, Step::ServicePrincipal)?;
     let sp = ServicePrincipal {
@@ -260,8 +252,7 @@ async fn run_steps(
         alternative_names: vec![],
         created_at: now,
     };
-    s.store
-        .create_service_principal(&sp)
+    uow.create_service_principal(&sp)
         .await
         .map_err(at(Step::ServicePrincipal))?;
 
@@ -302,8 +293,7 @@ async fn run_steps(
             claims_matching_expression: None,
             created_at: now,
         };
-        s.store
-            .create_fic(&fic)
+        uow.create_fic(&fic)
             .await
             .map_err(at(Step::FederatedCredential))?;
     } else {
@@ -314,7 +304,7 @@ async fn run_steps(
             now,
             now + AUTOMATIC_SECRET_DAYS * 86_400,
         );
-        s.store.add_password(&pw).await.map_err(at(Step::Secret))?;
+        uow.add_password(&pw).await.map_err(at(Step::Secret))?;
         conn.data
             .set_secret_key(pw.key_id, &keyless_model::time_fmt::iso(pw.end_date_time));
         super::secrets::store_secret(s, &mut conn, &clear).map_err(|e| (Step::Secret, e))?;
@@ -331,11 +321,9 @@ async fn run_steps(
         created_by: Some(p.user.id),
         created_at: now,
     };
-    s.store
-        .create_role_assignment(&assignment)
+    uow.create_role_assignment(&assignment)
         .await
         .map_err(at(Step::RoleAssignment))?;
-    made.push(Made::Assignment(assignment.id));
 
     check(s, &p.name, Step::Connection)?;
     let d = &mut conn.data;
@@ -348,17 +336,11 @@ async fn run_steps(
     d.set_created(app.id, sp.id, assignment.id);
     d.set_scope(&p.target.scope);
     let _ = p.target.level;
-    s.store
-        .create_connection(&conn)
+    uow.create_connection(&conn)
         .await
         .map_err(at(Step::Connection))?;
-    if let Err(e) = s
-        .store
-        .set_connection_role(conn.id, caller.user.id, "Administrator")
+    uow.set_connection_role(conn.id, caller.user.id, "Administrator")
         .await
-    {
-        let _ = s.store.delete_connection(conn.id).await;
-        return Err((Step::Connection, e.into()));
-    }
+        .map_err(at(Step::Connection))?;
     Ok((conn, secret))
 }

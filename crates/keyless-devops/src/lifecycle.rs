@@ -12,6 +12,7 @@ use keyless_model::devops::{
     CreationMode, IssuerGeneration, Organization, Project, ServiceConnection,
 };
 use keyless_model::federation::{devops_issuer, devops_subject};
+use keyless_store::UnitOfWork;
 
 /// The app registration keyless created for an automatic connection.
 pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
@@ -23,9 +24,9 @@ pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
 }
 
 /// Whether another connection of the organization uses the same identity.
-async fn identity_shared(s: &AppState, c: &ServiceConnection) -> Result<bool, ApiError> {
-    for p in s.store.list_projects(c.organization_id).await? {
-        for other in s.store.list_connections(p.id).await? {
+async fn identity_shared(uow: &dyn UnitOfWork, c: &ServiceConnection) -> Result<bool, ApiError> {
+    for p in uow.list_projects(c.organization_id).await? {
+        for other in uow.list_connections(p.id).await? {
             if other.id != c.id && other.client_id == c.client_id {
                 return Ok(true);
             }
@@ -36,27 +37,29 @@ async fn identity_shared(s: &AppState, c: &ServiceConnection) -> Result<bool, Ap
 
 /// Deletes the connection; an automatic one takes its role assignment and app registration
 /// (with its principal, credentials and secrets) along, unless another connection uses
-/// the same identity.
+/// the same identity. All of it in one unit of work: a failure deletes nothing.
 pub async fn delete_connection(
     s: &AppState,
     _caller: &Caller,
     c: &ServiceConnection,
 ) -> Result<(), ApiError> {
     let owned = created_app(c);
-    let shared = owned.is_some() && identity_shared(s, c).await?;
-    s.store.delete_connection(c.id).await?;
+    let uow = s.store.begin().await?;
+    let shared = owned.is_some() && identity_shared(&*uow, c).await?;
+    uow.delete_connection(c.id).await?;
     if let (Some(app), false) = (owned, shared) {
         if let Some(a) = c.data.role_assignment_id() {
-            match s.store.delete_role_assignment(a).await {
+            match uow.delete_role_assignment(a).await {
                 Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        match s.store.delete_application(app).await {
+        match uow.delete_application(app).await {
             Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
+    uow.commit().await?;
     tracing::info!(sc.id = %c.id, removed_identity = owned.is_some() && !shared, "service connection deleted");
     Ok(())
 }
@@ -81,19 +84,19 @@ pub async fn apply_rename(
     }
     let issuer = devops_issuer(&s.origin, org.id);
     if let Some(app) = created_app(after) {
-        let fic = s
-            .store
+        // The connection and its credential are saved together; when keyless holds no
+        // credential with the old subject, the unit of work ends here having written nothing.
+        let uow = s.store.begin().await?;
+        let fic = uow
             .list_fics(app)
             .await?
             .into_iter()
             .find(|f| f.issuer == issuer && f.subject.as_deref() == Some(old_subject.as_str()));
         if let Some(mut f) = fic {
             f.subject = Some(new_subject);
-            return s
-                .store
-                .update_connection_and_fic(after, &f)
-                .await
-                .map_err(Into::into);
+            uow.update_connection(after).await?;
+            uow.update_fic(&f).await?;
+            return uow.commit().await.map_err(Into::into);
         }
     }
     let r = keyless_model::catalogue::Rendered::new(

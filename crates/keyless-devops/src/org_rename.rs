@@ -4,7 +4,7 @@
 //! transaction and manual connections get the `SubjectChanged` warning with their new subject.
 
 use super::find_org;
-use super::project_rename::subject_moves;
+use super::project_rename::{save_subject_moves, subject_moves};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -40,15 +40,16 @@ pub async fn rename(
     }
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("organization", &b.name)?;
+    // The subjects are read and moved, and the organization renamed, in one unit of work.
+    let uow = s.store.begin().await?;
     let mut conns = Vec::new();
     let mut fics = Vec::new();
-    for project in s.store.list_projects(org.id).await? {
-        let (c, f) = subject_moves(&s, &org, &project, &b.name, &project.name).await?;
+    for project in uow.list_projects(org.id).await? {
+        let (c, f) = subject_moves(&s, &*uow, &org, &project, &b.name, &project.name).await?;
         conns.extend(c);
         fics.extend(f);
     }
-    s.store
-        .rename_organization(org.id, &b.name, &conns, &fics)
+    uow.rename_organization(org.id, &b.name)
         .await
         .map_err(|e| match e {
             keyless_store::StoreError::Conflict(_) => ApiError::detail(
@@ -57,6 +58,8 @@ pub async fn rename(
             ),
             e => e.into(),
         })?;
+    save_subject_moves(&*uow, &conns, &fics).await?;
+    uow.commit().await?;
     tracing::info!(org.id = %org.id, from = %org.name, to = %b.name, credentials = fics.len(), warned = conns.len(), "organization renamed");
     let renamed = s.store.get_organization(org.id).await?;
     Ok(Json(json!({

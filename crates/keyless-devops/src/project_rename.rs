@@ -17,6 +17,7 @@ use keyless_model::devops::security::ProjectGroup;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::FederatedCredential;
 use keyless_model::federation::{devops_issuer, devops_subject};
+use keyless_store::UnitOfWork;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -48,9 +49,10 @@ pub async fn rename(
     }
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("project", &b.name)?;
-    let (conns, fics) = subject_moves(&s, &org, &project, &org.name, &b.name).await?;
-    s.store
-        .rename_project(project.id, &b.name, &conns, &fics)
+    // The subjects are read and moved, and the project renamed, in one unit of work.
+    let uow = s.store.begin().await?;
+    let (conns, fics) = subject_moves(&s, &*uow, &org, &project, &org.name, &b.name).await?;
+    uow.rename_project(project.id, &b.name)
         .await
         .map_err(|e| match e {
             keyless_store::StoreError::Conflict(_) => ApiError::detail(
@@ -62,6 +64,8 @@ pub async fn rename(
             ),
             e => e.into(),
         })?;
+    save_subject_moves(&*uow, &conns, &fics).await?;
+    uow.commit().await?;
     let renamed = s.store.get_project(project.id).await?;
     Ok(Json(json!({
         "project": renamed,
@@ -74,8 +78,10 @@ pub async fn rename(
 /// current name) does to the `sc://` subjects of `project`'s connections: the connections
 /// whose credential keyless did not create get the `SubjectChanged` warning (returned, to be
 /// saved), the credentials keyless created get the new subject (returned, to be saved).
+/// Reads through `uow`, the unit of work that saves them.
 pub(super) async fn subject_moves(
     s: &AppState,
+    uow: &dyn UnitOfWork,
     org: &Organization,
     project: &Project,
     new_org: &str,
@@ -84,7 +90,7 @@ pub(super) async fn subject_moves(
     let issuer = devops_issuer(&s.origin, org.id);
     let mut conns = Vec::new();
     let mut fics = Vec::new();
-    for mut c in s.store.list_connections(project.id).await? {
+    for mut c in uow.list_connections(project.id).await? {
         let names = c.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
         if !names || !super::schemes::federates(&c) {
             continue;
@@ -95,8 +101,7 @@ pub(super) async fn subject_moves(
             continue;
         }
         let owned = match created_app(&c) {
-            Some(app) => s
-                .store
+            Some(app) => uow
                 .list_fics(app)
                 .await?
                 .into_iter()
@@ -119,4 +124,19 @@ pub(super) async fn subject_moves(
         }
     }
     Ok((conns, fics))
+}
+
+/// Saves what [`subject_moves`] returned: the connections' warnings, the moved subjects.
+pub(super) async fn save_subject_moves(
+    uow: &dyn UnitOfWork,
+    conns: &[ServiceConnection],
+    fics: &[FederatedCredential],
+) -> Result<(), ApiError> {
+    for c in conns {
+        uow.update_connection(c).await?;
+    }
+    for f in fics {
+        uow.update_fic(f).await?;
+    }
+    Ok(())
 }

@@ -18,6 +18,8 @@
 //! moment (SQLite's hook runs inside the statement), so caches also bound an entry's age.
 //! When changes may have been missed (the feed going live or stopping, a notification that
 //! names no watched table) every table's generation moves.
+//! A unit of work (`uow.rs`) announces its end as well, commit or rollback, so what a reader
+//! cached while one was open does not outlive it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -8,10 +8,21 @@
 //! - uniqueness lives in the schema; a violation comes back as [`StoreError::Conflict`]
 //!   naming the rule, never as a driver error;
 //! - deletes that cascade (an application takes its service principals, secrets,
-//!   federated credentials and role assignments with it) run in one transaction;
+//!   federated credentials and role assignments with it) run in one transaction; every
+//!   cascade is listed in one place, `impls/cascade.rs`;
 //! - a create naming a parent that does not exist (a user in an unknown tenant, a project
 //!   in an unknown organization…) fails with [`StoreError::NotFound`];
 //! - an update or delete of an object that does not exist fails with [`StoreError::NotFound`].
+//!
+//! Writes that must hold together across aggregates (an automatic connection with its app
+//! registration, principal, credential and role assignment; a rename with the subjects that
+//! follow it) go through a unit of work: [`Transactional::begin`] returns a [`UnitOfWork`],
+//! one database transaction implementing the same aggregate traits, committed by
+//! [`UnitOfWork::commit`] and rolled back when dropped. On SQLite it begins with
+//! `BEGIN IMMEDIATE` (it holds the write lock until it ends); on PostgreSQL it is a read
+//! committed transaction whose notifications are delivered at commit. Reads inside it see
+//! its writes, nobody else does before the commit; its end is announced on the change feed.
+//! The details are in the documentation of [`UnitOfWork`]'s module (`uow.rs`).
 #![forbid(unsafe_code)]
 
 pub mod changes;
@@ -23,7 +34,9 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traits;
+mod uow;
 pub use traits::*;
+pub use uow::{Transactional, UnitOfWork};
 
 use std::sync::Arc;
 
@@ -89,6 +102,7 @@ pub trait Store:
     + KeyStore
     + AuditStore
     + changes::ChangeSource
+    + Transactional
     + Send
     + Sync
 {
@@ -107,6 +121,7 @@ impl<T> Store for T where
         + KeyStore
         + AuditStore
         + changes::ChangeSource
+        + Transactional
         + Send
         + Sync
 {

@@ -4,10 +4,12 @@
 
 use crate::changes::{CHANNEL, ChangeFeed, ChangeSource};
 use crate::errors::db_err;
+use crate::uow::{Handle, Transactional, TxCore, UnitOfWork, Write};
 use crate::{StoreError, StoreResult};
+use async_trait::async_trait;
 use keyless_model::Uuid;
 use sqlx::postgres::{PgListener, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,17 +94,49 @@ pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
     Ok(PgStore(pool, feed, AbortOnDrop(listener)))
 }
 
+/// A unit of work on PostgreSQL (see `uow`).
+pub(crate) struct PgTx(TxCore<Postgres>);
+
+#[async_trait]
+impl Transactional for PgStore {
+    async fn begin(&self) -> StoreResult<Box<dyn UnitOfWork>> {
+        let tx = self.0.begin().await.map_err(db_err)?;
+        Ok(Box::new(PgTx(TxCore::new(tx, self.1.clone()))))
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for PgTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.0.commit().await.map_err(db_err)
+    }
+}
+
+impl PgTx {
+    /// The unit of work's transaction, for one statement.
+    pub(crate) async fn conn(&self) -> StoreResult<Handle<'_, Postgres>> {
+        self.0.handle().await.map_err(db_err)
+    }
+
+    /// A savepoint inside the unit of work.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Write<'_, Postgres>> {
+        self.0.step().await.map_err(db_err)
+    }
+}
+
 impl PgStore {
-    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.0.begin().await.map_err(db_err)
+    /// A pooled connection, for one statement.
+    pub(crate) async fn conn(&self) -> StoreResult<Handle<'_, Postgres>> {
+        Ok(Handle::Pooled(self.0.acquire().await.map_err(db_err)?))
+    }
+
+    pub(crate) async fn begin_write(&self) -> StoreResult<Write<'_, Postgres>> {
+        Ok(Write::Own(self.0.begin().await.map_err(db_err)?))
     }
 
     /// Serialises credential writes per parent until the transaction ends, so that "count,
     /// then insert" cannot let two concurrent inserts both pass the limit.
-    pub(crate) async fn lock_fic_parent(
-        tx: &mut Transaction<'static, Postgres>,
-        parent_id: Uuid,
-    ) -> StoreResult<()> {
+    pub(crate) async fn lock_fic_parent(tx: &mut PgConnection, parent_id: Uuid) -> StoreResult<()> {
         let (hi, lo) = parent_id.as_u64_pair();
         // Fold the 128 bits into the 32-bit second key; a collision only serialises two parents.
         let folded = hi ^ lo;
@@ -110,7 +144,7 @@ impl PgStore {
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
             .bind(FIC_LOCK_CLASS)
             .bind(key)
-            .execute(&mut **tx)
+            .execute(tx)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -118,10 +152,7 @@ impl PgStore {
 
     /// Serialises the creation and rotation of one owner's signing keys across processes
     /// until the transaction ends, so "is there a current key? else insert" runs once.
-    pub(crate) async fn lock_signing_keys(
-        tx: &mut Transaction<'static, Postgres>,
-        owner: &str,
-    ) -> StoreResult<()> {
+    pub(crate) async fn lock_signing_keys(tx: &mut PgConnection, owner: &str) -> StoreResult<()> {
         // FNV-1a: stable across processes and builds (the std hasher is randomly seeded).
         let hash = owner.bytes().fold(0x811c_9dc5_u32, |h, b| {
             (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
@@ -129,7 +160,7 @@ impl PgStore {
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
             .bind(KEY_LOCK_CLASS)
             .bind(hash as i32)
-            .execute(&mut **tx)
+            .execute(tx)
             .await
             .map_err(db_err)?;
         Ok(())

@@ -163,6 +163,12 @@ pub trait DevopsStore {
     /// Case-insensitive name within an organization.
     async fn find_project(&self, organization_id: Uuid, name: &str) -> StoreResult<Project>;
     async fn list_projects(&self, organization_id: Uuid) -> StoreResult<Vec<Project>>;
+    /// `conflict::ORGANIZATION_NAME` when another organization has the name (any case).
+    /// Connections and credentials naming the organization are the caller's to update, in
+    /// the same unit of work.
+    async fn rename_organization(&self, id: Uuid, name: &str) -> StoreResult<()>;
+    /// `conflict::PROJECT_NAME` when another project of the organization has the name.
+    async fn rename_project(&self, id: Uuid, name: &str) -> StoreResult<()>;
 
     async fn create_connection(&self, c: &ServiceConnection) -> StoreResult<()>;
     async fn get_connection(&self, id: Uuid) -> StoreResult<ServiceConnection>;

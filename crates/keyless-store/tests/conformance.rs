@@ -34,6 +34,8 @@ mod management;
 mod resources;
 #[path = "conformance/roles.rs"]
 mod roles;
+#[path = "conformance/uow.rs"]
+mod uow;
 
 use fixtures::*;
 use keyless_store::testing::pg;
@@ -152,6 +154,12 @@ conformance! {
         changes::writes_to_watched_tables_are_announced,
         changes::a_write_moves_only_its_tables_generation,
         identities::organization_and_project_identities,
+        uow::committed_writes_are_visible,
+        uow::dropped_unit_of_work_leaves_nothing,
+        uow::reads_inside_see_own_writes_only_inside,
+        uow::a_failed_method_undoes_only_itself,
+        uow::a_dropped_cascade_keeps_everything,
+        uow::the_end_is_announced,
     ],
     shared: [
         credentials::fic_limit_concurrent,

@@ -34,7 +34,7 @@ for_each_backend! {
                 for i in chunk {
                     q = q.bind(i);
                 }
-                for (app, owner) in q.fetch_all(&self.0).await.map_err(db_err)? {
+                for (app, owner) in q.fetch_all(&mut *self.conn().await?).await.map_err(db_err)? {
                     let owner = Uuid::parse_str(&owner).map_err(|_| {
                         StoreError::Backend(format!(
                             "application_owners.owner_id is not a GUID: {owner}"
@@ -68,7 +68,7 @@ for_each_backend! {
             let exists: Option<String> =
                 sqlx::query_scalar("SELECT id FROM applications WHERE id = $1")
                     .bind(id(app))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?;
             if exists.is_none() {
@@ -81,7 +81,7 @@ for_each_backend! {
             .bind(id(app))
             .bind(id(owner))
             .bind(added_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -94,7 +94,7 @@ for_each_backend! {
                 )
                 .bind(id(app))
                 .bind(id(owner))
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),

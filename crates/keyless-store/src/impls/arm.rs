@@ -5,8 +5,7 @@
 //! s + "/"`, written with `substr` so that both dialects agree and `%`/`_` in names are
 //! not wildcards.
 
-use super::found;
-use super::resources::DELETE_RESOURCES_OF_GROUP;
+use super::{cascade, found};
 use crate::errors::db_err;
 use crate::rows::{
     ResourceGroupRow, RoleAssignmentRow, SubscriptionRow, all, id, json, key, one, opt_id,
@@ -69,7 +68,7 @@ for_each_backend! {
             .bind(&s.display_name)
             .bind(&s.state)
             .bind(s.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -81,7 +80,7 @@ for_each_backend! {
                  WHERE id = $1",
             )
             .bind(id(subscription))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -91,7 +90,7 @@ for_each_backend! {
                 "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
                  ORDER BY created_at, id",
             )
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -144,7 +143,7 @@ for_each_backend! {
             )
             .bind(id(subscription_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -158,7 +157,7 @@ for_each_backend! {
                  WHERE subscription_id = $1 ORDER BY name_key",
             )
             .bind(id(subscription_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -172,7 +171,7 @@ for_each_backend! {
                 scope_and_prefix(&resource_group_scope(subscription_id, name));
             let mut tx = self.begin_write().await?;
             // The resources first: they reference the group.
-            sqlx::query(DELETE_RESOURCES_OF_GROUP)
+            sqlx::query(cascade::RESOURCES_OF_GROUP)
                 .bind(id(subscription_id))
                 .bind(key(name))
                 .execute(&mut *tx)
@@ -189,10 +188,7 @@ for_each_backend! {
                 .map_err(db_err)?
                 .rows_affected(),
             )?;
-            sqlx::query(concat!(
-                "DELETE FROM role_assignments WHERE ",
-                at_or_below!()
-            ))
+            sqlx::query(cascade::ASSIGNMENTS_AT_OR_BELOW)
             .bind(scope)
             .bind(len)
             .bind(prefix)
@@ -238,7 +234,7 @@ for_each_backend! {
             .bind(&a.principal_type)
             .bind(opt_id(a.created_by))
             .bind(a.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -248,7 +244,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, RoleAssignmentRow>(role_assignments!("WHERE id = $1"))
                     .bind(id(assignment))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -262,7 +258,7 @@ for_each_backend! {
                 "WHERE principal_id = $1 ORDER BY scope, created_at, id"
             ))
             .bind(id(principal_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -280,7 +276,7 @@ for_each_backend! {
             .bind(scope)
             .bind(len)
             .bind(prefix)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -289,7 +285,7 @@ for_each_backend! {
             found(
                 sqlx::query("DELETE FROM role_assignments WHERE id = $1")
                     .bind(id(assignment))
-                    .execute(&self.0)
+                    .execute(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),

@@ -69,7 +69,7 @@ for_each_backend! {
             for chunk in entries.chunks(ROWS_PER_INSERT) {
                 let sql = sqlx::AssertSqlSafe(insert_sql(
                     chunk.len(),
-                    <Backend as Placeholders>::NUMBERED,
+                    <Dialect as Placeholders>::NUMBERED,
                 ));
                 let mut q = sqlx::query(sql);
                 for e in chunk {
@@ -114,7 +114,7 @@ for_each_backend! {
             .bind(f.code.as_deref())
             .bind(f.kind.as_deref())
             .bind(limit)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -122,7 +122,7 @@ for_each_backend! {
         async fn prune_audit(&self, before: UnixTime) -> StoreResult<u64> {
             Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
                 .bind(before)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected())

@@ -2,11 +2,10 @@
 
 use super::found;
 use crate::errors::db_err;
-use crate::rows::{id, json, key};
+use crate::rows::id;
 use crate::{ConnectionSecurityStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use keyless_model::devops::{PipelineAuthorization, PipelinePermissions, ServiceConnection};
-use keyless_model::directory::FederatedCredential;
+use keyless_model::devops::{PipelineAuthorization, PipelinePermissions};
 use keyless_model::{UnixTime, Uuid};
 
 fn uuid(column: &str, s: &str) -> StoreResult<Uuid> {
@@ -40,7 +39,7 @@ for_each_backend! {
             .bind(id(project_id))
             .bind(id(user_id))
             .bind(group)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -60,7 +59,7 @@ for_each_backend! {
                 .bind(id(project_id))
                 .bind(id(user_id))
                 .bind(group)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -78,7 +77,7 @@ for_each_backend! {
             )
             .bind(id(project_id))
             .bind(id(user_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)
         }
@@ -89,7 +88,7 @@ for_each_backend! {
                  ORDER BY user_id, group_name",
             )
             .bind(id(project_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             pairs(rows, "project_members.user_id")
@@ -108,7 +107,7 @@ for_each_backend! {
             .bind(id(connection_id))
             .bind(id(user_id))
             .bind(role)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -119,7 +118,7 @@ for_each_backend! {
                 sqlx::query("DELETE FROM connection_roles WHERE connection_id = $1 AND user_id = $2")
                     .bind(id(connection_id))
                     .bind(id(user_id))
-                    .execute(&self.0)
+                    .execute(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),
@@ -136,7 +135,7 @@ for_each_backend! {
             )
             .bind(id(connection_id))
             .bind(id(user_id))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)
         }
@@ -146,7 +145,7 @@ for_each_backend! {
                 "SELECT user_id, role FROM connection_roles WHERE connection_id = $1 ORDER BY user_id",
             )
             .bind(id(connection_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             pairs(rows, "connection_roles.user_id")
@@ -159,7 +158,7 @@ for_each_backend! {
             )
             .bind(id(connection_id))
             .bind(id(project_id))
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -172,7 +171,7 @@ for_each_backend! {
                 )
                 .bind(id(connection_id))
                 .bind(id(project_id))
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -184,7 +183,7 @@ for_each_backend! {
                 "SELECT project_id FROM connection_shares WHERE connection_id = $1 ORDER BY project_id",
             )
             .bind(id(connection_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             rows.iter().map(|r| uuid("connection_shares.project_id", r)).collect()
@@ -196,7 +195,7 @@ for_each_backend! {
                  ORDER BY connection_id",
             )
             .bind(id(project_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             rows.iter().map(|r| uuid("connection_shares.connection_id", r)).collect()
@@ -211,7 +210,7 @@ for_each_backend! {
                  WHERE connection_id = $1",
             )
             .bind(id(connection_id))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             let rows: Vec<(i64, Option<String>, UnixTime)> = sqlx::query_as(
@@ -219,7 +218,7 @@ for_each_backend! {
                  WHERE connection_id = $1 ORDER BY pipeline_id",
             )
             .bind(id(connection_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             let mut p = PipelinePermissions::default();
@@ -255,7 +254,7 @@ for_each_backend! {
             .bind(all)
             .bind(by.map(id))
             .bind(at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -277,7 +276,7 @@ for_each_backend! {
             .bind(pipeline_id)
             .bind(by.map(id))
             .bind(at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -289,152 +288,10 @@ for_each_backend! {
             )
             .bind(id(connection_id))
             .bind(pipeline_id)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
-        }
-
-        async fn update_connection_and_fic(
-            &self,
-            c: &ServiceConnection,
-            f: &FederatedCredential,
-        ) -> StoreResult<()> {
-            let mut tx = self.begin_write().await?;
-            found(
-                sqlx::query(
-                    "UPDATE service_connections SET name = $2, name_key = $3, endpoint_type = $4, \
-                     scheme = $5, tenant_id = $6, client_id = $7, issuer_generation = $8, \
-                     creation_mode = $9, state = $10, description = $11, data = $12, \
-                     status_message = $13 WHERE id = $1",
-                )
-                .bind(id(c.id))
-                .bind(&c.name)
-                .bind(key(&c.name))
-                .bind(c.endpoint_type.as_str())
-                .bind(c.scheme.as_str())
-                .bind(id(c.tenant_id))
-                .bind(id(c.client_id))
-                .bind(c.issuer_generation.as_str())
-                .bind(c.creation_mode.as_str())
-                .bind(c.state.as_str())
-                .bind(&c.description)
-                .bind(json(&c.data)?)
-                .bind(&c.status_message)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )?;
-            found(
-                sqlx::query(
-                    "UPDATE federated_credentials SET issuer = $3, subject = $4, audiences = $5, \
-                     description = $6, claims_matching_expression = $7 \
-                     WHERE parent_id = $1 AND id = $2",
-                )
-                .bind(id(f.parent_id))
-                .bind(id(f.id))
-                .bind(&f.issuer)
-                .bind(&f.subject)
-                .bind(json(&f.audiences)?)
-                .bind(&f.description)
-                .bind(&f.claims_matching_expression)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )?;
-            tx.commit().await.map_err(db_err)
-        }
-
-        async fn rename_project(
-            &self,
-            project_id: Uuid,
-            name: &str,
-            connections: &[ServiceConnection],
-            fics: &[FederatedCredential],
-        ) -> StoreResult<()> {
-            self.rename_with_subject_moves(
-                "UPDATE projects SET name = $2, name_key = $3 WHERE id = $1",
-                project_id,
-                name,
-                connections,
-                fics,
-            )
-            .await
-        }
-
-        async fn rename_organization(
-            &self,
-            organization_id: Uuid,
-            name: &str,
-            connections: &[ServiceConnection],
-            fics: &[FederatedCredential],
-        ) -> StoreResult<()> {
-            self.rename_with_subject_moves(
-                "UPDATE organizations SET name = $2, name_key = $3 WHERE id = $1",
-                organization_id,
-                name,
-                connections,
-                fics,
-            )
-            .await
-        }
-    }
-
-    impl Backend {
-        /// Renames a project or organization (`rename_sql`: `$1` id, `$2` name, `$3` name key)
-        /// and, in the same transaction, stores its connections' warnings and the moved subjects.
-        async fn rename_with_subject_moves(
-            &self,
-            rename_sql: &'static str,
-            owner_id: Uuid,
-            name: &str,
-            connections: &[ServiceConnection],
-            fics: &[FederatedCredential],
-        ) -> StoreResult<()> {
-            let mut tx = self.begin_write().await?;
-            found(
-                sqlx::query(rename_sql)
-                    .bind(id(owner_id))
-                    .bind(name)
-                    .bind(key(name))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
-            for c in connections {
-                found(
-                    sqlx::query(
-                        "UPDATE service_connections SET state = $2, status_message = $3 \
-                         WHERE id = $1",
-                    )
-                    .bind(id(c.id))
-                    .bind(c.state.as_str())
-                    .bind(&c.status_message)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-                )?;
-            }
-            for f in fics {
-                found(
-                    sqlx::query(
-                        "UPDATE federated_credentials SET subject = $3 \
-                         WHERE parent_id = $1 AND id = $2",
-                    )
-                    .bind(id(f.parent_id))
-                    .bind(id(f.id))
-                    .bind(&f.subject)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-                )?;
-            }
-            tx.commit().await.map_err(db_err)
         }
     }
 }

@@ -47,7 +47,7 @@ for_each_backend! {
             .bind(p.created_at)
             .bind(p.expires_at)
             .bind(p.revoked_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -57,7 +57,7 @@ for_each_backend! {
         async fn find_pat_by_hash(&self, token_hash: &str) -> StoreResult<PersonalAccessToken> {
             one(sqlx::query_as::<_, PatRow>(pats!("WHERE token_hash = $1"))
                 .bind(token_hash)
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -66,7 +66,7 @@ for_each_backend! {
             all(
                 sqlx::query_as::<_, PatRow>(pats!("WHERE user_id = $1 ORDER BY created_at, id"))
                     .bind(id(user_id))
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -81,7 +81,7 @@ for_each_backend! {
                 )
                 .bind(id(pat))
                 .bind(at)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -102,7 +102,7 @@ for_each_backend! {
             .bind(&p.secret_hash)
             .bind(p.start_date_time)
             .bind(p.end_date_time)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -118,7 +118,7 @@ for_each_backend! {
                  WHERE application_id = $1 ORDER BY start_date_time, key_id",
             )
             .bind(id(application_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -130,7 +130,7 @@ for_each_backend! {
                 )
                 .bind(id(application_id))
                 .bind(id(key_id))
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -139,7 +139,7 @@ for_each_backend! {
 
         async fn create_fic(&self, f: &FederatedCredential) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            Backend::lock_fic_parent(&mut tx, f.parent_id).await?;
+            Dialect::lock_fic_parent(&mut tx, f.parent_id).await?;
             let count: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM federated_credentials WHERE parent_id = $1",
             )
@@ -176,7 +176,7 @@ for_each_backend! {
                 sqlx::query_as::<_, FicRow>(fics!("WHERE parent_id = $1 AND id = $2"))
                     .bind(id(parent_id))
                     .bind(id(fic))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -191,7 +191,7 @@ for_each_backend! {
                 sqlx::query_as::<_, FicRow>(fics!("WHERE parent_id = $1 AND name_key = $2"))
                     .bind(id(parent_id))
                     .bind(key(name))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -202,7 +202,7 @@ for_each_backend! {
                 "WHERE parent_id = $1 ORDER BY created_at, name_key"
             ))
             .bind(id(parent_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -221,7 +221,7 @@ for_each_backend! {
                 .bind(json(&f.audiences)?)
                 .bind(&f.description)
                 .bind(&f.claims_matching_expression)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -233,7 +233,7 @@ for_each_backend! {
                 sqlx::query("DELETE FROM federated_credentials WHERE parent_id = $1 AND id = $2")
                     .bind(id(parent_id))
                     .bind(id(fic))
-                    .execute(&self.0)
+                    .execute(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),

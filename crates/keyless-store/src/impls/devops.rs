@@ -1,6 +1,6 @@
 //! Organizations, projects, service connections, pipelines and jobs.
 
-use super::found;
+use super::{cascade, found};
 use crate::errors::db_err;
 use crate::rows::{
     ConnectionRow, JobRow, OrganizationRow, PipelineRow, ProjectRow, all, id, json, key, one,
@@ -64,7 +64,7 @@ for_each_backend! {
             .bind(opt_id(o.tenant_id))
             .bind(o.cloud.as_str())
             .bind(o.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -75,7 +75,7 @@ for_each_backend! {
                 "SELECT id, name, tenant_id, cloud, created_at FROM organizations WHERE id = $1",
             )
             .bind(id(org))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -85,7 +85,7 @@ for_each_backend! {
                 "SELECT id, name, tenant_id, cloud, created_at FROM organizations WHERE name_key = $1",
             )
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -94,7 +94,7 @@ for_each_backend! {
             all(sqlx::query_as::<_, OrganizationRow>(
                 "SELECT id, name, tenant_id, cloud, created_at FROM organizations ORDER BY name_key",
             )
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -110,7 +110,7 @@ for_each_backend! {
             .bind(key(&p.name))
             .bind(&p.description)
             .bind(p.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -119,7 +119,7 @@ for_each_backend! {
         async fn get_project(&self, project: Uuid) -> StoreResult<Project> {
             one(sqlx::query_as::<_, ProjectRow>(projects!("WHERE id = $1"))
                 .bind(id(project))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -130,7 +130,7 @@ for_each_backend! {
             ))
             .bind(id(organization_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -140,9 +140,35 @@ for_each_backend! {
                 "WHERE organization_id = $1 ORDER BY name_key"
             ))
             .bind(id(organization_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
+        }
+
+        async fn rename_organization(&self, org: Uuid, name: &str) -> StoreResult<()> {
+            found(
+                sqlx::query("UPDATE organizations SET name = $2, name_key = $3 WHERE id = $1")
+                    .bind(id(org))
+                    .bind(name)
+                    .bind(key(name))
+                    .execute(&mut *self.conn().await?)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )
+        }
+
+        async fn rename_project(&self, project: Uuid, name: &str) -> StoreResult<()> {
+            found(
+                sqlx::query("UPDATE projects SET name = $2, name_key = $3 WHERE id = $1")
+                    .bind(id(project))
+                    .bind(name)
+                    .bind(key(name))
+                    .execute(&mut *self.conn().await?)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )
         }
 
         async fn create_connection(&self, c: &ServiceConnection) -> StoreResult<()> {
@@ -169,7 +195,7 @@ for_each_backend! {
             .bind(opt_id(c.created_by))
             .bind(c.created_at)
             .bind(&c.status_message)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -179,7 +205,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, ConnectionRow>(connections!("WHERE id = $1"))
                     .bind(id(connection))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -195,7 +221,7 @@ for_each_backend! {
             ))
             .bind(id(project_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -205,7 +231,7 @@ for_each_backend! {
                 "WHERE project_id = $1 ORDER BY name_key"
             ))
             .bind(id(project_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -232,7 +258,7 @@ for_each_backend! {
                 .bind(&c.description)
                 .bind(json(&c.data)?)
                 .bind(&c.status_message)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -243,12 +269,7 @@ for_each_backend! {
         /// transaction.
         async fn delete_connection(&self, connection: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            for table in [
-                "DELETE FROM connection_roles WHERE connection_id = $1",
-                "DELETE FROM connection_shares WHERE connection_id = $1",
-                "DELETE FROM connection_pipeline_policy WHERE connection_id = $1",
-                "DELETE FROM connection_pipelines WHERE connection_id = $1",
-            ] {
+            for &table in cascade::CONNECTION {
                 sqlx::query(table)
                     .bind(id(connection))
                     .execute(&mut *tx)
@@ -256,7 +277,7 @@ for_each_backend! {
                     .map_err(db_err)?;
             }
             found(
-                sqlx::query("DELETE FROM service_connections WHERE id = $1")
+                sqlx::query(cascade::CONNECTION_ITSELF)
                     .bind(id(connection))
                     .execute(&mut *tx)
                     .await
@@ -276,7 +297,7 @@ for_each_backend! {
             .bind(key(&p.name))
             .bind(json(&p.connections)?)
             .bind(p.created_at)
-            .fetch_one(&self.0)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(db_err)
         }
@@ -285,7 +306,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, PipelineRow>(pipelines!("WHERE id = $1"))
                     .bind(pipeline)
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -297,7 +318,7 @@ for_each_backend! {
             ))
             .bind(id(project_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -306,7 +327,7 @@ for_each_backend! {
             all(
                 sqlx::query_as::<_, PipelineRow>(pipelines!("WHERE project_id = $1 ORDER BY id"))
                     .bind(id(project_id))
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -322,7 +343,7 @@ for_each_backend! {
                 .bind(&p.name)
                 .bind(key(&p.name))
                 .bind(json(&p.connections)?)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -342,7 +363,7 @@ for_each_backend! {
             .bind(j.created_at)
             .bind(j.expires_at)
             .bind(j.finished_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -351,7 +372,7 @@ for_each_backend! {
         async fn get_job(&self, job: Uuid) -> StoreResult<Job> {
             one(sqlx::query_as::<_, JobRow>(jobs!("WHERE id = $1"))
                 .bind(id(job))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -359,7 +380,7 @@ for_each_backend! {
         async fn find_job_by_token_hash(&self, token_hash: &str) -> StoreResult<Job> {
             one(sqlx::query_as::<_, JobRow>(jobs!("WHERE token_hash = $1"))
                 .bind(token_hash)
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -372,7 +393,7 @@ for_each_backend! {
                 )
                 .bind(id(job))
                 .bind(at)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),

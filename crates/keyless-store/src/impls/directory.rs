@@ -1,6 +1,6 @@
 //! Tenants, users, app registrations and service principals.
 
-use super::found;
+use super::{cascade, found};
 use crate::errors::db_err;
 use crate::rows::{
     ApplicationRow, ServicePrincipalRow, TenantRow, UserRow, all, id, json, key, one, opt_id,
@@ -66,7 +66,7 @@ for_each_backend! {
             .bind(t.cloud.as_str())
             .bind(json(&t.settings)?)
             .bind(t.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -75,7 +75,7 @@ for_each_backend! {
         async fn get_tenant(&self, tenant_id: Uuid) -> StoreResult<Tenant> {
             one(sqlx::query_as::<_, TenantRow>(tenants!("WHERE id = $1"))
                 .bind(id(tenant_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -85,7 +85,7 @@ for_each_backend! {
                 "WHERE name_key = $1 OR domain_key = $1 ORDER BY created_at, id LIMIT 1"
             ))
             .bind(key(name_or_domain))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -93,7 +93,7 @@ for_each_backend! {
         async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
             all(
                 sqlx::query_as::<_, TenantRow>(tenants!("ORDER BY name_key"))
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -108,7 +108,7 @@ for_each_backend! {
                 sqlx::query("UPDATE tenants SET settings = $2 WHERE id = $1")
                     .bind(id(tenant_id))
                     .bind(json(s)?)
-                    .execute(&self.0)
+                    .execute(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?
                     .rows_affected(),
@@ -128,7 +128,7 @@ for_each_backend! {
             .bind(u.user_type.as_str())
             .bind(u.is_admin)
             .bind(u.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -137,7 +137,7 @@ for_each_backend! {
         async fn get_user(&self, user_id: Uuid) -> StoreResult<User> {
             one(sqlx::query_as::<_, UserRow>(users!("WHERE id = $1"))
                 .bind(id(user_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -145,7 +145,7 @@ for_each_backend! {
         async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User> {
             one(sqlx::query_as::<_, UserRow>(users!("WHERE upn_key = $1"))
                 .bind(key(upn))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -154,7 +154,7 @@ for_each_backend! {
             all(
                 sqlx::query_as::<_, UserRow>(users!("WHERE tenant_id = $1 ORDER BY upn_key"))
                     .bind(id(tenant_id))
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -197,23 +197,25 @@ for_each_backend! {
         }
 
         async fn get_application(&self, app: Uuid) -> StoreResult<Application> {
-            self.with_owners_one(one(
+            let rows = one(
                 sqlx::query_as::<_, ApplicationRow>(applications!("WHERE id = $1"))
                     .bind(id(app))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
-            )?).await
+            )?;
+            self.with_owners_one(rows).await
         }
 
         async fn find_application_by_app_id(&self, app_id: Uuid) -> StoreResult<Application> {
-            self.with_owners_one(one(
+            let rows = one(
                 sqlx::query_as::<_, ApplicationRow>(applications!("WHERE app_id = $1"))
                     .bind(id(app_id))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
-            )?).await
+            )?;
+            self.with_owners_one(rows).await
         }
 
         /// Display names are not unique: the oldest match wins.
@@ -222,24 +224,26 @@ for_each_backend! {
             tenant_id: Uuid,
             name: &str,
         ) -> StoreResult<Application> {
-            self.with_owners_one(one(sqlx::query_as::<_, ApplicationRow>(applications!(
+            let rows = one(sqlx::query_as::<_, ApplicationRow>(applications!(
                 "WHERE tenant_id = $1 AND name_key = $2 ORDER BY created_at, id LIMIT 1"
             ))
             .bind(id(tenant_id))
             .bind(key(name))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
-            .map_err(db_err)?)?).await
+            .map_err(db_err)?)?;
+            self.with_owners_one(rows).await
         }
 
         async fn list_applications(&self, tenant_id: Uuid) -> StoreResult<Vec<Application>> {
-            self.with_owners(all(sqlx::query_as::<_, ApplicationRow>(applications!(
+            let rows = all(sqlx::query_as::<_, ApplicationRow>(applications!(
                 "WHERE tenant_id = $1 ORDER BY name_key, created_at, id"
             ))
             .bind(id(tenant_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
-            .map_err(db_err)?)?).await
+            .map_err(db_err)?)?;
+            self.with_owners(rows).await
         }
 
         /// Updates display name, sign-in audience, enabled, identifier URIs and `api` (ids,
@@ -256,7 +260,7 @@ for_each_backend! {
             .bind(a.enabled)
             .bind(json(&a.identifier_uris)?)
             .bind(json(&a.api)?)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?
             .rows_affected())
@@ -272,43 +276,11 @@ for_each_backend! {
                     .map_err(db_err)?
                     .ok_or(crate::StoreError::NotFound)?;
             let object_id = id(app);
-            // The principals' assignments and credentials, then the principals, then the app.
-            for (sql, value) in [
-                (
-                    "DELETE FROM role_assignments WHERE principal_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM directory_role_assignments WHERE principal_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM federated_credentials WHERE parent_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM application_owners WHERE owner_id IN \
-                     (SELECT id FROM service_principals WHERE app_id = $1)",
-                    &app_id,
-                ),
-                (
-                    "DELETE FROM application_owners WHERE application_id = $1",
-                    &object_id,
-                ),
-                (
-                    "DELETE FROM federated_credentials WHERE parent_id = $1",
-                    &object_id,
-                ),
-                ("DELETE FROM service_principals WHERE app_id = $1", &app_id),
-                (
-                    "DELETE FROM password_credentials WHERE application_id = $1",
-                    &object_id,
-                ),
-                ("DELETE FROM applications WHERE id = $1", &object_id),
-            ] {
+            for &(which, sql) in cascade::APPLICATION {
+                let value = match which {
+                    cascade::AppKey::ObjectId => &object_id,
+                    cascade::AppKey::AppId => &app_id,
+                };
                 sqlx::query(sql)
                     .bind(value)
                     .execute(&mut *tx)
@@ -332,7 +304,7 @@ for_each_backend! {
             .bind(&sp.service_principal_type)
             .bind(json(&sp.alternative_names)?)
             .bind(sp.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -342,7 +314,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, ServicePrincipalRow>(service_principals!("WHERE id = $1"))
                     .bind(id(sp))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -359,7 +331,7 @@ for_each_backend! {
                 ))
                 .bind(id(tenant_id))
                 .bind(id(app_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?,
             )
@@ -374,7 +346,7 @@ for_each_backend! {
                     "WHERE tenant_id = $1 ORDER BY display_name, created_at, id"
                 ))
                 .bind(id(tenant_id))
-                .fetch_all(&self.0)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?,
             )
@@ -392,7 +364,7 @@ for_each_backend! {
                 .bind(sp.account_enabled)
                 .bind(&sp.service_principal_type)
                 .bind(json(&sp.alternative_names)?)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -403,12 +375,7 @@ for_each_backend! {
         /// identity's), which could never be used again.
         async fn delete_service_principal(&self, sp: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            for sql in [
-                "DELETE FROM role_assignments WHERE principal_id = $1",
-                "DELETE FROM directory_role_assignments WHERE principal_id = $1",
-                "DELETE FROM federated_credentials WHERE parent_id = $1",
-                "DELETE FROM application_owners WHERE owner_id = $1",
-            ] {
+            for &sql in cascade::SERVICE_PRINCIPAL {
                 sqlx::query(sql)
                     .bind(id(sp))
                     .execute(&mut *tx)
@@ -416,7 +383,7 @@ for_each_backend! {
                     .map_err(db_err)?;
             }
             found(
-                sqlx::query("DELETE FROM service_principals WHERE id = $1")
+                sqlx::query(cascade::SERVICE_PRINCIPAL_ITSELF)
                     .bind(id(sp))
                     .execute(&mut *tx)
                     .await

@@ -23,7 +23,7 @@ for_each_backend! {
             .bind(id(m.principal_id))
             .bind(&m.access_level)
             .bind(m.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -40,7 +40,7 @@ for_each_backend! {
             )
             .bind(id(organization_id))
             .bind(id(principal_id))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -55,7 +55,7 @@ for_each_backend! {
                  ORDER BY created_at, principal_id",
             )
             .bind(id(organization_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -66,10 +66,7 @@ for_each_backend! {
             principal_id: Uuid,
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "DELETE FROM project_identities WHERE principal_id = $1 AND project_id IN \
-                 (SELECT id FROM projects WHERE organization_id = $2)",
-            )
+            sqlx::query(super::cascade::ORGANIZATION_IDENTITY)
             .bind(id(principal_id))
             .bind(id(organization_id))
             .execute(&mut *tx)
@@ -97,7 +94,7 @@ for_each_backend! {
             .bind(id(m.project_id))
             .bind(id(m.principal_id))
             .bind(&m.group)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -114,7 +111,7 @@ for_each_backend! {
             )
             .bind(id(project_id))
             .bind(id(principal_id))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -128,7 +125,7 @@ for_each_backend! {
                  WHERE principal_id = $1 ORDER BY project_id",
             )
             .bind(id(principal_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -143,7 +140,7 @@ for_each_backend! {
             )
             .bind(id(project_id))
             .bind(id(principal_id))
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             found(done.rows_affected())

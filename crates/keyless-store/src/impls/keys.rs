@@ -41,7 +41,7 @@ for_each_backend! {
                 .bind(k.created_at)
                 .bind(k.not_before)
                 .bind(k.retired_at)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?;
             Ok(())
@@ -52,7 +52,7 @@ for_each_backend! {
                 "WHERE owner = $1 ORDER BY created_at DESC, kid DESC"
             ))
             .bind(owner)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -61,7 +61,7 @@ for_each_backend! {
             all(sqlx::query_as::<_, SigningKeyRow>(keys!(
                 "ORDER BY owner, created_at DESC, kid DESC"
             ))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -71,7 +71,7 @@ for_each_backend! {
             k: &SigningKeyRecord,
         ) -> StoreResult<SigningKeyRecord> {
             let mut tx = self.begin_write().await?;
-            Backend::lock_signing_keys(&mut tx, &k.owner).await?;
+            Dialect::lock_signing_keys(&mut tx, &k.owner).await?;
             let current = sqlx::query_as::<_, SigningKeyRow>(CURRENT)
                 .bind(&k.owner)
                 .bind(&k.alg)
@@ -104,7 +104,7 @@ for_each_backend! {
             replaces: &str,
         ) -> StoreResult<SigningKeyRecord> {
             let mut tx = self.begin_write().await?;
-            Backend::lock_signing_keys(&mut tx, &k.owner).await?;
+            Dialect::lock_signing_keys(&mut tx, &k.owner).await?;
             let current = sqlx::query_as::<_, SigningKeyRow>(CURRENT)
                 .bind(&k.owner)
                 .bind(&k.alg)
@@ -153,7 +153,7 @@ for_each_backend! {
                 )
                 .bind(kid)
                 .bind(at)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -163,7 +163,7 @@ for_each_backend! {
         async fn delete_retired_signing_keys(&self, before: UnixTime) -> StoreResult<u64> {
             Ok(sqlx::query("DELETE FROM signing_keys WHERE retired_at < $1")
                 .bind(before)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected())
@@ -171,7 +171,7 @@ for_each_backend! {
 
         async fn ping(&self) -> StoreResult<()> {
             sqlx::query("SELECT 1")
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?;
             Ok(())

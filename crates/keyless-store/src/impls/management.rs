@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use keyless_model::Uuid;
 use keyless_model::arm::{CustomRole, ManagementGroup, Subscription};
 use sqlx::error::ErrorKind;
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{PgConnection, SqliteConnection};
 
 /// The first key of the two-key advisory lock that serialises hierarchy changes on
 /// PostgreSQL ("MGMT" in ASCII; the other classes are in `postgres.rs`).
@@ -97,12 +97,12 @@ fn still_referenced(e: sqlx::Error) -> StoreError {
 
 impl SqliteStore {
     /// Nothing to do: `begin_write` (`BEGIN IMMEDIATE`) already serialises writers.
-    async fn lock_hierarchy(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+    async fn lock_hierarchy(_tx: &mut SqliteConnection) -> StoreResult<()> {
         Ok(())
     }
 
     /// Nothing to do, as above.
-    async fn lock_role_assignments(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+    async fn lock_role_assignments(_tx: &mut SqliteConnection) -> StoreResult<()> {
         Ok(())
     }
 }
@@ -110,10 +110,10 @@ impl SqliteStore {
 impl PgStore {
     /// Serialises management-group moves and deletes across processes until the transaction
     /// ends, so that two moves cannot both pass the cycle check and make a cycle together.
-    async fn lock_hierarchy(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+    async fn lock_hierarchy(tx: &mut PgConnection) -> StoreResult<()> {
         sqlx::query("SELECT pg_advisory_xact_lock($1, 0)")
             .bind(HIERARCHY_LOCK_CLASS)
-            .execute(&mut **tx)
+            .execute(tx)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -122,9 +122,9 @@ impl PgStore {
     /// Holds off role-assignment writes until the transaction ends (SHARE conflicts with
     /// the ROW EXCLUSIVE lock every INSERT takes, and not with reads), so that no assignment
     /// of a custom role can be created between "is it assigned?" and its deletion.
-    async fn lock_role_assignments(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+    async fn lock_role_assignments(tx: &mut PgConnection) -> StoreResult<()> {
         sqlx::query("LOCK TABLE role_assignments IN SHARE MODE")
-            .execute(&mut **tx)
+            .execute(tx)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -145,7 +145,7 @@ for_each_backend! {
             .bind(&g.display_name)
             .bind(g.parent.as_deref().map(key))
             .bind(g.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -157,7 +157,7 @@ for_each_backend! {
                     "WHERE g.name_key = $1"
                 ))
                 .bind(key(name))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?,
             )
@@ -171,7 +171,7 @@ for_each_backend! {
                 "WHERE g.tenant_id = $1 ORDER BY g.name_key"
             ))
             .bind(id(tenant_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -180,7 +180,7 @@ for_each_backend! {
             let group_key = key(&g.name);
             let parent_key = g.parent.as_deref().map(key);
             let mut tx = self.begin_write().await?;
-            Backend::lock_hierarchy(&mut tx).await?;
+            Dialect::lock_hierarchy(&mut tx).await?;
             if let Some(parent_key) = &parent_key {
                 // A cycle when the group is the new parent or one of the parent's ancestors.
                 let cycle: i64 = sqlx::query_scalar(chain_from!(
@@ -217,7 +217,7 @@ for_each_backend! {
             let group_key = key(name);
             let (scope, prefix, len) = scope_and_prefix(&group_scope(name));
             let mut tx = self.begin_write().await?;
-            Backend::lock_hierarchy(&mut tx).await?;
+            Dialect::lock_hierarchy(&mut tx).await?;
             let occupants: i64 = sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM management_groups WHERE parent_key = $1) \
                  + (SELECT COUNT(*) FROM subscriptions WHERE management_group = $1)",
@@ -237,9 +237,7 @@ for_each_backend! {
                     .map_err(still_referenced)?
                     .rows_affected(),
             )?;
-            sqlx::query(
-                "DELETE FROM role_assignments WHERE scope = $1 OR substr(scope, 1, $2) = $3",
-            )
+            sqlx::query(super::cascade::ASSIGNMENTS_AT_OR_BELOW)
             .bind(scope)
             .bind(len)
             .bind(prefix)
@@ -262,7 +260,7 @@ for_each_backend! {
                 )
                 .bind(id(subscription_id))
                 .bind(group.map(key))
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -279,7 +277,7 @@ for_each_backend! {
                  WHERE s.id = $1",
             )
             .bind(id(subscription_id))
-            .fetch_optional(&self.0)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db_err)?
             .ok_or(StoreError::NotFound)
@@ -294,7 +292,7 @@ for_each_backend! {
                  WHERE management_group = $1 ORDER BY created_at, id",
             )
             .bind(key(name))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -304,7 +302,7 @@ for_each_backend! {
                 sqlx::query_scalar(chain_from!("SELECT name FROM chain ORDER BY depth"))
                     .bind(key(name))
                     .bind(ANCESTOR_LINKS)
-                    .fetch_all(&self.0)
+                    .fetch_all(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?;
             if names.is_empty() {
@@ -330,7 +328,7 @@ for_each_backend! {
             .bind(json(&r.not_data_actions)?)
             .bind(json(&lowercase_all(&r.assignable_scopes))?)
             .bind(r.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -340,7 +338,7 @@ for_each_backend! {
             one(
                 sqlx::query_as::<_, CustomRoleRow>(custom_roles!("WHERE id = $1"))
                     .bind(id(role))
-                    .fetch_optional(&self.0)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await
                     .map_err(db_err)?,
             )
@@ -351,7 +349,7 @@ for_each_backend! {
                 "WHERE tenant_id = $1 ORDER BY name_key, id"
             ))
             .bind(id(tenant_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -372,7 +370,7 @@ for_each_backend! {
                 .bind(json(&r.data_actions)?)
                 .bind(json(&r.not_data_actions)?)
                 .bind(json(&lowercase_all(&r.assignable_scopes))?)
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -381,7 +379,7 @@ for_each_backend! {
 
         async fn delete_custom_role(&self, role: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            Backend::lock_role_assignments(&mut tx).await?;
+            Dialect::lock_role_assignments(&mut tx).await?;
             let assigned: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM role_assignments WHERE role_definition_id = $1",
             )

@@ -2,10 +2,15 @@
 //! [`for_each_backend!`]: each copy is compiled against its own driver, so a bind or decode
 //! that one dialect cannot handle fails to build rather than at run time.
 //!
-//! Inside the stamped items, `Backend` names the store type (`SqliteStore` or `PgStore`);
-//! `self.0` is its pool. The few operations whose SQL differs (beginning a write
-//! transaction, locking a parent's credentials) are inherent methods of each backend in
-//! `sqlite.rs` / `postgres.rs`. SQL placeholders are `$1, $2…`, which both drivers accept.
+//! Each item is stamped four times: for the pooled store and for its unit of work (`uow`),
+//! on each backend. Inside the stamped items, `Backend` names the type (`SqliteStore`,
+//! `SqliteTx`, `PgStore` or `PgTx`) and `Dialect` the backend's store type. A statement runs
+//! on `&mut *self.conn().await?` (a pooled connection, or the unit of work's transaction);
+//! several statements that must hold together run on `self.begin_write()` (a transaction
+//! of their own, or a savepoint inside the unit of work). The few operations whose SQL
+//! differs (beginning a write transaction, locking a parent's credentials) are inherent
+//! methods of each backend in `sqlite.rs` / `postgres.rs`, called through `Dialect`. SQL
+//! placeholders are `$1, $2…`, which both drivers accept.
 
 use crate::{StoreError, StoreResult};
 
@@ -15,10 +20,26 @@ macro_rules! for_each_backend {
     ($($item:item)*) => {
         const _: () = {
             use $crate::sqlite::SqliteStore as Backend;
+            #[allow(unused_imports)]
+            use $crate::sqlite::SqliteStore as Dialect;
+            $($item)*
+        };
+        const _: () = {
+            use $crate::sqlite::SqliteTx as Backend;
+            #[allow(unused_imports)]
+            use $crate::sqlite::SqliteStore as Dialect;
             $($item)*
         };
         const _: () = {
             use $crate::postgres::PgStore as Backend;
+            #[allow(unused_imports)]
+            use $crate::postgres::PgStore as Dialect;
+            $($item)*
+        };
+        const _: () = {
+            use $crate::postgres::PgTx as Backend;
+            #[allow(unused_imports)]
+            use $crate::postgres::PgStore as Dialect;
             $($item)*
         };
     };
@@ -26,6 +47,7 @@ macro_rules! for_each_backend {
 mod app_owners;
 mod arm;
 mod audit;
+mod cascade;
 mod connection_security;
 mod credentials;
 mod devops;

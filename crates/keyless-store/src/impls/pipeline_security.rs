@@ -45,7 +45,7 @@ for_each_backend! {
                  ORDER BY subject, permission",
             )
             .bind(pipeline_id)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             rows.iter().map(|(s, p, a)| ace_of(s, p, a)).collect()
@@ -54,7 +54,7 @@ for_each_backend! {
         async fn set_pipeline_ace(&self, pipeline_id: i64, ace: &PipelineAce) -> StoreResult<()> {
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM pipelines WHERE id = $1")
                 .bind(pipeline_id)
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?;
             if exists.is_none() {
@@ -69,7 +69,7 @@ for_each_backend! {
             .bind(subject_key(ace.subject))
             .bind(ace.permission.key())
             .bind(ace.access.as_str())
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -89,7 +89,7 @@ for_each_backend! {
                 .bind(pipeline_id)
                 .bind(subject_key(subject))
                 .bind(permission.key())
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),

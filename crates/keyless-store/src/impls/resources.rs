@@ -9,17 +9,12 @@
 //! creation order: by `created_at`, then by insertion (`seq`).
 
 use super::arm::scope_and_prefix;
-use super::found;
+use super::{cascade, found};
 use crate::StoreResult;
 use crate::errors::db_err;
 use crate::rows::{ResourceRow, all, id, json, key, one};
 use keyless_model::Uuid;
 use keyless_model::arm::Resource;
-
-/// Deletes every resource of a group: `$1` the subscription id, `$2` the group's name key.
-/// Run by `delete_resource_group` before it deletes the group (the foreign key).
-pub(super) const DELETE_RESOURCES_OF_GROUP: &str =
-    "DELETE FROM resources WHERE subscription_id = $1 AND resource_group_key = $2";
 
 /// The key of `id`, the prefix of every key below it, and the prefix's length in characters
 /// (what `substr` counts in both dialects).
@@ -95,7 +90,7 @@ for_each_backend! {
         pub(super) async fn resources_get(&self, resource_id: &str) -> StoreResult<Resource> {
             one(sqlx::query_as::<_, ResourceRow>(resources!("WHERE key = $1"))
                 .bind(Resource::key(resource_id))
-                .fetch_optional(&self.0)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?)
         }
@@ -111,7 +106,7 @@ for_each_backend! {
             ))
             .bind(id(subscription_id))
             .bind(resource_group.map(key))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -126,7 +121,7 @@ for_each_backend! {
             ))
             .bind(len)
             .bind(prefix)
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -145,15 +140,13 @@ for_each_backend! {
                     .map_err(db_err)?
                     .rows_affected(),
             )?;
-            sqlx::query("DELETE FROM resources WHERE substr(key, 1, $1) = $2")
+            sqlx::query(cascade::RESOURCES_BELOW)
                 .bind(len)
                 .bind(prefix)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            sqlx::query(
-                "DELETE FROM role_assignments WHERE scope = $1 OR substr(scope, 1, $2) = $3",
-            )
+            sqlx::query(cascade::ASSIGNMENTS_AT_OR_BELOW)
             .bind(scope)
             .bind(scope_len)
             .bind(scope_prefix)

@@ -41,7 +41,7 @@ for_each_backend! {
             .bind(a.principal_type.as_str())
             .bind(id(a.role.template_id()))
             .bind(a.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -61,7 +61,7 @@ for_each_backend! {
                 .bind(id(tenant_id))
                 .bind(id(principal_id))
                 .bind(id(role.template_id()))
-                .execute(&self.0)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(db_err)?
                 .rows_affected(),
@@ -78,7 +78,7 @@ for_each_backend! {
             ))
             .bind(id(tenant_id))
             .bind(id(principal_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -91,7 +91,7 @@ for_each_backend! {
                 "WHERE tenant_id = $1 ORDER BY created_at, principal_id, role_template_id"
             ))
             .bind(id(tenant_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -103,7 +103,7 @@ for_each_backend! {
             .bind(id(g.tenant_id))
             .bind(id(g.user_id))
             .bind(g.created_at)
-            .execute(&self.0)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db_err)?;
             Ok(())
@@ -114,7 +114,7 @@ for_each_backend! {
                 "WHERE user_id = $1 ORDER BY created_at, tenant_id"
             ))
             .bind(id(user_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }
@@ -124,7 +124,7 @@ for_each_backend! {
                 "WHERE tenant_id = $1 ORDER BY created_at, user_id"
             ))
             .bind(id(tenant_id))
-            .fetch_all(&self.0)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db_err)?)
         }

@@ -4,8 +4,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use keyless_model::devops::{PipelinePermissions, ServiceConnection};
-use keyless_model::directory::FederatedCredential;
+use keyless_model::devops::PipelinePermissions;
 use keyless_model::{UnixTime, Uuid};
 
 #[async_trait]
@@ -81,34 +80,4 @@ pub trait ConnectionSecurityStore {
     ) -> StoreResult<()>;
     /// Idempotent.
     async fn revoke_pipeline(&self, connection_id: Uuid, pipeline_id: i64) -> StoreResult<()>;
-
-    /// Updates the connection (as `update_connection`) and the federated credential (as
-    /// `update_fic`) in one transaction: a rename and the subject that follows it.
-    async fn update_connection_and_fic(
-        &self,
-        c: &ServiceConnection,
-        f: &FederatedCredential,
-    ) -> StoreResult<()>;
-
-    /// Renames the project (`conflict::PROJECT_NAME` when taken) and, in the same
-    /// transaction, updates the given connections and federated credentials (the `sc://`
-    /// subjects that follow the name). `NotFound` when any of them is missing.
-    async fn rename_project(
-        &self,
-        project_id: Uuid,
-        name: &str,
-        connections: &[ServiceConnection],
-        fics: &[FederatedCredential],
-    ) -> StoreResult<()>;
-
-    /// Renames the organization (`conflict::ORGANIZATION_NAME` when taken) and, in the same
-    /// transaction, updates the given connections and federated credentials, as
-    /// `rename_project`.
-    async fn rename_organization(
-        &self,
-        organization_id: Uuid,
-        name: &str,
-        connections: &[ServiceConnection],
-        fics: &[FederatedCredential],
-    ) -> StoreResult<()>;
 }

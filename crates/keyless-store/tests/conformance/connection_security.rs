@@ -2,8 +2,10 @@
 //! rename transaction of a connection with its federated credential.
 
 use crate::fixtures::*;
-use keyless_model::devops::{PipelinePermissions, Project};
-use keyless_store::{Store, StoreError};
+use keyless_model::Uuid;
+use keyless_model::devops::{PipelinePermissions, Project, ServiceConnection};
+use keyless_model::directory::FederatedCredential;
+use keyless_store::{Store, StoreError, StoreResult};
 
 async fn setup(s: &dyn Store) -> (Project, Project, keyless_model::directory::User) {
     let t = tenant("contoso");
@@ -215,6 +217,65 @@ pub async fn pipeline_permissions(s: &dyn Store) {
     );
 }
 
+/// A connection and its credential updated by one unit of work (a rename and the subject
+/// that follows it).
+async fn update_connection_and_fic(
+    s: &dyn Store,
+    c: &ServiceConnection,
+    f: &FederatedCredential,
+) -> StoreResult<()> {
+    let uow = s.begin().await?;
+    uow.update_connection(c).await?;
+    uow.update_fic(f).await?;
+    uow.commit().await
+}
+
+/// A rename of a project or an organization and, in the same unit of work, the warnings of
+/// its connections and the subjects that follow the name.
+async fn rename_with_subjects(
+    s: &dyn Store,
+    project: Option<Uuid>,
+    org: Option<Uuid>,
+    name: &str,
+    connections: &[ServiceConnection],
+    fics: &[FederatedCredential],
+) -> StoreResult<()> {
+    let uow = s.begin().await?;
+    if let Some(p) = project {
+        uow.rename_project(p, name).await?;
+    }
+    if let Some(o) = org {
+        uow.rename_organization(o, name).await?;
+    }
+    for c in connections {
+        uow.update_connection(c).await?;
+    }
+    for f in fics {
+        uow.update_fic(f).await?;
+    }
+    uow.commit().await
+}
+
+async fn rename_project(
+    s: &dyn Store,
+    id: Uuid,
+    name: &str,
+    connections: &[ServiceConnection],
+    fics: &[FederatedCredential],
+) -> StoreResult<()> {
+    rename_with_subjects(s, Some(id), None, name, connections, fics).await
+}
+
+async fn rename_organization(
+    s: &dyn Store,
+    id: Uuid,
+    name: &str,
+    connections: &[ServiceConnection],
+    fics: &[FederatedCredential],
+) -> StoreResult<()> {
+    rename_with_subjects(s, None, Some(id), name, connections, fics).await
+}
+
 pub async fn rename_with_credential_is_one_transaction(s: &dyn Store) {
     let (web, _, _) = setup(s).await;
     let t = tenant("fabrikam");
@@ -227,14 +288,14 @@ pub async fn rename_with_credential_is_one_transaction(s: &dyn Store) {
     s.create_connection(&c).await.unwrap();
     c.name = "production".into();
     f.subject = Some("sc://contoso/web/production".into());
-    s.update_connection_and_fic(&c, &f).await.unwrap();
+    update_connection_and_fic(s, &c, &f).await.unwrap();
     assert_eq!(s.get_connection(c.id).await.unwrap().name, "production");
     assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
     // A credential that is gone rolls the rename back.
     let mut gone = f.clone();
     gone.id = new_id();
     c.name = "renamed-again".into();
-    assert_not_found(s.update_connection_and_fic(&c, &gone).await);
+    assert_not_found(update_connection_and_fic(s, &c, &gone).await);
     assert_eq!(s.get_connection(c.id).await.unwrap().name, "production");
 }
 
@@ -250,7 +311,7 @@ pub async fn rename_project_with_subjects_is_one_transaction(s: &dyn Store) {
     s.create_connection(&c).await.unwrap();
     f.subject = Some("sc://contoso/site/prod".into());
     c.status_message = "renamed".into();
-    s.rename_project(web.id, "site", &[c.clone()], &[f.clone()])
+    rename_project(s, web.id, "site", &[c.clone()], &[f.clone()])
         .await
         .unwrap();
     assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
@@ -261,12 +322,12 @@ pub async fn rename_project_with_subjects_is_one_transaction(s: &dyn Store) {
     );
     // A name in use, or a credential that is gone, changes nothing.
     assert_eq!(
-        conflict_of(s.rename_project(web.id, "API", &[], &[]).await),
+        conflict_of(rename_project(s, web.id, "API", &[], &[]).await),
         keyless_store::conflict::PROJECT_NAME
     );
     let mut gone = f.clone();
     gone.id = new_id();
-    assert_not_found(s.rename_project(web.id, "www", &[], &[gone]).await);
+    assert_not_found(rename_project(s, web.id, "www", &[], &[gone]).await);
     assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
     let _ = api;
 }
@@ -285,9 +346,15 @@ pub async fn rename_organization_with_subjects_is_one_transaction(s: &dyn Store)
     s.create_connection(&c).await.unwrap();
     f.subject = Some("sc://northwind/web/prod".into());
     c.status_message = "renamed".into();
-    s.rename_organization(web.organization_id, "northwind", &[c.clone()], &[f.clone()])
-        .await
-        .unwrap();
+    rename_organization(
+        s,
+        web.organization_id,
+        "northwind",
+        &[c.clone()],
+        &[f.clone()],
+    )
+    .await
+    .unwrap();
     let renamed = s.get_organization(web.organization_id).await.unwrap();
     assert_eq!(renamed.name, "northwind");
     assert_eq!(
@@ -303,19 +370,16 @@ pub async fn rename_organization_with_subjects_is_one_transaction(s: &dyn Store)
     let mut moved = f.clone();
     moved.subject = Some("sc://Fabrikam/web/prod".into());
     assert_eq!(
-        conflict_of(
-            s.rename_organization(renamed.id, "Fabrikam", &[], &[moved])
-                .await
-        ),
+        conflict_of(rename_organization(s, renamed.id, "Fabrikam", &[], &[moved]).await),
         keyless_store::conflict::ORGANIZATION_NAME
     );
     assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
     let mut gone = f.clone();
     gone.id = new_id();
-    assert_not_found(s.rename_organization(renamed.id, "www", &[], &[gone]).await);
+    assert_not_found(rename_organization(s, renamed.id, "www", &[], &[gone]).await);
     assert_eq!(
         s.get_organization(renamed.id).await.unwrap().name,
         "northwind"
     );
-    assert_not_found(s.rename_organization(new_id(), "ghost", &[], &[]).await);
+    assert_not_found(rename_organization(s, new_id(), "ghost", &[], &[]).await);
 }
