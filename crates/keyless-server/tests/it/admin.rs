@@ -36,10 +36,9 @@ async fn as_member(
 async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
     let s = TestServer::start().await;
     let (status, t) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"})),
+            json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{t}");
@@ -49,21 +48,17 @@ async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
     assert_eq!(t["displayName"], "Fabrikam Ltd");
     assert_eq!(t["settings"]["usersCanRegisterApps"], true);
 
-    let (status, list) = s.admin(Method::GET, "/keyless/v1/tenants", None).await;
+    let (status, list) = s.admin_get("/keyless/v1/tenants").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(names(&list, "name"), ["contoso", "fabrikam"]);
 
     let id = t["id"].as_str().unwrap();
     for key in ["fabrikam", id, "fabrikam.onmicrosoft.com"] {
-        let (status, got) = s
-            .admin(Method::GET, &format!("/keyless/v1/tenants/{key}"), None)
-            .await;
+        let (status, got) = s.admin_get(&format!("/keyless/v1/tenants/{key}")).await;
         assert_eq!(status, StatusCode::OK, "{key}: {got}");
         assert_eq!(got["id"], id);
     }
-    let (status, body) = s
-        .admin(Method::GET, "/keyless/v1/tenants/nowhere", None)
-        .await;
+    let (status, body) = s.admin_get("/keyless/v1/tenants/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert!(
         message(&body).contains("'nowhere' does not exist"),
@@ -76,11 +71,7 @@ async fn duplicate_tenant_name_is_409() {
     let s = TestServer::start().await;
     for name in ["contoso", "CONTOSO"] {
         let (status, body) = s
-            .admin(
-                Method::POST,
-                "/keyless/v1/tenants",
-                Some(json!({"name": name})),
-            )
+            .admin_post("/keyless/v1/tenants", json!({"name": name}))
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}: {body}");
         assert_eq!(body["error"]["code"], "Conflict", "{body}");
@@ -100,11 +91,7 @@ async fn invalid_tenant_bodies_are_400() {
         long.as_str(),
     ] {
         let (status, body) = s
-            .admin(
-                Method::POST,
-                "/keyless/v1/tenants",
-                Some(json!({"name": name})),
-            )
+            .admin_post("/keyless/v1/tenants", json!({"name": name}))
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
         assert!(
@@ -117,9 +104,7 @@ async fn invalid_tenant_bodies_are_400() {
         json!({"name": "ok", "unknown": 1}),
         json!({"name": "ok", "cloud": "mars"}),
     ] {
-        let (status, resp) = s
-            .admin(Method::POST, "/keyless/v1/tenants", Some(body.clone()))
-            .await;
+        let (status, resp) = s.admin_post("/keyless/v1/tenants", body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
     }
 }
@@ -128,10 +113,9 @@ async fn invalid_tenant_bodies_are_400() {
 async fn users_are_created_and_listed_per_tenant() {
     let s = TestServer::start().await;
     let (status, u) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/tenants/contoso/users",
-            Some(json!({"name": "carol", "displayName": "Carol"})),
+            json!({"name": "carol", "displayName": "Carol"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{u}");
@@ -141,11 +125,10 @@ async fn users_are_created_and_listed_per_tenant() {
     assert_eq!(u["isAdmin"], false);
 
     let (status, list) = s
-        .admin(
-            Method::GET,
-            &format!("/keyless/v1/tenants/{}/users", s.var("AZURE_TENANT_ID")),
-            None,
-        )
+        .admin_get(&format!(
+            "/keyless/v1/tenants/{}/users",
+            s.var("AZURE_TENANT_ID")
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
     let upns = names(&list, "userPrincipalName");
@@ -159,30 +142,21 @@ async fn users_are_created_and_listed_per_tenant() {
     );
 
     let (status, body) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/tenants/contoso/users",
-            Some(json!({"name": "CAROL"})),
+            json!({"name": "CAROL"}),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     for name in ["", "has space", "-x"] {
         let (status, body) = s
-            .admin(
-                Method::POST,
-                "/keyless/v1/tenants/contoso/users",
-                Some(json!({"name": name})),
-            )
+            .admin_post("/keyless/v1/tenants/contoso/users", json!({"name": name}))
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
         assert!(message(&body).starts_with("The user name '"), "{body}");
     }
     let (status, body) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/nowhere/users",
-            Some(json!({"name": "x"})),
-        )
+        .admin_post("/keyless/v1/tenants/nowhere/users", json!({"name": "x"}))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
@@ -192,18 +166,15 @@ async fn settings_patch_changes_known_settings_and_rejects_unknown_ones() {
     let s = TestServer::start().await;
     let path = "/keyless/v1/tenants/contoso/settings";
     let (status, body) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             path,
-            Some(json!({"usersCanRegisterApps": false, "secretLifetimeDays": 90})),
+            json!({"usersCanRegisterApps": false, "secretLifetimeDays": 90}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["usersCanRegisterApps"], false);
     assert_eq!(body["secretLifetimeDays"], 90);
-    let (_, t) = s
-        .admin(Method::GET, "/keyless/v1/tenants/contoso", None)
-        .await;
+    let (_, t) = s.admin_get("/keyless/v1/tenants/contoso").await;
     assert_eq!(t["settings"]["secretLifetimeDays"], 90);
 
     for patch in [
@@ -211,12 +182,10 @@ async fn settings_patch_changes_known_settings_and_rejects_unknown_ones() {
         json!({"usersCanRegisterApps": "no"}),
         json!([1]),
     ] {
-        let (status, body) = s.admin(Method::PATCH, path, Some(patch.clone())).await;
+        let (status, body) = s.admin_patch(path, patch.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{patch}: {body}");
     }
-    let (_, t) = s
-        .admin(Method::GET, "/keyless/v1/tenants/contoso", None)
-        .await;
+    let (_, t) = s.admin_get("/keyless/v1/tenants/contoso").await;
     assert_eq!(t["settings"]["usersCanRegisterApps"], false);
 }
 
@@ -273,7 +242,7 @@ async fn members_get_403_on_admin_only_calls() {
         );
     }
     // Nothing was created.
-    let (_, list) = s.admin(Method::GET, "/keyless/v1/tenants", None).await;
+    let (_, list) = s.admin_get("/keyless/v1/tenants").await;
     assert_eq!(names(&list, "name"), ["contoso"]);
 }
 
@@ -281,11 +250,7 @@ async fn members_get_403_on_admin_only_calls() {
 async fn members_see_their_own_tenant_and_pats_only() {
     let s = TestServer::start().await;
     let (status, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let m = support::new_member(&s, "erin").await;
@@ -323,7 +288,7 @@ async fn members_see_their_own_tenant_and_pats_only() {
     let mut mine = names(&mine, "name");
     mine.sort();
     assert_eq!(mine, ["erin-pat", "second"]);
-    let (_, admins) = s.admin(Method::GET, "/keyless/v1/pats", None).await;
+    let (_, admins) = s.admin_get("/keyless/v1/pats").await;
     let admin_pat = admins["value"][0]["id"].as_str().unwrap().to_string();
     let (status, body) = as_member(
         &s,

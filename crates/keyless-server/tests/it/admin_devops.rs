@@ -58,67 +58,44 @@ async fn oidc(s: &TestServer, env: &Value, connection: &str) -> (StatusCode, Val
 async fn organizations_and_projects_are_created_and_listed() {
     let s = TestServer::start().await;
     let (status, org) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations",
-            Some(json!({"name": "tailspin", "tenant": "contoso"})),
+            json!({"name": "tailspin", "tenant": "contoso"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{org}");
     assert!(is_guid(&org["id"]), "{org}");
     assert_eq!(org["tenantId"], s.var("AZURE_TENANT_ID"));
-    let (_, orgs) = s
-        .admin(Method::GET, "/keyless/v1/organizations", None)
-        .await;
+    let (_, orgs) = s.admin_get("/keyless/v1/organizations").await;
     assert_eq!(names(&orgs, "name"), ["contoso", "tailspin"]);
 
     let (status, body) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/organizations",
-            Some(json!({"name": "Tailspin"})),
-        )
+        .admin_post("/keyless/v1/organizations", json!({"name": "Tailspin"}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (status, body) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/organizations",
-            Some(json!({"name": "bad name"})),
-        )
+        .admin_post("/keyless/v1/organizations", json!({"name": "bad name"}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     let projects = "/keyless/v1/organizations/tailspin/projects";
     let (status, p) = s
-        .admin(
-            Method::POST,
-            projects,
-            Some(json!({"name": "api", "description": "the API"})),
-        )
+        .admin_post(projects, json!({"name": "api", "description": "the API"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
     assert!(is_guid(&p["id"]), "{p}");
     assert_eq!(p["organizationId"], org["id"]);
-    let (status, list) = s.admin(Method::GET, projects, None).await;
+    let (status, list) = s.admin_get(projects).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(names(&list, "name"), ["api"]);
     for name in ["", "a/b", "x y"] {
-        let (status, body) = s
-            .admin(Method::POST, projects, Some(json!({"name": name})))
-            .await;
+        let (status, body) = s.admin_post(projects, json!({"name": name})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
     }
-    let (status, body) = s
-        .admin(Method::POST, projects, Some(json!({"name": "API"})))
-        .await;
+    let (status, body) = s.admin_post(projects, json!({"name": "API"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (status, body) = s
-        .admin(
-            Method::GET,
-            "/keyless/v1/organizations/nowhere/projects",
-            None,
-        )
+        .admin_get("/keyless/v1/organizations/nowhere/projects")
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
@@ -127,25 +104,21 @@ async fn organizations_and_projects_are_created_and_listed() {
 async fn subscriptions_are_created_and_listed() {
     let s = TestServer::start().await;
     let (status, sub) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/subscriptions",
-            Some(json!({"name": "prod", "tenant": "contoso"})),
+            json!({"name": "prod", "tenant": "contoso"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sub}");
     assert!(is_guid(&sub["id"]), "{sub}");
     assert_eq!(sub["state"], "Enabled");
-    let (_, list) = s
-        .admin(Method::GET, "/keyless/v1/subscriptions", None)
-        .await;
+    let (_, list) = s.admin_get("/keyless/v1/subscriptions").await;
     assert_eq!(list["value"].as_array().unwrap().len(), 2, "{list}");
 
     let (status, body) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/subscriptions",
-            Some(json!({"name": "again", "tenant": "contoso", "id": sub["id"]})),
+            json!({"name": "again", "tenant": "contoso", "id": sub["id"]}),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -155,11 +128,7 @@ async fn subscriptions_are_created_and_listed() {
         json!({"name": "x"}),
     ] {
         let (status, resp) = s
-            .admin(
-                Method::POST,
-                "/keyless/v1/subscriptions",
-                Some(body.clone()),
-            )
+            .admin_post("/keyless/v1/subscriptions", body.clone())
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
     }
@@ -167,12 +136,7 @@ async fn subscriptions_are_created_and_listed() {
     // A new subscription grants no one anything: the demo app does not see it.
     let token = s.arm_token().await;
     let (_, subs) = s
-        .send(
-            Method::GET,
-            &format!("/subscriptions?{}", support::API),
-            Some(&token),
-            None,
-        )
+        .get_as(&token, &format!("/subscriptions?{}", support::API))
         .await;
     assert_eq!(subs["count"]["value"], 1, "{subs}");
 }
@@ -181,10 +145,9 @@ async fn subscriptions_are_created_and_listed() {
 async fn pipelines_are_created_and_listed() {
     let s = TestServer::start().await;
     let (status, p) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             PIPELINES,
-            Some(json!({"name": "release", "connections": ["demo-connection"]})),
+            json!({"name": "release", "connections": ["demo-connection"]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
@@ -192,15 +155,14 @@ async fn pipelines_are_created_and_listed() {
         p["connections"],
         json!([s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")])
     );
-    let (status, list) = s.admin(Method::GET, PIPELINES, None).await;
+    let (status, list) = s.admin_get(PIPELINES).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(names(&list, "name"), ["deploy", "release"]);
 
     let (status, body) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             PIPELINES,
-            Some(json!({"name": "x", "connections": ["no-such-connection"]})),
+            json!({"name": "x", "connections": ["no-such-connection"]}),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -208,13 +170,9 @@ async fn pipelines_are_created_and_listed() {
         message(&body).contains("'no-such-connection' does not exist"),
         "{body}"
     );
-    let (status, body) = s
-        .admin(Method::POST, PIPELINES, Some(json!({"name": ""})))
-        .await;
+    let (status, body) = s.admin_post(PIPELINES, json!({"name": ""})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = s
-        .admin(Method::POST, PIPELINES, Some(json!({"name": "RELEASE"})))
-        .await;
+    let (status, body) = s.admin_post(PIPELINES, json!({"name": "RELEASE"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 }
 
@@ -268,9 +226,7 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
 #[tokio::test]
 async fn job_of_a_pipeline_without_the_connection_gets_no_token_for_it() {
     let s = TestServer::start().await;
-    let (status, p) = s
-        .admin(Method::POST, PIPELINES, Some(json!({"name": "bare"})))
-        .await;
+    let (status, p) = s.admin_post(PIPELINES, json!({"name": "bare"})).await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
     let (status, job) = start_job(&s, "bare", None).await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
@@ -309,26 +265,20 @@ async fn job_minutes_out_of_range_are_400() {
 async fn members_of_another_tenant_cannot_use_the_organization() {
     let s = TestServer::start().await;
     let (status, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, u) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/tenants/fabrikam/users",
-            Some(json!({"name": "frank"})),
+            json!({"name": "frank"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{u}");
     let (status, pat) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/pats",
-            Some(json!({"name": "frank", "user": u["userPrincipalName"]})),
+            json!({"name": "frank", "user": u["userPrincipalName"]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
@@ -356,10 +306,9 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
         "{body}"
     );
     let (status, body) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects/web/members",
-            Some(json!({"user": m.upn, "group": "Contributors"})),
+            json!({"user": m.upn, "group": "Contributors"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -53,12 +53,7 @@ async fn get_subscription_returns_it() {
     let token = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let (status, body) = s
-        .send(
-            Method::GET,
-            &format!("/subscriptions/{sub}?{API}"),
-            Some(&token),
-            None,
-        )
+        .get_as(&token, &format!("/subscriptions/{sub}?{API}"))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["subscriptionId"], sub);
@@ -71,12 +66,7 @@ async fn unknown_subscription_is_subscription_not_found() {
     let token = s.arm_token().await;
     let id = "00000000-1111-2222-3333-444444444444";
     let (status, body) = s
-        .send(
-            Method::GET,
-            &format!("/subscriptions/{id}?{API}"),
-            Some(&token),
-            None,
-        )
+        .get_as(&token, &format!("/subscriptions/{id}?{API}"))
         .await;
     assert_error(
         status,
@@ -95,7 +85,7 @@ async fn malformed_subscription_id_is_invalid_subscription_id() {
         format!("/subscriptions/not-a-guid?{API}"),
         format!("/subscriptions/not-a-guid/resourcegroups/rg?{API}"),
     ] {
-        let (status, body) = s.send(Method::GET, &path, Some(&token), None).await;
+        let (status, body) = s.get_as(&token, &path).await;
         assert_error(
             status,
             &body,
@@ -110,9 +100,7 @@ async fn malformed_subscription_id_is_invalid_subscription_id() {
 async fn tenants_lists_the_callers_tenant() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
-    let (status, body) = s
-        .send(Method::GET, &format!("/tenants?{API}"), Some(&token), None)
-        .await;
+    let (status, body) = s.get_as(&token, &format!("/tenants?{API}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let tenants = body["value"].as_array().unwrap();
     assert_eq!(tenants.len(), 1, "{body}");
@@ -152,15 +140,10 @@ async fn role_definitions_filter_by_name_returns_reader_with_its_real_id() {
     let token = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let (status, body) = s
-        .send(
-            Method::GET,
-            &format!(
+        .get_as(&token, &format!(
                 "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20%27Reader%27&{}",
                 support::AUTHZ_API
-            ),
-            Some(&token),
-            None,
-        )
+            ))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let v = body["value"].as_array().unwrap();
@@ -192,13 +175,11 @@ async fn role_definition_get_by_id_and_unknown_id() {
         )
     };
     let owner = keyless_model::rbac::OWNER.to_string();
-    let (status, body) = s.send(Method::GET, &path(&owner), Some(&token), None).await;
+    let (status, body) = s.get_as(&token, &path(&owner)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["properties"]["roleName"], "Owner");
     let unknown = "11111111-2222-3333-4444-555555555555";
-    let (status, body) = s
-        .send(Method::GET, &path(unknown), Some(&token), None)
-        .await;
+    let (status, body) = s.get_as(&token, &path(unknown)).await;
     assert_error(
         status,
         &body,
@@ -223,12 +204,7 @@ async fn unsupported_method_and_path_are_4xx() {
         .await;
     assert_error_code(status, &body, 400, "BadRequest");
     let (status, body) = s
-        .send(
-            Method::GET,
-            &format!("/subscriptions/{sub}/bogus?{API}"),
-            Some(&token),
-            None,
-        )
+        .get_as(&token, &format!("/subscriptions/{sub}/bogus?{API}"))
         .await;
     assert_error_code(status, &body, 404, "NotFound");
 }

@@ -142,7 +142,7 @@ async fn each_of_the_four_arm_audiences_is_accepted() {
         let mut c = claims(&s, &oid);
         c["aud"] = json!(aud);
         let t = s.sign(Issuer::Tenant(s.tenant()), c).await;
-        let (status, body) = s.send(Method::GET, &subs_path(), Some(&t), None).await;
+        let (status, body) = s.get_as(&t, &subs_path()).await;
         assert_eq!(status, StatusCode::OK, "{aud}: {body}");
     }
 }
@@ -181,7 +181,7 @@ async fn token_within_clock_skew_is_still_accepted() {
     let token = s.arm_token().await;
     // Lifetime one hour; two minutes past expiry is inside the five-minute skew.
     s.state.clock.advance(3600 + 120);
-    let (status, body) = s.send(Method::GET, &subs_path(), Some(&token), None).await;
+    let (status, body) = s.get_as(&token, &subs_path()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -273,9 +273,7 @@ async fn tenants_without_token_is_401() {
 async fn missing_api_version_is_400() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
-    let (status, body) = s
-        .send(Method::GET, "/subscriptions", Some(&token), None)
-        .await;
+    let (status, body) = s.get_as(&token, "/subscriptions").await;
     assert_error(
         status,
         &body,

@@ -126,14 +126,7 @@ async fn assignment_on_a_group_reaches_subscriptions_below_it() {
         Some(json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": reader.sp_id}}))).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     let rt = arm_token_of(&s, &reader).await;
-    let (st, subs) = s
-        .send(
-            Method::GET,
-            "/subscriptions?api-version=2022-12-01",
-            Some(&rt),
-            None,
-        )
-        .await;
+    let (st, subs) = s.get_as(&rt, "/subscriptions?api-version=2022-12-01").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(subs["count"]["value"], 1, "{subs}");
     let (st, _) = call(
@@ -183,14 +176,7 @@ async fn assignment_on_a_group_reaches_subscriptions_below_it() {
         None,
     )
     .await;
-    let (_, subs) = s
-        .send(
-            Method::GET,
-            "/subscriptions?api-version=2022-12-01",
-            Some(&rt),
-            None,
-        )
-        .await;
+    let (_, subs) = s.get_as(&rt, "/subscriptions?api-version=2022-12-01").await;
     assert_eq!(subs["count"]["value"], 0, "{subs}");
 }
 

@@ -19,11 +19,10 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
     let sub = sub_scope(&s);
     let rg_path = |name: &str| format!("{sub}/resourcegroups/{name}?{API}");
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &admin,
             &rg_path("other-rg"),
-            Some(&admin),
-            Some(json!({"location": "westeurope"})),
+            json!({"location": "westeurope"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{resp}");
@@ -128,9 +127,9 @@ async fn reader_may_read_but_not_write() {
     support::grant(&s, &p.sp_id, READER, &sub_scope(&s)).await;
     let token = support::arm_token_of(&s, &p).await;
     let rg = format!("{}/resourcegroups/demo-rg?{API}", sub_scope(&s));
-    let (status, resp) = s.send(Method::GET, &rg, Some(&token), None).await;
+    let (status, resp) = s.get_as(&token, &rg).await;
     assert_eq!(status, StatusCode::OK, "{resp}");
-    let (status, resp) = s.send(Method::DELETE, &rg, Some(&token), None).await;
+    let (status, resp) = s.delete_as(&token, &rg).await;
     assert_error(
         status,
         &resp,
@@ -210,43 +209,30 @@ async fn deleting_a_resource_group_removes_the_assignments_at_it() {
     let sub = sub_scope(&s);
     let rg_path = format!("{sub}/resourcegroups/temp-rg?{API}");
     let (status, resp) = s
-        .send(
-            Method::PUT,
-            &rg_path,
-            Some(&owner_token),
-            Some(json!({"location": "westeurope"})),
-        )
+        .put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{resp}");
     let p = support::new_principal(&s, "temp").await;
     let scope = format!("{sub}/resourceGroups/temp-rg");
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &owner_token,
             &assignment(&scope, &new_name()),
-            Some(&owner_token),
-            Some(body(&s, CONTRIBUTOR, &p.sp_id)),
+            body(&s, CONTRIBUTOR, &p.sp_id),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{resp}");
     let token = support::arm_token_of(&s, &p).await;
-    let (status, _) = s.send(Method::GET, &rg_path, Some(&token), None).await;
+    let (status, _) = s.get_as(&token, &rg_path).await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, _) = s
-        .send(Method::DELETE, &rg_path, Some(&owner_token), None)
-        .await;
+    let (status, _) = s.delete_as(&owner_token, &rg_path).await;
     assert_eq!(status, StatusCode::OK);
     // Re-creating a group of the same name does not bring the old access back.
     let (status, _) = s
-        .send(
-            Method::PUT,
-            &rg_path,
-            Some(&owner_token),
-            Some(json!({"location": "westeurope"})),
-        )
+        .put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, resp) = s.send(Method::GET, &rg_path, Some(&token), None).await;
+    let (status, resp) = s.get_as(&token, &rg_path).await;
     assert_error_code(status, &resp, 403, "AuthorizationFailed");
 }

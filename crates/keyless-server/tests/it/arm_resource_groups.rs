@@ -102,11 +102,9 @@ async fn resource_group_segments_and_names_are_case_insensitive() {
     let token = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let (status, body) = s
-        .send(
-            Method::GET,
+        .get_as(
+            &token,
             &format!("/subscriptions/{sub}/ResourceGroups/DEMO-RG?API-VERSION=2022-12-01"),
-            Some(&token),
-            None,
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -122,11 +120,10 @@ async fn percent_encoded_resource_group_names_are_decoded() {
     // Python's azure-core quotes path parameters with safe='': `rg(1)` becomes `rg%281%29`.
     for (sent, name) in [("rg%281%29", "rg(1)"), ("caf%C3%A9", "café")] {
         let (status, body) = s
-            .send(
-                Method::PUT,
+            .put_as(
+                &token,
                 &rg_path(&s, sent),
-                Some(&token),
-                Some(json!({"location": "westeurope"})),
+                json!({"location": "westeurope"}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{sent}: {body}");
@@ -137,9 +134,7 @@ async fn percent_encoded_resource_group_names_are_decoded() {
         );
     }
     // The unencoded spelling addresses the same group.
-    let (status, body) = s
-        .send(Method::GET, &rg_path(&s, "rg(1)"), Some(&token), None)
-        .await;
+    let (status, body) = s.get_as(&token, &rg_path(&s, "rg(1)")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["name"], "rg(1)");
 }
@@ -149,12 +144,7 @@ async fn patch_of_a_missing_resource_group_is_404() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let (status, body) = s
-        .send(
-            Method::PATCH,
-            &rg_path(&s, "nope"),
-            Some(&token),
-            Some(json!({"tags": {}})),
-        )
+        .patch_as(&token, &rg_path(&s, "nope"), json!({"tags": {}}))
         .await;
     assert_error(
         status,
@@ -176,11 +166,10 @@ async fn invalid_resource_group_names_are_400() {
         &"a".repeat(91),
     ] {
         let (status, body) = s
-            .send(
-                Method::PUT,
+            .put_as(
+                &token,
                 &rg_path(&s, name),
-                Some(&token),
-                Some(json!({"location": "westeurope"})),
+                json!({"location": "westeurope"}),
             )
             .await;
         let msg = assert_error_code(status, &body, 400, "BadRequest");
@@ -194,9 +183,7 @@ async fn resource_group_without_location_is_400() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     for body in [json!({}), json!({"location": ""}), json!({"tags": {}})] {
-        let (status, resp) = s
-            .send(Method::PUT, &rg_path(&s, "rg-x"), Some(&token), Some(body))
-            .await;
+        let (status, resp) = s.put_as(&token, &rg_path(&s, "rg-x"), body).await;
         assert_error(
             status,
             &resp,
@@ -241,11 +228,10 @@ async fn invalid_tags_are_400() {
         (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
     for tags in [json!({"k": 1}), Value::Object(many)] {
         let (status, body) = s
-            .send(
-                Method::PUT,
+            .put_as(
+                &token,
                 &rg_path(&s, "rg-x"),
-                Some(&token),
-                Some(json!({"location": "westeurope", "tags": tags})),
+                json!({"location": "westeurope", "tags": tags}),
             )
             .await;
         assert_error_code(status, &body, 400, "BadRequest");
@@ -269,8 +255,6 @@ async fn oversized_body_is_rejected_without_a_server_error() {
     )
     .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
-    let (status, body) = s
-        .send(Method::GET, &rg_path(&s, "rg-big"), Some(&token), None)
-        .await;
+    let (status, body) = s.get_as(&token, &rg_path(&s, "rg-big")).await;
     assert_error_code(status, &body, 404, "ResourceGroupNotFound");
 }

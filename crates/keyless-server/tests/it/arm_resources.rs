@@ -31,14 +31,7 @@ async fn head_on_a_resource_is_204_or_404_without_a_body() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.body, Value::String(String::new()));
 
-    let (st, b) = s
-        .send(
-            Method::PUT,
-            &path,
-            Some(&t),
-            Some(json!({"location": "westeurope"})),
-        )
-        .await;
+    let (st, b) = s.put_as(&t, &path, json!({"location": "westeurope"})).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     let found = head(&s, &t, &path).await;
     assert_eq!(found.status, StatusCode::NO_CONTENT);
@@ -78,9 +71,9 @@ async fn extra_top_level_fields_are_kept_as_sent() {
         "extendedLocation": {"name": "edge", "type": "EdgeZone"},
         "etag": "ignored",
     });
-    let (st, created) = s.send(Method::PUT, &path, Some(&t), Some(body)).await;
+    let (st, created) = s.put_as(&t, &path, body).await;
     assert_eq!(st, StatusCode::CREATED, "{created}");
-    let (st, got) = s.send(Method::GET, &path, Some(&t), None).await;
+    let (st, got) = s.get_as(&t, &path).await;
     assert_eq!(st, StatusCode::OK, "{got}");
     for r in [&created, &got] {
         assert_eq!(r["kind"], "StorageV2", "{r}");
@@ -97,12 +90,7 @@ async fn extra_top_level_fields_are_kept_as_sent() {
 
     // PATCH merges objects, replaces strings, removes with null, keeps what it does not name.
     let (st, patched) = s
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&t),
-            Some(json!({"sku": {"name": "Standard_GRS", "tier": null}, "kind": "BlobStorage", "managedBy": null})),
-        )
+        .patch_as(&t, &path, json!({"sku": {"name": "Standard_GRS", "tier": null}, "kind": "BlobStorage", "managedBy": null}))
         .await;
     assert_eq!(st, StatusCode::OK, "{patched}");
     assert_eq!(patched["sku"], json!({"name": "Standard_GRS"}));
@@ -112,11 +100,10 @@ async fn extra_top_level_fields_are_kept_as_sent() {
 
     // A PUT replaces what it sends (objects whole) and keeps what it does not.
     let (st, replaced) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &t,
             &path,
-            Some(&t),
-            Some(json!({"location": "westeurope", "sku": {"name": "Premium_LRS"}, "plan": null})),
+            json!({"location": "westeurope", "sku": {"name": "Premium_LRS"}, "plan": null}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{replaced}");
@@ -124,14 +111,12 @@ async fn extra_top_level_fields_are_kept_as_sent() {
     assert!(replaced.get("plan").is_none(), "{replaced}");
     assert_eq!(replaced["kind"], "BlobStorage");
     let (_, listed) = s
-        .send(
-            Method::GET,
+        .get_as(
+            &t,
             &format!(
                 "/subscriptions/{}/resourceGroups/demo-rg/resources?{API}",
                 s.var("AZURE_SUBSCRIPTION_ID")
             ),
-            Some(&t),
-            None,
         )
         .await;
     let item = listed["value"]
@@ -167,21 +152,12 @@ async fn extra_fields_of_the_wrong_type_are_400() {
             "The 'identity' property must be a JSON object.",
         ),
     ] {
-        let (st, b) = s.send(Method::PUT, &path, Some(&t), Some(body)).await;
+        let (st, b) = s.put_as(&t, &path, body).await;
         assert_error(st, &b, 400, "BadRequest", message);
     }
-    let (st, b) = s
-        .send(
-            Method::PUT,
-            &path,
-            Some(&t),
-            Some(json!({"location": "westeurope"})),
-        )
-        .await;
+    let (st, b) = s.put_as(&t, &path, json!({"location": "westeurope"})).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
-    let (st, b) = s
-        .send(Method::PATCH, &path, Some(&t), Some(json!({"plan": 1})))
-        .await;
+    let (st, b) = s.patch_as(&t, &path, json!({"plan": 1})).await;
     assert_error(
         st,
         &b,

@@ -20,11 +20,10 @@ async fn contributor_cannot_write_role_assignments() {
     let token = s.arm_token().await;
     let target = support::new_principal(&s, "target").await;
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&sub_scope(&s), &new_name()),
-            Some(&token),
-            Some(body(&s, READER, &target.sp_id)),
+            body(&s, READER, &target.sp_id),
         )
         .await;
     assert_error(
@@ -138,20 +137,18 @@ async fn same_principal_role_and_scope_under_another_name_is_409() {
     let target = support::new_principal(&s, "target").await;
     let scope = sub_scope(&s);
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&scope, &new_name()),
-            Some(&token),
-            Some(body(&s, READER, &target.sp_id)),
+            body(&s, READER, &target.sp_id),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{resp}");
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&scope, &new_name()),
-            Some(&token),
-            Some(body(&s, READER, &target.sp_id)),
+            body(&s, READER, &target.sp_id),
         )
         .await;
     assert_error(
@@ -171,20 +168,18 @@ async fn changing_an_assignment_under_the_same_name_is_409() {
     let scope = sub_scope(&s);
     let name = new_name();
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&scope, &name),
-            Some(&token),
-            Some(body(&s, READER, &target.sp_id)),
+            body(&s, READER, &target.sp_id),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{resp}");
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&scope, &name),
-            Some(&token),
-            Some(body(&s, CONTRIBUTOR, &target.sp_id)),
+            body(&s, CONTRIBUTOR, &target.sp_id),
         )
         .await;
     assert_error(
@@ -205,11 +200,10 @@ async fn unknown_principal_is_principal_not_found() {
     // An unknown id, and the app's client id instead of its principal's object id.
     for principal in [unknown, owner.app_id.as_str()] {
         let (status, resp) = s
-            .send(
-                Method::PUT,
+            .put_as(
+                &token,
                 &assignment(&sub_scope(&s), &new_name()),
-                Some(&token),
-                Some(body(&s, READER, principal)),
+                body(&s, READER, principal),
             )
             .await;
         assert_error(
@@ -231,11 +225,10 @@ async fn unknown_role_is_role_definition_does_not_exist() {
     let target = support::new_principal(&s, "target").await;
     let role = uuid::Uuid::new_v4();
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&sub_scope(&s), &new_name()),
-            Some(&token),
-            Some(body(&s, role, &target.sp_id)),
+            body(&s, role, &target.sp_id),
         )
         .await;
     assert_error(
@@ -256,11 +249,10 @@ async fn assignment_name_must_be_a_guid() {
     let (_, token) = owner(&s).await;
     let target = support::new_principal(&s, "target").await;
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&sub_scope(&s), "not-a-guid"),
-            Some(&token),
-            Some(body(&s, READER, &target.sp_id)),
+            body(&s, READER, &target.sp_id),
         )
         .await;
     assert_error(
@@ -279,11 +271,10 @@ async fn assignment_at_a_missing_resource_group_is_404() {
     let target = support::new_principal(&s, "target").await;
     let scope = format!("{}/resourceGroups/missing-rg", sub_scope(&s));
     let (status, resp) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &token,
             &assignment(&scope, &new_name()),
-            Some(&token),
-            Some(body(&s, READER, &target.sp_id)),
+            body(&s, READER, &target.sp_id),
         )
         .await;
     assert_error(
@@ -366,14 +357,12 @@ async fn unsupported_filter_is_400() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let (status, resp) = s
-        .send(
-            Method::GET,
+        .get_as(
+            &token,
             &format!(
                 "{}?$filter=roleName%20eq%20%27x%27&{AUTHZ_API}",
                 assignments(&sub_scope(&s))
             ),
-            Some(&token),
-            None,
         )
         .await;
     assert_error(
@@ -390,15 +379,13 @@ async fn contributor_may_read_role_assignments() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let (status, list) = s
-        .send(
-            Method::GET,
+        .get_as(
+            &token,
             &format!(
                 "{}?$filter=principalId%20eq%20%27{}%27&{AUTHZ_API}",
                 assignments(&sub_scope(&s)),
                 support::demo_sp_id(&s).await
             ),
-            Some(&token),
-            None,
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");

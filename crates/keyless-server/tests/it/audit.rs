@@ -10,9 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
-    let (st, b) = s
-        .admin(Method::GET, &format!("/keyless/v1/audit?{query}"), None)
-        .await;
+    let (st, b) = s.admin_get(&format!("/keyless/v1/audit?{query}")).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     b["value"].as_array().unwrap().clone()
 }
@@ -113,7 +111,7 @@ async fn each_denial_class_is_recorded() {
     .await;
     let at = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
-    s.send(Method::PUT, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/6f1b1b1b-0000-4000-8000-000000000002?api-version=2022-04-01"), Some(&at), Some(json!({"properties": {"roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "principalId": "6f1b1b1b-0000-4000-8000-000000000003"}}))).await;
+    s.put_as(&at, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/6f1b1b1b-0000-4000-8000-000000000002?api-version=2022-04-01"), json!({"properties": {"roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "principalId": "6f1b1b1b-0000-4000-8000-000000000003"}})).await;
     let codes: Vec<(String, String)> = audit(&s, "decision=denied")
         .await
         .iter()
@@ -146,17 +144,11 @@ async fn each_denial_class_is_recorded() {
 #[tokio::test]
 async fn filters_are_validated_and_admin_only() {
     let s = TestServer::start().await;
-    let (st, _) = s
-        .admin(Method::GET, "/keyless/v1/audit?decision=maybe", None)
-        .await;
+    let (st, _) = s.admin_get("/keyless/v1/audit?decision=maybe").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s
-        .admin(Method::GET, "/keyless/v1/audit?limit=5000", None)
-        .await;
+    let (st, _) = s.admin_get("/keyless/v1/audit?limit=5000").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s
-        .admin(Method::GET, "/keyless/v1/audit?colour=red", None)
-        .await;
+    let (st, _) = s.admin_get("/keyless/v1/audit?colour=red").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let (st, _) = s.send(Method::GET, "/keyless/v1/audit", None, None).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);

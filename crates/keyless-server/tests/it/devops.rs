@@ -36,10 +36,9 @@ fn endpoint_body(s: &TestServer, name: &str, client: &str, issuer_type: Option<&
 }
 
 async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
-    s.admin(
-        Method::POST,
+    s.admin_post(
         "/contoso/_apis/serviceendpoint/endpoints?api-version=7.1",
-        Some(body),
+        body,
     )
     .await
 }
@@ -106,45 +105,29 @@ async fn list_get_delete() {
     .await;
     let id = b["id"].as_str().unwrap().to_string();
     let (st, list) = s
-        .admin(
-            Method::GET,
-            "/contoso/web/_apis/serviceendpoint/endpoints?type=azurerm&api-version=7.1",
-            None,
-        )
+        .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?type=azurerm&api-version=7.1")
         .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(list["count"], 2);
     let (_, list) = s
-        .admin(
-            Method::GET,
-            "/contoso/web/_apis/serviceendpoint/endpoints?endpointNames=second",
-            None,
-        )
+        .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?endpointNames=second")
         .await;
     assert_eq!(list["count"], 1);
     let (st, one) = s
-        .admin(
-            Method::GET,
-            &format!("/contoso/web/_apis/serviceendpoint/endpoints/{id}"),
-            None,
-        )
+        .admin_get(&format!(
+            "/contoso/web/_apis/serviceendpoint/endpoints/{id}"
+        ))
         .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(one["name"], "second");
     let (st, _) = s
-        .admin(
-            Method::DELETE,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=x"),
-            None,
-        )
+        .admin_delete(&format!(
+            "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=x"
+        ))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, e) = s
-        .admin(
-            Method::GET,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            None,
-        )
+        .admin_get(&format!("/contoso/_apis/serviceendpoint/endpoints/{id}"))
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert_eq!(e["$id"], "1");
@@ -227,19 +210,11 @@ async fn management_calls_need_a_token_and_a_known_project() {
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
     let (st, _) = s
-        .admin(
-            Method::GET,
-            "/contoso/nope/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/contoso/nope/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = s
-        .admin(
-            Method::GET,
-            "/no-such-org/web/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/no-such-org/web/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
@@ -265,18 +240,10 @@ async fn entra_generation_id_token_claims() {
 async fn devops_generation_chain_end_to_end() {
     let s = TestServer::start().await;
     let (_, app) = s
-        .admin(
-            Method::POST,
-            "/v1.0/applications",
-            Some(json!({"displayName": "legacy-app"})),
-        )
+        .admin_post("/v1.0/applications", json!({"displayName": "legacy-app"}))
         .await;
     let (st, _) = s
-        .admin(
-            Method::POST,
-            "/v1.0/servicePrincipals",
-            Some(json!({"appId": app["appId"]})),
-        )
+        .admin_post("/v1.0/servicePrincipals", json!({"appId": app["appId"]}))
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let (_, conn) = create(
@@ -291,29 +258,23 @@ async fn devops_generation_chain_end_to_end() {
     .await;
     let p = &conn["authorization"]["parameters"];
     let (st, fic) = s
-        .admin(
-            Method::POST,
-            &format!("/v1.0/applications/{}/federatedIdentityCredentials", app["id"].as_str().unwrap()),
-            Some(json!({"name": "legacy", "issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]})),
-        )
+        .admin_post(&format!("/v1.0/applications/{}/federatedIdentityCredentials", app["id"].as_str().unwrap()), json!({"name": "legacy", "issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]}))
         .await;
     assert_eq!(st, StatusCode::CREATED, "{fic}");
     let (st, pl) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects/web/pipelines",
-            Some(json!({"name": "legacy-deploy", "connections": ["legacy"]})),
+            json!({"name": "legacy-deploy", "connections": ["legacy"]}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{pl}");
     let (st, job) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!(
                 "/keyless/v1/organizations/contoso/projects/web/pipelines/{}/jobs",
                 pl["id"]
             ),
-            Some(json!({"minutes": 10})),
+            json!({"minutes": 10}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{job}");
@@ -424,18 +385,16 @@ async fn non_guid_connection_id_yields_a_pipeline_token() {
 async fn job_token_of_another_project_is_refused() {
     let s = TestServer::start().await;
     let (st, _) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects",
-            Some(json!({"name": "other"})),
+            json!({"name": "other"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let (_, pl) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects/other/pipelines",
-            Some(json!({"name": "p"})),
+            json!({"name": "p"}),
         )
         .await;
     let (_, job) = s

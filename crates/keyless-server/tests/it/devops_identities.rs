@@ -42,10 +42,9 @@ fn names(list: &Value) -> Vec<&str> {
 async fn setup() -> (TestServer, Principal, String) {
     let s = TestServer::start().await;
     let (st, b) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects",
-            Some(json!({"name": "api"})),
+            json!({"name": "api"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
@@ -57,9 +56,7 @@ async fn setup() -> (TestServer, Principal, String) {
 #[tokio::test]
 async fn identity_not_in_the_organization_is_tf401444() {
     let (s, p, token) = setup().await;
-    let (st, b) = s
-        .send(Method::GET, "/contoso/_apis/projects", Some(&token), None)
-        .await;
+    let (st, b) = s.get_as(&token, "/contoso/_apis/projects").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
     let tenant = s.var("AZURE_TENANT_ID");
     assert_eq!(
@@ -76,28 +73,18 @@ async fn identity_not_in_the_organization_is_tf401444() {
 async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
     let (s, p, token) = setup().await;
     let (st, b) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &format!("/keyless/v1/organizations/contoso/identities/{}", p.sp_id),
-            Some(json!({"projects": {"web": "Readers"}})),
+            json!({"projects": {"web": "Readers"}}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
-    let (st, list) = s
-        .send(Method::GET, "/contoso/_apis/projects", Some(&token), None)
-        .await;
+    let (st, list) = s.get_as(&token, "/contoso/_apis/projects").await;
     assert_eq!(st, StatusCode::OK, "{list}");
     assert_eq!(names(&list), ["web"]);
     assert_eq!(list["count"], 1);
 
-    let (st, web) = s
-        .send(
-            Method::GET,
-            "/contoso/_apis/projects/web",
-            Some(&token),
-            None,
-        )
-        .await;
+    let (st, web) = s.get_as(&token, "/contoso/_apis/projects/web").await;
     assert_eq!(st, StatusCode::OK, "{web}");
     assert_eq!(web["state"], "wellFormed");
 
@@ -112,12 +99,7 @@ async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
         .unwrap();
     for key in ["api".to_string(), api.id.to_string()] {
         let (st, b) = s
-            .send(
-                Method::GET,
-                &format!("/contoso/_apis/projects/{key}"),
-                Some(&token),
-                None,
-            )
+            .get_as(&token, &format!("/contoso/_apis/projects/{key}"))
             .await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
         assert_eq!(
@@ -133,28 +115,23 @@ async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
 #[tokio::test]
 async fn users_see_every_project_and_other_audiences_are_refused() {
     let (s, p, token) = setup().await;
-    let (st, list) = s.admin(Method::GET, "/contoso/_apis/projects", None).await;
+    let (st, list) = s.admin_get("/contoso/_apis/projects").await;
     assert_eq!(st, StatusCode::OK, "{list}");
     assert_eq!(names(&list), ["api", "web"]);
     // An ARM token is not a DevOps token.
     let arm = devops_token(&s, &p, "https://management.azure.com/.default").await;
-    let (st, b) = s
-        .send(Method::GET, "/contoso/_apis/projects", Some(&arm), None)
-        .await;
+    let (st, b) = s.get_as(&arm, "/contoso/_apis/projects").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
     assert!(b.to_string().contains("audience"), "{b}");
     // A disabled principal's token is refused before membership is looked at.
     let (st, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            Some(json!({"accountEnabled": false})),
+            json!({"accountEnabled": false}),
         )
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, b) = s
-        .send(Method::GET, "/contoso/_apis/projects", Some(&token), None)
-        .await;
+    let (st, b) = s.get_as(&token, "/contoso/_apis/projects").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
     assert!(!b.to_string().contains("TF401444"), "{b}");
 }
@@ -181,7 +158,7 @@ fn ado_body(s: &TestServer) -> Value {
 async fn azure_devops_connection_end_to_end() {
     let s = TestServer::start().await;
     let create = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
-    let (st, b) = s.admin(Method::POST, create, Some(ado_body(&s))).await;
+    let (st, b) = s.admin_post(create, ado_body(&s)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(
         b["message"],
@@ -189,7 +166,7 @@ async fn azure_devops_connection_end_to_end() {
     );
     let mut scheme = ado_body(&s);
     scheme["authorization"]["scheme"] = json!("ServicePrincipal");
-    let (st, b) = s.admin(Method::POST, create, Some(scheme)).await;
+    let (st, b) = s.admin_post(create, scheme).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
     assert!(
         b["message"]
@@ -201,14 +178,13 @@ async fn azure_devops_connection_end_to_end() {
 
     let client = s.var("AZURE_CLIENT_ID");
     let (st, b) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &format!("/keyless/v1/organizations/contoso/identities/{client}"),
-            Some(json!({"projects": {"web": "Readers"}})),
+            json!({"projects": {"web": "Readers"}}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
-    let (st, conn) = s.admin(Method::POST, create, Some(ado_body(&s))).await;
+    let (st, conn) = s.admin_post(create, ado_body(&s)).await;
     assert_eq!(st, StatusCode::OK, "{conn}");
     assert_eq!(conn["type"], "azuredevops");
     assert_eq!(conn["data"]["organizationName"], "contoso");
@@ -220,25 +196,23 @@ async fn azure_devops_connection_end_to_end() {
         .await
         .unwrap();
     let (st, b) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id),
-            Some(json!({
+            json!({
                 "name": "ado",
                 "issuer": params["workloadIdentityFederationIssuer"],
                 "subject": params["workloadIdentityFederationSubject"],
                 "audiences": ["api://AzureADTokenExchange"],
-            })),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
 
     let pipelines = "/keyless/v1/organizations/contoso/projects/web/pipelines";
     let (st, b) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             pipelines,
-            Some(json!({"name": "ado-job", "connections": ["ado"]})),
+            json!({"name": "ado-job", "connections": ["ado"]}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
@@ -278,9 +252,7 @@ async fn azure_devops_connection_end_to_end() {
         .await;
     assert_eq!(st, StatusCode::OK, "{tok}");
     let token = tok["access_token"].as_str().unwrap();
-    let (st, list) = s
-        .send(Method::GET, "/contoso/_apis/projects", Some(token), None)
-        .await;
+    let (st, list) = s.get_as(token, "/contoso/_apis/projects").await;
     assert_eq!(st, StatusCode::OK, "{list}");
     assert_eq!(names(&list), ["web"]);
 }

@@ -12,10 +12,9 @@ use serde_json::json;
 async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
     let s = TestServer::start().await;
     let (st, pat) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/pats",
-            Some(json!({"name": "reader", "scopes": ["read"]})),
+            json!({"name": "reader", "scopes": ["read"]}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{pat}");
@@ -44,9 +43,7 @@ async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
 #[tokio::test]
 async fn resource_areas_point_at_the_organization() {
     let s = TestServer::start().await;
-    let (st, v) = s
-        .admin(Method::GET, "/contoso/_apis/ResourceAreas", None)
-        .await;
+    let (st, v) = s.admin_get("/contoso/_apis/ResourceAreas").await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let area = v["value"]
         .as_array()
@@ -56,11 +53,7 @@ async fn resource_areas_point_at_the_organization() {
         .unwrap();
     assert_eq!(area["locationUrl"], format!("{}/contoso/", s.origin));
     let (st, one) = s
-        .admin(
-            Method::GET,
-            "/contoso/_apis/ResourceAreas/serviceendpoint",
-            None,
-        )
+        .admin_get("/contoso/_apis/ResourceAreas/serviceendpoint")
         .await;
     assert_eq!(st, StatusCode::OK, "{one}");
     assert_eq!(one["id"], area["id"]);
@@ -69,9 +62,7 @@ async fn resource_areas_point_at_the_organization() {
 #[tokio::test]
 async fn an_unknown_area_is_a_devops_not_found() {
     let s = TestServer::start().await;
-    let (st, e) = s
-        .admin(Method::GET, "/contoso/_apis/ResourceAreas/nothing", None)
-        .await;
+    let (st, e) = s.admin_get("/contoso/_apis/ResourceAreas/nothing").await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
     assert_eq!(e["eventId"], 3000, "{e}");
 }
@@ -82,8 +73,6 @@ async fn an_unknown_organization_is_a_devops_not_found() {
     let (st, e) = s.admin(Method::OPTIONS, "/ghost/_apis", None).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
     assert!(e["message"].as_str().unwrap().contains("ghost"), "{e}");
-    let (st, _) = s
-        .admin(Method::GET, "/ghost/_apis/ResourceAreas", None)
-        .await;
+    let (st, _) = s.admin_get("/ghost/_apis/ResourceAreas").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }

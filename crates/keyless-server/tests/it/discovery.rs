@@ -108,10 +108,9 @@ async fn es256_tenants_advertise_es256() {
         assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
     }
     let (st, b) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/keyless/v1/tenants/{t}/settings"),
-            Some(json!({"accessTokenAlgorithm": "ES256"})),
+            json!({"accessTokenAlgorithm": "ES256"}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");

@@ -140,11 +140,7 @@ async fn an_organization_of_another_cloud_fails_with_900382() {
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
     let (st, v) = s
-        .admin(
-            Method::GET,
-            "/keyless/v1/organizations/gov/projects/ops/connections/gov-conn/doctor",
-            None,
-        )
+        .admin_get("/keyless/v1/organizations/gov/projects/ops/connections/gov-conn/doctor")
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     expect(&v, "cloud", "FAIL", "900382");
@@ -224,7 +220,7 @@ async fn unknown_organizations_and_projects_are_404() {
         "/keyless/v1/organizations/nope/projects/web/connections/demo-connection/doctor",
         "/keyless/v1/organizations/contoso/projects/nope/connections/demo-connection/doctor",
     ] {
-        let (st, v) = s.admin(Method::GET, path, None).await;
+        let (st, v) = s.admin_get(path).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{path}: {v}");
     }
 }

@@ -9,7 +9,7 @@ use crate::sc_support;
 
 use common::{JWT_BEARER, TestServer};
 use doctor_support::*;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::json;
 
@@ -44,14 +44,13 @@ async fn a_referencing_pipeline_not_authorized_warns() {
     let path = format!(
         "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
     );
-    let (st, b) = s.admin(Method::GET, &path, None).await;
+    let (st, b) = s.admin_get(&path).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let deploy = b["pipelines"][0]["id"].clone();
     let (st, b) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &path,
-            Some(json!({"pipelines": [{"id": deploy, "authorized": false}]})),
+            json!({"pipelines": [{"id": deploy, "authorized": false}]}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -80,13 +79,12 @@ async fn azure_devops_use_without_organization_membership_warns() {
     expect(&doctor(&s).await, "organization", "WARN", "TF401444");
     let c = demo_conn(&s).await;
     let (st, b) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &format!(
                 "/keyless/v1/organizations/contoso/identities/{}",
                 c.client_id
             ),
-            Some(json!({"accessLevel": "Basic"})),
+            json!({"accessLevel": "Basic"}),
         )
         .await;
     assert!(st.is_success(), "{b}");
@@ -135,11 +133,7 @@ async fn only_administrators_of_the_connection_may_run_it() {
     // The connection's Administrator may.
     let c = demo_conn(&s).await;
     let (st, b) = s
-        .admin(
-            Method::PUT,
-            &format!("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{}", c.project_id, c.id),
-            Some(json!([{"roleName": "Administrator", "userId": alice.upn}])),
-        )
+        .admin_put(&format!("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{}", c.project_id, c.id), json!([{"roleName": "Administrator", "userId": alice.upn}]))
         .await;
     assert!(st.is_success(), "{b}");
     let (st, v) = doctor_as(&s, Some(&alice.token), &c.id.to_string()).await;
@@ -151,11 +145,7 @@ async fn the_organization_summary_lists_administered_connections() {
     let s = TestServer::start().await;
     set_policy(&s, |p| p.enabled = false).await;
     let (st, v) = s
-        .admin(
-            Method::GET,
-            "/keyless/v1/organizations/contoso/doctor",
-            None,
-        )
+        .admin_get("/keyless/v1/organizations/contoso/doctor")
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "FAIL", "{v:#}");
@@ -164,12 +154,7 @@ async fn the_organization_summary_lists_administered_connections() {
     // A member who administers nothing sees an empty summary.
     let alice = member(&s, "alice").await;
     let (st, v) = s
-        .send(
-            Method::GET,
-            "/keyless/v1/organizations/contoso/doctor",
-            Some(&alice.token),
-            None,
-        )
+        .get_as(&alice.token, "/keyless/v1/organizations/contoso/doctor")
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["count"], 0, "{v:#}");

@@ -5,31 +5,19 @@
 use crate::common;
 
 use common::{ARM_SCOPE, JWT_BEARER, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn app_with(s: &TestServer, expression: &str) -> Value {
     let (_, app) = s
-        .admin(
-            Method::POST,
-            "/v1.0/applications",
-            Some(json!({"displayName": "flex"})),
-        )
+        .admin_post("/v1.0/applications", json!({"displayName": "flex"}))
         .await;
-    s.admin(
-        Method::POST,
-        "/v1.0/servicePrincipals",
-        Some(json!({"appId": app["appId"]})),
-    )
-    .await;
+    s.admin_post("/v1.0/servicePrincipals", json!({"appId": app["appId"]}))
+        .await;
     let issuer = format!("{}/{}/v2.0", s.origin, s.var("AZURE_TENANT_ID"));
     let (st, fic) = s
-        .admin(
-            Method::POST,
-            &format!("/v1.0/applications/{}/federatedIdentityCredentials", app["id"].as_str().unwrap()),
-            Some(json!({"name": "flex", "issuer": issuer, "subject": null, "audiences": ["api://AzureADTokenExchange"],
-                        "claimsMatchingExpression": {"value": expression, "languageVersion": 1}})),
-        )
+        .admin_post(&format!("/v1.0/applications/{}/federatedIdentityCredentials", app["id"].as_str().unwrap()), json!({"name": "flex", "issuer": issuer, "subject": null, "audiences": ["api://AzureADTokenExchange"],
+                        "claimsMatchingExpression": {"value": expression, "languageVersion": 1}}))
         .await;
     assert_eq!(st, StatusCode::CREATED, "{fic}");
     assert_eq!(fic["claimsMatchingExpression"]["languageVersion"], 1);
@@ -73,11 +61,7 @@ async fn non_matching_expression_is_7002131() {
 async fn malformed_expressions_are_refused_at_creation() {
     let s = TestServer::start().await;
     let (_, app) = s
-        .admin(
-            Method::POST,
-            "/v1.0/applications",
-            Some(json!({"displayName": "flex"})),
-        )
+        .admin_post("/v1.0/applications", json!({"displayName": "flex"}))
         .await;
     let path = format!(
         "/v1.0/applications/{}/federatedIdentityCredentials",
@@ -89,8 +73,8 @@ async fn malformed_expressions_are_refused_at_creation() {
         ("", "empty"),
     ] {
         let (st, e) = s
-            .admin(Method::POST, &path, Some(json!({"name": "bad", "issuer": "https://issuer.example", "audiences": ["api://AzureADTokenExchange"],
-                "claimsMatchingExpression": {"value": expr, "languageVersion": 1}})))
+            .admin_post(&path, json!({"name": "bad", "issuer": "https://issuer.example", "audiences": ["api://AzureADTokenExchange"],
+                "claimsMatchingExpression": {"value": expr, "languageVersion": 1}}))
             .await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{expr}: {e}");
         let m = e["error"]["message"].as_str().unwrap().to_lowercase();
@@ -100,13 +84,13 @@ async fn malformed_expressions_are_refused_at_creation() {
         );
     }
     let (st, _) = s
-        .admin(Method::POST, &path, Some(json!({"name": "both", "issuer": "https://issuer.example", "subject": "s", "audiences": ["api://AzureADTokenExchange"],
-            "claimsMatchingExpression": {"value": "claims['sub'] eq 's'", "languageVersion": 1}})))
+        .admin_post(&path, json!({"name": "both", "issuer": "https://issuer.example", "subject": "s", "audiences": ["api://AzureADTokenExchange"],
+            "claimsMatchingExpression": {"value": "claims['sub'] eq 's'", "languageVersion": 1}}))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let (st, _) = s
-        .admin(Method::POST, &path, Some(json!({"name": "v2", "issuer": "https://issuer.example", "audiences": ["api://AzureADTokenExchange"],
-            "claimsMatchingExpression": {"value": "claims['sub'] eq 's'", "languageVersion": 2}})))
+        .admin_post(&path, json!({"name": "v2", "issuer": "https://issuer.example", "audiences": ["api://AzureADTokenExchange"],
+            "claimsMatchingExpression": {"value": "claims['sub'] eq 's'", "languageVersion": 2}}))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }

@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use support::graph::{create_app, not_found};
 use support::{assert_error, assert_error_code, is_guid};
@@ -27,35 +27,27 @@ async fn application_create_get_list_patch_delete() {
     let id = app["id"].as_str().unwrap();
     let app_id = app["appId"].as_str().unwrap();
 
-    let (status, by_id) = s
-        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
-        .await;
+    let (status, by_id) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{by_id}");
     assert_eq!(by_id["appId"], app_id);
 
     let (status, by_app_id) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/applications(appId='{app_id}')"),
-            None,
-        )
+        .admin_get(&format!("/v1.0/applications(appId='{app_id}')"))
         .await;
     assert_eq!(status, StatusCode::OK, "{by_app_id}");
     assert_eq!(by_app_id["id"], id);
 
     let (status, list) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"),
-            None,
-        )
+        .admin_get(&format!(
+            "/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
 
-    let (status, all) = s.admin(Method::GET, "/v1.0/applications", None).await;
+    let (status, all) = s.admin_get("/v1.0/applications").await;
     assert_eq!(status, StatusCode::OK, "{all}");
     let names: Vec<&str> = all["value"]
         .as_array()
@@ -69,27 +61,20 @@ async fn application_create_get_list_patch_delete() {
     );
 
     let (status, resp) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/applications/{id}"),
-            Some(json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"})),
+            json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{resp}");
-    let (_, after) = s
-        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
-        .await;
+    let (_, after) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(after["displayName"], "billing-2");
     assert_eq!(after["signInAudience"], "AzureADMultipleOrgs");
     assert_eq!(after["appId"], app_id);
 
-    let (status, _) = s
-        .admin(Method::DELETE, &format!("/v1.0/applications/{id}"), None)
-        .await;
+    let (status, _) = s.admin_delete(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = s
-        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
-        .await;
+    let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_error(
         status,
         &body,
@@ -109,18 +94,12 @@ async fn application_input_is_validated() {
         json!({"displayName": "ok", "signInAudience": "Everyone"}),
         json!({"displayName": 5}),
     ] {
-        let (status, resp) = s
-            .admin(Method::POST, "/v1.0/applications", Some(body.clone()))
-            .await;
+        let (status, resp) = s.admin_post("/v1.0/applications", body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
         assert!(resp["error"]["code"].is_string(), "{resp}");
     }
     let (status, resp) = s
-        .admin(
-            Method::GET,
-            "/v1.0/applications?$filter=endswith(displayName,%27a%27)",
-            None,
-        )
+        .admin_get("/v1.0/applications?$filter=endswith(displayName,%27a%27)")
         .await;
     assert_error_code(status, &resp, 400, "Request_BadRequest");
 }
@@ -129,9 +108,7 @@ async fn application_input_is_validated() {
 async fn unknown_or_malformed_application_ids_are_404() {
     let s = TestServer::start().await;
     for id in ["6f0e8a4c-0000-4000-8000-000000000000", "not-a-guid"] {
-        let (status, body) = s
-            .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
-            .await;
+        let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
         assert_error(
             status,
             &body,
@@ -149,11 +126,7 @@ async fn service_principal_create_get_disable_delete() {
     let app = create_app(&s, &admin, "worker").await;
     let app_id = app["appId"].as_str().unwrap();
     let (status, sp) = s
-        .admin(
-            Method::POST,
-            "/v1.0/servicePrincipals",
-            Some(json!({"appId": app_id})),
-        )
+        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sp}");
     assert!(is_guid(&sp["id"]), "{sp}");
@@ -165,62 +138,41 @@ async fn service_principal_create_get_disable_delete() {
     let id = sp["id"].as_str().unwrap();
 
     let (status, dup) = s
-        .admin(
-            Method::POST,
-            "/v1.0/servicePrincipals",
-            Some(json!({"appId": app_id})),
-        )
+        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
         .await;
     assert_error_code(status, &dup, 409, "Conflict");
 
-    let (status, got) = s
-        .admin(Method::GET, &format!("/v1.0/servicePrincipals/{id}"), None)
-        .await;
+    let (status, got) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(got["appId"], app_id);
     let (status, by_app) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/servicePrincipals(appId='{app_id}')"),
-            None,
-        )
+        .admin_get(&format!("/v1.0/servicePrincipals(appId='{app_id}')"))
         .await;
     assert_eq!(status, StatusCode::OK, "{by_app}");
     assert_eq!(by_app["id"], id);
     let (status, list) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"),
-            None,
-        )
+        .admin_get(&format!(
+            "/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["value"].as_array().unwrap().len(), 1, "{list}");
 
     let (status, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/servicePrincipals/{id}"),
-            Some(json!({"accountEnabled": false})),
+            json!({"accountEnabled": false}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, got) = s
-        .admin(Method::GET, &format!("/v1.0/servicePrincipals/{id}"), None)
-        .await;
+    let (_, got) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
     assert_eq!(got["accountEnabled"], false);
 
     let (status, _) = s
-        .admin(
-            Method::DELETE,
-            &format!("/v1.0/servicePrincipals/{id}"),
-            None,
-        )
+        .admin_delete(&format!("/v1.0/servicePrincipals/{id}"))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = s
-        .admin(Method::GET, &format!("/v1.0/servicePrincipals/{id}"), None)
-        .await;
+    let (status, body) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
     assert_error(
         status,
         &body,
@@ -230,11 +182,10 @@ async fn service_principal_create_get_disable_delete() {
     );
     // The app itself remains.
     let (status, _) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/applications/{}", app["id"].as_str().unwrap()),
-            None,
-        )
+        .admin_get(&format!(
+            "/v1.0/applications/{}",
+            app["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -246,10 +197,9 @@ async fn disabled_service_principal_cannot_sign_in() {
     let (status, _) = support::secret_token(&s, &p.app_id, &p.secret).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            Some(json!({"accountEnabled": false})),
+            json!({"accountEnabled": false}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -261,9 +211,7 @@ async fn disabled_service_principal_cannot_sign_in() {
 #[tokio::test]
 async fn service_principal_needs_an_existing_app_id() {
     let s = TestServer::start().await;
-    let (status, body) = s
-        .admin(Method::POST, "/v1.0/servicePrincipals", Some(json!({})))
-        .await;
+    let (status, body) = s.admin_post("/v1.0/servicePrincipals", json!({})).await;
     assert_error(
         status,
         &body,
@@ -273,11 +221,7 @@ async fn service_principal_needs_an_existing_app_id() {
     );
     let unknown = "0aa0aa0a-0000-4000-8000-000000000000";
     let (status, body) = s
-        .admin(
-            Method::POST,
-            "/v1.0/servicePrincipals",
-            Some(json!({"appId": unknown})),
-        )
+        .admin_post("/v1.0/servicePrincipals", json!({"appId": unknown}))
         .await;
     assert_error(
         status,
@@ -295,10 +239,9 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     let app = create_app(&s, &admin, "with-secret").await;
     let id = app["id"].as_str().unwrap();
     let (status, pw) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/v1.0/applications/{id}/addPassword"),
-            Some(json!({"passwordCredential": {"displayName": "ci"}})),
+            json!({"passwordCredential": {"displayName": "ci"}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{pw}");
@@ -311,9 +254,7 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     let end = keyless_model::time_fmt::parse_iso(pw["endDateTime"].as_str().unwrap()).unwrap();
     assert_eq!(end - start, 730 * 86_400, "default lifetime is two years");
 
-    let (_, got) = s
-        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
-        .await;
+    let (_, got) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     let creds = got["passwordCredentials"].as_array().unwrap();
     assert_eq!(creds.len(), 1, "{got}");
     assert_eq!(creds[0]["keyId"], pw["keyId"]);
@@ -325,22 +266,18 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     );
 
     let (status, _) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/v1.0/applications/{id}/removePassword"),
-            Some(json!({"keyId": pw["keyId"]})),
+            json!({"keyId": pw["keyId"]}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, got) = s
-        .admin(Method::GET, &format!("/v1.0/applications/{id}"), None)
-        .await;
+    let (_, got) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(got["passwordCredentials"], json!([]));
     let (status, body) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/v1.0/applications/{id}/removePassword"),
-            Some(json!({"keyId": pw["keyId"]})),
+            json!({"keyId": pw["keyId"]}),
         )
         .await;
     assert_error_code(status, &body, 400, "Request_BadRequest");
@@ -351,18 +288,13 @@ async fn removed_secret_no_longer_signs_in() {
     let s = TestServer::start().await;
     let p = support::new_principal(&s, "rotating").await;
     let (_, got) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/applications/{}", p.app_object_id),
-            None,
-        )
+        .admin_get(&format!("/v1.0/applications/{}", p.app_object_id))
         .await;
     let key_id = got["passwordCredentials"][0]["keyId"].clone();
     let (status, _) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/v1.0/applications/{}/removePassword", p.app_object_id),
-            Some(json!({"keyId": key_id})),
+            json!({"keyId": key_id}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -377,13 +309,12 @@ async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
     let admin = s.var("KEYLESS_TOKEN");
     let app = create_app(&s, &admin, "long-secret").await;
     let (status, body) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!(
                 "/v1.0/applications/{}/addPassword",
                 app["id"].as_str().unwrap()
             ),
-            Some(json!({"passwordCredential": {"endDateTime": "2199-01-01T00:00:00Z"}})),
+            json!({"passwordCredential": {"endDateTime": "2199-01-01T00:00:00Z"}}),
         )
         .await;
     let msg = assert_error_code(status, &body, 400, "Request_BadRequest");

@@ -18,14 +18,7 @@ async fn call_without_a_token_is_401() {
     let (status, body) = s.send(Method::GET, "/v1.0/applications", None, None).await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
     assert!(msg.contains("keyless pat create"), "{msg}");
-    let (status, body) = s
-        .send(
-            Method::GET,
-            "/v1.0/applications",
-            Some("kls_pat_unknown"),
-            None,
-        )
-        .await;
+    let (status, body) = s.get_as("kls_pat_unknown", "/v1.0/applications").await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
     assert!(msg.contains("not valid"), "{msg}");
 }
@@ -34,22 +27,14 @@ async fn call_without_a_token_is_401() {
 async fn expired_pat_is_401_and_says_how_to_renew() {
     let s = TestServer::start().await;
     let (status, pat) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(json!({"name": "short", "days": 1})),
-        )
+        .admin_post("/keyless/v1/pats", json!({"name": "short", "days": 1}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
     let token = pat["token"].as_str().unwrap();
-    let (status, _) = s
-        .send(Method::GET, "/v1.0/applications", Some(token), None)
-        .await;
+    let (status, _) = s.get_as(token, "/v1.0/applications").await;
     assert_eq!(status, StatusCode::OK);
     s.state.clock.advance(2 * 86_400);
-    let (status, body) = s
-        .send(Method::GET, "/v1.0/applications", Some(token), None)
-        .await;
+    let (status, body) = s.get_as(token, "/v1.0/applications").await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
     assert!(msg.contains("'short' expired at "), "{msg}");
     assert!(msg.contains("keyless pat create"), "{msg}");
@@ -59,22 +44,14 @@ async fn expired_pat_is_401_and_says_how_to_renew() {
 async fn revoked_pat_is_401_and_says_revoked() {
     let s = TestServer::start().await;
     let (status, pat) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(json!({"name": "to-revoke"})),
-        )
+        .admin_post("/keyless/v1/pats", json!({"name": "to-revoke"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
     let token = pat["token"].as_str().unwrap();
     let id = pat["pat"]["id"].as_str().unwrap();
-    let (status, _) = s
-        .admin(Method::DELETE, &format!("/keyless/v1/pats/{id}"), None)
-        .await;
+    let (status, _) = s.admin_delete(&format!("/keyless/v1/pats/{id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = s
-        .send(Method::GET, "/v1.0/applications", Some(token), None)
-        .await;
+    let (status, body) = s.get_as(token, "/v1.0/applications").await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
     assert!(msg.contains("'to-revoke' was revoked"), "{msg}");
 }
@@ -89,17 +66,12 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
     let id = app["id"].as_str().unwrap();
     let path = format!("/v1.0/applications/{id}");
     let (status, _) = s
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&alice.token),
-            Some(json!({"displayName": "alice-app-2"})),
-        )
+        .patch_as(&alice.token, &path, json!({"displayName": "alice-app-2"}))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     // Bob may read it, not change it.
-    let (status, got) = s.send(Method::GET, &path, Some(&bob.token), None).await;
+    let (status, got) = s.get_as(&bob.token, &path).await;
     assert_eq!(status, StatusCode::OK, "{got}");
     for (method, p, body) in [
         (
@@ -130,19 +102,12 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
         .await
         .unwrap();
     let (status, resp) = s
-        .send(
-            Method::DELETE,
-            &format!("/v1.0/applications/{}", demo.id),
-            Some(&bob.token),
-            None,
-        )
+        .delete_as(&bob.token, &format!("/v1.0/applications/{}", demo.id))
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
 
     // Alice can delete her own.
-    let (status, _) = s
-        .send(Method::DELETE, &path, Some(&alice.token), None)
-        .await;
+    let (status, _) = s.delete_as(&alice.token, &path).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
@@ -151,20 +116,18 @@ async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
     let s = TestServer::start().await;
     let alice = support::new_member(&s, "alice").await;
     let (status, settings) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
-            Some(json!({"usersCanRegisterApps": false})),
+            json!({"usersCanRegisterApps": false}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{settings}");
     assert_eq!(settings["usersCanRegisterApps"], false);
     let (status, resp) = s
-        .send(
-            Method::POST,
+        .post_as(
+            &alice.token,
             "/v1.0/applications",
-            Some(&alice.token),
-            Some(json!({"displayName": "blocked"})),
+            json!({"displayName": "blocked"}),
         )
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
@@ -176,26 +139,17 @@ async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
 async fn objects_of_another_tenant_are_not_found() {
     let s = TestServer::start().await;
     let (status, t) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{t}");
     let (status, u) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/fabrikam/users",
-            Some(json!({"name": "eve"})),
-        )
+        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{u}");
     let (status, pat) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/pats",
-            Some(json!({"name": "eve", "user": u["userPrincipalName"]})),
+            json!({"name": "eve", "user": u["userPrincipalName"]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
@@ -207,14 +161,7 @@ async fn objects_of_another_tenant_are_not_found() {
         .await
         .unwrap();
     let id = demo.id.to_string();
-    let (status, body) = s
-        .send(
-            Method::GET,
-            &format!("/v1.0/applications/{id}"),
-            Some(eve),
-            None,
-        )
-        .await;
+    let (status, body) = s.get_as(eve, &format!("/v1.0/applications/{id}")).await;
     assert_error(
         status,
         &body,
@@ -222,9 +169,7 @@ async fn objects_of_another_tenant_are_not_found() {
         "Request_ResourceNotFound",
         &not_found(&id),
     );
-    let (status, list) = s
-        .send(Method::GET, "/v1.0/applications", Some(eve), None)
-        .await;
+    let (status, list) = s.get_as(eve, "/v1.0/applications").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["value"], json!([]));
 }
@@ -246,11 +191,7 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
         1
     );
     let (status, _) = s
-        .admin(
-            Method::DELETE,
-            &format!("/v1.0/applications/{}", p.app_object_id),
-            None,
-        )
+        .admin_delete(&format!("/v1.0/applications/{}", p.app_object_id))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(s.state.store.get_service_principal(sp_id).await.is_err());
@@ -263,11 +204,7 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
             .is_empty()
     );
     let (status, body) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            None,
-        )
+        .admin_get(&format!("/v1.0/servicePrincipals/{}", p.sp_id))
         .await;
     assert_error_code(status, &body, 404, "Request_ResourceNotFound");
     let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;

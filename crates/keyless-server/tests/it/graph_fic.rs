@@ -16,11 +16,7 @@ const AUDIENCE: &str = "api://AzureADTokenExchange";
 /// A fresh app of the administrator and its credentials collection path.
 async fn app(s: &TestServer) -> (Value, String) {
     let (status, app) = s
-        .admin(
-            Method::POST,
-            "/v1.0/applications",
-            Some(json!({"displayName": "fic-app"})),
-        )
+        .admin_post("/v1.0/applications", json!({"displayName": "fic-app"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     let path = format!(
@@ -41,7 +37,7 @@ fn fic(name: &str, subject: &str) -> Value {
 }
 
 async fn create(s: &TestServer, path: &str, body: Value) -> (StatusCode, Value) {
-    s.admin(Method::POST, path, Some(body)).await
+    s.admin_post(path, body).await
 }
 
 #[tokio::test]
@@ -67,14 +63,14 @@ async fn credential_create_list_get_patch_delete() {
     assert_eq!(created["description"], "tests");
     let id = created["id"].as_str().unwrap();
 
-    let (status, list) = s.admin(Method::GET, &path, None).await;
+    let (status, list) = s.admin_get(&path).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
 
     for key in [id, "ci-main"] {
-        let (status, got) = s.admin(Method::GET, &format!("{path}/{key}"), None).await;
+        let (status, got) = s.admin_get(&format!("{path}/{key}")).await;
         assert_eq!(status, StatusCode::OK, "{key}: {got}");
         assert_eq!(got["id"], id);
         assert_eq!(
@@ -84,26 +80,23 @@ async fn credential_create_list_get_patch_delete() {
     }
 
     let (status, resp) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("{path}/{id}"),
-            Some(json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"})),
+            json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{resp}");
-    let (_, got) = s.admin(Method::GET, &format!("{path}/{id}"), None).await;
+    let (_, got) = s.admin_get(&format!("{path}/{id}")).await;
     assert_eq!(got["subject"], "repo:contoso/app:environment:prod");
     assert_eq!(got["description"], "prod");
     assert_eq!(got["issuer"], ISSUER);
     assert_eq!(got["name"], "ci-main");
 
-    let (status, _) = s
-        .admin(Method::DELETE, &format!("{path}/ci-main"), None)
-        .await;
+    let (status, _) = s.admin_delete(&format!("{path}/ci-main")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = s.admin(Method::GET, &format!("{path}/{id}"), None).await;
+    let (status, body) = s.admin_get(&format!("{path}/{id}")).await;
     assert_error_code(status, &body, 404, "Request_ResourceNotFound");
-    let (_, list) = s.admin(Method::GET, &path, None).await;
+    let (_, list) = s.admin_get(&path).await;
     assert_eq!(list["value"], json!([]));
 }
 
@@ -117,9 +110,7 @@ async fn credentials_are_reachable_through_the_app_id_key() {
     );
     let (status, created) = create(&s, &path, fic("by-app-id", "sub-1")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, got) = s
-        .admin(Method::GET, &format!("{path}/by-app-id"), None)
-        .await;
+    let (status, got) = s.admin_get(&format!("{path}/by-app-id")).await;
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(got["id"], created["id"]);
 }
@@ -230,7 +221,7 @@ async fn at_most_twenty_credentials_per_app() {
         "Request_BadRequest",
         "The maximum number of federated identity credentials (20) for this application has been reached.",
     );
-    let (_, list) = s.admin(Method::GET, &path, None).await;
+    let (_, list) = s.admin_get(&path).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 20);
 }
 
@@ -303,9 +294,7 @@ async fn name_is_immutable() {
     let (status, created) = create(&s, &path, fic("fixed-name", "sub")).await;
     assert_eq!(status, StatusCode::CREATED);
     let item = format!("{path}/{}", created["id"].as_str().unwrap());
-    let (status, body) = s
-        .admin(Method::PATCH, &item, Some(json!({"name": "new-name"})))
-        .await;
+    let (status, body) = s.admin_patch(&item, json!({"name": "new-name"})).await;
     assert_error(
         status,
         &body,
@@ -315,16 +304,10 @@ async fn name_is_immutable() {
     );
     // Sending the same name along with other fields is fine.
     let (status, body) = s
-        .admin(
-            Method::PATCH,
-            &item,
-            Some(json!({"name": "fixed-name", "subject": "sub-2"})),
-        )
+        .admin_patch(&item, json!({"name": "fixed-name", "subject": "sub-2"}))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (_, got) = s
-        .admin(Method::GET, &format!("{path}/fixed-name"), None)
-        .await;
+    let (_, got) = s.admin_get(&format!("{path}/fixed-name")).await;
     assert_eq!(got["subject"], "sub-2");
 }
 
@@ -337,11 +320,7 @@ async fn patch_follows_the_same_rules() {
     let (status, _) = create(&s, &path, fic("two", "sub-2")).await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, body) = s
-        .admin(
-            Method::PATCH,
-            &format!("{path}/two"),
-            Some(json!({"subject": "sub-1"})),
-        )
+        .admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
         .await;
     assert_error(
         status,
@@ -351,10 +330,9 @@ async fn patch_follows_the_same_rules() {
         "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
     );
     let (status, body) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("{path}/two"),
-            Some(json!({"audiences": [AUDIENCE, AUDIENCE]})),
+            json!({"audiences": [AUDIENCE, AUDIENCE]}),
         )
         .await;
     assert_error(
@@ -364,7 +342,7 @@ async fn patch_follows_the_same_rules() {
         "Request_BadRequest",
         "Federated identity credentials must have exactly one audience.",
     );
-    let (_, got) = s.admin(Method::GET, &format!("{path}/two"), None).await;
+    let (_, got) = s.admin_get(&format!("{path}/two")).await;
     assert_eq!(got["subject"], "sub-2");
     assert_eq!(got["audiences"], json!([AUDIENCE]));
 }
@@ -376,7 +354,7 @@ async fn a_name_shaped_like_a_guid_is_found_by_name() {
     let name = "0e5ad0b2-5a3f-4a8e-9d43-4a1d5c9e7f10";
     let (status, created) = create(&s, &path, fic(name, "sub")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, got) = s.admin(Method::GET, &format!("{path}/{name}"), None).await;
+    let (status, got) = s.admin_get(&format!("{path}/{name}")).await;
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(got["id"], created["id"]);
 }
@@ -385,7 +363,7 @@ async fn a_name_shaped_like_a_guid_is_found_by_name() {
 async fn unknown_credential_and_unknown_app_are_404() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, body) = s.admin(Method::GET, &format!("{path}/missing"), None).await;
+    let (status, body) = s.admin_get(&format!("{path}/missing")).await;
     assert_error(
         status,
         &body,
@@ -394,10 +372,8 @@ async fn unknown_credential_and_unknown_app_are_404() {
         "Resource 'missing' does not exist or one of its queried reference-property objects are not present.",
     );
     let (status, body) = s
-        .admin(
-            Method::GET,
+        .admin_get(
             "/v1.0/applications/7d2a1c3e-0000-4000-8000-000000000000/federatedIdentityCredentials",
-            None,
         )
         .await;
     assert_error_code(status, &body, 404, "Request_ResourceNotFound");
@@ -410,7 +386,7 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
     let (status, _) = create(&s, &path, fic("admins", "sub")).await;
     assert_eq!(status, StatusCode::CREATED);
     let member = support::new_member(&s, "mallory").await;
-    let (status, list) = s.send(Method::GET, &path, Some(&member.token), None).await;
+    let (status, list) = s.get_as(&member.token, &path).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     for (method, p, body) in [
         (Method::POST, path.clone(), Some(fic("mine", "evil"))),
@@ -430,7 +406,7 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
             "Insufficient privileges to complete the operation.",
         );
     }
-    let (_, got) = s.admin(Method::GET, &format!("{path}/admins"), None).await;
+    let (_, got) = s.admin_get(&format!("{path}/admins")).await;
     assert_eq!(got["subject"], "sub");
 }
 

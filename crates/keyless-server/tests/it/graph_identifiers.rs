@@ -6,13 +6,12 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::assert_error;
 
 async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
-    s.admin(Method::POST, "/v1.0/applications", Some(body))
-        .await
+    s.admin_post("/v1.0/applications", body).await
 }
 
 #[tokio::test]
@@ -34,14 +33,10 @@ async fn identifier_uris_and_api_round_trip() {
     assert_eq!(app["api"]["preAuthorizedApplications"], json!([]));
     let path = format!("/v1.0/applications/{}", app["id"].as_str().unwrap());
     let (st, _) = s
-        .admin(
-            Method::PATCH,
-            &path,
-            Some(json!({"identifierUris": ["api://orders", "https://orders.contoso.example"], "api": {"requestedAccessTokenVersion": null}})),
-        )
+        .admin_patch(&path, json!({"identifierUris": ["api://orders", "https://orders.contoso.example"], "api": {"requestedAccessTokenVersion": null}}))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, got) = s.admin(Method::GET, &path, None).await;
+    let (st, got) = s.admin_get(&path).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(
         got["identifierUris"],
@@ -87,11 +82,7 @@ async fn malformed_values_are_refused_and_change_nothing() {
         assert!(b.to_string().contains(says), "{body}: {b}");
     }
     let (_, list) = s
-        .admin(
-            Method::GET,
-            "/v1.0/applications?$filter=displayName eq 'bad'",
-            None,
-        )
+        .admin_get("/v1.0/applications?$filter=displayName eq 'bad'")
         .await;
     assert_eq!(list["value"], json!([]), "{list}");
 }
@@ -121,13 +112,9 @@ async fn a_uri_is_used_once_per_tenant() {
     assert_eq!(st, StatusCode::CREATED);
     let path = format!("/v1.0/applications/{}", two["id"].as_str().unwrap());
     let (st, b) = s
-        .admin(
-            Method::PATCH,
-            &path,
-            Some(json!({"identifierUris": ["api://shared"]})),
-        )
+        .admin_patch(&path, json!({"identifierUris": ["api://shared"]}))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
-    let (_, got) = s.admin(Method::GET, &path, None).await;
+    let (_, got) = s.admin_get(&path).await;
     assert_eq!(got["identifierUris"], json!([]));
 }

@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::assert_error;
 use support::graph::{DENIED, create_app, not_found};
@@ -18,33 +18,25 @@ fn reference(id: &str) -> Value {
 }
 
 async fn add_owner(s: &TestServer, token: &str, app: &str, body: Value) -> (StatusCode, Value) {
-    s.send(
-        Method::POST,
+    s.post_as(
+        token,
         &format!("/v1.0/applications/{app}/owners/$ref"),
-        Some(token),
-        Some(body),
+        body,
     )
     .await
 }
 
 async fn remove_owner(s: &TestServer, token: &str, app: &str, owner: &str) -> (StatusCode, Value) {
-    s.send(
-        Method::DELETE,
+    s.delete_as(
+        token,
         &format!("/v1.0/applications/{app}/owners/{owner}/$ref"),
-        Some(token),
-        None,
     )
     .await
 }
 
 async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
     let (status, body) = s
-        .send(
-            Method::GET,
-            &format!("/v1.0/applications/{app}/owners"),
-            Some(token),
-            None,
-        )
+        .get_as(token, &format!("/v1.0/applications/{app}/owners"))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["value"]
@@ -58,11 +50,10 @@ async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
 }
 
 async fn add_password(s: &TestServer, token: &str, app: &str) -> (StatusCode, Value) {
-    s.send(
-        Method::POST,
+    s.post_as(
+        token,
         &format!("/v1.0/applications/{app}/addPassword"),
-        Some(token),
-        Some(json!({"passwordCredential": {"displayName": "ci"}})),
+        json!({"passwordCredential": {"displayName": "ci"}}),
     )
     .await
 }
@@ -87,11 +78,10 @@ async fn added_owner_manages_credentials_and_removed_owner_no_longer_does() {
     assert_eq!(status, StatusCode::OK, "{body}");
     // The creator is still shown as such.
     let (status, body) = s
-        .send(
-            Method::PATCH,
+        .patch_as(
+            &bob.token,
             &format!("/v1.0/applications/{id}"),
-            Some(&bob.token),
-            Some(json!({"displayName": "shared-2"})),
+            json!({"displayName": "shared-2"}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");

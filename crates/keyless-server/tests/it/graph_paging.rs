@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use support::assert_error_code;
 use support::graph::create_app;
 
@@ -22,7 +22,7 @@ async fn next_links_walk_every_page_with_the_filter() {
     let mut names = Vec::new();
     let mut pages = 0;
     loop {
-        let (status, page) = s.admin(Method::GET, &path, None).await;
+        let (status, page) = s.admin_get(&path).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         pages += 1;
         for a in page["value"].as_array().unwrap() {
@@ -44,9 +44,7 @@ async fn next_links_walk_every_page_with_the_filter() {
 async fn a_bad_skip_token_or_page_size_is_400() {
     let s = TestServer::start().await;
     for q in ["$skiptoken=abc", "$top=0", "$top=1000"] {
-        let (status, resp) = s
-            .admin(Method::GET, &format!("/v1.0/servicePrincipals?{q}"), None)
-            .await;
+        let (status, resp) = s.admin_get(&format!("/v1.0/servicePrincipals?{q}")).await;
         assert_error_code(status, &resp, 400, "Request_BadRequest");
     }
 }

@@ -7,7 +7,7 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use support::directory::{GRAPH_SCOPE, add_role, graph_token, token_for};
 use support::graph::DENIED;
@@ -25,9 +25,7 @@ async fn the_token_endpoint_issues_graph_tokens_for_every_graph_name() {
     ] {
         let token = token_for(&s, &tenant, &p, &scope).await;
         // Without a role the principal reads nothing, but it is authenticated.
-        let (status, resp) = s
-            .send(Method::GET, "/v1.0/applications", Some(&token), None)
-            .await;
+        let (status, resp) = s.get_as(&token, "/v1.0/applications").await;
         assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
     }
 }
@@ -36,13 +34,9 @@ async fn the_token_endpoint_issues_graph_tokens_for_every_graph_name() {
 async fn arm_tokens_and_forged_tokens_are_refused_by_graph() {
     let s = TestServer::start().await;
     let arm = s.arm_token().await;
-    let (status, resp) = s
-        .send(Method::GET, "/v1.0/applications", Some(&arm), None)
-        .await;
+    let (status, resp) = s.get_as(&arm, "/v1.0/applications").await;
     assert_error_code(status, &resp, 401, "InvalidAuthenticationTokenAudience");
-    let (status, resp) = s
-        .send(Method::GET, "/v1.0/applications", Some("a.b.c"), None)
-        .await;
+    let (status, resp) = s.get_as("a.b.c", "/v1.0/applications").await;
     assert_error_code(status, &resp, 401, "InvalidAuthenticationToken");
 }
 
@@ -53,21 +47,16 @@ async fn a_disabled_or_deleted_principal_cannot_use_its_graph_token() {
     let tenant = s.var("AZURE_TENANT_ID");
     add_role(&s, &tenant, json!({"app": p.app_id}), "Directory Readers").await;
     let token = graph_token(&s, &p).await;
-    let (status, _) = s
-        .send(Method::GET, "/v1.0/applications", Some(&token), None)
-        .await;
+    let (status, _) = s.get_as(&token, "/v1.0/applications").await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            Some(json!({"accountEnabled": false})),
+            json!({"accountEnabled": false}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, resp) = s
-        .send(Method::GET, "/v1.0/applications", Some(&token), None)
-        .await;
+    let (status, resp) = s.get_as(&token, "/v1.0/applications").await;
     assert_error_code(status, &resp, 401, "InvalidAuthenticationToken");
 }
 
@@ -83,18 +72,11 @@ async fn directory_readers_read_but_do_not_write() {
     )
     .await;
     let token = graph_token(&s, &p).await;
-    let (status, list) = s
-        .send(Method::GET, "/v1.0/applications", Some(&token), None)
-        .await;
+    let (status, list) = s.get_as(&token, "/v1.0/applications").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert!(list["value"].as_array().unwrap().len() >= 2, "{list}");
     let (status, resp) = s
-        .send(
-            Method::POST,
-            "/v1.0/applications",
-            Some(&token),
-            Some(json!({"displayName": "nope"})),
-        )
+        .post_as(&token, "/v1.0/applications", json!({"displayName": "nope"}))
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
 }
@@ -119,41 +101,36 @@ async fn application_administrators_manage_every_app() {
         let demo = s.var("AZURE_CLIENT_ID");
         let base = format!("/v1.0/applications(appId='{demo}')");
         let (status, pw) = s
-            .send(
-                Method::POST,
+            .post_as(
+                &token,
                 &format!("{base}/addPassword"),
-                Some(&token),
-                Some(json!({"passwordCredential": {"displayName": "by-admin"}})),
+                json!({"passwordCredential": {"displayName": "by-admin"}}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{role}: {pw}");
         let (status, fic) = s
-            .send(
-                Method::POST,
+            .post_as(
+                &token,
                 &format!("{base}/federatedIdentityCredentials"),
-                Some(&token),
-                Some(json!({"name": "by-admin", "issuer": "https://token.actions.githubusercontent.com",
+                json!({"name": "by-admin", "issuer": "https://token.actions.githubusercontent.com",
                     "subject": "repo:contoso/app:ref:refs/heads/main",
-                    "audiences": ["api://AzureADTokenExchange"]})),
+                    "audiences": ["api://AzureADTokenExchange"]}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {fic}");
         // Its own app: created by the principal, which becomes its owner.
         let (status, app) = s
-            .send(
-                Method::POST,
+            .post_as(
+                &token,
                 "/v1.0/applications",
-                Some(&token),
-                Some(json!({"displayName": "made-by-sp"})),
+                json!({"displayName": "made-by-sp"}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {app}");
         let (status, owners) = s
-            .send(
-                Method::GET,
+            .get_as(
+                &token,
                 &format!("/v1.0/applications/{}/owners", app["id"].as_str().unwrap()),
-                Some(&token),
-                None,
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{owners}");
@@ -163,18 +140,15 @@ async fn application_administrators_manage_every_app() {
             "#microsoft.graph.servicePrincipal"
         );
         let (status, sp) = s
-            .send(
-                Method::POST,
+            .post_as(
+                &token,
                 "/v1.0/servicePrincipals",
-                Some(&token),
-                Some(json!({"appId": app["appId"]})),
+                json!({"appId": app["appId"]}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {sp}");
         // Directory roles do not reach the admin API's user management.
-        let (status, _) = s
-            .send(Method::GET, "/keyless/v1/me", Some(&token), None)
-            .await;
+        let (status, _) = s.get_as(&token, "/keyless/v1/me").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }
@@ -184,10 +158,9 @@ async fn application_developers_register_apps_even_when_users_may_not() {
     let s = TestServer::start().await;
     let tenant = s.var("AZURE_TENANT_ID");
     let (status, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/keyless/v1/tenants/{tenant}/settings"),
-            Some(json!({"usersCanRegisterApps": false})),
+            json!({"usersCanRegisterApps": false}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -202,31 +175,18 @@ async fn application_developers_register_apps_even_when_users_may_not() {
     .await;
     let body = json!({"displayName": "dev-app"});
     let (status, resp) = s
-        .send(
-            Method::POST,
-            "/v1.0/applications",
-            Some(&plain.token),
-            Some(body.clone()),
-        )
+        .post_as(&plain.token, "/v1.0/applications", body.clone())
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, app) = s
-        .send(
-            Method::POST,
-            "/v1.0/applications",
-            Some(&dev.token),
-            Some(body),
-        )
-        .await;
+    let (status, app) = s.post_as(&dev.token, "/v1.0/applications", body).await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     // A developer manages only the apps they own.
     let demo = s.var("AZURE_CLIENT_ID");
     let (status, resp) = s
-        .send(
-            Method::POST,
+        .post_as(
+            &dev.token,
             &format!("/v1.0/applications(appId='{demo}')/addPassword"),
-            Some(&dev.token),
-            Some(json!({"passwordCredential": {}})),
+            json!({"passwordCredential": {}}),
         )
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
@@ -243,30 +203,18 @@ async fn members_add_federated_credentials_to_others_apps_only_when_the_tenant_s
             "subject": format!("repo:contoso/{name}:ref:refs/heads/main"),
             "audiences": ["api://AzureADTokenExchange"]})
     };
-    let (status, resp) = s
-        .send(Method::POST, &path, Some(&alice.token), Some(fic("first")))
-        .await;
+    let (status, resp) = s.post_as(&alice.token, &path, fic("first")).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
     let (status, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             "/keyless/v1/tenants/contoso/settings",
-            Some(json!({"federatedCredentialsOnUnownedApps": "members"})),
+            json!({"federatedCredentialsOnUnownedApps": "members"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, created) = s
-        .send(Method::POST, &path, Some(&alice.token), Some(fic("second")))
-        .await;
+    let (status, created) = s.post_as(&alice.token, &path, fic("second")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     // Creating is all the setting allows: changing or deleting stays with owners and roles.
-    let (status, resp) = s
-        .send(
-            Method::DELETE,
-            &format!("{path}/second"),
-            Some(&alice.token),
-            None,
-        )
-        .await;
+    let (status, resp) = s.delete_as(&alice.token, &format!("{path}/second")).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
 }

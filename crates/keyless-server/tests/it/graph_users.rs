@@ -17,33 +17,19 @@ async fn members_list_members_and_guests() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
     let (status, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, eve) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/fabrikam/users",
-            Some(json!({"name": "eve"})),
-        )
+        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let upn = eve["userPrincipalName"].as_str().unwrap();
     let (status, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/contoso/guests",
-            Some(json!({"user": upn})),
-        )
+        .admin_post("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, list) = s
-        .send(Method::GET, "/v1.0/users", Some(&alice.token), None)
-        .await;
+    let (status, list) = s.get_as(&alice.token, "/v1.0/users").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     let users = list["value"].as_array().unwrap();
     let find = |upn: &str| {
@@ -54,38 +40,22 @@ async fn members_list_members_and_guests() {
     };
     assert_eq!(find(&alice.upn).unwrap()["userType"], "Member");
     assert_eq!(find(upn).unwrap()["userType"], "Guest");
-    let (status, one) = s
-        .send(
-            Method::GET,
-            &format!("/v1.0/users/{upn}"),
-            Some(&alice.token),
-            None,
-        )
-        .await;
+    let (status, one) = s.get_as(&alice.token, &format!("/v1.0/users/{upn}")).await;
     assert_eq!(status, StatusCode::OK, "{one}");
     assert_eq!(one["id"], eve["id"]);
     let (status, resp) = s
-        .send(
-            Method::GET,
-            "/v1.0/users/nobody@contoso.onmicrosoft.com",
-            Some(&alice.token),
-            None,
-        )
+        .get_as(&alice.token, "/v1.0/users/nobody@contoso.onmicrosoft.com")
         .await;
     assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
     // The guest, limited, cannot enumerate contoso's users; at home they can.
     let (status, pat) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(json!({"name": "eve", "user": upn})),
-        )
+        .admin_post("/keyless/v1/pats", json!({"name": "eve", "user": upn}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let token = pat["token"].as_str().unwrap();
     let (status, resp) = in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, _) = s.send(Method::GET, "/v1.0/users", Some(token), None).await;
+    let (status, _) = s.get_as(token, "/v1.0/users").await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -94,10 +64,10 @@ async fn principals_need_a_role_to_read_users() {
     let s = TestServer::start().await;
     let p = new_principal(&s, "user-reader").await;
     let token = graph_token(&s, &p).await;
-    let (status, resp) = s.send(Method::GET, "/v1.0/users", Some(&token), None).await;
+    let (status, resp) = s.get_as(&token, "/v1.0/users").await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
     add_role(&s, "contoso", json!({"app": p.app_id}), "Directory Readers").await;
-    let (status, list) = s.send(Method::GET, "/v1.0/users", Some(&token), None).await;
+    let (status, list) = s.get_as(&token, "/v1.0/users").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert!(!list["value"].as_array().unwrap().is_empty());
 }

@@ -80,7 +80,7 @@ async fn generic_resource_lifecycle_and_paging() {
         .strip_prefix(&s.origin)
         .unwrap()
         .to_string();
-    let (_, page2) = s.send(Method::GET, &next, Some(&t), None).await;
+    let (_, page2) = s.get_as(&t, &next).await;
     assert_eq!(page2["value"].as_array().unwrap().len(), 1);
     assert!(page2.get("nextLink").is_none());
     let (st, b) = arm(
@@ -211,13 +211,9 @@ async fn managed_identity_with_federated_credential_authenticates() {
 
     // A manual connection names the identity's client id (seed 004).
     let (_, conn) = s
-        .admin(
-            Method::POST,
-            "/contoso/_apis/serviceendpoint/endpoints?api-version=7.1",
-            Some(json!({"name": "mi-conn", "type": "AzureRM", "data": {"creationMode": "Manual"},
+        .admin_post("/contoso/_apis/serviceendpoint/endpoints?api-version=7.1", json!({"name": "mi-conn", "type": "AzureRM", "data": {"creationMode": "Manual"},
                 "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": {"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": client_id}},
-                "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "mi-conn"}]})),
-        )
+                "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "mi-conn"}]}))
         .await;
     let p = &conn["authorization"]["parameters"];
     let (st, fic) = arm(&s, &t, Method::PUT, &format!("{path}/federatedIdentityCredentials/ado"),
@@ -239,10 +235,9 @@ async fn managed_identity_with_federated_credential_authenticates() {
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
 
     let (_, pl) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects/web/pipelines",
-            Some(json!({"name": "mi", "connections": ["mi-conn"]})),
+            json!({"name": "mi", "connections": ["mi-conn"]}),
         )
         .await;
     let (_, job) = s

@@ -14,11 +14,7 @@ use support::{assert_error_code, new_principal};
 
 async fn fabrikam(s: &TestServer) -> String {
     let (status, t) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{t}");
     t["id"].as_str().unwrap().to_string()
@@ -48,10 +44,9 @@ async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
     let p = new_principal(&s, "multi").await;
     let admin = s.var("KEYLESS_TOKEN");
     let (status, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/applications/{}", p.app_object_id),
-            Some(json!({"signInAudience": "AzureADMultipleOrgs"})),
+            json!({"signInAudience": "AzureADMultipleOrgs"}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);

@@ -17,7 +17,7 @@ fn one(principal: &str) -> String {
 }
 
 async fn list(s: &TestServer) -> Value {
-    let (st, b) = s.admin(Method::GET, LIST, None).await;
+    let (st, b) = s.admin_get(LIST).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     b
 }
@@ -28,10 +28,9 @@ async fn add_change_list_and_remove() {
     let sp = demo_sp_id(&s).await;
     // By client id: the principal of that app in the organization's tenant.
     let (st, b) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &one(&s.var("AZURE_CLIENT_ID")),
-            Some(json!({"accessLevel": "stakeholder", "projects": {"WEB": "readers"}})),
+            json!({"accessLevel": "stakeholder", "projects": {"WEB": "readers"}}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
@@ -40,9 +39,7 @@ async fn add_change_list_and_remove() {
     assert_eq!(b["projects"], json!({"web": "Readers"}));
 
     // By object id, changing the level and the groups (an empty map leaves every project).
-    let (st, b) = s
-        .admin(Method::PUT, &one(&sp), Some(json!({"projects": {}})))
-        .await;
+    let (st, b) = s.admin_put(&one(&sp), json!({"projects": {}})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(b["accessLevel"], "Basic");
     assert_eq!(b["projects"], json!({}));
@@ -50,9 +47,9 @@ async fn add_change_list_and_remove() {
     assert_eq!(all["count"], 1);
     assert_eq!(all["value"][0]["principalId"], sp.as_str());
 
-    let (st, _) = s.admin(Method::DELETE, &one(&sp), None).await;
+    let (st, _) = s.admin_delete(&one(&sp)).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, b) = s.admin(Method::DELETE, &one(&sp), None).await;
+    let (st, b) = s.admin_delete(&one(&sp)).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
     assert!(
         message(&b).contains("is not a user of the organization"),
@@ -84,25 +81,19 @@ async fn refusals_change_nothing() {
         (json!({"colour": "blue"}), StatusCode::BAD_REQUEST, "colour"),
     ];
     for (body, status, text) in cases {
-        let (st, b) = s.admin(Method::PUT, &one(&sp), Some(body.clone())).await;
+        let (st, b) = s.admin_put(&one(&sp), body.clone()).await;
         assert_eq!(st, status, "{body}: {b}");
         assert!(message(&b).contains(text), "{body}: {b}");
     }
     let (st, b) = s
-        .admin(
-            Method::PUT,
-            &one(&uuid::Uuid::new_v4().to_string()),
-            Some(json!({})),
-        )
+        .admin_put(&one(&uuid::Uuid::new_v4().to_string()), json!({}))
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
     assert!(
         message(&b).contains("No service principal or managed identity"),
         "{b}"
     );
-    let (st, b) = s
-        .admin(Method::PUT, &one("not-an-id"), Some(json!({})))
-        .await;
+    let (st, b) = s.admin_put(&one("not-an-id"), json!({})).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
     assert_eq!(list(&s).await["count"], 0);
 }
@@ -113,19 +104,14 @@ async fn refusals_change_nothing() {
 async fn principals_come_from_the_organization_tenant() {
     let s = TestServer::start().await;
     let (st, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/organizations",
-            Some(json!({"name": "loose"})),
-        )
+        .admin_post("/keyless/v1/organizations", json!({"name": "loose"}))
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let sp = demo_sp_id(&s).await;
     let (st, b) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &format!("/keyless/v1/organizations/loose/identities/{sp}"),
-            Some(json!({})),
+            json!({}),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
@@ -133,7 +119,7 @@ async fn principals_come_from_the_organization_tenant() {
 
     // An app of the same tenant made through Graph is fine.
     let p = new_principal(&s, "reporting").await;
-    let (st, b) = s.admin(Method::PUT, &one(&p.app_id), Some(json!({}))).await;
+    let (st, b) = s.admin_put(&one(&p.app_id), json!({})).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     assert_eq!(b["principalId"], p.sp_id.as_str());
 }

@@ -7,7 +7,7 @@ use crate::common;
 use crate::sc_support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
 
@@ -34,16 +34,12 @@ async fn legacy_manual(s: &TestServer, name: &str) -> Value {
 }
 
 async fn rename(s: &TestServer, body: Value) -> (StatusCode, Value) {
-    s.admin(Method::PATCH, ORG, Some(body)).await
+    s.admin_patch(ORG, body).await
 }
 
 async fn get_in(s: &TestServer, org: &str, id: &str) -> Value {
     let (st, c) = s
-        .admin(
-            Method::GET,
-            &format!("/{org}/_apis/serviceendpoint/endpoints/{id}"),
-            None,
-        )
+        .admin_get(&format!("/{org}/_apis/serviceendpoint/endpoints/{id}"))
         .await;
     assert_eq!(st, StatusCode::OK, "{c}");
     c
@@ -69,21 +65,16 @@ async fn the_credential_keyless_created_follows_the_new_name() {
     assert_eq!(c["isOutdated"], false);
     // The whole chain still works under the new name.
     let (_, v) = s
-        .send(
-            Method::POST,
+        .post_as(
+            &s.var("KEYLESS_TOKEN"),
             &format!("/northwind/_apis/serviceendpoint/endpointproxy?endpointId={id}"),
-            Some(&s.var("KEYLESS_TOKEN")),
-            Some(json!({})),
+            json!({}),
         )
         .await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     // The old name is gone.
     let (st, _) = s
-        .admin(
-            Method::GET,
-            "/contoso/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/contoso/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
@@ -112,11 +103,7 @@ async fn a_name_in_use_is_a_conflict_and_changes_nothing() {
     let auto = legacy_automatic(&s, "owned").await;
     let manual = legacy_manual(&s, "theirs").await;
     let (st, o) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/organizations",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/organizations", json!({"name": "fabrikam"}))
         .await;
     assert_eq!(st, StatusCode::CREATED, "{o}");
     let (st, e) = rename(&s, json!({"name": "Fabrikam"})).await;
@@ -152,21 +139,10 @@ async fn a_malformed_body_is_refused() {
 async fn only_administrators_rename() {
     let s = TestServer::start().await;
     let eve = member(&s, "eve").await;
-    let (st, _) = s
-        .send(
-            Method::PATCH,
-            ORG,
-            Some(&eve.token),
-            Some(json!({"name": "eve"})),
-        )
-        .await;
+    let (st, _) = s.patch_as(&eve.token, ORG, json!({"name": "eve"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, _) = s
-        .admin(
-            Method::GET,
-            "/contoso/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/contoso/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(st, StatusCode::OK);
 }
@@ -175,11 +151,7 @@ async fn only_administrators_rename() {
 async fn an_unknown_organization_is_not_found() {
     let s = TestServer::start().await;
     let (st, _) = s
-        .admin(
-            Method::PATCH,
-            "/keyless/v1/organizations/ghost",
-            Some(json!({"name": "spirit"})),
-        )
+        .admin_patch("/keyless/v1/organizations/ghost", json!({"name": "spirit"}))
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }

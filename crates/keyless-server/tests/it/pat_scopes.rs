@@ -6,16 +6,15 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::message;
 
 async fn pat(s: &TestServer, scopes: Value) -> String {
     let (status, pat) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/pats",
-            Some(json!({"name": "scoped", "scopes": scopes})),
+            json!({"name": "scoped", "scopes": scopes}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
@@ -27,17 +26,10 @@ async fn pat(s: &TestServer, scopes: Value) -> String {
 async fn a_read_token_reads_but_does_not_write() {
     let s = TestServer::start().await;
     let t = pat(&s, json!(["read"])).await;
-    let (status, _) = s
-        .send(Method::GET, "/v1.0/applications", Some(&t), None)
-        .await;
+    let (status, _) = s.get_as(&t, "/v1.0/applications").await;
     assert_eq!(status, StatusCode::OK);
     let (status, resp) = s
-        .send(
-            Method::POST,
-            "/v1.0/applications",
-            Some(&t),
-            Some(json!({"displayName": "x"})),
-        )
+        .post_as(&t, "/v1.0/applications", json!({"displayName": "x"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
     assert_eq!(resp["error"]["code"], "Authorization_RequestDenied");
@@ -46,12 +38,7 @@ async fn a_read_token_reads_but_does_not_write() {
         "{resp}"
     );
     let (status, resp) = s
-        .send(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(&t),
-            Some(json!({"name": "more"})),
-        )
+        .post_as(&t, "/keyless/v1/pats", json!({"name": "more"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
     assert!(message(&resp).contains("needs the scope full"), "{resp}");
@@ -62,26 +49,14 @@ async fn area_scopes_cover_their_area_only() {
     let s = TestServer::start().await;
     let dir = pat(&s, json!(["directory"])).await;
     let (status, app) = s
-        .send(
-            Method::POST,
-            "/v1.0/applications",
-            Some(&dir),
-            Some(json!({"displayName": "x"})),
-        )
+        .post_as(&dir, "/v1.0/applications", json!({"displayName": "x"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
-    let (status, resp) = s
-        .send(Method::GET, "/keyless/v1/subscriptions", Some(&dir), None)
-        .await;
+    let (status, resp) = s.get_as(&dir, "/keyless/v1/subscriptions").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
     assert!(message(&resp).contains("needs the scope read"), "{resp}");
     let (status, resp) = s
-        .send(
-            Method::GET,
-            "/contoso/_apis/serviceendpoint/endpoints",
-            Some(&dir),
-            None,
-        )
+        .get_as(&dir, "/contoso/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
     assert!(
@@ -91,23 +66,14 @@ async fn area_scopes_cover_their_area_only() {
 
     let conns = pat(&s, json!(["connections"])).await;
     let (status, resp) = s
-        .send(
-            Method::GET,
-            "/contoso/_apis/serviceendpoint/endpoints",
-            Some(&conns),
-            None,
-        )
+        .get_as(&conns, "/contoso/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(status, StatusCode::OK, "{resp}");
-    let (status, _) = s
-        .send(Method::GET, "/v1.0/applications", Some(&conns), None)
-        .await;
+    let (status, _) = s.get_as(&conns, "/v1.0/applications").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let res = pat(&s, json!(["resources"])).await;
-    let (status, resp) = s
-        .send(Method::GET, "/keyless/v1/subscriptions", Some(&res), None)
-        .await;
+    let (status, resp) = s.get_as(&res, "/keyless/v1/subscriptions").await;
     assert_eq!(status, StatusCode::OK, "{resp}");
 }
 
@@ -119,11 +85,7 @@ async fn unknown_or_empty_scopes_are_refused_at_creation() {
         (json!([]), "at least one scope"),
     ] {
         let (status, resp) = s
-            .admin(
-                Method::POST,
-                "/keyless/v1/pats",
-                Some(json!({"name": "x", "scopes": scopes})),
-            )
+            .admin_post("/keyless/v1/pats", json!({"name": "x", "scopes": scopes}))
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{resp}");
         assert!(message(&resp).contains(says), "{resp}");

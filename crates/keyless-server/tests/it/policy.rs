@@ -5,15 +5,14 @@ use crate::common;
 
 use common::TestServer;
 use keyless_server::keyring::Issuer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 async fn settings(s: &TestServer, patch: serde_json::Value) {
     let (st, b) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
-            Some(patch),
+            patch,
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -67,10 +66,9 @@ async fn managed_identity_list_does_not_restrict_apps() {
 async fn cross_cloud_assertion_is_900382() {
     let s = TestServer::start().await;
     let (st, gov) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/tenants",
-            Some(json!({"name": "gov", "cloud": "usgov"})),
+            json!({"name": "gov", "cloud": "usgov"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{gov}");
@@ -88,10 +86,9 @@ async fn cross_cloud_assertion_is_900382() {
 async fn organization_of_another_cloud_is_900382() {
     let s = TestServer::start().await;
     let (st, org) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations",
-            Some(json!({"name": "govorg", "cloud": "usgov"})),
+            json!({"name": "govorg", "cloud": "usgov"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{org}");
@@ -108,17 +105,14 @@ async fn organization_of_another_cloud_is_900382() {
 async fn organization_cloud_must_be_known() {
     let s = TestServer::start().await;
     let (st, b) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations",
-            Some(json!({"name": "moon", "cloud": "lunar"})),
+            json!({"name": "moon", "cloud": "lunar"}),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
     assert!(b.to_string().contains("public, usgov or china"), "{b}");
-    let (_, list) = s
-        .admin(Method::GET, "/keyless/v1/organizations", None)
-        .await;
+    let (_, list) = s.admin_get("/keyless/v1/organizations").await;
     assert!(!list.to_string().contains("moon"), "{list}");
 }
 
@@ -132,10 +126,9 @@ async fn multitenant_app_with_entra_issued_token_is_70052() {
         .await
         .unwrap();
     let (st, b) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/v1.0/applications/{}", app.id),
-            Some(json!({"signInAudience": "AzureADMultipleOrgs"})),
+            json!({"signInAudience": "AzureADMultipleOrgs"}),
         )
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
@@ -154,14 +147,10 @@ async fn identity_without_credentials_is_70025() {
         .unwrap();
     for f in s.state.store.list_fics(app.id).await.unwrap() {
         let (st, _) = s
-            .admin(
-                Method::DELETE,
-                &format!(
-                    "/v1.0/applications/{}/federatedIdentityCredentials/{}",
-                    app.id, f.id
-                ),
-                None,
-            )
+            .admin_delete(&format!(
+                "/v1.0/applications/{}/federatedIdentityCredentials/{}",
+                app.id, f.id
+            ))
             .await;
         assert_eq!(st, StatusCode::NO_CONTENT);
     }
@@ -193,14 +182,10 @@ async fn deleting_the_credential_takes_effect_at_once() {
         .find_fic_by_name(app.id, "demo-connection")
         .await
         .unwrap();
-    s.admin(
-        Method::DELETE,
-        &format!(
-            "/v1.0/applications/{}/federatedIdentityCredentials/{}",
-            app.id, f.id
-        ),
-        None,
-    )
+    s.admin_delete(&format!(
+        "/v1.0/applications/{}/federatedIdentityCredentials/{}",
+        app.id, f.id
+    ))
     .await;
     let (st, b) = s.exchange(&id).await;
     TestServer::assert_entra(st, &b, 70025, "invalid_client");

@@ -6,17 +6,16 @@ use crate::common;
 use crate::sc_support;
 
 use common::{ARM_SCOPE, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
 
 const DAY: i64 = 86_400;
 
 async fn put(s: &TestServer, id: &str, query: &str, body: Value) -> (StatusCode, Value) {
-    s.admin(
-        Method::PUT,
+    s.admin_put(
         &format!("/contoso/_apis/serviceendpoint/endpoints/{id}{query}"),
-        Some(body),
+        body,
     )
     .await
 }
@@ -103,11 +102,7 @@ async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     let (_, v) = verify(&s, &alice.token, id).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     let (_, c) = s
-        .admin(
-            Method::GET,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            None,
-        )
+        .admin_get(&format!("/contoso/_apis/serviceendpoint/endpoints/{id}"))
         .await;
     assert_eq!(c["operationStatus"]["state"], "Ready");
     assert_eq!(c["operationStatus"]["statusMessage"], "");
@@ -152,11 +147,7 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
     let (st, _) = verify(&s, &s.var("KEYLESS_TOKEN"), "not-a-guid").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = s
-        .admin(
-            Method::POST,
-            "/contoso/_apis/serviceendpoint/endpointproxy",
-            Some(json!({})),
-        )
+        .admin_post("/contoso/_apis/serviceendpoint/endpointproxy", json!({}))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
@@ -448,14 +439,10 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
         .parse()
         .unwrap();
     let (st, _) = s
-        .admin(
-            Method::DELETE,
-            &format!(
-                "/contoso/_apis/serviceendpoint/endpoints/{}",
-                c["id"].as_str().unwrap()
-            ),
-            None,
-        )
+        .admin_delete(&format!(
+            "/contoso/_apis/serviceendpoint/endpoints/{}",
+            c["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert!(s.state.store.get_application(app_of(&c)).await.is_err());
@@ -473,14 +460,10 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     let (st, _) = create_as(&s, &admin, manual_body(&s, "sharer", client, None)).await;
     assert_eq!(st, StatusCode::OK);
     let (st, _) = s
-        .admin(
-            Method::DELETE,
-            &format!(
-                "/contoso/_apis/serviceendpoint/endpoints/{}",
-                c["id"].as_str().unwrap()
-            ),
-            None,
-        )
+        .admin_delete(&format!(
+            "/contoso/_apis/serviceendpoint/endpoints/{}",
+            c["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert!(s.state.store.get_application(app_of(&c)).await.is_ok());
@@ -501,9 +484,7 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
     )
     .await;
     let path = "/keyless/v1/organizations/contoso/projects/web";
-    let (st, r) = s
-        .admin(Method::PATCH, path, Some(json!({"name": "site"})))
-        .await;
+    let (st, r) = s.admin_patch(path, json!({"name": "site"})).await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
@@ -512,14 +493,10 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
     let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     let (_, m) = s
-        .admin(
-            Method::GET,
-            &format!(
-                "/contoso/_apis/serviceendpoint/endpoints/{}",
-                manual["id"].as_str().unwrap()
-            ),
-            None,
-        )
+        .admin_get(&format!(
+            "/contoso/_apis/serviceendpoint/endpoints/{}",
+            manual["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(m["isOutdated"], true);
     assert!(
@@ -530,30 +507,18 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
     );
     // Bad names, names in use and non-administrators are refused.
     let (st, _) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects",
-            Some(json!({"name": "api"})),
+            json!({"name": "api"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let site = "/keyless/v1/organizations/contoso/projects/site";
-    let (st, _) = s
-        .admin(Method::PATCH, site, Some(json!({"name": "API"})))
-        .await;
+    let (st, _) = s.admin_patch(site, json!({"name": "API"})).await;
     assert_eq!(st, StatusCode::CONFLICT);
-    let (st, _) = s
-        .admin(Method::PATCH, site, Some(json!({"name": "no spaces"})))
-        .await;
+    let (st, _) = s.admin_patch(site, json!({"name": "no spaces"})).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let eve = member(&s, "eve").await;
-    let (st, _) = s
-        .send(
-            Method::PATCH,
-            site,
-            Some(&eve.token),
-            Some(json!({"name": "eve"})),
-        )
-        .await;
+    let (st, _) = s.patch_as(&eve.token, site, json!({"name": "eve"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }

@@ -6,7 +6,7 @@ use crate::common;
 use crate::sc_support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::json;
 
@@ -16,20 +16,12 @@ async fn an_added_owner_is_not_saved_as_draft_and_a_removed_one_is() {
     let alice = member(&s, "alice").await;
     let client = s.var("AZURE_CLIENT_ID");
     let (st, app) = s
-        .admin(
-            Method::GET,
-            &format!("/v1.0/applications(appId='{client}')"),
-            None,
-        )
+        .admin_get(&format!("/v1.0/applications(appId='{client}')"))
         .await;
     assert_eq!(st, StatusCode::OK, "{app}");
     let app_id = app["id"].as_str().unwrap().to_string();
     let (st, b) = s
-        .admin(
-            Method::POST,
-            &format!("/v1.0/applications/{app_id}/owners/$ref"),
-            Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", alice.id)})),
-        )
+        .admin_post(&format!("/v1.0/applications/{app_id}/owners/$ref"), json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", alice.id)}))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
     let (st, c) = create_as(&s, &alice.token, manual_body(&s, "owned", &client, None)).await;
@@ -37,11 +29,10 @@ async fn an_added_owner_is_not_saved_as_draft_and_a_removed_one_is() {
     assert_ne!(c["operationStatus"]["state"], "Draft", "{c}");
 
     let (st, b) = s
-        .admin(
-            Method::DELETE,
-            &format!("/v1.0/applications/{app_id}/owners/{}/$ref", alice.id),
-            None,
-        )
+        .admin_delete(&format!(
+            "/v1.0/applications/{app_id}/owners/{}/$ref",
+            alice.id
+        ))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
     let (st, c) = create_as(&s, &alice.token, manual_body(&s, "unowned", &client, None)).await;

@@ -6,7 +6,7 @@ use crate::common;
 use crate::sc_support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::json;
 
@@ -23,15 +23,10 @@ async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     assert_eq!(st, StatusCode::OK, "{c}");
     let id = c["id"].as_str().unwrap();
     let (st, roles) = s
-        .send(
-            Method::GET,
-            &format!(
+        .get_as(&alice.token, &format!(
                 "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
                 c["serviceEndpointProjectReferences"][0]["projectReference"]["id"].as_str().unwrap()
-            ),
-            Some(&alice.token),
-            None,
-        )
+            ))
         .await;
     assert_eq!(st, StatusCode::OK, "{roles}");
     assert_eq!(
@@ -41,11 +36,10 @@ async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     assert_eq!(roles["value"][0]["role"]["name"], "Administrator");
     // As its administrator she may rename it.
     let (st, b) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &alice.token,
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(&alice.token),
-            Some(json!({"description": "mine"})),
+            json!({"description": "mine"}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -69,32 +63,24 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
     );
     // Readers see the project's connections but cannot change or delete them.
     let (st, list) = s
-        .send(
-            Method::GET,
-            "/contoso/web/_apis/serviceendpoint/endpoints",
-            Some(&bob.token),
-            None,
-        )
+        .get_as(&bob.token, "/contoso/web/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(list["count"], 1);
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let (st, e) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &bob.token,
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(&bob.token),
-            Some(json!({"description": "x"})),
+            json!({"description": "x"}),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
     assert!(message(&e).contains("needs the Administrator role"), "{e}");
     let (st, _) = s
-        .send(
-            Method::DELETE,
+        .delete_as(
+            &bob.token,
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(&bob.token),
-            None,
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
@@ -121,45 +107,35 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
         project.id
     );
     let (st, b) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &roles,
-            Some(json!([{"roleName": "Administrator", "userId": bob.id}])),
+            json!([{"roleName": "Administrator", "userId": bob.id}]),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let (st, _) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &bob.token,
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(&bob.token),
-            Some(json!({"description": "x"})),
+            json!({"description": "x"}),
         )
         .await;
     assert_eq!(st, StatusCode::OK);
     // Bad role names, unknown users and removals of roles nobody holds are refused.
     let (st, _) = s
-        .admin(
-            Method::PUT,
-            &roles,
-            Some(json!([{"roleName": "Owner", "userId": bob.id}])),
-        )
+        .admin_put(&roles, json!([{"roleName": "Owner", "userId": bob.id}]))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let (st, _) = s
-        .admin(
-            Method::PUT,
-            &roles,
-            Some(json!([{"roleName": "User", "userId": "nobody@x"}])),
-        )
+        .admin_put(&roles, json!([{"roleName": "User", "userId": "nobody@x"}]))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s.admin(Method::PATCH, &roles, Some(json!([bob.id]))).await;
+    let (st, _) = s.admin_patch(&roles, json!([bob.id])).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, _) = s.admin(Method::PATCH, &roles, Some(json!([bob.id]))).await;
+    let (st, _) = s.admin_patch(&roles, json!([bob.id])).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = s
-        .admin(Method::GET, "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/nounderscore", None)
+        .admin_get("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/nounderscore")
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
@@ -170,44 +146,33 @@ async fn project_groups_are_managed_by_project_administrators_only() {
     let carol = person(&s, "carol").await;
     let path = "/keyless/v1/organizations/contoso/projects/web/members";
     let (st, _) = s
-        .send(
-            Method::POST,
+        .post_as(
+            &carol.token,
             path,
-            Some(&carol.token),
-            Some(json!({"user": carol.upn, "group": "Endpoint Administrators"})),
+            json!({"user": carol.upn, "group": "Endpoint Administrators"}),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, e) = s
-        .admin(
-            Method::POST,
-            path,
-            Some(json!({"user": carol.upn, "group": "Builders"})),
-        )
+        .admin_post(path, json!({"user": carol.upn, "group": "Builders"}))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     let (st, _) = s
-        .admin(
-            Method::POST,
-            path,
-            Some(json!({"user": "ghost@nowhere", "group": "Readers"})),
-        )
+        .admin_post(path, json!({"user": "ghost@nowhere", "group": "Readers"}))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     add_to_group(&s, "web", &carol, "Project Administrators").await;
-    let (st, b) = s.send(Method::GET, path, Some(&carol.token), None).await;
+    let (st, b) = s.get_as(&carol.token, path).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(b["value"][0]["group"], "Project Administrators");
     let (st, _) = s
-        .send(
-            Method::DELETE,
+        .delete_as(
+            &carol.token,
             &format!("{path}?user={}&group=Readers", carol.upn),
-            Some(&carol.token),
-            None,
         )
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = s.send(Method::DELETE, path, Some(&carol.token), None).await;
+    let (st, _) = s.delete_as(&carol.token, path).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
 
@@ -215,37 +180,30 @@ async fn project_groups_are_managed_by_project_administrators_only() {
 async fn sharing_lets_another_project_use_the_connection_until_unshared() {
     let s = TestServer::start().await;
     let (st, _) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects",
-            Some(json!({"name": "api"})),
+            json!({"name": "api"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     // Not shared yet: the other project can neither list nor reference it.
     let (st, _) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/organizations/contoso/projects/api/pipelines",
-            Some(json!({"name": "early", "connections": [id]})),
+            json!({"name": "early", "connections": [id]}),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let (st, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(json!([{"projectReference": {"name": "api"}, "name": "demo-connection"}])),
+            json!([{"projectReference": {"name": "api"}, "name": "demo-connection"}]),
         )
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (_, list) = s
-        .admin(
-            Method::GET,
-            "/contoso/api/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/contoso/api/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(list["count"], 1);
     assert_eq!(list["value"][0]["isShared"], true);
@@ -261,44 +219,31 @@ async fn sharing_lets_another_project_use_the_connection_until_unshared() {
     assert_eq!(st, StatusCode::OK, "{b}");
     // Unsharing (DELETE with the other project's id) keeps the connection at home.
     let (st, _) = s
-        .admin(
-            Method::DELETE,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"),
-            None,
-        )
+        .admin_delete(&format!(
+            "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"
+        ))
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (_, list) = s
-        .admin(
-            Method::GET,
-            "/contoso/api/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/contoso/api/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(list["count"], 0);
     let (st, _) = oidc(&s, &env, &id).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (_, list) = s
-        .admin(
-            Method::GET,
-            "/contoso/web/_apis/serviceendpoint/endpoints",
-            None,
-        )
+        .admin_get("/contoso/web/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(list["count"], 1);
     let (st, _) = s
-        .admin(
-            Method::DELETE,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"),
-            None,
-        )
+        .admin_delete(&format!(
+            "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"
+        ))
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(json!([{"projectReference": {}}])),
+            json!([{"projectReference": {}}]),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
@@ -309,7 +254,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     let s = TestServer::start().await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let path = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
-    let (st, p) = s.admin(Method::GET, &path, None).await;
+    let (st, p) = s.admin_get(&path).await;
     assert_eq!(st, StatusCode::OK, "{p}");
     assert_eq!(
         p["resource"],
@@ -321,10 +266,9 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     assert_eq!(p["pipelines"].as_array().unwrap().len(), 1, "{p}");
     let deploy = p["pipelines"][0]["id"].clone();
     let (st, p) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &path,
-            Some(json!({"pipelines": [{"id": deploy, "authorized": false}]})),
+            json!({"pipelines": [{"id": deploy, "authorized": false}]}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");
@@ -360,10 +304,9 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         .await
         .unwrap();
     let (st, p) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &path,
-            Some(json!({"pipelines": [{"id": pipeline.id, "authorized": true}]})),
+            json!({"pipelines": [{"id": pipeline.id, "authorized": true}]}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");
@@ -372,36 +315,31 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     assert_eq!(st, StatusCode::OK, "{b}");
     // A pipeline that does not exist, a reader's change and a malformed body are refused.
     let (st, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &path,
-            Some(json!({"pipelines": [{"id": 9999, "authorized": true}]})),
+            json!({"pipelines": [{"id": 9999, "authorized": true}]}),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s
-        .admin(Method::PATCH, &path, Some(json!({"pipelines": "all"})))
-        .await;
+    let (st, _) = s.admin_patch(&path, json!({"pipelines": "all"})).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let dave = person(&s, "dave").await;
     add_to_group(&s, "web", &dave, "Readers").await;
-    let (st, _) = s.send(Method::GET, &path, Some(&dave.token), None).await;
+    let (st, _) = s.get_as(&dave.token, &path).await;
     assert_eq!(st, StatusCode::OK);
     let (st, _) = s
-        .send(
-            Method::PATCH,
+        .patch_as(
+            &dave.token,
             &path,
-            Some(&dave.token),
-            Some(json!({"allPipelines": {"authorized": true}})),
+            json!({"allPipelines": {"authorized": true}}),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     // Revoking the pipeline closes the door again.
     let (st, _) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &path,
-            Some(json!({"pipelines": [{"id": pipeline.id, "authorized": false}]})),
+            json!({"pipelines": [{"id": pipeline.id, "authorized": false}]}),
         )
         .await;
     assert_eq!(st, StatusCode::OK);
@@ -416,11 +354,10 @@ async fn sharing_and_converting_need_their_permissions() {
     let rita = person(&s, "rita").await;
     add_to_group(&s, "web", &rita, "Readers").await;
     let (st, _) = s
-        .send(
-            Method::PATCH,
+        .patch_as(
+            &rita.token,
             &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            Some(&rita.token),
-            Some(json!([{"projectReference": {"name": "web"}}])),
+            json!([{"projectReference": {"name": "web"}}]),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
@@ -439,20 +376,14 @@ async fn sharing_and_converting_need_their_permissions() {
         "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{project}_{sec}"
     );
     let (st, _) = s
-        .admin(
-            Method::PUT,
+        .admin_put(
             &roles,
-            Some(json!([{"roleName": "Administrator", "userId": rita.upn}])),
+            json!([{"roleName": "Administrator", "userId": rita.upn}]),
         )
         .await;
     assert_eq!(st, StatusCode::OK);
     let (st, e) = s
-        .send(
-            Method::PUT,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}?operation=ConvertAuthenticationScheme"),
-            Some(&rita.token),
-            Some(json!({"authorization": {"scheme": "WorkloadIdentityFederation"}})),
-        )
+        .put_as(&rita.token, &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}?operation=ConvertAuthenticationScheme"), json!({"authorization": {"scheme": "WorkloadIdentityFederation"}}))
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
     assert!(message(&e).contains("ask its owner"), "{e}");
@@ -460,11 +391,10 @@ async fn sharing_and_converting_need_their_permissions() {
     let (_, v) = verify(&s, &rita.token, sec).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     let (st, e) = s
-        .send(
-            Method::PUT,
+        .put_as(
+            &rita.token,
             &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}"),
-            Some(&rita.token),
-            Some(json!({"description": "renew"})),
+            json!({"description": "renew"}),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");

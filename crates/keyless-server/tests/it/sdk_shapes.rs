@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const API: &str = "2025-04-01";
@@ -31,12 +31,7 @@ fn sub_path(s: &TestServer) -> String {
 
 async fn put(s: &TestServer, t: &str, path: &str, body: Value) {
     let (st, b) = s
-        .send(
-            Method::PUT,
-            &format!("{path}?api-version={API}"),
-            Some(t),
-            Some(body),
-        )
+        .put_as(t, &format!("{path}?api-version={API}"), body)
         .await;
     assert!(st.is_success(), "PUT {path}: {st} {b}");
 }
@@ -91,7 +86,7 @@ async fn estate(s: &TestServer, t: &str) {
 
 async fn list(s: &TestServer, t: &str, path: &str, filter: &str) -> (StatusCode, Value) {
     let url = format!("{path}?api-version={API}&$filter={}", quote(filter));
-    s.send(Method::GET, &url, Some(t), None).await
+    s.get_as(t, &url).await
 }
 
 fn names(body: &Value) -> Vec<String> {

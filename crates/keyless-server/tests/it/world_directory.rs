@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
@@ -60,9 +60,7 @@ async fn guests_and_roles_are_applied_once() {
     let (st, second) = apply(&s, WORLD).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(second["changes"], serde_json::json!([]), "{second}");
-    let (st, roles) = s
-        .admin(Method::GET, "/keyless/v1/tenants/northwind/roles", None)
-        .await;
+    let (st, roles) = s.admin_get("/keyless/v1/tenants/northwind/roles").await;
     assert_eq!(st, StatusCode::OK);
     let mut roles: Vec<&str> = roles["value"]
         .as_array()

@@ -22,19 +22,13 @@ async fn start(s: &TestServer, token: &str, pipeline: &str) -> (StatusCode, Valu
 }
 
 async fn set_ace(s: &TestServer, pipeline: &str, body: Value) -> (StatusCode, Value) {
-    s.admin(
-        Method::PUT,
-        &format!("{WEB}/pipelines/{pipeline}/security"),
-        Some(body),
-    )
-    .await
+    s.admin_put(&format!("{WEB}/pipelines/{pipeline}/security"), body)
+        .await
 }
 
 async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
     s.state.audit.flush().await;
-    let (st, b) = s
-        .admin(Method::GET, &format!("/keyless/v1/audit?{query}"), None)
-        .await;
+    let (st, b) = s.admin_get(&format!("/keyless/v1/audit?{query}")).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     b["value"].as_array().unwrap().clone()
 }
@@ -130,17 +124,13 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
         "{WEB}/pipelines/deploy/security?user={}&permission=QueueBuilds",
         reader.upn
     );
-    let (st, _) = s.admin(Method::DELETE, &del, None).await;
+    let (st, _) = s.admin_delete(&del).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, e) = s.admin(Method::DELETE, &del, None).await;
+    let (st, e) = s.admin_delete(&del).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
     // Bad entries are refused and change nothing.
     let before = s
-        .admin(
-            Method::GET,
-            &format!("{WEB}/pipelines/deploy/security"),
-            None,
-        )
+        .admin_get(&format!("{WEB}/pipelines/deploy/security"))
         .await
         .1;
     for (body, word) in [
@@ -174,11 +164,7 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
         assert!(message(&e).contains(word), "{body}: {e}");
     }
     let after = s
-        .admin(
-            Method::GET,
-            &format!("{WEB}/pipelines/deploy/security"),
-            None,
-        )
+        .admin_get(&format!("{WEB}/pipelines/deploy/security"))
         .await
         .1;
     assert_eq!(before, after);
@@ -205,11 +191,10 @@ async fn secret_connection(s: &TestServer, name: &str, secret: &str) -> String {
 
 async fn pipeline(s: &TestServer, who: &Person, name: &str, connections: &[&str]) {
     let (st, b) = s
-        .send(
-            Method::POST,
+        .post_as(
+            &who.token,
             &format!("{WEB}/pipelines"),
-            Some(&who.token),
-            Some(json!({"name": name, "connections": connections})),
+            json!({"name": name, "connections": connections}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
@@ -335,14 +320,13 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
 
     // Revoked for the pipeline: the job no longer gets it.
     let perms = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
-    let (_, p) = s.admin(Method::GET, &perms, None).await;
+    let (_, p) = s.admin_get(&perms).await;
     answers.push(p.clone());
     let pid = p["pipelines"][0]["id"].clone();
     let (st, p) = s
-        .admin(
-            Method::PATCH,
+        .admin_patch(
             &perms,
-            Some(json!({"pipelines": [{"id": pid, "authorized": false}]})),
+            json!({"pipelines": [{"id": pid, "authorized": false}]}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");
@@ -377,14 +361,10 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
         format!("{WEB}/connections/{id}/doctor"),
         "/keyless/v1/audit?limit=1000".to_string(),
     ] {
-        answers.push(s.admin(Method::GET, &path, None).await.1);
+        answers.push(s.admin_get(&path).await.1);
     }
     s.state.audit.flush().await;
-    answers.push(
-        s.admin(Method::GET, "/keyless/v1/audit?kind=endpoints", None)
-            .await
-            .1,
-    );
+    answers.push(s.admin_get("/keyless/v1/audit?kind=endpoints").await.1);
     for a in &answers {
         assert!(!a.to_string().contains(secret), "the secret leaked: {a}");
     }

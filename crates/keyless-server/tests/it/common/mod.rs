@@ -96,6 +96,58 @@ impl TestServer {
             .await
     }
 
+    /// `GET path` as the administrator.
+    pub async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
+        self.admin(Method::GET, path, None).await
+    }
+
+    /// `POST path` with a JSON body as the administrator.
+    pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.admin(Method::POST, path, Some(body)).await
+    }
+
+    /// `PUT path` with a JSON body as the administrator.
+    pub async fn admin_put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.admin(Method::PUT, path, Some(body)).await
+    }
+
+    /// `PATCH path` with a JSON body as the administrator.
+    pub async fn admin_patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.admin(Method::PATCH, path, Some(body)).await
+    }
+
+    /// `DELETE path` as the administrator.
+    pub async fn admin_delete(&self, path: &str) -> (StatusCode, Value) {
+        self.admin(Method::DELETE, path, None).await
+    }
+
+    /// `GET path` with `bearer`.
+    pub async fn get_as(&self, bearer: &str, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, Some(bearer), None).await
+    }
+
+    /// `POST path` with `bearer` and a JSON body.
+    pub async fn post_as(&self, bearer: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(bearer), Some(body))
+            .await
+    }
+
+    /// `PUT path` with `bearer` and a JSON body.
+    pub async fn put_as(&self, bearer: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, Some(bearer), Some(body)).await
+    }
+
+    /// `PATCH path` with `bearer` and a JSON body.
+    pub async fn patch_as(&self, bearer: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(bearer), Some(body))
+            .await
+    }
+
+    /// `DELETE path` with `bearer`.
+    pub async fn delete_as(&self, bearer: &str, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, Some(bearer), None).await
+    }
+
     /// The job's ID token request, exactly as Python's AzurePipelinesCredential sends it.
     pub async fn oidc(&self, job_token: &str, connection: &str) -> (StatusCode, Value) {
         let url = format!(

@@ -14,11 +14,7 @@ pub async fn add_role(s: &TestServer, tenant: &str, who: Value, role: &str) {
     let mut body = who;
     body["role"] = json!(role);
     let (status, resp) = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/tenants/{tenant}/roles"),
-            Some(body),
-        )
+        .admin_post(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
         .await;
     assert_eq!(status, StatusCode::CREATED, "{resp}");
 }

@@ -2,19 +2,14 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use crate::common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 pub const DENIED: &str = "Insufficient privileges to complete the operation.";
 
 pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
     let (status, app) = s
-        .send(
-            Method::POST,
-            "/v1.0/applications",
-            Some(token),
-            Some(json!({"displayName": name})),
-        )
+        .post_as(token, "/v1.0/applications", json!({"displayName": name}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     app

@@ -91,28 +91,19 @@ pub struct Principal {
 /// Creates an app, its service principal and a secret, as the administrator.
 pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
     let (status, app) = s
-        .admin(
-            Method::POST,
-            "/v1.0/applications",
-            Some(json!({"displayName": name})),
-        )
+        .admin_post("/v1.0/applications", json!({"displayName": name}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     let app_id = app["appId"].as_str().unwrap().to_string();
     let app_object_id = app["id"].as_str().unwrap().to_string();
     let (status, sp) = s
-        .admin(
-            Method::POST,
-            "/v1.0/servicePrincipals",
-            Some(json!({"appId": app_id})),
-        )
+        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sp}");
     let (status, pw) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/v1.0/applications/{app_object_id}/addPassword"),
-            Some(json!({"passwordCredential": {"displayName": "tests"}})),
+            json!({"passwordCredential": {"displayName": "tests"}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{pw}");
@@ -181,19 +172,17 @@ pub struct Member {
 pub async fn new_member(s: &TestServer, name: &str) -> Member {
     let tenant = s.var("AZURE_TENANT_ID");
     let (status, user) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/keyless/v1/tenants/{tenant}/users"),
-            Some(json!({"name": name})),
+            json!({"name": name}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
     let upn = user["userPrincipalName"].as_str().unwrap().to_string();
     let (status, pat) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             "/keyless/v1/pats",
-            Some(json!({"name": format!("{name}-pat"), "user": upn})),
+            json!({"name": format!("{name}-pat"), "user": upn}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
