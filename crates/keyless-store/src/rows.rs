@@ -12,6 +12,45 @@ use keyless_model::{UnixTime, Uuid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// Declares row structs and their conversion into model entities. A field is copied as it
+/// is, or converted `as uuid`, `as opt_uuid` or `as json`, a value that does not parse naming
+/// the column `table.field`.
+macro_rules! rows {
+    ($(
+        $(#[$meta:meta])*
+        $row:ident => $model:ident in $table:literal {
+            $($field:ident: $ty:ty $(as $conv:ident)?),* $(,)?
+        }
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        pub(crate) struct $row {
+            $($field: $ty,)*
+        }
+
+        impl $crate::rows::IntoModel for $row {
+            type Model = $model;
+            fn into_model(self) -> $crate::StoreResult<$model> {
+                Ok($model {
+                    $($field: rows!(@field self, $table, $field $(, $conv)?),)*
+                })
+            }
+        }
+    )*};
+    (@field $row:ident, $table:literal, $field:ident) => {
+        $row.$field
+    };
+    (@field $row:ident, $table:literal, $field:ident, uuid) => {
+        $crate::rows::uuid(concat!($table, ".", stringify!($field)), &$row.$field)?
+    };
+    (@field $row:ident, $table:literal, $field:ident, opt_uuid) => {
+        $crate::rows::opt_uuid(concat!($table, ".", stringify!($field)), $row.$field)?
+    };
+    (@field $row:ident, $table:literal, $field:ident, json) => {
+        $crate::rows::from_json(concat!($table, ".", stringify!($field)), &$row.$field)?
+    };
+}
+
 mod arm;
 mod audit;
 mod credentials;
@@ -166,61 +205,26 @@ impl IntoModel for ApplicationRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ServicePrincipalRow {
-    id: String,
-    app_id: String,
-    tenant_id: String,
-    display_name: String,
-    account_enabled: bool,
-    service_principal_type: String,
-    alternative_names: String,
-    created_at: UnixTime,
-}
-
-impl IntoModel for ServicePrincipalRow {
-    type Model = ServicePrincipal;
-    fn into_model(self) -> StoreResult<ServicePrincipal> {
-        Ok(ServicePrincipal {
-            id: uuid("service_principals.id", &self.id)?,
-            app_id: uuid("service_principals.app_id", &self.app_id)?,
-            tenant_id: uuid("service_principals.tenant_id", &self.tenant_id)?,
-            alternative_names: from_json(
-                "service_principals.alternative_names",
-                &self.alternative_names,
-            )?,
-            display_name: self.display_name,
-            account_enabled: self.account_enabled,
-            service_principal_type: self.service_principal_type,
-            created_at: self.created_at,
-        })
+rows! {
+    ServicePrincipalRow => ServicePrincipal in "service_principals" {
+        id: String as uuid,
+        app_id: String as uuid,
+        tenant_id: String as uuid,
+        display_name: String,
+        account_enabled: bool,
+        service_principal_type: String,
+        alternative_names: String as json,
+        created_at: UnixTime,
     }
-}
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct SigningKeyRow {
-    kid: String,
-    owner: String,
-    alg: String,
-    cert_der: Vec<u8>,
-    sealed_private_key: Vec<u8>,
-    created_at: UnixTime,
-    not_before: UnixTime,
-    retired_at: Option<UnixTime>,
-}
-
-impl IntoModel for SigningKeyRow {
-    type Model = SigningKeyRecord;
-    fn into_model(self) -> StoreResult<SigningKeyRecord> {
-        Ok(SigningKeyRecord {
-            kid: self.kid,
-            owner: self.owner,
-            alg: self.alg,
-            cert_der: self.cert_der,
-            sealed_private_key: self.sealed_private_key,
-            created_at: self.created_at,
-            not_before: self.not_before,
-            retired_at: self.retired_at,
-        })
+    SigningKeyRow => SigningKeyRecord in "signing_keys" {
+        kid: String,
+        owner: String,
+        alg: String,
+        cert_der: Vec<u8>,
+        sealed_private_key: Vec<u8>,
+        created_at: UnixTime,
+        not_before: UnixTime,
+        retired_at: Option<UnixTime>,
     }
 }

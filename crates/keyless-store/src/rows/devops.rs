@@ -32,25 +32,13 @@ impl IntoModel for OrganizationRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ProjectRow {
-    id: String,
-    organization_id: String,
-    name: String,
-    description: String,
-    created_at: UnixTime,
-}
-
-impl IntoModel for ProjectRow {
-    type Model = Project;
-    fn into_model(self) -> StoreResult<Project> {
-        Ok(Project {
-            id: uuid("projects.id", &self.id)?,
-            organization_id: uuid("projects.organization_id", &self.organization_id)?,
-            name: self.name,
-            description: self.description,
-            created_at: self.created_at,
-        })
+rows! {
+    ProjectRow => Project in "projects" {
+        id: String as uuid,
+        organization_id: String as uuid,
+        name: String,
+        description: String,
+        created_at: UnixTime,
     }
 }
 
@@ -109,53 +97,24 @@ impl IntoModel for ConnectionRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct PipelineRow {
-    id: i64,
-    project_id: String,
-    name: String,
-    connections: String,
-    created_at: UnixTime,
-}
-
-impl IntoModel for PipelineRow {
-    type Model = Pipeline;
-    fn into_model(self) -> StoreResult<Pipeline> {
-        Ok(Pipeline {
-            id: self.id,
-            project_id: uuid("pipelines.project_id", &self.project_id)?,
-            connections: from_json("pipelines.connections", &self.connections)?,
-            name: self.name,
-            created_at: self.created_at,
-        })
+rows! {
+    PipelineRow => Pipeline in "pipelines" {
+        id: i64,
+        project_id: String as uuid,
+        name: String,
+        connections: String as json,
+        created_at: UnixTime,
     }
-}
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct JobRow {
-    id: String,
-    plan_id: String,
-    pipeline_id: i64,
-    project_id: String,
-    token_hash: String,
-    created_at: UnixTime,
-    expires_at: UnixTime,
-    finished_at: Option<UnixTime>,
-}
-
-impl IntoModel for JobRow {
-    type Model = Job;
-    fn into_model(self) -> StoreResult<Job> {
-        Ok(Job {
-            id: uuid("jobs.id", &self.id)?,
-            plan_id: uuid("jobs.plan_id", &self.plan_id)?,
-            project_id: uuid("jobs.project_id", &self.project_id)?,
-            pipeline_id: self.pipeline_id,
-            token_hash: self.token_hash,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            finished_at: self.finished_at,
-        })
+    JobRow => Job in "jobs" {
+        id: String as uuid,
+        plan_id: String as uuid,
+        pipeline_id: i64,
+        project_id: String as uuid,
+        token_hash: String,
+        created_at: UnixTime,
+        expires_at: UnixTime,
+        finished_at: Option<UnixTime>,
     }
 }
 

@@ -5,26 +5,12 @@ use crate::StoreResult;
 use keyless_model::UnixTime;
 use keyless_model::devops::identities::{OrganizationIdentity, ProjectIdentity};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct OrganizationIdentityRow {
-    organization_id: String,
-    principal_id: String,
-    access_level: String,
-    created_at: UnixTime,
-}
-
-impl IntoModel for OrganizationIdentityRow {
-    type Model = OrganizationIdentity;
-    fn into_model(self) -> StoreResult<OrganizationIdentity> {
-        Ok(OrganizationIdentity {
-            organization_id: uuid(
-                "organization_identities.organization_id",
-                &self.organization_id,
-            )?,
-            principal_id: uuid("organization_identities.principal_id", &self.principal_id)?,
-            access_level: self.access_level,
-            created_at: self.created_at,
-        })
+rows! {
+    OrganizationIdentityRow => OrganizationIdentity in "organization_identities" {
+        organization_id: String as uuid,
+        principal_id: String as uuid,
+        access_level: String,
+        created_at: UnixTime,
     }
 }
 

@@ -45,20 +45,10 @@ impl IntoModel for DirectoryRoleRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct GuestMembershipRow {
-    tenant_id: String,
-    user_id: String,
-    created_at: UnixTime,
-}
-
-impl IntoModel for GuestMembershipRow {
-    type Model = GuestMembership;
-    fn into_model(self) -> StoreResult<GuestMembership> {
-        Ok(GuestMembership {
-            tenant_id: uuid("guest_memberships.tenant_id", &self.tenant_id)?,
-            user_id: uuid("guest_memberships.user_id", &self.user_id)?,
-            created_at: self.created_at,
-        })
+rows! {
+    GuestMembershipRow => GuestMembership in "guest_memberships" {
+        tenant_id: String as uuid,
+        user_id: String as uuid,
+        created_at: UnixTime,
     }
 }
