@@ -8,29 +8,10 @@ use crate::support;
 
 use common::TestServer;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use support::{Member, is_guid, message};
+use serde_json::json;
+use support::{as_member, field_names, is_guid, message};
 
 const NEEDS_ADMIN: &str = "This operation needs a keyless administrator.";
-
-fn names(list: &Value, field: &str) -> Vec<String> {
-    list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v[field].as_str().unwrap().to_string())
-        .collect()
-}
-
-async fn as_member(
-    s: &TestServer,
-    m: &Member,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    s.send(method, path, Some(&m.token), body).await
-}
 
 #[tokio::test]
 async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
@@ -50,7 +31,7 @@ async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
 
     let (status, list) = s.admin_get("/keyless/v1/tenants").await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(names(&list, "name"), ["contoso", "fabrikam"]);
+    assert_eq!(field_names(&list, "name"), ["contoso", "fabrikam"]);
 
     let id = t["id"].as_str().unwrap();
     for key in ["fabrikam", id, "fabrikam.onmicrosoft.com"] {
@@ -131,7 +112,7 @@ async fn users_are_created_and_listed_per_tenant() {
         ))
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    let upns = names(&list, "userPrincipalName");
+    let upns = field_names(&list, "userPrincipalName");
     assert!(
         upns.contains(&"carol@contoso.onmicrosoft.com".to_string()),
         "{list}"
@@ -243,7 +224,7 @@ async fn members_get_403_on_admin_only_calls() {
     }
     // Nothing was created.
     let (_, list) = s.admin_get("/keyless/v1/tenants").await;
-    assert_eq!(names(&list, "name"), ["contoso"]);
+    assert_eq!(field_names(&list, "name"), ["contoso"]);
 }
 
 #[tokio::test]
@@ -261,7 +242,7 @@ async fn members_see_their_own_tenant_and_pats_only() {
     assert!(me["token"].get("tokenHash").is_none(), "{me}");
 
     let (_, list) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants", None).await;
-    assert_eq!(names(&list, "name"), ["contoso"]);
+    assert_eq!(field_names(&list, "name"), ["contoso"]);
     let (status, body) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants/fabrikam", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = as_member(
@@ -285,7 +266,7 @@ async fn members_see_their_own_tenant_and_pats_only() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{pat}");
     let (_, mine) = as_member(&s, &m, Method::GET, "/keyless/v1/pats", None).await;
-    let mut mine = names(&mine, "name");
+    let mut mine = field_names(&mine, "name");
     mine.sort();
     assert_eq!(mine, ["erin-pat", "second"]);
     let (_, admins) = s.admin_get("/keyless/v1/pats").await;
@@ -313,7 +294,7 @@ async fn members_see_their_own_tenant_and_pats_only() {
 #[tokio::test]
 async fn admin_api_without_a_token_is_401() {
     let s = TestServer::start().await;
-    let (status, body) = s.send(Method::GET, "/keyless/v1/tenants", None, None).await;
+    let (status, body) = s.anon_get("/keyless/v1/tenants").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert!(message(&body).contains("keyless pat create"), "{body}");
 }

@@ -4,54 +4,19 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::sc_support;
 use crate::support;
 
 use common::{ARM_SCOPE, JWT_BEARER, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Member, is_guid, message};
+use support::{as_member, field_names, is_guid, message};
 
 const PIPELINES: &str = "/keyless/v1/organizations/contoso/projects/web/pipelines";
-
-fn names(list: &Value, field: &str) -> Vec<String> {
-    list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v[field].as_str().unwrap().to_string())
-        .collect()
-}
-
-async fn as_member(
-    s: &TestServer,
-    m: &Member,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    s.send(method, path, Some(&m.token), body).await
-}
 
 async fn start_job(s: &TestServer, pipeline: &str, body: Option<Value>) -> (StatusCode, Value) {
     s.admin(Method::POST, &format!("{PIPELINES}/{pipeline}/jobs"), body)
         .await
-}
-
-async fn oidc(s: &TestServer, env: &Value, connection: &str) -> (StatusCode, Value) {
-    let url = format!(
-        "{}?api-version=7.1&serviceConnectionId={connection}",
-        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
-    );
-    let resp = s
-        .http
-        .post(url)
-        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
-        .header("Content-Type", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]
@@ -67,7 +32,7 @@ async fn organizations_and_projects_are_created_and_listed() {
     assert!(is_guid(&org["id"]), "{org}");
     assert_eq!(org["tenantId"], s.var("AZURE_TENANT_ID"));
     let (_, orgs) = s.admin_get("/keyless/v1/organizations").await;
-    assert_eq!(names(&orgs, "name"), ["contoso", "tailspin"]);
+    assert_eq!(field_names(&orgs, "name"), ["contoso", "tailspin"]);
 
     let (status, body) = s
         .admin_post("/keyless/v1/organizations", json!({"name": "Tailspin"}))
@@ -87,7 +52,7 @@ async fn organizations_and_projects_are_created_and_listed() {
     assert_eq!(p["organizationId"], org["id"]);
     let (status, list) = s.admin_get(projects).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(names(&list, "name"), ["api"]);
+    assert_eq!(field_names(&list, "name"), ["api"]);
     for name in ["", "a/b", "x y"] {
         let (status, body) = s.admin_post(projects, json!({"name": name})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
@@ -157,7 +122,7 @@ async fn pipelines_are_created_and_listed() {
     );
     let (status, list) = s.admin_get(PIPELINES).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(names(&list, "name"), ["deploy", "release"]);
+    assert_eq!(field_names(&list, "name"), ["deploy", "release"]);
 
     let (status, body) = s
         .admin_post(
@@ -199,7 +164,7 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
     );
 
     let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
-    let (status, body) = oidc(&s, env, &conn).await;
+    let (status, body) = sc_support::oidc(&s, env, &conn).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let id_token = body["oidcToken"].as_str().unwrap();
     let (status, body) = s
@@ -219,7 +184,7 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
 
     // The job token ends with the job.
     s.state.clock.advance(31 * 60);
-    let (status, body) = oidc(&s, env, &conn).await;
+    let (status, body) = sc_support::oidc(&s, env, &conn).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 
@@ -230,7 +195,7 @@ async fn job_of_a_pipeline_without_the_connection_gets_no_token_for_it() {
     assert_eq!(status, StatusCode::CREATED, "{p}");
     let (status, job) = start_job(&s, "bare", None).await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
-    let (status, body) = oidc(
+    let (status, body) = sc_support::oidc(
         &s,
         &job["env"],
         &s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),

@@ -116,12 +116,7 @@ async fn tenants_lists_the_callers_tenant() {
 async fn metadata_endpoints_serve_the_cli_cloud_registration() {
     let s = TestServer::start().await;
     let (status, body) = s
-        .send(
-            Method::GET,
-            "/metadata/endpoints?api-version=2022-09-01",
-            None,
-            None,
-        )
+        .anon_get("/metadata/endpoints?api-version=2022-09-01")
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(

@@ -13,17 +13,6 @@ use support::{API, assert_error, assert_error_code, raw};
 
 const ALLOWED: &str = "'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'";
 
-fn decode(jwt: &str) -> Value {
-    use base64::Engine;
-    let p = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 /// Asserts a 401 with its code, message and the `WWW-Authenticate` challenge naming both.
 fn assert_401(s: &TestServer, r: &support::Raw, code: &str, message: &str) {
     assert_error(r.status, &r.body, 401, code, message);
@@ -151,7 +140,7 @@ async fn each_of_the_four_arm_audiences_is_accepted() {
 async fn expired_token_is_expired_authentication_token() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
-    let exp = decode(&token)["exp"].as_i64().unwrap();
+    let exp = support::jwt_claims(&token)["exp"].as_i64().unwrap();
     s.state.clock.advance(2 * 3600);
     let r = raw(
         &s,
@@ -235,7 +224,7 @@ async fn token_with_a_tampered_payload_is_invalid() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let parts: Vec<&str> = token.split('.').collect();
-    let mut c = decode(&token);
+    let mut c = support::jwt_claims(&token);
     c["oid"] = json!(uuid::Uuid::new_v4().to_string());
     use base64::Engine;
     let payload =

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::TestServer;
 use keyless_server::keyring::Issuer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
@@ -102,13 +102,7 @@ async fn each_denial_class_is_recorded() {
     )
     .await;
     // ARM: no token, then a refused action.
-    s.send(
-        Method::GET,
-        "/subscriptions?api-version=2022-12-01",
-        None,
-        None,
-    )
-    .await;
+    s.anon_get("/subscriptions?api-version=2022-12-01").await;
     let at = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     s.put_as(&at, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/6f1b1b1b-0000-4000-8000-000000000002?api-version=2022-04-01"), json!({"properties": {"roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "principalId": "6f1b1b1b-0000-4000-8000-000000000003"}})).await;
@@ -150,7 +144,7 @@ async fn filters_are_validated_and_admin_only() {
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let (st, _) = s.admin_get("/keyless/v1/audit?colour=red").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s.send(Method::GET, "/keyless/v1/audit", None, None).await;
+    let (st, _) = s.anon_get("/keyless/v1/audit").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     let now = s.state.now();
     s.id_token().await;

@@ -6,7 +6,7 @@
 use crate::common;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 
 /// `az cloud register -n keyless --endpoint-resource-manager https://host:port/` builds the
 /// metadata URL by plain concatenation: `GET https://host:port//metadata/endpoints?api-version=2022-09-01`.
@@ -16,12 +16,7 @@ use reqwest::{Method, StatusCode};
 async fn cloud_register_with_a_trailing_slash_finds_the_metadata() {
     let s = TestServer::start().await;
     let (status, body) = s
-        .send(
-            Method::GET,
-            "//metadata/endpoints?api-version=2022-09-01",
-            None,
-            None,
-        )
+        .anon_get("//metadata/endpoints?api-version=2022-09-01")
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["resourceManager"], format!("{}/", s.origin));
@@ -35,12 +30,7 @@ async fn cloud_register_with_a_trailing_slash_finds_the_metadata() {
     );
     // The same document as the canonical path.
     let (_, canonical) = s
-        .send(
-            Method::GET,
-            "/metadata/endpoints?api-version=2022-09-01",
-            None,
-            None,
-        )
+        .anon_get("/metadata/endpoints?api-version=2022-09-01")
         .await;
     assert_eq!(body, canonical);
 }

@@ -2,38 +2,12 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::sc_support;
+use crate::support;
 
 use common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn claims(jwt: &str) -> Value {
-    use base64::Engine;
-    let p = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-fn endpoint_body(s: &TestServer, name: &str, client: &str, issuer_type: Option<&str>) -> Value {
-    let mut params = json!({"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": client});
-    if let Some(t) = issuer_type {
-        params["workloadIdentityFederationIssuerType"] = json!(t);
-    }
-    json!({
-        "data": {"subscriptionId": s.var("AZURE_SUBSCRIPTION_ID"), "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
-        "name": name,
-        "type": "AzureRM",
-        "url": "https://management.azure.com/",
-        "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": params},
-        "isShared": false,
-        "isReady": true,
-        "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": name}],
-    })
-}
 
 async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
     s.admin_post(
@@ -48,7 +22,7 @@ async fn manual_connection_reports_entra_issuer_and_subject() {
     let s = TestServer::start().await;
     let (st, b) = create(
         &s,
-        endpoint_body(&s, "prod", &s.var("AZURE_CLIENT_ID"), None),
+        sc_support::manual_body(&s, "prod", &s.var("AZURE_CLIENT_ID"), None),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -79,7 +53,7 @@ async fn devops_generation_uses_organization_issuer_and_sc_subject() {
     let s = TestServer::start().await;
     let (st, b) = create(
         &s,
-        endpoint_body(&s, "legacy", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
+        sc_support::manual_body(&s, "legacy", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -100,7 +74,7 @@ async fn list_get_delete() {
     let s = TestServer::start().await;
     let (_, b) = create(
         &s,
-        endpoint_body(&s, "second", &s.var("AZURE_CLIENT_ID"), None),
+        sc_support::manual_body(&s, "second", &s.var("AZURE_CLIENT_ID"), None),
     )
     .await;
     let id = b["id"].as_str().unwrap().to_string();
@@ -139,28 +113,28 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
     let s = TestServer::start().await;
     let client = s.var("AZURE_CLIENT_ID");
     let mut cases = vec![];
-    let mut b = endpoint_body(&s, "x1", &client, None);
+    let mut b = sc_support::manual_body(&s, "x1", &client, None);
     b["authorization"]["parameters"]["tenantid"] = json!("not-a-guid");
     cases.push((b, "tenantid"));
-    let mut b = endpoint_body(&s, "x2", &client, None);
+    let mut b = sc_support::manual_body(&s, "x2", &client, None);
     b["authorization"]["parameters"]
         .as_object_mut()
         .unwrap()
         .remove("serviceprincipalid");
     cases.push((b, "serviceprincipalid"));
-    let mut b = endpoint_body(&s, "x3", &client, None);
+    let mut b = sc_support::manual_body(&s, "x3", &client, None);
     b["authorization"]["scheme"] = json!("UsernamePassword");
     cases.push((b, "UsernamePassword"));
-    let mut b = endpoint_body(&s, "x4", &client, None);
+    let mut b = sc_support::manual_body(&s, "x4", &client, None);
     b["type"] = json!("github");
     cases.push((b, "github"));
-    let mut b = endpoint_body(&s, "x5", &client, None);
+    let mut b = sc_support::manual_body(&s, "x5", &client, None);
     b["data"]["creationMode"] = json!("Automatic");
     b["data"]["scopeLevel"] = json!("Galaxy");
     cases.push((b, "scopeLevel"));
-    let b = endpoint_body(&s, "", &client, None);
+    let b = sc_support::manual_body(&s, "", &client, None);
     cases.push((b, "name"));
-    let mut b = endpoint_body(&s, "x6", &client, Some("Nope"));
+    let mut b = sc_support::manual_body(&s, "x6", &client, Some("Nope"));
     b["name"] = json!("x6");
     cases.push((b, "IssuerType"));
     for (body, word) in cases {
@@ -201,12 +175,7 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
 async fn management_calls_need_a_token_and_a_known_project() {
     let s = TestServer::start().await;
     let (st, e) = s
-        .send(
-            Method::GET,
-            "/contoso/web/_apis/serviceendpoint/endpoints",
-            None,
-            None,
-        )
+        .anon_get("/contoso/web/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
     let (st, _) = s
@@ -222,7 +191,7 @@ async fn management_calls_need_a_token_and_a_known_project() {
 #[tokio::test]
 async fn entra_generation_id_token_claims() {
     let s = TestServer::start().await;
-    let c = claims(&s.id_token().await);
+    let c = support::jwt_claims(&s.id_token().await);
     assert_eq!(c["aud"], "fb60f99c-7a34-4190-8149-302f77469936");
     assert_eq!(c["azp"], "499b84ac-1321-427f-aa17-267ca6975798");
     assert_eq!(
@@ -248,7 +217,7 @@ async fn devops_generation_chain_end_to_end() {
     assert_eq!(st, StatusCode::CREATED);
     let (_, conn) = create(
         &s,
-        endpoint_body(
+        sc_support::manual_body(
             &s,
             "legacy",
             app["appId"].as_str().unwrap(),
@@ -295,7 +264,7 @@ async fn devops_generation_chain_end_to_end() {
         .as_str()
         .unwrap()
         .to_string();
-    let c = claims(&id);
+    let c = support::jwt_claims(&id);
     assert_eq!(c["sub"], "sc://contoso/web/legacy");
     assert_eq!(c["aud"], "api://AzureADTokenExchange");
     assert_eq!(c["nbf"].as_i64().unwrap(), c["iat"].as_i64().unwrap() - 600);
@@ -361,7 +330,7 @@ async fn oidc_refuses_unknown_and_unreferenced_connections() {
     assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
     let (_, conn) = create(
         &s,
-        endpoint_body(&s, "unreferenced", &s.var("AZURE_CLIENT_ID"), None),
+        sc_support::manual_body(&s, "unreferenced", &s.var("AZURE_CLIENT_ID"), None),
     )
     .await;
     let (st, b) = s.oidc(&job, conn["id"].as_str().unwrap()).await;
@@ -375,7 +344,7 @@ async fn non_guid_connection_id_yields_a_pipeline_token() {
     let s = TestServer::start().await;
     let (st, b) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), "not-a-guid").await;
     assert_eq!(st, StatusCode::OK, "{b}");
-    let c = claims(b["oidcToken"].as_str().unwrap());
+    let c = support::jwt_claims(b["oidcToken"].as_str().unwrap());
     assert_eq!(c["sub"], "p://contoso/web/deploy");
     assert!(c["def_id"].is_string());
 }

@@ -6,11 +6,11 @@
 use crate::common;
 
 use common::{ARM_SCOPE, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn get(s: &TestServer, path: &str) -> (StatusCode, Value) {
-    s.send(Method::GET, path, None, None).await
+    s.anon_get(path).await
 }
 
 #[tokio::test]

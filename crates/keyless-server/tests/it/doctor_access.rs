@@ -6,6 +6,7 @@
 use crate::common;
 use crate::doctor_support;
 use crate::sc_support;
+use crate::support;
 
 use common::{JWT_BEARER, TestServer};
 use doctor_support::*;
@@ -23,15 +24,7 @@ async fn no_role_at_the_scope_warns_with_authorization_failed() {
         .find_service_principal(c.tenant_id, c.client_id)
         .await
         .unwrap();
-    for a in s
-        .state
-        .store
-        .list_role_assignments_for_principal(sp.id)
-        .await
-        .unwrap()
-    {
-        s.state.store.delete_role_assignment(a.id).await.unwrap();
-    }
+    support::unassign_all(&s, sp.id).await;
     let v = doctor(&s).await;
     expect(&v, "roles", "WARN", "AuthorizationFailed");
     assert_eq!(v["status"], "WARN", "{v:#}");

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support;
 
 use common::{ARM_SCOPE, JWT_BEARER, TestServer};
 use keyless_server::keyring::Issuer;
@@ -17,7 +18,7 @@ async fn federated_exchange_issues_a_v1_arm_token() {
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["expires_in"].is_i64(), "expires_in must be an integer");
     assert!(body.get("error").is_none());
-    let claims = decode(body["access_token"].as_str().unwrap());
+    let claims = support::jwt_claims(body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], "https://management.azure.com");
     assert_eq!(claims["ver"], "1.0");
     assert_eq!(claims["appidacr"], "2");
@@ -36,17 +37,6 @@ async fn federated_exchange_issues_a_v1_arm_token() {
     );
     // Only managed identities carry their resource id.
     assert!(claims.get("xms_mirid").is_none(), "{claims}");
-}
-
-fn decode(jwt: &str) -> serde_json::Value {
-    use base64::Engine;
-    let p = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 #[tokio::test]
@@ -72,7 +62,7 @@ async fn cli_scope_with_double_slash_yields_resource_with_trailing_slash() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        decode(body["access_token"].as_str().unwrap())["aud"],
+        support::jwt_claims(body["access_token"].as_str().unwrap())["aud"],
         "https://management.core.windows.net/"
     );
 }
@@ -331,7 +321,7 @@ async fn secret_from_add_password_works_and_expires_with_7000222() {
     let (status, body) = s.token(&s.var("AZURE_TENANT_ID"), &f).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        decode(body["access_token"].as_str().unwrap())["appidacr"],
+        support::jwt_claims(body["access_token"].as_str().unwrap())["appidacr"],
         "1"
     );
     s.state.clock.advance(7200);

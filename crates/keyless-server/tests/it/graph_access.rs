@@ -15,7 +15,7 @@ use support::{assert_error, assert_error_code};
 #[tokio::test]
 async fn call_without_a_token_is_401() {
     let s = TestServer::start().await;
-    let (status, body) = s.send(Method::GET, "/v1.0/applications", None, None).await;
+    let (status, body) = s.anon_get("/v1.0/applications").await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
     assert!(msg.contains("keyless pat create"), "{msg}");
     let (status, body) = s.get_as("kls_pat_unknown", "/v1.0/applications").await;

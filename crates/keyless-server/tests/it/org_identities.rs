@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{demo_sp_id, message, new_principal};
 
@@ -127,6 +127,6 @@ async fn principals_come_from_the_organization_tenant() {
 #[tokio::test]
 async fn needs_a_caller_who_may_manage_the_organization() {
     let s = TestServer::start().await;
-    let (st, b) = s.send(Method::GET, LIST, None, None).await;
+    let (st, b) = s.anon_get(LIST).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
 }

@@ -4,6 +4,7 @@
 
 use crate::common;
 use crate::sc_support;
+use crate::support;
 
 use common::{ARM_SCOPE, TestServer};
 use reqwest::StatusCode;
@@ -132,15 +133,7 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
         .find_service_principal(s.tenant(), s.var("AZURE_CLIENT_ID").parse().unwrap())
         .await
         .unwrap();
-    for a in s
-        .state
-        .store
-        .list_role_assignments_for_principal(sp.id)
-        .await
-        .unwrap()
-    {
-        s.state.store.delete_role_assignment(a.id).await.unwrap();
-    }
+    support::unassign_all(&s, sp.id).await;
     let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
     assert_eq!(v["statusCode"], "badRequest");
     assert_eq!(v["steps"][2]["code"], "SubscriptionNotFound", "{v}");

@@ -2,10 +2,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support::apply;
 
 use common::TestServer;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const WORLD: &str = r#"
 tenants:
@@ -46,20 +46,6 @@ organizations:
           - name: release
             connections: [prod]
 "#;
-
-async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
-    let resp = s
-        .http
-        .post(format!("{}/keyless/v1/apply", s.origin))
-        .bearer_auth(s.var("KEYLESS_TOKEN"))
-        .header("content-type", "application/yaml")
-        .body(text.to_string())
-        .send()
-        .await
-        .unwrap();
-    let st = resp.status();
-    (st, resp.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn apply_creates_then_changes_nothing() {

@@ -3,24 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support::apply;
 
 use common::TestServer;
 use reqwest::StatusCode;
 use serde_json::Value;
-
-async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
-    let resp = s
-        .http
-        .post(format!("{}/keyless/v1/apply", s.origin))
-        .bearer_auth(s.var("KEYLESS_TOKEN"))
-        .header("content-type", "application/yaml")
-        .body(text.to_string())
-        .send()
-        .await
-        .unwrap();
-    let st = resp.status();
-    (st, resp.json().await.unwrap())
-}
 
 fn error(v: &Value) -> String {
     v.to_string()

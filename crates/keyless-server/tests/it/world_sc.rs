@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support::apply;
 
 use common::TestServer;
 use reqwest::{Method, StatusCode};
@@ -47,20 +48,6 @@ organizations:
             connections: [prod]
       - name: apps
 "#;
-
-async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
-    let resp = s
-        .http
-        .post(format!("{}/keyless/v1/apply", s.origin))
-        .bearer_auth(s.var("KEYLESS_TOKEN"))
-        .header("content-type", "application/yaml")
-        .body(text.to_string())
-        .send()
-        .await
-        .unwrap();
-    let st = resp.status();
-    (st, resp.json().await.unwrap())
-}
 
 async fn job(s: &TestServer, pipeline: &str) -> Value {
     let (st, j) = s

@@ -121,6 +121,16 @@ impl TestServer {
         self.admin(Method::DELETE, path, None).await
     }
 
+    /// `GET path` without credentials.
+    pub async fn anon_get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    /// `POST path` with a JSON body, without credentials.
+    pub async fn anon_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, None, Some(body)).await
+    }
+
     /// `GET path` with `bearer`.
     pub async fn get_as(&self, bearer: &str, path: &str) -> (StatusCode, Value) {
         self.send(Method::GET, path, Some(bearer), None).await

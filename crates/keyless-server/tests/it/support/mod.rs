@@ -211,3 +211,51 @@ pub fn jwt_claims(jwt: &str) -> Value {
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
+
+/// The `field` of every item of a `{"value": [...]}` list.
+pub fn field_names(list: &Value, field: &str) -> Vec<String> {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A request with a member's PAT.
+pub async fn as_member(
+    s: &TestServer,
+    m: &Member,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    s.send(method, path, Some(&m.token), body).await
+}
+
+/// `POST /keyless/v1/apply` with a world file, as the administrator.
+pub async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
+    let resp = s
+        .http
+        .post(format!("{}/keyless/v1/apply", s.origin))
+        .bearer_auth(s.var("KEYLESS_TOKEN"))
+        .header("content-type", "application/yaml")
+        .body(text.to_string())
+        .send()
+        .await
+        .unwrap();
+    let st = resp.status();
+    (st, resp.json().await.unwrap())
+}
+
+/// Deletes every role assignment of a principal, straight in the store.
+pub async fn unassign_all(s: &TestServer, principal: uuid::Uuid) {
+    let store = &s.state.store;
+    for a in store
+        .list_role_assignments_for_principal(principal)
+        .await
+        .unwrap()
+    {
+        store.delete_role_assignment(a.id).await.unwrap();
+    }
+}
