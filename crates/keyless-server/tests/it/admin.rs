@@ -6,7 +6,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::{as_member, field_names, is_guid, message};
@@ -16,21 +16,23 @@ const NEEDS_ADMIN: &str = "This operation needs a keyless administrator.";
 #[tokio::test]
 async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
     let s = TestServer::start().await;
-    let (status, t) = s
+    let t = s
         .admin_post(
             "/keyless/v1/tenants",
             json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{t}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert!(is_guid(&t["id"]), "{t}");
     assert_eq!(t["name"], "fabrikam");
     assert_eq!(t["domain"], "fabrikam.onmicrosoft.com");
     assert_eq!(t["displayName"], "Fabrikam Ltd");
     assert_eq!(t["settings"]["usersCanRegisterApps"], true);
 
-    let (status, list) = s.admin_get("/keyless/v1/tenants").await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .admin_get("/keyless/v1/tenants")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(field_names(&list, "name"), ["contoso", "fabrikam"]);
 
     let id = t["id"].as_str().unwrap();
@@ -39,8 +41,10 @@ async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
         assert_eq!(status, StatusCode::OK, "{key}: {got}");
         assert_eq!(got["id"], id);
     }
-    let (status, body) = s.admin_get("/keyless/v1/tenants/nowhere").await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let body = s
+        .admin_get("/keyless/v1/tenants/nowhere")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(
         message(&body).contains("'nowhere' does not exist"),
         "{body}"
@@ -93,25 +97,25 @@ async fn invalid_tenant_bodies_are_400() {
 #[tokio::test]
 async fn users_are_created_and_listed_per_tenant() {
     let s = TestServer::start().await;
-    let (status, u) = s
+    let u = s
         .admin_post(
             "/keyless/v1/tenants/contoso/users",
             json!({"name": "carol", "displayName": "Carol"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{u}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert!(is_guid(&u["id"]), "{u}");
     assert_eq!(u["userPrincipalName"], "carol@contoso.onmicrosoft.com");
     assert_eq!(u["tenantId"], s.var("AZURE_TENANT_ID"));
     assert_eq!(u["isAdmin"], false);
 
-    let (status, list) = s
+    let list = s
         .admin_get(&format!(
             "/keyless/v1/tenants/{}/users",
             s.var("AZURE_TENANT_ID")
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     let upns = field_names(&list, "userPrincipalName");
     assert!(
         upns.contains(&"carol@contoso.onmicrosoft.com".to_string()),
@@ -122,13 +126,12 @@ async fn users_are_created_and_listed_per_tenant() {
         "{list}"
     );
 
-    let (status, body) = s
-        .admin_post(
-            "/keyless/v1/tenants/contoso/users",
-            json!({"name": "CAROL"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    s.admin_post(
+        "/keyless/v1/tenants/contoso/users",
+        json!({"name": "CAROL"}),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
     for name in ["", "has space", "-x"] {
         let (status, body) = s
             .admin_post("/keyless/v1/tenants/contoso/users", json!({"name": name}))
@@ -136,23 +139,22 @@ async fn users_are_created_and_listed_per_tenant() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
         assert!(message(&body).starts_with("The user name '"), "{body}");
     }
-    let (status, body) = s
-        .admin_post("/keyless/v1/tenants/nowhere/users", json!({"name": "x"}))
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    s.admin_post("/keyless/v1/tenants/nowhere/users", json!({"name": "x"}))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn settings_patch_changes_known_settings_and_rejects_unknown_ones() {
     let s = TestServer::start().await;
     let path = "/keyless/v1/tenants/contoso/settings";
-    let (status, body) = s
+    let body = s
         .admin_patch(
             path,
             json!({"usersCanRegisterApps": false, "secretLifetimeDays": 90}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(body["usersCanRegisterApps"], false);
     assert_eq!(body["secretLifetimeDays"], 90);
     let (_, t) = s.admin_get("/keyless/v1/tenants/contoso").await;
@@ -230,71 +232,74 @@ async fn members_get_403_on_admin_only_calls() {
 #[tokio::test]
 async fn members_see_their_own_tenant_and_pats_only() {
     let s = TestServer::start().await;
-    let (status, _) = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let m = support::new_member(&s, "erin").await;
 
-    let (status, me) = as_member(&s, &m, Method::GET, "/keyless/v1/me", None).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
+    let me = as_member(&s, &m, Method::GET, "/keyless/v1/me", None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(me["user"]["userPrincipalName"], m.upn);
     assert!(me["token"].get("tokenHash").is_none(), "{me}");
 
     let (_, list) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants", None).await;
     assert_eq!(field_names(&list, "name"), ["contoso"]);
-    let (status, body) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants/fabrikam", None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body) = as_member(
+    as_member(&s, &m, Method::GET, "/keyless/v1/tenants/fabrikam", None)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    as_member(
         &s,
         &m,
         Method::GET,
         "/keyless/v1/tenants/fabrikam/users",
         None,
     )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
 
     // A member may create and revoke their own tokens, not revoke the administrator's.
-    let (status, pat) = as_member(
+    let pat = as_member(
         &s,
         &m,
         Method::POST,
         "/keyless/v1/pats",
         Some(json!({"name": "second"})),
     )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+    .await
+    .expect_status(StatusCode::CREATED);
     let (_, mine) = as_member(&s, &m, Method::GET, "/keyless/v1/pats", None).await;
     let mut mine = field_names(&mine, "name");
     mine.sort();
     assert_eq!(mine, ["erin-pat", "second"]);
     let (_, admins) = s.admin_get("/keyless/v1/pats").await;
     let admin_pat = admins["value"][0]["id"].as_str().unwrap().to_string();
-    let (status, body) = as_member(
+    as_member(
         &s,
         &m,
         Method::DELETE,
         &format!("/keyless/v1/pats/{admin_pat}"),
         None,
     )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, _) = as_member(
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
+    as_member(
         &s,
         &m,
         Method::DELETE,
         &format!("/keyless/v1/pats/{}", pat["pat"]["id"].as_str().unwrap()),
         None,
     )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
 async fn admin_api_without_a_token_is_401() {
     let s = TestServer::start().await;
-    let (status, body) = s.anon_get("/keyless/v1/tenants").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let body = s
+        .anon_get("/keyless/v1/tenants")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert!(message(&body).contains("keyless pat create"), "{body}");
 }

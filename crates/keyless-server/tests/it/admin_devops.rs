@@ -7,7 +7,7 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::{ARM_SCOPE, JWT_BEARER, TestServer};
+use common::{ARM_SCOPE, Expect, JWT_BEARER, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{as_member, field_names, is_guid, message};
@@ -22,71 +22,67 @@ async fn start_job(s: &TestServer, pipeline: &str, body: Option<Value>) -> (Stat
 #[tokio::test]
 async fn organizations_and_projects_are_created_and_listed() {
     let s = TestServer::start().await;
-    let (status, org) = s
+    let org = s
         .admin_post(
             "/keyless/v1/organizations",
             json!({"name": "tailspin", "tenant": "contoso"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{org}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert!(is_guid(&org["id"]), "{org}");
     assert_eq!(org["tenantId"], s.var("AZURE_TENANT_ID"));
     let (_, orgs) = s.admin_get("/keyless/v1/organizations").await;
     assert_eq!(field_names(&orgs, "name"), ["contoso", "tailspin"]);
 
-    let (status, body) = s
-        .admin_post("/keyless/v1/organizations", json!({"name": "Tailspin"}))
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (status, body) = s
-        .admin_post("/keyless/v1/organizations", json!({"name": "bad name"}))
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    s.admin_post("/keyless/v1/organizations", json!({"name": "Tailspin"}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    s.admin_post("/keyless/v1/organizations", json!({"name": "bad name"}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 
     let projects = "/keyless/v1/organizations/tailspin/projects";
-    let (status, p) = s
+    let p = s
         .admin_post(projects, json!({"name": "api", "description": "the API"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert!(is_guid(&p["id"]), "{p}");
     assert_eq!(p["organizationId"], org["id"]);
-    let (status, list) = s.admin_get(projects).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s.admin_get(projects).await.expect_status(StatusCode::OK);
     assert_eq!(field_names(&list, "name"), ["api"]);
     for name in ["", "a/b", "x y"] {
         let (status, body) = s.admin_post(projects, json!({"name": name})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
     }
-    let (status, body) = s.admin_post(projects, json!({"name": "API"})).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (status, body) = s
-        .admin_get("/keyless/v1/organizations/nowhere/projects")
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    s.admin_post(projects, json!({"name": "API"}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    s.admin_get("/keyless/v1/organizations/nowhere/projects")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn subscriptions_are_created_and_listed() {
     let s = TestServer::start().await;
-    let (status, sub) = s
+    let sub = s
         .admin_post(
             "/keyless/v1/subscriptions",
             json!({"name": "prod", "tenant": "contoso"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{sub}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert!(is_guid(&sub["id"]), "{sub}");
     assert_eq!(sub["state"], "Enabled");
     let (_, list) = s.admin_get("/keyless/v1/subscriptions").await;
     assert_eq!(list["value"].as_array().unwrap().len(), 2, "{list}");
 
-    let (status, body) = s
-        .admin_post(
-            "/keyless/v1/subscriptions",
-            json!({"name": "again", "tenant": "contoso", "id": sub["id"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    s.admin_post(
+        "/keyless/v1/subscriptions",
+        json!({"name": "again", "tenant": "contoso", "id": sub["id"]}),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
     for body in [
         json!({"name": "", "tenant": "contoso"}),
         json!({"name": "x".repeat(65), "tenant": "contoso"}),
@@ -109,43 +105,45 @@ async fn subscriptions_are_created_and_listed() {
 #[tokio::test]
 async fn pipelines_are_created_and_listed() {
     let s = TestServer::start().await;
-    let (status, p) = s
+    let p = s
         .admin_post(
             PIPELINES,
             json!({"name": "release", "connections": ["demo-connection"]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(
         p["connections"],
         json!([s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")])
     );
-    let (status, list) = s.admin_get(PIPELINES).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s.admin_get(PIPELINES).await.expect_status(StatusCode::OK);
     assert_eq!(field_names(&list, "name"), ["deploy", "release"]);
 
-    let (status, body) = s
+    let body = s
         .admin_post(
             PIPELINES,
             json!({"name": "x", "connections": ["no-such-connection"]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(
         message(&body).contains("'no-such-connection' does not exist"),
         "{body}"
     );
-    let (status, body) = s.admin_post(PIPELINES, json!({"name": ""})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = s.admin_post(PIPELINES, json!({"name": "RELEASE"})).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    s.admin_post(PIPELINES, json!({"name": ""}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    s.admin_post(PIPELINES, json!({"name": "RELEASE"}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
 }
 
 #[tokio::test]
 async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
     let s = TestServer::start().await;
-    let (status, job) = start_job(&s, "deploy", Some(json!({"minutes": 30}))).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
+    let job = start_job(&s, "deploy", Some(json!({"minutes": 30})))
+        .await
+        .expect_status(StatusCode::CREATED);
     let env = &job["env"];
     let uri = env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap();
     assert!(uri.starts_with(&format!("{}/contoso/", s.origin)), "{uri}");
@@ -164,10 +162,11 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
     );
 
     let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
-    let (status, body) = sc_support::oidc(&s, env, &conn).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = sc_support::oidc(&s, env, &conn)
+        .await
+        .expect_status(StatusCode::OK);
     let id_token = body["oidcToken"].as_str().unwrap();
-    let (status, body) = s
+    let body = s
         .token(
             &s.var("AZURE_TENANT_ID"),
             &[
@@ -178,30 +177,33 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
                 ("client_assertion", id_token),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert!(body["access_token"].is_string());
 
     // The job token ends with the job.
     s.state.clock.advance(31 * 60);
-    let (status, body) = sc_support::oidc(&s, env, &conn).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    sc_support::oidc(&s, env, &conn)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn job_of_a_pipeline_without_the_connection_gets_no_token_for_it() {
     let s = TestServer::start().await;
-    let (status, p) = s.admin_post(PIPELINES, json!({"name": "bare"})).await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
-    let (status, job) = start_job(&s, "bare", None).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
-    let (status, body) = sc_support::oidc(
+    s.admin_post(PIPELINES, json!({"name": "bare"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let job = start_job(&s, "bare", None)
+        .await
+        .expect_status(StatusCode::CREATED);
+    let body = sc_support::oidc(
         &s,
         &job["env"],
         &s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
     )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
     assert!(
         message(&body).contains("is not referenced by the pipeline 'bare'"),
         "{body}"
@@ -220,33 +222,34 @@ async fn job_minutes_out_of_range_are_400() {
         let (status, body) = start_job(&s, "deploy", Some(json!({"minutes": minutes}))).await;
         assert_eq!(status, StatusCode::CREATED, "{minutes}: {body}");
     }
-    let (status, body) = start_job(&s, "deploy", Some(json!({"minutes": "ten"}))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = start_job(&s, "no-such-pipeline", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    start_job(&s, "deploy", Some(json!({"minutes": "ten"})))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    start_job(&s, "no-such-pipeline", None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn members_of_another_tenant_cannot_use_the_organization() {
     let s = TestServer::start().await;
-    let (status, _) = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, u) = s
+    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let u = s
         .admin_post(
             "/keyless/v1/tenants/fabrikam/users",
             json!({"name": "frank"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{u}");
-    let (status, pat) = s
+        .await
+        .expect_status(StatusCode::CREATED);
+    let pat = s
         .admin_post(
             "/keyless/v1/pats",
             json!({"name": "frank", "user": u["userPrincipalName"]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let frank = pat["token"].as_str().unwrap();
     for (method, path) in [
         (Method::GET, PIPELINES.to_string()),
@@ -264,19 +267,20 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
     // (Azure DevOps' VS800075); once a Contributor, she may start jobs.
     let m = support::new_member(&s, "grace").await;
     let jobs = format!("{PIPELINES}/deploy/jobs");
-    let (status, body) = as_member(&s, &m, Method::POST, &jobs, None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let body = as_member(&s, &m, Method::POST, &jobs, None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(
         body["message"].as_str().unwrap().starts_with("VS800075: "),
         "{body}"
     );
-    let (status, body) = s
-        .admin_post(
-            "/keyless/v1/organizations/contoso/projects/web/members",
-            json!({"user": m.upn, "group": "Contributors"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, job) = as_member(&s, &m, Method::POST, &jobs, None).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
+    s.admin_post(
+        "/keyless/v1/organizations/contoso/projects/web/members",
+        json!({"user": m.upn, "group": "Contributors"}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+    as_member(&s, &m, Method::POST, &jobs, None)
+        .await
+        .expect_status(StatusCode::CREATED);
 }

@@ -7,7 +7,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::{API, assert_error, assert_error_code, raw};
@@ -52,10 +52,10 @@ async fn get_subscription_returns_it() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
-    let (status, body) = s
+    let body = s
         .get_as(&token, &format!("/subscriptions/{sub}?{API}"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(body["subscriptionId"], sub);
     assert_eq!(body["state"], "Enabled");
 }
@@ -100,8 +100,10 @@ async fn malformed_subscription_id_is_invalid_subscription_id() {
 async fn tenants_lists_the_callers_tenant() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
-    let (status, body) = s.get_as(&token, &format!("/tenants?{API}")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = s
+        .get_as(&token, &format!("/tenants?{API}"))
+        .await
+        .expect_status(StatusCode::OK);
     let tenants = body["value"].as_array().unwrap();
     assert_eq!(tenants.len(), 1, "{body}");
     assert_eq!(tenants[0]["tenantId"], s.var("AZURE_TENANT_ID"));
@@ -115,10 +117,10 @@ async fn tenants_lists_the_callers_tenant() {
 #[tokio::test]
 async fn metadata_endpoints_serve_the_cli_cloud_registration() {
     let s = TestServer::start().await;
-    let (status, body) = s
+    let body = s
         .anon_get("/metadata/endpoints?api-version=2022-09-01")
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         body["authentication"]["audiences"][0],
         "https://management.core.windows.net/"
@@ -134,13 +136,12 @@ async fn role_definitions_filter_by_name_returns_reader_with_its_real_id() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
-    let (status, body) = s
+    let body = s
         .get_as(&token, &format!(
                 "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20%27Reader%27&{}",
                 support::AUTHZ_API
             ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await.expect_status(StatusCode::OK);
     let v = body["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{body}");
     assert_eq!(v[0]["name"], "acdd72a7-3385-48ef-bd42-f606fba81ae7");
@@ -170,8 +171,10 @@ async fn role_definition_get_by_id_and_unknown_id() {
         )
     };
     let owner = keyless_model::rbac::OWNER.to_string();
-    let (status, body) = s.get_as(&token, &path(&owner)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = s
+        .get_as(&token, &path(&owner))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(body["properties"]["roleName"], "Owner");
     let unknown = "11111111-2222-3333-4444-555555555555";
     let (status, body) = s.get_as(&token, &path(unknown)).await;

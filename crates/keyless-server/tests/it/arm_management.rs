@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_model::rbac::{OWNER, management_group_scope};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -47,34 +47,34 @@ async fn root_owner(s: &TestServer) -> (support::Principal, String) {
 async fn groups_nest_and_hold_subscriptions() {
     let s = TestServer::start().await;
     let (_, t) = root_owner(&s).await;
-    let (st, root) = call(&s, &t, Method::GET, &mg(&s.var("AZURE_TENANT_ID")), None).await;
-    assert_eq!(st, StatusCode::OK, "{root}");
+    let root = call(&s, &t, Method::GET, &mg(&s.var("AZURE_TENANT_ID")), None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(root["properties"]["displayName"], "Tenant Root Group");
-    let (st, b) = call(
+    let b = call(
         &s,
         &t,
         Method::PUT,
         &mg("platform"),
         Some(json!({"properties": {"displayName": "Platform"}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(
         b["properties"]["details"]["parent"]["name"],
         s.var("AZURE_TENANT_ID")
     );
-    let (st, b) = call(&s, &t, Method::PUT, &mg("prod"), Some(json!({"properties": {"displayName": "Prod", "details": {"parent": {"id": mg("platform")}}}}))).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    call(&s, &t, Method::PUT, &mg("prod"), Some(json!({"properties": {"displayName": "Prod", "details": {"parent": {"id": mg("platform")}}}}))).await.expect_status(StatusCode::OK);
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
-    let (st, b) = call(
+    call(
         &s,
         &t,
         Method::PUT,
         &format!("{}/subscriptions/{sub}", mg("prod")),
         None,
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    .await
+    .expect_status(StatusCode::OK);
     let (_, b) = call(
         &s,
         &t,
@@ -85,17 +85,18 @@ async fn groups_nest_and_hold_subscriptions() {
     .await;
     assert_eq!(b["properties"]["children"][0]["name"], sub.as_str());
     // A cycle is refused; a group with children cannot be deleted.
-    let (st, _) = call(
+    call(
         &s,
         &t,
         Method::PUT,
         &mg("platform"),
         Some(json!({"properties": {"details": {"parent": {"id": mg("prod")}}}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, e) = call(&s, &t, Method::DELETE, &mg("platform"), None).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
+    call(&s, &t, Method::DELETE, &mg("platform"), None)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     let (_, list) = call(
         &s,
         &t,
@@ -122,31 +123,32 @@ async fn assignment_on_a_group_reaches_subscriptions_below_it() {
     )
     .await;
     let reader = new_principal(&s, "mg-reader").await;
-    let (st, b) = call(&s, &t, Method::PUT, &format!("{}/providers/Microsoft.Authorization/roleAssignments/{}", mg("platform"), uuid::Uuid::new_v4()),
-        Some(json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": reader.sp_id}}))).await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    call(&s, &t, Method::PUT, &format!("{}/providers/Microsoft.Authorization/roleAssignments/{}", mg("platform"), uuid::Uuid::new_v4()),
+        Some(json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": reader.sp_id}}))).await.expect_status(StatusCode::CREATED);
     let rt = arm_token_of(&s, &reader).await;
-    let (st, subs) = s.get_as(&rt, "/subscriptions?api-version=2022-12-01").await;
-    assert_eq!(st, StatusCode::OK);
+    let subs = s
+        .get_as(&rt, "/subscriptions?api-version=2022-12-01")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(subs["count"]["value"], 1, "{subs}");
-    let (st, _) = call(
+    call(
         &s,
         &rt,
         Method::GET,
         &format!("{}/resourcegroups/demo-rg", sub_scope(&s)),
         None,
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
-    let (st, _) = call(
+    .await
+    .expect_status(StatusCode::OK);
+    call(
         &s,
         &rt,
         Method::PUT,
         &format!("{}/resourcegroups/new-rg", sub_scope(&s)),
         Some(json!({"location": "westus"})),
     )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
     // atScope() at the subscription lists the inherited group assignment.
     let (_, list) = call(
         &s,
@@ -192,14 +194,16 @@ async fn custom_role_lifecycle_and_evaluation() {
     let role = json!({"properties": {"roleName": "Group operator", "description": "Reads and writes groups, never deletes",
         "type": "CustomRole", "permissions": [{"actions": ["Microsoft.Resources/subscriptions/resourceGroups/*"], "notActions": ["Microsoft.Resources/subscriptions/resourceGroups/delete"]}],
         "assignableScopes": [sub_scope(&s)]}});
-    let (st, b) = call(&s, &t, Method::PUT, &path, Some(role.clone())).await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let b = call(&s, &t, Method::PUT, &path, Some(role.clone()))
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(b["properties"]["type"], "CustomRole");
     // An update answers 201 too, as ARM does.
     let mut updated = role;
     updated["properties"]["description"] = json!("Reads and writes groups");
-    let (st, b) = call(&s, &t, Method::PUT, &path, Some(updated)).await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let b = call(&s, &t, Method::PUT, &path, Some(updated))
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(b["properties"]["description"], "Reads and writes groups");
     let (_, list) = call(&s, &t, Method::GET, &format!("{}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName eq 'Group operator'", sub_scope(&s)), None).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
@@ -209,35 +213,38 @@ async fn custom_role_lifecycle_and_evaluation() {
         sub_scope(&s),
         uuid::Uuid::new_v4()
     );
-    let (st, b) = call(
+    call(
         &s,
         &t,
         Method::PUT,
         &assignment,
         Some(json!({"properties": {"roleDefinitionId": path, "principalId": op.sp_id}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    .await
+    .expect_status(StatusCode::CREATED);
     let ot = arm_token_of(&s, &op).await;
     let rg = format!("{}/resourcegroups/custom-rg", sub_scope(&s));
-    let (st, _) = call(
+    call(
         &s,
         &ot,
         Method::PUT,
         &rg,
         Some(json!({"location": "westus"})),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED);
-    let (st, e) = call(&s, &ot, Method::DELETE, &rg, None).await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    .await
+    .expect_status(StatusCode::CREATED);
+    call(&s, &ot, Method::DELETE, &rg, None)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     // In use: cannot be deleted; after the assignment goes, it can.
-    let (st, e) = call(&s, &t, Method::DELETE, &path, None).await;
-    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    let e = call(&s, &t, Method::DELETE, &path, None)
+        .await
+        .expect_status(StatusCode::CONFLICT);
     assert_eq!(e["error"]["code"], "RoleDefinitionHasAssignments");
     call(&s, &t, Method::DELETE, &assignment, None).await;
-    let (st, _) = call(&s, &t, Method::DELETE, &path, None).await;
-    assert_eq!(st, StatusCode::OK);
+    call(&s, &t, Method::DELETE, &path, None)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -250,36 +257,36 @@ async fn custom_role_rules() {
             sub_scope(&s)
         )
     };
-    let (st, _) = call(
+    call(
         &s,
         &t,
         Method::PUT,
         &path(uuid::Uuid::new_v4()),
         Some(json!({"properties": {"roleName": "x", "assignableScopes": []}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = call(
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
+    call(
         &s,
         &t,
         Method::PUT,
         &path(uuid::Uuid::new_v4()),
         Some(json!({"properties": {"roleName": "Owner", "assignableScopes": [sub_scope(&s)]}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = call(
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
+    call(
         &s,
         &t,
         Method::PUT,
         &path(keyless_model::rbac::READER),
         Some(json!({"properties": {"roleName": "Mine", "assignableScopes": [sub_scope(&s)]}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
     // A role assignable only at a resource group cannot be assigned at the subscription.
     let rg_only = uuid::Uuid::new_v4();
-    let (st, b) = call(
+    call(
         &s,
         &t,
         Method::PUT,
@@ -289,10 +296,10 @@ async fn custom_role_rules() {
         "assignableScopes": [format!("{}/resourceGroups/demo-rg", sub_scope(&s))]}}),
         ),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    .await
+    .expect_status(StatusCode::CREATED);
     let p = new_principal(&s, "rg-only").await;
-    let (st, e) = call(
+    call(
         &s,
         &t,
         Method::PUT,
@@ -303,19 +310,19 @@ async fn custom_role_rules() {
         ),
         Some(json!({"properties": {"roleDefinitionId": path(rg_only), "principalId": p.sp_id}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     // A Contributor cannot define roles.
     let contributor = s.arm_token().await;
-    let (st, _) = call(
+    call(
         &s,
         &contributor,
         Method::PUT,
         &path(uuid::Uuid::new_v4()),
         Some(json!({"properties": {"roleName": "Nope", "assignableScopes": [sub_scope(&s)]}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -347,14 +354,14 @@ async fn role_definition_filters_outside_the_grammar_are_refused() {
             format!("Invalid $filter '{filter}' specified in the query string.")
         );
     }
-    let (st, b) = call(
+    let b = call(
         &s,
         &t,
         Method::GET,
         &format!("{list}?$filter=roleName eq 'Reader'"),
         None,
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(b["value"][0]["properties"]["roleName"], "Reader");
 }

@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -18,14 +18,13 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
     let admin = s.arm_token().await;
     let sub = sub_scope(&s);
     let rg_path = |name: &str| format!("{sub}/resourcegroups/{name}?{API}");
-    let (status, resp) = s
-        .put_as(
-            &admin,
-            &rg_path("other-rg"),
-            json!({"location": "westeurope"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    s.put_as(
+        &admin,
+        &rg_path("other-rg"),
+        json!({"location": "westeurope"}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
 
     let p = support::new_principal(&s, "rg-scoped").await;
     support::grant(
@@ -39,17 +38,17 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
     let tok = Some(token.as_str());
 
     // Its own group: read and write.
-    let (status, resp) = s.send(Method::GET, &rg_path("demo-rg"), tok, None).await;
-    assert_eq!(status, StatusCode::OK, "{resp}");
-    let (status, resp) = s
-        .send(
-            Method::PUT,
-            &rg_path("demo-rg"),
-            tok,
-            Some(json!({"location": "westeurope", "tags": {"by": "rg-scoped"}})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{resp}");
+    s.send(Method::GET, &rg_path("demo-rg"), tok, None)
+        .await
+        .expect_status(StatusCode::OK);
+    s.send(
+        Method::PUT,
+        &rg_path("demo-rg"),
+        tok,
+        Some(json!({"location": "westeurope", "tags": {"by": "rg-scoped"}})),
+    )
+    .await
+    .expect_status(StatusCode::OK);
 
     // Another group: neither.
     let other = format!("{sub}/resourceGroups/other-rg");
@@ -98,25 +97,24 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
     assert_error_code(status, &resp, 403, "AuthorizationFailed");
 
     // The subscription is visible (it holds a role inside it) ...
-    let (status, subs) = s
+    let subs = s
         .send(Method::GET, &format!("/subscriptions?{API}"), tok, None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{subs}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(subs["count"]["value"], 1, "{subs}");
-    let (status, got) = s
-        .send(Method::GET, &format!("{sub}?{API}"), tok, None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+    s.send(Method::GET, &format!("{sub}?{API}"), tok, None)
+        .await
+        .expect_status(StatusCode::OK);
     // ... but listing its resource groups shows nothing beyond the assigned one.
-    let (status, list) = s
+    let list = s
         .send(
             Method::GET,
             &format!("{sub}/resourcegroups?{API}"),
             tok,
             None,
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), ["demo-rg"]);
 }
 
@@ -127,8 +125,7 @@ async fn reader_may_read_but_not_write() {
     support::grant(&s, &p.sp_id, READER, &sub_scope(&s)).await;
     let token = support::arm_token_of(&s, &p).await;
     let rg = format!("{}/resourcegroups/demo-rg?{API}", sub_scope(&s));
-    let (status, resp) = s.get_as(&token, &rg).await;
-    assert_eq!(status, StatusCode::OK, "{resp}");
+    s.get_as(&token, &rg).await.expect_status(StatusCode::OK);
     let (status, resp) = s.delete_as(&token, &rg).await;
     assert_error(
         status,
@@ -150,10 +147,10 @@ async fn principal_without_a_role_sees_nothing_and_may_do_nothing() {
     let p = support::new_principal(&s, "no-role").await;
     let token = support::arm_token_of(&s, &p).await;
     let tok = Some(token.as_str());
-    let (status, subs) = s
+    let subs = s
         .send(Method::GET, &format!("/subscriptions?{API}"), tok, None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{subs}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(subs["value"], json!([]));
     assert_eq!(subs["count"], json!({"type": "Total", "value": 0}));
 
@@ -208,31 +205,30 @@ async fn deleting_a_resource_group_removes_the_assignments_at_it() {
     let (_, owner_token) = owner(&s).await;
     let sub = sub_scope(&s);
     let rg_path = format!("{sub}/resourcegroups/temp-rg?{API}");
-    let (status, resp) = s
-        .put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    s.put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let p = support::new_principal(&s, "temp").await;
     let scope = format!("{sub}/resourceGroups/temp-rg");
-    let (status, resp) = s
-        .put_as(
-            &owner_token,
-            &assignment(&scope, &new_name()),
-            body(&s, CONTRIBUTOR, &p.sp_id),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    s.put_as(
+        &owner_token,
+        &assignment(&scope, &new_name()),
+        body(&s, CONTRIBUTOR, &p.sp_id),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let token = support::arm_token_of(&s, &p).await;
-    let (status, _) = s.get_as(&token, &rg_path).await;
-    assert_eq!(status, StatusCode::OK);
+    s.get_as(&token, &rg_path)
+        .await
+        .expect_status(StatusCode::OK);
 
-    let (status, _) = s.delete_as(&owner_token, &rg_path).await;
-    assert_eq!(status, StatusCode::OK);
+    s.delete_as(&owner_token, &rg_path)
+        .await
+        .expect_status(StatusCode::OK);
     // Re-creating a group of the same name does not bring the old access back.
-    let (status, _) = s
-        .put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    s.put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let (status, resp) = s.get_as(&token, &rg_path).await;
     assert_error_code(status, &resp, 403, "AuthorizationFailed");
 }

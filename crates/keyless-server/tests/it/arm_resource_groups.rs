@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{API, assert_error, assert_error_code, raw};
@@ -26,8 +26,10 @@ async fn resource_group_lifecycle() {
     let path = rg_path(&s, "rg-tests");
     let body = json!({"location": "westeurope", "tags": {"env": "test"}});
 
-    let (status, created) = s.send(Method::PUT, &path, tok, Some(body.clone())).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = s
+        .send(Method::PUT, &path, tok, Some(body.clone()))
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(
         created["id"],
         format!("/subscriptions/{sub}/resourceGroups/rg-tests")
@@ -38,37 +40,40 @@ async fn resource_group_lifecycle() {
     assert_eq!(created["tags"], json!({"env": "test"}));
     assert_eq!(created["properties"]["provisioningState"], "Succeeded");
 
-    let (status, updated) = s.send(Method::PUT, &path, tok, Some(body)).await;
-    assert_eq!(status, StatusCode::OK, "{updated}");
+    s.send(Method::PUT, &path, tok, Some(body))
+        .await
+        .expect_status(StatusCode::OK);
 
-    let (status, got) = s.send(Method::GET, &path, tok, None).await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+    let got = s
+        .send(Method::GET, &path, tok, None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(got["name"], "rg-tests");
 
     let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
     assert_eq!(head.status, StatusCode::NO_CONTENT);
 
-    let (status, patched) = s
+    let patched = s
         .send(
             Method::PATCH,
             &path,
             tok,
             Some(json!({"tags": {"env": "prod", "owner": "ops"}})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{patched}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(patched["tags"], json!({"env": "prod", "owner": "ops"}));
     assert_eq!(patched["location"], "westeurope");
 
-    let (status, list) = s
+    let list = s
         .send(
             Method::GET,
             &format!("/subscriptions/{sub}/resourcegroups?{API}"),
             tok,
             None,
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     let names: Vec<&str> = list["value"]
         .as_array()
         .unwrap()
@@ -79,8 +84,9 @@ async fn resource_group_lifecycle() {
     let listed = list["value"][1].clone();
     assert_eq!(listed["tags"], json!({"env": "prod", "owner": "ops"}));
 
-    let (status, _) = s.send(Method::DELETE, &path, tok, None).await;
-    assert_eq!(status, StatusCode::OK);
+    s.send(Method::DELETE, &path, tok, None)
+        .await
+        .expect_status(StatusCode::OK);
 
     let (status, body) = s.send(Method::GET, &path, tok, None).await;
     assert_error(
@@ -101,13 +107,13 @@ async fn resource_group_segments_and_names_are_case_insensitive() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
-    let (status, body) = s
+    let body = s
         .get_as(
             &token,
             &format!("/subscriptions/{sub}/ResourceGroups/DEMO-RG?API-VERSION=2022-12-01"),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     // The name keeps the creator's spelling.
     assert_eq!(body["name"], "demo-rg");
 }
@@ -134,8 +140,10 @@ async fn percent_encoded_resource_group_names_are_decoded() {
         );
     }
     // The unencoded spelling addresses the same group.
-    let (status, body) = s.get_as(&token, &rg_path(&s, "rg(1)")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = s
+        .get_as(&token, &rg_path(&s, "rg(1)"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(body["name"], "rg(1)");
 }
 

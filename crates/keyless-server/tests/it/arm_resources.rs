@@ -6,7 +6,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{API, assert_error, raw};
@@ -31,8 +31,9 @@ async fn head_on_a_resource_is_204_or_404_without_a_body() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.body, Value::String(String::new()));
 
-    let (st, b) = s.put_as(&t, &path, json!({"location": "westeurope"})).await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.put_as(&t, &path, json!({"location": "westeurope"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let found = head(&s, &t, &path).await;
     assert_eq!(found.status, StatusCode::NO_CONTENT);
     assert_eq!(found.body, Value::String(String::new()));
@@ -71,10 +72,11 @@ async fn extra_top_level_fields_are_kept_as_sent() {
         "extendedLocation": {"name": "edge", "type": "EdgeZone"},
         "etag": "ignored",
     });
-    let (st, created) = s.put_as(&t, &path, body).await;
-    assert_eq!(st, StatusCode::CREATED, "{created}");
-    let (st, got) = s.get_as(&t, &path).await;
-    assert_eq!(st, StatusCode::OK, "{got}");
+    let created = s
+        .put_as(&t, &path, body)
+        .await
+        .expect_status(StatusCode::CREATED);
+    let got = s.get_as(&t, &path).await.expect_status(StatusCode::OK);
     for r in [&created, &got] {
         assert_eq!(r["kind"], "StorageV2", "{r}");
         assert_eq!(
@@ -89,24 +91,23 @@ async fn extra_top_level_fields_are_kept_as_sent() {
     }
 
     // PATCH merges objects, replaces strings, removes with null, keeps what it does not name.
-    let (st, patched) = s
+    let patched = s
         .patch_as(&t, &path, json!({"sku": {"name": "Standard_GRS", "tier": null}, "kind": "BlobStorage", "managedBy": null}))
-        .await;
-    assert_eq!(st, StatusCode::OK, "{patched}");
+        .await.expect_status(StatusCode::OK);
     assert_eq!(patched["sku"], json!({"name": "Standard_GRS"}));
     assert_eq!(patched["kind"], "BlobStorage");
     assert!(patched.get("managedBy").is_none(), "{patched}");
     assert_eq!(patched["identity"], json!({"type": "SystemAssigned"}));
 
     // A PUT replaces what it sends (objects whole) and keeps what it does not.
-    let (st, replaced) = s
+    let replaced = s
         .put_as(
             &t,
             &path,
             json!({"location": "westeurope", "sku": {"name": "Premium_LRS"}, "plan": null}),
         )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{replaced}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(replaced["sku"], json!({"name": "Premium_LRS"}));
     assert!(replaced.get("plan").is_none(), "{replaced}");
     assert_eq!(replaced["kind"], "BlobStorage");
@@ -155,8 +156,9 @@ async fn extra_fields_of_the_wrong_type_are_400() {
         let (st, b) = s.put_as(&t, &path, body).await;
         assert_error(st, &b, 400, "BadRequest", message);
     }
-    let (st, b) = s.put_as(&t, &path, json!({"location": "westeurope"})).await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.put_as(&t, &path, json!({"location": "westeurope"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let (st, b) = s.patch_as(&t, &path, json!({"plan": 1})).await;
     assert_error(
         st,

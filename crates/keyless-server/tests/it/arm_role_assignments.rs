@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use support::rbac::{
@@ -49,15 +49,15 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
     let scope = sub_scope(&s);
     let name = new_name();
 
-    let (status, created) = s
+    let created = s
         .send(
             Method::PUT,
             &assignment(&scope, &name),
             tok,
             Some(body(&s, READER, &target.sp_id)),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(created["name"], name);
     assert_eq!(created["type"], "Microsoft.Authorization/roleAssignments");
     assert_eq!(created["id"], format!("{}/{name}", assignments(&scope)));
@@ -69,21 +69,21 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
     assert_eq!(p["createdBy"], owner.sp_id);
 
     // The same PUT again is idempotent.
-    let (status, again) = s
+    let again = s
         .send(
             Method::PUT,
             &assignment(&scope, &name),
             tok,
             Some(body(&s, READER, &target.sp_id)),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{again}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(again["name"], name);
 
-    let (status, got) = s
+    let got = s
         .send(Method::GET, &assignment(&scope, &name), tok, None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(got["properties"]["principalId"], target.sp_id);
 
     let filter = format!(
@@ -91,8 +91,10 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
         assignments(&scope),
         target.sp_id
     );
-    let (status, list) = s.send(Method::GET, &filter, tok, None).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .send(Method::GET, &filter, tok, None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), [name.as_str()]);
 
     let assigned_to = format!(
@@ -100,14 +102,16 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
         assignments(&scope),
         target.sp_id
     );
-    let (status, list) = s.send(Method::GET, &assigned_to, tok, None).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .send(Method::GET, &assigned_to, tok, None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), [name.as_str()]);
 
-    let (status, deleted) = s
+    let deleted = s
         .send(Method::DELETE, &assignment(&scope, &name), tok, None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{deleted}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(deleted["name"], name);
 
     let (status, resp) = s
@@ -123,10 +127,10 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
     let (_, list) = s.send(Method::GET, &filter, tok, None).await;
     assert!(names(&list).is_empty(), "{list}");
     // Deleting what is gone: 204, no body (ARM: "already deleted or does not exist").
-    let (status, body) = s
+    let body = s
         .send(Method::DELETE, &assignment(&scope, &name), tok, None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     assert_eq!(body, serde_json::Value::String(String::new()));
 }
 
@@ -136,14 +140,13 @@ async fn same_principal_role_and_scope_under_another_name_is_409() {
     let (_, token) = owner(&s).await;
     let target = support::new_principal(&s, "target").await;
     let scope = sub_scope(&s);
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&scope, &new_name()),
-            body(&s, READER, &target.sp_id),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    s.put_as(
+        &token,
+        &assignment(&scope, &new_name()),
+        body(&s, READER, &target.sp_id),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let (status, resp) = s
         .put_as(
             &token,
@@ -167,14 +170,13 @@ async fn changing_an_assignment_under_the_same_name_is_409() {
     let target = support::new_principal(&s, "target").await;
     let scope = sub_scope(&s);
     let name = new_name();
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&scope, &name),
-            body(&s, READER, &target.sp_id),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    s.put_as(
+        &token,
+        &assignment(&scope, &name),
+        body(&s, READER, &target.sp_id),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let (status, resp) = s
         .put_as(
             &token,
@@ -294,15 +296,15 @@ async fn at_scope_filter_excludes_assignments_below_the_scope() {
     let target = support::new_principal(&s, "target").await;
     let rg = format!("{}/resourceGroups/demo-rg", sub_scope(&s));
     let below = new_name();
-    let (status, resp) = s
+    let resp = s
         .send(
             Method::PUT,
             &assignment(&rg, &below),
             tok,
             Some(body(&s, READER, &target.sp_id)),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+        .await
+        .expect_status(StatusCode::CREATED);
     // The scope comes back as ARM spells it, not in keyless' canonical lowercase.
     assert_eq!(resp["properties"]["scope"], rg);
     assert_eq!(resp["id"], format!("{}/{below}", assignments(&rg)));
@@ -311,8 +313,10 @@ async fn at_scope_filter_excludes_assignments_below_the_scope() {
         "{}?$filter=atScope()&{AUTHZ_API}",
         assignments(&sub_scope(&s))
     );
-    let (status, list) = s.send(Method::GET, &at_scope, tok, None).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .send(Method::GET, &at_scope, tok, None)
+        .await
+        .expect_status(StatusCode::OK);
     let principals: Vec<&str> = list["value"]
         .as_array()
         .unwrap()
@@ -378,7 +382,7 @@ async fn unsupported_filter_is_400() {
 async fn contributor_may_read_role_assignments() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
-    let (status, list) = s
+    let list = s
         .get_as(
             &token,
             &format!(
@@ -387,8 +391,8 @@ async fn contributor_may_read_role_assignments() {
                 support::demo_sp_id(&s).await
             ),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(

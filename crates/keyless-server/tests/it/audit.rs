@@ -4,14 +4,16 @@
 
 use crate::common;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_server::keyring::Issuer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
-    let (st, b) = s.admin_get(&format!("/keyless/v1/audit?{query}")).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    let b = s
+        .admin_get(&format!("/keyless/v1/audit?{query}"))
+        .await
+        .expect_status(StatusCode::OK);
     b["value"].as_array().unwrap().clone()
 }
 
@@ -63,8 +65,7 @@ async fn subject_mismatch_records_the_nearest_credential_and_the_difference() {
     let wrong = format!("{}X", &real[..real.len() - 1]);
     c["sub"] = json!(wrong);
     let t = s.sign(Issuer::Tenant(s.tenant()), c).await;
-    let (st, body) = s.exchange(&t).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let body = s.exchange(&t).await.expect_status(StatusCode::UNAUTHORIZED);
     // The caller sees only Entra's text, never the configured subject.
     assert!(!body["error_description"].as_str().unwrap().contains(&real));
     let e = audit(&s, "decision=denied&code=AADSTS700213").await;
@@ -138,14 +139,18 @@ async fn each_denial_class_is_recorded() {
 #[tokio::test]
 async fn filters_are_validated_and_admin_only() {
     let s = TestServer::start().await;
-    let (st, _) = s.admin_get("/keyless/v1/audit?decision=maybe").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s.admin_get("/keyless/v1/audit?limit=5000").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s.admin_get("/keyless/v1/audit?colour=red").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = s.anon_get("/keyless/v1/audit").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    s.admin_get("/keyless/v1/audit?decision=maybe")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    s.admin_get("/keyless/v1/audit?limit=5000")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    s.admin_get("/keyless/v1/audit?colour=red")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    s.anon_get("/keyless/v1/audit")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     let now = s.state.now();
     s.id_token().await;
     assert_eq!(

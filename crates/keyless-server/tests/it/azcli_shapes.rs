@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 
 /// `az cloud register -n keyless --endpoint-resource-manager https://host:port/` builds the
@@ -15,10 +15,10 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn cloud_register_with_a_trailing_slash_finds_the_metadata() {
     let s = TestServer::start().await;
-    let (status, body) = s
+    let body = s
         .anon_get("//metadata/endpoints?api-version=2022-09-01")
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(body["resourceManager"], format!("{}/", s.origin));
     assert_eq!(
         body["authentication"]["audiences"][0],

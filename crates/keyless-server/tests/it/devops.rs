@@ -5,7 +5,7 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -20,12 +20,12 @@ async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
 #[tokio::test]
 async fn manual_connection_reports_entra_issuer_and_subject() {
     let s = TestServer::start().await;
-    let (st, b) = create(
+    let b = create(
         &s,
         sc_support::manual_body(&s, "prod", &s.var("AZURE_CLIENT_ID"), None),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    .await
+    .expect_status(StatusCode::OK);
     let p = &b["authorization"]["parameters"];
     let org = s.state.store.find_organization("contoso").await.unwrap();
     assert_eq!(
@@ -51,12 +51,12 @@ async fn manual_connection_reports_entra_issuer_and_subject() {
 #[tokio::test]
 async fn devops_generation_uses_organization_issuer_and_sc_subject() {
     let s = TestServer::start().await;
-    let (st, b) = create(
+    let b = create(
         &s,
         sc_support::manual_body(&s, "legacy", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    .await
+    .expect_status(StatusCode::OK);
     let org = s.state.store.find_organization("contoso").await.unwrap();
     let p = &b["authorization"]["parameters"];
     assert_eq!(
@@ -78,32 +78,31 @@ async fn list_get_delete() {
     )
     .await;
     let id = b["id"].as_str().unwrap().to_string();
-    let (st, list) = s
+    let list = s
         .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?type=azurerm&api-version=7.1")
-        .await;
-    assert_eq!(st, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(list["count"], 2);
     let (_, list) = s
         .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?endpointNames=second")
         .await;
     assert_eq!(list["count"], 1);
-    let (st, one) = s
+    let one = s
         .admin_get(&format!(
             "/contoso/web/_apis/serviceendpoint/endpoints/{id}"
         ))
-        .await;
-    assert_eq!(st, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(one["name"], "second");
-    let (st, _) = s
-        .admin_delete(&format!(
-            "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=x"
-        ))
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, e) = s
+    s.admin_delete(&format!(
+        "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=x"
+    ))
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    let e = s
         .admin_get(&format!("/contoso/_apis/serviceendpoint/endpoints/{id}"))
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(e["$id"], "1");
     assert!(e["message"].as_str().unwrap().contains(&id));
 }
@@ -138,8 +137,9 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
     b["name"] = json!("x6");
     cases.push((b, "IssuerType"));
     for (body, word) in cases {
-        let (st, e) = create(&s, body).await;
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+        let e = create(&s, body)
+            .await
+            .expect_status(StatusCode::BAD_REQUEST);
         assert!(e["message"].as_str().unwrap().contains(word), "{word}: {e}");
     }
     let (st, _) = s
@@ -174,18 +174,15 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
 #[tokio::test]
 async fn management_calls_need_a_token_and_a_known_project() {
     let s = TestServer::start().await;
-    let (st, e) = s
-        .anon_get("/contoso/web/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
-    let (st, _) = s
-        .admin_get("/contoso/nope/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = s
-        .admin_get("/no-such-org/web/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.anon_get("/contoso/web/_apis/serviceendpoint/endpoints")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
+    s.admin_get("/contoso/nope/_apis/serviceendpoint/endpoints")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_get("/no-such-org/web/_apis/serviceendpoint/endpoints")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -211,10 +208,9 @@ async fn devops_generation_chain_end_to_end() {
     let (_, app) = s
         .admin_post("/v1.0/applications", json!({"displayName": "legacy-app"}))
         .await;
-    let (st, _) = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app["appId"]}))
-        .await;
-    assert_eq!(st, StatusCode::CREATED);
+    s.admin_post("/v1.0/servicePrincipals", json!({"appId": app["appId"]}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let (_, conn) = create(
         &s,
         sc_support::manual_body(
@@ -226,18 +222,17 @@ async fn devops_generation_chain_end_to_end() {
     )
     .await;
     let p = &conn["authorization"]["parameters"];
-    let (st, fic) = s
+    s
         .admin_post(&format!("/v1.0/applications/{}/federatedIdentityCredentials", app["id"].as_str().unwrap()), json!({"name": "legacy", "issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]}))
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{fic}");
-    let (st, pl) = s
+        .await.expect_status(StatusCode::CREATED);
+    let pl = s
         .admin_post(
             "/keyless/v1/organizations/contoso/projects/web/pipelines",
             json!({"name": "legacy-deploy", "connections": ["legacy"]}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{pl}");
-    let (st, job) = s
+        .await
+        .expect_status(StatusCode::CREATED);
+    let job = s
         .admin_post(
             &format!(
                 "/keyless/v1/organizations/contoso/projects/web/pipelines/{}/jobs",
@@ -245,8 +240,8 @@ async fn devops_generation_chain_end_to_end() {
             ),
             json!({"minutes": 10}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{job}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let url = format!(
         "{}?api-version=7.1&serviceConnectionId={}",
         job["env"]["SYSTEM_OIDCREQUESTURI"].as_str().unwrap(),
@@ -269,19 +264,18 @@ async fn devops_generation_chain_end_to_end() {
     assert_eq!(c["aud"], "api://AzureADTokenExchange");
     assert_eq!(c["nbf"].as_i64().unwrap(), c["iat"].as_i64().unwrap() - 600);
     assert_eq!(c["exp"].as_i64().unwrap(), c["iat"].as_i64().unwrap() + 300);
-    let (st, tok) = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", app["appId"].as_str().unwrap()),
-                ("scope", common::ARM_SCOPE),
-                ("client_assertion_type", common::JWT_BEARER),
-                ("client_assertion", &id),
-            ],
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{tok}");
+    s.token(
+        &s.var("AZURE_TENANT_ID"),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", app["appId"].as_str().unwrap()),
+            ("scope", common::ARM_SCOPE),
+            ("client_assertion_type", common::JWT_BEARER),
+            ("client_assertion", &id),
+        ],
+    )
+    .await
+    .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -301,24 +295,26 @@ async fn oidc_requires_a_valid_job_token() {
             .unwrap()
             .contains("SYSTEM_ACCESSTOKEN")
     );
-    let (st, b) = s.oidc("kls_job_forged", &conn).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    s.oidc("kls_job_forged", &conn)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     // A personal access token is not a job token.
-    let (st, _) = s.oidc(&s.var("KEYLESS_TOKEN"), &conn).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    s.oidc(&s.var("KEYLESS_TOKEN"), &conn)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn oidc_refuses_expired_jobs() {
     let s = TestServer::start().await;
     s.state.clock.advance(25 * 3600);
-    let (st, b) = s
+    let b = s
         .oidc(
             &s.var("SYSTEM_ACCESSTOKEN"),
             &s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
         )
-        .await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert!(b["message"].as_str().unwrap().contains("expired"), "{b}");
 }
 
@@ -326,15 +322,18 @@ async fn oidc_refuses_expired_jobs() {
 async fn oidc_refuses_unknown_and_unreferenced_connections() {
     let s = TestServer::start().await;
     let job = s.var("SYSTEM_ACCESSTOKEN");
-    let (st, b) = s.oidc(&job, "6f1b1b1b-0000-4000-8000-000000000001").await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    s.oidc(&job, "6f1b1b1b-0000-4000-8000-000000000001")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let (_, conn) = create(
         &s,
         sc_support::manual_body(&s, "unreferenced", &s.var("AZURE_CLIENT_ID"), None),
     )
     .await;
-    let (st, b) = s.oidc(&job, conn["id"].as_str().unwrap()).await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    let b = s
+        .oidc(&job, conn["id"].as_str().unwrap())
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let m = b["message"].as_str().unwrap();
     assert!(m.contains("unreferenced") && m.contains("deploy"), "{m}");
 }
@@ -342,8 +341,10 @@ async fn oidc_refuses_unknown_and_unreferenced_connections() {
 #[tokio::test]
 async fn non_guid_connection_id_yields_a_pipeline_token() {
     let s = TestServer::start().await;
-    let (st, b) = s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), "not-a-guid").await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    let b = s
+        .oidc(&s.var("SYSTEM_ACCESSTOKEN"), "not-a-guid")
+        .await
+        .expect_status(StatusCode::OK);
     let c = support::jwt_claims(b["oidcToken"].as_str().unwrap());
     assert_eq!(c["sub"], "p://contoso/web/deploy");
     assert!(c["def_id"].is_string());
@@ -353,13 +354,12 @@ async fn non_guid_connection_id_yields_a_pipeline_token() {
 #[tokio::test]
 async fn job_token_of_another_project_is_refused() {
     let s = TestServer::start().await;
-    let (st, _) = s
-        .admin_post(
-            "/keyless/v1/organizations/contoso/projects",
-            json!({"name": "other"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED);
+    s.admin_post(
+        "/keyless/v1/organizations/contoso/projects",
+        json!({"name": "other"}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let (_, pl) = s
         .admin_post(
             "/keyless/v1/organizations/contoso/projects/other/pipelines",
@@ -379,8 +379,9 @@ async fn job_token_of_another_project_is_refused() {
     let other_token = job["env"]["SYSTEM_ACCESSTOKEN"].as_str().unwrap();
     let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     // Its token on this job's URL.
-    let (st, b) = s.oidc(other_token, &conn).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    s.oidc(other_token, &conn)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     // Its own URL, this project's connection.
     let url = format!(
         "{}?api-version=7.1&serviceConnectionId={conn}",

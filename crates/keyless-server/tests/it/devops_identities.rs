@@ -6,7 +6,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{Principal, new_principal};
@@ -14,7 +14,7 @@ use support::{Principal, new_principal};
 const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
 async fn devops_token(s: &TestServer, p: &Principal, scope: &str) -> String {
-    let (st, b) = s
+    let b = s
         .token(
             &s.var("AZURE_TENANT_ID"),
             &[
@@ -24,8 +24,8 @@ async fn devops_token(s: &TestServer, p: &Principal, scope: &str) -> String {
                 ("client_secret", &p.secret),
             ],
         )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+        .await
+        .expect_status(StatusCode::OK);
     b["access_token"].as_str().unwrap().to_string()
 }
 
@@ -41,13 +41,12 @@ fn names(list: &Value) -> Vec<&str> {
 /// The demo organization with a second project, and a fresh principal with a DevOps token.
 async fn setup() -> (TestServer, Principal, String) {
     let s = TestServer::start().await;
-    let (st, b) = s
-        .admin_post(
-            "/keyless/v1/organizations/contoso/projects",
-            json!({"name": "api"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.admin_post(
+        "/keyless/v1/organizations/contoso/projects",
+        json!({"name": "api"}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let p = new_principal(&s, "reporting").await;
     let token = devops_token(&s, &p, DEVOPS_SCOPE).await;
     (s, p, token)
@@ -56,8 +55,10 @@ async fn setup() -> (TestServer, Principal, String) {
 #[tokio::test]
 async fn identity_not_in_the_organization_is_tf401444() {
     let (s, p, token) = setup().await;
-    let (st, b) = s.get_as(&token, "/contoso/_apis/projects").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    let b = s
+        .get_as(&token, "/contoso/_apis/projects")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     let tenant = s.var("AZURE_TENANT_ID");
     assert_eq!(
         b["message"],
@@ -72,20 +73,23 @@ async fn identity_not_in_the_organization_is_tf401444() {
 #[tokio::test]
 async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
     let (s, p, token) = setup().await;
-    let (st, b) = s
-        .admin_put(
-            &format!("/keyless/v1/organizations/contoso/identities/{}", p.sp_id),
-            json!({"projects": {"web": "Readers"}}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
-    let (st, list) = s.get_as(&token, "/contoso/_apis/projects").await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+    s.admin_put(
+        &format!("/keyless/v1/organizations/contoso/identities/{}", p.sp_id),
+        json!({"projects": {"web": "Readers"}}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+    let list = s
+        .get_as(&token, "/contoso/_apis/projects")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), ["web"]);
     assert_eq!(list["count"], 1);
 
-    let (st, web) = s.get_as(&token, "/contoso/_apis/projects/web").await;
-    assert_eq!(st, StatusCode::OK, "{web}");
+    let web = s
+        .get_as(&token, "/contoso/_apis/projects/web")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(web["state"], "wellFormed");
 
     let api = s
@@ -98,10 +102,10 @@ async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
         .await
         .unwrap();
     for key in ["api".to_string(), api.id.to_string()] {
-        let (st, b) = s
+        let b = s
             .get_as(&token, &format!("/contoso/_apis/projects/{key}"))
-            .await;
-        assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+            .await
+            .expect_status(StatusCode::NOT_FOUND);
         assert_eq!(
             b["message"],
             format!(
@@ -115,24 +119,29 @@ async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
 #[tokio::test]
 async fn users_see_every_project_and_other_audiences_are_refused() {
     let (s, p, token) = setup().await;
-    let (st, list) = s.admin_get("/contoso/_apis/projects").await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+    let list = s
+        .admin_get("/contoso/_apis/projects")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), ["api", "web"]);
     // An ARM token is not a DevOps token.
     let arm = devops_token(&s, &p, "https://management.azure.com/.default").await;
-    let (st, b) = s.get_as(&arm, "/contoso/_apis/projects").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    let b = s
+        .get_as(&arm, "/contoso/_apis/projects")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert!(b.to_string().contains("audience"), "{b}");
     // A disabled principal's token is refused before membership is looked at.
-    let (st, _) = s
-        .admin_patch(
-            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            json!({"accountEnabled": false}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, b) = s.get_as(&token, "/contoso/_apis/projects").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    s.admin_patch(
+        &format!("/v1.0/servicePrincipals/{}", p.sp_id),
+        json!({"accountEnabled": false}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    let b = s
+        .get_as(&token, "/contoso/_apis/projects")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert!(!b.to_string().contains("TF401444"), "{b}");
 }
 
@@ -158,16 +167,20 @@ fn ado_body(s: &TestServer) -> Value {
 async fn azure_devops_connection_end_to_end() {
     let s = TestServer::start().await;
     let create = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
-    let (st, b) = s.admin_post(create, ado_body(&s)).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let b = s
+        .admin_post(create, ado_body(&s))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(
         b["message"],
         "The Managed Identity / Service Principal demo-deploy does not have access to Azure DevOps organization contoso. Please make sure the identity has been added to the organization."
     );
     let mut scheme = ado_body(&s);
     scheme["authorization"]["scheme"] = json!("ServicePrincipal");
-    let (st, b) = s.admin_post(create, scheme).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let b = s
+        .admin_post(create, scheme)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(
         b["message"]
             .as_str()
@@ -177,15 +190,16 @@ async fn azure_devops_connection_end_to_end() {
     );
 
     let client = s.var("AZURE_CLIENT_ID");
-    let (st, b) = s
-        .admin_put(
-            &format!("/keyless/v1/organizations/contoso/identities/{client}"),
-            json!({"projects": {"web": "Readers"}}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
-    let (st, conn) = s.admin_post(create, ado_body(&s)).await;
-    assert_eq!(st, StatusCode::OK, "{conn}");
+    s.admin_put(
+        &format!("/keyless/v1/organizations/contoso/identities/{client}"),
+        json!({"projects": {"web": "Readers"}}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+    let conn = s
+        .admin_post(create, ado_body(&s))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(conn["type"], "azuredevops");
     assert_eq!(conn["data"]["organizationName"], "contoso");
     let params = &conn["authorization"]["parameters"];
@@ -195,31 +209,29 @@ async fn azure_devops_connection_end_to_end() {
         .find_application_by_app_id(client.parse().unwrap())
         .await
         .unwrap();
-    let (st, b) = s
-        .admin_post(
-            &format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id),
-            json!({
-                "name": "ado",
-                "issuer": params["workloadIdentityFederationIssuer"],
-                "subject": params["workloadIdentityFederationSubject"],
-                "audiences": ["api://AzureADTokenExchange"],
-            }),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.admin_post(
+        &format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id),
+        json!({
+            "name": "ado",
+            "issuer": params["workloadIdentityFederationIssuer"],
+            "subject": params["workloadIdentityFederationSubject"],
+            "audiences": ["api://AzureADTokenExchange"],
+        }),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
 
     let pipelines = "/keyless/v1/organizations/contoso/projects/web/pipelines";
-    let (st, b) = s
-        .admin_post(
-            pipelines,
-            json!({"name": "ado-job", "connections": ["ado"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
-    let (st, job) = s
+    s.admin_post(
+        pipelines,
+        json!({"name": "ado-job", "connections": ["ado"]}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+    let job = s
         .admin(Method::POST, &format!("{pipelines}/ado-job/jobs"), None)
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{job}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let env = &job["env"];
     let url = format!(
         "{}?api-version=7.1&serviceConnectionId={}",
@@ -238,7 +250,7 @@ async fn azure_devops_connection_end_to_end() {
         .as_str()
         .unwrap()
         .to_string();
-    let (st, tok) = s
+    let tok = s
         .token(
             &s.var("AZURE_TENANT_ID"),
             &[
@@ -249,10 +261,12 @@ async fn azure_devops_connection_end_to_end() {
                 ("client_assertion", &id_token),
             ],
         )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{tok}");
+        .await
+        .expect_status(StatusCode::OK);
     let token = tok["access_token"].as_str().unwrap();
-    let (st, list) = s.get_as(token, "/contoso/_apis/projects").await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+    let list = s
+        .get_as(token, "/contoso/_apis/projects")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), ["web"]);
 }

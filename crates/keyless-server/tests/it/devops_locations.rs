@@ -4,29 +4,29 @@
 
 use crate::common;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test]
 async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
     let s = TestServer::start().await;
-    let (st, pat) = s
+    let pat = s
         .admin_post(
             "/keyless/v1/pats",
             json!({"name": "reader", "scopes": ["read"]}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{pat}");
-    let (st, v) = s
+        .await
+        .expect_status(StatusCode::CREATED);
+    let v = s
         .send(
             Method::OPTIONS,
             "/contoso/_apis",
             Some(pat["token"].as_str().unwrap()),
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+        .await
+        .expect_status(StatusCode::OK);
     let endpoints = v["value"]
         .as_array()
         .unwrap()
@@ -43,8 +43,10 @@ async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
 #[tokio::test]
 async fn resource_areas_point_at_the_organization() {
     let s = TestServer::start().await;
-    let (st, v) = s.admin_get("/contoso/_apis/ResourceAreas").await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = s
+        .admin_get("/contoso/_apis/ResourceAreas")
+        .await
+        .expect_status(StatusCode::OK);
     let area = v["value"]
         .as_array()
         .unwrap()
@@ -52,27 +54,32 @@ async fn resource_areas_point_at_the_organization() {
         .find(|a| a["name"] == "serviceendpoint")
         .unwrap();
     assert_eq!(area["locationUrl"], format!("{}/contoso/", s.origin));
-    let (st, one) = s
+    let one = s
         .admin_get("/contoso/_apis/ResourceAreas/serviceendpoint")
-        .await;
-    assert_eq!(st, StatusCode::OK, "{one}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(one["id"], area["id"]);
 }
 
 #[tokio::test]
 async fn an_unknown_area_is_a_devops_not_found() {
     let s = TestServer::start().await;
-    let (st, e) = s.admin_get("/contoso/_apis/ResourceAreas/nothing").await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let e = s
+        .admin_get("/contoso/_apis/ResourceAreas/nothing")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(e["eventId"], 3000, "{e}");
 }
 
 #[tokio::test]
 async fn an_unknown_organization_is_a_devops_not_found() {
     let s = TestServer::start().await;
-    let (st, e) = s.admin(Method::OPTIONS, "/ghost/_apis", None).await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let e = s
+        .admin(Method::OPTIONS, "/ghost/_apis", None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(e["message"].as_str().unwrap().contains("ghost"), "{e}");
-    let (st, _) = s.admin_get("/ghost/_apis/ResourceAreas").await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.admin_get("/ghost/_apis/ResourceAreas")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }

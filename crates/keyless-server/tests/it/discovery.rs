@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{ARM_SCOPE, TestServer};
+use common::{ARM_SCOPE, Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -39,8 +39,9 @@ async fn multi_tenant_aliases_have_discovery_documents() {
         assert_eq!(d["issuer"], format!("{o}/{{tenantid}}/"), "{d}");
         assert_eq!(d["token_endpoint"], format!("{o}/{a}/oauth2/token"));
     }
-    let (st, d) = get(&s, "/consumers/v2.0/.well-known/openid-configuration").await;
-    assert_eq!(st, StatusCode::OK, "{d}");
+    let d = get(&s, "/consumers/v2.0/.well-known/openid-configuration")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         d["issuer"],
         format!("{o}/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0")
@@ -51,10 +52,12 @@ async fn multi_tenant_aliases_have_discovery_documents() {
 async fn alias_keys_are_every_tenants_keys() {
     let s = TestServer::start().await;
     let t = s.var("AZURE_TENANT_ID");
-    let (st, own) = get(&s, &format!("/{t}/discovery/v2.0/keys")).await;
-    assert_eq!(st, StatusCode::OK, "{own}");
-    let (st, all) = get(&s, "/organizations/discovery/v2.0/keys").await;
-    assert_eq!(st, StatusCode::OK, "{all}");
+    let own = get(&s, &format!("/{t}/discovery/v2.0/keys"))
+        .await
+        .expect_status(StatusCode::OK);
+    let all = get(&s, "/organizations/discovery/v2.0/keys")
+        .await
+        .expect_status(StatusCode::OK);
     let kids = |v: &Value| -> Vec<String> {
         v["keys"]
             .as_array()
@@ -70,8 +73,9 @@ async fn alias_keys_are_every_tenants_keys() {
         all["keys"][0]["issuer"],
         format!("{}/{{tenantid}}/v2.0", s.origin)
     );
-    let (st, none) = get(&s, "/consumers/discovery/v2.0/keys").await;
-    assert_eq!(st, StatusCode::OK);
+    let none = get(&s, "/consumers/discovery/v2.0/keys")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(none["keys"], json!([]));
 }
 
@@ -107,13 +111,12 @@ async fn es256_tenants_advertise_es256() {
         let (_, d) = get(&s, path).await;
         assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
     }
-    let (st, b) = s
-        .admin_patch(
-            &format!("/keyless/v1/tenants/{t}/settings"),
-            json!({"accessTokenAlgorithm": "ES256"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.admin_patch(
+        &format!("/keyless/v1/tenants/{t}/settings"),
+        json!({"accessTokenAlgorithm": "ES256"}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     for path in [&v2, &v1] {
         let (_, d) = get(&s, path).await;
         assert_eq!(

@@ -6,7 +6,7 @@
 use crate::common;
 use crate::doctor_support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use doctor_support::*;
 use keyless_model::devops::{ConnectionState, Scheme};
 use reqwest::{Method, StatusCode};
@@ -139,10 +139,10 @@ async fn an_organization_of_another_cloud_fails_with_900382() {
         .await
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
-    let (st, v) = s
+    let v = s
         .admin_get("/keyless/v1/organizations/gov/projects/ops/connections/gov-conn/doctor")
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+        .await
+        .expect_status(StatusCode::OK);
     expect(&v, "cloud", "FAIL", "900382");
 }
 
@@ -266,8 +266,9 @@ async fn a_managed_identity_connection_is_checked_against_its_own_policy() {
         .subject
         .map(|x| x.replace(&demo.id.to_string(), &c.id.to_string()));
     s.state.store.create_fic(&f).await.unwrap();
-    let (st, v) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "mi-conn").await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "mi-conn")
+        .await
+        .expect_status(StatusCode::OK);
     expect(&v, "identity", "OK", "-");
     expect(&v, "credential", "OK", "-");
     assert!(v.to_string().contains("managed identity"), "{v}");

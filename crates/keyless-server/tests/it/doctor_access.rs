@@ -8,7 +8,7 @@ use crate::doctor_support;
 use crate::sc_support;
 use crate::support;
 
-use common::{JWT_BEARER, TestServer};
+use common::{Expect, JWT_BEARER, TestServer};
 use doctor_support::*;
 use reqwest::StatusCode;
 use sc_support::*;
@@ -37,16 +37,14 @@ async fn a_referencing_pipeline_not_authorized_warns() {
     let path = format!(
         "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
     );
-    let (st, b) = s.admin_get(&path).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    let b = s.admin_get(&path).await.expect_status(StatusCode::OK);
     let deploy = b["pipelines"][0]["id"].clone();
-    let (st, b) = s
-        .admin_patch(
-            &path,
-            json!({"pipelines": [{"id": deploy, "authorized": false}]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.admin_patch(
+        &path,
+        json!({"pipelines": [{"id": deploy, "authorized": false}]}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     let v = doctor(&s).await;
     expect(&v, "pipelines", "WARN", "PipelineNotAuthorized");
 }
@@ -56,19 +54,18 @@ async fn azure_devops_use_without_organization_membership_warns() {
     let s = TestServer::start().await;
     // The identity asks for an Azure DevOps token: doctor checks its organization access.
     let assertion = s.id_token().await;
-    let (st, b) = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &s.var("AZURE_CLIENT_ID")),
-                ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", &assertion),
-            ],
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.token(
+        &s.var("AZURE_TENANT_ID"),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &s.var("AZURE_CLIENT_ID")),
+            ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await
+    .expect_status(StatusCode::OK);
     expect(&doctor(&s).await, "organization", "WARN", "TF401444");
     let c = demo_conn(&s).await;
     let (st, b) = s
@@ -92,8 +89,9 @@ async fn denials_after_the_last_grant_warn_with_the_nearest_credential() {
     bad.subject = good.subject.as_ref().map(|x| x.to_uppercase());
     s.state.store.update_fic(&bad).await.unwrap();
     let assertion = s.id_token().await;
-    let (st, _) = s.exchange(&assertion).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    s.exchange(&assertion)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     s.state.store.update_fic(&good).await.unwrap();
     let v = doctor(&s).await;
     expect(&v, "credential", "OK", "-");
@@ -106,49 +104,55 @@ async fn denials_after_the_last_grant_warn_with_the_nearest_credential() {
         .unwrap();
     assert!(audit["detail"]["nearestCredential"].is_object(), "{v:#}");
     // A later success resolves it.
-    let (st, b) = s.exchange(&s.id_token().await).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.exchange(&s.id_token().await)
+        .await
+        .expect_status(StatusCode::OK);
     expect(&doctor(&s).await, "audit", "OK", "7002138");
 }
 
 #[tokio::test]
 async fn only_administrators_of_the_connection_may_run_it() {
     let s = TestServer::start().await;
-    let (st, _) = doctor_as(&s, None, "demo-connection").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    doctor_as(&s, None, "demo-connection")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     let alice = member(&s, "alice").await;
-    let (st, v) = doctor_as(&s, Some(&alice.token), "demo-connection").await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
-    let (st, _) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "no-such-connection").await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "not-a-guid-%00").await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    doctor_as(&s, Some(&alice.token), "demo-connection")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "no-such-connection")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "not-a-guid-%00")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     // The connection's Administrator may.
     let c = demo_conn(&s).await;
     let (st, b) = s
         .admin_put(&format!("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{}", c.project_id, c.id), json!([{"roleName": "Administrator", "userId": alice.upn}]))
         .await;
     assert!(st.is_success(), "{b}");
-    let (st, v) = doctor_as(&s, Some(&alice.token), &c.id.to_string()).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    doctor_as(&s, Some(&alice.token), &c.id.to_string())
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_organization_summary_lists_administered_connections() {
     let s = TestServer::start().await;
     set_policy(&s, |p| p.enabled = false).await;
-    let (st, v) = s
+    let v = s
         .admin_get("/keyless/v1/organizations/contoso/doctor")
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["status"], "FAIL", "{v:#}");
     assert_eq!(v["value"][0]["connection"]["name"], "demo-connection");
     assert_eq!(v["value"][0]["problems"][0]["code"], "700223", "{v:#}");
     // A member who administers nothing sees an empty summary.
     let alice = member(&s, "alice").await;
-    let (st, v) = s
+    let v = s
         .get_as(&alice.token, "/keyless/v1/organizations/contoso/doctor")
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["count"], 0, "{v:#}");
 }

@@ -4,7 +4,7 @@
 use crate::common;
 use crate::support;
 
-use common::{ARM_SCOPE, JWT_BEARER, TestServer};
+use common::{ARM_SCOPE, Expect, JWT_BEARER, TestServer};
 use keyless_server::keyring::Issuer;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -13,8 +13,7 @@ use serde_json::json;
 async fn federated_exchange_issues_a_v1_arm_token() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
-    let (status, body) = s.exchange(&id).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = s.exchange(&id).await.expect_status(StatusCode::OK);
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["expires_in"].is_i64(), "expires_in must be an integer");
     assert!(body.get("error").is_none());
@@ -43,7 +42,7 @@ async fn federated_exchange_issues_a_v1_arm_token() {
 async fn cli_scope_with_double_slash_yields_resource_with_trailing_slash() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
-    let (status, body) = s
+    let body = s
         .token(
             &s.var("AZURE_TENANT_ID"),
             &[
@@ -59,8 +58,8 @@ async fn cli_scope_with_double_slash_yields_resource_with_trailing_slash() {
                 ("client_info", "1"),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         support::jwt_claims(body["access_token"].as_str().unwrap())["aud"],
         "https://management.core.windows.net/"
@@ -298,14 +297,14 @@ async fn secret_from_add_password_works_and_expires_with_7000222() {
         .await
         .unwrap();
     let end = keyless_model::time_fmt::iso(s.state.now() + 3600);
-    let (status, created) = s
+    let created = s
         .admin(
             reqwest::Method::POST,
             &format!("/v1.0/applications/{}/addPassword", app.id),
             Some(json!({"passwordCredential": {"displayName": "ci", "endDateTime": end}})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
+        .await
+        .expect_status(StatusCode::OK);
     let secret = created["secretText"].as_str().unwrap().to_string();
     assert_eq!(created["hint"].as_str().unwrap(), &secret[..3]);
     let form = |secret: String| {
@@ -318,8 +317,10 @@ async fn secret_from_add_password_works_and_expires_with_7000222() {
     };
     let f = form(secret.clone());
     let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, body) = s.token(&s.var("AZURE_TENANT_ID"), &f).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = s
+        .token(&s.var("AZURE_TENANT_ID"), &f)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         support::jwt_claims(body["access_token"].as_str().unwrap())["appidacr"],
         "1"
@@ -399,15 +400,15 @@ async fn unknown_and_malformed_tenants() {
     TestServer::assert_entra(st, &b, 90002, "invalid_request");
     let (st, b) = s.token("not_a_tenant!", &form).await;
     TestServer::assert_entra(st, &b, 900023, "invalid_request");
-    let (st, b) = s
+    let b = s
         .send(
             reqwest::Method::GET,
             "/00000000-0000-0000-0000-000000000009/v2.0/.well-known/openid-configuration",
             None,
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(b["error"], "invalid_tenant");
 }
 
@@ -462,53 +463,53 @@ async fn disabled_service_principal_is_7000112() {
 async fn discovery_and_jwks_shapes() {
     let s = TestServer::start().await;
     let t = s.var("AZURE_TENANT_ID");
-    let (st, d) = s
+    let d = s
         .send(
             reqwest::Method::GET,
             &format!("/{t}/v2.0/.well-known/openid-configuration"),
             None,
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(d["issuer"], format!("{}/{t}/v2.0", s.origin));
     assert_eq!(
         d["token_endpoint"],
         format!("{}/{t}/oauth2/v2.0/token", s.origin)
     );
-    let (st, k) = s
+    let k = s
         .send(
             reqwest::Method::GET,
             &format!("/{t}/discovery/v2.0/keys"),
             None,
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     let key = &k["keys"][0];
     assert_eq!(key["use"], "sig");
     assert_eq!(key["kid"], key["x5t"]);
     let org = s.state.store.find_organization("contoso").await.unwrap();
-    let (st, d) = s
+    let d = s
         .send(
             reqwest::Method::GET,
             &format!("/{}/.well-known/openid-configuration", org.id),
             None,
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(d["issuer"], format!("{}/{}", s.origin, org.id));
     assert_eq!(d["response_types_supported"], json!(["id_token"]));
-    let (st, k) = s
+    let k = s
         .send(
             reqwest::Method::GET,
             &format!("/{}/.well-known/jwks", org.id),
             None,
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     let kid = k["keys"][0]["kid"].as_str().unwrap();
     assert_eq!(kid.len(), 40);
     assert!(

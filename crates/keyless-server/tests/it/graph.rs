@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use support::graph::{create_app, not_found};
@@ -27,28 +27,32 @@ async fn application_create_get_list_patch_delete() {
     let id = app["id"].as_str().unwrap();
     let app_id = app["appId"].as_str().unwrap();
 
-    let (status, by_id) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
-    assert_eq!(status, StatusCode::OK, "{by_id}");
+    let by_id = s
+        .admin_get(&format!("/v1.0/applications/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(by_id["appId"], app_id);
 
-    let (status, by_app_id) = s
+    let by_app_id = s
         .admin_get(&format!("/v1.0/applications(appId='{app_id}')"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{by_app_id}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(by_app_id["id"], id);
 
-    let (status, list) = s
+    let list = s
         .admin_get(&format!(
             "/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
 
-    let (status, all) = s.admin_get("/v1.0/applications").await;
-    assert_eq!(status, StatusCode::OK, "{all}");
+    let all = s
+        .admin_get("/v1.0/applications")
+        .await
+        .expect_status(StatusCode::OK);
     let names: Vec<&str> = all["value"]
         .as_array()
         .unwrap()
@@ -60,20 +64,20 @@ async fn application_create_get_list_patch_delete() {
         "{all}"
     );
 
-    let (status, resp) = s
-        .admin_patch(
-            &format!("/v1.0/applications/{id}"),
-            json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{resp}");
+    s.admin_patch(
+        &format!("/v1.0/applications/{id}"),
+        json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     let (_, after) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(after["displayName"], "billing-2");
     assert_eq!(after["signInAudience"], "AzureADMultipleOrgs");
     assert_eq!(after["appId"], app_id);
 
-    let (status, _) = s.admin_delete(&format!("/v1.0/applications/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_delete(&format!("/v1.0/applications/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_error(
         status,
@@ -125,10 +129,10 @@ async fn service_principal_create_get_disable_delete() {
     let admin = s.var("KEYLESS_TOKEN");
     let app = create_app(&s, &admin, "worker").await;
     let app_id = app["appId"].as_str().unwrap();
-    let (status, sp) = s
+    let sp = s
         .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{sp}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert!(is_guid(&sp["id"]), "{sp}");
     assert_eq!(sp["appId"], app_id);
     assert_eq!(sp["displayName"], "worker");
@@ -142,36 +146,36 @@ async fn service_principal_create_get_disable_delete() {
         .await;
     assert_error_code(status, &dup, 409, "Conflict");
 
-    let (status, got) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+    let got = s
+        .admin_get(&format!("/v1.0/servicePrincipals/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(got["appId"], app_id);
-    let (status, by_app) = s
+    let by_app = s
         .admin_get(&format!("/v1.0/servicePrincipals(appId='{app_id}')"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{by_app}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(by_app["id"], id);
-    let (status, list) = s
+    let list = s
         .admin_get(&format!(
             "/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(list["value"].as_array().unwrap().len(), 1, "{list}");
 
-    let (status, _) = s
-        .admin_patch(
-            &format!("/v1.0/servicePrincipals/{id}"),
-            json!({"accountEnabled": false}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_patch(
+        &format!("/v1.0/servicePrincipals/{id}"),
+        json!({"accountEnabled": false}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
     assert_eq!(got["accountEnabled"], false);
 
-    let (status, _) = s
-        .admin_delete(&format!("/v1.0/servicePrincipals/{id}"))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_delete(&format!("/v1.0/servicePrincipals/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (status, body) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
     assert_error(
         status,
@@ -181,30 +185,30 @@ async fn service_principal_create_get_disable_delete() {
         &not_found(id),
     );
     // The app itself remains.
-    let (status, _) = s
-        .admin_get(&format!(
-            "/v1.0/applications/{}",
-            app["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    s.admin_get(&format!(
+        "/v1.0/applications/{}",
+        app["id"].as_str().unwrap()
+    ))
+    .await
+    .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn disabled_service_principal_cannot_sign_in() {
     let s = TestServer::start().await;
     let p = support::new_principal(&s, "to-disable").await;
-    let (status, _) = support::secret_token(&s, &p.app_id, &p.secret).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = s
-        .admin_patch(
-            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            json!({"accountEnabled": false}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    support::secret_token(&s, &p.app_id, &p.secret)
+        .await
+        .expect_status(StatusCode::OK);
+    s.admin_patch(
+        &format!("/v1.0/servicePrincipals/{}", p.sp_id),
+        json!({"accountEnabled": false}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    let body = support::secret_token(&s, &p.app_id, &p.secret)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(body["error_codes"], json!([7000112]), "{body}");
 }
 
@@ -238,13 +242,13 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     let admin = s.var("KEYLESS_TOKEN");
     let app = create_app(&s, &admin, "with-secret").await;
     let id = app["id"].as_str().unwrap();
-    let (status, pw) = s
+    let pw = s
         .admin_post(
             &format!("/v1.0/applications/{id}/addPassword"),
             json!({"passwordCredential": {"displayName": "ci"}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{pw}");
+        .await
+        .expect_status(StatusCode::OK);
     let secret = pw["secretText"].as_str().unwrap();
     assert!(secret.len() >= 40, "{secret}");
     assert_eq!(pw["hint"], &secret[..3]);
@@ -265,13 +269,12 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
         "the secret must never show again"
     );
 
-    let (status, _) = s
-        .admin_post(
-            &format!("/v1.0/applications/{id}/removePassword"),
-            json!({"keyId": pw["keyId"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_post(
+        &format!("/v1.0/applications/{id}/removePassword"),
+        json!({"keyId": pw["keyId"]}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(got["passwordCredentials"], json!([]));
     let (status, body) = s
@@ -291,15 +294,15 @@ async fn removed_secret_no_longer_signs_in() {
         .admin_get(&format!("/v1.0/applications/{}", p.app_object_id))
         .await;
     let key_id = got["passwordCredentials"][0]["keyId"].clone();
-    let (status, _) = s
-        .admin_post(
-            &format!("/v1.0/applications/{}/removePassword", p.app_object_id),
-            json!({"keyId": key_id}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    s.admin_post(
+        &format!("/v1.0/applications/{}/removePassword", p.app_object_id),
+        json!({"keyId": key_id}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    let body = support::secret_token(&s, &p.app_id, &p.secret)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert_eq!(body["error_codes"], json!([7000215]), "{body}");
 }
 

@@ -6,7 +6,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::graph::{DENIED, create_app, not_found};
@@ -26,13 +26,14 @@ async fn call_without_a_token_is_401() {
 #[tokio::test]
 async fn expired_pat_is_401_and_says_how_to_renew() {
     let s = TestServer::start().await;
-    let (status, pat) = s
+    let pat = s
         .admin_post("/keyless/v1/pats", json!({"name": "short", "days": 1}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let token = pat["token"].as_str().unwrap();
-    let (status, _) = s.get_as(token, "/v1.0/applications").await;
-    assert_eq!(status, StatusCode::OK);
+    s.get_as(token, "/v1.0/applications")
+        .await
+        .expect_status(StatusCode::OK);
     s.state.clock.advance(2 * 86_400);
     let (status, body) = s.get_as(token, "/v1.0/applications").await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
@@ -43,14 +44,15 @@ async fn expired_pat_is_401_and_says_how_to_renew() {
 #[tokio::test]
 async fn revoked_pat_is_401_and_says_revoked() {
     let s = TestServer::start().await;
-    let (status, pat) = s
+    let pat = s
         .admin_post("/keyless/v1/pats", json!({"name": "to-revoke"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let token = pat["token"].as_str().unwrap();
     let id = pat["pat"]["id"].as_str().unwrap();
-    let (status, _) = s.admin_delete(&format!("/keyless/v1/pats/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_delete(&format!("/keyless/v1/pats/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (status, body) = s.get_as(token, "/v1.0/applications").await;
     let msg = assert_error_code(status, &body, 401, "Unauthenticated");
     assert!(msg.contains("'to-revoke' was revoked"), "{msg}");
@@ -65,14 +67,14 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
     let app = create_app(&s, &alice.token, "alice-app").await;
     let id = app["id"].as_str().unwrap();
     let path = format!("/v1.0/applications/{id}");
-    let (status, _) = s
-        .patch_as(&alice.token, &path, json!({"displayName": "alice-app-2"}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.patch_as(&alice.token, &path, json!({"displayName": "alice-app-2"}))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
 
     // Bob may read it, not change it.
-    let (status, got) = s.get_as(&bob.token, &path).await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+    s.get_as(&bob.token, &path)
+        .await
+        .expect_status(StatusCode::OK);
     for (method, p, body) in [
         (
             Method::PATCH,
@@ -107,21 +109,22 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
 
     // Alice can delete her own.
-    let (status, _) = s.delete_as(&alice.token, &path).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.delete_as(&alice.token, &path)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
 async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
     let s = TestServer::start().await;
     let alice = support::new_member(&s, "alice").await;
-    let (status, settings) = s
+    let settings = s
         .admin_patch(
             &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
             json!({"usersCanRegisterApps": false}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{settings}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(settings["usersCanRegisterApps"], false);
     let (status, resp) = s
         .post_as(
@@ -138,21 +141,20 @@ async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
 #[tokio::test]
 async fn objects_of_another_tenant_are_not_found() {
     let s = TestServer::start().await;
-    let (status, t) = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{t}");
-    let (status, u) = s
+    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let u = s
         .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{u}");
-    let (status, pat) = s
+        .await
+        .expect_status(StatusCode::CREATED);
+    let pat = s
         .admin_post(
             "/keyless/v1/pats",
             json!({"name": "eve", "user": u["userPrincipalName"]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let eve = pat["token"].as_str().unwrap();
     let demo = s
         .state
@@ -169,8 +171,10 @@ async fn objects_of_another_tenant_are_not_found() {
         "Request_ResourceNotFound",
         &not_found(&id),
     );
-    let (status, list) = s.get_as(eve, "/v1.0/applications").await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .get_as(eve, "/v1.0/applications")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(list["value"], json!([]));
 }
 
@@ -190,10 +194,9 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
             .len(),
         1
     );
-    let (status, _) = s
-        .admin_delete(&format!("/v1.0/applications/{}", p.app_object_id))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_delete(&format!("/v1.0/applications/{}", p.app_object_id))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     assert!(s.state.store.get_service_principal(sp_id).await.is_err());
     assert!(
         s.state
@@ -207,7 +210,8 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
         .admin_get(&format!("/v1.0/servicePrincipals/{}", p.sp_id))
         .await;
     assert_error_code(status, &body, 404, "Request_ResourceNotFound");
-    let (status, body) = support::secret_token(&s, &p.app_id, &p.secret).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let body = support::secret_token(&s, &p.app_id, &p.secret)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(body["error_codes"], json!([700016]), "{body}");
 }

@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{assert_error, assert_error_code, is_guid};
@@ -15,10 +15,10 @@ const AUDIENCE: &str = "api://AzureADTokenExchange";
 
 /// A fresh app of the administrator and its credentials collection path.
 async fn app(s: &TestServer) -> (Value, String) {
-    let (status, app) = s
+    let app = s
         .admin_post("/v1.0/applications", json!({"displayName": "fic-app"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let path = format!(
         "/v1.0/applications/{}/federatedIdentityCredentials",
         app["id"].as_str().unwrap()
@@ -44,13 +44,13 @@ async fn create(s: &TestServer, path: &str, body: Value) -> (StatusCode, Value) 
 async fn credential_create_list_get_patch_delete() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, created) = create(
+    let created = create(
         &s,
         &path,
         fic("ci-main", "repo:contoso/app:ref:refs/heads/main"),
     )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    .await
+    .expect_status(StatusCode::CREATED);
     assert_eq!(
         created["@odata.type"],
         "#microsoft.graph.federatedIdentityCredential"
@@ -63,8 +63,7 @@ async fn credential_create_list_get_patch_delete() {
     assert_eq!(created["description"], "tests");
     let id = created["id"].as_str().unwrap();
 
-    let (status, list) = s.admin_get(&path).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s.admin_get(&path).await.expect_status(StatusCode::OK);
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
@@ -79,21 +78,21 @@ async fn credential_create_list_get_patch_delete() {
         );
     }
 
-    let (status, resp) = s
-        .admin_patch(
-            &format!("{path}/{id}"),
-            json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{resp}");
+    s.admin_patch(
+        &format!("{path}/{id}"),
+        json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("{path}/{id}")).await;
     assert_eq!(got["subject"], "repo:contoso/app:environment:prod");
     assert_eq!(got["description"], "prod");
     assert_eq!(got["issuer"], ISSUER);
     assert_eq!(got["name"], "ci-main");
 
-    let (status, _) = s.admin_delete(&format!("{path}/ci-main")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_delete(&format!("{path}/ci-main"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (status, body) = s.admin_get(&format!("{path}/{id}")).await;
     assert_error_code(status, &body, 404, "Request_ResourceNotFound");
     let (_, list) = s.admin_get(&path).await;
@@ -108,10 +107,13 @@ async fn credentials_are_reachable_through_the_app_id_key() {
         "/v1.0/applications(appId='{}')/federatedIdentityCredentials",
         app["appId"].as_str().unwrap()
     );
-    let (status, created) = create(&s, &path, fic("by-app-id", "sub-1")).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, got) = s.admin_get(&format!("{path}/by-app-id")).await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+    let created = create(&s, &path, fic("by-app-id", "sub-1"))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let got = s
+        .admin_get(&format!("{path}/by-app-id"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(got["id"], created["id"]);
 }
 
@@ -171,8 +173,9 @@ async fn exactly_one_audience() {
 async fn issuer_and_subject_must_be_unique_per_app() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, _) = create(&s, &path, fic("first", "same-subject")).await;
-    assert_eq!(status, StatusCode::CREATED);
+    create(&s, &path, fic("first", "same-subject"))
+        .await
+        .expect_status(StatusCode::CREATED);
     let (status, body) = create(&s, &path, fic("second", "same-subject")).await;
     assert_error(
         status,
@@ -183,16 +186,18 @@ async fn issuer_and_subject_must_be_unique_per_app() {
     );
     // Another app may hold the same pair.
     let (_, other) = app(&s).await;
-    let (status, body) = create(&s, &other, fic("first", "same-subject")).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    create(&s, &other, fic("first", "same-subject"))
+        .await
+        .expect_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn names_must_be_unique_per_app() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, _) = create(&s, &path, fic("dup-name", "one")).await;
-    assert_eq!(status, StatusCode::CREATED);
+    create(&s, &path, fic("dup-name", "one"))
+        .await
+        .expect_status(StatusCode::CREATED);
     for name in ["dup-name", "DUP-NAME"] {
         let (status, body) = create(&s, &path, fic(name, "two")).await;
         assert_error(
@@ -262,8 +267,9 @@ async fn fields_are_at_most_600_characters() {
     body["issuer"] = json!(format!("https://{}", "i".repeat(600 - 8)));
     body["audiences"] = json!(["a".repeat(600)]);
     body["description"] = json!("d".repeat(600));
-    let (status, resp) = create(&s, &path, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    create(&s, &path, body)
+        .await
+        .expect_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -291,8 +297,9 @@ async fn issuer_and_subject_are_required() {
 async fn name_is_immutable() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, created) = create(&s, &path, fic("fixed-name", "sub")).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let created = create(&s, &path, fic("fixed-name", "sub"))
+        .await
+        .expect_status(StatusCode::CREATED);
     let item = format!("{path}/{}", created["id"].as_str().unwrap());
     let (status, body) = s.admin_patch(&item, json!({"name": "new-name"})).await;
     assert_error(
@@ -303,10 +310,9 @@ async fn name_is_immutable() {
         "The name of a federated identity credential cannot be changed.",
     );
     // Sending the same name along with other fields is fine.
-    let (status, body) = s
-        .admin_patch(&item, json!({"name": "fixed-name", "subject": "sub-2"}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    s.admin_patch(&item, json!({"name": "fixed-name", "subject": "sub-2"}))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("{path}/fixed-name")).await;
     assert_eq!(got["subject"], "sub-2");
 }
@@ -315,10 +321,12 @@ async fn name_is_immutable() {
 async fn patch_follows_the_same_rules() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, _) = create(&s, &path, fic("one", "sub-1")).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = create(&s, &path, fic("two", "sub-2")).await;
-    assert_eq!(status, StatusCode::CREATED);
+    create(&s, &path, fic("one", "sub-1"))
+        .await
+        .expect_status(StatusCode::CREATED);
+    create(&s, &path, fic("two", "sub-2"))
+        .await
+        .expect_status(StatusCode::CREATED);
     let (status, body) = s
         .admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
         .await;
@@ -352,10 +360,13 @@ async fn a_name_shaped_like_a_guid_is_found_by_name() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
     let name = "0e5ad0b2-5a3f-4a8e-9d43-4a1d5c9e7f10";
-    let (status, created) = create(&s, &path, fic(name, "sub")).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, got) = s.admin_get(&format!("{path}/{name}")).await;
-    assert_eq!(status, StatusCode::OK, "{got}");
+    let created = create(&s, &path, fic(name, "sub"))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let got = s
+        .admin_get(&format!("{path}/{name}"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(got["id"], created["id"]);
 }
 
@@ -383,11 +394,13 @@ async fn unknown_credential_and_unknown_app_are_404() {
 async fn only_the_owner_or_an_administrator_changes_credentials() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, _) = create(&s, &path, fic("admins", "sub")).await;
-    assert_eq!(status, StatusCode::CREATED);
+    create(&s, &path, fic("admins", "sub"))
+        .await
+        .expect_status(StatusCode::CREATED);
     let member = support::new_member(&s, "mallory").await;
-    let (status, list) = s.get_as(&member.token, &path).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    s.get_as(&member.token, &path)
+        .await
+        .expect_status(StatusCode::OK);
     for (method, p, body) in [
         (Method::POST, path.clone(), Some(fic("mine", "evil"))),
         (
@@ -421,8 +434,9 @@ async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
         "audiences": [AUDIENCE],
         "claimsMatchingExpression": {"value": "claims['sub'] matches 'repo:contoso/*'", "languageVersion": 1},
     });
-    let (status, resp) = create(&s, &path, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    let resp = create(&s, &path, body)
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(
         resp["claimsMatchingExpression"]["value"],
         "claims['sub'] matches 'repo:contoso/*'"

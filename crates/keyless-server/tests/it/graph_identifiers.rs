@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::assert_error;
@@ -17,7 +17,7 @@ async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
 #[tokio::test]
 async fn identifier_uris_and_api_round_trip() {
     let s = TestServer::start().await;
-    let (st, app) = create(
+    let app = create(
         &s,
         json!({
             "displayName": "orders-api",
@@ -25,19 +25,16 @@ async fn identifier_uris_and_api_round_trip() {
             "api": {"requestedAccessTokenVersion": 2, "oauth2PermissionScopes": [{"value": "read"}]},
         }),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{app}");
+    .await.expect_status(StatusCode::CREATED);
     assert_eq!(app["identifierUris"], json!(["api://orders"]));
     assert_eq!(app["api"]["requestedAccessTokenVersion"], 2);
     assert_eq!(app["api"]["oauth2PermissionScopes"][0]["value"], "read");
     assert_eq!(app["api"]["preAuthorizedApplications"], json!([]));
     let path = format!("/v1.0/applications/{}", app["id"].as_str().unwrap());
-    let (st, _) = s
+    s
         .admin_patch(&path, json!({"identifierUris": ["api://orders", "https://orders.contoso.example"], "api": {"requestedAccessTokenVersion": null}}))
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, got) = s.admin_get(&path).await;
-    assert_eq!(st, StatusCode::OK);
+        .await.expect_status(StatusCode::NO_CONTENT);
+    let got = s.admin_get(&path).await.expect_status(StatusCode::OK);
     assert_eq!(
         got["identifierUris"],
         json!(["api://orders", "https://orders.contoso.example"])
@@ -90,12 +87,12 @@ async fn malformed_values_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_uri_is_used_once_per_tenant() {
     let s = TestServer::start().await;
-    let (st, _) = create(
+    create(
         &s,
         json!({"displayName": "one", "identifierUris": ["api://shared"]}),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED);
+    .await
+    .expect_status(StatusCode::CREATED);
     let (st, b) = create(
         &s,
         json!({"displayName": "two", "identifierUris": ["API://SHARED"]}),
@@ -108,13 +105,13 @@ async fn a_uri_is_used_once_per_tenant() {
         "Request_BadRequest",
         "Another object with the same value for property identifierUris already exists.",
     );
-    let (st, two) = create(&s, json!({"displayName": "two"})).await;
-    assert_eq!(st, StatusCode::CREATED);
+    let two = create(&s, json!({"displayName": "two"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let path = format!("/v1.0/applications/{}", two["id"].as_str().unwrap());
-    let (st, b) = s
-        .admin_patch(&path, json!({"identifierUris": ["api://shared"]}))
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    s.admin_patch(&path, json!({"identifierUris": ["api://shared"]}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     let (_, got) = s.admin_get(&path).await;
     assert_eq!(got["identifierUris"], json!([]));
 }

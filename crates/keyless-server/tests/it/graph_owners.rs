@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::assert_error;
@@ -35,10 +35,10 @@ async fn remove_owner(s: &TestServer, token: &str, app: &str, owner: &str) -> (S
 }
 
 async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
-    let (status, body) = s
+    let body = s
         .get_as(token, &format!("/v1.0/applications/{app}/owners"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     body["value"]
         .as_array()
         .unwrap()
@@ -69,25 +69,27 @@ async fn added_owner_manages_credentials_and_removed_owner_no_longer_does() {
     let (status, body) = add_password(&s, &bob.token, id).await;
     assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
 
-    let (status, body) = add_owner(&s, &alice.token, id, reference(&bob.id)).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    add_owner(&s, &alice.token, id, reference(&bob.id))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let mut want = vec![alice.id.clone(), bob.id.clone()];
     want.sort();
     assert_eq!(owner_ids(&s, &bob.token, id).await, want);
-    let (status, body) = add_password(&s, &bob.token, id).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    add_password(&s, &bob.token, id)
+        .await
+        .expect_status(StatusCode::OK);
     // The creator is still shown as such.
-    let (status, body) = s
-        .patch_as(
-            &bob.token,
-            &format!("/v1.0/applications/{id}"),
-            json!({"displayName": "shared-2"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    s.patch_as(
+        &bob.token,
+        &format!("/v1.0/applications/{id}"),
+        json!({"displayName": "shared-2"}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
 
-    let (status, body) = remove_owner(&s, &alice.token, id, &bob.id).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    remove_owner(&s, &alice.token, id, &bob.id)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     assert_eq!(
         owner_ids(&s, &alice.token, id).await,
         vec![alice.id.clone()]
@@ -195,12 +197,15 @@ async fn any_host_prefix_is_accepted_and_the_last_owner_may_be_removed() {
     let app = create_app(&s, &alice.token, "alice-app").await;
     let id = app["id"].as_str().unwrap();
     let body = json!({"@odata.id": format!("http://127.0.0.1:1/v1.0/directoryObjects/{}", bob.id)});
-    let (status, got) = add_owner(&s, &alice.token, id, body).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{got}");
-    let (status, got) = remove_owner(&s, &bob.token, id, &alice.id).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{got}");
-    let (status, got) = remove_owner(&s, &bob.token, id, &bob.id).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{got}");
+    add_owner(&s, &alice.token, id, body)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    remove_owner(&s, &bob.token, id, &alice.id)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    remove_owner(&s, &bob.token, id, &bob.id)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     // No owner left: the app admin's business now (the creator is a plain member).
     assert!(owner_ids(&s, &s.var("KEYLESS_TOKEN"), id).await.is_empty());
     let (status, body) = add_password(&s, &alice.token, id).await;

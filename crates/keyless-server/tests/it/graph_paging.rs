@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use support::assert_error_code;
 use support::graph::create_app;
@@ -22,8 +22,7 @@ async fn next_links_walk_every_page_with_the_filter() {
     let mut names = Vec::new();
     let mut pages = 0;
     loop {
-        let (status, page) = s.admin_get(&path).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
+        let page = s.admin_get(&path).await.expect_status(StatusCode::OK);
         pages += 1;
         for a in page["value"].as_array().unwrap() {
             names.push(a["displayName"].as_str().unwrap().to_string());

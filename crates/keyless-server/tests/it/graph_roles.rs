@@ -6,7 +6,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use support::directory::{GRAPH_SCOPE, add_role, graph_token, token_for};
@@ -47,15 +47,15 @@ async fn a_disabled_or_deleted_principal_cannot_use_its_graph_token() {
     let tenant = s.var("AZURE_TENANT_ID");
     add_role(&s, &tenant, json!({"app": p.app_id}), "Directory Readers").await;
     let token = graph_token(&s, &p).await;
-    let (status, _) = s.get_as(&token, "/v1.0/applications").await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = s
-        .admin_patch(
-            &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-            json!({"accountEnabled": false}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.get_as(&token, "/v1.0/applications")
+        .await
+        .expect_status(StatusCode::OK);
+    s.admin_patch(
+        &format!("/v1.0/servicePrincipals/{}", p.sp_id),
+        json!({"accountEnabled": false}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     let (status, resp) = s.get_as(&token, "/v1.0/applications").await;
     assert_error_code(status, &resp, 401, "InvalidAuthenticationToken");
 }
@@ -72,8 +72,10 @@ async fn directory_readers_read_but_do_not_write() {
     )
     .await;
     let token = graph_token(&s, &p).await;
-    let (status, list) = s.get_as(&token, "/v1.0/applications").await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .get_as(&token, "/v1.0/applications")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(list["value"].as_array().unwrap().len() >= 2, "{list}");
     let (status, resp) = s
         .post_as(&token, "/v1.0/applications", json!({"displayName": "nope"}))
@@ -127,13 +129,13 @@ async fn application_administrators_manage_every_app() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {app}");
-        let (status, owners) = s
+        let owners = s
             .get_as(
                 &token,
                 &format!("/v1.0/applications/{}/owners", app["id"].as_str().unwrap()),
             )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{owners}");
+            .await
+            .expect_status(StatusCode::OK);
         assert_eq!(owners["value"][0]["id"], p.sp_id.as_str(), "{owners}");
         assert_eq!(
             owners["value"][0]["@odata.type"],
@@ -148,8 +150,9 @@ async fn application_administrators_manage_every_app() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {sp}");
         // Directory roles do not reach the admin API's user management.
-        let (status, _) = s.get_as(&token, "/keyless/v1/me").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        s.get_as(&token, "/keyless/v1/me")
+            .await
+            .expect_status(StatusCode::UNAUTHORIZED);
     }
 }
 
@@ -157,13 +160,12 @@ async fn application_administrators_manage_every_app() {
 async fn application_developers_register_apps_even_when_users_may_not() {
     let s = TestServer::start().await;
     let tenant = s.var("AZURE_TENANT_ID");
-    let (status, _) = s
-        .admin_patch(
-            &format!("/keyless/v1/tenants/{tenant}/settings"),
-            json!({"usersCanRegisterApps": false}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    s.admin_patch(
+        &format!("/keyless/v1/tenants/{tenant}/settings"),
+        json!({"usersCanRegisterApps": false}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     let dev = support::new_member(&s, "dev").await;
     let plain = support::new_member(&s, "plain").await;
     add_role(
@@ -178,8 +180,9 @@ async fn application_developers_register_apps_even_when_users_may_not() {
         .post_as(&plain.token, "/v1.0/applications", body.clone())
         .await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, app) = s.post_as(&dev.token, "/v1.0/applications", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
+    s.post_as(&dev.token, "/v1.0/applications", body)
+        .await
+        .expect_status(StatusCode::CREATED);
     // A developer manages only the apps they own.
     let demo = s.var("AZURE_CLIENT_ID");
     let (status, resp) = s
@@ -205,15 +208,15 @@ async fn members_add_federated_credentials_to_others_apps_only_when_the_tenant_s
     };
     let (status, resp) = s.post_as(&alice.token, &path, fic("first")).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, _) = s
-        .admin_patch(
-            "/keyless/v1/tenants/contoso/settings",
-            json!({"federatedCredentialsOnUnownedApps": "members"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, created) = s.post_as(&alice.token, &path, fic("second")).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    s.admin_patch(
+        "/keyless/v1/tenants/contoso/settings",
+        json!({"federatedCredentialsOnUnownedApps": "members"}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    s.post_as(&alice.token, &path, fic("second"))
+        .await
+        .expect_status(StatusCode::CREATED);
     // Creating is all the setting allows: changing or deleting stays with owners and roles.
     let (status, resp) = s.delete_as(&alice.token, &format!("{path}/second")).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);

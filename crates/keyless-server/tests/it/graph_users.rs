@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::directory::{add_role, graph_token, in_tenant};
@@ -16,21 +16,21 @@ use support::{assert_error, assert_error_code, new_member, new_principal};
 async fn members_list_members_and_guests() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
-    let (status, _) = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, eve) = s
+    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let eve = s
         .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await
+        .expect_status(StatusCode::CREATED);
     let upn = eve["userPrincipalName"].as_str().unwrap();
-    let (status, _) = s
-        .admin_post("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, list) = s.get_as(&alice.token, "/v1.0/users").await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    s.admin_post("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let list = s
+        .get_as(&alice.token, "/v1.0/users")
+        .await
+        .expect_status(StatusCode::OK);
     let users = list["value"].as_array().unwrap();
     let find = |upn: &str| {
         users
@@ -40,23 +40,26 @@ async fn members_list_members_and_guests() {
     };
     assert_eq!(find(&alice.upn).unwrap()["userType"], "Member");
     assert_eq!(find(upn).unwrap()["userType"], "Guest");
-    let (status, one) = s.get_as(&alice.token, &format!("/v1.0/users/{upn}")).await;
-    assert_eq!(status, StatusCode::OK, "{one}");
+    let one = s
+        .get_as(&alice.token, &format!("/v1.0/users/{upn}"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(one["id"], eve["id"]);
     let (status, resp) = s
         .get_as(&alice.token, "/v1.0/users/nobody@contoso.onmicrosoft.com")
         .await;
     assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
     // The guest, limited, cannot enumerate contoso's users; at home they can.
-    let (status, pat) = s
+    let pat = s
         .admin_post("/keyless/v1/pats", json!({"name": "eve", "user": upn}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await
+        .expect_status(StatusCode::CREATED);
     let token = pat["token"].as_str().unwrap();
     let (status, resp) = in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None).await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, _) = s.get_as(token, "/v1.0/users").await;
-    assert_eq!(status, StatusCode::OK);
+    s.get_as(token, "/v1.0/users")
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -67,7 +70,9 @@ async fn principals_need_a_role_to_read_users() {
     let (status, resp) = s.get_as(&token, "/v1.0/users").await;
     assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
     add_role(&s, "contoso", json!({"app": p.app_id}), "Directory Readers").await;
-    let (status, list) = s.get_as(&token, "/v1.0/users").await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = s
+        .get_as(&token, "/v1.0/users")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(!list["value"].as_array().unwrap().is_empty());
 }

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{ARM_SCOPE, JWT_BEARER, TestServer};
+use common::{ARM_SCOPE, Expect, JWT_BEARER, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -48,31 +48,31 @@ async fn generic_resource_lifecycle_and_paging() {
         rg_path(&s)
     );
     for i in 0..3 {
-        let (st, b) = arm(&s, &t, Method::PUT, &format!("{base}/acct{i}"), Some(json!({"location": "westeurope", "tags": {"n": i.to_string()}, "properties": {"sku": "x"}}))).await;
-        assert_eq!(st, StatusCode::CREATED, "{b}");
+        let b = arm(&s, &t, Method::PUT, &format!("{base}/acct{i}"), Some(json!({"location": "westeurope", "tags": {"n": i.to_string()}, "properties": {"sku": "x"}}))).await.expect_status(StatusCode::CREATED);
         assert_eq!(b["type"], "Microsoft.Storage/storageAccounts");
     }
-    let (st, b) = arm(
+    arm(
         &s,
         &t,
         Method::PUT,
         &format!("{base}/acct0"),
         Some(json!({"location": "westeurope"})),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
-    let (st, b) = arm(&s, &t, Method::GET, &format!("{base}/ACCT1"), None).await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
+    let b = arm(&s, &t, Method::GET, &format!("{base}/ACCT1"), None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(b["properties"]["sku"], "x");
-    let (st, page1) = arm(
+    let page1 = arm(
         &s,
         &t,
         Method::GET,
         &format!("{}/resources?$top=2", rg_path(&s)),
         None,
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(page1["value"].as_array().unwrap().len(), 2);
     let next = page1["nextLink"]
         .as_str()
@@ -83,7 +83,7 @@ async fn generic_resource_lifecycle_and_paging() {
     let (_, page2) = s.get_as(&t, &next).await;
     assert_eq!(page2["value"].as_array().unwrap().len(), 1);
     assert!(page2.get("nextLink").is_none());
-    let (st, b) = arm(
+    let b = arm(
         &s,
         &t,
         Method::GET,
@@ -93,19 +93,23 @@ async fn generic_resource_lifecycle_and_paging() {
         ),
         None,
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(b["value"].as_array().unwrap().len(), 3);
-    let (st, _) = arm(&s, &t, Method::DELETE, &format!("{base}/acct2"), None).await;
-    assert_eq!(st, StatusCode::OK);
-    let (st, e) = arm(&s, &t, Method::GET, &format!("{base}/acct2"), None).await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    arm(&s, &t, Method::DELETE, &format!("{base}/acct2"), None)
+        .await
+        .expect_status(StatusCode::OK);
+    let e = arm(&s, &t, Method::GET, &format!("{base}/acct2"), None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(e["error"]["code"], "ResourceNotFound");
-    let (st, _) = arm(&s, &t, Method::DELETE, &format!("{base}/acct2"), None).await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
+    arm(&s, &t, Method::DELETE, &format!("{base}/acct2"), None)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     // Deleting the group deletes its resources.
-    let (st, _) = arm(&s, &t, Method::DELETE, &rg_path(&s), None).await;
-    assert_eq!(st, StatusCode::OK);
+    arm(&s, &t, Method::DELETE, &rg_path(&s), None)
+        .await
+        .expect_status(StatusCode::OK);
     let sub: uuid::Uuid = s.var("AZURE_SUBSCRIPTION_ID").parse().unwrap();
     assert!(
         s.state
@@ -125,24 +129,24 @@ async fn bad_resource_requests_are_4xx() {
         "{}/providers/Microsoft.Storage/storageAccounts",
         rg_path(&s)
     );
-    let (st, _) = arm(
+    arm(
         &s,
         &t,
         Method::PUT,
         &format!("{base}/nolocation"),
         Some(json!({})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = arm(
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
+    arm(
         &s,
         &t,
         Method::PUT,
         &format!("{base}/x"),
         Some(json!({"location": "westus", "properties": 5})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     let resp = s
         .http
         .put(format!("{}{base}/y?api-version=1", s.origin))
@@ -152,7 +156,7 @@ async fn bad_resource_requests_are_4xx() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    let (st, e) = arm(
+    let e = arm(
         &s,
         &t,
         Method::PUT,
@@ -162,11 +166,12 @@ async fn bad_resource_requests_are_4xx() {
         ),
         Some(json!({"location": "westus"})),
     )
-    .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(e["error"]["code"], "ResourceGroupNotFound");
-    let (st, _) = arm(&s, &t, Method::GET, &format!("{base}/a/b/c/d"), None).await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    arm(&s, &t, Method::GET, &format!("{base}/a/b/c/d"), None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -174,15 +179,15 @@ async fn managed_identity_with_federated_credential_authenticates() {
     let s = TestServer::start().await;
     let t = s.arm_token().await;
     let path = identity_path(&s, "uadevops");
-    let (st, mi) = arm(
+    let mi = arm(
         &s,
         &t,
         Method::PUT,
         &path,
         Some(json!({"location": "eastus"})),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{mi}");
+    .await
+    .expect_status(StatusCode::CREATED);
     let client_id = mi["properties"]["clientId"].as_str().unwrap().to_string();
     let principal_id: uuid::Uuid = mi["properties"]["principalId"]
         .as_str()
@@ -198,15 +203,15 @@ async fn managed_identity_with_federated_credential_authenticates() {
         .unwrap();
     assert_eq!(sp.service_principal_type, "ManagedIdentity");
     // A second PUT keeps the same identity.
-    let (st, again) = arm(
+    let again = arm(
         &s,
         &t,
         Method::PUT,
         &path,
         Some(json!({"location": "eastus", "tags": {"a": "b"}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(again["properties"]["clientId"], client_id.as_str());
 
     // A manual connection names the identity's client id (seed 004).
@@ -216,22 +221,21 @@ async fn managed_identity_with_federated_credential_authenticates() {
                 "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "mi-conn"}]}))
         .await;
     let p = &conn["authorization"]["parameters"];
-    let (st, fic) = arm(&s, &t, Method::PUT, &format!("{path}/federatedIdentityCredentials/ado"),
-        Some(json!({"properties": {"issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]}}))).await;
-    assert_eq!(st, StatusCode::CREATED, "{fic}");
+    let fic = arm(&s, &t, Method::PUT, &format!("{path}/federatedIdentityCredentials/ado"),
+        Some(json!({"properties": {"issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]}}))).await.expect_status(StatusCode::CREATED);
     assert_eq!(
         fic["type"],
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
     );
-    let (st, list) = arm(
+    let list = arm(
         &s,
         &t,
         Method::GET,
         &format!("{path}/federatedIdentityCredentials"),
         None,
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
 
     let (_, pl) = s
@@ -265,7 +269,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
         .json()
         .await
         .unwrap();
-    let (st, tok) = s
+    let tok = s
         .token(
             &s.var("AZURE_TENANT_ID"),
             &[
@@ -276,8 +280,8 @@ async fn managed_identity_with_federated_credential_authenticates() {
                 ("client_assertion", id["oidcToken"].as_str().unwrap()),
             ],
         )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{tok}");
+        .await
+        .expect_status(StatusCode::OK);
     let claims: Value = {
         use base64::Engine;
         let p = tok["access_token"]
@@ -300,8 +304,9 @@ async fn managed_identity_with_federated_credential_authenticates() {
     );
 
     // Deleting the identity removes its principal and credentials: the exchange now fails.
-    let (st, _) = arm(&s, &t, Method::DELETE, &path, None).await;
-    assert_eq!(st, StatusCode::OK);
+    arm(&s, &t, Method::DELETE, &path, None)
+        .await
+        .expect_status(StatusCode::OK);
     assert!(
         s.state
             .store
@@ -316,8 +321,7 @@ async fn identity_credential_rules_and_texts() {
     let s = TestServer::start().await;
     let t = s.arm_token().await;
     let path = identity_path(&s, "rules");
-    let (st, e) = arm(&s, &t, Method::PUT, &format!("{path}/federatedIdentityCredentials/cred1"), Some(json!({"properties": {"issuer": "https://i", "subject": "s", "audiences": ["api://AzureADTokenExchange"]}}))).await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    let e = arm(&s, &t, Method::PUT, &format!("{path}/federatedIdentityCredentials/cred1"), Some(json!({"properties": {"issuer": "https://i", "subject": "s", "audiences": ["api://AzureADTokenExchange"]}}))).await.expect_status(StatusCode::NOT_FOUND);
     assert_eq!(
         e["error"]["message"],
         "The parent user-assigned identity doesn't exist."
@@ -330,38 +334,38 @@ async fn identity_credential_rules_and_texts() {
         Some(json!({"location": "eastus"})),
     )
     .await;
-    let (st, e) = arm(
+    let e = arm(
         &s,
         &t,
         Method::PUT,
         &format!("{path}/federatedIdentityCredentials/cred1"),
         Some(json!({"properties": {"issuer": "https://i", "subject": "s", "audiences": []}})),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(
         e["error"]["message"],
         "Federated identity credentials must have exactly one audience."
     );
     let ok = json!({"properties": {"issuer": "https://i", "subject": "s", "audiences": ["api://AzureADTokenExchange"]}});
-    let (st, _) = arm(
+    arm(
         &s,
         &t,
         Method::PUT,
         &format!("{path}/federatedIdentityCredentials/cred1"),
         Some(ok.clone()),
     )
-    .await;
-    assert_eq!(st, StatusCode::CREATED);
-    let (st, e) = arm(
+    .await
+    .expect_status(StatusCode::CREATED);
+    let e = arm(
         &s,
         &t,
         Method::PUT,
         &format!("{path}/federatedIdentityCredentials/cred2"),
         Some(ok),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(
         e["error"]["message"],
         "Issuer and subject combination already exists for this Managed Identity."
@@ -446,9 +450,8 @@ async fn role_assignment_at_resource_scope() {
     )
     .await;
     // The demo app is Contributor: it may not assign roles, even on its own resource.
-    let (st, e) = arm(&s, &t, Method::PUT, &format!("{path}/providers/Microsoft.Authorization/roleAssignments/6f1b1b1b-0000-4000-8000-00000000000a"),
-        Some(json!({"properties": {"roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": "6f1b1b1b-0000-4000-8000-00000000000b"}}))).await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = arm(&s, &t, Method::PUT, &format!("{path}/providers/Microsoft.Authorization/roleAssignments/6f1b1b1b-0000-4000-8000-00000000000a"),
+        Some(json!({"properties": {"roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": "6f1b1b1b-0000-4000-8000-00000000000b"}}))).await.expect_status(StatusCode::FORBIDDEN);
     assert!(
         e["error"]["message"]
             .as_str()

@@ -6,17 +6,17 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::directory::{GRAPH_SCOPE, in_tenant};
 use support::{assert_error_code, new_principal};
 
 async fn fabrikam(s: &TestServer) -> String {
-    let (status, t) = s
+    let t = s
         .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{t}");
+        .await
+        .expect_status(StatusCode::CREATED);
     t["id"].as_str().unwrap().to_string()
 }
 
@@ -43,13 +43,12 @@ async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
     let other = fabrikam(&s).await;
     let p = new_principal(&s, "multi").await;
     let admin = s.var("KEYLESS_TOKEN");
-    let (status, _) = s
-        .admin_patch(
-            &format!("/v1.0/applications/{}", p.app_object_id),
-            json!({"signInAudience": "AzureADMultipleOrgs"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin_patch(
+        &format!("/v1.0/applications/{}", p.app_object_id),
+        json!({"signInAudience": "AzureADMultipleOrgs"}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     // No principal in fabrikam yet: 700016 there.
     let (status, body) = token_in(&s, &other, &p).await;
     TestServer::assert_entra(status, &body, 700016, "unauthorized_client");
@@ -64,7 +63,7 @@ async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
     )
     .await;
     assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
-    let (status, sp) = in_tenant(
+    let sp = in_tenant(
         &s,
         Method::POST,
         "/v1.0/servicePrincipals",
@@ -72,11 +71,10 @@ async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
         "fabrikam",
         Some(json!({"appId": p.app_id})),
     )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{sp}");
+    .await
+    .expect_status(StatusCode::CREATED);
     assert_ne!(sp["id"], p.sp_id.as_str());
-    let (status, body) = token_in(&s, &other, &p).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = token_in(&s, &other, &p).await.expect_status(StatusCode::OK);
     let claims = support::jwt_claims(body["access_token"].as_str().unwrap());
     assert_eq!(claims["tid"], other.as_str());
     assert_eq!(claims["oid"], sp["id"]);

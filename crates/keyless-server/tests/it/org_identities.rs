@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{demo_sp_id, message, new_principal};
@@ -17,8 +17,7 @@ fn one(principal: &str) -> String {
 }
 
 async fn list(s: &TestServer) -> Value {
-    let (st, b) = s.admin_get(LIST).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    let b = s.admin_get(LIST).await.expect_status(StatusCode::OK);
     b
 }
 
@@ -27,30 +26,35 @@ async fn add_change_list_and_remove() {
     let s = TestServer::start().await;
     let sp = demo_sp_id(&s).await;
     // By client id: the principal of that app in the organization's tenant.
-    let (st, b) = s
+    let b = s
         .admin_put(
             &one(&s.var("AZURE_CLIENT_ID")),
             json!({"accessLevel": "stakeholder", "projects": {"WEB": "readers"}}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(b["principalId"], sp.as_str());
     assert_eq!(b["accessLevel"], "Stakeholder");
     assert_eq!(b["projects"], json!({"web": "Readers"}));
 
     // By object id, changing the level and the groups (an empty map leaves every project).
-    let (st, b) = s.admin_put(&one(&sp), json!({"projects": {}})).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    let b = s
+        .admin_put(&one(&sp), json!({"projects": {}}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(b["accessLevel"], "Basic");
     assert_eq!(b["projects"], json!({}));
     let all = list(&s).await;
     assert_eq!(all["count"], 1);
     assert_eq!(all["value"][0]["principalId"], sp.as_str());
 
-    let (st, _) = s.admin_delete(&one(&sp)).await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, b) = s.admin_delete(&one(&sp)).await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    s.admin_delete(&one(&sp))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    let b = s
+        .admin_delete(&one(&sp))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(
         message(&b).contains("is not a user of the organization"),
         "{b}"
@@ -85,16 +89,17 @@ async fn refusals_change_nothing() {
         assert_eq!(st, status, "{body}: {b}");
         assert!(message(&b).contains(text), "{body}: {b}");
     }
-    let (st, b) = s
+    let b = s
         .admin_put(&one(&uuid::Uuid::new_v4().to_string()), json!({}))
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(
         message(&b).contains("No service principal or managed identity"),
         "{b}"
     );
-    let (st, b) = s.admin_put(&one("not-an-id"), json!({})).await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    s.admin_put(&one("not-an-id"), json!({}))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(list(&s).await["count"], 0);
 }
 
@@ -103,30 +108,32 @@ async fn refusals_change_nothing() {
 #[tokio::test]
 async fn principals_come_from_the_organization_tenant() {
     let s = TestServer::start().await;
-    let (st, _) = s
-        .admin_post("/keyless/v1/organizations", json!({"name": "loose"}))
-        .await;
-    assert_eq!(st, StatusCode::CREATED);
+    s.admin_post("/keyless/v1/organizations", json!({"name": "loose"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let sp = demo_sp_id(&s).await;
-    let (st, b) = s
+    let b = s
         .admin_put(
             &format!("/keyless/v1/organizations/loose/identities/{sp}"),
             json!({}),
         )
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(message(&b).contains("not connected to a tenant"), "{b}");
 
     // An app of the same tenant made through Graph is fine.
     let p = new_principal(&s, "reporting").await;
-    let (st, b) = s.admin_put(&one(&p.app_id), json!({})).await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let b = s
+        .admin_put(&one(&p.app_id), json!({}))
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(b["principalId"], p.sp_id.as_str());
 }
 
 #[tokio::test]
 async fn needs_a_caller_who_may_manage_the_organization() {
     let s = TestServer::start().await;
-    let (st, b) = s.anon_get(LIST).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    s.anon_get(LIST)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 }

@@ -6,7 +6,7 @@
 use crate::common;
 use crate::sc_support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
@@ -21,15 +21,17 @@ async fn legacy_automatic(s: &TestServer, name: &str) -> Value {
     let mut body = automatic_body(s, name, "WorkloadIdentityFederation");
     body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
         json!("AzureDevOps");
-    let (st, c) = create_as(s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK);
     c
 }
 
 async fn legacy_manual(s: &TestServer, name: &str) -> Value {
     let body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps"));
-    let (st, c) = create_as(s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK);
     c
 }
 
@@ -38,10 +40,10 @@ async fn rename(s: &TestServer, body: Value) -> (StatusCode, Value) {
 }
 
 async fn get_in(s: &TestServer, org: &str, id: &str) -> Value {
-    let (st, c) = s
+    let c = s
         .admin_get(&format!("/{org}/_apis/serviceendpoint/endpoints/{id}"))
-        .await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+        .await
+        .expect_status(StatusCode::OK);
     c
 }
 
@@ -50,8 +52,9 @@ async fn the_credential_keyless_created_follows_the_new_name() {
     let s = TestServer::start().await;
     let auto = legacy_automatic(&s, "owned").await;
     let id = auto["id"].as_str().unwrap();
-    let (st, r) = rename(&s, json!({"name": "northwind"})).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
+    let r = rename(&s, json!({"name": "northwind"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(r["organization"]["name"], "northwind");
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([]));
@@ -73,10 +76,9 @@ async fn the_credential_keyless_created_follows_the_new_name() {
         .await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     // The old name is gone.
-    let (st, _) = s
-        .admin_get("/contoso/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.admin_get("/contoso/_apis/serviceendpoint/endpoints")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -84,8 +86,9 @@ async fn manual_connections_get_the_subject_changed_warning() {
     let s = TestServer::start().await;
     let manual = legacy_manual(&s, "theirs").await;
     let id = manual["id"].as_str().unwrap();
-    let (st, r) = rename(&s, json!({"name": "northwind"})).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
+    let r = rename(&s, json!({"name": "northwind"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(r["credentialsUpdated"], 0);
     assert_eq!(r["connectionsNeedingAttention"], json!([id]));
     let c = get_in(&s, "northwind", id).await;
@@ -102,12 +105,12 @@ async fn a_name_in_use_is_a_conflict_and_changes_nothing() {
     let s = TestServer::start().await;
     let auto = legacy_automatic(&s, "owned").await;
     let manual = legacy_manual(&s, "theirs").await;
-    let (st, o) = s
-        .admin_post("/keyless/v1/organizations", json!({"name": "fabrikam"}))
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{o}");
-    let (st, e) = rename(&s, json!({"name": "Fabrikam"})).await;
-    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    s.admin_post("/keyless/v1/organizations", json!({"name": "fabrikam"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let e = rename(&s, json!({"name": "Fabrikam"}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
     assert!(
         e.to_string()
             .contains("An organization named 'Fabrikam' already exists."),
@@ -122,36 +125,38 @@ async fn a_name_in_use_is_a_conflict_and_changes_nothing() {
 #[tokio::test]
 async fn a_bad_name_is_refused() {
     let s = TestServer::start().await;
-    let (st, _) = rename(&s, json!({"name": "no spaces"})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    rename(&s, json!({"name": "no spaces"}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn a_malformed_body_is_refused() {
     let s = TestServer::start().await;
-    let (st, _) = rename(&s, json!({"name": "northwind", "tenant": "x"})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = rename(&s, json!({"name": 5})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    rename(&s, json!({"name": "northwind", "tenant": "x"}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    rename(&s, json!({"name": 5}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn only_administrators_rename() {
     let s = TestServer::start().await;
     let eve = member(&s, "eve").await;
-    let (st, _) = s.patch_as(&eve.token, ORG, json!({"name": "eve"})).await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
-    let (st, _) = s
-        .admin_get("/contoso/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(st, StatusCode::OK);
+    s.patch_as(&eve.token, ORG, json!({"name": "eve"}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    s.admin_get("/contoso/_apis/serviceendpoint/endpoints")
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn an_unknown_organization_is_not_found() {
     let s = TestServer::start().await;
-    let (st, _) = s
-        .admin_patch("/keyless/v1/organizations/ghost", json!({"name": "spirit"}))
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.admin_patch("/keyless/v1/organizations/ghost", json!({"name": "spirit"}))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }

@@ -5,19 +5,19 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::message;
 
 async fn pat(s: &TestServer, scopes: Value) -> String {
-    let (status, pat) = s
+    let pat = s
         .admin_post(
             "/keyless/v1/pats",
             json!({"name": "scoped", "scopes": scopes}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(pat["pat"]["scopes"], scopes);
     pat["token"].as_str().unwrap().to_string()
 }
@@ -26,21 +26,22 @@ async fn pat(s: &TestServer, scopes: Value) -> String {
 async fn a_read_token_reads_but_does_not_write() {
     let s = TestServer::start().await;
     let t = pat(&s, json!(["read"])).await;
-    let (status, _) = s.get_as(&t, "/v1.0/applications").await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, resp) = s
+    s.get_as(&t, "/v1.0/applications")
+        .await
+        .expect_status(StatusCode::OK);
+    let resp = s
         .post_as(&t, "/v1.0/applications", json!({"displayName": "x"}))
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(resp["error"]["code"], "Authorization_RequestDenied");
     assert!(
         message(&resp).contains("needs the scope directory"),
         "{resp}"
     );
-    let (status, resp) = s
+    let resp = s
         .post_as(&t, "/keyless/v1/pats", json!({"name": "more"}))
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert!(message(&resp).contains("needs the scope full"), "{resp}");
 }
 
@@ -48,33 +49,35 @@ async fn a_read_token_reads_but_does_not_write() {
 async fn area_scopes_cover_their_area_only() {
     let s = TestServer::start().await;
     let dir = pat(&s, json!(["directory"])).await;
-    let (status, app) = s
-        .post_as(&dir, "/v1.0/applications", json!({"displayName": "x"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
-    let (status, resp) = s.get_as(&dir, "/keyless/v1/subscriptions").await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+    s.post_as(&dir, "/v1.0/applications", json!({"displayName": "x"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let resp = s
+        .get_as(&dir, "/keyless/v1/subscriptions")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert!(message(&resp).contains("needs the scope read"), "{resp}");
-    let (status, resp) = s
+    let resp = s
         .get_as(&dir, "/contoso/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert!(
         resp["message"].as_str().unwrap().contains("scoped"),
         "DevOps envelope: {resp}"
     );
 
     let conns = pat(&s, json!(["connections"])).await;
-    let (status, resp) = s
-        .get_as(&conns, "/contoso/_apis/serviceendpoint/endpoints")
-        .await;
-    assert_eq!(status, StatusCode::OK, "{resp}");
-    let (status, _) = s.get_as(&conns, "/v1.0/applications").await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    s.get_as(&conns, "/contoso/_apis/serviceendpoint/endpoints")
+        .await
+        .expect_status(StatusCode::OK);
+    s.get_as(&conns, "/v1.0/applications")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 
     let res = pat(&s, json!(["resources"])).await;
-    let (status, resp) = s.get_as(&res, "/keyless/v1/subscriptions").await;
-    assert_eq!(status, StatusCode::OK, "{resp}");
+    s.get_as(&res, "/keyless/v1/subscriptions")
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -84,10 +87,10 @@ async fn unknown_or_empty_scopes_are_refused_at_creation() {
         (json!(["admin"]), "Unknown scope 'admin'"),
         (json!([]), "at least one scope"),
     ] {
-        let (status, resp) = s
+        let resp = s
             .admin_post("/keyless/v1/pats", json!({"name": "x", "scopes": scopes}))
-            .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{resp}");
+            .await
+            .expect_status(StatusCode::BAD_REQUEST);
         assert!(message(&resp).contains(says), "{resp}");
     }
 }

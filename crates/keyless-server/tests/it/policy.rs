@@ -3,19 +3,18 @@
 
 use crate::common;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_server::keyring::Issuer;
 use reqwest::StatusCode;
 use serde_json::json;
 
 async fn settings(s: &TestServer, patch: serde_json::Value) {
-    let (st, b) = s
-        .admin_patch(
-            &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
-            patch,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.admin_patch(
+        &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
+        patch,
+    )
+    .await
+    .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -46,8 +45,9 @@ async fn issuer_not_allowed_for_apps_is_700238_and_allowed_one_passes() {
         json!({"federation": {"enabled": true, "allowedIssuersForApps": [issuer]}}),
     )
     .await;
-    let (st, b) = s.exchange(&s.id_token().await).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.exchange(&s.id_token().await)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -58,20 +58,21 @@ async fn managed_identity_list_does_not_restrict_apps() {
         json!({"federation": {"enabled": true, "allowedIssuersForManagedIdentities": []}}),
     )
     .await;
-    let (st, b) = s.exchange(&s.id_token().await).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.exchange(&s.id_token().await)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn cross_cloud_assertion_is_900382() {
     let s = TestServer::start().await;
-    let (st, gov) = s
+    let gov = s
         .admin_post(
             "/keyless/v1/tenants",
             json!({"name": "gov", "cloud": "usgov"}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{gov}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let gov_id: uuid::Uuid = gov["id"].as_str().unwrap().parse().unwrap();
     let mut c = s.id_token_claims().await;
     c["iss"] = json!(format!("{}/{gov_id}/v2.0", s.origin));
@@ -85,13 +86,13 @@ async fn cross_cloud_assertion_is_900382() {
 #[tokio::test]
 async fn organization_of_another_cloud_is_900382() {
     let s = TestServer::start().await;
-    let (st, org) = s
+    let org = s
         .admin_post(
             "/keyless/v1/organizations",
             json!({"name": "govorg", "cloud": "usgov"}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{org}");
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(org["cloud"], "usgov");
     let org_id: uuid::Uuid = org["id"].as_str().unwrap().parse().unwrap();
     let mut c = s.id_token_claims().await;
@@ -104,13 +105,13 @@ async fn organization_of_another_cloud_is_900382() {
 #[tokio::test]
 async fn organization_cloud_must_be_known() {
     let s = TestServer::start().await;
-    let (st, b) = s
+    let b = s
         .admin_post(
             "/keyless/v1/organizations",
             json!({"name": "moon", "cloud": "lunar"}),
         )
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(b.to_string().contains("public, usgov or china"), "{b}");
     let (_, list) = s.admin_get("/keyless/v1/organizations").await;
     assert!(!list.to_string().contains("moon"), "{list}");
@@ -125,13 +126,12 @@ async fn multitenant_app_with_entra_issued_token_is_70052() {
         .find_application_by_name(s.tenant(), "demo-deploy")
         .await
         .unwrap();
-    let (st, b) = s
-        .admin_patch(
-            &format!("/v1.0/applications/{}", app.id),
-            json!({"signInAudience": "AzureADMultipleOrgs"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    s.admin_patch(
+        &format!("/v1.0/applications/{}", app.id),
+        json!({"signInAudience": "AzureADMultipleOrgs"}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     let (st, b) = s.exchange(&s.id_token().await).await;
     TestServer::assert_entra(st, &b, 70052, "invalid_client");
 }
@@ -146,13 +146,12 @@ async fn identity_without_credentials_is_70025() {
         .await
         .unwrap();
     for f in s.state.store.list_fics(app.id).await.unwrap() {
-        let (st, _) = s
-            .admin_delete(&format!(
-                "/v1.0/applications/{}/federatedIdentityCredentials/{}",
-                app.id, f.id
-            ))
-            .await;
-        assert_eq!(st, StatusCode::NO_CONTENT);
+        s.admin_delete(&format!(
+            "/v1.0/applications/{}/federatedIdentityCredentials/{}",
+            app.id, f.id
+        ))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     }
     let (st, b) = s.exchange(&s.id_token().await).await;
     TestServer::assert_entra(st, &b, 70025, "invalid_client");
@@ -168,8 +167,7 @@ async fn identity_without_credentials_is_70025() {
 async fn deleting_the_credential_takes_effect_at_once() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
-    let (st, _) = s.exchange(&id).await;
-    assert_eq!(st, StatusCode::OK);
+    s.exchange(&id).await.expect_status(StatusCode::OK);
     let app = s
         .state
         .store

@@ -7,6 +7,7 @@
 //! skip, loudly).
 #![allow(clippy::unwrap_used)]
 
+use crate::common::Expect;
 use keyless_server::keyring::Issuer;
 use keyless_server::{AppState, Config};
 use keyless_store::testing::pg;
@@ -182,15 +183,15 @@ impl Replica {
 
     /// The kids of the tenant's JWKS as this replica publishes it, sorted.
     async fn jwks_kids(&self, tenant: &str) -> Vec<String> {
-        let (status, body) = self
+        let body = self
             .send(
                 Method::GET,
                 &format!("/{tenant}/discovery/v2.0/keys"),
                 None,
                 None,
             )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+            .await
+            .expect_status(StatusCode::OK);
         body["keys"]
             .as_array()
             .unwrap()
@@ -318,8 +319,10 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
         .await
         .unwrap();
     let fics = format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id);
-    let (status, list) = a.admin(&env, Method::GET, &fics, None).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = a
+        .admin(&env, Method::GET, &fics, None)
+        .await
+        .expect_status(StatusCode::OK);
     let names: Vec<String> = list["value"]
         .as_array()
         .unwrap()
@@ -330,10 +333,9 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
     let id_token = b.id_token(&env).await;
     assert_eq!(b.exchange(&env, &id_token).await.status(), StatusCode::OK);
     for name in &names {
-        let (status, body) = a
-            .admin(&env, Method::DELETE, &format!("{fics}/{name}"), None)
-            .await;
-        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        a.admin(&env, Method::DELETE, &format!("{fics}/{name}"), None)
+            .await
+            .expect_status(StatusCode::NO_CONTENT);
     }
     let mut refused = Value::Null;
     let took = eventually(
@@ -436,15 +438,15 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     let old_kid = kid(&before);
     assert_eq!(b.jwks_kids(&tenant).await, vec![old_kid.clone()]);
 
-    let (status, body) = a
+    let body = a
         .admin(
             &env,
             Method::POST,
             "/keyless/v1/keys/rotate",
             Some(json!({"issuer": format!("tenant:{tenant}")})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     let rotated = body["value"].as_array().unwrap();
     assert_eq!(rotated.len(), 1, "{body}");
     let new_kid = rotated[0]["kid"].as_str().unwrap().to_string();
@@ -472,15 +474,15 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     assert_eq!(kid(&from_a), new_kid);
     assert_eq!(kid(&from_b), new_kid);
     for token in [&before, &from_a, &from_b] {
-        let (status, body) = a.arm_get(&env, token).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let (status, body) = b.arm_get(&env, token).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        a.arm_get(&env, token).await.expect_status(StatusCode::OK);
+        b.arm_get(&env, token).await.expect_status(StatusCode::OK);
     }
     // Both keys published during the overlap; the listing shows where each one is.
     assert_eq!(b.jwks_kids(&tenant).await, both.clone());
-    let (status, listed) = b.admin(&env, Method::GET, "/keyless/v1/keys", None).await;
-    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = b
+        .admin(&env, Method::GET, "/keyless/v1/keys", None)
+        .await
+        .expect_status(StatusCode::OK);
     let state_of = |kid: &str| {
         listed["value"]
             .as_array()
@@ -583,23 +585,22 @@ async fn es256_tenant_tokens_are_accepted_by_the_other_replica() {
     assert_eq!(header(&rs)["alg"], "RS256");
     assert_eq!(b.arm_get(&env, &rs).await.0, StatusCode::OK);
 
-    let (status, body) = a
+    let body = a
         .admin(
             &env,
             Method::PATCH,
             &format!("/keyless/v1/tenants/{tenant}/settings"),
             Some(json!({"accessTokenAlgorithm": "ES256"})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(body["accessTokenAlgorithm"], "ES256", "{body}");
 
     let es = a.arm_token(&env).await;
     let h = header(&es);
     assert_eq!(h["alg"], "ES256", "{h}");
     assert_eq!(h["typ"], "JWT", "{h}");
-    let (status, body) = b.arm_get(&env, &es).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    b.arm_get(&env, &es).await.expect_status(StatusCode::OK);
     assert_eq!(a.arm_get(&env, &es).await.0, StatusCode::OK);
     // The RS256 token issued before the switch is still good.
     assert_eq!(b.arm_get(&env, &rs).await.0, StatusCode::OK);
@@ -667,8 +668,10 @@ async fn a_replica_without_its_database_refuses_and_recovers() {
         "{d}"
     );
 
-    let (status, body) = a.arm_get(&env, &token).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let body = a
+        .arm_get(&env, &token)
+        .await
+        .expect_status(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"]["code"], "ServiceUnavailable", "{body}");
 
     // Alive (for the load balancer: do not restart it), just not ready.

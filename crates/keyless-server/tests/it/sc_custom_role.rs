@@ -6,7 +6,7 @@
 use crate::common;
 use crate::sc_support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_model::arm::CustomRole;
 use reqwest::StatusCode;
 use sc_support::*;
@@ -59,8 +59,9 @@ async fn a_custom_role_by_id_is_assigned_at_the_scope() {
         subscription(&s)
     );
     let body = with_role(&s, "custom-id", "roleDefinitionId", &full);
-    let (st, c) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK);
     let ra = c["data"]["azureSpnRoleAssignmentId"]
         .as_str()
         .unwrap()
@@ -75,8 +76,9 @@ async fn a_custom_role_by_name_is_assigned() {
     let s = TestServer::start().await;
     let role = custom_role(&s, s.tenant(), "Deployer", &subscription(&s)).await;
     let body = with_role(&s, "custom-name", "roleDefinitionName", "deployer");
-    let (st, c) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK);
     let ra = c["data"]["azureSpnRoleAssignmentId"]
         .as_str()
         .unwrap()
@@ -99,8 +101,9 @@ async fn a_custom_role_not_assignable_at_the_scope_is_refused_before_anything_is
     let elsewhere = format!("{}/resourceGroups/other-rg", subscription(&s));
     let role = custom_role(&s, s.tenant(), "Narrow", &elsewhere).await;
     let body = with_role(&s, "narrow", "roleDefinitionId", &role.to_string());
-    let (st, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(message(&e).contains("is not assignable at"), "{e}");
     assert_eq!(apps_named(&s, "narrow").await, 0);
 }
@@ -108,19 +111,20 @@ async fn a_custom_role_not_assignable_at_the_scope_is_refused_before_anything_is
 #[tokio::test]
 async fn a_custom_role_of_another_tenant_is_refused() {
     let s = TestServer::start().await;
-    let (st, t) = s
+    let t = s
         .admin(
             reqwest::Method::POST,
             "/keyless/v1/tenants",
             Some(json!({"name": "fabrikam"})),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{t}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let other: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
     let role = custom_role(&s, other, "Foreign", &subscription(&s)).await;
     let body = with_role(&s, "foreign", "roleDefinitionId", &role.to_string());
-    let (st, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(message(&e).contains("neither a built-in role"), "{e}");
     assert_eq!(apps_named(&s, "foreign").await, 0);
 }
@@ -129,7 +133,8 @@ async fn a_custom_role_of_another_tenant_is_refused() {
 async fn an_unknown_role_name_is_refused() {
     let s = TestServer::start().await;
     let body = with_role(&s, "nobody", "roleDefinitionName", "No Such Role");
-    let (st, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(message(&e).contains("'No Such Role'"), "{e}");
 }

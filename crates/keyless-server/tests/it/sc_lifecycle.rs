@@ -6,7 +6,7 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::{ARM_SCOPE, TestServer};
+use common::{ARM_SCOPE, Expect, TestServer};
 use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
@@ -45,13 +45,13 @@ fn app_of(c: &Value) -> uuid::Uuid {
 async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
-    let (st, c) = create_as(
+    let c = create_as(
         &s,
         &alice.token,
         manual_body(&s, "drafty", &s.var("AZURE_CLIENT_ID"), None),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(c["operationStatus"]["state"], "Draft");
     assert_eq!(c["isReady"], false);
     let issuer = c["authorization"]["parameters"]["workloadIdentityFederationIssuer"]
@@ -70,8 +70,9 @@ async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     );
     let id = c["id"].as_str().unwrap();
     let (_, env) = job_with(&s, "web", "drafty-pipe", &[id]).await;
-    let (st, e) = oidc(&s, &env, id).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    oidc(&s, &env, id)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     // Verify names the failing step with its code.
     let (_, v) = verify(&s, &alice.token, id).await;
     assert_eq!(v["statusCode"], "badRequest", "{v}");
@@ -107,8 +108,7 @@ async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
         .await;
     assert_eq!(c["operationStatus"]["state"], "Ready");
     assert_eq!(c["operationStatus"]["statusMessage"], "");
-    let (st, b) = oidc(&s, &env, id).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    oidc(&s, &env, id).await.expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -137,24 +137,24 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
     let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
     assert_eq!(v["statusCode"], "badRequest");
     assert_eq!(v["steps"][2]["code"], "SubscriptionNotFound", "{v}");
-    let (st, _) = verify(&s, &s.var("KEYLESS_TOKEN"), "not-a-guid").await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = s
-        .admin_post("/contoso/_apis/serviceendpoint/endpointproxy", json!({}))
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    verify(&s, &s.var("KEYLESS_TOKEN"), "not-a-guid")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_post("/contoso/_apis/serviceendpoint/endpointproxy", json!({}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
     let s = TestServer::start().await;
-    let (st, c) = create_as(
+    let c = create_as(
         &s,
         &s.var("KEYLESS_TOKEN"),
         automatic_body(&s, "secret", "ServicePrincipal"),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(c["authorization"]["scheme"], "ServicePrincipal");
     assert_eq!(
         c["authorization"]["parameters"]["authenticationType"],
@@ -168,20 +168,24 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
     let id = c["id"].as_str().unwrap().to_string();
     let (_, env) = job_with(&s, "web", "secret-pipe", &[&id]).await;
     let env = with_endpoints(&s, &env).await;
-    let (st, b) = secret_token(&s, &env, &id).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    secret_token(&s, &env, &id)
+        .await
+        .expect_status(StatusCode::OK);
     // The job gets no ID token for a secret connection.
-    let (st, _) = oidc(&s, &env, &id).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    oidc(&s, &env, &id)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     s.state.clock.advance(91 * DAY);
-    let (st, b) = secret_token(&s, &env, &id).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let b = secret_token(&s, &env, &id)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert_eq!(b["error_codes"], json!([7000222]), "{b}");
     let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
     assert_eq!(v["steps"][1]["code"], "7000222", "{v}");
     // Save (the secret has expired): a new secret for three months.
-    let (st, c2) = put(&s, &id, "", json!({"description": "renew"})).await;
-    assert_eq!(st, StatusCode::OK, "{c2}");
+    let c2 = put(&s, &id, "", json!({"description": "renew"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_ne!(c2["data"]["secretKeyId"], c["data"]["secretKeyId"]);
     let exp = keyless_model::time_fmt::parse_iso(c2["data"]["secretExpiration"].as_str().unwrap())
         .unwrap();
@@ -189,8 +193,9 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
     let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     // Edit + verify + save renews even before expiry.
-    let (st, c3) = put(&s, &id, "", json!({"description": "again"})).await;
-    assert_eq!(st, StatusCode::OK);
+    let c3 = put(&s, &id, "", json!({"description": "again"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_ne!(c3["data"]["secretKeyId"], c2["data"]["secretKeyId"]);
     assert_eq!(
         s.state
@@ -213,8 +218,9 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": "given-secret"}});
-    let (st, c) = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone()).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone())
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         c["authorization"]["parameters"]["serviceprincipalkey"],
         Value::Null
@@ -228,8 +234,9 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
     let p = format!("ENDPOINT_AUTH_PARAMETER_{}", id.to_ascii_uppercase());
     assert_eq!(env[format!("{p}_SERVICEPRINCIPALKEY")], "given-secret");
     // The app has no such secret: the token endpoint says so.
-    let (st, b) = secret_token(&s, &env, id).await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let b = secret_token(&s, &env, id)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert_eq!(b["error_codes"], json!([7000215]), "{b}");
     for (params, word) in [
         (
@@ -244,8 +251,9 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
         let mut b = body.clone();
         b["name"] = json!(format!("bad-{word}"));
         b["authorization"]["parameters"] = params;
-        let (st, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), b).await;
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+        let e = create_as(&s, &s.var("KEYLESS_TOKEN"), b)
+            .await
+            .expect_status(StatusCode::BAD_REQUEST);
         assert!(message(&e).contains(word), "{e}");
     }
 }
@@ -263,50 +271,49 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     let (_, env) = job_with(&s, "web", "conv-pipe", &[&id]).await;
     let env = with_endpoints(&s, &env).await;
     let to_wif = json!({"authorization": {"scheme": "WorkloadIdentityFederation"}});
-    let (st, v) = put(
+    let v = put(
         &s,
         &id,
         "?operation=ConvertAuthenticationScheme",
         to_wif.clone(),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
     assert!(v["data"]["revertSchemeDeadline"].is_string());
     assert_eq!(s.state.store.list_fics(app_of(&c)).await.unwrap().len(), 1);
     // The pipeline's ID token now exchanges; the old secret still works until confirmed.
-    let (st, b) = oidc(&s, &env, &id).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
-    let (st, t) = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                (
-                    "client_id",
-                    c["authorization"]["parameters"]["serviceprincipalid"]
-                        .as_str()
-                        .unwrap(),
-                ),
-                ("scope", ARM_SCOPE),
-                ("client_assertion_type", common::JWT_BEARER),
-                ("client_assertion", b["oidcToken"].as_str().unwrap()),
-            ],
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{t}");
-    let (st, t) = secret_token(&s, &env, &id).await;
-    assert_eq!(st, StatusCode::OK, "{t}");
+    let b = oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
+    s.token(
+        &s.var("AZURE_TENANT_ID"),
+        &[
+            ("grant_type", "client_credentials"),
+            (
+                "client_id",
+                c["authorization"]["parameters"]["serviceprincipalid"]
+                    .as_str()
+                    .unwrap(),
+            ),
+            ("scope", ARM_SCOPE),
+            ("client_assertion_type", common::JWT_BEARER),
+            ("client_assertion", b["oidcToken"].as_str().unwrap()),
+        ],
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    secret_token(&s, &env, &id)
+        .await
+        .expect_status(StatusCode::OK);
     // Revert: back to the secret, the credential added by the conversion is gone.
     let to_spn = json!({"authorization": {"scheme": "ServicePrincipal"}});
-    let (st, v) = put(
+    let v = put(
         &s,
         &id,
         "?operation=ConvertAuthenticationScheme",
         to_spn.clone(),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "ServicePrincipal");
     assert!(
         s.state
@@ -316,14 +323,14 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
             .unwrap()
             .is_empty()
     );
-    let (st, _) = put(
+    put(
         &s,
         &id,
         "?operation=ConvertAuthenticationScheme",
         to_spn.clone(),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     // After seven days a revert is refused.
     put(
         &s,
@@ -333,12 +340,14 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     )
     .await;
     s.state.clock.advance(8 * DAY);
-    let (st, e) = put(&s, &id, "?operation=ConvertAuthenticationScheme", to_spn).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let e = put(&s, &id, "?operation=ConvertAuthenticationScheme", to_spn)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(message(&e).contains("can no longer be reverted"), "{e}");
     // Completing the conversion removes the secret.
-    let (st, v) = put(&s, &id, "?operation=CompleteConversion", json!({})).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = put(&s, &id, "?operation=CompleteConversion", json!({}))
+        .await
+        .expect_status(StatusCode::OK);
     assert!(v["data"].get("revertSchemeDeadline").is_none());
     assert!(
         s.state
@@ -348,10 +357,12 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
             .unwrap()
             .is_empty()
     );
-    let (st, _) = put(&s, &id, "?operation=CompleteConversion", json!({})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _) = put(&s, &id, "?operation=Teleport", json!({})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    put(&s, &id, "?operation=CompleteConversion", json!({}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    put(&s, &id, "?operation=Teleport", json!({}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -361,11 +372,13 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     let mut body = automatic_body(&s, "legacy-auto", "WorkloadIdentityFederation");
     body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
         json!("AzureDevOps");
-    let (st, c) = create_as(&s, &admin, body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(&s, &admin, body)
+        .await
+        .expect_status(StatusCode::OK);
     let id = c["id"].as_str().unwrap().to_string();
-    let (st, r) = put(&s, &id, "", json!({"name": "legacy-renamed"})).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
+    let r = put(&s, &id, "", json!({"name": "legacy-renamed"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         r["authorization"]["parameters"]["workloadIdentityFederationSubject"],
         "sc://contoso/web/legacy-renamed"
@@ -391,8 +404,9 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     )
     .await;
     let mid = m["id"].as_str().unwrap().to_string();
-    let (st, r) = put(&s, &mid, "", json!({"name": "manual-renamed"})).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
+    let r = put(&s, &mid, "", json!({"name": "manual-renamed"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(r["isOutdated"], true);
     let msg = r["operationStatus"]["statusMessage"].as_str().unwrap();
     assert!(
@@ -431,13 +445,12 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
         .unwrap()
         .parse()
         .unwrap();
-    let (st, _) = s
-        .admin_delete(&format!(
-            "/contoso/_apis/serviceendpoint/endpoints/{}",
-            c["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
+    s.admin_delete(&format!(
+        "/contoso/_apis/serviceendpoint/endpoints/{}",
+        c["id"].as_str().unwrap()
+    ))
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     assert!(s.state.store.get_application(app_of(&c)).await.is_err());
     assert!(s.state.store.get_role_assignment(ra).await.is_err());
     // Another connection uses the identity: it stays.
@@ -450,15 +463,15 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     let client = c["authorization"]["parameters"]["serviceprincipalid"]
         .as_str()
         .unwrap();
-    let (st, _) = create_as(&s, &admin, manual_body(&s, "sharer", client, None)).await;
-    assert_eq!(st, StatusCode::OK);
-    let (st, _) = s
-        .admin_delete(&format!(
-            "/contoso/_apis/serviceendpoint/endpoints/{}",
-            c["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
+    create_as(&s, &admin, manual_body(&s, "sharer", client, None))
+        .await
+        .expect_status(StatusCode::OK);
+    s.admin_delete(&format!(
+        "/contoso/_apis/serviceendpoint/endpoints/{}",
+        c["id"].as_str().unwrap()
+    ))
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
     assert!(s.state.store.get_application(app_of(&c)).await.is_ok());
 }
 
@@ -477,8 +490,10 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
     )
     .await;
     let path = "/keyless/v1/organizations/contoso/projects/web";
-    let (st, r) = s.admin_patch(path, json!({"name": "site"})).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
+    let r = s
+        .admin_patch(path, json!({"name": "site"}))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
     let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
@@ -499,19 +514,21 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
             .contains("sc://contoso/site/theirs")
     );
     // Bad names, names in use and non-administrators are refused.
-    let (st, _) = s
-        .admin_post(
-            "/keyless/v1/organizations/contoso/projects",
-            json!({"name": "api"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED);
+    s.admin_post(
+        "/keyless/v1/organizations/contoso/projects",
+        json!({"name": "api"}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let site = "/keyless/v1/organizations/contoso/projects/site";
-    let (st, _) = s.admin_patch(site, json!({"name": "API"})).await;
-    assert_eq!(st, StatusCode::CONFLICT);
-    let (st, _) = s.admin_patch(site, json!({"name": "no spaces"})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    s.admin_patch(site, json!({"name": "API"}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    s.admin_patch(site, json!({"name": "no spaces"}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     let eve = member(&s, "eve").await;
-    let (st, _) = s.patch_as(&eve.token, site, json!({"name": "eve"})).await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    s.patch_as(&eve.token, site, json!({"name": "eve"}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }

@@ -5,7 +5,7 @@
 use crate::common;
 use crate::sc_support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::json;
@@ -15,27 +15,27 @@ async fn an_added_owner_is_not_saved_as_draft_and_a_removed_one_is() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
     let client = s.var("AZURE_CLIENT_ID");
-    let (st, app) = s
+    let app = s
         .admin_get(&format!("/v1.0/applications(appId='{client}')"))
-        .await;
-    assert_eq!(st, StatusCode::OK, "{app}");
+        .await
+        .expect_status(StatusCode::OK);
     let app_id = app["id"].as_str().unwrap().to_string();
-    let (st, b) = s
+    s
         .admin_post(&format!("/v1.0/applications/{app_id}/owners/$ref"), json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", alice.id)}))
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
-    let (st, c) = create_as(&s, &alice.token, manual_body(&s, "owned", &client, None)).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+        .await.expect_status(StatusCode::NO_CONTENT);
+    let c = create_as(&s, &alice.token, manual_body(&s, "owned", &client, None))
+        .await
+        .expect_status(StatusCode::OK);
     assert_ne!(c["operationStatus"]["state"], "Draft", "{c}");
 
-    let (st, b) = s
-        .admin_delete(&format!(
-            "/v1.0/applications/{app_id}/owners/{}/$ref",
-            alice.id
-        ))
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
-    let (st, c) = create_as(&s, &alice.token, manual_body(&s, "unowned", &client, None)).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    s.admin_delete(&format!(
+        "/v1.0/applications/{app_id}/owners/{}/$ref",
+        alice.id
+    ))
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    let c = create_as(&s, &alice.token, manual_body(&s, "unowned", &client, None))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(c["operationStatus"]["state"], "Draft", "{c}");
 }

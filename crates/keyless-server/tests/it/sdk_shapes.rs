@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -148,16 +148,16 @@ async fn resource_lists_apply_filter() {
     }
 
     // The group listing and the by-type listing filter too.
-    let (st, body) = list(
+    let body = list(
         &s,
         &t,
         &format!("{}/resourceGroups/demo-rg/resources", sub_path(&s)),
         "tagName eq 'env' and tagValue eq 'prod' and resourceType eq 'Microsoft.Web/sites'",
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{body}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(names(&body), ["prod-web"]);
-    let (st, body) = list(
+    let body = list(
         &s,
         &t,
         &format!(
@@ -166,13 +166,14 @@ async fn resource_lists_apply_filter() {
         ),
         "location eq 'westeurope'",
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{body}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(names(&body), ["prodlogs"]);
 
     // A quote inside a literal is doubled, as in OData.
-    let (st, body) = list(&s, &t, &all, "name eq 'it''s'").await;
-    assert_eq!(st, StatusCode::OK, "{body}");
+    let body = list(&s, &t, &all, "name eq 'it''s'")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&body), Vec::<String>::new());
 }
 

@@ -4,7 +4,7 @@
 use crate::common;
 use crate::support::apply;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 
 const WORLD: &str = r#"
@@ -50,8 +50,7 @@ organizations:
 #[tokio::test]
 async fn apply_creates_then_changes_nothing() {
     let s = TestServer::start().await;
-    let (st, first) = apply(&s, WORLD).await;
-    assert_eq!(st, StatusCode::OK, "{first}");
+    let first = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     let changes: Vec<String> = serde_json::from_value(first["changes"].clone()).unwrap();
     assert!(
         changes
@@ -71,8 +70,7 @@ async fn apply_creates_then_changes_nothing() {
             .any(|c| c.contains("assigned Contributor to app deployer")),
         "{changes:?}"
     );
-    let (st, second) = apply(&s, WORLD).await;
-    assert_eq!(st, StatusCode::OK);
+    let second = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     assert_eq!(second["changes"], serde_json::json!([]), "{second}");
     assert!(second["unchanged"].as_u64().unwrap() >= 12);
 
@@ -99,8 +97,7 @@ async fn changed_fields_are_updated() {
     let s = TestServer::start().await;
     apply(&s, WORLD).await;
     let edited = WORLD.replace("location: westus", "location: eastus");
-    let (st, r) = apply(&s, &edited).await;
-    assert_eq!(st, StatusCode::OK);
+    let r = apply(&s, &edited).await.expect_status(StatusCode::OK);
     assert_eq!(
         r["changes"],
         serde_json::json!(["updated resource group app-rg"]),
@@ -115,8 +112,7 @@ async fn errors_name_the_line_and_field_and_change_nothing() {
         "connection: fabrikam/infra/prod",
         "connection: fabrikam/infra/missing",
     );
-    let (st, e) = apply(&s, &bad).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let e = apply(&s, &bad).await.expect_status(StatusCode::BAD_REQUEST);
     let msg = e["error"]["message"].as_str().unwrap();
     assert!(
         msg.starts_with("line 11: tenants[0].apps[0].federatedCredentials[0].connection:"),
@@ -131,14 +127,17 @@ async fn errors_name_the_line_and_field_and_change_nothing() {
 #[tokio::test]
 async fn unknown_fields_and_bad_types_are_located() {
     let s = TestServer::start().await;
-    let (st, e) = apply(&s, "tenants:\n  - name: x\n    colour: blue\n").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let e = apply(&s, "tenants:\n  - name: x\n    colour: blue\n")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     let msg = e["error"]["message"].as_str().unwrap();
     assert!(msg.contains("line 3") && msg.contains("colour"), "{msg}");
-    let (st, e) = apply(&s, "tenants: 5\n").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
-    let (st, e) = apply(&s, "tenants:\n  - name: a\n  - name: A\n").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    apply(&s, "tenants: 5\n")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    let e = apply(&s, "tenants:\n  - name: a\n  - name: A\n")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(
         e["error"]["message"]
             .as_str()
@@ -151,8 +150,9 @@ async fn unknown_fields_and_bad_types_are_located() {
 #[tokio::test]
 async fn role_and_reference_errors() {
     let s = TestServer::start().await;
-    let (st, e) = apply(&s, &WORLD.replace("role: Reader", "role: Overlord")).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let e = apply(&s, &WORLD.replace("role: Reader", "role: Overlord"))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(
         e["error"]["message"]
             .as_str()
@@ -160,12 +160,12 @@ async fn role_and_reference_errors() {
             .contains("roleAssignments[1].role"),
         "{e}"
     );
-    let (st, e) = apply(
+    let e = apply(
         &s,
         &WORLD.replace("app: fabrikam/deployer", "app: fabrikam/ghost"),
     )
-    .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     assert!(
         e["error"]["message"]
             .as_str()
@@ -184,15 +184,15 @@ async fn organization_cloud() {
         "    tenant: fabrikam\n",
         "    tenant: fabrikam\n    cloud: usgov\n",
     );
-    let (st, e) = apply(&s, &gov.replace("cloud: usgov", "cloud: mars")).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let e = apply(&s, &gov.replace("cloud: usgov", "cloud: mars"))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     let msg = e["error"]["message"].as_str().unwrap();
     assert!(
         msg.contains("organizations[0].cloud") && msg.contains("usgov"),
         "{msg}"
     );
-    let (st, b) = apply(&s, &gov).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    apply(&s, &gov).await.expect_status(StatusCode::OK);
     let org = s.state.store.find_organization("fabrikam").await.unwrap();
     assert_eq!(org.cloud, keyless_model::directory::Cloud::UsGovernment);
     let t = s.state.store.find_tenant("fabrikam").await.unwrap();
@@ -211,8 +211,9 @@ async fn organization_cloud() {
             .starts_with("/eid1/c/usg/t/"),
         "{via:?}"
     );
-    let (st, e) = apply(&s, &gov.replace("cloud: usgov", "cloud: china")).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let e = apply(&s, &gov.replace("cloud: usgov", "cloud: china"))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(e.to_string().contains("another cloud"), "{e}");
 }
 

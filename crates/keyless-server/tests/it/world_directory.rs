@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support::apply;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -33,8 +33,7 @@ tenants:
 #[tokio::test]
 async fn guests_and_roles_are_applied_once() {
     let s = TestServer::start().await;
-    let (st, first) = apply(&s, WORLD).await;
-    assert_eq!(st, StatusCode::OK, "{first}");
+    let first = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     let changes = first["changes"].to_string();
     assert!(
         changes.contains("invited eve@tailspin.onmicrosoft.com into tenant northwind"),
@@ -44,11 +43,12 @@ async fn guests_and_roles_are_applied_once() {
         changes.contains("the role Application Administrator in tenant northwind"),
         "{changes}"
     );
-    let (st, second) = apply(&s, WORLD).await;
-    assert_eq!(st, StatusCode::OK);
+    let second = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     assert_eq!(second["changes"], serde_json::json!([]), "{second}");
-    let (st, roles) = s.admin_get("/keyless/v1/tenants/northwind/roles").await;
-    assert_eq!(st, StatusCode::OK);
+    let roles = s
+        .admin_get("/keyless/v1/tenants/northwind/roles")
+        .await
+        .expect_status(StatusCode::OK);
     let mut roles: Vec<&str> = roles["value"]
         .as_array()
         .unwrap()

@@ -4,7 +4,7 @@
 use crate::common;
 use crate::support::apply;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -50,14 +50,14 @@ organizations:
 "#;
 
 async fn job(s: &TestServer, pipeline: &str) -> Value {
-    let (st, j) = s
+    let j = s
         .admin(
             Method::POST,
             &format!("/keyless/v1/organizations/fabrikam/projects/infra/pipelines/{pipeline}/jobs"),
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{j}");
+        .await
+        .expect_status(StatusCode::CREATED);
     j["env"].clone()
 }
 
@@ -77,10 +77,8 @@ async fn oidc(s: &TestServer, env: &Value, id: &str) -> StatusCode {
 #[tokio::test]
 async fn world_sets_members_permissions_shares_and_roles_idempotently() {
     let s = TestServer::start().await;
-    let (st, r) = apply(&s, WORLD).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
-    let (st, again) = apply(&s, WORLD).await;
-    assert_eq!(st, StatusCode::OK, "{again}");
+    apply(&s, WORLD).await.expect_status(StatusCode::OK);
+    let again = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     assert_eq!(again["changes"], json!([]), "{again}");
     let org = s.state.store.find_organization("fabrikam").await.unwrap();
     let infra = s.state.store.find_project(org.id, "infra").await.unwrap();

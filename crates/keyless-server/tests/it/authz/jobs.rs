@@ -4,6 +4,7 @@
 //! log line.
 
 use super::{WEB, refusal_code, world};
+use crate::common::Expect;
 use crate::common::TestServer;
 use crate::sc_support::{Person, create_as, job_endpoints, manual_body, message};
 use reqwest::{Method, StatusCode};
@@ -28,8 +29,10 @@ async fn set_ace(s: &TestServer, pipeline: &str, body: Value) -> (StatusCode, Va
 
 async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
     s.state.audit.flush().await;
-    let (st, b) = s.admin_get(&format!("/keyless/v1/audit?{query}")).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    let b = s
+        .admin_get(&format!("/keyless/v1/audit?{query}"))
+        .await
+        .expect_status(StatusCode::OK);
     b["value"].as_array().unwrap().clone()
 }
 
@@ -37,8 +40,9 @@ async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
 async fn a_reader_is_refused_with_the_permission_named_and_audited() {
     let (s, people) = world().await;
     let reader = &people[0];
-    let (st, e) = start(&s, &reader.token, "deploy").await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = start(&s, &reader.token, "deploy")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(refusal_code(&e), "TF215106");
     assert_eq!(
         message(&e),
@@ -60,8 +64,9 @@ async fn a_reader_is_refused_with_the_permission_named_and_audited() {
         "no job was made"
     );
     // A contributor's job is audited as granted, with its id.
-    let (st, j) = start(&s, &people[1].token, "deploy").await;
-    assert_eq!(st, StatusCode::CREATED, "{j}");
+    let j = start(&s, &people[1].token, "deploy")
+        .await
+        .expect_status(StatusCode::CREATED);
     let granted = audit(&s, "kind=job&decision=granted").await;
     assert_eq!(granted.len(), 1, "{granted:?}");
     assert_eq!(granted[0]["detail"]["jobId"], j["job"]["id"]);
@@ -72,13 +77,13 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
     let (s, people) = world().await;
     let (reader, contributor) = (&people[0], &people[1]);
     // Deny to Contributors: the contributor is refused, others keep their right.
-    let (st, b) = set_ace(
+    let b = set_ace(
         &s,
         "deploy",
         json!({"group": "Contributors", "permission": "QueueBuilds", "access": "Deny"}),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(
         b["value"],
         json!([{"group": "Contributors", "permission": "QueueBuilds", "permissionDisplayName": "Queue builds", "access": "Deny"}])
@@ -91,43 +96,48 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
     let (st, _) = start(&s, &contributor.token, "secured").await;
     assert_eq!(st, StatusCode::CREATED, "the entry is the pipeline's own");
     // Allow to Readers: the reader may queue; a deny to the reader as a user wins.
-    let (st, _) = set_ace(
+    set_ace(
         &s,
         "deploy",
         json!({"group": "readers", "permission": "Queue builds", "access": "allow"}),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
-    let (st, j) = start(&s, &reader.token, "deploy").await;
-    assert_eq!(st, StatusCode::CREATED, "{j}");
-    let (st, _) = set_ace(
+    .await
+    .expect_status(StatusCode::OK);
+    start(&s, &reader.token, "deploy")
+        .await
+        .expect_status(StatusCode::CREATED);
+    set_ace(
         &s,
         "deploy",
         json!({"user": reader.upn, "permission": "QueueBuilds", "access": "Deny"}),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
-    let (st, _) = start(&s, &reader.token, "deploy").await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    .await
+    .expect_status(StatusCode::OK);
+    start(&s, &reader.token, "deploy")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     // NotSet clears an entry; DELETE removes one and answers 404 for a missing one.
-    let (st, b) = set_ace(
+    let b = set_ace(
         &s,
         "deploy",
         json!({"group": "Contributors", "permission": "QueueBuilds", "access": "NotSet"}),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
     assert_eq!(b["count"], 2, "{b}");
-    let (st, _) = start(&s, &contributor.token, "deploy").await;
-    assert_eq!(st, StatusCode::CREATED);
+    start(&s, &contributor.token, "deploy")
+        .await
+        .expect_status(StatusCode::CREATED);
     let del = format!(
         "{WEB}/pipelines/deploy/security?user={}&permission=QueueBuilds",
         reader.upn
     );
-    let (st, _) = s.admin_delete(&del).await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, e) = s.admin_delete(&del).await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    s.admin_delete(&del)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    s.admin_delete(&del)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     // Bad entries are refused and change nothing.
     let before = s
         .admin_get(&format!("{WEB}/pipelines/deploy/security"))
@@ -168,13 +178,13 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
         .await
         .1;
     assert_eq!(before, after);
-    let (st, _) = set_ace(
+    set_ace(
         &s,
         "nope",
         json!({"group": "Readers", "permission": "QueueBuilds", "access": "Allow"}),
     )
-    .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
 }
 
 /// A manual secret connection `name` of web with the client secret `secret`.
@@ -183,21 +193,21 @@ async fn secret_connection(s: &TestServer, name: &str, secret: &str) -> String {
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": secret}});
-    let (st, c) = create_as(s, &s.var("KEYLESS_TOKEN"), body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK);
     assert!(!c.to_string().contains(secret), "{c}");
     c["id"].as_str().unwrap().to_string()
 }
 
 async fn pipeline(s: &TestServer, who: &Person, name: &str, connections: &[&str]) {
-    let (st, b) = s
-        .post_as(
-            &who.token,
-            &format!("{WEB}/pipelines"),
-            json!({"name": name, "connections": connections}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.post_as(
+        &who.token,
+        &format!("{WEB}/pipelines"),
+        json!({"name": name, "connections": connections}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
 }
 
 /// A log writer the test reads back.
@@ -239,8 +249,9 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
     pipeline(&s, contributor, "uses-vault", &[&id]).await;
     pipeline(&s, contributor, "no-vault", &[]).await;
     let mut answers = Vec::new();
-    let (st, job) = start(&s, &contributor.token, "uses-vault").await;
-    assert_eq!(st, StatusCode::CREATED, "{job}");
+    let job = start(&s, &contributor.token, "uses-vault")
+        .await
+        .expect_status(StatusCode::CREATED);
     answers.push(job.clone());
     let env = job["env"].clone();
     let mut keys: Vec<&str> = env
@@ -262,8 +273,9 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
         ]
     );
     // The job reads its endpoints, the secret among them.
-    let (st, list) = job_endpoints(&s, &env, "").await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+    let list = job_endpoints(&s, &env, "")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(list["count"], 1, "{list}");
     let vars = &list["value"][0]["variables"];
     let upper = id.to_ascii_uppercase();
@@ -279,19 +291,22 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
         vars[format!("ENDPOINT_AUTH_PARAMETER_{upper}_SERVICEPRINCIPALID")],
         s.var("AZURE_CLIENT_ID")
     );
-    let (st, one) = job_endpoints(&s, &env, &format!("?serviceConnectionId={id}")).await;
-    assert_eq!(st, StatusCode::OK, "{one}");
+    let one = job_endpoints(&s, &env, &format!("?serviceConnectionId={id}"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(one["value"][0]["id"], id.as_str());
 
     // Another pipeline's job: the connection is not among its endpoints, and asked for by
     // id it is refused.
     let (_, other) = start(&s, &contributor.token, "no-vault").await;
     answers.push(other.clone());
-    let (st, list) = job_endpoints(&s, &other["env"], "").await;
-    assert_eq!(st, StatusCode::OK);
+    let list = job_endpoints(&s, &other["env"], "")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(list["count"], 0, "{list}");
-    let (st, e) = job_endpoints(&s, &other["env"], &format!("?serviceConnectionId={id}")).await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let e = job_endpoints(&s, &other["env"], &format!("?serviceConnectionId={id}"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     answers.push(e);
 
     // No token, a person's token, or another job's token: refused.
@@ -323,13 +338,12 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
     let (_, p) = s.admin_get(&perms).await;
     answers.push(p.clone());
     let pid = p["pipelines"][0]["id"].clone();
-    let (st, p) = s
-        .admin_patch(
-            &perms,
-            json!({"pipelines": [{"id": pid, "authorized": false}]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{p}");
+    s.admin_patch(
+        &perms,
+        json!({"pipelines": [{"id": pid, "authorized": false}]}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     let mut refused = Value::Null;
     for _ in 0..50 {
         let (st, e) = job_endpoints(&s, &env, &format!("?serviceConnectionId={id}")).await;
@@ -351,8 +365,9 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
 
     // The finished or expired job reads nothing.
     s.state.clock.advance(2 * 3600);
-    let (st, e) = job_endpoints(&s, &env, "").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
+    job_endpoints(&s, &env, "")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 
     // Everything a person saw, and the audit log, never hold the secret.
     for path in [

@@ -283,3 +283,17 @@ impl TestServer {
         assert!(!d.contains('"') && !d.contains('\\'), "{d}");
     }
 }
+
+/// A response's status checked against the expected one, the body shown when it differs.
+pub trait Expect {
+    fn expect_status(self, want: StatusCode) -> Value;
+}
+
+impl Expect for (StatusCode, Value) {
+    #[track_caller]
+    fn expect_status(self, want: StatusCode) -> Value {
+        let (status, body) = self;
+        assert_eq!(status, want, "{body}");
+        body
+    }
+}

@@ -2,6 +2,7 @@
 //! federated credential, the tenant's federation policy.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use crate::common::Expect;
 use crate::common::TestServer;
 use keyless_model::devops::ServiceConnection;
 use reqwest::{Method, StatusCode};
@@ -17,8 +18,9 @@ pub async fn doctor_as(s: &TestServer, token: Option<&str>, conn: &str) -> (Stat
 }
 
 pub async fn doctor(s: &TestServer) -> Value {
-    let (st, v) = doctor_as(s, Some(&s.var("KEYLESS_TOKEN")), "demo-connection").await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = doctor_as(s, Some(&s.var("KEYLESS_TOKEN")), "demo-connection")
+        .await
+        .expect_status(StatusCode::OK);
     v
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use super::Principal;
+use crate::common::Expect;
 use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -13,15 +14,14 @@ pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub async fn add_role(s: &TestServer, tenant: &str, who: Value, role: &str) {
     let mut body = who;
     body["role"] = json!(role);
-    let (status, resp) = s
-        .admin_post(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    s.admin_post(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
+        .await
+        .expect_status(StatusCode::CREATED);
 }
 
 /// An access token of the principal for `scope`, by its secret, from `tenant`.
 pub async fn token_for(s: &TestServer, tenant: &str, p: &Principal, scope: &str) -> String {
-    let (status, body) = s
+    let body = s
         .token(
             tenant,
             &[
@@ -31,8 +31,8 @@ pub async fn token_for(s: &TestServer, tenant: &str, p: &Principal, scope: &str)
                 ("client_secret", &p.secret),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .expect_status(StatusCode::OK);
     body["access_token"].as_str().unwrap().to_string()
 }
 

@@ -1,6 +1,7 @@
 //! Graph helpers: creating an application as a given caller, and Graph's exact texts.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use crate::common::Expect;
 use crate::common::TestServer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -8,10 +9,10 @@ use serde_json::{Value, json};
 pub const DENIED: &str = "Insufficient privileges to complete the operation.";
 
 pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
-    let (status, app) = s
+    let app = s
         .post_as(token, "/v1.0/applications", json!({"displayName": name}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
+        .await
+        .expect_status(StatusCode::CREATED);
     app
 }
 

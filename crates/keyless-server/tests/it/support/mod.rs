@@ -7,6 +7,7 @@ pub mod directory;
 pub mod graph;
 pub mod rbac;
 
+use crate::common::Expect;
 use crate::common::{ARM_SCOPE, TestServer};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -90,23 +91,23 @@ pub struct Principal {
 
 /// Creates an app, its service principal and a secret, as the administrator.
 pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
-    let (status, app) = s
+    let app = s
         .admin_post("/v1.0/applications", json!({"displayName": name}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let app_id = app["appId"].as_str().unwrap().to_string();
     let app_object_id = app["id"].as_str().unwrap().to_string();
-    let (status, sp) = s
+    let sp = s
         .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{sp}");
-    let (status, pw) = s
+        .await
+        .expect_status(StatusCode::CREATED);
+    let pw = s
         .admin_post(
             &format!("/v1.0/applications/{app_object_id}/addPassword"),
             json!({"passwordCredential": {"displayName": "tests"}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{pw}");
+        .await
+        .expect_status(StatusCode::OK);
     Principal {
         app_object_id,
         app_id,
@@ -131,8 +132,9 @@ pub async fn secret_token(s: &TestServer, app_id: &str, secret: &str) -> (Status
 
 /// An ARM access token of the principal.
 pub async fn arm_token_of(s: &TestServer, p: &Principal) -> String {
-    let (status, body) = secret_token(s, &p.app_id, &p.secret).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = secret_token(s, &p.app_id, &p.secret)
+        .await
+        .expect_status(StatusCode::OK);
     body["access_token"].as_str().unwrap().to_string()
 }
 
@@ -171,21 +173,21 @@ pub struct Member {
 
 pub async fn new_member(s: &TestServer, name: &str) -> Member {
     let tenant = s.var("AZURE_TENANT_ID");
-    let (status, user) = s
+    let user = s
         .admin_post(
             &format!("/keyless/v1/tenants/{tenant}/users"),
             json!({"name": name}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{user}");
+        .await
+        .expect_status(StatusCode::CREATED);
     let upn = user["userPrincipalName"].as_str().unwrap().to_string();
-    let (status, pat) = s
+    let pat = s
         .admin_post(
             "/keyless/v1/pats",
             json!({"name": format!("{name}-pat"), "user": upn}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
+        .await
+        .expect_status(StatusCode::CREATED);
     Member {
         id: user["id"].as_str().unwrap().to_string(),
         upn,
