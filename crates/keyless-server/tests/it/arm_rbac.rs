@@ -9,7 +9,7 @@ use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::rbac::{assignment, authorization_failed, body, names, new_name, owner, sub_scope};
+use support::rbac::{authorization_failed, names, new_name, owner, put_assignment, sub_scope};
 use support::{API, assert_error, assert_error_code};
 
 #[tokio::test]
@@ -210,13 +210,9 @@ async fn deleting_a_resource_group_removes_the_assignments_at_it() {
         .expect_status(StatusCode::CREATED);
     let p = support::new_principal(&s, "temp").await;
     let scope = format!("{sub}/resourceGroups/temp-rg");
-    s.put_as(
-        &owner_token,
-        &assignment(&scope, &new_name()),
-        body(&s, CONTRIBUTOR, &p.sp_id),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    put_assignment(&s, &owner_token, &scope, &new_name(), CONTRIBUTOR, &p.sp_id)
+        .await
+        .expect_status(StatusCode::CREATED);
     let token = support::arm_token_of(&s, &p).await;
     s.get_as(&token, &rg_path)
         .await

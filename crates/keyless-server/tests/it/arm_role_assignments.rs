@@ -9,8 +9,8 @@ use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use support::rbac::{
-    WRITE, assignment, assignments, authorization_failed, body, names, new_name, owner, role_id,
-    sub_scope,
+    WRITE, assignment, assignments, authorization_failed, body, names, new_name, owner,
+    put_assignment, role_id, sub_scope,
 };
 use support::{AUTHZ_API, assert_error};
 
@@ -19,13 +19,15 @@ async fn contributor_cannot_write_role_assignments() {
     let s = TestServer::start().await;
     let token = s.arm_token().await;
     let target = support::new_principal(&s, "target").await;
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&sub_scope(&s), &new_name()),
-            body(&s, READER, &target.sp_id),
-        )
-        .await;
+    let (status, resp) = put_assignment(
+        &s,
+        &token,
+        &sub_scope(&s),
+        &new_name(),
+        READER,
+        &target.sp_id,
+    )
+    .await;
     assert_error(
         status,
         &resp,
@@ -140,20 +142,11 @@ async fn same_principal_role_and_scope_under_another_name_is_409() {
     let (_, token) = owner(&s).await;
     let target = support::new_principal(&s, "target").await;
     let scope = sub_scope(&s);
-    s.put_as(
-        &token,
-        &assignment(&scope, &new_name()),
-        body(&s, READER, &target.sp_id),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&scope, &new_name()),
-            body(&s, READER, &target.sp_id),
-        )
-        .await;
+    put_assignment(&s, &token, &scope, &new_name(), READER, &target.sp_id)
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (status, resp) =
+        put_assignment(&s, &token, &scope, &new_name(), READER, &target.sp_id).await;
     assert_error(
         status,
         &resp,
@@ -170,20 +163,11 @@ async fn changing_an_assignment_under_the_same_name_is_409() {
     let target = support::new_principal(&s, "target").await;
     let scope = sub_scope(&s);
     let name = new_name();
-    s.put_as(
-        &token,
-        &assignment(&scope, &name),
-        body(&s, READER, &target.sp_id),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&scope, &name),
-            body(&s, CONTRIBUTOR, &target.sp_id),
-        )
-        .await;
+    put_assignment(&s, &token, &scope, &name, READER, &target.sp_id)
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (status, resp) =
+        put_assignment(&s, &token, &scope, &name, CONTRIBUTOR, &target.sp_id).await;
     assert_error(
         status,
         &resp,
@@ -201,13 +185,8 @@ async fn unknown_principal_is_principal_not_found() {
     let tenant = s.var("AZURE_TENANT_ID");
     // An unknown id, and the app's client id instead of its principal's object id.
     for principal in [unknown, owner.app_id.as_str()] {
-        let (status, resp) = s
-            .put_as(
-                &token,
-                &assignment(&sub_scope(&s), &new_name()),
-                body(&s, READER, principal),
-            )
-            .await;
+        let (status, resp) =
+            put_assignment(&s, &token, &sub_scope(&s), &new_name(), READER, principal).await;
         assert_error(
             status,
             &resp,
@@ -220,72 +199,50 @@ async fn unknown_principal_is_principal_not_found() {
     }
 }
 
+/// An unknown role, a name that is not a GUID and a scope below a missing resource group:
+/// each refused with its status, code and message.
 #[tokio::test]
-async fn unknown_role_is_role_definition_does_not_exist() {
+async fn invalid_assignments_are_refused() {
     let s = TestServer::start().await;
     let (_, token) = owner(&s).await;
     let target = support::new_principal(&s, "target").await;
+    let sub = sub_scope(&s);
     let role = uuid::Uuid::new_v4();
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&sub_scope(&s), &new_name()),
-            body(&s, role, &target.sp_id),
-        )
-        .await;
-    assert_error(
-        status,
-        &resp,
-        404,
-        "RoleDefinitionDoesNotExist",
-        &format!(
-            "The specified role definition with ID '{}' does not exist.",
-            role_id(&s, role)
+    let unknown_role = format!(
+        "The specified role definition with ID '{}' does not exist.",
+        role_id(&s, role)
+    );
+    let missing_rg = format!("{sub}/resourceGroups/missing-rg");
+    let cases = [
+        (
+            &sub,
+            new_name(),
+            role,
+            404,
+            "RoleDefinitionDoesNotExist",
+            unknown_role.as_str(),
         ),
-    );
-}
-
-#[tokio::test]
-async fn assignment_name_must_be_a_guid() {
-    let s = TestServer::start().await;
-    let (_, token) = owner(&s).await;
-    let target = support::new_principal(&s, "target").await;
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&sub_scope(&s), "not-a-guid"),
-            body(&s, READER, &target.sp_id),
-        )
-        .await;
-    assert_error(
-        status,
-        &resp,
-        400,
-        "BadRequest",
-        "The role assignment ID 'not-a-guid' is not valid. The role assignment ID must be a GUID.",
-    );
-}
-
-#[tokio::test]
-async fn assignment_at_a_missing_resource_group_is_404() {
-    let s = TestServer::start().await;
-    let (_, token) = owner(&s).await;
-    let target = support::new_principal(&s, "target").await;
-    let scope = format!("{}/resourceGroups/missing-rg", sub_scope(&s));
-    let (status, resp) = s
-        .put_as(
-            &token,
-            &assignment(&scope, &new_name()),
-            body(&s, READER, &target.sp_id),
-        )
-        .await;
-    assert_error(
-        status,
-        &resp,
-        404,
-        "ResourceGroupNotFound",
-        "Resource group 'missing-rg' could not be found.",
-    );
+        (
+            &sub,
+            "not-a-guid".to_string(),
+            READER,
+            400,
+            "BadRequest",
+            "The role assignment ID 'not-a-guid' is not valid. The role assignment ID must be a GUID.",
+        ),
+        (
+            &missing_rg,
+            new_name(),
+            READER,
+            404,
+            "ResourceGroupNotFound",
+            "Resource group 'missing-rg' could not be found.",
+        ),
+    ];
+    for (scope, name, role, want, code, message) in cases {
+        let (status, resp) = put_assignment(&s, &token, scope, &name, role, &target.sp_id).await;
+        assert_error(status, &resp, want, code, message);
+    }
 }
 
 #[tokio::test]

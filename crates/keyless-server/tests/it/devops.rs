@@ -151,15 +151,7 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
         )
         .await;
     assert!(st.is_client_error());
-    let project = s
-        .state
-        .store
-        .find_project(
-            s.state.store.find_organization("contoso").await.unwrap().id,
-            "web",
-        )
-        .await
-        .unwrap();
+    let project = support::contoso_project(&s, "web").await;
     assert_eq!(
         s.state
             .store

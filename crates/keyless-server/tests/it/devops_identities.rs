@@ -92,15 +92,7 @@ async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
         .expect_status(StatusCode::OK);
     assert_eq!(web["state"], "wellFormed");
 
-    let api = s
-        .state
-        .store
-        .find_project(
-            s.state.store.find_organization("contoso").await.unwrap().id,
-            "api",
-        )
-        .await
-        .unwrap();
+    let api = support::contoso_project(&s, "api").await;
     for key in ["api".to_string(), api.id.to_string()] {
         let b = s
             .get_as(&token, &format!("/contoso/_apis/projects/{key}"))

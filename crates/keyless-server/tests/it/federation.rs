@@ -123,12 +123,7 @@ async fn wrong_audience_is_70021() {
     // The demo credential has the token-exchange audience; an Entra-issued token with
     // another audience is an access token (700222), so use an org-issued token with an
     // app credential for that issuer and subject.
-    let app = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let app = support::demo_app(&s).await;
     let iss = format!("{}/{}", s.origin, org.id);
     let (_, _) = s
         .admin(
@@ -290,12 +285,7 @@ async fn wrong_secret_is_7000215() {
 #[tokio::test]
 async fn secret_from_add_password_works_and_expires_with_7000222() {
     let s = TestServer::start().await;
-    let app = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let app = support::demo_app(&s).await;
     let end = keyless_model::time_fmt::iso(s.state.now() + 3600);
     let created = s
         .admin(

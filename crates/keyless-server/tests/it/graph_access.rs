@@ -97,12 +97,7 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
         assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
     }
     // Nor may he change the administrator's demo app.
-    let demo = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let demo = support::demo_app(&s).await;
     let (status, resp) = s
         .delete_as(&bob.token, &format!("/v1.0/applications/{}", demo.id))
         .await;
@@ -156,12 +151,7 @@ async fn objects_of_another_tenant_are_not_found() {
         .await
         .expect_status(StatusCode::CREATED);
     let eve = pat["token"].as_str().unwrap();
-    let demo = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let demo = support::demo_app(&s).await;
     let id = demo.id.to_string();
     let (status, body) = s.get_as(eve, &format!("/v1.0/applications/{id}")).await;
     assert_error(

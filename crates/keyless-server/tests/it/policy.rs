@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support;
 
 use common::{Expect, TestServer};
 use keyless_server::keyring::Issuer;
@@ -120,12 +121,7 @@ async fn organization_cloud_must_be_known() {
 #[tokio::test]
 async fn multitenant_app_with_entra_issued_token_is_70052() {
     let s = TestServer::start().await;
-    let app = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let app = support::demo_app(&s).await;
     s.admin_patch(
         &format!("/v1.0/applications/{}", app.id),
         json!({"signInAudience": "AzureADMultipleOrgs"}),
@@ -139,12 +135,7 @@ async fn multitenant_app_with_entra_issued_token_is_70052() {
 #[tokio::test]
 async fn identity_without_credentials_is_70025() {
     let s = TestServer::start().await;
-    let app = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let app = support::demo_app(&s).await;
     for f in s.state.store.list_fics(app.id).await.unwrap() {
         s.admin_delete(&format!(
             "/v1.0/applications/{}/federatedIdentityCredentials/{}",
@@ -168,12 +159,7 @@ async fn deleting_the_credential_takes_effect_at_once() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
     s.exchange(&id).await.expect_status(StatusCode::OK);
-    let app = s
-        .state
-        .store
-        .find_application_by_name(s.tenant(), "demo-deploy")
-        .await
-        .unwrap();
+    let app = support::demo_app(&s).await;
     let f = s
         .state
         .store

@@ -4,6 +4,7 @@
 
 use crate::common;
 use crate::sc_support;
+use crate::support;
 
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
@@ -90,15 +91,7 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
     )
     .await
     .expect_status(StatusCode::OK);
-    let project = s
-        .state
-        .store
-        .find_project(
-            s.state.store.find_organization("contoso").await.unwrap().id,
-            "web",
-        )
-        .await
-        .unwrap();
+    let project = support::contoso_project(&s, "web").await;
     let roles = format!(
         "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
         project.id
@@ -277,18 +270,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     let pipeline = s
         .state
         .store
-        .find_pipeline(
-            s.state
-                .store
-                .find_project(
-                    s.state.store.find_organization("contoso").await.unwrap().id,
-                    "web",
-                )
-                .await
-                .unwrap()
-                .id,
-            "deploy",
-        )
+        .find_pipeline(support::contoso_project(&s, "web").await.id, "deploy")
         .await
         .unwrap();
     let p = s

@@ -261,3 +261,19 @@ pub async fn unassign_all(s: &TestServer, principal: uuid::Uuid) {
         store.delete_role_assignment(a.id).await.unwrap();
     }
 }
+
+/// The demo application, `demo-deploy` of the demo tenant.
+pub async fn demo_app(s: &TestServer) -> keyless_model::directory::Application {
+    let store = &s.state.store;
+    store
+        .find_application_by_name(s.tenant(), "demo-deploy")
+        .await
+        .unwrap()
+}
+
+/// A project of the demo organization `contoso`.
+pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devops::Project {
+    let store = &s.state.store;
+    let org = store.find_organization("contoso").await.unwrap();
+    store.find_project(org.id, name).await.unwrap()
+}

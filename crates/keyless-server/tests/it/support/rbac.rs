@@ -5,6 +5,7 @@
 use super::{AUTHZ_API, Principal};
 use crate::common::TestServer;
 use keyless_model::rbac::OWNER;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 pub const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
@@ -61,4 +62,17 @@ pub fn names(list: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["name"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// `PUT` the assignment `name` at `scope` of `role` to `principal`, with `token`.
+pub async fn put_assignment(
+    s: &TestServer,
+    token: &str,
+    scope: &str,
+    name: &str,
+    role: uuid::Uuid,
+    principal: &str,
+) -> (StatusCode, Value) {
+    s.put_as(token, &assignment(scope, name), body(s, role, principal))
+        .await
 }
