@@ -3,19 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support::audit;
 
 use common::{Expect, TestServer};
 use keyless_server::keyring::Issuer;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
-    let b = s
-        .admin_get(&format!("/keyless/v1/audit?{query}"))
-        .await
-        .expect_status(StatusCode::OK);
-    b["value"].as_array().unwrap().clone()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn grant_records_tenant_client_connection_issuer_subject() {

@@ -7,7 +7,7 @@
 //! skip, loudly).
 #![allow(clippy::unwrap_used)]
 
-use crate::common::Expect;
+use crate::common::{Expect, Running, request};
 use keyless_server::keyring::Issuer;
 use keyless_server::{AppState, Config};
 use keyless_store::testing::pg;
@@ -49,16 +49,7 @@ struct Replica {
     http: reqwest::Client,
     /// The demo environment, on the replica started with `--demo`.
     env: HashMap<String, String>,
-    _dir: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-    }
+    _running: Running,
 }
 
 impl Replica {
@@ -76,16 +67,11 @@ impl Replica {
             .unwrap_or_default();
         let http = client(prepared.ca_cert.as_deref().unwrap(), prepared.addr);
         let state = prepared.state.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(prepared.run(async move {
-            let _ = rx.await;
-        }));
         Replica {
             state,
             http,
             env,
-            _dir: dir,
-            stop: Some(tx),
+            _running: Running::spawn(prepared, dir),
         }
     }
 
@@ -96,20 +82,14 @@ impl Replica {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{PUBLIC_URL}{path}"));
-        if let Some(b) = bearer {
-            req = req.bearer_auth(b);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        request(
+            &self.http,
+            method,
+            format!("{PUBLIC_URL}{path}"),
+            bearer,
+            body,
         )
+        .await
     }
 
     /// As the demo administrator (`env` comes from the demo replica).

@@ -4,9 +4,9 @@
 //! log line.
 
 use super::{WEB, refusal_code, world};
-use crate::common::Expect;
-use crate::common::TestServer;
+use crate::common::{Expect, TestServer};
 use crate::sc_support::{Person, create_as, job_endpoints, manual_body, message};
+use crate::support::audit;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -25,15 +25,6 @@ async fn start(s: &TestServer, token: &str, pipeline: &str) -> (StatusCode, Valu
 async fn set_ace(s: &TestServer, pipeline: &str, body: Value) -> (StatusCode, Value) {
     s.admin_put(&format!("{WEB}/pipelines/{pipeline}/security"), body)
         .await
-}
-
-async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
-    s.state.audit.flush().await;
-    let b = s
-        .admin_get(&format!("/keyless/v1/audit?{query}"))
-        .await
-        .expect_status(StatusCode::OK);
-    b["value"].as_array().unwrap().clone()
 }
 
 #[tokio::test]

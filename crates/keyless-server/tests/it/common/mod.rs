@@ -16,16 +16,59 @@ pub struct TestServer {
     pub origin: String,
     pub http: reqwest::Client,
     pub env: HashMap<String, String>,
+    _running: Running,
+}
+
+/// A prepared server serving on its own task until dropped, and its data directory.
+pub struct Running {
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-impl Drop for TestServer {
+impl Running {
+    pub fn spawn(prepared: keyless_server::serve::Prepared, dir: tempfile::TempDir) -> Running {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(prepared.run(async move {
+            let _ = rx.await;
+        }));
+        Running {
+            _dir: dir,
+            stop: Some(tx),
+        }
+    }
+}
+
+impl Drop for Running {
     fn drop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
     }
+}
+
+/// Sends a request with an optional bearer token and JSON body; the body of the answer as
+/// JSON, or as a JSON string when it is not JSON.
+pub async fn request(
+    http: &reqwest::Client,
+    method: Method,
+    url: String,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = http.request(method, url);
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 impl TestServer {
@@ -42,17 +85,12 @@ impl TestServer {
             .unwrap();
         let state = prepared.state.clone();
         let origin = prepared.origin.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(prepared.run(async move {
-            let _ = rx.await;
-        }));
         TestServer {
             state,
             origin,
             http,
             env,
-            _dir: dir,
-            stop: Some(tx),
+            _running: Running::spawn(prepared, dir),
         }
     }
 
@@ -67,22 +105,8 @@ impl TestServer {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{}", self.origin, path));
-        if let Some(b) = bearer {
-            req = req.bearer_auth(b);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        let url = format!("{}{}", self.origin, path);
+        request(&self.http, method, url, bearer, body).await
     }
 
     /// As the administrator (the demo PAT).

@@ -7,8 +7,7 @@ pub mod directory;
 pub mod graph;
 pub mod rbac;
 
-use crate::common::Expect;
-use crate::common::{ARM_SCOPE, TestServer};
+use crate::common::{ARM_SCOPE, Expect, TestServer};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -276,4 +275,14 @@ pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devop
     let store = &s.state.store;
     let org = store.find_organization("contoso").await.unwrap();
     store.find_project(org.id, name).await.unwrap()
+}
+
+/// The audit entries that match `query`, once the audit log is flushed.
+pub async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
+    s.state.audit.flush().await;
+    let b = s
+        .admin_get(&format!("/keyless/v1/audit?{query}"))
+        .await
+        .expect_status(StatusCode::OK);
+    b["value"].as_array().unwrap().clone()
 }
