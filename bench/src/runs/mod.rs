@@ -9,10 +9,11 @@ mod mint;
 pub mod replicas;
 mod size;
 
-use crate::report::Run;
+use crate::report::{Run, run_record};
 use crate::scenarios::Ctx;
 use crate::server::Server;
 use crate::{Cli, Scenario, Settings, load};
+use std::future::Future;
 use std::sync::Arc;
 
 /// What every scenario run on the suite's server shares: the settings, the server, the
@@ -33,6 +34,39 @@ impl On<'_> {
         } else {
             &mut self.keep
         }
+    }
+
+    /// One run of `scenario` per concurrency level, each request `op` on the context of the
+    /// connection mode.
+    pub async fn per_concurrency<F, Fut>(
+        &mut self,
+        scenario: &str,
+        nc: bool,
+        signatures_per_op: u32,
+        op: F,
+    ) -> anyhow::Result<Vec<Run>>
+    where
+        F: Fn(Arc<Ctx>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let mut runs = Vec::new();
+        let st = self.st;
+        for &c in &st.concurrency {
+            let plan = self.plan(c);
+            let ctx = self.ctx(nc).clone();
+            let op = op.clone();
+            let m = load::run(self.s, &plan, move |_, _| op(ctx.clone())).await?;
+            runs.push(run_record(
+                scenario,
+                nc,
+                &plan,
+                None,
+                signatures_per_op,
+                m,
+                self.floor,
+            ));
+        }
+        Ok(runs)
     }
 
     /// The settings' plan at concurrency `c`.
