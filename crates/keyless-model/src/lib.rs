@@ -19,6 +19,9 @@ pub mod pat_scopes;
 pub mod rbac;
 pub mod time_fmt;
 
+#[cfg(test)]
+mod testing;
+
 pub use uuid::Uuid;
 
 /// Seconds since the Unix epoch. Storage and tokens both speak whole seconds.

@@ -3,20 +3,7 @@ use crate::Uuid;
 use crate::audit::AuditEntry;
 use crate::devops::{ConnectionState, IssuerGeneration, Scheme};
 use crate::federation::TOKEN_EXCHANGE_AUDIENCE;
-
-fn fic(issuer: &str, subject: &str, aud: &str) -> FederatedCredential {
-    FederatedCredential {
-        id: Uuid::new_v4(),
-        parent_id: Uuid::nil(),
-        name: "c1".into(),
-        issuer: issuer.into(),
-        subject: Some(subject.into()),
-        audiences: vec![aud.into()],
-        description: None,
-        claims_matching_expression: None,
-        created_at: 0,
-    }
-}
+use crate::testing::fic;
 
 fn line(f: &Finding) -> (Status, Option<&'static str>) {
     (f.status, f.code)

@@ -1,18 +1,5 @@
 use super::*;
-
-fn fic(issuer: &str, subject: &str, aud: &str) -> FederatedCredential {
-    FederatedCredential {
-        id: Uuid::new_v4(),
-        parent_id: Uuid::nil(),
-        name: "c1".into(),
-        issuer: issuer.into(),
-        subject: Some(subject.into()),
-        audiences: vec![aud.into()],
-        description: None,
-        claims_matching_expression: None,
-        created_at: 0,
-    }
-}
+use crate::testing::fic;
 
 fn run(fics: &[FederatedCredential], iss: &str, sub: &str, aud: &str) -> Result<(), &'static str> {
     let auds = vec![aud.to_string()];
