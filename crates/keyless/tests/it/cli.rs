@@ -141,14 +141,9 @@ fn audit_shows_denials() {
     let s = serve();
     let env = s.env();
     // One denied job-token request: an unknown connection.
-    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
+        let http = s.http();
         let url = format!(
             "{}?api-version=7.1&serviceConnectionId=6f1b1b1b-0000-4000-8000-000000000001",
             env["SYSTEM_OIDCREQUESTURI"]
@@ -504,14 +499,9 @@ fn pipeline_security_and_job_start_with_endpoints() {
     assert!(!secret.is_empty() && !client.is_empty(), "{job}");
     assert!(!var("SYSTEM_ACCESSTOKEN").is_empty(), "{job}");
     // The secret is the app's: it buys an ARM token.
-    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
+        let http = s.http();
         http.post(format!(
             "{}/{}/oauth2/v2.0/token",
             s.origin, env["AZURE_TENANT_ID"]

@@ -8,14 +8,9 @@ use harness::{Server, serve, text};
 
 /// Removes the demo app's federated credential through Graph.
 fn delete_credential(s: &Server) {
-    let ca = std::fs::read(s.dir.path().join("tls/ca.pem")).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
+        let http = s.http();
         let apps: serde_json::Value = http
             .get(format!(
                 "{}/v1.0/applications?$filter=displayName eq 'demo-deploy'",

@@ -67,6 +67,16 @@ impl Server {
             .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
             .collect()
     }
+    /// An HTTP client that trusts the server's CA.
+    pub fn http(&self) -> reqwest::Client {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let ca = std::fs::read(self.dir.path().join("tls/ca.pem")).unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap()
+    }
+
     pub fn client(&self, args: &[&str]) -> std::process::Output {
         bin()
             .args(args)
