@@ -346,12 +346,7 @@ async fn non_guid_connection_id_yields_a_pipeline_token() {
 #[tokio::test]
 async fn job_token_of_another_project_is_refused() {
     let s = TestServer::start().await;
-    s.admin_post(
-        "/keyless/v1/organizations/contoso/projects",
-        json!({"name": "other"}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_contoso_project(&s, "other").await;
     let (_, pl) = s
         .admin_post(
             "/keyless/v1/organizations/contoso/projects/other/pipelines",

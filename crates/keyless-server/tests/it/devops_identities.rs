@@ -9,25 +9,10 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::directory::token_for;
 use support::{Principal, new_principal};
 
 const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
-
-async fn devops_token(s: &TestServer, p: &Principal, scope: &str) -> String {
-    let b = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &p.app_id),
-                ("scope", scope),
-                ("client_secret", &p.secret),
-            ],
-        )
-        .await
-        .expect_status(StatusCode::OK);
-    b["access_token"].as_str().unwrap().to_string()
-}
 
 fn names(list: &Value) -> Vec<&str> {
     list["value"]
@@ -41,14 +26,9 @@ fn names(list: &Value) -> Vec<&str> {
 /// The demo organization with a second project, and a fresh principal with a DevOps token.
 async fn setup() -> (TestServer, Principal, String) {
     let s = TestServer::start().await;
-    s.admin_post(
-        "/keyless/v1/organizations/contoso/projects",
-        json!({"name": "api"}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_contoso_project(&s, "api").await;
     let p = new_principal(&s, "reporting").await;
-    let token = devops_token(&s, &p, DEVOPS_SCOPE).await;
+    let token = token_for(&s, &s.var("AZURE_TENANT_ID"), &p, DEVOPS_SCOPE).await;
     (s, p, token)
 }
 
@@ -117,19 +97,20 @@ async fn users_see_every_project_and_other_audiences_are_refused() {
         .expect_status(StatusCode::OK);
     assert_eq!(names(&list), ["api", "web"]);
     // An ARM token is not a DevOps token.
-    let arm = devops_token(&s, &p, "https://management.azure.com/.default").await;
+    let arm = token_for(
+        &s,
+        &s.var("AZURE_TENANT_ID"),
+        &p,
+        "https://management.azure.com/.default",
+    )
+    .await;
     let b = s
         .get_as(&arm, "/contoso/_apis/projects")
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
     assert!(b.to_string().contains("audience"), "{b}");
     // A disabled principal's token is refused before membership is looked at.
-    s.admin_patch(
-        &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-        json!({"accountEnabled": false}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    support::disable_sp(&s, &p.sp_id).await;
     let b = s
         .get_as(&token, "/contoso/_apis/projects")
         .await

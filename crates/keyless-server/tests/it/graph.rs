@@ -200,12 +200,7 @@ async fn disabled_service_principal_cannot_sign_in() {
     support::secret_token(&s, &p.app_id, &p.secret)
         .await
         .expect_status(StatusCode::OK);
-    s.admin_patch(
-        &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-        json!({"accountEnabled": false}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    support::disable_sp(&s, &p.sp_id).await;
     let body = support::secret_token(&s, &p.app_id, &p.secret)
         .await
         .expect_status(StatusCode::BAD_REQUEST);

@@ -50,12 +50,7 @@ async fn a_disabled_or_deleted_principal_cannot_use_its_graph_token() {
     s.get_as(&token, "/v1.0/applications")
         .await
         .expect_status(StatusCode::OK);
-    s.admin_patch(
-        &format!("/v1.0/servicePrincipals/{}", p.sp_id),
-        json!({"accountEnabled": false}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    support::disable_sp(&s, &p.sp_id).await;
     let (status, resp) = s.get_as(&token, "/v1.0/applications").await;
     assert_error_code(status, &resp, 401, "InvalidAuthenticationToken");
 }

@@ -514,12 +514,7 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
             .contains("sc://contoso/site/theirs")
     );
     // Bad names, names in use and non-administrators are refused.
-    s.admin_post(
-        "/keyless/v1/organizations/contoso/projects",
-        json!({"name": "api"}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_contoso_project(&s, "api").await;
     let site = "/keyless/v1/organizations/contoso/projects/site";
     s.admin_patch(site, json!({"name": "API"}))
         .await

@@ -165,12 +165,7 @@ async fn project_groups_are_managed_by_project_administrators_only() {
 #[tokio::test]
 async fn sharing_lets_another_project_use_the_connection_until_unshared() {
     let s = TestServer::start().await;
-    s.admin_post(
-        "/keyless/v1/organizations/contoso/projects",
-        json!({"name": "api"}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_contoso_project(&s, "api").await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     // Not shared yet: the other project can neither list nor reference it.
     s.admin_post(

@@ -286,3 +286,23 @@ pub async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
         .expect_status(StatusCode::OK);
     b["value"].as_array().unwrap().clone()
 }
+
+/// Creates the project `name` in the demo organization `contoso`.
+pub async fn add_contoso_project(s: &TestServer, name: &str) {
+    s.admin_post(
+        "/keyless/v1/organizations/contoso/projects",
+        json!({"name": name}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+}
+
+/// Disables a service principal (`accountEnabled: false`) through Graph.
+pub async fn disable_sp(s: &TestServer, sp_id: &str) {
+    s.admin_patch(
+        &format!("/v1.0/servicePrincipals/{sp_id}"),
+        json!({"accountEnabled": false}),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+}
