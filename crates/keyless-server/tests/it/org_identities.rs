@@ -17,8 +17,7 @@ fn one(principal: &str) -> String {
 }
 
 async fn list(s: &TestServer) -> Value {
-    let b = s.admin_get(LIST).await.expect_status(StatusCode::OK);
-    b
+    s.admin_get(LIST).await.expect_status(StatusCode::OK)
 }
 
 #[tokio::test]

@@ -21,18 +21,16 @@ async fn legacy_automatic(s: &TestServer, name: &str) -> Value {
     let mut body = automatic_body(s, name, "WorkloadIdentityFederation");
     body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
         json!("AzureDevOps");
-    let c = create_as(s, &s.var("KEYLESS_TOKEN"), body)
+    create_as(s, &s.var("KEYLESS_TOKEN"), body)
         .await
-        .expect_status(StatusCode::OK);
-    c
+        .expect_status(StatusCode::OK)
 }
 
 async fn legacy_manual(s: &TestServer, name: &str) -> Value {
     let body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps"));
-    let c = create_as(s, &s.var("KEYLESS_TOKEN"), body)
+    create_as(s, &s.var("KEYLESS_TOKEN"), body)
         .await
-        .expect_status(StatusCode::OK);
-    c
+        .expect_status(StatusCode::OK)
 }
 
 async fn rename(s: &TestServer, body: Value) -> (StatusCode, Value) {
@@ -40,11 +38,9 @@ async fn rename(s: &TestServer, body: Value) -> (StatusCode, Value) {
 }
 
 async fn get_in(s: &TestServer, org: &str, id: &str) -> Value {
-    let c = s
-        .admin_get(&format!("/{org}/_apis/serviceendpoint/endpoints/{id}"))
+    s.admin_get(&format!("/{org}/_apis/serviceendpoint/endpoints/{id}"))
         .await
-        .expect_status(StatusCode::OK);
-    c
+        .expect_status(StatusCode::OK)
 }
 
 #[tokio::test]

@@ -18,10 +18,9 @@ pub async fn doctor_as(s: &TestServer, token: Option<&str>, conn: &str) -> (Stat
 }
 
 pub async fn doctor(s: &TestServer) -> Value {
-    let v = doctor_as(s, Some(&s.var("KEYLESS_TOKEN")), "demo-connection")
+    doctor_as(s, Some(&s.var("KEYLESS_TOKEN")), "demo-connection")
         .await
-        .expect_status(StatusCode::OK);
-    v
+        .expect_status(StatusCode::OK)
 }
 
 /// The first finding of a check: (status, code).

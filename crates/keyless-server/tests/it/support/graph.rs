@@ -9,11 +9,9 @@ use serde_json::{Value, json};
 pub const DENIED: &str = "Insufficient privileges to complete the operation.";
 
 pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
-    let app = s
-        .post_as(token, "/v1.0/applications", json!({"displayName": name}))
+    s.post_as(token, "/v1.0/applications", json!({"displayName": name}))
         .await
-        .expect_status(StatusCode::CREATED);
-    app
+        .expect_status(StatusCode::CREATED)
 }
 
 pub fn not_found(id: &str) -> String {
