@@ -9,7 +9,9 @@ use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::rbac::{authorization_failed, names, new_name, owner, put_assignment, sub_scope};
+use support::rbac::{
+    assert_authorization_failed, names, new_name, owner, put_assignment, sub_scope,
+};
 use support::{API, assert_error, assert_error_code};
 
 #[tokio::test]
@@ -53,17 +55,13 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
     // Another group: neither.
     let other = format!("{sub}/resourceGroups/other-rg");
     let (status, resp) = s.send(Method::GET, &rg_path("other-rg"), tok, None).await;
-    assert_error(
+    assert_authorization_failed(
         status,
         &resp,
-        403,
-        "AuthorizationFailed",
-        &authorization_failed(
-            &p.app_id,
-            &p.sp_id,
-            "Microsoft.Resources/subscriptions/resourceGroups/read",
-            &other,
-        ),
+        &p.app_id,
+        &p.sp_id,
+        "Microsoft.Resources/subscriptions/resourceGroups/read",
+        &other,
     );
     let (status, resp) = s
         .send(
@@ -73,17 +71,13 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
             Some(json!({"location": "westeurope"})),
         )
         .await;
-    assert_error(
+    assert_authorization_failed(
         status,
         &resp,
-        403,
-        "AuthorizationFailed",
-        &authorization_failed(
-            &p.app_id,
-            &p.sp_id,
-            "Microsoft.Resources/subscriptions/resourceGroups/write",
-            &other,
-        ),
+        &p.app_id,
+        &p.sp_id,
+        "Microsoft.Resources/subscriptions/resourceGroups/write",
+        &other,
     );
     // Nor a new group, which would be at subscription level.
     let (status, resp) = s
@@ -127,17 +121,13 @@ async fn reader_may_read_but_not_write() {
     let rg = format!("{}/resourcegroups/demo-rg?{API}", sub_scope(&s));
     s.get_as(&token, &rg).await.expect_status(StatusCode::OK);
     let (status, resp) = s.delete_as(&token, &rg).await;
-    assert_error(
+    assert_authorization_failed(
         status,
         &resp,
-        403,
-        "AuthorizationFailed",
-        &authorization_failed(
-            &p.app_id,
-            &p.sp_id,
-            "Microsoft.Resources/subscriptions/resourceGroups/delete",
-            &format!("{}/resourceGroups/demo-rg", sub_scope(&s)),
-        ),
+        &p.app_id,
+        &p.sp_id,
+        "Microsoft.Resources/subscriptions/resourceGroups/delete",
+        &format!("{}/resourceGroups/demo-rg", sub_scope(&s)),
     );
 }
 
@@ -176,17 +166,13 @@ async fn principal_without_a_role_sees_nothing_and_may_do_nothing() {
             Some(json!({"location": "westeurope"})),
         )
         .await;
-    assert_error(
+    assert_authorization_failed(
         status,
         &resp,
-        403,
-        "AuthorizationFailed",
-        &authorization_failed(
-            &p.app_id,
-            &p.sp_id,
-            "Microsoft.Resources/subscriptions/resourceGroups/write",
-            &format!("{sub}/resourceGroups/mine"),
-        ),
+        &p.app_id,
+        &p.sp_id,
+        "Microsoft.Resources/subscriptions/resourceGroups/write",
+        &format!("{sub}/resourceGroups/mine"),
     );
     let (status, resp) = s
         .send(

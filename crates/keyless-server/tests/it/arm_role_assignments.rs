@@ -9,7 +9,7 @@ use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use support::rbac::{
-    WRITE, assignment, assignments, authorization_failed, body, names, new_name, owner,
+    WRITE, assert_authorization_failed, assignment, assignments, body, names, new_name, owner,
     put_assignment, role_id, sub_scope,
 };
 use support::{AUTHZ_API, assert_error};
@@ -28,17 +28,13 @@ async fn contributor_cannot_write_role_assignments() {
         &target.sp_id,
     )
     .await;
-    assert_error(
+    assert_authorization_failed(
         status,
         &resp,
-        403,
-        "AuthorizationFailed",
-        &authorization_failed(
-            &s.var("AZURE_CLIENT_ID"),
-            &support::demo_sp_id(&s).await,
-            WRITE,
-            &sub_scope(&s),
-        ),
+        &s.var("AZURE_CLIENT_ID"),
+        &support::demo_sp_id(&s).await,
+        WRITE,
+        &sub_scope(&s),
     );
 }
 

@@ -76,3 +76,16 @@ pub async fn put_assignment(
     s.put_as(token, &assignment(scope, name), body(s, role, principal))
         .await
 }
+
+/// Asserts a 403 `AuthorizationFailed` naming the client, principal, action and scope.
+pub fn assert_authorization_failed(
+    status: StatusCode,
+    body: &Value,
+    client: &str,
+    oid: &str,
+    action: &str,
+    scope: &str,
+) {
+    let message = authorization_failed(client, oid, action, scope);
+    super::assert_error(status, body, 403, "AuthorizationFailed", &message);
+}
