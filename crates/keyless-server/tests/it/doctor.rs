@@ -9,7 +9,7 @@ use crate::doctor_support;
 use common::{Expect, TestServer};
 use doctor_support::*;
 use keyless_model::devops::{ConnectionState, Scheme};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 type Fic = keyless_model::directory::FederatedCredential;

@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::{Expect, TestServer};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::assert_error;
 use support::graph::{DENIED, create_app, not_found};
