@@ -1,4 +1,4 @@
-//! `keyless-bench`: the benchmark harness of keyless (issue 7). Starts its own
+//! `keyless-bench`: the benchmark harness of keyless. Starts its own
 //! `keyless serve --demo` on a free loopback port with a temporary data directory, measures
 //! the scenarios, prints a report and always stops the server (also on error or Ctrl-C).
 //!

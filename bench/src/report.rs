@@ -1,5 +1,5 @@
 //! What a suite measured (runs, startup, targets), how one run is recorded, the targets of
-//! issue 7 judged against it, and the text report.
+//! the targets judged against it, and the text report.
 
 use crate::{load, note, sig, size};
 use serde::Serialize;

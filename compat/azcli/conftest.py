@@ -4,8 +4,7 @@ The server is the one compat/python starts (its `keyless` session fixture is loa
 compat/python/conftest.py and reused as is: one `keyless serve --demo` per session on a free
 loopback port, with a temporary data directory). The CLI runs as a subprocess, `python -m
 azure.cli`, from this suite's own virtual environment (compat/azcli/.venv, azure-cli pinned),
-with a configuration directory of its own per session and only the settings wire-compat.md §8
-names: the cloud registered from the server's `/metadata/endpoints`, instance discovery off,
+with a configuration directory of its own per session and only these settings: the cloud registered from the server's `/metadata/endpoints`, instance discovery off,
 the server's CA bundle, telemetry off.
 
 Environment:
@@ -33,7 +32,7 @@ CLOUD_NAME = "keyless"
 AZ_TIMEOUT_S = float(os.environ.get("AZ_TIMEOUT_S") or 180)
 DEMO_RESOURCE_GROUP = "demo-rg"
 
-# Built-in role ids (wire-compat §6).
+# Built-in role ids.
 OWNER_ROLE_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR_ROLE_ID = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 READER_ROLE_ID = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
@@ -102,7 +101,7 @@ class Az:
             {
                 "AZURE_CONFIG_DIR": str(config_dir),
                 "AZURE_CORE_INSTANCE_DISCOVERY": "false",
-                # Set explicitly: some machines export a bundle without the local CA (§1).
+                # Set explicitly: some machines export a bundle without the local CA.
                 "REQUESTS_CA_BUNDLE": keyless.ca_bundle,
                 "AZURE_CORE_COLLECT_TELEMETRY": "false",
                 "AZURE_CORE_OUTPUT": "json",
@@ -141,7 +140,7 @@ class Az:
     def json(self, *args: str) -> Any:
         return self.run(*args).json()
 
-    # -- identities (wire-compat §8)
+    # -- identities
     def login_federated(self, client_id: str, token: str, *, check: bool = True) -> AzResult:
         return self.run(
             "login",

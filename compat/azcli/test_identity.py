@@ -1,4 +1,4 @@
-"""`az identity create` and `az identity federated-credential create/list` (wire-compat §7)."""
+"""`az identity create` and `az identity federated-credential create/list`."""
 
 import uuid
 

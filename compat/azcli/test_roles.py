@@ -1,5 +1,5 @@
-"""`az role assignment list/create/delete`: a Contributor may not grant roles (seed 000's
-"Failed to assign Contributor role"); an Owner may."""
+"""`az role assignment list/create/delete`: a Contributor may not grant roles (what
+Azure DevOps reports as "Failed to assign Contributor role"); an Owner may."""
 
 from conftest import CONTRIBUTOR_ROLE_ID, READER_ROLE_ID
 

@@ -57,7 +57,7 @@ DEMO_ENV_KEYS = (
     "AZURE_CORE_INSTANCE_DISCOVERY",
 )
 
-# CA trust variables: some machines export them pointing at the system bundle (wire-compat §1),
+# CA trust variables: some machines export them pointing at the system bundle,
 # so the test process always overrides them with the server's bundle.
 CA_ENV_KEYS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS")
 
@@ -194,7 +194,7 @@ class Keyless:
         return self.request(method, f"{self.url}/{path.lstrip('/')}", json=json, token=token, **kwargs)
 
     def oidc_request(self, connection_id: str | None = None, access_token: str | None = None) -> requests.Response:
-        """What a pipeline job sends to its OIDC endpoint (wire-compat §4)."""
+        """What a pipeline job sends to its OIDC endpoint."""
         uri = self.env["SYSTEM_OIDCREQUESTURI"].rstrip("/")
         url = f"{uri}?api-version=7.1&serviceConnectionId={connection_id or self.connection_id}"
         return self.session.post(
@@ -257,7 +257,7 @@ class Keyless:
     def delete_app(self, app: App) -> requests.Response:
         return self.graph("DELETE", f"applications/{app.object_id}")
 
-    # -- credentials pointed at keyless (wire-compat §8)
+    # -- credentials pointed at keyless
     def pipelines_credential(self, connection_id: str | None = None):
         from azure.identity import AzurePipelinesCredential
 
@@ -371,7 +371,7 @@ def keyless(request: pytest.FixtureRequest):
     saved_environ = dict(os.environ)
     try:
         env = _wait_ready(proc, data_dir, port, log_path)
-        # Trust the server's bundle, whatever the machine exported (wire-compat §1).
+        # Trust the server's bundle, whatever the machine exported.
         for key in CA_ENV_KEYS:
             os.environ[key] = env.get(key) or env["REQUESTS_CA_BUNDLE"]
         os.environ["SYSTEM_OIDCREQUESTURI"] = env["SYSTEM_OIDCREQUESTURI"]

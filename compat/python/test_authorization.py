@@ -1,4 +1,4 @@
-"""azure-mgmt-authorization against keyless (wire-compat §6): built-in role definitions, role
+"""azure-mgmt-authorization against keyless: built-in role definitions, role
 assignments at subscription, resource-group and resource scope written by an Owner, the
 duplicate and permission errors, and custom role definitions."""
 

@@ -1,4 +1,4 @@
-"""Each azure-identity credential obtains an ARM access token from keyless (issue 2)."""
+"""Each azure-identity credential obtains an ARM access token from keyless."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from conftest import ARM_AUDIENCE, ARM_SCOPE, jwt_claims
 
 
 def assert_arm_token(keyless, token: str, *, client_id: str, appidacr: str) -> dict:
-    """v1 ARM access token claims (wire-compat §3)."""
+    """v1 ARM access token claims."""
     claims = jwt_claims(token)
     assert claims.get("aud") == ARM_AUDIENCE, claims
     assert claims.get("tid") == keyless.tenant_id, claims

@@ -1,4 +1,4 @@
-"""Graph shapes the other tests rely on (wire-compat §7)."""
+"""Graph shapes the other tests rely on."""
 
 import uuid
 

@@ -1,5 +1,5 @@
 """azure-mgmt-msi against keyless: user-assigned managed identities and their federated identity
-credentials (wire-compat §7), then the seed-004 path end to end: a manual workload identity
+credentials, then the manual path end to end: a manual workload identity
 service connection naming a managed identity's client id, and a pipeline job that signs in as
 that identity (its tokens carry `xms_mirid`)."""
 
@@ -162,11 +162,11 @@ def test_federated_identity_credential_under_missing_identity(msi_client, unique
 
 
 # --------------------------------------------------------------------------------------------
-# seed 004: a manual workload identity connection backed by a user-assigned managed identity
+# A manual workload identity connection backed by a user-assigned managed identity
 
 
 def create_connection(keyless, name: str, client_id: str) -> dict:
-    """POST {origin}/contoso/_apis/serviceendpoint/endpoints, the body of wire-compat §5."""
+    """POST {origin}/contoso/_apis/serviceendpoint/endpoints, the body the portal sends."""
     projects = keyless.request("GET", f"{keyless.url}/keyless/v1/organizations/contoso/projects")
     assert projects.status_code == 200, describe(projects)
     web = next((p for p in projects.json()["value"] if p["name"] == "web"), None)

@@ -1,4 +1,4 @@
-"""Failures as the SDKs surface them (wire-compat §2, §4)."""
+"""Failures as the SDKs surface them: token endpoint errors and the OIDC endpoint's answers."""
 
 import uuid
 
@@ -19,7 +19,7 @@ def test_pipelines_credential_unknown_service_connection(keyless):
     cred = keyless.pipelines_credential(connection_id=str(uuid.uuid4()))
     with pytest.raises(ClientAuthenticationError) as e:
         cred.get_token(ARM_SCOPE)
-    # The OIDC endpoint's answer for an unknown connection (wire-compat §4) reaches the caller.
+    # The OIDC endpoint's answer for an unknown connection reaches the caller.
     assert e.value.status_code == 404, str(e.value)
 
 

@@ -1,4 +1,4 @@
-"""A service principal without any role assignment is refused by ARM (issue 2)."""
+"""A service principal without any role assignment is refused by ARM."""
 
 import pytest
 from azure.core.exceptions import HttpResponseError

@@ -52,7 +52,7 @@ impl std::fmt::Debug for UnverifiedJwt {
 }
 
 fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, MalformedJwt> {
-    // Real JWTs are unpadded base64url (RFC 7515 §2); padding or stray bits are malformed.
+    // Real JWTs are unpadded base64url (JWS compact serialization); padding or stray bits are malformed.
     URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| MalformedJwt::Base64(which))

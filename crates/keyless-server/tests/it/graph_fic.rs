@@ -1,5 +1,5 @@
 //! Microsoft Graph federated identity credentials: create, list, get by id and by name,
-//! update, delete, and one test per saving rule (wire-compat §7).
+//! update, delete, and one test per saving rule.
 #![allow(clippy::unwrap_used)]
 
 use crate::common;

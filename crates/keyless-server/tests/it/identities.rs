@@ -1,4 +1,4 @@
-//! Generic resources and user-assigned managed identities (seed 004's first path): the
+//! Generic resources and user-assigned managed identities (the identity a manual workload identity connection can use): the
 //! identity, its federated credential, a manual connection naming it, and its token.
 #![allow(clippy::unwrap_used)]
 
@@ -214,7 +214,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
     .expect_status(StatusCode::OK);
     assert_eq!(again["properties"]["clientId"], client_id.as_str());
 
-    // A manual connection names the identity's client id (seed 004).
+    // A manual connection names the identity's client id.
     let (_, conn) = s
         .admin_post("/contoso/_apis/serviceendpoint/endpoints?api-version=7.1", json!({"name": "mi-conn", "type": "AzureRM", "data": {"creationMode": "Manual"},
                 "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": {"tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": client_id}},
