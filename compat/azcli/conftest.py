@@ -4,8 +4,9 @@ The server is the one compat/python starts (its `keyless` session fixture is loa
 compat/python/conftest.py and reused as is: one `keyless serve --demo` per session on a free
 loopback port, with a temporary data directory). The CLI runs as a subprocess, `python -m
 azure.cli`, from this suite's own virtual environment (compat/azcli/.venv, azure-cli pinned),
-with a configuration directory of its own per session and only these settings: the cloud registered from the server's `/metadata/endpoints`, instance discovery off,
-the server's CA bundle, telemetry off.
+with a configuration directory of its own per session and only these settings: the cloud
+registered from the server's `/metadata/endpoints`, instance discovery off, the server's CA
+bundle, telemetry off.
 
 Environment:
   KEYLESS_BIN     the keyless binary (default: <repo>/target/debug/keyless)
