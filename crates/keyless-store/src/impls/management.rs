@@ -14,7 +14,7 @@ use super::arm::scope_and_prefix;
 use super::found;
 use crate::errors::db_err;
 use crate::postgres::PgStore;
-use crate::rows::{CustomRoleRow, ManagementGroupRow, SubscriptionRow, all, id, json, key, one};
+use crate::rows::{CustomRoleRow, ManagementGroupRow, SubscriptionRow, id, json, key};
 use crate::sqlite::SqliteStore;
 use crate::{MANAGEMENT_GROUP_MAX_DEPTH, ManagementStore, StoreError, StoreResult, conflict};
 use async_trait::async_trait;
@@ -135,31 +135,26 @@ for_each_backend! {
     #[async_trait]
     impl ManagementStore for Backend {
         async fn create_management_group(&self, g: &ManagementGroup) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO management_groups (name, name_key, tenant_id, display_name, \
                  parent_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&g.name)
-            .bind(key(&g.name))
-            .bind(id(g.tenant_id))
-            .bind(&g.display_name)
-            .bind(g.parent.as_deref().map(key))
-            .bind(g.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                &g.name,
+                key(&g.name),
+                id(g.tenant_id),
+                &g.display_name,
+                g.parent.as_deref().map(key),
+                g.created_at,
+            );
             Ok(())
         }
 
         async fn get_management_group(&self, name: &str) -> StoreResult<ManagementGroup> {
-            one(
-                sqlx::query_as::<_, ManagementGroupRow>(management_groups!(
-                    "WHERE g.name_key = $1"
-                ))
-                .bind(key(name))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?,
+            fetch_one!(
+                self,
+                ManagementGroupRow,
+                management_groups!("WHERE g.name_key = $1"),
+                key(name),
             )
         }
 
@@ -167,13 +162,12 @@ for_each_backend! {
             &self,
             tenant_id: Uuid,
         ) -> StoreResult<Vec<ManagementGroup>> {
-            all(sqlx::query_as::<_, ManagementGroupRow>(management_groups!(
-                "WHERE g.tenant_id = $1 ORDER BY g.name_key"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                ManagementGroupRow,
+                management_groups!("WHERE g.tenant_id = $1 ORDER BY g.name_key"),
+                id(tenant_id),
+            )
         }
 
         async fn update_management_group(&self, g: &ManagementGroup) -> StoreResult<()> {
@@ -252,19 +246,14 @@ for_each_backend! {
             subscription_id: Uuid,
             group: Option<&str>,
         ) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "UPDATE subscriptions SET management_group = $2 WHERE id = $1 \
-                     AND ($2 IS NULL OR EXISTS (SELECT 1 FROM management_groups g \
-                     WHERE g.name_key = $2 AND g.tenant_id = subscriptions.tenant_id))",
-                )
-                .bind(id(subscription_id))
-                .bind(group.map(key))
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "UPDATE subscriptions SET management_group = $2 WHERE id = $1 \
+                 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM management_groups g \
+                 WHERE g.name_key = $2 AND g.tenant_id = subscriptions.tenant_id))",
+                id(subscription_id),
+                group.map(key),
+            ))
         }
 
         async fn get_subscription_management_group(
@@ -287,24 +276,25 @@ for_each_backend! {
             &self,
             name: &str,
         ) -> StoreResult<Vec<Subscription>> {
-            all(sqlx::query_as::<_, SubscriptionRow>(
+            fetch_all!(
+                self,
+                SubscriptionRow,
                 "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
                  WHERE management_group = $1 ORDER BY created_at, id",
+                key(name),
             )
-            .bind(key(name))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn management_group_ancestors(&self, name: &str) -> StoreResult<Vec<String>> {
             let names: Vec<String> =
-                sqlx::query_scalar(chain_from!("SELECT name FROM chain ORDER BY depth"))
-                    .bind(key(name))
-                    .bind(ANCESTOR_LINKS)
-                    .fetch_all(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?;
+                fetch!(
+                    self,
+                    query_scalar,
+                    fetch_all,
+                    chain_from!("SELECT name FROM chain ORDER BY depth"),
+                    key(name),
+                    ANCESTOR_LINKS,
+                )?;
             if names.is_empty() {
                 return Err(StoreError::NotFound);
             }
@@ -312,69 +302,55 @@ for_each_backend! {
         }
 
         async fn create_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO custom_roles (id, tenant_id, role_name, name_key, description, \
                  actions, not_actions, data_actions, not_data_actions, assignable_scopes, \
                  created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(id(r.id))
-            .bind(id(r.tenant_id))
-            .bind(&r.role_name)
-            .bind(key(&r.role_name))
-            .bind(&r.description)
-            .bind(json(&r.actions)?)
-            .bind(json(&r.not_actions)?)
-            .bind(json(&r.data_actions)?)
-            .bind(json(&r.not_data_actions)?)
-            .bind(json(&lowercase_all(&r.assignable_scopes))?)
-            .bind(r.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(r.id),
+                id(r.tenant_id),
+                &r.role_name,
+                key(&r.role_name),
+                &r.description,
+                json(&r.actions)?,
+                json(&r.not_actions)?,
+                json(&r.data_actions)?,
+                json(&r.not_data_actions)?,
+                json(&lowercase_all(&r.assignable_scopes))?,
+                r.created_at,
+            );
             Ok(())
         }
 
         async fn get_custom_role(&self, role: Uuid) -> StoreResult<CustomRole> {
-            one(
-                sqlx::query_as::<_, CustomRoleRow>(custom_roles!("WHERE id = $1"))
-                    .bind(id(role))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
-            )
+            fetch_one!(self, CustomRoleRow, custom_roles!("WHERE id = $1"), id(role))
         }
 
         async fn list_custom_roles(&self, tenant_id: Uuid) -> StoreResult<Vec<CustomRole>> {
-            all(sqlx::query_as::<_, CustomRoleRow>(custom_roles!(
-                "WHERE tenant_id = $1 ORDER BY name_key, id"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                CustomRoleRow,
+                custom_roles!("WHERE tenant_id = $1 ORDER BY name_key, id"),
+                id(tenant_id),
+            )
         }
 
         async fn update_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "UPDATE custom_roles SET role_name = $2, name_key = $3, description = $4, \
-                     actions = $5, not_actions = $6, data_actions = $7, not_data_actions = $8, \
-                     assignable_scopes = $9 WHERE id = $1",
-                )
-                .bind(id(r.id))
-                .bind(&r.role_name)
-                .bind(key(&r.role_name))
-                .bind(&r.description)
-                .bind(json(&r.actions)?)
-                .bind(json(&r.not_actions)?)
-                .bind(json(&r.data_actions)?)
-                .bind(json(&r.not_data_actions)?)
-                .bind(json(&lowercase_all(&r.assignable_scopes))?)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "UPDATE custom_roles SET role_name = $2, name_key = $3, description = $4, \
+                 actions = $5, not_actions = $6, data_actions = $7, not_data_actions = $8, \
+                 assignable_scopes = $9 WHERE id = $1",
+                id(r.id),
+                &r.role_name,
+                key(&r.role_name),
+                &r.description,
+                json(&r.actions)?,
+                json(&r.not_actions)?,
+                json(&r.data_actions)?,
+                json(&r.not_data_actions)?,
+                json(&lowercase_all(&r.assignable_scopes))?,
+            ))
         }
 
         async fn delete_custom_role(&self, role: Uuid) -> StoreResult<()> {

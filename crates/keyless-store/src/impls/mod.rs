@@ -44,6 +44,58 @@ macro_rules! for_each_backend {
         };
     };
 }
+/// Runs a decoding query on `$store`'s connection with the given binds and converts the one
+/// row it must find (`NotFound` when there is none).
+macro_rules! fetch_one {
+    ($store:expr, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::rows::one(
+            sqlx::query_as::<_, $row>($sql)
+                $(.bind($bind))*
+                .fetch_optional(&mut *$store.conn().await?)
+                .await
+                .map_err($crate::errors::db_err)?,
+        )
+    };
+}
+
+/// Runs a decoding query on `$store`'s connection with the given binds and converts every row.
+macro_rules! fetch_all {
+    ($store:expr, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::rows::all(
+            sqlx::query_as::<_, $row>($sql)
+                $(.bind($bind))*
+                .fetch_all(&mut *$store.conn().await?)
+                .await
+                .map_err($crate::errors::db_err)?,
+        )
+    };
+}
+
+/// Runs a statement on `$store`'s connection with the given binds; the number of rows it
+/// affected.
+macro_rules! execute {
+    ($store:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+        sqlx::query($sql)
+            $(.bind($bind))*
+            .execute(&mut *$store.conn().await?)
+            .await
+            .map_err($crate::errors::db_err)?
+            .rows_affected()
+    };
+}
+
+/// Runs `sqlx::$query($sql)` with the given binds on `$store`'s connection through `$fetch`
+/// (`fetch_all`, `fetch_optional` or `fetch_one`); the driver's result, errors converted.
+macro_rules! fetch {
+    ($store:expr, $query:ident, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
+        sqlx::$query($sql)
+            $(.bind($bind))*
+            .$fetch(&mut *$store.conn().await?)
+            .await
+            .map_err($crate::errors::db_err)
+    };
+}
+
 mod app_owners;
 mod arm;
 mod audit;

@@ -12,7 +12,7 @@ use super::arm::scope_and_prefix;
 use super::{cascade, found};
 use crate::StoreResult;
 use crate::errors::db_err;
-use crate::rows::{ResourceRow, all, id, json, key, one};
+use crate::rows::{ResourceRow, id, json, key};
 use keyless_model::Uuid;
 use keyless_model::arm::Resource;
 
@@ -88,11 +88,7 @@ for_each_backend! {
         }
 
         pub(super) async fn resources_get(&self, resource_id: &str) -> StoreResult<Resource> {
-            one(sqlx::query_as::<_, ResourceRow>(resources!("WHERE key = $1"))
-                .bind(Resource::key(resource_id))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?)
+            fetch_one!(self, ResourceRow, resources!("WHERE key = $1"), Resource::key(resource_id))
         }
 
         pub(super) async fn resources_list(
@@ -100,15 +96,16 @@ for_each_backend! {
             subscription_id: Uuid,
             resource_group: Option<&str>,
         ) -> StoreResult<Vec<Resource>> {
-            all(sqlx::query_as::<_, ResourceRow>(resources!(
-                "WHERE subscription_id = $1 AND ($2 IS NULL OR resource_group_key = $2) \
-                 ORDER BY created_at, seq"
-            ))
-            .bind(id(subscription_id))
-            .bind(resource_group.map(key))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                ResourceRow,
+                resources!(
+                    "WHERE subscription_id = $1 AND ($2 IS NULL OR resource_group_key = $2) \
+                     ORDER BY created_at, seq"
+                ),
+                id(subscription_id),
+                resource_group.map(key),
+            )
         }
 
         pub(super) async fn resources_children(
@@ -116,14 +113,13 @@ for_each_backend! {
             parent_id: &str,
         ) -> StoreResult<Vec<Resource>> {
             let (_, prefix, len) = key_and_prefix(parent_id);
-            all(sqlx::query_as::<_, ResourceRow>(resources!(
-                "WHERE substr(key, 1, $1) = $2 ORDER BY created_at, seq"
-            ))
-            .bind(len)
-            .bind(prefix)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                ResourceRow,
+                resources!("WHERE substr(key, 1, $1) = $2 ORDER BY created_at, seq"),
+                len,
+                prefix,
+            )
         }
 
         /// Deletes the resource, the resources below it and the role assignments at or
