@@ -93,34 +93,29 @@ for_each_backend! {
         async fn put_resource_group(&self, rg: &ResourceGroup) -> StoreResult<bool> {
             let tags = json(&rg.tags)?;
             let mut tx = self.begin_write().await?;
-            let created = sqlx::query(
+            let created = execute!(
+                in tx,
                 "INSERT INTO resource_groups (subscription_id, name, name_key, location, tags, \
                  created_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (subscription_id, name_key) DO NOTHING",
+                id(rg.subscription_id),
+                &rg.name,
+                key(&rg.name),
+                &rg.location,
+                &tags,
+                rg.created_at,
             )
-            .bind(id(rg.subscription_id))
-            .bind(&rg.name)
-            .bind(key(&rg.name))
-            .bind(&rg.location)
-            .bind(&tags)
-            .bind(rg.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
                 == 1;
             if !created {
-                sqlx::query(
+                execute!(
+                    in tx,
                     "UPDATE resource_groups SET location = $3, tags = $4 \
                      WHERE subscription_id = $1 AND name_key = $2",
-                )
-                .bind(id(rg.subscription_id))
-                .bind(key(&rg.name))
-                .bind(&rg.location)
-                .bind(&tags)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    id(rg.subscription_id),
+                    key(&rg.name),
+                    &rg.location,
+                    &tags,
+                );
             }
             tx.commit().await.map_err(db_err)?;
             Ok(created)
@@ -163,30 +158,14 @@ for_each_backend! {
                 scope_and_prefix(&resource_group_scope(subscription_id, name));
             let mut tx = self.begin_write().await?;
             // The resources first: they reference the group.
-            sqlx::query(cascade::RESOURCES_OF_GROUP)
-                .bind(id(subscription_id))
-                .bind(key(name))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            found(
-                sqlx::query(
-                    "DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2",
-                )
-                .bind(id(subscription_id))
-                .bind(key(name))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )?;
-            sqlx::query(cascade::ASSIGNMENTS_AT_OR_BELOW)
-            .bind(scope)
-            .bind(len)
-            .bind(prefix)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            execute!(in tx, cascade::RESOURCES_OF_GROUP, id(subscription_id), key(name));
+            found(execute!(
+                in tx,
+                "DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2",
+                id(subscription_id),
+                key(name),
+            ))?;
+            execute!(in tx, cascade::ASSIGNMENTS_AT_OR_BELOW, scope, len, prefix);
             tx.commit().await.map_err(db_err)
         }
 

@@ -120,34 +120,32 @@ for_each_backend! {
         async fn create_fic(&self, f: &FederatedCredential) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             Dialect::lock_fic_parent(&mut tx, f.parent_id).await?;
-            let count: i64 = sqlx::query_scalar(
+            let count: i64 = fetch!(
+                in tx,
+                query_scalar,
+                fetch_one,
                 "SELECT COUNT(*) FROM federated_credentials WHERE parent_id = $1",
-            )
-            .bind(id(f.parent_id))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                id(f.parent_id),
+            )?;
             if count >= MAX_FICS_PER_PARENT {
                 return Err(StoreError::Conflict(conflict::FIC_LIMIT));
             }
-            sqlx::query(
+            execute!(
+                in tx,
                 "INSERT INTO federated_credentials (id, parent_id, name, name_key, issuer, \
                  subject, audiences, description, claims_matching_expression, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(id(f.id))
-            .bind(id(f.parent_id))
-            .bind(&f.name)
-            .bind(key(&f.name))
-            .bind(&f.issuer)
-            .bind(&f.subject)
-            .bind(json(&f.audiences)?)
-            .bind(&f.description)
-            .bind(&f.claims_matching_expression)
-            .bind(f.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                id(f.id),
+                id(f.parent_id),
+                &f.name,
+                key(&f.name),
+                &f.issuer,
+                &f.subject,
+                json(&f.audiences)?,
+                &f.description,
+                &f.claims_matching_expression,
+                f.created_at,
+            );
             tx.commit().await.map_err(db_err)
         }
 

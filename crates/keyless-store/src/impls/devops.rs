@@ -1,7 +1,6 @@
 //! Organizations, projects, service connections, pipelines and jobs.
 
 use super::{cascade, found};
-use crate::errors::db_err;
 use crate::rows::{
     ConnectionRow, JobRow, OrganizationRow, PipelineRow, ProjectRow, id, json, key, opt_id,
 };
@@ -233,23 +232,7 @@ for_each_backend! {
         /// Takes the connection's roles, shares and pipeline permissions with it, in one
         /// transaction.
         async fn delete_connection(&self, connection: Uuid) -> StoreResult<()> {
-            let mut tx = self.begin_write().await?;
-            for &table in cascade::CONNECTION {
-                sqlx::query(table)
-                    .bind(id(connection))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            found(
-                sqlx::query(cascade::CONNECTION_ITSELF)
-                    .bind(id(connection))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
-            tx.commit().await.map_err(db_err)
+            cascade_delete!(self, cascade::CONNECTION, cascade::CONNECTION_ITSELF, id(connection))
         }
 
         async fn create_pipeline(&self, p: &Pipeline) -> StoreResult<i64> {

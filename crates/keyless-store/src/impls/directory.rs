@@ -134,36 +134,32 @@ for_each_backend! {
 
         async fn create_application(&self, a: &Application) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
+            execute!(
+                in tx,
                 "INSERT INTO applications (id, app_id, tenant_id, display_name, name_key, \
                  sign_in_audience, enabled, created_by, created_at, identifier_uris, api) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(id(a.id))
-            .bind(id(a.app_id))
-            .bind(id(a.tenant_id))
-            .bind(&a.display_name)
-            .bind(key(&a.display_name))
-            .bind(&a.sign_in_audience)
-            .bind(a.enabled)
-            .bind(opt_id(a.created_by))
-            .bind(a.created_at)
-            .bind(json(&a.identifier_uris)?)
-            .bind(json(&a.api)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                id(a.id),
+                id(a.app_id),
+                id(a.tenant_id),
+                &a.display_name,
+                key(&a.display_name),
+                &a.sign_in_audience,
+                a.enabled,
+                opt_id(a.created_by),
+                a.created_at,
+                json(&a.identifier_uris)?,
+                json(&a.api)?,
+            );
             for owner in &a.owners {
-                sqlx::query(
+                execute!(
+                    in tx,
                     "INSERT INTO application_owners (application_id, owner_id, added_at) \
                      VALUES ($1, $2, $3)",
-                )
-                .bind(id(a.id))
-                .bind(id(*owner))
-                .bind(a.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    id(a.id),
+                    id(*owner),
+                    a.created_at,
+                );
             }
             tx.commit().await.map_err(db_err)
         }
@@ -231,11 +227,13 @@ for_each_backend! {
         async fn delete_application(&self, app: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             let app_id: String =
-                sqlx::query_scalar("SELECT app_id FROM applications WHERE id = $1")
-                    .bind(id(app))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?
+                fetch!(
+                    in tx,
+                    query_scalar,
+                    fetch_optional,
+                    "SELECT app_id FROM applications WHERE id = $1",
+                    id(app),
+                )?
                     .ok_or(crate::StoreError::NotFound)?;
             let object_id = id(app);
             for &(which, sql) in cascade::APPLICATION {
@@ -243,11 +241,7 @@ for_each_backend! {
                     cascade::AppKey::ObjectId => &object_id,
                     cascade::AppKey::AppId => &app_id,
                 };
-                sqlx::query(sql)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                execute!(in tx, sql, value);
             }
             tx.commit().await.map_err(db_err)
         }
@@ -317,23 +311,7 @@ for_each_backend! {
         /// Also deletes the federated credentials parented by the principal (a managed
         /// identity's), which could never be used again.
         async fn delete_service_principal(&self, sp: Uuid) -> StoreResult<()> {
-            let mut tx = self.begin_write().await?;
-            for &sql in cascade::SERVICE_PRINCIPAL {
-                sqlx::query(sql)
-                    .bind(id(sp))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            found(
-                sqlx::query(cascade::SERVICE_PRINCIPAL_ITSELF)
-                    .bind(id(sp))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
-            tx.commit().await.map_err(db_err)
+            cascade_delete!(self, cascade::SERVICE_PRINCIPAL, cascade::SERVICE_PRINCIPAL_ITSELF, id(sp))
         }
     }
 }

@@ -62,22 +62,19 @@ for_each_backend! {
             principal_id: Uuid,
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(super::cascade::ORGANIZATION_IDENTITY)
-            .bind(id(principal_id))
-            .bind(id(organization_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let done = sqlx::query(
+            execute!(
+                in tx,
+                super::cascade::ORGANIZATION_IDENTITY,
+                id(principal_id),
+                id(organization_id),
+            );
+            found(execute!(
+                in tx,
                 "DELETE FROM organization_identities \
                  WHERE organization_id = $1 AND principal_id = $2",
-            )
-            .bind(id(organization_id))
-            .bind(id(principal_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            found(done.rows_affected())?;
+                id(organization_id),
+                id(principal_id),
+            ))?;
             tx.commit().await.map_err(db_err)
         }
 

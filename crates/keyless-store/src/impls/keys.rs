@@ -28,6 +28,26 @@ const CURRENT: &str = keys!(
      ORDER BY created_at DESC, kid DESC LIMIT 1"
 );
 
+/// Inserts the key `$k` in the write transaction `$tx` and commits it; the key.
+macro_rules! insert_and_commit {
+    ($tx:ident, $k:ident) => {{
+        execute!(
+            in $tx,
+            INSERT,
+            &$k.kid,
+            &$k.owner,
+            &$k.alg,
+            &$k.cert_der,
+            &$k.sealed_private_key,
+            $k.created_at,
+            $k.not_before,
+            $k.retired_at,
+        );
+        $tx.commit().await.map_err(db_err)?;
+        Ok($k.clone())
+    }};
+}
+
 for_each_backend! {
     #[async_trait]
     impl KeyStore for Backend {
@@ -76,20 +96,7 @@ for_each_backend! {
                 tx.commit().await.map_err(db_err)?;
                 return row.into_model();
             }
-            sqlx::query(INSERT)
-                .bind(&k.kid)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(&k.cert_der)
-                .bind(&k.sealed_private_key)
-                .bind(k.created_at)
-                .bind(k.not_before)
-                .bind(k.retired_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(k.clone())
+            insert_and_commit!(tx, k)
         }
 
         async fn rotate_signing_key(
@@ -113,31 +120,16 @@ for_each_backend! {
                     tx.commit().await.map_err(db_err)?;
                     return Ok(current);
                 }
-                sqlx::query(
+                execute!(
+                    in tx,
                     "UPDATE signing_keys SET retired_at = $3 \
                      WHERE owner = $1 AND alg = $2 AND retired_at IS NULL",
-                )
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(k.not_before)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    &k.owner,
+                    &k.alg,
+                    k.not_before,
+                );
             }
-            sqlx::query(INSERT)
-                .bind(&k.kid)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(&k.cert_der)
-                .bind(&k.sealed_private_key)
-                .bind(k.created_at)
-                .bind(k.not_before)
-                .bind(k.retired_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(k.clone())
+            insert_and_commit!(tx, k)
         }
 
         async fn retire_signing_key(&self, kid: &str, at: UnixTime) -> StoreResult<()> {

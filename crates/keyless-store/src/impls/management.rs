@@ -177,33 +177,28 @@ for_each_backend! {
             Dialect::lock_hierarchy(&mut tx).await?;
             if let Some(parent_key) = &parent_key {
                 // A cycle when the group is the new parent or one of the parent's ancestors.
-                let cycle: i64 = sqlx::query_scalar(chain_from!(
-                    "SELECT COUNT(*) FROM chain WHERE name_key = $3"
-                ))
-                .bind(parent_key)
-                .bind(CYCLE_WALK_LIMIT)
-                .bind(&group_key)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                let cycle: i64 = fetch!(
+                    in tx,
+                    query_scalar,
+                    fetch_one,
+                    chain_from!("SELECT COUNT(*) FROM chain WHERE name_key = $3"),
+                    parent_key,
+                    CYCLE_WALK_LIMIT,
+                    &group_key,
+                )?;
                 if cycle > 0 {
                     return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_CYCLE));
                 }
             }
             // The foreign key refuses a parent outside the group's tenant (NotFound).
-            found(
-                sqlx::query(
-                    "UPDATE management_groups SET display_name = $2, parent_key = $3 \
-                     WHERE name_key = $1",
-                )
-                .bind(&group_key)
-                .bind(&g.display_name)
-                .bind(&parent_key)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )?;
+            found(execute!(
+                in tx,
+                "UPDATE management_groups SET display_name = $2, parent_key = $3 \
+                 WHERE name_key = $1",
+                &group_key,
+                &g.display_name,
+                &parent_key,
+            ))?;
             tx.commit().await.map_err(db_err)
         }
 
@@ -212,14 +207,14 @@ for_each_backend! {
             let (scope, prefix, len) = scope_and_prefix(&group_scope(name));
             let mut tx = self.begin_write().await?;
             Dialect::lock_hierarchy(&mut tx).await?;
-            let occupants: i64 = sqlx::query_scalar(
+            let occupants: i64 = fetch!(
+                in tx,
+                query_scalar,
+                fetch_one,
                 "SELECT (SELECT COUNT(*) FROM management_groups WHERE parent_key = $1) \
                  + (SELECT COUNT(*) FROM subscriptions WHERE management_group = $1)",
-            )
-            .bind(&group_key)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                &group_key,
+            )?;
             if occupants > 0 {
                 return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_NOT_EMPTY));
             }
@@ -231,13 +226,7 @@ for_each_backend! {
                     .map_err(still_referenced)?
                     .rows_affected(),
             )?;
-            sqlx::query(super::cascade::ASSIGNMENTS_AT_OR_BELOW)
-            .bind(scope)
-            .bind(len)
-            .bind(prefix)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            execute!(in tx, super::cascade::ASSIGNMENTS_AT_OR_BELOW, scope, len, prefix);
             tx.commit().await.map_err(db_err)
         }
 
@@ -356,24 +345,17 @@ for_each_backend! {
         async fn delete_custom_role(&self, role: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             Dialect::lock_role_assignments(&mut tx).await?;
-            let assigned: i64 = sqlx::query_scalar(
+            let assigned: i64 = fetch!(
+                in tx,
+                query_scalar,
+                fetch_one,
                 "SELECT COUNT(*) FROM role_assignments WHERE role_definition_id = $1",
-            )
-            .bind(id(role))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                id(role),
+            )?;
             if assigned > 0 {
                 return Err(StoreError::Conflict(conflict::ROLE_IN_USE));
             }
-            found(
-                sqlx::query("DELETE FROM custom_roles WHERE id = $1")
-                    .bind(id(role))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
+            found(execute!(in tx, "DELETE FROM custom_roles WHERE id = $1", id(role)))?;
             tx.commit().await.map_err(db_err)
         }
     }

@@ -44,56 +44,77 @@ macro_rules! for_each_backend {
         };
     };
 }
-/// Runs a decoding query on `$store`'s connection with the given binds and converts the one
+/// What a statement runs on: `self`, the store's connection (pooled, or the unit of work's
+/// transaction); `in tx`, the write transaction `tx`.
+macro_rules! on {
+    (in $tx:ident) => {
+        &mut *$tx
+    };
+    ($store:ident) => {
+        &mut *$store.conn().await?
+    };
+}
+
+/// Runs a decoding query with the given binds [`on!`] `self` or `in tx` and converts the one
 /// row it must find (`NotFound` when there is none).
 macro_rules! fetch_one {
-    ($store:expr, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
-        $crate::rows::one(
-            sqlx::query_as::<_, $row>($sql)
-                $(.bind($bind))*
-                .fetch_optional(&mut *$store.conn().await?)
-                .await
-                .map_err($crate::errors::db_err)?,
-        )
+    ($($on:ident)+, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::rows::one(fetch!($($on)+, query_as::<_, $row>, fetch_optional, $sql $(, $bind)*)?)
     };
 }
 
-/// Runs a decoding query on `$store`'s connection with the given binds and converts every row.
+/// Runs a decoding query with the given binds [`on!`] `self` or `in tx` and converts every row.
 macro_rules! fetch_all {
-    ($store:expr, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
-        $crate::rows::all(
-            sqlx::query_as::<_, $row>($sql)
-                $(.bind($bind))*
-                .fetch_all(&mut *$store.conn().await?)
-                .await
-                .map_err($crate::errors::db_err)?,
-        )
+    ($($on:ident)+, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::rows::all(fetch!($($on)+, query_as::<_, $row>, fetch_all, $sql $(, $bind)*)?)
     };
 }
 
-/// Runs a statement on `$store`'s connection with the given binds; the number of rows it
+/// Runs a statement with the given binds [`on!`] `self` or `in tx`; the number of rows it
 /// affected.
 macro_rules! execute {
-    ($store:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
-        sqlx::query($sql)
-            $(.bind($bind))*
-            .execute(&mut *$store.conn().await?)
-            .await
-            .map_err($crate::errors::db_err)?
-            .rows_affected()
+    ($($on:ident)+, $sql:expr $(, $bind:expr)* $(,)?) => {
+        fetch!($($on)+, query, execute, $sql $(, $bind)*)?.rows_affected()
     };
 }
 
-/// Runs `sqlx::$query($sql)` with the given binds on `$store`'s connection through `$fetch`
-/// (`fetch_all`, `fetch_optional` or `fetch_one`); the driver's result, errors converted.
+/// Runs `sqlx::$query($sql)` with the given binds [`on!`] `self` or `in tx` through `$fetch`
+/// (`fetch_all`, `fetch_optional`, `fetch_one` or `execute`): the driver's result, its error
+/// converted.
 macro_rules! fetch {
-    ($store:expr, $query:ident, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
-        sqlx::$query($sql)
+    ($($on:ident)+, $($query:ident)::+$(::<$($t:ty),+>)?, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
+        sqlx::$($query)::+$(::<$($t),+>)?($sql)
             $(.bind($bind))*
-            .$fetch(&mut *$store.conn().await?)
+            .$fetch(on!($($on)+))
             .await
             .map_err($crate::errors::db_err)
     };
+}
+
+/// Deletes an object in one write transaction: first its dependents (`$dependents`, each
+/// statement binding `$key` as `$1`), then the object itself (`$itself`), `NotFound` when it
+/// is not there.
+macro_rules! cascade_delete {
+    ($store:expr, $dependents:expr, $itself:expr, $key:expr) => {{
+        let key: String = $key;
+        let mut tx = $store.begin_write().await?;
+        for &sql in $dependents {
+            sqlx::query(sql)
+                .bind(key.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::errors::db_err)?;
+        }
+        super::found(
+            sqlx::query($itself)
+                .bind(key.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::errors::db_err)?
+                .rows_affected(),
+        )?;
+        tx.commit().await.map_err($crate::errors::db_err)
+    }};
 }
 
 mod app_owners;

@@ -121,23 +121,18 @@ for_each_backend! {
 
         async fn remove_guest_membership(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
+            execute!(
+                in tx,
                 "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
-            )
-            .bind(id(tenant_id))
-            .bind(id(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            found(
-                sqlx::query("DELETE FROM guest_memberships WHERE tenant_id = $1 AND user_id = $2")
-                    .bind(id(tenant_id))
-                    .bind(id(user_id))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
+                id(tenant_id),
+                id(user_id),
+            );
+            found(execute!(
+                in tx,
+                "DELETE FROM guest_memberships WHERE tenant_id = $1 AND user_id = $2",
+                id(tenant_id),
+                id(user_id),
+            ))?;
             tx.commit().await.map_err(db_err)
         }
     }
