@@ -36,15 +36,9 @@ fn resource_group_scope(subscription_id: Uuid, name: &str) -> String {
     )
 }
 
-macro_rules! role_assignments {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, scope, role_definition_id, principal_id, principal_type, created_by, \
-             created_at FROM role_assignments ",
-            $rest
-        )
-    };
-}
+select!($ role_assignments =
+    "SELECT id, scope, role_definition_id, principal_id, principal_type, created_by, \
+     created_at FROM role_assignments ");
 
 /// `$1` the scope, `$2` the length of `$3`, `$3` the scope followed by `/`.
 macro_rules! at_or_below {

@@ -11,25 +11,13 @@ use keyless_model::{UnixTime, Uuid};
 /// Federated identity credentials allowed per application or managed identity.
 pub(crate) const MAX_FICS_PER_PARENT: i64 = 20;
 
-macro_rules! pats {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, user_id, name, token_hash, scopes, created_at, expires_at, revoked_at \
-             FROM personal_access_tokens ",
-            $rest
-        )
-    };
-}
+select!($ pats =
+    "SELECT id, user_id, name, token_hash, scopes, created_at, expires_at, revoked_at \
+     FROM personal_access_tokens ");
 
-macro_rules! fics {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, parent_id, name, issuer, subject, audiences, description, \
-             claims_matching_expression, created_at FROM federated_credentials ",
-            $rest
-        )
-    };
-}
+select!($ fics =
+    "SELECT id, parent_id, name, issuer, subject, audiences, description, \
+     claims_matching_expression, created_at FROM federated_credentials ");
 
 for_each_backend! {
     #[async_trait]

@@ -9,44 +9,18 @@ use async_trait::async_trait;
 use keyless_model::devops::{Job, Organization, Pipeline, Project, ServiceConnection};
 use keyless_model::{UnixTime, Uuid};
 
-macro_rules! projects {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, organization_id, name, description, created_at FROM projects ",
-            $rest
-        )
-    };
-}
+select!($ projects = "SELECT id, organization_id, name, description, created_at FROM projects ");
 
-macro_rules! connections {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, organization_id, project_id, name, endpoint_type, scheme, tenant_id, \
-             client_id, issuer_generation, creation_mode, state, status_message, description, data, \
-             created_by, created_at FROM service_connections ",
-            $rest
-        )
-    };
-}
+select!($ connections =
+    "SELECT id, organization_id, project_id, name, endpoint_type, scheme, tenant_id, \
+     client_id, issuer_generation, creation_mode, state, status_message, description, data, \
+     created_by, created_at FROM service_connections ");
 
-macro_rules! pipelines {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, project_id, name, connections, created_at FROM pipelines ",
-            $rest
-        )
-    };
-}
+select!($ pipelines = "SELECT id, project_id, name, connections, created_at FROM pipelines ");
 
-macro_rules! jobs {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, plan_id, pipeline_id, project_id, token_hash, created_at, expires_at, \
-             finished_at FROM jobs ",
-            $rest
-        )
-    };
-}
+select!($ jobs =
+    "SELECT id, plan_id, pipeline_id, project_id, token_hash, created_at, expires_at, \
+     finished_at FROM jobs ");
 
 for_each_backend! {
     #[async_trait]

@@ -8,44 +8,20 @@ use async_trait::async_trait;
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, ServicePrincipal, Tenant, TenantSettings, User};
 
-macro_rules! tenants {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, name, domain, display_name, cloud, settings, created_at FROM tenants ",
-            $rest
-        )
-    };
-}
+select!($ tenants =
+    "SELECT id, name, domain, display_name, cloud, settings, created_at FROM tenants ");
 
-macro_rules! users {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, tenant_id, user_principal_name, display_name, user_type, is_admin, \
-             created_at FROM users ",
-            $rest
-        )
-    };
-}
+select!($ users =
+    "SELECT id, tenant_id, user_principal_name, display_name, user_type, is_admin, \
+     created_at FROM users ");
 
-macro_rules! applications {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, app_id, tenant_id, display_name, sign_in_audience, enabled, created_by, \
-             created_at, identifier_uris, api FROM applications ",
-            $rest
-        )
-    };
-}
+select!($ applications =
+    "SELECT id, app_id, tenant_id, display_name, sign_in_audience, enabled, created_by, \
+     created_at, identifier_uris, api FROM applications ");
 
-macro_rules! service_principals {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, app_id, tenant_id, display_name, account_enabled, service_principal_type, \
-             alternative_names, created_at FROM service_principals ",
-            $rest
-        )
-    };
-}
+select!($ service_principals =
+    "SELECT id, app_id, tenant_id, display_name, account_enabled, service_principal_type, \
+     alternative_names, created_at FROM service_principals ");
 
 for_each_backend! {
     #[async_trait]
@@ -311,7 +287,12 @@ for_each_backend! {
         /// Also deletes the federated credentials parented by the principal (a managed
         /// identity's), which could never be used again.
         async fn delete_service_principal(&self, sp: Uuid) -> StoreResult<()> {
-            cascade_delete!(self, cascade::SERVICE_PRINCIPAL, cascade::SERVICE_PRINCIPAL_ITSELF, id(sp))
+            cascade_delete!(
+                self,
+                cascade::SERVICE_PRINCIPAL,
+                cascade::SERVICE_PRINCIPAL_ITSELF,
+                id(sp),
+            )
         }
     }
 }

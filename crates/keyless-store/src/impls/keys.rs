@@ -9,15 +9,9 @@ use async_trait::async_trait;
 use keyless_model::UnixTime;
 use keyless_model::keys::SigningKeyRecord;
 
-macro_rules! keys {
-    ($rest:literal) => {
-        concat!(
-            "SELECT kid, owner, alg, cert_der, sealed_private_key, created_at, not_before, \
-             retired_at FROM signing_keys ",
-            $rest
-        )
-    };
-}
+select!($ keys =
+    "SELECT kid, owner, alg, cert_der, sealed_private_key, created_at, not_before, \
+     retired_at FROM signing_keys ");
 
 const INSERT: &str = "INSERT INTO signing_keys (kid, owner, alg, cert_der, sealed_private_key, \
                       created_at, not_before, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

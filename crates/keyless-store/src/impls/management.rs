@@ -34,43 +34,25 @@ const CYCLE_WALK_LIMIT: i32 = 1_000;
 /// The number of parent links [`ManagementStore::management_group_ancestors`] follows.
 const ANCESTOR_LINKS: i32 = MANAGEMENT_GROUP_MAX_DEPTH as i32 - 1;
 
-macro_rules! management_groups {
-    ($rest:literal) => {
-        concat!(
-            "SELECT g.name, g.tenant_id, g.display_name, p.name AS parent, g.created_at \
-             FROM management_groups g LEFT JOIN management_groups p ON p.name_key = g.parent_key ",
-            $rest
-        )
-    };
-}
+select!($ management_groups =
+    "SELECT g.name, g.tenant_id, g.display_name, p.name AS parent, g.created_at \
+     FROM management_groups g LEFT JOIN management_groups p ON p.name_key = g.parent_key ");
 
-macro_rules! custom_roles {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, tenant_id, role_name, description, actions, not_actions, data_actions, \
-             not_data_actions, assignable_scopes, created_at FROM custom_roles ",
-            $rest
-        )
-    };
-}
+select!($ custom_roles =
+    "SELECT id, tenant_id, role_name, description, actions, not_actions, data_actions, \
+     not_data_actions, assignable_scopes, created_at FROM custom_roles ");
 
-/// The groups from `$1` (a name key) up, with their distance from it, at most `$2` links
-/// up; the caller adds the final `SELECT … FROM chain`.
-macro_rules! chain_from {
-    ($rest:literal) => {
-        concat!(
-            "WITH RECURSIVE chain (name_key, name, parent_key, depth) AS ( \
-                 SELECT name_key, name, parent_key, 0 FROM management_groups \
-                 WHERE name_key = $1 \
-               UNION ALL \
-                 SELECT g.name_key, g.name, g.parent_key, c.depth + 1 \
-                 FROM management_groups g JOIN chain c ON g.name_key = c.parent_key \
-                 WHERE c.depth < $2 \
-             ) ",
-            $rest
-        )
-    };
-}
+// The groups from `$1` (a name key) up, with their distance from it, at most `$2` links
+// up; the caller adds the final `SELECT … FROM chain`.
+select!($ chain_from =
+    "WITH RECURSIVE chain (name_key, name, parent_key, depth) AS ( \
+     SELECT name_key, name, parent_key, 0 FROM management_groups \
+     WHERE name_key = $1 \
+     UNION ALL \
+     SELECT g.name_key, g.name, g.parent_key, c.depth + 1 \
+     FROM management_groups g JOIN chain c ON g.name_key = c.parent_key \
+     WHERE c.depth < $2 \
+     ) ");
 
 /// The canonical scope of a management group, as role assignments store it.
 fn group_scope(name: &str) -> String {

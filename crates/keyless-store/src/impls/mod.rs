@@ -14,36 +14,38 @@
 
 use crate::{StoreError, StoreResult};
 
-/// Stamps the given items once with `Backend = SqliteStore` and once with `Backend = PgStore`.
-/// Defined before the `mod` lines below so that it is in (textual) scope in every one.
+/// Stamps the given items four times, `Backend` being `SqliteStore`, `SqliteTx`, `PgStore` and
+/// `PgTx` (`Dialect` the backend's store type). Defined before the `mod` lines below so that
+/// it is in (textual) scope in every one.
 macro_rules! for_each_backend {
-    ($($item:item)*) => {
+    (@stamp $module:ident, $backend:ident, $dialect:ident; $($item:item)*) => {
         const _: () = {
-            use $crate::sqlite::SqliteStore as Backend;
+            use $crate::$module::$backend as Backend;
             #[allow(unused_imports)]
-            use $crate::sqlite::SqliteStore as Dialect;
-            $($item)*
-        };
-        const _: () = {
-            use $crate::sqlite::SqliteTx as Backend;
-            #[allow(unused_imports)]
-            use $crate::sqlite::SqliteStore as Dialect;
-            $($item)*
-        };
-        const _: () = {
-            use $crate::postgres::PgStore as Backend;
-            #[allow(unused_imports)]
-            use $crate::postgres::PgStore as Dialect;
-            $($item)*
-        };
-        const _: () = {
-            use $crate::postgres::PgTx as Backend;
-            #[allow(unused_imports)]
-            use $crate::postgres::PgStore as Dialect;
+            use $crate::$module::$dialect as Dialect;
             $($item)*
         };
     };
+    ($($item:item)*) => {
+        for_each_backend!(@stamp sqlite, SqliteStore, SqliteStore; $($item)*);
+        for_each_backend!(@stamp sqlite, SqliteTx, SqliteStore; $($item)*);
+        for_each_backend!(@stamp postgres, PgStore, PgStore; $($item)*);
+        for_each_backend!(@stamp postgres, PgTx, PgStore; $($item)*);
+    };
 }
+
+/// Defines `$name!("…")`: the query `$select` followed by the given text, as one literal (the
+/// argument of `sqlx::query*`). `$d` is a `$` token, for the inner macro's own metavariable.
+macro_rules! select {
+    ($d:tt $name:ident = $select:literal) => {
+        macro_rules! $name {
+                                    ($d rest:literal) => {
+                                        concat!($select, $d rest)
+                                    };
+                                }
+    };
+}
+
 /// What a statement runs on: `self`, the store's connection (pooled, or the unit of work's
 /// transaction); `in tx`, the write transaction `tx`.
 macro_rules! on {
@@ -82,7 +84,13 @@ macro_rules! execute {
 /// (`fetch_all`, `fetch_optional`, `fetch_one` or `execute`): the driver's result, its error
 /// converted.
 macro_rules! fetch {
-    ($($on:ident)+, $($query:ident)::+$(::<$($t:ty),+>)?, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
+    (
+        $($on:ident)+,
+        $($query:ident)::+$(::<$($t:ty),+>)?,
+        $fetch:ident,
+        $sql:expr
+        $(, $bind:expr)* $(,)?
+    ) => {
         sqlx::$($query)::+$(::<$($t),+>)?($sql)
             $(.bind($bind))*
             .$fetch(on!($($on)+))
@@ -95,7 +103,7 @@ macro_rules! fetch {
 /// statement binding `$key` as `$1`), then the object itself (`$itself`), `NotFound` when it
 /// is not there.
 macro_rules! cascade_delete {
-    ($store:expr, $dependents:expr, $itself:expr, $key:expr) => {{
+    ($store:expr, $dependents:expr, $itself:expr, $key:expr $(,)?) => {{
         let key: String = $key;
         let mut tx = $store.begin_write().await?;
         for &sql in $dependents {

@@ -25,15 +25,9 @@ fn key_and_prefix(id: &str) -> (String, String, i32) {
     (key, prefix, len)
 }
 
-macro_rules! resources {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, subscription_id, resource_group, resource_type, name, location, tags, \
-             properties, extra, created_at FROM resources ",
-            $rest
-        )
-    };
-}
+select!($ resources =
+    "SELECT id, subscription_id, resource_group, resource_type, name, location, tags, \
+     properties, extra, created_at FROM resources ");
 
 for_each_backend! {
     impl Backend {

@@ -9,24 +9,11 @@ use keyless_model::Uuid;
 use keyless_model::directory::GuestMembership;
 use keyless_model::directory_roles::{DirectoryRole, DirectoryRoleAssignment};
 
-macro_rules! roles {
-    ($rest:literal) => {
-        concat!(
-            "SELECT tenant_id, principal_id, principal_type, role_template_id, created_at \
-             FROM directory_role_assignments ",
-            $rest
-        )
-    };
-}
+select!($ roles =
+    "SELECT tenant_id, principal_id, principal_type, role_template_id, created_at \
+     FROM directory_role_assignments ");
 
-macro_rules! guests {
-    ($rest:literal) => {
-        concat!(
-            "SELECT tenant_id, user_id, created_at FROM guest_memberships ",
-            $rest
-        )
-    };
-}
+select!($ guests = "SELECT tenant_id, user_id, created_at FROM guest_memberships ");
 
 for_each_backend! {
     #[async_trait]
