@@ -39,6 +39,11 @@ async fn fabrikam_user(s: &TestServer, name: &str) -> support::Member {
     }
 }
 
+/// Gives the user `name` the directory role `role` in contoso.
+async fn grant_in_contoso(s: &TestServer, name: &str, role: &str) {
+    add_role(s, "contoso", json!({"user": name}), role).await;
+}
+
 async fn bad_request(s: &TestServer, method: Method, path: &str, body: Value, says: &str) {
     let resp = s
         .admin(method, path, Some(body))
@@ -79,46 +84,30 @@ async fn roles_are_added_listed_and_removed() {
 async fn role_requests_are_validated() {
     let s = TestServer::start().await;
     new_member(&s, "alice").await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"user": "alice", "role": "Owner"}),
-        "Unknown directory role 'Owner'",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"user": "alice", "app": "demo-deploy", "role": "Directory Readers"}),
-        "exactly one of user or app",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"role": "Directory Readers"}),
-        "exactly one of user or app",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"user": "nobody", "role": "Directory Readers"}),
-        "No user 'nobody@contoso.onmicrosoft.com'",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"app": "no-such-app", "role": "Directory Readers"}),
-        "No app 'no-such-app'",
-    )
-    .await;
+    for (body, says) in [
+        (
+            json!({"user": "alice", "role": "Owner"}),
+            "Unknown directory role 'Owner'",
+        ),
+        (
+            json!({"user": "alice", "app": "demo-deploy", "role": "Directory Readers"}),
+            "exactly one of user or app",
+        ),
+        (
+            json!({"role": "Directory Readers"}),
+            "exactly one of user or app",
+        ),
+        (
+            json!({"user": "nobody", "role": "Directory Readers"}),
+            "No user 'nobody@contoso.onmicrosoft.com'",
+        ),
+        (
+            json!({"app": "no-such-app", "role": "Directory Readers"}),
+            "No app 'no-such-app'",
+        ),
+    ] {
+        bad_request(&s, Method::POST, ROLES, body, says).await;
+    }
     let eve = fabrikam_user(&s, "eve").await;
     bad_request(
         &s,
@@ -146,31 +135,13 @@ async fn only_privileged_role_and_global_administrators_assign_roles() {
     let bob = new_member(&s, "bob").await;
     let body = json!({"user": "bob", "role": "Application Administrator"});
     assert_denied(s.post_as(&alice.token, ROLES, body.clone()).await);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "User Administrator",
-    )
-    .await;
+    grant_in_contoso(&s, "alice", "User Administrator").await;
     assert_denied(s.post_as(&alice.token, ROLES, body.clone()).await);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "Privileged Role Administrator",
-    )
-    .await;
+    grant_in_contoso(&s, "alice", "Privileged Role Administrator").await;
     s.post_as(&alice.token, ROLES, body)
         .await
         .expect_status(StatusCode::CREATED);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "bob"}),
-        "Global Administrator",
-    )
-    .await;
+    grant_in_contoso(&s, "bob", "Global Administrator").await;
     s.post_as(
         &bob.token,
         ROLES,
@@ -187,13 +158,7 @@ async fn only_global_administrators_change_tenant_settings() {
     let path = "/keyless/v1/tenants/contoso/settings";
     let body = json!({"federatedCredentialsOnUnownedApps": "members"});
     assert_denied(s.patch_as(&alice.token, path, body.clone()).await);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "Global Administrator",
-    )
-    .await;
+    grant_in_contoso(&s, "alice", "Global Administrator").await;
     let resp = s
         .patch_as(&alice.token, path, body)
         .await
@@ -210,13 +175,7 @@ async fn user_administrators_create_users_and_members_do_not() {
         s.post_as(&alice.token, path, json!({"name": "carol"}))
             .await,
     );
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "User Administrator",
-    )
-    .await;
+    grant_in_contoso(&s, "alice", "User Administrator").await;
     s.post_as(&alice.token, path, json!({"name": "carol"}))
         .await
         .expect_status(StatusCode::CREATED);
@@ -364,30 +323,13 @@ async fn guest_invitations_are_validated() {
     let eve = fabrikam_user(&s, "eve").await;
     let alice = new_member(&s, "alice").await;
     let guests = "/keyless/v1/tenants/contoso/guests";
-    bad_request(
-        &s,
-        Method::POST,
-        guests,
-        json!({"user": "eve"}),
-        "full user principal name",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        guests,
-        json!({"user": alice.upn}),
-        "is a member of the tenant",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        guests,
-        json!({"user": "ghost@fabrikam.onmicrosoft.com"}),
-        "No user",
-    )
-    .await;
+    for (body, says) in [
+        (json!({"user": "eve"}), "full user principal name"),
+        (json!({"user": alice.upn}), "is a member of the tenant"),
+        (json!({"user": "ghost@fabrikam.onmicrosoft.com"}), "No user"),
+    ] {
+        bad_request(&s, Method::POST, guests, body, says).await;
+    }
     bad_request(
         &s,
         Method::DELETE,
