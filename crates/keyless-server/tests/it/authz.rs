@@ -10,6 +10,7 @@
 use crate::common;
 mod jobs;
 use crate::sc_support;
+use crate::support;
 
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
@@ -31,20 +32,9 @@ const WHO: [&str; 7] = [
 ];
 
 async fn foreign_user(s: &TestServer, name: &str) -> Person {
-    let u = s
-        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": name}))
+    support::user_with_pat(s, "fabrikam", name, "pat")
         .await
-        .expect_status(StatusCode::CREATED);
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": "pat", "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    Person {
-        id: u["id"].as_str().unwrap().to_string(),
-        token: pat["token"].as_str().unwrap().to_string(),
-        upn,
-    }
+        .into()
 }
 
 /// The demo world plus project `other`, a tenant `fabrikam`, a pipeline `secured` of

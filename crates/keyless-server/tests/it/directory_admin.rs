@@ -23,20 +23,7 @@ async fn fabrikam_user(s: &TestServer, name: &str) -> support::Member {
         status == StatusCode::CREATED || status == StatusCode::CONFLICT,
         "{t}"
     );
-    let u = s
-        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": name}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": name, "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    support::Member {
-        id: u["id"].as_str().unwrap().to_string(),
-        upn,
-        token: pat["token"].as_str().unwrap().to_string(),
-    }
+    support::user_with_pat(s, "fabrikam", name, name).await
 }
 
 /// Gives the user `name` the directory role `role` in contoso.

@@ -39,10 +39,10 @@ macro_rules! for_each_backend {
 macro_rules! select {
     ($d:tt $name:ident = $select:literal) => {
         macro_rules! $name {
-                                            ($d rest:literal) => {
-                                                concat!($select, $d rest)
-                                            };
-                                        }
+                                                    ($d rest:literal) => {
+                                                        concat!($select, $d rest)
+                                                    };
+                                                }
     };
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use crate::common::{Expect, TestServer};
+use crate::support::{Member, user_with_pat};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -13,12 +14,14 @@ pub struct Person {
     pub token: String,
 }
 
-async fn pat_for(s: &TestServer, upn: &str) -> String {
-    let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": "pat", "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    pat["token"].as_str().unwrap().to_string()
+impl From<Member> for Person {
+    fn from(m: Member) -> Self {
+        Person {
+            id: m.id,
+            upn: m.upn,
+            token: m.token,
+        }
+    }
 }
 
 /// A member of the demo tenant in the Contributors group of every project of contoso.
@@ -37,19 +40,7 @@ pub async fn member(s: &TestServer, name: &str) -> Person {
 /// A member of the demo tenant in no project group.
 pub async fn person(s: &TestServer, name: &str) -> Person {
     let tenant = s.var("AZURE_TENANT_ID");
-    let u = s
-        .admin_post(
-            &format!("/keyless/v1/tenants/{tenant}/users"),
-            json!({"name": name}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    Person {
-        id: u["id"].as_str().unwrap().to_string(),
-        token: pat_for(s, &upn).await,
-        upn,
-    }
+    user_with_pat(s, &tenant, name, "pat").await.into()
 }
 
 /// Invites `who` (a user of another tenant) into `tenant` (a name or an id) as a guest,
@@ -72,16 +63,7 @@ pub async fn guest(s: &TestServer, name: &str) -> Person {
             .await
             .expect_status(StatusCode::CREATED);
     }
-    let u = s
-        .admin_post("/keyless/v1/tenants/northwind/users", json!({"name": name}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    let p = Person {
-        id: u["id"].as_str().unwrap().to_string(),
-        token: pat_for(s, &upn).await,
-        upn,
-    };
+    let p: Person = user_with_pat(s, "northwind", name, "pat").await.into();
     invite(s, &p, &s.tenant().to_string()).await;
     p
 }
