@@ -36,13 +36,15 @@ macro_rules! for_each_backend {
 
 /// Defines `$name!("…")`: the query `$select` followed by the given text, as one literal (the
 /// argument of `sqlx::query*`). `$d` is a `$` token, for the inner macro's own metavariable.
+// rustfmt re-indents the inner macro's body on every run (the `$d` token): kept by hand.
+#[rustfmt::skip]
 macro_rules! select {
     ($d:tt $name:ident = $select:literal) => {
         macro_rules! $name {
-                                                    ($d rest:literal) => {
-                                                        concat!($select, $d rest)
-                                                    };
-                                                }
+            ($d rest:literal) => {
+                concat!($select, $d rest)
+            };
+        }
     };
 }
 
