@@ -87,8 +87,8 @@ pub mod conflict {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Every aggregate's storage in one object, shared by all request handlers.
-pub trait Store:
+/// The storage of every aggregate: what the shared store and a unit of work both offer.
+pub trait Aggregates:
     DirectoryStore
     + ApplicationOwnerStore
     + CredentialStore
@@ -101,13 +101,11 @@ pub trait Store:
     + PipelineSecurityStore
     + KeyStore
     + AuditStore
-    + changes::ChangeSource
-    + Transactional
     + Send
     + Sync
 {
 }
-impl<T> Store for T where
+impl<T> Aggregates for T where
     T: DirectoryStore
         + ApplicationOwnerStore
         + CredentialStore
@@ -120,12 +118,14 @@ impl<T> Store for T where
         + PipelineSecurityStore
         + KeyStore
         + AuditStore
-        + changes::ChangeSource
-        + Transactional
         + Send
         + Sync
 {
 }
+
+/// Every aggregate's storage in one object, shared by all request handlers.
+pub trait Store: Aggregates + changes::ChangeSource + Transactional {}
+impl<T> Store for T where T: Aggregates + changes::ChangeSource + Transactional {}
 
 pub type SharedStore = Arc<dyn Store>;
 
