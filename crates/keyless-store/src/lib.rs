@@ -87,41 +87,29 @@ pub mod conflict {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The storage of every aggregate: what the shared store and a unit of work both offer.
-pub trait Aggregates:
-    DirectoryStore
-    + ApplicationOwnerStore
-    + CredentialStore
-    + ArmStore
-    + ManagementStore
-    + DirectoryRoleStore
-    + DevopsStore
-    + OrganizationIdentityStore
-    + ConnectionSecurityStore
-    + PipelineSecurityStore
-    + KeyStore
-    + AuditStore
-    + Send
-    + Sync
-{
+/// Declares `Aggregates`, implemented by every type that implements all the given traits.
+macro_rules! aggregates {
+    ($($store:ident),+ $(,)?) => {
+        /// The storage of every aggregate: what the shared store and a unit of work both offer.
+        pub trait Aggregates: $($store +)+ Send + Sync {}
+        impl<T> Aggregates for T where T: $($store +)+ Send + Sync {}
+    };
 }
-impl<T> Aggregates for T where
-    T: DirectoryStore
-        + ApplicationOwnerStore
-        + CredentialStore
-        + ArmStore
-        + ManagementStore
-        + DirectoryRoleStore
-        + DevopsStore
-        + OrganizationIdentityStore
-        + ConnectionSecurityStore
-        + PipelineSecurityStore
-        + KeyStore
-        + AuditStore
-        + Send
-        + Sync
-{
-}
+
+aggregates!(
+    DirectoryStore,
+    ApplicationOwnerStore,
+    CredentialStore,
+    ArmStore,
+    ManagementStore,
+    DirectoryRoleStore,
+    DevopsStore,
+    OrganizationIdentityStore,
+    ConnectionSecurityStore,
+    PipelineSecurityStore,
+    KeyStore,
+    AuditStore,
+);
 
 /// Every aggregate's storage in one object, shared by all request handlers.
 pub trait Store: Aggregates + changes::ChangeSource + Transactional {}
