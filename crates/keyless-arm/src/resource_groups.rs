@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
-use keyless_model::arm::ResourceGroup;
+use keyless_model::arm::{ResourceGroup, Subscription};
 use serde::Deserialize;
 use serde_json::{Map, Value, json as j};
 
@@ -62,14 +62,26 @@ pub async fn list(s: &AppState, caller: &ArmCaller, sub: &str) -> Result<Respons
     Ok(json(StatusCode::OK, j!({"value": value})))
 }
 
+/// The subscription `sub`, once the caller is found allowed `action` on the group `rg` of it.
+async fn permitted(
+    s: &AppState,
+    caller: &ArmCaller,
+    sub: &str,
+    rg: &str,
+    action: &str,
+) -> Result<Subscription, ApiError> {
+    let sub = load_subscription(s, sub).await?;
+    permit(s, caller, action, &scope(&sub.id, rg)).await?;
+    Ok(sub)
+}
+
 pub async fn get(
     s: &AppState,
     caller: &ArmCaller,
     sub: &str,
     rg: &str,
 ) -> Result<Response, ApiError> {
-    let sub = load_subscription(s, sub).await?;
-    permit(s, caller, READ, &scope(&sub.id, rg)).await?;
+    let sub = permitted(s, caller, sub, rg, READ).await?;
     let found = s
         .store
         .get_resource_group(sub.id, rg)
@@ -84,8 +96,7 @@ pub async fn head(
     sub: &str,
     rg: &str,
 ) -> Result<Response, ApiError> {
-    let sub = load_subscription(s, sub).await?;
-    permit(s, caller, READ, &scope(&sub.id, rg)).await?;
+    let sub = permitted(s, caller, sub, rg, READ).await?;
     let status = match s.store.get_resource_group(sub.id, rg).await {
         Ok(_) => StatusCode::NO_CONTENT,
         Err(keyless_store::StoreError::NotFound) => StatusCode::NOT_FOUND,
@@ -176,8 +187,7 @@ pub async fn patch(
     rg: &str,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let sub = load_subscription(s, sub).await?;
-    permit(s, caller, WRITE, &scope(&sub.id, rg)).await?;
+    let sub = permitted(s, caller, sub, rg, WRITE).await?;
     let mut group = s
         .store
         .get_resource_group(sub.id, rg)
@@ -199,8 +209,7 @@ pub async fn delete(
     sub: &str,
     rg: &str,
 ) -> Result<Response, ApiError> {
-    let sub = load_subscription(s, sub).await?;
-    permit(s, caller, DELETE, &scope(&sub.id, rg)).await?;
+    let sub = permitted(s, caller, sub, rg, DELETE).await?;
     s.store
         .get_resource_group(sub.id, rg)
         .await

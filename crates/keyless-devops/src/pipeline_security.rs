@@ -20,6 +20,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+/// What changing a pipeline's security needs on the pipeline.
+const ADMINISTER: PipelinePermission = PipelinePermission::AdministerBuildPermissions;
+
 /// The caller's groups in the project; VS800075 (the project "does not exist, or you do not
 /// have permission to access it") when it has none. Keyless administrators pass with none.
 pub async fn require_project_member(
@@ -227,15 +230,7 @@ pub async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let p = context(
-        &s,
-        &headers,
-        &org,
-        &project,
-        &pipeline,
-        PipelinePermission::AdministerBuildPermissions,
-    )
-    .await?;
+    let p = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
     let b: AceBody = parse_json(&body)?;
     let subject = subject_of(&s, b.group.as_deref(), b.user.as_deref()).await?;
     let permission = permission_of(&b.permission)?;
@@ -268,15 +263,7 @@ pub async fn delete(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
-    let p = context(
-        &s,
-        &headers,
-        &org,
-        &project,
-        &pipeline,
-        PipelinePermission::AdministerBuildPermissions,
-    )
-    .await?;
+    let p = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
     let subject = subject_of(
         &s,
         q.get("group").map(String::as_str),

@@ -162,12 +162,15 @@ fn split_resource(resource: &str) -> Option<(&str, &str)> {
     resource.split_once('_')
 }
 
+/// The connection named by `resource` (`{projectId}_{serviceEndpointId}`) of the
+/// organization `root`, once the caller is found allowed `action` on it.
 async fn role_context(
     s: &AppState,
     headers: &HeaderMap,
     root: &str,
     resource: &str,
-) -> Result<(Caller, Organization, Project, ServiceConnection), ApiError> {
+    action: EndpointAction,
+) -> Result<ServiceConnection, ApiError> {
     let caller = caller(s, headers).await?;
     let org = find_org(s, root).await?;
     super::may_manage(&caller, &org)?;
@@ -179,7 +182,8 @@ async fn role_context(
     })?;
     let project = find_project(s, &org, project).await?;
     let conn = connection_in(s, &org, &project, endpoint).await?;
-    Ok((caller, org, project, conn))
+    require(s, &caller, &org, &project, Some(&conn), action).await?;
+    Ok(conn)
 }
 
 async fn roles_json(s: &AppState, c: &ServiceConnection) -> Result<Value, ApiError> {
@@ -201,16 +205,7 @@ pub async fn list_roles(
     Path((root, resource)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
-    require(
-        &s,
-        &caller,
-        &org,
-        &project,
-        Some(&conn),
-        EndpointAction::View,
-    )
-    .await?;
+    let conn = role_context(&s, &headers, &root, &resource, EndpointAction::View).await?;
     Ok(Json(roles_json(&s, &conn).await?))
 }
 
@@ -228,16 +223,7 @@ pub async fn set_roles(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
-    require(
-        &s,
-        &caller,
-        &org,
-        &project,
-        Some(&conn),
-        EndpointAction::Manage,
-    )
-    .await?;
+    let conn = role_context(&s, &headers, &root, &resource, EndpointAction::Manage).await?;
     let body: Vec<RoleBody> = parse_json(&body)?;
     let mut resolved = Vec::new();
     for b in &body {
@@ -267,16 +253,7 @@ pub async fn remove_roles(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, DevopsError> {
-    let (caller, org, project, conn) = role_context(&s, &headers, &root, &resource).await?;
-    require(
-        &s,
-        &caller,
-        &org,
-        &project,
-        Some(&conn),
-        EndpointAction::Manage,
-    )
-    .await?;
+    let conn = role_context(&s, &headers, &root, &resource, EndpointAction::Manage).await?;
     let users: Vec<String> = parse_json(&body)?;
     for u in users {
         let id = user_by(&s, &u).await?;

@@ -131,6 +131,23 @@ fn check_cert_matches(cert_der: &[u8], public_key: &[u8]) -> Result<(), JoseErro
     }
 }
 
+/// `kid()`, `x5t()` and `cert_der()` of a key, read from its `meta` ([`KeyMeta`]).
+macro_rules! meta_accessors {
+    () => {
+        pub fn kid(&self) -> &str {
+            &self.meta.kid
+        }
+
+        pub fn x5t(&self) -> &str {
+            &self.meta.x5t
+        }
+
+        pub fn cert_der(&self) -> &[u8] {
+            &self.meta.cert_der
+        }
+    };
+}
+
 /// An RS256 signing key. Cloning shares the parsed key.
 #[derive(Clone)]
 pub struct SigningKey {
@@ -201,17 +218,7 @@ impl SigningKey {
         })
     }
 
-    pub fn kid(&self) -> &str {
-        &self.meta.kid
-    }
-
-    pub fn x5t(&self) -> &str {
-        &self.meta.x5t
-    }
-
-    pub fn cert_der(&self) -> &[u8] {
-        &self.meta.cert_der
-    }
+    meta_accessors!();
 
     /// Big-endian modulus, no leading zero.
     pub fn modulus(&self) -> &[u8] {
@@ -300,17 +307,7 @@ impl EcSigningKey {
         })
     }
 
-    pub fn kid(&self) -> &str {
-        &self.meta.kid
-    }
-
-    pub fn x5t(&self) -> &str {
-        &self.meta.x5t
-    }
-
-    pub fn cert_der(&self) -> &[u8] {
-        &self.meta.cert_der
-    }
+    meta_accessors!();
 
     /// The public point, uncompressed: `0x04 || x || y`.
     pub fn public_point(&self) -> &[u8] {

@@ -87,45 +87,33 @@ pub mod conflict {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Declares `Aggregates`, implemented by every type that implements all the given traits.
+macro_rules! aggregates {
+    ($($store:ident),+ $(,)?) => {
+        /// The storage of every aggregate: what the shared store and a unit of work both offer.
+        pub trait Aggregates: $($store +)+ Send + Sync {}
+        impl<T> Aggregates for T where T: $($store +)+ Send + Sync {}
+    };
+}
+
+aggregates!(
+    DirectoryStore,
+    ApplicationOwnerStore,
+    CredentialStore,
+    ArmStore,
+    ManagementStore,
+    DirectoryRoleStore,
+    DevopsStore,
+    OrganizationIdentityStore,
+    ConnectionSecurityStore,
+    PipelineSecurityStore,
+    KeyStore,
+    AuditStore,
+);
+
 /// Every aggregate's storage in one object, shared by all request handlers.
-pub trait Store:
-    DirectoryStore
-    + ApplicationOwnerStore
-    + CredentialStore
-    + ArmStore
-    + ManagementStore
-    + DirectoryRoleStore
-    + DevopsStore
-    + OrganizationIdentityStore
-    + ConnectionSecurityStore
-    + PipelineSecurityStore
-    + KeyStore
-    + AuditStore
-    + changes::ChangeSource
-    + Transactional
-    + Send
-    + Sync
-{
-}
-impl<T> Store for T where
-    T: DirectoryStore
-        + ApplicationOwnerStore
-        + CredentialStore
-        + ArmStore
-        + ManagementStore
-        + DirectoryRoleStore
-        + DevopsStore
-        + OrganizationIdentityStore
-        + ConnectionSecurityStore
-        + PipelineSecurityStore
-        + KeyStore
-        + AuditStore
-        + changes::ChangeSource
-        + Transactional
-        + Send
-        + Sync
-{
-}
+pub trait Store: Aggregates + changes::ChangeSource + Transactional {}
+impl<T> Store for T where T: Aggregates + changes::ChangeSource + Transactional {}
 
 pub type SharedStore = Arc<dyn Store>;
 

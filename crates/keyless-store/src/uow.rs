@@ -31,11 +31,7 @@
 //! transaction's lock, and an in-memory database has a single connection.
 
 use crate::changes::ChangeFeed;
-use crate::{
-    ApplicationOwnerStore, ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore,
-    DevopsStore, DirectoryRoleStore, DirectoryStore, KeyStore, ManagementStore,
-    OrganizationIdentityStore, PipelineSecurityStore, StoreResult,
-};
+use crate::{Aggregates, StoreResult};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Transaction};
@@ -45,22 +41,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 /// Writes across aggregates in one transaction; see the module documentation.
 #[async_trait]
-pub trait UnitOfWork:
-    DirectoryStore
-    + ApplicationOwnerStore
-    + CredentialStore
-    + ArmStore
-    + ManagementStore
-    + DirectoryRoleStore
-    + DevopsStore
-    + OrganizationIdentityStore
-    + ConnectionSecurityStore
-    + PipelineSecurityStore
-    + KeyStore
-    + AuditStore
-    + Send
-    + Sync
-{
+pub trait UnitOfWork: Aggregates {
     /// Makes every write of the unit of work visible, atomically.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

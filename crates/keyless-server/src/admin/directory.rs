@@ -111,6 +111,25 @@ pub async fn principal_of(
     }
 }
 
+/// Whether an insert added its row (`true`) or found it there already (`false`: the store
+/// answered the conflict `existing`).
+fn created_or_held(added: Result<(), StoreError>, existing: &str) -> Result<bool, ApiError> {
+    match added {
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict(c)) if c == existing => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 201 for what a request added, 200 for what was there already.
+fn added_status(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
 /// Assigns the role; `false` when the principal already held it.
 pub async fn assign_role(
     s: &AppState,
@@ -126,11 +145,8 @@ pub async fn assign_role(
         role,
         created_at: s.now(),
     };
-    match s.store.add_directory_role(&a).await {
-        Ok(()) => Ok((a, true)),
-        Err(StoreError::Conflict(c)) if c == conflict::DIRECTORY_ROLE_EXISTS => Ok((a, false)),
-        Err(e) => Err(e.into()),
-    }
+    let added = s.store.add_directory_role(&a).await;
+    created_or_held(added, conflict::DIRECTORY_ROLE_EXISTS).map(|created| (a, created))
 }
 
 /// Makes a user of another tenant a guest of this one; `false` when they already were.
@@ -157,11 +173,8 @@ pub async fn invite_guest(
         user_id: user.id,
         created_at: s.now(),
     };
-    match s.store.add_guest_membership(&g).await {
-        Ok(()) => Ok((user, true)),
-        Err(StoreError::Conflict(c)) if c == conflict::GUEST_EXISTS => Ok((user, false)),
-        Err(e) => Err(e.into()),
-    }
+    let added = s.store.add_guest_membership(&g).await;
+    created_or_held(added, conflict::GUEST_EXISTS).map(|created| (user, created))
 }
 
 /// The caller (a PAT user) may do `op` in the tenant, or is refused in Graph's words.
@@ -217,11 +230,7 @@ pub async fn add_role(
     permit(&s, &headers, &tenant, Operation::AssignRoles).await?;
     let b: RoleBody = parse_json(&body)?;
     let (a, created) = assign_role(&s, &tenant, &b).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = added_status(created);
     Ok((status, Json(role_json(&a))))
 }
 
@@ -281,11 +290,7 @@ pub async fn add_guest(
     permit(&s, &headers, &tenant, Operation::ManageUsers).await?;
     let b: GuestBody = parse_json(&body)?;
     let (user, created) = invite_guest(&s, &tenant, &b.user).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = added_status(created);
     Ok((status, Json(json!({"user": user, "tenantId": tenant.id}))))
 }
 

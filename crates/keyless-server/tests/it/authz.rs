@@ -10,8 +10,9 @@
 use crate::common;
 mod jobs;
 use crate::sc_support;
+use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use sc_support::{Person, add_to_group, person};
 use serde_json::{Value, json};
@@ -31,28 +32,9 @@ const WHO: [&str; 7] = [
 ];
 
 async fn foreign_user(s: &TestServer, name: &str) -> Person {
-    let (st, u) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/fabrikam/users",
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{u}");
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    let (st, pat) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(json!({"name": "pat", "user": upn})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{pat}");
-    Person {
-        id: u["id"].as_str().unwrap().to_string(),
-        token: pat["token"].as_str().unwrap().to_string(),
-        upn,
-    }
+    support::user_with_pat(s, "fabrikam", name, "pat")
+        .await
+        .into()
 }
 
 /// The demo world plus project `other`, a tenant `fabrikam`, a pipeline `secured` of
@@ -67,7 +49,7 @@ pub async fn world() -> (TestServer, Vec<Person>) {
         ("/keyless/v1/tenants".into(), json!({"name": "fabrikam"})),
         (format!("{WEB}/pipelines"), json!({"name": "secured"})),
     ] {
-        let (st, b) = s.admin(Method::POST, &path, Some(body)).await;
+        let (st, b) = s.admin_post(&path, body).await;
         assert_eq!(st, StatusCode::CREATED, "{path}: {b}");
     }
     let mut people = Vec::new();
@@ -87,14 +69,12 @@ pub async fn world() -> (TestServer, Vec<Person>) {
     add_to_group(&s, "other", &other, "Contributors").await;
     people.push(other);
     let guest = foreign_user(&s, "guest").await;
-    let (st, b) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/contoso/guests",
-            Some(json!({"user": guest.upn})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.admin_post(
+        "/keyless/v1/tenants/contoso/guests",
+        json!({"user": guest.upn}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     people.push(guest);
     people.push(foreign_user(&s, "foreign").await);
     (s, people)
@@ -280,9 +260,7 @@ async fn pipelines_jobs_and_projects_by_role() {
     run(&s, &people, &cases).await;
 
     // Nothing but the allowed calls changed anything.
-    let (_, list) = s
-        .admin(Method::GET, &format!("{WEB}/pipelines"), None)
-        .await;
+    let (_, list) = s.admin_get(&format!("{WEB}/pipelines")).await;
     assert_eq!(
         names(&list),
         [
@@ -295,14 +273,10 @@ async fn pipelines_jobs_and_projects_by_role() {
             "with-project-admin",
         ]
     );
-    let (_, list) = s.admin(Method::GET, &format!("{ORG}/projects"), None).await;
+    let (_, list) = s.admin_get(&format!("{ORG}/projects")).await;
     assert_eq!(names(&list), ["other", "web"]);
     let (_, aces) = s
-        .admin(
-            Method::GET,
-            &format!("{WEB}/pipelines/secured/security"),
-            None,
-        )
+        .admin_get(&format!("{WEB}/pipelines/secured/security"))
         .await;
     let mut who: Vec<&str> = aces["value"]
         .as_array()
@@ -314,7 +288,7 @@ async fn pipelines_jobs_and_projects_by_role() {
     let mut want = vec![people[2].upn.as_str(), people[3].upn.as_str()];
     want.sort();
     assert_eq!(who, want, "{aces}");
-    let (_, members) = s.admin(Method::GET, &format!("{WEB}/members"), None).await;
+    let (_, members) = s.admin_get(&format!("{WEB}/members")).await;
     let admins: Vec<&str> = members["value"]
         .as_array()
         .unwrap()
@@ -326,14 +300,7 @@ async fn pipelines_jobs_and_projects_by_role() {
 
     // Each sees only the projects where they have a group: the guest, in none, sees none.
     for (i, want) in [(0, vec!["web"]), (4, vec!["other"]), (5, vec![])] {
-        let (_, list) = s
-            .send(
-                Method::GET,
-                &format!("{ORG}/projects"),
-                Some(&people[i].token),
-                None,
-            )
-            .await;
+        let (_, list) = s.get_as(&people[i].token, &format!("{ORG}/projects")).await;
         assert_eq!(names(&list), want, "{}", WHO[i]);
     }
 }
@@ -343,41 +310,31 @@ async fn a_guest_has_a_place_in_a_project_through_its_groups() {
     let (s, people) = world().await;
     let guest = &people[5];
     add_to_group(&s, "web", guest, "Readers").await;
-    let (st, list) = s
-        .send(
-            Method::GET,
-            &format!("{ORG}/projects"),
-            Some(&guest.token),
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+    let list = s
+        .get_as(&guest.token, &format!("{ORG}/projects"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(names(&list), ["web"]);
     for path in [format!("{WEB}/pipelines"), format!("{WEB}/members")] {
-        let (st, b) = s.send(Method::GET, &path, Some(&guest.token), None).await;
+        let (st, b) = s.get_as(&guest.token, &path).await;
         assert_eq!(st, StatusCode::OK, "{path}: {b}");
     }
     // A Reader: queueing is refused as for every Reader.
-    let (st, b) = s
+    let b = s
         .send(
             Method::POST,
             &format!("{WEB}/pipelines/deploy/jobs"),
             Some(&guest.token),
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(refusal_code(&b), "TF215106");
     // Still hidden from the project it has no group in.
-    let (st, b) = s
-        .send(
-            Method::GET,
-            &format!("{ORG}/projects/other/pipelines"),
-            Some(&guest.token),
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    let b = s
+        .get_as(&guest.token, &format!("{ORG}/projects/other/pipelines"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(refusal_code(&b), "VS800075");
 }
 
@@ -385,7 +342,7 @@ async fn a_guest_has_a_place_in_a_project_through_its_groups() {
 async fn connections_by_role() {
     let (s, people) = world().await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
-    let (_, list) = s.admin(Method::GET, &format!("{ORG}/projects"), None).await;
+    let (_, list) = s.admin_get(&format!("{ORG}/projects")).await;
     let web_id = list["value"]
         .as_array()
         .unwrap()
@@ -475,17 +432,13 @@ async fn connections_by_role() {
     ];
     run(&s, &people, &cases).await;
     let (_, list) = s
-        .admin(
-            Method::GET,
-            "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1",
-            None,
-        )
+        .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1")
         .await;
     assert_eq!(
         names(&list),
         ["conn-contributor", "conn-project-admin", "demo-connection"]
     );
-    let (_, r) = s.admin(Method::GET, &roles, None).await;
+    let (_, r) = s.admin_get(&roles).await;
     assert!(
         !r.to_string().contains(&people[1].upn) && !r.to_string().contains(&people[0].upn),
         "{r}"
@@ -536,7 +489,7 @@ async fn administrator_routes_refuse_everyone_else() {
             expect: ["200", "200", "200", "200", "200", "200", no],
         },
     ];
-    let (_, keys_before) = s.admin(Method::GET, "/keyless/v1/keys", None).await;
+    let (_, keys_before) = s.admin_get("/keyless/v1/keys").await;
     run(&s, &people, &cases).await;
     // Apply takes YAML.
     for (who, p) in WHO.iter().zip(&people) {
@@ -553,14 +506,10 @@ async fn administrator_routes_refuse_everyone_else() {
         let body: Value = resp.json().await.unwrap();
         assert_eq!(refusal_code(&body), "AccessCheckException", "{who}: {body}");
     }
-    let (_, keys_after) = s.admin(Method::GET, "/keyless/v1/keys", None).await;
+    let (_, keys_after) = s.admin_get("/keyless/v1/keys").await;
     assert_eq!(keys_before, keys_after, "no key was rotated");
-    let (_, ids) = s
-        .admin(Method::GET, &format!("{ORG}/identities"), None)
-        .await;
+    let (_, ids) = s.admin_get(&format!("{ORG}/identities")).await;
     assert_eq!(ids["count"], 0, "{ids}");
-    let (st, _) = s
-        .admin(Method::GET, "/keyless/v1/organizations/evil/projects", None)
-        .await;
+    let (st, _) = s.admin_get("/keyless/v1/organizations/evil/projects").await;
     assert_eq!(st, StatusCode::NOT_FOUND, "no organization was applied");
 }

@@ -6,54 +6,36 @@
 use crate::common;
 use crate::support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::directory::{add_role, in_tenant};
-use support::graph::DENIED;
-use support::{assert_error, message, new_member};
+use support::graph::assert_denied;
+use support::{message, new_member};
 
 const ROLES: &str = "/keyless/v1/tenants/contoso/roles";
 
 async fn fabrikam_user(s: &TestServer, name: &str) -> support::Member {
     let (status, t) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
         .await;
     assert!(
         status == StatusCode::CREATED || status == StatusCode::CONFLICT,
         "{t}"
     );
-    let (status, u) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/fabrikam/users",
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{u}");
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    let (status, pat) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(json!({"name": name, "user": upn})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pat}");
-    support::Member {
-        id: u["id"].as_str().unwrap().to_string(),
-        upn,
-        token: pat["token"].as_str().unwrap().to_string(),
-    }
+    support::user_with_pat(s, "fabrikam", name, name).await
+}
+
+/// Gives the user `name` the directory role `role` in contoso.
+async fn grant_in_contoso(s: &TestServer, name: &str, role: &str) {
+    add_role(s, "contoso", json!({"user": name}), role).await;
 }
 
 async fn bad_request(s: &TestServer, method: Method, path: &str, body: Value, says: &str) {
-    let (status, resp) = s.admin(method, path, Some(body)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{resp}");
+    let resp = s
+        .admin(method, path, Some(body))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert!(message(&resp).contains(says), "{resp}");
 }
 
@@ -62,14 +44,15 @@ async fn roles_are_added_listed_and_removed() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
     let body = json!({"user": "alice", "role": "User Administrator"});
-    let (status, a) = s.admin(Method::POST, ROLES, Some(body.clone())).await;
-    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let a = s
+        .admin_post(ROLES, body.clone())
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(a["roleTemplateId"], "fe930be7-5e62-47db-91af-98c3a49a38b1");
     assert_eq!(a["principalId"], alice.id.as_str());
-    let (status, _) = s.admin(Method::POST, ROLES, Some(body.clone())).await;
+    let (status, _) = s.admin_post(ROLES, body.clone()).await;
     assert_eq!(status, StatusCode::OK, "adding twice is not an error");
-    let (status, list) = s.admin(Method::GET, ROLES, None).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = s.admin_get(ROLES).await.expect_status(StatusCode::OK);
     assert!(
         list["value"]
             .as_array()
@@ -78,8 +61,9 @@ async fn roles_are_added_listed_and_removed() {
             .any(|r| r["role"] == "User Administrator"),
         "{list}"
     );
-    let (status, _) = s.admin(Method::DELETE, ROLES, Some(body.clone())).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.admin(Method::DELETE, ROLES, Some(body.clone()))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     bad_request(&s, Method::DELETE, ROLES, body, "does not hold the role").await;
 }
 
@@ -87,46 +71,30 @@ async fn roles_are_added_listed_and_removed() {
 async fn role_requests_are_validated() {
     let s = TestServer::start().await;
     new_member(&s, "alice").await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"user": "alice", "role": "Owner"}),
-        "Unknown directory role 'Owner'",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"user": "alice", "app": "demo-deploy", "role": "Directory Readers"}),
-        "exactly one of user or app",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"role": "Directory Readers"}),
-        "exactly one of user or app",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"user": "nobody", "role": "Directory Readers"}),
-        "No user 'nobody@contoso.onmicrosoft.com'",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        ROLES,
-        json!({"app": "no-such-app", "role": "Directory Readers"}),
-        "No app 'no-such-app'",
-    )
-    .await;
+    for (body, says) in [
+        (
+            json!({"user": "alice", "role": "Owner"}),
+            "Unknown directory role 'Owner'",
+        ),
+        (
+            json!({"user": "alice", "app": "demo-deploy", "role": "Directory Readers"}),
+            "exactly one of user or app",
+        ),
+        (
+            json!({"role": "Directory Readers"}),
+            "exactly one of user or app",
+        ),
+        (
+            json!({"user": "nobody", "role": "Directory Readers"}),
+            "No user 'nobody@contoso.onmicrosoft.com'",
+        ),
+        (
+            json!({"app": "no-such-app", "role": "Directory Readers"}),
+            "No app 'no-such-app'",
+        ),
+    ] {
+        bad_request(&s, Method::POST, ROLES, body, says).await;
+    }
     let eve = fabrikam_user(&s, "eve").await;
     bad_request(
         &s,
@@ -136,22 +104,15 @@ async fn role_requests_are_validated() {
         "neither a member nor a guest",
     )
     .await;
-    let (status, resp) = s
-        .admin(
-            Method::POST,
-            ROLES,
-            Some(json!({"user": "alice", "role": 7})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{resp}");
-    let (status, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/nowhere/roles",
-            Some(json!({"user": "alice", "role": "Directory Readers"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    s.admin_post(ROLES, json!({"user": "alice", "role": 7}))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    s.admin_post(
+        "/keyless/v1/tenants/nowhere/roles",
+        json!({"user": "alice", "role": "Directory Readers"}),
+    )
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -160,48 +121,21 @@ async fn only_privileged_role_and_global_administrators_assign_roles() {
     let alice = new_member(&s, "alice").await;
     let bob = new_member(&s, "bob").await;
     let body = json!({"user": "bob", "role": "Application Administrator"});
-    let (status, resp) = s
-        .send(Method::POST, ROLES, Some(&alice.token), Some(body.clone()))
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "User Administrator",
+    assert_denied(s.post_as(&alice.token, ROLES, body.clone()).await);
+    grant_in_contoso(&s, "alice", "User Administrator").await;
+    assert_denied(s.post_as(&alice.token, ROLES, body.clone()).await);
+    grant_in_contoso(&s, "alice", "Privileged Role Administrator").await;
+    s.post_as(&alice.token, ROLES, body)
+        .await
+        .expect_status(StatusCode::CREATED);
+    grant_in_contoso(&s, "bob", "Global Administrator").await;
+    s.post_as(
+        &bob.token,
+        ROLES,
+        json!({"user": "alice", "role": "Directory Readers"}),
     )
-    .await;
-    let (status, resp) = s
-        .send(Method::POST, ROLES, Some(&alice.token), Some(body.clone()))
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "Privileged Role Administrator",
-    )
-    .await;
-    let (status, resp) = s
-        .send(Method::POST, ROLES, Some(&alice.token), Some(body))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "bob"}),
-        "Global Administrator",
-    )
-    .await;
-    let (status, resp) = s
-        .send(
-            Method::POST,
-            ROLES,
-            Some(&bob.token),
-            Some(json!({"user": "alice", "role": "Directory Readers"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    .await
+    .expect_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -210,21 +144,12 @@ async fn only_global_administrators_change_tenant_settings() {
     let alice = new_member(&s, "alice").await;
     let path = "/keyless/v1/tenants/contoso/settings";
     let body = json!({"federatedCredentialsOnUnownedApps": "members"});
-    let (status, resp) = s
-        .send(Method::PATCH, path, Some(&alice.token), Some(body.clone()))
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "Global Administrator",
-    )
-    .await;
-    let (status, resp) = s
-        .send(Method::PATCH, path, Some(&alice.token), Some(body))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_denied(s.patch_as(&alice.token, path, body.clone()).await);
+    grant_in_contoso(&s, "alice", "Global Administrator").await;
+    let resp = s
+        .patch_as(&alice.token, path, body)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(resp["federatedCredentialsOnUnownedApps"], "members");
 }
 
@@ -233,41 +158,19 @@ async fn user_administrators_create_users_and_members_do_not() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
     let path = "/keyless/v1/tenants/contoso/users";
-    let (status, resp) = s
-        .send(
-            Method::POST,
-            path,
-            Some(&alice.token),
-            Some(json!({"name": "carol"})),
-        )
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": "alice"}),
-        "User Administrator",
-    )
-    .await;
-    let (status, resp) = s
-        .send(
-            Method::POST,
-            path,
-            Some(&alice.token),
-            Some(json!({"name": "carol"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    assert_denied(
+        s.post_as(&alice.token, path, json!({"name": "carol"}))
+            .await,
+    );
+    grant_in_contoso(&s, "alice", "User Administrator").await;
+    s.post_as(&alice.token, path, json!({"name": "carol"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     // A User Administrator does not make keyless administrators.
-    let (status, resp) = s
-        .send(
-            Method::POST,
-            path,
-            Some(&alice.token),
-            Some(json!({"name": "dave", "admin": true})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{resp}");
+    let resp = s
+        .post_as(&alice.token, path, json!({"name": "dave", "admin": true}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert!(message(&resp).contains("keyless administrator"), "{resp}");
 }
 
@@ -277,23 +180,21 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
     let eve = fabrikam_user(&s, "eve").await;
     let apps = "/v1.0/applications";
     // At home eve is a member.
-    let (status, _) = s.send(Method::GET, apps, Some(&eve.token), None).await;
-    assert_eq!(status, StatusCode::OK);
+    s.get_as(&eve.token, apps)
+        .await
+        .expect_status(StatusCode::OK);
     // Not invited into contoso: refused; an unknown tenant too.
-    let (status, resp) = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, resp) = in_tenant(&s, Method::GET, apps, &eve.token, "nowhere", None).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await);
+    assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "nowhere", None).await);
     let guests = "/keyless/v1/tenants/contoso/guests";
-    let (status, g) = s
-        .admin(Method::POST, guests, Some(json!({"user": eve.upn})))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{g}");
+    s.admin_post(guests, json!({"user": eve.upn}))
+        .await
+        .expect_status(StatusCode::CREATED);
     // The admin API shows eve the tenants she belongs to: home and contoso, nothing else.
-    let (status, tenants) = s
-        .send(Method::GET, "/keyless/v1/tenants", Some(&eve.token), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{tenants}");
+    let tenants = s
+        .get_as(&eve.token, "/keyless/v1/tenants")
+        .await
+        .expect_status(StatusCode::OK);
     let mut names: Vec<&str> = tenants["value"]
         .as_array()
         .unwrap()
@@ -302,15 +203,9 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
         .collect();
     names.sort();
     assert_eq!(names, ["contoso", "fabrikam"]);
-    let (status, _) = s
-        .send(
-            Method::GET,
-            "/keyless/v1/tenants/contoso",
-            Some(&eve.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    s.get_as(&eve.token, "/keyless/v1/tenants/contoso")
+        .await
+        .expect_status(StatusCode::OK);
     add_role(
         &s,
         "contoso",
@@ -319,10 +214,10 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
     )
     .await;
     // /me lists every tenant of the person, with the roles held there.
-    let (status, me) = s
-        .send(Method::GET, "/keyless/v1/me", Some(&eve.token), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{me}");
+    let me = s
+        .get_as(&eve.token, "/keyless/v1/me")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(me["tenants"][0]["name"], "fabrikam");
     assert_eq!(me["tenants"][0]["userType"], "Member");
     assert_eq!(me["tenants"][1]["name"], "contoso");
@@ -332,57 +227,51 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
         json!(["Application Developer"])
     );
     // (Any directory role reads the directory: take it back for what follows.)
-    let (status, _) = s
-        .admin(
-            Method::DELETE,
-            ROLES,
-            Some(json!({"user": eve.upn, "role": "Application Developer"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    // A limited guest cannot enumerate apps or users, nor register apps.
-    let (status, resp) = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, resp) = in_tenant(
-        &s,
-        Method::GET,
-        "/v1.0/servicePrincipals",
-        &eve.token,
-        "contoso",
-        None,
+    s.admin(
+        Method::DELETE,
+        ROLES,
+        Some(json!({"user": eve.upn, "role": "Application Developer"})),
     )
-    .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, resp) = s
-        .send(
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    // A limited guest cannot enumerate apps or users, nor register apps.
+    assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await);
+    assert_denied(
+        in_tenant(
+            &s,
             Method::GET,
-            "/keyless/v1/tenants/contoso/users",
-            Some(&eve.token),
+            "/v1.0/servicePrincipals",
+            &eve.token,
+            "contoso",
             None,
         )
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, resp) = in_tenant(
-        &s,
-        Method::POST,
-        apps,
-        &eve.token,
-        "contoso",
-        Some(json!({"displayName": "guest-app"})),
-    )
-    .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    // Guests not limited: as members.
-    let (status, _) = s
-        .admin(
-            Method::PATCH,
-            "/keyless/v1/tenants/contoso/settings",
-            Some(json!({"guestPermissionsLimited": false})),
+        .await,
+    );
+    assert_denied(
+        s.get_as(&eve.token, "/keyless/v1/tenants/contoso/users")
+            .await,
+    );
+    assert_denied(
+        in_tenant(
+            &s,
+            Method::POST,
+            apps,
+            &eve.token,
+            "contoso",
+            Some(json!({"displayName": "guest-app"})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, list) = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+        .await,
+    );
+    // Guests not limited: as members.
+    s.admin_patch(
+        "/keyless/v1/tenants/contoso/settings",
+        json!({"guestPermissionsLimited": false}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    let list = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None)
+        .await
+        .expect_status(StatusCode::OK);
     assert!(
         list["value"]
             .as_array()
@@ -390,7 +279,7 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
             .iter()
             .any(|a| a["displayName"] == "demo-deploy")
     );
-    let (status, app) = in_tenant(
+    in_tenant(
         &s,
         Method::POST,
         apps,
@@ -398,30 +287,21 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
         "contoso",
         Some(json!({"displayName": "guest-app"})),
     )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
+    .await
+    .expect_status(StatusCode::CREATED);
     // Listed as a guest; removed, refused again.
-    let (status, list) = s.admin(Method::GET, guests, None).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = s.admin_get(guests).await.expect_status(StatusCode::OK);
     assert_eq!(
         list["value"][0]["user"]["userPrincipalName"],
         eve.upn.as_str()
     );
-    let (status, _) = s
-        .admin(Method::DELETE, &format!("{guests}/{}", eve.upn), None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, resp) = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, _) = s
-        .send(
-            Method::GET,
-            "/keyless/v1/tenants/contoso",
-            Some(&eve.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    s.admin_delete(&format!("{guests}/{}", eve.upn))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await);
+    s.get_as(&eve.token, "/keyless/v1/tenants/contoso")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -430,30 +310,13 @@ async fn guest_invitations_are_validated() {
     let eve = fabrikam_user(&s, "eve").await;
     let alice = new_member(&s, "alice").await;
     let guests = "/keyless/v1/tenants/contoso/guests";
-    bad_request(
-        &s,
-        Method::POST,
-        guests,
-        json!({"user": "eve"}),
-        "full user principal name",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        guests,
-        json!({"user": alice.upn}),
-        "is a member of the tenant",
-    )
-    .await;
-    bad_request(
-        &s,
-        Method::POST,
-        guests,
-        json!({"user": "ghost@fabrikam.onmicrosoft.com"}),
-        "No user",
-    )
-    .await;
+    for (body, says) in [
+        (json!({"user": "eve"}), "full user principal name"),
+        (json!({"user": alice.upn}), "is a member of the tenant"),
+        (json!({"user": "ghost@fabrikam.onmicrosoft.com"}), "No user"),
+    ] {
+        bad_request(&s, Method::POST, guests, body, says).await;
+    }
     bad_request(
         &s,
         Method::DELETE,
@@ -463,21 +326,13 @@ async fn guest_invitations_are_validated() {
     )
     .await;
     // Members without User Administrator may not invite.
-    let (status, resp) = s
-        .send(
-            Method::POST,
-            guests,
-            Some(&alice.token),
-            Some(json!({"user": eve.upn})),
-        )
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    let (status, _) = s
-        .admin(Method::POST, guests, Some(json!({"user": eve.upn})))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = s
-        .admin(Method::POST, guests, Some(json!({"user": eve.upn})))
-        .await;
+    assert_denied(
+        s.post_as(&alice.token, guests, json!({"user": eve.upn}))
+            .await,
+    );
+    s.admin_post(guests, json!({"user": eve.upn}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (status, _) = s.admin_post(guests, json!({"user": eve.upn})).await;
     assert_eq!(status, StatusCode::OK, "inviting twice is not an error");
 }

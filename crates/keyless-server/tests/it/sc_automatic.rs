@@ -6,10 +6,10 @@
 use crate::common;
 use crate::sc_support;
 
-use common::TestServer;
+use common::{Expect, TestServer};
 use keyless_model::devops::automatic::Step;
 use keyless_model::rbac::{CONTRIBUTOR, OWNER, READER};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
 
@@ -52,14 +52,9 @@ async fn footprint(s: &TestServer) -> (usize, usize, usize) {
 }
 
 async fn settings(s: &TestServer, v: Value) {
-    let (st, b) = s
-        .admin(
-            Method::PATCH,
-            &format!("/keyless/v1/tenants/{}/settings", s.tenant()),
-            Some(v),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    s.admin_patch(&format!("/keyless/v1/tenants/{}/settings", s.tenant()), v)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 fn problems(b: &Value) -> Vec<String> {
@@ -76,13 +71,9 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
     let s = TestServer::start().await;
     let olga = member(&s, "olga").await;
     grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
-    let (st, c) = create_as(
-        &s,
-        &olga.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_wif_as(&s, &olga.token)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(c["data"]["creationMode"], "Automatic");
     let app_object: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
     let app = s.state.store.get_application(app_object).await.unwrap();
@@ -118,13 +109,13 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
     );
     // The whole chain works: verify, then a job gets an ID token that exchanges and calls ARM.
     let id = c["id"].as_str().unwrap();
-    let (st, v) = verify(&s, &olga.token, id).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = verify(&s, &olga.token, id)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["statusCode"], "ok", "{v}");
     assert_eq!(v["steps"].as_array().unwrap().len(), 3);
     let (_, env) = job_with(&s, "web", "auto-pipe", &[id]).await;
-    let (st, b) = oidc(&s, &env, id).await;
-    assert_eq!(st, StatusCode::OK, "{b}");
+    oidc(&s, &env, id).await.expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -134,8 +125,9 @@ async fn another_role_and_a_resource_group_scope_on_request() {
     body["data"]["scopeLevel"] = json!("ResourceGroup");
     body["data"]["resourceGroupName"] = json!("demo-rg");
     body["data"]["roleDefinitionName"] = json!("Reader");
-    let (st, c) = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone()).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone())
+        .await
+        .expect_status(StatusCode::OK);
     let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
         .as_str()
         .unwrap()
@@ -173,13 +165,9 @@ async fn contributor_only_creator_cannot_assign_the_role() {
     let cid = member(&s, "cid").await;
     grant_user(&s, &cid.id, CONTRIBUTOR, &sub_scope(&s)).await;
     let before = footprint(&s).await;
-    let (st, e) = create_as(
-        &s,
-        &cid.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = create_wif_as(&s, &cid.token)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(
         message(&e),
         format!(
@@ -197,25 +185,17 @@ async fn registration_forbidden_by_tenant_setting() {
     let olga = member(&s, "olga").await;
     grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
     settings(&s, json!({"usersCanRegisterApps": false})).await;
-    let (st, e) = create_as(
-        &s,
-        &olga.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = create_wif_as(&s, &olga.token)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(
         message(&e),
         "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application."
     );
     // A keyless administrator holds a role that may register apps anyway.
-    let (st, _) = create_as(
-        &s,
-        &s.var("KEYLESS_TOKEN"),
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    create_wif_as(&s, &s.var("KEYLESS_TOKEN"))
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 /// A directory role that registers applications (Application Developer) overrides the
@@ -227,20 +207,15 @@ async fn application_developer_may_register_despite_the_setting() {
     grant_user(&s, &dev.id, OWNER, &sub_scope(&s)).await;
     settings(&s, json!({"usersCanRegisterApps": false})).await;
     let (st, b) = s
-        .admin(
-            Method::POST,
+        .admin_post(
             &format!("/keyless/v1/tenants/{}/roles", s.tenant()),
-            Some(json!({"role": "Application Developer", "user": dev.upn})),
+            json!({"role": "Application Developer", "user": dev.upn}),
         )
         .await;
     assert!(st.is_success(), "{b}");
-    let (st, e) = create_as(
-        &s,
-        &dev.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{e}");
+    create_wif_as(&s, &dev.token)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -249,13 +224,9 @@ async fn limited_guest_is_refused_naming_the_setting() {
     let gus = guest(&s, "gus").await;
     grant_user(&s, &gus.id, OWNER, &sub_scope(&s)).await;
     add_to_group(&s, "web", &gus, "Endpoint Creators").await;
-    let (st, e) = create_as(
-        &s,
-        &gus.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = create_wif_as(&s, &gus.token)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     let m = message(&e);
     assert!(
         m.contains("has only guest permission in the directory"),
@@ -264,13 +235,9 @@ async fn limited_guest_is_refused_naming_the_setting() {
     assert!(m.contains("Guest user permissions are limited"), "{m}");
     assert_eq!(problems(&e), vec!["GuestLimited"]);
     settings(&s, json!({"guestPermissionsLimited": false})).await;
-    let (st, e) = create_as(
-        &s,
-        &gus.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{e}");
+    create_wif_as(&s, &gus.token)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -290,25 +257,21 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
         revoked_at: None,
     };
     s.state.store.create_pat(&pat).await.unwrap();
-    let (st, e) = create_as(
-        &s,
-        token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
+    let e = create_wif_as(&s, token)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     assert_eq!(
         message(&e),
         "Failed to obtain an access token or a valid refresh token was not found. Your sign-in has expired: sign in again."
     );
     // The manual path answers an expired token as every other call does.
-    let (st, e) = create_as(
+    let e = create_as(
         &s,
         token,
         manual_body(&s, "m", &s.var("AZURE_CLIENT_ID"), None),
     )
-    .await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
+    .await
+    .expect_status(StatusCode::UNAUTHORIZED);
     assert!(message(&e).contains("expired"), "{e}");
 }
 
@@ -318,13 +281,9 @@ async fn missing_creator_role_names_project_and_group() {
     let olga = person(&s, "olga").await;
     grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
     add_to_group(&s, "web", &olga, "Readers").await;
-    let (st, e) = create_as(
-        &s,
-        &olga.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = create_wif_as(&s, &olga.token)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(problems(&e), vec!["MissingCreatorRole"]);
     assert!(
         message(&e).contains("project web") && message(&e).contains("Endpoint Creators"),
@@ -339,13 +298,9 @@ async fn every_problem_is_reported_at_once_and_nothing_is_written() {
     add_to_group(&s, "web", &gus, "Readers").await;
     settings(&s, json!({"usersCanRegisterApps": false})).await;
     let before = footprint(&s).await;
-    let (st, e) = create_as(
-        &s,
-        &gus.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let e = create_wif_as(&s, &gus.token)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(
         problems(&e),
         vec![
@@ -366,23 +321,18 @@ async fn every_problem_is_reported_at_once_and_nothing_is_written() {
 async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
     let s = TestServer::start().await;
     let olga = member(&s, "olga").await;
-    let (st, t) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{t}");
+    let t = s
+        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await
+        .expect_status(StatusCode::CREATED);
     let fabrikam: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
-    let (st, sub) = s
-        .admin(
-            Method::POST,
+    let sub = s
+        .admin_post(
             "/keyless/v1/subscriptions",
-            Some(json!({"name": "fab-sub", "tenant": "fabrikam"})),
+            json!({"name": "fab-sub", "tenant": "fabrikam"}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{sub}");
+        .await
+        .expect_status(StatusCode::CREATED);
     // Olga, invited into fabrikam, holds a role on its subscription.
     invite(&s, &olga, "fabrikam").await;
     grant_user(
@@ -395,8 +345,9 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
     // No subscription named: the picker's message with the other tenant to choose.
     let mut body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
     body["data"]["subscriptionId"] = json!(uuid::Uuid::new_v4().to_string());
-    let (st, e) = create_as(&s, &olga.token, body).await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let e = create_as(&s, &olga.token, body)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let m = message(&e);
     assert!(
         m.starts_with("You don't appear to have an active Azure subscription."),
@@ -408,25 +359,21 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
     );
     // The picker: nothing visible in the organization's tenant, so the same message; asked
     // for fabrikam, its subscription.
-    let (st, e) = s
-        .send(
-            Method::GET,
+    let e = s
+        .get_as(
+            &olga.token,
             "/keyless/v1/organizations/contoso/azure-subscriptions",
-            Some(&olga.token),
-            None,
         )
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(message(&e).contains("fabrikam.onmicrosoft.com"), "{e}");
-    let (st, list) = s
-        .send(
-            Method::GET,
+    let list = s
+        .get_as(
+            &olga.token,
             &format!("/keyless/v1/organizations/contoso/azure-subscriptions?tenantId={fabrikam}"),
-            Some(&olga.token),
-            None,
         )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(list["count"], 2);
     let fab = list["value"]
         .as_array()
@@ -435,29 +382,25 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         .find(|t| t["tenantId"] == json!(fabrikam.to_string()))
         .unwrap();
     assert_eq!(fab["subscriptions"][0]["subscriptionId"], sub["id"]);
-    let (st, _) = s
-        .send(
-            Method::GET,
-            "/keyless/v1/organizations/contoso/azure-subscriptions?tenantId=x",
-            Some(&olga.token),
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    s.get_as(
+        &olga.token,
+        "/keyless/v1/organizations/contoso/azure-subscriptions?tenantId=x",
+    )
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
     // Picking the other tenant's subscription works as a guest there (once that tenant
     // lets guests register apps): Olga's account owns the app keyless creates there.
-    let (st, _) = s
-        .admin(
-            Method::PATCH,
-            &format!("/keyless/v1/tenants/{fabrikam}/settings"),
-            Some(json!({"guestPermissionsLimited": false})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK);
+    s.admin_patch(
+        &format!("/keyless/v1/tenants/{fabrikam}/settings"),
+        json!({"guestPermissionsLimited": false}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     let mut body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
     body["data"]["subscriptionId"] = sub["id"].clone();
-    let (st, c) = create_as(&s, &olga.token, body).await;
-    assert_eq!(st, StatusCode::OK, "{c}");
+    let c = create_as(&s, &olga.token, body)
+        .await
+        .expect_status(StatusCode::OK);
     let app: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
     let app = s.state.store.get_application(app).await.unwrap();
     assert_eq!(app.tenant_id, fabrikam);
@@ -519,11 +462,11 @@ async fn a_failing_step_rolls_back_everything_before_it() {
         );
     }
     s.state.faults.clear();
-    let (st, _) = create_as(
+    create_as(
         &s,
         &admin,
         automatic_body(&s, "doomed-0", "WorkloadIdentityFederation"),
     )
-    .await;
-    assert_eq!(st, StatusCode::OK);
+    .await
+    .expect_status(StatusCode::OK);
 }

@@ -66,39 +66,34 @@ for_each_backend! {
             added_at: UnixTime,
         ) -> StoreResult<()> {
             let exists: Option<String> =
-                sqlx::query_scalar("SELECT id FROM applications WHERE id = $1")
-                    .bind(id(app))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?;
+                fetch!(
+                    self,
+                    query_scalar,
+                    fetch_optional,
+                    "SELECT id FROM applications WHERE id = $1",
+                    id(app),
+                )?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO application_owners (application_id, owner_id, added_at) \
                  VALUES ($1, $2, $3)",
-            )
-            .bind(id(app))
-            .bind(id(owner))
-            .bind(added_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(app),
+                id(owner),
+                added_at,
+            );
             Ok(())
         }
 
         async fn remove_application_owner(&self, app: Uuid, owner: Uuid) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "DELETE FROM application_owners WHERE application_id = $1 AND owner_id = $2",
-                )
-                .bind(id(app))
-                .bind(id(owner))
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "DELETE FROM application_owners WHERE application_id = $1 AND owner_id = $2",
+                id(app),
+                id(owner),
+            ))
         }
     }
 }

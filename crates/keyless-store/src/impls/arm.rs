@@ -7,9 +7,7 @@
 
 use super::{cascade, found};
 use crate::errors::db_err;
-use crate::rows::{
-    ResourceGroupRow, RoleAssignmentRow, SubscriptionRow, all, id, json, key, one, opt_id,
-};
+use crate::rows::{ResourceGroupRow, RoleAssignmentRow, SubscriptionRow, id, json, key, opt_id};
 use crate::{ArmStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::Uuid;
@@ -38,15 +36,9 @@ fn resource_group_scope(subscription_id: Uuid, name: &str) -> String {
     )
 }
 
-macro_rules! role_assignments {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, scope, role_definition_id, principal_id, principal_type, created_by, \
-             created_at FROM role_assignments ",
-            $rest
-        )
-    };
-}
+select!($ role_assignments =
+    "SELECT id, scope, role_definition_id, principal_id, principal_type, created_by, \
+     created_at FROM role_assignments ");
 
 /// `$1` the scope, `$2` the length of `$3`, `$3` the scope followed by `/`.
 macro_rules! at_or_below {
@@ -59,74 +51,65 @@ for_each_backend! {
     #[async_trait]
     impl ArmStore for Backend {
         async fn create_subscription(&self, s: &Subscription) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO subscriptions (id, tenant_id, display_name, state, created_at) \
                  VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id(s.id))
-            .bind(id(s.tenant_id))
-            .bind(&s.display_name)
-            .bind(&s.state)
-            .bind(s.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(s.id),
+                id(s.tenant_id),
+                &s.display_name,
+                &s.state,
+                s.created_at,
+            );
             Ok(())
         }
 
         async fn get_subscription(&self, subscription: Uuid) -> StoreResult<Subscription> {
-            one(sqlx::query_as::<_, SubscriptionRow>(
+            fetch_one!(
+                self,
+                SubscriptionRow,
                 "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
                  WHERE id = $1",
+                id(subscription),
             )
-            .bind(id(subscription))
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
-            all(sqlx::query_as::<_, SubscriptionRow>(
+            fetch_all!(
+                self,
+                SubscriptionRow,
                 "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
                  ORDER BY created_at, id",
             )
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         /// On replace, the name keeps the spelling it was created with.
         async fn put_resource_group(&self, rg: &ResourceGroup) -> StoreResult<bool> {
             let tags = json(&rg.tags)?;
             let mut tx = self.begin_write().await?;
-            let created = sqlx::query(
+            let created = execute!(
+                in tx,
                 "INSERT INTO resource_groups (subscription_id, name, name_key, location, tags, \
                  created_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (subscription_id, name_key) DO NOTHING",
+                id(rg.subscription_id),
+                &rg.name,
+                key(&rg.name),
+                &rg.location,
+                &tags,
+                rg.created_at,
             )
-            .bind(id(rg.subscription_id))
-            .bind(&rg.name)
-            .bind(key(&rg.name))
-            .bind(&rg.location)
-            .bind(&tags)
-            .bind(rg.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
                 == 1;
             if !created {
-                sqlx::query(
+                execute!(
+                    in tx,
                     "UPDATE resource_groups SET location = $3, tags = $4 \
                      WHERE subscription_id = $1 AND name_key = $2",
-                )
-                .bind(id(rg.subscription_id))
-                .bind(key(&rg.name))
-                .bind(&rg.location)
-                .bind(&tags)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    id(rg.subscription_id),
+                    key(&rg.name),
+                    &rg.location,
+                    &tags,
+                );
             }
             tx.commit().await.map_err(db_err)?;
             Ok(created)
@@ -137,29 +120,27 @@ for_each_backend! {
             subscription_id: Uuid,
             name: &str,
         ) -> StoreResult<ResourceGroup> {
-            one(sqlx::query_as::<_, ResourceGroupRow>(
+            fetch_one!(
+                self,
+                ResourceGroupRow,
                 "SELECT subscription_id, name, location, tags, created_at FROM resource_groups \
                  WHERE subscription_id = $1 AND name_key = $2",
+                id(subscription_id),
+                key(name),
             )
-            .bind(id(subscription_id))
-            .bind(key(name))
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn list_resource_groups(
             &self,
             subscription_id: Uuid,
         ) -> StoreResult<Vec<ResourceGroup>> {
-            all(sqlx::query_as::<_, ResourceGroupRow>(
+            fetch_all!(
+                self,
+                ResourceGroupRow,
                 "SELECT subscription_id, name, location, tags, created_at FROM resource_groups \
                  WHERE subscription_id = $1 ORDER BY name_key",
+                id(subscription_id),
             )
-            .bind(id(subscription_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn delete_resource_group(
@@ -171,30 +152,14 @@ for_each_backend! {
                 scope_and_prefix(&resource_group_scope(subscription_id, name));
             let mut tx = self.begin_write().await?;
             // The resources first: they reference the group.
-            sqlx::query(cascade::RESOURCES_OF_GROUP)
-                .bind(id(subscription_id))
-                .bind(key(name))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            found(
-                sqlx::query(
-                    "DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2",
-                )
-                .bind(id(subscription_id))
-                .bind(key(name))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )?;
-            sqlx::query(cascade::ASSIGNMENTS_AT_OR_BELOW)
-            .bind(scope)
-            .bind(len)
-            .bind(prefix)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            execute!(in tx, cascade::RESOURCES_OF_GROUP, id(subscription_id), key(name));
+            found(execute!(
+                in tx,
+                "DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2",
+                id(subscription_id),
+                key(name),
+            ))?;
+            execute!(in tx, cascade::ASSIGNMENTS_AT_OR_BELOW, scope, len, prefix);
             tx.commit().await.map_err(db_err)
         }
 
@@ -223,44 +188,35 @@ for_each_backend! {
         }
 
         async fn create_role_assignment(&self, a: &RoleAssignment) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO role_assignments (id, scope, role_definition_id, principal_id, \
                  principal_type, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id(a.id))
-            .bind(a.scope.to_lowercase())
-            .bind(id(a.role_definition_id))
-            .bind(id(a.principal_id))
-            .bind(&a.principal_type)
-            .bind(opt_id(a.created_by))
-            .bind(a.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(a.id),
+                a.scope.to_lowercase(),
+                id(a.role_definition_id),
+                id(a.principal_id),
+                &a.principal_type,
+                opt_id(a.created_by),
+                a.created_at,
+            );
             Ok(())
         }
 
         async fn get_role_assignment(&self, assignment: Uuid) -> StoreResult<RoleAssignment> {
-            one(
-                sqlx::query_as::<_, RoleAssignmentRow>(role_assignments!("WHERE id = $1"))
-                    .bind(id(assignment))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
-            )
+            fetch_one!(self, RoleAssignmentRow, role_assignments!("WHERE id = $1"), id(assignment))
         }
 
         async fn list_role_assignments_for_principal(
             &self,
             principal_id: Uuid,
         ) -> StoreResult<Vec<RoleAssignment>> {
-            all(sqlx::query_as::<_, RoleAssignmentRow>(role_assignments!(
-                "WHERE principal_id = $1 ORDER BY scope, created_at, id"
-            ))
-            .bind(id(principal_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                RoleAssignmentRow,
+                role_assignments!("WHERE principal_id = $1 ORDER BY scope, created_at, id"),
+                id(principal_id),
+            )
         }
 
         async fn list_role_assignments_under(
@@ -268,28 +224,22 @@ for_each_backend! {
             scope: &str,
         ) -> StoreResult<Vec<RoleAssignment>> {
             let (scope, prefix, len) = scope_and_prefix(scope);
-            all(sqlx::query_as::<_, RoleAssignmentRow>(concat!(
-                role_assignments!("WHERE "),
-                at_or_below!(),
-                " ORDER BY scope, created_at, id"
-            ))
-            .bind(scope)
-            .bind(len)
-            .bind(prefix)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                RoleAssignmentRow,
+                concat!(
+                    role_assignments!("WHERE "),
+                    at_or_below!(),
+                    " ORDER BY scope, created_at, id"
+                ),
+                scope,
+                len,
+                prefix,
+            )
         }
 
         async fn delete_role_assignment(&self, assignment: Uuid) -> StoreResult<()> {
-            found(
-                sqlx::query("DELETE FROM role_assignments WHERE id = $1")
-                    .bind(id(assignment))
-                    .execute(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )
+            found(execute!(self, "DELETE FROM role_assignments WHERE id = $1", id(assignment)))
         }
     }
 }

@@ -6,7 +6,7 @@
 //! same text runs on both backends without casts.
 
 use crate::errors::db_err;
-use crate::rows::{AuditRow, all, id, json, opt_id};
+use crate::rows::{AuditRow, id, json, opt_id};
 use crate::{AuditStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::UnixTime;
@@ -96,7 +96,9 @@ for_each_backend! {
 
         async fn query_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
             let limit = i64::from(f.limit.min(AuditFilter::MAX_LIMIT));
-            all(sqlx::query_as::<_, AuditRow>(
+            fetch_all!(
+                self,
+                AuditRow,
                 "SELECT id, at, kind, decision, code, tenant_id, client_id, connection_id, \
                  issuer, subject, audience, correlation_id, trace_id, detail FROM audit_log \
                  WHERE ($1 IS NULL OR at >= $1) AND ($2 IS NULL OR at < $2) \
@@ -104,28 +106,20 @@ for_each_backend! {
                  AND ($5 IS NULL OR connection_id = $5) AND ($6 IS NULL OR decision = $6) \
                  AND ($7 IS NULL OR code = $7) AND ($8 IS NULL OR kind = $8) \
                  ORDER BY at DESC, seq DESC LIMIT $9",
+                f.since,
+                f.until,
+                opt_id(f.tenant_id),
+                f.client_id.as_deref(),
+                opt_id(f.connection_id),
+                f.decision.as_deref(),
+                f.code.as_deref(),
+                f.kind.as_deref(),
+                limit,
             )
-            .bind(f.since)
-            .bind(f.until)
-            .bind(opt_id(f.tenant_id))
-            .bind(f.client_id.as_deref())
-            .bind(opt_id(f.connection_id))
-            .bind(f.decision.as_deref())
-            .bind(f.code.as_deref())
-            .bind(f.kind.as_deref())
-            .bind(limit)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn prune_audit(&self, before: UnixTime) -> StoreResult<u64> {
-            Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
-                .bind(before)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected())
+            Ok(execute!(self, "DELETE FROM audit_log WHERE at < $1", before))
         }
     }
 }

@@ -2,101 +2,63 @@
 
 use super::{cascade, found};
 use crate::errors::db_err;
-use crate::rows::{
-    ApplicationRow, ServicePrincipalRow, TenantRow, UserRow, all, id, json, key, one, opt_id,
-};
+use crate::rows::{ApplicationRow, ServicePrincipalRow, TenantRow, UserRow, id, json, key, opt_id};
 use crate::{DirectoryStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, ServicePrincipal, Tenant, TenantSettings, User};
 
-macro_rules! tenants {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, name, domain, display_name, cloud, settings, created_at FROM tenants ",
-            $rest
-        )
-    };
-}
+select!($ tenants =
+    "SELECT id, name, domain, display_name, cloud, settings, created_at FROM tenants ");
 
-macro_rules! users {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, tenant_id, user_principal_name, display_name, user_type, is_admin, \
-             created_at FROM users ",
-            $rest
-        )
-    };
-}
+select!($ users =
+    "SELECT id, tenant_id, user_principal_name, display_name, user_type, is_admin, \
+     created_at FROM users ");
 
-macro_rules! applications {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, app_id, tenant_id, display_name, sign_in_audience, enabled, created_by, \
-             created_at, identifier_uris, api FROM applications ",
-            $rest
-        )
-    };
-}
+select!($ applications =
+    "SELECT id, app_id, tenant_id, display_name, sign_in_audience, enabled, created_by, \
+     created_at, identifier_uris, api FROM applications ");
 
-macro_rules! service_principals {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, app_id, tenant_id, display_name, account_enabled, service_principal_type, \
-             alternative_names, created_at FROM service_principals ",
-            $rest
-        )
-    };
-}
+select!($ service_principals =
+    "SELECT id, app_id, tenant_id, display_name, account_enabled, service_principal_type, \
+     alternative_names, created_at FROM service_principals ");
 
 for_each_backend! {
     #[async_trait]
     impl DirectoryStore for Backend {
         async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO tenants (id, name, name_key, domain, domain_key, display_name, cloud, \
                  settings, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(id(t.id))
-            .bind(&t.name)
-            .bind(key(&t.name))
-            .bind(&t.domain)
-            .bind(key(&t.domain))
-            .bind(&t.display_name)
-            .bind(t.cloud.as_str())
-            .bind(json(&t.settings)?)
-            .bind(t.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(t.id),
+                &t.name,
+                key(&t.name),
+                &t.domain,
+                key(&t.domain),
+                &t.display_name,
+                t.cloud.as_str(),
+                json(&t.settings)?,
+                t.created_at,
+            );
             Ok(())
         }
 
         async fn get_tenant(&self, tenant_id: Uuid) -> StoreResult<Tenant> {
-            one(sqlx::query_as::<_, TenantRow>(tenants!("WHERE id = $1"))
-                .bind(id(tenant_id))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?)
+            fetch_one!(self, TenantRow, tenants!("WHERE id = $1"), id(tenant_id))
         }
 
         async fn find_tenant(&self, name_or_domain: &str) -> StoreResult<Tenant> {
-            one(sqlx::query_as::<_, TenantRow>(tenants!(
-                "WHERE name_key = $1 OR domain_key = $1 ORDER BY created_at, id LIMIT 1"
-            ))
-            .bind(key(name_or_domain))
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_one!(
+                self,
+                TenantRow,
+                tenants!("WHERE name_key = $1 OR domain_key = $1 ORDER BY created_at, id LIMIT 1"),
+                key(name_or_domain),
+            )
         }
 
         async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-            all(
-                sqlx::query_as::<_, TenantRow>(tenants!("ORDER BY name_key"))
-                    .fetch_all(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
-            )
+            fetch_all!(self, TenantRow, tenants!("ORDER BY name_key"))
         }
 
         async fn update_tenant_settings(
@@ -104,116 +66,91 @@ for_each_backend! {
             tenant_id: Uuid,
             s: &TenantSettings,
         ) -> StoreResult<()> {
-            found(
-                sqlx::query("UPDATE tenants SET settings = $2 WHERE id = $1")
-                    .bind(id(tenant_id))
-                    .bind(json(s)?)
-                    .execute(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "UPDATE tenants SET settings = $2 WHERE id = $1",
+                id(tenant_id),
+                json(s)?,
+            ))
         }
 
         async fn create_user(&self, u: &User) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO users (id, tenant_id, user_principal_name, upn_key, display_name, \
                  user_type, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id(u.id))
-            .bind(id(u.tenant_id))
-            .bind(&u.user_principal_name)
-            .bind(key(&u.user_principal_name))
-            .bind(&u.display_name)
-            .bind(u.user_type.as_str())
-            .bind(u.is_admin)
-            .bind(u.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(u.id),
+                id(u.tenant_id),
+                &u.user_principal_name,
+                key(&u.user_principal_name),
+                &u.display_name,
+                u.user_type.as_str(),
+                u.is_admin,
+                u.created_at,
+            );
             Ok(())
         }
 
         async fn get_user(&self, user_id: Uuid) -> StoreResult<User> {
-            one(sqlx::query_as::<_, UserRow>(users!("WHERE id = $1"))
-                .bind(id(user_id))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?)
+            fetch_one!(self, UserRow, users!("WHERE id = $1"), id(user_id))
         }
 
         async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User> {
-            one(sqlx::query_as::<_, UserRow>(users!("WHERE upn_key = $1"))
-                .bind(key(upn))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?)
+            fetch_one!(self, UserRow, users!("WHERE upn_key = $1"), key(upn))
         }
 
         async fn list_users(&self, tenant_id: Uuid) -> StoreResult<Vec<User>> {
-            all(
-                sqlx::query_as::<_, UserRow>(users!("WHERE tenant_id = $1 ORDER BY upn_key"))
-                    .bind(id(tenant_id))
-                    .fetch_all(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
+            fetch_all!(
+                self,
+                UserRow,
+                users!("WHERE tenant_id = $1 ORDER BY upn_key"),
+                id(tenant_id),
             )
         }
 
         async fn create_application(&self, a: &Application) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
+            execute!(
+                in tx,
                 "INSERT INTO applications (id, app_id, tenant_id, display_name, name_key, \
                  sign_in_audience, enabled, created_by, created_at, identifier_uris, api) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(id(a.id))
-            .bind(id(a.app_id))
-            .bind(id(a.tenant_id))
-            .bind(&a.display_name)
-            .bind(key(&a.display_name))
-            .bind(&a.sign_in_audience)
-            .bind(a.enabled)
-            .bind(opt_id(a.created_by))
-            .bind(a.created_at)
-            .bind(json(&a.identifier_uris)?)
-            .bind(json(&a.api)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                id(a.id),
+                id(a.app_id),
+                id(a.tenant_id),
+                &a.display_name,
+                key(&a.display_name),
+                &a.sign_in_audience,
+                a.enabled,
+                opt_id(a.created_by),
+                a.created_at,
+                json(&a.identifier_uris)?,
+                json(&a.api)?,
+            );
             for owner in &a.owners {
-                sqlx::query(
+                execute!(
+                    in tx,
                     "INSERT INTO application_owners (application_id, owner_id, added_at) \
                      VALUES ($1, $2, $3)",
-                )
-                .bind(id(a.id))
-                .bind(id(*owner))
-                .bind(a.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    id(a.id),
+                    id(*owner),
+                    a.created_at,
+                );
             }
             tx.commit().await.map_err(db_err)
         }
 
         async fn get_application(&self, app: Uuid) -> StoreResult<Application> {
-            let rows = one(
-                sqlx::query_as::<_, ApplicationRow>(applications!("WHERE id = $1"))
-                    .bind(id(app))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
-            )?;
+            let rows = fetch_one!(self, ApplicationRow, applications!("WHERE id = $1"), id(app))?;
             self.with_owners_one(rows).await
         }
 
         async fn find_application_by_app_id(&self, app_id: Uuid) -> StoreResult<Application> {
-            let rows = one(
-                sqlx::query_as::<_, ApplicationRow>(applications!("WHERE app_id = $1"))
-                    .bind(id(app_id))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
+            let rows = fetch_one!(
+                self,
+                ApplicationRow,
+                applications!("WHERE app_id = $1"),
+                id(app_id),
             )?;
             self.with_owners_one(rows).await
         }
@@ -224,56 +161,55 @@ for_each_backend! {
             tenant_id: Uuid,
             name: &str,
         ) -> StoreResult<Application> {
-            let rows = one(sqlx::query_as::<_, ApplicationRow>(applications!(
-                "WHERE tenant_id = $1 AND name_key = $2 ORDER BY created_at, id LIMIT 1"
-            ))
-            .bind(id(tenant_id))
-            .bind(key(name))
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)?;
+            let rows = fetch_one!(
+                self,
+                ApplicationRow,
+                applications!(
+                    "WHERE tenant_id = $1 AND name_key = $2 ORDER BY created_at, id LIMIT 1"
+                ),
+                id(tenant_id),
+                key(name),
+            )?;
             self.with_owners_one(rows).await
         }
 
         async fn list_applications(&self, tenant_id: Uuid) -> StoreResult<Vec<Application>> {
-            let rows = all(sqlx::query_as::<_, ApplicationRow>(applications!(
-                "WHERE tenant_id = $1 ORDER BY name_key, created_at, id"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)?;
+            let rows = fetch_all!(
+                self,
+                ApplicationRow,
+                applications!("WHERE tenant_id = $1 ORDER BY name_key, created_at, id"),
+                id(tenant_id),
+            )?;
             self.with_owners(rows).await
         }
 
         /// Updates display name, sign-in audience, enabled, identifier URIs and `api` (ids,
         /// creator and owners are not changed here).
         async fn update_application(&self, a: &Application) -> StoreResult<()> {
-            found(sqlx::query(
+            found(execute!(
+                self,
                 "UPDATE applications SET display_name = $2, name_key = $3, sign_in_audience = $4, \
                  enabled = $5, identifier_uris = $6, api = $7 WHERE id = $1",
-            )
-            .bind(id(a.id))
-            .bind(&a.display_name)
-            .bind(key(&a.display_name))
-            .bind(&a.sign_in_audience)
-            .bind(a.enabled)
-            .bind(json(&a.identifier_uris)?)
-            .bind(json(&a.api)?)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+                id(a.id),
+                &a.display_name,
+                key(&a.display_name),
+                &a.sign_in_audience,
+                a.enabled,
+                json(&a.identifier_uris)?,
+                json(&a.api)?,
+            ))
         }
 
         async fn delete_application(&self, app: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             let app_id: String =
-                sqlx::query_scalar("SELECT app_id FROM applications WHERE id = $1")
-                    .bind(id(app))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?
+                fetch!(
+                    in tx,
+                    query_scalar,
+                    fetch_optional,
+                    "SELECT app_id FROM applications WHERE id = $1",
+                    id(app),
+                )?
                     .ok_or(crate::StoreError::NotFound)?;
             let object_id = id(app);
             for &(which, sql) in cascade::APPLICATION {
@@ -281,43 +217,31 @@ for_each_backend! {
                     cascade::AppKey::ObjectId => &object_id,
                     cascade::AppKey::AppId => &app_id,
                 };
-                sqlx::query(sql)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                execute!(in tx, sql, value);
             }
             tx.commit().await.map_err(db_err)
         }
 
         async fn create_service_principal(&self, sp: &ServicePrincipal) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO service_principals (id, app_id, tenant_id, display_name, \
                  account_enabled, service_principal_type, alternative_names, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id(sp.id))
-            .bind(id(sp.app_id))
-            .bind(id(sp.tenant_id))
-            .bind(&sp.display_name)
-            .bind(sp.account_enabled)
-            .bind(&sp.service_principal_type)
-            .bind(json(&sp.alternative_names)?)
-            .bind(sp.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(sp.id),
+                id(sp.app_id),
+                id(sp.tenant_id),
+                &sp.display_name,
+                sp.account_enabled,
+                &sp.service_principal_type,
+                json(&sp.alternative_names)?,
+                sp.created_at,
+            );
             Ok(())
         }
 
         async fn get_service_principal(&self, sp: Uuid) -> StoreResult<ServicePrincipal> {
-            one(
-                sqlx::query_as::<_, ServicePrincipalRow>(service_principals!("WHERE id = $1"))
-                    .bind(id(sp))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
-            )
+            fetch_one!(self, ServicePrincipalRow, service_principals!("WHERE id = $1"), id(sp))
         }
 
         async fn find_service_principal(
@@ -325,15 +249,12 @@ for_each_backend! {
             tenant_id: Uuid,
             app_id: Uuid,
         ) -> StoreResult<ServicePrincipal> {
-            one(
-                sqlx::query_as::<_, ServicePrincipalRow>(service_principals!(
-                    "WHERE tenant_id = $1 AND app_id = $2"
-                ))
-                .bind(id(tenant_id))
-                .bind(id(app_id))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?,
+            fetch_one!(
+                self,
+                ServicePrincipalRow,
+                service_principals!("WHERE tenant_id = $1 AND app_id = $2"),
+                id(tenant_id),
+                id(app_id),
             )
         }
 
@@ -341,56 +262,37 @@ for_each_backend! {
             &self,
             tenant_id: Uuid,
         ) -> StoreResult<Vec<ServicePrincipal>> {
-            all(
-                sqlx::query_as::<_, ServicePrincipalRow>(service_principals!(
-                    "WHERE tenant_id = $1 ORDER BY display_name, created_at, id"
-                ))
-                .bind(id(tenant_id))
-                .fetch_all(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?,
+            fetch_all!(
+                self,
+                ServicePrincipalRow,
+                service_principals!("WHERE tenant_id = $1 ORDER BY display_name, created_at, id"),
+                id(tenant_id),
             )
         }
 
         /// Updates display name, enabled, type and alternative names (ids are fixed).
         async fn update_service_principal(&self, sp: &ServicePrincipal) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "UPDATE service_principals SET display_name = $2, account_enabled = $3, \
+            found(execute!(
+                self,
+                "UPDATE service_principals SET display_name = $2, account_enabled = $3, \
                  service_principal_type = $4, alternative_names = $5 WHERE id = $1",
-                )
-                .bind(id(sp.id))
-                .bind(&sp.display_name)
-                .bind(sp.account_enabled)
-                .bind(&sp.service_principal_type)
-                .bind(json(&sp.alternative_names)?)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+                id(sp.id),
+                &sp.display_name,
+                sp.account_enabled,
+                &sp.service_principal_type,
+                json(&sp.alternative_names)?,
+            ))
         }
 
         /// Also deletes the federated credentials parented by the principal (a managed
         /// identity's), which could never be used again.
         async fn delete_service_principal(&self, sp: Uuid) -> StoreResult<()> {
-            let mut tx = self.begin_write().await?;
-            for &sql in cascade::SERVICE_PRINCIPAL {
-                sqlx::query(sql)
-                    .bind(id(sp))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            found(
-                sqlx::query(cascade::SERVICE_PRINCIPAL_ITSELF)
-                    .bind(id(sp))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
-            tx.commit().await.map_err(db_err)
+            cascade_delete!(
+                self,
+                cascade::SERVICE_PRINCIPAL,
+                cascade::SERVICE_PRINCIPAL_ITSELF,
+                id(sp),
+            )
         }
     }
 }

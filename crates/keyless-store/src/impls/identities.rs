@@ -3,7 +3,7 @@
 
 use super::found;
 use crate::errors::db_err;
-use crate::rows::{OrganizationIdentityRow, ProjectIdentityRow, all, id, one};
+use crate::rows::{OrganizationIdentityRow, ProjectIdentityRow, id};
 use crate::{OrganizationIdentityStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::Uuid;
@@ -13,19 +13,17 @@ for_each_backend! {
     #[async_trait]
     impl OrganizationIdentityStore for Backend {
         async fn put_organization_identity(&self, m: &OrganizationIdentity) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO organization_identities (organization_id, principal_id, \
                  access_level, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (organization_id, principal_id) \
                  DO UPDATE SET access_level = excluded.access_level",
-            )
-            .bind(id(m.organization_id))
-            .bind(id(m.principal_id))
-            .bind(&m.access_level)
-            .bind(m.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(m.organization_id),
+                id(m.principal_id),
+                &m.access_level,
+                m.created_at,
+            );
             Ok(())
         }
 
@@ -34,30 +32,28 @@ for_each_backend! {
             organization_id: Uuid,
             principal_id: Uuid,
         ) -> StoreResult<OrganizationIdentity> {
-            one(sqlx::query_as::<_, OrganizationIdentityRow>(
+            fetch_one!(
+                self,
+                OrganizationIdentityRow,
                 "SELECT organization_id, principal_id, access_level, created_at \
                  FROM organization_identities WHERE organization_id = $1 AND principal_id = $2",
+                id(organization_id),
+                id(principal_id),
             )
-            .bind(id(organization_id))
-            .bind(id(principal_id))
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn list_organization_identities(
             &self,
             organization_id: Uuid,
         ) -> StoreResult<Vec<OrganizationIdentity>> {
-            all(sqlx::query_as::<_, OrganizationIdentityRow>(
+            fetch_all!(
+                self,
+                OrganizationIdentityRow,
                 "SELECT organization_id, principal_id, access_level, created_at \
                  FROM organization_identities WHERE organization_id = $1 \
                  ORDER BY created_at, principal_id",
+                id(organization_id),
             )
-            .bind(id(organization_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn delete_organization_identity(
@@ -66,37 +62,32 @@ for_each_backend! {
             principal_id: Uuid,
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(super::cascade::ORGANIZATION_IDENTITY)
-            .bind(id(principal_id))
-            .bind(id(organization_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let done = sqlx::query(
+            execute!(
+                in tx,
+                super::cascade::ORGANIZATION_IDENTITY,
+                id(principal_id),
+                id(organization_id),
+            );
+            found(execute!(
+                in tx,
                 "DELETE FROM organization_identities \
                  WHERE organization_id = $1 AND principal_id = $2",
-            )
-            .bind(id(organization_id))
-            .bind(id(principal_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            found(done.rows_affected())?;
+                id(organization_id),
+                id(principal_id),
+            ))?;
             tx.commit().await.map_err(db_err)
         }
 
         async fn put_project_identity(&self, m: &ProjectIdentity) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO project_identities (project_id, principal_id, group_name) \
                  VALUES ($1, $2, $3) ON CONFLICT (project_id, principal_id) \
                  DO UPDATE SET group_name = excluded.group_name",
-            )
-            .bind(id(m.project_id))
-            .bind(id(m.principal_id))
-            .bind(&m.group)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(m.project_id),
+                id(m.principal_id),
+                &m.group,
+            );
             Ok(())
         }
 
@@ -105,29 +96,27 @@ for_each_backend! {
             project_id: Uuid,
             principal_id: Uuid,
         ) -> StoreResult<ProjectIdentity> {
-            one(sqlx::query_as::<_, ProjectIdentityRow>(
+            fetch_one!(
+                self,
+                ProjectIdentityRow,
                 "SELECT project_id, principal_id, group_name FROM project_identities \
                  WHERE project_id = $1 AND principal_id = $2",
+                id(project_id),
+                id(principal_id),
             )
-            .bind(id(project_id))
-            .bind(id(principal_id))
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn list_projects_of_identity(
             &self,
             principal_id: Uuid,
         ) -> StoreResult<Vec<ProjectIdentity>> {
-            all(sqlx::query_as::<_, ProjectIdentityRow>(
+            fetch_all!(
+                self,
+                ProjectIdentityRow,
                 "SELECT project_id, principal_id, group_name FROM project_identities \
                  WHERE principal_id = $1 ORDER BY project_id",
+                id(principal_id),
             )
-            .bind(id(principal_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn delete_project_identity(
@@ -135,15 +124,12 @@ for_each_backend! {
             project_id: Uuid,
             principal_id: Uuid,
         ) -> StoreResult<()> {
-            let done = sqlx::query(
+            found(execute!(
+                self,
                 "DELETE FROM project_identities WHERE project_id = $1 AND principal_id = $2",
-            )
-            .bind(id(project_id))
-            .bind(id(principal_id))
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
-            found(done.rows_affected())
+                id(project_id),
+                id(principal_id),
+            ))
         }
     }
 }

@@ -3,21 +3,15 @@
 
 use super::found;
 use crate::errors::db_err;
-use crate::rows::{IntoModel, SigningKeyRow, all};
+use crate::rows::{IntoModel, SigningKeyRow};
 use crate::{KeyStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::UnixTime;
 use keyless_model::keys::SigningKeyRecord;
 
-macro_rules! keys {
-    ($rest:literal) => {
-        concat!(
-            "SELECT kid, owner, alg, cert_der, sealed_private_key, created_at, not_before, \
-             retired_at FROM signing_keys ",
-            $rest
-        )
-    };
-}
+select!($ keys =
+    "SELECT kid, owner, alg, cert_der, sealed_private_key, created_at, not_before, \
+     retired_at FROM signing_keys ");
 
 const INSERT: &str = "INSERT INTO signing_keys (kid, owner, alg, cert_der, sealed_private_key, \
                       created_at, not_before, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -28,42 +22,56 @@ const CURRENT: &str = keys!(
      ORDER BY created_at DESC, kid DESC LIMIT 1"
 );
 
+/// Inserts the key `$k` in the write transaction `$tx` and commits it; the key.
+macro_rules! insert_and_commit {
+    ($tx:ident, $k:ident) => {{
+        execute!(
+            in $tx,
+            INSERT,
+            &$k.kid,
+            &$k.owner,
+            &$k.alg,
+            &$k.cert_der,
+            &$k.sealed_private_key,
+            $k.created_at,
+            $k.not_before,
+            $k.retired_at,
+        );
+        $tx.commit().await.map_err(db_err)?;
+        Ok($k.clone())
+    }};
+}
+
 for_each_backend! {
     #[async_trait]
     impl KeyStore for Backend {
         async fn insert_signing_key(&self, k: &SigningKeyRecord) -> StoreResult<()> {
-            sqlx::query(INSERT)
-                .bind(&k.kid)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(&k.cert_der)
-                .bind(&k.sealed_private_key)
-                .bind(k.created_at)
-                .bind(k.not_before)
-                .bind(k.retired_at)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?;
+            execute!(
+                self,
+                INSERT,
+                &k.kid,
+                &k.owner,
+                &k.alg,
+                &k.cert_der,
+                &k.sealed_private_key,
+                k.created_at,
+                k.not_before,
+                k.retired_at,
+            );
             Ok(())
         }
 
         async fn list_signing_keys(&self, owner: &str) -> StoreResult<Vec<SigningKeyRecord>> {
-            all(sqlx::query_as::<_, SigningKeyRow>(keys!(
-                "WHERE owner = $1 ORDER BY created_at DESC, kid DESC"
-            ))
-            .bind(owner)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                SigningKeyRow,
+                keys!("WHERE owner = $1 ORDER BY created_at DESC, kid DESC"),
+                owner,
+            )
         }
 
         async fn list_all_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
-            all(sqlx::query_as::<_, SigningKeyRow>(keys!(
-                "ORDER BY owner, created_at DESC, kid DESC"
-            ))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(self, SigningKeyRow, keys!("ORDER BY owner, created_at DESC, kid DESC"))
         }
 
         async fn create_signing_key_if_absent(
@@ -82,20 +90,7 @@ for_each_backend! {
                 tx.commit().await.map_err(db_err)?;
                 return row.into_model();
             }
-            sqlx::query(INSERT)
-                .bind(&k.kid)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(&k.cert_der)
-                .bind(&k.sealed_private_key)
-                .bind(k.created_at)
-                .bind(k.not_before)
-                .bind(k.retired_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(k.clone())
+            insert_and_commit!(tx, k)
         }
 
         async fn rotate_signing_key(
@@ -119,61 +114,33 @@ for_each_backend! {
                     tx.commit().await.map_err(db_err)?;
                     return Ok(current);
                 }
-                sqlx::query(
+                execute!(
+                    in tx,
                     "UPDATE signing_keys SET retired_at = $3 \
                      WHERE owner = $1 AND alg = $2 AND retired_at IS NULL",
-                )
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(k.not_before)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    &k.owner,
+                    &k.alg,
+                    k.not_before,
+                );
             }
-            sqlx::query(INSERT)
-                .bind(&k.kid)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .bind(&k.cert_der)
-                .bind(&k.sealed_private_key)
-                .bind(k.created_at)
-                .bind(k.not_before)
-                .bind(k.retired_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(k.clone())
+            insert_and_commit!(tx, k)
         }
 
         async fn retire_signing_key(&self, kid: &str, at: UnixTime) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "UPDATE signing_keys SET retired_at = COALESCE(retired_at, $2) WHERE kid = $1",
-                )
-                .bind(kid)
-                .bind(at)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "UPDATE signing_keys SET retired_at = COALESCE(retired_at, $2) WHERE kid = $1",
+                kid,
+                at,
+            ))
         }
 
         async fn delete_retired_signing_keys(&self, before: UnixTime) -> StoreResult<u64> {
-            Ok(sqlx::query("DELETE FROM signing_keys WHERE retired_at < $1")
-                .bind(before)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected())
+            Ok(execute!(self, "DELETE FROM signing_keys WHERE retired_at < $1", before))
         }
 
         async fn ping(&self) -> StoreResult<()> {
-            sqlx::query("SELECT 1")
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?;
+            execute!(self, "SELECT 1");
             Ok(())
         }
     }

@@ -14,7 +14,7 @@ use super::arm::scope_and_prefix;
 use super::found;
 use crate::errors::db_err;
 use crate::postgres::PgStore;
-use crate::rows::{CustomRoleRow, ManagementGroupRow, SubscriptionRow, all, id, json, key, one};
+use crate::rows::{CustomRoleRow, ManagementGroupRow, SubscriptionRow, id, json, key};
 use crate::sqlite::SqliteStore;
 use crate::{MANAGEMENT_GROUP_MAX_DEPTH, ManagementStore, StoreError, StoreResult, conflict};
 use async_trait::async_trait;
@@ -34,43 +34,25 @@ const CYCLE_WALK_LIMIT: i32 = 1_000;
 /// The number of parent links [`ManagementStore::management_group_ancestors`] follows.
 const ANCESTOR_LINKS: i32 = MANAGEMENT_GROUP_MAX_DEPTH as i32 - 1;
 
-macro_rules! management_groups {
-    ($rest:literal) => {
-        concat!(
-            "SELECT g.name, g.tenant_id, g.display_name, p.name AS parent, g.created_at \
-             FROM management_groups g LEFT JOIN management_groups p ON p.name_key = g.parent_key ",
-            $rest
-        )
-    };
-}
+select!($ management_groups =
+    "SELECT g.name, g.tenant_id, g.display_name, p.name AS parent, g.created_at \
+     FROM management_groups g LEFT JOIN management_groups p ON p.name_key = g.parent_key ");
 
-macro_rules! custom_roles {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, tenant_id, role_name, description, actions, not_actions, data_actions, \
-             not_data_actions, assignable_scopes, created_at FROM custom_roles ",
-            $rest
-        )
-    };
-}
+select!($ custom_roles =
+    "SELECT id, tenant_id, role_name, description, actions, not_actions, data_actions, \
+     not_data_actions, assignable_scopes, created_at FROM custom_roles ");
 
-/// The groups from `$1` (a name key) up, with their distance from it, at most `$2` links
-/// up; the caller adds the final `SELECT … FROM chain`.
-macro_rules! chain_from {
-    ($rest:literal) => {
-        concat!(
-            "WITH RECURSIVE chain (name_key, name, parent_key, depth) AS ( \
-                 SELECT name_key, name, parent_key, 0 FROM management_groups \
-                 WHERE name_key = $1 \
-               UNION ALL \
-                 SELECT g.name_key, g.name, g.parent_key, c.depth + 1 \
-                 FROM management_groups g JOIN chain c ON g.name_key = c.parent_key \
-                 WHERE c.depth < $2 \
-             ) ",
-            $rest
-        )
-    };
-}
+// The groups from `$1` (a name key) up, with their distance from it, at most `$2` links
+// up; the caller adds the final `SELECT … FROM chain`.
+select!($ chain_from =
+    "WITH RECURSIVE chain (name_key, name, parent_key, depth) AS ( \
+     SELECT name_key, name, parent_key, 0 FROM management_groups \
+     WHERE name_key = $1 \
+     UNION ALL \
+     SELECT g.name_key, g.name, g.parent_key, c.depth + 1 \
+     FROM management_groups g JOIN chain c ON g.name_key = c.parent_key \
+     WHERE c.depth < $2 \
+     ) ");
 
 /// The canonical scope of a management group, as role assignments store it.
 fn group_scope(name: &str) -> String {
@@ -135,31 +117,26 @@ for_each_backend! {
     #[async_trait]
     impl ManagementStore for Backend {
         async fn create_management_group(&self, g: &ManagementGroup) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO management_groups (name, name_key, tenant_id, display_name, \
                  parent_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&g.name)
-            .bind(key(&g.name))
-            .bind(id(g.tenant_id))
-            .bind(&g.display_name)
-            .bind(g.parent.as_deref().map(key))
-            .bind(g.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                &g.name,
+                key(&g.name),
+                id(g.tenant_id),
+                &g.display_name,
+                g.parent.as_deref().map(key),
+                g.created_at,
+            );
             Ok(())
         }
 
         async fn get_management_group(&self, name: &str) -> StoreResult<ManagementGroup> {
-            one(
-                sqlx::query_as::<_, ManagementGroupRow>(management_groups!(
-                    "WHERE g.name_key = $1"
-                ))
-                .bind(key(name))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?,
+            fetch_one!(
+                self,
+                ManagementGroupRow,
+                management_groups!("WHERE g.name_key = $1"),
+                key(name),
             )
         }
 
@@ -167,13 +144,12 @@ for_each_backend! {
             &self,
             tenant_id: Uuid,
         ) -> StoreResult<Vec<ManagementGroup>> {
-            all(sqlx::query_as::<_, ManagementGroupRow>(management_groups!(
-                "WHERE g.tenant_id = $1 ORDER BY g.name_key"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                ManagementGroupRow,
+                management_groups!("WHERE g.tenant_id = $1 ORDER BY g.name_key"),
+                id(tenant_id),
+            )
         }
 
         async fn update_management_group(&self, g: &ManagementGroup) -> StoreResult<()> {
@@ -183,33 +159,28 @@ for_each_backend! {
             Dialect::lock_hierarchy(&mut tx).await?;
             if let Some(parent_key) = &parent_key {
                 // A cycle when the group is the new parent or one of the parent's ancestors.
-                let cycle: i64 = sqlx::query_scalar(chain_from!(
-                    "SELECT COUNT(*) FROM chain WHERE name_key = $3"
-                ))
-                .bind(parent_key)
-                .bind(CYCLE_WALK_LIMIT)
-                .bind(&group_key)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                let cycle: i64 = fetch!(
+                    in tx,
+                    query_scalar,
+                    fetch_one,
+                    chain_from!("SELECT COUNT(*) FROM chain WHERE name_key = $3"),
+                    parent_key,
+                    CYCLE_WALK_LIMIT,
+                    &group_key,
+                )?;
                 if cycle > 0 {
                     return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_CYCLE));
                 }
             }
             // The foreign key refuses a parent outside the group's tenant (NotFound).
-            found(
-                sqlx::query(
-                    "UPDATE management_groups SET display_name = $2, parent_key = $3 \
-                     WHERE name_key = $1",
-                )
-                .bind(&group_key)
-                .bind(&g.display_name)
-                .bind(&parent_key)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )?;
+            found(execute!(
+                in tx,
+                "UPDATE management_groups SET display_name = $2, parent_key = $3 \
+                 WHERE name_key = $1",
+                &group_key,
+                &g.display_name,
+                &parent_key,
+            ))?;
             tx.commit().await.map_err(db_err)
         }
 
@@ -218,14 +189,14 @@ for_each_backend! {
             let (scope, prefix, len) = scope_and_prefix(&group_scope(name));
             let mut tx = self.begin_write().await?;
             Dialect::lock_hierarchy(&mut tx).await?;
-            let occupants: i64 = sqlx::query_scalar(
+            let occupants: i64 = fetch!(
+                in tx,
+                query_scalar,
+                fetch_one,
                 "SELECT (SELECT COUNT(*) FROM management_groups WHERE parent_key = $1) \
                  + (SELECT COUNT(*) FROM subscriptions WHERE management_group = $1)",
-            )
-            .bind(&group_key)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                &group_key,
+            )?;
             if occupants > 0 {
                 return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_NOT_EMPTY));
             }
@@ -237,13 +208,7 @@ for_each_backend! {
                     .map_err(still_referenced)?
                     .rows_affected(),
             )?;
-            sqlx::query(super::cascade::ASSIGNMENTS_AT_OR_BELOW)
-            .bind(scope)
-            .bind(len)
-            .bind(prefix)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            execute!(in tx, super::cascade::ASSIGNMENTS_AT_OR_BELOW, scope, len, prefix);
             tx.commit().await.map_err(db_err)
         }
 
@@ -252,19 +217,14 @@ for_each_backend! {
             subscription_id: Uuid,
             group: Option<&str>,
         ) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "UPDATE subscriptions SET management_group = $2 WHERE id = $1 \
-                     AND ($2 IS NULL OR EXISTS (SELECT 1 FROM management_groups g \
-                     WHERE g.name_key = $2 AND g.tenant_id = subscriptions.tenant_id))",
-                )
-                .bind(id(subscription_id))
-                .bind(group.map(key))
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "UPDATE subscriptions SET management_group = $2 WHERE id = $1 \
+                 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM management_groups g \
+                 WHERE g.name_key = $2 AND g.tenant_id = subscriptions.tenant_id))",
+                id(subscription_id),
+                group.map(key),
+            ))
         }
 
         async fn get_subscription_management_group(
@@ -287,24 +247,25 @@ for_each_backend! {
             &self,
             name: &str,
         ) -> StoreResult<Vec<Subscription>> {
-            all(sqlx::query_as::<_, SubscriptionRow>(
+            fetch_all!(
+                self,
+                SubscriptionRow,
                 "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions \
                  WHERE management_group = $1 ORDER BY created_at, id",
+                key(name),
             )
-            .bind(key(name))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
         }
 
         async fn management_group_ancestors(&self, name: &str) -> StoreResult<Vec<String>> {
             let names: Vec<String> =
-                sqlx::query_scalar(chain_from!("SELECT name FROM chain ORDER BY depth"))
-                    .bind(key(name))
-                    .bind(ANCESTOR_LINKS)
-                    .fetch_all(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?;
+                fetch!(
+                    self,
+                    query_scalar,
+                    fetch_all,
+                    chain_from!("SELECT name FROM chain ORDER BY depth"),
+                    key(name),
+                    ANCESTOR_LINKS,
+                )?;
             if names.is_empty() {
                 return Err(StoreError::NotFound);
             }
@@ -312,92 +273,71 @@ for_each_backend! {
         }
 
         async fn create_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO custom_roles (id, tenant_id, role_name, name_key, description, \
                  actions, not_actions, data_actions, not_data_actions, assignable_scopes, \
                  created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(id(r.id))
-            .bind(id(r.tenant_id))
-            .bind(&r.role_name)
-            .bind(key(&r.role_name))
-            .bind(&r.description)
-            .bind(json(&r.actions)?)
-            .bind(json(&r.not_actions)?)
-            .bind(json(&r.data_actions)?)
-            .bind(json(&r.not_data_actions)?)
-            .bind(json(&lowercase_all(&r.assignable_scopes))?)
-            .bind(r.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(r.id),
+                id(r.tenant_id),
+                &r.role_name,
+                key(&r.role_name),
+                &r.description,
+                json(&r.actions)?,
+                json(&r.not_actions)?,
+                json(&r.data_actions)?,
+                json(&r.not_data_actions)?,
+                json(&lowercase_all(&r.assignable_scopes))?,
+                r.created_at,
+            );
             Ok(())
         }
 
         async fn get_custom_role(&self, role: Uuid) -> StoreResult<CustomRole> {
-            one(
-                sqlx::query_as::<_, CustomRoleRow>(custom_roles!("WHERE id = $1"))
-                    .bind(id(role))
-                    .fetch_optional(&mut *self.conn().await?)
-                    .await
-                    .map_err(db_err)?,
-            )
+            fetch_one!(self, CustomRoleRow, custom_roles!("WHERE id = $1"), id(role))
         }
 
         async fn list_custom_roles(&self, tenant_id: Uuid) -> StoreResult<Vec<CustomRole>> {
-            all(sqlx::query_as::<_, CustomRoleRow>(custom_roles!(
-                "WHERE tenant_id = $1 ORDER BY name_key, id"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                CustomRoleRow,
+                custom_roles!("WHERE tenant_id = $1 ORDER BY name_key, id"),
+                id(tenant_id),
+            )
         }
 
         async fn update_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "UPDATE custom_roles SET role_name = $2, name_key = $3, description = $4, \
-                     actions = $5, not_actions = $6, data_actions = $7, not_data_actions = $8, \
-                     assignable_scopes = $9 WHERE id = $1",
-                )
-                .bind(id(r.id))
-                .bind(&r.role_name)
-                .bind(key(&r.role_name))
-                .bind(&r.description)
-                .bind(json(&r.actions)?)
-                .bind(json(&r.not_actions)?)
-                .bind(json(&r.data_actions)?)
-                .bind(json(&r.not_data_actions)?)
-                .bind(json(&lowercase_all(&r.assignable_scopes))?)
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "UPDATE custom_roles SET role_name = $2, name_key = $3, description = $4, \
+                 actions = $5, not_actions = $6, data_actions = $7, not_data_actions = $8, \
+                 assignable_scopes = $9 WHERE id = $1",
+                id(r.id),
+                &r.role_name,
+                key(&r.role_name),
+                &r.description,
+                json(&r.actions)?,
+                json(&r.not_actions)?,
+                json(&r.data_actions)?,
+                json(&r.not_data_actions)?,
+                json(&lowercase_all(&r.assignable_scopes))?,
+            ))
         }
 
         async fn delete_custom_role(&self, role: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             Dialect::lock_role_assignments(&mut tx).await?;
-            let assigned: i64 = sqlx::query_scalar(
+            let assigned: i64 = fetch!(
+                in tx,
+                query_scalar,
+                fetch_one,
                 "SELECT COUNT(*) FROM role_assignments WHERE role_definition_id = $1",
-            )
-            .bind(id(role))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                id(role),
+            )?;
             if assigned > 0 {
                 return Err(StoreError::Conflict(conflict::ROLE_IN_USE));
             }
-            found(
-                sqlx::query("DELETE FROM custom_roles WHERE id = $1")
-                    .bind(id(role))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
+            found(execute!(in tx, "DELETE FROM custom_roles WHERE id = $1", id(role)))?;
             tx.commit().await.map_err(db_err)
         }
     }

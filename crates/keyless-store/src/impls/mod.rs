@@ -14,36 +14,119 @@
 
 use crate::{StoreError, StoreResult};
 
-/// Stamps the given items once with `Backend = SqliteStore` and once with `Backend = PgStore`.
-/// Defined before the `mod` lines below so that it is in (textual) scope in every one.
+/// Stamps the given items four times, `Backend` being `SqliteStore`, `SqliteTx`, `PgStore` and
+/// `PgTx` (`Dialect` the backend's store type). Defined before the `mod` lines below so that
+/// it is in (textual) scope in every one.
 macro_rules! for_each_backend {
-    ($($item:item)*) => {
+    (@stamp $module:ident, $backend:ident, $dialect:ident; $($item:item)*) => {
         const _: () = {
-            use $crate::sqlite::SqliteStore as Backend;
+            use $crate::$module::$backend as Backend;
             #[allow(unused_imports)]
-            use $crate::sqlite::SqliteStore as Dialect;
-            $($item)*
-        };
-        const _: () = {
-            use $crate::sqlite::SqliteTx as Backend;
-            #[allow(unused_imports)]
-            use $crate::sqlite::SqliteStore as Dialect;
-            $($item)*
-        };
-        const _: () = {
-            use $crate::postgres::PgStore as Backend;
-            #[allow(unused_imports)]
-            use $crate::postgres::PgStore as Dialect;
-            $($item)*
-        };
-        const _: () = {
-            use $crate::postgres::PgTx as Backend;
-            #[allow(unused_imports)]
-            use $crate::postgres::PgStore as Dialect;
+            use $crate::$module::$dialect as Dialect;
             $($item)*
         };
     };
+    ($($item:item)*) => {
+        for_each_backend!(@stamp sqlite, SqliteStore, SqliteStore; $($item)*);
+        for_each_backend!(@stamp sqlite, SqliteTx, SqliteStore; $($item)*);
+        for_each_backend!(@stamp postgres, PgStore, PgStore; $($item)*);
+        for_each_backend!(@stamp postgres, PgTx, PgStore; $($item)*);
+    };
 }
+
+/// Defines `$name!("…")`: the query `$select` followed by the given text, as one literal (the
+/// argument of `sqlx::query*`). `$d` is a `$` token, for the inner macro's own metavariable.
+// rustfmt re-indents the inner macro's body on every run (the `$d` token): kept by hand.
+#[rustfmt::skip]
+macro_rules! select {
+    ($d:tt $name:ident = $select:literal) => {
+        macro_rules! $name {
+            ($d rest:literal) => {
+                concat!($select, $d rest)
+            };
+        }
+    };
+}
+
+/// What a statement runs on: `self`, the store's connection (pooled, or the unit of work's
+/// transaction); `in tx`, the write transaction `tx`.
+macro_rules! on {
+    (in $tx:ident) => {
+        &mut *$tx
+    };
+    ($store:ident) => {
+        &mut *$store.conn().await?
+    };
+}
+
+/// Runs a decoding query with the given binds [`on!`] `self` or `in tx` and converts the one
+/// row it must find (`NotFound` when there is none).
+macro_rules! fetch_one {
+    ($($on:ident)+, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::rows::one(fetch!($($on)+, query_as::<_, $row>, fetch_optional, $sql $(, $bind)*)?)
+    };
+}
+
+/// Runs a decoding query with the given binds [`on!`] `self` or `in tx` and converts every row.
+macro_rules! fetch_all {
+    ($($on:ident)+, $row:ty, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::rows::all(fetch!($($on)+, query_as::<_, $row>, fetch_all, $sql $(, $bind)*)?)
+    };
+}
+
+/// Runs a statement with the given binds [`on!`] `self` or `in tx`; the number of rows it
+/// affected.
+macro_rules! execute {
+    ($($on:ident)+, $sql:expr $(, $bind:expr)* $(,)?) => {
+        fetch!($($on)+, query, execute, $sql $(, $bind)*)?.rows_affected()
+    };
+}
+
+/// Runs `sqlx::$query($sql)` with the given binds [`on!`] `self` or `in tx` through `$fetch`
+/// (`fetch_all`, `fetch_optional`, `fetch_one` or `execute`): the driver's result, its error
+/// converted.
+macro_rules! fetch {
+    (
+        $($on:ident)+,
+        $($query:ident)::+$(::<$($t:ty),+>)?,
+        $fetch:ident,
+        $sql:expr
+        $(, $bind:expr)* $(,)?
+    ) => {
+        sqlx::$($query)::+$(::<$($t),+>)?($sql)
+            $(.bind($bind))*
+            .$fetch(on!($($on)+))
+            .await
+            .map_err($crate::errors::db_err)
+    };
+}
+
+/// Deletes an object in one write transaction: first its dependents (`$dependents`, each
+/// statement binding `$key` as `$1`), then the object itself (`$itself`), `NotFound` when it
+/// is not there.
+macro_rules! cascade_delete {
+    ($store:expr, $dependents:expr, $itself:expr, $key:expr $(,)?) => {{
+        let key: String = $key;
+        let mut tx = $store.begin_write().await?;
+        for &sql in $dependents {
+            sqlx::query(sql)
+                .bind(key.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::errors::db_err)?;
+        }
+        super::found(
+            sqlx::query($itself)
+                .bind(key.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::errors::db_err)?
+                .rows_affected(),
+        )?;
+        tx.commit().await.map_err($crate::errors::db_err)
+    }};
+}
+
 mod app_owners;
 mod arm;
 mod audit;

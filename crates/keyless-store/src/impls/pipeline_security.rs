@@ -2,7 +2,6 @@
 //! `user:{id}`, a permission by its key, the access as `Allow` or `Deny`.
 
 use super::found;
-use crate::errors::db_err;
 use crate::{PipelineSecurityStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use keyless_model::Uuid;
@@ -40,38 +39,38 @@ for_each_backend! {
     #[async_trait]
     impl PipelineSecurityStore for Backend {
         async fn list_pipeline_aces(&self, pipeline_id: i64) -> StoreResult<Vec<PipelineAce>> {
-            let rows: Vec<(String, String, String)> = sqlx::query_as(
+            let rows: Vec<(String, String, String)> = fetch!(
+                self,
+                query_as,
+                fetch_all,
                 "SELECT subject, permission, access FROM pipeline_aces WHERE pipeline_id = $1 \
                  ORDER BY subject, permission",
-            )
-            .bind(pipeline_id)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                pipeline_id,
+            )?;
             rows.iter().map(|(s, p, a)| ace_of(s, p, a)).collect()
         }
 
         async fn set_pipeline_ace(&self, pipeline_id: i64, ace: &PipelineAce) -> StoreResult<()> {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM pipelines WHERE id = $1")
-                .bind(pipeline_id)
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?;
+            let exists: Option<i64> = fetch!(
+                self,
+                query_scalar,
+                fetch_optional,
+                "SELECT id FROM pipelines WHERE id = $1",
+                pipeline_id,
+            )?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO pipeline_aces (pipeline_id, subject, permission, access) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (pipeline_id, subject, permission) \
                  DO UPDATE SET access = excluded.access",
-            )
-            .bind(pipeline_id)
-            .bind(subject_key(ace.subject))
-            .bind(ace.permission.key())
-            .bind(ace.access.as_str())
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                pipeline_id,
+                subject_key(ace.subject),
+                ace.permission.key(),
+                ace.access.as_str(),
+            );
             Ok(())
         }
 
@@ -81,19 +80,14 @@ for_each_backend! {
             subject: AceSubject,
             permission: PipelinePermission,
         ) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "DELETE FROM pipeline_aces WHERE pipeline_id = $1 AND subject = $2 \
-                     AND permission = $3",
-                )
-                .bind(pipeline_id)
-                .bind(subject_key(subject))
-                .bind(permission.key())
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "DELETE FROM pipeline_aces WHERE pipeline_id = $1 AND subject = $2 \
+                 AND permission = $3",
+                pipeline_id,
+                subject_key(subject),
+                permission.key(),
+            ))
         }
     }
 }

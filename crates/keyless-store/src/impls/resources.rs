@@ -12,7 +12,7 @@ use super::arm::scope_and_prefix;
 use super::{cascade, found};
 use crate::StoreResult;
 use crate::errors::db_err;
-use crate::rows::{ResourceRow, all, id, json, key, one};
+use crate::rows::{ResourceRow, id, json, key};
 use keyless_model::Uuid;
 use keyless_model::arm::Resource;
 
@@ -25,15 +25,9 @@ fn key_and_prefix(id: &str) -> (String, String, i32) {
     (key, prefix, len)
 }
 
-macro_rules! resources {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, subscription_id, resource_group, resource_type, name, location, tags, \
-             properties, extra, created_at FROM resources ",
-            $rest
-        )
-    };
-}
+select!($ resources =
+    "SELECT id, subscription_id, resource_group, resource_type, name, location, tags, \
+     properties, extra, created_at FROM resources ");
 
 for_each_backend! {
     impl Backend {
@@ -46,53 +40,44 @@ for_each_backend! {
                 (json(&r.tags)?, json(&r.properties)?, json(&r.extra)?);
             let resource_key = Resource::key(&r.id);
             let mut tx = self.begin_write().await?;
-            let created = sqlx::query(
+            let created = execute!(
+                in tx,
                 "INSERT INTO resources (key, id, subscription_id, resource_group, \
                  resource_group_key, resource_type, name, location, tags, properties, \
                  extra, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (key) DO NOTHING",
+                &resource_key,
+                &r.id,
+                id(r.subscription_id),
+                &r.resource_group,
+                key(&r.resource_group),
+                &r.resource_type,
+                &r.name,
+                &r.location,
+                &tags,
+                &properties,
+                &extra,
+                r.created_at,
             )
-            .bind(&resource_key)
-            .bind(&r.id)
-            .bind(id(r.subscription_id))
-            .bind(&r.resource_group)
-            .bind(key(&r.resource_group))
-            .bind(&r.resource_type)
-            .bind(&r.name)
-            .bind(&r.location)
-            .bind(&tags)
-            .bind(&properties)
-            .bind(&extra)
-            .bind(r.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
                 == 1;
             if !created {
-                sqlx::query(
+                execute!(
+                    in tx,
                     "UPDATE resources SET location = $2, tags = $3, properties = $4, \
                      extra = $5 WHERE key = $1",
-                )
-                .bind(&resource_key)
-                .bind(&r.location)
-                .bind(&tags)
-                .bind(&properties)
-                .bind(&extra)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    &resource_key,
+                    &r.location,
+                    &tags,
+                    &properties,
+                    &extra,
+                );
             }
             tx.commit().await.map_err(db_err)?;
             Ok(created)
         }
 
         pub(super) async fn resources_get(&self, resource_id: &str) -> StoreResult<Resource> {
-            one(sqlx::query_as::<_, ResourceRow>(resources!("WHERE key = $1"))
-                .bind(Resource::key(resource_id))
-                .fetch_optional(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?)
+            fetch_one!(self, ResourceRow, resources!("WHERE key = $1"), Resource::key(resource_id))
         }
 
         pub(super) async fn resources_list(
@@ -100,15 +85,16 @@ for_each_backend! {
             subscription_id: Uuid,
             resource_group: Option<&str>,
         ) -> StoreResult<Vec<Resource>> {
-            all(sqlx::query_as::<_, ResourceRow>(resources!(
-                "WHERE subscription_id = $1 AND ($2 IS NULL OR resource_group_key = $2) \
-                 ORDER BY created_at, seq"
-            ))
-            .bind(id(subscription_id))
-            .bind(resource_group.map(key))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                ResourceRow,
+                resources!(
+                    "WHERE subscription_id = $1 AND ($2 IS NULL OR resource_group_key = $2) \
+                     ORDER BY created_at, seq"
+                ),
+                id(subscription_id),
+                resource_group.map(key),
+            )
         }
 
         pub(super) async fn resources_children(
@@ -116,14 +102,13 @@ for_each_backend! {
             parent_id: &str,
         ) -> StoreResult<Vec<Resource>> {
             let (_, prefix, len) = key_and_prefix(parent_id);
-            all(sqlx::query_as::<_, ResourceRow>(resources!(
-                "WHERE substr(key, 1, $1) = $2 ORDER BY created_at, seq"
-            ))
-            .bind(len)
-            .bind(prefix)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                ResourceRow,
+                resources!("WHERE substr(key, 1, $1) = $2 ORDER BY created_at, seq"),
+                len,
+                prefix,
+            )
         }
 
         /// Deletes the resource, the resources below it and the role assignments at or
@@ -132,27 +117,9 @@ for_each_backend! {
             let (resource_key, prefix, len) = key_and_prefix(resource_id);
             let (scope, scope_prefix, scope_len) = scope_and_prefix(resource_id);
             let mut tx = self.begin_write().await?;
-            found(
-                sqlx::query("DELETE FROM resources WHERE key = $1")
-                    .bind(resource_key)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
-            sqlx::query(cascade::RESOURCES_BELOW)
-                .bind(len)
-                .bind(prefix)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            sqlx::query(cascade::ASSIGNMENTS_AT_OR_BELOW)
-            .bind(scope)
-            .bind(scope_len)
-            .bind(scope_prefix)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            found(execute!(in tx, "DELETE FROM resources WHERE key = $1", resource_key))?;
+            execute!(in tx, cascade::RESOURCES_BELOW, len, prefix);
+            execute!(in tx, cascade::ASSIGNMENTS_AT_OR_BELOW, scope, scope_len, scope_prefix);
             tx.commit().await.map_err(db_err)
         }
     }

@@ -2,48 +2,33 @@
 
 use super::found;
 use crate::errors::db_err;
-use crate::rows::{DirectoryRoleRow, GuestMembershipRow, all, id};
+use crate::rows::{DirectoryRoleRow, GuestMembershipRow, id};
 use crate::{DirectoryRoleStore, StoreResult};
 use async_trait::async_trait;
 use keyless_model::Uuid;
 use keyless_model::directory::GuestMembership;
 use keyless_model::directory_roles::{DirectoryRole, DirectoryRoleAssignment};
 
-macro_rules! roles {
-    ($rest:literal) => {
-        concat!(
-            "SELECT tenant_id, principal_id, principal_type, role_template_id, created_at \
-             FROM directory_role_assignments ",
-            $rest
-        )
-    };
-}
+select!($ roles =
+    "SELECT tenant_id, principal_id, principal_type, role_template_id, created_at \
+     FROM directory_role_assignments ");
 
-macro_rules! guests {
-    ($rest:literal) => {
-        concat!(
-            "SELECT tenant_id, user_id, created_at FROM guest_memberships ",
-            $rest
-        )
-    };
-}
+select!($ guests = "SELECT tenant_id, user_id, created_at FROM guest_memberships ");
 
 for_each_backend! {
     #[async_trait]
     impl DirectoryRoleStore for Backend {
         async fn add_directory_role(&self, a: &DirectoryRoleAssignment) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO directory_role_assignments (tenant_id, principal_id, principal_type, \
                  role_template_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id(a.tenant_id))
-            .bind(id(a.principal_id))
-            .bind(a.principal_type.as_str())
-            .bind(id(a.role.template_id()))
-            .bind(a.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(a.tenant_id),
+                id(a.principal_id),
+                a.principal_type.as_str(),
+                id(a.role.template_id()),
+                a.created_at,
+            );
             Ok(())
         }
 
@@ -53,19 +38,14 @@ for_each_backend! {
             principal_id: Uuid,
             role: DirectoryRole,
         ) -> StoreResult<()> {
-            found(
-                sqlx::query(
-                    "DELETE FROM directory_role_assignments WHERE tenant_id = $1 \
-                     AND principal_id = $2 AND role_template_id = $3",
-                )
-                .bind(id(tenant_id))
-                .bind(id(principal_id))
-                .bind(id(role.template_id()))
-                .execute(&mut *self.conn().await?)
-                .await
-                .map_err(db_err)?
-                .rows_affected(),
-            )
+            found(execute!(
+                self,
+                "DELETE FROM directory_role_assignments WHERE tenant_id = $1 \
+                 AND principal_id = $2 AND role_template_id = $3",
+                id(tenant_id),
+                id(principal_id),
+                id(role.template_id()),
+            ))
         }
 
         async fn list_principal_directory_roles(
@@ -73,81 +53,73 @@ for_each_backend! {
             tenant_id: Uuid,
             principal_id: Uuid,
         ) -> StoreResult<Vec<DirectoryRoleAssignment>> {
-            all(sqlx::query_as::<_, DirectoryRoleRow>(roles!(
-                "WHERE tenant_id = $1 AND principal_id = $2 ORDER BY created_at, role_template_id"
-            ))
-            .bind(id(tenant_id))
-            .bind(id(principal_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                DirectoryRoleRow,
+                roles!(
+                    "WHERE tenant_id = $1 AND principal_id = $2 \
+                     ORDER BY created_at, role_template_id"
+                ),
+                id(tenant_id),
+                id(principal_id),
+            )
         }
 
         async fn list_directory_roles(
             &self,
             tenant_id: Uuid,
         ) -> StoreResult<Vec<DirectoryRoleAssignment>> {
-            all(sqlx::query_as::<_, DirectoryRoleRow>(roles!(
-                "WHERE tenant_id = $1 ORDER BY created_at, principal_id, role_template_id"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                DirectoryRoleRow,
+                roles!("WHERE tenant_id = $1 ORDER BY created_at, principal_id, role_template_id"),
+                id(tenant_id),
+            )
         }
 
         async fn add_guest_membership(&self, g: &GuestMembership) -> StoreResult<()> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO guest_memberships (tenant_id, user_id, created_at) VALUES ($1, $2, $3)",
-            )
-            .bind(id(g.tenant_id))
-            .bind(id(g.user_id))
-            .bind(g.created_at)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?;
+                id(g.tenant_id),
+                id(g.user_id),
+                g.created_at,
+            );
             Ok(())
         }
 
         async fn list_guest_memberships(&self, user_id: Uuid) -> StoreResult<Vec<GuestMembership>> {
-            all(sqlx::query_as::<_, GuestMembershipRow>(guests!(
-                "WHERE user_id = $1 ORDER BY created_at, tenant_id"
-            ))
-            .bind(id(user_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                GuestMembershipRow,
+                guests!("WHERE user_id = $1 ORDER BY created_at, tenant_id"),
+                id(user_id),
+            )
         }
 
         async fn list_tenant_guests(&self, tenant_id: Uuid) -> StoreResult<Vec<GuestMembership>> {
-            all(sqlx::query_as::<_, GuestMembershipRow>(guests!(
-                "WHERE tenant_id = $1 ORDER BY created_at, user_id"
-            ))
-            .bind(id(tenant_id))
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db_err)?)
+            fetch_all!(
+                self,
+                GuestMembershipRow,
+                guests!("WHERE tenant_id = $1 ORDER BY created_at, user_id"),
+                id(tenant_id),
+            )
         }
 
         async fn remove_guest_membership(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
+            execute!(
+                in tx,
                 "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
-            )
-            .bind(id(tenant_id))
-            .bind(id(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            found(
-                sqlx::query("DELETE FROM guest_memberships WHERE tenant_id = $1 AND user_id = $2")
-                    .bind(id(tenant_id))
-                    .bind(id(user_id))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected(),
-            )?;
+                id(tenant_id),
+                id(user_id),
+            );
+            found(execute!(
+                in tx,
+                "DELETE FROM guest_memberships WHERE tenant_id = $1 AND user_id = $2",
+                id(tenant_id),
+                id(user_id),
+            ))?;
             tx.commit().await.map_err(db_err)
         }
     }

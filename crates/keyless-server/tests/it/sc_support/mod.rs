@@ -3,7 +3,8 @@
 //! connection bodies, jobs.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use crate::common::TestServer;
+use crate::common::{Expect, TestServer};
+use crate::support::{Member, user_with_pat};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -13,29 +14,23 @@ pub struct Person {
     pub token: String,
 }
 
-async fn pat_for(s: &TestServer, upn: &str) -> String {
-    let (st, pat) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/pats",
-            Some(json!({"name": "pat", "user": upn})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{pat}");
-    pat["token"].as_str().unwrap().to_string()
+impl From<Member> for Person {
+    fn from(m: Member) -> Self {
+        Person {
+            id: m.id,
+            upn: m.upn,
+            token: m.token,
+        }
+    }
 }
 
 /// A member of the demo tenant in the Contributors group of every project of contoso.
 pub async fn member(s: &TestServer, name: &str) -> Person {
     let p = person(s, name).await;
-    let (st, projects) = s
-        .admin(
-            Method::GET,
-            "/keyless/v1/organizations/contoso/projects",
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{projects}");
+    let projects = s
+        .admin_get("/keyless/v1/organizations/contoso/projects")
+        .await
+        .expect_status(StatusCode::OK);
     for pr in projects["value"].as_array().unwrap() {
         add_to_group(s, pr["name"].as_str().unwrap(), &p, "Contributors").await;
     }
@@ -45,78 +40,41 @@ pub async fn member(s: &TestServer, name: &str) -> Person {
 /// A member of the demo tenant in no project group.
 pub async fn person(s: &TestServer, name: &str) -> Person {
     let tenant = s.var("AZURE_TENANT_ID");
-    let (st, u) = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/tenants/{tenant}/users"),
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{u}");
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    Person {
-        id: u["id"].as_str().unwrap().to_string(),
-        token: pat_for(s, &upn).await,
-        upn,
-    }
+    user_with_pat(s, &tenant, name, "pat").await.into()
 }
 
 /// Invites `who` (a user of another tenant) into `tenant` (a name or an id) as a guest,
 /// through the guest API.
 pub async fn invite(s: &TestServer, who: &Person, tenant: &str) {
-    let (st, b) = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/tenants/{tenant}/guests"),
-            Some(json!({"user": who.upn})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.admin_post(
+        &format!("/keyless/v1/tenants/{tenant}/guests"),
+        json!({"user": who.upn}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
 }
 
 /// A user of the tenant `northwind` (created if need be), with a token, invited into the
 /// demo tenant as a guest.
 pub async fn guest(s: &TestServer, name: &str) -> Person {
-    let (st, _) = s
-        .admin(Method::GET, "/keyless/v1/tenants/northwind", None)
-        .await;
+    let (st, _) = s.admin_get("/keyless/v1/tenants/northwind").await;
     if st == StatusCode::NOT_FOUND {
-        let (st, t) = s
-            .admin(
-                Method::POST,
-                "/keyless/v1/tenants",
-                Some(json!({"name": "northwind"})),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{t}");
+        s.admin_post("/keyless/v1/tenants", json!({"name": "northwind"}))
+            .await
+            .expect_status(StatusCode::CREATED);
     }
-    let (st, u) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/northwind/users",
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{u}");
-    let upn = u["userPrincipalName"].as_str().unwrap().to_string();
-    let p = Person {
-        id: u["id"].as_str().unwrap().to_string(),
-        token: pat_for(s, &upn).await,
-        upn,
-    };
+    let p: Person = user_with_pat(s, "northwind", name, "pat").await.into();
     invite(s, &p, &s.tenant().to_string()).await;
     p
 }
 
 pub async fn add_to_group(s: &TestServer, project: &str, who: &Person, group: &str) {
-    let (st, b) = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/organizations/contoso/projects/{project}/members"),
-            Some(json!({"user": who.upn, "group": group})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.admin_post(
+        &format!("/keyless/v1/organizations/contoso/projects/{project}/members"),
+        json!({"user": who.upn, "group": group}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
 }
 
 pub fn manual_body(s: &TestServer, name: &str, client: &str, issuer_type: Option<&str>) -> Value {
@@ -149,11 +107,20 @@ pub fn automatic_body(s: &TestServer, name: &str, scheme: &str) -> Value {
 }
 
 pub async fn create_as(s: &TestServer, token: &str, body: Value) -> (StatusCode, Value) {
-    s.send(
-        Method::POST,
+    s.post_as(
+        token,
         "/contoso/_apis/serviceendpoint/endpoints?api-version=7.1",
-        Some(token),
-        Some(body),
+        body,
+    )
+    .await
+}
+
+/// Creates the automatic workload-identity connection "auto" as `token`.
+pub async fn create_wif_as(s: &TestServer, token: &str) -> (StatusCode, Value) {
+    create_as(
+        s,
+        token,
+        automatic_body(s, "auto", "WorkloadIdentityFederation"),
     )
     .await
 }
@@ -165,22 +132,21 @@ pub async fn job_with(
     name: &str,
     connections: &[&str],
 ) -> (i64, Value) {
-    let (st, p) = s
-        .admin(
-            Method::POST,
+    let p = s
+        .admin_post(
             &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines"),
-            Some(json!({"name": name, "connections": connections})),
+            json!({"name": name, "connections": connections}),
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{p}");
-    let (st, j) = s
+        .await
+        .expect_status(StatusCode::CREATED);
+    let j = s
         .admin(
             Method::POST,
             &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines/{name}/jobs"),
             None,
         )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{j}");
+        .await
+        .expect_status(StatusCode::CREATED);
     (p["id"].as_i64().unwrap(), j["env"].clone())
 }
 
@@ -203,8 +169,9 @@ pub async fn job_endpoints(s: &TestServer, env: &Value, query: &str) -> (StatusC
 
 /// The job's environment with the variables the agent sets for its connections.
 pub async fn with_endpoints(s: &TestServer, env: &Value) -> Value {
-    let (st, list) = job_endpoints(s, env, "").await;
-    assert_eq!(st, StatusCode::OK, "{list}");
+    let list = job_endpoints(s, env, "")
+        .await
+        .expect_status(StatusCode::OK);
     let mut env = env.clone();
     for e in list["value"].as_array().unwrap() {
         for (k, v) in e["variables"].as_object().unwrap() {
@@ -233,13 +200,12 @@ pub async fn oidc(s: &TestServer, env: &Value, connection: &str) -> (StatusCode,
 }
 
 pub async fn verify(s: &TestServer, token: &str, id: &str) -> (StatusCode, Value) {
-    s.send(
-        Method::POST,
+    s.post_as(
+        token,
         &format!(
             "/contoso/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
         ),
-        Some(token),
-        Some(json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}})),
+        json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}}),
     )
     .await
 }

@@ -19,3 +19,9 @@ pub fn not_found(id: &str) -> String {
         "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
     )
 }
+
+/// A response refused by the directory rules: 403 `Authorization_RequestDenied`.
+#[track_caller]
+pub fn assert_denied((status, body): (reqwest::StatusCode, Value)) {
+    super::assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+}

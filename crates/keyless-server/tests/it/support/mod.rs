@@ -172,6 +172,11 @@ pub struct Member {
 
 pub async fn new_member(s: &TestServer, name: &str) -> Member {
     let tenant = s.var("AZURE_TENANT_ID");
+    user_with_pat(s, &tenant, name, &format!("{name}-pat")).await
+}
+
+/// A new user `name` of `tenant` (a name or an id) and a PAT of theirs named `pat`.
+pub async fn user_with_pat(s: &TestServer, tenant: &str, name: &str, pat: &str) -> Member {
     let user = s
         .admin_post(
             &format!("/keyless/v1/tenants/{tenant}/users"),
@@ -181,10 +186,7 @@ pub async fn new_member(s: &TestServer, name: &str) -> Member {
         .expect_status(StatusCode::CREATED);
     let upn = user["userPrincipalName"].as_str().unwrap().to_string();
     let pat = s
-        .admin_post(
-            "/keyless/v1/pats",
-            json!({"name": format!("{name}-pat"), "user": upn}),
-        )
+        .admin_post("/keyless/v1/pats", json!({"name": pat, "user": upn}))
         .await
         .expect_status(StatusCode::CREATED);
     Member {
