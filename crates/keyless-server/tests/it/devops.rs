@@ -191,7 +191,7 @@ async fn entra_generation_id_token_claims() {
     assert_eq!(c["tid"], s.var("AZURE_TENANT_ID"));
 }
 
-/// The whole manual path of seed 004 with the Azure DevOps issuer: create an app, a
+/// The whole manual workload identity path with the Azure DevOps issuer: create an app, a
 /// connection, copy its issuer and subject onto a federated credential, reference it from a
 /// pipeline, run a job and exchange its ID token.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Automatic creation (seed 000): the chain it builds, every preflight scenario with its
+//! Automatic creation: the chain it builds, every preflight scenario with its
 //! documented message, all problems at once, the subscription picker's message, and the
 //! rollback at each step.
 #![allow(clippy::unwrap_used)]
