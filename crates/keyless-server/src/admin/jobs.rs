@@ -69,8 +69,7 @@ pub async fn create_pipeline(
         require(&s, &c, &org, &project, Some(conn), EndpointAction::Use).await?;
     }
     let ids: Vec<_> = conns.iter().map(|c| c.id).collect();
-    let p = ops::create_pipeline(&s, &project, &b.name, ids.clone()).await?;
-    ops::authorize_connections(&s, p.id, &ids, Some(c.user.id)).await?;
+    let p = ops::create_pipeline(&s, &project, &b.name, ids.clone(), &ids, Some(c.user.id)).await?;
     Ok((StatusCode::CREATED, Json(json!(p))))
 }
 

@@ -8,6 +8,7 @@ use keyless_model::Uuid;
 use keyless_model::arm::Subscription;
 use keyless_model::devops::{Job, Organization, Pipeline, Project};
 use keyless_model::directory::{Cloud, Tenant, TenantSettings, User, UserType};
+use keyless_store::{ConnectionSecurityStore, DevopsStore, UnitOfWork};
 
 fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
@@ -165,11 +166,16 @@ async fn shared_connection(
     Ok(None)
 }
 
+/// Creates the pipeline and authorizes it for the connections in `authorize`, as saving a
+/// pipeline in Azure DevOps does for the connections it names when the saver (`by`) holds
+/// the User role on them (the caller has checked that). One unit of work: both or neither.
 pub async fn create_pipeline(
     s: &AppState,
     project: &Project,
     name: &str,
     connections: Vec<Uuid>,
+    authorize: &[Uuid],
+    by: Option<Uuid>,
 ) -> Result<Pipeline, ApiError> {
     if name.trim().is_empty() || name.chars().count() > 128 {
         return Err(bad("The pipeline name must be 1 to 128 characters."));
@@ -181,23 +187,37 @@ pub async fn create_pipeline(
         connections,
         created_at: s.now(),
     };
-    p.id = s.store.create_pipeline(&p).await?;
+    let uow = s.store.begin().await?;
+    p.id = uow.create_pipeline(&p).await?;
+    authorize_in(s, &*uow, p.id, authorize, by).await?;
+    uow.commit().await?;
     Ok(p)
 }
 
-/// Authorizes the pipeline for these connections (idempotent), as saving a pipeline in
-/// Azure DevOps does for the connections it names when the saver (`by`) holds the User
-/// role on them; the caller has checked that.
-pub async fn authorize_connections(
+/// Replaces the pipeline's connections and authorizes it for those in `authorize`, in one
+/// unit of work.
+pub async fn update_pipeline(
     s: &AppState,
+    p: &Pipeline,
+    authorize: &[Uuid],
+    by: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let uow = s.store.begin().await?;
+    uow.update_pipeline(p).await?;
+    authorize_in(s, &*uow, p.id, authorize, by).await?;
+    Ok(uow.commit().await?)
+}
+
+/// Authorizes the pipeline for these connections (idempotent).
+async fn authorize_in(
+    s: &AppState,
+    uow: &dyn UnitOfWork,
     pipeline_id: i64,
     connections: &[Uuid],
     by: Option<Uuid>,
 ) -> Result<(), ApiError> {
     for c in connections {
-        s.store
-            .authorize_pipeline(*c, pipeline_id, by, s.now())
-            .await?;
+        uow.authorize_pipeline(*c, pipeline_id, by, s.now()).await?;
     }
     Ok(())
 }

@@ -158,11 +158,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                     Ok(mut existing) => {
                         if existing.connections != ids {
                             existing.connections = ids;
-                            s.store
-                                .update_pipeline(&existing)
-                                .await
-                                .map_err(|e| store(&qp, e))?;
-                            ops::authorize_connections(s, existing.id, &authorize, None)
+                            ops::update_pipeline(s, &existing, &authorize, None)
                                 .await
                                 .map_err(|e| api(&qp, e))?;
                             r.changed(format!(
@@ -174,10 +170,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                         }
                     }
                     Err(_) => {
-                        let created = ops::create_pipeline(s, &project, &pl.name, ids)
-                            .await
-                            .map_err(|e| api(&qp, e))?;
-                        ops::authorize_connections(s, created.id, &authorize, None)
+                        ops::create_pipeline(s, &project, &pl.name, ids, &authorize, None)
                             .await
                             .map_err(|e| api(&qp, e))?;
                         r.changed(format!(

@@ -284,3 +284,29 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
         .await
         .expect_status(StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_pipeline_whose_authorization_fails_is_not_saved() {
+    let s = TestServer::start().await;
+    let store = &s.state.store;
+    let org = store.find_organization("contoso").await.unwrap();
+    let web = store.find_project(org.id, "web").await.unwrap();
+    // A connection id that names nothing: the authorization fails after the pipeline's
+    // insert, and the unit of work takes the insert back.
+    let ghost = uuid::Uuid::new_v4();
+    let err = keyless_server::admin::ops::create_pipeline(
+        &s.state,
+        &web,
+        "half-saved",
+        vec![ghost],
+        &[ghost],
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "NotFound");
+    assert!(store.find_pipeline(web.id, "half-saved").await.is_err());
+    let (status, list) = s.admin(Method::GET, PIPELINES, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!list.to_string().contains("half-saved"), "{list}");
+}
