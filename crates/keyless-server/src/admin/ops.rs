@@ -8,7 +8,7 @@ use keyless_model::Uuid;
 use keyless_model::arm::Subscription;
 use keyless_model::devops::{Job, Organization, Pipeline, Project};
 use keyless_model::directory::{Cloud, Tenant, TenantSettings, User, UserType};
-use keyless_store::{ConnectionSecurityStore, DevopsStore, UnitOfWork};
+use keyless_store::UnitOfWork;
 
 fn bad(detail: impl AsRef<str>) -> ApiError {
     ApiError::detail("BadRequest", detail)
