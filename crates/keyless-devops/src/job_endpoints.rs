@@ -25,7 +25,7 @@ fn variables(s: &AppState, c: &ServiceConnection) -> Map<String, Value> {
     };
     set(
         format!("ENDPOINT_URL_{id}"),
-        "https://management.azure.com/".into(),
+        super::render::ARM_ENDPOINT_URL.into(),
     );
     set(format!("ENDPOINT_AUTH_SCHEME_{id}"), c.scheme.to_string());
     let p = format!("ENDPOINT_AUTH_PARAMETER_{id}");

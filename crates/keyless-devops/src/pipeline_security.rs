@@ -39,27 +39,59 @@ pub async fn require_project_member(
     Ok(groups)
 }
 
-/// Refuses unless the caller holds `permission` on the pipeline (`None`: a pipeline not
-/// created yet, named `name`, where only the group defaults apply). VS800075 outside the
-/// project, TF215106 inside it.
+/// The pipeline `key` (id or name) of the project, once the caller holds `permission` on it:
+/// VS800075 outside the project (before saying whether the pipeline exists), 404 for an
+/// unknown pipeline, TF215106 without the permission.
 pub async fn require_pipeline(
     s: &AppState,
     caller: &Caller,
     org: &Organization,
     project: &Project,
-    pipeline: Option<&Pipeline>,
-    name: &str,
+    key: &str,
     permission: PipelinePermission,
+) -> Result<Pipeline, ApiError> {
+    let groups = require_project_member(s, caller, org, project).await?;
+    let pipeline = find_pipeline(s, project.id, key).await?;
+    if caller.is_admin() {
+        return Ok(pipeline);
+    }
+    let aces = s.store.list_pipeline_aces(pipeline.id).await?;
+    permits_or_refuse(caller, &groups, &aces, project, &pipeline.name, permission)?;
+    Ok(pipeline)
+}
+
+/// Refuses unless the caller may create a pipeline named `name` in the project (Edit build
+/// pipeline by its groups: a pipeline not created yet has no entries of its own).
+pub async fn require_new_pipeline(
+    s: &AppState,
+    caller: &Caller,
+    org: &Organization,
+    project: &Project,
+    name: &str,
 ) -> Result<(), ApiError> {
     let groups = require_project_member(s, caller, org, project).await?;
     if caller.is_admin() {
         return Ok(());
     }
-    let aces = match pipeline {
-        Some(p) => s.store.list_pipeline_aces(p.id).await?,
-        None => Vec::new(),
-    };
-    if pipeline_permits(caller.user.id, &groups, &aces, permission) {
+    permits_or_refuse(
+        caller,
+        &groups,
+        &[],
+        project,
+        name,
+        PipelinePermission::EditBuildDefinition,
+    )
+}
+
+fn permits_or_refuse(
+    caller: &Caller,
+    groups: &[ProjectGroup],
+    aces: &[PipelineAce],
+    project: &Project,
+    name: &str,
+    permission: PipelinePermission,
+) -> Result<(), ApiError> {
+    if pipeline_permits(caller.user.id, groups, aces, permission) {
         return Ok(());
     }
     Err(ApiError::new(
@@ -121,19 +153,7 @@ async fn context(
     let org = super::find_org(s, org).await?;
     super::may_manage(&c, &org)?;
     let project = super::find_project(s, &org, project).await?;
-    require_project_member(s, &c, &org, &project).await?;
-    let pipeline = find_pipeline(s, project.id, pipeline).await?;
-    require_pipeline(
-        s,
-        &c,
-        &org,
-        &project,
-        Some(&pipeline),
-        &pipeline.name,
-        permission,
-    )
-    .await?;
-    Ok(pipeline)
+    require_pipeline(s, &c, &org, &project, pipeline, permission).await
 }
 
 /// A pipeline of the project by id or name.

@@ -8,6 +8,10 @@ use keyless_model::devops::{
 use keyless_model::federation::{devops_issuer, devops_subject, entra_issuer, entra_subject};
 use serde_json::{Value, json};
 
+/// The `url` of an Azure Resource Manager connection, as the portal saves it (and the agent
+/// sets as `ENDPOINT_URL_{ID}`).
+pub const ARM_ENDPOINT_URL: &str = "https://management.azure.com/";
+
 /// The issuer and subject of a connection's ID tokens. The Entra generation needs the
 /// organization's connected tenant; without one it falls back to the organization's issuer.
 /// The Entra-generation subject names the organization's cloud (`/eid1/c/pub/…`).
@@ -45,7 +49,7 @@ pub fn endpoint_json(
         "id": c.id.to_string(),
         "name": c.name,
         "type": c.endpoint_type,
-        "url": "https://management.azure.com/",
+        "url": ARM_ENDPOINT_URL,
         "createdBy": {"id": c.created_by.map(|u| u.to_string())},
         "creationDate": keyless_model::time_fmt::iso(c.created_at),
         "description": c.description,

@@ -7,7 +7,9 @@
 use super::handlers::project_of;
 use super::ops;
 use crate::auth::caller;
-use crate::devops::pipeline_security::{find_pipeline, require_pipeline, require_project_member};
+use crate::devops::pipeline_security::{
+    require_new_pipeline, require_pipeline, require_project_member,
+};
 use crate::devops::security::require;
 use crate::envelope::{ApiError, DevopsError, parse_json};
 use crate::state::AppState;
@@ -54,16 +56,7 @@ pub async fn create_pipeline(
     let (org, project) = project_of(&s, &org, &project).await?;
     crate::devops::may_manage(&c, &org)?;
     let b: PipelineBody = parse_json(&body)?;
-    require_pipeline(
-        &s,
-        &c,
-        &org,
-        &project,
-        None,
-        &b.name,
-        PipelinePermission::EditBuildDefinition,
-    )
-    .await?;
+    require_new_pipeline(&s, &c, &org, &project, &b.name).await?;
     let conns = ops::resolve_connections(&s, &project, &b.connections).await?;
     for conn in &conns {
         require(&s, &c, &org, &project, Some(conn), EndpointAction::Use).await?;
@@ -112,16 +105,12 @@ async fn start(
     rec.detail["user"] = json!(c.user.user_principal_name);
     let (org, project) = project_of(s, org, project).await?;
     crate::devops::may_manage(&c, &org)?;
-    // Outside the project (VS800075) before saying whether the pipeline exists.
-    require_project_member(s, &c, &org, &project).await?;
-    let pipeline = find_pipeline(s, project.id, pipeline).await?;
-    require_pipeline(
+    let pipeline = require_pipeline(
         s,
         &c,
         &org,
         &project,
-        Some(&pipeline),
-        &pipeline.name,
+        pipeline,
         PipelinePermission::QueueBuilds,
     )
     .await?;
