@@ -6,6 +6,7 @@
 
 use super::path::ResourceRef;
 use super::{QueryMap, json};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -53,7 +54,7 @@ pub async fn ensure_principal(
     if let Some(e) = existing {
         return Ok((e.properties.clone(), None));
     }
-    let subscription = s.store.get_subscription(sub).await?;
+    let subscription = s.db().get_subscription(sub).await?;
     let sp = ServicePrincipal {
         id: Uuid::new_v4(),
         app_id: Uuid::new_v4(),
@@ -64,7 +65,7 @@ pub async fn ensure_principal(
         alternative_names: vec!["isExplicit=True".into(), r.id()],
         created_at: s.now(),
     };
-    s.store.create_service_principal(&sp).await?;
+    s.db().create_service_principal(&sp).await?;
     let props = j!({
         "tenantId": sp.tenant_id.to_string(),
         "principalId": sp.id.to_string(),
@@ -82,7 +83,7 @@ fn principal_of(identity: &Resource) -> Option<Uuid> {
 /// Deleting an identity deletes its principal, credentials and role assignments.
 pub async fn delete_principal(s: &AppState, identity: &Resource) -> Result<(), ApiError> {
     if let Some(p) = principal_of(identity) {
-        match s.store.delete_service_principal(p).await {
+        match s.db().delete_service_principal(p).await {
             Ok(()) | Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
@@ -93,7 +94,7 @@ pub async fn delete_principal(s: &AppState, identity: &Resource) -> Result<(), A
 async fn parent(s: &AppState, r: &ResourceRef) -> Result<(Resource, Uuid), ApiError> {
     let missing = || ApiError::new("ParentIdentityNotFound", &[]);
     let identity = s
-        .store
+        .db()
         .get_resource(&r.parent_id())
         .await
         .map_err(|e| super::missing_or(e, missing))?;
@@ -171,7 +172,7 @@ pub async fn put_credential(
     validate_fic_fields(&issuer, Some(&subject), &b.properties.audiences, false)
         .map_err(|m| bad(&m))?;
     let _guard = Writing::begin(&identity.id)?;
-    let existing = s.store.find_fic_by_name(principal, name).await.ok();
+    let existing = s.db().find_fic_by_name(principal, name).await.ok();
     let fic = FederatedCredential {
         id: existing.as_ref().map(|e| e.id).unwrap_or_else(Uuid::new_v4),
         parent_id: principal,
@@ -190,8 +191,8 @@ pub async fn put_credential(
             .unwrap_or_else(|| s.now()),
     };
     let result = match existing {
-        Some(_) => s.store.update_fic(&fic).await.map(|_| StatusCode::OK),
-        None => s.store.create_fic(&fic).await.map(|_| StatusCode::CREATED),
+        Some(_) => s.db().update_fic(&fic).await.map(|_| StatusCode::OK),
+        None => s.db().create_fic(&fic).await.map(|_| StatusCode::CREATED),
     };
     let status = result.map_err(|e| match e {
         StoreError::Conflict(c) if c == conflict::FIC_ISSUER_SUBJECT => {
@@ -208,7 +209,7 @@ pub async fn put_credential(
 pub async fn get_credential(s: &AppState, r: &ResourceRef) -> Result<Response, ApiError> {
     let (identity, principal) = parent(s, r).await?;
     let f = s
-        .store
+        .db()
         .find_fic_by_name(principal, r.leaf())
         .await
         .map_err(|e| super::missing_or(e, || super::resources::not_found(r)))?;
@@ -218,9 +219,9 @@ pub async fn get_credential(s: &AppState, r: &ResourceRef) -> Result<Response, A
 pub async fn delete_credential(s: &AppState, r: &ResourceRef) -> Result<Response, ApiError> {
     let (identity, principal) = parent(s, r).await?;
     let _guard = Writing::begin(&identity.id)?;
-    match s.store.find_fic_by_name(principal, r.leaf()).await {
+    match s.db().find_fic_by_name(principal, r.leaf()).await {
         Ok(f) => {
-            s.store.delete_fic(principal, f.id).await?;
+            s.db().delete_fic(principal, f.id).await?;
             Ok(StatusCode::OK.into_response())
         }
         Err(_) => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -235,7 +236,7 @@ pub async fn list_credentials(
 ) -> Result<Response, ApiError> {
     let (identity, principal) = parent(s, r).await?;
     let items = s
-        .store
+        .db()
         .list_fics(principal)
         .await?
         .iter()

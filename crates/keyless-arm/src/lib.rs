@@ -2,6 +2,7 @@
 //! is authorized once by `keyless_model::rbac::is_allowed`, then acts.
 //! ARM paths are case-insensitive, so routing parses them here rather than in the router.
 
+mod data;
 mod identities;
 mod list_query;
 mod management_groups;

@@ -4,6 +4,7 @@
 //! group and subscription below it (see `authz`).
 
 use super::{ArmCaller, json, permit};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -32,7 +33,7 @@ fn not_found(name: &str) -> ApiError {
 
 /// The tenant root group, created when first needed.
 pub async fn ensure_root(s: &AppState, tenant: Uuid) -> Result<ManagementGroup, ApiError> {
-    match s.store.get_management_group(&tenant.to_string()).await {
+    match s.db().get_management_group(&tenant.to_string()).await {
         Ok(g) => Ok(g),
         Err(StoreError::NotFound) => {
             let root = ManagementGroup {
@@ -42,9 +43,9 @@ pub async fn ensure_root(s: &AppState, tenant: Uuid) -> Result<ManagementGroup, 
                 parent: None,
                 created_at: s.now(),
             };
-            match s.store.create_management_group(&root).await {
+            match s.db().create_management_group(&root).await {
                 Ok(()) | Err(StoreError::Conflict(_)) => {
-                    Ok(s.store.get_management_group(&root.name).await?)
+                    Ok(s.db().get_management_group(&root.name).await?)
                 }
                 Err(e) => Err(e.into()),
             }
@@ -55,7 +56,7 @@ pub async fn ensure_root(s: &AppState, tenant: Uuid) -> Result<ManagementGroup, 
 
 async fn load(s: &AppState, caller: &ArmCaller, name: &str) -> Result<ManagementGroup, ApiError> {
     ensure_root(s, caller.tenant_id).await?;
-    match s.store.get_management_group(name).await {
+    match s.db().get_management_group(name).await {
         Ok(g) if g.tenant_id == caller.tenant_id => Ok(g),
         _ => Err(not_found(name)),
     }
@@ -65,14 +66,14 @@ async fn group_json(s: &AppState, g: &ManagementGroup, expand: bool) -> Result<V
     let mut props =
         j!({"tenantId": g.tenant_id.to_string(), "displayName": g.display_name, "details": {}});
     if let Some(p) = &g.parent
-        && let Ok(parent) = s.store.get_management_group(p).await
+        && let Ok(parent) = s.db().get_management_group(p).await
     {
         props["details"]["parent"] =
             j!({"id": parent.arm_id(), "name": parent.name, "displayName": parent.display_name});
     }
     if expand {
         let mut children = Vec::new();
-        for c in s.store.list_management_groups(g.tenant_id).await? {
+        for c in s.db().list_management_groups(g.tenant_id).await? {
             if c.parent
                 .as_deref()
                 .is_some_and(|p| p.eq_ignore_ascii_case(&g.name))
@@ -80,7 +81,7 @@ async fn group_json(s: &AppState, g: &ManagementGroup, expand: bool) -> Result<V
                 children.push(j!({"id": c.arm_id(), "name": c.name, "displayName": c.display_name, "type": "Microsoft.Management/managementGroups"}));
             }
         }
-        for sub in s.store.list_subscriptions_in_group(&g.name).await? {
+        for sub in s.db().list_subscriptions_in_group(&g.name).await? {
             children.push(j!({"id": format!("/subscriptions/{}", sub.id), "name": sub.id.to_string(), "displayName": sub.display_name, "type": "Microsoft.Management/managementGroups/subscriptions"}));
         }
         props["children"] = j!(children);
@@ -94,7 +95,7 @@ pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError
     ensure_root(s, caller.tenant_id).await?;
     let mut authz = super::Authz::load(s, caller).await?;
     let mut value = Vec::new();
-    for g in s.store.list_management_groups(caller.tenant_id).await? {
+    for g in s.db().list_management_groups(caller.tenant_id).await? {
         if authz.allows(s, READ, &g.arm_id()).await? {
             value.push(j!({"id": g.arm_id(), "type": "Microsoft.Management/managementGroups", "name": g.name,
                 "properties": {"tenantId": g.tenant_id.to_string(), "displayName": g.display_name}}));
@@ -180,7 +181,7 @@ pub async fn put(
         }
         None => root.name.clone(),
     };
-    let existing = s.store.get_management_group(name).await.ok();
+    let existing = s.db().get_management_group(name).await.ok();
     if existing
         .as_ref()
         .is_some_and(|e| e.tenant_id != caller.tenant_id)
@@ -215,8 +216,8 @@ pub async fn put(
             .unwrap_or_else(|| s.now()),
     };
     let result = match existing {
-        Some(_) => s.store.update_management_group(&group).await,
-        None => s.store.create_management_group(&group).await,
+        Some(_) => s.db().update_management_group(&group).await,
+        None => s.db().create_management_group(&group).await,
     };
     result.map_err(|e| match e {
         StoreError::Conflict(c) if c == conflict::MANAGEMENT_GROUP_CYCLE => ApiError::detail(
@@ -237,7 +238,7 @@ pub async fn delete(s: &AppState, caller: &ArmCaller, name: &str) -> Result<Resp
         ));
     }
     permit(s, caller, DELETE, &g.arm_id()).await?;
-    s.store.delete_management_group(&g.name).await.map_err(|e| match e {
+    s.db().delete_management_group(&g.name).await.map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::detail(
             "BadRequest",
             format!("The management group '{}' has child groups or subscriptions. Move or delete them first.", g.name),
@@ -270,7 +271,7 @@ pub async fn place(
     } else {
         Some(g.name.as_str())
     };
-    s.store
+    s.db()
         .set_subscription_management_group(subscription.id, target)
         .await?;
     Ok(json(

@@ -3,6 +3,7 @@
 use super::path::valid_rg_name;
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, json, permit};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -44,7 +45,7 @@ fn scope(sub: &uuid::Uuid, rg: &str) -> String {
 pub async fn list(s: &AppState, caller: &ArmCaller, sub: &str) -> Result<Response, ApiError> {
     let sub = load_subscription(s, sub).await?;
     let sub_scope = format!("/subscriptions/{}", sub.id);
-    let groups = s.store.list_resource_groups(sub.id).await?;
+    let groups = s.db().list_resource_groups(sub.id).await?;
     let mut authz = super::Authz::load(s, caller).await?;
     if !authz.allows(s, READ, &sub_scope).await? {
         let mut readable = Vec::new();
@@ -83,7 +84,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let sub = permitted(s, caller, sub, rg, READ).await?;
     let found = s
-        .store
+        .db()
         .get_resource_group(sub.id, rg)
         .await
         .map_err(|e| super::missing_or(e, || not_found(rg)))?;
@@ -97,7 +98,7 @@ pub async fn head(
     rg: &str,
 ) -> Result<Response, ApiError> {
     let sub = permitted(s, caller, sub, rg, READ).await?;
-    let status = match s.store.get_resource_group(sub.id, rg).await {
+    let status = match s.db().get_resource_group(sub.id, rg).await {
         Ok(_) => StatusCode::NO_CONTENT,
         Err(keyless_store::StoreError::NotFound) => StatusCode::NOT_FOUND,
         Err(e) => return Err(e.into()),
@@ -160,7 +161,7 @@ pub async fn put(
     };
     let tags = body.tags.unwrap_or_default();
     validate_tags(&tags)?;
-    let existing = s.store.get_resource_group(sub.id, rg).await.ok();
+    let existing = s.db().get_resource_group(sub.id, rg).await.ok();
     let group = ResourceGroup {
         subscription_id: sub.id,
         name: existing
@@ -171,7 +172,7 @@ pub async fn put(
         tags,
         created_at: existing.map(|e| e.created_at).unwrap_or_else(|| s.now()),
     };
-    let created = s.store.put_resource_group(&group).await?;
+    let created = s.db().put_resource_group(&group).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -189,7 +190,7 @@ pub async fn patch(
 ) -> Result<Response, ApiError> {
     let sub = permitted(s, caller, sub, rg, WRITE).await?;
     let mut group = s
-        .store
+        .db()
         .get_resource_group(sub.id, rg)
         .await
         .map_err(|e| super::missing_or(e, || not_found(rg)))?;
@@ -198,7 +199,7 @@ pub async fn patch(
         validate_tags(&tags)?;
         group.tags = tags;
     }
-    s.store.put_resource_group(&group).await?;
+    s.db().put_resource_group(&group).await?;
     Ok(json(StatusCode::OK, rg_json(&group)))
 }
 
@@ -210,18 +211,18 @@ pub async fn delete(
     rg: &str,
 ) -> Result<Response, ApiError> {
     let sub = permitted(s, caller, sub, rg, DELETE).await?;
-    s.store
+    s.db()
         .get_resource_group(sub.id, rg)
         .await
         .map_err(|e| super::missing_or(e, || not_found(rg)))?;
     // Identities in the group take their service principals with them.
-    for r in s.store.list_resources(sub.id, Some(rg)).await? {
+    for r in s.db().list_resources(sub.id, Some(rg)).await? {
         if r.resource_type
             .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
         {
             super::identities::delete_principal(s, &r).await?;
         }
     }
-    s.store.delete_resource_group(sub.id, rg).await?;
+    s.db().delete_resource_group(sub.id, rg).await?;
     Ok(StatusCode::OK.into_response())
 }

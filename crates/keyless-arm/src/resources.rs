@@ -9,6 +9,7 @@ use super::list_query::{ResourceFilter, page};
 use super::path::ResourceRef;
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, QueryMap, identities, json, permit, query};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -137,7 +138,7 @@ fn valid_name(name: &str) -> bool {
 /// The resource group must exist (404 ResourceGroupNotFound) before anything inside it.
 async fn group_exists(s: &AppState, r: &ResourceRef) -> Result<uuid::Uuid, ApiError> {
     let sub = load_subscription(s, &r.sub).await?;
-    s.store
+    s.db()
         .get_resource_group(sub.id, &r.rg)
         .await
         .map_err(|e| {
@@ -155,7 +156,7 @@ pub async fn get(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Respons
         return identities::get_credential(s, r).await;
     }
     let found = s
-        .store
+        .db()
         .get_resource(&r.id())
         .await
         .map_err(|e| super::missing_or(e, || not_found(r)))?;
@@ -185,7 +186,7 @@ pub async fn put(
     let b: Body = parse_json(body)?;
     let sent_extra = b.extra()?;
     if r.child.is_some() {
-        s.store.get_resource(&r.parent_id()).await.map_err(|e| {
+        s.db().get_resource(&r.parent_id()).await.map_err(|e| {
             super::missing_or(e, || {
                 let parent = ResourceRef {
                     child: None,
@@ -195,7 +196,7 @@ pub async fn put(
             })
         })?;
     }
-    let existing = s.store.get_resource(&r.id()).await.ok();
+    let existing = s.db().get_resource(&r.id()).await.ok();
     let location = match (&b.location, &existing, &r.child) {
         (Some(l), _, _) if !l.trim().is_empty() => Some(l.clone()),
         (_, Some(e), _) => e.location.clone(),
@@ -265,12 +266,12 @@ pub async fn put(
             .map(|e| e.created_at)
             .unwrap_or_else(|| s.now()),
     };
-    let created = match s.store.put_resource(&resource).await {
+    let created = match s.db().put_resource(&resource).await {
         Ok(c) => c,
         Err(e) => {
             // All or nothing: a principal made for an identity that could not be saved goes.
             if let Some(p) = new_principal {
-                let _ = s.store.delete_service_principal(p).await;
+                let _ = s.db().delete_service_principal(p).await;
             }
             return Err(e.into());
         }
@@ -292,7 +293,7 @@ pub async fn patch(
     group_exists(s, r).await?;
     permit(s, c, &action(&r.full_type(), "write"), &r.id()).await?;
     let mut found = s
-        .store
+        .db()
         .get_resource(&r.id())
         .await
         .map_err(|e| super::missing_or(e, || not_found(r)))?;
@@ -306,7 +307,7 @@ pub async fn patch(
     {
         cur.extend(p);
     }
-    s.store.put_resource(&found).await?;
+    s.db().put_resource(&found).await?;
     Ok(json(StatusCode::OK, resource_json(&found)))
 }
 
@@ -316,7 +317,7 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     if identities::is_identity_credential(r) {
         return identities::delete_credential(s, r).await;
     }
-    let found = match s.store.get_resource(&r.id()).await {
+    let found = match s.db().get_resource(&r.id()).await {
         Ok(f) => f,
         // ARM answers 204 for a delete of something already gone.
         Err(_) => return Ok(StatusCode::NO_CONTENT.into_response()),
@@ -324,7 +325,7 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     if identities::is_identity(r) {
         identities::delete_principal(s, &found).await?;
     }
-    s.store.delete_resource(&found.id).await?;
+    s.db().delete_resource(&found.id).await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -341,7 +342,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let subscription = load_subscription(s, sub).await?;
     if let Some(rg) = rg {
-        s.store
+        s.db()
             .get_resource_group(subscription.id, rg)
             .await
             .map_err(|e| {
@@ -356,7 +357,7 @@ pub async fn list(
     };
     let mut authz = super::Authz::load(s, c).await?;
     let mut items = Vec::new();
-    for r in s.store.list_resources(subscription.id, rg).await? {
+    for r in s.db().list_resources(subscription.id, rg).await? {
         if full_type
             .as_ref()
             .is_some_and(|t| !t.eq_ignore_ascii_case(&r.resource_type))

@@ -3,6 +3,7 @@
 
 use super::subscriptions::load as load_subscription;
 use super::{ArmCaller, QueryMap, json, permit, query};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -33,7 +34,7 @@ pub(super) async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, St
         ["subscriptions", _, "resourcegroups", _] => {
             let sub = load_subscription(s, segs[1]).await?;
             let rg = s
-                .store
+                .db()
                 .get_resource_group(sub.id, segs[3])
                 .await
                 .map_err(|e| {
@@ -55,7 +56,7 @@ pub(super) async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, St
             ..,
         ] => {
             let sub = load_subscription(s, segs[1]).await?;
-            let r = s.store.get_resource(scope).await.map_err(|e| {
+            let r = s.db().get_resource(scope).await.map_err(|e| {
                 super::missing_or(e, || {
                     ApiError::detail(
                         "NotFound",
@@ -69,7 +70,7 @@ pub(super) async fn resolve_scope(s: &AppState, scope: &str) -> Result<(Uuid, St
             Ok((sub.tenant_id, r.id))
         }
         ["providers", "microsoft.management", "managementgroups", _] => {
-            let mg = s.store.get_management_group(segs[3]).await.map_err(|e| {
+            let mg = s.db().get_management_group(segs[3]).await.map_err(|e| {
                 super::missing_or(e, || {
                     ApiError::detail(
                         "NotFound",
@@ -100,7 +101,7 @@ async fn display_scope(s: &AppState, canonical: &str) -> String {
     match segs.as_slice() {
         ["subscriptions", sub, "resourcegroups", rg] => {
             let found = match Uuid::parse_str(sub) {
-                Ok(id) => s.store.get_resource_group(id, rg).await.ok(),
+                Ok(id) => s.db().get_resource_group(id, rg).await.ok(),
                 Err(_) => None,
             };
             found
@@ -108,7 +109,7 @@ async fn display_scope(s: &AppState, canonical: &str) -> String {
                 .unwrap_or_else(|| format!("/subscriptions/{sub}/resourceGroups/{rg}"))
         }
         ["subscriptions", _, "resourcegroups", _, "providers", ..] => s
-            .store
+            .db()
             .get_resource(canonical)
             .await
             .map(|r| r.id)
@@ -175,12 +176,12 @@ struct PutBody {
 
 /// Which kind of principal an object id names in a tenant, if any.
 pub async fn principal_type(s: &AppState, tenant: Uuid, id: Uuid) -> Option<&'static str> {
-    if let Ok(sp) = s.store.get_service_principal(id).await
+    if let Ok(sp) = s.db().get_service_principal(id).await
         && sp.tenant_id == tenant
     {
         return Some(PrincipalType::ServicePrincipal.as_str());
     }
-    if let Ok(u) = s.store.get_user(id).await
+    if let Ok(u) = s.db().get_user(id).await
         && u.tenant_id == tenant
     {
         return Some(PrincipalType::User.as_str());
@@ -239,7 +240,7 @@ pub async fn put(
         created_by: Some(caller.oid),
         created_at: s.now(),
     };
-    match s.store.create_role_assignment(&assignment).await {
+    match s.db().create_role_assignment(&assignment).await {
         Ok(()) => Ok(json(
             StatusCode::CREATED,
             assignment_json(&assignment, &display),
@@ -248,7 +249,7 @@ pub async fn put(
         // reports the (scope, role, principal) index even when the name is the same), so
         // look at the name: the same name is an idempotent re-PUT or a forbidden update;
         // another name holding the same triple is `RoleAssignmentExists`.
-        Err(StoreError::Conflict(c)) => match s.store.get_role_assignment(id).await {
+        Err(StoreError::Conflict(c)) => match s.db().get_role_assignment(id).await {
             Ok(existing) => {
                 if existing.scope == assignment.scope
                     && existing.role_definition_id == assignment.role_definition_id
@@ -283,7 +284,7 @@ async fn load_at(
     let id = parse_name(name)?;
     let (_, display) = resolve_scope(s, scope).await?;
     let missing = || ApiError::new("RoleAssignmentNotFound", &[("name", name)]);
-    let a = s.store.get_role_assignment(id).await.map_err(|e| match e {
+    let a = s.db().get_role_assignment(id).await.map_err(|e| match e {
         StoreError::NotFound => missing(),
         e => e.into(),
     })?;
@@ -321,7 +322,7 @@ pub async fn delete(
         }
         Err(e) => return Err(e),
     };
-    s.store.delete_role_assignment(a.id).await?;
+    s.db().delete_role_assignment(a.id).await?;
     Ok(json(StatusCode::OK, assignment_json(&a, &display)))
 }
 
@@ -396,9 +397,9 @@ async fn candidates(s: &AppState, target: &str) -> Result<Vec<RoleAssignment>, A
     let (root, group) = match segs.as_slice() {
         ["subscriptions", sub, ..] => {
             let id = Uuid::parse_str(sub).unwrap_or_default();
-            let tenant = s.store.get_subscription(id).await?.tenant_id;
+            let tenant = s.db().get_subscription(id).await?.tenant_id;
             let group = s
-                .store
+                .db()
                 .get_subscription_management_group(id)
                 .await?
                 .unwrap_or_else(|| tenant.to_string());
@@ -412,10 +413,10 @@ async fn candidates(s: &AppState, target: &str) -> Result<Vec<RoleAssignment>, A
         ] => (target.to_string(), Some(name.to_string())),
         _ => (target.to_string(), None),
     };
-    let mut all = s.store.list_role_assignments_under(&root).await?;
+    let mut all = s.db().list_role_assignments_under(&root).await?;
     if let Some(g) = group {
         let chain = s
-            .store
+            .db()
             .management_group_ancestors(&g)
             .await
             .unwrap_or_else(|_| vec![g]);
@@ -424,7 +425,7 @@ async fn candidates(s: &AppState, target: &str) -> Result<Vec<RoleAssignment>, A
             if scope == root {
                 continue;
             }
-            for a in s.store.list_role_assignments_under(&scope).await? {
+            for a in s.db().list_role_assignments_under(&scope).await? {
                 if a.scope == scope {
                     all.push(a);
                 }

@@ -3,6 +3,7 @@
 //! `assignableScopes`, listed with `$filter=roleName eq`.
 
 use super::{ArmCaller, QueryMap, json, permit, query};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -105,7 +106,7 @@ pub async fn list(
         .filter(|r| keep(r.name))
         .map(|r| built_in_json(r, scope))
         .collect();
-    for c in s.store.list_custom_roles(caller.tenant_id).await? {
+    for c in s.db().list_custom_roles(caller.tenant_id).await? {
         if keep(&c.role_name) {
             value.push(custom_json(&c, scope));
         }
@@ -213,7 +214,7 @@ pub async fn put(
     }
     let perm = p.permissions.into_iter().next().unwrap_or_default();
     let scopes = check_scopes(s, caller, &p.assignable_scopes).await?;
-    let existing = s.store.get_custom_role(guid).await.ok();
+    let existing = s.db().get_custom_role(guid).await.ok();
     if existing
         .as_ref()
         .is_some_and(|e| e.tenant_id != caller.tenant_id)
@@ -240,13 +241,13 @@ pub async fn put(
     };
     let result = match existing {
         Some(_) => s
-            .store
+            .db()
             .update_custom_role(&role)
             .await
             // ARM answers 201 to an update as to a create (the SDK accepts only 201).
             .map(|_| StatusCode::CREATED),
         None => s
-            .store
+            .db()
             .create_custom_role(&role)
             .await
             .map(|_| StatusCode::CREATED),
@@ -280,7 +281,7 @@ pub async fn delete(
     for a in &role.assignable_scopes {
         permit(s, caller, DELETE, &display(a)).await?;
     }
-    s.store
+    s.db()
         .delete_custom_role(role.id)
         .await
         .map_err(|e| match e {

@@ -1,6 +1,7 @@
 //! `GET /subscriptions`, `GET /subscriptions/{id}`, `GET /tenants`, `GET /metadata/endpoints`.
 
 use super::{ArmCaller, json};
+use crate::data::*;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -35,7 +36,7 @@ pub async fn load(s: &AppState, id: &str) -> Result<Subscription, ApiError> {
             &[("subscription", id)],
         ));
     };
-    s.store.get_subscription(uuid).await.map_err(|e| {
+    s.db().get_subscription(uuid).await.map_err(|e| {
         super::missing_or(e, || {
             ApiError::new("SubscriptionNotFound", &[("subscription", id)])
         })
@@ -60,7 +61,7 @@ pub async fn list(s: &AppState, caller: &ArmCaller) -> Result<Response, ApiError
     let mut authz = super::Authz::load(s, caller).await?;
     let mut value = Vec::new();
     if authz.has_any_assignment() {
-        for sub in s.store.list_subscriptions().await? {
+        for sub in s.db().list_subscriptions().await? {
             if visible(s, &mut authz, &sub).await? {
                 value.push(subscription_json(&sub));
             }
@@ -89,7 +90,7 @@ pub async fn get(s: &AppState, caller: &ArmCaller, id: &str) -> Result<Response,
 /// The tenants the caller can reach: its own.
 pub async fn tenants(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let caller = super::token::authenticate(&s, &headers).await?;
-    let t = s.store.get_tenant(caller.tenant_id).await?;
+    let t = s.db().get_tenant(caller.tenant_id).await?;
     Ok(json(
         StatusCode::OK,
         j!({"value": [{

@@ -19,5 +19,6 @@ pub mod names;
 pub mod rbac;
 pub mod resources;
 pub mod state;
+pub mod view;
 
 pub use state::AppState;

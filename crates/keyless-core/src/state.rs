@@ -26,7 +26,8 @@ impl Loopback {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: SharedStore,
+    /// The whole store: planes see it through their view (`crate::view`).
+    pub(crate) store: SharedStore,
     pub keys: Arc<KeyRing>,
     pub clock: Clock,
     /// The public origin (`https://host:port`), no trailing slash.
@@ -60,6 +61,10 @@ impl AppState {
             faults: Default::default(),
             loopback: Loopback::default(),
         }
+    }
+    /// Every aggregate of the store, for this shared layer and the composition root.
+    pub fn shared_store(&self) -> &SharedStore {
+        &self.store
     }
     pub fn now(&self) -> keyless_model::UnixTime {
         self.clock.now()

@@ -4,6 +4,7 @@
 //! of its groups (else VS800075), as in Azure DevOps.
 
 use super::may_manage;
+use crate::data::*;
 use axum::http::HeaderMap;
 use keyless_core::auth::{Caller, Principal, principal};
 use keyless_core::envelope::{ApiError, DevopsError};
@@ -39,7 +40,7 @@ pub async fn organization_caller(
             Ok(DevopsCaller::User(c))
         }
         Principal::ServicePrincipal(sp) => {
-            match s.store.get_organization_identity(org.id, sp.id).await {
+            match s.db().get_organization_identity(org.id, sp.id).await {
                 Ok(membership) => Ok(DevopsCaller::Identity {
                     principal: sp,
                     membership,
@@ -65,12 +66,12 @@ impl DevopsCaller {
         match self {
             DevopsCaller::User(c) => Ok(c.is_admin()
                 || !s
-                    .store
+                    .db()
                     .list_project_groups(project.id, c.user.id)
                     .await?
                     .is_empty()),
             DevopsCaller::Identity { principal, .. } => {
-                match s.store.get_project_identity(project.id, principal.id).await {
+                match s.db().get_project_identity(project.id, principal.id).await {
                     Ok(_) => Ok(true),
                     Err(StoreError::NotFound) => Ok(false),
                     Err(e) => Err(e),
@@ -111,7 +112,7 @@ pub async fn require_organization_user(
         .into()
     };
     let sp = match s
-        .store
+        .db()
         .find_service_principal(c.tenant_id, c.client_id)
         .await
     {
@@ -119,7 +120,7 @@ pub async fn require_organization_user(
         Err(StoreError::NotFound) => return Err(refused(&c.client_id.to_string())),
         Err(e) => return Err(e.into()),
     };
-    match s.store.get_organization_identity(org.id, sp.id).await {
+    match s.db().get_organization_identity(org.id, sp.id).await {
         Ok(_) => Ok(()),
         Err(StoreError::NotFound) => Err(refused(&sp.display_name)),
         Err(e) => Err(e.into()),

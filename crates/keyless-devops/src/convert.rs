@@ -5,6 +5,7 @@
 //! by the conversion is removed); `CompleteConversion` confirms it (the old secret goes).
 
 use super::draft::may_write_credentials;
+use crate::data::*;
 use axum::Json;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
@@ -78,7 +79,7 @@ async fn convert(
     c: &mut ServiceConnection,
 ) -> Result<(), ApiError> {
     let app = s
-        .store
+        .db()
         .find_application_by_app_id(c.client_id)
         .await
         .ok()
@@ -95,10 +96,10 @@ async fn convert(
     if org.tenant_id.is_none() {
         c.issuer_generation = IssuerGeneration::AzureDevOps;
     }
-    let project = s.store.get_project(c.project_id).await?;
+    let project = s.db().get_project(c.project_id).await?;
     let (issuer, subject) = super::render::issuer_and_subject(&s.origin, c, org, &project);
     let existing = s
-        .store
+        .db()
         .list_fics(app.id)
         .await?
         .into_iter()
@@ -117,7 +118,7 @@ async fn convert(
                 claims_matching_expression: None,
                 created_at: s.now(),
             };
-            s.store
+            s.db()
                 .create_fic(&fic)
                 .await
                 .map_err(keyless_core::credentials::fic_conflict)?;
@@ -128,7 +129,7 @@ async fn convert(
     c.scheme = Scheme::WorkloadIdentityFederation;
     c.data
         .set_conversion(until, &keyless_model::time_fmt::iso(until), added);
-    s.store.update_connection(c).await?;
+    s.db().update_connection(c).await?;
     Ok(())
 }
 
@@ -145,16 +146,16 @@ async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError>
         ));
     }
     if let Some(fic) = c.data.converted_credential()
-        && let Ok(app) = s.store.find_application_by_app_id(c.client_id).await
+        && let Ok(app) = s.db().find_application_by_app_id(c.client_id).await
     {
-        match s.store.delete_fic(app.id, fic).await {
+        match s.db().delete_fic(app.id, fic).await {
             Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
     c.scheme = Scheme::ServicePrincipal;
     c.data.clear_conversion();
-    s.store.update_connection(c).await?;
+    s.db().update_connection(c).await?;
     Ok(())
 }
 
@@ -165,13 +166,13 @@ async fn complete(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiErro
         return Err(bad("The connection has no conversion to complete."));
     }
     if let (Some(app), Some(key)) = (super::lifecycle::created_app(c), c.data.secret_key_id()) {
-        match s.store.remove_password(app, key).await {
+        match s.db().remove_password(app, key).await {
             Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
     c.data.clear_conversion();
     c.data.clear_secret();
-    s.store.update_connection(c).await?;
+    s.db().update_connection(c).await?;
     Ok(())
 }

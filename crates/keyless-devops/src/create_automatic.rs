@@ -6,6 +6,7 @@
 
 use super::endpoints::{CreateBody, param, validate_name};
 use super::preflight::{self, PreflightFailure, Target};
+use crate::data::*;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use keyless_core::auth::Caller;
@@ -24,7 +25,6 @@ use keyless_model::directory::{
 };
 use keyless_model::directory_roles::PrincipalType;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
-use keyless_store::UnitOfWork;
 use serde_json::Value;
 
 fn failed(step: Step, e: &ApiError) -> ApiError {
@@ -51,7 +51,7 @@ async fn role(
         (Some(n), _) => match built_in_by_name(n) {
             Some(b) => Some(RoleRef::BuiltIn(b)),
             None => s
-                .store
+                .db()
                 .list_custom_roles(tenant)
                 .await?
                 .into_iter()
@@ -205,16 +205,16 @@ async fn run_in_unit_of_work(
     p: &Plan<'_>,
 ) -> Result<(ServiceConnection, Option<String>), (Step, ApiError)> {
     let at = |step: Step| move |e: keyless_store::StoreError| (step, ApiError::from(e));
-    let uow = s.store.begin().await.map_err(at(Step::AppRegistration))?;
-    let made = run_steps(s, &*uow, caller, p).await?;
-    uow.commit().await.map_err(at(Step::Connection))?;
+    let tx = s.begin().await.map_err(at(Step::AppRegistration))?;
+    let made = run_steps(s, tx.data(), caller, p).await?;
+    tx.commit().await.map_err(at(Step::Connection))?;
     Ok(made)
 }
 
 /// The steps in order, every write through `uow`.
 async fn run_steps(
     s: &AppState,
-    uow: &dyn UnitOfWork,
+    uow: &(impl DevopsData + ?Sized),
     caller: &Caller,
     p: &Plan<'_>,
 ) -> Result<(ServiceConnection, Option<String>), (Step, ApiError)> {

@@ -6,6 +6,7 @@
 
 use super::security::{connection_by_id, projects_of, require};
 use super::{find_org, find_project};
+use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -43,14 +44,14 @@ fn not_found_or(e: StoreError) -> Result<(), ApiError> {
 
 async fn identity_of(s: &AppState, c: &ServiceConnection) -> Result<Option<Identity>, ApiError> {
     let principal = match s
-        .store
+        .db()
         .find_service_principal(c.tenant_id, c.client_id)
         .await
     {
         Ok(p) => p,
         Err(e) => return not_found_or(e).map(|_| None),
     };
-    let app = match s.store.find_application_by_app_id(c.client_id).await {
+    let app = match s.db().find_application_by_app_id(c.client_id).await {
         Ok(a) => Some(a),
         Err(e) => {
             not_found_or(e)?;
@@ -80,7 +81,7 @@ pub async fn diagnose(
         c.scheme,
         c.issuer_generation,
     )];
-    let tenant = match s.store.get_tenant(c.tenant_id).await {
+    let tenant = match s.db().get_tenant(c.tenant_id).await {
         Ok(t) => Some(t),
         Err(e) => {
             not_found_or(e)?;
@@ -183,7 +184,7 @@ async fn roles_check(
         }
         let role = match built_in(a.role_definition_id) {
             Some(r) => r.name.to_string(),
-            None => match s.store.get_custom_role(a.role_definition_id).await {
+            None => match s.db().get_custom_role(a.role_definition_id).await {
                 Ok(r) => r.role_name,
                 Err(_) => a.role_definition_id.to_string(),
             },
@@ -206,10 +207,10 @@ async fn pipelines_check(
     project: &Project,
     c: &ServiceConnection,
 ) -> Result<Vec<Finding>, ApiError> {
-    let perms = s.store.get_pipeline_permissions(c.id).await?;
+    let perms = s.db().get_pipeline_permissions(c.id).await?;
     let mut referencing = Vec::new();
     for p in projects_of(s, c).await? {
-        for pipeline in s.store.list_pipelines(p.id).await? {
+        for pipeline in s.db().list_pipelines(p.id).await? {
             if pipeline.connections.contains(&c.id) {
                 referencing.push((pipeline.id, pipeline.name));
             }
@@ -246,7 +247,7 @@ async fn organization_check(
     audit: &[AuditEntry],
 ) -> Result<Finding, ApiError> {
     let level = match s
-        .store
+        .db()
         .get_organization_identity(org.id, id.principal.id)
         .await
     {
@@ -257,8 +258,8 @@ async fn organization_check(
         }
     };
     let mut projects = Vec::new();
-    for m in s.store.list_projects_of_identity(id.principal.id).await? {
-        if let Ok(p) = s.store.get_project(m.project_id).await
+    for m in s.db().list_projects_of_identity(id.principal.id).await? {
+        if let Ok(p) = s.db().get_project(m.project_id).await
             && p.organization_id == org.id
         {
             projects.push((p.name, m.group));
@@ -290,8 +291,8 @@ async fn audit_of(s: &AppState, c: &ServiceConnection) -> Result<Vec<AuditEntry>
         limit: AUDIT_WINDOW,
         ..AuditFilter::default()
     };
-    let mut all = s.store.query_audit(&by_connection).await?;
-    for e in s.store.query_audit(&by_client).await? {
+    let mut all = s.db().query_audit(&by_connection).await?;
+    for e in s.db().query_audit(&by_client).await? {
         if !all.iter().any(|x| x.id == e.id) {
             all.push(e);
         }
@@ -310,7 +311,7 @@ async fn connection_in(
     if uuid::Uuid::parse_str(name_or_id).is_ok() {
         return connection_by_id(s, org, name_or_id).await;
     }
-    s.store
+    s.db()
         .find_connection(project.id, name_or_id)
         .await
         .map_err(|e| match e {
@@ -349,7 +350,7 @@ pub async fn doctor(
     let home = if c.project_id == project.id {
         project
     } else {
-        s.store.get_project(c.project_id).await?
+        s.db().get_project(c.project_id).await?
     };
     require(&s, &caller, &org, &home, Some(&c), EndpointAction::Manage).await?;
     let findings = diagnose(&s, &org, &home, &c).await?;

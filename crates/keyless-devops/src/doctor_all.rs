@@ -5,6 +5,7 @@
 use super::doctor::diagnose;
 use super::find_org;
 use super::security::role_of;
+use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -25,8 +26,8 @@ pub async fn doctor_all(
     super::may_manage(&caller, &org)?;
     let mut value = Vec::new();
     let mut worst = Status::Ok;
-    for project in s.store.list_projects(org.id).await? {
-        for c in s.store.list_connections(project.id).await? {
+    for project in s.db().list_projects(org.id).await? {
+        for c in s.db().list_connections(project.id).await? {
             let role = role_of(&s, &caller, &org, project.id, Some(&c)).await?;
             if !role.is_some_and(|r| r.allows(EndpointAction::Manage)) {
                 continue;

@@ -3,6 +3,7 @@
 //! message and the issuer and subject to hand to the identity's owner. A verify that
 //! succeeds (once the owner added the credential) makes it Ready.
 
+use crate::data::*;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
@@ -26,16 +27,16 @@ pub async fn may_write_credentials(
     if caller.is_admin() {
         return Ok(Some(true));
     }
-    let Ok(tenant) = s.store.get_tenant(c.tenant_id).await else {
+    let Ok(tenant) = s.db().get_tenant(c.tenant_id).await else {
         return Ok(None);
     };
     let me = caller.user_type_in(tenant.id).map(|_| &caller.user);
-    if let Ok(app) = s.store.find_application_by_app_id(c.client_id).await
+    if let Ok(app) = s.db().find_application_by_app_id(c.client_id).await
         && app.tenant_id == tenant.id
     {
         return Ok(Some(me.is_some_and(|u| app.is_owner(u.id))));
     }
-    let Ok(sp) = s.store.find_service_principal(tenant.id, c.client_id).await else {
+    let Ok(sp) = s.db().find_service_principal(tenant.id, c.client_id).await else {
         return Ok(None);
     };
     if sp.service_principal_type != SP_TYPE_MANAGED_IDENTITY {

@@ -3,6 +3,7 @@
 
 use super::security::{require, role_of};
 use super::{find_org, find_project};
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -144,8 +145,8 @@ async fn create_inner(
     super::schemes::rules(conn.scheme)
         .settle_manual(manual, &mut conn)
         .await?;
-    s.store.create_connection(&conn).await?;
-    s.store
+    s.db().create_connection(&conn).await?;
+    s.db()
         .set_connection_role(conn.id, caller.user.id, "Administrator")
         .await?;
     tracing::info!(sc.id = %conn.id, sc.name = %conn.name, "service connection created");
@@ -196,9 +197,9 @@ async fn list_for(
     let mut value = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for p in projects {
-        let mut conns = s.store.list_connections(p.id).await?;
-        for id in s.store.list_connections_shared_with(p.id).await? {
-            conns.push(s.store.get_connection(id).await?);
+        let mut conns = s.db().list_connections(p.id).await?;
+        for id in s.db().list_connections_shared_with(p.id).await? {
+            conns.push(s.db().get_connection(id).await?);
         }
         for c in conns {
             let visible = role_of(s, caller, org, p.id, Some(&c))
@@ -234,7 +235,7 @@ pub async fn list_org(
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
     may_manage(&caller, &org)?;
-    let projects = s.store.list_projects(org.id).await?;
+    let projects = s.db().list_projects(org.id).await?;
     list_for(&s, &caller, &org, projects, &q).await
 }
 
@@ -249,7 +250,7 @@ async fn load(
     let org = find_org(s, root).await?;
     may_manage(&caller, &org)?;
     let c = super::security::connection_by_id(s, &org, id).await?;
-    let home = s.store.get_project(c.project_id).await?;
+    let home = s.db().get_project(c.project_id).await?;
     require(s, &caller, &org, &home, Some(&c), action).await?;
     Ok((c, org, caller))
 }
@@ -313,7 +314,7 @@ pub async fn update(
         c.data = data;
     }
     super::lifecycle::renew_secret_on_save(&s, &caller, &mut c).await?;
-    let project = s.store.get_project(c.project_id).await?;
+    let project = s.db().get_project(c.project_id).await?;
     super::lifecycle::apply_rename(&s, &org, &project, &before, &project, &mut c).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
@@ -341,7 +342,7 @@ pub async fn delete(
         }
         if !projects.iter().any(|p| p.id == c.project_id) && !projects.is_empty() {
             for p in projects {
-                s.store.unshare_connection(c.id, p.id).await.map_err(|_| {
+                s.db().unshare_connection(c.id, p.id).await.map_err(|_| {
                     ApiError::detail(
                         "NotFound",
                         format!(

@@ -5,6 +5,7 @@
 pub mod caller;
 mod convert;
 mod create_automatic;
+mod data;
 mod doctor;
 mod doctor_all;
 mod draft;
@@ -28,6 +29,7 @@ pub mod security;
 mod subscriptions;
 mod verify;
 
+use crate::data::*;
 use axum::Router;
 use axum::routing::{get, post};
 use keyless_core::envelope::ApiError;
@@ -133,8 +135,8 @@ pub fn routes() -> Router<AppState> {
 /// An organization by name (case-insensitive) or id.
 pub async fn find_org(state: &AppState, name_or_id: &str) -> Result<Organization, ApiError> {
     let found = match Uuid::parse_str(name_or_id) {
-        Ok(id) => state.store.get_organization(id).await,
-        Err(_) => state.store.find_organization(name_or_id).await,
+        Ok(id) => state.db().get_organization(id).await,
+        Err(_) => state.db().find_organization(name_or_id).await,
     };
     org_found(name_or_id, found)
 }
@@ -165,14 +167,14 @@ pub async fn find_project(
     name_or_id: &str,
 ) -> Result<Project, ApiError> {
     let found = match Uuid::parse_str(name_or_id) {
-        Ok(id) => state.store.get_project(id).await.and_then(|p| {
+        Ok(id) => state.db().get_project(id).await.and_then(|p| {
             if p.organization_id == org.id {
                 Ok(p)
             } else {
                 Err(StoreError::NotFound)
             }
         }),
-        Err(_) => state.store.find_project(org.id, name_or_id).await,
+        Err(_) => state.db().find_project(org.id, name_or_id).await,
     };
     project_found(name_or_id, found)
 }

@@ -2,6 +2,7 @@
 //! renewal of automatic secrets on save, deletion of what automatic connections created.
 
 use super::secrets;
+use crate::data::*;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
@@ -12,7 +13,6 @@ use keyless_model::devops::{
     CreationMode, IssuerGeneration, Organization, Project, ServiceConnection,
 };
 use keyless_model::federation::{devops_issuer, devops_subject};
-use keyless_store::UnitOfWork;
 
 /// The app registration keyless created for an automatic connection.
 pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
@@ -24,7 +24,10 @@ pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
 }
 
 /// Whether another connection of the organization uses the same identity.
-async fn identity_shared(uow: &dyn UnitOfWork, c: &ServiceConnection) -> Result<bool, ApiError> {
+async fn identity_shared(
+    uow: &(impl DevopsData + ?Sized),
+    c: &ServiceConnection,
+) -> Result<bool, ApiError> {
     for p in uow.list_projects(c.organization_id).await? {
         for other in uow.list_connections(p.id).await? {
             if other.id != c.id && other.client_id == c.client_id {
@@ -44,8 +47,9 @@ pub async fn delete_connection(
     c: &ServiceConnection,
 ) -> Result<(), ApiError> {
     let owned = created_app(c);
-    let uow = s.store.begin().await?;
-    let shared = owned.is_some() && identity_shared(&*uow, c).await?;
+    let tx = s.begin().await?;
+    let uow = tx.data();
+    let shared = owned.is_some() && identity_shared(uow, c).await?;
     uow.delete_connection(c.id).await?;
     if let (Some(app), false) = (owned, shared) {
         if let Some(a) = c.data.role_assignment_id() {
@@ -59,7 +63,7 @@ pub async fn delete_connection(
             Err(e) => return Err(e.into()),
         }
     }
-    uow.commit().await?;
+    tx.commit().await?;
     tracing::info!(sc.id = %c.id, removed_identity = owned.is_some() && !shared, "service connection deleted");
     Ok(())
 }
@@ -80,13 +84,14 @@ pub async fn apply_rename(
     let old_subject = devops_subject(&org.name, &project_before.name, &before.name);
     let new_subject = devops_subject(&org.name, &project_after.name, &after.name);
     if !uses_names || old_subject == new_subject || !super::schemes::federates(after) {
-        return s.store.update_connection(after).await.map_err(Into::into);
+        return s.db().update_connection(after).await.map_err(Into::into);
     }
     let issuer = devops_issuer(&s.origin, org.id);
     if let Some(app) = created_app(after) {
         // The connection and its credential are saved together; when keyless holds no
         // credential with the old subject, the unit of work ends here having written nothing.
-        let uow = s.store.begin().await?;
+        let tx = s.begin().await?;
+        let uow = tx.data();
         let fic = uow
             .list_fics(app)
             .await?
@@ -96,7 +101,7 @@ pub async fn apply_rename(
             f.subject = Some(new_subject);
             uow.update_connection(after).await?;
             uow.update_fic(&f).await?;
-            return uow.commit().await.map_err(Into::into);
+            return tx.commit().await.map_err(Into::into);
         }
     }
     let r = keyless_model::catalogue::Rendered::new(
@@ -108,7 +113,7 @@ pub async fn apply_rename(
         ],
     );
     after.status_message = r.message;
-    s.store.update_connection(after).await.map_err(Into::into)
+    s.db().update_connection(after).await.map_err(Into::into)
 }
 
 /// How long after a successful verify a save renews an automatic secret.
@@ -133,7 +138,7 @@ pub async fn renew_secret_on_save(
         .verified_at()
         .is_some_and(|t| now - t <= VERIFY_THEN_SAVE_WINDOW);
     let old = c.data.secret_key_id();
-    let passwords = s.store.list_passwords(app_id).await?;
+    let passwords = s.db().list_passwords(app_id).await?;
     let expired = passwords
         .iter()
         .find(|p| Some(p.key_id) == old)
@@ -141,7 +146,7 @@ pub async fn renew_secret_on_save(
     if !verified && !expired {
         return Ok(false);
     }
-    let app = s.store.get_application(app_id).await?;
+    let app = s.db().get_application(app_id).await?;
     if !caller.is_admin() && !app.is_owner(caller.user.id) {
         return Err(ApiError::detail(
             "Forbidden",
@@ -157,11 +162,11 @@ pub async fn renew_secret_on_save(
         now,
         now + AUTOMATIC_SECRET_DAYS * 86_400,
     );
-    s.store.add_password(&pw).await?;
+    s.db().add_password(&pw).await?;
     if let Some(old) = old
         && old != pw.key_id
     {
-        match s.store.remove_password(app_id, old).await {
+        match s.db().remove_password(app_id, old).await {
             Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }

@@ -4,6 +4,7 @@
 
 use super::security::{groups_in, user_by};
 use super::{find_org, find_project};
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -38,8 +39,8 @@ fn group_of(name: &str) -> Result<ProjectGroup, ApiError> {
 
 async fn members_json(s: &AppState, project: &Project) -> Result<Value, ApiError> {
     let mut value = Vec::new();
-    for (user, group) in s.store.list_project_members(project.id).await? {
-        let u = s.store.get_user(user).await?;
+    for (user, group) in s.db().list_project_members(project.id).await? {
+        let u = s.db().get_user(user).await?;
         value.push(
             json!({"user": u.user_principal_name, "userId": u.id.to_string(), "group": group}),
         );
@@ -99,7 +100,7 @@ pub async fn add_member(
     let b: MemberBody = parse_json(&body)?;
     let group = group_of(&b.group)?;
     let user = user_by(&s, &b.user).await?;
-    s.store
+    s.db()
         .add_project_member(project.id, user, group.as_str())
         .await?;
     Ok((StatusCode::CREATED, Json(members_json(&s, &project).await?)))
@@ -121,7 +122,7 @@ pub async fn remove_member(
     };
     let group = group_of(group)?;
     let user = user_by(&s, user).await?;
-    s.store
+    s.db()
         .remove_project_member(project.id, user, group.as_str())
         .await
         .map_err(|_| ApiError::detail("NotFound", "The user is not in that group."))?;

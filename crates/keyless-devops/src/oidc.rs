@@ -3,6 +3,7 @@
 //! JSON error with a non-200 status otherwise (clients misreport anything else).
 
 use super::{find_org_cached, find_project_cached};
+use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -34,7 +35,7 @@ async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, Devops
     let token = presented_token(headers)
         .ok_or_else(|| unauthenticated("No job token was sent. Send System.AccessToken (SYSTEM_ACCESSTOKEN) as 'Authorization: Bearer <token>'."))?;
     let job = s
-        .store
+        .db()
         .find_job_by_token_hash(&keyless_jose::sha256_hex(token.as_bytes()))
         .await
         .map_err(|_| {

@@ -5,6 +5,7 @@
 
 use super::find_org;
 use super::project_rename::{save_subject_moves, subject_moves};
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -41,11 +42,12 @@ pub async fn rename(
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("organization", &b.name)?;
     // The subjects are read and moved, and the organization renamed, in one unit of work.
-    let uow = s.store.begin().await?;
+    let tx = s.begin().await?;
+    let uow = tx.data();
     let mut conns = Vec::new();
     let mut fics = Vec::new();
     for project in uow.list_projects(org.id).await? {
-        let (c, f) = subject_moves(&s, &*uow, &org, &project, &b.name, &project.name).await?;
+        let (c, f) = subject_moves(&s, uow, &org, &project, &b.name, &project.name).await?;
         conns.extend(c);
         fics.extend(f);
     }
@@ -58,10 +60,10 @@ pub async fn rename(
             ),
             e => e.into(),
         })?;
-    save_subject_moves(&*uow, &conns, &fics).await?;
-    uow.commit().await?;
+    save_subject_moves(uow, &conns, &fics).await?;
+    tx.commit().await?;
     tracing::info!(org.id = %org.id, from = %org.name, to = %b.name, credentials = fics.len(), warned = conns.len(), "organization renamed");
-    let renamed = s.store.get_organization(org.id).await?;
+    let renamed = s.db().get_organization(org.id).await?;
     Ok(Json(json!({
         "organization": renamed,
         "credentialsUpdated": fics.len(),

@@ -4,6 +4,7 @@
 
 use super::security::{projects_of, require};
 use super::{find_org, find_project};
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -65,7 +66,7 @@ async fn context(
             ),
         ));
     }
-    let home = s.store.get_project(conn.project_id).await?;
+    let home = s.db().get_project(conn.project_id).await?;
     require(s, &caller, &org, &home, Some(&conn), action).await?;
     Ok((caller, conn))
 }
@@ -76,7 +77,7 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, conn) = context(&s, &headers, &root, &project, &id, EndpointAction::View).await?;
-    let p = s.store.get_pipeline_permissions(conn.id).await?;
+    let p = s.db().get_pipeline_permissions(conn.id).await?;
     Ok(Json(permissions_json(&conn, &p)))
 }
 
@@ -116,7 +117,7 @@ pub async fn patch(
     let projects: Vec<Uuid> = projects_of(&s, &conn).await?.iter().map(|p| p.id).collect();
     for e in &body.pipelines {
         let ok = s
-            .store
+            .db()
             .get_pipeline(e.id)
             .await
             .is_ok_and(|p| projects.contains(&p.project_id));
@@ -135,16 +136,16 @@ pub async fn patch(
     let who = Some(caller.user.id);
     for e in &body.pipelines {
         if e.authorized {
-            s.store.authorize_pipeline(conn.id, e.id, who, now).await?;
+            s.db().authorize_pipeline(conn.id, e.id, who, now).await?;
         } else {
-            s.store.revoke_pipeline(conn.id, e.id).await?;
+            s.db().revoke_pipeline(conn.id, e.id).await?;
         }
     }
     if let Some(all) = body.all_pipelines {
-        s.store
+        s.db()
             .set_all_pipelines(conn.id, all.authorized, who, now)
             .await?;
     }
-    let p = s.store.get_pipeline_permissions(conn.id).await?;
+    let p = s.db().get_pipeline_permissions(conn.id).await?;
     Ok(Json(permissions_json(&conn, &p)))
 }

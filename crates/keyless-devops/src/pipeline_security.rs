@@ -4,6 +4,7 @@
 //! {pipeline}/security`.
 
 use super::security::groups_in;
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -55,7 +56,7 @@ pub async fn require_pipeline(
     if caller.is_admin() {
         return Ok(pipeline);
     }
-    let aces = s.store.list_pipeline_aces(pipeline.id).await?;
+    let aces = s.db().list_pipeline_aces(pipeline.id).await?;
     permits_or_refuse(caller, &groups, &aces, project, &pipeline.name, permission)?;
     Ok(pipeline)
 }
@@ -126,11 +127,11 @@ fn ace_json(users: &HashMap<keyless_model::Uuid, String>, a: &PipelineAce) -> Va
 }
 
 async fn aces_json(s: &AppState, pipeline: &Pipeline) -> Result<Value, ApiError> {
-    let aces = s.store.list_pipeline_aces(pipeline.id).await?;
+    let aces = s.db().list_pipeline_aces(pipeline.id).await?;
     let mut users = HashMap::new();
     for a in &aces {
         if let AceSubject::User(u) = a.subject {
-            let upn = s.store.get_user(u).await?.user_principal_name;
+            let upn = s.db().get_user(u).await?.user_principal_name;
             users.insert(u, upn);
         }
     }
@@ -164,12 +165,12 @@ pub async fn find_pipeline(
 ) -> Result<Pipeline, ApiError> {
     let found = match key.parse::<i64>() {
         Ok(id) => s
-            .store
+            .db()
             .get_pipeline(id)
             .await
             .ok()
             .filter(|p| p.project_id == project),
-        Err(_) => s.store.find_pipeline(project, key).await.ok(),
+        Err(_) => s.db().find_pipeline(project, key).await.ok(),
     };
     found.ok_or_else(|| {
         ApiError::detail(
@@ -255,14 +256,14 @@ pub async fn put(
     let subject = subject_of(&s, b.group.as_deref(), b.user.as_deref()).await?;
     let permission = permission_of(&b.permission)?;
     if b.access.trim().eq_ignore_ascii_case("NotSet") {
-        match s.store.remove_pipeline_ace(p.id, subject, permission).await {
+        match s.db().remove_pipeline_ace(p.id, subject, permission).await {
             Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
             Err(e) => return Err(ApiError::from(e).into()),
         }
     } else {
         let access = AceAccess::parse(&b.access)
             .ok_or_else(|| bad("access must be Allow, Deny or NotSet."))?;
-        s.store
+        s.db()
             .set_pipeline_ace(
                 p.id,
                 &PipelineAce {
@@ -291,7 +292,7 @@ pub async fn delete(
     )
     .await?;
     let permission = permission_of(q.get("permission").map(String::as_str).unwrap_or(""))?;
-    match s.store.remove_pipeline_ace(p.id, subject, permission).await {
+    match s.db().remove_pipeline_ace(p.id, subject, permission).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(keyless_store::StoreError::NotFound) => Err(ApiError::detail(
             "NotFound",

@@ -5,6 +5,7 @@
 //! tenants the creator belongs to and the subscriptions they can see in each.
 
 use super::security::role_of;
+use crate::data::*;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,10 +32,10 @@ pub async fn tenants_and_subscriptions(
     s: &AppState,
     caller: &Caller,
 ) -> Result<Vec<(Tenant, Vec<keyless_model::arm::Subscription>)>, ApiError> {
-    let subs = s.store.list_subscriptions().await?;
+    let subs = s.db().list_subscriptions().await?;
     let mut authz = Authz::load(s, &arm_caller(&caller.user)).await?;
     let mut out = Vec::new();
-    for t in s.store.list_tenants().await? {
+    for t in s.db().list_tenants().await? {
         if caller.user_type_in(t.id).is_none() {
             continue;
         }
@@ -106,7 +107,7 @@ pub async fn target(
     let sub_id = data.scope_text(keys::SUBSCRIPTION_ID).map(str::trim);
     let (tenant_id, sub_name) = if level == ScopeLevel::ManagementGroup {
         let name = data.scope_text(keys::MANAGEMENT_GROUP_ID).unwrap_or("");
-        let g = s.store.get_management_group(name).await.map_err(|_| {
+        let g = s.db().get_management_group(name).await.map_err(|_| {
             ApiError::detail(
                 "NotFound",
                 format!(
@@ -118,13 +119,13 @@ pub async fn target(
         (g.tenant_id, None)
     } else {
         let found = match sub_id.and_then(|v| Uuid::parse_str(v).ok()) {
-            Some(id) => s.store.get_subscription(id).await.ok(),
+            Some(id) => s.db().get_subscription(id).await.ok(),
             None => None,
         };
         let Some(sub) = found else {
             let all = tenants_and_subscriptions(s, caller).await?;
             let current = match org.tenant_id {
-                Some(t) => s.store.get_tenant(t).await.ok(),
+                Some(t) => s.db().get_tenant(t).await.ok(),
                 None => None,
             };
             return Err(no_subscription(current.as_ref(), &all));
@@ -137,12 +138,12 @@ pub async fn target(
     ) {
         let sub = Uuid::parse_str(sub_id.unwrap_or("")).unwrap_or_default();
         let rg = data.scope_text(keys::RESOURCE_GROUP_NAME).unwrap_or("");
-        s.store
+        s.db()
             .get_resource_group(sub, rg)
             .await
             .map_err(|_| ApiError::new("ResourceGroupNotFound", &[("name", rg)]))?;
         if level == ScopeLevel::MachineLearningWorkspace {
-            s.store.get_resource(&scope).await.map_err(|_| {
+            s.db().get_resource(&scope).await.map_err(|_| {
                 ApiError::detail(
                     "NotFound",
                     format!(
@@ -153,7 +154,7 @@ pub async fn target(
             })?;
         }
     }
-    let tenant = s.store.get_tenant(tenant_id).await?;
+    let tenant = s.db().get_tenant(tenant_id).await?;
     Ok(Target {
         level,
         scope,
@@ -289,10 +290,10 @@ pub async fn caller_even_expired(
         Err(e) if e.code() == "TokenExpired" => {
             let token = keyless_core::auth::presented_token(headers).unwrap_or_default();
             let pat = s
-                .store
+                .db()
                 .find_pat_by_hash(&keyless_jose::sha256_hex(token.as_bytes()))
                 .await?;
-            let user = s.store.get_user(pat.user_id).await?;
+            let user = s.db().get_user(pat.user_id).await?;
             Ok((Caller::load(s, user, pat).await?, Some(e)))
         }
         Err(e) => Err(e),

@@ -6,6 +6,7 @@
 use super::lifecycle::created_app;
 use super::security::groups_in;
 use super::{find_org, find_project};
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -17,7 +18,6 @@ use keyless_model::devops::security::ProjectGroup;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::FederatedCredential;
 use keyless_model::federation::{devops_issuer, devops_subject};
-use keyless_store::UnitOfWork;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -50,8 +50,9 @@ pub async fn rename(
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("project", &b.name)?;
     // The subjects are read and moved, and the project renamed, in one unit of work.
-    let uow = s.store.begin().await?;
-    let (conns, fics) = subject_moves(&s, &*uow, &org, &project, &org.name, &b.name).await?;
+    let tx = s.begin().await?;
+    let uow = tx.data();
+    let (conns, fics) = subject_moves(&s, uow, &org, &project, &org.name, &b.name).await?;
     uow.rename_project(project.id, &b.name)
         .await
         .map_err(|e| match e {
@@ -64,9 +65,9 @@ pub async fn rename(
             ),
             e => e.into(),
         })?;
-    save_subject_moves(&*uow, &conns, &fics).await?;
-    uow.commit().await?;
-    let renamed = s.store.get_project(project.id).await?;
+    save_subject_moves(uow, &conns, &fics).await?;
+    tx.commit().await?;
+    let renamed = s.db().get_project(project.id).await?;
     Ok(Json(json!({
         "project": renamed,
         "credentialsUpdated": fics.len(),
@@ -81,7 +82,7 @@ pub async fn rename(
 /// Reads through `uow`, the unit of work that saves them.
 pub(super) async fn subject_moves(
     s: &AppState,
-    uow: &dyn UnitOfWork,
+    uow: &(impl DevopsData + ?Sized),
     org: &Organization,
     project: &Project,
     new_org: &str,
@@ -128,7 +129,7 @@ pub(super) async fn subject_moves(
 
 /// Saves what [`subject_moves`] returned: the connections' warnings, the moved subjects.
 pub(super) async fn save_subject_moves(
-    uow: &dyn UnitOfWork,
+    uow: &(impl DevopsData + ?Sized),
     conns: &[ServiceConnection],
     fics: &[FederatedCredential],
 ) -> Result<(), ApiError> {

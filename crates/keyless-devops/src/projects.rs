@@ -4,6 +4,7 @@
 
 use super::caller::organization_caller;
 use super::find_org;
+use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -36,7 +37,7 @@ pub async fn list(
     let org = find_org(&s, &org).await?;
     let caller = organization_caller(&s, &headers, &org).await?;
     let mut value = vec![];
-    for p in s.store.list_projects(org.id).await? {
+    for p in s.db().list_projects(org.id).await? {
         if caller.sees(&s, &p).await? {
             value.push(render(&s, &org, &p));
         }
@@ -52,14 +53,14 @@ pub async fn get(
     let org = find_org(&s, &org).await?;
     let caller = organization_caller(&s, &headers, &org).await?;
     let found = match Uuid::parse_str(&project) {
-        Ok(id) => s.store.get_project(id).await.and_then(|p| {
+        Ok(id) => s.db().get_project(id).await.and_then(|p| {
             if p.organization_id == org.id {
                 Ok(p)
             } else {
                 Err(StoreError::NotFound)
             }
         }),
-        Err(_) => s.store.find_project(org.id, &project).await,
+        Err(_) => s.db().find_project(org.id, &project).await,
     };
     let p = match found {
         Ok(p) => p,

@@ -1,6 +1,7 @@
 //! The `serviceEndpoint` JSON shape of a connection, with the server-set issuer and
 //! subject a federated credential must carry.
 
+use crate::data::*;
 use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::{
     ConnectionState, IssuerGeneration, Organization, Project, ServiceConnection,
@@ -74,14 +75,14 @@ pub async fn connection_json(
     c: &ServiceConnection,
     org: &Organization,
 ) -> Result<Value, keyless_core::envelope::ApiError> {
-    let project = s.store.get_project(c.project_id).await?;
+    let project = s.db().get_project(c.project_id).await?;
     let mut v = endpoint_json(&s.origin, c, org, &project);
-    let shares = s.store.list_connection_shares(c.id).await?;
+    let shares = s.db().list_connection_shares(c.id).await?;
     if !shares.is_empty() {
         v["isShared"] = json!(true);
     }
     for p in shares {
-        let p = s.store.get_project(p).await?;
+        let p = s.db().get_project(p).await?;
         if let Some(refs) = v["serviceEndpointProjectReferences"].as_array_mut() {
             refs.push(json!({
                 "projectReference": {"id": p.id.to_string(), "name": p.name},

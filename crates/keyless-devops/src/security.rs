@@ -4,6 +4,7 @@
 //! sharing a connection with other projects.
 
 use super::{find_org, find_project};
+use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -25,7 +26,7 @@ pub async fn groups_in(
     _org: &Organization,
     project: Uuid,
 ) -> Result<Vec<ProjectGroup>, ApiError> {
-    Ok(s.store
+    Ok(s.db()
         .list_project_groups(project, caller.user.id)
         .await?
         .iter()
@@ -54,7 +55,7 @@ pub async fn role_of(
     };
     let own = effective_role(&groups_in(s, caller, org, c.project_id).await?, None);
     let assigned = s
-        .store
+        .db()
         .get_connection_role(c.id, caller.user.id)
         .await?
         .and_then(|r| EndpointRole::parse(&r));
@@ -107,9 +108,9 @@ pub async fn require(
 
 /// Every project that sees the connection: its own, then those it is shared with.
 pub async fn projects_of(s: &AppState, c: &ServiceConnection) -> Result<Vec<Project>, ApiError> {
-    let mut out = vec![s.store.get_project(c.project_id).await?];
-    for p in s.store.list_connection_shares(c.id).await? {
-        out.push(s.store.get_project(p).await?);
+    let mut out = vec![s.db().get_project(c.project_id).await?];
+    for p in s.db().list_connection_shares(c.id).await? {
+        out.push(s.db().get_project(p).await?);
     }
     Ok(out)
 }
@@ -129,7 +130,7 @@ fn connection_missing(id: &str) -> ApiError {
 /// database outage stays an outage.
 async fn connection_with_id(s: &AppState, id: &str) -> Result<ServiceConnection, ApiError> {
     let uid = Uuid::parse_str(id).map_err(|_| connection_missing(id))?;
-    match s.store.get_connection(uid).await {
+    match s.db().get_connection(uid).await {
         Ok(c) => Ok(c),
         Err(keyless_store::StoreError::NotFound) => Err(connection_missing(id)),
         Err(e) => Err(e.into()),
@@ -146,7 +147,7 @@ async fn connection_in(
     let c = connection_with_id(s, id).await?;
     let visible = c.organization_id == org.id
         && (c.project_id == project.id
-            || s.store
+            || s.db()
                 .list_connection_shares(c.id)
                 .await?
                 .contains(&project.id));
@@ -188,8 +189,8 @@ async fn role_context(
 
 async fn roles_json(s: &AppState, c: &ServiceConnection) -> Result<Value, ApiError> {
     let mut value = Vec::new();
-    for (user, role) in s.store.list_connection_roles(c.id).await? {
-        let u = s.store.get_user(user).await?;
+    for (user, role) in s.db().list_connection_roles(c.id).await? {
+        let u = s.db().get_user(user).await?;
         value.push(json!({
             "identity": {"id": u.id.to_string(), "displayName": u.display_name, "uniqueName": u.user_principal_name},
             "role": {"name": role, "displayName": role, "scope": "distributedtask.serviceendpointrole"},
@@ -239,7 +240,7 @@ pub async fn set_roles(
         resolved.push((user_by(&s, &b.user_id).await?, role));
     }
     for (u, role) in resolved {
-        s.store
+        s.db()
             .set_connection_role(conn.id, u, role.as_str())
             .await?;
     }
@@ -257,7 +258,7 @@ pub async fn remove_roles(
     let users: Vec<String> = parse_json(&body)?;
     for u in users {
         let id = user_by(&s, &u).await?;
-        s.store
+        s.db()
             .remove_connection_role(conn.id, id)
             .await
             .map_err(|_| {
@@ -275,8 +276,8 @@ pub async fn remove_roles(
 
 pub(super) async fn user_by(s: &AppState, key: &str) -> Result<Uuid, ApiError> {
     let found = match Uuid::parse_str(key) {
-        Ok(id) => s.store.get_user(id).await,
-        Err(_) => s.store.find_user_by_upn(key).await,
+        Ok(id) => s.db().get_user(id).await,
+        Err(_) => s.db().find_user_by_upn(key).await,
     };
     found.map(|u| u.id).map_err(|_| {
         ApiError::detail(
@@ -314,7 +315,7 @@ pub async fn share(
     let org = find_org(&s, &root).await?;
     super::may_manage(&caller, &org)?;
     let own = connection_by_id(&s, &org, &id).await?;
-    let home = s.store.get_project(own.project_id).await?;
+    let home = s.db().get_project(own.project_id).await?;
     require(&s, &caller, &org, &home, Some(&own), EndpointAction::Manage).await?;
     let refs: Vec<ShareRef> = parse_json(&body)?;
     let mut targets = Vec::new();
@@ -330,7 +331,7 @@ pub async fn share(
     }
     for p in targets {
         if p.id != own.project_id {
-            s.store.share_connection(own.id, p.id).await?;
+            s.db().share_connection(own.id, p.id).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)

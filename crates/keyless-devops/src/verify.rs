@@ -7,6 +7,7 @@
 
 use super::find_org;
 use super::security::{connection_by_id, require};
+use crate::data::*;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Request};
@@ -160,7 +161,7 @@ pub async fn verify(
         c.state = ConnectionState::Ready;
         c.status_message.clear();
         c.data.set_verified_at(s.now());
-        s.store.update_connection(c).await?;
+        s.db().update_connection(c).await?;
     }
     Ok(outcomes)
 }
@@ -198,7 +199,7 @@ pub async fn endpoint_proxy(
         .map(|(_, v)| v.clone())
         .ok_or_else(|| ApiError::detail("BadRequest", "endpointId is required."))?;
     let mut c = connection_by_id(&s, &org, &id).await?;
-    let home = s.store.get_project(c.project_id).await?;
+    let home = s.db().get_project(c.project_id).await?;
     require(&s, &caller, &org, &home, Some(&c), EndpointAction::Use).await?;
     let outcomes = verify(&s, &mut c, &org).await?;
     Ok(Json(outcomes_json(&outcomes)))

@@ -4,6 +4,7 @@
 //! `common`, `organizations` and `consumers` have documents of their own.
 
 use super::tenant::resolve_tenant;
+use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -131,7 +132,7 @@ pub async fn v1_or_organization(
     Path(root): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     if let Ok(id) = Uuid::parse_str(&root)
-        && let Ok(org) = s.store.get_organization(id).await
+        && let Ok(org) = s.db().get_organization(id).await
     {
         let iss = devops_issuer(&s.origin, org.id);
         return Ok(Json(json!({
@@ -181,7 +182,7 @@ pub async fn jwks(
         // Entra's common keys sign for every tenant; here each tenant has its own, so the
         // aliases publish the keys of every tenant (no personal accounts: none for consumers).
         Some(MultiTenant::Consumers) => Vec::new(),
-        Some(_) => s.store.list_tenants().await?,
+        Some(_) => s.db().list_tenants().await?,
         None => vec![resolve_tenant(&s, &root).await.map_err(as_invalid_tenant)?],
     };
     let mut keys: Vec<Value> = Vec::new();
@@ -202,7 +203,7 @@ pub async fn organization_jwks(
     Path(root): Path<String>,
 ) -> Result<Response, ApiError> {
     let org = match Uuid::parse_str(&root) {
-        Ok(id) => s.store.get_organization(id).await?,
+        Ok(id) => s.db().get_organization(id).await?,
         Err(_) => return Err(ApiError::detail("NotFound", "No such issuer.")),
     };
     let set = s.keys.get(Issuer::Organization(org.id)).await?;

@@ -1,6 +1,7 @@
 //! The Entra plane as clients see it: discovery documents, JWKS and the token endpoint.
 
 mod assertion;
+mod data;
 mod discovery;
 pub mod mint;
 mod tenant;

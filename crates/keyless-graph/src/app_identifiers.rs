@@ -2,6 +2,7 @@
 //! as given, shown with Graph's defaults.
 
 use super::bad;
+use crate::data::*;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
@@ -39,7 +40,7 @@ pub async fn check_unique(
     this_app: Uuid,
     uris: &[String],
 ) -> Result<(), ApiError> {
-    for other in s.store.list_applications(tenant).await? {
+    for other in s.db().list_applications(tenant).await? {
         let clash = other.id != this_app
             && other
                 .identifier_uris

@@ -3,6 +3,7 @@
 
 use super::app_identifiers::{api_json, check_api, check_identifier_uris, check_unique};
 use super::{Ctx, Key, bad, created, find_app, paged_list};
+use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -36,7 +37,7 @@ pub fn password_json(p: &PasswordCredential, secret_text: Option<&str>) -> Value
 
 pub async fn app_json(s: &AppState, ctx: &Ctx, a: &Application) -> Result<Value, ApiError> {
     let passwords: Vec<Value> = s
-        .store
+        .db()
         .list_passwords(a.id)
         .await?
         .iter()
@@ -131,7 +132,7 @@ pub async fn collection(
             ctx.permit(Operation::ReadApps)?;
             let f = filter(q)?;
             let mut value = Vec::new();
-            for a in s.store.list_applications(ctx.tenant.id).await? {
+            for a in s.db().list_applications(ctx.tenant.id).await? {
                 let keep = match &f {
                     Some(("appId", v)) => a.app_id.to_string().eq_ignore_ascii_case(v),
                     Some(("startswith", v)) => {
@@ -174,7 +175,7 @@ pub async fn collection(
                 identifier_uris,
                 api,
             };
-            s.store.create_application(&app).await?;
+            s.db().create_application(&app).await?;
             Ok(created(app_json(s, ctx, &app).await?))
         }
         _ => Err(bad("Unsupported method on applications.")),
@@ -211,12 +212,12 @@ pub async fn item(
                 check_api(&api)?;
                 app.api = api;
             }
-            s.store.update_application(&app).await?;
+            s.db().update_application(&app).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
             ctx.permit_app(Operation::UpdateApp, &app)?;
-            s.store.delete_application(app.id).await?;
+            s.db().delete_application(app.id).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(bad("Unsupported method on an application.")),

@@ -3,6 +3,7 @@
 //! rules and texts.
 
 use super::{Ctx, Key, bad, created, find_app, list_json, not_found};
+use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_core::credentials::{fic_conflict, new_password};
@@ -76,7 +77,7 @@ pub async fn add_password(
         start,
         end,
     );
-    s.store.add_password(&p).await?;
+    s.db().add_password(&p).await?;
     let mut v = super::applications::password_json(&p, Some(&secret));
     v["@odata.context"] = json!(format!(
         "{}/v1.0/$metadata#microsoft.graph.passwordCredential",
@@ -101,7 +102,7 @@ pub async fn remove_password(
     ctx.permit_app(Operation::ManageAppCredentials, &app)?;
     let body: RemovePassword = parse_json(body)?;
     let key_id = Uuid::parse_str(&body.key_id).map_err(|_| bad("keyId must be a GUID."))?;
-    s.store.remove_password(app.id, key_id).await.map_err(|_| {
+    s.db().remove_password(app.id, key_id).await.map_err(|_| {
         bad(format!(
             "No password credential with keyId '{key_id}' exists on the application."
         ))
@@ -181,7 +182,7 @@ pub async fn fic_collection(
     match *method {
         Method::GET => {
             let value = s
-                .store
+                .db()
                 .list_fics(app.id)
                 .await?
                 .iter()
@@ -212,7 +213,7 @@ pub async fn fic_collection(
                 claims_matching_expression: expr,
                 created_at: s.now(),
             };
-            s.store.create_fic(&fic).await.map_err(fic_conflict)?;
+            s.db().create_fic(&fic).await.map_err(fic_conflict)?;
             Ok(created(fic_json(s, &fic)))
         }
         _ => Err(bad("Unsupported method on federatedIdentityCredentials.")),
@@ -223,13 +224,13 @@ pub async fn fic_collection(
 /// like a GUID (`[A-Za-z0-9_-]` allows it), so a GUID that is no id is tried as a name.
 async fn find_fic(s: &AppState, parent: Uuid, id: &str) -> Result<FederatedCredential, ApiError> {
     let by_id = match Uuid::parse_str(id) {
-        Ok(u) => s.store.get_fic(parent, u).await.ok(),
+        Ok(u) => s.db().get_fic(parent, u).await.ok(),
         Err(_) => None,
     };
     match by_id {
         Some(f) => Ok(f),
         None => s
-            .store
+            .db()
             .find_fic_by_name(parent, id)
             .await
             .map_err(|_| not_found(id)),
@@ -280,12 +281,12 @@ pub async fn fic_item(
             if f.description.is_some() {
                 fic.description = f.description;
             }
-            s.store.update_fic(&fic).await.map_err(fic_conflict)?;
+            s.db().update_fic(&fic).await.map_err(fic_conflict)?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
             ctx.permit_app(Operation::ManageAppCredentials, &app)?;
-            s.store.delete_fic(app.id, fic.id).await?;
+            s.db().delete_fic(app.id, fic.id).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(bad(

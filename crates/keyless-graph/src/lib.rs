@@ -11,12 +11,14 @@
 mod app_identifiers;
 mod applications;
 mod credentials;
+mod data;
 mod owners;
 mod service_principals;
 mod users;
 
 pub use keyless_core::credentials::{fic_conflict, generate_secret, new_password, secret_matches};
 
+use crate::data::*;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -108,14 +110,14 @@ pub async fn find_app(s: &AppState, ctx: &Ctx, key: &Key) -> Result<Application,
         Key::Id(id) => (
             id,
             match Uuid::parse_str(id) {
-                Ok(u) => s.store.get_application(u).await.ok(),
+                Ok(u) => s.db().get_application(u).await.ok(),
                 Err(_) => None,
             },
         ),
         Key::AppId(id) => (
             id,
             match Uuid::parse_str(id) {
-                Ok(u) => s.store.find_application_by_app_id(u).await.ok(),
+                Ok(u) => s.db().find_application_by_app_id(u).await.ok(),
                 Err(_) => None,
             },
         ),
@@ -163,11 +165,11 @@ async fn context(s: &AppState, principal: Principal, headers: &HeaderMap) -> Res
         .get(TENANT_HEADER)
         .map(|v| v.to_str().map(str::trim).unwrap_or(""));
     let tenant = match (&principal, named) {
-        (Principal::ServicePrincipal(sp), _) => s.store.get_tenant(sp.tenant_id).await?,
+        (Principal::ServicePrincipal(sp), _) => s.db().get_tenant(sp.tenant_id).await?,
         (Principal::User(_), Some(key)) => {
             let found = match Uuid::parse_str(key) {
-                Ok(id) => s.store.get_tenant(id).await,
-                Err(_) => s.store.find_tenant(key).await,
+                Ok(id) => s.db().get_tenant(id).await,
+                Err(_) => s.db().find_tenant(key).await,
             };
             match found {
                 Ok(t) => t,
@@ -175,7 +177,7 @@ async fn context(s: &AppState, principal: Principal, headers: &HeaderMap) -> Res
                 Err(e) => return Err(e.into()),
             }
         }
-        (Principal::User(c), None) => s.store.get_tenant(c.user.tenant_id).await?,
+        (Principal::User(c), None) => s.db().get_tenant(c.user.tenant_id).await?,
     };
     let access = Access::of(s, &principal, &tenant)
         .await?

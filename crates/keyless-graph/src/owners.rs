@@ -6,6 +6,7 @@
 
 use super::service_principals::sp_json;
 use super::{Ctx, Key, bad, find_app, list_json, not_found};
+use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::access::user_type_of;
@@ -43,7 +44,7 @@ async fn directory_object(
     app: &Application,
     id: Uuid,
 ) -> Result<Option<Value>, ApiError> {
-    match s.store.get_user(id).await {
+    match s.db().get_user(id).await {
         Ok(u) => {
             return Ok(Some(json!({
                 "@odata.type": "#microsoft.graph.user",
@@ -56,7 +57,7 @@ async fn directory_object(
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    match s.store.get_service_principal(id).await {
+    match s.db().get_service_principal(id).await {
         Ok(sp) => {
             let mut v = sp_json(s, &sp);
             v["@odata.type"] = json!("#microsoft.graph.servicePrincipal");
@@ -103,12 +104,12 @@ fn referenced_id(body: &[u8]) -> Result<Uuid, ApiError> {
 /// Whether `id` is a user or service principal of the app's tenant (a guest counts:
 /// `keyless_model::membership::user_type_in`).
 async fn in_tenant(s: &AppState, app: &Application, id: Uuid) -> Result<bool, ApiError> {
-    match s.store.get_user(id).await {
+    match s.db().get_user(id).await {
         Ok(u) => return Ok(user_type_of(s, &u, app.tenant_id).await?.is_some()),
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    match s.store.get_service_principal(id).await {
+    match s.db().get_service_principal(id).await {
         Ok(sp) => Ok(user_type_in(app.tenant_id, sp.tenant_id, &[], false).is_some()),
         Err(StoreError::NotFound) => Ok(false),
         Err(e) => Err(e.into()),
@@ -125,7 +126,7 @@ pub async fn add(s: &AppState, ctx: &Ctx, key: &Key, body: &[u8]) -> Result<Resp
     if app.is_owner(owner) {
         return Err(bad(DUPLICATE));
     }
-    match s.store.add_application_owner(app.id, owner, s.now()).await {
+    match s.db().add_application_owner(app.id, owner, s.now()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         // Added by a concurrent request since the app was read.
         Err(StoreError::Conflict(_)) => Err(bad(DUPLICATE)),
@@ -138,7 +139,7 @@ pub async fn remove(s: &AppState, ctx: &Ctx, key: &Key, owner: &str) -> Result<R
     let app = find_app(s, ctx, key).await?;
     ctx.permit_app(Operation::UpdateApp, &app)?;
     let id = Uuid::parse_str(owner).map_err(|_| not_found(owner))?;
-    match s.store.remove_application_owner(app.id, id).await {
+    match s.db().remove_application_owner(app.id, id).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(StoreError::NotFound) => Err(not_found(owner)),
         Err(e) => Err(e.into()),

@@ -2,6 +2,7 @@
 //! (`accountEnabled`, `displayName`), delete (with the role assignments naming it).
 
 use super::{Ctx, Key, bad, created, not_found, paged_list};
+use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
@@ -44,11 +45,11 @@ struct SpBody {
 async fn find(s: &AppState, ctx: &Ctx, key: &Key) -> Result<ServicePrincipal, ApiError> {
     let found = match key {
         Key::Id(id) => match Uuid::parse_str(id) {
-            Ok(u) => s.store.get_service_principal(u).await.ok(),
+            Ok(u) => s.db().get_service_principal(u).await.ok(),
             Err(_) => None,
         },
         Key::AppId(id) => match Uuid::parse_str(id) {
-            Ok(u) => s.store.find_service_principal(ctx.tenant.id, u).await.ok(),
+            Ok(u) => s.db().find_service_principal(ctx.tenant.id, u).await.ok(),
             Err(_) => None,
         },
     };
@@ -71,7 +72,7 @@ async fn permit(
     op: Operation,
     sp: &ServicePrincipal,
 ) -> Result<(), ApiError> {
-    match s.store.find_application_by_app_id(sp.app_id).await {
+    match s.db().find_application_by_app_id(sp.app_id).await {
         Ok(app) if app.tenant_id == ctx.tenant.id => ctx.permit_app(op, &app),
         Ok(_) | Err(StoreError::NotFound) => ctx.permit(op),
         Err(e) => Err(e.into()),
@@ -97,7 +98,7 @@ pub async fn collection(
                 ),
             };
             let value: Vec<Value> = s
-                .store
+                .db()
                 .list_service_principals(ctx.tenant.id)
                 .await?
                 .iter()
@@ -114,7 +115,7 @@ pub async fn collection(
                 .and_then(|a| Uuid::parse_str(a).ok())
                 .ok_or_else(|| bad("Property 'appId' is required and must be a GUID."))?;
             let app = s
-                .store
+                .db()
                 .find_application_by_app_id(app_id)
                 .await
                 .map_err(|_| not_found(&app_id.to_string()))?;
@@ -140,7 +141,7 @@ pub async fn collection(
                 alternative_names: vec![],
                 created_at: s.now(),
             };
-            match s.store.create_service_principal(&sp).await {
+            match s.db().create_service_principal(&sp).await {
                 Ok(()) => Ok(created(sp_json(s, &sp))),
                 Err(StoreError::Conflict(c)) if c == conflict::SERVICE_PRINCIPAL => {
                     Err(ApiError::detail(
@@ -174,12 +175,12 @@ pub async fn item(
             if let Some(n) = body.display_name {
                 sp.display_name = n;
             }
-            s.store.update_service_principal(&sp).await?;
+            s.db().update_service_principal(&sp).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
             permit(s, ctx, Operation::UpdateServicePrincipal, &sp).await?;
-            s.store.delete_service_principal(sp.id).await?;
+            s.db().delete_service_principal(sp.id).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(bad("Unsupported method on a service principal.")),

@@ -3,6 +3,7 @@
 //! guests and service principals without a role are refused.
 
 use super::{Ctx, Key, bad, not_found, paged_list};
+use crate::data::*;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::ApiError;
@@ -33,15 +34,15 @@ fn user_json(s: &AppState, u: &User, user_type: UserType) -> Value {
 async fn everyone(s: &AppState, ctx: &Ctx) -> Result<Vec<(User, UserType)>, ApiError> {
     let tenant = ctx.tenant.id;
     let mut all: Vec<(User, &[Uuid])> = s
-        .store
+        .db()
         .list_users(tenant)
         .await?
         .into_iter()
         .map(|u| (u, &[][..]))
         .collect();
     let here = [tenant];
-    for g in s.store.list_tenant_guests(tenant).await? {
-        all.push((s.store.get_user(g.user_id).await?, &here[..]));
+    for g in s.db().list_tenant_guests(tenant).await? {
+        all.push((s.db().get_user(g.user_id).await?, &here[..]));
     }
     Ok(all
         .into_iter()

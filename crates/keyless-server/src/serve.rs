@@ -168,7 +168,7 @@ fn url_host(origin: &str) -> Option<String> {
 /// On an empty database: a `default` tenant and its administrator, whose token is
 /// returned to be printed once (only its hash is kept).
 async fn first_admin(s: &AppState) -> anyhow::Result<Option<String>> {
-    if !s.store.list_tenants().await?.is_empty() {
+    if !s.shared_store().list_tenants().await?.is_empty() {
         return Ok(None);
     }
     let err = |e: crate::envelope::ApiError| anyhow::anyhow!("{}", e.rendered.message);
@@ -292,7 +292,7 @@ async fn maintain_keys(state: AppState, rotation_days: i64) {
 /// database answers 503 here (and 503 to what needs the database) and 200 again by itself
 /// once the database is back: the pool reconnects, nothing is restarted.
 pub async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
-    match tokio::time::timeout(READY_TIMEOUT, s.store.ping()).await {
+    match tokio::time::timeout(READY_TIMEOUT, s.shared_store().ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready"),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready: the database does not answer");

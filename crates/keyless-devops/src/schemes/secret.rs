@@ -3,6 +3,7 @@
 //! as `client_secret`. Azure Resource Manager connections only.
 
 use super::{BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters, SchemeRules, bad};
+use crate::data::*;
 use crate::manual::param;
 use crate::secrets;
 use crate::verify::Outcome;
@@ -102,7 +103,7 @@ impl SchemeRules for Secret {
             let windows = match &ctx.identity.app {
                 Some(app) => ctx
                     .s
-                    .store
+                    .db()
                     .list_passwords(app.id)
                     .await?
                     .iter()

@@ -4,6 +4,7 @@
 //! credential is saved as a draft.
 
 use super::{BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters, SchemeRules};
+use crate::data::*;
 use crate::verify::Outcome;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
@@ -72,7 +73,7 @@ impl SchemeRules for WorkloadIdentity {
                 message: e.rendered.message,
             };
             let project = s
-                .store
+                .db()
                 .get_project(c.project_id)
                 .await
                 .map_err(|e| failed(ApiError::from(e)))?;
@@ -114,10 +115,9 @@ impl SchemeRules for WorkloadIdentity {
             } = ctx;
             let (issuer, subject) = crate::render::issuer_and_subject(&s.origin, c, org, project);
             let (issuer_cloud, audience) = match (c.issuer_generation, org.tenant_id) {
-                (IssuerGeneration::EntraId, Some(tid)) => (
-                    s.store.get_tenant(tid).await?.cloud,
-                    ENTRA_PIPELINE_AUDIENCE,
-                ),
+                (IssuerGeneration::EntraId, Some(tid)) => {
+                    (s.db().get_tenant(tid).await?.cloud, ENTRA_PIPELINE_AUDIENCE)
+                }
                 _ => (org.cloud, TOKEN_EXCHANGE_AUDIENCE),
             };
             let mut out = vec![
@@ -125,7 +125,7 @@ impl SchemeRules for WorkloadIdentity {
                 d::cloud(issuer_cloud, tenant.cloud),
             ];
             let parent = id.app.as_ref().map(|a| a.id).unwrap_or(id.principal.id);
-            let credentials = s.store.list_fics(parent).await?;
+            let credentials = s.db().list_fics(parent).await?;
             let audiences = vec![audience.to_string()];
             let presented = Presented {
                 issuer: &issuer,

@@ -73,5 +73,7 @@ pub async fn query(
     caller(&s, &headers).await?.require_admin()?;
     let f = filter(&q)?;
     s.audit.flush().await;
-    Ok(Json(json!({"value": s.store.query_audit(&f).await?})))
+    Ok(Json(
+        json!({"value": s.shared_store().query_audit(&f).await?}),
+    ))
 }

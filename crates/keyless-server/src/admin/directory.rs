@@ -60,7 +60,7 @@ pub async fn find_user(s: &AppState, tenant: &Tenant, name: &str) -> Result<User
     } else {
         format!("{name}@{}", tenant.domain)
     };
-    match s.store.find_user_by_upn(&upn).await {
+    match s.shared_store().find_user_by_upn(&upn).await {
         Ok(u) => Ok(u),
         Err(StoreError::NotFound) => Err(bad(format!("No user '{}'.", sanitize(&upn)))),
         Err(e) => Err(e.into()),
@@ -87,8 +87,12 @@ pub async fn principal_of(
         }
         (None, Some(a)) => {
             let app = match Uuid::parse_str(a) {
-                Ok(id) => s.store.find_application_by_app_id(id).await,
-                Err(_) => s.store.find_application_by_name(tenant.id, a).await,
+                Ok(id) => s.shared_store().find_application_by_app_id(id).await,
+                Err(_) => {
+                    s.shared_store()
+                        .find_application_by_name(tenant.id, a)
+                        .await
+                }
             };
             let app_id = match app {
                 Ok(app) => app.app_id,
@@ -97,7 +101,11 @@ pub async fn principal_of(
                 }
                 Err(e) => return Err(e.into()),
             };
-            match s.store.find_service_principal(tenant.id, app_id).await {
+            match s
+                .shared_store()
+                .find_service_principal(tenant.id, app_id)
+                .await
+            {
                 Ok(sp) => Ok((sp.id, PrincipalType::ServicePrincipal)),
                 Err(StoreError::NotFound) => Err(bad(format!(
                     "The app '{}' has no service principal in the tenant '{}'.",
@@ -145,7 +153,7 @@ pub async fn assign_role(
         role,
         created_at: s.now(),
     };
-    let added = s.store.add_directory_role(&a).await;
+    let added = s.shared_store().add_directory_role(&a).await;
     created_or_held(added, conflict::DIRECTORY_ROLE_EXISTS).map(|created| (a, created))
 }
 
@@ -173,7 +181,7 @@ pub async fn invite_guest(
         user_id: user.id,
         created_at: s.now(),
     };
-    let added = s.store.add_guest_membership(&g).await;
+    let added = s.shared_store().add_guest_membership(&g).await;
     created_or_held(added, conflict::GUEST_EXISTS).map(|created| (user, created))
 }
 
@@ -201,7 +209,7 @@ pub async fn list_roles(
     let tenant = resolve_tenant(&s, &t).await?;
     permit(&s, &headers, &tenant, Operation::ReadUsers).await?;
     let value: Vec<Value> = s
-        .store
+        .shared_store()
         .list_directory_roles(tenant.id)
         .await?
         .iter()
@@ -246,7 +254,7 @@ pub async fn remove_role(
     let role = parse_role(&b.role)?;
     let (principal_id, _) = principal_of(&s, &tenant, &b).await?;
     match s
-        .store
+        .shared_store()
         .remove_directory_role(tenant.id, principal_id, role)
         .await
     {
@@ -273,8 +281,8 @@ pub async fn list_guests(
     let tenant = resolve_tenant(&s, &t).await?;
     permit(&s, &headers, &tenant, Operation::ReadUsers).await?;
     let mut value = Vec::new();
-    for g in s.store.list_tenant_guests(tenant.id).await? {
-        let u = s.store.get_user(g.user_id).await?;
+    for g in s.shared_store().list_tenant_guests(tenant.id).await? {
+        let u = s.shared_store().get_user(g.user_id).await?;
         value.push(json!({"user": u, "invitedAt": g.created_at}));
     }
     Ok(Json(json!({"value": value})))
@@ -302,7 +310,11 @@ pub async fn remove_guest(
     let tenant = resolve_tenant(&s, &t).await?;
     permit(&s, &headers, &tenant, Operation::ManageUsers).await?;
     let user = find_user(&s, &tenant, &user).await?;
-    match s.store.remove_guest_membership(tenant.id, user.id).await {
+    match s
+        .shared_store()
+        .remove_guest_membership(tenant.id, user.id)
+        .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(bad(format!(
             "The user '{}' is not a guest of this tenant.",

@@ -30,8 +30,8 @@ pub async fn resolve_tenant(
     key: &str,
 ) -> Result<keyless_model::directory::Tenant, ApiError> {
     let found = match Uuid::parse_str(key) {
-        Ok(id) => s.store.get_tenant(id).await,
-        Err(_) => s.store.find_tenant(key).await,
+        Ok(id) => s.shared_store().get_tenant(id).await,
+        Err(_) => s.shared_store().find_tenant(key).await,
     };
     found.map_err(|e| match e {
         keyless_store::StoreError::NotFound => ApiError::detail(
@@ -53,9 +53,9 @@ pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let ids = std::iter::once(c.user.tenant_id).chain(c.guest_of.iter().copied());
     for tenant_id in ids {
         let user_type = c.user_type_in(tenant_id).map(UserType::as_str);
-        let t = s.store.get_tenant(tenant_id).await?;
+        let t = s.shared_store().get_tenant(tenant_id).await?;
         let roles: Vec<&str> = s
-            .store
+            .shared_store()
             .list_principal_directory_roles(tenant_id, c.user.id)
             .await?
             .iter()
@@ -72,7 +72,7 @@ pub async fn me(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
 
 pub async fn list_tenants(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
-    let all = s.store.list_tenants().await?;
+    let all = s.shared_store().list_tenants().await?;
     let value: Vec<_> = all
         .into_iter()
         .filter(|t| c.user_type_in(t.id).is_some())
@@ -162,7 +162,9 @@ pub async fn update_settings(
     }
     let settings: TenantSettings =
         serde_json::from_value(current).map_err(|e| bad(format!("Invalid settings: {e}")))?;
-    s.store.update_tenant_settings(t.id, &settings).await?;
+    s.shared_store()
+        .update_tenant_settings(t.id, &settings)
+        .await?;
     Ok(Json(json!(settings)))
 }
 
@@ -173,7 +175,9 @@ pub async fn list_users(
 ) -> JsonResult {
     let t = resolve_tenant(&s, &t).await?;
     super::directory::permit(&s, &headers, &t, Operation::ReadUsers).await?;
-    Ok(Json(json!({"value": s.store.list_users(t.id).await?})))
+    Ok(Json(
+        json!({"value": s.shared_store().list_users(t.id).await?}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -205,7 +209,9 @@ pub async fn create_user(
 
 pub async fn list_pats(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
-    Ok(Json(json!({"value": s.store.list_pats(c.user.id).await?})))
+    Ok(Json(
+        json!({"value": s.shared_store().list_pats(c.user.id).await?}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -230,7 +236,7 @@ pub async fn create_pat(
         None => c.user.clone(),
         Some(upn) => {
             c.require_admin()?;
-            s.store.find_user_by_upn(&upn).await.map_err(|_| {
+            s.shared_store().find_user_by_upn(&upn).await.map_err(|_| {
                 bad(format!(
                     "No user '{}'.",
                     keyless_model::catalogue::sanitize(&upn)
@@ -268,7 +274,7 @@ pub async fn revoke_pat(
 ) -> Result<StatusCode, ApiError> {
     let c = caller(&s, &headers).await?;
     let mine = s
-        .store
+        .shared_store()
         .list_pats(c.user.id)
         .await?
         .iter()
@@ -276,14 +282,14 @@ pub async fn revoke_pat(
     if !mine {
         c.require_admin()?;
     }
-    s.store.revoke_pat(id, s.now()).await?;
+    s.shared_store().revoke_pat(id, s.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn list_orgs(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
     let value: Vec<_> = s
-        .store
+        .shared_store()
         .list_organizations()
         .await?
         .into_iter()
@@ -332,10 +338,10 @@ pub async fn list_projects(
     crate::devops::may_manage(&c, &org)?;
     // Only the projects where the caller has a group (administrators see all).
     let mut value = Vec::new();
-    for p in s.store.list_projects(org.id).await? {
+    for p in s.shared_store().list_projects(org.id).await? {
         if c.is_admin()
             || !s
-                .store
+                .shared_store()
                 .list_project_groups(p.id, c.user.id)
                 .await?
                 .is_empty()
@@ -370,7 +376,7 @@ pub async fn create_project(
 pub async fn list_subscriptions(State(s): State<AppState>, headers: HeaderMap) -> JsonResult {
     let c = caller(&s, &headers).await?;
     let value: Vec<_> = s
-        .store
+        .shared_store()
         .list_subscriptions()
         .await?
         .into_iter()

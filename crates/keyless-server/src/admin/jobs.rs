@@ -32,7 +32,7 @@ pub async fn list_pipelines(
     crate::devops::may_manage(&c, &org)?;
     require_project_member(&s, &c, &org, &project).await?;
     Ok(Json(
-        json!({"value": s.store.list_pipelines(project.id).await?}),
+        json!({"value": s.shared_store().list_pipelines(project.id).await?}),
     ))
 }
 

@@ -35,7 +35,7 @@ pub async fn create_tenant(s: &AppState, t: NewTenant) -> Result<Tenant, ApiErro
         settings: t.settings,
         created_at: s.now(),
     };
-    s.store.create_tenant(&tenant).await?;
+    s.shared_store().create_tenant(&tenant).await?;
     Ok(tenant)
 }
 
@@ -57,7 +57,7 @@ pub async fn create_user(
         is_admin,
         created_at: s.now(),
     };
-    s.store.create_user(&user).await?;
+    s.shared_store().create_user(&user).await?;
     Ok(user)
 }
 
@@ -76,7 +76,7 @@ pub async fn create_organization(
         cloud: cloud.or(tenant.map(|t| t.cloud)).unwrap_or_default(),
         created_at: s.now(),
     };
-    s.store.create_organization(&org).await?;
+    s.shared_store().create_organization(&org).await?;
     Ok(org)
 }
 
@@ -94,7 +94,7 @@ pub async fn create_project(
         description: description.unwrap_or_default(),
         created_at: s.now(),
     };
-    s.store.create_project(&p).await?;
+    s.shared_store().create_project(&p).await?;
     Ok(p)
 }
 
@@ -114,7 +114,7 @@ pub async fn create_subscription(
         state: "Enabled".into(),
         created_at: s.now(),
     };
-    s.store.create_subscription(&sub).await?;
+    s.shared_store().create_subscription(&sub).await?;
     Ok(sub)
 }
 
@@ -128,12 +128,12 @@ pub async fn resolve_connections(
     for n in names {
         let c = match Uuid::parse_str(n) {
             Ok(id) => s
-                .store
+                .shared_store()
                 .get_connection(id)
                 .await
                 .ok()
                 .filter(|c| c.project_id == project.id),
-            Err(_) => s.store.find_connection(project.id, n).await.ok(),
+            Err(_) => s.shared_store().find_connection(project.id, n).await.ok(),
         };
         // Or a connection of another project shared with this one.
         let c = match c {
@@ -157,8 +157,12 @@ async fn shared_connection(
     project: &Project,
     key: &str,
 ) -> Result<Option<keyless_model::devops::ServiceConnection>, ApiError> {
-    for id in s.store.list_connections_shared_with(project.id).await? {
-        let c = s.store.get_connection(id).await?;
+    for id in s
+        .shared_store()
+        .list_connections_shared_with(project.id)
+        .await?
+    {
+        let c = s.shared_store().get_connection(id).await?;
         if c.id.to_string() == key.to_ascii_lowercase() || c.name.eq_ignore_ascii_case(key) {
             return Ok(Some(c));
         }
@@ -187,7 +191,7 @@ pub async fn create_pipeline(
         connections,
         created_at: s.now(),
     };
-    let uow = s.store.begin().await?;
+    let uow = s.shared_store().begin().await?;
     p.id = uow.create_pipeline(&p).await?;
     authorize_in(s, &*uow, p.id, authorize, by).await?;
     uow.commit().await?;
@@ -202,7 +206,7 @@ pub async fn update_pipeline(
     authorize: &[Uuid],
     by: Option<Uuid>,
 ) -> Result<(), ApiError> {
-    let uow = s.store.begin().await?;
+    let uow = s.shared_store().begin().await?;
     uow.update_pipeline(p).await?;
     authorize_in(s, &*uow, p.id, authorize, by).await?;
     Ok(uow.commit().await?)
@@ -254,7 +258,7 @@ pub async fn start_job(
         expires_at: now + minutes * 60,
         finished_at: None,
     };
-    s.store.create_job(&job).await?;
+    s.shared_store().create_job(&job).await?;
     let oidc_request_uri = format!(
         "{}/{}/{}/_apis/distributedtask/hubs/build/plans/{}/jobs/{}/oidctoken",
         s.origin, org.name, project.id, job.plan_id, job.id

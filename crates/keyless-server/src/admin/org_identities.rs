@@ -49,9 +49,9 @@ async fn principal_of(
         )
     };
     let id = Uuid::parse_str(key).map_err(|_| not_found())?;
-    let found = match s.store.get_service_principal(id).await {
+    let found = match s.shared_store().get_service_principal(id).await {
         Ok(sp) => Ok(sp),
-        Err(StoreError::NotFound) => s.store.find_service_principal(tenant, id).await,
+        Err(StoreError::NotFound) => s.shared_store().find_service_principal(tenant, id).await,
         Err(e) => Err(e),
     };
     match found {
@@ -68,8 +68,8 @@ async fn render(
     sp: &ServicePrincipal,
 ) -> Result<Value, ApiError> {
     let mut projects = Map::new();
-    for p in s.store.list_projects_of_identity(sp.id).await? {
-        let project = s.store.get_project(p.project_id).await?;
+    for p in s.shared_store().list_projects_of_identity(sp.id).await? {
+        let project = s.shared_store().get_project(p.project_id).await?;
         if project.organization_id == m.organization_id {
             projects.insert(project.name, json!(p.group));
         }
@@ -93,8 +93,15 @@ pub async fn list(
     let org = find_org(&s, &org).await?;
     may_manage(&c, &org)?;
     let mut value = vec![];
-    for m in s.store.list_organization_identities(org.id).await? {
-        let sp = s.store.get_service_principal(m.principal_id).await?;
+    for m in s
+        .shared_store()
+        .list_organization_identities(org.id)
+        .await?
+    {
+        let sp = s
+            .shared_store()
+            .get_service_principal(m.principal_id)
+            .await?;
         value.push(render(&s, &m, &sp).await?);
     }
     Ok(Json(json!({"count": value.len(), "value": value})))
@@ -149,7 +156,7 @@ pub async fn put(
         });
     }
     let existed = s
-        .store
+        .shared_store()
         .get_organization_identity(org.id, sp.id)
         .await
         .is_ok();
@@ -159,17 +166,27 @@ pub async fn put(
         access_level: level.to_string(),
         created_at: s.now(),
     };
-    s.store.put_organization_identity(&m).await?;
-    for p in s.store.list_projects_of_identity(sp.id).await? {
-        let in_org = s.store.get_project(p.project_id).await?.organization_id == org.id;
+    s.shared_store().put_organization_identity(&m).await?;
+    for p in s.shared_store().list_projects_of_identity(sp.id).await? {
+        let in_org = s
+            .shared_store()
+            .get_project(p.project_id)
+            .await?
+            .organization_id
+            == org.id;
         if in_org && !wanted.iter().any(|w| w.project_id == p.project_id) {
-            s.store.delete_project_identity(p.project_id, sp.id).await?;
+            s.shared_store()
+                .delete_project_identity(p.project_id, sp.id)
+                .await?;
         }
     }
     for w in &wanted {
-        s.store.put_project_identity(w).await?;
+        s.shared_store().put_project_identity(w).await?;
     }
-    let m = s.store.get_organization_identity(org.id, sp.id).await?;
+    let m = s
+        .shared_store()
+        .get_organization_identity(org.id, sp.id)
+        .await?;
     let status = if existed {
         StatusCode::OK
     } else {
@@ -186,7 +203,11 @@ pub async fn delete(
     caller(&s, &headers).await?.require_admin()?;
     let org = find_org(&s, &org).await?;
     let sp = principal_of(&s, &org, &principal).await?;
-    match s.store.delete_organization_identity(org.id, sp.id).await {
+    match s
+        .shared_store()
+        .delete_organization_identity(org.id, sp.id)
+        .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(ApiError::detail(
             "NotFound",

@@ -88,7 +88,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
         };
         // Validated before anything was applied.
         let cloud = o.cloud.as_deref().and_then(Cloud::parse);
-        let org = match s.store.find_organization(&o.name).await {
+        let org = match s.shared_store().find_organization(&o.name).await {
             Ok(org) => {
                 if org.tenant_id != tenant.as_ref().map(|t| t.id) {
                     return Err(err(
@@ -116,7 +116,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
         let mut projects = HashMap::new();
         for (pi, pr) in o.projects.iter().enumerate() {
             let pp = format!("{p}.projects[{pi}]");
-            let project = match s.store.find_project(org.id, &pr.name).await {
+            let project = match s.shared_store().find_project(org.id, &pr.name).await {
                 Ok(x) => {
                     r.unchanged += 1;
                     x
@@ -154,7 +154,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                     })
                     .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
                     .collect();
-                match s.store.find_pipeline(project.id, &pl.name).await {
+                match s.shared_store().find_pipeline(project.id, &pl.name).await {
                     Ok(mut existing) => {
                         if existing.connections != ids {
                             existing.connections = ids;
@@ -189,7 +189,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
         let tenant = &tenants[&lc(&t.name)];
         for (ai, a) in t.apps.iter().enumerate() {
             let app = s
-                .store
+                .shared_store()
                 .find_application_by_name(tenant.id, &a.name)
                 .await
                 .map_err(|e| store(&format!("tenants[{ti}].apps[{ai}]"), e))?;
@@ -235,7 +235,7 @@ pub(super) async fn find_tenant(
 ) -> Result<Tenant, keyless_store::StoreError> {
     match known.get(&lc(name)) {
         Some(t) => Ok(t.clone()),
-        None => s.store.find_tenant(name).await,
+        None => s.shared_store().find_tenant(name).await,
     }
 }
 
@@ -244,7 +244,7 @@ pub(super) async fn find_sub(
     t: &Tenant,
     name: &str,
 ) -> Result<keyless_model::arm::Subscription, keyless_store::StoreError> {
-    s.store
+    s.shared_store()
         .list_subscriptions()
         .await?
         .into_iter()
@@ -261,7 +261,7 @@ async fn connection(
     cp: &str,
     r: &mut Report,
 ) -> Result<ServiceConnection, WorldError> {
-    if let Ok(existing) = s.store.find_connection(project.id, &c.name).await {
+    if let Ok(existing) = s.shared_store().find_connection(project.id, &c.name).await {
         r.unchanged += 1;
         return Ok(existing);
     }
@@ -270,7 +270,7 @@ async fn connection(
         .await
         .map_err(|e| store(&format!("{cp}.app"), e))?;
     let app = s
-        .store
+        .shared_store()
         .find_application_by_name(tenant.id, aname)
         .await
         .map_err(|e| store(&format!("{cp}.app"), e))?;
@@ -305,7 +305,7 @@ async fn connection(
         created_by: None,
         created_at: s.now(),
     };
-    s.store
+    s.shared_store()
         .create_connection(&conn)
         .await
         .map_err(|e| store(cp, e))?;
@@ -327,7 +327,7 @@ async fn fic(
     fp: &str,
     r: &mut Report,
 ) -> Result<(), WorldError> {
-    match s.store.find_fic_by_name(app.id, &f.name).await {
+    match s.shared_store().find_fic_by_name(app.id, &f.name).await {
         Ok(mut existing) => {
             if existing.issuer == issuer
                 && existing.subject.as_deref() == Some(&subject)
@@ -339,7 +339,7 @@ async fn fic(
             existing.issuer = issuer;
             existing.subject = Some(subject);
             existing.audiences = audiences;
-            s.store
+            s.shared_store()
                 .update_fic(&existing)
                 .await
                 .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
@@ -360,7 +360,7 @@ async fn fic(
                 claims_matching_expression: None,
                 created_at: s.now(),
             };
-            s.store
+            s.shared_store()
                 .create_fic(&fic)
                 .await
                 .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
@@ -385,12 +385,12 @@ async fn role_assignment(
     let (principal, kind, who) = match (&ra.app, &ra.user) {
         (Some(a), _) => {
             let app = s
-                .store
+                .shared_store()
                 .find_application_by_name(tenant.id, a)
                 .await
                 .map_err(|e| store(&format!("{rp}.app"), e))?;
             let sp = s
-                .store
+                .shared_store()
                 .find_service_principal(tenant.id, app.app_id)
                 .await
                 .map_err(|e| store(&format!("{rp}.app"), e))?;
@@ -402,7 +402,7 @@ async fn role_assignment(
         }
         (_, Some(u)) => {
             let user = s
-                .store
+                .shared_store()
                 .find_user_by_upn(&format!("{u}@{}", tenant.domain))
                 .await
                 .map_err(|e| store(&format!("{rp}.user"), e))?;
@@ -413,7 +413,7 @@ async fn role_assignment(
     let scope = match &ra.resource_group {
         Some(rg) => {
             let group = s
-                .store
+                .shared_store()
                 .get_resource_group(sub, rg)
                 .await
                 .map_err(|e| store(&format!("{rp}.resourceGroup"), e))?;
@@ -423,7 +423,7 @@ async fn role_assignment(
     };
     let scope = canonical_scope(&scope);
     let existing = s
-        .store
+        .shared_store()
         .list_role_assignments_for_principal(principal)
         .await
         .map_err(|e| store(rp, e))?;
@@ -443,7 +443,7 @@ async fn role_assignment(
         created_by: None,
         created_at: s.now(),
     };
-    s.store
+    s.shared_store()
         .create_role_assignment(&a)
         .await
         .map_err(|e| store(rp, e))?;
@@ -457,10 +457,14 @@ pub(super) async fn ensure_principal(
     tenant: &Tenant,
     app: &Application,
 ) -> Result<bool, keyless_store::StoreError> {
-    match s.store.find_service_principal(tenant.id, app.app_id).await {
+    match s
+        .shared_store()
+        .find_service_principal(tenant.id, app.app_id)
+        .await
+    {
         Ok(_) => Ok(false),
         Err(_) => {
-            s.store
+            s.shared_store()
                 .create_service_principal(&ServicePrincipal {
                     id: Uuid::new_v4(),
                     app_id: app.app_id,

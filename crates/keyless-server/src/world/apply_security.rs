@@ -16,7 +16,7 @@ async fn user(s: &AppState, key: &str, path: &str) -> Result<Uuid, WorldError> {
     let upn = match key.split_once('/') {
         Some((t, u)) => {
             let tenant = s
-                .store
+                .shared_store()
                 .find_tenant(t)
                 .await
                 .map_err(|_| err(path.to_string(), format!("unknown tenant '{t}'")))?;
@@ -24,7 +24,7 @@ async fn user(s: &AppState, key: &str, path: &str) -> Result<Uuid, WorldError> {
         }
         None => key.to_string(),
     };
-    s.store
+    s.shared_store()
         .find_user_by_upn(&upn)
         .await
         .map(|u| u.id)
@@ -57,7 +57,7 @@ pub(super) async fn organization(
             })?;
             let u = user(s, &m.user, &format!("{mp}.user")).await?;
             let has = s
-                .store
+                .shared_store()
                 .list_project_groups(project.id, u)
                 .await
                 .map_err(|e| store(&mp, e))?;
@@ -65,7 +65,7 @@ pub(super) async fn organization(
                 r.unchanged += 1;
                 continue;
             }
-            s.store
+            s.shared_store()
                 .add_project_member(project.id, u, group.as_str())
                 .await
                 .map_err(|e| store(&mp, e))?;
@@ -84,12 +84,12 @@ pub(super) async fn organization(
             };
             if let Some(names) = &c.pipelines {
                 let current = s
-                    .store
+                    .shared_store()
                     .get_pipeline_permissions(conn.id)
                     .await
                     .map_err(|e| store(&cp, e))?;
                 if current.all_pipelines {
-                    s.store
+                    s.shared_store()
                         .set_all_pipelines(conn.id, false, None, s.now())
                         .await
                         .map_err(|e| store(&cp, e))?;
@@ -98,7 +98,7 @@ pub(super) async fn organization(
                 for (qi, n) in names.iter().enumerate() {
                     let qp = format!("{cp}.pipelines[{qi}]");
                     let pl = s
-                        .store
+                        .shared_store()
                         .find_pipeline(project.id, n)
                         .await
                         .map_err(|_| err(qp.clone(), format!("unknown pipeline '{n}'")))?;
@@ -106,7 +106,7 @@ pub(super) async fn organization(
                         r.unchanged += 1;
                         continue;
                     }
-                    s.store
+                    s.shared_store()
                         .authorize_pipeline(conn.id, pl.id, None, s.now())
                         .await
                         .map_err(|e| store(&qp, e))?;
@@ -114,7 +114,7 @@ pub(super) async fn organization(
                 }
             }
             let shares = s
-                .store
+                .shared_store()
                 .list_connection_shares(conn.id)
                 .await
                 .map_err(|e| store(&cp, e))?;
@@ -127,7 +127,7 @@ pub(super) async fn organization(
                     r.unchanged += 1;
                     continue;
                 }
-                s.store
+                s.shared_store()
                     .share_connection(conn.id, target.id)
                     .await
                     .map_err(|e| store(&sp, e))?;
@@ -140,7 +140,7 @@ pub(super) async fn organization(
                 })?;
                 let u = user(s, &rs.user, &format!("{rp}.user")).await?;
                 let had = s
-                    .store
+                    .shared_store()
                     .get_connection_role(conn.id, u)
                     .await
                     .map_err(|e| store(&rp, e))?;
@@ -148,7 +148,7 @@ pub(super) async fn organization(
                     r.unchanged += 1;
                     continue;
                 }
-                s.store
+                s.shared_store()
                     .set_connection_role(conn.id, u, role.as_str())
                     .await
                     .map_err(|e| store(&rp, e))?;

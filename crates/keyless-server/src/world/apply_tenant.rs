@@ -33,7 +33,7 @@ pub(super) async fn tenant(
         .as_deref()
         .and_then(Cloud::parse)
         .unwrap_or_default();
-    let tenant = match s.store.find_tenant(&t.name).await {
+    let tenant = match s.shared_store().find_tenant(&t.name).await {
         Ok(existing) => {
             if t.id.is_some_and(|id| id != existing.id) {
                 return Err(fail(
@@ -44,7 +44,7 @@ pub(super) async fn tenant(
             if let Some(settings) = &t.settings
                 && settings != &existing.settings
             {
-                s.store
+                s.shared_store()
                     .update_tenant_settings(existing.id, settings)
                     .await
                     .map_err(store(format!("{p}.settings")))?;
@@ -53,7 +53,7 @@ pub(super) async fn tenant(
             } else {
                 r.unchanged += 1;
             }
-            s.store
+            s.shared_store()
                 .get_tenant(existing.id)
                 .await
                 .map_err(store(p.clone()))?
@@ -78,7 +78,7 @@ pub(super) async fn tenant(
     };
     for (ui, u) in t.users.iter().enumerate() {
         let upn = format!("{}@{}", u.name, tenant.domain);
-        if s.store.find_user_by_upn(&upn).await.is_ok() {
+        if s.shared_store().find_user_by_upn(&upn).await.is_ok() {
             r.unchanged += 1;
             continue;
         }
@@ -93,7 +93,11 @@ pub(super) async fn tenant(
             .sign_in_audience
             .clone()
             .unwrap_or_else(|| "AzureADMyOrg".into());
-        let app = match s.store.find_application_by_name(tenant.id, &a.name).await {
+        let app = match s
+            .shared_store()
+            .find_application_by_name(tenant.id, &a.name)
+            .await
+        {
             Ok(mut existing) => {
                 if a.app_id.is_some_and(|id| id != existing.app_id) {
                     return Err(fail(
@@ -104,7 +108,7 @@ pub(super) async fn tenant(
                 if existing.enabled != a.enabled || existing.sign_in_audience != audience {
                     existing.enabled = a.enabled;
                     existing.sign_in_audience = audience;
-                    s.store
+                    s.shared_store()
                         .update_application(&existing)
                         .await
                         .map_err(store(ap.clone()))?;
@@ -128,7 +132,7 @@ pub(super) async fn tenant(
                     identifier_uris: Vec::new(),
                     api: Default::default(),
                 };
-                s.store
+                s.shared_store()
                     .create_application(&app)
                     .await
                     .map_err(store(format!("{ap}.appId")))?;
@@ -174,19 +178,26 @@ pub(super) async fn tenant(
         };
         for (ri, rg) in sub.resource_groups.iter().enumerate() {
             let rp = format!("{sp}.resourceGroups[{ri}]");
-            match s.store.get_resource_group(subscription.id, &rg.name).await {
+            match s
+                .shared_store()
+                .get_resource_group(subscription.id, &rg.name)
+                .await
+            {
                 Ok(existing) if existing.location == rg.location && existing.tags == rg.tags => {
                     r.unchanged += 1
                 }
                 Ok(existing) => {
                     let mut g = resource_group(subscription.id, rg, existing.created_at);
                     g.name = existing.name;
-                    s.store.put_resource_group(&g).await.map_err(store(rp))?;
+                    s.shared_store()
+                        .put_resource_group(&g)
+                        .await
+                        .map_err(store(rp))?;
                     r.changes
                         .push(format!("updated resource group {}", rg.name));
                 }
                 Err(_) => {
-                    s.store
+                    s.shared_store()
                         .put_resource_group(&resource_group(subscription.id, rg, s.now()))
                         .await
                         .map_err(store(rp))?;

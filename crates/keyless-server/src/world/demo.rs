@@ -49,10 +49,10 @@ pub async fn prepare(
         .unwrap_or_default();
     let now = s.now();
 
-    let admin = s.store.find_user_by_upn(ADMIN_UPN).await?;
+    let admin = s.shared_store().find_user_by_upn(ADMIN_UPN).await?;
     let token_valid = match old.get("KEYLESS_TOKEN") {
         Some(t) => s
-            .store
+            .shared_store()
             .find_pat_by_hash(&keyless_jose::sha256_hex(t.as_bytes()))
             .await
             .is_ok_and(|p| {
@@ -69,19 +69,19 @@ pub async fn prepare(
             .0
     };
 
-    let tenant = s.store.find_tenant("contoso").await?;
-    let org = s.store.find_organization("contoso").await?;
-    let project = s.store.find_project(org.id, "web").await?;
+    let tenant = s.shared_store().find_tenant("contoso").await?;
+    let org = s.shared_store().find_organization("contoso").await?;
+    let project = s.shared_store().find_project(org.id, "web").await?;
     let conn = s
-        .store
+        .shared_store()
         .find_connection(project.id, "demo-connection")
         .await?;
-    let pipeline = s.store.find_pipeline(project.id, "deploy").await?;
+    let pipeline = s.shared_store().find_pipeline(project.id, "deploy").await?;
     let sub = super::apply::find_sub(s, &tenant, "demo-subscription").await?;
 
     let old_job = match old.get("SYSTEM_ACCESSTOKEN") {
         Some(t) => s
-            .store
+            .shared_store()
             .find_job_by_token_hash(&keyless_jose::sha256_hex(t.as_bytes()))
             .await
             .ok(),

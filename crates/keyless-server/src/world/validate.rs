@@ -255,7 +255,7 @@ async fn directory(s: &AppState, w: &World, n: &Names) -> Result<(), WorldError>
                 .to_ascii_lowercase()
                 .strip_suffix(".onmicrosoft.com")
                 .is_some_and(|home| n.users.contains(&(home.to_string(), lc(local))));
-            if !declared && s.store.find_user_by_upn(g).await.is_err() {
+            if !declared && s.shared_store().find_user_by_upn(g).await.is_err() {
                 return Err(err(gp, format!("no user '{g}' in any tenant")));
             }
         }
@@ -266,7 +266,7 @@ async fn directory(s: &AppState, w: &World, n: &Names) -> Result<(), WorldError>
             match (&role.user, &role.app) {
                 (Some(u), None) if u.contains('@') => {
                     let guest = t.guests.iter().any(|g| g.eq_ignore_ascii_case(u));
-                    if !guest && s.store.find_user_by_upn(u).await.is_err() {
+                    if !guest && s.shared_store().find_user_by_upn(u).await.is_err() {
                         return Err(err(format!("{rp}.user"), format!("no user '{u}'")));
                     }
                 }
@@ -282,7 +282,11 @@ async fn directory(s: &AppState, w: &World, n: &Names) -> Result<(), WorldError>
                 }
                 (None, Some(a)) => {
                     let by_app_id = match Uuid::parse_str(a) {
-                        Ok(id) => s.store.find_application_by_app_id(id).await.is_ok(),
+                        Ok(id) => s
+                            .shared_store()
+                            .find_application_by_app_id(id)
+                            .await
+                            .is_ok(),
                         Err(_) => false,
                     };
                     if !n.apps.contains(&(lc(&t.name), lc(a)))
@@ -303,7 +307,7 @@ async fn directory(s: &AppState, w: &World, n: &Names) -> Result<(), WorldError>
 }
 
 async fn tenant_exists(s: &AppState, n: &Names, t: &str) -> Result<(), String> {
-    if n.tenants.contains(&lc(t)) || s.store.find_tenant(t).await.is_ok() {
+    if n.tenants.contains(&lc(t)) || s.shared_store().find_tenant(t).await.is_ok() {
         Ok(())
     } else {
         Err(format!("no tenant '{t}'"))
@@ -311,16 +315,20 @@ async fn tenant_exists(s: &AppState, n: &Names, t: &str) -> Result<(), String> {
 }
 
 async fn app_in_store(s: &AppState, tenant: &str, app: &str) -> bool {
-    match s.store.find_tenant(tenant).await {
-        Ok(t) => s.store.find_application_by_name(t.id, app).await.is_ok(),
+    match s.shared_store().find_tenant(tenant).await {
+        Ok(t) => s
+            .shared_store()
+            .find_application_by_name(t.id, app)
+            .await
+            .is_ok(),
         Err(_) => false,
     }
 }
 
 async fn user_in_store(s: &AppState, tenant: &str, user: &str) -> bool {
-    match s.store.find_tenant(tenant).await {
+    match s.shared_store().find_tenant(tenant).await {
         Ok(t) => s
-            .store
+            .shared_store()
             .find_user_by_upn(&format!("{user}@{}", t.domain))
             .await
             .is_ok(),
@@ -329,9 +337,9 @@ async fn user_in_store(s: &AppState, tenant: &str, user: &str) -> bool {
 }
 
 async fn sub_in_store(s: &AppState, tenant: &str, sub: &str) -> bool {
-    match s.store.find_tenant(tenant).await {
+    match s.shared_store().find_tenant(tenant).await {
         Ok(t) => s
-            .store
+            .shared_store()
             .list_subscriptions()
             .await
             .map(|subs| {

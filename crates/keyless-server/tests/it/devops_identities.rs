@@ -178,7 +178,7 @@ async fn azure_devops_connection_end_to_end() {
     let params = &conn["authorization"]["parameters"];
     let app = s
         .state
-        .store
+        .shared_store()
         .find_application_by_app_id(client.parse().unwrap())
         .await
         .unwrap();

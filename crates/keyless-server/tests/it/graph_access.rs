@@ -176,7 +176,7 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
     let sp_id: uuid::Uuid = p.sp_id.parse().unwrap();
     assert_eq!(
         s.state
-            .store
+            .shared_store()
             .list_role_assignments_for_principal(sp_id)
             .await
             .unwrap()
@@ -186,10 +186,10 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
     s.admin_delete(&format!("/v1.0/applications/{}", p.app_object_id))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    assert!(s.state.store.get_service_principal(sp_id).await.is_err());
+    assert!(s.state.shared_store().get_service_principal(sp_id).await.is_err());
     assert!(
         s.state
-            .store
+            .shared_store()
             .list_role_assignments_for_principal(sp_id)
             .await
             .unwrap()

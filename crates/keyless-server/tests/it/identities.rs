@@ -113,7 +113,7 @@ async fn generic_resource_lifecycle_and_paging() {
     let sub: uuid::Uuid = s.var("AZURE_SUBSCRIPTION_ID").parse().unwrap();
     assert!(
         s.state
-            .store
+            .shared_store()
             .list_resources(sub, None)
             .await
             .unwrap()
@@ -197,7 +197,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
     assert_eq!(mi["properties"]["tenantId"], s.var("AZURE_TENANT_ID"));
     let sp = s
         .state
-        .store
+        .shared_store()
         .get_service_principal(principal_id)
         .await
         .unwrap();
@@ -309,7 +309,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
         .expect_status(StatusCode::OK);
     assert!(
         s.state
-            .store
+            .shared_store()
             .get_service_principal(principal_id)
             .await
             .is_err()

@@ -136,7 +136,7 @@ async fn multitenant_app_with_entra_issued_token_is_70052() {
 async fn identity_without_credentials_is_70025() {
     let s = TestServer::start().await;
     let app = support::demo_app(&s).await;
-    for f in s.state.store.list_fics(app.id).await.unwrap() {
+    for f in s.state.shared_store().list_fics(app.id).await.unwrap() {
         s.admin_delete(&format!(
             "/v1.0/applications/{}/federatedIdentityCredentials/{}",
             app.id, f.id
@@ -162,7 +162,7 @@ async fn deleting_the_credential_takes_effect_at_once() {
     let app = support::demo_app(&s).await;
     let f = s
         .state
-        .store
+        .shared_store()
         .find_fic_by_name(app.id, "demo-connection")
         .await
         .unwrap();

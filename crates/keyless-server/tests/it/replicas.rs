@@ -253,20 +253,20 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
     // A removed role assignment (written through A's store): B's ARM refuses within 1 s.
     let sp = a
         .state
-        .store
+        .shared_store()
         .find_service_principal(tenant, env["AZURE_CLIENT_ID"].parse().unwrap())
         .await
         .unwrap();
     let assignments = a
         .state
-        .store
+        .shared_store()
         .list_role_assignments_for_principal(sp.id)
         .await
         .unwrap();
     assert!(!assignments.is_empty());
     let saved = assignments.clone();
     for ra in &assignments {
-        a.state.store.delete_role_assignment(ra.id).await.unwrap();
+        a.state.shared_store().delete_role_assignment(ra.id).await.unwrap();
     }
     // Without any assignment the subscription is not even visible (as in ARM).
     let mut hidden = Value::Null;
@@ -282,7 +282,7 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
     .await;
     assert_eq!(hidden["error"]["code"], "SubscriptionNotFound", "{hidden}");
     for ra in &saved {
-        a.state.store.create_role_assignment(ra).await.unwrap();
+        a.state.shared_store().create_role_assignment(ra).await.unwrap();
     }
     eventually(
         Duration::from_secs(1),
@@ -294,7 +294,7 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
     // The federated credentials deleted through A's Graph API: B refuses the exchange.
     let app = a
         .state
-        .store
+        .shared_store()
         .find_application_by_name(tenant, "demo-deploy")
         .await
         .unwrap();
@@ -358,7 +358,7 @@ async fn concurrent_first_starts_create_one_key_per_issuer() {
                 .await
                 .unwrap();
             let s = prepared.state.clone();
-            let tenant = s.store.find_tenant("default").await.unwrap();
+            let tenant = s.shared_store().find_tenant("default").await.unwrap();
             // Every replica's first token needs the issuers' keys at the same moment.
             barrier.wait().await;
             let (t, o) = tokio::join!(
@@ -385,7 +385,7 @@ async fn concurrent_first_starts_create_one_key_per_issuer() {
     for s in &started {
         assert_eq!(&s.0, kids, "every replica signs with the same keys");
     }
-    let store = &store.store;
+    let store = &store.shared_store();
     let tenant_keys = store
         .list_signing_keys(&Issuer::Tenant(*tenant).owner())
         .await
@@ -486,7 +486,7 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     assert!(done.rotated.is_empty());
     let left = a
         .state
-        .store
+        .shared_store()
         .list_signing_keys(&format!("tenant:{tenant}"))
         .await
         .unwrap();
@@ -515,7 +515,7 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
         .to_string();
     let keys_before = a
         .state
-        .store
+        .shared_store()
         .list_signing_keys(&issuer.owner())
         .await
         .unwrap();
@@ -530,7 +530,7 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
     // One new key for the tenant, whichever replica won; both report the winner.
     let keys_after = a
         .state
-        .store
+        .shared_store()
         .list_signing_keys(&issuer.owner())
         .await
         .unwrap();

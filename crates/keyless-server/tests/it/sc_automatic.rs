@@ -27,27 +27,27 @@ async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
         created_by: None,
         created_at: s.state.now(),
     };
-    s.state.store.create_role_assignment(&a).await.unwrap();
+    s.state.shared_store().create_role_assignment(&a).await.unwrap();
 }
 
 /// (apps in the demo tenant, role assignments under the subscription, connections of web).
 async fn footprint(s: &TestServer) -> (usize, usize, usize) {
-    let org = s.state.store.find_organization("contoso").await.unwrap();
-    let web = s.state.store.find_project(org.id, "web").await.unwrap();
+    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
+    let web = s.state.shared_store().find_project(org.id, "web").await.unwrap();
     (
         s.state
-            .store
+            .shared_store()
             .list_applications(s.tenant())
             .await
             .unwrap()
             .len(),
         s.state
-            .store
+            .shared_store()
             .list_role_assignments_under(&keyless_model::rbac::canonical_scope(&sub_scope(s)))
             .await
             .unwrap()
             .len(),
-        s.state.store.list_connections(web.id).await.unwrap().len(),
+        s.state.shared_store().list_connections(web.id).await.unwrap().len(),
     )
 }
 
@@ -76,14 +76,14 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
         .expect_status(StatusCode::OK);
     assert_eq!(c["data"]["creationMode"], "Automatic");
     let app_object: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
-    let app = s.state.store.get_application(app_object).await.unwrap();
+    let app = s.state.shared_store().get_application(app_object).await.unwrap();
     assert_eq!(app.display_name, "contoso-web-auto");
     assert_eq!(app.created_by.unwrap().to_string(), olga.id);
     assert_eq!(
         c["authorization"]["parameters"]["serviceprincipalid"],
         json!(app.app_id.to_string())
     );
-    let fics = s.state.store.list_fics(app.id).await.unwrap();
+    let fics = s.state.shared_store().list_fics(app.id).await.unwrap();
     assert_eq!(fics.len(), 1);
     assert_eq!(
         Some(&fics[0].issuer),
@@ -101,7 +101,7 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
         .unwrap()
         .parse()
         .unwrap();
-    let ra = s.state.store.get_role_assignment(ra).await.unwrap();
+    let ra = s.state.shared_store().get_role_assignment(ra).await.unwrap();
     assert_eq!(ra.role_definition_id, CONTRIBUTOR);
     assert_eq!(
         ra.scope,
@@ -133,7 +133,7 @@ async fn another_role_and_a_resource_group_scope_on_request() {
         .unwrap()
         .parse()
         .unwrap();
-    let ra = s.state.store.get_role_assignment(ra).await.unwrap();
+    let ra = s.state.shared_store().get_role_assignment(ra).await.unwrap();
     assert_eq!(ra.role_definition_id, READER);
     assert!(
         ra.scope.ends_with("/resourcegroups/demo-rg"),
@@ -256,7 +256,7 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
         expires_at: s.state.now() - 10,
         revoked_at: None,
     };
-    s.state.store.create_pat(&pat).await.unwrap();
+    s.state.shared_store().create_pat(&pat).await.unwrap();
     let e = create_wif_as(&s, token)
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
@@ -402,7 +402,7 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         .await
         .expect_status(StatusCode::OK);
     let app: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
-    let app = s.state.store.get_application(app).await.unwrap();
+    let app = s.state.shared_store().get_application(app).await.unwrap();
     assert_eq!(app.tenant_id, fabrikam);
     assert_eq!(app.created_by.unwrap().to_string(), olga.id);
     assert!(app.is_owner(olga.id.parse().unwrap()));
@@ -425,7 +425,7 @@ async fn a_failing_step_rolls_back_everything_before_it() {
     let before = footprint(&s).await;
     let sps_before = s
         .state
-        .store
+        .shared_store()
         .list_service_principals(s.tenant())
         .await
         .unwrap()
@@ -453,7 +453,7 @@ async fn a_failing_step_rolls_back_everything_before_it() {
         );
         assert_eq!(
             s.state
-                .store
+                .shared_store()
                 .list_service_principals(s.tenant())
                 .await
                 .unwrap()

@@ -25,7 +25,7 @@ async fn custom_role(s: &TestServer, tenant: uuid::Uuid, name: &str, scope: &str
         assignable_scopes: vec![scope.to_ascii_lowercase()],
         created_at: s.state.now(),
     };
-    s.state.store.create_custom_role(&r).await.unwrap();
+    s.state.shared_store().create_custom_role(&r).await.unwrap();
     r.id
 }
 
@@ -37,7 +37,7 @@ fn with_role(s: &TestServer, name: &str, key: &str, value: &str) -> Value {
 
 async fn apps_named(s: &TestServer, name: &str) -> usize {
     s.state
-        .store
+        .shared_store()
         .list_applications(s.tenant())
         .await
         .unwrap()
@@ -67,7 +67,7 @@ async fn a_custom_role_by_id_is_assigned_at_the_scope() {
         .unwrap()
         .parse()
         .unwrap();
-    let a = s.state.store.get_role_assignment(ra).await.unwrap();
+    let a = s.state.shared_store().get_role_assignment(ra).await.unwrap();
     assert_eq!(a.role_definition_id, role);
 }
 
@@ -86,7 +86,7 @@ async fn a_custom_role_by_name_is_assigned() {
         .unwrap();
     assert_eq!(
         s.state
-            .store
+            .shared_store()
             .get_role_assignment(ra)
             .await
             .unwrap()

@@ -82,12 +82,12 @@ async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     // The identity's owner adds the credential; the next verify makes the connection Ready.
     let app = s
         .state
-        .store
+        .shared_store()
         .find_application_by_app_id(s.var("AZURE_CLIENT_ID").parse().unwrap())
         .await
         .unwrap();
     s.state
-        .store
+        .shared_store()
         .create_fic(&keyless_model::directory::FederatedCredential {
             id: uuid::Uuid::new_v4(),
             parent_id: app.id,
@@ -129,7 +129,7 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
     // Without a role at the scope, ARM hides the subscription: the scope step says so.
     let sp = s
         .state
-        .store
+        .shared_store()
         .find_service_principal(s.tenant(), s.var("AZURE_CLIENT_ID").parse().unwrap())
         .await
         .unwrap();
@@ -199,7 +199,7 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
     assert_ne!(c3["data"]["secretKeyId"], c2["data"]["secretKeyId"]);
     assert_eq!(
         s.state
-            .store
+            .shared_store()
             .list_passwords(app_of(&c))
             .await
             .unwrap()
@@ -281,7 +281,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
     assert!(v["data"]["revertSchemeDeadline"].is_string());
-    assert_eq!(s.state.store.list_fics(app_of(&c)).await.unwrap().len(), 1);
+    assert_eq!(s.state.shared_store().list_fics(app_of(&c)).await.unwrap().len(), 1);
     // The pipeline's ID token now exchanges; the old secret still works until confirmed.
     let b = oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
     s.token(
@@ -317,7 +317,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     assert_eq!(v["authorization"]["scheme"], "ServicePrincipal");
     assert!(
         s.state
-            .store
+            .shared_store()
             .list_fics(app_of(&c))
             .await
             .unwrap()
@@ -351,7 +351,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     assert!(v["data"].get("revertSchemeDeadline").is_none());
     assert!(
         s.state
-            .store
+            .shared_store()
             .list_passwords(app_of(&c))
             .await
             .unwrap()
@@ -384,7 +384,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
         "sc://contoso/web/legacy-renamed"
     );
     assert_eq!(r["isOutdated"], false);
-    let fics = s.state.store.list_fics(app_of(&c)).await.unwrap();
+    let fics = s.state.shared_store().list_fics(app_of(&c)).await.unwrap();
     assert_eq!(
         fics[0].subject.as_deref(),
         Some("sc://contoso/web/legacy-renamed")
@@ -451,8 +451,8 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     ))
     .await
     .expect_status(StatusCode::NO_CONTENT);
-    assert!(s.state.store.get_application(app_of(&c)).await.is_err());
-    assert!(s.state.store.get_role_assignment(ra).await.is_err());
+    assert!(s.state.shared_store().get_application(app_of(&c)).await.is_err());
+    assert!(s.state.shared_store().get_role_assignment(ra).await.is_err());
     // Another connection uses the identity: it stays.
     let (_, c) = create_as(
         &s,
@@ -472,7 +472,7 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     ))
     .await
     .expect_status(StatusCode::NO_CONTENT);
-    assert!(s.state.store.get_application(app_of(&c)).await.is_ok());
+    assert!(s.state.shared_store().get_application(app_of(&c)).await.is_ok());
 }
 
 #[tokio::test]
@@ -496,7 +496,7 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
         .expect_status(StatusCode::OK);
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
-    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    let fics = s.state.shared_store().list_fics(app_of(&auto)).await.unwrap();
     assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/site/owned"));
     let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
     assert_eq!(v["statusCode"], "ok", "{v}");

@@ -264,7 +264,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     );
     let pipeline = s
         .state
-        .store
+        .shared_store()
         .find_pipeline(support::contoso_project(&s, "web").await.id, "deploy")
         .await
         .unwrap();

@@ -75,16 +75,16 @@ async fn apply_creates_then_changes_nothing() {
     assert!(second["unchanged"].as_u64().unwrap() >= 12);
 
     // The credential made from the connection matches what the connection advertises.
-    let t = s.state.store.find_tenant("fabrikam").await.unwrap();
+    let t = s.state.shared_store().find_tenant("fabrikam").await.unwrap();
     let app = s
         .state
-        .store
+        .shared_store()
         .find_application_by_name(t.id, "deployer")
         .await
         .unwrap();
     let fic = s
         .state
-        .store
+        .shared_store()
         .find_fic_by_name(app.id, "via-connection")
         .await
         .unwrap();
@@ -119,7 +119,7 @@ async fn errors_name_the_line_and_field_and_change_nothing() {
         "{msg}"
     );
     assert!(
-        s.state.store.find_tenant("fabrikam").await.is_err(),
+        s.state.shared_store().find_tenant("fabrikam").await.is_err(),
         "nothing may be created"
     );
 }
@@ -193,16 +193,16 @@ async fn organization_cloud() {
         "{msg}"
     );
     apply(&s, &gov).await.expect_status(StatusCode::OK);
-    let org = s.state.store.find_organization("fabrikam").await.unwrap();
+    let org = s.state.shared_store().find_organization("fabrikam").await.unwrap();
     assert_eq!(org.cloud, keyless_model::directory::Cloud::UsGovernment);
-    let t = s.state.store.find_tenant("fabrikam").await.unwrap();
+    let t = s.state.shared_store().find_tenant("fabrikam").await.unwrap();
     let app = s
         .state
-        .store
+        .shared_store()
         .find_application_by_name(t.id, "deployer")
         .await
         .unwrap();
-    let fics = s.state.store.list_fics(app.id).await.unwrap();
+    let fics = s.state.shared_store().list_fics(app.id).await.unwrap();
     let via = fics.iter().find(|f| f.name == "via-connection").unwrap();
     assert!(
         via.subject

@@ -148,14 +148,14 @@ pub async fn grant(s: &TestServer, principal: &str, role: uuid::Uuid, scope: &st
         created_by: None,
         created_at: s.state.now(),
     };
-    s.state.store.create_role_assignment(&a).await.unwrap();
+    s.state.shared_store().create_role_assignment(&a).await.unwrap();
 }
 
 /// The object id of the demo app's service principal (the `oid` of its ARM tokens).
 pub async fn demo_sp_id(s: &TestServer) -> String {
     let app_id = s.var("AZURE_CLIENT_ID").parse().unwrap();
     s.state
-        .store
+        .shared_store()
         .find_service_principal(s.tenant(), app_id)
         .await
         .unwrap()
@@ -253,7 +253,7 @@ pub async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
 
 /// Deletes every role assignment of a principal, straight in the store.
 pub async fn unassign_all(s: &TestServer, principal: uuid::Uuid) {
-    let store = &s.state.store;
+    let store = &s.state.shared_store();
     for a in store
         .list_role_assignments_for_principal(principal)
         .await
@@ -265,7 +265,7 @@ pub async fn unassign_all(s: &TestServer, principal: uuid::Uuid) {
 
 /// The demo application, `demo-deploy` of the demo tenant.
 pub async fn demo_app(s: &TestServer) -> keyless_model::directory::Application {
-    let store = &s.state.store;
+    let store = &s.state.shared_store();
     store
         .find_application_by_name(s.tenant(), "demo-deploy")
         .await
@@ -274,7 +274,7 @@ pub async fn demo_app(s: &TestServer) -> keyless_model::directory::Application {
 
 /// A project of the demo organization `contoso`.
 pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devops::Project {
-    let store = &s.state.store;
+    let store = &s.state.shared_store();
     let org = store.find_organization("contoso").await.unwrap();
     store.find_project(org.id, name).await.unwrap()
 }

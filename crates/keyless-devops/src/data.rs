@@ -1,0 +1,22 @@
+//! This plane's view of the store.
+
+pub(crate) use keyless_store::{
+    ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore, DevopsStore, DirectoryStore,
+    ManagementStore, OrganizationIdentityStore, PipelineSecurityStore,
+};
+
+keyless_core::store_view!(
+    /// What the DevOps plane stores and reads: organizations, projects, connections and their
+    /// security, and (for automatic creation and checks) the directory, credentials and role
+    /// assignments.
+    DevopsData:
+        DevopsStore,
+        ConnectionSecurityStore,
+        PipelineSecurityStore,
+        OrganizationIdentityStore,
+        DirectoryStore,
+        CredentialStore,
+        ArmStore,
+        ManagementStore,
+        AuditStore,
+);
