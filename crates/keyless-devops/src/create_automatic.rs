@@ -6,6 +6,7 @@
 
 use super::endpoints::{CreateBody, param, validate_name};
 use super::preflight::{self, PreflightFailure, Target};
+use super::schemes::{AutomaticCredential, automatic_schemes, rules};
 use crate::data::*;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -103,11 +104,15 @@ pub async fn create(
         )
         .into());
     }
-    let Some(scheme) = Scheme::parse(&body.authorization.scheme) else {
+    let automatic = automatic_schemes();
+    let Some(scheme) = Scheme::parse(&body.authorization.scheme).filter(|s| automatic.contains(s))
+    else {
+        let names: Vec<&str> = automatic.iter().map(|s| s.as_str()).collect();
         return Err(ApiError::detail(
             "BadRequest",
             format!(
-                "Automatic creation supports the schemes WorkloadIdentityFederation and ServicePrincipal, not '{}'.",
+                "Automatic creation supports the schemes {}, not '{}'.",
+                names.join(" and "),
                 keyless_model::catalogue::sanitize(&body.authorization.scheme)
             ),
         )
@@ -275,7 +280,7 @@ async fn run_steps(
         created_at: now,
     };
     let mut secret = None;
-    if p.scheme == Scheme::WorkloadIdentityFederation {
+    if rules(p.scheme).automatic_credential() == Some(AutomaticCredential::Federated) {
         check(s, &p.name, Step::FederatedCredential)?;
         let (issuer, subject) =
             super::render::issuer_and_subject(&s.origin, &conn, p.org, p.project);

@@ -1,6 +1,7 @@
 //! Updating and deleting connections: renames (and the `sc://` subject that follows them),
 //! renewal of automatic secrets on save, deletion of what automatic connections created.
 
+use super::schemes::AutomaticCredential;
 use super::secrets;
 use crate::data::*;
 use keyless_core::auth::Caller;
@@ -129,7 +130,7 @@ pub async fn renew_secret_on_save(
     let Some(app_id) = created_app(c) else {
         return Ok(false);
     };
-    if !super::schemes::rules(c.scheme).renews_automatic_secret() {
+    if super::schemes::rules(c.scheme).automatic_credential() != Some(AutomaticCredential::Secret) {
         return Ok(false);
     }
     let now = s.now();

@@ -56,8 +56,9 @@ pub(crate) trait SchemeRules: Sync {
     fn supports(&self, endpoint_type: EndpointType) -> bool;
     /// Whether the connection gets ID tokens (its `sc://` subject then follows renames).
     fn federates(&self) -> bool;
-    /// Whether saving an automatic connection after a verify renews its secret.
-    fn renews_automatic_secret(&self) -> bool;
+    /// What automatic creation gives the new app registration to sign in with; `None`: the
+    /// scheme has no automatic creation.
+    fn automatic_credential(&self) -> Option<AutomaticCredential>;
     /// Checks the scheme's own `authorization.parameters` of a manual create body.
     fn validate_parameters(&self, p: &Parameters) -> Result<(), ApiError>;
     /// Adds the scheme's `authorization.parameters` to a rendered connection.
@@ -86,6 +87,25 @@ pub(crate) trait SchemeRules: Sync {
         &'a self,
         ctx: DoctorContext<'a>,
     ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>>;
+}
+
+/// What automatic creation gives a new app registration to sign in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AutomaticCredential {
+    /// A federated credential with the connection's issuer and subject.
+    Federated,
+    /// A client secret, sealed in the connection's data; saving the connection after a
+    /// verify renews it.
+    Secret,
+}
+
+/// The schemes automatic creation supports, as the refusal of another one lists them.
+pub(crate) fn automatic_schemes() -> Vec<Scheme> {
+    Scheme::ALL
+        .iter()
+        .copied()
+        .filter(|s| rules(*s).automatic_credential().is_some())
+        .collect()
 }
 
 /// The rules of a scheme.

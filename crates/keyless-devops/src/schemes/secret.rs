@@ -2,7 +2,10 @@
 //! is given on create (or made by automatic creation), kept sealed in `data`, and presented
 //! as `client_secret`. Azure Resource Manager connections only.
 
-use super::{BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters, SchemeRules, bad};
+use super::{
+    AutomaticCredential, BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters,
+    SchemeRules, bad,
+};
 use crate::data::*;
 use crate::manual::param;
 use crate::secrets;
@@ -28,8 +31,8 @@ impl SchemeRules for Secret {
         false
     }
 
-    fn renews_automatic_secret(&self) -> bool {
-        true
+    fn automatic_credential(&self) -> Option<AutomaticCredential> {
+        Some(AutomaticCredential::Secret)
     }
 
     fn validate_parameters(&self, p: &Parameters) -> Result<(), ApiError> {

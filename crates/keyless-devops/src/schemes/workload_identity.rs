@@ -3,7 +3,10 @@
 //! the connection's issuer and subject. A manual connection whose creator may not write that
 //! credential is saved as a draft.
 
-use super::{BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters, SchemeRules};
+use super::{
+    AutomaticCredential, BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters,
+    SchemeRules,
+};
 use crate::data::*;
 use crate::verify::Outcome;
 use keyless_core::envelope::ApiError;
@@ -28,8 +31,8 @@ impl SchemeRules for WorkloadIdentity {
         true
     }
 
-    fn renews_automatic_secret(&self) -> bool {
-        false
+    fn automatic_credential(&self) -> Option<AutomaticCredential> {
+        Some(AutomaticCredential::Federated)
     }
 
     fn validate_parameters(&self, _p: &Parameters) -> Result<(), ApiError> {

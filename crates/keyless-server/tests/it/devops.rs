@@ -27,7 +27,12 @@ async fn manual_connection_reports_entra_issuer_and_subject() {
     .await
     .expect_status(StatusCode::OK);
     let p = &b["authorization"]["parameters"];
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
     assert_eq!(
         p["workloadIdentityFederationIssuer"],
         format!("{}/{}/v2.0", s.origin, s.var("AZURE_TENANT_ID"))
@@ -57,7 +62,12 @@ async fn devops_generation_uses_organization_issuer_and_sc_subject() {
     )
     .await
     .expect_status(StatusCode::OK);
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
     let p = &b["authorization"]["parameters"];
     assert_eq!(
         p["workloadIdentityFederationIssuer"],

@@ -76,7 +76,11 @@ async fn a_disabled_service_principal_fails_with_7000112() {
         .await
         .unwrap();
     sp.account_enabled = false;
-    s.state.shared_store().update_service_principal(&sp).await.unwrap();
+    s.state
+        .shared_store()
+        .update_service_principal(&sp)
+        .await
+        .unwrap();
     expect(&doctor(&s).await, "identity", "FAIL", "7000112");
 }
 
@@ -253,7 +257,11 @@ async fn a_managed_identity_connection_is_checked_against_its_own_policy() {
         alternative_names: vec![],
         created_at: s.state.now(),
     };
-    s.state.shared_store().create_service_principal(&sp).await.unwrap();
+    s.state
+        .shared_store()
+        .create_service_principal(&sp)
+        .await
+        .unwrap();
     let mut c = demo.clone();
     c.id = uuid::Uuid::new_v4();
     c.name = "mi-conn".into();

@@ -91,7 +91,12 @@ async fn wrong_issuer_is_700211() {
     let s = TestServer::start().await;
     // Signed by the organization's Azure DevOps-generation issuer: a real key, but the
     // credential names the Entra issuer.
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
     let mut c = s.id_token_claims().await;
     c["iss"] = json!(format!("{}/{}", s.origin, org.id));
     c["aud"] = json!("api://AzureADTokenExchange");
@@ -119,7 +124,12 @@ async fn unknown_external_issuer_is_700211_without_fetching() {
 #[tokio::test]
 async fn wrong_audience_is_70021() {
     let s = TestServer::start().await;
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
     // The demo credential has the token-exchange audience; an Entra-issued token with
     // another audience is an access token (700222), so use an org-issued token with an
     // app credential for that issuer and subject.
@@ -443,7 +453,11 @@ async fn disabled_service_principal_is_7000112() {
         .await
         .unwrap();
     sp.account_enabled = false;
-    s.state.shared_store().update_service_principal(&sp).await.unwrap();
+    s.state
+        .shared_store()
+        .update_service_principal(&sp)
+        .await
+        .unwrap();
     let id = s.id_token().await;
     let (st, b) = s.exchange(&id).await;
     TestServer::assert_entra(st, &b, 7000112, "unauthorized_client");
@@ -479,7 +493,12 @@ async fn discovery_and_jwks_shapes() {
     let key = &k["keys"][0];
     assert_eq!(key["use"], "sig");
     assert_eq!(key["kid"], key["x5t"]);
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
     let d = s
         .send(
             reqwest::Method::GET,

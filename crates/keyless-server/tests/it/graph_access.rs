@@ -186,7 +186,13 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
     s.admin_delete(&format!("/v1.0/applications/{}", p.app_object_id))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    assert!(s.state.shared_store().get_service_principal(sp_id).await.is_err());
+    assert!(
+        s.state
+            .shared_store()
+            .get_service_principal(sp_id)
+            .await
+            .is_err()
+    );
     assert!(
         s.state
             .shared_store()

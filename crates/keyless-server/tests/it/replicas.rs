@@ -266,7 +266,11 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
     assert!(!assignments.is_empty());
     let saved = assignments.clone();
     for ra in &assignments {
-        a.state.shared_store().delete_role_assignment(ra.id).await.unwrap();
+        a.state
+            .shared_store()
+            .delete_role_assignment(ra.id)
+            .await
+            .unwrap();
     }
     // Without any assignment the subscription is not even visible (as in ARM).
     let mut hidden = Value::Null;
@@ -282,7 +286,11 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
     .await;
     assert_eq!(hidden["error"]["code"], "SubscriptionNotFound", "{hidden}");
     for ra in &saved {
-        a.state.shared_store().create_role_assignment(ra).await.unwrap();
+        a.state
+            .shared_store()
+            .create_role_assignment(ra)
+            .await
+            .unwrap();
     }
     eventually(
         Duration::from_secs(1),

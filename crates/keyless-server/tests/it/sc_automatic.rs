@@ -27,13 +27,27 @@ async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
         created_by: None,
         created_at: s.state.now(),
     };
-    s.state.shared_store().create_role_assignment(&a).await.unwrap();
+    s.state
+        .shared_store()
+        .create_role_assignment(&a)
+        .await
+        .unwrap();
 }
 
 /// (apps in the demo tenant, role assignments under the subscription, connections of web).
 async fn footprint(s: &TestServer) -> (usize, usize, usize) {
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
-    let web = s.state.shared_store().find_project(org.id, "web").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
+    let web = s
+        .state
+        .shared_store()
+        .find_project(org.id, "web")
+        .await
+        .unwrap();
     (
         s.state
             .shared_store()
@@ -47,7 +61,12 @@ async fn footprint(s: &TestServer) -> (usize, usize, usize) {
             .await
             .unwrap()
             .len(),
-        s.state.shared_store().list_connections(web.id).await.unwrap().len(),
+        s.state
+            .shared_store()
+            .list_connections(web.id)
+            .await
+            .unwrap()
+            .len(),
     )
 }
 
@@ -76,7 +95,12 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
         .expect_status(StatusCode::OK);
     assert_eq!(c["data"]["creationMode"], "Automatic");
     let app_object: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
-    let app = s.state.shared_store().get_application(app_object).await.unwrap();
+    let app = s
+        .state
+        .shared_store()
+        .get_application(app_object)
+        .await
+        .unwrap();
     assert_eq!(app.display_name, "contoso-web-auto");
     assert_eq!(app.created_by.unwrap().to_string(), olga.id);
     assert_eq!(
@@ -101,7 +125,12 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
         .unwrap()
         .parse()
         .unwrap();
-    let ra = s.state.shared_store().get_role_assignment(ra).await.unwrap();
+    let ra = s
+        .state
+        .shared_store()
+        .get_role_assignment(ra)
+        .await
+        .unwrap();
     assert_eq!(ra.role_definition_id, CONTRIBUTOR);
     assert_eq!(
         ra.scope,
@@ -133,7 +162,12 @@ async fn another_role_and_a_resource_group_scope_on_request() {
         .unwrap()
         .parse()
         .unwrap();
-    let ra = s.state.shared_store().get_role_assignment(ra).await.unwrap();
+    let ra = s
+        .state
+        .shared_store()
+        .get_role_assignment(ra)
+        .await
+        .unwrap();
     assert_eq!(ra.role_definition_id, READER);
     assert!(
         ra.scope.ends_with("/resourcegroups/demo-rg"),
@@ -469,4 +503,25 @@ async fn a_failing_step_rolls_back_everything_before_it() {
     )
     .await
     .expect_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_scheme_without_automatic_creation_is_refused_and_nothing_is_written() {
+    let s = TestServer::start().await;
+    let olga = member(&s, "olga").await;
+    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let before = footprint(&s).await;
+    let e = create_as(
+        &s,
+        &olga.token,
+        automatic_body(&s, "auto", "PublishProfile"),
+    )
+    .await
+    .expect_status(StatusCode::BAD_REQUEST);
+    assert_eq!(e["typeKey"], "ServiceEndpointException", "{e}");
+    assert_eq!(
+        e["message"],
+        "Automatic creation supports the schemes WorkloadIdentityFederation and ServicePrincipal, not 'PublishProfile'."
+    );
+    assert_eq!(footprint(&s).await, before);
 }

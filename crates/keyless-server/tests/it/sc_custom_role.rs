@@ -67,7 +67,12 @@ async fn a_custom_role_by_id_is_assigned_at_the_scope() {
         .unwrap()
         .parse()
         .unwrap();
-    let a = s.state.shared_store().get_role_assignment(ra).await.unwrap();
+    let a = s
+        .state
+        .shared_store()
+        .get_role_assignment(ra)
+        .await
+        .unwrap();
     assert_eq!(a.role_definition_id, role);
 }
 

@@ -281,7 +281,15 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
     assert!(v["data"]["revertSchemeDeadline"].is_string());
-    assert_eq!(s.state.shared_store().list_fics(app_of(&c)).await.unwrap().len(), 1);
+    assert_eq!(
+        s.state
+            .shared_store()
+            .list_fics(app_of(&c))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // The pipeline's ID token now exchanges; the old secret still works until confirmed.
     let b = oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
     s.token(
@@ -451,8 +459,20 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     ))
     .await
     .expect_status(StatusCode::NO_CONTENT);
-    assert!(s.state.shared_store().get_application(app_of(&c)).await.is_err());
-    assert!(s.state.shared_store().get_role_assignment(ra).await.is_err());
+    assert!(
+        s.state
+            .shared_store()
+            .get_application(app_of(&c))
+            .await
+            .is_err()
+    );
+    assert!(
+        s.state
+            .shared_store()
+            .get_role_assignment(ra)
+            .await
+            .is_err()
+    );
     // Another connection uses the identity: it stays.
     let (_, c) = create_as(
         &s,
@@ -472,7 +492,13 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     ))
     .await
     .expect_status(StatusCode::NO_CONTENT);
-    assert!(s.state.shared_store().get_application(app_of(&c)).await.is_ok());
+    assert!(
+        s.state
+            .shared_store()
+            .get_application(app_of(&c))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -496,7 +522,12 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
         .expect_status(StatusCode::OK);
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
-    let fics = s.state.shared_store().list_fics(app_of(&auto)).await.unwrap();
+    let fics = s
+        .state
+        .shared_store()
+        .list_fics(app_of(&auto))
+        .await
+        .unwrap();
     assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/site/owned"));
     let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
     assert_eq!(v["statusCode"], "ok", "{v}");

@@ -75,7 +75,12 @@ async fn apply_creates_then_changes_nothing() {
     assert!(second["unchanged"].as_u64().unwrap() >= 12);
 
     // The credential made from the connection matches what the connection advertises.
-    let t = s.state.shared_store().find_tenant("fabrikam").await.unwrap();
+    let t = s
+        .state
+        .shared_store()
+        .find_tenant("fabrikam")
+        .await
+        .unwrap();
     let app = s
         .state
         .shared_store()
@@ -119,7 +124,11 @@ async fn errors_name_the_line_and_field_and_change_nothing() {
         "{msg}"
     );
     assert!(
-        s.state.shared_store().find_tenant("fabrikam").await.is_err(),
+        s.state
+            .shared_store()
+            .find_tenant("fabrikam")
+            .await
+            .is_err(),
         "nothing may be created"
     );
 }
@@ -193,9 +202,19 @@ async fn organization_cloud() {
         "{msg}"
     );
     apply(&s, &gov).await.expect_status(StatusCode::OK);
-    let org = s.state.shared_store().find_organization("fabrikam").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("fabrikam")
+        .await
+        .unwrap();
     assert_eq!(org.cloud, keyless_model::directory::Cloud::UsGovernment);
-    let t = s.state.shared_store().find_tenant("fabrikam").await.unwrap();
+    let t = s
+        .state
+        .shared_store()
+        .find_tenant("fabrikam")
+        .await
+        .unwrap();
     let app = s
         .state
         .shared_store()

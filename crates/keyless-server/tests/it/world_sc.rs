@@ -80,9 +80,24 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
     apply(&s, WORLD).await.expect_status(StatusCode::OK);
     let again = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     assert_eq!(again["changes"], json!([]), "{again}");
-    let org = s.state.shared_store().find_organization("fabrikam").await.unwrap();
-    let infra = s.state.shared_store().find_project(org.id, "infra").await.unwrap();
-    let apps = s.state.shared_store().find_project(org.id, "apps").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("fabrikam")
+        .await
+        .unwrap();
+    let infra = s
+        .state
+        .shared_store()
+        .find_project(org.id, "infra")
+        .await
+        .unwrap();
+    let apps = s
+        .state
+        .shared_store()
+        .find_project(org.id, "apps")
+        .await
+        .unwrap();
     let conn = s
         .state
         .shared_store()
@@ -99,13 +114,27 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        s.state.shared_store().list_connection_shares(conn.id).await.unwrap(),
+        s.state
+            .shared_store()
+            .list_connection_shares(conn.id)
+            .await
+            .unwrap(),
         vec![apps.id]
     );
-    let members = s.state.shared_store().list_project_members(infra.id).await.unwrap();
+    let members = s
+        .state
+        .shared_store()
+        .list_project_members(infra.id)
+        .await
+        .unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].1, "Readers");
-    let roles = s.state.shared_store().list_connection_roles(conn.id).await.unwrap();
+    let roles = s
+        .state
+        .shared_store()
+        .list_connection_roles(conn.id)
+        .await
+        .unwrap();
     assert_eq!(roles[0].1, "Administrator");
     // Unknown groups, roles, pipelines and projects are refused with their location, before
     // anything is written.
@@ -130,7 +159,11 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
     .await;
     assert!(st.is_client_error(), "{e}");
     assert!(
-        s.state.shared_store().find_project(org.id, "apps2").await.is_err(),
+        s.state
+            .shared_store()
+            .find_project(org.id, "apps2")
+            .await
+            .is_err(),
         "nothing written"
     );
 }

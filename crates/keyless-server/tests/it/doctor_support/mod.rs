@@ -42,8 +42,18 @@ pub fn expect(v: &Value, check: &str, status: &str, code: &str) {
 }
 
 pub async fn demo_conn(s: &TestServer) -> ServiceConnection {
-    let org = s.state.shared_store().find_organization("contoso").await.unwrap();
-    let p = s.state.shared_store().find_project(org.id, "web").await.unwrap();
+    let org = s
+        .state
+        .shared_store()
+        .find_organization("contoso")
+        .await
+        .unwrap();
+    let p = s
+        .state
+        .shared_store()
+        .find_project(org.id, "web")
+        .await
+        .unwrap();
     s.state
         .shared_store()
         .find_connection(p.id, "demo-connection")
@@ -58,7 +68,12 @@ pub async fn demo_fic(s: &TestServer) -> keyless_model::directory::FederatedCred
         .find_application_by_app_id(demo_conn(s).await.client_id)
         .await
         .unwrap();
-    s.state.shared_store().list_fics(app.id).await.unwrap().remove(0)
+    s.state
+        .shared_store()
+        .list_fics(app.id)
+        .await
+        .unwrap()
+        .remove(0)
 }
 
 pub async fn set_policy(

@@ -148,7 +148,11 @@ pub async fn grant(s: &TestServer, principal: &str, role: uuid::Uuid, scope: &st
         created_by: None,
         created_at: s.state.now(),
     };
-    s.state.shared_store().create_role_assignment(&a).await.unwrap();
+    s.state
+        .shared_store()
+        .create_role_assignment(&a)
+        .await
+        .unwrap();
 }
 
 /// The object id of the demo app's service principal (the `oid` of its ARM tokens).
