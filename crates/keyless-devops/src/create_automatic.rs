@@ -21,9 +21,7 @@ use keyless_model::devops::{
     ConnectionState, CreationMode, EndpointType, IssuerGeneration, Organization, Project, Scheme,
     ServiceConnection,
 };
-use keyless_model::directory::{
-    Application, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, User,
-};
+use keyless_model::directory::{Application, FederatedCredential, ServicePrincipal, User};
 use keyless_model::directory_roles::PrincipalType;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
 use serde_json::Value;
@@ -247,16 +245,7 @@ async fn run_steps(
         .map_err(at(Step::AppRegistration))?;
 
     check(s, &p.name, Step::ServicePrincipal)?;
-    let sp = ServicePrincipal {
-        id: Uuid::new_v4(),
-        app_id: app.app_id,
-        tenant_id: tenant.id,
-        display_name: app.display_name.clone(),
-        account_enabled: true,
-        service_principal_type: SP_TYPE_APPLICATION.into(),
-        alternative_names: vec![],
-        created_at: now,
-    };
+    let sp = ServicePrincipal::of_application(&app, tenant.id, now);
     uow.create_service_principal(&sp)
         .await
         .map_err(at(Step::ServicePrincipal))?;

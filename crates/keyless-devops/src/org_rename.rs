@@ -4,6 +4,7 @@
 //! transaction and manual connections get the `SubjectChanged` warning with their new subject.
 
 use super::find_org;
+use super::project_rename::RenameBody;
 use super::project_rename::{save_subject_moves, subject_moves};
 use crate::data::*;
 use axum::Json;
@@ -13,14 +14,7 @@ use axum::http::HeaderMap;
 use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
-use serde::Deserialize;
 use serde_json::{Value, json};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RenameBody {
-    name: String,
-}
 
 pub async fn rename(
     State(s): State<AppState>,

@@ -21,10 +21,11 @@ use keyless_model::federation::{devops_issuer, devops_subject};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+/// The body of a rename (of a project or an organization).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RenameBody {
-    name: String,
+pub(super) struct RenameBody {
+    pub name: String,
 }
 
 pub async fn rename(

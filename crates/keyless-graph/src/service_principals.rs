@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::directory::{SP_TYPE_APPLICATION, ServicePrincipal};
+use keyless_model::directory::ServicePrincipal;
 use keyless_model::directory_roles::Operation;
 use keyless_model::time_fmt::iso;
 use keyless_store::{StoreError, conflict};
@@ -132,14 +132,8 @@ pub async fn collection(
                 ctx.permit(Operation::CreateServicePrincipal)?;
             }
             let sp = ServicePrincipal {
-                id: Uuid::new_v4(),
-                app_id: app.app_id,
-                tenant_id: ctx.tenant.id,
-                display_name: app.display_name.clone(),
                 account_enabled: body.account_enabled.unwrap_or(true),
-                service_principal_type: SP_TYPE_APPLICATION.into(),
-                alternative_names: vec![],
-                created_at: s.now(),
+                ..ServicePrincipal::of_application(&app, ctx.tenant.id, s.now())
             };
             match s.db().create_service_principal(&sp).await {
                 Ok(()) => Ok(created(sp_json(s, &sp))),

@@ -12,9 +12,7 @@ use keyless_model::devops::{
     ConnectionState, CreationMode, EndpointType, IssuerGeneration, Organization, Project, Scheme,
     ServiceConnection,
 };
-use keyless_model::directory::{
-    Application, Cloud, FederatedCredential, SP_TYPE_APPLICATION, ServicePrincipal, Tenant,
-};
+use keyless_model::directory::{Application, Cloud, FederatedCredential, ServicePrincipal, Tenant};
 use keyless_model::directory_roles::PrincipalType;
 use keyless_model::federation::TOKEN_EXCHANGE_AUDIENCE;
 use keyless_model::rbac::{built_in, built_in_by_name, canonical_scope};
@@ -465,16 +463,11 @@ pub(super) async fn ensure_principal(
         Ok(_) => Ok(false),
         Err(_) => {
             s.shared_store()
-                .create_service_principal(&ServicePrincipal {
-                    id: Uuid::new_v4(),
-                    app_id: app.app_id,
-                    tenant_id: tenant.id,
-                    display_name: app.display_name.clone(),
-                    account_enabled: true,
-                    service_principal_type: SP_TYPE_APPLICATION.into(),
-                    alternative_names: vec![],
-                    created_at: s.now(),
-                })
+                .create_service_principal(&ServicePrincipal::of_application(
+                    app,
+                    tenant.id,
+                    s.now(),
+                ))
                 .await?;
             Ok(true)
         }
