@@ -1,0 +1,22 @@
+//! Azure Pipelines YAML, as keyless reads it.
+//!
+//! - [`yaml`]: YAML text to a tree of [`yaml::Node`]s that know their file, line and column,
+//!   within limits on size, depth and alias expansion;
+//! - [`template`]: compile-time processing: templates (step, job, stage, variable, `extends`;
+//!   local paths and `file@alias`), parameters, `${{ }}` expressions (`expr`), giving one
+//!   expanded tree;
+//! - [`model`]: the expanded tree read into a typed [`model::Pipeline`];
+//! - [`catalogue`]: the built-in tasks: which inputs carry a connection, of which type, and
+//!   whether each task and input supports workload identity federation;
+//! - [`refs`]: the connections a pipeline uses, read from its tasks and resources;
+//! - [`lint`]: the rules, each finding a [`diag::Diagnostic`] with a stable [`diag::Code`];
+//! - [`report`]: findings as text for people, JSON, and SARIF 2.1.0.
+#![forbid(unsafe_code)]
+
+pub mod diag;
+pub mod loc;
+pub mod model;
+pub mod yaml;
+
+pub use diag::{Code, Diagnostic, Severity};
+pub use loc::Loc;
