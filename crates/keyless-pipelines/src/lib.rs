@@ -16,7 +16,17 @@
 pub mod diag;
 pub mod loc;
 pub mod model;
+pub mod refs;
+pub mod template;
 pub mod yaml;
 
 pub use diag::{Code, Diagnostic, Severity};
 pub use loc::Loc;
+
+/// A pipeline file compiled: the typed pipeline when it could be read, every finding of
+/// compile-time processing, and the files read (the pipeline file first).
+pub struct Compiled {
+    pub pipeline: Option<model::Pipeline>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: Vec<(Option<String>, String)>,
+}
