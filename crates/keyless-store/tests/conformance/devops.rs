@@ -6,8 +6,7 @@ use keyless_store::{Store, conflict};
 
 async fn new_project(s: &dyn Store) -> Project {
     let o = add_organization(s, "contoso").await;
-    let p = add_project(s, o.id, "Web").await;
-    p
+    add_project(s, o.id, "Web").await
 }
 
 pub async fn organizations_and_projects(s: &dyn Store) {
