@@ -65,7 +65,7 @@ macro_rules! unit_of_work {
 
         #[async_trait::async_trait]
         impl $crate::uow::Transactional for $store {
-            async fn begin(&self) -> StoreResult<Box<dyn $crate::uow::UnitOfWork>> {
+            async fn begin(&self) -> $crate::StoreResult<Box<dyn $crate::uow::UnitOfWork>> {
                 let tx = self.transaction().await?;
                 Ok(Box::new($tx($crate::uow::TxCore::new(tx, self.1.clone()))))
             }
@@ -73,33 +73,37 @@ macro_rules! unit_of_work {
 
         #[async_trait::async_trait]
         impl $crate::uow::UnitOfWork for $tx {
-            async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.0.commit().await.map_err(db_err)
+            async fn commit(self: Box<Self>) -> $crate::StoreResult<()> {
+                self.0.commit().await.map_err($crate::errors::db_err)
             }
         }
 
         impl $tx {
             /// The unit of work's transaction, for one statement.
-            pub(crate) async fn conn(&self) -> StoreResult<$crate::uow::Handle<'_, $db>> {
-                self.0.handle().await.map_err(db_err)
+            pub(crate) async fn conn(&self) -> $crate::StoreResult<$crate::uow::Handle<'_, $db>> {
+                self.0.handle().await.map_err($crate::errors::db_err)
             }
 
             /// A savepoint inside the unit of work.
-            pub(crate) async fn begin_write(&self) -> StoreResult<$crate::uow::Write<'_, $db>> {
-                self.0.step().await.map_err(db_err)
+            pub(crate) async fn begin_write(
+                &self,
+            ) -> $crate::StoreResult<$crate::uow::Write<'_, $db>> {
+                self.0.step().await.map_err($crate::errors::db_err)
             }
         }
 
         impl $store {
             /// A pooled connection, for one statement.
-            pub(crate) async fn conn(&self) -> StoreResult<$crate::uow::Handle<'_, $db>> {
+            pub(crate) async fn conn(&self) -> $crate::StoreResult<$crate::uow::Handle<'_, $db>> {
                 Ok($crate::uow::Handle::Pooled(
-                    self.0.acquire().await.map_err(db_err)?,
+                    self.0.acquire().await.map_err($crate::errors::db_err)?,
                 ))
             }
 
             /// A write transaction of its own.
-            pub(crate) async fn begin_write(&self) -> StoreResult<$crate::uow::Write<'_, $db>> {
+            pub(crate) async fn begin_write(
+                &self,
+            ) -> $crate::StoreResult<$crate::uow::Write<'_, $db>> {
                 Ok($crate::uow::Write::Own(self.transaction().await?))
             }
         }
