@@ -48,7 +48,9 @@ struct WorkerResult {
     first_error: Option<String>,
 }
 
-fn percentile(sorted: &[u32], p: f64) -> f64 {
+/// The `p`th percentile (nearest rank) of sorted microsecond latencies, in milliseconds; 0
+/// when there are none.
+pub fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

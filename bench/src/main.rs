@@ -211,6 +211,22 @@ fn note(msg: impl AsRef<str>) {
     eprintln!("[bench] {}", msg.as_ref());
 }
 
+impl Cli {
+    /// The default of a smoke run, or of a full one.
+    fn smoke_or<T>(&self, smoke: T, full: T) -> T {
+        if self.smoke { smoke } else { full }
+    }
+}
+
+/// The values given on the command line, else `default`.
+fn list_or<T: Clone>(given: &[T], default: Vec<T>) -> Vec<T> {
+    if given.is_empty() {
+        default
+    } else {
+        given.to_vec()
+    }
+}
+
 struct Settings {
     concurrency: Vec<usize>,
     plan: load::Plan,
@@ -223,35 +239,15 @@ async fn suite(cli: &Cli) -> anyhow::Result<Report> {
     let loadavg_start = loadavg();
     let bin = server_bin(cli)?;
     let settings = Settings {
-        concurrency: if !cli.concurrency.is_empty() {
-            cli.concurrency.clone()
-        } else if cli.smoke {
-            vec![4]
-        } else {
-            vec![16, 64]
-        },
+        concurrency: list_or(&cli.concurrency, cli.smoke_or(vec![4], vec![16, 64])),
         plan: load::Plan {
             concurrency: 1,
-            warmup: Duration::from_secs_f64(cli.warmup.unwrap_or(if cli.smoke {
-                0.5
-            } else {
-                1.0
-            })),
-            duration: Duration::from_secs_f64(cli.duration.unwrap_or(if cli.smoke {
-                2.0
-            } else {
-                10.0
-            })),
+            warmup: Duration::from_secs_f64(cli.warmup.unwrap_or(cli.smoke_or(0.5, 1.0))),
+            duration: Duration::from_secs_f64(cli.duration.unwrap_or(cli.smoke_or(2.0, 10.0))),
             rate: None,
         },
-        pool: cli.pool.unwrap_or(if cli.smoke { 100 } else { 1000 }),
-        sizes: if !cli.size.is_empty() {
-            cli.size.clone()
-        } else if cli.smoke {
-            vec![1000]
-        } else {
-            vec![10_000, 100_000]
-        },
+        pool: cli.pool.unwrap_or(cli.smoke_or(100, 1000)),
+        sizes: list_or(&cli.size, cli.smoke_or(vec![1000], vec![10_000, 100_000])),
     };
     if settings.concurrency.contains(&0) {
         bail!("--concurrency must be at least 1");

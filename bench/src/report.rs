@@ -89,14 +89,15 @@ pub fn run_record(
         server_cpu_per_op_s: per_op,
         cpu_per_op_in_signatures: per_op / floor,
     };
+    let connections = if new_connection {
+        "new-conn"
+    } else {
+        "keep-alive"
+    };
     note(format!(
         "{:<14} {:<10} c={:<3}{}{} ok={} err={} {:.0}/s p50={:.2}ms p99={:.2}ms server CPU/op={:.0}µs (≈{:.2} signatures) peak RSS {:.1} MB",
         r.scenario,
-        if new_connection {
-            "new-conn"
-        } else {
-            "keep-alive"
-        },
+        connections,
         r.concurrency,
         r.rate
             .map(|x| format!(" rate={x:.0}/s"))

@@ -123,11 +123,7 @@ impl Ctx {
             .send()
             .await
             .map_err(|e| format!("mint: {e}"))?;
-        let v = json_ok(resp, "mint").await?;
-        v["oidcToken"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| "mint: no oidcToken".to_string())
+        string_field(resp, "mint", "oidcToken").await
     }
 
     /// The token exchange; returns the `access_token`.
@@ -140,11 +136,7 @@ impl Ctx {
             .send()
             .await
             .map_err(|e| format!("exchange: {e}"))?;
-        let v = json_ok(resp, "exchange").await?;
-        v["access_token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| "exchange: no access_token".to_string())
+        string_field(resp, "exchange", "access_token").await
     }
 
     /// `GET /subscriptions/{id}/resourcegroups` as the workload identity.
@@ -165,6 +157,15 @@ impl Ctx {
         let access = self.exchange(self.exchange_body(&id)).await?;
         self.arm(&access).await
     }
+}
+
+/// The string `field` of the JSON object of a 2xx answer to the request `what`.
+async fn string_field(resp: reqwest::Response, what: &str, field: &str) -> Result<String, String> {
+    let v = json_ok(resp, what).await?;
+    v[field]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{what}: no {field}"))
 }
 
 async fn json_ok(resp: reqwest::Response, what: &str) -> Result<Value, String> {

@@ -184,6 +184,23 @@ impl Server {
             .with_context(|| format!("demo.env has no {k}"))
     }
 
+    /// PATCHes `body` to `url` with the demo administrator's token; `what` names the request
+    /// in errors.
+    pub async fn patch_as_admin(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        http.patch(url)
+            .bearer_auth(self.var("KEYLESS_TOKEN")?)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| what.to_string())
+    }
+
     pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
         procfs::cpu_seconds(&self.pid)
     }

@@ -159,7 +159,8 @@ class Az:
         """The demo app, as a pipeline task logs in: a fresh ID token of the connection."""
         return self.login_federated(self.keyless.client_id, self.keyless.oidc_token()).json()
 
-    def login_secret(self, app: App) -> Any:
+    def login_secret(self, app: App, *options: str) -> Any:
+        """`az login` as `app` by its secret, with further `options`; the accounts."""
         assert app.secret, app
         return self.run(
             "login",
@@ -170,6 +171,7 @@ class Az:
             f"--password={app.secret}",
             "--tenant",
             self.keyless.tenant_id,
+            *options,
         ).json()
 
 

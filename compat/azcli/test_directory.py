@@ -29,16 +29,7 @@ def _signed_in(keyless, app) -> Az:
     az = Az(keyless, Path(tmp))
     az.run("cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", f"{keyless.url}/")
     az.run("cloud", "set", "-n", CLOUD_NAME)
-    az.run(
-        "login",
-        "--service-principal",
-        "-u",
-        app.app_id,
-        f"--password={app.secret}",
-        "--tenant",
-        keyless.tenant_id,
-        "--allow-no-subscriptions",
-    )
+    az.login_secret(app, "--allow-no-subscriptions")
     return az
 
 

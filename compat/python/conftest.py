@@ -109,6 +109,11 @@ def jwt_claims(token: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(payload))
 
 
+def _env_value(name: str) -> property:
+    """A read-only property: the demo.env value `name`."""
+    return property(lambda self: self.env[name])
+
+
 def describe(res: requests.Response) -> str:
     """`METHOD URL -> STATUS body` for assertion messages."""
     body = res.text
@@ -157,25 +162,11 @@ class Keyless:
     def url(self) -> str:
         return self.env["KEYLESS_URL"].rstrip("/")
 
-    @property
-    def tenant_id(self) -> str:
-        return self.env["AZURE_TENANT_ID"]
-
-    @property
-    def client_id(self) -> str:
-        return self.env["AZURE_CLIENT_ID"]
-
-    @property
-    def subscription_id(self) -> str:
-        return self.env["AZURE_SUBSCRIPTION_ID"]
-
-    @property
-    def connection_id(self) -> str:
-        return self.env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"]
-
-    @property
-    def ca_bundle(self) -> str:
-        return self.env["REQUESTS_CA_BUNDLE"]
+    tenant_id = _env_value("AZURE_TENANT_ID")
+    client_id = _env_value("AZURE_CLIENT_ID")
+    subscription_id = _env_value("AZURE_SUBSCRIPTION_ID")
+    connection_id = _env_value("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")
+    ca_bundle = _env_value("REQUESTS_CA_BUNDLE")
 
     # -- raw HTTP
     def request(self, method: str, url: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
@@ -416,6 +407,18 @@ def demo_secret(keyless: Keyless) -> str:
 @pytest.fixture(scope="session")
 def pipelines_credential(keyless: Keyless):
     return keyless.pipelines_credential()
+
+
+def pipeline_client(client_class):
+    """A module-scoped fixture: an azure-mgmt `client_class` on the demo subscription, signed in
+    as the pipeline identity (AzurePipelinesCredential)."""
+
+    @pytest.fixture(scope="module")
+    def client(keyless, pipelines_credential):
+        with client_class(pipelines_credential, keyless.subscription_id, base_url=keyless.url) as c:
+            yield c
+
+    return client
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.authorization import AuthorizationManagementClient
 
-from conftest import ARM_SCOPE, DEMO_RESOURCE_GROUP, describe
+from conftest import ARM_SCOPE, DEMO_RESOURCE_GROUP, describe, pipeline_client
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -28,6 +28,16 @@ def apply_world(keyless, text: str) -> dict:
     )
     assert res.status_code == 200, describe(res)
     return res.json()
+
+
+def delete_then_gone(operations, scope: str, name: str, code: str) -> None:
+    """Deletes `name` at `scope` through `operations` (role assignments or definitions), which
+    answers the deleted object; getting it afterwards fails with the ARM error `code`."""
+    deleted = operations.delete(scope, name)
+    assert deleted is not None and deleted.name == name
+    with pytest.raises(ResourceNotFoundError) as e:
+        operations.get(scope, name)
+    assert e.value.error.code == code, e.value.error
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +70,7 @@ def owner_client(keyless, owner):
         yield client
 
 
-@pytest.fixture(scope="module")
-def contributor_client(keyless, pipelines_credential):
-    with AuthorizationManagementClient(pipelines_credential, keyless.subscription_id, base_url=keyless.url) as client:
-        yield client
+contributor_client = pipeline_client(AuthorizationManagementClient)
 
 
 @pytest.fixture
@@ -145,11 +152,7 @@ def test_role_assignment_lifecycle(keyless, owner_client, assignee, kind, reques
     # by id, as `az role assignment delete --ids` does
     assert assignments.get_by_id(created.id).name == name
 
-    deleted = assignments.delete(scope, name)
-    assert deleted is not None and deleted.name == name
-    with pytest.raises(ResourceNotFoundError) as e:
-        assignments.get(scope, name)
-    assert e.value.error.code == "RoleAssignmentNotFound", e.value.error
+    delete_then_gone(assignments, scope, name, "RoleAssignmentNotFound")
     assert list(assignments.list_for_scope(scope, filter=f"principalId eq '{assignee.sp_object_id}'")) == []
 
 
@@ -181,12 +184,9 @@ def test_duplicate_role_assignment_conflicts(keyless, owner_client, assignee):
 
 def test_unknown_principal_is_refused(keyless, owner_client):
     scope = f"/subscriptions/{keyless.subscription_id}"
+    params = {"role_definition_id": role_definition_id(keyless, READER), "principal_id": str(uuid.uuid4())}
     with pytest.raises(HttpResponseError) as e:
-        owner_client.role_assignments.create(
-            scope,
-            str(uuid.uuid4()),
-            {"role_definition_id": role_definition_id(keyless, READER), "principal_id": str(uuid.uuid4())},
-        )
+        owner_client.role_assignments.create(scope, str(uuid.uuid4()), params)
     assert e.value.status_code == 400, e.value
     assert e.value.error.code == "PrincipalNotFound", e.value.error
 
@@ -270,11 +270,7 @@ def test_custom_role_lifecycle(keyless, owner_client, assignee):
     assert e.value.error.code == "RoleDefinitionHasAssignments", e.value.error
     owner_client.role_assignments.delete(rg_scope, assignment.name)
 
-    deleted = definitions.delete(sub_scope, role_id)
-    assert deleted is not None and deleted.name == role_id
-    with pytest.raises(ResourceNotFoundError) as e:
-        definitions.get(sub_scope, role_id)
-    assert e.value.error.code == "RoleDefinitionDoesNotExist", e.value.error
+    delete_then_gone(definitions, sub_scope, role_id, "RoleDefinitionDoesNotExist")
     assert list(definitions.list(sub_scope, filter=f"roleName eq '{role_name}'")) == []
 
 

@@ -5,7 +5,7 @@ import pytest
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
-from conftest import DEMO_RESOURCE_GROUP
+from conftest import DEMO_RESOURCE_GROUP, pipeline_client
 
 
 @pytest.fixture(scope="module")
@@ -14,10 +14,7 @@ def subscription_client(keyless, pipelines_credential):
         yield client
 
 
-@pytest.fixture(scope="module")
-def resource_client(keyless, pipelines_credential):
-    with ResourceManagementClient(pipelines_credential, keyless.subscription_id, base_url=keyless.url) as client:
-        yield client
+resource_client = pipeline_client(ResourceManagementClient)
 
 
 def test_subscriptions_list_contains_demo_subscription(keyless, subscription_client):

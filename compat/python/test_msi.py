@@ -10,17 +10,14 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, 
 from azure.identity import AzurePipelinesCredential
 from azure.mgmt.msi import ManagedServiceIdentityClient
 
-from conftest import ARM_SCOPE, DEMO_RESOURCE_GROUP, describe, jwt_claims
+from conftest import ARM_SCOPE, DEMO_RESOURCE_GROUP, describe, jwt_claims, pipeline_client
 
 AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 FIC_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
 
 
-@pytest.fixture(scope="module")
-def msi_client(keyless, pipelines_credential):
-    with ManagedServiceIdentityClient(pipelines_credential, keyless.subscription_id, base_url=keyless.url) as client:
-        yield client
+msi_client = pipeline_client(ManagedServiceIdentityClient)
 
 
 @pytest.fixture
@@ -209,6 +206,17 @@ def start_job(keyless, pipeline: str, connections: list[str]) -> dict[str, str]:
     return env
 
 
+def job_credential(keyless, client_id: str, connection_id: str, env: dict[str, str]) -> AzurePipelinesCredential:
+    """The credential a task of the job `env` gets for the connection's identity `client_id`."""
+    return AzurePipelinesCredential(
+        tenant_id=keyless.tenant_id,
+        client_id=client_id,
+        service_connection_id=connection_id,
+        system_access_token=env["SYSTEM_ACCESSTOKEN"],
+        authority=keyless.url,
+    )
+
+
 def test_pipeline_signs_in_as_managed_identity(keyless, msi_client, unique_name, monkeypatch):
     name = unique_name("compat-mi")
     identity = msi_client.user_assigned_identities.create_or_update(
@@ -230,13 +238,7 @@ def test_pipeline_signs_in_as_managed_identity(keyless, msi_client, unique_name,
         env = start_job(keyless, unique_name("mi-pipeline"), [connection["name"]])
         # AzurePipelinesCredential reads SYSTEM_OIDCREQUESTURI from the environment per request.
         monkeypatch.setenv("SYSTEM_OIDCREQUESTURI", env["SYSTEM_OIDCREQUESTURI"])
-        cred = AzurePipelinesCredential(
-            tenant_id=keyless.tenant_id,
-            client_id=identity.client_id,
-            service_connection_id=connection["id"],
-            system_access_token=env["SYSTEM_ACCESSTOKEN"],
-            authority=keyless.url,
-        )
+        cred = job_credential(keyless, identity.client_id, connection["id"], env)
         claims = jwt_claims(cred.get_token(ARM_SCOPE).token)
         assert claims.get("xms_mirid") == identity.id, claims
         assert claims.get("oid") == identity.principal_id, claims
@@ -246,12 +248,6 @@ def test_pipeline_signs_in_as_managed_identity(keyless, msi_client, unique_name,
         msi_client.user_assigned_identities.delete(DEMO_RESOURCE_GROUP, name)
 
     # The identity's principal and credentials went with it: the same job cannot sign in now.
-    fresh = AzurePipelinesCredential(
-        tenant_id=keyless.tenant_id,
-        client_id=identity.client_id,
-        service_connection_id=connection["id"],
-        system_access_token=env["SYSTEM_ACCESSTOKEN"],
-        authority=keyless.url,
-    )
+    fresh = job_credential(keyless, identity.client_id, connection["id"], env)
     with pytest.raises(ClientAuthenticationError):
         fresh.get_token(ARM_SCOPE)

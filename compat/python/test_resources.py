@@ -8,16 +8,13 @@ import pytest
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from conftest import DEMO_RESOURCE_GROUP
+from conftest import DEMO_RESOURCE_GROUP, pipeline_client
 
 STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
 STORAGE_API = "2023-05-01"
 
 
-@pytest.fixture(scope="module")
-def resource_client(keyless, pipelines_credential):
-    with ResourceManagementClient(pipelines_credential, keyless.subscription_id, base_url=keyless.url) as client:
-        yield client
+resource_client = pipeline_client(ResourceManagementClient)
 
 
 @pytest.fixture

@@ -105,13 +105,10 @@ async fn set_algorithm(http: &reqwest::Client, s: &Server, alg: &str) -> anyhow:
         s.origin,
         s.var("AZURE_TENANT_ID")?
     );
-    let resp = http
-        .patch(url)
-        .bearer_auth(s.var("KEYLESS_TOKEN")?)
-        .json(&serde_json::json!({ "accessTokenAlgorithm": alg }))
-        .send()
-        .await
-        .context("tenant settings")?;
+    let body = serde_json::json!({ "accessTokenAlgorithm": alg });
+    let resp = s
+        .patch_as_admin(http, &url, &body, "tenant settings")
+        .await?;
     if !resp.status().is_success() {
         let status = resp.status();
         bail!(

@@ -9,6 +9,7 @@
 //! Replica A is a `--demo` server; replica B gets copies of A's `kek`, `tls/` and `demo.env`
 //! and `--public-url` A's origin, so tokens and assertions from either are good on both.
 
+use crate::load::percentile;
 use crate::note;
 use crate::scenarios::Ctx;
 use crate::server::Server;
@@ -59,14 +60,6 @@ pub struct ReplicaKill {
 struct Tally {
     side: Side,
     after_latencies_us: Vec<u32>,
-}
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
 }
 
 /// `workers` closed-loop workers sending token exchanges through `ctx` until `end`.
@@ -128,14 +121,10 @@ fn hammer(
 /// Sets the demo client's `accountEnabled` through A's Microsoft Graph, then asks B for a
 /// token every 2 ms until B's answer reflects it; returns the milliseconds from A's answer.
 async fn change_and_watch(a: &Server, b: &Ctx, sp_url: &str, enabled: bool) -> anyhow::Result<f64> {
-    let resp = b
-        .setup
-        .patch(sp_url)
-        .bearer_auth(a.var("KEYLESS_TOKEN")?)
-        .json(&serde_json::json!({ "accountEnabled": enabled }))
-        .send()
-        .await
-        .context("PATCH servicePrincipals")?;
+    let body = serde_json::json!({ "accountEnabled": enabled });
+    let resp = a
+        .patch_as_admin(&b.setup, sp_url, &body, "PATCH servicePrincipals")
+        .await?;
     anyhow::ensure!(
         resp.status().is_success(),
         "PATCH servicePrincipals: HTTP {}",

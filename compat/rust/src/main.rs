@@ -142,6 +142,12 @@ async fn token(cred: &dyn TokenCredential) -> Result<String, String> {
     .await
 }
 
+/// An ARM token of the credential that `new` made; its error as `new: …`.
+async fn token_of<C: TokenCredential>(new: azure_core::Result<Arc<C>>) -> Result<String, String> {
+    let cred = new.map_err(|e| format!("new: {e}"))?;
+    token(cred.as_ref()).await
+}
+
 /// `GET {origin}/subscriptions?api-version=2022-12-01` with the token; requires 200 and the
 /// demo subscription in `value`.
 async fn list_subscriptions(
@@ -245,25 +251,13 @@ async fn main() -> ExitCode {
     );
 
     // AzurePipelinesCredential: job token -> pipeline OIDC token -> ARM access token.
-    let pipelines = async {
-        let cred = cfg
-            .pipelines_credential(&cfg.connection_id)
-            .map_err(|e| format!("new: {e}"))?;
-        token(cred.as_ref()).await
-    }
-    .await;
+    let pipelines = token_of(cfg.pipelines_credential(&cfg.connection_id)).await;
     let pipelines = report.record("AzurePipelinesCredential ARM token", pipelines, |t| {
         format!("{} bytes", t.len())
     });
 
     // ClientSecretCredential with a secret of the demo app.
-    let secret = async {
-        let cred = cfg
-            .secret_credential(&cfg.secret)
-            .map_err(|e| format!("new: {e}"))?;
-        token(cred.as_ref()).await
-    }
-    .await;
+    let secret = token_of(cfg.secret_credential(&cfg.secret)).await;
     let secret = report.record("ClientSecretCredential ARM token", secret, |t| {
         format!("{} bytes", t.len())
     });

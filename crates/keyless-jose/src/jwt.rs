@@ -75,6 +75,25 @@ fn optional_str(header: &Map<String, Value>, name: &str) -> Result<Option<String
     }
 }
 
+/// The accessors of the decoded header and claims, which both token types have.
+macro_rules! decoded_parts {
+    () => {
+        pub fn header(&self) -> &JwtHeader {
+            &self.header
+        }
+
+        /// Every header field, for the rare caller that needs more than [`JwtHeader`].
+        pub fn raw_header(&self) -> &Map<String, Value> {
+            &self.raw_header
+        }
+
+        /// The claims; peeked, not trusted, while the token is unverified.
+        pub fn claims(&self) -> &Map<String, Value> {
+            &self.claims
+        }
+    };
+}
+
 impl UnverifiedJwt {
     /// Splits and decodes a compact JWS. A header `kid`, `x5t` or `typ` that is not a string is
     /// reported as [`MalformedJwt::Json`] on the header.
@@ -109,19 +128,7 @@ impl UnverifiedJwt {
         })
     }
 
-    pub fn header(&self) -> &JwtHeader {
-        &self.header
-    }
-
-    /// Every header field, for the rare caller that needs more than [`JwtHeader`].
-    pub fn raw_header(&self) -> &Map<String, Value> {
-        &self.raw_header
-    }
-
-    /// The claims, peeked, not trusted.
-    pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
-    }
+    decoded_parts!();
 
     /// A string claim, peeked, not trusted (e.g. `iss` to choose the key set).
     pub fn peek_str(&self, claim: &str) -> Option<&str> {
@@ -209,17 +216,7 @@ fn numeric_date(v: Option<&Value>) -> Option<i64> {
 }
 
 impl VerifiedJwt {
-    pub fn header(&self) -> &JwtHeader {
-        &self.header
-    }
-
-    pub fn raw_header(&self) -> &Map<String, Value> {
-        &self.raw_header
-    }
-
-    pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
-    }
+    decoded_parts!();
 
     pub fn into_claims(self) -> Map<String, Value> {
         self.claims

@@ -147,13 +147,15 @@ mod tests {
 
     #[test]
     fn lookup_accepts_aadsts_prefix() {
-        assert_eq!(find("AADSTS700213").map(|e| e.code), Some("700213"));
-        assert_eq!(find("700213").map(|e| e.code), Some("700213"));
-        assert_eq!(
-            find("authorizationfailed").map(|e| e.code),
-            Some("AuthorizationFailed")
-        );
-        assert!(find("12345678").is_none());
+        let cases = [
+            ("AADSTS700213", Some("700213")),
+            ("700213", Some("700213")),
+            ("authorizationfailed", Some("AuthorizationFailed")),
+            ("12345678", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(find(text).map(|e| e.code), want, "{text}");
+        }
     }
 
     #[test]
@@ -165,15 +167,20 @@ mod tests {
                 assert_eq!(identify(&pasted).map(|x| x.code), Some(e.code), "{p}");
             }
         }
-        assert_eq!(
-            identify("ERROR: AADSTS7000215: Invalid client secret provided.").map(|e| e.code),
-            Some("7000215")
-        );
-        assert_eq!(
-            identify("(AuthorizationFailed) The client 'x' with object id").map(|e| e.code),
-            Some("AuthorizationFailed")
-        );
-        assert!(identify("nothing we know").is_none());
+        let pasted = [
+            (
+                "ERROR: AADSTS7000215: Invalid client secret provided.",
+                Some("7000215"),
+            ),
+            (
+                "(AuthorizationFailed) The client 'x' with object id",
+                Some("AuthorizationFailed"),
+            ),
+            ("nothing we know", None),
+        ];
+        for (text, want) in pasted {
+            assert_eq!(identify(text).map(|e| e.code), want, "{text}");
+        }
     }
 
     #[test]

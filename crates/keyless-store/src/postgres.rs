@@ -4,12 +4,11 @@
 
 use crate::changes::{CHANNEL, ChangeFeed, ChangeSource};
 use crate::errors::db_err;
-use crate::uow::{Handle, Transactional, TxCore, UnitOfWork, Write};
+use crate::uow::unit_of_work;
 use crate::{StoreError, StoreResult};
-use async_trait::async_trait;
 use keyless_model::Uuid;
 use sqlx::postgres::{PgListener, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -94,44 +93,12 @@ pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
     Ok(PgStore(pool, feed, AbortOnDrop(listener)))
 }
 
-/// A unit of work on PostgreSQL (see `uow`).
-pub(crate) struct PgTx(TxCore<Postgres>);
-
-#[async_trait]
-impl Transactional for PgStore {
-    async fn begin(&self) -> StoreResult<Box<dyn UnitOfWork>> {
-        let tx = self.0.begin().await.map_err(db_err)?;
-        Ok(Box::new(PgTx(TxCore::new(tx, self.1.clone()))))
-    }
-}
-
-#[async_trait]
-impl UnitOfWork for PgTx {
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.0.commit().await.map_err(db_err)
-    }
-}
-
-impl PgTx {
-    /// The unit of work's transaction, for one statement.
-    pub(crate) async fn conn(&self) -> StoreResult<Handle<'_, Postgres>> {
-        self.0.handle().await.map_err(db_err)
-    }
-
-    /// A savepoint inside the unit of work.
-    pub(crate) async fn begin_write(&self) -> StoreResult<Write<'_, Postgres>> {
-        self.0.step().await.map_err(db_err)
-    }
-}
+unit_of_work!(PgStore, PgTx, Postgres);
 
 impl PgStore {
-    /// A pooled connection, for one statement.
-    pub(crate) async fn conn(&self) -> StoreResult<Handle<'_, Postgres>> {
-        Ok(Handle::Pooled(self.0.acquire().await.map_err(db_err)?))
-    }
-
-    pub(crate) async fn begin_write(&self) -> StoreResult<Write<'_, Postgres>> {
-        Ok(Write::Own(self.0.begin().await.map_err(db_err)?))
+    /// A read committed transaction.
+    async fn transaction(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.0.begin().await.map_err(db_err)
     }
 
     /// Serialises credential writes per parent until the transaction ends, so that "count,

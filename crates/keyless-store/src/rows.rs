@@ -13,41 +13,72 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Declares row structs and their conversion into model entities. A field is copied as it
-/// is, or converted `as uuid`, `as opt_uuid` or `as json`, a value that does not parse naming
-/// the column `table.field`.
+/// is, or converted `as uuid`, `as opt_uuid`, `as json`, `as parse(Enum)` (by `Enum::parse`),
+/// `as parse_debug(Enum)` (the same, the bad value quoted in the error) or `as f` (the function
+/// `f(column, &value)` in scope), a value that does not parse naming the column `table.field`.
+/// `field from "column"` reads the field from a column of another name; attributes before a
+/// field go to the row struct (`#[sqlx(skip)]`: not a column, the model gets the default).
 macro_rules! rows {
     ($(
         $(#[$meta:meta])*
         $row:ident => $model:ident in $table:literal {
-            $($field:ident: $ty:ty $(as $conv:ident)?),* $(,)?
+            $(
+                $(#[$field_meta:meta])*
+                $field:ident $(from $column:literal)?: $ty:ty $(as $conv:ident $(($enum:ty))?)?
+            ),* $(,)?
         }
     )*) => {$(
         $(#[$meta])*
         #[derive(sqlx::FromRow)]
         pub(crate) struct $row {
-            $($field: $ty,)*
+            $(
+                $(#[$field_meta])*
+                $(#[sqlx(rename = $column)])?
+                $field: $ty,
+            )*
         }
 
         impl $crate::rows::IntoModel for $row {
             type Model = $model;
             fn into_model(self) -> $crate::StoreResult<$model> {
                 Ok($model {
-                    $($field: rows!(@field self, $table, $field $(, $conv)?),)*
+                    $($field: rows!(
+                        @field self,
+                        concat!($table, ".", rows!(@column $field $($column)?)),
+                        $field
+                        $(, $conv $(($enum))?)?
+                    ),)*
                 })
             }
         }
     )*};
-    (@field $row:ident, $table:literal, $field:ident) => {
+    (@column $field:ident) => {
+        stringify!($field)
+    };
+    (@column $field:ident $column:literal) => {
+        $column
+    };
+    (@field $row:ident, $column:expr, $field:ident) => {
         $row.$field
     };
-    (@field $row:ident, $table:literal, $field:ident, uuid) => {
-        $crate::rows::uuid(concat!($table, ".", stringify!($field)), &$row.$field)?
+    (@field $row:ident, $column:expr, $field:ident, uuid) => {
+        $crate::rows::uuid($column, &$row.$field)?
     };
-    (@field $row:ident, $table:literal, $field:ident, opt_uuid) => {
-        $crate::rows::opt_uuid(concat!($table, ".", stringify!($field)), $row.$field)?
+    (@field $row:ident, $column:expr, $field:ident, opt_uuid) => {
+        $crate::rows::opt_uuid($column, $row.$field)?
     };
-    (@field $row:ident, $table:literal, $field:ident, json) => {
-        $crate::rows::from_json(concat!($table, ".", stringify!($field)), &$row.$field)?
+    (@field $row:ident, $column:expr, $field:ident, json) => {
+        $crate::rows::from_json($column, &$row.$field)?
+    };
+    (@field $row:ident, $column:expr, $field:ident, parse($enum:ty)) => {
+        <$enum>::parse(&$row.$field).ok_or_else(|| $crate::rows::corrupt($column, &$row.$field))?
+    };
+    (@field $row:ident, $column:expr, $field:ident, parse_debug($enum:ty)) => {
+        <$enum>::parse(&$row.$field)
+            .ok_or_else(|| $crate::rows::corrupt($column, format_args!("{:?}", $row.$field)))?
+    };
+    (@field $row:ident, $column:expr, $field:ident, $conv:ident) => {
+        $conv($column, &$row.$field)?
     };
 }
 
@@ -118,94 +149,43 @@ fn from_json<T: DeserializeOwned>(column: &str, s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| corrupt(column, format_args!("invalid JSON ({e})")))
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct TenantRow {
-    id: String,
-    name: String,
-    domain: String,
-    display_name: String,
-    cloud: String,
-    settings: String,
-    created_at: UnixTime,
-}
-
-impl IntoModel for TenantRow {
-    type Model = Tenant;
-    fn into_model(self) -> StoreResult<Tenant> {
-        Ok(Tenant {
-            id: uuid("tenants.id", &self.id)?,
-            cloud: Cloud::parse(&self.cloud)
-                .ok_or_else(|| corrupt("tenants.cloud", format_args!("{:?}", self.cloud)))?,
-            settings: from_json("tenants.settings", &self.settings)?,
-            name: self.name,
-            domain: self.domain,
-            display_name: self.display_name,
-            created_at: self.created_at,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    id: String,
-    tenant_id: String,
-    user_principal_name: String,
-    display_name: String,
-    user_type: String,
-    is_admin: bool,
-    created_at: UnixTime,
-}
-
-impl IntoModel for UserRow {
-    type Model = User;
-    fn into_model(self) -> StoreResult<User> {
-        Ok(User {
-            id: uuid("users.id", &self.id)?,
-            tenant_id: uuid("users.tenant_id", &self.tenant_id)?,
-            user_principal_name: self.user_principal_name,
-            display_name: self.display_name,
-            user_type: UserType::parse(&self.user_type)
-                .ok_or_else(|| corrupt("users.user_type", format_args!("{:?}", self.user_type)))?,
-            is_admin: self.is_admin,
-            created_at: self.created_at,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct ApplicationRow {
-    id: String,
-    app_id: String,
-    tenant_id: String,
-    display_name: String,
-    sign_in_audience: String,
-    enabled: bool,
-    created_by: Option<String>,
-    created_at: UnixTime,
-    identifier_uris: String,
-    api: String,
-}
-
-impl IntoModel for ApplicationRow {
-    type Model = Application;
-    fn into_model(self) -> StoreResult<Application> {
-        Ok(Application {
-            id: uuid("applications.id", &self.id)?,
-            app_id: uuid("applications.app_id", &self.app_id)?,
-            tenant_id: uuid("applications.tenant_id", &self.tenant_id)?,
-            created_by: opt_uuid("applications.created_by", self.created_by)?,
-            display_name: self.display_name,
-            sign_in_audience: self.sign_in_audience,
-            enabled: self.enabled,
-            created_at: self.created_at,
-            owners: Vec::new(),
-            identifier_uris: from_json("applications.identifier_uris", &self.identifier_uris)?,
-            api: from_json("applications.api", &self.api)?,
-        })
-    }
-}
-
 rows! {
+    TenantRow => Tenant in "tenants" {
+        id: String as uuid,
+        name: String,
+        domain: String,
+        display_name: String,
+        cloud: String as parse_debug(Cloud),
+        settings: String as json,
+        created_at: UnixTime,
+    }
+
+    UserRow => User in "users" {
+        id: String as uuid,
+        tenant_id: String as uuid,
+        user_principal_name: String,
+        display_name: String,
+        user_type: String as parse_debug(UserType),
+        is_admin: bool,
+        created_at: UnixTime,
+    }
+
+    ApplicationRow => Application in "applications" {
+        id: String as uuid,
+        app_id: String as uuid,
+        tenant_id: String as uuid,
+        display_name: String,
+        sign_in_audience: String,
+        enabled: bool,
+        created_by: Option<String> as opt_uuid,
+        created_at: UnixTime,
+        identifier_uris: String as json,
+        api: String as json,
+        /// Not a column: the owners are read from their own table.
+        #[sqlx(skip)]
+        owners: Vec<Uuid>,
+    }
+
     ServicePrincipalRow => ServicePrincipal in "service_principals" {
         id: String as uuid,
         app_id: String as uuid,

@@ -4,12 +4,11 @@
 
 use crate::changes::{ChangeFeed, ChangeSource, WATCHED_TABLES};
 use crate::errors::db_err;
-use crate::uow::{Handle, Transactional, TxCore, UnitOfWork, Write};
+use crate::uow::unit_of_work;
 use crate::{StoreError, StoreResult};
-use async_trait::async_trait;
 use keyless_model::Uuid;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,48 +85,14 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
     Ok(SqliteStore(pool, feed))
 }
 
-/// A unit of work on SQLite (see `uow`).
-pub(crate) struct SqliteTx(TxCore<Sqlite>);
-
-#[async_trait]
-impl Transactional for SqliteStore {
-    async fn begin(&self) -> StoreResult<Box<dyn UnitOfWork>> {
-        let tx = self.0.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        Ok(Box::new(SqliteTx(TxCore::new(tx, self.1.clone()))))
-    }
-}
-
-#[async_trait]
-impl UnitOfWork for SqliteTx {
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.0.commit().await.map_err(db_err)
-    }
-}
-
-impl SqliteTx {
-    /// The unit of work's transaction, for one statement.
-    pub(crate) async fn conn(&self) -> StoreResult<Handle<'_, Sqlite>> {
-        self.0.handle().await.map_err(db_err)
-    }
-
-    /// A savepoint inside the unit of work.
-    pub(crate) async fn begin_write(&self) -> StoreResult<Write<'_, Sqlite>> {
-        self.0.step().await.map_err(db_err)
-    }
-}
+unit_of_work!(SqliteStore, SqliteTx, Sqlite);
 
 impl SqliteStore {
-    /// A pooled connection, for one statement.
-    pub(crate) async fn conn(&self) -> StoreResult<Handle<'_, Sqlite>> {
-        Ok(Handle::Pooled(self.0.acquire().await.map_err(db_err)?))
-    }
-
     /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so a
     /// transaction that reads before it writes can neither deadlock nor fail with
     /// `SQLITE_BUSY_SNAPSHOT` when another connection wrote in between.
-    pub(crate) async fn begin_write(&self) -> StoreResult<Write<'_, Sqlite>> {
-        let tx = self.0.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        Ok(Write::Own(tx))
+    async fn transaction(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.0.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
     }
 
     /// Nothing to do: [`Self::begin_write`] already serialises writers.

@@ -53,6 +53,64 @@ pub trait Transactional {
     async fn begin(&self) -> StoreResult<Box<dyn UnitOfWork>>;
 }
 
+/// Declares `$tx`, the unit of work of the backend store `$store` (a tuple of its pool and its
+/// change feed) on database `$db`, with the connections the stamped trait implementations run
+/// on (see `impls`): `conn` for one statement, `begin_write` for several (a transaction of
+/// their own, or a savepoint inside the unit of work). The store's inherent
+/// `transaction` method opens its write transactions.
+macro_rules! unit_of_work {
+    ($store:ident, $tx:ident, $db:ty) => {
+        /// A unit of work on this backend (see `uow`).
+        pub(crate) struct $tx($crate::uow::TxCore<$db>);
+
+        #[async_trait::async_trait]
+        impl $crate::uow::Transactional for $store {
+            async fn begin(&self) -> $crate::StoreResult<Box<dyn $crate::uow::UnitOfWork>> {
+                let tx = self.transaction().await?;
+                Ok(Box::new($tx($crate::uow::TxCore::new(tx, self.1.clone()))))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::uow::UnitOfWork for $tx {
+            async fn commit(self: Box<Self>) -> $crate::StoreResult<()> {
+                self.0.commit().await.map_err($crate::errors::db_err)
+            }
+        }
+
+        impl $tx {
+            /// The unit of work's transaction, for one statement.
+            pub(crate) async fn conn(&self) -> $crate::StoreResult<$crate::uow::Handle<'_, $db>> {
+                self.0.handle().await.map_err($crate::errors::db_err)
+            }
+
+            /// A savepoint inside the unit of work.
+            pub(crate) async fn begin_write(
+                &self,
+            ) -> $crate::StoreResult<$crate::uow::Write<'_, $db>> {
+                self.0.step().await.map_err($crate::errors::db_err)
+            }
+        }
+
+        impl $store {
+            /// A pooled connection, for one statement.
+            pub(crate) async fn conn(&self) -> $crate::StoreResult<$crate::uow::Handle<'_, $db>> {
+                Ok($crate::uow::Handle::Pooled(
+                    self.0.acquire().await.map_err($crate::errors::db_err)?,
+                ))
+            }
+
+            /// A write transaction of its own.
+            pub(crate) async fn begin_write(
+                &self,
+            ) -> $crate::StoreResult<$crate::uow::Write<'_, $db>> {
+                Ok($crate::uow::Write::Own(self.transaction().await?))
+            }
+        }
+    };
+}
+pub(crate) use unit_of_work;
+
 /// An open unit of work of either backend: its transaction, behind a lock because the store
 /// traits take `&self`, and the change feed to announce its end on.
 pub(crate) struct TxCore<DB: Database> {

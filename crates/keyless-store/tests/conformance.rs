@@ -51,11 +51,16 @@ async fn sqlite() -> Option<(SharedStore, Guard)> {
     Some((keyless_store::open(&url).await.unwrap(), Some(dir)))
 }
 
+/// The URL of a new database of the shared throwaway server (`None`: skipping, loudly).
+async fn postgres_url() -> Option<String> {
+    tokio::task::spawn_blocking(pg::test_database_url)
+        .await
+        .unwrap()
+}
+
 /// A store on a new database of the shared throwaway server (`None`: skipping, loudly).
 async fn postgres() -> Option<(SharedStore, Guard)> {
-    let url = tokio::task::spawn_blocking(pg::test_database_url)
-        .await
-        .unwrap()?;
+    let url = postgres_url().await?;
     Some((keyless_store::open(&url).await.unwrap(), None))
 }
 
@@ -240,10 +245,7 @@ async fn sqlite_url_forms_and_reopening() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_replicas_opening_together() {
-    let Some(url) = tokio::task::spawn_blocking(pg::test_database_url)
-        .await
-        .unwrap()
-    else {
+    let Some(url) = postgres_url().await else {
         return;
     };
     let mut opening = tokio::task::JoinSet::new();
@@ -267,10 +269,7 @@ async fn postgres_replicas_opening_together() {
 /// to create the same owner's first key; the advisory lock lets one insert.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_replicas_create_one_signing_key() {
-    let Some(url) = tokio::task::spawn_blocking(pg::test_database_url)
-        .await
-        .unwrap()
-    else {
+    let Some(url) = postgres_url().await else {
         return;
     };
     let mut stores = Vec::new();
@@ -388,10 +387,7 @@ async fn sqlite_corrupt_rows() {
 
 #[tokio::test]
 async fn postgres_corrupt_rows() {
-    let Some(url) = tokio::task::spawn_blocking(pg::test_database_url)
-        .await
-        .unwrap()
-    else {
+    let Some(url) = postgres_url().await else {
         return;
     };
     let s = keyless_store::open(&url).await.unwrap();

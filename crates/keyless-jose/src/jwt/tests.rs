@@ -7,6 +7,8 @@ use super::*;
 use crate::JoseError;
 use crate::signing::KidStyle;
 use crate::signing::tests::{ado_key, entra_key};
+use MalformedJwt as M;
+use Segment as S;
 
 fn b64(v: &Value) -> String {
     crate::b64url(serde_json::to_vec(v).unwrap())
@@ -17,6 +19,21 @@ fn craft(header: &Value, claims: &Value) -> String {
     let input = format!("{}.{}", b64(header), b64(claims));
     let sig = entra_key().0.sign_bytes(input.as_bytes());
     format!("{input}.{}", crate::b64url(sig))
+}
+
+/// Why `token` does not parse.
+fn parse_err(token: &str) -> MalformedJwt {
+    UnverifiedJwt::parse(token).unwrap_err()
+}
+
+/// Parses `token` (which must parse) and checks its signature with `key`.
+fn verify(token: &str, key: &PublicKey) -> Result<VerifiedJwt, SignatureError> {
+    UnverifiedJwt::parse(token).unwrap().verify(key)
+}
+
+/// Parses `token` (which must parse) and checks its signature with one of `keys`.
+fn verify_any(token: &str, keys: &[PublicKey]) -> Result<VerifiedJwt, SignatureError> {
+    UnverifiedJwt::parse(token).unwrap().verify_any(keys)
 }
 
 fn entra_public() -> PublicKey {
@@ -52,10 +69,7 @@ fn aud_array_is_a_list() {
         .0
         .sign_jwt(&json!({"aud": ["a", 1, "b"]}))
         .unwrap();
-    let verified = UnverifiedJwt::parse(&token)
-        .unwrap()
-        .verify(&entra_public())
-        .unwrap();
+    let verified = verify(&token, &entra_public()).unwrap();
     assert_eq!(verified.aud(), ["a", "b"]);
     assert_eq!(verified.exp(), None);
 }
@@ -70,10 +84,7 @@ fn tampered_payload_is_invalid() {
         b64(&json!({"sub": "admin"})),
         parts[2]
     );
-    let err = UnverifiedJwt::parse(&forged)
-        .unwrap()
-        .verify(&entra_public())
-        .unwrap_err();
+    let err = verify(&forged, &entra_public()).unwrap_err();
     assert_eq!(err, SignatureError::Invalid);
 }
 
@@ -81,21 +92,12 @@ fn tampered_payload_is_invalid() {
 fn wrong_key_is_invalid() {
     let token = entra_key().0.sign_jwt(&claims()).unwrap();
     let other = PublicKey::from_signing_key(&ado_key().0);
-    assert_eq!(
-        UnverifiedJwt::parse(&token)
-            .unwrap()
-            .verify(&other)
-            .unwrap_err(),
-        SignatureError::Invalid
-    );
+    assert_eq!(verify(&token, &other).unwrap_err(), SignatureError::Invalid);
 }
 
 fn alg_rejected(alg: &str) {
     let token = craft(&json!({"alg": alg, "typ": "JWT"}), &claims());
-    let err = UnverifiedJwt::parse(&token)
-        .unwrap()
-        .verify(&entra_public())
-        .unwrap_err();
+    let err = verify(&token, &entra_public()).unwrap_err();
     assert_eq!(err, SignatureError::UnsupportedAlgorithm(alg.to_owned()));
 }
 
@@ -104,10 +106,7 @@ fn alg_none_is_unsupported() {
     alg_rejected("none");
     // The classic form: no signature at all.
     let token = format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&claims()));
-    let err = UnverifiedJwt::parse(&token)
-        .unwrap()
-        .verify(&entra_public())
-        .unwrap_err();
+    let err = verify(&token, &entra_public()).unwrap_err();
     assert_eq!(err, SignatureError::UnsupportedAlgorithm("none".into()));
 }
 
@@ -125,37 +124,20 @@ fn alg_rs384_is_unsupported() {
 fn crafted_rs256_header_verifies() {
     // Guards the helper above: the same construction with RS256 passes.
     let token = craft(&json!({"alg": "RS256"}), &claims());
-    assert!(
-        UnverifiedJwt::parse(&token)
-            .unwrap()
-            .verify(&entra_public())
-            .is_ok()
-    );
+    assert!(verify(&token, &entra_public()).is_ok());
 }
 
 #[test]
 fn malformed_too_large() {
     let token = "a".repeat(MAX_JWT_LEN + 1);
-    assert_eq!(
-        UnverifiedJwt::parse(&token).unwrap_err(),
-        MalformedJwt::TooLarge(MAX_JWT_LEN + 1)
-    );
+    assert_eq!(parse_err(&token), M::TooLarge(MAX_JWT_LEN + 1));
 }
 
 #[test]
 fn malformed_segment_count() {
-    assert_eq!(
-        UnverifiedJwt::parse("a.b").unwrap_err(),
-        MalformedJwt::SegmentCount(2)
-    );
-    assert_eq!(
-        UnverifiedJwt::parse("a.b.c.d.e").unwrap_err(),
-        MalformedJwt::SegmentCount(5)
-    );
-    assert_eq!(
-        UnverifiedJwt::parse("").unwrap_err(),
-        MalformedJwt::SegmentCount(1)
-    );
+    assert_eq!(parse_err("a.b"), M::SegmentCount(2));
+    assert_eq!(parse_err("a.b.c.d.e"), M::SegmentCount(5));
+    assert_eq!(parse_err(""), M::SegmentCount(1));
 }
 
 #[test]
@@ -165,18 +147,9 @@ fn malformed_base64() {
     let padded = format!("{}.{}=.{}", parts[0], parts[1], parts[2]);
     let standard_alphabet = format!("{}.{}.{}+", parts[0], parts[1], parts[2]);
     let bad_header = format!("*{}.{}.{}", parts[0], parts[1], parts[2]);
-    assert_eq!(
-        UnverifiedJwt::parse(&padded).unwrap_err(),
-        MalformedJwt::Base64(Segment::Payload)
-    );
-    assert_eq!(
-        UnverifiedJwt::parse(&standard_alphabet).unwrap_err(),
-        MalformedJwt::Base64(Segment::Signature)
-    );
-    assert_eq!(
-        UnverifiedJwt::parse(&bad_header).unwrap_err(),
-        MalformedJwt::Base64(Segment::Header)
-    );
+    assert_eq!(parse_err(&padded), M::Base64(S::Payload));
+    assert_eq!(parse_err(&standard_alphabet), M::Base64(S::Signature));
+    assert_eq!(parse_err(&bad_header), M::Base64(S::Header));
 }
 
 #[test]
@@ -189,18 +162,13 @@ fn malformed_json() {
         crate::b64url("not json")
     );
     let numeric_kid = format!("{}.{payload}.", b64(&json!({"alg": "RS256", "kid": 7})));
-    assert_eq!(
-        UnverifiedJwt::parse(&array_header).unwrap_err(),
-        MalformedJwt::Json(Segment::Header)
-    );
-    assert_eq!(
-        UnverifiedJwt::parse(&text_payload).unwrap_err(),
-        MalformedJwt::Json(Segment::Payload)
-    );
-    assert_eq!(
-        UnverifiedJwt::parse(&numeric_kid).unwrap_err(),
-        MalformedJwt::Json(Segment::Header)
-    );
+    for (token, segment) in [
+        (array_header, S::Header),
+        (text_payload, S::Payload),
+        (numeric_kid, S::Header),
+    ] {
+        assert_eq!(parse_err(&token), M::Json(segment), "{token}");
+    }
 }
 
 #[test]
@@ -212,10 +180,7 @@ fn malformed_missing_alg() {
         json!({"alg": 256}),
     ] {
         let token = format!("{}.{payload}.", b64(&header));
-        assert_eq!(
-            UnverifiedJwt::parse(&token).unwrap_err(),
-            MalformedJwt::MissingAlg
-        );
+        assert_eq!(parse_err(&token), M::MissingAlg);
     }
 }
 
@@ -229,12 +194,7 @@ fn jwk_of_a_generated_key_reparses_and_verifies() {
         (Some(key.kid()), Some(key.x5t()))
     );
     let token = key.sign_jwt(&claims()).unwrap();
-    assert!(
-        UnverifiedJwt::parse(&token)
-            .unwrap()
-            .verify(&public)
-            .is_ok()
-    );
+    assert!(verify(&token, &public).is_ok());
 }
 
 #[test]
@@ -243,12 +203,7 @@ fn jwk_with_leading_zero_modulus_still_verifies() {
     let n = [&[0u8][..], entra_key().0.modulus()].concat();
     jwk["n"] = json!(crate::b64url(n));
     let token = entra_key().0.sign_jwt(&claims()).unwrap();
-    assert!(
-        UnverifiedJwt::parse(&token)
-            .unwrap()
-            .verify(&PublicKey::from_jwk(&jwk).unwrap())
-            .is_ok()
-    );
+    assert!(verify(&token, &PublicKey::from_jwk(&jwk).unwrap()).is_ok());
 }
 
 #[test]
@@ -285,22 +240,11 @@ fn es256_verifies_and_keys_are_pinned_to_their_algorithm() {
     let ec_public = PublicKey::from_jwk(&ec.jwk(None)).unwrap();
     assert_eq!(ec_public, PublicKey::from_ec_signing_key(&ec));
     let es_token = ec.sign_jwt(&claims()).unwrap();
-    assert!(
-        UnverifiedJwt::parse(&es_token)
-            .unwrap()
-            .verify(&ec_public)
-            .is_ok()
-    );
-    let err = UnverifiedJwt::parse(&es_token)
-        .unwrap()
-        .verify(&entra_public())
-        .unwrap_err();
+    assert!(verify(&es_token, &ec_public).is_ok());
+    let err = verify(&es_token, &entra_public()).unwrap_err();
     assert_eq!(err, SignatureError::UnsupportedAlgorithm("ES256".into()));
     let rs_token = entra_key().0.sign_jwt(&claims()).unwrap();
-    let err = UnverifiedJwt::parse(&rs_token)
-        .unwrap()
-        .verify(&ec_public)
-        .unwrap_err();
+    let err = verify(&rs_token, &ec_public).unwrap_err();
     assert_eq!(err, SignatureError::UnsupportedAlgorithm("RS256".into()));
 }
 
@@ -308,29 +252,15 @@ fn es256_verifies_and_keys_are_pinned_to_their_algorithm() {
 fn verify_any_tries_each_key_of_the_algorithm() {
     let token = entra_key().0.sign_jwt(&claims()).unwrap();
     let keys = [PublicKey::from_signing_key(&ado_key().0), entra_public()];
-    assert!(
-        UnverifiedJwt::parse(&token)
-            .unwrap()
-            .verify_any(&keys)
-            .is_ok()
-    );
-    let err = UnverifiedJwt::parse(&token)
-        .unwrap()
-        .verify_any(&keys[..1])
-        .unwrap_err();
+    assert!(verify_any(&token, &keys).is_ok());
+    let err = verify_any(&token, &keys[..1]).unwrap_err();
     assert_eq!(err, SignatureError::Invalid);
     assert_eq!(
-        UnverifiedJwt::parse(&token)
-            .unwrap()
-            .verify_any(&[])
-            .unwrap_err(),
+        verify_any(&token, &[]).unwrap_err(),
         SignatureError::Invalid
     );
     let hs = craft(&json!({"alg": "HS256"}), &claims());
-    let err = UnverifiedJwt::parse(&hs)
-        .unwrap()
-        .verify_any(&keys)
-        .unwrap_err();
+    let err = verify_any(&hs, &keys).unwrap_err();
     assert_eq!(err, SignatureError::UnsupportedAlgorithm("HS256".into()));
 }
 
@@ -341,17 +271,14 @@ fn a_parsed_key_is_reused_and_still_checks_every_signature() {
     let good = entra_key().0.sign_jwt(&claims()).unwrap();
     // The clone shares the parsed key and verifies as the original does, again and again.
     for _ in 0..3 {
-        assert!(UnverifiedJwt::parse(&good).unwrap().verify(&copy).is_ok());
+        assert!(verify(&good, &copy).is_ok());
     }
     assert!(key.parsed().is_some());
     let other = entra_key().0.sign_jwt(&json!({"iss": "x"})).unwrap();
     let (head, _) = good.rsplit_once('.').unwrap();
     let (_, sig) = other.rsplit_once('.').unwrap();
     let spliced = format!("{head}.{sig}");
-    assert_eq!(
-        UnverifiedJwt::parse(&spliced).unwrap().verify(&key).err(),
-        Some(SignatureError::Invalid)
-    );
+    assert_eq!(verify(&spliced, &key).err(), Some(SignatureError::Invalid));
 }
 
 #[test]
@@ -359,14 +286,8 @@ fn an_rsa_key_below_2048_bits_or_not_a_key_verifies_nothing() {
     let token = entra_key().0.sign_jwt(&claims()).unwrap();
     // 1024-bit modulus: the pinned algorithm takes 2048 to 8192 bits only.
     let small = PublicKey::rsa(&[0xc5; 128], &[1, 0, 1], None, None);
-    assert_eq!(
-        UnverifiedJwt::parse(&token).unwrap().verify(&small).err(),
-        Some(SignatureError::Invalid)
-    );
+    assert_eq!(verify(&token, &small).err(), Some(SignatureError::Invalid));
     // An even "modulus" is no RSA key at all.
     let broken = PublicKey::rsa(&[0xc4; 256], &[1, 0, 1], None, None);
-    assert_eq!(
-        UnverifiedJwt::parse(&token).unwrap().verify(&broken).err(),
-        Some(SignatureError::Invalid)
-    );
+    assert_eq!(verify(&token, &broken).err(), Some(SignatureError::Invalid));
 }

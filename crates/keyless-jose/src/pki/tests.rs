@@ -61,6 +61,16 @@ fn handshake(
     Err(rustls::Error::General("handshake did not finish".into()))
 }
 
+/// [`handshake`] with the leaf certificate and key of `pki`.
+fn leaf_handshake(pki: &LocalPki, server_name: &str) -> Result<(), rustls::Error> {
+    handshake(
+        &pki.ca_pem,
+        &pki.server_cert_path,
+        &pki.server_key_path,
+        server_name,
+    )
+}
+
 #[test]
 fn creates_all_files_with_private_keys_owner_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -106,21 +116,9 @@ fn rustls_accepts_the_leaf_for_every_default_name() {
     let dir = tempfile::tempdir().unwrap();
     let pki = LocalPki::load_or_create(dir.path(), &[]).unwrap();
     for name in ["localhost", "127.0.0.1", "::1"] {
-        handshake(
-            &pki.ca_pem,
-            &pki.server_cert_path,
-            &pki.server_key_path,
-            name,
-        )
-        .unwrap();
+        leaf_handshake(&pki, name).unwrap();
     }
-    let err = handshake(
-        &pki.ca_pem,
-        &pki.server_cert_path,
-        &pki.server_key_path,
-        "example.com",
-    )
-    .unwrap_err();
+    let err = leaf_handshake(&pki, "example.com").unwrap_err();
     assert!(format!("{err:?}").contains("NotValidForName"), "{err:?}");
 }
 
@@ -177,13 +175,7 @@ fn extra_hostname_triggers_a_reissue_under_the_same_ca() {
         ["localhost", "127.0.0.1", "::1", "10.1.2.3", "keyless.test"]
     );
     for name in ["keyless.test", "10.1.2.3", "localhost"] {
-        handshake(
-            &second.ca_pem,
-            &second.server_cert_path,
-            &second.server_key_path,
-            name,
-        )
-        .unwrap();
+        leaf_handshake(&second, name).unwrap();
     }
     // Same names again, in another spelling: nothing to do.
     let third = LocalPki::load_or_create(
@@ -226,11 +218,5 @@ fn a_lost_ca_key_recreates_the_ca_and_the_leaf() {
     let second = LocalPki::load_or_create(dir.path(), &[]).unwrap();
     assert!(second.ca_created && second.leaf_issued);
     assert_ne!(second.ca_pem, first.ca_pem);
-    handshake(
-        &second.ca_pem,
-        &second.server_cert_path,
-        &second.server_key_path,
-        "localhost",
-    )
-    .unwrap();
+    leaf_handshake(&second, "localhost").unwrap();
 }

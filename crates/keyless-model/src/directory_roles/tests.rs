@@ -18,36 +18,33 @@ fn settings(register: bool, limited: bool, fic: FederatedCredentialWriters) -> T
     }
 }
 
-fn check(kind: K, roles: &[R], op: O, owned: Option<bool>, s: &TenantSettings) -> bool {
+/// `rule` (`may` or `decide`) for a subject of kind `kind` with `roles` doing `op` on the whole
+/// tenant (`owned: None`) or on an app that it owns or not.
+fn judge<T>(
+    rule: fn(&Subject<'_>, O, Object<'_>, &TenantSettings) -> T,
+    kind: K,
+    roles: &[R],
+    op: O,
+    owned: Option<bool>,
+    s: &TenantSettings,
+) -> T {
     let subject = Subject {
         id: ME,
         kind,
         roles,
         keyless_admin: false,
     };
-    let owners_me = [ME];
-    let owners_other = [OTHER];
+    let owners = [if owned == Some(true) { ME } else { OTHER }];
     let object = match owned {
         None => Object::Tenant,
-        Some(true) => Object::App { owners: &owners_me },
-        Some(false) => Object::App {
-            owners: &owners_other,
-        },
+        Some(_) => Object::App { owners: &owners },
     };
-    may(&subject, op, object, s)
+    rule(&subject, op, object, s)
 }
 
 /// (subject kind, roles, operation, owner of the app? (`None`: the whole tenant), settings,
-/// verdict, why).
-type Row<'a> = (
-    K,
-    &'a [R],
-    O,
-    Option<bool>,
-    &'a TenantSettings,
-    bool,
-    &'a str,
-);
+/// the verdict of `may` or the decision of `decide`, why).
+type Row<'a, V> = (K, &'a [R], O, Option<bool>, &'a TenantSettings, V, &'a str);
 
 #[test]
 fn rules_table() {
@@ -57,7 +54,7 @@ fn rules_table() {
     let open_guests = settings(true, false, Adm);
     let members_fic = settings(true, true, Mem);
     #[rustfmt::skip]
-    let table: &[Row] = &[
+    let table: &[Row<bool>] = &[
         // reading
         (K::Member, &[], O::ReadUsers, None, &default, true, "members read users"),
         (K::Member, &[], O::ReadApps, None, &default, true, "members enumerate apps"),
@@ -121,7 +118,7 @@ fn rules_table() {
         (K::ServicePrincipal, &[R::GlobalAdministrator], O::AssignRoles, None, &default, true, "a principal with Global Administrator assigns roles"),
     ];
     for (kind, roles, op, owned, s, want, why) in table {
-        assert_eq!(check(*kind, roles, *op, *owned, s), *want, "{why}");
+        assert_eq!(judge(may, *kind, roles, *op, *owned, s), *want, "{why}");
     }
 }
 
@@ -181,32 +178,6 @@ fn settings_read_the_new_key_and_default_it() {
     );
 }
 
-fn decision(kind: K, roles: &[R], op: O, owned: Option<bool>, s: &TenantSettings) -> Decision {
-    let subject = Subject {
-        id: ME,
-        kind,
-        roles,
-        keyless_admin: false,
-    };
-    let owners = [if owned == Some(true) { ME } else { OTHER }];
-    let object = match owned {
-        None => Object::Tenant,
-        Some(_) => Object::App { owners: &owners },
-    };
-    decide(&subject, op, object, s)
-}
-
-/// (subject kind, roles, operation, owner of the app?, settings, decision, why).
-type DecisionRow<'a> = (
-    K,
-    &'a [R],
-    O,
-    Option<bool>,
-    &'a TenantSettings,
-    Decision,
-    &'a str,
-);
-
 #[test]
 fn decisions_say_why() {
     use Decision::{Allowed, Denied};
@@ -218,7 +189,7 @@ fn decisions_say_why() {
     let open_guests_register = settings(true, false, Adm);
     let members_fic = settings(true, true, Mem);
     #[rustfmt::skip]
-    let table: &[DecisionRow] = &[
+    let table: &[Row<Decision>] = &[
         // registering apps: the role that allows it, else the setting, else why not
         (K::Member, &[], O::CreateApp, None, &default, Allowed(Grant::Setting(Register)), "members register by the setting"),
         (K::Member, &[], O::CreateApp, None, &no_register, Denied(Denial::SettingOff(Register)), "the setting is off"),
@@ -256,10 +227,10 @@ fn decisions_say_why() {
         (K::Member, &[R::PrivilegedRoleAdministrator], O::ChangeTenantSettings, None, &default, Denied(Denial::NoRight), "only Global Administrator"),
     ];
     for (kind, roles, op, owned, s, want, why) in table {
-        let got = decision(*kind, roles, *op, *owned, s);
+        let got = judge(decide, *kind, roles, *op, *owned, s);
         assert_eq!(got, *want, "{why}");
         assert_eq!(
-            check(*kind, roles, *op, *owned, s),
+            judge(may, *kind, roles, *op, *owned, s),
             got.is_allowed(),
             "{why}: may agrees"
         );

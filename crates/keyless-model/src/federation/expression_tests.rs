@@ -1,4 +1,5 @@
 use super::*;
+use Operator as Op;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -35,11 +36,7 @@ fn parses_github_branch_pattern() {
     let e = ok("claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*'");
     assert_eq!(
         e.comparisons(),
-        [cmp(
-            "sub",
-            Operator::Matches,
-            "repo:contoso/app:ref:refs/heads/*"
-        )]
+        [cmp("sub", Op::Matches, "repo:contoso/app:ref:refs/heads/*")]
     );
     assert!(e.evaluate(&claims(
         json!({"sub": "repo:contoso/app:ref:refs/heads/main"})
@@ -53,13 +50,8 @@ fn parses_github_branch_pattern() {
 #[test]
 fn parses_conjunction() {
     let e = ok("claims['sub'] matches 'a' and claims['aud'] eq 'b'");
-    assert_eq!(
-        e.comparisons(),
-        [
-            cmp("sub", Operator::Matches, "a"),
-            cmp("aud", Operator::Eq, "b")
-        ]
-    );
+    let want = [cmp("sub", Op::Matches, "a"), cmp("aud", Op::Eq, "b")];
+    assert_eq!(e.comparisons(), want);
     assert!(e.evaluate(&claims(json!({"sub": "a", "aud": "b"}))));
     assert!(!e.evaluate(&claims(json!({"sub": "a", "aud": "c"}))));
     assert!(!e.evaluate(&claims(json!({"sub": "x", "aud": "b"}))));
@@ -85,13 +77,8 @@ fn parses_parentheses() {
 #[test]
 fn parses_extra_whitespace() {
     let e = ok("  \t claims [ 'sub' ]\n  matches\t'a*'   and(claims['aud']eq'b')  ");
-    assert_eq!(
-        e.comparisons(),
-        [
-            cmp("sub", Operator::Matches, "a*"),
-            cmp("aud", Operator::Eq, "b")
-        ]
-    );
+    let want = [cmp("sub", Op::Matches, "a*"), cmp("aud", Op::Eq, "b")];
+    assert_eq!(e.comparisons(), want);
 }
 
 #[test]

@@ -47,37 +47,22 @@ fn no_credentials_is_70025() {
     );
 }
 
+/// A credential of issuer `https://i` and a token that it does not match, one case a row:
+/// (case, the credential's subject, the token's issuer, subject and audience, error code).
 #[test]
-fn wrong_issuer_is_700211() {
-    let f = [fic("https://i", "s", TOKEN_EXCHANGE_AUDIENCE)];
-    assert_eq!(
-        run(&f, "https://i/", "s", TOKEN_EXCHANGE_AUDIENCE),
-        Err("700211")
-    );
-}
-
-#[test]
-fn wrong_subject_is_700213() {
-    let f = [fic("https://i", "sc://o/p/c", TOKEN_EXCHANGE_AUDIENCE)];
-    assert_eq!(
-        run(&f, "https://i", "sc://o/p/d", TOKEN_EXCHANGE_AUDIENCE),
-        Err("700213")
-    );
-}
-
-#[test]
-fn case_only_subject_is_7002138() {
-    let f = [fic("https://i", "sc://o/p/c", TOKEN_EXCHANGE_AUDIENCE)];
-    assert_eq!(
-        run(&f, "https://i", "sc://O/p/c", TOKEN_EXCHANGE_AUDIENCE),
-        Err("7002138")
-    );
-}
-
-#[test]
-fn wrong_audience_is_70021() {
-    let f = [fic("https://i", "s", TOKEN_EXCHANGE_AUDIENCE)];
-    assert_eq!(run(&f, "https://i", "s", "api://other"), Err("70021"));
+fn mismatches_have_their_codes() {
+    let ex = TOKEN_EXCHANGE_AUDIENCE;
+    #[rustfmt::skip]
+    let cases = [
+        ("wrong issuer", "s", "https://i/", "s", ex, "700211"),
+        ("wrong subject", "sc://o/p/c", "https://i", "sc://o/p/d", ex, "700213"),
+        ("case-only subject", "sc://o/p/c", "https://i", "sc://O/p/c", ex, "7002138"),
+        ("wrong audience", "s", "https://i", "s", "api://other", "70021"),
+    ];
+    for (case, configured, iss, sub, aud, code) in cases {
+        let f = [fic("https://i", configured, TOKEN_EXCHANGE_AUDIENCE)];
+        assert_eq!(run(&f, iss, sub, aud), Err(code), "{case}");
+    }
 }
 
 #[test]

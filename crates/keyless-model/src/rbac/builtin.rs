@@ -15,6 +15,21 @@ pub const CONTRIBUTOR: Uuid = id("b24988ac-6180-42a0-ab88-20f7382dd24c");
 pub const READER: Uuid = id("acdd72a7-3385-48ef-bd42-f606fba81ae7");
 pub const USER_ACCESS_ADMINISTRATOR: Uuid = id("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9");
 
+/// The given actions followed by those that Azure's managed identity roles end with: reading
+/// authorization, resource groups and deployments, alert rules, and support requests.
+macro_rules! with_reads_and_support {
+    ($($action:literal),* $(,)?) => {
+        [
+            $($action,)*
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Support/*",
+        ]
+    };
+}
+
 pub static BUILT_IN_ROLES: &[RoleDefinition] = &[
     RoleDefinition {
         id: OWNER,
@@ -72,14 +87,9 @@ pub static BUILT_IN_ROLES: &[RoleDefinition] = &[
         id: id("f1a07417-d97a-45cb-824c-7a7467783830"),
         name: "Managed Identity Operator",
         description: "Read and Assign User Assigned Identity",
-        actions: &[
+        actions: &with_reads_and_support![
             "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
             "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
-            "Microsoft.Authorization/*/read",
-            "Microsoft.Insights/alertRules/*",
-            "Microsoft.Resources/subscriptions/resourceGroups/read",
-            "Microsoft.Resources/deployments/*",
-            "Microsoft.Support/*",
         ],
         not_actions: &[],
     },
@@ -87,7 +97,7 @@ pub static BUILT_IN_ROLES: &[RoleDefinition] = &[
         id: id("e40ec5ca-96e0-45a2-b4ff-59039f2c2b59"),
         name: "Managed Identity Contributor",
         description: "Create, Read, Update, and Delete User Assigned Identity",
-        actions: &[
+        actions: &with_reads_and_support![
             "Microsoft.ManagedIdentity/userAssignedIdentities/read",
             "Microsoft.ManagedIdentity/userAssignedIdentities/write",
             "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
@@ -95,11 +105,6 @@ pub static BUILT_IN_ROLES: &[RoleDefinition] = &[
             "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
             "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
             "Microsoft.ManagedIdentity/userAssignedIdentities/revokeTokens/action",
-            "Microsoft.Authorization/*/read",
-            "Microsoft.Insights/alertRules/*",
-            "Microsoft.Resources/subscriptions/resourceGroups/read",
-            "Microsoft.Resources/deployments/*",
-            "Microsoft.Support/*",
         ],
         not_actions: &[],
     },

@@ -17,65 +17,43 @@
 //! | management group (empty) | the role assignments at or below its scope |
 //! | organization identity | the identity's memberships of the organization's projects |
 
-/// Which id of an application a statement of [`APPLICATION`] binds as `$1`.
-#[derive(Clone, Copy)]
-pub(super) enum AppKey {
-    /// `applications.id`.
-    ObjectId,
-    /// `applications.app_id` (what service principals reference).
-    AppId,
+/// Declares the statements deleting what names a service principal, given as `(table, column
+/// naming the principal)`: [`SERVICE_PRINCIPAL`] for one principal (`$1` its id), and
+/// [`APPLICATION_BY_APP_ID`] for every principal of an application, then the principals
+/// themselves (`$1` the application's app id).
+macro_rules! principal_dependents {
+    ($(($table:literal, $column:literal)),* $(,)?) => {
+        /// A service principal's dependents (`$1` its id); then [`SERVICE_PRINCIPAL_ITSELF`].
+        pub(super) const SERVICE_PRINCIPAL: &[&str] =
+            &[$(concat!("DELETE FROM ", $table, " WHERE ", $column, " = $1")),*];
+
+        /// An application's service principals with their dependents (`$1` its app id); then
+        /// [`APPLICATION_BY_OBJECT_ID`]. `NotFound` is decided before, by reading the app id.
+        pub(super) const APPLICATION_BY_APP_ID: &[&str] = &[
+            $(concat!(
+                "DELETE FROM ", $table, " WHERE ", $column,
+                " IN (SELECT id FROM service_principals WHERE app_id = $1)"
+            ),)*
+            "DELETE FROM service_principals WHERE app_id = $1",
+        ];
+    };
 }
 
-/// An application's dependents, then the application itself (`NotFound` is decided before,
-/// by reading its app id).
-pub(super) const APPLICATION: &[(AppKey, &str)] = &[
-    (
-        AppKey::AppId,
-        "DELETE FROM role_assignments WHERE principal_id IN \
-         (SELECT id FROM service_principals WHERE app_id = $1)",
-    ),
-    (
-        AppKey::AppId,
-        "DELETE FROM directory_role_assignments WHERE principal_id IN \
-         (SELECT id FROM service_principals WHERE app_id = $1)",
-    ),
-    (
-        AppKey::AppId,
-        "DELETE FROM federated_credentials WHERE parent_id IN \
-         (SELECT id FROM service_principals WHERE app_id = $1)",
-    ),
-    (
-        AppKey::AppId,
-        "DELETE FROM application_owners WHERE owner_id IN \
-         (SELECT id FROM service_principals WHERE app_id = $1)",
-    ),
-    (
-        AppKey::ObjectId,
-        "DELETE FROM application_owners WHERE application_id = $1",
-    ),
-    (
-        AppKey::ObjectId,
-        "DELETE FROM federated_credentials WHERE parent_id = $1",
-    ),
-    (
-        AppKey::AppId,
-        "DELETE FROM service_principals WHERE app_id = $1",
-    ),
-    (
-        AppKey::ObjectId,
-        "DELETE FROM password_credentials WHERE application_id = $1",
-    ),
-    (AppKey::ObjectId, "DELETE FROM applications WHERE id = $1"),
-];
-
-/// A service principal's dependents (`$1` its id); then [`SERVICE_PRINCIPAL_ITSELF`].
-pub(super) const SERVICE_PRINCIPAL: &[&str] = &[
-    "DELETE FROM role_assignments WHERE principal_id = $1",
-    "DELETE FROM directory_role_assignments WHERE principal_id = $1",
-    "DELETE FROM federated_credentials WHERE parent_id = $1",
-    "DELETE FROM application_owners WHERE owner_id = $1",
-];
+principal_dependents!(
+    ("role_assignments", "principal_id"),
+    ("directory_role_assignments", "principal_id"),
+    ("federated_credentials", "parent_id"),
+    ("application_owners", "owner_id"),
+);
 pub(super) const SERVICE_PRINCIPAL_ITSELF: &str = "DELETE FROM service_principals WHERE id = $1";
+
+/// An application's own dependents, then the application itself (`$1` its object id).
+pub(super) const APPLICATION_BY_OBJECT_ID: &[&str] = &[
+    "DELETE FROM application_owners WHERE application_id = $1",
+    "DELETE FROM federated_credentials WHERE parent_id = $1",
+    "DELETE FROM password_credentials WHERE application_id = $1",
+    "DELETE FROM applications WHERE id = $1",
+];
 
 /// A service connection's dependents (`$1` its id); then [`CONNECTION_ITSELF`].
 pub(super) const CONNECTION: &[&str] = &[

@@ -18,6 +18,18 @@ fn pairs(rows: Vec<(String, String)>, column: &str) -> StoreResult<Vec<(Uuid, St
         .collect()
 }
 
+fn ids(rows: Vec<(String,)>, column: &str) -> StoreResult<Vec<Uuid>> {
+    rows.iter().map(|(r,)| uuid(column, r)).collect()
+}
+
+/// Runs the query `$sql` [`on!`] `self` and parses its rows with `$parse` (`pairs`: rows of
+/// an id and a text; `ids`: rows of an id), naming `$column` when an id does not parse.
+macro_rules! fetch_parsed {
+    ($store:ident, $parse:ident, $column:literal, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $parse(fetch!($store, query_as, fetch_all, $sql $(, $bind)*)?, $column)
+    };
+}
+
 fn opt(column: &str, s: Option<String>) -> StoreResult<Option<Uuid>> {
     s.map(|s| uuid(column, &s)).transpose()
 }
@@ -75,15 +87,14 @@ for_each_backend! {
         }
 
         async fn list_project_members(&self, project_id: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
-            let rows: Vec<(String, String)> = fetch!(
+            fetch_parsed!(
                 self,
-                query_as,
-                fetch_all,
+                pairs,
+                "project_members.user_id",
                 "SELECT user_id, group_name FROM project_members WHERE project_id = $1 \
                  ORDER BY user_id, group_name",
                 id(project_id),
-            )?;
-            pairs(rows, "project_members.user_id")
+            )
         }
 
         async fn set_connection_role(
@@ -128,14 +139,13 @@ for_each_backend! {
         }
 
         async fn list_connection_roles(&self, connection_id: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
-            let rows: Vec<(String, String)> = fetch!(
+            fetch_parsed!(
                 self,
-                query_as,
-                fetch_all,
+                pairs,
+                "connection_roles.user_id",
                 "SELECT user_id, role FROM connection_roles WHERE connection_id = $1 ORDER BY user_id",
                 id(connection_id),
-            )?;
-            pairs(rows, "connection_roles.user_id")
+            )
         }
 
         async fn share_connection(&self, connection_id: Uuid, project_id: Uuid) -> StoreResult<()> {
@@ -159,26 +169,24 @@ for_each_backend! {
         }
 
         async fn list_connection_shares(&self, connection_id: Uuid) -> StoreResult<Vec<Uuid>> {
-            let rows: Vec<String> = fetch!(
+            fetch_parsed!(
                 self,
-                query_scalar,
-                fetch_all,
+                ids,
+                "connection_shares.project_id",
                 "SELECT project_id FROM connection_shares WHERE connection_id = $1 ORDER BY project_id",
                 id(connection_id),
-            )?;
-            rows.iter().map(|r| uuid("connection_shares.project_id", r)).collect()
+            )
         }
 
         async fn list_connections_shared_with(&self, project_id: Uuid) -> StoreResult<Vec<Uuid>> {
-            let rows: Vec<String> = fetch!(
+            fetch_parsed!(
                 self,
-                query_scalar,
-                fetch_all,
+                ids,
+                "connection_shares.connection_id",
                 "SELECT connection_id FROM connection_shares WHERE project_id = $1 \
                  ORDER BY connection_id",
                 id(project_id),
-            )?;
-            rows.iter().map(|r| uuid("connection_shares.connection_id", r)).collect()
+            )
         }
 
         async fn get_pipeline_permissions(

@@ -3,7 +3,7 @@
 use super::found;
 use crate::errors::db_err;
 use crate::rows::{FicRow, PasswordRow, PatRow, id, json, key};
-use crate::{CredentialStore, StoreError, StoreResult, conflict};
+use crate::{CredentialStore, StoreResult, conflict};
 use async_trait::async_trait;
 use keyless_model::directory::{FederatedCredential, PasswordCredential, PersonalAccessToken};
 use keyless_model::{UnixTime, Uuid};
@@ -108,16 +108,13 @@ for_each_backend! {
         async fn create_fic(&self, f: &FederatedCredential) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             Dialect::lock_fic_parent(&mut tx, f.parent_id).await?;
-            let count: i64 = fetch!(
+            refuse_from_count!(
+                MAX_FICS_PER_PARENT,
+                conflict::FIC_LIMIT,
                 in tx,
-                query_scalar,
-                fetch_one,
                 "SELECT COUNT(*) FROM federated_credentials WHERE parent_id = $1",
                 id(f.parent_id),
-            )?;
-            if count >= MAX_FICS_PER_PARENT {
-                return Err(StoreError::Conflict(conflict::FIC_LIMIT));
-            }
+            );
             execute!(
                 in tx,
                 "INSERT INTO federated_credentials (id, parent_id, name, name_key, issuer, \

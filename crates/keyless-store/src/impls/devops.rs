@@ -22,6 +22,31 @@ select!($ jobs =
     "SELECT id, plan_id, pipeline_id, project_id, token_hash, created_at, expires_at, \
      finished_at FROM jobs ");
 
+/// Runs `$sql` [`on!`] `self` with the connection `$c`'s id bound as `$1`, the columns an
+/// update may change as `$2` to `$13`, then `$more`.
+macro_rules! execute_connection {
+    ($store:ident, $sql:expr, $c:ident $(, $more:expr)* $(,)?) => {
+        execute!(
+            $store,
+            $sql,
+            id($c.id),
+            &$c.name,
+            key(&$c.name),
+            $c.endpoint_type.as_str(),
+            $c.scheme.as_str(),
+            id($c.tenant_id),
+            id($c.client_id),
+            $c.issuer_generation.as_str(),
+            $c.creation_mode.as_str(),
+            $c.state.as_str(),
+            &$c.description,
+            json(&$c.data)?,
+            &$c.status_message,
+            $($more,)*
+        )
+    };
+}
+
 for_each_backend! {
     #[async_trait]
     impl DevopsStore for Backend {
@@ -125,29 +150,17 @@ for_each_backend! {
         }
 
         async fn create_connection(&self, c: &ServiceConnection) -> StoreResult<()> {
-            execute!(
+            execute_connection!(
                 self,
-                "INSERT INTO service_connections (id, organization_id, project_id, name, name_key, \
-                 endpoint_type, scheme, tenant_id, client_id, issuer_generation, creation_mode, \
-                 state, description, data, created_by, created_at, status_message) \
+                "INSERT INTO service_connections (id, name, name_key, endpoint_type, scheme, \
+                 tenant_id, client_id, issuer_generation, creation_mode, state, description, data, \
+                 status_message, organization_id, project_id, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-                id(c.id),
+                c,
                 id(c.organization_id),
                 id(c.project_id),
-                &c.name,
-                key(&c.name),
-                c.endpoint_type.as_str(),
-                c.scheme.as_str(),
-                id(c.tenant_id),
-                id(c.client_id),
-                c.issuer_generation.as_str(),
-                c.creation_mode.as_str(),
-                c.state.as_str(),
-                &c.description,
-                json(&c.data)?,
                 opt_id(c.created_by),
                 c.created_at,
-                &c.status_message,
             );
             Ok(())
         }
@@ -181,25 +194,13 @@ for_each_backend! {
 
         /// Everything but the ids, the creator and the creation time may change.
         async fn update_connection(&self, c: &ServiceConnection) -> StoreResult<()> {
-            found(execute!(
+            found(execute_connection!(
                 self,
                 "UPDATE service_connections SET name = $2, name_key = $3, endpoint_type = $4, \
                  scheme = $5, tenant_id = $6, client_id = $7, issuer_generation = $8, \
                  creation_mode = $9, state = $10, description = $11, data = $12, \
                  status_message = $13 WHERE id = $1",
-                id(c.id),
-                &c.name,
-                key(&c.name),
-                c.endpoint_type.as_str(),
-                c.scheme.as_str(),
-                id(c.tenant_id),
-                id(c.client_id),
-                c.issuer_generation.as_str(),
-                c.creation_mode.as_str(),
-                c.state.as_str(),
-                &c.description,
-                json(&c.data)?,
-                &c.status_message,
+                c,
             ))
         }
 

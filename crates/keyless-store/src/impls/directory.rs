@@ -211,13 +211,11 @@ for_each_backend! {
                     id(app),
                 )?
                     .ok_or(crate::StoreError::NotFound)?;
-            let object_id = id(app);
-            for &(which, sql) in cascade::APPLICATION {
-                let value = match which {
-                    cascade::AppKey::ObjectId => &object_id,
-                    cascade::AppKey::AppId => &app_id,
-                };
-                execute!(in tx, sql, value);
+            for &sql in cascade::APPLICATION_BY_APP_ID {
+                execute!(in tx, sql, &app_id);
+            }
+            for &sql in cascade::APPLICATION_BY_OBJECT_ID {
+                execute!(in tx, sql, id(app));
             }
             tx.commit().await.map_err(db_err)
         }

@@ -22,11 +22,11 @@ const CURRENT: &str = keys!(
      ORDER BY created_at DESC, kid DESC LIMIT 1"
 );
 
-/// Inserts the key `$k` in the write transaction `$tx` and commits it; the key.
-macro_rules! insert_and_commit {
-    ($tx:ident, $k:ident) => {{
+/// Inserts the key `$k` [`on!`] `self` or `in tx`.
+macro_rules! insert_key {
+    ($($on:ident)+, $k:ident) => {
         execute!(
-            in $tx,
+            $($on)+,
             INSERT,
             &$k.kid,
             &$k.owner,
@@ -36,7 +36,34 @@ macro_rules! insert_and_commit {
             $k.created_at,
             $k.not_before,
             $k.retired_at,
-        );
+        )
+    };
+}
+
+/// Opens a write transaction on `$store` holding the lock of the keys of `$k`'s owner: the
+/// transaction, and the current key of that owner and `$k`'s algorithm.
+macro_rules! lock_current {
+    ($store:ident, $k:ident) => {{
+        let mut tx = $store.begin_write().await?;
+        Dialect::lock_signing_keys(&mut tx, &$k.owner).await?;
+        let current = fetch!(
+            in tx,
+            query_as::<_, SigningKeyRow>,
+            fetch_optional,
+            CURRENT,
+            &$k.owner,
+            &$k.alg,
+        )?
+        .map(IntoModel::into_model)
+        .transpose()?;
+        (tx, current)
+    }};
+}
+
+/// Inserts the key `$k` in the write transaction `$tx` and commits it; the key.
+macro_rules! insert_and_commit {
+    ($tx:ident, $k:ident) => {{
+        insert_key!(in $tx, $k);
         $tx.commit().await.map_err(db_err)?;
         Ok($k.clone())
     }};
@@ -46,18 +73,7 @@ for_each_backend! {
     #[async_trait]
     impl KeyStore for Backend {
         async fn insert_signing_key(&self, k: &SigningKeyRecord) -> StoreResult<()> {
-            execute!(
-                self,
-                INSERT,
-                &k.kid,
-                &k.owner,
-                &k.alg,
-                &k.cert_der,
-                &k.sealed_private_key,
-                k.created_at,
-                k.not_before,
-                k.retired_at,
-            );
+            insert_key!(self, k);
             Ok(())
         }
 
@@ -78,17 +94,10 @@ for_each_backend! {
             &self,
             k: &SigningKeyRecord,
         ) -> StoreResult<SigningKeyRecord> {
-            let mut tx = self.begin_write().await?;
-            Dialect::lock_signing_keys(&mut tx, &k.owner).await?;
-            let current = sqlx::query_as::<_, SigningKeyRow>(CURRENT)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            if let Some(row) = current {
+            let (mut tx, current) = lock_current!(self, k);
+            if let Some(current) = current {
                 tx.commit().await.map_err(db_err)?;
-                return row.into_model();
+                return Ok(current);
             }
             insert_and_commit!(tx, k)
         }
@@ -98,16 +107,7 @@ for_each_backend! {
             k: &SigningKeyRecord,
             replaces: &str,
         ) -> StoreResult<SigningKeyRecord> {
-            let mut tx = self.begin_write().await?;
-            Dialect::lock_signing_keys(&mut tx, &k.owner).await?;
-            let current = sqlx::query_as::<_, SigningKeyRow>(CURRENT)
-                .bind(&k.owner)
-                .bind(&k.alg)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .map(IntoModel::into_model)
-                .transpose()?;
+            let (mut tx, current) = lock_current!(self, k);
             if let Some(current) = current {
                 if current.kid != replaces {
                     // Another writer rotated first: its key is the answer.

@@ -113,6 +113,27 @@ impl PgStore {
     }
 }
 
+/// Runs `$sql` [`on!`] `self` with the role `$r`'s id bound as `$1`, the columns an update
+/// may change as `$2` to `$9` (the assignable scopes in lowercase), then `$more`.
+macro_rules! execute_custom_role {
+    ($store:ident, $sql:expr, $r:ident $(, $more:expr)* $(,)?) => {
+        execute!(
+            $store,
+            $sql,
+            id($r.id),
+            &$r.role_name,
+            key(&$r.role_name),
+            &$r.description,
+            json(&$r.actions)?,
+            json(&$r.not_actions)?,
+            json(&$r.data_actions)?,
+            json(&$r.not_data_actions)?,
+            json(&lowercase_all(&$r.assignable_scopes))?,
+            $($more,)*
+        )
+    };
+}
+
 for_each_backend! {
     #[async_trait]
     impl ManagementStore for Backend {
@@ -159,18 +180,15 @@ for_each_backend! {
             Dialect::lock_hierarchy(&mut tx).await?;
             if let Some(parent_key) = &parent_key {
                 // A cycle when the group is the new parent or one of the parent's ancestors.
-                let cycle: i64 = fetch!(
+                refuse_from_count!(
+                    1,
+                    conflict::MANAGEMENT_GROUP_CYCLE,
                     in tx,
-                    query_scalar,
-                    fetch_one,
                     chain_from!("SELECT COUNT(*) FROM chain WHERE name_key = $3"),
                     parent_key,
                     CYCLE_WALK_LIMIT,
                     &group_key,
-                )?;
-                if cycle > 0 {
-                    return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_CYCLE));
-                }
+                );
             }
             // The foreign key refuses a parent outside the group's tenant (NotFound).
             found(execute!(
@@ -189,17 +207,14 @@ for_each_backend! {
             let (scope, prefix, len) = scope_and_prefix(&group_scope(name));
             let mut tx = self.begin_write().await?;
             Dialect::lock_hierarchy(&mut tx).await?;
-            let occupants: i64 = fetch!(
+            refuse_from_count!(
+                1,
+                conflict::MANAGEMENT_GROUP_NOT_EMPTY,
                 in tx,
-                query_scalar,
-                fetch_one,
                 "SELECT (SELECT COUNT(*) FROM management_groups WHERE parent_key = $1) \
                  + (SELECT COUNT(*) FROM subscriptions WHERE management_group = $1)",
                 &group_key,
-            )?;
-            if occupants > 0 {
-                return Err(StoreError::Conflict(conflict::MANAGEMENT_GROUP_NOT_EMPTY));
-            }
+            );
             found(
                 sqlx::query("DELETE FROM management_groups WHERE name_key = $1")
                     .bind(&group_key)
@@ -273,21 +288,13 @@ for_each_backend! {
         }
 
         async fn create_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
-            execute!(
+            execute_custom_role!(
                 self,
-                "INSERT INTO custom_roles (id, tenant_id, role_name, name_key, description, \
-                 actions, not_actions, data_actions, not_data_actions, assignable_scopes, \
+                "INSERT INTO custom_roles (id, role_name, name_key, description, actions, \
+                 not_actions, data_actions, not_data_actions, assignable_scopes, tenant_id, \
                  created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                id(r.id),
+                r,
                 id(r.tenant_id),
-                &r.role_name,
-                key(&r.role_name),
-                &r.description,
-                json(&r.actions)?,
-                json(&r.not_actions)?,
-                json(&r.data_actions)?,
-                json(&r.not_data_actions)?,
-                json(&lowercase_all(&r.assignable_scopes))?,
                 r.created_at,
             );
             Ok(())
@@ -307,36 +314,25 @@ for_each_backend! {
         }
 
         async fn update_custom_role(&self, r: &CustomRole) -> StoreResult<()> {
-            found(execute!(
+            found(execute_custom_role!(
                 self,
                 "UPDATE custom_roles SET role_name = $2, name_key = $3, description = $4, \
                  actions = $5, not_actions = $6, data_actions = $7, not_data_actions = $8, \
                  assignable_scopes = $9 WHERE id = $1",
-                id(r.id),
-                &r.role_name,
-                key(&r.role_name),
-                &r.description,
-                json(&r.actions)?,
-                json(&r.not_actions)?,
-                json(&r.data_actions)?,
-                json(&r.not_data_actions)?,
-                json(&lowercase_all(&r.assignable_scopes))?,
+                r,
             ))
         }
 
         async fn delete_custom_role(&self, role: Uuid) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             Dialect::lock_role_assignments(&mut tx).await?;
-            let assigned: i64 = fetch!(
+            refuse_from_count!(
+                1,
+                conflict::ROLE_IN_USE,
                 in tx,
-                query_scalar,
-                fetch_one,
                 "SELECT COUNT(*) FROM role_assignments WHERE role_definition_id = $1",
                 id(role),
-            )?;
-            if assigned > 0 {
-                return Err(StoreError::Conflict(conflict::ROLE_IN_USE));
-            }
+            );
             found(execute!(in tx, "DELETE FROM custom_roles WHERE id = $1", id(role)))?;
             tx.commit().await.map_err(db_err)
         }

@@ -101,6 +101,17 @@ macro_rules! fetch {
     };
 }
 
+/// Fails with the conflict `$rule` when the count that the query `$sql` returns (with the given
+/// binds, in the write transaction `$tx`) is `$limit` or more.
+macro_rules! refuse_from_count {
+    ($limit:expr, $rule:expr, in $tx:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
+        let count: i64 = fetch!(in $tx, query_scalar, fetch_one, $sql $(, $bind)*)?;
+        if count >= $limit {
+            return Err($crate::StoreError::Conflict($rule));
+        }
+    };
+}
+
 /// Deletes an object in one write transaction: first its dependents (`$dependents`, each
 /// statement binding `$key` as `$1`), then the object itself (`$itself`), `NotFound` when it
 /// is not there.

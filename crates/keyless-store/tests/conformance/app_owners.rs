@@ -5,8 +5,7 @@ use crate::fixtures::*;
 use keyless_store::{Store, StoreError};
 
 pub async fn application_owners_crud(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
     let creator = new_id();
     let mut a = application(t.id, "app");
     a.created_by = Some(creator);
@@ -29,8 +28,7 @@ pub async fn application_owners_crud(s: &dyn Store) {
             .owners,
         want
     );
-    let plain = application(t.id, "plain");
-    s.create_application(&plain).await.unwrap();
+    add_application(s, t.id, "plain").await;
     let listed = s.list_applications(t.id).await.unwrap();
     assert_eq!(listed[0].owners, want);
     assert!(listed[1].owners.is_empty());
@@ -55,14 +53,10 @@ pub async fn application_owners_crud(s: &dyn Store) {
 }
 
 pub async fn application_owners_go_with_the_app_and_owning_principals(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let owned = application(t.id, "owned");
-    s.create_application(&owned).await.unwrap();
-    let owning_app = application(t.id, "owning");
-    s.create_application(&owning_app).await.unwrap();
-    let sp = service_principal(t.id, owning_app.app_id, "owning");
-    s.create_service_principal(&sp).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let owned = add_application(s, t.id, "owned").await;
+    let owning_app = add_application(s, t.id, "owning").await;
+    let sp = add_service_principal(s, t.id, owning_app.app_id, "owning").await;
     s.add_application_owner(owned.id, sp.id, NOW).await.unwrap();
     s.add_application_owner(owning_app.id, sp.id, NOW)
         .await
@@ -72,8 +66,7 @@ pub async fn application_owners_go_with_the_app_and_owning_principals(s: &dyn St
     s.delete_application(owning_app.id).await.unwrap();
     assert!(s.get_application(owned.id).await.unwrap().owners.is_empty());
 
-    let sp2 = service_principal(t.id, owned.app_id, "owned");
-    s.create_service_principal(&sp2).await.unwrap();
+    let sp2 = add_service_principal(s, t.id, owned.app_id, "owned").await;
     s.add_application_owner(owned.id, sp2.id, NOW)
         .await
         .unwrap();

@@ -5,16 +5,14 @@ use keyless_model::Uuid;
 use keyless_store::{Store, conflict};
 
 async fn new_subscription(s: &dyn Store) -> Uuid {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
     let sub = subscription(t.id);
     s.create_subscription(&sub).await.unwrap();
     sub.id
 }
 
 pub async fn subscriptions_crud(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
     let mut first = subscription(t.id);
     first.created_at = NOW - 1;
     let second = subscription(t.id);
@@ -27,9 +25,9 @@ pub async fn subscriptions_crud(s: &dyn Store) {
     );
     let mut same_id = subscription(t.id);
     same_id.id = first.id;
-    assert_eq!(
-        conflict_of(s.create_subscription(&same_id).await),
-        conflict::DUPLICATE_ID
+    assert_conflict(
+        s.create_subscription(&same_id).await,
+        conflict::DUPLICATE_ID,
     );
     assert_not_found(s.create_subscription(&subscription(new_id())).await);
 }
@@ -53,13 +51,7 @@ pub async fn resource_groups_put_get_list_delete(s: &dyn Store) {
 
     let other = resource_group(sub, "api-rg", "eastus");
     assert!(s.put_resource_group(&other).await.unwrap());
-    let names: Vec<_> = s
-        .list_resource_groups(sub)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|g| g.name)
-        .collect();
+    let names = each(s.list_resource_groups(sub).await.unwrap(), |g| g.name);
     assert_eq!(names, ["api-rg", "Web-RG"]);
     assert_eq!(s.list_resource_groups(new_id()).await.unwrap(), vec![]);
     assert_not_found(s.get_resource_group(sub, "nope").await);
@@ -113,15 +105,15 @@ pub async fn role_assignments_crud_and_conflicts(s: &dyn Store) {
 
     // The same (scope, role, principal) under another id, in any spelling of the scope.
     let again = assignment(&scope.to_uppercase(), role, sp);
-    assert_eq!(
-        conflict_of(s.create_role_assignment(&again).await),
-        conflict::ROLE_ASSIGNMENT_EXISTS
+    assert_conflict(
+        s.create_role_assignment(&again).await,
+        conflict::ROLE_ASSIGNMENT_EXISTS,
     );
     let mut same_id = assignment(&scope, reader, sp);
     same_id.id = a.id;
-    assert_eq!(
-        conflict_of(s.create_role_assignment(&same_id).await),
-        conflict::DUPLICATE_ID
+    assert_conflict(
+        s.create_role_assignment(&same_id).await,
+        conflict::DUPLICATE_ID,
     );
 
     // Stored lowercase.
@@ -134,13 +126,10 @@ pub async fn role_assignments_crud_and_conflicts(s: &dyn Store) {
 
     let other = assignment(&scope, reader, new_id());
     s.create_role_assignment(&other).await.unwrap();
-    let mine: Vec<_> = s
-        .list_role_assignments_for_principal(sp)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+    let mine = each(
+        s.list_role_assignments_for_principal(sp).await.unwrap(),
+        |a| a.id,
+    );
     assert_eq!(mine, [a.id, mixed.id]);
     assert_eq!(
         s.list_role_assignments_for_principal(new_id())

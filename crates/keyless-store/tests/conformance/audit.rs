@@ -65,6 +65,16 @@ fn expected(appended: &[AuditEntry], f: &AuditFilter) -> Vec<AuditEntry> {
         .collect()
 }
 
+/// An [`AuditFilter`] with the given fields, the others as by default.
+macro_rules! filter {
+    ($($field:ident $(: $value:expr)?),* $(,)?) => {
+        AuditFilter {
+            $($field $(: $value)?,)*
+            ..Default::default()
+        }
+    };
+}
+
 fn ids(entries: &[AuditEntry]) -> Vec<Uuid> {
     entries.iter().map(|e| e.id).collect()
 }
@@ -82,73 +92,31 @@ pub async fn audit_filters_alone_and_combined(s: &dyn Store) {
     assert_eq!(s.query_audit(&unfiltered).await.unwrap().len(), 24);
 
     let alone = [
-        AuditFilter {
-            since: Some(NOW + 3),
-            ..Default::default()
-        },
-        AuditFilter {
-            until: Some(NOW + 6),
-            ..Default::default()
-        },
-        AuditFilter {
-            tenant_id: Some(t1),
-            ..Default::default()
-        },
-        AuditFilter {
-            client_id: Some("app-a".into()),
-            ..Default::default()
-        },
-        AuditFilter {
-            client_id: Some("App-A".into()),
-            ..Default::default()
-        },
-        AuditFilter {
-            connection_id: Some(c2),
-            ..Default::default()
-        },
-        AuditFilter {
-            decision: Some("denied".into()),
-            ..Default::default()
-        },
-        AuditFilter {
-            code: Some("700213".into()),
-            ..Default::default()
-        },
-        AuditFilter {
-            kind: Some("oidc".into()),
-            ..Default::default()
-        },
+        filter!(since: Some(NOW + 3)),
+        filter!(until: Some(NOW + 6)),
+        filter!(tenant_id: Some(t1)),
+        filter!(client_id: Some("app-a".into())),
+        filter!(client_id: Some("App-A".into())),
+        filter!(connection_id: Some(c2)),
+        filter!(decision: Some("denied".into())),
+        filter!(code: Some("700213".into())),
+        filter!(kind: Some("oidc".into())),
     ];
     let combined = [
-        AuditFilter {
-            since: Some(NOW + 3),
-            until: Some(NOW + 9),
-            ..Default::default()
-        },
-        AuditFilter {
-            tenant_id: Some(t1),
-            decision: Some("granted".into()),
-            ..Default::default()
-        },
-        AuditFilter {
-            since: Some(NOW + 2),
-            tenant_id: Some(t2),
-            client_id: Some("app-a".into()),
-            ..Default::default()
-        },
-        AuditFilter {
+        filter!(since: Some(NOW + 3), until: Some(NOW + 9)),
+        filter!(tenant_id: Some(t1), decision: Some("granted".into())),
+        filter!(since: Some(NOW + 2), tenant_id: Some(t2), client_id: Some("app-a".into())),
+        filter!(
             connection_id: Some(c1),
             kind: Some("token".into()),
             decision: Some("granted".into()),
-            ..Default::default()
-        },
-        AuditFilter {
+        ),
+        filter!(
             decision: Some("denied".into()),
             code: Some("70021".into()),
             tenant_id: Some(t1),
             until: Some(NOW + 11),
-            ..Default::default()
-        },
+        ),
     ];
     for f in alone.iter().chain(&combined) {
         let want = expected(&all, f);
@@ -168,47 +136,28 @@ pub async fn audit_filters_alone_and_combined(s: &dyn Store) {
     assert_eq!(until.len(), 12);
     assert_eq!(until.first().unwrap().at, NOW + 5, "until is exclusive");
     // client_id is exact: case and trailing characters matter.
-    let lower = s.query_audit(&alone[3]).await.unwrap();
-    assert_eq!(lower.len(), 9);
-    assert!(
-        lower
-            .iter()
-            .all(|e| e.client_id.as_deref() == Some("app-a"))
-    );
-    let upper = s.query_audit(&alone[4]).await.unwrap();
-    assert_eq!(upper.len(), 5);
-    assert!(
-        upper
-            .iter()
-            .all(|e| e.client_id.as_deref() == Some("App-A"))
-    );
+    for (f, len, client) in [(&alone[3], 9, "app-a"), (&alone[4], 5, "App-A")] {
+        let got = s.query_audit(f).await.unwrap();
+        assert_eq!(got.len(), len, "{client}");
+        assert!(
+            got.iter().all(|e| e.client_id.as_deref() == Some(client)),
+            "{client}"
+        );
+    }
     for exact_only in ["APP-A", "app", "app-a%", "app-_"] {
-        let f = AuditFilter {
-            client_id: Some(exact_only.into()),
-            ..Default::default()
-        };
+        let f = filter!(client_id: Some(exact_only.into()));
         assert_eq!(s.query_audit(&f).await.unwrap(), vec![], "{exact_only}");
     }
     // code is exact: "70021" is not a prefix match of "700213".
     let codes = s.query_audit(&alone[7]).await.unwrap();
     assert_eq!(codes.len(), 3);
     assert!(codes.iter().all(|e| e.code.as_deref() == Some("700213")));
-    let short = AuditFilter {
-        code: Some("70021".into()),
-        ..Default::default()
-    };
+    let short = filter!(code: Some("70021".into()));
     assert_eq!(s.query_audit(&short).await.unwrap().len(), 3);
     // Matching nothing.
-    let nobody = AuditFilter {
-        tenant_id: Some(new_id()),
-        ..Default::default()
-    };
+    let nobody = filter!(tenant_id: Some(new_id()));
     assert_eq!(s.query_audit(&nobody).await.unwrap(), vec![]);
-    let empty_window = AuditFilter {
-        since: Some(NOW + 5),
-        until: Some(NOW + 5),
-        ..Default::default()
-    };
+    let empty_window = filter!(since: Some(NOW + 5), until: Some(NOW + 5));
     assert_eq!(s.query_audit(&empty_window).await.unwrap(), vec![]);
 }
 
@@ -230,10 +179,7 @@ pub async fn audit_newest_first_and_limits(s: &dyn Store) {
         vec![e.clone(), c.clone(), a.clone(), d.clone(), b.clone()]
     );
 
-    let limited = |limit| AuditFilter {
-        limit,
-        ..Default::default()
-    };
+    let limited = |limit| filter!(limit);
     assert_eq!(s.query_audit(&limited(2)).await.unwrap(), vec![e, c]);
     assert_eq!(s.query_audit(&limited(1)).await.unwrap().len(), 1);
     assert_eq!(s.query_audit(&limited(0)).await.unwrap(), vec![]);
@@ -256,11 +202,7 @@ pub async fn audit_newest_first_and_limits(s: &dyn Store) {
     }
     assert_eq!(s.query_audit(&limited(999)).await.unwrap().len(), 999);
     // The cap applies after filtering: the five small entries are still reachable.
-    let old = AuditFilter {
-        until: Some(NOW + 100),
-        limit: u32::MAX,
-        ..Default::default()
-    };
+    let old = filter!(until: Some(NOW + 100), limit: u32::MAX);
     assert_eq!(s.query_audit(&old).await.unwrap().len(), 5);
 }
 
@@ -391,23 +333,13 @@ pub async fn audit_batch_of_500(s: &dyn Store) {
         })
         .collect();
     s.append_audit(&batch).await.unwrap();
-    let all_of_them = AuditFilter {
-        limit: 1000,
-        ..Default::default()
-    };
+    let all_of_them = filter!(limit: 1000);
     let got = s.query_audit(&all_of_them).await.unwrap();
     assert_eq!(got.len(), 500);
     assert_eq!(got, batch.iter().rev().cloned().collect::<Vec<_>>());
-    let f = AuditFilter {
-        connection_id: Some(connection),
-        limit: 1000,
-        ..Default::default()
-    };
+    let f = filter!(connection_id: Some(connection), limit: 1000);
     assert_eq!(s.query_audit(&f).await.unwrap().len(), 250);
-    let f = AuditFilter {
-        client_id: Some("client-499".into()),
-        ..Default::default()
-    };
+    let f = filter!(client_id: Some("client-499".into()));
     assert_eq!(ids(&s.query_audit(&f).await.unwrap()), vec![batch[499].id]);
 }
 
@@ -420,19 +352,10 @@ pub async fn audit_batch_is_all_or_nothing(s: &dyn Store) {
         .collect();
     // The reused id sits in the last statement of the batch, after two that succeeded.
     batch[240].id = first.id;
-    assert_eq!(
-        conflict_of(s.append_audit(&batch).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.append_audit(&batch).await, conflict::DUPLICATE_ID);
     let mut twice = vec![audit_entry(NOW, "arm", "granted")];
     twice.push(twice[0].clone());
-    assert_eq!(
-        conflict_of(s.append_audit(&twice).await),
-        conflict::DUPLICATE_ID
-    );
-    let f = AuditFilter {
-        limit: 1000,
-        ..Default::default()
-    };
+    assert_conflict(s.append_audit(&twice).await, conflict::DUPLICATE_ID);
+    let f = filter!(limit: 1000);
     assert_eq!(s.query_audit(&f).await.unwrap(), vec![first]);
 }

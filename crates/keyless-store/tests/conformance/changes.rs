@@ -22,13 +22,11 @@ pub async fn writes_to_watched_tables_are_announced(s: &dyn Store) {
     eventually("the feed goes live", || feed.is_live()).await;
 
     let before = feed.generation();
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
     eventually("a new tenant", || feed.generation() > before).await;
 
     let before = feed.generation();
-    let app = application(t.id, "deployer");
-    s.create_application(&app).await.unwrap();
+    let app = add_application(s, t.id, "deployer").await;
     eventually("a new application", || feed.generation() > before).await;
 
     let before = feed.generation();
@@ -41,16 +39,13 @@ pub async fn writes_to_watched_tables_are_announced(s: &dyn Store) {
     eventually("a deleted credential", || feed.generation() > before).await;
 
     // What a job's ID-token request reads: project, connection, pipeline, permissions.
-    let org = organization("fabrikam");
-    s.create_organization(&org).await.unwrap();
+    let org = add_organization(s, "fabrikam").await;
     let before = feed.generation();
-    let p = project(org.id, "web");
-    s.create_project(&p).await.unwrap();
+    let p = add_project(s, org.id, "web").await;
     eventually("a new project", || feed.generation() > before).await;
 
     let before = feed.generation();
-    let c = connection(&p, "prod");
-    s.create_connection(&c).await.unwrap();
+    let c = add_connection(s, &p, "prod").await;
     eventually("a new connection", || feed.generation() > before).await;
 
     let before = feed.generation();
@@ -70,8 +65,7 @@ pub async fn writes_to_watched_tables_are_announced(s: &dyn Store) {
         .unwrap();
     eventually("an authorized pipeline", || feed.generation() > before).await;
 
-    let other = project(org.id, "api");
-    s.create_project(&other).await.unwrap();
+    let other = add_project(s, org.id, "api").await;
     let before = feed.generation();
     s.share_connection(c.id, other.id).await.unwrap();
     eventually("a share", || feed.generation() > before).await;
@@ -115,10 +109,8 @@ pub async fn a_write_moves_only_its_tables_generation(s: &dyn Store) {
     let client = Tables::of(&["applications", "service_principals"]);
     let rbac = Tables::of(&["role_assignments"]);
 
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let app = application(t.id, "deployer");
-    s.create_application(&app).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let app = add_application(s, t.id, "deployer").await;
     // Announcements arrive in the order of their commits: once the last write of the setup
     // is announced, all of them are.
     let subscriptions = Tables::of(&["subscriptions"]);

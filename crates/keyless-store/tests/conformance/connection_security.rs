@@ -4,20 +4,15 @@
 use crate::fixtures::*;
 use keyless_model::Uuid;
 use keyless_model::devops::{PipelinePermissions, Project, ServiceConnection};
-use keyless_model::directory::FederatedCredential;
+use keyless_model::directory::{Application, FederatedCredential};
 use keyless_store::{Store, StoreError, StoreResult};
 
 async fn setup(s: &dyn Store) -> (Project, Project, keyless_model::directory::User) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let u = user(t.id, "alice@contoso.onmicrosoft.com");
-    s.create_user(&u).await.unwrap();
-    let o = organization("contoso");
-    s.create_organization(&o).await.unwrap();
-    let web = project(o.id, "web");
-    let api = project(o.id, "api");
-    s.create_project(&web).await.unwrap();
-    s.create_project(&api).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let u = add_user(s, t.id, "alice@contoso.onmicrosoft.com").await;
+    let o = add_organization(s, "contoso").await;
+    let web = add_project(s, o.id, "web").await;
+    let api = add_project(s, o.id, "api").await;
     (web, api, u)
 }
 
@@ -55,8 +50,7 @@ pub async fn project_members(s: &dyn Store) {
 
 pub async fn connection_roles_and_shares(s: &dyn Store) {
     let (web, api, u) = setup(s).await;
-    let c = connection(&web, "prod");
-    s.create_connection(&c).await.unwrap();
+    let c = add_connection(s, &web, "prod").await;
     assert_eq!(s.get_connection_role(c.id, u.id).await.unwrap(), None);
     s.set_connection_role(c.id, u.id, "User").await.unwrap();
     s.set_connection_role(c.id, u.id, "Administrator")
@@ -163,8 +157,7 @@ pub async fn pipeline_entries(s: &dyn Store) {
 
 pub async fn pipeline_permissions(s: &dyn Store) {
     let (web, _, u) = setup(s).await;
-    let c = connection(&web, "prod");
-    s.create_connection(&c).await.unwrap();
+    let c = add_connection(s, &web, "prod").await;
     let p1 = s
         .create_pipeline(&pipeline(web.id, "one", vec![]))
         .await
@@ -217,6 +210,19 @@ pub async fn pipeline_permissions(s: &dyn Store) {
     );
 }
 
+/// The connection `prod` of `web`, and the credential of an app of the tenant fabrikam whose
+/// subject names it: (app, credential, connection).
+async fn connection_with_fic(
+    s: &dyn Store,
+    web: &Project,
+) -> (Application, FederatedCredential, ServiceConnection) {
+    let t = add_tenant(s, "fabrikam").await;
+    let app = add_application(s, t.id, "deploy").await;
+    let f = add_fic(s, app.id, "sc", Some("sc://contoso/web/prod")).await;
+    let c = add_connection(s, web, "prod").await;
+    (app, f, c)
+}
+
 /// A connection and its credential updated by one unit of work (a rename and the subject
 /// that follows it).
 async fn update_connection_and_fic(
@@ -230,22 +236,26 @@ async fn update_connection_and_fic(
     uow.commit().await
 }
 
+/// What a rename renames.
+#[derive(Clone, Copy)]
+enum Renamed {
+    Project(Uuid),
+    Organization(Uuid),
+}
+
 /// A rename of a project or an organization and, in the same unit of work, the warnings of
 /// its connections and the subjects that follow the name.
-async fn rename_with_subjects(
+async fn rename(
     s: &dyn Store,
-    project: Option<Uuid>,
-    org: Option<Uuid>,
+    renamed: Renamed,
     name: &str,
     connections: &[ServiceConnection],
     fics: &[FederatedCredential],
 ) -> StoreResult<()> {
     let uow = s.begin().await?;
-    if let Some(p) = project {
-        uow.rename_project(p, name).await?;
-    }
-    if let Some(o) = org {
-        uow.rename_organization(o, name).await?;
+    match renamed {
+        Renamed::Project(p) => uow.rename_project(p, name).await?,
+        Renamed::Organization(o) => uow.rename_organization(o, name).await?,
     }
     for c in connections {
         uow.update_connection(c).await?;
@@ -256,36 +266,33 @@ async fn rename_with_subjects(
     uow.commit().await
 }
 
-async fn rename_project(
+/// Renames, and in the same unit of work gives the credential of [`connection_with_fic`] the
+/// subject `subject` and its connection the warning "renamed"; checks that both are stored.
+/// The app and the credential.
+async fn rename_followed(
     s: &dyn Store,
-    id: Uuid,
+    web: &Project,
+    renamed: Renamed,
     name: &str,
-    connections: &[ServiceConnection],
-    fics: &[FederatedCredential],
-) -> StoreResult<()> {
-    rename_with_subjects(s, Some(id), None, name, connections, fics).await
-}
-
-async fn rename_organization(
-    s: &dyn Store,
-    id: Uuid,
-    name: &str,
-    connections: &[ServiceConnection],
-    fics: &[FederatedCredential],
-) -> StoreResult<()> {
-    rename_with_subjects(s, None, Some(id), name, connections, fics).await
+    subject: &str,
+) -> (Application, FederatedCredential) {
+    let (app, mut f, mut c) = connection_with_fic(s, web).await;
+    f.subject = Some(subject.into());
+    c.status_message = "renamed".into();
+    rename(s, renamed, name, &[c.clone()], &[f.clone()])
+        .await
+        .unwrap();
+    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
+    assert_eq!(
+        s.get_connection(c.id).await.unwrap().status_message,
+        "renamed"
+    );
+    (app, f)
 }
 
 pub async fn rename_with_credential_is_one_transaction(s: &dyn Store) {
     let (web, _, _) = setup(s).await;
-    let t = tenant("fabrikam");
-    s.create_tenant(&t).await.unwrap();
-    let app = application(t.id, "deploy");
-    s.create_application(&app).await.unwrap();
-    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
-    s.create_fic(&f).await.unwrap();
-    let mut c = connection(&web, "prod");
-    s.create_connection(&c).await.unwrap();
+    let (app, mut f, mut c) = connection_with_fic(s, &web).await;
     c.name = "production".into();
     f.subject = Some("sc://contoso/web/production".into());
     update_connection_and_fic(s, &c, &f).await.unwrap();
@@ -301,85 +308,53 @@ pub async fn rename_with_credential_is_one_transaction(s: &dyn Store) {
 
 pub async fn rename_project_with_subjects_is_one_transaction(s: &dyn Store) {
     let (web, api, _) = setup(s).await;
-    let t = tenant("fabrikam");
-    s.create_tenant(&t).await.unwrap();
-    let app = application(t.id, "deploy");
-    s.create_application(&app).await.unwrap();
-    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
-    s.create_fic(&f).await.unwrap();
-    let mut c = connection(&web, "prod");
-    s.create_connection(&c).await.unwrap();
-    f.subject = Some("sc://contoso/site/prod".into());
-    c.status_message = "renamed".into();
-    rename_project(s, web.id, "site", &[c.clone()], &[f.clone()])
-        .await
-        .unwrap();
+    let project = Renamed::Project(web.id);
+    let (_, f) = rename_followed(s, &web, project, "site", "sc://contoso/site/prod").await;
     assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
-    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
-    assert_eq!(
-        s.get_connection(c.id).await.unwrap().status_message,
-        "renamed"
-    );
     // A name in use, or a credential that is gone, changes nothing.
-    assert_eq!(
-        conflict_of(rename_project(s, web.id, "API", &[], &[]).await),
-        keyless_store::conflict::PROJECT_NAME
+    assert_conflict(
+        rename(s, Renamed::Project(web.id), "API", &[], &[]).await,
+        keyless_store::conflict::PROJECT_NAME,
     );
     let mut gone = f.clone();
     gone.id = new_id();
-    assert_not_found(rename_project(s, web.id, "www", &[], &[gone]).await);
+    assert_not_found(rename(s, Renamed::Project(web.id), "www", &[], &[gone]).await);
     assert_eq!(s.get_project(web.id).await.unwrap().name, "site");
     let _ = api;
 }
 
 pub async fn rename_organization_with_subjects_is_one_transaction(s: &dyn Store) {
     let (web, _, _) = setup(s).await;
-    let other = organization("fabrikam");
-    s.create_organization(&other).await.unwrap();
-    let t = tenant("fabrikam");
-    s.create_tenant(&t).await.unwrap();
-    let app = application(t.id, "deploy");
-    s.create_application(&app).await.unwrap();
-    let mut f = fic(app.id, "sc", Some("sc://contoso/web/prod"));
-    s.create_fic(&f).await.unwrap();
-    let mut c = connection(&web, "prod");
-    s.create_connection(&c).await.unwrap();
-    f.subject = Some("sc://northwind/web/prod".into());
-    c.status_message = "renamed".into();
-    rename_organization(
-        s,
-        web.organization_id,
-        "northwind",
-        &[c.clone()],
-        &[f.clone()],
-    )
-    .await
-    .unwrap();
+    add_organization(s, "fabrikam").await;
+    let org = Renamed::Organization(web.organization_id);
+    let (app, f) = rename_followed(s, &web, org, "northwind", "sc://northwind/web/prod").await;
     let renamed = s.get_organization(web.organization_id).await.unwrap();
     assert_eq!(renamed.name, "northwind");
     assert_eq!(
         s.find_organization("NORTHWIND").await.unwrap().id,
         renamed.id
     );
-    assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
-    assert_eq!(
-        s.get_connection(c.id).await.unwrap().status_message,
-        "renamed"
-    );
     // A name in use (any case), or a credential that is gone, changes nothing.
     let mut moved = f.clone();
     moved.subject = Some("sc://Fabrikam/web/prod".into());
-    assert_eq!(
-        conflict_of(rename_organization(s, renamed.id, "Fabrikam", &[], &[moved]).await),
-        keyless_store::conflict::ORGANIZATION_NAME
+    assert_conflict(
+        rename(
+            s,
+            Renamed::Organization(renamed.id),
+            "Fabrikam",
+            &[],
+            &[moved],
+        )
+        .await,
+        keyless_store::conflict::ORGANIZATION_NAME,
     );
     assert_eq!(s.get_fic(app.id, f.id).await.unwrap().subject, f.subject);
     let mut gone = f.clone();
     gone.id = new_id();
-    assert_not_found(rename_organization(s, renamed.id, "www", &[], &[gone]).await);
+    assert_not_found(rename(s, Renamed::Organization(renamed.id), "www", &[], &[gone]).await);
     assert_eq!(
         s.get_organization(renamed.id).await.unwrap().name,
         "northwind"
     );
-    assert_not_found(rename_organization(s, new_id(), "ghost", &[], &[]).await);
+    assert_not_found(rename(s, Renamed::Organization(new_id()), "ghost", &[], &[]).await);
 }

@@ -5,10 +5,8 @@ use keyless_model::Uuid;
 use keyless_store::{SharedStore, Store, StoreError, conflict};
 
 async fn user_in_new_tenant(s: &dyn Store) -> Uuid {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let u = user(t.id, "alice@contoso.onmicrosoft.com");
-    s.create_user(&u).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let u = add_user(s, t.id, "alice@contoso.onmicrosoft.com").await;
     u.id
 }
 
@@ -43,18 +41,13 @@ pub async fn pats_crud_and_revoke(s: &dyn Store) {
 
     let mut same_id = pat(alice, "hash-3");
     same_id.id = first.id;
-    assert_eq!(
-        conflict_of(s.create_pat(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_pat(&same_id).await, conflict::DUPLICATE_ID);
     assert_not_found(s.create_pat(&pat(new_id(), "hash-4")).await);
 }
 
 pub async fn passwords_crud(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let app = application(t.id, "app");
-    s.create_application(&app).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let app = add_application(s, t.id, "app").await;
     let newer = password(app.id, NOW + 100);
     let older = password(app.id, NOW);
     s.add_password(&newer).await.unwrap();
@@ -65,10 +58,7 @@ pub async fn passwords_crud(s: &dyn Store) {
     );
     let mut same_key = password(app.id, NOW);
     same_key.key_id = older.key_id;
-    assert_eq!(
-        conflict_of(s.add_password(&same_key).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.add_password(&same_key).await, conflict::DUPLICATE_ID);
 
     assert_not_found(s.remove_password(new_id(), older.key_id).await);
     s.remove_password(app.id, older.key_id).await.unwrap();
@@ -85,8 +75,7 @@ pub async fn fics_crud(s: &dyn Store) {
         Some("repo:contoso/web:ref:refs/heads/main"),
     );
     main.created_at = NOW - 1;
-    let flexible = fic(parent, "flexible", None);
-    s.create_fic(&flexible).await.unwrap();
+    let flexible = add_fic(s, parent, "flexible", None).await;
     s.create_fic(&main).await.unwrap();
     assert_eq!(s.get_fic(parent, main.id).await.unwrap(), main);
     assert_eq!(s.get_fic(parent, flexible.id).await.unwrap(), flexible);
@@ -130,25 +119,21 @@ pub async fn fics_crud(s: &dyn Store) {
 pub async fn fic_conflicts(s: &dyn Store) {
     let parent = new_id();
     let subject = "repo:contoso/web:environment:prod";
-    let prod = fic(parent, "prod", Some(subject));
-    s.create_fic(&prod).await.unwrap();
-    assert_eq!(
-        conflict_of(s.create_fic(&fic(parent, "PROD", Some("other"))).await),
-        conflict::FIC_NAME
+    let prod = add_fic(s, parent, "prod", Some(subject)).await;
+    assert_conflict(
+        s.create_fic(&fic(parent, "PROD", Some("other"))).await,
+        conflict::FIC_NAME,
     );
-    assert_eq!(
-        conflict_of(s.create_fic(&fic(parent, "prod-2", Some(subject))).await),
-        conflict::FIC_ISSUER_SUBJECT
+    assert_conflict(
+        s.create_fic(&fic(parent, "prod-2", Some(subject))).await,
+        conflict::FIC_ISSUER_SUBJECT,
     );
     let mut other_issuer = fic(parent, "prod-3", Some(subject));
     other_issuer.issuer = "https://other.example".into();
     s.create_fic(&other_issuer).await.unwrap();
     let mut same_id = fic(parent, "prod-4", Some("x"));
     same_id.id = prod.id;
-    assert_eq!(
-        conflict_of(s.create_fic(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_fic(&same_id).await, conflict::DUPLICATE_ID);
     // Flexible credentials (no subject) never collide on issuer + subject.
     s.create_fic(&fic(parent, "flex-1", None)).await.unwrap();
     s.create_fic(&fic(parent, "flex-2", None)).await.unwrap();
@@ -159,10 +144,7 @@ pub async fn fic_conflicts(s: &dyn Store) {
     // An update onto another credential's issuer + subject.
     let mut clash = other_issuer.clone();
     clash.issuer = prod.issuer.clone();
-    assert_eq!(
-        conflict_of(s.update_fic(&clash).await),
-        conflict::FIC_ISSUER_SUBJECT
-    );
+    assert_conflict(s.update_fic(&clash).await, conflict::FIC_ISSUER_SUBJECT);
     assert_eq!(s.list_fics(parent).await.unwrap().len(), 4);
 }
 
@@ -175,7 +157,7 @@ pub async fn fic_limit(s: &dyn Store) {
         ids.push(f.id);
     }
     let extra = fic(parent, "fic-20", Some("subject-20"));
-    assert_eq!(conflict_of(s.create_fic(&extra).await), conflict::FIC_LIMIT);
+    assert_conflict(s.create_fic(&extra).await, conflict::FIC_LIMIT);
     assert_eq!(s.list_fics(parent).await.unwrap().len(), 20);
     // Other parents are not affected, and deleting one makes room again.
     s.create_fic(&fic(new_id(), "fic-0", Some("subject-0")))

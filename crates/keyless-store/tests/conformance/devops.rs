@@ -5,11 +5,8 @@ use keyless_model::devops::{ConnectionState, IssuerGeneration, Project};
 use keyless_store::{Store, conflict};
 
 async fn new_project(s: &dyn Store) -> Project {
-    let o = organization("contoso");
-    s.create_organization(&o).await.unwrap();
-    let p = project(o.id, "Web");
-    s.create_project(&p).await.unwrap();
-    p
+    let o = add_organization(s, "contoso").await;
+    add_project(s, o.id, "Web").await
 }
 
 pub async fn organizations_and_projects(s: &dyn Store) {
@@ -26,15 +23,15 @@ pub async fn organizations_and_projects(s: &dyn Store) {
         s.list_organizations().await.unwrap(),
         vec![contoso.clone(), fabrikam.clone()]
     );
-    assert_eq!(
-        conflict_of(s.create_organization(&organization("contoso")).await),
-        conflict::ORGANIZATION_NAME
+    assert_conflict(
+        s.create_organization(&organization("contoso")).await,
+        conflict::ORGANIZATION_NAME,
     );
     let mut same_id = organization("northwind");
     same_id.id = contoso.id;
-    assert_eq!(
-        conflict_of(s.create_organization(&same_id).await),
-        conflict::DUPLICATE_ID
+    assert_conflict(
+        s.create_organization(&same_id).await,
+        conflict::DUPLICATE_ID,
     );
 
     let web = project(contoso.id, "Web");
@@ -45,9 +42,9 @@ pub async fn organizations_and_projects(s: &dyn Store) {
     assert_eq!(s.find_project(contoso.id, "WEB").await.unwrap(), web);
     assert_not_found(s.find_project(fabrikam.id, "web").await);
     assert_eq!(s.list_projects(contoso.id).await.unwrap(), vec![api, web]);
-    assert_eq!(
-        conflict_of(s.create_project(&project(contoso.id, "wEb")).await),
-        conflict::PROJECT_NAME
+    assert_conflict(
+        s.create_project(&project(contoso.id, "wEb")).await,
+        conflict::PROJECT_NAME,
     );
     // The same name in another organization is fine; an unknown organization is not.
     s.create_project(&project(fabrikam.id, "web"))
@@ -71,9 +68,9 @@ pub async fn connections_crud(s: &dyn Store) {
         s.list_connections(p.id).await.unwrap(),
         vec![dev.clone(), prod.clone()]
     );
-    assert_eq!(
-        conflict_of(s.create_connection(&connection(&p, "azure-PROD")).await),
-        conflict::CONNECTION_NAME
+    assert_conflict(
+        s.create_connection(&connection(&p, "azure-PROD")).await,
+        conflict::CONNECTION_NAME,
     );
 
     let mut changed = prod.clone();
@@ -87,10 +84,7 @@ pub async fn connections_crud(s: &dyn Store) {
     assert_eq!(s.get_connection(prod.id).await.unwrap(), changed);
     let mut clash = changed.clone();
     clash.name = "AZURE-DEV".into();
-    assert_eq!(
-        conflict_of(s.update_connection(&clash).await),
-        conflict::CONNECTION_NAME
-    );
+    assert_conflict(s.update_connection(&clash).await, conflict::CONNECTION_NAME);
     assert_not_found(s.update_connection(&connection(&p, "ghost")).await);
 
     s.delete_connection(prod.id).await.unwrap();
@@ -104,8 +98,7 @@ pub async fn connections_crud(s: &dyn Store) {
 
 pub async fn pipelines_and_jobs(s: &dyn Store) {
     let p = new_project(s).await;
-    let c = connection(&p, "azure");
-    s.create_connection(&c).await.unwrap();
+    let c = add_connection(s, &p, "azure").await;
     let mut ids = vec![];
     for name in ["build", "deploy", "nightly"] {
         let mut pl = pipeline(p.id, name, vec![c.id]);
@@ -120,17 +113,11 @@ pub async fn pipelines_and_jobs(s: &dyn Store) {
     assert_eq!(build, pipeline(p.id, "build", vec![c.id]).with_id(ids[0]));
     assert_eq!(s.find_pipeline(p.id, "DEPLOY").await.unwrap().id, ids[1]);
     assert_not_found(s.find_pipeline(new_id(), "deploy").await);
-    let listed: Vec<_> = s
-        .list_pipelines(p.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+    let listed = each(s.list_pipelines(p.id).await.unwrap(), |p| p.id);
     assert_eq!(listed, ids);
-    assert_eq!(
-        conflict_of(s.create_pipeline(&pipeline(p.id, "Build", vec![])).await),
-        conflict::PIPELINE_NAME
+    assert_conflict(
+        s.create_pipeline(&pipeline(p.id, "Build", vec![])).await,
+        conflict::PIPELINE_NAME,
     );
     let mut renamed = build.clone();
     renamed.name = "ci".into();
@@ -139,10 +126,7 @@ pub async fn pipelines_and_jobs(s: &dyn Store) {
     assert_eq!(s.get_pipeline(build.id).await.unwrap(), renamed);
     let mut clash = renamed.clone();
     clash.name = "NIGHTLY".into();
-    assert_eq!(
-        conflict_of(s.update_pipeline(&clash).await),
-        conflict::PIPELINE_NAME
-    );
+    assert_conflict(s.update_pipeline(&clash).await, conflict::PIPELINE_NAME);
     assert_not_found(
         s.update_pipeline(&pipeline(p.id, "ghost", vec![]).with_id(-1))
             .await,
@@ -160,10 +144,7 @@ pub async fn pipelines_and_jobs(s: &dyn Store) {
     assert_not_found(s.finish_job(new_id(), NOW).await);
     let mut same_id = job(&renamed, "another-hash");
     same_id.id = j.id;
-    assert_eq!(
-        conflict_of(s.create_job(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_job(&same_id).await, conflict::DUPLICATE_ID);
     // A job of a pipeline that does not exist.
     assert_not_found(
         s.create_job(&job(&renamed.with_id(ids[2] + 1000), "h"))
@@ -199,8 +180,5 @@ pub async fn signing_keys_newest_first(s: &dyn Store) {
         vec![new, old.clone(), retired]
     );
     assert_eq!(s.list_signing_keys("tenant:nobody").await.unwrap(), vec![]);
-    assert_eq!(
-        conflict_of(s.insert_signing_key(&old).await),
-        conflict::SIGNING_KEY
-    );
+    assert_conflict(s.insert_signing_key(&old).await, conflict::SIGNING_KEY);
 }

@@ -5,15 +5,13 @@ use keyless_model::directory::TenantSettings;
 use keyless_store::{Store, conflict};
 
 pub async fn tenants_crud(s: &dyn Store) {
-    let t = tenant("Contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "Contoso").await;
     assert_eq!(s.get_tenant(t.id).await.unwrap(), t);
     assert_eq!(s.find_tenant("contoso").await.unwrap(), t);
     assert_eq!(s.find_tenant("CONTOSO.onmicrosoft.COM").await.unwrap(), t);
     assert_not_found(s.find_tenant("fabrikam").await);
 
-    let f = tenant("fabrikam");
-    s.create_tenant(&f).await.unwrap();
+    let f = add_tenant(s, "fabrikam").await;
     assert_eq!(s.list_tenants().await.unwrap(), vec![t.clone(), f.clone()]);
 
     let mut settings = TenantSettings {
@@ -29,33 +27,21 @@ pub async fn tenants_crud(s: &dyn Store) {
 }
 
 pub async fn tenant_conflicts(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
     let same_name = tenant("CONTOSO");
-    assert_eq!(
-        conflict_of(s.create_tenant(&same_name).await),
-        conflict::TENANT_NAME
-    );
+    assert_conflict(s.create_tenant(&same_name).await, conflict::TENANT_NAME);
     let mut same_domain = tenant("other");
     same_domain.domain = "Contoso.OnMicrosoft.com".into();
-    assert_eq!(
-        conflict_of(s.create_tenant(&same_domain).await),
-        conflict::TENANT_NAME
-    );
+    assert_conflict(s.create_tenant(&same_domain).await, conflict::TENANT_NAME);
     let mut same_id = tenant("third");
     same_id.id = t.id;
-    assert_eq!(
-        conflict_of(s.create_tenant(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_tenant(&same_id).await, conflict::DUPLICATE_ID);
     assert_eq!(s.list_tenants().await.unwrap(), vec![t]);
 }
 
 pub async fn users_crud(s: &dyn Store) {
-    let t = tenant("contoso");
-    let other = tenant("fabrikam");
-    s.create_tenant(&t).await.unwrap();
-    s.create_tenant(&other).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let other = add_tenant(s, "fabrikam").await;
     let mut alice = user(t.id, "Alice@contoso.onmicrosoft.com");
     alice.is_admin = true;
     let bob = user(t.id, "bob@contoso.onmicrosoft.com");
@@ -78,20 +64,16 @@ pub async fn users_crud(s: &dyn Store) {
     assert_eq!(s.list_users(new_id()).await.unwrap(), vec![]);
 
     let dup = user(other.id, "alice@CONTOSO.onmicrosoft.com");
-    assert_eq!(conflict_of(s.create_user(&dup).await), conflict::USER_UPN);
+    assert_conflict(s.create_user(&dup).await, conflict::USER_UPN);
     let mut same_id = user(t.id, "eve@contoso.onmicrosoft.com");
     same_id.id = bob.id;
-    assert_eq!(
-        conflict_of(s.create_user(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_user(&same_id).await, conflict::DUPLICATE_ID);
     // A user in a tenant that does not exist.
     assert_not_found(s.create_user(&user(new_id(), "x@nowhere.example")).await);
 }
 
 pub async fn applications_crud(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
     let mut web = application(t.id, "Web App");
     web.created_by = Some(new_id());
     let api = application(t.id, "api");
@@ -124,25 +106,16 @@ pub async fn applications_crud(s: &dyn Store) {
 
     let mut same_app_id = application(t.id, "copy");
     same_app_id.app_id = web.app_id;
-    assert_eq!(
-        conflict_of(s.create_application(&same_app_id).await),
-        conflict::APP_ID
-    );
+    assert_conflict(s.create_application(&same_app_id).await, conflict::APP_ID);
     let mut same_id = application(t.id, "copy");
     same_id.id = web.id;
-    assert_eq!(
-        conflict_of(s.create_application(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_application(&same_id).await, conflict::DUPLICATE_ID);
 }
 
 pub async fn service_principals_crud(s: &dyn Store) {
-    let home = tenant("contoso");
-    let guest = tenant("fabrikam");
-    s.create_tenant(&home).await.unwrap();
-    s.create_tenant(&guest).await.unwrap();
-    let app = application(home.id, "multi");
-    s.create_application(&app).await.unwrap();
+    let home = add_tenant(s, "contoso").await;
+    let guest = add_tenant(s, "fabrikam").await;
+    let app = add_application(s, home.id, "multi").await;
     let sp_home = service_principal(home.id, app.app_id, "multi");
     let mut sp_guest = service_principal(guest.id, app.app_id, "multi");
     sp_guest.alternative_names = vec!["isExplicit=False".into(), "/subscriptions/x".into()];
@@ -163,15 +136,15 @@ pub async fn service_principals_crud(s: &dyn Store) {
     );
 
     let again = service_principal(home.id, app.app_id, "again");
-    assert_eq!(
-        conflict_of(s.create_service_principal(&again).await),
-        conflict::SERVICE_PRINCIPAL
+    assert_conflict(
+        s.create_service_principal(&again).await,
+        conflict::SERVICE_PRINCIPAL,
     );
     let mut same_id = service_principal(home.id, new_id(), "x");
     same_id.id = sp_home.id;
-    assert_eq!(
-        conflict_of(s.create_service_principal(&same_id).await),
-        conflict::DUPLICATE_ID
+    assert_conflict(
+        s.create_service_principal(&same_id).await,
+        conflict::DUPLICATE_ID,
     );
 
     let mut updated = sp_home.clone();
@@ -199,14 +172,10 @@ pub async fn service_principals_crud(s: &dyn Store) {
 }
 
 pub async fn delete_application_cascades(s: &dyn Store) {
-    let home = tenant("contoso");
-    let guest = tenant("fabrikam");
-    s.create_tenant(&home).await.unwrap();
-    s.create_tenant(&guest).await.unwrap();
-    let app = application(home.id, "doomed");
-    let keep = application(home.id, "kept");
-    s.create_application(&app).await.unwrap();
-    s.create_application(&keep).await.unwrap();
+    let home = add_tenant(s, "contoso").await;
+    let guest = add_tenant(s, "fabrikam").await;
+    let app = add_application(s, home.id, "doomed").await;
+    let keep = add_application(s, home.id, "kept").await;
     let sp1 = service_principal(home.id, app.app_id, "doomed");
     let sp2 = service_principal(guest.id, app.app_id, "doomed");
     let sp_keep = service_principal(home.id, keep.app_id, "kept");

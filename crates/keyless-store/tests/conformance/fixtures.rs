@@ -1,4 +1,5 @@
-//! Builders for valid entities with fresh ids, and assertion helpers.
+//! Builders for valid entities with fresh ids, their `add_*` forms that also create them in a
+//! store, and assertion helpers.
 
 use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
 use keyless_model::audit::AuditEntry;
@@ -12,7 +13,7 @@ use keyless_model::directory::{
 };
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
-use keyless_store::{StoreError, StoreResult};
+use keyless_store::{Store, StoreError, StoreResult};
 use std::fmt::Debug;
 
 pub const NOW: UnixTime = 1_750_000_000;
@@ -30,12 +31,48 @@ pub fn conflict_of<T: Debug>(r: StoreResult<T>) -> &'static str {
     }
 }
 
+/// Asserts that a result is a conflict of the rule `rule`.
+#[track_caller]
+pub fn assert_conflict<T: Debug>(r: StoreResult<T>, rule: &str) {
+    assert_eq!(conflict_of(r), rule);
+}
+
 #[track_caller]
 pub fn assert_not_found<T: Debug>(r: StoreResult<T>) {
     match r {
         Err(StoreError::NotFound) => {}
         other => panic!("expected NotFound, got {other:?}"),
     }
+}
+
+/// `f` of every item of `list`, in order.
+pub fn each<T, U>(list: Vec<T>, f: impl FnMut(T) -> U) -> Vec<U> {
+    list.into_iter().map(f).collect()
+}
+
+/// Declares `add_*(store, builder arguments…)`: builds the entity, creates it in the store
+/// (the test fails if the store refuses) and returns it.
+macro_rules! adders {
+    ($($add:ident = $build:ident($($arg:ident: $ty:ty),*) -> $entity:ty, $create:ident;)*) => {$(
+        pub async fn $add(s: &dyn Store, $($arg: $ty),*) -> $entity {
+            let entity = $build($($arg),*);
+            s.$create(&entity).await.unwrap();
+            entity
+        }
+    )*};
+}
+
+adders! {
+    add_tenant = tenant(name: &str) -> Tenant, create_tenant;
+    add_user = user(tenant_id: Uuid, upn: &str) -> User, create_user;
+    add_application = application(tenant_id: Uuid, name: &str) -> Application, create_application;
+    add_service_principal = service_principal(tenant_id: Uuid, app_id: Uuid, name: &str)
+        -> ServicePrincipal, create_service_principal;
+    add_fic = fic(parent_id: Uuid, name: &str, subject: Option<&str>)
+        -> FederatedCredential, create_fic;
+    add_organization = organization(name: &str) -> Organization, create_organization;
+    add_project = project(organization_id: Uuid, name: &str) -> Project, create_project;
+    add_connection = connection(p: &Project, name: &str) -> ServiceConnection, create_connection;
 }
 
 pub fn tenant(name: &str) -> Tenant {

@@ -5,18 +5,12 @@ use keyless_model::devops::identities::{OrganizationIdentity, ProjectIdentity};
 use keyless_store::Store;
 
 pub async fn organization_and_project_identities(s: &dyn Store) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let app = application(t.id, "deployer");
-    s.create_application(&app).await.unwrap();
-    let sp = service_principal(t.id, app.app_id, "deployer");
-    s.create_service_principal(&sp).await.unwrap();
-    let org = organization("contoso");
-    s.create_organization(&org).await.unwrap();
-    let web = project(org.id, "web");
-    let api = project(org.id, "api");
-    s.create_project(&web).await.unwrap();
-    s.create_project(&api).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let app = add_application(s, t.id, "deployer").await;
+    let sp = add_service_principal(s, t.id, app.app_id, "deployer").await;
+    let org = add_organization(s, "contoso").await;
+    let web = add_project(s, org.id, "web").await;
+    let api = add_project(s, org.id, "api").await;
 
     assert_not_found(s.get_organization_identity(org.id, sp.id).await);
     let mut member = OrganizationIdentity {

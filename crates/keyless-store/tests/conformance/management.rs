@@ -4,12 +4,13 @@
 use crate::fixtures::*;
 use keyless_model::Uuid;
 use keyless_model::arm::{CustomRole, ManagementGroup, Subscription};
-use keyless_store::{MANAGEMENT_GROUP_MAX_DEPTH, SharedStore, Store, StoreError, conflict};
+use keyless_store::{
+    MANAGEMENT_GROUP_MAX_DEPTH, SharedStore, Store, StoreError, StoreResult, conflict,
+};
 
 /// A tenant with a unique name.
 async fn new_tenant(s: &dyn Store) -> Uuid {
-    let t = tenant(&format!("contoso-{}", new_id().simple()));
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, &format!("contoso-{}", new_id().simple())).await;
     t.id
 }
 
@@ -32,6 +33,16 @@ async fn chain(s: &dyn Store, tenant_id: Uuid, names: &[&str]) -> Vec<Management
         groups.push(g);
     }
     groups
+}
+
+/// Creates the group `name` of the tenant under `parent`.
+async fn create_group(s: &dyn Store, t: Uuid, name: &str, parent: Option<&str>) -> StoreResult<()> {
+    s.create_management_group(&group(t, name, parent)).await
+}
+
+/// Updates the group `name` of the tenant: under `parent`, with the display name of [`group`].
+async fn update_group(s: &dyn Store, t: Uuid, name: &str, parent: Option<&str>) -> StoreResult<()> {
+    s.update_management_group(&group(t, name, parent)).await
 }
 
 fn names(groups: Vec<ManagementGroup>) -> Vec<String> {
@@ -107,63 +118,37 @@ pub async fn management_groups_crud(s: &dyn Store) {
         }
     );
     // A group may become a root.
-    s.update_management_group(&group(t, "apps", None))
-        .await
-        .unwrap();
+    update_group(s, t, "apps", None).await.unwrap();
     assert_eq!(s.get_management_group("apps").await.unwrap().parent, None);
 
     assert_not_found(s.get_management_group("nobody").await);
-    assert_not_found(s.update_management_group(&group(t, "nobody", None)).await);
+    assert_not_found(update_group(s, t, "nobody", None).await);
     assert_not_found(s.delete_management_group("nobody").await);
     assert_not_found(s.management_group_ancestors("nobody").await);
 }
 
 pub async fn management_group_names_and_parents(s: &dyn Store) {
     let (t, other) = (new_tenant(s).await, new_tenant(s).await);
-    s.create_management_group(&group(t, "Platform", None))
-        .await
-        .unwrap();
-    s.create_management_group(&group(other, "theirs", None))
-        .await
-        .unwrap();
+    create_group(s, t, "Platform", None).await.unwrap();
+    create_group(s, other, "theirs", None).await.unwrap();
 
     // Unique per tenant and across tenants, in any spelling.
-    assert_eq!(
-        conflict_of(s.create_management_group(&group(t, "PLATFORM", None)).await),
-        conflict::MANAGEMENT_GROUP
+    assert_conflict(
+        create_group(s, t, "PLATFORM", None).await,
+        conflict::MANAGEMENT_GROUP,
     );
-    assert_eq!(
-        conflict_of(
-            s.create_management_group(&group(other, "platform", None))
-                .await
-        ),
-        conflict::MANAGEMENT_GROUP
+    assert_conflict(
+        create_group(s, other, "platform", None).await,
+        conflict::MANAGEMENT_GROUP,
     );
 
     // The parent must exist, in the same tenant; the tenant must exist.
-    assert_not_found(
-        s.create_management_group(&group(t, "orphan", Some("nobody")))
-            .await,
-    );
-    assert_not_found(
-        s.create_management_group(&group(t, "stranger", Some("theirs")))
-            .await,
-    );
-    assert_not_found(
-        s.create_management_group(&group(new_id(), "lost", None))
-            .await,
-    );
-    s.create_management_group(&group(t, "child", None))
-        .await
-        .unwrap();
-    assert_not_found(
-        s.update_management_group(&group(t, "child", Some("theirs")))
-            .await,
-    );
-    assert_not_found(
-        s.update_management_group(&group(t, "child", Some("nobody")))
-            .await,
-    );
+    assert_not_found(create_group(s, t, "orphan", Some("nobody")).await);
+    assert_not_found(create_group(s, t, "stranger", Some("theirs")).await);
+    assert_not_found(create_group(s, new_id(), "lost", None).await);
+    create_group(s, t, "child", None).await.unwrap();
+    assert_not_found(update_group(s, t, "child", Some("theirs")).await);
+    assert_not_found(update_group(s, t, "child", Some("nobody")).await);
     assert_eq!(s.get_management_group("child").await.unwrap().parent, None);
     assert_eq!(
         names(s.list_management_groups(t).await.unwrap()),
@@ -174,53 +159,38 @@ pub async fn management_group_names_and_parents(s: &dyn Store) {
 pub async fn management_group_cycles_are_refused(s: &dyn Store) {
     let t = new_tenant(s).await;
     let groups = chain(s, t, &["root", "a", "b", "c"]).await;
-    s.create_management_group(&group(t, "side", Some("root")))
-        .await
-        .unwrap();
+    create_group(s, t, "side", Some("root")).await.unwrap();
     // Under itself, its child, or a deeper descendant (any spelling).
     for parent in ["A", "b", "C"] {
         assert_eq!(
-            conflict_of(
-                s.update_management_group(&group(t, "a", Some(parent)))
-                    .await
-            ),
+            conflict_of(update_group(s, t, "a", Some(parent)).await),
             conflict::MANAGEMENT_GROUP_CYCLE,
             "a under {parent}"
         );
     }
-    assert_eq!(
-        conflict_of(
-            s.update_management_group(&group(t, "root", Some("c")))
-                .await
-        ),
-        conflict::MANAGEMENT_GROUP_CYCLE
+    assert_conflict(
+        update_group(s, t, "root", Some("c")).await,
+        conflict::MANAGEMENT_GROUP_CYCLE,
     );
     // Nothing changed, not even the display name of a refused update.
     for g in &groups {
         assert_eq!(&s.get_management_group(&g.name).await.unwrap(), g);
     }
     // Moves that keep a tree are fine: a subtree under a sibling branch, then back up.
-    s.update_management_group(&group(t, "b", Some("side")))
-        .await
-        .unwrap();
+    update_group(s, t, "b", Some("side")).await.unwrap();
     assert_eq!(
         s.management_group_ancestors("c").await.unwrap(),
         ["c", "b", "side", "root"]
     );
     // a no longer has b below it, so b's old parent may now go under b.
-    s.update_management_group(&group(t, "a", Some("c")))
-        .await
-        .unwrap();
+    update_group(s, t, "a", Some("c")).await.unwrap();
     assert_eq!(
         s.management_group_ancestors("a").await.unwrap(),
         ["a", "c", "b", "side", "root"]
     );
-    assert_eq!(
-        conflict_of(
-            s.update_management_group(&group(t, "side", Some("a")))
-                .await
-        ),
-        conflict::MANAGEMENT_GROUP_CYCLE
+    assert_conflict(
+        update_group(s, t, "side", Some("a")).await,
+        conflict::MANAGEMENT_GROUP_CYCLE,
     );
 }
 
@@ -274,13 +244,13 @@ pub async fn delete_management_group_refuses_non_empty(s: &dyn Store) {
         .unwrap();
 
     // A child group, then a subscription, keep a group.
-    assert_eq!(
-        conflict_of(s.delete_management_group("PLATFORM").await),
-        conflict::MANAGEMENT_GROUP_NOT_EMPTY
+    assert_conflict(
+        s.delete_management_group("PLATFORM").await,
+        conflict::MANAGEMENT_GROUP_NOT_EMPTY,
     );
-    assert_eq!(
-        conflict_of(s.delete_management_group("apps").await),
-        conflict::MANAGEMENT_GROUP_NOT_EMPTY
+    assert_conflict(
+        s.delete_management_group("apps").await,
+        conflict::MANAGEMENT_GROUP_NOT_EMPTY,
     );
     assert!(s.get_management_group("apps").await.is_ok());
 
@@ -293,17 +263,13 @@ pub async fn delete_management_group_refuses_non_empty(s: &dyn Store) {
     s.delete_management_group("platform").await.unwrap();
     assert_eq!(names(s.list_management_groups(t).await.unwrap()), ["root"]);
     // The name is free again.
-    s.create_management_group(&group(t, "APPS", Some("root")))
-        .await
-        .unwrap();
+    create_group(s, t, "APPS", Some("root")).await.unwrap();
 }
 
 pub async fn delete_management_group_removes_its_assignments(s: &dyn Store) {
     let t = new_tenant(s).await;
     chain(s, t, &["root", "Platform"]).await;
-    s.create_management_group(&group(t, "Platform2", Some("root")))
-        .await
-        .unwrap();
+    create_group(s, t, "Platform2", Some("root")).await.unwrap();
     let (role, who) = (new_id(), new_id());
     let scope = |name: &str| keyless_model::rbac::management_group_scope(name);
     let at_group = assignment(&scope("Platform"), role, who);
@@ -322,12 +288,10 @@ pub async fn delete_management_group_removes_its_assignments(s: &dyn Store) {
         s.create_role_assignment(a).await.unwrap();
     }
     // A refused delete keeps them.
-    s.create_management_group(&group(t, "child", Some("platform")))
-        .await
-        .unwrap();
-    assert_eq!(
-        conflict_of(s.delete_management_group("platform").await),
-        conflict::MANAGEMENT_GROUP_NOT_EMPTY
+    create_group(s, t, "child", Some("platform")).await.unwrap();
+    assert_conflict(
+        s.delete_management_group("platform").await,
+        conflict::MANAGEMENT_GROUP_NOT_EMPTY,
     );
     assert!(s.get_role_assignment(at_group.id).await.is_ok());
 
@@ -345,9 +309,7 @@ pub async fn delete_management_group_removes_its_assignments(s: &dyn Store) {
 pub async fn subscription_placement(s: &dyn Store) {
     let (t, other) = (new_tenant(s).await, new_tenant(s).await);
     chain(s, t, &["root", "Platform"]).await;
-    s.create_management_group(&group(other, "theirs", None))
-        .await
-        .unwrap();
+    create_group(s, other, "theirs", None).await.unwrap();
     let mut first = subscription(t);
     first.created_at = NOW - 1;
     let second = subscription(t);
@@ -488,10 +450,7 @@ pub async fn custom_roles_crud_and_json_round_trip(s: &dyn Store) {
 
     let mut same_id = custom_role(t, "Another");
     same_id.id = reader.id;
-    assert_eq!(
-        conflict_of(s.create_custom_role(&same_id).await),
-        conflict::DUPLICATE_ID
-    );
+    assert_conflict(s.create_custom_role(&same_id).await, conflict::DUPLICATE_ID);
     assert_not_found(s.create_custom_role(&custom_role(new_id(), "Lost")).await);
     assert_not_found(s.update_custom_role(&custom_role(t, "Ghost")).await);
 
@@ -505,9 +464,9 @@ pub async fn custom_role_names_are_unique_per_tenant(s: &dyn Store) {
     let (t, other) = (new_tenant(s).await, new_tenant(s).await);
     let reader = custom_role(t, "Site Reader");
     s.create_custom_role(&reader).await.unwrap();
-    assert_eq!(
-        conflict_of(s.create_custom_role(&custom_role(t, "SITE READER")).await),
-        conflict::ROLE_NAME
+    assert_conflict(
+        s.create_custom_role(&custom_role(t, "SITE READER")).await,
+        conflict::ROLE_NAME,
     );
     // Another tenant may use the name.
     s.create_custom_role(&custom_role(other, "site reader"))
@@ -521,10 +480,7 @@ pub async fn custom_role_names_are_unique_per_tenant(s: &dyn Store) {
         role_name: "site reader".into(),
         ..writer.clone()
     };
-    assert_eq!(
-        conflict_of(s.update_custom_role(&renamed).await),
-        conflict::ROLE_NAME
-    );
+    assert_conflict(s.update_custom_role(&renamed).await, conflict::ROLE_NAME);
     assert_eq!(s.get_custom_role(writer.id).await.unwrap(), writer);
     let recased = CustomRole {
         role_name: "SITE WRITER".into(),
@@ -556,16 +512,10 @@ pub async fn custom_role_in_use_is_kept(s: &dyn Store) {
         .await
         .unwrap();
 
-    assert_eq!(
-        conflict_of(s.delete_custom_role(role.id).await),
-        conflict::ROLE_IN_USE
-    );
+    assert_conflict(s.delete_custom_role(role.id).await, conflict::ROLE_IN_USE);
     assert_eq!(s.get_custom_role(role.id).await.unwrap(), role);
     s.delete_role_assignment(first.id).await.unwrap();
-    assert_eq!(
-        conflict_of(s.delete_custom_role(role.id).await),
-        conflict::ROLE_IN_USE
-    );
+    assert_conflict(s.delete_custom_role(role.id).await, conflict::ROLE_IN_USE);
     s.delete_role_assignment(second.id).await.unwrap();
     s.delete_custom_role(role.id).await.unwrap();
     assert_not_found(s.get_custom_role(role.id).await);

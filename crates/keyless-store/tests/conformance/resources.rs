@@ -11,8 +11,7 @@ const FICS: &str = "federatedIdentityCredentials";
 
 /// A subscription with the resource groups `names`.
 async fn new_subscription_with_groups(s: &dyn Store, names: &[&str]) -> Uuid {
-    let t = tenant(&format!("contoso-{}", new_id().simple()));
-    s.create_tenant(&t).await.unwrap();
+    let t = add_tenant(s, &format!("contoso-{}", new_id().simple())).await;
     let sub = subscription(t.id);
     s.create_subscription(&sub).await.unwrap();
     for name in names {

@@ -22,52 +22,33 @@ fn assignment(
     }
 }
 
-pub async fn directory_roles_crud_and_conflicts(s: &dyn Store) {
-    let t = tenant("contoso");
-    let other = tenant("fabrikam");
-    s.create_tenant(&t).await.unwrap();
-    s.create_tenant(&other).await.unwrap();
-    let alice = user(t.id, "alice@contoso.onmicrosoft.com");
-    s.create_user(&alice).await.unwrap();
-    let app = application(t.id, "app");
-    s.create_application(&app).await.unwrap();
-    let sp = service_principal(t.id, app.app_id, "app");
-    s.create_service_principal(&sp).await.unwrap();
+/// A role of a user.
+fn user_role(tenant_id: Uuid, user: Uuid, role: R, at: UnixTime) -> DirectoryRoleAssignment {
+    assignment(tenant_id, user, PrincipalType::User, role, at)
+}
 
-    let a1 = assignment(
-        t.id,
-        alice.id,
-        PrincipalType::User,
-        R::GlobalAdministrator,
-        NOW,
-    );
-    let a2 = assignment(
-        t.id,
-        alice.id,
-        PrincipalType::User,
-        R::DirectoryReaders,
-        NOW + 1,
-    );
-    let a3 = assignment(
-        t.id,
-        sp.id,
-        PrincipalType::ServicePrincipal,
-        R::ApplicationAdministrator,
-        NOW + 2,
-    );
-    let elsewhere = assignment(
-        other.id,
-        alice.id,
-        PrincipalType::User,
-        R::UserAdministrator,
-        NOW,
-    );
+/// A role of a service principal.
+fn sp_role(tenant_id: Uuid, sp: Uuid, role: R, at: UnixTime) -> DirectoryRoleAssignment {
+    assignment(tenant_id, sp, PrincipalType::ServicePrincipal, role, at)
+}
+
+pub async fn directory_roles_crud_and_conflicts(s: &dyn Store) {
+    let t = add_tenant(s, "contoso").await;
+    let other = add_tenant(s, "fabrikam").await;
+    let alice = add_user(s, t.id, "alice@contoso.onmicrosoft.com").await;
+    let app = add_application(s, t.id, "app").await;
+    let sp = add_service_principal(s, t.id, app.app_id, "app").await;
+
+    let a1 = user_role(t.id, alice.id, R::GlobalAdministrator, NOW);
+    let a2 = user_role(t.id, alice.id, R::DirectoryReaders, NOW + 1);
+    let a3 = sp_role(t.id, sp.id, R::ApplicationAdministrator, NOW + 2);
+    let elsewhere = user_role(other.id, alice.id, R::UserAdministrator, NOW);
     for a in [&a1, &a2, &a3, &elsewhere] {
         s.add_directory_role(a).await.unwrap();
     }
-    assert_eq!(
-        conflict_of(s.add_directory_role(&a1).await),
-        conflict::DIRECTORY_ROLE_EXISTS
+    assert_conflict(
+        s.add_directory_role(&a1).await,
+        conflict::DIRECTORY_ROLE_EXISTS,
     );
     assert_eq!(
         s.list_principal_directory_roles(t.id, alice.id)
@@ -86,13 +67,7 @@ pub async fn directory_roles_crud_and_conflicts(s: &dyn Store) {
         vec![a1.clone(), a2.clone(), a3.clone()]
     );
     // An unknown tenant is refused.
-    let nowhere = assignment(
-        new_id(),
-        alice.id,
-        PrincipalType::User,
-        R::DirectoryReaders,
-        NOW,
-    );
+    let nowhere = user_role(new_id(), alice.id, R::DirectoryReaders, NOW);
     assert_not_found(s.add_directory_role(&nowhere).await);
 
     s.remove_directory_role(t.id, alice.id, R::GlobalAdministrator)
@@ -111,29 +86,20 @@ pub async fn directory_roles_crud_and_conflicts(s: &dyn Store) {
 
     // Deleting the service principal (or its app) takes its roles with it.
     s.delete_service_principal(sp.id).await.unwrap();
-    assert!(
-        s.list_principal_directory_roles(t.id, sp.id)
-            .await
-            .unwrap()
-            .is_empty()
+    assert_eq!(
+        s.list_principal_directory_roles(t.id, sp.id).await.unwrap(),
+        vec![]
     );
-    let sp2 = service_principal(t.id, app.app_id, "app");
-    s.create_service_principal(&sp2).await.unwrap();
-    s.add_directory_role(&assignment(
-        t.id,
-        sp2.id,
-        PrincipalType::ServicePrincipal,
-        R::DirectoryReaders,
-        NOW,
-    ))
-    .await
-    .unwrap();
+    let sp2 = add_service_principal(s, t.id, app.app_id, "app").await;
+    s.add_directory_role(&sp_role(t.id, sp2.id, R::DirectoryReaders, NOW))
+        .await
+        .unwrap();
     s.delete_application(app.id).await.unwrap();
-    assert!(
+    assert_eq!(
         s.list_principal_directory_roles(t.id, sp2.id)
             .await
-            .unwrap()
-            .is_empty()
+            .unwrap(),
+        vec![]
     );
 }
 
@@ -144,8 +110,7 @@ pub async fn guest_memberships_crud(s: &dyn Store) {
     for t in [&home, &a, &b] {
         s.create_tenant(t).await.unwrap();
     }
-    let alice = user(home.id, "alice@contoso.onmicrosoft.com");
-    s.create_user(&alice).await.unwrap();
+    let alice = add_user(s, home.id, "alice@contoso.onmicrosoft.com").await;
     let ga = GuestMembership {
         tenant_id: a.id,
         user_id: alice.id,
@@ -158,10 +123,7 @@ pub async fn guest_memberships_crud(s: &dyn Store) {
     };
     s.add_guest_membership(&ga).await.unwrap();
     s.add_guest_membership(&gb).await.unwrap();
-    assert_eq!(
-        conflict_of(s.add_guest_membership(&ga).await),
-        conflict::GUEST_EXISTS
-    );
+    assert_conflict(s.add_guest_membership(&ga).await, conflict::GUEST_EXISTS);
     assert_not_found(
         s.add_guest_membership(&GuestMembership {
             tenant_id: a.id,
@@ -186,31 +148,19 @@ pub async fn guest_memberships_crud(s: &dyn Store) {
     assert!(s.list_tenant_guests(home.id).await.unwrap().is_empty());
 
     // Removing the membership removes the roles held as a guest there, not elsewhere.
-    s.add_directory_role(&assignment(
-        a.id,
-        alice.id,
-        PrincipalType::User,
-        R::DirectoryReaders,
-        NOW,
-    ))
-    .await
-    .unwrap();
-    s.add_directory_role(&assignment(
-        b.id,
-        alice.id,
-        PrincipalType::User,
-        R::DirectoryReaders,
-        NOW,
-    ))
-    .await
-    .unwrap();
+    s.add_directory_role(&user_role(a.id, alice.id, R::DirectoryReaders, NOW))
+        .await
+        .unwrap();
+    s.add_directory_role(&user_role(b.id, alice.id, R::DirectoryReaders, NOW))
+        .await
+        .unwrap();
     s.remove_guest_membership(a.id, alice.id).await.unwrap();
     assert_not_found(s.remove_guest_membership(a.id, alice.id).await);
-    assert!(
+    assert_eq!(
         s.list_principal_directory_roles(a.id, alice.id)
             .await
-            .unwrap()
-            .is_empty()
+            .unwrap(),
+        vec![]
     );
     assert_eq!(
         s.list_principal_directory_roles(b.id, alice.id)

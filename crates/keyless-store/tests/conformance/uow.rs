@@ -26,14 +26,10 @@ struct Made {
 
 /// A tenant with a user, an organization with a project (committed).
 async fn setup(s: &dyn Store) -> (Uuid, Uuid, Project) {
-    let t = tenant("contoso");
-    s.create_tenant(&t).await.unwrap();
-    let u = user(t.id, "alice@contoso.onmicrosoft.com");
-    s.create_user(&u).await.unwrap();
-    let o = organization("contoso");
-    s.create_organization(&o).await.unwrap();
-    let p = project(o.id, "web");
-    s.create_project(&p).await.unwrap();
+    let t = add_tenant(s, "contoso").await;
+    let u = add_user(s, t.id, "alice@contoso.onmicrosoft.com").await;
+    let o = add_organization(s, "contoso").await;
+    let p = add_project(s, o.id, "web").await;
     (t.id, u.id, p)
 }
 
@@ -65,6 +61,25 @@ async fn write_all(uow: &dyn UnitOfWork, tenant_id: Uuid, user: Uuid, p: &Projec
         connection,
         user,
     }
+}
+
+/// A new unit of work with everything of [`write_all`] written in it, not committed.
+async fn begin_with_all(
+    s: &dyn Store,
+    tenant_id: Uuid,
+    user: Uuid,
+    p: &Project,
+) -> (Box<dyn UnitOfWork>, Made) {
+    let uow = s.begin().await.unwrap();
+    let m = write_all(&*uow, tenant_id, user, p).await;
+    (uow, m)
+}
+
+/// [`write_all`] in a unit of work of its own, committed.
+async fn write_committed(s: &dyn Store, tenant_id: Uuid, user: Uuid, p: &Project) -> Made {
+    let (uow, m) = begin_with_all(s, tenant_id, user, p).await;
+    uow.commit().await.unwrap();
+    m
 }
 
 /// Reads everything `m` wrote through `r` (the store, or the unit of work itself).
@@ -118,29 +133,23 @@ async fn assert_absent(s: &dyn Store, m: &Made) {
 
 pub async fn committed_writes_are_visible(s: &dyn Store) {
     let (t, u, p) = setup(s).await;
-    let uow = s.begin().await.unwrap();
-    let m = write_all(&*uow, t, u, &p).await;
-    uow.commit().await.unwrap();
+    let m = write_committed(s, t, u, &p).await;
     assert_present(s, &m).await;
 }
 
 pub async fn dropped_unit_of_work_leaves_nothing(s: &dyn Store) {
     let (t, u, p) = setup(s).await;
-    let uow = s.begin().await.unwrap();
-    let m = write_all(&*uow, t, u, &p).await;
+    let (uow, m) = begin_with_all(s, t, u, &p).await;
     drop(uow);
     assert_absent(s, &m).await;
     // The store is usable afterwards, and the same writes commit.
-    let uow = s.begin().await.unwrap();
-    let again = write_all(&*uow, t, u, &p).await;
-    uow.commit().await.unwrap();
+    let again = write_committed(s, t, u, &p).await;
     assert_present(s, &again).await;
 }
 
 pub async fn reads_inside_see_own_writes_only_inside(s: &dyn Store) {
     let (t, u, p) = setup(s).await;
-    let uow = s.begin().await.unwrap();
-    let m = write_all(&*uow, t, u, &p).await;
+    let (uow, m) = begin_with_all(s, t, u, &p).await;
     assert_present(&*uow, &m).await;
     assert_eq!(uow.list_fics(m.app.id).await.unwrap().len(), 1);
     assert_eq!(
@@ -165,23 +174,15 @@ pub async fn a_failed_method_undoes_only_itself(s: &dyn Store) {
     uow.create_application(&app).await.unwrap();
     let first = fic(app.id, "one", Some("repo:contoso/web"));
     uow.create_fic(&first).await.unwrap();
-    assert_eq!(
-        conflict_of(
-            uow.create_fic(&fic(app.id, "one", Some("repo:other")))
-                .await
-        ),
-        keyless_store::conflict::FIC_NAME
+    assert_conflict(
+        uow.create_fic(&fic(app.id, "one", Some("repo:other")))
+            .await,
+        keyless_store::conflict::FIC_NAME,
     );
     let second = fic(app.id, "two", Some("repo:contoso/api"));
     uow.create_fic(&second).await.unwrap();
     uow.commit().await.unwrap();
-    let names: Vec<String> = s
-        .list_fics(app.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|f| f.name)
-        .collect();
+    let names = each(s.list_fics(app.id).await.unwrap(), |f| f.name);
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"one".to_owned()) && names.contains(&"two".to_owned()));
 }
@@ -189,9 +190,7 @@ pub async fn a_failed_method_undoes_only_itself(s: &dyn Store) {
 /// A cascade run inside a unit of work that is then dropped takes nothing away.
 pub async fn a_dropped_cascade_keeps_everything(s: &dyn Store) {
     let (t, u, p) = setup(s).await;
-    let uow = s.begin().await.unwrap();
-    let m = write_all(&*uow, t, u, &p).await;
-    uow.commit().await.unwrap();
+    let m = write_committed(s, t, u, &p).await;
     let uow = s.begin().await.unwrap();
     uow.delete_application(m.app.id).await.unwrap();
     uow.delete_connection(m.connection.id).await.unwrap();

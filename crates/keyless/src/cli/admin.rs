@@ -1,6 +1,6 @@
 //! Client commands for keyless' admin API and the DevOps REST shapes.
 
-use super::client::{Body, Client, Conn};
+use super::client::{Body, Client, Conn, OrgArgs, ProjectArgs, TenantArgs};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use reqwest::Method;
@@ -41,6 +41,16 @@ pub(super) async fn call(
     let v = c.send(method, path, body.map(Body::Json)).await?;
     print(&c, &v);
     Ok(ExitCode::SUCCESS)
+}
+
+/// [`call`] with GET and no body.
+pub(super) async fn get(conn: &Conn, path: &str) -> anyhow::Result<ExitCode> {
+    call(conn, Method::GET, path, None).await
+}
+
+/// [`call`] with POST and a JSON body.
+pub(super) async fn post(conn: &Conn, path: &str, body: Value) -> anyhow::Result<ExitCode> {
+    call(conn, Method::POST, path, Some(body)).await
 }
 
 #[derive(Args)]
@@ -104,10 +114,7 @@ pub enum PatCommand {
         conn: Conn,
     },
     /// List your tokens (never their values).
-    List {
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(Conn),
     /// Revoke a token by id.
     Revoke {
         id: String,
@@ -129,9 +136,9 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             if !scopes.is_empty() {
                 body["scopes"] = json!(scopes);
             }
-            call(&conn, Method::POST, "/keyless/v1/pats", Some(body)).await
+            post(&conn, "/keyless/v1/pats", body).await
         }
-        PatCommand::List { conn } => call(&conn, Method::GET, "/keyless/v1/pats", None).await,
+        PatCommand::List(conn) => get(&conn, "/keyless/v1/pats").await,
         PatCommand::Revoke { id, conn } => {
             call(
                 &conn,
@@ -153,15 +160,8 @@ pub enum TenantCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        #[command(flatten)]
-        conn: Conn,
-    },
-    Show {
-        tenant: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(Conn),
+    Show(TenantArgs),
     /// Change tenant settings and policy: KEY=VALUE pairs, dotted keys for nesting, values
     /// as JSON when they parse (e.g. usersCanRegisterApps=false federation.enabled=false
     /// 'federation.allowedIssuersForApps=["https://…"]').
@@ -202,24 +202,11 @@ fn settings_patch(pairs: &[String]) -> anyhow::Result<Value> {
 pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
     match c {
         TenantCommand::Create { name, cloud, conn } => {
-            call(
-                &conn,
-                Method::POST,
-                "/keyless/v1/tenants",
-                Some(json!({"name": name, "cloud": cloud})),
-            )
-            .await
+            let body = json!({"name": name, "cloud": cloud});
+            post(&conn, "/keyless/v1/tenants", body).await
         }
-        TenantCommand::List { conn } => call(&conn, Method::GET, "/keyless/v1/tenants", None).await,
-        TenantCommand::Show { tenant, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/tenants/{tenant}"),
-                None,
-            )
-            .await
-        }
+        TenantCommand::List(conn) => get(&conn, "/keyless/v1/tenants").await,
+        TenantCommand::Show(a) => get(&a.conn, &format!("/keyless/v1/tenants/{}", a.tenant)).await,
         TenantCommand::Set {
             tenant,
             settings,
@@ -265,10 +252,7 @@ pub enum OrgCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(Conn),
     /// Rename an organization: `sc://` subjects of identities keyless created follow; manual
     /// connections are marked with their new subject.
     Rename {
@@ -292,17 +276,10 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
             cloud,
             conn,
         } => {
-            call(
-                &conn,
-                Method::POST,
-                "/keyless/v1/organizations",
-                Some(json!({"name": name, "tenant": tenant, "cloud": cloud})),
-            )
-            .await
+            let body = json!({"name": name, "tenant": tenant, "cloud": cloud});
+            post(&conn, "/keyless/v1/organizations", body).await
         }
-        OrgCommand::List { conn } => {
-            call(&conn, Method::GET, "/keyless/v1/organizations", None).await
-        }
+        OrgCommand::List(conn) => get(&conn, "/keyless/v1/organizations").await,
         OrgCommand::Rename {
             org,
             new_name,
@@ -328,11 +305,7 @@ pub enum ProjectCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        org: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(OrgArgs),
     /// The project's groups: a user has a place in a project only through them.
     Member {
         #[command(subcommand)]
@@ -355,12 +328,7 @@ pub enum MemberCommand {
         conn: Conn,
     },
     /// Every membership of the project (members of the project).
-    List {
-        org: String,
-        project: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(ProjectArgs),
     /// Take a user out of a group (Project Administrators only).
     Remove {
         org: String,
@@ -389,9 +357,7 @@ async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             path(&org, &project),
             Some(json!({"user": user, "group": group})),
         ),
-        MemberCommand::List { org, project, conn } => {
-            (conn, Method::GET, path(&org, &project), None)
-        }
+        MemberCommand::List(a) => (a.conn, Method::GET, path(&a.org, &a.project), None),
         MemberCommand::Remove {
             org,
             project,
@@ -428,20 +394,13 @@ async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
 pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
     match c {
         ProjectCommand::Create { org, name, conn } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!("/keyless/v1/organizations/{org}/projects"),
-                Some(json!({"name": name})),
-            )
-            .await
+            let path = format!("/keyless/v1/organizations/{org}/projects");
+            post(&conn, &path, json!({"name": name})).await
         }
-        ProjectCommand::List { org, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/organizations/{org}/projects"),
-                None,
+        ProjectCommand::List(a) => {
+            get(
+                &a.conn,
+                &format!("/keyless/v1/organizations/{}/projects", a.org),
             )
             .await
         }
@@ -458,25 +417,15 @@ pub enum SubscriptionCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(Conn),
 }
 
 pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
+    let path = "/keyless/v1/subscriptions";
     match c {
         SubscriptionCommand::Create { name, tenant, conn } => {
-            call(
-                &conn,
-                Method::POST,
-                "/keyless/v1/subscriptions",
-                Some(json!({"name": name, "tenant": tenant})),
-            )
-            .await
+            post(&conn, path, json!({"name": name, "tenant": tenant})).await
         }
-        SubscriptionCommand::List { conn } => {
-            call(&conn, Method::GET, "/keyless/v1/subscriptions", None).await
-        }
+        SubscriptionCommand::List(conn) => get(&conn, path).await,
     }
 }

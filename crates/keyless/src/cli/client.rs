@@ -24,6 +24,39 @@ pub struct Conn {
     pub json: bool,
 }
 
+// The arguments of the commands on one tenant, organization, project or service connection.
+// Plain comments: clap would show an argument struct's doc comment as the command's about.
+
+#[derive(Args)]
+pub struct TenantArgs {
+    pub tenant: String,
+    #[command(flatten)]
+    pub conn: Conn,
+}
+
+#[derive(Args)]
+pub struct OrgArgs {
+    pub org: String,
+    #[command(flatten)]
+    pub conn: Conn,
+}
+
+#[derive(Args)]
+pub struct ProjectArgs {
+    pub org: String,
+    pub project: String,
+    #[command(flatten)]
+    pub conn: Conn,
+}
+
+#[derive(Args)]
+pub struct ConnectionArgs {
+    pub org: String,
+    pub id: String,
+    #[command(flatten)]
+    pub conn: Conn,
+}
+
 /// Where a server runs when nothing says otherwise.
 pub const DEFAULT_URL: &str = "https://127.0.0.1:8443";
 

@@ -1,7 +1,7 @@
 //! `keyless user …`: users of a tenant, their directory roles and guest invitations.
 
-use super::admin::call;
-use super::client::Conn;
+use super::admin::{call, get, post};
+use super::client::{Conn, TenantArgs};
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
@@ -17,11 +17,7 @@ pub enum UserCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        tenant: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(TenantArgs),
     /// Directory roles (Global Administrator, Application Administrator…) of users and apps.
     Role {
         #[command(subcommand)]
@@ -53,11 +49,7 @@ pub struct RoleTarget {
 pub enum RoleCommand {
     Add(RoleTarget),
     Remove(RoleTarget),
-    List {
-        tenant: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(TenantArgs),
 }
 
 #[derive(Subcommand)]
@@ -75,11 +67,7 @@ pub enum GuestCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        tenant: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(TenantArgs),
 }
 
 pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
@@ -90,22 +78,11 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
             admin,
             conn,
         } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!("/keyless/v1/tenants/{tenant}/users"),
-                Some(json!({"name": name, "admin": admin})),
-            )
-            .await
+            let path = format!("/keyless/v1/tenants/{tenant}/users");
+            post(&conn, &path, json!({"name": name, "admin": admin})).await
         }
-        UserCommand::List { tenant, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/tenants/{tenant}/users"),
-                None,
-            )
-            .await
+        UserCommand::List(a) => {
+            get(&a.conn, &format!("/keyless/v1/tenants/{}/users", a.tenant)).await
         }
         UserCommand::Role { command } => role(command).await,
         UserCommand::Guest { command } => guest(command).await,
@@ -114,14 +91,8 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
 
 async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
     let (method, t) = match c {
-        RoleCommand::List { tenant, conn } => {
-            return call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/tenants/{tenant}/roles"),
-                None,
-            )
-            .await;
+        RoleCommand::List(a) => {
+            return get(&a.conn, &format!("/keyless/v1/tenants/{}/roles", a.tenant)).await;
         }
         RoleCommand::Add(t) => (Method::POST, t),
         RoleCommand::Remove(t) => (Method::DELETE, t),
@@ -145,13 +116,8 @@ async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
 async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
     match c {
         GuestCommand::Add { tenant, upn, conn } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!("/keyless/v1/tenants/{tenant}/guests"),
-                Some(json!({"user": upn})),
-            )
-            .await
+            let path = format!("/keyless/v1/tenants/{tenant}/guests");
+            post(&conn, &path, json!({"user": upn})).await
         }
         GuestCommand::Remove { tenant, upn, conn } => {
             call(
@@ -162,14 +128,8 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
             )
             .await
         }
-        GuestCommand::List { tenant, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/keyless/v1/tenants/{tenant}/guests"),
-                None,
-            )
-            .await
+        GuestCommand::List(a) => {
+            get(&a.conn, &format!("/keyless/v1/tenants/{}/guests", a.tenant)).await
         }
     }
 }

@@ -1,8 +1,8 @@
 //! `keyless org identity …`: service principals and managed identities as users of an
 //! organization, with their project groups (TF401444 and VS800075 come from their absence).
 
-use super::admin::call;
-use super::client::Conn;
+use super::admin::{call, get};
+use super::client::{Conn, OrgArgs};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -25,11 +25,7 @@ pub enum IdentityCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        org: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(OrgArgs),
     /// Removes the identity from the organization and all its projects.
     Remove {
         org: String,
@@ -66,7 +62,7 @@ pub async fn identity(c: IdentityCommand) -> anyhow::Result<ExitCode> {
             let url = format!("{}/{principal}", path(&org));
             call(&conn, Method::PUT, &url, Some(body)).await
         }
-        IdentityCommand::List { org, conn } => call(&conn, Method::GET, &path(&org), None).await,
+        IdentityCommand::List(a) => get(&a.conn, &path(&a.org)).await,
         IdentityCommand::Remove {
             org,
             principal,

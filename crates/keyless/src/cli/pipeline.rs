@@ -1,7 +1,7 @@
 //! `keyless pipeline` (create, list, security) and `keyless job start`.
 
-use super::admin::call;
-use super::client::{Body, Client, Conn};
+use super::admin::{get, post};
+use super::client::{Body, Client, Conn, ProjectArgs};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::json;
@@ -21,12 +21,7 @@ pub enum PipelineCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    List {
-        org: String,
-        project: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(ProjectArgs),
     /// The pipeline's own permission entries: list, or set one (Administer build permissions).
     Security {
         #[command(subcommand)]
@@ -76,17 +71,10 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
             connections,
             conn,
         } => {
-            call(
-                &conn,
-                Method::POST,
-                &base(&org, &project),
-                Some(json!({"name": name, "connections": connections})),
-            )
-            .await
+            let body = json!({"name": name, "connections": connections});
+            post(&conn, &base(&org, &project), body).await
         }
-        PipelineCommand::List { org, project, conn } => {
-            call(&conn, Method::GET, &base(&org, &project), None).await
-        }
+        PipelineCommand::List(a) => get(&a.conn, &base(&a.org, &a.project)).await,
         PipelineCommand::Security { command } => security(command).await,
     }
 }

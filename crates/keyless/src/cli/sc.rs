@@ -1,7 +1,7 @@
 //! `keyless sc`: service connections through the Azure DevOps REST shapes.
 
-use super::admin::call;
-use super::client::Conn;
+use super::admin::{call, get, post};
+use super::client::{Conn, ConnectionArgs, ProjectArgs};
 use super::sc_ops::CreateOpts;
 use clap::Subcommand;
 use keyless_model::devops::Scheme;
@@ -12,19 +12,9 @@ use std::process::ExitCode;
 #[derive(Subcommand)]
 pub enum ScCommand {
     /// List the service connections of a project.
-    List {
-        org: String,
-        project: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    List(ProjectArgs),
     /// Show one connection, with the issuer and subject its federated credential needs.
-    Show {
-        org: String,
-        id: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Show(ConnectionArgs),
     /// Create a connection: manual (an existing identity) or `--automatic` (keyless
     /// creates the app registration, its credential and the role assignment).
     Create {
@@ -37,12 +27,7 @@ pub enum ScCommand {
         conn: Conn,
     },
     /// Verify a connection: runs the chain (credential, token, GET of the scope).
-    Verify {
-        org: String,
-        id: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Verify(ConnectionArgs),
     /// Convert a secret connection to workload identity federation, revert it within
     /// seven days (`--revert`), or confirm it and drop the old secret (`--complete`).
     Convert {
@@ -72,33 +57,23 @@ pub enum ScCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    Delete {
-        org: String,
-        id: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Delete(ConnectionArgs),
+}
+
+/// The path of the connection `id`, with `query` (empty, or parameters each followed by `&`)
+/// before the API version.
+fn endpoint(org: &str, id: &str, query: &str) -> String {
+    format!("/{org}/_apis/serviceendpoint/endpoints/{id}?{query}api-version=7.1")
 }
 
 pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
     match c {
-        ScCommand::List { org, project, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/{org}/{project}/_apis/serviceendpoint/endpoints?api-version=7.1"),
-                None,
-            )
-            .await
+        ScCommand::List(ProjectArgs { org, project, conn }) => {
+            let path = format!("/{org}/{project}/_apis/serviceendpoint/endpoints?api-version=7.1");
+            get(&conn, &path).await
         }
-        ScCommand::Show { org, id, conn } => {
-            call(
-                &conn,
-                Method::GET,
-                &format!("/{org}/_apis/serviceendpoint/endpoints/{id}?api-version=7.1"),
-                None,
-            )
-            .await
+        ScCommand::Show(ConnectionArgs { org, id, conn }) => {
+            get(&conn, &endpoint(&org, &id, "")).await
         }
         ScCommand::Create {
             org,
@@ -108,24 +83,15 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let body = super::sc_ops::create_body(&project, &name, *opts)?;
-            call(
-                &conn,
-                Method::POST,
-                &format!("/{org}/_apis/serviceendpoint/endpoints?api-version=7.1"),
-                Some(body),
-            )
-            .await
+            let path = format!("/{org}/_apis/serviceendpoint/endpoints?api-version=7.1");
+            post(&conn, &path, body).await
         }
-        ScCommand::Verify { org, id, conn } => {
-            call(
-                &conn,
-                Method::POST,
-                &format!(
-                    "/{org}/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
-                ),
-                Some(json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}})),
-            )
-            .await
+        ScCommand::Verify(ConnectionArgs { org, id, conn }) => {
+            let path = format!(
+                "/{org}/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
+            );
+            let body = json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}});
+            post(&conn, &path, body).await
         }
         ScCommand::Convert {
             org,
@@ -137,12 +103,15 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             let (op, scheme) = match (revert, complete) {
                 (_, true) => ("CompleteConversion", Scheme::WorkloadIdentityFederation),
                 (true, _) => ("ConvertAuthenticationScheme", Scheme::ServicePrincipal),
-                _ => ("ConvertAuthenticationScheme", Scheme::WorkloadIdentityFederation),
+                _ => (
+                    "ConvertAuthenticationScheme",
+                    Scheme::WorkloadIdentityFederation,
+                ),
             };
             call(
                 &conn,
                 Method::PUT,
-                &format!("/{org}/_apis/serviceendpoint/endpoints/{id}?operation={op}&api-version=7.1"),
+                &endpoint(&org, &id, &format!("operation={op}&")),
                 Some(json!({"authorization": {"scheme": scheme}})),
             )
             .await
@@ -160,19 +129,13 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
                 "/{org}/{project}/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
             );
             if authorize.is_empty() && revoke.is_empty() && all_pipelines.is_none() {
-                return call(&conn, Method::GET, &path, None).await;
+                return get(&conn, &path).await;
             }
             let body = super::sc_ops::permissions_body(&authorize, &revoke, all_pipelines);
             call(&conn, Method::PATCH, &path, Some(body)).await
         }
-        ScCommand::Delete { org, id, conn } => {
-            call(
-                &conn,
-                Method::DELETE,
-                &format!("/{org}/_apis/serviceendpoint/endpoints/{id}?api-version=7.1"),
-                None,
-            )
-            .await
+        ScCommand::Delete(ConnectionArgs { org, id, conn }) => {
+            call(&conn, Method::DELETE, &endpoint(&org, &id, ""), None).await
         }
     }
 }

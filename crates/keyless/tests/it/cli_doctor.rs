@@ -11,12 +11,11 @@ fn delete_credential(s: &Server) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let http = s.http();
+        let token = s.env()["KEYLESS_TOKEN"].clone();
+        let graph = |path: &str| format!("{}/v1.0/applications{path}", s.origin);
         let apps: serde_json::Value = http
-            .get(format!(
-                "{}/v1.0/applications?$filter=displayName eq 'demo-deploy'",
-                s.origin
-            ))
-            .bearer_auth(s.env()["KEYLESS_TOKEN"].clone())
+            .get(graph("?$filter=displayName eq 'demo-deploy'"))
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap()
@@ -25,11 +24,10 @@ fn delete_credential(s: &Server) {
             .unwrap();
         let id = apps["value"][0]["id"].as_str().unwrap().to_string();
         let r = http
-            .delete(format!(
-                "{}/v1.0/applications/{id}/federatedIdentityCredentials/demo-connection",
-                s.origin
-            ))
-            .bearer_auth(s.env()["KEYLESS_TOKEN"].clone())
+            .delete(graph(&format!(
+                "/{id}/federatedIdentityCredentials/demo-connection"
+            )))
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap();

@@ -88,6 +88,13 @@ impl Server {
     }
 }
 
+/// Asserts that a command failed and that its output (stdout, then stderr) contains `needle`.
+#[track_caller]
+pub fn assert_fails_with(out: &std::process::Output, needle: &str) {
+    assert!(!out.status.success(), "{}", text(out));
+    assert!(text(out).contains(needle), "{}", text(out));
+}
+
 pub fn text(o: &std::process::Output) -> String {
     format!(
         "{}{}",
