@@ -13,6 +13,7 @@
 //! - [`report`]: findings as text for people, JSON, and SARIF 2.1.0.
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 pub mod diag;
 pub mod loc;
 pub mod model;
