@@ -15,10 +15,13 @@
 
 pub mod catalogue;
 pub mod diag;
+pub mod lint;
 pub mod loc;
 pub mod model;
 pub mod refs;
 pub mod template;
+#[cfg(test)]
+mod testing;
 pub mod yaml;
 
 pub use diag::{Code, Diagnostic, Severity};
