@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diag;
+pub mod expr;
 pub mod loc;
 pub mod model;
 pub mod refs;
