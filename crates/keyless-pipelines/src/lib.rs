@@ -15,6 +15,7 @@
 
 pub mod catalogue;
 pub mod diag;
+pub mod expr;
 pub mod lint;
 pub mod loc;
 pub mod model;
