@@ -20,6 +20,7 @@ pub mod lint;
 pub mod loc;
 pub mod model;
 pub mod refs;
+pub mod report;
 pub mod template;
 #[cfg(test)]
 mod testing;
