@@ -549,3 +549,19 @@ fn run_keeps_compile_findings_and_sorts() {
     };
     assert!(run(&none, Some(&facts())).is_empty());
 }
+
+/// `keyless explain` knows every code, with its severity.
+#[test]
+fn every_code_has_an_explain_entry() {
+    use keyless_model::catalogue::{self, Plane};
+    assert_eq!(Code::ALL.len(), 26);
+    for c in Code::ALL {
+        let e = catalogue::find(c.as_str()).unwrap_or_else(|| panic!("{c} has no entry"));
+        assert_eq!(e.plane, Plane::Pipeline, "{c}");
+        assert_eq!(e.error, c.severity().as_str(), "{c}");
+        assert_eq!(
+            catalogue::identify(&format!("a.yml:1:1: error[{c}]: x")).map(|e| e.code),
+            Some(c.as_str())
+        );
+    }
+}
