@@ -126,13 +126,15 @@ pub fn is_known(name: &str) -> bool {
     versions(name).next().is_some()
 }
 
-/// An input name that looks like a connection: `azureSubscription`, `connectedServiceName…`,
-/// `…ServiceConnection…`, `…Endpoint` (case-insensitive). Used for tasks keyless does not know.
+/// An input name that looks like a connection: `azureSubscription`, `…ServiceName…` (which
+/// covers `connectedServiceName…`), `…ServiceConnection…`, `…ServiceArm`, `…Endpoint`
+/// (case-insensitive). Used for tasks keyless does not know.
 pub fn looks_like_connection(input: &str) -> bool {
     let l = input.to_ascii_lowercase();
     l == "azuresubscription"
-        || l.starts_with("connectedservicename")
+        || l.contains("servicename")
         || l.contains("serviceconnection")
+        || l.ends_with("servicearm")
         || l.ends_with("endpoint")
 }
 

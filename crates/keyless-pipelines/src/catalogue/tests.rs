@@ -231,6 +231,8 @@ fn connection_like_input_names() {
         "kubernetesServiceConnection",
         "dockerRegistryEndpoint",
         "endpoint",
+        "environmentServiceNameAzureRM",
+        "backendServiceArm",
     ] {
         assert!(looks_like_connection(yes), "{yes}");
     }

@@ -85,10 +85,11 @@ fn picker(t: &TaskStep, out: &mut Vec<Diagnostic>) {
 }
 
 fn used_as_both(refs: &[ConnectionRef], out: &mut Vec<Diagnostic>) {
-    let typed: Vec<&ConnectionRef> = refs
+    let mut typed: Vec<&ConnectionRef> = refs
         .iter()
         .filter(|r| !r.runtime && arm_or_ado(r.kind))
         .collect();
+    typed.sort_by(|a, b| a.name.loc.cmp(&b.name.loc));
     for (n, r) in typed.iter().enumerate() {
         let name = r.name.value.trim();
         let Some(first) = typed[..n]
