@@ -221,7 +221,7 @@ pub(crate) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
         Value::String(s) => Some(s.clone()),
         Value::Null => Some(String::new()),
-        Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_owned()),
+        Value::Bool(b) => Some(crate::expr::bool_text(*b).to_owned()),
         Value::Number(n) => Some(crate::expr::number_text(*n)),
         Value::Seq(_) | Value::Map(_) => None,
     }
