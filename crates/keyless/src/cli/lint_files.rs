@@ -44,7 +44,10 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Target> {
 
 /// How reports name a file found below a folder: without a leading `./`.
 fn display(p: &Path) -> String {
-    p.strip_prefix(".").unwrap_or(p).to_string_lossy().into_owned()
+    p.strip_prefix(".")
+        .unwrap_or(p)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn hidden(p: &Path) -> bool {
