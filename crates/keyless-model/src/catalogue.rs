@@ -8,8 +8,14 @@
 
 mod doc;
 mod entries;
+mod lint;
 pub use doc::markdown;
 pub use entries::ENTRIES;
+
+/// Every entry: the planes' (`ENTRIES`), then those of `keyless lint`'s codes.
+pub fn all() -> impl Iterator<Item = &'static Entry> {
+    ENTRIES.iter().chain(lint::ENTRIES.iter())
+}
 
 /// Which service produces the error, and so which envelope it is rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +49,7 @@ pub fn find(code: &str) -> Option<&'static Entry> {
         .strip_prefix("AADSTS")
         .or_else(|| code.strip_prefix("aadsts"))
         .unwrap_or(code);
-    ENTRIES.iter().find(|e| e.code.eq_ignore_ascii_case(bare))
+    all().find(|e| e.code.eq_ignore_ascii_case(bare))
 }
 
 /// The entry a pasted text refers to: an exact code, an `AADSTS…` code inside it, a known
@@ -61,19 +67,14 @@ pub fn identify(text: &str) -> Option<&'static Entry> {
             return Some(e);
         }
     }
-    if let Some(e) = ENTRIES
-        .iter()
-        .find(|e| e.patterns.iter().any(|p| text.contains(p)))
-    {
+    if let Some(e) = all().find(|e| e.patterns.iter().any(|p| text.contains(p))) {
         return Some(e);
     }
     let words: Vec<&str> = text
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())
         .collect();
-    ENTRIES
-        .iter()
-        .find(|e| e.code.len() > 4 && words.iter().any(|w| w.eq_ignore_ascii_case(e.code)))
+    all().find(|e| e.code.len() > 4 && words.iter().any(|w| w.eq_ignore_ascii_case(e.code)))
 }
 
 /// The entry for a code that must exist; a missing one is a programming error caught by
@@ -122,8 +123,9 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_templates_json_clean() {
-        for (i, a) in ENTRIES.iter().enumerate() {
-            for b in &ENTRIES[i + 1..] {
+        let every: Vec<&Entry> = all().collect();
+        for (i, a) in every.iter().enumerate() {
+            for b in &every[i + 1..] {
                 assert_ne!(a.code, b.code, "duplicate code");
             }
             // Entra texts must be JSON-clean (the Rust SDK borrows them); TF401444 keeps
@@ -160,7 +162,7 @@ mod tests {
 
     #[test]
     fn every_code_and_pattern_is_identified() {
-        for e in ENTRIES {
+        for e in all() {
             assert_eq!(identify(e.code).map(|x| x.code), Some(e.code));
             for p in e.patterns {
                 let pasted = format!("##[error]{p} (some context)");

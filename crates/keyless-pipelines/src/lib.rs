@@ -13,11 +13,17 @@
 //! - [`report`]: findings as text for people, JSON, and SARIF 2.1.0.
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 pub mod diag;
+pub mod expr;
+pub mod lint;
 pub mod loc;
 pub mod model;
 pub mod refs;
+pub mod report;
 pub mod template;
+#[cfg(test)]
+mod testing;
 pub mod yaml;
 
 pub use diag::{Code, Diagnostic, Severity};

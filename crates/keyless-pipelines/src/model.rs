@@ -8,6 +8,10 @@
 
 use crate::loc::Loc;
 
+mod read;
+
+pub use read::read;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pipeline {
     pub loc: Loc,
@@ -232,6 +236,15 @@ impl TaskStep {
         self.inputs
             .iter()
             .find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+}
+
+impl Variable {
+    /// Where the variable is written.
+    pub fn loc(&self) -> &Loc {
+        match self {
+            Variable::Value { loc, .. } | Variable::Group { loc, .. } => loc,
+        }
     }
 }
 

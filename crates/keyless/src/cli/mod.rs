@@ -8,6 +8,9 @@ mod directory;
 mod doctor;
 mod explain;
 mod keys;
+mod lint;
+mod lint_files;
+mod lint_live;
 mod login;
 mod org_identity;
 mod pipeline;
@@ -47,6 +50,10 @@ pub enum Command {
     /// Diagnose one service connection: a checklist of OK / WARN / FAIL lines with the
     /// catalogue code and fix (administrators of keyless or of the connection).
     Doctor(doctor::DoctorArgs),
+    /// Check pipeline files: tasks and inputs against workload identity federation, container
+    /// resources, connections from run-time variables, connection types; with --org and
+    /// --project also the connections on a server.
+    Lint(lint::LintArgs),
     /// Personal access tokens.
     Pat {
         #[command(subcommand)]
@@ -109,6 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apply(a) => admin::apply(a).await,
         Command::Audit(a) => audit::audit(a).await,
         Command::Doctor(a) => doctor::doctor(a).await,
+        Command::Lint(a) => lint::lint(a).await,
         Command::Pat { command } => admin::pat(command).await,
         Command::Tenant { command } => admin::tenant(command).await,
         Command::User { command } => directory::user(command).await,
