@@ -242,6 +242,9 @@ pub fn devops_error(r: &Rendered) -> Response {
             "Microsoft.VisualStudio.Services.Common.VssUnauthorizedException"
         }
         "Forbidden" => "Microsoft.VisualStudio.Services.Security.AccessCheckException",
+        "PipelineValidationException" => {
+            "Microsoft.TeamFoundation.DistributedTask.WebApi.PipelineValidationException"
+        }
         "ProjectDoesNotExist" => {
             "Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistException"
         }

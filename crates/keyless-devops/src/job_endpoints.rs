@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use keyless_core::envelope::DevopsError;
 use keyless_core::state::AppState;
 use keyless_model::devops::data::ConnectionData;
-use keyless_model::devops::{Organization, Pipeline, Project, ServiceConnection};
+use keyless_model::devops::{Job, Organization, Pipeline, Project, ServiceConnection};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
@@ -59,19 +59,19 @@ async fn gather(
     s: &AppState,
     org: &Organization,
     project: &Project,
-    pipeline: &Pipeline,
+    (job, pipeline): (&Job, &Pipeline),
     requested: Option<keyless_model::Uuid>,
 ) -> Result<Vec<ServiceConnection>, DevopsError> {
     if let Some(id) = requested {
         return Ok(vec![
-            usable_connection(s, org, project, pipeline, id).await?,
+            usable_connection(s, org, project, (job, pipeline), id).await?,
         ]);
     }
     // Every referenced connection the pipeline may use; the others are left out, as the
     // agent is never given them.
     let mut out = Vec::new();
-    for id in &pipeline.connections {
-        if let Ok(c) = usable_connection(s, org, project, pipeline, *id).await {
+    for id in job.usable_connections(pipeline) {
+        if let Ok(c) = usable_connection(s, org, project, (job, pipeline), *id).await {
             out.push(c);
         }
     }
@@ -88,9 +88,16 @@ pub async fn endpoints(
     rec.connection_id = requested_connection(&q);
     rec.detail = json!({"organization": root, "project": project, "job": job_id});
     let outcome = async {
-        let (_, org, project, pipeline) =
+        let (job, org, project, pipeline) =
             job_of_path(&s, &headers, &root, &project, &plan, &job_id).await?;
-        gather(&s, &org, &project, &pipeline, requested_connection(&q)).await
+        gather(
+            &s,
+            &org,
+            &project,
+            (&job, &pipeline),
+            requested_connection(&q),
+        )
+        .await
     }
     .await;
     match outcome {

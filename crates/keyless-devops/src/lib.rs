@@ -23,6 +23,7 @@ pub mod preflight;
 mod project_rename;
 mod projects;
 pub mod render;
+pub mod runs;
 mod schemes;
 pub mod secrets;
 pub mod security;

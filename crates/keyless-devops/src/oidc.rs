@@ -104,13 +104,13 @@ pub(super) fn requested_connection(q: &HashMap<String, String>) -> Option<Uuid> 
         .and_then(|(_, v)| Uuid::parse_str(v.trim()).ok())
 }
 
-/// A connection the job's pipeline may use: in the project (or shared with it), referenced
-/// by the pipeline, and open to it by its pipeline permissions.
+/// A connection the job may use: in the project (or shared with it), named by the
+/// pipeline's YAML when the run was queued, and open to the pipeline by its permissions.
 pub(super) async fn usable_connection(
     s: &AppState,
     org: &Organization,
     project: &Project,
-    pipeline: &Pipeline,
+    (job, pipeline): (&Job, &Pipeline),
     conn_id: Uuid,
 ) -> Result<ServiceConnection, DevopsError> {
     let not_usable = |why: &str| {
@@ -134,9 +134,9 @@ pub(super) async fn usable_connection(
             project.name
         ))).into());
     }
-    if !pipeline.connections.contains(&conn.id) {
+    if !job.usable_connections(pipeline).contains(&conn.id) {
         return Err((not_usable(&format!(
-            "('{}') is not referenced by the pipeline '{}'. Reference it from a step of the pipeline (keyless pipeline update --connection) and run a new job.",
+            "('{}') is not referenced by the pipeline '{}'. Name it in a task input of the pipeline's YAML and queue a new run.",
             conn.name, pipeline.name
         ))).into());
     }
@@ -181,7 +181,7 @@ async fn issue(
         let token = pipeline_token(s, &org, &project, &pipeline, &job).await?;
         return Ok(Json(json!({"oidcToken": token})));
     };
-    let conn = usable_connection(s, &org, &project, &pipeline, conn_id).await?;
+    let conn = usable_connection(s, &org, &project, (&job, &pipeline), conn_id).await?;
     if conn.state != ConnectionState::Ready {
         return Err((ApiError::detail(
             "ConnectionNotReady",

@@ -97,9 +97,78 @@ pub struct Pipeline {
     pub id: i64,
     pub project_id: Uuid,
     pub name: String,
-    /// Connections the pipeline's steps reference; a job may get tokens only for these.
+    /// The connections its YAML named when it was saved, resolved to ids (for a pipeline
+    /// saved before pipelines were YAML: the list it was given). A job uses the ones its
+    /// run resolved when it was queued ([`Job::connections`]).
     pub connections: Vec<Uuid>,
+    /// Its YAML; `None` for a pipeline saved before pipelines were YAML.
+    pub definition: Option<PipelineDefinition>,
     pub created_at: UnixTime,
+}
+
+/// A pipeline's YAML: the pipeline file and every file it includes, by path in the
+/// repository (`/` separators, no leading `/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineDefinition {
+    /// The pipeline file (`azure-pipelines.yml`).
+    pub path: String,
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+/// At most this many files in a definition (the pipeline file and its templates).
+pub const MAX_DEFINITION_FILES: usize = 100;
+/// At most this many bytes in one file of a definition.
+pub const MAX_DEFINITION_FILE_BYTES: usize = 1 << 20;
+
+impl PipelineDefinition {
+    /// The default path of a pipeline file given as one text.
+    pub const DEFAULT_PATH: &'static str = "azure-pipelines.yml";
+
+    /// A definition from its files, paths normalized (backslashes to `/`, no leading `/` or `./`);
+    /// refused with the reason when a path is empty or climbs out (`..`), when `path` is
+    /// not among the files, or over the limits.
+    pub fn new(
+        path: &str,
+        files: std::collections::BTreeMap<String, String>,
+    ) -> Result<PipelineDefinition, String> {
+        if files.len() > MAX_DEFINITION_FILES {
+            return Err(format!(
+                "A pipeline has at most {MAX_DEFINITION_FILES} files (the pipeline file and its templates)."
+            ));
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for (p, text) in files {
+            if text.len() > MAX_DEFINITION_FILE_BYTES {
+                return Err(format!("The file '{p}' is larger than 1 MiB."));
+            }
+            out.insert(normalize_path(&p)?, text);
+        }
+        let path = normalize_path(path)?;
+        if !out.contains_key(&path) {
+            return Err(format!(
+                "The pipeline file '{path}' is not among the files."
+            ));
+        }
+        Ok(PipelineDefinition { path, files: out })
+    }
+}
+
+/// A repository path with `/` separators and no leading `/`, `.` or empty segments.
+fn normalize_path(p: &str) -> Result<String, String> {
+    let p = p.replace('\\', "/");
+    let mut segments = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => return Err(format!("The path '{p}' leaves the repository.")),
+            s => segments.push(s),
+        }
+    }
+    if segments.is_empty() {
+        return Err("A file path is empty.".into());
+    }
+    Ok(segments.join("/"))
 }
 
 /// One running job of a pipeline run. Its job token (`System.AccessToken`) is stored hashed.
@@ -115,6 +184,17 @@ pub struct Job {
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub finished_at: Option<UnixTime>,
+    /// The connections the run resolved from the pipeline's YAML when it was queued: the
+    /// only ones the job may use. `None` for a pipeline without YAML (its
+    /// [`Pipeline::connections`] apply).
+    pub connections: Option<Vec<Uuid>>,
+}
+
+impl Job {
+    /// The connections the job may use, given its pipeline.
+    pub fn usable_connections<'a>(&'a self, pipeline: &'a Pipeline) -> &'a [Uuid] {
+        self.connections.as_deref().unwrap_or(&pipeline.connections)
+    }
 }
 
 /// Which pipelines may use a connection (`pipelinePermissions/endpoint/{id}`). The default

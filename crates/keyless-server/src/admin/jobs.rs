@@ -17,10 +17,12 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use keyless_model::devops::PipelineDefinition;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::security::EndpointAction;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 pub async fn list_pipelines(
     State(s): State<AppState>,
@@ -40,12 +42,43 @@ pub async fn list_pipelines(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PipelineBody {
     name: String,
-    #[serde(default)]
-    connections: Vec<String>,
+    /// The pipeline file's text, when it is one file (at `path`, or `azure-pipelines.yml`).
+    yaml: Option<String>,
+    /// The pipeline file's path in the repository.
+    path: Option<String>,
+    /// Every file by path, the pipeline file (`path`) and the templates it includes.
+    files: Option<BTreeMap<String, String>>,
 }
 
-/// Saving a pipeline authorizes it for the connections it names, as Azure DevOps does for
-/// a user who holds the User role on them; a caller without that role is refused.
+impl PipelineBody {
+    fn definition(&self) -> Result<PipelineDefinition, ApiError> {
+        let path = self.path.as_deref();
+        let files = match (&self.yaml, &self.files) {
+            (Some(y), None) => {
+                let p = path.unwrap_or(PipelineDefinition::DEFAULT_PATH);
+                [(p.to_string(), y.clone())].into()
+            }
+            (None, Some(f)) if path.is_some() => f.clone(),
+            (None, Some(_)) => return Err(bad("files needs path, the pipeline file among them.")),
+            _ => {
+                return Err(bad(
+                    "Give the pipeline's YAML: yaml (one file), or path and files (the pipeline file and its templates).",
+                ));
+            }
+        };
+        PipelineDefinition::new(path.unwrap_or(PipelineDefinition::DEFAULT_PATH), files)
+            .map_err(bad)
+    }
+}
+
+fn bad(detail: impl AsRef<str>) -> ApiError {
+    ApiError::detail("BadRequest", detail)
+}
+
+/// Saving a pipeline compiles its YAML (an error refuses it, with file, line and column)
+/// and authorizes it for the connections the YAML names that exist, as Azure DevOps does
+/// for a user who holds the User role on them; a caller without that role is refused.
+/// Names that match no connection are reported when a run is queued.
 pub async fn create_pipeline(
     State(s): State<AppState>,
     Path((org, project)): Path<(String, String)>,
@@ -57,12 +90,14 @@ pub async fn create_pipeline(
     crate::devops::may_manage(&c, &org)?;
     let b: PipelineBody = parse_json(&body)?;
     require_new_pipeline(&s, &c, &org, &project, &b.name).await?;
-    let conns = ops::resolve_connections(&s, &project, &b.connections).await?;
+    let def = b.definition()?;
+    let conns = crate::devops::runs::named_connections(&s, &project, &def).await?;
     for conn in &conns {
         require(&s, &c, &org, &project, Some(conn), EndpointAction::Use).await?;
     }
     let ids: Vec<_> = conns.iter().map(|c| c.id).collect();
-    let p = ops::create_pipeline(&s, &project, &b.name, ids.clone(), &ids, Some(c.user.id)).await?;
+    let by = Some(c.user.id);
+    let p = ops::create_pipeline(&s, &project, &b.name, def, ids.clone(), &ids, by).await?;
     Ok((StatusCode::CREATED, Json(json!(p))))
 }
 

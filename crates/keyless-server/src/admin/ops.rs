@@ -6,7 +6,7 @@ use crate::envelope::ApiError;
 use crate::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::Subscription;
-use keyless_model::devops::{Job, Organization, Pipeline, Project};
+use keyless_model::devops::{Job, Organization, Pipeline, PipelineDefinition, Project};
 use keyless_model::directory::{Cloud, Tenant, TenantSettings, User, UserType};
 use keyless_store::UnitOfWork;
 
@@ -118,58 +118,6 @@ pub async fn create_subscription(
     Ok(sub)
 }
 
-/// Connections must be in the pipeline's project (or shared with it).
-pub async fn resolve_connections(
-    s: &AppState,
-    project: &Project,
-    names: &[String],
-) -> Result<Vec<keyless_model::devops::ServiceConnection>, ApiError> {
-    let mut ids = Vec::new();
-    for n in names {
-        let c = match Uuid::parse_str(n) {
-            Ok(id) => s
-                .shared_store()
-                .get_connection(id)
-                .await
-                .ok()
-                .filter(|c| c.project_id == project.id),
-            Err(_) => s.shared_store().find_connection(project.id, n).await.ok(),
-        };
-        // Or a connection of another project shared with this one.
-        let c = match c {
-            Some(c) => Some(c),
-            None => shared_connection(s, project, n).await?,
-        };
-        let c = c.ok_or_else(|| {
-            bad(format!(
-                "The service connection '{}' does not exist in the project '{}'.",
-                keyless_model::catalogue::sanitize(n),
-                project.name
-            ))
-        })?;
-        ids.push(c);
-    }
-    Ok(ids)
-}
-
-async fn shared_connection(
-    s: &AppState,
-    project: &Project,
-    key: &str,
-) -> Result<Option<keyless_model::devops::ServiceConnection>, ApiError> {
-    for id in s
-        .shared_store()
-        .list_connections_shared_with(project.id)
-        .await?
-    {
-        let c = s.shared_store().get_connection(id).await?;
-        if c.id.to_string() == key.to_ascii_lowercase() || c.name.eq_ignore_ascii_case(key) {
-            return Ok(Some(c));
-        }
-    }
-    Ok(None)
-}
-
 /// Creates the pipeline and authorizes it for the connections in `authorize`, as saving a
 /// pipeline in Azure DevOps does for the connections it names when the saver (`by`) holds
 /// the User role on them (the caller has checked that). One unit of work: both or neither.
@@ -177,6 +125,7 @@ pub async fn create_pipeline(
     s: &AppState,
     project: &Project,
     name: &str,
+    definition: PipelineDefinition,
     connections: Vec<Uuid>,
     authorize: &[Uuid],
     by: Option<Uuid>,
@@ -189,6 +138,7 @@ pub async fn create_pipeline(
         project_id: project.id,
         name: name.to_string(),
         connections,
+        definition: Some(definition),
         created_at: s.now(),
     };
     let uow = s.shared_store().begin().await?;
@@ -246,6 +196,8 @@ pub async fn start_job(
     if !(1..=MAX_JOB_MINUTES).contains(&minutes) {
         return Err(bad(format!("A job runs 1 to {MAX_JOB_MINUTES} minutes.")));
     }
+    // Queue time: the YAML compiles, every connection it names exists and is open to it.
+    let connections = crate::devops::runs::queue_connections(s, org, project, pipeline).await?;
     let token = keyless_jose::random_token(crate::auth::JOB_TOKEN_PREFIX, 32);
     let now = s.now();
     let job = Job {
@@ -257,6 +209,7 @@ pub async fn start_job(
         created_at: now,
         expires_at: now + minutes * 60,
         finished_at: None,
+        connections,
     };
     s.shared_store().create_job(&job).await?;
     let oidc_request_uri = format!(

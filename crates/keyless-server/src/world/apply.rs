@@ -135,15 +135,17 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
             }
             for (qi, pl) in pr.pipelines.iter().enumerate() {
                 let qp = format!("{pp}.pipelines[{qi}]");
-                let ids: Vec<Uuid> = pl
-                    .connections
+                let def = pl
+                    .definition(&w.files)
+                    .map_err(|m| api(&qp, ApiError::detail("BadRequest", m)))?;
+                let named = crate::devops::runs::named(&def).map_err(|e| api(&qp, e))?;
+                let ids: Vec<Uuid> = named
                     .iter()
                     .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
                     .collect();
                 // Saving a pipeline authorizes the connections it names, except those whose
                 // spec lists the pipelines it is open to (`apply_security` sets those).
-                let authorize: Vec<Uuid> = pl
-                    .connections
+                let authorize: Vec<Uuid> = named
                     .iter()
                     .filter(|n| {
                         pr.connections
@@ -154,8 +156,10 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                     .collect();
                 match s.shared_store().find_pipeline(project.id, &pl.name).await {
                     Ok(mut existing) => {
-                        if existing.connections != ids {
+                        if existing.connections != ids || existing.definition.as_ref() != Some(&def)
+                        {
                             existing.connections = ids;
+                            existing.definition = Some(def);
                             ops::update_pipeline(s, &existing, &authorize, None)
                                 .await
                                 .map_err(|e| api(&qp, e))?;
@@ -168,7 +172,7 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                         }
                     }
                     Err(_) => {
-                        ops::create_pipeline(s, &project, &pl.name, ids, &authorize, None)
+                        ops::create_pipeline(s, &project, &pl.name, def, ids, &authorize, None)
                             .await
                             .map_err(|e| api(&qp, e))?;
                         r.changed(format!(

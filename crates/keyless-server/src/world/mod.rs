@@ -57,18 +57,40 @@ pub fn parse(text: &str) -> Result<World, WorldError> {
     })
 }
 
-/// `POST /keyless/v1/apply` with the YAML text as body. Administrators only.
+/// A world file with the files its pipelines read, as `keyless apply` sends them.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorldWithFiles {
+    world: String,
+    #[serde(default)]
+    files: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /keyless/v1/apply`: the world file's YAML text as body, or JSON
+/// `{"world": text, "files": {path: text}}` with the files its pipelines read (paths
+/// relative to the world file's folder). Administrators only.
 pub async fn apply_handler(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     caller(&s, &headers).await?.require_admin()?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::detail("BadRequest", "The world file must be UTF-8 text."))?;
-    let world = parse(text).map_err(|e| world_error(&e))?;
+    let json_body = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let (text, files) = if json_body {
+        let b: WorldWithFiles = crate::envelope::parse_json(&body)?;
+        (b.world, b.files)
+    } else {
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| ApiError::detail("BadRequest", "The world file must be UTF-8 text."))?;
+        (text.to_string(), Default::default())
+    };
+    let mut world = parse(&text).map_err(|e| world_error(&e))?;
+    world.files = files;
     let report = apply(&s, &world).await.map_err(|mut e| {
-        e.line = locate::line_of(text, &e.path);
+        e.line = locate::line_of(&text, &e.path);
         world_error(&e)
     })?;
     Ok(Json(json!({

@@ -11,6 +11,10 @@ pub struct World {
     pub tenants: Vec<TenantSpec>,
     #[serde(default)]
     pub organizations: Vec<OrganizationSpec>,
+    /// The files the world's pipelines read (`file:` and the templates they include), by
+    /// path relative to the world file's folder; supplied beside the world file, not in it.
+    #[serde(skip)]
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -178,6 +182,34 @@ pub struct ConnectionSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PipelineSpec {
     pub name: String,
-    #[serde(default)]
-    pub connections: Vec<String>,
+    /// The pipeline file, relative to the world file's folder (which is its repository).
+    pub file: Option<String>,
+    /// The pipeline's YAML, inline.
+    pub yaml: Option<String>,
+}
+
+impl PipelineSpec {
+    /// Its YAML: the inline text, or the file and the files beside the world (a pipeline's
+    /// templates resolve within them).
+    pub fn definition(
+        &self,
+        files: &std::collections::BTreeMap<String, String>,
+    ) -> Result<keyless_model::devops::PipelineDefinition, String> {
+        use keyless_model::devops::PipelineDefinition;
+        match (&self.file, &self.yaml) {
+            (None, Some(y)) => PipelineDefinition::new(
+                PipelineDefinition::DEFAULT_PATH,
+                [(PipelineDefinition::DEFAULT_PATH.to_string(), y.clone())].into(),
+            ),
+            (Some(f), None) => {
+                let def = PipelineDefinition::new(f, files.clone()).map_err(|e| {
+                    format!("{e} (keyless apply reads the file beside the world file)")
+                })?;
+                Ok(def)
+            }
+            _ => {
+                Err("give either file (a path relative to the world file) or yaml (inline)".into())
+            }
+        }
+    }
 }

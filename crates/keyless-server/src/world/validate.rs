@@ -150,14 +150,14 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                     .insert((lc(&o.name), lc(&pr.name), lc(&c.name)));
             }
             for (qi, pl) in pr.pipelines.iter().enumerate() {
-                for (ki, cname) in pl.connections.iter().enumerate() {
-                    if !conns.contains(&lc(cname)) {
-                        return Err(err(
-                            format!("{pp}.pipelines[{qi}].connections[{ki}]"),
-                            format!("no connection '{cname}' in this project"),
-                        ));
-                    }
-                }
+                let at = format!("{pp}.pipelines[{qi}]");
+                let def = pl.definition(&w.files).map_err(|m| err(at.clone(), m))?;
+                crate::devops::runs::compile(&def).map_err(|e| {
+                    err(
+                        format!("{at}.{}", if pl.file.is_some() { "file" } else { "yaml" }),
+                        e.rendered.message,
+                    )
+                })?;
             }
             super::apply_security::validate_project(o, pr, &pp)?;
         }

@@ -16,11 +16,12 @@ select!($ connections =
      client_id, issuer_generation, creation_mode, state, status_message, description, data, \
      created_by, created_at FROM service_connections ");
 
-select!($ pipelines = "SELECT id, project_id, name, connections, created_at FROM pipelines ");
+select!($ pipelines =
+    "SELECT id, project_id, name, connections, definition, created_at FROM pipelines ");
 
 select!($ jobs =
     "SELECT id, plan_id, pipeline_id, project_id, token_hash, created_at, expires_at, \
-     finished_at FROM jobs ");
+     finished_at, connections FROM jobs ");
 
 /// Runs `$sql` [`on!`] `self` with the connection `$c`'s id bound as `$1`, the columns an
 /// update may change as `$2` to `$13`, then `$more`.
@@ -215,12 +216,13 @@ for_each_backend! {
                 self,
                 query_scalar,
                 fetch_one,
-                "INSERT INTO pipelines (project_id, name, name_key, connections, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO pipelines (project_id, name, name_key, connections, definition, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 id(p.project_id),
                 &p.name,
                 key(&p.name),
                 json(&p.connections)?,
+                json(&p.definition)?,
                 p.created_at,
             )
         }
@@ -248,15 +250,17 @@ for_each_backend! {
             )
         }
 
-        /// Updates the name and the connections (the project is fixed).
+        /// Updates the name, the connections and the YAML (the project is fixed).
         async fn update_pipeline(&self, p: &Pipeline) -> StoreResult<()> {
             found(execute!(
                 self,
-                "UPDATE pipelines SET name = $2, name_key = $3, connections = $4 WHERE id = $1",
+                "UPDATE pipelines SET name = $2, name_key = $3, connections = $4, \
+                 definition = $5 WHERE id = $1",
                 p.id,
                 &p.name,
                 key(&p.name),
                 json(&p.connections)?,
+                json(&p.definition)?,
             ))
         }
 
@@ -264,7 +268,7 @@ for_each_backend! {
             execute!(
                 self,
                 "INSERT INTO jobs (id, plan_id, pipeline_id, project_id, token_hash, created_at, \
-                 expires_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 expires_at, finished_at, connections) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 id(j.id),
                 id(j.plan_id),
                 j.pipeline_id,
@@ -273,6 +277,7 @@ for_each_backend! {
                 j.created_at,
                 j.expires_at,
                 j.finished_at,
+                json(&j.connections)?,
             );
             Ok(())
         }

@@ -48,6 +48,7 @@ rows! {
         project_id: String as uuid,
         name: String,
         connections: String as json,
+        definition: String as json,
         created_at: UnixTime,
     }
 
@@ -60,6 +61,7 @@ rows! {
         created_at: UnixTime,
         expires_at: UnixTime,
         finished_at: Option<UnixTime>,
+        connections: String as json,
     }
 }
 

@@ -5,7 +5,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn print(c: &Client, v: &Value) {
@@ -65,11 +66,14 @@ pub struct ApplyArgs {
 pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read {}", a.file.display()))?;
+    let files = world_files(&a.file, &text)?;
     let c = Client::new(&a.conn)?;
-    let v = match c
-        .send(Method::POST, "/keyless/v1/apply", Some(Body::Yaml(text)))
-        .await
-    {
+    let body = if files.is_empty() {
+        Body::Yaml(text)
+    } else {
+        Body::Json(serde_json::json!({"world": text, "files": files}))
+    };
+    let v = match c.send(Method::POST, "/keyless/v1/apply", Some(body)).await {
         Ok(v) => v,
         Err(e) => anyhow::bail!("{}: {e}", a.file.display()),
     };
@@ -428,4 +432,40 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
         }
         SubscriptionCommand::List(conn) => get(&conn, path).await,
     }
+}
+
+/// The files the world's pipelines read: for each `file:` of
+/// `organizations[].projects[].pipelines[]`, that file and the templates it includes, by
+/// path relative to the world file's folder (their repository). Empty when no pipeline
+/// names a file.
+fn world_files(world: &Path, text: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut files = BTreeMap::new();
+    let Ok(doc) = yaml_serde::from_str::<yaml_serde::Value>(text) else {
+        // The server reports the parse error with its line.
+        return Ok(files);
+    };
+    let root = world
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read {}", root.display()))?;
+    let list = |v: &yaml_serde::Value, key: &str| -> Vec<yaml_serde::Value> {
+        v.get(key)
+            .and_then(|l| l.as_sequence())
+            .cloned()
+            .unwrap_or_default()
+    };
+    for org in list(&doc, "organizations") {
+        for project in list(&org, "projects") {
+            for pipeline in list(&project, "pipelines") {
+                if let Some(file) = pipeline.get("file").and_then(|f| f.as_str()) {
+                    let (_, read) = super::pipeline_files::bundle(&root, &root.join(file))
+                        .with_context(|| format!("pipeline file {file} of {}", world.display()))?;
+                    files.extend(read);
+                }
+            }
+        }
+    }
+    Ok(files)
 }

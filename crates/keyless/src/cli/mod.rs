@@ -14,6 +14,7 @@ mod lint_live;
 mod login;
 mod org_identity;
 mod pipeline;
+mod pipeline_files;
 mod sc;
 mod sc_ops;
 mod serve;

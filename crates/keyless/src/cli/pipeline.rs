@@ -5,19 +5,23 @@ use super::client::{Body, Client, Conn, ProjectArgs};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::json;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum PipelineCommand {
-    /// Create a pipeline (Edit build pipeline); it is authorized for the connections it
-    /// names, which needs the User role on each.
+    /// Create a pipeline from its YAML (Edit build pipeline); it is authorized for the
+    /// connections its tasks and resources name, which needs the User role on each.
+    ///
+    /// Example: keyless pipeline create contoso web deploy --file azure-pipelines.yml
     Create {
         org: String,
         project: String,
         name: String,
-        /// Connections the pipeline references (name or id; repeatable).
-        #[arg(long = "connection")]
-        connections: Vec<String>,
+        /// The pipeline file; the templates it includes from its repository (the nearest
+        /// folder above it holding .git, else its folder) are sent with it.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
         #[command(flatten)]
         conn: Conn,
     },
@@ -68,10 +72,12 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
             org,
             project,
             name,
-            connections,
+            file,
             conn,
         } => {
-            let body = json!({"name": name, "connections": connections});
+            let root = super::pipeline_files::repository_root(&file);
+            let (path, files) = super::pipeline_files::bundle(&root, &file)?;
+            let body = json!({"name": name, "path": path, "files": files});
             post(&conn, &base(&org, &project), body).await
         }
         PipelineCommand::List(a) => get(&a.conn, &base(&a.org, &a.project)).await,
