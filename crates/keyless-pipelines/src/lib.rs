@@ -36,3 +36,23 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     pub files: Vec<(Option<String>, String)>,
 }
+
+/// Compiles the pipeline at `path`: compile-time processing ([`template::expand`]), then
+/// the typed model ([`model::read`]). Findings are sorted by file, line and column.
+pub fn compile(path: &str, loader: &dyn template::Loader, options: &template::Options) -> Compiled {
+    let (expanded, mut diagnostics) = template::expand(path, loader, options);
+    let pipeline = match &expanded.root {
+        Some(root) => {
+            let (pipeline, found) = model::read(root);
+            diagnostics.extend(found);
+            pipeline
+        }
+        None => None,
+    };
+    diagnostics.sort_by(|a, b| a.loc.cmp(&b.loc));
+    Compiled {
+        pipeline,
+        diagnostics,
+        files: expanded.files,
+    }
+}

@@ -1,4 +1,8 @@
 //! The integration tests of keyless-pipelines, one binary with a module per part.
 
+mod compile;
+mod fsloader;
 mod model;
 mod support;
+mod template;
+mod template_errors;
