@@ -94,8 +94,34 @@ impl TestServer {
         }
     }
 
+    /// A server and an ARM access token of the demo app (a Contributor of the demo
+    /// subscription).
+    pub async fn start_with_arm_token() -> (TestServer, String) {
+        let s = TestServer::start().await;
+        let token = s.arm_token().await;
+        (s, token)
+    }
+
     pub fn var(&self, k: &str) -> String {
         self.env[k].clone()
+    }
+
+    /// A caller with `bearer`.
+    pub fn client(&self, bearer: &str) -> Client<'_> {
+        Client {
+            s: self,
+            bearer: Some(bearer.to_string()),
+            query: String::new(),
+        }
+    }
+
+    /// A caller without credentials.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client {
+            s: self,
+            bearer: None,
+            query: String::new(),
+        }
     }
 
     pub async fn send(
@@ -138,6 +164,20 @@ impl TestServer {
     /// `PATCH path` with a JSON body as the administrator.
     pub async fn admin_patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.admin(Method::PATCH, path, Some(body)).await
+    }
+
+    /// `GET path` as the administrator, answered 200; the body.
+    pub async fn admin_ok(&self, path: &str) -> Value {
+        let (status, body) = self.admin_get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// `POST path` as the administrator, answered 201; the created object.
+    pub async fn admin_created(&self, path: &str, body: Value) -> Value {
+        let (status, created) = self.admin_post(path, body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {created}");
+        created
     }
 
     /// `DELETE path` as the administrator.
@@ -308,9 +348,18 @@ impl TestServer {
     }
 }
 
-/// A response's status checked against the expected one, the body shown when it differs.
+/// A response's status checked against the expected one, the body shown when it differs,
+/// and the error envelopes of the planes checked whole.
 pub trait Expect {
     fn expect_status(self, want: StatusCode) -> Value;
+    /// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code, message.
+    fn expect_error(self, want: u16, code: &str, message: &str);
+    /// Like [`Expect::expect_error`] for messages checked by their parts: the message.
+    fn expect_error_code(self, want: u16, code: &str) -> String;
+    /// An Entra error of the token endpoint (see [`TestServer::assert_entra`]); the body.
+    fn expect_entra(self, code: u64, error: &str) -> Value;
+    /// An admin or DevOps refusal: its status, and its message containing `part`; the body.
+    fn expect_message(self, want: StatusCode, part: &str) -> Value;
 }
 
 impl Expect for (StatusCode, Value) {
@@ -319,5 +368,110 @@ impl Expect for (StatusCode, Value) {
         let (status, body) = self;
         assert_eq!(status, want, "{body}");
         body
+    }
+
+    #[track_caller]
+    fn expect_error(self, want: u16, code: &str, message: &str) {
+        assert_error(self.0, &self.1, want, code, message);
+    }
+
+    #[track_caller]
+    fn expect_error_code(self, want: u16, code: &str) -> String {
+        assert_error_code(self.0, &self.1, want, code)
+    }
+
+    #[track_caller]
+    fn expect_entra(self, code: u64, error: &str) -> Value {
+        TestServer::assert_entra(self.0, &self.1, code, error);
+        self.1
+    }
+
+    #[track_caller]
+    fn expect_message(self, want: StatusCode, part: &str) -> Value {
+        let body = self.expect_status(want);
+        assert!(message(&body).contains(part), "{part}: {body}");
+        body
+    }
+}
+
+/// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code and message.
+#[track_caller]
+pub fn assert_error(status: StatusCode, body: &Value, want: u16, code: &str, message: &str) {
+    assert_eq!(status.as_u16(), want, "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    assert_eq!(body["error"]["message"], json!(message), "{body}");
+}
+
+/// Like [`assert_error`] for messages checked by their parts.
+#[track_caller]
+pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
+    assert_eq!(status.as_u16(), want, "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    body["error"]["message"].as_str().unwrap().to_string()
+}
+
+/// The message of an admin or DevOps error, whichever envelope it came in.
+pub fn message(body: &Value) -> String {
+    body.pointer("/error/message")
+        .or_else(|| body.pointer("/message"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A caller: a bearer token (or none) and a query every path gets (an api-version, or
+/// nothing), so that a test names only the method, the path and the body.
+pub struct Client<'a> {
+    pub s: &'a TestServer,
+    pub bearer: Option<String>,
+    pub query: String,
+}
+
+impl Client<'_> {
+    /// The same caller with `query` added to every path (after `?`, or `&` when the path
+    /// has a query already).
+    pub fn with_query(mut self, query: &str) -> Self {
+        self.query = query.to_string();
+        self
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if self.query.is_empty() {
+            path.to_string()
+        } else {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}{}", self.query)
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.s
+            .send(method, &self.url(path), self.bearer.as_deref(), body)
+            .await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
     }
 }

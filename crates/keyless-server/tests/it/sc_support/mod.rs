@@ -150,6 +150,36 @@ pub async fn job_with(
     (p["id"].as_i64().unwrap(), j["env"].clone())
 }
 
+/// A pipeline `name` of `project` referencing `connections`, and a job of it started
+/// through the pipeline's id with `body`: the job's environment.
+pub async fn job_by_id(
+    s: &TestServer,
+    project: &str,
+    name: &str,
+    connections: &[&str],
+    body: Option<Value>,
+) -> Value {
+    let pipelines = format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines");
+    let p = s
+        .admin_created(
+            &pipelines,
+            json!({"name": name, "connections": connections}),
+        )
+        .await;
+    let jobs = format!("{pipelines}/{}/jobs", p["id"]);
+    let j = s
+        .admin(Method::POST, &jobs, body)
+        .await
+        .expect_status(StatusCode::CREATED);
+    j["env"].clone()
+}
+
+/// The ID token a job gets for `connection`.
+pub async fn job_id_token(s: &TestServer, env: &Value, connection: &str) -> String {
+    let body = oidc(s, env, connection).await.expect_status(StatusCode::OK);
+    body["oidcToken"].as_str().unwrap().to_string()
+}
+
 /// `GET …/jobs/{job}/endpoints` with the job's token: (status, body).
 pub async fn job_endpoints(s: &TestServer, env: &Value, query: &str) -> (StatusCode, Value) {
     let url = env["SYSTEM_OIDCREQUESTURI"]

@@ -55,19 +55,7 @@ pub async fn raw(
     }
 }
 
-/// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code and message.
-pub fn assert_error(status: StatusCode, body: &Value, want: u16, code: &str, message: &str) {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    assert_eq!(body["error"]["message"], json!(message), "{body}");
-}
-
-/// Like [`assert_error`] for messages checked by their parts.
-pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    body["error"]["message"].as_str().unwrap().to_string()
-}
+pub use crate::common::{assert_error, assert_error_code, message};
 
 /// Whether a string is a GUID in its canonical hyphenated form.
 pub fn is_guid(v: &Value) -> bool {
@@ -196,15 +184,6 @@ pub async fn user_with_pat(s: &TestServer, tenant: &str, name: &str, pat: &str) 
     }
 }
 
-/// The message of an admin or DevOps error, whichever envelope it came in.
-pub fn message(body: &Value) -> String {
-    body.pointer("/error/message")
-        .or_else(|| body.pointer("/message"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// The claims of a JWT, without verifying it.
 pub fn jwt_claims(jwt: &str) -> Value {
     use base64::Engine;
@@ -223,6 +202,40 @@ pub fn field_names(list: &Value, field: &str) -> Vec<String> {
         .iter()
         .map(|v| v[field].as_str().unwrap().to_string())
         .collect()
+}
+
+/// [`field_names`], sorted.
+pub fn sorted_names(list: &Value, field: &str) -> Vec<String> {
+    let mut names = field_names(list, field);
+    names.sort();
+    names
+}
+
+/// The item of a `{"value": [...]}` list whose `key` is `want`.
+#[track_caller]
+pub fn find_item<'a>(list: &'a Value, key: &str, want: &str) -> &'a Value {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v[key] == want)
+        .unwrap_or_else(|| panic!("no {key} {want} in {list}"))
+}
+
+/// Creates the tenant `name` through the admin API; the tenant.
+pub async fn new_tenant(s: &TestServer, name: &str) -> Value {
+    s.admin_created("/keyless/v1/tenants", json!({"name": name}))
+        .await
+}
+
+/// A user `name` of `tenant` (the tenant created when it does not exist yet) with a PAT
+/// of theirs named `name`.
+pub async fn user_of(s: &TestServer, tenant: &str, name: &str) -> Member {
+    let (status, _) = s.admin_get(&format!("/keyless/v1/tenants/{tenant}")).await;
+    if status == StatusCode::NOT_FOUND {
+        new_tenant(s, tenant).await;
+    }
+    user_with_pat(s, tenant, name, name).await
 }
 
 /// A request with a member's PAT.
