@@ -314,6 +314,12 @@ impl TestServer {
             .unwrap()
     }
 
+    /// Signs `claims` with the issuer's key and exchanges the result for the demo app.
+    pub async fn exchange_signed(&self, issuer: Issuer, claims: Value) -> (StatusCode, Value) {
+        let assertion = self.sign(issuer, claims).await;
+        self.exchange(&assertion).await
+    }
+
     pub fn tenant(&self) -> uuid::Uuid {
         self.var("AZURE_TENANT_ID").parse().unwrap()
     }
