@@ -327,8 +327,7 @@ async fn custom_role_rules() {
 
 #[tokio::test]
 async fn role_definition_filters_outside_the_grammar_are_refused() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let list = format!(
         "{}/providers/Microsoft.Authorization/roleDefinitions",
         sub_scope(&s)

@@ -9,15 +9,14 @@ use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use support::API;
 use support::rbac::{
     assert_authorization_failed, names, new_name, owner, put_assignment, sub_scope,
 };
-use support::{API, assert_error, assert_error_code};
 
 #[tokio::test]
 async fn assignment_at_a_resource_group_covers_that_group_only() {
-    let s = TestServer::start().await;
-    let admin = s.arm_token().await;
+    let (s, admin) = TestServer::start_with_arm_token().await;
     let sub = sub_scope(&s);
     let rg_path = |name: &str| format!("{sub}/resourcegroups/{name}?{API}");
     s.put_as(
@@ -80,15 +79,14 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
         &other,
     );
     // Nor a new group, which would be at subscription level.
-    let (status, resp) = s
-        .send(
-            Method::PUT,
-            &rg_path("new-rg"),
-            tok,
-            Some(json!({"location": "westeurope"})),
-        )
-        .await;
-    assert_error_code(status, &resp, 403, "AuthorizationFailed");
+    s.send(
+        Method::PUT,
+        &rg_path("new-rg"),
+        tok,
+        Some(json!({"location": "westeurope"})),
+    )
+    .await
+    .expect_error_code(403, "AuthorizationFailed");
 
     // The subscription is visible (it holds a role inside it) ...
     let subs = s
@@ -145,19 +143,16 @@ async fn principal_without_a_role_sees_nothing_and_may_do_nothing() {
     assert_eq!(subs["count"], json!({"type": "Total", "value": 0}));
 
     let sub = sub_scope(&s);
-    let (status, resp) = s
-        .send(Method::GET, &format!("{sub}?{API}"), tok, None)
-        .await;
-    assert_error(
-        status,
-        &resp,
-        404,
-        "SubscriptionNotFound",
-        &format!(
-            "The subscription '{}' could not be found.",
-            s.var("AZURE_SUBSCRIPTION_ID")
-        ),
-    );
+    s.send(Method::GET, &format!("{sub}?{API}"), tok, None)
+        .await
+        .expect_error(
+            404,
+            "SubscriptionNotFound",
+            &format!(
+                "The subscription '{}' could not be found.",
+                s.var("AZURE_SUBSCRIPTION_ID")
+            ),
+        );
     let (status, resp) = s
         .send(
             Method::PUT,
@@ -174,15 +169,14 @@ async fn principal_without_a_role_sees_nothing_and_may_do_nothing() {
         "Microsoft.Resources/subscriptions/resourceGroups/write",
         &format!("{sub}/resourceGroups/mine"),
     );
-    let (status, resp) = s
-        .send(
-            Method::GET,
-            &format!("{sub}/resourcegroups?{API}"),
-            tok,
-            None,
-        )
-        .await;
-    assert_error_code(status, &resp, 403, "AuthorizationFailed");
+    s.send(
+        Method::GET,
+        &format!("{sub}/resourcegroups?{API}"),
+        tok,
+        None,
+    )
+    .await
+    .expect_error_code(403, "AuthorizationFailed");
 }
 
 #[tokio::test]
@@ -211,6 +205,7 @@ async fn deleting_a_resource_group_removes_the_assignments_at_it() {
     s.put_as(&owner_token, &rg_path, json!({"location": "westeurope"}))
         .await
         .expect_status(StatusCode::CREATED);
-    let (status, resp) = s.get_as(&token, &rg_path).await;
-    assert_error_code(status, &resp, 403, "AuthorizationFailed");
+    s.get_as(&token, &rg_path)
+        .await
+        .expect_error_code(403, "AuthorizationFailed");
 }

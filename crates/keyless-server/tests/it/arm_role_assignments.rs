@@ -8,16 +8,15 @@ use crate::support;
 use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::{Method, StatusCode};
+use support::AUTHZ_API;
 use support::rbac::{
     WRITE, assert_authorization_failed, assignment, assignments, body, names, new_name, owner,
     put_assignment, role_id, sub_scope,
 };
-use support::{AUTHZ_API, assert_error};
 
 #[tokio::test]
 async fn contributor_cannot_write_role_assignments() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let target = support::new_principal(&s, "target").await;
     let (status, resp) = put_assignment(
         &s,
@@ -112,16 +111,13 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
         .expect_status(StatusCode::OK);
     assert_eq!(deleted["name"], name);
 
-    let (status, resp) = s
-        .send(Method::GET, &assignment(&scope, &name), tok, None)
-        .await;
-    assert_error(
-        status,
-        &resp,
-        404,
-        "RoleAssignmentNotFound",
-        &format!("The role assignment '{name}' is not found."),
-    );
+    s.send(Method::GET, &assignment(&scope, &name), tok, None)
+        .await
+        .expect_error(
+            404,
+            "RoleAssignmentNotFound",
+            &format!("The role assignment '{name}' is not found."),
+        );
     let (_, list) = s.send(Method::GET, &filter, tok, None).await;
     assert!(names(&list).is_empty(), "{list}");
     // Deleting what is gone: 204, no body (ARM: "already deleted or does not exist").
@@ -141,15 +137,13 @@ async fn same_principal_role_and_scope_under_another_name_is_409() {
     put_assignment(&s, &token, &scope, &new_name(), READER, &target.sp_id)
         .await
         .expect_status(StatusCode::CREATED);
-    let (status, resp) =
-        put_assignment(&s, &token, &scope, &new_name(), READER, &target.sp_id).await;
-    assert_error(
-        status,
-        &resp,
-        409,
-        "RoleAssignmentExists",
-        "The role assignment already exists.",
-    );
+    put_assignment(&s, &token, &scope, &new_name(), READER, &target.sp_id)
+        .await
+        .expect_error(
+            409,
+            "RoleAssignmentExists",
+            "The role assignment already exists.",
+        );
 }
 
 #[tokio::test]
@@ -162,15 +156,13 @@ async fn changing_an_assignment_under_the_same_name_is_409() {
     put_assignment(&s, &token, &scope, &name, READER, &target.sp_id)
         .await
         .expect_status(StatusCode::CREATED);
-    let (status, resp) =
-        put_assignment(&s, &token, &scope, &name, CONTRIBUTOR, &target.sp_id).await;
-    assert_error(
-        status,
-        &resp,
-        409,
-        "Conflict",
-        "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-    );
+    put_assignment(&s, &token, &scope, &name, CONTRIBUTOR, &target.sp_id)
+        .await
+        .expect_error(
+            409,
+            "Conflict",
+            "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+        );
 }
 
 #[tokio::test]
@@ -181,17 +173,12 @@ async fn unknown_principal_is_principal_not_found() {
     let tenant = s.var("AZURE_TENANT_ID");
     // An unknown id, and the app's client id instead of its principal's object id.
     for principal in [unknown, owner.app_id.as_str()] {
-        let (status, resp) =
-            put_assignment(&s, &token, &sub_scope(&s), &new_name(), READER, principal).await;
-        assert_error(
-            status,
-            &resp,
-            400,
-            "PrincipalNotFound",
-            &format!(
-                "Principal {principal} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group."
-            ),
+        let message = format!(
+            "Principal {principal} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group."
         );
+        put_assignment(&s, &token, &sub_scope(&s), &new_name(), READER, principal)
+            .await
+            .expect_error(400, "PrincipalNotFound", &message);
     }
 }
 
@@ -236,8 +223,9 @@ async fn invalid_assignments_are_refused() {
         ),
     ];
     for (scope, name, role, want, code, message) in cases {
-        let (status, resp) = put_assignment(&s, &token, scope, &name, role, &target.sp_id).await;
-        assert_error(status, &resp, want, code, message);
+        put_assignment(&s, &token, scope, &name, role, &target.sp_id)
+            .await
+            .expect_error(want, code, message);
     }
 }
 
@@ -311,20 +299,16 @@ async fn at_scope_filter_excludes_assignments_below_the_scope() {
 
 #[tokio::test]
 async fn unsupported_filter_is_400() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
-    let (status, resp) = s
-        .get_as(
-            &token,
-            &format!(
-                "{}?$filter=roleName%20eq%20%27x%27&{AUTHZ_API}",
-                assignments(&sub_scope(&s))
-            ),
-        )
-        .await;
-    assert_error(
-        status,
-        &resp,
+    let (s, token) = TestServer::start_with_arm_token().await;
+    s.get_as(
+        &token,
+        &format!(
+            "{}?$filter=roleName%20eq%20%27x%27&{AUTHZ_API}",
+            assignments(&sub_scope(&s))
+        ),
+    )
+    .await
+    .expect_error(
         400,
         "InvalidFilterInQueryString",
         "Invalid $filter 'roleName eq 'x'' specified in the query string.",
@@ -333,8 +317,7 @@ async fn unsupported_filter_is_400() {
 
 #[tokio::test]
 async fn contributor_may_read_role_assignments() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let list = s
         .get_as(
             &token,

@@ -216,8 +216,7 @@ async fn forged_assertions_are_700027() {
 
 #[tokio::test]
 async fn access_token_presented_as_assertion_is_700222() {
-    let s = TestServer::start().await;
-    let at = s.arm_token().await;
+    let (s, at) = TestServer::start_with_arm_token().await;
     s.exchange(&at).await.expect_entra(700222, "invalid_client");
 }
 

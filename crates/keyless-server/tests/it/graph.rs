@@ -9,7 +9,7 @@ use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use support::graph::{create_app, not_found};
-use support::{assert_error, assert_error_code, is_guid};
+use support::is_guid;
 
 #[tokio::test]
 async fn application_create_get_list_patch_delete() {
@@ -78,14 +78,9 @@ async fn application_create_get_list_patch_delete() {
     s.admin_delete(&format!("/v1.0/applications/{id}"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(id),
-    );
+    s.admin_get(&format!("/v1.0/applications/{id}"))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(id));
 }
 
 #[tokio::test]
@@ -102,24 +97,18 @@ async fn application_input_is_validated() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
         assert!(resp["error"]["code"].is_string(), "{resp}");
     }
-    let (status, resp) = s
-        .admin_get("/v1.0/applications?$filter=endswith(displayName,%27a%27)")
-        .await;
-    assert_error_code(status, &resp, 400, "Request_BadRequest");
+    s.admin_get("/v1.0/applications?$filter=endswith(displayName,%27a%27)")
+        .await
+        .expect_error_code(400, "Request_BadRequest");
 }
 
 #[tokio::test]
 async fn unknown_or_malformed_application_ids_are_404() {
     let s = TestServer::start().await;
     for id in ["6f0e8a4c-0000-4000-8000-000000000000", "not-a-guid"] {
-        let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
-        assert_error(
-            status,
-            &body,
-            404,
-            "Request_ResourceNotFound",
-            &not_found(id),
-        );
+        s.admin_get(&format!("/v1.0/applications/{id}"))
+            .await
+            .expect_error(404, "Request_ResourceNotFound", &not_found(id));
     }
 }
 
@@ -141,10 +130,9 @@ async fn service_principal_create_get_disable_delete() {
     assert_eq!(sp["appOwnerOrganizationId"], s.var("AZURE_TENANT_ID"));
     let id = sp["id"].as_str().unwrap();
 
-    let (status, dup) = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await;
-    assert_error_code(status, &dup, 409, "Conflict");
+    s.admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await
+        .expect_error_code(409, "Conflict");
 
     let got = s
         .admin_get(&format!("/v1.0/servicePrincipals/{id}"))
@@ -176,14 +164,9 @@ async fn service_principal_create_get_disable_delete() {
     s.admin_delete(&format!("/v1.0/servicePrincipals/{id}"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(id),
-    );
+    s.admin_get(&format!("/v1.0/servicePrincipals/{id}"))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(id));
     // The app itself remains.
     s.admin_get(&format!(
         "/v1.0/applications/{}",
@@ -210,25 +193,17 @@ async fn disabled_service_principal_cannot_sign_in() {
 #[tokio::test]
 async fn service_principal_needs_an_existing_app_id() {
     let s = TestServer::start().await;
-    let (status, body) = s.admin_post("/v1.0/servicePrincipals", json!({})).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "Property 'appId' is required and must be a GUID.",
-    );
+    s.admin_post("/v1.0/servicePrincipals", json!({}))
+        .await
+        .expect_error(
+            400,
+            "Request_BadRequest",
+            "Property 'appId' is required and must be a GUID.",
+        );
     let unknown = "0aa0aa0a-0000-4000-8000-000000000000";
-    let (status, body) = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": unknown}))
-        .await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(unknown),
-    );
+    s.admin_post("/v1.0/servicePrincipals", json!({"appId": unknown}))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(unknown));
 }
 
 #[tokio::test]
@@ -272,13 +247,12 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(got["passwordCredentials"], json!([]));
-    let (status, body) = s
-        .admin_post(
-            &format!("/v1.0/applications/{id}/removePassword"),
-            json!({"keyId": pw["keyId"]}),
-        )
-        .await;
-    assert_error_code(status, &body, 400, "Request_BadRequest");
+    s.admin_post(
+        &format!("/v1.0/applications/{id}/removePassword"),
+        json!({"keyId": pw["keyId"]}),
+    )
+    .await
+    .expect_error_code(400, "Request_BadRequest");
 }
 
 #[tokio::test]
@@ -306,7 +280,7 @@ async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
     let app = create_app(&s, &admin, "long-secret").await;
-    let (status, body) = s
+    let msg = s
         .admin_post(
             &format!(
                 "/v1.0/applications/{}/addPassword",
@@ -314,7 +288,7 @@ async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
             ),
             json!({"passwordCredential": {"endDateTime": "2199-01-01T00:00:00Z"}}),
         )
-        .await;
-    let msg = assert_error_code(status, &body, 400, "Request_BadRequest");
+        .await
+        .expect_error_code(400, "Request_BadRequest");
     assert!(msg.contains("730 days"), "{msg}");
 }

@@ -8,10 +8,12 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{assert_error, assert_error_code, is_guid};
+use support::graph::not_found;
+use support::is_guid;
 
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 const AUDIENCE: &str = "api://AzureADTokenExchange";
+const SAME_PAIR: &str = "FederatedIdentityCredential with the same issuer and subject already exists for this application.";
 
 /// A fresh app of the administrator and its credentials collection path.
 async fn app(s: &TestServer) -> (Value, String) {
@@ -93,8 +95,9 @@ async fn credential_create_list_get_patch_delete() {
     s.admin_delete(&format!("{path}/ci-main"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.admin_get(&format!("{path}/{id}")).await;
-    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    s.admin_get(&format!("{path}/{id}"))
+        .await
+        .expect_error_code(404, "Request_ResourceNotFound");
     let (_, list) = s.admin_get(&path).await;
     assert_eq!(list["value"], json!([]));
 }
@@ -132,8 +135,9 @@ async fn name_rules() {
         "slash/x",
         &long,
     ] {
-        let (status, body) = create(&s, &path, fic(name, &format!("sub-{}", name.len()))).await;
-        let msg = assert_error_code(status, &body, 400, "Request_BadRequest");
+        let msg = create(&s, &path, fic(name, &format!("sub-{}", name.len())))
+            .await
+            .expect_error_code(400, "Request_BadRequest");
         assert!(
             msg.ends_with("The name must be 3 to 120 characters of letters, digits, '-' and '_', starting with a letter or digit."),
             "{name}: {msg}"
@@ -154,10 +158,7 @@ async fn exactly_one_audience() {
     for audiences in [json!([]), json!([AUDIENCE, "api://other"])] {
         let mut body = fic("aud-test", "sub");
         body["audiences"] = audiences;
-        let (status, resp) = create(&s, &path, body).await;
-        assert_error(
-            status,
-            &resp,
+        create(&s, &path, body).await.expect_error(
             400,
             "Request_BadRequest",
             "Federated identity credentials must have exactly one audience.",
@@ -165,8 +166,9 @@ async fn exactly_one_audience() {
     }
     let mut body = fic("aud-test", "sub");
     body.as_object_mut().unwrap().remove("audiences");
-    let (status, resp) = create(&s, &path, body).await;
-    assert_error_code(status, &resp, 400, "Request_BadRequest");
+    create(&s, &path, body)
+        .await
+        .expect_error_code(400, "Request_BadRequest");
 }
 
 #[tokio::test]
@@ -176,14 +178,9 @@ async fn issuer_and_subject_must_be_unique_per_app() {
     create(&s, &path, fic("first", "same-subject"))
         .await
         .expect_status(StatusCode::CREATED);
-    let (status, body) = create(&s, &path, fic("second", "same-subject")).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
-    );
+    create(&s, &path, fic("second", "same-subject"))
+        .await
+        .expect_error(400, "Request_BadRequest", SAME_PAIR);
     // Another app may hold the same pair.
     let (_, other) = app(&s).await;
     create(&s, &other, fic("first", "same-subject"))
@@ -199,10 +196,7 @@ async fn names_must_be_unique_per_app() {
         .await
         .expect_status(StatusCode::CREATED);
     for name in ["dup-name", "DUP-NAME"] {
-        let (status, body) = create(&s, &path, fic(name, "two")).await;
-        assert_error(
-            status,
-            &body,
+        create(&s, &path, fic(name, "two")).await.expect_error(
             400,
             "Request_BadRequest",
             "FederatedIdentityCredential with the same name already exists for this application.",
@@ -218,14 +212,10 @@ async fn at_most_twenty_credentials_per_app() {
         let (status, body) = create(&s, &path, fic(&format!("fic-{i}"), &format!("sub-{i}"))).await;
         assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
     }
-    let (status, body) = create(&s, &path, fic("fic-20", "sub-20")).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "The maximum number of federated identity credentials (20) for this application has been reached.",
-    );
+    let full = "The maximum number of federated identity credentials (20) for this application has been reached.";
+    create(&s, &path, fic("fic-20", "sub-20"))
+        .await
+        .expect_error(400, "Request_BadRequest", full);
     let (_, list) = s.admin_get(&path).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 20);
 }
@@ -260,8 +250,9 @@ async fn fields_are_at_most_600_characters() {
     for (field, value, message) in cases {
         let mut body = fic("too-long", "sub");
         body[field] = value;
-        let (status, resp) = create(&s, &path, body).await;
-        assert_error(status, &resp, 400, "Request_BadRequest", message);
+        create(&s, &path, body)
+            .await
+            .expect_error(400, "Request_BadRequest", message);
     }
     let mut body = fic("just-fits", &"s".repeat(600));
     body["issuer"] = json!(format!("https://{}", "i".repeat(600 - 8)));
@@ -288,8 +279,9 @@ async fn issuer_and_subject_are_required() {
     ] {
         let mut body = fic("required", "sub");
         body.as_object_mut().unwrap().remove(field);
-        let (status, resp) = create(&s, &path, body).await;
-        assert_error(status, &resp, 400, "Request_BadRequest", message);
+        create(&s, &path, body)
+            .await
+            .expect_error(400, "Request_BadRequest", message);
     }
 }
 
@@ -301,14 +293,13 @@ async fn name_is_immutable() {
         .await
         .expect_status(StatusCode::CREATED);
     let item = format!("{path}/{}", created["id"].as_str().unwrap());
-    let (status, body) = s.admin_patch(&item, json!({"name": "new-name"})).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "The name of a federated identity credential cannot be changed.",
-    );
+    s.admin_patch(&item, json!({"name": "new-name"}))
+        .await
+        .expect_error(
+            400,
+            "Request_BadRequest",
+            "The name of a federated identity credential cannot be changed.",
+        );
     // Sending the same name along with other fields is fine.
     s.admin_patch(&item, json!({"name": "fixed-name", "subject": "sub-2"}))
         .await
@@ -327,25 +318,15 @@ async fn patch_follows_the_same_rules() {
     create(&s, &path, fic("two", "sub-2"))
         .await
         .expect_status(StatusCode::CREATED);
-    let (status, body) = s
-        .admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
-        .await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
-    );
-    let (status, body) = s
-        .admin_patch(
-            &format!("{path}/two"),
-            json!({"audiences": [AUDIENCE, AUDIENCE]}),
-        )
-        .await;
-    assert_error(
-        status,
-        &body,
+    s.admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
+        .await
+        .expect_error(400, "Request_BadRequest", SAME_PAIR);
+    s.admin_patch(
+        &format!("{path}/two"),
+        json!({"audiences": [AUDIENCE, AUDIENCE]}),
+    )
+    .await
+    .expect_error(
         400,
         "Request_BadRequest",
         "Federated identity credentials must have exactly one audience.",
@@ -374,20 +355,16 @@ async fn a_name_shaped_like_a_guid_is_found_by_name() {
 async fn unknown_credential_and_unknown_app_are_404() {
     let s = TestServer::start().await;
     let (_, path) = app(&s).await;
-    let (status, body) = s.admin_get(&format!("{path}/missing")).await;
-    assert_error(
-        status,
-        &body,
+    s.admin_get(&format!("{path}/missing")).await.expect_error(
         404,
         "Request_ResourceNotFound",
-        "Resource 'missing' does not exist or one of its queried reference-property objects are not present.",
+        &not_found("missing"),
     );
-    let (status, body) = s
-        .admin_get(
-            "/v1.0/applications/7d2a1c3e-0000-4000-8000-000000000000/federatedIdentityCredentials",
-        )
-        .await;
-    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    s.admin_get(
+        "/v1.0/applications/7d2a1c3e-0000-4000-8000-000000000000/federatedIdentityCredentials",
+    )
+    .await
+    .expect_error_code(404, "Request_ResourceNotFound");
 }
 
 #[tokio::test]
@@ -410,14 +387,13 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
         ),
         (Method::DELETE, format!("{path}/admins"), None),
     ] {
-        let (status, resp) = s.send(method, &p, Some(&member.token), body).await;
-        assert_error(
-            status,
-            &resp,
-            403,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        );
+        s.send(method, &p, Some(&member.token), body)
+            .await
+            .expect_error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            );
     }
     let (_, got) = s.admin_get(&format!("{path}/admins")).await;
     assert_eq!(got["subject"], "sub");
@@ -447,8 +423,9 @@ async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
         "audiences": [AUDIENCE],
         "claimsMatchingExpression": {"value": "claims['sub'] contains 'x'", "languageVersion": 1},
     });
-    let (status, resp) = create(&s, &path, bad).await;
-    let msg = assert_error_code(status, &resp, 400, "Request_BadRequest");
+    let msg = create(&s, &path, bad)
+        .await
+        .expect_error_code(400, "Request_BadRequest");
     assert!(
         msg.contains("claimsMatchingExpression") && msg.contains("contains"),
         "{msg}"

@@ -8,7 +8,6 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::assert_error;
 use support::graph::{DENIED, create_app, not_found};
 
 const DUPLICATE: &str = "One or more added object references already exist for the following modified properties: 'owners'.";
@@ -66,8 +65,9 @@ async fn added_owner_manages_credentials_and_removed_owner_no_longer_does() {
     let app = create_app(&s, &alice.token, "shared").await;
     let id = app["id"].as_str().unwrap();
 
-    let (status, body) = add_password(&s, &bob.token, id).await;
-    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+    add_password(&s, &bob.token, id)
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
 
     add_owner(&s, &alice.token, id, reference(&bob.id))
         .await
@@ -94,8 +94,9 @@ async fn added_owner_manages_credentials_and_removed_owner_no_longer_does() {
         owner_ids(&s, &alice.token, id).await,
         vec![alice.id.clone()]
     );
-    let (status, body) = add_password(&s, &bob.token, id).await;
-    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+    add_password(&s, &bob.token, id)
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
 }
 
 #[tokio::test]
@@ -105,10 +106,12 @@ async fn non_owner_without_a_role_cannot_add_or_remove_owners() {
     let bob = support::new_member(&s, "bob").await;
     let app = create_app(&s, &alice.token, "alice-app").await;
     let id = app["id"].as_str().unwrap();
-    let (status, body) = add_owner(&s, &bob.token, id, reference(&bob.id)).await;
-    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
-    let (status, body) = remove_owner(&s, &bob.token, id, &alice.id).await;
-    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+    add_owner(&s, &bob.token, id, reference(&bob.id))
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
+    remove_owner(&s, &bob.token, id, &alice.id)
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
     assert_eq!(
         owner_ids(&s, &alice.token, id).await,
         vec![alice.id.clone()]
@@ -121,8 +124,9 @@ async fn adding_an_existing_owner_is_400() {
     let alice = support::new_member(&s, "alice").await;
     let app = create_app(&s, &alice.token, "alice-app").await;
     let id = app["id"].as_str().unwrap();
-    let (status, body) = add_owner(&s, &alice.token, id, reference(&alice.id)).await;
-    assert_error(status, &body, 400, "Request_BadRequest", DUPLICATE);
+    add_owner(&s, &alice.token, id, reference(&alice.id))
+        .await
+        .expect_error(400, "Request_BadRequest", DUPLICATE);
 }
 
 #[tokio::test]
@@ -132,14 +136,9 @@ async fn adding_an_unknown_principal_is_404() {
     let app = create_app(&s, &alice.token, "alice-app").await;
     let id = app["id"].as_str().unwrap();
     let ghost = "8c0b1f7e-3a52-4d6e-9f10-2b7c4d5e6f70";
-    let (status, body) = add_owner(&s, &alice.token, id, reference(ghost)).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(ghost),
-    );
+    add_owner(&s, &alice.token, id, reference(ghost))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(ghost));
 }
 
 #[tokio::test]
@@ -179,14 +178,9 @@ async fn removing_a_principal_that_is_not_an_owner_is_404() {
     let bob = support::new_member(&s, "bob").await;
     let app = create_app(&s, &alice.token, "alice-app").await;
     let id = app["id"].as_str().unwrap();
-    let (status, body) = remove_owner(&s, &alice.token, id, &bob.id).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(&bob.id),
-    );
+    remove_owner(&s, &alice.token, id, &bob.id)
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(&bob.id));
 }
 
 #[tokio::test]
@@ -208,8 +202,11 @@ async fn any_host_prefix_is_accepted_and_the_last_owner_may_be_removed() {
         .expect_status(StatusCode::NO_CONTENT);
     // No owner left: the app admin's business now (the creator is a plain member).
     assert!(owner_ids(&s, &s.var("KEYLESS_TOKEN"), id).await.is_empty());
-    let (status, body) = add_password(&s, &alice.token, id).await;
-    assert_error(status, &body, 403, "Authorization_RequestDenied", DENIED);
+    add_password(&s, &alice.token, id).await.expect_error(
+        403,
+        "Authorization_RequestDenied",
+        DENIED,
+    );
 }
 
 #[tokio::test]
@@ -236,14 +233,9 @@ async fn a_guest_may_be_an_owner_and_shows_as_a_guest() {
     assert_eq!(status, StatusCode::CREATED, "{eve}");
     let eve_id = eve["id"].as_str().unwrap();
     // Not invited: no place in contoso, so no owner there.
-    let (status, body) = add_owner(&s, &alice.token, id, reference(eve_id)).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(eve_id),
-    );
+    add_owner(&s, &alice.token, id, reference(eve_id))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(eve_id));
     let (status, body) = s
         .admin(
             Method::POST,

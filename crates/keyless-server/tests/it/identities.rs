@@ -41,8 +41,7 @@ async fn arm(
 
 #[tokio::test]
 async fn generic_resource_lifecycle_and_paging() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let base = format!(
         "{}/providers/Microsoft.Storage/storageAccounts",
         rg_path(&s)
@@ -123,8 +122,7 @@ async fn generic_resource_lifecycle_and_paging() {
 
 #[tokio::test]
 async fn bad_resource_requests_are_4xx() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let base = format!(
         "{}/providers/Microsoft.Storage/storageAccounts",
         rg_path(&s)
@@ -176,8 +174,7 @@ async fn bad_resource_requests_are_4xx() {
 
 #[tokio::test]
 async fn managed_identity_with_federated_credential_authenticates() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = identity_path(&s, "uadevops");
     let mi = arm(
         &s,
@@ -318,8 +315,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
 
 #[tokio::test]
 async fn identity_credential_rules_and_texts() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = identity_path(&s, "rules");
     let e = arm(&s, &t, Method::PUT, &format!("{path}/federatedIdentityCredentials/cred1"), Some(json!({"properties": {"issuer": "https://i", "subject": "s", "audiences": ["api://AzureADTokenExchange"]}}))).await.expect_status(StatusCode::NOT_FOUND);
     assert_eq!(
@@ -374,8 +370,7 @@ async fn identity_credential_rules_and_texts() {
 
 #[tokio::test]
 async fn concurrent_credential_writes_under_one_identity_get_409_or_succeed() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = identity_path(&s, "busy");
     arm(
         &s,
@@ -438,8 +433,7 @@ async fn futures_join<F: std::future::Future<Output = StatusCode>>(fs: Vec<F>) -
 
 #[tokio::test]
 async fn role_assignment_at_resource_scope() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = identity_path(&s, "scoped");
     arm(
         &s,

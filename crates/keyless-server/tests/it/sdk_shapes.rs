@@ -102,8 +102,7 @@ fn names(body: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn resource_lists_apply_filter() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     estate(&s, &t).await;
     let all = format!("{}/resources", sub_path(&s));
     let cases: &[(&str, &[&str])] = &[
@@ -179,8 +178,7 @@ async fn resource_lists_apply_filter() {
 
 #[tokio::test]
 async fn unsupported_filters_are_refused_not_ignored() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     estate(&s, &t).await;
     let all = format!("{}/resources", sub_path(&s));
     for filter in [
@@ -210,8 +208,7 @@ async fn unsupported_filters_are_refused_not_ignored() {
 
 #[tokio::test]
 async fn filtered_pages_keep_the_filter() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let rg = format!("{}/resourceGroups/demo-rg", sub_path(&s));
     for i in 0..5 {
         put(
