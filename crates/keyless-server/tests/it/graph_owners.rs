@@ -38,14 +38,7 @@ async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
         .get_as(token, &format!("/v1.0/applications/{app}/owners"))
         .await
         .expect_status(StatusCode::OK);
-    body["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_str().unwrap().to_string())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    crate::common::sorted_unique(&body["value"], "id")
 }
 
 async fn add_password(s: &TestServer, token: &str, app: &str) -> (StatusCode, Value) {

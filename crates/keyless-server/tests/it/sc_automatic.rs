@@ -13,22 +13,10 @@ use keyless_model::rbac::{CONTRIBUTOR, OWNER, READER};
 use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
+use support::grant_user;
 
 fn sub_scope(s: &TestServer) -> String {
     format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
-}
-
-async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
-    let a = keyless_model::arm::RoleAssignment {
-        id: uuid::Uuid::new_v4(),
-        scope: keyless_model::rbac::canonical_scope(scope),
-        role_definition_id: role,
-        principal_id: user.parse().unwrap(),
-        principal_type: "User".into(),
-        created_by: None,
-        created_at: s.state.now(),
-    };
-    s.state.store.create_role_assignment(&a).await.unwrap();
 }
 
 /// (apps in the demo tenant, role assignments under the subscription, connections of web).

@@ -62,6 +62,12 @@ pub async fn request(
     if let Some(body) = body {
         req = req.json(&body);
     }
+    answer(req).await
+}
+
+/// Sends a prepared request; its status and its body as JSON, or as a JSON string when it
+/// is not JSON.
+pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let resp = req.send().await.unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
@@ -69,6 +75,41 @@ pub async fn request(
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// A job's ID token request to its `SYSTEM_OIDCREQUESTURI` for `connection`, with its job
+/// token, exactly as Python's AzurePipelinesCredential sends it. The body is `null` when
+/// the answer is not JSON.
+pub async fn oidc_request(
+    http: &reqwest::Client,
+    uri: &str,
+    job_token: &str,
+    connection: &str,
+) -> (StatusCode, Value) {
+    let resp = http
+        .post(format!(
+            "{uri}?api-version=7.1&serviceConnectionId={connection}"
+        ))
+        .bearer_auth(job_token)
+        .header("Content-Type", "application/json")
+        .header("X-TFS-FedAuthRedirect", "Suppress")
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The values of `field` in a JSON array, sorted and without repeats.
+pub fn sorted_unique(items: &Value, field: &str) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 impl TestServer {
@@ -108,20 +149,17 @@ impl TestServer {
 
     /// A caller with `bearer`.
     pub fn client(&self, bearer: &str) -> Client<'_> {
-        Client {
-            s: self,
-            bearer: Some(bearer.to_string()),
-            query: String::new(),
-        }
+        Client::new(&self.http, &self.origin, Some(bearer))
     }
 
     /// A caller without credentials.
     pub fn anonymous(&self) -> Client<'_> {
-        Client {
-            s: self,
-            bearer: None,
-            query: String::new(),
-        }
+        Client::new(&self.http, &self.origin, None)
+    }
+
+    /// The administrator (the demo PAT) as a caller.
+    pub fn as_admin(&self) -> Client<'_> {
+        Client::new(&self.http, &self.origin, Some(&self.env["KEYLESS_TOKEN"]))
     }
 
     pub async fn send(
@@ -142,28 +180,27 @@ impl TestServer {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        self.send(method, path, Some(&self.var("KEYLESS_TOKEN")), body)
-            .await
+        self.as_admin().send(method, path, body).await
     }
 
     /// `GET path` as the administrator.
     pub async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
-        self.admin(Method::GET, path, None).await
+        self.as_admin().get(path).await
     }
 
     /// `POST path` with a JSON body as the administrator.
     pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.admin(Method::POST, path, Some(body)).await
+        self.as_admin().post(path, body).await
     }
 
     /// `PUT path` with a JSON body as the administrator.
     pub async fn admin_put(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.admin(Method::PUT, path, Some(body)).await
+        self.as_admin().put(path, body).await
     }
 
     /// `PATCH path` with a JSON body as the administrator.
     pub async fn admin_patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.admin(Method::PATCH, path, Some(body)).await
+        self.as_admin().patch(path, body).await
     }
 
     /// `GET path` as the administrator, answered 200; the body.
@@ -182,7 +219,7 @@ impl TestServer {
 
     /// `DELETE path` as the administrator.
     pub async fn admin_delete(&self, path: &str) -> (StatusCode, Value) {
-        self.admin(Method::DELETE, path, None).await
+        self.as_admin().delete(path).await
     }
 
     /// `GET path` without credentials.
@@ -222,23 +259,10 @@ impl TestServer {
         self.send(Method::DELETE, path, Some(bearer), None).await
     }
 
-    /// The job's ID token request, exactly as Python's AzurePipelinesCredential sends it.
+    /// The demo job's ID token request for `connection`, with `job_token`.
     pub async fn oidc(&self, job_token: &str, connection: &str) -> (StatusCode, Value) {
-        let url = format!(
-            "{}?api-version=7.1&serviceConnectionId={connection}",
-            self.var("SYSTEM_OIDCREQUESTURI")
-        );
-        let resp = self
-            .http
-            .post(url)
-            .bearer_auth(job_token)
-            .header("Content-Type", "application/json")
-            .header("X-TFS-FedAuthRedirect", "Suppress")
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let uri = self.var("SYSTEM_OIDCREQUESTURI");
+        oidc_request(&self.http, &uri, job_token, connection).await
     }
 
     pub async fn id_token(&self) -> String {
@@ -254,20 +278,12 @@ impl TestServer {
 
     /// A raw token request (form body given as bytes).
     pub async fn token_raw(&self, tenant: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let resp = self
+        let req = self
             .http
             .post(format!("{}/{tenant}/oauth2/v2.0/token", self.origin))
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+            .body(body);
+        answer(req).await
     }
 
     pub async fn token(&self, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -425,15 +441,26 @@ pub fn message(body: &Value) -> String {
         .to_string()
 }
 
-/// A caller: a bearer token (or none) and a query every path gets (an api-version, or
-/// nothing), so that a test names only the method, the path and the body.
+/// A caller of a server: its HTTP client and origin, a bearer token (or none) and a query
+/// every path gets (an api-version, or nothing), so that a test names only the method, the
+/// path and the body.
 pub struct Client<'a> {
-    pub s: &'a TestServer,
+    pub http: &'a reqwest::Client,
+    pub origin: &'a str,
     pub bearer: Option<String>,
     pub query: String,
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
+    pub fn new(http: &'a reqwest::Client, origin: &'a str, bearer: Option<&str>) -> Self {
+        Client {
+            http,
+            origin,
+            bearer: bearer.map(str::to_string),
+            query: String::new(),
+        }
+    }
+
     /// The same caller with `query` added to every path (after `?`, or `&` when the path
     /// has a query already).
     pub fn with_query(mut self, query: &str) -> Self {
@@ -456,9 +483,8 @@ impl Client<'_> {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        self.s
-            .send(method, &self.url(path), self.bearer.as_deref(), body)
-            .await
+        let url = format!("{}{}", self.origin, self.url(path));
+        request(self.http, method, url, self.bearer.as_deref(), body).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

@@ -213,20 +213,9 @@ pub async fn with_endpoints(s: &TestServer, env: &Value) -> Value {
 
 /// The job's ID token request for a connection (as Python's credential sends it).
 pub async fn oidc(s: &TestServer, env: &Value, connection: &str) -> (StatusCode, Value) {
-    let url = format!(
-        "{}?api-version=7.1&serviceConnectionId={connection}",
-        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
-    );
-    let resp = s
-        .http
-        .post(url)
-        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
-        .header("Content-Type", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let uri = env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap();
+    let job_token = env["SYSTEM_ACCESSTOKEN"].as_str().unwrap();
+    crate::common::oidc_request(&s.http, uri, job_token, connection).await
 }
 
 pub async fn verify(s: &TestServer, token: &str, id: &str) -> (StatusCode, Value) {

@@ -105,12 +105,24 @@ pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
 
 /// The token endpoint's answer for a client secret and the ARM scope.
 pub async fn secret_token(s: &TestServer, app_id: &str, secret: &str) -> (StatusCode, Value) {
+    let tenant = s.var("AZURE_TENANT_ID");
+    secret_token_for(s, &tenant, app_id, secret, ARM_SCOPE).await
+}
+
+/// The token endpoint's answer for a client secret and `scope`, from `tenant`.
+pub async fn secret_token_for(
+    s: &TestServer,
+    tenant: &str,
+    app_id: &str,
+    secret: &str,
+    scope: &str,
+) -> (StatusCode, Value) {
     s.token(
-        &s.var("AZURE_TENANT_ID"),
+        tenant,
         &[
             ("grant_type", "client_credentials"),
             ("client_id", app_id),
-            ("scope", ARM_SCOPE),
+            ("scope", scope),
             ("client_secret", secret),
         ],
     )
@@ -125,14 +137,23 @@ pub async fn arm_token_of(s: &TestServer, p: &Principal) -> String {
     body["access_token"].as_str().unwrap().to_string()
 }
 
-/// Gives the principal a built-in role at a scope, directly in the store.
+/// Gives the service principal a built-in role at a scope, directly in the store.
 pub async fn grant(s: &TestServer, principal: &str, role: uuid::Uuid, scope: &str) {
+    assign(s, principal, "ServicePrincipal", role, scope).await;
+}
+
+/// Gives the user a built-in role at a scope, directly in the store.
+pub async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
+    assign(s, user, "User", role, scope).await;
+}
+
+async fn assign(s: &TestServer, principal: &str, kind: &str, role: uuid::Uuid, scope: &str) {
     let a = keyless_model::arm::RoleAssignment {
         id: uuid::Uuid::new_v4(),
         scope: keyless_model::rbac::canonical_scope(scope),
         role_definition_id: role,
         principal_id: principal.parse().unwrap(),
-        principal_type: "ServicePrincipal".into(),
+        principal_type: kind.into(),
         created_by: None,
         created_at: s.state.now(),
     };
