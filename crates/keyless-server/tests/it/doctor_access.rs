@@ -37,7 +37,7 @@ async fn a_referencing_pipeline_not_authorized_warns() {
     let path = format!(
         "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
     );
-    let b = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let b = s.admin_ok(&path).await;
     let deploy = b["pipelines"][0]["id"].clone();
     s.admin_patch(
         &path,
@@ -141,10 +141,7 @@ async fn only_administrators_of_the_connection_may_run_it() {
 async fn the_organization_summary_lists_administered_connections() {
     let s = TestServer::start().await;
     set_policy(&s, |p| p.enabled = false).await;
-    let v = s
-        .admin_get("/keyless/v1/organizations/contoso/doctor")
-        .await
-        .expect_status(StatusCode::OK);
+    let v = s.admin_ok("/keyless/v1/organizations/contoso/doctor").await;
     assert_eq!(v["status"], "FAIL", "{v:#}");
     assert_eq!(v["value"][0]["connection"]["name"], "demo-connection");
     assert_eq!(v["value"][0]["problems"][0]["code"], "700223", "{v:#}");

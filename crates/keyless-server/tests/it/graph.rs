@@ -27,32 +27,24 @@ async fn application_create_get_list_patch_delete() {
     let id = app["id"].as_str().unwrap();
     let app_id = app["appId"].as_str().unwrap();
 
-    let by_id = s
-        .admin_get(&format!("/v1.0/applications/{id}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let by_id = s.admin_ok(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(by_id["appId"], app_id);
 
     let by_app_id = s
-        .admin_get(&format!("/v1.0/applications(appId='{app_id}')"))
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok(&format!("/v1.0/applications(appId='{app_id}')"))
+        .await;
     assert_eq!(by_app_id["id"], id);
 
     let list = s
-        .admin_get(&format!(
+        .admin_ok(&format!(
             "/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"
         ))
-        .await
-        .expect_status(StatusCode::OK);
+        .await;
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
 
-    let all = s
-        .admin_get("/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    let all = s.admin_ok("/v1.0/applications").await;
     let names: Vec<&str> = all["value"]
         .as_array()
         .unwrap()
@@ -119,9 +111,8 @@ async fn service_principal_create_get_disable_delete() {
     let app = create_app(&s, &admin, "worker").await;
     let app_id = app["appId"].as_str().unwrap();
     let sp = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await;
     assert!(is_guid(&sp["id"]), "{sp}");
     assert_eq!(sp["appId"], app_id);
     assert_eq!(sp["displayName"], "worker");
@@ -134,22 +125,17 @@ async fn service_principal_create_get_disable_delete() {
         .await
         .expect_error_code(409, "Conflict");
 
-    let got = s
-        .admin_get(&format!("/v1.0/servicePrincipals/{id}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let got = s.admin_ok(&format!("/v1.0/servicePrincipals/{id}")).await;
     assert_eq!(got["appId"], app_id);
     let by_app = s
-        .admin_get(&format!("/v1.0/servicePrincipals(appId='{app_id}')"))
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok(&format!("/v1.0/servicePrincipals(appId='{app_id}')"))
+        .await;
     assert_eq!(by_app["id"], id);
     let list = s
-        .admin_get(&format!(
+        .admin_ok(&format!(
             "/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"
         ))
-        .await
-        .expect_status(StatusCode::OK);
+        .await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1, "{list}");
 
     s.admin_patch(
@@ -168,12 +154,11 @@ async fn service_principal_create_get_disable_delete() {
         .await
         .expect_error(404, "Request_ResourceNotFound", &not_found(id));
     // The app itself remains.
-    s.admin_get(&format!(
+    s.admin_ok(&format!(
         "/v1.0/applications/{}",
         app["id"].as_str().unwrap()
     ))
-    .await
-    .expect_status(StatusCode::OK);
+    .await;
 }
 
 #[tokio::test]

@@ -18,9 +18,8 @@ const SAME_PAIR: &str = "FederatedIdentityCredential with the same issuer and su
 /// A fresh app of the administrator and its credentials collection path.
 async fn app(s: &TestServer) -> (Value, String) {
     let app = s
-        .admin_post("/v1.0/applications", json!({"displayName": "fic-app"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/applications", json!({"displayName": "fic-app"}))
+        .await;
     let path = format!(
         "/v1.0/applications/{}/federatedIdentityCredentials",
         app["id"].as_str().unwrap()
@@ -65,7 +64,7 @@ async fn credential_create_list_get_patch_delete() {
     assert_eq!(created["description"], "tests");
     let id = created["id"].as_str().unwrap();
 
-    let list = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let list = s.admin_ok(&path).await;
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
@@ -113,10 +112,7 @@ async fn credentials_are_reachable_through_the_app_id_key() {
     let created = create(&s, &path, fic("by-app-id", "sub-1"))
         .await
         .expect_status(StatusCode::CREATED);
-    let got = s
-        .admin_get(&format!("{path}/by-app-id"))
-        .await
-        .expect_status(StatusCode::OK);
+    let got = s.admin_ok(&format!("{path}/by-app-id")).await;
     assert_eq!(got["id"], created["id"]);
 }
 
@@ -344,10 +340,7 @@ async fn a_name_shaped_like_a_guid_is_found_by_name() {
     let created = create(&s, &path, fic(name, "sub"))
         .await
         .expect_status(StatusCode::CREATED);
-    let got = s
-        .admin_get(&format!("{path}/{name}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let got = s.admin_ok(&format!("{path}/{name}")).await;
     assert_eq!(got["id"], created["id"]);
 }
 

@@ -32,7 +32,7 @@ async fn identifier_uris_and_api_round_trip() {
     s
         .admin_patch(&path, json!({"identifierUris": ["api://orders", "https://orders.contoso.example"], "api": {"requestedAccessTokenVersion": null}}))
         .await.expect_status(StatusCode::NO_CONTENT);
-    let got = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let got = s.admin_ok(&path).await;
     assert_eq!(
         got["identifierUris"],
         json!(["api://orders", "https://orders.contoso.example"])

@@ -6,7 +6,6 @@ use crate::common;
 use crate::support;
 
 use common::{Expect, TestServer};
-use reqwest::StatusCode;
 use support::graph::create_app;
 
 #[tokio::test]
@@ -21,7 +20,7 @@ async fn next_links_walk_every_page_with_the_filter() {
     let mut names = Vec::new();
     let mut pages = 0;
     loop {
-        let page = s.admin_get(&path).await.expect_status(StatusCode::OK);
+        let page = s.admin_ok(&path).await;
         pages += 1;
         for a in page["value"].as_array().unwrap() {
             names.push(a["displayName"].as_str().unwrap().to_string());

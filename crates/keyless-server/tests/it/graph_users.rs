@@ -16,17 +16,14 @@ use support::{new_member, new_principal};
 async fn members_list_members_and_guests() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
-    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await;
     let eve = s
-        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
+        .await;
     let upn = eve["userPrincipalName"].as_str().unwrap();
-    s.admin_post("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
+        .await;
     let list = s
         .get_as(&alice.token, "/v1.0/users")
         .await
@@ -50,9 +47,8 @@ async fn members_list_members_and_guests() {
         .expect_error_code(404, "Request_ResourceNotFound");
     // The guest, limited, cannot enumerate contoso's users; at home they can.
     let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": "eve", "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/pats", json!({"name": "eve", "user": upn}))
+        .await;
     let token = pat["token"].as_str().unwrap();
     in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None)
         .await

@@ -14,9 +14,8 @@ use support::new_principal;
 
 async fn fabrikam(s: &TestServer) -> String {
     let t = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await;
     t["id"].as_str().unwrap().to_string()
 }
 

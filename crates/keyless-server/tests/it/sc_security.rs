@@ -229,7 +229,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     let s = TestServer::start().await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let path = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
-    let p = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let p = s.admin_ok(&path).await;
     assert_eq!(
         p["resource"],
         json!({"type": "endpoint", "id": id, "name": "demo-connection"})

@@ -28,9 +28,8 @@ impl From<Member> for Person {
 pub async fn member(s: &TestServer, name: &str) -> Person {
     let p = person(s, name).await;
     let projects = s
-        .admin_get("/keyless/v1/organizations/contoso/projects")
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok("/keyless/v1/organizations/contoso/projects")
+        .await;
     for pr in projects["value"].as_array().unwrap() {
         add_to_group(s, pr["name"].as_str().unwrap(), &p, "Contributors").await;
     }
@@ -46,12 +45,11 @@ pub async fn person(s: &TestServer, name: &str) -> Person {
 /// Invites `who` (a user of another tenant) into `tenant` (a name or an id) as a guest,
 /// through the guest API.
 pub async fn invite(s: &TestServer, who: &Person, tenant: &str) {
-    s.admin_post(
+    s.admin_created(
         &format!("/keyless/v1/tenants/{tenant}/guests"),
         json!({"user": who.upn}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
 }
 
 /// A user of the tenant `northwind` (created if need be), with a token, invited into the
@@ -59,9 +57,8 @@ pub async fn invite(s: &TestServer, who: &Person, tenant: &str) {
 pub async fn guest(s: &TestServer, name: &str) -> Person {
     let (st, _) = s.admin_get("/keyless/v1/tenants/northwind").await;
     if st == StatusCode::NOT_FOUND {
-        s.admin_post("/keyless/v1/tenants", json!({"name": "northwind"}))
-            .await
-            .expect_status(StatusCode::CREATED);
+        s.admin_created("/keyless/v1/tenants", json!({"name": "northwind"}))
+            .await;
     }
     let p: Person = user_with_pat(s, "northwind", name, "pat").await.into();
     invite(s, &p, &s.tenant().to_string()).await;
@@ -69,12 +66,11 @@ pub async fn guest(s: &TestServer, name: &str) -> Person {
 }
 
 pub async fn add_to_group(s: &TestServer, project: &str, who: &Person, group: &str) {
-    s.admin_post(
+    s.admin_created(
         &format!("/keyless/v1/organizations/contoso/projects/{project}/members"),
         json!({"user": who.upn, "group": group}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
 }
 
 pub fn manual_body(s: &TestServer, name: &str, client: &str, issuer_type: Option<&str>) -> Value {
@@ -133,12 +129,11 @@ pub async fn job_with(
     connections: &[&str],
 ) -> (i64, Value) {
     let p = s
-        .admin_post(
+        .admin_created(
             &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines"),
             json!({"name": name, "connections": connections}),
         )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .await;
     let j = s
         .admin(
             Method::POST,

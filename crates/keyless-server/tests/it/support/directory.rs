@@ -14,9 +14,8 @@ pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub async fn add_role(s: &TestServer, tenant: &str, who: Value, role: &str) {
     let mut body = who;
     body["role"] = json!(role);
-    s.admin_post(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
+        .await;
 }
 
 /// An access token of the principal for `scope`, by its secret, from `tenant`.

@@ -79,15 +79,13 @@ pub struct Principal {
 /// Creates an app, its service principal and a secret, as the administrator.
 pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
     let app = s
-        .admin_post("/v1.0/applications", json!({"displayName": name}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/applications", json!({"displayName": name}))
+        .await;
     let app_id = app["appId"].as_str().unwrap().to_string();
     let app_object_id = app["id"].as_str().unwrap().to_string();
     let sp = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await;
     let pw = s
         .admin_post(
             &format!("/v1.0/applications/{app_object_id}/addPassword"),
@@ -187,17 +185,15 @@ pub async fn new_member(s: &TestServer, name: &str) -> Member {
 /// A new user `name` of `tenant` (a name or an id) and a PAT of theirs named `pat`.
 pub async fn user_with_pat(s: &TestServer, tenant: &str, name: &str, pat: &str) -> Member {
     let user = s
-        .admin_post(
+        .admin_created(
             &format!("/keyless/v1/tenants/{tenant}/users"),
             json!({"name": name}),
         )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .await;
     let upn = user["userPrincipalName"].as_str().unwrap().to_string();
     let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": pat, "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/pats", json!({"name": pat, "user": upn}))
+        .await;
     Member {
         id: user["id"].as_str().unwrap().to_string(),
         upn,
@@ -316,21 +312,17 @@ pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devop
 /// The audit entries that match `query`, once the audit log is flushed.
 pub async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
     s.state.audit.flush().await;
-    let b = s
-        .admin_get(&format!("/keyless/v1/audit?{query}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let b = s.admin_ok(&format!("/keyless/v1/audit?{query}")).await;
     b["value"].as_array().unwrap().clone()
 }
 
 /// Creates the project `name` in the demo organization `contoso`.
 pub async fn add_contoso_project(s: &TestServer, name: &str) {
-    s.admin_post(
+    s.admin_created(
         "/keyless/v1/organizations/contoso/projects",
         json!({"name": name}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
 }
 
 /// Disables a service principal (`accountEnabled: false`) through Graph.
