@@ -253,12 +253,9 @@ async fn secret_from_add_password_works_and_expires_with_7000222() {
     let s = TestServer::start().await;
     let app = support::demo_app(&s).await;
     let end = keyless_model::time_fmt::iso(s.state.now() + 3600);
-    let created = s
-        .admin(
-            reqwest::Method::POST,
-            &format!("/v1.0/applications/{}/addPassword", app.id),
-            Some(json!({"passwordCredential": {"displayName": "ci", "endDateTime": end}})),
-        )
+    let credential = json!({"displayName": "ci", "endDateTime": end});
+    let admin = s.var("KEYLESS_TOKEN");
+    let created = support::graph::add_password(&s, &admin, &app.id.to_string(), credential)
         .await
         .expect_status(StatusCode::OK);
     let secret = created["secretText"].as_str().unwrap().to_string();

@@ -7,8 +7,8 @@ use crate::support;
 
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
-use serde_json::json;
-use support::graph::{create_app, not_found};
+use serde_json::{Value, json};
+use support::graph::{add_password, create_app, not_found};
 use support::is_guid;
 
 #[tokio::test]
@@ -26,31 +26,11 @@ async fn application_create_get_list_patch_delete() {
     assert!(app["createdDateTime"].as_str().unwrap().ends_with('Z'));
     let id = app["id"].as_str().unwrap();
     let app_id = app["appId"].as_str().unwrap();
-
-    let by_id = s.admin_ok(&format!("/v1.0/applications/{id}")).await;
-    assert_eq!(by_id["appId"], app_id);
-
-    let by_app_id = s
-        .admin_ok(&format!("/v1.0/applications(appId='{app_id}')"))
-        .await;
-    assert_eq!(by_app_id["id"], id);
-
-    let list = s
-        .admin_ok(&format!(
-            "/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"
-        ))
-        .await;
-    let v = list["value"].as_array().unwrap();
-    assert_eq!(v.len(), 1, "{list}");
-    assert_eq!(v[0]["id"], id);
+    found_by_id_app_id_and_filter(&s, "/v1.0/applications", id, app_id).await;
 
     let all = s.admin_ok("/v1.0/applications").await;
-    let names: Vec<&str> = all["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["displayName"].as_str().unwrap())
-        .collect();
+    let names = support::field_names(&all, "displayName");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(
         names.contains(&"billing") && names.contains(&"demo-deploy"),
         "{all}"
@@ -73,6 +53,21 @@ async fn application_create_get_list_patch_delete() {
     s.admin_get(&format!("/v1.0/applications/{id}"))
         .await
         .expect_error(404, "Request_ResourceNotFound", &not_found(id));
+}
+
+/// Asserts that the object `id` of `collection` (applications or service principals) is
+/// found by its id, by `appId` and by a `$filter` on its `appId`, alone.
+async fn found_by_id_app_id_and_filter(s: &TestServer, collection: &str, id: &str, app_id: &str) {
+    let by_id = s.admin_ok(&format!("{collection}/{id}")).await;
+    assert_eq!(by_id["appId"], app_id);
+    let by_app_id = s.admin_ok(&format!("{collection}(appId='{app_id}')")).await;
+    assert_eq!(by_app_id["id"], id);
+    let list = s
+        .admin_ok(&format!("{collection}?$filter=appId%20eq%20%27{app_id}%27"))
+        .await;
+    let v = list["value"].as_array().unwrap();
+    assert_eq!(v.len(), 1, "{list}");
+    assert_eq!(v[0]["id"], id);
 }
 
 #[tokio::test]
@@ -125,18 +120,7 @@ async fn service_principal_create_get_disable_delete() {
         .await
         .expect_error_code(409, "Conflict");
 
-    let got = s.admin_ok(&format!("/v1.0/servicePrincipals/{id}")).await;
-    assert_eq!(got["appId"], app_id);
-    let by_app = s
-        .admin_ok(&format!("/v1.0/servicePrincipals(appId='{app_id}')"))
-        .await;
-    assert_eq!(by_app["id"], id);
-    let list = s
-        .admin_ok(&format!(
-            "/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"
-        ))
-        .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1, "{list}");
+    found_by_id_app_id_and_filter(&s, "/v1.0/servicePrincipals", id, app_id).await;
 
     s.admin_patch(
         &format!("/v1.0/servicePrincipals/{id}"),
@@ -197,11 +181,7 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     let admin = s.var("KEYLESS_TOKEN");
     let app = create_app(&s, &admin, "with-secret").await;
     let id = app["id"].as_str().unwrap();
-    let pw = s
-        .admin_post(
-            &format!("/v1.0/applications/{id}/addPassword"),
-            json!({"passwordCredential": {"displayName": "ci"}}),
-        )
+    let pw = add_password(&s, &admin, id, json!({"displayName": "ci"}))
         .await
         .expect_status(StatusCode::OK);
     let secret = pw["secretText"].as_str().unwrap();
@@ -224,20 +204,20 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
         "the secret must never show again"
     );
 
-    s.admin_post(
-        &format!("/v1.0/applications/{id}/removePassword"),
-        json!({"keyId": pw["keyId"]}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    remove_password(&s, id, &pw["keyId"])
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(got["passwordCredentials"], json!([]));
-    s.admin_post(
-        &format!("/v1.0/applications/{id}/removePassword"),
-        json!({"keyId": pw["keyId"]}),
-    )
-    .await
-    .expect_error_code(400, "Request_BadRequest");
+    remove_password(&s, id, &pw["keyId"])
+        .await
+        .expect_error_code(400, "Request_BadRequest");
+}
+
+/// `POST /v1.0/applications/{app}/removePassword` of `key_id`, as the administrator.
+async fn remove_password(s: &TestServer, app: &str, key_id: &Value) -> (StatusCode, Value) {
+    let path = format!("/v1.0/applications/{app}/removePassword");
+    s.admin_post(&path, json!({"keyId": key_id})).await
 }
 
 #[tokio::test]
@@ -247,13 +227,10 @@ async fn removed_secret_no_longer_signs_in() {
     let (_, got) = s
         .admin_get(&format!("/v1.0/applications/{}", p.app_object_id))
         .await;
-    let key_id = got["passwordCredentials"][0]["keyId"].clone();
-    s.admin_post(
-        &format!("/v1.0/applications/{}/removePassword", p.app_object_id),
-        json!({"keyId": key_id}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    let key_id = &got["passwordCredentials"][0]["keyId"];
+    remove_password(&s, &p.app_object_id, key_id)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let body = support::secret_token(&s, &p.app_id, &p.secret)
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
@@ -265,14 +242,8 @@ async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
     let app = create_app(&s, &admin, "long-secret").await;
-    let msg = s
-        .admin_post(
-            &format!(
-                "/v1.0/applications/{}/addPassword",
-                app["id"].as_str().unwrap()
-            ),
-            json!({"passwordCredential": {"endDateTime": "2199-01-01T00:00:00Z"}}),
-        )
+    let far = json!({"endDateTime": "2199-01-01T00:00:00Z"});
+    let msg = add_password(&s, &admin, app["id"].as_str().unwrap(), far)
         .await
         .expect_error_code(400, "Request_BadRequest");
     assert!(msg.contains("730 days"), "{msg}");

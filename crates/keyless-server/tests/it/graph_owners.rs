@@ -42,12 +42,7 @@ async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
 }
 
 async fn add_password(s: &TestServer, token: &str, app: &str) -> (StatusCode, Value) {
-    s.post_as(
-        token,
-        &format!("/v1.0/applications/{app}/addPassword"),
-        json!({"passwordCredential": {"displayName": "ci"}}),
-    )
-    .await
+    support::graph::add_password(s, token, app, json!({"displayName": "ci"})).await
 }
 
 #[tokio::test]

@@ -14,6 +14,18 @@ pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
         .expect_status(StatusCode::CREATED)
 }
 
+/// `POST /v1.0/applications/{app}/addPassword` with `credential` as `token`.
+pub async fn add_password(
+    s: &TestServer,
+    token: &str,
+    app: &str,
+    credential: Value,
+) -> (StatusCode, Value) {
+    let path = format!("/v1.0/applications/{app}/addPassword");
+    s.post_as(token, &path, json!({"passwordCredential": credential}))
+        .await
+}
+
 pub fn not_found(id: &str) -> String {
     format!(
         "Resource '{id}' does not exist or one of its queried reference-property objects are not present."

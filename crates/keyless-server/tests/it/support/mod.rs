@@ -86,11 +86,8 @@ pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
     let sp = s
         .admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
         .await;
-    let pw = s
-        .admin_post(
-            &format!("/v1.0/applications/{app_object_id}/addPassword"),
-            json!({"passwordCredential": {"displayName": "tests"}}),
-        )
+    let tests = json!({"displayName": "tests"});
+    let pw = graph::add_password(s, &s.var("KEYLESS_TOKEN"), &app_object_id, tests)
         .await
         .expect_status(StatusCode::OK);
     Principal {
