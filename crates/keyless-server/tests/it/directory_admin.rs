@@ -214,12 +214,8 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
             .await,
     );
     // Guests not limited: as members.
-    s.admin_patch(
-        "/keyless/v1/tenants/contoso/settings",
-        json!({"guestPermissionsLimited": false}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let unlimited = json!({"guestPermissionsLimited": false});
+    support::tenant_settings(&s, "contoso", unlimited).await;
     let list = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None)
         .await
         .expect_status(StatusCode::OK);

@@ -8,7 +8,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::graph::{add_password, create_app, not_found};
+use support::graph::{add_password, create_app, not_found, patched};
 use support::is_guid;
 
 #[tokio::test]
@@ -36,13 +36,8 @@ async fn application_create_get_list_patch_delete() {
         "{all}"
     );
 
-    s.admin_patch(
-        &format!("/v1.0/applications/{id}"),
-        json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let (_, after) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
+    let patch = json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"});
+    let after = patched(&s, &format!("/v1.0/applications/{id}"), patch).await;
     assert_eq!(after["displayName"], "billing-2");
     assert_eq!(after["signInAudience"], "AzureADMultipleOrgs");
     assert_eq!(after["appId"], app_id);
@@ -122,13 +117,8 @@ async fn service_principal_create_get_disable_delete() {
 
     found_by_id_app_id_and_filter(&s, "/v1.0/servicePrincipals", id, app_id).await;
 
-    s.admin_patch(
-        &format!("/v1.0/servicePrincipals/{id}"),
-        json!({"accountEnabled": false}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let (_, got) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
+    let disable = json!({"accountEnabled": false});
+    let got = patched(&s, &format!("/v1.0/servicePrincipals/{id}"), disable).await;
     assert_eq!(got["accountEnabled"], false);
 
     s.admin_delete(&format!("/v1.0/servicePrincipals/{id}"))

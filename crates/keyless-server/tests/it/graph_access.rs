@@ -115,13 +115,8 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
 async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
     let s = TestServer::start().await;
     let alice = support::new_member(&s, "alice").await;
-    let settings = s
-        .admin_patch(
-            &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
-            json!({"usersCanRegisterApps": false}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let forbid = json!({"usersCanRegisterApps": false});
+    let settings = support::tenant_settings(&s, &s.var("AZURE_TENANT_ID"), forbid).await;
     assert_eq!(settings["usersCanRegisterApps"], false);
     assert_denied(
         s.post_as(

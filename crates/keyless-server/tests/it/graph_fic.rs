@@ -8,7 +8,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::graph::not_found;
+use support::graph::{not_found, patched};
 use support::is_guid;
 
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -27,6 +27,13 @@ async fn app(s: &TestServer) -> (Value, String) {
     (app, path)
 }
 
+/// A server and the credentials collection path of a fresh app of the administrator.
+async fn with_app() -> (TestServer, String) {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    (s, path)
+}
+
 fn fic(name: &str, subject: &str) -> Value {
     json!({
         "name": name,
@@ -37,21 +44,15 @@ fn fic(name: &str, subject: &str) -> Value {
     })
 }
 
-async fn create(s: &TestServer, path: &str, body: Value) -> (StatusCode, Value) {
-    s.admin_post(path, body).await
-}
-
 #[tokio::test]
 async fn credential_create_list_get_patch_delete() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    let created = create(
-        &s,
-        &path,
-        fic("ci-main", "repo:contoso/app:ref:refs/heads/main"),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    let created = s
+        .admin_created(
+            &path,
+            fic("ci-main", "repo:contoso/app:ref:refs/heads/main"),
+        )
+        .await;
     assert_eq!(
         created["@odata.type"],
         "#microsoft.graph.federatedIdentityCredential"
@@ -79,13 +80,8 @@ async fn credential_create_list_get_patch_delete() {
         );
     }
 
-    s.admin_patch(
-        &format!("{path}/{id}"),
-        json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let (_, got) = s.admin_get(&format!("{path}/{id}")).await;
+    let patch = json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"});
+    let got = patched(&s, &format!("{path}/{id}"), patch).await;
     assert_eq!(got["subject"], "repo:contoso/app:environment:prod");
     assert_eq!(got["description"], "prod");
     assert_eq!(got["issuer"], ISSUER);
@@ -109,17 +105,14 @@ async fn credentials_are_reachable_through_the_app_id_key() {
         "/v1.0/applications(appId='{}')/federatedIdentityCredentials",
         app["appId"].as_str().unwrap()
     );
-    let created = create(&s, &path, fic("by-app-id", "sub-1"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let created = s.admin_created(&path, fic("by-app-id", "sub-1")).await;
     let got = s.admin_ok(&format!("{path}/by-app-id")).await;
     assert_eq!(got["id"], created["id"]);
 }
 
 #[tokio::test]
 async fn name_rules() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let long = "a".repeat(121);
     for name in [
         "",
@@ -131,7 +124,8 @@ async fn name_rules() {
         "slash/x",
         &long,
     ] {
-        let msg = create(&s, &path, fic(name, &format!("sub-{}", name.len())))
+        let msg = s
+            .admin_post(&path, fic(name, &format!("sub-{}", name.len())))
             .await
             .expect_error_code(400, "Request_BadRequest");
         assert!(
@@ -142,19 +136,18 @@ async fn name_rules() {
     let max = format!("a{}", "_-9".repeat(39) + "zz");
     assert_eq!(max.len(), 120);
     for (i, name) in ["abc", "9-_", max.as_str()].iter().enumerate() {
-        let (status, body) = create(&s, &path, fic(name, &format!("ok-{i}"))).await;
+        let (status, body) = s.admin_post(&path, fic(name, &format!("ok-{i}"))).await;
         assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
     }
 }
 
 #[tokio::test]
 async fn exactly_one_audience() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     for audiences in [json!([]), json!([AUDIENCE, "api://other"])] {
         let mut body = fic("aud-test", "sub");
         body["audiences"] = audiences;
-        create(&s, &path, body).await.expect_error(
+        s.admin_post(&path, body).await.expect_error(
             400,
             "Request_BadRequest",
             "Federated identity credentials must have exactly one audience.",
@@ -162,37 +155,29 @@ async fn exactly_one_audience() {
     }
     let mut body = fic("aud-test", "sub");
     body.as_object_mut().unwrap().remove("audiences");
-    create(&s, &path, body)
+    s.admin_post(&path, body)
         .await
         .expect_error_code(400, "Request_BadRequest");
 }
 
 #[tokio::test]
 async fn issuer_and_subject_must_be_unique_per_app() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("first", "same-subject"))
-        .await
-        .expect_status(StatusCode::CREATED);
-    create(&s, &path, fic("second", "same-subject"))
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("first", "same-subject")).await;
+    s.admin_post(&path, fic("second", "same-subject"))
         .await
         .expect_error(400, "Request_BadRequest", SAME_PAIR);
     // Another app may hold the same pair.
     let (_, other) = app(&s).await;
-    create(&s, &other, fic("first", "same-subject"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(&other, fic("first", "same-subject")).await;
 }
 
 #[tokio::test]
 async fn names_must_be_unique_per_app() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("dup-name", "one"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("dup-name", "one")).await;
     for name in ["dup-name", "DUP-NAME"] {
-        create(&s, &path, fic(name, "two")).await.expect_error(
+        s.admin_post(&path, fic(name, "two")).await.expect_error(
             400,
             "Request_BadRequest",
             "FederatedIdentityCredential with the same name already exists for this application.",
@@ -202,14 +187,15 @@ async fn names_must_be_unique_per_app() {
 
 #[tokio::test]
 async fn at_most_twenty_credentials_per_app() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     for i in 0..20 {
-        let (status, body) = create(&s, &path, fic(&format!("fic-{i}"), &format!("sub-{i}"))).await;
+        let (status, body) = s
+            .admin_post(&path, fic(&format!("fic-{i}"), &format!("sub-{i}")))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
     }
     let full = "The maximum number of federated identity credentials (20) for this application has been reached.";
-    create(&s, &path, fic("fic-20", "sub-20"))
+    s.admin_post(&path, fic("fic-20", "sub-20"))
         .await
         .expect_error(400, "Request_BadRequest", full);
     let (_, list) = s.admin_get(&path).await;
@@ -218,8 +204,7 @@ async fn at_most_twenty_credentials_per_app() {
 
 #[tokio::test]
 async fn fields_are_at_most_600_characters() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let issuer_601 = format!("https://{}", "i".repeat(601 - 8));
     let cases = [
         (
@@ -246,7 +231,7 @@ async fn fields_are_at_most_600_characters() {
     for (field, value, message) in cases {
         let mut body = fic("too-long", "sub");
         body[field] = value;
-        create(&s, &path, body)
+        s.admin_post(&path, body)
             .await
             .expect_error(400, "Request_BadRequest", message);
     }
@@ -254,15 +239,12 @@ async fn fields_are_at_most_600_characters() {
     body["issuer"] = json!(format!("https://{}", "i".repeat(600 - 8)));
     body["audiences"] = json!(["a".repeat(600)]);
     body["description"] = json!("d".repeat(600));
-    create(&s, &path, body)
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(&path, body).await;
 }
 
 #[tokio::test]
 async fn issuer_and_subject_are_required() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     for (field, message) in [
         (
             "issuer",
@@ -275,7 +257,7 @@ async fn issuer_and_subject_are_required() {
     ] {
         let mut body = fic("required", "sub");
         body.as_object_mut().unwrap().remove(field);
-        create(&s, &path, body)
+        s.admin_post(&path, body)
             .await
             .expect_error(400, "Request_BadRequest", message);
     }
@@ -283,11 +265,8 @@ async fn issuer_and_subject_are_required() {
 
 #[tokio::test]
 async fn name_is_immutable() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    let created = create(&s, &path, fic("fixed-name", "sub"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    let created = s.admin_created(&path, fic("fixed-name", "sub")).await;
     let item = format!("{path}/{}", created["id"].as_str().unwrap());
     s.admin_patch(&item, json!({"name": "new-name"}))
         .await
@@ -306,14 +285,9 @@ async fn name_is_immutable() {
 
 #[tokio::test]
 async fn patch_follows_the_same_rules() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("one", "sub-1"))
-        .await
-        .expect_status(StatusCode::CREATED);
-    create(&s, &path, fic("two", "sub-2"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("one", "sub-1")).await;
+    s.admin_created(&path, fic("two", "sub-2")).await;
     s.admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
         .await
         .expect_error(400, "Request_BadRequest", SAME_PAIR);
@@ -334,20 +308,16 @@ async fn patch_follows_the_same_rules() {
 
 #[tokio::test]
 async fn a_name_shaped_like_a_guid_is_found_by_name() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let name = "0e5ad0b2-5a3f-4a8e-9d43-4a1d5c9e7f10";
-    let created = create(&s, &path, fic(name, "sub"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let created = s.admin_created(&path, fic(name, "sub")).await;
     let got = s.admin_ok(&format!("{path}/{name}")).await;
     assert_eq!(got["id"], created["id"]);
 }
 
 #[tokio::test]
 async fn unknown_credential_and_unknown_app_are_404() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     s.admin_get(&format!("{path}/missing")).await.expect_error(
         404,
         "Request_ResourceNotFound",
@@ -362,11 +332,8 @@ async fn unknown_credential_and_unknown_app_are_404() {
 
 #[tokio::test]
 async fn only_the_owner_or_an_administrator_changes_credentials() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("admins", "sub"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("admins", "sub")).await;
     let member = support::new_member(&s, "mallory").await;
     s.get_as(&member.token, &path)
         .await
@@ -394,8 +361,7 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
 
 #[tokio::test]
 async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let body = json!({
         "name": "flex",
         "issuer": ISSUER,
@@ -403,9 +369,7 @@ async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
         "audiences": [AUDIENCE],
         "claimsMatchingExpression": {"value": "claims['sub'] matches 'repo:contoso/*'", "languageVersion": 1},
     });
-    let resp = create(&s, &path, body)
-        .await
-        .expect_status(StatusCode::CREATED);
+    let resp = s.admin_created(&path, body).await;
     assert_eq!(
         resp["claimsMatchingExpression"]["value"],
         "claims['sub'] matches 'repo:contoso/*'"
@@ -416,7 +380,8 @@ async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
         "audiences": [AUDIENCE],
         "claimsMatchingExpression": {"value": "claims['sub'] contains 'x'", "languageVersion": 1},
     });
-    let msg = create(&s, &path, bad)
+    let msg = s
+        .admin_post(&path, bad)
         .await
         .expect_error_code(400, "Request_BadRequest");
     assert!(

@@ -159,12 +159,7 @@ async fn application_administrators_manage_every_app() {
 async fn application_developers_register_apps_even_when_users_may_not() {
     let s = TestServer::start().await;
     let tenant = s.var("AZURE_TENANT_ID");
-    s.admin_patch(
-        &format!("/keyless/v1/tenants/{tenant}/settings"),
-        json!({"usersCanRegisterApps": false}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    support::tenant_settings(&s, &tenant, json!({"usersCanRegisterApps": false})).await;
     let dev = support::new_member(&s, "dev").await;
     let plain = support::new_member(&s, "plain").await;
     add_role(
@@ -206,12 +201,8 @@ async fn members_add_federated_credentials_to_others_apps_only_when_the_tenant_s
     s.post_as(&alice.token, &path, fic("first"))
         .await
         .expect_error(403, "Authorization_RequestDenied", DENIED);
-    s.admin_patch(
-        "/keyless/v1/tenants/contoso/settings",
-        json!({"federatedCredentialsOnUnownedApps": "members"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let members = json!({"federatedCredentialsOnUnownedApps": "members"});
+    support::tenant_settings(&s, "contoso", members).await;
     s.post_as(&alice.token, &path, fic("second"))
         .await
         .expect_status(StatusCode::CREATED);

@@ -9,13 +9,8 @@ use keyless_server::keyring::Issuer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn settings(s: &TestServer, patch: serde_json::Value) {
-    s.admin_patch(
-        &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
-        patch,
-    )
-    .await
-    .expect_status(StatusCode::OK);
+async fn settings(s: &TestServer, patch: Value) {
+    support::tenant_settings(s, &s.var("AZURE_TENANT_ID"), patch).await;
 }
 
 #[tokio::test]

@@ -41,9 +41,7 @@ async fn footprint(s: &TestServer) -> (usize, usize, usize) {
 }
 
 async fn settings(s: &TestServer, v: Value) {
-    s.admin_patch(&format!("/keyless/v1/tenants/{}/settings", s.tenant()), v)
-        .await
-        .expect_status(StatusCode::OK);
+    support::tenant_settings(s, &s.tenant().to_string(), v).await;
 }
 
 /// `person`, owning the demo subscription.
@@ -339,12 +337,8 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         .expect_status(StatusCode::BAD_REQUEST);
     // Picking the other tenant's subscription works as a guest there (once that tenant
     // lets guests register apps): Olga's account owns the app keyless creates there.
-    s.admin_patch(
-        &format!("/keyless/v1/tenants/{fabrikam}/settings"),
-        json!({"guestPermissionsLimited": false}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let unlimited = json!({"guestPermissionsLimited": false});
+    support::tenant_settings(&s, &fabrikam.to_string(), unlimited).await;
     let mut body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
     body["data"]["subscriptionId"] = sub["id"].clone();
     let c = create_as(&s, &olga.token, body)

@@ -26,6 +26,15 @@ pub async fn add_password(
         .await
 }
 
+/// PATCHes the Graph object at `path` as the administrator (204, no body) and reads it
+/// back.
+pub async fn patched(s: &TestServer, path: &str, patch: Value) -> Value {
+    s.admin_patch(path, patch)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    s.admin_ok(path).await
+}
+
 pub fn not_found(id: &str) -> String {
     format!(
         "Resource '{id}' does not exist or one of its queried reference-property objects are not present."

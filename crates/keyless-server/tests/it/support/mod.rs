@@ -322,6 +322,13 @@ pub async fn add_contoso_project(s: &TestServer, name: &str) {
     .await;
 }
 
+/// Changes settings of `tenant` (a name or an id) as the administrator; the settings.
+pub async fn tenant_settings(s: &TestServer, tenant: &str, patch: Value) -> Value {
+    s.admin_patch(&format!("/keyless/v1/tenants/{tenant}/settings"), patch)
+        .await
+        .expect_status(StatusCode::OK)
+}
+
 /// Disables a service principal (`accountEnabled: false`) through Graph.
 pub async fn disable_sp(s: &TestServer, sp_id: &str) {
     s.admin_patch(
