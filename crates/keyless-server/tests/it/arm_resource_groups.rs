@@ -20,13 +20,13 @@ fn rg_path(s: &TestServer, rg: &str) -> String {
 #[tokio::test]
 async fn resource_group_lifecycle() {
     let (s, t) = TestServer::start_with_arm_token().await;
-    let tok = Some(t.as_str());
+    let arm = s.client(&t);
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let path = rg_path(&s, "rg-tests");
     let body = json!({"location": "westeurope", "tags": {"env": "test"}});
 
-    let created = s
-        .send(Method::PUT, &path, tok, Some(body.clone()))
+    let created = arm
+        .put(&path, body.clone())
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(
@@ -39,38 +39,23 @@ async fn resource_group_lifecycle() {
     assert_eq!(created["tags"], json!({"env": "test"}));
     assert_eq!(created["properties"]["provisioningState"], "Succeeded");
 
-    s.send(Method::PUT, &path, tok, Some(body))
-        .await
-        .expect_status(StatusCode::OK);
+    arm.put(&path, body).await.expect_status(StatusCode::OK);
 
-    let got = s
-        .send(Method::GET, &path, tok, None)
-        .await
-        .expect_status(StatusCode::OK);
+    let got = arm.get(&path).await.expect_status(StatusCode::OK);
     assert_eq!(got["name"], "rg-tests");
 
     let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
     assert_eq!(head.status, StatusCode::NO_CONTENT);
 
-    let patched = s
-        .send(
-            Method::PATCH,
-            &path,
-            tok,
-            Some(json!({"tags": {"env": "prod", "owner": "ops"}})),
-        )
+    let patched = arm
+        .patch(&path, json!({"tags": {"env": "prod", "owner": "ops"}}))
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(patched["tags"], json!({"env": "prod", "owner": "ops"}));
     assert_eq!(patched["location"], "westeurope");
 
-    let list = s
-        .send(
-            Method::GET,
-            &format!("/subscriptions/{sub}/resourcegroups?{API}"),
-            tok,
-            None,
-        )
+    let list = arm
+        .get(&format!("/subscriptions/{sub}/resourcegroups?{API}"))
         .await
         .expect_status(StatusCode::OK);
     let names: Vec<&str> = list["value"]
@@ -83,18 +68,16 @@ async fn resource_group_lifecycle() {
     let listed = list["value"][1].clone();
     assert_eq!(listed["tags"], json!({"env": "prod", "owner": "ops"}));
 
-    s.send(Method::DELETE, &path, tok, None)
-        .await
-        .expect_status(StatusCode::OK);
+    arm.delete(&path).await.expect_status(StatusCode::OK);
 
-    s.send(Method::GET, &path, tok, None).await.expect_error(
+    arm.get(&path).await.expect_error(
         404,
         "ResourceGroupNotFound",
         "Resource group 'rg-tests' could not be found.",
     );
     let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
     assert_eq!(head.status, StatusCode::NOT_FOUND);
-    s.send(Method::DELETE, &path, tok, None)
+    arm.delete(&path)
         .await
         .expect_error_code(404, "ResourceGroupNotFound");
 }
