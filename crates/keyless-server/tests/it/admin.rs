@@ -200,10 +200,7 @@ async fn members_see_their_own_tenant_and_pats_only() {
     let m = support::new_member(&s, "erin").await;
     let erin = s.client(&m.token);
 
-    let me = erin
-        .get("/keyless/v1/me")
-        .await
-        .expect_status(StatusCode::OK);
+    let me = erin.get_ok("/keyless/v1/me").await;
     assert_eq!(me["user"]["userPrincipalName"], m.upn);
     assert!(me["token"].get("tokenHash").is_none(), "{me}");
 

@@ -51,9 +51,8 @@ async fn get_subscription_returns_it() {
     let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let body = s
-        .get_as(&token, &format!("/subscriptions/{sub}?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&token, &format!("/subscriptions/{sub}?{API}"))
+        .await;
     assert_eq!(body["subscriptionId"], sub);
     assert_eq!(body["state"], "Enabled");
 }
@@ -89,10 +88,7 @@ async fn malformed_subscription_id_is_invalid_subscription_id() {
 #[tokio::test]
 async fn tenants_lists_the_callers_tenant() {
     let (s, token) = TestServer::start_with_arm_token().await;
-    let body = s
-        .get_as(&token, &format!("/tenants?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.get_ok_as(&token, &format!("/tenants?{API}")).await;
     let tenants = body["value"].as_array().unwrap();
     assert_eq!(tenants.len(), 1, "{body}");
     assert_eq!(tenants[0]["tenantId"], s.var("AZURE_TENANT_ID"));
@@ -125,11 +121,11 @@ async fn role_definitions_filter_by_name_returns_reader_with_its_real_id() {
     let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let body = s
-        .get_as(&token, &format!(
+        .get_ok_as(&token, &format!(
                 "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20%27Reader%27&{}",
                 support::AUTHZ_API
             ))
-        .await.expect_status(StatusCode::OK);
+.await;
     let v = body["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{body}");
     assert_eq!(v[0]["name"], "acdd72a7-3385-48ef-bd42-f606fba81ae7");
@@ -158,10 +154,7 @@ async fn role_definition_get_by_id_and_unknown_id() {
         )
     };
     let owner = keyless_model::rbac::OWNER.to_string();
-    let body = s
-        .get_as(&token, &path(&owner))
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.get_ok_as(&token, &path(&owner)).await;
     assert_eq!(body["properties"]["roleName"], "Owner");
     let unknown = "11111111-2222-3333-4444-555555555555";
     s.get_as(&token, &path(unknown)).await.expect_error(

@@ -51,10 +51,7 @@ fn new_assignment(scope: &str) -> String {
 async fn groups_nest_and_hold_subscriptions() {
     let s = TestServer::start().await;
     let owner = root_owner(&s).await;
-    let root = owner
-        .get(&mg(&s.var("AZURE_TENANT_ID")))
-        .await
-        .expect_status(StatusCode::OK);
+    let root = owner.get_ok(&mg(&s.var("AZURE_TENANT_ID"))).await;
     assert_eq!(root["properties"]["displayName"], "Tenant Root Group");
     let b = owner
         .put(
@@ -109,15 +106,13 @@ async fn assignment_on_a_group_reaches_subscriptions_below_it() {
         json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": reader.sp_id}})).await.expect_status(StatusCode::CREATED);
     let rt = arm_token_of(&s, &reader).await;
     let subs = s
-        .get_as(&rt, "/subscriptions?api-version=2022-12-01")
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&rt, "/subscriptions?api-version=2022-12-01")
+        .await;
     assert_eq!(subs["count"]["value"], 1, "{subs}");
     let as_reader = caller(&s, &rt);
     as_reader
-        .get(&format!("{}/resourcegroups/demo-rg", sub_scope(&s)))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok(&format!("{}/resourcegroups/demo-rg", sub_scope(&s)))
+        .await;
     as_reader
         .put(
             &format!("{}/resourcegroups/new-rg", sub_scope(&s)),
@@ -283,8 +278,7 @@ async fn role_definition_filters_outside_the_grammar_are_refused() {
         );
     }
     let b = arm
-        .get(&format!("{list}?$filter=roleName eq 'Reader'"))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok(&format!("{list}?$filter=roleName eq 'Reader'"))
+        .await;
     assert_eq!(b["value"][0]["properties"]["roleName"], "Reader");
 }

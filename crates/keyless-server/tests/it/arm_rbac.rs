@@ -31,9 +31,7 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
     let (p, arm) = principal_with(&s, "rg-scoped", CONTRIBUTOR, &demo_rg).await;
 
     // Its own group: read and write.
-    arm.get(&rg_path("demo-rg"))
-        .await
-        .expect_status(StatusCode::OK);
+    arm.get_ok(&rg_path("demo-rg")).await;
     arm.put(
         &rg_path("demo-rg"),
         json!({"location": "westeurope", "tags": {"by": "rg-scoped"}}),
@@ -62,19 +60,11 @@ async fn assignment_at_a_resource_group_covers_that_group_only() {
         .expect_error_code(403, "AuthorizationFailed");
 
     // The subscription is visible (it holds a role inside it) ...
-    let subs = arm
-        .get(&format!("/subscriptions?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let subs = arm.get_ok(&format!("/subscriptions?{API}")).await;
     assert_eq!(subs["count"]["value"], 1, "{subs}");
-    arm.get(&format!("{sub}?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+    arm.get_ok(&format!("{sub}?{API}")).await;
     // ... but listing its resource groups shows nothing beyond the assigned one.
-    let list = arm
-        .get(&format!("{sub}/resourcegroups?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let list = arm.get_ok(&format!("{sub}/resourcegroups?{API}")).await;
     assert_eq!(names(&list), ["demo-rg"]);
 }
 
@@ -83,7 +73,7 @@ async fn reader_may_read_but_not_write() {
     let s = TestServer::start().await;
     let (p, arm) = principal_with(&s, "reader", READER, &sub_scope(&s)).await;
     let rg = format!("{}/resourcegroups/demo-rg?{API}", sub_scope(&s));
-    arm.get(&rg).await.expect_status(StatusCode::OK);
+    arm.get_ok(&rg).await;
     assert_refused_to(
         arm.delete(&rg).await,
         &p,
@@ -98,10 +88,7 @@ async fn principal_without_a_role_sees_nothing_and_may_do_nothing() {
     let p = support::new_principal(&s, "no-role").await;
     let token = support::arm_token_of(&s, &p).await;
     let arm = s.client(&token);
-    let subs = arm
-        .get(&format!("/subscriptions?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let subs = arm.get_ok(&format!("/subscriptions?{API}")).await;
     assert_eq!(subs["value"], json!([]));
     assert_eq!(subs["count"], json!({"type": "Total", "value": 0}));
 
@@ -144,7 +131,7 @@ async fn deleting_a_resource_group_removes_the_assignments_at_it() {
         .await
         .expect_status(StatusCode::CREATED);
     let arm = s.client(&support::arm_token_of(&s, &p).await);
-    arm.get(&rg_path).await.expect_status(StatusCode::OK);
+    arm.get_ok(&rg_path).await;
 
     owner.delete(&rg_path).await.expect_status(StatusCode::OK);
     // Re-creating a group of the same name does not bring the old access back.

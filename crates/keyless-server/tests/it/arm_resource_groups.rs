@@ -41,7 +41,7 @@ async fn resource_group_lifecycle() {
 
     arm.put(&path, body).await.expect_status(StatusCode::OK);
 
-    let got = arm.get(&path).await.expect_status(StatusCode::OK);
+    let got = arm.get_ok(&path).await;
     assert_eq!(got["name"], "rg-tests");
 
     let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
@@ -55,9 +55,8 @@ async fn resource_group_lifecycle() {
     assert_eq!(patched["location"], "westeurope");
 
     let list = arm
-        .get(&format!("/subscriptions/{sub}/resourcegroups?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok(&format!("/subscriptions/{sub}/resourcegroups?{API}"))
+        .await;
     let names: Vec<&str> = list["value"]
         .as_array()
         .unwrap()
@@ -87,12 +86,11 @@ async fn resource_group_segments_and_names_are_case_insensitive() {
     let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let body = s
-        .get_as(
+        .get_ok_as(
             &token,
             &format!("/subscriptions/{sub}/ResourceGroups/DEMO-RG?API-VERSION=2022-12-01"),
         )
-        .await
-        .expect_status(StatusCode::OK);
+        .await;
     // The name keeps the creator's spelling.
     assert_eq!(body["name"], "demo-rg");
 }
@@ -118,10 +116,7 @@ async fn percent_encoded_resource_group_names_are_decoded() {
         );
     }
     // The unencoded spelling addresses the same group.
-    let body = s
-        .get_as(&token, &rg_path(&s, "rg(1)"))
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.get_ok_as(&token, &rg_path(&s, "rg(1)")).await;
     assert_eq!(body["name"], "rg(1)");
 }
 

@@ -73,7 +73,7 @@ async fn extra_top_level_fields_are_kept_as_sent() {
         .put_as(&t, &path, body)
         .await
         .expect_status(StatusCode::CREATED);
-    let got = s.get_as(&t, &path).await.expect_status(StatusCode::OK);
+    let got = s.get_ok_as(&t, &path).await;
     for r in [&created, &got] {
         assert_eq!(r["kind"], "StorageV2", "{r}");
         assert_eq!(

@@ -67,10 +67,7 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
         .expect_status(StatusCode::CREATED);
     assert_eq!(again["name"], name);
 
-    let got = arm
-        .get(&assignment(&scope, &name))
-        .await
-        .expect_status(StatusCode::OK);
+    let got = arm.get_ok(&assignment(&scope, &name)).await;
     assert_eq!(got["properties"]["principalId"], target.sp_id);
 
     let filter = format!(
@@ -78,7 +75,7 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
         assignments(&scope),
         target.sp_id
     );
-    let list = arm.get(&filter).await.expect_status(StatusCode::OK);
+    let list = arm.get_ok(&filter).await;
     assert_eq!(names(&list), [name.as_str()]);
 
     let assigned_to = format!(
@@ -86,7 +83,7 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
         assignments(&scope),
         target.sp_id
     );
-    let list = arm.get(&assigned_to).await.expect_status(StatusCode::OK);
+    let list = arm.get_ok(&assigned_to).await;
     assert_eq!(names(&list), [name.as_str()]);
 
     let deleted = arm
@@ -240,7 +237,7 @@ async fn at_scope_filter_excludes_assignments_below_the_scope() {
         "{}?$filter=atScope()&{AUTHZ_API}",
         assignments(&sub_scope(&s))
     );
-    let list = arm.get(&at_scope).await.expect_status(StatusCode::OK);
+    let list = arm.get_ok(&at_scope).await;
     let principals: Vec<&str> = list["value"]
         .as_array()
         .unwrap()
@@ -295,7 +292,7 @@ async fn unsupported_filter_is_400() {
 async fn contributor_may_read_role_assignments() {
     let (s, token) = TestServer::start_with_arm_token().await;
     let list = s
-        .get_as(
+        .get_ok_as(
             &token,
             &format!(
                 "{}?$filter=principalId%20eq%20%27{}%27&{AUTHZ_API}",
@@ -303,8 +300,7 @@ async fn contributor_may_read_role_assignments() {
                 support::demo_sp_id(&s).await
             ),
         )
-        .await
-        .expect_status(StatusCode::OK);
+        .await;
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(

@@ -309,10 +309,7 @@ async fn a_guest_has_a_place_in_a_project_through_its_groups() {
     let (s, people) = world().await;
     let guest = &people[5];
     add_to_group(&s, "web", guest, "Readers").await;
-    let list = s
-        .get_as(&guest.token, &format!("{ORG}/projects"))
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&guest.token, &format!("{ORG}/projects")).await;
     assert_eq!(names(&list), ["web"]);
     for path in [format!("{WEB}/pipelines"), format!("{WEB}/members")] {
         let (st, b) = s.get_as(&guest.token, &path).await;

@@ -56,17 +56,11 @@ async fn identity_not_in_the_organization_is_tf401444() {
 async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
     let (s, p, token) = setup().await;
     add_identity(&s, &p.sp_id).await;
-    let list = s
-        .get_as(&token, "/contoso/_apis/projects")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&token, "/contoso/_apis/projects").await;
     assert_eq!(field_names(&list, "name"), ["web"]);
     assert_eq!(list["count"], 1);
 
-    let web = s
-        .get_as(&token, "/contoso/_apis/projects/web")
-        .await
-        .expect_status(StatusCode::OK);
+    let web = s.get_ok_as(&token, "/contoso/_apis/projects/web").await;
     assert_eq!(web["state"], "wellFormed");
 
     let api = support::contoso_project(&s, "api").await;
@@ -188,9 +182,6 @@ async fn azure_devops_connection_end_to_end() {
         .await
         .expect_status(StatusCode::OK);
     let token = tok["access_token"].as_str().unwrap();
-    let list = s
-        .get_as(token, "/contoso/_apis/projects")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(token, "/contoso/_apis/projects").await;
     assert_eq!(field_names(&list, "name"), ["web"]);
 }

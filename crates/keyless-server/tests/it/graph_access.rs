@@ -40,10 +40,7 @@ async fn expired_pat_is_401_and_says_how_to_renew() {
     let short = json!({"name": "short", "days": 1});
     let pat = s.admin_created("/keyless/v1/pats", short).await;
     let caller = s.client(pat["token"].as_str().unwrap());
-    caller
-        .get("/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    caller.get_ok("/v1.0/applications").await;
     s.state.clock.advance(2 * 86_400);
     unauthenticated(&caller, &["'short' expired at ", "keyless pat create"]).await;
 }
@@ -75,9 +72,7 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
         .expect_status(StatusCode::NO_CONTENT);
 
     // Bob may read it, not change it.
-    s.get_as(&bob.token, &path)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&bob.token, &path).await;
     for (method, p, body) in [
         (
             Method::PATCH,
@@ -138,10 +133,7 @@ async fn objects_of_another_tenant_are_not_found() {
     s.get_as(&eve, &format!("/v1.0/applications/{id}"))
         .await
         .expect_error(404, "Request_ResourceNotFound", &not_found(&id));
-    let list = s
-        .get_as(&eve, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&eve, "/v1.0/applications").await;
     assert_eq!(list["value"], json!([]));
 }
 

@@ -335,9 +335,7 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
     let (s, path) = with_app().await;
     s.admin_created(&path, fic("admins", "sub")).await;
     let member = support::new_member(&s, "mallory").await;
-    s.get_as(&member.token, &path)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&member.token, &path).await;
     for (method, p, body) in [
         (Method::POST, path.clone(), Some(fic("mine", "evil"))),
         (

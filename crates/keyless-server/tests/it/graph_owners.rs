@@ -35,9 +35,8 @@ async fn remove_owner(s: &TestServer, token: &str, app: &str, owner: &str) -> (S
 
 async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
     let body = s
-        .get_as(token, &format!("/v1.0/applications/{app}/owners"))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(token, &format!("/v1.0/applications/{app}/owners"))
+        .await;
     crate::common::sorted_unique(&body["value"], "id")
 }
 

@@ -51,9 +51,7 @@ async fn a_disabled_or_deleted_principal_cannot_use_its_graph_token() {
     let tenant = s.var("AZURE_TENANT_ID");
     add_role(&s, &tenant, json!({"app": p.app_id}), "Directory Readers").await;
     let token = graph_token(&s, &p).await;
-    s.get_as(&token, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&token, "/v1.0/applications").await;
     support::disable_sp(&s, &p.sp_id).await;
     s.get_as(&token, "/v1.0/applications")
         .await
@@ -72,10 +70,7 @@ async fn directory_readers_read_but_do_not_write() {
     )
     .await;
     let token = graph_token(&s, &p).await;
-    let list = s
-        .get_as(&token, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&token, "/v1.0/applications").await;
     assert!(list["value"].as_array().unwrap().len() >= 2, "{list}");
     s.post_as(&token, "/v1.0/applications", json!({"displayName": "nope"}))
         .await
@@ -129,12 +124,11 @@ async fn application_administrators_manage_every_app() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {app}");
         let owners = s
-            .get_as(
+            .get_ok_as(
                 &token,
                 &format!("/v1.0/applications/{}/owners", app["id"].as_str().unwrap()),
             )
-            .await
-            .expect_status(StatusCode::OK);
+            .await;
         assert_eq!(owners["value"][0]["id"], p.sp_id.as_str(), "{owners}");
         assert_eq!(
             owners["value"][0]["@odata.type"],

@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::{Expect, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::json;
 use support::directory::{add_role, graph_token, in_tenant};
 use support::graph::DENIED;
@@ -24,10 +24,7 @@ async fn members_list_members_and_guests() {
     let upn = eve["userPrincipalName"].as_str().unwrap();
     s.admin_created("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
         .await;
-    let list = s
-        .get_as(&alice.token, "/v1.0/users")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&alice.token, "/v1.0/users").await;
     let users = list["value"].as_array().unwrap();
     let find = |upn: &str| {
         users
@@ -38,9 +35,8 @@ async fn members_list_members_and_guests() {
     assert_eq!(find(&alice.upn).unwrap()["userType"], "Member");
     assert_eq!(find(upn).unwrap()["userType"], "Guest");
     let one = s
-        .get_as(&alice.token, &format!("/v1.0/users/{upn}"))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&alice.token, &format!("/v1.0/users/{upn}"))
+        .await;
     assert_eq!(one["id"], eve["id"]);
     s.get_as(&alice.token, "/v1.0/users/nobody@contoso.onmicrosoft.com")
         .await
@@ -53,9 +49,7 @@ async fn members_list_members_and_guests() {
     in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None)
         .await
         .expect_error(403, "Authorization_RequestDenied", DENIED);
-    s.get_as(token, "/v1.0/users")
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(token, "/v1.0/users").await;
 }
 
 #[tokio::test]
@@ -67,9 +61,6 @@ async fn principals_need_a_role_to_read_users() {
         .await
         .expect_error(403, "Authorization_RequestDenied", DENIED);
     add_role(&s, "contoso", json!({"app": p.app_id}), "Directory Readers").await;
-    let list = s
-        .get_as(&token, "/v1.0/users")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&token, "/v1.0/users").await;
     assert!(!list["value"].as_array().unwrap().is_empty());
 }

@@ -54,15 +54,11 @@ async fn generic_resource_lifecycle_and_paging() {
     arm.put(&format!("{base}/acct0"), json!({"location": "westeurope"}))
         .await
         .expect_status(StatusCode::OK);
-    let b = arm
-        .get(&format!("{base}/ACCT1"))
-        .await
-        .expect_status(StatusCode::OK);
+    let b = arm.get_ok(&format!("{base}/ACCT1")).await;
     assert_eq!(b["properties"]["sku"], "x");
     let page1 = arm
-        .get(&format!("{}/resources?$top=2", rg_path(&s)))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok(&format!("{}/resources?$top=2", rg_path(&s)))
+        .await;
     assert_eq!(page1["value"].as_array().unwrap().len(), 2);
     let next = page1["nextLink"]
         .as_str()
@@ -75,11 +71,10 @@ async fn generic_resource_lifecycle_and_paging() {
     assert!(page2.get("nextLink").is_none());
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let b = arm
-        .get(&format!(
+        .get_ok(&format!(
             "/subscriptions/{sub}/providers/Microsoft.Storage/storageAccounts"
         ))
-        .await
-        .expect_status(StatusCode::OK);
+        .await;
     assert_eq!(b["value"].as_array().unwrap().len(), 3);
     let acct2 = format!("{base}/acct2");
     arm.delete(&acct2).await.expect_status(StatusCode::OK);
@@ -183,7 +178,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
         fic["type"],
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
     );
-    let list = arm.get(&fics).await.expect_status(StatusCode::OK);
+    let list = arm.get_ok(&fics).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
 
     let env = sc_support::job_by_id(&s, "web", "mi", &["mi-conn"], None).await;

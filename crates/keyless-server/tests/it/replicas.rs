@@ -140,10 +140,7 @@ impl Replica {
     /// The tenant's JWKS as this replica publishes it.
     async fn jwks(&self, tenant: &str) -> Value {
         let keys = format!("/{tenant}/discovery/v2.0/keys");
-        self.client(None)
-            .get(&keys)
-            .await
-            .expect_status(StatusCode::OK)
+        self.client(None).get_ok(&keys).await
     }
 
     /// The kids of the tenant's JWKS as this replica publishes it, sorted.
@@ -277,7 +274,7 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
         .await
         .unwrap();
     let fics = format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id);
-    let list = a.admin(&env).get(&fics).await.expect_status(StatusCode::OK);
+    let list = a.admin(&env).get_ok(&fics).await;
     let names = sorted_unique(&list["value"], "name");
     assert!(!names.is_empty());
     let id_token = b.id_token(&env).await;
@@ -425,11 +422,7 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     }
     // Both keys published during the overlap; the listing shows where each one is.
     assert_eq!(b.jwks_kids(&tenant).await, both.clone());
-    let listed = b
-        .admin(&env)
-        .get("/keyless/v1/keys")
-        .await
-        .expect_status(StatusCode::OK);
+    let listed = b.admin(&env).get_ok("/keyless/v1/keys").await;
     let state_of = |kid: &str| {
         listed["value"]
             .as_array()

@@ -24,11 +24,11 @@ async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     .expect_status(StatusCode::OK);
     let id = c["id"].as_str().unwrap();
     let roles = s
-        .get_as(&alice.token, &format!(
+        .get_ok_as(&alice.token, &format!(
                 "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
                 c["serviceEndpointProjectReferences"][0]["projectReference"]["id"].as_str().unwrap()
             ))
-        .await.expect_status(StatusCode::OK);
+.await;
     assert_eq!(
         roles["value"][0]["identity"]["uniqueName"],
         json!(alice.upn)
@@ -62,9 +62,8 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
     );
     // Readers see the project's connections but cannot change or delete them.
     let list = s
-        .get_as(&bob.token, "/contoso/web/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&bob.token, "/contoso/web/_apis/serviceendpoint/endpoints")
+        .await;
     assert_eq!(list["count"], 1);
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let e = s
@@ -146,10 +145,7 @@ async fn project_groups_are_managed_by_project_administrators_only() {
         .await
         .expect_status(StatusCode::BAD_REQUEST);
     add_to_group(&s, "web", &carol, "Project Administrators").await;
-    let b = s
-        .get_as(&carol.token, path)
-        .await
-        .expect_status(StatusCode::OK);
+    let b = s.get_ok_as(&carol.token, path).await;
     assert_eq!(b["value"][0]["group"], "Project Administrators");
     s.delete_as(
         &carol.token,
@@ -291,9 +287,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         .expect_status(StatusCode::BAD_REQUEST);
     let dave = person(&s, "dave").await;
     add_to_group(&s, "web", &dave, "Readers").await;
-    s.get_as(&dave.token, &path)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&dave.token, &path).await;
     s.patch_as(
         &dave.token,
         &path,

@@ -237,6 +237,11 @@ impl TestServer {
         self.send(Method::GET, path, Some(bearer), None).await
     }
 
+    /// `GET path` with `bearer`, answered 200; the body.
+    pub async fn get_ok_as(&self, bearer: &str, path: &str) -> Value {
+        self.client(bearer).get_ok(path).await
+    }
+
     /// `POST path` with `bearer` and a JSON body.
     pub async fn post_as(&self, bearer: &str, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(Method::POST, path, Some(bearer), Some(body))
@@ -489,6 +494,13 @@ impl<'a> Client<'a> {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(Method::GET, path, None).await
+    }
+
+    /// `GET path`, answered 200; the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
     }
 
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
