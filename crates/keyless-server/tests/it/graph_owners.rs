@@ -144,17 +144,16 @@ async fn malformed_reference_bodies_are_400() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body} → {got}");
         assert_eq!(got["error"]["code"], "Request_BadRequest", "{got}");
     }
-    let resp = s
-        .http
-        .post(format!("{}/v1.0/applications/{id}/owners/$ref", s.origin))
-        .bearer_auth(&alice.token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    let got: Value = resp.json().await.unwrap();
+    let not_json = support::raw(
+        &s,
+        reqwest::Method::POST,
+        &format!("/v1.0/applications/{id}/owners/$ref"),
+        Some(&format!("Bearer {}", alice.token)),
+        Some(b"{not json".to_vec()),
+    )
+    .await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    let got = not_json.body;
     assert_eq!(got["error"]["code"], "Request_BadRequest", "{got}");
 }
 

@@ -134,15 +134,19 @@ pub async fn job_with(
             json!({"name": name, "connections": connections}),
         )
         .await;
+    let env = start_job(s, "contoso", project, name).await;
+    (p["id"].as_i64().unwrap(), env)
+}
+
+/// Starts a job of the pipeline `pipeline` of `org`/`project`: the job's environment.
+pub async fn start_job(s: &TestServer, org: &str, project: &str, pipeline: &str) -> Value {
+    let jobs =
+        format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs");
     let j = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines/{name}/jobs"),
-            None,
-        )
+        .admin(Method::POST, &jobs, None)
         .await
         .expect_status(StatusCode::CREATED);
-    (p["id"].as_i64().unwrap(), j["env"].clone())
+    j["env"].clone()
 }
 
 /// A pipeline `name` of `project` referencing `connections`, and a job of it started

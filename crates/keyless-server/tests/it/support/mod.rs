@@ -265,10 +265,15 @@ pub async fn as_member(
 
 /// `POST /keyless/v1/apply` with a world file, as the administrator.
 pub async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
+    apply_as(s, &s.var("KEYLESS_TOKEN"), text).await
+}
+
+/// `POST /keyless/v1/apply` with a world file, as `token`.
+pub async fn apply_as(s: &TestServer, token: &str, text: &str) -> (StatusCode, Value) {
     let resp = s
         .http
         .post(format!("{}/keyless/v1/apply", s.origin))
-        .bearer_auth(s.var("KEYLESS_TOKEN"))
+        .bearer_auth(token)
         .header("content-type", "application/yaml")
         .body(text.to_string())
         .send()
