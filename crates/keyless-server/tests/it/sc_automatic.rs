@@ -96,12 +96,7 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
         fics[0].subject.as_deref(),
         c["authorization"]["parameters"]["workloadIdentityFederationSubject"].as_str()
     );
-    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ra = s.state.store.get_role_assignment(ra).await.unwrap();
+    let ra = assignment_of(&s, &c).await;
     assert_eq!(ra.role_definition_id, CONTRIBUTOR);
     assert_eq!(
         ra.scope,
@@ -128,12 +123,7 @@ async fn another_role_and_a_resource_group_scope_on_request() {
     let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone())
         .await
         .expect_status(StatusCode::OK);
-    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ra = s.state.store.get_role_assignment(ra).await.unwrap();
+    let ra = assignment_of(&s, &c).await;
     assert_eq!(ra.role_definition_id, READER);
     assert!(
         ra.scope.ends_with("/resourcegroups/demo-rg"),

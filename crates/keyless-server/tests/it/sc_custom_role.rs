@@ -46,6 +46,14 @@ async fn apps_named(s: &TestServer, name: &str) -> usize {
         .count()
 }
 
+/// Creating the automatic connection `body` as the administrator is refused with 400, the
+/// message containing `says`.
+async fn refused(s: &TestServer, body: Value, says: &str) {
+    create_as(s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_message(StatusCode::BAD_REQUEST, says);
+}
+
 fn subscription(s: &TestServer) -> String {
     format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
 }
@@ -58,17 +66,8 @@ async fn a_custom_role_by_id_is_assigned_at_the_scope() {
         "{}/providers/Microsoft.Authorization/roleDefinitions/{role}",
         subscription(&s)
     );
-    let body = with_role(&s, "custom-id", "roleDefinitionId", &full);
-    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::OK);
-    let ra = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let a = s.state.store.get_role_assignment(ra).await.unwrap();
-    assert_eq!(a.role_definition_id, role);
+    let c = created(&s, with_role(&s, "custom-id", "roleDefinitionId", &full)).await;
+    assert_eq!(assignment_of(&s, &c).await.role_definition_id, role);
 }
 
 #[tokio::test]
@@ -76,23 +75,8 @@ async fn a_custom_role_by_name_is_assigned() {
     let s = TestServer::start().await;
     let role = custom_role(&s, s.tenant(), "Deployer", &subscription(&s)).await;
     let body = with_role(&s, "custom-name", "roleDefinitionName", "deployer");
-    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::OK);
-    let ra = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(
-        s.state
-            .store
-            .get_role_assignment(ra)
-            .await
-            .unwrap()
-            .role_definition_id,
-        role
-    );
+    let c = created(&s, body).await;
+    assert_eq!(assignment_of(&s, &c).await.role_definition_id, role);
 }
 
 #[tokio::test]
@@ -101,31 +85,18 @@ async fn a_custom_role_not_assignable_at_the_scope_is_refused_before_anything_is
     let elsewhere = format!("{}/resourceGroups/other-rg", subscription(&s));
     let role = custom_role(&s, s.tenant(), "Narrow", &elsewhere).await;
     let body = with_role(&s, "narrow", "roleDefinitionId", &role.to_string());
-    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("is not assignable at"), "{e}");
+    refused(&s, body, "is not assignable at").await;
     assert_eq!(apps_named(&s, "narrow").await, 0);
 }
 
 #[tokio::test]
 async fn a_custom_role_of_another_tenant_is_refused() {
     let s = TestServer::start().await;
-    let t = s
-        .admin(
-            reqwest::Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+    let t = crate::support::new_tenant(&s, "fabrikam").await;
     let other: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
     let role = custom_role(&s, other, "Foreign", &subscription(&s)).await;
     let body = with_role(&s, "foreign", "roleDefinitionId", &role.to_string());
-    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("neither a built-in role"), "{e}");
+    refused(&s, body, "neither a built-in role").await;
     assert_eq!(apps_named(&s, "foreign").await, 0);
 }
 
@@ -133,8 +104,5 @@ async fn a_custom_role_of_another_tenant_is_refused() {
 async fn an_unknown_role_name_is_refused() {
     let s = TestServer::start().await;
     let body = with_role(&s, "nobody", "roleDefinitionName", "No Such Role");
-    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("'No Such Role'"), "{e}");
+    refused(&s, body, "'No Such Role'").await;
 }

@@ -37,6 +37,12 @@ async fn secret_token(s: &TestServer, env: &Value, id: &str) -> (StatusCode, Val
     .await
 }
 
+/// Converts the connection `id` to `scheme` (`?operation=ConvertAuthenticationScheme`).
+async fn convert(s: &TestServer, id: &str, scheme: &str) -> (StatusCode, Value) {
+    let to = json!({"authorization": {"scheme": scheme}});
+    put(s, id, "?operation=ConvertAuthenticationScheme", to).await
+}
+
 fn app_of(c: &Value) -> uuid::Uuid {
     c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
 }
@@ -148,13 +154,7 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
 #[tokio::test]
 async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
     let s = TestServer::start().await;
-    let c = create_as(
-        &s,
-        &s.var("KEYLESS_TOKEN"),
-        automatic_body(&s, "secret", "ServicePrincipal"),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let c = created(&s, automatic_body(&s, "secret", "ServicePrincipal")).await;
     assert_eq!(c["authorization"]["scheme"], "ServicePrincipal");
     assert_eq!(
         c["authorization"]["parameters"]["authenticationType"],
@@ -218,9 +218,7 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": "given-secret"}});
-    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone())
-        .await
-        .expect_status(StatusCode::OK);
+    let c = created(&s, body.clone()).await;
     assert_eq!(
         c["authorization"]["parameters"]["serviceprincipalkey"],
         Value::Null
@@ -251,34 +249,22 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
         let mut b = body.clone();
         b["name"] = json!(format!("bad-{word}"));
         b["authorization"]["parameters"] = params;
-        let e = create_as(&s, &s.var("KEYLESS_TOKEN"), b)
+        create_as(&s, &s.var("KEYLESS_TOKEN"), b)
             .await
-            .expect_status(StatusCode::BAD_REQUEST);
-        assert!(message(&e).contains(word), "{e}");
+            .expect_message(StatusCode::BAD_REQUEST, word);
     }
 }
 
 #[tokio::test]
 async fn convert_to_workload_identity_then_revert_within_seven_days() {
     let s = TestServer::start().await;
-    let (_, c) = create_as(
-        &s,
-        &s.var("KEYLESS_TOKEN"),
-        automatic_body(&s, "conv", "ServicePrincipal"),
-    )
-    .await;
+    let c = created(&s, automatic_body(&s, "conv", "ServicePrincipal")).await;
     let id = c["id"].as_str().unwrap().to_string();
     let (_, env) = job_with(&s, "web", "conv-pipe", &[&id]).await;
     let env = with_endpoints(&s, &env).await;
-    let to_wif = json!({"authorization": {"scheme": "WorkloadIdentityFederation"}});
-    let v = put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_wif.clone(),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let v = convert(&s, &id, "WorkloadIdentityFederation")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
     assert!(v["data"]["revertSchemeDeadline"].is_string());
     assert_eq!(s.state.store.list_fics(app_of(&c)).await.unwrap().len(), 1);
@@ -305,15 +291,9 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
         .await
         .expect_status(StatusCode::OK);
     // Revert: back to the secret, the credential added by the conversion is gone.
-    let to_spn = json!({"authorization": {"scheme": "ServicePrincipal"}});
-    let v = put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_spn.clone(),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let v = convert(&s, &id, "ServicePrincipal")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "ServicePrincipal");
     assert!(
         s.state
@@ -323,27 +303,15 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
             .unwrap()
             .is_empty()
     );
-    put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_spn.clone(),
-    )
-    .await
-    .expect_status(StatusCode::BAD_REQUEST);
-    // After seven days a revert is refused.
-    put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_wif.clone(),
-    )
-    .await;
-    s.state.clock.advance(8 * DAY);
-    let e = put(&s, &id, "?operation=ConvertAuthenticationScheme", to_spn)
+    convert(&s, &id, "ServicePrincipal")
         .await
         .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("can no longer be reverted"), "{e}");
+    // After seven days a revert is refused.
+    convert(&s, &id, "WorkloadIdentityFederation").await;
+    s.state.clock.advance(8 * DAY);
+    convert(&s, &id, "ServicePrincipal")
+        .await
+        .expect_message(StatusCode::BAD_REQUEST, "can no longer be reverted");
     // Completing the conversion removes the secret.
     let v = put(&s, &id, "?operation=CompleteConversion", json!({}))
         .await
@@ -357,12 +325,11 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
             .unwrap()
             .is_empty()
     );
-    put(&s, &id, "?operation=CompleteConversion", json!({}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    put(&s, &id, "?operation=Teleport", json!({}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
+    // Completing twice, and an unknown operation, are refused.
+    for operation in ["CompleteConversion", "Teleport"] {
+        let (status, body) = put(&s, &id, &format!("?operation={operation}"), json!({})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{operation}: {body}");
+    }
 }
 
 #[tokio::test]
@@ -372,9 +339,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     let mut body = automatic_body(&s, "legacy-auto", "WorkloadIdentityFederation");
     body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
         json!("AzureDevOps");
-    let c = create_as(&s, &admin, body)
-        .await
-        .expect_status(StatusCode::OK);
+    let c = created(&s, body).await;
     let id = c["id"].as_str().unwrap().to_string();
     let r = put(&s, &id, "", json!({"name": "legacy-renamed"}))
         .await
@@ -440,17 +405,8 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
         automatic_body(&s, "gone", "WorkloadIdentityFederation"),
     )
     .await;
-    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{}",
-        c["id"].as_str().unwrap()
-    ))
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    let ra = assignment_of(&s, &c).await.id;
+    delete_connection(&s, &c).await;
     assert!(s.state.store.get_application(app_of(&c)).await.is_err());
     assert!(s.state.store.get_role_assignment(ra).await.is_err());
     // Another connection uses the identity: it stays.
@@ -463,16 +419,17 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     let client = c["authorization"]["parameters"]["serviceprincipalid"]
         .as_str()
         .unwrap();
-    create_as(&s, &admin, manual_body(&s, "sharer", client, None))
-        .await
-        .expect_status(StatusCode::OK);
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{}",
-        c["id"].as_str().unwrap()
-    ))
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    created(&s, manual_body(&s, "sharer", client, None)).await;
+    delete_connection(&s, &c).await;
     assert!(s.state.store.get_application(app_of(&c)).await.is_ok());
+}
+
+/// Deletes the connection as the administrator (204).
+async fn delete_connection(s: &TestServer, c: &Value) {
+    let id = c["id"].as_str().unwrap();
+    s.admin_delete(&format!("/contoso/_apis/serviceendpoint/endpoints/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
@@ -516,14 +473,13 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
     // Bad names, names in use and non-administrators are refused.
     support::add_contoso_project(&s, "api").await;
     let site = "/keyless/v1/organizations/contoso/projects/site";
-    s.admin_patch(site, json!({"name": "API"}))
-        .await
-        .expect_status(StatusCode::CONFLICT);
-    s.admin_patch(site, json!({"name": "no spaces"}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
     let eve = member(&s, "eve").await;
-    s.patch_as(&eve.token, site, json!({"name": "eve"}))
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    for (who, name, want) in [
+        (&admin, "API", StatusCode::CONFLICT),
+        (&admin, "no spaces", StatusCode::BAD_REQUEST),
+        (&eve.token, "eve", StatusCode::FORBIDDEN),
+    ] {
+        let (status, body) = s.patch_as(who, site, json!({"name": name})).await;
+        assert_eq!(status, want, "{name}: {body}");
+    }
 }

@@ -111,6 +111,13 @@ pub async fn create_as(s: &TestServer, token: &str, body: Value) -> (StatusCode,
     .await
 }
 
+/// Creates the connection `body` as the administrator, answered 200; the connection.
+pub async fn created(s: &TestServer, body: Value) -> Value {
+    create_as(s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK)
+}
+
 /// Creates the automatic workload-identity connection "auto" as `token`.
 pub async fn create_wif_as(s: &TestServer, token: &str) -> (StatusCode, Value) {
     create_as(
@@ -119,6 +126,19 @@ pub async fn create_wif_as(s: &TestServer, token: &str) -> (StatusCode, Value) {
         automatic_body(s, "auto", "WorkloadIdentityFederation"),
     )
     .await
+}
+
+/// The role assignment an automatic connection made for its app (`data.azureSpnRoleAssignmentId`).
+pub async fn assignment_of(
+    s: &TestServer,
+    connection: &Value,
+) -> keyless_model::arm::RoleAssignment {
+    let id = connection["data"]["azureSpnRoleAssignmentId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    s.state.store.get_role_assignment(id).await.unwrap()
 }
 
 /// A pipeline of `project` referencing `connections` and a job of it: (pipeline id, job env).
