@@ -213,18 +213,9 @@ async fn devops_generation_chain_end_to_end() {
     assert_eq!(c["aud"], "api://AzureADTokenExchange");
     assert_eq!(c["nbf"].as_i64().unwrap(), c["iat"].as_i64().unwrap() - 600);
     assert_eq!(c["exp"].as_i64().unwrap(), c["iat"].as_i64().unwrap() + 300);
-    s.token(
-        &s.var("AZURE_TENANT_ID"),
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", app_id),
-            ("scope", common::ARM_SCOPE),
-            ("client_assertion_type", common::JWT_BEARER),
-            ("client_assertion", &id),
-        ],
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    s.exchange_for(app_id, common::ARM_SCOPE, &id)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]

@@ -169,16 +169,7 @@ async fn azure_devops_connection_end_to_end() {
     let (_, env) = sc_support::job_with(&s, "web", "ado-job", &["ado"]).await;
     let id_token = sc_support::job_id_token(&s, &env, conn["id"].as_str().unwrap()).await;
     let tok = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &client),
-                ("scope", DEVOPS_SCOPE),
-                ("client_assertion_type", common::JWT_BEARER),
-                ("client_assertion", &id_token),
-            ],
-        )
+        .exchange_for(&client, DEVOPS_SCOPE, &id_token)
         .await
         .expect_status(StatusCode::OK);
     let token = tok["access_token"].as_str().unwrap();

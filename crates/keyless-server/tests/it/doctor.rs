@@ -173,12 +173,7 @@ async fn credential_mismatches_name_the_catalogue_code_and_the_nearest_diff() {
         s.state.store.update_fic(&f).await.unwrap();
         let v = doctor(&s).await;
         expect(&v, "credential", "FAIL", code);
-        let line = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == "credential")
-            .unwrap();
+        let line = finding(&v, "credential");
         let near = &line["detail"]["nearestCredential"];
         assert_eq!(near["name"], json!(good.name), "{v:#}");
         assert!(near["firstDifference"]["at"].is_number(), "{v:#}");

@@ -8,7 +8,7 @@ use crate::doctor_support;
 use crate::sc_support;
 use crate::support;
 
-use common::{Expect, JWT_BEARER, TestServer};
+use common::{Expect, TestServer};
 use doctor_support::*;
 use reqwest::StatusCode;
 use sc_support::*;
@@ -38,13 +38,9 @@ async fn a_referencing_pipeline_not_authorized_warns() {
         "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
     );
     let b = s.admin_ok(&path).await;
-    let deploy = b["pipelines"][0]["id"].clone();
-    s.admin_patch(
-        &path,
-        json!({"pipelines": [{"id": deploy, "authorized": false}]}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    authorize_pipeline(&s, &path, &b["pipelines"][0]["id"], false)
+        .await
+        .expect_status(StatusCode::OK);
     let v = doctor(&s).await;
     expect(&v, "pipelines", "WARN", "PipelineNotAuthorized");
 }
@@ -54,18 +50,10 @@ async fn azure_devops_use_without_organization_membership_warns() {
     let s = TestServer::start().await;
     // The identity asks for an Azure DevOps token: doctor checks its organization access.
     let assertion = s.id_token().await;
-    s.token(
-        &s.var("AZURE_TENANT_ID"),
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &s.var("AZURE_CLIENT_ID")),
-            ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &assertion),
-        ],
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let devops = "499b84ac-1321-427f-aa17-267ca6975798/.default";
+    s.exchange_for(&s.var("AZURE_CLIENT_ID"), devops, &assertion)
+        .await
+        .expect_status(StatusCode::OK);
     expect(&doctor(&s).await, "organization", "WARN", "TF401444");
     let c = demo_conn(&s).await;
     let (st, b) = s
@@ -96,12 +84,7 @@ async fn denials_after_the_last_grant_warn_with_the_nearest_credential() {
     let v = doctor(&s).await;
     expect(&v, "credential", "OK", "-");
     expect(&v, "audit", "WARN", "7002138");
-    let audit = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "audit")
-        .unwrap();
+    let audit = finding(&v, "audit");
     assert!(audit["detail"]["nearestCredential"].is_object(), "{v:#}");
     // A later success resolves it.
     s.exchange(&s.id_token().await)

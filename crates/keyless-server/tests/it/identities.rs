@@ -6,7 +6,7 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::{ARM_SCOPE, Client, Expect, JWT_BEARER, TestServer};
+use common::{ARM_SCOPE, Client, Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -184,16 +184,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
     let env = sc_support::job_by_id(&s, "web", "mi", &["mi-conn"], None).await;
     let id = sc_support::job_id_token(&s, &env, conn["id"].as_str().unwrap()).await;
     let tok = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &client_id),
-                ("scope", ARM_SCOPE),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", &id),
-            ],
-        )
+        .exchange_for(&client_id, ARM_SCOPE, &id)
         .await
         .expect_status(StatusCode::OK);
     let claims = support::jwt_claims(tok["access_token"].as_str().unwrap());

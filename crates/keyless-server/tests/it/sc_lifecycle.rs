@@ -270,23 +270,12 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
     assert_eq!(s.state.store.list_fics(app_of(&c)).await.unwrap().len(), 1);
     // The pipeline's ID token now exchanges; the old secret still works until confirmed.
     let b = oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
-    s.token(
-        &s.var("AZURE_TENANT_ID"),
-        &[
-            ("grant_type", "client_credentials"),
-            (
-                "client_id",
-                c["authorization"]["parameters"]["serviceprincipalid"]
-                    .as_str()
-                    .unwrap(),
-            ),
-            ("scope", ARM_SCOPE),
-            ("client_assertion_type", common::JWT_BEARER),
-            ("client_assertion", b["oidcToken"].as_str().unwrap()),
-        ],
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let client = c["authorization"]["parameters"]["serviceprincipalid"]
+        .as_str()
+        .unwrap();
+    s.exchange_for(client, ARM_SCOPE, b["oidcToken"].as_str().unwrap())
+        .await
+        .expect_status(StatusCode::OK);
     secret_token(&s, &env, &id)
         .await
         .expect_status(StatusCode::OK);

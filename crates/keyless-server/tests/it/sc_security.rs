@@ -29,18 +29,6 @@ async fn describe(s: &TestServer, token: &str, id: &str, description: &str) -> (
         .await
 }
 
-/// Authorizes (or not) the pipeline `pipeline` at the pipeline permissions `path`, as the
-/// administrator.
-async fn authorize(
-    s: &TestServer,
-    path: &str,
-    pipeline: &Value,
-    authorized: bool,
-) -> (StatusCode, Value) {
-    let body = json!({"pipelines": [{"id": pipeline, "authorized": authorized}]});
-    s.admin_patch(path, body).await
-}
-
 #[tokio::test]
 async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     let s = TestServer::start().await;
@@ -254,7 +242,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     assert_eq!(p["allPipelines"]["authorized"], false);
     assert_eq!(p["pipelines"].as_array().unwrap().len(), 1, "{p}");
     let deploy = p["pipelines"][0]["id"].clone();
-    let p = authorize(&s, &path, &deploy, false)
+    let p = authorize_pipeline(&s, &path, &deploy, false)
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(p["pipelines"], json!([]));
@@ -280,7 +268,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         .await
         .unwrap();
     let pipeline = json!(pipeline.id);
-    let p = authorize(&s, &path, &pipeline, true)
+    let p = authorize_pipeline(&s, &path, &pipeline, true)
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(p["pipelines"][0]["id"], pipeline);
@@ -288,7 +276,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         .await
         .expect_status(StatusCode::OK);
     // A pipeline that does not exist, a reader's change and a malformed body are refused.
-    authorize(&s, &path, &json!(9999), true)
+    authorize_pipeline(&s, &path, &json!(9999), true)
         .await
         .expect_status(StatusCode::BAD_REQUEST);
     s.admin_patch(&path, json!({"pipelines": "all"}))
@@ -305,7 +293,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     .await
     .expect_status(StatusCode::FORBIDDEN);
     // Revoking the pipeline closes the door again.
-    authorize(&s, &path, &pipeline, false)
+    authorize_pipeline(&s, &path, &pipeline, false)
         .await
         .expect_status(StatusCode::OK);
     s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id)

@@ -5,7 +5,9 @@
 
 use super::{WEB, refusal_code, world};
 use crate::common::{Expect, TestServer};
-use crate::sc_support::{Person, create_as, job_endpoints, manual_body, message};
+use crate::sc_support::{
+    Person, authorize_pipeline, create_as, job_endpoints, manual_body, message,
+};
 use crate::support::audit;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -328,13 +330,9 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
     let perms = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
     let (_, p) = s.admin_get(&perms).await;
     answers.push(p.clone());
-    let pid = p["pipelines"][0]["id"].clone();
-    s.admin_patch(
-        &perms,
-        json!({"pipelines": [{"id": pid, "authorized": false}]}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    authorize_pipeline(&s, &perms, &p["pipelines"][0]["id"], false)
+        .await
+        .expect_status(StatusCode::OK);
     let mut refused = Value::Null;
     for _ in 0..50 {
         let (st, e) = job_endpoints(&s, &env, &format!("?serviceConnectionId={id}")).await;

@@ -301,14 +301,24 @@ impl TestServer {
 
     /// Exchanges an assertion for the demo app in the demo tenant.
     pub async fn exchange(&self, assertion: &str) -> (StatusCode, Value) {
-        let tenant = self.var("AZURE_TENANT_ID");
         let client = self.var("AZURE_CLIENT_ID");
+        self.exchange_for(&client, ARM_SCOPE, assertion).await
+    }
+
+    /// Exchanges an assertion for the app `client` and `scope` in the demo tenant.
+    pub async fn exchange_for(
+        &self,
+        client: &str,
+        scope: &str,
+        assertion: &str,
+    ) -> (StatusCode, Value) {
+        let tenant = self.var("AZURE_TENANT_ID");
         self.token(
             &tenant,
             &[
                 ("grant_type", "client_credentials"),
-                ("client_id", &client),
-                ("scope", ARM_SCOPE),
+                ("client_id", client),
+                ("scope", scope),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", assertion),
             ],

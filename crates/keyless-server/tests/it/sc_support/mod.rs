@@ -128,6 +128,18 @@ pub async fn create_wif_as(s: &TestServer, token: &str) -> (StatusCode, Value) {
     .await
 }
 
+/// Authorizes (or not) the pipeline `pipeline` (its id) at the pipeline permissions `path`
+/// of a connection, as the administrator.
+pub async fn authorize_pipeline(
+    s: &TestServer,
+    path: &str,
+    pipeline: &Value,
+    authorized: bool,
+) -> (StatusCode, Value) {
+    let body = json!({"pipelines": [{"id": pipeline, "authorized": authorized}]});
+    s.admin_patch(path, body).await
+}
+
 /// The role assignment an automatic connection made for its app (`data.azureSpnRoleAssignmentId`).
 pub async fn assignment_of(
     s: &TestServer,
