@@ -70,21 +70,17 @@ async fn owner_creates_gets_lists_and_deletes_a_role_assignment() {
     let got = arm.get_ok(&assignment(&scope, &name)).await;
     assert_eq!(got["properties"]["principalId"], target.sp_id);
 
-    let filter = format!(
-        "{}?$filter=principalId%20eq%20%27{}%27&{AUTHZ_API}",
-        assignments(&scope),
-        target.sp_id
-    );
-    let list = arm.get_ok(&filter).await;
-    assert_eq!(names(&list), [name.as_str()]);
-
-    let assigned_to = format!(
-        "{}?$filter=assignedTo(%27{}%27)&{AUTHZ_API}",
-        assignments(&scope),
-        target.sp_id
-    );
-    let list = arm.get_ok(&assigned_to).await;
-    assert_eq!(names(&list), [name.as_str()]);
+    // Listed by `principalId eq` and by `assignedTo()`.
+    let filters = [
+        format!("principalId%20eq%20%27{}%27", target.sp_id),
+        format!("assignedTo(%27{}%27)", target.sp_id),
+    ];
+    for filter in &filters {
+        let list = format!("{}?$filter={filter}&{AUTHZ_API}", assignments(&scope));
+        let list = arm.get_ok(&list).await;
+        assert_eq!(names(&list), [name.as_str()], "{filter}");
+    }
+    let filter = format!("{}?$filter={}&{AUTHZ_API}", assignments(&scope), filters[0]);
 
     let deleted = arm
         .delete(&assignment(&scope, &name))

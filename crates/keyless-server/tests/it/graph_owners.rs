@@ -241,14 +241,7 @@ async fn a_guest_may_be_an_owner_and_shows_as_a_guest() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{owners}");
-    let user_type = |who: &str| {
-        owners["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["id"] == who)
-            .map(|o| o["userType"].clone())
-    };
-    assert_eq!(user_type(&alice.id), Some(json!("Member")), "{owners}");
-    assert_eq!(user_type(eve_id), Some(json!("Guest")), "{owners}");
+    let user_type = |who: &str| support::find_item(&owners, "id", who)["userType"].clone();
+    assert_eq!(user_type(&alice.id), json!("Member"), "{owners}");
+    assert_eq!(user_type(eve_id), json!("Guest"), "{owners}");
 }

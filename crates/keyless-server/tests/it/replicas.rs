@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{Client, Expect, Running, oidc_request, sorted_unique};
+use crate::support::find_item;
 use keyless_server::keyring::Issuer;
 use keyless_server::{AppState, Config};
 use keyless_store::testing::pg;
@@ -146,6 +147,11 @@ impl Replica {
     /// The kids of the tenant's JWKS as this replica publishes it, sorted.
     async fn jwks_kids(&self, tenant: &str) -> Vec<String> {
         sorted_unique(&self.jwks(tenant).await["keys"], "kid")
+    }
+
+    /// The signing keys of an issuer (`owner`), straight from the shared store.
+    async fn signing_keys(&self, owner: &str) -> Vec<keyless_model::keys::SigningKeyRecord> {
+        self.state.store.list_signing_keys(owner).await.unwrap()
     }
 
     async fn readyz(&self) -> StatusCode {
@@ -423,16 +429,9 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     // Both keys published during the overlap; the listing shows where each one is.
     assert_eq!(b.jwks_kids(&tenant).await, both.clone());
     let listed = b.admin(&env).get_ok("/keyless/v1/keys").await;
-    let state_of = |kid: &str| {
-        listed["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["kid"] == kid)
-            .map(|k| k["state"].clone())
-    };
-    assert_eq!(state_of(&new_kid), Some(json!("signing")));
-    assert_eq!(state_of(&old_kid), Some(json!("retired")));
+    let state_of = |kid: &str| find_item(&listed, "kid", kid)["state"].clone();
+    assert_eq!(state_of(&new_kid), json!("signing"));
+    assert_eq!(state_of(&old_kid), json!("retired"));
     assert!(!listed.to_string().contains("sealed"), "{listed}");
 
     // Once every token of the old key has expired, it leaves the JWKS, then the store.
@@ -444,12 +443,7 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     let done = a.state.keys.maintain(30).await.unwrap();
     assert_eq!(done.deleted, 1);
     assert!(done.rotated.is_empty());
-    let left = a
-        .state
-        .store
-        .list_signing_keys(&format!("tenant:{tenant}"))
-        .await
-        .unwrap();
+    let left = a.signing_keys(&format!("tenant:{tenant}")).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].kid, new_kid);
 }
@@ -472,12 +466,7 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
         .active
         .kid()
         .to_string();
-    let keys_before = a
-        .state
-        .store
-        .list_signing_keys(&issuer.owner())
-        .await
-        .unwrap();
+    let keys_before = a.signing_keys(&issuer.owner()).await;
     assert_eq!(keys_before.len(), 1);
 
     // Nothing is due yet.
@@ -487,12 +476,7 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
     let (ra, rb) = tokio::join!(a.state.keys.maintain(30), b.state.keys.maintain(30));
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     // One new key for the tenant, whichever replica won; both report the winner.
-    let keys_after = a
-        .state
-        .store
-        .list_signing_keys(&issuer.owner())
-        .await
-        .unwrap();
+    let keys_after = a.signing_keys(&issuer.owner()).await;
     assert_eq!(keys_after.len(), 2, "{keys_after:?}");
     let new_kid = keys_after[0].kid.clone();
     assert_ne!(new_kid, old_kid);

@@ -210,23 +210,15 @@ async fn unsupported_filters_are_refused_not_ignored() {
 async fn filtered_pages_keep_the_filter() {
     let (s, t) = TestServer::start_with_arm_token().await;
     let rg = format!("{}/resourceGroups/demo-rg", sub_path(&s));
-    for i in 0..5 {
-        put(
-            &s,
-            &t,
-            &format!("{rg}/providers/Microsoft.Storage/storageAccounts/acct{i}"),
-            json!({"location": "westeurope"}),
-        )
-        .await;
-    }
-    for i in 0..3 {
-        put(
-            &s,
-            &t,
-            &format!("{rg}/providers/Microsoft.Web/sites/site{i}"),
-            json!({"location": "westeurope"}),
-        )
-        .await;
+    // Five storage accounts and three web sites.
+    for (kind, name, count) in [
+        ("Microsoft.Storage/storageAccounts", "acct", 5),
+        ("Microsoft.Web/sites", "site", 3),
+    ] {
+        for i in 0..count {
+            let path = format!("{rg}/providers/{kind}/{name}{i}");
+            put(&s, &t, &path, json!({"location": "westeurope"})).await;
+        }
     }
     let filter = "resourceType eq 'Microsoft.Storage/storageAccounts'";
     let mut url = format!(
