@@ -6,7 +6,7 @@ use crate::common;
 use crate::support;
 
 use common::{Expect, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::graph::{DENIED, create_app, not_found};
 
@@ -42,6 +42,15 @@ async fn owner_ids(s: &TestServer, token: &str, app: &str) -> Vec<String> {
 
 async fn add_password(s: &TestServer, token: &str, app: &str) -> (StatusCode, Value) {
     support::graph::add_password(s, token, app, json!({"displayName": "ci"})).await
+}
+
+/// A server, the member alice, and her app "alice-app" (its id).
+async fn alice_app() -> (TestServer, support::Member, String) {
+    let s = TestServer::start().await;
+    let alice = support::new_member(&s, "alice").await;
+    let app = create_app(&s, &alice.token, "alice-app").await;
+    let id = app["id"].as_str().unwrap().to_string();
+    (s, alice, id)
 }
 
 #[tokio::test]
@@ -86,54 +95,66 @@ async fn added_owner_manages_credentials_and_removed_owner_no_longer_does() {
         .expect_error(403, "Authorization_RequestDenied", DENIED);
 }
 
+/// An owner change: adding or removing the principal.
+enum Change<'a> {
+    Add(&'a str),
+    Remove(&'a str),
+}
+
+/// Owner changes refused, each with its status, code and message, and the owners
+/// unchanged: a non-owner without a role adding or removing, an existing owner added again,
+/// an unknown principal added, a principal that is not an owner removed.
 #[tokio::test]
-async fn non_owner_without_a_role_cannot_add_or_remove_owners() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
+async fn refused_owner_changes_change_nothing() {
+    let (s, alice, id) = alice_app().await;
     let bob = support::new_member(&s, "bob").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
-    add_owner(&s, &bob.token, id, reference(&bob.id))
-        .await
-        .expect_error(403, "Authorization_RequestDenied", DENIED);
-    remove_owner(&s, &bob.token, id, &alice.id)
-        .await
-        .expect_error(403, "Authorization_RequestDenied", DENIED);
+    let ghost = "8c0b1f7e-3a52-4d6e-9f10-2b7c4d5e6f70";
+    let denied = (403, "Authorization_RequestDenied", DENIED.to_string());
+    let cases = [
+        (
+            "bob adds himself",
+            &bob,
+            Change::Add(&bob.id),
+            denied.clone(),
+        ),
+        ("bob removes alice", &bob, Change::Remove(&alice.id), denied),
+        (
+            "alice added again",
+            &alice,
+            Change::Add(&alice.id),
+            (400, "Request_BadRequest", DUPLICATE.to_string()),
+        ),
+        (
+            "an unknown principal added",
+            &alice,
+            Change::Add(ghost),
+            (404, "Request_ResourceNotFound", not_found(ghost)),
+        ),
+        (
+            "bob, not an owner, removed",
+            &alice,
+            Change::Remove(&bob.id),
+            (404, "Request_ResourceNotFound", not_found(&bob.id)),
+        ),
+    ];
+    for (case, who, change, (want, code, message)) in cases {
+        let (status, body) = match change {
+            Change::Add(p) => add_owner(&s, &who.token, &id, reference(p)).await,
+            Change::Remove(p) => remove_owner(&s, &who.token, &id, p).await,
+        };
+        assert_eq!(status.as_u16(), want, "{case}: {body}");
+        (status, body).expect_error(want, code, &message);
+    }
     assert_eq!(
-        owner_ids(&s, &alice.token, id).await,
+        owner_ids(&s, &alice.token, &id).await,
         vec![alice.id.clone()]
     );
 }
 
 #[tokio::test]
-async fn adding_an_existing_owner_is_400() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
-    add_owner(&s, &alice.token, id, reference(&alice.id))
-        .await
-        .expect_error(400, "Request_BadRequest", DUPLICATE);
-}
-
-#[tokio::test]
-async fn adding_an_unknown_principal_is_404() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
-    let ghost = "8c0b1f7e-3a52-4d6e-9f10-2b7c4d5e6f70";
-    add_owner(&s, &alice.token, id, reference(ghost))
-        .await
-        .expect_error(404, "Request_ResourceNotFound", &not_found(ghost));
-}
-
-#[tokio::test]
 async fn malformed_reference_bodies_are_400() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
+    let (s, alice, id) = alice_app().await;
+    let id = id.as_str();
     for body in [
         json!("not an object"),
         json!({}),
@@ -158,24 +179,10 @@ async fn malformed_reference_bodies_are_400() {
 }
 
 #[tokio::test]
-async fn removing_a_principal_that_is_not_an_owner_is_404() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
-    let bob = support::new_member(&s, "bob").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
-    remove_owner(&s, &alice.token, id, &bob.id)
-        .await
-        .expect_error(404, "Request_ResourceNotFound", &not_found(&bob.id));
-}
-
-#[tokio::test]
 async fn any_host_prefix_is_accepted_and_the_last_owner_may_be_removed() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
+    let (s, alice, id) = alice_app().await;
     let bob = support::new_member(&s, "bob").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
+    let id = id.as_str();
     let body = json!({"@odata.id": format!("http://127.0.0.1:1/v1.0/directoryObjects/{}", bob.id)});
     add_owner(&s, &alice.token, id, body)
         .await
@@ -197,50 +204,25 @@ async fn any_host_prefix_is_accepted_and_the_last_owner_may_be_removed() {
 
 #[tokio::test]
 async fn a_guest_may_be_an_owner_and_shows_as_a_guest() {
-    let s = TestServer::start().await;
-    let alice = support::new_member(&s, "alice").await;
-    let app = create_app(&s, &alice.token, "alice-app").await;
-    let id = app["id"].as_str().unwrap();
-    let (status, _) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
+    let (s, alice, id) = alice_app().await;
+    let id = id.as_str();
+    support::new_tenant(&s, "fabrikam").await;
+    let eve = s
+        .admin_created("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
         .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, eve) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/fabrikam/users",
-            Some(json!({"name": "eve"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{eve}");
     let eve_id = eve["id"].as_str().unwrap();
     // Not invited: no place in contoso, so no owner there.
     add_owner(&s, &alice.token, id, reference(eve_id))
         .await
         .expect_error(404, "Request_ResourceNotFound", &not_found(eve_id));
-    let (status, body) = s
-        .admin(
-            Method::POST,
-            "/keyless/v1/tenants/contoso/guests",
-            Some(json!({"user": eve["userPrincipalName"]})),
-        )
+    let guests = "/keyless/v1/tenants/contoso/guests";
+    s.admin_created(guests, json!({"user": eve["userPrincipalName"]}))
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = add_owner(&s, &alice.token, id, reference(eve_id)).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, owners) = s
-        .send(
-            Method::GET,
-            &format!("/v1.0/applications/{id}/owners"),
-            Some(&alice.token),
-            None,
-        )
+    let owners = s
+        .get_ok_as(&alice.token, &format!("/v1.0/applications/{id}/owners"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{owners}");
     let user_type = |who: &str| support::find_item(&owners, "id", who)["userType"].clone();
     assert_eq!(user_type(&alice.id), json!("Member"), "{owners}");
     assert_eq!(user_type(eve_id), json!("Guest"), "{owners}");
