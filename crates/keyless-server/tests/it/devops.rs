@@ -20,12 +20,9 @@ async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
 #[tokio::test]
 async fn manual_connection_reports_entra_issuer_and_subject() {
     let s = TestServer::start().await;
-    let b = create(
-        &s,
-        sc_support::manual_body(&s, "prod", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = create(&s, sc_support::demo_manual_body(&s, "prod"))
+        .await
+        .expect_status(StatusCode::OK);
     let p = &b["authorization"]["parameters"];
     let org = s.state.store.find_organization("contoso").await.unwrap();
     assert_eq!(
@@ -72,11 +69,7 @@ async fn devops_generation_uses_organization_issuer_and_sc_subject() {
 #[tokio::test]
 async fn list_get_delete() {
     let s = TestServer::start().await;
-    let (_, b) = create(
-        &s,
-        sc_support::manual_body(&s, "second", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await;
+    let (_, b) = create(&s, sc_support::demo_manual_body(&s, "second")).await;
     let id = b["id"].as_str().unwrap().to_string();
     let web = "/contoso/web/_apis/serviceendpoint/endpoints";
     let list = s
@@ -259,11 +252,7 @@ async fn oidc_refuses_unknown_and_unreferenced_connections() {
     s.oidc(&job, "6f1b1b1b-0000-4000-8000-000000000001")
         .await
         .expect_status(StatusCode::NOT_FOUND);
-    let (_, conn) = create(
-        &s,
-        sc_support::manual_body(&s, "unreferenced", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await;
+    let (_, conn) = create(&s, sc_support::demo_manual_body(&s, "unreferenced")).await;
     let b = s
         .oidc(&job, conn["id"].as_str().unwrap())
         .await

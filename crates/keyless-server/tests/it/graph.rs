@@ -8,14 +8,13 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::graph::{add_password, create_app, not_found, patched};
+use support::graph::{add_password, admin_app, not_found, patched};
 use support::is_guid;
 
 #[tokio::test]
 async fn application_create_get_list_patch_delete() {
     let s = TestServer::start().await;
-    let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "billing").await;
+    let app = admin_app(&s, "billing").await;
     assert!(is_guid(&app["id"]), "{app}");
     assert!(is_guid(&app["appId"]), "{app}");
     assert_ne!(app["id"], app["appId"]);
@@ -97,8 +96,7 @@ async fn unknown_or_malformed_application_ids_are_404() {
 #[tokio::test]
 async fn service_principal_create_get_disable_delete() {
     let s = TestServer::start().await;
-    let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "worker").await;
+    let app = admin_app(&s, "worker").await;
     let app_id = app["appId"].as_str().unwrap();
     let sp = s
         .admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
@@ -169,7 +167,7 @@ async fn service_principal_needs_an_existing_app_id() {
 async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "with-secret").await;
+    let app = admin_app(&s, "with-secret").await;
     let id = app["id"].as_str().unwrap();
     let pw = add_password(&s, &admin, id, json!({"displayName": "ci"}))
         .await
@@ -231,7 +229,7 @@ async fn removed_secret_no_longer_signs_in() {
 async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "long-secret").await;
+    let app = admin_app(&s, "long-secret").await;
     let far = json!({"endDateTime": "2199-01-01T00:00:00Z"});
     let msg = add_password(&s, &admin, app["id"].as_str().unwrap(), far)
         .await

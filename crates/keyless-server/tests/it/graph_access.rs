@@ -122,7 +122,7 @@ async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
         .await,
     );
     // Administrators still may.
-    create_app(&s, &s.var("KEYLESS_TOKEN"), "allowed").await;
+    support::graph::admin_app(&s, "allowed").await;
 }
 
 #[tokio::test]

@@ -227,7 +227,7 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
         "Failed to obtain an access token or a valid refresh token was not found. Your sign-in has expired: sign in again."
     );
     // The manual path answers an expired token as every other call does.
-    let manual = manual_body(&s, "m", &s.var("AZURE_CLIENT_ID"), None);
+    let manual = demo_manual_body(&s, "m");
     create_as(&s, token, manual)
         .await
         .expect_message(StatusCode::UNAUTHORIZED, "expired");

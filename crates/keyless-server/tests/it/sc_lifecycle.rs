@@ -43,21 +43,13 @@ async fn convert(s: &TestServer, id: &str, scheme: &str) -> (StatusCode, Value) 
     put(s, id, "?operation=ConvertAuthenticationScheme", to).await
 }
 
-fn app_of(c: &Value) -> uuid::Uuid {
-    c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
-    let c = create_as(
-        &s,
-        &alice.token,
-        manual_body(&s, "drafty", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let c = create_as(&s, &alice.token, demo_manual_body(&s, "drafty"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(c["operationStatus"]["state"], "Draft");
     assert_eq!(c["isReady"], false);
     let issuer = c["authorization"]["parameters"]["workloadIdentityFederationIssuer"]
@@ -214,7 +206,7 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
 #[tokio::test]
 async fn manual_secret_connection_gives_jobs_its_secret() {
     let s = TestServer::start().await;
-    let mut body = manual_body(&s, "given", &s.var("AZURE_CLIENT_ID"), None);
+    let mut body = demo_manual_body(&s, "given");
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": "given-secret"}});
@@ -325,10 +317,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
 async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let mut body = automatic_body(&s, "legacy-auto", "WorkloadIdentityFederation");
-    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
-        json!("AzureDevOps");
-    let c = created(&s, body).await;
+    let c = legacy_automatic(&s, "legacy-auto").await;
     let id = c["id"].as_str().unwrap().to_string();
     let r = put(&s, &id, "", json!({"name": "legacy-renamed"}))
         .await
@@ -346,17 +335,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     let (_, v) = verify(&s, &admin, &id).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     // A manual connection: keyless does not own the identity, so it warns.
-    let (_, m) = create_as(
-        &s,
-        &admin,
-        manual_body(
-            &s,
-            "legacy-manual",
-            &s.var("AZURE_CLIENT_ID"),
-            Some("AzureDevOps"),
-        ),
-    )
-    .await;
+    let m = legacy_manual(&s, "legacy-manual").await;
     let mid = m["id"].as_str().unwrap().to_string();
     let r = put(&s, &mid, "", json!({"name": "manual-renamed"}))
         .await
@@ -368,12 +347,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
         "{msg}"
     );
     // Entra-generation subjects survive renames: nothing to flag.
-    let (_, e) = create_as(
-        &s,
-        &admin,
-        manual_body(&s, "entra", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await;
+    let (_, e) = create_as(&s, &admin, demo_manual_body(&s, "entra")).await;
     let (_, r) = put(
         &s,
         e["id"].as_str().unwrap(),
@@ -425,16 +399,8 @@ async fn delete_connection(s: &TestServer, c: &Value) {
 async fn project_rename_moves_keyless_credentials_and_flags_manual_connections() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let mut body = automatic_body(&s, "owned", "WorkloadIdentityFederation");
-    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
-        json!("AzureDevOps");
-    let (_, auto) = create_as(&s, &admin, body).await;
-    let (_, manual) = create_as(
-        &s,
-        &admin,
-        manual_body(&s, "theirs", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
-    )
-    .await;
+    let auto = legacy_automatic(&s, "owned").await;
+    let manual = legacy_manual(&s, "theirs").await;
     let path = "/keyless/v1/organizations/contoso/projects/web";
     let r = s
         .admin_patch(path, json!({"name": "site"}))

@@ -33,13 +33,9 @@ async fn describe(s: &TestServer, token: &str, id: &str, description: &str) -> (
 async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
-    let c = create_as(
-        &s,
-        &alice.token,
-        manual_body(&s, "alice-conn", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let c = create_as(&s, &alice.token, demo_manual_body(&s, "alice-conn"))
+        .await
+        .expect_status(StatusCode::OK);
     let id = c["id"].as_str().unwrap();
     let project = c["serviceEndpointProjectReferences"][0]["projectReference"]["id"]
         .as_str()
@@ -61,13 +57,9 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
     let s = TestServer::start().await;
     let bob = person(&s, "bob").await;
     add_to_group(&s, "web", &bob, "Readers").await;
-    let e = create_as(
-        &s,
-        &bob.token,
-        manual_body(&s, "nope", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
+    let e = create_as(&s, &bob.token, demo_manual_body(&s, "nope"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(
         message(&e),
         "You need the Creator or Administrator role for service connections in the project web. Members of the project's Endpoint Creators group have it."
@@ -86,13 +78,9 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
         .expect_status(StatusCode::FORBIDDEN);
     // Endpoint Creators may create again; a per-connection Administrator role lets him edit.
     add_to_group(&s, "web", &bob, "Endpoint Creators").await;
-    create_as(
-        &s,
-        &bob.token,
-        manual_body(&s, "now", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    create_as(&s, &bob.token, demo_manual_body(&s, "now"))
+        .await
+        .expect_status(StatusCode::OK);
     let project = support::contoso_project(&s, "web").await;
     let roles = roles_of(&project.id.to_string(), &id);
     s.admin_put(

@@ -6,7 +6,7 @@
 use super::{WEB, refusal_code, world};
 use crate::common::{Expect, TestServer};
 use crate::sc_support::{
-    Person, authorize_pipeline, create_as, job_endpoints, manual_body, message,
+    Person, authorize_pipeline, create_as, demo_manual_body, job_endpoints, message,
 };
 use crate::support::audit;
 use reqwest::{Method, StatusCode};
@@ -182,7 +182,7 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
 
 /// A manual secret connection `name` of web with the client secret `secret`.
 async fn secret_connection(s: &TestServer, name: &str, secret: &str) -> String {
-    let mut body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), None);
+    let mut body = demo_manual_body(s, name);
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": secret}});

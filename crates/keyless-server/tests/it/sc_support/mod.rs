@@ -90,6 +90,32 @@ pub fn manual_body(s: &TestServer, name: &str, client: &str, issuer_type: Option
     })
 }
 
+/// A manual workload-identity connection `name` of web for the demo app (Entra issuer).
+pub fn demo_manual_body(s: &TestServer, name: &str) -> Value {
+    manual_body(s, name, &s.var("AZURE_CLIENT_ID"), None)
+}
+
+/// Creates, as the administrator, an automatic workload-identity connection `name` of web
+/// with the Azure DevOps issuer: the connection.
+pub async fn legacy_automatic(s: &TestServer, name: &str) -> Value {
+    let mut body = automatic_body(s, name, "WorkloadIdentityFederation");
+    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
+        json!("AzureDevOps");
+    created(s, body).await
+}
+
+/// Creates, as the administrator, a manual connection `name` of web for the demo app with
+/// the Azure DevOps issuer: the connection.
+pub async fn legacy_manual(s: &TestServer, name: &str) -> Value {
+    let body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps"));
+    created(s, body).await
+}
+
+/// The object id of the app an automatic connection made (`data.appObjectId`).
+pub fn app_of(c: &Value) -> uuid::Uuid {
+    c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
+}
+
 pub fn automatic_body(s: &TestServer, name: &str, scheme: &str) -> Value {
     json!({
         "data": {"subscriptionId": s.var("AZURE_SUBSCRIPTION_ID"), "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Automatic"},

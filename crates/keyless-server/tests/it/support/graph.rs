@@ -14,6 +14,11 @@ pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
         .expect_status(StatusCode::CREATED)
 }
 
+/// An app `name` created by the administrator.
+pub async fn admin_app(s: &TestServer, name: &str) -> Value {
+    create_app(s, &s.var("KEYLESS_TOKEN"), name).await
+}
+
 /// `POST /v1.0/applications/{app}/addPassword` with `credential` as `token`.
 pub async fn add_password(
     s: &TestServer,
