@@ -5,6 +5,7 @@
 use crate::common;
 use crate::support;
 
+use common::assert_case_error;
 use common::{Expect, TestServer};
 use keyless_model::rbac::{CONTRIBUTOR, READER};
 use reqwest::StatusCode;
@@ -207,9 +208,7 @@ async fn invalid_assignments_are_refused() {
     ];
     for (case, scope, name, role, principal, want, code, message) in cases {
         let (status, resp) = put_assignment(&s, &token, scope, &name, role, principal).await;
-        assert_eq!(status.as_u16(), want, "{case}: {resp}");
-        assert_eq!(resp["error"]["code"], code, "{case}: {resp}");
-        (status, resp).expect_error(want, code, &message);
+        assert_case_error(case, status, &resp, want, code, &message);
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::common;
 use crate::support;
 
-use common::{Expect, TestServer};
+use common::{Expect, TestServer, assert_case_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::graph::{DENIED, create_app, not_found};
@@ -142,8 +142,7 @@ async fn refused_owner_changes_change_nothing() {
             Change::Add(p) => add_owner(&s, &who.token, &id, reference(p)).await,
             Change::Remove(p) => remove_owner(&s, &who.token, &id, p).await,
         };
-        assert_eq!(status.as_u16(), want, "{case}: {body}");
-        (status, body).expect_error(want, code, &message);
+        assert_case_error(case, status, &body, want, code, &message);
     }
     assert_eq!(
         owner_ids(&s, &alice.token, &id).await,

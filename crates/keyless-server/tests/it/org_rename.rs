@@ -33,7 +33,7 @@ async fn the_credential_keyless_created_follows_the_new_name() {
     assert_eq!(r["organization"]["name"], "northwind");
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([]));
-    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    let fics = fics_of(&s, &auto).await;
     assert_eq!(fics[0].subject.as_deref(), Some("sc://northwind/web/owned"));
     let c = get_in(&s, "northwind", id).await;
     assert_eq!(
@@ -90,7 +90,7 @@ async fn a_name_in_use_is_a_conflict_and_changes_nothing() {
             .contains("An organization named 'Fabrikam' already exists."),
         "{e}"
     );
-    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    let fics = fics_of(&s, &auto).await;
     assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/web/owned"));
     let m = get_in(&s, "contoso", manual["id"].as_str().unwrap()).await;
     assert_eq!(m["isOutdated"], false);

@@ -6,7 +6,7 @@
 use crate::common;
 use crate::sc_support;
 
-use common::{Expect, TestServer};
+use common::TestServer;
 use keyless_model::arm::CustomRole;
 use reqwest::StatusCode;
 use sc_support::*;
@@ -46,14 +46,6 @@ async fn apps_named(s: &TestServer, name: &str) -> usize {
         .count()
 }
 
-/// Creating the automatic connection `body` as the administrator is refused with 400, the
-/// message containing `says`.
-async fn refused(s: &TestServer, body: Value, says: &str) {
-    create_as(s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_message(StatusCode::BAD_REQUEST, says);
-}
-
 fn subscription(s: &TestServer) -> String {
     format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
 }
@@ -79,30 +71,41 @@ async fn a_custom_role_by_name_is_assigned() {
     assert_eq!(assignment_of(&s, &c).await.role_definition_id, role);
 }
 
+/// A custom role not assignable at the scope, a custom role of another tenant and an
+/// unknown role name: each refused with its message, before anything is made.
 #[tokio::test]
-async fn a_custom_role_not_assignable_at_the_scope_is_refused_before_anything_is_made() {
+async fn unusable_roles_are_refused_before_anything_is_made() {
     let s = TestServer::start().await;
     let elsewhere = format!("{}/resourceGroups/other-rg", subscription(&s));
-    let role = custom_role(&s, s.tenant(), "Narrow", &elsewhere).await;
-    let body = with_role(&s, "narrow", "roleDefinitionId", &role.to_string());
-    refused(&s, body, "is not assignable at").await;
-    assert_eq!(apps_named(&s, "narrow").await, 0);
-}
-
-#[tokio::test]
-async fn a_custom_role_of_another_tenant_is_refused() {
-    let s = TestServer::start().await;
+    let narrow = custom_role(&s, s.tenant(), "Narrow", &elsewhere).await;
     let t = crate::support::new_tenant(&s, "fabrikam").await;
     let other: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
-    let role = custom_role(&s, other, "Foreign", &subscription(&s)).await;
-    let body = with_role(&s, "foreign", "roleDefinitionId", &role.to_string());
-    refused(&s, body, "neither a built-in role").await;
-    assert_eq!(apps_named(&s, "foreign").await, 0);
-}
-
-#[tokio::test]
-async fn an_unknown_role_name_is_refused() {
-    let s = TestServer::start().await;
-    let body = with_role(&s, "nobody", "roleDefinitionName", "No Such Role");
-    refused(&s, body, "'No Such Role'").await;
+    let foreign = custom_role(&s, other, "Foreign", &subscription(&s)).await;
+    let cases = [
+        (
+            "narrow",
+            "roleDefinitionId",
+            narrow.to_string(),
+            "is not assignable at",
+        ),
+        (
+            "foreign",
+            "roleDefinitionId",
+            foreign.to_string(),
+            "neither a built-in role",
+        ),
+        (
+            "nobody",
+            "roleDefinitionName",
+            "No Such Role".to_string(),
+            "'No Such Role'",
+        ),
+    ];
+    for (name, key, role, says) in cases {
+        let body = with_role(&s, name, key, &role);
+        let (status, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {e}");
+        assert!(message(&e).contains(says), "{name}: {says}: {e}");
+        assert_eq!(apps_named(&s, name).await, 0, "{name}");
+    }
 }

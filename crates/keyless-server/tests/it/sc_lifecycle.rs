@@ -189,15 +189,7 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
         .await
         .expect_status(StatusCode::OK);
     assert_ne!(c3["data"]["secretKeyId"], c2["data"]["secretKeyId"]);
-    assert_eq!(
-        s.state
-            .store
-            .list_passwords(app_of(&c))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(passwords_of(&s, &c).await.len(), 1);
     // Without a verify since, a save changes nothing.
     let (_, c4) = put(&s, &id, "", json!({"description": "plain"})).await;
     assert_eq!(c4["data"]["secretKeyId"], c3["data"]["secretKeyId"]);
@@ -259,7 +251,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
         .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
     assert!(v["data"]["revertSchemeDeadline"].is_string());
-    assert_eq!(s.state.store.list_fics(app_of(&c)).await.unwrap().len(), 1);
+    assert_eq!(fics_of(&s, &c).await.len(), 1);
     // The pipeline's ID token now exchanges; the old secret still works until confirmed.
     let b = oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
     let client = c["authorization"]["parameters"]["serviceprincipalid"]
@@ -276,14 +268,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "ServicePrincipal");
-    assert!(
-        s.state
-            .store
-            .list_fics(app_of(&c))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(fics_of(&s, &c).await.is_empty());
     convert(&s, &id, "ServicePrincipal")
         .await
         .expect_status(StatusCode::BAD_REQUEST);
@@ -298,14 +283,7 @@ async fn convert_to_workload_identity_then_revert_within_seven_days() {
         .await
         .expect_status(StatusCode::OK);
     assert!(v["data"].get("revertSchemeDeadline").is_none());
-    assert!(
-        s.state
-            .store
-            .list_passwords(app_of(&c))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(passwords_of(&s, &c).await.is_empty());
     // Completing twice, and an unknown operation, are refused.
     for operation in ["CompleteConversion", "Teleport"] {
         let (status, body) = put(&s, &id, &format!("?operation={operation}"), json!({})).await;
@@ -327,7 +305,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
         "sc://contoso/web/legacy-renamed"
     );
     assert_eq!(r["isOutdated"], false);
-    let fics = s.state.store.list_fics(app_of(&c)).await.unwrap();
+    let fics = fics_of(&s, &c).await;
     assert_eq!(
         fics[0].subject.as_deref(),
         Some("sc://contoso/web/legacy-renamed")
@@ -408,7 +386,7 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
         .expect_status(StatusCode::OK);
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
-    let fics = s.state.store.list_fics(app_of(&auto)).await.unwrap();
+    let fics = fics_of(&s, &auto).await;
     assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/site/owned"));
     let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
     assert_eq!(v["statusCode"], "ok", "{v}");

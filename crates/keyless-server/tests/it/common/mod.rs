@@ -369,19 +369,24 @@ impl TestServer {
     /// Asserts an Entra error envelope: status, `error`, the code in `error_codes` and at
     /// the start of `error_description`.
     pub fn assert_entra(status: StatusCode, body: &Value, code: u64, error: &str) {
+        TestServer::assert_case_entra("", status, body, code, error);
+    }
+
+    /// [`TestServer::assert_entra`] for one case of a table, each failure naming `case`.
+    pub fn assert_case_entra(case: &str, status: StatusCode, body: &Value, code: u64, error: &str) {
         let expected = if error == "invalid_client" { 401 } else { 400 };
-        assert_eq!(status.as_u16(), expected, "{body}");
-        assert_eq!(body["error"], json!(error), "{body}");
-        assert_eq!(body["error_codes"], json!([code]), "{body}");
+        assert_eq!(status.as_u16(), expected, "{case}: {body}");
+        assert_eq!(body["error"], json!(error), "{case}: {body}");
+        assert_eq!(body["error_codes"], json!([code]), "{case}: {body}");
         let d = body["error_description"].as_str().unwrap();
-        assert!(d.starts_with(&format!("AADSTS{code}: ")), "{d}");
+        assert!(d.starts_with(&format!("AADSTS{code}: ")), "{case}: {d}");
         assert!(
             d.contains(" Trace ID: ")
                 && d.contains(" Correlation ID: ")
                 && d.contains(" Timestamp: "),
-            "{d}"
+            "{case}: {d}"
         );
-        assert!(!d.contains('"') && !d.contains('\\'), "{d}");
+        assert!(!d.contains('"') && !d.contains('\\'), "{case}: {d}");
     }
 }
 
@@ -434,9 +439,22 @@ impl Expect for (StatusCode, Value) {
 /// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code and message.
 #[track_caller]
 pub fn assert_error(status: StatusCode, body: &Value, want: u16, code: &str, message: &str) {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    assert_eq!(body["error"]["message"], json!(message), "{body}");
+    assert_case_error("", status, body, want, code, message);
+}
+
+/// [`assert_error`] for one case of a table, each failure naming `case`.
+#[track_caller]
+pub fn assert_case_error(
+    case: &str,
+    status: StatusCode,
+    body: &Value,
+    want: u16,
+    code: &str,
+    message: &str,
+) {
+    assert_eq!(status.as_u16(), want, "{case}: {body}");
+    assert_eq!(body["error"]["code"], json!(code), "{case}: {body}");
+    assert_eq!(body["error"]["message"], json!(message), "{case}: {body}");
 }
 
 /// Like [`assert_error`] for messages checked by their parts.

@@ -116,6 +116,22 @@ pub fn app_of(c: &Value) -> uuid::Uuid {
     c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
 }
 
+/// The federated credentials of the app an automatic connection made.
+pub async fn fics_of(
+    s: &TestServer,
+    c: &Value,
+) -> Vec<keyless_model::directory::FederatedCredential> {
+    s.state.store.list_fics(app_of(c)).await.unwrap()
+}
+
+/// The secrets of the app an automatic connection made.
+pub async fn passwords_of(
+    s: &TestServer,
+    c: &Value,
+) -> Vec<keyless_model::directory::PasswordCredential> {
+    s.state.store.list_passwords(app_of(c)).await.unwrap()
+}
+
 pub fn automatic_body(s: &TestServer, name: &str, scheme: &str) -> Value {
     json!({
         "data": {"subscriptionId": s.var("AZURE_SUBSCRIPTION_ID"), "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Automatic"},
