@@ -29,6 +29,16 @@ async fn set_ace(s: &TestServer, pipeline: &str, body: Value) -> (StatusCode, Va
         .await
 }
 
+/// Sets the Queue builds entry of `who` (`{"group": …}` or `{"user": …}`) on `deploy` to
+/// `access`, as the administrator: the pipeline's entries.
+async fn queue_builds(s: &TestServer, mut who: Value, access: &str) -> Value {
+    who["permission"] = json!("QueueBuilds");
+    who["access"] = json!(access);
+    set_ace(s, "deploy", who)
+        .await
+        .expect_status(StatusCode::OK)
+}
+
 #[tokio::test]
 async fn a_reader_is_refused_with_the_permission_named_and_audited() {
     let (s, people) = world().await;
@@ -70,13 +80,7 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
     let (s, people) = world().await;
     let (reader, contributor) = (&people[0], &people[1]);
     // Deny to Contributors: the contributor is refused, others keep their right.
-    let b = set_ace(
-        &s,
-        "deploy",
-        json!({"group": "Contributors", "permission": "QueueBuilds", "access": "Deny"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = queue_builds(&s, json!({"group": "Contributors"}), "Deny").await;
     assert_eq!(
         b["value"],
         json!([{"group": "Contributors", "permission": "QueueBuilds", "permissionDisplayName": "Queue builds", "access": "Deny"}])
@@ -99,24 +103,12 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
     start(&s, &reader.token, "deploy")
         .await
         .expect_status(StatusCode::CREATED);
-    set_ace(
-        &s,
-        "deploy",
-        json!({"user": reader.upn, "permission": "QueueBuilds", "access": "Deny"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    queue_builds(&s, json!({"user": reader.upn}), "Deny").await;
     start(&s, &reader.token, "deploy")
         .await
         .expect_status(StatusCode::FORBIDDEN);
     // NotSet clears an entry; DELETE removes one and answers 404 for a missing one.
-    let b = set_ace(
-        &s,
-        "deploy",
-        json!({"group": "Contributors", "permission": "QueueBuilds", "access": "NotSet"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = queue_builds(&s, json!({"group": "Contributors"}), "NotSet").await;
     assert_eq!(b["count"], 2, "{b}");
     start(&s, &contributor.token, "deploy")
         .await
