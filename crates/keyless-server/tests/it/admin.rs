@@ -9,30 +9,22 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::{as_member, field_names, is_guid, message};
+use support::{as_member, field_names, is_guid, message, sorted_names};
 
 const NEEDS_ADMIN: &str = "This operation needs a keyless administrator.";
 
 #[tokio::test]
 async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
     let s = TestServer::start().await;
-    let t = s
-        .admin_post(
-            "/keyless/v1/tenants",
-            json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+    let body = json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"});
+    let t = s.admin_created("/keyless/v1/tenants", body).await;
     assert!(is_guid(&t["id"]), "{t}");
     assert_eq!(t["name"], "fabrikam");
     assert_eq!(t["domain"], "fabrikam.onmicrosoft.com");
     assert_eq!(t["displayName"], "Fabrikam Ltd");
     assert_eq!(t["settings"]["usersCanRegisterApps"], true);
 
-    let list = s
-        .admin_get("/keyless/v1/tenants")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.admin_ok("/keyless/v1/tenants").await;
     assert_eq!(field_names(&list, "name"), ["contoso", "fabrikam"]);
 
     let id = t["id"].as_str().unwrap();
@@ -41,14 +33,9 @@ async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
         assert_eq!(status, StatusCode::OK, "{key}: {got}");
         assert_eq!(got["id"], id);
     }
-    let body = s
-        .admin_get("/keyless/v1/tenants/nowhere")
+    s.admin_get("/keyless/v1/tenants/nowhere")
         .await
-        .expect_status(StatusCode::NOT_FOUND);
-    assert!(
-        message(&body).contains("'nowhere' does not exist"),
-        "{body}"
-    );
+        .expect_message(StatusCode::NOT_FOUND, "'nowhere' does not exist");
 }
 
 #[tokio::test]
@@ -97,25 +84,19 @@ async fn invalid_tenant_bodies_are_400() {
 #[tokio::test]
 async fn users_are_created_and_listed_per_tenant() {
     let s = TestServer::start().await;
+    let users = "/keyless/v1/tenants/contoso/users";
     let u = s
-        .admin_post(
-            "/keyless/v1/tenants/contoso/users",
-            json!({"name": "carol", "displayName": "Carol"}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created(users, json!({"name": "carol", "displayName": "Carol"}))
+        .await;
     assert!(is_guid(&u["id"]), "{u}");
     assert_eq!(u["userPrincipalName"], "carol@contoso.onmicrosoft.com");
     assert_eq!(u["tenantId"], s.var("AZURE_TENANT_ID"));
     assert_eq!(u["isAdmin"], false);
 
+    let tenant = s.var("AZURE_TENANT_ID");
     let list = s
-        .admin_get(&format!(
-            "/keyless/v1/tenants/{}/users",
-            s.var("AZURE_TENANT_ID")
-        ))
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok(&format!("/keyless/v1/tenants/{tenant}/users"))
+        .await;
     let upns = field_names(&list, "userPrincipalName");
     assert!(
         upns.contains(&"carol@contoso.onmicrosoft.com".to_string()),
@@ -126,16 +107,11 @@ async fn users_are_created_and_listed_per_tenant() {
         "{list}"
     );
 
-    s.admin_post(
-        "/keyless/v1/tenants/contoso/users",
-        json!({"name": "CAROL"}),
-    )
-    .await
-    .expect_status(StatusCode::CONFLICT);
+    s.admin_post(users, json!({"name": "CAROL"}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
     for name in ["", "has space", "-x"] {
-        let (status, body) = s
-            .admin_post("/keyless/v1/tenants/contoso/users", json!({"name": name}))
-            .await;
+        let (status, body) = s.admin_post(users, json!({"name": name})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
         assert!(message(&body).starts_with("The user name '"), "{body}");
     }
@@ -148,11 +124,9 @@ async fn users_are_created_and_listed_per_tenant() {
 async fn settings_patch_changes_known_settings_and_rejects_unknown_ones() {
     let s = TestServer::start().await;
     let path = "/keyless/v1/tenants/contoso/settings";
+    let patch = json!({"usersCanRegisterApps": false, "secretLifetimeDays": 90});
     let body = s
-        .admin_patch(
-            path,
-            json!({"usersCanRegisterApps": false, "secretLifetimeDays": 90}),
-        )
+        .admin_patch(path, patch)
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(body["usersCanRegisterApps"], false);
@@ -178,31 +152,21 @@ async fn members_get_403_on_admin_only_calls() {
     let m = support::new_member(&s, "dave").await;
     let tenant = s.var("AZURE_TENANT_ID");
     let calls = [
+        ("/keyless/v1/tenants", json!({"name": "mine"})),
+        ("/keyless/v1/organizations", json!({"name": "mine"})),
         (
-            Method::POST,
-            "/keyless/v1/tenants".to_string(),
-            json!({"name": "mine"}),
-        ),
-        (
-            Method::POST,
-            "/keyless/v1/organizations".to_string(),
-            json!({"name": "mine"}),
-        ),
-        (
-            Method::POST,
-            "/keyless/v1/subscriptions".to_string(),
+            "/keyless/v1/subscriptions",
             json!({"name": "mine", "tenant": "contoso"}),
         ),
         (
-            Method::POST,
-            "/keyless/v1/pats".to_string(),
+            "/keyless/v1/pats",
             json!({"name": "steal", "user": "admin@contoso.onmicrosoft.com"}),
         ),
     ];
-    for (method, path, body) in calls {
-        let (status, resp) = as_member(&s, &m, method.clone(), &path, Some(body)).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
-        assert_eq!(message(&resp), NEEDS_ADMIN, "{method} {path}");
+    for (path, body) in calls {
+        let (status, resp) = s.post_as(&m.token, path, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "POST {path}: {resp}");
+        assert_eq!(message(&resp), NEEDS_ADMIN, "POST {path}");
     }
     // Directory changes are refused by the directory rules, in Graph's words.
     for (method, path, body) in [
@@ -232,74 +196,47 @@ async fn members_get_403_on_admin_only_calls() {
 #[tokio::test]
 async fn members_see_their_own_tenant_and_pats_only() {
     let s = TestServer::start().await;
-    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    support::new_tenant(&s, "fabrikam").await;
     let m = support::new_member(&s, "erin").await;
+    let erin = s.client(&m.token);
 
-    let me = as_member(&s, &m, Method::GET, "/keyless/v1/me", None)
-        .await
-        .expect_status(StatusCode::OK);
+    let me = erin.get_ok("/keyless/v1/me").await;
     assert_eq!(me["user"]["userPrincipalName"], m.upn);
     assert!(me["token"].get("tokenHash").is_none(), "{me}");
 
-    let (_, list) = as_member(&s, &m, Method::GET, "/keyless/v1/tenants", None).await;
+    let (_, list) = erin.get("/keyless/v1/tenants").await;
     assert_eq!(field_names(&list, "name"), ["contoso"]);
-    as_member(&s, &m, Method::GET, "/keyless/v1/tenants/fabrikam", None)
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
-    as_member(
-        &s,
-        &m,
-        Method::GET,
+    for path in [
+        "/keyless/v1/tenants/fabrikam",
         "/keyless/v1/tenants/fabrikam/users",
-        None,
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
+    ] {
+        let (status, body) = erin.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+    }
 
     // A member may create and revoke their own tokens, not revoke the administrator's.
-    let pat = as_member(
-        &s,
-        &m,
-        Method::POST,
-        "/keyless/v1/pats",
-        Some(json!({"name": "second"})),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
-    let (_, mine) = as_member(&s, &m, Method::GET, "/keyless/v1/pats", None).await;
-    let mut mine = field_names(&mine, "name");
-    mine.sort();
-    assert_eq!(mine, ["erin-pat", "second"]);
+    let pat = erin
+        .post("/keyless/v1/pats", json!({"name": "second"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (_, mine) = erin.get("/keyless/v1/pats").await;
+    assert_eq!(sorted_names(&mine, "name"), ["erin-pat", "second"]);
     let (_, admins) = s.admin_get("/keyless/v1/pats").await;
     let admin_pat = admins["value"][0]["id"].as_str().unwrap().to_string();
-    as_member(
-        &s,
-        &m,
-        Method::DELETE,
-        &format!("/keyless/v1/pats/{admin_pat}"),
-        None,
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
-    as_member(
-        &s,
-        &m,
-        Method::DELETE,
-        &format!("/keyless/v1/pats/{}", pat["pat"]["id"].as_str().unwrap()),
-        None,
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    let own_pat = pat["pat"]["id"].as_str().unwrap();
+    for (id, want) in [
+        (admin_pat.as_str(), StatusCode::FORBIDDEN),
+        (own_pat, StatusCode::NO_CONTENT),
+    ] {
+        let (status, body) = erin.delete(&format!("/keyless/v1/pats/{id}")).await;
+        assert_eq!(status, want, "{id}: {body}");
+    }
 }
 
 #[tokio::test]
 async fn admin_api_without_a_token_is_401() {
     let s = TestServer::start().await;
-    let body = s
-        .anon_get("/keyless/v1/tenants")
+    s.anon_get("/keyless/v1/tenants")
         .await
-        .expect_status(StatusCode::UNAUTHORIZED);
-    assert!(message(&body).contains("keyless pat create"), "{body}");
+        .expect_message(StatusCode::UNAUTHORIZED, "keyless pat create");
 }

@@ -7,7 +7,7 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::{ARM_SCOPE, Expect, JWT_BEARER, TestServer};
+use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{as_member, field_names, is_guid, message};
@@ -22,41 +22,34 @@ async fn start_job(s: &TestServer, pipeline: &str, body: Option<Value>) -> (Stat
 #[tokio::test]
 async fn organizations_and_projects_are_created_and_listed() {
     let s = TestServer::start().await;
+    let orgs = "/keyless/v1/organizations";
     let org = s
-        .admin_post(
-            "/keyless/v1/organizations",
-            json!({"name": "tailspin", "tenant": "contoso"}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created(orgs, json!({"name": "tailspin", "tenant": "contoso"}))
+        .await;
     assert!(is_guid(&org["id"]), "{org}");
     assert_eq!(org["tenantId"], s.var("AZURE_TENANT_ID"));
-    let (_, orgs) = s.admin_get("/keyless/v1/organizations").await;
-    assert_eq!(field_names(&orgs, "name"), ["contoso", "tailspin"]);
-
-    s.admin_post("/keyless/v1/organizations", json!({"name": "Tailspin"}))
-        .await
-        .expect_status(StatusCode::CONFLICT);
-    s.admin_post("/keyless/v1/organizations", json!({"name": "bad name"}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
+    let (_, list) = s.admin_get(orgs).await;
+    assert_eq!(field_names(&list, "name"), ["contoso", "tailspin"]);
 
     let projects = "/keyless/v1/organizations/tailspin/projects";
     let p = s
-        .admin_post(projects, json!({"name": "api", "description": "the API"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created(projects, json!({"name": "api", "description": "the API"}))
+        .await;
     assert!(is_guid(&p["id"]), "{p}");
     assert_eq!(p["organizationId"], org["id"]);
-    let list = s.admin_get(projects).await.expect_status(StatusCode::OK);
+    let list = s.admin_ok(projects).await;
     assert_eq!(field_names(&list, "name"), ["api"]);
-    for name in ["", "a/b", "x y"] {
-        let (status, body) = s.admin_post(projects, json!({"name": name})).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+    for (path, name, want) in [
+        (orgs, "Tailspin", StatusCode::CONFLICT),
+        (orgs, "bad name", StatusCode::BAD_REQUEST),
+        (projects, "", StatusCode::BAD_REQUEST),
+        (projects, "a/b", StatusCode::BAD_REQUEST),
+        (projects, "x y", StatusCode::BAD_REQUEST),
+        (projects, "API", StatusCode::CONFLICT),
+    ] {
+        let (status, body) = s.admin_post(path, json!({"name": name})).await;
+        assert_eq!(status, want, "{path} {name}: {body}");
     }
-    s.admin_post(projects, json!({"name": "API"}))
-        .await
-        .expect_status(StatusCode::CONFLICT);
     s.admin_get("/keyless/v1/organizations/nowhere/projects")
         .await
         .expect_status(StatusCode::NOT_FOUND);
@@ -65,33 +58,32 @@ async fn organizations_and_projects_are_created_and_listed() {
 #[tokio::test]
 async fn subscriptions_are_created_and_listed() {
     let s = TestServer::start().await;
+    let subs = "/keyless/v1/subscriptions";
     let sub = s
-        .admin_post(
-            "/keyless/v1/subscriptions",
-            json!({"name": "prod", "tenant": "contoso"}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created(subs, json!({"name": "prod", "tenant": "contoso"}))
+        .await;
     assert!(is_guid(&sub["id"]), "{sub}");
     assert_eq!(sub["state"], "Enabled");
-    let (_, list) = s.admin_get("/keyless/v1/subscriptions").await;
+    let (_, list) = s.admin_get(subs).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 2, "{list}");
 
-    s.admin_post(
-        "/keyless/v1/subscriptions",
-        json!({"name": "again", "tenant": "contoso", "id": sub["id"]}),
-    )
-    .await
-    .expect_status(StatusCode::CONFLICT);
-    for body in [
-        json!({"name": "", "tenant": "contoso"}),
-        json!({"name": "x".repeat(65), "tenant": "contoso"}),
-        json!({"name": "x"}),
+    for (body, want) in [
+        (
+            json!({"name": "again", "tenant": "contoso", "id": sub["id"]}),
+            StatusCode::CONFLICT,
+        ),
+        (
+            json!({"name": "", "tenant": "contoso"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"name": "x".repeat(65), "tenant": "contoso"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({"name": "x"}), StatusCode::BAD_REQUEST),
     ] {
-        let (status, resp) = s
-            .admin_post("/keyless/v1/subscriptions", body.clone())
-            .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+        let (status, resp) = s.admin_post(subs, body.clone()).await;
+        assert_eq!(status, want, "{body}: {resp}");
     }
 
     // A new subscription grants no one anything: the demo app does not see it.
@@ -105,37 +97,28 @@ async fn subscriptions_are_created_and_listed() {
 #[tokio::test]
 async fn pipelines_are_created_and_listed() {
     let s = TestServer::start().await;
-    let p = s
-        .admin_post(
-            PIPELINES,
-            json!({"name": "release", "connections": ["demo-connection"]}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+    let body = json!({"name": "release", "connections": ["demo-connection"]});
+    let p = s.admin_created(PIPELINES, body).await;
     assert_eq!(
         p["connections"],
         json!([s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")])
     );
-    let list = s.admin_get(PIPELINES).await.expect_status(StatusCode::OK);
+    let list = s.admin_ok(PIPELINES).await;
     assert_eq!(field_names(&list, "name"), ["deploy", "release"]);
 
-    let body = s
-        .admin_post(
-            PIPELINES,
+    for (body, want, says) in [
+        (
             json!({"name": "x", "connections": ["no-such-connection"]}),
-        )
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(
-        message(&body).contains("'no-such-connection' does not exist"),
-        "{body}"
-    );
-    s.admin_post(PIPELINES, json!({"name": ""}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    s.admin_post(PIPELINES, json!({"name": "RELEASE"}))
-        .await
-        .expect_status(StatusCode::CONFLICT);
+            StatusCode::BAD_REQUEST,
+            "'no-such-connection' does not exist",
+        ),
+        (json!({"name": ""}), StatusCode::BAD_REQUEST, ""),
+        (json!({"name": "RELEASE"}), StatusCode::CONFLICT, ""),
+    ] {
+        s.admin_post(PIPELINES, body)
+            .await
+            .expect_message(want, says);
+    }
 }
 
 #[tokio::test]
@@ -166,19 +149,7 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
         .await
         .expect_status(StatusCode::OK);
     let id_token = body["oidcToken"].as_str().unwrap();
-    let body = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &s.var("AZURE_CLIENT_ID")),
-                ("scope", ARM_SCOPE),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", id_token),
-            ],
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.exchange(id_token).await.expect_status(StatusCode::OK);
     assert!(body["access_token"].is_string());
 
     // The job token ends with the job.
@@ -191,23 +162,17 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
 #[tokio::test]
 async fn job_of_a_pipeline_without_the_connection_gets_no_token_for_it() {
     let s = TestServer::start().await;
-    s.admin_post(PIPELINES, json!({"name": "bare"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(PIPELINES, json!({"name": "bare"})).await;
     let job = start_job(&s, "bare", None)
         .await
         .expect_status(StatusCode::CREATED);
-    let body = sc_support::oidc(
-        &s,
-        &job["env"],
-        &s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
-    )
-    .await
-    .expect_status(StatusCode::NOT_FOUND);
-    assert!(
-        message(&body).contains("is not referenced by the pipeline 'bare'"),
-        "{body}"
-    );
+    let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    sc_support::oidc(&s, &job["env"], &conn)
+        .await
+        .expect_message(
+            StatusCode::NOT_FOUND,
+            "is not referenced by the pipeline 'bare'",
+        );
 }
 
 #[tokio::test]
@@ -222,35 +187,23 @@ async fn job_minutes_out_of_range_are_400() {
         let (status, body) = start_job(&s, "deploy", Some(json!({"minutes": minutes}))).await;
         assert_eq!(status, StatusCode::CREATED, "{minutes}: {body}");
     }
-    start_job(&s, "deploy", Some(json!({"minutes": "ten"})))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    start_job(&s, "no-such-pipeline", None)
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    for (pipeline, body, want) in [
+        (
+            "deploy",
+            Some(json!({"minutes": "ten"})),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("no-such-pipeline", None, StatusCode::NOT_FOUND),
+    ] {
+        let (status, resp) = start_job(&s, pipeline, body).await;
+        assert_eq!(status, want, "{pipeline}: {resp}");
+    }
 }
 
 #[tokio::test]
 async fn members_of_another_tenant_cannot_use_the_organization() {
     let s = TestServer::start().await;
-    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let u = s
-        .admin_post(
-            "/keyless/v1/tenants/fabrikam/users",
-            json!({"name": "frank"}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let pat = s
-        .admin_post(
-            "/keyless/v1/pats",
-            json!({"name": "frank", "user": u["userPrincipalName"]}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let frank = pat["token"].as_str().unwrap();
+    let frank = support::user_of(&s, "fabrikam", "frank").await.token;
     for (method, path) in [
         (Method::GET, PIPELINES.to_string()),
         (Method::POST, format!("{PIPELINES}/deploy/jobs")),
@@ -260,7 +213,7 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
         ),
     ] {
         let body = (method == Method::POST).then(|| json!({"name": "x"}));
-        let (status, resp) = s.send(method.clone(), &path, Some(frank), body).await;
+        let (status, resp) = s.send(method.clone(), &path, Some(&frank), body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
     }
     // A member of the organization's own tenant in no group of the project does not see it
@@ -274,12 +227,9 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
         body["message"].as_str().unwrap().starts_with("VS800075: "),
         "{body}"
     );
-    s.admin_post(
-        "/keyless/v1/organizations/contoso/projects/web/members",
-        json!({"user": m.upn, "group": "Contributors"}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    let members = "/keyless/v1/organizations/contoso/projects/web/members";
+    s.admin_created(members, json!({"user": m.upn, "group": "Contributors"}))
+        .await;
     as_member(&s, &m, Method::POST, &jobs, None)
         .await
         .expect_status(StatusCode::CREATED);

@@ -10,7 +10,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::{API, assert_error, assert_error_code, raw};
+use support::{API, raw};
 
 fn subs_path() -> String {
     format!("/subscriptions?{API}")
@@ -18,8 +18,7 @@ fn subs_path() -> String {
 
 #[tokio::test]
 async fn subscriptions_list_shows_the_demo_subscription_with_count() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let r = raw(
         &s,
         Method::GET,
@@ -49,46 +48,36 @@ async fn subscriptions_list_shows_the_demo_subscription_with_count() {
 
 #[tokio::test]
 async fn get_subscription_returns_it() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let body = s
-        .get_as(&token, &format!("/subscriptions/{sub}?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&token, &format!("/subscriptions/{sub}?{API}"))
+        .await;
     assert_eq!(body["subscriptionId"], sub);
     assert_eq!(body["state"], "Enabled");
 }
 
 #[tokio::test]
 async fn unknown_subscription_is_subscription_not_found() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let id = "00000000-1111-2222-3333-444444444444";
-    let (status, body) = s
-        .get_as(&token, &format!("/subscriptions/{id}?{API}"))
-        .await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "SubscriptionNotFound",
-        &format!("The subscription '{id}' could not be found."),
-    );
+    s.get_as(&token, &format!("/subscriptions/{id}?{API}"))
+        .await
+        .expect_error(
+            404,
+            "SubscriptionNotFound",
+            &format!("The subscription '{id}' could not be found."),
+        );
 }
 
 #[tokio::test]
 async fn malformed_subscription_id_is_invalid_subscription_id() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     for path in [
         format!("/subscriptions/not-a-guid?{API}"),
         format!("/subscriptions/not-a-guid/resourcegroups/rg?{API}"),
     ] {
-        let (status, body) = s.get_as(&token, &path).await;
-        assert_error(
-            status,
-            &body,
+        s.get_as(&token, &path).await.expect_error(
             400,
             "InvalidSubscriptionId",
             "The provided subscription identifier 'not-a-guid' is malformed or invalid.",
@@ -98,12 +87,8 @@ async fn malformed_subscription_id_is_invalid_subscription_id() {
 
 #[tokio::test]
 async fn tenants_lists_the_callers_tenant() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
-    let body = s
-        .get_as(&token, &format!("/tenants?{API}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let (s, token) = TestServer::start_with_arm_token().await;
+    let body = s.get_ok_as(&token, &format!("/tenants?{API}")).await;
     let tenants = body["value"].as_array().unwrap();
     assert_eq!(tenants.len(), 1, "{body}");
     assert_eq!(tenants[0]["tenantId"], s.var("AZURE_TENANT_ID"));
@@ -133,15 +118,14 @@ async fn metadata_endpoints_serve_the_cli_cloud_registration() {
 
 #[tokio::test]
 async fn role_definitions_filter_by_name_returns_reader_with_its_real_id() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let body = s
-        .get_as(&token, &format!(
+        .get_ok_as(&token, &format!(
                 "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20%27Reader%27&{}",
                 support::AUTHZ_API
             ))
-        .await.expect_status(StatusCode::OK);
+.await;
     let v = body["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{body}");
     assert_eq!(v[0]["name"], "acdd72a7-3385-48ef-bd42-f606fba81ae7");
@@ -161,8 +145,7 @@ async fn role_definitions_filter_by_name_returns_reader_with_its_real_id() {
 
 #[tokio::test]
 async fn role_definition_get_by_id_and_unknown_id() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let path = |id: &str| {
         format!(
@@ -171,16 +154,10 @@ async fn role_definition_get_by_id_and_unknown_id() {
         )
     };
     let owner = keyless_model::rbac::OWNER.to_string();
-    let body = s
-        .get_as(&token, &path(&owner))
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.get_ok_as(&token, &path(&owner)).await;
     assert_eq!(body["properties"]["roleName"], "Owner");
     let unknown = "11111111-2222-3333-4444-555555555555";
-    let (status, body) = s.get_as(&token, &path(unknown)).await;
-    assert_error(
-        status,
-        &body,
+    s.get_as(&token, &path(unknown)).await.expect_error(
         404,
         "RoleDefinitionDoesNotExist",
         &format!("The specified role definition with ID '{unknown}' does not exist."),
@@ -189,20 +166,17 @@ async fn role_definition_get_by_id_and_unknown_id() {
 
 #[tokio::test]
 async fn unsupported_method_and_path_are_4xx() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
-    let (status, body) = s
-        .send(
-            Method::POST,
-            &format!("/subscriptions/{sub}?{API}"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_error_code(status, &body, 400, "BadRequest");
-    let (status, body) = s
-        .get_as(&token, &format!("/subscriptions/{sub}/bogus?{API}"))
-        .await;
-    assert_error_code(status, &body, 404, "NotFound");
+    s.send(
+        Method::POST,
+        &format!("/subscriptions/{sub}?{API}"),
+        Some(&token),
+        None,
+    )
+    .await
+    .expect_error_code(400, "BadRequest");
+    s.get_as(&token, &format!("/subscriptions/{sub}/bogus?{API}"))
+        .await
+        .expect_error_code(404, "NotFound");
 }

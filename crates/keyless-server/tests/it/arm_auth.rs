@@ -65,8 +65,7 @@ async fn missing_authorization_header_is_authentication_failed() {
 /// InvalidAuthenticationToken.
 #[tokio::test]
 async fn invalid_tokens_are_invalid_authentication_token() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let mut c = claims(&s, "unused");
     c.as_object_mut().unwrap().remove("oid");
     let without_oid = s.sign(Issuer::Tenant(s.tenant()), c).await;
@@ -135,8 +134,7 @@ async fn each_of_the_four_arm_audiences_is_accepted() {
 
 #[tokio::test]
 async fn expired_token_is_expired_authentication_token() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let exp = support::jwt_claims(&token)["exp"].as_i64().unwrap();
     s.state.clock.advance(2 * 3600);
     let r = get_subs(&s, Some(&format!("Bearer {token}"))).await;
@@ -156,23 +154,16 @@ async fn expired_token_is_expired_authentication_token() {
 
 #[tokio::test]
 async fn token_within_clock_skew_is_still_accepted() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     // Lifetime one hour; two minutes past expiry is inside the five-minute skew.
     s.state.clock.advance(3600 + 120);
-    s.get_as(&token, &subs_path())
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&token, &subs_path()).await;
 }
 
 #[tokio::test]
 async fn missing_api_version_is_400() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
-    let (status, body) = s.get_as(&token, "/subscriptions").await;
-    assert_error(
-        status,
-        &body,
+    let (s, token) = TestServer::start_with_arm_token().await;
+    s.get_as(&token, "/subscriptions").await.expect_error(
         400,
         "MissingApiVersionParameter",
         "The api-version query parameter (?api-version=) is required for all requests.",

@@ -8,7 +8,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{API, assert_error, assert_error_code, raw};
+use support::{API, assert_error_code, raw};
 
 fn rg_path(s: &TestServer, rg: &str) -> String {
     format!(
@@ -19,15 +19,14 @@ fn rg_path(s: &TestServer, rg: &str) -> String {
 
 #[tokio::test]
 async fn resource_group_lifecycle() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
-    let tok = Some(t.as_str());
+    let (s, t) = TestServer::start_with_arm_token().await;
+    let arm = s.client(&t);
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let path = rg_path(&s, "rg-tests");
     let body = json!({"location": "westeurope", "tags": {"env": "test"}});
 
-    let created = s
-        .send(Method::PUT, &path, tok, Some(body.clone()))
+    let created = arm
+        .put(&path, body.clone())
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(
@@ -40,40 +39,24 @@ async fn resource_group_lifecycle() {
     assert_eq!(created["tags"], json!({"env": "test"}));
     assert_eq!(created["properties"]["provisioningState"], "Succeeded");
 
-    s.send(Method::PUT, &path, tok, Some(body))
-        .await
-        .expect_status(StatusCode::OK);
+    arm.put(&path, body).await.expect_status(StatusCode::OK);
 
-    let got = s
-        .send(Method::GET, &path, tok, None)
-        .await
-        .expect_status(StatusCode::OK);
+    let got = arm.get_ok(&path).await;
     assert_eq!(got["name"], "rg-tests");
 
     let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
     assert_eq!(head.status, StatusCode::NO_CONTENT);
 
-    let patched = s
-        .send(
-            Method::PATCH,
-            &path,
-            tok,
-            Some(json!({"tags": {"env": "prod", "owner": "ops"}})),
-        )
+    let patched = arm
+        .patch(&path, json!({"tags": {"env": "prod", "owner": "ops"}}))
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(patched["tags"], json!({"env": "prod", "owner": "ops"}));
     assert_eq!(patched["location"], "westeurope");
 
-    let list = s
-        .send(
-            Method::GET,
-            &format!("/subscriptions/{sub}/resourcegroups?{API}"),
-            tok,
-            None,
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let list = arm
+        .get_ok(&format!("/subscriptions/{sub}/resourcegroups?{API}"))
+        .await;
     let names: Vec<&str> = list["value"]
         .as_array()
         .unwrap()
@@ -84,44 +67,37 @@ async fn resource_group_lifecycle() {
     let listed = list["value"][1].clone();
     assert_eq!(listed["tags"], json!({"env": "prod", "owner": "ops"}));
 
-    s.send(Method::DELETE, &path, tok, None)
-        .await
-        .expect_status(StatusCode::OK);
+    arm.delete(&path).await.expect_status(StatusCode::OK);
 
-    let (status, body) = s.send(Method::GET, &path, tok, None).await;
-    assert_error(
-        status,
-        &body,
+    arm.get(&path).await.expect_error(
         404,
         "ResourceGroupNotFound",
         "Resource group 'rg-tests' could not be found.",
     );
     let head = raw(&s, Method::HEAD, &path, Some(&format!("Bearer {t}")), None).await;
     assert_eq!(head.status, StatusCode::NOT_FOUND);
-    let (status, body) = s.send(Method::DELETE, &path, tok, None).await;
-    assert_error_code(status, &body, 404, "ResourceGroupNotFound");
+    arm.delete(&path)
+        .await
+        .expect_error_code(404, "ResourceGroupNotFound");
 }
 
 #[tokio::test]
 async fn resource_group_segments_and_names_are_case_insensitive() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let body = s
-        .get_as(
+        .get_ok_as(
             &token,
             &format!("/subscriptions/{sub}/ResourceGroups/DEMO-RG?API-VERSION=2022-12-01"),
         )
-        .await
-        .expect_status(StatusCode::OK);
+        .await;
     // The name keeps the creator's spelling.
     assert_eq!(body["name"], "demo-rg");
 }
 
 #[tokio::test]
 async fn percent_encoded_resource_group_names_are_decoded() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     // Python's azure-core quotes path parameters with safe='': `rg(1)` becomes `rg%281%29`.
     for (sent, name) in [("rg%281%29", "rg(1)"), ("caf%C3%A9", "café")] {
@@ -140,47 +116,39 @@ async fn percent_encoded_resource_group_names_are_decoded() {
         );
     }
     // The unencoded spelling addresses the same group.
-    let body = s
-        .get_as(&token, &rg_path(&s, "rg(1)"))
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.get_ok_as(&token, &rg_path(&s, "rg(1)")).await;
     assert_eq!(body["name"], "rg(1)");
 }
 
 #[tokio::test]
 async fn patch_of_a_missing_resource_group_is_404() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
-    let (status, body) = s
-        .patch_as(&token, &rg_path(&s, "nope"), json!({"tags": {}}))
-        .await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "ResourceGroupNotFound",
-        "Resource group 'nope' could not be found.",
-    );
+    let (s, token) = TestServer::start_with_arm_token().await;
+    s.patch_as(&token, &rg_path(&s, "nope"), json!({"tags": {}}))
+        .await
+        .expect_error(
+            404,
+            "ResourceGroupNotFound",
+            "Resource group 'nope' could not be found.",
+        );
 }
 
 #[tokio::test]
 async fn invalid_resource_group_names_are_400() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     for name in [
         "ends-with-period.",
         "has%20space",
         "semi;colon",
         &"a".repeat(91),
     ] {
-        let (status, body) = s
+        let msg = s
             .put_as(
                 &token,
                 &rg_path(&s, name),
                 json!({"location": "westeurope"}),
             )
-            .await;
-        let msg = assert_error_code(status, &body, 400, "BadRequest");
+            .await
+            .expect_error_code(400, "BadRequest");
         assert!(msg.starts_with("Resource group name '"), "{msg}");
         assert!(msg.contains("is invalid"), "{msg}");
     }
@@ -188,24 +156,21 @@ async fn invalid_resource_group_names_are_400() {
 
 #[tokio::test]
 async fn resource_group_without_location_is_400() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     for body in [json!({}), json!({"location": ""}), json!({"tags": {}})] {
-        let (status, resp) = s.put_as(&token, &rg_path(&s, "rg-x"), body).await;
-        assert_error(
-            status,
-            &resp,
-            400,
-            "BadRequest",
-            "The 'location' property is required for a resource group.",
-        );
+        s.put_as(&token, &rg_path(&s, "rg-x"), body)
+            .await
+            .expect_error(
+                400,
+                "BadRequest",
+                "The 'location' property is required for a resource group.",
+            );
     }
 }
 
 #[tokio::test]
 async fn invalid_json_body_is_invalid_request_content() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     for body in [
         b"{not json".to_vec(),
         b"".to_vec(),
@@ -230,26 +195,23 @@ async fn invalid_json_body_is_invalid_request_content() {
 
 #[tokio::test]
 async fn invalid_tags_are_400() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let many: serde_json::Map<String, Value> =
         (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
     for tags in [json!({"k": 1}), Value::Object(many)] {
-        let (status, body) = s
-            .put_as(
-                &token,
-                &rg_path(&s, "rg-x"),
-                json!({"location": "westeurope", "tags": tags}),
-            )
-            .await;
-        assert_error_code(status, &body, 400, "BadRequest");
+        s.put_as(
+            &token,
+            &rg_path(&s, "rg-x"),
+            json!({"location": "westeurope", "tags": tags}),
+        )
+        .await
+        .expect_error_code(400, "BadRequest");
     }
 }
 
 #[tokio::test]
 async fn oversized_body_is_rejected_without_a_server_error() {
-    let s = TestServer::start().await;
-    let token = s.arm_token().await;
+    let (s, token) = TestServer::start_with_arm_token().await;
     let big = format!(
         r#"{{"location":"westeurope","tags":{{"k":"{}"}}}}"#,
         "a".repeat(1024 * 1024 + 10)
@@ -263,6 +225,7 @@ async fn oversized_body_is_rejected_without_a_server_error() {
     )
     .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
-    let (status, body) = s.get_as(&token, &rg_path(&s, "rg-big")).await;
-    assert_error_code(status, &body, 404, "ResourceGroupNotFound");
+    s.get_as(&token, &rg_path(&s, "rg-big"))
+        .await
+        .expect_error_code(404, "ResourceGroupNotFound");
 }

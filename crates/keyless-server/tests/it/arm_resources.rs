@@ -9,7 +9,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{API, assert_error, raw};
+use support::{API, raw};
 
 fn account(s: &TestServer, name: &str) -> String {
     format!(
@@ -24,8 +24,7 @@ async fn head(s: &TestServer, t: &str, path: &str) -> support::Raw {
 
 #[tokio::test]
 async fn head_on_a_resource_is_204_or_404_without_a_body() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = account(&s, "headacct");
     let missing = head(&s, &t, &path).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -49,8 +48,7 @@ async fn head_on_a_resource_is_204_or_404_without_a_body() {
 
 #[tokio::test]
 async fn head_on_a_subscription_is_204_or_404() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let sub = format!("/subscriptions/{}?{API}", s.var("AZURE_SUBSCRIPTION_ID"));
     assert_eq!(head(&s, &t, &sub).await.status, StatusCode::NO_CONTENT);
     let other = format!("/subscriptions/{}?{API}", uuid::Uuid::new_v4());
@@ -59,8 +57,7 @@ async fn head_on_a_subscription_is_204_or_404() {
 
 #[tokio::test]
 async fn extra_top_level_fields_are_kept_as_sent() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = account(&s, "extraacct");
     let body = json!({
         "location": "westeurope",
@@ -76,7 +73,7 @@ async fn extra_top_level_fields_are_kept_as_sent() {
         .put_as(&t, &path, body)
         .await
         .expect_status(StatusCode::CREATED);
-    let got = s.get_as(&t, &path).await.expect_status(StatusCode::OK);
+    let got = s.get_ok_as(&t, &path).await;
     for r in [&created, &got] {
         assert_eq!(r["kind"], "StorageV2", "{r}");
         assert_eq!(
@@ -132,8 +129,7 @@ async fn extra_top_level_fields_are_kept_as_sent() {
 
 #[tokio::test]
 async fn extra_fields_of_the_wrong_type_are_400() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let path = account(&s, "badextra");
     for (body, message) in [
         (
@@ -153,18 +149,18 @@ async fn extra_fields_of_the_wrong_type_are_400() {
             "The 'identity' property must be a JSON object.",
         ),
     ] {
-        let (st, b) = s.put_as(&t, &path, body).await;
-        assert_error(st, &b, 400, "BadRequest", message);
+        s.put_as(&t, &path, body)
+            .await
+            .expect_error(400, "BadRequest", message);
     }
     s.put_as(&t, &path, json!({"location": "westeurope"}))
         .await
         .expect_status(StatusCode::CREATED);
-    let (st, b) = s.patch_as(&t, &path, json!({"plan": 1})).await;
-    assert_error(
-        st,
-        &b,
-        400,
-        "BadRequest",
-        "The 'plan' property must be a JSON object.",
-    );
+    s.patch_as(&t, &path, json!({"plan": 1}))
+        .await
+        .expect_error(
+            400,
+            "BadRequest",
+            "The 'plan' property must be a JSON object.",
+        );
 }

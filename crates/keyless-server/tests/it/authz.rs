@@ -16,6 +16,7 @@ use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use sc_support::{Person, add_to_group, person};
 use serde_json::{Value, json};
+use support::sorted_names;
 
 const ORG: &str = "/keyless/v1/organizations/contoso";
 const WEB: &str = "/keyless/v1/organizations/contoso/projects/web";
@@ -69,12 +70,11 @@ pub async fn world() -> (TestServer, Vec<Person>) {
     add_to_group(&s, "other", &other, "Contributors").await;
     people.push(other);
     let guest = foreign_user(&s, "guest").await;
-    s.admin_post(
+    s.admin_created(
         "/keyless/v1/tenants/contoso/guests",
         json!({"user": guest.upn}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
     people.push(guest);
     people.push(foreign_user(&s, "foreign").await);
     (s, people)
@@ -163,15 +163,9 @@ async fn run(s: &TestServer, people: &[Person], cases: &[Case]) {
     }
 }
 
+/// The names in a `{"value": [...]}` list, sorted.
 fn names(list: &Value) -> Vec<String> {
-    let mut v: Vec<String> = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
+    sorted_names(list, "name")
 }
 
 #[tokio::test]
@@ -278,16 +272,9 @@ async fn pipelines_jobs_and_projects_by_role() {
     let (_, aces) = s
         .admin_get(&format!("{WEB}/pipelines/secured/security"))
         .await;
-    let mut who: Vec<&str> = aces["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["user"].as_str().unwrap())
-        .collect();
-    who.sort();
-    let mut want = vec![people[2].upn.as_str(), people[3].upn.as_str()];
+    let mut want = vec![people[2].upn.clone(), people[3].upn.clone()];
     want.sort();
-    assert_eq!(who, want, "{aces}");
+    assert_eq!(sorted_names(&aces, "user"), want, "{aces}");
     let (_, members) = s.admin_get(&format!("{WEB}/members")).await;
     let admins: Vec<&str> = members["value"]
         .as_array()
@@ -310,10 +297,7 @@ async fn a_guest_has_a_place_in_a_project_through_its_groups() {
     let (s, people) = world().await;
     let guest = &people[5];
     add_to_group(&s, "web", guest, "Readers").await;
-    let list = s
-        .get_as(&guest.token, &format!("{ORG}/projects"))
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&guest.token, &format!("{ORG}/projects")).await;
     assert_eq!(names(&list), ["web"]);
     for path in [format!("{WEB}/pipelines"), format!("{WEB}/members")] {
         let (st, b) = s.get_as(&guest.token, &path).await;
@@ -493,17 +477,9 @@ async fn administrator_routes_refuse_everyone_else() {
     run(&s, &people, &cases).await;
     // Apply takes YAML.
     for (who, p) in WHO.iter().zip(&people) {
-        let resp = s
-            .http
-            .post(format!("{}/keyless/v1/apply", s.origin))
-            .bearer_auth(&p.token)
-            .header("content-type", "application/yaml")
-            .body("organizations:\n  - name: evil\n    tenant: contoso\n")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{who}");
-        let body: Value = resp.json().await.unwrap();
+        let evil = "organizations:\n  - name: evil\n    tenant: contoso\n";
+        let (status, body) = support::apply_as(&s, &p.token, evil).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
         assert_eq!(refusal_code(&body), "AccessCheckException", "{who}: {body}");
     }
     let (_, keys_after) = s.admin_get("/keyless/v1/keys").await;

@@ -20,12 +20,9 @@ async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
 #[tokio::test]
 async fn manual_connection_reports_entra_issuer_and_subject() {
     let s = TestServer::start().await;
-    let b = create(
-        &s,
-        sc_support::manual_body(&s, "prod", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = create(&s, sc_support::demo_manual_body(&s, "prod"))
+        .await
+        .expect_status(StatusCode::OK);
     let p = &b["authorization"]["parameters"];
     let org = s
         .state
@@ -82,39 +79,26 @@ async fn devops_generation_uses_organization_issuer_and_sc_subject() {
 #[tokio::test]
 async fn list_get_delete() {
     let s = TestServer::start().await;
-    let (_, b) = create(
-        &s,
-        sc_support::manual_body(&s, "second", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await;
+    let (_, b) = create(&s, sc_support::demo_manual_body(&s, "second")).await;
     let id = b["id"].as_str().unwrap().to_string();
+    let web = "/contoso/web/_apis/serviceendpoint/endpoints";
     let list = s
-        .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?type=azurerm&api-version=7.1")
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(list["count"], 2);
-    let (_, list) = s
-        .admin_get("/contoso/web/_apis/serviceendpoint/endpoints?endpointNames=second")
+        .admin_ok(&format!("{web}?type=azurerm&api-version=7.1"))
         .await;
+    assert_eq!(list["count"], 2);
+    let (_, list) = s.admin_get(&format!("{web}?endpointNames=second")).await;
     assert_eq!(list["count"], 1);
-    let one = s
-        .admin_get(&format!(
-            "/contoso/web/_apis/serviceendpoint/endpoints/{id}"
-        ))
-        .await
-        .expect_status(StatusCode::OK);
+    let one = s.admin_ok(&format!("{web}/{id}")).await;
     assert_eq!(one["name"], "second");
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=x"
-    ))
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let e = s
-        .admin_get(&format!("/contoso/_apis/serviceendpoint/endpoints/{id}"))
+    let org = "/contoso/_apis/serviceendpoint/endpoints";
+    s.admin_delete(&format!("{org}/{id}?projectIds=x"))
         .await
-        .expect_status(StatusCode::NOT_FOUND);
+        .expect_status(StatusCode::NO_CONTENT);
+    let e = s
+        .admin_get(&format!("{org}/{id}"))
+        .await
+        .expect_message(StatusCode::NOT_FOUND, &id);
     assert_eq!(e["$id"], "1");
-    assert!(e["message"].as_str().unwrap().contains(&id));
 }
 
 #[tokio::test]
@@ -147,10 +131,9 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
     b["name"] = json!("x6");
     cases.push((b, "IssuerType"));
     for (body, word) in cases {
-        let e = create(&s, body)
+        create(&s, body)
             .await
-            .expect_status(StatusCode::BAD_REQUEST);
-        assert!(e["message"].as_str().unwrap().contains(word), "{word}: {e}");
+            .expect_message(StatusCode::BAD_REQUEST, word);
     }
     let (st, _) = s
         .send(
@@ -176,15 +159,18 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
 #[tokio::test]
 async fn management_calls_need_a_token_and_a_known_project() {
     let s = TestServer::start().await;
-    s.anon_get("/contoso/web/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::UNAUTHORIZED);
-    s.admin_get("/contoso/nope/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
-    s.admin_get("/no-such-org/web/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    let admin = s.var("KEYLESS_TOKEN");
+    for (bearer, path, want) in [
+        (None, "/contoso/web", StatusCode::UNAUTHORIZED),
+        (Some(&admin), "/contoso/nope", StatusCode::NOT_FOUND),
+        (Some(&admin), "/no-such-org/web", StatusCode::NOT_FOUND),
+    ] {
+        let path = format!("{path}/_apis/serviceendpoint/endpoints");
+        let (status, body) = s
+            .send(Method::GET, &path, bearer.map(String::as_str), None)
+            .await;
+        assert_eq!(status, want, "{path}: {body}");
+    }
 }
 
 #[tokio::test]
@@ -210,74 +196,29 @@ async fn devops_generation_chain_end_to_end() {
     let (_, app) = s
         .admin_post("/v1.0/applications", json!({"displayName": "legacy-app"}))
         .await;
-    s.admin_post("/v1.0/servicePrincipals", json!({"appId": app["appId"]}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let (_, conn) = create(
-        &s,
-        sc_support::manual_body(
-            &s,
-            "legacy",
-            app["appId"].as_str().unwrap(),
-            Some("AzureDevOps"),
-        ),
-    )
-    .await;
+    let app_id = app["appId"].as_str().unwrap();
+    s.admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await;
+    let body = sc_support::manual_body(&s, "legacy", app_id, Some("AzureDevOps"));
+    let (_, conn) = create(&s, body).await;
     let p = &conn["authorization"]["parameters"];
-    s
-        .admin_post(&format!("/v1.0/applications/{}/federatedIdentityCredentials", app["id"].as_str().unwrap()), json!({"name": "legacy", "issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]}))
-        .await.expect_status(StatusCode::CREATED);
-    let pl = s
-        .admin_post(
-            "/keyless/v1/organizations/contoso/projects/web/pipelines",
-            json!({"name": "legacy-deploy", "connections": ["legacy"]}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let job = s
-        .admin_post(
-            &format!(
-                "/keyless/v1/organizations/contoso/projects/web/pipelines/{}/jobs",
-                pl["id"]
-            ),
-            json!({"minutes": 10}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let url = format!(
-        "{}?api-version=7.1&serviceConnectionId={}",
-        job["env"]["SYSTEM_OIDCREQUESTURI"].as_str().unwrap(),
-        conn["id"].as_str().unwrap()
+    let fics = format!(
+        "/v1.0/applications/{}/federatedIdentityCredentials",
+        app["id"].as_str().unwrap()
     );
-    let resp = s
-        .http
-        .post(url)
-        .bearer_auth(job["env"]["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let id = resp.json::<Value>().await.unwrap()["oidcToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    s.admin_created(&fics, json!({"name": "legacy", "issuer": p["workloadIdentityFederationIssuer"], "subject": p["workloadIdentityFederationSubject"], "audiences": ["api://AzureADTokenExchange"]}))
+        .await;
+    let minutes = Some(json!({"minutes": 10}));
+    let env = sc_support::job_by_id(&s, "web", "legacy-deploy", &["legacy"], minutes).await;
+    let id = sc_support::job_id_token(&s, &env, conn["id"].as_str().unwrap()).await;
     let c = support::jwt_claims(&id);
     assert_eq!(c["sub"], "sc://contoso/web/legacy");
     assert_eq!(c["aud"], "api://AzureADTokenExchange");
     assert_eq!(c["nbf"].as_i64().unwrap(), c["iat"].as_i64().unwrap() - 600);
     assert_eq!(c["exp"].as_i64().unwrap(), c["iat"].as_i64().unwrap() + 300);
-    s.token(
-        &s.var("AZURE_TENANT_ID"),
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", app["appId"].as_str().unwrap()),
-            ("scope", common::ARM_SCOPE),
-            ("client_assertion_type", common::JWT_BEARER),
-            ("client_assertion", &id),
-        ],
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    s.exchange_for(app_id, common::ARM_SCOPE, &id)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -297,27 +238,21 @@ async fn oidc_requires_a_valid_job_token() {
             .unwrap()
             .contains("SYSTEM_ACCESSTOKEN")
     );
-    s.oidc("kls_job_forged", &conn)
-        .await
-        .expect_status(StatusCode::UNAUTHORIZED);
-    // A personal access token is not a job token.
-    s.oidc(&s.var("KEYLESS_TOKEN"), &conn)
-        .await
-        .expect_status(StatusCode::UNAUTHORIZED);
+    // A forged job token, and a personal access token, which is not a job token.
+    for token in ["kls_job_forged".to_string(), s.var("KEYLESS_TOKEN")] {
+        let (status, body) = s.oidc(&token, &conn).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token}: {body}");
+    }
 }
 
 #[tokio::test]
 async fn oidc_refuses_expired_jobs() {
     let s = TestServer::start().await;
     s.state.clock.advance(25 * 3600);
-    let b = s
-        .oidc(
-            &s.var("SYSTEM_ACCESSTOKEN"),
-            &s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
-        )
+    let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &conn)
         .await
-        .expect_status(StatusCode::UNAUTHORIZED);
-    assert!(b["message"].as_str().unwrap().contains("expired"), "{b}");
+        .expect_message(StatusCode::UNAUTHORIZED, "expired");
 }
 
 #[tokio::test]
@@ -327,11 +262,7 @@ async fn oidc_refuses_unknown_and_unreferenced_connections() {
     s.oidc(&job, "6f1b1b1b-0000-4000-8000-000000000001")
         .await
         .expect_status(StatusCode::NOT_FOUND);
-    let (_, conn) = create(
-        &s,
-        sc_support::manual_body(&s, "unreferenced", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await;
+    let (_, conn) = create(&s, sc_support::demo_manual_body(&s, "unreferenced")).await;
     let b = s
         .oidc(&job, conn["id"].as_str().unwrap())
         .await
@@ -357,44 +288,15 @@ async fn non_guid_connection_id_yields_a_pipeline_token() {
 async fn job_token_of_another_project_is_refused() {
     let s = TestServer::start().await;
     support::add_contoso_project(&s, "other").await;
-    let (_, pl) = s
-        .admin_post(
-            "/keyless/v1/organizations/contoso/projects/other/pipelines",
-            json!({"name": "p"}),
-        )
-        .await;
-    let (_, job) = s
-        .admin(
-            Method::POST,
-            &format!(
-                "/keyless/v1/organizations/contoso/projects/other/pipelines/{}/jobs",
-                pl["id"]
-            ),
-            None,
-        )
-        .await;
-    let other_token = job["env"]["SYSTEM_ACCESSTOKEN"].as_str().unwrap();
+    let env = sc_support::job_by_id(&s, "other", "p", &[], None).await;
+    let other_token = env["SYSTEM_ACCESSTOKEN"].as_str().unwrap();
     let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     // Its token on this job's URL.
     s.oidc(other_token, &conn)
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
     // Its own URL, this project's connection.
-    let url = format!(
-        "{}?api-version=7.1&serviceConnectionId={conn}",
-        job["env"]["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
-    );
-    let resp = s
-        .http
-        .post(url)
-        .bearer_auth(other_token)
-        .send()
+    sc_support::oidc(&s, &env, &conn)
         .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let b: Value = resp.json().await.unwrap();
-    assert!(
-        b["message"].as_str().unwrap().contains("another project"),
-        "{b}"
-    );
+        .expect_message(StatusCode::NOT_FOUND, "another project");
 }

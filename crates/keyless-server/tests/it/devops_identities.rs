@@ -4,23 +4,25 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::sc_support;
 use crate::support;
 
 use common::{Expect, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::directory::token_for;
-use support::{Principal, new_principal};
+use support::{Principal, field_names, new_principal};
 
 const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
-fn names(list: &Value) -> Vec<&str> {
-    list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect()
+/// Adds the identity `id` to the organization as a Reader of `web`.
+async fn add_identity(s: &TestServer, id: &str) {
+    s.admin_put(
+        &format!("/keyless/v1/organizations/contoso/identities/{id}"),
+        json!({"projects": {"web": "Readers"}}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
 }
 
 /// The demo organization with a second project, and a fresh principal with a DevOps token.
@@ -53,23 +55,12 @@ async fn identity_not_in_the_organization_is_tf401444() {
 #[tokio::test]
 async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
     let (s, p, token) = setup().await;
-    s.admin_put(
-        &format!("/keyless/v1/organizations/contoso/identities/{}", p.sp_id),
-        json!({"projects": {"web": "Readers"}}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
-    let list = s
-        .get_as(&token, "/contoso/_apis/projects")
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(names(&list), ["web"]);
+    add_identity(&s, &p.sp_id).await;
+    let list = s.get_ok_as(&token, "/contoso/_apis/projects").await;
+    assert_eq!(field_names(&list, "name"), ["web"]);
     assert_eq!(list["count"], 1);
 
-    let web = s
-        .get_as(&token, "/contoso/_apis/projects/web")
-        .await
-        .expect_status(StatusCode::OK);
+    let web = s.get_ok_as(&token, "/contoso/_apis/projects/web").await;
     assert_eq!(web["state"], "wellFormed");
 
     let api = support::contoso_project(&s, "api").await;
@@ -91,11 +82,8 @@ async fn identity_sees_only_its_projects_and_gets_vs800075_elsewhere() {
 #[tokio::test]
 async fn users_see_every_project_and_other_audiences_are_refused() {
     let (s, p, token) = setup().await;
-    let list = s
-        .admin_get("/contoso/_apis/projects")
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(names(&list), ["api", "web"]);
+    let list = s.admin_ok("/contoso/_apis/projects").await;
+    assert_eq!(field_names(&list, "name"), ["api", "web"]);
     // An ARM token is not a DevOps token.
     let arm = token_for(
         &s,
@@ -133,7 +121,7 @@ fn ado_body(s: &TestServer) -> Value {
     })
 }
 
-/// Seed 003: an Azure DevOps connection needs its identity to be a user of the organization;
+/// An Azure DevOps connection needs its identity to be a user of the organization;
 /// once it is, a job gets an ID token for it, exchanges it for an Azure DevOps token, and
 /// reads the projects its identity is a member of.
 #[tokio::test]
@@ -150,25 +138,12 @@ async fn azure_devops_connection_end_to_end() {
     );
     let mut scheme = ado_body(&s);
     scheme["authorization"]["scheme"] = json!("ServicePrincipal");
-    let b = s
-        .admin_post(create, scheme)
+    s.admin_post(create, scheme)
         .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(
-        b["message"]
-            .as_str()
-            .unwrap()
-            .contains("workload identity federation only"),
-        "{b}"
-    );
+        .expect_message(StatusCode::BAD_REQUEST, "workload identity federation only");
 
     let client = s.var("AZURE_CLIENT_ID");
-    s.admin_put(
-        &format!("/keyless/v1/organizations/contoso/identities/{client}"),
-        json!({"projects": {"web": "Readers"}}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    add_identity(&s, &client).await;
     let conn = s
         .admin_post(create, ado_body(&s))
         .await
@@ -182,64 +157,22 @@ async fn azure_devops_connection_end_to_end() {
         .find_application_by_app_id(client.parse().unwrap())
         .await
         .unwrap();
-    s.admin_post(
-        &format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id),
-        json!({
-            "name": "ado",
-            "issuer": params["workloadIdentityFederationIssuer"],
-            "subject": params["workloadIdentityFederationSubject"],
-            "audiences": ["api://AzureADTokenExchange"],
-        }),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    let fic = json!({
+        "name": "ado",
+        "issuer": params["workloadIdentityFederationIssuer"],
+        "subject": params["workloadIdentityFederationSubject"],
+        "audiences": ["api://AzureADTokenExchange"],
+    });
+    let fics = format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id);
+    s.admin_created(&fics, fic).await;
 
-    let pipelines = "/keyless/v1/organizations/contoso/projects/web/pipelines";
-    s.admin_post(
-        pipelines,
-        json!({"name": "ado-job", "connections": ["ado"]}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
-    let job = s
-        .admin(Method::POST, &format!("{pipelines}/ado-job/jobs"), None)
-        .await
-        .expect_status(StatusCode::CREATED);
-    let env = &job["env"];
-    let url = format!(
-        "{}?api-version=7.1&serviceConnectionId={}",
-        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap(),
-        conn["id"].as_str().unwrap()
-    );
-    let resp = s
-        .http
-        .post(url)
-        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let id_token = resp.json::<Value>().await.unwrap()["oidcToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, env) = sc_support::job_with(&s, "web", "ado-job", &["ado"]).await;
+    let id_token = sc_support::job_id_token(&s, &env, conn["id"].as_str().unwrap()).await;
     let tok = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &client),
-                ("scope", DEVOPS_SCOPE),
-                ("client_assertion_type", common::JWT_BEARER),
-                ("client_assertion", &id_token),
-            ],
-        )
+        .exchange_for(&client, DEVOPS_SCOPE, &id_token)
         .await
         .expect_status(StatusCode::OK);
     let token = tok["access_token"].as_str().unwrap();
-    let list = s
-        .get_as(token, "/contoso/_apis/projects")
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(names(&list), ["web"]);
+    let list = s.get_ok_as(token, "/contoso/_apis/projects").await;
+    assert_eq!(field_names(&list, "name"), ["web"]);
 }

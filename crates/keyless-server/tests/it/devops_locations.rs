@@ -3,21 +3,18 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support;
 
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use support::find_item;
 
 #[tokio::test]
 async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
     let s = TestServer::start().await;
-    let pat = s
-        .admin_post(
-            "/keyless/v1/pats",
-            json!({"name": "reader", "scopes": ["read"]}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+    let read = json!({"name": "reader", "scopes": ["read"]});
+    let pat = s.admin_created("/keyless/v1/pats", read).await;
     let v = s
         .send(
             Method::OPTIONS,
@@ -27,12 +24,7 @@ async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
         )
         .await
         .expect_status(StatusCode::OK);
-    let endpoints = v["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["id"] == "14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0")
-        .unwrap();
+    let endpoints = find_item(&v, "id", "14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0");
     assert_eq!(
         endpoints["routeTemplate"],
         "_apis/{area}/{resource}/{endpointId}"
@@ -43,42 +35,28 @@ async fn options_lists_the_service_endpoint_locations_even_for_a_read_token() {
 #[tokio::test]
 async fn resource_areas_point_at_the_organization() {
     let s = TestServer::start().await;
-    let v = s
-        .admin_get("/contoso/_apis/ResourceAreas")
-        .await
-        .expect_status(StatusCode::OK);
-    let area = v["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "serviceendpoint")
-        .unwrap();
+    let v = s.admin_ok("/contoso/_apis/ResourceAreas").await;
+    let area = find_item(&v, "name", "serviceendpoint");
     assert_eq!(area["locationUrl"], format!("{}/contoso/", s.origin));
     let one = s
-        .admin_get("/contoso/_apis/ResourceAreas/serviceendpoint")
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok("/contoso/_apis/ResourceAreas/serviceendpoint")
+        .await;
     assert_eq!(one["id"], area["id"]);
 }
 
+/// An unknown area, and an unknown organization (its locations and its areas): each a
+/// DevOps not found.
 #[tokio::test]
-async fn an_unknown_area_is_a_devops_not_found() {
+async fn unknown_areas_and_organizations_are_devops_not_found() {
     let s = TestServer::start().await;
     let e = s
         .admin_get("/contoso/_apis/ResourceAreas/nothing")
         .await
         .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(e["eventId"], 3000, "{e}");
-}
-
-#[tokio::test]
-async fn an_unknown_organization_is_a_devops_not_found() {
-    let s = TestServer::start().await;
-    let e = s
-        .admin(Method::OPTIONS, "/ghost/_apis", None)
+    s.admin(Method::OPTIONS, "/ghost/_apis", None)
         .await
-        .expect_status(StatusCode::NOT_FOUND);
-    assert!(e["message"].as_str().unwrap().contains("ghost"), "{e}");
+        .expect_message(StatusCode::NOT_FOUND, "ghost");
     s.admin_get("/ghost/_apis/ResourceAreas")
         .await
         .expect_status(StatusCode::NOT_FOUND);

@@ -11,20 +11,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::directory::{add_role, in_tenant};
 use support::graph::assert_denied;
-use support::{message, new_member};
+use support::{find_item, new_member, sorted_names, user_of};
 
 const ROLES: &str = "/keyless/v1/tenants/contoso/roles";
-
-async fn fabrikam_user(s: &TestServer, name: &str) -> support::Member {
-    let (status, t) = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await;
-    assert!(
-        status == StatusCode::CREATED || status == StatusCode::CONFLICT,
-        "{t}"
-    );
-    support::user_with_pat(s, "fabrikam", name, name).await
-}
 
 /// Gives the user `name` the directory role `role` in contoso.
 async fn grant_in_contoso(s: &TestServer, name: &str, role: &str) {
@@ -32,11 +21,9 @@ async fn grant_in_contoso(s: &TestServer, name: &str, role: &str) {
 }
 
 async fn bad_request(s: &TestServer, method: Method, path: &str, body: Value, says: &str) {
-    let resp = s
-        .admin(method, path, Some(body))
+    s.admin(method, path, Some(body))
         .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&resp).contains(says), "{resp}");
+        .expect_message(StatusCode::BAD_REQUEST, says);
 }
 
 #[tokio::test]
@@ -44,23 +31,13 @@ async fn roles_are_added_listed_and_removed() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
     let body = json!({"user": "alice", "role": "User Administrator"});
-    let a = s
-        .admin_post(ROLES, body.clone())
-        .await
-        .expect_status(StatusCode::CREATED);
+    let a = s.admin_created(ROLES, body.clone()).await;
     assert_eq!(a["roleTemplateId"], "fe930be7-5e62-47db-91af-98c3a49a38b1");
     assert_eq!(a["principalId"], alice.id.as_str());
     let (status, _) = s.admin_post(ROLES, body.clone()).await;
     assert_eq!(status, StatusCode::OK, "adding twice is not an error");
-    let list = s.admin_get(ROLES).await.expect_status(StatusCode::OK);
-    assert!(
-        list["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["role"] == "User Administrator"),
-        "{list}"
-    );
+    let list = s.admin_ok(ROLES).await;
+    find_item(&list, "role", "User Administrator");
     s.admin(Method::DELETE, ROLES, Some(body.clone()))
         .await
         .expect_status(StatusCode::NO_CONTENT);
@@ -95,24 +72,31 @@ async fn role_requests_are_validated() {
     ] {
         bad_request(&s, Method::POST, ROLES, body, says).await;
     }
-    let eve = fabrikam_user(&s, "eve").await;
+    let eve = user_of(&s, "fabrikam", "eve").await;
+    let foreign = json!({"user": eve.upn, "role": "Directory Readers"});
     bad_request(
         &s,
         Method::POST,
         ROLES,
-        json!({"user": eve.upn, "role": "Directory Readers"}),
+        foreign,
         "neither a member nor a guest",
     )
     .await;
-    s.admin_post(ROLES, json!({"user": "alice", "role": 7}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    s.admin_post(
-        "/keyless/v1/tenants/nowhere/roles",
-        json!({"user": "alice", "role": "Directory Readers"}),
-    )
-    .await
-    .expect_status(StatusCode::NOT_FOUND);
+    for (path, body, want) in [
+        (
+            ROLES,
+            json!({"user": "alice", "role": 7}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/keyless/v1/tenants/nowhere/roles",
+            json!({"user": "alice", "role": "Directory Readers"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, resp) = s.admin_post(path, body).await;
+        assert_eq!(status, want, "{path}: {resp}");
+    }
 }
 
 #[tokio::test]
@@ -125,17 +109,15 @@ async fn only_privileged_role_and_global_administrators_assign_roles() {
     grant_in_contoso(&s, "alice", "User Administrator").await;
     assert_denied(s.post_as(&alice.token, ROLES, body.clone()).await);
     grant_in_contoso(&s, "alice", "Privileged Role Administrator").await;
-    s.post_as(&alice.token, ROLES, body)
-        .await
-        .expect_status(StatusCode::CREATED);
     grant_in_contoso(&s, "bob", "Global Administrator").await;
-    s.post_as(
-        &bob.token,
-        ROLES,
-        json!({"user": "alice", "role": "Directory Readers"}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    // Both may now: alice as Privileged Role Administrator, bob as Global Administrator.
+    for (who, body) in [
+        (&alice, body),
+        (&bob, json!({"user": "alice", "role": "Directory Readers"})),
+    ] {
+        let (status, resp) = s.post_as(&who.token, ROLES, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {resp}", who.upn);
+    }
 }
 
 #[tokio::test]
@@ -167,57 +149,31 @@ async fn user_administrators_create_users_and_members_do_not() {
         .await
         .expect_status(StatusCode::CREATED);
     // A User Administrator does not make keyless administrators.
-    let resp = s
-        .post_as(&alice.token, path, json!({"name": "dave", "admin": true}))
+    s.post_as(&alice.token, path, json!({"name": "dave", "admin": true}))
         .await
-        .expect_status(StatusCode::FORBIDDEN);
-    assert!(message(&resp).contains("keyless administrator"), "{resp}");
+        .expect_message(StatusCode::FORBIDDEN, "keyless administrator");
 }
 
 #[tokio::test]
 async fn a_guest_acts_in_the_tenant_that_invited_them() {
     let s = TestServer::start().await;
-    let eve = fabrikam_user(&s, "eve").await;
+    let eve = user_of(&s, "fabrikam", "eve").await;
     let apps = "/v1.0/applications";
     // At home eve is a member.
-    s.get_as(&eve.token, apps)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&eve.token, apps).await;
     // Not invited into contoso: refused; an unknown tenant too.
     assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await);
     assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "nowhere", None).await);
     let guests = "/keyless/v1/tenants/contoso/guests";
-    s.admin_post(guests, json!({"user": eve.upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(guests, json!({"user": eve.upn})).await;
     // The admin API shows eve the tenants she belongs to: home and contoso, nothing else.
-    let tenants = s
-        .get_as(&eve.token, "/keyless/v1/tenants")
-        .await
-        .expect_status(StatusCode::OK);
-    let mut names: Vec<&str> = tenants["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["contoso", "fabrikam"]);
-    s.get_as(&eve.token, "/keyless/v1/tenants/contoso")
-        .await
-        .expect_status(StatusCode::OK);
-    add_role(
-        &s,
-        "contoso",
-        json!({"user": eve.upn}),
-        "Application Developer",
-    )
-    .await;
+    let tenants = s.get_ok_as(&eve.token, "/keyless/v1/tenants").await;
+    assert_eq!(sorted_names(&tenants, "name"), ["contoso", "fabrikam"]);
+    s.get_ok_as(&eve.token, "/keyless/v1/tenants/contoso").await;
+    let eve_user = json!({"user": eve.upn});
+    add_role(&s, "contoso", eve_user, "Application Developer").await;
     // /me lists every tenant of the person, with the roles held there.
-    let me = s
-        .get_as(&eve.token, "/keyless/v1/me")
-        .await
-        .expect_status(StatusCode::OK);
+    let me = s.get_ok_as(&eve.token, "/keyless/v1/me").await;
     assert_eq!(me["tenants"][0]["name"], "fabrikam");
     assert_eq!(me["tenants"][0]["userType"], "Member");
     assert_eq!(me["tenants"][1]["name"], "contoso");
@@ -235,62 +191,37 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
     .await
     .expect_status(StatusCode::NO_CONTENT);
     // A limited guest cannot enumerate apps or users, nor register apps.
-    assert_denied(in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None).await);
-    assert_denied(
-        in_tenant(
-            &s,
-            Method::GET,
-            "/v1.0/servicePrincipals",
-            &eve.token,
-            "contoso",
-            None,
-        )
-        .await,
-    );
+    let guest_app = json!({"displayName": "guest-app"});
+    for (method, path, body) in [
+        (Method::GET, apps, None),
+        (Method::GET, "/v1.0/servicePrincipals", None),
+        (Method::POST, apps, Some(guest_app.clone())),
+    ] {
+        assert_denied(in_tenant(&s, method, path, &eve.token, "contoso", body).await);
+    }
     assert_denied(
         s.get_as(&eve.token, "/keyless/v1/tenants/contoso/users")
             .await,
     );
-    assert_denied(
-        in_tenant(
-            &s,
-            Method::POST,
-            apps,
-            &eve.token,
-            "contoso",
-            Some(json!({"displayName": "guest-app"})),
-        )
-        .await,
-    );
     // Guests not limited: as members.
-    s.admin_patch(
-        "/keyless/v1/tenants/contoso/settings",
-        json!({"guestPermissionsLimited": false}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let unlimited = json!({"guestPermissionsLimited": false});
+    support::tenant_settings(&s, "contoso", unlimited).await;
     let list = in_tenant(&s, Method::GET, apps, &eve.token, "contoso", None)
         .await
         .expect_status(StatusCode::OK);
-    assert!(
-        list["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["displayName"] == "demo-deploy")
-    );
+    find_item(&list, "displayName", "demo-deploy");
     in_tenant(
         &s,
         Method::POST,
         apps,
         &eve.token,
         "contoso",
-        Some(json!({"displayName": "guest-app"})),
+        Some(guest_app),
     )
     .await
     .expect_status(StatusCode::CREATED);
     // Listed as a guest; removed, refused again.
-    let list = s.admin_get(guests).await.expect_status(StatusCode::OK);
+    let list = s.admin_ok(guests).await;
     assert_eq!(
         list["value"][0]["user"]["userPrincipalName"],
         eve.upn.as_str()
@@ -307,7 +238,7 @@ async fn a_guest_acts_in_the_tenant_that_invited_them() {
 #[tokio::test]
 async fn guest_invitations_are_validated() {
     let s = TestServer::start().await;
-    let eve = fabrikam_user(&s, "eve").await;
+    let eve = user_of(&s, "fabrikam", "eve").await;
     let alice = new_member(&s, "alice").await;
     let guests = "/keyless/v1/tenants/contoso/guests";
     for (body, says) in [
@@ -330,9 +261,7 @@ async fn guest_invitations_are_validated() {
         s.post_as(&alice.token, guests, json!({"user": eve.upn}))
             .await,
     );
-    s.admin_post(guests, json!({"user": eve.upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(guests, json!({"user": eve.upn})).await;
     let (status, _) = s.admin_post(guests, json!({"user": eve.upn})).await;
     assert_eq!(status, StatusCode::OK, "inviting twice is not an error");
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::support;
 
 use common::{ARM_SCOPE, Expect, TestServer};
 use reqwest::StatusCode;
@@ -111,12 +112,8 @@ async fn es256_tenants_advertise_es256() {
         let (_, d) = get(&s, path).await;
         assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
     }
-    s.admin_patch(
-        &format!("/keyless/v1/tenants/{t}/settings"),
-        json!({"accessTokenAlgorithm": "ES256"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let es256 = json!({"accessTokenAlgorithm": "ES256"});
+    support::tenant_settings(&s, &t, es256).await;
     for path in [&v2, &v1] {
         let (_, d) = get(&s, path).await;
         assert_eq!(

@@ -144,9 +144,8 @@ async fn an_organization_of_another_cloud_fails_with_900382() {
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
     let v = s
-        .admin_get("/keyless/v1/organizations/gov/projects/ops/connections/gov-conn/doctor")
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok("/keyless/v1/organizations/gov/projects/ops/connections/gov-conn/doctor")
+        .await;
     expect(&v, "cloud", "FAIL", "900382");
 }
 
@@ -178,12 +177,7 @@ async fn credential_mismatches_name_the_catalogue_code_and_the_nearest_diff() {
         s.state.shared_store().update_fic(&f).await.unwrap();
         let v = doctor(&s).await;
         expect(&v, "credential", "FAIL", code);
-        let line = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == "credential")
-            .unwrap();
+        let line = finding(&v, "credential");
         let near = &line["detail"]["nearestCredential"];
         assert_eq!(near["name"], json!(good.name), "{v:#}");
         assert!(near["firstDifference"]["at"].is_number(), "{v:#}");

@@ -8,7 +8,7 @@ use crate::doctor_support;
 use crate::sc_support;
 use crate::support;
 
-use common::{Expect, JWT_BEARER, TestServer};
+use common::{Expect, TestServer};
 use doctor_support::*;
 use reqwest::StatusCode;
 use sc_support::*;
@@ -37,14 +37,10 @@ async fn a_referencing_pipeline_not_authorized_warns() {
     let path = format!(
         "/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
     );
-    let b = s.admin_get(&path).await.expect_status(StatusCode::OK);
-    let deploy = b["pipelines"][0]["id"].clone();
-    s.admin_patch(
-        &path,
-        json!({"pipelines": [{"id": deploy, "authorized": false}]}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = s.admin_ok(&path).await;
+    authorize_pipeline(&s, &path, &b["pipelines"][0]["id"], false)
+        .await
+        .expect_status(StatusCode::OK);
     let v = doctor(&s).await;
     expect(&v, "pipelines", "WARN", "PipelineNotAuthorized");
 }
@@ -54,18 +50,10 @@ async fn azure_devops_use_without_organization_membership_warns() {
     let s = TestServer::start().await;
     // The identity asks for an Azure DevOps token: doctor checks its organization access.
     let assertion = s.id_token().await;
-    s.token(
-        &s.var("AZURE_TENANT_ID"),
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &s.var("AZURE_CLIENT_ID")),
-            ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &assertion),
-        ],
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let devops = "499b84ac-1321-427f-aa17-267ca6975798/.default";
+    s.exchange_for(&s.var("AZURE_CLIENT_ID"), devops, &assertion)
+        .await
+        .expect_status(StatusCode::OK);
     expect(&doctor(&s).await, "organization", "WARN", "TF401444");
     let c = demo_conn(&s).await;
     let (st, b) = s
@@ -96,12 +84,7 @@ async fn denials_after_the_last_grant_warn_with_the_nearest_credential() {
     let v = doctor(&s).await;
     expect(&v, "credential", "OK", "-");
     expect(&v, "audit", "WARN", "7002138");
-    let audit = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "audit")
-        .unwrap();
+    let audit = finding(&v, "audit");
     assert!(audit["detail"]["nearestCredential"].is_object(), "{v:#}");
     // A later success resolves it.
     s.exchange(&s.id_token().await)
@@ -141,18 +124,14 @@ async fn only_administrators_of_the_connection_may_run_it() {
 async fn the_organization_summary_lists_administered_connections() {
     let s = TestServer::start().await;
     set_policy(&s, |p| p.enabled = false).await;
-    let v = s
-        .admin_get("/keyless/v1/organizations/contoso/doctor")
-        .await
-        .expect_status(StatusCode::OK);
+    let v = s.admin_ok("/keyless/v1/organizations/contoso/doctor").await;
     assert_eq!(v["status"], "FAIL", "{v:#}");
     assert_eq!(v["value"][0]["connection"]["name"], "demo-connection");
     assert_eq!(v["value"][0]["problems"][0]["code"], "700223", "{v:#}");
     // A member who administers nothing sees an empty summary.
     let alice = member(&s, "alice").await;
     let v = s
-        .get_as(&alice.token, "/keyless/v1/organizations/contoso/doctor")
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&alice.token, "/keyless/v1/organizations/contoso/doctor")
+        .await;
     assert_eq!(v["count"], 0, "{v:#}");
 }

@@ -7,7 +7,7 @@ use crate::support;
 use common::{ARM_SCOPE, Expect, JWT_BEARER, TestServer};
 use keyless_server::keyring::Issuer;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn federated_exchange_issues_a_v1_arm_token() {
@@ -66,24 +66,45 @@ async fn cli_scope_with_double_slash_yields_resource_with_trailing_slash() {
     );
 }
 
+/// Claims of the pipeline's ID token changed one way each, signed with the tenant's real
+/// key: each refused with its code.
 #[tokio::test]
-async fn wrong_subject_is_700213() {
+async fn tampered_claims_signed_by_the_tenant_are_refused_with_their_code() {
     let s = TestServer::start().await;
-    let mut c = s.id_token_claims().await;
-    c["sub"] = json!("/eid1/c/pub/t/x/a/y/sc/other/other");
-    let t = s.sign(Issuer::Tenant(s.tenant()), c).await;
-    let (status, body) = s.exchange(&t).await;
-    TestServer::assert_entra(status, &body, 700213, "invalid_client");
-}
-
-#[tokio::test]
-async fn case_only_subject_difference_is_7002138() {
-    let s = TestServer::start().await;
-    let mut c = s.id_token_claims().await;
-    c["sub"] = json!(c["sub"].as_str().unwrap().to_uppercase());
-    let t = s.sign(Issuer::Tenant(s.tenant()), c).await;
-    let (status, body) = s.exchange(&t).await;
-    TestServer::assert_entra(status, &body, 7002138, "invalid_client");
+    let now = s.state.now();
+    type Change = fn(&mut Value, i64);
+    let cases: [(&str, Change, u64); 4] = [
+        (
+            "another subject",
+            |c, _| c["sub"] = json!("/eid1/c/pub/t/x/a/y/sc/other/other"),
+            700213,
+        ),
+        (
+            "the subject in another case only",
+            |c, _| c["sub"] = json!(c["sub"].as_str().unwrap().to_uppercase()),
+            7002138,
+        ),
+        (
+            // Unknown external issuer: refused without fetching its keys.
+            "an unknown external issuer",
+            |c, _| c["iss"] = json!("https://token.actions.githubusercontent.com"),
+            700211,
+        ),
+        (
+            "valid only in an hour",
+            |c, now| {
+                c["nbf"] = json!(now + 3600);
+                c["exp"] = json!(now + 3900);
+            },
+            700024,
+        ),
+    ];
+    for (case, change, code) in cases {
+        let mut c = s.id_token_claims().await;
+        change(&mut c, now);
+        let (status, body) = s.exchange_signed(Issuer::Tenant(s.tenant()), c).await;
+        TestServer::assert_case_entra(case, status, &body, code, "invalid_client");
+    }
 }
 
 #[tokio::test]
@@ -100,25 +121,16 @@ async fn wrong_issuer_is_700211() {
     let mut c = s.id_token_claims().await;
     c["iss"] = json!(format!("{}/{}", s.origin, org.id));
     c["aud"] = json!("api://AzureADTokenExchange");
-    let t = s.sign(Issuer::Organization(org.id), c).await;
-    let (status, body) = s.exchange(&t).await;
-    TestServer::assert_entra(status, &body, 700211, "invalid_client");
+    let body = s
+        .exchange_signed(Issuer::Organization(org.id), c)
+        .await
+        .expect_entra(700211, "invalid_client");
     assert!(
         body["error_description"]
             .as_str()
             .unwrap()
             .contains(&org.id.to_string())
     );
-}
-
-#[tokio::test]
-async fn unknown_external_issuer_is_700211_without_fetching() {
-    let s = TestServer::start().await;
-    let mut c = s.id_token_claims().await;
-    c["iss"] = json!("https://token.actions.githubusercontent.com");
-    let t = s.sign(Issuer::Tenant(s.tenant()), c).await;
-    let (status, body) = s.exchange(&t).await;
-    TestServer::assert_entra(status, &body, 700211, "invalid_client");
 }
 
 #[tokio::test]
@@ -143,14 +155,10 @@ async fn wrong_audience_is_70021() {
         )
         .await;
     let now = s.state.now();
-    let t = s
-        .sign(
-            Issuer::Organization(org.id),
-            json!({"iss": iss, "sub": "sc://contoso/web/demo-connection", "aud": "api://other", "iat": now, "nbf": now, "exp": now + 300}),
-        )
-        .await;
-    let (status, body) = s.exchange(&t).await;
-    TestServer::assert_entra(status, &body, 70021, "invalid_request");
+    let claims = json!({"iss": iss, "sub": "sc://contoso/web/demo-connection", "aud": "api://other", "iat": now, "nbf": now, "exp": now + 300});
+    s.exchange_signed(Issuer::Organization(org.id), claims)
+        .await
+        .expect_entra(70021, "invalid_request");
 }
 
 #[tokio::test]
@@ -158,8 +166,7 @@ async fn expired_assertion_is_700024() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
     s.state.clock.advance(600);
-    let (status, body) = s.exchange(&id).await;
-    TestServer::assert_entra(status, &body, 700024, "invalid_client");
+    let body = s.exchange(&id).await.expect_entra(700024, "invalid_client");
     assert!(
         body["error_description"]
             .as_str()
@@ -168,128 +175,85 @@ async fn expired_assertion_is_700024() {
     );
 }
 
+/// The pipeline's ID token with its signature changed, its payload changed, an unknown
+/// key id, and the algorithms `none` and `HS256`: each 700027, the last two naming the
+/// algorithm.
 #[tokio::test]
-async fn not_yet_valid_assertion_is_700024() {
-    let s = TestServer::start().await;
-    let mut c = s.id_token_claims().await;
-    let now = s.state.now();
-    c["nbf"] = json!(now + 3600);
-    c["exp"] = json!(now + 3900);
-    let t = s.sign(Issuer::Tenant(s.tenant()), c).await;
-    let (status, body) = s.exchange(&t).await;
-    TestServer::assert_entra(status, &body, 700024, "invalid_client");
-}
-
-#[tokio::test]
-async fn bad_signature_is_700027() {
-    let s = TestServer::start().await;
-    let id = s.id_token().await;
-    let mut parts: Vec<String> = id.split('.').map(String::from).collect();
-    let mut sig = parts[2].clone().into_bytes();
-    sig[10] = if sig[10] == b'A' { b'B' } else { b'A' };
-    parts[2] = String::from_utf8(sig).unwrap();
-    let (status, body) = s.exchange(&parts.join(".")).await;
-    TestServer::assert_entra(status, &body, 700027, "invalid_client");
-}
-
-#[tokio::test]
-async fn tampered_claims_fail_the_signature_700027() {
+async fn forged_assertions_are_700027() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let s = TestServer::start().await;
     let id = s.id_token().await;
     let parts: Vec<&str> = id.split('.').collect();
+    let mut sig = parts[2].as_bytes().to_vec();
+    sig[10] = if sig[10] == b'A' { b'B' } else { b'A' };
+    let bad_signature = format!(
+        "{}.{}.{}",
+        parts[0],
+        parts[1],
+        String::from_utf8(sig).unwrap()
+    );
     let mut c = s.id_token_claims().await;
     c["exp"] = json!(s.state.now() + 99_999);
-    use base64::Engine;
-    let payload =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap());
-    let forged = format!("{}.{}.{}", parts[0], payload, parts[2]);
-    let (status, body) = s.exchange(&forged).await;
-    TestServer::assert_entra(status, &body, 700027, "invalid_client");
-}
-
-#[tokio::test]
-async fn unknown_kid_is_700027() {
-    let s = TestServer::start().await;
-    let id = s.id_token().await;
-    let parts: Vec<&str> = id.split('.').collect();
-    use base64::Engine;
-    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(br#"{"typ":"JWT","alg":"RS256","kid":"not-a-key"}"#);
-    let (status, body) = s
-        .exchange(&format!("{header}.{}.{}", parts[1], parts[2]))
-        .await;
-    TestServer::assert_entra(status, &body, 700027, "invalid_client");
-}
-
-#[tokio::test]
-async fn alg_none_and_hs256_are_700027() {
-    let s = TestServer::start().await;
-    let id = s.id_token().await;
-    let parts: Vec<&str> = id.split('.').collect();
-    let kid = {
-        use base64::Engine;
-        let h: serde_json::Value = serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(parts[0])
-                .unwrap(),
-        )
-        .unwrap();
-        h["kid"].as_str().unwrap().to_string()
-    };
+    let payload = b64.encode(serde_json::to_vec(&c).unwrap());
+    let tampered = format!("{}.{}.{}", parts[0], payload, parts[2]);
+    let unknown_kid = b64.encode(br#"{"typ":"JWT","alg":"RS256","kid":"not-a-key"}"#);
+    let header: Value = serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
+    let kid = header["kid"].as_str().unwrap();
+    let mut cases = vec![
+        ("a changed signature", bad_signature, ""),
+        ("a changed payload", tampered, ""),
+        (
+            "an unknown key id",
+            format!("{unknown_kid}.{}.{}", parts[1], parts[2]),
+            "",
+        ),
+    ];
     for alg in ["none", "HS256"] {
-        use base64::Engine;
-        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(format!(r#"{{"typ":"JWT","alg":"{alg}","kid":"{kid}"}}"#));
-        let (status, body) = s
-            .exchange(&format!("{header}.{}.{}", parts[1], parts[2]))
-            .await;
-        TestServer::assert_entra(status, &body, 700027, "invalid_client");
-        assert!(body["error_description"].as_str().unwrap().contains(alg));
+        let header = b64.encode(format!(r#"{{"typ":"JWT","alg":"{alg}","kid":"{kid}"}}"#));
+        let jwt = format!("{header}.{}.{}", parts[1], parts[2]);
+        cases.push(("another algorithm", jwt, alg));
+    }
+    for (case, jwt, says) in cases {
+        let (status, body) = s.exchange(&jwt).await;
+        TestServer::assert_case_entra(case, status, &body, 700027, "invalid_client");
+        let description = body["error_description"].as_str().unwrap();
+        assert!(description.contains(says), "{case}: {description}");
     }
 }
 
 #[tokio::test]
 async fn access_token_presented_as_assertion_is_700222() {
-    let s = TestServer::start().await;
-    let at = s.arm_token().await;
-    let (status, body) = s.exchange(&at).await;
-    TestServer::assert_entra(status, &body, 700222, "invalid_client");
+    let (s, at) = TestServer::start_with_arm_token().await;
+    s.exchange(&at).await.expect_entra(700222, "invalid_client");
 }
 
 #[tokio::test]
 async fn unknown_client_is_700016() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
-    let (status, body) = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", "11111111-2222-3333-4444-555555555555"),
-                ("scope", ARM_SCOPE),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", &id),
-            ],
-        )
-        .await;
-    TestServer::assert_entra(status, &body, 700016, "unauthorized_client");
+    let unknown = "11111111-2222-3333-4444-555555555555";
+    s.token(
+        &s.var("AZURE_TENANT_ID"),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", unknown),
+            ("scope", ARM_SCOPE),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &id),
+        ],
+    )
+    .await
+    .expect_entra(700016, "unauthorized_client");
 }
 
 #[tokio::test]
 async fn wrong_secret_is_7000215() {
     let s = TestServer::start().await;
-    let (status, body) = s
-        .token(
-            &s.var("AZURE_TENANT_ID"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &s.var("AZURE_CLIENT_ID")),
-                ("scope", ARM_SCOPE),
-                ("client_secret", "not-the-secret"),
-            ],
-        )
-        .await;
-    TestServer::assert_entra(status, &body, 7000215, "invalid_client");
+    let client = s.var("AZURE_CLIENT_ID");
+    support::secret_token(&s, &client, "not-the-secret")
+        .await
+        .expect_entra(7000215, "invalid_client");
 }
 
 #[tokio::test]
@@ -297,12 +261,9 @@ async fn secret_from_add_password_works_and_expires_with_7000222() {
     let s = TestServer::start().await;
     let app = support::demo_app(&s).await;
     let end = keyless_model::time_fmt::iso(s.state.now() + 3600);
-    let created = s
-        .admin(
-            reqwest::Method::POST,
-            &format!("/v1.0/applications/{}/addPassword", app.id),
-            Some(json!({"passwordCredential": {"displayName": "ci", "endDateTime": end}})),
-        )
+    let credential = json!({"displayName": "ci", "endDateTime": end});
+    let admin = s.var("KEYLESS_TOKEN");
+    let created = support::graph::add_password(&s, &admin, &app.id.to_string(), credential)
         .await
         .expect_status(StatusCode::OK);
     let secret = created["secretText"].as_str().unwrap().to_string();
@@ -326,87 +287,87 @@ async fn secret_from_add_password_works_and_expires_with_7000222() {
         "1"
     );
     s.state.clock.advance(7200);
-    let (status, body) = s.token(&s.var("AZURE_TENANT_ID"), &f).await;
-    TestServer::assert_entra(status, &body, 7000222, "invalid_client");
+    s.token(&s.var("AZURE_TENANT_ID"), &f)
+        .await
+        .expect_entra(7000222, "invalid_client");
 }
 
+/// Token requests missing a field, with another grant, scope or resource, or with no
+/// credential at all: each refused with its code.
 #[tokio::test]
 async fn request_shape_errors() {
     let s = TestServer::start().await;
     let t = s.var("AZURE_TENANT_ID");
     let c = s.var("AZURE_CLIENT_ID");
-    let (st, b) = s
-        .token(&t, &[("client_id", &c), ("scope", ARM_SCOPE)])
-        .await;
-    TestServer::assert_entra(st, &b, 900144, "invalid_request");
-    let (st, b) = s
-        .token(
-            &t,
-            &[
-                ("grant_type", "password"),
-                ("client_id", &c),
-                ("scope", ARM_SCOPE),
-            ],
-        )
-        .await;
-    TestServer::assert_entra(st, &b, 70003, "unsupported_grant_type");
-    let (st, b) = s
-        .token(
-            &t,
-            &[("grant_type", "client_credentials"), ("scope", ARM_SCOPE)],
-        )
-        .await;
-    TestServer::assert_entra(st, &b, 900144, "invalid_request");
-    let (st, b) = s
-        .token(
-            &t,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c),
+    let credentials = ("grant_type", "client_credentials");
+    let client = ("client_id", c.as_str());
+    let arm = ("scope", ARM_SCOPE);
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let cases: [(&str, Form, u64, &str); 6] = [
+        (
+            "no grant type",
+            vec![client, arm],
+            900144,
+            "invalid_request",
+        ),
+        (
+            "the password grant",
+            vec![("grant_type", "password"), client, arm],
+            70003,
+            "unsupported_grant_type",
+        ),
+        (
+            "no client",
+            vec![credentials, arm],
+            900144,
+            "invalid_request",
+        ),
+        (
+            "a scope that is not .default",
+            vec![
+                credentials,
+                client,
                 ("scope", "https://management.azure.com/user_impersonation"),
             ],
-        )
-        .await;
-    TestServer::assert_entra(st, &b, 70011, "invalid_scope");
-    let (st, b) = s
-        .token(
-            &t,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c),
+            70011,
+            "invalid_scope",
+        ),
+        (
+            "an unknown resource",
+            vec![
+                credentials,
+                client,
                 ("scope", "https://unknown.example/.default"),
             ],
-        )
-        .await;
-    TestServer::assert_entra(st, &b, 500011, "invalid_resource");
-    let (st, b) = s
-        .token(
-            &t,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c),
-                ("scope", ARM_SCOPE),
-            ],
-        )
-        .await;
-    TestServer::assert_entra(st, &b, 7000218, "invalid_client");
+            500011,
+            "invalid_resource",
+        ),
+        (
+            "no credential",
+            vec![credentials, client, arm],
+            7000218,
+            "invalid_client",
+        ),
+    ];
+    for (case, form, code, error) in cases {
+        let (st, b) = s.token(&t, &form).await;
+        TestServer::assert_case_entra(case, st, &b, code, error);
+    }
 }
 
 #[tokio::test]
 async fn unknown_and_malformed_tenants() {
     let s = TestServer::start().await;
     let form = [("grant_type", "client_credentials")];
-    let (st, b) = s.token("00000000-0000-0000-0000-000000000009", &form).await;
-    TestServer::assert_entra(st, &b, 90002, "invalid_request");
-    let (st, b) = s.token("not_a_tenant!", &form).await;
-    TestServer::assert_entra(st, &b, 900023, "invalid_request");
+    for (tenant, code) in [
+        ("00000000-0000-0000-0000-000000000009", 90002),
+        ("not_a_tenant!", 900023),
+    ] {
+        let (st, b) = s.token(tenant, &form).await;
+        TestServer::assert_case_entra(tenant, st, &b, code, "invalid_request");
+    }
     let b = s
-        .send(
-            reqwest::Method::GET,
-            "/00000000-0000-0000-0000-000000000009/v2.0/.well-known/openid-configuration",
-            None,
-            None,
-        )
+        .anon_get("/00000000-0000-0000-0000-000000000009/v2.0/.well-known/openid-configuration")
         .await
         .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(b["error"], "invalid_tenant");
@@ -459,37 +420,26 @@ async fn disabled_service_principal_is_7000112() {
         .await
         .unwrap();
     let id = s.id_token().await;
-    let (st, b) = s.exchange(&id).await;
-    TestServer::assert_entra(st, &b, 7000112, "unauthorized_client");
+    s.exchange(&id)
+        .await
+        .expect_entra(7000112, "unauthorized_client");
 }
 
 #[tokio::test]
 async fn discovery_and_jwks_shapes() {
     let s = TestServer::start().await;
     let t = s.var("AZURE_TENANT_ID");
-    let d = s
-        .send(
-            reqwest::Method::GET,
-            &format!("/{t}/v2.0/.well-known/openid-configuration"),
-            None,
-            None,
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let get = |path: String| {
+        let s = &s;
+        async move { s.anon_get(&path).await.expect_status(StatusCode::OK) }
+    };
+    let d = get(format!("/{t}/v2.0/.well-known/openid-configuration")).await;
     assert_eq!(d["issuer"], format!("{}/{t}/v2.0", s.origin));
     assert_eq!(
         d["token_endpoint"],
         format!("{}/{t}/oauth2/v2.0/token", s.origin)
     );
-    let k = s
-        .send(
-            reqwest::Method::GET,
-            &format!("/{t}/discovery/v2.0/keys"),
-            None,
-            None,
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let k = get(format!("/{t}/discovery/v2.0/keys")).await;
     let key = &k["keys"][0];
     assert_eq!(key["use"], "sig");
     assert_eq!(key["kid"], key["x5t"]);
@@ -498,27 +448,12 @@ async fn discovery_and_jwks_shapes() {
         .shared_store()
         .find_organization("contoso")
         .await
-        .unwrap();
-    let d = s
-        .send(
-            reqwest::Method::GET,
-            &format!("/{}/.well-known/openid-configuration", org.id),
-            None,
-            None,
-        )
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(d["issuer"], format!("{}/{}", s.origin, org.id));
+        .unwrap()
+        .id;
+    let d = get(format!("/{org}/.well-known/openid-configuration")).await;
+    assert_eq!(d["issuer"], format!("{}/{org}", s.origin));
     assert_eq!(d["response_types_supported"], json!(["id_token"]));
-    let k = s
-        .send(
-            reqwest::Method::GET,
-            &format!("/{}/.well-known/jwks", org.id),
-            None,
-            None,
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let k = get(format!("/{org}/.well-known/jwks")).await;
     let kid = k["keys"][0]["kid"].as_str().unwrap();
     assert_eq!(kid.len(), 40);
     assert!(

@@ -7,15 +7,14 @@ use crate::support;
 
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
-use serde_json::json;
-use support::graph::{create_app, not_found};
-use support::{assert_error, assert_error_code, is_guid};
+use serde_json::{Value, json};
+use support::graph::{add_password, admin_app, not_found, patched};
+use support::is_guid;
 
 #[tokio::test]
 async fn application_create_get_list_patch_delete() {
     let s = TestServer::start().await;
-    let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "billing").await;
+    let app = admin_app(&s, "billing").await;
     assert!(is_guid(&app["id"]), "{app}");
     assert!(is_guid(&app["appId"]), "{app}");
     assert_ne!(app["id"], app["appId"]);
@@ -26,51 +25,18 @@ async fn application_create_get_list_patch_delete() {
     assert!(app["createdDateTime"].as_str().unwrap().ends_with('Z'));
     let id = app["id"].as_str().unwrap();
     let app_id = app["appId"].as_str().unwrap();
+    found_by_id_app_id_and_filter(&s, "/v1.0/applications", id, app_id).await;
 
-    let by_id = s
-        .admin_get(&format!("/v1.0/applications/{id}"))
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(by_id["appId"], app_id);
-
-    let by_app_id = s
-        .admin_get(&format!("/v1.0/applications(appId='{app_id}')"))
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(by_app_id["id"], id);
-
-    let list = s
-        .admin_get(&format!(
-            "/v1.0/applications?$filter=appId%20eq%20%27{app_id}%27"
-        ))
-        .await
-        .expect_status(StatusCode::OK);
-    let v = list["value"].as_array().unwrap();
-    assert_eq!(v.len(), 1, "{list}");
-    assert_eq!(v[0]["id"], id);
-
-    let all = s
-        .admin_get("/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
-    let names: Vec<&str> = all["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["displayName"].as_str().unwrap())
-        .collect();
+    let all = s.admin_ok("/v1.0/applications").await;
+    let names = support::field_names(&all, "displayName");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(
         names.contains(&"billing") && names.contains(&"demo-deploy"),
         "{all}"
     );
 
-    s.admin_patch(
-        &format!("/v1.0/applications/{id}"),
-        json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let (_, after) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
+    let patch = json!({"displayName": "billing-2", "signInAudience": "AzureADMultipleOrgs"});
+    let after = patched(&s, &format!("/v1.0/applications/{id}"), patch).await;
     assert_eq!(after["displayName"], "billing-2");
     assert_eq!(after["signInAudience"], "AzureADMultipleOrgs");
     assert_eq!(after["appId"], app_id);
@@ -78,14 +44,24 @@ async fn application_create_get_list_patch_delete() {
     s.admin_delete(&format!("/v1.0/applications/{id}"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(id),
-    );
+    s.admin_get(&format!("/v1.0/applications/{id}"))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(id));
+}
+
+/// Asserts that the object `id` of `collection` (applications or service principals) is
+/// found by its id, by `appId` and by a `$filter` on its `appId`, alone.
+async fn found_by_id_app_id_and_filter(s: &TestServer, collection: &str, id: &str, app_id: &str) {
+    let by_id = s.admin_ok(&format!("{collection}/{id}")).await;
+    assert_eq!(by_id["appId"], app_id);
+    let by_app_id = s.admin_ok(&format!("{collection}(appId='{app_id}')")).await;
+    assert_eq!(by_app_id["id"], id);
+    let list = s
+        .admin_ok(&format!("{collection}?$filter=appId%20eq%20%27{app_id}%27"))
+        .await;
+    let v = list["value"].as_array().unwrap();
+    assert_eq!(v.len(), 1, "{list}");
+    assert_eq!(v[0]["id"], id);
 }
 
 #[tokio::test]
@@ -102,37 +78,29 @@ async fn application_input_is_validated() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
         assert!(resp["error"]["code"].is_string(), "{resp}");
     }
-    let (status, resp) = s
-        .admin_get("/v1.0/applications?$filter=endswith(displayName,%27a%27)")
-        .await;
-    assert_error_code(status, &resp, 400, "Request_BadRequest");
+    s.admin_get("/v1.0/applications?$filter=endswith(displayName,%27a%27)")
+        .await
+        .expect_error_code(400, "Request_BadRequest");
 }
 
 #[tokio::test]
 async fn unknown_or_malformed_application_ids_are_404() {
     let s = TestServer::start().await;
     for id in ["6f0e8a4c-0000-4000-8000-000000000000", "not-a-guid"] {
-        let (status, body) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
-        assert_error(
-            status,
-            &body,
-            404,
-            "Request_ResourceNotFound",
-            &not_found(id),
-        );
+        s.admin_get(&format!("/v1.0/applications/{id}"))
+            .await
+            .expect_error(404, "Request_ResourceNotFound", &not_found(id));
     }
 }
 
 #[tokio::test]
 async fn service_principal_create_get_disable_delete() {
     let s = TestServer::start().await;
-    let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "worker").await;
+    let app = admin_app(&s, "worker").await;
     let app_id = app["appId"].as_str().unwrap();
     let sp = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await;
     assert!(is_guid(&sp["id"]), "{sp}");
     assert_eq!(sp["appId"], app_id);
     assert_eq!(sp["displayName"], "worker");
@@ -141,56 +109,28 @@ async fn service_principal_create_get_disable_delete() {
     assert_eq!(sp["appOwnerOrganizationId"], s.var("AZURE_TENANT_ID"));
     let id = sp["id"].as_str().unwrap();
 
-    let (status, dup) = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await;
-    assert_error_code(status, &dup, 409, "Conflict");
+    s.admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await
+        .expect_error_code(409, "Conflict");
 
-    let got = s
-        .admin_get(&format!("/v1.0/servicePrincipals/{id}"))
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(got["appId"], app_id);
-    let by_app = s
-        .admin_get(&format!("/v1.0/servicePrincipals(appId='{app_id}')"))
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(by_app["id"], id);
-    let list = s
-        .admin_get(&format!(
-            "/v1.0/servicePrincipals?$filter=appId%20eq%20%27{app_id}%27"
-        ))
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(list["value"].as_array().unwrap().len(), 1, "{list}");
+    found_by_id_app_id_and_filter(&s, "/v1.0/servicePrincipals", id, app_id).await;
 
-    s.admin_patch(
-        &format!("/v1.0/servicePrincipals/{id}"),
-        json!({"accountEnabled": false}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let (_, got) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
+    let disable = json!({"accountEnabled": false});
+    let got = patched(&s, &format!("/v1.0/servicePrincipals/{id}"), disable).await;
     assert_eq!(got["accountEnabled"], false);
 
     s.admin_delete(&format!("/v1.0/servicePrincipals/{id}"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.admin_get(&format!("/v1.0/servicePrincipals/{id}")).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(id),
-    );
+    s.admin_get(&format!("/v1.0/servicePrincipals/{id}"))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(id));
     // The app itself remains.
-    s.admin_get(&format!(
+    s.admin_ok(&format!(
         "/v1.0/applications/{}",
         app["id"].as_str().unwrap()
     ))
-    .await
-    .expect_status(StatusCode::OK);
+    .await;
 }
 
 #[tokio::test]
@@ -210,38 +150,26 @@ async fn disabled_service_principal_cannot_sign_in() {
 #[tokio::test]
 async fn service_principal_needs_an_existing_app_id() {
     let s = TestServer::start().await;
-    let (status, body) = s.admin_post("/v1.0/servicePrincipals", json!({})).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "Property 'appId' is required and must be a GUID.",
-    );
+    s.admin_post("/v1.0/servicePrincipals", json!({}))
+        .await
+        .expect_error(
+            400,
+            "Request_BadRequest",
+            "Property 'appId' is required and must be a GUID.",
+        );
     let unknown = "0aa0aa0a-0000-4000-8000-000000000000";
-    let (status, body) = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": unknown}))
-        .await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(unknown),
-    );
+    s.admin_post("/v1.0/servicePrincipals", json!({"appId": unknown}))
+        .await
+        .expect_error(404, "Request_ResourceNotFound", &not_found(unknown));
 }
 
 #[tokio::test]
 async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "with-secret").await;
+    let app = admin_app(&s, "with-secret").await;
     let id = app["id"].as_str().unwrap();
-    let pw = s
-        .admin_post(
-            &format!("/v1.0/applications/{id}/addPassword"),
-            json!({"passwordCredential": {"displayName": "ci"}}),
-        )
+    let pw = add_password(&s, &admin, id, json!({"displayName": "ci"}))
         .await
         .expect_status(StatusCode::OK);
     let secret = pw["secretText"].as_str().unwrap();
@@ -264,21 +192,20 @@ async fn add_password_shows_the_secret_once_and_remove_password_deletes_it() {
         "the secret must never show again"
     );
 
-    s.admin_post(
-        &format!("/v1.0/applications/{id}/removePassword"),
-        json!({"keyId": pw["keyId"]}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    remove_password(&s, id, &pw["keyId"])
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (_, got) = s.admin_get(&format!("/v1.0/applications/{id}")).await;
     assert_eq!(got["passwordCredentials"], json!([]));
-    let (status, body) = s
-        .admin_post(
-            &format!("/v1.0/applications/{id}/removePassword"),
-            json!({"keyId": pw["keyId"]}),
-        )
-        .await;
-    assert_error_code(status, &body, 400, "Request_BadRequest");
+    remove_password(&s, id, &pw["keyId"])
+        .await
+        .expect_error_code(400, "Request_BadRequest");
+}
+
+/// `POST /v1.0/applications/{app}/removePassword` of `key_id`, as the administrator.
+async fn remove_password(s: &TestServer, app: &str, key_id: &Value) -> (StatusCode, Value) {
+    let path = format!("/v1.0/applications/{app}/removePassword");
+    s.admin_post(&path, json!({"keyId": key_id})).await
 }
 
 #[tokio::test]
@@ -288,13 +215,10 @@ async fn removed_secret_no_longer_signs_in() {
     let (_, got) = s
         .admin_get(&format!("/v1.0/applications/{}", p.app_object_id))
         .await;
-    let key_id = got["passwordCredentials"][0]["keyId"].clone();
-    s.admin_post(
-        &format!("/v1.0/applications/{}/removePassword", p.app_object_id),
-        json!({"keyId": key_id}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    let key_id = &got["passwordCredentials"][0]["keyId"];
+    remove_password(&s, &p.app_object_id, key_id)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let body = support::secret_token(&s, &p.app_id, &p.secret)
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
@@ -305,16 +229,10 @@ async fn removed_secret_no_longer_signs_in() {
 async fn secret_lifetime_beyond_the_tenant_policy_is_400() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let app = create_app(&s, &admin, "long-secret").await;
-    let (status, body) = s
-        .admin_post(
-            &format!(
-                "/v1.0/applications/{}/addPassword",
-                app["id"].as_str().unwrap()
-            ),
-            json!({"passwordCredential": {"endDateTime": "2199-01-01T00:00:00Z"}}),
-        )
-        .await;
-    let msg = assert_error_code(status, &body, 400, "Request_BadRequest");
+    let app = admin_app(&s, "long-secret").await;
+    let far = json!({"endDateTime": "2199-01-01T00:00:00Z"});
+    let msg = add_password(&s, &admin, app["id"].as_str().unwrap(), far)
+        .await
+        .expect_error_code(400, "Request_BadRequest");
     assert!(msg.contains("730 days"), "{msg}");
 }

@@ -6,56 +6,56 @@
 use crate::common;
 use crate::support;
 
-use common::{Expect, TestServer};
+use common::{Client, Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::graph::{assert_denied, create_app, not_found};
-use support::{assert_error, assert_error_code};
 
 #[tokio::test]
 async fn call_without_a_token_is_401() {
     let s = TestServer::start().await;
-    let (status, body) = s.anon_get("/v1.0/applications").await;
-    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
-    assert!(msg.contains("keyless pat create"), "{msg}");
-    let (status, body) = s.get_as("kls_pat_unknown", "/v1.0/applications").await;
-    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
-    assert!(msg.contains("not valid"), "{msg}");
+    for (caller, says) in [
+        (s.anonymous(), "keyless pat create"),
+        (s.client("kls_pat_unknown"), "not valid"),
+    ] {
+        unauthenticated(&caller, &[says]).await;
+    }
+}
+
+/// Asserts Graph's 401 `Unauthenticated` for `GET /v1.0/applications`, its message
+/// containing each of `says`.
+async fn unauthenticated(caller: &Client<'_>, says: &[&str]) {
+    let msg = caller
+        .get("/v1.0/applications")
+        .await
+        .expect_error_code(401, "Unauthenticated");
+    for part in says {
+        assert!(msg.contains(part), "{part}: {msg}");
+    }
 }
 
 #[tokio::test]
 async fn expired_pat_is_401_and_says_how_to_renew() {
     let s = TestServer::start().await;
-    let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": "short", "days": 1}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let token = pat["token"].as_str().unwrap();
-    s.get_as(token, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    let short = json!({"name": "short", "days": 1});
+    let pat = s.admin_created("/keyless/v1/pats", short).await;
+    let caller = s.client(pat["token"].as_str().unwrap());
+    caller.get_ok("/v1.0/applications").await;
     s.state.clock.advance(2 * 86_400);
-    let (status, body) = s.get_as(token, "/v1.0/applications").await;
-    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
-    assert!(msg.contains("'short' expired at "), "{msg}");
-    assert!(msg.contains("keyless pat create"), "{msg}");
+    unauthenticated(&caller, &["'short' expired at ", "keyless pat create"]).await;
 }
 
 #[tokio::test]
 async fn revoked_pat_is_401_and_says_revoked() {
     let s = TestServer::start().await;
-    let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": "to-revoke"}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let token = pat["token"].as_str().unwrap();
+    let revoked = json!({"name": "to-revoke"});
+    let pat = s.admin_created("/keyless/v1/pats", revoked).await;
     let id = pat["pat"]["id"].as_str().unwrap();
     s.admin_delete(&format!("/keyless/v1/pats/{id}"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.get_as(token, "/v1.0/applications").await;
-    let msg = assert_error_code(status, &body, 401, "Unauthenticated");
-    assert!(msg.contains("'to-revoke' was revoked"), "{msg}");
+    let caller = s.client(pat["token"].as_str().unwrap());
+    unauthenticated(&caller, &["'to-revoke' was revoked"]).await;
 }
 
 #[tokio::test]
@@ -72,9 +72,7 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
         .expect_status(StatusCode::NO_CONTENT);
 
     // Bob may read it, not change it.
-    s.get_as(&bob.token, &path)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&bob.token, &path).await;
     for (method, p, body) in [
         (
             Method::PATCH,
@@ -112,13 +110,8 @@ async fn member_creates_and_changes_own_apps_but_not_others() {
 async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
     let s = TestServer::start().await;
     let alice = support::new_member(&s, "alice").await;
-    let settings = s
-        .admin_patch(
-            &format!("/keyless/v1/tenants/{}/settings", s.var("AZURE_TENANT_ID")),
-            json!({"usersCanRegisterApps": false}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let forbid = json!({"usersCanRegisterApps": false});
+    let settings = support::tenant_settings(&s, &s.var("AZURE_TENANT_ID"), forbid).await;
     assert_eq!(settings["usersCanRegisterApps"], false);
     assert_denied(
         s.post_as(
@@ -129,41 +122,18 @@ async fn member_cannot_register_apps_when_the_tenant_forbids_it() {
         .await,
     );
     // Administrators still may.
-    create_app(&s, &s.var("KEYLESS_TOKEN"), "allowed").await;
+    support::graph::admin_app(&s, "allowed").await;
 }
 
 #[tokio::test]
 async fn objects_of_another_tenant_are_not_found() {
     let s = TestServer::start().await;
-    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+    let eve = support::user_of(&s, "fabrikam", "eve").await.token;
+    let id = support::demo_app(&s).await.id.to_string();
+    s.get_as(&eve, &format!("/v1.0/applications/{id}"))
         .await
-        .expect_status(StatusCode::CREATED);
-    let u = s
-        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let pat = s
-        .admin_post(
-            "/keyless/v1/pats",
-            json!({"name": "eve", "user": u["userPrincipalName"]}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let eve = pat["token"].as_str().unwrap();
-    let demo = support::demo_app(&s).await;
-    let id = demo.id.to_string();
-    let (status, body) = s.get_as(eve, &format!("/v1.0/applications/{id}")).await;
-    assert_error(
-        status,
-        &body,
-        404,
-        "Request_ResourceNotFound",
-        &not_found(&id),
-    );
-    let list = s
-        .get_as(eve, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+        .expect_error(404, "Request_ResourceNotFound", &not_found(&id));
+    let list = s.get_ok_as(&eve, "/v1.0/applications").await;
     assert_eq!(list["value"], json!([]));
 }
 
@@ -201,10 +171,9 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
             .unwrap()
             .is_empty()
     );
-    let (status, body) = s
-        .admin_get(&format!("/v1.0/servicePrincipals/{}", p.sp_id))
-        .await;
-    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    s.admin_get(&format!("/v1.0/servicePrincipals/{}", p.sp_id))
+        .await
+        .expect_error_code(404, "Request_ResourceNotFound");
     let body = support::secret_token(&s, &p.app_id, &p.secret)
         .await
         .expect_status(StatusCode::BAD_REQUEST);

@@ -8,22 +8,30 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{assert_error, assert_error_code, is_guid};
+use support::graph::{not_found, patched};
+use support::is_guid;
 
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 const AUDIENCE: &str = "api://AzureADTokenExchange";
+const SAME_PAIR: &str = "FederatedIdentityCredential with the same issuer and subject already exists for this application.";
 
 /// A fresh app of the administrator and its credentials collection path.
 async fn app(s: &TestServer) -> (Value, String) {
     let app = s
-        .admin_post("/v1.0/applications", json!({"displayName": "fic-app"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/applications", json!({"displayName": "fic-app"}))
+        .await;
     let path = format!(
         "/v1.0/applications/{}/federatedIdentityCredentials",
         app["id"].as_str().unwrap()
     );
     (app, path)
+}
+
+/// A server and the credentials collection path of a fresh app of the administrator.
+async fn with_app() -> (TestServer, String) {
+    let s = TestServer::start().await;
+    let (_, path) = app(&s).await;
+    (s, path)
 }
 
 fn fic(name: &str, subject: &str) -> Value {
@@ -36,21 +44,15 @@ fn fic(name: &str, subject: &str) -> Value {
     })
 }
 
-async fn create(s: &TestServer, path: &str, body: Value) -> (StatusCode, Value) {
-    s.admin_post(path, body).await
-}
-
 #[tokio::test]
 async fn credential_create_list_get_patch_delete() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    let created = create(
-        &s,
-        &path,
-        fic("ci-main", "repo:contoso/app:ref:refs/heads/main"),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    let created = s
+        .admin_created(
+            &path,
+            fic("ci-main", "repo:contoso/app:ref:refs/heads/main"),
+        )
+        .await;
     assert_eq!(
         created["@odata.type"],
         "#microsoft.graph.federatedIdentityCredential"
@@ -63,7 +65,7 @@ async fn credential_create_list_get_patch_delete() {
     assert_eq!(created["description"], "tests");
     let id = created["id"].as_str().unwrap();
 
-    let list = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let list = s.admin_ok(&path).await;
     let v = list["value"].as_array().unwrap();
     assert_eq!(v.len(), 1, "{list}");
     assert_eq!(v[0]["id"], id);
@@ -78,13 +80,8 @@ async fn credential_create_list_get_patch_delete() {
         );
     }
 
-    s.admin_patch(
-        &format!("{path}/{id}"),
-        json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"}),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
-    let (_, got) = s.admin_get(&format!("{path}/{id}")).await;
+    let patch = json!({"subject": "repo:contoso/app:environment:prod", "description": "prod"});
+    let got = patched(&s, &format!("{path}/{id}"), patch).await;
     assert_eq!(got["subject"], "repo:contoso/app:environment:prod");
     assert_eq!(got["description"], "prod");
     assert_eq!(got["issuer"], ISSUER);
@@ -93,8 +90,9 @@ async fn credential_create_list_get_patch_delete() {
     s.admin_delete(&format!("{path}/ci-main"))
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let (status, body) = s.admin_get(&format!("{path}/{id}")).await;
-    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    s.admin_get(&format!("{path}/{id}"))
+        .await
+        .expect_error_code(404, "Request_ResourceNotFound");
     let (_, list) = s.admin_get(&path).await;
     assert_eq!(list["value"], json!([]));
 }
@@ -107,20 +105,14 @@ async fn credentials_are_reachable_through_the_app_id_key() {
         "/v1.0/applications(appId='{}')/federatedIdentityCredentials",
         app["appId"].as_str().unwrap()
     );
-    let created = create(&s, &path, fic("by-app-id", "sub-1"))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let got = s
-        .admin_get(&format!("{path}/by-app-id"))
-        .await
-        .expect_status(StatusCode::OK);
+    let created = s.admin_created(&path, fic("by-app-id", "sub-1")).await;
+    let got = s.admin_ok(&format!("{path}/by-app-id")).await;
     assert_eq!(got["id"], created["id"]);
 }
 
 #[tokio::test]
 async fn name_rules() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let long = "a".repeat(121);
     for name in [
         "",
@@ -132,8 +124,10 @@ async fn name_rules() {
         "slash/x",
         &long,
     ] {
-        let (status, body) = create(&s, &path, fic(name, &format!("sub-{}", name.len()))).await;
-        let msg = assert_error_code(status, &body, 400, "Request_BadRequest");
+        let msg = s
+            .admin_post(&path, fic(name, &format!("sub-{}", name.len())))
+            .await
+            .expect_error_code(400, "Request_BadRequest");
         assert!(
             msg.ends_with("The name must be 3 to 120 characters of letters, digits, '-' and '_', starting with a letter or digit."),
             "{name}: {msg}"
@@ -142,22 +136,18 @@ async fn name_rules() {
     let max = format!("a{}", "_-9".repeat(39) + "zz");
     assert_eq!(max.len(), 120);
     for (i, name) in ["abc", "9-_", max.as_str()].iter().enumerate() {
-        let (status, body) = create(&s, &path, fic(name, &format!("ok-{i}"))).await;
+        let (status, body) = s.admin_post(&path, fic(name, &format!("ok-{i}"))).await;
         assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
     }
 }
 
 #[tokio::test]
 async fn exactly_one_audience() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     for audiences in [json!([]), json!([AUDIENCE, "api://other"])] {
         let mut body = fic("aud-test", "sub");
         body["audiences"] = audiences;
-        let (status, resp) = create(&s, &path, body).await;
-        assert_error(
-            status,
-            &resp,
+        s.admin_post(&path, body).await.expect_error(
             400,
             "Request_BadRequest",
             "Federated identity credentials must have exactly one audience.",
@@ -165,44 +155,29 @@ async fn exactly_one_audience() {
     }
     let mut body = fic("aud-test", "sub");
     body.as_object_mut().unwrap().remove("audiences");
-    let (status, resp) = create(&s, &path, body).await;
-    assert_error_code(status, &resp, 400, "Request_BadRequest");
+    s.admin_post(&path, body)
+        .await
+        .expect_error_code(400, "Request_BadRequest");
 }
 
 #[tokio::test]
 async fn issuer_and_subject_must_be_unique_per_app() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("first", "same-subject"))
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("first", "same-subject")).await;
+    s.admin_post(&path, fic("second", "same-subject"))
         .await
-        .expect_status(StatusCode::CREATED);
-    let (status, body) = create(&s, &path, fic("second", "same-subject")).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
-    );
+        .expect_error(400, "Request_BadRequest", SAME_PAIR);
     // Another app may hold the same pair.
     let (_, other) = app(&s).await;
-    create(&s, &other, fic("first", "same-subject"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(&other, fic("first", "same-subject")).await;
 }
 
 #[tokio::test]
 async fn names_must_be_unique_per_app() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("dup-name", "one"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("dup-name", "one")).await;
     for name in ["dup-name", "DUP-NAME"] {
-        let (status, body) = create(&s, &path, fic(name, "two")).await;
-        assert_error(
-            status,
-            &body,
+        s.admin_post(&path, fic(name, "two")).await.expect_error(
             400,
             "Request_BadRequest",
             "FederatedIdentityCredential with the same name already exists for this application.",
@@ -212,28 +187,24 @@ async fn names_must_be_unique_per_app() {
 
 #[tokio::test]
 async fn at_most_twenty_credentials_per_app() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     for i in 0..20 {
-        let (status, body) = create(&s, &path, fic(&format!("fic-{i}"), &format!("sub-{i}"))).await;
+        let (status, body) = s
+            .admin_post(&path, fic(&format!("fic-{i}"), &format!("sub-{i}")))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
     }
-    let (status, body) = create(&s, &path, fic("fic-20", "sub-20")).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "The maximum number of federated identity credentials (20) for this application has been reached.",
-    );
+    let full = "The maximum number of federated identity credentials (20) for this application has been reached.";
+    s.admin_post(&path, fic("fic-20", "sub-20"))
+        .await
+        .expect_error(400, "Request_BadRequest", full);
     let (_, list) = s.admin_get(&path).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 20);
 }
 
 #[tokio::test]
 async fn fields_are_at_most_600_characters() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let issuer_601 = format!("https://{}", "i".repeat(601 - 8));
     let cases = [
         (
@@ -260,22 +231,20 @@ async fn fields_are_at_most_600_characters() {
     for (field, value, message) in cases {
         let mut body = fic("too-long", "sub");
         body[field] = value;
-        let (status, resp) = create(&s, &path, body).await;
-        assert_error(status, &resp, 400, "Request_BadRequest", message);
+        s.admin_post(&path, body)
+            .await
+            .expect_error(400, "Request_BadRequest", message);
     }
     let mut body = fic("just-fits", &"s".repeat(600));
     body["issuer"] = json!(format!("https://{}", "i".repeat(600 - 8)));
     body["audiences"] = json!(["a".repeat(600)]);
     body["description"] = json!("d".repeat(600));
-    create(&s, &path, body)
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(&path, body).await;
 }
 
 #[tokio::test]
 async fn issuer_and_subject_are_required() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     for (field, message) in [
         (
             "issuer",
@@ -288,27 +257,24 @@ async fn issuer_and_subject_are_required() {
     ] {
         let mut body = fic("required", "sub");
         body.as_object_mut().unwrap().remove(field);
-        let (status, resp) = create(&s, &path, body).await;
-        assert_error(status, &resp, 400, "Request_BadRequest", message);
+        s.admin_post(&path, body)
+            .await
+            .expect_error(400, "Request_BadRequest", message);
     }
 }
 
 #[tokio::test]
 async fn name_is_immutable() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    let created = create(&s, &path, fic("fixed-name", "sub"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    let created = s.admin_created(&path, fic("fixed-name", "sub")).await;
     let item = format!("{path}/{}", created["id"].as_str().unwrap());
-    let (status, body) = s.admin_patch(&item, json!({"name": "new-name"})).await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "The name of a federated identity credential cannot be changed.",
-    );
+    s.admin_patch(&item, json!({"name": "new-name"}))
+        .await
+        .expect_error(
+            400,
+            "Request_BadRequest",
+            "The name of a federated identity credential cannot be changed.",
+        );
     // Sending the same name along with other fields is fine.
     s.admin_patch(&item, json!({"name": "fixed-name", "subject": "sub-2"}))
         .await
@@ -319,33 +285,18 @@ async fn name_is_immutable() {
 
 #[tokio::test]
 async fn patch_follows_the_same_rules() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("one", "sub-1"))
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("one", "sub-1")).await;
+    s.admin_created(&path, fic("two", "sub-2")).await;
+    s.admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
         .await
-        .expect_status(StatusCode::CREATED);
-    create(&s, &path, fic("two", "sub-2"))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let (status, body) = s
-        .admin_patch(&format!("{path}/two"), json!({"subject": "sub-1"}))
-        .await;
-    assert_error(
-        status,
-        &body,
-        400,
-        "Request_BadRequest",
-        "FederatedIdentityCredential with the same issuer and subject already exists for this application.",
-    );
-    let (status, body) = s
-        .admin_patch(
-            &format!("{path}/two"),
-            json!({"audiences": [AUDIENCE, AUDIENCE]}),
-        )
-        .await;
-    assert_error(
-        status,
-        &body,
+        .expect_error(400, "Request_BadRequest", SAME_PAIR);
+    s.admin_patch(
+        &format!("{path}/two"),
+        json!({"audiences": [AUDIENCE, AUDIENCE]}),
+    )
+    .await
+    .expect_error(
         400,
         "Request_BadRequest",
         "Federated identity credentials must have exactly one audience.",
@@ -357,50 +308,34 @@ async fn patch_follows_the_same_rules() {
 
 #[tokio::test]
 async fn a_name_shaped_like_a_guid_is_found_by_name() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let name = "0e5ad0b2-5a3f-4a8e-9d43-4a1d5c9e7f10";
-    let created = create(&s, &path, fic(name, "sub"))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let got = s
-        .admin_get(&format!("{path}/{name}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let created = s.admin_created(&path, fic(name, "sub")).await;
+    let got = s.admin_ok(&format!("{path}/{name}")).await;
     assert_eq!(got["id"], created["id"]);
 }
 
 #[tokio::test]
 async fn unknown_credential_and_unknown_app_are_404() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    let (status, body) = s.admin_get(&format!("{path}/missing")).await;
-    assert_error(
-        status,
-        &body,
+    let (s, path) = with_app().await;
+    s.admin_get(&format!("{path}/missing")).await.expect_error(
         404,
         "Request_ResourceNotFound",
-        "Resource 'missing' does not exist or one of its queried reference-property objects are not present.",
+        &not_found("missing"),
     );
-    let (status, body) = s
-        .admin_get(
-            "/v1.0/applications/7d2a1c3e-0000-4000-8000-000000000000/federatedIdentityCredentials",
-        )
-        .await;
-    assert_error_code(status, &body, 404, "Request_ResourceNotFound");
+    s.admin_get(
+        "/v1.0/applications/7d2a1c3e-0000-4000-8000-000000000000/federatedIdentityCredentials",
+    )
+    .await
+    .expect_error_code(404, "Request_ResourceNotFound");
 }
 
 #[tokio::test]
 async fn only_the_owner_or_an_administrator_changes_credentials() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
-    create(&s, &path, fic("admins", "sub"))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let (s, path) = with_app().await;
+    s.admin_created(&path, fic("admins", "sub")).await;
     let member = support::new_member(&s, "mallory").await;
-    s.get_as(&member.token, &path)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&member.token, &path).await;
     for (method, p, body) in [
         (Method::POST, path.clone(), Some(fic("mine", "evil"))),
         (
@@ -410,14 +345,13 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
         ),
         (Method::DELETE, format!("{path}/admins"), None),
     ] {
-        let (status, resp) = s.send(method, &p, Some(&member.token), body).await;
-        assert_error(
-            status,
-            &resp,
-            403,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        );
+        s.send(method, &p, Some(&member.token), body)
+            .await
+            .expect_error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            );
     }
     let (_, got) = s.admin_get(&format!("{path}/admins")).await;
     assert_eq!(got["subject"], "sub");
@@ -425,8 +359,7 @@ async fn only_the_owner_or_an_administrator_changes_credentials() {
 
 #[tokio::test]
 async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
-    let s = TestServer::start().await;
-    let (_, path) = app(&s).await;
+    let (s, path) = with_app().await;
     let body = json!({
         "name": "flex",
         "issuer": ISSUER,
@@ -434,9 +367,7 @@ async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
         "audiences": [AUDIENCE],
         "claimsMatchingExpression": {"value": "claims['sub'] matches 'repo:contoso/*'", "languageVersion": 1},
     });
-    let resp = create(&s, &path, body)
-        .await
-        .expect_status(StatusCode::CREATED);
+    let resp = s.admin_created(&path, body).await;
     assert_eq!(
         resp["claimsMatchingExpression"]["value"],
         "claims['sub'] matches 'repo:contoso/*'"
@@ -447,8 +378,10 @@ async fn flexible_credentials_are_stored_and_malformed_ones_refused() {
         "audiences": [AUDIENCE],
         "claimsMatchingExpression": {"value": "claims['sub'] contains 'x'", "languageVersion": 1},
     });
-    let (status, resp) = create(&s, &path, bad).await;
-    let msg = assert_error_code(status, &resp, 400, "Request_BadRequest");
+    let msg = s
+        .admin_post(&path, bad)
+        .await
+        .expect_error_code(400, "Request_BadRequest");
     assert!(
         msg.contains("claimsMatchingExpression") && msg.contains("contains"),
         "{msg}"

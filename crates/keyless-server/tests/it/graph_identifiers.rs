@@ -3,12 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
-use crate::support;
 
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::assert_error;
 
 async fn create(s: &TestServer, body: Value) -> (StatusCode, Value) {
     s.admin_post("/v1.0/applications", body).await
@@ -34,7 +32,7 @@ async fn identifier_uris_and_api_round_trip() {
     s
         .admin_patch(&path, json!({"identifierUris": ["api://orders", "https://orders.contoso.example"], "api": {"requestedAccessTokenVersion": null}}))
         .await.expect_status(StatusCode::NO_CONTENT);
-    let got = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let got = s.admin_ok(&path).await;
     assert_eq!(
         got["identifierUris"],
         json!(["api://orders", "https://orders.contoso.example"])
@@ -93,14 +91,12 @@ async fn a_uri_is_used_once_per_tenant() {
     )
     .await
     .expect_status(StatusCode::CREATED);
-    let (st, b) = create(
+    create(
         &s,
         json!({"displayName": "two", "identifierUris": ["API://SHARED"]}),
     )
-    .await;
-    assert_error(
-        st,
-        &b,
+    .await
+    .expect_error(
         400,
         "Request_BadRequest",
         "Another object with the same value for property identifierUris already exists.",

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use support::directory::{GRAPH_SCOPE, add_role, graph_token, token_for};
 use support::graph::DENIED;
-use support::{assert_error, assert_error_code, new_principal};
+use support::new_principal;
 
 #[tokio::test]
 async fn the_token_endpoint_issues_graph_tokens_for_every_graph_name() {
@@ -25,19 +25,23 @@ async fn the_token_endpoint_issues_graph_tokens_for_every_graph_name() {
     ] {
         let token = token_for(&s, &tenant, &p, &scope).await;
         // Without a role the principal reads nothing, but it is authenticated.
-        let (status, resp) = s.get_as(&token, "/v1.0/applications").await;
-        assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+        s.get_as(&token, "/v1.0/applications").await.expect_error(
+            403,
+            "Authorization_RequestDenied",
+            DENIED,
+        );
     }
 }
 
 #[tokio::test]
 async fn arm_tokens_and_forged_tokens_are_refused_by_graph() {
-    let s = TestServer::start().await;
-    let arm = s.arm_token().await;
-    let (status, resp) = s.get_as(&arm, "/v1.0/applications").await;
-    assert_error_code(status, &resp, 401, "InvalidAuthenticationTokenAudience");
-    let (status, resp) = s.get_as("a.b.c", "/v1.0/applications").await;
-    assert_error_code(status, &resp, 401, "InvalidAuthenticationToken");
+    let (s, arm) = TestServer::start_with_arm_token().await;
+    s.get_as(&arm, "/v1.0/applications")
+        .await
+        .expect_error_code(401, "InvalidAuthenticationTokenAudience");
+    s.get_as("a.b.c", "/v1.0/applications")
+        .await
+        .expect_error_code(401, "InvalidAuthenticationToken");
 }
 
 #[tokio::test]
@@ -47,12 +51,11 @@ async fn a_disabled_or_deleted_principal_cannot_use_its_graph_token() {
     let tenant = s.var("AZURE_TENANT_ID");
     add_role(&s, &tenant, json!({"app": p.app_id}), "Directory Readers").await;
     let token = graph_token(&s, &p).await;
+    s.get_ok_as(&token, "/v1.0/applications").await;
+    support::disable_sp(&s, &p.sp_id).await;
     s.get_as(&token, "/v1.0/applications")
         .await
-        .expect_status(StatusCode::OK);
-    support::disable_sp(&s, &p.sp_id).await;
-    let (status, resp) = s.get_as(&token, "/v1.0/applications").await;
-    assert_error_code(status, &resp, 401, "InvalidAuthenticationToken");
+        .expect_error_code(401, "InvalidAuthenticationToken");
 }
 
 #[tokio::test]
@@ -67,15 +70,11 @@ async fn directory_readers_read_but_do_not_write() {
     )
     .await;
     let token = graph_token(&s, &p).await;
-    let list = s
-        .get_as(&token, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    let list = s.get_ok_as(&token, "/v1.0/applications").await;
     assert!(list["value"].as_array().unwrap().len() >= 2, "{list}");
-    let (status, resp) = s
-        .post_as(&token, "/v1.0/applications", json!({"displayName": "nope"}))
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    s.post_as(&token, "/v1.0/applications", json!({"displayName": "nope"}))
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
 }
 
 #[tokio::test]
@@ -125,12 +124,11 @@ async fn application_administrators_manage_every_app() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{role}: {app}");
         let owners = s
-            .get_as(
+            .get_ok_as(
                 &token,
                 &format!("/v1.0/applications/{}/owners", app["id"].as_str().unwrap()),
             )
-            .await
-            .expect_status(StatusCode::OK);
+            .await;
         assert_eq!(owners["value"][0]["id"], p.sp_id.as_str(), "{owners}");
         assert_eq!(
             owners["value"][0]["@odata.type"],
@@ -155,12 +153,7 @@ async fn application_administrators_manage_every_app() {
 async fn application_developers_register_apps_even_when_users_may_not() {
     let s = TestServer::start().await;
     let tenant = s.var("AZURE_TENANT_ID");
-    s.admin_patch(
-        &format!("/keyless/v1/tenants/{tenant}/settings"),
-        json!({"usersCanRegisterApps": false}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    support::tenant_settings(&s, &tenant, json!({"usersCanRegisterApps": false})).await;
     let dev = support::new_member(&s, "dev").await;
     let plain = support::new_member(&s, "plain").await;
     add_role(
@@ -171,23 +164,21 @@ async fn application_developers_register_apps_even_when_users_may_not() {
     )
     .await;
     let body = json!({"displayName": "dev-app"});
-    let (status, resp) = s
-        .post_as(&plain.token, "/v1.0/applications", body.clone())
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    s.post_as(&plain.token, "/v1.0/applications", body.clone())
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
     s.post_as(&dev.token, "/v1.0/applications", body)
         .await
         .expect_status(StatusCode::CREATED);
     // A developer manages only the apps they own.
     let demo = s.var("AZURE_CLIENT_ID");
-    let (status, resp) = s
-        .post_as(
-            &dev.token,
-            &format!("/v1.0/applications(appId='{demo}')/addPassword"),
-            json!({"passwordCredential": {}}),
-        )
-        .await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    s.post_as(
+        &dev.token,
+        &format!("/v1.0/applications(appId='{demo}')/addPassword"),
+        json!({"passwordCredential": {}}),
+    )
+    .await
+    .expect_error(403, "Authorization_RequestDenied", DENIED);
 }
 
 #[tokio::test]
@@ -201,18 +192,16 @@ async fn members_add_federated_credentials_to_others_apps_only_when_the_tenant_s
             "subject": format!("repo:contoso/{name}:ref:refs/heads/main"),
             "audiences": ["api://AzureADTokenExchange"]})
     };
-    let (status, resp) = s.post_as(&alice.token, &path, fic("first")).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    s.admin_patch(
-        "/keyless/v1/tenants/contoso/settings",
-        json!({"federatedCredentialsOnUnownedApps": "members"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    s.post_as(&alice.token, &path, fic("first"))
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
+    let members = json!({"federatedCredentialsOnUnownedApps": "members"});
+    support::tenant_settings(&s, "contoso", members).await;
     s.post_as(&alice.token, &path, fic("second"))
         .await
         .expect_status(StatusCode::CREATED);
     // Creating is all the setting allows: changing or deleting stays with owners and roles.
-    let (status, resp) = s.delete_as(&alice.token, &format!("{path}/second")).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
+    s.delete_as(&alice.token, &format!("{path}/second"))
+        .await
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
 }

@@ -6,31 +6,25 @@ use crate::common;
 use crate::support;
 
 use common::{Expect, TestServer};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::json;
 use support::directory::{add_role, graph_token, in_tenant};
 use support::graph::DENIED;
-use support::{assert_error, assert_error_code, new_member, new_principal};
+use support::{new_member, new_principal};
 
 #[tokio::test]
 async fn members_list_members_and_guests() {
     let s = TestServer::start().await;
     let alice = new_member(&s, "alice").await;
-    s.admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await;
     let eve = s
-        .admin_post("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/tenants/fabrikam/users", json!({"name": "eve"}))
+        .await;
     let upn = eve["userPrincipalName"].as_str().unwrap();
-    s.admin_post("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let list = s
-        .get_as(&alice.token, "/v1.0/users")
-        .await
-        .expect_status(StatusCode::OK);
+    s.admin_created("/keyless/v1/tenants/contoso/guests", json!({"user": upn}))
+        .await;
+    let list = s.get_ok_as(&alice.token, "/v1.0/users").await;
     let users = list["value"].as_array().unwrap();
     let find = |upn: &str| {
         users
@@ -41,25 +35,21 @@ async fn members_list_members_and_guests() {
     assert_eq!(find(&alice.upn).unwrap()["userType"], "Member");
     assert_eq!(find(upn).unwrap()["userType"], "Guest");
     let one = s
-        .get_as(&alice.token, &format!("/v1.0/users/{upn}"))
-        .await
-        .expect_status(StatusCode::OK);
-    assert_eq!(one["id"], eve["id"]);
-    let (status, resp) = s
-        .get_as(&alice.token, "/v1.0/users/nobody@contoso.onmicrosoft.com")
+        .get_ok_as(&alice.token, &format!("/v1.0/users/{upn}"))
         .await;
-    assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
+    assert_eq!(one["id"], eve["id"]);
+    s.get_as(&alice.token, "/v1.0/users/nobody@contoso.onmicrosoft.com")
+        .await
+        .expect_error_code(404, "Request_ResourceNotFound");
     // The guest, limited, cannot enumerate contoso's users; at home they can.
     let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": "eve", "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/pats", json!({"name": "eve", "user": upn}))
+        .await;
     let token = pat["token"].as_str().unwrap();
-    let (status, resp) = in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None).await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    s.get_as(token, "/v1.0/users")
+    in_tenant(&s, Method::GET, "/v1.0/users", token, "contoso", None)
         .await
-        .expect_status(StatusCode::OK);
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
+    s.get_ok_as(token, "/v1.0/users").await;
 }
 
 #[tokio::test]
@@ -67,12 +57,10 @@ async fn principals_need_a_role_to_read_users() {
     let s = TestServer::start().await;
     let p = new_principal(&s, "user-reader").await;
     let token = graph_token(&s, &p).await;
-    let (status, resp) = s.get_as(&token, "/v1.0/users").await;
-    assert_error(status, &resp, 403, "Authorization_RequestDenied", DENIED);
-    add_role(&s, "contoso", json!({"app": p.app_id}), "Directory Readers").await;
-    let list = s
-        .get_as(&token, "/v1.0/users")
+    s.get_as(&token, "/v1.0/users")
         .await
-        .expect_status(StatusCode::OK);
+        .expect_error(403, "Authorization_RequestDenied", DENIED);
+    add_role(&s, "contoso", json!({"app": p.app_id}), "Directory Readers").await;
+    let list = s.get_ok_as(&token, "/v1.0/users").await;
     assert!(!list["value"].as_array().unwrap().is_empty());
 }

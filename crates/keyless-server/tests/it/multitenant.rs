@@ -10,13 +10,12 @@ use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::directory::{GRAPH_SCOPE, in_tenant};
-use support::{assert_error_code, new_principal};
+use support::new_principal;
 
 async fn fabrikam(s: &TestServer) -> String {
     let t = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/tenants", json!({"name": "fabrikam"}))
+        .await;
     t["id"].as_str().unwrap().to_string()
 }
 
@@ -53,7 +52,7 @@ async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
     let (status, body) = token_in(&s, &other, &p).await;
     TestServer::assert_entra(status, &body, 700016, "unauthorized_client");
     // The app itself is not visible from fabrikam; its principal can be made there.
-    let (status, resp) = in_tenant(
+    in_tenant(
         &s,
         Method::GET,
         &format!("/v1.0/applications(appId='{}')", p.app_id),
@@ -61,8 +60,8 @@ async fn a_multitenant_app_signs_in_where_it_has_a_principal() {
         "fabrikam",
         None,
     )
-    .await;
-    assert_error_code(status, &resp, 404, "Request_ResourceNotFound");
+    .await
+    .expect_error_code(404, "Request_ResourceNotFound");
     let sp = in_tenant(
         &s,
         Method::POST,
@@ -85,7 +84,7 @@ async fn a_single_tenant_app_gets_no_principal_elsewhere() {
     let s = TestServer::start().await;
     let other = fabrikam(&s).await;
     let p = new_principal(&s, "single").await;
-    let (status, resp) = in_tenant(
+    let msg = in_tenant(
         &s,
         Method::POST,
         "/v1.0/servicePrincipals",
@@ -93,8 +92,8 @@ async fn a_single_tenant_app_gets_no_principal_elsewhere() {
         "fabrikam",
         Some(json!({"appId": p.app_id})),
     )
-    .await;
-    let msg = assert_error_code(status, &resp, 400, "Request_BadRequest");
+    .await
+    .expect_error_code(400, "Request_BadRequest");
     assert!(msg.contains("single-tenant"), "{msg}");
     let (status, body) = token_in(&s, &other, &p).await;
     TestServer::assert_entra(status, &body, 700016, "unauthorized_client");

@@ -17,7 +17,7 @@ fn one(principal: &str) -> String {
 }
 
 async fn list(s: &TestServer) -> Value {
-    s.admin_get(LIST).await.expect_status(StatusCode::OK)
+    s.admin_ok(LIST).await
 }
 
 #[tokio::test]
@@ -107,9 +107,8 @@ async fn refusals_change_nothing() {
 #[tokio::test]
 async fn principals_come_from_the_organization_tenant() {
     let s = TestServer::start().await;
-    s.admin_post("/keyless/v1/organizations", json!({"name": "loose"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created("/keyless/v1/organizations", json!({"name": "loose"}))
+        .await;
     let sp = demo_sp_id(&s).await;
     let b = s
         .admin_put(

@@ -12,12 +12,11 @@ use support::message;
 
 async fn pat(s: &TestServer, scopes: Value) -> String {
     let pat = s
-        .admin_post(
+        .admin_created(
             "/keyless/v1/pats",
             json!({"name": "scoped", "scopes": scopes}),
         )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .await;
     assert_eq!(pat["pat"]["scopes"], scopes);
     pat["token"].as_str().unwrap().to_string()
 }
@@ -26,9 +25,7 @@ async fn pat(s: &TestServer, scopes: Value) -> String {
 async fn a_read_token_reads_but_does_not_write() {
     let s = TestServer::start().await;
     let t = pat(&s, json!(["read"])).await;
-    s.get_as(&t, "/v1.0/applications")
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&t, "/v1.0/applications").await;
     let resp = s
         .post_as(&t, "/v1.0/applications", json!({"displayName": "x"}))
         .await
@@ -67,17 +64,14 @@ async fn area_scopes_cover_their_area_only() {
     );
 
     let conns = pat(&s, json!(["connections"])).await;
-    s.get_as(&conns, "/contoso/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&conns, "/contoso/_apis/serviceendpoint/endpoints")
+        .await;
     s.get_as(&conns, "/v1.0/applications")
         .await
         .expect_status(StatusCode::FORBIDDEN);
 
     let res = pat(&s, json!(["resources"])).await;
-    s.get_as(&res, "/keyless/v1/subscriptions")
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&res, "/keyless/v1/subscriptions").await;
 }
 
 #[tokio::test]

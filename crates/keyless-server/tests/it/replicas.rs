@@ -7,11 +7,12 @@
 //! skip, loudly).
 #![allow(clippy::unwrap_used)]
 
-use crate::common::{Expect, Running, request};
+use crate::common::{Client, Expect, Running, oidc_request, sorted_unique};
+use crate::support::find_item;
 use keyless_server::keyring::Issuer;
 use keyless_server::{AppState, Config};
 use keyless_store::testing::pg;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -75,51 +76,27 @@ impl Replica {
         }
     }
 
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        request(
-            &self.http,
-            method,
-            format!("{PUBLIC_URL}{path}"),
-            bearer,
-            body,
-        )
-        .await
+    /// A caller of this replica at the public URL, with `bearer`.
+    fn client(&self, bearer: Option<&str>) -> Client<'_> {
+        Client::new(&self.http, PUBLIC_URL, bearer)
     }
 
-    /// As the demo administrator (`env` comes from the demo replica).
-    async fn admin(
-        &self,
-        env: &HashMap<String, String>,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.send(method, path, Some(&env["KEYLESS_TOKEN"]), body)
-            .await
+    /// The demo administrator as a caller of this replica (`env` comes from the demo
+    /// replica).
+    fn admin<'a>(&'a self, env: &HashMap<String, String>) -> Client<'a> {
+        self.client(Some(&env["KEYLESS_TOKEN"]))
     }
 
     /// The demo job's ID token for the demo connection, minted by this replica.
     async fn id_token(&self, env: &HashMap<String, String>) -> String {
-        let url = format!(
-            "{}?api-version=7.1&serviceConnectionId={}",
-            env["SYSTEM_OIDCREQUESTURI"], env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"]
-        );
-        let resp = self
-            .http
-            .post(url)
-            .bearer_auth(&env["SYSTEM_ACCESSTOKEN"])
-            .header("Content-Type", "application/json")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        let body: Value = resp.json().await.unwrap();
+        let body = oidc_request(
+            &self.http,
+            &env["SYSTEM_OIDCREQUESTURI"],
+            &env["SYSTEM_ACCESSTOKEN"],
+            &env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
+        )
+        .await
+        .expect_status(StatusCode::OK);
         body["oidcToken"].as_str().unwrap().to_string()
     }
 
@@ -158,28 +135,27 @@ impl Replica {
             "/subscriptions/{}?api-version=2022-12-01",
             env["AZURE_SUBSCRIPTION_ID"]
         );
-        self.send(Method::GET, &path, Some(token), None).await
+        self.client(Some(token)).get(&path).await
+    }
+
+    /// The tenant's JWKS as this replica publishes it.
+    async fn jwks(&self, tenant: &str) -> Value {
+        let keys = format!("/{tenant}/discovery/v2.0/keys");
+        self.client(None).get_ok(&keys).await
     }
 
     /// The kids of the tenant's JWKS as this replica publishes it, sorted.
     async fn jwks_kids(&self, tenant: &str) -> Vec<String> {
-        let body = self
-            .send(
-                Method::GET,
-                &format!("/{tenant}/discovery/v2.0/keys"),
-                None,
-                None,
-            )
+        sorted_unique(&self.jwks(tenant).await["keys"], "kid")
+    }
+
+    /// The signing keys of an issuer (`owner`), straight from the shared store.
+    async fn signing_keys(&self, owner: &str) -> Vec<keyless_model::keys::SigningKeyRecord> {
+        self.state
+            .shared_store()
+            .list_signing_keys(owner)
             .await
-            .expect_status(StatusCode::OK);
-        body["keys"]
-            .as_array()
             .unwrap()
-            .iter()
-            .map(|k| k["kid"].as_str().unwrap().to_string())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect()
     }
 
     async fn readyz(&self) -> StatusCode {
@@ -234,15 +210,24 @@ async fn eventually<F: AsyncFnMut() -> bool>(
     }
 }
 
+/// Two replicas on a fresh database with one key-encryption key, the first (A) started with
+/// the demo world, and the demo environment; `None` when skipping.
+async fn two_replicas(publish_ahead: i64) -> Option<(Replica, Replica, HashMap<String, String>)> {
+    let url = database().await?;
+    let kek = new_kek();
+    let a = Replica::start(&url, &kek, true, publish_ahead).await;
+    let b = Replica::start(&url, &kek, false, publish_ahead).await;
+    let env = a.env.clone();
+    Some((a, b, env))
+}
+
 /// (i) Changes made through one replica are enforced by the other within a second: B's grant
 /// cache drops what it copied when PostgreSQL notifies the change (usually in milliseconds).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second() {
-    let Some(url) = database().await else { return };
-    let kek = new_kek();
-    let a = Replica::start(&url, &kek, true, 0).await;
-    let b = Replica::start(&url, &kek, false, 0).await;
-    let env = a.env.clone();
+    let Some((a, b, env)) = two_replicas(0).await else {
+        return;
+    };
     let tenant: uuid::Uuid = env["AZURE_TENANT_ID"].parse().unwrap();
 
     // B answers for A's world: an ID token minted by B, exchanged at B, used at both ARMs.
@@ -307,21 +292,14 @@ async fn changes_through_one_replica_are_enforced_by_the_other_within_a_second()
         .await
         .unwrap();
     let fics = format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id);
-    let list = a
-        .admin(&env, Method::GET, &fics, None)
-        .await
-        .expect_status(StatusCode::OK);
-    let names: Vec<String> = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap().to_string())
-        .collect();
+    let list = a.admin(&env).get_ok(&fics).await;
+    let names = sorted_unique(&list["value"], "name");
     assert!(!names.is_empty());
     let id_token = b.id_token(&env).await;
     assert_eq!(b.exchange(&env, &id_token).await.status(), StatusCode::OK);
     for name in &names {
-        a.admin(&env, Method::DELETE, &format!("{fics}/{name}"), None)
+        a.admin(&env)
+            .delete(&format!("{fics}/{name}"))
             .await
             .expect_status(StatusCode::NO_CONTENT);
     }
@@ -414,25 +392,20 @@ async fn concurrent_first_starts_create_one_key_per_issuer() {
 /// then leaves the JWKS and the store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
-    let Some(url) = database().await else { return };
-    let kek = new_kek();
     const AHEAD: i64 = 600;
-    let a = Replica::start(&url, &kek, true, AHEAD).await;
-    let b = Replica::start(&url, &kek, false, AHEAD).await;
-    let env = a.env.clone();
+    let Some((a, b, env)) = two_replicas(AHEAD).await else {
+        return;
+    };
     let tenant = env["AZURE_TENANT_ID"].clone();
 
     let before = b.arm_token(&env).await;
     let old_kid = kid(&before);
     assert_eq!(b.jwks_kids(&tenant).await, vec![old_kid.clone()]);
 
+    let issuer = json!({"issuer": format!("tenant:{tenant}")});
     let body = a
-        .admin(
-            &env,
-            Method::POST,
-            "/keyless/v1/keys/rotate",
-            Some(json!({"issuer": format!("tenant:{tenant}")})),
-        )
+        .admin(&env)
+        .post("/keyless/v1/keys/rotate", issuer)
         .await
         .expect_status(StatusCode::OK);
     let rotated = body["value"].as_array().unwrap();
@@ -467,20 +440,10 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     }
     // Both keys published during the overlap; the listing shows where each one is.
     assert_eq!(b.jwks_kids(&tenant).await, both.clone());
-    let listed = b
-        .admin(&env, Method::GET, "/keyless/v1/keys", None)
-        .await
-        .expect_status(StatusCode::OK);
-    let state_of = |kid: &str| {
-        listed["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["kid"] == kid)
-            .map(|k| k["state"].clone())
-    };
-    assert_eq!(state_of(&new_kid), Some(json!("signing")));
-    assert_eq!(state_of(&old_kid), Some(json!("retired")));
+    let listed = b.admin(&env).get_ok("/keyless/v1/keys").await;
+    let state_of = |kid: &str| find_item(&listed, "kid", kid)["state"].clone();
+    assert_eq!(state_of(&new_kid), json!("signing"));
+    assert_eq!(state_of(&old_kid), json!("retired"));
     assert!(!listed.to_string().contains("sealed"), "{listed}");
 
     // Once every token of the old key has expired, it leaves the JWKS, then the store.
@@ -492,12 +455,7 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
     let done = a.state.keys.maintain(30).await.unwrap();
     assert_eq!(done.deleted, 1);
     assert!(done.rotated.is_empty());
-    let left = a
-        .state
-        .shared_store()
-        .list_signing_keys(&format!("tenant:{tenant}"))
-        .await
-        .unwrap();
+    let left = a.signing_keys(&format!("tenant:{tenant}")).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].kid, new_kid);
 }
@@ -506,11 +464,10 @@ async fn rotation_publishes_first_signs_later_and_keeps_old_tokens_valid() {
 /// an overdue key once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn scheduled_rotation_on_every_replica_rotates_once() {
-    let Some(url) = database().await else { return };
-    let kek = new_kek();
-    let a = Replica::start(&url, &kek, true, 0).await;
-    let b = Replica::start(&url, &kek, false, 0).await;
-    let tenant: uuid::Uuid = a.env["AZURE_TENANT_ID"].parse().unwrap();
+    let Some((a, b, env)) = two_replicas(0).await else {
+        return;
+    };
+    let tenant: uuid::Uuid = env["AZURE_TENANT_ID"].parse().unwrap();
     let issuer = Issuer::Tenant(tenant);
     let old_kid = b
         .state
@@ -521,12 +478,7 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
         .active
         .kid()
         .to_string();
-    let keys_before = a
-        .state
-        .shared_store()
-        .list_signing_keys(&issuer.owner())
-        .await
-        .unwrap();
+    let keys_before = a.signing_keys(&issuer.owner()).await;
     assert_eq!(keys_before.len(), 1);
 
     // Nothing is due yet.
@@ -536,12 +488,7 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
     let (ra, rb) = tokio::join!(a.state.keys.maintain(30), b.state.keys.maintain(30));
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     // One new key for the tenant, whichever replica won; both report the winner.
-    let keys_after = a
-        .state
-        .shared_store()
-        .list_signing_keys(&issuer.owner())
-        .await
-        .unwrap();
+    let keys_after = a.signing_keys(&issuer.owner()).await;
     assert_eq!(keys_after.len(), 2, "{keys_after:?}");
     let new_kid = keys_after[0].kid.clone();
     assert_ne!(new_kid, old_kid);
@@ -562,24 +509,19 @@ async fn scheduled_rotation_on_every_replica_rotates_once() {
 /// tokens stay RS256.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn es256_tenant_tokens_are_accepted_by_the_other_replica() {
-    let Some(url) = database().await else { return };
-    let kek = new_kek();
-    let a = Replica::start(&url, &kek, true, 0).await;
-    let b = Replica::start(&url, &kek, false, 0).await;
-    let env = a.env.clone();
+    let Some((a, b, env)) = two_replicas(0).await else {
+        return;
+    };
     let tenant = env["AZURE_TENANT_ID"].clone();
     // B has the tenant's keys cached before the change.
     let rs = b.arm_token(&env).await;
     assert_eq!(header(&rs)["alg"], "RS256");
     assert_eq!(b.arm_get(&env, &rs).await.0, StatusCode::OK);
 
+    let settings = format!("/keyless/v1/tenants/{tenant}/settings");
     let body = a
-        .admin(
-            &env,
-            Method::PATCH,
-            &format!("/keyless/v1/tenants/{tenant}/settings"),
-            Some(json!({"accessTokenAlgorithm": "ES256"})),
-        )
+        .admin(&env)
+        .patch(&settings, json!({"accessTokenAlgorithm": "ES256"}))
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(body["accessTokenAlgorithm"], "ES256", "{body}");
@@ -597,14 +539,7 @@ async fn es256_tenant_tokens_are_accepted_by_the_other_replica() {
     assert_eq!(header(&es_b)["alg"], "ES256");
     assert_eq!(kid(&es_b), kid(&es));
     // The JWKS carries the P-256 key next to the RSA one.
-    let (_, jwks) = b
-        .send(
-            Method::GET,
-            &format!("/{tenant}/discovery/v2.0/keys"),
-            None,
-            None,
-        )
-        .await;
+    let jwks = b.jwks(&tenant).await;
     let ec = jwks["keys"]
         .as_array()
         .unwrap()

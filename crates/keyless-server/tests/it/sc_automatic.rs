@@ -5,6 +5,7 @@
 
 use crate::common;
 use crate::sc_support;
+use crate::support;
 
 use common::{Expect, TestServer};
 use keyless_model::devops::automatic::Step;
@@ -12,68 +13,44 @@ use keyless_model::rbac::{CONTRIBUTOR, OWNER, READER};
 use reqwest::StatusCode;
 use sc_support::*;
 use serde_json::{Value, json};
+use support::grant_user;
 
 fn sub_scope(s: &TestServer) -> String {
     format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
 }
 
-async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
-    let a = keyless_model::arm::RoleAssignment {
-        id: uuid::Uuid::new_v4(),
-        scope: keyless_model::rbac::canonical_scope(scope),
-        role_definition_id: role,
-        principal_id: user.parse().unwrap(),
-        principal_type: "User".into(),
-        created_by: None,
-        created_at: s.state.now(),
-    };
-    s.state
-        .shared_store()
-        .create_role_assignment(&a)
-        .await
-        .unwrap();
-}
-
-/// (apps in the demo tenant, role assignments under the subscription, connections of web).
-async fn footprint(s: &TestServer) -> (usize, usize, usize) {
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
-    let web = s
-        .state
-        .shared_store()
-        .find_project(org.id, "web")
-        .await
-        .unwrap();
-    (
-        s.state
-            .shared_store()
-            .list_applications(s.tenant())
-            .await
-            .unwrap()
-            .len(),
-        s.state
-            .shared_store()
-            .list_role_assignments_under(&keyless_model::rbac::canonical_scope(&sub_scope(s)))
-            .await
-            .unwrap()
-            .len(),
-        s.state
-            .shared_store()
-            .list_connections(web.id)
-            .await
-            .unwrap()
-            .len(),
-    )
+/// (apps and service principals in the demo tenant, role assignments under the
+/// subscription, connections of web).
+async fn footprint(s: &TestServer) -> (usize, usize, usize, usize) {
+    let store = &s.state.shared_store();
+    let org = store.find_organization("contoso").await.unwrap();
+    let web = store.find_project(org.id, "web").await.unwrap();
+    let scope = keyless_model::rbac::canonical_scope(&sub_scope(s));
+    let apps = store.list_applications(s.tenant()).await.unwrap();
+    let sps = store.list_service_principals(s.tenant()).await.unwrap();
+    let assignments = store.list_role_assignments_under(&scope).await.unwrap();
+    let connections = store.list_connections(web.id).await.unwrap();
+    (apps.len(), sps.len(), assignments.len(), connections.len())
 }
 
 async fn settings(s: &TestServer, v: Value) {
-    s.admin_patch(&format!("/keyless/v1/tenants/{}/settings", s.tenant()), v)
-        .await
-        .expect_status(StatusCode::OK);
+    support::tenant_settings(s, &s.tenant().to_string(), v).await;
+}
+
+/// `person`, owning the demo subscription.
+async fn owning(s: &TestServer, person: Person) -> Person {
+    grant_user(s, &person.id, OWNER, &sub_scope(s)).await;
+    person
+}
+
+/// Creates the automatic connection "auto" as `token`, answered 200; the connection.
+async fn wif_created(s: &TestServer, token: &str) -> Value {
+    create_wif_as(s, token).await.expect_status(StatusCode::OK)
+}
+
+/// Creates the automatic connection "auto" as `token`, refused with `want`; the refusal.
+async fn wif_refused(s: &TestServer, token: &str, want: StatusCode) -> Value {
+    create_wif_as(s, token).await.expect_status(want)
 }
 
 fn problems(b: &Value) -> Vec<String> {
@@ -88,11 +65,8 @@ fn problems(b: &Value) -> Vec<String> {
 #[tokio::test]
 async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
     let s = TestServer::start().await;
-    let olga = member(&s, "olga").await;
-    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
-    let c = create_wif_as(&s, &olga.token)
-        .await
-        .expect_status(StatusCode::OK);
+    let olga = owning(&s, member(&s, "olga").await).await;
+    let c = wif_created(&s, &olga.token).await;
     assert_eq!(c["data"]["creationMode"], "Automatic");
     let app_object: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
     let app = s
@@ -120,17 +94,7 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
         fics[0].subject.as_deref(),
         c["authorization"]["parameters"]["workloadIdentityFederationSubject"].as_str()
     );
-    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ra = s
-        .state
-        .shared_store()
-        .get_role_assignment(ra)
-        .await
-        .unwrap();
+    let ra = assignment_of(&s, &c).await;
     assert_eq!(ra.role_definition_id, CONTRIBUTOR);
     assert_eq!(
         ra.scope,
@@ -157,17 +121,7 @@ async fn another_role_and_a_resource_group_scope_on_request() {
     let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone())
         .await
         .expect_status(StatusCode::OK);
-    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ra = s
-        .state
-        .shared_store()
-        .get_role_assignment(ra)
-        .await
-        .unwrap();
+    let ra = assignment_of(&s, &c).await;
     assert_eq!(ra.role_definition_id, READER);
     assert!(
         ra.scope.ends_with("/resourcegroups/demo-rg"),
@@ -199,9 +153,7 @@ async fn contributor_only_creator_cannot_assign_the_role() {
     let cid = member(&s, "cid").await;
     grant_user(&s, &cid.id, CONTRIBUTOR, &sub_scope(&s)).await;
     let before = footprint(&s).await;
-    let e = create_wif_as(&s, &cid.token)
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    let e = wif_refused(&s, &cid.token, StatusCode::FORBIDDEN).await;
     assert_eq!(
         message(&e),
         format!(
@@ -216,20 +168,15 @@ async fn contributor_only_creator_cannot_assign_the_role() {
 #[tokio::test]
 async fn registration_forbidden_by_tenant_setting() {
     let s = TestServer::start().await;
-    let olga = member(&s, "olga").await;
-    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let olga = owning(&s, member(&s, "olga").await).await;
     settings(&s, json!({"usersCanRegisterApps": false})).await;
-    let e = create_wif_as(&s, &olga.token)
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    let e = wif_refused(&s, &olga.token, StatusCode::FORBIDDEN).await;
     assert_eq!(
         message(&e),
         "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application."
     );
     // A keyless administrator holds a role that may register apps anyway.
-    create_wif_as(&s, &s.var("KEYLESS_TOKEN"))
-        .await
-        .expect_status(StatusCode::OK);
+    wif_created(&s, &s.var("KEYLESS_TOKEN")).await;
 }
 
 /// A directory role that registers applications (Application Developer) overrides the
@@ -237,30 +184,21 @@ async fn registration_forbidden_by_tenant_setting() {
 #[tokio::test]
 async fn application_developer_may_register_despite_the_setting() {
     let s = TestServer::start().await;
-    let dev = member(&s, "devi").await;
-    grant_user(&s, &dev.id, OWNER, &sub_scope(&s)).await;
+    let dev = owning(&s, member(&s, "devi").await).await;
     settings(&s, json!({"usersCanRegisterApps": false})).await;
-    let (st, b) = s
-        .admin_post(
-            &format!("/keyless/v1/tenants/{}/roles", s.tenant()),
-            json!({"role": "Application Developer", "user": dev.upn}),
-        )
-        .await;
+    let role = json!({"role": "Application Developer", "user": dev.upn});
+    let roles = format!("/keyless/v1/tenants/{}/roles", s.tenant());
+    let (st, b) = s.admin_post(&roles, role).await;
     assert!(st.is_success(), "{b}");
-    create_wif_as(&s, &dev.token)
-        .await
-        .expect_status(StatusCode::OK);
+    wif_created(&s, &dev.token).await;
 }
 
 #[tokio::test]
 async fn limited_guest_is_refused_naming_the_setting() {
     let s = TestServer::start().await;
-    let gus = guest(&s, "gus").await;
-    grant_user(&s, &gus.id, OWNER, &sub_scope(&s)).await;
+    let gus = owning(&s, guest(&s, "gus").await).await;
     add_to_group(&s, "web", &gus, "Endpoint Creators").await;
-    let e = create_wif_as(&s, &gus.token)
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    let e = wif_refused(&s, &gus.token, StatusCode::FORBIDDEN).await;
     let m = message(&e);
     assert!(
         m.contains("has only guest permission in the directory"),
@@ -269,16 +207,13 @@ async fn limited_guest_is_refused_naming_the_setting() {
     assert!(m.contains("Guest user permissions are limited"), "{m}");
     assert_eq!(problems(&e), vec!["GuestLimited"]);
     settings(&s, json!({"guestPermissionsLimited": false})).await;
-    create_wif_as(&s, &gus.token)
-        .await
-        .expect_status(StatusCode::OK);
+    wif_created(&s, &gus.token).await;
 }
 
 #[tokio::test]
 async fn expired_sign_in_is_reported_by_the_preflight() {
     let s = TestServer::start().await;
-    let olga = member(&s, "olga").await;
-    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let olga = owning(&s, member(&s, "olga").await).await;
     let token = "kls_pat_expired-sign-in-token-for-the-test";
     let pat = keyless_model::directory::PersonalAccessToken {
         id: uuid::Uuid::new_v4(),
@@ -291,33 +226,24 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
         revoked_at: None,
     };
     s.state.shared_store().create_pat(&pat).await.unwrap();
-    let e = create_wif_as(&s, token)
-        .await
-        .expect_status(StatusCode::UNAUTHORIZED);
+    let e = wif_refused(&s, token, StatusCode::UNAUTHORIZED).await;
     assert_eq!(
         message(&e),
         "Failed to obtain an access token or a valid refresh token was not found. Your sign-in has expired: sign in again."
     );
     // The manual path answers an expired token as every other call does.
-    let e = create_as(
-        &s,
-        token,
-        manual_body(&s, "m", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::UNAUTHORIZED);
-    assert!(message(&e).contains("expired"), "{e}");
+    let manual = demo_manual_body(&s, "m");
+    create_as(&s, token, manual)
+        .await
+        .expect_message(StatusCode::UNAUTHORIZED, "expired");
 }
 
 #[tokio::test]
 async fn missing_creator_role_names_project_and_group() {
     let s = TestServer::start().await;
-    let olga = person(&s, "olga").await;
-    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let olga = owning(&s, person(&s, "olga").await).await;
     add_to_group(&s, "web", &olga, "Readers").await;
-    let e = create_wif_as(&s, &olga.token)
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    let e = wif_refused(&s, &olga.token, StatusCode::FORBIDDEN).await;
     assert_eq!(problems(&e), vec!["MissingCreatorRole"]);
     assert!(
         message(&e).contains("project web") && message(&e).contains("Endpoint Creators"),
@@ -332,9 +258,7 @@ async fn every_problem_is_reported_at_once_and_nothing_is_written() {
     add_to_group(&s, "web", &gus, "Readers").await;
     settings(&s, json!({"usersCanRegisterApps": false})).await;
     let before = footprint(&s).await;
-    let e = create_wif_as(&s, &gus.token)
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    let e = wif_refused(&s, &gus.token, StatusCode::FORBIDDEN).await;
     assert_eq!(
         problems(&e),
         vec![
@@ -355,18 +279,10 @@ async fn every_problem_is_reported_at_once_and_nothing_is_written() {
 async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
     let s = TestServer::start().await;
     let olga = member(&s, "olga").await;
-    let t = s
-        .admin_post("/keyless/v1/tenants", json!({"name": "fabrikam"}))
-        .await
-        .expect_status(StatusCode::CREATED);
+    let t = support::new_tenant(&s, "fabrikam").await;
     let fabrikam: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
-    let sub = s
-        .admin_post(
-            "/keyless/v1/subscriptions",
-            json!({"name": "fab-sub", "tenant": "fabrikam"}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+    let fab_sub = json!({"name": "fab-sub", "tenant": "fabrikam"});
+    let sub = s.admin_created("/keyless/v1/subscriptions", fab_sub).await;
     // Olga, invited into fabrikam, holds a role on its subscription.
     invite(&s, &olga, "fabrikam").await;
     grant_user(
@@ -393,43 +309,23 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
     );
     // The picker: nothing visible in the organization's tenant, so the same message; asked
     // for fabrikam, its subscription.
-    let e = s
-        .get_as(
-            &olga.token,
-            "/keyless/v1/organizations/contoso/azure-subscriptions",
-        )
+    let picker = "/keyless/v1/organizations/contoso/azure-subscriptions";
+    s.get_as(&olga.token, picker)
         .await
-        .expect_status(StatusCode::NOT_FOUND);
-    assert!(message(&e).contains("fabrikam.onmicrosoft.com"), "{e}");
+        .expect_message(StatusCode::NOT_FOUND, "fabrikam.onmicrosoft.com");
     let list = s
-        .get_as(
-            &olga.token,
-            &format!("/keyless/v1/organizations/contoso/azure-subscriptions?tenantId={fabrikam}"),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&olga.token, &format!("{picker}?tenantId={fabrikam}"))
+        .await;
     assert_eq!(list["count"], 2);
-    let fab = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["tenantId"] == json!(fabrikam.to_string()))
-        .unwrap();
+    let fab = support::find_item(&list, "tenantId", &fabrikam.to_string());
     assert_eq!(fab["subscriptions"][0]["subscriptionId"], sub["id"]);
-    s.get_as(
-        &olga.token,
-        "/keyless/v1/organizations/contoso/azure-subscriptions?tenantId=x",
-    )
-    .await
-    .expect_status(StatusCode::BAD_REQUEST);
+    s.get_as(&olga.token, &format!("{picker}?tenantId=x"))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     // Picking the other tenant's subscription works as a guest there (once that tenant
     // lets guests register apps): Olga's account owns the app keyless creates there.
-    s.admin_patch(
-        &format!("/keyless/v1/tenants/{fabrikam}/settings"),
-        json!({"guestPermissionsLimited": false}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let unlimited = json!({"guestPermissionsLimited": false});
+    support::tenant_settings(&s, &fabrikam.to_string(), unlimited).await;
     let mut body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
     body["data"]["subscriptionId"] = sub["id"].clone();
     let c = create_as(&s, &olga.token, body)
@@ -457,13 +353,6 @@ async fn a_failing_step_rolls_back_everything_before_it() {
         ("ServicePrincipal", Step::Connection),
     ];
     let before = footprint(&s).await;
-    let sps_before = s
-        .state
-        .shared_store()
-        .list_service_principals(s.tenant())
-        .await
-        .unwrap()
-        .len();
     for (i, (scheme, step)) in cases.into_iter().enumerate() {
         let name = format!("doomed-{i}");
         s.state.faults.inject(&name, step);
@@ -485,15 +374,6 @@ async fn a_failing_step_rolls_back_everything_before_it() {
             before,
             "{scheme} {step:?} left something behind"
         );
-        assert_eq!(
-            s.state
-                .shared_store()
-                .list_service_principals(s.tenant())
-                .await
-                .unwrap()
-                .len(),
-            sps_before
-        );
     }
     s.state.faults.clear();
     create_as(
@@ -508,8 +388,7 @@ async fn a_failing_step_rolls_back_everything_before_it() {
 #[tokio::test]
 async fn a_scheme_without_automatic_creation_is_refused_and_nothing_is_written() {
     let s = TestServer::start().await;
-    let olga = member(&s, "olga").await;
-    grant_user(&s, &olga.id, OWNER, &sub_scope(&s)).await;
+    let olga = owning(&s, member(&s, "olga").await).await;
     let before = footprint(&s).await;
     let e = create_as(
         &s,

@@ -6,7 +6,7 @@
 use crate::common;
 use crate::sc_support;
 
-use common::{Expect, TestServer};
+use common::TestServer;
 use keyless_model::arm::CustomRole;
 use reqwest::StatusCode;
 use sc_support::*;
@@ -58,22 +58,8 @@ async fn a_custom_role_by_id_is_assigned_at_the_scope() {
         "{}/providers/Microsoft.Authorization/roleDefinitions/{role}",
         subscription(&s)
     );
-    let body = with_role(&s, "custom-id", "roleDefinitionId", &full);
-    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::OK);
-    let ra = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let a = s
-        .state
-        .shared_store()
-        .get_role_assignment(ra)
-        .await
-        .unwrap();
-    assert_eq!(a.role_definition_id, role);
+    let c = created(&s, with_role(&s, "custom-id", "roleDefinitionId", &full)).await;
+    assert_eq!(assignment_of(&s, &c).await.role_definition_id, role);
 }
 
 #[tokio::test]
@@ -81,65 +67,45 @@ async fn a_custom_role_by_name_is_assigned() {
     let s = TestServer::start().await;
     let role = custom_role(&s, s.tenant(), "Deployer", &subscription(&s)).await;
     let body = with_role(&s, "custom-name", "roleDefinitionName", "deployer");
-    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::OK);
-    let ra = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(
-        s.state
-            .shared_store()
-            .get_role_assignment(ra)
-            .await
-            .unwrap()
-            .role_definition_id,
-        role
-    );
+    let c = created(&s, body).await;
+    assert_eq!(assignment_of(&s, &c).await.role_definition_id, role);
 }
 
+/// A custom role not assignable at the scope, a custom role of another tenant and an
+/// unknown role name: each refused with its message, before anything is made.
 #[tokio::test]
-async fn a_custom_role_not_assignable_at_the_scope_is_refused_before_anything_is_made() {
+async fn unusable_roles_are_refused_before_anything_is_made() {
     let s = TestServer::start().await;
     let elsewhere = format!("{}/resourceGroups/other-rg", subscription(&s));
-    let role = custom_role(&s, s.tenant(), "Narrow", &elsewhere).await;
-    let body = with_role(&s, "narrow", "roleDefinitionId", &role.to_string());
-    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("is not assignable at"), "{e}");
-    assert_eq!(apps_named(&s, "narrow").await, 0);
-}
-
-#[tokio::test]
-async fn a_custom_role_of_another_tenant_is_refused() {
-    let s = TestServer::start().await;
-    let t = s
-        .admin(
-            reqwest::Method::POST,
-            "/keyless/v1/tenants",
-            Some(json!({"name": "fabrikam"})),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
+    let narrow = custom_role(&s, s.tenant(), "Narrow", &elsewhere).await;
+    let t = crate::support::new_tenant(&s, "fabrikam").await;
     let other: uuid::Uuid = t["id"].as_str().unwrap().parse().unwrap();
-    let role = custom_role(&s, other, "Foreign", &subscription(&s)).await;
-    let body = with_role(&s, "foreign", "roleDefinitionId", &role.to_string());
-    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("neither a built-in role"), "{e}");
-    assert_eq!(apps_named(&s, "foreign").await, 0);
-}
-
-#[tokio::test]
-async fn an_unknown_role_name_is_refused() {
-    let s = TestServer::start().await;
-    let body = with_role(&s, "nobody", "roleDefinitionName", "No Such Role");
-    let e = create_as(&s, &s.var("KEYLESS_TOKEN"), body)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("'No Such Role'"), "{e}");
+    let foreign = custom_role(&s, other, "Foreign", &subscription(&s)).await;
+    let cases = [
+        (
+            "narrow",
+            "roleDefinitionId",
+            narrow.to_string(),
+            "is not assignable at",
+        ),
+        (
+            "foreign",
+            "roleDefinitionId",
+            foreign.to_string(),
+            "neither a built-in role",
+        ),
+        (
+            "nobody",
+            "roleDefinitionName",
+            "No Such Role".to_string(),
+            "'No Such Role'",
+        ),
+    ];
+    for (name, key, role, says) in cases {
+        let body = with_role(&s, name, key, &role);
+        let (status, e) = create_as(&s, &s.var("KEYLESS_TOKEN"), body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {e}");
+        assert!(message(&e).contains(says), "{name}: {says}: {e}");
+        assert_eq!(apps_named(&s, name).await, 0, "{name}");
+    }
 }

@@ -37,21 +37,19 @@ async fn secret_token(s: &TestServer, env: &Value, id: &str) -> (StatusCode, Val
     .await
 }
 
-fn app_of(c: &Value) -> uuid::Uuid {
-    c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
+/// Converts the connection `id` to `scheme` (`?operation=ConvertAuthenticationScheme`).
+async fn convert(s: &TestServer, id: &str, scheme: &str) -> (StatusCode, Value) {
+    let to = json!({"authorization": {"scheme": scheme}});
+    put(s, id, "?operation=ConvertAuthenticationScheme", to).await
 }
 
 #[tokio::test]
 async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
-    let c = create_as(
-        &s,
-        &alice.token,
-        manual_body(&s, "drafty", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let c = create_as(&s, &alice.token, demo_manual_body(&s, "drafty"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(c["operationStatus"]["state"], "Draft");
     assert_eq!(c["isReady"], false);
     let issuer = c["authorization"]["parameters"]["workloadIdentityFederationIssuer"]
@@ -148,13 +146,7 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
 #[tokio::test]
 async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
     let s = TestServer::start().await;
-    let c = create_as(
-        &s,
-        &s.var("KEYLESS_TOKEN"),
-        automatic_body(&s, "secret", "ServicePrincipal"),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let c = created(&s, automatic_body(&s, "secret", "ServicePrincipal")).await;
     assert_eq!(c["authorization"]["scheme"], "ServicePrincipal");
     assert_eq!(
         c["authorization"]["parameters"]["authenticationType"],
@@ -197,15 +189,7 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
         .await
         .expect_status(StatusCode::OK);
     assert_ne!(c3["data"]["secretKeyId"], c2["data"]["secretKeyId"]);
-    assert_eq!(
-        s.state
-            .shared_store()
-            .list_passwords(app_of(&c))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(passwords_of(&s, &c).await.len(), 1);
     // Without a verify since, a save changes nothing.
     let (_, c4) = put(&s, &id, "", json!({"description": "plain"})).await;
     assert_eq!(c4["data"]["secretKeyId"], c3["data"]["secretKeyId"]);
@@ -214,13 +198,11 @@ async fn automatic_secret_expires_then_save_renews_it_for_three_months() {
 #[tokio::test]
 async fn manual_secret_connection_gives_jobs_its_secret() {
     let s = TestServer::start().await;
-    let mut body = manual_body(&s, "given", &s.var("AZURE_CLIENT_ID"), None);
+    let mut body = demo_manual_body(&s, "given");
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": "given-secret"}});
-    let c = create_as(&s, &s.var("KEYLESS_TOKEN"), body.clone())
-        .await
-        .expect_status(StatusCode::OK);
+    let c = created(&s, body.clone()).await;
     assert_eq!(
         c["authorization"]["parameters"]["serviceprincipalkey"],
         Value::Null
@@ -251,138 +233,69 @@ async fn manual_secret_connection_gives_jobs_its_secret() {
         let mut b = body.clone();
         b["name"] = json!(format!("bad-{word}"));
         b["authorization"]["parameters"] = params;
-        let e = create_as(&s, &s.var("KEYLESS_TOKEN"), b)
+        create_as(&s, &s.var("KEYLESS_TOKEN"), b)
             .await
-            .expect_status(StatusCode::BAD_REQUEST);
-        assert!(message(&e).contains(word), "{e}");
+            .expect_message(StatusCode::BAD_REQUEST, word);
     }
 }
 
 #[tokio::test]
 async fn convert_to_workload_identity_then_revert_within_seven_days() {
     let s = TestServer::start().await;
-    let (_, c) = create_as(
-        &s,
-        &s.var("KEYLESS_TOKEN"),
-        automatic_body(&s, "conv", "ServicePrincipal"),
-    )
-    .await;
+    let c = created(&s, automatic_body(&s, "conv", "ServicePrincipal")).await;
     let id = c["id"].as_str().unwrap().to_string();
     let (_, env) = job_with(&s, "web", "conv-pipe", &[&id]).await;
     let env = with_endpoints(&s, &env).await;
-    let to_wif = json!({"authorization": {"scheme": "WorkloadIdentityFederation"}});
-    let v = put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_wif.clone(),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let v = convert(&s, &id, "WorkloadIdentityFederation")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "WorkloadIdentityFederation");
     assert!(v["data"]["revertSchemeDeadline"].is_string());
-    assert_eq!(
-        s.state
-            .shared_store()
-            .list_fics(app_of(&c))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(fics_of(&s, &c).await.len(), 1);
     // The pipeline's ID token now exchanges; the old secret still works until confirmed.
     let b = oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
-    s.token(
-        &s.var("AZURE_TENANT_ID"),
-        &[
-            ("grant_type", "client_credentials"),
-            (
-                "client_id",
-                c["authorization"]["parameters"]["serviceprincipalid"]
-                    .as_str()
-                    .unwrap(),
-            ),
-            ("scope", ARM_SCOPE),
-            ("client_assertion_type", common::JWT_BEARER),
-            ("client_assertion", b["oidcToken"].as_str().unwrap()),
-        ],
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let client = c["authorization"]["parameters"]["serviceprincipalid"]
+        .as_str()
+        .unwrap();
+    s.exchange_for(client, ARM_SCOPE, b["oidcToken"].as_str().unwrap())
+        .await
+        .expect_status(StatusCode::OK);
     secret_token(&s, &env, &id)
         .await
         .expect_status(StatusCode::OK);
     // Revert: back to the secret, the credential added by the conversion is gone.
-    let to_spn = json!({"authorization": {"scheme": "ServicePrincipal"}});
-    let v = put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_spn.clone(),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let v = convert(&s, &id, "ServicePrincipal")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(v["authorization"]["scheme"], "ServicePrincipal");
-    assert!(
-        s.state
-            .shared_store()
-            .list_fics(app_of(&c))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_spn.clone(),
-    )
-    .await
-    .expect_status(StatusCode::BAD_REQUEST);
-    // After seven days a revert is refused.
-    put(
-        &s,
-        &id,
-        "?operation=ConvertAuthenticationScheme",
-        to_wif.clone(),
-    )
-    .await;
-    s.state.clock.advance(8 * DAY);
-    let e = put(&s, &id, "?operation=ConvertAuthenticationScheme", to_spn)
+    assert!(fics_of(&s, &c).await.is_empty());
+    convert(&s, &id, "ServicePrincipal")
         .await
         .expect_status(StatusCode::BAD_REQUEST);
-    assert!(message(&e).contains("can no longer be reverted"), "{e}");
+    // After seven days a revert is refused.
+    convert(&s, &id, "WorkloadIdentityFederation").await;
+    s.state.clock.advance(8 * DAY);
+    convert(&s, &id, "ServicePrincipal")
+        .await
+        .expect_message(StatusCode::BAD_REQUEST, "can no longer be reverted");
     // Completing the conversion removes the secret.
     let v = put(&s, &id, "?operation=CompleteConversion", json!({}))
         .await
         .expect_status(StatusCode::OK);
     assert!(v["data"].get("revertSchemeDeadline").is_none());
-    assert!(
-        s.state
-            .shared_store()
-            .list_passwords(app_of(&c))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    put(&s, &id, "?operation=CompleteConversion", json!({}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    put(&s, &id, "?operation=Teleport", json!({}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
+    assert!(passwords_of(&s, &c).await.is_empty());
+    // Completing twice, and an unknown operation, are refused.
+    for operation in ["CompleteConversion", "Teleport"] {
+        let (status, body) = put(&s, &id, &format!("?operation={operation}"), json!({})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{operation}: {body}");
+    }
 }
 
 #[tokio::test]
 async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let mut body = automatic_body(&s, "legacy-auto", "WorkloadIdentityFederation");
-    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
-        json!("AzureDevOps");
-    let c = create_as(&s, &admin, body)
-        .await
-        .expect_status(StatusCode::OK);
+    let c = legacy_automatic(&s, "legacy-auto").await;
     let id = c["id"].as_str().unwrap().to_string();
     let r = put(&s, &id, "", json!({"name": "legacy-renamed"}))
         .await
@@ -392,7 +305,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
         "sc://contoso/web/legacy-renamed"
     );
     assert_eq!(r["isOutdated"], false);
-    let fics = s.state.shared_store().list_fics(app_of(&c)).await.unwrap();
+    let fics = fics_of(&s, &c).await;
     assert_eq!(
         fics[0].subject.as_deref(),
         Some("sc://contoso/web/legacy-renamed")
@@ -400,17 +313,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
     let (_, v) = verify(&s, &admin, &id).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     // A manual connection: keyless does not own the identity, so it warns.
-    let (_, m) = create_as(
-        &s,
-        &admin,
-        manual_body(
-            &s,
-            "legacy-manual",
-            &s.var("AZURE_CLIENT_ID"),
-            Some("AzureDevOps"),
-        ),
-    )
-    .await;
+    let m = legacy_manual(&s, "legacy-manual").await;
     let mid = m["id"].as_str().unwrap().to_string();
     let r = put(&s, &mid, "", json!({"name": "manual-renamed"}))
         .await
@@ -422,12 +325,7 @@ async fn rename_moves_the_credential_keyless_created_and_flags_manual_ones() {
         "{msg}"
     );
     // Entra-generation subjects survive renames: nothing to flag.
-    let (_, e) = create_as(
-        &s,
-        &admin,
-        manual_body(&s, "entra", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await;
+    let (_, e) = create_as(&s, &admin, demo_manual_body(&s, "entra")).await;
     let (_, r) = put(
         &s,
         e["id"].as_str().unwrap(),
@@ -448,17 +346,8 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
         automatic_body(&s, "gone", "WorkloadIdentityFederation"),
     )
     .await;
-    let ra: uuid::Uuid = c["data"]["azureSpnRoleAssignmentId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{}",
-        c["id"].as_str().unwrap()
-    ))
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    let ra = assignment_of(&s, &c).await.id;
+    delete_connection(&s, &c).await;
     assert!(
         s.state
             .shared_store()
@@ -483,15 +372,8 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     let client = c["authorization"]["parameters"]["serviceprincipalid"]
         .as_str()
         .unwrap();
-    create_as(&s, &admin, manual_body(&s, "sharer", client, None))
-        .await
-        .expect_status(StatusCode::OK);
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{}",
-        c["id"].as_str().unwrap()
-    ))
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    created(&s, manual_body(&s, "sharer", client, None)).await;
+    delete_connection(&s, &c).await;
     assert!(
         s.state
             .shared_store()
@@ -501,20 +383,20 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     );
 }
 
+/// Deletes the connection as the administrator (204).
+async fn delete_connection(s: &TestServer, c: &Value) {
+    let id = c["id"].as_str().unwrap();
+    s.admin_delete(&format!("/contoso/_apis/serviceendpoint/endpoints/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn project_rename_moves_keyless_credentials_and_flags_manual_connections() {
     let s = TestServer::start().await;
     let admin = s.var("KEYLESS_TOKEN");
-    let mut body = automatic_body(&s, "owned", "WorkloadIdentityFederation");
-    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
-        json!("AzureDevOps");
-    let (_, auto) = create_as(&s, &admin, body).await;
-    let (_, manual) = create_as(
-        &s,
-        &admin,
-        manual_body(&s, "theirs", &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps")),
-    )
-    .await;
+    let auto = legacy_automatic(&s, "owned").await;
+    let manual = legacy_manual(&s, "theirs").await;
     let path = "/keyless/v1/organizations/contoso/projects/web";
     let r = s
         .admin_patch(path, json!({"name": "site"}))
@@ -522,12 +404,7 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
         .expect_status(StatusCode::OK);
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([manual["id"]]));
-    let fics = s
-        .state
-        .shared_store()
-        .list_fics(app_of(&auto))
-        .await
-        .unwrap();
+    let fics = fics_of(&s, &auto).await;
     assert_eq!(fics[0].subject.as_deref(), Some("sc://contoso/site/owned"));
     let (_, v) = verify(&s, &admin, auto["id"].as_str().unwrap()).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
@@ -547,14 +424,13 @@ async fn project_rename_moves_keyless_credentials_and_flags_manual_connections()
     // Bad names, names in use and non-administrators are refused.
     support::add_contoso_project(&s, "api").await;
     let site = "/keyless/v1/organizations/contoso/projects/site";
-    s.admin_patch(site, json!({"name": "API"}))
-        .await
-        .expect_status(StatusCode::CONFLICT);
-    s.admin_patch(site, json!({"name": "no spaces"}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
     let eve = member(&s, "eve").await;
-    s.patch_as(&eve.token, site, json!({"name": "eve"}))
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    for (who, name, want) in [
+        (&admin, "API", StatusCode::CONFLICT),
+        (&admin, "no spaces", StatusCode::BAD_REQUEST),
+        (&eve.token, "eve", StatusCode::FORBIDDEN),
+    ] {
+        let (status, body) = s.patch_as(who, site, json!({"name": name})).await;
+        assert_eq!(status, want, "{name}: {body}");
+    }
 }

@@ -16,9 +16,8 @@ async fn an_added_owner_is_not_saved_as_draft_and_a_removed_one_is() {
     let alice = member(&s, "alice").await;
     let client = s.var("AZURE_CLIENT_ID");
     let app = s
-        .admin_get(&format!("/v1.0/applications(appId='{client}')"))
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok(&format!("/v1.0/applications(appId='{client}')"))
+        .await;
     let app_id = app["id"].as_str().unwrap().to_string();
     s
         .admin_post(&format!("/v1.0/applications/{app_id}/owners/$ref"), json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", alice.id)}))

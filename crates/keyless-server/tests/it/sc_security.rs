@@ -9,39 +9,47 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use sc_support::*;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// A connection's path in the organization.
+fn endpoint(id: &str) -> String {
+    format!("/contoso/_apis/serviceendpoint/endpoints/{id}")
+}
+
+const ROLES: &str = "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources";
+
+/// The per-connection roles of the connection `id` of the project `project` (its id).
+fn roles_of(project: &str, id: &str) -> String {
+    format!("{ROLES}/{project}_{id}")
+}
+
+/// Saves the connection `id` with a new description, as `token`.
+async fn describe(s: &TestServer, token: &str, id: &str, description: &str) -> (StatusCode, Value) {
+    s.put_as(token, &endpoint(id), json!({"description": description}))
+        .await
+}
 
 #[tokio::test]
 async fn contributors_are_endpoint_creators_and_administer_what_they_create() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
-    let c = create_as(
-        &s,
-        &alice.token,
-        manual_body(&s, "alice-conn", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let c = create_as(&s, &alice.token, demo_manual_body(&s, "alice-conn"))
+        .await
+        .expect_status(StatusCode::OK);
     let id = c["id"].as_str().unwrap();
-    let roles = s
-        .get_as(&alice.token, &format!(
-                "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
-                c["serviceEndpointProjectReferences"][0]["projectReference"]["id"].as_str().unwrap()
-            ))
-        .await.expect_status(StatusCode::OK);
+    let project = c["serviceEndpointProjectReferences"][0]["projectReference"]["id"]
+        .as_str()
+        .unwrap();
+    let roles = s.get_ok_as(&alice.token, &roles_of(project, id)).await;
     assert_eq!(
         roles["value"][0]["identity"]["uniqueName"],
         json!(alice.upn)
     );
     assert_eq!(roles["value"][0]["role"]["name"], "Administrator");
     // As its administrator she may rename it.
-    s.put_as(
-        &alice.token,
-        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-        json!({"description": "mine"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    describe(&s, &alice.token, id, "mine")
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -49,82 +57,71 @@ async fn readers_cannot_create_and_get_the_catalogue_message() {
     let s = TestServer::start().await;
     let bob = person(&s, "bob").await;
     add_to_group(&s, "web", &bob, "Readers").await;
-    let e = create_as(
-        &s,
-        &bob.token,
-        manual_body(&s, "nope", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
+    let e = create_as(&s, &bob.token, demo_manual_body(&s, "nope"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     assert_eq!(
         message(&e),
         "You need the Creator or Administrator role for service connections in the project web. Members of the project's Endpoint Creators group have it."
     );
     // Readers see the project's connections but cannot change or delete them.
     let list = s
-        .get_as(&bob.token, "/contoso/web/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::OK);
+        .get_ok_as(&bob.token, "/contoso/web/_apis/serviceendpoint/endpoints")
+        .await;
     assert_eq!(list["count"], 1);
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
-    let e = s
-        .put_as(
-            &bob.token,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            json!({"description": "x"}),
-        )
+    describe(&s, &bob.token, &id, "x")
+        .await
+        .expect_message(StatusCode::FORBIDDEN, "needs the Administrator role");
+    s.delete_as(&bob.token, &endpoint(&id))
         .await
         .expect_status(StatusCode::FORBIDDEN);
-    assert!(message(&e).contains("needs the Administrator role"), "{e}");
-    s.delete_as(
-        &bob.token,
-        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
     // Endpoint Creators may create again; a per-connection Administrator role lets him edit.
     add_to_group(&s, "web", &bob, "Endpoint Creators").await;
-    create_as(
-        &s,
-        &bob.token,
-        manual_body(&s, "now", &s.var("AZURE_CLIENT_ID"), None),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    create_as(&s, &bob.token, demo_manual_body(&s, "now"))
+        .await
+        .expect_status(StatusCode::OK);
     let project = support::contoso_project(&s, "web").await;
-    let roles = format!(
-        "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{id}",
-        project.id
-    );
+    let roles = roles_of(&project.id.to_string(), &id);
     s.admin_put(
         &roles,
         json!([{"roleName": "Administrator", "userId": bob.id}]),
     )
     .await
     .expect_status(StatusCode::OK);
-    s.put_as(
-        &bob.token,
-        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-        json!({"description": "x"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    describe(&s, &bob.token, &id, "x")
+        .await
+        .expect_status(StatusCode::OK);
     // Bad role names, unknown users and removals of roles nobody holds are refused.
-    s.admin_put(&roles, json!([{"roleName": "Owner", "userId": bob.id}]))
+    let admin = s.as_admin();
+    for (method, body, want) in [
+        (
+            reqwest::Method::PUT,
+            json!([{"roleName": "Owner", "userId": bob.id}]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            reqwest::Method::PUT,
+            json!([{"roleName": "User", "userId": "nobody@x"}]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            reqwest::Method::PATCH,
+            json!([bob.id]),
+            StatusCode::NO_CONTENT,
+        ),
+        (
+            reqwest::Method::PATCH,
+            json!([bob.id]),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, resp) = admin.send(method.clone(), &roles, Some(body.clone())).await;
+        assert_eq!(status, want, "{method} {body}: {resp}");
+    }
+    s.admin_get(&format!("{ROLES}/nounderscore"))
         .await
         .expect_status(StatusCode::BAD_REQUEST);
-    s.admin_put(&roles, json!([{"roleName": "User", "userId": "nobody@x"}]))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    s.admin_patch(&roles, json!([bob.id]))
-        .await
-        .expect_status(StatusCode::NO_CONTENT);
-    s.admin_patch(&roles, json!([bob.id]))
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
-    s
-        .admin_get("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/nounderscore")
-        .await.expect_status(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -132,24 +129,24 @@ async fn project_groups_are_managed_by_project_administrators_only() {
     let s = TestServer::start().await;
     let carol = person(&s, "carol").await;
     let path = "/keyless/v1/organizations/contoso/projects/web/members";
-    s.post_as(
-        &carol.token,
-        path,
-        json!({"user": carol.upn, "group": "Endpoint Administrators"}),
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
-    s.admin_post(path, json!({"user": carol.upn, "group": "Builders"}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
-    s.admin_post(path, json!({"user": "ghost@nowhere", "group": "Readers"}))
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
+    let admin = s.var("KEYLESS_TOKEN");
+    for (who, user, group, want) in [
+        (
+            &carol.token,
+            carol.upn.as_str(),
+            "Endpoint Administrators",
+            StatusCode::FORBIDDEN,
+        ),
+        (&admin, &carol.upn, "Builders", StatusCode::BAD_REQUEST),
+        (&admin, "ghost@nowhere", "Readers", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, body) = s
+            .post_as(who, path, json!({"user": user, "group": group}))
+            .await;
+        assert_eq!(status, want, "{user} {group}: {body}");
+    }
     add_to_group(&s, "web", &carol, "Project Administrators").await;
-    let b = s
-        .get_as(&carol.token, path)
-        .await
-        .expect_status(StatusCode::OK);
+    let b = s.get_ok_as(&carol.token, path).await;
     assert_eq!(b["value"][0]["group"], "Project Administrators");
     s.delete_as(
         &carol.token,
@@ -175,7 +172,7 @@ async fn sharing_lets_another_project_use_the_connection_until_unshared() {
     .await
     .expect_status(StatusCode::BAD_REQUEST);
     s.admin_patch(
-        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+        &endpoint(&id),
         json!([{"projectReference": {"name": "api"}, "name": "demo-connection"}]),
     )
     .await
@@ -195,11 +192,10 @@ async fn sharing_lets_another_project_use_the_connection_until_unshared() {
     let (_, env) = job_with(&s, "api", "api-deploy", &[&id]).await;
     oidc(&s, &env, &id).await.expect_status(StatusCode::OK);
     // Unsharing (DELETE with the other project's id) keeps the connection at home.
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"
-    ))
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    let unshare = format!("{}?projectIds=api", endpoint(&id));
+    s.admin_delete(&unshare)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     let (_, list) = s
         .admin_get("/contoso/api/_apis/serviceendpoint/endpoints")
         .await;
@@ -211,17 +207,12 @@ async fn sharing_lets_another_project_use_the_connection_until_unshared() {
         .admin_get("/contoso/web/_apis/serviceendpoint/endpoints")
         .await;
     assert_eq!(list["count"], 1);
-    s.admin_delete(&format!(
-        "/contoso/_apis/serviceendpoint/endpoints/{id}?projectIds=api"
-    ))
-    .await
-    .expect_status(StatusCode::NOT_FOUND);
-    s.admin_patch(
-        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-        json!([{"projectReference": {}}]),
-    )
-    .await
-    .expect_status(StatusCode::BAD_REQUEST);
+    s.admin_delete(&unshare)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_patch(&endpoint(&id), json!([{"projectReference": {}}]))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -229,7 +220,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     let s = TestServer::start().await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let path = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
-    let p = s.admin_get(&path).await.expect_status(StatusCode::OK);
+    let p = s.admin_ok(&path).await;
     assert_eq!(
         p["resource"],
         json!({"type": "endpoint", "id": id, "name": "demo-connection"})
@@ -239,11 +230,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     assert_eq!(p["allPipelines"]["authorized"], false);
     assert_eq!(p["pipelines"].as_array().unwrap().len(), 1, "{p}");
     let deploy = p["pipelines"][0]["id"].clone();
-    let p = s
-        .admin_patch(
-            &path,
-            json!({"pipelines": [{"id": deploy, "authorized": false}]}),
-        )
+    let p = authorize_pipeline(&s, &path, &deploy, false)
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(p["pipelines"], json!([]));
@@ -268,32 +255,24 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         .find_pipeline(support::contoso_project(&s, "web").await.id, "deploy")
         .await
         .unwrap();
-    let p = s
-        .admin_patch(
-            &path,
-            json!({"pipelines": [{"id": pipeline.id, "authorized": true}]}),
-        )
+    let pipeline = json!(pipeline.id);
+    let p = authorize_pipeline(&s, &path, &pipeline, true)
         .await
         .expect_status(StatusCode::OK);
-    assert_eq!(p["pipelines"][0]["id"], pipeline.id);
+    assert_eq!(p["pipelines"][0]["id"], pipeline);
     s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id)
         .await
         .expect_status(StatusCode::OK);
     // A pipeline that does not exist, a reader's change and a malformed body are refused.
-    s.admin_patch(
-        &path,
-        json!({"pipelines": [{"id": 9999, "authorized": true}]}),
-    )
-    .await
-    .expect_status(StatusCode::BAD_REQUEST);
+    authorize_pipeline(&s, &path, &json!(9999), true)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     s.admin_patch(&path, json!({"pipelines": "all"}))
         .await
         .expect_status(StatusCode::BAD_REQUEST);
     let dave = person(&s, "dave").await;
     add_to_group(&s, "web", &dave, "Readers").await;
-    s.get_as(&dave.token, &path)
-        .await
-        .expect_status(StatusCode::OK);
+    s.get_ok_as(&dave.token, &path).await;
     s.patch_as(
         &dave.token,
         &path,
@@ -302,12 +281,9 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
     .await
     .expect_status(StatusCode::FORBIDDEN);
     // Revoking the pipeline closes the door again.
-    s.admin_patch(
-        &path,
-        json!({"pipelines": [{"id": pipeline.id, "authorized": false}]}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    authorize_pipeline(&s, &path, &pipeline, false)
+        .await
+        .expect_status(StatusCode::OK);
     s.oidc(&s.var("SYSTEM_ACCESSTOKEN"), &id)
         .await
         .expect_status(StatusCode::FORBIDDEN);
@@ -321,7 +297,7 @@ async fn sharing_and_converting_need_their_permissions() {
     add_to_group(&s, "web", &rita, "Readers").await;
     s.patch_as(
         &rita.token,
-        &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
+        &endpoint(&id),
         json!([{"projectReference": {"name": "web"}}]),
     )
     .await
@@ -337,28 +313,21 @@ async fn sharing_and_converting_need_their_permissions() {
     let project = c["serviceEndpointProjectReferences"][0]["projectReference"]["id"]
         .as_str()
         .unwrap();
-    let roles = format!(
-        "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{project}_{sec}"
-    );
     s.admin_put(
-        &roles,
+        &roles_of(project, sec),
         json!([{"roleName": "Administrator", "userId": rita.upn}]),
     )
     .await
     .expect_status(StatusCode::OK);
-    let e = s
-        .put_as(&rita.token, &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}?operation=ConvertAuthenticationScheme"), json!({"authorization": {"scheme": "WorkloadIdentityFederation"}}))
-        .await.expect_status(StatusCode::FORBIDDEN);
-    assert!(message(&e).contains("ask its owner"), "{e}");
+    let convert = format!("{}?operation=ConvertAuthenticationScheme", endpoint(sec));
+    let to_wif = json!({"authorization": {"scheme": "WorkloadIdentityFederation"}});
+    s.put_as(&rita.token, &convert, to_wif)
+        .await
+        .expect_message(StatusCode::FORBIDDEN, "ask its owner");
     // Nor renew its secret: verify, then save.
     let (_, v) = verify(&s, &rita.token, sec).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
-    let e = s
-        .put_as(
-            &rita.token,
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{sec}"),
-            json!({"description": "renew"}),
-        )
+    let e = describe(&s, &rita.token, sec, "renew")
         .await
         .expect_status(StatusCode::FORBIDDEN);
     assert!(

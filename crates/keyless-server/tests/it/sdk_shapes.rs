@@ -102,8 +102,7 @@ fn names(body: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn resource_lists_apply_filter() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     estate(&s, &t).await;
     let all = format!("{}/resources", sub_path(&s));
     let cases: &[(&str, &[&str])] = &[
@@ -179,8 +178,7 @@ async fn resource_lists_apply_filter() {
 
 #[tokio::test]
 async fn unsupported_filters_are_refused_not_ignored() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     estate(&s, &t).await;
     let all = format!("{}/resources", sub_path(&s));
     for filter in [
@@ -210,26 +208,17 @@ async fn unsupported_filters_are_refused_not_ignored() {
 
 #[tokio::test]
 async fn filtered_pages_keep_the_filter() {
-    let s = TestServer::start().await;
-    let t = s.arm_token().await;
+    let (s, t) = TestServer::start_with_arm_token().await;
     let rg = format!("{}/resourceGroups/demo-rg", sub_path(&s));
-    for i in 0..5 {
-        put(
-            &s,
-            &t,
-            &format!("{rg}/providers/Microsoft.Storage/storageAccounts/acct{i}"),
-            json!({"location": "westeurope"}),
-        )
-        .await;
-    }
-    for i in 0..3 {
-        put(
-            &s,
-            &t,
-            &format!("{rg}/providers/Microsoft.Web/sites/site{i}"),
-            json!({"location": "westeurope"}),
-        )
-        .await;
+    // Five storage accounts and three web sites.
+    for (kind, name, count) in [
+        ("Microsoft.Storage/storageAccounts", "acct", 5),
+        ("Microsoft.Web/sites", "site", 3),
+    ] {
+        for i in 0..count {
+            let path = format!("{rg}/providers/{kind}/{name}{i}");
+            put(&s, &t, &path, json!({"location": "westeurope"})).await;
+        }
     }
     let filter = "resourceType eq 'Microsoft.Storage/storageAccounts'";
     let mut url = format!(

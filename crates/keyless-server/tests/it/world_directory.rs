@@ -45,10 +45,7 @@ async fn guests_and_roles_are_applied_once() {
     );
     let second = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     assert_eq!(second["changes"], serde_json::json!([]), "{second}");
-    let roles = s
-        .admin_get("/keyless/v1/tenants/northwind/roles")
-        .await
-        .expect_status(StatusCode::OK);
+    let roles = s.admin_ok("/keyless/v1/tenants/northwind/roles").await;
     let mut roles: Vec<&str> = roles["value"]
         .as_array()
         .unwrap()

@@ -2,11 +2,12 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use crate::sc_support;
 use crate::support::apply;
 
 use common::{Expect, TestServer};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::json;
 
 const WORLD: &str = r#"
 tenants:
@@ -49,29 +50,11 @@ organizations:
       - name: apps
 "#;
 
-async fn job(s: &TestServer, pipeline: &str) -> Value {
-    let j = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/organizations/fabrikam/projects/infra/pipelines/{pipeline}/jobs"),
-            None,
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    j["env"].clone()
-}
-
-async fn oidc(s: &TestServer, env: &Value, id: &str) -> StatusCode {
-    s.http
-        .post(format!(
-            "{}?api-version=7.1&serviceConnectionId={id}",
-            env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
-        ))
-        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .status()
+/// The status of the ID token request, for the connection `id`, of a new job of the
+/// pipeline `pipeline` of fabrikam/infra.
+async fn job_oidc(s: &TestServer, pipeline: &str, id: &str) -> StatusCode {
+    let env = sc_support::start_job(s, "fabrikam", "infra", pipeline).await;
+    sc_support::oidc(s, &env, id).await.0
 }
 
 #[tokio::test]
@@ -102,17 +85,11 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
         .state
         .shared_store()
         .find_connection(infra.id, "prod")
-        .await
-        .unwrap();
+        .await;
+    let conn = conn.unwrap();
     let id = conn.id.to_string();
-    assert_eq!(
-        oidc(&s, &job(&s, "release").await, &id).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        oidc(&s, &job(&s, "nightly").await, &id).await,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(job_oidc(&s, "release", &id).await, StatusCode::OK);
+    assert_eq!(job_oidc(&s, "nightly", &id).await, StatusCode::FORBIDDEN);
     assert_eq!(
         s.state
             .shared_store()

@@ -5,7 +5,9 @@
 
 use super::{WEB, refusal_code, world};
 use crate::common::{Expect, TestServer};
-use crate::sc_support::{Person, create_as, job_endpoints, manual_body, message};
+use crate::sc_support::{
+    Person, authorize_pipeline, create_as, demo_manual_body, job_endpoints, message,
+};
 use crate::support::audit;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -25,6 +27,16 @@ async fn start(s: &TestServer, token: &str, pipeline: &str) -> (StatusCode, Valu
 async fn set_ace(s: &TestServer, pipeline: &str, body: Value) -> (StatusCode, Value) {
     s.admin_put(&format!("{WEB}/pipelines/{pipeline}/security"), body)
         .await
+}
+
+/// Sets the Queue builds entry of `who` (`{"group": …}` or `{"user": …}`) on `deploy` to
+/// `access`, as the administrator: the pipeline's entries.
+async fn queue_builds(s: &TestServer, mut who: Value, access: &str) -> Value {
+    who["permission"] = json!("QueueBuilds");
+    who["access"] = json!(access);
+    set_ace(s, "deploy", who)
+        .await
+        .expect_status(StatusCode::OK)
 }
 
 #[tokio::test]
@@ -68,13 +80,7 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
     let (s, people) = world().await;
     let (reader, contributor) = (&people[0], &people[1]);
     // Deny to Contributors: the contributor is refused, others keep their right.
-    let b = set_ace(
-        &s,
-        "deploy",
-        json!({"group": "Contributors", "permission": "QueueBuilds", "access": "Deny"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = queue_builds(&s, json!({"group": "Contributors"}), "Deny").await;
     assert_eq!(
         b["value"],
         json!([{"group": "Contributors", "permission": "QueueBuilds", "permissionDisplayName": "Queue builds", "access": "Deny"}])
@@ -97,24 +103,12 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
     start(&s, &reader.token, "deploy")
         .await
         .expect_status(StatusCode::CREATED);
-    set_ace(
-        &s,
-        "deploy",
-        json!({"user": reader.upn, "permission": "QueueBuilds", "access": "Deny"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    queue_builds(&s, json!({"user": reader.upn}), "Deny").await;
     start(&s, &reader.token, "deploy")
         .await
         .expect_status(StatusCode::FORBIDDEN);
     // NotSet clears an entry; DELETE removes one and answers 404 for a missing one.
-    let b = set_ace(
-        &s,
-        "deploy",
-        json!({"group": "Contributors", "permission": "QueueBuilds", "access": "NotSet"}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    let b = queue_builds(&s, json!({"group": "Contributors"}), "NotSet").await;
     assert_eq!(b["count"], 2, "{b}");
     start(&s, &contributor.token, "deploy")
         .await
@@ -180,7 +174,7 @@ async fn a_pipeline_entry_allows_or_denies_queueing() {
 
 /// A manual secret connection `name` of web with the client secret `secret`.
 async fn secret_connection(s: &TestServer, name: &str, secret: &str) -> String {
-    let mut body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), None);
+    let mut body = demo_manual_body(s, name);
     body["authorization"] = json!({"scheme": "ServicePrincipal", "parameters": {
         "tenantid": s.var("AZURE_TENANT_ID"), "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
         "authenticationType": "spnKey", "serviceprincipalkey": secret}});
@@ -328,13 +322,9 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
     let perms = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}");
     let (_, p) = s.admin_get(&perms).await;
     answers.push(p.clone());
-    let pid = p["pipelines"][0]["id"].clone();
-    s.admin_patch(
-        &perms,
-        json!({"pipelines": [{"id": pid, "authorized": false}]}),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    authorize_pipeline(&s, &perms, &p["pipelines"][0]["id"], false)
+        .await
+        .expect_status(StatusCode::OK);
     let mut refused = Value::Null;
     for _ in 0..50 {
         let (st, e) = job_endpoints(&s, &env, &format!("?serviceConnectionId={id}")).await;

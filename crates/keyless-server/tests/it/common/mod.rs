@@ -62,6 +62,12 @@ pub async fn request(
     if let Some(body) = body {
         req = req.json(&body);
     }
+    answer(req).await
+}
+
+/// Sends a prepared request; its status and its body as JSON, or as a JSON string when it
+/// is not JSON.
+pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let resp = req.send().await.unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
@@ -69,6 +75,41 @@ pub async fn request(
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// A job's ID token request to its `SYSTEM_OIDCREQUESTURI` for `connection`, with its job
+/// token, exactly as Python's AzurePipelinesCredential sends it. The body is `null` when
+/// the answer is not JSON.
+pub async fn oidc_request(
+    http: &reqwest::Client,
+    uri: &str,
+    job_token: &str,
+    connection: &str,
+) -> (StatusCode, Value) {
+    let resp = http
+        .post(format!(
+            "{uri}?api-version=7.1&serviceConnectionId={connection}"
+        ))
+        .bearer_auth(job_token)
+        .header("Content-Type", "application/json")
+        .header("X-TFS-FedAuthRedirect", "Suppress")
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The values of `field` in a JSON array, sorted and without repeats.
+pub fn sorted_unique(items: &Value, field: &str) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 impl TestServer {
@@ -94,8 +135,31 @@ impl TestServer {
         }
     }
 
+    /// A server and an ARM access token of the demo app (a Contributor of the demo
+    /// subscription).
+    pub async fn start_with_arm_token() -> (TestServer, String) {
+        let s = TestServer::start().await;
+        let token = s.arm_token().await;
+        (s, token)
+    }
+
     pub fn var(&self, k: &str) -> String {
         self.env[k].clone()
+    }
+
+    /// A caller with `bearer`.
+    pub fn client(&self, bearer: &str) -> Client<'_> {
+        Client::new(&self.http, &self.origin, Some(bearer))
+    }
+
+    /// A caller without credentials.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client::new(&self.http, &self.origin, None)
+    }
+
+    /// The administrator (the demo PAT) as a caller.
+    pub fn as_admin(&self) -> Client<'_> {
+        Client::new(&self.http, &self.origin, Some(&self.env["KEYLESS_TOKEN"]))
     }
 
     pub async fn send(
@@ -116,33 +180,46 @@ impl TestServer {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        self.send(method, path, Some(&self.var("KEYLESS_TOKEN")), body)
-            .await
+        self.as_admin().send(method, path, body).await
     }
 
     /// `GET path` as the administrator.
     pub async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
-        self.admin(Method::GET, path, None).await
+        self.as_admin().get(path).await
     }
 
     /// `POST path` with a JSON body as the administrator.
     pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.admin(Method::POST, path, Some(body)).await
+        self.as_admin().post(path, body).await
     }
 
     /// `PUT path` with a JSON body as the administrator.
     pub async fn admin_put(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.admin(Method::PUT, path, Some(body)).await
+        self.as_admin().put(path, body).await
     }
 
     /// `PATCH path` with a JSON body as the administrator.
     pub async fn admin_patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.admin(Method::PATCH, path, Some(body)).await
+        self.as_admin().patch(path, body).await
+    }
+
+    /// `GET path` as the administrator, answered 200; the body.
+    pub async fn admin_ok(&self, path: &str) -> Value {
+        let (status, body) = self.admin_get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// `POST path` as the administrator, answered 201; the created object.
+    pub async fn admin_created(&self, path: &str, body: Value) -> Value {
+        let (status, created) = self.admin_post(path, body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {created}");
+        created
     }
 
     /// `DELETE path` as the administrator.
     pub async fn admin_delete(&self, path: &str) -> (StatusCode, Value) {
-        self.admin(Method::DELETE, path, None).await
+        self.as_admin().delete(path).await
     }
 
     /// `GET path` without credentials.
@@ -158,6 +235,11 @@ impl TestServer {
     /// `GET path` with `bearer`.
     pub async fn get_as(&self, bearer: &str, path: &str) -> (StatusCode, Value) {
         self.send(Method::GET, path, Some(bearer), None).await
+    }
+
+    /// `GET path` with `bearer`, answered 200; the body.
+    pub async fn get_ok_as(&self, bearer: &str, path: &str) -> Value {
+        self.client(bearer).get_ok(path).await
     }
 
     /// `POST path` with `bearer` and a JSON body.
@@ -182,23 +264,10 @@ impl TestServer {
         self.send(Method::DELETE, path, Some(bearer), None).await
     }
 
-    /// The job's ID token request, exactly as Python's AzurePipelinesCredential sends it.
+    /// The demo job's ID token request for `connection`, with `job_token`.
     pub async fn oidc(&self, job_token: &str, connection: &str) -> (StatusCode, Value) {
-        let url = format!(
-            "{}?api-version=7.1&serviceConnectionId={connection}",
-            self.var("SYSTEM_OIDCREQUESTURI")
-        );
-        let resp = self
-            .http
-            .post(url)
-            .bearer_auth(job_token)
-            .header("Content-Type", "application/json")
-            .header("X-TFS-FedAuthRedirect", "Suppress")
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let uri = self.var("SYSTEM_OIDCREQUESTURI");
+        oidc_request(&self.http, &uri, job_token, connection).await
     }
 
     pub async fn id_token(&self) -> String {
@@ -214,20 +283,12 @@ impl TestServer {
 
     /// A raw token request (form body given as bytes).
     pub async fn token_raw(&self, tenant: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let resp = self
+        let req = self
             .http
             .post(format!("{}/{tenant}/oauth2/v2.0/token", self.origin))
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+            .body(body);
+        answer(req).await
     }
 
     pub async fn token(&self, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -240,14 +301,24 @@ impl TestServer {
 
     /// Exchanges an assertion for the demo app in the demo tenant.
     pub async fn exchange(&self, assertion: &str) -> (StatusCode, Value) {
-        let tenant = self.var("AZURE_TENANT_ID");
         let client = self.var("AZURE_CLIENT_ID");
+        self.exchange_for(&client, ARM_SCOPE, assertion).await
+    }
+
+    /// Exchanges an assertion for the app `client` and `scope` in the demo tenant.
+    pub async fn exchange_for(
+        &self,
+        client: &str,
+        scope: &str,
+        assertion: &str,
+    ) -> (StatusCode, Value) {
+        let tenant = self.var("AZURE_TENANT_ID");
         self.token(
             &tenant,
             &[
                 ("grant_type", "client_credentials"),
-                ("client_id", &client),
-                ("scope", ARM_SCOPE),
+                ("client_id", client),
+                ("scope", scope),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", assertion),
             ],
@@ -274,6 +345,12 @@ impl TestServer {
             .unwrap()
     }
 
+    /// Signs `claims` with the issuer's key and exchanges the result for the demo app.
+    pub async fn exchange_signed(&self, issuer: Issuer, claims: Value) -> (StatusCode, Value) {
+        let assertion = self.sign(issuer, claims).await;
+        self.exchange(&assertion).await
+    }
+
     pub fn tenant(&self) -> uuid::Uuid {
         self.var("AZURE_TENANT_ID").parse().unwrap()
     }
@@ -292,25 +369,39 @@ impl TestServer {
     /// Asserts an Entra error envelope: status, `error`, the code in `error_codes` and at
     /// the start of `error_description`.
     pub fn assert_entra(status: StatusCode, body: &Value, code: u64, error: &str) {
+        TestServer::assert_case_entra("", status, body, code, error);
+    }
+
+    /// [`TestServer::assert_entra`] for one case of a table, each failure naming `case`.
+    pub fn assert_case_entra(case: &str, status: StatusCode, body: &Value, code: u64, error: &str) {
         let expected = if error == "invalid_client" { 401 } else { 400 };
-        assert_eq!(status.as_u16(), expected, "{body}");
-        assert_eq!(body["error"], json!(error), "{body}");
-        assert_eq!(body["error_codes"], json!([code]), "{body}");
+        assert_eq!(status.as_u16(), expected, "{case}: {body}");
+        assert_eq!(body["error"], json!(error), "{case}: {body}");
+        assert_eq!(body["error_codes"], json!([code]), "{case}: {body}");
         let d = body["error_description"].as_str().unwrap();
-        assert!(d.starts_with(&format!("AADSTS{code}: ")), "{d}");
+        assert!(d.starts_with(&format!("AADSTS{code}: ")), "{case}: {d}");
         assert!(
             d.contains(" Trace ID: ")
                 && d.contains(" Correlation ID: ")
                 && d.contains(" Timestamp: "),
-            "{d}"
+            "{case}: {d}"
         );
-        assert!(!d.contains('"') && !d.contains('\\'), "{d}");
+        assert!(!d.contains('"') && !d.contains('\\'), "{case}: {d}");
     }
 }
 
-/// A response's status checked against the expected one, the body shown when it differs.
+/// A response's status checked against the expected one, the body shown when it differs,
+/// and the error envelopes of the planes checked whole.
 pub trait Expect {
     fn expect_status(self, want: StatusCode) -> Value;
+    /// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code, message.
+    fn expect_error(self, want: u16, code: &str, message: &str);
+    /// Like [`Expect::expect_error`] for messages checked by their parts: the message.
+    fn expect_error_code(self, want: u16, code: &str) -> String;
+    /// An Entra error of the token endpoint (see [`TestServer::assert_entra`]); the body.
+    fn expect_entra(self, code: u64, error: &str) -> Value;
+    /// An admin or DevOps refusal: its status, and its message containing `part`; the body.
+    fn expect_message(self, want: StatusCode, part: &str) -> Value;
 }
 
 impl Expect for (StatusCode, Value) {
@@ -319,5 +410,140 @@ impl Expect for (StatusCode, Value) {
         let (status, body) = self;
         assert_eq!(status, want, "{body}");
         body
+    }
+
+    #[track_caller]
+    fn expect_error(self, want: u16, code: &str, message: &str) {
+        assert_error(self.0, &self.1, want, code, message);
+    }
+
+    #[track_caller]
+    fn expect_error_code(self, want: u16, code: &str) -> String {
+        assert_error_code(self.0, &self.1, want, code)
+    }
+
+    #[track_caller]
+    fn expect_entra(self, code: u64, error: &str) -> Value {
+        TestServer::assert_entra(self.0, &self.1, code, error);
+        self.1
+    }
+
+    #[track_caller]
+    fn expect_message(self, want: StatusCode, part: &str) -> Value {
+        let body = self.expect_status(want);
+        assert!(message(&body).contains(part), "{part}: {body}");
+        body
+    }
+}
+
+/// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code and message.
+#[track_caller]
+pub fn assert_error(status: StatusCode, body: &Value, want: u16, code: &str, message: &str) {
+    assert_case_error("", status, body, want, code, message);
+}
+
+/// [`assert_error`] for one case of a table, each failure naming `case`.
+#[track_caller]
+pub fn assert_case_error(
+    case: &str,
+    status: StatusCode,
+    body: &Value,
+    want: u16,
+    code: &str,
+    message: &str,
+) {
+    assert_eq!(status.as_u16(), want, "{case}: {body}");
+    assert_eq!(body["error"]["code"], json!(code), "{case}: {body}");
+    assert_eq!(body["error"]["message"], json!(message), "{case}: {body}");
+}
+
+/// Like [`assert_error`] for messages checked by their parts.
+#[track_caller]
+pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
+    assert_eq!(status.as_u16(), want, "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    body["error"]["message"].as_str().unwrap().to_string()
+}
+
+/// The message of an admin or DevOps error, whichever envelope it came in.
+pub fn message(body: &Value) -> String {
+    body.pointer("/error/message")
+        .or_else(|| body.pointer("/message"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A caller of a server: its HTTP client and origin, a bearer token (or none) and a query
+/// every path gets (an api-version, or nothing), so that a test names only the method, the
+/// path and the body.
+pub struct Client<'a> {
+    pub http: &'a reqwest::Client,
+    pub origin: &'a str,
+    pub bearer: Option<String>,
+    pub query: String,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(http: &'a reqwest::Client, origin: &'a str, bearer: Option<&str>) -> Self {
+        Client {
+            http,
+            origin,
+            bearer: bearer.map(str::to_string),
+            query: String::new(),
+        }
+    }
+
+    /// The same caller with `query` added to every path (after `?`, or `&` when the path
+    /// has a query already).
+    pub fn with_query(mut self, query: &str) -> Self {
+        self.query = query.to_string();
+        self
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if self.query.is_empty() {
+            path.to_string()
+        } else {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}{}", self.query)
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = format!("{}{}", self.origin, self.url(path));
+        request(self.http, method, url, self.bearer.as_deref(), body).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// `GET path`, answered 200; the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
     }
 }

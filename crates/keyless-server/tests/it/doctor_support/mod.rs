@@ -23,14 +23,19 @@ pub async fn doctor(s: &TestServer) -> Value {
         .expect_status(StatusCode::OK)
 }
 
-/// The first finding of a check: (status, code).
-pub fn line(v: &Value, check: &str) -> (String, String) {
-    let f = v["findings"]
+/// The first finding of a check.
+pub fn finding<'a>(v: &'a Value, check: &str) -> &'a Value {
+    v["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["check"] == check)
-        .unwrap_or_else(|| panic!("no {check} line in {v}"));
+        .unwrap_or_else(|| panic!("no {check} line in {v}"))
+}
+
+/// The first finding of a check: (status, code).
+pub fn line(v: &Value, check: &str) -> (String, String) {
+    let f = finding(v, check);
     (
         f["status"].as_str().unwrap().to_string(),
         f["code"].as_str().unwrap_or("-").to_string(),

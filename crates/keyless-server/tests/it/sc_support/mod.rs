@@ -28,9 +28,8 @@ impl From<Member> for Person {
 pub async fn member(s: &TestServer, name: &str) -> Person {
     let p = person(s, name).await;
     let projects = s
-        .admin_get("/keyless/v1/organizations/contoso/projects")
-        .await
-        .expect_status(StatusCode::OK);
+        .admin_ok("/keyless/v1/organizations/contoso/projects")
+        .await;
     for pr in projects["value"].as_array().unwrap() {
         add_to_group(s, pr["name"].as_str().unwrap(), &p, "Contributors").await;
     }
@@ -46,12 +45,11 @@ pub async fn person(s: &TestServer, name: &str) -> Person {
 /// Invites `who` (a user of another tenant) into `tenant` (a name or an id) as a guest,
 /// through the guest API.
 pub async fn invite(s: &TestServer, who: &Person, tenant: &str) {
-    s.admin_post(
+    s.admin_created(
         &format!("/keyless/v1/tenants/{tenant}/guests"),
         json!({"user": who.upn}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
 }
 
 /// A user of the tenant `northwind` (created if need be), with a token, invited into the
@@ -59,9 +57,8 @@ pub async fn invite(s: &TestServer, who: &Person, tenant: &str) {
 pub async fn guest(s: &TestServer, name: &str) -> Person {
     let (st, _) = s.admin_get("/keyless/v1/tenants/northwind").await;
     if st == StatusCode::NOT_FOUND {
-        s.admin_post("/keyless/v1/tenants", json!({"name": "northwind"}))
-            .await
-            .expect_status(StatusCode::CREATED);
+        s.admin_created("/keyless/v1/tenants", json!({"name": "northwind"}))
+            .await;
     }
     let p: Person = user_with_pat(s, "northwind", name, "pat").await.into();
     invite(s, &p, &s.tenant().to_string()).await;
@@ -69,12 +66,11 @@ pub async fn guest(s: &TestServer, name: &str) -> Person {
 }
 
 pub async fn add_to_group(s: &TestServer, project: &str, who: &Person, group: &str) {
-    s.admin_post(
+    s.admin_created(
         &format!("/keyless/v1/organizations/contoso/projects/{project}/members"),
         json!({"user": who.upn, "group": group}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
 }
 
 pub fn manual_body(s: &TestServer, name: &str, client: &str, issuer_type: Option<&str>) -> Value {
@@ -92,6 +88,52 @@ pub fn manual_body(s: &TestServer, name: &str, client: &str, issuer_type: Option
         "isReady": true,
         "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": name}],
     })
+}
+
+/// A manual workload-identity connection `name` of web for the demo app (Entra issuer).
+pub fn demo_manual_body(s: &TestServer, name: &str) -> Value {
+    manual_body(s, name, &s.var("AZURE_CLIENT_ID"), None)
+}
+
+/// Creates, as the administrator, an automatic workload-identity connection `name` of web
+/// with the Azure DevOps issuer: the connection.
+pub async fn legacy_automatic(s: &TestServer, name: &str) -> Value {
+    let mut body = automatic_body(s, name, "WorkloadIdentityFederation");
+    body["authorization"]["parameters"]["workloadIdentityFederationIssuerType"] =
+        json!("AzureDevOps");
+    created(s, body).await
+}
+
+/// Creates, as the administrator, a manual connection `name` of web for the demo app with
+/// the Azure DevOps issuer: the connection.
+pub async fn legacy_manual(s: &TestServer, name: &str) -> Value {
+    let body = manual_body(s, name, &s.var("AZURE_CLIENT_ID"), Some("AzureDevOps"));
+    created(s, body).await
+}
+
+/// The object id of the app an automatic connection made (`data.appObjectId`).
+pub fn app_of(c: &Value) -> uuid::Uuid {
+    c["data"]["appObjectId"].as_str().unwrap().parse().unwrap()
+}
+
+/// The federated credentials of the app an automatic connection made.
+pub async fn fics_of(
+    s: &TestServer,
+    c: &Value,
+) -> Vec<keyless_model::directory::FederatedCredential> {
+    s.state.shared_store().list_fics(app_of(c)).await.unwrap()
+}
+
+/// The secrets of the app an automatic connection made.
+pub async fn passwords_of(
+    s: &TestServer,
+    c: &Value,
+) -> Vec<keyless_model::directory::PasswordCredential> {
+    s.state
+        .shared_store()
+        .list_passwords(app_of(c))
+        .await
+        .unwrap()
 }
 
 pub fn automatic_body(s: &TestServer, name: &str, scheme: &str) -> Value {
@@ -115,6 +157,13 @@ pub async fn create_as(s: &TestServer, token: &str, body: Value) -> (StatusCode,
     .await
 }
 
+/// Creates the connection `body` as the administrator, answered 200; the connection.
+pub async fn created(s: &TestServer, body: Value) -> Value {
+    create_as(s, &s.var("KEYLESS_TOKEN"), body)
+        .await
+        .expect_status(StatusCode::OK)
+}
+
 /// Creates the automatic workload-identity connection "auto" as `token`.
 pub async fn create_wif_as(s: &TestServer, token: &str) -> (StatusCode, Value) {
     create_as(
@@ -125,6 +174,35 @@ pub async fn create_wif_as(s: &TestServer, token: &str) -> (StatusCode, Value) {
     .await
 }
 
+/// Authorizes (or not) the pipeline `pipeline` (its id) at the pipeline permissions `path`
+/// of a connection, as the administrator.
+pub async fn authorize_pipeline(
+    s: &TestServer,
+    path: &str,
+    pipeline: &Value,
+    authorized: bool,
+) -> (StatusCode, Value) {
+    let body = json!({"pipelines": [{"id": pipeline, "authorized": authorized}]});
+    s.admin_patch(path, body).await
+}
+
+/// The role assignment an automatic connection made for its app (`data.azureSpnRoleAssignmentId`).
+pub async fn assignment_of(
+    s: &TestServer,
+    connection: &Value,
+) -> keyless_model::arm::RoleAssignment {
+    let id = connection["data"]["azureSpnRoleAssignmentId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    s.state
+        .shared_store()
+        .get_role_assignment(id)
+        .await
+        .unwrap()
+}
+
 /// A pipeline of `project` referencing `connections` and a job of it: (pipeline id, job env).
 pub async fn job_with(
     s: &TestServer,
@@ -133,21 +211,54 @@ pub async fn job_with(
     connections: &[&str],
 ) -> (i64, Value) {
     let p = s
-        .admin_post(
+        .admin_created(
             &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines"),
             json!({"name": name, "connections": connections}),
         )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .await;
+    let env = start_job(s, "contoso", project, name).await;
+    (p["id"].as_i64().unwrap(), env)
+}
+
+/// Starts a job of the pipeline `pipeline` of `org`/`project`: the job's environment.
+pub async fn start_job(s: &TestServer, org: &str, project: &str, pipeline: &str) -> Value {
+    let jobs =
+        format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs");
     let j = s
-        .admin(
-            Method::POST,
-            &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines/{name}/jobs"),
-            None,
-        )
+        .admin(Method::POST, &jobs, None)
         .await
         .expect_status(StatusCode::CREATED);
-    (p["id"].as_i64().unwrap(), j["env"].clone())
+    j["env"].clone()
+}
+
+/// A pipeline `name` of `project` referencing `connections`, and a job of it started
+/// through the pipeline's id with `body`: the job's environment.
+pub async fn job_by_id(
+    s: &TestServer,
+    project: &str,
+    name: &str,
+    connections: &[&str],
+    body: Option<Value>,
+) -> Value {
+    let pipelines = format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines");
+    let p = s
+        .admin_created(
+            &pipelines,
+            json!({"name": name, "connections": connections}),
+        )
+        .await;
+    let jobs = format!("{pipelines}/{}/jobs", p["id"]);
+    let j = s
+        .admin(Method::POST, &jobs, body)
+        .await
+        .expect_status(StatusCode::CREATED);
+    j["env"].clone()
+}
+
+/// The ID token a job gets for `connection`.
+pub async fn job_id_token(s: &TestServer, env: &Value, connection: &str) -> String {
+    let body = oidc(s, env, connection).await.expect_status(StatusCode::OK);
+    body["oidcToken"].as_str().unwrap().to_string()
 }
 
 /// `GET …/jobs/{job}/endpoints` with the job's token: (status, body).
@@ -183,20 +294,9 @@ pub async fn with_endpoints(s: &TestServer, env: &Value) -> Value {
 
 /// The job's ID token request for a connection (as Python's credential sends it).
 pub async fn oidc(s: &TestServer, env: &Value, connection: &str) -> (StatusCode, Value) {
-    let url = format!(
-        "{}?api-version=7.1&serviceConnectionId={connection}",
-        env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap()
-    );
-    let resp = s
-        .http
-        .post(url)
-        .bearer_auth(env["SYSTEM_ACCESSTOKEN"].as_str().unwrap())
-        .header("Content-Type", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let uri = env["SYSTEM_OIDCREQUESTURI"].as_str().unwrap();
+    let job_token = env["SYSTEM_ACCESSTOKEN"].as_str().unwrap();
+    crate::common::oidc_request(&s.http, uri, job_token, connection).await
 }
 
 pub async fn verify(s: &TestServer, token: &str, id: &str) -> (StatusCode, Value) {

@@ -14,23 +14,13 @@ pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub async fn add_role(s: &TestServer, tenant: &str, who: Value, role: &str) {
     let mut body = who;
     body["role"] = json!(role);
-    s.admin_post(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
-        .await
-        .expect_status(StatusCode::CREATED);
+    s.admin_created(&format!("/keyless/v1/tenants/{tenant}/roles"), body)
+        .await;
 }
 
 /// An access token of the principal for `scope`, by its secret, from `tenant`.
 pub async fn token_for(s: &TestServer, tenant: &str, p: &Principal, scope: &str) -> String {
-    let body = s
-        .token(
-            tenant,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &p.app_id),
-                ("scope", scope),
-                ("client_secret", &p.secret),
-            ],
-        )
+    let body = super::secret_token_for(s, tenant, &p.app_id, &p.secret, scope)
         .await
         .expect_status(StatusCode::OK);
     body["access_token"].as_str().unwrap().to_string()
@@ -58,11 +48,5 @@ pub async fn in_tenant(
     if let Some(b) = body {
         req = req.json(&b);
     }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    crate::common::answer(req).await
 }

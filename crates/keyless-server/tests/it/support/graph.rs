@@ -14,6 +14,32 @@ pub async fn create_app(s: &TestServer, token: &str, name: &str) -> Value {
         .expect_status(StatusCode::CREATED)
 }
 
+/// An app `name` created by the administrator.
+pub async fn admin_app(s: &TestServer, name: &str) -> Value {
+    create_app(s, &s.var("KEYLESS_TOKEN"), name).await
+}
+
+/// `POST /v1.0/applications/{app}/addPassword` with `credential` as `token`.
+pub async fn add_password(
+    s: &TestServer,
+    token: &str,
+    app: &str,
+    credential: Value,
+) -> (StatusCode, Value) {
+    let path = format!("/v1.0/applications/{app}/addPassword");
+    s.post_as(token, &path, json!({"passwordCredential": credential}))
+        .await
+}
+
+/// PATCHes the Graph object at `path` as the administrator (204, no body) and reads it
+/// back.
+pub async fn patched(s: &TestServer, path: &str, patch: Value) -> Value {
+    s.admin_patch(path, patch)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    s.admin_ok(path).await
+}
+
 pub fn not_found(id: &str) -> String {
     format!(
         "Resource '{id}' does not exist or one of its queried reference-property objects are not present."

@@ -55,19 +55,7 @@ pub async fn raw(
     }
 }
 
-/// The `{"error":{"code","message"}}` envelope of ARM and Graph: status, code and message.
-pub fn assert_error(status: StatusCode, body: &Value, want: u16, code: &str, message: &str) {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    assert_eq!(body["error"]["message"], json!(message), "{body}");
-}
-
-/// Like [`assert_error`] for messages checked by their parts.
-pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    body["error"]["message"].as_str().unwrap().to_string()
-}
+pub use crate::common::{assert_error, assert_error_code, message};
 
 /// Whether a string is a GUID in its canonical hyphenated form.
 pub fn is_guid(v: &Value) -> bool {
@@ -91,20 +79,15 @@ pub struct Principal {
 /// Creates an app, its service principal and a secret, as the administrator.
 pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
     let app = s
-        .admin_post("/v1.0/applications", json!({"displayName": name}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/v1.0/applications", json!({"displayName": name}))
+        .await;
     let app_id = app["appId"].as_str().unwrap().to_string();
     let app_object_id = app["id"].as_str().unwrap().to_string();
     let sp = s
-        .admin_post("/v1.0/servicePrincipals", json!({"appId": app_id}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let pw = s
-        .admin_post(
-            &format!("/v1.0/applications/{app_object_id}/addPassword"),
-            json!({"passwordCredential": {"displayName": "tests"}}),
-        )
+        .admin_created("/v1.0/servicePrincipals", json!({"appId": app_id}))
+        .await;
+    let tests = json!({"displayName": "tests"});
+    let pw = graph::add_password(s, &s.var("KEYLESS_TOKEN"), &app_object_id, tests)
         .await
         .expect_status(StatusCode::OK);
     Principal {
@@ -117,12 +100,24 @@ pub async fn new_principal(s: &TestServer, name: &str) -> Principal {
 
 /// The token endpoint's answer for a client secret and the ARM scope.
 pub async fn secret_token(s: &TestServer, app_id: &str, secret: &str) -> (StatusCode, Value) {
+    let tenant = s.var("AZURE_TENANT_ID");
+    secret_token_for(s, &tenant, app_id, secret, ARM_SCOPE).await
+}
+
+/// The token endpoint's answer for a client secret and `scope`, from `tenant`.
+pub async fn secret_token_for(
+    s: &TestServer,
+    tenant: &str,
+    app_id: &str,
+    secret: &str,
+    scope: &str,
+) -> (StatusCode, Value) {
     s.token(
-        &s.var("AZURE_TENANT_ID"),
+        tenant,
         &[
             ("grant_type", "client_credentials"),
             ("client_id", app_id),
-            ("scope", ARM_SCOPE),
+            ("scope", scope),
             ("client_secret", secret),
         ],
     )
@@ -137,14 +132,23 @@ pub async fn arm_token_of(s: &TestServer, p: &Principal) -> String {
     body["access_token"].as_str().unwrap().to_string()
 }
 
-/// Gives the principal a built-in role at a scope, directly in the store.
+/// Gives the service principal a built-in role at a scope, directly in the store.
 pub async fn grant(s: &TestServer, principal: &str, role: uuid::Uuid, scope: &str) {
+    assign(s, principal, "ServicePrincipal", role, scope).await;
+}
+
+/// Gives the user a built-in role at a scope, directly in the store.
+pub async fn grant_user(s: &TestServer, user: &str, role: uuid::Uuid, scope: &str) {
+    assign(s, user, "User", role, scope).await;
+}
+
+async fn assign(s: &TestServer, principal: &str, kind: &str, role: uuid::Uuid, scope: &str) {
     let a = keyless_model::arm::RoleAssignment {
         id: uuid::Uuid::new_v4(),
         scope: keyless_model::rbac::canonical_scope(scope),
         role_definition_id: role,
         principal_id: principal.parse().unwrap(),
-        principal_type: "ServicePrincipal".into(),
+        principal_type: kind.into(),
         created_by: None,
         created_at: s.state.now(),
     };
@@ -182,31 +186,20 @@ pub async fn new_member(s: &TestServer, name: &str) -> Member {
 /// A new user `name` of `tenant` (a name or an id) and a PAT of theirs named `pat`.
 pub async fn user_with_pat(s: &TestServer, tenant: &str, name: &str, pat: &str) -> Member {
     let user = s
-        .admin_post(
+        .admin_created(
             &format!("/keyless/v1/tenants/{tenant}/users"),
             json!({"name": name}),
         )
-        .await
-        .expect_status(StatusCode::CREATED);
+        .await;
     let upn = user["userPrincipalName"].as_str().unwrap().to_string();
     let pat = s
-        .admin_post("/keyless/v1/pats", json!({"name": pat, "user": upn}))
-        .await
-        .expect_status(StatusCode::CREATED);
+        .admin_created("/keyless/v1/pats", json!({"name": pat, "user": upn}))
+        .await;
     Member {
         id: user["id"].as_str().unwrap().to_string(),
         upn,
         token: pat["token"].as_str().unwrap().to_string(),
     }
-}
-
-/// The message of an admin or DevOps error, whichever envelope it came in.
-pub fn message(body: &Value) -> String {
-    body.pointer("/error/message")
-        .or_else(|| body.pointer("/message"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// The claims of a JWT, without verifying it.
@@ -229,6 +222,40 @@ pub fn field_names(list: &Value, field: &str) -> Vec<String> {
         .collect()
 }
 
+/// [`field_names`], sorted.
+pub fn sorted_names(list: &Value, field: &str) -> Vec<String> {
+    let mut names = field_names(list, field);
+    names.sort();
+    names
+}
+
+/// The item of a `{"value": [...]}` list whose `key` is `want`.
+#[track_caller]
+pub fn find_item<'a>(list: &'a Value, key: &str, want: &str) -> &'a Value {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v[key] == want)
+        .unwrap_or_else(|| panic!("no {key} {want} in {list}"))
+}
+
+/// Creates the tenant `name` through the admin API; the tenant.
+pub async fn new_tenant(s: &TestServer, name: &str) -> Value {
+    s.admin_created("/keyless/v1/tenants", json!({"name": name}))
+        .await
+}
+
+/// A user `name` of `tenant` (the tenant created when it does not exist yet) with a PAT
+/// of theirs named `name`.
+pub async fn user_of(s: &TestServer, tenant: &str, name: &str) -> Member {
+    let (status, _) = s.admin_get(&format!("/keyless/v1/tenants/{tenant}")).await;
+    if status == StatusCode::NOT_FOUND {
+        new_tenant(s, tenant).await;
+    }
+    user_with_pat(s, tenant, name, name).await
+}
+
 /// A request with a member's PAT.
 pub async fn as_member(
     s: &TestServer,
@@ -242,10 +269,15 @@ pub async fn as_member(
 
 /// `POST /keyless/v1/apply` with a world file, as the administrator.
 pub async fn apply(s: &TestServer, text: &str) -> (StatusCode, Value) {
+    apply_as(s, &s.var("KEYLESS_TOKEN"), text).await
+}
+
+/// `POST /keyless/v1/apply` with a world file, as `token`.
+pub async fn apply_as(s: &TestServer, token: &str, text: &str) -> (StatusCode, Value) {
     let resp = s
         .http
         .post(format!("{}/keyless/v1/apply", s.origin))
-        .bearer_auth(s.var("KEYLESS_TOKEN"))
+        .bearer_auth(token)
         .header("content-type", "application/yaml")
         .body(text.to_string())
         .send()
@@ -286,21 +318,24 @@ pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devop
 /// The audit entries that match `query`, once the audit log is flushed.
 pub async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
     s.state.audit.flush().await;
-    let b = s
-        .admin_get(&format!("/keyless/v1/audit?{query}"))
-        .await
-        .expect_status(StatusCode::OK);
+    let b = s.admin_ok(&format!("/keyless/v1/audit?{query}")).await;
     b["value"].as_array().unwrap().clone()
 }
 
 /// Creates the project `name` in the demo organization `contoso`.
 pub async fn add_contoso_project(s: &TestServer, name: &str) {
-    s.admin_post(
+    s.admin_created(
         "/keyless/v1/organizations/contoso/projects",
         json!({"name": name}),
     )
-    .await
-    .expect_status(StatusCode::CREATED);
+    .await;
+}
+
+/// Changes settings of `tenant` (a name or an id) as the administrator; the settings.
+pub async fn tenant_settings(s: &TestServer, tenant: &str, patch: Value) -> Value {
+    s.admin_patch(&format!("/keyless/v1/tenants/{tenant}/settings"), patch)
+        .await
+        .expect_status(StatusCode::OK)
 }
 
 /// Disables a service principal (`accountEnabled: false`) through Graph.

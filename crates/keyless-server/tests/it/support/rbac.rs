@@ -77,6 +77,30 @@ pub async fn put_assignment(
         .await
 }
 
+/// Asserts a 403 `AuthorizationFailed` of the principal `p` for `action` at `scope`.
+#[track_caller]
+pub fn assert_refused_to(
+    (status, body): (StatusCode, Value),
+    p: &Principal,
+    action: &str,
+    scope: &str,
+) {
+    assert_authorization_failed(status, &body, &p.app_id, &p.sp_id, action, scope);
+}
+
+/// A new principal `name`, given `role` at `scope`, and a caller with its ARM token.
+pub async fn principal_with<'a>(
+    s: &'a TestServer,
+    name: &str,
+    role: uuid::Uuid,
+    scope: &str,
+) -> (Principal, crate::common::Client<'a>) {
+    let p = super::new_principal(s, name).await;
+    super::grant(s, &p.sp_id, role, scope).await;
+    let token = super::arm_token_of(s, &p).await;
+    (p, s.client(&token))
+}
+
 /// Asserts a 403 `AuthorizationFailed` naming the client, principal, action and scope.
 pub fn assert_authorization_failed(
     status: StatusCode,
