@@ -16,7 +16,8 @@ use keyless_model::devops::security::pipeline_authorized;
 use keyless_model::devops::{
     Organization, Pipeline, PipelineDefinition, Project, ServiceConnection,
 };
-use keyless_pipelines::model::{self as yaml, Variable};
+use keyless_pipelines::Loc;
+use keyless_pipelines::model::{self as yaml, StepKind, Variable};
 use keyless_pipelines::refs::{self, ConnectionRef, Site};
 use keyless_pipelines::template::{MapLoader, Options};
 use keyless_pipelines::{Diagnostic, Severity};
@@ -135,15 +136,53 @@ fn expand(value: &str, vars: &HashMap<String, String>) -> String {
     out
 }
 
+/// How Azure DevOps names task inputs in its messages, by the position of the input's
+/// value: the step's reference name (its `name:`, else the task's name, numbered from 1
+/// for the second unnamed step of the same task in a job) and the input's name in the
+/// task definition (not the alias written).
+fn task_input_names(p: &yaml::Pipeline) -> HashMap<Loc, (String, String)> {
+    let mut out = HashMap::new();
+    for (_, job) in p.jobs() {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for step in &job.steps {
+            let StepKind::Task(t) = &step.kind else {
+                continue;
+            };
+            let n = seen.entry(t.name.to_ascii_lowercase()).or_insert(0);
+            let name = match &step.name {
+                Some(name) => name.clone(),
+                None if *n == 0 => t.name.clone(),
+                None => format!("{}{n}", t.name),
+            };
+            *n += 1;
+            for (input, cat) in refs::task_inputs(t) {
+                out.insert(
+                    input.value.loc.clone(),
+                    (name.clone(), cat.name.to_string()),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// How Azure DevOps names the reference in its validation message.
-fn validation_text(r: &ConnectionRef, value: &str) -> String {
+fn validation_text(
+    r: &ConnectionRef,
+    value: &str,
+    names: &HashMap<Loc, (String, String)>,
+) -> String {
     const TAIL: &str = "which could not be found. The service connection does not exist, has been disabled or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.";
     match &r.site {
-        Site::TaskInput {
-            job, step, input, ..
-        } => format!(
-            "Job {job}: Step {step} input {input} references service connection {value} {TAIL}"
-        ),
+        Site::TaskInput { job, input, .. } => {
+            let (step, input) = names
+                .get(&r.name.loc)
+                .map(|(s, i)| (s.as_str(), i.as_str()))
+                .unwrap_or(("", input.as_str()));
+            format!(
+                "Job {job}: Step {step} input {input} references service connection {value} {TAIL}"
+            )
+        }
         Site::RepositoryEndpoint { alias } => {
             format!("Repository {alias} references endpoint {value} {TAIL}")
         }
@@ -231,13 +270,14 @@ pub async fn queue_connections(
     };
     let compiled = compile(def)?;
     let references = refs::connection_refs(&compiled);
+    let names = task_input_names(&compiled);
     let mut missing = Vec::new();
     let mut found: Vec<ServiceConnection> = Vec::new();
     for (r, conn) in resolve(s, project, &compiled, &references).await? {
         match conn {
             Some(c) if found.iter().all(|f| f.id != c.id) => found.push(c),
             Some(_) => {}
-            None => missing.push(validation_text(r.reference, &r.value)),
+            None => missing.push(validation_text(r.reference, &r.value, &names)),
         }
     }
     if !missing.is_empty() {

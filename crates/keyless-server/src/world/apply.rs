@@ -137,22 +137,22 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                 let qp = format!("{pp}.pipelines[{qi}]");
                 let def = pl
                     .definition(&w.files)
-                    .map_err(|m| api(&qp, ApiError::detail("BadRequest", m)))?;
-                let named = crate::devops::runs::named(&def).map_err(|e| api(&qp, e))?;
-                let ids: Vec<Uuid> = named
-                    .iter()
-                    .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
-                    .collect();
+                    .map_err(|m| api(&qp, crate::envelope::ApiError::detail("BadRequest", m)))?;
+                let named = crate::devops::runs::named_connections(s, &project, &def)
+                    .await
+                    .map_err(|e| api(&qp, e))?;
+                let ids: Vec<Uuid> = named.iter().map(|c| c.id).collect();
                 // Saving a pipeline authorizes the connections it names, except those whose
-                // spec lists the pipelines it is open to (`apply_security` sets those).
+                // spec in this file lists the pipelines it is open to (`apply_security`
+                // sets those).
                 let authorize: Vec<Uuid> = named
                     .iter()
                     .filter(|n| {
-                        pr.connections
+                        !pr.connections
                             .iter()
-                            .any(|c| lc(&c.name) == lc(n) && c.pipelines.is_none())
+                            .any(|c| lc(&c.name) == lc(&n.name) && c.pipelines.is_some())
                     })
-                    .filter_map(|n| conns.get(&lc(n)).map(|c| c.id))
+                    .map(|c| c.id)
                     .collect();
                 match s.shared_store().find_pipeline(project.id, &pl.name).await {
                     Ok(mut existing) => {

@@ -97,7 +97,7 @@ async fn subscriptions_are_created_and_listed() {
 #[tokio::test]
 async fn pipelines_are_created_and_listed() {
     let s = TestServer::start().await;
-    let body = json!({"name": "release", "connections": ["demo-connection"]});
+    let body = common::pipeline_body("release", &["demo-connection"]);
     let p = s.admin_created(PIPELINES, body).await;
     assert_eq!(
         p["connections"],
@@ -108,12 +108,25 @@ async fn pipelines_are_created_and_listed() {
 
     for (body, want, says) in [
         (
-            json!({"name": "x", "connections": ["no-such-connection"]}),
+            json!({"name": "", "yaml": common::pipeline_yaml(&[])}),
             StatusCode::BAD_REQUEST,
-            "'no-such-connection' does not exist",
+            "1 to 128 characters",
         ),
-        (json!({"name": ""}), StatusCode::BAD_REQUEST, ""),
-        (json!({"name": "RELEASE"}), StatusCode::CONFLICT, ""),
+        (
+            json!({"name": "RELEASE", "yaml": common::pipeline_yaml(&[])}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            json!({"name": "x"}),
+            StatusCode::BAD_REQUEST,
+            "Give the pipeline's YAML",
+        ),
+        (
+            json!({"name": "x", "connections": ["demo-connection"]}),
+            StatusCode::BAD_REQUEST,
+            "connections",
+        ),
     ] {
         s.admin_post(PIPELINES, body)
             .await
@@ -162,7 +175,8 @@ async fn started_job_env_works_against_the_oidc_and_token_endpoints() {
 #[tokio::test]
 async fn job_of_a_pipeline_without_the_connection_gets_no_token_for_it() {
     let s = TestServer::start().await;
-    s.admin_created(PIPELINES, json!({"name": "bare"})).await;
+    s.admin_created(PIPELINES, common::pipeline_body("bare", &[]))
+        .await;
     let job = start_job(&s, "bare", None)
         .await
         .expect_status(StatusCode::CREATED);
@@ -248,6 +262,11 @@ async fn a_pipeline_whose_authorization_fails_is_not_saved() {
         &s.state,
         &web,
         "half-saved",
+        keyless_model::devops::PipelineDefinition::new(
+            "azure-pipelines.yml",
+            [("azure-pipelines.yml".into(), common::pipeline_yaml(&[]))].into(),
+        )
+        .unwrap(),
         vec![ghost],
         &[ghost],
         None,

@@ -48,7 +48,10 @@ pub async fn world() -> (TestServer, Vec<Person>) {
             json!({"name": "other", "description": ""}),
         ),
         ("/keyless/v1/tenants".into(), json!({"name": "fabrikam"})),
-        (format!("{WEB}/pipelines"), json!({"name": "secured"})),
+        (
+            format!("{WEB}/pipelines"),
+            common::pipeline_body("secured", &[]),
+        ),
     ] {
         let (st, b) = s.admin_post(&path, body).await;
         assert_eq!(st, StatusCode::CREATED, "{path}: {b}");
@@ -193,13 +196,13 @@ async fn pipelines_jobs_and_projects_by_role() {
         Case {
             method: Method::POST,
             path: format!("{WEB}/pipelines"),
-            body: Some(json!({"name": "with-{who}", "connections": [connection]})),
+            body: Some(common::pipeline_body("with-{who}", &[&connection])),
             expect: [denied, "201", no, "201", hidden, hidden, no],
         },
         Case {
             method: Method::POST,
             path: format!("{WEB}/pipelines"),
-            body: Some(json!({"name": "plain-{who}"})),
+            body: Some(common::pipeline_body("plain-{who}", &[])),
             expect: [denied, "201", "201", "201", hidden, hidden, no],
         },
         Case {

@@ -43,6 +43,7 @@ mod multitenant;
 mod org_identities;
 mod org_rename;
 mod pat_scopes;
+mod pipelines_yaml;
 mod policy;
 mod replicas;
 mod sc_automatic;

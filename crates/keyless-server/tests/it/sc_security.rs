@@ -164,13 +164,27 @@ async fn sharing_lets_another_project_use_the_connection_until_unshared() {
     let s = TestServer::start().await;
     support::add_contoso_project(&s, "api").await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
-    // Not shared yet: the other project can neither list nor reference it.
-    s.admin_post(
+    // Not shared yet: the other project can neither list nor use it; a run of a pipeline
+    // that names it is refused when queued.
+    s.admin_created(
         "/keyless/v1/organizations/contoso/projects/api/pipelines",
-        json!({"name": "early", "connections": [id]}),
+        common::pipeline_body("early", &[&id]),
     )
-    .await
-    .expect_status(StatusCode::BAD_REQUEST);
+    .await;
+    let (status, body) = s
+        .admin(
+            reqwest::Method::POST,
+            "/keyless/v1/organizations/contoso/projects/api/pipelines/early/jobs",
+            None,
+        )
+        .await;
+    common::assert_devops_error(
+        status,
+        &body,
+        400,
+        "PipelineValidationException",
+        &common::not_found_text("Job", "AzureCLI", "connectedServiceNameARM", &id),
+    );
     s.admin_patch(
         &endpoint(&id),
         json!([{"projectReference": {"name": "api"}, "name": "demo-connection"}]),

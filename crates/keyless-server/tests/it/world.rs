@@ -44,7 +44,14 @@ organizations:
             subscription: prod
         pipelines:
           - name: release
-            connections: [prod]
+            yaml: |
+              steps:
+                - task: AzureCLI@2
+                  inputs:
+                    azureSubscription: prod
+                    scriptType: bash
+                    scriptLocation: inlineScript
+                    inlineScript: az account show
 "#;
 
 #[tokio::test]

@@ -44,9 +44,23 @@ organizations:
                 role: Administrator
         pipelines:
           - name: release
-            connections: [prod]
+            yaml: |
+              steps:
+                - task: AzureCLI@2
+                  inputs:
+                    azureSubscription: prod
+                    scriptType: bash
+                    scriptLocation: inlineScript
+                    inlineScript: az account show
           - name: nightly
-            connections: [prod]
+            yaml: |
+              steps:
+                - task: AzureCLI@2
+                  inputs:
+                    azureSubscription: prod
+                    scriptType: bash
+                    scriptLocation: inlineScript
+                    inlineScript: az account show
       - name: apps
 "#;
 
@@ -89,7 +103,30 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
     let conn = conn.unwrap();
     let id = conn.id.to_string();
     assert_eq!(job_oidc(&s, "release", &id).await, StatusCode::OK);
-    assert_eq!(job_oidc(&s, "nightly", &id).await, StatusCode::FORBIDDEN);
+    // nightly names prod, which is open to release only: its run is refused when queued.
+    let (status, body) = s
+        .admin(
+            reqwest::Method::POST,
+            "/keyless/v1/organizations/fabrikam/projects/infra/pipelines/nightly/jobs",
+            None,
+        )
+        .await;
+    let nightly = s
+        .state
+        .shared_store()
+        .find_pipeline(infra.id, "nightly")
+        .await
+        .unwrap();
+    common::assert_devops_error(
+        status,
+        &body,
+        403,
+        "AccessCheckException",
+        &format!(
+            "This pipeline needs permission to access a resource before this run can continue. The service connection 'prod' ({id}) is not authorized for the pipeline 'nightly'. An administrator of the connection can permit it: Project settings, Service connections, prod, Security, Pipeline permissions; or PATCH fabrikam/infra/_apis/pipelines/pipelinePermissions/endpoint/{id} with pipelines id {} authorized true; or keyless sc permissions prod --authorize {}.",
+            nightly.id, nightly.id
+        ),
+    );
     assert_eq!(
         s.state
             .shared_store()

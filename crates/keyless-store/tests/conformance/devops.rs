@@ -122,6 +122,7 @@ pub async fn pipelines_and_jobs(s: &dyn Store) {
     let mut renamed = build.clone();
     renamed.name = "ci".into();
     renamed.connections = vec![];
+    renamed.definition = None;
     s.update_pipeline(&renamed).await.unwrap();
     assert_eq!(s.get_pipeline(build.id).await.unwrap(), renamed);
     let mut clash = renamed.clone();
@@ -136,6 +137,11 @@ pub async fn pipelines_and_jobs(s: &dyn Store) {
     let j = job(&renamed, "job-token-hash");
     s.create_job(&j).await.unwrap();
     assert_eq!(s.get_job(j.id).await.unwrap(), j);
+    // A job without resolved connections (its pipeline has no YAML) reads back as such.
+    let mut legacy = job(&renamed, "legacy-hash");
+    legacy.connections = None;
+    s.create_job(&legacy).await.unwrap();
+    assert_eq!(s.get_job(legacy.id).await.unwrap().connections, None);
     assert_eq!(s.find_job_by_token_hash("job-token-hash").await.unwrap(), j);
     assert_not_found(s.find_job_by_token_hash("other").await);
     s.finish_job(j.id, NOW + 60).await.unwrap();

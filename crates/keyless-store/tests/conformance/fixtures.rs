@@ -5,7 +5,7 @@ use keyless_model::arm::{ResourceGroup, RoleAssignment, Subscription};
 use keyless_model::audit::AuditEntry;
 use keyless_model::devops::{
     ConnectionState, CreationMode, EndpointType, IssuerGeneration, Job, Organization, Pipeline,
-    Project, Scheme, ServiceConnection,
+    PipelineDefinition, Project, Scheme, ServiceConnection,
 };
 use keyless_model::directory::{
     Application, Cloud, FederatedCredential, PasswordCredential, PersonalAccessToken,
@@ -265,6 +265,20 @@ pub fn pipeline(project_id: Uuid, name: &str, connections: Vec<Uuid>) -> Pipelin
         project_id,
         name: name.to_owned(),
         connections,
+        definition: Some(PipelineDefinition {
+            path: "ci/azure-pipelines.yml".into(),
+            files: [
+                (
+                    "ci/azure-pipelines.yml".into(),
+                    format!("# {name}\nsteps:\n- template: steps.yml\n"),
+                ),
+                (
+                    "ci/steps.yml".into(),
+                    "steps:\n- script: echo ünïcode\n".into(),
+                ),
+            ]
+            .into(),
+        }),
         created_at: NOW,
     }
 }
@@ -279,6 +293,7 @@ pub fn job(p: &Pipeline, token_hash: &str) -> Job {
         created_at: NOW,
         expires_at: NOW + 3_600,
         finished_at: None,
+        connections: Some(p.connections.clone()),
     }
 }
 

@@ -189,7 +189,7 @@ async fn pipeline(s: &TestServer, who: &Person, name: &str, connections: &[&str]
     s.post_as(
         &who.token,
         &format!("{WEB}/pipelines"),
-        json!({"name": name, "connections": connections}),
+        crate::common::pipeline_body(name, connections),
     )
     .await
     .expect_status(StatusCode::CREATED);

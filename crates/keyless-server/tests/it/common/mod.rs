@@ -547,3 +547,44 @@ impl<'a> Client<'a> {
         self.send(Method::PATCH, path, Some(body)).await
     }
 }
+
+/// A pipeline's YAML with one `AzureCLI@2` step per connection (name or id), in order.
+pub fn pipeline_yaml(connections: &[&str]) -> String {
+    let mut y = String::from("trigger: none\npool:\n  vmImage: ubuntu-latest\nsteps:\n");
+    if connections.is_empty() {
+        y.push_str("  - script: echo no connection\n");
+    }
+    for c in connections {
+        y.push_str(&format!(
+            "  - task: AzureCLI@2\n    inputs:\n      azureSubscription: '{}'\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az account show\n",
+            c.replace('\'', "''")
+        ));
+    }
+    y
+}
+
+/// The admin API body of a pipeline `name` whose YAML names `connections`.
+pub fn pipeline_body(name: &str, connections: &[&str]) -> Value {
+    json!({"name": name, "yaml": pipeline_yaml(connections)})
+}
+
+/// A refusal in Azure DevOps' exception shape: status, `typeKey` and the whole message.
+#[track_caller]
+pub fn assert_devops_error(
+    status: StatusCode,
+    body: &Value,
+    want: u16,
+    type_key: &str,
+    message: &str,
+) {
+    assert_eq!(status.as_u16(), want, "{body}");
+    assert_eq!(body["typeKey"], json!(type_key), "{body}");
+    assert_eq!(body["message"], json!(message), "{body}");
+}
+
+/// Azure DevOps' validation text for a task input naming a connection that does not resolve.
+pub fn not_found_text(job: &str, step: &str, input: &str, connection: &str) -> String {
+    format!(
+        "The pipeline is not valid. Job {job}: Step {step} input {input} references service connection {connection} which could not be found. The service connection does not exist, has been disabled or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz."
+    )
+}

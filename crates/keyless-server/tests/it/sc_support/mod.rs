@@ -213,7 +213,7 @@ pub async fn job_with(
     let p = s
         .admin_created(
             &format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines"),
-            json!({"name": name, "connections": connections}),
+            crate::common::pipeline_body(name, connections),
         )
         .await;
     let env = start_job(s, "contoso", project, name).await;
@@ -242,10 +242,7 @@ pub async fn job_by_id(
 ) -> Value {
     let pipelines = format!("/keyless/v1/organizations/contoso/projects/{project}/pipelines");
     let p = s
-        .admin_created(
-            &pipelines,
-            json!({"name": name, "connections": connections}),
-        )
+        .admin_created(&pipelines, crate::common::pipeline_body(name, connections))
         .await;
     let jobs = format!("{pipelines}/{}/jobs", p["id"]);
     let j = s
