@@ -30,7 +30,8 @@
 //!   `extends:` is kept without its parameters); a template that includes itself, directly
 //!   or not, or a chain deeper than [`MAX_TEMPLATE_DEPTH`], is KL008;
 //! - limits ([`MAX_EXPANDED_NODES`], [`MAX_EXPANDED_TEXT`], [`MAX_EXPANDED_DEPTH`],
-//!   [`MAX_WORK`]) stop expansion with KL003.
+//!   [`MAX_WORK`]) stop expansion with KL003;
+//! - a finding made again (a loop's body, a template used twice) is reported once.
 
 use crate::diag::Diagnostic;
 use crate::yaml::Node;
@@ -52,8 +53,11 @@ pub const MAX_EXPANDED_NODES: usize = 100_000;
 pub const MAX_EXPANDED_TEXT: usize = 20_000_000;
 /// The deepest nesting of the expanded tree.
 pub const MAX_EXPANDED_DEPTH: usize = 100;
+/// The deepest recursion of expansion: mappings and sequences, and the conditions, loops
+/// and templates inside each other.
+pub const MAX_NESTING: usize = 256;
 /// The most steps of expansion (nodes visited, loop rounds, expressions evaluated).
-pub const MAX_WORK: usize = 2_000_000;
+pub const MAX_WORK: usize = 1_000_000;
 
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,11 +115,18 @@ pub struct Expanded {
 pub fn expand(path: &str, loader: &dyn Loader, options: &Options) -> (Expanded, Vec<Diagnostic>) {
     let mut x = expand::Expander::new(loader);
     let root = x.pipeline(path, options);
+    // A finding inside a loop or a template used twice is made once per round: keep one.
+    let mut seen = std::collections::HashSet::new();
+    let diags = x
+        .diags
+        .into_iter()
+        .filter(|d| seen.insert((d.code, d.loc.clone(), d.message.clone())))
+        .collect();
     (
         Expanded {
             root,
             files: x.files,
         },
-        x.diags,
+        diags,
     )
 }

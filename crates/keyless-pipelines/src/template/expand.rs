@@ -2,7 +2,9 @@
 //! `each` and `insert`, and inserting templates, within the limits of [`super`].
 
 use super::path::FileKey;
-use super::{Loader, MAX_EXPANDED_DEPTH, MAX_EXPANDED_NODES, MAX_EXPANDED_TEXT, MAX_WORK};
+use super::{
+    Loader, MAX_EXPANDED_DEPTH, MAX_EXPANDED_NODES, MAX_EXPANDED_TEXT, MAX_NESTING, MAX_WORK,
+};
 use crate::diag::{Code, Diagnostic};
 use crate::expr::{Expr, ExprError, Scope, Segment, Val, segments};
 use crate::loc::Loc;
@@ -56,17 +58,28 @@ pub(super) struct Expander<'l> {
     work: usize,
     /// A limit was reached: expansion stops.
     pub(super) stopped: bool,
+    /// Levels of the expander's recursion now open.
+    nesting: usize,
+    parsed: Parsed<Rc<Expr>>,
+    parsed_each: Parsed<(String, Rc<Expr>, usize)>,
 }
 
 /// A `${{ }}` key that steers expansion.
 enum Directive {
-    If(Expr),
-    ElseIf(Expr),
+    If(Rc<Expr>),
+    ElseIf(Rc<Expr>),
     Else,
     /// The loop's name, the collection, and the collection's offset in the key.
-    Each(String, Expr, usize),
+    Each(String, Rc<Expr>, usize),
     Insert,
 }
+
+/// Findings kept at most (a loop can make the same one in each round).
+const MAX_DIAGNOSTICS: usize = 1000;
+
+/// Parsed expressions by text, so loops do not parse again (bounded: cleared when full).
+type Parsed<T> = HashMap<String, Result<T, ExprError>>;
+const PARSED_MAX: usize = 10_000;
 
 struct View<'a> {
     frame: &'a Frame,
@@ -147,7 +160,36 @@ impl<'l> Expander<'l> {
             text: 0,
             work: 0,
             stopped: false,
+            nesting: 0,
+            parsed: HashMap::new(),
+            parsed_each: HashMap::new(),
         }
+    }
+
+    /// Parses an expression's text (once per text).
+    fn parse(&mut self, text: &str) -> Result<Rc<Expr>, ExprError> {
+        if let Some(p) = self.parsed.get(text) {
+            return p.clone();
+        }
+        if self.parsed.len() >= PARSED_MAX {
+            self.parsed.clear();
+        }
+        let p = Expr::parse(text).map(Rc::new);
+        self.parsed.insert(text.to_owned(), p.clone());
+        p
+    }
+
+    /// Parses an `each` clause (once per text).
+    fn parse_each(&mut self, text: &str) -> Result<(String, Rc<Expr>, usize), ExprError> {
+        if let Some(p) = self.parsed_each.get(text) {
+            return p.clone();
+        }
+        if self.parsed_each.len() >= PARSED_MAX {
+            self.parsed_each.clear();
+        }
+        let p = Expr::parse_each(text).map(|(name, e, at)| (name, Rc::new(e), at));
+        self.parsed_each.insert(text.to_owned(), p.clone());
+        p
     }
 
     pub(super) fn add_source(&mut self, name: &Arc<str>, text: &str) {
@@ -161,7 +203,9 @@ impl<'l> Expander<'l> {
     }
 
     pub(super) fn error(&mut self, code: Code, loc: &Loc, message: impl Into<String>) {
-        self.diags.push(Diagnostic::new(code, loc.clone(), message));
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(Diagnostic::new(code, loc.clone(), message));
+        }
     }
 
     fn limit(&mut self, loc: &Loc, message: String) -> bool {
@@ -198,6 +242,19 @@ impl<'l> Expander<'l> {
             return self.limit(
                 loc,
                 format!("Expanding the pipeline takes more than {MAX_WORK} steps (loops or templates repeat too much)."),
+            );
+        }
+        !self.stopped
+    }
+
+    /// Enters one level of the expander's own recursion (the caller leaves it, whatever
+    /// this returns); `false` (and expansion stops) past [`MAX_NESTING`].
+    fn enter(&mut self, loc: &Loc) -> bool {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return self.limit(
+                loc,
+                format!("Templates, conditions and loops nest more than {MAX_NESTING} levels inside each other."),
             );
         }
         !self.stopped
@@ -308,6 +365,9 @@ impl<'l> Expander<'l> {
     }
 
     fn expr_error(&mut self, node: &Node, scalar: &str, seg: (usize, usize, usize), e: &ExprError) {
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
         let (open, start, close) = seg;
         let loc = self.locate(&node.loc, scalar, open, close, start + e.offset);
         self.error(e.code, &loc, format!("{}.", e.message));
@@ -323,6 +383,9 @@ impl<'l> Expander<'l> {
         code: Code,
         message: &str,
     ) {
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
         let (open, offset, close) = span;
         let loc = self.locate(&node.loc, scalar, open, close, offset);
         self.error(code, &loc, message);
@@ -390,7 +453,7 @@ impl<'l> Expander<'l> {
                 Segment::Text(t) => out.push_str(&t),
                 Segment::Expr { text, open, start } => {
                     let close = start + text.chars().count() + 2;
-                    let parsed = Expr::parse(&text);
+                    let parsed = self.parse(&text);
                     let expr = match parsed {
                         Ok(e) => e,
                         Err(e) => {
@@ -461,7 +524,8 @@ impl<'l> Expander<'l> {
             rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace() || c == '(');
         let seg = (*open, *start, close);
         let result = match word {
-            "if" | "elseif" if separated => Expr::parse(rest)
+            "if" | "elseif" if separated => self
+                .parse(rest)
                 .map(|e| {
                     if word == "if" {
                         Directive::If(e)
@@ -489,7 +553,8 @@ impl<'l> Expander<'l> {
                     })
                 }
             }
-            "each" if separated => Expr::parse_each(body)
+            "each" if separated => self
+                .parse_each(body)
                 .map(|(name, e, at)| Directive::Each(name, e, start + lead + at))
                 .map_err(|e| ExprError {
                     offset: e.offset + lead,
@@ -562,6 +627,16 @@ impl<'l> Expander<'l> {
         ctx: &str,
         depth: usize,
     ) -> Option<Node> {
+        let out = if self.enter(&n.loc) {
+            self.node_inner(f, n, ctx, depth)
+        } else {
+            None
+        };
+        self.nesting -= 1;
+        out
+    }
+
+    fn node_inner(&mut self, f: &mut Frame, n: &Node, ctx: &str, depth: usize) -> Option<Node> {
         if !self.tick(&n.loc, 1) || !self.deep(&n.loc, depth) {
             return None;
         }
@@ -596,6 +671,22 @@ impl<'l> Expander<'l> {
     /// Expands sequence items into `out`: directives splice their values, template
     /// references their templates' items.
     pub(super) fn items(
+        &mut self,
+        f: &mut Frame,
+        items: &[Node],
+        ctx: &str,
+        depth: usize,
+        out: &mut Vec<Node>,
+    ) {
+        if let Some(first) = items.first()
+            && self.enter(&first.loc)
+        {
+            self.items_inner(f, items, ctx, depth, out);
+        }
+        self.nesting -= usize::from(!items.is_empty());
+    }
+
+    fn items_inner(
         &mut self,
         f: &mut Frame,
         items: &[Node],
@@ -718,6 +809,23 @@ impl<'l> Expander<'l> {
 
     /// Expands mapping pairs into `out`: directives merge their mappings.
     pub(super) fn pairs(
+        &mut self,
+        f: &mut Frame,
+        pairs: &[(Node, Node)],
+        ctx: &str,
+        depth: usize,
+        out: &mut Vec<(Node, Node)>,
+        seen: &mut HashSet<String>,
+    ) {
+        if let Some((first, _)) = pairs.first()
+            && self.enter(&first.loc)
+        {
+            self.pairs_inner(f, pairs, ctx, depth, out, seen);
+        }
+        self.nesting -= usize::from(!pairs.is_empty());
+    }
+
+    fn pairs_inner(
         &mut self,
         f: &mut Frame,
         pairs: &[(Node, Node)],

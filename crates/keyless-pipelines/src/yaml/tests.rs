@@ -172,17 +172,18 @@ fn nesting_up_to_the_limit_is_read_and_deeper_is_refused() {
 #[test]
 fn deep_nesting_of_a_hundred_thousand_levels_stops_quickly() {
     let start = Instant::now();
+    // The scanner looks ahead in flow collections and meets its own bound (255) first.
     let d = err(&nested_flow(100_000));
-    assert_eq!(d.code, Code::YamlLimit);
+    assert_eq!(at(&d), (Code::YamlLimit, 1, 256));
     let mut block = String::new();
     for _ in 0..100_000 {
         block.push_str("- ");
     }
     block.push('x');
     let d = err(&block);
-    assert_eq!(d.code, Code::YamlLimit);
+    assert_eq!(at(&d), (Code::YamlLimit, 1, 129));
     let d = err(&"{a: ".repeat(100_000));
-    assert_eq!(d.code, Code::YamlLimit);
+    assert_eq!(at(&d), (Code::YamlLimit, 1, 1021));
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
@@ -199,8 +200,7 @@ fn aliases_expand_by_copying_at_the_alias_position() {
 #[test]
 fn unknown_aliases_are_syntax_errors() {
     let d = err("a: *nope\n");
-    assert_eq!(d.code, Code::YamlSyntax);
-    assert_eq!(d.loc.line, 1);
+    assert_eq!(at(&d), (Code::YamlSyntax, 1, 4));
 }
 
 #[test]
