@@ -342,7 +342,10 @@ impl<'l> Expander<'l> {
             .skip(open)
             .take(close.saturating_sub(open))
             .collect();
-        let window_end = (start + 4 * scalar.len() + 4096).min(src.text.len());
+        let mut window_end = (start + 4 * scalar.len() + 4096).min(src.text.len());
+        while !src.text.is_char_boundary(window_end) {
+            window_end -= 1;
+        }
         let Some(window) = src.text.get(start..window_end) else {
             return at.clone();
         };

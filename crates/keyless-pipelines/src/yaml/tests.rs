@@ -302,3 +302,12 @@ fn a_full_mebibyte_reads_quickly() {
         start.elapsed()
     );
 }
+
+#[test]
+fn crlf_line_ends_keep_positions() {
+    let n = ok("a: 1\r\nsteps:\r\n- script: |\r\n    echo\r\n  name: x\r\n");
+    let step = &n.get("steps").unwrap().as_seq().unwrap()[0];
+    assert_eq!(pos(step.get("script").unwrap()), (3, 11));
+    assert_eq!(step.get("script").unwrap().as_str(), Some("echo\n"));
+    assert_eq!(pos(step.get("name").unwrap()), (5, 9));
+}

@@ -675,3 +675,11 @@ fn more_malformed_expansions() {
         [at(Code::UnknownKey, PIPE, 3, 3)]
     );
 }
+
+#[test]
+fn positions_hold_with_crlf_and_wide_characters() {
+    assert_eq!(
+        findings(&[(PIPE, "steps:\r\n- script: 'é ü ${{ nope }}'\r\n")]),
+        [at(Code::ExpressionError, PIPE, 2, 20)]
+    );
+}
