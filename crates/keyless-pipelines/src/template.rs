@@ -20,8 +20,11 @@
 //! - `variables` in expressions are those of the `variables:` read so far in the mappings
 //!   around (pipeline, stage, job), later ones replacing earlier ones of the same name;
 //!   names not defined in the YAML (`Build.SourceBranch`) are null, so empty text;
-//! - template parameters are checked as [`params`] says; values are expanded where the
-//!   reference is written, before the template sees them;
+//! - template parameters (the list form `- name/type/default/values`, or the older mapping
+//!   `name: default`, which accepts undeclared ones): a value missing with no default, not
+//!   declared, of the wrong type or not among `values` is KL011; booleans are `true` or
+//!   `false` in any case, numbers decimal; values are expanded where the reference is
+//!   written, before the template sees them;
 //! - a template in a list inserts its `steps:`, `jobs:`, `stages:` or `variables:` (the
 //!   list's own kind when it has several); `extends:` merges the template's root keys into
 //!   the pipeline (`variables` of both are joined; another key given by both is KL006);
@@ -37,11 +40,13 @@ use crate::diag::Diagnostic;
 use crate::yaml::Node;
 use std::collections::BTreeMap;
 
+mod directive;
 mod expand;
 mod fs;
 mod include;
 mod params;
 mod path;
+mod scalar;
 
 pub use fs::FsLoader;
 
