@@ -3,8 +3,9 @@
 //! - [`yaml`]: YAML text to a tree of [`yaml::Node`]s that know their file, line and column,
 //!   within limits on size, depth and alias expansion;
 //! - [`template`]: compile-time processing: templates (step, job, stage, variable, `extends`;
-//!   local paths and `file@alias`), parameters, `${{ }}` expressions (`expr`), giving one
+//!   local paths and `file@alias`), parameters, `${{ }}` expressions ([`expr`]), giving one
 //!   expanded tree;
+//! - [`compile`]: the two together, findings sorted;
 //! - [`model`]: the expanded tree read into a typed [`model::Pipeline`];
 //! - [`catalogue`]: the built-in tasks: which inputs carry a connection, of which type, and
 //!   whether each task and input supports workload identity federation;

@@ -77,14 +77,7 @@ impl Expander<'_> {
 
     /// Resolves and reads the template `path` names (the expanded `template:` value).
     fn load(&mut self, f: &Frame, path: &Node) -> Loaded {
-        let Some(text) = scalar_text(path) else {
-            self.error(
-                Code::InvalidValue,
-                &path.loc,
-                "A template path is a single value.",
-            );
-            return Loaded::Failed;
-        };
+        let text = scalar_text(path).unwrap_or_default();
         let key = match resolve(&f.file, &text, &self.aliases) {
             Ok(k) => k,
             Err(RefError::UnknownAlias(alias)) => {
@@ -192,7 +185,16 @@ impl Expander<'_> {
                 );
             }
         }
-        let path = self.node(f, r.get("template")?, "template", depth + 1)?;
+        let written = r.get("template")?;
+        let path = self.node(f, written, "template", depth + 1)?;
+        if scalar_text(&path).is_none() {
+            self.error(
+                Code::InvalidValue,
+                &written.loc,
+                "A template path is a single value.",
+            );
+            return None;
+        }
         let passed = match r.get("parameters") {
             Some(p) => {
                 let p = self.node(f, p, "parameters", depth + 1)?;

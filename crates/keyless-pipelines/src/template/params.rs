@@ -137,6 +137,8 @@ pub(crate) fn bind(
     diags: &mut Vec<Diagnostic>,
 ) -> Node {
     let mut out: Vec<(Node, Node)> = Vec::new();
+    // Declarations given a value, valid or not (an invalid one is not also "missing").
+    let mut given: Vec<&str> = Vec::new();
     for (k, v) in passed {
         let key = k
             .as_str()
@@ -149,6 +151,7 @@ pub(crate) fn bind(
             .find(|d| d.name.eq_ignore_ascii_case(&key))
         {
             Some(d) => {
+                given.push(&d.name);
                 if let Some(value) = checked(d, v, diags) {
                     out.push((
                         Node::new(k.loc.clone(), Value::String(d.name.clone())),
@@ -161,7 +164,7 @@ pub(crate) fn bind(
         }
     }
     for d in &decls.list {
-        if out.iter().any(|(k, _)| k.as_str() == Some(d.name.as_str())) {
+        if given.contains(&d.name.as_str()) {
             continue;
         }
         match &d.default {

@@ -2,6 +2,7 @@
 
 mod compile;
 mod fsloader;
+mod fuzz;
 mod model;
 mod support;
 mod template;

@@ -542,3 +542,144 @@ fn expansion_stops_at_the_depth_limit() {
     assert!(d[0].message.contains("deeper than 100"), "{}", d[0].message);
     assert_eq!((d[0].loc.line, d[0].loc.col), (56, 104));
 }
+
+#[test]
+fn conditions_nested_through_many_templates_stop_at_the_nesting_limit() {
+    // Each template nests 30 conditions, then names the next template: the recursion
+    // would grow past any stack; expansion stops at the limit instead.
+    let mut list: Vec<(String, String)> =
+        vec![(PIPE.to_owned(), "steps:\n- template: t0.yml\n".to_owned())];
+    for i in 0..90 {
+        let mut t = String::from("steps:\n");
+        for level in 0..30 {
+            t.push_str(&"  ".repeat(level));
+            t.push_str("- ${{ if true }}:\n");
+        }
+        t.push_str(&"  ".repeat(30));
+        t.push_str(&format!("- template: t{}.yml\n", i + 1));
+        list.push((format!("t{i}.yml"), t));
+    }
+    list.push(("t90.yml".to_owned(), "steps:\n- script: end\n".to_owned()));
+    let refs: Vec<(&str, &str)> = list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (e, d) = expand(&refs);
+    assert!(e.root.is_none());
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].code, Code::YamlLimit);
+    let limit = format!("nest more than {}", template::MAX_NESTING);
+    assert!(d[0].message.contains(&limit), "{}", d[0].message);
+}
+
+#[test]
+fn nesting_within_the_limit_expands() {
+    let mut list: Vec<(String, String)> =
+        vec![(PIPE.to_owned(), "steps:\n- template: t0.yml\n".to_owned())];
+    for i in 0..5 {
+        let mut t = String::from("steps:\n");
+        for level in 0..30 {
+            t.push_str(&"  ".repeat(level));
+            t.push_str("- ${{ if true }}:\n");
+        }
+        t.push_str(&"  ".repeat(30));
+        t.push_str(&format!("- template: t{}.yml\n", i + 1));
+        list.push((format!("t{i}.yml"), t));
+    }
+    list.push(("t5.yml".to_owned(), "steps:\n- script: end\n".to_owned()));
+    let refs: Vec<(&str, &str)> = list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (e, d) = expand(&refs);
+    assert!(d.is_empty(), "{d:#?}");
+    assert!(e.root.is_some());
+}
+
+#[test]
+fn every_parameter_type_refuses_a_wrong_value() {
+    let t = "\
+parameters:
+- {name: job, type: job}
+- {name: jobs, type: jobList}
+- {name: dep, type: deployment}
+- {name: deps, type: deploymentList}
+- {name: stage, type: stage}
+- {name: stages, type: stageList}
+- {name: step, type: step}
+- {name: container, type: container}
+- {name: containers, type: containerList}
+- {name: strings, type: stringList}
+- {name: pool, type: pool}
+- {name: text, type: string}
+steps: []
+";
+    let list = [
+        (
+            PIPE,
+            "\
+steps:
+- template: t.yml
+  parameters:
+    job: {steps: []}
+    jobs: [{stage: x}]
+    dep: {job: x}
+    deps: x
+    stage: [a]
+    stages: [{job: a}]
+    step: {displayName: x}
+    container: image
+    containers: [image]
+    strings: [[a]]
+    pool: [a]
+    text: {a: b}
+",
+        ),
+        ("t.yml", t),
+    ];
+    let f = findings(&list);
+    let lines: Vec<u32> = f.iter().map(|x| x.2).collect();
+    assert_eq!(lines, (4..=15).collect::<Vec<u32>>(), "{f:#?}");
+    assert!(
+        f.iter().all(|x| x.0 == Code::TemplateParameter && x.3 > 4),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn more_malformed_expansions() {
+    // A key made a collection by an expression.
+    assert_eq!(
+        findings(&[(
+            PIPE,
+            "parameters:\n- {name: l, type: object, default: [a]}\nsteps:\n- script: a\n  ${{ parameters.l }}: x\n"
+        )]),
+        [at(Code::InvalidValue, PIPE, 5, 3)]
+    );
+    // A template path made a collection.
+    assert_eq!(
+        findings(&[(
+            PIPE,
+            "parameters:\n- {name: l, type: object, default: [a]}\nsteps:\n- template: ${{ parameters.l }}\n"
+        )]),
+        [at(Code::InvalidValue, PIPE, 4, 13)]
+    );
+    // An extends template that is not a mapping.
+    assert_eq!(
+        findings(&[(PIPE, "extends:\n  template: e.yml\n"), ("e.yml", "- a\n")]),
+        [
+            at(Code::NotAPipeline, PIPE, 1, 1),
+            at(Code::InvalidValue, "e.yml", 1, 1)
+        ]
+    );
+    // `extends` with another key.
+    assert_eq!(
+        findings(&[
+            (PIPE, "extends:\n  template: e.yml\n  other: 1\n"),
+            ("e.yml", "steps: []\n")
+        ]),
+        [at(Code::UnknownKey, PIPE, 3, 3)]
+    );
+}
+
+#[test]
+fn positions_hold_with_crlf_and_wide_characters() {
+    assert_eq!(
+        findings(&[(PIPE, "steps:\r\n- script: 'é ü ${{ nope }}'\r\n")]),
+        [at(Code::ExpressionError, PIPE, 2, 20)]
+    );
+}
