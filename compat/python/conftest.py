@@ -207,6 +207,25 @@ class Keyless:
         assert token, describe(res)
         return token
 
+    # -- pipelines
+    def start_job(self, pipeline: str, connections: list[str], org: str = "contoso", project: str = "web") -> dict[str, str]:
+        """Saves a pipeline whose YAML has one AzureCLI@2 step per connection (name or id) and
+        starts a job of it: the job's environment."""
+        steps = "".join(
+            "  - task: AzureCLI@2\n    inputs:\n"
+            f"      azureSubscription: '{c}'\n"
+            "      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az account show\n"
+            for c in connections
+        )
+        base = f"{self.url}/keyless/v1/organizations/{org}/projects/{project}/pipelines"
+        res = self.request("POST", base, json={"name": pipeline, "yaml": f"trigger: none\nsteps:\n{steps}"})
+        assert res.status_code == 201, describe(res)
+        job = self.request("POST", f"{base}/{res.json()['id']}/jobs", json={})
+        assert job.status_code == 201, describe(job)
+        env = job.json()["env"]
+        assert env.get("SYSTEM_OIDCREQUESTURI") and env.get("SYSTEM_ACCESSTOKEN"), describe(job)
+        return env
+
     # -- Graph helpers
     def demo_app_object_id(self) -> str:
         """Object id of the demo app registration (AZURE_CLIENT_ID is its appId)."""

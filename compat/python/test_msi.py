@@ -194,18 +194,6 @@ def create_connection(keyless, name: str, client_id: str) -> dict:
     return res.json()
 
 
-def start_job(keyless, pipeline: str, connections: list[str]) -> dict[str, str]:
-    base = f"{keyless.url}/keyless/v1/organizations/contoso/projects/web/pipelines"
-    res = keyless.request("POST", base, json={"name": pipeline, "connections": connections})
-    assert res.status_code == 201, describe(res)
-    pipeline_id = res.json()["id"]
-    job = keyless.request("POST", f"{base}/{pipeline_id}/jobs", json={})
-    assert job.status_code in (200, 201), describe(job)
-    env = job.json()["env"]
-    assert env.get("SYSTEM_OIDCREQUESTURI") and env.get("SYSTEM_ACCESSTOKEN"), describe(job)
-    return env
-
-
 def job_credential(keyless, client_id: str, connection_id: str, env: dict[str, str]) -> AzurePipelinesCredential:
     """The credential a task of the job `env` gets for the connection's identity `client_id`."""
     return AzurePipelinesCredential(
@@ -235,7 +223,7 @@ def test_pipeline_signs_in_as_managed_identity(keyless, msi_client, unique_name,
         )
         assert (fic.issuer, fic.subject) == (issuer, subject)
 
-        env = start_job(keyless, unique_name("mi-pipeline"), [connection["name"]])
+        env = keyless.start_job(unique_name("mi-pipeline"), [connection["name"]])
         # AzurePipelinesCredential reads SYSTEM_OIDCREQUESTURI from the environment per request.
         monkeypatch.setenv("SYSTEM_OIDCREQUESTURI", env["SYSTEM_OIDCREQUESTURI"])
         cred = job_credential(keyless, identity.client_id, connection["id"], env)

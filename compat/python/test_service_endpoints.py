@@ -159,22 +159,13 @@ def test_refused_create_is_the_devops_exception_shape(client, keyless: Keyless, 
     assert bad.name not in [e.name for e in client.get_service_endpoints(PROJECT)]
 
 
-def start_job(keyless: Keyless, pipeline: str, connection_id: str) -> dict:
-    base = f"{keyless.url}/keyless/v1/organizations/{ORG}/projects/{PROJECT}/pipelines"
-    res = keyless.request("POST", base, json={"name": pipeline, "connections": [connection_id]})
-    assert res.status_code == 201, describe(res)
-    job = keyless.request("POST", f"{base}/{pipeline}/jobs")
-    assert job.status_code == 201, describe(job)
-    return job.json()["env"]
-
-
 def test_pipelines_credential_through_a_converted_connection(client, keyless: Keyless, project_id, unique_name, monkeypatch):
     from azure.identity import AzurePipelinesCredential
 
     name = unique_name("sdk-conv")
     created = client.create_service_endpoint(endpoint(keyless, project_id, name, "ServicePrincipal", "Automatic", {}))
     assert created.authorization.scheme == "ServicePrincipal"
-    env = start_job(keyless, unique_name("conv-pipe"), created.id)
+    env = keyless.start_job(unique_name("conv-pipe"), [created.id], ORG, PROJECT)
 
     # A secret connection gives the job no ID token.
     before = keyless.oidc_request(created.id, env["SYSTEM_ACCESSTOKEN"])

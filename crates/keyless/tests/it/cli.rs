@@ -111,6 +111,42 @@ fn apply_is_idempotent_and_errors_name_file_and_line() {
         t.contains("world.yaml") && t.contains("line 6") && t.contains("roleAssignments[0].app"),
         "{t}"
     );
+    // A pipeline given as a file beside the world file, with the template it includes.
+    std::fs::create_dir_all(s.dir.path().join("ci/steps")).unwrap();
+    std::fs::write(
+        s.dir.path().join("ci/main.yml"),
+        "steps:\n  - template: steps/echo.yml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.dir.path().join("ci/steps/echo.yml"),
+        "steps:\n  - script: echo from a template\n",
+    )
+    .unwrap();
+    std::fs::write(&world, "organizations:\n  - name: contoso\n    tenant: contoso\n    projects:\n      - name: web\n        pipelines:\n          - name: from-file\n            file: ci/main.yml\n").unwrap();
+    let out = s.client(&["apply", "-f", w]);
+    assert!(
+        text(&out).contains("created pipeline contoso/web/from-file"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["pipeline", "list", "contoso", "web", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let saved = listed["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "from-file")
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(saved["definition"]["path"], "ci/main.yml");
+    assert_eq!(
+        saved["definition"]["files"]["ci/steps/echo.yml"],
+        "steps:\n  - script: echo from a template\n"
+    );
+    // A file that is not there: the command names it.
+    std::fs::write(&world, "organizations:\n  - name: contoso\n    tenant: contoso\n    projects:\n      - name: web\n        pipelines:\n          - name: lost\n            file: ci/lost.yml\n").unwrap();
+    assert_fails_with(&s.client(&["apply", "-f", w]), "ci/lost.yml");
 }
 
 #[test]
@@ -416,16 +452,53 @@ fn pipeline_security_and_job_start_with_endpoints() {
     assert!(out.status.success(), "{}", text(&out));
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let id = created["id"].as_str().unwrap().to_string();
+    // The pipeline file includes a template of its repository, which names the connection.
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("steps")).unwrap();
+    std::fs::write(
+        repo.path().join("azure-pipelines.yml"),
+        "trigger: none\nsteps:\n  - template: steps/deploy.yml\n",
+    )
+    .unwrap();
+    let template = format!(
+        "steps:\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: {id}\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az account show\n"
+    );
+    std::fs::write(repo.path().join("steps/deploy.yml"), &template).unwrap();
+    let pipeline_file = repo.path().join("azure-pipelines.yml");
     let out = s.client(&[
         "pipeline",
         "create",
         "contoso",
         "web",
         "cli-pipe",
-        "--connection",
-        &id,
+        "--file",
+        pipeline_file.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out));
+    let saved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(saved["connections"], serde_json::json!([id]), "{saved}");
+    assert_eq!(saved["definition"]["path"], "azure-pipelines.yml");
+    assert_eq!(
+        saved["definition"]["files"]["steps/deploy.yml"],
+        template.as_str()
+    );
+    // A file that does not compile is refused with its position.
+    std::fs::write(
+        repo.path().join("broken.yml"),
+        "steps:\n  - template: nowhere.yml\n",
+    )
+    .unwrap();
+    let broken = repo.path().join("broken.yml");
+    let out = s.client(&[
+        "pipeline",
+        "create",
+        "contoso",
+        "web",
+        "cli-broken",
+        "--file",
+        broken.to_str().unwrap(),
+    ]);
+    assert_fails_with(&out, "/broken.yml (Line: 2, Col: 15)");
     // Readers' access to queue builds.
     let set_readers_queue = |access: &str| {
         s.client(&[
