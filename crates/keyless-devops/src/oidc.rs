@@ -140,26 +140,14 @@ pub(super) async fn usable_connection(
             conn.name, pipeline.name
         ))).into());
     }
-    let permissions = s.cache.pipeline_permissions(conn.id).await?;
-    let authorized: Vec<i64> = permissions
-        .pipelines
-        .iter()
-        .map(|a| a.pipeline_id)
-        .collect();
-    if !pipeline_authorized(permissions.all_pipelines, &authorized, pipeline.id) {
-        return Err((ApiError::new(
-            "PipelineNotAuthorized",
-            &[
-                ("pipeline", &pipeline.name),
-                ("connection", &conn.name),
-                ("id", &conn.id.to_string()),
-                ("organization", &org.name),
-                ("project", &project.name),
-                ("pipelineId", &pipeline.id.to_string()),
-            ],
-        ))
-        .into());
-    }
+    crate::pipeline_permissions::require_open(
+        s,
+        (org, project),
+        pipeline,
+        &conn,
+        "PipelineNotAuthorized",
+    )
+    .await?;
     Ok(conn)
 }
 

@@ -13,8 +13,10 @@ use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::devops::security::EndpointAction;
-use keyless_model::devops::{PipelinePermissions, ServiceConnection};
+use keyless_model::devops::security::{EndpointAction, pipeline_authorized};
+use keyless_model::devops::{
+    Organization, Pipeline, PipelinePermissions, Project, ServiceConnection,
+};
 use keyless_model::time_fmt::iso;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -148,4 +150,36 @@ pub async fn patch(
     }
     let p = s.db().get_pipeline_permissions(conn.id).await?;
     Ok(Json(permissions_json(&conn, &p)))
+}
+
+/// Refuses with `code` (`PipelineNotAuthorized` for a job's token, `PipelineNeedsPermission`
+/// when a run is queued) when the connection's pipeline permissions do not open it to the
+/// pipeline.
+pub(crate) async fn require_open(
+    s: &AppState,
+    (org, project): (&Organization, &Project),
+    pipeline: &Pipeline,
+    conn: &ServiceConnection,
+    code: &str,
+) -> Result<(), ApiError> {
+    let permissions = s.cache.pipeline_permissions(conn.id).await?;
+    let authorized: Vec<i64> = permissions
+        .pipelines
+        .iter()
+        .map(|a| a.pipeline_id)
+        .collect();
+    if pipeline_authorized(permissions.all_pipelines, &authorized, pipeline.id) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        code,
+        &[
+            ("pipeline", &pipeline.name),
+            ("connection", &conn.name),
+            ("id", &conn.id.to_string()),
+            ("organization", &org.name),
+            ("project", &project.name),
+            ("pipelineId", &pipeline.id.to_string()),
+        ],
+    ))
 }

@@ -9,10 +9,10 @@
 //! the pipeline fails it with the pipeline-permission text.
 
 use crate::data::*;
+use crate::pipeline_permissions::require_open;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::devops::security::pipeline_authorized;
 use keyless_model::devops::{
     Organization, Pipeline, PipelineDefinition, Project, ServiceConnection,
 };
@@ -287,25 +287,7 @@ pub async fn queue_connections(
         ));
     }
     for c in &found {
-        let permissions = s.cache.pipeline_permissions(c.id).await?;
-        let authorized: Vec<i64> = permissions
-            .pipelines
-            .iter()
-            .map(|a| a.pipeline_id)
-            .collect();
-        if !pipeline_authorized(permissions.all_pipelines, &authorized, pipeline.id) {
-            return Err(ApiError::new(
-                "PipelineNeedsPermission",
-                &[
-                    ("pipeline", &pipeline.name),
-                    ("connection", &c.name),
-                    ("id", &c.id.to_string()),
-                    ("organization", &org.name),
-                    ("project", &project.name),
-                    ("pipelineId", &pipeline.id.to_string()),
-                ],
-            ));
-        }
+        require_open(s, (org, project), pipeline, c, "PipelineNeedsPermission").await?;
     }
     Ok(Some(found.into_iter().map(|c| c.id).collect()))
 }
