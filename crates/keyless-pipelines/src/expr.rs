@@ -96,7 +96,8 @@ impl Expr {
     /// collection's offset in `text`.
     pub fn parse_each(text: &str) -> Result<(String, Expr, usize), ExprError> {
         let chars: Vec<char> = text.chars().collect();
-        let word = |from: usize| -> (String, usize) {
+        // A word after white space: its text, where it starts, where it ends.
+        let word = |from: usize| -> (String, usize, usize) {
             let mut i = from;
             while i < chars.len() && chars[i].is_whitespace() {
                 i += 1;
@@ -105,20 +106,20 @@ impl Expr {
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
-            (chars[start..i].iter().collect(), i)
+            (chars[start..i].iter().collect(), start, i)
         };
-        let (each, i) = word(0);
+        let (each, at, i) = word(0);
         if each != "each" {
-            return Err(ExprError::syntax(0, "Expected 'each'"));
+            return Err(ExprError::syntax(at, "Expected 'each'"));
         }
-        let (name, j) = word(i);
+        let (name, at, j) = word(i);
         if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(ExprError::syntax(i, "Expected a name after 'each'"));
+            return Err(ExprError::syntax(at, "Expected a name after 'each'"));
         }
-        let (kw, k) = word(j);
+        let (kw, at, k) = word(j);
         if kw != "in" {
             return Err(ExprError::syntax(
-                j,
+                at,
                 "Expected 'in' after the name of 'each'",
             ));
         }

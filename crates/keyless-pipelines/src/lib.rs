@@ -3,8 +3,9 @@
 //! - [`yaml`]: YAML text to a tree of [`yaml::Node`]s that know their file, line and column,
 //!   within limits on size, depth and alias expansion;
 //! - [`template`]: compile-time processing: templates (step, job, stage, variable, `extends`;
-//!   local paths and `file@alias`), parameters, `${{ }}` expressions (`expr`), giving one
+//!   local paths and `file@alias`), parameters, `${{ }}` expressions ([`expr`]), giving one
 //!   expanded tree;
+//! - [`compile`]: the two together, findings sorted;
 //! - [`model`]: the expanded tree read into a typed [`model::Pipeline`];
 //! - [`catalogue`]: the built-in tasks: which inputs carry a connection, of which type, and
 //!   whether each task and input supports workload identity federation;
@@ -35,4 +36,24 @@ pub struct Compiled {
     pub pipeline: Option<model::Pipeline>,
     pub diagnostics: Vec<Diagnostic>,
     pub files: Vec<(Option<String>, String)>,
+}
+
+/// Compiles the pipeline at `path`: compile-time processing ([`template::expand`]), then
+/// the typed model ([`model::read`]). Findings are sorted by file, line and column.
+pub fn compile(path: &str, loader: &dyn template::Loader, options: &template::Options) -> Compiled {
+    let (expanded, mut diagnostics) = template::expand(path, loader, options);
+    let pipeline = match &expanded.root {
+        Some(root) => {
+            let (pipeline, found) = model::read(root);
+            diagnostics.extend(found);
+            pipeline
+        }
+        None => None,
+    };
+    diagnostics.sort_by(|a, b| a.loc.cmp(&b.loc));
+    Compiled {
+        pipeline,
+        diagnostics,
+        files: expanded.files,
+    }
 }

@@ -8,7 +8,7 @@
 
 use crate::loc::Loc;
 
-mod read;
+pub(crate) mod read;
 
 pub use read::read;
 

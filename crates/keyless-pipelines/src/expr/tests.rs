@@ -336,9 +336,9 @@ fn each_clauses() {
     assert_eq!((name.as_str(), at), ("step", 12));
     let n = names();
     assert_eq!(e.eval(&n, &loc()).unwrap().kind(), value::Kind::Array);
-    assert_eq!(Expr::parse_each("each in x").unwrap_err().offset, 7);
-    assert_eq!(Expr::parse_each("each 1x in y").unwrap_err().offset, 4);
-    assert_eq!(Expr::parse_each("each x of y").unwrap_err().offset, 6);
+    assert_eq!(Expr::parse_each("each in x").unwrap_err().offset, 8);
+    assert_eq!(Expr::parse_each("each 1x in y").unwrap_err().offset, 5);
+    assert_eq!(Expr::parse_each("each x of y").unwrap_err().offset, 7);
     assert_eq!(Expr::parse_each("each x in eq(").unwrap_err().offset, 13);
 }
 

@@ -29,6 +29,8 @@ mod jobs;
 mod pipeline;
 mod steps;
 
+pub(crate) use common::PARAMETER_TYPES;
+
 use super::Pipeline;
 use crate::diag::{Code, Diagnostic};
 use crate::loc::Loc;

@@ -313,6 +313,20 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
             ),
         ));
     }
+    // saphyr-parser is not known to panic; should it, the input is reported as not parsing
+    // rather than taking the caller down.
+    match std::panic::catch_unwind(|| read_events(file, text)) {
+        Ok(result) => result,
+        Err(_) => Err(Diagnostic::new(
+            Code::YamlSyntax,
+            Loc::start(file),
+            "The YAML parser failed on this text.",
+        )),
+    }
+}
+
+/// Builds the tree from the parser's events.
+fn read_events(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
     let mut b = Builder {
         file,
         stack: Vec::new(),

@@ -560,3 +560,82 @@ fn job_containers_and_environments_in_mapping_form() {
     let (_, d) = read("jobs:\n- job: A\n  container:\n    options: x\n  steps: []\n");
     assert_eq!(found(&d), [(Code::InvalidValue, 4, 5)]);
 }
+
+#[test]
+fn more_wrong_values_each_at_its_position() {
+    let text = "\
+lockBehavior: always
+schedules:
+- cron: '0 0 * * *'
+  when: daily
+- nightly
+trigger:
+  branches: [main]
+pr:
+  paths: x
+resources:
+  containers: x
+stages:
+- stage: S
+  lockBehavior: sometimes
+  trigger: later
+  isSkippable: perhaps
+  jobs:
+  - job: J
+    strategy: 3
+    workspace: {clean: all, size: 1}
+    uses: {repositories: [a], other: 1}
+    cancelTimeoutInMinutes: -1
+    steps:
+    - checkout: self
+      fetchTags: sometimes
+      target: {container: c, other: 1}
+  - deployment: D
+    environment: {name: prod, color: red}
+    strategy:
+      runOnce:
+        deploy: [a]
+        on: [b]
+";
+    let (_, d) = read(text);
+    let mut f = found(&d);
+    f.sort();
+    assert_eq!(
+        f,
+        [
+            (Code::UnknownKey, 4, 3),
+            (Code::UnknownKey, 20, 29),
+            (Code::UnknownKey, 21, 31),
+            (Code::UnknownKey, 26, 30),
+            (Code::UnknownKey, 28, 31),
+            (Code::InvalidValue, 1, 15),
+            (Code::InvalidValue, 5, 3),
+            (Code::InvalidValue, 7, 13),
+            (Code::InvalidValue, 9, 10),
+            (Code::InvalidValue, 11, 15),
+            (Code::InvalidValue, 14, 17),
+            (Code::InvalidValue, 15, 12),
+            (Code::InvalidValue, 16, 16),
+            (Code::InvalidValue, 19, 15),
+            (Code::InvalidValue, 22, 29),
+            (Code::InvalidValue, 25, 18),
+            (Code::InvalidValue, 31, 17),
+            (Code::InvalidValue, 32, 13),
+        ],
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn the_first_syntax_resources_list_is_accepted() {
+    let p = clean("resources:\n- repo: self\n  clean: true\nsteps: []\n");
+    assert!(p.resources.repositories.is_empty());
+    let (_, d) = read("resources:\n- repo: self\n  other: 1\nsteps: []\n");
+    assert_eq!(found(&d), [(Code::UnknownKey, 3, 3)]);
+}
+
+#[test]
+fn a_pipeline_left_extending_an_unseen_template_has_no_stages() {
+    let p = clean("extends:\n  template: base.yml@tools\n");
+    assert!(p.stages.is_empty());
+}
