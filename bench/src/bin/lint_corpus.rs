@@ -105,7 +105,7 @@ const TASKS: &[(&str, &[(&str, &str)])] = &[
 ];
 
 fn step(out: &mut String, r: &mut Lcg, indent: &str) {
-    if r.next() % 4 == 0 {
+    if r.next().is_multiple_of(4) {
         let _ = writeln!(out, "{indent}- script: |");
         let _ = writeln!(out, "{indent}    echo building");
         let _ = writeln!(out, "{indent}    make all");

@@ -155,14 +155,18 @@ pub async fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
                 Ok(f) => f,
                 Err(e) => return Ok(usage(&format!("the live checks failed: {e:#}"))),
             };
-            for c in &compiled {
-                all.extend(lint::run(c, Some(&facts)));
+            for (t, c) in targets.iter().zip(&compiled) {
+                let mut d = lint::run(c, Some(&facts));
+                lint_files::rename(t, &mut d);
+                all.extend(d);
             }
         }
         // Offline, one file at a time: memory stays that of one pipeline.
         _ => {
             for t in &targets {
-                all.extend(lint::run(&lint_files::compile(t, &inputs), None));
+                let mut d = lint::run(&lint_files::compile(t, &inputs), None);
+                lint_files::rename(t, &mut d);
+                all.extend(d);
             }
         }
     }
