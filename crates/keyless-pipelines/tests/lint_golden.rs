@@ -81,3 +81,28 @@ fn the_corpus_covers_every_offline_rule() {
             .any(|x| &*x.loc.file == "clean-supported-tasks.yml")
     );
 }
+
+/// Every prefix of every fixture (cut at each line, and inside the line) compiles, lints
+/// and reports without a panic.
+#[test]
+fn truncated_fixtures_never_panic() {
+    use keyless_pipelines::template::MapLoader;
+    for e in std::fs::read_dir(dir().join("fixtures/lint")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        let cuts: Vec<usize> = text
+            .char_indices()
+            .filter(|(_, c)| *c == '\n' || *c == ':' || *c == '$')
+            .map(|(i, _)| i)
+            .collect();
+        for cut in cuts {
+            let loader = MapLoader([("p.yml".to_string(), text[..cut].to_string())].into());
+            let c = keyless_pipelines::compile("p.yml", &loader, &Options::default());
+            let d = lint::run(&c, None);
+            let _ = (
+                report::human(&d, 1, true),
+                report::json(&d, 1),
+                report::sarif(&d),
+            );
+        }
+    }
+}
