@@ -134,7 +134,7 @@ pub fn is_read(step: &TaskStep, input: &catalogue::Input) -> bool {
 /// The step's connection inputs per the catalogue: each input the step sets with the row's
 /// input it answers to, whether the task reads it or not. Empty for tasks the catalogue does
 /// not know at this major.
-pub fn task_inputs<'s>(step: &'s TaskStep) -> Vec<(&'s Input, &'static catalogue::Input)> {
+pub fn task_inputs(step: &TaskStep) -> Vec<(&Input, &'static catalogue::Input)> {
     let Some(row) = step.major.and_then(|m| catalogue::find(&step.name, m)) else {
         return Vec::new();
     };

@@ -3,32 +3,21 @@
 //! `tests/golden/lint.{txt,json,sarif}`. `KEYLESS_BLESS=1` rewrites the golden files.
 #![allow(clippy::unwrap_used)]
 
-use keyless_pipelines::{Compiled, Diagnostic, lint, model, report, yaml};
+use keyless_pipelines::template::{FsLoader, Options};
+use keyless_pipelines::{Compiled, Diagnostic, lint, report};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
 
 /// A fixture compiled as `keyless lint` compiles a file, named by its file name.
-fn compile(name: &str, text: &str) -> Compiled {
-    let file: Arc<str> = Arc::from(name);
-    match yaml::parse(&file, text) {
-        Err(d) => Compiled {
-            pipeline: None,
-            diagnostics: vec![d],
-            files: Vec::new(),
-        },
-        Ok(root) => {
-            let (pipeline, diagnostics) = model::read(&root);
-            Compiled {
-                pipeline,
-                diagnostics,
-                files: Vec::new(),
-            }
-        }
-    }
+fn compile(name: &str) -> Compiled {
+    let loader = FsLoader {
+        root: dir().join("fixtures/lint"),
+        repositories: Default::default(),
+    };
+    keyless_pipelines::compile(name, &loader, &Options::default())
 }
 
 fn corpus() -> (Vec<Diagnostic>, usize) {
@@ -40,8 +29,7 @@ fn corpus() -> (Vec<Diagnostic>, usize) {
     names.sort();
     let mut all = Vec::new();
     for n in &names {
-        let text = std::fs::read_to_string(dir().join("fixtures/lint").join(n)).unwrap();
-        all.extend(lint::run(&compile(n, &text), None));
+        all.extend(lint::run(&compile(n), None));
     }
     lint::sort(&mut all);
     (all, names.len())
@@ -92,4 +80,29 @@ fn the_corpus_covers_every_offline_rule() {
         !d.iter()
             .any(|x| &*x.loc.file == "clean-supported-tasks.yml")
     );
+}
+
+/// Every prefix of every fixture (cut at each line, and inside the line) compiles, lints
+/// and reports without a panic.
+#[test]
+fn truncated_fixtures_never_panic() {
+    use keyless_pipelines::template::MapLoader;
+    for e in std::fs::read_dir(dir().join("fixtures/lint")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        let cuts: Vec<usize> = text
+            .char_indices()
+            .filter(|(_, c)| *c == '\n' || *c == ':' || *c == '$')
+            .map(|(i, _)| i)
+            .collect();
+        for cut in cuts {
+            let loader = MapLoader([("p.yml".to_string(), text[..cut].to_string())].into());
+            let c = keyless_pipelines::compile("p.yml", &loader, &Options::default());
+            let d = lint::run(&c, None);
+            let _ = (
+                report::human(&d, 1, true),
+                report::json(&d, 1),
+                report::sarif(&d),
+            );
+        }
+    }
 }

@@ -127,7 +127,7 @@ pub static ENTRIES: &[Entry] = &[
         cause: "Azure DevOps connections and Azure Resource Manager connections are different types: AzureCLI@3 reads azureSubscription only with connectionType azureRM and azureDevOpsServiceConnection only with connectionType azureDevOps, and one connection name cannot be both types.",
         checks: "The step's connectionType, the inputs it sets, and the connection's type (keyless sc show).",
         fix: "Set the picker to the connection's type, or name a connection of the type the input takes.",
-        patterns: ["which reads an", "a connection has one type"]),
+        patterns: ["which reads an Azure", "a connection has one type"]),
     kl!("KL301", "error", "service connection '{connection}' ({site}) does not exist in project {project} of {organization}",
         cause: "No connection of the project has this name or id.",
         checks: "keyless doctor --all ORG lists the connections; names compare case-insensitively.",

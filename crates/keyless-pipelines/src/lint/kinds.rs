@@ -101,15 +101,21 @@ fn used_as_both(refs: &[ConnectionRef], out: &mut Vec<Diagnostic>) {
         if first.kind == r.kind {
             continue;
         }
+        // The other use's position: by line in the same file (a report may name the file
+        // differently from the model), by file and line otherwise.
+        let at = if first.name.loc.file == r.name.loc.file {
+            format!("line {}", first.name.loc.line)
+        } else {
+            format!("{}:{}", first.name.loc.file, first.name.loc.line)
+        };
         out.push(
             Diagnostic::new(
                 Code::ConnectionTypeMismatch,
                 r.name.loc.clone(),
                 format!(
-                    "connection '{name}' is used here ({}) as an {} connection but at {} ({}) as an {} connection; a connection has one type",
+                    "connection '{name}' is used here ({}) as an {} connection but at {at} ({}) as an {} connection; a connection has one type",
                     r.site.describe(),
                     r.kind.describe(),
-                    first.name.loc,
                     first.site.describe(),
                     first.kind.describe()
                 ),

@@ -128,21 +128,25 @@ pub fn check(refs: &[ConnectionRef], facts: &LiveFacts) -> Vec<Diagnostic> {
             );
             continue;
         }
-        if let (Some(actual), Some(_)) = (f.kind, kind_of_type(r.kind)) {
-            if kind_of_type(actual).is_some() && actual != r.kind {
-                out.push(
-                    Diagnostic::new(
-                        Code::ConnectionTypeMismatch,
-                        at.clone(),
-                        format!(
-                            "service connection '{name}' is an {} connection, but {site} takes an {} connection",
-                            actual.describe(),
-                            r.kind.describe()
-                        ),
-                    )
-                    .with_fix(format!("Name an {} connection here; {doctor}", r.kind.describe())),
-                );
-            }
+        if let (Some(actual), Some(_)) = (f.kind, kind_of_type(r.kind))
+            && kind_of_type(actual).is_some()
+            && actual != r.kind
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::ConnectionTypeMismatch,
+                    at.clone(),
+                    format!(
+                        "service connection '{name}' is an {} connection, but {site} takes an {} connection",
+                        actual.describe(),
+                        r.kind.describe()
+                    ),
+                )
+                .with_fix(format!(
+                    "Name an {} connection here; {doctor}",
+                    r.kind.describe()
+                )),
+            );
         }
         if f.state == Some(ConnectionState::Draft) {
             out.push(

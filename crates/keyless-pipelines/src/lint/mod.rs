@@ -19,11 +19,14 @@ use crate::refs::{self, ConnectionRef};
 
 /// Every offline finding of a compiled pipeline.
 pub fn offline(p: &Pipeline) -> Vec<Diagnostic> {
-    let refs = refs::connection_refs(p);
+    offline_with(p, &refs::connection_refs(p))
+}
+
+fn offline_with(p: &Pipeline, refs: &[ConnectionRef]) -> Vec<Diagnostic> {
     let mut out = tasks::check(p);
     out.extend(resources::check(p));
-    out.extend(variables::check(p, &refs));
-    out.extend(kinds::check(p, &refs));
+    out.extend(variables::check(p, refs));
+    out.extend(kinds::check(p, refs));
     out
 }
 
@@ -33,7 +36,7 @@ pub fn run(compiled: &Compiled, live: Option<&LiveFacts>) -> Vec<Diagnostic> {
     let mut out = compiled.diagnostics.clone();
     if let Some(p) = &compiled.pipeline {
         let refs = refs::connection_refs(p);
-        let mut found = offline(p);
+        let mut found = offline_with(p, &refs);
         if let Some(facts) = live {
             found.retain(|d| !live::federation_irrelevant(d, &refs, facts));
             found.extend(live::check(&refs, facts));

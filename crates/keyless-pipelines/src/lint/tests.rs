@@ -395,7 +395,7 @@ fn kl203_one_name_used_as_both_types() {
     assert_eq!(brief(&d), vec!["22:15 KL203 error"]);
     assert_eq!(
         d[0].message,
-        "connection 'Shared' is used here (endpoint of repository tools) as an Azure DevOps connection but at azure-pipelines.yml:12:20 (input azureSubscription of AzureCLI@2 (step 'AzureCLI@2', job Job, stage __default)) as an Azure Resource Manager connection; a connection has one type"
+        "connection 'Shared' is used here (endpoint of repository tools) as an Azure DevOps connection but at line 12 (input azureSubscription of AzureCLI@2 (step 'AzureCLI@2', job Job, stage __default)) as an Azure Resource Manager connection; a connection has one type"
     );
     // A GitHub repository's endpoint is not an Azure DevOps connection.
     p.resources.repositories = vec![repository("tools", "github", Some("shared"), 20)];

@@ -127,12 +127,14 @@ pub async fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
     }
     let inputs = Inputs { repos, params };
     let targets = lint_files::discover(&a.paths);
-    let compiled: Vec<_> = targets
-        .iter()
-        .map(|t| lint_files::compile(t, &inputs))
-        .collect();
-    let facts = match (&a.org, &a.project) {
+    let mut all: Vec<Diagnostic> = Vec::new();
+    match (&a.org, &a.project) {
         (Some(org), Some(project)) => {
+            // The facts need every connection name first: keep the compiled files.
+            let compiled: Vec<_> = targets
+                .iter()
+                .map(|t| lint_files::compile(t, &inputs))
+                .collect();
             let mut conn = a.conn.clone();
             if a.server.is_some() {
                 conn.url = a.server.clone();
@@ -141,17 +143,33 @@ pub async fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter_map(|c| c.pipeline.as_ref())
                 .collect();
-            match lint_live::facts(&conn, org, project, a.pipeline.as_deref(), &pipelines).await {
-                Ok(f) => Some(f),
+            let facts = match lint_live::facts(
+                &conn,
+                org,
+                project,
+                a.pipeline.as_deref(),
+                &pipelines,
+            )
+            .await
+            {
+                Ok(f) => f,
                 Err(e) => return Ok(usage(&format!("the live checks failed: {e:#}"))),
+            };
+            for (t, c) in targets.iter().zip(&compiled) {
+                let mut d = lint::run(c, Some(&facts));
+                lint_files::rename(t, &mut d);
+                all.extend(d);
             }
         }
-        _ => None,
-    };
-    let mut all: Vec<Diagnostic> = compiled
-        .iter()
-        .flat_map(|c| lint::run(c, facts.as_ref()))
-        .collect();
+        // Offline, one file at a time: memory stays that of one pipeline.
+        _ => {
+            for t in &targets {
+                let mut d = lint::run(&lint_files::compile(t, &inputs), None);
+                lint_files::rename(t, &mut d);
+                all.extend(d);
+            }
+        }
+    }
     lint::sort(&mut all);
     let files = targets.len();
     let text = match a.format {

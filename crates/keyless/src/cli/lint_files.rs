@@ -1,42 +1,78 @@
 //! `keyless lint`'s inputs: the files named and found below the folders named, and each
-//! file compiled into a pipeline (templates read from the file's repository, or from a local
-//! copy of another repository given with `--repo ALIAS=PATH`).
+//! file compiled into a pipeline: templates read from the file's repository (the nearest
+//! folder above it with a `.git`, else its own folder), or from a local copy of another
+//! repository given with `--repo ALIAS=PATH`.
 
-use keyless_pipelines::template::LoadError;
-use keyless_pipelines::{Code, Compiled, Diagnostic, Loc, model, yaml};
-use std::collections::BTreeMap;
+use keyless_pipelines::template::{FsLoader, Options};
+use keyless_pipelines::{Compiled, Diagnostic};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Files larger than this are not read (KL001).
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
-
-/// One file to lint: where it is and how reports name it.
+/// One file to lint: where it is, its repository, and how reports name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    pub path: PathBuf,
+    /// How reports name the file: as given, or below a folder as found there.
     pub display: String,
+    /// The root of the file's repository.
+    pub root: PathBuf,
+    /// The file's path from `root`, with `/` separators.
+    pub relative: String,
+}
+
+/// Finds the repository root of each folder once.
+#[derive(Default)]
+struct Roots(HashMap<PathBuf, PathBuf>);
+
+impl Roots {
+    fn target(&mut self, path: &Path, display: String) -> Target {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let root = self
+            .0
+            .entry(abs.clone())
+            .or_insert_with(|| {
+                abs.ancestors()
+                    .find(|a| a.join(".git").exists())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| abs.clone())
+            })
+            .clone();
+        let file = abs.join(path.file_name().unwrap_or_default());
+        let relative = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        Target {
+            display,
+            root,
+            relative,
+        }
+    }
 }
 
 /// The files to lint, in the order the paths were given; below a folder every `*.yml` and
 /// `*.yaml` file (case-insensitive), hidden folders and files skipped, sorted by path. A path
 /// that does not exist is kept, so that linting it reports KL001.
 pub fn discover(paths: &[PathBuf]) -> Vec<Target> {
+    let mut roots = Roots::default();
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
             walk(p, &mut found);
             found.sort();
-            out.extend(found.into_iter().map(|path| Target {
-                display: display(&path),
-                path,
-            }));
+            for f in found {
+                let t = roots.target(&f, display(&f));
+                out.push(t);
+            }
         } else {
-            out.push(Target {
-                path: p.clone(),
-                display: p.to_string_lossy().into_owned(),
-            });
+            let t = roots.target(p, p.to_string_lossy().into_owned());
+            out.push(t);
         }
     }
     out
@@ -80,25 +116,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// A file's text: at most [`MAX_FILE_BYTES`], UTF-8.
-pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => LoadError::NotFound,
-        _ => LoadError::Unreadable(e.to_string()),
-    })?;
-    if meta.is_dir() {
-        return Err(LoadError::Unreadable("it is a folder".into()));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(LoadError::Unreadable(format!(
-            "it has {} bytes, more than 1 MiB",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| LoadError::Unreadable("it is not UTF-8 text".into()))
-}
-
 /// What `--repo` and `--param` give compile-time processing.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -108,42 +125,25 @@ pub struct Inputs {
     pub params: Vec<(String, String)>,
 }
 
-fn unreadable(display: &str, reason: &str) -> Compiled {
-    let file: Arc<str> = Arc::from(display);
-    Compiled {
-        pipeline: None,
-        diagnostics: vec![Diagnostic::new(
-            Code::UnreadableFile,
-            Loc::start(&file),
-            format!("The file cannot be read: {reason}."),
-        )],
-        files: Vec::new(),
-    }
+/// Compiles one file (templates, parameters, expressions, then the model).
+pub fn compile(t: &Target, inputs: &Inputs) -> Compiled {
+    let loader = FsLoader {
+        root: t.root.clone(),
+        repositories: inputs.repos.clone(),
+    };
+    let options = Options {
+        parameters: inputs.params.clone(),
+    };
+    keyless_pipelines::compile(&t.relative, &loader, &options)
 }
 
-/// Compiles one file: parse, then read the pipeline model.
-pub fn compile(t: &Target, _inputs: &Inputs) -> Compiled {
-    let text = match read_text(&t.path) {
-        Ok(text) => text,
-        Err(LoadError::NotFound) => return unreadable(&t.display, "no such file"),
-        Err(LoadError::Unavailable) => return unreadable(&t.display, "not available"),
-        Err(LoadError::Unreadable(why)) => return unreadable(&t.display, &why),
-    };
-    let file: Arc<str> = Arc::from(t.display.as_str());
-    let files = vec![(None, t.display.clone())];
-    match yaml::parse(&file, &text) {
-        Err(d) => Compiled {
-            pipeline: None,
-            diagnostics: vec![d],
-            files,
-        },
-        Ok(root) => {
-            let (pipeline, diagnostics) = model::read(&root);
-            Compiled {
-                pipeline,
-                diagnostics,
-                files,
-            }
+/// Names the file in findings as the user named it (compilation names it by its path in
+/// its repository); findings in templates keep their repository paths.
+pub fn rename(t: &Target, d: &mut [Diagnostic]) {
+    let shown: Arc<str> = Arc::from(t.display.as_str());
+    for x in d {
+        if *x.loc.file == *t.relative {
+            x.loc.file = shown.clone();
         }
     }
 }
