@@ -12,7 +12,6 @@ use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::keyring::Issuer;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::devops::security::pipeline_authorized;
 use keyless_model::devops::{
     ConnectionState, IssuerGeneration, Job, Organization, Pipeline, Project, ServiceConnection,
 };

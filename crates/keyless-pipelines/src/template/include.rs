@@ -399,7 +399,6 @@ impl Expander<'_> {
             }
         };
         self.files.push((None, key.path.clone()));
-        self.add_source(&shown, &text);
         let root = match yaml::parse(&shown, &text) {
             Ok(n) => n,
             Err(d) => {
@@ -407,6 +406,11 @@ impl Expander<'_> {
                 return None;
             }
         };
+        // Nothing to do at compile time: the tree is its own expansion.
+        if options.parameters.is_empty() && plain(&root) {
+            return Some(root);
+        }
+        self.add_source(&shown, &text);
         // The file is cached under its key, so a template naming it is a cycle.
         self.cache.insert(key.clone(), Some(Rc::new(root.clone())));
         let Some(pairs) = root.as_map() else {
@@ -480,4 +484,35 @@ fn repository_aliases(root: &Node) -> Vec<String> {
         .iter()
         .filter_map(|r| r.get("repository").and_then(scalar_text))
         .collect()
+}
+
+/// Whether a pipeline file has nothing compile-time processing would change: a mapping
+/// without `parameters`, `extends` or `template` keys anywhere, and no `${{` in any key or
+/// value.
+fn plain(root: &Node) -> bool {
+    let Some(top) = root.as_map() else {
+        return false;
+    };
+    if top.iter().any(|(k, _)| k.as_str() == Some("parameters")) {
+        return false;
+    }
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::String(s) if s.contains("${{") => return false,
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(pairs) => {
+                for (k, v) in pairs {
+                    match k.as_str() {
+                        Some("template" | "extends") => return false,
+                        Some(k) if k.contains("${{") => return false,
+                        _ => {}
+                    }
+                    stack.push(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }

@@ -3,6 +3,8 @@
 mod compile;
 mod fsloader;
 mod fuzz;
+mod lint_golden;
+mod lint_templates;
 mod model;
 mod support;
 mod template;

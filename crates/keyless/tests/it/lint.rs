@@ -195,7 +195,17 @@ fn lint_live_rules_against_the_demo_server() {
     assert!(t.ends_with("1 error, 0 warnings in 1 file\n"), "{t}");
 
     // A pipeline that is not authorized for the demo connection.
-    let out = s.client(&["pipeline", "create", "contoso", "web", "other"]);
+    write(d.path(), "other.yml", "steps:\n  - script: echo other\n");
+    let other = d.path().join("other.yml");
+    let out = s.client(&[
+        "pipeline",
+        "create",
+        "contoso",
+        "web",
+        "other",
+        "--file",
+        other.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let out = s.client(&[
         "lint",

@@ -4,7 +4,6 @@
 
 use keyless_pipelines::template::{MapLoader, Options};
 use keyless_pipelines::{compile, lint};
-
 fn lint_files(files: &[(&str, &str)]) -> Vec<String> {
     let loader = MapLoader(
         files
