@@ -22,8 +22,30 @@ enum OpenKind {
     Map {
         pairs: Vec<(Node, Node)>,
         key: Option<Node>,
-        seen: HashSet<String>,
+        /// The keys so far, once the mapping has more than [`SCAN_KEYS`] (smaller ones are
+        /// scanned).
+        seen: Option<HashSet<String>>,
     },
+}
+
+/// Up to this many keys, a mapping finds a repeated key by scanning its pairs.
+const SCAN_KEYS: usize = 16;
+
+/// Whether `text` is already a key of the mapping; remembers it otherwise.
+fn repeated(pairs: &[(Node, Node)], seen: &mut Option<HashSet<String>>, text: &str) -> bool {
+    if let Some(set) = seen {
+        return !set.insert(text.to_owned());
+    }
+    let found = pairs.iter().any(|(k, _)| k.as_str() == Some(text));
+    if !found && pairs.len() >= SCAN_KEYS {
+        let mut set: HashSet<String> = pairs
+            .iter()
+            .filter_map(|(k, _)| k.as_str().map(str::to_owned))
+            .collect();
+        set.insert(text.to_owned());
+        *seen = Some(set);
+    }
+    found
 }
 
 /// A node kept for the aliases that name it, with what copying it costs.
@@ -152,7 +174,7 @@ impl Builder<'_> {
                 Some(k) => pairs.push((k, node)),
                 None => {
                     let text = match &node.value {
-                        Value::String(s) => s.clone(),
+                        Value::String(s) => s.as_str(),
                         Value::Null => {
                             return Err(Diagnostic::new(
                                 Code::InvalidValue,
@@ -167,12 +189,12 @@ impl Builder<'_> {
                                 "Complex keys (a sequence or mapping as a key) are not supported.",
                             ));
                         }
-                        Value::Bool(_) | Value::Number(_) => String::new(),
+                        Value::Bool(_) | Value::Number(_) => "",
                     };
-                    if !seen.insert(text.clone()) {
+                    if repeated(pairs, seen, text) {
                         let first = pairs
                             .iter()
-                            .find(|(k, _)| k.as_str() == Some(text.as_str()))
+                            .find(|(k, _)| k.as_str() == Some(text))
                             .map(|(k, _)| {
                                 format!(" (first at line {}, column {})", k.loc.line, k.loc.col)
                             })
@@ -194,16 +216,16 @@ impl Builder<'_> {
     fn scalar(
         &mut self,
         loc: Loc,
-        text: &str,
+        text: std::borrow::Cow<'_, str>,
         style: ScalarStyle,
         anchor: usize,
         tagged: bool,
     ) -> Result<(), Diagnostic> {
         self.count(&loc, 1, text.len())?;
-        let value = if style == ScalarStyle::Plain && !tagged && is_null(text) {
+        let value = if style == ScalarStyle::Plain && !tagged && is_null(&text) {
             Value::Null
         } else {
-            Value::String(text.to_owned())
+            Value::String(text.into_owned())
         };
         self.complete(Node::new(loc, value), anchor, 0)
     }
@@ -374,7 +396,7 @@ fn read_events(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
                     }
                     _ => loc,
                 };
-                b.scalar(loc, &value, style, anchor, tag.is_some())?;
+                b.scalar(loc, value, style, anchor, tag.is_some())?;
             }
             Event::SequenceStart(anchor, _) => {
                 let loc = indentless_start(text, &lines, loc);
@@ -386,7 +408,7 @@ fn read_events(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
                 OpenKind::Map {
                     pairs: Vec::new(),
                     key: None,
-                    seen: HashSet::new(),
+                    seen: None,
                 },
             )?,
             Event::SequenceEnd | Event::MappingEnd => b.close()?,
