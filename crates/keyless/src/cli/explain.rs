@@ -21,7 +21,11 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
             } else {
                 ""
             };
-            println!("{prefix}{} ({} {})", e.code, e.status, e.error);
+            // Entries without an HTTP status are what a task or the linter reports.
+            match e.status {
+                0 => println!("{prefix}{} ({})", e.code, e.error),
+                status => println!("{prefix}{} ({status} {})", e.code, e.error),
+            }
             println!("\n  {}\n", e.template);
             println!("Cause:  {}", e.cause);
             println!("Checks: {}", e.checks);

@@ -164,6 +164,16 @@ fn explain_codes_and_pasted_messages() {
         .unwrap();
     assert!(out.status.success());
     assert!(text(&out).contains("2.30"));
+    // A code with an HTTP status shows it; a lint code shows its severity.
+    let out = bin().args(["explain", "AADSTS700213"]).output().unwrap();
+    assert!(
+        text(&out).starts_with("AADSTS700213 (401 invalid_client)\n"),
+        "{}",
+        text(&out)
+    );
+    let out = bin().args(["explain", "kl101"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).starts_with("KL101 (error)\n"), "{}", text(&out));
     let out = bin()
         .args(["explain", "all", "is", "well"])
         .output()
