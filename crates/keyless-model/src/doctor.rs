@@ -218,7 +218,7 @@ pub fn policy(policy: &FederationPolicy, managed_identity: bool, issuer: &str) -
     Finding::ok(
         "policy",
         format!(
-            "The tenant's policy allows federation from {issuer} for a {}.",
+            "The tenant's policy allows federation from {issuer} for {}.",
             identity.kind()
         ),
     )

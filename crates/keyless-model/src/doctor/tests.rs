@@ -96,6 +96,14 @@ fn policy_and_cloud_table() {
         allowed_issuers_for_managed_identities: None,
     };
     assert_eq!(line(&policy(&open, false, "https://i")), (Status::Ok, None));
+    assert_eq!(
+        policy(&open, false, "https://i").finding,
+        "The tenant's policy allows federation from https://i for an app registration."
+    );
+    assert_eq!(
+        policy(&open, true, "https://i").finding,
+        "The tenant's policy allows federation from https://i for a managed identity."
+    );
     let off = FederationPolicy {
         enabled: false,
         ..open.clone()

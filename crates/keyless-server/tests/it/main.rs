@@ -29,6 +29,7 @@ mod discovery;
 mod doctor;
 mod doctor_access;
 mod federation;
+mod fidelity;
 mod flexible;
 mod graph;
 mod graph_access;

@@ -136,6 +136,44 @@ fn explain_codes_and_pasted_messages() {
     assert!(text(&out).contains("not in the keyless error catalogue"));
 }
 
+/// Pasted messages as they appear in a pipeline log: other letter case, quotes, `****`
+/// placeholders, ids and log text around them.
+#[test]
+fn explain_is_tolerant_of_how_messages_are_pasted() {
+    let cases = [
+        (
+            "##[error]INVALID CLIENT ID OR CLIENT SECRET",
+            "AADSTS7000222 ",
+        ),
+        (
+            "2024-01-01T00:00:00Z ##[error]Failed to obtain the JWT by using the service principal client ID. Exit code 1",
+            "JwtFailed ",
+        ),
+        (
+            "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: `https://app.vstoken.visualstudio.com`.",
+            "LegacyIssuer ",
+        ),
+        (
+            "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://vstoken.dev.azure.com/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'. Assertion Subject: 'sc://fabrikam/web/deploy'.",
+            "SubjectChanged ",
+        ),
+        (
+            "AADSTS700016: Application with identifier '****' wasn't found",
+            "AADSTS700016 ",
+        ),
+        (
+            "Subscription isn't listed when creating a service connection",
+            "SubscriptionNotListed ",
+        ),
+    ];
+    for (pasted, heading) in cases {
+        let out = bin().args(["explain", pasted]).output().unwrap();
+        assert!(out.status.success(), "{pasted}");
+        let t = text(&out);
+        assert!(t.starts_with(heading), "{pasted}: {t}");
+    }
+}
+
 #[test]
 fn audit_shows_denials() {
     let s = serve();
