@@ -22,6 +22,7 @@ mod audit;
 mod authz;
 mod azcli_shapes;
 mod devops;
+mod devops_cross_org;
 mod devops_identities;
 mod devops_locations;
 mod directory_admin;
