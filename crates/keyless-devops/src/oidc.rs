@@ -261,8 +261,13 @@ pub async fn mint_id_token(
                 audience: ENTRA_PIPELINE_AUDIENCE,
             })
         }
-        _ => {
-            let keys = s.keys.get(Issuer::Organization(org.id)).await?;
+        (generation, _) => {
+            let owner = if generation == IssuerGeneration::Legacy {
+                keyless_model::federation::LEGACY_ISSUER_KEYS
+            } else {
+                org.id
+            };
+            let keys = s.keys.get(Issuer::Organization(owner)).await?;
             let claims = json!({
                 "jti": jti,
                 "sub": sub,

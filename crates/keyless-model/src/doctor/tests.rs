@@ -343,3 +343,14 @@ fn overall_is_the_worst() {
     assert_eq!(overall(std::slice::from_ref(&ok)), Status::Ok);
     assert_eq!(overall(&[ok, fail]), Status::Fail);
 }
+
+#[test]
+fn a_legacy_issuer_warns_and_says_how_to_move() {
+    let f = legacy_issuer("https://k/app.vstoken", "https://k/0f1e");
+    assert_eq!(f.status, Status::Warn);
+    assert_eq!(f.code, Some("LegacyIssuer"));
+    assert_eq!(
+        f.finding,
+        "The service connection uses the legacy issuer https://k/app.vstoken, which names no organization. Edit and save the connection to move it to the issuer of its organization, https://k/0f1e; federated credentials keyless created follow, others must be updated by the identity's owner."
+    );
+}

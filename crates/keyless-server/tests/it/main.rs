@@ -41,6 +41,7 @@ mod graph_paging;
 mod graph_roles;
 mod graph_users;
 mod identities;
+mod legacy_issuer;
 mod multitenant;
 mod org_identities;
 mod org_rename;
