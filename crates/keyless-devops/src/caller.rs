@@ -1,7 +1,9 @@
 //! Who calls an organization's REST API: a user by personal access token, or a service
 //! principal or managed identity by an Entra access token for Azure DevOps. An identity must
 //! have been added to the organization (else TF401444) and sees a project only through one
-//! of its groups (else VS800075), as in Azure DevOps.
+//! of its groups (else VS800075), as in Azure DevOps. Every call an identity makes with an
+//! Entra token is audited (kind `devops`), granted or refused, with the identity, the
+//! organization and the project.
 
 use super::may_manage;
 use crate::data::*;
@@ -46,6 +48,7 @@ pub async fn organization_caller(
                     membership,
                 }),
                 Err(StoreError::NotFound) => {
+                    audit(s, &sp, org, None, Some("TF401444"));
                     let tenant = sp.tenant_id.to_string();
                     let object = sp.id.to_string();
                     Err(
@@ -59,7 +62,47 @@ pub async fn organization_caller(
     }
 }
 
+/// One audit entry for a call of an identity to the organization's REST API: granted
+/// (`code` none) or refused with `code`; `project` is the project asked for, by name or id.
+fn audit(
+    s: &AppState,
+    sp: &ServicePrincipal,
+    org: &Organization,
+    project: Option<&str>,
+    code: Option<&str>,
+) {
+    let mut rec = keyless_core::audit::entry("devops", s.now());
+    if let Some(code) = code {
+        rec.decision = "denied".into();
+        rec.code = Some(code.into());
+    }
+    rec.tenant_id = Some(sp.tenant_id);
+    rec.client_id = Some(sp.app_id.to_string());
+    rec.audience = Some(AZURE_DEVOPS_APP_ID.into());
+    rec.detail = serde_json::json!({
+        "identity": {"objectId": sp.id, "displayName": sp.display_name},
+        "organization": org.name,
+        "project": project,
+    });
+    s.audit.record(rec);
+}
+
 impl DevopsCaller {
+    /// Audits an organization-wide call (no project): granted for an identity that got
+    /// this far. Users calling with a personal access token are not audited here.
+    pub fn audit_organization(&self, s: &AppState, org: &Organization) {
+        if let DevopsCaller::Identity { principal, .. } = self {
+            audit(s, principal, org, None, None);
+        }
+    }
+
+    /// Audits a refusal of a project that does not exist (answered as a hidden one).
+    pub fn audit_unknown_project(&self, s: &AppState, org: &Organization, project: &str) {
+        if let DevopsCaller::Identity { principal, .. } = self {
+            audit(s, principal, org, Some(project), Some("VS800075"));
+        }
+    }
+
     /// Whether the caller sees `project`: through one of its groups there (keyless
     /// administrators see every project).
     pub async fn sees(&self, s: &AppState, project: &Project) -> Result<bool, StoreError> {
@@ -86,7 +129,13 @@ impl DevopsCaller {
         s: &AppState,
         project: &Project,
     ) -> Result<(), DevopsError> {
-        if self.sees(s, project).await? {
+        let sees = self.sees(s, project).await?;
+        if let DevopsCaller::Identity { principal, .. } = self {
+            let org = s.db().get_organization(project.organization_id).await?;
+            let code = (!sees).then_some("VS800075");
+            audit(s, principal, &org, Some(&project.name), code);
+        }
+        if sees {
             Ok(())
         } else {
             let id = project.id.to_string();

@@ -128,7 +128,8 @@ pub async fn create(
             )
         })?,
     };
-    let generation = if org.tenant_id.is_none() {
+    super::legacy::require_administrator(caller, generation)?;
+    let generation = if org.tenant_id.is_none() && generation != IssuerGeneration::Legacy {
         IssuerGeneration::AzureDevOps
     } else {
         generation

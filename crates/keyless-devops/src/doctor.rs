@@ -68,7 +68,7 @@ async fn identity_of(s: &AppState, c: &ServiceConnection) -> Result<Option<Ident
     Ok(Some(Identity { principal, app }))
 }
 
-/// The checklist of one connection, in the seeds' order.
+/// The checklist of one connection, in the order of Azure DevOps' troubleshooting checklist.
 pub async fn diagnose(
     s: &AppState,
     org: &Organization,
@@ -81,6 +81,12 @@ pub async fn diagnose(
         c.scheme,
         c.issuer_generation,
     )];
+    if c.issuer_generation == keyless_model::devops::IssuerGeneration::Legacy {
+        out.push(d::legacy_issuer(
+            &keyless_model::federation::legacy_issuer(&s.origin),
+            &keyless_model::federation::devops_issuer(&s.origin, org.id),
+        ));
+    }
     let tenant = match s.db().get_tenant(c.tenant_id).await {
         Ok(t) => Some(t),
         Err(e) => {

@@ -1,5 +1,5 @@
-//! Draft connections (seeds 003/004): a manual workload identity connection whose creator
-//! may not write the identity's federated credentials is saved as Draft, with the seed's
+//! Draft connections: a manual workload identity connection whose creator
+//! may not write the identity's federated credentials is saved as Draft, with Azure DevOps'
 //! message and the issuer and subject to hand to the identity's owner. A verify that
 //! succeeds (once the owner added the credential) makes it Ready.
 
@@ -55,7 +55,7 @@ pub async fn may_write_credentials(
     Ok(Some(authz.allows(s, FIC_WRITE, resource).await?))
 }
 
-/// The seed's draft message followed by the issuer and subject.
+/// Azure DevOps' draft message followed by the issuer and subject.
 pub fn draft_message(issuer: &str, subject: &str) -> String {
     let r = Rendered::new("ConnectionSavedAsDraft", &[]);
     format!(

@@ -285,6 +285,7 @@ struct UpdateBody {
 /// secret connection, see `convert.rs`). A rename that changes an `sc://` subject moves the
 /// credential keyless created, or marks a manual connection as needing attention. Saving an
 /// automatic secret connection after a verify (or with an expired secret) renews the secret.
+/// Saving a connection on the legacy issuer moves it to its organization's issuer.
 pub async fn update(
     State(s): State<AppState>,
     Path((root, id)): Path<(String, String)>,
@@ -315,6 +316,7 @@ pub async fn update(
     }
     super::lifecycle::renew_secret_on_save(&s, &caller, &mut c).await?;
     let project = s.db().get_project(c.project_id).await?;
+    super::legacy::move_to_organization_issuer(&s, &org, &project, &before, &mut c).await?;
     super::lifecycle::apply_rename(&s, &org, &project, &before, &project, &mut c).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }

@@ -11,6 +11,7 @@ mod doctor_all;
 mod draft;
 mod endpoints;
 mod job_endpoints;
+mod legacy;
 mod lifecycle;
 mod locations;
 mod manual;

@@ -81,7 +81,7 @@ pub async fn apply_rename(
     after: &mut ServiceConnection,
 ) -> Result<(), ApiError> {
     let uses_names =
-        after.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
+        after.issuer_generation != IssuerGeneration::EntraId || org.tenant_id.is_none();
     let old_subject = devops_subject(&org.name, &project_before.name, &before.name);
     let new_subject = devops_subject(&org.name, &project_after.name, &after.name);
     if !uses_names || old_subject == new_subject || !super::schemes::federates(after) {

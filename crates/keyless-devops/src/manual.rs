@@ -104,6 +104,7 @@ pub(super) fn build(
             bad("workloadIdentityFederationIssuerType must be 'EntraID' or 'AzureDevOps'.")
         })?,
     };
+    super::legacy::require_administrator(caller, generation)?;
     if generation == IssuerGeneration::EntraId && org.tenant_id.is_none() {
         return Err((bad(format!(
             "The organization '{}' is not connected to a Microsoft Entra tenant, so it cannot use the Entra issuer. Connect it to a tenant or ask for workloadIdentityFederationIssuerType 'AzureDevOps'.",

@@ -22,9 +22,11 @@ use keyless_model::federation::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// Azure DevOps-generation ID tokens: valid from ten minutes before issue to five after.
+/// Azure DevOps-generation ID tokens are valid from ten minutes before they were issued.
 pub const DEVOPS_TOKEN_NBF_BACKDATE: i64 = 600;
-pub const ID_TOKEN_LIFETIME: i64 = 300;
+/// Pipeline ID tokens (both generations) expire ten minutes after they were issued, as
+/// Azure DevOps' do: an exchange later than that is AADSTS700024.
+pub const ID_TOKEN_LIFETIME: i64 = 600;
 
 fn unauthenticated(detail: &str) -> ApiError {
     ApiError::detail("Unauthenticated", detail)
@@ -246,8 +248,13 @@ pub async fn mint_id_token(
                 audience: ENTRA_PIPELINE_AUDIENCE,
             })
         }
-        _ => {
-            let keys = s.keys.get(Issuer::Organization(org.id)).await?;
+        (generation, _) => {
+            let owner = if generation == IssuerGeneration::Legacy {
+                keyless_model::federation::LEGACY_ISSUER_KEYS
+            } else {
+                org.id
+            };
+            let keys = s.keys.get(Issuer::Organization(owner)).await?;
             let claims = json!({
                 "jti": jti,
                 "sub": sub,

@@ -213,7 +213,8 @@ fn render(p: Problem, user: &User, t: &Target, project: &Project, role: &str) ->
         ],
         Problem::RoleAssignmentForbidden => vec![("role", role), ("scope", &t.scope)],
         Problem::MissingCreatorRole => vec![("project", &project.name)],
-        Problem::SignInExpired | Problem::AppRegistrationForbidden => vec![],
+        Problem::SignInExpired => vec![("user", &user.user_principal_name)],
+        Problem::AppRegistrationForbidden => vec![],
     };
     Rendered::new(p.code(), &values)
 }

@@ -93,7 +93,7 @@ pub(super) async fn subject_moves(
     let mut conns = Vec::new();
     let mut fics = Vec::new();
     for mut c in uow.list_connections(project.id).await? {
-        let names = c.issuer_generation == IssuerGeneration::AzureDevOps || org.tenant_id.is_none();
+        let names = c.issuer_generation != IssuerGeneration::EntraId || org.tenant_id.is_none();
         if !names || !super::schemes::federates(&c) {
             continue;
         }

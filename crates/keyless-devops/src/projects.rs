@@ -36,6 +36,7 @@ pub async fn list(
 ) -> Result<Json<Value>, DevopsError> {
     let org = find_org(&s, &org).await?;
     let caller = organization_caller(&s, &headers, &org).await?;
+    caller.audit_organization(&s, &org);
     let mut value = vec![];
     for p in s.db().list_projects(org.id).await? {
         if caller.sees(&s, &p).await? {
@@ -66,6 +67,7 @@ pub async fn get(
         Ok(p) => p,
         // Azure DevOps answers an unknown project with the same words as a hidden one.
         Err(StoreError::NotFound) => {
+            caller.audit_unknown_project(&s, &org, &project);
             return Err(ApiError::new("VS800075", &[("project", &project)]).into());
         }
         Err(e) => return Err(e.into()),

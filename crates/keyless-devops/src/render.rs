@@ -6,7 +6,9 @@ use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::{
     ConnectionState, IssuerGeneration, Organization, Project, ServiceConnection,
 };
-use keyless_model::federation::{devops_issuer, devops_subject, entra_issuer, entra_subject};
+use keyless_model::federation::{
+    devops_issuer, devops_subject, entra_issuer, entra_subject, legacy_issuer,
+};
 use serde_json::{Value, json};
 
 /// The `url` of an Azure Resource Manager connection, as the portal saves it (and the agent
@@ -26,6 +28,10 @@ pub fn issuer_and_subject(
         (IssuerGeneration::EntraId, Some(tid)) => (
             entra_issuer(origin, tid),
             entra_subject(org.cloud, tid, org.id, c.id),
+        ),
+        (IssuerGeneration::Legacy, _) => (
+            legacy_issuer(origin),
+            devops_subject(&org.name, &project.name, &c.name),
         ),
         _ => (
             devops_issuer(origin, org.id),

@@ -14,10 +14,11 @@ use axum::http::{HeaderMap, Request};
 use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::state::AppState;
+use keyless_model::catalogue::Rendered;
 use keyless_model::devops::automatic::{ScopeLevel, scope_of};
 use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::security::EndpointAction;
-use keyless_model::devops::{ConnectionState, Organization, ServiceConnection};
+use keyless_model::devops::{ConnectionState, Organization, Scheme, ServiceConnection};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tower::ServiceExt;
@@ -94,10 +95,10 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
         .map(String::from)
     else {
         let code = v["error_codes"][0].as_i64().map(|c| c.to_string());
-        let message = v["error_description"]
+        let description = v["error_description"]
             .as_str()
-            .unwrap_or("The token endpoint refused the request.")
-            .to_string();
+            .unwrap_or("The token endpoint refused the request.");
+        let message = token_refusal(c.scheme, code.as_deref(), description);
         out.push(Outcome {
             step: "token",
             ok: false,
@@ -148,6 +149,19 @@ pub async fn run(s: &AppState, c: &ServiceConnection, org: &Organization) -> Vec
         });
     }
     out
+}
+
+/// What verify shows when the token endpoint refuses: Azure DevOps' words for the kind of
+/// credential, then Microsoft Entra's description. A federated connection's ID token was
+/// rejected by Entra; a secret connection could not obtain its token.
+pub fn token_refusal(scheme: Scheme, code: Option<&str>, description: &str) -> String {
+    let wrapper = match (scheme, code) {
+        (Scheme::WorkloadIdentityFederation, Some(code)) => {
+            Rendered::new("EntraRejected", &[("code", code)])
+        }
+        _ => Rendered::new("JwtFailed", &[]),
+    };
+    wrapper.message.replace("{detail}", description)
 }
 
 /// Verifies and records the result on the connection.

@@ -8,7 +8,9 @@ use keyless_core::state::AppState;
 use keyless_jose::{SignatureError, UnverifiedJwt, VerifiedJwt};
 use keyless_model::Uuid;
 use keyless_model::directory::Cloud;
-use keyless_model::federation::{ENTRA_PIPELINE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE};
+use keyless_model::federation::{
+    ENTRA_PIPELINE_AUDIENCE, LEGACY_ISSUER_KEYS, LEGACY_ISSUER_PATH, TOKEN_EXCHANGE_AUDIENCE,
+};
 use keyless_model::time_fmt;
 
 /// Clock skew tolerated on `exp` and `nbf`, in seconds. Small on purpose: pipeline ID
@@ -27,6 +29,8 @@ pub enum LocalIssuer {
     TenantV1(Uuid),
     /// An organization's Azure DevOps-generation issuer (`{origin}/{org id}`).
     Organization(Uuid),
+    /// The legacy Azure DevOps issuer (`{origin}/app.vstoken`), one for all organizations.
+    Legacy,
 }
 
 pub struct VerifiedAssertion {
@@ -45,6 +49,9 @@ pub struct VerifiedAssertion {
 /// token path needs both.
 async fn local_issuer(state: &AppState, iss: &str) -> Option<(LocalIssuer, Cloud)> {
     let rest = iss.strip_prefix(&*state.origin)?.strip_prefix('/')?;
+    if rest == LEGACY_ISSUER_PATH {
+        return Some((LocalIssuer::Legacy, Cloud::Public));
+    }
     let (id, kind) = if let Some(id) = rest.strip_suffix("/v2.0") {
         (id, 2)
     } else if let Some(id) = rest.strip_suffix('/') {
@@ -115,6 +122,12 @@ pub async fn verify(
             state.keys.get(Issuer::Tenant(id)).await?
         }
         Some(LocalIssuer::Organization(id)) => state.keys.get(Issuer::Organization(id)).await?,
+        Some(LocalIssuer::Legacy) => {
+            state
+                .keys
+                .get(Issuer::Organization(LEGACY_ISSUER_KEYS))
+                .await?
+        }
         None if !configured_issuers.iter().any(|c| c == &iss) => {
             return Err(ApiError::new("700211", &[("iss", &iss)]));
         }

@@ -366,9 +366,21 @@ async fn federated(
             .map(|e| e.evaluate(&a.claims))
             .unwrap_or(false)
     };
+    let legacy = a.local == Some(LocalIssuer::Legacy);
     match_credential(&credentials, &presented, &app_id, name, evaluate)
         .map(|_| ())
         .map_err(|r: Rendered| {
+            // A token of the legacy issuer that matches no credential gets the generic
+            // mismatch, which names the issuer, as Entra answers it.
+            let r = if legacy && ["700211", "700213", "7002138"].contains(&r.code()) {
+                let aud = a.audiences.join(",");
+                Rendered::new(
+                    "70021",
+                    &[("iss", &a.issuer), ("sub", &a.subject), ("aud", &aud)],
+                )
+            } else {
+                r
+            };
             if let Some((near, diff)) =
                 keyless_model::federation::nearest_credential(&credentials, &presented)
             {

@@ -4,7 +4,8 @@
 use crate::{UnixTime, Uuid};
 use serde::{Deserialize, Serialize};
 
-/// One decision. `kind` is `"token"`, `"oidc"` or `"arm"`; `decision` is `"granted"` or
+/// One decision. `kind` is `"token"`, `"oidc"`, `"arm"`, `"job"`, `"endpoints"` or
+/// `"devops"` (an identity's Entra token presented to the Azure DevOps REST API); `decision` is `"granted"` or
 /// `"denied"`; `code` is the catalogue code of a denial (e.g. `"700213"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

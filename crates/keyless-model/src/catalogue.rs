@@ -52,14 +52,27 @@ pub fn find(code: &str) -> Option<&'static Entry> {
     all().find(|e| e.code.eq_ignore_ascii_case(bare))
 }
 
-/// The entry a pasted text refers to: an exact code, an `AADSTS…` code inside it, a known
-/// message fragment, or a catalogue code that appears in it as a word.
+/// The entry a pasted text refers to: an exact code, a variant of a code (a pattern that
+/// joins fragments with `&&`, all of which must appear), an `AADSTS…` code inside it, a
+/// known message fragment, or a catalogue code that appears in it as a word. Text and
+/// patterns are compared case-insensitively, without quotes, backticks, `*` placeholders
+/// or repeated whitespace, so log prefixes, ids and quoting around a message do not matter.
 pub fn identify(text: &str) -> Option<&'static Entry> {
     if let Some(e) = find(text) {
         return Some(e);
     }
-    if let Some(i) = text.find("AADSTS") {
-        let digits: String = text[i + 6..]
+    let pasted = normalize(text);
+    let has = |pattern: &str| {
+        pattern
+            .split("&&")
+            .all(|part| pasted.contains(&normalize(part)))
+    };
+    let variants = |e: &&Entry| e.patterns.iter().any(|p| p.contains("&&") && has(p));
+    if let Some(e) = all().find(variants) {
+        return Some(e);
+    }
+    if let Some(i) = pasted.find("aadsts") {
+        let digits: String = pasted[i + 6..]
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
@@ -67,7 +80,7 @@ pub fn identify(text: &str) -> Option<&'static Entry> {
             return Some(e);
         }
     }
-    if let Some(e) = all().find(|e| e.patterns.iter().any(|p| text.contains(p))) {
+    if let Some(e) = all().find(|e| e.patterns.iter().any(|p| !p.contains("&&") && has(p))) {
         return Some(e);
     }
     let words: Vec<&str> = text
@@ -75,6 +88,21 @@ pub fn identify(text: &str) -> Option<&'static Entry> {
         .filter(|w| !w.is_empty())
         .collect();
     all().find(|e| e.code.len() > 4 && words.iter().any(|w| w.eq_ignore_ascii_case(e.code)))
+}
+
+/// Lower case, without quotes, backticks and `*`, whitespace runs as one space.
+fn normalize(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\'' | '"' | '`' | '*' | '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}'
+            )
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The entry for a code that must exist; a missing one is a programming error caught by
@@ -182,6 +210,160 @@ mod tests {
         ];
         for (text, want) in pasted {
             assert_eq!(identify(text).map(|e| e.code), want, "{text}");
+        }
+    }
+
+    /// Every message the troubleshooting pages of Azure DevOps list, pasted as users paste
+    /// them (log prefixes, quotes, `****` placeholders, ids, other letter case).
+    #[test]
+    fn pasted_azure_devops_and_entra_messages_are_identified() {
+        let cases = [
+            ("Invalid client id or client secret", "7000222"),
+            (
+                "##[error]AADSTS7000215: Invalid client secret is provided.",
+                "7000215",
+            ),
+            (
+                "AADSTS7000222: The provided client secret keys for app '***' are expired",
+                "7000222",
+            ),
+            (
+                "a message says no matching federated identity record found",
+                "70021",
+            ),
+            (
+                "Failed to obtain the JSON Web Token (JWT) using service principal client ID",
+                "JwtFailed",
+            ),
+            (
+                "##[error]Failed to obtain the JWT by using the service principal client ID.",
+                "JwtFailed",
+            ),
+            (
+                "failed to obtain the json web token (jwt) by using the service principal client id",
+                "JwtFailed",
+            ),
+            (
+                "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: `https://app.vstoken.visualstudio.com`.",
+                "LegacyIssuer",
+            ),
+            (
+                "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: https://app.vstoken.visualstudio.com.",
+                "LegacyIssuer",
+            ),
+            (
+                "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer:  `https://vstoken.dev.azure.com/8e2f3a4b-1c2d-4e5f-8a9b-0c1d2e3f4a5b`. Assertion Subject: `sc://<org>/<project>/<service-connection>.`",
+                "SubjectChanged",
+            ),
+            (
+                "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://login.microsoftonline.com/8e2f3a4b-1c2d-4e5f-8a9b-0c1d2e3f4a5b/v2.0'. Assertion Subject: 'sc://org/proj/conn'.",
+                "SubjectChanged",
+            ),
+            (
+                "AADSTS700211: No matching federated identity record found for presented assertion issuer",
+                "700211",
+            ),
+            (
+                "AADSTS700213: No matching federated identity record found for presented assertion subject",
+                "700213",
+            ),
+            (
+                "AADSTS700016: Application with identifier '****' wasn't found",
+                "700016",
+            ),
+            (
+                "AADSTS700024: Client assertion is not within its valid time range",
+                "700024",
+            ),
+            (
+                "AADSTS70025: Client application has no configured federated identity credentials",
+                "70025",
+            ),
+            ("AADSTS700223", "700223"),
+            (
+                "Microsoft Entra rejected the token issued by Azure DevOps with error code AADSTS700238",
+                "700238",
+            ),
+            (
+                "microsoft entra rejected the token issued by azure devops",
+                "EntraRejected",
+            ),
+            (
+                "AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account",
+                "70052",
+            ),
+            (
+                "AADSTS900382: Confidential Client is not supported in Cross Cloud",
+                "900382",
+            ),
+            (
+                "cannot request token: Get \"?audience=api://AzureADTokenExchange\": unsupported protocol scheme",
+                "UnsupportedProtocolScheme",
+            ),
+            ("Identity not found", "IdentityNotFound"),
+            (
+                "Could not fetch access token for Azure",
+                "TaskWithoutFederation",
+            ),
+            (
+                "Script failed with error: UnrecognizedArgumentError: unrecognized arguments: --federated-token",
+                "FederatedTokenArgument",
+            ),
+            (
+                "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application.",
+                "AppRegistrationForbidden",
+            ),
+            (
+                "The user isn't authorized to add applications in the directory",
+                "AppRegistrationForbidden",
+            ),
+            (
+                "The user has only guest permission in the directory",
+                "GuestLimited",
+            ),
+            (
+                "Failed to obtain an access token or a valid refresh token wasn't found",
+                "SignInExpired",
+            ),
+            (
+                "Failed to assign Contributor role",
+                "RoleAssignmentForbidden",
+            ),
+            (
+                "Error: You don't appear to have an active Azure subscription when attempting to edit",
+                "NoActiveSubscription",
+            ),
+            (
+                "Subscription isn't listed when creating a service connection",
+                "SubscriptionNotListed",
+            ),
+            (
+                "Some subscriptions are missing from the list of subscriptions",
+                "SubscriptionNotListed",
+            ),
+            (
+                "Azure subscription isn't passed from the previous task output",
+                "SubscriptionNotPassed",
+            ),
+            (
+                "ERROR: TF401444: Please sign-in at least once as 72f988bf-86f1-41af-91ab-2d7cd011db47\\72f988bf-86f1-41af-91ab-2d7cd011db47\\115c3ab3-943b-4e0c-96ed-1a1763fbaa44 in a web browser to enable access to the service.",
+                "TF401444",
+            ),
+            (
+                "The Managed Identity / Service Principal my-sp does not have access to Azure DevOps organization fabrikam. Please make sure the identity has been added to the organization. See https://aka.ms/azdosc#prerequisites",
+                "IdentityNotInOrganization",
+            ),
+            (
+                "You don't have permission to the selected identity. Service connection is saved as draft.",
+                "ConnectionSavedAsDraft",
+            ),
+            (
+                "VS800075: The project with id 'vstfs:///Classification/TeamProject/00000000-0000-00000000-000000000000' does not exist, or you do not have permission to access it.",
+                "VS800075",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(identify(text).map(|e| e.code), Some(want), "{text}");
         }
     }
 

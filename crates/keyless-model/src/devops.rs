@@ -44,6 +44,10 @@ pub enum IssuerGeneration {
     EntraId,
     /// The organization's own issuer (`{origin}/{organization id}`), subject `sc://org/project/name`.
     AzureDevOps,
+    /// The issuer Azure DevOps used before issuers named the organization
+    /// (`https://app.vstoken.visualstudio.com`; here `{origin}/app.vstoken`), subject
+    /// `sc://org/project/name`. Editing and saving the connection moves it to `AzureDevOps`.
+    Legacy,
 }
 
 impl IssuerGeneration {
@@ -51,12 +55,14 @@ impl IssuerGeneration {
         match self {
             IssuerGeneration::EntraId => "EntraID",
             IssuerGeneration::AzureDevOps => "AzureDevOps",
+            IssuerGeneration::Legacy => "Legacy",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "entraid" | "entra" => Some(IssuerGeneration::EntraId),
             "azuredevops" | "devops" => Some(IssuerGeneration::AzureDevOps),
+            "legacy" => Some(IssuerGeneration::Legacy),
             _ => None,
         }
     }
@@ -231,7 +237,11 @@ mod tests {
 
     #[test]
     fn issuer_generation_round_trips() {
-        for g in [IssuerGeneration::EntraId, IssuerGeneration::AzureDevOps] {
+        for g in [
+            IssuerGeneration::EntraId,
+            IssuerGeneration::AzureDevOps,
+            IssuerGeneration::Legacy,
+        ] {
             assert_eq!(IssuerGeneration::parse(g.as_str()), Some(g));
             let json = serde_json::to_value(g).unwrap();
             assert_eq!(serde_json::from_value::<IssuerGeneration>(json).unwrap(), g);

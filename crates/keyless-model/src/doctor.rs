@@ -129,6 +129,19 @@ pub fn connection_state(
     )
 }
 
+/// Check 1: a connection on the legacy issuer (one issuer for every organization) should
+/// move to its organization's issuer, which editing and saving it does.
+pub fn legacy_issuer(issuer: &str, organization_issuer: &str) -> Finding {
+    Finding::from_catalogue(
+        "connection",
+        Status::Warn,
+        Rendered::new(
+            "LegacyIssuer",
+            &[("issuer", issuer), ("new", organization_issuer)],
+        ),
+    )
+}
+
 /// What is known of the connection's identity in its tenant.
 #[derive(Debug, Clone)]
 pub struct IdentityFacts {
@@ -218,7 +231,7 @@ pub fn policy(policy: &FederationPolicy, managed_identity: bool, issuer: &str) -
     Finding::ok(
         "policy",
         format!(
-            "The tenant's policy allows federation from {issuer} for a {}.",
+            "The tenant's policy allows federation from {issuer} for {}.",
             identity.kind()
         ),
     )

@@ -75,6 +75,19 @@ pub fn devops_issuer(origin: &str, organization: Uuid) -> String {
     format!("{}/{}", origin.trim_end_matches('/'), organization)
 }
 
+/// The path of the legacy Azure DevOps issuer on this server's origin.
+pub const LEGACY_ISSUER_PATH: &str = "app.vstoken";
+
+/// The legacy Azure DevOps issuer (`https://app.vstoken.visualstudio.com` in Azure DevOps),
+/// one for every organization: `{origin}/app.vstoken`.
+pub fn legacy_issuer(origin: &str) -> String {
+    format!("{}/{LEGACY_ISSUER_PATH}", origin.trim_end_matches('/'))
+}
+
+/// The legacy issuer's signing keys are kept as those of this organization id, which no
+/// organization has.
+pub const LEGACY_ISSUER_KEYS: Uuid = Uuid::nil();
+
 /// Why a federated credential cannot be saved (Graph and ARM render these as 400s).
 pub fn validate_fic_name(name: &str) -> Result<(), String> {
     let ok_len = (3..=120).contains(&name.chars().count());

@@ -34,6 +34,17 @@ pub fn markdown() -> String {
                 out.push_str(&format!("- status {}, `{}`\n", e.status, e.error));
             }
             out.push_str(&format!("- message: `{}`\n", e.template.replace('`', "'")));
+            if !e.patterns.is_empty() {
+                let shown: Vec<String> = e
+                    .patterns
+                    .iter()
+                    .map(|p| format!("`{}`", p.replace("&&", "` with `")))
+                    .collect();
+                out.push_str(&format!(
+                    "- recognised in pasted text: {}\n",
+                    shown.join("; ")
+                ));
+            }
             out.push_str(&format!(
                 "- cause: {}\n- checks: {}\n- fix: {}\n",
                 e.cause, e.checks, e.fix

@@ -222,6 +222,12 @@ pub fn denials(entries: &[AuditEntry]) -> Vec<Finding> {
             if let Some(s) = &e.subject {
                 text.push_str(&format!(" for subject {s}"));
             }
+            if let Some(org) = e.detail["organization"].as_str() {
+                text.push_str(&format!(" in organization {org}"));
+                if let Some(p) = e.detail["project"].as_str() {
+                    text.push_str(&format!(", project {p}"));
+                }
+            }
             let detail = match e.detail.get("nearestCredential") {
                 Some(near) => {
                     text.push_str(&format!(

@@ -96,6 +96,14 @@ fn policy_and_cloud_table() {
         allowed_issuers_for_managed_identities: None,
     };
     assert_eq!(line(&policy(&open, false, "https://i")), (Status::Ok, None));
+    assert_eq!(
+        policy(&open, false, "https://i").finding,
+        "The tenant's policy allows federation from https://i for an app registration."
+    );
+    assert_eq!(
+        policy(&open, true, "https://i").finding,
+        "The tenant's policy allows federation from https://i for a managed identity."
+    );
     let off = FederationPolicy {
         enabled: false,
         ..open.clone()
@@ -334,4 +342,15 @@ fn overall_is_the_worst() {
     let fail = identity("c", "t", None);
     assert_eq!(overall(std::slice::from_ref(&ok)), Status::Ok);
     assert_eq!(overall(&[ok, fail]), Status::Fail);
+}
+
+#[test]
+fn a_legacy_issuer_warns_and_says_how_to_move() {
+    let f = legacy_issuer("https://k/app.vstoken", "https://k/0f1e");
+    assert_eq!(f.status, Status::Warn);
+    assert_eq!(f.code, Some("LegacyIssuer"));
+    assert_eq!(
+        f.finding,
+        "The service connection uses the legacy issuer https://k/app.vstoken, which names no organization. Edit and save the connection to move it to the issuer of its organization, https://k/0f1e; federated credentials keyless created follow, others must be updated by the identity's owner."
+    );
 }

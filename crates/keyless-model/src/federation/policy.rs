@@ -24,11 +24,11 @@ pub enum Identity<'a> {
 }
 
 impl Identity<'_> {
-    /// The kind as AADSTS700238 names it.
+    /// The kind as AADSTS700238 names it, with its article.
     pub fn kind(self) -> &'static str {
         match self {
-            Identity::App { .. } => "app registration",
-            Identity::ManagedIdentity => "managed identity",
+            Identity::App { .. } => "an app registration",
+            Identity::ManagedIdentity => "a managed identity",
         }
     }
 

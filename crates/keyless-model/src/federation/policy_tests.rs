@@ -94,17 +94,17 @@ fn federation_policy_table() {
             .issuer(DEVOPS, None, false)
             .refused(
                 "700238",
-                &[("iss", DEVOPS), ("identity_type", "app registration")],
+                &[("iss", DEVOPS), ("identity_type", "an app registration")],
             ),
         row("issuer not listed for managed identities", lists(), MI).refused(
             "700238",
-            &[("iss", GITHUB), ("identity_type", "managed identity")],
+            &[("iss", GITHUB), ("identity_type", "a managed identity")],
         ),
         row("issuer list beats the cloud", lists(), SINGLE)
             .issuer(DEVOPS, usgov, false)
             .refused(
                 "700238",
-                &[("iss", DEVOPS), ("identity_type", "app registration")],
+                &[("iss", DEVOPS), ("identity_type", "an app registration")],
             ),
         row("issuer of another cloud", open(), SINGLE)
             .issuer(DEVOPS, usgov, false)

@@ -43,10 +43,16 @@ pub fn filter(q: &HashMap<String, String>) -> Result<AuditFilter, ApiError> {
             "decision" if v == "granted" || v == "denied" => f.decision = Some(v.clone()),
             "decision" => return Err(bad("'decision' is granted or denied.".into())),
             "code" => f.code = Some(v.trim_start_matches("AADSTS").to_string()),
-            "kind" if ["token", "oidc", "arm", "job", "endpoints"].contains(&v.as_str()) => {
+            "kind"
+                if ["token", "oidc", "arm", "job", "endpoints", "devops"].contains(&v.as_str()) =>
+            {
                 f.kind = Some(v.clone())
             }
-            "kind" => return Err(bad("'kind' is token, oidc, arm, job or endpoints.".into())),
+            "kind" => {
+                return Err(bad(
+                    "'kind' is token, oidc, arm, job, endpoints or devops.".into()
+                ));
+            }
             "limit" => {
                 f.limit = v
                     .parse::<u32>()

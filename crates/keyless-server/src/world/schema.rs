@@ -164,7 +164,8 @@ pub struct ConnectionSpec {
     pub app: String,
     /// A subscription of the app's tenant, by name.
     pub subscription: Option<String>,
-    /// `entra` (default) or `devops`.
+    /// `entra` (default), `devops`, or `legacy` (the one issuer of every organization that
+    /// Azure DevOps used before issuers named the organization).
     pub issuer: Option<String>,
     pub description: Option<String>,
     /// Only these pipelines (of this project) may use it; absent: the pipelines that name

@@ -132,7 +132,7 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                 if let Some(i) = &c.issuer
                     && IssuerGeneration::parse(i).is_none()
                 {
-                    return Err(err(format!("{cp}.issuer"), "use entra or devops"));
+                    return Err(err(format!("{cp}.issuer"), "use entra, devops or legacy"));
                 }
                 if c.issuer
                     .as_deref()

@@ -215,7 +215,7 @@ async fn devops_generation_chain_end_to_end() {
     assert_eq!(c["sub"], "sc://contoso/web/legacy");
     assert_eq!(c["aud"], "api://AzureADTokenExchange");
     assert_eq!(c["nbf"].as_i64().unwrap(), c["iat"].as_i64().unwrap() - 600);
-    assert_eq!(c["exp"].as_i64().unwrap(), c["iat"].as_i64().unwrap() + 300);
+    assert_eq!(c["exp"].as_i64().unwrap(), c["iat"].as_i64().unwrap() + 600);
     s.exchange_for(app_id, common::ARM_SCOPE, &id)
         .await
         .expect_status(StatusCode::OK);

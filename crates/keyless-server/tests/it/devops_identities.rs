@@ -134,7 +134,7 @@ async fn azure_devops_connection_end_to_end() {
         .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(
         b["message"],
-        "The Managed Identity / Service Principal demo-deploy does not have access to Azure DevOps organization contoso. Please make sure the identity has been added to the organization."
+        "The Managed Identity / Service Principal demo-deploy does not have access to Azure DevOps organization contoso. Please make sure the identity has been added to the organization. See https://aka.ms/azdosc#prerequisites"
     );
     let mut scheme = ado_body(&s);
     scheme["authorization"]["scheme"] = json!("ServicePrincipal");

@@ -165,7 +165,7 @@ async fn wrong_audience_is_70021() {
 async fn expired_assertion_is_700024() {
     let s = TestServer::start().await;
     let id = s.id_token().await;
-    s.state.clock.advance(600);
+    s.state.clock.advance(600 + 61);
     let body = s.exchange(&id).await.expect_entra(700024, "invalid_client");
     assert!(
         body["error_description"]

@@ -200,11 +200,15 @@ async fn limited_guest_is_refused_naming_the_setting() {
     add_to_group(&s, "web", &gus, "Endpoint Creators").await;
     let e = wif_refused(&s, &gus.token, StatusCode::FORBIDDEN).await;
     let m = message(&e);
+    // The words Azure DevOps shows come first; the names and the fix follow.
     assert!(
-        m.contains("has only guest permission in the directory"),
+        m.starts_with(&format!(
+            "The user has only guest permission in the directory. {} is a guest of ",
+            gus.upn
+        )),
         "{m}"
     );
-    assert!(m.contains("Guest user permissions are limited"), "{m}");
+    assert!(m.contains("Guest user permissions are limited: No"), "{m}");
     assert_eq!(problems(&e), vec!["GuestLimited"]);
     settings(&s, json!({"guestPermissionsLimited": false})).await;
     wif_created(&s, &gus.token).await;
@@ -229,7 +233,10 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
     let e = wif_refused(&s, token, StatusCode::UNAUTHORIZED).await;
     assert_eq!(
         message(&e),
-        "Failed to obtain an access token or a valid refresh token was not found. Your sign-in has expired: sign in again."
+        format!(
+            "Failed to obtain an access token or a valid refresh token wasn't found. The sign-in of {} has expired: sign in again (create a new personal access token with keyless pat create) and create the service connection again.",
+            olga.upn
+        )
     );
     // The manual path answers an expired token as every other call does.
     let manual = demo_manual_body(&s, "m");

@@ -60,11 +60,11 @@ async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
         .as_str()
         .unwrap()
         .to_string();
-    let m = c["operationStatus"]["statusMessage"].as_str().unwrap();
-    assert!(m.starts_with("You don't have permission to the selected identity. Service connection is saved as draft."), "{m}");
-    assert!(
-        m.ends_with(&format!("Issuer: {issuer} Subject identifier: {subject}")),
-        "{m}"
+    assert_eq!(
+        c["operationStatus"]["statusMessage"],
+        format!(
+            "You don't have permission to the selected identity. Service connection is saved as draft. To complete the configuration, contact the owner of the identity to create a federated credential in the Azure portal using the Issuer and Subject Identifier below. Issuer: {issuer} Subject identifier: {subject}"
+        )
     );
     let id = c["id"].as_str().unwrap();
     let (_, env) = job_with(&s, "web", "drafty-pipe", &[id]).await;

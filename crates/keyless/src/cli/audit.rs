@@ -28,7 +28,8 @@ pub struct AuditArgs {
     /// A catalogue code (700213, AADSTS700213, AuthorizationFailed…).
     #[arg(long)]
     code: Option<String>,
-    /// token, oidc, arm, job (job starts) or endpoints (a job reading its connections).
+    /// token, oidc, arm, job (job starts), endpoints (a job reading its connections) or
+    /// devops (identities calling the Azure DevOps REST API with an Entra token).
     #[arg(long)]
     kind: Option<String>,
     #[arg(long, default_value_t = 100)]
@@ -100,6 +101,16 @@ pub async fn audit(a: AuditArgs) -> anyhow::Result<ExitCode> {
             s("clientId"),
             s("subject"),
         );
+        if let Some(org) = e["detail"]["organization"].as_str() {
+            let who = &e["detail"]["identity"];
+            println!(
+                "    identity {} ({}) organization {} project {}",
+                who["displayName"].as_str().unwrap_or("-"),
+                who["objectId"].as_str().unwrap_or("-"),
+                org,
+                e["detail"]["project"].as_str().unwrap_or("-"),
+            );
+        }
         if let Some(near) = e["detail"].get("nearestCredential") {
             println!(
                 "    nearest credential '{}' differs in {}: configured {} / presented {}",

@@ -182,6 +182,44 @@ fn explain_codes_and_pasted_messages() {
     assert!(text(&out).contains("not in the keyless error catalogue"));
 }
 
+/// Pasted messages as they appear in a pipeline log: other letter case, quotes, `****`
+/// placeholders, ids and log text around them.
+#[test]
+fn explain_is_tolerant_of_how_messages_are_pasted() {
+    let cases = [
+        (
+            "##[error]INVALID CLIENT ID OR CLIENT SECRET",
+            "AADSTS7000222 ",
+        ),
+        (
+            "2024-01-01T00:00:00Z ##[error]Failed to obtain the JWT by using the service principal client ID. Exit code 1",
+            "JwtFailed ",
+        ),
+        (
+            "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: `https://app.vstoken.visualstudio.com`.",
+            "LegacyIssuer ",
+        ),
+        (
+            "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://vstoken.dev.azure.com/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'. Assertion Subject: 'sc://fabrikam/web/deploy'.",
+            "SubjectChanged ",
+        ),
+        (
+            "AADSTS700016: Application with identifier '****' wasn't found",
+            "AADSTS700016 ",
+        ),
+        (
+            "Subscription isn't listed when creating a service connection",
+            "SubscriptionNotListed ",
+        ),
+    ];
+    for (pasted, heading) in cases {
+        let out = bin().args(["explain", pasted]).output().unwrap();
+        assert!(out.status.success(), "{pasted}");
+        let t = text(&out);
+        assert!(t.starts_with(heading), "{pasted}: {t}");
+    }
+}
+
 #[test]
 fn audit_shows_denials() {
     let s = serve();
@@ -205,6 +243,71 @@ fn audit_shows_denials() {
     let out = s.client(&["audit", "--decision", "denied", "--since", "10m"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("ConnectionNotFound"), "{}", text(&out));
+}
+
+/// An identity's Entra token presented to the Azure DevOps REST API is audited; `keyless
+/// audit --kind devops` shows the identity, the organization and the refusal.
+#[test]
+fn audit_shows_azure_devops_access() {
+    let s = serve();
+    let env = s.env();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let http = s.http();
+        let url = format!(
+            "{}?api-version=7.1&serviceConnectionId={}",
+            env["SYSTEM_OIDCREQUESTURI"], env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"]
+        );
+        let r = http
+            .post(url)
+            .bearer_auth(&env["SYSTEM_ACCESSTOKEN"])
+            .send()
+            .await
+            .unwrap();
+        let id: serde_json::Value = r.json().await.unwrap();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", env["AZURE_CLIENT_ID"].as_str()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", id["oidcToken"].as_str().unwrap()),
+            ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
+        ];
+        let token_url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            env["KEYLESS_URL"].trim_end_matches('/'),
+            env["AZURE_TENANT_ID"]
+        );
+        let t: serde_json::Value = http
+            .post(token_url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = http
+            .get(format!(
+                "{}/contoso/_apis/projects",
+                env["KEYLESS_URL"].trim_end_matches('/')
+            ))
+            .bearer_auth(t["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+    });
+    let out = s.client(&["audit", "--kind", "devops"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("devops denied") && t.contains("TF401444"), "{t}");
+    assert!(
+        t.contains("identity demo-deploy (") && t.contains(") organization contoso project -"),
+        "{t}"
+    );
 }
 
 #[test]
