@@ -39,7 +39,14 @@ organizations:
             issuer: legacy
         pipelines:
           - name: release
-            connections: [old]
+            yaml: |
+              steps:
+                - task: AzureCLI@2
+                  inputs:
+                    azureSubscription: old
+                    scriptType: bash
+                    scriptLocation: inlineScript
+                    inlineScript: az account show
 "#;
 
 fn params(c: &Value) -> (String, String) {
