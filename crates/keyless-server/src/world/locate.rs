@@ -47,16 +47,3 @@ pub fn line_of(text: &str, path: &str) -> Option<usize> {
     }
     Some(line)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_nested_lines() {
-        let text = "tenants:\n  - name: a\n    apps:\n      - name: x\n        appId: nope\n";
-        assert_eq!(line_of(text, "tenants[0].apps[0].appId"), Some(5));
-        assert_eq!(line_of(text, "tenants[0].name"), Some(2));
-        assert_eq!(line_of(text, "tenants[0].missing"), Some(2));
-    }
-}

@@ -17,6 +17,7 @@ mod schema;
 mod validate;
 
 pub use apply::{Report, apply};
+pub use locate::line_of;
 pub use schema::World;
 
 use crate::auth::caller;

@@ -233,3 +233,12 @@ async fn apply_needs_an_administrator() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[test]
+fn a_field_path_is_found_at_its_line_or_its_deepest_existing_parent() {
+    let text = "tenants:\n  - name: a\n    apps:\n      - name: x\n        appId: nope\n";
+    let line_of = keyless_server::world::line_of;
+    assert_eq!(line_of(text, "tenants[0].apps[0].appId"), Some(5));
+    assert_eq!(line_of(text, "tenants[0].name"), Some(2));
+    assert_eq!(line_of(text, "tenants[0].missing"), Some(2));
+}
