@@ -21,6 +21,7 @@ mod arm_role_assignments;
 mod audit;
 mod authz;
 mod azcli_shapes;
+mod claims;
 mod devops;
 mod devops_identities;
 mod devops_locations;

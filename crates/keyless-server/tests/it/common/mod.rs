@@ -345,6 +345,22 @@ impl TestServer {
             .unwrap()
     }
 
+    /// Signs `claims` under an arbitrary JOSE `header` with an issuer's real RS256 key (to
+    /// build tokens with hostile headers that still carry a genuine signature).
+    pub async fn sign_with_header(&self, issuer: Issuer, header: Value, claims: Value) -> String {
+        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        let b64 = |v: &Value| keyless_jose::b64url(serde_json::to_vec(v).unwrap());
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let sig = key.sign_bytes(input.as_bytes());
+        format!("{input}.{}", keyless_jose::b64url(sig))
+    }
+
+    /// The header the issuer's active key writes, for tampering (`typ`, `alg`, `x5t`, `kid`).
+    pub async fn key_header(&self, issuer: Issuer) -> Value {
+        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        json!({"typ": "JWT", "alg": "RS256", "x5t": key.x5t(), "kid": key.kid()})
+    }
+
     /// Signs `claims` with the issuer's key and exchanges the result for the demo app.
     pub async fn exchange_signed(&self, issuer: Issuer, claims: Value) -> (StatusCode, Value) {
         let assertion = self.sign(issuer, claims).await;
