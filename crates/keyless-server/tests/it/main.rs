@@ -13,6 +13,7 @@ mod admin;
 mod admin_devops;
 mod arm;
 mod arm_auth;
+mod arm_input;
 mod arm_management;
 mod arm_rbac;
 mod arm_resource_groups;
