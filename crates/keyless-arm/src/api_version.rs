@@ -1,13 +1,14 @@
 //! The `api-version` rule of every ARM request: present once, of ARM's shape
 //! (`YYYY-MM-DD` with an optional `-preview`, `-alpha`, `-beta` or `-privatepreview`), and
-//! naming a version the resource type can have. A malformed or repeated value is
-//! `InvalidApiVersionParameter`; a well-formed one outside the versions of the type is
+//! dated within the versions the resource type can have. A malformed or repeated value is
+//! `InvalidApiVersionParameter`; a well-formed one outside the type's versions is
 //! `NoRegisteredProviderFound`. Both list the supported versions.
 //!
-//! The types keyless serves itself list the versions real clients send. Other types
-//! (generic resources keyless only stores) accept any dated version from
-//! [`EARLIEST`] to the current date: ARM's own list per type is not known here, and a
-//! version dated in the future names nothing.
+//! ARM publishes a list per type and clients follow it closely but not exactly (the Azure
+//! CLI sends previews newer than an SDK's defaults), so a version is accepted when its
+//! date lies between the type's oldest listed version and the current date: versions
+//! dated in the future, or before the type existed, name nothing. The lists below (the
+//! versions real clients send) are what the errors show.
 
 use crate::path::ArmPath;
 use keyless_core::envelope::ApiError;
@@ -92,6 +93,7 @@ const MANAGEMENT: &[&str] = &[
 ];
 
 const MANAGED_IDENTITY: &[&str] = &[
+    "2025-05-31-preview",
     "2025-01-31-preview",
     "2024-11-30",
     "2023-07-31-preview",
@@ -102,10 +104,10 @@ const MANAGED_IDENTITY: &[&str] = &[
     "2015-08-31-preview",
 ];
 
-/// The versions a request's resource type accepts.
+/// The versions a request's resource type accepts: dated from the oldest listed one (or
+/// [`EARLIEST`]) to today.
 enum Versions {
     Listed(&'static [&'static str]),
-    /// Any dated version from [`EARLIEST`] to today.
     Dated,
 }
 
@@ -225,10 +227,12 @@ pub fn check(raw_query: Option<&str>, path: &ArmPath, today: &str) -> Result<(),
             &[("version", v), ("versions", &listed)],
         ));
     }
-    let known = match versions {
-        Versions::Listed(l) => l.iter().any(|x| x.eq_ignore_ascii_case(v)),
-        Versions::Dated => v.as_str() >= EARLIEST && v.get(..10).is_some_and(|d| d <= today),
+    let oldest = match versions {
+        Versions::Listed(l) => l.iter().map(|x| &x[..10]).min().unwrap_or(EARLIEST),
+        Versions::Dated => EARLIEST,
     };
+    let date = v.get(..10).unwrap_or_default();
+    let known = date >= oldest && date <= today;
     if known {
         return Ok(());
     }
@@ -286,8 +290,9 @@ mod tests {
                 rg,
                 Some("NoRegisteredProviderFound"),
             ),
+            ("api-version=2023-01-02", rg, None),
             (
-                "api-version=2023-01-02",
+                "api-version=2014-03-31",
                 rg,
                 Some("NoRegisteredProviderFound"),
             ),

@@ -275,7 +275,7 @@ pub static ENTRIES: &[Entry] = &[
         fix: "Send one api-version from the supported list."),
     e!("NoRegisteredProviderFound", Arm, "NoRegisteredProviderFound", 400,
         "No registered resource provider found for API version '{version}' for type '{type}'. The supported api-versions are '{versions}'.",
-        cause: "The api-version is well formed but the resource type has no such version (types keyless does not model accept dated versions up to the current date).",
+        cause: "The api-version is well formed but dated before the resource type's oldest version or after the current date.",
         checks: "Compare the api-version with the versions listed in the message.",
         fix: "Use one of the supported api-versions, usually the one the SDK sends by default."),
     e!("InvalidResourceNamespace", Arm, "InvalidResourceNamespace", 400,

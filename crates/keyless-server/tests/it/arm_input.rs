@@ -93,25 +93,22 @@ async fn api_versions_are_validated() {
         );
         assert!(r.header("x-ms-request-id").is_some(), "{query}");
     }
-    // Another type's version is not this type's.
+    // A version older than the type is not the type's.
     let (status, body) = s
         .get_as(
             &t,
-            &format!(
-                "{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-12-01",
-                sub(&s)
-            ),
+            "/providers/Microsoft.Management/managementGroups?api-version=2015-01-01",
         )
         .await;
     let msg = assert_arm(
-        "authz",
+        "mg",
         status.as_u16(),
         &body,
         400,
         "NoRegisteredProviderFound",
     );
     assert!(
-        msg.contains("2022-04-01") && msg.contains("Microsoft.Authorization/roleAssignments"),
+        msg.contains("2023-04-01") && msg.contains("Microsoft.Management/managementGroups"),
         "{msg}"
     );
     assert_eq!(snapshot(&s, &t).await, before);
