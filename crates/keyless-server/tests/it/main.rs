@@ -46,6 +46,7 @@ mod org_identities;
 mod org_rename;
 mod pat_scopes;
 mod policy;
+mod refusals;
 mod replicas;
 mod sc_automatic;
 mod sc_custom_role;
