@@ -14,6 +14,11 @@ pub type Conn = TlsStream<TcpStream>;
 
 /// A TLS connection to the server, trusting its local CA, speaking HTTP/1.1.
 pub async fn connect(s: &TestServer) -> Conn {
+    try_connect(s).await.unwrap()
+}
+
+/// [`connect`], or the error when the server closes the connection during the handshake.
+pub async fn try_connect(s: &TestServer) -> std::io::Result<Conn> {
     let mut roots = rustls::RootCertStore::empty();
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
@@ -27,10 +32,21 @@ pub async fn connect(s: &TestServer) -> Conn {
     let addr = s.origin.trim_start_matches("https://").to_string();
     let tcp = TcpStream::connect(&addr).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    TlsConnector::from(Arc::new(cfg))
-        .connect(name, tcp)
-        .await
-        .unwrap()
+    TlsConnector::from(Arc::new(cfg)).connect(name, tcp).await
+}
+
+/// Whether the server closes `conn` within `limit` (a read ends or fails).
+pub async fn closed_within(conn: &mut Conn, limit: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    let read = async {
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.is_ok()
 }
 
 /// A parsed HTTP/1.1 response.
