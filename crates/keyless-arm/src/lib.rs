@@ -2,6 +2,7 @@
 //! is authorized once by `keyless_model::rbac::is_allowed`, then acts.
 //! ARM paths are case-insensitive, so routing parses them here rather than in the router.
 
+mod api_version;
 mod data;
 mod identities;
 mod list_query;
@@ -14,6 +15,7 @@ mod role_assignments;
 pub(crate) mod role_definitions;
 mod subscriptions;
 mod token;
+mod validate;
 
 pub use keyless_core::rbac::Authz;
 pub use path::valid_rg_name;
@@ -96,6 +98,9 @@ async fn route(
         return Err(ApiError::new("MissingApiVersionParameter", &[]));
     }
     let path = ArmPath::parse(uri.path())?;
+    let today = keyless_model::time_fmt::iso(s.now());
+    api_version::check(uri.query(), &path, today.get(..10).unwrap_or_default())?;
+    validate::content_type(method, headers, body)?;
     use ArmPath as P;
     let m = method.clone();
     match (m, path) {

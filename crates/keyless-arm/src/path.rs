@@ -162,6 +162,40 @@ impl ArmPath {
                 _ => Err(invalid(path)),
             };
         }
+        let parsed = ArmPath::parse_plain(path, &segs, &lower)?;
+        parsed.check_types()?;
+        Ok(parsed)
+    }
+
+    /// Provider namespaces and resource types in the path follow ARM's spelling, so a
+    /// decoded `..` or `/` never becomes part of an id.
+    fn check_types(&self) -> Result<(), ApiError> {
+        use crate::validate::{namespace, resource_type};
+        match self {
+            ArmPath::Resource(r) | ArmPath::ChildResources(r, _) => {
+                namespace(&r.namespace)?;
+                resource_type(&r.rtype)?;
+                if let ArmPath::ChildResources(_, t) = self {
+                    resource_type(t)?;
+                }
+                if let Some((t, _)) = &r.child {
+                    resource_type(t)?;
+                }
+                Ok(())
+            }
+            ArmPath::ResourcesOfType {
+                namespace: ns,
+                rtype,
+                ..
+            } => {
+                namespace(ns)?;
+                resource_type(rtype)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn parse_plain(path: &str, segs: &[&str], lower: &[String]) -> Result<ArmPath, ApiError> {
         let l: Vec<&str> = lower.iter().map(String::as_str).collect();
         match l.as_slice() {
             ["subscriptions"] => Ok(ArmPath::Subscriptions),

@@ -113,27 +113,6 @@ struct PutBody {
     tags: Option<Map<String, Value>>,
 }
 
-fn validate_tags(tags: &Map<String, Value>) -> Result<(), ApiError> {
-    if tags.len() > 50 {
-        return Err(ApiError::detail(
-            "BadRequest",
-            "A resource can have at most 50 tags.",
-        ));
-    }
-    for (k, v) in tags {
-        if k.is_empty() || k.chars().count() > 512 || !v.is_string() {
-            return Err(ApiError::detail(
-                "BadRequest",
-                format!(
-                    "The tag '{}' is invalid: names are 1 to 512 characters and values are strings.",
-                    keyless_model::catalogue::sanitize(k)
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 pub async fn put(
     s: &AppState,
     caller: &ArmCaller,
@@ -153,14 +132,24 @@ pub async fn put(
     }
     permit(s, caller, WRITE, &scope(&sub.id, rg)).await?;
     let body: PutBody = parse_json(body)?;
-    let Some(location) = body.location.filter(|l| !l.trim().is_empty()) else {
+    let Some(given) = body.location.filter(|l| !l.trim().is_empty()) else {
         return Err(ApiError::detail(
             "BadRequest",
             "The 'location' property is required for a resource group.",
         ));
     };
+    let Some(location) = crate::validate::location(&given, false) else {
+        return Err(ApiError::new(
+            "LocationNotAvailableForResourceGroup",
+            &[
+                ("location", &given),
+                ("regions", &crate::validate::regions()),
+            ],
+        ));
+    };
+    let location = location.to_string();
     let tags = body.tags.unwrap_or_default();
-    validate_tags(&tags)?;
+    crate::validate::tags(&tags)?;
     let existing = s.db().get_resource_group(sub.id, rg).await.ok();
     let group = ResourceGroup {
         subscription_id: sub.id,
@@ -196,7 +185,7 @@ pub async fn patch(
         .map_err(|e| super::missing_or(e, || not_found(rg)))?;
     let body: PutBody = parse_json(body)?;
     if let Some(tags) = body.tags {
-        validate_tags(&tags)?;
+        crate::validate::tags(&tags)?;
         group.tags = tags;
     }
     s.db().put_resource_group(&group).await?;

@@ -8,6 +8,7 @@
 use super::list_query::{ResourceFilter, page};
 use super::path::ResourceRef;
 use super::subscriptions::load as load_subscription;
+use super::validate;
 use super::{ArmCaller, QueryMap, identities, json, permit, query};
 use crate::data::*;
 use axum::http::StatusCode;
@@ -128,13 +129,6 @@ fn without_nulls(v: Value) -> Value {
 }
 
 /// Resource names: 1-260 characters, no control characters and none of `<>%&:\?/#`.
-fn valid_name(name: &str) -> bool {
-    (1..=260).contains(&name.chars().count())
-        && !name
-            .chars()
-            .any(|c| c.is_control() || "<>%&:\\?/#".contains(c))
-}
-
 /// The resource group must exist (404 ResourceGroupNotFound) before anything inside it.
 async fn group_exists(s: &AppState, r: &ResourceRef) -> Result<uuid::Uuid, ApiError> {
     let sub = load_subscription(s, &r.sub).await?;
@@ -170,14 +164,8 @@ pub async fn put(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let sub = group_exists(s, r).await?;
-    if !valid_name(r.leaf()) {
-        return Err(ApiError::detail(
-            "BadRequest",
-            format!(
-                "The resource name '{}' is invalid.",
-                keyless_model::catalogue::sanitize(r.leaf())
-            ),
-        ));
+    if !validate::resource_name(r.leaf()) {
+        return Err(ApiError::new("InvalidResourceName", &[("name", r.leaf())]));
     }
     permit(s, c, &action(&r.full_type(), "write"), &r.id()).await?;
     if identities::is_identity_credential(r) {
@@ -197,8 +185,23 @@ pub async fn put(
         })?;
     }
     let existing = s.db().get_resource(&r.id()).await.ok();
+    if let Some(t) = &b.tags {
+        validate::tags(t)?;
+    }
     let location = match (&b.location, &existing, &r.child) {
-        (Some(l), _, _) if !l.trim().is_empty() => Some(l.clone()),
+        (Some(l), _, _) if !l.trim().is_empty() => match validate::location(l, true) {
+            Some(l) => Some(l.to_string()),
+            None => {
+                return Err(ApiError::new(
+                    "LocationNotAvailableForResourceType",
+                    &[
+                        ("location", l),
+                        ("type", &r.full_type()),
+                        ("regions", &validate::regions()),
+                    ],
+                ));
+            }
+        },
         (_, Some(e), _) => e.location.clone(),
         (_, None, Some(_)) => None,
         _ => {
@@ -300,6 +303,7 @@ pub async fn patch(
     let b: Body = parse_json(body)?;
     apply_extra(&mut found.extra, b.extra()?, true);
     if let Some(t) = b.tags {
+        validate::tags(&t)?;
         found.tags = t;
     }
     if let (Some(Value::Object(p)), Value::Object(cur)) = (b.properties, &mut found.properties)

@@ -129,7 +129,11 @@ pub async fn guest_tenants(state: &AppState, user: Uuid) -> Result<Vec<Uuid>, St
         .collect())
 }
 
+/// The lifetimes a personal access token may have, in days.
+pub const PAT_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
+
 /// Creates a personal access token for a user and returns the clear token (shown once).
+/// `lifetime_days` outside [`PAT_DAYS`] is refused, never adjusted.
 pub async fn issue_pat(
     state: &AppState,
     user: &User,
@@ -137,6 +141,16 @@ pub async fn issue_pat(
     lifetime_days: i64,
     scopes: Vec<String>,
 ) -> Result<(String, PersonalAccessToken), ApiError> {
+    if !PAT_DAYS.contains(&lifetime_days) {
+        return Err(ApiError::detail(
+            "BadRequest",
+            format!(
+                "A token lives {} to {} days; {lifetime_days} is out of range.",
+                PAT_DAYS.start(),
+                PAT_DAYS.end()
+            ),
+        ));
+    }
     let token = keyless_jose::random_token(PAT_PREFIX, 32);
     let now = state.now();
     let pat = PersonalAccessToken {
@@ -146,7 +160,7 @@ pub async fn issue_pat(
         token_hash: keyless_jose::sha256_hex(token.as_bytes()),
         scopes,
         created_at: now,
-        expires_at: now + lifetime_days.clamp(1, 3650) * 86_400,
+        expires_at: now + lifetime_days * 86_400,
         revoked_at: None,
     };
     state.store.create_pat(&pat).await?;

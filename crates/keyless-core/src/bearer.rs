@@ -1,7 +1,8 @@
 //! Validating access tokens issued by this server's token service, for the planes that take
-//! them (ARM, Graph): signature by a tenant of this server (RS256 or ES256), expiry, an
-//! audience the plane accepts, and an `oid`. Each failure has ARM's own code, which Graph
-//! shares (`{"error":{"code","message"}}`).
+//! them (ARM, Graph): no critical header, signature by a tenant of this server (RS256 or
+//! ES256), expiry and not-before (with [`ACCESS_TOKEN_CLOCK_SKEW`]), an audience the plane
+//! accepts, and an `oid`. Each failure has ARM's own code, which Graph shares
+//! (`{"error":{"code","message"}}`).
 
 use crate::envelope::ApiError;
 use crate::keyring::Issuer;
@@ -11,7 +12,7 @@ use keyless_jose::UnverifiedJwt;
 use keyless_model::Uuid;
 use keyless_model::time_fmt;
 
-/// Tolerance on the access token's `exp`, in seconds (ARM allows a few minutes).
+/// Tolerance on the access token's `exp` and `nbf`, in seconds (ARM allows a few minutes).
 pub const ACCESS_TOKEN_CLOCK_SKEW: i64 = 300;
 
 /// The principal a verified access token names.
@@ -95,6 +96,17 @@ pub async fn authenticate(
             ApiError::new(
                 "ExpiredAuthenticationToken",
                 &[("exp", &time_fmt::iso(exp)), ("now", &time_fmt::iso(now))],
+            ),
+            origin,
+        ));
+    }
+    if let Some(nbf) = verified.nbf()
+        && nbf > now + ACCESS_TOKEN_CLOCK_SKEW
+    {
+        return Err(unauthorized(
+            ApiError::new(
+                "NotYetValidAuthenticationToken",
+                &[("nbf", &time_fmt::iso(nbf)), ("now", &time_fmt::iso(now))],
             ),
             origin,
         ));

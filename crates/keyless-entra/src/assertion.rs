@@ -1,6 +1,6 @@
 //! Verifying a client assertion, in the order that makes the most specific error win:
 //! parse (50027) → own access token (700222) → issuer's key (700027) → signature, RS256
-//! only (700027) → time window (700024). Only after this are its claims trusted.
+//! only (700027) → time window: exp, nbf and iat (700024). Only after this are its claims trusted.
 
 use keyless_core::envelope::ApiError;
 use keyless_core::keyring::Issuer;
@@ -189,21 +189,28 @@ pub async fn verify(
 fn check_time_window(jwt: &VerifiedJwt, now: i64) -> Result<(), ApiError> {
     let exp = jwt.exp();
     let nbf = jwt.nbf().or(jwt.iat());
-    let outside = match (nbf, exp) {
-        (_, None) => true,
-        (Some(nbf), Some(exp)) => {
-            now > exp + ASSERTION_CLOCK_SKEW
-                || nbf > now + ASSERTION_CLOCK_SKEW
-                || exp - nbf > MAX_ASSERTION_LIFETIME
-        }
-        (None, Some(exp)) => now > exp + ASSERTION_CLOCK_SKEW,
-    };
+    // An assertion issued in the future (beyond the skew) is not valid yet, whatever its nbf.
+    let issued_later = jwt
+        .iat()
+        .is_some_and(|iat| iat > now + ASSERTION_CLOCK_SKEW);
+    let outside = issued_later
+        || match (nbf, exp) {
+            (_, None) => true,
+            (Some(nbf), Some(exp)) => {
+                now > exp + ASSERTION_CLOCK_SKEW
+                    || nbf > now + ASSERTION_CLOCK_SKEW
+                    || exp - nbf > MAX_ASSERTION_LIFETIME
+            }
+            (None, Some(exp)) => now > exp + ASSERTION_CLOCK_SKEW,
+        };
     if outside {
+        // The message names the later of nbf and iat as the start of validity.
+        let from = nbf.max(jwt.iat());
         return Err(ApiError::new(
             "700024",
             &[
                 ("now", &time_fmt::entra_precise(now)),
-                ("nbf", &time_fmt::entra_precise(nbf.unwrap_or(0))),
+                ("nbf", &time_fmt::entra_precise(from.unwrap_or(0))),
                 ("exp", &time_fmt::entra_precise(exp.unwrap_or(0))),
             ],
         ));

@@ -101,17 +101,14 @@ fn filter(q: &HashMap<String, String>) -> Result<Option<(&'static str, String)>,
         .strip_prefix("startswith(displayName,")
         .and_then(|r| r.strip_suffix(')'))
     {
-        return Ok(Some((
-            "startswith",
-            v.trim().trim_matches('\'').to_string(),
-        )));
+        return Ok(Some(("startswith", crate::filter::literal(v, f)?)));
     }
     for field in ["appId", "displayName"] {
         if let Some(v) = f
             .strip_prefix(field)
             .and_then(|r| r.trim_start().strip_prefix("eq "))
         {
-            return Ok(Some((field, v.trim().trim_matches('\'').to_string())));
+            return Ok(Some((field, crate::filter::literal(v, f)?)));
         }
     }
     Err(bad(format!(

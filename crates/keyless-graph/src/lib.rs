@@ -12,6 +12,7 @@ mod app_identifiers;
 mod applications;
 mod credentials;
 mod data;
+mod filter;
 mod owners;
 mod service_principals;
 mod users;

@@ -91,11 +91,12 @@ pub async fn collection(
             ctx.permit(Operation::ReadApps)?;
             let want = match q.get("$filter").map(|f| f.trim()) {
                 None => None,
-                Some(f) => Some(
-                    f.strip_prefix("appId eq ")
-                        .map(|v| v.trim().trim_matches('\'').to_ascii_lowercase())
-                        .ok_or_else(|| bad("Unsupported filter. Use appId eq '<id>'."))?,
-                ),
+                Some(f) => {
+                    let v = f
+                        .strip_prefix("appId eq ")
+                        .ok_or_else(|| bad("Unsupported filter. Use appId eq '<id>'."))?;
+                    Some(crate::filter::literal(v, f)?.to_ascii_lowercase())
+                }
             };
             let value: Vec<Value> = s
                 .db()

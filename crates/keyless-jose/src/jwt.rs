@@ -108,6 +108,9 @@ impl UnverifiedJwt {
         let raw_header = decode_object(header_b64, Segment::Header)?;
         let claims = decode_object(payload_b64, Segment::Payload)?;
         let signature = decode_segment(signature_b64, Segment::Signature)?;
+        if raw_header.contains_key("crit") {
+            return Err(MalformedJwt::CriticalHeader);
+        }
         let alg = match raw_header.get("alg") {
             Some(Value::String(alg)) => alg.clone(),
             _ => return Err(MalformedJwt::MissingAlg),

@@ -98,6 +98,10 @@ pub enum MalformedJwt {
     Json(Segment),
     #[error("the JWT header has no string \"alg\"")]
     MissingAlg,
+    /// RFC 7515 4.1.11: a JWS whose `crit` names extensions the recipient does not process is
+    /// invalid. keyless processes none, so any `crit` header is refused.
+    #[error("the JWT header marks extensions as critical (crit), which keyless does not process")]
+    CriticalHeader,
 }
 
 /// Why a parsed token was not accepted. A `kid` that names no known key is the caller's business

@@ -28,7 +28,19 @@ pub struct Config {
     pub key_publish_ahead_secs: i64,
     /// Days a signing key signs before it is rotated automatically (0: never).
     pub key_rotation_days: i64,
+    /// Seconds a client has to send a request's headers, from the first byte it could send
+    /// them (`--header-read-timeout`).
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may sit with no byte moving either way (`--idle-timeout`).
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; more are closed at once (`--max-connections`).
+    pub max_connections: usize,
 }
+
+/// Defaults of the connection limits.
+pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+pub const IDLE_TIMEOUT_SECS: u64 = 60;
+pub const MAX_CONNECTIONS: usize = 1024;
 
 impl Config {
     pub fn new(data_dir: PathBuf, addr: SocketAddr) -> Config {
@@ -46,6 +58,9 @@ impl Config {
             audit_retention_days: 30,
             key_publish_ahead_secs: 300,
             key_rotation_days: 30,
+            header_read_timeout_secs: HEADER_READ_TIMEOUT_SECS,
+            idle_timeout_secs: IDLE_TIMEOUT_SECS,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 

@@ -12,6 +12,8 @@
 
 pub mod admin;
 pub mod config;
+pub mod conn;
+pub mod edge;
 pub mod serve;
 pub mod world;
 
@@ -50,7 +52,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             envelope::outage_in_plane_shape,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(edge::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge::edge,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,6 +6,7 @@ use crate::admin::ops;
 use crate::auth::issue_pat;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::conn;
 use crate::keyring::{KeyPolicy, KeyRing};
 use crate::state::AppState;
 use anyhow::Context;
@@ -33,6 +34,7 @@ pub struct Prepared {
     listener: std::net::TcpListener,
     tls: Option<rustls::ServerConfig>,
     key_rotation_days: i64,
+    limits: Limits,
 }
 
 /// How often each replica runs the key maintenance (scheduled rotation, deletion of expired
@@ -151,6 +153,11 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         listener,
         tls,
         key_rotation_days: config.key_rotation_days,
+        limits: Limits {
+            header_read: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+            idle: Duration::from_secs(config.idle_timeout_secs.max(1)),
+            max_connections: config.max_connections.max(1),
+        },
     })
 }
 
@@ -199,7 +206,8 @@ async fn first_admin(s: &AppState) -> anyhow::Result<Option<String>> {
 }
 
 impl Prepared {
-    /// Serves until `shutdown` completes, then drains connections for up to 10 s.
+    /// Serves until `shutdown` completes, then lets connections finish for up to
+    /// [`SHUTDOWN_GRACE`].
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -216,41 +224,70 @@ impl Prepared {
         app: axum::Router,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let handle = axum_server::Handle::new();
+        let h = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            h.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        });
+        let limits = self.limits;
+        // TCP_NODELAY on every accepted connection: small responses and the TLS handshake's
+        // flights go out without waiting for a delayed ACK (~40 ms with Nagle's algorithm).
+        let guard = conn::Guard::new(limits.max_connections, limits.idle);
         match self.tls {
             None => {
-                use axum::serve::ListenerExt;
-                // Small responses go out at once: without TCP_NODELAY, Nagle's algorithm
-                // holds a response's last segment until the client's delayed ACK (~40 ms).
-                let listener = tokio::net::TcpListener::from_std(self.listener)?.tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!("TCP_NODELAY not set on a connection: {e}");
-                    }
-                });
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await?;
+                let mut server = axum_server::from_tcp(self.listener)?
+                    .acceptor(guard)
+                    .handle(handle);
+                configure(server.http_builder(), &limits);
+                server.serve(app.into_make_service()).await?;
             }
             Some(cfg) => {
-                let handle = axum_server::Handle::new();
-                let h = handle.clone();
-                tokio::spawn(async move {
-                    shutdown.await;
-                    h.graceful_shutdown(Some(Duration::from_secs(10)));
-                });
                 let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cfg));
-                // TCP_NODELAY on every accepted connection (see above): the TLS handshake's
-                // flights and each response leave without waiting for a delayed ACK.
                 let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(rustls)
-                    .acceptor(axum_server::accept::NoDelayAcceptor::new());
-                axum_server::from_tcp(self.listener)?
+                    .handshake_timeout(limits.header_read)
+                    .acceptor(guard);
+                let mut server = axum_server::from_tcp(self.listener)?
                     .acceptor(acceptor)
-                    .handle(handle)
-                    .serve(app.into_make_service())
-                    .await?;
+                    .handle(handle);
+                configure(server.http_builder(), &limits);
+                server.serve(app.into_make_service()).await?;
             }
         }
         Ok(())
     }
+}
+
+/// How long connections may finish their requests after a shutdown signal; then they are
+/// closed and `run` returns.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The connection limits of a server (see [`Config`]).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_read: Duration,
+    idle: Duration,
+    max_connections: usize,
+}
+
+/// hyper's side of the limits: the header read timeout (with a timer, without which hyper
+/// enforces none), room for requests up to the edge's limits so that `edge.rs` answers
+/// them in the plane's envelope, and a bound on concurrent HTTP/2 streams. No HTTP/2
+/// pings: their bytes would keep an idle connection from reaching the idle timeout.
+fn configure(
+    b: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    limits: &Limits,
+) {
+    let timer = hyper_util::rt::TokioTimer::new();
+    b.http1()
+        .timer(timer.clone())
+        .header_read_timeout(limits.header_read)
+        .max_headers(crate::edge::MAX_HEADERS * 2)
+        .max_buf_size(crate::edge::MAX_HEADER_BYTES * 4 + crate::edge::MAX_URI * 2);
+    b.http2()
+        .timer(timer)
+        .max_header_list_size(((crate::edge::MAX_HEADER_BYTES + crate::edge::MAX_URI) * 4) as u32)
+        .max_concurrent_streams(Some(256));
 }
 
 /// Resolves on SIGINT or SIGTERM.

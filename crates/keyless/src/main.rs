@@ -17,7 +17,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    let result = runtime.block_on(cli::run(args));
+    // Work still running on blocking threads (a world file being parsed) does not hold
+    // the process past this bound.
+    runtime.shutdown_timeout(SHUTDOWN_WAIT);
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -25,3 +29,6 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// How long the process waits, once its work is done, for tasks that are still running.
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);

@@ -184,6 +184,25 @@ fn malformed_missing_alg() {
     }
 }
 
+/// Any `crit` header is refused, even over a genuine signature: keyless processes no JWS
+/// extension, and RFC 7515 makes such a token invalid.
+#[test]
+fn critical_headers_are_refused() {
+    for crit in [
+        json!(["exp"]),
+        json!(["b64"]),
+        json!([]),
+        json!("x"),
+        json!(null),
+    ] {
+        let token = craft(
+            &json!({"alg": "RS256", "kid": entra_key().0.kid(), "crit": crit, "exp": 1}),
+            &claims(),
+        );
+        assert_eq!(parse_err(&token), M::CriticalHeader, "{crit}");
+    }
+}
+
 #[test]
 fn jwk_of_a_generated_key_reparses_and_verifies() {
     let key = &ado_key().0;

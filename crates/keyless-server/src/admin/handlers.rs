@@ -259,7 +259,8 @@ pub async fn create_pat(
             known.join(", ")
         )));
     }
-    // Creating tokens needs a full token (`auth::enforce_pat_scopes`: no area, a write).
+    // Creating tokens needs a full token (`auth::enforce_pat_scopes`: no area, a write);
+    // a lifetime outside `auth::PAT_DAYS` is refused there.
     let (token, pat) = issue_pat(&s, &user, &b.name, b.days.unwrap_or(30), scopes).await?;
     Ok((
         StatusCode::CREATED,

@@ -12,15 +12,13 @@ use serde_json::json;
 use support::rbac::sub_scope;
 use support::{arm_token_of, grant, new_principal};
 
-const API: &str = "api-version=2023-04-01";
-
 fn mg(name: &str) -> String {
     format!("/providers/Microsoft.Management/managementGroups/{name}")
 }
 
-/// A caller of the management API (its api-version on every path) with `token`.
+/// A caller of the management API (the api-version of each path) with `token`.
 fn caller<'a>(s: &'a TestServer, token: &str) -> Client<'a> {
-    s.client(token).with_query(API)
+    s.client(token).with_api_per_path()
 }
 
 /// A principal that owns the tenant root group, as a caller.

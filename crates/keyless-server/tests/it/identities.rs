@@ -26,7 +26,7 @@ fn identity_path(s: &TestServer, name: &str) -> String {
 
 /// A caller of the resource APIs (their api-version on every path) with `token`.
 fn arm<'a>(s: &'a TestServer, token: &str) -> Client<'a> {
-    s.client(token).with_query("api-version=2023-01-31")
+    s.client(token).with_api_per_path()
 }
 
 /// A new user-assigned identity `name` in the demo resource group, created by `arm`: its

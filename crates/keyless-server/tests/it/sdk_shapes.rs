@@ -31,7 +31,11 @@ fn sub_path(s: &TestServer) -> String {
 
 async fn put(s: &TestServer, t: &str, path: &str, body: Value) {
     let (st, b) = s
-        .put_as(t, &format!("{path}?api-version={API}"), body)
+        .put_as(
+            t,
+            &format!("{path}?api-version={}", common::api_version_for(path)),
+            body,
+        )
         .await;
     assert!(st.is_success(), "PUT {path}: {st} {b}");
 }

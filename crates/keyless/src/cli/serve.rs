@@ -51,9 +51,21 @@ pub struct ServeArgs {
     /// Days a signing key signs before it is rotated automatically (0: never) [default: 30].
     #[arg(long, env = "KEYLESS_KEY_ROTATION_DAYS")]
     key_rotation_days: Option<i64>,
+    /// How long a client has to send a request's headers (and to finish the TLS
+    /// handshake): seconds, or with s, m, h [default: 10s].
+    #[arg(long, env = "KEYLESS_HEADER_READ_TIMEOUT", value_parser = parse_duration_secs)]
+    header_read_timeout: Option<i64>,
+    /// How long a connection may stay open with nothing sent either way: seconds, or with
+    /// s, m, h [default: 60s].
+    #[arg(long, env = "KEYLESS_IDLE_TIMEOUT", value_parser = parse_duration_secs)]
+    idle_timeout: Option<i64>,
+    /// Connections open at once; more are closed as they arrive [default: 1024].
+    #[arg(long, env = "KEYLESS_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
     /// A YAML config file with the same keys (data, addr, public_url, database, tls_cert,
     /// tls_key, hostnames, insecure_http, demo, log_format, audit_retention_days,
-    /// key_publish_ahead, key_rotation_days).
+    /// key_publish_ahead, key_rotation_days, header_read_timeout, idle_timeout,
+    /// max_connections).
     #[arg(long, env = "KEYLESS_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -75,6 +87,9 @@ struct FileConfig {
     audit_retention_days: Option<i64>,
     key_publish_ahead: Option<String>,
     key_rotation_days: Option<i64>,
+    header_read_timeout: Option<String>,
+    idle_timeout: Option<String>,
+    max_connections: Option<usize>,
 }
 
 /// `300`, `300s`, `5m`, `1h`: a number of seconds, minutes or hours, as seconds.
@@ -162,6 +177,38 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     config.key_rotation_days = a.key_rotation_days.or(file.key_rotation_days).unwrap_or(30);
     if config.key_rotation_days < 0 {
         anyhow::bail!("--key-rotation-days must be 0 (never) or more");
+    }
+    let file_duration = |v: &Option<String>, key: &str| {
+        v.as_deref()
+            .map(parse_duration_secs)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("config file {key}: {e}"))
+    };
+    let header_read = a.header_read_timeout.or(file_duration(
+        &file.header_read_timeout,
+        "header_read_timeout",
+    )?);
+    let idle = a
+        .idle_timeout
+        .or(file_duration(&file.idle_timeout, "idle_timeout")?);
+    for (v, flag) in [
+        (header_read, "--header-read-timeout"),
+        (idle, "--idle-timeout"),
+    ] {
+        if v.is_some_and(|v| v < 1) {
+            anyhow::bail!("{flag} must be at least 1 second");
+        }
+    }
+    if let Some(v) = header_read {
+        config.header_read_timeout_secs = v as u64;
+    }
+    if let Some(v) = idle {
+        config.idle_timeout_secs = v as u64;
+    }
+    match a.max_connections.or(file.max_connections) {
+        Some(0) => anyhow::bail!("--max-connections must be at least 1"),
+        Some(n) => config.max_connections = n,
+        None => {}
     }
     config.kek = std::env::var("KEYLESS_KEK").ok().filter(|k| !k.is_empty());
 

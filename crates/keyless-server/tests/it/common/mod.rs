@@ -11,9 +11,13 @@ use std::collections::HashMap;
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
 
+pub mod wire;
+
 pub struct TestServer {
     pub state: AppState,
     pub origin: String,
+    /// The local CA's certificate (PEM), for raw TLS clients.
+    pub ca_cert: std::path::PathBuf,
     pub http: reqwest::Client,
     pub env: HashMap<String, String>,
     _running: Running,
@@ -114,12 +118,19 @@ pub fn sorted_unique(items: &Value, field: &str) -> Vec<String> {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// A demo server whose configuration `adjust` changes first (limits, timeouts).
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().to_path_buf(), "127.0.0.1:0".parse().unwrap());
         config.demo = true;
+        adjust(&mut config);
         let prepared = keyless_server::serve::prepare(&config).await.unwrap();
         let env = keyless_server::world::demo::parse_env(prepared.demo_env.as_deref().unwrap());
-        let ca = std::fs::read(prepared.ca_cert.clone().unwrap()).unwrap();
+        let ca_cert = prepared.ca_cert.clone().unwrap();
+        let ca = std::fs::read(&ca_cert).unwrap();
         let http = reqwest::Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
             .build()
@@ -129,6 +140,7 @@ impl TestServer {
         TestServer {
             state,
             origin,
+            ca_cert,
             http,
             env,
             _running: Running::spawn(prepared, dir),
@@ -345,6 +357,22 @@ impl TestServer {
             .unwrap()
     }
 
+    /// Signs `claims` under an arbitrary JOSE `header` with an issuer's real RS256 key (to
+    /// build tokens with hostile headers that still carry a genuine signature).
+    pub async fn sign_with_header(&self, issuer: Issuer, header: Value, claims: Value) -> String {
+        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        let b64 = |v: &Value| keyless_jose::b64url(serde_json::to_vec(v).unwrap());
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let sig = key.sign_bytes(input.as_bytes());
+        format!("{input}.{}", keyless_jose::b64url(sig))
+    }
+
+    /// The header the issuer's active key writes, for tampering (`typ`, `alg`, `x5t`, `kid`).
+    pub async fn key_header(&self, issuer: Issuer) -> Value {
+        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        json!({"typ": "JWT", "alg": "RS256", "x5t": key.x5t(), "kid": key.kid()})
+    }
+
     /// Signs `claims` with the issuer's key and exchanges the result for the demo app.
     pub async fn exchange_signed(&self, issuer: Issuer, claims: Value) -> (StatusCode, Value) {
         let assertion = self.sign(issuer, claims).await;
@@ -474,6 +502,31 @@ pub fn message(body: &Value) -> String {
         .to_string()
 }
 
+/// Marks a [`Client`] that picks the api-version per path.
+const PER_PATH: &str = "\0per-path";
+
+/// The api-version an SDK sends for the type `path` addresses (ARM refuses versions a
+/// type does not have).
+pub fn api_version_for(path: &str) -> &'static str {
+    let p = path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let last_provider = p.rsplit("/providers/").next().unwrap_or_default();
+    if last_provider.starts_with("microsoft.authorization/") {
+        "2022-04-01"
+    } else if last_provider.starts_with("microsoft.management/") {
+        "2023-04-01"
+    } else if last_provider.starts_with("microsoft.managedidentity/") {
+        "2023-01-31"
+    } else if p.contains("/providers/") && !p.ends_with("/providers") {
+        "2023-05-01"
+    } else {
+        "2022-12-01"
+    }
+}
+
 /// A caller of a server: its HTTP client and origin, a bearer token (or none) and a query
 /// every path gets (an api-version, or nothing), so that a test names only the method, the
 /// path and the body.
@@ -501,12 +554,24 @@ impl<'a> Client<'a> {
         self
     }
 
+    /// The same caller sending, as the SDKs do, the api-version of the type each path
+    /// addresses ([`api_version_for`]).
+    pub fn with_api_per_path(mut self) -> Self {
+        self.query = PER_PATH.to_string();
+        self
+    }
+
     pub fn url(&self, path: &str) -> String {
-        if self.query.is_empty() {
+        let query = if self.query == PER_PATH {
+            format!("api-version={}", api_version_for(path))
+        } else {
+            self.query.clone()
+        };
+        if query.is_empty() {
             path.to_string()
         } else {
             let sep = if path.contains('?') { '&' } else { '?' };
-            format!("{path}{sep}{}", self.query)
+            format!("{path}{sep}{query}")
         }
     }
 
