@@ -56,7 +56,7 @@ async fn answers_with_secrets_are_not_cacheable() {
         .bearer_auth(&admin)
         .json(&json!({"name": "headers"}));
     let jobs = "/keyless/v1/organizations/contoso/projects/web/pipelines";
-    s.admin_created(jobs, json!({"name": "headers", "connections": []}))
+    s.admin_created(jobs, common::pipeline_body("headers", &[]))
         .await;
     let job = s
         .http
