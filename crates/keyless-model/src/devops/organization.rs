@@ -23,12 +23,6 @@ vocabulary! {
     }
 }
 
-impl Default for AccessLevel {
-    fn default() -> Self {
-        AccessLevel::Basic
-    }
-}
-
 vocabulary! {
     /// A group of the organization (not of one of its projects). Case-insensitive on input.
     OrganizationGroup, ignore_case = true, {
@@ -122,17 +116,24 @@ mod tests {
 
     #[test]
     fn names_parse_in_any_case() {
-        assert_eq!(AccessLevel::parse("stakeholder"), Some(AccessLevel::Stakeholder));
+        assert_eq!(
+            AccessLevel::parse("stakeholder"),
+            Some(AccessLevel::Stakeholder)
+        );
         assert_eq!(AccessLevel::parse("Advanced"), None);
-        assert_eq!(AccessLevel::default(), AccessLevel::Basic);
         assert_eq!(
             OrganizationGroup::parse("project collection administrators"),
             Some(OrganizationGroup::ProjectCollectionAdministrators)
         );
         let f = PreviewFeature::WorkloadIdentityArm;
-        assert_eq!(PreviewFeature::by_id_or_name("Workload-Identity-ARM"), Some(f));
         assert_eq!(
-            PreviewFeature::by_id_or_name("workload identity federation for arm service connections"),
+            PreviewFeature::by_id_or_name("Workload-Identity-ARM"),
+            Some(f)
+        );
+        assert_eq!(
+            PreviewFeature::by_id_or_name(
+                "workload identity federation for arm service connections"
+            ),
             Some(f)
         );
         assert_eq!(PreviewFeature::by_id_or_name("new-boards"), None);

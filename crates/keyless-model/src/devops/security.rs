@@ -222,9 +222,21 @@ mod tests {
             (Basic, vec![G::Contributors], Some(R::Creator)),
             (Stakeholder, vec![G::Readers], Some(R::Reader)),
             (Stakeholder, vec![G::EndpointCreators], Some(R::Creator)),
-            (Stakeholder, vec![G::Contributors, G::EndpointCreators], Some(R::Creator)),
-            (Stakeholder, vec![G::EndpointAdministrators], Some(R::Administrator)),
-            (Stakeholder, vec![G::ProjectAdministrators], Some(R::Administrator)),
+            (
+                Stakeholder,
+                vec![G::Contributors, G::EndpointCreators],
+                Some(R::Creator),
+            ),
+            (
+                Stakeholder,
+                vec![G::EndpointAdministrators],
+                Some(R::Administrator),
+            ),
+            (
+                Stakeholder,
+                vec![G::ProjectAdministrators],
+                Some(R::Administrator),
+            ),
             (Stakeholder, vec![G::BuildAdministrators], Some(R::Reader)),
             (Stakeholder, vec![], None),
         ];

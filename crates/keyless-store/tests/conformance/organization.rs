@@ -15,16 +15,28 @@ pub async fn owner_is_created_read_and_changed(s: &dyn Store) {
     o.owner_id = Some(alice.id);
     s.create_organization(&o).await.unwrap();
     assert_eq!(s.get_organization(o.id).await.unwrap(), o);
-    assert_eq!(s.find_organization("CONTOSO").await.unwrap().owner_id, Some(alice.id));
+    assert_eq!(
+        s.find_organization("CONTOSO").await.unwrap().owner_id,
+        Some(alice.id)
+    );
 
     s.set_organization_owner(o.id, bob.id).await.unwrap();
-    assert_eq!(s.get_organization(o.id).await.unwrap().owner_id, Some(bob.id));
-    assert_eq!(s.list_organizations().await.unwrap()[0].owner_id, Some(bob.id));
+    assert_eq!(
+        s.get_organization(o.id).await.unwrap().owner_id,
+        Some(bob.id)
+    );
+    assert_eq!(
+        s.list_organizations().await.unwrap()[0].owner_id,
+        Some(bob.id)
+    );
     // An owner that is not a user, or an organization that does not exist, is not found
     // (and the owner stays).
     assert_not_found(s.set_organization_owner(o.id, new_id()).await);
     assert_not_found(s.set_organization_owner(new_id(), bob.id).await);
-    assert_eq!(s.get_organization(o.id).await.unwrap().owner_id, Some(bob.id));
+    assert_eq!(
+        s.get_organization(o.id).await.unwrap().owner_id,
+        Some(bob.id)
+    );
     // Organizations without an owner read as such.
     let older = add_organization(s, "fabrikam").await;
     assert_eq!(s.get_organization(older.id).await.unwrap().owner_id, None);
@@ -38,15 +50,33 @@ pub async fn organization_groups_levels_and_features(s: &dyn Store) {
     let other = add_organization(s, "fabrikam").await;
 
     // Groups: adding twice keeps one membership; removing what is not there is not found.
-    assert!(s.list_organization_members(org.id).await.unwrap().is_empty());
-    s.add_organization_member(org.id, alice.id, PCA).await.unwrap();
-    s.add_organization_member(org.id, alice.id, PCA).await.unwrap();
-    s.add_organization_member(org.id, bob.id, PCA).await.unwrap();
+    assert!(
+        s.list_organization_members(org.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.add_organization_member(org.id, alice.id, PCA)
+        .await
+        .unwrap();
+    s.add_organization_member(org.id, alice.id, PCA)
+        .await
+        .unwrap();
+    s.add_organization_member(org.id, bob.id, PCA)
+        .await
+        .unwrap();
     let mut want = vec![(alice.id, PCA), (bob.id, PCA)];
     want.sort_by_key(|(u, _)| *u);
     assert_eq!(s.list_organization_members(org.id).await.unwrap(), want);
-    assert!(s.list_organization_members(other.id).await.unwrap().is_empty());
-    s.remove_organization_member(org.id, bob.id, PCA).await.unwrap();
+    assert!(
+        s.list_organization_members(other.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.remove_organization_member(org.id, bob.id, PCA)
+        .await
+        .unwrap();
     assert_not_found(s.remove_organization_member(org.id, bob.id, PCA).await);
     assert_eq!(
         s.list_organization_members(org.id).await.unwrap(),

@@ -10,6 +10,7 @@ mod explain;
 mod keys;
 mod login;
 mod org_identity;
+mod org_people;
 mod pipeline;
 mod sc;
 mod sc_ops;
