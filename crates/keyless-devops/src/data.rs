@@ -2,7 +2,7 @@
 
 pub(crate) use keyless_store::{
     ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore, DevopsStore, DirectoryStore,
-    ManagementStore, OrganizationIdentityStore, PipelineSecurityStore,
+    ManagementStore, OrganizationIdentityStore, OrganizationPeopleStore, PipelineSecurityStore,
 };
 
 keyless_core::store_view!(
@@ -14,6 +14,7 @@ keyless_core::store_view!(
         ConnectionSecurityStore,
         PipelineSecurityStore,
         OrganizationIdentityStore,
+        OrganizationPeopleStore,
         DirectoryStore,
         CredentialStore,
         ArmStore,

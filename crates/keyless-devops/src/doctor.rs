@@ -1,5 +1,5 @@
 //! `GET /keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/doctor`:
-//! the seeds' troubleshooting checklist for one service connection. This module only
+//! the troubleshooting checklist of Azure DevOps' pages for one service connection. This module only
 //! gathers facts from the store; the checks are `keyless_model::doctor`. Administrators
 //! of keyless and of the connection only: the credential check shows the nearest
 //! credential's field diff, which the token endpoint's caller never sees.

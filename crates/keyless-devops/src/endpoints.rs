@@ -13,6 +13,7 @@ use keyless_core::auth::{Caller, caller};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::devops::data::ConnectionData;
+use keyless_model::devops::organization::PreviewFeature;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{
     CreationMode, EndpointType, Organization, Project, Scheme, ServiceConnection,
@@ -126,6 +127,11 @@ async fn create_inner(
         }
     };
     let project = find_project(s, &org, &project_key).await?;
+    if EndpointType::parse(&body.endpoint_type) == Some(EndpointType::AzureRm)
+        && Scheme::parse(&body.authorization.scheme) == Some(Scheme::WorkloadIdentityFederation)
+    {
+        super::org_settings::require_feature(s, &org, PreviewFeature::WorkloadIdentityArm).await?;
+    }
     if automatic {
         return super::create_automatic::create(s, &caller, expired, &org, &project, body).await;
     }

@@ -17,7 +17,9 @@ mod locations;
 mod manual;
 mod members;
 mod oidc;
+mod org_people;
 mod org_rename;
+mod org_settings;
 mod pipeline_permissions;
 pub mod pipeline_security;
 pub mod preflight;
@@ -103,6 +105,24 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}",
             axum::routing::patch(project_rename::rename),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/settings",
+            get(org_settings::get_settings).patch(org_settings::patch_settings),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/members",
+            get(org_settings::list_members)
+                .post(org_settings::add_member)
+                .delete(org_settings::remove_member),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/users",
+            get(org_settings::list_users),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/users/{user}",
+            axum::routing::put(org_settings::put_user),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/members",

@@ -1,6 +1,6 @@
 //! Project group membership (`/keyless/v1/organizations/{org}/projects/{project}/members`):
 //! who is in Project Administrators, Contributors, Readers, Endpoint Creators and Endpoint
-//! Administrators. Project Administrators (and keyless administrators) change it.
+//! Administrators. Project Administrators (and Project Collection Administrators) change it.
 
 use super::security::{groups_in, user_by};
 use super::{find_org, find_project};
@@ -48,7 +48,7 @@ async fn members_json(s: &AppState, project: &Project) -> Result<Value, ApiError
     Ok(json!({"count": value.len(), "value": value}))
 }
 
-/// Project administrators (and keyless administrators) manage project groups.
+/// Project administrators (and Project Collection Administrators) manage project groups.
 async fn project_admin(
     s: &AppState,
     headers: &HeaderMap,
@@ -59,7 +59,7 @@ async fn project_admin(
     let org = find_org(s, root).await?;
     super::may_manage(&caller, &org)?;
     let project = find_project(s, &org, project).await?;
-    if !caller.is_admin()
+    if !super::org_people::is_collection_administrator(s, &caller, &org).await?
         && !groups_in(s, &caller, &org, project.id)
             .await?
             .contains(&ProjectGroup::ProjectAdministrators)

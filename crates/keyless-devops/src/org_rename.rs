@@ -1,5 +1,5 @@
-//! `PATCH /keyless/v1/organizations/{org}` `{"name"}`: renames an organization (keyless
-//! administrators). `sc://` subjects start with the organization's name: as for a project
+//! `PATCH /keyless/v1/organizations/{org}` `{"name"}`: renames an organization (Project
+//! Collection Administrators). `sc://` subjects start with the organization's name: as for a project
 //! rename (`project_rename.rs`), the credentials keyless created follow in the same
 //! transaction and manual connections get the `SubjectChanged` warning with their new subject.
 
@@ -24,11 +24,11 @@ pub async fn rename(
 ) -> Result<Json<Value>, ApiError> {
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
-    if !caller.is_admin() {
+    if !super::org_people::is_collection_administrator(&s, &caller, &org).await? {
         return Err(ApiError::detail(
             "Forbidden",
             format!(
-                "Only keyless administrators rename the organization {}.",
+                "Only Project Collection Administrators rename the organization {}.",
                 org.name
             ),
         ));

@@ -25,7 +25,8 @@ use std::collections::HashMap;
 const ADMINISTER: PipelinePermission = PipelinePermission::AdministerBuildPermissions;
 
 /// The caller's groups in the project; VS800075 (the project "does not exist, or you do not
-/// have permission to access it") when it has none. Keyless administrators pass with none.
+/// have permission to access it") when it has none. Project Collection Administrators pass
+/// with none.
 pub async fn require_project_member(
     s: &AppState,
     caller: &Caller,
@@ -33,7 +34,7 @@ pub async fn require_project_member(
     project: &Project,
 ) -> Result<Vec<ProjectGroup>, ApiError> {
     let groups = groups_in(s, caller, org, project.id).await?;
-    if groups.is_empty() && !caller.is_admin() {
+    if groups.is_empty() && !super::org_people::is_collection_administrator(s, caller, org).await? {
         let id = project.id.to_string();
         return Err(ApiError::new("VS800075", &[("project", &id)]));
     }
@@ -53,7 +54,7 @@ pub async fn require_pipeline(
 ) -> Result<Pipeline, ApiError> {
     let groups = require_project_member(s, caller, org, project).await?;
     let pipeline = find_pipeline(s, project.id, key).await?;
-    if caller.is_admin() {
+    if super::org_people::is_collection_administrator(s, caller, org).await? {
         return Ok(pipeline);
     }
     let aces = s.db().list_pipeline_aces(pipeline.id).await?;
@@ -71,7 +72,7 @@ pub async fn require_new_pipeline(
     name: &str,
 ) -> Result<(), ApiError> {
     let groups = require_project_member(s, caller, org, project).await?;
-    if caller.is_admin() {
+    if super::org_people::is_collection_administrator(s, caller, org).await? {
         return Ok(());
     }
     permits_or_refuse(

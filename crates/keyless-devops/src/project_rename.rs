@@ -38,7 +38,7 @@ pub async fn rename(
     let org = find_org(&s, &root).await?;
     super::may_manage(&caller, &org)?;
     let project = find_project(&s, &org, &project).await?;
-    if !caller.is_admin()
+    if !super::org_people::is_collection_administrator(&s, &caller, &org).await?
         && !groups_in(&s, &caller, &org, project.id)
             .await?
             .contains(&ProjectGroup::ProjectAdministrators)

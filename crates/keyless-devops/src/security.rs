@@ -13,7 +13,10 @@ use keyless_core::auth::{Caller, caller};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::devops::security::{EndpointAction, EndpointRole, ProjectGroup, effective_role};
+use keyless_model::devops::organization::AccessLevel;
+use keyless_model::devops::security::{
+    EndpointAction, EndpointRole, ProjectGroup, effective_role_at,
+};
 use keyless_model::devops::{Organization, Project, ServiceConnection};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -36,7 +39,8 @@ pub async fn groups_in(
 
 /// The caller's role on service connections of a project (project-wide), or on one
 /// connection (`conn`: adds its per-connection role; a connection shared with `project`
-/// grants at most User there). Keyless administrators are Administrators everywhere.
+/// grants at most User there). Project Collection Administrators are Administrators
+/// everywhere; project groups grant what they grant at the caller's access level.
 pub async fn role_of(
     s: &AppState,
     caller: &Caller,
@@ -44,9 +48,12 @@ pub async fn role_of(
     project: Uuid,
     conn: Option<&ServiceConnection>,
 ) -> Result<Option<EndpointRole>, ApiError> {
-    if caller.is_admin() {
+    if super::org_people::is_collection_administrator(s, caller, org).await? {
         return Ok(Some(EndpointRole::Administrator));
     }
+    let level = super::org_people::access_level(s, caller, org).await?;
+    let effective_role =
+        |groups: &[ProjectGroup], r: Option<EndpointRole>| effective_role_at(level, groups, r);
     let Some(c) = conn else {
         return Ok(effective_role(
             &groups_in(s, caller, org, project).await?,
@@ -69,7 +76,8 @@ pub async fn role_of(
 }
 
 /// Refuses unless the caller's role permits `action`. Creating needs Creator in the
-/// project (`MissingCreatorRole`); the rest name the role they need.
+/// project (`StakeholderCannotCreate` for a Stakeholder, else `MissingCreatorRole`); the
+/// rest name the role they need.
 pub async fn require(
     s: &AppState,
     caller: &Caller,
@@ -81,6 +89,18 @@ pub async fn require(
     let role = role_of(s, caller, org, project.id, conn).await?;
     if role.is_some_and(|r| r.allows(action)) {
         return Ok(());
+    }
+    if action == EndpointAction::Create
+        && super::org_people::access_level(s, caller, org).await? == AccessLevel::Stakeholder
+    {
+        return Err(ApiError::new(
+            "StakeholderCannotCreate",
+            &[
+                ("user", &caller.user.user_principal_name),
+                ("org", &org.name),
+                ("project", &project.name),
+            ],
+        ));
     }
     if action == EndpointAction::Create {
         return Err(ApiError::new(

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod identities;
+pub mod organization;
 mod vocabulary;
 
 pub use vocabulary::{ConnectionState, CreationMode, EndpointType, Scheme};
@@ -22,6 +23,10 @@ pub struct Organization {
     /// cloud, so a tenant of another cloud refuses that issuer's tokens (AADSTS900382).
     #[serde(default)]
     pub cloud: Cloud,
+    /// The organization's owner, a user; `None` for organizations created before owners
+    /// were recorded (keyless administrators stand in for them).
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
     pub created_at: UnixTime,
 }
 

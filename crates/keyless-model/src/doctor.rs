@@ -1,4 +1,5 @@
-//! `keyless doctor`: the seeds' troubleshooting checklist for one service connection, as
+//! `keyless doctor`: the troubleshooting checklist for one service connection (what Azure
+//! DevOps' troubleshooting pages for service connections ask to check), as
 //! pure functions from gathered facts to findings. Each finding is OK, WARN or FAIL; a
 //! finding with a catalogue code carries that entry's rendered message and its fix, so the
 //! checklist speaks the catalogue's words. The server gathers the facts from the store

@@ -105,6 +105,7 @@ aggregates!(
     DirectoryRoleStore,
     DevopsStore,
     OrganizationIdentityStore,
+    OrganizationPeopleStore,
     ConnectionSecurityStore,
     PipelineSecurityStore,
     KeyStore,

@@ -17,12 +17,14 @@ mod app_owners;
 mod connection_security;
 mod identities;
 mod management;
+mod organization;
 mod pipeline_security;
 mod roles;
 pub use app_owners::*;
 pub use connection_security::*;
 pub use identities::*;
 pub use management::*;
+pub use organization::*;
 pub use pipeline_security::*;
 pub use roles::*;
 

@@ -30,6 +30,8 @@ mod identities;
 mod keys;
 #[path = "conformance/management.rs"]
 mod management;
+#[path = "conformance/organization.rs"]
+mod organization;
 #[path = "conformance/resources.rs"]
 mod resources;
 #[path = "conformance/roles.rs"]
@@ -159,6 +161,8 @@ conformance! {
         changes::writes_to_watched_tables_are_announced,
         changes::a_write_moves_only_its_tables_generation,
         identities::organization_and_project_identities,
+        organization::owner_is_created_read_and_changed,
+        organization::organization_groups_levels_and_features,
         uow::committed_writes_are_visible,
         uow::dropped_unit_of_work_leaves_nothing,
         uow::reads_inside_see_own_writes_only_inside,

@@ -11,10 +11,14 @@
 //!   Administrators Administrator; a per-connection role adds to the project-wide one.
 //! - As in Azure DevOps, a user has a place in a project only through its groups: a member
 //!   of the organization's tenant who is in no group of a project has no right there.
-//!   Keyless administrators (the Project Collection Administrators) have every right.
+//!   Project Collection Administrators (`organization::Standing`) have every right.
+//! - A Stakeholder's Contributors membership grants at most User: Stakeholders create
+//!   connections only as Endpoint Creators, Endpoint Administrators, Project Administrators
+//!   or Project Collection Administrators.
 //! - Every project group sees the project's connections (Project Valid Users are Readers of
 //!   service connections).
 
+use super::organization::AccessLevel;
 use serde::{Deserialize, Serialize};
 
 /// A project's security group.
@@ -59,7 +63,14 @@ impl ProjectGroup {
             .into_iter()
             .find(|g| g.as_str().replace(' ', "").to_ascii_lowercase() == key)
     }
-    /// The project-wide connection role the group grants.
+    /// The project-wide connection role the group grants a user of this access level.
+    pub fn endpoint_role_at(self, level: AccessLevel) -> EndpointRole {
+        match (self, level) {
+            (ProjectGroup::Contributors, AccessLevel::Stakeholder) => EndpointRole::User,
+            _ => self.endpoint_role(),
+        }
+    }
+    /// The project-wide connection role the group grants a Basic user.
     pub fn endpoint_role(self) -> EndpointRole {
         match self {
             ProjectGroup::ProjectAdministrators | ProjectGroup::EndpointAdministrators => {
@@ -124,14 +135,25 @@ pub enum EndpointAction {
     Manage,
 }
 
-/// The strongest role from the project groups and the per-connection role (if any).
+/// The strongest role from the project groups and the per-connection role (if any), for a
+/// Basic user.
 pub fn effective_role(
+    groups: &[ProjectGroup],
+    connection_role: Option<EndpointRole>,
+) -> Option<EndpointRole> {
+    effective_role_at(AccessLevel::Basic, groups, connection_role)
+}
+
+/// The strongest role from the project groups (as they apply at the access level) and the
+/// per-connection role (if any).
+pub fn effective_role_at(
+    level: AccessLevel,
     groups: &[ProjectGroup],
     connection_role: Option<EndpointRole>,
 ) -> Option<EndpointRole> {
     groups
         .iter()
-        .map(|g| g.endpoint_role())
+        .map(|g| g.endpoint_role_at(level))
         .chain(connection_role)
         .max()
 }
@@ -190,6 +212,47 @@ mod tests {
             "and never takes from it"
         );
         assert_eq!(effective_role(&[], Some(R::User)), Some(R::User));
+    }
+
+    #[test]
+    fn stakeholders_create_only_through_endpoint_or_project_administration_groups() {
+        use AccessLevel::{Basic, Stakeholder};
+        let table = [
+            (Stakeholder, vec![G::Contributors], Some(R::User)),
+            (Basic, vec![G::Contributors], Some(R::Creator)),
+            (Stakeholder, vec![G::Readers], Some(R::Reader)),
+            (Stakeholder, vec![G::EndpointCreators], Some(R::Creator)),
+            (
+                Stakeholder,
+                vec![G::Contributors, G::EndpointCreators],
+                Some(R::Creator),
+            ),
+            (
+                Stakeholder,
+                vec![G::EndpointAdministrators],
+                Some(R::Administrator),
+            ),
+            (
+                Stakeholder,
+                vec![G::ProjectAdministrators],
+                Some(R::Administrator),
+            ),
+            (Stakeholder, vec![G::BuildAdministrators], Some(R::Reader)),
+            (Stakeholder, vec![], None),
+        ];
+        for (level, groups, want) in table {
+            let got = effective_role_at(level, &groups, None);
+            assert_eq!(got, want, "{level:?} {groups:?}");
+            assert_eq!(
+                got.is_some_and(|r| r.allows(Create)),
+                want == Some(R::Creator) || want == Some(R::Administrator)
+            );
+        }
+        assert_eq!(
+            effective_role_at(Stakeholder, &[G::Contributors], Some(R::Administrator)),
+            Some(R::Administrator),
+            "a connection role still adds"
+        );
     }
 
     #[test]

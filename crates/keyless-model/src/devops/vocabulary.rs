@@ -68,6 +68,8 @@ macro_rules! vocabulary {
     };
 }
 
+pub(super) use vocabulary;
+
 vocabulary! {
     /// The service endpoint `type`. Case-insensitive on input; rendered in lower case.
     EndpointType, ignore_case = true, {

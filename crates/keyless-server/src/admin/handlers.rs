@@ -306,6 +306,8 @@ pub struct OrgBody {
     tenant: Option<String>,
     /// `public`, `usgov` or `china`; the tenant's cloud when absent.
     cloud: Option<String>,
+    /// The owner (a user id or principal name); the administrator creating it when absent.
+    owner: Option<String>,
 }
 
 pub async fn create_org(
@@ -313,8 +315,13 @@ pub async fn create_org(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    let c = caller(&s, &headers).await?;
+    c.require_admin()?;
     let b: OrgBody = parse_json(&body)?;
+    let owner = match &b.owner {
+        Some(o) => owner_by(&s, o).await?,
+        None => c.user.id,
+    };
     let tenant = match &b.tenant {
         Some(t) => Some(resolve_tenant(&s, t).await?),
         None => None,
@@ -325,8 +332,22 @@ pub async fn create_org(
             Some(Cloud::parse(c).ok_or_else(|| bad("cloud must be public, usgov or china."))?)
         }
     };
-    let o = ops::create_organization(&s, &b.name, tenant.as_ref(), cloud).await?;
+    let o = ops::create_organization(&s, &b.name, tenant.as_ref(), cloud, Some(owner)).await?;
     Ok((StatusCode::CREATED, Json(json!(o))))
+}
+
+/// A user by id or principal name, to own an organization.
+async fn owner_by(s: &AppState, key: &str) -> Result<Uuid, ApiError> {
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => s.shared_store().get_user(id).await,
+        Err(_) => s.shared_store().find_user_by_upn(key).await,
+    };
+    found.map(|u| u.id).map_err(|_| {
+        bad(format!(
+            "The owner '{}' is not a user.",
+            keyless_model::catalogue::sanitize(key)
+        ))
+    })
 }
 
 pub async fn list_projects(

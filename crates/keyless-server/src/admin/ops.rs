@@ -66,6 +66,7 @@ pub async fn create_organization(
     name: &str,
     tenant: Option<&Tenant>,
     cloud: Option<Cloud>,
+    owner: Option<Uuid>,
 ) -> Result<Organization, ApiError> {
     check_short_name("organization", name)?;
     let org = Organization {
@@ -74,6 +75,7 @@ pub async fn create_organization(
         tenant_id: tenant.map(|t| t.id),
         // Unless told otherwise, an organization runs in the cloud of its tenant.
         cloud: cloud.or(tenant.map(|t| t.cloud)).unwrap_or_default(),
+        owner_id: owner,
         created_at: s.now(),
     };
     s.shared_store().create_organization(&org).await?;

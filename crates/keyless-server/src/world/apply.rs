@@ -104,13 +104,14 @@ pub async fn apply(s: &AppState, w: &World) -> Result<Report, WorldError> {
                 org
             }
             Err(_) => {
-                let org = ops::create_organization(s, &o.name, tenant.as_ref(), cloud)
+                let org = ops::create_organization(s, &o.name, tenant.as_ref(), cloud, None)
                     .await
                     .map_err(|e| api(&p, e))?;
                 r.changed(format!("created organization {}", o.name));
                 org
             }
         };
+        super::apply_org::organization(s, o, &org, &p, &mut r).await?;
         let mut projects = HashMap::new();
         for (pi, pr) in o.projects.iter().enumerate() {
             let pp = format!("{p}.projects[{pi}]");

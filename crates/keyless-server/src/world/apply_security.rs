@@ -12,7 +12,7 @@ use keyless_model::devops::security::{EndpointRole, ProjectGroup};
 use keyless_store::StoreError;
 
 /// `tenant/user` (or a full user principal name) to a user id.
-async fn user(s: &AppState, key: &str, path: &str) -> Result<Uuid, WorldError> {
+pub(super) async fn user(s: &AppState, key: &str, path: &str) -> Result<Uuid, WorldError> {
     let upn = match key.split_once('/') {
         Some((t, u)) => {
             let tenant = s

@@ -9,6 +9,7 @@
 
 mod apply;
 mod apply_directory;
+mod apply_org;
 mod apply_security;
 mod apply_tenant;
 pub mod demo;

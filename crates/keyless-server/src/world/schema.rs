@@ -119,6 +119,18 @@ pub struct OrganizationSpec {
     pub tenant: Option<String>,
     /// `public`, `usgov`, `china`; the connected tenant's cloud when absent.
     pub cloud: Option<String>,
+    /// The owner, `tenant/user`. Without one the organization has none (keyless
+    /// administrators stand in for it).
+    pub owner: Option<String>,
+    /// Members of the organization's Project Collection Administrators, `tenant/user`.
+    #[serde(default)]
+    pub project_collection_administrators: Vec<String>,
+    /// `tenant/user` → `Basic` or `Stakeholder` (users not listed keep theirs: Basic).
+    #[serde(default)]
+    pub access_levels: std::collections::BTreeMap<String, String>,
+    /// Preview feature id or name → on (`true`) or off.
+    #[serde(default)]
+    pub preview_features: std::collections::BTreeMap<String, bool>,
     #[serde(default)]
     pub projects: Vec<ProjectSpec>,
 }

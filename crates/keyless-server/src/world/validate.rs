@@ -91,6 +91,7 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
         let p = format!("organizations[{oi}]");
         ops::check_short_name("organization", &o.name).map_err(|e| api(&format!("{p}.name"), e))?;
         dup(&mut orgs, format!("{p}.name"), &o.name)?;
+        super::apply_org::validate(o, &p)?;
         if let Some(c) = &o.cloud
             && Cloud::parse(c).is_none()
         {

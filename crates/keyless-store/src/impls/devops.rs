@@ -54,13 +54,14 @@ for_each_backend! {
         async fn create_organization(&self, o: &Organization) -> StoreResult<()> {
             execute!(
                 self,
-                "INSERT INTO organizations (id, name, name_key, tenant_id, cloud, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO organizations (id, name, name_key, tenant_id, cloud, owner_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 id(o.id),
                 &o.name,
                 key(&o.name),
                 opt_id(o.tenant_id),
                 o.cloud.as_str(),
+                opt_id(o.owner_id),
                 o.created_at,
             );
             Ok(())
@@ -70,7 +71,7 @@ for_each_backend! {
             fetch_one!(
                 self,
                 OrganizationRow,
-                "SELECT id, name, tenant_id, cloud, created_at FROM organizations WHERE id = $1",
+                "SELECT id, name, tenant_id, cloud, owner_id, created_at FROM organizations WHERE id = $1",
                 id(org),
             )
         }
@@ -79,7 +80,7 @@ for_each_backend! {
             fetch_one!(
                 self,
                 OrganizationRow,
-                "SELECT id, name, tenant_id, cloud, created_at FROM organizations WHERE name_key = $1",
+                "SELECT id, name, tenant_id, cloud, owner_id, created_at FROM organizations WHERE name_key = $1",
                 key(name),
             )
         }
@@ -88,7 +89,7 @@ for_each_backend! {
             fetch_all!(
                 self,
                 OrganizationRow,
-                "SELECT id, name, tenant_id, cloud, created_at FROM organizations ORDER BY name_key",
+                "SELECT id, name, tenant_id, cloud, owner_id, created_at FROM organizations ORDER BY name_key",
             )
         }
 

@@ -149,6 +149,7 @@ mod directory;
 mod identities;
 mod keys;
 mod management;
+mod organization;
 mod pipeline_security;
 mod resources;
 mod roles;

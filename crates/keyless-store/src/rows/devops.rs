@@ -13,6 +13,7 @@ rows! {
         name: String,
         tenant_id: Option<String> as opt_uuid,
         cloud: String as parse(Cloud),
+        owner_id: Option<String> as opt_uuid,
         created_at: UnixTime,
     }
 

@@ -221,6 +221,7 @@ pub fn organization(name: &str) -> Organization {
         name: name.to_owned(),
         tenant_id: Some(new_id()),
         cloud: Cloud::Public,
+        owner_id: None,
         created_at: NOW,
     }
 }

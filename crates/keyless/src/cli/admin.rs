@@ -253,10 +253,38 @@ pub enum OrgCommand {
         /// public, usgov or china (default: the tenant's cloud).
         #[arg(long)]
         cloud: Option<String>,
+        /// The owner, a user's UPN or id (default: you).
+        #[arg(long)]
+        owner: Option<String>,
         #[command(flatten)]
         conn: Conn,
     },
     List(Conn),
+    /// The organization's owner and preview features.
+    Show(OrgArgs),
+    /// Change the owner or preview features (the owner and Project Collection
+    /// Administrators only), then show the settings.
+    Settings {
+        org: String,
+        /// The new owner, a user's UPN or id.
+        #[arg(long)]
+        owner: Option<String>,
+        /// ID=on or ID=off, for example workload-identity-arm=off; repeat for several.
+        #[arg(long = "feature", value_name = "ID=on|off")]
+        features: Vec<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// The organization's groups (Project Collection Administrators).
+    Member {
+        #[command(subcommand)]
+        command: super::org_people::MemberCommand,
+    },
+    /// Users' access levels (Basic, Stakeholder).
+    User {
+        #[command(subcommand)]
+        command: super::org_people::UserCommand,
+    },
     /// Rename an organization: `sc://` subjects of identities keyless created follow; manual
     /// connections are marked with their new subject.
     Rename {
@@ -278,9 +306,10 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
             name,
             tenant,
             cloud,
+            owner,
             conn,
         } => {
-            let body = json!({"name": name, "tenant": tenant, "cloud": cloud});
+            let body = json!({"name": name, "tenant": tenant, "cloud": cloud, "owner": owner});
             post(&conn, "/keyless/v1/organizations", body).await
         }
         OrgCommand::List(conn) => get(&conn, "/keyless/v1/organizations").await,
@@ -298,6 +327,15 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
             .await
         }
         OrgCommand::Identity { command } => super::org_identity::identity(command).await,
+        OrgCommand::Show(a) => super::org_people::show(a).await,
+        OrgCommand::Settings {
+            org,
+            owner,
+            features,
+            conn,
+        } => super::org_people::settings(org, owner, features, conn).await,
+        OrgCommand::Member { command } => super::org_people::member(command).await,
+        OrgCommand::User { command } => super::org_people::user(command).await,
     }
 }
 

@@ -13,6 +13,7 @@ mod lint_files;
 mod lint_live;
 mod login;
 mod org_identity;
+mod org_people;
 mod pipeline;
 mod pipeline_files;
 mod sc;

@@ -1,0 +1,121 @@
+//! World files: an organization's owner, its Project Collection Administrators, its users'
+//! access levels and its preview features. Applied once the organization exists. Idempotent:
+//! what the file says is set, what it does not mention is left as it is.
+
+use super::WorldError;
+use super::apply::{Report, api, err};
+use super::apply_security::user;
+use super::schema::OrganizationSpec;
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use keyless_model::devops::Organization;
+use keyless_model::devops::organization::{AccessLevel, OrganizationGroup, PreviewFeature};
+use keyless_store::StoreError;
+
+const PCA: OrganizationGroup = OrganizationGroup::ProjectCollectionAdministrators;
+
+fn store(path: &str, e: StoreError) -> WorldError {
+    api(path, ApiError::from(e))
+}
+
+fn level(o: &OrganizationSpec, p: &str, key: &str) -> Result<AccessLevel, WorldError> {
+    let text = &o.access_levels[key];
+    AccessLevel::parse(text.trim()).ok_or_else(|| {
+        err(
+            format!("{p}.accessLevels.{key}"),
+            format!("unknown access level '{text}' (Basic or Stakeholder)"),
+        )
+    })
+}
+
+fn feature(p: &str, key: &str) -> Result<PreviewFeature, WorldError> {
+    PreviewFeature::by_id_or_name(key).ok_or_else(|| {
+        err(
+            format!("{p}.previewFeatures.{key}"),
+            format!("unknown preview feature '{key}'"),
+        )
+    })
+}
+
+/// The checks that need no store (run by validation, before anything is written).
+pub(super) fn validate(o: &OrganizationSpec, p: &str) -> Result<(), WorldError> {
+    for key in o.access_levels.keys() {
+        level(o, p, key)?;
+    }
+    for key in o.preview_features.keys() {
+        feature(p, key)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn organization(
+    s: &AppState,
+    o: &OrganizationSpec,
+    org: &Organization,
+    p: &str,
+    r: &mut Report,
+) -> Result<(), WorldError> {
+    let db = s.shared_store();
+    if let Some(owner) = &o.owner {
+        let u = user(s, owner, &format!("{p}.owner")).await?;
+        if org.owner_id == Some(u) {
+            r.unchanged += 1;
+        } else {
+            db.set_organization_owner(org.id, u)
+                .await
+                .map_err(|e| store(p, e))?;
+            r.changed(format!("made {owner} owner of {}", o.name));
+        }
+    }
+    let members = db
+        .list_organization_members(org.id)
+        .await
+        .map_err(|e| store(p, e))?;
+    for (i, name) in o.project_collection_administrators.iter().enumerate() {
+        let mp = format!("{p}.projectCollectionAdministrators[{i}]");
+        let u = user(s, name, &mp).await?;
+        if members.contains(&(u, PCA)) {
+            r.unchanged += 1;
+            continue;
+        }
+        db.add_organization_member(org.id, u, PCA)
+            .await
+            .map_err(|e| store(&mp, e))?;
+        r.changed(format!("added {name} to {} of {}", PCA.as_str(), o.name));
+    }
+    for key in o.access_levels.keys() {
+        let lp = format!("{p}.accessLevels.{key}");
+        let want = level(o, p, key)?;
+        let u = user(s, key, &lp).await?;
+        if db
+            .get_access_level(org.id, u)
+            .await
+            .map_err(|e| store(&lp, e))?
+            == Some(want)
+        {
+            r.unchanged += 1;
+            continue;
+        }
+        db.set_access_level(org.id, u, want)
+            .await
+            .map_err(|e| store(&lp, e))?;
+        r.changed(format!("gave {key} {} access to {}", want.as_str(), o.name));
+    }
+    let recorded = db
+        .list_preview_features(org.id)
+        .await
+        .map_err(|e| store(p, e))?;
+    for (key, on) in &o.preview_features {
+        let f = feature(p, key)?;
+        if recorded.contains(&(f, *on)) {
+            r.unchanged += 1;
+            continue;
+        }
+        db.set_preview_feature(org.id, f, *on)
+            .await
+            .map_err(|e| store(p, e))?;
+        let state = if *on { "on" } else { "off" };
+        r.changed(format!("turned {} {state} for {}", f.id(), o.name));
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! `keyless org show|settings|member|user …`: an organization's owner and preview features,
+//! its Project Collection Administrators and its users' access levels.
+
+use super::client::{Body, Client, Conn, OrgArgs};
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+use std::process::ExitCode;
+
+fn base(org: &str) -> String {
+    format!("/keyless/v1/organizations/{org}")
+}
+
+/// Sends the request; prints JSON with `--json`, else the answer's lines as `lines` makes them.
+async fn send(
+    conn: &Conn,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    lines: fn(&Value) -> Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let c = Client::new(conn)?;
+    let v = c.send(method, path, body.map(Body::Json)).await?;
+    if c.json() {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for l in lines(&v) {
+            println!("{l}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_default()
+}
+
+fn settings_lines(v: &Value) -> Vec<String> {
+    let owner = match v["owner"].as_object() {
+        Some(_) => text(&v["owner"], "user").to_string(),
+        None => "(none: keyless administrators)".to_string(),
+    };
+    let mut out = vec![
+        format!("organization\t{}", text(v, "organization")),
+        format!("owner\t{owner}"),
+    ];
+    for f in v["previewFeatures"].as_array().into_iter().flatten() {
+        let state = if f["enabled"].as_bool().unwrap_or(false) {
+            "on"
+        } else {
+            "off"
+        };
+        out.push(format!(
+            "preview feature\t{}\t{state}\t{}",
+            text(f, "id"),
+            text(f, "name")
+        ));
+    }
+    out
+}
+
+fn group_lines(v: &Value) -> Vec<String> {
+    pairs(v, "group")
+}
+
+fn level_lines(v: &Value) -> Vec<String> {
+    pairs(v, "accessLevel")
+}
+
+fn pairs(v: &Value, second: &str) -> Vec<String> {
+    v["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| format!("{}\t{}", text(m, "user"), text(m, second)))
+        .collect()
+}
+
+#[derive(Subcommand)]
+pub enum MemberCommand {
+    /// Put a user in an organization group (Project Collection Administrators only).
+    Add {
+        org: String,
+        /// UPN or id.
+        user: String,
+        /// Project Collection Administrators.
+        group: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Every membership of the organization's groups.
+    List(OrgArgs),
+    /// Take a user out of an organization group (Project Collection Administrators only).
+    Remove {
+        org: String,
+        user: String,
+        group: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
+    let path = |org: &str| format!("{}/members", base(org));
+    let lines = group_lines;
+    match c {
+        MemberCommand::Add {
+            org,
+            user,
+            group,
+            conn,
+        } => {
+            let body = json!({"user": user, "group": group});
+            send(&conn, Method::POST, &path(&org), Some(body), lines).await
+        }
+        MemberCommand::List(a) => send(&a.conn, Method::GET, &path(&a.org), None, lines).await,
+        MemberCommand::Remove {
+            org,
+            user,
+            group,
+            conn,
+        } => {
+            let q =
+                reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
+            let url = format!("{}?{}", path(&org), q.query().unwrap_or_default());
+            send(&conn, Method::DELETE, &url, None, |_| Vec::new()).await
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Give a user of the organization an access level (Project Collection Administrators
+    /// only).
+    Set {
+        org: String,
+        /// UPN or id.
+        user: String,
+        /// Basic or Stakeholder.
+        access_level: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// The users whose access level was set (every other user is Basic).
+    List(OrgArgs),
+}
+
+pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
+    let lines = level_lines;
+    match c {
+        UserCommand::Set {
+            org,
+            user,
+            access_level,
+            conn,
+        } => {
+            let url = format!("{}/users/{user}", base(&org));
+            let body = json!({"accessLevel": access_level});
+            send(&conn, Method::PUT, &url, Some(body), lines).await
+        }
+        UserCommand::List(a) => {
+            let url = format!("{}/users", base(&a.org));
+            send(&a.conn, Method::GET, &url, None, lines).await
+        }
+    }
+}
+
+/// `keyless org show ORG`.
+pub async fn show(a: OrgArgs) -> anyhow::Result<ExitCode> {
+    let url = format!("{}/settings", base(&a.org));
+    send(&a.conn, Method::GET, &url, None, settings_lines).await
+}
+
+/// `keyless org settings ORG [--owner USER] [--feature ID=on|off]…`: changes what is given,
+/// then shows the settings.
+pub async fn settings(
+    org: String,
+    owner: Option<String>,
+    features: Vec<String>,
+    conn: Conn,
+) -> anyhow::Result<ExitCode> {
+    let url = format!("{}/settings", base(&org));
+    if owner.is_none() && features.is_empty() {
+        return send(&conn, Method::GET, &url, None, settings_lines).await;
+    }
+    let mut map = Map::new();
+    for f in &features {
+        let on = match f.rsplit_once('=') {
+            Some((id, "on" | "true")) => Some((id, true)),
+            Some((id, "off" | "false")) => Some((id, false)),
+            _ => None,
+        };
+        let Some((id, on)) = on else {
+            anyhow::bail!(
+                "--feature takes ID=on or ID=off, for example workload-identity-arm=on (got {f:?})"
+            );
+        };
+        map.insert(id.trim().to_string(), json!(on));
+    }
+    let mut body = json!({"previewFeatures": map});
+    if let Some(o) = owner {
+        body["owner"] = json!(o);
+    }
+    send(&conn, Method::PATCH, &url, Some(body), settings_lines).await
+}
