@@ -13,7 +13,9 @@ use keyless_core::keyring::Issuer;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{AccessTokenAlgorithm, Tenant};
-use keyless_model::federation::{devops_issuer, entra_issuer, sts_issuer};
+use keyless_model::federation::{
+    LEGACY_ISSUER_KEYS, LEGACY_ISSUER_PATH, devops_issuer, entra_issuer, legacy_issuer, sts_issuer,
+};
 use serde_json::{Value, json};
 
 pub async fn v2(
@@ -126,15 +128,22 @@ fn as_invalid_tenant(mut e: ApiError) -> ApiError {
 }
 
 /// `/{id}/.well-known/openid-configuration`: a tenant's v1 document, or, when the id is an
-/// organization's, its Azure DevOps-generation issuer document.
+/// organization's, its Azure DevOps-generation issuer document (`app.vstoken`: the legacy
+/// issuer's, one for every organization).
 pub async fn v1_or_organization(
     State(s): State<AppState>,
     Path(root): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    if let Ok(id) = Uuid::parse_str(&root)
+    let pipeline_issuer = if root == LEGACY_ISSUER_PATH {
+        Some(legacy_issuer(&s.origin))
+    } else if let Ok(id) = Uuid::parse_str(&root)
         && let Ok(org) = s.db().get_organization(id).await
     {
-        let iss = devops_issuer(&s.origin, org.id);
+        Some(devops_issuer(&s.origin, org.id))
+    } else {
+        None
+    };
+    if let Some(iss) = pipeline_issuer {
         return Ok(Json(json!({
             "issuer": iss,
             "jwks_uri": format!("{iss}/.well-known/jwks"),
@@ -197,16 +206,21 @@ pub async fn jwks(
     Ok(Json(keyless_jose::jwks(&keys)).into_response())
 }
 
-/// An organization's Azure DevOps-generation issuer keys.
+/// An organization's Azure DevOps-generation issuer keys (`app.vstoken`: the legacy
+/// issuer's).
 pub async fn organization_jwks(
     State(s): State<AppState>,
     Path(root): Path<String>,
 ) -> Result<Response, ApiError> {
-    let org = match Uuid::parse_str(&root) {
-        Ok(id) => s.db().get_organization(id).await?,
-        Err(_) => return Err(ApiError::detail("NotFound", "No such issuer.")),
+    let owner = if root == LEGACY_ISSUER_PATH {
+        LEGACY_ISSUER_KEYS
+    } else {
+        match Uuid::parse_str(&root) {
+            Ok(id) => s.db().get_organization(id).await?.id,
+            Err(_) => return Err(ApiError::detail("NotFound", "No such issuer.")),
+        }
     };
-    let set = s.keys.get(Issuer::Organization(org.id)).await?;
+    let set = s.keys.get(Issuer::Organization(owner)).await?;
     let keys: Vec<Value> = set.published.iter().map(|k| k.jwk(None)).collect();
     Ok(Json(keyless_jose::jwks(&keys)).into_response())
 }

@@ -113,11 +113,12 @@ pub fn connection_state(
         );
     }
     if !status_message.is_empty() {
-        let mut f = Finding::from_catalogue(
-            "connection",
-            Status::Warn,
-            Rendered::new("SubjectChanged", &[]),
-        );
+        // The message is one of the two warnings a save leaves: a moved subject or issuer.
+        let code = crate::catalogue::identify(status_message)
+            .map(|e| e.code)
+            .filter(|c| *c == "IssuerChanged")
+            .unwrap_or("SubjectChanged");
+        let mut f = Finding::from_catalogue("connection", Status::Warn, Rendered::new(code, &[]));
         f.finding = crate::catalogue::sanitize(status_message);
         return f;
     }

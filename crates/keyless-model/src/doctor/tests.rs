@@ -25,6 +25,12 @@ fn connection_state_table() {
             Status::Warn,
             Some("SubjectChanged"),
         ),
+        (
+            ConnectionState::Ready,
+            "The service connection moved from the legacy issuer 'https://h/app.vstoken' to its organization's issuer 'https://h/o'.",
+            Status::Warn,
+            Some("IssuerChanged"),
+        ),
     ];
     for (state, msg, status, code) in cases {
         let f = connection_state(

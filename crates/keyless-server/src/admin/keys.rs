@@ -56,14 +56,20 @@ struct RotateBody {
     issuer: Option<String>,
 }
 
-/// `tenant:<id|name|domain>` or `organization:<id|name>`.
+/// `tenant:<id|name|domain>`, `organization:<id|name>` or `legacy` (the legacy pipeline
+/// issuer, one for every organization).
 async fn issuer(s: &AppState, spec: &str) -> Result<Issuer, ApiError> {
     let unknown = || {
         bad(format!(
-            "Unknown issuer '{}': use tenant:<id or name>, organization:<id or name> or all.",
+            "Unknown issuer '{}': use tenant:<id or name>, organization:<id or name>, legacy or all.",
             keyless_model::catalogue::sanitize(spec)
         ))
     };
+    if spec.eq_ignore_ascii_case("legacy") {
+        return Ok(Issuer::Organization(
+            keyless_model::federation::LEGACY_ISSUER_KEYS,
+        ));
+    }
     let (kind, name) = spec.split_once(':').ok_or_else(unknown)?;
     match kind {
         "tenant" => Ok(Issuer::Tenant(resolve_tenant(s, name).await?.id)),

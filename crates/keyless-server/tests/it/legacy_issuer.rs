@@ -137,6 +137,26 @@ async fn a_world_file_connection_on_the_legacy_issuer_until_it_is_saved() {
     exchange_in(&s, &tenant, &client, &token)
         .await
         .expect_status(StatusCode::OK);
+    // The legacy issuer publishes its discovery document and keys; rotating it (by name or
+    // with every issuer) adds a key beside the one that signed.
+    let doc = s
+        .admin_ok("/app.vstoken/.well-known/openid-configuration")
+        .await;
+    assert_eq!(doc["issuer"], legacy.as_str());
+    assert_eq!(doc["jwks_uri"], format!("{legacy}/.well-known/jwks"));
+    let keys = |v: &Value| v["keys"].as_array().unwrap().len();
+    let before = s.admin_ok("/app.vstoken/.well-known/jwks").await;
+    assert_eq!(keys(&before), 1, "{before}");
+    let rotated = s
+        .admin_post("/keyless/v1/keys/rotate", json!({"issuer": "legacy"}))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(rotated["value"].as_array().unwrap().len(), 1, "{rotated}");
+    s.admin_post("/keyless/v1/keys/rotate", json!({"issuer": "all"}))
+        .await
+        .expect_status(StatusCode::OK);
+    let after = s.admin_ok("/app.vstoken/.well-known/jwks").await;
+    assert_eq!(keys(&after), 3, "{after}");
     assert!(
         doctor_codes(&s, "fabrikam", "infra", "old")
             .await
