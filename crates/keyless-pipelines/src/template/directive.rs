@@ -141,6 +141,62 @@ impl Expander<'_> {
         }
     }
 
+    /// The flow every directive follows, in sequences and in mappings: `body` takes in
+    /// the directive's value where an `if` chain or an `each` loop reaches it, and
+    /// `insert` where the directive is `insert`; both write to `target`. Returns the new
+    /// `if` chain state.
+    #[allow(clippy::too_many_arguments)]
+    fn steer<T>(
+        &mut self,
+        f: &mut Frame,
+        k: &Node,
+        d: Directive,
+        chain: Option<bool>,
+        target: &mut T,
+        body: impl Fn(&mut Self, &mut Frame, &mut T),
+        insert: impl FnOnce(&mut Self, &mut Frame, &mut T),
+    ) -> Option<bool> {
+        let e = match d {
+            Directive::If(e) => e,
+            Directive::ElseIf(e) => match chain {
+                None => {
+                    self.orphan(k, "elseif");
+                    return None;
+                }
+                Some(true) => return Some(true),
+                Some(false) => e,
+            },
+            Directive::Else => {
+                match chain {
+                    None => self.orphan(k, "else"),
+                    Some(true) => {}
+                    Some(false) => body(self, f, target),
+                }
+                return None;
+            }
+            Directive::Each(name, e, at) => {
+                for item in self.each_items(f, k, &e, at) {
+                    if !self.tick(&k.loc, 1) {
+                        break;
+                    }
+                    f.locals.push((name.clone(), item));
+                    body(self, f, target);
+                    f.locals.pop();
+                }
+                return None;
+            }
+            Directive::Insert => {
+                insert(self, f, target);
+                return None;
+            }
+        };
+        let taken = self.condition(f, k, &e);
+        if taken {
+            body(self, f, target);
+        }
+        Some(taken)
+    }
+
     /// A directive item of a sequence; returns the new `if` chain state.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn seq_directive(
@@ -159,52 +215,7 @@ impl Expander<'_> {
             Value::Null => {}
             _ => this.items(f, std::slice::from_ref(v), ctx, depth, out),
         };
-        match d {
-            Directive::If(e) => {
-                let taken = self.condition(f, k, &e);
-                if taken {
-                    splice(self, f, out);
-                }
-                Some(taken)
-            }
-            Directive::ElseIf(e) => match chain {
-                None => {
-                    self.orphan(k, "elseif");
-                    None
-                }
-                Some(true) => Some(true),
-                Some(false) => {
-                    let taken = self.condition(f, k, &e);
-                    if taken {
-                        splice(self, f, out);
-                    }
-                    Some(taken)
-                }
-            },
-            Directive::Else => {
-                match chain {
-                    None => self.orphan(k, "else"),
-                    Some(true) => {}
-                    Some(false) => splice(self, f, out),
-                }
-                None
-            }
-            Directive::Each(name, e, at) => {
-                for item in self.each_items(f, k, &e, at) {
-                    if !self.tick(&k.loc, 1) {
-                        break;
-                    }
-                    f.locals.push((name.clone(), item));
-                    splice(self, f, out);
-                    f.locals.pop();
-                }
-                None
-            }
-            Directive::Insert => {
-                splice(self, f, out);
-                None
-            }
-        }
+        self.steer(f, k, d, chain, out, splice, splice)
     }
 
     pub(super) fn orphan(&mut self, k: &Node, word: &str) {
@@ -229,86 +240,44 @@ impl Expander<'_> {
         out: &mut Vec<(Node, Node)>,
         seen: &mut HashSet<String>,
     ) -> Option<bool> {
-        let merge = |this: &mut Self,
-                     f: &mut Frame,
-                     out: &mut Vec<(Node, Node)>,
-                     seen: &mut HashSet<String>| {
-            match &v.value {
-                Value::Map(pairs) => this.pairs(f, pairs, ctx, depth, out, seen),
+        let merge = |this: &mut Self, f: &mut Frame, (out, seen): &mut MapOut| match &v.value {
+            Value::Map(pairs) => this.pairs(f, pairs, ctx, depth, out, seen),
+            Value::Null => {}
+            _ => this.error(
+                Code::InvalidValue,
+                &v.loc,
+                "A mapping was expected under this expression key.",
+            ),
+        };
+        let insert = |this: &mut Self, f: &mut Frame, (out, seen): &mut MapOut| {
+            let Some(value) = this.node(f, v, ctx, depth) else {
+                return;
+            };
+            match value.value {
+                Value::Map(pairs) => {
+                    for (pk, pv) in pairs {
+                        if ctx == "variables"
+                            && let Some(name) = pk.as_str()
+                        {
+                            this.register(name.to_owned(), &pv);
+                        }
+                        this.insert_pair(pk, pv, out, seen);
+                    }
+                }
                 Value::Null => {}
                 _ => this.error(
                     Code::InvalidValue,
                     &v.loc,
-                    "A mapping was expected under this expression key.",
+                    "'insert' inserts a mapping; this value is not one.",
                 ),
             }
         };
-        match d {
-            Directive::If(e) => {
-                let taken = self.condition(f, k, &e);
-                if taken {
-                    merge(self, f, out, seen);
-                }
-                Some(taken)
-            }
-            Directive::ElseIf(e) => match chain {
-                None => {
-                    self.orphan(k, "elseif");
-                    None
-                }
-                Some(true) => Some(true),
-                Some(false) => {
-                    let taken = self.condition(f, k, &e);
-                    if taken {
-                        merge(self, f, out, seen);
-                    }
-                    Some(taken)
-                }
-            },
-            Directive::Else => {
-                match chain {
-                    None => self.orphan(k, "else"),
-                    Some(true) => {}
-                    Some(false) => merge(self, f, out, seen),
-                }
-                None
-            }
-            Directive::Each(name, e, at) => {
-                for item in self.each_items(f, k, &e, at) {
-                    if !self.tick(&k.loc, 1) {
-                        break;
-                    }
-                    f.locals.push((name.clone(), item));
-                    merge(self, f, out, seen);
-                    f.locals.pop();
-                }
-                None
-            }
-            Directive::Insert => {
-                let value = self.node(f, v, ctx, depth)?;
-                match value.value {
-                    Value::Map(pairs) => {
-                        for (pk, pv) in pairs {
-                            if ctx == "variables"
-                                && let Some(name) = pk.as_str()
-                            {
-                                self.register(name.to_owned(), &pv);
-                            }
-                            self.insert_pair(pk, pv, out, seen);
-                        }
-                    }
-                    Value::Null => {}
-                    _ => self.error(
-                        Code::InvalidValue,
-                        &v.loc,
-                        "'insert' inserts a mapping; this value is not one.",
-                    ),
-                }
-                None
-            }
-        }
+        self.steer(f, k, d, chain, &mut (out, seen), merge, insert)
     }
 }
+
+/// Where a mapping's directive writes: the pairs, and the keys seen so far.
+type MapOut<'a> = (&'a mut Vec<(Node, Node)>, &'a mut HashSet<String>);
 
 /// The offsets of the single `${{…}}` of a directive key: `${{`, its text, past `}}`.
 fn directive_span(s: &str) -> (usize, usize, usize) {

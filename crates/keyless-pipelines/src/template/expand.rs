@@ -142,58 +142,56 @@ impl<'l> Expander<'l> {
         false
     }
 
+    /// `true` while expansion goes on; `over`, the message of a limit just passed, stops it.
+    fn within(&mut self, loc: &Loc, over: Option<String>) -> bool {
+        match over {
+            Some(message) => self.limit(loc, message),
+            None => !self.stopped,
+        }
+    }
+
     /// Counts output; `false` (and expansion stops) past a limit.
     pub(super) fn count(&mut self, loc: &Loc, nodes: usize, text: usize) -> bool {
         self.nodes = self.nodes.saturating_add(nodes);
         self.text = self.text.saturating_add(text);
-        if self.nodes > MAX_EXPANDED_NODES {
-            return self.limit(
-                loc,
-                format!("The expanded pipeline has more than {MAX_EXPANDED_NODES} nodes."),
-            );
-        }
-        if self.text > MAX_EXPANDED_TEXT {
-            return self.limit(
-                loc,
-                format!("The expanded pipeline holds more than {MAX_EXPANDED_TEXT} bytes of text."),
-            );
-        }
-        !self.stopped
+        let over = if self.nodes > MAX_EXPANDED_NODES {
+            Some(format!(
+                "The expanded pipeline has more than {MAX_EXPANDED_NODES} nodes."
+            ))
+        } else if self.text > MAX_EXPANDED_TEXT {
+            Some(format!(
+                "The expanded pipeline holds more than {MAX_EXPANDED_TEXT} bytes of text."
+            ))
+        } else {
+            None
+        };
+        self.within(loc, over)
     }
 
     /// Counts a step of work; `false` (and expansion stops) past [`MAX_WORK`].
     pub(super) fn tick(&mut self, loc: &Loc, cost: usize) -> bool {
         self.work = self.work.saturating_add(cost);
-        if self.work > MAX_WORK {
-            return self.limit(
-                loc,
-                format!("Expanding the pipeline takes more than {MAX_WORK} steps (loops or templates repeat too much)."),
-            );
-        }
-        !self.stopped
+        let over = (self.work > MAX_WORK).then(|| {
+            format!("Expanding the pipeline takes more than {MAX_WORK} steps (loops or templates repeat too much).")
+        });
+        self.within(loc, over)
     }
 
     /// Enters one level of the expander's own recursion (the caller leaves it, whatever
     /// this returns); `false` (and expansion stops) past [`MAX_NESTING`].
     fn enter(&mut self, loc: &Loc) -> bool {
         self.nesting += 1;
-        if self.nesting > MAX_NESTING {
-            return self.limit(
-                loc,
-                format!("Templates, conditions and loops nest more than {MAX_NESTING} levels inside each other."),
-            );
-        }
-        !self.stopped
+        let over = (self.nesting > MAX_NESTING).then(|| {
+            format!("Templates, conditions and loops nest more than {MAX_NESTING} levels inside each other.")
+        });
+        self.within(loc, over)
     }
 
     pub(super) fn deep(&mut self, loc: &Loc, depth: usize) -> bool {
-        if depth > MAX_EXPANDED_DEPTH {
-            return self.limit(
-                loc,
-                format!("The expanded pipeline nests deeper than {MAX_EXPANDED_DEPTH} levels."),
-            );
-        }
-        !self.stopped
+        let over = (depth > MAX_EXPANDED_DEPTH).then(|| {
+            format!("The expanded pipeline nests deeper than {MAX_EXPANDED_DEPTH} levels.")
+        });
+        self.within(loc, over)
     }
 
     // ----- variables -----

@@ -80,56 +80,45 @@ impl Expander<'_> {
         let text = scalar_text(path).unwrap_or_default();
         let key = match resolve(&f.file, &text, &self.aliases) {
             Ok(k) => k,
-            Err(RefError::UnknownAlias(alias)) => {
-                self.error(
-                    Code::TemplateNotFound,
-                    &path.loc,
-                    format!("Template '{text}' not found: '{alias}' is not a repository of resources.repositories."),
-                );
-                return Loaded::Failed;
-            }
-            Err(RefError::Escapes) => {
-                self.error(
-                    Code::TemplateNotFound,
-                    &path.loc,
-                    format!("Template '{text}' not found: the path leaves the repository."),
-                );
-                return Loaded::Failed;
-            }
-            Err(RefError::Empty) => {
-                self.error(
-                    Code::TemplateNotFound,
-                    &path.loc,
-                    "The template path is empty.",
-                );
+            Err(e) => {
+                let message = match e {
+                    RefError::UnknownAlias(alias) => format!(
+                        "Template '{text}' not found: '{alias}' is not a repository of resources.repositories."
+                    ),
+                    RefError::Escapes => {
+                        format!("Template '{text}' not found: the path leaves the repository.")
+                    }
+                    RefError::Empty => "The template path is empty.".to_owned(),
+                };
+                self.error(Code::TemplateNotFound, &path.loc, message);
                 return Loaded::Failed;
             }
         };
-        if self.includes.contains(&key) {
+        let too_deep = if self.includes.contains(&key) {
             let mut chain: Vec<String> = self
                 .includes
                 .iter()
                 .map(|k| k.display().to_string())
                 .collect();
             chain.push(key.display().to_string());
-            self.error(
-                Code::TemplateCycle,
-                &path.loc,
-                format!("Template '{text}' includes itself: {}.", chain.join(" -> ")),
-            );
+            Some(format!(
+                "Template '{text}' includes itself: {}.",
+                chain.join(" -> ")
+            ))
+        } else if self.includes.len() >= MAX_TEMPLATE_DEPTH {
+            Some(format!(
+                "Templates nest deeper than {MAX_TEMPLATE_DEPTH} levels."
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = too_deep {
+            self.error(Code::TemplateCycle, &path.loc, message);
             return Loaded::Failed;
         }
-        if self.includes.len() >= MAX_TEMPLATE_DEPTH {
-            self.error(
-                Code::TemplateCycle,
-                &path.loc,
-                format!("Templates nest deeper than {MAX_TEMPLATE_DEPTH} levels."),
-            );
-            return Loaded::Failed;
-        }
-        match self.read_file(&key) {
-            Ok(Some(root)) => Loaded::File(key, root),
-            Ok(None) => Loaded::Failed,
+        let (code, message, loaded) = match self.read_file(&key) {
+            Ok(Some(root)) => return Loaded::File(key, root),
+            Ok(None) => return Loaded::Failed,
             Err(LoadError::NotFound) => {
                 let where_ = match &key.repo {
                     Some(alias) => format!(" in repository '{alias}'"),
@@ -143,28 +132,24 @@ impl Expander<'_> {
                     )
                     .with_fix("Check the path: it is relative to the file that names it, or to the repository's root when it starts with '/'."),
                 );
-                Loaded::Failed
+                return Loaded::Failed;
             }
-            Err(LoadError::Unavailable) => {
-                self.error(
-                    Code::RemoteTemplate,
-                    &path.loc,
-                    format!(
-                        "Template '{text}' is in repository '{}', which is not available here: it was not checked.",
-                        key.repo.as_deref().unwrap_or("self")
-                    ),
-                );
-                Loaded::Unavailable
-            }
-            Err(LoadError::Unreadable(why)) => {
-                self.error(
-                    Code::UnreadableFile,
-                    &path.loc,
-                    format!("Template '{text}' cannot be read: {why}."),
-                );
-                Loaded::Failed
-            }
-        }
+            Err(LoadError::Unavailable) => (
+                Code::RemoteTemplate,
+                format!(
+                    "Template '{text}' is in repository '{}', which is not available here: it was not checked.",
+                    key.repo.as_deref().unwrap_or("self")
+                ),
+                Loaded::Unavailable,
+            ),
+            Err(LoadError::Unreadable(why)) => (
+                Code::UnreadableFile,
+                format!("Template '{text}' cannot be read: {why}."),
+                Loaded::Failed,
+            ),
+        };
+        self.error(code, &path.loc, message);
+        loaded
     }
 
     /// Expands `template:` and `parameters:` of a reference in the caller's frame.
