@@ -5,7 +5,6 @@ use super::expand::{Expander, Frame};
 use crate::diag::Code;
 use crate::expr::{Expr, ExprError, Segment, Val, segments};
 use crate::yaml::{Node, Value};
-use std::collections::HashSet;
 use std::rc::Rc;
 
 /// A `${{ }}` key that steers expansion.
@@ -146,7 +145,7 @@ impl Expander<'_> {
     /// `insert` where the directive is `insert`; both write to `target`. Returns the new
     /// `if` chain state.
     #[allow(clippy::too_many_arguments)]
-    fn steer<T>(
+    pub(super) fn steer<T>(
         &mut self,
         f: &mut Frame,
         k: &Node,
@@ -197,27 +196,6 @@ impl Expander<'_> {
         Some(taken)
     }
 
-    /// A directive item of a sequence; returns the new `if` chain state.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn seq_directive(
-        &mut self,
-        f: &mut Frame,
-        k: &Node,
-        v: &Node,
-        d: Directive,
-        chain: Option<bool>,
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<Node>,
-    ) -> Option<bool> {
-        let splice = |this: &mut Self, f: &mut Frame, out: &mut Vec<Node>| match &v.value {
-            Value::Seq(items) => this.items(f, items, ctx, depth, out),
-            Value::Null => {}
-            _ => this.items(f, std::slice::from_ref(v), ctx, depth, out),
-        };
-        self.steer(f, k, d, chain, out, splice, splice)
-    }
-
     pub(super) fn orphan(&mut self, k: &Node, word: &str) {
         self.error(
             Code::ExpressionSyntax,
@@ -225,59 +203,7 @@ impl Expander<'_> {
             format!("'{word}' has no 'if' just before it."),
         );
     }
-
-    /// A directive key of a mapping; returns the new `if` chain state.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn map_directive(
-        &mut self,
-        f: &mut Frame,
-        k: &Node,
-        v: &Node,
-        d: Directive,
-        chain: Option<bool>,
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<(Node, Node)>,
-        seen: &mut HashSet<String>,
-    ) -> Option<bool> {
-        let merge = |this: &mut Self, f: &mut Frame, (out, seen): &mut MapOut| match &v.value {
-            Value::Map(pairs) => this.pairs(f, pairs, ctx, depth, out, seen),
-            Value::Null => {}
-            _ => this.error(
-                Code::InvalidValue,
-                &v.loc,
-                "A mapping was expected under this expression key.",
-            ),
-        };
-        let insert = |this: &mut Self, f: &mut Frame, (out, seen): &mut MapOut| {
-            let Some(value) = this.node(f, v, ctx, depth) else {
-                return;
-            };
-            match value.value {
-                Value::Map(pairs) => {
-                    for (pk, pv) in pairs {
-                        if ctx == "variables"
-                            && let Some(name) = pk.as_str()
-                        {
-                            this.register(name.to_owned(), &pv);
-                        }
-                        this.insert_pair(pk, pv, out, seen);
-                    }
-                }
-                Value::Null => {}
-                _ => this.error(
-                    Code::InvalidValue,
-                    &v.loc,
-                    "'insert' inserts a mapping; this value is not one.",
-                ),
-            }
-        };
-        self.steer(f, k, d, chain, &mut (out, seen), merge, insert)
-    }
 }
-
-/// Where a mapping's directive writes: the pairs, and the keys seen so far.
-type MapOut<'a> = (&'a mut Vec<(Node, Node)>, &'a mut HashSet<String>);
 
 /// The offsets of the single `${{…}}` of a directive key: `${{`, its text, past `}}`.
 fn directive_span(s: &str) -> (usize, usize, usize) {

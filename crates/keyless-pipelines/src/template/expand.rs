@@ -293,6 +293,18 @@ impl<'l> Expander<'l> {
         Some(out)
     }
 
+    /// Runs `body` one level deeper in the expander's own recursion, which `first` (the
+    /// first item's place) enters; an empty collection (`None`) has nothing to run.
+    fn nested(&mut self, first: Option<&Loc>, body: impl FnOnce(&mut Self)) {
+        let Some(loc) = first else {
+            return;
+        };
+        if self.enter(loc) {
+            body(self);
+        }
+        self.nesting -= 1;
+    }
+
     /// Expands sequence items into `out`: directives splice their values, template
     /// references their templates' items.
     pub(super) fn items(
@@ -303,59 +315,52 @@ impl<'l> Expander<'l> {
         depth: usize,
         out: &mut Vec<Node>,
     ) {
-        if let Some(first) = items.first()
-            && self.enter(&first.loc)
-        {
-            self.items_inner(f, items, ctx, depth, out);
-        }
-        self.nesting -= usize::from(!items.is_empty());
-    }
-
-    fn items_inner(
-        &mut self,
-        f: &mut Frame,
-        items: &[Node],
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<Node>,
-    ) {
-        // `Some(taken)` after an `if` or `elseif`: whether a branch was taken.
-        let mut chain: Option<bool> = None;
-        for item in items {
-            if self.stopped {
-                return;
-            }
-            if let Some([(k, v)]) = item.as_map() {
-                let Some(directive) = self.directive(k) else {
-                    chain = None;
+        self.nested(items.first().map(|n| &n.loc), |this| {
+            // `Some(taken)` after an `if` or `elseif`: whether a branch was taken.
+            let mut chain: Option<bool> = None;
+            for item in items {
+                if this.stopped {
+                    return;
+                }
+                if let Some([(k, v)]) = item.as_map() {
+                    let Some(directive) = this.directive(k) else {
+                        chain = None;
+                        continue;
+                    };
+                    if let Some(d) = directive {
+                        // The value's items are spliced in.
+                        let splice =
+                            |this: &mut Self, f: &mut Frame, out: &mut Vec<Node>| match &v.value {
+                                Value::Seq(items) => this.items(f, items, ctx, depth, out),
+                                Value::Null => {}
+                                _ => this.items(f, std::slice::from_ref(v), ctx, depth, out),
+                            };
+                        chain = this.steer(f, k, d, chain, out, splice, splice);
+                        continue;
+                    }
+                }
+                chain = None;
+                if super::include::is_reference(item) {
+                    let produced = this.include(f, item, ctx, depth);
+                    out.extend(produced);
+                    continue;
+                }
+                let Some(x) = this.node(f, item, ctx, depth + 1) else {
                     continue;
                 };
-                if let Some(d) = directive {
-                    chain = self.seq_directive(f, k, v, d, chain, ctx, depth, out);
-                    continue;
+                // `- ${{ parameters.steps }}`: a list an expression gives is inserted item by item.
+                let inserted = match x.value {
+                    Value::Seq(items) if matches!(item.value, Value::String(_)) => items,
+                    value => vec![Node::new(x.loc, value)],
+                };
+                for x in inserted {
+                    if ctx == "variables" {
+                        this.register_item(&x);
+                    }
+                    out.push(x);
                 }
             }
-            chain = None;
-            if super::include::is_reference(item) {
-                let produced = self.include(f, item, ctx, depth);
-                out.extend(produced);
-                continue;
-            }
-            let Some(x) = self.node(f, item, ctx, depth + 1) else {
-                continue;
-            };
-            // `- ${{ parameters.steps }}`: a list an expression gives is inserted item by item.
-            let inserted = match x.value {
-                Value::Seq(items) if matches!(item.value, Value::String(_)) => items,
-                value => vec![Node::new(x.loc, value)],
-            };
-            for x in inserted {
-                if ctx == "variables" {
-                    self.register_item(&x);
-                }
-                out.push(x);
-            }
-        }
+        });
     }
 
     /// Expands mapping pairs into `out`: directives merge their mappings.
@@ -368,60 +373,80 @@ impl<'l> Expander<'l> {
         out: &mut Vec<(Node, Node)>,
         seen: &mut HashSet<String>,
     ) {
-        if let Some((first, _)) = pairs.first()
-            && self.enter(&first.loc)
-        {
-            self.pairs_inner(f, pairs, ctx, depth, out, seen);
-        }
-        self.nesting -= usize::from(!pairs.is_empty());
-    }
-
-    fn pairs_inner(
-        &mut self,
-        f: &mut Frame,
-        pairs: &[(Node, Node)],
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<(Node, Node)>,
-        seen: &mut HashSet<String>,
-    ) {
-        let mut chain: Option<bool> = None;
-        for (k, v) in pairs {
-            if self.stopped {
-                return;
-            }
-            let Some(directive) = self.directive(k) else {
+        self.nested(pairs.first().map(|(k, _)| &k.loc), |this| {
+            let mut chain: Option<bool> = None;
+            for (k, v) in pairs {
+                if this.stopped {
+                    return;
+                }
+                let Some(directive) = this.directive(k) else {
+                    chain = None;
+                    continue;
+                };
+                if let Some(d) = directive {
+                    // The value's pairs are merged in; `insert` expands the value first.
+                    let merge =
+                        |this: &mut Self, f: &mut Frame, (out, seen): &mut PairsOut| match &v.value
+                        {
+                            Value::Map(pairs) => this.pairs(f, pairs, ctx, depth, out, seen),
+                            Value::Null => {}
+                            _ => this.error(
+                                Code::InvalidValue,
+                                &v.loc,
+                                "A mapping was expected under this expression key.",
+                            ),
+                        };
+                    let insert = |this: &mut Self, f: &mut Frame, (out, seen): &mut PairsOut| {
+                        let Some(value) = this.node(f, v, ctx, depth) else {
+                            return;
+                        };
+                        match value.value {
+                            Value::Map(pairs) => {
+                                for (pk, pv) in pairs {
+                                    if ctx == "variables"
+                                        && let Some(name) = pk.as_str()
+                                    {
+                                        this.register(name.to_owned(), &pv);
+                                    }
+                                    this.insert_pair(pk, pv, out, seen);
+                                }
+                            }
+                            Value::Null => {}
+                            _ => this.error(
+                                Code::InvalidValue,
+                                &v.loc,
+                                "'insert' inserts a mapping; this value is not one.",
+                            ),
+                        }
+                    };
+                    chain = this.steer(f, k, d, chain, &mut (&mut *out, &mut *seen), merge, insert);
+                    continue;
+                }
                 chain = None;
-                continue;
-            };
-            if let Some(d) = directive {
-                chain = self.map_directive(f, k, v, d, chain, ctx, depth, out, seen);
-                continue;
+                if depth == 1 && this.root_pair(f, k, v, out, seen) {
+                    continue;
+                }
+                let Some(key) = this.scalar(f, k, depth) else {
+                    return;
+                };
+                let Some(key_text) = crate::model::read::scalar_text(&key) else {
+                    this.error(
+                        Code::InvalidValue,
+                        &k.loc,
+                        "A key is a sequence or mapping.",
+                    );
+                    continue;
+                };
+                let key = Node::new(k.loc.clone(), Value::String(key_text.clone()));
+                let Some(value) = this.node(f, v, &key_text, depth + 1) else {
+                    return;
+                };
+                if ctx == "variables" {
+                    this.register(key_text.clone(), &value);
+                }
+                this.insert_pair(key, value, out, seen);
             }
-            chain = None;
-            if depth == 1 && self.root_pair(f, k, v, out, seen) {
-                continue;
-            }
-            let Some(key) = self.scalar(f, k, depth) else {
-                return;
-            };
-            let Some(key_text) = crate::model::read::scalar_text(&key) else {
-                self.error(
-                    Code::InvalidValue,
-                    &k.loc,
-                    "A key is a sequence or mapping.",
-                );
-                continue;
-            };
-            let key = Node::new(k.loc.clone(), Value::String(key_text.clone()));
-            let Some(value) = self.node(f, v, &key_text, depth + 1) else {
-                return;
-            };
-            if ctx == "variables" {
-                self.register(key_text.clone(), &value);
-            }
-            self.insert_pair(key, value, out, seen);
-        }
+        });
     }
 
     /// Adds a pair, refusing a key already there (KL006); `variables` given twice (by a
@@ -455,3 +480,6 @@ impl<'l> Expander<'l> {
         );
     }
 }
+
+/// Where expanded mapping pairs go: the pairs, and the keys given so far.
+type PairsOut<'a> = (&'a mut Vec<(Node, Node)>, &'a mut HashSet<String>);

@@ -55,6 +55,24 @@ enum Loaded {
 }
 
 impl Expander<'_> {
+    /// The frame of a file entered: its key is pushed on `includes` (the caller pops it).
+    fn enter_file(&mut self, key: FileKey, kind: RootKind, params: Node) -> Frame {
+        self.includes.push(key.clone());
+        Frame {
+            file: key,
+            kind,
+            params,
+            locals: Vec::new(),
+        }
+    }
+
+    /// A template's parameters: its declarations (checked) bound to the values `passed`
+    /// by the reference at `at`.
+    fn template_params(&mut self, root: &Node, passed: &[(Node, Node)], at: &Loc) -> Node {
+        let decls = params::declarations(root.get("parameters"), true, &mut self.diags);
+        params::bind(&decls, passed, at, &mut self.diags)
+    }
+
     /// Reads and parses a file (once), recording it in `files`.
     fn read_file(&mut self, key: &FileKey) -> Result<Option<Rc<Node>>, LoadError> {
         if let Some(cached) = self.cache.get(key) {
@@ -252,15 +270,8 @@ impl Expander<'_> {
                 );
             }
         }
-        let decls = params::declarations(root.get("parameters"), true, &mut self.diags);
-        let bound = params::bind(&decls, &passed, &path.loc, &mut self.diags);
-        let mut frame = Frame {
-            file: key.clone(),
-            kind: RootKind::Template,
-            params: bound,
-            locals: Vec::new(),
-        };
-        self.includes.push(key);
+        let bound = self.template_params(&root, &passed, &path.loc);
+        let mut frame = self.enter_file(key, RootKind::Template, bound);
         let mut out = Vec::new();
         if let Some(b) = root.get(body) {
             match &b.value {
@@ -347,15 +358,8 @@ impl Expander<'_> {
             self.error(Code::InvalidValue, &root.loc, "A template is a mapping.");
             return;
         };
-        let decls = params::declarations(root.get("parameters"), true, &mut self.diags);
-        let bound = params::bind(&decls, &passed, &path.loc, &mut self.diags);
-        let mut frame = Frame {
-            file: key.clone(),
-            kind: RootKind::Extends,
-            params: bound,
-            locals: Vec::new(),
-        };
-        self.includes.push(key);
+        let bound = self.template_params(&root, &passed, &path.loc);
+        let mut frame = self.enter_file(key, RootKind::Extends, bound);
         self.pairs(&mut frame, pairs, "", 1, out, seen);
         self.includes.pop();
     }
@@ -405,13 +409,7 @@ impl Expander<'_> {
         let decls = params::declarations(root.get("parameters"), false, &mut Vec::new());
         let passed = self.run_parameters(&decls, options, &shown);
         let bound = params::bind(&decls, &passed, &Loc::start(&shown), &mut self.diags);
-        let mut frame = Frame {
-            file: key.clone(),
-            kind: RootKind::Pipeline,
-            params: bound,
-            locals: Vec::new(),
-        };
-        self.includes.push(key);
+        let mut frame = self.enter_file(key, RootKind::Pipeline, bound);
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         self.pairs(&mut frame, pairs, "", 1, &mut out, &mut seen);
