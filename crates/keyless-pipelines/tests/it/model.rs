@@ -1,6 +1,6 @@
 //! `model::read`: the expanded tree to the typed pipeline.
 
-use crate::support::{clean, fixture, found, read};
+use crate::support::{clean, fixture, found, read, variable_texts};
 use keyless_pipelines::Code;
 use keyless_pipelines::model::{JobKind, Shell, StepKind, Trigger, Variable};
 
@@ -469,14 +469,7 @@ steps: []
 #[test]
 fn variables_in_both_forms_and_their_errors() {
     let p = clean("variables:\n  a: 1\n  b:\n  c: x\nsteps: []\n");
-    let names: Vec<String> = p
-        .variables
-        .iter()
-        .map(|v| match v {
-            Variable::Value { name, value, .. } => format!("{name}={value}"),
-            Variable::Group { name, .. } => format!("group {name}"),
-        })
-        .collect();
+    let names = variable_texts(&p);
     assert_eq!(names, ["a=1", "b=", "c=x"]);
     let (_, d) = read("variables:\n  a: [1]\nsteps: []\n");
     assert_eq!(found(&d), [(Code::InvalidValue, 2, 6)]);
