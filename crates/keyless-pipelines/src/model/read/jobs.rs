@@ -181,20 +181,7 @@ pub(super) struct JobBuilder {
 impl JobBuilder {
     pub(super) fn new(loc: Loc, name: String, kind: JobKind) -> JobBuilder {
         JobBuilder {
-            job: Job {
-                loc,
-                name,
-                kind,
-                display_name: None,
-                depends_on: None,
-                condition: None,
-                continue_on_error: false,
-                timeout_in_minutes: None,
-                pool: None,
-                variables: Vec::new(),
-                container: None,
-                steps: Vec::new(),
-            },
+            job: Job::new(loc, name, kind),
         }
     }
 
