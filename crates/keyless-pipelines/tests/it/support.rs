@@ -138,3 +138,15 @@ pub fn task_input<'a>(step: &'a Step, name: &str) -> &'a Input {
     t.input(name)
         .unwrap_or_else(|| panic!("no input {name}: {t:?}"))
 }
+
+/// A case of [`check_read`]: its name, the text, and the findings expected (code, line,
+/// column).
+pub type ReadCase<'a> = (&'a str, &'a str, &'a [(Code, u32, u32)]);
+
+/// Reads the text of each case and compares its findings; a failure names its case.
+pub fn check_read(cases: &[ReadCase]) {
+    for (name, text, want) in cases {
+        let (_, d) = read(text);
+        assert_eq!(found(&d), *want, "case: {name}: {d:#?}");
+    }
+}
