@@ -423,8 +423,21 @@ impl<'l> Expander<'l> {
                     continue;
                 }
                 chain = None;
-                if depth == 1 && this.root_pair(f, k, v, out, seen) {
-                    continue;
+                // Keys of a root mapping that are not expanded as usual: `parameters:` (kept
+                // in the pipeline, dropped in a template) and `extends:`.
+                if depth == 1 {
+                    match (k.as_str(), f.kind) {
+                        (Some("parameters"), RootKind::Pipeline) => {
+                            this.insert_pair(k.clone(), v.clone(), out, seen);
+                            continue;
+                        }
+                        (Some("parameters"), RootKind::Extends) => continue,
+                        (Some("extends"), RootKind::Pipeline | RootKind::Extends) => {
+                            this.extends(f, k, v, out, seen);
+                            continue;
+                        }
+                        _ => {}
+                    }
                 }
                 let Some(key) = this.scalar(f, k, depth) else {
                     return;

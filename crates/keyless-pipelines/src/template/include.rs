@@ -293,32 +293,8 @@ impl Expander<'_> {
         out
     }
 
-    /// A key of a root mapping that is not expanded as usual: `parameters:` (kept in the
-    /// pipeline, dropped in a template) and `extends:`. `true` when handled.
-    pub(super) fn root_pair(
-        &mut self,
-        f: &mut Frame,
-        k: &Node,
-        v: &Node,
-        out: &mut Vec<(Node, Node)>,
-        seen: &mut HashSet<String>,
-    ) -> bool {
-        match (k.as_str(), f.kind) {
-            (Some("parameters"), RootKind::Pipeline) => {
-                self.insert_pair(k.clone(), v.clone(), out, seen);
-                true
-            }
-            (Some("parameters"), RootKind::Extends) => true,
-            (Some("extends"), RootKind::Pipeline | RootKind::Extends) => {
-                self.extends(f, k, v, out, seen);
-                true
-            }
-            _ => false,
-        }
-    }
-
     /// `extends: {template, parameters}`: the template's root keys join the pipeline's.
-    fn extends(
+    pub(super) fn extends(
         &mut self,
         f: &mut Frame,
         k: &Node,
