@@ -155,6 +155,26 @@ pub struct Job {
     pub steps: Vec<Step>,
 }
 
+impl Job {
+    /// A job with its place, name and kind, and nothing else set.
+    pub fn new(loc: Loc, name: String, kind: JobKind) -> Job {
+        Job {
+            loc,
+            name,
+            kind,
+            display_name: None,
+            depends_on: None,
+            condition: None,
+            continue_on_error: false,
+            timeout_in_minutes: None,
+            pool: None,
+            variables: Vec::new(),
+            container: None,
+            steps: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobKind {
     /// `- job:`.

@@ -83,18 +83,9 @@ pub fn script(line: u32) -> Step {
 
 pub fn job(name: &str, line: u32, variables: Vec<Variable>, steps: Vec<Step>) -> Job {
     Job {
-        loc: loc(line, 3),
-        name: name.to_string(),
-        kind: JobKind::Regular,
-        display_name: None,
-        depends_on: None,
-        condition: None,
-        continue_on_error: false,
-        timeout_in_minutes: None,
-        pool: None,
         variables,
-        container: None,
         steps,
+        ..Job::new(loc(line, 3), name.to_string(), JobKind::Regular)
     }
 }
 

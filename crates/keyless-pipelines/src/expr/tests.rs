@@ -59,82 +59,100 @@ fn fails(text: &str) -> (Code, usize, String) {
     }
 }
 
+/// Evaluates each expression and compares `kind:text`; a failure names the expression.
+fn check_ev(cases: &[(&str, &str)]) {
+    for (text, want) in cases {
+        assert_eq!(ev(text), *want, "{text}");
+    }
+}
+
+/// Each expression fails with this code, offset and message; a failure names the expression.
+fn check_fails(cases: &[(&str, Code, usize, &str)]) {
+    for &(text, code, offset, message) in cases {
+        assert_eq!(fails(text), (code, offset, message.to_owned()), "{text}");
+    }
+}
+
 #[test]
 fn literals() {
-    assert_eq!(ev("true"), "Boolean:True");
-    assert_eq!(ev("FALSE"), "Boolean:False");
-    assert_eq!(ev("null"), "Null:");
-    assert_eq!(ev("-1.5"), "Number:-1.5");
-    assert_eq!(ev(".5"), "Number:0.5");
-    assert_eq!(ev("42"), "Number:42");
-    assert_eq!(ev("'It''s'"), "String:It's");
-    assert_eq!(ev("1.2.3"), "Version:1.2.3");
-    assert_eq!(ev("  'a b c'  "), "String:a b c");
+    check_ev(&[
+        ("true", "Boolean:True"),
+        ("FALSE", "Boolean:False"),
+        ("null", "Null:"),
+        ("-1.5", "Number:-1.5"),
+        (".5", "Number:0.5"),
+        ("42", "Number:42"),
+        ("'It''s'", "String:It's"),
+        ("1.2.3", "Version:1.2.3"),
+        ("  'a b c'  ", "String:a b c"),
+    ]);
 }
 
 #[test]
 fn named_values_properties_and_indexes() {
-    assert_eq!(ev("parameters.name"), "String:World");
-    assert_eq!(ev("parameters['name']"), "String:World");
-    assert_eq!(ev("PARAMETERS.NAME"), "String:World");
-    assert_eq!(ev("parameters.list[1]"), "String:b");
-    assert_eq!(ev("parameters.list['2']"), "String:c");
-    assert_eq!(ev("parameters.list[3]"), "Null:");
-    assert_eq!(ev("parameters.obj.key"), "String:v");
-    assert_eq!(ev("parameters.nested.inner[1].deep"), "String:y");
-    assert_eq!(
-        ev("variables['Build.SourceBranch']"),
-        "String:refs/heads/main"
-    );
-    assert_eq!(ev("variables['Build.Reason']"), "Null:");
-    assert_eq!(ev("parameters.nothing"), "Null:");
-    assert_eq!(ev("parameters.name.length"), "Null:");
-    assert_eq!(ev("parameters.list"), "<Array>");
-    assert_eq!(ev("parameters.obj"), "<Object>");
-    assert_eq!(ev("split('a,b', ',')[1]"), "String:b");
+    check_ev(&[
+        ("parameters.name", "String:World"),
+        ("parameters['name']", "String:World"),
+        ("PARAMETERS.NAME", "String:World"),
+        ("parameters.list[1]", "String:b"),
+        ("parameters.list['2']", "String:c"),
+        ("parameters.list[3]", "Null:"),
+        ("parameters.obj.key", "String:v"),
+        ("parameters.nested.inner[1].deep", "String:y"),
+        ("variables['Build.SourceBranch']", "String:refs/heads/main"),
+        ("variables['Build.Reason']", "Null:"),
+        ("parameters.nothing", "Null:"),
+        ("parameters.name.length", "Null:"),
+        ("parameters.list", "<Array>"),
+        ("parameters.obj", "<Object>"),
+        ("split('a,b', ',')[1]", "String:b"),
+    ]);
 }
 
 #[test]
 fn logic_short_circuits_and_casts_to_boolean() {
-    assert_eq!(ev("and(true, 'x', 1)"), "Boolean:True");
-    assert_eq!(ev("and(true, '')"), "Boolean:False");
-    // The second argument would fail: short-circuit stops before it.
-    assert_eq!(ev("and(false, gt(parameters.list, 1))"), "Boolean:False");
-    assert_eq!(ev("or(0, null, 'false')"), "Boolean:True");
-    assert_eq!(ev("not(parameters.empty)"), "Boolean:True");
-    assert_eq!(ev("xor(true, false)"), "Boolean:True");
-    assert_eq!(ev("xor(true, 1)"), "Boolean:False");
-    assert_eq!(ev("iif(eq(1, 1), 'yes', 'no')"), "String:yes");
-    assert_eq!(
-        ev("iif(parameters.nothing, 'yes', parameters.list)"),
-        "<Array>"
-    );
+    check_ev(&[
+        ("and(true, 'x', 1)", "Boolean:True"),
+        ("and(true, '')", "Boolean:False"),
+        // The second argument would fail: short-circuit stops before it.
+        ("and(false, gt(parameters.list, 1))", "Boolean:False"),
+        ("or(0, null, 'false')", "Boolean:True"),
+        ("not(parameters.empty)", "Boolean:True"),
+        ("xor(true, false)", "Boolean:True"),
+        ("xor(true, 1)", "Boolean:False"),
+        ("iif(eq(1, 1), 'yes', 'no')", "String:yes"),
+        ("iif(parameters.nothing, 'yes', parameters.list)", "<Array>"),
+    ]);
 }
 
 #[test]
 fn comparisons_convert_the_right_value_to_the_left_type() {
-    assert_eq!(ev("eq('ABC', 'abc')"), "Boolean:True");
-    assert_eq!(ev("eq(3, variables.n)"), "Boolean:True");
-    assert_eq!(ev("eq(3, '3.0')"), "Boolean:True");
-    assert_eq!(ev("eq(1000, '1,000')"), "Boolean:True");
-    assert_eq!(ev("eq(3, 'three')"), "Boolean:False");
-    assert_eq!(ev("ne(3, 'three')"), "Boolean:True");
-    assert_eq!(ev("eq(true, 'false')"), "Boolean:True");
-    assert_eq!(ev("eq('true', true)"), "Boolean:True");
-    assert_eq!(ev("eq(null, '')"), "Boolean:True");
-    assert_eq!(ev("eq(null, 0)"), "Boolean:False");
-    assert_eq!(ev("eq(parameters.list, parameters.list)"), "Boolean:False");
-    assert_eq!(ev("gt(5, 2)"), "Boolean:True");
-    assert_eq!(ev("ge(5, '5')"), "Boolean:True");
-    assert_eq!(ev("lt('a', 'B')"), "Boolean:True");
-    assert_eq!(ev("le(1.2.3, '1.2.3')"), "Boolean:True");
-    assert_eq!(ev("gt(1.2.0, '1.2')"), "Boolean:True");
+    check_ev(&[
+        ("eq('ABC', 'abc')", "Boolean:True"),
+        ("eq(3, variables.n)", "Boolean:True"),
+        ("eq(3, '3.0')", "Boolean:True"),
+        ("eq(1000, '1,000')", "Boolean:True"),
+        ("eq(3, 'three')", "Boolean:False"),
+        ("ne(3, 'three')", "Boolean:True"),
+        ("eq(true, 'false')", "Boolean:True"),
+        ("eq('true', true)", "Boolean:True"),
+        ("eq(null, '')", "Boolean:True"),
+        ("eq(null, 0)", "Boolean:False"),
+        ("eq(parameters.list, parameters.list)", "Boolean:False"),
+        ("gt(5, 2)", "Boolean:True"),
+        ("ge(5, '5')", "Boolean:True"),
+        ("lt('a', 'B')", "Boolean:True"),
+        ("le(1.2.3, '1.2.3')", "Boolean:True"),
+        ("gt(1.2.0, '1.2')", "Boolean:True"),
+    ]);
     assert_eq!(fails("lt(1.2, 1.2.0)").0, Code::ExpressionError);
-    assert_eq!(ev("gt(1.10.0, '1.9.9')"), "Boolean:True");
-    assert_eq!(ev("lt(false, true)"), "Boolean:True");
-    assert_eq!(ev("in('B', 'a', 'b')"), "Boolean:True");
-    assert_eq!(ev("notIn('d', 'a', 'b')"), "Boolean:True");
-    assert_eq!(ev("in('d')"), "Boolean:False");
+    check_ev(&[
+        ("gt(1.10.0, '1.9.9')", "Boolean:True"),
+        ("lt(false, true)", "Boolean:True"),
+        ("in('B', 'a', 'b')", "Boolean:True"),
+        ("notIn('d', 'a', 'b')", "Boolean:True"),
+        ("in('d')", "Boolean:False"),
+    ]);
 }
 
 #[test]
@@ -148,47 +166,51 @@ fn ordering_that_cannot_convert_is_kl010() {
 
 #[test]
 fn text_functions() {
-    assert_eq!(ev("contains('ABCDE', 'bcd')"), "Boolean:True");
-    assert_eq!(
-        ev("startsWith(variables['Build.SourceBranch'], 'REFS/heads/')"),
-        "Boolean:True"
-    );
-    assert_eq!(ev("endsWith('abc', 'C')"), "Boolean:True");
-    assert_eq!(ev("lower('AbC')"), "String:abc");
-    assert_eq!(ev("upper('AbC')"), "String:ABC");
-    assert_eq!(ev("trim('  a b  ')"), "String:a b");
-    assert_eq!(ev("replace('a-b-c', '-', '+')"), "String:a+b+c");
-    assert_eq!(ev("replace('aAa', 'a', 'x')"), "String:xAx");
-    assert_eq!(ev("replace('abc', '', 'x')"), "String:abc");
-    assert_eq!(ev("length('héllo')"), "Number:5");
-    assert_eq!(ev("length(parameters.list)"), "Number:3");
-    assert_eq!(ev("length(parameters.obj)"), "Number:2");
-    assert_eq!(ev("length(parameters.nothing)"), "Number:0");
-    assert_eq!(
-        ev("coalesce(parameters.nothing, parameters.empty, 'x')"),
-        "String:x"
-    );
-    assert_eq!(ev("coalesce(parameters.nothing, '')"), "Null:");
-    assert_eq!(ev("join(';', parameters.list)"), "String:a;b;c");
-    assert_eq!(ev("join(',', parameters.nested.inner)"), "String:x,");
-    assert_eq!(ev("join(',', 'single')"), "String:single");
-    assert_eq!(ev("length(split('a,b;;c', ',;'))"), "Number:4");
-    assert_eq!(ev("containsValue(parameters.list, 'B')"), "Boolean:True");
-    assert_eq!(ev("containsValue(parameters.obj, 'w')"), "Boolean:True");
-    assert_eq!(ev("containsValue(parameters.obj, 'Key')"), "Boolean:False");
-    assert_eq!(ev("lower(true)"), "String:true");
-    assert_eq!(ev("upper(12)"), "String:12");
+    check_ev(&[
+        ("contains('ABCDE', 'bcd')", "Boolean:True"),
+        (
+            "startsWith(variables['Build.SourceBranch'], 'REFS/heads/')",
+            "Boolean:True",
+        ),
+        ("endsWith('abc', 'C')", "Boolean:True"),
+        ("lower('AbC')", "String:abc"),
+        ("upper('AbC')", "String:ABC"),
+        ("trim('  a b  ')", "String:a b"),
+        ("replace('a-b-c', '-', '+')", "String:a+b+c"),
+        ("replace('aAa', 'a', 'x')", "String:xAx"),
+        ("replace('abc', '', 'x')", "String:abc"),
+        ("length('héllo')", "Number:5"),
+        ("length(parameters.list)", "Number:3"),
+        ("length(parameters.obj)", "Number:2"),
+        ("length(parameters.nothing)", "Number:0"),
+        (
+            "coalesce(parameters.nothing, parameters.empty, 'x')",
+            "String:x",
+        ),
+        ("coalesce(parameters.nothing, '')", "Null:"),
+        ("join(';', parameters.list)", "String:a;b;c"),
+        ("join(',', parameters.nested.inner)", "String:x,"),
+        ("join(',', 'single')", "String:single"),
+        ("length(split('a,b;;c', ',;'))", "Number:4"),
+        ("containsValue(parameters.list, 'B')", "Boolean:True"),
+        ("containsValue(parameters.obj, 'w')", "Boolean:True"),
+        ("containsValue(parameters.obj, 'Key')", "Boolean:False"),
+        ("lower(true)", "String:true"),
+        ("upper(12)", "String:12"),
+    ]);
 }
 
 #[test]
 fn format_inserts_and_escapes_braces() {
-    assert_eq!(
-        ev("format('Hello {0} {1}', 'John', 'Doe')"),
-        "String:Hello John Doe"
-    );
-    assert_eq!(ev("format('{{literal}} {0}', 1)"), "String:{literal} 1");
-    assert_eq!(ev("format('{0:yyyyMMdd}', 'x')"), "String:x");
-    assert_eq!(ev("format('{1}{0}', 'a', 'b')"), "String:ba");
+    check_ev(&[
+        (
+            "format('Hello {0} {1}', 'John', 'Doe')",
+            "String:Hello John Doe",
+        ),
+        ("format('{{literal}} {0}', 1)", "String:{literal} 1"),
+        ("format('{0:yyyyMMdd}', 'x')", "String:x"),
+        ("format('{1}{0}', 'a', 'b')", "String:ba"),
+    ]);
     let (code, at, _) = fails("format('{2}', 'a')");
     assert_eq!((code, at), (Code::ExpressionError, 0));
     let (code, _, _) = fails("format('a } b')");
@@ -212,51 +234,49 @@ fn convert_to_json_keeps_document_order() {
         v.to_text().unwrap(),
         "{\n  \"inner\": [\n    \"x\",\n    {\n      \"deep\": \"y\"\n    }\n  ]\n}"
     );
-    assert_eq!(ev("convertToJson('a\"b')"), "String:\"a\\\"b\"");
-    assert_eq!(ev("convertToJson(true)"), "String:true");
+    check_ev(&[
+        ("convertToJson('a\"b')", "String:\"a\\\"b\""),
+        ("convertToJson(true)", "String:true"),
+    ]);
 }
 
 #[test]
 fn function_names_ignore_case() {
-    assert_eq!(ev("EQ(1, 1)"), "Boolean:True");
-    assert_eq!(ev("StartsWith('ab', 'A')"), "Boolean:True");
-    assert_eq!(ev("convertTOjson(1)"), "String:1");
+    check_ev(&[
+        ("EQ(1, 1)", "Boolean:True"),
+        ("StartsWith('ab', 'A')", "Boolean:True"),
+        ("convertTOjson(1)", "String:1"),
+    ]);
 }
 
 #[test]
 fn unknown_functions_names_and_argument_counts_are_kl010() {
-    assert_eq!(
-        fails("eq(1, nope(2))"),
+    check_fails(&[
         (
+            "eq(1, nope(2))",
             Code::ExpressionError,
             6,
-            "Unrecognized function name: 'nope'".into()
-        )
-    );
-    assert_eq!(
-        fails("and(true, other.x)"),
+            "Unrecognized function name: 'nope'",
+        ),
         (
+            "and(true, other.x)",
             Code::ExpressionError,
             10,
-            "Unrecognized value: 'other'".into()
-        )
-    );
-    assert_eq!(
-        fails("eq(1)"),
+            "Unrecognized value: 'other'",
+        ),
         (
+            "eq(1)",
             Code::ExpressionError,
             0,
-            "Too few parameters supplied: 'eq'".into()
-        )
-    );
-    assert_eq!(
-        fails("not(1, 2)"),
+            "Too few parameters supplied: 'eq'",
+        ),
         (
+            "not(1, 2)",
             Code::ExpressionError,
             0,
-            "Too many parameters supplied: 'not'".into()
-        )
-    );
+            "Too many parameters supplied: 'not'",
+        ),
+    ]);
     let (code, at, msg) = fails("counter('a', 1)");
     assert_eq!((code, at), (Code::ExpressionError, 0));
     assert!(msg.contains("only at run time"), "{msg}");
@@ -268,42 +288,44 @@ fn unknown_functions_names_and_argument_counts_are_kl010() {
 
 #[test]
 fn syntax_errors_are_kl009_with_their_offset() {
-    assert_eq!(
-        fails("eq(1,"),
+    check_fails(&[
         (
+            "eq(1,",
             Code::ExpressionSyntax,
             5,
-            "Unexpected end of expression".into()
-        )
-    );
-    assert_eq!(
-        fails("eq(1 2)"),
-        (Code::ExpressionSyntax, 5, "Unexpected symbol: '2'".into())
-    );
-    assert_eq!(
-        fails("'open"),
-        (Code::ExpressionSyntax, 0, "Unclosed string literal".into())
-    );
-    assert_eq!(fails("a # b").1, 2);
-    assert_eq!(fails("").0, Code::ExpressionSyntax);
-    assert_eq!(fails("   ").0, Code::ExpressionSyntax);
-    assert_eq!(fails("1.2.3.4.5").0, Code::ExpressionSyntax);
-    assert_eq!(
-        fails("eq(1, 2))"),
-        (Code::ExpressionSyntax, 8, "Unexpected symbol: ')'".into())
-    );
-    assert_eq!(fails("parameters.").0, Code::ExpressionSyntax);
-    assert_eq!(fails("parameters[0").0, Code::ExpressionSyntax);
-    assert_eq!(
-        fails("parameters.*.x"),
+            "Unexpected end of expression",
+        ),
         (
+            "eq(1 2)",
+            Code::ExpressionSyntax,
+            5,
+            "Unexpected symbol: '2'",
+        ),
+        (
+            "'open",
+            Code::ExpressionSyntax,
+            0,
+            "Unclosed string literal",
+        ),
+        (
+            "eq(1, 2))",
+            Code::ExpressionSyntax,
+            8,
+            "Unexpected symbol: ')'",
+        ),
+        (
+            "parameters.*.x",
             Code::ExpressionSyntax,
             11,
-            "Filtered arrays (`.*`) are not supported at compile time here".into()
-        )
-    );
-    assert_eq!(fails("eq(1, (2))").1, 6);
-    assert_eq!(fails("-").0, Code::ExpressionSyntax);
+            "Filtered arrays (`.*`) are not supported at compile time here",
+        ),
+    ]);
+    for text in ["", "   ", "1.2.3.4.5", "parameters.", "parameters[0", "-"] {
+        assert_eq!(fails(text).0, Code::ExpressionSyntax, "{text}");
+    }
+    for (text, offset) in [("a # b", 2), ("eq(1, (2))", 6)] {
+        assert_eq!(fails(text).1, offset, "{text}");
+    }
 }
 
 #[test]

@@ -148,46 +148,50 @@ pub fn check(refs: &[ConnectionRef], facts: &LiveFacts) -> Vec<Diagnostic> {
                 )),
             );
         }
-        if f.state == Some(ConnectionState::Draft) {
-            out.push(
-                Diagnostic::new(
-                    Code::ConnectionDraft,
-                    at.clone(),
-                    format!("service connection '{name}' ({site}) is a draft: it cannot issue tokens until its identity's owner adds the federated credential and it is verified"),
-                )
-                .with_fix(doctor.clone()),
-            );
-        }
-        if f.secret_expired == Some(true) {
-            out.push(
-                Diagnostic::new(
-                    Code::ConnectionSecretExpired,
-                    at.clone(),
-                    format!("service connection '{name}' ({site}) authenticates with a client secret that has expired"),
-                )
-                .with_fix(format!("Renew the secret or convert the connection to workload identity federation; {doctor}")),
-            );
-        }
-        if f.tenant_forbids_federation == Some(true) {
-            out.push(
-                Diagnostic::new(
-                    Code::TenantForbidsFederation,
-                    at.clone(),
-                    format!("the tenant of service connection '{name}' ({site}) does not allow workload identity federation from this organization's issuer"),
-                )
-                .with_fix(format!("Ask the tenant's administrator to allow it, or use a managed identity; {doctor}")),
-            );
-        }
-        if f.authorized == Some(false) {
-            let pipeline = facts.pipeline.as_deref().unwrap_or("this pipeline");
-            out.push(
-                Diagnostic::new(
-                    Code::ConnectionNotAuthorized,
-                    at,
-                    format!("pipeline '{pipeline}' is not authorized to use service connection '{name}' ({site})"),
-                )
-                .with_fix(format!("Authorize the pipeline on the connection; {doctor}")),
-            );
+        let pipeline = facts.pipeline.as_deref().unwrap_or("this pipeline");
+        // Each fact that stops the connection: whether it holds, its code, message and fix.
+        let stops = [
+            (
+                f.state == Some(ConnectionState::Draft),
+                Code::ConnectionDraft,
+                format!(
+                    "service connection '{name}' ({site}) is a draft: it cannot issue tokens until its identity's owner adds the federated credential and it is verified"
+                ),
+                doctor.clone(),
+            ),
+            (
+                f.secret_expired == Some(true),
+                Code::ConnectionSecretExpired,
+                format!(
+                    "service connection '{name}' ({site}) authenticates with a client secret that has expired"
+                ),
+                format!(
+                    "Renew the secret or convert the connection to workload identity federation; {doctor}"
+                ),
+            ),
+            (
+                f.tenant_forbids_federation == Some(true),
+                Code::TenantForbidsFederation,
+                format!(
+                    "the tenant of service connection '{name}' ({site}) does not allow workload identity federation from this organization's issuer"
+                ),
+                format!(
+                    "Ask the tenant's administrator to allow it, or use a managed identity; {doctor}"
+                ),
+            ),
+            (
+                f.authorized == Some(false),
+                Code::ConnectionNotAuthorized,
+                format!(
+                    "pipeline '{pipeline}' is not authorized to use service connection '{name}' ({site})"
+                ),
+                format!("Authorize the pipeline on the connection; {doctor}"),
+            ),
+        ];
+        for (holds, code, message, fix) in stops {
+            if holds {
+                out.push(Diagnostic::new(code, at.clone(), message).with_fix(fix));
+            }
         }
     }
     out

@@ -24,146 +24,132 @@ fn lint(p: &Pipeline) -> Vec<Diagnostic> {
     d
 }
 
+/// A task step at line 10 with a finding, and steps like it without one.
+struct TaskCase {
+    reference: &'static str,
+    inputs: &'static [(&'static str, &'static str)],
+    /// The findings, as [`brief`] gives them.
+    brief: &'static [&'static str],
+    /// The message of the first finding.
+    message: &'static str,
+    /// The fix of the first finding, where it is checked.
+    fix: Option<&'static str>,
+    /// Task steps (reference and inputs, lines 10, 20…) that give no finding.
+    clean: &'static [(&'static str, &'static [(&'static str, &'static str)])],
+}
+
+fn check_task(c: &TaskCase) {
+    let d = lint(&steps(vec![task(c.reference, 10, c.inputs)]));
+    assert_eq!(brief(&d), c.brief, "{}", c.reference);
+    assert_eq!(d[0].message, c.message, "{}", c.reference);
+    if let Some(fix) = c.fix {
+        assert_eq!(d[0].fix.as_deref(), Some(fix), "{}", c.reference);
+    }
+    let clean: Vec<_> = c
+        .clean
+        .iter()
+        .zip((10..).step_by(10))
+        .map(|((reference, inputs), line)| task(reference, line, inputs))
+        .collect();
+    assert_eq!(
+        brief(&lint(&steps(clean))),
+        Vec::<String>::new(),
+        "{}",
+        c.reference
+    );
+}
+
 #[test]
 fn kl101_a_task_without_federation() {
-    let d = lint(&steps(vec![task(
-        "ContainerBuild@0",
-        10,
-        &[("dockerRegistryServiceConnection", "acr")],
-    )]));
-    assert_eq!(brief(&d), vec!["12:20 KL101 error"]);
-    assert_eq!(
-        d[0].message,
-        "ContainerBuild@0 does not support workload identity federation; its input dockerRegistryServiceConnection names connection 'acr'"
-    );
-    // The same task without a connection input, and a supported task: nothing.
-    let d = lint(&steps(vec![
-        task("ContainerBuild@0", 10, &[("repository", "app")]),
-        task("AzureCLI@2", 20, &[("azureSubscription", "arm")]),
-    ]));
-    assert_eq!(brief(&d), Vec::<String>::new());
+    check_task(&TaskCase {
+        reference: "ContainerBuild@0",
+        inputs: &[("dockerRegistryServiceConnection", "acr")],
+        brief: &["12:20 KL101 error"],
+        message: "ContainerBuild@0 does not support workload identity federation; its input dockerRegistryServiceConnection names connection 'acr'",
+        fix: None,
+        // The same task without a connection input, and a supported task.
+        clean: &[
+            ("ContainerBuild@0", &[("repository", "app")]),
+            ("AzureCLI@2", &[("azureSubscription", "arm")]),
+        ],
+    });
 }
 
 #[test]
 fn kl102_an_old_version_names_the_new_one() {
-    let d = lint(&steps(vec![task(
-        "AzureFileCopy@4",
-        10,
-        &[("azureSubscription", "arm"), ("Destination", "AzureBlob")],
-    )]));
-    assert_eq!(brief(&d), vec!["12:20 KL102 error"]);
-    assert_eq!(
-        d[0].message,
-        "AzureFileCopy@4 does not support workload identity federation, AzureFileCopy@6 does; its input azureSubscription names connection 'arm'"
-    );
-    assert_eq!(d[0].fix.as_deref(), Some("Use AzureFileCopy@6"));
-    let d = lint(&steps(vec![task(
-        "AzureFileCopy@6",
-        10,
-        &[("azureSubscription", "arm")],
-    )]));
-    assert!(d.is_empty());
+    check_task(&TaskCase {
+        reference: "AzureFileCopy@4",
+        inputs: &[("azureSubscription", "arm"), ("Destination", "AzureBlob")],
+        brief: &["12:20 KL102 error"],
+        message: "AzureFileCopy@4 does not support workload identity federation, AzureFileCopy@6 does; its input azureSubscription names connection 'arm'",
+        fix: Some("Use AzureFileCopy@6"),
+        clean: &[("AzureFileCopy@6", &[("azureSubscription", "arm")])],
+    });
 }
 
 #[test]
 fn kl103_an_input_without_federation() {
-    let d = lint(&steps(vec![task(
-        "Docker@1",
-        10,
-        &[
+    check_task(&TaskCase {
+        reference: "Docker@1",
+        inputs: &[
             ("azureSubscriptionEndpoint", "arm"),
             ("dockerRegistryEndpoint", "hub"),
         ],
-    )]));
-    assert_eq!(brief(&d), vec!["13:20 KL103 error"]);
-    assert_eq!(
-        d[0].message,
-        "Docker@1 input dockerRegistryEndpoint does not support workload identity federation (connection 'hub')"
-    );
-    assert_eq!(
-        d[0].fix.as_deref(),
-        Some(
-            "Use the input azureSubscriptionEndpoint with an Azure Resource Manager connection instead"
-        )
-    );
-    let d = lint(&steps(vec![task(
-        "Docker@1",
-        10,
-        &[("azureSubscriptionEndpoint", "arm")],
-    )]));
-    assert!(d.is_empty());
+        brief: &["13:20 KL103 error"],
+        message: "Docker@1 input dockerRegistryEndpoint does not support workload identity federation (connection 'hub')",
+        fix: Some(
+            "Use the input azureSubscriptionEndpoint with an Azure Resource Manager connection instead",
+        ),
+        clean: &[("Docker@1", &[("azureSubscriptionEndpoint", "arm")])],
+    });
 }
 
 #[test]
 fn kl103_a_kubernetes_connection_is_a_warning_with_the_azure_guidance() {
-    let d = lint(&steps(vec![task(
-        "KubernetesManifest@1",
-        10,
-        &[("kubernetesServiceConnection", "aks")],
-    )]));
-    assert_eq!(brief(&d), vec!["12:20 KL103 warning"]);
-    assert_eq!(
-        d[0].message,
-        "KubernetesManifest@1 input kubernetesServiceConnection takes a Kubernetes service connection ('aks'); use Azure instead of Kubernetes service connection"
-    );
-    assert_eq!(
-        d[0].fix.as_deref(),
-        Some(
-            "Set connectionType: azureResourceManager and name an Azure Resource Manager connection in azureSubscriptionEndpoint"
-        )
-    );
-    let d = lint(&steps(vec![task(
-        "KubernetesManifest@1",
-        10,
-        &[
-            ("connectionType", "azureResourceManager"),
-            ("azureSubscriptionConnection", "arm"),
-        ],
-    )]));
-    assert!(d.is_empty());
+    check_task(&TaskCase {
+        reference: "KubernetesManifest@1",
+        inputs: &[("kubernetesServiceConnection", "aks")],
+        brief: &["12:20 KL103 warning"],
+        message: "KubernetesManifest@1 input kubernetesServiceConnection takes a Kubernetes service connection ('aks'); use Azure instead of Kubernetes service connection",
+        fix: Some(
+            "Set connectionType: azureResourceManager and name an Azure Resource Manager connection in azureSubscriptionEndpoint",
+        ),
+        clean: &[(
+            "KubernetesManifest@1",
+            &[
+                ("connectionType", "azureResourceManager"),
+                ("azureSubscriptionConnection", "arm"),
+            ],
+        )],
+    });
 }
 
 #[test]
 fn kl104_announced_support() {
-    let d = lint(&steps(vec![task(
-        "Docker@2",
-        10,
-        &[("containerRegistry", "acr"), ("command", "push")],
-    )]));
-    assert_eq!(brief(&d), vec!["12:20 KL104 warning"]);
-    assert_eq!(
-        d[0].message,
-        "Docker@2 support for workload identity federation is announced (2024 Q2), not available; its input containerRegistry names connection 'acr'"
-    );
-    let d = lint(&steps(vec![task("Docker@2", 10, &[("command", "build")])]));
-    assert!(d.is_empty());
+    check_task(&TaskCase {
+        reference: "Docker@2",
+        inputs: &[("containerRegistry", "acr"), ("command", "push")],
+        brief: &["12:20 KL104 warning"],
+        message: "Docker@2 support for workload identity federation is announced (2024 Q2), not available; its input containerRegistry names connection 'acr'",
+        fix: None,
+        clean: &[("Docker@2", &[("command", "build")])],
+    });
 }
 
 #[test]
 fn kl105_a_marketplace_task_given_a_connection() {
-    let d = lint(&steps(vec![task(
-        "Contoso.Deploy.Task@3",
-        10,
-        &[
+    check_task(&TaskCase {
+        reference: "Contoso.Deploy.Task@3",
+        inputs: &[
             ("azureSubscription", "arm"),
             ("region", "west"),
             ("apiEndpoint", "x"),
         ],
-    )]));
-    assert_eq!(
-        brief(&d),
-        vec!["12:20 KL105 warning", "14:20 KL105 warning"]
-    );
-    assert_eq!(
-        d[0].message,
-        "Contoso.Deploy.Task@3 is not a built-in task; its input azureSubscription looks like a service connection ('arm'), and Marketplace tasks do not support workload identity federation"
-    );
-    let d = lint(&steps(vec![task(
-        "Contoso.Deploy.Task@3",
-        10,
-        &[("region", "west")],
-    )]));
-    assert!(d.is_empty());
+        brief: &["12:20 KL105 warning", "14:20 KL105 warning"],
+        message: "Contoso.Deploy.Task@3 is not a built-in task; its input azureSubscription looks like a service connection ('arm'), and Marketplace tasks do not support workload identity federation",
+        fix: None,
+        clean: &[("Contoso.Deploy.Task@3", &[("region", "west")])],
+    });
 }
 
 #[test]

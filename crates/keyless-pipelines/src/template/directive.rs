@@ -5,7 +5,6 @@ use super::expand::{Expander, Frame};
 use crate::diag::Code;
 use crate::expr::{Expr, ExprError, Segment, Val, segments};
 use crate::yaml::{Node, Value};
-use std::collections::HashSet;
 use std::rc::Rc;
 
 /// A `${{ }}` key that steers expansion.
@@ -141,53 +140,38 @@ impl Expander<'_> {
         }
     }
 
-    /// A directive item of a sequence; returns the new `if` chain state.
+    /// The flow every directive follows, in sequences and in mappings: `body` takes in
+    /// the directive's value where an `if` chain or an `each` loop reaches it, and
+    /// `insert` where the directive is `insert`; both write to `target`. Returns the new
+    /// `if` chain state.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn seq_directive(
+    pub(super) fn steer<T>(
         &mut self,
         f: &mut Frame,
         k: &Node,
-        v: &Node,
         d: Directive,
         chain: Option<bool>,
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<Node>,
+        target: &mut T,
+        body: impl Fn(&mut Self, &mut Frame, &mut T),
+        insert: impl FnOnce(&mut Self, &mut Frame, &mut T),
     ) -> Option<bool> {
-        let splice = |this: &mut Self, f: &mut Frame, out: &mut Vec<Node>| match &v.value {
-            Value::Seq(items) => this.items(f, items, ctx, depth, out),
-            Value::Null => {}
-            _ => this.items(f, std::slice::from_ref(v), ctx, depth, out),
-        };
-        match d {
-            Directive::If(e) => {
-                let taken = self.condition(f, k, &e);
-                if taken {
-                    splice(self, f, out);
-                }
-                Some(taken)
-            }
+        let e = match d {
+            Directive::If(e) => e,
             Directive::ElseIf(e) => match chain {
                 None => {
                     self.orphan(k, "elseif");
-                    None
+                    return None;
                 }
-                Some(true) => Some(true),
-                Some(false) => {
-                    let taken = self.condition(f, k, &e);
-                    if taken {
-                        splice(self, f, out);
-                    }
-                    Some(taken)
-                }
+                Some(true) => return Some(true),
+                Some(false) => e,
             },
             Directive::Else => {
                 match chain {
                     None => self.orphan(k, "else"),
                     Some(true) => {}
-                    Some(false) => splice(self, f, out),
+                    Some(false) => body(self, f, target),
                 }
-                None
+                return None;
             }
             Directive::Each(name, e, at) => {
                 for item in self.each_items(f, k, &e, at) {
@@ -195,16 +179,21 @@ impl Expander<'_> {
                         break;
                     }
                     f.locals.push((name.clone(), item));
-                    splice(self, f, out);
+                    body(self, f, target);
                     f.locals.pop();
                 }
-                None
+                return None;
             }
             Directive::Insert => {
-                splice(self, f, out);
-                None
+                insert(self, f, target);
+                return None;
             }
+        };
+        let taken = self.condition(f, k, &e);
+        if taken {
+            body(self, f, target);
         }
+        Some(taken)
     }
 
     pub(super) fn orphan(&mut self, k: &Node, word: &str) {
@@ -213,100 +202,6 @@ impl Expander<'_> {
             &k.loc,
             format!("'{word}' has no 'if' just before it."),
         );
-    }
-
-    /// A directive key of a mapping; returns the new `if` chain state.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn map_directive(
-        &mut self,
-        f: &mut Frame,
-        k: &Node,
-        v: &Node,
-        d: Directive,
-        chain: Option<bool>,
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<(Node, Node)>,
-        seen: &mut HashSet<String>,
-    ) -> Option<bool> {
-        let merge = |this: &mut Self,
-                     f: &mut Frame,
-                     out: &mut Vec<(Node, Node)>,
-                     seen: &mut HashSet<String>| {
-            match &v.value {
-                Value::Map(pairs) => this.pairs(f, pairs, ctx, depth, out, seen),
-                Value::Null => {}
-                _ => this.error(
-                    Code::InvalidValue,
-                    &v.loc,
-                    "A mapping was expected under this expression key.",
-                ),
-            }
-        };
-        match d {
-            Directive::If(e) => {
-                let taken = self.condition(f, k, &e);
-                if taken {
-                    merge(self, f, out, seen);
-                }
-                Some(taken)
-            }
-            Directive::ElseIf(e) => match chain {
-                None => {
-                    self.orphan(k, "elseif");
-                    None
-                }
-                Some(true) => Some(true),
-                Some(false) => {
-                    let taken = self.condition(f, k, &e);
-                    if taken {
-                        merge(self, f, out, seen);
-                    }
-                    Some(taken)
-                }
-            },
-            Directive::Else => {
-                match chain {
-                    None => self.orphan(k, "else"),
-                    Some(true) => {}
-                    Some(false) => merge(self, f, out, seen),
-                }
-                None
-            }
-            Directive::Each(name, e, at) => {
-                for item in self.each_items(f, k, &e, at) {
-                    if !self.tick(&k.loc, 1) {
-                        break;
-                    }
-                    f.locals.push((name.clone(), item));
-                    merge(self, f, out, seen);
-                    f.locals.pop();
-                }
-                None
-            }
-            Directive::Insert => {
-                let value = self.node(f, v, ctx, depth)?;
-                match value.value {
-                    Value::Map(pairs) => {
-                        for (pk, pv) in pairs {
-                            if ctx == "variables"
-                                && let Some(name) = pk.as_str()
-                            {
-                                self.register(name.to_owned(), &pv);
-                            }
-                            self.insert_pair(pk, pv, out, seen);
-                        }
-                    }
-                    Value::Null => {}
-                    _ => self.error(
-                        Code::InvalidValue,
-                        &v.loc,
-                        "'insert' inserts a mapping; this value is not one.",
-                    ),
-                }
-                None
-            }
-        }
     }
 }
 

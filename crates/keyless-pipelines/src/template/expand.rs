@@ -142,58 +142,56 @@ impl<'l> Expander<'l> {
         false
     }
 
+    /// `true` while expansion goes on; `over`, the message of a limit just passed, stops it.
+    fn within(&mut self, loc: &Loc, over: Option<String>) -> bool {
+        match over {
+            Some(message) => self.limit(loc, message),
+            None => !self.stopped,
+        }
+    }
+
     /// Counts output; `false` (and expansion stops) past a limit.
     pub(super) fn count(&mut self, loc: &Loc, nodes: usize, text: usize) -> bool {
         self.nodes = self.nodes.saturating_add(nodes);
         self.text = self.text.saturating_add(text);
-        if self.nodes > MAX_EXPANDED_NODES {
-            return self.limit(
-                loc,
-                format!("The expanded pipeline has more than {MAX_EXPANDED_NODES} nodes."),
-            );
-        }
-        if self.text > MAX_EXPANDED_TEXT {
-            return self.limit(
-                loc,
-                format!("The expanded pipeline holds more than {MAX_EXPANDED_TEXT} bytes of text."),
-            );
-        }
-        !self.stopped
+        let over = if self.nodes > MAX_EXPANDED_NODES {
+            Some(format!(
+                "The expanded pipeline has more than {MAX_EXPANDED_NODES} nodes."
+            ))
+        } else if self.text > MAX_EXPANDED_TEXT {
+            Some(format!(
+                "The expanded pipeline holds more than {MAX_EXPANDED_TEXT} bytes of text."
+            ))
+        } else {
+            None
+        };
+        self.within(loc, over)
     }
 
     /// Counts a step of work; `false` (and expansion stops) past [`MAX_WORK`].
     pub(super) fn tick(&mut self, loc: &Loc, cost: usize) -> bool {
         self.work = self.work.saturating_add(cost);
-        if self.work > MAX_WORK {
-            return self.limit(
-                loc,
-                format!("Expanding the pipeline takes more than {MAX_WORK} steps (loops or templates repeat too much)."),
-            );
-        }
-        !self.stopped
+        let over = (self.work > MAX_WORK).then(|| {
+            format!("Expanding the pipeline takes more than {MAX_WORK} steps (loops or templates repeat too much).")
+        });
+        self.within(loc, over)
     }
 
     /// Enters one level of the expander's own recursion (the caller leaves it, whatever
     /// this returns); `false` (and expansion stops) past [`MAX_NESTING`].
     fn enter(&mut self, loc: &Loc) -> bool {
         self.nesting += 1;
-        if self.nesting > MAX_NESTING {
-            return self.limit(
-                loc,
-                format!("Templates, conditions and loops nest more than {MAX_NESTING} levels inside each other."),
-            );
-        }
-        !self.stopped
+        let over = (self.nesting > MAX_NESTING).then(|| {
+            format!("Templates, conditions and loops nest more than {MAX_NESTING} levels inside each other.")
+        });
+        self.within(loc, over)
     }
 
     pub(super) fn deep(&mut self, loc: &Loc, depth: usize) -> bool {
-        if depth > MAX_EXPANDED_DEPTH {
-            return self.limit(
-                loc,
-                format!("The expanded pipeline nests deeper than {MAX_EXPANDED_DEPTH} levels."),
-            );
-        }
-        !self.stopped
+        let over = (depth > MAX_EXPANDED_DEPTH).then(|| {
+            format!("The expanded pipeline nests deeper than {MAX_EXPANDED_DEPTH} levels.")
+        });
+        self.within(loc, over)
     }
 
     // ----- variables -----
@@ -295,6 +293,18 @@ impl<'l> Expander<'l> {
         Some(out)
     }
 
+    /// Runs `body` one level deeper in the expander's own recursion, which `first` (the
+    /// first item's place) enters; an empty collection (`None`) has nothing to run.
+    fn nested(&mut self, first: Option<&Loc>, body: impl FnOnce(&mut Self)) {
+        let Some(loc) = first else {
+            return;
+        };
+        if self.enter(loc) {
+            body(self);
+        }
+        self.nesting -= 1;
+    }
+
     /// Expands sequence items into `out`: directives splice their values, template
     /// references their templates' items.
     pub(super) fn items(
@@ -305,59 +315,52 @@ impl<'l> Expander<'l> {
         depth: usize,
         out: &mut Vec<Node>,
     ) {
-        if let Some(first) = items.first()
-            && self.enter(&first.loc)
-        {
-            self.items_inner(f, items, ctx, depth, out);
-        }
-        self.nesting -= usize::from(!items.is_empty());
-    }
-
-    fn items_inner(
-        &mut self,
-        f: &mut Frame,
-        items: &[Node],
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<Node>,
-    ) {
-        // `Some(taken)` after an `if` or `elseif`: whether a branch was taken.
-        let mut chain: Option<bool> = None;
-        for item in items {
-            if self.stopped {
-                return;
-            }
-            if let Some([(k, v)]) = item.as_map() {
-                let Some(directive) = self.directive(k) else {
-                    chain = None;
+        self.nested(items.first().map(|n| &n.loc), |this| {
+            // `Some(taken)` after an `if` or `elseif`: whether a branch was taken.
+            let mut chain: Option<bool> = None;
+            for item in items {
+                if this.stopped {
+                    return;
+                }
+                if let Some([(k, v)]) = item.as_map() {
+                    let Some(directive) = this.directive(k) else {
+                        chain = None;
+                        continue;
+                    };
+                    if let Some(d) = directive {
+                        // The value's items are spliced in.
+                        let splice =
+                            |this: &mut Self, f: &mut Frame, out: &mut Vec<Node>| match &v.value {
+                                Value::Seq(items) => this.items(f, items, ctx, depth, out),
+                                Value::Null => {}
+                                _ => this.items(f, std::slice::from_ref(v), ctx, depth, out),
+                            };
+                        chain = this.steer(f, k, d, chain, out, splice, splice);
+                        continue;
+                    }
+                }
+                chain = None;
+                if super::include::is_reference(item) {
+                    let produced = this.include(f, item, ctx, depth);
+                    out.extend(produced);
+                    continue;
+                }
+                let Some(x) = this.node(f, item, ctx, depth + 1) else {
                     continue;
                 };
-                if let Some(d) = directive {
-                    chain = self.seq_directive(f, k, v, d, chain, ctx, depth, out);
-                    continue;
+                // `- ${{ parameters.steps }}`: a list an expression gives is inserted item by item.
+                let inserted = match x.value {
+                    Value::Seq(items) if matches!(item.value, Value::String(_)) => items,
+                    value => vec![Node::new(x.loc, value)],
+                };
+                for x in inserted {
+                    if ctx == "variables" {
+                        this.register_item(&x);
+                    }
+                    out.push(x);
                 }
             }
-            chain = None;
-            if super::include::is_reference(item) {
-                let produced = self.include(f, item, ctx, depth);
-                out.extend(produced);
-                continue;
-            }
-            let Some(x) = self.node(f, item, ctx, depth + 1) else {
-                continue;
-            };
-            // `- ${{ parameters.steps }}`: a list an expression gives is inserted item by item.
-            let inserted = match x.value {
-                Value::Seq(items) if matches!(item.value, Value::String(_)) => items,
-                value => vec![Node::new(x.loc, value)],
-            };
-            for x in inserted {
-                if ctx == "variables" {
-                    self.register_item(&x);
-                }
-                out.push(x);
-            }
-        }
+        });
     }
 
     /// Expands mapping pairs into `out`: directives merge their mappings.
@@ -370,60 +373,93 @@ impl<'l> Expander<'l> {
         out: &mut Vec<(Node, Node)>,
         seen: &mut HashSet<String>,
     ) {
-        if let Some((first, _)) = pairs.first()
-            && self.enter(&first.loc)
-        {
-            self.pairs_inner(f, pairs, ctx, depth, out, seen);
-        }
-        self.nesting -= usize::from(!pairs.is_empty());
-    }
-
-    fn pairs_inner(
-        &mut self,
-        f: &mut Frame,
-        pairs: &[(Node, Node)],
-        ctx: &str,
-        depth: usize,
-        out: &mut Vec<(Node, Node)>,
-        seen: &mut HashSet<String>,
-    ) {
-        let mut chain: Option<bool> = None;
-        for (k, v) in pairs {
-            if self.stopped {
-                return;
-            }
-            let Some(directive) = self.directive(k) else {
+        self.nested(pairs.first().map(|(k, _)| &k.loc), |this| {
+            let mut chain: Option<bool> = None;
+            for (k, v) in pairs {
+                if this.stopped {
+                    return;
+                }
+                let Some(directive) = this.directive(k) else {
+                    chain = None;
+                    continue;
+                };
+                if let Some(d) = directive {
+                    // The value's pairs are merged in; `insert` expands the value first.
+                    let merge =
+                        |this: &mut Self, f: &mut Frame, (out, seen): &mut PairsOut| match &v.value
+                        {
+                            Value::Map(pairs) => this.pairs(f, pairs, ctx, depth, out, seen),
+                            Value::Null => {}
+                            _ => this.error(
+                                Code::InvalidValue,
+                                &v.loc,
+                                "A mapping was expected under this expression key.",
+                            ),
+                        };
+                    let insert = |this: &mut Self, f: &mut Frame, (out, seen): &mut PairsOut| {
+                        let Some(value) = this.node(f, v, ctx, depth) else {
+                            return;
+                        };
+                        match value.value {
+                            Value::Map(pairs) => {
+                                for (pk, pv) in pairs {
+                                    if ctx == "variables"
+                                        && let Some(name) = pk.as_str()
+                                    {
+                                        this.register(name.to_owned(), &pv);
+                                    }
+                                    this.insert_pair(pk, pv, out, seen);
+                                }
+                            }
+                            Value::Null => {}
+                            _ => this.error(
+                                Code::InvalidValue,
+                                &v.loc,
+                                "'insert' inserts a mapping; this value is not one.",
+                            ),
+                        }
+                    };
+                    chain = this.steer(f, k, d, chain, &mut (&mut *out, &mut *seen), merge, insert);
+                    continue;
+                }
                 chain = None;
-                continue;
-            };
-            if let Some(d) = directive {
-                chain = self.map_directive(f, k, v, d, chain, ctx, depth, out, seen);
-                continue;
+                // Keys of a root mapping that are not expanded as usual: `parameters:` (kept
+                // in the pipeline, dropped in a template) and `extends:`.
+                if depth == 1 {
+                    match (k.as_str(), f.kind) {
+                        (Some("parameters"), RootKind::Pipeline) => {
+                            this.insert_pair(k.clone(), v.clone(), out, seen);
+                            continue;
+                        }
+                        (Some("parameters"), RootKind::Extends) => continue,
+                        (Some("extends"), RootKind::Pipeline | RootKind::Extends) => {
+                            this.extends(f, k, v, out, seen);
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                let Some(key) = this.scalar(f, k, depth) else {
+                    return;
+                };
+                let Some(key_text) = crate::model::read::scalar_text(&key) else {
+                    this.error(
+                        Code::InvalidValue,
+                        &k.loc,
+                        "A key is a sequence or mapping.",
+                    );
+                    continue;
+                };
+                let key = Node::new(k.loc.clone(), Value::String(key_text.clone()));
+                let Some(value) = this.node(f, v, &key_text, depth + 1) else {
+                    return;
+                };
+                if ctx == "variables" {
+                    this.register(key_text.clone(), &value);
+                }
+                this.insert_pair(key, value, out, seen);
             }
-            chain = None;
-            if depth == 1 && self.root_pair(f, k, v, out, seen) {
-                continue;
-            }
-            let Some(key) = self.scalar(f, k, depth) else {
-                return;
-            };
-            let Some(key_text) = crate::model::read::scalar_text(&key) else {
-                self.error(
-                    Code::InvalidValue,
-                    &k.loc,
-                    "A key is a sequence or mapping.",
-                );
-                continue;
-            };
-            let key = Node::new(k.loc.clone(), Value::String(key_text.clone()));
-            let Some(value) = self.node(f, v, &key_text, depth + 1) else {
-                return;
-            };
-            if ctx == "variables" {
-                self.register(key_text.clone(), &value);
-            }
-            self.insert_pair(key, value, out, seen);
-        }
+        });
     }
 
     /// Adds a pair, refusing a key already there (KL006); `variables` given twice (by a
@@ -457,3 +493,6 @@ impl<'l> Expander<'l> {
         );
     }
 }
+
+/// Where expanded mapping pairs go: the pairs, and the keys given so far.
+type PairsOut<'a> = (&'a mut Vec<(Node, Node)>, &'a mut HashSet<String>);

@@ -55,6 +55,24 @@ enum Loaded {
 }
 
 impl Expander<'_> {
+    /// The frame of a file entered: its key is pushed on `includes` (the caller pops it).
+    fn enter_file(&mut self, key: FileKey, kind: RootKind, params: Node) -> Frame {
+        self.includes.push(key.clone());
+        Frame {
+            file: key,
+            kind,
+            params,
+            locals: Vec::new(),
+        }
+    }
+
+    /// A template's parameters: its declarations (checked) bound to the values `passed`
+    /// by the reference at `at`.
+    fn template_params(&mut self, root: &Node, passed: &[(Node, Node)], at: &Loc) -> Node {
+        let decls = params::declarations(root.get("parameters"), true, &mut self.diags);
+        params::bind(&decls, passed, at, &mut self.diags)
+    }
+
     /// Reads and parses a file (once), recording it in `files`.
     fn read_file(&mut self, key: &FileKey) -> Result<Option<Rc<Node>>, LoadError> {
         if let Some(cached) = self.cache.get(key) {
@@ -80,56 +98,45 @@ impl Expander<'_> {
         let text = scalar_text(path).unwrap_or_default();
         let key = match resolve(&f.file, &text, &self.aliases) {
             Ok(k) => k,
-            Err(RefError::UnknownAlias(alias)) => {
-                self.error(
-                    Code::TemplateNotFound,
-                    &path.loc,
-                    format!("Template '{text}' not found: '{alias}' is not a repository of resources.repositories."),
-                );
-                return Loaded::Failed;
-            }
-            Err(RefError::Escapes) => {
-                self.error(
-                    Code::TemplateNotFound,
-                    &path.loc,
-                    format!("Template '{text}' not found: the path leaves the repository."),
-                );
-                return Loaded::Failed;
-            }
-            Err(RefError::Empty) => {
-                self.error(
-                    Code::TemplateNotFound,
-                    &path.loc,
-                    "The template path is empty.",
-                );
+            Err(e) => {
+                let message = match e {
+                    RefError::UnknownAlias(alias) => format!(
+                        "Template '{text}' not found: '{alias}' is not a repository of resources.repositories."
+                    ),
+                    RefError::Escapes => {
+                        format!("Template '{text}' not found: the path leaves the repository.")
+                    }
+                    RefError::Empty => "The template path is empty.".to_owned(),
+                };
+                self.error(Code::TemplateNotFound, &path.loc, message);
                 return Loaded::Failed;
             }
         };
-        if self.includes.contains(&key) {
+        let too_deep = if self.includes.contains(&key) {
             let mut chain: Vec<String> = self
                 .includes
                 .iter()
                 .map(|k| k.display().to_string())
                 .collect();
             chain.push(key.display().to_string());
-            self.error(
-                Code::TemplateCycle,
-                &path.loc,
-                format!("Template '{text}' includes itself: {}.", chain.join(" -> ")),
-            );
+            Some(format!(
+                "Template '{text}' includes itself: {}.",
+                chain.join(" -> ")
+            ))
+        } else if self.includes.len() >= MAX_TEMPLATE_DEPTH {
+            Some(format!(
+                "Templates nest deeper than {MAX_TEMPLATE_DEPTH} levels."
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = too_deep {
+            self.error(Code::TemplateCycle, &path.loc, message);
             return Loaded::Failed;
         }
-        if self.includes.len() >= MAX_TEMPLATE_DEPTH {
-            self.error(
-                Code::TemplateCycle,
-                &path.loc,
-                format!("Templates nest deeper than {MAX_TEMPLATE_DEPTH} levels."),
-            );
-            return Loaded::Failed;
-        }
-        match self.read_file(&key) {
-            Ok(Some(root)) => Loaded::File(key, root),
-            Ok(None) => Loaded::Failed,
+        let (code, message, loaded) = match self.read_file(&key) {
+            Ok(Some(root)) => return Loaded::File(key, root),
+            Ok(None) => return Loaded::Failed,
             Err(LoadError::NotFound) => {
                 let where_ = match &key.repo {
                     Some(alias) => format!(" in repository '{alias}'"),
@@ -143,28 +150,24 @@ impl Expander<'_> {
                     )
                     .with_fix("Check the path: it is relative to the file that names it, or to the repository's root when it starts with '/'."),
                 );
-                Loaded::Failed
+                return Loaded::Failed;
             }
-            Err(LoadError::Unavailable) => {
-                self.error(
-                    Code::RemoteTemplate,
-                    &path.loc,
-                    format!(
-                        "Template '{text}' is in repository '{}', which is not available here: it was not checked.",
-                        key.repo.as_deref().unwrap_or("self")
-                    ),
-                );
-                Loaded::Unavailable
-            }
-            Err(LoadError::Unreadable(why)) => {
-                self.error(
-                    Code::UnreadableFile,
-                    &path.loc,
-                    format!("Template '{text}' cannot be read: {why}."),
-                );
-                Loaded::Failed
-            }
-        }
+            Err(LoadError::Unavailable) => (
+                Code::RemoteTemplate,
+                format!(
+                    "Template '{text}' is in repository '{}', which is not available here: it was not checked.",
+                    key.repo.as_deref().unwrap_or("self")
+                ),
+                Loaded::Unavailable,
+            ),
+            Err(LoadError::Unreadable(why)) => (
+                Code::UnreadableFile,
+                format!("Template '{text}' cannot be read: {why}."),
+                Loaded::Failed,
+            ),
+        };
+        self.error(code, &path.loc, message);
+        loaded
     }
 
     /// Expands `template:` and `parameters:` of a reference in the caller's frame.
@@ -267,15 +270,8 @@ impl Expander<'_> {
                 );
             }
         }
-        let decls = params::declarations(root.get("parameters"), true, &mut self.diags);
-        let bound = params::bind(&decls, &passed, &path.loc, &mut self.diags);
-        let mut frame = Frame {
-            file: key.clone(),
-            kind: RootKind::Template,
-            params: bound,
-            locals: Vec::new(),
-        };
-        self.includes.push(key);
+        let bound = self.template_params(&root, &passed, &path.loc);
+        let mut frame = self.enter_file(key, RootKind::Template, bound);
         let mut out = Vec::new();
         if let Some(b) = root.get(body) {
             match &b.value {
@@ -297,32 +293,8 @@ impl Expander<'_> {
         out
     }
 
-    /// A key of a root mapping that is not expanded as usual: `parameters:` (kept in the
-    /// pipeline, dropped in a template) and `extends:`. `true` when handled.
-    pub(super) fn root_pair(
-        &mut self,
-        f: &mut Frame,
-        k: &Node,
-        v: &Node,
-        out: &mut Vec<(Node, Node)>,
-        seen: &mut HashSet<String>,
-    ) -> bool {
-        match (k.as_str(), f.kind) {
-            (Some("parameters"), RootKind::Pipeline) => {
-                self.insert_pair(k.clone(), v.clone(), out, seen);
-                true
-            }
-            (Some("parameters"), RootKind::Extends) => true,
-            (Some("extends"), RootKind::Pipeline | RootKind::Extends) => {
-                self.extends(f, k, v, out, seen);
-                true
-            }
-            _ => false,
-        }
-    }
-
     /// `extends: {template, parameters}`: the template's root keys join the pipeline's.
-    fn extends(
+    pub(super) fn extends(
         &mut self,
         f: &mut Frame,
         k: &Node,
@@ -362,15 +334,8 @@ impl Expander<'_> {
             self.error(Code::InvalidValue, &root.loc, "A template is a mapping.");
             return;
         };
-        let decls = params::declarations(root.get("parameters"), true, &mut self.diags);
-        let bound = params::bind(&decls, &passed, &path.loc, &mut self.diags);
-        let mut frame = Frame {
-            file: key.clone(),
-            kind: RootKind::Extends,
-            params: bound,
-            locals: Vec::new(),
-        };
-        self.includes.push(key);
+        let bound = self.template_params(&root, &passed, &path.loc);
+        let mut frame = self.enter_file(key, RootKind::Extends, bound);
         self.pairs(&mut frame, pairs, "", 1, out, seen);
         self.includes.pop();
     }
@@ -420,13 +385,7 @@ impl Expander<'_> {
         let decls = params::declarations(root.get("parameters"), false, &mut Vec::new());
         let passed = self.run_parameters(&decls, options, &shown);
         let bound = params::bind(&decls, &passed, &Loc::start(&shown), &mut self.diags);
-        let mut frame = Frame {
-            file: key.clone(),
-            kind: RootKind::Pipeline,
-            params: bound,
-            locals: Vec::new(),
-        };
-        self.includes.push(key);
+        let mut frame = self.enter_file(key, RootKind::Pipeline, bound);
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         self.pairs(&mut frame, pairs, "", 1, &mut out, &mut seen);

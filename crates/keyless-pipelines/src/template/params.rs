@@ -45,6 +45,11 @@ pub(crate) fn declarations(
     let Some(node) = node else {
         return decls;
     };
+    let mut problem = |code: Code, loc: &Loc, message: String| {
+        if report {
+            diags.push(Diagnostic::new(code, loc.clone(), message));
+        }
+    };
     match &node.value {
         Value::Map(pairs) => {
             decls.legacy = true;
@@ -65,40 +70,35 @@ pub(crate) fn declarations(
                     .and_then(scalar_text)
                     .filter(|n| !n.is_empty());
                 let (Some(name), Some(_)) = (name, item.as_map()) else {
-                    if report {
-                        diags.push(Diagnostic::new(
-                            Code::InvalidValue,
-                            item.loc.clone(),
-                            "A parameter is a mapping with a `name:`.",
-                        ));
-                    }
+                    problem(
+                        Code::InvalidValue,
+                        &item.loc,
+                        "A parameter is a mapping with a `name:`.".to_owned(),
+                    );
                     continue;
                 };
-                if report {
-                    for (k, _) in item.as_map().unwrap_or_default() {
-                        let key = k.as_str().unwrap_or_default();
-                        if !["name", "displayName", "type", "default", "values"].contains(&key) {
-                            diags.push(Diagnostic::new(
-                                Code::UnknownKey,
-                                k.loc.clone(),
-                                format!("Unexpected value '{key}'"),
-                            ));
-                        }
+                for (k, _) in item.as_map().unwrap_or_default() {
+                    let key = k.as_str().unwrap_or_default();
+                    if !["name", "displayName", "type", "default", "values"].contains(&key) {
+                        problem(
+                            Code::UnknownKey,
+                            &k.loc,
+                            format!("Unexpected value '{key}'"),
+                        );
                     }
                 }
                 let kind = item
                     .get("type")
                     .and_then(scalar_text)
                     .unwrap_or_else(|| "string".to_owned());
-                if report
-                    && !PARAMETER_TYPES.contains(&kind.as_str())
+                if !PARAMETER_TYPES.contains(&kind.as_str())
                     && let Some(t) = item.get("type")
                 {
-                    diags.push(Diagnostic::new(
+                    problem(
                         Code::InvalidValue,
-                        t.loc.clone(),
+                        &t.loc,
                         format!("'{kind}' is not a parameter type."),
-                    ));
+                    );
                 }
                 let values = item
                     .get("values")
@@ -114,15 +114,11 @@ pub(crate) fn declarations(
             }
         }
         Value::Null => {}
-        _ => {
-            if report {
-                diags.push(Diagnostic::new(
-                    Code::InvalidValue,
-                    node.loc.clone(),
-                    "Parameters are a sequence of declarations.",
-                ));
-            }
-        }
+        _ => problem(
+            Code::InvalidValue,
+            &node.loc,
+            "Parameters are a sequence of declarations.".to_owned(),
+        ),
     }
     decls
 }

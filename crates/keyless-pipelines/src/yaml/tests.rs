@@ -243,37 +243,6 @@ fn alias_copies_count_their_depth() {
     assert_eq!(d.loc.line, 2);
 }
 
-/// A small deterministic generator (xorshift), so the test needs no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-#[test]
-fn garbage_never_panics() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let alphabet: Vec<char> = "ab:- \n\t[]{},&*!|>'\"#%@`?~\\0é\u{feff}\r"
-        .chars()
-        .collect();
-    let start = Instant::now();
-    for _ in 0..3000 {
-        let len = (rng.next() % 200) as usize;
-        let text: String = (0..len)
-            .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
-            .collect();
-        let _ = parse(&file(), &text);
-        let bytes: Vec<u8> = (0..len).map(|_| (rng.next() & 0xff) as u8).collect();
-        let _ = parse(&file(), &String::from_utf8_lossy(&bytes));
-    }
-    assert!(start.elapsed() < Duration::from_secs(60));
-}
-
 #[test]
 fn block_scalar_positions_are_their_indicator() {
     let n = ok("steps:\n- script: |-  # a comment\n\n    echo a\n- bash: >+2\n    b\n");

@@ -1,7 +1,6 @@
 //! `compile`: files on disk through `FsLoader`, expansion then reading.
 
-use crate::support::{files, fixtures, scripts};
-use keyless_pipelines::model::StepKind;
+use crate::support::{files, fixtures, scripts, task_input};
 use keyless_pipelines::template::{FsLoader, Options};
 use keyless_pipelines::{Code, Severity, compile};
 use std::collections::BTreeMap;
@@ -47,10 +46,7 @@ fn a_pipeline_with_local_and_remote_templates_compiles() {
     assert_eq!(build.steps[2].loc.file.as_ref(), "azure-pipelines.yml");
     assert_eq!(build.steps[2].display_name.as_deref(), Some("Build shop"));
     let deploy = &p.stages[2].jobs[0];
-    let StepKind::Task(t) = &deploy.steps[0].kind else {
-        panic!()
-    };
-    let sub = t.input("azureSubscription").unwrap();
+    let sub = task_input(&deploy.steps[0], "azureSubscription");
     assert_eq!(sub.value.value, "shop-prod");
     assert_eq!(sub.value.loc.file.as_ref(), "templates/base.yml");
     assert_eq!((sub.value.loc.line, sub.value.loc.col), (30, 36));

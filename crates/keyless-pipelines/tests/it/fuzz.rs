@@ -1,8 +1,10 @@
-//! Random pipelines and templates: compiling never panics and ends quickly.
+//! Random pipelines and templates: compiling never panics and ends quickly; random text:
+//! parsing YAML never panics.
 
 use crate::support::files;
-use keyless_pipelines::compile;
 use keyless_pipelines::template::Options;
+use keyless_pipelines::{compile, yaml};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A small deterministic generator (xorshift), so the test needs no dependency.
@@ -157,4 +159,24 @@ fn random_pipelines_never_panic() {
         "{:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn yaml_garbage_never_panics() {
+    let file: Arc<str> = Arc::from("p.yml");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let alphabet: Vec<char> = "ab:- \n\t[]{},&*!|>'\"#%@`?~\\0é\u{feff}\r"
+        .chars()
+        .collect();
+    let start = Instant::now();
+    for _ in 0..3000 {
+        let len = (rng.next() % 200) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+            .collect();
+        let _ = yaml::parse(&file, &text);
+        let bytes: Vec<u8> = (0..len).map(|_| (rng.next() & 0xff) as u8).collect();
+        let _ = yaml::parse(&file, &String::from_utf8_lossy(&bytes));
+    }
+    assert!(start.elapsed() < Duration::from_secs(60));
 }

@@ -1,6 +1,6 @@
 //! `model::read`: the expanded tree to the typed pipeline.
 
-use crate::support::{clean, fixture, found, read};
+use crate::support::{check_read, clean, fixture, found, read, variable_texts};
 use keyless_pipelines::Code;
 use keyless_pipelines::model::{JobKind, Shell, StepKind, Trigger, Variable};
 
@@ -254,11 +254,11 @@ fn the_documented_boolean_words_are_accepted_in_any_case() {
 
 #[test]
 fn invalid_booleans_and_numbers_are_kl006_at_the_value() {
-    let (_, d) = read("steps:\n- script: a\n  continueOnError: maybe\n  timeoutInMinutes: ten\n");
-    assert_eq!(
-        found(&d),
-        [(Code::InvalidValue, 3, 20), (Code::InvalidValue, 4, 21)]
-    );
+    check_read(&[(
+        "a boolean and a number",
+        "steps:\n- script: a\n  continueOnError: maybe\n  timeoutInMinutes: ten\n",
+        &[(Code::InvalidValue, 3, 20), (Code::InvalidValue, 4, 21)],
+    )]);
 }
 
 #[test]
@@ -329,10 +329,18 @@ stages:
 
 #[test]
 fn steps_only_keys_are_unknown_with_jobs() {
-    let (_, d) = read("container: x\njobs:\n- job: A\n  steps: []\n");
-    assert_eq!(found(&d), [(Code::UnknownKey, 1, 1)]);
-    let (_, d) = read("jobs: []\nsteps: []\n");
-    assert_eq!(found(&d), [(Code::UnknownKey, 2, 1)]);
+    check_read(&[
+        (
+            "container",
+            "container: x\njobs:\n- job: A\n  steps: []\n",
+            &[(Code::UnknownKey, 1, 1)],
+        ),
+        (
+            "steps",
+            "jobs: []\nsteps: []\n",
+            &[(Code::UnknownKey, 2, 1)],
+        ),
+    ]);
 }
 
 #[test]
@@ -361,25 +369,27 @@ variables: 3
 steps:
   script: a
 ";
-    let (_, d) = read(text);
-    assert_eq!(
-        found(&d),
-        [
-            (Code::InvalidValue, 1, 10),
-            (Code::InvalidValue, 2, 12),
-            (Code::InvalidValue, 4, 3)
-        ]
-    );
-    let (_, d) = read("steps:\n- script: [a]\n- task: X@1\n  inputs: [a]\n- 3\n- displayName: x\n");
-    assert_eq!(
-        found(&d),
-        [
-            (Code::InvalidValue, 2, 11),
-            (Code::InvalidValue, 4, 11),
-            (Code::InvalidValue, 5, 3),
-            (Code::InvalidValue, 6, 3)
-        ]
-    );
+    check_read(&[
+        (
+            "trigger, variables and steps",
+            text,
+            &[
+                (Code::InvalidValue, 1, 10),
+                (Code::InvalidValue, 2, 12),
+                (Code::InvalidValue, 4, 3),
+            ],
+        ),
+        (
+            "step keys and steps",
+            "steps:\n- script: [a]\n- task: X@1\n  inputs: [a]\n- 3\n- displayName: x\n",
+            &[
+                (Code::InvalidValue, 2, 11),
+                (Code::InvalidValue, 4, 11),
+                (Code::InvalidValue, 5, 3),
+                (Code::InvalidValue, 6, 3),
+            ],
+        ),
+    ]);
 }
 
 #[test]
@@ -436,10 +446,18 @@ fn unnamed_stages_get_default_names() {
 
 #[test]
 fn jobs_and_stages_need_their_kind_key() {
-    let (_, d) = read("jobs:\n- steps: []\n");
-    assert_eq!(found(&d), [(Code::InvalidValue, 2, 3)]);
-    let (_, d) = read("stages:\n- jobs: []\n");
-    assert_eq!(found(&d), [(Code::InvalidValue, 2, 3)]);
+    check_read(&[
+        (
+            "a job",
+            "jobs:\n- steps: []\n",
+            &[(Code::InvalidValue, 2, 3)],
+        ),
+        (
+            "a stage",
+            "stages:\n- jobs: []\n",
+            &[(Code::InvalidValue, 2, 3)],
+        ),
+    ]);
 }
 
 #[test]
@@ -469,29 +487,29 @@ steps: []
 #[test]
 fn variables_in_both_forms_and_their_errors() {
     let p = clean("variables:\n  a: 1\n  b:\n  c: x\nsteps: []\n");
-    let names: Vec<String> = p
-        .variables
-        .iter()
-        .map(|v| match v {
-            Variable::Value { name, value, .. } => format!("{name}={value}"),
-            Variable::Group { name, .. } => format!("group {name}"),
-        })
-        .collect();
+    let names = variable_texts(&p);
     assert_eq!(names, ["a=1", "b=", "c=x"]);
-    let (_, d) = read("variables:\n  a: [1]\nsteps: []\n");
-    assert_eq!(found(&d), [(Code::InvalidValue, 2, 6)]);
-    let (_, d) = read("variables:\n- x\nsteps: []\n");
-    assert_eq!(found(&d), [(Code::InvalidValue, 2, 3)]);
-    let (_, d) =
-        read("variables:\n- value: 1\n- name: a\n  other: 2\n- group: g\n  name: n\nsteps: []\n");
-    assert_eq!(
-        found(&d),
-        [
-            (Code::InvalidValue, 2, 3),
-            (Code::UnknownKey, 4, 3),
-            (Code::UnknownKey, 6, 3)
-        ]
-    );
+    check_read(&[
+        (
+            "a mapping value that is a sequence",
+            "variables:\n  a: [1]\nsteps: []\n",
+            &[(Code::InvalidValue, 2, 6)],
+        ),
+        (
+            "a list item that is a text",
+            "variables:\n- x\nsteps: []\n",
+            &[(Code::InvalidValue, 2, 3)],
+        ),
+        (
+            "list items without a name or with other keys",
+            "variables:\n- value: 1\n- name: a\n  other: 2\n- group: g\n  name: n\nsteps: []\n",
+            &[
+                (Code::InvalidValue, 2, 3),
+                (Code::UnknownKey, 4, 3),
+                (Code::UnknownKey, 6, 3),
+            ],
+        ),
+    ]);
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! Helpers shared by the test modules.
 
-use keyless_pipelines::model::{self, Pipeline};
+use keyless_pipelines::model::{self, Input, Pipeline, Step, StepKind, Variable};
 use keyless_pipelines::template::{self, Expanded, MapLoader, Options};
 use keyless_pipelines::yaml::Node;
-use keyless_pipelines::{Code, Diagnostic, yaml};
+use keyless_pipelines::{Code, Compiled, Diagnostic, yaml};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -78,7 +78,6 @@ pub fn findings(list: &[(&str, &str)]) -> Vec<(Code, String, u32, u32)> {
 
 /// The scripts of every step, in order, as `shell: text` (tasks as their reference).
 pub fn scripts(p: &Pipeline) -> Vec<String> {
-    use keyless_pipelines::model::StepKind;
     p.jobs()
         .flat_map(|(_, j)| j.steps.iter())
         .map(|s| match &s.kind {
@@ -88,4 +87,66 @@ pub fn scripts(p: &Pipeline) -> Vec<String> {
             StepKind::Other { key, value } => format!("{key} {value}"),
         })
         .collect()
+}
+
+/// A case of [`check_findings`]: its name, the `(path, text)` files, and the findings
+/// expected (code, file, line, column).
+pub type Case<'a> = (
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'a [(Code, &'a str, u32, u32)],
+);
+
+/// Compiles the files of each case and compares its findings; a failure names its case.
+pub fn check_findings(cases: &[Case]) {
+    for (name, list, want) in cases {
+        let want: Vec<(Code, String, u32, u32)> = want
+            .iter()
+            .map(|&(code, file, line, col)| (code, file.to_owned(), line, col))
+            .collect();
+        assert_eq!(findings(list), want, "case: {name}");
+    }
+}
+
+/// Compiles `azure-pipelines.yml` of `list` with these run parameters.
+pub fn compile_with(list: &[(&str, &str)], parameters: &[(&str, &str)]) -> Compiled {
+    let options = Options {
+        parameters: parameters
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    keyless_pipelines::compile("azure-pipelines.yml", &files(list), &options)
+}
+
+/// Each variable of the pipeline as `name=value`, a group as `group name`.
+pub fn variable_texts(p: &Pipeline) -> Vec<String> {
+    p.variables
+        .iter()
+        .map(|v| match v {
+            Variable::Value { name, value, .. } => format!("{name}={value}"),
+            Variable::Group { name, .. } => format!("group {name}"),
+        })
+        .collect()
+}
+
+/// The input `name` of a step, which must be a task with that input.
+pub fn task_input<'a>(step: &'a Step, name: &str) -> &'a Input {
+    let StepKind::Task(t) = &step.kind else {
+        panic!("not a task: {step:?}")
+    };
+    t.input(name)
+        .unwrap_or_else(|| panic!("no input {name}: {t:?}"))
+}
+
+/// A case of [`check_read`]: its name, the text, and the findings expected (code, line,
+/// column).
+pub type ReadCase<'a> = (&'a str, &'a str, &'a [(Code, u32, u32)]);
+
+/// Reads the text of each case and compares its findings; a failure names its case.
+pub fn check_read(cases: &[ReadCase]) {
+    for (name, text, want) in cases {
+        let (_, d) = read(text);
+        assert_eq!(found(&d), *want, "case: {name}: {d:#?}");
+    }
 }

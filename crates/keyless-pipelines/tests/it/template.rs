@@ -1,7 +1,9 @@
 //! `template::expand`: templates, parameters and `${{ }}` that work.
 
-use crate::support::{compiled, expand, expanded, scripts};
-use keyless_pipelines::model::{JobKind, StepKind, Variable};
+use crate::support::{
+    compile_with, compiled, expand, expanded, scripts, task_input, variable_texts,
+};
+use keyless_pipelines::model::JobKind;
 use keyless_pipelines::yaml::{Node, Value};
 
 const PIPE: &str = "azure-pipelines.yml";
@@ -72,14 +74,7 @@ fn jobs_stages_and_variables_templates() {
             "jobs:\n- job: A\n  steps:\n  - script: a\n- job: B\n  steps: []\n",
         ),
     ]);
-    let names: Vec<String> = p
-        .variables
-        .iter()
-        .map(|v| match v {
-            Variable::Value { name, value, .. } => format!("{name}={value}"),
-            Variable::Group { name, .. } => name.clone(),
-        })
-        .collect();
+    let names = variable_texts(&p);
     assert_eq!(names, ["fromTemplate=1", "other=two", "own=x"]);
     assert_eq!(p.variables[0].loc().file.as_ref(), "vars.yml");
     assert_eq!(p.stages[0].name, "deploy_prod");
@@ -105,14 +100,7 @@ fn extends_merges_the_template_with_the_pipeline() {
     let user = &p.stages[0].jobs[0].steps[1];
     assert_eq!(user.loc.file.as_ref(), PIPE);
     assert_eq!((user.loc.line, user.loc.col), (8, 7));
-    let vars: Vec<String> = p
-        .variables
-        .iter()
-        .map(|v| match v {
-            Variable::Value { name, value, .. } => format!("{name}={value}"),
-            Variable::Group { name, .. } => name.clone(),
-        })
-        .collect();
+    let vars = variable_texts(&p);
     assert_eq!(vars, ["fromPipeline=a", "fromTemplate=ab"]);
 }
 
@@ -374,19 +362,17 @@ fn legacy_parameter_mappings_accept_anything() {
 
 #[test]
 fn run_parameters_override_defaults() {
-    use keyless_pipelines::template::Options;
-    let loader = crate::support::files(&[(
-        PIPE,
-        "parameters:\n- name: image\n  default: ubuntu\n- name: debug\n  type: boolean\n  default: false\n- name: list\n  type: object\n  default: []\nsteps:\n- script: ${{ parameters.image }} ${{ parameters.debug }} ${{ length(parameters.list) }}\n",
-    )]);
-    let options = Options {
-        parameters: vec![
-            ("image".into(), "windows".into()),
-            ("debug".into(), "true".into()),
-            ("list".into(), "[a, b, c]".into()),
+    let c = compile_with(
+        &[(
+            PIPE,
+            "parameters:\n- name: image\n  default: ubuntu\n- name: debug\n  type: boolean\n  default: false\n- name: list\n  type: object\n  default: []\nsteps:\n- script: ${{ parameters.image }} ${{ parameters.debug }} ${{ length(parameters.list) }}\n",
+        )],
+        &[
+            ("image", "windows"),
+            ("debug", "true"),
+            ("list", "[a, b, c]"),
         ],
-    };
-    let c = keyless_pipelines::compile(PIPE, &loader, &options);
+    );
     assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
     let p = c.pipeline.unwrap();
     assert_eq!(scripts(&p), ["windows True 3"]);
@@ -423,10 +409,7 @@ fn deployment_jobs_from_templates() {
             environment: Some("prod".into())
         }
     );
-    let StepKind::Task(t) = &job.steps[0].kind else {
-        panic!()
-    };
-    let input = t.input("azureSubscription").unwrap();
+    let input = task_input(&job.steps[0], "azureSubscription");
     assert_eq!(input.value.value, "conn-prod");
     assert_eq!(input.value.loc.file.as_ref(), "d.yml");
     assert_eq!((input.value.loc.line, input.value.loc.col), (12, 32));

@@ -1,6 +1,6 @@
 //! `template::expand`: every error path, with its code, file, line and column.
 
-use crate::support::{expand, files, findings};
+use crate::support::{Case, check_findings, compile_with, expand, files, findings};
 use keyless_pipelines::Code;
 use keyless_pipelines::template::{self, Options};
 
@@ -25,17 +25,12 @@ fn a_missing_pipeline_is_kl001() {
 
 #[test]
 fn yaml_errors_of_the_pipeline_and_of_templates() {
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- a: b\n c\n")]),
-        [at(Code::YamlSyntax, PIPE, 3, 2)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n"),
-            ("t.yml", "steps:\n  - [\n")
-        ]),
-        [at(Code::YamlSyntax, "t.yml", 3, 1)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("in the pipeline", &[(PIPE, "steps:\n- a: b\n c\n")], &[(Code::YamlSyntax, PIPE, 3, 2)]),
+        ("in a template", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "steps:\n  - [\n")], &[(Code::YamlSyntax, "t.yml", 3, 1)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
@@ -57,18 +52,13 @@ fn a_missing_template_is_kl007_at_the_reference_naming_the_resolved_path() {
 
 #[test]
 fn unknown_aliases_and_escaping_paths_are_kl007() {
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- template: a.yml@nope\n")]),
-        [at(Code::TemplateNotFound, PIPE, 2, 13)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- template: ../../a.yml\n")]),
-        [at(Code::TemplateNotFound, PIPE, 2, 13)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- template: ''\n")]),
-        [at(Code::TemplateNotFound, PIPE, 2, 13)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("an unknown alias", &[(PIPE, "steps:\n- template: a.yml@nope\n")], &[(Code::TemplateNotFound, PIPE, 2, 13)]),
+        ("a path leaving the repository", &[(PIPE, "steps:\n- template: ../../a.yml\n")], &[(Code::TemplateNotFound, PIPE, 2, 13)]),
+        ("an empty path", &[(PIPE, "steps:\n- template: ''\n")], &[(Code::TemplateNotFound, PIPE, 2, 13)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
@@ -106,13 +96,13 @@ fn templates_of_unavailable_repositories_are_kl012_notes_and_dropped() {
 
 #[test]
 fn cycles_are_kl008() {
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: a.yml\n"),
-            ("a.yml", "steps:\n- template: a.yml\n")
-        ]),
-        [at(Code::TemplateCycle, "a.yml", 2, 13)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("a template naming itself", &[(PIPE, "steps:\n- template: a.yml\n"), ("a.yml", "steps:\n- template: a.yml\n")], &[(Code::TemplateCycle, "a.yml", 2, 13)]),
+        ("the pipeline naming itself", &[(PIPE, "steps:\n- template: azure-pipelines.yml\n")], &[(Code::TemplateCycle, PIPE, 2, 13)]),
+        ("an extends template extending the pipeline", &[(PIPE, "extends:\n  template: e.yml\n"), ("e.yml", "extends:\n  template: azure-pipelines.yml\n")], &[(Code::NotAPipeline, PIPE, 1, 1), (Code::TemplateCycle, "e.yml", 2, 13)]),
+    ];
+    check_findings(cases);
     let list = [
         (PIPE, "steps:\n- template: a.yml\n"),
         ("a.yml", "steps:\n- script: a\n- template: sub/b.yml\n"),
@@ -126,21 +116,6 @@ fn cycles_are_kl008() {
         messages(&list)[0].contains("azure-pipelines.yml -> a.yml -> sub/b.yml -> a.yml"),
         "{:?}",
         messages(&list)
-    );
-    // The pipeline naming itself.
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- template: azure-pipelines.yml\n")]),
-        [at(Code::TemplateCycle, PIPE, 2, 13)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "extends:\n  template: e.yml\n"),
-            ("e.yml", "extends:\n  template: azure-pipelines.yml\n")
-        ]),
-        [
-            at(Code::NotAPipeline, PIPE, 1, 1),
-            at(Code::TemplateCycle, "e.yml", 2, 13)
-        ]
     );
 }
 
@@ -224,36 +199,22 @@ steps: []
 
 #[test]
 fn defaults_are_checked_too() {
-    let list = [
-        (PIPE, "steps:\n- template: t.yml\n"),
-        (
-            "t.yml",
-            "parameters:\n- name: n\n  type: number\n  default: x\n- name: s\n  type: step\n  default: {nope: 1}\nsteps: []\n",
-        ),
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("a number and a step", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "parameters:\n- name: n\n  type: number\n  default: x\n- name: s\n  type: step\n  default: {nope: 1}\nsteps: []\n")], &[(Code::TemplateParameter, "t.yml", 4, 12), (Code::TemplateParameter, "t.yml", 7, 12)]),
     ];
-    assert_eq!(
-        findings(&list),
-        [
-            at(Code::TemplateParameter, "t.yml", 4, 12),
-            at(Code::TemplateParameter, "t.yml", 7, 12)
-        ]
-    );
+    check_findings(cases);
 }
 
 #[test]
 fn run_parameters_that_do_not_fit_are_kl011() {
-    let loader = files(&[(
-        PIPE,
-        "parameters:\n- name: flag\n  type: boolean\n  default: false\n- name: obj\n  type: object\n  default: {}\nsteps: []\n",
-    )]);
-    let options = Options {
-        parameters: vec![
-            ("flag".into(), "perhaps".into()),
-            ("obj".into(), "[unclosed".into()),
-            ("nope".into(), "x".into()),
-        ],
-    };
-    let c = keyless_pipelines::compile(PIPE, &loader, &options);
+    let c = compile_with(
+        &[(
+            PIPE,
+            "parameters:\n- name: flag\n  type: boolean\n  default: false\n- name: obj\n  type: object\n  default: {}\nsteps: []\n",
+        )],
+        &[("flag", "perhaps"), ("obj", "[unclosed"), ("nope", "x")],
+    );
     let found: Vec<_> = c
         .diagnostics
         .iter()
@@ -273,208 +234,70 @@ fn run_parameters_that_do_not_fit_are_kl011() {
 
 #[test]
 fn expression_syntax_errors_are_kl009_at_their_column() {
-    // Plain scalar: `eq(1,` ends at column 24.
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- script: ${{ eq(1, }}\n")]),
-        [at(Code::ExpressionSyntax, PIPE, 2, 21)]
-    );
-    // Quoted scalar, after other text.
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- script: 'a ${{ ) }}'\n")]),
-        [at(Code::ExpressionSyntax, PIPE, 2, 18)]
-    );
-    // A block scalar: the expression on its third line.
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "steps:\n- script: |\n    echo a\n    echo ${{ eq(1 2) }}\n"
-        )]),
-        [at(Code::ExpressionSyntax, PIPE, 4, 19)]
-    );
-    // A quote left open keeps `}}` inside it: the expression is not closed.
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "steps:\n- script: |\n    echo a\n    echo ${{ 'x }}\n"
-        )]),
-        [at(Code::ExpressionSyntax, PIPE, 4, 10)]
-    );
-    // A directive key.
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- ${{ if eq(1 1) }}:\n  - script: a\n")]),
-        [at(Code::ExpressionSyntax, PIPE, 2, 15)]
-    );
-    // Unclosed `${{`.
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- script: a ${{ b\n")]),
-        [at(Code::ExpressionSyntax, PIPE, 2, 13)]
-    );
-    // In a template.
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n"),
-            ("t.yml", "steps:\n- bash: x${{ ,}}\n")
-        ]),
-        [at(Code::ExpressionSyntax, "t.yml", 2, 14)]
-    );
-    // `each` without `in`.
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- ${{ each x of y }}:\n  - script: a\n")]),
-        [at(Code::ExpressionSyntax, PIPE, 2, 14)]
-    );
-    // `else` with an expression.
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "steps:\n- ${{ if true }}:\n  - script: a\n- ${{ else 1 }}:\n  - script: b\n"
-        )]),
-        [at(Code::ExpressionSyntax, PIPE, 4, 12)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("a plain scalar: `eq(1,` ends at column 24", &[(PIPE, "steps:\n- script: ${{ eq(1, }}\n")], &[(Code::ExpressionSyntax, PIPE, 2, 21)]),
+        ("a quoted scalar, after other text", &[(PIPE, "steps:\n- script: 'a ${{ ) }}'\n")], &[(Code::ExpressionSyntax, PIPE, 2, 18)]),
+        ("a block scalar: the expression on its third line", &[(PIPE, "steps:\n- script: |\n    echo a\n    echo ${{ eq(1 2) }}\n")], &[(Code::ExpressionSyntax, PIPE, 4, 19)]),
+        ("a quote left open keeps `}}` inside it: the expression is not closed", &[(PIPE, "steps:\n- script: |\n    echo a\n    echo ${{ 'x }}\n")], &[(Code::ExpressionSyntax, PIPE, 4, 10)]),
+        ("a directive key", &[(PIPE, "steps:\n- ${{ if eq(1 1) }}:\n  - script: a\n")], &[(Code::ExpressionSyntax, PIPE, 2, 15)]),
+        ("unclosed `${{`", &[(PIPE, "steps:\n- script: a ${{ b\n")], &[(Code::ExpressionSyntax, PIPE, 2, 13)]),
+        ("in a template", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "steps:\n- bash: x${{ ,}}\n")], &[(Code::ExpressionSyntax, "t.yml", 2, 14)]),
+        ("`each` without `in`", &[(PIPE, "steps:\n- ${{ each x of y }}:\n  - script: a\n")], &[(Code::ExpressionSyntax, PIPE, 2, 14)]),
+        ("`else` with an expression", &[(PIPE, "steps:\n- ${{ if true }}:\n  - script: a\n- ${{ else 1 }}:\n  - script: b\n")], &[(Code::ExpressionSyntax, PIPE, 4, 12)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
 fn elseif_and_else_without_if_are_kl009() {
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- script: a\n- ${{ else }}:\n  - script: b\n")]),
-        [at(Code::ExpressionSyntax, PIPE, 3, 3)]
-    );
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "variables:\n  ${{ elseif true }}:\n    a: b\nsteps: []\n"
-        )]),
-        [at(Code::ExpressionSyntax, PIPE, 2, 3)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("else in a sequence", &[(PIPE, "steps:\n- script: a\n- ${{ else }}:\n  - script: b\n")], &[(Code::ExpressionSyntax, PIPE, 3, 3)]),
+        ("elseif in a mapping", &[(PIPE, "variables:\n  ${{ elseif true }}:\n    a: b\nsteps: []\n")], &[(Code::ExpressionSyntax, PIPE, 2, 3)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
 fn unknown_names_functions_and_arguments_are_kl010() {
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "steps:\n- script: ${{ parameters.x }} ${{ nope.y }}\n"
-        )]),
-        [at(Code::ExpressionError, PIPE, 2, 35)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- script: ${{ upper('a', 'b') }}\n")]),
-        [at(Code::ExpressionError, PIPE, 2, 15)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "variables:\n  v: ${{ counter('a', 1) }}\nsteps: []\n")]),
-        [at(Code::ExpressionError, PIPE, 2, 10)]
-    );
-    // A loop name is known only inside its loop.
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "steps:\n- ${{ each s in split('a,b', ',') }}:\n  - script: ${{ s }}\n- script: ${{ s }}\n"
-        )]),
-        [at(Code::ExpressionError, PIPE, 4, 15)]
-    );
-    // Evaluation errors: a collection in text, `each` over text, a failed comparison.
-    let list = [(
-        PIPE,
-        "parameters:\n- name: l\n  type: object\n  default: [a]\nsteps:\n- script: x ${{ parameters.l }}\n- ${{ each s in 'text' }}:\n  - script: a\n- script: ${{ gt(1, 'a') }}\n",
-    )];
-    assert_eq!(
-        findings(&list),
-        [
-            at(Code::ExpressionError, PIPE, 6, 16),
-            at(Code::ExpressionError, PIPE, 7, 16),
-            at(Code::ExpressionError, PIPE, 9, 15)
-        ]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("an unknown name", &[(PIPE, "steps:\n- script: ${{ parameters.x }} ${{ nope.y }}\n")], &[(Code::ExpressionError, PIPE, 2, 35)]),
+        ("a wrong number of arguments", &[(PIPE, "steps:\n- script: ${{ upper('a', 'b') }}\n")], &[(Code::ExpressionError, PIPE, 2, 15)]),
+        ("a function of run time only", &[(PIPE, "variables:\n  v: ${{ counter('a', 1) }}\nsteps: []\n")], &[(Code::ExpressionError, PIPE, 2, 10)]),
+        ("a loop name is known only inside its loop", &[(PIPE, "steps:\n- ${{ each s in split('a,b', ',') }}:\n  - script: ${{ s }}\n- script: ${{ s }}\n")], &[(Code::ExpressionError, PIPE, 4, 15)]),
+        ("evaluation errors: a collection in text, `each` over text, a failed comparison", &[(PIPE, "parameters:\n- name: l\n  type: object\n  default: [a]\nsteps:\n- script: x ${{ parameters.l }}\n- ${{ each s in 'text' }}:\n  - script: a\n- script: ${{ gt(1, 'a') }}\n")], &[(Code::ExpressionError, PIPE, 6, 16), (Code::ExpressionError, PIPE, 7, 16), (Code::ExpressionError, PIPE, 9, 15)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
 fn keys_defined_twice_after_expansion_are_kl006() {
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "steps:\n- script: a\n  ${{ if true }}:\n    script: b\n"
-        )]),
-        [at(Code::InvalidValue, PIPE, 4, 5)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "trigger: none\nextends:\n  template: e.yml\n"),
-            ("e.yml", "trigger: none\nsteps: []\n")
-        ]),
-        [at(Code::InvalidValue, "e.yml", 1, 1)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- script: a\n  ${{ insert }}: x\n")]),
-        [at(Code::InvalidValue, PIPE, 3, 18)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "variables:\n  ${{ if true }}: [a]\nsteps: []\n")]),
-        [at(Code::InvalidValue, PIPE, 2, 19)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("a key and a conditional key", &[(PIPE, "steps:\n- script: a\n  ${{ if true }}:\n    script: b\n")], &[(Code::InvalidValue, PIPE, 4, 5)]),
+        ("a pipeline key again in its extends template", &[(PIPE, "trigger: none\nextends:\n  template: e.yml\n"), ("e.yml", "trigger: none\nsteps: []\n")], &[(Code::InvalidValue, "e.yml", 1, 1)]),
+        ("insert of a text", &[(PIPE, "steps:\n- script: a\n  ${{ insert }}: x\n")], &[(Code::InvalidValue, PIPE, 3, 18)]),
+        ("a conditional sequence in a mapping", &[(PIPE, "variables:\n  ${{ if true }}: [a]\nsteps: []\n")], &[(Code::InvalidValue, PIPE, 2, 19)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
 fn malformed_references_and_templates() {
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n  other: 1\n"),
-            ("t.yml", "steps: []\n")
-        ]),
-        [at(Code::UnknownKey, PIPE, 3, 3)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n  parameters: [a]\n"),
-            ("t.yml", "steps: []\n")
-        ]),
-        [at(Code::InvalidValue, PIPE, 3, 15)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "- a\n")]),
-        [at(Code::InvalidValue, "t.yml", 1, 1)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n"),
-            ("t.yml", "jobs: []\nstages: []\n")
-        ]),
-        [at(Code::InvalidValue, "t.yml", 1, 1)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n"),
-            ("t.yml", "steps: []\nname: x\n")
-        ]),
-        [at(Code::UnknownKey, "t.yml", 2, 1)]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n"),
-            ("t.yml", "steps: x\n")
-        ]),
-        [at(Code::InvalidValue, "t.yml", 1, 8)]
-    );
-    assert_eq!(
-        findings(&[(PIPE, "extends: e.yml\n")]),
-        [
-            at(Code::NotAPipeline, PIPE, 1, 1),
-            at(Code::InvalidValue, PIPE, 1, 10)
-        ]
-    );
-    assert_eq!(
-        findings(&[
-            (PIPE, "steps:\n- template: t.yml\n"),
-            (
-                "t.yml",
-                "parameters:\n- type: string\n- name: a\n  kind: x\nsteps: []\n"
-            )
-        ]),
-        [
-            at(Code::TemplateParameter, PIPE, 2, 13),
-            at(Code::InvalidValue, "t.yml", 2, 3),
-            at(Code::UnknownKey, "t.yml", 4, 3)
-        ]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("a reference with another key", &[(PIPE, "steps:\n- template: t.yml\n  other: 1\n"), ("t.yml", "steps: []\n")], &[(Code::UnknownKey, PIPE, 3, 3)]),
+        ("parameters that are a sequence", &[(PIPE, "steps:\n- template: t.yml\n  parameters: [a]\n"), ("t.yml", "steps: []\n")], &[(Code::InvalidValue, PIPE, 3, 15)]),
+        ("a template that is a sequence", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "- a\n")], &[(Code::InvalidValue, "t.yml", 1, 1)]),
+        ("a template with two bodies", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "jobs: []\nstages: []\n")], &[(Code::InvalidValue, "t.yml", 1, 1)]),
+        ("a template with another key", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "steps: []\nname: x\n")], &[(Code::UnknownKey, "t.yml", 2, 1)]),
+        ("a template body that is a text", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "steps: x\n")], &[(Code::InvalidValue, "t.yml", 1, 8)]),
+        ("extends that is a text", &[(PIPE, "extends: e.yml\n")], &[(Code::NotAPipeline, PIPE, 1, 1), (Code::InvalidValue, PIPE, 1, 10)]),
+        ("parameter declarations without a name or with another key", &[(PIPE, "steps:\n- template: t.yml\n"), ("t.yml", "parameters:\n- type: string\n- name: a\n  kind: x\nsteps: []\n")], &[(Code::TemplateParameter, PIPE, 2, 13), (Code::InvalidValue, "t.yml", 2, 3), (Code::UnknownKey, "t.yml", 4, 3)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]
@@ -642,38 +465,14 @@ steps:
 
 #[test]
 fn more_malformed_expansions() {
-    // A key made a collection by an expression.
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "parameters:\n- {name: l, type: object, default: [a]}\nsteps:\n- script: a\n  ${{ parameters.l }}: x\n"
-        )]),
-        [at(Code::InvalidValue, PIPE, 5, 3)]
-    );
-    // A template path made a collection.
-    assert_eq!(
-        findings(&[(
-            PIPE,
-            "parameters:\n- {name: l, type: object, default: [a]}\nsteps:\n- template: ${{ parameters.l }}\n"
-        )]),
-        [at(Code::InvalidValue, PIPE, 4, 13)]
-    );
-    // An extends template that is not a mapping.
-    assert_eq!(
-        findings(&[(PIPE, "extends:\n  template: e.yml\n"), ("e.yml", "- a\n")]),
-        [
-            at(Code::NotAPipeline, PIPE, 1, 1),
-            at(Code::InvalidValue, "e.yml", 1, 1)
-        ]
-    );
-    // `extends` with another key.
-    assert_eq!(
-        findings(&[
-            (PIPE, "extends:\n  template: e.yml\n  other: 1\n"),
-            ("e.yml", "steps: []\n")
-        ]),
-        [at(Code::UnknownKey, PIPE, 3, 3)]
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("a key made a collection by an expression", &[(PIPE, "parameters:\n- {name: l, type: object, default: [a]}\nsteps:\n- script: a\n  ${{ parameters.l }}: x\n")], &[(Code::InvalidValue, PIPE, 5, 3)]),
+        ("a template path made a collection", &[(PIPE, "parameters:\n- {name: l, type: object, default: [a]}\nsteps:\n- template: ${{ parameters.l }}\n")], &[(Code::InvalidValue, PIPE, 4, 13)]),
+        ("an extends template that is not a mapping", &[(PIPE, "extends:\n  template: e.yml\n"), ("e.yml", "- a\n")], &[(Code::NotAPipeline, PIPE, 1, 1), (Code::InvalidValue, "e.yml", 1, 1)]),
+        ("`extends` with another key", &[(PIPE, "extends:\n  template: e.yml\n  other: 1\n"), ("e.yml", "steps: []\n")], &[(Code::UnknownKey, PIPE, 3, 3)]),
+    ];
+    check_findings(cases);
 }
 
 #[test]

@@ -2,8 +2,8 @@
 
 use super::{Reader, key_of, kind_of, scalar_text};
 use crate::model::{
-    ContainerResource, Parameter, PipelineResource, Pool, RepositoryResource, Resources, Trigger,
-    Variable,
+    ContainerResource, Located, Parameter, PipelineResource, Pool, RepositoryResource, Resources,
+    Trigger, Variable,
 };
 use crate::yaml::{Node, Value};
 
@@ -330,10 +330,26 @@ pub(super) fn read_resources(r: &mut Reader, v: &Node) -> Resources {
 /// Resources not kept in the model: their keys are checked.
 fn loose_items(r: &mut Reader, v: &Node, what: &str, keys: &[&str]) {
     for item in r.seq(v, what).unwrap_or(&[]) {
-        if let Some(pairs) = r.map(item, what) {
-            r.only(pairs, keys);
-        }
+        only_keys(r, item, what, keys);
     }
+}
+
+/// Checks that `item` is a mapping (`what` names it in errors) of only `keys`; `None`
+/// when it is not a mapping.
+fn only_keys(r: &mut Reader, item: &Node, what: &str, keys: &[&str]) -> Option<()> {
+    let pairs = r.map(item, what)?;
+    r.only(pairs, keys);
+    Some(())
+}
+
+/// The text of an optional key.
+fn optional_text(r: &mut Reader, item: &Node, key: &str) -> Option<String> {
+    item.get(key).and_then(|v| r.text(v, key))
+}
+
+/// The text and place of an optional key.
+fn optional_located(r: &mut Reader, item: &Node, key: &str) -> Option<Located> {
+    item.get(key).and_then(|v| r.located(v, key))
 }
 
 /// The value of a required key, or KL006 at the item.
@@ -348,9 +364,10 @@ fn required(r: &mut Reader, item: &Node, key: &str, what: &str) -> Option<String
 }
 
 fn read_repository(r: &mut Reader, item: &Node) -> Option<RepositoryResource> {
-    let pairs = r.map(item, "a repository resource")?;
-    r.only(
-        pairs,
+    only_keys(
+        r,
+        item,
+        "a repository resource",
         &[
             "repository",
             "endpoint",
@@ -360,7 +377,7 @@ fn read_repository(r: &mut Reader, item: &Node) -> Option<RepositoryResource> {
             "ref",
             "type",
         ],
-    );
+    )?;
     let alias = required(r, item, "repository", "A repository resource")?;
     let kind = match item.get("type") {
         Some(t) => r.text(t, "type")?,
@@ -370,8 +387,8 @@ fn read_repository(r: &mut Reader, item: &Node) -> Option<RepositoryResource> {
         Some(n) => r.text(n, "name")?,
         None => alias.clone(),
     };
-    let reference = item.get("ref").and_then(|v| r.text(v, "ref"));
-    let endpoint = item.get("endpoint").and_then(|v| r.located(v, "endpoint"));
+    let reference = optional_text(r, item, "ref");
+    let endpoint = optional_located(r, item, "endpoint");
     Some(RepositoryResource {
         loc: item.loc.clone(),
         alias,
@@ -383,9 +400,10 @@ fn read_repository(r: &mut Reader, item: &Node) -> Option<RepositoryResource> {
 }
 
 fn read_container(r: &mut Reader, item: &Node) -> Option<ContainerResource> {
-    let pairs = r.map(item, "a container resource")?;
-    r.only(
-        pairs,
+    only_keys(
+        r,
+        item,
+        "a container resource",
         &[
             "container",
             "type",
@@ -404,13 +422,11 @@ fn read_container(r: &mut Reader, item: &Node) -> Option<ContainerResource> {
             "volumes",
             "mountReadOnly",
         ],
-    );
+    )?;
     let alias = required(r, item, "container", "A container resource")?;
     let image = required(r, item, "image", "A container resource")?;
-    let endpoint = item.get("endpoint").and_then(|v| r.located(v, "endpoint"));
-    let azure_subscription = item
-        .get("azureSubscription")
-        .and_then(|v| r.located(v, "azureSubscription"));
+    let endpoint = optional_located(r, item, "endpoint");
+    let azure_subscription = optional_located(r, item, "azureSubscription");
     Some(ContainerResource {
         loc: item.loc.clone(),
         alias,
@@ -421,19 +437,20 @@ fn read_container(r: &mut Reader, item: &Node) -> Option<ContainerResource> {
 }
 
 fn read_pipeline_resource(r: &mut Reader, item: &Node) -> Option<PipelineResource> {
-    let pairs = r.map(item, "a pipeline resource")?;
-    r.only(
-        pairs,
+    only_keys(
+        r,
+        item,
+        "a pipeline resource",
         &[
             "pipeline", "project", "source", "version", "branch", "tags", "trigger",
         ],
-    );
+    )?;
     let alias = required(r, item, "pipeline", "A pipeline resource")?;
     let source = match item.get("source") {
         Some(s) => r.text(s, "source")?,
         None => String::new(),
     };
-    let project = item.get("project").and_then(|v| r.text(v, "project"));
+    let project = optional_text(r, item, "project");
     Some(PipelineResource {
         loc: item.loc.clone(),
         alias,

@@ -8,55 +8,76 @@ use crate::model::{Job, JobKind, Stage, Step};
 use crate::yaml::{Node, Value};
 use std::collections::HashSet;
 
-pub(super) fn read_stages(r: &mut Reader, v: &Node) -> Vec<Stage> {
-    let Some(items) = r.seq(v, "stages") else {
+/// Reads each item of the sequence `v` (the value of `key`) that is a mapping (`what`
+/// names one in errors); `read` gets the item, its pairs and the namer of unnamed items.
+fn read_items<T>(
+    r: &mut Reader,
+    v: &Node,
+    key: &str,
+    what: &str,
+    base: &'static str,
+    mut read: impl FnMut(&mut Reader, &Node, &[(Node, Node)], &mut Namer) -> Option<T>,
+) -> Vec<T> {
+    let Some(items) = r.seq(v, key) else {
         return Vec::new();
     };
-    let mut names = Namer::new("Stage");
-    let mut stages = Vec::new();
+    let mut names = Namer::new(base);
+    let mut out = Vec::new();
     for item in items {
-        let Some(pairs) = r.map(item, "a stage") else {
-            continue;
-        };
-        let Some(name_node) = item.get("stage") else {
-            r.invalid(&item.loc, "A stage has no `stage:` key naming it.");
-            continue;
-        };
-        let name = names.name(r, name_node);
-        let mut s = Stage {
-            loc: item.loc.clone(),
-            name,
-            display_name: None,
-            depends_on: None,
-            condition: None,
-            pool: None,
-            variables: Vec::new(),
-            jobs: Vec::new(),
-        };
-        for (k, v) in pairs {
-            match key_of(k) {
-                "stage" => {}
-                "displayName" => s.display_name = r.text(v, "displayName"),
-                "dependsOn" => s.depends_on = Some(r.texts(v, "dependsOn")),
-                "condition" => s.condition = r.text(v, "condition"),
-                "pool" => s.pool = read_pool(r, v),
-                "variables" => s.variables = read_variables(r, v),
-                "jobs" => s.jobs = read_jobs(r, v),
-                "group" | "templateContext" => {}
-                "isSkippable" => {
-                    r.boolean(v, "isSkippable", true);
-                }
-                "lockBehavior" => r.one_of(v, "lockBehavior", &["sequential", "runLatest"]),
-                "trigger" => r.one_of(v, "a stage trigger", &["manual", "automatic"]),
-                "checks" => {
-                    r.seq(v, "checks");
-                }
-                _ => r.unknown_key(k),
-            }
+        if let Some(pairs) = r.map(item, what) {
+            out.extend(read(r, item, pairs, &mut names));
         }
-        stages.push(s);
     }
-    stages
+    out
+}
+
+pub(super) fn read_stages(r: &mut Reader, v: &Node) -> Vec<Stage> {
+    read_items(
+        r,
+        v,
+        "stages",
+        "a stage",
+        "Stage",
+        |r, item, pairs, names| {
+            let Some(name_node) = item.get("stage") else {
+                r.invalid(&item.loc, "A stage has no `stage:` key naming it.");
+                return None;
+            };
+            let name = names.name(r, name_node);
+            let mut s = Stage {
+                loc: item.loc.clone(),
+                name,
+                display_name: None,
+                depends_on: None,
+                condition: None,
+                pool: None,
+                variables: Vec::new(),
+                jobs: Vec::new(),
+            };
+            for (k, v) in pairs {
+                match key_of(k) {
+                    "stage" => {}
+                    "displayName" => s.display_name = r.text(v, "displayName"),
+                    "dependsOn" => s.depends_on = Some(r.texts(v, "dependsOn")),
+                    "condition" => s.condition = r.text(v, "condition"),
+                    "pool" => s.pool = read_pool(r, v),
+                    "variables" => s.variables = read_variables(r, v),
+                    "jobs" => s.jobs = read_jobs(r, v),
+                    "group" | "templateContext" => {}
+                    "isSkippable" => {
+                        r.boolean(v, "isSkippable", true);
+                    }
+                    "lockBehavior" => r.one_of(v, "lockBehavior", &["sequential", "runLatest"]),
+                    "trigger" => r.one_of(v, "a stage trigger", &["manual", "automatic"]),
+                    "checks" => {
+                        r.seq(v, "checks");
+                    }
+                    _ => r.unknown_key(k),
+                }
+            }
+            Some(s)
+        },
+    )
 }
 
 /// Names, duplicates and `dependsOn` of the stages.
@@ -127,22 +148,14 @@ impl Namer {
 }
 
 pub(super) fn read_jobs(r: &mut Reader, v: &Node) -> Vec<Job> {
-    let Some(items) = r.seq(v, "jobs") else {
-        return Vec::new();
-    };
-    let mut names = Namer::new("Job");
-    let mut jobs = Vec::new();
-    for item in items {
-        let Some(pairs) = r.map(item, "a job") else {
-            continue;
-        };
+    let jobs = read_items(r, v, "jobs", "a job", "Job", |r, item, pairs, names| {
         let (kind_key, kind) = if let Some(n) = item.get("job") {
             (n, JobKind::Regular)
         } else if let Some(n) = item.get("deployment") {
             (n, JobKind::Deployment { environment: None })
         } else {
             r.invalid(&item.loc, "A job has neither `job:` nor `deployment:`.");
-            continue;
+            return None;
         };
         let deployment = matches!(kind, JobKind::Deployment { .. });
         let name = names.name(r, kind_key);
@@ -163,8 +176,8 @@ pub(super) fn read_jobs(r: &mut Reader, v: &Node) -> Vec<Job> {
                 r.unknown_key(k);
             }
         }
-        jobs.push(b.finish());
-    }
+        Some(b.finish())
+    });
     let items: Vec<(&Loc, &str, Option<&Vec<String>>)> = jobs
         .iter()
         .map(|j| (&j.loc, j.name.as_str(), j.depends_on.as_ref()))
@@ -181,20 +194,7 @@ pub(super) struct JobBuilder {
 impl JobBuilder {
     pub(super) fn new(loc: Loc, name: String, kind: JobKind) -> JobBuilder {
         JobBuilder {
-            job: Job {
-                loc,
-                name,
-                kind,
-                display_name: None,
-                depends_on: None,
-                condition: None,
-                continue_on_error: false,
-                timeout_in_minutes: None,
-                pool: None,
-                variables: Vec::new(),
-                container: None,
-                steps: Vec::new(),
-            },
+            job: Job::new(loc, name, kind),
         }
     }
 

@@ -169,15 +169,18 @@ fn split_task_reference(r: &mut Reader, reference: &Located) -> (String, Option<
     }
 }
 
+/// The pairs of a mapping that may be left empty (`key:` with no value); none when it is
+/// not a mapping (reported).
+fn optional_map<'n>(r: &mut Reader, v: &'n Node, what: &str) -> &'n [(Node, Node)] {
+    if matches!(v.value, Value::Null) {
+        return &[];
+    }
+    r.map(v, what).unwrap_or_default()
+}
+
 /// `inputs:`: a mapping of single values, in document order.
 fn read_inputs(r: &mut Reader, v: &Node) -> Vec<Input> {
-    if matches!(v.value, Value::Null) {
-        return Vec::new();
-    }
-    let Some(pairs) = r.map(v, "inputs") else {
-        return Vec::new();
-    };
-    pairs
+    optional_map(r, v, "inputs")
         .iter()
         .filter_map(|(k, val)| {
             let value = r.located(val, "an input")?;
@@ -192,13 +195,7 @@ fn read_inputs(r: &mut Reader, v: &Node) -> Vec<Input> {
 
 /// `env:`: a mapping of single values.
 fn read_env(r: &mut Reader, v: &Node) -> Vec<(String, String)> {
-    if matches!(v.value, Value::Null) {
-        return Vec::new();
-    }
-    let Some(pairs) = r.map(v, "env") else {
-        return Vec::new();
-    };
-    pairs
+    optional_map(r, v, "env")
         .iter()
         .filter_map(|(k, val)| {
             Some((
