@@ -252,7 +252,7 @@ async fn members_of_another_tenant_cannot_use_the_organization() {
 #[tokio::test]
 async fn a_pipeline_whose_authorization_fails_is_not_saved() {
     let s = TestServer::start().await;
-    let store = &s.state.shared_store();
+    let store = &s.store();
     let org = store.find_organization("contoso").await.unwrap();
     let web = store.find_project(org.id, "web").await.unwrap();
     // A connection id that names nothing: the authorization fails after the pipeline's

@@ -70,12 +70,7 @@ async fn invalid_tokens_are_invalid_authentication_token() {
     c.as_object_mut().unwrap().remove("oid");
     let without_oid = s.sign(Issuer::Tenant(s.tenant()), c).await;
     // The claims name the tenant, but the key is the organization's DevOps issuer key.
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("contoso").await.unwrap();
     let c = claims(&s, &support::demo_sp_id(&s).await);
     let other_key = s.sign(Issuer::Organization(org.id), c).await;
     let parts: Vec<&str> = token.split('.').collect();

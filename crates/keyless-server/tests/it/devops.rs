@@ -24,12 +24,7 @@ async fn manual_connection_reports_entra_issuer_and_subject() {
         .await
         .expect_status(StatusCode::OK);
     let p = &b["authorization"]["parameters"];
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("contoso").await.unwrap();
     assert_eq!(
         p["workloadIdentityFederationIssuer"],
         format!("{}/{}/v2.0", s.origin, s.var("AZURE_TENANT_ID"))
@@ -59,12 +54,7 @@ async fn devops_generation_uses_organization_issuer_and_sc_subject() {
     )
     .await
     .expect_status(StatusCode::OK);
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("contoso").await.unwrap();
     let p = &b["authorization"]["parameters"];
     assert_eq!(
         p["workloadIdentityFederationIssuer"],
@@ -146,12 +136,7 @@ async fn invalid_create_bodies_are_400_and_create_nothing() {
     assert!(st.is_client_error());
     let project = support::contoso_project(&s, "web").await;
     assert_eq!(
-        s.state
-            .shared_store()
-            .list_connections(project.id)
-            .await
-            .unwrap()
-            .len(),
+        s.store().list_connections(project.id).await.unwrap().len(),
         1
     );
 }

@@ -55,8 +55,7 @@ async fn a_connection_reaches_another_organization_of_the_tenant_once_its_identi
     )
     .await;
     let sp = s
-        .state
-        .shared_store()
+        .store()
         .find_service_principal(s.tenant(), client.parse().unwrap())
         .await
         .unwrap();

@@ -152,8 +152,7 @@ async fn azure_devops_connection_end_to_end() {
     assert_eq!(conn["data"]["organizationName"], "contoso");
     let params = &conn["authorization"]["parameters"];
     let app = s
-        .state
-        .shared_store()
+        .store()
         .find_application_by_app_id(client.parse().unwrap())
         .await
         .unwrap();

@@ -40,7 +40,7 @@ async fn a_draft_fails_and_a_renamed_connection_warns() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
     c.state = ConnectionState::Draft;
-    s.state.shared_store().update_connection(&c).await.unwrap();
+    s.store().update_connection(&c).await.unwrap();
     expect(
         &doctor(&s).await,
         "connection",
@@ -49,7 +49,7 @@ async fn a_draft_fails_and_a_renamed_connection_warns() {
     );
     c.state = ConnectionState::Ready;
     c.status_message = "The service connection was renamed.".into();
-    s.state.shared_store().update_connection(&c).await.unwrap();
+    s.store().update_connection(&c).await.unwrap();
     let v = doctor(&s).await;
     expect(&v, "connection", "WARN", "SubjectChanged");
 }
@@ -59,7 +59,7 @@ async fn a_missing_identity_fails_with_700016() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
     c.client_id = uuid::Uuid::new_v4();
-    s.state.shared_store().update_connection(&c).await.unwrap();
+    s.store().update_connection(&c).await.unwrap();
     let v = doctor(&s).await;
     expect(&v, "identity", "FAIL", "700016");
     assert_eq!(v["status"], "FAIL");
@@ -70,17 +70,12 @@ async fn a_disabled_service_principal_fails_with_7000112() {
     let s = TestServer::start().await;
     let c = demo_conn(&s).await;
     let mut sp = s
-        .state
-        .shared_store()
+        .store()
         .find_service_principal(c.tenant_id, c.client_id)
         .await
         .unwrap();
     sp.account_enabled = false;
-    s.state
-        .shared_store()
-        .update_service_principal(&sp)
-        .await
-        .unwrap();
+    s.store().update_service_principal(&sp).await.unwrap();
     expect(&doctor(&s).await, "identity", "FAIL", "7000112");
 }
 
@@ -89,11 +84,10 @@ async fn secrets_expired_fail_and_expiring_warn() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
     c.scheme = Scheme::ServicePrincipal;
-    s.state.shared_store().update_connection(&c).await.unwrap();
+    s.store().update_connection(&c).await.unwrap();
     expect(&doctor(&s).await, "secret", "FAIL", "7000222");
     let app = s
-        .state
-        .shared_store()
+        .store()
         .find_application_by_app_id(c.client_id)
         .await
         .unwrap();
@@ -108,7 +102,7 @@ async fn secrets_expired_fail_and_expiring_warn() {
         start_date_time: now - 86_400,
         end_date_time: now + 10 * 86_400,
     };
-    s.state.shared_store().add_password(&p).await.unwrap();
+    s.store().add_password(&p).await.unwrap();
     expect(&doctor(&s).await, "secret", "WARN", "7000222");
 }
 
@@ -174,7 +168,7 @@ async fn credential_mismatches_name_the_catalogue_code_and_the_nearest_diff() {
     for (change, code) in cases {
         let mut f = good.clone();
         change(&mut f);
-        s.state.shared_store().update_fic(&f).await.unwrap();
+        s.store().update_fic(&f).await.unwrap();
         let v = doctor(&s).await;
         expect(&v, "credential", "FAIL", code);
         let line = finding(&v, "credential");
@@ -183,11 +177,7 @@ async fn credential_mismatches_name_the_catalogue_code_and_the_nearest_diff() {
         assert!(near["firstDifference"]["at"].is_number(), "{v:#}");
         assert!(line["fix"].is_string());
     }
-    s.state
-        .shared_store()
-        .delete_fic(good.parent_id, good.id)
-        .await
-        .unwrap();
+    s.store().delete_fic(good.parent_id, good.id).await.unwrap();
     expect(&doctor(&s).await, "credential", "FAIL", "70025");
 }
 
@@ -196,7 +186,7 @@ async fn an_unknown_tenant_fails_with_90002() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
     c.tenant_id = uuid::Uuid::new_v4();
-    s.state.shared_store().update_connection(&c).await.unwrap();
+    s.store().update_connection(&c).await.unwrap();
     expect(&doctor(&s).await, "identity", "FAIL", "90002");
 }
 
@@ -205,7 +195,7 @@ async fn a_connection_without_its_scope_fails_the_roles_check() {
     let s = TestServer::start().await;
     let mut c = demo_conn(&s).await;
     c.data.remove("subscriptionId");
-    s.state.shared_store().update_connection(&c).await.unwrap();
+    s.store().update_connection(&c).await.unwrap();
     let v = doctor(&s).await;
     expect(&v, "roles", "FAIL", "BadRequest");
     assert!(v.to_string().contains("data.subscriptionId"), "{v}");
@@ -230,10 +220,10 @@ async fn flexible_credentials_are_evaluated_against_the_expected_claims() {
     let prefix: String = f.subject.clone().unwrap().chars().take(20).collect();
     f.subject = None;
     f.claims_matching_expression = Some(format!("claims['sub'] matches '{prefix}*'"));
-    s.state.shared_store().update_fic(&f).await.unwrap();
+    s.store().update_fic(&f).await.unwrap();
     expect(&doctor(&s).await, "credential", "OK", "-");
     f.claims_matching_expression = Some("claims['sub'] matches 'nope*'".into());
-    s.state.shared_store().update_fic(&f).await.unwrap();
+    s.store().update_fic(&f).await.unwrap();
     expect(&doctor(&s).await, "credential", "FAIL", "7002131");
 }
 
@@ -251,23 +241,19 @@ async fn a_managed_identity_connection_is_checked_against_its_own_policy() {
         alternative_names: vec![],
         created_at: s.state.now(),
     };
-    s.state
-        .shared_store()
-        .create_service_principal(&sp)
-        .await
-        .unwrap();
+    s.store().create_service_principal(&sp).await.unwrap();
     let mut c = demo.clone();
     c.id = uuid::Uuid::new_v4();
     c.name = "mi-conn".into();
     c.client_id = sp.app_id;
-    s.state.shared_store().create_connection(&c).await.unwrap();
+    s.store().create_connection(&c).await.unwrap();
     let mut f = demo_fic(&s).await;
     f.id = uuid::Uuid::new_v4();
     f.parent_id = sp.id;
     f.subject = f
         .subject
         .map(|x| x.replace(&demo.id.to_string(), &c.id.to_string()));
-    s.state.shared_store().create_fic(&f).await.unwrap();
+    s.store().create_fic(&f).await.unwrap();
     let v = doctor_as(&s, Some(&s.var("KEYLESS_TOKEN")), "mi-conn")
         .await
         .expect_status(StatusCode::OK);

@@ -19,8 +19,7 @@ async fn no_role_at_the_scope_warns_with_authorization_failed() {
     let s = TestServer::start().await;
     let c = demo_conn(&s).await;
     let sp = s
-        .state
-        .shared_store()
+        .store()
         .find_service_principal(c.tenant_id, c.client_id)
         .await
         .unwrap();
@@ -75,12 +74,12 @@ async fn denials_after_the_last_grant_warn_with_the_nearest_credential() {
     let good = demo_fic(&s).await;
     let mut bad = good.clone();
     bad.subject = good.subject.as_ref().map(|x| x.to_uppercase());
-    s.state.shared_store().update_fic(&bad).await.unwrap();
+    s.store().update_fic(&bad).await.unwrap();
     let assertion = s.id_token().await;
     s.exchange(&assertion)
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
-    s.state.shared_store().update_fic(&good).await.unwrap();
+    s.store().update_fic(&good).await.unwrap();
     let v = doctor(&s).await;
     expect(&v, "credential", "OK", "-");
     expect(&v, "audit", "WARN", "7002138");

@@ -112,12 +112,7 @@ async fn wrong_issuer_is_700211() {
     let s = TestServer::start().await;
     // Signed by the organization's Azure DevOps-generation issuer: a real key, but the
     // credential names the Entra issuer.
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("contoso").await.unwrap();
     let mut c = s.id_token_claims().await;
     c["iss"] = json!(format!("{}/{}", s.origin, org.id));
     c["aud"] = json!("api://AzureADTokenExchange");
@@ -136,12 +131,7 @@ async fn wrong_issuer_is_700211() {
 #[tokio::test]
 async fn wrong_audience_is_70021() {
     let s = TestServer::start().await;
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("contoso").await.unwrap();
     // The demo credential has the token-exchange audience; an Entra-issued token with
     // another audience is an access token (700222), so use an org-issued token with an
     // app credential for that issuer and subject.
@@ -408,17 +398,12 @@ async fn disabled_service_principal_is_7000112() {
     let s = TestServer::start().await;
     let client: uuid::Uuid = s.var("AZURE_CLIENT_ID").parse().unwrap();
     let mut sp = s
-        .state
-        .shared_store()
+        .store()
         .find_service_principal(s.tenant(), client)
         .await
         .unwrap();
     sp.account_enabled = false;
-    s.state
-        .shared_store()
-        .update_service_principal(&sp)
-        .await
-        .unwrap();
+    s.store().update_service_principal(&sp).await.unwrap();
     let id = s.id_token().await;
     s.exchange(&id)
         .await
@@ -443,13 +428,7 @@ async fn discovery_and_jwks_shapes() {
     let key = &k["keys"][0];
     assert_eq!(key["use"], "sig");
     assert_eq!(key["kid"], key["x5t"]);
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap()
-        .id;
+    let org = s.store().find_organization("contoso").await.unwrap().id;
     let d = get(format!("/{org}/.well-known/openid-configuration")).await;
     assert_eq!(d["issuer"], format!("{}/{org}", s.origin));
     assert_eq!(d["response_types_supported"], json!(["id_token"]));

@@ -42,12 +42,7 @@ async fn exchange_as(s: &TestServer, client: &str) -> (StatusCode, Value) {
 #[tokio::test]
 async fn matching_expression_grants() {
     let s = TestServer::start().await;
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("contoso").await.unwrap();
     let app = app_with(&s, &format!("claims['sub'] matches '/eid1/*/sc/{}/*' and claims['azp'] eq '499b84ac-1321-427f-aa17-267ca6975798'", org.id)).await;
     exchange_as(&s, app["appId"].as_str().unwrap())
         .await

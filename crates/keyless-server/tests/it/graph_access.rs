@@ -145,8 +145,7 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
     support::grant(&s, &p.sp_id, keyless_model::rbac::READER, &sub).await;
     let sp_id: uuid::Uuid = p.sp_id.parse().unwrap();
     assert_eq!(
-        s.state
-            .shared_store()
+        s.store()
             .list_role_assignments_for_principal(sp_id)
             .await
             .unwrap()
@@ -156,16 +155,9 @@ async fn deleting_an_app_removes_its_principal_and_role_assignments() {
     s.admin_delete(&format!("/v1.0/applications/{}", p.app_object_id))
         .await
         .expect_status(StatusCode::NO_CONTENT);
+    assert!(s.store().get_service_principal(sp_id).await.is_err());
     assert!(
-        s.state
-            .shared_store()
-            .get_service_principal(sp_id)
-            .await
-            .is_err()
-    );
-    assert!(
-        s.state
-            .shared_store()
+        s.store()
             .list_role_assignments_for_principal(sp_id)
             .await
             .unwrap()

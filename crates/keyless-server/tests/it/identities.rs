@@ -89,8 +89,7 @@ async fn generic_resource_lifecycle_and_paging() {
     arm.delete(&rg_path(&s)).await.expect_status(StatusCode::OK);
     let sub: uuid::Uuid = sub.parse().unwrap();
     assert!(
-        s.state
-            .shared_store()
+        s.store()
             .list_resources(sub, None)
             .await
             .unwrap()
@@ -150,12 +149,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
         .parse()
         .unwrap();
     assert_eq!(mi["properties"]["tenantId"], s.var("AZURE_TENANT_ID"));
-    let sp = s
-        .state
-        .shared_store()
-        .get_service_principal(principal_id)
-        .await
-        .unwrap();
+    let sp = s.store().get_service_principal(principal_id).await.unwrap();
     assert_eq!(sp.service_principal_type, "ManagedIdentity");
     // A second PUT keeps the same identity.
     let again = arm
@@ -196,13 +190,7 @@ async fn managed_identity_with_federated_credential_authenticates() {
 
     // Deleting the identity removes its principal and credentials: the exchange now fails.
     arm.delete(&path).await.expect_status(StatusCode::OK);
-    assert!(
-        s.state
-            .shared_store()
-            .get_service_principal(principal_id)
-            .await
-            .is_err()
-    );
+    assert!(s.store().get_service_principal(principal_id).await.is_err());
 }
 
 #[tokio::test]

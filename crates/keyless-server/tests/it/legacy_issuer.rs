@@ -39,14 +39,7 @@ organizations:
             issuer: legacy
         pipelines:
           - name: release
-            yaml: |
-              steps:
-                - task: AzureCLI@2
-                  inputs:
-                    azureSubscription: old
-                    scriptType: bash
-                    scriptLocation: inlineScript
-                    inlineScript: az account show
+            yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: old, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
 "#;
 
 fn params(c: &Value) -> (String, String) {
@@ -163,7 +156,7 @@ async fn a_world_file_connection_on_the_legacy_issuer_until_it_is_saved() {
             .contains(&"LegacyIssuer".to_string())
     );
     // A credential that does not match: Entra's 70021, naming the legacy issuer.
-    let store = s.state.shared_store();
+    let store = s.store();
     let app = store
         .find_application_by_app_id(client.parse().unwrap())
         .await
@@ -245,7 +238,7 @@ async fn an_automatic_legacy_connection_moves_with_its_credential() {
     assert_eq!(issuer, legacy);
     let id = c["id"].as_str().unwrap().to_string();
     let app: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
-    let store = s.state.shared_store();
+    let store = s.store();
     let fics = store.list_fics(app).await.unwrap();
     assert_eq!(fics.len(), 1);
     assert_eq!(fics[0].issuer, legacy);

@@ -198,7 +198,7 @@ async fn a_connection_closed_to_the_pipeline_fails_the_run_with_the_permission_t
 async fn a_pipeline_saved_before_yaml_keeps_its_listed_connections() {
     let s = TestServer::start().await;
     let id = demo_id(&s);
-    let store = s.state.shared_store();
+    let store = s.store();
     let org = store.find_organization("contoso").await.unwrap();
     let web = store.find_project(org.id, "web").await.unwrap();
     let legacy = keyless_model::devops::Pipeline {

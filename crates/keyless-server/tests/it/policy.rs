@@ -122,7 +122,7 @@ async fn multitenant_app_with_entra_issued_token_is_70052() {
 async fn identity_without_credentials_is_70025() {
     let s = TestServer::start().await;
     let app = support::demo_app(&s).await;
-    for f in s.state.shared_store().list_fics(app.id).await.unwrap() {
+    for f in s.store().list_fics(app.id).await.unwrap() {
         delete_fic(&s, &app, f.id).await;
     }
     let b = s
@@ -143,7 +143,7 @@ async fn deleting_the_credential_takes_effect_at_once() {
     let id = s.id_token().await;
     s.exchange(&id).await.expect_status(StatusCode::OK);
     let app = support::demo_app(&s).await;
-    let store = &s.state.shared_store();
+    let store = &s.store();
     let f = store.find_fic_by_name(app.id, "demo-connection").await;
     delete_fic(&s, &app, f.unwrap().id).await;
     s.exchange(&id).await.expect_entra(70025, "invalid_client");

@@ -22,7 +22,7 @@ fn sub_scope(s: &TestServer) -> String {
 /// (apps and service principals in the demo tenant, role assignments under the
 /// subscription, connections of web).
 async fn footprint(s: &TestServer) -> (usize, usize, usize, usize) {
-    let store = &s.state.shared_store();
+    let store = &s.store();
     let org = store.find_organization("contoso").await.unwrap();
     let web = store.find_project(org.id, "web").await.unwrap();
     let scope = keyless_model::rbac::canonical_scope(&sub_scope(s));
@@ -69,19 +69,14 @@ async fn owner_creates_app_credential_assignment_and_connection_that_verify() {
     let c = wif_created(&s, &olga.token).await;
     assert_eq!(c["data"]["creationMode"], "Automatic");
     let app_object: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
-    let app = s
-        .state
-        .shared_store()
-        .get_application(app_object)
-        .await
-        .unwrap();
+    let app = s.store().get_application(app_object).await.unwrap();
     assert_eq!(app.display_name, "contoso-web-auto");
     assert_eq!(app.created_by.unwrap().to_string(), olga.id);
     assert_eq!(
         c["authorization"]["parameters"]["serviceprincipalid"],
         json!(app.app_id.to_string())
     );
-    let fics = s.state.shared_store().list_fics(app.id).await.unwrap();
+    let fics = s.store().list_fics(app.id).await.unwrap();
     assert_eq!(fics.len(), 1);
     assert_eq!(
         Some(&fics[0].issuer),
@@ -229,7 +224,7 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
         expires_at: s.state.now() - 10,
         revoked_at: None,
     };
-    s.state.shared_store().create_pat(&pat).await.unwrap();
+    s.store().create_pat(&pat).await.unwrap();
     let e = wif_refused(&s, token, StatusCode::UNAUTHORIZED).await;
     assert_eq!(
         message(&e),
@@ -339,7 +334,7 @@ async fn several_tenants_without_a_subscription_here_get_the_tenants_to_try() {
         .await
         .expect_status(StatusCode::OK);
     let app: uuid::Uuid = c["data"]["appObjectId"].as_str().unwrap().parse().unwrap();
-    let app = s.state.shared_store().get_application(app).await.unwrap();
+    let app = s.store().get_application(app).await.unwrap();
     assert_eq!(app.tenant_id, fabrikam);
     assert_eq!(app.created_by.unwrap().to_string(), olga.id);
     assert!(app.is_owner(olga.id.parse().unwrap()));

@@ -25,7 +25,7 @@ async fn custom_role(s: &TestServer, tenant: uuid::Uuid, name: &str, scope: &str
         assignable_scopes: vec![scope.to_ascii_lowercase()],
         created_at: s.state.now(),
     };
-    s.state.shared_store().create_custom_role(&r).await.unwrap();
+    s.store().create_custom_role(&r).await.unwrap();
     r.id
 }
 
@@ -36,8 +36,7 @@ fn with_role(s: &TestServer, name: &str, key: &str, value: &str) -> Value {
 }
 
 async fn apps_named(s: &TestServer, name: &str) -> usize {
-    s.state
-        .shared_store()
+    s.store()
         .list_applications(s.tenant())
         .await
         .unwrap()

@@ -79,13 +79,11 @@ async fn draft_until_the_owner_adds_the_credential_then_ready_after_verify() {
     assert_eq!(v["steps"][1]["code"], "700213", "{v}");
     // The identity's owner adds the credential; the next verify makes the connection Ready.
     let app = s
-        .state
-        .shared_store()
+        .store()
         .find_application_by_app_id(s.var("AZURE_CLIENT_ID").parse().unwrap())
         .await
         .unwrap();
-    s.state
-        .shared_store()
+    s.store()
         .create_fic(&keyless_model::directory::FederatedCredential {
             id: uuid::Uuid::new_v4(),
             parent_id: app.id,
@@ -126,8 +124,7 @@ async fn verify_reports_the_scope_step_and_needs_a_known_connection() {
     );
     // Without a role at the scope, ARM hides the subscription: the scope step says so.
     let sp = s
-        .state
-        .shared_store()
+        .store()
         .find_service_principal(s.tenant(), s.var("AZURE_CLIENT_ID").parse().unwrap())
         .await
         .unwrap();
@@ -348,20 +345,8 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
     .await;
     let ra = assignment_of(&s, &c).await.id;
     delete_connection(&s, &c).await;
-    assert!(
-        s.state
-            .shared_store()
-            .get_application(app_of(&c))
-            .await
-            .is_err()
-    );
-    assert!(
-        s.state
-            .shared_store()
-            .get_role_assignment(ra)
-            .await
-            .is_err()
-    );
+    assert!(s.store().get_application(app_of(&c)).await.is_err());
+    assert!(s.store().get_role_assignment(ra).await.is_err());
     // Another connection uses the identity: it stays.
     let (_, c) = create_as(
         &s,
@@ -374,13 +359,7 @@ async fn deleting_an_automatic_connection_removes_what_it_created_unless_shared(
         .unwrap();
     created(&s, manual_body(&s, "sharer", client, None)).await;
     delete_connection(&s, &c).await;
-    assert!(
-        s.state
-            .shared_store()
-            .get_application(app_of(&c))
-            .await
-            .is_ok()
-    );
+    assert!(s.store().get_application(app_of(&c)).await.is_ok());
 }
 
 /// Deletes the connection as the administrator (204).

@@ -264,8 +264,7 @@ async fn pipeline_permissions_gate_the_job_token_endpoint() {
         "{m}"
     );
     let pipeline = s
-        .state
-        .shared_store()
+        .store()
         .find_pipeline(support::contoso_project(&s, "web").await.id, "deploy")
         .await
         .unwrap();

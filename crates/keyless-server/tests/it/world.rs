@@ -44,14 +44,7 @@ organizations:
             subscription: prod
         pipelines:
           - name: release
-            yaml: |
-              steps:
-                - task: AzureCLI@2
-                  inputs:
-                    azureSubscription: prod
-                    scriptType: bash
-                    scriptLocation: inlineScript
-                    inlineScript: az account show
+            yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: prod, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
 "#;
 
 #[tokio::test]
@@ -83,11 +76,7 @@ async fn apply_creates_then_changes_nothing() {
 
     // The credential made from the connection matches what the connection advertises.
     let (t, app) = deployer(&s).await;
-    let fic = s
-        .state
-        .shared_store()
-        .find_fic_by_name(app.id, "via-connection")
-        .await;
+    let fic = s.store().find_fic_by_name(app.id, "via-connection").await;
     let fic = fic.unwrap();
     assert_eq!(fic.issuer, format!("{}/{}/v2.0", s.origin, t.id));
     assert!(fic.subject.unwrap().starts_with("/eid1/c/pub/t/"));
@@ -100,7 +89,7 @@ async fn deployer(
     keyless_model::directory::Tenant,
     keyless_model::directory::Application,
 ) {
-    let store = &s.state.shared_store();
+    let store = &s.store();
     let t = store.find_tenant("fabrikam").await.unwrap();
     let app = store.find_application_by_name(t.id, "deployer").await;
     (t, app.unwrap())
@@ -133,11 +122,7 @@ async fn errors_name_the_line_and_field_and_change_nothing() {
         "{msg}"
     );
     assert!(
-        s.state
-            .shared_store()
-            .find_tenant("fabrikam")
-            .await
-            .is_err(),
+        s.store().find_tenant("fabrikam").await.is_err(),
         "nothing may be created"
     );
 }
@@ -198,15 +183,10 @@ async fn organization_cloud() {
         "{msg}"
     );
     apply(&s, &gov).await.expect_status(StatusCode::OK);
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("fabrikam")
-        .await
-        .unwrap();
+    let org = s.store().find_organization("fabrikam").await.unwrap();
     assert_eq!(org.cloud, keyless_model::directory::Cloud::UsGovernment);
     let (_, app) = deployer(&s).await;
-    let fics = s.state.shared_store().list_fics(app.id).await.unwrap();
+    let fics = s.store().list_fics(app.id).await.unwrap();
     let via = fics.iter().find(|f| f.name == "via-connection").unwrap();
     assert!(
         via.subject

@@ -93,9 +93,6 @@ async fn invalid_roles_and_guests_are_located() {
         assert_eq!(st, StatusCode::BAD_REQUEST, "{text}: {e}");
         assert!(error(&e).contains(says), "{text}: {e}");
         // Refused before anything is written.
-        assert!(
-            s.state.shared_store().find_tenant("a").await.is_err(),
-            "{text}"
-        );
+        assert!(s.store().find_tenant("a").await.is_err(), "{text}");
     }
 }

@@ -44,23 +44,9 @@ organizations:
                 role: Administrator
         pipelines:
           - name: release
-            yaml: |
-              steps:
-                - task: AzureCLI@2
-                  inputs:
-                    azureSubscription: prod
-                    scriptType: bash
-                    scriptLocation: inlineScript
-                    inlineScript: az account show
+            yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: prod, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
           - name: nightly
-            yaml: |
-              steps:
-                - task: AzureCLI@2
-                  inputs:
-                    azureSubscription: prod
-                    scriptType: bash
-                    scriptLocation: inlineScript
-                    inlineScript: az account show
+            yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: prod, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
       - name: apps
 "#;
 
@@ -77,29 +63,10 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
     apply(&s, WORLD).await.expect_status(StatusCode::OK);
     let again = apply(&s, WORLD).await.expect_status(StatusCode::OK);
     assert_eq!(again["changes"], json!([]), "{again}");
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("fabrikam")
-        .await
-        .unwrap();
-    let infra = s
-        .state
-        .shared_store()
-        .find_project(org.id, "infra")
-        .await
-        .unwrap();
-    let apps = s
-        .state
-        .shared_store()
-        .find_project(org.id, "apps")
-        .await
-        .unwrap();
-    let conn = s
-        .state
-        .shared_store()
-        .find_connection(infra.id, "prod")
-        .await;
+    let org = s.store().find_organization("fabrikam").await.unwrap();
+    let infra = s.store().find_project(org.id, "infra").await.unwrap();
+    let apps = s.store().find_project(org.id, "apps").await.unwrap();
+    let conn = s.store().find_connection(infra.id, "prod").await;
     let conn = conn.unwrap();
     let id = conn.id.to_string();
     assert_eq!(job_oidc(&s, "release", &id).await, StatusCode::OK);
@@ -111,12 +78,7 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
             None,
         )
         .await;
-    let nightly = s
-        .state
-        .shared_store()
-        .find_pipeline(infra.id, "nightly")
-        .await
-        .unwrap();
+    let nightly = s.store().find_pipeline(infra.id, "nightly").await.unwrap();
     common::assert_devops_error(
         status,
         &body,
@@ -128,27 +90,13 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
         ),
     );
     assert_eq!(
-        s.state
-            .shared_store()
-            .list_connection_shares(conn.id)
-            .await
-            .unwrap(),
+        s.store().list_connection_shares(conn.id).await.unwrap(),
         vec![apps.id]
     );
-    let members = s
-        .state
-        .shared_store()
-        .list_project_members(infra.id)
-        .await
-        .unwrap();
+    let members = s.store().list_project_members(infra.id).await.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].1, "Readers");
-    let roles = s
-        .state
-        .shared_store()
-        .list_connection_roles(conn.id)
-        .await
-        .unwrap();
+    let roles = s.store().list_connection_roles(conn.id).await.unwrap();
     assert_eq!(roles[0].1, "Administrator");
     // Unknown groups, roles, pipelines and projects are refused with their location, before
     // anything is written.
@@ -173,11 +121,7 @@ async fn world_sets_members_permissions_shares_and_roles_idempotently() {
     .await;
     assert!(st.is_client_error(), "{e}");
     assert!(
-        s.state
-            .shared_store()
-            .find_project(org.id, "apps2")
-            .await
-            .is_err(),
+        s.store().find_project(org.id, "apps2").await.is_err(),
         "nothing written"
     );
 }

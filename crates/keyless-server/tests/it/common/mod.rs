@@ -117,6 +117,11 @@ pub fn sorted_unique(items: &Value, field: &str) -> Vec<String> {
 }
 
 impl TestServer {
+    /// The server's whole store.
+    pub fn store(&self) -> &keyless_store::SharedStore {
+        self.state.shared_store()
+    }
+
     pub async fn start() -> TestServer {
         TestServer::start_with(|_| {}).await
     }

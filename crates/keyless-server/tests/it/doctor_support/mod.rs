@@ -47,20 +47,9 @@ pub fn expect(v: &Value, check: &str, status: &str, code: &str) {
 }
 
 pub async fn demo_conn(s: &TestServer) -> ServiceConnection {
-    let org = s
-        .state
-        .shared_store()
-        .find_organization("contoso")
-        .await
-        .unwrap();
-    let p = s
-        .state
-        .shared_store()
-        .find_project(org.id, "web")
-        .await
-        .unwrap();
-    s.state
-        .shared_store()
+    let org = s.store().find_organization("contoso").await.unwrap();
+    let p = s.store().find_project(org.id, "web").await.unwrap();
+    s.store()
         .find_connection(p.id, "demo-connection")
         .await
         .unwrap()
@@ -68,27 +57,20 @@ pub async fn demo_conn(s: &TestServer) -> ServiceConnection {
 
 pub async fn demo_fic(s: &TestServer) -> keyless_model::directory::FederatedCredential {
     let app = s
-        .state
-        .shared_store()
+        .store()
         .find_application_by_app_id(demo_conn(s).await.client_id)
         .await
         .unwrap();
-    s.state
-        .shared_store()
-        .list_fics(app.id)
-        .await
-        .unwrap()
-        .remove(0)
+    s.store().list_fics(app.id).await.unwrap().remove(0)
 }
 
 pub async fn set_policy(
     s: &TestServer,
     f: impl FnOnce(&mut keyless_model::directory::FederationPolicy),
 ) {
-    let mut t = s.state.shared_store().get_tenant(s.tenant()).await.unwrap();
+    let mut t = s.store().get_tenant(s.tenant()).await.unwrap();
     f(&mut t.settings.federation);
-    s.state
-        .shared_store()
+    s.store()
         .update_tenant_settings(t.id, &t.settings)
         .await
         .unwrap();

@@ -121,7 +121,7 @@ pub async fn fics_of(
     s: &TestServer,
     c: &Value,
 ) -> Vec<keyless_model::directory::FederatedCredential> {
-    s.state.shared_store().list_fics(app_of(c)).await.unwrap()
+    s.store().list_fics(app_of(c)).await.unwrap()
 }
 
 /// The secrets of the app an automatic connection made.
@@ -129,11 +129,7 @@ pub async fn passwords_of(
     s: &TestServer,
     c: &Value,
 ) -> Vec<keyless_model::directory::PasswordCredential> {
-    s.state
-        .shared_store()
-        .list_passwords(app_of(c))
-        .await
-        .unwrap()
+    s.store().list_passwords(app_of(c)).await.unwrap()
 }
 
 pub fn automatic_body(s: &TestServer, name: &str, scheme: &str) -> Value {
@@ -196,11 +192,7 @@ pub async fn assignment_of(
         .unwrap()
         .parse()
         .unwrap();
-    s.state
-        .shared_store()
-        .get_role_assignment(id)
-        .await
-        .unwrap()
+    s.store().get_role_assignment(id).await.unwrap()
 }
 
 /// A pipeline of `project` referencing `connections` and a job of it: (pipeline id, job env).

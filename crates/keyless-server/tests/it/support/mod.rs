@@ -152,18 +152,13 @@ async fn assign(s: &TestServer, principal: &str, kind: &str, role: uuid::Uuid, s
         created_by: None,
         created_at: s.state.now(),
     };
-    s.state
-        .shared_store()
-        .create_role_assignment(&a)
-        .await
-        .unwrap();
+    s.store().create_role_assignment(&a).await.unwrap();
 }
 
 /// The object id of the demo app's service principal (the `oid` of its ARM tokens).
 pub async fn demo_sp_id(s: &TestServer) -> String {
     let app_id = s.var("AZURE_CLIENT_ID").parse().unwrap();
-    s.state
-        .shared_store()
+    s.store()
         .find_service_principal(s.tenant(), app_id)
         .await
         .unwrap()
@@ -289,7 +284,7 @@ pub async fn apply_as(s: &TestServer, token: &str, text: &str) -> (StatusCode, V
 
 /// Deletes every role assignment of a principal, straight in the store.
 pub async fn unassign_all(s: &TestServer, principal: uuid::Uuid) {
-    let store = &s.state.shared_store();
+    let store = &s.store();
     for a in store
         .list_role_assignments_for_principal(principal)
         .await
@@ -301,7 +296,7 @@ pub async fn unassign_all(s: &TestServer, principal: uuid::Uuid) {
 
 /// The demo application, `demo-deploy` of the demo tenant.
 pub async fn demo_app(s: &TestServer) -> keyless_model::directory::Application {
-    let store = &s.state.shared_store();
+    let store = &s.store();
     store
         .find_application_by_name(s.tenant(), "demo-deploy")
         .await
@@ -310,7 +305,7 @@ pub async fn demo_app(s: &TestServer) -> keyless_model::directory::Application {
 
 /// A project of the demo organization `contoso`.
 pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devops::Project {
-    let store = &s.state.shared_store();
+    let store = &s.store();
     let org = store.find_organization("contoso").await.unwrap();
     store.find_project(org.id, name).await.unwrap()
 }
