@@ -220,14 +220,7 @@ fn lint_live_rules_against_the_demo_server() {
         "json",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, vec!["KL305", "KL301"]);
+    let v = json_codes(&out, &["KL305", "KL301"]);
     assert_eq!(
         v["diagnostics"][0]["fix"],
         "Authorize the pipeline on the connection; keyless doctor contoso web demo-connection"
@@ -269,14 +262,7 @@ fn lint_params_and_repository_copies() {
 
     let out = lint_in(d.path(), &[file, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, vec!["KL011", "KL012"]);
+    json_codes(&out, &["KL011", "KL012"]);
 
     let out = lint_in(d.path(), &[file, "--param", "environment=prod"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -298,4 +284,17 @@ fn lint_params_and_repository_copies() {
         "{}",
         text(&out)
     );
+}
+
+/// The JSON report of `out`, after checking the codes of its findings, in order.
+fn json_codes(out: &std::process::Output, want: &[&str]) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, want, "{v}");
+    v
 }
