@@ -11,6 +11,7 @@ mod doctor_all;
 mod draft;
 mod endpoints;
 mod job_endpoints;
+mod job_events;
 mod lifecycle;
 mod locations;
 mod manual;
@@ -124,6 +125,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/endpoints",
             get(job_endpoints::endpoints),
+        )
+        .route(
+            "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/events",
+            post(job_events::plan_event),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/security",

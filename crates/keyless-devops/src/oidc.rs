@@ -22,15 +22,15 @@ use keyless_model::federation::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// Azure DevOps-generation ID tokens: valid from ten minutes before issue to five after.
+/// Azure DevOps-generation ID tokens are valid from ten minutes before issue; every ID token
+/// until `AppState::id_token_lifetime` (five minutes unless the server setting shortens it).
 pub const DEVOPS_TOKEN_NBF_BACKDATE: i64 = 600;
-pub const ID_TOKEN_LIFETIME: i64 = 300;
 
 fn unauthenticated(detail: &str) -> ApiError {
     ApiError::detail("Unauthenticated", detail)
 }
 
-async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, DevopsError> {
+pub(super) async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, DevopsError> {
     let token = presented_token(headers)
         .ok_or_else(|| unauthenticated("No job token was sent. Send System.AccessToken (SYSTEM_ACCESSTOKEN) as 'Authorization: Bearer <token>'."))?;
     let job = s
@@ -227,7 +227,7 @@ pub async fn mint_id_token(
                 "iss": iss,
                 "iat": now,
                 "nbf": now,
-                "exp": now + ID_TOKEN_LIFETIME,
+                "exp": now + s.id_token_lifetime,
                 "azp": AZURE_DEVOPS_APP_ID,
                 "azpacr": "2",
                 "idtyp": "app",
@@ -254,7 +254,7 @@ pub async fn mint_id_token(
                 "aud": TOKEN_EXCHANGE_AUDIENCE,
                 "iss": iss,
                 "nbf": now - DEVOPS_TOKEN_NBF_BACKDATE,
-                "exp": now + ID_TOKEN_LIFETIME,
+                "exp": now + s.id_token_lifetime,
                 "iat": now,
             });
             let token = keys.active.sign_jwt(&claims)?;
@@ -283,7 +283,7 @@ async fn pipeline_token(
         "aud": TOKEN_EXCHANGE_AUDIENCE,
         "iss": devops_issuer(&s.origin, org.id),
         "nbf": now - DEVOPS_TOKEN_NBF_BACKDATE,
-        "exp": now + ID_TOKEN_LIFETIME,
+        "exp": now + s.id_token_lifetime,
         "iat": now,
         "org_id": org.id.to_string(),
         "prj_id": project.id.to_string(),

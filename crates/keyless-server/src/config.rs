@@ -28,7 +28,13 @@ pub struct Config {
     pub key_publish_ahead_secs: i64,
     /// Days a signing key signs before it is rotated automatically (0: never).
     pub key_rotation_days: i64,
+    /// Seconds a pipeline job's ID token is valid (`--id-token-lifetime`, 1 to 300; 300 as in
+    /// Azure DevOps). Shorter only to test what happens when one expires.
+    pub id_token_lifetime_secs: i64,
 }
+
+/// The longest ID-token lifetime the setting accepts: Azure DevOps' own.
+pub const MAX_ID_TOKEN_LIFETIME: i64 = crate::state::DEFAULT_ID_TOKEN_LIFETIME;
 
 impl Config {
     pub fn new(data_dir: PathBuf, addr: SocketAddr) -> Config {
@@ -46,6 +52,7 @@ impl Config {
             audit_retention_days: 30,
             key_publish_ahead_secs: 300,
             key_rotation_days: 30,
+            id_token_lifetime_secs: MAX_ID_TOKEN_LIFETIME,
         }
     }
 

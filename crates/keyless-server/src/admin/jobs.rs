@@ -156,16 +156,27 @@ async fn start(
     };
     let started = ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
-    let env = json!({
+    let env = job_env(s, &org, &project, &started);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"job": started.job, "env": env})),
+    ))
+}
+
+/// What the agent puts in a job's environment for the job itself (never a secret of a
+/// connection).
+pub fn job_env(
+    s: &AppState,
+    org: &keyless_model::devops::Organization,
+    project: &keyless_model::devops::Project,
+    started: &ops::StartedJob,
+) -> Value {
+    json!({
         "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
         "SYSTEM_ACCESSTOKEN": started.access_token,
         "SYSTEM_TEAMPROJECTID": project.id.to_string(),
         "SYSTEM_COLLECTIONURI": format!("{}/{}/", s.origin, org.name),
         "SYSTEM_PLANID": started.job.plan_id.to_string(),
         "SYSTEM_JOBID": started.job.id.to_string(),
-    });
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"job": started.job, "env": env})),
-    ))
+    })
 }

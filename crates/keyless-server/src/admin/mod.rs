@@ -3,6 +3,7 @@
 //! applying world files. Every call is authenticated by a PAT and acts as its user.
 
 mod audit;
+mod connection_jobs;
 pub mod directory;
 mod handlers;
 mod jobs;
@@ -74,6 +75,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs",
             post(jobs::start_job),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/jobs",
+            post(connection_jobs::start),
         )
         .route("/keyless/v1/apply", post(crate::world::apply_handler))
         .route("/keyless/v1/audit", get(audit::query))

@@ -39,6 +39,7 @@ mod graph_paging;
 mod graph_roles;
 mod graph_users;
 mod identities;
+mod job_lifecycle;
 mod multitenant;
 mod org_identities;
 mod org_rename;

@@ -51,9 +51,13 @@ pub struct ServeArgs {
     /// Days a signing key signs before it is rotated automatically (0: never) [default: 30].
     #[arg(long, env = "KEYLESS_KEY_ROTATION_DAYS")]
     key_rotation_days: Option<i64>,
+    /// How long a pipeline job's ID token is valid: seconds, or with s, m [default and
+    /// maximum: 5m, as in Azure DevOps]. Shorter only for tests of expired ID tokens.
+    #[arg(long, env = "KEYLESS_ID_TOKEN_LIFETIME", value_parser = parse_duration_secs)]
+    id_token_lifetime: Option<i64>,
     /// A YAML config file with the same keys (data, addr, public_url, database, tls_cert,
     /// tls_key, hostnames, insecure_http, demo, log_format, audit_retention_days,
-    /// key_publish_ahead, key_rotation_days).
+    /// key_publish_ahead, key_rotation_days, id_token_lifetime).
     #[arg(long, env = "KEYLESS_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -75,6 +79,7 @@ struct FileConfig {
     audit_retention_days: Option<i64>,
     key_publish_ahead: Option<String>,
     key_rotation_days: Option<i64>,
+    id_token_lifetime: Option<String>,
 }
 
 /// `300`, `300s`, `5m`, `1h`: a number of seconds, minutes or hours, as seconds.
@@ -162,6 +167,15 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     config.key_rotation_days = a.key_rotation_days.or(file.key_rotation_days).unwrap_or(30);
     if config.key_rotation_days < 0 {
         anyhow::bail!("--key-rotation-days must be 0 (never) or more");
+    }
+    let file_id_token_lifetime = file
+        .id_token_lifetime
+        .as_deref()
+        .map(parse_duration_secs)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("config file id_token_lifetime: {e}"))?;
+    if let Some(secs) = a.id_token_lifetime.or(file_id_token_lifetime) {
+        config.id_token_lifetime_secs = secs;
     }
     config.kek = std::env::var("KEYLESS_KEK").ok().filter(|k| !k.is_empty());
 

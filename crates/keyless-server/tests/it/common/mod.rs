@@ -114,9 +114,15 @@ pub fn sorted_unique(items: &Value, field: &str) -> Vec<String> {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// A demo server whose configuration `adjust` changed first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().to_path_buf(), "127.0.0.1:0".parse().unwrap());
         config.demo = true;
+        adjust(&mut config);
         let prepared = keyless_server::serve::prepare(&config).await.unwrap();
         let env = keyless_server::world::demo::parse_env(prepared.demo_env.as_deref().unwrap());
         let ca = std::fs::read(prepared.ca_cert.clone().unwrap()).unwrap();
