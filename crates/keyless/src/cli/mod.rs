@@ -3,10 +3,15 @@
 
 mod admin;
 mod audit;
+mod azcli;
+mod child;
 mod client;
 mod directory;
 mod doctor;
+mod exec;
 mod explain;
+mod job_env;
+mod job_tokens;
 mod keys;
 mod lint;
 mod lint_files;
@@ -102,6 +107,12 @@ pub enum Command {
         #[command(subcommand)]
         command: sc::ScCommand,
     },
+    /// Run a command as a step of a job that may use a service connection, with every
+    /// variable a task or tool expects (SYSTEM_*, AZURESUBSCRIPTION_*, AZURE_*, ARM_*, a
+    /// federated token file kept fresh); --az signs in a private Azure CLI first.
+    ///
+    /// Example: keyless exec --org contoso --project web --connection demo-connection -- terraform plan
+    Exec(exec::ExecArgs),
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -129,5 +140,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Job { command } => pipeline::job(command).await,
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
+        Command::Exec(a) => exec::exec(a).await,
     }
 }

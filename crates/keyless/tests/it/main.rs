@@ -6,4 +6,5 @@ mod harness;
 
 mod cli;
 mod cli_doctor;
+mod exec;
 mod lint;
