@@ -2,7 +2,7 @@
 
 pub(crate) use keyless_store::{
     ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore, DevopsStore, DirectoryStore,
-    ManagementStore, OrganizationIdentityStore, PipelineSecurityStore,
+    ManagementStore, OrganizationIdentityStore, PipelineSecurityStore, RunStore,
 };
 
 keyless_core::store_view!(
@@ -13,6 +13,7 @@ keyless_core::store_view!(
         DevopsStore,
         ConnectionSecurityStore,
         PipelineSecurityStore,
+        RunStore,
         OrganizationIdentityStore,
         DirectoryStore,
         CredentialStore,

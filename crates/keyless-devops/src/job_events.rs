@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
+use keyless_model::devops::runs::{JobState, RunResult};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -59,7 +60,33 @@ pub async fn plan_event(
         "organization": org.name, "project": project.name, "jobId": job.id.to_string(),
         "event": "JobCompleted", "result": ev.result,
     });
-    s.db().finish_job(job.id, s.now()).await?;
+    let now = s.now();
+    s.db().finish_job(job.id, now).await?;
+    if let Some(run_id) = job.run_id {
+        record_result(&s, run_id, job.id, ev.result.as_deref(), now).await?;
+    }
     s.audit.record(rec);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The run's record of the job: completed, with the reported result (failed when none or
+/// an unknown one was reported).
+async fn record_result(
+    s: &AppState,
+    run_id: i64,
+    job_id: Uuid,
+    result: Option<&str>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let mut run = s.db().get_run(run_id).await?;
+    let result = result
+        .and_then(RunResult::parse)
+        .unwrap_or(RunResult::Failed);
+    if let Some(j) = run.jobs.iter_mut().find(|j| j.job_id == Some(job_id)) {
+        j.state = JobState::Completed;
+        j.result = Some(result);
+        j.finished_at = Some(now);
+        s.db().update_run(&run).await?;
+    }
+    Ok(())
 }

@@ -19,11 +19,13 @@ mod members;
 mod oidc;
 mod org_rename;
 mod pipeline_permissions;
+mod pipeline_runs;
 pub mod pipeline_security;
 pub mod preflight;
 mod project_rename;
 mod projects;
 pub mod render;
+mod run_shapes;
 pub mod runs;
 mod schemes;
 pub mod secrets;
@@ -43,6 +45,7 @@ use keyless_store::{StoreError, StoreResult};
 pub use endpoints::may_manage;
 pub use keyless_core::faults::Faults;
 pub use oidc::{IdToken, mint_id_token};
+pub use pipeline_runs::run_of;
 pub use render::endpoint_json;
 
 pub fn routes() -> Router<AppState> {
@@ -125,6 +128,26 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/endpoints",
             get(job_endpoints::endpoints),
+        )
+        .route(
+            "/{root}/{project}/_apis/pipelines/{pipeline}/runs",
+            post(pipeline_runs::queue).get(pipeline_runs::list),
+        )
+        .route(
+            "/{root}/{project}/_apis/pipelines/{pipeline}/runs/{run}",
+            get(pipeline_runs::get),
+        )
+        .route(
+            "/{root}/{project}/_apis/build/builds",
+            get(pipeline_runs::list_builds),
+        )
+        .route(
+            "/{root}/{project}/_apis/build/builds/{id}",
+            get(pipeline_runs::get_build).patch(pipeline_runs::update_build),
+        )
+        .route(
+            "/{root}/{project}/_apis/build/builds/{id}/timeline",
+            get(pipeline_runs::timeline),
         )
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/events",

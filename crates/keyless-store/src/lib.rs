@@ -107,6 +107,7 @@ aggregates!(
     OrganizationIdentityStore,
     ConnectionSecurityStore,
     PipelineSecurityStore,
+    RunStore,
     KeyStore,
     AuditStore,
 );

@@ -19,12 +19,14 @@ mod identities;
 mod management;
 mod pipeline_security;
 mod roles;
+mod runs;
 pub use app_owners::*;
 pub use connection_security::*;
 pub use identities::*;
 pub use management::*;
 pub use pipeline_security::*;
 pub use roles::*;
+pub use runs::*;
 
 #[async_trait]
 pub trait DirectoryStore {

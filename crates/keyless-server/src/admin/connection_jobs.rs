@@ -82,7 +82,8 @@ async fn start_job(
         None => exec_pipeline(s, &c, &org, &project, &conn).await?,
     };
     rec.detail["pipeline"] = json!(pipeline.name);
-    let started = ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
+    let started =
+        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     if !started.job.usable_connections(&pipeline).contains(&conn.id) {
         s.shared_store().finish_job(started.job.id, s.now()).await?;

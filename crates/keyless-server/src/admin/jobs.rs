@@ -154,7 +154,8 @@ async fn start(
     } else {
         parse_json(body)?
     };
-    let started = ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
+    let started =
+        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     let env = job_env(s, &org, &project, &started);
     Ok((

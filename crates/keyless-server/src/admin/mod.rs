@@ -10,6 +10,7 @@ mod jobs;
 mod keys;
 pub mod ops;
 mod org_identities;
+mod run_jobs;
 
 use crate::state::AppState;
 use axum::Router;
@@ -79,6 +80,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/jobs",
             post(connection_jobs::start),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/runs/{run}/jobs",
+            post(run_jobs::start),
         )
         .route("/keyless/v1/apply", post(crate::world::apply_handler))
         .route("/keyless/v1/audit", get(audit::query))

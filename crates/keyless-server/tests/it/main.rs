@@ -47,6 +47,7 @@ mod pat_scopes;
 mod pipelines_yaml;
 mod policy;
 mod replicas;
+mod runs;
 mod sc_automatic;
 mod sc_custom_role;
 mod sc_lifecycle;

@@ -152,6 +152,7 @@ mod management;
 mod pipeline_security;
 mod resources;
 mod roles;
+mod runs;
 
 /// An update or delete that touched no row means the object does not exist.
 fn found(rows_affected: u64) -> StoreResult<()> {
