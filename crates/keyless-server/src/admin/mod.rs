@@ -74,6 +74,10 @@ pub fn routes() -> Router<AppState> {
             get(jobs::list_pipelines).post(jobs::create_pipeline),
         )
         .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}",
+            put(jobs::update_pipeline),
+        )
+        .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs",
             post(jobs::start_job),
         )
