@@ -16,7 +16,11 @@ pub struct StartedJob {
     pub organization: Named,
     pub project: Named,
     pub pipeline: PipelineRef,
+    #[serde(default)]
     pub connection: Option<ConnectionInfo>,
+    /// A job of a run: every connection the job may use.
+    #[serde(default)]
+    pub connections: Vec<ConnectionInfo>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct PipelineRef {
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfo {
     pub id: String,
+    #[serde(rename = "type", default)]
+    pub endpoint_type: String,
     pub name: String,
     pub scheme: String,
     pub client_id: String,

@@ -20,6 +20,7 @@ mod login;
 mod org_identity;
 mod pipeline;
 mod pipeline_files;
+mod run;
 mod sc;
 mod sc_ops;
 mod serve;
@@ -113,6 +114,13 @@ pub enum Command {
     ///
     /// Example: keyless exec --org contoso --project web --connection demo-connection -- terraform plan
     Exec(exec::ExecArgs),
+    /// Run a pipeline on this machine as an agent would: the pipeline saved and a run queued
+    /// in keyless, its jobs in dependency order with real job tokens and ID tokens, scripts
+    /// with bash or PowerShell, AzureCLI@2/@3 with the Azure CLI; a summary that explains
+    /// known errors; the run's exit code.
+    ///
+    /// Example: keyless run azure-pipelines.yml --org contoso --project web
+    Run(run::RunArgs),
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -141,5 +149,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
         Command::Exec(a) => exec::exec(a).await,
+        Command::Run(a) => run::run(a).await,
     }
 }

@@ -8,3 +8,4 @@ mod cli;
 mod cli_doctor;
 mod exec;
 mod lint;
+mod run;
