@@ -70,6 +70,18 @@ impl AzSession {
         ] {
             env.insert(k.to_string(), v);
         }
+        // Scripts call `az` by name: the one found comes first on their PATH.
+        if let Some(dir) = az.parent() {
+            let path = env
+                .get("PATH")
+                .cloned()
+                .or_else(|| std::env::var("PATH").ok())
+                .unwrap_or_default();
+            let joined = std::env::join_paths(
+                std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)),
+            )?;
+            env.insert("PATH".into(), joined.to_string_lossy().into_owned());
+        }
         let s = AzSession { az, env };
         let endpoint = format!("{}/", origin.trim_end_matches('/'));
         s.run(&[
