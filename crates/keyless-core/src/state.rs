@@ -40,7 +40,13 @@ pub struct AppState {
     /// The whole router, for operations that run the chain in process through the routes
     /// clients use (verify). Set once by the composition root; a plane never names another.
     pub loopback: Loopback,
+    /// Seconds a pipeline job's ID token is valid after it is issued (`exp - iat`): 600 as
+    /// in Azure DevOps; a server setting (`--id-token-lifetime`) shortens it for tests.
+    pub id_token_lifetime: i64,
 }
+
+/// Azure DevOps' ID-token lifetime: ten minutes.
+pub const DEFAULT_ID_TOKEN_LIFETIME: i64 = 600;
 
 impl AppState {
     /// `audit_retention_days` of 0 keeps the audit log forever. The clock is the key
@@ -60,6 +66,7 @@ impl AppState {
             origin: Arc::from(origin.trim_end_matches('/')),
             faults: Default::default(),
             loopback: Loopback::default(),
+            id_token_lifetime: DEFAULT_ID_TOKEN_LIFETIME,
         }
     }
     /// Every aggregate of the store, for this shared layer and the composition root.

@@ -3,6 +3,7 @@
 pub(crate) use keyless_store::{
     ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore, DevopsStore, DirectoryStore,
     ManagementStore, OrganizationIdentityStore, OrganizationPeopleStore, PipelineSecurityStore,
+    RunStore,
 };
 
 keyless_core::store_view!(
@@ -13,6 +14,7 @@ keyless_core::store_view!(
         DevopsStore,
         ConnectionSecurityStore,
         PipelineSecurityStore,
+        RunStore,
         OrganizationIdentityStore,
         OrganizationPeopleStore,
         DirectoryStore,

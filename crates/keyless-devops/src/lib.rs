@@ -11,6 +11,7 @@ mod doctor_all;
 mod draft;
 mod endpoints;
 mod job_endpoints;
+mod job_events;
 mod legacy;
 mod lifecycle;
 mod locations;
@@ -21,11 +22,13 @@ mod org_people;
 mod org_rename;
 mod org_settings;
 mod pipeline_permissions;
+mod pipeline_runs;
 pub mod pipeline_security;
 pub mod preflight;
 mod project_rename;
 mod projects;
 pub mod render;
+mod run_shapes;
 pub mod runs;
 mod schemes;
 pub mod secrets;
@@ -45,6 +48,7 @@ use keyless_store::{StoreError, StoreResult};
 pub use endpoints::may_manage;
 pub use keyless_core::faults::Faults;
 pub use oidc::{IdToken, mint_id_token};
+pub use pipeline_runs::run_of;
 pub use render::endpoint_json;
 
 pub fn routes() -> Router<AppState> {
@@ -145,6 +149,30 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/endpoints",
             get(job_endpoints::endpoints),
+        )
+        .route(
+            "/{root}/{project}/_apis/pipelines/{pipeline}/runs",
+            post(pipeline_runs::queue).get(pipeline_runs::list),
+        )
+        .route(
+            "/{root}/{project}/_apis/pipelines/{pipeline}/runs/{run}",
+            get(pipeline_runs::get),
+        )
+        .route(
+            "/{root}/{project}/_apis/build/builds",
+            get(pipeline_runs::list_builds),
+        )
+        .route(
+            "/{root}/{project}/_apis/build/builds/{id}",
+            get(pipeline_runs::get_build).patch(pipeline_runs::update_build),
+        )
+        .route(
+            "/{root}/{project}/_apis/build/builds/{id}/timeline",
+            get(pipeline_runs::timeline),
+        )
+        .route(
+            "/{root}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/events",
+            post(job_events::plan_event),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/security",

@@ -22,17 +22,15 @@ use keyless_model::federation::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// Azure DevOps-generation ID tokens are valid from ten minutes before they were issued.
+/// Azure DevOps-generation ID tokens are valid from ten minutes before issue; every ID token
+/// until `AppState::id_token_lifetime` (ten minutes unless the server setting shortens it).
 pub const DEVOPS_TOKEN_NBF_BACKDATE: i64 = 600;
-/// Pipeline ID tokens (both generations) expire ten minutes after they were issued, as
-/// Azure DevOps' do: an exchange later than that is AADSTS700024.
-pub const ID_TOKEN_LIFETIME: i64 = 600;
 
 fn unauthenticated(detail: &str) -> ApiError {
     ApiError::detail("Unauthenticated", detail)
 }
 
-async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, DevopsError> {
+pub(super) async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<Job, DevopsError> {
     let token = presented_token(headers)
         .ok_or_else(|| unauthenticated("No job token was sent. Send System.AccessToken (SYSTEM_ACCESSTOKEN) as 'Authorization: Bearer <token>'."))?;
     let job = s
@@ -229,7 +227,7 @@ pub async fn mint_id_token(
                 "iss": iss,
                 "iat": now,
                 "nbf": now,
-                "exp": now + ID_TOKEN_LIFETIME,
+                "exp": now + s.id_token_lifetime,
                 "azp": AZURE_DEVOPS_APP_ID,
                 "azpacr": "2",
                 "idtyp": "app",
@@ -261,7 +259,7 @@ pub async fn mint_id_token(
                 "aud": TOKEN_EXCHANGE_AUDIENCE,
                 "iss": iss,
                 "nbf": now - DEVOPS_TOKEN_NBF_BACKDATE,
-                "exp": now + ID_TOKEN_LIFETIME,
+                "exp": now + s.id_token_lifetime,
                 "iat": now,
             });
             let token = keys.active.sign_jwt(&claims)?;
@@ -290,7 +288,7 @@ async fn pipeline_token(
         "aud": TOKEN_EXCHANGE_AUDIENCE,
         "iss": devops_issuer(&s.origin, org.id),
         "nbf": now - DEVOPS_TOKEN_NBF_BACKDATE,
-        "exp": now + ID_TOKEN_LIFETIME,
+        "exp": now + s.id_token_lifetime,
         "iat": now,
         "org_id": org.id.to_string(),
         "prj_id": project.id.to_string(),

@@ -3,6 +3,7 @@
 pub mod data;
 pub mod identities;
 pub mod organization;
+pub mod runs;
 mod vocabulary;
 
 pub use vocabulary::{ConnectionState, CreationMode, EndpointType, Scheme};
@@ -199,6 +200,9 @@ pub struct Job {
     /// only ones the job may use. `None` for a pipeline without YAML (its
     /// [`Pipeline::connections`] apply).
     pub connections: Option<Vec<Uuid>>,
+    /// The run the job belongs to, when it is a job of a run (`keyless run`).
+    #[serde(default)]
+    pub run_id: Option<i64>,
 }
 
 impl Job {

@@ -35,12 +35,18 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// Connections open at once; more are closed at once (`--max-connections`).
     pub max_connections: usize,
+    /// Seconds a pipeline job's ID token is valid (`--id-token-lifetime`, 1 to 600; 600 as in
+    /// Azure DevOps). Shorter only to test what happens when one expires.
+    pub id_token_lifetime_secs: i64,
 }
 
 /// Defaults of the connection limits.
 pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
 pub const IDLE_TIMEOUT_SECS: u64 = 60;
 pub const MAX_CONNECTIONS: usize = 1024;
+
+/// The longest ID-token lifetime the setting accepts: Azure DevOps' own.
+pub const MAX_ID_TOKEN_LIFETIME: i64 = crate::state::DEFAULT_ID_TOKEN_LIFETIME;
 
 impl Config {
     pub fn new(data_dir: PathBuf, addr: SocketAddr) -> Config {
@@ -61,6 +67,7 @@ impl Config {
             header_read_timeout_secs: HEADER_READ_TIMEOUT_SECS,
             idle_timeout_secs: IDLE_TIMEOUT_SECS,
             max_connections: MAX_CONNECTIONS,
+            id_token_lifetime_secs: MAX_ID_TOKEN_LIFETIME,
         }
     }
 

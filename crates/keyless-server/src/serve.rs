@@ -108,7 +108,14 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         Clock::default(),
         policy,
     ));
-    let state = AppState::new(store, keys, &origin, config.audit_retention_days);
+    if !(1..=crate::config::MAX_ID_TOKEN_LIFETIME).contains(&config.id_token_lifetime_secs) {
+        anyhow::bail!(
+            "--id-token-lifetime must be 1 to {} seconds",
+            crate::config::MAX_ID_TOKEN_LIFETIME
+        );
+    }
+    let mut state = AppState::new(store, keys, &origin, config.audit_retention_days);
+    state.id_token_lifetime = config.id_token_lifetime_secs;
 
     let (tls, ca_bundle, ca_cert) = if config.insecure_http {
         (None, None, None)

@@ -108,6 +108,7 @@ aggregates!(
     OrganizationPeopleStore,
     ConnectionSecurityStore,
     PipelineSecurityStore,
+    RunStore,
     KeyStore,
     AuditStore,
 );

@@ -20,6 +20,7 @@ mod management;
 mod organization;
 mod pipeline_security;
 mod roles;
+mod runs;
 pub use app_owners::*;
 pub use connection_security::*;
 pub use identities::*;
@@ -27,6 +28,7 @@ pub use management::*;
 pub use organization::*;
 pub use pipeline_security::*;
 pub use roles::*;
+pub use runs::*;
 
 #[async_trait]
 pub trait DirectoryStore {

@@ -36,6 +36,8 @@ mod organization;
 mod resources;
 #[path = "conformance/roles.rs"]
 mod roles;
+#[path = "conformance/runs.rs"]
+mod runs;
 #[path = "conformance/uow.rs"]
 mod uow;
 
@@ -136,6 +138,7 @@ conformance! {
         devops::organizations_and_projects,
         devops::connections_crud,
         devops::pipelines_and_jobs,
+        runs::runs_crud_and_jobs_of_a_run,
         devops::signing_keys_newest_first,
         connection_security::project_members,
         connection_security::connection_roles_and_shares,

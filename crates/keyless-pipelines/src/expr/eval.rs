@@ -11,6 +11,11 @@ use std::borrow::Cow;
 pub trait Scope {
     /// The value of a name, or `None` when the name is not known here.
     fn named(&self, name: &str) -> Option<Val<'_>>;
+    /// The value of a run-time status function (`succeeded`, `failed`, `canceled`,
+    /// `always`, `succeededOrFailed`) where the run decides it; `None` at compile time.
+    fn status(&self, _function: &str) -> Option<bool> {
+        None
+    }
 }
 
 pub(super) struct Evaluator<'s, 'l> {

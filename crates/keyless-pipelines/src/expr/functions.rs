@@ -289,6 +289,9 @@ impl<'s> Evaluator<'s, '_> {
                     self.arg(args, 2)?
                 }
             }
+            F::RunTime if args.is_empty() && self.scope.status(name).is_some() => {
+                Val::Bool(self.scope.status(name).unwrap_or_default())
+            }
             F::RunTime => {
                 return Err(ExprError::eval(
                     at,

@@ -101,6 +101,39 @@ pub async fn create_pipeline(
     Ok((StatusCode::CREATED, Json(json!(p))))
 }
 
+/// Replaces a pipeline's YAML (Edit build pipeline; its name stays), with the same checks
+/// and authorization as saving a new one.
+pub async fn update_pipeline(
+    State(s): State<AppState>,
+    Path((org, project, pipeline)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, DevopsError> {
+    let c = caller(&s, &headers).await?;
+    let (org, project) = project_of(&s, &org, &project).await?;
+    crate::devops::may_manage(&c, &org)?;
+    let mut p = require_pipeline(
+        &s,
+        &c,
+        &org,
+        &project,
+        &pipeline,
+        PipelinePermission::EditBuildDefinition,
+    )
+    .await?;
+    let b: PipelineBody = parse_json(&body)?;
+    let def = b.definition()?;
+    let conns = crate::devops::runs::named_connections(&s, &project, &def).await?;
+    for conn in &conns {
+        require(&s, &c, &org, &project, Some(conn), EndpointAction::Use).await?;
+    }
+    let ids: Vec<_> = conns.iter().map(|c| c.id).collect();
+    p.connections = ids.clone();
+    p.definition = Some(def);
+    ops::update_pipeline(&s, &p, &ids, Some(c.user.id)).await?;
+    Ok(Json(json!(p)))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobBody {
@@ -154,18 +187,30 @@ async fn start(
     } else {
         parse_json(body)?
     };
-    let started = ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60)).await?;
+    let started =
+        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
-    let env = json!({
+    let env = job_env(s, &org, &project, &started);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"job": started.job, "env": env})),
+    ))
+}
+
+/// What the agent puts in a job's environment for the job itself (never a secret of a
+/// connection).
+pub fn job_env(
+    s: &AppState,
+    org: &keyless_model::devops::Organization,
+    project: &keyless_model::devops::Project,
+    started: &ops::StartedJob,
+) -> Value {
+    json!({
         "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
         "SYSTEM_ACCESSTOKEN": started.access_token,
         "SYSTEM_TEAMPROJECTID": project.id.to_string(),
         "SYSTEM_COLLECTIONURI": format!("{}/{}/", s.origin, org.name),
         "SYSTEM_PLANID": started.job.plan_id.to_string(),
         "SYSTEM_JOBID": started.job.id.to_string(),
-    });
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"job": started.job, "env": env})),
-    ))
+    })
 }

@@ -3,12 +3,14 @@
 //! applying world files. Every call is authenticated by a PAT and acts as its user.
 
 mod audit;
+mod connection_jobs;
 pub mod directory;
 mod handlers;
 mod jobs;
 mod keys;
 pub mod ops;
 mod org_identities;
+mod run_jobs;
 
 use crate::state::AppState;
 use axum::Router;
@@ -72,8 +74,20 @@ pub fn routes() -> Router<AppState> {
             get(jobs::list_pipelines).post(jobs::create_pipeline),
         )
         .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}",
+            put(jobs::update_pipeline),
+        )
+        .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs",
             post(jobs::start_job),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/jobs",
+            post(connection_jobs::start),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/projects/{project}/runs/{run}/jobs",
+            post(run_jobs::start),
         )
         .route("/keyless/v1/apply", post(crate::world::apply_handler))
         .route("/keyless/v1/audit", get(audit::query))

@@ -194,6 +194,7 @@ pub async fn start_job(
     project: &Project,
     pipeline: &Pipeline,
     minutes: i64,
+    run_id: Option<i64>,
 ) -> Result<StartedJob, ApiError> {
     if !(1..=MAX_JOB_MINUTES).contains(&minutes) {
         return Err(bad(format!("A job runs 1 to {MAX_JOB_MINUTES} minutes.")));
@@ -211,6 +212,7 @@ pub async fn start_job(
         created_at: now,
         expires_at: now + minutes * 60,
         finished_at: None,
+        run_id,
         connections,
     };
     s.shared_store().create_job(&job).await?;

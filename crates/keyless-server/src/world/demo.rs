@@ -97,7 +97,7 @@ pub async fn prepare(
             ),
         ),
         None => {
-            let started = ops::start_job(s, &org, &project, &pipeline, JOB_MINUTES)
+            let started = ops::start_job(s, &org, &project, &pipeline, JOB_MINUTES, None)
                 .await
                 .map_err(api)?;
             (started.access_token, started.oidc_request_uri)

@@ -21,7 +21,7 @@ select!($ pipelines =
 
 select!($ jobs =
     "SELECT id, plan_id, pipeline_id, project_id, token_hash, created_at, expires_at, \
-     finished_at, connections FROM jobs ");
+     finished_at, connections, run_id FROM jobs ");
 
 /// Runs `$sql` [`on!`] `self` with the connection `$c`'s id bound as `$1`, the columns an
 /// update may change as `$2` to `$13`, then `$more`.
@@ -269,7 +269,8 @@ for_each_backend! {
             execute!(
                 self,
                 "INSERT INTO jobs (id, plan_id, pipeline_id, project_id, token_hash, created_at, \
-                 expires_at, finished_at, connections) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 expires_at, finished_at, connections, run_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 id(j.id),
                 id(j.plan_id),
                 j.pipeline_id,
@@ -279,6 +280,7 @@ for_each_backend! {
                 j.expires_at,
                 j.finished_at,
                 json(&j.connections)?,
+                j.run_id,
             );
             Ok(())
         }

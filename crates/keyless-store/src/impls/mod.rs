@@ -153,6 +153,7 @@ mod organization;
 mod pipeline_security;
 mod resources;
 mod roles;
+mod runs;
 
 /// An update or delete that touched no row means the object does not exist.
 fn found(rows_affected: u64) -> StoreResult<()> {

@@ -1,6 +1,7 @@
 //! Rows of the DevOps tables: organizations, projects, service connections, pipelines, jobs.
 
 use keyless_model::UnixTime;
+use keyless_model::devops::runs::{Run, RunState};
 use keyless_model::devops::{
     ConnectionState, CreationMode, EndpointType, IssuerGeneration, Job, Organization, Pipeline,
     Project, Scheme, ServiceConnection,
@@ -63,6 +64,21 @@ rows! {
         expires_at: UnixTime,
         finished_at: Option<UnixTime>,
         connections: String as json,
+        run_id: Option<i64>,
+    }
+
+    RunRow => Run in "runs" {
+        id: i64,
+        pipeline_id: i64,
+        project_id: String as uuid,
+        name: String,
+        state: String as parse(RunState),
+        result: String as json,
+        requested_by: Option<String> as opt_uuid,
+        created_at: UnixTime,
+        finished_at: Option<UnixTime>,
+        variables: String as json,
+        jobs: String as json,
     }
 }
 

@@ -294,6 +294,7 @@ pub fn job(p: &Pipeline, token_hash: &str) -> Job {
         created_at: NOW,
         expires_at: NOW + 3_600,
         finished_at: None,
+        run_id: None,
         connections: Some(p.connections.clone()),
     }
 }

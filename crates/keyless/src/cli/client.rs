@@ -84,6 +84,7 @@ impl Conn {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     conn: Conn,
@@ -119,7 +120,18 @@ impl Client {
             "no token: pass --token, set KEYLESS_TOKEN or run keyless login (the first start of keyless serve prints one; with --demo it is in demo.env)",
         )?;
         let url = format!("{}{}", self.conn.url().trim_end_matches('/'), path);
-        let mut req = self.http.request(method, &url).bearer_auth(token);
+        self.send_to(method, &url, token, body).await
+    }
+
+    /// A request to an absolute URL of the server (the job's URLs), with `token`.
+    pub async fn send_to(
+        &self,
+        method: Method,
+        url: &str,
+        token: &str,
+        body: Option<Body>,
+    ) -> anyhow::Result<Value> {
+        let mut req = self.http.request(method, url).bearer_auth(token);
         req = match body {
             Some(Body::Json(v)) => req.json(&v),
             Some(Body::Yaml(t)) => req.header("content-type", "application/yaml").body(t),
@@ -156,6 +168,19 @@ impl Client {
             http: self.http.clone(),
             conn,
         }
+    }
+
+    /// The server's URL, without a trailing slash.
+    pub fn origin(&self) -> &str {
+        self.conn.url().trim_end_matches('/')
+    }
+
+    /// The CA certificate the client trusts besides the system roots, when one is known.
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        self.conn
+            .ca
+            .clone()
+            .or_else(|| Some(PathBuf::from(".keyless/tls/ca.pem")).filter(|p| p.exists()))
     }
 
     pub fn json(&self) -> bool {

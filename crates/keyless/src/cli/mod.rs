@@ -3,10 +3,15 @@
 
 mod admin;
 mod audit;
+mod azcli;
+mod child;
 mod client;
 mod directory;
 mod doctor;
+mod exec;
 mod explain;
+mod job_env;
+mod job_tokens;
 mod keys;
 mod lint;
 mod lint_files;
@@ -16,6 +21,7 @@ mod org_identity;
 mod org_people;
 mod pipeline;
 mod pipeline_files;
+mod run;
 mod sc;
 mod sc_ops;
 mod serve;
@@ -103,6 +109,19 @@ pub enum Command {
         #[command(subcommand)]
         command: sc::ScCommand,
     },
+    /// Run a command as a step of a job that may use a service connection, with every
+    /// variable a task or tool expects (SYSTEM_*, AZURESUBSCRIPTION_*, AZURE_*, ARM_*, a
+    /// federated token file kept fresh); --az signs in a private Azure CLI first.
+    ///
+    /// Example: keyless exec --org contoso --project web --connection demo-connection -- terraform plan
+    Exec(exec::ExecArgs),
+    /// Run a pipeline on this machine as an agent would: the pipeline saved and a run queued
+    /// in keyless, its jobs in dependency order with real job tokens and ID tokens, scripts
+    /// with bash or PowerShell, AzureCLI@2/@3 with the Azure CLI; a summary that explains
+    /// known errors; the run's exit code.
+    ///
+    /// Example: keyless run azure-pipelines.yml --org contoso --project web
+    Run(run::RunArgs),
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -130,5 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Job { command } => pipeline::job(command).await,
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
+        Command::Exec(a) => exec::exec(a).await,
+        Command::Run(a) => run::run(a).await,
     }
 }

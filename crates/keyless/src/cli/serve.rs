@@ -62,10 +62,14 @@ pub struct ServeArgs {
     /// Connections open at once; more are closed as they arrive [default: 1024].
     #[arg(long, env = "KEYLESS_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// How long a pipeline job's ID token is valid: seconds, or with s, m [default and
+    /// maximum: 10m, as in Azure DevOps]. Shorter only for tests of expired ID tokens.
+    #[arg(long, env = "KEYLESS_ID_TOKEN_LIFETIME", value_parser = parse_duration_secs)]
+    id_token_lifetime: Option<i64>,
     /// A YAML config file with the same keys (data, addr, public_url, database, tls_cert,
     /// tls_key, hostnames, insecure_http, demo, log_format, audit_retention_days,
     /// key_publish_ahead, key_rotation_days, header_read_timeout, idle_timeout,
-    /// max_connections).
+    /// max_connections, id_token_lifetime).
     #[arg(long, env = "KEYLESS_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -90,6 +94,7 @@ struct FileConfig {
     header_read_timeout: Option<String>,
     idle_timeout: Option<String>,
     max_connections: Option<usize>,
+    id_token_lifetime: Option<String>,
 }
 
 /// `300`, `300s`, `5m`, `1h`: a number of seconds, minutes or hours, as seconds.
@@ -209,6 +214,10 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(0) => anyhow::bail!("--max-connections must be at least 1"),
         Some(n) => config.max_connections = n,
         None => {}
+    }
+    let file_id_token_lifetime = file_duration(&file.id_token_lifetime, "id_token_lifetime")?;
+    if let Some(secs) = a.id_token_lifetime.or(file_id_token_lifetime) {
+        config.id_token_lifetime_secs = secs;
     }
     config.kek = std::env::var("KEYLESS_KEK").ok().filter(|k| !k.is_empty());
 

@@ -6,4 +6,6 @@ mod harness;
 
 mod cli;
 mod cli_doctor;
+mod exec;
 mod lint;
+mod run;

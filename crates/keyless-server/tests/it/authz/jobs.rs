@@ -379,3 +379,50 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
         "{reads:?}"
     );
 }
+
+/// Queueing a run, starting a job of a connection (`keyless exec`) and reading runs: a
+/// Reader sees runs and builds but queues nothing; a user outside the project sees nothing.
+#[tokio::test]
+async fn runs_and_connection_jobs_need_queue_builds() {
+    let (s, people) = world().await;
+    let (reader, other) = (&people[0], &people[4]);
+    let pipeline = s.admin_ok(&format!("{WEB}/pipelines")).await["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "deploy")
+        .unwrap()["id"]
+        .clone();
+    let runs = format!("/contoso/web/_apis/pipelines/{pipeline}/runs");
+    let e = s
+        .post_as(&reader.token, &runs, json!({}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    assert_eq!(refusal_code(&e), "TF215106");
+    let e = s
+        .post_as(
+            &reader.token,
+            &format!("{WEB}/connections/demo-connection/jobs"),
+            json!({"pipeline": "deploy"}),
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    assert_eq!(refusal_code(&e), "TF215106");
+    let run = s
+        .admin_post(&runs, json!({}))
+        .await
+        .expect_status(StatusCode::OK);
+    let listed = s.get_ok_as(&reader.token, &runs).await;
+    assert_eq!(listed["count"], 1);
+    let build = format!("/contoso/web/_apis/build/builds/{}", run["id"]);
+    let e = s
+        .patch_as(&reader.token, &build, json!({"status": "cancelling"}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    assert_eq!(refusal_code(&e), "TF215106");
+    let e = s
+        .get_as(&other.token, &build)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    assert_eq!(refusal_code(&e), "VS800075");
+}

@@ -34,10 +34,16 @@ pub fn bin() -> Command {
 }
 
 pub fn serve() -> Server {
+    serve_with(&[])
+}
+
+/// `serve --demo` with further flags.
+pub fn serve_with(flags: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut child = bin()
         .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir.path())
+        .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -78,13 +84,17 @@ impl Server {
     }
 
     pub fn client(&self, args: &[&str]) -> std::process::Output {
-        bin()
-            .args(args)
+        self.command(args).output().unwrap()
+    }
+
+    /// A client command pointed at this server, not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = bin();
+        c.args(args)
             .env("KEYLESS_URL", &self.origin)
             .env("KEYLESS_TOKEN", &self.env()["KEYLESS_TOKEN"])
-            .env("KEYLESS_CA_FILE", self.dir.path().join("tls/ca.pem"))
-            .output()
-            .unwrap()
+            .env("KEYLESS_CA_FILE", self.dir.path().join("tls/ca.pem"));
+        c
     }
 }
 

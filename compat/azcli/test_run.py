@@ -1,0 +1,218 @@
+"""`keyless run` with the real Azure CLI: a pipeline whose AzureCLI@2 steps create and list
+resource groups, a bash step running a Python azure-identity script, an output variable
+passed between jobs, and a job whose ID token, requested when its step starts, is presented
+after it expired: AADSTS700024, explained in the summary. The server runs with
+`--id-token-lifetime 2s`, so the expiry takes its 2 s plus Entra's 60 s of clock skew.
+A pipeline naming a connection it may not use is refused before any step runs.
+
+Environment:
+  KEYLESS_COMPAT_PYTHON  a Python with azure-identity and azure-mgmt-resource (default:
+                         compat/python/.venv/bin/python, which scripts/test installs)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, _python_compat
+
+Keyless = _python_compat.Keyless
+
+_DROPPED = ("AZURE_", "ARM_", "SYSTEM_", "AZURESUBSCRIPTION_", "KEYLESS_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+
+
+def _binary() -> str:
+    return os.environ.get("KEYLESS_BIN") or str(REPO_ROOT / "target" / "debug" / "keyless")
+
+
+def _sdk_python() -> str:
+    p = os.environ.get("KEYLESS_COMPAT_PYTHON") or str(REPO_ROOT / "compat" / "python" / ".venv" / "bin" / "python")
+    assert Path(p).exists(), f"{p} is missing: run scripts/test first (it installs compat/python/.venv) or set KEYLESS_COMPAT_PYTHON"
+    return p
+
+
+@pytest.fixture(scope="module")
+def short_lived():
+    """A demo server whose ID tokens live 2 s."""
+    tmp = tempfile.TemporaryDirectory(prefix="keyless-azcli-run-")
+    data_dir = Path(tmp.name) / "data"
+    log_path = Path(tmp.name) / "server.log"
+    port = _python_compat._free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYLESS_")}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [_binary(), "serve", "--demo", "--data", str(data_dir), "--addr", f"127.0.0.1:{port}", "--id-token-lifetime", "2s"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp.name,
+        )
+        try:
+            server_env = _python_compat._wait_ready(proc, data_dir, port, log_path)
+            yield Keyless(env=server_env, data_dir=data_dir, log_path=log_path)
+        finally:
+            _python_compat._stop(proc)
+            tmp.cleanup()
+
+
+def run_pipeline(k: Keyless, yaml: str, files: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
+    repo = Path(tempfile.mkdtemp(prefix="keyless-run-repo-"))
+    (repo / "azure-pipelines.yml").write_text(textwrap.dedent(yaml))
+    for name, text in files.items():
+        (repo / name).write_text(textwrap.dedent(text))
+    env = {key: v for key, v in os.environ.items() if not key.startswith(_DROPPED)}
+    env.update(
+        {
+            "KEYLESS_URL": k.url,
+            "KEYLESS_TOKEN": k.env["KEYLESS_TOKEN"],
+            "KEYLESS_CA_FILE": str(k.data_dir / "tls" / "ca.pem"),
+            "KEYLESS_CONFIG_DIR": str(repo / ".no-login"),
+            "KEYLESS_AZ": str(Path(sys.executable).parent / "az"),
+            "AZURE_CORE_COLLECT_TELEMETRY": "false",
+        }
+    )
+    return subprocess.run(
+        [_binary(), "run", "azure-pipelines.yml", "--org", "contoso", "--project", "web", *extra],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _out(p: subprocess.CompletedProcess) -> str:
+    return f"exit {p.returncode}\n--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}"
+
+
+PIPELINE = """
+trigger: none
+stages:
+  - stage: deploy
+    jobs:
+      - job: groups
+        steps:
+          - task: AzureCLI@2
+            displayName: create a group
+            inputs:
+              azureSubscription: demo-connection
+              scriptType: bash
+              scriptLocation: inlineScript
+              inlineScript: az group create -n from-keyless-run -l westeurope -o none
+          - task: AzureCLI@2
+            name: list
+            inputs:
+              azureSubscription: demo-connection
+              scriptType: bash
+              scriptLocation: inlineScript
+              inlineScript: |
+                az group list --query "[].name" -o tsv
+                echo "##vso[task.setvariable variable=count;isOutput=true]$(az group list --query 'length(@)' -o tsv)"
+          - bash: $(sdkPython) sdk.py
+            displayName: azure-identity
+            env:
+              SYSTEM_ACCESSTOKEN: $(System.AccessToken)
+              CONNECTION_ID: $(connectionId)
+              CLIENT_ID: $(clientId)
+              TENANT_ID: $(tenantId)
+              SUBSCRIPTION_ID: $(subscriptionId)
+              AUTHORITY: $(authority)
+      - job: consumer
+        dependsOn: groups
+        variables:
+          groupCount: $[ dependencies.groups.outputs['list.count'] ]
+        steps:
+          - bash: |
+              test "$(groupCount)" -ge 2 && echo "groups seen by the first job: $(groupCount)"
+      - job: expiry
+        steps:
+          - task: AzureCLI@2
+            displayName: an ID token presented after it expired
+            inputs:
+              azureSubscription: demo-connection
+              scriptType: bash
+              scriptLocation: inlineScript
+              addSpnToEnvironment: true
+              inlineScript: |
+                sleep 64
+                # A new sign-in, as a command that needs a token the cache lacks makes one.
+                az account clear
+                az login --service-principal -u "$servicePrincipalId" --tenant "$tenantId" --federated-token "$idToken" -o none
+"""
+
+SDK = """
+import os
+from azure.identity import AzurePipelinesCredential
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+cred = AzurePipelinesCredential(
+    tenant_id=os.environ["TENANT_ID"], client_id=os.environ["CLIENT_ID"],
+    service_connection_id=os.environ["CONNECTION_ID"],
+    system_access_token=os.environ["SYSTEM_ACCESSTOKEN"], authority=os.environ["AUTHORITY"],
+)
+arm = ResourceManagementClient(cred, os.environ["SUBSCRIPTION_ID"], base_url=os.environ["AUTHORITY"])
+print("SDK GROUPS", sorted(g.name for g in arm.resource_groups.list()))
+"""
+
+
+def test_a_pipeline_runs_locally_with_the_real_azure_cli(short_lived: Keyless):
+    k = short_lived
+    p = run_pipeline(
+        k,
+        PIPELINE,
+        {"sdk.py": SDK},
+        "--var", f"sdkPython={_sdk_python()}",
+        "--var", f"connectionId={k.connection_id}",
+        "--var", f"clientId={k.client_id}",
+        "--var", f"tenantId={k.tenant_id}",
+        "--var", f"subscriptionId={k.subscription_id}",
+        "--var", f"authority={k.url}",
+    )
+    out = _out(p)
+    # The expiry job fails the run; everything else succeeded.
+    assert p.returncode == 1, out
+    assert "from-keyless-run" in p.stdout, out
+    assert "SDK GROUPS ['demo-rg', 'from-keyless-run']" in p.stdout, out
+    assert "groups seen by the first job: 2" in p.stdout, out
+    assert "AADSTS700024" in p.stdout, out
+    assert "ID token presented after it expired" in p.stdout and "✗ Failed" in p.stdout, out
+    summary = p.stdout.split("══ Summary ══", 1)[1]
+    assert "expiry ▸ an ID token presented after it expired: AADSTS700024" in summary, out
+    assert "fix:" in summary, out
+    assert "Run failed" in summary, out
+    assert "kls_job_" not in out and "eyJ" not in out, out
+
+    builds = k.request("GET", f"{k.url}/contoso/web/_apis/build/builds").json()
+    assert builds["value"][0]["result"] == "failed", builds
+    timeline = k.request("GET", f"{k.url}/contoso/web/_apis/build/builds/{builds['value'][0]['id']}/timeline").json()
+    results = {r["name"]: r.get("result") for r in timeline["records"] if r["type"] == "Job"}
+    assert results == {"groups": "succeeded", "consumer": "succeeded", "expiry": "failed"}, timeline
+
+
+def test_a_pipeline_naming_a_connection_it_may_not_use_runs_no_step(short_lived: Keyless):
+    p = run_pipeline(
+        short_lived,
+        """
+        steps:
+          - script: echo STEP-RAN
+          - task: AzureCLI@2
+            inputs:
+              azureSubscription: prod-connection
+              scriptType: bash
+              scriptLocation: inlineScript
+              inlineScript: az group list
+        """,
+        {},
+    )
+    out = _out(p)
+    assert p.returncode == 1, out
+    assert "references service connection prod-connection which could not be found" in out, out
+    assert "STEP-RAN" not in p.stdout, out

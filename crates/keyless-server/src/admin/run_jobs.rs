@@ -1,0 +1,116 @@
+//! The jobs of a run, as keyless' local executor (`keyless run`) reports them:
+//! `POST /keyless/v1/organizations/{org}/projects/{p}/runs/{run}/jobs` with `{"name",
+//! "stage"?, "minutes"?}` starts the job (Queue builds on the run's pipeline; the run in
+//! progress) and answers its environment and the connections it may use; with
+//! `"result":"skipped"` (or another result) it only records a job that did not run. A job
+//! ends with the agent's JobCompleted event, which records its result on the run.
+
+use super::handlers::project_of;
+use super::jobs::job_env;
+use super::ops;
+use crate::auth::caller;
+use crate::devops::run_of;
+use crate::envelope::{ApiError, DevopsError, parse_json};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use keyless_model::devops::data::{ConnectionData, SUBSCRIPTION_ID};
+use keyless_model::devops::pipeline_security::PipelinePermission;
+use keyless_model::devops::runs::{JobState, RunResult, RunState};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunJobBody {
+    name: String,
+    stage: Option<String>,
+    minutes: Option<i64>,
+    result: Option<String>,
+}
+
+pub async fn start(
+    State(s): State<AppState>,
+    Path((org, project, run)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), DevopsError> {
+    let c = caller(&s, &headers).await?;
+    let (org, project) = project_of(&s, &org, &project).await?;
+    crate::devops::may_manage(&c, &org)?;
+    let (mut run, pipeline) = run_of(
+        &s,
+        &c,
+        (&org, &project),
+        &run,
+        PipelinePermission::QueueBuilds,
+    )
+    .await?;
+    let b: RunJobBody = parse_json(&body)?;
+    if run.state != RunState::InProgress {
+        return Err(ApiError::detail(
+            "Conflict",
+            format!(
+                "The run {} is {}: it starts no more jobs.",
+                run.name,
+                run.state.as_str()
+            ),
+        )
+        .into());
+    }
+    let now = s.now();
+    if let Some(r) = &b.result {
+        let result = RunResult::parse(r)
+            .ok_or_else(|| ApiError::detail("BadRequest", format!("'{r}' is not a job result.")))?;
+        let j = run.job_mut(b.stage.as_deref(), &b.name);
+        j.state = JobState::Completed;
+        j.result = Some(result);
+        j.finished_at = Some(now);
+        s.shared_store().update_run(&run).await?;
+        return Ok((StatusCode::OK, Json(json!({"run": run.id}))));
+    }
+    let started = ops::start_job(
+        &s,
+        &org,
+        &project,
+        &pipeline,
+        b.minutes.unwrap_or(60),
+        Some(run.id),
+    )
+    .await?;
+    let j = run.job_mut(b.stage.as_deref(), &b.name);
+    j.state = JobState::InProgress;
+    j.job_id = Some(started.job.id);
+    j.started_at = Some(now);
+    s.shared_store().update_run(&run).await?;
+    let mut connections = Vec::new();
+    for id in started.job.usable_connections(&pipeline) {
+        if let Ok(conn) = s.shared_store().get_connection(*id).await {
+            connections.push(json!({
+                "id": conn.id.to_string(),
+                "name": conn.name,
+                "type": conn.endpoint_type,
+                "scheme": conn.scheme,
+                "clientId": conn.client_id.to_string(),
+                "tenantId": conn.tenant_id.to_string(),
+                "subscriptionId": conn.data.scope_text(SUBSCRIPTION_ID),
+            }));
+        }
+    }
+    let env = job_env(&s, &org, &project, &started);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "job": started.job,
+            "env": env,
+            "organization": {"id": org.id.to_string(), "name": org.name},
+            "project": {"id": project.id.to_string(), "name": project.name},
+            "pipeline": {"id": pipeline.id, "name": pipeline.name},
+            "run": {"id": run.id, "name": run.name},
+            "connections": connections,
+            "idTokenLifetime": s.id_token_lifetime,
+        })),
+    ))
+}

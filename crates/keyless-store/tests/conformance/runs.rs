@@ -1,0 +1,80 @@
+//! Pipeline runs and the jobs that belong to them.
+
+use crate::fixtures::*;
+use keyless_model::devops::runs::{JobState, Run, RunResult, RunState};
+use keyless_store::Store;
+
+fn run(pipeline_id: i64, project_id: keyless_model::Uuid, name: &str) -> Run {
+    Run {
+        id: 0,
+        pipeline_id,
+        project_id,
+        name: name.into(),
+        state: RunState::InProgress,
+        result: None,
+        requested_by: Some(new_id()),
+        created_at: NOW,
+        finished_at: None,
+        variables: [("env".to_string(), "test".to_string())].into(),
+        jobs: vec![],
+    }
+}
+
+pub async fn runs_crud_and_jobs_of_a_run(s: &dyn Store) {
+    let o = add_organization(s, "contoso").await;
+    let p = add_project(s, o.id, "web").await;
+    let a = s
+        .create_pipeline(&pipeline(p.id, "a", vec![]))
+        .await
+        .unwrap();
+    let b = s
+        .create_pipeline(&pipeline(p.id, "b", vec![]))
+        .await
+        .unwrap();
+    let r1 = s.create_run(&run(a, p.id, "20250615.1")).await.unwrap();
+    let r2 = s.create_run(&run(b, p.id, "20250615.1")).await.unwrap();
+    let r3 = s.create_run(&run(a, p.id, "20250615.2")).await.unwrap();
+    assert!(r1 < r2 && r2 < r3);
+    let mut got = s.get_run(r1).await.unwrap();
+    let mut want = run(a, p.id, "20250615.1");
+    want.id = r1;
+    want.requested_by = got.requested_by;
+    assert_eq!(got, want);
+
+    let ids = |v: Vec<Run>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.list_runs(p.id, None, 10).await.unwrap()),
+        vec![r3, r2, r1]
+    );
+    assert_eq!(
+        ids(s.list_runs(p.id, Some(a), 10).await.unwrap()),
+        vec![r3, r1]
+    );
+    assert_eq!(ids(s.list_runs(p.id, None, 1).await.unwrap()), vec![r3]);
+    assert!(s.list_runs(new_id(), None, 10).await.unwrap().is_empty());
+    assert_eq!(s.count_runs_since(a, NOW).await.unwrap(), 2);
+    assert_eq!(s.count_runs_since(a, NOW + 1).await.unwrap(), 0);
+
+    {
+        let j = got.job_mut(Some("build"), "compile");
+        j.state = JobState::Completed;
+        j.result = Some(RunResult::Succeeded);
+        j.job_id = Some(new_id());
+    }
+    got.finish(RunResult::Failed, NOW + 30);
+    s.update_run(&got).await.unwrap();
+    assert_eq!(s.get_run(r1).await.unwrap(), got);
+
+    // A job of the run points at it.
+    let pl = s.get_pipeline(a).await.unwrap();
+    let mut j = job(&pl, "run-job-hash");
+    j.run_id = Some(r1);
+    s.create_job(&j).await.unwrap();
+    assert_eq!(s.get_job(j.id).await.unwrap().run_id, Some(r1));
+
+    assert_not_found(s.get_run(r3 + 100).await);
+    let mut ghost = got.clone();
+    ghost.id = r3 + 100;
+    assert_not_found(s.update_run(&ghost).await);
+    assert_not_found(s.create_run(&run(b + 100, p.id, "x")).await);
+}
