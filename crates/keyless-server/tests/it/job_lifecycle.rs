@@ -39,7 +39,7 @@ async fn a_connection_job_gets_its_own_pipeline_and_ends_with_job_completed() {
     assert_eq!(conn["id"], s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"));
     assert_eq!(conn["clientId"], s.var("AZURE_CLIENT_ID"));
     assert_eq!(conn["subscriptionId"], s.var("AZURE_SUBSCRIPTION_ID"));
-    assert_eq!(job["idTokenLifetime"], 300);
+    assert_eq!(job["idTokenLifetime"], 600);
     let token = job["env"]["SYSTEM_ACCESSTOKEN"].as_str().unwrap();
     let uri = job["env"]["SYSTEM_OIDCREQUESTURI"].as_str().unwrap();
     let conn_id = conn["id"].as_str().unwrap();
