@@ -7,7 +7,7 @@ use super::{ArmCaller, json, permit};
 use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::envelope::{ApiError, parse_json_or_default};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::arm::ManagementGroup;
@@ -159,11 +159,7 @@ pub async fn put(
         ));
     }
     let root = ensure_root(s, caller.tenant_id).await?;
-    let b: Body = if body.is_empty() {
-        Body::default()
-    } else {
-        parse_json(body)?
-    };
+    let b: Body = parse_json_or_default(body)?;
     let parent_name = match b
         .properties
         .details

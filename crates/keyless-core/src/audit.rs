@@ -38,6 +38,15 @@ impl AuditLog {
         }
     }
 
+    /// Records `entry`, marked denied with `denied` as its code when there is one.
+    pub fn record_outcome(&self, mut entry: AuditEntry, denied: Option<&str>) {
+        if let Some(code) = denied {
+            entry.decision = "denied".into();
+            entry.code = Some(code.into());
+        }
+        self.record(entry);
+    }
+
     /// Waits until everything recorded so far is written (tests and `keyless audit`).
     pub async fn flush(&self) {
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -293,6 +293,17 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
         .map_err(|e| ApiError::new("InvalidRequestContent", &[("detail", &e.to_string())]))
 }
 
+/// Like [`parse_json`], but an empty body is the type's default.
+pub fn parse_json_or_default<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if body.is_empty() {
+        Ok(T::default())
+    } else {
+        parse_json(body)
+    }
+}
+
 /// An error of a DevOps REST handler: whatever its catalogue entry, it is rendered in
 /// the DevOps exception shape, since that is what DevOps clients parse.
 #[derive(Debug)]

@@ -72,10 +72,6 @@ fn audit(
     code: Option<&str>,
 ) {
     let mut rec = keyless_core::audit::entry("devops", s.now());
-    if let Some(code) = code {
-        rec.decision = "denied".into();
-        rec.code = Some(code.into());
-    }
     rec.tenant_id = Some(sp.tenant_id);
     rec.client_id = Some(sp.app_id.to_string());
     rec.audience = Some(AZURE_DEVOPS_APP_ID.into());
@@ -84,7 +80,7 @@ fn audit(
         "organization": org.name,
         "project": project,
     });
-    s.audit.record(rec);
+    s.audit.record_outcome(rec, code);
 }
 
 impl DevopsCaller {

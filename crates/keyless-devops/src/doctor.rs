@@ -4,13 +4,12 @@
 //! of keyless and of the connection only: the credential check shows the nearest
 //! credential's field diff, which the token endpoint's caller never sees.
 
+use super::find_project;
 use super::security::{connection_by_id, projects_of, require};
-use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use keyless_core::auth::caller;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
@@ -348,9 +347,7 @@ pub async fn doctor(
     Path((root, project, connection)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
     let c = connection_in(&s, &org, &project, &connection).await?;
     let home = if c.project_id == project.id {

@@ -3,13 +3,11 @@
 //! are not OK). Connections the caller does not administer are left out.
 
 use super::doctor::diagnose;
-use super::find_org;
 use super::security::role_of;
 use crate::data::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use keyless_core::auth::caller;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::devops::security::EndpointAction;
@@ -21,9 +19,7 @@ pub async fn doctor_all(
     Path(root): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let mut value = Vec::new();
     let mut worst = Status::Ok;
     for project in s.db().list_projects(org.id).await? {

@@ -44,6 +44,18 @@ pub fn may_manage(caller: &Caller, org: &Organization) -> Result<(), ApiError> {
     }
 }
 
+/// The caller and the organization `root` names, once `may_manage` lets the caller in.
+pub async fn managed_org(
+    s: &AppState,
+    headers: &HeaderMap,
+    root: &str,
+) -> Result<(Caller, Organization), ApiError> {
+    let caller = caller(s, headers).await?;
+    let org = find_org(s, root).await?;
+    may_manage(&caller, &org)?;
+    Ok((caller, org))
+}
+
 async fn render(
     s: &AppState,
     c: &ServiceConnection,
@@ -225,9 +237,7 @@ pub async fn list_project(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    may_manage(&caller, &org)?;
+    let (caller, org) = managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
     list_for(&s, &caller, &org, vec![project], &q).await
 }
@@ -238,9 +248,7 @@ pub async fn list_org(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    may_manage(&caller, &org)?;
+    let (caller, org) = managed_org(&s, &headers, &root).await?;
     let projects = s.db().list_projects(org.id).await?;
     list_for(&s, &caller, &org, projects, &q).await
 }
@@ -252,9 +260,7 @@ async fn load(
     id: &str,
     action: EndpointAction,
 ) -> Result<(ServiceConnection, Organization, Caller), DevopsError> {
-    let caller = caller(s, headers).await?;
-    let org = find_org(s, root).await?;
-    may_manage(&caller, &org)?;
+    let (caller, org) = managed_org(s, headers, root).await?;
     let c = super::security::connection_by_id(s, &org, id).await?;
     let home = s.db().get_project(c.project_id).await?;
     require(s, &caller, &org, &home, Some(&c), action).await?;

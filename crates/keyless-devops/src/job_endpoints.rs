@@ -109,9 +109,7 @@ pub async fn endpoints(
             Ok(Json(json!({"count": value.len(), "value": value})))
         }
         Err(e) => {
-            rec.decision = "denied".into();
-            rec.code = Some(e.0.code().to_string());
-            s.audit.record(rec);
+            s.audit.record_outcome(rec, Some(e.0.code()));
             Err(e)
         }
     }

@@ -45,7 +45,7 @@ use keyless_model::Uuid;
 use keyless_model::devops::{Organization, Project};
 use keyless_store::{StoreError, StoreResult};
 
-pub use endpoints::may_manage;
+pub use endpoints::{managed_org, may_manage};
 pub use keyless_core::faults::Faults;
 pub use oidc::{IdToken, mint_id_token};
 pub use pipeline_runs::run_of;

@@ -2,14 +2,13 @@
 //! who is in Project Administrators, Contributors, Readers, Endpoint Creators and Endpoint
 //! Administrators. Project Administrators (and Project Collection Administrators) change it.
 
+use super::find_project;
 use super::security::{groups_in, user_by};
-use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::devops::Project;
@@ -55,9 +54,7 @@ async fn project_admin(
     root: &str,
     project: &str,
 ) -> Result<Project, ApiError> {
-    let caller = caller(s, headers).await?;
-    let org = find_org(s, root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(s, headers, root).await?;
     let project = find_project(s, &org, project).await?;
     if !super::org_people::is_collection_administrator(s, &caller, &org).await?
         && !groups_in(s, &caller, &org, project.id)
@@ -81,9 +78,7 @@ pub async fn list_members(
     Path((root, project)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
     super::pipeline_security::require_project_member(&s, &caller, &org, &project).await?;
     Ok(Json(members_json(&s, &project).await?))

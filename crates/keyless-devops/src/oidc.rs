@@ -62,11 +62,8 @@ pub async fn oidc_token(
     rec.connection_id = requested_connection(&q);
     rec.detail = json!({"organization": root, "project": project, "job": job_id});
     let outcome = issue(&s, &root, &project, &plan, &job_id, &q, &headers, &mut rec).await;
-    if let Err(e) = &outcome {
-        rec.decision = "denied".into();
-        rec.code = Some(e.0.code().to_string());
-    }
-    s.audit.record(rec);
+    s.audit
+        .record_outcome(rec, outcome.as_ref().err().map(|e| e.0.code()));
     outcome
 }
 

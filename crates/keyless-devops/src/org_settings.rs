@@ -5,14 +5,12 @@
 //! of that group, keyless administrators) change them: `OrganizationSettingsForbidden`
 //! names who may.
 
-use super::find_org;
 use super::security::user_by;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use keyless_core::auth::{Caller, caller};
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::catalogue::sanitize;
@@ -22,18 +20,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-/// The organization, once the caller is found to be one of its users.
-async fn readable(
-    s: &AppState,
-    headers: &HeaderMap,
-    root: &str,
-) -> Result<(Caller, Organization), ApiError> {
-    let caller = caller(s, headers).await?;
-    let org = find_org(s, root).await?;
-    super::may_manage(&caller, &org)?;
-    Ok((caller, org))
-}
-
 /// The organization, once the caller is found to be one of its Project Collection
 /// Administrators.
 async fn changeable(
@@ -41,7 +27,7 @@ async fn changeable(
     headers: &HeaderMap,
     root: &str,
 ) -> Result<Organization, ApiError> {
-    let (caller, org) = readable(s, headers, root).await?;
+    let (caller, org) = super::managed_org(s, headers, root).await?;
     if super::org_people::is_collection_administrator(s, &caller, &org).await? {
         return Ok(org);
     }
@@ -102,7 +88,7 @@ pub async fn get_settings(
     Path(root): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, org) = readable(&s, &headers, &root).await?;
+    let (_, org) = super::managed_org(&s, &headers, &root).await?;
     Ok(Json(settings_json(&s, &org).await?))
 }
 
@@ -182,7 +168,7 @@ pub async fn list_members(
     Path(root): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, org) = readable(&s, &headers, &root).await?;
+    let (_, org) = super::managed_org(&s, &headers, &root).await?;
     Ok(Json(members_json(&s, &org).await?))
 }
 
@@ -246,7 +232,7 @@ pub async fn list_users(
     Path(root): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, org) = readable(&s, &headers, &root).await?;
+    let (_, org) = super::managed_org(&s, &headers, &root).await?;
     Ok(Json(users_json(&s, &org).await?))
 }
 

@@ -2,14 +2,13 @@
 //! use a connection. GET (Reader) and PATCH (Administrator) in the Azure DevOps shape:
 //! `{"resource":{"type":"endpoint","id"},"allPipelines":{"authorized",…},"pipelines":[{"id","authorized",…}]}`.
 
+use super::find_project;
 use super::security::{projects_of, require};
-use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
@@ -50,9 +49,7 @@ async fn context(
     id: &str,
     action: EndpointAction,
 ) -> Result<(keyless_core::auth::Caller, ServiceConnection), ApiError> {
-    let caller = caller(s, headers).await?;
-    let org = find_org(s, root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(s, headers, root).await?;
     let project = find_project(s, &org, project).await?;
     let conn = super::security::connection_by_id(s, &org, id).await?;
     let visible = projects_of(s, &conn)

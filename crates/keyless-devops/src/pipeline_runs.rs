@@ -6,16 +6,16 @@
 //! and checks its connections (queue time) and needs Queue builds; reading needs View builds.
 //! Queueing and ending are audited (kind `run`).
 
+use super::find_project;
 use super::pipeline_security::{find_pipeline, require_pipeline, require_project_member};
 use super::run_shapes::{RunContext, build_json, run_json, timeline_json};
-use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use keyless_core::auth::{Caller, caller};
-use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::auth::Caller;
+use keyless_core::envelope::{ApiError, DevopsError, parse_json, parse_json_or_default};
 use keyless_core::state::AppState;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::runs::{Run, RunResult, RunState, day_start, run_name};
@@ -46,11 +46,22 @@ async fn scope(
     root: &str,
     project: &str,
 ) -> Result<(Caller, Organization, Project), ApiError> {
-    let c = caller(s, headers).await?;
-    let org = find_org(s, root).await?;
-    super::may_manage(&c, &org)?;
+    let (c, org) = super::managed_org(s, headers, root).await?;
     let project = find_project(s, &org, project).await?;
     Ok((c, org, project))
+}
+
+/// The caller, the organization, the project, and the run `id` with its pipeline, once
+/// the caller holds `permission` on it (`run_of`).
+async fn scoped_run(
+    s: &AppState,
+    headers: &HeaderMap,
+    (root, project, id): (&str, &str, &str),
+    permission: PipelinePermission,
+) -> Result<(Caller, Organization, Project, Run, Pipeline), ApiError> {
+    let (c, org, project) = scope(s, headers, root, project).await?;
+    let (run, p) = run_of(s, &c, (&org, &project), id, permission).await?;
+    Ok((c, org, project, run, p))
 }
 
 fn cx<'a>(
@@ -78,11 +89,8 @@ pub async fn queue(
     let mut rec = keyless_core::audit::entry("run", s.now());
     rec.detail = json!({"organization": root, "project": project, "pipeline": pipeline});
     let outcome = queue_run(&s, (&root, &project, &pipeline), &headers, &body, &mut rec).await;
-    if let Err(e) = &outcome {
-        rec.decision = "denied".into();
-        rec.code = Some(e.code().to_string());
-    }
-    s.audit.record(rec);
+    s.audit
+        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
     Ok(outcome?)
 }
 
@@ -104,11 +112,7 @@ async fn queue_run(
         PipelinePermission::QueueBuilds,
     )
     .await?;
-    let req: RunRequest = if body.is_empty() {
-        RunRequest::default()
-    } else {
-        parse_json(body)?
-    };
+    let req: RunRequest = parse_json_or_default(body)?;
     super::runs::queue_connections(s, &org, &project, &p).await?;
     let now = s.now();
     let rank = s.db().count_runs_since(p.id, day_start(now)).await? + 1;
@@ -193,12 +197,10 @@ pub async fn get(
     Path((root, project, pipeline, id)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org, project) = scope(&s, &headers, &root, &project).await?;
-    let (run, p) = run_of(
+    let (_, org, project, run, p) = scoped_run(
         &s,
-        &c,
-        (&org, &project),
-        &id,
+        &headers,
+        (&root, &project, &id),
         PipelinePermission::ViewBuildDefinition,
     )
     .await?;
@@ -269,12 +271,10 @@ pub async fn get_build(
     Path((root, project, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org, project) = scope(&s, &headers, &root, &project).await?;
-    let (run, p) = run_of(
+    let (_, org, project, run, p) = scoped_run(
         &s,
-        &c,
-        (&org, &project),
-        &id,
+        &headers,
+        (&root, &project, &id),
         PipelinePermission::ViewBuildDefinition,
     )
     .await?;
@@ -286,12 +286,10 @@ pub async fn timeline(
     Path((root, project, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org, project) = scope(&s, &headers, &root, &project).await?;
-    let (run, _) = run_of(
+    let (_, _, _, run, _) = scoped_run(
         &s,
-        &c,
-        (&org, &project),
-        &id,
+        &headers,
+        (&root, &project, &id),
         PipelinePermission::ViewBuildDefinition,
     )
     .await?;
@@ -314,12 +312,10 @@ pub async fn update_build(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org, project) = scope(&s, &headers, &root, &project).await?;
-    let (mut run, p) = run_of(
+    let (c, org, project, mut run, p) = scoped_run(
         &s,
-        &c,
-        (&org, &project),
-        &id,
+        &headers,
+        (&root, &project, &id),
         PipelinePermission::QueueBuilds,
     )
     .await?;

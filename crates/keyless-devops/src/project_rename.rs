@@ -3,15 +3,14 @@
 //! keyless created for automatic connections follow in the same transaction; manual
 //! connections are marked as needing attention with their new subject.
 
+use super::find_project;
 use super::lifecycle::created_app;
 use super::security::groups_in;
-use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::devops::security::ProjectGroup;
@@ -34,9 +33,7 @@ pub async fn rename(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
     if !super::org_people::is_collection_administrator(&s, &caller, &org).await?
         && !groups_in(&s, &caller, &org, project.id)

@@ -3,13 +3,13 @@
 //! `securityroles` REST shapes for per-connection roles, project group membership, and
 //! sharing a connection with other projects.
 
-use super::{find_org, find_project};
+use super::find_project;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use keyless_core::auth::{Caller, caller};
+use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
@@ -192,9 +192,7 @@ async fn role_context(
     resource: &str,
     action: EndpointAction,
 ) -> Result<ServiceConnection, ApiError> {
-    let caller = caller(s, headers).await?;
-    let org = find_org(s, root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(s, headers, root).await?;
     let (project, endpoint) = split_resource(resource).ok_or_else(|| {
         ApiError::detail(
             "BadRequest",
@@ -331,9 +329,7 @@ pub async fn share(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, DevopsError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let own = connection_by_id(&s, &org, &id).await?;
     let home = s.db().get_project(own.project_id).await?;
     require(&s, &caller, &org, &home, Some(&own), EndpointAction::Manage).await?;

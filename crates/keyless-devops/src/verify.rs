@@ -5,13 +5,11 @@
 //! catalogue code on failure. Success makes a Draft Ready, clears a rename warning and
 //! opens the verify-then-save window that renews automatic secrets.
 
-use super::find_org;
 use super::security::{connection_by_id, require};
 use crate::data::*;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Request};
-use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::state::AppState;
 use keyless_model::catalogue::Rendered;
@@ -204,9 +202,7 @@ pub async fn endpoint_proxy(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let caller = caller(&s, &headers).await?;
-    let org = find_org(&s, &root).await?;
-    super::may_manage(&caller, &org)?;
+    let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let id = q
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("endpointId"))

@@ -75,11 +75,8 @@ async fn respond(
     rec.trace_id = Some(trace.to_string());
     rec.client_id = form.get("client_id").map(str::to_string);
     let outcome = exchange(s, root, headers, &form, v, &mut rec).await;
-    if let Err(e) = &outcome {
-        rec.decision = "denied".into();
-        rec.code = Some(e.code().to_string());
-    }
-    s.audit.record(rec);
+    s.audit
+        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
     match outcome {
         Ok(issued) => {
             // Grants at debug: each is in the audit log already, and at thousands a minute

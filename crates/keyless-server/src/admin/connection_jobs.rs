@@ -7,18 +7,17 @@
 //! never a secret: the job reads that with its token). Audited as kind `job`.
 
 use super::handlers::project_of;
-use super::jobs::job_env;
+use super::jobs::{connection_json, started_json};
 use super::ops;
 use crate::auth::{Caller, caller};
 use crate::devops::pipeline_security::{require_new_pipeline, require_pipeline};
 use crate::devops::security::require;
-use crate::envelope::{ApiError, DevopsError, parse_json};
+use crate::envelope::{ApiError, DevopsError, parse_json_or_default};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{
@@ -49,11 +48,8 @@ pub async fn start(
     let mut rec = crate::audit::entry("job", s.now());
     rec.detail = json!({"organization": org, "project": project, "connection": connection});
     let outcome = start_job(&s, (&org, &project, &connection), &headers, &body, &mut rec).await;
-    if let Err(e) = &outcome {
-        rec.decision = "denied".into();
-        rec.code = Some(e.code().to_string());
-    }
-    s.audit.record(rec);
+    s.audit
+        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
     Ok(outcome?)
 }
 
@@ -68,11 +64,7 @@ async fn start_job(
     rec.detail["user"] = json!(c.user.user_principal_name);
     let (org, project) = project_of(s, org, project).await?;
     crate::devops::may_manage(&c, &org)?;
-    let b: ConnectionJobBody = if body.is_empty() {
-        ConnectionJobBody::default()
-    } else {
-        parse_json(body)?
-    };
+    let b: ConnectionJobBody = parse_json_or_default(body)?;
     let conn = connection_in(s, &project, connection).await?;
     rec.connection_id = Some(conn.id);
     let pipeline = match &b.pipeline {
@@ -95,27 +87,9 @@ async fn start_job(
             ),
         ));
     }
-    let env = job_env(s, &org, &project, &started);
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "job": started.job,
-            "env": env,
-            "organization": {"id": org.id.to_string(), "name": org.name},
-            "project": {"id": project.id.to_string(), "name": project.name},
-            "pipeline": {"id": pipeline.id, "name": pipeline.name},
-            "connection": {
-                "id": conn.id.to_string(),
-                "name": conn.name,
-                "type": conn.endpoint_type,
-                "scheme": conn.scheme,
-                "clientId": conn.client_id.to_string(),
-                "tenantId": conn.tenant_id.to_string(),
-                "subscriptionId": conn.data.scope_text(keyless_model::devops::data::SUBSCRIPTION_ID),
-            },
-            "idTokenLifetime": s.id_token_lifetime,
-        })),
-    ))
+    let mut answer = started_json(s, &org, &project, &pipeline, &started);
+    answer["connection"] = connection_json(&conn);
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// A connection of the project by name (case-insensitive) or id.

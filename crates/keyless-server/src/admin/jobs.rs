@@ -11,7 +11,7 @@ use crate::devops::pipeline_security::{
     require_new_pipeline, require_pipeline, require_project_member,
 };
 use crate::devops::security::require;
-use crate::envelope::{ApiError, DevopsError, parse_json};
+use crate::envelope::{ApiError, DevopsError, parse_json, parse_json_or_default};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -152,11 +152,8 @@ pub async fn start_job(
     let mut rec = crate::audit::entry("job", s.now());
     rec.detail = json!({"organization": org, "project": project, "pipeline": pipeline});
     let outcome = start(&s, &org, &project, &pipeline, &headers, &body, &mut rec).await;
-    if let Err(e) = &outcome {
-        rec.decision = "denied".into();
-        rec.code = Some(e.code().to_string());
-    }
-    s.audit.record(rec);
+    s.audit
+        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
     Ok(outcome?)
 }
 
@@ -182,11 +179,7 @@ async fn start(
         PipelinePermission::QueueBuilds,
     )
     .await?;
-    let b: JobBody = if body.is_empty() {
-        JobBody::default()
-    } else {
-        parse_json(body)?
-    };
+    let b: JobBody = parse_json_or_default(body)?;
     let started =
         ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
@@ -195,6 +188,39 @@ async fn start(
         StatusCode::CREATED,
         Json(json!({"job": started.job, "env": env})),
     ))
+}
+
+/// The answer to starting a job for `keyless exec` and `keyless run`: the job, its
+/// environment, where it runs and how long its ID tokens live.
+pub fn started_json(
+    s: &AppState,
+    org: &keyless_model::devops::Organization,
+    project: &keyless_model::devops::Project,
+    pipeline: &keyless_model::devops::Pipeline,
+    started: &ops::StartedJob,
+) -> Value {
+    json!({
+        "job": started.job,
+        "env": job_env(s, org, project, started),
+        "organization": {"id": org.id.to_string(), "name": org.name},
+        "project": {"id": project.id.to_string(), "name": project.name},
+        "pipeline": {"id": pipeline.id, "name": pipeline.name},
+        "idTokenLifetime": s.id_token_lifetime,
+    })
+}
+
+/// A connection a job may use, as `keyless exec` and `keyless run` are told of it.
+pub fn connection_json(conn: &keyless_model::devops::ServiceConnection) -> Value {
+    use keyless_model::devops::data::{ConnectionData, SUBSCRIPTION_ID};
+    json!({
+        "id": conn.id.to_string(),
+        "name": conn.name,
+        "type": conn.endpoint_type,
+        "scheme": conn.scheme,
+        "clientId": conn.client_id.to_string(),
+        "tenantId": conn.tenant_id.to_string(),
+        "subscriptionId": conn.data.scope_text(SUBSCRIPTION_ID),
+    })
 }
 
 /// What the agent puts in a job's environment for the job itself (never a secret of a

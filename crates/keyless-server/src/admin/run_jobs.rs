@@ -6,7 +6,7 @@
 //! ends with the agent's JobCompleted event, which records its result on the run.
 
 use super::handlers::project_of;
-use super::jobs::job_env;
+use super::jobs::{connection_json, started_json};
 use super::ops;
 use crate::auth::caller;
 use crate::devops::run_of;
@@ -16,7 +16,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use keyless_model::devops::data::{ConnectionData, SUBSCRIPTION_ID};
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::runs::{JobState, RunResult, RunState};
 use serde::Deserialize;
@@ -88,29 +87,11 @@ pub async fn start(
     let mut connections = Vec::new();
     for id in started.job.usable_connections(&pipeline) {
         if let Ok(conn) = s.shared_store().get_connection(*id).await {
-            connections.push(json!({
-                "id": conn.id.to_string(),
-                "name": conn.name,
-                "type": conn.endpoint_type,
-                "scheme": conn.scheme,
-                "clientId": conn.client_id.to_string(),
-                "tenantId": conn.tenant_id.to_string(),
-                "subscriptionId": conn.data.scope_text(SUBSCRIPTION_ID),
-            }));
+            connections.push(connection_json(&conn));
         }
     }
-    let env = job_env(&s, &org, &project, &started);
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "job": started.job,
-            "env": env,
-            "organization": {"id": org.id.to_string(), "name": org.name},
-            "project": {"id": project.id.to_string(), "name": project.name},
-            "pipeline": {"id": pipeline.id, "name": pipeline.name},
-            "run": {"id": run.id, "name": run.name},
-            "connections": connections,
-            "idTokenLifetime": s.id_token_lifetime,
-        })),
-    ))
+    let mut answer = started_json(&s, &org, &project, &pipeline, &started);
+    answer["run"] = json!({"id": run.id, "name": run.name});
+    answer["connections"] = json!(connections);
+    Ok((StatusCode::CREATED, Json(answer)))
 }

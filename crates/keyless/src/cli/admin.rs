@@ -406,16 +406,12 @@ async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             user,
             group,
             conn,
-        } => {
-            let q =
-                reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
-            (
-                conn,
-                Method::DELETE,
-                format!("{}?{}", path(&org, &project), q.query().unwrap_or_default()),
-                None,
-            )
-        }
+        } => (
+            conn,
+            Method::DELETE,
+            super::client::membership_url(&path(&org, &project), user, group)?,
+            None,
+        ),
     };
     let c = Client::new(&conn)?;
     let v = c.send(method, &path, body.map(Body::Json)).await?;

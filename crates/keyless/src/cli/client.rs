@@ -192,3 +192,10 @@ pub enum Body {
     Json(Value),
     Yaml(String),
 }
+
+/// `path` with the query `user=…&group=…`, both encoded: how a group membership is named
+/// for removal.
+pub fn membership_url(path: &str, user: String, group: String) -> anyhow::Result<String> {
+    let q = reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
+    Ok(format!("{path}?{}", q.query().unwrap_or_default()))
+}

@@ -120,9 +120,7 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             group,
             conn,
         } => {
-            let q =
-                reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
-            let url = format!("{}?{}", path(&org), q.query().unwrap_or_default());
+            let url = super::client::membership_url(&path(&org), user, group)?;
             send(&conn, Method::DELETE, &url, None, |_| Vec::new()).await
         }
     }
