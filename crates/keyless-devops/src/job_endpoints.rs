@@ -6,7 +6,7 @@
 //! included. This is the only way out for that secret: a job token of a pipeline the
 //! connection is open to. Every request is audited (kind `endpoints`), never with the secret.
 
-use super::oidc::{job_of_path, requested_connection, usable_connection};
+use super::oidc::{job_of_path, job_request_entry, requested_connection, usable_connection};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -84,9 +84,7 @@ pub async fn endpoints(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let mut rec = keyless_core::audit::entry("endpoints", s.now());
-    rec.connection_id = requested_connection(&q);
-    rec.detail = json!({"organization": root, "project": project, "job": job_id});
+    let mut rec = job_request_entry(&s, "endpoints", (&root, &project, &job_id), &q);
     let outcome = async {
         let (job, org, project, pipeline) =
             job_of_path(&s, &headers, &root, &project, &plan, &job_id).await?;

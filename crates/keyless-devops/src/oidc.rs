@@ -58,9 +58,7 @@ pub async fn oidc_token(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let mut rec = keyless_core::audit::entry("oidc", s.now());
-    rec.connection_id = requested_connection(&q);
-    rec.detail = json!({"organization": root, "project": project, "job": job_id});
+    let mut rec = job_request_entry(&s, "oidc", (&root, &project, &job_id), &q);
     let outcome = issue(&s, &root, &project, &plan, &job_id, &q, &headers, &mut rec).await;
     s.audit
         .record_outcome(rec, outcome.as_ref().err().map(|e| e.0.code()));
@@ -91,6 +89,20 @@ pub(super) async fn job_of_path(
     }
     let pipeline = s.cache.pipeline(job.pipeline_id).await?;
     Ok((job, org, project, pipeline))
+}
+
+/// The audit entry of a job's request of `kind`: where the job runs and the connection asked
+/// for.
+pub(super) fn job_request_entry(
+    s: &AppState,
+    kind: &str,
+    (root, project, job_id): (&str, &str, &str),
+    q: &HashMap<String, String>,
+) -> keyless_model::audit::AuditEntry {
+    let mut rec = keyless_core::audit::entry(kind, s.now());
+    rec.connection_id = requested_connection(q);
+    rec.detail = json!({"organization": root, "project": project, "job": job_id});
+    rec
 }
 
 /// The `serviceConnectionId` query parameter, any case, when it is a GUID.

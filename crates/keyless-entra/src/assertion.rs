@@ -52,28 +52,23 @@ async fn local_issuer(state: &AppState, iss: &str) -> Option<(LocalIssuer, Cloud
     if rest == LEGACY_ISSUER_PATH {
         return Some((LocalIssuer::Legacy, Cloud::Public));
     }
-    let (id, kind) = if let Some(id) = rest.strip_suffix("/v2.0") {
-        (id, 2)
-    } else if let Some(id) = rest.strip_suffix('/') {
-        (id, 1)
-    } else {
-        (rest, 0)
-    };
+    // A tenant's issuer ends in `/v2.0` or `/`; an organization's ends in its id.
+    type TenantIssuer = fn(Uuid) -> LocalIssuer;
+    let (id, tenant_issuer): (&str, Option<TenantIssuer>) =
+        if let Some(id) = rest.strip_suffix("/v2.0") {
+            (id, Some(LocalIssuer::TenantV2))
+        } else if let Some(id) = rest.strip_suffix('/') {
+            (id, Some(LocalIssuer::TenantV1))
+        } else {
+            (rest, None)
+        };
     let id = Uuid::parse_str(id).ok()?;
-    match kind {
-        2 => state
-            .cache
-            .tenant(id)
-            .await
-            .ok()
-            .map(|t| (LocalIssuer::TenantV2(id), t.cloud)),
-        1 => state
-            .cache
-            .tenant(id)
-            .await
-            .ok()
-            .map(|t| (LocalIssuer::TenantV1(id), t.cloud)),
-        _ => {
+    match tenant_issuer {
+        Some(issuer) => {
+            let tenant = state.cache.tenant(id).await.ok()?;
+            Some((issuer(id), tenant.cloud))
+        }
+        None => {
             let org = state.cache.organization(id).await.ok()?;
             Some((LocalIssuer::Organization(id), org.cloud))
         }

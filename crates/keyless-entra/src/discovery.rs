@@ -25,14 +25,8 @@ pub async fn v2(
     let o = &s.origin;
     // The multi-tenant aliases: endpoints under the alias, the issuer a template that
     // names the tenant of each token (`{tenantid}`), as Entra publishes them.
-    let (tid, issuer, algorithms) = match MultiTenant::parse(&root) {
-        Some(m) => (m.segment().to_string(), m.v2_issuer(o), vec!["RS256"]),
-        None => {
-            let t = resolve_tenant(&s, &root).await.map_err(as_invalid_tenant)?;
-            let algorithms = signing_algorithms(&t);
-            (t.id.to_string(), entra_issuer(o, t.id), algorithms)
-        }
-    };
+    let (tid, issuer, algorithms) =
+        authority(&s, &root, MultiTenant::v2_issuer, entra_issuer).await?;
     Ok(Json(json!({
         "token_endpoint": format!("{o}/{tid}/oauth2/v2.0/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -106,6 +100,26 @@ impl MultiTenant {
     }
 }
 
+/// The tenant segment of a discovery document's endpoints, its issuer and its signing
+/// algorithms: for a multi-tenant alias the alias and its issuer template (`multi`), else
+/// the tenant's id and issuer (`tenant`).
+async fn authority(
+    s: &AppState,
+    root: &str,
+    multi: fn(MultiTenant, &str) -> String,
+    tenant: fn(&str, Uuid) -> String,
+) -> Result<(String, String, Vec<&'static str>), ApiError> {
+    let o = &s.origin;
+    Ok(match MultiTenant::parse(root) {
+        Some(m) => (m.segment().to_string(), multi(m, o), vec!["RS256"]),
+        None => {
+            let t = resolve_tenant(s, root).await.map_err(as_invalid_tenant)?;
+            let algorithms = signing_algorithms(&t);
+            (t.id.to_string(), tenant(o, t.id), algorithms)
+        }
+    })
+}
+
 /// What a tenant's tokens may be signed with: RS256 always (ID tokens, and access tokens
 /// unless the tenant says otherwise), plus ES256 when its access tokens use it.
 fn signing_algorithms(t: &Tenant) -> Vec<&'static str> {
@@ -155,14 +169,8 @@ pub async fn v1_or_organization(
         })));
     }
     let o = &s.origin;
-    let (tid, issuer, algorithms) = match MultiTenant::parse(&root) {
-        Some(m) => (m.segment().to_string(), m.v1_issuer(o), vec!["RS256"]),
-        None => {
-            let t = resolve_tenant(&s, &root).await.map_err(as_invalid_tenant)?;
-            let algorithms = signing_algorithms(&t);
-            (t.id.to_string(), sts_issuer(o, t.id), algorithms)
-        }
-    };
+    let (tid, issuer, algorithms) =
+        authority(&s, &root, MultiTenant::v1_issuer, sts_issuer).await?;
     Ok(Json(json!({
         "token_endpoint": format!("{o}/{tid}/oauth2/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],

@@ -7,7 +7,7 @@ use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_core::credentials::{fic_conflict, new_password};
-use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::envelope::{ApiError, parse_json, parse_json_or_default};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::FederatedCredential;
@@ -24,7 +24,7 @@ struct PasswordRequest {
     start_date_time: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct AddPassword {
     #[serde(default)]
@@ -39,13 +39,7 @@ pub async fn add_password(
 ) -> Result<Response, ApiError> {
     let app = find_app(s, ctx, key).await?;
     ctx.permit_app(Operation::ManageAppCredentials, &app)?;
-    let body: AddPassword = if body.is_empty() {
-        AddPassword {
-            password_credential: None,
-        }
-    } else {
-        parse_json(body)?
-    };
+    let body: AddPassword = parse_json_or_default(body)?;
     let req = body.password_credential.unwrap_or_default();
     let now = s.now();
     let max_days = ctx.tenant.settings.secret_lifetime_days;
