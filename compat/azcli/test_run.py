@@ -216,3 +216,26 @@ def test_a_pipeline_naming_a_connection_it_may_not_use_runs_no_step(short_lived:
     assert p.returncode == 1, out
     assert "references service connection prod-connection which could not be found" in out, out
     assert "STEP-RAN" not in p.stdout, out
+
+
+def test_exec_with_az_signs_in_a_private_azure_cli(keyless: Keyless):
+    env = {key: v for key, v in os.environ.items() if not key.startswith(_DROPPED)}
+    env.update(
+        {
+            "KEYLESS_URL": keyless.url,
+            "KEYLESS_TOKEN": keyless.env["KEYLESS_TOKEN"],
+            "KEYLESS_CA_FILE": str(keyless.data_dir / "tls" / "ca.pem"),
+            "KEYLESS_CONFIG_DIR": str(keyless.data_dir / "no-login"),
+            "KEYLESS_AZ": str(Path(sys.executable).parent / "az"),
+        }
+    )
+    p = subprocess.run(
+        [_binary(), "exec", "--org", "contoso", "--project", "web", "--connection", "demo-connection", "--az", "--",
+         "sh", "-c", 'az account show --query "[user.name, id]" -o tsv; echo "DIR=$AZURE_CONFIG_DIR"'],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    out = _out(p)
+    assert p.returncode == 0, out
+    assert keyless.client_id in p.stdout and keyless.subscription_id in p.stdout, out
+    config_dir = p.stdout.split("DIR=", 1)[1].strip()
+    assert not Path(config_dir).exists(), f"the private Azure CLI configuration outlived the command:\n{out}"

@@ -189,3 +189,41 @@ fn the_federated_token_file_is_rewritten_before_the_id_token_expires() {
     );
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn a_secret_connection_gives_the_command_its_secret_and_no_token_file() {
+    let s = serve();
+    let sub = s.env()["AZURE_SUBSCRIPTION_ID"].clone();
+    let out = s.client(&[
+        "sc",
+        "create",
+        "contoso",
+        "web",
+        "secret-conn",
+        "--automatic",
+        "--scheme",
+        "ServicePrincipal",
+        "--subscription-id",
+        &sub,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut args = EXEC.to_vec();
+    args[6] = "secret-conn";
+    args.extend([
+        "--",
+        "sh",
+        "-c",
+        "echo SECRET_LEN=${#AZURE_CLIENT_SECRET}; echo ARM_SECRET_SAME=$([ \"$AZURE_CLIENT_SECRET\" = \"$ARM_CLIENT_SECRET\" ] && echo yes); echo FILE=${AZURE_FEDERATED_TOKEN_FILE:-none}; echo OIDC=${ARM_USE_OIDC:-none}",
+    ]);
+    let out = s.client(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let env = lines(&out);
+    assert!(
+        env["SECRET_LEN"].parse::<usize>().unwrap() > 20,
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env["ARM_SECRET_SAME"], "yes");
+    assert_eq!(env["FILE"], "none");
+    assert_eq!(env["OIDC"], "none");
+}

@@ -210,3 +210,46 @@ fn ctrl_c_stops_the_step_and_cancels_the_run() {
     assert_eq!(b["value"][0]["status"], "completed");
     assert_eq!(b["value"][0]["result"], "canceled");
 }
+
+#[test]
+fn a_run_canceled_in_keyless_starts_no_more_jobs() {
+    let s = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("started");
+    write(
+        dir.path(),
+        &format!(
+            "jobs:\n  - job: A\n    steps:\n      - script: touch {} && sleep 2\n  - job: B\n    steps:\n      - script: echo B-RAN\n",
+            marker.display()
+        ),
+    );
+    let file = dir.path().join("azure-pipelines.yml").display().to_string();
+    let child = s
+        .command(&["run", &file, "--org", "contoso", "--project", "web"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while !marker.exists() {
+        assert!(Instant::now() < until, "the step did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let id = builds(&s)["value"][0]["id"].as_i64().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        s.http()
+            .patch(format!("{}/contoso/web/_apis/build/builds/{id}", s.origin))
+            .bearer_auth(&s.env()["KEYLESS_TOKEN"])
+            .json(&serde_json::json!({"status": "cancelling"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(!text(&out).contains("B-RAN"), "{}", text(&out));
+    assert_eq!(builds(&s)["value"][0]["result"], "canceled");
+}

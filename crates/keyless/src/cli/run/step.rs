@@ -172,3 +172,71 @@ async fn stop(group: Option<rustix::process::Pid>) {
         let _ = rustix::process::kill_process_group(g, rustix::process::Signal::KILL);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process<'a>(
+        script: &str,
+        env: &'a BTreeMap<String, String>,
+        deadline: Option<Instant>,
+        cancel: watch::Receiver<bool>,
+    ) -> StepProcess<'a> {
+        StepProcess {
+            argv: vec!["sh".into(), "-c".into(), script.into()],
+            env,
+            cwd: Path::new("/"),
+            deadline,
+            fail_on_stderr: false,
+            cancel,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_step_past_its_time_limit_is_stopped_and_fails() {
+        let env = BTreeMap::new();
+        let (_tx, rx) = watch::channel(false);
+        let started = Instant::now();
+        let deadline = Some(Instant::now() + Duration::from_millis(300));
+        let mut fx = Effects::default();
+        let o = run(
+            process("sleep 20", &env, deadline, rx),
+            &mut vec![],
+            &mut fx,
+        )
+        .await;
+        assert_eq!(o, Outcome::Failed);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(fx.tail.iter().any(|l| l.contains("time limit")));
+    }
+
+    #[tokio::test]
+    async fn cancelling_stops_the_step() {
+        let env = BTreeMap::new();
+        let (tx, rx) = watch::channel(false);
+        let stop = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            tx.send(true).unwrap();
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        });
+        let mut fx = Effects::default();
+        let o = run(process("sleep 20", &env, None, rx), &mut vec![], &mut fx).await;
+        assert_eq!(o, Outcome::Canceled);
+        stop.abort();
+    }
+
+    #[tokio::test]
+    async fn logging_commands_set_variables_and_results_and_secrets_are_masked() {
+        let env = BTreeMap::new();
+        let (_tx, rx) = watch::channel(false);
+        let mut secrets = vec![];
+        let mut fx = Effects::default();
+        let script = "echo '##vso[task.setvariable variable=s;issecret=true]topsecret'; echo leak topsecret; echo '##vso[task.complete result=SucceededWithIssues]'";
+        let o = run(process(script, &env, None, rx), &mut secrets, &mut fx).await;
+        assert_eq!(o, Outcome::SucceededWithIssues);
+        assert_eq!(secrets, vec!["topsecret".to_string()]);
+        assert!(fx.tail.iter().any(|l| l == "leak ***"), "{:?}", fx.tail);
+        assert!(fx.tail.iter().all(|l| !l.contains("topsecret")));
+    }
+}
