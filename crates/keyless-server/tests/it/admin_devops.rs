@@ -50,9 +50,11 @@ async fn organizations_and_projects_are_created_and_listed() {
         let (status, body) = s.admin_post(path, json!({"name": name})).await;
         assert_eq!(status, want, "{path} {name}: {body}");
     }
-    s.admin_get("/keyless/v1/organizations/nowhere/projects")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_get_expect(
+        "/keyless/v1/organizations/nowhere/projects",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]

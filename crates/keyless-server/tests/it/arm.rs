@@ -103,9 +103,8 @@ async fn tenants_lists_the_callers_tenant() {
 async fn metadata_endpoints_serve_the_cli_cloud_registration() {
     let s = TestServer::start().await;
     let body = s
-        .anon_get("/metadata/endpoints?api-version=2022-09-01")
-        .await
-        .expect_status(StatusCode::OK);
+        .anon_ok("/metadata/endpoints?api-version=2022-09-01")
+        .await;
     assert_eq!(
         body["authentication"]["audiences"][0],
         "https://management.core.windows.net/"
