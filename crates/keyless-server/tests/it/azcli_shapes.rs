@@ -14,9 +14,7 @@ use common::TestServer;
 #[tokio::test]
 async fn cloud_register_with_a_trailing_slash_finds_the_metadata() {
     let s = TestServer::start().await;
-    let body = s
-        .anon_ok("//metadata/endpoints?api-version=2022-09-01")
-        .await;
+    let body = s.anon_ok(&format!("/{}", common::METADATA)).await;
     assert_eq!(body["resourceManager"], format!("{}/", s.origin));
     assert_eq!(
         body["authentication"]["audiences"][0],

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
+/// The cloud metadata the Azure CLI reads on `az cloud register`.
+pub const METADATA: &str = "/metadata/endpoints?api-version=2022-09-01";
 /// The scope of Azure DevOps access tokens.
 pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 

@@ -87,6 +87,14 @@ pub async fn raw(
 
 pub use crate::common::{assert_error, assert_error_code, message};
 
+/// `POST path` with `body` as the administrator, answered 201: the created object, whose
+/// `id` is asserted to be a GUID.
+pub async fn admin_created_guid(s: &TestServer, path: &str, body: Value) -> Value {
+    let created = s.admin_created(path, body).await;
+    assert!(is_guid(&created["id"]), "{created}");
+    created
+}
+
 /// Whether a string is a GUID in its canonical hyphenated form.
 pub fn is_guid(v: &Value) -> bool {
     v.as_str().is_some_and(|s| {
