@@ -9,7 +9,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::{as_member, field_names, is_guid, message, sorted_names};
+use support::{admin_created_guid, as_member, field_names, message, sorted_names};
 
 const NEEDS_ADMIN: &str = "This operation needs a keyless administrator.";
 
@@ -17,8 +17,7 @@ const NEEDS_ADMIN: &str = "This operation needs a keyless administrator.";
 async fn tenants_are_created_listed_and_found_by_name_id_or_domain() {
     let s = TestServer::start().await;
     let body = json!({"name": "fabrikam", "displayName": "Fabrikam Ltd"});
-    let t = s.admin_created("/keyless/v1/tenants", body).await;
-    assert!(is_guid(&t["id"]), "{t}");
+    let t = admin_created_guid(&s, "/keyless/v1/tenants", body).await;
     assert_eq!(t["name"], "fabrikam");
     assert_eq!(t["domain"], "fabrikam.onmicrosoft.com");
     assert_eq!(t["displayName"], "Fabrikam Ltd");
@@ -85,10 +84,7 @@ async fn invalid_tenant_bodies_are_400() {
 async fn users_are_created_and_listed_per_tenant() {
     let s = TestServer::start().await;
     let users = "/keyless/v1/tenants/contoso/users";
-    let u = s
-        .admin_created(users, json!({"name": "carol", "displayName": "Carol"}))
-        .await;
-    assert!(is_guid(&u["id"]), "{u}");
+    let u = admin_created_guid(&s, users, json!({"name": "carol", "displayName": "Carol"})).await;
     assert_eq!(u["userPrincipalName"], "carol@contoso.onmicrosoft.com");
     assert_eq!(u["tenantId"], s.var("AZURE_TENANT_ID"));
     assert_eq!(u["isAdmin"], false);

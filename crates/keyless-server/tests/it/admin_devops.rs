@@ -10,7 +10,7 @@ use crate::support;
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{as_member, field_names, is_guid, message};
+use support::{admin_created_guid, as_member, field_names, message};
 
 const PIPELINES: &str = "/keyless/v1/organizations/contoso/projects/web/pipelines";
 
@@ -23,19 +23,18 @@ async fn start_job(s: &TestServer, pipeline: &str, body: Option<Value>) -> (Stat
 async fn organizations_and_projects_are_created_and_listed() {
     let s = TestServer::start().await;
     let orgs = "/keyless/v1/organizations";
-    let org = s
-        .admin_created(orgs, json!({"name": "tailspin", "tenant": "contoso"}))
-        .await;
-    assert!(is_guid(&org["id"]), "{org}");
+    let org = admin_created_guid(&s, orgs, json!({"name": "tailspin", "tenant": "contoso"})).await;
     assert_eq!(org["tenantId"], s.var("AZURE_TENANT_ID"));
     let (_, list) = s.admin_get(orgs).await;
     assert_eq!(field_names(&list, "name"), ["contoso", "tailspin"]);
 
     let projects = "/keyless/v1/organizations/tailspin/projects";
-    let p = s
-        .admin_created(projects, json!({"name": "api", "description": "the API"}))
-        .await;
-    assert!(is_guid(&p["id"]), "{p}");
+    let p = admin_created_guid(
+        &s,
+        projects,
+        json!({"name": "api", "description": "the API"}),
+    )
+    .await;
     assert_eq!(p["organizationId"], org["id"]);
     let list = s.admin_ok(projects).await;
     assert_eq!(field_names(&list, "name"), ["api"]);
@@ -50,19 +49,18 @@ async fn organizations_and_projects_are_created_and_listed() {
         let (status, body) = s.admin_post(path, json!({"name": name})).await;
         assert_eq!(status, want, "{path} {name}: {body}");
     }
-    s.admin_get("/keyless/v1/organizations/nowhere/projects")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_get_expect(
+        "/keyless/v1/organizations/nowhere/projects",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn subscriptions_are_created_and_listed() {
     let s = TestServer::start().await;
     let subs = "/keyless/v1/subscriptions";
-    let sub = s
-        .admin_created(subs, json!({"name": "prod", "tenant": "contoso"}))
-        .await;
-    assert!(is_guid(&sub["id"]), "{sub}");
+    let sub = admin_created_guid(&s, subs, json!({"name": "prod", "tenant": "contoso"})).await;
     assert_eq!(sub["state"], "Enabled");
     let (_, list) = s.admin_get(subs).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 2, "{list}");

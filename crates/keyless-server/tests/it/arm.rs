@@ -102,10 +102,7 @@ async fn tenants_lists_the_callers_tenant() {
 #[tokio::test]
 async fn metadata_endpoints_serve_the_cli_cloud_registration() {
     let s = TestServer::start().await;
-    let body = s
-        .anon_get("/metadata/endpoints?api-version=2022-09-01")
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.anon_ok(common::METADATA).await;
     assert_eq!(
         body["authentication"]["audiences"][0],
         "https://management.core.windows.net/"

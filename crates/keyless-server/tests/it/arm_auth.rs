@@ -31,16 +31,7 @@ fn subs_path() -> String {
 
 /// Claims of a well-formed access token of the demo tenant, for tampering.
 fn claims(s: &TestServer, oid: &str) -> Value {
-    let now = s.state.now();
-    json!({
-        "aud": "https://management.azure.com",
-        "iss": format!("{}/{}/", s.origin, s.var("AZURE_TENANT_ID")),
-        "iat": now, "nbf": now, "exp": now + 3600,
-        "appid": s.var("AZURE_CLIENT_ID"),
-        "oid": oid, "sub": oid,
-        "tid": s.var("AZURE_TENANT_ID"),
-        "ver": "1.0",
-    })
+    support::demo_access_claims(s, "https://management.azure.com", oid)
 }
 
 const INVALID: &str = "The access token is invalid.";

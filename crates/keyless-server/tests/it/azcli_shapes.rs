@@ -5,8 +5,7 @@
 
 use crate::common;
 
-use common::{Expect, TestServer};
-use reqwest::StatusCode;
+use common::TestServer;
 
 /// `az cloud register -n keyless --endpoint-resource-manager https://host:port/` builds the
 /// metadata URL by plain concatenation: `GET https://host:port//metadata/endpoints?api-version=2022-09-01`.
@@ -15,10 +14,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn cloud_register_with_a_trailing_slash_finds_the_metadata() {
     let s = TestServer::start().await;
-    let body = s
-        .anon_get("//metadata/endpoints?api-version=2022-09-01")
-        .await
-        .expect_status(StatusCode::OK);
+    let body = s.anon_ok(&format!("/{}", common::METADATA)).await;
     assert_eq!(body["resourceManager"], format!("{}/", s.origin));
     assert_eq!(
         body["authentication"]["audiences"][0],

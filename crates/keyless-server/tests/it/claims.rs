@@ -13,17 +13,8 @@ use support::{API, raw};
 
 /// Claims of an access token of the demo service principal for `aud`, valid now.
 async fn access_claims(s: &TestServer, aud: &str) -> Value {
-    let now = s.state.now();
     let oid = support::demo_sp_id(s).await;
-    json!({
-        "aud": aud,
-        "iss": format!("{}/{}/", s.origin, s.var("AZURE_TENANT_ID")),
-        "iat": now, "nbf": now, "exp": now + 3600,
-        "appid": s.var("AZURE_CLIENT_ID"),
-        "oid": oid, "sub": oid,
-        "tid": s.var("AZURE_TENANT_ID"),
-        "ver": "1.0",
-    })
+    support::demo_access_claims(s, aud, &oid)
 }
 
 fn rg_path(s: &TestServer) -> String {

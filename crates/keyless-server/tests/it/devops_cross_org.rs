@@ -9,26 +9,14 @@ use crate::doctor_support;
 use crate::sc_support;
 use crate::support;
 
-use common::{Expect, TestServer};
+use common::{DEVOPS_SCOPE, Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 const CREATE: &str = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
 
 fn cross_org_body(s: &TestServer) -> Value {
-    json!({
-        "name": "to-fabrikam",
-        "type": "AzureDevOps",
-        "authorization": {
-            "scheme": "WorkloadIdentityFederation",
-            "parameters": {
-                "tenantid": s.var("AZURE_TENANT_ID"),
-                "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
-            },
-        },
-        "data": {"organizationName": "fabrikam"},
-    })
+    sc_support::azure_devops_body(s, "to-fabrikam", json!({"organizationName": "fabrikam"}))
 }
 
 async fn connections(s: &TestServer) -> usize {
@@ -126,13 +114,9 @@ async fn a_connection_reaches_another_organization_of_the_tenant_once_its_identi
     )
     .await;
     // A job of contoso gets the connection's token and reads fabrikam's project.
-    let (_, env) = sc_support::job_with(&s, "web", "cross-org", &["to-fabrikam"]).await;
-    let id_token = sc_support::job_id_token(&s, &env, conn["id"].as_str().unwrap()).await;
-    let tok = s
-        .exchange_for(&client, DEVOPS_SCOPE, &id_token)
-        .await
-        .expect_status(StatusCode::OK);
-    let token = tok["access_token"].as_str().unwrap();
+    let conn_id = conn["id"].as_str().unwrap();
+    let token =
+        &sc_support::job_devops_token(&s, "web", "cross-org", &["to-fabrikam"], conn_id).await;
     let list = s.get_ok_as(token, "/fabrikam/_apis/projects").await;
     assert_eq!(support::field_names(&list, "name"), ["tools"]);
     s.get_ok_as(token, "/fabrikam/_apis/projects/tools").await;

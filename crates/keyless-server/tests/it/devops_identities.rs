@@ -7,13 +7,11 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::{Expect, TestServer};
+use common::{DEVOPS_SCOPE, Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::directory::token_for;
 use support::{Principal, field_names, new_principal};
-
-const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
 /// Adds the identity `id` to the organization as a Reader of `web`.
 async fn add_identity(s: &TestServer, id: &str) {
@@ -107,18 +105,7 @@ async fn users_see_every_project_and_other_audiences_are_refused() {
 }
 
 fn ado_body(s: &TestServer) -> Value {
-    json!({
-        "name": "ado",
-        "type": "AzureDevOps",
-        "authorization": {
-            "scheme": "WorkloadIdentityFederation",
-            "parameters": {
-                "tenantid": s.var("AZURE_TENANT_ID"),
-                "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
-            },
-        },
-        "data": {},
-    })
+    sc_support::azure_devops_body(s, "ado", json!({}))
 }
 
 /// An Azure DevOps connection needs its identity to be a user of the organization;
@@ -165,13 +152,8 @@ async fn azure_devops_connection_end_to_end() {
     let fics = format!("/v1.0/applications/{}/federatedIdentityCredentials", app.id);
     s.admin_created(&fics, fic).await;
 
-    let (_, env) = sc_support::job_with(&s, "web", "ado-job", &["ado"]).await;
-    let id_token = sc_support::job_id_token(&s, &env, conn["id"].as_str().unwrap()).await;
-    let tok = s
-        .exchange_for(&client, DEVOPS_SCOPE, &id_token)
-        .await
-        .expect_status(StatusCode::OK);
-    let token = tok["access_token"].as_str().unwrap();
+    let conn_id = conn["id"].as_str().unwrap();
+    let token = &sc_support::job_devops_token(&s, "web", "ado-job", &["ado"], conn_id).await;
     let list = s.get_ok_as(token, "/contoso/_apis/projects").await;
     assert_eq!(field_names(&list, "name"), ["web"]);
 }

@@ -50,14 +50,15 @@ async fn resource_areas_point_at_the_organization() {
 async fn unknown_areas_and_organizations_are_devops_not_found() {
     let s = TestServer::start().await;
     let e = s
-        .admin_get("/contoso/_apis/ResourceAreas/nothing")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+        .admin_get_expect(
+            "/contoso/_apis/ResourceAreas/nothing",
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     assert_eq!(e["eventId"], 3000, "{e}");
     s.admin(Method::OPTIONS, "/ghost/_apis", None)
         .await
         .expect_message(StatusCode::NOT_FOUND, "ghost");
-    s.admin_get("/ghost/_apis/ResourceAreas")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_get_expect("/ghost/_apis/ResourceAreas", StatusCode::NOT_FOUND)
+        .await;
 }

@@ -39,14 +39,25 @@ async fn new_identity(s: &TestServer, arm: &Client<'_>, name: &str) -> String {
     path
 }
 
+/// The path of the storage accounts of the test resource group.
+fn storage_accounts(s: &TestServer) -> String {
+    format!("{}/providers/Microsoft.Storage/storageAccounts", rg_path(s))
+}
+
+/// `PUT path` with `body` through `arm`, answered 400: the error's message.
+async fn put_refused(arm: &Client<'_>, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let e = arm
+        .put(path, body)
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    e["error"]["message"].clone()
+}
+
 #[tokio::test]
 async fn generic_resource_lifecycle_and_paging() {
     let (s, t) = TestServer::start_with_arm_token().await;
     let arm = arm(&s, &t);
-    let base = format!(
-        "{}/providers/Microsoft.Storage/storageAccounts",
-        rg_path(&s)
-    );
+    let base = storage_accounts(&s);
     for i in 0..3 {
         let b = arm.put(&format!("{base}/acct{i}"), json!({"location": "westeurope", "tags": {"n": i.to_string()}, "properties": {"sku": "x"}})).await.expect_status(StatusCode::CREATED);
         assert_eq!(b["type"], "Microsoft.Storage/storageAccounts");
@@ -101,10 +112,7 @@ async fn generic_resource_lifecycle_and_paging() {
 async fn bad_resource_requests_are_4xx() {
     let (s, t) = TestServer::start_with_arm_token().await;
     let arm = arm(&s, &t);
-    let base = format!(
-        "{}/providers/Microsoft.Storage/storageAccounts",
-        rg_path(&s)
-    );
+    let base = storage_accounts(&s);
     for (name, body) in [
         ("nolocation", json!({})),
         ("x", json!({"location": "westus", "properties": 5})),
@@ -211,23 +219,15 @@ async fn identity_credential_rules_and_texts() {
     new_identity(&s, &arm, "rules").await;
     let no_audience =
         json!({"properties": {"issuer": "https://i", "subject": "s", "audiences": []}});
-    let e = arm
-        .put(&cred("cred1"), no_audience)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(
-        e["error"]["message"],
+        put_refused(&arm, &cred("cred1"), no_audience).await,
         "Federated identity credentials must have exactly one audience."
     );
     arm.put(&cred("cred1"), ok.clone())
         .await
         .expect_status(StatusCode::CREATED);
-    let e = arm
-        .put(&cred("cred2"), ok)
-        .await
-        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(
-        e["error"]["message"],
+        put_refused(&arm, &cred("cred2"), ok).await,
         "Issuer and subject combination already exists for this Managed Identity."
     );
 }

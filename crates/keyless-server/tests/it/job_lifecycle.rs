@@ -70,11 +70,8 @@ async fn a_connection_job_gets_its_own_pipeline_and_ends_with_job_completed() {
 #[tokio::test]
 async fn a_connection_job_of_a_pipeline_that_does_not_name_the_connection_is_refused() {
     let s = TestServer::start().await;
-    s.admin_created(
-        &format!("{BASE}/pipelines"),
-        json!({"name": "scripts", "yaml": "steps:\n  - script: echo hi\n"}),
-    )
-    .await;
+    s.admin_web_pipeline("scripts", "steps:\n  - script: echo hi\n")
+        .await;
     connection_job(&s, json!({"pipeline": "scripts"}))
         .await
         .expect_message(

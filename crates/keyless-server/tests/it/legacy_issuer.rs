@@ -7,32 +7,18 @@
 
 use crate::common;
 use crate::sc_support;
-use crate::support::apply;
+use crate::support::{apply, fabrikam_deployer, fabrikam_infra};
 
 use common::{Expect, TestServer};
 use reqwest::{Method, StatusCode};
 use sc_support::*;
 use serde_json::{Value, json};
 
-const WORLD: &str = r#"
-tenants:
-  - name: fabrikam
-    apps:
-      - name: deployer
-        federatedCredentials:
-          - name: via-connection
-            connection: fabrikam/infra/old
-    subscriptions:
-      - name: prod
-        roleAssignments:
-          - app: deployer
-            role: Contributor
-organizations:
-  - name: fabrikam
-    tenant: fabrikam
-    projects:
-      - name: infra
-        connections:
+const WORLD: &str = concat!(
+    "\ntenants:\n  - name: fabrikam\n",
+    fabrikam_deployer!("old"),
+    fabrikam_infra!(),
+    r#"        connections:
           - name: old
             app: fabrikam/deployer
             subscription: prod
@@ -40,7 +26,8 @@ organizations:
         pipelines:
           - name: release
             yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: old, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
-"#;
+"#,
+);
 
 fn params(c: &Value) -> (String, String) {
     let p = &c["authorization"]["parameters"];
@@ -98,6 +85,17 @@ async fn doctor_codes(s: &TestServer, org: &str, project: &str, conn: &str) -> V
         .iter()
         .filter_map(|f| f["code"].as_str().map(String::from))
         .collect()
+}
+
+/// Edits and saves the connection `id` of `org` as the administrator (200): the saved
+/// connection.
+async fn save_edited(s: &TestServer, org: &str, id: &str) -> Value {
+    s.admin_put(
+        &format!("/{org}/_apis/serviceendpoint/endpoints/{id}"),
+        json!({"description": "moved"}),
+    )
+    .await
+    .expect_status(StatusCode::OK)
 }
 
 #[tokio::test]
@@ -180,13 +178,7 @@ async fn a_world_file_connection_on_the_legacy_issuer_until_it_is_saved() {
     // create the identity, so the connection says what its owner must change.
     let org = store.find_organization("fabrikam").await.unwrap();
     let current = format!("{}/{}", s.origin, org.id);
-    let saved = s
-        .admin_put(
-            &format!("/fabrikam/_apis/serviceendpoint/endpoints/{id}"),
-            json!({"description": "moved"}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let saved = save_edited(&s, "fabrikam", &id).await;
     assert_eq!(params(&saved), (current.clone(), subject.clone()));
     assert_eq!(
         saved["authorization"]["parameters"]["workloadIdentityFederationIssuerType"],
@@ -248,13 +240,7 @@ async fn an_automatic_legacy_connection_moves_with_its_credential() {
             .contains(&"LegacyIssuer".to_string())
     );
     // Edit and save: connection and credential move together; nothing to flag.
-    let saved = s
-        .admin_put(
-            &format!("/contoso/_apis/serviceendpoint/endpoints/{id}"),
-            json!({"description": "moved"}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let saved = save_edited(&s, "contoso", &id).await;
     let org = store.find_organization("contoso").await.unwrap();
     let current = format!("{}/{}", s.origin, org.id);
     assert_eq!(params(&saved), (current.clone(), subject));

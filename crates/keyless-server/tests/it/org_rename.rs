@@ -22,14 +22,19 @@ async fn get_in(s: &TestServer, org: &str, id: &str) -> Value {
         .await
 }
 
+/// Renames contoso to northwind; asserts the rename answers 200 and returns its body.
+async fn rename_to_northwind(s: &TestServer) -> Value {
+    rename(s, json!({"name": "northwind"}))
+        .await
+        .expect_status(StatusCode::OK)
+}
+
 #[tokio::test]
 async fn the_credential_keyless_created_follows_the_new_name() {
     let s = TestServer::start().await;
     let auto = legacy_automatic(&s, "owned").await;
     let id = auto["id"].as_str().unwrap();
-    let r = rename(&s, json!({"name": "northwind"}))
-        .await
-        .expect_status(StatusCode::OK);
+    let r = rename_to_northwind(&s).await;
     assert_eq!(r["organization"]["name"], "northwind");
     assert_eq!(r["credentialsUpdated"], 1);
     assert_eq!(r["connectionsNeedingAttention"], json!([]));
@@ -51,9 +56,11 @@ async fn the_credential_keyless_created_follows_the_new_name() {
         .await;
     assert_eq!(v["statusCode"], "ok", "{v}");
     // The old name is gone.
-    s.admin_get("/contoso/_apis/serviceendpoint/endpoints")
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    s.admin_get_expect(
+        "/contoso/_apis/serviceendpoint/endpoints",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -61,9 +68,7 @@ async fn manual_connections_get_the_subject_changed_warning() {
     let s = TestServer::start().await;
     let manual = legacy_manual(&s, "theirs").await;
     let id = manual["id"].as_str().unwrap();
-    let r = rename(&s, json!({"name": "northwind"}))
-        .await
-        .expect_status(StatusCode::OK);
+    let r = rename_to_northwind(&s).await;
     assert_eq!(r["credentialsUpdated"], 0);
     assert_eq!(r["connectionsNeedingAttention"], json!([id]));
     let c = get_in(&s, "northwind", id).await;

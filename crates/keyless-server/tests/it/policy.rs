@@ -13,6 +13,13 @@ async fn settings(s: &TestServer, patch: Value) {
     support::tenant_settings(s, &s.var("AZURE_TENANT_ID"), patch).await;
 }
 
+/// Exchanges a new ID token of the demo job; asserts the exchange answers 200.
+async fn exchange_ok(s: &TestServer) {
+    s.exchange(&s.id_token().await)
+        .await
+        .expect_status(StatusCode::OK);
+}
+
 #[tokio::test]
 async fn federation_disabled_by_policy_is_700223() {
     let s = TestServer::start().await;
@@ -39,9 +46,7 @@ async fn issuer_not_allowed_for_apps_is_700238_and_allowed_one_passes() {
         json!({"federation": {"enabled": true, "allowedIssuersForApps": [issuer]}}),
     )
     .await;
-    s.exchange(&s.id_token().await)
-        .await
-        .expect_status(StatusCode::OK);
+    exchange_ok(&s).await;
 }
 
 #[tokio::test]
@@ -52,9 +57,7 @@ async fn managed_identity_list_does_not_restrict_apps() {
         json!({"federation": {"enabled": true, "allowedIssuersForManagedIdentities": []}}),
     )
     .await;
-    s.exchange(&s.id_token().await)
-        .await
-        .expect_status(StatusCode::OK);
+    exchange_ok(&s).await;
 }
 
 #[tokio::test]

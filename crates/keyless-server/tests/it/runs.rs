@@ -175,9 +175,9 @@ async fn cancelling_a_run_ends_its_jobs_tokens() {
 #[tokio::test]
 async fn a_run_of_a_pipeline_naming_an_unknown_connection_is_refused_at_queue_time() {
     let s = TestServer::start().await;
-    s.admin_created(
-        &format!("{ADMIN}/pipelines"),
-        json!({"name": "broken", "yaml": "steps:\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: nope\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: 'true'\n"}),
+    s.admin_web_pipeline(
+        "broken",
+        "steps:\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: nope\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: 'true'\n",
     )
     .await;
     let id = pipeline_id(&s, "broken").await;

@@ -53,6 +53,13 @@ async fn wif_refused(s: &TestServer, token: &str, want: StatusCode) -> Value {
     create_wif_as(s, token).await.expect_status(want)
 }
 
+/// Adds `who` to web's group `group`, then creates the automatic connection "auto" as `who`,
+/// refused with 403; the refusal.
+async fn refused_in_group(s: &TestServer, who: &Person, group: &str) -> Value {
+    add_to_group(s, "web", who, group).await;
+    wif_refused(s, &who.token, StatusCode::FORBIDDEN).await
+}
+
 fn problems(b: &Value) -> Vec<String> {
     b["customProperties"]["problems"]
         .as_array()
@@ -192,8 +199,7 @@ async fn application_developer_may_register_despite_the_setting() {
 async fn limited_guest_is_refused_naming_the_setting() {
     let s = TestServer::start().await;
     let gus = owning(&s, guest(&s, "gus").await).await;
-    add_to_group(&s, "web", &gus, "Endpoint Creators").await;
-    let e = wif_refused(&s, &gus.token, StatusCode::FORBIDDEN).await;
+    let e = refused_in_group(&s, &gus, "Endpoint Creators").await;
     let m = message(&e);
     // The words Azure DevOps shows come first; the names and the fix follow.
     assert!(
@@ -244,8 +250,7 @@ async fn expired_sign_in_is_reported_by_the_preflight() {
 async fn missing_creator_role_names_project_and_group() {
     let s = TestServer::start().await;
     let olga = owning(&s, person(&s, "olga").await).await;
-    add_to_group(&s, "web", &olga, "Readers").await;
-    let e = wif_refused(&s, &olga.token, StatusCode::FORBIDDEN).await;
+    let e = refused_in_group(&s, &olga, "Readers").await;
     assert_eq!(problems(&e), vec!["MissingCreatorRole"]);
     assert!(
         message(&e).contains("project web") && message(&e).contains("Endpoint Creators"),

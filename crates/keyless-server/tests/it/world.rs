@@ -2,12 +2,13 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
-use crate::support::apply;
+use crate::support::{apply, fabrikam_infra};
 
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 
-const WORLD: &str = r#"
+const WORLD: &str = concat!(
+    r#"
 tenants:
   - name: fabrikam
     cloud: public
@@ -33,19 +34,17 @@ tenants:
             resourceGroup: app-rg
           - user: bob
             role: Reader
-organizations:
-  - name: fabrikam
-    tenant: fabrikam
-    projects:
-      - name: infra
-        connections:
+"#,
+    fabrikam_infra!(),
+    r#"        connections:
           - name: prod
             app: fabrikam/deployer
             subscription: prod
         pipelines:
           - name: release
             yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: prod, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
-"#;
+"#,
+);
 
 #[tokio::test]
 async fn apply_creates_then_changes_nothing() {

@@ -3,17 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{Expect, TestServer};
-use crate::support::apply;
+use crate::support::{apply, fabrikam_rita_ed};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const WORLD: &str = r#"
-tenants:
-  - name: fabrikam
-    users:
-      - name: rita
-      - name: ed
-organizations:
+const WORLD: &str = concat!(
+    "\n",
+    fabrikam_rita_ed!(),
+    r#"organizations:
   - name: fabrikam
     tenant: fabrikam
     owner: fabrikam/rita
@@ -22,7 +19,8 @@ organizations:
       fabrikam/ed: Stakeholder
     previewFeatures:
       workload-identity-arm: false
-"#;
+"#,
+);
 
 #[tokio::test]
 async fn world_sets_owner_administrators_levels_and_features_idempotently() {

@@ -3,34 +3,18 @@
 
 use crate::common;
 use crate::sc_support;
-use crate::support::apply;
+use crate::support::{apply, fabrikam_deployer, fabrikam_infra, fabrikam_rita_ed};
 
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const WORLD: &str = r#"
-tenants:
-  - name: fabrikam
-    users:
-      - name: rita
-      - name: ed
-    apps:
-      - name: deployer
-        federatedCredentials:
-          - name: via-connection
-            connection: fabrikam/infra/prod
-    subscriptions:
-      - name: prod
-        roleAssignments:
-          - app: deployer
-            role: Contributor
-organizations:
-  - name: fabrikam
-    tenant: fabrikam
-    projects:
-      - name: infra
-        members:
+const WORLD: &str = concat!(
+    "\n",
+    fabrikam_rita_ed!(),
+    fabrikam_deployer!("prod"),
+    fabrikam_infra!(),
+    r#"        members:
           - user: fabrikam/rita
             group: Readers
         connections:
@@ -48,7 +32,8 @@ organizations:
           - name: nightly
             yaml: "steps: [{task: AzureCLI@2, inputs: {azureSubscription: prod, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]"
       - name: apps
-"#;
+"#,
+);
 
 /// The status of the ID token request, for the connection `id`, of a new job of the
 /// pipeline `pipeline` of fabrikam/infra.

@@ -111,10 +111,7 @@ pub async fn pipeline_entries(s: &dyn Store) {
     };
     use keyless_model::devops::security::ProjectGroup;
     let (web, _, u) = setup(s).await;
-    let p = s
-        .create_pipeline(&pipeline(web.id, "one", vec![]))
-        .await
-        .unwrap();
+    let p = add_pipeline(s, web.id, "one").await;
     assert!(s.list_pipeline_aces(p).await.unwrap().is_empty());
     let deny_readers = PipelineAce {
         subject: AceSubject::Group(ProjectGroup::Readers),
@@ -158,14 +155,8 @@ pub async fn pipeline_entries(s: &dyn Store) {
 pub async fn pipeline_permissions(s: &dyn Store) {
     let (web, _, u) = setup(s).await;
     let c = add_connection(s, &web, "prod").await;
-    let p1 = s
-        .create_pipeline(&pipeline(web.id, "one", vec![]))
-        .await
-        .unwrap();
-    let p2 = s
-        .create_pipeline(&pipeline(web.id, "two", vec![]))
-        .await
-        .unwrap();
+    let p1 = add_pipeline(s, web.id, "one").await;
+    let p2 = add_pipeline(s, web.id, "two").await;
     // A new connection is open to no pipeline until one is authorized.
     let closed = s.get_pipeline_permissions(c.id).await.unwrap();
     assert!(!closed.all_pipelines && closed.pipelines.is_empty() && closed.changed_at.is_none());

@@ -260,6 +260,13 @@ pub fn connection(p: &Project, name: &str) -> ServiceConnection {
     }
 }
 
+/// Creates the pipeline `name` of `project_id` referencing no connection: its id.
+pub async fn add_pipeline(s: &dyn Store, project_id: Uuid, name: &str) -> i64 {
+    s.create_pipeline(&pipeline(project_id, name, vec![]))
+        .await
+        .unwrap()
+}
+
 pub fn pipeline(project_id: Uuid, name: &str, connections: Vec<Uuid>) -> Pipeline {
     Pipeline {
         id: 0,

@@ -1,6 +1,7 @@
 //! An organization's owner, organization groups, users' access levels and preview features.
 
 use crate::fixtures::*;
+use keyless_model::Uuid;
 use keyless_model::devops::organization::{AccessLevel, OrganizationGroup, PreviewFeature};
 use keyless_store::Store;
 
@@ -42,6 +43,11 @@ pub async fn owner_is_created_read_and_changed(s: &dyn Store) {
     assert_eq!(s.get_organization(older.id).await.unwrap().owner_id, None);
 }
 
+/// The (user, group) memberships of the organization `org`.
+async fn members(s: &dyn Store, org: Uuid) -> Vec<(Uuid, OrganizationGroup)> {
+    s.list_organization_members(org).await.unwrap()
+}
+
 pub async fn organization_groups_levels_and_features(s: &dyn Store) {
     let t = add_tenant(s, "contoso").await;
     let alice = add_user(s, t.id, "alice@contoso.example").await;
@@ -50,12 +56,7 @@ pub async fn organization_groups_levels_and_features(s: &dyn Store) {
     let other = add_organization(s, "fabrikam").await;
 
     // Groups: adding twice keeps one membership; removing what is not there is not found.
-    assert!(
-        s.list_organization_members(org.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(members(s, org.id).await.is_empty());
     s.add_organization_member(org.id, alice.id, PCA)
         .await
         .unwrap();
@@ -67,21 +68,13 @@ pub async fn organization_groups_levels_and_features(s: &dyn Store) {
         .unwrap();
     let mut want = vec![(alice.id, PCA), (bob.id, PCA)];
     want.sort_by_key(|(u, _)| *u);
-    assert_eq!(s.list_organization_members(org.id).await.unwrap(), want);
-    assert!(
-        s.list_organization_members(other.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(members(s, org.id).await, want);
+    assert!(members(s, other.id).await.is_empty());
     s.remove_organization_member(org.id, bob.id, PCA)
         .await
         .unwrap();
     assert_not_found(s.remove_organization_member(org.id, bob.id, PCA).await);
-    assert_eq!(
-        s.list_organization_members(org.id).await.unwrap(),
-        vec![(alice.id, PCA)]
-    );
+    assert_eq!(members(s, org.id).await, vec![(alice.id, PCA)]);
     assert_not_found(s.add_organization_member(org.id, new_id(), PCA).await);
     assert_not_found(s.add_organization_member(new_id(), alice.id, PCA).await);
 

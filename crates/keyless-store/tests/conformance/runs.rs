@@ -23,14 +23,8 @@ fn run(pipeline_id: i64, project_id: keyless_model::Uuid, name: &str) -> Run {
 pub async fn runs_crud_and_jobs_of_a_run(s: &dyn Store) {
     let o = add_organization(s, "contoso").await;
     let p = add_project(s, o.id, "web").await;
-    let a = s
-        .create_pipeline(&pipeline(p.id, "a", vec![]))
-        .await
-        .unwrap();
-    let b = s
-        .create_pipeline(&pipeline(p.id, "b", vec![]))
-        .await
-        .unwrap();
+    let a = add_pipeline(s, p.id, "a").await;
+    let b = add_pipeline(s, p.id, "b").await;
     let r1 = s.create_run(&run(a, p.id, "20250615.1")).await.unwrap();
     let r2 = s.create_run(&run(b, p.id, "20250615.1")).await.unwrap();
     let r3 = s.create_run(&run(a, p.id, "20250615.2")).await.unwrap();

@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{assert_fails_with, bin, serve, text};
+use harness::{assert_fails_with, bin, block_on, request_id_token, send_json, serve, text};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -225,19 +225,14 @@ fn audit_shows_denials() {
     let s = serve();
     let env = s.env();
     // One denied job-token request: an unknown connection.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let http = s.http();
-        let url = format!(
-            "{}?api-version=7.1&serviceConnectionId=6f1b1b1b-0000-4000-8000-000000000001",
-            env["SYSTEM_OIDCREQUESTURI"]
-        );
-        let r = http
-            .post(url)
-            .bearer_auth(&env["SYSTEM_ACCESSTOKEN"])
-            .send()
-            .await
-            .unwrap();
+    block_on(async {
+        let r = request_id_token(
+            &s.http(),
+            &env["SYSTEM_OIDCREQUESTURI"],
+            &env["SYSTEM_ACCESSTOKEN"],
+            "6f1b1b1b-0000-4000-8000-000000000001",
+        )
+        .await;
         assert_eq!(r.status().as_u16(), 404);
     });
     let out = s.client(&["audit", "--decision", "denied", "--since", "10m"]);
@@ -251,19 +246,15 @@ fn audit_shows_denials() {
 fn audit_shows_azure_devops_access() {
     let s = serve();
     let env = s.env();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    block_on(async {
         let http = s.http();
-        let url = format!(
-            "{}?api-version=7.1&serviceConnectionId={}",
-            env["SYSTEM_OIDCREQUESTURI"], env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"]
-        );
-        let r = http
-            .post(url)
-            .bearer_auth(&env["SYSTEM_ACCESSTOKEN"])
-            .send()
-            .await
-            .unwrap();
+        let r = request_id_token(
+            &http,
+            &env["SYSTEM_OIDCREQUESTURI"],
+            &env["SYSTEM_ACCESSTOKEN"],
+            &env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
+        )
+        .await;
         let id: serde_json::Value = r.json().await.unwrap();
         let form = [
             ("grant_type", "client_credentials"),
@@ -280,15 +271,7 @@ fn audit_shows_azure_devops_access() {
             env["KEYLESS_URL"].trim_end_matches('/'),
             env["AZURE_TENANT_ID"]
         );
-        let t: serde_json::Value = http
-            .post(token_url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t = send_json(http.post(token_url).form(&form)).await;
         let r = http
             .get(format!(
                 "{}/contoso/_apis/projects",
@@ -578,15 +561,7 @@ fn pipeline_security_and_job_start_with_endpoints() {
     );
     std::fs::write(repo.path().join("steps/deploy.yml"), &template).unwrap();
     let pipeline_file = repo.path().join("azure-pipelines.yml");
-    let out = s.client(&[
-        "pipeline",
-        "create",
-        "contoso",
-        "web",
-        "cli-pipe",
-        "--file",
-        pipeline_file.to_str().unwrap(),
-    ]);
+    let out = s.create_pipeline("cli-pipe", &pipeline_file);
     assert!(out.status.success(), "{}", text(&out));
     let saved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(saved["connections"], serde_json::json!([id]), "{saved}");
@@ -602,15 +577,7 @@ fn pipeline_security_and_job_start_with_endpoints() {
     )
     .unwrap();
     let broken = repo.path().join("broken.yml");
-    let out = s.client(&[
-        "pipeline",
-        "create",
-        "contoso",
-        "web",
-        "cli-broken",
-        "--file",
-        broken.to_str().unwrap(),
-    ]);
+    let out = s.create_pipeline("cli-broken", &broken);
     assert_fails_with(&out, "/broken.yml (Line: 2, Col: 15)");
     // Readers' access to queue builds.
     let set_readers_queue = |access: &str| {
@@ -659,8 +626,7 @@ fn pipeline_security_and_job_start_with_endpoints() {
     assert!(!secret.is_empty() && !client.is_empty(), "{job}");
     assert!(!var("SYSTEM_ACCESSTOKEN").is_empty(), "{job}");
     // The secret is the app's: it buys an ARM token.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let status = rt.block_on(async {
+    let status = block_on(async {
         let http = s.http();
         http.post(format!(
             "{}/{}/oauth2/v2.0/token",

@@ -4,24 +4,19 @@
 
 use crate::harness;
 
-use harness::{Server, serve, text};
+use harness::{Server, block_on, send_json, serve, text};
 
 /// Removes the demo app's federated credential through Graph.
 fn delete_credential(s: &Server) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    block_on(async {
         let http = s.http();
         let token = s.env()["KEYLESS_TOKEN"].clone();
         let graph = |path: &str| format!("{}/v1.0/applications{path}", s.origin);
-        let apps: serde_json::Value = http
-            .get(graph("?$filter=displayName eq 'demo-deploy'"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let apps = send_json(
+            http.get(graph("?$filter=displayName eq 'demo-deploy'"))
+                .bearer_auth(&token),
+        )
+        .await;
         let id = apps["value"][0]["id"].as_str().unwrap().to_string();
         let r = http
             .delete(graph(&format!(

@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{Server, assert_fails_with, serve, serve_with, text};
+use harness::{Server, assert_fails_with, block_on, request_id_token, serve, serve_with, text};
 use std::time::{Duration, Instant};
 
 const EXEC: [&str; 7] = [
@@ -101,18 +101,8 @@ fn the_job_token_stops_working_when_the_command_ends() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let env = lines(&out);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (status, body) = rt.block_on(async {
-        let r = s
-            .http()
-            .post(format!(
-                "{}?api-version=7.1&serviceConnectionId={}",
-                env["URI"], env["ID"]
-            ))
-            .bearer_auth(&env["TOKEN"])
-            .send()
-            .await
-            .unwrap();
+    let (status, body) = block_on(async {
+        let r = request_id_token(&s.http(), &env["URI"], &env["TOKEN"], &env["ID"]).await;
         (r.status(), r.text().await.unwrap())
     });
     assert_eq!(status, 401, "{body}");

@@ -175,16 +175,22 @@ fn lint_live_rules_against_the_demo_server() {
     let file = d.path().join("deploy.yml");
     let file = file.to_str().unwrap();
 
-    let out = s.client(&[
-        "lint",
-        file,
-        "--org",
-        "contoso",
-        "--project",
-        "web",
-        "--pipeline",
-        "deploy",
-    ]);
+    // `keyless lint` of the file checked against the pipeline `pipeline` of contoso/web.
+    let live_lint = |pipeline: &str, extra: &[&str]| {
+        let mut args = vec![
+            "lint",
+            file,
+            "--org",
+            "contoso",
+            "--project",
+            "web",
+            "--pipeline",
+            pipeline,
+        ];
+        args.extend(extra);
+        s.client(&args)
+    };
+    let out = live_lint("deploy", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
@@ -197,28 +203,9 @@ fn lint_live_rules_against_the_demo_server() {
     // A pipeline that is not authorized for the demo connection.
     write(d.path(), "other.yml", "steps:\n  - script: echo other\n");
     let other = d.path().join("other.yml");
-    let out = s.client(&[
-        "pipeline",
-        "create",
-        "contoso",
-        "web",
-        "other",
-        "--file",
-        other.to_str().unwrap(),
-    ]);
+    let out = s.create_pipeline("other", &other);
     assert!(out.status.success(), "{}", text(&out));
-    let out = s.client(&[
-        "lint",
-        file,
-        "--org",
-        "contoso",
-        "--project",
-        "web",
-        "--pipeline",
-        "other",
-        "--format",
-        "json",
-    ]);
+    let out = live_lint("other", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let v = json_codes(&out, &["KL305", "KL301"]);
     assert_eq!(
@@ -230,16 +217,7 @@ fn lint_live_rules_against_the_demo_server() {
     let out = bin().args(["lint", file]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    let out = s.client(&[
-        "lint",
-        file,
-        "--org",
-        "contoso",
-        "--project",
-        "web",
-        "--pipeline",
-        "nope",
-    ]);
+    let out = live_lint("nope", &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains("project web has no pipeline 'nope'"),

@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{Server, serve, text};
+use harness::{Server, block_on, send_json, serve, text};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,18 +21,11 @@ fn run(s: &Server, dir: &Path, extra: &[&str]) -> std::process::Output {
 }
 
 fn builds(s: &Server) -> serde_json::Value {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    block_on(send_json(
         s.http()
             .get(format!("{}/contoso/web/_apis/build/builds", s.origin))
-            .bearer_auth(&s.env()["KEYLESS_TOKEN"])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    })
+            .bearer_auth(&s.env()["KEYLESS_TOKEN"]),
+    ))
 }
 
 const PIPELINE: &str = r###"

@@ -10,6 +10,10 @@ use std::collections::HashMap;
 
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
+/// The cloud metadata the Azure CLI reads on `az cloud register`.
+pub const METADATA: &str = "/metadata/endpoints?api-version=2022-09-01";
+/// The scope of Azure DevOps access tokens.
+pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
 pub mod wire;
 
@@ -227,11 +231,25 @@ impl TestServer {
         body
     }
 
+    /// `GET path` as the administrator, answered `want`; the body.
+    pub async fn admin_get_expect(&self, path: &str, want: StatusCode) -> Value {
+        self.admin_get(path).await.expect_status(want)
+    }
+
     /// `POST path` as the administrator, answered 201; the created object.
     pub async fn admin_created(&self, path: &str, body: Value) -> Value {
         let (status, created) = self.admin_post(path, body).await;
         assert_eq!(status, StatusCode::CREATED, "POST {path}: {created}");
         created
+    }
+
+    /// Creates the pipeline `name` of contoso's project web from `yaml` as the administrator.
+    pub async fn admin_web_pipeline(&self, name: &str, yaml: &str) -> Value {
+        self.admin_created(
+            "/keyless/v1/organizations/contoso/projects/web/pipelines",
+            json!({"name": name, "yaml": yaml}),
+        )
+        .await
     }
 
     /// `DELETE path` as the administrator.
@@ -242,6 +260,11 @@ impl TestServer {
     /// `GET path` without credentials.
     pub async fn anon_get(&self, path: &str) -> (StatusCode, Value) {
         self.send(Method::GET, path, None, None).await
+    }
+
+    /// `GET path` without credentials, answered 200; the body.
+    pub async fn anon_ok(&self, path: &str) -> Value {
+        self.anon_get(path).await.expect_status(StatusCode::OK)
     }
 
     /// `POST path` with a JSON body, without credentials.

@@ -195,6 +195,23 @@ pub async fn assignment_of(
     s.store().get_role_assignment(id).await.unwrap()
 }
 
+/// The body creating an Azure DevOps connection `name` of the demo app's workload identity
+/// federation, with `data`.
+pub fn azure_devops_body(s: &TestServer, name: &str, data: Value) -> Value {
+    json!({
+        "name": name,
+        "type": "AzureDevOps",
+        "authorization": {
+            "scheme": "WorkloadIdentityFederation",
+            "parameters": {
+                "tenantid": s.var("AZURE_TENANT_ID"),
+                "serviceprincipalid": s.var("AZURE_CLIENT_ID"),
+            },
+        },
+        "data": data,
+    })
+}
+
 /// A pipeline of `project` referencing `connections` and a job of it: (pipeline id, job env).
 pub async fn job_with(
     s: &TestServer,
@@ -248,6 +265,29 @@ pub async fn job_by_id(
 pub async fn job_id_token(s: &TestServer, env: &Value, connection: &str) -> String {
     let body = oidc(s, env, connection).await.expect_status(StatusCode::OK);
     body["oidcToken"].as_str().unwrap().to_string()
+}
+
+/// The Azure DevOps access token of the demo app, exchanged for the ID token that a job of a
+/// new pipeline `name` of contoso's `project` (referencing `connections`) gets for
+/// `connection`.
+pub async fn job_devops_token(
+    s: &TestServer,
+    project: &str,
+    name: &str,
+    connections: &[&str],
+    connection: &str,
+) -> String {
+    let (_, env) = job_with(s, project, name, connections).await;
+    let id_token = job_id_token(s, &env, connection).await;
+    let tok = s
+        .exchange_for(
+            &s.var("AZURE_CLIENT_ID"),
+            crate::common::DEVOPS_SCOPE,
+            &id_token,
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    tok["access_token"].as_str().unwrap().to_string()
 }
 
 /// `GET …/jobs/{job}/endpoints` with the job's token: (status, body).

@@ -12,6 +12,36 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// World-file lines: the tenant fabrikam with its users rita and ed.
+macro_rules! fabrikam_rita_ed {
+    () => {
+        "tenants:\n  - name: fabrikam\n    users:\n      - name: rita\n      - name: ed\n"
+    };
+}
+
+/// World-file lines: the organization fabrikam of the tenant fabrikam with its project infra.
+macro_rules! fabrikam_infra {
+    () => {
+        "organizations:\n  - name: fabrikam\n    tenant: fabrikam\n    projects:\n      - name: infra\n"
+    };
+}
+
+/// World-file lines of a tenant: its app deployer, with a credential for the connection
+/// fabrikam/infra/`$connection`, Contributor on its subscription prod.
+macro_rules! fabrikam_deployer {
+    ($connection:literal) => {
+        concat!(
+            "    apps:\n      - name: deployer\n        federatedCredentials:\n",
+            "          - name: via-connection\n            connection: fabrikam/infra/",
+            $connection,
+            "\n    subscriptions:\n      - name: prod\n        roleAssignments:\n",
+            "          - app: deployer\n            role: Contributor\n",
+        )
+    };
+}
+
+pub(crate) use {fabrikam_deployer, fabrikam_infra, fabrikam_rita_ed};
+
 /// The api-version query every ARM call carries.
 pub const API: &str = "api-version=2022-12-01";
 /// The api-version of the role assignment and definition calls.
@@ -56,6 +86,14 @@ pub async fn raw(
 }
 
 pub use crate::common::{assert_error, assert_error_code, message};
+
+/// `POST path` with `body` as the administrator, answered 201: the created object, whose
+/// `id` is asserted to be a GUID.
+pub async fn admin_created_guid(s: &TestServer, path: &str, body: Value) -> Value {
+    let created = s.admin_created(path, body).await;
+    assert!(is_guid(&created["id"]), "{created}");
+    created
+}
 
 /// Whether a string is a GUID in its canonical hyphenated form.
 pub fn is_guid(v: &Value) -> bool {
@@ -198,6 +236,21 @@ pub async fn user_with_pat(s: &TestServer, tenant: &str, name: &str, pat: &str) 
 }
 
 /// The claims of a JWT, without verifying it.
+/// Claims of a well-formed access token of the demo tenant's demo app for `aud`, held by
+/// `oid`, valid now.
+pub fn demo_access_claims(s: &TestServer, aud: &str, oid: &str) -> Value {
+    let now = s.state.now();
+    json!({
+        "aud": aud,
+        "iss": format!("{}/{}/", s.origin, s.var("AZURE_TENANT_ID")),
+        "iat": now, "nbf": now, "exp": now + 3600,
+        "appid": s.var("AZURE_CLIENT_ID"),
+        "oid": oid, "sub": oid,
+        "tid": s.var("AZURE_TENANT_ID"),
+        "ver": "1.0",
+    })
+}
+
 pub fn jwt_claims(jwt: &str) -> Value {
     use base64::Engine;
     let p = jwt.split('.').nth(1).unwrap();

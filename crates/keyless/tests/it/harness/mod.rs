@@ -87,6 +87,12 @@ impl Server {
         self.command(args).output().unwrap()
     }
 
+    /// `keyless pipeline create contoso web {name} --file {file}` against this server.
+    pub fn create_pipeline(&self, name: &str, file: &std::path::Path) -> std::process::Output {
+        let file = file.to_str().unwrap();
+        self.client(&["pipeline", "create", "contoso", "web", name, "--file", file])
+    }
+
     /// A client command pointed at this server, not yet run.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = bin();
@@ -96,6 +102,33 @@ impl Server {
             .env("KEYLESS_CA_FILE", self.dir.path().join("tls/ca.pem"));
         c
     }
+}
+
+/// Runs `f` to completion on a new Tokio runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Runtime::new().unwrap().block_on(f)
+}
+
+/// Sends `req` and reads its response body as JSON.
+pub async fn send_json(req: reqwest::RequestBuilder) -> serde_json::Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+/// A job's ID-token request: `POST {uri}?api-version=7.1&serviceConnectionId={connection}`
+/// with the job's access token.
+pub async fn request_id_token(
+    http: &reqwest::Client,
+    uri: &str,
+    token: &str,
+    connection: &str,
+) -> reqwest::Response {
+    http.post(format!(
+        "{uri}?api-version=7.1&serviceConnectionId={connection}"
+    ))
+    .bearer_auth(token)
+    .send()
+    .await
+    .unwrap()
 }
 
 /// Asserts that a command failed and that its output (stdout, then stderr) contains `needle`.
