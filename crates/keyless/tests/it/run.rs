@@ -170,26 +170,11 @@ fn harness_has(p: &str) -> bool {
 fn ctrl_c_stops_the_step_and_cancels_the_run() {
     let s = serve();
     let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("started");
-    write(
+    let child = run_until_started(
+        &s,
         dir.path(),
-        &format!(
-            "steps:\n  - script: touch {} && sleep 30\n  - script: echo after\n",
-            marker.display()
-        ),
+        "steps:\n  - script: touch {marker} && sleep 30\n  - script: echo after\n",
     );
-    let file = dir.path().join("azure-pipelines.yml").display().to_string();
-    let child = s
-        .command(&["run", &file, "--org", "contoso", "--project", "web"])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while !marker.exists() {
-        assert!(Instant::now() < until, "the step did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     let started = Instant::now();
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -208,26 +193,11 @@ fn ctrl_c_stops_the_step_and_cancels_the_run() {
 fn a_run_canceled_in_keyless_starts_no_more_jobs() {
     let s = serve();
     let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("started");
-    write(
+    let child = run_until_started(
+        &s,
         dir.path(),
-        &format!(
-            "jobs:\n  - job: A\n    steps:\n      - script: touch {} && sleep 2\n  - job: B\n    steps:\n      - script: echo B-RAN\n",
-            marker.display()
-        ),
+        "jobs:\n  - job: A\n    steps:\n      - script: touch {marker} && sleep 2\n  - job: B\n    steps:\n      - script: echo B-RAN\n",
     );
-    let file = dir.path().join("azure-pipelines.yml").display().to_string();
-    let child = s
-        .command(&["run", &file, "--org", "contoso", "--project", "web"])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while !marker.exists() {
-        assert!(Instant::now() < until, "the step did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     let id = builds(&s)["value"][0]["id"].as_i64().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
@@ -245,4 +215,27 @@ fn a_run_canceled_in_keyless_starts_no_more_jobs() {
     assert_eq!(out.status.code(), Some(130), "{}", text(&out));
     assert!(!text(&out).contains("B-RAN"), "{}", text(&out));
     assert_eq!(builds(&s)["value"][0]["result"], "canceled");
+}
+
+/// Starts `keyless run` on `pipeline` (written in `dir`; `{marker}` becomes a file its first
+/// step creates) and returns once that step has started.
+fn run_until_started(s: &Server, dir: &Path, pipeline: &str) -> std::process::Child {
+    let marker = dir.join("started");
+    write(
+        dir,
+        &pipeline.replace("{marker}", &marker.display().to_string()),
+    );
+    let file = dir.join("azure-pipelines.yml").display().to_string();
+    let child = s
+        .command(&["run", &file, "--org", "contoso", "--project", "web"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while !marker.exists() {
+        assert!(Instant::now() < until, "the step did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
 }
