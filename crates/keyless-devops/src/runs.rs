@@ -203,20 +203,6 @@ fn expanded<'a>(compiled: &yaml::Pipeline, references: &'a [ConnectionRef]) -> V
         .collect()
 }
 
-/// The connection names (or ids) `def` names, `$(var)` expanded, each once, in document
-/// order; values known only at run time are left out.
-pub fn named(def: &PipelineDefinition) -> Result<Vec<String>, ApiError> {
-    let compiled = compile(def)?;
-    let references = refs::connection_refs(&compiled);
-    let mut out: Vec<String> = Vec::new();
-    for r in expanded(&compiled, &references) {
-        if !refs::is_runtime(&r.value) && !out.iter().any(|n| n.eq_ignore_ascii_case(&r.value)) {
-            out.push(r.value);
-        }
-    }
-    Ok(out)
-}
-
 /// Each reference of the compiled pipeline with its expanded value and the connection it
 /// names, if any.
 async fn resolve<'a>(
