@@ -242,7 +242,58 @@ pub mod security;
 
 #[cfg(test)]
 mod tests {
-    use super::IssuerGeneration;
+    use super::{IssuerGeneration, PipelineDefinition};
+    use std::collections::BTreeMap;
+
+    fn files(paths: &[&str]) -> BTreeMap<String, String> {
+        paths
+            .iter()
+            .map(|p| (p.to_string(), "steps: []".to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_definition_normalizes_its_paths_and_refuses_what_leaves_or_exceeds() {
+        let d = PipelineDefinition::new("/ci/./main.yml", files(&["ci\\main.yml", "./ci/t.yml"]))
+            .unwrap();
+        assert_eq!(d.path, "ci/main.yml");
+        assert_eq!(
+            d.files.keys().collect::<Vec<_>>(),
+            ["ci/main.yml", "ci/t.yml"]
+        );
+        let refusals: [(&str, BTreeMap<String, String>, &str); 4] = [
+            (
+                "a.yml",
+                files(&["../a.yml"]),
+                "The path '../a.yml' leaves the repository.",
+            ),
+            (
+                "b.yml",
+                files(&["a.yml"]),
+                "The pipeline file 'b.yml' is not among the files.",
+            ),
+            ("a.yml", files(&["a.yml", "/"]), "A file path is empty."),
+            (
+                "a.yml",
+                (0..101)
+                    .map(|i| (format!("{i}.yml"), String::new()))
+                    .collect(),
+                "A pipeline has at most 100 files (the pipeline file and its templates).",
+            ),
+        ];
+        for (path, f, want) in refusals {
+            assert_eq!(
+                PipelineDefinition::new(path, f).unwrap_err(),
+                want,
+                "{path}"
+            );
+        }
+        let big = [("a.yml".to_string(), "x".repeat((1 << 20) + 1))].into();
+        assert_eq!(
+            PipelineDefinition::new("a.yml", big).unwrap_err(),
+            "The file 'a.yml' is larger than 1 MiB."
+        );
+    }
 
     #[test]
     fn issuer_generation_round_trips() {
