@@ -23,10 +23,7 @@ fn main() -> std::process::ExitCode {
     runtime.shutdown_timeout(SHUTDOWN_WAIT);
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+        Err(e) => cli::output::error::report(&e),
     }
 }
 

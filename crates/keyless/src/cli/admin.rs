@@ -1,6 +1,7 @@
 //! Client commands for keyless' admin API and the DevOps REST shapes.
 
 use super::client::{Body, Client, Conn, OrgArgs, ProjectArgs, TenantArgs};
+use super::output::{self, View, views};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use reqwest::Method;
@@ -9,27 +10,48 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn print(c: &Client, v: &Value) {
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-        return;
+/// How a command's answer is shown to people (programs get the body, see [`output`]).
+pub(super) enum Show {
+    /// A list of objects of a view; the sentence said when it is empty.
+    List(&'static View, String),
+    /// One object of a view, under a title.
+    One(&'static View, String),
+    /// A sentence.
+    Done(String),
+}
+
+impl Show {
+    pub fn list(view: &'static View, empty: impl Into<String>) -> Show {
+        Show::List(view, empty.into())
     }
-    match v.get("value").and_then(Value::as_array) {
-        Some(items) => {
-            for i in items {
-                let id = i
-                    .get("id")
-                    .map(|x| x.to_string().trim_matches('"').to_string())
-                    .unwrap_or_default();
-                let name = ["name", "displayName", "userPrincipalName"]
-                    .iter()
-                    .find_map(|k| i.get(*k).and_then(Value::as_str))
-                    .unwrap_or("");
-                println!("{id}\t{name}");
-            }
+
+    pub fn one(view: &'static View, title: impl Into<String>) -> Show {
+        Show::One(view, title.into())
+    }
+
+    pub fn done(said: impl Into<String>) -> Show {
+        Show::Done(said.into())
+    }
+
+    pub fn print(&self, v: &Value) -> anyhow::Result<()> {
+        match self {
+            Show::List(view, empty) => output::list(v, view, empty),
+            Show::One(view, title) => output::one(v, view, title, &[]),
+            Show::Done(said) => output::done(v, said),
         }
-        None => println!("{}", serde_json::to_string_pretty(v).unwrap_or_default()),
     }
+}
+
+/// Sends the request and returns the answer's body.
+pub(super) async fn fetch(
+    conn: &Conn,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    Client::new(conn)?
+        .send(method, path, body.map(Body::Json))
+        .await
 }
 
 pub(super) async fn call(
@@ -37,21 +59,26 @@ pub(super) async fn call(
     method: Method,
     path: &str,
     body: Option<Value>,
+    show: Show,
 ) -> anyhow::Result<ExitCode> {
-    let c = Client::new(conn)?;
-    let v = c.send(method, path, body.map(Body::Json)).await?;
-    print(&c, &v);
+    let v = fetch(conn, method, path, body).await?;
+    show.print(&v)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// [`call`] with GET and no body.
-pub(super) async fn get(conn: &Conn, path: &str) -> anyhow::Result<ExitCode> {
-    call(conn, Method::GET, path, None).await
+pub(super) async fn get(conn: &Conn, path: &str, show: Show) -> anyhow::Result<ExitCode> {
+    call(conn, Method::GET, path, None, show).await
 }
 
 /// [`call`] with POST and a JSON body.
-pub(super) async fn post(conn: &Conn, path: &str, body: Value) -> anyhow::Result<ExitCode> {
-    call(conn, Method::POST, path, Some(body)).await
+pub(super) async fn post(
+    conn: &Conn,
+    path: &str,
+    body: Value,
+    show: Show,
+) -> anyhow::Result<ExitCode> {
+    call(conn, Method::POST, path, Some(body), show).await
 }
 
 #[derive(Args)]
@@ -73,12 +100,11 @@ pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         Body::Json(serde_json::json!({"world": text, "files": files}))
     };
-    let v = match c.send(Method::POST, "/keyless/v1/apply", Some(body)).await {
-        Ok(v) => v,
-        Err(e) => anyhow::bail!("{}: {e}", a.file.display()),
-    };
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
+    let v = c
+        .send(Method::POST, "/keyless/v1/apply", Some(body))
+        .await
+        .with_context(|| a.file.display().to_string())?;
+    if output::machine(&v)? {
         return Ok(ExitCode::SUCCESS);
     }
     let changes = v["changes"].as_array().cloned().unwrap_or_default();
@@ -140,15 +166,26 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             if !scopes.is_empty() {
                 body["scopes"] = json!(scopes);
             }
-            post(&conn, "/keyless/v1/pats", body).await
+            let v = fetch(&conn, Method::POST, "/keyless/v1/pats", Some(body)).await?;
+            let next = [
+                "The token is shown once: store it now (keyless login --token …, or KEYLESS_TOKEN)."
+                    .to_string(),
+            ];
+            let title = format!("Created personal access token {name}");
+            output::one(&v, &views::PAT_CREATED, &title, &next)?;
+            Ok(ExitCode::SUCCESS)
         }
-        PatCommand::List(conn) => get(&conn, "/keyless/v1/pats").await,
+        PatCommand::List(conn) => {
+            let show = Show::list(&views::PAT, "no personal access tokens");
+            get(&conn, "/keyless/v1/pats", show).await
+        }
         PatCommand::Revoke { id, conn } => {
             call(
                 &conn,
                 Method::DELETE,
                 &format!("/keyless/v1/pats/{id}"),
                 None,
+                Show::done(format!("Revoked token {id}")),
             )
             .await
         }
@@ -207,10 +244,17 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
     match c {
         TenantCommand::Create { name, cloud, conn } => {
             let body = json!({"name": name, "cloud": cloud});
-            post(&conn, "/keyless/v1/tenants", body).await
+            let show = Show::one(&views::TENANT, format!("Created tenant {name}"));
+            post(&conn, "/keyless/v1/tenants", body, show).await
         }
-        TenantCommand::List(conn) => get(&conn, "/keyless/v1/tenants").await,
-        TenantCommand::Show(a) => get(&a.conn, &format!("/keyless/v1/tenants/{}", a.tenant)).await,
+        TenantCommand::List(conn) => {
+            let show = Show::list(&views::TENANT, "no tenants");
+            get(&conn, "/keyless/v1/tenants", show).await
+        }
+        TenantCommand::Show(a) => {
+            let path = format!("/keyless/v1/tenants/{}", a.tenant);
+            get(&a.conn, &path, Show::one(&views::TENANT_DETAIL, "")).await
+        }
         TenantCommand::Set {
             tenant,
             settings,
@@ -237,6 +281,7 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
                 Method::PATCH,
                 &format!("{path}/settings"),
                 Some(patch),
+                Show::one(&views::TENANT_DETAIL, format!("Changed tenant {tenant}")),
             )
             .await
         }
@@ -310,9 +355,13 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let body = json!({"name": name, "tenant": tenant, "cloud": cloud, "owner": owner});
-            post(&conn, "/keyless/v1/organizations", body).await
+            let show = Show::one(&views::ORGANIZATION, format!("Created organization {name}"));
+            post(&conn, "/keyless/v1/organizations", body, show).await
         }
-        OrgCommand::List(conn) => get(&conn, "/keyless/v1/organizations").await,
+        OrgCommand::List(conn) => {
+            let show = Show::list(&views::ORGANIZATION, "no organizations");
+            get(&conn, "/keyless/v1/organizations", show).await
+        }
         OrgCommand::Rename {
             org,
             new_name,
@@ -323,6 +372,10 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
                 Method::PATCH,
                 &format!("/keyless/v1/organizations/{org}"),
                 Some(json!({"name": new_name})),
+                Show::one(
+                    &views::ORGANIZATION,
+                    format!("Renamed organization {org} to {new_name}"),
+                ),
             )
             .await
         }
@@ -413,32 +466,25 @@ async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             None,
         ),
     };
-    let c = Client::new(&conn)?;
-    let v = c.send(method, &path, body.map(Body::Json)).await?;
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        for m in v["value"].as_array().into_iter().flatten() {
-            println!(
-                "{}\t{}",
-                m["user"].as_str().unwrap_or_default(),
-                m["group"].as_str().unwrap_or_default()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    let show = match method == Method::DELETE {
+        true => Show::done("Removed the membership"),
+        false => Show::list(&views::MEMBER, "no memberships"),
+    };
+    call(&conn, method, &path, body, show).await
 }
 
 pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
     match c {
         ProjectCommand::Create { org, name, conn } => {
             let path = format!("/keyless/v1/organizations/{org}/projects");
-            post(&conn, &path, json!({"name": name})).await
+            let show = Show::one(&views::PROJECT, format!("Created project {org}/{name}"));
+            post(&conn, &path, json!({"name": name}), show).await
         }
         ProjectCommand::List(a) => {
             get(
                 &a.conn,
                 &format!("/keyless/v1/organizations/{}/projects", a.org),
+                Show::list(&views::PROJECT, format!("no projects in {}", a.org)),
             )
             .await
         }
@@ -462,9 +508,13 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
     let path = "/keyless/v1/subscriptions";
     match c {
         SubscriptionCommand::Create { name, tenant, conn } => {
-            post(&conn, path, json!({"name": name, "tenant": tenant})).await
+            let body = json!({"name": name, "tenant": tenant});
+            let show = Show::one(&views::SUBSCRIPTION, format!("Created subscription {name}"));
+            post(&conn, path, body, show).await
         }
-        SubscriptionCommand::List(conn) => get(&conn, path).await,
+        SubscriptionCommand::List(conn) => {
+            get(&conn, path, Show::list(&views::SUBSCRIPTION, "no subscriptions")).await
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `keyless audit`: read the audit log with filters.
 
 use super::client::{Client, Conn};
+use super::output::{self, views};
 use clap::Args;
 use reqwest::Method;
 use std::process::ExitCode;
@@ -60,6 +61,42 @@ fn when(v: &str) -> String {
     }
 }
 
+/// The filters given, as `--name value` words.
+fn opts_named(a: &AuditArgs) -> Vec<String> {
+    [
+        ("until", &a.until),
+        ("tenant", &a.tenant),
+        ("client", &a.client),
+        ("connection", &a.connection),
+        ("decision", &a.decision),
+        ("code", &a.code),
+        ("kind", &a.kind),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("--{k} {v}")))
+    .collect()
+}
+
+/// What is said when no entry matched, with a wider `--since` to try.
+fn empty(since: Option<&str>, filters: &[String]) -> String {
+    let with = match filters.is_empty() {
+        true => String::new(),
+        false => format!(" with {}", filters.join(" ")),
+    };
+    match since {
+        Some(s) => {
+            let wider = match s.chars().last() {
+                Some('s' | 'm') => "24h",
+                Some('h') if s.trim_end_matches('h').parse::<u32>().is_ok_and(|h| h < 24) => "24h",
+                _ => "30d",
+            };
+            format!("no audit entries since {s}{with} (try --since {wider})")
+        }
+        None if filters.is_empty() => "no audit entries yet".to_string(),
+        None => format!("no audit entries{with}"),
+    }
+}
+
 pub async fn audit(a: AuditArgs) -> anyhow::Result<ExitCode> {
     let mut q: Vec<(&str, String)> = vec![("limit", a.limit.to_string())];
     let opts = [
@@ -86,8 +123,9 @@ pub async fn audit(a: AuditArgs) -> anyhow::Result<ExitCode> {
     let v = c
         .send(Method::GET, &format!("/keyless/v1/audit?{query}"), None)
         .await?;
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
+    let filtered = opts_named(&a);
+    if !output::human() || v["value"].as_array().is_none_or(Vec::is_empty) {
+        output::list(&v, &views::AUDIT, &empty(a.since.as_deref(), &filtered))?;
         return Ok(ExitCode::SUCCESS);
     }
     for e in v["value"].as_array().cloned().unwrap_or_default() {

@@ -1,6 +1,7 @@
 //! `keyless user …`: users of a tenant, their directory roles and guest invitations.
 
-use super::admin::{call, get, post};
+use super::admin::{Show, call, get, post};
+use super::output::views;
 use super::client::{Conn, TenantArgs};
 use clap::{Args, Subcommand};
 use reqwest::Method;
@@ -79,10 +80,12 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let path = format!("/keyless/v1/tenants/{tenant}/users");
-            post(&conn, &path, json!({"name": name, "admin": admin})).await
+            let show = Show::one(&views::USER, format!("Created user {name} in {tenant}"));
+            post(&conn, &path, json!({"name": name, "admin": admin}), show).await
         }
         UserCommand::List(a) => {
-            get(&a.conn, &format!("/keyless/v1/tenants/{}/users", a.tenant)).await
+            let show = Show::list(&views::USER, format!("no users in {}", a.tenant));
+            get(&a.conn, &format!("/keyless/v1/tenants/{}/users", a.tenant), show).await
         }
         UserCommand::Role { command } => role(command).await,
         UserCommand::Guest { command } => guest(command).await,
@@ -90,13 +93,15 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
-    let (method, t) = match c {
+    let (method, t, verb) = match c {
         RoleCommand::List(a) => {
-            return get(&a.conn, &format!("/keyless/v1/tenants/{}/roles", a.tenant)).await;
+            let show = Show::list(&views::ROLE, format!("no directory role assignments in {}", a.tenant));
+            return get(&a.conn, &format!("/keyless/v1/tenants/{}/roles", a.tenant), show).await;
         }
-        RoleCommand::Add(t) => (Method::POST, t),
-        RoleCommand::Remove(t) => (Method::DELETE, t),
+        RoleCommand::Add(t) => (Method::POST, t, "Assigned"),
+        RoleCommand::Remove(t) => (Method::DELETE, t, "Removed"),
     };
+    let said = format!("{verb} {} in {}", t.role, t.tenant);
     let mut body = json!({"role": t.role});
     if let Some(u) = t.user {
         body["user"] = json!(u);
@@ -109,6 +114,7 @@ async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
         method,
         &format!("/keyless/v1/tenants/{}/roles", t.tenant),
         Some(body),
+        Show::done(said),
     )
     .await
 }
@@ -117,7 +123,8 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
     match c {
         GuestCommand::Add { tenant, upn, conn } => {
             let path = format!("/keyless/v1/tenants/{tenant}/guests");
-            post(&conn, &path, json!({"user": upn})).await
+            let show = Show::done(format!("Invited {upn} into {tenant}"));
+            post(&conn, &path, json!({"user": upn}), show).await
         }
         GuestCommand::Remove { tenant, upn, conn } => {
             call(
@@ -125,11 +132,13 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
                 Method::DELETE,
                 &format!("/keyless/v1/tenants/{tenant}/guests/{upn}"),
                 None,
+                Show::done(format!("Removed guest {upn} from {tenant}")),
             )
             .await
         }
         GuestCommand::List(a) => {
-            get(&a.conn, &format!("/keyless/v1/tenants/{}/guests", a.tenant)).await
+            let show = Show::list(&views::GUEST, format!("no guests in {}", a.tenant));
+            get(&a.conn, &format!("/keyless/v1/tenants/{}/guests", a.tenant), show).await
         }
     }
 }

@@ -17,8 +17,10 @@ mod lint;
 mod lint_files;
 mod lint_live;
 mod login;
+mod meta;
 mod org_identity;
 mod org_people;
+pub mod output;
 mod pipeline;
 mod pipeline_files;
 mod run;
@@ -38,6 +40,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
 }
 
 #[derive(Subcommand)]
@@ -127,9 +131,22 @@ pub enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// Where the CLI points: server URL, user, token expiry, whether the server is ready.
+    ///
+    /// Example: keyless status
+    Status(meta::StatusArgs),
+    /// Print shell completions: bash, zsh, fish, powershell or elvish.
+    ///
+    /// Example: keyless completion bash > /etc/bash_completion.d/keyless
+    Completion(meta::CompletionArgs),
+    /// Print the manual page, or write one page per command into a folder.
+    ///
+    /// Example: keyless man --dir /usr/local/share/man/man1
+    Man(meta::ManArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    output::init(cli.output);
     match cli.command {
         Command::Serve(a) => serve::serve(a).await,
         Command::Demo { command } => serve::demo(command),
@@ -151,5 +168,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::keys(command).await,
         Command::Exec(a) => exec::exec(a).await,
         Command::Run(a) => run::run(a).await,
+        Command::Status(a) => meta::status(a).await,
+        Command::Completion(a) => Ok(meta::completion(&a)),
+        Command::Man(a) => meta::man(&a),
     }
 }

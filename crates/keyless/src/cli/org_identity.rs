@@ -1,7 +1,8 @@
 //! `keyless org identity …`: service principals and managed identities as users of an
 //! organization, with their project groups (TF401444 and VS800075 come from their absence).
 
-use super::admin::{call, get};
+use super::admin::{Show, call, get};
+use super::output::views;
 use super::client::{Conn, OrgArgs};
 use clap::Subcommand;
 use reqwest::Method;
@@ -60,16 +61,21 @@ pub async fn identity(c: IdentityCommand) -> anyhow::Result<ExitCode> {
         } => {
             let body = json!({"accessLevel": access_level, "projects": projects(&pairs)?});
             let url = format!("{}/{principal}", path(&org));
-            call(&conn, Method::PUT, &url, Some(body)).await
+            let show = Show::one(&views::IDENTITY, format!("{principal} is a user of {org}"));
+            call(&conn, Method::PUT, &url, Some(body), show).await
         }
-        IdentityCommand::List(a) => get(&a.conn, &path(&a.org)).await,
+        IdentityCommand::List(a) => {
+            let show = Show::list(&views::IDENTITY, format!("no service principals or managed identities in {}", a.org));
+            get(&a.conn, &path(&a.org), show).await
+        }
         IdentityCommand::Remove {
             org,
             principal,
             conn,
         } => {
             let url = format!("{}/{principal}", path(&org));
-            call(&conn, Method::DELETE, &url, None).await
+            let show = Show::done(format!("Removed {principal} from {org}"));
+            call(&conn, Method::DELETE, &url, None, show).await
         }
     }
 }

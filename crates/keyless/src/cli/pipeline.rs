@@ -1,7 +1,8 @@
 //! `keyless pipeline` (create, list, security) and `keyless job start`.
 
-use super::admin::{get, post};
+use super::admin::{Show, call, get, post};
 use super::client::{Body, Client, Conn, ProjectArgs};
+use super::output::{self, views};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::json;
@@ -78,9 +79,13 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
             let root = super::pipeline_files::repository_root(&file);
             let (path, files) = super::pipeline_files::bundle(&root, &file)?;
             let body = json!({"name": name, "path": path, "files": files});
-            post(&conn, &base(&org, &project), body).await
+            let show = Show::one(&views::PIPELINE, format!("Created pipeline {name} in {org}/{project}"));
+            post(&conn, &base(&org, &project), body, show).await
         }
-        PipelineCommand::List(a) => get(&a.conn, &base(&a.org, &a.project)).await,
+        PipelineCommand::List(a) => {
+            let empty = format!("no pipelines in {}/{} (create one: keyless pipeline create {} {} NAME --file azure-pipelines.yml)", a.org, a.project, a.org, a.project);
+            get(&a.conn, &base(&a.org, &a.project), Show::list(&views::PIPELINE, empty)).await
+        }
         PipelineCommand::Security { command } => security(command).await,
     }
 }
@@ -114,25 +119,11 @@ async fn security(c: SecurityCommand) -> anyhow::Result<ExitCode> {
             Some(json!({"group": group, "user": user, "permission": permission, "access": access})),
         ),
     };
-    let client = Client::new(&conn)?;
-    let v = client.send(method, &path, body.map(Body::Json)).await?;
-    if client.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    for e in v["value"].as_array().into_iter().flatten() {
-        let who = e["group"]
-            .as_str()
-            .map(|g| format!("group {g}"))
-            .or_else(|| e["user"].as_str().map(|u| format!("user {u}")))
-            .unwrap_or_default();
-        println!(
-            "{who}\t{}\t{}",
-            e["permissionDisplayName"].as_str().unwrap_or_default(),
-            e["access"].as_str().unwrap_or_default()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    let show = Show::list(
+        &views::PERMISSION,
+        "no permission entries of its own (the project's defaults apply)",
+    );
+    call(&conn, method, &path, body, show).await
 }
 
 #[derive(Subcommand)]
@@ -196,9 +187,19 @@ pub async fn job(c: JobCommand) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if c.json() || endpoints {
+    if output::machine(&v)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if endpoints {
         println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if !output::human() {
+        output::one(&v, &views::JOB, "", &[])?;
     } else if let Some(env) = v["env"].as_object() {
+        println!(
+            "# job {} of pipeline {pipeline}, expires {} (eval these lines to use it)",
+            v["job"]["id"].as_str().unwrap_or("-"),
+            output::cell(&v["job"]["expiresAt"], output::Kind::Time)
+        );
         for (k, val) in env {
             println!(
                 "export {k}={}",
