@@ -131,7 +131,9 @@ pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
 pub enum PatCommand {
     /// Create a token (shown once).
     Create {
+        /// The token's name.
         name: String,
+        /// Days until the token expires.
         #[arg(long, default_value_t = 30)]
         days: i64,
         /// Administrators: create it for another user (UPN).
@@ -147,6 +149,7 @@ pub enum PatCommand {
     List(Conn),
     /// Revoke a token by id.
     Revoke {
+        /// The token's id (keyless pat list shows it).
         id: String,
         #[command(flatten)]
         conn: Conn,
@@ -194,20 +197,27 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum TenantCommand {
+    /// Create a tenant (an Entra directory) with its domain NAME.onmicrosoft.com.
     Create {
+        /// The tenant's name (its domain is NAME.onmicrosoft.com).
         name: String,
+        /// public, usgov or china.
         #[arg(long)]
         cloud: Option<String>,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the tenants: name, domain, cloud, federation, id.
     List(Conn),
+    /// Show one tenant and its settings.
     Show(TenantArgs),
     /// Change tenant settings and policy: KEY=VALUE pairs, dotted keys for nesting, values
     /// as JSON when they parse (e.g. usersCanRegisterApps=false federation.enabled=false
     /// 'federation.allowedIssuersForApps=["https://…"]').
     Set {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// KEY=VALUE pairs; dotted keys for nested settings.
         #[arg(required = true)]
         settings: Vec<String>,
         #[command(flatten)]
@@ -290,7 +300,9 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum OrgCommand {
+    /// Create an organization connected to a tenant.
     Create {
+        /// The organization's name.
         name: String,
         /// The connected Entra tenant (name or id).
         #[arg(long)]
@@ -304,12 +316,14 @@ pub enum OrgCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the organizations: name, cloud, tenant, owner, id.
     List(Conn),
     /// The organization's owner and preview features.
     Show(OrgArgs),
     /// Change the owner or preview features (the owner and Project Collection
     /// Administrators only), then show the settings.
     Settings {
+        /// The organization (name or id).
         org: String,
         /// The new owner, a user's UPN or id.
         #[arg(long)]
@@ -333,7 +347,9 @@ pub enum OrgCommand {
     /// Rename an organization: `sc://` subjects of identities keyless created follow; manual
     /// connections are marked with their new subject.
     Rename {
+        /// The organization (name or id).
         org: String,
+        /// The new name.
         new_name: String,
         #[command(flatten)]
         conn: Conn,
@@ -394,12 +410,16 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum ProjectCommand {
+    /// Create a project in an organization.
     Create {
+        /// The organization (name or id).
         org: String,
+        /// The project's name.
         name: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the projects of an organization.
     List(OrgArgs),
     /// The project's groups: a user has a place in a project only through them.
     Member {
@@ -412,7 +432,9 @@ pub enum ProjectCommand {
 pub enum MemberCommand {
     /// Put a user in a group (Project Administrators only).
     Add {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
         /// UPN or id.
         user: String,
@@ -426,9 +448,13 @@ pub enum MemberCommand {
     List(ProjectArgs),
     /// Take a user out of a group (Project Administrators only).
     Remove {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The user (UPN or id).
         user: String,
+        /// The group (its display name).
         group: String,
         #[command(flatten)]
         conn: Conn,
@@ -494,13 +520,17 @@ pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum SubscriptionCommand {
+    /// Create a subscription in a tenant.
     Create {
+        /// The subscription's display name.
         name: String,
+        /// The tenant (name, domain or id).
         #[arg(long)]
         tenant: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the subscriptions: name, state, tenant, id.
     List(Conn),
 }
 

@@ -33,6 +33,7 @@ pub struct AuditArgs {
     /// devops (identities calling the Azure DevOps REST API with an Entra token).
     #[arg(long)]
     kind: Option<String>,
+    /// Most entries to show, newest first.
     #[arg(long, default_value_t = 100)]
     limit: u32,
     #[command(flatten)]

@@ -27,6 +27,7 @@ pub struct Conn {
 
 #[derive(Args)]
 pub struct TenantArgs {
+    /// The tenant (name, domain or id).
     pub tenant: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -34,6 +35,7 @@ pub struct TenantArgs {
 
 #[derive(Args)]
 pub struct OrgArgs {
+    /// The organization (name or id).
     pub org: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -41,7 +43,9 @@ pub struct OrgArgs {
 
 #[derive(Args)]
 pub struct ProjectArgs {
+    /// The organization (name or id).
     pub org: String,
+    /// The project (name or id).
     pub project: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -49,7 +53,9 @@ pub struct ProjectArgs {
 
 #[derive(Args)]
 pub struct ConnectionArgs {
+    /// The organization (name or id).
     pub org: String,
+    /// The service connection (id or name).
     pub id: String,
     #[command(flatten)]
     pub conn: Conn,

@@ -10,14 +10,19 @@ use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
+    /// Create a user NAME@DOMAIN in a tenant.
     Create {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// The user's name: the part of the UPN before @.
         name: String,
+        /// Make the user an administrator of keyless.
         #[arg(long)]
         admin: bool,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the users of a tenant.
     List(TenantArgs),
     /// Directory roles (Global Administrator, Application Administrator…) of users and apps.
     Role {
@@ -34,9 +39,11 @@ pub enum UserCommand {
 /// Whom a role is for: a user (UPN or local part) or an app (name or appId).
 #[derive(Args)]
 pub struct RoleTarget {
+    /// The tenant (name, domain or id).
     tenant: String,
     /// The role's display name or template id (`"Application Administrator"`).
     role: String,
+    /// The user (UPN or id).
     #[arg(long, conflicts_with = "app", required_unless_present = "app")]
     user: Option<String>,
     /// An app by name or appId: its service principal in the tenant gets the role.
@@ -48,8 +55,11 @@ pub struct RoleTarget {
 
 #[derive(Subcommand)]
 pub enum RoleCommand {
+    /// Give a user or an app a directory role.
     Add(RoleTarget),
+    /// Take a directory role from a user or an app.
     Remove(RoleTarget),
+    /// List the directory role assignments of a tenant.
     List(TenantArgs),
 }
 
@@ -57,17 +67,23 @@ pub enum RoleCommand {
 pub enum GuestCommand {
     /// Invite a user of another tenant (full UPN) into the tenant.
     Add {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// The guest's UPN in their home tenant (alice@fabrikam.onmicrosoft.com).
         upn: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// Remove a guest from the tenant.
     Remove {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// The guest's UPN in their home tenant (alice@fabrikam.onmicrosoft.com).
         upn: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the guests of a tenant.
     List(TenantArgs),
 }
 

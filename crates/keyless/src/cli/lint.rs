@@ -40,6 +40,7 @@ pub struct LintArgs {
     /// Pipeline files, and folders (every *.yml and *.yaml below, hidden folders skipped).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// How findings are written: human, json, sarif…
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
     /// The least severity that makes the exit code 1.

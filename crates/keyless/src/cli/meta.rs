@@ -4,7 +4,7 @@
 
 use super::client::{Client, Conn};
 use super::output::{self, Col, View};
-use clap::{Args, CommandFactory};
+use clap::Args;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ pub struct CompletionArgs {
 
 /// `keyless completion SHELL`: the completion script on standard output.
 pub fn completion(a: &CompletionArgs) -> ExitCode {
-    let mut cmd = super::Cli::command();
+    let mut cmd = super::command();
     clap_complete::generate(a.shell, &mut cmd, "keyless", &mut std::io::stdout());
     ExitCode::SUCCESS
 }
@@ -34,7 +34,7 @@ pub struct ManArgs {
 
 /// `keyless man [--dir DIR]`.
 pub fn man(a: &ManArgs) -> anyhow::Result<ExitCode> {
-    let cmd = super::Cli::command();
+    let cmd = super::command();
     match &a.dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)?;

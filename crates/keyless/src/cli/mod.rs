@@ -9,6 +9,7 @@ mod client;
 mod directory;
 mod doctor;
 mod exec;
+mod help;
 mod explain;
 mod job_env;
 mod job_tokens;
@@ -145,6 +146,13 @@ pub enum Command {
     Man(meta::ManArgs),
 }
 
+/// The command tree with each command's examples: what parses the arguments, and what
+/// completions and manual pages are generated from.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    help::with_examples(Cli::command())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     output::init(cli.output);
     match cli.command {
@@ -171,5 +179,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(a) => meta::status(a).await,
         Command::Completion(a) => Ok(meta::completion(&a)),
         Command::Man(a) => meta::man(&a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command;
+
+    /// Every command with what is missing from its help: a one-line description, an
+    /// example (`Example:` in the long help of a command without subcommands), a
+    /// description of each argument.
+    fn missing(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        let path = format!("{path} {}", cmd.get_name());
+        if cmd.get_about().is_none() {
+            out.push(format!("{path}: no description"));
+        }
+        let leaf = !cmd.has_subcommands();
+        let example = cmd
+            .get_long_about()
+            .is_some_and(|a| a.to_string().contains("Example"))
+            || cmd
+                .get_after_help()
+                .is_some_and(|a| a.to_string().contains("Example"));
+        if leaf && !example {
+            out.push(format!("{path}: no example"));
+        }
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if a.get_help().is_none() && !matches!(id, "help" | "version") {
+                out.push(format!("{path}: argument {id} undescribed"));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            missing(s, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_flag_has_help_and_every_command_an_example() {
+        let mut out = Vec::new();
+        missing(&command(), "", &mut out);
+        assert!(out.is_empty(), "{}", out.join("\n"));
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        command().debug_assert();
     }
 }

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 pub enum IdentityCommand {
     /// Adds a service principal or managed identity to the organization (or changes it).
     Add {
+        /// The organization (name or id).
         org: String,
         /// Object id, or client id in the organization's tenant.
         principal: String,
@@ -26,10 +27,14 @@ pub enum IdentityCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the service principals and managed identities that are users of the
+    /// organization.
     List(OrgArgs),
     /// Removes the identity from the organization and all its projects.
     Remove {
+        /// The organization (name or id).
         org: String,
+        /// Object id, or client id in the organization's tenant.
         principal: String,
         #[command(flatten)]
         conn: Conn,

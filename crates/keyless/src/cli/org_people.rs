@@ -70,6 +70,7 @@ fn settings_lines(v: &Value) -> Vec<String> {
 pub enum MemberCommand {
     /// Put a user in an organization group (Project Collection Administrators only).
     Add {
+        /// The organization (name or id).
         org: String,
         /// UPN or id.
         user: String,
@@ -82,8 +83,11 @@ pub enum MemberCommand {
     List(OrgArgs),
     /// Take a user out of an organization group (Project Collection Administrators only).
     Remove {
+        /// The organization (name or id).
         org: String,
+        /// The user (UPN or id).
         user: String,
+        /// The group (its display name).
         group: String,
         #[command(flatten)]
         conn: Conn,
@@ -122,6 +126,7 @@ pub enum UserCommand {
     /// Give a user of the organization an access level (Project Collection Administrators
     /// only).
     Set {
+        /// The organization (name or id).
         org: String,
         /// UPN or id.
         user: String,

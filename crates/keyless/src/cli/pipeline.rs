@@ -16,8 +16,11 @@ pub enum PipelineCommand {
     ///
     /// Example: keyless pipeline create contoso web deploy --file azure-pipelines.yml
     Create {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline's name.
         name: String,
         /// The pipeline file; the templates it includes from its repository (the nearest
         /// folder above it holding .git, else its folder) are sent with it.
@@ -26,6 +29,7 @@ pub enum PipelineCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the pipelines of a project: id, name, file, connections it may use.
     List(ProjectArgs),
     /// The pipeline's own permission entries: list, or set one (Administer build permissions).
     Security {
@@ -36,17 +40,24 @@ pub enum PipelineCommand {
 
 #[derive(Subcommand)]
 pub enum SecurityCommand {
+    /// List the pipeline's own permission entries.
     List {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline (name or id).
         pipeline: String,
         #[command(flatten)]
         conn: Conn,
     },
     /// Allow, deny or clear (NotSet) one permission for a group or a user.
     Set {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline (name or id).
         pipeline: String,
         /// QueueBuilds, EditBuildDefinition, ViewBuildDefinition or AdministerBuildPermissions.
         permission: String,
@@ -130,9 +141,13 @@ async fn security(c: SecurityCommand) -> anyhow::Result<ExitCode> {
 pub enum JobCommand {
     /// Start a job (Queue builds); prints its environment as export lines.
     Start {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline (name or id).
         pipeline: String,
+        /// How long the job, and so its tokens, lives.
         #[arg(long, default_value_t = 60)]
         minutes: i64,
         /// Also get the variables the agent sets for the connections the job may use (read

@@ -19,8 +19,11 @@ pub enum ScCommand {
     /// Create a connection: manual (an existing identity) or `--automatic` (keyless
     /// creates the app registration, its credential and the role assignment).
     Create {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The connection's name.
         name: String,
         #[command(flatten)]
         opts: Box<CreateOpts>,
@@ -32,10 +35,14 @@ pub enum ScCommand {
     /// Convert a secret connection to workload identity federation, revert it within
     /// seven days (`--revert`), or confirm it and drop the old secret (`--complete`).
     Convert {
+        /// The organization (name or id).
         org: String,
+        /// The service connection (id or name).
         id: String,
+        /// Go back to the client secret (within seven days of the conversion).
         #[arg(long, conflicts_with = "complete")]
         revert: bool,
+        /// Confirm the conversion and delete the old client secret.
         #[arg(long)]
         complete: bool,
         #[command(flatten)]
@@ -43,8 +50,11 @@ pub enum ScCommand {
     },
     /// Show or change which pipelines may use a connection.
     Permissions {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The service connection (id or name).
         id: String,
         /// Pipeline ids to authorize.
         #[arg(long, value_delimiter = ',')]
@@ -58,6 +68,7 @@ pub enum ScCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Delete a connection.
     Delete(ConnectionArgs),
 }
 

@@ -21,15 +21,19 @@ pub struct CreateOpts {
     /// The client secret of a manual ServicePrincipal connection.
     #[arg(long)]
     secret: Option<String>,
+    /// The subscription of the connection's scope.
     #[arg(long)]
     subscription_id: Option<String>,
     /// Subscription (default), ResourceGroup, ManagementGroup or AzureMLWorkspace.
     #[arg(long, default_value = "Subscription")]
     scope_level: String,
+    /// The resource group, for --scope-level ResourceGroup.
     #[arg(long)]
     resource_group: Option<String>,
+    /// The management group id, for --scope-level ManagementGroup.
     #[arg(long)]
     management_group: Option<String>,
+    /// The Machine Learning workspace, for --scope-level AzureMLWorkspace.
     #[arg(long)]
     ml_workspace: Option<String>,
     /// The role assigned by automatic creation (Contributor by default).
