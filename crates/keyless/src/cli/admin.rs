@@ -543,7 +543,12 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             post(&conn, path, body, show).await
         }
         SubscriptionCommand::List(conn) => {
-            get(&conn, path, Show::list(&views::SUBSCRIPTION, "no subscriptions")).await
+            get(
+                &conn,
+                path,
+                Show::list(&views::SUBSCRIPTION, "no subscriptions"),
+            )
+            .await
         }
     }
 }

@@ -143,13 +143,13 @@ impl Client {
         };
         let resp = req.send().await.map_err(|e| {
             // The innermost cause says why (connection refused, certificate unknown…).
-            let cause = std::iter::successors(
-                Some(&e as &(dyn std::error::Error + 'static)),
-                |c| c.source(),
-            )
-            .last()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+            let cause =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |c| {
+                    c.source()
+                })
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             Unreachable {
                 url: url.to_string(),
                 cause,
@@ -200,6 +200,11 @@ pub enum Body {
 /// `path` with the query `user=…&group=…`, both encoded: how a group membership is named
 /// for removal.
 pub fn membership_url(path: &str, user: String, group: String) -> anyhow::Result<String> {
-    let q = reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
+    with_query(path, &[("user", &user), ("group", &group)])
+}
+
+/// `path` with the query `pairs`, each name and value encoded.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> anyhow::Result<String> {
+    let q = reqwest::Url::parse_with_params("http://x/", pairs)?;
     Ok(format!("{path}?{}", q.query().unwrap_or_default()))
 }

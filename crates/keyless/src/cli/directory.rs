@@ -1,8 +1,8 @@
 //! `keyless user …`: users of a tenant, their directory roles and guest invitations.
 
 use super::admin::{Show, call, get, post};
-use super::output::views;
 use super::client::{Conn, TenantArgs};
+use super::output::views;
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
@@ -101,7 +101,12 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::List(a) => {
             let show = Show::list(&views::USER, format!("no users in {}", a.tenant));
-            get(&a.conn, &format!("/keyless/v1/tenants/{}/users", a.tenant), show).await
+            get(
+                &a.conn,
+                &format!("/keyless/v1/tenants/{}/users", a.tenant),
+                show,
+            )
+            .await
         }
         UserCommand::Role { command } => role(command).await,
         UserCommand::Guest { command } => guest(command).await,
@@ -111,8 +116,16 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
 async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
     let (method, t, verb) = match c {
         RoleCommand::List(a) => {
-            let show = Show::list(&views::ROLE, format!("no directory role assignments in {}", a.tenant));
-            return get(&a.conn, &format!("/keyless/v1/tenants/{}/roles", a.tenant), show).await;
+            let show = Show::list(
+                &views::ROLE,
+                format!("no directory role assignments in {}", a.tenant),
+            );
+            return get(
+                &a.conn,
+                &format!("/keyless/v1/tenants/{}/roles", a.tenant),
+                show,
+            )
+            .await;
         }
         RoleCommand::Add(t) => (Method::POST, t, "Assigned"),
         RoleCommand::Remove(t) => (Method::DELETE, t, "Removed"),
@@ -154,7 +167,12 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
         }
         GuestCommand::List(a) => {
             let show = Show::list(&views::GUEST, format!("no guests in {}", a.tenant));
-            get(&a.conn, &format!("/keyless/v1/tenants/{}/guests", a.tenant), show).await
+            get(
+                &a.conn,
+                &format!("/keyless/v1/tenants/{}/guests", a.tenant),
+                show,
+            )
+            .await
         }
     }
 }

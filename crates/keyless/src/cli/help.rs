@@ -14,19 +14,34 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("doctor", "keyless doctor contoso web demo-connection"),
     ("lint", "keyless lint . --org contoso --project web"),
-    ("login", "keyless login --url https://127.0.0.1:8443 --token kls_pat_…"),
+    (
+        "login",
+        "keyless login --url https://127.0.0.1:8443 --token kls_pat_…",
+    ),
     ("status", "keyless status"),
     ("completion", "keyless completion zsh > ~/.zfunc/_keyless"),
     ("man", "keyless man --dir docs/man"),
-    ("pat create", "keyless pat create reader --scope read --days 7"),
+    (
+        "pat create",
+        "keyless pat create reader --scope read --days 7",
+    ),
     ("pat list", "keyless pat list"),
-    ("pat revoke", "keyless pat revoke 56b38009-84b8-4f71-8485-ce03634cdbb4"),
+    (
+        "pat revoke",
+        "keyless pat revoke 56b38009-84b8-4f71-8485-ce03634cdbb4",
+    ),
     ("tenant create", "keyless tenant create fabrikam"),
     ("tenant list", "keyless tenant list -o tsv"),
     ("tenant show", "keyless tenant show contoso"),
-    ("tenant set", "keyless tenant set contoso usersCanRegisterApps=false"),
+    (
+        "tenant set",
+        "keyless tenant set contoso usersCanRegisterApps=false",
+    ),
     ("user create", "keyless user create contoso alice"),
-    ("user list", "keyless user list contoso --query \"value[].userPrincipalName\""),
+    (
+        "user list",
+        "keyless user list contoso --query \"value[].userPrincipalName\"",
+    ),
     (
         "user role add",
         "keyless user role add contoso \"Application Administrator\" --app ci-deployer",
@@ -36,13 +51,19 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless user role remove contoso \"Application Administrator\" --user alice",
     ),
     ("user role list", "keyless user role list contoso"),
-    ("user guest add", "keyless user guest add contoso eve@fabrikam.onmicrosoft.com"),
+    (
+        "user guest add",
+        "keyless user guest add contoso eve@fabrikam.onmicrosoft.com",
+    ),
     (
         "user guest remove",
         "keyless user guest remove contoso eve@fabrikam.onmicrosoft.com",
     ),
     ("user guest list", "keyless user guest list contoso"),
-    ("org create", "keyless org create northwind --tenant contoso"),
+    (
+        "org create",
+        "keyless org create northwind --tenant contoso",
+    ),
     ("org list", "keyless org list"),
     ("org show", "keyless org show contoso"),
     (
@@ -79,12 +100,18 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "project member add",
         "keyless project member add contoso web alice@contoso.onmicrosoft.com Contributors",
     ),
-    ("project member list", "keyless project member list contoso web"),
+    (
+        "project member list",
+        "keyless project member list contoso web",
+    ),
     (
         "project member remove",
         "keyless project member remove contoso web alice@contoso.onmicrosoft.com Contributors",
     ),
-    ("subscription create", "keyless subscription create prod --tenant contoso"),
+    (
+        "subscription create",
+        "keyless subscription create prod --tenant contoso",
+    ),
     ("subscription list", "keyless subscription list"),
     (
         "pipeline create",
@@ -103,14 +130,20 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "job start",
         "eval \"$(keyless job start contoso web deploy)\"",
     ),
-    ("sc list", "keyless sc list contoso web\nkeyless sc list contoso web -o tsv --query \"value[].[name,id]\""),
+    (
+        "sc list",
+        "keyless sc list contoso web\nkeyless sc list contoso web -o tsv --query \"value[].[name,id]\"",
+    ),
     ("sc show", "keyless sc show contoso demo-connection"),
     (
         "sc create",
         "keyless sc create contoso web deploy --automatic --subscription-id \"$AZURE_SUBSCRIPTION_ID\"\nkeyless sc create contoso web byo --client-id \"$AZURE_CLIENT_ID\" --tenant-id \"$AZURE_TENANT_ID\" --subscription-id \"$AZURE_SUBSCRIPTION_ID\"",
     ),
     ("sc verify", "keyless sc verify contoso demo-connection"),
-    ("sc convert", "keyless sc convert contoso demo-connection --revert"),
+    (
+        "sc convert",
+        "keyless sc convert contoso demo-connection --revert",
+    ),
     (
         "sc permissions",
         "keyless sc permissions contoso web demo-connection --authorize 3,4",
@@ -120,7 +153,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "exec",
         "keyless exec --org contoso --project web --connection demo-connection -- terraform plan",
     ),
-    ("run", "keyless run azure-pipelines.yml --org contoso --project web"),
+    (
+        "run",
+        "keyless run azure-pipelines.yml --org contoso --project web",
+    ),
     ("keys list", "keyless keys list"),
     ("keys rotate", "keyless keys rotate --issuer tenant:contoso"),
 ];

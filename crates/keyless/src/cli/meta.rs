@@ -20,7 +20,10 @@ pub struct CompletionArgs {
 /// `keyless completion SHELL`: the completion script on standard output.
 pub fn completion(a: &CompletionArgs) -> ExitCode {
     let mut cmd = super::command();
-    clap_complete::generate(a.shell, &mut cmd, "keyless", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "keyless", &mut script);
+    // A reader that stops early (| head) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
     ExitCode::SUCCESS
 }
 
@@ -84,14 +87,15 @@ pub async fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
         .send_to(Method::GET, &format!("{origin}/readyz"), "", None)
         .await;
     let reachable = match &ready {
-        Err(e) => e.chain().all(|c| {
-            c.downcast_ref::<output::error::Unreachable>()
-                .is_none()
-        }),
+        Err(e) => e
+            .chain()
+            .all(|c| c.downcast_ref::<output::error::Unreachable>().is_none()),
         Ok(_) => true,
     };
     if !reachable {
-        return Err(ready.err().unwrap_or_else(|| anyhow::anyhow!("unreachable")));
+        return Err(ready
+            .err()
+            .unwrap_or_else(|| anyhow::anyhow!("unreachable")));
     }
     let server = c
         .send(Method::GET, "/keyless/v1/status", None)

@@ -2,8 +2,8 @@
 //! organization, with their project groups (TF401444 and VS800075 come from their absence).
 
 use super::admin::{Show, call, get};
-use super::output::views;
 use super::client::{Conn, OrgArgs};
+use super::output::views;
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -70,7 +70,10 @@ pub async fn identity(c: IdentityCommand) -> anyhow::Result<ExitCode> {
             call(&conn, Method::PUT, &url, Some(body), show).await
         }
         IdentityCommand::List(a) => {
-            let show = Show::list(&views::IDENTITY, format!("no service principals or managed identities in {}", a.org));
+            let show = Show::list(
+                &views::IDENTITY,
+                format!("no service principals or managed identities in {}", a.org),
+            );
             get(&a.conn, &path(&a.org), show).await
         }
         IdentityCommand::Remove {

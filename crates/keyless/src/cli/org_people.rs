@@ -65,7 +65,6 @@ fn settings_lines(v: &Value) -> Vec<String> {
     out
 }
 
-
 #[derive(Subcommand)]
 pub enum MemberCommand {
     /// Put a user in an organization group (Project Collection Administrators only).
@@ -140,7 +139,12 @@ pub enum UserCommand {
 }
 
 pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
-    let lines = || Show::list(&views::ACCESS_LEVEL, "no access levels set (every user is Basic)");
+    let lines = || {
+        Show::list(
+            &views::ACCESS_LEVEL,
+            "no access levels set (every user is Basic)",
+        )
+    };
     match c {
         UserCommand::Set {
             org,

@@ -90,12 +90,23 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
             let root = super::pipeline_files::repository_root(&file);
             let (path, files) = super::pipeline_files::bundle(&root, &file)?;
             let body = json!({"name": name, "path": path, "files": files});
-            let show = Show::one(&views::PIPELINE, format!("Created pipeline {name} in {org}/{project}"));
+            let show = Show::one(
+                &views::PIPELINE,
+                format!("Created pipeline {name} in {org}/{project}"),
+            );
             post(&conn, &base(&org, &project), body, show).await
         }
         PipelineCommand::List(a) => {
-            let empty = format!("no pipelines in {}/{} (create one: keyless pipeline create {} {} NAME --file azure-pipelines.yml)", a.org, a.project, a.org, a.project);
-            get(&a.conn, &base(&a.org, &a.project), Show::list(&views::PIPELINE, empty)).await
+            let empty = format!(
+                "no pipelines in {}/{} (create one: keyless pipeline create {} {} NAME --file azure-pipelines.yml)",
+                a.org, a.project, a.org, a.project
+            );
+            get(
+                &a.conn,
+                &base(&a.org, &a.project),
+                Show::list(&views::PIPELINE, empty),
+            )
+            .await
         }
         PipelineCommand::Security { command } => security(command).await,
     }

@@ -78,12 +78,81 @@ fn endpoint(org: &str, id: &str, query: &str) -> String {
     format!("/{org}/_apis/serviceendpoint/endpoints/{id}?{query}api-version=7.1")
 }
 
+/// The id of the connection `id_or_name` of `org`: an id as it is, a name looked up.
+async fn resolve(conn: &Conn, org: &str, id_or_name: &str) -> anyhow::Result<String> {
+    if uuid::Uuid::parse_str(id_or_name).is_ok() {
+        return Ok(id_or_name.to_string());
+    }
+    let path = super::client::with_query(
+        &format!("/{org}/_apis/serviceendpoint/endpoints"),
+        &[("endpointNames", id_or_name), ("api-version", "7.1")],
+    )?;
+    let v = fetch(conn, Method::GET, &path, None).await?;
+    let ids: Vec<&str> = v["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    match ids[..] {
+        [id] => Ok(id.to_string()),
+        [] => anyhow::bail!(
+            "no service connection named '{id_or_name}' in {org} (keyless sc list {org} PROJECT shows them)"
+        ),
+        _ => anyhow::bail!(
+            "several service connections of {org} are named '{id_or_name}': give the id"
+        ),
+    }
+}
+
 pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
+    let c = match c {
+        ScCommand::Show(a) => ScCommand::Show(a.resolved().await?),
+        ScCommand::Verify(a) => ScCommand::Verify(a.resolved().await?),
+        ScCommand::Delete(a) => ScCommand::Delete(a.resolved().await?),
+        ScCommand::Convert {
+            org,
+            id,
+            revert,
+            complete,
+            conn,
+        } => {
+            let id = resolve(&conn, &org, &id).await?;
+            ScCommand::Convert {
+                org,
+                id,
+                revert,
+                complete,
+                conn,
+            }
+        }
+        ScCommand::Permissions {
+            org,
+            project,
+            id,
+            authorize,
+            revoke,
+            all_pipelines,
+            conn,
+        } => {
+            let id = resolve(&conn, &org, &id).await?;
+            ScCommand::Permissions {
+                org,
+                project,
+                id,
+                authorize,
+                revoke,
+                all_pipelines,
+                conn,
+            }
+        }
+        other => other,
+    };
     match c {
         ScCommand::List(ProjectArgs { org, project, conn }) => {
             let path = format!("/{org}/{project}/_apis/serviceendpoint/endpoints?api-version=7.1");
             let mut v = fetch(&conn, Method::GET, &path, None).await?;
-            if !output::json() {
+            if output::columns() {
                 last_used(&conn, &mut v).await;
             }
             let empty = format!(
@@ -93,7 +162,12 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ScCommand::Show(ConnectionArgs { org, id, conn }) => {
-            get(&conn, &endpoint(&org, &id, ""), Show::one(&views::CONNECTION_DETAIL, "")).await
+            get(
+                &conn,
+                &endpoint(&org, &id, ""),
+                Show::one(&views::CONNECTION_DETAIL, ""),
+            )
+            .await
         }
         ScCommand::Create {
             org,
@@ -130,7 +204,10 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
                         true => output::green("OK  "),
                         false => output::yellow("FAIL"),
                     };
-                    let code = step["code"].as_str().map(|c| format!(" [{c}]")).unwrap_or_default();
+                    let code = step["code"]
+                        .as_str()
+                        .map(|c| format!(" [{c}]"))
+                        .unwrap_or_default();
                     println!(
                         "{mark}  {:8} {}{code}",
                         step["step"].as_str().unwrap_or("-"),
@@ -138,7 +215,10 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
                     );
                 }
                 if v["statusCode"] != "ok" {
-                    println!("{}", v["errorMessage"].as_str().unwrap_or("verification failed"));
+                    println!(
+                        "{}",
+                        v["errorMessage"].as_str().unwrap_or("verification failed")
+                    );
                 }
             }
             Ok(ExitCode::from(match v["statusCode"] == "ok" {
@@ -205,6 +285,14 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+impl ConnectionArgs {
+    /// The same arguments with the connection's name replaced by its id.
+    async fn resolved(self) -> anyhow::Result<ConnectionArgs> {
+        let id = resolve(&self.conn, &self.org, &self.id).await?;
+        Ok(ConnectionArgs { id, ..self })
+    }
+}
+
 /// For people: whether every pipeline may use the connection, then the pipelines listed.
 fn permissions(v: &Value, show: Show) -> anyhow::Result<ExitCode> {
     if output::human() {
@@ -227,7 +315,9 @@ fn permissions(v: &Value, show: Show) -> anyhow::Result<ExitCode> {
 async fn last_used(conn: &Conn, v: &mut Value) {
     let Ok(c) = Client::new(conn) else { return };
     for item in v["value"].as_array_mut().into_iter().flatten() {
-        let Some(id) = item["id"].as_str() else { continue };
+        let Some(id) = item["id"].as_str() else {
+            continue;
+        };
         let path = format!("/keyless/v1/audit?connection={id}&decision=granted&limit=1");
         if let Ok(a) = c.send(Method::GET, &path, None).await
             && let Some(at) = a.pointer("/value/0/at")
@@ -248,18 +338,39 @@ fn next_steps(org: &str, v: &Value) -> Vec<String> {
     let federated = v["authorization"]["scheme"] == Scheme::WorkloadIdentityFederation.as_str();
     if v["data"]["creationMode"] == "Automatic" {
         out.push("keyless made, in the subscription's tenant:".to_string());
-        out.push(format!("  app registration   {} (client id {})", text(&v["data"]["appObjectId"]), text(&p["serviceprincipalid"])));
-        out.push(format!("  service principal  {}", text(&v["data"]["spnObjectId"])));
+        out.push(format!(
+            "  app registration   {} (client id {})",
+            text(&v["data"]["appObjectId"]),
+            text(&p["serviceprincipalid"])
+        ));
+        out.push(format!(
+            "  service principal  {}",
+            text(&v["data"]["spnObjectId"])
+        ));
         if federated {
-            out.push(format!("  federated credential for issuer {} and subject {}", text(&p["workloadIdentityFederationIssuer"]), text(&p["workloadIdentityFederationSubject"])));
+            out.push(format!(
+                "  federated credential for issuer {} and subject {}",
+                text(&p["workloadIdentityFederationIssuer"]),
+                text(&p["workloadIdentityFederationSubject"])
+            ));
         } else {
             out.push("  a client secret".to_string());
         }
-        out.push(format!("  role assignment    {} on {}", text(&v["data"]["azureSpnRoleAssignmentId"]), text(&v["data"]["scope"])));
+        out.push(format!(
+            "  role assignment    {} on {}",
+            text(&v["data"]["azureSpnRoleAssignmentId"]),
+            text(&v["data"]["scope"])
+        ));
     } else if federated {
         out.push(format!("Draft until the identity trusts it: the owner of app {} (tenant {}) adds a federated credential with", text(&p["serviceprincipalid"]), text(&p["tenantid"])));
-        out.push(format!("  issuer    {}", text(&p["workloadIdentityFederationIssuer"])));
-        out.push(format!("  subject   {}", text(&p["workloadIdentityFederationSubject"])));
+        out.push(format!(
+            "  issuer    {}",
+            text(&p["workloadIdentityFederationIssuer"])
+        ));
+        out.push(format!(
+            "  subject   {}",
+            text(&p["workloadIdentityFederationSubject"])
+        ));
         out.push("  audience  api://AzureADTokenExchange".to_string());
     }
     out.push(format!("Next: keyless sc verify {org} {id}"));

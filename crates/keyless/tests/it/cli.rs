@@ -568,7 +568,9 @@ fn pipeline_security_and_job_start_with_endpoints() {
     std::fs::write(repo.path().join("steps/deploy.yml"), &template).unwrap();
     let pipeline_file = repo.path().join("azure-pipelines.yml");
     let file = pipeline_file.to_str().unwrap();
-    let args = ["pipeline", "create", "contoso", "web", "cli-pipe", "--file", file];
+    let args = [
+        "pipeline", "create", "contoso", "web", "cli-pipe", "--file", file,
+    ];
     let out = s.client(&[&args[..], &["-o", "json"]].concat());
     assert!(out.status.success(), "{}", text(&out));
     let saved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

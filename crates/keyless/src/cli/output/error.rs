@@ -62,7 +62,8 @@ impl ApiError {
     /// The catalogue entry: found from the message first (it is more specific than the
     /// generic codes of ARM's envelope), else from the code.
     pub fn entry(&self) -> Option<&'static catalogue::Entry> {
-        catalogue::identify(&self.message).or_else(|| self.code.as_deref().and_then(catalogue::find))
+        catalogue::identify(&self.message)
+            .or_else(|| self.code.as_deref().and_then(catalogue::find))
     }
 }
 
@@ -173,8 +174,16 @@ mod tests {
         let e = anyhow::Error::new(ApiError::from_body(403, &body));
         let (lines, code) = describe(&e);
         assert_eq!(code, FAILED);
-        assert!(lines[0].starts_with("403 Forbidden: The client"), "{lines:?}");
-        assert!(lines.iter().any(|l| l.starts_with("  code:  AuthorizationFailed")), "{lines:?}");
+        assert!(
+            lines[0].starts_with("403 Forbidden: The client"),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("  code:  AuthorizationFailed")),
+            "{lines:?}"
+        );
         assert!(lines.iter().any(|l| l.starts_with("  fix:")), "{lines:?}");
     }
 

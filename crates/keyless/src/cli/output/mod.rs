@@ -81,9 +81,10 @@ pub fn format() -> Format {
     }
 }
 
-/// Whether a program asked for JSON.
-pub fn json() -> bool {
-    format() == Format::Json
+/// Whether the output is made of a view's columns (people, `-o table`, `-o tsv`, no
+/// `--query`): only then may a command add fields the API's body does not have.
+pub fn columns() -> bool {
+    options().query.is_none() && matches!(format(), Format::Human | Format::Table | Format::Tsv)
 }
 
 /// Whether the output is for people (the default format).
@@ -181,11 +182,13 @@ fn generic(v: &Value) -> anyhow::Result<()> {
                 .iter()
                 .map(|h| table::cell(m.get(h).unwrap_or(&Value::Null), Kind::Text))
                 .collect(),
+            Value::Array(a) => a.iter().map(|x| table::cell(x, Kind::Text)).collect(),
             other => vec![table::cell(other, Kind::Text)],
         })
         .collect();
     if headers.is_empty() {
-        headers.push("Result".to_string());
+        let width = cells.iter().map(Vec::len).max().unwrap_or(1);
+        headers = (1..=width).map(|i| format!("Column{i}")).collect();
     }
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     print_table(&headers, &cells, format() == Format::Table);
@@ -242,7 +245,12 @@ pub fn one(v: &Value, view: &View, title: &str, next: &[String]) -> anyhow::Resu
     if !title.is_empty() {
         println!("{}{}", tick(), bold(title));
     }
-    let width = view.columns.iter().map(|c| c.header.len()).max().unwrap_or(0);
+    let width = view
+        .columns
+        .iter()
+        .map(|c| c.header.len())
+        .max()
+        .unwrap_or(0);
     for (c, cell) in view.columns.iter().zip(view.cells(v)) {
         println!("  {:width$}  {cell}", c.header);
     }

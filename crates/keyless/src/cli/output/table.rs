@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn cells_of_each_kind() {
         assert_eq!(cell(&json!(null), Kind::Text), "-");
-        assert_eq!(cell(&json!(1_767_323_045), Kind::Time), "2026-01-02T03:04:05Z");
+        assert_eq!(
+            cell(&json!(1_767_323_045), Kind::Time),
+            "2026-01-02T03:04:05Z"
+        );
         assert_eq!(cell(&json!(["a", "b"]), Kind::Text), "a,b");
         assert_eq!(cell(&json!(["a", "b"]), Kind::Count), "2");
         assert_eq!(cell(&json!(true), Kind::Text), "yes");

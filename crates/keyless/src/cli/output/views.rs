@@ -43,7 +43,10 @@ pub const CONNECTION_DETAIL: View = View {
             "Subject",
             "authorization.parameters.workloadIdentityFederationSubject",
         ),
-        Col::text("Projects", "serviceEndpointProjectReferences[].projectReference.name"),
+        Col::text(
+            "Projects",
+            "serviceEndpointProjectReferences[].projectReference.name",
+        ),
         Col::time("Created", "creationDate"),
     ],
 };
@@ -141,7 +144,10 @@ pub const TENANT_DETAIL: View = View {
         Col::text("Users can register apps", "settings.usersCanRegisterApps"),
         Col::text("Secret lifetime (days)", "settings.secretLifetimeDays"),
         Col::text("Access token algorithm", "settings.accessTokenAlgorithm"),
-        Col::text("Guest permissions limited", "settings.guestPermissionsLimited"),
+        Col::text(
+            "Guest permissions limited",
+            "settings.guestPermissionsLimited",
+        ),
         Col::text(
             "Federated credentials on unowned apps",
             "settings.federatedCredentialsOnUnownedApps",
@@ -267,7 +273,10 @@ pub const JOB: View = View {
     columns: &[
         Col::text("Job", "env.SYSTEM_JOBID"),
         Col::text("Plan", "env.SYSTEM_PLANID"),
-        Col::text("Pipeline", "env.BUILD_DEFINITIONNAME || env.SYSTEM_DEFINITIONID"),
+        Col::text(
+            "Pipeline",
+            "env.BUILD_DEFINITIONNAME || env.SYSTEM_DEFINITIONID",
+        ),
         Col::text("Project", "env.SYSTEM_TEAMPROJECT"),
         Col::text("OIDC request URI", "env.SYSTEM_OIDCREQUESTURI"),
     ],
