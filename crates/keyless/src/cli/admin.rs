@@ -100,10 +100,12 @@ pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         Body::Json(serde_json::json!({"world": text, "files": files}))
     };
+    let progress = output::progress::Progress::spinner(format!("applying {}", a.file.display()));
     let v = c
         .send(Method::POST, "/keyless/v1/apply", Some(body))
         .await
         .with_context(|| a.file.display().to_string())?;
+    progress.finish();
     if output::machine(&v)? {
         return Ok(ExitCode::SUCCESS);
     }

@@ -8,6 +8,7 @@
 //! [`error::report`], which also decides the exit code.
 
 pub mod error;
+pub mod progress;
 mod table;
 pub mod views;
 
