@@ -66,6 +66,38 @@ pub(super) async fn call(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `keyless X show`: the object of the list at `path` whose id or name is `key` (names
+/// compared without case; a user also by the part of the UPN before `@`).
+pub(super) async fn show_in_list(
+    conn: &Conn,
+    path: &str,
+    key: &str,
+    view: &'static View,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
+    let v = fetch(conn, Method::GET, path, None).await?;
+    let same = |x: &Value| {
+        let text = |k: &str| {
+            x[k].as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| x[k].to_string())
+        };
+        text("id") == key
+            || ["name", "displayName", "userPrincipalName"]
+                .iter()
+                .any(|k| text(k).eq_ignore_ascii_case(key))
+            || x["userPrincipalName"]
+                .as_str()
+                .and_then(|u| u.split_once('@'))
+                .is_some_and(|(local, _)| local.eq_ignore_ascii_case(key))
+    };
+    let Some(found) = view.items(&v).into_iter().find(same) else {
+        anyhow::bail!("no {what} matches '{key}'");
+    };
+    output::one(&found, view, "", &[])?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// [`call`] with GET and no body.
 pub(super) async fn get(conn: &Conn, path: &str, show: Show) -> anyhow::Result<ExitCode> {
     call(conn, Method::GET, path, None, show).await
@@ -423,6 +455,8 @@ pub enum ProjectCommand {
     },
     /// List the projects of an organization.
     List(OrgArgs),
+    /// Show one project (name or id).
+    Show(ProjectArgs),
     /// The project's groups: a user has a place in a project only through them.
     Member {
         #[command(subcommand)]
@@ -508,6 +542,11 @@ pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
             let show = Show::one(&views::PROJECT, format!("Created project {org}/{name}"));
             post(&conn, &path, json!({"name": name}), show).await
         }
+        ProjectCommand::Show(a) => {
+            let path = format!("/keyless/v1/organizations/{}/projects", a.org);
+            let what = format!("project in {}", a.org);
+            show_in_list(&a.conn, &path, &a.project, &views::PROJECT, &what).await
+        }
         ProjectCommand::List(a) => {
             get(
                 &a.conn,
@@ -534,6 +573,13 @@ pub enum SubscriptionCommand {
     },
     /// List the subscriptions: name, state, tenant, id.
     List(Conn),
+    /// Show one subscription (name or id).
+    Show {
+        /// The subscription (name or id).
+        subscription: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
 }
 
 pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
@@ -543,6 +589,16 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             let body = json!({"name": name, "tenant": tenant});
             let show = Show::one(&views::SUBSCRIPTION, format!("Created subscription {name}"));
             post(&conn, path, body, show).await
+        }
+        SubscriptionCommand::Show { subscription, conn } => {
+            show_in_list(
+                &conn,
+                path,
+                &subscription,
+                &views::SUBSCRIPTION,
+                "subscription",
+            )
+            .await
         }
         SubscriptionCommand::List(conn) => {
             get(

@@ -1,6 +1,6 @@
 //! `keyless user …`: users of a tenant, their directory roles and guest invitations.
 
-use super::admin::{Show, call, get, post};
+use super::admin::{Show, call, get, post, show_in_list};
 use super::client::{Conn, TenantArgs};
 use super::output::views;
 use clap::{Args, Subcommand};
@@ -24,6 +24,15 @@ pub enum UserCommand {
     },
     /// List the users of a tenant.
     List(TenantArgs),
+    /// Show one user (UPN, the part before @, or id).
+    Show {
+        /// The tenant (name, domain or id).
+        tenant: String,
+        /// The user (UPN, the part before @, or id).
+        user: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Directory roles (Global Administrator, Application Administrator…) of users and apps.
     Role {
         #[command(subcommand)]
@@ -98,6 +107,11 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
             let path = format!("/keyless/v1/tenants/{tenant}/users");
             let show = Show::one(&views::USER, format!("Created user {name} in {tenant}"));
             post(&conn, &path, json!({"name": name, "admin": admin}), show).await
+        }
+        UserCommand::Show { tenant, user, conn } => {
+            let path = format!("/keyless/v1/tenants/{tenant}/users");
+            let what = format!("user in {tenant}");
+            show_in_list(&conn, &path, &user, &views::USER, &what).await
         }
         UserCommand::List(a) => {
             let show = Show::list(&views::USER, format!("no users in {}", a.tenant));

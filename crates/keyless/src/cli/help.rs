@@ -38,6 +38,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless tenant set contoso usersCanRegisterApps=false",
     ),
     ("user create", "keyless user create contoso alice"),
+    ("user show", "keyless user show contoso admin"),
     (
         "user list",
         "keyless user list contoso --query \"value[].userPrincipalName\"",
@@ -96,6 +97,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("project create", "keyless project create contoso api"),
     ("project list", "keyless project list contoso"),
+    ("project show", "keyless project show contoso web"),
     (
         "project member add",
         "keyless project member add contoso web alice@contoso.onmicrosoft.com Contributors",
@@ -114,10 +116,19 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("subscription list", "keyless subscription list"),
     (
+        "subscription show",
+        "keyless subscription show demo-subscription",
+    ),
+    (
         "pipeline create",
         "keyless pipeline create contoso web deploy --file azure-pipelines.yml",
     ),
     ("pipeline list", "keyless pipeline list contoso web"),
+    ("pipeline show", "keyless pipeline show contoso web deploy"),
+    (
+        "pipeline update",
+        "keyless pipeline update contoso web deploy --file azure-pipelines.yml",
+    ),
     (
         "pipeline security list",
         "keyless pipeline security list contoso web deploy",

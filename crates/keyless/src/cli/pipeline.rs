@@ -1,6 +1,6 @@
 //! `keyless pipeline` (create, list, security) and `keyless job start`.
 
-use super::admin::{Show, call, get, post};
+use super::admin::{Show, call, get, post, show_in_list};
 use super::client::{Body, Client, Conn, ProjectArgs};
 use super::output::{self, views};
 use clap::Subcommand;
@@ -31,6 +31,32 @@ pub enum PipelineCommand {
     },
     /// List the pipelines of a project: id, name, file, connections it may use.
     List(ProjectArgs),
+    /// Show one pipeline (name or id).
+    Show {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        /// The pipeline (name or id).
+        pipeline: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Replace a pipeline's YAML (Edit build pipeline); its connections are authorized again
+    /// from what the new file names.
+    Update {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        /// The pipeline (name or id).
+        pipeline: String,
+        /// The pipeline file; the templates it includes from its repository are sent with it.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// The pipeline's own permission entries: list, or set one (Administer build permissions).
     Security {
         #[command(subcommand)]
@@ -95,6 +121,30 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
                 format!("Created pipeline {name} in {org}/{project}"),
             );
             post(&conn, &base(&org, &project), body, show).await
+        }
+        PipelineCommand::Show {
+            org,
+            project,
+            pipeline,
+            conn,
+        } => {
+            let what = format!("pipeline in {org}/{project}");
+            let path = base(&org, &project);
+            show_in_list(&conn, &path, &pipeline, &views::PIPELINE, &what).await
+        }
+        PipelineCommand::Update {
+            org,
+            project,
+            pipeline,
+            file,
+            conn,
+        } => {
+            let root = super::pipeline_files::repository_root(&file);
+            let (path, files) = super::pipeline_files::bundle(&root, &file)?;
+            let body = json!({"name": pipeline, "path": path, "files": files});
+            let url = format!("{}/{pipeline}", base(&org, &project));
+            let show = Show::one(&views::PIPELINE, format!("Updated pipeline {pipeline}"));
+            call(&conn, Method::PUT, &url, Some(body), show).await
         }
         PipelineCommand::List(a) => {
             let empty = format!(

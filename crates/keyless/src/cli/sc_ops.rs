@@ -13,7 +13,7 @@ pub struct CreateOpts {
     #[arg(long, default_value = Scheme::WorkloadIdentityFederation.as_str())]
     scheme: String,
     /// The identity's tenant (manual; automatic defaults to the subscription's).
-    #[arg(long)]
+    #[arg(long, visible_alias = "tenant")]
     tenant_id: Option<String>,
     /// The identity's client (application) id (manual only).
     #[arg(long)]
@@ -22,7 +22,7 @@ pub struct CreateOpts {
     #[arg(long)]
     secret: Option<String>,
     /// The subscription of the connection's scope.
-    #[arg(long)]
+    #[arg(long, visible_alias = "subscription")]
     subscription_id: Option<String>,
     /// Subscription (default), ResourceGroup, ManagementGroup or AzureMLWorkspace.
     #[arg(long, default_value = "Subscription")]
