@@ -265,7 +265,7 @@ fn settings_patch(pairs: &[String]) -> anyhow::Result<Value> {
     for pair in pairs {
         let (key, raw) = pair
             .split_once('=')
-            .with_context(|| format!("'{pair}' is not KEY=VALUE"))?;
+            .ok_or_else(|| output::error::Usage::error(format!("'{pair}' is not KEY=VALUE")))?;
         let value: Value =
             serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
         let mut node = &mut patch;

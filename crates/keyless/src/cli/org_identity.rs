@@ -45,9 +45,9 @@ fn projects(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
     let mut map = Map::new();
     for p in pairs {
         let Some((project, group)) = p.split_once('=') else {
-            anyhow::bail!(
+            return Err(super::output::error::Usage::error(format!(
                 "--project takes PROJECT=GROUP, for example web=Contributors (got {p:?})"
-            );
+            )));
         };
         map.insert(project.trim().to_string(), json!(group.trim()));
     }

@@ -189,9 +189,9 @@ pub async fn settings(
             _ => None,
         };
         let Some((id, on)) = on else {
-            anyhow::bail!(
+            return Err(super::output::error::Usage::error(format!(
                 "--feature takes ID=on or ID=off, for example workload-identity-arm=on (got {f:?})"
-            );
+            )));
         };
         map.insert(id.trim().to_string(), json!(on));
     }

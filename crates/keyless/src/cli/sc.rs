@@ -106,48 +106,6 @@ async fn resolve(conn: &Conn, org: &str, id_or_name: &str) -> anyhow::Result<Str
 }
 
 pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
-    let c = match c {
-        ScCommand::Show(a) => ScCommand::Show(a.resolved().await?),
-        ScCommand::Verify(a) => ScCommand::Verify(a.resolved().await?),
-        ScCommand::Delete(a) => ScCommand::Delete(a.resolved().await?),
-        ScCommand::Convert {
-            org,
-            id,
-            revert,
-            complete,
-            conn,
-        } => {
-            let id = resolve(&conn, &org, &id).await?;
-            ScCommand::Convert {
-                org,
-                id,
-                revert,
-                complete,
-                conn,
-            }
-        }
-        ScCommand::Permissions {
-            org,
-            project,
-            id,
-            authorize,
-            revoke,
-            all_pipelines,
-            conn,
-        } => {
-            let id = resolve(&conn, &org, &id).await?;
-            ScCommand::Permissions {
-                org,
-                project,
-                id,
-                authorize,
-                revoke,
-                all_pipelines,
-                conn,
-            }
-        }
-        other => other,
-    };
     match c {
         ScCommand::List(ProjectArgs { org, project, conn }) => {
             let path = format!("/{org}/{project}/_apis/serviceendpoint/endpoints?api-version=7.1");
@@ -161,7 +119,8 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             output::list(&v, &views::CONNECTION, &empty)?;
             Ok(ExitCode::SUCCESS)
         }
-        ScCommand::Show(ConnectionArgs { org, id, conn }) => {
+        ScCommand::Show(a) => {
+            let ConnectionArgs { org, id, conn } = a.resolved().await?;
             get(
                 &conn,
                 &endpoint(&org, &id, ""),
@@ -186,7 +145,8 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             output::one(&v, &views::CONNECTION_DETAIL, &title, &next_steps(&org, &v))?;
             Ok(ExitCode::SUCCESS)
         }
-        ScCommand::Verify(ConnectionArgs { org, id, conn }) => {
+        ScCommand::Verify(a) => {
+            let ConnectionArgs { org, id, conn } = a.resolved().await?;
             let path = format!(
                 "/{org}/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1"
             );
@@ -233,6 +193,7 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             complete,
             conn,
         } => {
+            let id = resolve(&conn, &org, &id).await?;
             let (op, scheme) = match (revert, complete) {
                 (_, true) => ("CompleteConversion", Scheme::WorkloadIdentityFederation),
                 (true, _) => ("ConvertAuthenticationScheme", Scheme::ServicePrincipal),
@@ -266,6 +227,7 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             all_pipelines,
             conn,
         } => {
+            let id = resolve(&conn, &org, &id).await?;
             let path = format!(
                 "/{org}/{project}/_apis/pipelines/pipelinePermissions/endpoint/{id}?api-version=7.1-preview.1"
             );
@@ -278,7 +240,8 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             let v = fetch(&conn, Method::PATCH, &path, Some(body)).await?;
             permissions(&v, show)
         }
-        ScCommand::Delete(ConnectionArgs { org, id, conn }) => {
+        ScCommand::Delete(a) => {
+            let ConnectionArgs { org, id, conn } = a.resolved().await?;
             let show = Show::done(format!("Deleted service connection {id}"));
             call(&conn, Method::DELETE, &endpoint(&org, &id, ""), None, show).await
         }

@@ -1,5 +1,6 @@
 //! Request bodies of `keyless sc create` and `keyless sc permissions`.
 
+use super::output::error::Usage;
 use clap::Args;
 use keyless_model::devops::{CreationMode, Scheme};
 use serde_json::{Value, json};
@@ -52,7 +53,7 @@ pub fn create_body(project: &str, name: &str, o: CreateOpts) -> anyhow::Result<V
     if !o.automatic {
         let client = o
             .client_id
-            .ok_or_else(|| anyhow::anyhow!("--client-id is required without --automatic"))?;
+            .ok_or_else(|| Usage::error("--client-id is required without --automatic"))?;
         params["serviceprincipalid"] = json!(client);
     }
     if let Some(secret) = o.secret {

@@ -39,6 +39,16 @@ fn masked(s: &str) -> String {
     out
 }
 
+/// The output of a command that succeeded, which holds each of `lines`.
+fn says(out: std::process::Output, lines: &[&str]) -> String {
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    for l in lines {
+        assert!(t.contains(l), "{l}: {t}");
+    }
+    t
+}
+
 const X: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
 const T: &str = "YYYY-MM-DDTHH:MM:SSZ";
 
@@ -145,16 +155,25 @@ fn human_output_of_the_demo_world() {
 
     // One object: FIELD value lines; a name works where the id does.
     let out = s.client(&["sc", "show", "contoso", "demo-connection"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let shown = text(&out);
-    for field in [
-        "  Name       demo-connection\n",
-        "  Scheme     WorkloadIdentityFederation\n",
-        "  Issuer     https://",
-        "  Subject    /eid1/",
-    ] {
-        assert!(shown.contains(field), "{field}: {shown}");
-    }
+    says(
+        out,
+        &[
+            "  Name       demo-connection\n",
+            "  Scheme     WorkloadIdentityFederation\n",
+            "  Issuer     https://",
+            "  Subject    /eid1/",
+        ],
+    );
+
+    // `show` for every kind of object, by name or id; `update` where the API has one.
+    let out = s.client(&["project", "show", "contoso", "web"]);
+    says(out, &["  NAME         web\n"]);
+    let out = s.client(&["user", "show", "contoso", "admin"]);
+    says(out, &["  UPN    admin@contoso.onmicrosoft.com\n"]);
+    let out = s.client(&["pipeline", "show", "contoso", "web", "deploy"]);
+    says(out, &["  FILE         azure-pipelines.yml\n"]);
+    let out = s.client(&["subscription", "show", "demo-subscription", "-o", "tsv"]);
+    says(out, &["demo-subscription\tEnabled\t"]);
 
     // A create says what was made and what to do next.
     let sub = &s.env()["AZURE_SUBSCRIPTION_ID"];
@@ -165,24 +184,23 @@ fn human_output_of_the_demo_world() {
         "web",
         "made",
         "--automatic",
-        "--subscription-id",
+        "--subscription",
         sub,
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let made = text(&out);
+    let made = says(
+        out,
+        &[
+            "  app registration ",
+            "  service principal ",
+            "  federated credential for issuer ",
+            "  role assignment ",
+            "Next: keyless sc verify contoso ",
+        ],
+    );
     assert!(
         made.starts_with("Created service connection made in contoso/web (Automatic)\n"),
         "{made}"
     );
-    for line in [
-        "  app registration ",
-        "  service principal ",
-        "  federated credential for issuer ",
-        "  role assignment ",
-        "Next: keyless sc verify contoso ",
-    ] {
-        assert!(made.contains(line), "{line}: {made}");
-    }
     let tenant = &s.env()["AZURE_TENANT_ID"];
     let client = &s.env()["AZURE_CLIENT_ID"];
     let out = s.client(&[
@@ -198,16 +216,15 @@ fn human_output_of_the_demo_world() {
         "--subscription-id",
         sub,
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let draft = text(&out);
-    for line in [
-        "adds a federated credential with",
-        "  issuer    https://",
-        "  subject   /eid1/",
-        "  audience  api://AzureADTokenExchange",
-    ] {
-        assert!(draft.contains(line), "{line}: {draft}");
-    }
+    says(
+        out,
+        &[
+            "adds a federated credential with",
+            "  issuer    https://",
+            "  subject   /eid1/",
+            "  audience  api://AzureADTokenExchange",
+        ],
+    );
 
     // `status`: where the CLI points and as whom.
     let out = s.client(&["status"]);
@@ -354,10 +371,12 @@ fn exit_codes_and_errors_from_the_catalogue() {
     ] {
         assert!(err.contains(line), "{line}: {err}");
     }
-    // 2: usage.
+    // 2: usage, from clap or from the command's own checks.
     for args in [
         &["sc", "list"][..],
         &["sc", "list", "contoso", "web", "-o", "xml"],
+        &["sc", "create", "contoso", "web", "no-client-id"],
+        &["org", "settings", "contoso", "--feature", "sometimes"],
     ] {
         let out = s.client(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));

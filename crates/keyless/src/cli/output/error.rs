@@ -99,7 +99,7 @@ impl std::error::Error for Unreachable {}
 pub struct Usage(pub String);
 
 impl Usage {
-    pub fn new(msg: impl Into<String>) -> anyhow::Error {
+    pub fn error(msg: impl Into<String>) -> anyhow::Error {
         anyhow::Error::new(Usage(msg.into()))
     }
 }
@@ -198,7 +198,7 @@ mod tests {
             cause: "refused".into(),
         });
         assert_eq!(describe(&unreachable).1, UNREACHABLE);
-        assert_eq!(describe(&Usage::new("bad")).1, USAGE);
+        assert_eq!(describe(&Usage::error("bad")).1, USAGE);
         assert_eq!(describe(&anyhow::anyhow!("other")).1, FAILED);
     }
 }

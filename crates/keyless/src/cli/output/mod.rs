@@ -142,7 +142,7 @@ pub fn queried(v: &Value) -> anyhow::Result<Value> {
         return Ok(v.clone());
     };
     let expr = jmespath::compile(q)
-        .map_err(|e| error::Usage::new(format!("--query {q:?} is not JMESPath: {e}")))?;
+        .map_err(|e| error::Usage::error(format!("--query {q:?} is not JMESPath: {e}")))?;
     let found = expr
         .search(v)
         .map_err(|e| anyhow::anyhow!("--query {q:?}: {e}"))?;
