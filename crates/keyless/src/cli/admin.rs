@@ -75,6 +75,19 @@ pub(super) async fn show_in_list(
     view: &'static View,
     what: &str,
 ) -> anyhow::Result<ExitCode> {
+    let found = find_in_list(conn, path, key, view, what).await?;
+    output::one(&found, view, "", &[])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The object of the list at `path` whose id or name is `key` (see [`show_in_list`]).
+pub(super) async fn find_in_list(
+    conn: &Conn,
+    path: &str,
+    key: &str,
+    view: &'static View,
+    what: &str,
+) -> anyhow::Result<Value> {
     let v = fetch(conn, Method::GET, path, None).await?;
     let same = |x: &Value| {
         let text = |k: &str| {
@@ -94,8 +107,7 @@ pub(super) async fn show_in_list(
     let Some(found) = view.items(&v).into_iter().find(same) else {
         anyhow::bail!("no {what} matches '{key}'");
     };
-    output::one(&found, view, "", &[])?;
-    Ok(ExitCode::SUCCESS)
+    Ok(found)
 }
 
 /// [`call`] with GET and no body.
@@ -181,9 +193,9 @@ pub enum PatCommand {
     },
     /// List your tokens (never their values).
     List(Conn),
-    /// Revoke a token by id.
+    /// Revoke a token (name or id).
     Revoke {
-        /// The token's id (keyless pat list shows it).
+        /// The token (name or id; keyless pat list shows them).
         id: String,
         #[command(flatten)]
         conn: Conn,
@@ -217,6 +229,9 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             get(&conn, "/keyless/v1/pats", show).await
         }
         PatCommand::Revoke { id, conn } => {
+            let path = "/keyless/v1/pats";
+            let pat = find_in_list(&conn, path, &id, &views::PAT, "token of yours").await?;
+            let id = pat["id"].as_str().unwrap_or(&id).to_string();
             call(
                 &conn,
                 Method::DELETE,

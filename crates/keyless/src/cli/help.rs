@@ -26,10 +26,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless pat create reader --scope read --days 7",
     ),
     ("pat list", "keyless pat list"),
-    (
-        "pat revoke",
-        "keyless pat revoke 56b38009-84b8-4f71-8485-ce03634cdbb4",
-    ),
+    ("pat revoke", "keyless pat revoke reader"),
     ("tenant create", "keyless tenant create fabrikam"),
     ("tenant list", "keyless tenant list -o tsv"),
     ("tenant show", "keyless tenant show contoso"),

@@ -175,6 +175,19 @@ fn human_output_of_the_demo_world() {
     let out = s.client(&["subscription", "show", "demo-subscription", "-o", "tsv"]);
     says(out, &["demo-subscription\tEnabled\t"]);
 
+    // A token is shown once at creation, and revoked by name.
+    let out = s.client(&["pat", "create", "reader", "--scope", "read"]);
+    says(
+        out,
+        &[
+            "Created personal access token reader\n",
+            "  Token    kls_pat_",
+            "shown once",
+        ],
+    );
+    let out = s.client(&["pat", "revoke", "reader"]);
+    says(out, &["Revoked token "]);
+
     // A create says what was made and what to do next.
     let sub = &s.env()["AZURE_SUBSCRIPTION_ID"];
     let out = s.client(&[
