@@ -190,16 +190,10 @@ fn human_output_of_the_demo_world() {
 
     // A create says what was made and what to do next.
     let sub = &s.env()["AZURE_SUBSCRIPTION_ID"];
-    let out = s.client(&[
-        "sc",
-        "create",
-        "contoso",
-        "web",
-        "made",
-        "--automatic",
-        "--subscription",
-        sub,
-    ]);
+    let create = |name: &str, flags: &[&str]| {
+        s.client(&[&["sc", "create", "contoso", "web", name][..], flags].concat())
+    };
+    let out = create("made", &["--automatic", "--subscription", sub]);
     let made = says(
         out,
         &[
@@ -216,19 +210,8 @@ fn human_output_of_the_demo_world() {
     );
     let tenant = &s.env()["AZURE_TENANT_ID"];
     let client = &s.env()["AZURE_CLIENT_ID"];
-    let out = s.client(&[
-        "sc",
-        "create",
-        "contoso",
-        "web",
-        "draft",
-        "--client-id",
-        client,
-        "--tenant-id",
-        tenant,
-        "--subscription-id",
-        sub,
-    ]);
+    let ids = ["--client-id", client, "--tenant-id", tenant];
+    let out = create("draft", &[&ids[..], &["--subscription-id", sub]].concat());
     says(
         out,
         &[
@@ -327,18 +310,15 @@ fn json_is_the_api_body_and_query_yaml_tsv_select_from_it() {
         &["sc", "list", "contoso", "web", "--query", "value[].name"],
     );
     assert_eq!(names, serde_json::json!(["demo-connection"]));
-    let out = s.client(&[
-        "sc",
-        "list",
-        "contoso",
-        "web",
+    let list = |flags: &[&str]| s.client(&[&["sc", "list", "contoso", "web"][..], flags].concat());
+    let out = list(&[
         "-o",
         "tsv",
         "--query",
         "value[].[name, authorization.scheme]",
     ]);
     assert_eq!(text(&out), "demo-connection\tWorkloadIdentityFederation\n");
-    let out = s.client(&["sc", "list", "contoso", "web", "-o", "tsv"]);
+    let out = list(&["-o", "tsv"]);
     let row = text(&out);
     assert!(
         row.starts_with(
@@ -347,16 +327,7 @@ fn json_is_the_api_body_and_query_yaml_tsv_select_from_it() {
         "{row}"
     );
     assert!(row.ends_with(&format!("\t{id}\n")), "{row}");
-    let out = s.client(&[
-        "sc",
-        "list",
-        "contoso",
-        "web",
-        "-o",
-        "table",
-        "--query",
-        "value[].{name: name, id: id}",
-    ]);
+    let out = list(&["-o", "table", "--query", "value[].{name: name, id: id}"]);
     assert_eq!(
         text(&out),
         format!("id                                    name\n{id}  demo-connection\n")
