@@ -62,6 +62,32 @@ fn when(v: &str) -> String {
     }
 }
 
+/// The lines an entry's detail adds: the identity that called Azure DevOps, the nearest
+/// federated credential of a mismatch.
+fn detail(e: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(org) = e["detail"]["organization"].as_str() {
+        let who = &e["detail"]["identity"];
+        out.push(format!(
+            "identity {} ({}) organization {} project {}",
+            who["displayName"].as_str().unwrap_or("-"),
+            who["objectId"].as_str().unwrap_or("-"),
+            org,
+            e["detail"]["project"].as_str().unwrap_or("-"),
+        ));
+    }
+    if let Some(near) = e["detail"].get("nearestCredential") {
+        out.push(format!(
+            "nearest credential '{}' differs in {}: configured {} / presented {}",
+            near["name"].as_str().unwrap_or(""),
+            near["differs"],
+            near["firstDifference"]["configured"],
+            near["firstDifference"]["presented"],
+        ));
+    }
+    out
+}
+
 /// The filters given, as `--name value` words.
 fn opts_named(a: &AuditArgs) -> Vec<String> {
     [
@@ -129,35 +155,17 @@ pub async fn audit(a: AuditArgs) -> anyhow::Result<ExitCode> {
         output::list(&v, &views::AUDIT, &empty(a.since.as_deref(), &filtered))?;
         return Ok(ExitCode::SUCCESS);
     }
-    for e in v["value"].as_array().cloned().unwrap_or_default() {
-        let s = |k: &str| e[k].as_str().unwrap_or("-").to_string();
-        println!(
-            "{} {:5} {:7} {:>22} client={} subject={}",
-            keyless_model::time_fmt::iso(e["at"].as_i64().unwrap_or(0)),
-            s("kind"),
-            s("decision"),
-            s("code"),
-            s("clientId"),
-            s("subject"),
-        );
-        if let Some(org) = e["detail"]["organization"].as_str() {
-            let who = &e["detail"]["identity"];
-            println!(
-                "    identity {} ({}) organization {} project {}",
-                who["displayName"].as_str().unwrap_or("-"),
-                who["objectId"].as_str().unwrap_or("-"),
-                org,
-                e["detail"]["project"].as_str().unwrap_or("-"),
-            );
-        }
-        if let Some(near) = e["detail"].get("nearestCredential") {
-            println!(
-                "    nearest credential '{}' differs in {}: configured {} / presented {}",
-                near["name"].as_str().unwrap_or(""),
-                near["differs"],
-                near["firstDifference"]["configured"],
-                near["firstDifference"]["presented"],
-            );
+    // The table of entries, each row followed by what its detail adds for people.
+    let entries = views::AUDIT.items(&v);
+    let rows: Vec<Vec<String>> = entries.iter().map(|e| views::AUDIT.cells(e)).collect();
+    let headers: Vec<&str> = views::AUDIT.columns.iter().map(|c| c.header).collect();
+    let text = output::table(&headers, &rows, true);
+    let mut lines = text.lines();
+    println!("{}", output::bold(lines.next().unwrap_or_default()));
+    for (line, e) in lines.zip(&entries) {
+        println!("{line}");
+        for d in detail(e) {
+            println!("    {d}");
         }
     }
     Ok(ExitCode::SUCCESS)
