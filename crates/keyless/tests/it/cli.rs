@@ -286,7 +286,18 @@ fn audit_shows_azure_devops_access() {
     let out = s.client(&["audit", "--kind", "devops"]);
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("devops denied") && t.contains("TF401444"), "{t}");
+    let row = |l: &str| {
+        l.split_whitespace()
+            .skip(1)
+            .take(3)
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        t.lines()
+            .any(|l| row(l) == ["devops", "denied", "TF401444"]),
+        "{t}"
+    );
     assert!(
         t.contains("identity demo-deploy (") && t.contains(") organization contoso project -"),
         "{t}"
