@@ -252,19 +252,21 @@ pub const PERMISSION: View = View {
 pub const ROLE: View = View {
     items: "value",
     columns: &[
-        Col::text("ROLE", "role || roleDisplayName || displayName"),
-        Col::text("PRINCIPAL", "principal || userPrincipalName || app || user"),
-        Col::text("ID", "id || principalId"),
+        Col::text("ROLE", "role"),
+        Col::text("PRINCIPAL TYPE", "principalType"),
+        Col::text("PRINCIPAL", "principalId"),
+        Col::time("ASSIGNED", "createdAt"),
     ],
 };
 
 pub const GUEST: View = View {
     items: "value",
     columns: &[
-        Col::text("UPN", "userPrincipalName || user"),
-        Col::text("NAME", "displayName"),
-        Col::text("HOME TENANT", "homeTenantId || tenantId"),
-        Col::text("ID", "id"),
+        Col::text("UPN", "user.userPrincipalName"),
+        Col::text("NAME", "user.displayName"),
+        Col::text("HOME TENANT", "user.tenantId"),
+        Col::time("INVITED", "invitedAt"),
+        Col::text("ID", "user.id"),
     ],
 };
 
