@@ -1,6 +1,7 @@
 //! Client commands for keyless' admin API and the DevOps REST shapes.
 
 use super::client::{Body, Client, Conn, OrgArgs, ProjectArgs, TenantArgs};
+use super::output::{self, View, views};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use reqwest::Method;
@@ -9,27 +10,48 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn print(c: &Client, v: &Value) {
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-        return;
+/// How a command's answer is shown to people (programs get the body, see [`output`]).
+pub(super) enum Show {
+    /// A list of objects of a view; the sentence said when it is empty.
+    List(&'static View, String),
+    /// One object of a view, under a title.
+    One(&'static View, String),
+    /// A sentence.
+    Done(String),
+}
+
+impl Show {
+    pub fn list(view: &'static View, empty: impl Into<String>) -> Show {
+        Show::List(view, empty.into())
     }
-    match v.get("value").and_then(Value::as_array) {
-        Some(items) => {
-            for i in items {
-                let id = i
-                    .get("id")
-                    .map(|x| x.to_string().trim_matches('"').to_string())
-                    .unwrap_or_default();
-                let name = ["name", "displayName", "userPrincipalName"]
-                    .iter()
-                    .find_map(|k| i.get(*k).and_then(Value::as_str))
-                    .unwrap_or("");
-                println!("{id}\t{name}");
-            }
+
+    pub fn one(view: &'static View, title: impl Into<String>) -> Show {
+        Show::One(view, title.into())
+    }
+
+    pub fn done(said: impl Into<String>) -> Show {
+        Show::Done(said.into())
+    }
+
+    pub fn print(&self, v: &Value) -> anyhow::Result<()> {
+        match self {
+            Show::List(view, empty) => output::list(v, view, empty),
+            Show::One(view, title) => output::one(v, view, title, &[]),
+            Show::Done(said) => output::done(v, said),
         }
-        None => println!("{}", serde_json::to_string_pretty(v).unwrap_or_default()),
     }
+}
+
+/// Sends the request and returns the answer's body.
+pub(super) async fn fetch(
+    conn: &Conn,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    Client::new(conn)?
+        .send(method, path, body.map(Body::Json))
+        .await
 }
 
 pub(super) async fn call(
@@ -37,21 +59,70 @@ pub(super) async fn call(
     method: Method,
     path: &str,
     body: Option<Value>,
+    show: Show,
 ) -> anyhow::Result<ExitCode> {
-    let c = Client::new(conn)?;
-    let v = c.send(method, path, body.map(Body::Json)).await?;
-    print(&c, &v);
+    let v = fetch(conn, method, path, body).await?;
+    show.print(&v)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// `keyless X show`: the object of the list at `path` whose id or name is `key` (names
+/// compared without case; a user also by the part of the UPN before `@`).
+pub(super) async fn show_in_list(
+    conn: &Conn,
+    path: &str,
+    key: &str,
+    view: &'static View,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
+    let found = find_in_list(conn, path, key, view, what).await?;
+    output::one(&found, view, "", &[])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The object of the list at `path` whose id or name is `key` (see [`show_in_list`]).
+pub(super) async fn find_in_list(
+    conn: &Conn,
+    path: &str,
+    key: &str,
+    view: &'static View,
+    what: &str,
+) -> anyhow::Result<Value> {
+    let v = fetch(conn, Method::GET, path, None).await?;
+    let same = |x: &Value| {
+        let text = |k: &str| {
+            x[k].as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| x[k].to_string())
+        };
+        text("id") == key
+            || ["name", "displayName", "userPrincipalName"]
+                .iter()
+                .any(|k| text(k).eq_ignore_ascii_case(key))
+            || x["userPrincipalName"]
+                .as_str()
+                .and_then(|u| u.split_once('@'))
+                .is_some_and(|(local, _)| local.eq_ignore_ascii_case(key))
+    };
+    let Some(found) = view.items(&v).into_iter().find(same) else {
+        anyhow::bail!("no {what} matches '{key}'");
+    };
+    Ok(found)
+}
+
 /// [`call`] with GET and no body.
-pub(super) async fn get(conn: &Conn, path: &str) -> anyhow::Result<ExitCode> {
-    call(conn, Method::GET, path, None).await
+pub(super) async fn get(conn: &Conn, path: &str, show: Show) -> anyhow::Result<ExitCode> {
+    call(conn, Method::GET, path, None, show).await
 }
 
 /// [`call`] with POST and a JSON body.
-pub(super) async fn post(conn: &Conn, path: &str, body: Value) -> anyhow::Result<ExitCode> {
-    call(conn, Method::POST, path, Some(body)).await
+pub(super) async fn post(
+    conn: &Conn,
+    path: &str,
+    body: Value,
+    show: Show,
+) -> anyhow::Result<ExitCode> {
+    call(conn, Method::POST, path, Some(body), show).await
 }
 
 #[derive(Args)]
@@ -73,12 +144,13 @@ pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         Body::Json(serde_json::json!({"world": text, "files": files}))
     };
-    let v = match c.send(Method::POST, "/keyless/v1/apply", Some(body)).await {
-        Ok(v) => v,
-        Err(e) => anyhow::bail!("{}: {e}", a.file.display()),
-    };
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
+    let progress = output::progress::Progress::spinner(format!("applying {}", a.file.display()));
+    let v = c
+        .send(Method::POST, "/keyless/v1/apply", Some(body))
+        .await
+        .with_context(|| a.file.display().to_string())?;
+    progress.finish();
+    if output::machine(&v)? {
         return Ok(ExitCode::SUCCESS);
     }
     let changes = v["changes"].as_array().cloned().unwrap_or_default();
@@ -105,7 +177,9 @@ pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
 pub enum PatCommand {
     /// Create a token (shown once).
     Create {
+        /// The token's name.
         name: String,
+        /// Days until the token expires.
         #[arg(long, default_value_t = 30)]
         days: i64,
         /// Administrators: create it for another user (UPN).
@@ -119,8 +193,9 @@ pub enum PatCommand {
     },
     /// List your tokens (never their values).
     List(Conn),
-    /// Revoke a token by id.
+    /// Revoke a token (name or id).
     Revoke {
+        /// The token (name or id; keyless pat list shows them).
         id: String,
         #[command(flatten)]
         conn: Conn,
@@ -140,15 +215,29 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             if !scopes.is_empty() {
                 body["scopes"] = json!(scopes);
             }
-            post(&conn, "/keyless/v1/pats", body).await
+            let v = fetch(&conn, Method::POST, "/keyless/v1/pats", Some(body)).await?;
+            let next = [
+                "The token is shown once: store it now (keyless login --token …, or KEYLESS_TOKEN)."
+                    .to_string(),
+            ];
+            let title = format!("Created personal access token {name}");
+            output::one(&v, &views::PAT_CREATED, &title, &next)?;
+            Ok(ExitCode::SUCCESS)
         }
-        PatCommand::List(conn) => get(&conn, "/keyless/v1/pats").await,
+        PatCommand::List(conn) => {
+            let show = Show::list(&views::PAT, "no personal access tokens");
+            get(&conn, "/keyless/v1/pats", show).await
+        }
         PatCommand::Revoke { id, conn } => {
+            let path = "/keyless/v1/pats";
+            let pat = find_in_list(&conn, path, &id, &views::PAT, "token of yours").await?;
+            let id = pat["id"].as_str().unwrap_or(&id).to_string();
             call(
                 &conn,
                 Method::DELETE,
                 &format!("/keyless/v1/pats/{id}"),
                 None,
+                Show::done(format!("Revoked token {id}")),
             )
             .await
         }
@@ -157,20 +246,27 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum TenantCommand {
+    /// Create a tenant (an Entra directory) with its domain NAME.onmicrosoft.com.
     Create {
+        /// The tenant's name (its domain is NAME.onmicrosoft.com).
         name: String,
+        /// public, usgov or china.
         #[arg(long)]
         cloud: Option<String>,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the tenants: name, domain, cloud, federation, id.
     List(Conn),
+    /// Show one tenant and its settings.
     Show(TenantArgs),
     /// Change tenant settings and policy: KEY=VALUE pairs, dotted keys for nesting, values
     /// as JSON when they parse (e.g. usersCanRegisterApps=false federation.enabled=false
     /// 'federation.allowedIssuersForApps=["https://…"]').
     Set {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// KEY=VALUE pairs; dotted keys for nested settings.
         #[arg(required = true)]
         settings: Vec<String>,
         #[command(flatten)]
@@ -184,7 +280,7 @@ fn settings_patch(pairs: &[String]) -> anyhow::Result<Value> {
     for pair in pairs {
         let (key, raw) = pair
             .split_once('=')
-            .with_context(|| format!("'{pair}' is not KEY=VALUE"))?;
+            .ok_or_else(|| output::error::Usage::error(format!("'{pair}' is not KEY=VALUE")))?;
         let value: Value =
             serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
         let mut node = &mut patch;
@@ -207,10 +303,17 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
     match c {
         TenantCommand::Create { name, cloud, conn } => {
             let body = json!({"name": name, "cloud": cloud});
-            post(&conn, "/keyless/v1/tenants", body).await
+            let show = Show::one(&views::TENANT, format!("Created tenant {name}"));
+            post(&conn, "/keyless/v1/tenants", body, show).await
         }
-        TenantCommand::List(conn) => get(&conn, "/keyless/v1/tenants").await,
-        TenantCommand::Show(a) => get(&a.conn, &format!("/keyless/v1/tenants/{}", a.tenant)).await,
+        TenantCommand::List(conn) => {
+            let show = Show::list(&views::TENANT, "no tenants");
+            get(&conn, "/keyless/v1/tenants", show).await
+        }
+        TenantCommand::Show(a) => {
+            let path = format!("/keyless/v1/tenants/{}", a.tenant);
+            get(&a.conn, &path, Show::one(&views::TENANT_DETAIL, "")).await
+        }
         TenantCommand::Set {
             tenant,
             settings,
@@ -237,6 +340,7 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
                 Method::PATCH,
                 &format!("{path}/settings"),
                 Some(patch),
+                Show::one(&views::TENANT_DETAIL, format!("Changed tenant {tenant}")),
             )
             .await
         }
@@ -245,7 +349,9 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum OrgCommand {
+    /// Create an organization connected to a tenant.
     Create {
+        /// The organization's name.
         name: String,
         /// The connected Entra tenant (name or id).
         #[arg(long)]
@@ -259,12 +365,14 @@ pub enum OrgCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the organizations: name, cloud, tenant, owner, id.
     List(Conn),
     /// The organization's owner and preview features.
     Show(OrgArgs),
     /// Change the owner or preview features (the owner and Project Collection
     /// Administrators only), then show the settings.
     Settings {
+        /// The organization (name or id).
         org: String,
         /// The new owner, a user's UPN or id.
         #[arg(long)]
@@ -288,7 +396,9 @@ pub enum OrgCommand {
     /// Rename an organization: `sc://` subjects of identities keyless created follow; manual
     /// connections are marked with their new subject.
     Rename {
+        /// The organization (name or id).
         org: String,
+        /// The new name.
         new_name: String,
         #[command(flatten)]
         conn: Conn,
@@ -310,9 +420,13 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let body = json!({"name": name, "tenant": tenant, "cloud": cloud, "owner": owner});
-            post(&conn, "/keyless/v1/organizations", body).await
+            let show = Show::one(&views::ORGANIZATION, format!("Created organization {name}"));
+            post(&conn, "/keyless/v1/organizations", body, show).await
         }
-        OrgCommand::List(conn) => get(&conn, "/keyless/v1/organizations").await,
+        OrgCommand::List(conn) => {
+            let show = Show::list(&views::ORGANIZATION, "no organizations");
+            get(&conn, "/keyless/v1/organizations", show).await
+        }
         OrgCommand::Rename {
             org,
             new_name,
@@ -323,6 +437,10 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
                 Method::PATCH,
                 &format!("/keyless/v1/organizations/{org}"),
                 Some(json!({"name": new_name})),
+                Show::one(
+                    &views::ORGANIZATION,
+                    format!("Renamed organization {org} to {new_name}"),
+                ),
             )
             .await
         }
@@ -341,13 +459,19 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum ProjectCommand {
+    /// Create a project in an organization.
     Create {
+        /// The organization (name or id).
         org: String,
+        /// The project's name.
         name: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the projects of an organization.
     List(OrgArgs),
+    /// Show one project (name or id).
+    Show(ProjectArgs),
     /// The project's groups: a user has a place in a project only through them.
     Member {
         #[command(subcommand)]
@@ -359,7 +483,9 @@ pub enum ProjectCommand {
 pub enum MemberCommand {
     /// Put a user in a group (Project Administrators only).
     Add {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
         /// UPN or id.
         user: String,
@@ -373,9 +499,13 @@ pub enum MemberCommand {
     List(ProjectArgs),
     /// Take a user out of a group (Project Administrators only).
     Remove {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The user (UPN or id).
         user: String,
+        /// The group (its display name).
         group: String,
         #[command(flatten)]
         conn: Conn,
@@ -413,32 +543,30 @@ async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             None,
         ),
     };
-    let c = Client::new(&conn)?;
-    let v = c.send(method, &path, body.map(Body::Json)).await?;
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        for m in v["value"].as_array().into_iter().flatten() {
-            println!(
-                "{}\t{}",
-                m["user"].as_str().unwrap_or_default(),
-                m["group"].as_str().unwrap_or_default()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    let show = match method == Method::DELETE {
+        true => Show::done("Removed the membership"),
+        false => Show::list(&views::MEMBER, "no memberships"),
+    };
+    call(&conn, method, &path, body, show).await
 }
 
 pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
     match c {
         ProjectCommand::Create { org, name, conn } => {
             let path = format!("/keyless/v1/organizations/{org}/projects");
-            post(&conn, &path, json!({"name": name})).await
+            let show = Show::one(&views::PROJECT, format!("Created project {org}/{name}"));
+            post(&conn, &path, json!({"name": name}), show).await
+        }
+        ProjectCommand::Show(a) => {
+            let path = format!("/keyless/v1/organizations/{}/projects", a.org);
+            let what = format!("project in {}", a.org);
+            show_in_list(&a.conn, &path, &a.project, &views::PROJECT, &what).await
         }
         ProjectCommand::List(a) => {
             get(
                 &a.conn,
                 &format!("/keyless/v1/organizations/{}/projects", a.org),
+                Show::list(&views::PROJECT, format!("no projects in {}", a.org)),
             )
             .await
         }
@@ -448,23 +576,53 @@ pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum SubscriptionCommand {
+    /// Create a subscription in a tenant.
     Create {
+        /// The subscription's display name.
         name: String,
+        /// The tenant (name, domain or id).
         #[arg(long)]
         tenant: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the subscriptions: name, state, tenant, id.
     List(Conn),
+    /// Show one subscription (name or id).
+    Show {
+        /// The subscription (name or id).
+        subscription: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
 }
 
 pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
     let path = "/keyless/v1/subscriptions";
     match c {
         SubscriptionCommand::Create { name, tenant, conn } => {
-            post(&conn, path, json!({"name": name, "tenant": tenant})).await
+            let body = json!({"name": name, "tenant": tenant});
+            let show = Show::one(&views::SUBSCRIPTION, format!("Created subscription {name}"));
+            post(&conn, path, body, show).await
         }
-        SubscriptionCommand::List(conn) => get(&conn, path).await,
+        SubscriptionCommand::Show { subscription, conn } => {
+            show_in_list(
+                &conn,
+                path,
+                &subscription,
+                &views::SUBSCRIPTION,
+                "subscription",
+            )
+            .await
+        }
+        SubscriptionCommand::List(conn) => {
+            get(
+                &conn,
+                path,
+                Show::list(&views::SUBSCRIPTION, "no subscriptions"),
+            )
+            .await
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `keyless audit`: read the audit log with filters.
 
 use super::client::{Client, Conn};
+use super::output::{self, views};
 use clap::Args;
 use reqwest::Method;
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ pub struct AuditArgs {
     /// devops (identities calling the Azure DevOps REST API with an Entra token).
     #[arg(long)]
     kind: Option<String>,
+    /// Most entries to show, newest first.
     #[arg(long, default_value_t = 100)]
     limit: u32,
     #[command(flatten)]
@@ -57,6 +59,68 @@ fn when(v: &str) -> String {
             (now - n * mult).to_string()
         }
         _ => v.to_string(),
+    }
+}
+
+/// The lines an entry's detail adds: the identity that called Azure DevOps, the nearest
+/// federated credential of a mismatch.
+fn detail(e: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(org) = e["detail"]["organization"].as_str() {
+        let who = &e["detail"]["identity"];
+        out.push(format!(
+            "identity {} ({}) organization {} project {}",
+            who["displayName"].as_str().unwrap_or("-"),
+            who["objectId"].as_str().unwrap_or("-"),
+            org,
+            e["detail"]["project"].as_str().unwrap_or("-"),
+        ));
+    }
+    if let Some(near) = e["detail"].get("nearestCredential") {
+        out.push(format!(
+            "nearest credential '{}' differs in {}: configured {} / presented {}",
+            near["name"].as_str().unwrap_or(""),
+            near["differs"],
+            near["firstDifference"]["configured"],
+            near["firstDifference"]["presented"],
+        ));
+    }
+    out
+}
+
+/// The filters given, as `--name value` words.
+fn opts_named(a: &AuditArgs) -> Vec<String> {
+    [
+        ("until", &a.until),
+        ("tenant", &a.tenant),
+        ("client", &a.client),
+        ("connection", &a.connection),
+        ("decision", &a.decision),
+        ("code", &a.code),
+        ("kind", &a.kind),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("--{k} {v}")))
+    .collect()
+}
+
+/// What is said when no entry matched, with a wider `--since` to try.
+fn empty(since: Option<&str>, filters: &[String]) -> String {
+    let with = match filters.is_empty() {
+        true => String::new(),
+        false => format!(" with {}", filters.join(" ")),
+    };
+    match since {
+        Some(s) => {
+            let wider = match s.chars().last() {
+                Some('s' | 'm') => "24h",
+                Some('h') if s.trim_end_matches('h').parse::<u32>().is_ok_and(|h| h < 24) => "24h",
+                _ => "30d",
+            };
+            format!("no audit entries since {s}{with} (try --since {wider})")
+        }
+        None if filters.is_empty() => "no audit entries yet".to_string(),
+        None => format!("no audit entries{with}"),
     }
 }
 
@@ -86,39 +150,22 @@ pub async fn audit(a: AuditArgs) -> anyhow::Result<ExitCode> {
     let v = c
         .send(Method::GET, &format!("/keyless/v1/audit?{query}"), None)
         .await?;
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
+    let filtered = opts_named(&a);
+    if !output::human() || v["value"].as_array().is_none_or(Vec::is_empty) {
+        output::list(&v, &views::AUDIT, &empty(a.since.as_deref(), &filtered))?;
         return Ok(ExitCode::SUCCESS);
     }
-    for e in v["value"].as_array().cloned().unwrap_or_default() {
-        let s = |k: &str| e[k].as_str().unwrap_or("-").to_string();
-        println!(
-            "{} {:5} {:7} {:>22} client={} subject={}",
-            keyless_model::time_fmt::iso(e["at"].as_i64().unwrap_or(0)),
-            s("kind"),
-            s("decision"),
-            s("code"),
-            s("clientId"),
-            s("subject"),
-        );
-        if let Some(org) = e["detail"]["organization"].as_str() {
-            let who = &e["detail"]["identity"];
-            println!(
-                "    identity {} ({}) organization {} project {}",
-                who["displayName"].as_str().unwrap_or("-"),
-                who["objectId"].as_str().unwrap_or("-"),
-                org,
-                e["detail"]["project"].as_str().unwrap_or("-"),
-            );
-        }
-        if let Some(near) = e["detail"].get("nearestCredential") {
-            println!(
-                "    nearest credential '{}' differs in {}: configured {} / presented {}",
-                near["name"].as_str().unwrap_or(""),
-                near["differs"],
-                near["firstDifference"]["configured"],
-                near["firstDifference"]["presented"],
-            );
+    // The table of entries, each row followed by what its detail adds for people.
+    let entries = views::AUDIT.items(&v);
+    let rows: Vec<Vec<String>> = entries.iter().map(|e| views::AUDIT.cells(e)).collect();
+    let headers: Vec<&str> = views::AUDIT.columns.iter().map(|c| c.header).collect();
+    let text = output::table(&headers, &rows, true);
+    let mut lines = text.lines();
+    println!("{}", output::bold(lines.next().unwrap_or_default()));
+    for (line, e) in lines.zip(&entries) {
+        println!("{line}");
+        for d in detail(e) {
+            println!("    {d}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 //! `KEYLESS_TOKEN`, else from `keyless login`'s saved configuration; the local CA from
 //! `--ca`, `KEYLESS_CA_FILE`, the saved login or `DATA/tls/ca.pem`.
 
+use super::output::error::{ApiError, Unreachable};
 use anyhow::Context;
 use clap::Args;
 use reqwest::Method;
@@ -19,9 +20,6 @@ pub struct Conn {
     /// CA certificate to trust (PEM) [default: .keyless/tls/ca.pem when present].
     #[arg(long, env = "KEYLESS_CA_FILE", global = true)]
     pub ca: Option<PathBuf>,
-    /// Print raw JSON.
-    #[arg(long, global = true)]
-    pub json: bool,
 }
 
 // The arguments of the commands on one tenant, organization, project or service connection.
@@ -29,6 +27,7 @@ pub struct Conn {
 
 #[derive(Args)]
 pub struct TenantArgs {
+    /// The tenant (name, domain or id).
     pub tenant: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -36,6 +35,7 @@ pub struct TenantArgs {
 
 #[derive(Args)]
 pub struct OrgArgs {
+    /// The organization (name or id).
     pub org: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -43,7 +43,9 @@ pub struct OrgArgs {
 
 #[derive(Args)]
 pub struct ProjectArgs {
+    /// The organization (name or id).
     pub org: String,
+    /// The project (name or id).
     pub project: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -51,7 +53,9 @@ pub struct ProjectArgs {
 
 #[derive(Args)]
 pub struct ConnectionArgs {
+    /// The organization (name or id).
     pub org: String,
+    /// The service connection (id or name).
     pub id: String,
     #[command(flatten)]
     pub conn: Conn,
@@ -137,10 +141,20 @@ impl Client {
             Some(Body::Yaml(t)) => req.header("content-type", "application/yaml").body(t),
             None => req,
         };
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("cannot reach keyless at {url}"))?;
+        let resp = req.send().await.map_err(|e| {
+            // The innermost cause says why (connection refused, certificate unknown…).
+            let cause =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |c| {
+                    c.source()
+                })
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            Unreachable {
+                url: url.to_string(),
+                cause,
+            }
+        })?;
         let status = resp.status();
         let text = resp.text().await?;
         let value: Value = if text.is_empty() {
@@ -149,13 +163,7 @@ impl Client {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         if !status.is_success() {
-            let msg = value
-                .pointer("/message")
-                .or_else(|| value.pointer("/error/message"))
-                .and_then(Value::as_str)
-                .map(String::from)
-                .unwrap_or_else(|| value.to_string());
-            anyhow::bail!("{status}: {msg}");
+            return Err(ApiError::from_body(status.as_u16(), &value).into());
         }
         Ok(value)
     }
@@ -182,10 +190,6 @@ impl Client {
             .clone()
             .or_else(|| Some(PathBuf::from(".keyless/tls/ca.pem")).filter(|p| p.exists()))
     }
-
-    pub fn json(&self) -> bool {
-        self.conn.json
-    }
 }
 
 pub enum Body {
@@ -196,6 +200,11 @@ pub enum Body {
 /// `path` with the query `user=…&group=…`, both encoded: how a group membership is named
 /// for removal.
 pub fn membership_url(path: &str, user: String, group: String) -> anyhow::Result<String> {
-    let q = reqwest::Url::parse_with_params("http://x/", [("user", user), ("group", group)])?;
+    with_query(path, &[("user", &user), ("group", &group)])
+}
+
+/// `path` with the query `pairs`, each name and value encoded.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> anyhow::Result<String> {
+    let q = reqwest::Url::parse_with_params("http://x/", pairs)?;
     Ok(format!("{path}?{}", q.query().unwrap_or_default()))
 }

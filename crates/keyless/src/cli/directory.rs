@@ -1,7 +1,8 @@
 //! `keyless user …`: users of a tenant, their directory roles and guest invitations.
 
-use super::admin::{call, get, post};
+use super::admin::{Show, call, get, post, show_in_list};
 use super::client::{Conn, TenantArgs};
+use super::output::views;
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
@@ -9,15 +10,29 @@ use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
+    /// Create a user NAME@DOMAIN in a tenant.
     Create {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// The user's name: the part of the UPN before @.
         name: String,
+        /// Make the user an administrator of keyless.
         #[arg(long)]
         admin: bool,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the users of a tenant.
     List(TenantArgs),
+    /// Show one user (UPN, the part before @, or id).
+    Show {
+        /// The tenant (name, domain or id).
+        tenant: String,
+        /// The user (UPN, the part before @, or id).
+        user: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Directory roles (Global Administrator, Application Administrator…) of users and apps.
     Role {
         #[command(subcommand)]
@@ -33,9 +48,11 @@ pub enum UserCommand {
 /// Whom a role is for: a user (UPN or local part) or an app (name or appId).
 #[derive(Args)]
 pub struct RoleTarget {
+    /// The tenant (name, domain or id).
     tenant: String,
     /// The role's display name or template id (`"Application Administrator"`).
     role: String,
+    /// The user (UPN or id).
     #[arg(long, conflicts_with = "app", required_unless_present = "app")]
     user: Option<String>,
     /// An app by name or appId: its service principal in the tenant gets the role.
@@ -47,8 +64,11 @@ pub struct RoleTarget {
 
 #[derive(Subcommand)]
 pub enum RoleCommand {
+    /// Give a user or an app a directory role.
     Add(RoleTarget),
+    /// Take a directory role from a user or an app.
     Remove(RoleTarget),
+    /// List the directory role assignments of a tenant.
     List(TenantArgs),
 }
 
@@ -56,17 +76,23 @@ pub enum RoleCommand {
 pub enum GuestCommand {
     /// Invite a user of another tenant (full UPN) into the tenant.
     Add {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// The guest's UPN in their home tenant (alice@fabrikam.onmicrosoft.com).
         upn: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// Remove a guest from the tenant.
     Remove {
+        /// The tenant (name, domain or id).
         tenant: String,
+        /// The guest's UPN in their home tenant (alice@fabrikam.onmicrosoft.com).
         upn: String,
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the guests of a tenant.
     List(TenantArgs),
 }
 
@@ -79,10 +105,22 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let path = format!("/keyless/v1/tenants/{tenant}/users");
-            post(&conn, &path, json!({"name": name, "admin": admin})).await
+            let show = Show::one(&views::USER, format!("Created user {name} in {tenant}"));
+            post(&conn, &path, json!({"name": name, "admin": admin}), show).await
+        }
+        UserCommand::Show { tenant, user, conn } => {
+            let path = format!("/keyless/v1/tenants/{tenant}/users");
+            let what = format!("user in {tenant}");
+            show_in_list(&conn, &path, &user, &views::USER, &what).await
         }
         UserCommand::List(a) => {
-            get(&a.conn, &format!("/keyless/v1/tenants/{}/users", a.tenant)).await
+            let show = Show::list(&views::USER, format!("no users in {}", a.tenant));
+            get(
+                &a.conn,
+                &format!("/keyless/v1/tenants/{}/users", a.tenant),
+                show,
+            )
+            .await
         }
         UserCommand::Role { command } => role(command).await,
         UserCommand::Guest { command } => guest(command).await,
@@ -90,13 +128,23 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
-    let (method, t) = match c {
+    let (method, t, verb) = match c {
         RoleCommand::List(a) => {
-            return get(&a.conn, &format!("/keyless/v1/tenants/{}/roles", a.tenant)).await;
+            let show = Show::list(
+                &views::ROLE,
+                format!("no directory role assignments in {}", a.tenant),
+            );
+            return get(
+                &a.conn,
+                &format!("/keyless/v1/tenants/{}/roles", a.tenant),
+                show,
+            )
+            .await;
         }
-        RoleCommand::Add(t) => (Method::POST, t),
-        RoleCommand::Remove(t) => (Method::DELETE, t),
+        RoleCommand::Add(t) => (Method::POST, t, "Assigned"),
+        RoleCommand::Remove(t) => (Method::DELETE, t, "Removed"),
     };
+    let said = format!("{verb} {} in {}", t.role, t.tenant);
     let mut body = json!({"role": t.role});
     if let Some(u) = t.user {
         body["user"] = json!(u);
@@ -109,6 +157,7 @@ async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
         method,
         &format!("/keyless/v1/tenants/{}/roles", t.tenant),
         Some(body),
+        Show::done(said),
     )
     .await
 }
@@ -117,7 +166,8 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
     match c {
         GuestCommand::Add { tenant, upn, conn } => {
             let path = format!("/keyless/v1/tenants/{tenant}/guests");
-            post(&conn, &path, json!({"user": upn})).await
+            let show = Show::done(format!("Invited {upn} into {tenant}"));
+            post(&conn, &path, json!({"user": upn}), show).await
         }
         GuestCommand::Remove { tenant, upn, conn } => {
             call(
@@ -125,11 +175,18 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
                 Method::DELETE,
                 &format!("/keyless/v1/tenants/{tenant}/guests/{upn}"),
                 None,
+                Show::done(format!("Removed guest {upn} from {tenant}")),
             )
             .await
         }
         GuestCommand::List(a) => {
-            get(&a.conn, &format!("/keyless/v1/tenants/{}/guests", a.tenant)).await
+            let show = Show::list(&views::GUEST, format!("no guests in {}", a.tenant));
+            get(
+                &a.conn,
+                &format!("/keyless/v1/tenants/{}/guests", a.tenant),
+                show,
+            )
+            .await
         }
     }
 }

@@ -123,8 +123,7 @@ pub async fn doctor(a: DoctorArgs) -> anyhow::Result<ExitCode> {
         _ => format!("/keyless/v1/organizations/{}/doctor", segment(&a.org)),
     };
     let v = c.send(Method::GET, &path, None).await?;
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
+    if super::output::machine(&v)? {
     } else if a.all {
         print!("{}", render_all(&v));
     } else {

@@ -16,8 +16,10 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct ExecArgs {
+    /// The organization (name or id).
     #[arg(long)]
     pub org: String,
+    /// The project (name or id).
     #[arg(long)]
     pub project: String,
     /// The service connection (name or id) the step may use.

@@ -2,6 +2,7 @@
 //! `GET /keyless/v1/keys` and `POST /keyless/v1/keys/rotate`.
 
 use super::client::{Body, Client, Conn};
+use super::output::{self, views};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -25,32 +26,12 @@ pub enum KeysCommand {
     },
 }
 
-fn text(v: &Value, field: &str) -> String {
-    v.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or("-")
-        .to_string()
-}
-
-fn print_keys(c: &Client, v: &Value) {
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-        return;
-    }
-    let keys = v["value"].as_array().cloned().unwrap_or_default();
-    println!("KID\tISSUER\tALG\tSTATE\tCREATED\tSIGNING FROM\tRETIRED");
-    for k in &keys {
-        println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            text(k, "kid"),
-            text(k, "issuer"),
-            text(k, "alg"),
-            text(k, "state"),
-            text(k, "created"),
-            text(k, "signingFrom"),
-            text(k, "retired"),
-        );
-    }
+fn print_keys(v: &Value) -> anyhow::Result<()> {
+    output::list(
+        v,
+        &views::KEY,
+        "no signing keys yet (each issuer makes its first when it first signs)",
+    )
 }
 
 pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
@@ -58,7 +39,7 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         KeysCommand::List { conn } => {
             let c = Client::new(&conn)?;
             let v = c.send(Method::GET, "/keyless/v1/keys", None).await?;
-            print_keys(&c, &v);
+            print_keys(&v)?;
         }
         KeysCommand::Rotate { issuer, conn } => {
             let c = Client::new(&conn)?;
@@ -70,11 +51,11 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
                     Some(Body::Json(body)),
                 )
                 .await?;
-            if !c.json() {
+            if output::human() {
                 let n = v["value"].as_array().map_or(0, Vec::len);
-                println!("{n} new key(s), published now:");
+                println!("{}{n} new key(s), published now:", output::tick());
             }
-            print_keys(&c, &v);
+            print_keys(&v)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -40,6 +40,7 @@ pub struct LintArgs {
     /// Pipeline files, and folders (every *.yml and *.yaml below, hidden folders skipped).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// How findings are written: human, json, sarif…
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
     /// The least severity that makes the exit code 1.
@@ -128,12 +129,18 @@ pub async fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
     let inputs = Inputs { repos, params };
     let targets = lint_files::discover(&a.paths);
     let mut all: Vec<Diagnostic> = Vec::new();
+    let progress = (targets.len() > 1)
+        .then(|| super::output::progress::Progress::counter("linting files", targets.len()));
+    let step = || progress.iter().for_each(|p| p.inc());
     match (&a.org, &a.project) {
         (Some(org), Some(project)) => {
             // The facts need every connection name first: keep the compiled files.
             let compiled: Vec<_> = targets
                 .iter()
-                .map(|t| lint_files::compile(t, &inputs))
+                .map(|t| {
+                    step();
+                    lint_files::compile(t, &inputs)
+                })
                 .collect();
             let mut conn = a.conn.clone();
             if a.server.is_some() {
@@ -164,12 +171,14 @@ pub async fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
         // Offline, one file at a time: memory stays that of one pipeline.
         _ => {
             for t in &targets {
+                step();
                 let mut d = lint::run(&lint_files::compile(t, &inputs), None);
                 lint_files::rename(t, &mut d);
                 all.extend(d);
             }
         }
     }
+    progress.into_iter().for_each(|p| p.finish());
     lint::sort(&mut all);
     let files = targets.len();
     let text = match a.format {

@@ -10,6 +10,7 @@ mod directory;
 mod doctor;
 mod exec;
 mod explain;
+mod help;
 mod job_env;
 mod job_tokens;
 mod keys;
@@ -17,8 +18,10 @@ mod lint;
 mod lint_files;
 mod lint_live;
 mod login;
+mod meta;
 mod org_identity;
 mod org_people;
+pub mod output;
 mod pipeline;
 mod pipeline_files;
 mod run;
@@ -38,6 +41,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
 }
 
 #[derive(Subcommand)]
@@ -127,9 +132,29 @@ pub enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// Where the CLI points: server URL, user, token expiry, whether the server is ready.
+    ///
+    /// Example: keyless status
+    Status(meta::StatusArgs),
+    /// Print shell completions: bash, zsh, fish, powershell or elvish.
+    ///
+    /// Example: keyless completion bash > /etc/bash_completion.d/keyless
+    Completion(meta::CompletionArgs),
+    /// Print the manual page, or write one page per command into a folder.
+    ///
+    /// Example: keyless man --dir /usr/local/share/man/man1
+    Man(meta::ManArgs),
+}
+
+/// The command tree with each command's examples: what parses the arguments, and what
+/// completions and manual pages are generated from.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    help::with_examples(Cli::command())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    output::init(cli.output);
     match cli.command {
         Command::Serve(a) => serve::serve(a).await,
         Command::Demo { command } => serve::demo(command),
@@ -151,5 +176,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::keys(command).await,
         Command::Exec(a) => exec::exec(a).await,
         Command::Run(a) => run::run(a).await,
+        Command::Status(a) => meta::status(a).await,
+        Command::Completion(a) => Ok(meta::completion(&a)),
+        Command::Man(a) => meta::man(&a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command;
+
+    /// Every command with what is missing from its help: a one-line description, an
+    /// example (`Example:` in the long help of a command without subcommands), a
+    /// description of each argument.
+    fn missing(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        let path = format!("{path} {}", cmd.get_name());
+        if cmd.get_about().is_none() {
+            out.push(format!("{path}: no description"));
+        }
+        let leaf = !cmd.has_subcommands();
+        let example = cmd
+            .get_long_about()
+            .is_some_and(|a| a.to_string().contains("Example"))
+            || cmd
+                .get_after_help()
+                .is_some_and(|a| a.to_string().contains("Example"));
+        if leaf && !example {
+            out.push(format!("{path}: no example"));
+        }
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if a.get_help().is_none() && !matches!(id, "help" | "version") {
+                out.push(format!("{path}: argument {id} undescribed"));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            missing(s, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_flag_has_help_and_every_command_an_example() {
+        let mut out = Vec::new();
+        missing(&command(), "", &mut out);
+        assert!(out.is_empty(), "{}", out.join("\n"));
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        command().debug_assert();
     }
 }

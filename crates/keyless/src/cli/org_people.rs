@@ -1,7 +1,9 @@
 //! `keyless org show|settings|member|user …`: an organization's owner and preview features,
 //! its Project Collection Administrators and its users' access levels.
 
-use super::client::{Body, Client, Conn, OrgArgs};
+use super::admin::{Show, call, fetch};
+use super::client::{Conn, OrgArgs};
+use super::output::{self, views};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -11,22 +13,24 @@ fn base(org: &str) -> String {
     format!("/keyless/v1/organizations/{org}")
 }
 
-/// Sends the request; prints JSON with `--json`, else the answer's lines as `lines` makes them.
+/// Sends a request about the organization's settings and prints the settings: for people
+/// as lines, for `-o table`/`tsv` the preview features.
 async fn send(
     conn: &Conn,
     method: Method,
     path: &str,
     body: Option<Value>,
-    lines: fn(&Value) -> Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    let c = Client::new(conn)?;
-    let v = c.send(method, path, body.map(Body::Json)).await?;
-    if c.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        for l in lines(&v) {
+    let v = fetch(conn, method, path, body).await?;
+    if output::machine(&v)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if output::human() {
+        for l in settings_lines(&v) {
             println!("{l}");
         }
+    } else {
+        output::list(&v, &views::PREVIEW_FEATURE, "")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -41,8 +45,9 @@ fn settings_lines(v: &Value) -> Vec<String> {
         None => "(none: keyless administrators)".to_string(),
     };
     let mut out = vec![
-        format!("organization\t{}", text(v, "organization")),
-        format!("owner\t{owner}"),
+        format!("Organization     {}", text(v, "organization")),
+        format!("Owner            {owner}"),
+        "Preview features".to_string(),
     ];
     for f in v["previewFeatures"].as_array().into_iter().flatten() {
         let state = if f["enabled"].as_bool().unwrap_or(false) {
@@ -51,7 +56,8 @@ fn settings_lines(v: &Value) -> Vec<String> {
             "off"
         };
         out.push(format!(
-            "preview feature\t{}\t{state}\t{}",
+            "  {:3}  {:24} {}",
+            state,
             text(f, "id"),
             text(f, "name")
         ));
@@ -59,27 +65,11 @@ fn settings_lines(v: &Value) -> Vec<String> {
     out
 }
 
-fn group_lines(v: &Value) -> Vec<String> {
-    pairs(v, "group")
-}
-
-fn level_lines(v: &Value) -> Vec<String> {
-    pairs(v, "accessLevel")
-}
-
-fn pairs(v: &Value, second: &str) -> Vec<String> {
-    v["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| format!("{}\t{}", text(m, "user"), text(m, second)))
-        .collect()
-}
-
 #[derive(Subcommand)]
 pub enum MemberCommand {
     /// Put a user in an organization group (Project Collection Administrators only).
     Add {
+        /// The organization (name or id).
         org: String,
         /// UPN or id.
         user: String,
@@ -92,8 +82,11 @@ pub enum MemberCommand {
     List(OrgArgs),
     /// Take a user out of an organization group (Project Collection Administrators only).
     Remove {
+        /// The organization (name or id).
         org: String,
+        /// The user (UPN or id).
         user: String,
+        /// The group (its display name).
         group: String,
         #[command(flatten)]
         conn: Conn,
@@ -102,7 +95,7 @@ pub enum MemberCommand {
 
 pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
     let path = |org: &str| format!("{}/members", base(org));
-    let lines = group_lines;
+    let lines = || Show::list(&views::MEMBER, "no members in the organization's groups");
     match c {
         MemberCommand::Add {
             org,
@@ -111,9 +104,9 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let body = json!({"user": user, "group": group});
-            send(&conn, Method::POST, &path(&org), Some(body), lines).await
+            call(&conn, Method::POST, &path(&org), Some(body), lines()).await
         }
-        MemberCommand::List(a) => send(&a.conn, Method::GET, &path(&a.org), None, lines).await,
+        MemberCommand::List(a) => call(&a.conn, Method::GET, &path(&a.org), None, lines()).await,
         MemberCommand::Remove {
             org,
             user,
@@ -121,7 +114,8 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             conn,
         } => {
             let url = super::client::membership_url(&path(&org), user, group)?;
-            send(&conn, Method::DELETE, &url, None, |_| Vec::new()).await
+            let show = Show::done("Removed the membership");
+            call(&conn, Method::DELETE, &url, None, show).await
         }
     }
 }
@@ -131,6 +125,7 @@ pub enum UserCommand {
     /// Give a user of the organization an access level (Project Collection Administrators
     /// only).
     Set {
+        /// The organization (name or id).
         org: String,
         /// UPN or id.
         user: String,
@@ -144,7 +139,12 @@ pub enum UserCommand {
 }
 
 pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
-    let lines = level_lines;
+    let lines = || {
+        Show::list(
+            &views::ACCESS_LEVEL,
+            "no access levels set (every user is Basic)",
+        )
+    };
     match c {
         UserCommand::Set {
             org,
@@ -154,11 +154,11 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
         } => {
             let url = format!("{}/users/{user}", base(&org));
             let body = json!({"accessLevel": access_level});
-            send(&conn, Method::PUT, &url, Some(body), lines).await
+            call(&conn, Method::PUT, &url, Some(body), lines()).await
         }
         UserCommand::List(a) => {
             let url = format!("{}/users", base(&a.org));
-            send(&a.conn, Method::GET, &url, None, lines).await
+            call(&a.conn, Method::GET, &url, None, lines()).await
         }
     }
 }
@@ -166,7 +166,7 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
 /// `keyless org show ORG`.
 pub async fn show(a: OrgArgs) -> anyhow::Result<ExitCode> {
     let url = format!("{}/settings", base(&a.org));
-    send(&a.conn, Method::GET, &url, None, settings_lines).await
+    send(&a.conn, Method::GET, &url, None).await
 }
 
 /// `keyless org settings ORG [--owner USER] [--feature ID=on|off]…`: changes what is given,
@@ -179,7 +179,7 @@ pub async fn settings(
 ) -> anyhow::Result<ExitCode> {
     let url = format!("{}/settings", base(&org));
     if owner.is_none() && features.is_empty() {
-        return send(&conn, Method::GET, &url, None, settings_lines).await;
+        return send(&conn, Method::GET, &url, None).await;
     }
     let mut map = Map::new();
     for f in &features {
@@ -189,9 +189,9 @@ pub async fn settings(
             _ => None,
         };
         let Some((id, on)) = on else {
-            anyhow::bail!(
+            return Err(super::output::error::Usage::error(format!(
                 "--feature takes ID=on or ID=off, for example workload-identity-arm=on (got {f:?})"
-            );
+            )));
         };
         map.insert(id.trim().to_string(), json!(on));
     }
@@ -199,5 +199,5 @@ pub async fn settings(
     if let Some(o) = owner {
         body["owner"] = json!(o);
     }
-    send(&conn, Method::PATCH, &url, Some(body), settings_lines).await
+    send(&conn, Method::PATCH, &url, Some(body)).await
 }

@@ -1,7 +1,8 @@
 //! `keyless pipeline` (create, list, security) and `keyless job start`.
 
-use super::admin::{get, post};
+use super::admin::{Show, call, get, post, show_in_list};
 use super::client::{Body, Client, Conn, ProjectArgs};
+use super::output::{self, views};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::json;
@@ -15,8 +16,11 @@ pub enum PipelineCommand {
     ///
     /// Example: keyless pipeline create contoso web deploy --file azure-pipelines.yml
     Create {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline's name.
         name: String,
         /// The pipeline file; the templates it includes from its repository (the nearest
         /// folder above it holding .git, else its folder) are sent with it.
@@ -25,7 +29,34 @@ pub enum PipelineCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// List the pipelines of a project: id, name, file, connections it may use.
     List(ProjectArgs),
+    /// Show one pipeline (name or id).
+    Show {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        /// The pipeline (name or id).
+        pipeline: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Replace a pipeline's YAML (Edit build pipeline); its connections are authorized again
+    /// from what the new file names.
+    Update {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        /// The pipeline (name or id).
+        pipeline: String,
+        /// The pipeline file; the templates it includes from its repository are sent with it.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// The pipeline's own permission entries: list, or set one (Administer build permissions).
     Security {
         #[command(subcommand)]
@@ -35,17 +66,24 @@ pub enum PipelineCommand {
 
 #[derive(Subcommand)]
 pub enum SecurityCommand {
+    /// List the pipeline's own permission entries.
     List {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline (name or id).
         pipeline: String,
         #[command(flatten)]
         conn: Conn,
     },
     /// Allow, deny or clear (NotSet) one permission for a group or a user.
     Set {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline (name or id).
         pipeline: String,
         /// QueueBuilds, EditBuildDefinition, ViewBuildDefinition or AdministerBuildPermissions.
         permission: String,
@@ -78,9 +116,48 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
             let root = super::pipeline_files::repository_root(&file);
             let (path, files) = super::pipeline_files::bundle(&root, &file)?;
             let body = json!({"name": name, "path": path, "files": files});
-            post(&conn, &base(&org, &project), body).await
+            let show = Show::one(
+                &views::PIPELINE,
+                format!("Created pipeline {name} in {org}/{project}"),
+            );
+            post(&conn, &base(&org, &project), body, show).await
         }
-        PipelineCommand::List(a) => get(&a.conn, &base(&a.org, &a.project)).await,
+        PipelineCommand::Show {
+            org,
+            project,
+            pipeline,
+            conn,
+        } => {
+            let what = format!("pipeline in {org}/{project}");
+            let path = base(&org, &project);
+            show_in_list(&conn, &path, &pipeline, &views::PIPELINE, &what).await
+        }
+        PipelineCommand::Update {
+            org,
+            project,
+            pipeline,
+            file,
+            conn,
+        } => {
+            let root = super::pipeline_files::repository_root(&file);
+            let (path, files) = super::pipeline_files::bundle(&root, &file)?;
+            let body = json!({"name": pipeline, "path": path, "files": files});
+            let url = format!("{}/{pipeline}", base(&org, &project));
+            let show = Show::one(&views::PIPELINE, format!("Updated pipeline {pipeline}"));
+            call(&conn, Method::PUT, &url, Some(body), show).await
+        }
+        PipelineCommand::List(a) => {
+            let empty = format!(
+                "no pipelines in {}/{} (create one: keyless pipeline create {} {} NAME --file azure-pipelines.yml)",
+                a.org, a.project, a.org, a.project
+            );
+            get(
+                &a.conn,
+                &base(&a.org, &a.project),
+                Show::list(&views::PIPELINE, empty),
+            )
+            .await
+        }
         PipelineCommand::Security { command } => security(command).await,
     }
 }
@@ -114,34 +191,24 @@ async fn security(c: SecurityCommand) -> anyhow::Result<ExitCode> {
             Some(json!({"group": group, "user": user, "permission": permission, "access": access})),
         ),
     };
-    let client = Client::new(&conn)?;
-    let v = client.send(method, &path, body.map(Body::Json)).await?;
-    if client.json() {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    for e in v["value"].as_array().into_iter().flatten() {
-        let who = e["group"]
-            .as_str()
-            .map(|g| format!("group {g}"))
-            .or_else(|| e["user"].as_str().map(|u| format!("user {u}")))
-            .unwrap_or_default();
-        println!(
-            "{who}\t{}\t{}",
-            e["permissionDisplayName"].as_str().unwrap_or_default(),
-            e["access"].as_str().unwrap_or_default()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    let show = Show::list(
+        &views::PERMISSION,
+        "no permission entries of its own (the project's defaults apply)",
+    );
+    call(&conn, method, &path, body, show).await
 }
 
 #[derive(Subcommand)]
 pub enum JobCommand {
     /// Start a job (Queue builds); prints its environment as export lines.
     Start {
+        /// The organization (name or id).
         org: String,
+        /// The project (name or id).
         project: String,
+        /// The pipeline (name or id).
         pipeline: String,
+        /// How long the job, and so its tokens, lives.
         #[arg(long, default_value_t = 60)]
         minutes: i64,
         /// Also get the variables the agent sets for the connections the job may use (read
@@ -196,9 +263,19 @@ pub async fn job(c: JobCommand) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if c.json() || endpoints {
+    if output::machine(&v)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if endpoints {
         println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if !output::human() {
+        output::one(&v, &views::JOB, "", &[])?;
     } else if let Some(env) = v["env"].as_object() {
+        println!(
+            "# job {} of pipeline {pipeline}, expires {} (eval these lines to use it)",
+            v["job"]["id"].as_str().unwrap_or("-"),
+            output::cell(&v["job"]["expiresAt"], output::Kind::Time)
+        );
         for (k, val) in env {
             println!(
                 "export {k}={}",

@@ -1,5 +1,6 @@
 //! Request bodies of `keyless sc create` and `keyless sc permissions`.
 
+use super::output::error::Usage;
 use clap::Args;
 use keyless_model::devops::{CreationMode, Scheme};
 use serde_json::{Value, json};
@@ -13,7 +14,7 @@ pub struct CreateOpts {
     #[arg(long, default_value = Scheme::WorkloadIdentityFederation.as_str())]
     scheme: String,
     /// The identity's tenant (manual; automatic defaults to the subscription's).
-    #[arg(long)]
+    #[arg(long, visible_alias = "tenant")]
     tenant_id: Option<String>,
     /// The identity's client (application) id (manual only).
     #[arg(long)]
@@ -21,15 +22,19 @@ pub struct CreateOpts {
     /// The client secret of a manual ServicePrincipal connection.
     #[arg(long)]
     secret: Option<String>,
-    #[arg(long)]
+    /// The subscription of the connection's scope.
+    #[arg(long, visible_alias = "subscription")]
     subscription_id: Option<String>,
     /// Subscription (default), ResourceGroup, ManagementGroup or AzureMLWorkspace.
     #[arg(long, default_value = "Subscription")]
     scope_level: String,
+    /// The resource group, for --scope-level ResourceGroup.
     #[arg(long)]
     resource_group: Option<String>,
+    /// The management group id, for --scope-level ManagementGroup.
     #[arg(long)]
     management_group: Option<String>,
+    /// The Machine Learning workspace, for --scope-level AzureMLWorkspace.
     #[arg(long)]
     ml_workspace: Option<String>,
     /// The role assigned by automatic creation (Contributor by default).
@@ -48,7 +53,7 @@ pub fn create_body(project: &str, name: &str, o: CreateOpts) -> anyhow::Result<V
     if !o.automatic {
         let client = o
             .client_id
-            .ok_or_else(|| anyhow::anyhow!("--client-id is required without --automatic"))?;
+            .ok_or_else(|| Usage::error("--client-id is required without --automatic"))?;
         params["serviceprincipalid"] = json!(client);
     }
     if let Some(secret) = o.secret {

@@ -255,6 +255,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
 pub enum DemoCommand {
     /// Print the demo environment block (export lines) again.
     Env {
+        /// The server's data directory, where demo.env is.
         #[arg(long, env = "KEYLESS_DATA", default_value = ".keyless")]
         data: PathBuf,
     },

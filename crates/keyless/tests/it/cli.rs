@@ -280,7 +280,18 @@ fn audit_shows_azure_devops_access() {
     let out = s.client(&["audit", "--kind", "devops"]);
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("devops denied") && t.contains("TF401444"), "{t}");
+    let row = |l: &str| {
+        l.split_whitespace()
+            .skip(1)
+            .take(3)
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        t.lines()
+            .any(|l| row(l) == ["devops", "denied", "TF401444"]),
+        "{t}"
+    );
     assert!(
         t.contains("identity demo-deploy (") && t.contains(") organization contoso project -"),
         "{t}"
@@ -471,6 +482,8 @@ fn sc_create_automatic_verify_convert_and_permissions() {
         "contoso",
         "web",
         "cli-auto",
+        "-o",
+        "json",
         "--automatic",
         "--scheme",
         "ServicePrincipal",
@@ -481,10 +494,10 @@ fn sc_create_automatic_verify_convert_and_permissions() {
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["data"]["creationMode"], "Automatic", "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    let out = s.client(&["sc", "verify", "contoso", &id]);
+    let out = s.client(&["sc", "verify", "contoso", &id, "-o", "json"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("\"ok\""), "{}", text(&out));
-    let out = s.client(&["sc", "convert", "contoso", &id]);
+    let out = s.client(&["sc", "convert", "contoso", &id, "-o", "json"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("revertSchemeDeadline"),
@@ -501,6 +514,8 @@ fn sc_create_automatic_verify_convert_and_permissions() {
         &id,
         "--all-pipelines",
         "false",
+        "-o",
+        "json",
     ]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
@@ -533,6 +548,8 @@ fn pipeline_security_and_job_start_with_endpoints() {
         "contoso",
         "web",
         "cli-secret",
+        "-o",
+        "json",
         "--automatic",
         "--scheme",
         "ServicePrincipal",
@@ -555,7 +572,11 @@ fn pipeline_security_and_job_start_with_endpoints() {
     );
     std::fs::write(repo.path().join("steps/deploy.yml"), &template).unwrap();
     let pipeline_file = repo.path().join("azure-pipelines.yml");
-    let out = s.create_pipeline("cli-pipe", &pipeline_file);
+    let file = pipeline_file.to_str().unwrap();
+    let args = [
+        "pipeline", "create", "contoso", "web", "cli-pipe", "--file", file,
+    ];
+    let out = s.client(&[&args[..], &["-o", "json"]].concat());
     assert!(out.status.success(), "{}", text(&out));
     let saved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(saved["connections"], serde_json::json!([id]), "{saved}");
@@ -590,9 +611,10 @@ fn pipeline_security_and_job_start_with_endpoints() {
     };
     let out = set_readers_queue("Deny");
     assert!(out.status.success(), "{}", text(&out));
-    let out = s.client(&["pipeline", "security", "list", "contoso", "web", "cli-pipe"]);
+    let list = ["pipeline", "security", "list", "contoso", "web", "cli-pipe"];
+    let out = s.client(&[&list[..], &["-o", "tsv"]].concat());
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(text(&out), "group Readers\tQueue builds\tDeny\n");
+    assert_eq!(text(&out), "Readers\t-\tQueue builds\tDeny\n");
     let out = set_readers_queue("Sometimes");
     assert_fails_with(&out, "Allow, Deny or NotSet");
 
@@ -653,7 +675,7 @@ fn project_member_add_list_remove() {
     };
     let out = member("add", "Build Administrators");
     assert!(out.status.success(), "{}", text(&out));
-    let out = s.client(&["project", "member", "list", "contoso", "web"]);
+    let out = s.client(&["project", "member", "list", "contoso", "web", "-o", "tsv"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(&format!("{upn}\tBuild Administrators\n")),

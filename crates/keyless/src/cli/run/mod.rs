@@ -31,8 +31,10 @@ use std::time::Instant;
 pub struct RunArgs {
     /// The pipeline file; the templates it includes are read from its repository.
     pub file: PathBuf,
+    /// The organization (name or id).
     #[arg(long, env = "KEYLESS_ORG")]
     pub org: Option<String>,
+    /// The project (name or id).
     #[arg(long, env = "KEYLESS_PROJECT")]
     pub project: Option<String>,
     /// The pipeline's name in keyless [default: the file name without extension].
