@@ -446,6 +446,12 @@ impl TestServer {
     }
 }
 
+/// Whether `assertions` pass: a table's runner checks every case, each failure printed
+/// as it happens, and fails once at the end naming them all.
+pub fn holds(assertions: impl FnOnce()) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(assertions)).is_ok()
+}
+
 /// A response's status checked against the expected one, the body shown when it differs,
 /// and the error envelopes of the planes checked whole.
 pub trait Expect {
@@ -516,9 +522,23 @@ pub fn assert_case_error(
 /// Like [`assert_error`] for messages checked by their parts.
 #[track_caller]
 pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    body["error"]["message"].as_str().unwrap().to_string()
+    assert_case_error_code("", status, body, want, code)
+}
+
+/// [`assert_error_code`] for one case of a table, each failure naming `case`.
+#[track_caller]
+pub fn assert_case_error_code(
+    case: &str,
+    status: StatusCode,
+    body: &Value,
+    want: u16,
+    code: &str,
+) -> String {
+    assert_eq!(status.as_u16(), want, "{case}: {body}");
+    assert_eq!(body["error"]["code"], json!(code), "{case}: {body}");
+    let message = body["error"]["message"].as_str();
+    assert!(message.is_some(), "{case}: {body}");
+    message.unwrap_or_default().to_string()
 }
 
 /// The message of an admin or DevOps error, whichever envelope it came in.
