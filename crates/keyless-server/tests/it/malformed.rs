@@ -77,6 +77,7 @@ fn cases() -> Vec<Case> {
         ("token: grant_type twice", Entra, "POST", TOKEN, FORM, t("grant_type=client_credentials&grant_type=password&client_id={client}"), 400, "70003"),
         // ARM.
         ("arm: JSON cut short", Arm, "PUT", RG, JSON, t(r#"{"location":"#), 400, "InvalidRequestContent"),
+        ("arm: an empty body", Arm, "PUT", RG, JSON, t(""), 400, "InvalidRequestContent"),
         ("arm: a JSON array", Arm, "PUT", RG, JSON, t("[]"), 400, "InvalidRequestContent"),
         ("arm: a location of the wrong type", Arm, "PUT", RG, JSON, t(r#"{"location":42}"#), 400, "InvalidRequestContent"),
         ("arm: an XML body", Arm, "PUT", RG, Some("application/xml"), t("<location>westeurope</location>"), 415, "UnsupportedMediaType"),

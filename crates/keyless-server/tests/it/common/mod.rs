@@ -385,10 +385,16 @@ impl TestServer {
             .unwrap()
     }
 
+    /// The issuer's active RS256 signing key.
+    pub async fn signing_key(&self, issuer: Issuer) -> keyless_jose::SigningKey {
+        let active = self.state.keys.get(issuer).await.unwrap().active.clone();
+        active.as_ref().clone()
+    }
+
     /// Signs `claims` under an arbitrary JOSE `header` with an issuer's real RS256 key (to
     /// build tokens with hostile headers that still carry a genuine signature).
     pub async fn sign_with_header(&self, issuer: Issuer, header: Value, claims: Value) -> String {
-        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        let key = self.signing_key(issuer).await;
         let b64 = |v: &Value| keyless_jose::b64url(serde_json::to_vec(v).unwrap());
         let input = format!("{}.{}", b64(&header), b64(&claims));
         let sig = key.sign_bytes(input.as_bytes());
@@ -397,7 +403,7 @@ impl TestServer {
 
     /// The header the issuer's active key writes, for tampering (`typ`, `alg`, `x5t`, `kid`).
     pub async fn key_header(&self, issuer: Issuer) -> Value {
-        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        let key = self.signing_key(issuer).await;
         json!({"typ": "JWT", "alg": "RS256", "x5t": key.x5t(), "kid": key.kid()})
     }
 

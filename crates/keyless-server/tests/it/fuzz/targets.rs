@@ -54,6 +54,18 @@ struct Routes {
 }
 
 impl Routes {
+    /// `GET target` with `authorization`: its path, the status and the body; `None` when
+    /// the target is no valid URI.
+    fn get(&self, target: &str, authorization: &str) -> Option<(String, StatusCode, Value)> {
+        let req = Request::get(target)
+            .header("authorization", authorization)
+            .body(Body::empty())
+            .ok()?;
+        let path = req.uri().path().to_string();
+        let (status, body) = self.send(req);
+        Some((path, status, body))
+    }
+
     fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
         let router = self.router.clone();
         self.handle.block_on(async move {
@@ -108,25 +120,9 @@ fn signed(key: &keyless_jose::SigningKey, header: &[u8], claims: &[u8]) -> Strin
 
 /// Every target, ready to run against `s`.
 async fn all(s: &TestServer, handle: tokio::runtime::Handle) -> Vec<Target> {
-    let tenant_key = s
-        .state
-        .keys
-        .get(Issuer::Tenant(s.tenant()))
-        .await
-        .unwrap()
-        .active
-        .as_ref()
-        .clone();
+    let tenant_key = s.signing_key(Issuer::Tenant(s.tenant())).await;
     let org = s.store().find_organization("contoso").await.unwrap().id;
-    let org_key = s
-        .state
-        .keys
-        .get(Issuer::Organization(org))
-        .await
-        .unwrap()
-        .active
-        .as_ref()
-        .clone();
+    let org_key = s.signing_key(Issuer::Organization(org)).await;
     let keys = vec![
         PublicKey::from_signing_key(&tenant_key),
         PublicKey::from_signing_key(&org_key),
@@ -491,15 +487,10 @@ fn arm_path(routes: Routes, s: &TestServer, token: &str) -> Target {
         time_bound: ROUTE_BOUND,
         check: Box::new(move |input| {
             let target = format!("/{}", encode(input, true));
-            let Ok(req) = Request::get(&target)
-                .header("authorization", &auth)
-                .body(Body::empty())
-            else {
-                return Ok(());
-            };
-            let path = req.uri().path().to_string();
-            let (status, body) = routes.send(req);
-            answered_in_envelope(&path, status, &body)
+            match routes.get(&target, &auth) {
+                Some((path, status, body)) => answered_in_envelope(&path, status, &body),
+                None => Ok(()),
+            }
         }),
     }
 }
@@ -538,13 +529,9 @@ fn graph_filter(routes: Routes, s: &TestServer) -> Target {
         check: Box::new(move |input| {
             let plural = ["applications", "servicePrincipals", "users"][input.len() % 3];
             let target = format!("/v1.0/{plural}?$filter={}", encode(input, false));
-            let Ok(req) = Request::get(&target)
-                .header("authorization", &admin)
-                .body(Body::empty())
-            else {
+            let Some((_, status, body)) = routes.get(&target, &admin) else {
                 return Ok(());
             };
-            let (status, body) = routes.send(req);
             match status.as_u16() {
                 200 => Ok(()),
                 400 if body["error"]["code"] == "Request_BadRequest" => Ok(()),
