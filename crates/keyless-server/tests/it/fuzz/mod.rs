@@ -51,8 +51,11 @@ pub struct Target {
     pub tokens: &'static [&'static str],
     pub max_len: usize,
     pub time_bound: Duration,
-    pub check: Box<dyn Fn(&[u8]) -> Result<(), String> + Send + Sync>,
+    pub check: Check,
 }
+
+/// A target's check of one input: `Err` names the broken property.
+pub type Check = Box<dyn Fn(&[u8]) -> Result<(), String> + Send + Sync>;
 
 /// Bytes that parsers treat specially, and Unicode that often confuses them: a BOM, a
 /// right-to-left override, NUL, an overlong `/`, a lone surrogate, a combining mark.
