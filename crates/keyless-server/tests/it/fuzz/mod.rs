@@ -8,7 +8,7 @@
 //! `KEYLESS_FUZZ_SECONDS` (per target, default 2), `KEYLESS_FUZZ_SEED` (default fixed, so
 //! CI runs are reproducible) and `KEYLESS_FUZZ_TARGETS` (comma-separated names) drive a
 //! run; `docs/FUZZING.md` has the long campaign.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 mod targets;
 
