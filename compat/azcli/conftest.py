@@ -236,13 +236,7 @@ def _world_app(keyless: Keyless, name: str, *, secret: bool) -> App:
 def world(keyless: Keyless) -> dict[str, App]:
     """Apps of the contoso tenant made by `POST /keyless/v1/apply`: an Owner and a Reader of
     the demo subscription (each with a client secret), and one with no role."""
-    res = keyless.request(
-        "POST",
-        f"{keyless.url}/keyless/v1/apply",
-        data=WORLD.encode(),
-        headers={"Content-Type": "application/yaml"},
-    )
-    assert res.status_code == 200, describe(res)
+    keyless.apply_world(WORLD)
     return {
         "owner": _world_app(keyless, "azcli-owner", secret=True),
         "reader": _world_app(keyless, "azcli-reader", secret=True),

@@ -14,13 +14,6 @@ import pytest
 from conftest import CLOUD_NAME, Az, describe
 
 
-def _add_role(keyless, app_id: str, role: str) -> None:
-    res = keyless.request(
-        "POST",
-        f"{keyless.url}/keyless/v1/tenants/{keyless.tenant_id}/roles",
-        json={"app": app_id, "role": role},
-    )
-    assert res.status_code in (200, 201), describe(res)
 
 
 def _signed_in(keyless, app) -> Az:
@@ -36,7 +29,7 @@ def _signed_in(keyless, app) -> Az:
 @pytest.fixture(scope="module")
 def az_app_admin(keyless) -> Az:
     app = keyless.create_app(f"azcli-app-admin-{uuid.uuid4().hex[:8]}")
-    _add_role(keyless, app.app_id, "Application Administrator")
+    keyless.add_directory_role(app.app_id, "Application Administrator")
     return _signed_in(keyless, app)
 
 

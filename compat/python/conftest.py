@@ -226,6 +226,20 @@ class Keyless:
         assert env.get("SYSTEM_OIDCREQUESTURI") and env.get("SYSTEM_ACCESSTOKEN"), describe(job)
         return env
 
+    # -- admin API
+    def apply_world(self, text: str) -> dict:
+        """`POST /keyless/v1/apply` of a world file; its report."""
+        res = self.request(
+            "POST", f"{self.url}/keyless/v1/apply", data=text.encode(), headers={"Content-Type": "application/yaml"}
+        )
+        assert res.status_code == 200, describe(res)
+        return res.json()
+
+    def add_directory_role(self, app_id: str, role: str) -> None:
+        """Gives an app a directory role in the demo tenant."""
+        res = self.request("POST", f"{self.url}/keyless/v1/tenants/{self.tenant_id}/roles", json={"app": app_id, "role": role})
+        assert res.status_code in (200, 201), describe(res)
+
     # -- Graph helpers
     def demo_app_object_id(self) -> str:
         """Object id of the demo app registration (AZURE_CLIENT_ID is its appId)."""

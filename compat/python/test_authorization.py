@@ -19,15 +19,6 @@ def role_definition_id(keyless, role: str) -> str:
     return f"/subscriptions/{keyless.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role}"
 
 
-def apply_world(keyless, text: str) -> dict:
-    res = keyless.request(
-        "POST",
-        f"{keyless.url}/keyless/v1/apply",
-        data=text.encode(),
-        headers={"Content-Type": "application/yaml"},
-    )
-    assert res.status_code == 200, describe(res)
-    return res.json()
 
 
 def delete_then_gone(operations, scope: str, name: str, code: str) -> None:
@@ -46,8 +37,7 @@ def owner(keyless):
     world file (apps are named by display name there)."""
     display_name = f"compat-owner-{uuid.uuid4().hex[:10]}"
     app = keyless.create_app(display_name)
-    report = apply_world(
-        keyless,
+    report = keyless.apply_world(
         f"""
 tenants:
   - name: contoso

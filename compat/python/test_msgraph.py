@@ -33,8 +33,6 @@ from msgraph.generated.models.reference_create import ReferenceCreate
 from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph_core import GraphClientFactory
 
-from conftest import describe
-
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
@@ -56,19 +54,12 @@ def secret_credential(keyless, client_id: str, secret: str) -> ClientSecretCrede
     )
 
 
-def add_role(keyless, app_id: str, role: str) -> None:
-    res = keyless.request(
-        "POST",
-        f"{keyless.url}/keyless/v1/tenants/{keyless.tenant_id}/roles",
-        json={"app": app_id, "role": role},
-    )
-    assert res.status_code in (200, 201), describe(res)
 
 
 @pytest.fixture
 def app_admin(keyless, unique_name):
     app = keyless.create_app(unique_name("msgraph-app-admin"))
-    add_role(keyless, app.app_id, "Application Administrator")
+    keyless.add_directory_role(app.app_id, "Application Administrator")
     return app
 
 
@@ -222,5 +213,5 @@ async def _federated(keyless) -> None:
 
 def test_a_pipeline_federated_token_reads_the_directory(keyless):
     # The demo app reads the directory once it holds Directory Readers.
-    add_role(keyless, keyless.client_id, "Directory Readers")
+    keyless.add_directory_role(keyless.client_id, "Directory Readers")
     asyncio.run(_federated(keyless))

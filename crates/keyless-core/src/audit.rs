@@ -113,20 +113,5 @@ async fn writer(store: SharedStore, mut rx: mpsc::Receiver<Msg>, retention_days:
 /// the unique index on ids grows at its right edge like the one on `at`: a random v4 id
 /// dirtied a random index page per entry, most of the audit writer's cost under load.
 pub fn entry(kind: &str, at: UnixTime) -> AuditEntry {
-    AuditEntry {
-        id: uuid::Uuid::now_v7(),
-        at,
-        kind: kind.into(),
-        decision: "granted".into(),
-        code: None,
-        tenant_id: None,
-        client_id: None,
-        connection_id: None,
-        issuer: None,
-        subject: None,
-        audience: None,
-        correlation_id: None,
-        trace_id: None,
-        detail: serde_json::Value::Null,
-    }
+    AuditEntry::new(uuid::Uuid::now_v7(), at, kind, "granted")
 }

@@ -2,7 +2,7 @@
 //! update (PATCH displayName/signInAudience), delete (with everything that hangs off it).
 
 use super::app_identifiers::{api_json, check_api, check_identifier_uris, check_unique};
-use super::{Ctx, Key, bad, created, find_app, paged_list};
+use super::{Call, Ctx, Key, bad, created, find_app, paged_list};
 use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -117,13 +117,8 @@ fn filter(q: &HashMap<String, String>) -> Result<Option<(&'static str, String)>,
     )))
 }
 
-pub async fn collection(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    q: &HashMap<String, String>,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn collection(c: &Call<'_>) -> Result<Response, ApiError> {
+    let (s, ctx, method, q, body) = (c.s, c.ctx, c.method, c.q, c.body);
     match *method {
         Method::GET => {
             ctx.permit(Operation::ReadApps)?;
@@ -179,13 +174,8 @@ pub async fn collection(
     }
 }
 
-pub async fn item(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    key: &Key,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn item(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, method, body) = (c.s, c.ctx, c.method, c.body);
     let mut app = find_app(s, ctx, key).await?;
     match *method {
         Method::GET => Ok(axum::Json(app_json(s, ctx, &app).await?).into_response()),

@@ -2,7 +2,7 @@
 //! once and stored as a salted hash) and federated identity credentials, with Graph's saving
 //! rules and texts.
 
-use super::{Ctx, Key, bad, created, find_app, list_json, not_found};
+use super::{Call, Key, bad, created, find_app, list_json, not_found};
 use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,12 +31,8 @@ struct AddPassword {
     password_credential: Option<PasswordRequest>,
 }
 
-pub async fn add_password(
-    s: &AppState,
-    ctx: &Ctx,
-    key: &Key,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn add_password(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, body) = (c.s, c.ctx, c.body);
     let app = find_app(s, ctx, key).await?;
     ctx.permit_app(Operation::ManageAppCredentials, &app)?;
     let body: AddPassword = parse_json_or_default(body)?;
@@ -86,12 +82,8 @@ struct RemovePassword {
     key_id: String,
 }
 
-pub async fn remove_password(
-    s: &AppState,
-    ctx: &Ctx,
-    key: &Key,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn remove_password(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, body) = (c.s, c.ctx, c.body);
     let app = find_app(s, ctx, key).await?;
     ctx.permit_app(Operation::ManageAppCredentials, &app)?;
     let body: RemovePassword = parse_json(body)?;
@@ -165,13 +157,8 @@ fn check(
     Ok(expr)
 }
 
-pub async fn fic_collection(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    key: &Key,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn fic_collection(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, method, body) = (c.s, c.ctx, c.method, c.body);
     let app = find_app(s, ctx, key).await?;
     match *method {
         Method::GET => {
@@ -231,14 +218,8 @@ async fn find_fic(s: &AppState, parent: Uuid, id: &str) -> Result<FederatedCrede
     }
 }
 
-pub async fn fic_item(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    key: &Key,
-    id: &str,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn fic_item(c: &Call<'_>, key: &Key, id: &str) -> Result<Response, ApiError> {
+    let (s, ctx, method, body) = (c.s, c.ctx, c.method, c.body);
     let app = find_app(s, ctx, key).await?;
     let mut fic = find_fic(s, app.id, id).await?;
     match *method {

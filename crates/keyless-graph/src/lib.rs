@@ -157,7 +157,14 @@ async fn dispatch(
     if let Err(e) = well_formed(&method, &uri, &headers, &body) {
         return e.into_response();
     }
-    match route(&s, &ctx, &method, &uri, &q, &body).await {
+    let call = Call {
+        s: &s,
+        ctx: &ctx,
+        method: &method,
+        q: &q,
+        body: &body,
+    };
+    match route(&call, &uri).await {
         Ok(r) => r,
         // A body that is not JSON of the resource's shape: Graph's one text for it.
         Err(e) if e.code() == "InvalidRequestContent" => {
@@ -227,14 +234,8 @@ async fn context(s: &AppState, principal: Principal, headers: &HeaderMap) -> Res
     })
 }
 
-async fn route(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    uri: &Uri,
-    q: &HashMap<String, String>,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+async fn route(c: &Call<'_>, uri: &Uri) -> Result<Response, ApiError> {
+    let (s, ctx, method) = (c.s, c.ctx, c.method);
     let path = uri.path().trim_start_matches("/v1.0/").trim_matches('/');
     let segs: Vec<&str> = path.split('/').collect();
     let Some((collection, key, used)) = split_key(&segs) else {
@@ -242,39 +243,45 @@ async fn route(
     };
     let rest: Vec<&str> = segs[used..].to_vec();
     match (collection, key, rest.as_slice()) {
-        ("applications", None, []) => applications::collection(s, ctx, method, q, body).await,
-        ("applications", Some(k), []) => applications::item(s, ctx, method, &k, body).await,
+        ("applications", None, []) => applications::collection(c).await,
+        ("applications", Some(k), []) => applications::item(c, &k).await,
         ("applications", Some(k), ["owners"]) if method == Method::GET => {
             owners::list(s, ctx, &k).await
         }
         ("applications", Some(k), ["owners", r]) if is_ref(r) && method == Method::POST => {
-            owners::add(s, ctx, &k, body).await
+            owners::add(c, &k).await
         }
         ("applications", Some(k), ["owners", id, r]) if is_ref(r) && method == Method::DELETE => {
             owners::remove(s, ctx, &k, id).await
         }
         ("applications", Some(k), ["addPassword"]) if method == Method::POST => {
-            credentials::add_password(s, ctx, &k, body).await
+            credentials::add_password(c, &k).await
         }
         ("applications", Some(k), ["removePassword"]) if method == Method::POST => {
-            credentials::remove_password(s, ctx, &k, body).await
+            credentials::remove_password(c, &k).await
         }
         ("applications", Some(k), ["federatedIdentityCredentials"]) => {
-            credentials::fic_collection(s, ctx, method, &k, body).await
+            credentials::fic_collection(c, &k).await
         }
         ("applications", Some(k), ["federatedIdentityCredentials", id]) => {
-            credentials::fic_item(s, ctx, method, &k, id, body).await
+            credentials::fic_item(c, &k, id).await
         }
-        ("users", None, []) => users::collection(s, ctx, method, q).await,
-        ("users", Some(k), []) => users::item(s, ctx, method, &k).await,
-        ("servicePrincipals", None, []) => {
-            service_principals::collection(s, ctx, method, q, body).await
-        }
-        ("servicePrincipals", Some(k), []) => {
-            service_principals::item(s, ctx, method, &k, body).await
-        }
+        ("users", None, []) => users::collection(c).await,
+        ("users", Some(k), []) => users::item(c, &k).await,
+        ("servicePrincipals", None, []) => service_principals::collection(c).await,
+        ("servicePrincipals", Some(k), []) => service_principals::item(c, &k).await,
         _ => Err(ApiError::new("Request_ResourceNotFound", &[("id", path)])),
     }
+}
+
+/// One Graph request as its handler sees it: the server, the caller and what was sent.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub s: &'a AppState,
+    pub ctx: &'a Ctx,
+    pub method: &'a Method,
+    pub q: &'a HashMap<String, String>,
+    pub body: &'a [u8],
 }
 
 /// The `$ref` navigation segment (some clients percent-encode the `$`).

@@ -5,7 +5,7 @@
 //! is allowed.
 
 use super::service_principals::sp_json;
-use super::{Ctx, Key, bad, find_app, list_json, not_found};
+use super::{Call, Ctx, Key, bad, find_app, list_json, not_found};
 use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -116,7 +116,8 @@ async fn in_tenant(s: &AppState, app: &Application, id: Uuid) -> Result<bool, Ap
     }
 }
 
-pub async fn add(s: &AppState, ctx: &Ctx, key: &Key, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn add(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, body) = (c.s, c.ctx, c.body);
     let app = find_app(s, ctx, key).await?;
     ctx.permit_app(Operation::UpdateApp, &app)?;
     let owner = referenced_id(body)?;

@@ -1,7 +1,7 @@
 //! `/v1.0/servicePrincipals`: create for an app, list (`$filter` appId), get, update
 //! (`accountEnabled`, `displayName`), delete (with the role assignments naming it).
 
-use super::{Ctx, Key, bad, created, not_found, paged_list};
+use super::{Call, Ctx, Key, bad, created, not_found, paged_list};
 use crate::data::*;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,6 @@ use keyless_model::time_fmt::iso;
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 pub fn sp_json(s: &AppState, sp: &ServicePrincipal) -> Value {
     json!({
@@ -79,13 +78,8 @@ async fn permit(
     }
 }
 
-pub async fn collection(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    q: &HashMap<String, String>,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn collection(c: &Call<'_>) -> Result<Response, ApiError> {
+    let (s, ctx, method, q, body) = (c.s, c.ctx, c.method, c.q, c.body);
     match *method {
         Method::GET => {
             ctx.permit(Operation::ReadApps)?;
@@ -151,13 +145,8 @@ pub async fn collection(
     }
 }
 
-pub async fn item(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    key: &Key,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub async fn item(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, method, body) = (c.s, c.ctx, c.method, c.body);
     let mut sp = find(s, ctx, key).await?;
     match *method {
         Method::GET => Ok(axum::Json(sp_json(s, &sp)).into_response()),

@@ -2,7 +2,7 @@
 //! other tenants invited into it, `userType` `Guest`). Reading needs `ReadUsers`: limited
 //! guests and service principals without a role are refused.
 
-use super::{Ctx, Key, bad, not_found, paged_list};
+use super::{Call, Ctx, Key, bad, not_found, paged_list};
 use crate::data::*;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,6 @@ use keyless_model::directory_roles::Operation;
 use keyless_model::membership::user_type_in;
 use keyless_model::time_fmt::iso;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 fn user_json(s: &AppState, u: &User, user_type: UserType) -> Value {
     json!({
@@ -52,12 +51,8 @@ async fn everyone(s: &AppState, ctx: &Ctx) -> Result<Vec<(User, UserType)>, ApiE
         .collect())
 }
 
-pub async fn collection(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    q: &HashMap<String, String>,
-) -> Result<Response, ApiError> {
+pub async fn collection(c: &Call<'_>) -> Result<Response, ApiError> {
+    let (s, ctx, method, q) = (c.s, c.ctx, c.method, c.q);
     if method != Method::GET {
         return Err(bad("Unsupported method on users."));
     }
@@ -70,12 +65,8 @@ pub async fn collection(
     paged_list(s, "users", q, value)
 }
 
-pub async fn item(
-    s: &AppState,
-    ctx: &Ctx,
-    method: &Method,
-    key: &Key,
-) -> Result<Response, ApiError> {
+pub async fn item(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
+    let (s, ctx, method) = (c.s, c.ctx, c.method);
     if method != Method::GET {
         return Err(bad("Unsupported method on a user."));
     }

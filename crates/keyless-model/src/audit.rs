@@ -28,6 +28,28 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+impl AuditEntry {
+    /// An entry with every optional field empty and a null detail, filled in by the caller.
+    pub fn new(id: Uuid, at: UnixTime, kind: &str, decision: &str) -> AuditEntry {
+        AuditEntry {
+            id,
+            at,
+            kind: kind.to_owned(),
+            decision: decision.to_owned(),
+            code: None,
+            tenant_id: None,
+            client_id: None,
+            connection_id: None,
+            issuer: None,
+            subject: None,
+            audience: None,
+            correlation_id: None,
+            trace_id: None,
+            detail: serde_json::Value::Null,
+        }
+    }
+}
+
 /// What to read back from the audit log. Every field set must match (AND); `client_id` and
 /// `code` compare exactly. `since` is inclusive and `until` exclusive: `since <= at < until`.
 /// Entries come newest first, at most `limit` of them (the store caps it at

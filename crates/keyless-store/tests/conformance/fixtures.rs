@@ -322,19 +322,7 @@ pub fn signing_key(owner: &str, kid: &str, created_at: UnixTime) -> SigningKeyRe
 /// A token decision with every optional field empty and an empty JSON object as detail.
 pub fn audit_entry(at: UnixTime, kind: &str, decision: &str) -> AuditEntry {
     AuditEntry {
-        id: new_id(),
-        at,
-        kind: kind.to_owned(),
-        decision: decision.to_owned(),
-        code: None,
-        tenant_id: None,
-        client_id: None,
-        connection_id: None,
-        issuer: None,
-        subject: None,
-        audience: None,
-        correlation_id: None,
-        trace_id: None,
         detail: serde_json::json!({}),
+        ..AuditEntry::new(new_id(), at, kind, decision)
     }
 }
