@@ -3,7 +3,7 @@
 //! refusal is a 4xx in ARM's envelope, decided before anything is stored.
 
 use crate::providers::LOCATIONS;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method};
 use keyless_core::envelope::ApiError;
 use keyless_model::catalogue::sanitize;
 use serde_json::{Map, Value};
@@ -18,18 +18,10 @@ pub const MAX_TAG_VALUE: usize = 256;
 /// A body sent with PUT, PATCH or POST must be `application/json` (parameters such as
 /// `charset` aside): ARM answers anything else with 415.
 pub fn content_type(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
-    if body.is_empty() || !matches!(*method, Method::PUT | Method::PATCH | Method::POST) {
-        return Ok(());
+    match keyless_core::envelope::non_json_write(method, headers, body) {
+        None => Ok(()),
+        Some(sent) => Err(ApiError::new("UnsupportedMediaType", &[("type", sent)])),
     }
-    let sent = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let media = sent.split(';').next().unwrap_or_default().trim();
-    if media.eq_ignore_ascii_case("application/json") {
-        return Ok(());
-    }
-    Err(ApiError::new("UnsupportedMediaType", &[("type", sent)]))
 }
 
 /// A provider namespace: dot-separated words of ASCII letters and digits, at least two

@@ -91,7 +91,8 @@ pub async fn authenticate(
     let verified = jwt.verify(key.public_key()).map_err(|_| invalid(origin))?;
     let now = s.now();
     let exp = verified.exp().ok_or_else(|| invalid(origin))?;
-    if now > exp + ACCESS_TOKEN_CLOCK_SKEW {
+    // Claims are any i64 (a signed token may say `exp: 9223372036854775807`): saturate.
+    if now > exp.saturating_add(ACCESS_TOKEN_CLOCK_SKEW) {
         return Err(unauthorized(
             ApiError::new(
                 "ExpiredAuthenticationToken",
@@ -101,7 +102,7 @@ pub async fn authenticate(
         ));
     }
     if let Some(nbf) = verified.nbf()
-        && nbf > now + ACCESS_TOKEN_CLOCK_SKEW
+        && nbf > now.saturating_add(ACCESS_TOKEN_CLOCK_SKEW)
     {
         return Err(unauthorized(
             ApiError::new(

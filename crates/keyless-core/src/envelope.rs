@@ -287,6 +287,26 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     .into_response()
 }
 
+/// The `Content-Type` of a PUT, PATCH or POST whose body is not declared
+/// `application/json` (parameters such as `charset` aside): empty when none was sent.
+/// `None` for a JSON body, an empty body, or another method.
+pub fn non_json_write<'a>(
+    method: &axum::http::Method,
+    headers: &'a HeaderMap,
+    body: &[u8],
+) -> Option<&'a str> {
+    use axum::http::Method;
+    if body.is_empty() || !matches!(*method, Method::PUT | Method::PATCH | Method::POST) {
+        return None;
+    }
+    let sent = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media = sent.split(';').next().unwrap_or_default().trim();
+    (!media.eq_ignore_ascii_case("application/json")).then_some(sent)
+}
+
 /// JSON body extraction that answers malformed input with the plane's 400, never a 500.
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)

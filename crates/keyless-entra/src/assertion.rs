@@ -184,19 +184,20 @@ pub async fn verify(
 fn check_time_window(jwt: &VerifiedJwt, now: i64) -> Result<(), ApiError> {
     let exp = jwt.exp();
     let nbf = jwt.nbf().or(jwt.iat());
+    // Claims are any i64 (a signed token may say `exp: 9223372036854775807`): the sums and
+    // the difference saturate.
+    let latest = now.saturating_add(ASSERTION_CLOCK_SKEW);
     // An assertion issued in the future (beyond the skew) is not valid yet, whatever its nbf.
-    let issued_later = jwt
-        .iat()
-        .is_some_and(|iat| iat > now + ASSERTION_CLOCK_SKEW);
+    let issued_later = jwt.iat().is_some_and(|iat| iat > latest);
     let outside = issued_later
         || match (nbf, exp) {
             (_, None) => true,
             (Some(nbf), Some(exp)) => {
-                now > exp + ASSERTION_CLOCK_SKEW
-                    || nbf > now + ASSERTION_CLOCK_SKEW
-                    || exp - nbf > MAX_ASSERTION_LIFETIME
+                now > exp.saturating_add(ASSERTION_CLOCK_SKEW)
+                    || nbf > latest
+                    || exp.saturating_sub(nbf) > MAX_ASSERTION_LIFETIME
             }
-            (None, Some(exp)) => now > exp + ASSERTION_CLOCK_SKEW,
+            (None, Some(exp)) => now > exp.saturating_add(ASSERTION_CLOCK_SKEW),
         };
     if outside {
         // The message names the later of nbf and iat as the start of validity.

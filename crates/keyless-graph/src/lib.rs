@@ -154,6 +154,9 @@ async fn dispatch(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    if let Err(e) = well_formed(&method, &uri, &headers, &body) {
+        return e.into_response();
+    }
     let call = Call {
         s: &s,
         ctx: &ctx,
@@ -163,8 +166,42 @@ async fn dispatch(
     };
     match route(&call, &uri).await {
         Ok(r) => r,
+        // A body that is not JSON of the resource's shape: Graph's one text for it.
+        Err(e) if e.code() == "InvalidRequestContent" => {
+            ApiError::new("GraphUnreadableBody", &[]).into_response()
+        }
         Err(e) => e.into_response(),
     }
+}
+
+/// What Graph refuses before any handler: a write whose body is not declared JSON, and a
+/// system query option (`$filter`, `$top`…) given twice.
+fn well_formed(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    match keyless_core::envelope::non_json_write(method, headers, body) {
+        None => {}
+        Some("") => return Err(ApiError::new("GraphContentTypeMissing", &[])),
+        Some(_) => return Err(ApiError::new("GraphContentTypeNotJson", &[])),
+    }
+    let query = uri.query().unwrap_or_default().as_bytes();
+    let mut seen = Vec::new();
+    for (name, _) in form_urlencoded::parse(query) {
+        if !name.starts_with('$') {
+            continue;
+        }
+        if seen.contains(&name) {
+            return Err(bad(format!(
+                "Query option '{}' was specified more than once, but it must be specified at most once.",
+                keyless_model::catalogue::sanitize(&name)
+            )));
+        }
+        seen.push(name);
+    }
+    Ok(())
 }
 
 /// The tenant acted on and what the caller is there.

@@ -385,10 +385,16 @@ impl TestServer {
             .unwrap()
     }
 
+    /// The issuer's active RS256 signing key.
+    pub async fn signing_key(&self, issuer: Issuer) -> keyless_jose::SigningKey {
+        let active = self.state.keys.get(issuer).await.unwrap().active.clone();
+        active.as_ref().clone()
+    }
+
     /// Signs `claims` under an arbitrary JOSE `header` with an issuer's real RS256 key (to
     /// build tokens with hostile headers that still carry a genuine signature).
     pub async fn sign_with_header(&self, issuer: Issuer, header: Value, claims: Value) -> String {
-        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        let key = self.signing_key(issuer).await;
         let b64 = |v: &Value| keyless_jose::b64url(serde_json::to_vec(v).unwrap());
         let input = format!("{}.{}", b64(&header), b64(&claims));
         let sig = key.sign_bytes(input.as_bytes());
@@ -397,7 +403,7 @@ impl TestServer {
 
     /// The header the issuer's active key writes, for tampering (`typ`, `alg`, `x5t`, `kid`).
     pub async fn key_header(&self, issuer: Issuer) -> Value {
-        let key = self.state.keys.get(issuer).await.unwrap().active.clone();
+        let key = self.signing_key(issuer).await;
         json!({"typ": "JWT", "alg": "RS256", "x5t": key.x5t(), "kid": key.kid()})
     }
 
@@ -444,6 +450,12 @@ impl TestServer {
         );
         assert!(!d.contains('"') && !d.contains('\\'), "{case}: {d}");
     }
+}
+
+/// Whether `assertions` pass: a table's runner checks every case, each failure printed
+/// as it happens, and fails once at the end naming them all.
+pub fn holds(assertions: impl FnOnce()) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(assertions)).is_ok()
 }
 
 /// A response's status checked against the expected one, the body shown when it differs,
@@ -516,9 +528,23 @@ pub fn assert_case_error(
 /// Like [`assert_error`] for messages checked by their parts.
 #[track_caller]
 pub fn assert_error_code(status: StatusCode, body: &Value, want: u16, code: &str) -> String {
-    assert_eq!(status.as_u16(), want, "{body}");
-    assert_eq!(body["error"]["code"], json!(code), "{body}");
-    body["error"]["message"].as_str().unwrap().to_string()
+    assert_case_error_code("", status, body, want, code)
+}
+
+/// [`assert_error_code`] for one case of a table, each failure naming `case`.
+#[track_caller]
+pub fn assert_case_error_code(
+    case: &str,
+    status: StatusCode,
+    body: &Value,
+    want: u16,
+    code: &str,
+) -> String {
+    assert_eq!(status.as_u16(), want, "{case}: {body}");
+    assert_eq!(body["error"]["code"], json!(code), "{case}: {body}");
+    let message = body["error"]["message"].as_str();
+    assert!(message.is_some(), "{case}: {body}");
+    message.unwrap_or_default().to_string()
 }
 
 /// The message of an admin or DevOps error, whichever envelope it came in.
