@@ -81,31 +81,20 @@ pub async fn concurrent_changes_of_a_run_lose_nothing(s: SharedStore) {
     let p = add_project(&*s, o.id, "web").await;
     let a = add_pipeline(&*s, p.id, "a").await;
     let id = s.create_run(&run(a, p.id, "20250615.1")).await.unwrap();
-    // Warm the pool first, and line the racers up, so that their transactions overlap.
-    let mut warm = tokio::task::JoinSet::new();
-    for _ in 0..RACERS {
+    for result in race(&s, RACERS, |i| {
         let s = s.clone();
-        warm.spawn(async move { s.get_run(id).await });
-    }
-    while let Some(result) = warm.join_next().await {
-        result.unwrap().unwrap();
-    }
-    let start = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..RACERS {
-        let (s, start) = (s.clone(), start.clone());
-        tasks.spawn(async move {
-            start.wait().await;
+        async move {
             s.modify_run(id, &mut |r: &mut Run| {
                 let j = r.job_mut(Some("build"), &format!("job-{i}"));
                 j.state = JobState::Completed;
                 j.result = Some(RunResult::Succeeded);
             })
             .await
-        });
-    }
-    while let Some(result) = tasks.join_next().await {
-        result.unwrap().unwrap();
+        }
+    })
+    .await
+    {
+        result.unwrap();
     }
     let mut names: Vec<String> = s
         .get_run(id)
