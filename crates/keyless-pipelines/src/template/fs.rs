@@ -7,29 +7,66 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Reads files under `root` (the pipeline's own repository) and under the folder of each
 /// repository alias in `repositories`; an alias without a folder is unavailable.
 ///
 /// A path never leaves its root: `..` above it, or a symbolic link to outside it, is
-/// refused. A file must hold at most 1 MiB of UTF-8.
+/// refused. A file must hold at most 1 MiB of UTF-8. `root` is resolved (symbolic links
+/// followed) once, at the first read; a repository's folder at each read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FsLoader {
-    pub root: PathBuf,
-    pub repositories: BTreeMap<String, PathBuf>,
+    root: PathBuf,
+    repositories: BTreeMap<String, PathBuf>,
+    resolved_root: OnceLock<Option<PathBuf>>,
+}
+
+impl FsLoader {
+    pub fn new(root: PathBuf, repositories: BTreeMap<String, PathBuf>) -> FsLoader {
+        FsLoader {
+            root,
+            repositories,
+            resolved_root: OnceLock::new(),
+        }
+    }
+
+    /// A loader whose `root` is already resolved (as [`std::fs::canonicalize`] gives it):
+    /// reading resolves only the files.
+    pub fn with_resolved_root(
+        root: PathBuf,
+        repositories: BTreeMap<String, PathBuf>,
+    ) -> FsLoader {
+        FsLoader {
+            resolved_root: OnceLock::from(Some(root.clone())),
+            root,
+            repositories,
+        }
+    }
+
+    /// The folder of `repository` (the pipeline's own for `None`), resolved.
+    fn folder(&self, repository: Option<&str>) -> Result<PathBuf, LoadError> {
+        let resolved = match repository {
+            None => self
+                .resolved_root
+                .get_or_init(|| self.root.canonicalize().ok())
+                .clone(),
+            Some(alias) => {
+                let folder = self.repositories.get(alias).ok_or(LoadError::Unavailable)?;
+                folder.canonicalize().ok()
+            }
+        };
+        resolved.ok_or(LoadError::NotFound)
+    }
 }
 
 impl Loader for FsLoader {
     fn read(&self, repository: Option<&str>, path: &str) -> Result<String, LoadError> {
-        let root = match repository {
-            None => &self.root,
-            Some(alias) => self.repositories.get(alias).ok_or(LoadError::Unavailable)?,
-        };
+        let root = self.folder(repository)?;
         let relative = normalize(path).ok_or(LoadError::NotFound)?;
         if relative.is_empty() {
             return Err(LoadError::NotFound);
         }
-        let root = root.canonicalize().map_err(|_| LoadError::NotFound)?;
         let file = open_below(&root, &root.join(&relative))?;
         let meta = file
             .metadata()

@@ -14,7 +14,8 @@ use std::sync::Arc;
 pub struct Target {
     /// How reports name the file: as given, or below a folder as found there.
     pub display: String,
-    /// The root of the file's repository.
+    /// The root of the file's repository, resolved (symbolic links followed) when its
+    /// folder exists.
     pub root: PathBuf,
     /// The file's path from `root`, with `/` separators.
     pub relative: String,
@@ -125,10 +126,7 @@ pub struct Inputs {
 
 /// Compiles one file (templates, parameters, expressions, then the model).
 pub fn compile(t: &Target, inputs: &Inputs) -> Compiled {
-    let loader = FsLoader {
-        root: t.root.clone(),
-        repositories: inputs.repos.clone(),
-    };
+    let loader = FsLoader::with_resolved_root(t.root.clone(), inputs.repos.clone());
     let options = Options {
         parameters: inputs.params.clone(),
     };
