@@ -33,10 +33,7 @@ impl FsLoader {
 
     /// A loader whose `root` is already resolved (as [`std::fs::canonicalize`] gives it):
     /// reading resolves only the files.
-    pub fn with_resolved_root(
-        root: PathBuf,
-        repositories: BTreeMap<String, PathBuf>,
-    ) -> FsLoader {
+    pub fn with_resolved_root(root: PathBuf, repositories: BTreeMap<String, PathBuf>) -> FsLoader {
         FsLoader {
             resolved_root: OnceLock::from(Some(root.clone())),
             root,

@@ -85,10 +85,8 @@ fn symbolic_links_out_of_the_root_are_refused() {
     std::os::unix::fs::symlink(s.path("outside"), s.path("repo/dir")).unwrap();
     std::os::unix::fs::symlink(s.path("repo/real.yml"), s.path("repo/inside.yml")).unwrap();
     // The root resolved at the first read, or given resolved.
-    let resolved = FsLoader::with_resolved_root(
-        s.path("repo").canonicalize().unwrap(),
-        BTreeMap::new(),
-    );
+    let resolved =
+        FsLoader::with_resolved_root(s.path("repo").canonicalize().unwrap(), BTreeMap::new());
     for l in [loader(&s), resolved] {
         assert!(matches!(
             l.read(None, "link.yml"),
@@ -127,7 +125,10 @@ fn large_binary_and_folder_paths_are_unreadable_with_the_reason() {
 
 #[test]
 fn a_missing_root_finds_nothing() {
-    let l = FsLoader::new(Path::new("/nonexistent/keyless/root").to_path_buf(), BTreeMap::new());
+    let l = FsLoader::new(
+        Path::new("/nonexistent/keyless/root").to_path_buf(),
+        BTreeMap::new(),
+    );
     assert_eq!(l.read(None, "a.yml"), Err(LoadError::NotFound));
 }
 

@@ -31,7 +31,10 @@ fn for_azure_devops(t: &TaskStep) -> bool {
 /// (the other type's input is ignored), and the names it may be written under.
 fn connection_input(t: &TaskStep) -> (&'static str, &'static [&'static str]) {
     if for_azure_devops(t) {
-        ("azureDevOpsServiceConnection", &["azureDevOpsServiceConnection"])
+        (
+            "azureDevOpsServiceConnection",
+            &["azureDevOpsServiceConnection"],
+        )
     } else {
         (
             "azureSubscription",
@@ -60,10 +63,7 @@ pub async fn azure_cli(
     let Some(name) = input(t, aliases).map(v) else {
         return fail(
             fx,
-            format!(
-                "{}: the input {input_name} is required",
-                t.reference.value
-            ),
+            format!("{}: the input {input_name} is required", t.reference.value),
         );
     };
     let Some(conn) = j
