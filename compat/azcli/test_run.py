@@ -3,11 +3,15 @@ resource groups, a bash step running a Python azure-identity script, an output v
 passed between jobs, and a job whose ID token, requested when its step starts, is presented
 after it expired: AADSTS700024, explained in the summary. The server runs with
 `--id-token-lifetime 2s`, so the expiry takes its 2 s plus Entra's 60 s of clock skew.
-A pipeline naming a connection it may not use is refused before any step runs.
+A pipeline naming a connection that does not exist is refused before any step runs, and so
+is one naming an existing connection closed to it (Azure DevOps' "needs permission" text),
+which stays closed. AzureCLI@3 with `connectionType: azureDevOps` signs in with an Azure
+DevOps connection and reads the organization's projects with an Entra token.
 
 Environment:
-  KEYLESS_COMPAT_PYTHON  a Python with azure-identity and azure-mgmt-resource (default:
-                         compat/python/.venv/bin/python, which scripts/test installs)
+  KEYLESS_COMPAT_PYTHON  a Python with azure-identity and azure-mgmt-resource (default: this
+                         suite's own, compat/azcli/.venv, which scripts/test-azcli installs
+                         with both)
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ def _binary() -> str:
 
 
 def _sdk_python() -> str:
-    p = os.environ.get("KEYLESS_COMPAT_PYTHON") or str(REPO_ROOT / "compat" / "python" / ".venv" / "bin" / "python")
-    assert Path(p).exists(), f"{p} is missing: run scripts/test first (it installs compat/python/.venv) or set KEYLESS_COMPAT_PYTHON"
+    p = os.environ.get("KEYLESS_COMPAT_PYTHON") or sys.executable
+    assert Path(p).exists(), f"{p} is missing: set KEYLESS_COMPAT_PYTHON to a Python with azure-identity and azure-mgmt-resource"
     return p
 
 
@@ -239,3 +243,119 @@ def test_exec_with_az_signs_in_a_private_azure_cli(keyless: Keyless):
     assert keyless.client_id in p.stdout and keyless.subscription_id in p.stdout, out
     config_dir = p.stdout.split("DIR=", 1)[1].strip()
     assert not Path(config_dir).exists(), f"the private Azure CLI configuration outlived the command:\n{out}"
+
+
+def _pipeline_id(k: Keyless, name: str) -> int:
+    res = k.request("GET", f"{k.url}/keyless/v1/organizations/contoso/projects/web/pipelines")
+    assert res.status_code == 200, res.text
+    return next(p["id"] for p in res.json()["value"] if p["name"] == name)
+
+
+def _permissions(k: Keyless, connection: str) -> dict:
+    res = k.request("GET", f"{k.url}/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{connection}")
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def test_a_connection_closed_to_the_pipeline_refuses_the_run_and_stays_closed(keyless: Keyless):
+    k = keyless
+    # The pipeline exists (naming no connection), then the demo connection is closed to it.
+    first = run_pipeline(k, "steps:\n  - script: echo first\n", {}, "--pipeline", "closed-to-it")
+    assert first.returncode == 0, _out(first)
+    pipeline = _pipeline_id(k, "closed-to-it")
+    res = k.request(
+        "PATCH",
+        f"{k.url}/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{k.connection_id}",
+        json={"allPipelines": {"authorized": False}, "pipelines": [{"id": pipeline, "authorized": False}]},
+    )
+    assert res.status_code == 200, res.text
+    before = _permissions(k, k.connection_id)
+    runs_before = k.request("GET", f"{k.url}/contoso/web/_apis/build/builds").json()["count"]
+
+    p = run_pipeline(
+        k,
+        """
+        steps:
+          - script: echo STEP-RAN
+          - task: AzureCLI@2
+            inputs:
+              azureSubscription: demo-connection
+              scriptType: bash
+              scriptLocation: inlineScript
+              inlineScript: az group list
+        """,
+        {},
+        "--pipeline", "closed-to-it",
+    )
+    out = _out(p)
+    assert p.returncode == 1, out
+    assert (
+        "This pipeline needs permission to access a resource before this run can continue. "
+        f"The service connection 'demo-connection' ({k.connection_id}) is not authorized for the pipeline 'closed-to-it'."
+    ) in out, out
+    assert "no step ran" in out and "STEP-RAN" not in p.stdout, out
+    assert k.request("GET", f"{k.url}/contoso/web/_apis/build/builds").json()["count"] == runs_before
+    assert _permissions(k, k.connection_id) == before
+
+
+def test_azure_cli_3_with_an_azure_devops_connection_reads_azure_devops(keyless: Keyless):
+    k = keyless
+    # The demo identity is a user of the organization (a reader of web) with an Azure
+    # DevOps connection whose federated credential its app holds.
+    res = k.request(
+        "PUT",
+        f"{k.url}/keyless/v1/organizations/contoso/identities/{k.client_id}",
+        json={"projects": {"web": "Readers"}},
+    )
+    assert res.status_code in (200, 201), res.text
+    res = k.request(
+        "POST",
+        f"{k.url}/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1",
+        json={
+            "name": "ado-connection",
+            "type": "AzureDevOps",
+            "authorization": {
+                "scheme": "WorkloadIdentityFederation",
+                "parameters": {"tenantid": k.tenant_id, "serviceprincipalid": k.client_id},
+            },
+            "data": {},
+        },
+    )
+    assert res.status_code == 200, res.text
+    params = res.json()["authorization"]["parameters"]
+    fic = k.graph(
+        "POST",
+        f"applications/{k.demo_app_object_id()}/federatedIdentityCredentials",
+        {
+            "name": "ado-connection",
+            "issuer": params["workloadIdentityFederationIssuer"],
+            "subject": params["workloadIdentityFederationSubject"],
+            "audiences": ["api://AzureADTokenExchange"],
+        },
+    )
+    assert fic.status_code == 201, fic.text
+
+    p = run_pipeline(
+        k,
+        """
+        steps:
+          - task: AzureCLI@3
+            inputs:
+              connectionType: azureDevOps
+              azureDevOpsServiceConnection: ado-connection
+              scriptType: bash
+              scriptLocation: inlineScript
+              inlineScript: |
+                az rest --method get --url "${SYSTEM_COLLECTIONURI}_apis/projects?api-version=7.1" \\
+                  --resource 499b84ac-1321-427f-aa17-267ca6975798 --query "value[].name" -o tsv | sed 's/^/PROJECT /'
+                token=$(az account get-access-token --resource 499b84ac-1321-427f-aa17-267ca6975798 --query accessToken -o tsv)
+                test -n "$token" && echo "ADO TOKEN OK"
+        """,
+        {},
+        "--pipeline", "ado-cli",
+    )
+    out = _out(p)
+    assert p.returncode == 0, out
+    assert "PROJECT web" in p.stdout, out
+    assert "ADO TOKEN OK" in p.stdout, out
+    assert "eyJ" not in out, out

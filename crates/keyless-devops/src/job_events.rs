@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::devops::runs::{JobState, RunResult};
+use keyless_model::devops::runs::{JobState, Run, RunResult};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -78,15 +78,18 @@ async fn record_result(
     result: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
-    let mut run = s.db().get_run(run_id).await?;
     let result = result
         .and_then(RunResult::parse)
         .unwrap_or(RunResult::Failed);
-    if let Some(j) = run.jobs.iter_mut().find(|j| j.job_id == Some(job_id)) {
-        j.state = JobState::Completed;
-        j.result = Some(result);
-        j.finished_at = Some(now);
-        s.db().update_run(&run).await?;
-    }
+    // Read, changed and written under the run's lock: concurrent jobs' results all stay.
+    s.db()
+        .modify_run(run_id, &mut |run: &mut Run| {
+            if let Some(j) = run.jobs.iter_mut().find(|j| j.job_id == Some(job_id)) {
+                j.state = JobState::Completed;
+                j.result = Some(result);
+                j.finished_at = Some(now);
+            }
+        })
+        .await?;
     Ok(())
 }

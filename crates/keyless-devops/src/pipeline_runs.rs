@@ -312,7 +312,7 @@ pub async fn update_build(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org, project, mut run, p) = scoped_run(
+    let (c, org, project, run, p) = scoped_run(
         &s,
         &headers,
         (&root, &project, &id),
@@ -322,30 +322,32 @@ pub async fn update_build(
     let u: BuildUpdate = parse_json(&body)?;
     let bad = |m: String| ApiError::detail("BadRequest", m);
     let now = s.now();
-    match u.status.to_ascii_lowercase().as_str() {
-        "cancelling" | "canceling" => {
-            if run.state == RunState::InProgress {
-                run.state = RunState::Canceling;
-            }
-        }
-        "completed" => {
-            let result = match u.result.as_deref() {
-                Some("partiallySucceeded") => RunResult::SucceededWithIssues,
-                Some(r) => RunResult::parse(r)
-                    .filter(|r| *r != RunResult::Skipped)
-                    .ok_or_else(|| bad(format!("'{r}' is not a build result: succeeded, partiallySucceeded, failed or canceled.")))?,
-                None => return Err(bad("A completed build needs a result.".into()).into()),
-            };
-            run.finish(result, now);
-        }
+    // `None`: cancel; else end the run with this result.
+    let end = match u.status.to_ascii_lowercase().as_str() {
+        "cancelling" | "canceling" => None,
+        "completed" => Some(match u.result.as_deref() {
+            Some("partiallySucceeded") => RunResult::SucceededWithIssues,
+            Some(r) => RunResult::parse(r)
+                .filter(|r| *r != RunResult::Skipped)
+                .ok_or_else(|| bad(format!("'{r}' is not a build result: succeeded, partiallySucceeded, failed or canceled.")))?,
+            None => return Err(bad("A completed build needs a result.".into()).into()),
+        }),
         other => {
             return Err(bad(format!(
                 "The build status '{other}' cannot be set: use cancelling or completed."
             ))
             .into());
         }
-    }
-    s.db().update_run(&run).await?;
+    };
+    // Read, changed and written under the run's lock: a job's result recorded meanwhile stays.
+    let run = s
+        .db()
+        .modify_run(run.id, &mut |run: &mut Run| match end {
+            None if run.state == RunState::InProgress => run.state = RunState::Canceling,
+            None => {}
+            Some(result) => run.finish(result, now),
+        })
+        .await?;
     if run.state == RunState::Completed {
         for j in run.jobs.iter().filter_map(|j| j.job_id) {
             s.db().finish_job(j, now).await?;

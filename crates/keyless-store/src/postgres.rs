@@ -117,6 +117,17 @@ impl PgStore {
         Ok(())
     }
 
+    /// Locks the run's row until the transaction ends, so that "read, change, write" of one
+    /// run by concurrent writers happens one after the other.
+    pub(crate) async fn lock_run(tx: &mut PgConnection, run: i64) -> StoreResult<()> {
+        sqlx::query("SELECT id FROM runs WHERE id = $1 FOR UPDATE")
+            .bind(run)
+            .execute(tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     /// Serialises the creation and rotation of one owner's signing keys across processes
     /// until the transaction ends, so "is there a current key? else insert" runs once.
     pub(crate) async fn lock_signing_keys(tx: &mut PgConnection, owner: &str) -> StoreResult<()> {

@@ -105,6 +105,12 @@ impl SqliteStore {
 
     /// Nothing to do: [`Self::begin_write`] already serialises writers, also across
     /// processes sharing the file.
+    pub(crate) async fn lock_run(_tx: &mut SqliteConnection, _run: i64) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Nothing to do: [`Self::begin_write`] already serialises writers, also across
+    /// processes sharing the file.
     pub(crate) async fn lock_signing_keys(
         _tx: &mut SqliteConnection,
         _owner: &str,

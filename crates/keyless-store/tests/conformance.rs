@@ -177,6 +177,7 @@ conformance! {
         credentials::fic_limit_concurrent,
         keys::concurrent_creation_and_rotation_make_one_key,
         management::concurrent_moves_make_no_cycle,
+        runs::concurrent_changes_of_a_run_lose_nothing,
     ],
 }
 

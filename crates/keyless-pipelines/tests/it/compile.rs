@@ -10,10 +10,7 @@ fn loader(with_tools: bool) -> FsLoader {
     if with_tools {
         repositories.insert("tools".to_owned(), fixtures().join("tools"));
     }
-    FsLoader {
-        root: fixtures().join("repo"),
-        repositories,
-    }
+    FsLoader::new(fixtures().join("repo"), repositories)
 }
 
 #[test]
@@ -132,10 +129,7 @@ fn findings_are_sorted_by_file_line_and_column() {
 
 #[test]
 fn the_plain_fixtures_compile_from_disk() {
-    let loader = FsLoader {
-        root: fixtures().join("plain"),
-        repositories: BTreeMap::new(),
-    };
+    let loader = FsLoader::new(fixtures().join("plain"), BTreeMap::new());
     for file in ["steps.yml", "stages.yml"] {
         let c = compile(file, &loader, &Options::default());
         assert!(c.diagnostics.is_empty(), "{file}: {:#?}", c.diagnostics);

@@ -40,10 +40,7 @@ impl Drop for Scratch {
 fn loader(s: &Scratch) -> FsLoader {
     let mut repositories = BTreeMap::new();
     repositories.insert("tools".to_owned(), s.path("tools"));
-    FsLoader {
-        root: s.path("repo"),
-        repositories,
-    }
+    FsLoader::new(s.path("repo"), repositories)
 }
 
 #[test]
@@ -87,16 +84,24 @@ fn symbolic_links_out_of_the_root_are_refused() {
     std::os::unix::fs::symlink(s.path("outside/secret.yml"), s.path("repo/link.yml")).unwrap();
     std::os::unix::fs::symlink(s.path("outside"), s.path("repo/dir")).unwrap();
     std::os::unix::fs::symlink(s.path("repo/real.yml"), s.path("repo/inside.yml")).unwrap();
-    let l = loader(&s);
-    assert!(matches!(
-        l.read(None, "link.yml"),
-        Err(LoadError::Unreadable(_))
-    ));
-    assert!(matches!(
-        l.read(None, "dir/secret.yml"),
-        Err(LoadError::Unreadable(_))
-    ));
-    assert_eq!(l.read(None, "inside.yml"), Ok("y: 2\n".to_owned()));
+    // The root resolved at the first read, or given resolved.
+    let resolved =
+        FsLoader::with_resolved_root(s.path("repo").canonicalize().unwrap(), BTreeMap::new());
+    for l in [loader(&s), resolved] {
+        assert!(matches!(
+            l.read(None, "link.yml"),
+            Err(LoadError::Unreadable(_))
+        ));
+        assert!(matches!(
+            l.read(None, "dir/secret.yml"),
+            Err(LoadError::Unreadable(_))
+        ));
+        assert_eq!(l.read(None, "inside.yml"), Ok("y: 2\n".to_owned()));
+        assert_eq!(
+            l.read(None, "../outside/secret.yml"),
+            Err(LoadError::NotFound)
+        );
+    }
 }
 
 #[test]
@@ -120,10 +125,10 @@ fn large_binary_and_folder_paths_are_unreadable_with_the_reason() {
 
 #[test]
 fn a_missing_root_finds_nothing() {
-    let l = FsLoader {
-        root: Path::new("/nonexistent/keyless/root").to_path_buf(),
-        repositories: BTreeMap::new(),
-    };
+    let l = FsLoader::new(
+        Path::new("/nonexistent/keyless/root").to_path_buf(),
+        BTreeMap::new(),
+    );
     assert_eq!(l.read(None, "a.yml"), Err(LoadError::NotFound));
 }
 

@@ -13,10 +13,7 @@ fn dir() -> PathBuf {
 
 /// A fixture compiled as `keyless lint` compiles a file, named by its file name.
 fn compile(name: &str) -> Compiled {
-    let loader = FsLoader {
-        root: dir().join("fixtures/lint"),
-        repositories: Default::default(),
-    };
+    let loader = FsLoader::new(dir().join("fixtures/lint"), Default::default());
     keyless_pipelines::compile(name, &loader, &Options::default())
 }
 

@@ -48,9 +48,22 @@ pub struct PipelineBody {
     path: Option<String>,
     /// Every file by path, the pipeline file (`path`) and the templates it includes.
     files: Option<BTreeMap<String, String>>,
+    /// Whether saving authorizes the pipeline for the connections its YAML names (default
+    /// true); `false` replaces the YAML as a push of the file does, leaving every
+    /// connection's pipeline permissions as they are.
+    authorize: Option<bool>,
 }
 
 impl PipelineBody {
+    /// The connections saving authorizes the pipeline for, of those its YAML names.
+    fn to_authorize<'a>(&self, named: &'a [keyless_model::Uuid]) -> &'a [keyless_model::Uuid] {
+        if self.authorize.unwrap_or(true) {
+            named
+        } else {
+            &[]
+        }
+    }
+
     fn definition(&self) -> Result<PipelineDefinition, ApiError> {
         let path = self.path.as_deref();
         let files = match (&self.yaml, &self.files) {
@@ -97,12 +110,14 @@ pub async fn create_pipeline(
     }
     let ids: Vec<_> = conns.iter().map(|c| c.id).collect();
     let by = Some(c.user.id);
-    let p = ops::create_pipeline(&s, &project, &b.name, def, ids.clone(), &ids, by).await?;
+    let authorize = b.to_authorize(&ids);
+    let p = ops::create_pipeline(&s, &project, &b.name, def, ids.clone(), authorize, by).await?;
     Ok((StatusCode::CREATED, Json(json!(p))))
 }
 
 /// Replaces a pipeline's YAML (Edit build pipeline; its name stays), with the same checks
-/// and authorization as saving a new one.
+/// and authorization as saving a new one. With `"authorize": false` (on either) nothing is
+/// authorized.
 pub async fn update_pipeline(
     State(s): State<AppState>,
     Path((org, project, pipeline)): Path<(String, String, String)>,
@@ -130,7 +145,7 @@ pub async fn update_pipeline(
     let ids: Vec<_> = conns.iter().map(|c| c.id).collect();
     p.connections = ids.clone();
     p.definition = Some(def);
-    ops::update_pipeline(&s, &p, &ids, Some(c.user.id)).await?;
+    ops::update_pipeline(&s, &p, b.to_authorize(&ids), Some(c.user.id)).await?;
     Ok(Json(json!(p)))
 }
 

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_model::devops::pipeline_security::PipelinePermission;
-use keyless_model::devops::runs::{JobState, RunResult, RunState};
+use keyless_model::devops::runs::{JobState, Run, RunResult, RunState};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -39,7 +39,7 @@ pub async fn start(
     let c = caller(&s, &headers).await?;
     let (org, project) = project_of(&s, &org, &project).await?;
     crate::devops::may_manage(&c, &org)?;
-    let (mut run, pipeline) = run_of(
+    let (run, pipeline) = run_of(
         &s,
         &c,
         (&org, &project),
@@ -63,11 +63,14 @@ pub async fn start(
     if let Some(r) = &b.result {
         let result = RunResult::parse(r)
             .ok_or_else(|| ApiError::detail("BadRequest", format!("'{r}' is not a job result.")))?;
-        let j = run.job_mut(b.stage.as_deref(), &b.name);
-        j.state = JobState::Completed;
-        j.result = Some(result);
-        j.finished_at = Some(now);
-        s.shared_store().update_run(&run).await?;
+        s.shared_store()
+            .modify_run(run.id, &mut |run: &mut Run| {
+                let j = run.job_mut(b.stage.as_deref(), &b.name);
+                j.state = JobState::Completed;
+                j.result = Some(result);
+                j.finished_at = Some(now);
+            })
+            .await?;
         return Ok((StatusCode::OK, Json(json!({"run": run.id}))));
     }
     let started = ops::start_job(
@@ -79,11 +82,15 @@ pub async fn start(
         Some(run.id),
     )
     .await?;
-    let j = run.job_mut(b.stage.as_deref(), &b.name);
-    j.state = JobState::InProgress;
-    j.job_id = Some(started.job.id);
-    j.started_at = Some(now);
-    s.shared_store().update_run(&run).await?;
+    // Read, changed and written under the run's lock: other jobs' records stay as they are.
+    s.shared_store()
+        .modify_run(run.id, &mut |run: &mut Run| {
+            let j = run.job_mut(b.stage.as_deref(), &b.name);
+            j.state = JobState::InProgress;
+            j.job_id = Some(started.job.id);
+            j.started_at = Some(now);
+        })
+        .await?;
     let mut connections = Vec::new();
     for id in started.job.usable_connections(&pipeline) {
         if let Ok(conn) = s.shared_store().get_connection(*id).await {

@@ -11,6 +11,23 @@ select!($ runs =
     "SELECT id, pipeline_id, project_id, name, state, result, requested_by, created_at, \
      finished_at, variables, jobs FROM runs ");
 
+/// Writes the changeable fields of the run `$r` [`on!`] `self` or `in tx`; the rows affected.
+macro_rules! write_run {
+    ($($on:ident)+, $r:expr) => {
+        execute!(
+            $($on)+,
+            "UPDATE runs SET name = $2, state = $3, result = $4, finished_at = $5, \
+             jobs = $6 WHERE id = $1",
+            $r.id,
+            &$r.name,
+            $r.state.as_str(),
+            json(&$r.result)?,
+            $r.finished_at,
+            json(&$r.jobs)?,
+        )
+    };
+}
+
 for_each_backend! {
     #[async_trait]
     impl RunStore for Backend {
@@ -67,17 +84,21 @@ for_each_backend! {
         }
 
         async fn update_run(&self, r: &Run) -> StoreResult<()> {
-            found(execute!(
-                self,
-                "UPDATE runs SET name = $2, state = $3, result = $4, finished_at = $5, \
-                 jobs = $6 WHERE id = $1",
-                r.id,
-                &r.name,
-                r.state.as_str(),
-                json(&r.result)?,
-                r.finished_at,
-                json(&r.jobs)?,
-            ))
+            found(write_run!(self, r))
+        }
+
+        async fn modify_run(
+            &self,
+            run: i64,
+            change: &mut (dyn for<'r> FnMut(&'r mut Run) + Send),
+        ) -> StoreResult<Run> {
+            let mut tx = self.begin_write().await?;
+            Dialect::lock_run(&mut tx, run).await?;
+            let mut r: Run = fetch_one!(in tx, RunRow, runs!("WHERE id = $1"), run)?;
+            change(&mut r);
+            found(write_run!(in tx, r))?;
+            tx.commit().await.map_err(crate::errors::db_err)?;
+            Ok(r)
         }
 
         async fn count_runs_since(&self, pipeline_id: i64, since: i64) -> StoreResult<i64> {

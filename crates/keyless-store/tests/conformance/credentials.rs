@@ -172,29 +172,17 @@ pub async fn fic_limit(s: &dyn Store) {
 pub async fn fic_limit_concurrent(s: SharedStore) {
     const RACERS: usize = 25;
     let parent = new_id();
-    // Warm the pool first, and line the racers up, so that their transactions overlap
-    // rather than queue behind connection setup.
-    let mut warm = tokio::task::JoinSet::new();
-    for _ in 0..RACERS {
+    let results = race(&s, RACERS, |i| {
         let s = s.clone();
-        warm.spawn(async move { s.list_fics(parent).await });
-    }
-    while let Some(result) = warm.join_next().await {
-        result.unwrap().unwrap();
-    }
-    let start = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..RACERS {
-        let (s, start) = (s.clone(), start.clone());
-        tasks.spawn(async move {
+        async move {
             let f = fic(parent, &format!("race-{i}"), Some(&format!("subject-{i}")));
-            start.wait().await;
             s.create_fic(&f).await
-        });
-    }
+        }
+    })
+    .await;
     let (mut ok, mut limited) = (0, 0);
-    while let Some(result) = tasks.join_next().await {
-        match result.unwrap() {
+    for result in results {
+        match result {
             Ok(()) => ok += 1,
             Err(StoreError::Conflict(conflict::FIC_LIMIT)) => limited += 1,
             Err(e) => panic!("unexpected error: {e:?}"),

@@ -2,7 +2,7 @@
 
 use crate::fixtures::*;
 use keyless_model::devops::runs::{JobState, Run, RunResult, RunState};
-use keyless_store::Store;
+use keyless_store::{SharedStore, Store};
 
 fn run(pipeline_id: i64, project_id: keyless_model::Uuid, name: &str) -> Run {
     Run {
@@ -71,4 +71,52 @@ pub async fn runs_crud_and_jobs_of_a_run(s: &dyn Store) {
     ghost.id = r3 + 100;
     assert_not_found(s.update_run(&ghost).await);
     assert_not_found(s.create_run(&run(b + 100, p.id, "x")).await);
+}
+
+/// Jobs of one run recorded by racing writers, each through `modify_run`: every job is
+/// there at the end (a plain read, then `update_run`, would keep only the last writer's).
+pub async fn concurrent_changes_of_a_run_lose_nothing(s: SharedStore) {
+    const RACERS: usize = 16;
+    let o = add_organization(&*s, "contoso").await;
+    let p = add_project(&*s, o.id, "web").await;
+    let a = add_pipeline(&*s, p.id, "a").await;
+    let id = s.create_run(&run(a, p.id, "20250615.1")).await.unwrap();
+    for result in race(&s, RACERS, |i| {
+        let s = s.clone();
+        async move {
+            s.modify_run(id, &mut |r: &mut Run| {
+                let j = r.job_mut(Some("build"), &format!("job-{i}"));
+                j.state = JobState::Completed;
+                j.result = Some(RunResult::Succeeded);
+            })
+            .await
+        }
+    })
+    .await
+    {
+        result.unwrap();
+    }
+    let mut names: Vec<String> = s
+        .get_run(id)
+        .await
+        .unwrap()
+        .jobs
+        .iter()
+        .map(|j| j.name.clone())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = (0..RACERS).map(|i| format!("job-{i}")).collect();
+    want.sort();
+    assert_eq!(names, want);
+
+    // Inside a unit of work too, and a missing run is not found.
+    let uow = s.begin().await.unwrap();
+    let r = uow
+        .modify_run(id, &mut |r: &mut Run| r.finish(RunResult::Failed, NOW + 5))
+        .await
+        .unwrap();
+    assert_eq!(r.state, RunState::Completed);
+    uow.commit().await.unwrap();
+    assert_eq!(s.get_run(id).await.unwrap().state, RunState::Completed);
+    assert_not_found(s.modify_run(id + 100, &mut |_: &mut Run| {}).await);
 }

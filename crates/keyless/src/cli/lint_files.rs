@@ -14,15 +14,16 @@ use std::sync::Arc;
 pub struct Target {
     /// How reports name the file: as given, or below a folder as found there.
     pub display: String,
-    /// The root of the file's repository.
+    /// The root of the file's repository, resolved (symbolic links followed) when its
+    /// folder exists.
     pub root: PathBuf,
     /// The file's path from `root`, with `/` separators.
     pub relative: String,
 }
 
-/// Finds the repository root of each folder once.
+/// Resolves each folder, and finds its repository root, once.
 #[derive(Default)]
-struct Roots(HashMap<PathBuf, PathBuf>);
+struct Roots(HashMap<PathBuf, (PathBuf, PathBuf)>);
 
 impl Roots {
     fn target(&mut self, path: &Path, display: String) -> Target {
@@ -30,26 +31,24 @@ impl Roots {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let root = self
-            .0
-            .entry(abs.clone())
-            .or_insert_with(|| {
-                abs.ancestors()
-                    .find(|a| a.join(".git").exists())
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| abs.clone())
-            })
-            .clone();
+        let (abs, root) = self.0.entry(dir.to_path_buf()).or_insert_with(|| {
+            let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            let root = abs
+                .ancestors()
+                .find(|a| a.join(".git").exists())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| abs.clone());
+            (abs, root)
+        });
         let file = abs.join(path.file_name().unwrap_or_default());
         let relative = file
-            .strip_prefix(&root)
+            .strip_prefix(&*root)
             .unwrap_or(&file)
             .to_string_lossy()
             .replace('\\', "/");
         Target {
             display,
-            root,
+            root: root.clone(),
             relative,
         }
     }
@@ -127,10 +126,7 @@ pub struct Inputs {
 
 /// Compiles one file (templates, parameters, expressions, then the model).
 pub fn compile(t: &Target, inputs: &Inputs) -> Compiled {
-    let loader = FsLoader {
-        root: t.root.clone(),
-        repositories: inputs.repos.clone(),
-    };
+    let loader = FsLoader::with_resolved_root(t.root.clone(), inputs.repos.clone());
     let options = Options {
         parameters: inputs.params.clone(),
     };

@@ -39,10 +39,7 @@ fn relative(root: &Path, file: &Path) -> anyhow::Result<String> {
 /// server reports them as not checked.
 pub fn bundle(root: &Path, file: &Path) -> anyhow::Result<(String, BTreeMap<String, String>)> {
     let path = relative(root, file)?;
-    let loader = FsLoader {
-        root: root.to_path_buf(),
-        repositories: BTreeMap::new(),
-    };
+    let loader = FsLoader::new(root.to_path_buf(), BTreeMap::new());
     let compiled = keyless_pipelines::compile(&path, &loader, &Options::default());
     let mut files = BTreeMap::new();
     for (repository, p) in compiled.files {

@@ -4,6 +4,7 @@
 use crate::harness;
 
 use harness::{Server, block_on, send_json, serve, text};
+use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -13,19 +14,39 @@ fn write(dir: &Path, yaml: &str) -> String {
     f.display().to_string()
 }
 
-fn run(s: &Server, dir: &Path, extra: &[&str]) -> std::process::Output {
+/// `keyless run` of the pipeline file in `dir`, in `dir`, not yet started.
+fn run_command(s: &Server, dir: &Path, extra: &[&str]) -> std::process::Command {
     let file = dir.join("azure-pipelines.yml").display().to_string();
     let mut args = vec!["run", file.as_str(), "--org", "contoso", "--project", "web"];
     args.extend(extra);
-    s.command(&args).current_dir(dir).output().unwrap()
+    let mut c = s.command(&args);
+    c.current_dir(dir);
+    c
 }
 
-fn builds(s: &Server) -> serde_json::Value {
-    block_on(send_json(
-        s.http()
-            .get(format!("{}/contoso/web/_apis/build/builds", s.origin))
-            .bearer_auth(&s.env()["KEYLESS_TOKEN"]),
-    ))
+fn run(s: &Server, dir: &Path, extra: &[&str]) -> std::process::Output {
+    run_command(s, dir, extra).output().unwrap()
+}
+
+/// `method path` as the administrator, with a JSON body or none: the answer's JSON.
+fn admin(s: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut req = s
+        .http()
+        .request(method, format!("{}{path}", s.origin))
+        .bearer_auth(&s.env()["KEYLESS_TOKEN"]);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    block_on(send_json(req))
+}
+
+fn builds(s: &Server) -> Value {
+    admin(
+        s,
+        reqwest::Method::GET,
+        "/contoso/web/_apis/build/builds",
+        None,
+    )
 }
 
 const PIPELINE: &str = r###"
@@ -137,6 +158,139 @@ fn a_pipeline_that_does_not_compile_or_names_an_unknown_connection_runs_no_step(
     assert_eq!(builds(&s)["count"], 0);
 }
 
+/// The pipeline permissions of `connection`: read, or changed with `body` first.
+fn connection_permissions(s: &Server, connection: &str, body: Option<Value>) -> Value {
+    let path = format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{connection}");
+    let method = match body {
+        Some(_) => reqwest::Method::PATCH,
+        None => reqwest::Method::GET,
+    };
+    admin(s, method, &path, body)
+}
+
+#[test]
+fn a_pipeline_using_a_connection_closed_to_it_runs_no_step_and_opens_nothing() {
+    let s = serve();
+    let dir = tempfile::tempdir().unwrap();
+    // The pipeline exists (it names no connection yet), and the connection is closed to it.
+    write(dir.path(), "steps:\n  - script: echo first\n");
+    assert!(run(&s, dir.path(), &[]).status.success());
+    let pipeline = builds(&s)["value"][0]["definition"]["id"].as_i64().unwrap();
+    let connection = s.env()["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"].clone();
+    let close = json!({"allPipelines": {"authorized": false}, "pipelines": [{"id": pipeline, "authorized": false}]});
+    connection_permissions(&s, &connection, Some(close));
+    let before = connection_permissions(&s, &connection, None);
+    assert_eq!(before["allPipelines"]["authorized"], false, "{before}");
+
+    write(
+        dir.path(),
+        "steps:\n  - script: echo STEP-RAN\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az group list\n",
+    );
+    let out = run(&s, dir.path(), &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    let want = format!(
+        "This pipeline needs permission to access a resource before this run can continue. The service connection 'demo-connection' ({connection}) is not authorized for the pipeline 'azure-pipelines'. An administrator of the connection can permit it: Project settings, Service connections, demo-connection, Security, Pipeline permissions; or PATCH contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{connection} with pipelines id {pipeline} authorized true; or keyless sc permissions demo-connection --authorize {pipeline}."
+    );
+    assert!(t.contains(&want), "{t}");
+    assert!(t.contains("no step ran"), "{t}");
+    assert!(!t.contains("STEP-RAN"), "{t}");
+    // No run was queued, and the connection is as closed as it was.
+    assert_eq!(builds(&s)["count"], 1);
+    assert_eq!(connection_permissions(&s, &connection, None), before);
+}
+
+/// An Azure DevOps connection (workload identity federation) of web for the demo app,
+/// which first becomes a user of the organization (a reader of web).
+fn create_azure_devops_connection(s: &Server, name: &str) {
+    let env = s.env();
+    let client = &env["AZURE_CLIENT_ID"];
+    admin(
+        s,
+        reqwest::Method::PUT,
+        &format!("/keyless/v1/organizations/contoso/identities/{client}"),
+        Some(json!({"projects": {"web": "Readers"}})),
+    );
+    let body = json!({
+        "name": name,
+        "type": "AzureDevOps",
+        "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": {
+            "tenantid": env["AZURE_TENANT_ID"], "serviceprincipalid": client}},
+        "data": {},
+    });
+    let path = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
+    let created = admin(s, reqwest::Method::POST, path, Some(body));
+    assert_eq!(created["type"], "azuredevops", "{created}");
+}
+
+/// `AzureCLI@3` with `connectionType: azureDevOps` signs in with its Azure DevOps
+/// connection (the `azureSubscription` input ignored) and selects no subscription; an
+/// `AzureCLI@2` step selects its connection's subscription. `az` is a stand-in that logs
+/// its arguments.
+#[cfg(unix)]
+#[test]
+fn azure_cli_with_connection_type_azure_devops_signs_in_without_a_subscription() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = serve();
+    let env = s.env();
+    create_azure_devops_connection(&s, "ado-connection");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("az.log");
+    let az = dir.path().join("az");
+    std::fs::write(
+        &az,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(
+        dir.path(),
+        "steps:\n  - task: AzureCLI@3\n    inputs:\n      connectionType: azureDevOps\n      azureDevOpsServiceConnection: ado-connection\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az rest --resource 499b84ac-1321-427f-aa17-267ca6975798 && echo \"ADO-STEP config=$AZURE_CONFIG_DIR\"\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: echo ARM-STEP\n",
+    );
+    let out = run_command(&s, dir.path(), &[])
+        .env("KEYLESS_AZ", &az)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("ADO-STEP config=") && t.contains("ARM-STEP"),
+        "{t}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    let logins: Vec<usize> = (0..calls.len())
+        .filter(|&i| calls[i].starts_with("login "))
+        .collect();
+    assert_eq!(logins.len(), 2, "{calls:#?}");
+    let want = format!(
+        "login --service-principal -u {} --tenant {} --allow-no-subscriptions --federated-token ey",
+        env["AZURE_CLIENT_ID"], env["AZURE_TENANT_ID"]
+    );
+    assert!(calls[logins[0]].starts_with(&want), "{calls:#?}");
+    // The script's own `az` is the same one, after the sign-in; no subscription selected.
+    assert_eq!(
+        calls[logins[0] + 1],
+        "rest --resource 499b84ac-1321-427f-aa17-267ca6975798",
+        "{calls:#?}"
+    );
+    assert!(
+        !calls[..logins[1]]
+            .iter()
+            .any(|c| c.starts_with("account set")),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls[logins[1] + 1],
+        format!(
+            "account set --subscription {}",
+            env["AZURE_SUBSCRIPTION_ID"]
+        ),
+        "{calls:#?}"
+    );
+    assert_eq!(calls.iter().filter(|c| **c == "logout").count(), 2);
+}
+
 #[test]
 fn a_missing_powershell_or_azure_cli_is_a_clear_step_failure() {
     let s = serve();
@@ -145,12 +299,9 @@ fn a_missing_powershell_or_azure_cli_is_a_clear_step_failure() {
         dir.path(),
         "steps:\n  - pwsh: Write-Host hi\n  - task: AzureCLI@2\n    condition: always()\n    inputs:\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az group list\n",
     );
-    let file = dir.path().join("azure-pipelines.yml").display().to_string();
-    let out = s
-        .command(&["run", &file, "--org", "contoso", "--project", "web"])
+    let out = run_command(&s, dir.path(), &[])
         .env("PATH", "/usr/bin:/bin")
         .env_remove("KEYLESS_AZ")
-        .current_dir(dir.path())
         .output()
         .unwrap();
     let t = text(&out);
@@ -204,7 +355,7 @@ fn a_run_canceled_in_keyless_starts_no_more_jobs() {
         s.http()
             .patch(format!("{}/contoso/web/_apis/build/builds/{id}", s.origin))
             .bearer_auth(&s.env()["KEYLESS_TOKEN"])
-            .json(&serde_json::json!({"status": "cancelling"}))
+            .json(&json!({"status": "cancelling"}))
             .send()
             .await
             .unwrap()

@@ -22,6 +22,27 @@ fn input<'a>(t: &'a TaskStep, names: &[&str]) -> Option<&'a str> {
         .map(|i| i.value.value.as_str())
 }
 
+/// `connectionType: azureDevOps`: the task signs in for Azure DevOps, not a subscription.
+fn for_azure_devops(t: &TaskStep) -> bool {
+    input(t, &["connectionType"]).is_some_and(|c| c.trim().eq_ignore_ascii_case("azureDevOps"))
+}
+
+/// The input that names the task's connection, as the task's connection type selects it
+/// (the other type's input is ignored), and the names it may be written under.
+fn connection_input(t: &TaskStep) -> (&'static str, &'static [&'static str]) {
+    if for_azure_devops(t) {
+        (
+            "azureDevOpsServiceConnection",
+            &["azureDevOpsServiceConnection"],
+        )
+    } else {
+        (
+            "azureSubscription",
+            &["azureSubscription", "connectedServiceNameARM"],
+        )
+    }
+}
+
 fn fail(fx: &mut Effects, message: String) -> Outcome {
     let line = format!("##[error]{message}");
     println!("{line}");
@@ -38,21 +59,11 @@ pub async fn azure_cli(
     fx: &mut Effects,
 ) -> Outcome {
     let v = |x: &str| expand(x, &j.variables);
-    let Some(name) = input(
-        t,
-        &[
-            "azureSubscription",
-            "connectedServiceNameARM",
-            "azureDevOpsServiceConnection",
-        ],
-    )
-    .map(v) else {
+    let (input_name, aliases) = connection_input(t);
+    let Some(name) = input(t, aliases).map(v) else {
         return fail(
             fx,
-            format!(
-                "{}: the input azureSubscription is required",
-                t.reference.value
-            ),
+            format!("{}: the input {input_name} is required", t.reference.value),
         );
     };
     let Some(conn) = j
@@ -65,7 +76,7 @@ pub async fn azure_cli(
         return fail(
             fx,
             format!(
-                "The pipeline is not valid. Job {}: Step input azureSubscription references service connection {name} which could not be found. The service connection does not exist, has been disabled or has not been authorized for use.",
+                "The pipeline is not valid. Job {}: Step input {input_name} references service connection {name} which could not be found. The service connection does not exist, has been disabled or has not been authorized for use.",
                 j.name
             ),
         );
@@ -104,9 +115,7 @@ pub async fn azure_cli(
     for s in token.iter().chain(secret.iter()) {
         j.secrets.push(s.clone());
     }
-    let devops = input(t, &["connectionType"])
-        .is_some_and(|c| c.eq_ignore_ascii_case("azureDevOps"))
-        || conn.endpoint_type.eq_ignore_ascii_case("azuredevops");
+    let devops = for_azure_devops(t) || conn.endpoint_type.eq_ignore_ascii_case("azuredevops");
     println!(
         "Setting AZURE_CONFIG_DIR to a private folder; logging in as {} in tenant {}",
         conn.client_id, conn.tenant_id

@@ -200,7 +200,14 @@ pub async fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Creates the pipeline from the file, or replaces the YAML of the one with that name.
+fn without_authorizing(mut body: Value) -> Value {
+    body["authorize"] = json!(false);
+    body
+}
+
+/// Creates the pipeline from the file (authorized for the connections it names, as saving a
+/// new pipeline does), or replaces the YAML of the one with that name without authorizing
+/// anything.
 async fn save_pipeline(
     c: &Client,
     org: &str,
@@ -217,11 +224,13 @@ async fn save_pipeline(
         .await
     {
         Ok(v) => v,
+        // An existing pipeline gets the file as a push would bring it: a connection closed
+        // to the pipeline stays closed, and queueing the run reports it.
         Err(e) if e.to_string().starts_with("409") => c
             .send(
                 Method::PUT,
                 &format!("{base}/{name}"),
-                Some(Body::Json(body)),
+                Some(Body::Json(without_authorizing(body))),
             )
             .await
             .map_err(|e| anyhow::anyhow!("the pipeline could not be saved (no step ran): {e:#}"))?,
