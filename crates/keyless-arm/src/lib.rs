@@ -15,7 +15,7 @@ mod role_assignments;
 pub(crate) mod role_definitions;
 mod subscriptions;
 mod token;
-mod validate;
+pub mod validate;
 
 pub use keyless_core::rbac::Authz;
 pub use path::valid_rg_name;
