@@ -233,6 +233,32 @@ fn head(got: Result<Response, ApiError>) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
+/// Runs `write` in a unit of work and commits it with an audit entry of kind `change`
+/// (the caller, `action`, `scope`) appended in the same transaction, so an acknowledged
+/// change always has its entry, even after a crash.
+pub(crate) async fn change<T, E>(
+    s: &AppState,
+    caller: &ArmCaller,
+    action: &str,
+    scope: &str,
+    write: impl AsyncFnOnce(&data::Tx) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<keyless_store::StoreError>,
+{
+    use data::Db;
+    let tx = s.begin().await?;
+    let out = write(&tx).await?;
+    let mut rec = keyless_core::audit::entry("change", s.now());
+    rec.tenant_id = Some(caller.tenant_id);
+    rec.client_id = Some(caller.client.clone());
+    rec.detail = serde_json::json!({
+        "plane": "arm", "principal": caller.oid, "action": action, "scope": scope,
+    });
+    tx.commit_audited(&[rec]).await?;
+    Ok(out)
+}
+
 /// Authorizes `action` at `scope` for the caller, or renders `AuthorizationFailed` naming
 /// the client, object id, action and scope exactly.
 pub async fn permit(

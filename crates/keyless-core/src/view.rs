@@ -7,6 +7,8 @@
 //! the call.
 
 #[doc(hidden)]
+pub use keyless_model::audit::AuditEntry;
+#[doc(hidden)]
 pub use keyless_store as store;
 
 /// Declares a plane's view of the store:
@@ -55,6 +57,16 @@ macro_rules! store_view {
                 &*self.0
             }
             pub(crate) async fn commit(self) -> $crate::view::store::StoreResult<()> {
+                self.0.commit().await
+            }
+            /// Appends `entries` to the audit log inside the unit of work, then commits:
+            /// the change and the entries that record it are durable together or not at all.
+            #[allow(dead_code)]
+            pub(crate) async fn commit_audited(
+                self,
+                entries: &[$crate::view::AuditEntry],
+            ) -> $crate::view::store::StoreResult<()> {
+                $crate::view::store::AuditStore::append_audit(&*self.0, entries).await?;
                 self.0.commit().await
             }
         }

@@ -6,6 +6,7 @@ mod harness;
 
 mod cli;
 mod cli_doctor;
+mod crash;
 mod exec;
 mod lint;
 mod run;

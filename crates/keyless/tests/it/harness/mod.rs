@@ -40,9 +40,15 @@ pub fn serve() -> Server {
 /// `serve --demo` with further flags.
 pub fn serve_with(flags: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let (child, origin) = start(dir.path(), flags);
+    Server { child, origin, dir }
+}
+
+/// Starts `serve --demo` on `data` and waits until the demo world is ready.
+fn start(data: &std::path::Path, flags: &[&str]) -> (Child, String) {
     let mut child = bin()
         .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.path())
+        .arg(data)
         .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -61,10 +67,25 @@ pub fn serve_with(flags: &[&str]) -> Server {
     }
     assert!(!origin.is_empty(), "the server did not announce its origin");
     std::thread::spawn(move || for _ in lines {});
-    Server { child, origin, dir }
+    (child, origin)
 }
 
 impl Server {
+    /// Kills the process with SIGKILL (no shutdown of any kind) and waits for it.
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Starts the server again on the same data directory, with `flags`.
+    pub fn restart(&mut self, flags: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, origin) = start(self.dir.path(), flags);
+        self.child = child;
+        self.origin = origin;
+    }
+
     pub fn env(&self) -> std::collections::HashMap<String, String> {
         let text = std::fs::read_to_string(self.dir.path().join("demo.env")).unwrap();
         text.lines()
