@@ -246,17 +246,15 @@ pub(crate) async fn change<T, E>(
 where
     E: From<keyless_store::StoreError>,
 {
-    use data::Db;
-    let tx = s.begin().await?;
-    let out = write(&tx).await?;
-    let mut rec = keyless_core::audit::entry("change", s.now());
-    rec.tenant_id = Some(caller.tenant_id);
+    let mut rec = keyless_core::audit::change(
+        "arm",
+        s.now(),
+        Some(caller.tenant_id),
+        caller.oid,
+        serde_json::json!({"action": action, "scope": scope}),
+    );
     rec.client_id = Some(caller.client.clone());
-    rec.detail = serde_json::json!({
-        "plane": "arm", "principal": caller.oid, "action": action, "scope": scope,
-    });
-    tx.commit_audited(&[rec]).await?;
-    Ok(out)
+    data::audited(s, rec, write).await
 }
 
 /// Authorizes `action` at `scope` for the caller, or renders `AuthorizationFailed` naming
