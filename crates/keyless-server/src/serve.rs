@@ -72,7 +72,12 @@ fn load_tls(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<rus
 
 pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     install_crypto();
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+    // Owner-only (0700) when keyless creates it: it holds the database and the KEK.
+    let mut data_dir = std::fs::DirBuilder::new();
+    data_dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut data_dir, 0o700);
+    data_dir.create(&config.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
             config.data_dir.display()

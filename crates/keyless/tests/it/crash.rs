@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// An ARM access token of the demo connection's identity (Contributor on the subscription).
-async fn arm_token(s: &Server) -> String {
+pub async fn arm_token(s: &Server) -> String {
     let env = s.env();
     let http = s.http();
     let id: serde_json::Value = request_id_token(
@@ -35,7 +35,7 @@ async fn arm_token(s: &Server) -> String {
     t["access_token"].as_str().unwrap().to_string()
 }
 
-fn rg_url(origin: &str, sub: &str, name: &str) -> String {
+pub fn rg_url(origin: &str, sub: &str, name: &str) -> String {
     format!("{origin}/subscriptions/{sub}/resourcegroups/{name}?api-version=2021-04-01")
 }
 

@@ -4,6 +4,8 @@
 
 mod harness;
 
+mod at_rest;
+
 mod cli;
 mod cli_doctor;
 mod crash;

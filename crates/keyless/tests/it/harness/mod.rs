@@ -45,11 +45,15 @@ pub fn serve_with(flags: &[&str]) -> Server {
 }
 
 /// Starts `serve --demo` on `data` and waits until the demo world is ready.
-fn start(data: &std::path::Path, flags: &[&str]) -> (Child, String) {
-    let mut child = bin()
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+pub fn start(data: &std::path::Path, flags: &[&str]) -> (Child, String) {
+    let mut cmd = bin();
+    cmd.args(["serve", "--demo", "--data"])
         .arg(data)
-        .args(flags)
+        .args(flags);
+    if !flags.contains(&"--addr") {
+        cmd.args(["--addr", "127.0.0.1:0"]);
+    }
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -75,6 +79,11 @@ impl Server {
     pub fn kill9(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> String {
+        self.origin.rsplit(':').next().unwrap().to_string()
     }
 
     /// Starts the server again on the same data directory, with `flags`.
