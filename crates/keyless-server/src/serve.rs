@@ -119,6 +119,16 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
             crate::config::MAX_ID_TOKEN_LIFETIME
         );
     }
+    let resealed = keys
+        .reseal_connection_secrets()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot re-seal connection secrets: {e}"))?;
+    if resealed > 0 {
+        tracing::info!(
+            resealed,
+            "connection secrets re-sealed under their own label"
+        );
+    }
     let mut state = AppState::new(store, keys, &origin, config.audit_retention_days);
     state.id_token_lifetime = config.id_token_lifetime_secs;
 
