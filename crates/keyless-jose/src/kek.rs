@@ -76,6 +76,11 @@ impl Kek {
         Kek::from_bytes(&bytes)
     }
 
+    /// A new random KEK, as the base64 text `DIR/kek` and `KEYLESS_KEK` hold.
+    pub fn generate_base64() -> String {
+        STANDARD.encode(crate::random_bytes(KEY_LEN))
+    }
+
     /// Reads the KEK stored at `path`, or creates it (owner-only permissions) with 32 random
     /// bytes. Two processes starting at once agree on one key: the loser of the creation race
     /// reads the winner's file.

@@ -84,6 +84,12 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         )
     })?;
     let data_dir = std::fs::canonicalize(&config.data_dir)?;
+    if config.kek.is_none() && data_dir.join("kek.new").exists() {
+        anyhow::bail!(
+            "{} exists: a `keyless kek rotate` was interrupted; run it again to finish it",
+            data_dir.join("kek.new").display()
+        );
+    }
     let kek = match &config.kek {
         Some(b64) => Kek::from_base64(b64).context("KEYLESS_KEK is not a base64 32-byte key")?,
         None => Kek::load_or_create(&data_dir.join("kek"))?,

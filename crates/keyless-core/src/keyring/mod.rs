@@ -28,10 +28,12 @@
 //! generating and creating keys), `rotation.rs` (rotation, scheduled maintenance, listing);
 //! the cache and the lookups the planes use are here.
 
+mod kek_rotation;
 mod key;
 mod load;
 mod rotation;
 
+pub use kek_rotation::{Resealed, rotate_kek};
 pub use key::{Issuer, Key, KeyPolicy, KeySet, KeyState};
 pub use rotation::Maintenance;
 

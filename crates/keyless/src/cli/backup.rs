@@ -19,14 +19,15 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    fn url(&self) -> String {
-        self.database.clone().unwrap_or_else(|| {
-            let data = self
-                .data
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(".keyless"));
-            format!("sqlite://{}", data.join("keyless.db").display())
-        })
+    pub fn data_dir(&self) -> PathBuf {
+        self.data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".keyless"))
+    }
+    pub fn url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir().join("keyless.db").display()))
     }
 }
 

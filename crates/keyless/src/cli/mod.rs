@@ -13,6 +13,7 @@ mod exec;
 mod explain;
 mod job_env;
 mod job_tokens;
+mod kek;
 mod keys;
 mod lint;
 mod lint_files;
@@ -127,6 +128,11 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace the SQLite database with a backup; stop the server first.
     Restore(backup::RestoreArgs),
+    /// The key-encryption key: rotate it (servers stopped).
+    Kek {
+        #[command(subcommand)]
+        command: kek::KekCommand,
+    },
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -155,6 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
         Command::Backup(a) => backup::backup(a).await,
+        Command::Kek { command } => kek::kek(command).await,
         Command::Restore(a) => backup::restore(a).await,
         Command::Exec(a) => exec::exec(a).await,
         Command::Run(a) => run::run(a).await,
