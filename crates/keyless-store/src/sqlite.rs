@@ -54,8 +54,38 @@ fn create_private(path: &std::path::Path) -> StoreResult<()> {
     }
 }
 
-/// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare path.
+/// Takes keyless's own `max_page_count=N` parameter out of a URL's query: the most pages
+/// the database may grow to (SQLite's `max_page_count` pragma, set on every connection), a
+/// cap on its size. Past it writes fail as on a full disk (`SQLITE_FULL`).
+fn take_max_pages(url: &str) -> StoreResult<(String, Option<u64>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut pages = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.strip_prefix("max_page_count=") {
+            Some(n) => {
+                pages = Some(n.parse().map_err(|_| {
+                    StoreError::Backend(format!("invalid SQLite URL {url:?}: max_page_count={n}"))
+                })?)
+            }
+            None => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, pages))
+}
+
+/// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare path, with an
+/// optional `?max_page_count=N` (see [`take_max_pages`]).
 pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
+    let (url, max_pages) = take_max_pages(url)?;
+    let url = url.as_str();
     let config = |e: sqlx::Error| StoreError::Backend(format!("invalid SQLite URL {url:?}: {e}"));
     let options = if url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(url).map_err(config)?
@@ -73,6 +103,10 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
+    let options = match max_pages {
+        Some(n) => options.pragma("max_page_count", n.to_string()),
+        None => options,
+    };
     if !memory {
         create_private(options.get_filename())?;
     }
