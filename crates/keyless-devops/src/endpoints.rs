@@ -163,8 +163,8 @@ async fn create_inner(
     super::schemes::rules(conn.scheme)
         .settle_manual(manual, &mut conn)
         .await?;
-    let rec = super::lifecycle::change_entry(&s, Some(&caller), "created", &conn);
-    audited(&s, rec, async |tx| {
+    let rec = super::lifecycle::change_entry(s, Some(&caller), "created", &conn);
+    audited(s, rec, async |tx| {
         tx.data().create_connection(&conn).await?;
         tx.data()
             .set_connection_role(conn.id, caller.user.id, "Administrator")

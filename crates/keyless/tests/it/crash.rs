@@ -2,36 +2,15 @@
 //! and so is its audit entry (written in the change's transaction). On SQLite, and on the
 //! throwaway PostgreSQL of `keyless_store::testing`.
 
-use crate::harness::{Server, block_on, request_id_token, send_json, serve_with};
+use crate::harness::{Server, block_on, send_json, serve_with};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// An ARM access token of the demo connection's identity (Contributor on the subscription).
 pub async fn arm_token(s: &Server) -> String {
-    let env = s.env();
-    let http = s.http();
-    let id: serde_json::Value = request_id_token(
-        &http,
-        &env["SYSTEM_OIDCREQUESTURI"],
-        &env["SYSTEM_ACCESSTOKEN"],
-        &env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", env["AZURE_CLIENT_ID"].as_str()),
-        (
-            "client_assertion_type",
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ),
-        ("client_assertion", id["oidcToken"].as_str().unwrap()),
-        ("scope", "https://management.azure.com/.default"),
-    ];
-    let url = format!("{}/{}/oauth2/v2.0/token", s.origin, env["AZURE_TENANT_ID"]);
-    let t = send_json(http.post(url).form(&form)).await;
+    let t = s
+        .demo_access_token("https://management.azure.com/.default")
+        .await;
     t["access_token"].as_str().unwrap().to_string()
 }
 

@@ -81,6 +81,38 @@ impl Server {
         self.child.wait().unwrap();
     }
 
+    /// The token endpoint's answer for the demo connection's identity: its ID token (from
+    /// the demo job) exchanged for an access token to `scope`.
+    pub async fn demo_access_token(&self, scope: &str) -> serde_json::Value {
+        let env = self.env();
+        let http = self.http();
+        let id: serde_json::Value = request_id_token(
+            &http,
+            &env["SYSTEM_OIDCREQUESTURI"],
+            &env["SYSTEM_ACCESSTOKEN"],
+            &env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", env["AZURE_CLIENT_ID"].as_str()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", id["oidcToken"].as_str().unwrap()),
+            ("scope", scope),
+        ];
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.origin, env["AZURE_TENANT_ID"]
+        );
+        send_json(http.post(url).form(&form)).await
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> String {
         self.origin.rsplit(':').next().unwrap().to_string()
