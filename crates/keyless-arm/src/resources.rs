@@ -169,7 +169,7 @@ pub async fn put(
     }
     permit(s, c, &action(&r.full_type(), "write"), &r.id()).await?;
     if identities::is_identity_credential(r) {
-        return identities::put_credential(s, r, body).await;
+        return identities::put_credential(s, c, r, body).await;
     }
     let b: Body = parse_json(body)?;
     let sent_extra = b.extra()?;
@@ -331,7 +331,7 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     group_exists(s, r).await?;
     permit(s, c, &action(&r.full_type(), "delete"), &r.id()).await?;
     if identities::is_identity_credential(r) {
-        return identities::delete_credential(s, r).await;
+        return identities::delete_credential(s, c, r).await;
     }
     let found = match s.db().get_resource(&r.id()).await {
         Ok(f) => f,
