@@ -160,6 +160,7 @@ impl Drop for Writing {
 
 pub async fn put_credential(
     s: &AppState,
+    caller: &crate::ArmCaller,
     r: &ResourceRef,
     body: &[u8],
 ) -> Result<Response, ApiError> {
@@ -190,10 +191,16 @@ pub async fn put_credential(
             .map(|e| e.created_at)
             .unwrap_or_else(|| s.now()),
     };
-    let result = match existing {
-        Some(_) => s.db().update_fic(&fic).await.map(|_| StatusCode::OK),
-        None => s.db().create_fic(&fic).await.map(|_| StatusCode::CREATED),
-    };
+    let write = super::resources::action(&r.full_type(), "write");
+    let result = crate::change(s, caller, &write, &r.id(), async |tx| match existing {
+        Some(_) => tx.data().update_fic(&fic).await.map(|_| StatusCode::OK),
+        None => tx
+            .data()
+            .create_fic(&fic)
+            .await
+            .map(|_| StatusCode::CREATED),
+    })
+    .await;
     let status = result.map_err(|e| match e {
         StoreError::Conflict(c) if c == conflict::FIC_ISSUER_SUBJECT => {
             bad("Issuer and subject combination already exists for this Managed Identity.")
@@ -216,12 +223,20 @@ pub async fn get_credential(s: &AppState, r: &ResourceRef) -> Result<Response, A
     Ok(json(StatusCode::OK, credential_json(&identity, &f)))
 }
 
-pub async fn delete_credential(s: &AppState, r: &ResourceRef) -> Result<Response, ApiError> {
+pub async fn delete_credential(
+    s: &AppState,
+    caller: &crate::ArmCaller,
+    r: &ResourceRef,
+) -> Result<Response, ApiError> {
     let (identity, principal) = parent(s, r).await?;
     let _guard = Writing::begin(&identity.id)?;
     match s.db().find_fic_by_name(principal, r.leaf()).await {
         Ok(f) => {
-            s.db().delete_fic(principal, f.id).await?;
+            let delete = super::resources::action(&r.full_type(), "delete");
+            crate::change(s, caller, &delete, &r.id(), async |tx| {
+                tx.data().delete_fic(principal, f.id).await
+            })
+            .await?;
             Ok(StatusCode::OK.into_response())
         }
         Err(_) => Ok(StatusCode::NO_CONTENT.into_response()),

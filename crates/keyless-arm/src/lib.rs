@@ -15,7 +15,7 @@ mod role_assignments;
 pub(crate) mod role_definitions;
 mod subscriptions;
 mod token;
-mod validate;
+pub mod validate;
 
 pub use keyless_core::rbac::Authz;
 pub use path::valid_rg_name;
@@ -231,6 +231,30 @@ fn head(got: Result<Response, ApiError>) -> Result<Response, ApiError> {
         }
     }
     Ok(resp)
+}
+
+/// Runs `write` in a unit of work and commits it with an audit entry of kind `change`
+/// (the caller, `action`, `scope`) appended in the same transaction, so an acknowledged
+/// change always has its entry, even after a crash.
+pub(crate) async fn change<T, E>(
+    s: &AppState,
+    caller: &ArmCaller,
+    action: &str,
+    scope: &str,
+    write: impl AsyncFnOnce(&data::Tx) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<keyless_store::StoreError>,
+{
+    let mut rec = keyless_core::audit::change(
+        "arm",
+        s.now(),
+        Some(caller.tenant_id),
+        caller.oid,
+        serde_json::json!({"action": action, "scope": scope}),
+    );
+    rec.client_id = Some(caller.client.clone());
+    data::audited(s, rec, write).await
 }
 
 /// Authorizes `action` at `scope` for the caller, or renders `AuthorizationFailed` naming

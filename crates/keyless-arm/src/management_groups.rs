@@ -211,10 +211,12 @@ pub async fn put(
             .map(|e| e.created_at)
             .unwrap_or_else(|| s.now()),
     };
-    let result = match existing {
-        Some(_) => s.db().update_management_group(&group).await,
-        None => s.db().create_management_group(&group).await,
-    };
+    let at = format!("{PREFIX}{name}");
+    let result = crate::change(s, caller, WRITE, &at, async |tx| match existing {
+        Some(_) => tx.data().update_management_group(&group).await,
+        None => tx.data().create_management_group(&group).await,
+    })
+    .await;
     result.map_err(|e| match e {
         StoreError::Conflict(c) if c == conflict::MANAGEMENT_GROUP_CYCLE => ApiError::detail(
             "BadRequest",
@@ -234,7 +236,11 @@ pub async fn delete(s: &AppState, caller: &ArmCaller, name: &str) -> Result<Resp
         ));
     }
     permit(s, caller, DELETE, &g.arm_id()).await?;
-    s.db().delete_management_group(&g.name).await.map_err(|e| match e {
+    let deleted = crate::change(s, caller, DELETE, &g.arm_id(), async |tx| {
+        tx.data().delete_management_group(&g.name).await
+    })
+    .await;
+    deleted.map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::detail(
             "BadRequest",
             format!("The management group '{}' has child groups or subscriptions. Move or delete them first.", g.name),

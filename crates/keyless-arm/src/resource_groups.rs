@@ -161,7 +161,10 @@ pub async fn put(
         tags,
         created_at: existing.map(|e| e.created_at).unwrap_or_else(|| s.now()),
     };
-    let created = s.db().put_resource_group(&group).await?;
+    let created = crate::change(s, caller, WRITE, &scope(&sub.id, rg), async |tx| {
+        tx.data().put_resource_group(&group).await
+    })
+    .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -188,7 +191,10 @@ pub async fn patch(
         crate::validate::tags(&tags)?;
         group.tags = tags;
     }
-    s.db().put_resource_group(&group).await?;
+    crate::change(s, caller, WRITE, &scope(&sub.id, rg), async |tx| {
+        tx.data().put_resource_group(&group).await
+    })
+    .await?;
     Ok(json(StatusCode::OK, rg_json(&group)))
 }
 
@@ -212,6 +218,9 @@ pub async fn delete(
             super::identities::delete_principal(s, &r).await?;
         }
     }
-    s.db().delete_resource_group(sub.id, rg).await?;
+    crate::change(s, caller, DELETE, &scope(&sub.id, rg), async |tx| {
+        tx.data().delete_resource_group(sub.id, rg).await
+    })
+    .await?;
     Ok(StatusCode::OK.into_response())
 }

@@ -169,7 +169,7 @@ pub async fn put(
     }
     permit(s, c, &action(&r.full_type(), "write"), &r.id()).await?;
     if identities::is_identity_credential(r) {
-        return identities::put_credential(s, r, body).await;
+        return identities::put_credential(s, c, r, body).await;
     }
     let b: Body = parse_json(body)?;
     let sent_extra = b.extra()?;
@@ -269,7 +269,12 @@ pub async fn put(
             .map(|e| e.created_at)
             .unwrap_or_else(|| s.now()),
     };
-    let created = match s.db().put_resource(&resource).await {
+    let write = action(&r.full_type(), "write");
+    let saved = crate::change(s, c, &write, &r.id(), async |tx| {
+        tx.data().put_resource(&resource).await
+    })
+    .await;
+    let created = match saved {
         Ok(c) => c,
         Err(e) => {
             // All or nothing: a principal made for an identity that could not be saved goes.
@@ -311,7 +316,14 @@ pub async fn patch(
     {
         cur.extend(p);
     }
-    s.db().put_resource(&found).await?;
+    crate::change(
+        s,
+        c,
+        &action(&r.full_type(), "write"),
+        &r.id(),
+        async |tx| tx.data().put_resource(&found).await,
+    )
+    .await?;
     Ok(json(StatusCode::OK, resource_json(&found)))
 }
 
@@ -319,7 +331,7 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     group_exists(s, r).await?;
     permit(s, c, &action(&r.full_type(), "delete"), &r.id()).await?;
     if identities::is_identity_credential(r) {
-        return identities::delete_credential(s, r).await;
+        return identities::delete_credential(s, c, r).await;
     }
     let found = match s.db().get_resource(&r.id()).await {
         Ok(f) => f,
@@ -329,7 +341,14 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     if identities::is_identity(r) {
         identities::delete_principal(s, &found).await?;
     }
-    s.db().delete_resource(&found.id).await?;
+    crate::change(
+        s,
+        c,
+        &action(&r.full_type(), "delete"),
+        &r.id(),
+        async |tx| tx.data().delete_resource(&found.id).await,
+    )
+    .await?;
     Ok(StatusCode::OK.into_response())
 }
 

@@ -240,7 +240,11 @@ pub async fn put(
         created_by: Some(caller.oid),
         created_at: s.now(),
     };
-    match s.db().create_role_assignment(&assignment).await {
+    let created = crate::change(s, caller, WRITE, &display, async |tx| {
+        tx.data().create_role_assignment(&assignment).await
+    })
+    .await;
+    match created {
         Ok(()) => Ok(json(
             StatusCode::CREATED,
             assignment_json(&assignment, &display),
@@ -322,7 +326,10 @@ pub async fn delete(
         }
         Err(e) => return Err(e),
     };
-    s.db().delete_role_assignment(a.id).await?;
+    crate::change(s, caller, DELETE, &display, async |tx| {
+        tx.data().delete_role_assignment(a.id).await
+    })
+    .await?;
     Ok(json(StatusCode::OK, assignment_json(&a, &display)))
 }
 

@@ -1,7 +1,11 @@
 //! The audit log writer: every token request, job-token request and ARM decision becomes
 //! one [`AuditEntry`]. Handlers hand entries to a channel and return at once; a background
 //! task writes them in batches (every 200 ms or 256 entries), so the token path never waits
-//! on the database. The same task prunes entries older than the retention.
+//! on the database: a process killed outright loses at most the entries of the last 200 ms
+//! (or 256 entries), never a change. The same task prunes entries older than the retention.
+//!
+//! Changes are not batched: an entry of kind `change` ([`change`]) is appended in the
+//! transaction of the change it records (each plane's `audited`, from `store_view!`).
 
 use keyless_model::UnixTime;
 use keyless_model::audit::AuditEntry;
@@ -107,6 +111,28 @@ async fn writer(store: SharedStore, mut rx: mpsc::Receiver<Msg>, retention_days:
             }
         }
     }
+}
+
+/// The entry of a change (kind `change`): the plane that made it, who made it and in which
+/// tenant, and `detail` (what was changed), written in the change's own transaction.
+pub fn change(
+    plane: &str,
+    at: UnixTime,
+    tenant_id: Option<uuid::Uuid>,
+    principal: impl serde::Serialize,
+    mut detail: serde_json::Value,
+) -> AuditEntry {
+    let mut rec = entry("change", at);
+    rec.tenant_id = tenant_id;
+    if let serde_json::Value::Object(d) = &mut detail {
+        d.insert("plane".into(), plane.into());
+        d.insert(
+            "principal".into(),
+            serde_json::to_value(principal).unwrap_or_default(),
+        );
+    }
+    rec.detail = detail;
+    rec
 }
 
 /// A blank entry of a kind, filled in by the caller. Its id is a UUIDv7 (time-ordered), so

@@ -7,6 +7,8 @@
 //! the call.
 
 #[doc(hidden)]
+pub use keyless_model::audit::AuditEntry;
+#[doc(hidden)]
 pub use keyless_store as store;
 
 /// Declares a plane's view of the store:
@@ -46,6 +48,24 @@ macro_rules! store_view {
             }
         }
 
+        /// Runs `write` in a unit of work and commits it with `entry` appended to the audit
+        /// log in the same transaction: an acknowledged change always has its entry, even
+        /// after a crash, and a change rolled back leaves none.
+        #[allow(dead_code)]
+        pub(crate) async fn audited<T, E>(
+            s: &$crate::state::AppState,
+            entry: $crate::view::AuditEntry,
+            write: impl AsyncFnOnce(&Tx) -> Result<T, E>,
+        ) -> Result<T, E>
+        where
+            E: From<$crate::view::store::StoreError>,
+        {
+            let tx = Db::begin(s).await?;
+            let out = write(&tx).await?;
+            tx.commit_audited(&[entry]).await?;
+            Ok(out)
+        }
+
         /// A unit of work (see `keyless_store::uow`) seen through this crate's view:
         /// dropped without [`Tx::commit`], its writes are rolled back.
         pub(crate) struct Tx(Box<dyn $crate::view::store::UnitOfWork>);
@@ -55,6 +75,15 @@ macro_rules! store_view {
                 &*self.0
             }
             pub(crate) async fn commit(self) -> $crate::view::store::StoreResult<()> {
+                self.0.commit().await
+            }
+            /// Appends `entries` to the audit log inside the unit of work, then commits:
+            /// the change and the entries that record it are durable together or not at all.
+            pub(crate) async fn commit_audited(
+                self,
+                entries: &[$crate::view::AuditEntry],
+            ) -> $crate::view::store::StoreResult<()> {
+                $crate::view::store::AuditStore::append_audit(&*self.0, entries).await?;
                 self.0.commit().await
             }
         }

@@ -211,7 +211,10 @@ async fn run_in_unit_of_work(
     let at = |step: Step| move |e: keyless_store::StoreError| (step, ApiError::from(e));
     let tx = s.begin().await.map_err(at(Step::AppRegistration))?;
     let made = run_steps(s, tx.data(), caller, p).await?;
-    tx.commit().await.map_err(at(Step::Connection))?;
+    let rec = super::lifecycle::change_entry(s, Some(caller), "created", &made.0);
+    tx.commit_audited(&[rec])
+        .await
+        .map_err(at(Step::Connection))?;
     Ok(made)
 }
 

@@ -163,10 +163,14 @@ async fn create_inner(
     super::schemes::rules(conn.scheme)
         .settle_manual(manual, &mut conn)
         .await?;
-    s.db().create_connection(&conn).await?;
-    s.db()
-        .set_connection_role(conn.id, caller.user.id, "Administrator")
-        .await?;
+    let rec = super::lifecycle::change_entry(s, Some(&caller), "created", &conn);
+    audited(s, rec, async |tx| {
+        tx.data().create_connection(&conn).await?;
+        tx.data()
+            .set_connection_role(conn.id, caller.user.id, "Administrator")
+            .await
+    })
+    .await?;
     tracing::info!(sc.id = %conn.id, sc.name = %conn.name, "service connection created");
     Ok((StatusCode::OK, Json(render(s, &conn, &org).await?)).into_response())
 }

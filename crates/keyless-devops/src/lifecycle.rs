@@ -16,6 +16,25 @@ use keyless_model::devops::{
 use keyless_model::federation::{devops_issuer, devops_subject};
 
 /// The app registration keyless created for an automatic connection.
+/// The audit entry of a change to connection `c` (`operation`: created, updated,
+/// deleted…), by `caller` when the change has one, for the change's own transaction.
+pub fn change_entry(
+    s: &AppState,
+    caller: Option<&Caller>,
+    operation: &str,
+    c: &ServiceConnection,
+) -> keyless_model::audit::AuditEntry {
+    let mut rec = keyless_core::audit::change(
+        "devops",
+        s.now(),
+        None,
+        caller.map(|c| c.user.id),
+        serde_json::json!({"operation": operation, "connection": c.name}),
+    );
+    rec.connection_id = Some(c.id);
+    rec
+}
+
 pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
     if c.creation_mode == CreationMode::Automatic {
         c.data.app_object_id()
@@ -64,7 +83,8 @@ pub async fn delete_connection(
             Err(e) => return Err(e.into()),
         }
     }
-    tx.commit().await?;
+    tx.commit_audited(&[change_entry(s, Some(_caller), "deleted", c)])
+        .await?;
     tracing::info!(sc.id = %c.id, removed_identity = owned.is_some() && !shared, "service connection deleted");
     Ok(())
 }
@@ -85,7 +105,10 @@ pub async fn apply_rename(
     let old_subject = devops_subject(&org.name, &project_before.name, &before.name);
     let new_subject = devops_subject(&org.name, &project_after.name, &after.name);
     if !uses_names || old_subject == new_subject || !super::schemes::federates(after) {
-        return s.db().update_connection(after).await.map_err(Into::into);
+        let rec = change_entry(s, None, "updated", after);
+        return audited(s, rec, async |tx| tx.data().update_connection(after).await)
+            .await
+            .map_err(Into::into);
     }
     let issuer = devops_issuer(&s.origin, org.id);
     if let Some(app) = created_app(after) {
@@ -102,7 +125,8 @@ pub async fn apply_rename(
             f.subject = Some(new_subject);
             uow.update_connection(after).await?;
             uow.update_fic(&f).await?;
-            return tx.commit().await.map_err(Into::into);
+            let rec = change_entry(s, None, "updated", after);
+            return tx.commit_audited(&[rec]).await.map_err(Into::into);
         }
     }
     let r = keyless_model::catalogue::Rendered::new(
@@ -114,7 +138,10 @@ pub async fn apply_rename(
         ],
     );
     after.status_message = r.message;
-    s.db().update_connection(after).await.map_err(Into::into)
+    let rec = change_entry(s, None, "updated", after);
+    audited(s, rec, async |tx| tx.data().update_connection(after).await)
+        .await
+        .map_err(Into::into)
 }
 
 /// How long after a successful verify a save renews an automatic secret.

@@ -167,7 +167,10 @@ pub async fn collection(c: &Call<'_>) -> Result<Response, ApiError> {
                 identifier_uris,
                 api,
             };
-            s.db().create_application(&app).await?;
+            ctx.change(s, "createApplication", app.id, async |tx| {
+                tx.data().create_application(&app).await
+            })
+            .await?;
             Ok(created(app_json(s, ctx, &app).await?))
         }
         _ => Err(bad("Unsupported method on applications.")),
@@ -199,12 +202,18 @@ pub async fn item(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
                 check_api(&api)?;
                 app.api = api;
             }
-            s.db().update_application(&app).await?;
+            ctx.change(s, "updateApplication", app.id, async |tx| {
+                tx.data().update_application(&app).await
+            })
+            .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
             ctx.permit_app(Operation::UpdateApp, &app)?;
-            s.db().delete_application(app.id).await?;
+            ctx.change(s, "deleteApplication", app.id, async |tx| {
+                tx.data().delete_application(app.id).await
+            })
+            .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(bad("Unsupported method on an application.")),

@@ -67,7 +67,10 @@ pub async fn add_password(c: &Call<'_>, key: &Key) -> Result<Response, ApiError>
         start,
         end,
     );
-    s.db().add_password(&p).await?;
+    ctx.change(s, "addPassword", app.id, async |tx| {
+        tx.data().add_password(&p).await
+    })
+    .await?;
     let mut v = super::applications::password_json(&p, Some(&secret));
     v["@odata.context"] = json!(format!(
         "{}/v1.0/$metadata#microsoft.graph.passwordCredential",
@@ -88,7 +91,11 @@ pub async fn remove_password(c: &Call<'_>, key: &Key) -> Result<Response, ApiErr
     ctx.permit_app(Operation::ManageAppCredentials, &app)?;
     let body: RemovePassword = parse_json(body)?;
     let key_id = Uuid::parse_str(&body.key_id).map_err(|_| bad("keyId must be a GUID."))?;
-    s.db().remove_password(app.id, key_id).await.map_err(|_| {
+    ctx.change(s, "removePassword", app.id, async |tx| {
+        tx.data().remove_password(app.id, key_id).await
+    })
+    .await
+    .map_err(|_| {
         bad(format!(
             "No password credential with keyId '{key_id}' exists on the application."
         ))
@@ -194,7 +201,11 @@ pub async fn fic_collection(c: &Call<'_>, key: &Key) -> Result<Response, ApiErro
                 claims_matching_expression: expr,
                 created_at: s.now(),
             };
-            s.db().create_fic(&fic).await.map_err(fic_conflict)?;
+            ctx.change(s, "createFederatedIdentityCredential", app.id, async |tx| {
+                tx.data().create_fic(&fic).await
+            })
+            .await
+            .map_err(fic_conflict)?;
             Ok(created(fic_json(s, &fic)))
         }
         _ => Err(bad("Unsupported method on federatedIdentityCredentials.")),
@@ -256,12 +267,19 @@ pub async fn fic_item(c: &Call<'_>, key: &Key, id: &str) -> Result<Response, Api
             if f.description.is_some() {
                 fic.description = f.description;
             }
-            s.db().update_fic(&fic).await.map_err(fic_conflict)?;
+            ctx.change(s, "updateFederatedIdentityCredential", app.id, async |tx| {
+                tx.data().update_fic(&fic).await
+            })
+            .await
+            .map_err(fic_conflict)?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
             ctx.permit_app(Operation::ManageAppCredentials, &app)?;
-            s.db().delete_fic(app.id, fic.id).await?;
+            ctx.change(s, "deleteFederatedIdentityCredential", app.id, async |tx| {
+                tx.data().delete_fic(app.id, fic.id).await
+            })
+            .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(bad(

@@ -79,6 +79,27 @@ impl Ctx {
     pub fn principal_id(&self) -> Uuid {
         self.principal.id()
     }
+    /// Runs `write` in a unit of work committed with the audit entry of the change
+    /// (`operation` on `object`, by this caller in this tenant) in the same transaction.
+    pub(crate) async fn change<T, E>(
+        &self,
+        s: &AppState,
+        operation: &str,
+        object: Uuid,
+        write: impl AsyncFnOnce(&data::Tx) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<keyless_store::StoreError>,
+    {
+        let rec = keyless_core::audit::change(
+            "graph",
+            s.now(),
+            Some(self.tenant.id),
+            self.principal_id(),
+            serde_json::json!({"operation": operation, "object": object}),
+        );
+        data::audited(s, rec, write).await
+    }
     /// `op` on the tenant's directory as a whole (enumerations, creations).
     pub fn permit(&self, op: Operation) -> Result<(), ApiError> {
         if self.access.permits(op, Object::Tenant, &self.tenant) {

@@ -127,7 +127,14 @@ pub async fn add(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
     if app.is_owner(owner) {
         return Err(bad(DUPLICATE));
     }
-    match s.db().add_application_owner(app.id, owner, s.now()).await {
+    match ctx
+        .change(s, "addOwner", app.id, async |tx| {
+            tx.data()
+                .add_application_owner(app.id, owner, s.now())
+                .await
+        })
+        .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         // Added by a concurrent request since the app was read.
         Err(StoreError::Conflict(_)) => Err(bad(DUPLICATE)),
@@ -140,7 +147,12 @@ pub async fn remove(s: &AppState, ctx: &Ctx, key: &Key, owner: &str) -> Result<R
     let app = find_app(s, ctx, key).await?;
     ctx.permit_app(Operation::UpdateApp, &app)?;
     let id = Uuid::parse_str(owner).map_err(|_| not_found(owner))?;
-    match s.db().remove_application_owner(app.id, id).await {
+    match ctx
+        .change(s, "removeOwner", app.id, async |tx| {
+            tx.data().remove_application_owner(app.id, id).await
+        })
+        .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(StoreError::NotFound) => Err(not_found(owner)),
         Err(e) => Err(e.into()),

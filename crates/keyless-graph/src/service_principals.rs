@@ -130,7 +130,12 @@ pub async fn collection(c: &Call<'_>) -> Result<Response, ApiError> {
                 account_enabled: body.account_enabled.unwrap_or(true),
                 ..ServicePrincipal::of_application(&app, ctx.tenant.id, s.now())
             };
-            match s.db().create_service_principal(&sp).await {
+            match ctx
+                .change(s, "createServicePrincipal", sp.id, async |tx| {
+                    tx.data().create_service_principal(&sp).await
+                })
+                .await
+            {
                 Ok(()) => Ok(created(sp_json(s, &sp))),
                 Err(StoreError::Conflict(c)) if c == conflict::SERVICE_PRINCIPAL => {
                     Err(ApiError::detail(
@@ -159,12 +164,18 @@ pub async fn item(c: &Call<'_>, key: &Key) -> Result<Response, ApiError> {
             if let Some(n) = body.display_name {
                 sp.display_name = n;
             }
-            s.db().update_service_principal(&sp).await?;
+            ctx.change(s, "updateServicePrincipal", sp.id, async |tx| {
+                tx.data().update_service_principal(&sp).await
+            })
+            .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::DELETE => {
             permit(s, ctx, Operation::UpdateServicePrincipal, &sp).await?;
-            s.db().delete_service_principal(sp.id).await?;
+            ctx.change(s, "deleteServicePrincipal", sp.id, async |tx| {
+                tx.data().delete_service_principal(sp.id).await
+            })
+            .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(bad("Unsupported method on a service principal.")),

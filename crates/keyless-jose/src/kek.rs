@@ -14,9 +14,26 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 
 use crate::{JoseError, fsutil};
 
-/// Binds each blob to its purpose: a blob sealed for something else under the same KEK fails to
-/// open as a signing key. Bump the version if the plaintext format ever changes.
-const AAD: &[u8] = b"keyless-signing-key-v1";
+/// What a blob is for, bound to it as the AEAD's associated data: a blob sealed for one
+/// purpose fails to open for another under the same KEK (a connection secret never opens
+/// as a signing key, nor the reverse). Bump a label's version if its plaintext format ever
+/// changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// An issuer's private signing key (PKCS#8).
+    SigningKey,
+    /// A secret connection's client secret.
+    ConnectionSecret,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::SigningKey => b"keyless-signing-key-v1",
+            Purpose::ConnectionSecret => b"keyless-connection-secret-v1",
+        }
+    }
+}
 const KEY_LEN: usize = 32;
 const TAG_LEN: usize = 16;
 
@@ -59,6 +76,11 @@ impl Kek {
         Kek::from_bytes(&bytes)
     }
 
+    /// A new random KEK, as the base64 text `DIR/kek` and `KEYLESS_KEK` hold.
+    pub fn generate_base64() -> String {
+        STANDARD.encode(crate::random_bytes(KEY_LEN))
+    }
+
     /// Reads the KEK stored at `path`, or creates it (owner-only permissions) with 32 random
     /// bytes. Two processes starting at once agree on one key: the loser of the creation race
     /// reads the winner's file.
@@ -76,23 +98,34 @@ impl Kek {
         })
     }
 
-    /// Encrypts and authenticates `plaintext`: `nonce || ciphertext || tag`.
+    /// [`Kek::seal_for`] a signing key.
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, JoseError> {
+        self.seal_for(Purpose::SigningKey, plaintext)
+    }
+
+    /// [`Kek::open_for`] a signing key.
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, JoseError> {
+        self.open_for(Purpose::SigningKey, sealed)
+    }
+
+    /// Encrypts and authenticates `plaintext` for `purpose`: `nonce || ciphertext || tag`.
+    pub fn seal_for(&self, purpose: Purpose, plaintext: &[u8]) -> Result<Vec<u8>, JoseError> {
         let nonce_bytes = crate::random_bytes(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(&nonce_bytes)
             .map_err(|_| JoseError::Crypto("bad nonce length"))?;
         let mut in_out = plaintext.to_vec();
         self.key
-            .seal_in_place_append_tag(nonce, Aad::from(AAD), &mut in_out)
+            .seal_in_place_append_tag(nonce, Aad::from(purpose.label()), &mut in_out)
             .map_err(|_| JoseError::Crypto("AES-256-GCM sealing failed"))?;
         let mut sealed = nonce_bytes;
         sealed.extend_from_slice(&in_out);
         Ok(sealed)
     }
 
-    /// Reverses [`Kek::seal`]. A wrong KEK and a corrupted blob are indistinguishable to GCM; the
-    /// error names the likely cause (a changed `KEYLESS_KEK` or `DIR/kek`).
-    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, JoseError> {
+    /// Reverses [`Kek::seal_for`] with the same purpose. A wrong KEK, a wrong purpose and a
+    /// corrupted blob are indistinguishable to GCM; the error names the likely cause (a
+    /// changed `KEYLESS_KEK` or `DIR/kek`).
+    pub fn open_for(&self, purpose: Purpose, sealed: &[u8]) -> Result<Vec<u8>, JoseError> {
         if sealed.len() < NONCE_LEN + TAG_LEN {
             return Err(JoseError::SealedTruncated(sealed.len()));
         }
@@ -102,7 +135,7 @@ impl Kek {
         let mut in_out = ciphertext.to_vec();
         let plaintext = self
             .key
-            .open_in_place(nonce, Aad::from(AAD), &mut in_out)
+            .open_in_place(nonce, Aad::from(purpose.label()), &mut in_out)
             .map_err(|_| JoseError::KekMismatch)?;
         Ok(plaintext.to_vec())
     }
@@ -115,6 +148,19 @@ mod tests {
 
     fn kek() -> Kek {
         Kek::from_base64(&STANDARD.encode(crate::random_bytes(32))).unwrap()
+    }
+
+    #[test]
+    fn a_blob_opens_only_for_its_purpose() {
+        let k = kek();
+        let secret = k.seal_for(Purpose::ConnectionSecret, b"s3cret").unwrap();
+        assert_eq!(
+            k.open_for(Purpose::ConnectionSecret, &secret).unwrap(),
+            b"s3cret"
+        );
+        assert!(k.open(&secret).is_err());
+        let key = k.seal(b"pkcs8").unwrap();
+        assert!(k.open_for(Purpose::ConnectionSecret, &key).is_err());
     }
 
     #[test]

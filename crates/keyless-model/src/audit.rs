@@ -4,8 +4,9 @@
 use crate::{UnixTime, Uuid};
 use serde::{Deserialize, Serialize};
 
-/// One decision. `kind` is `"token"`, `"oidc"`, `"arm"`, `"job"`, `"endpoints"` or
-/// `"devops"` (an identity's Entra token presented to the Azure DevOps REST API); `decision` is `"granted"` or
+/// One decision or change. `kind` is `"token"`, `"oidc"`, `"arm"`, `"job"`, `"endpoints"`,
+/// `"devops"` (an identity's Entra token presented to the Azure DevOps REST API) or
+/// `"change"` (a change, appended in its own transaction); `decision` is `"granted"` or
 /// `"denied"`; `code` is the catalogue code of a denial (e.g. `"700213"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -72,13 +72,24 @@ fn load_tls(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<rus
 
 pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     install_crypto();
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+    // Owner-only (0700) when keyless creates it: it holds the database and the KEK.
+    let mut data_dir = std::fs::DirBuilder::new();
+    data_dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut data_dir, 0o700);
+    data_dir.create(&config.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
             config.data_dir.display()
         )
     })?;
     let data_dir = std::fs::canonicalize(&config.data_dir)?;
+    if config.kek.is_none() && data_dir.join("kek.new").exists() {
+        anyhow::bail!(
+            "{} exists: a `keyless kek rotate` was interrupted; run it again to finish it",
+            data_dir.join("kek.new").display()
+        );
+    }
     let kek = match &config.kek {
         Some(b64) => Kek::from_base64(b64).context("KEYLESS_KEK is not a base64 32-byte key")?,
         None => Kek::load_or_create(&data_dir.join("kek"))?,
@@ -112,6 +123,16 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         anyhow::bail!(
             "--id-token-lifetime must be 1 to {} seconds",
             crate::config::MAX_ID_TOKEN_LIFETIME
+        );
+    }
+    let resealed = keys
+        .reseal_connection_secrets()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot re-seal connection secrets: {e}"))?;
+    if resealed > 0 {
+        tracing::info!(
+            resealed,
+            "connection secrets re-sealed under their own label"
         );
     }
     let mut state = AppState::new(store, keys, &origin, config.audit_retention_days);

@@ -141,10 +141,18 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
 }
 
 /// PostgreSQL SQLSTATEs of a server that cannot serve now: class 08 (connection exception),
-/// 57P01-57P03 (shutting down, crashed, starting up), 53300 (too many connections). SQLite:
-/// 5 and 6 (`SQLITE_BUSY`, `SQLITE_LOCKED` after the busy timeout).
+/// 57P01-57P03 (shutting down, crashed, starting up), 53300 (too many connections), 53100
+/// (disk full). SQLite result codes, extended ones by their primary code: 5 and 6
+/// (`SQLITE_BUSY`, `SQLITE_LOCKED` after the busy timeout), 13 (`SQLITE_FULL`: the disk or
+/// the `max_page_count` cap is full). A full database refuses writes while reads go on.
 fn is_unavailable_code(code: &str) -> bool {
-    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6")
+    // SQLSTATEs have five characters; SQLite's codes, extended ones included, fewer digits.
+    if code.len() < 5
+        && let Ok(n) = code.parse::<u32>()
+    {
+        return matches!(n & 0xff, 5 | 6 | 13);
+    }
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "53100")
 }
 
 fn unique_rule(constraint: Option<&str>, message: &str) -> &'static str {

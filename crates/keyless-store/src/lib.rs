@@ -126,6 +126,31 @@ pub type SharedStore = Arc<dyn Store>;
 /// file (and its directory) is created if missing, in WAL mode with a 5 s busy timeout and
 /// foreign keys on. PostgreSQL: `postgres://…` or `postgresql://…`; replicas opening the
 /// same database together are safe (the migrator holds an advisory lock).
+/// Copies the SQLite database at `url` to the new file `dest` while it may be in use: a
+/// consistent snapshot (`VACUUM INTO`), owner-only. PostgreSQL databases are backed up with
+/// `pg_dump`.
+pub async fn backup(url: &str, dest: &std::path::Path) -> StoreResult<()> {
+    refuse_postgres(url, "pg_dump")?;
+    sqlite::backup(url, dest).await
+}
+
+/// Replaces the SQLite database at `url` with the backup `src` (checked first); the server
+/// must be stopped. PostgreSQL databases are restored with `pg_restore` or `psql`.
+pub async fn restore(src: &std::path::Path, url: &str) -> StoreResult<()> {
+    refuse_postgres(url, "pg_restore (or psql for a plain dump)")?;
+    sqlite::restore(src, url).await
+}
+
+fn refuse_postgres(url: &str, tool: &str) -> StoreResult<()> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
+        return Err(StoreError::Backend(format!(
+            "keyless backs up and restores SQLite databases; for PostgreSQL use {tool}"
+        )));
+    }
+    Ok(())
+}
+
 pub async fn open(url: &str) -> StoreResult<SharedStore> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {

@@ -26,8 +26,66 @@ impl ChangeSource for SqliteStore {
     }
 }
 
-/// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare path.
+/// Creates the database file `path` readable and writable by its owner only (0600), and the
+/// folder it is in (0700) when missing, before SQLite opens it: SQLite gives the `-wal` and
+/// `-shm` files it creates the mode of the database file, so they are 0600 too. An existing
+/// file keeps its mode.
+fn create_private(path: &std::path::Path) -> StoreResult<()> {
+    let fail = |what: &std::path::Path, e: std::io::Error| {
+        StoreError::Backend(format!("cannot create {}: {e}", what.display()))
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir).map_err(|e| fail(dir, e))?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(fail(path, e)),
+    }
+}
+
+/// Takes keyless's own `max_page_count=N` parameter out of a URL's query: the most pages
+/// the database may grow to (SQLite's `max_page_count` pragma, set on every connection), a
+/// cap on its size. Past it writes fail as on a full disk (`SQLITE_FULL`).
+fn take_max_pages(url: &str) -> StoreResult<(String, Option<u64>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut pages = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.strip_prefix("max_page_count=") {
+            Some(n) => {
+                pages = Some(n.parse().map_err(|_| {
+                    StoreError::Backend(format!("invalid SQLite URL {url:?}: max_page_count={n}"))
+                })?)
+            }
+            None => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, pages))
+}
+
+/// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a bare path, with an
+/// optional `?max_page_count=N` (see [`take_max_pages`]).
 pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
+    let (url, max_pages) = take_max_pages(url)?;
+    let url = url.as_str();
     let config = |e: sqlx::Error| StoreError::Backend(format!("invalid SQLite URL {url:?}: {e}"));
     let options = if url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(url).map_err(config)?
@@ -45,11 +103,12 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
-    let parent = options.get_filename().parent();
-    if let Some(dir) = parent.filter(|d| !memory && !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Backend(format!("cannot create directory {}: {e}", dir.display()))
-        })?;
+    let options = match max_pages {
+        Some(n) => options.pragma("max_page_count", n.to_string()),
+        None => options,
+    };
+    if !memory {
+        create_private(options.get_filename())?;
     }
     // Every connection announces its writes to the watched tables (see `changes`).
     let feed = Arc::new(ChangeFeed::new(true));
@@ -117,4 +176,118 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         Ok(())
     }
+}
+
+/// The file path of a file database URL (`sqlite://path`, `sqlite:path` or a bare path).
+fn file_of(url: &str) -> StoreResult<std::path::PathBuf> {
+    let options = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("invalid SQLite URL {url:?}: {e}")))?
+    } else {
+        SqliteConnectOptions::new().filename(url)
+    };
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StoreError::Backend(
+            "an in-memory database has nothing to back up or restore".into(),
+        ));
+    }
+    Ok(options.get_filename().to_path_buf())
+}
+
+/// A read-only connection to an existing database file.
+async fn read_only(path: &std::path::Path) -> StoreResult<SqliteConnection> {
+    use sqlx::ConnectOptions;
+    SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))
+}
+
+/// Copies the database at `url` to the new file `dest` (0600) with `VACUUM INTO`: one read
+/// transaction, so the copy is consistent while the server keeps serving and writing.
+pub(crate) async fn backup(url: &str, dest: &std::path::Path) -> StoreResult<()> {
+    let src = file_of(url)?;
+    if !src.exists() {
+        return Err(StoreError::Backend(format!(
+            "{} does not exist",
+            src.display()
+        )));
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(dest)
+        .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dest.display())))?;
+    let mut conn = read_only(&src).await?;
+    let done = sqlx::query("VACUUM INTO ?")
+        .bind(dest.to_string_lossy().into_owned())
+        .execute(&mut conn)
+        .await;
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(dest);
+        return Err(StoreError::Backend(format!(
+            "cannot back up {} to {}: {e}",
+            src.display(),
+            dest.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Replaces the database at `url` with the backup `src`, which must pass SQLite's
+/// integrity check and hold keyless's migrations. The server must be stopped. The copy is
+/// written beside the database (0600), synced, and renamed over it; the old database's
+/// `-wal` and `-shm` files are removed first, since they belong to the replaced file.
+pub(crate) async fn restore(src: &std::path::Path, url: &str) -> StoreResult<()> {
+    let bad = |why: String| {
+        StoreError::Backend(format!("{} is not a keyless backup: {why}", src.display()))
+    };
+    let mut conn = read_only(src).await?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    if check != "ok" {
+        return Err(bad(check));
+    }
+    let migrations: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    if migrations == 0 {
+        return Err(bad("no migrations were applied to it".into()));
+    }
+    drop(conn);
+    let dest = file_of(url)?;
+    let tmp = dest.with_extension("restoring");
+    let _ = std::fs::remove_file(&tmp);
+    create_private(&tmp)?;
+    let io = |what: &std::path::Path, e: std::io::Error| {
+        StoreError::Backend(format!("cannot restore to {}: {e}", what.display()))
+    };
+    {
+        let mut from = std::fs::File::open(src).map_err(|e| io(src, e))?;
+        let mut to = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| io(&tmp, e))?;
+        std::io::copy(&mut from, &mut to)
+            .and_then(|_| to.sync_all())
+            .map_err(|e| io(&tmp, e))?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = dest.clone().into_os_string();
+        side.push(suffix);
+        match std::fs::remove_file(&side) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(std::path::Path::new(&side), e)),
+        }
+    }
+    std::fs::rename(&tmp, &dest).map_err(|e| io(&dest, e))
 }

@@ -226,6 +226,9 @@ pub trait KeyStore {
     /// Sets `retired_at` of a key that is not retired yet (an earlier retirement is kept).
     /// `NotFound` when no key has this kid.
     async fn retire_signing_key(&self, kid: &str, at: UnixTime) -> StoreResult<()>;
+    /// Replaces the sealed private key of `kid` (a key-encryption key rotation); nothing
+    /// else of the key changes. `NotFound` when no key has this kid.
+    async fn reseal_signing_key(&self, kid: &str, sealed_private_key: &[u8]) -> StoreResult<()>;
     /// Deletes the keys retired before `before` (the caller passes now minus the longest
     /// token lifetime, so no token they signed can still be valid); returns how many.
     async fn delete_retired_signing_keys(&self, before: UnixTime) -> StoreResult<u64>;

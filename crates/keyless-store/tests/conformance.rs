@@ -150,6 +150,7 @@ conformance! {
         keys::create_if_absent_keeps_the_current_key,
         keys::rotation_retires_the_current_key_once,
         keys::retire_and_delete_retired_keys,
+        keys::reseal_replaces_only_the_sealed_key,
         keys::list_all_keys_and_ping,
         audit::audit_filters_alone_and_combined,
         audit::audit_newest_first_and_limits,

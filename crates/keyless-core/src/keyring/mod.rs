@@ -28,15 +28,18 @@
 //! generating and creating keys), `rotation.rs` (rotation, scheduled maintenance, listing);
 //! the cache and the lookups the planes use are here.
 
+mod kek_rotation;
 mod key;
 mod load;
 mod rotation;
 
+pub use kek_rotation::{Resealed, rotate_kek};
 pub use key::{Issuer, Key, KeyPolicy, KeySet, KeyState};
 pub use rotation::Maintenance;
 
 use crate::clock::Clock;
 use keyless_jose::Kek;
+use keyless_jose::kek::Purpose;
 use keyless_model::UnixTime;
 use keyless_model::directory::{AccessTokenAlgorithm, Tenant};
 use keyless_store::SharedStore;
@@ -86,12 +89,46 @@ pub struct KeyRing {
 
 impl KeyRing {
     /// Seals a secret keyless must keep (a service connection's client secret) under the
-    /// key-encryption key.
+    /// key-encryption key, labelled as a connection secret (never openable as a signing key).
     pub fn seal_secret(&self, plaintext: &[u8]) -> Result<Vec<u8>, keyless_jose::JoseError> {
-        self.kek.seal(plaintext)
+        self.kek.seal_for(Purpose::ConnectionSecret, plaintext)
     }
     pub fn open_secret(&self, sealed: &[u8]) -> Result<Vec<u8>, keyless_jose::JoseError> {
-        self.kek.open(sealed)
+        self.kek.open_for(Purpose::ConnectionSecret, sealed)
+    }
+
+    /// Re-seals under the connection-secret label every connection secret still sealed
+    /// under the signing-key label (which versions before the separate label used), one
+    /// update per connection; returns how many. Run at every start: idempotent, and a
+    /// secret that opens under neither label is left as it is (doctor reports it).
+    pub async fn reseal_connection_secrets(&self) -> Result<usize, keyless_store::StoreError> {
+        use base64::Engine as _;
+        use keyless_model::devops::data::ConnectionData as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut resealed = 0;
+        for org in self.store.list_organizations().await? {
+            for project in self.store.list_projects(org.id).await? {
+                for mut c in self.store.list_connections(project.id).await? {
+                    let Some(sealed) = c.data.sealed_secret().and_then(|s| b64.decode(s).ok())
+                    else {
+                        continue;
+                    };
+                    if self.open_secret(&sealed).is_ok() {
+                        continue;
+                    }
+                    let Ok(clear) = self.kek.open_for(Purpose::SigningKey, &sealed) else {
+                        continue;
+                    };
+                    let again = self
+                        .seal_secret(&clear)
+                        .map_err(|e| keyless_store::StoreError::Backend(e.to_string()))?;
+                    c.data.set_sealed_secret(b64.encode(again));
+                    self.store.update_connection(&c).await?;
+                    resealed += 1;
+                }
+            }
+        }
+        Ok(resealed)
     }
 
     /// A key ring with the default policy and its own clock.

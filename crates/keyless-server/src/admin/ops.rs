@@ -16,6 +16,34 @@ fn bad(detail: impl AsRef<str>) -> ApiError {
 
 pub use keyless_core::names::check_short_name;
 
+/// The audit entry of an administrative change (`operation` on `object`), for the change's
+/// own transaction. The admin API checked its caller; world files and the demo are
+/// administrators' too.
+fn change(
+    s: &AppState,
+    tenant: Option<Uuid>,
+    operation: &str,
+    object: impl serde::Serialize,
+) -> keyless_model::audit::AuditEntry {
+    keyless_core::audit::change(
+        "admin",
+        s.now(),
+        tenant,
+        serde_json::Value::Null,
+        serde_json::json!({"operation": operation, "object": object}),
+    )
+}
+
+/// Appends `entry` to the audit log inside `uow`, then commits: the change and its entry
+/// are durable together or not at all.
+async fn commit_audited(
+    uow: Box<dyn UnitOfWork>,
+    entry: keyless_model::audit::AuditEntry,
+) -> Result<(), ApiError> {
+    uow.append_audit(&[entry]).await?;
+    Ok(uow.commit().await?)
+}
+
 pub struct NewTenant {
     pub name: String,
     pub id: Option<Uuid>,
@@ -35,7 +63,10 @@ pub async fn create_tenant(s: &AppState, t: NewTenant) -> Result<Tenant, ApiErro
         settings: t.settings,
         created_at: s.now(),
     };
-    s.shared_store().create_tenant(&tenant).await?;
+    let rec = change(s, Some(tenant.id), "createTenant", tenant.id);
+    let uow = s.shared_store().begin().await?;
+    uow.create_tenant(&tenant).await?;
+    commit_audited(uow, rec).await?;
     Ok(tenant)
 }
 
@@ -57,7 +88,10 @@ pub async fn create_user(
         is_admin,
         created_at: s.now(),
     };
-    s.shared_store().create_user(&user).await?;
+    let rec = change(s, Some(tenant.id), "createUser", user.id);
+    let uow = s.shared_store().begin().await?;
+    uow.create_user(&user).await?;
+    commit_audited(uow, rec).await?;
     Ok(user)
 }
 
@@ -78,7 +112,10 @@ pub async fn create_organization(
         owner_id: owner,
         created_at: s.now(),
     };
-    s.shared_store().create_organization(&org).await?;
+    let rec = change(s, org.tenant_id, "createOrganization", org.id);
+    let uow = s.shared_store().begin().await?;
+    uow.create_organization(&org).await?;
+    commit_audited(uow, rec).await?;
     Ok(org)
 }
 
@@ -96,7 +133,10 @@ pub async fn create_project(
         description: description.unwrap_or_default(),
         created_at: s.now(),
     };
-    s.shared_store().create_project(&p).await?;
+    let rec = change(s, None, "createProject", p.id);
+    let uow = s.shared_store().begin().await?;
+    uow.create_project(&p).await?;
+    commit_audited(uow, rec).await?;
     Ok(p)
 }
 
@@ -116,7 +156,10 @@ pub async fn create_subscription(
         state: "Enabled".into(),
         created_at: s.now(),
     };
-    s.shared_store().create_subscription(&sub).await?;
+    let rec = change(s, Some(tenant.id), "createSubscription", sub.id);
+    let uow = s.shared_store().begin().await?;
+    uow.create_subscription(&sub).await?;
+    commit_audited(uow, rec).await?;
     Ok(sub)
 }
 
@@ -146,7 +189,7 @@ pub async fn create_pipeline(
     let uow = s.shared_store().begin().await?;
     p.id = uow.create_pipeline(&p).await?;
     authorize_in(s, &*uow, p.id, authorize, by).await?;
-    uow.commit().await?;
+    commit_audited(uow, change(s, None, "createPipeline", p.id)).await?;
     Ok(p)
 }
 
@@ -161,7 +204,7 @@ pub async fn update_pipeline(
     let uow = s.shared_store().begin().await?;
     uow.update_pipeline(p).await?;
     authorize_in(s, &*uow, p.id, authorize, by).await?;
-    Ok(uow.commit().await?)
+    commit_audited(uow, change(s, None, "updatePipeline", p.id)).await
 }
 
 /// Authorizes the pipeline for these connections (idempotent).

@@ -47,8 +47,19 @@ impl std::fmt::Display for WorldError {
     }
 }
 
+/// The largest world file read: 1 MiB, the admin API's body limit.
+pub const MAX_WORLD_BYTES: usize = keyless_pipelines::yaml::MAX_INPUT_BYTES;
+/// How long parsing a world file may take before the request is answered with an error.
+pub const PARSE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Parses a world from YAML text, with type errors located by line.
+///
+/// The text first goes through the bounded reader of `keyless_pipelines::yaml`: at most
+/// [`MAX_WORLD_BYTES`], nesting at most `MAX_DEPTH` levels, at most `MAX_NODES` nodes and
+/// `MAX_TEXT_BYTES` of text with every alias counted as the copy it expands to. Only a text
+/// within those limits reaches the typed reader, whose cost is then bounded by them.
 pub fn parse(text: &str) -> Result<World, WorldError> {
+    check_limits(text)?;
     yaml_serde::from_str::<World>(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         WorldError {
@@ -57,6 +68,50 @@ pub fn parse(text: &str) -> Result<World, WorldError> {
             message: e.to_string(),
         }
     })
+}
+
+/// Refuses a world file over the size, depth, node or text limits (see [`parse`]).
+pub fn check_limits(text: &str) -> Result<(), WorldError> {
+    if text.len() > MAX_WORLD_BYTES {
+        return Err(WorldError {
+            path: "(file)".into(),
+            line: None,
+            message: format!(
+                "the world file has {} bytes; at most {MAX_WORLD_BYTES} are read",
+                text.len()
+            ),
+        });
+    }
+    let name: std::sync::Arc<str> = "world".into();
+    keyless_pipelines::yaml::parse(&name, text)
+        .map(|_| ())
+        .map_err(|d| WorldError {
+            path: "(file)".into(),
+            line: Some(d.loc.line as usize),
+            message: d.message,
+        })
+}
+
+/// [`parse`] on a blocking thread, so a large file never holds an async worker, answered
+/// within [`PARSE_TIME_LIMIT`].
+pub async fn parse_off_worker(text: String) -> Result<World, WorldError> {
+    let task = tokio::task::spawn_blocking(move || parse(&text));
+    match tokio::time::timeout(PARSE_TIME_LIMIT, task).await {
+        Ok(Ok(parsed)) => parsed,
+        Ok(Err(_)) => Err(WorldError {
+            path: "(file)".into(),
+            line: None,
+            message: "the world file could not be read".into(),
+        }),
+        Err(_) => Err(WorldError {
+            path: "(file)".into(),
+            line: None,
+            message: format!(
+                "reading the world file took longer than {} s",
+                PARSE_TIME_LIMIT.as_secs()
+            ),
+        }),
+    }
 }
 
 /// A world file with the files its pipelines read, as `keyless apply` sends them.
@@ -89,7 +144,9 @@ pub async fn apply_handler(
             .map_err(|_| ApiError::detail("BadRequest", "The world file must be UTF-8 text."))?;
         (text.to_string(), Default::default())
     };
-    let mut world = parse(&text).map_err(|e| world_error(&e))?;
+    let mut world = parse_off_worker(text.clone())
+        .await
+        .map_err(|e| world_error(&e))?;
     world.files = files;
     let report = apply(&s, &world).await.map_err(|mut e| {
         e.line = locate::line_of(&text, &e.path);

@@ -82,6 +82,12 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                         "not a valid resource group name",
                     ));
                 }
+                crate::arm::validate::tags(&rg.tags).map_err(|e| {
+                    api(
+                        &format!("{p}.subscriptions[{si}].resourceGroups[{ri}].tags"),
+                        e,
+                    )
+                })?;
                 n.rgs.insert((lc(&t.name), lc(&sub.name), lc(&rg.name)));
             }
         }

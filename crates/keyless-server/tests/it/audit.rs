@@ -154,3 +154,54 @@ async fn filters_are_validated_and_admin_only() {
         1
     );
 }
+
+/// Changes of the admin API, ARM and Graph are in the audit log as soon as they are
+/// acknowledged, without the batch writer (nothing here flushes it): each entry was
+/// written in the change's transaction. A change that fails leaves no entry.
+#[tokio::test]
+async fn changes_are_audited_in_their_own_transaction() {
+    let (s, t) = TestServer::start_with_arm_token().await;
+    let changes = async || {
+        let f = keyless_model::audit::AuditFilter {
+            kind: Some("change".into()),
+            ..Default::default()
+        };
+        s.store().query_audit(&f).await.unwrap()
+    };
+    let before = changes().await.len();
+    s.admin_created("/keyless/v1/tenants", json!({"name": "audited"}))
+        .await;
+    let rg = format!(
+        "/subscriptions/{}/resourcegroups/audited-rg?api-version=2021-04-01",
+        s.var("AZURE_SUBSCRIPTION_ID")
+    );
+    s.client(&t)
+        .put(&rg, json!({"location": "westeurope"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let app = crate::support::graph::admin_app(&s, "audited-app").await;
+    let after = changes().await;
+    assert_eq!(after.len(), before + 3, "{after:?}");
+    let details: Vec<&serde_json::Value> = after.iter().map(|e| &e.detail).collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d["plane"] == "admin" && d["operation"] == "createTenant")
+    );
+    assert!(details.iter().any(|d| {
+        d["plane"] == "arm"
+            && d["scope"]
+                .as_str()
+                .unwrap()
+                .ends_with("/resourceGroups/audited-rg")
+    }));
+    assert!(details.iter().any(|d| d["plane"] == "graph"
+        && d["operation"] == "createApplication"
+        && d["object"] == app["id"]));
+    // The same tenant again: the change fails in its transaction, and so does its entry.
+    let (status, _) = s
+        .admin_post("/keyless/v1/tenants", json!({"name": "audited"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(changes().await.len(), before + 3);
+}

@@ -19,6 +19,7 @@ mod arm_rbac;
 mod arm_resource_groups;
 mod arm_resources;
 mod arm_role_assignments;
+mod at_rest;
 mod attacks;
 mod audit;
 mod authz;

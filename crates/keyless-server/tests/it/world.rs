@@ -221,3 +221,65 @@ fn a_field_path_is_found_at_its_line_or_its_deepest_existing_parent() {
     assert_eq!(line_of(text, "tenants[0].name"), Some(2));
     assert_eq!(line_of(text, "tenants[0].missing"), Some(2));
 }
+
+/// A world file nested deeper than the limit, one whose aliases expand past the node
+/// limit, one over the size limit and one whose tags ARM would refuse: each a 400 in the
+/// admin API's envelope, answered quickly, storing nothing.
+#[tokio::test]
+async fn world_files_over_the_limits_are_refused_quickly() {
+    let s = TestServer::start().await;
+    let deep_block = format!("tenants:\n{}x\n", "- ".repeat(100_000));
+    let deep_flow = format!("tenants: {}{}\n", "[".repeat(300_000), "]".repeat(300_000));
+    // Each anchor is three copies of the one before: 3 × 3^12 scalars once expanded.
+    let mut aliases = String::from(
+        "tenants:\n  - name: fab\n    subscriptions:\n      - name: s\n        resourceGroups:\n          - name: rg\n            location: westus\n            tags: &t0 {a: b, c: d, e: f}\n",
+    );
+    aliases.push_str("          - name: rg2\n            location: westus\n            tags: [");
+    for i in 0..12 {
+        aliases.push_str(&format!("&t{} [*t{i}, *t{i}, *t{i}], ", i + 1));
+    }
+    aliases.push_str("]\n");
+    let big = format!("tenants: []\n# {}\n", "x".repeat(1 << 20));
+    let mut many_tags = String::from(
+        "tenants:\n  - name: fab\n    subscriptions:\n      - name: s\n        resourceGroups:\n          - name: rg\n            location: westus\n            tags:\n",
+    );
+    for i in 0..51 {
+        many_tags.push_str(&format!("              t{i}: v\n"));
+    }
+    let cases = [
+        (
+            "nested 100 000 levels (block)",
+            deep_block,
+            "deeper than 64",
+        ),
+        ("nested 300 000 levels (flow)", deep_flow, "deeper than 64"),
+        (
+            "aliases expanding past the node limit",
+            aliases,
+            "aliases count as copies",
+        ),
+        (
+            "51 tags on a resource group",
+            many_tags,
+            "resourceGroups[0].tags",
+        ),
+    ];
+    for (case, file, says) in cases {
+        let started = std::time::Instant::now();
+        let e = apply(&s, &file).await;
+        let took = started.elapsed();
+        assert_eq!(e.0, StatusCode::BAD_REQUEST, "{case}: {}", e.1);
+        let msg = e.1["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(says), "{case}: {msg}");
+        assert!(took < std::time::Duration::from_secs(3), "{case}: {took:?}");
+    }
+    assert!(
+        s.store().find_tenant("fab").await.is_err(),
+        "nothing stored"
+    );
+    // Over the API the body limit (1 MiB) answers first; the reader refuses the same size
+    // for any other caller.
+    assert_eq!(apply(&s, &big).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let e = keyless_server::world::parse(&big).unwrap_err();
+    assert!(e.message.contains("at most 1048576"), "{e}");
+}

@@ -135,6 +135,15 @@ for_each_backend! {
             ))
         }
 
+        async fn reseal_signing_key(&self, kid: &str, sealed_private_key: &[u8]) -> StoreResult<()> {
+            found(execute!(
+                self,
+                "UPDATE signing_keys SET sealed_private_key = $2 WHERE kid = $1",
+                kid,
+                sealed_private_key,
+            ))
+        }
+
         async fn delete_retired_signing_keys(&self, before: UnixTime) -> StoreResult<u64> {
             Ok(execute!(self, "DELETE FROM signing_keys WHERE retired_at < $1", before))
         }

@@ -110,6 +110,20 @@ pub async fn retire_and_delete_retired_keys(s: &dyn Store) {
     assert_eq!(s.list_signing_keys(&owner).await.unwrap(), vec![c]);
 }
 
+/// A key-encryption key rotation replaces only the sealed private key.
+pub async fn reseal_replaces_only_the_sealed_key(s: &dyn Store) {
+    let owner = owner();
+    let k = signing_key(&owner, "kid-r", NOW);
+    s.insert_signing_key(&k).await.unwrap();
+    s.reseal_signing_key("kid-r", b"sealed anew").await.unwrap();
+    let want = SigningKeyRecord {
+        sealed_private_key: b"sealed anew".to_vec(),
+        ..k
+    };
+    assert_eq!(s.list_signing_keys(&owner).await.unwrap(), vec![want]);
+    assert_not_found(s.reseal_signing_key("kid-nobody", b"x").await);
+}
+
 pub async fn list_all_keys_and_ping(s: &dyn Store) {
     s.ping().await.unwrap();
     assert_eq!(s.list_all_signing_keys().await.unwrap(), vec![]);

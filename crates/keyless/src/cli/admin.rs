@@ -632,6 +632,10 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
 /// names a file.
 fn world_files(world: &Path, text: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::new();
+    // A file over the server's limits is not read here either; the server refuses it.
+    if keyless_server::world::check_limits(text).is_err() {
+        return Ok(files);
+    }
     let Ok(doc) = yaml_serde::from_str::<yaml_serde::Value>(text) else {
         // The server reports the parse error with its line.
         return Ok(files);

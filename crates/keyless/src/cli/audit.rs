@@ -29,8 +29,9 @@ pub struct AuditArgs {
     /// A catalogue code (700213, AADSTS700213, AuthorizationFailed…).
     #[arg(long)]
     code: Option<String>,
-    /// token, oidc, arm, job (job starts), endpoints (a job reading its connections) or
-    /// devops (identities calling the Azure DevOps REST API with an Entra token).
+    /// token, oidc, arm, job (job starts), endpoints (a job reading its connections),
+    /// devops (identities calling the Azure DevOps REST API with an Entra token) or change
+    /// (a change, written in its own transaction).
     #[arg(long)]
     kind: Option<String>,
     /// Most entries to show, newest first.

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod azcli;
+mod backup;
 mod child;
 mod client;
 mod directory;
@@ -13,6 +14,7 @@ mod explain;
 mod help;
 mod job_env;
 mod job_tokens;
+mod kek;
 mod keys;
 mod lint;
 mod lint_files;
@@ -127,6 +129,15 @@ pub enum Command {
     ///
     /// Example: keyless run azure-pipelines.yml --org contoso --project web
     Run(run::RunArgs),
+    /// Copy the SQLite database to FILE while the server runs (a consistent snapshot).
+    Backup(backup::BackupArgs),
+    /// Replace the SQLite database with a backup; stop the server first.
+    Restore(backup::RestoreArgs),
+    /// The key-encryption key: rotate it (servers stopped).
+    Kek {
+        #[command(subcommand)]
+        command: kek::KekCommand,
+    },
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -174,6 +185,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Job { command } => pipeline::job(command).await,
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
+        Command::Backup(a) => backup::backup(a).await,
+        Command::Kek { command } => kek::kek(command).await,
+        Command::Restore(a) => backup::restore(a).await,
         Command::Exec(a) => exec::exec(a).await,
         Command::Run(a) => run::run(a).await,
         Command::Status(a) => meta::status(a).await,

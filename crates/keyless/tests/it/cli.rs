@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{assert_fails_with, bin, block_on, request_id_token, send_json, serve, text};
+use harness::{assert_fails_with, bin, block_on, request_id_token, serve, text};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -242,30 +242,9 @@ fn audit_shows_azure_devops_access() {
     let env = s.env();
     block_on(async {
         let http = s.http();
-        let r = request_id_token(
-            &http,
-            &env["SYSTEM_OIDCREQUESTURI"],
-            &env["SYSTEM_ACCESSTOKEN"],
-            &env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
-        )
-        .await;
-        let id: serde_json::Value = r.json().await.unwrap();
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", env["AZURE_CLIENT_ID"].as_str()),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", id["oidcToken"].as_str().unwrap()),
-            ("scope", "499b84ac-1321-427f-aa17-267ca6975798/.default"),
-        ];
-        let token_url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            env["KEYLESS_URL"].trim_end_matches('/'),
-            env["AZURE_TENANT_ID"]
-        );
-        let t = send_json(http.post(token_url).form(&form)).await;
+        let t = s
+            .demo_access_token("499b84ac-1321-427f-aa17-267ca6975798/.default")
+            .await;
         let r = http
             .get(format!(
                 "{}/contoso/_apis/projects",

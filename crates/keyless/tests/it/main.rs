@@ -4,9 +4,12 @@
 
 mod harness;
 
+mod at_rest;
+
 mod cli;
 mod cli_doctor;
 mod cli_output;
+mod crash;
 mod exec;
 mod lint;
 mod run;

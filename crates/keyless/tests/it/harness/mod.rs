@@ -40,10 +40,20 @@ pub fn serve() -> Server {
 /// `serve --demo` with further flags.
 pub fn serve_with(flags: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.path())
-        .args(flags)
+    let (child, origin) = start(dir.path(), flags);
+    Server { child, origin, dir }
+}
+
+/// Starts `serve --demo` on `data` and waits until the demo world is ready.
+pub fn start(data: &std::path::Path, flags: &[&str]) -> (Child, String) {
+    let mut cmd = bin();
+    cmd.args(["serve", "--demo", "--data"])
+        .arg(data)
+        .args(flags);
+    if !flags.contains(&"--addr") {
+        cmd.args(["--addr", "127.0.0.1:0"]);
+    }
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -61,10 +71,62 @@ pub fn serve_with(flags: &[&str]) -> Server {
     }
     assert!(!origin.is_empty(), "the server did not announce its origin");
     std::thread::spawn(move || for _ in lines {});
-    Server { child, origin, dir }
+    (child, origin)
 }
 
 impl Server {
+    /// Kills the process with SIGKILL (no shutdown of any kind) and waits for it.
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// The token endpoint's answer for the demo connection's identity: its ID token (from
+    /// the demo job) exchanged for an access token to `scope`.
+    pub async fn demo_access_token(&self, scope: &str) -> serde_json::Value {
+        let env = self.env();
+        let http = self.http();
+        let id: serde_json::Value = request_id_token(
+            &http,
+            &env["SYSTEM_OIDCREQUESTURI"],
+            &env["SYSTEM_ACCESSTOKEN"],
+            &env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", env["AZURE_CLIENT_ID"].as_str()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", id["oidcToken"].as_str().unwrap()),
+            ("scope", scope),
+        ];
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.origin, env["AZURE_TENANT_ID"]
+        );
+        send_json(http.post(url).form(&form)).await
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> String {
+        self.origin.rsplit(':').next().unwrap().to_string()
+    }
+
+    /// Starts the server again on the same data directory, with `flags`.
+    pub fn restart(&mut self, flags: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, origin) = start(self.dir.path(), flags);
+        self.child = child;
+        self.origin = origin;
+    }
+
     pub fn env(&self) -> std::collections::HashMap<String, String> {
         let text = std::fs::read_to_string(self.dir.path().join("demo.env")).unwrap();
         text.lines()
