@@ -19,6 +19,18 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless login --url https://127.0.0.1:8443 --token kls_pat_…",
     ),
     ("status", "keyless status"),
+    (
+        "backup",
+        "keyless backup --data .keyless keyless-2026-12-05.db",
+    ),
+    (
+        "restore",
+        "keyless restore --data .keyless keyless-2026-12-05.db",
+    ),
+    (
+        "kek rotate",
+        "KEYLESS_KEK=old KEYLESS_NEW_KEK=new keyless kek rotate --data .keyless",
+    ),
     ("completion", "keyless completion zsh > ~/.zfunc/_keyless"),
     ("man", "keyless man --dir docs/man"),
     (
