@@ -138,6 +138,17 @@ pub async fn update_pipeline(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobBody {
     minutes: Option<i64>,
+    pool: Option<keyless_model::devops::agents::PoolRequest>,
+}
+
+impl JobBody {
+    fn request(self) -> ops::JobRequest {
+        ops::JobRequest {
+            minutes: self.minutes,
+            run_id: None,
+            pool: self.pool,
+        }
+    }
 }
 
 /// Starts a job (Queue builds on the pipeline). The answer holds the job's identifiers and
@@ -180,8 +191,7 @@ async fn start(
     )
     .await?;
     let b: JobBody = parse_json_or_default(body)?;
-    let started =
-        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
+    let started = ops::start_job(s, (&org, &project, &pipeline), b.request()).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     let env = job_env(s, &org, &project, &started);
     Ok((
@@ -205,6 +215,8 @@ pub fn started_json(
         "organization": {"id": org.id.to_string(), "name": org.name},
         "project": {"id": project.id.to_string(), "name": project.name},
         "pipeline": {"id": pipeline.id, "name": pipeline.name},
+        "pool": {"id": started.placement.pool.id, "name": started.placement.pool.name, "isHosted": started.placement.pool.is_hosted},
+        "agent": started.placement.agent.as_ref().map(|a| json!({"id": a.id, "name": a.name, "vm": a.vm_resource_id})),
         "idTokenLifetime": s.id_token_lifetime,
     })
 }
@@ -238,5 +250,7 @@ pub fn job_env(
         "SYSTEM_COLLECTIONURI": format!("{}/{}/", s.origin, org.name),
         "SYSTEM_PLANID": started.job.plan_id.to_string(),
         "SYSTEM_JOBID": started.job.id.to_string(),
+        "AGENT_NAME": started.placement.agent_name(),
+        "AGENT_ID": started.placement.agent.as_ref().map_or(0, |a| a.id).to_string(),
     })
 }

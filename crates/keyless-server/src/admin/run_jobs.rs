@@ -28,6 +28,7 @@ pub struct RunJobBody {
     stage: Option<String>,
     minutes: Option<i64>,
     result: Option<String>,
+    pool: Option<keyless_model::devops::agents::PoolRequest>,
 }
 
 pub async fn start(
@@ -70,15 +71,12 @@ pub async fn start(
         s.shared_store().update_run(&run).await?;
         return Ok((StatusCode::OK, Json(json!({"run": run.id}))));
     }
-    let started = ops::start_job(
-        &s,
-        &org,
-        &project,
-        &pipeline,
-        b.minutes.unwrap_or(60),
-        Some(run.id),
-    )
-    .await?;
+    let req = ops::JobRequest {
+        minutes: b.minutes,
+        run_id: Some(run.id),
+        pool: b.pool,
+    };
+    let started = ops::start_job(&s, (&org, &project, &pipeline), req).await?;
     let j = run.job_mut(b.stage.as_deref(), &b.name);
     j.state = JobState::InProgress;
     j.job_id = Some(started.job.id);

@@ -11,6 +11,7 @@ mod support;
 
 mod admin;
 mod admin_devops;
+mod agents;
 mod arm;
 mod arm_auth;
 mod arm_input;

@@ -2,6 +2,7 @@
 //! (admin, Graph, DevOps, ARM), so the CLI exercises the same checks as real tools.
 
 mod admin;
+mod agents;
 mod audit;
 mod azcli;
 mod child;
@@ -122,6 +123,16 @@ pub enum Command {
     ///
     /// Example: keyless run azure-pipelines.yml --org contoso --project web
     Run(run::RunArgs),
+    /// Agent pools of an organization: the Microsoft-hosted one and self-hosted ones.
+    Pool {
+        #[command(subcommand)]
+        command: agents::PoolCommand,
+    },
+    /// Agents of a self-hosted pool, each optionally on an Azure VM.
+    Agent {
+        #[command(subcommand)]
+        command: agents::AgentCommand,
+    },
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -149,6 +160,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Job { command } => pipeline::job(command).await,
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
+        Command::Pool { command } => agents::pool(command).await,
+        Command::Agent { command } => agents::agent(command).await,
         Command::Exec(a) => exec::exec(a).await,
         Command::Run(a) => run::run(a).await,
     }

@@ -12,7 +12,7 @@ fn base(org: &str) -> String {
 }
 
 /// Sends the request; prints JSON with `--json`, else the answer's lines as `lines` makes them.
-async fn send(
+pub(super) async fn send(
     conn: &Conn,
     method: Method,
     path: &str,
@@ -31,7 +31,7 @@ async fn send(
     Ok(ExitCode::SUCCESS)
 }
 
-fn text<'a>(v: &'a Value, k: &str) -> &'a str {
+pub(super) fn text<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_default()
 }
 
