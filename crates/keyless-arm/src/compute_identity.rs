@@ -13,7 +13,6 @@ use crate::data::*;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
-use keyless_model::directory::{SP_TYPE_MANAGED_IDENTITY, ServicePrincipal};
 use keyless_store::StoreError;
 use serde_json::{Map, Value, json};
 
@@ -189,17 +188,13 @@ pub async fn settle(
         let principal = match old {
             Some(p) => p,
             None => {
-                let sp = ServicePrincipal {
-                    id: Uuid::new_v4(),
-                    app_id: Uuid::new_v4(),
-                    tenant_id: subscription.tenant_id,
-                    display_name: r.name.clone(),
-                    account_enabled: true,
-                    service_principal_type: SP_TYPE_MANAGED_IDENTITY.into(),
-                    alternative_names: vec!["isExplicit=False".into(), r.id()],
-                    created_at: s.now(),
-                };
-                s.db().create_service_principal(&sp).await?;
+                let sp = super::identities::create_managed_principal(
+                    s,
+                    subscription.tenant_id,
+                    r,
+                    false,
+                )
+                .await?;
                 settled.created = Some(sp.id);
                 sp.id
             }

@@ -228,9 +228,9 @@ pub struct PoolBody {
 }
 
 pub async fn create_pool(
-    State(s): State<AppState>,
-    Path(root): Path<String>,
     headers: HeaderMap,
+    Path(root): Path<String>,
+    State(s): State<AppState>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let (org, by) = administered(&s, &headers, &root).await?;

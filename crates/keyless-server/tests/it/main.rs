@@ -64,6 +64,7 @@ mod sc_lifecycle;
 mod sc_owners;
 mod sc_security;
 mod sdk_shapes;
+mod vm_identity;
 mod world;
 mod world_directory;
 mod world_org;

@@ -18,10 +18,10 @@ CREATE TABLE agent_pools (
 CREATE UNIQUE INDEX agent_pools_name_uq ON agent_pools (organization_id, name_key);
 CREATE TABLE agents (
     id             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-    pool_id        INTEGER NOT NULL REFERENCES agent_pools (id) ON DELETE CASCADE,
-    created_at     INTEGER NOT NULL,
     name           TEXT    NOT NULL,
     name_key       TEXT    NOT NULL,
+    pool_id        INTEGER NOT NULL REFERENCES agent_pools (id) ON DELETE CASCADE,
+    created_at     INTEGER NOT NULL,
     vm_resource_id TEXT,
     secret_hash    TEXT    NOT NULL,
     sealed_secret  TEXT    NOT NULL
