@@ -44,13 +44,23 @@ pub fn filter(q: &HashMap<String, String>) -> Result<AuditFilter, ApiError> {
             "decision" => return Err(bad("'decision' is granted or denied.".into())),
             "code" => f.code = Some(v.trim_start_matches("AADSTS").to_string()),
             "kind"
-                if ["token", "oidc", "arm", "job", "endpoints", "devops"].contains(&v.as_str()) =>
+                if [
+                    "token",
+                    "oidc",
+                    "arm",
+                    "job",
+                    "endpoints",
+                    "devops",
+                    "managed_identity",
+                ]
+                .contains(&v.as_str()) =>
             {
                 f.kind = Some(v.clone())
             }
             "kind" => {
                 return Err(bad(
-                    "'kind' is token, oidc, arm, job, endpoints or devops.".into()
+                    "'kind' is token, oidc, arm, job, endpoints, devops or managed_identity."
+                        .into(),
                 ));
             }
             "limit" => {

@@ -243,7 +243,7 @@ pub fn job_env(
     project: &keyless_model::devops::Project,
     started: &ops::StartedJob,
 ) -> Value {
-    json!({
+    let mut env = json!({
         "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
         "SYSTEM_ACCESSTOKEN": started.access_token,
         "SYSTEM_TEAMPROJECTID": project.id.to_string(),
@@ -252,5 +252,19 @@ pub fn job_env(
         "SYSTEM_JOBID": started.job.id.to_string(),
         "AGENT_NAME": started.placement.agent_name(),
         "AGENT_ID": started.placement.agent.as_ref().map_or(0, |a| a.id).to_string(),
-    })
+    });
+    // A self-hosted agent on an Azure VM reaches the VM's managed identities, proving
+    // itself with its secret, as the real agent reaches the VM's metadata service.
+    let on_vm = started
+        .placement
+        .agent
+        .as_ref()
+        .filter(|a| a.vm_resource_id.is_some());
+    if let Some(secret) = on_vm.and_then(|a| crate::devops::agents::agent_secret(s, a)) {
+        use crate::entra::managed_identity::{identity_endpoint, imds_authority};
+        env["IDENTITY_ENDPOINT"] = json!(identity_endpoint(&s.origin));
+        env["IDENTITY_HEADER"] = json!(secret);
+        env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = json!(imds_authority(&s.origin, &secret));
+    }
+    env
 }

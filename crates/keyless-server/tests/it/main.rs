@@ -48,6 +48,7 @@ mod graph_users;
 mod identities;
 mod job_lifecycle;
 mod legacy_issuer;
+mod managed_identity;
 mod multitenant;
 mod org_identities;
 mod org_people;
