@@ -639,4 +639,10 @@ pub static ENTRIES: &[Entry] = &[
         cause: "A managed identity token request named its identity more than one way.",
         checks: "The request's query string.",
         fix: "Name the identity by one of client_id, object_id or msi_res_id."),
+    e!("ManagedIdentityUnavailable", Pipeline, "TaskError", 0,
+        "Could not fetch access token for Managed Service Principal. Please configure Managed Service Identity (MSI) for virtual machine 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request",
+        cause: "The service connection uses a managed identity, but the job runs where there is none: on a Microsoft-hosted agent (managed identities are not supported there), or on a self-hosted agent whose Azure VM does not carry a system-assigned identity. Setting up the connection does not create a managed identity; the VM must have one and act as the pipeline's self-hosted agent.",
+        checks: "The job's pool (pool: name, not vmImage); the agent's VM (keyless agent list --pool); the VM's identity (az vm identity show); the identity's role at the connection's scope (keyless doctor).",
+        fix: "Set up a self-hosted agent on an Azure VM, give the VM a system-assigned identity and a role at the connection's scope, and run the job in that agent's pool.",
+        patterns: ["Could not fetch access token for Managed Service Principal", "configure Managed Service Identity (MSI) for virtual machine"]),
 ];

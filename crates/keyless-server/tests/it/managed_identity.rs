@@ -256,3 +256,77 @@ async fn jobs_on_the_hosted_pool_or_an_agent_without_a_vm_get_no_endpoint() {
         }
     }
 }
+
+/// A manual `ManagedServiceIdentity` connection body of web.
+fn msi_body(s: &TestServer, name: &str) -> Value {
+    let mut body = crate::sc_support::manual_body(s, name, "", None);
+    body["authorization"] = json!({"scheme": "ManagedServiceIdentity", "parameters": {"tenantid": s.var("AZURE_TENANT_ID")}});
+    body
+}
+
+#[tokio::test]
+async fn a_managed_identity_connection_is_created_through_the_rest_shape_and_checked_by_the_doctor()
+{
+    let s = TestServer::start().await;
+    let created = crate::sc_support::created(&s, msi_body(&s, "vm-identity")).await;
+    assert_eq!(
+        created["authorization"]["scheme"], "ManagedServiceIdentity",
+        "{created}"
+    );
+    assert_eq!(
+        created["authorization"]["parameters"]["tenantid"],
+        s.var("AZURE_TENANT_ID")
+    );
+    assert!(
+        created["authorization"]["parameters"]
+            .get("serviceprincipalid")
+            .is_none(),
+        "{created}"
+    );
+    assert_eq!(created["type"], "azurerm");
+    let types = s.admin_ok("/contoso/_apis/serviceendpoint/types").await;
+    assert!(
+        types.to_string().contains("ManagedServiceIdentity"),
+        "{types}"
+    );
+    // No agent runs on a VM with an identity: the doctor says why a job would fail.
+    let doctor = s
+        .admin_ok("/keyless/v1/organizations/contoso/projects/web/connections/vm-identity/doctor")
+        .await;
+    let text = doctor.to_string();
+    assert!(text.contains("ManagedIdentityUnavailable"), "{doctor}");
+    assert!(
+        text.contains("Could not fetch access token for Managed Service Principal"),
+        "{doctor}"
+    );
+    // The explanation is the catalogue's.
+    let e = keyless_model::catalogue::identify(
+        "##[error]Could not fetch access token for Managed Service Principal. Please configure Managed Service Identity (MSI) for virtual machine 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request",
+    )
+    .unwrap();
+    assert_eq!(e.code, "ManagedIdentityUnavailable");
+    assert!(e.cause.contains("Microsoft-hosted agent"));
+}
+
+#[tokio::test]
+async fn the_doctor_finds_the_agent_vm_identity_and_its_roles() {
+    let w = world().await;
+    let s = &w.s;
+    crate::sc_support::created(s, msi_body(s, "vm-identity")).await;
+    let path = "/keyless/v1/organizations/contoso/projects/web/connections/vm-identity/doctor";
+    let doctor = s.admin_ok(path).await;
+    assert!(doctor.to_string().contains(&w.system), "{doctor}");
+    assert!(doctor.to_string().contains("Without a role"), "{doctor}");
+    grant(s, &w.system, READER, &rg_path(s)).await;
+    let doctor = s.admin_ok(path).await;
+    assert!(!doctor.to_string().contains("Without a role"), "{doctor}");
+    // A create body with an unknown scheme is refused, and nothing is created.
+    let mut bad = msi_body(s, "other");
+    bad["authorization"]["scheme"] = json!("managedserviceidentity");
+    let (st, b) = crate::sc_support::create_as(s, &s.var("KEYLESS_TOKEN"), bad).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let (st, _) = s
+        .admin_get("/keyless/v1/organizations/contoso/projects/web/connections/other/doctor")
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
