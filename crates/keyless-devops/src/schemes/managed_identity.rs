@@ -68,22 +68,24 @@ impl SchemeRules for ManagedIdentity {
         None
     }
 
-    fn validate_parameters(&self, _p: &Parameters) -> Result<(), ApiError> {
-        Ok(())
-    }
-
+    /// The tenant only: the identity is the agent VM's.
     fn render_parameters(
         &self,
         params: &mut Map<String, Value>,
-        _c: &ServiceConnection,
-        _issuer: &str,
-        _subject: &str,
+        _: &ServiceConnection,
+        _: &str,
+        _: &str,
     ) {
         params.remove("serviceprincipalid");
         params.insert(
             "tenantid".into(),
             params.get("tenantid").cloned().unwrap_or(json!("")),
         );
+    }
+
+    /// `tenantid` only, which every manual body carries and the create path checks.
+    fn validate_parameters(&self, _p: &Parameters) -> Result<(), ApiError> {
+        Ok(())
     }
 
     fn settle_manual<'a>(
