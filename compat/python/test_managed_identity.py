@@ -5,6 +5,10 @@ App Service and the IMDS shapes, DefaultAzureCredential) get the VM's identities
 job on the Microsoft-hosted pool gets no managed identity endpoint, and the credential
 fails there."""
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import CredentialUnavailableError, DefaultAzureCredential, ManagedIdentityCredential
@@ -116,8 +120,6 @@ def test_a_hosted_job_has_no_managed_identity(keyless, agent_vm, in_job):
     # Nothing in the environment names an endpoint: the credential would ask the real IMDS
     # address, which is not there; point it at keyless without an agent's secret instead.
     monkeypatch_host = f"{keyless.url}/_agents/none"
-    import os
-
     os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = monkeypatch_host
     try:
         with pytest.raises((ClientAuthenticationError, CredentialUnavailableError)) as e:
@@ -125,3 +127,26 @@ def test_a_hosted_job_has_no_managed_identity(keyless, agent_vm, in_job):
         assert "Identity not found" in str(e.value), str(e.value)
     finally:
         del os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
+
+
+NODE_DIR = Path(__file__).resolve().parent.parent / "node"
+
+
+def test_node_managed_identity_credential(keyless, agent_vm, in_job):
+    """compat/node: @azure/identity's ManagedIdentityCredential (system- and user-assigned)."""
+    if not (NODE_DIR / "node_modules" / "@azure" / "identity").is_dir():
+        if os.environ.get("KEYLESS_NODE_REQUIRED"):
+            pytest.fail("compat/node is not installed (npm ci in compat/node)")
+        pytest.skip("compat/node is not installed (npm ci in compat/node)")
+    vm, uai = agent_vm
+    in_job(job_env(keyless, {"name": "compat-builders"}), keys=("IDENTITY_ENDPOINT", "IDENTITY_HEADER"))
+    env = dict(
+        os.environ,
+        EXPECT_SYSTEM_OID=vm.identity.principal_id,
+        EXPECT_USER_CLIENT_ID=uai.client_id,
+        EXPECT_USER_OID=uai.principal_id,
+    )
+    run = subprocess.run(
+        ["node", "managed_identity.mjs"], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
