@@ -55,23 +55,45 @@ pub async fn ensure_principal(
         return Ok((e.properties.clone(), None));
     }
     let subscription = s.db().get_subscription(sub).await?;
-    let sp = ServicePrincipal {
-        id: Uuid::new_v4(),
-        app_id: Uuid::new_v4(),
-        tenant_id: subscription.tenant_id,
-        display_name: r.name.clone(),
-        account_enabled: true,
-        service_principal_type: SP_TYPE_MANAGED_IDENTITY.into(),
-        alternative_names: vec!["isExplicit=True".into(), r.id()],
-        created_at: s.now(),
-    };
-    s.db().create_service_principal(&sp).await?;
+    let sp = create_managed_principal(s, subscription.tenant_id, r, true).await?;
     let props = j!({
         "tenantId": sp.tenant_id.to_string(),
         "principalId": sp.id.to_string(),
         "clientId": sp.app_id.to_string(),
     });
     Ok((props, Some(sp.id)))
+}
+
+/// Creates the service principal of a managed identity of the resource `r` in `tenant`
+/// (`servicePrincipalType` ManagedIdentity; the resource id as alternative name, after
+/// `isExplicit=True` for a user-assigned identity, `isExplicit=False` for a system-assigned
+/// one).
+pub async fn create_managed_principal(
+    s: &AppState,
+    tenant: Uuid,
+    r: &ResourceRef,
+    explicit: bool,
+) -> Result<ServicePrincipal, ApiError> {
+    let sp = ServicePrincipal {
+        id: Uuid::new_v4(),
+        app_id: Uuid::new_v4(),
+        tenant_id: tenant,
+        display_name: r.name.clone(),
+        account_enabled: true,
+        service_principal_type: SP_TYPE_MANAGED_IDENTITY.into(),
+        alternative_names: vec![
+            if explicit {
+                "isExplicit=True"
+            } else {
+                "isExplicit=False"
+            }
+            .into(),
+            r.id(),
+        ],
+        created_at: s.now(),
+    };
+    s.db().create_service_principal(&sp).await?;
+    Ok(sp)
 }
 
 fn principal_of(identity: &Resource) -> Option<Uuid> {

@@ -3,6 +3,7 @@
 //! ARM paths are case-insensitive, so routing parses them here rather than in the router.
 
 mod api_version;
+mod compute_identity;
 mod data;
 mod identities;
 mod list_query;

@@ -9,7 +9,7 @@ use super::list_query::{ResourceFilter, page};
 use super::path::ResourceRef;
 use super::subscriptions::load as load_subscription;
 use super::validate;
-use super::{ArmCaller, QueryMap, identities, json, permit, query};
+use super::{ArmCaller, QueryMap, compute_identity, identities, json, permit, query};
 use crate::data::*;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -248,6 +248,20 @@ pub async fn put(
         .map(|e| e.extra.clone())
         .unwrap_or_default();
     apply_extra(&mut extra, sent_extra, false);
+    let settled = if compute_identity::carries_identity(r) {
+        let before = existing.as_ref().and_then(|e| e.extra.get("identity"));
+        match compute_identity::settle(s, sub, r, &mut extra, before).await {
+            Ok(settled) => settled,
+            Err(e) => {
+                if let Some(p) = new_principal {
+                    let _ = s.db().delete_service_principal(p).await;
+                }
+                return Err(e);
+            }
+        }
+    } else {
+        compute_identity::Settled::default()
+    };
     let resource = Resource {
         id: existing
             .as_ref()
@@ -281,9 +295,11 @@ pub async fn put(
             if let Some(p) = new_principal {
                 let _ = s.db().delete_service_principal(p).await;
             }
+            settled.undo(s).await;
             return Err(e.into());
         }
     };
+    settled.finish(s).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -298,7 +314,7 @@ pub async fn patch(
     r: &ResourceRef,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    group_exists(s, r).await?;
+    let sub = group_exists(s, r).await?;
     permit(s, c, &action(&r.full_type(), "write"), &r.id()).await?;
     let mut found = s
         .db()
@@ -306,7 +322,13 @@ pub async fn patch(
         .await
         .map_err(|e| super::missing_or(e, || not_found(r)))?;
     let b: Body = parse_json(body)?;
+    let before = found.extra.get("identity").cloned();
     apply_extra(&mut found.extra, b.extra()?, true);
+    let settled = if compute_identity::carries_identity(r) {
+        compute_identity::settle(s, sub, r, &mut found.extra, before.as_ref()).await?
+    } else {
+        compute_identity::Settled::default()
+    };
     if let Some(t) = b.tags {
         validate::tags(&t)?;
         found.tags = t;
@@ -316,14 +338,16 @@ pub async fn patch(
     {
         cur.extend(p);
     }
-    crate::change(
-        s,
-        c,
-        &action(&r.full_type(), "write"),
-        &r.id(),
-        async |tx| tx.data().put_resource(&found).await,
-    )
-    .await?;
+    let write = action(&r.full_type(), "write");
+    let saved = crate::change(s, c, &write, &r.id(), async |tx| {
+        tx.data().put_resource(&found).await
+    })
+    .await;
+    if let Err(e) = saved {
+        settled.undo(s).await;
+        return Err(e.into());
+    }
+    settled.finish(s).await?;
     Ok(json(StatusCode::OK, resource_json(&found)))
 }
 
@@ -340,6 +364,9 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
     };
     if identities::is_identity(r) {
         identities::delete_principal(s, &found).await?;
+    }
+    if compute_identity::carries_identity(r) {
+        compute_identity::resource_deleted(s, &found.extra).await?;
     }
     crate::change(
         s,

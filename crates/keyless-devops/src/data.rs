@@ -1,9 +1,9 @@
 //! This plane's view of the store.
 
 pub(crate) use keyless_store::{
-    ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore, DevopsStore, DirectoryStore,
-    ManagementStore, OrganizationIdentityStore, OrganizationPeopleStore, PipelineSecurityStore,
-    RunStore,
+    AgentStore, ArmStore, AuditStore, ConnectionSecurityStore, CredentialStore, DevopsStore,
+    DirectoryStore, ManagementStore, OrganizationIdentityStore, OrganizationPeopleStore,
+    PipelineSecurityStore, RunStore,
 };
 
 keyless_core::store_view!(
@@ -15,6 +15,7 @@ keyless_core::store_view!(
         ConnectionSecurityStore,
         PipelineSecurityStore,
         RunStore,
+        AgentStore,
         OrganizationIdentityStore,
         OrganizationPeopleStore,
         DirectoryStore,

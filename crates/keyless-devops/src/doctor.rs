@@ -99,6 +99,11 @@ pub async fn diagnose(
         }
     };
     let identity = match &tenant {
+        // A managed identity connection's identity is the agent VM's, found by its checks.
+        Some(_) if !super::schemes::names_client(c.scheme) => {
+            out.extend(super::schemes::vm_identity_checks(s, org).await?);
+            None
+        }
         Some(t) => {
             let found = identity_of(s, c).await?;
             let facts = found.as_ref().map(|i| d::IdentityFacts {

@@ -2,6 +2,7 @@
 //! job's OIDC token endpoint, the organization's projects (`_apis/projects`, also for service
 //! principals with an Entra token: `caller.rs`), and lookups of organizations and projects.
 
+pub mod agents;
 pub mod caller;
 mod convert;
 mod create_automatic;
@@ -38,7 +39,7 @@ mod verify;
 
 use crate::data::*;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
@@ -83,6 +84,35 @@ pub fn routes() -> Router<AppState> {
             get(locations::resource_area),
         )
         .route("/{root}/_apis/projects", get(projects::list))
+        .route("/{root}/_apis/distributedtask/pools", get(agents::list_pools))
+        .route(
+            "/{root}/_apis/distributedtask/pools/{pool}",
+            get(agents::get_pool),
+        )
+        .route(
+            "/{root}/_apis/distributedtask/pools/{pool}/agents",
+            get(agents::list_agents),
+        )
+        .route(
+            "/{root}/_apis/distributedtask/pools/{pool}/agents/{agent}",
+            get(agents::get_agent),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/pools",
+            get(agents::list_pools).post(agents::create_pool),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/pools/{pool}",
+            delete(agents::delete_pool),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/pools/{pool}/agents",
+            get(agents::list_agents).post(agents::register_agent),
+        )
+        .route(
+            "/keyless/v1/organizations/{org}/pools/{pool}/agents/{agent}",
+            delete(agents::delete_agent),
+        )
         .route("/{root}/_apis/projects/{project}", get(projects::get))
         .route(
             "/{root}/_apis/serviceendpoint/endpointproxy",

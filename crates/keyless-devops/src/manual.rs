@@ -97,7 +97,11 @@ pub(super) fn build(
     };
     let p = &body.authorization.parameters;
     let tenant_id = guid_param(p, "tenantid")?;
-    let client_id = guid_param(p, "serviceprincipalid")?;
+    let client_id = if super::schemes::names_client(scheme) {
+        guid_param(p, "serviceprincipalid")?
+    } else {
+        Uuid::nil()
+    };
     let generation = match param(p, "workloadIdentityFederationIssuerType") {
         None => IssuerGeneration::EntraId,
         Some(v) => IssuerGeneration::parse(&v).ok_or_else(|| {

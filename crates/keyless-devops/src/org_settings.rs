@@ -27,13 +27,26 @@ async fn changeable(
     headers: &HeaderMap,
     root: &str,
 ) -> Result<Organization, ApiError> {
+    let (_, org) =
+        collection_administrator(s, headers, root, "OrganizationSettingsForbidden").await?;
+    Ok(org)
+}
+
+/// The caller and the organization, once the caller is found to be one of its Project
+/// Collection Administrators; else the catalogue's `refusal` (placeholders `org`, `owners`).
+pub(crate) async fn collection_administrator(
+    s: &AppState,
+    headers: &HeaderMap,
+    root: &str,
+    refusal: &str,
+) -> Result<(keyless_core::auth::Caller, Organization), ApiError> {
     let (caller, org) = super::managed_org(s, headers, root).await?;
     if super::org_people::is_collection_administrator(s, &caller, &org).await? {
-        return Ok(org);
+        return Ok((caller, org));
     }
     let owners = super::org_people::owners_text(s, &org).await?;
     Err(ApiError::new(
-        "OrganizationSettingsForbidden",
+        refusal,
         &[("org", &org.name), ("owners", &owners)],
     ))
 }

@@ -3,6 +3,7 @@
 mod assertion;
 mod data;
 mod discovery;
+pub mod managed_identity;
 pub mod mint;
 mod tenant;
 mod token;
@@ -34,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route("/{root}/discovery/keys", get(discovery::jwks))
         .route("/{root}/oauth2/v2.0/token", post(token::token_v2))
         .route("/{root}/oauth2/token", post(token::token_v1))
+        .route(
+            "/_agents/{secret}/metadata/identity/oauth2/token",
+            get(managed_identity::imds_token),
+        )
+        .route(
+            "/_agents/identity",
+            get(managed_identity::app_service_token),
+        )
 }
 
 /// `error_uri` target: the catalogue entry in plain text, like `keyless explain`.

@@ -20,6 +20,9 @@ pub struct Grant<'a> {
     pub principal: &'a ServicePrincipal,
     pub resource: &'a Resource,
     pub auth: ClientAuth,
+    /// Seconds the token lives: [`ACCESS_TOKEN_LIFETIME`] for applications, a day for
+    /// managed identities.
+    pub lifetime: i64,
 }
 
 pub struct Minted {
@@ -70,7 +73,7 @@ pub async fn access_token(state: &AppState, g: Grant<'_>) -> anyhow::Result<Mint
         iss: &iss,
         iat: now,
         nbf: now,
-        exp: now + ACCESS_TOKEN_LIFETIME,
+        exp: now + g.lifetime,
         aio: &aio,
         appid: &app_id,
         appidacr: match g.auth {
@@ -99,7 +102,7 @@ pub async fn access_token(state: &AppState, g: Grant<'_>) -> anyhow::Result<Mint
     let access_token = signer.sign_jwt(&claims)?;
     Ok(Minted {
         access_token,
-        expires_in: ACCESS_TOKEN_LIFETIME - 1,
+        expires_in: g.lifetime - 1,
         uti,
     })
 }

@@ -259,6 +259,7 @@ async fn exchange(
             principal: &principal,
             resource: &resource,
             auth,
+            lifetime: mint::ACCESS_TOKEN_LIFETIME,
         },
     )
     .await?;

@@ -1,5 +1,6 @@
 //! DevOps plane objects: organizations, projects, service connections, pipelines, jobs.
 
+pub mod agents;
 pub mod data;
 pub mod identities;
 pub mod organization;
@@ -203,6 +204,13 @@ pub struct Job {
     /// The run the job belongs to, when it is a job of a run (`keyless run`).
     #[serde(default)]
     pub run_id: Option<i64>,
+    /// The agent pool the job ran in, when it was started in one.
+    #[serde(default)]
+    pub pool_id: Option<i64>,
+    /// The agent the job ran on (`None` on the hosted pool: Microsoft's agents are not
+    /// registered).
+    #[serde(default)]
+    pub agent_id: Option<i64>,
 }
 
 impl Job {

@@ -80,6 +80,16 @@ const RULES: &[Rule] = &[
         conflict::PIPELINE_NAME,
     ),
     rule(
+        "agent_pools_name_uq",
+        "agent_pools.organization_id, agent_pools.name_key",
+        conflict::POOL_NAME,
+    ),
+    rule(
+        "agents_name_uq",
+        "agents.pool_id, agents.name_key",
+        conflict::AGENT_NAME,
+    ),
+    rule(
         "signing_keys_pkey",
         "signing_keys.kid",
         conflict::SIGNING_KEY,

@@ -83,6 +83,8 @@ pub mod conflict {
     pub const ROLE_IN_USE: &str = "the role is still assigned";
     pub const DIRECTORY_ROLE_EXISTS: &str = "the principal already holds this directory role";
     pub const GUEST_EXISTS: &str = "the user is already a guest of this tenant";
+    pub const POOL_NAME: &str = "an agent pool with this name already exists in this organization";
+    pub const AGENT_NAME: &str = "an agent with this name already exists in this pool";
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -109,6 +111,7 @@ aggregates!(
     ConnectionSecurityStore,
     PipelineSecurityStore,
     RunStore,
+    AgentStore,
     KeyStore,
     AuditStore,
 );

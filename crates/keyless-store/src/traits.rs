@@ -13,6 +13,7 @@ use keyless_model::directory::{
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::{UnixTime, Uuid};
 
+mod agents;
 mod app_owners;
 mod connection_security;
 mod identities;
@@ -21,6 +22,7 @@ mod organization;
 mod pipeline_security;
 mod roles;
 mod runs;
+pub use agents::*;
 pub use app_owners::*;
 pub use connection_security::*;
 pub use identities::*;

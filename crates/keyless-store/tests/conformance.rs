@@ -6,6 +6,8 @@
 //! unless `KEYLESS_SKIP_POSTGRES=1`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "conformance/agents.rs"]
+mod agents;
 #[path = "conformance/app_owners.rs"]
 mod app_owners;
 #[path = "conformance/arm.rs"]
@@ -139,6 +141,7 @@ conformance! {
         devops::connections_crud,
         devops::pipelines_and_jobs,
         runs::runs_crud_and_jobs_of_a_run,
+        agents::pools_agents_and_the_hosted_pool,
         devops::signing_keys_newest_first,
         connection_security::project_members,
         connection_security::connection_roles_and_shares,

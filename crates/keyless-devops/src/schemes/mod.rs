@@ -4,6 +4,7 @@
 //! credential step and the doctor's credential checks. [`rules`] is the one place that maps
 //! a [`Scheme`] to its module; a new scheme is a variant there and a module here.
 
+mod managed_identity;
 mod secret;
 mod workload_identity;
 
@@ -56,6 +57,11 @@ pub(crate) trait SchemeRules: Sync {
     fn supports(&self, endpoint_type: EndpointType) -> bool;
     /// Whether the connection gets ID tokens (its `sc://` subject then follows renames).
     fn federates(&self) -> bool;
+    /// Whether a manual create body names the identity (`serviceprincipalid`); a managed
+    /// identity connection uses the identity of the agent's VM instead.
+    fn names_client(&self) -> bool {
+        true
+    }
     /// What automatic creation gives the new app registration to sign in with; `None`: the
     /// scheme has no automatic creation.
     fn automatic_credential(&self) -> Option<AutomaticCredential>;
@@ -113,12 +119,20 @@ pub(crate) fn rules(scheme: Scheme) -> &'static dyn SchemeRules {
     match scheme {
         Scheme::WorkloadIdentityFederation => &workload_identity::WorkloadIdentity,
         Scheme::ServicePrincipal => &secret::Secret,
+        Scheme::ManagedServiceIdentity => &managed_identity::ManagedIdentity,
     }
 }
 
 /// Whether the connection gets ID tokens.
 pub(crate) fn federates(c: &ServiceConnection) -> bool {
     rules(c.scheme).federates()
+}
+
+pub(crate) use managed_identity::checks as vm_identity_checks;
+
+/// Whether a manual create body of the scheme names its identity's client id.
+pub(crate) fn names_client(scheme: Scheme) -> bool {
+    rules(scheme).names_client()
 }
 
 fn bad(detail: impl AsRef<str>) -> ApiError {

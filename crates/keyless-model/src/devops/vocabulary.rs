@@ -87,6 +87,8 @@ vocabulary! {
         WorkloadIdentityFederation => "WorkloadIdentityFederation",
         /// A client secret (`authenticationType` `spnKey`), kept sealed in `data`.
         ServicePrincipal => "ServicePrincipal",
+        /// The managed identity of the Azure VM the job's self-hosted agent runs on.
+        ManagedServiceIdentity => "ManagedServiceIdentity",
     }
 }
 
@@ -155,7 +157,11 @@ mod tests {
         assert_eq!(Scheme::ServicePrincipal.as_str(), "ServicePrincipal");
         // Scheme names are matched exactly, as the create and convert bodies always were.
         assert_eq!(Scheme::parse("serviceprincipal"), None);
-        assert_eq!(Scheme::parse("ManagedServiceIdentity"), None);
+        assert_eq!(
+            Scheme::parse("ManagedServiceIdentity"),
+            Some(Scheme::ManagedServiceIdentity)
+        );
+        assert_eq!(Scheme::parse("managedserviceidentity"), None);
     }
 
     #[test]

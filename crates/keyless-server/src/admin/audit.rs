@@ -51,6 +51,7 @@ pub fn filter(q: &HashMap<String, String>) -> Result<AuditFilter, ApiError> {
                     "job",
                     "endpoints",
                     "devops",
+                    "managed_identity",
                     "change",
                 ]
                 .contains(&v.as_str()) =>
@@ -59,7 +60,8 @@ pub fn filter(q: &HashMap<String, String>) -> Result<AuditFilter, ApiError> {
             }
             "kind" => {
                 return Err(bad(
-                    "'kind' is token, oidc, arm, job, endpoints, devops or change.".into(),
+                    "'kind' is token, oidc, arm, job, endpoints, devops, managed_identity or change."
+                        .into(),
                 ));
             }
             "limit" => {

@@ -32,6 +32,17 @@ use serde_json::{Value, json};
 pub struct ConnectionJobBody {
     pipeline: Option<String>,
     minutes: Option<i64>,
+    pool: Option<keyless_model::devops::agents::PoolRequest>,
+}
+
+impl ConnectionJobBody {
+    fn request(self) -> ops::JobRequest {
+        ops::JobRequest {
+            minutes: self.minutes,
+            run_id: None,
+            pool: self.pool,
+        }
+    }
 }
 
 /// The pipeline a `keyless exec` job without `--pipeline` belongs to.
@@ -74,8 +85,7 @@ async fn start_job(
         None => exec_pipeline(s, &c, &org, &project, &conn).await?,
     };
     rec.detail["pipeline"] = json!(pipeline.name);
-    let started =
-        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
+    let started = ops::start_job(s, (&org, &project, &pipeline), b.request()).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     if !started.job.usable_connections(&pipeline).contains(&conn.id) {
         s.shared_store().finish_job(started.job.id, s.now()).await?;

@@ -153,6 +153,17 @@ pub async fn update_pipeline(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobBody {
     minutes: Option<i64>,
+    pool: Option<keyless_model::devops::agents::PoolRequest>,
+}
+
+impl JobBody {
+    fn request(self) -> ops::JobRequest {
+        ops::JobRequest {
+            minutes: self.minutes,
+            run_id: None,
+            pool: self.pool,
+        }
+    }
 }
 
 /// Starts a job (Queue builds on the pipeline). The answer holds the job's identifiers and
@@ -195,8 +206,7 @@ async fn start(
     )
     .await?;
     let b: JobBody = parse_json_or_default(body)?;
-    let started =
-        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
+    let started = ops::start_job(s, (&org, &project, &pipeline), b.request()).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     let env = job_env(s, &org, &project, &started);
     Ok((
@@ -220,6 +230,8 @@ pub fn started_json(
         "organization": {"id": org.id.to_string(), "name": org.name},
         "project": {"id": project.id.to_string(), "name": project.name},
         "pipeline": {"id": pipeline.id, "name": pipeline.name},
+        "pool": {"id": started.placement.pool.id, "name": started.placement.pool.name, "isHosted": started.placement.pool.is_hosted},
+        "agent": started.placement.agent.as_ref().map(|a| json!({"id": a.id, "name": a.name, "vm": a.vm_resource_id})),
         "idTokenLifetime": s.id_token_lifetime,
     })
 }
@@ -246,12 +258,28 @@ pub fn job_env(
     project: &keyless_model::devops::Project,
     started: &ops::StartedJob,
 ) -> Value {
-    json!({
+    let mut env = json!({
         "SYSTEM_OIDCREQUESTURI": started.oidc_request_uri,
         "SYSTEM_ACCESSTOKEN": started.access_token,
         "SYSTEM_TEAMPROJECTID": project.id.to_string(),
         "SYSTEM_COLLECTIONURI": format!("{}/{}/", s.origin, org.name),
         "SYSTEM_PLANID": started.job.plan_id.to_string(),
         "SYSTEM_JOBID": started.job.id.to_string(),
-    })
+        "AGENT_NAME": started.placement.agent_name(),
+        "AGENT_ID": started.placement.agent.as_ref().map_or(0, |a| a.id).to_string(),
+    });
+    // A self-hosted agent on an Azure VM reaches the VM's managed identities, proving
+    // itself with its secret, as the real agent reaches the VM's metadata service.
+    let on_vm = started
+        .placement
+        .agent
+        .as_ref()
+        .filter(|a| a.vm_resource_id.is_some());
+    if let Some(secret) = on_vm.and_then(|a| crate::devops::agents::agent_secret(s, a)) {
+        use crate::entra::managed_identity::{identity_endpoint, imds_authority};
+        env["IDENTITY_ENDPOINT"] = json!(identity_endpoint(&s.origin));
+        env["IDENTITY_HEADER"] = json!(secret);
+        env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = json!(imds_authority(&s.origin, &secret));
+    }
+    env
 }

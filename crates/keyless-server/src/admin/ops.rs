@@ -226,24 +226,39 @@ pub struct StartedJob {
     pub job: Job,
     pub access_token: String,
     pub oidc_request_uri: String,
+    /// The pool and agent the job runs on.
+    pub placement: crate::devops::agents::Placement,
 }
 
 /// Longest job a caller may ask for: a day, as hosted agents' maximum run time is shorter.
 pub const MAX_JOB_MINUTES: i64 = 24 * 60;
 
+/// What a job start asks for: how long the job may run (60 minutes when absent), the run
+/// it belongs to, its pool (the Microsoft-hosted one when absent).
+#[derive(Debug, Default)]
+pub struct JobRequest {
+    pub minutes: Option<i64>,
+    pub run_id: Option<i64>,
+    pub pool: Option<keyless_model::devops::agents::PoolRequest>,
+}
+
 pub async fn start_job(
     s: &AppState,
-    org: &Organization,
-    project: &Project,
-    pipeline: &Pipeline,
-    minutes: i64,
-    run_id: Option<i64>,
+    (org, project, pipeline): (&Organization, &Project, &Pipeline),
+    req: JobRequest,
 ) -> Result<StartedJob, ApiError> {
+    let JobRequest {
+        minutes,
+        run_id,
+        pool,
+    } = req;
+    let minutes = minutes.unwrap_or(60);
     if !(1..=MAX_JOB_MINUTES).contains(&minutes) {
         return Err(bad(format!("A job runs 1 to {MAX_JOB_MINUTES} minutes.")));
     }
     // Queue time: the YAML compiles, every connection it names exists and is open to it.
     let connections = crate::devops::runs::queue_connections(s, org, project, pipeline).await?;
+    let placement = crate::devops::agents::place(s, org, &pool.unwrap_or_default()).await?;
     let token = keyless_jose::random_token(crate::auth::JOB_TOKEN_PREFIX, 32);
     let now = s.now();
     let job = Job {
@@ -257,6 +272,8 @@ pub async fn start_job(
         finished_at: None,
         run_id,
         connections,
+        pool_id: Some(placement.pool.id),
+        agent_id: placement.agent.as_ref().map(|a| a.id),
     };
     s.shared_store().create_job(&job).await?;
     let oidc_request_uri = format!(
@@ -267,5 +284,6 @@ pub async fn start_job(
         job,
         access_token: token,
         oidc_request_uri,
+        placement,
     })
 }

@@ -28,6 +28,7 @@ pub struct RunJobBody {
     stage: Option<String>,
     minutes: Option<i64>,
     result: Option<String>,
+    pool: Option<keyless_model::devops::agents::PoolRequest>,
 }
 
 pub async fn start(
@@ -73,15 +74,12 @@ pub async fn start(
             .await?;
         return Ok((StatusCode::OK, Json(json!({"run": run.id}))));
     }
-    let started = ops::start_job(
-        &s,
-        &org,
-        &project,
-        &pipeline,
-        b.minutes.unwrap_or(60),
-        Some(run.id),
-    )
-    .await?;
+    let req = ops::JobRequest {
+        minutes: b.minutes,
+        run_id: Some(run.id),
+        pool: b.pool,
+    };
+    let started = ops::start_job(&s, (&org, &project, &pipeline), req).await?;
     // Read, changed and written under the run's lock: other jobs' records stay as they are.
     s.shared_store()
         .modify_run(run.id, &mut |run: &mut Run| {

@@ -45,6 +45,14 @@ pub(super) fn validate(o: &OrganizationSpec, p: &str) -> Result<(), WorldError> 
     for key in o.preview_features.keys() {
         feature(p, key)?;
     }
+    for (i, pool) in o.pools.iter().enumerate() {
+        for (j, a) in pool.agents.iter().enumerate() {
+            if let Some(vm) = &a.vm {
+                keyless_model::devops::agents::vm_resource_id(vm)
+                    .map_err(|e| err(format!("{p}.pools[{i}].agents[{j}].vm"), e))?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -116,6 +124,52 @@ pub(super) async fn organization(
             .map_err(|e| store(p, e))?;
         let state = if *on { "on" } else { "off" };
         r.changed(format!("turned {} {state} for {}", f.id(), o.name));
+    }
+    pools(s, org, &o.pools, p, r).await
+}
+
+/// Self-hosted pools and their agents: those missing are added (an agent's VM is set when
+/// it is registered), the others left as they are.
+async fn pools(
+    s: &AppState,
+    org: &Organization,
+    specs: &[super::schema::PoolSpec],
+    p: &str,
+    r: &mut Report,
+) -> Result<(), WorldError> {
+    use crate::devops::agents::{add_pool, register};
+    let (db, o) = (s.shared_store(), org);
+    for (i, spec) in specs.iter().enumerate() {
+        let pp = format!("{p}.pools[{i}]");
+        let pool = match db.find_pool(org.id, &spec.name).await {
+            Ok(pool) => {
+                r.unchanged += 1;
+                pool
+            }
+            Err(StoreError::NotFound) => {
+                let pool = add_pool(s, org, &spec.name, None)
+                    .await
+                    .map_err(|e| api(&pp, e))?;
+                r.changed(format!("created agent pool {}/{}", o.name, spec.name));
+                pool
+            }
+            Err(e) => return Err(store(&pp, e)),
+        };
+        let agents = db.list_agents(pool.id).await.map_err(|e| store(&pp, e))?;
+        for (j, a) in spec.agents.iter().enumerate() {
+            let ap = format!("{pp}.agents[{j}]");
+            if agents.iter().any(|x| x.name.eq_ignore_ascii_case(&a.name)) {
+                r.unchanged += 1;
+                continue;
+            }
+            register(s, &pool, &a.name, a.vm.clone())
+                .await
+                .map_err(|e| api(&ap, e))?;
+            r.changed(format!(
+                "registered agent {} in {}/{}",
+                a.name, o.name, spec.name
+            ));
+        }
     }
     Ok(())
 }

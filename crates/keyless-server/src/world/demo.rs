@@ -97,9 +97,16 @@ pub async fn prepare(
             ),
         ),
         None => {
-            let started = ops::start_job(s, &org, &project, &pipeline, JOB_MINUTES, None)
-                .await
-                .map_err(api)?;
+            let started = ops::start_job(
+                s,
+                (&org, &project, &pipeline),
+                ops::JobRequest {
+                    minutes: Some(JOB_MINUTES),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(api)?;
             (started.access_token, started.oidc_request_uri)
         }
     };

@@ -131,8 +131,27 @@ pub struct OrganizationSpec {
     /// Preview feature id or name → on (`true`) or off.
     #[serde(default)]
     pub preview_features: std::collections::BTreeMap<String, bool>,
+    /// Self-hosted agent pools (the Microsoft-hosted pool, Azure Pipelines, is always there).
+    #[serde(default)]
+    pub pools: Vec<PoolSpec>,
     #[serde(default)]
     pub projects: Vec<ProjectSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PoolSpec {
+    pub name: String,
+    #[serde(default)]
+    pub agents: Vec<AgentSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentSpec {
+    pub name: String,
+    /// The ARM id of the Azure VM the agent runs on.
+    pub vm: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

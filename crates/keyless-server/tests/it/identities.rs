@@ -10,14 +10,14 @@ use common::{ARM_SCOPE, Client, Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
-fn rg_path(s: &TestServer) -> String {
+pub(crate) fn rg_path(s: &TestServer) -> String {
     format!(
         "/subscriptions/{}/resourceGroups/demo-rg",
         s.var("AZURE_SUBSCRIPTION_ID")
     )
 }
 
-fn identity_path(s: &TestServer, name: &str) -> String {
+pub(crate) fn identity_path(s: &TestServer, name: &str) -> String {
     format!(
         "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
         rg_path(s)

@@ -21,7 +21,7 @@ select!($ pipelines =
 
 select!($ jobs =
     "SELECT id, plan_id, pipeline_id, project_id, token_hash, created_at, expires_at, \
-     finished_at, connections, run_id FROM jobs ");
+     finished_at, connections, run_id, pool_id, agent_id FROM jobs ");
 
 /// Runs `$sql` [`on!`] `self` with the connection `$c`'s id bound as `$1`, the columns an
 /// update may change as `$2` to `$13`, then `$more`.
@@ -269,8 +269,8 @@ for_each_backend! {
             execute!(
                 self,
                 "INSERT INTO jobs (id, plan_id, pipeline_id, project_id, token_hash, created_at, \
-                 expires_at, finished_at, connections, run_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 expires_at, finished_at, connections, run_id, pool_id, agent_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 id(j.id),
                 id(j.plan_id),
                 j.pipeline_id,
@@ -281,6 +281,8 @@ for_each_backend! {
                 j.finished_at,
                 json(&j.connections)?,
                 j.run_id,
+                j.pool_id,
+                j.agent_id,
             );
             Ok(())
         }

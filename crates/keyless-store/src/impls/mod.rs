@@ -138,6 +138,7 @@ macro_rules! cascade_delete {
     }};
 }
 
+mod agents;
 mod app_owners;
 mod arm;
 mod audit;

@@ -1,6 +1,7 @@
 //! Rows of the DevOps tables: organizations, projects, service connections, pipelines, jobs.
 
 use keyless_model::UnixTime;
+use keyless_model::devops::agents::{Agent, AgentPool};
 use keyless_model::devops::runs::{Run, RunState};
 use keyless_model::devops::{
     ConnectionState, CreationMode, EndpointType, IssuerGeneration, Job, Organization, Pipeline,
@@ -65,6 +66,27 @@ rows! {
         finished_at: Option<UnixTime>,
         connections: String as json,
         run_id: Option<i64>,
+        pool_id: Option<i64>,
+        agent_id: Option<i64>,
+    }
+
+    AgentPoolRow => AgentPool in "agent_pools" {
+        id: i64,
+        organization_id: String as uuid,
+        name: String,
+        is_hosted: bool,
+        created_by: Option<String> as opt_uuid,
+        created_at: UnixTime,
+    }
+
+    AgentRow => Agent in "agents" {
+        id: i64,
+        pool_id: i64,
+        name: String,
+        vm_resource_id: Option<String>,
+        secret_hash: String,
+        sealed_secret: String,
+        created_at: UnixTime,
     }
 
     RunRow => Run in "runs" {

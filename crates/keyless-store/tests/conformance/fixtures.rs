@@ -302,6 +302,8 @@ pub fn job(p: &Pipeline, token_hash: &str) -> Job {
         expires_at: NOW + 3_600,
         finished_at: None,
         run_id: None,
+        pool_id: None,
+        agent_id: None,
         connections: Some(p.connections.clone()),
     }
 }

@@ -35,6 +35,12 @@ pub struct ExecArgs {
     /// Longest the job may run, in minutes.
     #[arg(long, default_value_t = 60)]
     pub minutes: i64,
+    /// The self-hosted agent pool the job runs in (default: the Microsoft-hosted pool).
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// The agent of the pool the job runs on (default: the pool's first).
+    #[arg(long, requires = "pool")]
+    pub agent: Option<String>,
     /// The command and its arguments.
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
@@ -50,6 +56,7 @@ pub async fn start_job(
     connection: &str,
     pipeline: Option<&str>,
     minutes: i64,
+    (pool, agent): (Option<&str>, Option<&str>),
 ) -> anyhow::Result<StartedJob> {
     let path =
         format!("/keyless/v1/organizations/{org}/projects/{project}/connections/{connection}/jobs");
@@ -58,7 +65,7 @@ pub async fn start_job(
             Method::POST,
             &path,
             Some(Body::Json(
-                json!({"pipeline": pipeline, "minutes": minutes}),
+                json!({"pipeline": pipeline, "minutes": minutes, "pool": {"name": pool, "agent": agent}}),
             )),
         )
         .await?;
@@ -75,6 +82,7 @@ pub async fn exec(a: ExecArgs) -> anyhow::Result<ExitCode> {
         &a.connection,
         a.pipeline.as_deref(),
         a.minutes,
+        (a.pool.as_deref(), a.agent.as_deref()),
     )
     .await?;
     let outcome = run_in_job(&a, &c, &job, az).await;

@@ -19,6 +19,18 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless login --url https://127.0.0.1:8443 --token kls_pat_…",
     ),
     ("status", "keyless status"),
+    ("pool list", "keyless pool list contoso"),
+    ("pool create", "keyless pool create contoso linux-vms"),
+    ("pool delete", "keyless pool delete contoso linux-vms"),
+    ("agent list", "keyless agent list contoso --pool linux-vms"),
+    (
+        "agent add",
+        "keyless agent add contoso vm-agent-1 --pool linux-vms --vm /subscriptions/…/virtualMachines/vm1",
+    ),
+    (
+        "agent remove",
+        "keyless agent remove contoso vm-agent-1 --pool linux-vms",
+    ),
     (
         "backup",
         "keyless backup --data .keyless keyless-2026-12-05.db",

@@ -157,8 +157,22 @@ pub fn job_env(job: &StartedJob, cx: &StepContext) -> JobEnv {
     e.set("BUILD_REPOSITORY_LOCALPATH", dir.clone());
     e.set("BUILD_ARTIFACTSTAGINGDIRECTORY", temp.clone());
     e.set("BUILD_BINARIESDIRECTORY", temp.clone());
-    e.set("AGENT_NAME", "keyless");
-    e.set("AGENT_ID", "1");
+    let or = |k: &str, default: &'static str| match job.var(k) {
+        "" => default.to_string(),
+        v => v.to_string(),
+    };
+    e.set("AGENT_NAME", or("AGENT_NAME", "keyless"));
+    e.set("AGENT_ID", or("AGENT_ID", "1"));
+    // On a self-hosted agent on an Azure VM: the VM's managed identity endpoints, the
+    // agent's secret as the App Service shape's header (and in the IMDS host's path).
+    if !job.var("IDENTITY_HEADER").is_empty() {
+        e.set("IDENTITY_ENDPOINT", job.var("IDENTITY_ENDPOINT"));
+        e.secret("IDENTITY_HEADER", job.var("IDENTITY_HEADER"));
+        e.secret(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            job.var("AZURE_POD_IDENTITY_AUTHORITY_HOST"),
+        );
+    }
     e.set("AGENT_OS", os);
     e.set("AGENT_OSARCHITECTURE", arch);
     e.set("AGENT_JOBSTATUS", "Succeeded");

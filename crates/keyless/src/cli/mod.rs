@@ -2,6 +2,7 @@
 //! (admin, Graph, DevOps, ARM), so the CLI exercises the same checks as real tools.
 
 mod admin;
+mod agents;
 mod audit;
 mod azcli;
 mod backup;
@@ -138,6 +139,16 @@ pub enum Command {
         #[command(subcommand)]
         command: kek::KekCommand,
     },
+    /// Agent pools of an organization: the Microsoft-hosted one and self-hosted ones.
+    Pool {
+        #[command(subcommand)]
+        command: agents::PoolCommand,
+    },
+    /// Agents of a self-hosted pool, each optionally on an Azure VM.
+    Agent {
+        #[command(subcommand)]
+        command: agents::AgentCommand,
+    },
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -188,6 +199,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(a) => backup::backup(a).await,
         Command::Kek { command } => kek::kek(command).await,
         Command::Restore(a) => backup::restore(a).await,
+        Command::Pool { command } => agents::pool(command).await,
+        Command::Agent { command } => agents::agent(command).await,
         Command::Exec(a) => exec::exec(a).await,
         Command::Run(a) => run::run(a).await,
         Command::Status(a) => meta::status(a).await,

@@ -35,7 +35,7 @@ async fn send(
     Ok(ExitCode::SUCCESS)
 }
 
-fn text<'a>(v: &'a Value, k: &str) -> &'a str {
+pub(super) fn text<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_default()
 }
 

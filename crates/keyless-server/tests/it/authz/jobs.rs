@@ -249,6 +249,8 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
     assert_eq!(
         keys,
         [
+            "AGENT_ID",
+            "AGENT_NAME",
             "SYSTEM_ACCESSTOKEN",
             "SYSTEM_COLLECTIONURI",
             "SYSTEM_JOBID",

@@ -284,6 +284,39 @@ pub const JOB: View = View {
     ],
 };
 
+pub const POOL: View = View {
+    items: "value",
+    columns: &[
+        Col::text("NAME", "name"),
+        Col::text("KIND", "isHosted && 'Microsoft-hosted' || 'self-hosted'"),
+        Col::text("AGENTS", "size"),
+        Col::time("CREATED", "createdOn"),
+        Col::text("ID", "id"),
+    ],
+};
+
+pub const AGENT: View = View {
+    items: "value",
+    columns: &[
+        Col::text("NAME", "name"),
+        Col::text("STATUS", "status"),
+        Col::text("VM", "systemCapabilities.\"Azure.VirtualMachine\" || '-'"),
+        Col::time("CREATED", "createdOn"),
+        Col::text("ID", "id"),
+    ],
+};
+
+/// A registered agent with its secret (shown once).
+pub const AGENT_CREATED: View = View {
+    items: "value",
+    columns: &[
+        Col::text("Secret", "secret"),
+        Col::text("Name", "name"),
+        Col::text("VM", "systemCapabilities.\"Azure.VirtualMachine\" || '-'"),
+        Col::text("Id", "id"),
+    ],
+};
+
 /// Every view, by name (a unit test compiles each expression).
 #[cfg(test)]
 pub const ALL: &[(&str, View)] = &[
@@ -310,4 +343,7 @@ pub const ALL: &[(&str, View)] = &[
     ("role", ROLE),
     ("guest", GUEST),
     ("job", JOB),
+    ("pool", POOL),
+    ("agent", AGENT),
+    ("agent created", AGENT_CREATED),
 ];

@@ -81,6 +81,16 @@ pub async fn azure_cli(
             ),
         );
     };
+    if conn.scheme.eq_ignore_ascii_case("ManagedServiceIdentity") {
+        // The job has a managed identity only on a self-hosted agent whose VM carries one.
+        let entry = keyless_model::catalogue::entry("ManagedIdentityUnavailable");
+        let message = if j.started.var("IDENTITY_HEADER").is_empty() {
+            entry.template.to_string()
+        } else {
+            "keyless run does not sign the Azure CLI in with the agent's managed identity; use a script step with an Azure SDK credential (ManagedIdentityCredential) instead.".to_string()
+        };
+        return fail(fx, message);
+    }
     let az = match find_az() {
         Ok(a) => a,
         Err(e) => return fail(fx, format!("{e:#}")),

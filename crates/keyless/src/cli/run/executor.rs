@@ -63,6 +63,30 @@ fn stage_outcome(jobs: &BTreeMap<String, Finished>) -> Finished {
     }
 }
 
+/// The pool a job asks for, as keyless' job start takes it: the job's `pool:`, else its
+/// stage's, else the pipeline's; an `Agent.Name -equals {name}` demand names the agent.
+fn pool_request(
+    pipeline: &Pipeline,
+    stage: &str,
+    job: &keyless_pipelines::model::Job,
+) -> serde_json::Value {
+    let stage_pool = pipeline
+        .stages
+        .iter()
+        .find(|s| s.name == stage)
+        .and_then(|s| s.pool.as_ref());
+    let Some(pool) = job.pool.as_ref().or(stage_pool).or(pipeline.pool.as_ref()) else {
+        return serde_json::Value::Null;
+    };
+    let agent = pool.demands.iter().find_map(|d| {
+        let (name, value) = d.split_once("-equals")?;
+        name.trim()
+            .eq_ignore_ascii_case("Agent.Name")
+            .then(|| value.trim().to_string())
+    });
+    json!({"name": pool.name, "vmImage": pool.vm_image, "agent": agent})
+}
+
 impl Executor<'_> {
     fn canceled(&self) -> bool {
         *self.cancel.borrow() || self.canceled_in_keyless.get()
@@ -261,7 +285,7 @@ impl Executor<'_> {
                 Method::POST,
                 &path,
                 Some(Body::Json(
-                    json!({"name": job.name, "stage": stage, "minutes": minutes}),
+                    json!({"name": job.name, "stage": stage, "minutes": minutes, "pool": pool_request(self.pipeline, stage, job)}),
                 )),
             )
             .await;
