@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{assert_fails_with, bin, block_on, request_id_token, serve, text};
+use harness::{assert_fails_with, bin, block_on, request_id_token, serve, serve_with, text};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -669,4 +669,46 @@ fn project_member_add_list_remove() {
     assert!(!text(&out).contains(upn), "{}", text(&out));
     let out = member("remove", "Build Administrators");
     assert_fails_with(&out, "404");
+}
+
+/// SIGTERM ends the process within the shutdown grace (10 s) even while connections stay
+/// open that the server's own timeouts would keep for minutes, and no new connection is
+/// accepted once the signal came.
+#[test]
+fn sigterm_ends_a_busy_server_within_the_grace() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let mut s = serve_with(&["--header-read-timeout", "5m", "--idle-timeout", "5m"]);
+    let addr = format!("127.0.0.1:{}", s.port());
+    // Connections that never finish their TLS handshake, one of them trickling bytes.
+    let mut held: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    held[0].write_all(&[0x16, 0x03]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = s.child.id().to_string();
+    let started = Instant::now();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "a connection was accepted after SIGTERM"
+    );
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still running {:?} after SIGTERM",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit after SIGTERM: {status}");
+    drop(held);
 }
