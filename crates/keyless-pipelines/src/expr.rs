@@ -160,6 +160,19 @@ pub enum Segment {
     },
 }
 
+/// Whether `text` has a `$` followed by one of `next`'s starts (`${{`, `$(`…). Looking
+/// only at the `$` characters, which are rare, is cheaper than a substring search.
+pub(crate) fn dollar_then(text: &str, next: &[&str]) -> bool {
+    text.split('$')
+        .skip(1)
+        .any(|rest| next.iter().any(|n| rest.starts_with(n)))
+}
+
+/// Whether `text` holds a compile-time expression's opening `${{`.
+pub(crate) fn has_expression(text: &str) -> bool {
+    dollar_then(text, &["{{"])
+}
+
 /// Splits a scalar into text and `${{ }}` expressions. A `}}` inside a quoted string of the
 /// expression does not close it. An unclosed `${{` is KL009 at its offset.
 pub fn segments(text: &str) -> Result<Vec<Segment>, ExprError> {

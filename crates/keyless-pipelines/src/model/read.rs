@@ -241,7 +241,7 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
 
 /// The text holds a run-time macro or expression.
 pub(crate) fn is_runtime(text: &str) -> bool {
-    text.contains("$(") || text.contains("$[")
+    crate::expr::dollar_then(text, &["(", "["])
 }
 
 /// A stage or job name as Azure Pipelines accepts it: ASCII letters, digits and `_`, not

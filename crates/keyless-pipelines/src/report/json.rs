@@ -30,6 +30,19 @@ struct Entry<'a> {
 }
 
 pub fn json(d: &[Diagnostic], files: usize) -> String {
+    let mut out = Vec::new();
+    // Writing to a `Vec` does not fail, and the report holds only text and numbers.
+    let _ = write_json(&mut out, d, files);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the report of [`json`] to `w` as it is serialized, without building it in
+/// memory first.
+pub fn write_json(
+    w: &mut dyn std::io::Write,
+    d: &[Diagnostic],
+    files: usize,
+) -> std::io::Result<()> {
     let report = Report {
         version: 1,
         files,
@@ -46,7 +59,6 @@ pub fn json(d: &[Diagnostic], files: usize) -> String {
             })
             .collect(),
     };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }

@@ -7,7 +7,7 @@ mod json;
 pub mod sarif;
 
 pub use human::human;
-pub use json::json;
+pub use json::{json, write_json};
 pub use sarif::sarif;
 
 use crate::diag::{Diagnostic, Severity};

@@ -6,6 +6,7 @@ use super::params::{self, Decls};
 use super::path::{FileKey, RefError, resolve};
 use super::{LoadError, MAX_TEMPLATE_DEPTH, Options};
 use crate::diag::{Code, Diagnostic};
+use crate::expr::has_expression;
 use crate::loc::Loc;
 use crate::model::read::scalar_text;
 use crate::yaml::{self, Node, Value};
@@ -458,13 +459,13 @@ fn plain(root: &Node) -> bool {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         match &n.value {
-            Value::String(s) if s.contains("${{") => return false,
+            Value::String(s) if has_expression(s) => return false,
             Value::Seq(items) => stack.extend(items),
             Value::Map(pairs) => {
                 for (k, v) in pairs {
                     match k.as_str() {
                         Some("template" | "extends") => return false,
-                        Some(k) if k.contains("${{") => return false,
+                        Some(k) if has_expression(k) => return false,
                         _ => {}
                     }
                     stack.push(v);

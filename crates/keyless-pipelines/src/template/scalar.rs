@@ -202,7 +202,7 @@ impl Expander<'_> {
         let Value::String(s) = &n.value else {
             return Some(n.clone());
         };
-        if !s.contains("${{") {
+        if !crate::expr::has_expression(s) {
             return Some(n.clone());
         }
         let segs = match segments(s) {

@@ -9,7 +9,7 @@ use super::lint_files::{self, Inputs};
 use super::lint_live;
 use clap::{Args, ValueEnum};
 use keyless_pipelines::{Code, Diagnostic, Severity, lint, report};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -181,11 +181,14 @@ pub async fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
     progress.into_iter().for_each(|p| p.finish());
     lint::sort(&mut all);
     let files = targets.len();
-    let text = match a.format {
-        Format::Human => report::human(&all, files, colour(a.color)),
-        Format::Json => report::json(&all, files),
-        Format::Sarif => report::sarif(&all),
+    // Standard output is line-buffered: the report goes through one large buffer instead
+    // (the JSON report is written as it is serialized).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = match a.format {
+        Format::Human => out.write_all(report::human(&all, files, colour(a.color)).as_bytes()),
+        Format::Json => report::write_json(&mut out, &all, files),
+        Format::Sarif => out.write_all(report::sarif(&all).as_bytes()),
     };
-    print!("{text}");
+    written.and_then(|()| out.flush())?;
     Ok(ExitCode::from(exit_code(&all, a.fail_on)))
 }
