@@ -109,6 +109,7 @@ aggregates!(
     ConnectionSecurityStore,
     PipelineSecurityStore,
     RunStore,
+    ReplicaStore,
     KeyStore,
     AuditStore,
 );

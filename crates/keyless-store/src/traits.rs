@@ -19,6 +19,7 @@ mod identities;
 mod management;
 mod organization;
 mod pipeline_security;
+mod replicas;
 mod roles;
 mod runs;
 pub use app_owners::*;
@@ -27,6 +28,7 @@ pub use identities::*;
 pub use management::*;
 pub use organization::*;
 pub use pipeline_security::*;
+pub use replicas::*;
 pub use roles::*;
 pub use runs::*;
 

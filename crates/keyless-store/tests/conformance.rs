@@ -139,6 +139,7 @@ conformance! {
         devops::connections_crud,
         devops::pipelines_and_jobs,
         runs::runs_crud_and_jobs_of_a_run,
+        runs::replicas_beat_and_are_forgotten,
         devops::signing_keys_newest_first,
         connection_security::project_members,
         connection_security::connection_roles_and_shares,

@@ -151,6 +151,7 @@ mod keys;
 mod management;
 mod organization;
 mod pipeline_security;
+mod replicas;
 mod resources;
 mod roles;
 mod runs;

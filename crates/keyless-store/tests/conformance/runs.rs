@@ -72,3 +72,28 @@ pub async fn runs_crud_and_jobs_of_a_run(s: &dyn Store) {
     assert_not_found(s.update_run(&ghost).await);
     assert_not_found(s.create_run(&run(b + 100, p.id, "x")).await);
 }
+
+/// Serving processes: a heartbeat creates or refreshes a replica's row, the list keeps
+/// those seen since a time, and rows older than the forget time go.
+pub async fn replicas_beat_and_are_forgotten(s: &dyn Store) {
+    use keyless_store::Replica;
+    assert!(["sqlite", "postgres"].contains(&s.backend()));
+    let beat = |id, started_at, seen_at| Replica {
+        id,
+        version: "1.2.3".into(),
+        started_at,
+        seen_at,
+    };
+    let (a, b) = (new_id(), new_id());
+    s.heartbeat(&beat(a, NOW, NOW), 0).await.unwrap();
+    s.heartbeat(&beat(b, NOW + 1, NOW + 1), 0).await.unwrap();
+    s.heartbeat(&beat(a, NOW, NOW + 50), 0).await.unwrap();
+    let seen = s.list_replicas_seen(NOW + 10).await.unwrap();
+    assert_eq!(seen, vec![beat(a, NOW, NOW + 50)]);
+    let all: Vec<_> = s.list_replicas_seen(0).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);
+    s.heartbeat(&beat(a, NOW, NOW + 60), NOW + 10)
+        .await
+        .unwrap();
+    assert_eq!(s.list_replicas_seen(0).await.unwrap().len(), 1);
+}

@@ -235,6 +235,16 @@ fn human_output_of_the_demo_world() {
         "{status}"
     );
     assert!(status.contains("  Token expires   "), "{status}");
+    // What the server says of itself (`GET /keyless/v1/status`).
+    for line in [
+        format!("  Server version  {}\n", env!("CARGO_PKG_VERSION")),
+        "  Database        sqlite\n".to_string(),
+        "  Replicas seen   1\n".to_string(),
+    ] {
+        assert!(status.contains(&line), "{line}: {status}");
+    }
+    assert!(status.contains("  Server uptime   "), "{status}");
+    assert!(!status.contains("Server uptime   -"), "{status}");
 }
 
 /// The body of `GET path` from the API, with the demo token.
