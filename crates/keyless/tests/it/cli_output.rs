@@ -365,6 +365,14 @@ fn exit_codes_and_errors_from_the_catalogue() {
     ] {
         assert!(err.contains(line), "{line}: {err}");
     }
+    // An error the catalogue does not know: its whole message and its code.
+    let unknown = "00000000-0000-0000-0000-00000000abcd";
+    let out = s.client(&["sc", "show", "contoso", unknown]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: 404 Not Found: "), "{err}");
+    assert!(err.contains(unknown), "{err}");
+    assert!(err.contains("\n  code:  "), "{err}");
     // 2: usage, from clap or from the command's own checks.
     for args in [
         &["sc", "list"][..],
