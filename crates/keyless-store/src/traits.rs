@@ -190,6 +190,10 @@ pub trait DevopsStore {
     async fn find_pipeline(&self, project_id: Uuid, name: &str) -> StoreResult<Pipeline>;
     async fn list_pipelines(&self, project_id: Uuid) -> StoreResult<Vec<Pipeline>>;
     async fn update_pipeline(&self, p: &Pipeline) -> StoreResult<()>;
+    /// Deletes a pipeline with what `impls/cascade.rs` lists, in one transaction; the
+    /// conflict [`conflict::PIPELINE_RUNNING`](crate::conflict::PIPELINE_RUNNING) while one
+    /// of its runs is not completed (nothing is deleted then).
+    async fn delete_pipeline(&self, id: i64) -> StoreResult<()>;
 
     async fn create_job(&self, j: &Job) -> StoreResult<()>;
     async fn get_job(&self, id: Uuid) -> StoreResult<Job>;

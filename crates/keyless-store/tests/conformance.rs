@@ -140,6 +140,7 @@ conformance! {
         devops::pipelines_and_jobs,
         runs::runs_crud_and_jobs_of_a_run,
         runs::replicas_beat_and_are_forgotten,
+        runs::pipelines_are_deleted_with_their_runs_unless_one_is_in_progress,
         devops::signing_keys_newest_first,
         connection_security::project_members,
         connection_security::connection_roles_and_shares,

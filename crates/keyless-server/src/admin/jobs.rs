@@ -134,6 +134,30 @@ pub async fn update_pipeline(
     Ok(Json(json!(p)))
 }
 
+/// Deletes a pipeline with its runs, jobs, permission entries and authorizations on
+/// connections (Delete build pipeline, whose defaults are Edit build pipeline's: C, B, P).
+/// A run in progress refuses it with 409; a job of a deleted run loses its token.
+pub async fn delete_pipeline(
+    State(s): State<AppState>,
+    Path((org, project, pipeline)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, DevopsError> {
+    let c = caller(&s, &headers).await?;
+    let (org, project) = project_of(&s, &org, &project).await?;
+    crate::devops::may_manage(&c, &org)?;
+    let p = require_pipeline(
+        &s,
+        &c,
+        &org,
+        &project,
+        &pipeline,
+        PipelinePermission::EditBuildDefinition,
+    )
+    .await?;
+    s.shared_store().delete_pipeline(p.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobBody {

@@ -77,7 +77,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}",
-            put(jobs::update_pipeline),
+            put(jobs::update_pipeline).delete(jobs::delete_pipeline),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs",

@@ -97,3 +97,47 @@ pub async fn replicas_beat_and_are_forgotten(s: &dyn Store) {
         .unwrap();
     assert_eq!(s.list_replicas_seen(0).await.unwrap().len(), 1);
 }
+
+/// A pipeline is deleted with its runs, jobs, permission entries and authorizations, in one
+/// transaction; while a run is in progress the delete is refused and nothing goes.
+pub async fn pipelines_are_deleted_with_their_runs_unless_one_is_in_progress(s: &dyn Store) {
+    use keyless_model::devops::pipeline_security::{
+        AceAccess, AceSubject, PipelineAce, PipelinePermission,
+    };
+    let o = add_organization(s, "contoso").await;
+    let p = add_project(s, o.id, "web").await;
+    let c = add_connection(s, &p, "azure").await;
+    let a = add_pipeline(s, p.id, "a").await;
+    let keep = add_pipeline(s, p.id, "keep").await;
+    s.authorize_pipeline(c.id, a, None, NOW).await.unwrap();
+    let ace = PipelineAce {
+        subject: AceSubject::User(new_id()),
+        permission: PipelinePermission::QueueBuilds,
+        access: AceAccess::Deny,
+    };
+    s.set_pipeline_ace(a, &ace).await.unwrap();
+    let r = s.create_run(&run(a, p.id, "20250615.1")).await.unwrap();
+    let mut j = job(&s.get_pipeline(a).await.unwrap(), "delete-job-hash");
+    j.run_id = Some(r);
+    s.create_job(&j).await.unwrap();
+    s.create_run(&run(keep, p.id, "20250615.1")).await.unwrap();
+
+    assert_conflict(
+        s.delete_pipeline(a).await,
+        keyless_store::conflict::PIPELINE_RUNNING,
+    );
+    assert_eq!(s.list_pipeline_aces(a).await.unwrap(), vec![ace]);
+    assert_eq!(s.get_job(j.id).await.unwrap().run_id, Some(r));
+
+    let mut done = s.get_run(r).await.unwrap();
+    done.finish(RunResult::Succeeded, NOW + 5);
+    s.update_run(&done).await.unwrap();
+    s.delete_pipeline(a).await.unwrap();
+    assert_not_found(s.get_pipeline(a).await);
+    assert_not_found(s.get_run(r).await);
+    assert_not_found(s.get_job(j.id).await);
+    assert!(s.list_pipeline_aces(a).await.unwrap().is_empty());
+    assert_not_found(s.delete_pipeline(a).await);
+    // The other pipeline and its run are untouched.
+    assert_eq!(s.list_runs(p.id, Some(keep), 10).await.unwrap().len(), 1);
+}

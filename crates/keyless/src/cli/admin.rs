@@ -110,6 +110,26 @@ pub(super) async fn find_in_list(
     Ok(found)
 }
 
+/// `keyless X delete`: the object of the list at `path` whose id or name is `key` is
+/// deleted at `{path}/{id}`; people read `said`, `-o json` gets the object as it was.
+pub(super) async fn delete_found(
+    conn: &Conn,
+    path: &str,
+    key: &str,
+    view: &'static View,
+    what: &str,
+    said: String,
+) -> anyhow::Result<ExitCode> {
+    let found = find_in_list(conn, path, key, view, what).await?;
+    let id = found["id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| found["id"].to_string());
+    fetch(conn, Method::DELETE, &format!("{path}/{id}"), None).await?;
+    Show::done(said).print(&found)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// [`call`] with GET and no body.
 pub(super) async fn get(conn: &Conn, path: &str, show: Show) -> anyhow::Result<ExitCode> {
     call(conn, Method::GET, path, None, show).await

@@ -127,6 +127,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless pipeline update contoso web deploy --file azure-pipelines.yml",
     ),
     (
+        "pipeline delete",
+        "keyless pipeline delete contoso web deploy",
+    ),
+    (
         "pipeline security list",
         "keyless pipeline security list contoso web deploy",
     ),

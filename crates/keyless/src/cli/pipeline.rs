@@ -1,6 +1,6 @@
-//! `keyless pipeline` (create, list, security) and `keyless job start`.
+//! `keyless pipeline` (create, list, show, update, delete, security) and `keyless job start`.
 
-use super::admin::{Show, call, get, post, show_in_list};
+use super::admin::{Show, call, delete_found, get, post, show_in_list};
 use super::client::{Body, Client, Conn, ProjectArgs};
 use super::output::{self, views};
 use clap::Subcommand;
@@ -54,6 +54,19 @@ pub enum PipelineCommand {
         /// The pipeline file; the templates it includes from its repository are sent with it.
         #[arg(short = 'f', long = "file")]
         file: PathBuf,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Delete a pipeline with its runs, jobs and permission entries (Delete build pipeline,
+    /// held by Contributors, Build and Project Administrators); refused while a run is in
+    /// progress.
+    Delete {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        /// The pipeline (name or id).
+        pipeline: String,
         #[command(flatten)]
         conn: Conn,
     },
@@ -157,6 +170,17 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
                 Show::list(&views::PIPELINE, empty),
             )
             .await
+        }
+        PipelineCommand::Delete {
+            org,
+            project,
+            pipeline,
+            conn,
+        } => {
+            let what = format!("pipeline in {org}/{project}");
+            let said = format!("Deleted pipeline {pipeline} of {org}/{project}");
+            let path = base(&org, &project);
+            delete_found(&conn, &path, &pipeline, &views::PIPELINE, &what, said).await
         }
         PipelineCommand::Security { command } => security(command).await,
     }

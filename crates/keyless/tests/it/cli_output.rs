@@ -348,6 +348,43 @@ fn json_is_the_api_body_and_query_yaml_tsv_select_from_it() {
 }
 
 #[test]
+fn pipeline_delete_for_people_and_programs() {
+    let s = serve();
+    let out = s.client(&["pipeline", "delete", "contoso", "web", "nowhere"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let deleted = stdout_json(
+        &s,
+        &[
+            "pipeline", "delete", "contoso", "web", "deploy", "-o", "json",
+        ],
+    );
+    assert_eq!(deleted["name"], "deploy", "{deleted}");
+    let out = s.client(&["pipeline", "list", "contoso", "web"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("no pipelines in contoso/web"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["pipeline", "delete", "contoso", "web", "deploy"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no pipeline in contoso/web matches 'deploy'"),
+        "{}",
+        text(&out)
+    );
+    // For people: one sentence.
+    let repo = tempfile::tempdir().unwrap();
+    let file = repo.path().join("azure-pipelines.yml");
+    std::fs::write(&file, "trigger: none\nsteps:\n  - script: echo hi\n").unwrap();
+    let out = s.create_pipeline("second", &file);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["pipeline", "delete", "contoso", "web", "second"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "Deleted pipeline second of contoso/web\n");
+}
+
+#[test]
 fn exit_codes_and_errors_from_the_catalogue() {
     let s = serve();
     // 1: refused by the server, printed as its catalogue entry.
