@@ -108,6 +108,10 @@ pub trait ArmStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<()>;
     async fn get_subscription(&self, id: Uuid) -> StoreResult<Subscription>;
     async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    /// Deletes a subscription and the role assignments at or below it, in one transaction;
+    /// the conflict [`conflict::SUBSCRIPTION_NOT_EMPTY`](crate::conflict::SUBSCRIPTION_NOT_EMPTY)
+    /// while it holds resource groups (nothing is deleted then).
+    async fn delete_subscription(&self, id: Uuid) -> StoreResult<()>;
 
     /// Creates or replaces location/tags; returns `true` when it was created.
     async fn put_resource_group(&self, rg: &ResourceGroup) -> StoreResult<bool>;

@@ -116,6 +116,7 @@ conformance! {
         arm::subscriptions_crud,
         arm::resource_groups_put_get_list_delete,
         arm::delete_resource_group_removes_assignments_under_it,
+        arm::delete_subscription_refuses_resource_groups_and_takes_its_assignments,
         arm::role_assignments_crud_and_conflicts,
         arm::role_assignments_under_scope,
         resources::resources_put_get_replace,

@@ -72,6 +72,10 @@ pub fn routes() -> Router<AppState> {
             get(h::list_subscriptions).post(h::create_subscription),
         )
         .route(
+            "/keyless/v1/subscriptions/{id}",
+            delete(h::delete_subscription),
+        )
+        .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines",
             get(jobs::list_pipelines).post(jobs::create_pipeline),
         )

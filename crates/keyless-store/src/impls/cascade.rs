@@ -13,6 +13,7 @@
 //! | service principal | its role assignments, directory roles, federated credentials, ownerships |
 //! | service connection | its connection roles, shares, pipeline policy and authorized pipelines |
 //! | pipeline (no run in progress) | its permission entries, its authorizations on connections, its jobs and runs |
+//! | subscription (without resource groups) | the role assignments at or below its scope |
 //! | resource group | its resources, the role assignments at or below its scope |
 //! | resource | the resources below it, the role assignments at or below its scope |
 //! | management group (empty) | the role assignments at or below its scope |

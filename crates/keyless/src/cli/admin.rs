@@ -609,12 +609,18 @@ pub enum SubscriptionCommand {
     /// List the subscriptions: name, state, tenant, id.
     List(Conn),
     /// Show one subscription (name or id).
-    Show {
-        /// The subscription (name or id).
-        subscription: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Show(SubscriptionArgs),
+    /// Delete a subscription and the role assignments at or below it (keyless
+    /// administrators); refused while it holds resource groups.
+    Delete(SubscriptionArgs),
+}
+
+#[derive(Args)]
+pub struct SubscriptionArgs {
+    /// The subscription (name or id).
+    subscription: String,
+    #[command(flatten)]
+    conn: Conn,
 }
 
 pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
@@ -625,15 +631,20 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             let show = Show::one(&views::SUBSCRIPTION, format!("Created subscription {name}"));
             post(&conn, path, body, show).await
         }
-        SubscriptionCommand::Show { subscription, conn } => {
+        SubscriptionCommand::Show(a) => {
             show_in_list(
-                &conn,
+                &a.conn,
                 path,
-                &subscription,
+                &a.subscription,
                 &views::SUBSCRIPTION,
                 "subscription",
             )
             .await
+        }
+        SubscriptionCommand::Delete(a) => {
+            let said = format!("Deleted subscription {}", a.subscription);
+            let view = &views::SUBSCRIPTION;
+            delete_found(&a.conn, path, &a.subscription, view, "subscription", said).await
         }
         SubscriptionCommand::List(conn) => {
             get(

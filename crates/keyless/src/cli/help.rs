@@ -116,6 +116,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "subscription show",
         "keyless subscription show demo-subscription",
     ),
+    ("subscription delete", "keyless subscription delete prod"),
     (
         "pipeline create",
         "keyless pipeline create contoso web deploy --file azure-pipelines.yml",

@@ -385,6 +385,23 @@ fn pipeline_delete_for_people_and_programs() {
 }
 
 #[test]
+fn subscription_delete_for_people() {
+    let s = serve();
+    let out = s.client(&["subscription", "create", "prod", "--tenant", "contoso"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["subscription", "delete", "prod"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "Deleted subscription prod\n");
+    let out = s.client(&["subscription", "delete", "prod", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no subscription matches 'prod'"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn exit_codes_and_errors_from_the_catalogue() {
     let s = serve();
     // 1: refused by the server, printed as its catalogue entry.
