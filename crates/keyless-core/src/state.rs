@@ -43,6 +43,10 @@ pub struct AppState {
     /// Seconds a pipeline job's ID token is valid after it is issued (`exp - iat`): 600 as
     /// in Azure DevOps; a server setting (`--id-token-lifetime`) shortens it for tests.
     pub id_token_lifetime: i64,
+    /// This serving process among the replicas on the database (its heartbeat's row).
+    pub replica: keyless_model::Uuid,
+    /// When this process started (Unix seconds, on [`Self::clock`]).
+    pub started_at: keyless_model::UnixTime,
 }
 
 /// Azure DevOps' ID-token lifetime: ten minutes.
@@ -57,6 +61,7 @@ impl AppState {
         origin: &str,
         audit_retention_days: i64,
     ) -> AppState {
+        let started_at = keys.clock().now();
         AppState {
             audit: AuditLog::start(store.clone(), audit_retention_days),
             cache: GrantCache::new(store.clone()),
@@ -67,6 +72,8 @@ impl AppState {
             faults: Default::default(),
             loopback: Loopback::default(),
             id_token_lifetime: DEFAULT_ID_TOKEN_LIFETIME,
+            replica: keyless_model::Uuid::new_v4(),
+            started_at,
         }
     }
     /// Every aggregate of the store, for this shared layer and the composition root.

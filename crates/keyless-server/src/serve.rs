@@ -242,8 +242,10 @@ impl Prepared {
     ) -> anyhow::Result<()> {
         let app = crate::router(self.state.clone());
         let maintenance = tokio::spawn(maintain_keys(self.state.clone(), self.key_rotation_days));
+        let heartbeat = tokio::spawn(crate::admin::status::heartbeat(self.state.clone()));
         let served = self.serve(app, shutdown).await;
         maintenance.abort();
+        heartbeat.abort();
         served
     }
 

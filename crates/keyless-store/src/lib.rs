@@ -71,6 +71,10 @@ pub mod conflict {
     pub const CONNECTION_NAME: &str =
         "a service connection with this name already exists in this project";
     pub const PIPELINE_NAME: &str = "a pipeline with this name already exists in this project";
+    pub const SUBSCRIPTION_NOT_EMPTY: &str =
+        "the subscription still has resource groups: delete them first";
+    pub const PIPELINE_RUNNING: &str =
+        "the pipeline has a run in progress: cancel it or let it end first";
     pub const ROLE_ASSIGNMENT_EXISTS: &str = "the role assignment already exists";
     pub const DUPLICATE_ID: &str = "an object with this id already exists";
     pub const SIGNING_KEY: &str = "signing key already exists";
@@ -112,6 +116,7 @@ aggregates!(
     PipelineSecurityStore,
     RunStore,
     AgentStore,
+    ReplicaStore,
     KeyStore,
     AuditStore,
 );

@@ -96,6 +96,9 @@ pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
 unit_of_work!(PgStore, PgTx, Postgres);
 
 impl PgStore {
+    /// The backend's name, as `keyless status` shows it.
+    pub(crate) const BACKEND: &'static str = "postgres";
+
     /// A read committed transaction.
     async fn transaction(&self) -> StoreResult<Transaction<'static, Postgres>> {
         self.0.begin().await.map_err(db_err)

@@ -88,6 +88,7 @@ mod credentials;
 mod devops;
 mod identities;
 mod management;
+mod replicas;
 mod resources;
 mod roles;
 pub(crate) use arm::*;
@@ -96,6 +97,7 @@ pub(crate) use credentials::*;
 pub(crate) use devops::*;
 pub(crate) use identities::*;
 pub(crate) use management::*;
+pub(crate) use replicas::*;
 pub(crate) use resources::*;
 pub(crate) use roles::*;
 

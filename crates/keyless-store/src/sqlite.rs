@@ -147,6 +147,9 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
 unit_of_work!(SqliteStore, SqliteTx, Sqlite);
 
 impl SqliteStore {
+    /// The backend's name, as `keyless status` shows it.
+    pub(crate) const BACKEND: &'static str = "sqlite";
+
     /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so a
     /// transaction that reads before it writes can neither deadlock nor fail with
     /// `SQLITE_BUSY_SNAPSHOT` when another connection wrote in between.

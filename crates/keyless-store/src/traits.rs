@@ -20,6 +20,7 @@ mod identities;
 mod management;
 mod organization;
 mod pipeline_security;
+mod replicas;
 mod roles;
 mod runs;
 pub use agents::*;
@@ -29,6 +30,7 @@ pub use identities::*;
 pub use management::*;
 pub use organization::*;
 pub use pipeline_security::*;
+pub use replicas::*;
 pub use roles::*;
 pub use runs::*;
 
@@ -108,6 +110,10 @@ pub trait ArmStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<()>;
     async fn get_subscription(&self, id: Uuid) -> StoreResult<Subscription>;
     async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    /// Deletes a subscription and the role assignments at or below it, in one transaction;
+    /// the conflict [`conflict::SUBSCRIPTION_NOT_EMPTY`](crate::conflict::SUBSCRIPTION_NOT_EMPTY)
+    /// while it holds resource groups (nothing is deleted then).
+    async fn delete_subscription(&self, id: Uuid) -> StoreResult<()>;
 
     /// Creates or replaces location/tags; returns `true` when it was created.
     async fn put_resource_group(&self, rg: &ResourceGroup) -> StoreResult<bool>;
@@ -190,6 +196,10 @@ pub trait DevopsStore {
     async fn find_pipeline(&self, project_id: Uuid, name: &str) -> StoreResult<Pipeline>;
     async fn list_pipelines(&self, project_id: Uuid) -> StoreResult<Vec<Pipeline>>;
     async fn update_pipeline(&self, p: &Pipeline) -> StoreResult<()>;
+    /// Deletes a pipeline with what `impls/cascade.rs` lists, in one transaction; the
+    /// conflict [`conflict::PIPELINE_RUNNING`](crate::conflict::PIPELINE_RUNNING) while one
+    /// of its runs is not completed (nothing is deleted then).
+    async fn delete_pipeline(&self, id: i64) -> StoreResult<()>;
 
     async fn create_job(&self, j: &Job) -> StoreResult<()>;
     async fn get_job(&self, id: Uuid) -> StoreResult<Job>;

@@ -427,6 +427,19 @@ pub async fn create_subscription(
     Ok((StatusCode::CREATED, Json(json!(sub))))
 }
 
+/// Deletes a subscription and the role assignments at or below it (keyless
+/// administrators). One that still holds resource groups is refused with 409 and kept:
+/// what it holds is deleted first, through ARM, as `az group delete` does.
+pub async fn delete_subscription(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    caller(&s, &headers).await?.require_admin()?;
+    s.shared_store().delete_subscription(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Projects are addressed by name or id inside an organization.
 pub async fn project_of(
     s: &AppState,

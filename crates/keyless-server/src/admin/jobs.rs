@@ -115,6 +115,31 @@ pub async fn create_pipeline(
     Ok((StatusCode::CREATED, Json(json!(p))))
 }
 
+/// The caller, the organization, the project and the pipeline, when the caller may edit
+/// (or delete) it: Edit build pipeline.
+async fn editable(
+    s: &AppState,
+    headers: &HeaderMap,
+    org: &str,
+    project: &str,
+    pipeline: &str,
+) -> Result<
+    (
+        crate::auth::Caller,
+        keyless_model::devops::Organization,
+        keyless_model::devops::Project,
+        keyless_model::devops::Pipeline,
+    ),
+    DevopsError,
+> {
+    let c = caller(s, headers).await?;
+    let (org, project) = project_of(s, org, project).await?;
+    crate::devops::may_manage(&c, &org)?;
+    let edit = PipelinePermission::EditBuildDefinition;
+    let p = require_pipeline(s, &c, &org, &project, pipeline, edit).await?;
+    Ok((c, org, project, p))
+}
+
 /// Replaces a pipeline's YAML (Edit build pipeline; its name stays), with the same checks
 /// and authorization as saving a new one. With `"authorize": false` (on either) nothing is
 /// authorized.
@@ -124,18 +149,7 @@ pub async fn update_pipeline(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let c = caller(&s, &headers).await?;
-    let (org, project) = project_of(&s, &org, &project).await?;
-    crate::devops::may_manage(&c, &org)?;
-    let mut p = require_pipeline(
-        &s,
-        &c,
-        &org,
-        &project,
-        &pipeline,
-        PipelinePermission::EditBuildDefinition,
-    )
-    .await?;
+    let (c, org, project, mut p) = editable(&s, &headers, &org, &project, &pipeline).await?;
     let b: PipelineBody = parse_json(&body)?;
     let def = b.definition()?;
     let conns = crate::devops::runs::named_connections(&s, &project, &def).await?;
@@ -147,6 +161,19 @@ pub async fn update_pipeline(
     p.definition = Some(def);
     ops::update_pipeline(&s, &p, b.to_authorize(&ids), Some(c.user.id)).await?;
     Ok(Json(json!(p)))
+}
+
+/// Deletes a pipeline with its runs, jobs, permission entries and authorizations on
+/// connections (Delete build pipeline, whose defaults are Edit build pipeline's: C, B, P).
+/// A run in progress refuses it with 409; a job of a deleted run loses its token.
+pub async fn delete_pipeline(
+    State(s): State<AppState>,
+    Path((org, project, pipeline)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, DevopsError> {
+    let (_, _, _, p) = editable(&s, &headers, &org, &project, &pipeline).await?;
+    s.shared_store().delete_pipeline(p.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, Default)]

@@ -11,6 +11,7 @@ mod keys;
 pub mod ops;
 mod org_identities;
 mod run_jobs;
+pub mod status;
 
 use crate::state::AppState;
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     use handlers as h;
     Router::new()
         .route("/keyless/v1/me", get(h::me))
+        .route("/keyless/v1/status", get(status::status))
         .route(
             "/keyless/v1/tenants",
             get(h::list_tenants).post(h::create_tenant),
@@ -70,12 +72,16 @@ pub fn routes() -> Router<AppState> {
             get(h::list_subscriptions).post(h::create_subscription),
         )
         .route(
+            "/keyless/v1/subscriptions/{id}",
+            delete(h::delete_subscription),
+        )
+        .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines",
             get(jobs::list_pipelines).post(jobs::create_pipeline),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}",
-            put(jobs::update_pipeline),
+            put(jobs::update_pipeline).delete(jobs::delete_pipeline),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines/{pipeline}/jobs",

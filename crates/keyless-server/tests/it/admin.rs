@@ -236,3 +236,28 @@ async fn admin_api_without_a_token_is_401() {
         .await
         .expect_message(StatusCode::UNAUTHORIZED, "keyless pat create");
 }
+
+#[tokio::test]
+async fn status_names_the_version_backend_replicas_and_uptime() {
+    let s = TestServer::start().await;
+    let got = s.admin_ok("/keyless/v1/status").await;
+    assert_eq!(got["version"], env!("CARGO_PKG_VERSION"), "{got}");
+    assert_eq!(got["database"], "sqlite", "{got}");
+    assert_eq!(got["replicas"], 1, "{got}");
+    assert_eq!(got["replicaList"][0]["self"], true, "{got}");
+    assert!(got["uptimeSeconds"].as_i64().unwrap() >= 0, "{got}");
+    // Never the connection string: no path, URL or password in the answer.
+    let text = got.to_string();
+    assert!(!text.contains("sqlite:") && !text.contains(".db"), "{text}");
+
+    // Any signed-in user, not only administrators.
+    let m = support::new_member(&s, "erin").await;
+    let (status, body) = s.client(&m.token).get("/keyless/v1/status").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Without a token: 401 in the admin API's envelope.
+    let (status, body) = s.anon_get("/keyless/v1/status").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["typeKey"], "VssUnauthorizedException", "{body}");
+    assert!(message(&body).contains("keyless pat create"), "{body}");
+}

@@ -92,6 +92,56 @@ async fn subscriptions_are_created_and_listed() {
     assert_eq!(subs["count"]["value"], 1, "{subs}");
 }
 
+/// `DELETE /keyless/v1/subscriptions/{id}`: keyless administrators only; kept while it holds
+/// resource groups; each refusal changes nothing.
+#[tokio::test]
+async fn subscriptions_are_deleted_by_administrators_when_empty() {
+    let s = TestServer::start().await;
+    let subs = "/keyless/v1/subscriptions";
+    let sub = admin_created_guid(&s, subs, json!({"name": "prod", "tenant": "contoso"})).await;
+    let id: uuid::Uuid = sub["id"].as_str().unwrap().parse().unwrap();
+    let path = format!("{subs}/{id}");
+    let count = |v: Value| v["value"].as_array().unwrap().len();
+    assert_eq!(count(s.admin_ok(subs).await), 2);
+
+    let (status, body) = s.send(Method::DELETE, &path, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["typeKey"], "VssUnauthorizedException", "{body}");
+    let m = support::new_member(&s, "erin").await;
+    let (status, body) = s.delete_as(&m.token, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(message(&body).contains("keyless administrator"), "{body}");
+    assert_eq!(body["$id"], "1", "{body}");
+    assert_eq!(count(s.admin_ok(subs).await), 2);
+
+    let rg = keyless_model::arm::ResourceGroup {
+        subscription_id: id,
+        name: "web-rg".into(),
+        location: "westeurope".into(),
+        tags: Default::default(),
+        created_at: s.state.now(),
+    };
+    s.store().put_resource_group(&rg).await.unwrap();
+    let (status, body) = s.admin_delete(&path).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        message(&body).contains("still has resource groups"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["code"], "Conflict", "{body}");
+    assert_eq!(count(s.admin_ok(subs).await), 2);
+    assert_eq!(s.store().list_resource_groups(id).await.unwrap().len(), 1);
+
+    s.store().delete_resource_group(id, "web-rg").await.unwrap();
+    s.admin_delete(&path)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(count(s.admin_ok(subs).await), 1);
+    s.admin_delete(&path)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn pipelines_are_created_and_listed() {
     let s = TestServer::start().await;

@@ -74,6 +74,26 @@ for_each_backend! {
             )
         }
 
+        async fn delete_subscription(&self, subscription_id: Uuid) -> StoreResult<()> {
+            let (scope, prefix, len) =
+                scope_and_prefix(&format!("/subscriptions/{subscription_id}"));
+            let mut tx = self.begin_write().await?;
+            refuse_from_count!(
+                1,
+                crate::conflict::SUBSCRIPTION_NOT_EMPTY,
+                in tx,
+                "SELECT COUNT(*) FROM resource_groups WHERE subscription_id = $1",
+                id(subscription_id),
+            );
+            execute!(in tx, cascade::ASSIGNMENTS_AT_OR_BELOW, scope, len, prefix);
+            found(execute!(
+                in tx,
+                "DELETE FROM subscriptions WHERE id = $1",
+                id(subscription_id),
+            ))?;
+            tx.commit().await.map_err(db_err)
+        }
+
         async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
             fetch_all!(
                 self,

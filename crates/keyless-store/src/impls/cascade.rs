@@ -12,6 +12,8 @@
 //! | application | its service principals (every tenant) with their role assignments, directory roles, federated credentials and ownerships; its owners, federated credentials and secrets |
 //! | service principal | its role assignments, directory roles, federated credentials, ownerships |
 //! | service connection | its connection roles, shares, pipeline policy and authorized pipelines |
+//! | pipeline (no run in progress) | its permission entries, its authorizations on connections, its jobs and runs |
+//! | subscription (without resource groups) | the role assignments at or below its scope |
 //! | resource group | its resources, the role assignments at or below its scope |
 //! | resource | the resources below it, the role assignments at or below its scope |
 //! | management group (empty) | the role assignments at or below its scope |
@@ -63,6 +65,19 @@ pub(super) const CONNECTION: &[&str] = &[
     "DELETE FROM connection_pipelines WHERE connection_id = $1",
 ];
 pub(super) const CONNECTION_ITSELF: &str = "DELETE FROM service_connections WHERE id = $1";
+
+/// A pipeline's dependents (`$1` its id as text: both dialects cast it); then
+/// [`PIPELINE_ITSELF`], unless [`PIPELINE_RUNNING`] counts a run.
+pub(super) const PIPELINE: &[&str] = &[
+    "DELETE FROM pipeline_aces WHERE pipeline_id = CAST($1 AS BIGINT)",
+    "DELETE FROM connection_pipelines WHERE pipeline_id = CAST($1 AS BIGINT)",
+    "DELETE FROM jobs WHERE pipeline_id = CAST($1 AS BIGINT)",
+    "DELETE FROM runs WHERE pipeline_id = CAST($1 AS BIGINT)",
+];
+pub(super) const PIPELINE_ITSELF: &str = "DELETE FROM pipelines WHERE id = CAST($1 AS BIGINT)";
+/// The pipeline's runs not completed (`$1` its id as text).
+pub(super) const PIPELINE_RUNNING: &str =
+    "SELECT COUNT(*) FROM runs WHERE pipeline_id = CAST($1 AS BIGINT) AND state <> 'completed'";
 
 /// Every resource of a group: `$1` the subscription id, `$2` the group's name key. Runs
 /// before the group is deleted (the foreign key).

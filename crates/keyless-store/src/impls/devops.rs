@@ -265,6 +265,16 @@ for_each_backend! {
             ))
         }
 
+        async fn delete_pipeline(&self, pipeline: i64) -> StoreResult<()> {
+            cascade_delete!(
+                self,
+                cascade::PIPELINE,
+                cascade::PIPELINE_ITSELF,
+                pipeline.to_string(),
+                refuse: [(crate::conflict::PIPELINE_RUNNING, cascade::PIPELINE_RUNNING)],
+            )
+        }
+
         async fn create_job(&self, j: &Job) -> StoreResult<()> {
             execute!(
                 self,

@@ -116,9 +116,15 @@ macro_rules! refuse_from_count {
 /// statement binding `$key` as `$1`), then the object itself (`$itself`), `NotFound` when it
 /// is not there.
 macro_rules! cascade_delete {
-    ($store:expr, $dependents:expr, $itself:expr, $key:expr $(,)?) => {{
+    ($store:expr, $dependents:expr, $itself:expr, $key:expr $(,)?) => {
+        cascade_delete!($store, $dependents, $itself, $key, refuse: [])
+    };
+    // `refuse`: `(rule, sql)` pairs checked first, in the same transaction: the delete fails
+    // with the conflict `rule` when `sql` (binding `$key` as `$1`) counts one row or more.
+    ($store:expr, $dependents:expr, $itself:expr, $key:expr, refuse: [$(($rule:expr, $check:expr)),* $(,)?] $(,)?) => {{
         let key: String = $key;
         let mut tx = $store.begin_write().await?;
+        $(refuse_from_count!(1, $rule, in tx, $check, key.as_str());)*
         for &sql in $dependents {
             sqlx::query(sql)
                 .bind(key.as_str())
@@ -152,6 +158,7 @@ mod keys;
 mod management;
 mod organization;
 mod pipeline_security;
+mod replicas;
 mod resources;
 mod roles;
 mod runs;

@@ -96,6 +96,36 @@ pub async fn delete_resource_group_removes_assignments_under_it(s: &dyn Store) {
     assert_eq!(s.get_role_assignment(at_sub.id).await.unwrap(), at_sub);
 }
 
+/// A subscription with resource groups is kept (nothing deleted); an empty one goes with
+/// the role assignments at or below it, and only those.
+pub async fn delete_subscription_refuses_resource_groups_and_takes_its_assignments(s: &dyn Store) {
+    let sub = new_subscription(s).await;
+    let other = subscription(s.get_subscription(sub).await.unwrap().tenant_id);
+    s.create_subscription(&other).await.unwrap();
+    s.put_resource_group(&resource_group(sub, "rg", "westeurope"))
+        .await
+        .unwrap();
+    let (role, who) = (new_id(), new_id());
+    let at_sub = assignment(&format!("/subscriptions/{sub}"), role, who);
+    let at_other = assignment(&format!("/subscriptions/{}", other.id), role, who);
+    for a in [&at_sub, &at_other] {
+        s.create_role_assignment(a).await.unwrap();
+    }
+    assert_conflict(
+        s.delete_subscription(sub).await,
+        conflict::SUBSCRIPTION_NOT_EMPTY,
+    );
+    assert_eq!(s.get_role_assignment(at_sub.id).await.unwrap(), at_sub);
+    assert!(s.get_subscription(sub).await.is_ok());
+
+    s.delete_resource_group(sub, "rg").await.unwrap();
+    s.delete_subscription(sub).await.unwrap();
+    assert_not_found(s.get_subscription(sub).await);
+    assert_not_found(s.get_role_assignment(at_sub.id).await);
+    assert_eq!(s.get_role_assignment(at_other.id).await.unwrap(), at_other);
+    assert_not_found(s.delete_subscription(sub).await);
+}
+
 pub async fn role_assignments_crud_and_conflicts(s: &dyn Store) {
     let (role, reader, sp) = (new_id(), new_id(), new_id());
     let scope = format!("/subscriptions/{}", new_id());

@@ -120,3 +120,72 @@ pub async fn concurrent_changes_of_a_run_lose_nothing(s: SharedStore) {
     assert_eq!(s.get_run(id).await.unwrap().state, RunState::Completed);
     assert_not_found(s.modify_run(id + 100, &mut |_: &mut Run| {}).await);
 }
+
+/// Serving processes: a heartbeat creates or refreshes a replica's row, the list keeps
+/// those seen since a time, and rows older than the forget time go.
+pub async fn replicas_beat_and_are_forgotten(s: &dyn Store) {
+    use keyless_store::Replica;
+    assert!(["sqlite", "postgres"].contains(&s.backend()));
+    let beat = |id, started_at, seen_at| Replica {
+        id,
+        version: "1.2.3".into(),
+        started_at,
+        seen_at,
+    };
+    let (a, b) = (new_id(), new_id());
+    s.heartbeat(&beat(a, NOW, NOW), 0).await.unwrap();
+    s.heartbeat(&beat(b, NOW + 1, NOW + 1), 0).await.unwrap();
+    s.heartbeat(&beat(a, NOW, NOW + 50), 0).await.unwrap();
+    let seen = s.list_replicas_seen(NOW + 10).await.unwrap();
+    assert_eq!(seen, vec![beat(a, NOW, NOW + 50)]);
+    let all: Vec<_> = s.list_replicas_seen(0).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);
+    s.heartbeat(&beat(a, NOW, NOW + 60), NOW + 10)
+        .await
+        .unwrap();
+    assert_eq!(s.list_replicas_seen(0).await.unwrap().len(), 1);
+}
+
+/// A pipeline is deleted with its runs, jobs, permission entries and authorizations, in one
+/// transaction; while a run is in progress the delete is refused and nothing goes.
+pub async fn pipelines_are_deleted_with_their_runs_unless_one_is_in_progress(s: &dyn Store) {
+    use keyless_model::devops::pipeline_security::{
+        AceAccess, AceSubject, PipelineAce, PipelinePermission,
+    };
+    let o = add_organization(s, "contoso").await;
+    let p = add_project(s, o.id, "web").await;
+    let c = add_connection(s, &p, "azure").await;
+    let a = add_pipeline(s, p.id, "a").await;
+    let keep = add_pipeline(s, p.id, "keep").await;
+    s.authorize_pipeline(c.id, a, None, NOW).await.unwrap();
+    let ace = PipelineAce {
+        subject: AceSubject::User(new_id()),
+        permission: PipelinePermission::QueueBuilds,
+        access: AceAccess::Deny,
+    };
+    s.set_pipeline_ace(a, &ace).await.unwrap();
+    let r = s.create_run(&run(a, p.id, "20250615.1")).await.unwrap();
+    let mut j = job(&s.get_pipeline(a).await.unwrap(), "delete-job-hash");
+    j.run_id = Some(r);
+    s.create_job(&j).await.unwrap();
+    s.create_run(&run(keep, p.id, "20250615.1")).await.unwrap();
+
+    assert_conflict(
+        s.delete_pipeline(a).await,
+        keyless_store::conflict::PIPELINE_RUNNING,
+    );
+    assert_eq!(s.list_pipeline_aces(a).await.unwrap(), vec![ace]);
+    assert_eq!(s.get_job(j.id).await.unwrap().run_id, Some(r));
+
+    let mut done = s.get_run(r).await.unwrap();
+    done.finish(RunResult::Succeeded, NOW + 5);
+    s.update_run(&done).await.unwrap();
+    s.delete_pipeline(a).await.unwrap();
+    assert_not_found(s.get_pipeline(a).await);
+    assert_not_found(s.get_run(r).await);
+    assert_not_found(s.get_job(j.id).await);
+    assert!(s.list_pipeline_aces(a).await.unwrap().is_empty());
+    assert_not_found(s.delete_pipeline(a).await);
+    // The other pipeline and its run are untouched.
+    assert_eq!(s.list_runs(p.id, Some(keep), 10).await.unwrap().len(), 1);
+}

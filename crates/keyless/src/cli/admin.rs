@@ -110,6 +110,26 @@ pub(super) async fn find_in_list(
     Ok(found)
 }
 
+/// `keyless X delete`: the object of the list at `path` whose id or name is `key` is
+/// deleted at `{path}/{id}`; people read `said`, `-o json` gets the object as it was.
+pub(super) async fn delete_found(
+    conn: &Conn,
+    path: &str,
+    key: &str,
+    view: &'static View,
+    what: &str,
+    said: String,
+) -> anyhow::Result<ExitCode> {
+    let found = find_in_list(conn, path, key, view, what).await?;
+    let id = found["id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| found["id"].to_string());
+    fetch(conn, Method::DELETE, &format!("{path}/{id}"), None).await?;
+    Show::done(said).print(&found)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// [`call`] with GET and no body.
 pub(super) async fn get(conn: &Conn, path: &str, show: Show) -> anyhow::Result<ExitCode> {
     call(conn, Method::GET, path, None, show).await
@@ -589,12 +609,18 @@ pub enum SubscriptionCommand {
     /// List the subscriptions: name, state, tenant, id.
     List(Conn),
     /// Show one subscription (name or id).
-    Show {
-        /// The subscription (name or id).
-        subscription: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Show(SubscriptionArgs),
+    /// Delete a subscription and the role assignments at or below it (keyless
+    /// administrators); refused while it holds resource groups.
+    Delete(SubscriptionArgs),
+}
+
+#[derive(Args)]
+pub struct SubscriptionArgs {
+    /// The subscription (name or id).
+    subscription: String,
+    #[command(flatten)]
+    conn: Conn,
 }
 
 pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
@@ -605,15 +631,20 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             let show = Show::one(&views::SUBSCRIPTION, format!("Created subscription {name}"));
             post(&conn, path, body, show).await
         }
-        SubscriptionCommand::Show { subscription, conn } => {
+        SubscriptionCommand::Show(a) => {
             show_in_list(
-                &conn,
+                &a.conn,
                 path,
-                &subscription,
+                &a.subscription,
                 &views::SUBSCRIPTION,
                 "subscription",
             )
             .await
+        }
+        SubscriptionCommand::Delete(a) => {
+            let said = format!("Deleted subscription {}", a.subscription);
+            let view = &views::SUBSCRIPTION;
+            delete_found(&a.conn, path, &a.subscription, view, "subscription", said).await
         }
         SubscriptionCommand::List(conn) => {
             get(

@@ -140,6 +140,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "subscription show",
         "keyless subscription show demo-subscription",
     ),
+    ("subscription delete", "keyless subscription delete prod"),
     (
         "pipeline create",
         "keyless pipeline create contoso web deploy --file azure-pipelines.yml",
@@ -149,6 +150,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "pipeline update",
         "keyless pipeline update contoso web deploy --file azure-pipelines.yml",
+    ),
+    (
+        "pipeline delete",
+        "keyless pipeline delete contoso web deploy",
     ),
     (
         "pipeline security list",

@@ -65,6 +65,7 @@ const STATUS: View = View {
         Col::text("Server version", "server.version"),
         Col::text("Database", "server.database"),
         Col::text("Replicas seen", "server.replicas"),
+        Col::seconds("Server uptime", "server.uptimeSeconds"),
         Col::text("User", "me.user.userPrincipalName"),
         Col::text("Administrator", "me.user.isAdmin"),
         Col::text("Tenants", "me.tenants[].name"),

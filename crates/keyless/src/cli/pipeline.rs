@@ -1,9 +1,9 @@
-//! `keyless pipeline` (create, list, security) and `keyless job start`.
+//! `keyless pipeline` (create, list, show, update, delete, security) and `keyless job start`.
 
-use super::admin::{Show, call, get, post, show_in_list};
+use super::admin::{Show, call, delete_found, get, post, show_in_list};
 use super::client::{Body, Client, Conn, ProjectArgs};
 use super::output::{self, views};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
 use std::path::PathBuf;
@@ -32,16 +32,7 @@ pub enum PipelineCommand {
     /// List the pipelines of a project: id, name, file, connections it may use.
     List(ProjectArgs),
     /// Show one pipeline (name or id).
-    Show {
-        /// The organization (name or id).
-        org: String,
-        /// The project (name or id).
-        project: String,
-        /// The pipeline (name or id).
-        pipeline: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Show(PipelineArgs),
     /// Replace a pipeline's YAML (Edit build pipeline); its connections are authorized again
     /// from what the new file names.
     Update {
@@ -57,6 +48,10 @@ pub enum PipelineCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Delete a pipeline with its runs, jobs and permission entries (Delete build pipeline,
+    /// held by Contributors, Build and Project Administrators); refused while a run is in
+    /// progress.
+    Delete(PipelineArgs),
     /// The pipeline's own permission entries: list, or set one (Administer build permissions).
     Security {
         #[command(subcommand)]
@@ -100,6 +95,18 @@ pub enum SecurityCommand {
     },
 }
 
+#[derive(Args)]
+pub struct PipelineArgs {
+    /// The organization (name or id).
+    org: String,
+    /// The project (name or id).
+    project: String,
+    /// The pipeline (name or id).
+    pipeline: String,
+    #[command(flatten)]
+    conn: Conn,
+}
+
 fn base(org: &str, project: &str) -> String {
     format!("/keyless/v1/organizations/{org}/projects/{project}/pipelines")
 }
@@ -122,15 +129,10 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
             );
             post(&conn, &base(&org, &project), body, show).await
         }
-        PipelineCommand::Show {
-            org,
-            project,
-            pipeline,
-            conn,
-        } => {
-            let what = format!("pipeline in {org}/{project}");
-            let path = base(&org, &project);
-            show_in_list(&conn, &path, &pipeline, &views::PIPELINE, &what).await
+        PipelineCommand::Show(a) => {
+            let what = format!("pipeline in {}/{}", a.org, a.project);
+            let path = base(&a.org, &a.project);
+            show_in_list(&a.conn, &path, &a.pipeline, &views::PIPELINE, &what).await
         }
         PipelineCommand::Update {
             org,
@@ -157,6 +159,12 @@ pub async fn pipeline(c: PipelineCommand) -> anyhow::Result<ExitCode> {
                 Show::list(&views::PIPELINE, empty),
             )
             .await
+        }
+        PipelineCommand::Delete(a) => {
+            let what = format!("pipeline in {}/{}", a.org, a.project);
+            let said = format!("Deleted pipeline {} of {}/{}", a.pipeline, a.org, a.project);
+            let path = base(&a.org, &a.project);
+            delete_found(&a.conn, &path, &a.pipeline, &views::PIPELINE, &what, said).await
         }
         PipelineCommand::Security { command } => security(command).await,
     }

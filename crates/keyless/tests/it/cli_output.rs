@@ -235,6 +235,16 @@ fn human_output_of_the_demo_world() {
         "{status}"
     );
     assert!(status.contains("  Token expires   "), "{status}");
+    // What the server says of itself (`GET /keyless/v1/status`).
+    for line in [
+        format!("  Server version  {}\n", env!("CARGO_PKG_VERSION")),
+        "  Database        sqlite\n".to_string(),
+        "  Replicas seen   1\n".to_string(),
+    ] {
+        assert!(status.contains(&line), "{line}: {status}");
+    }
+    assert!(status.contains("  Server uptime   "), "{status}");
+    assert!(!status.contains("Server uptime   -"), "{status}");
 }
 
 /// The body of `GET path` from the API, with the demo token.
@@ -338,6 +348,60 @@ fn json_is_the_api_body_and_query_yaml_tsv_select_from_it() {
 }
 
 #[test]
+fn pipeline_delete_for_people_and_programs() {
+    let s = serve();
+    let out = s.client(&["pipeline", "delete", "contoso", "web", "nowhere"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let deleted = stdout_json(
+        &s,
+        &[
+            "pipeline", "delete", "contoso", "web", "deploy", "-o", "json",
+        ],
+    );
+    assert_eq!(deleted["name"], "deploy", "{deleted}");
+    let out = s.client(&["pipeline", "list", "contoso", "web"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("no pipelines in contoso/web"),
+        "{}",
+        text(&out)
+    );
+    let out = s.client(&["pipeline", "delete", "contoso", "web", "deploy"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no pipeline in contoso/web matches 'deploy'"),
+        "{}",
+        text(&out)
+    );
+    // For people: one sentence.
+    let repo = tempfile::tempdir().unwrap();
+    let file = repo.path().join("azure-pipelines.yml");
+    std::fs::write(&file, "trigger: none\nsteps:\n  - script: echo hi\n").unwrap();
+    let out = s.create_pipeline("second", &file);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["pipeline", "delete", "contoso", "web", "second"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "Deleted pipeline second of contoso/web\n");
+}
+
+#[test]
+fn subscription_delete_for_people() {
+    let s = serve();
+    let out = s.client(&["subscription", "create", "prod", "--tenant", "contoso"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.client(&["subscription", "delete", "prod"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "Deleted subscription prod\n");
+    let out = s.client(&["subscription", "delete", "prod", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no subscription matches 'prod'"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn exit_codes_and_errors_from_the_catalogue() {
     let s = serve();
     // 1: refused by the server, printed as its catalogue entry.
@@ -355,6 +419,14 @@ fn exit_codes_and_errors_from_the_catalogue() {
     ] {
         assert!(err.contains(line), "{line}: {err}");
     }
+    // An error the catalogue does not know: its whole message and its code.
+    let unknown = "00000000-0000-0000-0000-00000000abcd";
+    let out = s.client(&["sc", "show", "contoso", unknown]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: 404 Not Found: "), "{err}");
+    assert!(err.contains(unknown), "{err}");
+    assert!(err.contains("\n  code:  "), "{err}");
     // 2: usage, from clap or from the command's own checks.
     for args in [
         &["sc", "list"][..],

@@ -428,3 +428,74 @@ async fn runs_and_connection_jobs_need_queue_builds() {
         .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(refusal_code(&e), "VS800075");
 }
+
+/// `DELETE …/pipelines/{pipeline}`: Delete build pipeline (Edit build pipeline's defaults);
+/// refused for a reader (TF215106) and while a run is in progress (409), nothing deleted;
+/// then deleted with its runs.
+#[tokio::test]
+async fn deleting_a_pipeline_needs_the_right_and_no_run_in_progress() {
+    let (s, people) = world().await;
+    let (reader, contributor) = (&people[0], &people[1]);
+    let path = format!("{WEB}/pipelines/secured");
+    let listed = |list: Value| {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let before = listed(s.admin_ok(&format!("{WEB}/pipelines")).await);
+    assert!(before.contains(&"secured".to_string()), "{before:?}");
+
+    let e = s
+        .send(Method::DELETE, &path, Some(&reader.token), None)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    assert_eq!(refusal_code(&e), "TF215106", "{e}");
+    assert_eq!(
+        listed(s.admin_ok(&format!("{WEB}/pipelines")).await),
+        before
+    );
+
+    let id = s.admin_ok(&format!("{WEB}/pipelines")).await["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "secured")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let runs = format!("/contoso/web/_apis/pipelines/{id}/runs?api-version=7.1");
+    let run = s
+        .admin_post(&runs, json!({}))
+        .await
+        .expect_status(StatusCode::OK);
+    let e = s
+        .send(Method::DELETE, &path, Some(&contributor.token), None)
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(message(&e).contains("run in progress"), "{e}");
+    assert_eq!(e["$id"], "1", "the Azure DevOps envelope: {e}");
+    assert_eq!(
+        listed(s.admin_ok(&format!("{WEB}/pipelines")).await),
+        before
+    );
+    assert_eq!(s.admin_ok(&runs).await["count"], 1);
+
+    let build = format!(
+        "/contoso/web/_apis/build/builds/{}?api-version=7.1",
+        run["id"]
+    );
+    s.admin_patch(&build, json!({"status": "completed", "result": "canceled"}))
+        .await
+        .expect_status(StatusCode::OK);
+    s.send(Method::DELETE, &path, Some(&contributor.token), None)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    let after = listed(s.admin_ok(&format!("{WEB}/pipelines")).await);
+    assert!(!after.contains(&"secured".to_string()), "{after:?}");
+    s.admin_delete(&path)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+}

@@ -24,9 +24,13 @@ pub const UNREACHABLE: u8 = 3;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: u16,
-    /// The code in the body: ARM's `error.code`, Entra's first `error_codes`.
+    /// The code in the body: ARM's and Graph's `error.code`, Azure DevOps' `typeKey`,
+    /// Entra's first `error_codes` (else its OAuth `error`).
     pub code: Option<String>,
     pub message: String,
+    /// What the envelope adds to the message: ARM's `error.details` (`code: message`),
+    /// Graph's `innerError` request id and date, Azure DevOps' `errorCode` when not 0.
+    pub details: Vec<String>,
 }
 
 impl ApiError {
@@ -43,19 +47,20 @@ impl ApiError {
                 Value::Null => String::new(),
                 other => other.to_string(),
             });
-        let code = body
-            .pointer("/error/code")
-            .and_then(Value::as_str)
-            .map(String::from)
+        let text = |p: &str| body.pointer(p).and_then(Value::as_str).map(String::from);
+        let code = text("/error/code")
+            .or_else(|| text("/typeKey"))
             .or_else(|| {
                 body.pointer("/error_codes/0")
                     .and_then(Value::as_i64)
                     .map(|n| format!("AADSTS{n}"))
-            });
+            })
+            .or_else(|| text("/error"));
         ApiError {
             status,
             code,
             message,
+            details: details(body),
         }
     }
 
@@ -65,6 +70,38 @@ impl ApiError {
         catalogue::identify(&self.message)
             .or_else(|| self.code.as_deref().and_then(catalogue::find))
     }
+}
+
+/// The lines of an error envelope besides its message and code.
+fn details(body: &Value) -> Vec<String> {
+    let text = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(String::from);
+    let mut lines: Vec<String> = body
+        .pointer("/error/details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|d| match (text(d, "/code"), text(d, "/message")) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (c, m) => c.or(m).unwrap_or_else(|| d.to_string()),
+        })
+        .collect();
+    let inner = body
+        .pointer("/error/innerError")
+        .or_else(|| body.pointer("/error/innererror"));
+    if let Some(inner) = inner {
+        let fields = [("request-id", "/request-id"), ("date", "/date")];
+        lines.extend(
+            fields
+                .iter()
+                .filter_map(|(name, p)| text(inner, p).map(|v| format!("{name}: {v}"))),
+        );
+    }
+    if let Some(n) = body.pointer("/errorCode").and_then(Value::as_i64)
+        && n != 0
+    {
+        lines.push(format!("errorCode: {n}"));
+    }
+    lines
 }
 
 impl fmt::Display for ApiError {
@@ -120,7 +157,8 @@ fn find<T: std::error::Error + Send + Sync + 'static>(e: &anyhow::Error) -> Opti
 /// The lines printed for `e` (without colour) and its exit code.
 pub fn describe(e: &anyhow::Error) -> (Vec<String>, u8) {
     if let Some(api) = find::<ApiError>(e) {
-        let mut lines = vec![format!("{e:#}")];
+        let mut lines: Vec<String> = format!("{e:#}").lines().map(String::from).collect();
+        lines.extend(api.details.iter().map(|d| format!("  detail: {d}")));
         if let Some(entry) = api.entry() {
             let shown = match entry.code.chars().all(|c| c.is_ascii_digit()) {
                 true => format!("AADSTS{}", entry.code),
@@ -188,6 +226,34 @@ mod tests {
     }
 
     #[test]
+    fn errors_outside_the_catalogue_show_their_code_and_details() {
+        // Azure DevOps' envelope: the typeKey is the code.
+        let body = json!({"$id": "1", "innerException": null, "message": "The service endpoint with id 'x' does not exist.\nCheck the id.", "typeName": "Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi.ServiceEndpointNotFoundException", "typeKey": "ServiceEndpointNotFoundException", "errorCode": 0, "eventId": 3000});
+        let (lines, code) = describe(&anyhow::Error::new(ApiError::from_body(404, &body)));
+        assert_eq!(code, FAILED);
+        assert_eq!(
+            lines,
+            [
+                "404 Not Found: The service endpoint with id 'x' does not exist.",
+                "Check the id.",
+                "  code:  ServiceEndpointNotFoundException (404)",
+            ]
+        );
+        // ARM's details and Graph's inner error.
+        let body = json!({"error": {"code": "SomethingOdd", "message": "Bad.", "details": [{"code": "A", "message": "first"}, {"message": "second"}], "innerError": {"request-id": "r1", "date": "2026-01-01T00:00:00"}}});
+        let (lines, _) = describe(&anyhow::Error::new(ApiError::from_body(400, &body)));
+        for want in [
+            "  detail: A: first",
+            "  detail: second",
+            "  detail: request-id: r1",
+            "  detail: date: 2026-01-01T00:00:00",
+            "  code:  SomethingOdd (400)",
+        ] {
+            assert!(lines.iter().any(|l| l == want), "{want}: {lines:?}");
+        }
+    }
+
+    #[test]
     fn entra_codes_and_other_failures() {
         let body = json!({"error": "invalid_client", "error_description": "AADSTS700213: No matching federated identity record found", "error_codes": [700213]});
         let api = ApiError::from_body(400, &body);
@@ -198,6 +264,10 @@ mod tests {
             cause: "refused".into(),
         });
         assert_eq!(describe(&unreachable).1, UNREACHABLE);
+        assert_eq!(
+            ApiError::from_body(400, &json!({"error": "invalid_request"})).code,
+            Some("invalid_request".into())
+        );
         assert_eq!(describe(&Usage::error("bad")).1, USAGE);
         assert_eq!(describe(&anyhow::anyhow!("other")).1, FAILED);
     }

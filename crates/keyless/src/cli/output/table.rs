@@ -11,6 +11,8 @@ pub enum Kind {
     Time,
     /// The length of a list.
     Count,
+    /// A number of seconds as a duration: `42s`, `5m03s`, `2h05m`, `3d04h`.
+    Seconds,
 }
 
 /// One column: its header and a JMESPath expression evaluated on each object.
@@ -35,6 +37,14 @@ impl Col {
             header,
             expr,
             kind: Kind::Time,
+        }
+    }
+
+    pub const fn seconds(header: &'static str, expr: &'static str) -> Col {
+        Col {
+            header,
+            expr,
+            kind: Kind::Seconds,
         }
     }
 
@@ -94,6 +104,9 @@ pub fn cell(v: &Value, kind: Kind) -> String {
             .as_i64()
             .map(keyless_model::time_fmt::iso)
             .unwrap_or_else(|| n.to_string()),
+        (Value::Number(n), Kind::Seconds) => {
+            n.as_i64().map(seconds).unwrap_or_else(|| n.to_string())
+        }
         (Value::String(s), _) if s.is_empty() => "-".to_string(),
         (Value::String(s), _) => s.replace(['\t', '\n'], " "),
         (Value::Array(a), _) if a.is_empty() => "-".to_string(),
@@ -104,6 +117,17 @@ pub fn cell(v: &Value, kind: Kind) -> String {
             .join(","),
         (Value::Bool(b), _) => if *b { "yes" } else { "no" }.to_string(),
         (other, _) => other.to_string(),
+    }
+}
+
+/// `secs` as its two largest units: `42s`, `5m03s`, `2h05m`, `3d04h`.
+fn seconds(secs: i64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match () {
+        _ if d > 0 => format!("{d}d{h:02}h"),
+        _ if h > 0 => format!("{h}h{m:02}m"),
+        _ if m > 0 => format!("{m}m{s:02}s"),
+        _ => format!("{s}s"),
     }
 }
 
@@ -169,6 +193,14 @@ mod tests {
     #[test]
     fn cells_of_each_kind() {
         assert_eq!(cell(&json!(null), Kind::Text), "-");
+        for (secs, want) in [
+            (42, "42s"),
+            (303, "5m03s"),
+            (7500, "2h05m"),
+            (273_600, "3d04h"),
+        ] {
+            assert_eq!(cell(&json!(secs), Kind::Seconds), want);
+        }
         assert_eq!(
             cell(&json!(1_767_323_045), Kind::Time),
             "2026-01-02T03:04:05Z"
