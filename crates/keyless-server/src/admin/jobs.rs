@@ -195,8 +195,10 @@ async fn start(
     )
     .await?;
     let b: JobBody = parse_json_or_default(body)?;
-    let started =
-        ops::start_job(s, &org, &project, &pipeline, b.minutes.unwrap_or(60), None).await?;
+    let minutes = b.minutes.unwrap_or(60);
+    let by = Some(c.user.id);
+    let what = ops::JobFor::Pipeline;
+    let started = ops::start_job(s, (&org, &project, &pipeline), minutes, by, what).await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     let env = job_env(s, &org, &project, &started);
     Ok((

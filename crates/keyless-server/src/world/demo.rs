@@ -97,9 +97,15 @@ pub async fn prepare(
             ),
         ),
         None => {
-            let started = ops::start_job(s, &org, &project, &pipeline, JOB_MINUTES, None)
-                .await
-                .map_err(api)?;
+            let started = ops::start_job(
+                s,
+                (&org, &project, &pipeline),
+                JOB_MINUTES,
+                None,
+                ops::JobFor::Pipeline,
+            )
+            .await
+            .map_err(api)?;
             (started.access_token, started.oidc_request_uri)
         }
     };
