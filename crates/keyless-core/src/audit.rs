@@ -135,6 +135,36 @@ pub fn change(
     rec
 }
 
+/// Appends `entries` (the entries of the changes `uow` made) inside `uow`, then commits:
+/// the change and its entries are durable together or not at all, and a unit of work
+/// dropped before this (a write that failed) leaves neither.
+pub async fn commit(
+    uow: Box<dyn keyless_store::UnitOfWork>,
+    entries: &[AuditEntry],
+) -> keyless_store::StoreResult<()> {
+    uow.append_audit(entries).await?;
+    uow.commit().await
+}
+
+/// The entry of an administrative change (`operation` on `object`) by the user `by`
+/// (`None`: a world file, the demo or the server itself). `object` names what changed,
+/// never a secret.
+pub fn admin_change(
+    at: UnixTime,
+    tenant_id: Option<uuid::Uuid>,
+    by: Option<uuid::Uuid>,
+    operation: &str,
+    object: impl serde::Serialize,
+) -> AuditEntry {
+    change(
+        "admin",
+        at,
+        tenant_id,
+        by,
+        serde_json::json!({"operation": operation, "object": object}),
+    )
+}
+
 /// A blank entry of a kind, filled in by the caller. Its id is a UUIDv7 (time-ordered), so
 /// the unique index on ids grows at its right edge like the one on `at`: a random v4 id
 /// dirtied a random index page per entry, most of the audit writer's cost under load.

@@ -37,13 +37,7 @@ pub fn change_by(
     operation: &str,
     object: impl serde::Serialize,
 ) -> keyless_model::audit::AuditEntry {
-    keyless_core::audit::change(
-        "admin",
-        s.now(),
-        tenant,
-        by,
-        serde_json::json!({"operation": operation, "object": object}),
-    )
+    keyless_core::audit::admin_change(s.now(), tenant, by, operation, object)
 }
 
 /// Appends `entry` to the audit log inside `uow`, then commits: the change and its entry
@@ -53,8 +47,7 @@ pub async fn commit_audited(
     uow: Box<dyn UnitOfWork>,
     entry: keyless_model::audit::AuditEntry,
 ) -> Result<(), ApiError> {
-    uow.append_audit(&[entry]).await?;
-    Ok(uow.commit().await?)
+    Ok(keyless_core::audit::commit(uow, &[entry]).await?)
 }
 
 pub struct NewTenant {
