@@ -43,14 +43,14 @@ fn bad(detail: &str) -> ApiError {
     ApiError::detail("BadRequest", detail)
 }
 
-/// The identity's properties, creating its service principal on first write. Returns the
-/// properties and, when it was created now, the principal's id (to undo on failure).
+/// The identity's properties and, on its first write, the service principal to create with
+/// it (in the identity's unit of work: both or neither).
 pub async fn ensure_principal(
     s: &AppState,
     sub: Uuid,
     r: &ResourceRef,
     existing: Option<&Resource>,
-) -> Result<(Value, Option<Uuid>), ApiError> {
+) -> Result<(Value, Option<ServicePrincipal>), ApiError> {
     if let Some(e) = existing {
         return Ok((e.properties.clone(), None));
     }
@@ -65,13 +65,12 @@ pub async fn ensure_principal(
         alternative_names: vec!["isExplicit=True".into(), r.id()],
         created_at: s.now(),
     };
-    s.db().create_service_principal(&sp).await?;
     let props = j!({
         "tenantId": sp.tenant_id.to_string(),
         "principalId": sp.id.to_string(),
         "clientId": sp.app_id.to_string(),
     });
-    Ok((props, Some(sp.id)))
+    Ok((props, Some(sp)))
 }
 
 fn principal_of(identity: &Resource) -> Option<Uuid> {
@@ -80,12 +79,13 @@ fn principal_of(identity: &Resource) -> Option<Uuid> {
         .and_then(|p| Uuid::parse_str(p).ok())
 }
 
-/// Deleting an identity deletes its principal, credentials and role assignments.
-pub async fn delete_principal(s: &AppState, identity: &Resource) -> Result<(), ApiError> {
+/// Deleting an identity deletes its principal, credentials and role assignments, in the
+/// identity's unit of work.
+pub async fn delete_principal(tx: &crate::data::Tx, identity: &Resource) -> Result<(), StoreError> {
     if let Some(p) = principal_of(identity) {
-        match s.db().delete_service_principal(p).await {
+        match tx.data().delete_service_principal(p).await {
             Ok(()) | Err(StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     Ok(())

@@ -270,20 +270,14 @@ pub async fn put(
             .unwrap_or_else(|| s.now()),
     };
     let write = action(&r.full_type(), "write");
-    let saved = crate::change(s, c, &write, &r.id(), async |tx| {
+    // All or nothing: an identity's new principal is saved with it.
+    let created = crate::change(s, c, &write, &r.id(), async |tx| {
+        if let Some(sp) = &new_principal {
+            tx.data().create_service_principal(sp).await?;
+        }
         tx.data().put_resource(&resource).await
     })
-    .await;
-    let created = match saved {
-        Ok(c) => c,
-        Err(e) => {
-            // All or nothing: a principal made for an identity that could not be saved goes.
-            if let Some(p) = new_principal {
-                let _ = s.db().delete_service_principal(p).await;
-            }
-            return Err(e.into());
-        }
-    };
+    .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -338,15 +332,18 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
         // ARM answers 204 for a delete of something already gone.
         Err(_) => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
-    if identities::is_identity(r) {
-        identities::delete_principal(s, &found).await?;
-    }
+    let identity = identities::is_identity(r);
     crate::change(
         s,
         c,
         &action(&r.full_type(), "delete"),
         &r.id(),
-        async |tx| tx.data().delete_resource(&found.id).await,
+        async |tx| {
+            if identity {
+                identities::delete_principal(tx, &found).await?;
+            }
+            tx.data().delete_resource(&found.id).await
+        },
     )
     .await?;
     Ok(StatusCode::OK.into_response())
