@@ -134,8 +134,11 @@ async fn queue_run(
             .collect(),
         jobs: vec![],
     };
-    let entry = super::lifecycle::object_entry(s, Some(&c), "queueRun", json!({"pipeline": p.id}));
-    run.id = audited(s, entry, async |tx| tx.data().create_run(&run).await).await?;
+    let tx = s.begin().await?;
+    run.id = tx.data().create_run(&run).await?;
+    let object = json!({"run": run.id, "pipeline": p.id});
+    let entry = super::lifecycle::object_entry(s, Some(&c), "queueRun", object);
+    tx.commit_audited(&[entry]).await?;
     rec.detail["runId"] = json!(run.id);
     Ok(Json(run_json(&cx(s, &org, &project, &p), &run)))
 }
