@@ -5,7 +5,8 @@
 //! (or 256 entries), never a change. The same task prunes entries older than the retention.
 //!
 //! Changes are not batched: an entry of kind `change` ([`change`]) is appended in the
-//! transaction of the change it records (each plane's `audited`, from `store_view!`).
+//! transaction of the change it records (each plane's `audited`, from `store_view!`, or
+//! [`commit`] for the composition root and this crate).
 
 use keyless_model::UnixTime;
 use keyless_model::audit::AuditEntry;

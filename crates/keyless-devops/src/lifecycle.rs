@@ -61,7 +61,6 @@ pub async fn change_connection<T>(
 }
 
 /// The app registration keyless created for an automatic connection.
-
 pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
     if c.creation_mode == CreationMode::Automatic {
         c.data.app_object_id()

@@ -359,6 +359,65 @@ async fn each_change_has_one_entry_in_its_transaction() {
             "revokePat",
             v(&pat),
         ),
+        write(
+            Method::POST,
+            format!("{WEB}/members"),
+            json!({"user": member.upn, "group": "Readers"}),
+            "addProjectMember",
+            v(&member.id),
+        ),
+        write(
+            Method::DELETE,
+            format!("{WEB}/members?user={}&group=Readers", member.upn),
+            Value::Null,
+            "removeProjectMember",
+            v(&member.id),
+        ),
+        write(
+            Method::POST,
+            format!("{ORG}/members"),
+            json!({"user": member.upn, "group": "Project Collection Administrators"}),
+            "addMember",
+            v(&member.id),
+        ),
+        write(
+            Method::DELETE,
+            format!(
+                "{ORG}/members?user={}&group=Project%20Collection%20Administrators",
+                member.upn
+            ),
+            Value::Null,
+            "removeMember",
+            v(&member.id),
+        ),
+        write(
+            Method::PUT,
+            format!("{ORG}/users/{}", member.upn),
+            json!({"accessLevel": "Stakeholder"}),
+            "setAccessLevel",
+            v(&member.id),
+        ),
+        write(
+            Method::PATCH,
+            format!("{ORG}/settings"),
+            json!({"owner": member.upn}),
+            "changeSettings",
+            v(&web.organization_id.to_string()),
+        ),
+        write(
+            Method::PATCH,
+            format!("{ORG}/projects/audit-share"),
+            json!({"name": "audit-renamed"}),
+            "renameProject",
+            Names::Value(other["id"].clone()),
+        ),
+        write(
+            Method::PATCH,
+            ORG.into(),
+            json!({"name": "contoso-renamed"}),
+            "renameOrganization",
+            v("contoso-renamed"),
+        ),
     ];
     for w in then {
         perform(&s, &mut seen, w).await;
