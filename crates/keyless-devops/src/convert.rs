@@ -163,10 +163,7 @@ async fn revert(s: &AppState, caller: &Caller, c: &mut ServiceConnection) -> Res
     c.data.clear_conversion();
     change_connection(s, Some(caller), "conversionReverted", c, async |tx| {
         if let Some((app, fic)) = fic {
-            match tx.data().delete_fic(app, fic).await {
-                Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
+            gone(tx.data().delete_fic(app, fic).await)?;
         }
         Ok(tx.data().update_connection(c).await?)
     })
@@ -188,12 +185,17 @@ async fn complete(
     c.data.clear_secret();
     change_connection(s, Some(caller), "conversionCompleted", c, async |tx| {
         if let Some((app, key)) = password {
-            match tx.data().remove_password(app, key).await {
-                Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
+            gone(tx.data().remove_password(app, key).await)?;
         }
         Ok(tx.data().update_connection(c).await?)
     })
     .await
+}
+
+/// A removal whose object was already gone is done.
+fn gone(r: Result<(), keyless_store::StoreError>) -> Result<(), keyless_store::StoreError> {
+    match r {
+        Err(keyless_store::StoreError::NotFound) => Ok(()),
+        r => r,
+    }
 }

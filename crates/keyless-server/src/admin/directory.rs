@@ -169,15 +169,7 @@ pub async fn assign_role(
     tenant: &Tenant,
     body: &RoleBody,
 ) -> Result<(DirectoryRoleAssignment, bool), ApiError> {
-    let role = parse_role(&body.role)?;
-    let (principal_id, principal_type) = principal_of(s, tenant, body).await?;
-    let a = DirectoryRoleAssignment {
-        tenant_id: tenant.id,
-        principal_id,
-        principal_type,
-        role,
-        created_at: s.now(),
-    };
+    let a = assignment(s, tenant, body).await?;
     let rec = role_change(s, by, "assignRole", &a);
     let uow = s.shared_store().begin().await?;
     let added = uow.add_directory_role(&a).await;
@@ -284,25 +276,34 @@ pub async fn remove_role(
     let tenant = resolve_tenant(&s, &t).await?;
     let by = permit(&s, &headers, &tenant, Operation::AssignRoles).await?;
     let b: RoleBody = parse_json(&body)?;
-    let role = parse_role(&b.role)?;
-    let (principal_id, principal_type) = principal_of(&s, &tenant, &b).await?;
-    let a = DirectoryRoleAssignment {
+    let a = assignment(&s, &tenant, &b).await?;
+    let rec = role_change(&s, Some(by), "removeRole", &a);
+    let uow = s.shared_store().begin().await?;
+    let removal = uow
+        .remove_directory_role(tenant.id, a.principal_id, a.role)
+        .await;
+    let missing = format!(
+        "The principal does not hold the role '{}' in this tenant.",
+        a.role.display_name()
+    );
+    removed(uow, removal, rec, missing).await
+}
+
+/// The assignment `body` names in `tenant`.
+async fn assignment(
+    s: &AppState,
+    tenant: &Tenant,
+    body: &RoleBody,
+) -> Result<DirectoryRoleAssignment, ApiError> {
+    let role = parse_role(&body.role)?;
+    let (principal_id, principal_type) = principal_of(s, tenant, body).await?;
+    Ok(DirectoryRoleAssignment {
         tenant_id: tenant.id,
         principal_id,
         principal_type,
         role,
         created_at: s.now(),
-    };
-    let rec = role_change(&s, Some(by), "removeRole", &a);
-    let uow = s.shared_store().begin().await?;
-    let removal = uow
-        .remove_directory_role(tenant.id, principal_id, role)
-        .await;
-    let missing = format!(
-        "The principal does not hold the role '{}' in this tenant.",
-        role.display_name()
-    );
-    removed(uow, removal, rec, missing).await
+    })
 }
 
 /// The entry of a change to a directory role assignment: the principal and the role.

@@ -121,12 +121,8 @@ async fn each_change_has_one_entry_in_its_transaction() {
     let other = s
         .admin_created(&format!("{ORG}/projects"), json!({"name": "audit-share"}))
         .await;
-    let deploy = s.admin_ok(&format!("{WEB}/pipelines")).await["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "deploy")
-        .unwrap()["id"]
+    let deploy = support::pipeline_id(&s, WEB, "deploy")
+        .await
         .as_i64()
         .unwrap();
     let sp = created(&s, automatic_body(&s, "audited-sp", "ServicePrincipal")).await;
@@ -152,160 +148,30 @@ async fn each_change_has_one_entry_in_its_transaction() {
             Names::Value(json!(identity)),
         )
     };
+    #[rustfmt::skip]
     let table = vec![
-        write(
-            Method::POST,
-            "/keyless/v1/pats".into(),
-            json!({"name": "audited", "days": 5}),
-            "createPat",
-            Names::Answer("/pat/id"),
-        ),
-        write(
-            Method::PATCH,
-            format!("/keyless/v1/tenants/{tenant}/settings"),
-            json!({"usersCanRegisterApps": false}),
-            "updateTenantSettings",
-            v(&tenant),
-        ),
-        write(
-            Method::POST,
-            format!("/keyless/v1/tenants/{tenant}/roles"),
-            json!({"user": member.upn, "role": "Application Developer"}),
-            "assignRole",
-            v(&member.id),
-        ),
-        write(
-            Method::DELETE,
-            format!("/keyless/v1/tenants/{tenant}/roles"),
-            json!({"user": member.upn, "role": "Application Developer"}),
-            "removeRole",
-            v(&member.id),
-        ),
-        write(
-            Method::POST,
-            format!("/keyless/v1/tenants/{tenant}/guests"),
-            json!({"user": outsider.upn}),
-            "inviteGuest",
-            v(&outsider.id),
-        ),
-        write(
-            Method::DELETE,
-            format!("/keyless/v1/tenants/{tenant}/guests/{}", outsider.upn),
-            Value::Null,
-            "removeGuest",
-            v(&outsider.id),
-        ),
-        write(
-            Method::POST,
-            "/keyless/v1/keys/rotate".into(),
-            json!({"issuer": "tenant:contoso"}),
-            "rotateSigningKey",
-            Names::Answer("/value/0/kid"),
-        ),
-        write(
-            Method::PUT,
-            format!("{ORG}/identities/{}", app.sp_id),
-            json!({}),
-            "putOrganizationIdentity",
-            v(&app.sp_id),
-        ),
-        write(
-            Method::DELETE,
-            format!("{ORG}/identities/{}", app.sp_id),
-            Value::Null,
-            "deleteOrganizationIdentity",
-            v(&app.sp_id),
-        ),
-        arm(
-            Method::PUT,
-            "Microsoft.ManagedIdentity/userAssignedIdentities/write",
-        ),
-        arm(
-            Method::DELETE,
-            "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
-        ),
-        write(
-            Method::POST,
-            format!(
-                "/contoso/_apis/serviceendpoint/endpointproxy?endpointId={sp_id}&api-version=7.1-preview.1"
-            ),
-            json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}}),
-            "verified",
-            v(&sp_id),
-        ),
-        write(
-            Method::PUT,
-            endpoint.clone(),
-            json!({"description": "renew"}),
-            "secretRenewed",
-            v(&sp_id),
-        ),
-        write(
-            Method::PUT,
-            format!("{endpoint}?operation=ConvertAuthenticationScheme"),
-            json!({"authorization": {"scheme": "WorkloadIdentityFederation"}}),
-            "converted",
-            v(&sp_id),
-        ),
-        write(
-            Method::PUT,
-            format!("{endpoint}?operation=CompleteConversion"),
-            json!({}),
-            "conversionCompleted",
-            v(&sp_id),
-        ),
-        write(
-            Method::PATCH,
-            format!("/contoso/_apis/serviceendpoint/endpoints/{conn}"),
-            json!([{"projectReference": {"id": other["id"]}}]),
-            "shared",
-            v(&conn),
-        ),
-        write(
-            Method::PUT,
-            format!(
-                "/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{conn}",
-                web.id
-            ),
-            json!([{"roleName": "User", "userId": member.upn}]),
-            "rolesSet",
-            v(&conn),
-        ),
-        write(
-            Method::PATCH,
-            format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{conn}"),
-            json!({"pipelines": [{"id": deploy, "authorized": true}]}),
-            "pipelinePermissionsSet",
-            v(&conn),
-        ),
-        write(
-            Method::PUT,
-            format!("{WEB}/pipelines/deploy/security"),
-            json!({"user": member.upn, "permission": "QueueBuilds", "access": "Allow"}),
-            "securityEntrySet",
-            Names::Value(json!(deploy)),
-        ),
-        write(
-            Method::POST,
-            format!("{WEB}/pipelines"),
-            common::pipeline_body("audited-new", &[]),
-            "createPipeline",
-            Names::Answer("/id"),
-        ),
-        write(
-            Method::PUT,
-            format!("{WEB}/pipelines/audited-new"),
-            common::pipeline_body("audited-new", &[]),
-            "updatePipeline",
-            Names::Answer("/id"),
-        ),
-        write(
-            Method::POST,
-            format!("/contoso/web/_apis/pipelines/{deploy}/runs?api-version=7.1"),
-            json!({}),
-            "queueRun",
-            Names::Answer("/id"),
-        ),
+        write(Method::POST, "/keyless/v1/pats".into(), json!({"name": "audited", "days": 5}), "createPat", Names::Answer("/pat/id")),
+        write(Method::PATCH, format!("/keyless/v1/tenants/{tenant}/settings"), json!({"usersCanRegisterApps": false}), "updateTenantSettings", v(&tenant)),
+        write(Method::POST, format!("/keyless/v1/tenants/{tenant}/roles"), json!({"user": member.upn, "role": "Application Developer"}), "assignRole", v(&member.id)),
+        write(Method::DELETE, format!("/keyless/v1/tenants/{tenant}/roles"), json!({"user": member.upn, "role": "Application Developer"}), "removeRole", v(&member.id)),
+        write(Method::POST, format!("/keyless/v1/tenants/{tenant}/guests"), json!({"user": outsider.upn}), "inviteGuest", v(&outsider.id)),
+        write(Method::DELETE, format!("/keyless/v1/tenants/{tenant}/guests/{}", outsider.upn), Value::Null, "removeGuest", v(&outsider.id)),
+        write(Method::POST, "/keyless/v1/keys/rotate".into(), json!({"issuer": "tenant:contoso"}), "rotateSigningKey", Names::Answer("/value/0/kid")),
+        write(Method::PUT, format!("{ORG}/identities/{}", app.sp_id), json!({}), "putOrganizationIdentity", v(&app.sp_id)),
+        write(Method::DELETE, format!("{ORG}/identities/{}", app.sp_id), Value::Null, "deleteOrganizationIdentity", v(&app.sp_id)),
+        arm(Method::PUT, "Microsoft.ManagedIdentity/userAssignedIdentities/write"),
+        arm(Method::DELETE, "Microsoft.ManagedIdentity/userAssignedIdentities/delete"),
+        write(Method::POST, format!("/contoso/_apis/serviceendpoint/endpointproxy?endpointId={sp_id}&api-version=7.1-preview.1"), json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}}), "verified", v(&sp_id)),
+        write(Method::PUT, endpoint.clone(), json!({"description": "renew"}), "secretRenewed", v(&sp_id)),
+        write(Method::PUT, format!("{endpoint}?operation=ConvertAuthenticationScheme"), json!({"authorization": {"scheme": "WorkloadIdentityFederation"}}), "converted", v(&sp_id)),
+        write(Method::PUT, format!("{endpoint}?operation=CompleteConversion"), json!({}), "conversionCompleted", v(&sp_id)),
+        write(Method::PATCH, format!("/contoso/_apis/serviceendpoint/endpoints/{conn}"), json!([{"projectReference": {"id": other["id"]}}]), "shared", v(&conn)),
+        write(Method::PUT, format!("/contoso/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/{}_{conn}", web.id), json!([{"roleName": "User", "userId": member.upn}]), "rolesSet", v(&conn)),
+        write(Method::PATCH, format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{conn}"), json!({"pipelines": [{"id": deploy, "authorized": true}]}), "pipelinePermissionsSet", v(&conn)),
+        write(Method::PUT, format!("{WEB}/pipelines/deploy/security"), json!({"user": member.upn, "permission": "QueueBuilds", "access": "Allow"}), "securityEntrySet", Names::Value(json!(deploy))),
+        write(Method::POST, format!("{WEB}/pipelines"), common::pipeline_body("audited-new", &[]), "createPipeline", Names::Answer("/id")),
+        write(Method::PUT, format!("{WEB}/pipelines/audited-new"), common::pipeline_body("audited-new", &[]), "updatePipeline", Names::Answer("/id")),
+        write(Method::POST, format!("/contoso/web/_apis/pipelines/{deploy}/runs?api-version=7.1"), json!({}), "queueRun", Names::Answer("/id")),
     ];
     let mut answers = Vec::new();
     for w in table {
@@ -329,95 +195,19 @@ async fn each_change_has_one_entry_in_its_transaction() {
     .await;
     let uri = job["env"]["SYSTEM_OIDCREQUESTURI"].as_str().unwrap();
     let plan = &uri[..uri.find("/jobs/").unwrap()];
+    #[rustfmt::skip]
     let then = vec![
-        Write {
-            token: Some(
-                job["env"]["SYSTEM_ACCESSTOKEN"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            ),
-            ..write(
-                Method::POST,
-                format!("{}/events", plan.strip_prefix(&s.origin).unwrap()),
-                json!({"name": "JobCompleted", "jobId": job["job"]["id"], "result": "succeeded"}),
-                "completeJob",
-                Names::Value(job["job"]["id"].clone()),
-            )
-        },
-        write(
-            Method::PATCH,
-            format!("/contoso/web/_apis/build/builds/{run}?api-version=7.1"),
-            json!({"status": "cancelling"}),
-            "cancelRun",
-            Names::Value(json!(run)),
-        ),
-        write(
-            Method::DELETE,
-            format!("/keyless/v1/pats/{pat}"),
-            Value::Null,
-            "revokePat",
-            v(&pat),
-        ),
-        write(
-            Method::POST,
-            format!("{WEB}/members"),
-            json!({"user": member.upn, "group": "Readers"}),
-            "addProjectMember",
-            v(&member.id),
-        ),
-        write(
-            Method::DELETE,
-            format!("{WEB}/members?user={}&group=Readers", member.upn),
-            Value::Null,
-            "removeProjectMember",
-            v(&member.id),
-        ),
-        write(
-            Method::POST,
-            format!("{ORG}/members"),
-            json!({"user": member.upn, "group": "Project Collection Administrators"}),
-            "addMember",
-            v(&member.id),
-        ),
-        write(
-            Method::DELETE,
-            format!(
-                "{ORG}/members?user={}&group=Project%20Collection%20Administrators",
-                member.upn
-            ),
-            Value::Null,
-            "removeMember",
-            v(&member.id),
-        ),
-        write(
-            Method::PUT,
-            format!("{ORG}/users/{}", member.upn),
-            json!({"accessLevel": "Stakeholder"}),
-            "setAccessLevel",
-            v(&member.id),
-        ),
-        write(
-            Method::PATCH,
-            format!("{ORG}/settings"),
-            json!({"owner": member.upn}),
-            "changeSettings",
-            v(&web.organization_id.to_string()),
-        ),
-        write(
-            Method::PATCH,
-            format!("{ORG}/projects/audit-share"),
-            json!({"name": "audit-renamed"}),
-            "renameProject",
-            Names::Value(other["id"].clone()),
-        ),
-        write(
-            Method::PATCH,
-            ORG.into(),
-            json!({"name": "contoso-renamed"}),
-            "renameOrganization",
-            v("contoso-renamed"),
-        ),
+        Write { token: Some(job["env"]["SYSTEM_ACCESSTOKEN"].as_str().unwrap().to_string()), ..write(Method::POST, format!("{}/events", plan.strip_prefix(&s.origin).unwrap()), json!({"name": "JobCompleted", "jobId": job["job"]["id"], "result": "succeeded"}), "completeJob", Names::Value(job["job"]["id"].clone())) },
+        write(Method::PATCH, format!("/contoso/web/_apis/build/builds/{run}?api-version=7.1"), json!({"status": "cancelling"}), "cancelRun", Names::Value(json!(run))),
+        write(Method::DELETE, format!("/keyless/v1/pats/{pat}"), Value::Null, "revokePat", v(&pat)),
+        write(Method::POST, format!("{WEB}/members"), json!({"user": member.upn, "group": "Readers"}), "addProjectMember", v(&member.id)),
+        write(Method::DELETE, format!("{WEB}/members?user={}&group=Readers", member.upn), Value::Null, "removeProjectMember", v(&member.id)),
+        write(Method::POST, format!("{ORG}/members"), json!({"user": member.upn, "group": "Project Collection Administrators"}), "addMember", v(&member.id)),
+        write(Method::DELETE, format!("{ORG}/members?user={}&group=Project%20Collection%20Administrators", member.upn), Value::Null, "removeMember", v(&member.id)),
+        write(Method::PUT, format!("{ORG}/users/{}", member.upn), json!({"accessLevel": "Stakeholder"}), "setAccessLevel", v(&member.id)),
+        write(Method::PATCH, format!("{ORG}/settings"), json!({"owner": member.upn}), "changeSettings", v(&web.organization_id.to_string())),
+        write(Method::PATCH, format!("{ORG}/projects/audit-share"), json!({"name": "audit-renamed"}), "renameProject", Names::Value(other["id"].clone())),
+        write(Method::PATCH, ORG.into(), json!({"name": "contoso-renamed"}), "renameOrganization", v("contoso-renamed")),
     ];
     for w in then {
         perform(&s, &mut seen, w).await;
