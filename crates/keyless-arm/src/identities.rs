@@ -43,38 +43,38 @@ fn bad(detail: &str) -> ApiError {
     ApiError::detail("BadRequest", detail)
 }
 
-/// The identity's properties, creating its service principal on first write. Returns the
-/// properties and, when it was created now, the principal's id (to undo on failure).
+/// The identity's properties and, on its first write, the service principal to create with
+/// it (in the identity's unit of work: both or neither).
 pub async fn ensure_principal(
     s: &AppState,
     sub: Uuid,
     r: &ResourceRef,
     existing: Option<&Resource>,
-) -> Result<(Value, Option<Uuid>), ApiError> {
+) -> Result<(Value, Option<ServicePrincipal>), ApiError> {
     if let Some(e) = existing {
         return Ok((e.properties.clone(), None));
     }
     let subscription = s.db().get_subscription(sub).await?;
-    let sp = create_managed_principal(s, subscription.tenant_id, r, true).await?;
+    let sp = managed_principal(s, subscription.tenant_id, r, true);
     let props = j!({
         "tenantId": sp.tenant_id.to_string(),
         "principalId": sp.id.to_string(),
         "clientId": sp.app_id.to_string(),
     });
-    Ok((props, Some(sp.id)))
+    Ok((props, Some(sp)))
 }
 
-/// Creates the service principal of a managed identity of the resource `r` in `tenant`
+/// The service principal of a managed identity of the resource `r` in `tenant`
 /// (`servicePrincipalType` ManagedIdentity; the resource id as alternative name, after
 /// `isExplicit=True` for a user-assigned identity, `isExplicit=False` for a system-assigned
-/// one).
-pub async fn create_managed_principal(
+/// one), not yet saved.
+pub fn managed_principal(
     s: &AppState,
     tenant: Uuid,
     r: &ResourceRef,
     explicit: bool,
-) -> Result<ServicePrincipal, ApiError> {
-    let sp = ServicePrincipal {
+) -> ServicePrincipal {
+    ServicePrincipal {
         id: Uuid::new_v4(),
         app_id: Uuid::new_v4(),
         tenant_id: tenant,
@@ -91,7 +91,17 @@ pub async fn create_managed_principal(
             r.id(),
         ],
         created_at: s.now(),
-    };
+    }
+}
+
+/// Creates the service principal of a managed identity (see [`managed_principal`]).
+pub async fn create_managed_principal(
+    s: &AppState,
+    tenant: Uuid,
+    r: &ResourceRef,
+    explicit: bool,
+) -> Result<ServicePrincipal, ApiError> {
+    let sp = managed_principal(s, tenant, r, explicit);
     s.db().create_service_principal(&sp).await?;
     Ok(sp)
 }
@@ -102,12 +112,13 @@ fn principal_of(identity: &Resource) -> Option<Uuid> {
         .and_then(|p| Uuid::parse_str(p).ok())
 }
 
-/// Deleting an identity deletes its principal, credentials and role assignments.
-pub async fn delete_principal(s: &AppState, identity: &Resource) -> Result<(), ApiError> {
+/// Deleting an identity deletes its principal, credentials and role assignments, in the
+/// identity's unit of work.
+pub async fn delete_principal(tx: &crate::data::Tx, identity: &Resource) -> Result<(), StoreError> {
     if let Some(p) = principal_of(identity) {
-        match s.db().delete_service_principal(p).await {
+        match tx.data().delete_service_principal(p).await {
             Ok(()) | Err(StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     Ok(())

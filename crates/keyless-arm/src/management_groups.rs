@@ -273,9 +273,12 @@ pub async fn place(
     } else {
         Some(g.name.as_str())
     };
-    s.db()
-        .set_subscription_management_group(subscription.id, target)
-        .await?;
+    crate::change(s, caller, MOVE, &g.arm_id(), async |tx| {
+        tx.data()
+            .set_subscription_management_group(subscription.id, target)
+            .await
+    })
+    .await?;
     Ok(json(
         StatusCode::OK,
         j!({

@@ -210,15 +210,15 @@ pub async fn delete(
         .get_resource_group(sub.id, rg)
         .await
         .map_err(|e| super::missing_or(e, || not_found(rg)))?;
-    // Identities in the group take their service principals with them.
-    for r in s.db().list_resources(sub.id, Some(rg)).await? {
-        if r.resource_type
-            .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
-        {
-            super::identities::delete_principal(s, &r).await?;
-        }
-    }
     crate::change(s, caller, DELETE, &scope(&sub.id, rg), async |tx| {
+        // Identities in the group take their service principals with them.
+        for r in tx.data().list_resources(sub.id, Some(rg)).await? {
+            if r.resource_type
+                .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+            {
+                super::identities::delete_principal(tx, &r).await?;
+            }
+        }
         tx.data().delete_resource_group(sub.id, rg).await
     })
     .await?;

@@ -250,15 +250,8 @@ pub async fn put(
     apply_extra(&mut extra, sent_extra, false);
     let settled = if compute_identity::carries_identity(r) {
         let before = existing.as_ref().and_then(|e| e.extra.get("identity"));
-        match compute_identity::settle(s, sub, r, &mut extra, before).await {
-            Ok(settled) => settled,
-            Err(e) => {
-                if let Some(p) = new_principal {
-                    let _ = s.db().delete_service_principal(p).await;
-                }
-                return Err(e);
-            }
-        }
+        // The identity's principal (if new) is saved only with the resource below.
+        compute_identity::settle(s, sub, r, &mut extra, before).await?
     } else {
         compute_identity::Settled::default()
     };
@@ -284,17 +277,17 @@ pub async fn put(
             .unwrap_or_else(|| s.now()),
     };
     let write = action(&r.full_type(), "write");
-    let saved = crate::change(s, c, &write, &r.id(), async |tx| {
+    // All or nothing: an identity's new principal is saved with it.
+    let created = crate::change(s, c, &write, &r.id(), async |tx| {
+        if let Some(sp) = &new_principal {
+            tx.data().create_service_principal(sp).await?;
+        }
         tx.data().put_resource(&resource).await
     })
     .await;
-    let created = match saved {
+    let created = match created {
         Ok(c) => c,
         Err(e) => {
-            // All or nothing: a principal made for an identity that could not be saved goes.
-            if let Some(p) = new_principal {
-                let _ = s.db().delete_service_principal(p).await;
-            }
             settled.undo(s).await;
             return Err(e.into());
         }
@@ -362,18 +355,21 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
         // ARM answers 204 for a delete of something already gone.
         Err(_) => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
-    if identities::is_identity(r) {
-        identities::delete_principal(s, &found).await?;
-    }
     if compute_identity::carries_identity(r) {
         compute_identity::resource_deleted(s, &found.extra).await?;
     }
+    let identity = identities::is_identity(r);
     crate::change(
         s,
         c,
         &action(&r.full_type(), "delete"),
         &r.id(),
-        async |tx| tx.data().delete_resource(&found.id).await,
+        async |tx| {
+            if identity {
+                identities::delete_principal(tx, &found).await?;
+            }
+            tx.data().delete_resource(&found.id).await
+        },
     )
     .await?;
     Ok(StatusCode::OK.into_response())

@@ -281,12 +281,16 @@ pub async fn delete(
     for a in &role.assignable_scopes {
         permit(s, caller, DELETE, &display(a)).await?;
     }
-    s.db()
-        .delete_custom_role(role.id)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError::new("RoleDefinitionHasAssignments", &[]),
-            e => e.into(),
-        })?;
+    let object = role.id.to_string();
+    crate::change(s, caller, DELETE, &object, async |tx| {
+        tx.data()
+            .delete_custom_role(role.id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ApiError::new("RoleDefinitionHasAssignments", &[]),
+                e => e.into(),
+            })
+    })
+    .await?;
     Ok(json(StatusCode::OK, custom_json(&role, scope)))
 }

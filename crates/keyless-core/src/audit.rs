@@ -5,7 +5,8 @@
 //! (or 256 entries), never a change. The same task prunes entries older than the retention.
 //!
 //! Changes are not batched: an entry of kind `change` ([`change`]) is appended in the
-//! transaction of the change it records (each plane's `audited`, from `store_view!`).
+//! transaction of the change it records (each plane's `audited`, from `store_view!`, or
+//! [`commit`] for the composition root and this crate).
 
 use keyless_model::UnixTime;
 use keyless_model::audit::AuditEntry;
@@ -133,6 +134,36 @@ pub fn change(
     }
     rec.detail = detail;
     rec
+}
+
+/// Appends `entries` (the entries of the changes `uow` made) inside `uow`, then commits:
+/// the change and its entries are durable together or not at all, and a unit of work
+/// dropped before this (a write that failed) leaves neither.
+pub async fn commit(
+    uow: Box<dyn keyless_store::UnitOfWork>,
+    entries: &[AuditEntry],
+) -> keyless_store::StoreResult<()> {
+    uow.append_audit(entries).await?;
+    uow.commit().await
+}
+
+/// The entry of an administrative change (`operation` on `object`) by the user `by`
+/// (`None`: a world file, the demo or the server itself). `object` names what changed,
+/// never a secret.
+pub fn admin_change(
+    at: UnixTime,
+    tenant_id: Option<uuid::Uuid>,
+    by: Option<uuid::Uuid>,
+    operation: &str,
+    object: impl serde::Serialize,
+) -> AuditEntry {
+    change(
+        "admin",
+        at,
+        tenant_id,
+        by,
+        serde_json::json!({"operation": operation, "object": object}),
+    )
 }
 
 /// A blank entry of a kind, filled in by the caller. Its id is a UUIDv7 (time-ordered), so

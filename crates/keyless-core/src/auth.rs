@@ -133,9 +133,11 @@ pub async fn guest_tenants(state: &AppState, user: Uuid) -> Result<Vec<Uuid>, St
 pub const PAT_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
 
 /// Creates a personal access token for a user and returns the clear token (shown once).
-/// `lifetime_days` outside [`PAT_DAYS`] is refused, never adjusted.
+/// `lifetime_days` outside [`PAT_DAYS`] is refused, never adjusted. Audited (kind `change`,
+/// by `by`) in the token's own transaction.
 pub async fn issue_pat(
     state: &AppState,
+    by: Option<Uuid>,
     user: &User,
     name: &str,
     lifetime_days: i64,
@@ -163,7 +165,11 @@ pub async fn issue_pat(
         expires_at: now + lifetime_days * 86_400,
         revoked_at: None,
     };
-    state.store.create_pat(&pat).await?;
+    // The entry names the token by id, never its value or hash.
+    let rec = crate::audit::admin_change(now, Some(user.tenant_id), by, "createPat", pat.id);
+    let uow = keyless_store::Transactional::begin(&**state.shared_store()).await?;
+    uow.create_pat(&pat).await?;
+    crate::audit::commit(uow, &[rec]).await?;
     Ok((token, pat))
 }
 

@@ -5,6 +5,7 @@
 //! by the conversion is removed); `CompleteConversion` confirms it (the old secret goes).
 
 use super::draft::may_write_credentials;
+use super::lifecycle::change_connection;
 use crate::data::*;
 use axum::Json;
 use keyless_core::auth::Caller;
@@ -49,7 +50,7 @@ pub async fn operation(
                     convert(s, caller, org, &mut c).await?
                 }
                 (Scheme::WorkloadIdentityFederation, Some(Scheme::ServicePrincipal)) => {
-                    revert(s, &mut c).await?
+                    revert(s, caller, &mut c).await?
                 }
                 (from, _) => {
                     return Err(bad(format!(
@@ -60,7 +61,7 @@ pub async fn operation(
                 }
             }
         }
-        "completeconversion" => complete(s, &mut c).await?,
+        "completeconversion" => complete(s, caller, &mut c).await?,
         _ => {
             return Err(bad(format!(
                 "Unknown operation '{}': use ConvertAuthenticationScheme or CompleteConversion.",
@@ -104,36 +105,40 @@ async fn convert(
         .await?
         .into_iter()
         .find(|f| f.issuer == issuer && f.subject.as_deref() == Some(subject.as_str()));
-    let added = match existing {
+    let fic = match existing {
         Some(_) => None,
-        None => {
-            let fic = FederatedCredential {
-                id: Uuid::new_v4(),
-                parent_id: app.id,
-                name: format!("sc-{}", c.id),
-                issuer,
-                subject: Some(subject),
-                audiences: vec![TOKEN_EXCHANGE_AUDIENCE.to_string()],
-                description: Some(format!("Converted service connection {}", c.name)),
-                claims_matching_expression: None,
-                created_at: s.now(),
-            };
-            s.db()
-                .create_fic(&fic)
-                .await
-                .map_err(keyless_core::credentials::fic_conflict)?;
-            Some(fic.id)
-        }
+        None => Some(FederatedCredential {
+            id: Uuid::new_v4(),
+            parent_id: app.id,
+            name: format!("sc-{}", c.id),
+            issuer,
+            subject: Some(subject),
+            audiences: vec![TOKEN_EXCHANGE_AUDIENCE.to_string()],
+            description: Some(format!("Converted service connection {}", c.name)),
+            claims_matching_expression: None,
+            created_at: s.now(),
+        }),
     };
     let until = s.now() + CONVERSION_REVERT_DAYS * 86_400;
     c.scheme = Scheme::WorkloadIdentityFederation;
-    c.data
-        .set_conversion(until, &keyless_model::time_fmt::iso(until), added);
-    s.db().update_connection(c).await?;
-    Ok(())
+    c.data.set_conversion(
+        until,
+        &keyless_model::time_fmt::iso(until),
+        fic.as_ref().map(|f| f.id),
+    );
+    change_connection(s, Some(caller), "converted", c, async |tx| {
+        if let Some(fic) = &fic {
+            tx.data()
+                .create_fic(fic)
+                .await
+                .map_err(keyless_core::credentials::fic_conflict)?;
+        }
+        Ok(tx.data().update_connection(c).await?)
+    })
+    .await
 }
 
-async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError> {
+async fn revert(s: &AppState, caller: &Caller, c: &mut ServiceConnection) -> Result<(), ApiError> {
     let Some(until) = c.data.revert_until() else {
         return Err(bad(
             "Only a connection converted from ServicePrincipal can be reverted.",
@@ -145,34 +150,52 @@ async fn revert(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError>
             &[("deadline", &keyless_model::time_fmt::iso(until))],
         ));
     }
-    if let Some(fic) = c.data.converted_credential()
-        && let Ok(app) = s.db().find_application_by_app_id(c.client_id).await
-    {
-        match s.db().delete_fic(app.id, fic).await {
-            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let fic = match c.data.converted_credential() {
+        Some(fic) => s
+            .db()
+            .find_application_by_app_id(c.client_id)
+            .await
+            .ok()
+            .map(|app| (app.id, fic)),
+        None => None,
+    };
     c.scheme = Scheme::ServicePrincipal;
     c.data.clear_conversion();
-    s.db().update_connection(c).await?;
-    Ok(())
+    change_connection(s, Some(caller), "conversionReverted", c, async |tx| {
+        if let Some((app, fic)) = fic {
+            gone(tx.data().delete_fic(app, fic).await)?;
+        }
+        Ok(tx.data().update_connection(c).await?)
+    })
+    .await
 }
 
 /// Confirms a conversion: the secret the connection kept is removed (from the app too,
 /// when keyless created it for an automatic connection).
-async fn complete(s: &AppState, c: &mut ServiceConnection) -> Result<(), ApiError> {
+async fn complete(
+    s: &AppState,
+    caller: &Caller,
+    c: &mut ServiceConnection,
+) -> Result<(), ApiError> {
     if c.scheme != Scheme::WorkloadIdentityFederation || !c.data.converting() {
         return Err(bad("The connection has no conversion to complete."));
     }
-    if let (Some(app), Some(key)) = (super::lifecycle::created_app(c), c.data.secret_key_id()) {
-        match s.db().remove_password(app, key).await {
-            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let password = super::lifecycle::created_app(c).zip(c.data.secret_key_id());
     c.data.clear_conversion();
     c.data.clear_secret();
-    s.db().update_connection(c).await?;
-    Ok(())
+    change_connection(s, Some(caller), "conversionCompleted", c, async |tx| {
+        if let Some((app, key)) = password {
+            gone(tx.data().remove_password(app, key).await)?;
+        }
+        Ok(tx.data().update_connection(c).await?)
+    })
+    .await
+}
+
+/// A removal whose object was already gone is done.
+fn gone(r: Result<(), keyless_store::StoreError>) -> Result<(), keyless_store::StoreError> {
+    match r {
+        Err(keyless_store::StoreError::NotFound) => Ok(()),
+        r => r,
+    }
 }

@@ -359,8 +359,10 @@ pub async fn delete(
             }
         }
         if !projects.iter().any(|p| p.id == c.project_id) && !projects.is_empty() {
-            for p in projects {
-                s.db().unshare_connection(c.id, p.id).await.map_err(|_| {
+            let rec = super::lifecycle::change_entry(&s, Some(&caller), "unshared", &c);
+            audited(&s, rec, async |tx| {
+                for p in projects {
+                    tx.data().unshare_connection(c.id, p.id).await.map_err(|_| {
                     ApiError::detail(
                         "NotFound",
                         format!(
@@ -369,7 +371,10 @@ pub async fn delete(
                         ),
                     )
                 })?;
-            }
+                }
+                Ok::<_, ApiError>(())
+            })
+            .await?;
             return Ok(StatusCode::NO_CONTENT);
         }
     }

@@ -61,10 +61,19 @@ pub async fn plan_event(
         "event": "JobCompleted", "result": ev.result,
     });
     let now = s.now();
-    s.db().finish_job(job.id, now).await?;
+    let mut object = json!({"job": job.id.to_string()});
     if let Some(run_id) = job.run_id {
-        record_result(&s, run_id, job.id, ev.result.as_deref(), now).await?;
+        object["run"] = json!(run_id);
     }
+    let entry = super::lifecycle::object_entry(&s, None, "completeJob", object);
+    audited(&s, entry, async |tx| {
+        tx.data().finish_job(job.id, now).await?;
+        if let Some(run_id) = job.run_id {
+            record_result(tx, run_id, job.id, ev.result.as_deref(), now).await?;
+        }
+        Ok::<_, ApiError>(())
+    })
+    .await?;
     s.audit.record(rec);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -72,7 +81,7 @@ pub async fn plan_event(
 /// The run's record of the job: completed, with the reported result (failed when none or
 /// an unknown one was reported).
 async fn record_result(
-    s: &AppState,
+    tx: &Tx,
     run_id: i64,
     job_id: Uuid,
     result: Option<&str>,
@@ -82,7 +91,7 @@ async fn record_result(
         .and_then(RunResult::parse)
         .unwrap_or(RunResult::Failed);
     // Read, changed and written under the run's lock: concurrent jobs' results all stay.
-    s.db()
+    tx.data()
         .modify_run(run_id, &mut |run: &mut Run| {
             if let Some(j) = run.jobs.iter_mut().find(|j| j.job_id == Some(job_id)) {
                 j.state = JobState::Completed;

@@ -42,7 +42,8 @@ pub async fn move_to_organization_issuer(
         }
         if moved {
             uow.update_connection(c).await?;
-            tx.commit().await?;
+            let rec = super::lifecycle::change_entry(s, None, "issuerMoved", c);
+            tx.commit_audited(&[rec]).await?;
             tracing::info!(sc.id = %c.id, "connection and its credential moved off the legacy issuer");
             return Ok(true);
         }
@@ -52,7 +53,10 @@ pub async fn move_to_organization_issuer(
         &[("old", &old), ("new", &new), ("subject", &subject)],
     );
     c.status_message = r.message;
-    s.db().update_connection(c).await?;
+    super::lifecycle::change_connection(s, None, "issuerMoved", c, async |tx| {
+        Ok(tx.data().update_connection(c).await?)
+    })
+    .await?;
     Ok(true)
 }
 

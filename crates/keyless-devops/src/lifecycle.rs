@@ -15,7 +15,6 @@ use keyless_model::devops::{
 };
 use keyless_model::federation::{devops_issuer, devops_subject};
 
-/// The app registration keyless created for an automatic connection.
 /// The audit entry of a change to connection `c` (`operation`: created, updated,
 /// deleted…), by `caller` when the change has one, for the change's own transaction.
 pub fn change_entry(
@@ -24,17 +23,44 @@ pub fn change_entry(
     operation: &str,
     c: &ServiceConnection,
 ) -> keyless_model::audit::AuditEntry {
-    let mut rec = keyless_core::audit::change(
-        "devops",
-        s.now(),
-        None,
-        caller.map(|c| c.user.id),
-        serde_json::json!({"operation": operation, "connection": c.name}),
+    let mut rec = object_entry(
+        s,
+        caller,
+        operation,
+        serde_json::json!({"connection": c.name}),
     );
     rec.connection_id = Some(c.id);
     rec
 }
 
+/// The audit entry of a change (`operation`) to the object `object` names (a JSON object:
+/// `{"pipeline": id}`, `{"run": id}`…), by `caller` when the change has one. Never holds a
+/// secret: it names objects only.
+pub fn object_entry(
+    s: &AppState,
+    caller: Option<&Caller>,
+    operation: &str,
+    mut object: serde_json::Value,
+) -> keyless_model::audit::AuditEntry {
+    if let serde_json::Value::Object(o) = &mut object {
+        o.insert("operation".into(), operation.into());
+    }
+    keyless_core::audit::change("devops", s.now(), None, caller.map(|c| c.user.id), object)
+}
+
+/// Runs `write` in a unit of work committed with the entry of `operation` on connection
+/// `c` in the same transaction: the one way the DevOps plane changes a connection's state.
+pub async fn change_connection<T>(
+    s: &AppState,
+    caller: Option<&Caller>,
+    operation: &str,
+    c: &ServiceConnection,
+    write: impl AsyncFnOnce(&Tx) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    audited(s, change_entry(s, caller, operation, c), write).await
+}
+
+/// The app registration keyless created for an automatic connection.
 pub fn created_app(c: &ServiceConnection) -> Option<Uuid> {
     if c.creation_mode == CreationMode::Automatic {
         c.data.app_object_id()
@@ -190,15 +216,20 @@ pub async fn renew_secret_on_save(
         now,
         now + AUTOMATIC_SECRET_DAYS * 86_400,
     );
-    s.db().add_password(&pw).await?;
-    if let Some(old) = old
-        && old != pw.key_id
-    {
-        match s.db().remove_password(app_id, old).await {
-            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
+    // The entry names the connection and the new secret's key id, never the secret.
+    change_connection(s, Some(caller), "secretRenewed", c, async |tx| {
+        tx.data().add_password(&pw).await?;
+        if let Some(old) = old
+            && old != pw.key_id
+        {
+            match tx.data().remove_password(app_id, old).await {
+                Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
-    }
+        Ok(())
+    })
+    .await?;
     secrets::store_secret(s, c, &clear)?;
     c.data
         .set_secret_key(pw.key_id, &keyless_model::time_fmt::iso(pw.end_date_time));

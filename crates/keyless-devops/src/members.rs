@@ -95,9 +95,13 @@ pub async fn add_member(
     let b: MemberBody = parse_json(&body)?;
     let group = group_of(&b.group)?;
     let user = user_by(&s, &b.user).await?;
-    s.db()
-        .add_project_member(project.id, user, group.as_str())
-        .await?;
+    let rec = member_change(&s, "addProjectMember", &project, user);
+    audited(&s, rec, async |tx| {
+        tx.data()
+            .add_project_member(project.id, user, group.as_str())
+            .await
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(members_json(&s, &project).await?)))
 }
 
@@ -117,9 +121,24 @@ pub async fn remove_member(
     };
     let group = group_of(group)?;
     let user = user_by(&s, user).await?;
-    s.db()
-        .remove_project_member(project.id, user, group.as_str())
-        .await
-        .map_err(|_| ApiError::detail("NotFound", "The user is not in that group."))?;
+    let rec = member_change(&s, "removeProjectMember", &project, user);
+    audited(&s, rec, async |tx| {
+        tx.data()
+            .remove_project_member(project.id, user, group.as_str())
+            .await
+            .map_err(|_| ApiError::detail("NotFound", "The user is not in that group."))
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The entry of a change to `user`'s groups in `project`.
+fn member_change(
+    s: &AppState,
+    operation: &str,
+    project: &keyless_model::devops::Project,
+    user: keyless_model::Uuid,
+) -> keyless_model::audit::AuditEntry {
+    let object = serde_json::json!({"project": project.id, "user": user});
+    super::lifecycle::object_entry(s, None, operation, object)
 }

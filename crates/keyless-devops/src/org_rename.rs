@@ -55,7 +55,9 @@ pub async fn rename(
             e => e.into(),
         })?;
     save_subject_moves(uow, &conns, &fics).await?;
-    tx.commit().await?;
+    let object = json!({"organization": org.id, "name": b.name});
+    let rec = super::lifecycle::object_entry(&s, None, "renameOrganization", object);
+    tx.commit_audited(&[rec]).await?;
     tracing::info!(org.id = %org.id, from = %org.name, to = %b.name, credentials = fics.len(), warned = conns.len(), "organization renamed");
     let renamed = s.db().get_organization(org.id).await?;
     Ok(Json(json!({

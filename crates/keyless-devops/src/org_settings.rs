@@ -150,7 +150,8 @@ pub async fn patch_settings(
     for (f, on) in features {
         tx.data().set_preview_feature(org.id, f, on).await?;
     }
-    tx.commit().await?;
+    tx.commit_audited(&[org_change(&s, "changeSettings", &org, None)])
+        .await?;
     tracing::info!(org.id = %org.id, "organization settings changed");
     let org = s.db().get_organization(org.id).await?;
     Ok(Json(settings_json(&s, &org).await?))
@@ -203,7 +204,11 @@ pub async fn add_member(
     let b: MemberBody = parse_json(&body)?;
     let group = group_of(&b.group)?;
     let user = user_by(&s, &b.user).await?;
-    s.db().add_organization_member(org.id, user, group).await?;
+    let rec = org_change(&s, "addMember", &org, Some(user));
+    audited(&s, rec, async |tx| {
+        tx.data().add_organization_member(org.id, user, group).await
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(members_json(&s, &org).await?)))
 }
 
@@ -222,10 +227,14 @@ pub async fn remove_member(
     };
     let group = group_of(group)?;
     let user = user_by(&s, user).await?;
-    s.db()
-        .remove_organization_member(org.id, user, group)
-        .await
-        .map_err(|_| ApiError::detail("NotFound", "The user is not in that group."))?;
+    let rec = org_change(&s, "removeMember", &org, Some(user));
+    audited(&s, rec, async |tx| {
+        tx.data()
+            .remove_organization_member(org.id, user, group)
+            .await
+            .map_err(|_| ApiError::detail("NotFound", "The user is not in that group."))
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -271,6 +280,21 @@ pub async fn put_user(
         ))
     })?;
     let user = user_by(&s, &user).await?;
-    s.db().set_access_level(org.id, user, level).await?;
+    let rec = org_change(&s, "setAccessLevel", &org, Some(user));
+    audited(&s, rec, async |tx| {
+        tx.data().set_access_level(org.id, user, level).await
+    })
+    .await?;
     Ok(Json(users_json(&s, &org).await?))
+}
+
+/// The entry of a change to the organization's settings or people (`user`, when one).
+fn org_change(
+    s: &AppState,
+    operation: &str,
+    org: &Organization,
+    user: Option<keyless_model::Uuid>,
+) -> keyless_model::audit::AuditEntry {
+    let object = json!({"organization": org.id, "user": user});
+    super::lifecycle::object_entry(s, None, operation, object)
 }

@@ -133,18 +133,25 @@ pub async fn patch(
     }
     let now = s.now();
     let who = Some(caller.user.id);
-    for e in &body.pipelines {
-        if e.authorized {
-            s.db().authorize_pipeline(conn.id, e.id, who, now).await?;
-        } else {
-            s.db().revoke_pipeline(conn.id, e.id).await?;
+    let op = "pipelinePermissionsSet";
+    super::lifecycle::change_connection(&s, Some(&caller), op, &conn, async |tx| {
+        for e in &body.pipelines {
+            if e.authorized {
+                tx.data()
+                    .authorize_pipeline(conn.id, e.id, who, now)
+                    .await?;
+            } else {
+                tx.data().revoke_pipeline(conn.id, e.id).await?;
+            }
         }
-    }
-    if let Some(all) = body.all_pipelines {
-        s.db()
-            .set_all_pipelines(conn.id, all.authorized, who, now)
-            .await?;
-    }
+        if let Some(all) = &body.all_pipelines {
+            tx.data()
+                .set_all_pipelines(conn.id, all.authorized, who, now)
+                .await?;
+        }
+        Ok(())
+    })
+    .await?;
     let p = s.db().get_pipeline_permissions(conn.id).await?;
     Ok(Json(permissions_json(&conn, &p)))
 }

@@ -134,7 +134,11 @@ async fn queue_run(
             .collect(),
         jobs: vec![],
     };
-    run.id = s.db().create_run(&run).await?;
+    let tx = s.begin().await?;
+    run.id = tx.data().create_run(&run).await?;
+    let object = json!({"run": run.id, "pipeline": p.id});
+    let entry = super::lifecycle::object_entry(s, Some(&c), "queueRun", object);
+    tx.commit_audited(&[entry]).await?;
     rec.detail["runId"] = json!(run.id);
     Ok(Json(run_json(&cx(s, &org, &project, &p), &run)))
 }
@@ -340,19 +344,25 @@ pub async fn update_build(
         }
     };
     // Read, changed and written under the run's lock: a job's result recorded meanwhile stays.
-    let run = s
-        .db()
-        .modify_run(run.id, &mut |run: &mut Run| match end {
-            None if run.state == RunState::InProgress => run.state = RunState::Canceling,
-            None => {}
-            Some(result) => run.finish(result, now),
-        })
-        .await?;
-    if run.state == RunState::Completed {
-        for j in run.jobs.iter().filter_map(|j| j.job_id) {
-            s.db().finish_job(j, now).await?;
+    let operation = if end.is_some() { "endRun" } else { "cancelRun" };
+    let entry = super::lifecycle::object_entry(&s, Some(&c), operation, json!({"run": run.id}));
+    let run = audited(&s, entry, async |tx| {
+        let run = tx
+            .data()
+            .modify_run(run.id, &mut |run: &mut Run| match end {
+                None if run.state == RunState::InProgress => run.state = RunState::Canceling,
+                None => {}
+                Some(result) => run.finish(result, now),
+            })
+            .await?;
+        if run.state == RunState::Completed {
+            for j in run.jobs.iter().filter_map(|j| j.job_id) {
+                tx.data().finish_job(j, now).await?;
+            }
         }
-    }
+        Ok::<_, ApiError>(run)
+    })
+    .await?;
     let mut rec = keyless_core::audit::entry("run", now);
     rec.detail = json!({
         "organization": org.name, "project": project.name, "runId": run.id,

@@ -150,12 +150,27 @@ async fn context(
     project: &str,
     pipeline: &str,
     permission: PipelinePermission,
-) -> Result<Pipeline, ApiError> {
+) -> Result<(Caller, Pipeline), ApiError> {
     let c = caller(s, headers).await?;
     let org = super::find_org(s, org).await?;
     super::may_manage(&c, &org)?;
     let project = super::find_project(s, &org, project).await?;
-    require_pipeline(s, &c, &org, &project, pipeline, permission).await
+    let p = require_pipeline(s, &c, &org, &project, pipeline, permission).await?;
+    Ok((c, p))
+}
+
+/// Runs `write` in a unit of work committed with the entry of `operation` on pipeline `p`
+/// by `caller`, in the same transaction.
+async fn change_aces<T>(
+    s: &AppState,
+    caller: &Caller,
+    operation: &str,
+    p: &Pipeline,
+    write: impl AsyncFnOnce(&Tx) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let object = serde_json::json!({"pipeline": p.id});
+    let rec = super::lifecycle::object_entry(s, Some(caller), operation, object);
+    audited(s, rec, write).await
 }
 
 /// A pipeline of the project by id or name.
@@ -190,7 +205,7 @@ pub async fn list(
     Path((org, project, pipeline)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let p = context(
+    let (_, p) = context(
         &s,
         &headers,
         &org,
@@ -252,28 +267,34 @@ pub async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let p = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
+    let (c, p) = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
     let b: AceBody = parse_json(&body)?;
     let subject = subject_of(&s, b.group.as_deref(), b.user.as_deref()).await?;
     let permission = permission_of(&b.permission)?;
     if b.access.trim().eq_ignore_ascii_case("NotSet") {
-        match s.db().remove_pipeline_ace(p.id, subject, permission).await {
-            Ok(()) | Err(keyless_store::StoreError::NotFound) => {}
-            Err(e) => return Err(ApiError::from(e).into()),
-        }
+        change_aces(&s, &c, "securityEntryRemoved", &p, async |tx| {
+            match tx
+                .data()
+                .remove_pipeline_ace(p.id, subject, permission)
+                .await
+            {
+                Ok(()) | Err(keyless_store::StoreError::NotFound) => Ok(()),
+                Err(e) => Err(ApiError::from(e)),
+            }
+        })
+        .await?;
     } else {
         let access = AceAccess::parse(&b.access)
             .ok_or_else(|| bad("access must be Allow, Deny or NotSet."))?;
-        s.db()
-            .set_pipeline_ace(
-                p.id,
-                &PipelineAce {
-                    subject,
-                    permission,
-                    access,
-                },
-            )
-            .await?;
+        let ace = PipelineAce {
+            subject,
+            permission,
+            access,
+        };
+        change_aces(&s, &c, "securityEntrySet", &p, async |tx| {
+            Ok(tx.data().set_pipeline_ace(p.id, &ace).await?)
+        })
+        .await?;
     }
     Ok(Json(aces_json(&s, &p).await?))
 }
@@ -285,7 +306,7 @@ pub async fn delete(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
-    let p = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
+    let (c, p) = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
     let subject = subject_of(
         &s,
         q.get("group").map(String::as_str),
@@ -293,13 +314,20 @@ pub async fn delete(
     )
     .await?;
     let permission = permission_of(q.get("permission").map(String::as_str).unwrap_or(""))?;
-    match s.db().remove_pipeline_ace(p.id, subject, permission).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(keyless_store::StoreError::NotFound) => Err(ApiError::detail(
-            "NotFound",
-            "The pipeline has no entry for that subject and permission.",
-        )
-        .into()),
-        Err(e) => Err(ApiError::from(e).into()),
-    }
+    change_aces(&s, &c, "securityEntryRemoved", &p, async |tx| {
+        match tx
+            .data()
+            .remove_pipeline_ace(p.id, subject, permission)
+            .await
+        {
+            Ok(()) => Ok(StatusCode::NO_CONTENT),
+            Err(keyless_store::StoreError::NotFound) => Err(ApiError::detail(
+                "NotFound",
+                "The pipeline has no entry for that subject and permission.",
+            )),
+            Err(e) => Err(ApiError::from(e)),
+        }
+    })
+    .await
+    .map_err(Into::into)
 }

@@ -64,7 +64,9 @@ pub async fn rename(
             e => e.into(),
         })?;
     save_subject_moves(uow, &conns, &fics).await?;
-    tx.commit().await?;
+    let object = json!({"project": project.id, "name": b.name});
+    let rec = super::lifecycle::object_entry(&s, None, "renameProject", object);
+    tx.commit_audited(&[rec]).await?;
     let renamed = s.db().get_project(project.id).await?;
     Ok(Json(json!({
         "project": renamed,

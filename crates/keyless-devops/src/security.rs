@@ -4,6 +4,7 @@
 //! sharing a connection with other projects.
 
 use super::find_project;
+use super::lifecycle::change_connection;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
@@ -191,7 +192,7 @@ async fn role_context(
     root: &str,
     resource: &str,
     action: EndpointAction,
-) -> Result<ServiceConnection, ApiError> {
+) -> Result<(Caller, ServiceConnection), ApiError> {
     let (caller, org) = super::managed_org(s, headers, root).await?;
     let (project, endpoint) = split_resource(resource).ok_or_else(|| {
         ApiError::detail(
@@ -202,7 +203,7 @@ async fn role_context(
     let project = find_project(s, &org, project).await?;
     let conn = connection_in(s, &org, &project, endpoint).await?;
     require(s, &caller, &org, &project, Some(&conn), action).await?;
-    Ok(conn)
+    Ok((caller, conn))
 }
 
 async fn roles_json(s: &AppState, c: &ServiceConnection) -> Result<Value, ApiError> {
@@ -224,7 +225,7 @@ pub async fn list_roles(
     Path((root, resource)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let conn = role_context(&s, &headers, &root, &resource, EndpointAction::View).await?;
+    let (_, conn) = role_context(&s, &headers, &root, &resource, EndpointAction::View).await?;
     Ok(Json(roles_json(&s, &conn).await?))
 }
 
@@ -242,7 +243,8 @@ pub async fn set_roles(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let conn = role_context(&s, &headers, &root, &resource, EndpointAction::Manage).await?;
+    let (caller, conn) =
+        role_context(&s, &headers, &root, &resource, EndpointAction::Manage).await?;
     let body: Vec<RoleBody> = parse_json(&body)?;
     let mut resolved = Vec::new();
     for b in &body {
@@ -257,11 +259,15 @@ pub async fn set_roles(
         })?;
         resolved.push((user_by(&s, &b.user_id).await?, role));
     }
-    for (u, role) in resolved {
-        s.db()
-            .set_connection_role(conn.id, u, role.as_str())
-            .await?;
-    }
+    change_connection(&s, Some(&caller), "rolesSet", &conn, async |tx| {
+        for (u, role) in resolved {
+            tx.data()
+                .set_connection_role(conn.id, u, role.as_str())
+                .await?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(Json(roles_json(&s, &conn).await?))
 }
 
@@ -272,23 +278,31 @@ pub async fn remove_roles(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, DevopsError> {
-    let conn = role_context(&s, &headers, &root, &resource, EndpointAction::Manage).await?;
+    let (caller, conn) =
+        role_context(&s, &headers, &root, &resource, EndpointAction::Manage).await?;
     let users: Vec<String> = parse_json(&body)?;
+    let mut resolved = Vec::new();
     for u in users {
-        let id = user_by(&s, &u).await?;
-        s.db()
-            .remove_connection_role(conn.id, id)
-            .await
-            .map_err(|_| {
-                ApiError::detail(
-                    "NotFound",
-                    format!(
-                        "The user '{}' has no role on this connection.",
-                        keyless_model::catalogue::sanitize(&u)
-                    ),
-                )
-            })?;
+        resolved.push((user_by(&s, &u).await?, u));
     }
+    change_connection(&s, Some(&caller), "rolesRemoved", &conn, async |tx| {
+        for (id, u) in resolved {
+            tx.data()
+                .remove_connection_role(conn.id, id)
+                .await
+                .map_err(|_| {
+                    ApiError::detail(
+                        "NotFound",
+                        format!(
+                            "The user '{}' has no role on this connection.",
+                            keyless_model::catalogue::sanitize(&u)
+                        ),
+                    )
+                })?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -345,11 +359,15 @@ pub async fn share(
             })?;
         targets.push(find_project(&s, &org, &key).await?);
     }
-    for p in targets {
-        if p.id != own.project_id {
-            s.db().share_connection(own.id, p.id).await?;
+    change_connection(&s, Some(&caller), "shared", &own, async |tx| {
+        for p in targets {
+            if p.id != own.project_id {
+                tx.data().share_connection(own.id, p.id).await?;
+            }
         }
-    }
+        Ok(())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -10,6 +10,7 @@ use crate::data::*;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Request};
+use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::state::AppState;
 use keyless_model::catalogue::Rendered;
@@ -165,6 +166,7 @@ pub fn token_refusal(scheme: Scheme, code: Option<&str>, description: &str) -> S
 /// Verifies and records the result on the connection.
 pub async fn verify(
     s: &AppState,
+    caller: &Caller,
     c: &mut ServiceConnection,
     org: &Organization,
 ) -> Result<Vec<Outcome>, ApiError> {
@@ -173,7 +175,10 @@ pub async fn verify(
         c.state = ConnectionState::Ready;
         c.status_message.clear();
         c.data.set_verified_at(s.now());
-        s.db().update_connection(c).await?;
+        super::lifecycle::change_connection(s, Some(caller), "verified", c, async |tx| {
+            Ok(tx.data().update_connection(c).await?)
+        })
+        .await?;
     }
     Ok(outcomes)
 }
@@ -211,6 +216,6 @@ pub async fn endpoint_proxy(
     let mut c = connection_by_id(&s, &org, &id).await?;
     let home = s.db().get_project(c.project_id).await?;
     require(&s, &caller, &org, &home, Some(&c), EndpointAction::Use).await?;
-    let outcomes = verify(&s, &mut c, &org).await?;
+    let outcomes = verify(&s, &caller, &mut c, &org).await?;
     Ok(Json(outcomes_json(&outcomes)))
 }

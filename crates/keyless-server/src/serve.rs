@@ -227,7 +227,7 @@ async fn first_admin(s: &AppState) -> anyhow::Result<Option<String>> {
     let user = ops::create_user(s, &tenant, "admin", Some("Administrator".into()), true)
         .await
         .map_err(err)?;
-    let (token, _) = issue_pat(s, &user, "first-start", 365, vec!["full".into()])
+    let (token, _) = issue_pat(s, None, &user, "first-start", 365, vec!["full".into()])
         .await
         .map_err(err)?;
     Ok(Some(token))

@@ -18,8 +18,13 @@ pub struct Maintenance {
 impl KeyRing {
     /// Rotates every line of keys of the issuer (RS256, and ES256 if it has one): a new key
     /// published now, signing after the policy's `publish_ahead`, the old one retired then.
-    /// Returns the new current keys (another replica's, should it have rotated first).
-    pub async fn rotate(&self, issuer: Issuer) -> anyhow::Result<Vec<SigningKeyRecord>> {
+    /// Returns the new current keys (another replica's, should it have rotated first). Each
+    /// rotation is audited (kind `change`, by `by`) in its own transaction.
+    pub async fn rotate(
+        &self,
+        issuer: Issuer,
+        by: Option<uuid::Uuid>,
+    ) -> anyhow::Result<Vec<SigningKeyRecord>> {
         let _guard = self.write.lock().await;
         let records = self.store.list_signing_keys(&issuer.owner()).await?;
         let mut rotated = Vec::new();
@@ -34,7 +39,7 @@ impl KeyRing {
                 }
                 continue;
             };
-            rotated.push(self.rotate_line(issuer, alg, &current.kid).await?);
+            rotated.push(self.rotate_line(issuer, alg, &current.kid, by).await?);
         }
         let set = Arc::new(self.load_or_create(issuer).await?);
         self.remember(set, true, false);
@@ -42,10 +47,13 @@ impl KeyRing {
     }
 
     /// Every issuer that has keys, rotated (see [`KeyRing::rotate`]).
-    pub async fn rotate_all(&self) -> anyhow::Result<Vec<SigningKeyRecord>> {
+    pub async fn rotate_all(
+        &self,
+        by: Option<uuid::Uuid>,
+    ) -> anyhow::Result<Vec<SigningKeyRecord>> {
         let mut rotated = Vec::new();
         for issuer in self.issuers_with_keys().await? {
-            rotated.extend(self.rotate(issuer).await?);
+            rotated.extend(self.rotate(issuer, by).await?);
         }
         Ok(rotated)
     }
@@ -86,7 +94,7 @@ impl KeyRing {
                     continue;
                 }
                 let _guard = self.write.lock().await;
-                let new = self.rotate_line(issuer, &alg, &r.kid).await?;
+                let new = self.rotate_line(issuer, &alg, &r.kid, None).await?;
                 tracing::info!(%issuer, alg, old = r.kid, new = new.kid, "signing key rotated on schedule");
                 done.rotated.push(new);
                 let set = Arc::new(self.load_or_create(issuer).await?);
@@ -104,17 +112,30 @@ impl KeyRing {
     }
 
     /// A new key for one line, replacing `replaces` if it is still current (the store
-    /// decides under its lock; the winner is returned).
+    /// decides under its lock; the winner is returned). The rotation and its entry (the new
+    /// kid and the one it replaces, never key material) commit together; when another
+    /// writer rotated first nothing is written and there is no entry.
     async fn rotate_line(
         &self,
         issuer: Issuer,
         alg: &str,
         replaces: &str,
+        by: Option<uuid::Uuid>,
     ) -> anyhow::Result<SigningKeyRecord> {
         let record = self
             .generate(issuer, alg, self.policy.publish_ahead)
             .await?;
-        Ok(self.store.rotate_signing_key(&record, replaces).await?)
+        let uow = keyless_store::Transactional::begin(&*self.store).await?;
+        let current = uow.rotate_signing_key(&record, replaces).await?;
+        if current.kid != record.kid {
+            return Ok(current);
+        }
+        let object =
+            serde_json::json!({"issuer": record.owner, "kid": record.kid, "replaces": replaces});
+        let rec =
+            crate::audit::admin_change(self.clock.now(), None, by, "rotateSigningKey", object);
+        crate::audit::commit(uow, &[rec]).await?;
+        Ok(current)
     }
 
     /// Every stored key with where it is in its life, for the admin listing.

@@ -36,11 +36,12 @@ pub struct ConnectionJobBody {
 }
 
 impl ConnectionJobBody {
-    fn request(self) -> ops::JobRequest {
+    fn request<'a>(self, by: keyless_model::Uuid, what: ops::JobFor<'a>) -> ops::JobRequest<'a> {
         ops::JobRequest {
             minutes: self.minutes,
-            run_id: None,
             pool: self.pool,
+            by: Some(by),
+            what,
         }
     }
 }
@@ -85,18 +86,13 @@ async fn start_job(
         None => exec_pipeline(s, &c, &org, &project, &conn).await?,
     };
     rec.detail["pipeline"] = json!(pipeline.name);
-    let started = ops::start_job(s, (&org, &project, &pipeline), b.request()).await?;
+    let started = ops::start_job(
+        s,
+        (&org, &project, &pipeline),
+        b.request(c.user.id, ops::JobFor::Connection(&conn)),
+    )
+    .await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
-    if !started.job.usable_connections(&pipeline).contains(&conn.id) {
-        s.shared_store().finish_job(started.job.id, s.now()).await?;
-        return Err(ApiError::detail(
-            "ConnectionNotFound",
-            format!(
-                "Service connection '{}' is not referenced by the pipeline '{}'. Name it in a task input of the pipeline's YAML, or leave out the pipeline.",
-                conn.name, pipeline.name
-            ),
-        ));
-    }
     let mut answer = started_json(s, &org, &project, &pipeline, &started);
     answer["connection"] = connection_json(&conn);
     Ok((StatusCode::CREATED, Json(answer)))

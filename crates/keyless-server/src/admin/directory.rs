@@ -5,6 +5,7 @@
 //! [`assign_role`] and [`invite_guest`].
 
 use super::handlers::resolve_tenant;
+use super::ops;
 use crate::access::{Access, user_type_of};
 use crate::auth::{Principal, caller};
 use crate::envelope::{ApiError, parse_json};
@@ -14,11 +15,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_model::Uuid;
+use keyless_model::audit::AuditEntry;
 use keyless_model::catalogue::sanitize;
 use keyless_model::directory::{GuestMembership, Tenant, User};
 use keyless_model::directory_roles::{
     DirectoryRole, DirectoryRoleAssignment, Object, Operation, PrincipalType,
 };
+use keyless_store::UnitOfWork;
 use keyless_store::{StoreError, conflict};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -119,12 +122,33 @@ pub async fn principal_of(
     }
 }
 
-/// Whether an insert added its row (`true`) or found it there already (`false`: the store
-/// answered the conflict `existing`).
-fn created_or_held(added: Result<(), StoreError>, existing: &str) -> Result<bool, ApiError> {
+/// Whether an insert in `uow` added its row (`true`: committed with `rec`) or found it there
+/// already (`false`: the store answered the conflict `existing`; nothing written, no entry).
+async fn created_or_held(
+    uow: Box<dyn UnitOfWork>,
+    added: Result<(), StoreError>,
+    existing: &str,
+    rec: AuditEntry,
+) -> Result<bool, ApiError> {
     match added {
-        Ok(()) => Ok(true),
+        Ok(()) => ops::commit_audited(uow, rec).await.map(|()| true),
         Err(StoreError::Conflict(c)) if c == existing => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a row in `uow` and commits with `rec`; `missing` when there was none.
+async fn removed(
+    uow: Box<dyn UnitOfWork>,
+    removal: Result<(), StoreError>,
+    rec: AuditEntry,
+    missing: String,
+) -> Result<StatusCode, ApiError> {
+    match removal {
+        Ok(()) => ops::commit_audited(uow, rec)
+            .await
+            .map(|()| StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(bad(missing)),
         Err(e) => Err(e.into()),
     }
 }
@@ -141,25 +165,22 @@ fn added_status(created: bool) -> StatusCode {
 /// Assigns the role; `false` when the principal already held it.
 pub async fn assign_role(
     s: &AppState,
+    by: Option<Uuid>,
     tenant: &Tenant,
     body: &RoleBody,
 ) -> Result<(DirectoryRoleAssignment, bool), ApiError> {
-    let role = parse_role(&body.role)?;
-    let (principal_id, principal_type) = principal_of(s, tenant, body).await?;
-    let a = DirectoryRoleAssignment {
-        tenant_id: tenant.id,
-        principal_id,
-        principal_type,
-        role,
-        created_at: s.now(),
-    };
-    let added = s.shared_store().add_directory_role(&a).await;
-    created_or_held(added, conflict::DIRECTORY_ROLE_EXISTS).map(|created| (a, created))
+    let a = assignment(s, tenant, body).await?;
+    let rec = role_change(s, by, "assignRole", &a);
+    let uow = s.shared_store().begin().await?;
+    let added = uow.add_directory_role(&a).await;
+    let created = created_or_held(uow, added, conflict::DIRECTORY_ROLE_EXISTS, rec).await?;
+    Ok((a, created))
 }
 
 /// Makes a user of another tenant a guest of this one; `false` when they already were.
 pub async fn invite_guest(
     s: &AppState,
+    by: Option<Uuid>,
     tenant: &Tenant,
     upn: &str,
 ) -> Result<(User, bool), ApiError> {
@@ -181,21 +202,25 @@ pub async fn invite_guest(
         user_id: user.id,
         created_at: s.now(),
     };
-    let added = s.shared_store().add_guest_membership(&g).await;
-    created_or_held(added, conflict::GUEST_EXISTS).map(|created| (user, created))
+    let rec = ops::change_by(s, Some(tenant.id), by, "inviteGuest", user.id);
+    let uow = s.shared_store().begin().await?;
+    let added = uow.add_guest_membership(&g).await;
+    let created = created_or_held(uow, added, conflict::GUEST_EXISTS, rec).await?;
+    Ok((user, created))
 }
 
-/// The caller (a PAT user) may do `op` in the tenant, or is refused in Graph's words.
+/// The caller (a PAT user) may do `op` in the tenant, or is refused in Graph's words. The
+/// caller's user id.
 pub async fn permit(
     s: &AppState,
     headers: &HeaderMap,
     tenant: &Tenant,
     op: Operation,
-) -> Result<(), ApiError> {
+) -> Result<Uuid, ApiError> {
     let principal = Principal::User(caller(s, headers).await?);
     let access = Access::of(s, &principal, tenant).await?;
     if access.is_some_and(|a| a.permits(op, Object::Tenant, tenant)) {
-        Ok(())
+        Ok(principal.id())
     } else {
         Err(ApiError::new("Authorization_RequestDenied", &[]))
     }
@@ -235,9 +260,9 @@ pub async fn add_role(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
-    permit(&s, &headers, &tenant, Operation::AssignRoles).await?;
+    let by = permit(&s, &headers, &tenant, Operation::AssignRoles).await?;
     let b: RoleBody = parse_json(&body)?;
-    let (a, created) = assign_role(&s, &tenant, &b).await?;
+    let (a, created) = assign_role(&s, Some(by), &tenant, &b).await?;
     let status = added_status(created);
     Ok((status, Json(role_json(&a))))
 }
@@ -249,22 +274,47 @@ pub async fn remove_role(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
-    permit(&s, &headers, &tenant, Operation::AssignRoles).await?;
+    let by = permit(&s, &headers, &tenant, Operation::AssignRoles).await?;
     let b: RoleBody = parse_json(&body)?;
-    let role = parse_role(&b.role)?;
-    let (principal_id, _) = principal_of(&s, &tenant, &b).await?;
-    match s
-        .shared_store()
-        .remove_directory_role(tenant.id, principal_id, role)
-        .await
-    {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(bad(format!(
-            "The principal does not hold the role '{}' in this tenant.",
-            role.display_name()
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    let a = assignment(&s, &tenant, &b).await?;
+    let rec = role_change(&s, Some(by), "removeRole", &a);
+    let uow = s.shared_store().begin().await?;
+    let removal = uow
+        .remove_directory_role(tenant.id, a.principal_id, a.role)
+        .await;
+    let missing = format!(
+        "The principal does not hold the role '{}' in this tenant.",
+        a.role.display_name()
+    );
+    removed(uow, removal, rec, missing).await
+}
+
+/// The assignment `body` names in `tenant`.
+async fn assignment(
+    s: &AppState,
+    tenant: &Tenant,
+    body: &RoleBody,
+) -> Result<DirectoryRoleAssignment, ApiError> {
+    let role = parse_role(&body.role)?;
+    let (principal_id, principal_type) = principal_of(s, tenant, body).await?;
+    Ok(DirectoryRoleAssignment {
+        tenant_id: tenant.id,
+        principal_id,
+        principal_type,
+        role,
+        created_at: s.now(),
+    })
+}
+
+/// The entry of a change to a directory role assignment: the principal and the role.
+fn role_change(
+    s: &AppState,
+    by: Option<Uuid>,
+    operation: &str,
+    a: &DirectoryRoleAssignment,
+) -> AuditEntry {
+    let object = json!({"principal": a.principal_id, "role": a.role.display_name()});
+    ops::change_by(s, Some(a.tenant_id), by, operation, object)
 }
 
 #[derive(Deserialize)]
@@ -295,9 +345,9 @@ pub async fn add_guest(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
-    permit(&s, &headers, &tenant, Operation::ManageUsers).await?;
+    let by = permit(&s, &headers, &tenant, Operation::ManageUsers).await?;
     let b: GuestBody = parse_json(&body)?;
-    let (user, created) = invite_guest(&s, &tenant, &b.user).await?;
+    let (user, created) = invite_guest(&s, Some(by), &tenant, &b.user).await?;
     let status = added_status(created);
     Ok((status, Json(json!({"user": user, "tenantId": tenant.id}))))
 }
@@ -308,18 +358,14 @@ pub async fn remove_guest(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
-    permit(&s, &headers, &tenant, Operation::ManageUsers).await?;
+    let by = permit(&s, &headers, &tenant, Operation::ManageUsers).await?;
     let user = find_user(&s, &tenant, &user).await?;
-    match s
-        .shared_store()
-        .remove_guest_membership(tenant.id, user.id)
-        .await
-    {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(bad(format!(
-            "The user '{}' is not a guest of this tenant.",
-            sanitize(&user.user_principal_name)
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    let rec = ops::change_by(&s, Some(tenant.id), Some(by), "removeGuest", user.id);
+    let uow = s.shared_store().begin().await?;
+    let removal = uow.remove_guest_membership(tenant.id, user.id).await;
+    let missing = format!(
+        "The user '{}' is not a guest of this tenant.",
+        sanitize(&user.user_principal_name)
+    );
+    removed(uow, removal, rec, missing).await
 }

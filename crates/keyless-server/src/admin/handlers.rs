@@ -138,7 +138,7 @@ pub async fn update_settings(
     body: Bytes,
 ) -> JsonResult {
     let t = resolve_tenant(&s, &t).await?;
-    super::directory::permit(&s, &headers, &t, Operation::ChangeTenantSettings).await?;
+    let by = super::directory::permit(&s, &headers, &t, Operation::ChangeTenantSettings).await?;
     let mut current = serde_json::to_value(&t.settings).map_err(anyhow::Error::from)?;
     let patch: Value = parse_json(&body)?;
     let Value::Object(patch) = patch else {
@@ -162,9 +162,10 @@ pub async fn update_settings(
     }
     let settings: TenantSettings =
         serde_json::from_value(current).map_err(|e| bad(format!("Invalid settings: {e}")))?;
-    s.shared_store()
-        .update_tenant_settings(t.id, &settings)
-        .await?;
+    let uow = s.shared_store().begin().await?;
+    uow.update_tenant_settings(t.id, &settings).await?;
+    let rec = ops::change_by(&s, Some(t.id), Some(by), "updateTenantSettings", t.id);
+    ops::commit_audited(uow, rec).await?;
     Ok(Json(json!(settings)))
 }
 
@@ -261,7 +262,15 @@ pub async fn create_pat(
     }
     // Creating tokens needs a full token (`auth::enforce_pat_scopes`: no area, a write);
     // a lifetime outside `auth::PAT_DAYS` is refused there.
-    let (token, pat) = issue_pat(&s, &user, &b.name, b.days.unwrap_or(30), scopes).await?;
+    let (token, pat) = issue_pat(
+        &s,
+        Some(c.user.id),
+        &user,
+        &b.name,
+        b.days.unwrap_or(30),
+        scopes,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": token, "pat": pat})),
@@ -283,7 +292,10 @@ pub async fn revoke_pat(
     if !mine {
         c.require_admin()?;
     }
-    s.shared_store().revoke_pat(id, s.now()).await?;
+    let uow = s.shared_store().begin().await?;
+    uow.revoke_pat(id, s.now()).await?;
+    let rec = ops::change_by(&s, None, Some(c.user.id), "revokePat", id);
+    ops::commit_audited(uow, rec).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

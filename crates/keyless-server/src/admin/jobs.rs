@@ -184,11 +184,12 @@ pub struct JobBody {
 }
 
 impl JobBody {
-    fn request(self) -> ops::JobRequest {
+    fn request<'a>(self, by: keyless_model::Uuid, what: ops::JobFor<'a>) -> ops::JobRequest<'a> {
         ops::JobRequest {
             minutes: self.minutes,
-            run_id: None,
             pool: self.pool,
+            by: Some(by),
+            what,
         }
     }
 }
@@ -233,7 +234,12 @@ async fn start(
     )
     .await?;
     let b: JobBody = parse_json_or_default(body)?;
-    let started = ops::start_job(s, (&org, &project, &pipeline), b.request()).await?;
+    let started = ops::start_job(
+        s,
+        (&org, &project, &pipeline),
+        b.request(c.user.id, ops::JobFor::Pipeline),
+    )
+    .await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());
     let env = job_env(s, &org, &project, &started);
     Ok((

@@ -85,17 +85,19 @@ pub async fn rotate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    let c = caller(&s, &headers).await?;
+    c.require_admin()?;
+    let by = Some(c.user.id);
     let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
         RotateBody::default()
     } else {
         parse_json(&body)?
     };
     let rotated = match body.issuer.as_deref().map(str::trim) {
-        None | Some("all") | Some("") => s.keys.rotate_all().await?,
+        None | Some("all") | Some("") => s.keys.rotate_all(by).await?,
         Some(spec) => {
             let issuer = issuer(&s, spec).await?;
-            s.keys.rotate(issuer).await?
+            s.keys.rotate(issuer, by).await?
         }
     };
     let now = s.now();

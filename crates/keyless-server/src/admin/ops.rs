@@ -25,23 +25,29 @@ fn change(
     operation: &str,
     object: impl serde::Serialize,
 ) -> keyless_model::audit::AuditEntry {
-    keyless_core::audit::change(
-        "admin",
-        s.now(),
-        tenant,
-        serde_json::Value::Null,
-        serde_json::json!({"operation": operation, "object": object}),
-    )
+    change_by(s, tenant, None, operation, object)
+}
+
+/// The audit entry of `operation` on `object` by the user `by` (`None`: a world file, the
+/// demo or the server itself). `object` names what changed, never a secret.
+pub fn change_by(
+    s: &AppState,
+    tenant: Option<Uuid>,
+    by: Option<Uuid>,
+    operation: &str,
+    object: impl serde::Serialize,
+) -> keyless_model::audit::AuditEntry {
+    keyless_core::audit::admin_change(s.now(), tenant, by, operation, object)
 }
 
 /// Appends `entry` to the audit log inside `uow`, then commits: the change and its entry
-/// are durable together or not at all.
-async fn commit_audited(
+/// are durable together or not at all. The one way the admin API and world files commit a
+/// change: a unit of work dropped before it (a write that failed) leaves no entry.
+pub async fn commit_audited(
     uow: Box<dyn UnitOfWork>,
     entry: keyless_model::audit::AuditEntry,
 ) -> Result<(), ApiError> {
-    uow.append_audit(&[entry]).await?;
-    Ok(uow.commit().await?)
+    Ok(keyless_core::audit::commit(uow, &[entry]).await?)
 }
 
 pub struct NewTenant {
@@ -189,7 +195,7 @@ pub async fn create_pipeline(
     let uow = s.shared_store().begin().await?;
     p.id = uow.create_pipeline(&p).await?;
     authorize_in(s, &*uow, p.id, authorize, by).await?;
-    commit_audited(uow, change(s, None, "createPipeline", p.id)).await?;
+    commit_audited(uow, change_by(s, None, by, "createPipeline", p.id)).await?;
     Ok(p)
 }
 
@@ -204,7 +210,7 @@ pub async fn update_pipeline(
     let uow = s.shared_store().begin().await?;
     uow.update_pipeline(p).await?;
     authorize_in(s, &*uow, p.id, authorize, by).await?;
-    commit_audited(uow, change(s, None, "updatePipeline", p.id)).await
+    commit_audited(uow, change_by(s, None, by, "updatePipeline", p.id)).await
 }
 
 /// Authorizes the pipeline for these connections (idempotent).
@@ -230,27 +236,48 @@ pub struct StartedJob {
     pub placement: crate::devops::agents::Placement,
 }
 
+/// What a job started by [`start_job`] comes with, written or checked in its unit of work.
+#[derive(Default)]
+pub enum JobFor<'a> {
+    /// The pipeline alone.
+    #[default]
+    Pipeline,
+    /// `keyless exec`: the job must be able to use this connection, else it is refused and
+    /// nothing is written.
+    Connection(&'a keyless_model::devops::ServiceConnection),
+    /// A job of a run: its record on the run (in progress from now).
+    Run {
+        run: i64,
+        stage: Option<&'a str>,
+        name: &'a str,
+    },
+}
+
 /// Longest job a caller may ask for: a day, as hosted agents' maximum run time is shorter.
 pub const MAX_JOB_MINUTES: i64 = 24 * 60;
 
-/// What a job start asks for: how long the job may run (60 minutes when absent), the run
-/// it belongs to, its pool (the Microsoft-hosted one when absent).
-#[derive(Debug, Default)]
-pub struct JobRequest {
+/// What a job start asks for: how long the job may run (60 minutes when absent), its pool
+/// (the Microsoft-hosted one when absent), who asks, and what the job comes with.
+#[derive(Default)]
+pub struct JobRequest<'a> {
     pub minutes: Option<i64>,
-    pub run_id: Option<i64>,
     pub pool: Option<keyless_model::devops::agents::PoolRequest>,
+    pub by: Option<Uuid>,
+    pub what: JobFor<'a>,
 }
 
+/// Starts a job of `pipeline`: the job and what goes with it in one unit of work, audited
+/// as `startJob`.
 pub async fn start_job(
     s: &AppState,
     (org, project, pipeline): (&Organization, &Project, &Pipeline),
-    req: JobRequest,
+    req: JobRequest<'_>,
 ) -> Result<StartedJob, ApiError> {
     let JobRequest {
         minutes,
-        run_id,
         pool,
+        by,
+        what,
     } = req;
     let minutes = minutes.unwrap_or(60);
     if !(1..=MAX_JOB_MINUTES).contains(&minutes) {
@@ -261,6 +288,10 @@ pub async fn start_job(
     let placement = crate::devops::agents::place(s, org, &pool.unwrap_or_default()).await?;
     let token = keyless_jose::random_token(crate::auth::JOB_TOKEN_PREFIX, 32);
     let now = s.now();
+    let run_id = match what {
+        JobFor::Run { run, .. } => Some(run),
+        _ => None,
+    };
     let job = Job {
         id: Uuid::new_v4(),
         plan_id: Uuid::new_v4(),
@@ -275,7 +306,35 @@ pub async fn start_job(
         pool_id: Some(placement.pool.id),
         agent_id: placement.agent.as_ref().map(|a| a.id),
     };
-    s.shared_store().create_job(&job).await?;
+    // The entry names the job; its token never leaves this function but in the answer.
+    let rec = change_by(s, None, by, "startJob", job.id);
+    let uow = s.shared_store().begin().await?;
+    uow.create_job(&job).await?;
+    match what {
+        JobFor::Pipeline => {}
+        JobFor::Connection(conn) => {
+            if !job.usable_connections(pipeline).contains(&conn.id) {
+                return Err(ApiError::detail(
+                    "ConnectionNotFound",
+                    format!(
+                        "Service connection '{}' is not referenced by the pipeline '{}'. Name it in a task input of the pipeline's YAML, or leave out the pipeline.",
+                        conn.name, pipeline.name
+                    ),
+                ));
+            }
+        }
+        // Read, changed and written under the run's lock: other jobs' records stay.
+        JobFor::Run { run, stage, name } => {
+            uow.modify_run(run, &mut |r: &mut keyless_model::devops::runs::Run| {
+                let j = r.job_mut(stage, name);
+                j.state = keyless_model::devops::runs::JobState::InProgress;
+                j.job_id = Some(job.id);
+                j.started_at = Some(now);
+            })
+            .await?;
+        }
+    }
+    commit_audited(uow, rec).await?;
     let oidc_request_uri = format!(
         "{}/{}/{}/_apis/distributedtask/hubs/build/plans/{}/jobs/{}/oidctoken",
         s.origin, org.name, project.id, job.plan_id, job.id

@@ -2,6 +2,7 @@
 //! project groups (`keyless_model::devops::identities`). Azure DevOps adds them through its
 //! user-entitlement pages; keyless through `…/organizations/{org}/identities/{principal}`.
 
+use super::ops;
 use crate::auth::caller;
 use crate::devops::{find_org, find_project, may_manage};
 use crate::envelope::{ApiError, parse_json};
@@ -126,7 +127,8 @@ pub async fn put(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Adding users to an organization and placing them in project groups is for Project
     // Collection Administrators: keyless administrators.
-    caller(&s, &headers).await?.require_admin()?;
+    let c = caller(&s, &headers).await?;
+    c.require_admin()?;
     let org = find_org(&s, &org).await?;
     let b: IdentityBody = parse_json(&body)?;
     let level = match b.access_level.as_deref() {
@@ -166,23 +168,20 @@ pub async fn put(
         access_level: level.to_string(),
         created_at: s.now(),
     };
-    s.shared_store().put_organization_identity(&m).await?;
-    for p in s.shared_store().list_projects_of_identity(sp.id).await? {
-        let in_org = s
-            .shared_store()
-            .get_project(p.project_id)
-            .await?
-            .organization_id
-            == org.id;
+    // The identity and its project groups in one unit of work, with the entry.
+    let uow = s.shared_store().begin().await?;
+    uow.put_organization_identity(&m).await?;
+    for p in uow.list_projects_of_identity(sp.id).await? {
+        let in_org = uow.get_project(p.project_id).await?.organization_id == org.id;
         if in_org && !wanted.iter().any(|w| w.project_id == p.project_id) {
-            s.shared_store()
-                .delete_project_identity(p.project_id, sp.id)
-                .await?;
+            uow.delete_project_identity(p.project_id, sp.id).await?;
         }
     }
     for w in &wanted {
-        s.shared_store().put_project_identity(w).await?;
+        uow.put_project_identity(w).await?;
     }
+    let rec = identity_change(&s, &c, "putOrganizationIdentity", &org, sp.id);
+    ops::commit_audited(uow, rec).await?;
     let m = s
         .shared_store()
         .get_organization_identity(org.id, sp.id)
@@ -200,15 +199,17 @@ pub async fn delete(
     Path((org, principal)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    let c = caller(&s, &headers).await?;
+    c.require_admin()?;
     let org = find_org(&s, &org).await?;
     let sp = principal_of(&s, &org, &principal).await?;
-    match s
-        .shared_store()
-        .delete_organization_identity(org.id, sp.id)
-        .await
-    {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
+    let uow = s.shared_store().begin().await?;
+    match uow.delete_organization_identity(org.id, sp.id).await {
+        Ok(()) => {
+            let rec = identity_change(&s, &c, "deleteOrganizationIdentity", &org, sp.id);
+            ops::commit_audited(uow, rec).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
         Err(StoreError::NotFound) => Err(ApiError::detail(
             "NotFound",
             format!(
@@ -218,4 +219,16 @@ pub async fn delete(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The entry of a change to the organization's identity `principal`, by `c`.
+fn identity_change(
+    s: &AppState,
+    c: &crate::auth::Caller,
+    operation: &str,
+    org: &Organization,
+    principal: Uuid,
+) -> keyless_model::audit::AuditEntry {
+    let object = json!({"organization": org.id, "principal": principal});
+    ops::change_by(s, org.tenant_id, Some(c.user.id), operation, object)
 }

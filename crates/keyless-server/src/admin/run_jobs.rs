@@ -64,31 +64,35 @@ pub async fn start(
     if let Some(r) = &b.result {
         let result = RunResult::parse(r)
             .ok_or_else(|| ApiError::detail("BadRequest", format!("'{r}' is not a job result.")))?;
-        s.shared_store()
-            .modify_run(run.id, &mut |run: &mut Run| {
-                let j = run.job_mut(b.stage.as_deref(), &b.name);
-                j.state = JobState::Completed;
-                j.result = Some(result);
-                j.finished_at = Some(now);
-            })
-            .await?;
+        let rec = ops::change_by(
+            &s,
+            None,
+            Some(c.user.id),
+            "recordJob",
+            json!({"run": run.id}),
+        );
+        let uow = s.shared_store().begin().await?;
+        uow.modify_run(run.id, &mut |run: &mut Run| {
+            let j = run.job_mut(b.stage.as_deref(), &b.name);
+            j.state = JobState::Completed;
+            j.result = Some(result);
+            j.finished_at = Some(now);
+        })
+        .await?;
+        ops::commit_audited(uow, rec).await?;
         return Ok((StatusCode::OK, Json(json!({"run": run.id}))));
     }
     let req = ops::JobRequest {
         minutes: b.minutes,
-        run_id: Some(run.id),
         pool: b.pool,
+        by: Some(c.user.id),
+        what: ops::JobFor::Run {
+            run: run.id,
+            stage: b.stage.as_deref(),
+            name: &b.name,
+        },
     };
     let started = ops::start_job(&s, (&org, &project, &pipeline), req).await?;
-    // Read, changed and written under the run's lock: other jobs' records stay as they are.
-    s.shared_store()
-        .modify_run(run.id, &mut |run: &mut Run| {
-            let j = run.job_mut(b.stage.as_deref(), &b.name);
-            j.state = JobState::InProgress;
-            j.job_id = Some(started.job.id);
-            j.started_at = Some(now);
-        })
-        .await?;
     let mut connections = Vec::new();
     for id in started.job.usable_connections(&pipeline) {
         if let Ok(conn) = s.shared_store().get_connection(*id).await {

@@ -25,7 +25,7 @@ pub(super) async fn directory(
 ) -> Result<(), WorldError> {
     let p = format!("tenants[{ti}]");
     for (gi, upn) in t.guests.iter().enumerate() {
-        let (_, created) = invite_guest(s, tenant, upn)
+        let (_, created) = invite_guest(s, None, tenant, upn)
             .await
             .map_err(|e| fail(format!("{p}.guests[{gi}]"), e))?;
         if created {
@@ -36,7 +36,7 @@ pub(super) async fn directory(
         }
     }
     for (ri, role) in t.directory_roles.iter().enumerate() {
-        let (a, created) = assign_role(s, tenant, role)
+        let (a, created) = assign_role(s, None, tenant, role)
             .await
             .map_err(|e| fail(format!("{p}.directoryRoles[{ri}]"), e))?;
         if created {

@@ -63,7 +63,7 @@ pub async fn prepare(
     let token = if token_valid {
         old["KEYLESS_TOKEN"].clone()
     } else {
-        issue_pat(s, &admin, "demo", 365, vec!["full".into()])
+        issue_pat(s, None, &admin, "demo", 365, vec!["full".into()])
             .await
             .map_err(api)?
             .0

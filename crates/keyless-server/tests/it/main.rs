@@ -23,6 +23,7 @@ mod arm_role_assignments;
 mod at_rest;
 mod attacks;
 mod audit;
+mod audit_changes;
 mod authz;
 mod azcli_shapes;
 mod claims;

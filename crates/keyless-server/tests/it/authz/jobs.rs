@@ -388,13 +388,7 @@ async fn only_a_job_of_an_authorized_pipeline_reads_the_secret() {
 async fn runs_and_connection_jobs_need_queue_builds() {
     let (s, people) = world().await;
     let (reader, other) = (&people[0], &people[4]);
-    let pipeline = s.admin_ok(&format!("{WEB}/pipelines")).await["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "deploy")
-        .unwrap()["id"]
-        .clone();
+    let pipeline = crate::support::pipeline_id(&s, WEB, "deploy").await;
     let runs = format!("/contoso/web/_apis/pipelines/{pipeline}/runs");
     let e = s
         .post_as(&reader.token, &runs, json!({}))

@@ -363,6 +363,17 @@ pub async fn contoso_project(s: &TestServer, name: &str) -> keyless_model::devop
     store.find_project(org.id, name).await.unwrap()
 }
 
+/// The id of the pipeline `name` of the project whose admin path is `project`.
+pub async fn pipeline_id(s: &TestServer, project: &str, name: &str) -> Value {
+    s.admin_ok(&format!("{project}/pipelines")).await["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap()["id"]
+        .clone()
+}
+
 /// The audit entries that match `query`, once the audit log is flushed.
 pub async fn audit(s: &TestServer, query: &str) -> Vec<Value> {
     s.state.audit.flush().await;
