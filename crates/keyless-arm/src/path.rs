@@ -291,26 +291,28 @@ mod tests {
 
     #[test]
     fn parses_paths_case_insensitively() {
-        assert_eq!(
-            ArmPath::parse("/subscriptions").unwrap(),
-            ArmPath::Subscriptions
-        );
-        assert_eq!(
-            ArmPath::parse("/subscriptions/abc/resourcegroups/RG1").unwrap(),
-            ArmPath::ResourceGroup("abc".into(), "RG1".into())
-        );
-        assert_eq!(
-            ArmPath::parse("/subscriptions/abc/resourceGroups").unwrap(),
-            ArmPath::ResourceGroups("abc".into())
-        );
-        assert_eq!(
-            ArmPath::parse("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/n1").unwrap(),
-            ArmPath::RoleAssignment("/subscriptions/abc/resourceGroups/rg".into(), "n1".into())
-        );
-        assert_eq!(
-            ArmPath::parse("/providers/Microsoft.Authorization/roleDefinitions").unwrap(),
-            ArmPath::RoleDefinitions("/".into())
-        );
+        let cases = [
+            ("/subscriptions", ArmPath::Subscriptions),
+            (
+                "/subscriptions/abc/resourcegroups/RG1",
+                ArmPath::ResourceGroup("abc".into(), "RG1".into()),
+            ),
+            (
+                "/subscriptions/abc/resourceGroups",
+                ArmPath::ResourceGroups("abc".into()),
+            ),
+            (
+                "/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/n1",
+                ArmPath::RoleAssignment("/subscriptions/abc/resourceGroups/rg".into(), "n1".into()),
+            ),
+            (
+                "/providers/Microsoft.Authorization/roleDefinitions",
+                ArmPath::RoleDefinitions("/".into()),
+            ),
+        ];
+        for (path, want) in cases {
+            assert_eq!(ArmPath::parse(path).unwrap(), want, "{path}");
+        }
         assert!(ArmPath::parse("/subscriptions/abc/bogus").is_err());
         assert!(
             ArmPath::parse(

@@ -280,13 +280,18 @@ pub async fn put(
     }
 }
 
+/// The assignment `name` at `scope`, once `caller` may do `action` there; with the scope as
+/// displayed.
 async fn load_at(
     s: &AppState,
+    caller: &ArmCaller,
+    action: &str,
     scope: &str,
     name: &str,
 ) -> Result<(RoleAssignment, String), ApiError> {
-    let id = parse_name(name)?;
     let (_, display) = resolve_scope(s, scope).await?;
+    permit(s, caller, action, &display).await?;
+    let id = parse_name(name)?;
     let missing = || ApiError::new("RoleAssignmentNotFound", &[("name", name)]);
     let a = s.db().get_role_assignment(id).await.map_err(|e| match e {
         StoreError::NotFound => missing(),
@@ -304,9 +309,7 @@ pub async fn get(
     scope: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let (_, display) = resolve_scope(s, scope).await?;
-    permit(s, caller, READ, &display).await?;
-    let (a, display) = load_at(s, scope, name).await?;
+    let (a, display) = load_at(s, caller, READ, scope, name).await?;
     Ok(json(StatusCode::OK, assignment_json(&a, &display)))
 }
 
@@ -316,9 +319,7 @@ pub async fn delete(
     scope: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let (_, display) = resolve_scope(s, scope).await?;
-    permit(s, caller, DELETE, &display).await?;
-    let (a, display) = match load_at(s, scope, name).await {
+    let (a, display) = match load_at(s, caller, DELETE, scope, name).await {
         Ok(found) => found,
         // ARM: 204 without a body, "already deleted or does not exist".
         Err(e) if e.code() == "RoleAssignmentNotFound" => {

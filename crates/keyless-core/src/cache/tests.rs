@@ -2,6 +2,7 @@ use super::*;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Counts how often the store was read.
+#[derive(Default)]
 struct Loads(AtomicU32);
 
 impl Loads {
@@ -14,11 +15,18 @@ impl Loads {
     }
 }
 
+/// A live feed, a map reading `tables`, and a count of its loads at zero.
+fn reading(tables: Tables) -> (ChangeFeed, Cached<u8, u32>, Loads) {
+    (
+        ChangeFeed::new(true),
+        Cached::reading(tables),
+        Loads::default(),
+    )
+}
+
 #[tokio::test]
 async fn an_entry_serves_until_a_change_is_announced() {
-    let feed = ChangeFeed::new(true);
-    let cache = Cached::<u8, u32>::reading(Tables::ALL);
-    let loads = Loads(AtomicU32::new(0));
+    let (feed, cache, loads) = reading(Tables::ALL);
     assert_eq!(cache.get(&feed, &1, loads.read(10)).await, Ok(10));
     assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(10));
     assert_eq!(loads.count(), 1);
@@ -29,9 +37,7 @@ async fn an_entry_serves_until_a_change_is_announced() {
 
 #[tokio::test]
 async fn nothing_is_trusted_while_the_feed_is_down() {
-    let feed = ChangeFeed::new(true);
-    let cache = Cached::<u8, u32>::reading(Tables::ALL);
-    let loads = Loads(AtomicU32::new(0));
+    let (feed, cache, loads) = reading(Tables::ALL);
     cache.get(&feed, &1, loads.read(10)).await.unwrap();
     feed.set_live(false);
     assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));
@@ -49,7 +55,7 @@ async fn errors_are_not_kept() {
         cache.get(&feed, &1, async { Err("down") }).await,
         Err("down")
     );
-    let loads = Loads(AtomicU32::new(0));
+    let loads = Loads::default();
     assert_eq!(cache.get(&feed, &1, loads.read(10)).await, Ok(10));
     assert_eq!(loads.count(), 1);
 }
@@ -58,9 +64,7 @@ async fn errors_are_not_kept() {
 /// old row under the new generation: the age bound ends that entry.
 #[tokio::test]
 async fn an_entry_expires_after_max_age() {
-    let feed = ChangeFeed::new(true);
-    let cache = Cached::<u8, u32>::reading(Tables::ALL);
-    let loads = Loads(AtomicU32::new(0));
+    let (feed, cache, loads) = reading(Tables::ALL);
     cache.get(&feed, &1, loads.read(10)).await.unwrap();
     tokio::time::sleep(MAX_AGE + Duration::from_millis(50)).await;
     assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));
@@ -83,9 +87,7 @@ async fn a_full_map_is_swept() {
 
 #[tokio::test]
 async fn a_change_to_a_table_the_map_does_not_read_keeps_its_entries() {
-    let feed = ChangeFeed::new(true);
-    let cache = Cached::<u8, u32>::reading(FICS);
-    let loads = Loads(AtomicU32::new(0));
+    let (feed, cache, loads) = reading(FICS);
     cache.get(&feed, &1, loads.read(10)).await.unwrap();
     feed.table_changed("role_assignments");
     feed.table_changed("tenants");
@@ -98,9 +100,7 @@ async fn a_change_to_a_table_the_map_does_not_read_keeps_its_entries() {
 
 #[tokio::test]
 async fn a_map_reading_two_tables_follows_both() {
-    let feed = ChangeFeed::new(true);
-    let cache = Cached::<u8, u32>::reading(CLIENTS);
-    let loads = Loads(AtomicU32::new(0));
+    let (feed, cache, loads) = reading(CLIENTS);
     cache.get(&feed, &1, loads.read(10)).await.unwrap();
     feed.table_changed("applications");
     assert_eq!(cache.get(&feed, &1, loads.read(11)).await, Ok(11));

@@ -94,53 +94,27 @@ fn presented<'a>(iss: &'a str, sub: &'a str, auds: &'a [String]) -> Presented<'a
 fn first_difference_points_at_the_first_differing_character() {
     let auds = vec![TOKEN_EXCHANGE_AUDIENCE.to_string()];
     let near = fic("https://i", "sc://org/proj/conn", TOKEN_EXCHANGE_AUDIENCE);
-    let subject = first_difference(
-        &near,
-        &presented("https://i", "sc://org/Proj/conn", &auds),
-        "presented",
-    );
-    let expected = serde_json::json!({
-        "field": "subject",
-        "at": 9,
-        "configured": "proj/conn",
-        "presented": "Proj/conn",
-    });
-    assert_eq!(subject, expected);
-    assert_eq!(subject.to_string(), expected.to_string());
-
-    // The issuer is reported before the subject; characters, not bytes, are counted.
-    let issuer = first_difference(
-        &near,
-        &presented("https://ï/a-long-issuer-path", "x", &auds),
-        "expected",
-    );
-    let expected = serde_json::json!({
-        "field": "issuer",
-        "at": 8,
-        "configured": "i",
-        "expected": "ï/a-long-iss",
-    });
-    assert_eq!(issuer.to_string(), expected.to_string());
-
-    // One value a prefix of the other: the difference is where the shorter one ends.
-    let prefix = first_difference(
-        &near,
-        &presented("https://i", "sc://org", &auds),
-        "presented",
-    );
-    assert_eq!(prefix["at"], 8);
-    assert_eq!(prefix["configured"], "/proj/conn");
-    assert_eq!(prefix["presented"], "");
-
-    // A flexible credential has no subject: compared as empty.
     let mut flexible = near.clone();
     flexible.subject = None;
-    let none = first_difference(
-        &flexible,
-        &presented("https://i", "sub", &auds),
-        "presented",
-    );
-    assert_eq!(none["at"], 0);
-    assert_eq!(none["configured"], "");
-    assert_eq!(none["presented"], "sub");
+    // (why, credential, presented issuer and subject, the side's name, and the difference:
+    // field, at, configured, the side's value).
+    #[rustfmt::skip]
+    let cases = [
+        ("a subject differing in case",
+            &near, "https://i", "sc://org/Proj/conn", "presented", "subject", 9, "proj/conn", "Proj/conn"),
+        ("the issuer is reported before the subject; characters, not bytes, are counted",
+            &near, "https://ï/a-long-issuer-path", "x", "expected", "issuer", 8, "i", "ï/a-long-iss"),
+        ("one value a prefix of the other: the difference is where the shorter one ends",
+            &near, "https://i", "sc://org", "presented", "subject", 8, "/proj/conn", ""),
+        ("a flexible credential has no subject: compared as empty",
+            &flexible, "https://i", "sub", "presented", "subject", 0, "", "sub"),
+    ];
+    for (why, credential, issuer, subject, side, field, at, configured, value) in cases {
+        let got = first_difference(credential, &presented(issuer, subject, &auds), side);
+        let mut expected = serde_json::json!({"field": field, "at": at, "configured": configured});
+        expected[side] = value.into();
+        assert_eq!(got, expected, "{why}");
+        // The fields in this order.
+        assert_eq!(got.to_string(), expected.to_string(), "{why}");
+    }
 }

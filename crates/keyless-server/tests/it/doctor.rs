@@ -38,9 +38,7 @@ async fn a_healthy_connection_is_all_ok() {
 #[tokio::test]
 async fn a_draft_fails_and_a_renamed_connection_warns() {
     let s = TestServer::start().await;
-    let mut c = demo_conn(&s).await;
-    c.state = ConnectionState::Draft;
-    s.store().update_connection(&c).await.unwrap();
+    let mut c = change_demo_conn(&s, |c| c.state = ConnectionState::Draft).await;
     expect(
         &doctor(&s).await,
         "connection",
@@ -57,9 +55,7 @@ async fn a_draft_fails_and_a_renamed_connection_warns() {
 #[tokio::test]
 async fn a_missing_identity_fails_with_700016() {
     let s = TestServer::start().await;
-    let mut c = demo_conn(&s).await;
-    c.client_id = uuid::Uuid::new_v4();
-    s.store().update_connection(&c).await.unwrap();
+    change_demo_conn(&s, |c| c.client_id = uuid::Uuid::new_v4()).await;
     let v = doctor(&s).await;
     expect(&v, "identity", "FAIL", "700016");
     assert_eq!(v["status"], "FAIL");
@@ -82,9 +78,7 @@ async fn a_disabled_service_principal_fails_with_7000112() {
 #[tokio::test]
 async fn secrets_expired_fail_and_expiring_warn() {
     let s = TestServer::start().await;
-    let mut c = demo_conn(&s).await;
-    c.scheme = Scheme::ServicePrincipal;
-    s.store().update_connection(&c).await.unwrap();
+    let c = change_demo_conn(&s, |c| c.scheme = Scheme::ServicePrincipal).await;
     expect(&doctor(&s).await, "secret", "FAIL", "7000222");
     let app = s
         .store()
@@ -184,18 +178,17 @@ async fn credential_mismatches_name_the_catalogue_code_and_the_nearest_diff() {
 #[tokio::test]
 async fn an_unknown_tenant_fails_with_90002() {
     let s = TestServer::start().await;
-    let mut c = demo_conn(&s).await;
-    c.tenant_id = uuid::Uuid::new_v4();
-    s.store().update_connection(&c).await.unwrap();
+    change_demo_conn(&s, |c| c.tenant_id = uuid::Uuid::new_v4()).await;
     expect(&doctor(&s).await, "identity", "FAIL", "90002");
 }
 
 #[tokio::test]
 async fn a_connection_without_its_scope_fails_the_roles_check() {
     let s = TestServer::start().await;
-    let mut c = demo_conn(&s).await;
-    c.data.remove("subscriptionId");
-    s.store().update_connection(&c).await.unwrap();
+    change_demo_conn(&s, |c| {
+        c.data.remove("subscriptionId");
+    })
+    .await;
     let v = doctor(&s).await;
     expect(&v, "roles", "FAIL", "BadRequest");
     assert!(v.to_string().contains("data.subscriptionId"), "{v}");

@@ -2,7 +2,7 @@
 
 use super::admin::{Show, call, get, post, show_in_list};
 use super::client::{Conn, TenantArgs};
-use super::output::views;
+use super::output::{View, views};
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
@@ -113,15 +113,7 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
             let what = format!("user in {tenant}");
             show_in_list(&conn, &path, &user, &views::USER, &what).await
         }
-        UserCommand::List(a) => {
-            let show = Show::list(&views::USER, format!("no users in {}", a.tenant));
-            get(
-                &a.conn,
-                &format!("/keyless/v1/tenants/{}/users", a.tenant),
-                show,
-            )
-            .await
-        }
+        UserCommand::List(a) => list_in_tenant(&a, "users", &views::USER, "users").await,
         UserCommand::Role { command } => role(command).await,
         UserCommand::Guest { command } => guest(command).await,
     }
@@ -130,16 +122,8 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
 async fn role(c: RoleCommand) -> anyhow::Result<ExitCode> {
     let (method, t, verb) = match c {
         RoleCommand::List(a) => {
-            let show = Show::list(
-                &views::ROLE,
-                format!("no directory role assignments in {}", a.tenant),
-            );
-            return get(
-                &a.conn,
-                &format!("/keyless/v1/tenants/{}/roles", a.tenant),
-                show,
-            )
-            .await;
+            let none = "directory role assignments";
+            return list_in_tenant(&a, "roles", &views::ROLE, none).await;
         }
         RoleCommand::Add(t) => (Method::POST, t, "Assigned"),
         RoleCommand::Remove(t) => (Method::DELETE, t, "Removed"),
@@ -179,14 +163,18 @@ async fn guest(c: GuestCommand) -> anyhow::Result<ExitCode> {
             )
             .await
         }
-        GuestCommand::List(a) => {
-            let show = Show::list(&views::GUEST, format!("no guests in {}", a.tenant));
-            get(
-                &a.conn,
-                &format!("/keyless/v1/tenants/{}/guests", a.tenant),
-                show,
-            )
-            .await
-        }
+        GuestCommand::List(a) => list_in_tenant(&a, "guests", &views::GUEST, "guests").await,
     }
+}
+
+/// Lists `/keyless/v1/tenants/{tenant}/{collection}`; an empty list says there are no `none`.
+async fn list_in_tenant(
+    a: &TenantArgs,
+    collection: &str,
+    view: &'static View,
+    none: &str,
+) -> anyhow::Result<ExitCode> {
+    let show = Show::list(view, format!("no {none} in {}", a.tenant));
+    let path = format!("/keyless/v1/tenants/{}/{collection}", a.tenant);
+    get(&a.conn, &path, show).await
 }

@@ -94,37 +94,48 @@ pub(super) fn read_pool(r: &mut Reader, v: &Node) -> Option<Pool> {
 /// `variables:`: the mapping form (`name: value`) or the list form (`- name:`/`value:`,
 /// `- group:`).
 pub(super) fn read_variables(r: &mut Reader, v: &Node) -> Vec<Variable> {
-    let mut vars = Vec::new();
+    map_or_seq(
+        r,
+        v,
+        "variables are a mapping or a sequence",
+        |r, k, val| {
+            let value = r.text(val, "a variable's value")?;
+            Some(Variable::Value {
+                loc: k.loc.clone(),
+                name: key_of(k).to_owned(),
+                value,
+                readonly: false,
+            })
+        },
+        read_list_variable,
+    )
+}
+
+/// The entries of a block written as a mapping or as a sequence: `pair` reads a key and its
+/// value, `item` an item of the sequence. A null has no entries; any other node is reported
+/// as not expected, with `expected` saying what the block takes.
+fn map_or_seq<T>(
+    r: &mut Reader,
+    v: &Node,
+    expected: &str,
+    mut pair: impl FnMut(&mut Reader, &Node, &Node) -> Option<T>,
+    mut item: impl FnMut(&mut Reader, &Node) -> Option<T>,
+) -> Vec<T> {
     match &v.value {
-        Value::Null => {}
-        Value::Map(pairs) => {
-            for (k, val) in pairs {
-                if let Some(value) = r.text(val, "a variable's value") {
-                    vars.push(Variable::Value {
-                        loc: k.loc.clone(),
-                        name: key_of(k).to_owned(),
-                        value,
-                        readonly: false,
-                    });
-                }
-            }
+        Value::Null => Vec::new(),
+        Value::Map(pairs) => pairs
+            .iter()
+            .filter_map(|(k, val)| pair(r, k, val))
+            .collect(),
+        Value::Seq(items) => items.iter().filter_map(|i| item(r, i)).collect(),
+        _ => {
+            r.invalid(
+                &v.loc,
+                format!("{} was not expected: {expected}.", kind_of(v)),
+            );
+            Vec::new()
         }
-        Value::Seq(items) => {
-            for item in items {
-                if let Some(var) = read_list_variable(r, item) {
-                    vars.push(var);
-                }
-            }
-        }
-        _ => r.invalid(
-            &v.loc,
-            format!(
-                "{} was not expected: variables are a mapping or a sequence.",
-                kind_of(v)
-            ),
-        ),
     }
-    vars
 }
 
 fn read_list_variable(r: &mut Reader, item: &Node) -> Option<Variable> {
@@ -187,61 +198,50 @@ pub(crate) const PARAMETER_TYPES: &[&str] = &[
 /// `parameters:` as declared: the list form, or the older mapping form (`name: default`,
 /// read as type `object`).
 pub(super) fn read_parameters(r: &mut Reader, v: &Node) -> Vec<Parameter> {
-    let mut params = Vec::new();
-    match &v.value {
-        Value::Null => {}
-        Value::Map(pairs) => {
-            for (k, _) in pairs {
-                params.push(Parameter {
-                    loc: k.loc.clone(),
-                    name: key_of(k).to_owned(),
-                    kind: "object".to_owned(),
-                    display_name: None,
-                });
-            }
-        }
-        Value::Seq(items) => {
-            for item in items {
-                let Some(pairs) = r.map(item, "a parameter") else {
-                    continue;
-                };
-                r.only(pairs, &["name", "displayName", "type", "default", "values"]);
-                let Some(name) = item
-                    .get("name")
-                    .and_then(|n| r.text(n, "a parameter's name"))
-                else {
-                    r.invalid(&item.loc, "A parameter has no `name:`.");
-                    continue;
-                };
-                let kind = match item.get("type") {
-                    Some(t) => r.text(t, "a parameter's type").unwrap_or_default(),
-                    None => "string".to_owned(),
-                };
-                if !PARAMETER_TYPES.contains(&kind.as_str())
-                    && let Some(t) = item.get("type")
-                {
-                    r.invalid(&t.loc, format!("'{kind}' is not a parameter type."));
-                }
-                let display_name = item
-                    .get("displayName")
-                    .and_then(|d| r.text(d, "displayName"));
-                params.push(Parameter {
-                    loc: item.loc.clone(),
-                    name,
-                    kind,
-                    display_name,
-                });
-            }
-        }
-        _ => r.invalid(
-            &v.loc,
-            format!(
-                "{} was not expected: parameters are a sequence.",
-                kind_of(v)
-            ),
-        ),
+    map_or_seq(
+        r,
+        v,
+        "parameters are a sequence",
+        |_, k, _| {
+            Some(Parameter {
+                loc: k.loc.clone(),
+                name: key_of(k).to_owned(),
+                kind: "object".to_owned(),
+                display_name: None,
+            })
+        },
+        read_list_parameter,
+    )
+}
+
+fn read_list_parameter(r: &mut Reader, item: &Node) -> Option<Parameter> {
+    let pairs = r.map(item, "a parameter")?;
+    r.only(pairs, &["name", "displayName", "type", "default", "values"]);
+    let Some(name) = item
+        .get("name")
+        .and_then(|n| r.text(n, "a parameter's name"))
+    else {
+        r.invalid(&item.loc, "A parameter has no `name:`.");
+        return None;
+    };
+    let kind = match item.get("type") {
+        Some(t) => r.text(t, "a parameter's type").unwrap_or_default(),
+        None => "string".to_owned(),
+    };
+    if !PARAMETER_TYPES.contains(&kind.as_str())
+        && let Some(t) = item.get("type")
+    {
+        r.invalid(&t.loc, format!("'{kind}' is not a parameter type."));
     }
-    params
+    let display_name = item
+        .get("displayName")
+        .and_then(|d| r.text(d, "displayName"));
+    Some(Parameter {
+        loc: item.loc.clone(),
+        name,
+        kind,
+        display_name,
+    })
 }
 
 /// `resources:`: repositories, containers and pipelines; builds, packages and webhooks are

@@ -55,6 +55,17 @@ pub async fn demo_conn(s: &TestServer) -> ServiceConnection {
         .unwrap()
 }
 
+/// The demo connection after `change`, written back to the store.
+pub async fn change_demo_conn(
+    s: &TestServer,
+    change: impl FnOnce(&mut ServiceConnection),
+) -> ServiceConnection {
+    let mut c = demo_conn(s).await;
+    change(&mut c);
+    s.store().update_connection(&c).await.unwrap();
+    c
+}
+
 pub async fn demo_fic(s: &TestServer) -> keyless_model::directory::FederatedCredential {
     let app = s
         .store()
