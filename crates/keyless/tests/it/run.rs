@@ -291,6 +291,155 @@ fn azure_cli_with_connection_type_azure_devops_signs_in_without_a_subscription()
     assert_eq!(calls.iter().filter(|c| **c == "logout").count(), 2);
 }
 
+/// A `ManagedServiceIdentity` connection of web, a self-hosted pool with an agent on a VM
+/// and one on no VM.
+fn managed_identity_setup(s: &Server) {
+    let env = s.env();
+    let body = json!({
+        "data": {"subscriptionId": env["AZURE_SUBSCRIPTION_ID"], "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
+        "name": "vm-identity",
+        "type": "AzureRM",
+        "url": "https://management.azure.com/",
+        "authorization": {"scheme": "ManagedServiceIdentity", "parameters": {"tenantid": env["AZURE_TENANT_ID"]}},
+        "isShared": false,
+        "isReady": true,
+        "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "vm-identity"}],
+    });
+    let path = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
+    let created = admin(s, reqwest::Method::POST, path, Some(body));
+    assert_eq!(
+        created["authorization"]["scheme"], "ManagedServiceIdentity",
+        "{created}"
+    );
+    let pools = "/keyless/v1/organizations/contoso/pools";
+    admin(
+        s,
+        reqwest::Method::POST,
+        pools,
+        Some(json!({"name": "builders"})),
+    );
+    let vm = format!(
+        "/subscriptions/{}/resourceGroups/demo-rg/providers/Microsoft.Compute/virtualMachines/build-vm",
+        env["AZURE_SUBSCRIPTION_ID"]
+    );
+    for body in [
+        json!({"name": "vm-agent", "vm": vm}),
+        json!({"name": "bare-agent"}),
+    ] {
+        admin(
+            s,
+            reqwest::Method::POST,
+            &format!("{pools}/builders/agents"),
+            Some(body),
+        );
+    }
+}
+
+const MANAGED_IDENTITY_STEP: &str = "    steps:\n      - task: AzureCLI@2\n        inputs:\n          azureSubscription: vm-identity\n          addSpnToEnvironment: true\n          scriptType: bash\n          scriptLocation: inlineScript\n          inlineScript: echo \"MI-STEP endpoint=$IDENTITY_ENDPOINT spn=${servicePrincipalId:-none}\"\n";
+
+/// An `AzureCLI@2` step of a managed identity connection on an agent whose VM may carry
+/// the identity signs the CLI in with `az login --identity` (the step's `az` finds the
+/// VM's token endpoint in `IDENTITY_ENDPOINT`), selects the subscription, runs the script
+/// and signs out; on the hosted pool or an agent on no VM it fails with the task's text
+/// before any `az`, and when the CLI cannot get the identity's token the CLI's error comes
+/// first. `az` is a stand-in that logs its arguments (and fails `login` when told to).
+#[cfg(unix)]
+#[test]
+fn azure_cli_with_a_managed_identity_connection_signs_in_with_the_vm_identity() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = serve();
+    let env = s.env();
+    managed_identity_setup(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("az.log");
+    let az = dir.path().join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\necho \"$* endpoint=$IDENTITY_ENDPOINT header=${{IDENTITY_HEADER:+set}}\" >> '{}'\nif [ \"$1\" = login ] && [ -n \"$FAKE_AZ_LOGIN_FAILS\" ]; then echo 'ERROR: Identity not found' >&2; exit 1; fi\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let unavailable = keyless_model::catalogue::entry("ManagedIdentityUnavailable").template;
+    let endpoint = format!("{}/_agents/identity", s.origin);
+
+    write(
+        dir.path(),
+        &format!(
+            "jobs:\n  - job: onvm\n    pool:\n      name: builders\n      demands: Agent.Name -equals vm-agent\n{MANAGED_IDENTITY_STEP}"
+        ),
+    );
+    let out = run_command(&s, dir.path(), &[])
+        .env("KEYLESS_AZ", &az)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains(&format!("MI-STEP endpoint={endpoint} spn=none")),
+        "{t}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    let login = calls
+        .iter()
+        .position(|c| c.starts_with("login "))
+        .unwrap_or_else(|| panic!("{calls:#?}"));
+    assert_eq!(
+        calls[login],
+        format!("login --identity endpoint={endpoint} header=set"),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls[login + 1],
+        format!(
+            "account set --subscription {} endpoint={endpoint} header=set",
+            env["AZURE_SUBSCRIPTION_ID"]
+        ),
+        "{calls:#?}"
+    );
+    assert!(calls.last().unwrap().starts_with("logout "), "{calls:#?}");
+
+    // The CLI finds no identity: its words, then the task's.
+    std::fs::remove_file(&log).unwrap();
+    let out = run_command(&s, dir.path(), &[])
+        .env("KEYLESS_AZ", &az)
+        .env("FAKE_AZ_LOGIN_FAILS", "1")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("Identity not found"), "{t}");
+    assert!(t.contains(&format!("##[error]{unavailable}")), "{t}");
+    assert!(!t.contains("MI-STEP"), "{t}");
+
+    // No identity endpoint at all: the hosted pool, an agent on no VM.
+    for pool in [
+        "    pool:\n      vmImage: ubuntu-latest\n",
+        "    pool:\n      name: builders\n      demands: Agent.Name -equals bare-agent\n",
+    ] {
+        std::fs::remove_file(&log).ok();
+        write(
+            dir.path(),
+            &format!("jobs:\n  - job: nomi\n{pool}{MANAGED_IDENTITY_STEP}"),
+        );
+        let out = run_command(&s, dir.path(), &[])
+            .env("KEYLESS_AZ", &az)
+            .output()
+            .unwrap();
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{pool}: {t}");
+        assert!(
+            t.contains(&format!("##[error]{unavailable}")),
+            "{pool}: {t}"
+        );
+        assert!(!t.contains("MI-STEP"), "{pool}: {t}");
+        assert!(!log.exists(), "{pool}: az ran");
+    }
+}
+
 #[test]
 fn a_missing_powershell_or_azure_cli_is_a_clear_step_failure() {
     let s = serve();
