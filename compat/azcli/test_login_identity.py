@@ -12,53 +12,15 @@ pool has no such variables.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from conftest import AGENT_POOL as POOL
 from conftest import CLOUD_NAME, DEMO_RESOURCE_GROUP, Az, describe, jwt_claims
 
-POOL = "azcli-builders"
-VM = "azcli-agent-vm"
-UAI = "azcli-agent-uai"
 PIPELINE = "azcli-mi-job"
-
-
-@pytest.fixture(scope="module")
-def agent_vm(az, world, keyless):
-    """The VM (both identities, each a Reader of the subscription) and an agent on it."""
-    az.login_secret(world["owner"])
-    rg = DEMO_RESOURCE_GROUP
-    uai = az.json("identity", "create", "-g", rg, "-n", UAI)
-    vm_id = f"/subscriptions/{keyless.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{VM}"
-    body = {
-        "location": "westeurope",
-        "identity": {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {uai["id"]: {}}},
-    }
-    vm = az.json(
-        "rest", "--method", "put", "--url", f"{keyless.url}{vm_id}?api-version=2024-07-01", "--body", json.dumps(body)
-    )
-    system = vm["identity"]["principalId"]
-    for principal in (system, uai["principalId"]):
-        az.run(
-            "role", "assignment", "create",
-            "--assignee-object-id", principal,
-            "--assignee-principal-type", "ServicePrincipal",
-            "--role", "Reader",
-            "--scope", f"/subscriptions/{keyless.subscription_id}",
-        )  # fmt: skip
-    pools = f"{keyless.url}/keyless/v1/organizations/contoso/pools"
-    res = keyless.request("POST", pools, json={"name": POOL})
-    assert res.status_code == 201, describe(res)
-    res = keyless.request("POST", f"{pools}/{POOL}/agents", json={"name": "vm-agent", "vm": vm_id})
-    assert res.status_code == 201, describe(res)
-    yield {"vm_id": vm_id, "system": system, "uai": uai}
-    keyless.request("DELETE", f"{pools}/{POOL}")
-    az.login_secret(world["owner"])
-    az.run("rest", "--method", "delete", "--url", f"{keyless.url}{vm_id}?api-version=2024-07-01", check=False)
-    az.run("identity", "delete", "-g", rg, "-n", UAI, check=False)
 
 
 def job_env(keyless, pool: dict) -> dict:

@@ -506,6 +506,81 @@ fn sc_create_automatic_verify_convert_and_permissions() {
     assert_fails_with(&out, "--client-id");
 }
 
+/// `keyless sc create --scheme ManagedServiceIdentity`: the tenant and scope only, the
+/// REST shape of such a connection; naming an identity of its own is a usage error.
+#[test]
+fn sc_create_makes_a_managed_identity_connection() {
+    let s = serve();
+    let env = s.env();
+    let out = s.client(&[
+        "sc",
+        "create",
+        "contoso",
+        "web",
+        "vm-identity",
+        "--scheme",
+        "ManagedServiceIdentity",
+        "--tenant-id",
+        &env["AZURE_TENANT_ID"],
+        "--subscription-id",
+        &env["AZURE_SUBSCRIPTION_ID"],
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        created["authorization"]["scheme"], "ManagedServiceIdentity",
+        "{created}"
+    );
+    assert_eq!(
+        created["authorization"]["parameters"]["tenantid"],
+        env["AZURE_TENANT_ID"].as_str()
+    );
+    assert!(
+        created["authorization"]["parameters"]
+            .get("serviceprincipalid")
+            .is_none(),
+        "{created}"
+    );
+    assert_eq!(
+        created["data"]["subscriptionId"],
+        env["AZURE_SUBSCRIPTION_ID"].as_str()
+    );
+    let shown = s.client(&["sc", "show", "contoso", "vm-identity", "-o", "json"]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["authorization"]["scheme"], "ManagedServiceIdentity");
+    for extra in [
+        &["--client-id", &env["AZURE_CLIENT_ID"]][..],
+        &["--automatic"][..],
+        &["--secret", "s3cret"][..],
+    ] {
+        let args = [
+            &[
+                "sc",
+                "create",
+                "contoso",
+                "web",
+                "vm-identity-2",
+                "--scheme",
+                "ManagedServiceIdentity",
+                "--tenant-id",
+                &env["AZURE_TENANT_ID"],
+            ][..],
+            extra,
+        ]
+        .concat();
+        let out = s.client(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("names no identity of its own"),
+            "{extra:?}: {}",
+            text(&out)
+        );
+    }
+}
+
 /// The value of `name` after a POSIX shell runs `exports` (what a user's `eval` sees).
 fn shell_value(exports: &str, name: &str) -> String {
     let out = std::process::Command::new("sh")
