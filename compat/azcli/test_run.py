@@ -361,33 +361,26 @@ def test_azure_cli_3_with_an_azure_devops_connection_reads_azure_devops(keyless:
     assert "eyJ" not in out, out
 
 
-MI_PIPELINE = """
-trigger: none
-jobs:
-  - job: onvm
-    pool:
-      name: azcli-builders
-      demands: Agent.Name -equals vm-agent
-    steps:
+MI_STEP = """
       - task: AzureCLI@2
         inputs:
           azureSubscription: vm-identity
           scriptType: bash
           scriptLocation: inlineScript
           inlineScript: |
-            echo "MI USER $(az account show --query user.name -o tsv) $(az account show --query id -o tsv)"
-            echo "MI GROUPS $(az group list --query "[].name" -o tsv | tr '\\n' ' ')"
-  - job: hosted
-    pool:
-      vmImage: ubuntu-latest
-    steps:
-      - task: AzureCLI@2
-        inputs:
-          azureSubscription: vm-identity
-          scriptType: bash
-          scriptLocation: inlineScript
-          inlineScript: echo "HOSTED STEP RAN"
+            {script}
 """
+
+MI_PIPELINE = (
+    "trigger: none\njobs:\n"
+    "  - job: onvm\n    pool:\n      name: azcli-builders\n      demands: Agent.Name -equals vm-agent\n    steps:"
+    + MI_STEP.format(
+        script='echo "MI USER $(az account show --query user.name -o tsv) $(az account show --query id -o tsv)"\n'
+        '            echo "MI GROUPS $(az group list --query "[].name" -o tsv | tr \'\\n\' \' \')"'
+    )
+    + "  - job: hosted\n    pool:\n      vmImage: ubuntu-latest\n    steps:"
+    + MI_STEP.format(script='echo "HOSTED STEP RAN"')
+)
 
 
 def test_azure_cli_with_a_managed_identity_connection_signs_in_as_the_vm(keyless: Keyless, agent_vm):

@@ -130,6 +130,20 @@ def test_a_hosted_job_has_no_managed_identity(keyless, agent_vm, in_job):
         del os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
 
 
+def app_service_job(keyless, agent_vm, in_job) -> dict:
+    """Enters a job of the agent with the App Service shape's variables only: the process
+    environment, plus what the other clients are to find (EXPECT_*)."""
+    vm, uai = agent_vm
+    in_job(job_env(keyless, {"name": "compat-builders"}), keys=("IDENTITY_ENDPOINT", "IDENTITY_HEADER"))
+    return dict(
+        os.environ,
+        EXPECT_SYSTEM_OID=vm.identity.principal_id,
+        EXPECT_USER_CLIENT_ID=uai.client_id,
+        EXPECT_USER_OID=uai.principal_id,
+        EXPECT_USER_RESOURCE_ID=uai.id,
+    )
+
+
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 
 
@@ -139,14 +153,7 @@ def test_node_managed_identity_credential(keyless, agent_vm, in_job):
         if os.environ.get("KEYLESS_NODE_REQUIRED"):
             pytest.fail("compat/node is not installed (npm ci in compat/node)")
         pytest.skip("compat/node is not installed (npm ci in compat/node)")
-    vm, uai = agent_vm
-    in_job(job_env(keyless, {"name": "compat-builders"}), keys=("IDENTITY_ENDPOINT", "IDENTITY_HEADER"))
-    env = dict(
-        os.environ,
-        EXPECT_SYSTEM_OID=vm.identity.principal_id,
-        EXPECT_USER_CLIENT_ID=uai.client_id,
-        EXPECT_USER_OID=uai.principal_id,
-    )
+    env = app_service_job(keyless, agent_vm, in_job)
     run = subprocess.run(
         ["node", "managed_identity.mjs"], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=120
     )
@@ -158,15 +165,7 @@ def test_rust_managed_identity_credential(keyless, agent_vm, in_job):
     the crate picks from IDENTITY_ENDPOINT + IDENTITY_HEADER), system- and user-assigned."""
     from test_rust_client import rust_binary
 
-    vm, uai = agent_vm
-    in_job(job_env(keyless, {"name": "compat-builders"}), keys=("IDENTITY_ENDPOINT", "IDENTITY_HEADER"))
-    env = dict(
-        os.environ,
-        EXPECT_SYSTEM_OID=vm.identity.principal_id,
-        EXPECT_USER_CLIENT_ID=uai.client_id,
-        EXPECT_USER_OID=uai.principal_id,
-        EXPECT_USER_RESOURCE_ID=uai.id,
-    )
+    env = app_service_job(keyless, agent_vm, in_job)
     run = subprocess.run(
         [str(rust_binary()), "managed-identity"], env=env, capture_output=True, text=True, timeout=300
     )

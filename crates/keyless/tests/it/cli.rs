@@ -512,41 +512,24 @@ fn sc_create_automatic_verify_convert_and_permissions() {
 fn sc_create_makes_a_managed_identity_connection() {
     let s = serve();
     let env = s.env();
-    let out = s.client(&[
-        "sc",
-        "create",
-        "contoso",
-        "web",
-        "vm-identity",
-        "--scheme",
-        "ManagedServiceIdentity",
-        "--tenant-id",
-        &env["AZURE_TENANT_ID"],
-        "--subscription-id",
-        &env["AZURE_SUBSCRIPTION_ID"],
-        "-o",
-        "json",
-    ]);
+    let tenant = env["AZURE_TENANT_ID"].as_str();
+    let create = |name: &str, extra: &[&str]| {
+        let base = ["sc", "create", "contoso", "web", name, "--scheme"];
+        let scheme = ["ManagedServiceIdentity", "--tenant-id", tenant];
+        s.client(&[&base[..], &scheme[..], extra].concat())
+    };
+    let sub = env["AZURE_SUBSCRIPTION_ID"].as_str();
+    let out = create("vm-identity", &["--subscription-id", sub, "-o", "json"]);
     assert!(out.status.success(), "{}", text(&out));
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        created["authorization"]["scheme"], "ManagedServiceIdentity",
-        "{created}"
-    );
-    assert_eq!(
-        created["authorization"]["parameters"]["tenantid"],
-        env["AZURE_TENANT_ID"].as_str()
-    );
+    let auth = &created["authorization"];
+    assert_eq!(auth["scheme"], "ManagedServiceIdentity", "{created}");
+    assert_eq!(auth["parameters"]["tenantid"], tenant, "{created}");
     assert!(
-        created["authorization"]["parameters"]
-            .get("serviceprincipalid")
-            .is_none(),
+        auth["parameters"].get("serviceprincipalid").is_none(),
         "{created}"
     );
-    assert_eq!(
-        created["data"]["subscriptionId"],
-        env["AZURE_SUBSCRIPTION_ID"].as_str()
-    );
+    assert_eq!(created["data"]["subscriptionId"], sub, "{created}");
     let shown = s.client(&["sc", "show", "contoso", "vm-identity", "-o", "json"]);
     assert!(shown.status.success(), "{}", text(&shown));
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
@@ -556,22 +539,7 @@ fn sc_create_makes_a_managed_identity_connection() {
         &["--automatic"][..],
         &["--secret", "s3cret"][..],
     ] {
-        let args = [
-            &[
-                "sc",
-                "create",
-                "contoso",
-                "web",
-                "vm-identity-2",
-                "--scheme",
-                "ManagedServiceIdentity",
-                "--tenant-id",
-                &env["AZURE_TENANT_ID"],
-            ][..],
-            extra,
-        ]
-        .concat();
-        let out = s.client(&args);
+        let out = create("vm-identity-2", extra);
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", text(&out));
         assert!(
             text(&out).contains("names no identity of its own"),

@@ -200,6 +200,36 @@ fn a_pipeline_using_a_connection_closed_to_it_runs_no_step_and_opens_nothing() {
     assert_eq!(connection_permissions(&s, &connection, None), before);
 }
 
+/// A stand-in `az` in `dir` running the shell `body` (with `$LOG`, the log file it may
+/// write): its path and the log's.
+#[cfg(unix)]
+fn fake_az(dir: &Path, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let log = dir.join("az.log");
+    let az = dir.join("az");
+    let script = format!("#!/bin/sh\nLOG='{}'\n{body}", log.display());
+    std::fs::write(&az, script).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (az, log)
+}
+
+/// `keyless run` in `dir` with `az` as the Azure CLI and `env` set: its output and text.
+#[cfg(unix)]
+fn run_with_az(
+    s: &Server,
+    dir: &Path,
+    az: &Path,
+    env: &[(&str, &str)],
+) -> (std::process::Output, String) {
+    let out = run_command(s, dir, &[])
+        .env("KEYLESS_AZ", az)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let t = text(&out);
+    (out, t)
+}
+
 /// An Azure DevOps connection (workload identity federation) of web for the demo app,
 /// which first becomes a user of the organization (a reader of web).
 fn create_azure_devops_connection(s: &Server, name: &str) {
@@ -230,28 +260,16 @@ fn create_azure_devops_connection(s: &Server, name: &str) {
 #[cfg(unix)]
 #[test]
 fn azure_cli_with_connection_type_azure_devops_signs_in_without_a_subscription() {
-    use std::os::unix::fs::PermissionsExt;
     let s = serve();
     let env = s.env();
     create_azure_devops_connection(&s, "ado-connection");
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("az.log");
-    let az = dir.path().join("az");
-    std::fs::write(
-        &az,
-        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (az, log) = fake_az(dir.path(), "echo \"$*\" >> \"$LOG\"\n");
     write(
         dir.path(),
         "steps:\n  - task: AzureCLI@3\n    inputs:\n      connectionType: azureDevOps\n      azureDevOpsServiceConnection: ado-connection\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az rest --resource 499b84ac-1321-427f-aa17-267ca6975798 && echo \"ADO-STEP config=$AZURE_CONFIG_DIR\"\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: echo ARM-STEP\n",
     );
-    let out = run_command(&s, dir.path(), &[])
-        .env("KEYLESS_AZ", &az)
-        .output()
-        .unwrap();
-    let t = text(&out);
+    let (out, t) = run_with_az(&s, dir.path(), &az, &[]);
     assert!(out.status.success(), "{t}");
     assert!(
         t.contains("ADO-STEP config=") && t.contains("ARM-STEP"),
@@ -346,22 +364,14 @@ const MANAGED_IDENTITY_STEP: &str = "    steps:\n      - task: AzureCLI@2\n     
 #[cfg(unix)]
 #[test]
 fn azure_cli_with_a_managed_identity_connection_signs_in_with_the_vm_identity() {
-    use std::os::unix::fs::PermissionsExt;
     let s = serve();
     let env = s.env();
     managed_identity_setup(&s);
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("az.log");
-    let az = dir.path().join("az");
-    std::fs::write(
-        &az,
-        format!(
-            "#!/bin/sh\necho \"$* endpoint=$IDENTITY_ENDPOINT header=${{IDENTITY_HEADER:+set}}\" >> '{}'\nif [ \"$1\" = login ] && [ -n \"$FAKE_AZ_LOGIN_FAILS\" ]; then echo 'ERROR: Identity not found' >&2; exit 1; fi\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (az, log) = fake_az(
+        dir.path(),
+        "echo \"$* endpoint=$IDENTITY_ENDPOINT header=${IDENTITY_HEADER:+set}\" >> \"$LOG\"\nif [ \"$1\" = login ] && [ -n \"$FAKE_AZ_LOGIN_FAILS\" ]; then echo 'ERROR: Identity not found' >&2; exit 1; fi\n",
+    );
     let unavailable = keyless_model::catalogue::entry("ManagedIdentityUnavailable").template;
     let endpoint = format!("{}/_agents/identity", s.origin);
 
@@ -371,11 +381,7 @@ fn azure_cli_with_a_managed_identity_connection_signs_in_with_the_vm_identity() 
             "jobs:\n  - job: onvm\n    pool:\n      name: builders\n      demands: Agent.Name -equals vm-agent\n{MANAGED_IDENTITY_STEP}"
         ),
     );
-    let out = run_command(&s, dir.path(), &[])
-        .env("KEYLESS_AZ", &az)
-        .output()
-        .unwrap();
-    let t = text(&out);
+    let (out, t) = run_with_az(&s, dir.path(), &az, &[]);
     assert!(out.status.success(), "{t}");
     assert!(
         t.contains(&format!("MI-STEP endpoint={endpoint} spn=none")),
@@ -404,12 +410,7 @@ fn azure_cli_with_a_managed_identity_connection_signs_in_with_the_vm_identity() 
 
     // The CLI finds no identity: its words, then the task's.
     std::fs::remove_file(&log).unwrap();
-    let out = run_command(&s, dir.path(), &[])
-        .env("KEYLESS_AZ", &az)
-        .env("FAKE_AZ_LOGIN_FAILS", "1")
-        .output()
-        .unwrap();
-    let t = text(&out);
+    let (out, t) = run_with_az(&s, dir.path(), &az, &[("FAKE_AZ_LOGIN_FAILS", "1")]);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("Identity not found"), "{t}");
     assert!(t.contains(&format!("##[error]{unavailable}")), "{t}");
@@ -425,11 +426,7 @@ fn azure_cli_with_a_managed_identity_connection_signs_in_with_the_vm_identity() 
             dir.path(),
             &format!("jobs:\n  - job: nomi\n{pool}{MANAGED_IDENTITY_STEP}"),
         );
-        let out = run_command(&s, dir.path(), &[])
-            .env("KEYLESS_AZ", &az)
-            .output()
-            .unwrap();
-        let t = text(&out);
+        let (out, t) = run_with_az(&s, dir.path(), &az, &[]);
         assert_eq!(out.status.code(), Some(1), "{pool}: {t}");
         assert!(
             t.contains(&format!("##[error]{unavailable}")),
