@@ -249,3 +249,47 @@ def demo_sp_object_id(keyless: Keyless) -> str:
     res = keyless.graph("GET", f"servicePrincipals(appId='{keyless.client_id}')")
     assert res.status_code == 200, describe(res)
     return res.json()["id"]
+
+
+# --------------------------------------------------------------------------------------------
+# a self-hosted agent on a VM with managed identities
+
+AGENT_POOL = "azcli-builders"
+AGENT_VM = "azcli-agent-vm"
+AGENT_UAI = "azcli-agent-uai"
+
+
+@pytest.fixture(scope="session")
+def agent_vm(az: Az, world: dict[str, App], keyless: Keyless):
+    """A VM made with `az rest` carrying a system-assigned and a user-assigned identity,
+    each a Reader of the demo subscription, and the agent vm-agent of the pool
+    azcli-builders on it: `{"vm_id", "system", "uai"}`."""
+    az.login_secret(world["owner"])
+    rg = DEMO_RESOURCE_GROUP
+    uai = az.json("identity", "create", "-g", rg, "-n", AGENT_UAI)
+    vm_id = f"/subscriptions/{keyless.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{AGENT_VM}"
+    body = {
+        "location": "westeurope",
+        "identity": {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {uai["id"]: {}}},
+    }
+    url = f"{keyless.url}{vm_id}?api-version=2024-07-01"
+    vm = az.json("rest", "--method", "put", "--url", url, "--body", json.dumps(body))
+    system = vm["identity"]["principalId"]
+    for principal in (system, uai["principalId"]):
+        az.run(
+            "role", "assignment", "create",
+            "--assignee-object-id", principal,
+            "--assignee-principal-type", "ServicePrincipal",
+            "--role", "Reader",
+            "--scope", f"/subscriptions/{keyless.subscription_id}",
+        )  # fmt: skip
+    pools = f"{keyless.url}/keyless/v1/organizations/contoso/pools"
+    res = keyless.request("POST", pools, json={"name": AGENT_POOL})
+    assert res.status_code == 201, describe(res)
+    res = keyless.request("POST", f"{pools}/{AGENT_POOL}/agents", json={"name": "vm-agent", "vm": vm_id})
+    assert res.status_code == 201, describe(res)
+    yield {"vm_id": vm_id, "system": system, "uai": uai}
+    keyless.request("DELETE", f"{pools}/{AGENT_POOL}")
+    az.login_secret(world["owner"])
+    az.run("rest", "--method", "delete", "--url", url, check=False)
+    az.run("identity", "delete", "-g", rg, "-n", AGENT_UAI, check=False)

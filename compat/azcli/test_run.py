@@ -359,3 +359,56 @@ def test_azure_cli_3_with_an_azure_devops_connection_reads_azure_devops(keyless:
     assert "PROJECT web" in p.stdout, out
     assert "ADO TOKEN OK" in p.stdout, out
     assert "eyJ" not in out, out
+
+
+MI_STEP = """
+      - task: AzureCLI@2
+        inputs:
+          azureSubscription: vm-identity
+          scriptType: bash
+          scriptLocation: inlineScript
+          inlineScript: |
+            {script}
+"""
+
+MI_PIPELINE = (
+    "trigger: none\njobs:\n"
+    "  - job: onvm\n    pool:\n      name: azcli-builders\n      demands: Agent.Name -equals vm-agent\n    steps:"
+    + MI_STEP.format(
+        script='echo "MI USER $(az account show --query user.name -o tsv) $(az account show --query id -o tsv)"\n'
+        '            echo "MI GROUPS $(az group list --query "[].name" -o tsv | tr \'\\n\' \' \')"'
+    )
+    + "  - job: hosted\n    pool:\n      vmImage: ubuntu-latest\n    steps:"
+    + MI_STEP.format(script='echo "HOSTED STEP RAN"')
+)
+
+
+def test_azure_cli_with_a_managed_identity_connection_signs_in_as_the_vm(keyless: Keyless, agent_vm):
+    """An AzureCLI@2 step of a ManagedServiceIdentity connection: `az login --identity` on
+    the agent whose VM carries a system-assigned identity (a Reader of the subscription),
+    then the script as that identity; on the hosted pool the task's failure, no script."""
+    body = {
+        "data": {"subscriptionId": keyless.subscription_id, "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
+        "name": "vm-identity",
+        "type": "AzureRM",
+        "url": "https://management.azure.com/",
+        "authorization": {"scheme": "ManagedServiceIdentity", "parameters": {"tenantid": keyless.tenant_id}},
+        "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "vm-identity"}],
+    }
+    res = keyless.request("POST", f"{keyless.url}/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1", json=body)
+    assert res.status_code == 200, res.text
+    p = run_pipeline(keyless, MI_PIPELINE, {})
+    out = _out(p)
+    assert p.returncode == 1, out
+    assert f"MI USER systemAssignedIdentity {keyless.subscription_id}" in p.stdout, out
+    assert "MI GROUPS " in p.stdout and "demo-rg" in p.stdout.split("MI GROUPS ", 1)[1], out
+    assert "Could not fetch access token for Managed Service Principal" in p.stdout, out
+    assert "HOSTED STEP RAN" not in p.stdout, out
+    jobs = {r["name"]: r.get("result") for r in _timeline(keyless) if r["type"] == "Job"}
+    assert jobs == {"onvm": "succeeded", "hosted": "failed"}, jobs
+
+
+def _timeline(k: Keyless) -> list:
+    builds = k.request("GET", f"{k.url}/contoso/web/_apis/build/builds").json()
+    build = builds["value"][0]["id"]
+    return k.request("GET", f"{k.url}/contoso/web/_apis/build/builds/{build}/timeline").json()["records"]

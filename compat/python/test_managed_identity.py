@@ -3,7 +3,8 @@ system-assigned (and a user-assigned) identity, an agent registered on that VM r
 and unmodified azure-identity credentials in the job (ManagedIdentityCredential through the
 App Service and the IMDS shapes, DefaultAzureCredential) get the VM's identities' tokens. A
 job on the Microsoft-hosted pool gets no managed identity endpoint, and the credential
-fails there."""
+fails there. @azure/identity (compat/node) and the Rust azure_identity crate (compat/rust,
+the App Service shape: its IMDS source has a fixed address) do the same."""
 
 import os
 import subprocess
@@ -129,6 +130,20 @@ def test_a_hosted_job_has_no_managed_identity(keyless, agent_vm, in_job):
         del os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
 
 
+def app_service_job(keyless, agent_vm, in_job) -> dict:
+    """Enters a job of the agent with the App Service shape's variables only: the process
+    environment, plus what the other clients are to find (EXPECT_*)."""
+    vm, uai = agent_vm
+    in_job(job_env(keyless, {"name": "compat-builders"}), keys=("IDENTITY_ENDPOINT", "IDENTITY_HEADER"))
+    return dict(
+        os.environ,
+        EXPECT_SYSTEM_OID=vm.identity.principal_id,
+        EXPECT_USER_CLIENT_ID=uai.client_id,
+        EXPECT_USER_OID=uai.principal_id,
+        EXPECT_USER_RESOURCE_ID=uai.id,
+    )
+
+
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 
 
@@ -138,15 +153,22 @@ def test_node_managed_identity_credential(keyless, agent_vm, in_job):
         if os.environ.get("KEYLESS_NODE_REQUIRED"):
             pytest.fail("compat/node is not installed (npm ci in compat/node)")
         pytest.skip("compat/node is not installed (npm ci in compat/node)")
-    vm, uai = agent_vm
-    in_job(job_env(keyless, {"name": "compat-builders"}), keys=("IDENTITY_ENDPOINT", "IDENTITY_HEADER"))
-    env = dict(
-        os.environ,
-        EXPECT_SYSTEM_OID=vm.identity.principal_id,
-        EXPECT_USER_CLIENT_ID=uai.client_id,
-        EXPECT_USER_OID=uai.principal_id,
-    )
+    env = app_service_job(keyless, agent_vm, in_job)
     run = subprocess.run(
         ["node", "managed_identity.mjs"], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_rust_managed_identity_credential(keyless, agent_vm, in_job):
+    """compat/rust: azure_identity's ManagedIdentityCredential (the App Service shape, which
+    the crate picks from IDENTITY_ENDPOINT + IDENTITY_HEADER), system- and user-assigned."""
+    from test_rust_client import rust_binary
+
+    env = app_service_job(keyless, agent_vm, in_job)
+    run = subprocess.run(
+        [str(rust_binary()), "managed-identity"], env=env, capture_output=True, text=True, timeout=300
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert "6 passed, 0 failed" in run.stdout, output

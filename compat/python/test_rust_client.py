@@ -12,12 +12,17 @@ from conftest import REPO_ROOT
 RUST_TIMEOUT_S = 300
 
 
-def test_rust_azure_identity(keyless, demo_secret):
+def rust_binary() -> Path:
     binary = Path(os.environ.get("KEYLESS_COMPAT_RUST_BIN") or REPO_ROOT / "target" / "debug" / "keyless-compat-rust")
     if not binary.is_absolute():
         binary = REPO_ROOT / binary
     if not binary.exists():
         pytest.fail(f"{binary} not found (cargo build -p keyless-compat-rust, or set KEYLESS_COMPAT_RUST_BIN)")
+    return binary
+
+
+def test_rust_azure_identity(keyless, demo_secret):
+    binary = rust_binary()
 
     env = dict(os.environ)  # already carries the CA overrides set by the keyless fixture
     env.update(keyless.env)

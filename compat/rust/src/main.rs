@@ -6,7 +6,10 @@
 //! subscriptions with each token. Trust: `SSL_CERT_FILE` (the credentials' reqwest/rustls reads
 //! it; the ARM calls here load the same bundle explicitly).
 //!
-//! Prints one line per check and `N passed, M failed`; exits 1 on any failure.
+//! Prints one line per check and `N passed, M failed`; exits 1 on any failure. With the
+//! argument `managed-identity`, runs the checks of [`managed_identity`] instead.
+
+mod managed_identity;
 
 use azure_core::{
     cloud::{CloudConfiguration, CustomConfiguration},
@@ -232,6 +235,9 @@ impl Report {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("managed-identity") {
+        return managed_identity::run().await;
+    }
     let cfg = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {

@@ -99,9 +99,19 @@ pub async fn diagnose(
         }
     };
     let identity = match &tenant {
-        // A managed identity connection's identity is the agent VM's, found by its checks.
-        Some(_) if !super::schemes::names_client(c.scheme) => {
-            out.extend(super::schemes::vm_identity_checks(s, org).await?);
+        // A managed identity connection's identity is the agent VM's: each agent's, with its
+        // roles at the connection's scope.
+        Some(t) if !super::schemes::names_client(c.scheme) => {
+            let found = super::schemes::agent_identities(s, org).await?;
+            out.extend(super::schemes::vm_identity_findings(&found));
+            for a in found {
+                let client = a.principal.app_id.to_string();
+                let id = Identity {
+                    principal: a.principal,
+                    app: None,
+                };
+                out.push(roles_check(s, c, &client, t, &id).await?);
+            }
             None
         }
         Some(t) => {
@@ -134,7 +144,7 @@ pub async fn diagnose(
             identity: id,
         };
         out.extend(super::schemes::rules(c.scheme).doctor_checks(ctx).await?);
-        out.push(roles_check(s, c, tenant, id).await?);
+        out.push(roles_check(s, c, &c.client_id.to_string(), tenant, id).await?);
     }
     out.extend(pipelines_check(s, org, project, c).await?);
     let audit = audit_of(s, c).await?;
@@ -154,9 +164,11 @@ fn read_action(level: ScopeLevel) -> &'static str {
     }
 }
 
+/// The roles of the identity (`client`, `id`) at the connection's scope.
 async fn roles_check(
     s: &AppState,
     c: &ServiceConnection,
+    client: &str,
     tenant: &Tenant,
     id: &Identity,
 ) -> Result<Finding, ApiError> {
@@ -179,7 +191,7 @@ async fn roles_check(
     let who = ArmCaller {
         oid: id.principal.id,
         tenant_id: tenant.id,
-        client: c.client_id.to_string(),
+        client: client.to_string(),
     };
     let mut authz = Authz::load(s, &who).await?;
     let action = read_action(level);
@@ -202,7 +214,7 @@ async fn roles_check(
         covering.push((role, a.scope.clone()));
     }
     Ok(d::roles(&d::RoleFacts {
-        client_id: &c.client_id.to_string(),
+        client_id: client,
         object_id: &id.principal.id.to_string(),
         scope: &scope,
         action,

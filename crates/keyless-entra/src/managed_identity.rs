@@ -49,11 +49,12 @@ enum Shape {
     AppService,
 }
 
-/// A refusal in the endpoints' shape: `{"error", "error_description"}`.
+/// A refusal in the endpoints' shape: `{"error", "error_description"}`; the App Service
+/// shape adds its own `statusCode` and `message`, which MSAL reads from a refusal.
 struct Refusal(ApiError);
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
+impl Refusal {
+    fn into_response(self, shape: Shape) -> Response {
         let rendered: Rendered = self.0.rendered;
         let numbered = rendered.entry.code.bytes().all(|b| b.is_ascii_digit());
         let description = if numbered {
@@ -62,11 +63,12 @@ impl IntoResponse for Refusal {
             rendered.message.clone()
         };
         let status = StatusCode::from_u16(rendered.entry.status).unwrap_or(StatusCode::BAD_REQUEST);
-        (
-            status,
-            Json(json!({"error": rendered.entry.error, "error_description": description})),
-        )
-            .into_response()
+        let mut body = json!({"error": rendered.entry.error, "error_description": description});
+        if shape == Shape::AppService {
+            body["statusCode"] = json!(status.as_u16());
+            body["message"] = json!(description);
+        }
+        (status, Json(body)).into_response()
     }
 }
 
@@ -118,7 +120,7 @@ async fn answer(
     s.audit.record_outcome(rec, denied.as_deref());
     match outcome {
         Ok(v) => (StatusCode::OK, Json(v)).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => e.into_response(shape),
     }
 }
 

@@ -3,7 +3,8 @@
 //! self-hosted agent runs on, through the VM's token endpoint. Nothing about the identity
 //! is known before a job runs, so verify cannot present a credential; the doctor checks the
 //! organization's agents: that some self-hosted agent runs on a VM that carries a
-//! system-assigned identity, and that identity's roles at the connection's scope.
+//! system-assigned identity (its pool, agent and VM), and each such identity's roles at the
+//! connection's scope.
 
 use super::{
     AutomaticCredential, BoxFuture, CredentialStep, DoctorContext, ManualCreate, Parameters,
@@ -15,17 +16,26 @@ use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::{EndpointType, Organization, ServiceConnection};
+use keyless_model::directory::ServicePrincipal;
 use keyless_model::doctor::{Finding, Status};
 use serde_json::{Map, Value, json};
 
 pub(super) struct ManagedIdentity;
 
-/// The system-assigned principals of the VMs the organization's self-hosted agents run
-/// on, with the agent and pool names.
-async fn agent_identities(
+/// A self-hosted agent of the organization whose VM carries a system-assigned identity.
+pub(crate) struct AgentIdentity {
+    pub pool: String,
+    pub agent: String,
+    pub vm: String,
+    pub principal: ServicePrincipal,
+}
+
+/// The organization's self-hosted agents on VMs with a system-assigned identity (the one
+/// the task's `az login --identity` signs in with), each with that identity's principal.
+pub(crate) async fn agent_identities(
     s: &AppState,
     org: &Organization,
-) -> Result<Vec<(String, String, String)>, ApiError> {
+) -> Result<Vec<AgentIdentity>, ApiError> {
     let mut out = Vec::new();
     for pool in crate::agents::pools_of(s, org).await? {
         for agent in s.db().list_agents(pool.id).await? {
@@ -38,9 +48,17 @@ async fn agent_identities(
                 .await
                 .ok()
                 .and_then(|r| r.extra.get("identity").cloned())
-                .and_then(|i| i["principalId"].as_str().map(str::to_string));
-            if let Some(p) = principal {
-                out.push((pool.name.clone(), agent.name.clone(), p));
+                .and_then(|i| i["principalId"].as_str().and_then(|p| p.parse().ok()));
+            let Some(principal) = principal else {
+                continue;
+            };
+            if let Ok(sp) = s.db().get_service_principal(principal).await {
+                out.push(AgentIdentity {
+                    pool: pool.name.clone(),
+                    agent: agent.name.clone(),
+                    vm: vm.clone(),
+                    principal: sp,
+                });
             }
         }
     }
@@ -126,35 +144,30 @@ impl SchemeRules for ManagedIdentity {
     }
 }
 
-/// The organization's self-hosted agents on VMs with a system-assigned identity, and
-/// whether each identity holds a role assignment; none at all fails as a job would.
-pub(crate) async fn checks(s: &AppState, org: &Organization) -> Result<Vec<Finding>, ApiError> {
-    let found = agent_identities(s, org).await?;
+/// What the doctor says of the agents a job of the connection may run on: each agent on
+/// a VM with a system-assigned identity (pool, agent, VM, identity); none at all fails as
+/// a job would. The identities' roles at the connection's scope are the doctor's roles
+/// check, once per identity.
+pub(crate) fn findings(found: &[AgentIdentity]) -> Vec<Finding> {
     if found.is_empty() {
         let r = Rendered::new("ManagedIdentityUnavailable", &[]);
-        return Ok(vec![Finding::from_catalogue("identity", Status::Fail, r)]);
+        return vec![Finding::from_catalogue("identity", Status::Fail, r)];
     }
-    let mut findings = Vec::new();
-    for (pool, agent, principal) in found {
-        let roles = s
-            .db()
-            .list_role_assignments_for_principal(principal.parse().unwrap_or_default())
-            .await?;
-        let line = format!(
-            "Agent {agent} of the self-hosted pool {pool} runs on a VM whose system-assigned identity is {principal}; it holds {} role assignment(s).",
-            roles.len()
-        );
-        findings.push(if roles.is_empty() {
-            Finding {
-                status: Status::Warn,
-                ..Finding::ok(
-                    "roles",
-                    format!("{line} Without a role it can do nothing in Azure."),
-                )
-            }
-        } else {
-            Finding::ok("identity", line)
-        });
-    }
-    Ok(findings)
+    found
+        .iter()
+        .map(|a| {
+            Finding::ok(
+                "identity",
+                format!(
+                    "Agent {} of the self-hosted pool {} runs on the VM {}, whose system-assigned identity is {} (client id {}).",
+                    a.agent, a.pool, a.vm, a.principal.id, a.principal.app_id
+                ),
+            )
+        })
+        .collect()
+}
+
+/// [`findings`] of the organization's agents.
+pub(crate) async fn checks(s: &AppState, org: &Organization) -> Result<Vec<Finding>, ApiError> {
+    Ok(findings(&agent_identities(s, org).await?))
 }

@@ -128,7 +128,7 @@ pub(crate) fn federates(c: &ServiceConnection) -> bool {
     rules(c.scheme).federates()
 }
 
-pub(crate) use managed_identity::checks as vm_identity_checks;
+pub(crate) use managed_identity::{agent_identities, findings as vm_identity_findings};
 
 /// Whether a manual create body of the scheme names its identity's client id.
 pub(crate) fn names_client(scheme: Scheme) -> bool {

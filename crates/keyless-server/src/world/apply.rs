@@ -268,15 +268,25 @@ async fn connection(
         r.unchanged += 1;
         return Ok(existing);
     }
-    let (tname, aname) = c.app.split_once('/').unwrap_or_default();
-    let tenant = find_tenant(s, tenants, tname)
+    let at = if c.managed_identity() {
+        "tenant"
+    } else {
+        "app"
+    };
+    let tenant = find_tenant(s, tenants, c.tenant_name())
         .await
-        .map_err(|e| store(&format!("{cp}.app"), e))?;
-    let app = s
-        .shared_store()
-        .find_application_by_name(tenant.id, aname)
-        .await
-        .map_err(|e| store(&format!("{cp}.app"), e))?;
+        .map_err(|e| store(&format!("{cp}.{at}"), e))?;
+    // A managed identity connection has no client of its own (as the REST create path).
+    let client_id = match c.app.as_deref().and_then(|a| a.split_once('/')) {
+        Some((_, aname)) => {
+            s.shared_store()
+                .find_application_by_name(tenant.id, aname)
+                .await
+                .map_err(|e| store(&format!("{cp}.app"), e))?
+                .app_id
+        }
+        None => Uuid::nil(),
+    };
     let mut data = serde_json::Map::new();
     data.default_arm_scope();
     data.set_creation_mode(CreationMode::Manual);
@@ -292,9 +302,13 @@ async fn connection(
         project_id: project.id,
         name: c.name.clone(),
         endpoint_type: EndpointType::AzureRm,
-        scheme: Scheme::WorkloadIdentityFederation,
+        scheme: if c.managed_identity() {
+            Scheme::ManagedServiceIdentity
+        } else {
+            Scheme::WorkloadIdentityFederation
+        },
         tenant_id: tenant.id,
-        client_id: app.app_id,
+        client_id,
         issuer_generation: c
             .issuer
             .as_deref()

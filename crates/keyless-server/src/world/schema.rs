@@ -1,6 +1,7 @@
 //! The shape of a world file. Unknown fields are errors, so a typo is caught, not ignored.
 
 use keyless_model::Uuid;
+use keyless_model::devops::Scheme;
 use keyless_model::directory::TenantSettings;
 use serde::Deserialize;
 
@@ -191,8 +192,13 @@ pub struct ConnectionRoleSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectionSpec {
     pub name: String,
-    /// `tenant/app`: the identity behind the connection.
-    pub app: String,
+    /// `WorkloadIdentityFederation` (default) or `ManagedServiceIdentity` (the managed
+    /// identity of the Azure VM a job's self-hosted agent runs on).
+    pub scheme: Option<String>,
+    /// `tenant/app`: the identity behind a workload identity federation connection.
+    pub app: Option<String>,
+    /// The tenant of a `ManagedServiceIdentity` connection (which names no app).
+    pub tenant: Option<String>,
     /// A subscription of the app's tenant, by name.
     pub subscription: Option<String>,
     /// `entra` (default), `devops`, or `legacy` (the one issuer of every organization that
@@ -208,6 +214,21 @@ pub struct ConnectionSpec {
     /// Per-connection roles.
     #[serde(default)]
     pub roles: Vec<ConnectionRoleSpec>,
+}
+
+impl ConnectionSpec {
+    /// Whether the connection uses the agent VM's managed identity.
+    pub fn managed_identity(&self) -> bool {
+        self.scheme.as_deref() == Some(Scheme::ManagedServiceIdentity.as_str())
+    }
+
+    /// The tenant the connection's identity lives in: the app's, or the one named.
+    pub fn tenant_name(&self) -> &str {
+        match &self.app {
+            Some(a) => a.split_once('/').map_or("", |(t, _)| t),
+            None => self.tenant.as_deref().unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

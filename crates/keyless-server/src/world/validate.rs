@@ -118,15 +118,50 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
             for (ci, c) in pr.connections.iter().enumerate() {
                 let cp = format!("{pp}.connections[{ci}]");
                 dup(&mut conns, format!("{cp}.name"), &c.name)?;
-                let Some((t, a)) = c.app.split_once('/') else {
-                    return Err(err(format!("{cp}.app"), "write the identity as tenant/app"));
-                };
-                if !n.apps.contains(&(lc(t), lc(a))) && !app_in_store(s, t, a).await {
-                    return Err(err(
-                        format!("{cp}.app"),
-                        format!("no app '{a}' in tenant '{t}'"),
-                    ));
+                match c.scheme.as_deref() {
+                    None | Some("WorkloadIdentityFederation" | "ManagedServiceIdentity") => {}
+                    Some(_) => {
+                        return Err(err(
+                            format!("{cp}.scheme"),
+                            "use WorkloadIdentityFederation or ManagedServiceIdentity",
+                        ));
+                    }
                 }
+                if c.managed_identity() {
+                    // The identity is the agent VM's: the connection names its tenant only.
+                    if c.app.is_some() || c.issuer.is_some() {
+                        return Err(err(
+                            cp,
+                            "a ManagedServiceIdentity connection names no app and no issuer: the identity is the agent VM's",
+                        ));
+                    }
+                    let Some(t) = &c.tenant else {
+                        return Err(err(
+                            format!("{cp}.tenant"),
+                            "a ManagedServiceIdentity connection names its tenant",
+                        ));
+                    };
+                    tenant_exists(s, &n, t)
+                        .await
+                        .map_err(|e| err(format!("{cp}.tenant"), e))?;
+                } else {
+                    if c.tenant.is_some() {
+                        return Err(err(
+                            format!("{cp}.tenant"),
+                            "only a ManagedServiceIdentity connection names a tenant: write the identity as app: tenant/app",
+                        ));
+                    }
+                    let Some((t, a)) = c.app.as_deref().and_then(|a| a.split_once('/')) else {
+                        return Err(err(format!("{cp}.app"), "write the identity as tenant/app"));
+                    };
+                    if !n.apps.contains(&(lc(t), lc(a))) && !app_in_store(s, t, a).await {
+                        return Err(err(
+                            format!("{cp}.app"),
+                            format!("no app '{a}' in tenant '{t}'"),
+                        ));
+                    }
+                }
+                let t = c.tenant_name();
                 if let Some(sub) = &c.subscription
                     && !n.subs.contains(&(lc(t), lc(sub)))
                     && !sub_in_store(s, t, sub).await
@@ -141,11 +176,12 @@ pub(super) async fn validate(s: &AppState, w: &World) -> Result<(), WorldError> 
                 {
                     return Err(err(format!("{cp}.issuer"), "use entra, devops or legacy"));
                 }
-                if c.issuer
-                    .as_deref()
-                    .and_then(IssuerGeneration::parse)
-                    .unwrap_or_default()
-                    == IssuerGeneration::EntraId
+                if !c.managed_identity()
+                    && c.issuer
+                        .as_deref()
+                        .and_then(IssuerGeneration::parse)
+                        .unwrap_or_default()
+                        == IssuerGeneration::EntraId
                     && o.tenant.is_none()
                 {
                     return Err(err(

@@ -1,8 +1,8 @@
 //! Managed identity tokens for jobs on self-hosted agents that run on Azure VMs: the IMDS
 //! and App Service shapes, the identity chosen among those the VM carries, a day's
-//! lifetime, and the refusals (no header, an identity the VM does not carry, an unknown
-//! resource, a wrong agent secret): IMDS' errors, no token. A job on the hosted pool gets
-//! no managed identity endpoint.
+//! lifetime, and the refusals (no header, no api-version, an identity named two ways, an
+//! identity the VM does not carry, an unknown resource, a wrong agent secret): IMDS'
+//! errors, no token. A job on the hosted pool gets no managed identity endpoint.
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{Expect, TestServer, answer};
@@ -198,11 +198,21 @@ async fn refusals_give_imds_errors_and_no_token() {
         "invalid_request",
         "Required metadata header not specified",
     );
+    let refused = w.app_service(&arm, None).await;
+    // The App Service shape's own fields, which MSAL (az login --identity) reports.
+    assert_eq!(refused.1["statusCode"], 400, "{}", refused.1);
+    assert_eq!(
+        refused.1["message"], "Required metadata header not specified",
+        "{}",
+        refused.1
+    );
     imds_refusal(
-        w.app_service(&arm, None).await,
+        refused,
         "invalid_request",
         "Required metadata header not specified",
     );
+    let (_, imds) = w.imds(&arm, false).await;
+    assert!(imds.get("statusCode").is_none(), "{imds}");
     let stranger = uuid::Uuid::new_v4();
     for q in [
         format!("{arm}&client_id={stranger}"),
@@ -219,6 +229,23 @@ async fn refusals_give_imds_errors_and_no_token() {
         w.imds("resource=https://unknown.example", true).await,
         "invalid_resource",
         "AADSTS500011: The resource principal named https://unknown.example was not found",
+    );
+    // The identity named two ways, in either shape.
+    let two = format!("{arm}&client_id={stranger}&object_id={}", w.system);
+    let ambiguous = "Only one of client_id, object_id and msi_res_id may be given";
+    imds_refusal(w.imds(&two, true).await, "invalid_request", ambiguous);
+    imds_refusal(
+        w.app_service(&two, Some(w.secret())).await,
+        "invalid_request",
+        ambiguous,
+    );
+    // No api-version: refused before the identity is looked at.
+    let host = w.env["AZURE_POD_IDENTITY_AUTHORITY_HOST"].as_str().unwrap();
+    let url = format!("{host}/metadata/identity/oauth2/token?{arm}");
+    imds_refusal(
+        answer(w.s.http.get(url).header("Metadata", "true")).await,
+        "invalid_request",
+        "Required query variable api-version is missing",
     );
     // A wrong secret is no agent: no identity.
     let wrong = format!("{}/_agents/kla_wrong", w.s.origin);
@@ -314,17 +341,135 @@ async fn the_doctor_finds_the_agent_vm_identity_and_its_roles() {
     let s = &w.s;
     crate::sc_support::created(s, msi_body(s, "vm-identity")).await;
     let path = "/keyless/v1/organizations/contoso/projects/web/connections/vm-identity/doctor";
+    let sub = format!("/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"));
+    let vm = format!(
+        "{}/providers/Microsoft.Compute/virtualMachines/build-vm",
+        rg_path(s)
+    );
+    let roles = |doctor: &Value| -> Value {
+        let found: Vec<&Value> = doctor["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "roles")
+            .collect();
+        assert_eq!(found.len(), 1, "{doctor}");
+        found[0].clone()
+    };
     let doctor = s.admin_ok(path).await;
-    assert!(doctor.to_string().contains(&w.system), "{doctor}");
-    assert!(doctor.to_string().contains("Without a role"), "{doctor}");
+    // The agent, its pool and VM, and the VM's identity.
+    let text = doctor.to_string();
+    assert!(
+        text.contains(&format!(
+            "Agent vm-agent of the self-hosted pool builders runs on the VM {vm}, whose system-assigned identity is {}",
+            w.system
+        )),
+        "{doctor}"
+    );
+    let r = roles(&doctor);
+    assert_eq!(r["status"], "WARN", "{doctor}");
+    assert_eq!(r["code"], "AuthorizationFailed", "{doctor}");
+    assert!(r.to_string().contains(&w.system), "{r}");
+    // A role below the connection's scope is not a role at it.
     grant(s, &w.system, READER, &rg_path(s)).await;
-    let doctor = s.admin_ok(path).await;
-    assert!(!doctor.to_string().contains("Without a role"), "{doctor}");
+    let r = roles(&s.admin_ok(path).await);
+    assert_eq!(r["status"], "WARN", "{r}");
+    assert_eq!(r["code"], "AuthorizationFailed", "{r}");
+    assert!(!r.to_string().contains("Reader"), "{r}");
+    grant(s, &w.system, READER, &sub).await;
+    let r = roles(&s.admin_ok(path).await);
+    assert_eq!(r["status"], "OK", "{r}");
+    assert!(r.to_string().contains(&format!("Reader at {sub}")), "{r}");
     // A create body with an unknown scheme is refused, and nothing is created.
     let mut bad = msi_body(s, "other");
     bad["authorization"]["scheme"] = json!("managedserviceidentity");
     let (st, b) = crate::sc_support::create_as(s, &s.var("KEYLESS_TOKEN"), bad).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let (st, _) = s
+        .admin_get("/keyless/v1/organizations/contoso/projects/web/connections/other/doctor")
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn world_files_make_managed_identity_connections() {
+    use crate::support::apply;
+    let s = TestServer::start().await;
+    let world = "organizations:\n  - name: contoso\n    tenant: contoso\n    projects:\n      - name: web\n        connections:\n          - name: vm-identity\n            scheme: ManagedServiceIdentity\n            tenant: contoso\n            subscription: demo-subscription\n";
+    let first = apply(&s, world).await.expect_status(StatusCode::OK);
+    assert!(
+        first["changes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("created service connection contoso/web/vm-identity")),
+        "{first}"
+    );
+    let again = apply(&s, world).await.expect_status(StatusCode::OK);
+    assert_eq!(again["changes"], json!([]), "{again}");
+    // The REST shape is the one a connection created through it has.
+    let listed = s
+        .admin_ok("/contoso/web/_apis/serviceendpoint/endpoints?endpointNames=vm-identity&api-version=7.1")
+        .await;
+    let c = &listed["value"][0];
+    assert_eq!(
+        c["authorization"]["scheme"], "ManagedServiceIdentity",
+        "{c}"
+    );
+    assert_eq!(
+        c["authorization"]["parameters"]["tenantid"],
+        s.var("AZURE_TENANT_ID"),
+        "{c}"
+    );
+    assert!(
+        c["authorization"]["parameters"]
+            .get("serviceprincipalid")
+            .is_none(),
+        "{c}"
+    );
+    assert_eq!(c["data"]["subscriptionId"], s.var("AZURE_SUBSCRIPTION_ID"));
+    // The doctor checks it as any managed identity connection: no agent VM here.
+    let doctor = s
+        .admin_ok("/keyless/v1/organizations/contoso/projects/web/connections/vm-identity/doctor")
+        .await;
+    assert!(
+        doctor.to_string().contains("ManagedIdentityUnavailable"),
+        "{doctor}"
+    );
+    // Refusals at their field; nothing of the file is kept.
+    let entry = "          - name: other\n";
+    for (extra, at, says) in [
+        (
+            "            scheme: ManagedServiceIdentity\n",
+            "connections[1].tenant",
+            "names its tenant",
+        ),
+        (
+            "            scheme: ManagedServiceIdentity\n            tenant: contoso\n            app: contoso/demo-deploy\n",
+            "connections[1]",
+            "names no app and no issuer",
+        ),
+        (
+            "            scheme: ManagedServiceIdentity\n            tenant: nowhere\n",
+            "connections[1].tenant",
+            "no tenant 'nowhere'",
+        ),
+        (
+            "            scheme: managedserviceidentity\n            tenant: contoso\n",
+            "connections[1].scheme",
+            "use WorkloadIdentityFederation or ManagedServiceIdentity",
+        ),
+        (
+            "            tenant: contoso\n",
+            "connections[1].tenant",
+            "only a ManagedServiceIdentity connection names a tenant",
+        ),
+    ] {
+        let bad = format!("{world}{entry}{extra}");
+        let (st, b) = apply(&s, &bad).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{extra}: {b}");
+        let text = b.to_string();
+        assert!(text.contains(at) && text.contains(says), "{extra}: {b}");
+    }
     let (st, _) = s
         .admin_get("/keyless/v1/organizations/contoso/projects/web/connections/other/doctor")
         .await;

@@ -1,6 +1,7 @@
 //! A private Azure CLI session, as the AzureCLI task makes one: its own configuration
 //! directory, keyless registered as the cloud, `az login --service-principal` with the job's
-//! ID token (or a secret connection's secret), `az account set`, and `az logout` at the end.
+//! ID token (or a secret connection's secret), or `az login --identity` for a managed
+//! identity connection, `az account set`, and `az logout` at the end.
 
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ pub fn find_az() -> anyhow::Result<PathBuf> {
 pub enum Credential<'a> {
     FederatedToken(&'a str),
     Secret(&'a str),
+    /// The managed identity of the agent's VM: `az login --identity`, which finds the
+    /// token endpoint in the step's `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`.
+    ManagedIdentity,
 }
 
 pub struct AzSession {
@@ -105,16 +109,21 @@ impl AzSession {
         credential: Credential<'_>,
         subscription: Option<&str>,
     ) -> anyhow::Result<()> {
-        let mut args = vec![
-            "login".to_string(),
-            "--service-principal".into(),
-            "-u".into(),
-            client_id.into(),
-            "--tenant".into(),
-            tenant_id.into(),
-            "--allow-no-subscriptions".into(),
-        ];
+        let mut args = vec!["login".to_string()];
+        if matches!(credential, Credential::ManagedIdentity) {
+            args.push("--identity".into());
+        } else {
+            args.extend([
+                "--service-principal".into(),
+                "-u".into(),
+                client_id.into(),
+                "--tenant".into(),
+                tenant_id.into(),
+                "--allow-no-subscriptions".into(),
+            ]);
+        }
         match credential {
+            Credential::ManagedIdentity => {}
             Credential::FederatedToken(t) => {
                 args.push("--federated-token".into());
                 args.push(t.into());

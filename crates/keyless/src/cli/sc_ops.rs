@@ -10,7 +10,9 @@ pub struct CreateOpts {
     /// Let keyless create the app registration, credential and role assignment.
     #[arg(long)]
     automatic: bool,
-    /// WorkloadIdentityFederation (default) or ServicePrincipal (a client secret).
+    /// WorkloadIdentityFederation (default), ServicePrincipal (a client secret) or
+    /// ManagedServiceIdentity (the managed identity of the Azure VM a job's self-hosted
+    /// agent runs on: no client id, the tenant only).
     #[arg(long, default_value = Scheme::WorkloadIdentityFederation.as_str())]
     scheme: String,
     /// The identity's tenant (manual; automatic defaults to the subscription's).
@@ -50,7 +52,13 @@ pub fn create_body(project: &str, name: &str, o: CreateOpts) -> anyhow::Result<V
     if let Some(t) = &o.tenant_id {
         params["tenantid"] = json!(t);
     }
-    if !o.automatic {
+    if o.scheme == Scheme::ManagedServiceIdentity.as_str() {
+        if o.automatic || o.client_id.is_some() || o.secret.is_some() {
+            return Err(Usage::error(
+                "--scheme ManagedServiceIdentity names no identity of its own (the identity is the agent VM's): drop --automatic, --client-id and --secret",
+            ));
+        }
+    } else if !o.automatic {
         let client = o
             .client_id
             .ok_or_else(|| Usage::error("--client-id is required without --automatic"))?;

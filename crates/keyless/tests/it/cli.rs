@@ -506,6 +506,49 @@ fn sc_create_automatic_verify_convert_and_permissions() {
     assert_fails_with(&out, "--client-id");
 }
 
+/// `keyless sc create --scheme ManagedServiceIdentity`: the tenant and scope only, the
+/// REST shape of such a connection; naming an identity of its own is a usage error.
+#[test]
+fn sc_create_makes_a_managed_identity_connection() {
+    let s = serve();
+    let env = s.env();
+    let tenant = env["AZURE_TENANT_ID"].as_str();
+    let create = |name: &str, extra: &[&str]| {
+        let base = ["sc", "create", "contoso", "web", name, "--scheme"];
+        let scheme = ["ManagedServiceIdentity", "--tenant-id", tenant];
+        s.client(&[&base[..], &scheme[..], extra].concat())
+    };
+    let sub = env["AZURE_SUBSCRIPTION_ID"].as_str();
+    let out = create("vm-identity", &["--subscription-id", sub, "-o", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let auth = &created["authorization"];
+    assert_eq!(auth["scheme"], "ManagedServiceIdentity", "{created}");
+    assert_eq!(auth["parameters"]["tenantid"], tenant, "{created}");
+    assert!(
+        auth["parameters"].get("serviceprincipalid").is_none(),
+        "{created}"
+    );
+    assert_eq!(created["data"]["subscriptionId"], sub, "{created}");
+    let shown = s.client(&["sc", "show", "contoso", "vm-identity", "-o", "json"]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["authorization"]["scheme"], "ManagedServiceIdentity");
+    for extra in [
+        &["--client-id", &env["AZURE_CLIENT_ID"]][..],
+        &["--automatic"][..],
+        &["--secret", "s3cret"][..],
+    ] {
+        let out = create("vm-identity-2", extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("names no identity of its own"),
+            "{extra:?}: {}",
+            text(&out)
+        );
+    }
+}
+
 /// The value of `name` after a POSIX shell runs `exports` (what a user's `eval` sees).
 fn shell_value(exports: &str, name: &str) -> String {
     let out = std::process::Command::new("sh")

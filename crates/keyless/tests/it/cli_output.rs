@@ -347,6 +347,97 @@ fn json_is_the_api_body_and_query_yaml_tsv_select_from_it() {
     assert!(text(&out).contains("is not JMESPath"), "{}", text(&out));
 }
 
+/// `keyless pool` and `keyless agent`: human output, and `-o json` equal to the bodies of
+/// keyless' API and of Azure DevOps' REST shape fetched here; the hosted pool takes no
+/// agent.
+#[test]
+fn pools_and_agents_human_and_json() {
+    let s = serve();
+    let sub = s.env()["AZURE_SUBSCRIPTION_ID"].clone();
+    let vm = format!(
+        "/subscriptions/{sub}/resourceGroups/demo-rg/providers/Microsoft.Compute/virtualMachines/build-vm"
+    );
+    says(
+        s.client(&["pool", "create", "contoso", "builders"]),
+        &["Created self-hosted pool builders"],
+    );
+    let added = says(
+        s.client(&[
+            "agent", "add", "contoso", "vm-agent", "--pool", "builders", "--vm", &vm,
+        ]),
+        &[
+            "Registered agent vm-agent in pool builders",
+            "kla_",
+            "The secret is shown once",
+        ],
+    );
+    assert!(added.contains(&vm), "{added}");
+    says(
+        s.client(&["agent", "add", "contoso", "bare", "--pool", "builders"]),
+        &["Registered agent bare in pool builders"],
+    );
+
+    let pools = s.client(&["pool", "list", "contoso"]);
+    let t = masked(&says(pools, &[]));
+    assert_eq!(
+        t,
+        format!(
+            "NAME             KIND              AGENTS  CREATED               ID\nAzure Pipelines  Microsoft-hosted  0       {T}  1\nbuilders         self-hosted       2       {T}  2\n"
+        )
+    );
+    let agents = masked(&says(
+        s.client(&["agent", "list", "contoso", "--pool", "builders"]),
+        &[],
+    ));
+    let vm_masked = masked(&vm);
+    let pad = " ".repeat(vm_masked.len() - 2);
+    assert_eq!(
+        agents,
+        format!(
+            "NAME      STATUS  VM{pad}  CREATED               ID\nvm-agent  online  {vm_masked}  {T}  1\nbare      online  -{pad}   {T}  2\n"
+        )
+    );
+    for (args, paths) in [
+        (
+            &["pool", "list", "contoso"][..],
+            [
+                "/keyless/v1/organizations/contoso/pools",
+                "/contoso/_apis/distributedtask/pools",
+            ],
+        ),
+        (
+            &["agent", "list", "contoso", "--pool", "builders"][..],
+            [
+                "/keyless/v1/organizations/contoso/pools/builders/agents",
+                "/contoso/_apis/distributedtask/pools/builders/agents",
+            ],
+        ),
+    ] {
+        let json = stdout_json(&s, &[args, &["-o", "json"][..]].concat());
+        for path in paths {
+            assert_eq!(json, api(&s, path), "{args:?} {path}");
+        }
+    }
+
+    let out = s.client(&["agent", "add", "contoso", "x", "--pool", "Azure Pipelines"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("is the Microsoft-hosted pool: its agents are Microsoft's"),
+        "{}",
+        text(&out)
+    );
+    says(
+        s.client(&["agent", "remove", "contoso", "bare", "--pool", "builders"]),
+        &[],
+    );
+    says(
+        s.client(&["pool", "delete", "contoso", "builders"]),
+        &["Deleted pool builders and its agents"],
+    );
+    let left = stdout_json(&s, &["pool", "list", "contoso", "-o", "json"]);
+    assert_eq!(left["count"], 1, "{left}");
+}
+
 #[test]
 fn pipeline_delete_for_people_and_programs() {
     let s = serve();

@@ -200,6 +200,36 @@ fn a_pipeline_using_a_connection_closed_to_it_runs_no_step_and_opens_nothing() {
     assert_eq!(connection_permissions(&s, &connection, None), before);
 }
 
+/// A stand-in `az` in `dir` running the shell `body` (with `$LOG`, the log file it may
+/// write): its path and the log's.
+#[cfg(unix)]
+fn fake_az(dir: &Path, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let log = dir.join("az.log");
+    let az = dir.join("az");
+    let script = format!("#!/bin/sh\nLOG='{}'\n{body}", log.display());
+    std::fs::write(&az, script).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (az, log)
+}
+
+/// `keyless run` in `dir` with `az` as the Azure CLI and `env` set: its output and text.
+#[cfg(unix)]
+fn run_with_az(
+    s: &Server,
+    dir: &Path,
+    az: &Path,
+    env: &[(&str, &str)],
+) -> (std::process::Output, String) {
+    let out = run_command(s, dir, &[])
+        .env("KEYLESS_AZ", az)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let t = text(&out);
+    (out, t)
+}
+
 /// An Azure DevOps connection (workload identity federation) of web for the demo app,
 /// which first becomes a user of the organization (a reader of web).
 fn create_azure_devops_connection(s: &Server, name: &str) {
@@ -230,28 +260,16 @@ fn create_azure_devops_connection(s: &Server, name: &str) {
 #[cfg(unix)]
 #[test]
 fn azure_cli_with_connection_type_azure_devops_signs_in_without_a_subscription() {
-    use std::os::unix::fs::PermissionsExt;
     let s = serve();
     let env = s.env();
     create_azure_devops_connection(&s, "ado-connection");
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("az.log");
-    let az = dir.path().join("az");
-    std::fs::write(
-        &az,
-        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (az, log) = fake_az(dir.path(), "echo \"$*\" >> \"$LOG\"\n");
     write(
         dir.path(),
         "steps:\n  - task: AzureCLI@3\n    inputs:\n      connectionType: azureDevOps\n      azureDevOpsServiceConnection: ado-connection\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az rest --resource 499b84ac-1321-427f-aa17-267ca6975798 && echo \"ADO-STEP config=$AZURE_CONFIG_DIR\"\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: demo-connection\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: echo ARM-STEP\n",
     );
-    let out = run_command(&s, dir.path(), &[])
-        .env("KEYLESS_AZ", &az)
-        .output()
-        .unwrap();
-    let t = text(&out);
+    let (out, t) = run_with_az(&s, dir.path(), &az, &[]);
     assert!(out.status.success(), "{t}");
     assert!(
         t.contains("ADO-STEP config=") && t.contains("ARM-STEP"),
@@ -289,6 +307,134 @@ fn azure_cli_with_connection_type_azure_devops_signs_in_without_a_subscription()
         "{calls:#?}"
     );
     assert_eq!(calls.iter().filter(|c| **c == "logout").count(), 2);
+}
+
+/// A `ManagedServiceIdentity` connection of web, a self-hosted pool with an agent on a VM
+/// and one on no VM.
+fn managed_identity_setup(s: &Server) {
+    let env = s.env();
+    let body = json!({
+        "data": {"subscriptionId": env["AZURE_SUBSCRIPTION_ID"], "subscriptionName": "demo-subscription", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
+        "name": "vm-identity",
+        "type": "AzureRM",
+        "url": "https://management.azure.com/",
+        "authorization": {"scheme": "ManagedServiceIdentity", "parameters": {"tenantid": env["AZURE_TENANT_ID"]}},
+        "isShared": false,
+        "isReady": true,
+        "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}, "name": "vm-identity"}],
+    });
+    let path = "/contoso/web/_apis/serviceendpoint/endpoints?api-version=7.1";
+    let created = admin(s, reqwest::Method::POST, path, Some(body));
+    assert_eq!(
+        created["authorization"]["scheme"], "ManagedServiceIdentity",
+        "{created}"
+    );
+    let pools = "/keyless/v1/organizations/contoso/pools";
+    admin(
+        s,
+        reqwest::Method::POST,
+        pools,
+        Some(json!({"name": "builders"})),
+    );
+    let vm = format!(
+        "/subscriptions/{}/resourceGroups/demo-rg/providers/Microsoft.Compute/virtualMachines/build-vm",
+        env["AZURE_SUBSCRIPTION_ID"]
+    );
+    for body in [
+        json!({"name": "vm-agent", "vm": vm}),
+        json!({"name": "bare-agent"}),
+    ] {
+        admin(
+            s,
+            reqwest::Method::POST,
+            &format!("{pools}/builders/agents"),
+            Some(body),
+        );
+    }
+}
+
+const MANAGED_IDENTITY_STEP: &str = "    steps:\n      - task: AzureCLI@2\n        inputs:\n          azureSubscription: vm-identity\n          addSpnToEnvironment: true\n          scriptType: bash\n          scriptLocation: inlineScript\n          inlineScript: echo \"MI-STEP endpoint=$IDENTITY_ENDPOINT spn=${servicePrincipalId:-none}\"\n";
+
+/// An `AzureCLI@2` step of a managed identity connection on an agent whose VM may carry
+/// the identity signs the CLI in with `az login --identity` (the step's `az` finds the
+/// VM's token endpoint in `IDENTITY_ENDPOINT`), selects the subscription, runs the script
+/// and signs out; on the hosted pool or an agent on no VM it fails with the task's text
+/// before any `az`, and when the CLI cannot get the identity's token the CLI's error comes
+/// first. `az` is a stand-in that logs its arguments (and fails `login` when told to).
+#[cfg(unix)]
+#[test]
+fn azure_cli_with_a_managed_identity_connection_signs_in_with_the_vm_identity() {
+    let s = serve();
+    let env = s.env();
+    managed_identity_setup(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let (az, log) = fake_az(
+        dir.path(),
+        "echo \"$* endpoint=$IDENTITY_ENDPOINT header=${IDENTITY_HEADER:+set}\" >> \"$LOG\"\nif [ \"$1\" = login ] && [ -n \"$FAKE_AZ_LOGIN_FAILS\" ]; then echo 'ERROR: Identity not found' >&2; exit 1; fi\n",
+    );
+    let unavailable = keyless_model::catalogue::entry("ManagedIdentityUnavailable").template;
+    let endpoint = format!("{}/_agents/identity", s.origin);
+
+    write(
+        dir.path(),
+        &format!(
+            "jobs:\n  - job: onvm\n    pool:\n      name: builders\n      demands: Agent.Name -equals vm-agent\n{MANAGED_IDENTITY_STEP}"
+        ),
+    );
+    let (out, t) = run_with_az(&s, dir.path(), &az, &[]);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains(&format!("MI-STEP endpoint={endpoint} spn=none")),
+        "{t}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    let login = calls
+        .iter()
+        .position(|c| c.starts_with("login "))
+        .unwrap_or_else(|| panic!("{calls:#?}"));
+    assert_eq!(
+        calls[login],
+        format!("login --identity endpoint={endpoint} header=set"),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls[login + 1],
+        format!(
+            "account set --subscription {} endpoint={endpoint} header=set",
+            env["AZURE_SUBSCRIPTION_ID"]
+        ),
+        "{calls:#?}"
+    );
+    assert!(calls.last().unwrap().starts_with("logout "), "{calls:#?}");
+
+    // The CLI finds no identity: its words, then the task's.
+    std::fs::remove_file(&log).unwrap();
+    let (out, t) = run_with_az(&s, dir.path(), &az, &[("FAKE_AZ_LOGIN_FAILS", "1")]);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("Identity not found"), "{t}");
+    assert!(t.contains(&format!("##[error]{unavailable}")), "{t}");
+    assert!(!t.contains("MI-STEP"), "{t}");
+
+    // No identity endpoint at all: the hosted pool, an agent on no VM.
+    for pool in [
+        "    pool:\n      vmImage: ubuntu-latest\n",
+        "    pool:\n      name: builders\n      demands: Agent.Name -equals bare-agent\n",
+    ] {
+        std::fs::remove_file(&log).ok();
+        write(
+            dir.path(),
+            &format!("jobs:\n  - job: nomi\n{pool}{MANAGED_IDENTITY_STEP}"),
+        );
+        let (out, t) = run_with_az(&s, dir.path(), &az, &[]);
+        assert_eq!(out.status.code(), Some(1), "{pool}: {t}");
+        assert!(
+            t.contains(&format!("##[error]{unavailable}")),
+            "{pool}: {t}"
+        );
+        assert!(!t.contains("MI-STEP"), "{pool}: {t}");
+        assert!(!log.exists(), "{pool}: az ran");
+    }
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! registered as the cloud, `az login --service-principal` with a fresh ID token of the
 //! connection (or a secret connection's secret), `az account set`, the script (bash, or
 //! PowerShell for `pscore`/`ps`), `addSpnToEnvironment`, and `az logout` afterwards.
-//! `connectionType: azureDevOps` signs in for Azure DevOps (no subscription).
+//! `connectionType: azureDevOps` signs in for Azure DevOps (no subscription). A
+//! `ManagedServiceIdentity` connection signs in with `az login --identity`, which reaches the
+//! managed identity of the agent's VM; on the hosted pool, or where the VM has no identity
+//! the CLI can use, the step fails with the task's `ManagedIdentityUnavailable` text.
 
 use super::super::azcli::{AzSession, Credential, find_az};
 use super::super::job_tokens::{client_secret, id_token};
@@ -43,6 +46,11 @@ fn connection_input(t: &TaskStep) -> (&'static str, &'static [&'static str]) {
     }
 }
 
+/// The text a task fails with when the job has no managed identity to sign in with.
+fn unavailable() -> &'static str {
+    keyless_model::catalogue::entry("ManagedIdentityUnavailable").template
+}
+
 fn fail(fx: &mut Effects, message: String) -> Outcome {
     let line = format!("##[error]{message}");
     println!("{line}");
@@ -81,21 +89,19 @@ pub async fn azure_cli(
             ),
         );
     };
-    if conn.scheme.eq_ignore_ascii_case("ManagedServiceIdentity") {
-        // The job has a managed identity only on a self-hosted agent whose VM carries one.
-        let entry = keyless_model::catalogue::entry("ManagedIdentityUnavailable");
-        let message = if j.started.var("IDENTITY_HEADER").is_empty() {
-            entry.template.to_string()
-        } else {
-            "keyless run does not sign the Azure CLI in with the agent's managed identity; use a script step with an Azure SDK credential (ManagedIdentityCredential) instead.".to_string()
-        };
-        return fail(fx, message);
+    let managed = conn.scheme.eq_ignore_ascii_case("ManagedServiceIdentity");
+    // A job has a managed identity only on a self-hosted agent on an Azure VM: elsewhere
+    // the task fails before it runs the CLI.
+    if managed && j.started.var("IDENTITY_HEADER").is_empty() {
+        return fail(fx, unavailable().to_string());
     }
     let az = match find_az() {
         Ok(a) => a,
         Err(e) => return fail(fx, format!("{e:#}")),
     };
-    let (token, secret) = if conn.federates() {
+    let (token, secret) = if managed {
+        (None, None)
+    } else if conn.federates() {
         match id_token(j.client, &j.started, &conn.id).await {
             Ok(t) => (Some(t), None),
             Err(e) => {
@@ -126,15 +132,22 @@ pub async fn azure_cli(
         j.secrets.push(s.clone());
     }
     let devops = for_azure_devops(t) || conn.endpoint_type.eq_ignore_ascii_case("azuredevops");
-    println!(
-        "Setting AZURE_CONFIG_DIR to a private folder; logging in as {} in tenant {}",
-        conn.client_id, conn.tenant_id
-    );
+    if managed {
+        println!(
+            "Setting AZURE_CONFIG_DIR to a private folder; logging in with the managed identity of the agent's VM"
+        );
+    } else {
+        println!(
+            "Setting AZURE_CONFIG_DIR to a private folder; logging in as {} in tenant {}",
+            conn.client_id, conn.tenant_id
+        );
+    }
     let session = match AzSession::new(az, dir, j.client.origin(), env).await {
         Ok(s) => s,
         Err(e) => return fail(fx, format!("{e:#}")),
     };
     let cred = match (&token, &secret) {
+        _ if managed => Credential::ManagedIdentity,
         (Some(t), _) => Credential::FederatedToken(t),
         (None, Some(s)) => Credential::Secret(s),
         (None, None) => {
@@ -155,6 +168,13 @@ pub async fn azure_cli(
     {
         let text = super::logcmd::mask(&format!("{e:#}"), &j.secrets);
         session.logout().await;
+        if managed {
+            // The CLI's own words first, then the task's.
+            let line = format!("##[error]{text}");
+            println!("{line}");
+            fx.tail.push(line);
+            return fail(fx, unavailable().to_string());
+        }
         return fail(fx, text);
     }
     let mut step_env = session.env().clone();
@@ -164,7 +184,10 @@ pub async fn azure_cli(
     );
     step_env.insert("AZURESUBSCRIPTION_CLIENT_ID".into(), conn.client_id.clone());
     step_env.insert("AZURESUBSCRIPTION_TENANT_ID".into(), conn.tenant_id.clone());
-    if input(t, &["addSpnToEnvironment"]).is_some_and(|a| a.trim().eq_ignore_ascii_case("true")) {
+    // A managed identity connection has no service principal credential to hand over.
+    if !managed
+        && input(t, &["addSpnToEnvironment"]).is_some_and(|a| a.trim().eq_ignore_ascii_case("true"))
+    {
         step_env.insert("servicePrincipalId".into(), conn.client_id.clone());
         step_env.insert("tenantId".into(), conn.tenant_id.clone());
         if let Some(tk) = &token {
