@@ -57,6 +57,34 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             edge::edge,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %log_path(req.uri().path()),
+                    )
+                },
+            ),
+        )
         .with_state(state)
+}
+
+/// A request's path as logs show it: the query left out (it may carry a credential), and
+/// the agent secret of a managed identity endpoint (`/_agents/{secret}/…`) masked.
+pub fn log_path(path: &str) -> String {
+    match path.strip_prefix("/_agents/") {
+        Some(rest) => {
+            let (first, tail) = rest.split_once('/').unwrap_or((rest, ""));
+            let first = if first == "identity" { first } else { "***" };
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!("/{tail}")
+            };
+            format!("/_agents/{first}{tail}")
+        }
+        None => path.to_string(),
+    }
 }

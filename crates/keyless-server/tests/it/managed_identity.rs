@@ -475,3 +475,21 @@ async fn world_files_make_managed_identity_connections() {
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn logs_show_no_agent_secret() {
+    use keyless_server::log_path;
+    let cases = [
+        (
+            "/_agents/kla_s3cret/metadata/identity/oauth2/token",
+            "/_agents/***/metadata/identity/oauth2/token",
+        ),
+        ("/_agents/kla_s3cret", "/_agents/***"),
+        ("/_agents/identity", "/_agents/identity"),
+        ("/contoso/_apis/projects", "/contoso/_apis/projects"),
+    ];
+    for (path, logged) in cases {
+        assert_eq!(log_path(path), logged, "{path}");
+        assert!(!log_path(path).contains("s3cret"));
+    }
+}
