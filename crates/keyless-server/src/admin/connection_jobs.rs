@@ -35,17 +35,6 @@ pub struct ConnectionJobBody {
     pool: Option<keyless_model::devops::agents::PoolRequest>,
 }
 
-impl ConnectionJobBody {
-    fn request<'a>(self, by: keyless_model::Uuid, what: ops::JobFor<'a>) -> ops::JobRequest<'a> {
-        ops::JobRequest {
-            minutes: self.minutes,
-            pool: self.pool,
-            by: Some(by),
-            what,
-        }
-    }
-}
-
 /// The pipeline a `keyless exec` job without `--pipeline` belongs to.
 pub fn exec_pipeline_name(connection: &str) -> String {
     format!("keyless-exec-{connection}")
@@ -89,7 +78,7 @@ async fn start_job(
     let started = ops::start_job(
         s,
         (&org, &project, &pipeline),
-        b.request(c.user.id, ops::JobFor::Connection(&conn)),
+        ops::JobRequest::asked(b.minutes, b.pool, c.user.id, ops::JobFor::Connection(&conn)),
     )
     .await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());

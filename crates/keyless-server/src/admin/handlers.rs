@@ -447,8 +447,12 @@ pub async fn delete_subscription(
     Path(id): Path<Uuid>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
-    s.shared_store().delete_subscription(id).await?;
+    let c = caller(&s, &headers).await?;
+    c.require_admin()?;
+    let uow = s.shared_store().begin().await?;
+    uow.delete_subscription(id).await?;
+    let rec = ops::change_by(&s, None, Some(c.user.id), "deleteSubscription", id);
+    ops::commit_audited(uow, rec).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -171,8 +171,11 @@ pub async fn delete_pipeline(
     Path((org, project, pipeline)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
-    let (_, _, _, p) = editable(&s, &headers, &org, &project, &pipeline).await?;
-    s.shared_store().delete_pipeline(p.id).await?;
+    let (c, _, _, p) = editable(&s, &headers, &org, &project, &pipeline).await?;
+    let uow = s.shared_store().begin().await?;
+    uow.delete_pipeline(p.id).await?;
+    let rec = ops::change_by(&s, None, Some(c.user.id), "deletePipeline", p.id);
+    ops::commit_audited(uow, rec).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -181,17 +184,6 @@ pub async fn delete_pipeline(
 pub struct JobBody {
     minutes: Option<i64>,
     pool: Option<keyless_model::devops::agents::PoolRequest>,
-}
-
-impl JobBody {
-    fn request<'a>(self, by: keyless_model::Uuid, what: ops::JobFor<'a>) -> ops::JobRequest<'a> {
-        ops::JobRequest {
-            minutes: self.minutes,
-            pool: self.pool,
-            by: Some(by),
-            what,
-        }
-    }
 }
 
 /// Starts a job (Queue builds on the pipeline). The answer holds the job's identifiers and
@@ -237,7 +229,7 @@ async fn start(
     let started = ops::start_job(
         s,
         (&org, &project, &pipeline),
-        b.request(c.user.id, ops::JobFor::Pipeline),
+        ops::JobRequest::asked(b.minutes, b.pool, c.user.id, ops::JobFor::Pipeline),
     )
     .await?;
     rec.detail["jobId"] = json!(started.job.id.to_string());

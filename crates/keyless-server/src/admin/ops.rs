@@ -266,6 +266,23 @@ pub struct JobRequest<'a> {
     pub what: JobFor<'a>,
 }
 
+impl<'a> JobRequest<'a> {
+    /// A job start that `by` asked for, with the body's `minutes` and `pool`.
+    pub fn asked(
+        minutes: Option<i64>,
+        pool: Option<keyless_model::devops::agents::PoolRequest>,
+        by: Uuid,
+        what: JobFor<'a>,
+    ) -> JobRequest<'a> {
+        JobRequest {
+            minutes,
+            pool,
+            by: Some(by),
+            what,
+        }
+    }
+}
+
 /// Starts a job of `pipeline`: the job and what goes with it in one unit of work, audited
 /// as `startJob`.
 pub async fn start_job(

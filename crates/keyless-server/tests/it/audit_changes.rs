@@ -181,6 +181,20 @@ async fn each_change_has_one_entry_in_its_transaction() {
     // whose run is cancelled.
     let pat = answers[0]["pat"]["id"].as_str().unwrap().to_string();
     let run = answers.last().unwrap()["id"].as_i64().unwrap();
+    let created_pipeline = answers[answers.len() - 3]["id"].clone();
+    let sub = perform(
+        &s,
+        &mut seen,
+        write(
+            Method::POST,
+            "/keyless/v1/subscriptions".into(),
+            json!({"name": "audit-sub", "tenant": "contoso"}),
+            "createSubscription",
+            Names::Answer("/id"),
+        ),
+    )
+    .await;
+    let sub = sub["id"].as_str().unwrap().to_string();
     let job = perform(
         &s,
         &mut seen,
@@ -200,6 +214,8 @@ async fn each_change_has_one_entry_in_its_transaction() {
         Write { token: Some(job["env"]["SYSTEM_ACCESSTOKEN"].as_str().unwrap().to_string()), ..write(Method::POST, format!("{}/events", plan.strip_prefix(&s.origin).unwrap()), json!({"name": "JobCompleted", "jobId": job["job"]["id"], "result": "succeeded"}), "completeJob", Names::Value(job["job"]["id"].clone())) },
         write(Method::PATCH, format!("/contoso/web/_apis/build/builds/{run}?api-version=7.1"), json!({"status": "cancelling"}), "cancelRun", Names::Value(json!(run))),
         write(Method::DELETE, format!("/keyless/v1/pats/{pat}"), Value::Null, "revokePat", v(&pat)),
+        write(Method::DELETE, format!("{WEB}/pipelines/audited-new"), Value::Null, "deletePipeline", Names::Value(created_pipeline)),
+        write(Method::DELETE, format!("/keyless/v1/subscriptions/{sub}"), Value::Null, "deleteSubscription", v(&sub)),
         write(Method::POST, format!("{WEB}/members"), json!({"user": member.upn, "group": "Readers"}), "addProjectMember", v(&member.id)),
         write(Method::DELETE, format!("{WEB}/members?user={}&group=Readers", member.upn), Value::Null, "removeProjectMember", v(&member.id)),
         write(Method::POST, format!("{ORG}/members"), json!({"user": member.upn, "group": "Project Collection Administrators"}), "addMember", v(&member.id)),
