@@ -25,15 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, _python_compat
+from conftest import _python_compat
 
 Keyless = _python_compat.Keyless
 
-_DROPPED = ("AZURE_", "ARM_", "SYSTEM_", "AZURESUBSCRIPTION_", "KEYLESS_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
-
-
-def _binary() -> str:
-    return os.environ.get("KEYLESS_BIN") or str(REPO_ROOT / "target" / "debug" / "keyless")
+# The Azure CLI of the test's environment.
+_AZ = str(Path(sys.executable).parent / "az")
 
 
 def _sdk_python() -> str:
@@ -45,26 +42,8 @@ def _sdk_python() -> str:
 @pytest.fixture(scope="module")
 def short_lived():
     """A demo server whose ID tokens live 2 s."""
-    tmp = tempfile.TemporaryDirectory(prefix="keyless-azcli-run-")
-    data_dir = Path(tmp.name) / "data"
-    log_path = Path(tmp.name) / "server.log"
-    port = _python_compat._free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYLESS_")}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [_binary(), "serve", "--demo", "--data", str(data_dir), "--addr", f"127.0.0.1:{port}", "--id-token-lifetime", "2s"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp.name,
-        )
-        try:
-            server_env = _python_compat._wait_ready(proc, data_dir, port, log_path)
-            yield Keyless(env=server_env, data_dir=data_dir, log_path=log_path)
-        finally:
-            _python_compat._stop(proc)
-            tmp.cleanup()
+    with _python_compat.serve_demo("--id-token-lifetime", "2s", prefix="keyless-azcli-run-") as k:
+        yield k
 
 
 def run_pipeline(k: Keyless, yaml: str, files: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
@@ -72,19 +51,9 @@ def run_pipeline(k: Keyless, yaml: str, files: dict[str, str], *extra: str) -> s
     (repo / "azure-pipelines.yml").write_text(textwrap.dedent(yaml))
     for name, text in files.items():
         (repo / name).write_text(textwrap.dedent(text))
-    env = {key: v for key, v in os.environ.items() if not key.startswith(_DROPPED)}
-    env.update(
-        {
-            "KEYLESS_URL": k.url,
-            "KEYLESS_TOKEN": k.env["KEYLESS_TOKEN"],
-            "KEYLESS_CA_FILE": str(k.data_dir / "tls" / "ca.pem"),
-            "KEYLESS_CONFIG_DIR": str(repo / ".no-login"),
-            "KEYLESS_AZ": str(Path(sys.executable).parent / "az"),
-            "AZURE_CORE_COLLECT_TELEMETRY": "false",
-        }
-    )
+    env = k.cli_env(repo / ".no-login", KEYLESS_AZ=_AZ, AZURE_CORE_COLLECT_TELEMETRY="false")
     return subprocess.run(
-        [_binary(), "run", "azure-pipelines.yml", "--org", "contoso", "--project", "web", *extra],
+        [_python_compat.keyless_binary(), "run", "azure-pipelines.yml", "--org", "contoso", "--project", "web", *extra],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -223,18 +192,9 @@ def test_a_pipeline_naming_a_connection_it_may_not_use_runs_no_step(short_lived:
 
 
 def test_exec_with_az_signs_in_a_private_azure_cli(keyless: Keyless):
-    env = {key: v for key, v in os.environ.items() if not key.startswith(_DROPPED)}
-    env.update(
-        {
-            "KEYLESS_URL": keyless.url,
-            "KEYLESS_TOKEN": keyless.env["KEYLESS_TOKEN"],
-            "KEYLESS_CA_FILE": str(keyless.data_dir / "tls" / "ca.pem"),
-            "KEYLESS_CONFIG_DIR": str(keyless.data_dir / "no-login"),
-            "KEYLESS_AZ": str(Path(sys.executable).parent / "az"),
-        }
-    )
+    env = keyless.cli_env(KEYLESS_AZ=_AZ)
     p = subprocess.run(
-        [_binary(), "exec", "--org", "contoso", "--project", "web", "--connection", "demo-connection", "--az", "--",
+        [_python_compat.keyless_binary(), "exec", "--org", "contoso", "--project", "web", "--connection", "demo-connection", "--az", "--",
          "sh", "-c", 'az account show --query "[user.name, id]" -o tsv; echo "DIR=$AZURE_CONFIG_DIR"'],
         env=env, capture_output=True, text=True, timeout=300,
     )

@@ -11,6 +11,7 @@ Environment:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import base64
 import json
 import os
@@ -167,6 +168,17 @@ class Keyless:
     subscription_id = _env_value("AZURE_SUBSCRIPTION_ID")
     connection_id = _env_value("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")
     ca_bundle = _env_value("REQUESTS_CA_BUNDLE")
+
+    def cli_env(self, config_dir: Path | None = None, **extra: str) -> dict[str, str]:
+        """The environment of a `keyless` command pointed at this server, with nothing of a
+        pipeline or an Azure sign-in inherited from the test process."""
+        dropped = ("AZURE_", "ARM_", "SYSTEM_", "AZURESUBSCRIPTION_", "KEYLESS_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+        env = {key: v for key, v in os.environ.items() if not key.startswith(dropped)}
+        env["KEYLESS_URL"] = self.url
+        env["KEYLESS_TOKEN"] = self.env["KEYLESS_TOKEN"]
+        env["KEYLESS_CA_FILE"] = str(self.data_dir / "tls" / "ca.pem")
+        env["KEYLESS_CONFIG_DIR"] = str(config_dir or self.data_dir / "no-login")
+        return env | extra
 
     # -- raw HTTP
     def request(self, method: str, url: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
@@ -360,6 +372,35 @@ def _stop(proc: subprocess.Popen) -> int | None:
         proc.kill()
         proc.wait()
         return None
+
+
+def keyless_binary() -> str:
+    """The keyless under test: KEYLESS_BIN, else the workspace's debug build."""
+    return os.environ.get("KEYLESS_BIN") or str(REPO_ROOT / "target" / "debug" / "keyless")
+
+
+@contextlib.contextmanager
+def serve_demo(*flags: str, prefix: str = "keyless-compat-extra-"):
+    """Another `keyless serve --demo` with `flags`, beside the session's; stopped on exit."""
+    tmp = tempfile.TemporaryDirectory(prefix=prefix)
+    data_dir = Path(tmp.name) / "data"
+    log_path = Path(tmp.name) / "server.log"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYLESS_")}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [keyless_binary(), "serve", "--demo", "--data", str(data_dir), "--addr", f"127.0.0.1:{port}", *flags],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp.name,
+        )
+        try:
+            yield Keyless(env=_wait_ready(proc, data_dir, port, log_path), data_dir=data_dir, log_path=log_path)
+        finally:
+            _stop(proc)
+            tmp.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -14,35 +14,21 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Keyless, _free_port, _stop, _wait_ready
+from conftest import Keyless, keyless_binary, serve_demo
 
 EXEC = ["exec", "--org", "contoso", "--project", "web", "--connection", "demo-connection"]
-_DROPPED = ("AZURE_", "ARM_", "SYSTEM_", "AZURESUBSCRIPTION_", "KEYLESS_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
-
-
-def _binary() -> str:
-    return os.environ.get("KEYLESS_BIN") or str(REPO_ROOT / "target" / "debug" / "keyless")
 
 
 def run_exec(k: Keyless, script: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {key: v for key, v in os.environ.items() if not key.startswith(_DROPPED)}
-    env.update(
-        {
-            "KEYLESS_URL": k.url,
-            "KEYLESS_TOKEN": k.env["KEYLESS_TOKEN"],
-            "KEYLESS_CA_FILE": str(k.data_dir / "tls" / "ca.pem"),
-            "KEYLESS_CONFIG_DIR": str(k.data_dir / "no-login"),
-        }
-    )
+    env = k.cli_env()
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(textwrap.dedent(script))
     try:
         return subprocess.run(
-            [_binary(), *EXEC, "--", sys.executable, f.name],
+            [keyless_binary(), *EXEC, "--", sys.executable, f.name],
             env=env,
             capture_output=True,
             text=True,
@@ -91,25 +77,8 @@ def test_the_command_exit_code_is_exec_exit_code(keyless: Keyless):
 @pytest.fixture(scope="module")
 def short_lived() -> Keyless:
     """A second server whose ID tokens live 2 s."""
-    tmp = tempfile.TemporaryDirectory(prefix="keyless-compat-short-")
-    data_dir = Path(tmp.name) / "data"
-    log_path = Path(tmp.name) / "server.log"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYLESS_")}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [_binary(), "serve", "--demo", "--data", str(data_dir), "--addr", f"127.0.0.1:{port}", "--id-token-lifetime", "2s"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp.name,
-        )
-        try:
-            yield Keyless(env=_wait_ready(proc, data_dir, port, log_path), data_dir=data_dir, log_path=log_path)
-        finally:
-            _stop(proc)
-            tmp.cleanup()
+    with serve_demo("--id-token-lifetime", "2s", prefix="keyless-compat-short-") as k:
+        yield k
 
 
 LONG_SCRIPT = """

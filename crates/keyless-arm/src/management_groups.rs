@@ -22,13 +22,8 @@ const MOVE: &str = "Microsoft.Management/managementGroups/subscriptions/write";
 const PREFIX: &str = "/providers/Microsoft.Management/managementGroups/";
 
 fn not_found(name: &str) -> ApiError {
-    ApiError::detail(
-        "NotFound",
-        format!(
-            "The management group '{}' could not be found.",
-            keyless_model::catalogue::sanitize(name)
-        ),
-    )
+    let name = keyless_model::catalogue::sanitize(name);
+    ApiError::not_found(format!("The management group '{name}' could not be found."))
 }
 
 /// The tenant root group, created when first needed.

@@ -82,13 +82,10 @@ impl ResourceRef {
 }
 
 fn invalid(path: &str) -> ApiError {
-    ApiError::detail(
-        "NotFound",
-        format!(
-            "The resource path '{}' is not supported by keyless.",
-            keyless_model::catalogue::sanitize(path)
-        ),
-    )
+    let path = keyless_model::catalogue::sanitize(path);
+    ApiError::not_found(format!(
+        "The resource path '{path}' is not supported by keyless."
+    ))
 }
 
 /// ARM resource-group names: 1-90 characters of letters, digits, `_`, `-`, `.`, `(`, `)`,

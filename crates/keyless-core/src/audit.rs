@@ -172,3 +172,19 @@ pub fn admin_change(
 pub fn entry(kind: &str, at: UnixTime) -> AuditEntry {
     AuditEntry::new(uuid::Uuid::now_v7(), at, kind, "granted")
 }
+
+/// Runs `f` with a new entry of `kind` whose detail is `detail`, then records the entry:
+/// granted, or denied with the error's code.
+pub async fn recorded<T>(
+    s: &crate::state::AppState,
+    kind: &str,
+    detail: serde_json::Value,
+    f: impl AsyncFnOnce(&mut AuditEntry) -> Result<T, crate::envelope::ApiError>,
+) -> Result<T, crate::envelope::ApiError> {
+    let mut rec = entry(kind, s.now());
+    rec.detail = detail;
+    let outcome = f(&mut rec).await;
+    s.audit
+        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
+    outcome
+}

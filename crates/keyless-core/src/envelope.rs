@@ -35,6 +35,10 @@ impl ApiError {
     pub fn detail(code: &str, detail: impl AsRef<str>) -> ApiError {
         ApiError::new(code, &[("detail", detail.as_ref())])
     }
+    /// `NotFound` with `message` (names in it already sanitized).
+    pub fn not_found(message: impl AsRef<str>) -> ApiError {
+        ApiError::detail("NotFound", message)
+    }
     pub fn code(&self) -> &'static str {
         self.rendered.code()
     }

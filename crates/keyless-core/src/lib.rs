@@ -17,6 +17,7 @@ pub mod faults;
 pub mod keyring;
 pub mod names;
 pub mod rbac;
+pub mod req;
 pub mod resources;
 pub mod state;
 pub mod view;

@@ -82,13 +82,8 @@ async fn sizes(s: &AppState, p: &AgentPool) -> Result<usize, ApiError> {
 }
 
 fn pool_not_found(id: &str) -> ApiError {
-    ApiError::detail(
-        "NotFound",
-        format!(
-            "Agent pool {} could not be found.",
-            keyless_model::catalogue::sanitize(id)
-        ),
-    )
+    let id = keyless_model::catalogue::sanitize(id);
+    ApiError::not_found(format!("Agent pool {id} could not be found."))
 }
 
 /// A pool of the organization by id (the REST shape) or name (keyless' own API).

@@ -337,14 +337,9 @@ async fn connection_in(
         .find_connection(project.id, name_or_id)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => ApiError::detail(
-                "NotFound",
-                format!(
-                    "Service connection '{}' does not exist in the project {}.",
-                    keyless_model::catalogue::sanitize(name_or_id),
-                    project.name
-                ),
-            ),
+            StoreError::NotFound => {
+                super::security::connection_not_in_project("NotFound", name_or_id, project)
+            }
             e => e.into(),
         })
 }

@@ -14,7 +14,7 @@ use keyless_core::state::AppState;
 use keyless_model::devops::Project;
 use keyless_model::devops::security::ProjectGroup;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 
 #[derive(Deserialize)]
@@ -26,25 +26,14 @@ struct MemberBody {
 
 fn group_of(name: &str) -> Result<ProjectGroup, ApiError> {
     ProjectGroup::parse(name).ok_or_else(|| {
-        ApiError::detail(
-            "BadRequest",
-            format!(
-                "The group '{}' does not exist; use Project Administrators, Contributors, Readers, Build Administrators, Endpoint Creators or Endpoint Administrators.",
-                keyless_model::catalogue::sanitize(name)
-            ),
-        )
+        let name = keyless_model::catalogue::sanitize(name);
+        ApiError::detail("BadRequest", format!("The group '{name}' does not exist; use Project Administrators, Contributors, Readers, Build Administrators, Endpoint Creators or Endpoint Administrators."))
     })
 }
 
 async fn members_json(s: &AppState, project: &Project) -> Result<Value, ApiError> {
-    let mut value = Vec::new();
-    for (user, group) in s.db().list_project_members(project.id).await? {
-        let u = s.db().get_user(user).await?;
-        value.push(
-            json!({"user": u.user_principal_name, "userId": u.id.to_string(), "group": group}),
-        );
-    }
-    Ok(json!({"count": value.len(), "value": value}))
+    let rows = s.db().list_project_members(project.id).await?;
+    super::org_settings::people_json(s, rows, "group").await
 }
 
 /// Project administrators (and Project Collection Administrators) manage project groups.

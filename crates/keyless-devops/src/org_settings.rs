@@ -166,14 +166,23 @@ fn group_of(name: &str) -> Result<OrganizationGroup, ApiError> {
     })
 }
 
-async fn members_json(s: &AppState, org: &Organization) -> Result<Value, ApiError> {
+/// `{"count", "value"}` of the users of `rows`, each with `key` set to what its row holds.
+pub(crate) async fn people_json(
+    s: &AppState,
+    rows: Vec<(keyless_model::Uuid, impl std::fmt::Display)>,
+    key: &str,
+) -> Result<Value, ApiError> {
     let mut value = Vec::new();
-    for (user, group) in s.db().list_organization_members(org.id).await? {
+    for (user, what) in rows {
         let mut v = user_json(s, user).await?;
-        v["group"] = json!(group.as_str());
+        v[key] = json!(what.to_string());
         value.push(v);
     }
     Ok(json!({"count": value.len(), "value": value}))
+}
+
+async fn members_json(s: &AppState, org: &Organization) -> Result<Value, ApiError> {
+    people_json(s, s.db().list_organization_members(org.id).await?, "group").await
 }
 
 /// `GET …/members`.
@@ -239,13 +248,7 @@ pub async fn remove_member(
 }
 
 async fn users_json(s: &AppState, org: &Organization) -> Result<Value, ApiError> {
-    let mut value = Vec::new();
-    for (user, level) in s.db().list_access_levels(org.id).await? {
-        let mut v = user_json(s, user).await?;
-        v["accessLevel"] = json!(level.as_str());
-        value.push(v);
-    }
-    Ok(json!({"count": value.len(), "value": value}))
+    people_json(s, s.db().list_access_levels(org.id).await?, "accessLevel").await
 }
 
 /// `GET …/users`: the users whose access level was set (every other user is Basic).

@@ -64,6 +64,17 @@ async fn scoped_run(
     Ok((c, org, project, run, p))
 }
 
+/// The run `id`, once the caller may view its pipeline.
+async fn viewed_run(
+    s: &AppState,
+    headers: &HeaderMap,
+    at: (&str, &str, &str),
+) -> Result<(Organization, Project, Run, Pipeline), ApiError> {
+    let (_, org, project, run, p) =
+        scoped_run(s, headers, at, PipelinePermission::ViewBuildDefinition).await?;
+    Ok((org, project, run, p))
+}
+
 fn cx<'a>(
     s: &'a AppState,
     org: &'a Organization,
@@ -86,12 +97,10 @@ pub async fn queue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
-    let mut rec = keyless_core::audit::entry("run", s.now());
-    rec.detail = json!({"organization": root, "project": project, "pipeline": pipeline});
-    let outcome = queue_run(&s, (&root, &project, &pipeline), &headers, &body, &mut rec).await;
-    s.audit
-        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
-    Ok(outcome?)
+    let detail = json!({"organization": root, "project": project, "pipeline": pipeline});
+    let at = (root.as_str(), project.as_str(), pipeline.as_str());
+    let run = async |rec: &mut _| queue_run(&s, at, &headers, &body, rec).await;
+    Ok(keyless_core::audit::recorded(&s, "run", detail, run).await?)
 }
 
 async fn queue_run(
@@ -103,15 +112,7 @@ async fn queue_run(
 ) -> Result<Json<Value>, ApiError> {
     let (c, org, project) = scope(s, headers, root, project).await?;
     rec.detail["user"] = json!(c.user.user_principal_name);
-    let p = require_pipeline(
-        s,
-        &c,
-        &org,
-        &project,
-        pipeline,
-        PipelinePermission::QueueBuilds,
-    )
-    .await?;
+    let p = super::pipeline_security::queueable(s, &c, (&org, &project), pipeline).await?;
     let req: RunRequest = parse_json_or_default(body)?;
     super::runs::queue_connections(s, &org, &project, &p).await?;
     let now = s.now();
@@ -174,12 +175,10 @@ pub async fn run_of(
 ) -> Result<(Run, Pipeline), ApiError> {
     require_project_member(s, c, org, project).await?;
     let not_found = || {
+        let id = keyless_model::catalogue::sanitize(id);
         ApiError::detail(
             "NotFound",
-            format!(
-                "The requested build {} could not be found.",
-                keyless_model::catalogue::sanitize(id)
-            ),
+            format!("The requested build {id} could not be found."),
         )
     };
     let run = match id.parse::<i64>() {
@@ -201,13 +200,7 @@ pub async fn get(
     Path((root, project, pipeline, id)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (_, org, project, run, p) = scoped_run(
-        &s,
-        &headers,
-        (&root, &project, &id),
-        PipelinePermission::ViewBuildDefinition,
-    )
-    .await?;
+    let (org, project, run, p) = viewed_run(&s, &headers, (&root, &project, &id)).await?;
     if find_pipeline(&s, project.id, &pipeline).await?.id != p.id {
         return Err(ApiError::detail(
             "NotFound",
@@ -275,13 +268,7 @@ pub async fn get_build(
     Path((root, project, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (_, org, project, run, p) = scoped_run(
-        &s,
-        &headers,
-        (&root, &project, &id),
-        PipelinePermission::ViewBuildDefinition,
-    )
-    .await?;
+    let (org, project, run, p) = viewed_run(&s, &headers, (&root, &project, &id)).await?;
     Ok(Json(build_json(&cx(&s, &org, &project, &p), &run)))
 }
 
@@ -290,13 +277,7 @@ pub async fn timeline(
     Path((root, project, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
-    let (_, _, _, run, _) = scoped_run(
-        &s,
-        &headers,
-        (&root, &project, &id),
-        PipelinePermission::ViewBuildDefinition,
-    )
-    .await?;
+    let (_, _, run, _) = viewed_run(&s, &headers, (&root, &project, &id)).await?;
     Ok(Json(timeline_json(&run)))
 }
 

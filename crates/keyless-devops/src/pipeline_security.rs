@@ -44,6 +44,24 @@ pub async fn require_project_member(
 /// The pipeline `key` (id or name) of the project, once the caller holds `permission` on it:
 /// VS800075 outside the project (before saying whether the pipeline exists), 404 for an
 /// unknown pipeline, TF215106 without the permission.
+/// The pipeline `key` of the project, once the caller may queue it.
+pub async fn queueable(
+    s: &AppState,
+    caller: &Caller,
+    (org, project): (&Organization, &Project),
+    key: &str,
+) -> Result<Pipeline, ApiError> {
+    require_pipeline(
+        s,
+        caller,
+        org,
+        project,
+        key,
+        PipelinePermission::QueueBuilds,
+    )
+    .await
+}
+
 pub async fn require_pipeline(
     s: &AppState,
     caller: &Caller,

@@ -136,15 +136,22 @@ pub async fn projects_of(s: &AppState, c: &ServiceConnection) -> Result<Vec<Proj
     Ok(out)
 }
 
+/// No connection named or numbered `key` in `project`, as error `code`.
+pub fn connection_not_in_project(code: &str, key: &str, project: &Project) -> ApiError {
+    let key = keyless_model::catalogue::sanitize(key);
+    let project = &project.name;
+    ApiError::detail(
+        code,
+        format!("Service connection '{key}' does not exist in the project {project}."),
+    )
+}
+
 /// Azure DevOps' answer for a connection that does not exist or is hidden from the caller.
 fn connection_missing(id: &str) -> ApiError {
-    ApiError::detail(
-        "NotFound",
-        format!(
-            "Service connection with id '{}' does not exist or you do not have permission to access it.",
-            keyless_model::catalogue::sanitize(id)
-        ),
-    )
+    let id = keyless_model::catalogue::sanitize(id);
+    ApiError::not_found(format!(
+        "Service connection with id '{id}' does not exist or you do not have permission to access it."
+    ))
 }
 
 /// The connection with this id; an id that is not a GUID or names nothing is "missing", a

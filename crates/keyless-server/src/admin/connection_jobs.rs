@@ -46,12 +46,12 @@ pub async fn start(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
-    let mut rec = crate::audit::entry("job", s.now());
-    rec.detail = json!({"organization": org, "project": project, "connection": connection});
-    let outcome = start_job(&s, (&org, &project, &connection), &headers, &body, &mut rec).await;
-    s.audit
-        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
-    Ok(outcome?)
+    let detail = json!({"organization": org, "project": project, "connection": connection});
+    let at = (org.as_str(), project.as_str(), connection.as_str());
+    Ok(crate::audit::recorded(&s, "job", detail, async |rec| {
+        start_job(&s, at, &headers, &body, rec).await
+    })
+    .await?)
 }
 
 async fn start_job(
@@ -104,14 +104,9 @@ async fn connection_in(
         Err(_) => s.shared_store().find_connection(project.id, key).await,
     };
     found.map_err(|e| match e {
-        StoreError::NotFound => ApiError::detail(
-            "ConnectionNotFound",
-            format!(
-                "Service connection '{}' does not exist in the project {}.",
-                keyless_model::catalogue::sanitize(key),
-                project.name
-            ),
-        ),
+        StoreError::NotFound => {
+            crate::devops::security::connection_not_in_project("ConnectionNotFound", key, project)
+        }
         e => e.into(),
     })
 }

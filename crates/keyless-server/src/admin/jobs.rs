@@ -195,19 +195,17 @@ pub async fn start_job(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
-    let mut rec = crate::audit::entry("job", s.now());
-    rec.detail = json!({"organization": org, "project": project, "pipeline": pipeline});
-    let outcome = start(&s, &org, &project, &pipeline, &headers, &body, &mut rec).await;
-    s.audit
-        .record_outcome(rec, outcome.as_ref().err().map(|e| e.code()));
-    Ok(outcome?)
+    let detail = json!({"organization": org, "project": project, "pipeline": pipeline});
+    let at = (org.as_str(), project.as_str(), pipeline.as_str());
+    Ok(crate::audit::recorded(&s, "job", detail, async |rec| {
+        start(&s, at, &headers, &body, rec).await
+    })
+    .await?)
 }
 
 async fn start(
     s: &AppState,
-    org: &str,
-    project: &str,
-    pipeline: &str,
+    (org, project, pipeline): (&str, &str, &str),
     headers: &HeaderMap,
     body: &Bytes,
     rec: &mut keyless_model::audit::AuditEntry,
@@ -216,15 +214,8 @@ async fn start(
     rec.detail["user"] = json!(c.user.user_principal_name);
     let (org, project) = project_of(s, org, project).await?;
     crate::devops::may_manage(&c, &org)?;
-    let pipeline = require_pipeline(
-        s,
-        &c,
-        &org,
-        &project,
-        pipeline,
-        PipelinePermission::QueueBuilds,
-    )
-    .await?;
+    let pipeline =
+        crate::devops::pipeline_security::queueable(s, &c, (&org, &project), pipeline).await?;
     let b: JobBody = parse_json_or_default(body)?;
     let started = ops::start_job(
         s,

@@ -450,17 +450,15 @@ fn login_saves_url_and_token_for_the_other_commands() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
-#[test]
-fn sc_create_automatic_verify_convert_and_permissions() {
-    let s = serve();
-    let env = s.env();
-    let sub = &env["AZURE_SUBSCRIPTION_ID"];
+/// `keyless sc create contoso web NAME --automatic` with a secret at subscription `sub`:
+/// the connection as JSON.
+fn create_automatic(s: &harness::Server, name: &str, sub: &str) -> serde_json::Value {
     let out = s.client(&[
         "sc",
         "create",
         "contoso",
         "web",
-        "cli-auto",
+        name,
         "-o",
         "json",
         "--automatic",
@@ -470,7 +468,15 @@ fn sc_create_automatic_verify_convert_and_permissions() {
         sub,
     ]);
     assert!(out.status.success(), "{}", text(&out));
-    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn sc_create_automatic_verify_convert_and_permissions() {
+    let s = serve();
+    let env = s.env();
+    let sub = &env["AZURE_SUBSCRIPTION_ID"];
+    let created = create_automatic(&s, "cli-auto", sub);
     assert_eq!(created["data"]["creationMode"], "Automatic", "{created}");
     let id = created["id"].as_str().unwrap().to_string();
     let out = s.client(&["sc", "verify", "contoso", &id, "-o", "json"]);
@@ -564,22 +570,7 @@ fn shell_value(exports: &str, name: &str) -> String {
 fn pipeline_security_and_job_start_with_endpoints() {
     let s = serve();
     let env = s.env();
-    let out = s.client(&[
-        "sc",
-        "create",
-        "contoso",
-        "web",
-        "cli-secret",
-        "-o",
-        "json",
-        "--automatic",
-        "--scheme",
-        "ServicePrincipal",
-        "--subscription-id",
-        &env["AZURE_SUBSCRIPTION_ID"],
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let created = create_automatic(&s, "cli-secret", &env["AZURE_SUBSCRIPTION_ID"]);
     let id = created["id"].as_str().unwrap().to_string();
     // The pipeline file includes a template of its repository, which names the connection.
     let repo = tempfile::tempdir().unwrap();
