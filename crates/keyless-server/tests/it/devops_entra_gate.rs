@@ -8,9 +8,8 @@ use crate::common;
 use crate::sc_support;
 use crate::support;
 
-use common::{DEVOPS_SCOPE, Expect, TestServer};
+use common::{DEVOPS_SCOPE, TestServer};
 use reqwest::StatusCode;
-use serde_json::json;
 use support::directory::token_for;
 
 const ENDPOINTS: &str = "/contoso/web/_apis/serviceendpoint/endpoints";
@@ -27,20 +26,9 @@ async fn an_identity_token_outside_the_projects_api_is_refused_and_audited() {
     let (st, b) = s.post_as(&token, ENDPOINTS, body.clone()).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
     assert_eq!(b["typeKey"], "VssUnauthorizedException", "{b}");
-    assert_eq!(
-        b["message"],
-        format!(
-            "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{} in a web browser to enable access to the service.",
-            p.sp_id
-        )
-    );
+    assert_eq!(b["message"], support::tf401444(&tenant, &p.sp_id));
 
-    s.admin_put(
-        &format!("/keyless/v1/organizations/contoso/identities/{}", p.sp_id),
-        json!({"projects": {"web": "Contributors"}}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_org_identity(&s, "contoso", &p.sp_id, "web", "Contributors").await;
     let member_refusal = "keyless serves service principals and managed identities only the projects API of the organization (contoso/_apis/projects); this route takes a personal access token or a pipeline job's token.";
     for (st, b) in [
         s.post_as(&token, ENDPOINTS, body).await,
