@@ -204,7 +204,7 @@ impl Principal {
 }
 
 /// Whether a presented token is a JWT (three dot-separated parts) rather than a PAT.
-fn looks_like_jwt(token: &str) -> bool {
+pub fn looks_like_jwt(token: &str) -> bool {
     !token.starts_with(PAT_PREFIX) && token.split('.').count() == 3
 }
 

@@ -42,29 +42,36 @@ pub async fn organization_caller(
             Ok(DevopsCaller::User(c))
         }
         Principal::ServicePrincipal(sp) => {
-            match s.db().get_organization_identity(org.id, sp.id).await {
-                Ok(membership) => Ok(DevopsCaller::Identity {
-                    principal: sp,
-                    membership,
-                }),
-                Err(StoreError::NotFound) => {
-                    audit(s, &sp, org, None, Some("TF401444"));
-                    let tenant = sp.tenant_id.to_string();
-                    let object = sp.id.to_string();
-                    Err(
-                        ApiError::new("TF401444", &[("tenant", &tenant), ("object", &object)])
-                            .into(),
-                    )
-                }
-                Err(e) => Err(e.into()),
-            }
+            let membership = identity_membership(s, &sp, org).await?;
+            Ok(DevopsCaller::Identity {
+                principal: sp,
+                membership,
+            })
         }
+    }
+}
+
+/// The identity as a user of `org`; TF401444 (audited) when it was never added.
+pub async fn identity_membership(
+    s: &AppState,
+    sp: &ServicePrincipal,
+    org: &Organization,
+) -> Result<OrganizationIdentity, DevopsError> {
+    match s.db().get_organization_identity(org.id, sp.id).await {
+        Ok(membership) => Ok(membership),
+        Err(StoreError::NotFound) => {
+            audit(s, sp, org, None, Some("TF401444"));
+            let tenant = sp.tenant_id.to_string();
+            let object = sp.id.to_string();
+            Err(ApiError::new("TF401444", &[("tenant", &tenant), ("object", &object)]).into())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
 /// One audit entry for a call of an identity to the organization's REST API: granted
 /// (`code` none) or refused with `code`; `project` is the project asked for, by name or id.
-fn audit(
+pub(crate) fn audit(
     s: &AppState,
     sp: &ServicePrincipal,
     org: &Organization,

@@ -11,6 +11,7 @@ mod doctor;
 mod doctor_all;
 mod draft;
 mod endpoints;
+pub mod entra_gate;
 mod job_endpoints;
 mod job_events;
 mod legacy;

@@ -9,6 +9,8 @@
 mod doc;
 mod entries;
 mod lint;
+#[cfg(test)]
+mod pasted;
 pub use doc::markdown;
 pub use entries::ENTRIES;
 

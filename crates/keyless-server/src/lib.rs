@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(envelope::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            devops::entra_gate::gate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             auth::enforce_pat_scopes,
         ))
         .layer(axum::middleware::from_fn_with_state(

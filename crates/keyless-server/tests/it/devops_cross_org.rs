@@ -48,12 +48,7 @@ async fn a_connection_reaches_another_organization_of_the_tenant_once_its_identi
         .await
         .unwrap();
     // The identity is a user of contoso (where the connection lives) but not of fabrikam.
-    s.admin_put(
-        &format!("/keyless/v1/organizations/contoso/identities/{}", sp.id),
-        json!({"projects": {"web": "Readers"}}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_org_identity(&s, "contoso", &sp.id.to_string(), "web", "Readers").await;
     let before = connections(&s).await;
     let b = s
         .admin_post(CREATE, cross_org_body(&s))
@@ -81,21 +76,10 @@ async fn a_connection_reaches_another_organization_of_the_tenant_once_its_identi
         .get_as(&token, "/fabrikam/_apis/projects")
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        b["message"],
-        format!(
-            "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{} in a web browser to enable access to the service.",
-            sp.id
-        )
-    );
+    assert_eq!(b["message"], support::tf401444(&tenant, &sp.id.to_string()));
 
     // Added as a user of fabrikam (Readers of tools), the identity gets the connection.
-    s.admin_put(
-        &format!("/keyless/v1/organizations/fabrikam/identities/{}", sp.id),
-        json!({"projects": {"tools": "Readers"}}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_org_identity(&s, "fabrikam", &sp.id.to_string(), "tools", "Readers").await;
     let conn = s
         .admin_post(CREATE, cross_org_body(&s))
         .await

@@ -15,12 +15,7 @@ use support::{Principal, field_names, new_principal};
 
 /// Adds the identity `id` to the organization as a Reader of `web`.
 async fn add_identity(s: &TestServer, id: &str) {
-    s.admin_put(
-        &format!("/keyless/v1/organizations/contoso/identities/{id}"),
-        json!({"projects": {"web": "Readers"}}),
-    )
-    .await
-    .expect_status(StatusCode::CREATED);
+    support::add_org_identity(s, "contoso", id, "web", "Readers").await;
 }
 
 /// The demo organization with a second project, and a fresh principal with a DevOps token.
@@ -40,13 +35,7 @@ async fn identity_not_in_the_organization_is_tf401444() {
         .await
         .expect_status(StatusCode::UNAUTHORIZED);
     let tenant = s.var("AZURE_TENANT_ID");
-    assert_eq!(
-        b["message"],
-        format!(
-            "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{} in a web browser to enable access to the service.",
-            p.sp_id
-        )
-    );
+    assert_eq!(b["message"], support::tf401444(&tenant, &p.sp_id));
     assert_eq!(b["typeKey"], "VssUnauthorizedException");
 }
 

@@ -252,3 +252,40 @@ async fn an_automatic_legacy_connection_moves_with_its_credential() {
     let (_, v) = verify(&s, &s.var("KEYLESS_TOKEN"), &id).await;
     assert_eq!(v["statusCode"], "ok", "{v}");
 }
+
+/// A manual connection on the legacy issuer through the REST API: a keyless administrator
+/// creates it, a project's creator is refused and nothing is written.
+#[tokio::test]
+async fn an_administrator_creates_a_manual_connection_on_the_legacy_issuer() {
+    let s = TestServer::start().await;
+    let body = || manual_body(&s, "old-manual", &s.var("AZURE_CLIENT_ID"), Some("Legacy"));
+    let eve = member(&s, "eve").await;
+    add_to_group(&s, "web", &eve, "Endpoint Creators").await;
+    let list = "/contoso/web/_apis/serviceendpoint/endpoints";
+    let before = s.admin_ok(list).await;
+    let b = create_as(&s, &eve.token, body())
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        b["message"],
+        "workloadIdentityFederationIssuerType 'Legacy' is the issuer Azure DevOps no longer gives new connections; only keyless administrators create such a connection, to reproduce an old one. Use 'EntraID' or 'AzureDevOps'."
+    );
+    assert_eq!(s.admin_ok(list).await, before);
+    let c = created(&s, body()).await;
+    assert_eq!(
+        params(&c),
+        (
+            format!("{}/app.vstoken", s.origin),
+            "sc://contoso/web/old-manual".to_string()
+        )
+    );
+    assert_eq!(
+        c["authorization"]["parameters"]["workloadIdentityFederationIssuerType"],
+        "Legacy"
+    );
+    assert!(
+        doctor_codes(&s, "contoso", "web", "old-manual")
+            .await
+            .contains(&"LegacyIssuer".to_string())
+    );
+}

@@ -30,6 +30,7 @@ mod claims;
 mod connections;
 mod devops;
 mod devops_cross_org;
+mod devops_entra_gate;
 mod devops_identities;
 mod devops_locations;
 mod directory_admin;

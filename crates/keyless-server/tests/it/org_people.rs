@@ -5,6 +5,8 @@
 
 use crate::common::{Expect, TestServer, message};
 use crate::sc_support::*;
+use crate::support::{find_item, grant_user};
+use keyless_model::rbac::READER;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -244,4 +246,36 @@ async fn stakeholders_create_connections_only_through_endpoint_groups_or_as_coll
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, _) = s.admin_put(&path, json!({"accessLevel": "Advanced"})).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+/// Azure DevOps lists at most 50 Azure subscriptions in its drop-downs; keyless' picker lists
+/// every subscription the creator holds a role on.
+#[tokio::test]
+async fn the_subscription_picker_lists_every_subscription_past_fifty() {
+    let s = TestServer::start().await;
+    let olga = person(&s, "olga").await;
+    let mut want = Vec::new();
+    for i in 0..60 {
+        let body = json!({"name": format!("team-{i:02}"), "tenant": s.var("AZURE_TENANT_ID")});
+        let sub = s.admin_created("/keyless/v1/subscriptions", body).await;
+        let id = sub["id"].as_str().unwrap().to_string();
+        grant_user(&s, &olga.id, READER, &format!("/subscriptions/{id}")).await;
+        want.push(id);
+    }
+    let list = s
+        .get_ok_as(
+            &olga.token,
+            "/keyless/v1/organizations/contoso/azure-subscriptions",
+        )
+        .await;
+    let here = find_item(&list, "tenantId", &s.var("AZURE_TENANT_ID"));
+    let mut got: Vec<String> = here["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["subscriptionId"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
 }

@@ -406,3 +406,21 @@ pub async fn disable_sp(s: &TestServer, sp_id: &str) {
     .await
     .expect_status(StatusCode::NO_CONTENT);
 }
+
+/// Azure DevOps' TF401444 text for an identity of `tenant` (object id `object`) that is not
+/// a user of the organization.
+pub fn tf401444(tenant: &str, object: &str) -> String {
+    format!(
+        "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{object} in a web browser to enable access to the service."
+    )
+}
+
+/// Adds the identity `object` to the organization `org` with `group` in `project` (201).
+pub async fn add_org_identity(s: &TestServer, org: &str, object: &str, project: &str, group: &str) {
+    s.admin_put(
+        &format!("/keyless/v1/organizations/{org}/identities/{object}"),
+        json!({"projects": {project: group}}),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+}
