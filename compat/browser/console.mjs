@@ -121,18 +121,19 @@ try {
     JSON.stringify(cookie && { ...cookie, value: "…" }));
   await shot("03-organizations");
 
-  const link = (name) => page.getByRole("link", { name, exact: true });
-  await link("contoso").click();
-  await page.waitForURL(`${origin}/_console/orgs/contoso`);
+  // Clicks the link or button `name` and waits for the page `url` (a string or a pattern).
+  const follow = async (name, url, role = "link") => {
+    await page.getByRole(role, { name, exact: true }).click();
+    await page.waitForURL(url);
+  };
+  await follow("contoso", `${origin}/_console/orgs/contoso`);
   await shot("04-projects");
-  await link("web").click();
-  await page.waitForURL(`${origin}/_console/orgs/contoso/web`);
+  await follow("web", `${origin}/_console/orgs/contoso/web`);
   const row = page.locator("tr", { hasText: "demo-connection" });
   check("the list shows the demo connection Ready", (await row.locator(".badge").textContent()) === "Ready");
   await shot("05-connections");
 
-  await link("demo-connection").click();
-  await page.waitForURL(/connections\/[0-9a-f-]+$/);
+  await follow("demo-connection", /connections\/[0-9a-f-]+$/);
   const issuer = await page.inputValue("#issuer");
   check("the details show the issuer", issuer === `${origin}/${demo.AZURE_TENANT_ID}/v2.0`, issuer);
   await page.click("button[data-copy=issuer]");
@@ -148,24 +149,19 @@ try {
   check("Verify shows three succeeded steps", steps === 3 && good === 3, `${good}/${steps}`);
   await shot("07-verify");
 
-  await link("Run the doctor checklist").click();
-  await page.waitForURL(/\/doctor$/);
+  await follow("Run the doctor checklist", /\/doctor$/);
   check("the doctor lists its checks", (await page.locator("tr.step").count()) >= 5);
   await shot("08-doctor");
 
-  await link("Audit log").click();
-  await page.waitForURL(`${origin}/_console/audit`);
+  await follow("Audit log", `${origin}/_console/audit`);
   await page.selectOption("#decision", "granted");
-  await page.getByRole("button", { name: "Filter" }).click();
-  await page.waitForURL(/decision=granted/);
+  await follow("Filter", /decision=granted/, "button");
   check("the audit filter reaches the URL", page.url().includes("decision=granted"), page.url());
   await shot("09-audit");
 
-  await link("Explain").click();
-  await page.waitForURL(`${origin}/_console/explain`);
+  await follow("Explain", `${origin}/_console/explain`);
   await page.fill("#code", "AADSTS700213");
-  await page.getByRole("button", { name: "Explain" }).click();
-  await page.waitForURL(/code=AADSTS700213/);
+  await follow("Explain", /code=AADSTS700213/, "button");
   const explanation = await page.textContent("#explanation");
   check("explain shows the catalogue entry", explanation.includes("700213"), explanation);
   await shot("10-explain");
@@ -178,8 +174,7 @@ try {
   await shot("11-phone-connection", phone);
   await phone.close();
 
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(`${origin}/_console/signin`);
+  await follow("Sign out", `${origin}/_console/signin`, "button");
   check("sign-out returns to sign-in", page.url() === `${origin}/_console/signin`, page.url());
   await page.goto(`${origin}/_console/orgs`);
   check("after sign-out the pages ask to sign in again", page.url() === `${origin}/_console/signin`, page.url());

@@ -32,6 +32,9 @@ pub const PREFIX: &str = "/_console";
 /// The console's routes, with `sessions` as the session store of this process.
 pub fn routes(sessions: Sessions) -> Router<AppState> {
     use pages::*;
+    // One connection's pages.
+    let one = |tail: &str| format!("/_console/orgs/{{org}}/{{project}}/connections/{{id}}{tail}");
+    let not_found = get(view::not_found).post(view::not_found);
     Router::new()
         .route("/_console", get(signin::home))
         .route("/_console/", get(signin::home))
@@ -40,26 +43,14 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route("/_console/orgs", get(browse::organizations))
         .route("/_console/orgs/{org}", get(browse::projects))
         .route("/_console/orgs/{org}/{project}", get(browse::connections))
-        .route(
-            "/_console/orgs/{org}/{project}/connections/{id}",
-            get(connection::details),
-        )
-        .route(
-            "/_console/orgs/{org}/{project}/connections/{id}/verify",
-            post(connection::verify),
-        )
-        .route(
-            "/_console/orgs/{org}/{project}/connections/{id}/doctor",
-            get(connection::doctor),
-        )
+        .route(&one(""), get(connection::details))
+        .route(&one("/verify"), post(connection::verify))
+        .route(&one("/doctor"), get(connection::doctor))
         .route("/_console/audit", get(audit::page))
         .route("/_console/explain", get(audit::explain))
         .route("/_console/static/console.css", get(assets::css))
         .route("/_console/static/copy.js", get(assets::script))
-        .route(
-            "/_console/{*rest}",
-            get(view::not_found).post(view::not_found),
-        )
+        .route("/_console/{*rest}", not_found)
         .layer(axum::Extension(sessions))
         .layer(axum::middleware::map_response(headers::secure))
 }

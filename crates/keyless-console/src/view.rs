@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use keyless_core::state::AppState;
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// The frame of a page: its title, and who is signed in with the token of their forms.
@@ -45,6 +46,14 @@ impl Ctx {
             title: title.into(),
             user: Some(self.session.user.clone()),
             csrf: self.session.csrf().into(),
+        }
+    }
+
+    /// The page `build` makes of the API's answer to `GET path`, or the API's refusal.
+    pub async fn page<T: Template>(&self, path: &str, build: impl FnOnce(Value) -> T) -> Response {
+        match self.api().get(path).await {
+            Ok(v) => html(StatusCode::OK, &build(v)),
+            Err(r) => self.refused(r),
         }
     }
 

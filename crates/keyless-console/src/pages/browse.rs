@@ -1,65 +1,57 @@
 //! Organizations → projects → service connections, each list read from the API as the
 //! signed-in user (who sees what the API shows them).
 
+use crate::PREFIX;
 use crate::paths::segment;
-use crate::view::{self, Chrome, Ctx};
+use crate::view::{Chrome, Ctx};
 use askama::Template;
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-/// The `name` of every item of an API list's `value`.
-fn names(list: &Value) -> Vec<String> {
+/// A list of links named after the items of an API list's `value`.
+#[derive(Template)]
+#[template(path = "names.html")]
+struct Names {
+    chrome: Chrome,
+    /// The organization, on its projects' page.
+    org: Option<String>,
+    /// `(href, name)` of each item.
+    links: Vec<(String, String)>,
+    /// What the page says when the list is empty.
+    empty: &'static str,
+}
+
+/// `(href, name)` of every item of an API list's `value`, its href `{base}/{name}`.
+fn links(list: &Value, base: &str) -> Vec<(String, String)> {
     list["value"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|v| v["name"].as_str().map(String::from))
+        .filter_map(|v| v["name"].as_str())
+        .map(|n| (format!("{base}/{}", segment(n)), n.to_string()))
         .collect()
 }
 
-#[derive(Template)]
-#[template(path = "organizations.html")]
-struct Organizations {
-    chrome: Chrome,
-    names: Vec<String>,
-}
-
 pub async fn organizations(ctx: Ctx) -> Response {
-    match ctx.api().get("/keyless/v1/organizations").await {
-        Ok(list) => view::html(
-            StatusCode::OK,
-            &Organizations {
-                chrome: ctx.chrome("Organizations"),
-                names: names(&list),
-            },
-        ),
-        Err(r) => ctx.refused(r),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "projects.html")]
-struct Projects {
-    chrome: Chrome,
-    org: String,
-    names: Vec<String>,
+    ctx.page("/keyless/v1/organizations", |list| Names {
+        chrome: ctx.chrome("Organizations"),
+        org: None,
+        links: links(&list, &format!("{PREFIX}/orgs")),
+        empty: "You are not a user of any organization.",
+    })
+    .await
 }
 
 pub async fn projects(ctx: Ctx, Path(org): Path<String>) -> Response {
     let path = format!("/keyless/v1/organizations/{}/projects", segment(&org));
-    match ctx.api().get(&path).await {
-        Ok(list) => view::html(
-            StatusCode::OK,
-            &Projects {
-                chrome: ctx.chrome(&format!("Projects of {org}")),
-                names: names(&list),
-                org,
-            },
-        ),
-        Err(r) => ctx.refused(r),
-    }
+    ctx.page(&path, |list| Names {
+        chrome: ctx.chrome(&format!("Projects of {org}")),
+        links: links(&list, &format!("{PREFIX}/orgs/{}", segment(&org))),
+        org: Some(org.clone()),
+        empty: "You have no group in any project of this organization.",
+    })
+    .await
 }
 
 /// A connection as the list and the details page show it.
@@ -126,27 +118,22 @@ pub async fn connections(ctx: Ctx, Path((org, project)): Path<(String, String)>)
         segment(&org),
         segment(&project)
     );
-    match ctx.api().get(&path).await {
-        Ok(list) => {
-            let mut rows: Vec<ConnectionRow> = list["value"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(ConnectionRow::of)
-                .collect();
-            rows.sort_by_key(|r| r.name.to_lowercase());
-            view::html(
-                StatusCode::OK,
-                &Connections {
-                    chrome: ctx.chrome(&format!("Service connections of {project}")),
-                    org,
-                    project,
-                    rows,
-                },
-            )
+    ctx.page(&path, |list| {
+        let mut rows: Vec<ConnectionRow> = list["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(ConnectionRow::of)
+            .collect();
+        rows.sort_by_key(|r| r.name.to_lowercase());
+        Connections {
+            chrome: ctx.chrome(&format!("Service connections of {project}")),
+            org: org.clone(),
+            project: project.clone(),
+            rows,
         }
-        Err(r) => ctx.refused(r),
-    }
+    })
+    .await
 }
 
 #[cfg(test)]

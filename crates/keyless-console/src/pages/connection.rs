@@ -83,22 +83,17 @@ async fn details_page(
         segment(&org),
         segment(&project)
     );
-    match ctx.api().get(&path).await {
-        Ok(v) => {
-            let c = ConnectionRow::of(&v);
-            view::html(
-                StatusCode::OK,
-                &Details {
-                    chrome: ctx.chrome(&format!("Service connection {}", c.name)),
-                    org,
-                    project,
-                    c,
-                    verified,
-                },
-            )
+    ctx.page(&path, |v| {
+        let c = ConnectionRow::of(&v);
+        Details {
+            chrome: ctx.chrome(&format!("Service connection {}", c.name)),
+            org,
+            project,
+            c,
+            verified,
         }
-        Err(r) => ctx.refused(r),
-    }
+    })
+    .await
 }
 
 pub async fn details(ctx: Ctx, Path((org, project, id)): Where) -> Response {
@@ -153,22 +148,17 @@ pub async fn doctor(ctx: Ctx, Path((org, project, id)): Where) -> Response {
         segment(&org),
         segment(&project)
     );
-    match ctx.api().get(&path).await {
-        Ok(v) => {
-            let name = text(&v["connection"]["name"]);
-            view::html(
-                StatusCode::OK,
-                &Doctor {
-                    chrome: ctx.chrome(&format!("Doctor: {name}")),
-                    org,
-                    project,
-                    id: id.to_string(),
-                    name,
-                    status: text(&v["status"]),
-                    findings: steps(&v["findings"], "check", "status", "finding"),
-                },
-            )
+    ctx.page(&path, |v| {
+        let name = text(&v["connection"]["name"]);
+        Doctor {
+            chrome: ctx.chrome(&format!("Doctor: {name}")),
+            org,
+            project,
+            id: id.to_string(),
+            name,
+            status: text(&v["status"]),
+            findings: steps(&v["findings"], "check", "status", "finding"),
         }
-        Err(r) => ctx.refused(r),
-    }
+    })
+    .await
 }

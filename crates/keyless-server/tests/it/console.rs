@@ -143,6 +143,15 @@ impl<'a> Browser<'a> {
         answer
     }
 
+    /// A page asked for is answered by a redirect to sign-in.
+    async fn assert_signed_out(&self) {
+        let orgs = self.get("/_console/orgs").await;
+        assert_eq!(
+            (orgs.status, orgs.location()),
+            (StatusCode::SEE_OTHER, "/_console/signin")
+        );
+    }
+
     /// The administrator, signed in.
     async fn admin(s: &'a TestServer) -> Browser<'a> {
         let mut b = Browser::new(s);
@@ -227,11 +236,7 @@ async fn a_bad_pat_is_refused_with_the_apis_text_and_no_session() {
     assert!(!answer.body.contains(bogus), "the token is not echoed");
     assert!(cookie_pair(&answer.set_cookies(), "keyless_console").is_none());
     // Still not signed in.
-    let orgs = b.get("/_console/orgs").await;
-    assert_eq!(
-        (orgs.status, orgs.location()),
-        (StatusCode::SEE_OTHER, "/_console/signin")
-    );
+    b.assert_signed_out().await;
 }
 
 #[tokio::test]
@@ -329,11 +334,7 @@ async fn sign_out_ends_the_session() {
             .any(|c| c.starts_with("keyless_console=;") && c.contains("Max-Age=0"))
     );
     // The old cookie no longer opens anything.
-    let orgs = b.get("/_console/orgs").await;
-    assert_eq!(
-        (orgs.status, orgs.location()),
-        (StatusCode::SEE_OTHER, "/_console/signin")
-    );
+    b.assert_signed_out().await;
 }
 
 #[tokio::test]
@@ -343,7 +344,7 @@ async fn a_session_ends_after_its_idle_time() {
     s.state.clock.advance(29 * 60);
     assert_eq!(b.get("/_console/orgs").await.status, StatusCode::OK);
     s.state.clock.advance(31 * 60);
-    assert_eq!(b.get("/_console/orgs").await.status, StatusCode::SEE_OTHER);
+    b.assert_signed_out().await;
 }
 
 #[tokio::test]
