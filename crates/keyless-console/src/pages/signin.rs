@@ -77,6 +77,8 @@ pub async fn submit(
         .as_str()
         .unwrap_or("signed-in user")
         .to_string();
+    // A sign-in replaces the browser's session, if it had one.
+    sessions.end(&headers);
     let id = sessions.create(s.now(), user, pat.to_string());
     let mut resp = view::to(&format!("{PREFIX}/orgs"));
     let h = resp.headers_mut();

@@ -131,7 +131,12 @@ impl<'a> Browser<'a> {
     async fn sign_in(&mut self, token: &str) -> Page {
         let form = self.get("/_console/signin").await;
         assert_eq!(form.status, StatusCode::OK);
-        self.cookie = cookie_pair(&form.set_cookies(), "keyless_console_signin").unwrap();
+        let login = cookie_pair(&form.set_cookies(), "keyless_console_signin").unwrap();
+        // A session the browser already has is sent along, as a browser does.
+        self.cookie = match self.cookie.starts_with("keyless_console=") {
+            true => format!("{}; {login}", self.cookie),
+            false => login,
+        };
         let csrf = form.csrf();
         let answer = self
             .post("/_console/signin", &[("csrf", &csrf), ("token", token)])
@@ -236,6 +241,21 @@ async fn a_bad_pat_is_refused_with_the_apis_text_and_no_session() {
     assert!(!answer.body.contains(bogus), "the token is not echoed");
     assert!(cookie_pair(&answer.set_cookies(), "keyless_console").is_none());
     // Still not signed in.
+    b.assert_signed_out().await;
+}
+
+#[tokio::test]
+async fn signing_in_again_ends_the_previous_session() {
+    let s = TestServer::start().await;
+    let mut b = Browser::admin(&s).await;
+    let first = b.cookie.clone();
+    assert_eq!(
+        b.sign_in(&s.var("KEYLESS_TOKEN")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_ne!(b.cookie, first, "a new session id");
+    assert_eq!(b.get("/_console/orgs").await.status, StatusCode::OK);
+    b.cookie = first;
     b.assert_signed_out().await;
 }
 
