@@ -32,6 +32,80 @@ pub struct Entry {
     pub client: String,
     pub connection: String,
     pub subject: String,
+    /// A credential mismatch: the nearest credential beside the assertion.
+    pub nearest: Option<Nearest>,
+}
+
+/// A value shown in two parts: what both sides share, then where they differ (marked).
+pub struct Marked {
+    pub same: String,
+    pub differs: String,
+}
+
+impl Marked {
+    /// `value` with its characters from `at` on marked (`None`: not marked at all).
+    fn split(value: &str, at: Option<usize>) -> Marked {
+        let at = at.unwrap_or(usize::MAX);
+        Marked {
+            same: value.chars().take(at).collect(),
+            differs: value.chars().skip(at).collect(),
+        }
+    }
+}
+
+/// One field of the credential and of the assertion, side by side.
+pub struct FieldDiff {
+    pub field: &'static str,
+    pub differs: bool,
+    pub configured: Marked,
+    pub presented: Marked,
+}
+
+/// The audit entry's `detail.nearestCredential` (administrators read it).
+pub struct Nearest {
+    pub name: String,
+    pub fields: Vec<FieldDiff>,
+}
+
+impl Nearest {
+    fn of(v: &Value) -> Option<Nearest> {
+        let near = v.get("nearestCredential")?;
+        let differs = |f: &str| {
+            near["differs"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|x| x == f))
+        };
+        let first = &near["firstDifference"];
+        let fields = ["issuer", "subject", "audiences"]
+            .into_iter()
+            .map(|field| {
+                let value = |side: &str| match &near[side][field] {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.as_str().unwrap_or_default().to_string(),
+                };
+                // The first differing character where it is known, else the whole value.
+                let at = match (differs(field), first["field"] == field) {
+                    (false, _) => None,
+                    (true, true) => first["at"].as_u64().map(|n| n as usize).or(Some(0)),
+                    (true, false) => Some(0),
+                };
+                FieldDiff {
+                    field,
+                    differs: differs(field),
+                    configured: Marked::split(&value("configured"), at),
+                    presented: Marked::split(&value("presented"), at),
+                }
+            })
+            .collect();
+        Some(Nearest {
+            name: near["name"].as_str().unwrap_or_default().to_string(),
+            fields,
+        })
+    }
 }
 
 impl Entry {
@@ -48,6 +122,7 @@ impl Entry {
             client: text(&v["clientId"]),
             connection: text(&v["connectionId"]),
             subject: text(&v["subject"]),
+            nearest: Nearest::of(&v["detail"]),
         }
     }
 }
@@ -134,4 +209,52 @@ pub async fn explain(ctx: Ctx, Query(s): Query<Search>) -> Response {
             answer,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_nearest_credential_marks_where_the_values_part() {
+        let detail = json!({"nearestCredential": {
+            "name": "c",
+            "differs": ["subject", "audiences"],
+            "configured": {"issuer": "https://i", "subject": "sc://o/p/conn", "audiences": ["a"]},
+            "presented": {"issuer": "https://i", "subject": "sc://o/p/cxnn", "audiences": ["b", "c"]},
+            "firstDifference": {"field": "subject", "at": 10, "configured": "onn", "presented": "xnn"},
+        }});
+        let n = Nearest::of(&detail).unwrap();
+        assert_eq!(n.name, "c");
+        let row = |i: usize| {
+            let f = &n.fields[i];
+            (
+                f.field,
+                f.differs,
+                [
+                    &f.configured.same,
+                    &f.configured.differs,
+                    &f.presented.same,
+                    &f.presented.differs,
+                ]
+                .map(|s| s.as_str())
+                .to_vec(),
+            )
+        };
+        assert_eq!(
+            row(0),
+            ("issuer", false, vec!["https://i", "", "https://i", ""])
+        );
+        assert_eq!(
+            row(1),
+            (
+                "subject",
+                true,
+                vec!["sc://o/p/c", "onn", "sc://o/p/c", "xnn"]
+            )
+        );
+        assert_eq!(row(2), ("audiences", true, vec!["", "a", "", "b, c"]));
+        assert!(Nearest::of(&json!({"action": "read"})).is_none());
+    }
 }

@@ -488,3 +488,34 @@ async fn the_audit_page_filters_and_explain_reads_the_catalogue() {
     let entry = keyless_model::catalogue::find("700213").unwrap();
     assert!(explained.text().contains(entry.fix), "{}", explained.body);
 }
+
+#[tokio::test]
+async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_marked() {
+    let s = TestServer::start().await;
+    let mut c = s.id_token_claims().await;
+    let real = c["sub"].as_str().unwrap().to_string();
+    let (kept, last) = real.split_at(real.len() - 1);
+    c["sub"] = serde_json::json!(format!("{kept}X"));
+    let t = s
+        .sign(keyless_server::keyring::Issuer::Tenant(s.tenant()), c)
+        .await;
+    s.exchange(&t).await;
+    let b = Browser::admin(&s).await;
+    let page = b.get("/_console/audit?code=AADSTS700213").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Nearest federated credential, 'demo-connection', beside the assertion"),
+        "{}",
+        page.body
+    );
+    // The subject row: what both share, then the differing character marked on each side.
+    assert!(page.body.contains(&format!(
+        r#"<tr class="differs">
+          <th scope="row">subject <strong>differs</strong></th>
+          <td class="mono">{kept}<mark>{last}</mark></td>
+          <td class="mono">{kept}<mark>X</mark></td>"#
+    )));
+    // The issuer is the same on both sides: nothing marked.
+    assert_eq!(page.body.matches("<mark>").count(), 2);
+}
