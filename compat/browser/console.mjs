@@ -37,6 +37,23 @@ function parseEnv(text) {
   return env;
 }
 
+// keyless' REST API with a token, trusting the server's CA: the status and the JSON body.
+function api(server, token, method, path, body) {
+  const url = new URL(server.origin + path);
+  return new Promise((ok, fail) => {
+    const req = https.request({
+      host: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: server.ca,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    }, (res) => {
+      let text = "";
+      res.on("data", (d) => { text += d; });
+      res.on("end", () => ok({ status: res.statusCode, body: text ? JSON.parse(text) : null }));
+    });
+    req.on("error", fail);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
 function healthy(port, ca) {
   return new Promise((ok) => {
     const req = https.get({ host: "127.0.0.1", port, path: "/healthz", ca, timeout: 2000 }, (res) => {
@@ -69,7 +86,7 @@ async function startServer() {
       const demo = parseEnv(readFileSync(envFile, "utf8"));
       if (demo.KEYLESS_TOKEN && demo.AZURESUBSCRIPTION_SERVICE_CONNECTION_ID &&
           (await healthy(port, readFileSync(caFile)))) {
-        return { proc, tmp, log, origin: `https://127.0.0.1:${port}`, demo };
+        return { proc, tmp, log, origin: `https://127.0.0.1:${port}`, demo, ca: readFileSync(caFile) };
       }
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -165,6 +182,27 @@ try {
   const explanation = await page.textContent("#explanation");
   check("explain shows the catalogue entry", explanation.includes("700213"), explanation);
   await shot("10-explain");
+
+  // A federated credential whose subject no longer matches: Verify fails at the token step,
+  // and the audit page shows the credential beside the assertion, the difference marked.
+  const token = demo.KEYLESS_TOKEN;
+  const apps = await api(server, token, "GET", `/v1.0/applications?$filter=appId eq '${demo.AZURE_CLIENT_ID}'`);
+  const appId = apps.body.value[0].id;
+  const fics = await api(server, token, "GET", `/v1.0/applications/${appId}/federatedIdentityCredentials`);
+  const fic = fics.body.value[0];
+  const patched = await api(server, token, "PATCH", `/v1.0/applications/${appId}/federatedIdentityCredentials/${fic.id}`,
+    { subject: `${fic.subject}-renamed` });
+  check("the credential's subject is changed through Graph", patched.status === 204, JSON.stringify(patched));
+  await page.goto(`${origin}/_console/orgs/contoso/web/connections/${demo.AZURESUBSCRIPTION_SERVICE_CONNECTION_ID}`);
+  await page.click("#verify");
+  await page.waitForURL(/\/verify$/);
+  const failed = await page.locator("#verify-steps tr.step .badge.fail").count();
+  check("Verify now fails at a step", failed === 1, `${failed} failed`);
+  await shot("12-verify-refused");
+  await page.goto(`${origin}/_console/audit?decision=denied&code=700213`);
+  const marks = await page.locator("tr.nearest mark").allTextContents();
+  check("the audit page marks the credential's differing part", marks.includes("-renamed"), JSON.stringify(marks));
+  await shot("13-audit-nearest-credential");
 
   const phone = await context.newPage();
   await phone.setViewportSize({ width: 390, height: 844 });
