@@ -7,6 +7,7 @@
 //!   (applications, service principals, credentials); what they share is `keyless-core`.
 //! - `admin/`: keyless' own API for what has no public counterpart (tenants, users, PATs…).
 //! - `world/`: declarative world files (`keyless apply`) and the demo world.
+//! - the web console (`keyless-console`), under `/_console/`: pages over the API above.
 //! - `serve.rs`: startup, TLS, shutdown; `config.rs`: flags, environment and file.
 #![forbid(unsafe_code)]
 
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(arm::routes())
         .merge(graph::routes())
         .merge(admin::routes())
+        .merge(keyless_console::routes(keyless_console::Sessions::default()))
         .route("/error", get(entra::error_page))
         .fallback(envelope::not_found)
         .layer(axum::middleware::from_fn_with_state(

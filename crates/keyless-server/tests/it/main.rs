@@ -28,6 +28,7 @@ mod authz;
 mod azcli_shapes;
 mod claims;
 mod connections;
+mod console;
 mod devops;
 mod devops_cross_org;
 mod devops_entra_gate;

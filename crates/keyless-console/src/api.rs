@@ -1,0 +1,162 @@
+//! keyless' REST API, called in process through the full router with the signed-in user's
+//! personal access token: every permission check and every refusal text is the API's.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use keyless_core::state::AppState;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Largest API answer the console reads, in bytes.
+const MAX_ANSWER: usize = 8 << 20;
+
+/// The API said no (or could not be asked): its status and the text to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Refusal {
+    fn from_body(status: StatusCode, body: &[u8]) -> Refusal {
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        // The envelopes of the planes: ARM, Graph and admin; DevOps; Entra.
+        let message = [
+            &v["error"]["message"],
+            &v["message"],
+            &v["error_description"],
+        ]
+        .into_iter()
+        .find_map(|m| m.as_str())
+        .map(String::from)
+        .unwrap_or_else(|| format!("The API answered {status} without a message."));
+        Refusal { status, message }
+    }
+
+    fn internal(message: &str) -> Refusal {
+        Refusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: message.into(),
+        }
+    }
+}
+
+/// The API as one user.
+pub struct Api<'a> {
+    state: &'a AppState,
+    pat: &'a str,
+}
+
+impl<'a> Api<'a> {
+    pub fn new(state: &'a AppState, pat: &'a str) -> Api<'a> {
+        Api { state, pat }
+    }
+
+    /// The status and body of `method path` (path and query, already encoded).
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, axum::body::Bytes), Refusal> {
+        let router = self
+            .state
+            .loopback
+            .router(self.state)
+            .ok_or_else(|| Refusal::internal("The API router is not installed."))?;
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.pat));
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let req = req.body(body).map_err(|_| Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            message: "That is not a personal access token.".into(),
+        })?;
+        let resp = match router.oneshot(req).await {
+            Ok(r) => r,
+            Err(e) => match e {},
+        };
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), MAX_ANSWER)
+            .await
+            .map_err(|_| Refusal::internal("The API's answer could not be read."))?;
+        Ok((status, bytes))
+    }
+
+    async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Refusal> {
+        let (status, bytes) = self.send(method, path, body).await?;
+        if !status.is_success() {
+            return Err(Refusal::from_body(status, &bytes));
+        }
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|_| Refusal::internal("The API's answer is not JSON."))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value, Refusal> {
+        self.json(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Refusal> {
+        self.json(Method::POST, path, Some(body)).await
+    }
+
+    /// A text answer (the catalogue's page at `/error`).
+    pub async fn get_text(&self, path: &str) -> Result<String, Refusal> {
+        let (status, bytes) = self.send(Method::GET, path, None).await?;
+        if !status.is_success() {
+            return Err(Refusal::from_body(status, &bytes));
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_text_comes_from_each_envelope() {
+        let cases = [
+            (
+                r#"{"error":{"code":"AuthorizationFailed","message":"arm says"}}"#,
+                "arm says",
+            ),
+            (
+                r#"{"$id":"1","message":"devops says","typeKey":"X"}"#,
+                "devops says",
+            ),
+            (
+                r#"{"error":"invalid_client","error_description":"entra says"}"#,
+                "entra says",
+            ),
+        ];
+        for (body, text) in cases {
+            let r = Refusal::from_body(StatusCode::FORBIDDEN, body.as_bytes());
+            assert_eq!(
+                (r.status, r.message.as_str()),
+                (StatusCode::FORBIDDEN, text)
+            );
+        }
+        let r = Refusal::from_body(StatusCode::BAD_GATEWAY, b"<html>");
+        assert_eq!(
+            r.message,
+            "The API answered 502 Bad Gateway without a message."
+        );
+    }
+}

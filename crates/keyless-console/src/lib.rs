@@ -1,0 +1,56 @@
+//! The web console: server-rendered pages under [`PREFIX`], for people who click.
+//!
+//! The console holds no rule of its own: every read and every action is a request to
+//! keyless' REST API, sent in process through the full router (`AppState::loopback`) with
+//! the signed-in user's personal access token (`api.rs`), so the API's permission checks
+//! decide and a refusal shows the catalogue's text from the API's error body.
+//!
+//! - `session.rs`: sign-in sessions (per process), their cookie and CSRF tokens;
+//! - `headers.rs`: the security headers of every console answer;
+//! - `pages/`: one module per page; `templates/`: their askama templates (escaped);
+//! - `assets.rs`: the style sheet and the one small script (copy buttons).
+#![forbid(unsafe_code)]
+
+mod api;
+mod assets;
+mod headers;
+mod pages;
+mod paths;
+mod session;
+mod view;
+
+pub use session::{ABSOLUTE_LIFETIME, COOKIE, IDLE_LIFETIME, LOGIN_COOKIE, Sessions};
+
+use axum::Router;
+use axum::routing::{get, post};
+use keyless_core::state::AppState;
+
+/// Where the console lives. Organization and tenant names start with a letter or a digit,
+/// so a first segment starting with `_` never collides with them.
+pub const PREFIX: &str = "/_console";
+
+/// The console's routes, with `sessions` as the session store of this process.
+pub fn routes(sessions: Sessions) -> Router<AppState> {
+    use pages::*;
+    // One connection's pages.
+    let one = |tail: &str| format!("/_console/orgs/{{org}}/{{project}}/connections/{{id}}{tail}");
+    let not_found = get(view::not_found).post(view::not_found);
+    Router::new()
+        .route("/_console", get(signin::home))
+        .route("/_console/", get(signin::home))
+        .route("/_console/signin", get(signin::form).post(signin::submit))
+        .route("/_console/signout", post(signin::signout))
+        .route("/_console/orgs", get(browse::organizations))
+        .route("/_console/orgs/{org}", get(browse::projects))
+        .route("/_console/orgs/{org}/{project}", get(browse::connections))
+        .route(&one(""), get(connection::details))
+        .route(&one("/verify"), post(connection::verify))
+        .route(&one("/doctor"), get(connection::doctor))
+        .route("/_console/audit", get(audit::page))
+        .route("/_console/explain", get(audit::explain))
+        .route("/_console/static/console.css", get(assets::css))
+        .route("/_console/static/copy.js", get(assets::script))
+        .route("/_console/{*rest}", not_found)
+        .layer(axum::Extension(sessions))
+        .layer(axum::middleware::map_response(headers::secure))
+}

@@ -1,0 +1,6 @@
+//! One module per group of pages.
+
+pub mod audit;
+pub mod browse;
+pub mod connection;
+pub mod signin;

@@ -1,0 +1,169 @@
+//! What every page shares: the signed-in request (`Ctx`), the page frame (`Chrome`), HTML
+//! answers, refusals, redirects and posted forms.
+
+use crate::api::{Api, Refusal};
+use crate::session::{Session, Sessions};
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use keyless_core::state::AppState;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The frame of a page: its title, and who is signed in with the token of their forms.
+pub struct Chrome {
+    pub title: String,
+    pub user: Option<String>,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn anonymous(title: &str) -> Chrome {
+        Chrome {
+            title: title.into(),
+            user: None,
+            csrf: String::new(),
+        }
+    }
+}
+
+/// A request of a signed-in user; anyone else is sent to the sign-in page.
+pub struct Ctx {
+    pub state: AppState,
+    pub session: Session,
+}
+
+impl Ctx {
+    /// The REST API as this user.
+    pub fn api(&self) -> Api<'_> {
+        Api::new(&self.state, self.session.pat())
+    }
+
+    pub fn chrome(&self, title: &str) -> Chrome {
+        Chrome {
+            title: title.into(),
+            user: Some(self.session.user.clone()),
+            csrf: self.session.csrf().into(),
+        }
+    }
+
+    /// The page `build` makes of the API's answer to `GET path`, or the API's refusal.
+    pub async fn page<T: Template>(&self, path: &str, build: impl FnOnce(Value) -> T) -> Response {
+        match self.api().get(path).await {
+            Ok(v) => html(StatusCode::OK, &build(v)),
+            Err(r) => self.refused(r),
+        }
+    }
+
+    /// The API's refusal as a page.
+    pub fn refused(&self, r: Refusal) -> Response {
+        message(
+            r.status,
+            self.chrome("Refused"),
+            "The request was refused",
+            &r.message,
+        )
+    }
+
+    /// `None` when the posted form carries this session's CSRF token; otherwise the 403
+    /// page to answer, doing nothing.
+    pub fn csrf_refusal(&self, form: &Posted) -> Option<Response> {
+        (!self.session.csrf_matches(form.get("csrf"))).then(|| csrf_refused(self.chrome("Refused")))
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, Response> {
+        let sessions = parts
+            .extensions
+            .get::<Sessions>()
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+        match sessions.find(&parts.headers, state.now()) {
+            Some(session) => Ok(Ctx {
+                state: state.clone(),
+                session,
+            }),
+            None => Err(to(&format!("{}/signin", crate::PREFIX))),
+        }
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`), read whatever its declared type.
+pub struct Posted(HashMap<String, String>);
+
+impl Posted {
+    pub fn parse(body: &[u8]) -> Posted {
+        Posted(form_urlencoded::parse(body).into_owned().collect())
+    }
+    /// A field's value, empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A `303 See Other` to `path` (after a form, the browser asks with `GET`).
+pub fn to(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+/// `page` as an HTML answer with `status`.
+pub fn html(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The page could not be rendered.",
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    chrome: Chrome,
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// A page that only says something (a refusal, a missing page).
+pub fn message(status: StatusCode, chrome: Chrome, heading: &str, text: &str) -> Response {
+    html(
+        status,
+        &MessagePage {
+            chrome,
+            heading,
+            message: text,
+        },
+    )
+}
+
+/// The answer to a form posted without this session's CSRF token.
+pub fn csrf_refused(chrome: Chrome) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        chrome,
+        "The form was refused",
+        "The form's security token is missing or out of date, so nothing was changed. \
+         Open the page again and resubmit the form.",
+    )
+}
+
+/// Paths under the console's prefix that are no page.
+pub async fn not_found() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        Chrome::anonymous("Not found"),
+        "Page not found",
+        "There is no console page at this address.",
+    )
+}
