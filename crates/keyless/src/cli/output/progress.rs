@@ -2,7 +2,7 @@
 //! the count done, the elapsed time and, with a total, an estimate of the time left); elsewhere
 //! a plain line when the work starts and one when it ends, so logs stay readable. Work that
 //! prints while it progresses (a pipeline's steps) prints through [`say`] and sets what it
-//! is doing with [`status`]: the drawn line is cleared before each line printed and drawn
+//! is doing with [`status`] (shown at the end of the line): the drawn line is cleared before each line printed and drawn
 //! again after it, never torn.
 
 use std::io::{IsTerminal, Write};
@@ -34,13 +34,13 @@ pub fn status(now: impl Into<String>) {
     *STATUS.lock().unwrap_or_else(|e| e.into_inner()) = now.into();
 }
 
-/// The label followed by the status, when there is one.
-fn labelled(label: &str) -> String {
+/// `line` followed by the status, when there is one.
+fn with_status(line: String) -> String {
     let now = STATUS.lock().unwrap_or_else(|e| e.into_inner());
     if now.is_empty() {
-        label.to_string()
+        line
     } else {
-        format!("{label} · {now}")
+        format!("{line} · {now}")
     }
 }
 
@@ -103,13 +103,13 @@ impl Progress {
             Some(std::thread::spawn(move || {
                 let mut i = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    let l = line(
-                        &labelled(&label),
+                    let l = with_status(line(
+                        &label,
                         FRAMES[i % FRAMES.len()],
                         done.load(Ordering::Relaxed),
                         total,
                         start.elapsed(),
-                    );
+                    ));
                     {
                         let _turn = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
                         eprint!("\r\x1b[2K{l}");
@@ -193,14 +193,14 @@ mod tests {
     }
 
     #[test]
-    fn the_status_follows_the_label() {
-        assert_eq!(labelled("running deploy"), "running deploy");
+    fn the_status_follows_the_line() {
+        assert_eq!(with_status("⠋ jobs 1/2 1.0s".into()), "⠋ jobs 1/2 1.0s");
         status("build ▸ step 2/5");
         assert_eq!(
-            labelled("running deploy"),
-            "running deploy · build ▸ step 2/5"
+            with_status("⠋ jobs 1/2 1.0s".into()),
+            "⠋ jobs 1/2 1.0s · build ▸ step 2/5"
         );
         status("");
-        assert_eq!(labelled("jobs"), "jobs");
+        assert_eq!(with_status("⠋ jobs".into()), "⠋ jobs");
     }
 }
