@@ -43,6 +43,19 @@ impl UpdateBody {
     }
 }
 
+/// Commits the delete done in `uow` with the audit entry of `operation` on `object`, in
+/// tenant `tenant` by `by`: 204.
+async fn deleted(
+    s: &AppState,
+    uow: Box<dyn keyless_store::UnitOfWork>,
+    (tenant, by): (Uuid, Uuid),
+    (operation, object): (&str, Value),
+) -> Result<StatusCode, ApiError> {
+    let rec = ops::change_by(s, Some(tenant), Some(by), operation, object);
+    ops::commit_audited(uow, rec).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 fn conflict(detail: String) -> ApiError {
     ApiError::detail("Conflict", detail)
 }
@@ -93,10 +106,8 @@ pub async fn delete_tenant(
     let uow = s.shared_store().begin().await?;
     uow.delete_tenant(t.id).await?;
     let object = json!({"tenant": t.id, "name": t.name});
-    let rec = ops::change_by(&s, Some(t.id), Some(c.user.id), "deleteTenant", object);
-    ops::commit_audited(uow, rec).await?;
     tracing::info!(tenant.id = %t.id, tenant.name = %t.name, "tenant deleted");
-    Ok(StatusCode::NO_CONTENT)
+    deleted(&s, uow, (t.id, c.user.id), ("deleteTenant", object)).await
 }
 
 /// The organizations connected to the tenant and its subscriptions, named; `None` when
@@ -208,7 +219,5 @@ pub async fn delete_user(
     let uow = s.shared_store().begin().await?;
     uow.delete_user(user.id).await?;
     let object = json!({"user": user.id, "userPrincipalName": user.user_principal_name});
-    let rec = ops::change_by(&s, Some(tenant.id), Some(c.user.id), "deleteUser", object);
-    ops::commit_audited(uow, rec).await?;
-    Ok(StatusCode::NO_CONTENT)
+    deleted(&s, uow, (tenant.id, c.user.id), ("deleteUser", object)).await
 }

@@ -11,6 +11,12 @@ use keyless_model::directory::GuestMembership;
 use keyless_model::directory_roles::{DirectoryRole, DirectoryRoleAssignment, PrincipalType};
 use keyless_store::{Store, conflict};
 
+/// Asserts that a list the store answered is empty.
+#[track_caller]
+fn empty<T: std::fmt::Debug>(r: keyless_store::StoreResult<Vec<T>>) {
+    assert_eq!(r.unwrap().len(), 0);
+}
+
 fn run_of(pipeline_id: i64, project_id: Uuid) -> Run {
     Run {
         id: 0,
@@ -48,6 +54,20 @@ async fn busy_project(s: &dyn Store, p: &Project, other: &Project, member: Uuid)
     r
 }
 
+/// Asserts that the project of [`busy_project`] and what it held are gone.
+async fn gone(s: &dyn Store, p: &Project, run: i64) {
+    assert_not_found(s.get_project(p.id).await);
+    empty(s.list_connections(p.id).await);
+    empty(s.list_pipelines(p.id).await);
+    empty(s.list_project_members(p.id).await);
+    assert_not_found(s.get_run(run).await);
+}
+
+async fn collection_administrator(s: &dyn Store, org: Uuid, user: Uuid) {
+    let group = OrganizationGroup::ProjectCollectionAdministrators;
+    s.add_organization_member(org, user, group).await.unwrap();
+}
+
 async fn finish(s: &dyn Store, run: i64) {
     let mut r = s.get_run(run).await.unwrap();
     r.finish(RunResult::Succeeded, NOW + 5);
@@ -70,20 +90,11 @@ pub async fn projects_go_with_what_they_hold_unless_a_run_is_in_progress(s: &dyn
 
     finish(s, run).await;
     s.delete_project(web.id).await.unwrap();
-    assert_not_found(s.get_project(web.id).await);
-    assert!(s.list_connections(web.id).await.unwrap().is_empty());
-    assert!(s.list_pipelines(web.id).await.unwrap().is_empty());
-    assert!(s.list_project_members(web.id).await.unwrap().is_empty());
-    assert_not_found(s.get_run(run).await);
-    assert!(
-        s.list_connections_shared_with(api.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    gone(s, &web, run).await;
+    empty(s.list_connections_shared_with(api.id).await);
     // The other project keeps its connection, which is no longer shared into the deleted one.
     assert_eq!(s.get_connection(kept.id).await.unwrap().name, "kept");
-    assert!(s.list_connection_shares(kept.id).await.unwrap().is_empty());
+    empty(s.list_connection_shares(kept.id).await);
     assert_eq!(s.list_projects(o.id).await.unwrap().len(), 1);
     assert_not_found(s.delete_project(web.id).await);
 }
@@ -97,13 +108,7 @@ pub async fn organizations_go_with_everything_they_hold(s: &dyn Store) {
     let web = add_project(s, o.id, "web").await;
     let api = add_project(s, o.id, "api").await;
     let run = busy_project(s, &web, &api, alice.id).await;
-    s.add_organization_member(
-        o.id,
-        alice.id,
-        OrganizationGroup::ProjectCollectionAdministrators,
-    )
-    .await
-    .unwrap();
+    collection_administrator(s, o.id, alice.id).await;
     s.set_access_level(o.id, alice.id, AccessLevel::Stakeholder)
         .await
         .unwrap();
@@ -130,12 +135,11 @@ pub async fn organizations_go_with_everything_they_hold(s: &dyn Store) {
     finish(s, run).await;
     s.delete_organization(o.id).await.unwrap();
     assert_not_found(s.get_organization(o.id).await);
-    assert!(s.list_projects(o.id).await.unwrap().is_empty());
-    assert_not_found(s.get_project(web.id).await);
-    assert!(s.list_connections(web.id).await.unwrap().is_empty());
+    empty(s.list_projects(o.id).await);
+    gone(s, &web, run).await;
     assert_not_found(s.get_pool(pool).await);
-    assert!(s.list_organization_members(o.id).await.unwrap().is_empty());
-    assert!(s.list_access_levels(o.id).await.unwrap().is_empty());
+    empty(s.list_organization_members(o.id).await);
+    empty(s.list_access_levels(o.id).await);
     // The member, the other organization and its project stay.
     assert_eq!(s.get_user(alice.id).await.unwrap().id, alice.id);
     assert_eq!(s.list_projects(keep.id).await.unwrap(), vec![keep_project]);
@@ -153,13 +157,7 @@ pub async fn users_go_with_what_names_them_unless_they_own_an_organization(s: &d
     s.add_project_member(web.id, alice.id, "Readers")
         .await
         .unwrap();
-    s.add_organization_member(
-        o.id,
-        alice.id,
-        OrganizationGroup::ProjectCollectionAdministrators,
-    )
-    .await
-    .unwrap();
+    collection_administrator(s, o.id, alice.id).await;
     s.add_guest_membership(&GuestMembership {
         tenant_id: other.id,
         user_id: alice.id,
@@ -198,21 +196,11 @@ pub async fn users_go_with_what_names_them_unless_they_own_an_organization(s: &d
     s.delete_user(alice.id).await.unwrap();
     assert_not_found(s.get_user(alice.id).await);
     assert_not_found(s.find_pat_by_hash("alice-token").await);
-    assert!(s.list_project_members(web.id).await.unwrap().is_empty());
-    assert!(s.list_organization_members(o.id).await.unwrap().is_empty());
-    assert!(s.list_tenant_guests(other.id).await.unwrap().is_empty());
-    assert!(
-        s.list_principal_directory_roles(t.id, alice.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        s.list_role_assignments_for_principal(alice.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    empty(s.list_project_members(web.id).await);
+    empty(s.list_organization_members(o.id).await);
+    empty(s.list_tenant_guests(other.id).await);
+    empty(s.list_principal_directory_roles(t.id, alice.id).await);
+    empty(s.list_role_assignments_for_principal(alice.id).await);
     assert_eq!(s.list_users(t.id).await.unwrap(), vec![bob.clone()]);
     assert_not_found(s.delete_user(alice.id).await);
 
@@ -276,21 +264,11 @@ pub async fn tenants_go_with_their_directory_unless_something_depends_on_them(s:
     assert_not_found(s.get_application(app.id).await);
     assert_not_found(s.get_service_principal(sp.id).await);
     assert_not_found(s.get_service_principal(abroad.id).await);
-    assert!(s.list_fics(app.id).await.unwrap().is_empty());
-    assert!(s.list_passwords(app.id).await.unwrap().is_empty());
+    empty(s.list_fics(app.id).await);
+    empty(s.list_passwords(app.id).await);
     assert_not_found(s.find_pat_by_hash("carol-token").await);
-    assert!(
-        s.list_role_assignments_under(&scope)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        s.list_guest_memberships(kept_user.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    empty(s.list_role_assignments_under(&scope).await);
+    empty(s.list_guest_memberships(kept_user.id).await);
     // The other tenant and its user stay.
     assert_eq!(s.get_tenant(home.id).await.unwrap().name, "contoso");
     assert_eq!(s.list_users(home.id).await.unwrap(), vec![kept_user]);

@@ -304,11 +304,8 @@ pub enum TenantCommand {
     Update {
         /// The tenant (name, domain or id).
         tenant: String,
-        /// The new display name.
-        #[arg(long)]
-        display_name: String,
         #[command(flatten)]
-        conn: Conn,
+        change: super::lifecycle::DisplayName,
     },
     /// Delete a tenant with its users, applications and service principals (keyless
     /// administrators); refused while organizations, subscriptions or connections depend on it.
@@ -362,11 +359,9 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
             let path = format!("/keyless/v1/tenants/{}", a.tenant);
             get(&a.conn, &path, Show::one(&views::TENANT_DETAIL, "")).await
         }
-        TenantCommand::Update {
-            tenant,
-            display_name,
-            conn,
-        } => super::lifecycle::tenant_update(tenant, display_name, conn).await,
+        TenantCommand::Update { tenant, change } => {
+            super::lifecycle::tenant_update(tenant, change).await
+        }
         TenantCommand::Delete {
             tenant,
             confirm,

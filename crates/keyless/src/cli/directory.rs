@@ -39,11 +39,8 @@ pub enum UserCommand {
         tenant: String,
         /// The user (UPN, the part before @, or id).
         user: String,
-        /// The new display name.
-        #[arg(long)]
-        display_name: String,
         #[command(flatten)]
-        conn: Conn,
+        change: super::lifecycle::DisplayName,
     },
     /// Delete a user with their tokens, memberships and roles (User Administrators of the
     /// tenant); refused for yourself and while the user owns an organization.
@@ -138,9 +135,8 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::Update {
             tenant,
             user,
-            display_name,
-            conn,
-        } => super::lifecycle::user_update(tenant, user, display_name, conn).await,
+            change,
+        } => super::lifecycle::user_update(tenant, user, change).await,
         UserCommand::Delete { tenant, user, conn } => {
             super::lifecycle::user_delete(tenant, user, conn).await
         }

@@ -31,6 +31,24 @@ impl Confirm {
     }
 }
 
+/// The change of a display name (a user's, a tenant's).
+#[derive(Args)]
+pub struct DisplayName {
+    /// The new display name.
+    #[arg(long)]
+    display_name: String,
+    #[command(flatten)]
+    conn: Conn,
+}
+
+impl DisplayName {
+    /// `PATCH path` with the new display name; the answer shown as `show` says.
+    async fn send(self, path: &str, show: Show) -> anyhow::Result<ExitCode> {
+        let body = json!({"displayName": self.display_name});
+        call(&self.conn, Method::PATCH, path, Some(body), show).await
+    }
+}
+
 /// `org update`: a new name (as `org rename`), a new owner (as `org settings --owner`), or
 /// both; then the organization as `org list` shows it.
 pub async fn org_update(
@@ -123,20 +141,10 @@ pub async fn project_delete(
     delete_found(&conn, &path, &project, &views::PROJECT, &what, said).await
 }
 
-pub async fn user_update(
-    tenant: String,
-    user: String,
-    display_name: String,
-    conn: Conn,
-) -> anyhow::Result<ExitCode> {
-    call(
-        &conn,
-        Method::PATCH,
-        &format!("/keyless/v1/tenants/{tenant}/users/{user}"),
-        Some(json!({"displayName": display_name})),
-        Show::one(&views::USER, format!("Updated user {user} in {tenant}")),
-    )
-    .await
+pub async fn user_update(tenant: String, user: String, d: DisplayName) -> anyhow::Result<ExitCode> {
+    let path = format!("/keyless/v1/tenants/{tenant}/users/{user}");
+    let show = Show::one(&views::USER, format!("Updated user {user} in {tenant}"));
+    d.send(&path, show).await
 }
 
 pub async fn user_delete(tenant: String, user: String, conn: Conn) -> anyhow::Result<ExitCode> {
@@ -146,19 +154,10 @@ pub async fn user_delete(tenant: String, user: String, conn: Conn) -> anyhow::Re
     delete_found(&conn, &path, &user, &views::USER, &what, said).await
 }
 
-pub async fn tenant_update(
-    tenant: String,
-    display_name: String,
-    conn: Conn,
-) -> anyhow::Result<ExitCode> {
-    call(
-        &conn,
-        Method::PATCH,
-        &format!("/keyless/v1/tenants/{tenant}"),
-        Some(json!({"displayName": display_name})),
-        Show::one(&views::TENANT_DETAIL, format!("Updated tenant {tenant}")),
-    )
-    .await
+pub async fn tenant_update(tenant: String, d: DisplayName) -> anyhow::Result<ExitCode> {
+    let path = format!("/keyless/v1/tenants/{tenant}");
+    let show = Show::one(&views::TENANT_DETAIL, format!("Updated tenant {tenant}"));
+    d.send(&path, show).await
 }
 
 pub async fn tenant_delete(
