@@ -120,6 +120,7 @@ pub trait ArmStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<()>;
     async fn get_subscription(&self, id: Uuid) -> StoreResult<Subscription>;
     async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    async fn rename_subscription(&self, id: Uuid, display_name: &str) -> StoreResult<()>;
     /// Deletes a subscription and the role assignments at or below it, in one transaction;
     /// the conflict [`conflict::SUBSCRIPTION_NOT_EMPTY`](crate::conflict::SUBSCRIPTION_NOT_EMPTY)
     /// while it holds resource groups (nothing is deleted then).

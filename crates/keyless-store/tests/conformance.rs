@@ -148,6 +148,7 @@ conformance! {
         runs::replicas_beat_and_are_forgotten,
         runs::pipelines_are_deleted_with_their_runs_unless_one_is_in_progress,
         cascades::projects_go_with_what_they_hold_unless_a_run_is_in_progress,
+        arm::subscriptions_are_renamed,
         cascades::organizations_go_with_everything_they_hold,
         cascades::users_go_with_what_names_them_unless_they_own_an_organization,
         cascades::tenants_go_with_their_directory_unless_something_depends_on_them,

@@ -219,6 +219,7 @@ async fn each_change_has_one_entry_in_its_transaction() {
         write(Method::PATCH, format!("/contoso/web/_apis/build/builds/{run}?api-version=7.1"), json!({"status": "cancelling"}), "cancelRun", Names::Value(json!(run))),
         write(Method::DELETE, format!("/keyless/v1/pats/{pat}"), Value::Null, "revokePat", v(&pat)),
         write(Method::DELETE, format!("{WEB}/pipelines/audited-new"), Value::Null, "deletePipeline", Names::Value(created_pipeline)),
+        write(Method::PATCH, format!("/keyless/v1/subscriptions/{sub}"), json!({"displayName": "audit-renamed"}), "renameSubscription", v(&sub)),
         write(Method::DELETE, format!("/keyless/v1/subscriptions/{sub}"), Value::Null, "deleteSubscription", v(&sub)),
         write(Method::POST, format!("{WEB}/members"), json!({"user": member.upn, "group": "Readers"}), "addProjectMember", v(&member.id)),
         write(Method::DELETE, format!("{WEB}/members?user={}&group=Readers", member.upn), Value::Null, "removeProjectMember", v(&member.id)),

@@ -329,3 +329,45 @@ async fn tenants_change_their_display_name() {
         "Contoso Ltd"
     );
 }
+
+#[tokio::test]
+async fn subscriptions_are_renamed_by_administrators() {
+    let s = TestServer::start().await;
+    let subs = "/keyless/v1/subscriptions";
+    let sub = s
+        .admin_created(subs, json!({"name": "prod", "tenant": "contoso"}))
+        .await;
+    let path = format!("{subs}/{}", sub["id"].as_str().unwrap());
+    let before = s.admin_ok(subs).await;
+    let member = new_member(&s, "eve").await;
+    let denied = s
+        .patch_as(&member.token, &path, json!({"displayName": "mine"}))
+        .await;
+    forbidden(denied, "keyless administrator");
+    for body in [
+        json!({"displayName": ""}),
+        json!({"displayName": "x".repeat(65)}),
+        json!({"name": "x"}),
+    ] {
+        s.admin_patch(&path, body)
+            .await
+            .expect_status(StatusCode::BAD_REQUEST);
+    }
+    let ghost = format!("{subs}/{}", uuid::Uuid::new_v4());
+    s.admin_patch(&ghost, json!({"displayName": "x"}))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    assert_eq!(s.admin_ok(subs).await, before);
+
+    let v = s
+        .admin_patch(&path, json!({"displayName": "production"}))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(v["displayName"], "production");
+    assert_eq!(v["id"], sub["id"]);
+    let listed = s.admin_ok(subs).await;
+    assert_eq!(
+        support::find_item(&listed, "id", sub["id"].as_str().unwrap())["displayName"],
+        "production"
+    );
+}

@@ -713,6 +713,16 @@ pub enum SubscriptionCommand {
     List(Conn),
     /// Show one subscription (name or id).
     Show(SubscriptionArgs),
+    /// Rename a subscription (keyless administrators), as az account subscription rename.
+    Update {
+        /// The subscription (name or id).
+        subscription: String,
+        /// The new display name (1 to 64 characters).
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Delete a subscription and the role assignments at or below it (keyless
     /// administrators); refused while it holds resource groups.
     Delete(SubscriptionArgs),
@@ -744,6 +754,11 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        SubscriptionCommand::Update {
+            subscription,
+            name,
+            conn,
+        } => super::lifecycle::subscription_update(subscription, name, conn).await,
         SubscriptionCommand::Delete(a) => {
             let said = format!("Deleted subscription {}", a.subscription);
             let view = &views::SUBSCRIPTION;

@@ -161,6 +161,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "subscription show",
         "keyless subscription show demo-subscription",
     ),
+    (
+        "subscription update",
+        "keyless subscription update prod --name production",
+    ),
     ("subscription delete", "keyless subscription delete prod"),
     (
         "pipeline create",

@@ -174,6 +174,29 @@ pub async fn tenant_delete(
     delete_found(&conn, "/keyless/v1/tenants", &tenant, view, "tenant", said).await
 }
 
+/// `subscription update`: a new display name, sent to the subscription's id.
+pub async fn subscription_update(
+    subscription: String,
+    name: String,
+    conn: Conn,
+) -> anyhow::Result<ExitCode> {
+    let path = "/keyless/v1/subscriptions";
+    let view = &views::SUBSCRIPTION;
+    let found = find_in_list(&conn, path, &subscription, view, "subscription").await?;
+    let id = found["id"].as_str().unwrap_or(&subscription).to_string();
+    let title = format!("Renamed subscription {subscription} to {name}");
+    let body = json!({"displayName": name});
+    let path = format!("{path}/{id}");
+    call(
+        &conn,
+        Method::PATCH,
+        &path,
+        Some(body),
+        Show::one(view, title),
+    )
+    .await
+}
+
 /// `pat show`: one of your tokens (never its value).
 pub async fn pat_show(token: String, conn: Conn) -> anyhow::Result<ExitCode> {
     let view = &views::PAT;

@@ -95,6 +95,27 @@ fn updates_and_deletes_for_people() {
     for (args, expected) in snapshots {
         assert_eq!(run(&s, args, 0), expected, "{args:?}");
     }
+    let renamed = run(
+        &s,
+        &[
+            "subscription",
+            "update",
+            "demo-subscription",
+            "--name",
+            "production",
+        ],
+        0,
+    );
+    assert_eq!(
+        renamed,
+        format!(
+            "Renamed subscription demo-subscription to production\n  \
+             NAME    production\n  \
+             STATE   Enabled\n  \
+             TENANT  {X}\n  \
+             ID      {X}\n"
+        )
+    );
     let tenant = run(
         &s,
         &[
