@@ -456,30 +456,6 @@ pub async fn delete_subscription(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SubscriptionRename {
-    display_name: String,
-}
-
-/// Renames a subscription (keyless administrators), as `az account subscription rename`.
-pub async fn rename_subscription(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> JsonResult {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
-    let b: SubscriptionRename = parse_json(&body)?;
-    ops::check_subscription_name(&b.display_name)?;
-    let uow = s.shared_store().begin().await?;
-    uow.rename_subscription(id, &b.display_name).await?;
-    let rec = ops::change_by(&s, None, Some(c.user.id), "renameSubscription", id);
-    ops::commit_audited(uow, rec).await?;
-    Ok(Json(json!(s.shared_store().get_subscription(id).await?)))
-}
-
 /// Projects are addressed by name or id inside an organization.
 pub async fn project_of(
     s: &AppState,

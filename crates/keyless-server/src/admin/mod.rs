@@ -83,7 +83,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/keyless/v1/subscriptions/{id}",
-            delete(h::delete_subscription).patch(h::rename_subscription),
+            delete(h::delete_subscription).patch(removals::rename_subscription),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines",

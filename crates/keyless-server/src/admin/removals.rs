@@ -1,5 +1,5 @@
 //! Changing and deleting tenants and users (`PATCH`/`DELETE /keyless/v1/tenants/{tenant}`
-//! and `…/users/{user}`). A delete takes along what its store cascade lists, in one
+//! and `…/users/{user}`), and renaming subscriptions (`PATCH /keyless/v1/subscriptions/{id}`). A delete takes along what its store cascade lists, in one
 //! transaction with its audit entry, and is refused (409, nothing changed) while something
 //! outside still depends on the object: the error names what.
 
@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 /// Longest display name, as Entra's `displayName` of users.
 const MAX_DISPLAY_NAME: usize = 256;
+/// Longest subscription name, as Azure's.
+const MAX_SUBSCRIPTION_NAME: usize = 64;
 
 /// The body of an update: what may change is the display name.
 #[derive(Deserialize)]
@@ -30,13 +32,14 @@ pub struct UpdateBody {
 }
 
 impl UpdateBody {
-    fn parse(body: &Bytes) -> Result<String, ApiError> {
+    /// The new display name, 1 to `max` characters.
+    fn parse(body: &Bytes, max: usize) -> Result<String, ApiError> {
         let b: UpdateBody = parse_json(body)?;
         let name = b.display_name.trim();
-        if name.is_empty() || name.chars().count() > MAX_DISPLAY_NAME {
+        if name.is_empty() || name.chars().count() > max {
             return Err(ApiError::detail(
                 "BadRequest",
-                format!("displayName must be 1 to {MAX_DISPLAY_NAME} characters."),
+                format!("displayName must be 1 to {max} characters."),
             ));
         }
         Ok(name.to_string())
@@ -73,7 +76,7 @@ pub async fn update_tenant(
 ) -> Result<Json<Value>, ApiError> {
     let t = resolve_tenant(&s, &t).await?;
     let by = directory::permit(&s, &headers, &t, Operation::ChangeTenantSettings).await?;
-    let name = UpdateBody::parse(&body)?;
+    let name = UpdateBody::parse(&body, MAX_DISPLAY_NAME)?;
     let uow = s.shared_store().begin().await?;
     uow.update_tenant_display_name(t.id, &name).await?;
     let rec = ops::change_by(&s, Some(t.id), Some(by), "updateTenant", t.id);
@@ -181,7 +184,7 @@ pub async fn update_user(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (c, tenant, user) = managed_user(&s, &headers, &t, &key).await?;
-    let name = UpdateBody::parse(&body)?;
+    let name = UpdateBody::parse(&body, MAX_DISPLAY_NAME)?;
     let uow = s.shared_store().begin().await?;
     uow.update_user_display_name(user.id, &name).await?;
     let rec = ops::change_by(&s, Some(tenant.id), Some(c.user.id), "updateUser", user.id);
@@ -220,4 +223,21 @@ pub async fn delete_user(
     uow.delete_user(user.id).await?;
     let object = json!({"user": user.id, "userPrincipalName": user.user_principal_name});
     deleted(&s, uow, (tenant.id, c.user.id), ("deleteUser", object)).await
+}
+
+/// Renames a subscription (keyless administrators), as `az account subscription rename`.
+pub async fn rename_subscription(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let c = caller(&s, &headers).await?;
+    c.require_admin()?;
+    let name = UpdateBody::parse(&body, MAX_SUBSCRIPTION_NAME)?;
+    let uow = s.shared_store().begin().await?;
+    uow.rename_subscription(id, &name).await?;
+    let rec = ops::change_by(&s, None, Some(c.user.id), "renameSubscription", id);
+    ops::commit_audited(uow, rec).await?;
+    Ok(Json(json!(s.shared_store().get_subscription(id).await?)))
 }
