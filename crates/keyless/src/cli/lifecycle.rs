@@ -62,8 +62,24 @@ pub async fn org_update(
             "nothing to change: give --name, --owner or both",
         ));
     }
-    // The owner first: a user that does not exist is the likelier mistake, and then
-    // nothing has changed. A name taken is refused by the rename, after the owner changed.
+    // The new name is checked before anything changes: its spelling, and that no
+    // organization the caller sees has it. Then the owner (a user that does not exist is
+    // refused with nothing changed), then the rename.
+    if let Some(name) = &name {
+        keyless_server::admin::ops::check_short_name("organization", name)
+            .map_err(|e| Usage::error(e.rendered.message))?;
+        let orgs = fetch(&conn, Method::GET, "/keyless/v1/organizations", None).await?;
+        let same = |o: &serde_json::Value, key: &str| {
+            o["id"] == key
+                || o["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(key))
+        };
+        let items = views::ORGANIZATION.items(&orgs);
+        if items.iter().any(|o| same(o, name) && !same(o, &org)) {
+            anyhow::bail!("an organization named '{name}' already exists; nothing was changed");
+        }
+    }
     if let Some(owner) = owner {
         let path = format!("/keyless/v1/organizations/{org}/settings");
         fetch(&conn, Method::PATCH, &path, Some(json!({"owner": owner}))).await?;

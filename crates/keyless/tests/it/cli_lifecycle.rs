@@ -160,6 +160,55 @@ fn updates_and_deletes_for_people() {
         "{err}"
     );
     assert!(err.contains("--yes"), "{err}");
+    // A name in use or misspelt is refused before the owner changes.
+    let owner = || {
+        run(
+            &s,
+            &[
+                "org",
+                "list",
+                "--query",
+                "value[?name=='tailspin2'].ownerId | [0]",
+            ],
+            0,
+        )
+    };
+    let before = owner();
+    let err = fails(
+        &s,
+        &[
+            "org",
+            "update",
+            "tailspin2",
+            "--name",
+            "Contoso",
+            "--owner",
+            "admin@contoso.onmicrosoft.com",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("an organization named 'Contoso' already exists; nothing was changed"),
+        "{err}"
+    );
+    let err = fails(
+        &s,
+        &[
+            "org",
+            "update",
+            "tailspin2",
+            "--name",
+            "no spaces",
+            "--owner",
+            "admin@contoso.onmicrosoft.com",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("The organization name 'no spaces' is invalid"),
+        "{err}"
+    );
+    assert_eq!(owner(), before);
     let err = fails(&s, &["org", "update", "tailspin2"], 2);
     assert!(err.contains("give --name, --owner or both"), "{err}");
     assert_eq!(
