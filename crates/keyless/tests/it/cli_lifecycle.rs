@@ -174,40 +174,31 @@ fn updates_and_deletes_for_people() {
         )
     };
     let before = owner();
-    let err = fails(
-        &s,
-        &[
-            "org",
-            "update",
-            "tailspin2",
-            "--name",
+    let admin = "admin@contoso.onmicrosoft.com";
+    for (name, code, says) in [
+        (
             "Contoso",
-            "--owner",
-            "admin@contoso.onmicrosoft.com",
-        ],
-        1,
-    );
-    assert!(
-        err.contains("an organization named 'Contoso' already exists; nothing was changed"),
-        "{err}"
-    );
-    let err = fails(
-        &s,
-        &[
+            1,
+            "an organization named 'Contoso' already exists; nothing was changed",
+        ),
+        (
+            "no spaces",
+            2,
+            "The organization name 'no spaces' is invalid",
+        ),
+    ] {
+        let args = [
             "org",
             "update",
             "tailspin2",
             "--name",
-            "no spaces",
+            name,
             "--owner",
-            "admin@contoso.onmicrosoft.com",
-        ],
-        2,
-    );
-    assert!(
-        err.contains("The organization name 'no spaces' is invalid"),
-        "{err}"
-    );
+            admin,
+        ];
+        let err = fails(&s, &args, code);
+        assert!(err.contains(says), "{err}");
+    }
     assert_eq!(owner(), before);
     let err = fails(&s, &["org", "update", "tailspin2"], 2);
     assert!(err.contains("give --name, --owner or both"), "{err}");
