@@ -24,15 +24,7 @@ pub async fn rename(
 ) -> Result<Json<Value>, ApiError> {
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
-    if !super::org_people::is_collection_administrator(&s, &caller, &org).await? {
-        return Err(ApiError::detail(
-            "Forbidden",
-            format!(
-                "Only Project Collection Administrators rename the organization {}.",
-                org.name
-            ),
-        ));
-    }
+    super::removals::require_collection_administrator(&s, &caller, &org, "rename").await?;
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("organization", &b.name)?;
     // The subjects are read and moved, and the organization renamed, in one unit of work.

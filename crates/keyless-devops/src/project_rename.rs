@@ -5,7 +5,6 @@
 
 use super::find_project;
 use super::lifecycle::created_app;
-use super::security::groups_in;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
@@ -13,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use keyless_core::envelope::{ApiError, parse_json};
 use keyless_core::state::AppState;
-use keyless_model::devops::security::ProjectGroup;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::FederatedCredential;
 use keyless_model::federation::{devops_issuer, devops_subject};
@@ -35,16 +33,7 @@ pub async fn rename(
 ) -> Result<Json<Value>, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
-    if !super::org_people::is_collection_administrator(&s, &caller, &org).await?
-        && !groups_in(&s, &caller, &org, project.id)
-            .await?
-            .contains(&ProjectGroup::ProjectAdministrators)
-    {
-        return Err(ApiError::detail(
-            "Forbidden",
-            format!("Only Project Administrators of {} rename it.", project.name),
-        ));
-    }
+    super::removals::require_project_administrator(&s, &caller, &org, &project, "rename").await?;
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("project", &b.name)?;
     // The subjects are read and moved, and the project renamed, in one unit of work.

@@ -75,6 +75,13 @@ pub mod conflict {
         "the subscription still has resource groups: delete them first";
     pub const PIPELINE_RUNNING: &str =
         "the pipeline has a run in progress: cancel it or let it end first";
+    pub const PROJECT_RUNNING: &str =
+        "a pipeline of the project has a run in progress: cancel it or let it end first";
+    pub const ORGANIZATION_RUNNING: &str =
+        "a pipeline of the organization has a run in progress: cancel it or let it end first";
+    pub const USER_OWNS_ORGANIZATION: &str =
+        "the user owns an organization: give it another owner first";
+    pub const TENANT_IN_USE: &str = "organizations, subscriptions or service connections still depend on the tenant: delete them first";
     pub const ROLE_ASSIGNMENT_EXISTS: &str = "the role assignment already exists";
     pub const DUPLICATE_ID: &str = "an object with this id already exists";
     pub const SIGNING_KEY: &str = "signing key already exists";

@@ -64,6 +64,7 @@ mod pat_scopes;
 mod pipelines_yaml;
 mod policy;
 mod refusals;
+mod removals;
 mod replicas;
 mod runs;
 mod sc_automatic;

@@ -17,6 +17,7 @@ mod job_env;
 mod job_tokens;
 mod kek;
 mod keys;
+mod lifecycle;
 mod lint;
 mod lint_files;
 mod lint_live;
