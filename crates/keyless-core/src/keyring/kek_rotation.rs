@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use keyless_jose::Kek;
 use keyless_jose::kek::Purpose;
+use keyless_model::UnixTime;
 use keyless_model::devops::data::ConnectionData as _;
 use keyless_store::{SharedStore, StoreError};
 
@@ -20,10 +21,24 @@ fn crypto(what: &str) -> impl FnOnce(keyless_jose::JoseError) -> StoreError + '_
     move |e| StoreError::Backend(format!("{what}: {e}"))
 }
 
+/// Who rotates the key-encryption key, and when: the audit entry names them.
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub at: UnixTime,
+    /// The account on the host that ran the rotation.
+    pub host_user: String,
+}
+
 /// Re-seals everything under `new`; fails, changing nothing, when a blob does not open with
 /// `old`. Connection secrets sealed under the signing-key label (before their own label
-/// existed) are re-sealed under theirs.
-pub async fn rotate_kek(store: &SharedStore, old: &Kek, new: &Kek) -> Result<Resealed, StoreError> {
+/// existed) are re-sealed under theirs. The audit entry (`rotateKek`: who, when, how many
+/// blobs; never a key) is written in the same transaction.
+pub async fn rotate_kek(
+    store: &SharedStore,
+    old: &Kek,
+    new: &Kek,
+    by: &Rotation,
+) -> Result<Resealed, StoreError> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut done = Resealed::default();
     let uow = store.begin().await?;
@@ -57,6 +72,17 @@ pub async fn rotate_kek(store: &SharedStore, old: &Kek, new: &Kek) -> Result<Res
             }
         }
     }
-    uow.commit().await?;
+    let entry = crate::audit::admin_change(
+        by.at,
+        None,
+        None,
+        "rotateKek",
+        serde_json::json!({
+            "signingKeys": done.signing_keys,
+            "connectionSecrets": done.connection_secrets,
+            "hostUser": by.host_user,
+        }),
+    );
+    crate::audit::commit(uow, &[entry]).await?;
     Ok(done)
 }

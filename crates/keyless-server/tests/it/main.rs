@@ -71,6 +71,7 @@ mod sc_owners;
 mod sc_security;
 mod sdk_shapes;
 mod vm_identity;
+mod vm_identity_atomic;
 mod world;
 mod world_directory;
 mod world_org;
