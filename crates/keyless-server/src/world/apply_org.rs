@@ -5,12 +5,14 @@
 use super::WorldError;
 use super::apply::{Report, api, err};
 use super::apply_security::user;
+use super::audited::{Change, write};
 use super::schema::OrganizationSpec;
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use keyless_model::devops::Organization;
 use keyless_model::devops::organization::{AccessLevel, OrganizationGroup, PreviewFeature};
 use keyless_store::StoreError;
+use serde_json::json;
 
 const PCA: OrganizationGroup = OrganizationGroup::ProjectCollectionAdministrators;
 
@@ -69,9 +71,16 @@ pub(super) async fn organization(
         if org.owner_id == Some(u) {
             r.unchanged += 1;
         } else {
-            db.set_organization_owner(org.id, u)
-                .await
-                .map_err(|e| store(p, e))?;
+            let change = Change {
+                tenant: org.tenant_id,
+                operation: "setOrganizationOwner",
+                object: json!({"organization": org.id, "user": u}),
+            };
+            write(s, change, async |w| {
+                w.set_organization_owner(org.id, u).await
+            })
+            .await
+            .map_err(|e| store(p, e))?;
             r.changed(format!("made {owner} owner of {}", o.name));
         }
     }
@@ -86,9 +95,16 @@ pub(super) async fn organization(
             r.unchanged += 1;
             continue;
         }
-        db.add_organization_member(org.id, u, PCA)
-            .await
-            .map_err(|e| store(&mp, e))?;
+        let change = Change {
+            tenant: org.tenant_id,
+            operation: "addMember",
+            object: json!({"organization": org.id, "user": u, "group": PCA.as_str()}),
+        };
+        write(s, change, async |w| {
+            w.add_organization_member(org.id, u, PCA).await
+        })
+        .await
+        .map_err(|e| store(&mp, e))?;
         r.changed(format!("added {name} to {} of {}", PCA.as_str(), o.name));
     }
     for key in o.access_levels.keys() {
@@ -104,9 +120,16 @@ pub(super) async fn organization(
             r.unchanged += 1;
             continue;
         }
-        db.set_access_level(org.id, u, want)
-            .await
-            .map_err(|e| store(&lp, e))?;
+        let change = Change {
+            tenant: org.tenant_id,
+            operation: "setAccessLevel",
+            object: json!({"organization": org.id, "user": u, "accessLevel": want.as_str()}),
+        };
+        write(s, change, async |w| {
+            w.set_access_level(org.id, u, want).await
+        })
+        .await
+        .map_err(|e| store(&lp, e))?;
         r.changed(format!("gave {key} {} access to {}", want.as_str(), o.name));
     }
     let recorded = db
@@ -119,9 +142,16 @@ pub(super) async fn organization(
             r.unchanged += 1;
             continue;
         }
-        db.set_preview_feature(org.id, f, *on)
-            .await
-            .map_err(|e| store(p, e))?;
+        let change = Change {
+            tenant: org.tenant_id,
+            operation: "setPreviewFeature",
+            object: json!({"organization": org.id, "feature": f.id(), "on": on}),
+        };
+        write(s, change, async |w| {
+            w.set_preview_feature(org.id, f, *on).await
+        })
+        .await
+        .map_err(|e| store(p, e))?;
         let state = if *on { "on" } else { "off" };
         r.changed(format!("turned {} {state} for {}", f.id(), o.name));
     }

@@ -73,6 +73,7 @@ mod sdk_shapes;
 mod vm_identity;
 mod vm_identity_atomic;
 mod world;
+mod world_audit;
 mod world_directory;
 mod world_org;
 mod world_sc;
