@@ -245,7 +245,7 @@ fn has_body(resp: &Response) -> bool {
 }
 
 /// The headers every answer carries.
-fn finish(s: &AppState, mut resp: Response) -> Response {
+pub(crate) fn finish(s: &AppState, mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
