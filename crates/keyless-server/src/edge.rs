@@ -3,7 +3,8 @@
 //! - limits on the request line, headers and body, refused with 414, 431 and 413 in the
 //!   envelope of the plane the path belongs to (a body over the limit is read and
 //!   discarded, within bounds, before the answer, so an HTTP/1.1 client that is still
-//!   sending sees the answer rather than a reset);
+//!   sending sees the answer rather than a reset; what hyper refuses before this code runs
+//!   is answered in the same envelopes by `wire_errors.rs`);
 //! - the whole body read before any handler runs, so a handler that ignores its body
 //!   never leaves unread bytes behind and the connection stays usable for the next
 //!   request;

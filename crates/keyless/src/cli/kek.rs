@@ -1,6 +1,7 @@
 //! `keyless kek rotate`: every sealed blob of the database (signing keys, connection
-//! secrets) re-sealed under a new key-encryption key, in one transaction. Stop every server
-//! on the database first.
+//! secrets) re-sealed under a new key-encryption key, in one transaction with its audit
+//! entry (`rotateKek`: the host user, the time, how many blobs; never a key). Stop every
+//! server on the database first.
 //!
 //! With `DATA/kek`: the new key is written to `DATA/kek.new` (0600) before the database
 //! changes, and renamed over `DATA/kek` after the commit. A rotation interrupted between the
