@@ -12,13 +12,12 @@
 //! line seen on the connection (its first [`PREFIX`] bytes). An HTTP/2 connection is
 //! passed through untouched: hyper answers its streams through keyless' code.
 
-use crate::edge::{MAX_URI, finish, render, shape_of};
+use crate::edge::{MAX_URI, finish, headers_too_large, uri_too_long};
 use crate::state::AppState;
 use axum::body::{Body, HttpBody};
 use axum::http::header;
 use axum::response::Response;
 use axum_server::accept::Accept;
-use keyless_model::catalogue::Rendered;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -176,44 +175,20 @@ impl<T> Watched<T> {
         let head = self.head.clone().unwrap_or_default();
         let path = path_of(&head.prefix);
         let method = head.prefix.iter().position(|b| *b == b' ').unwrap_or(0);
+        let s = &self.state;
         let resp = if head.len > MAX_URI {
             // `METHOD SP target SP HTTP/1.1 CRLF`.
             let length = match head.ended {
                 true => (head.len.saturating_sub(method + 1 + " HTTP/1.1\r\n".len())).to_string(),
                 false => format!("more than {}", head.len.saturating_sub(method + 1)),
             };
-            self.refusal(
-                &path,
-                "RequestUriTooLong",
-                &[("length", &length), ("limit", &MAX_URI.to_string())],
-            )
+            uri_too_long(s, &path, &length)
         } else {
-            let (size, count) = (
-                format!("more than {}", head.bytes + self.line_len),
-                format!("more than {}", head.fields),
-            );
-            let (limit, most) = (
-                crate::edge::MAX_HEADER_BYTES.to_string(),
-                crate::edge::MAX_HEADERS.to_string(),
-            );
-            self.refusal(
-                &path,
-                "RequestHeadersTooLarge",
-                &[
-                    ("size", &size),
-                    ("count", &count),
-                    ("limit", &limit),
-                    ("most", &most),
-                ],
-            )
+            let size = format!("more than {}", head.bytes + self.line_len);
+            headers_too_large(s, &path, &size, &format!("more than {}", head.fields))
         };
+        let resp = finish(s, resp);
         on_the_wire(resp, date_line(hyper_head))
-    }
-
-    fn refusal(&self, path: &str, code: &str, values: &[(&str, &str)]) -> Response {
-        let s = &self.state;
-        let r = Rendered::new(code, values);
-        finish(s, render(shape_of(path), &r, &s.origin, s.now()))
     }
 }
 
@@ -315,8 +290,8 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
         let before = buf.filled().len();
+        let this = Pin::into_inner(self);
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && matches!(this.phase, Phase::Watching) {
             this.read(&buf.filled()[before..]);
@@ -349,7 +324,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        let this = Pin::into_inner(self);
         if matches!(this.phase, Phase::Watching) {
             match hyper_answer(buf) {
                 // What comes before hyper's answer goes out first, as it is.
@@ -375,13 +350,13 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
+        let this = Pin::into_inner(self);
         std::task::ready!(this.poll_replacement(cx))?;
         Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
+        let this = Pin::into_inner(self);
         std::task::ready!(this.poll_replacement(cx))?;
         Pin::new(&mut this.inner).poll_shutdown(cx)
     }

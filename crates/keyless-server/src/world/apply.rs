@@ -323,11 +323,7 @@ async fn connection(
         created_by: None,
         created_at: s.now(),
     };
-    let change = Change {
-        tenant: Some(tenant.id),
-        operation: "createConnection",
-        object: conn.id,
-    };
+    let change = Change::of(Some(tenant.id), "createConnection", conn.id);
     write(s, change, async |u| u.create_connection(&conn).await)
         .await
         .map_err(|e| store(cp, e))?;
@@ -361,11 +357,11 @@ async fn fic(
             existing.issuer = issuer;
             existing.subject = Some(subject);
             existing.audiences = audiences;
-            let change = Change {
-                tenant: Some(app.tenant_id),
-                operation: "updateFederatedCredential",
-                object: existing.id,
-            };
+            let change = Change::of(
+                Some(app.tenant_id),
+                "updateFederatedCredential",
+                existing.id,
+            );
             write(s, change, async |u| u.update_fic(&existing).await)
                 .await
                 .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
@@ -386,11 +382,7 @@ async fn fic(
                 claims_matching_expression: None,
                 created_at: s.now(),
             };
-            let change = Change {
-                tenant: Some(app.tenant_id),
-                operation: "createFederatedCredential",
-                object: fic.id,
-            };
+            let change = Change::of(Some(app.tenant_id), "createFederatedCredential", fic.id);
             write(s, change, async |u| u.create_fic(&fic).await)
                 .await
                 .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
@@ -473,11 +465,7 @@ async fn role_assignment(
         created_by: None,
         created_at: s.now(),
     };
-    let change = Change {
-        tenant: Some(tenant.id),
-        operation: "createRoleAssignment",
-        object: a.id,
-    };
+    let change = Change::of(Some(tenant.id), "createRoleAssignment", a.id);
     write(s, change, async |u| u.create_role_assignment(&a).await)
         .await
         .map_err(|e| store(rp, e))?;
@@ -499,11 +487,7 @@ pub(super) async fn ensure_principal(
         Ok(_) => Ok(false),
         Err(_) => {
             let sp = ServicePrincipal::of_application(app, tenant.id, s.now());
-            let change = Change {
-                tenant: Some(tenant.id),
-                operation: "createServicePrincipal",
-                object: sp.id,
-            };
+            let change = Change::of(Some(tenant.id), "createServicePrincipal", sp.id);
             write(s, change, async |u| u.create_service_principal(&sp).await).await?;
             Ok(true)
         }

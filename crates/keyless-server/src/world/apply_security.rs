@@ -4,7 +4,7 @@
 
 use super::WorldError;
 use super::apply::{ProjectsByName, Report, api, err, lc};
-use super::audited::{Change, write};
+use super::audited::{Change, write_at};
 use super::schema::OrganizationSpec;
 use crate::envelope::ApiError;
 use crate::state::AppState;
@@ -67,16 +67,15 @@ pub(super) async fn organization(
                 r.unchanged += 1;
                 continue;
             }
-            let change = Change {
-                tenant: None,
-                operation: "addProjectMember",
-                object: json!({"project": project.id, "user": u, "group": group.as_str()}),
-            };
-            write(s, change, async |w| {
+            let change = Change::of(
+                None,
+                "addProjectMember",
+                json!({"project": project.id, "user": u, "group": group.as_str()}),
+            );
+            write_at(s, change, &mp, async |w| {
                 w.add_project_member(project.id, u, group.as_str()).await
             })
-            .await
-            .map_err(|e| store(&mp, e))?;
+            .await?;
             r.changed(format!(
                 "added {} to {} of {}/{}",
                 m.user,
@@ -97,16 +96,15 @@ pub(super) async fn organization(
                     .await
                     .map_err(|e| store(&cp, e))?;
                 if current.all_pipelines {
-                    let change = Change {
-                        tenant: Some(conn.tenant_id),
-                        operation: "allPipelines",
-                        object: json!({"connection": conn.id, "allPipelines": false}),
-                    };
-                    write(s, change, async |w| {
+                    let change = Change::of(
+                        Some(conn.tenant_id),
+                        "allPipelines",
+                        json!({"connection": conn.id, "allPipelines": false}),
+                    );
+                    write_at(s, change, &cp, async |w| {
                         w.set_all_pipelines(conn.id, false, None, s.now()).await
                     })
-                    .await
-                    .map_err(|e| store(&cp, e))?;
+                    .await?;
                     r.changed(format!("restricted {} to authorized pipelines", c.name));
                 }
                 for (qi, n) in names.iter().enumerate() {
@@ -120,16 +118,15 @@ pub(super) async fn organization(
                         r.unchanged += 1;
                         continue;
                     }
-                    let change = Change {
-                        tenant: Some(conn.tenant_id),
-                        operation: "authorizePipeline",
-                        object: json!({"connection": conn.id, "pipeline": pl.id}),
-                    };
-                    write(s, change, async |w| {
+                    let change = Change::of(
+                        Some(conn.tenant_id),
+                        "authorizePipeline",
+                        json!({"connection": conn.id, "pipeline": pl.id}),
+                    );
+                    write_at(s, change, &qp, async |w| {
                         w.authorize_pipeline(conn.id, pl.id, None, s.now()).await
                     })
-                    .await
-                    .map_err(|e| store(&qp, e))?;
+                    .await?;
                     r.changed(format!("authorized pipeline {n} on {}", c.name));
                 }
             }
@@ -147,16 +144,15 @@ pub(super) async fn organization(
                     r.unchanged += 1;
                     continue;
                 }
-                let change = Change {
-                    tenant: Some(conn.tenant_id),
-                    operation: "shared",
-                    object: json!({"connection": conn.id, "project": target.id}),
-                };
-                write(s, change, async |w| {
+                let change = Change::of(
+                    Some(conn.tenant_id),
+                    "shared",
+                    json!({"connection": conn.id, "project": target.id}),
+                );
+                write_at(s, change, &sp, async |w| {
                     w.share_connection(conn.id, target.id).await
                 })
-                .await
-                .map_err(|e| store(&sp, e))?;
+                .await?;
                 r.changed(format!("shared {} with {name}", c.name));
             }
             for (ri, rs) in c.roles.iter().enumerate() {
@@ -174,16 +170,15 @@ pub(super) async fn organization(
                     r.unchanged += 1;
                     continue;
                 }
-                let change = Change {
-                    tenant: Some(conn.tenant_id),
-                    operation: "rolesSet",
-                    object: json!({"connection": conn.id, "user": u, "role": role.as_str()}),
-                };
-                write(s, change, async |w| {
+                let change = Change::of(
+                    Some(conn.tenant_id),
+                    "rolesSet",
+                    json!({"connection": conn.id, "user": u, "role": role.as_str()}),
+                );
+                write_at(s, change, &rp, async |w| {
                     w.set_connection_role(conn.id, u, role.as_str()).await
                 })
-                .await
-                .map_err(|e| store(&rp, e))?;
+                .await?;
                 r.changed(format!(
                     "gave {} the {} role on {}",
                     rs.user,

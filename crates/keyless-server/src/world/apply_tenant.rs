@@ -46,11 +46,7 @@ pub(super) async fn tenant(
             if let Some(settings) = &t.settings
                 && settings != &existing.settings
             {
-                let change = Change {
-                    tenant: Some(existing.id),
-                    operation: "updateTenantSettings",
-                    object: existing.id,
-                };
+                let change = Change::of(Some(existing.id), "updateTenantSettings", existing.id);
                 write(s, change, async |u| {
                     u.update_tenant_settings(existing.id, settings).await
                 })
@@ -116,11 +112,7 @@ pub(super) async fn tenant(
                 if existing.enabled != a.enabled || existing.sign_in_audience != audience {
                     existing.enabled = a.enabled;
                     existing.sign_in_audience = audience;
-                    let change = Change {
-                        tenant: Some(tenant.id),
-                        operation: "updateApplication",
-                        object: existing.id,
-                    };
+                    let change = Change::of(Some(tenant.id), "updateApplication", existing.id);
                     write(s, change, async |u| u.update_application(&existing).await)
                         .await
                         .map_err(store(ap.clone()))?;
@@ -144,11 +136,7 @@ pub(super) async fn tenant(
                     identifier_uris: Vec::new(),
                     api: Default::default(),
                 };
-                let change = Change {
-                    tenant: Some(tenant.id),
-                    operation: "createApplication",
-                    object: app.id,
-                };
+                let change = Change::of(Some(tenant.id), "createApplication", app.id);
                 write(s, change, async |u| u.create_application(&app).await)
                     .await
                     .map_err(store(format!("{ap}.appId")))?;
@@ -227,11 +215,7 @@ async fn put_group(
     tenant: &Tenant,
     g: &ResourceGroup,
 ) -> Result<(), keyless_store::StoreError> {
-    let change = Change {
-        tenant: Some(tenant.id),
-        operation: "putResourceGroup",
-        object: g.arm_id(),
-    };
+    let change = Change::of(Some(tenant.id), "putResourceGroup", g.arm_id());
     write(s, change, async |u| {
         u.put_resource_group(g).await.map(|_| ())
     })

@@ -3,6 +3,7 @@
 //! unit of work, so an applied write always has its entry and a failed one has none.
 //! Writes made through `admin::ops` or the admin directory functions are audited there.
 
+use super::WorldError;
 use crate::admin::ops;
 use crate::state::AppState;
 use keyless_model::Uuid;
@@ -15,6 +16,16 @@ pub(super) struct Change<O> {
     pub operation: &'static str,
     /// Ids and names of what changed; never a secret.
     pub object: O,
+}
+
+impl<O> Change<O> {
+    pub(super) fn of(tenant: Option<Uuid>, operation: &'static str, object: O) -> Change<O> {
+        Change {
+            tenant,
+            operation,
+            object,
+        }
+    }
 }
 
 /// The unit of work a write runs in.
@@ -38,4 +49,16 @@ pub(super) async fn write<T, O: serde::Serialize>(
     let out = write(&tx).await?;
     keyless_core::audit::commit(tx.0, &[entry]).await?;
     Ok(out)
+}
+
+/// [`write`], a failure located at `path` in the file.
+pub(super) async fn write_at<T, O: serde::Serialize>(
+    s: &AppState,
+    change: Change<O>,
+    path: &str,
+    w: impl AsyncFnOnce(&Tx) -> StoreResult<T>,
+) -> Result<T, WorldError> {
+    write(s, change, w)
+        .await
+        .map_err(|e| super::apply::api(path, e.into()))
 }

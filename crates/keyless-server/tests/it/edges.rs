@@ -289,13 +289,10 @@ async fn request_lines_beyond_hypers_limits_are_414_in_the_envelope() {
         let target = format!("{path}{}", "a".repeat(size));
         let a = wire::send(&s, wire::head(&s, "GET", &target, &[&auth]).as_bytes()).await;
         let case = format!("{} bytes to {}", target.len(), &path[..20]);
-        assert_eq!(a.status, 414, "{case}");
-        assert!(
-            a.header("content-type")
-                .unwrap_or_default()
-                .starts_with("application/json"),
-            "{case}"
-        );
+        let json = a
+            .header("content-type")
+            .map(|c| c.starts_with("application/json"));
+        assert_eq!((a.status, json), (414, Some(true)), "{case}");
         assert_eq!(
             a.header("x-content-type-options"),
             Some("nosniff"),

@@ -9,65 +9,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
-const PIPELINE: &str = "steps: [{task: AzureCLI@2, inputs: {azureSubscription: prod, scriptType: bash, scriptLocation: inlineScript, inlineScript: az account show}}]";
-
-/// A world that makes every kind of write a world file makes itself.
-fn world(settings: &str, enabled: bool, subject: &str, env: &str) -> String {
-    format!(
-        r#"
-tenants:
-  - name: fabrikam
-{settings}    users:
-      - name: rita
-      - name: ed
-    apps:
-      - name: deployer
-        enabled: {enabled}
-        federatedCredentials:
-          - name: explicit
-            issuer: https://token.actions.githubusercontent.com
-            subject: {subject}
-    subscriptions:
-      - name: prod
-        resourceGroups:
-          - name: app-rg
-            location: westus
-            tags: {{env: {env}}}
-        roleAssignments:
-          - app: deployer
-            role: Contributor
-            resourceGroup: app-rg
-organizations:
-  - name: fabrikam
-    tenant: fabrikam
-    owner: fabrikam/rita
-    projectCollectionAdministrators: [fabrikam/ed]
-    accessLevels:
-      fabrikam/ed: Stakeholder
-    previewFeatures:
-      workload-identity-arm: false
-    projects:
-      - name: infra
-        members:
-          - user: fabrikam/rita
-            group: Readers
-        connections:
-          - name: prod
-            app: fabrikam/deployer
-            subscription: prod
-            pipelines: [release]
-            sharedWith: [apps]
-            roles:
-              - user: fabrikam/ed
-                role: Administrator
-        pipelines:
-          - name: release
-            yaml: "{PIPELINE}"
-      - name: apps
-"#
-    )
-}
-
 /// The `change` entries not seen before, and their operations.
 async fn new_changes(s: &TestServer, seen: &mut HashSet<String>) -> (Vec<Value>, Vec<String>) {
     let v = s.admin_ok("/keyless/v1/audit?kind=change&limit=1000").await;
@@ -129,23 +70,18 @@ async fn each_write_of_a_world_file_has_one_entry_in_its_transaction() {
     let s = TestServer::start().await;
     let mut seen = HashSet::new();
     new_changes(&s, &mut seen).await;
-    let main = "repo:fabrikam/infra:ref:refs/heads/main";
-    let first = world("", true, main, "prod");
+    // Connections with their members, permissions, shares and roles; the app, its
+    // principal and credential.
     let entries = apply_audited(
         &s,
         &mut seen,
-        &first,
+        crate::world_sc::WORLD,
         &[
             "createApplication",
             "createServicePrincipal",
-            "putResourceGroup",
             "createFederatedCredential",
             "createRoleAssignment",
             "createConnection",
-            "setOrganizationOwner",
-            "addMember",
-            "setAccessLevel",
-            "setPreviewFeature",
             "addProjectMember",
             "authorizePipeline",
             "shared",
@@ -161,10 +97,21 @@ async fn each_write_of_a_world_file_has_one_entry_in_its_transaction() {
         conn.id.to_string(),
         "the entry names the connection"
     );
+    // The organization's owner, administrators, access levels and features.
+    let org_settings = [
+        "setOrganizationOwner",
+        "addMember",
+        "setAccessLevel",
+        "setPreviewFeature",
+    ];
+    apply_audited(&s, &mut seen, crate::world_org::WORLD, &org_settings).await;
+    // Resource groups and role assignments at their scope.
+    let world = crate::world::WORLD;
+    let entries = apply_audited(&s, &mut seen, world, &["putResourceGroup"]).await;
     let group = named(&entries, "putResourceGroup").as_str().unwrap();
     assert!(group.ends_with("/resourceGroups/app-rg"), "{group}");
     // The same file again changes nothing and adds no entry.
-    apply_audited(&s, &mut seen, &first, &[]).await;
+    apply_audited(&s, &mut seen, world, &[]).await;
     // Opened to every pipeline through the API, the connection is restricted again.
     let permissions = format!(
         "/fabrikam/infra/_apis/pipelines/pipelinePermissions/endpoint/{}",
@@ -174,24 +121,24 @@ async fn each_write_of_a_world_file_has_one_entry_in_its_transaction() {
         .await
         .expect_status(StatusCode::OK);
     new_changes(&s, &mut seen).await;
-    apply_audited(&s, &mut seen, &first, &["allPipelines"]).await;
+    apply_audited(&s, &mut seen, crate::world_sc::WORLD, &["allPipelines"]).await;
     // Updates: tenant settings, the app, its credential, the group's tags.
-    let second = world(
-        "    settings: {usersCanRegisterApps: false}\n",
-        false,
-        "repo:fabrikam/infra:ref:refs/heads/release",
-        "staging",
-    );
-    apply_audited(
-        &s,
-        &mut seen,
-        &second,
-        &[
-            "updateTenantSettings",
-            "updateApplication",
-            "updateFederatedCredential",
-            "putResourceGroup",
-        ],
-    )
-    .await;
+    let updated = world
+        .replace(
+            "    cloud: public\n",
+            "    cloud: public\n    settings: {usersCanRegisterApps: false}\n",
+        )
+        .replace(
+            "      - name: deployer\n",
+            "      - name: deployer\n        enabled: false\n",
+        )
+        .replace("refs/heads/main", "refs/heads/release")
+        .replace("{env: prod}", "{env: staging}");
+    let updates = [
+        "updateTenantSettings",
+        "updateApplication",
+        "updateFederatedCredential",
+        "putResourceGroup",
+    ];
+    apply_audited(&s, &mut seen, &updated, &updates).await;
 }
