@@ -1,6 +1,6 @@
-//! Rotation of the key-encryption key: every sealed blob (signing keys, connection secrets)
-//! opened with the old KEK and sealed with the new one, in one unit of work, so the database
-//! is entirely under one KEK or the other. Every server on the database must be stopped:
+//! Rotation of the key-encryption key: every sealed blob (signing keys, connection secrets,
+//! agent secrets) opened with the old KEK and sealed with the new one, in one unit of work,
+//! so the database is entirely under one KEK or the other. Every server on the database must be stopped:
 //! a running one keeps sealing with the KEK it started with.
 
 use base64::Engine as _;
@@ -15,6 +15,7 @@ use keyless_store::{SharedStore, StoreError};
 pub struct Resealed {
     pub signing_keys: usize,
     pub connection_secrets: usize,
+    pub agent_secrets: usize,
 }
 
 fn crypto(what: &str) -> impl FnOnce(keyless_jose::JoseError) -> StoreError + '_ {
@@ -71,6 +72,22 @@ pub async fn rotate_kek(
                 done.connection_secrets += 1;
             }
         }
+        for pool in uow.list_pools(org.id).await? {
+            for a in uow.list_agents(pool.id).await? {
+                let what = format!("the secret of agent {}", a.id);
+                let sealed = b64
+                    .decode(&a.sealed_secret)
+                    .map_err(|e| StoreError::Backend(format!("{what}: {e}")))?;
+                let clear = old
+                    .open_for(Purpose::ConnectionSecret, &sealed)
+                    .map_err(crypto(&what))?;
+                let again = new
+                    .seal_for(Purpose::ConnectionSecret, &clear)
+                    .map_err(crypto(&what))?;
+                uow.reseal_agent_secret(a.id, &b64.encode(again)).await?;
+                done.agent_secrets += 1;
+            }
+        }
     }
     let entry = crate::audit::admin_change(
         by.at,
@@ -80,6 +97,7 @@ pub async fn rotate_kek(
         serde_json::json!({
             "signingKeys": done.signing_keys,
             "connectionSecrets": done.connection_secrets,
+            "agentSecrets": done.agent_secrets,
             "hostUser": by.host_user,
         }),
     );

@@ -1,5 +1,5 @@
 //! `keyless kek rotate`: every sealed blob of the database (signing keys, connection
-//! secrets) re-sealed under a new key-encryption key, in one transaction with its audit
+//! secrets, agent secrets) re-sealed under a new key-encryption key, in one transaction with its audit
 //! entry (`rotateKek`: the host user, the time, how many blobs; never a key). Stop every
 //! server on the database first.
 //!
@@ -72,8 +72,9 @@ pub async fn kek(c: KekCommand) -> anyhow::Result<ExitCode> {
         }
     };
     println!(
-        "re-sealed {} signing keys and {} connection secrets under the new key-encryption key",
-        done.signing_keys, done.connection_secrets
+        "re-sealed {} signing keys, {} connection secrets and {} agent secrets under the new \
+         key-encryption key",
+        done.signing_keys, done.connection_secrets, done.agent_secrets
     );
     Ok(ExitCode::SUCCESS)
 }
