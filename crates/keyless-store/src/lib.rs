@@ -31,6 +31,7 @@ mod impls;
 mod postgres;
 mod rows;
 mod sqlite;
+mod sqlite_lock;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traits;
@@ -150,7 +151,8 @@ pub async fn backup(url: &str, dest: &std::path::Path) -> StoreResult<()> {
 }
 
 /// Replaces the SQLite database at `url` with the backup `src` (checked first); the server
-/// must be stopped. PostgreSQL databases are restored with `pg_restore` or `psql`.
+/// must be stopped: refused, changing nothing, while a keyless process has the database
+/// open. PostgreSQL databases are restored with `pg_restore` or `psql`.
 pub async fn restore(src: &std::path::Path, url: &str) -> StoreResult<()> {
     refuse_postgres(url, "pg_restore (or psql for a plain dump)")?;
     sqlite::restore(src, url).await

@@ -145,6 +145,7 @@ conformance! {
         devops::pipelines_and_jobs,
         runs::runs_crud_and_jobs_of_a_run,
         agents::pools_agents_and_the_hosted_pool,
+        agents::reseal_replaces_only_the_sealed_secret,
         runs::replicas_beat_and_are_forgotten,
         runs::pipelines_are_deleted_with_their_runs_unless_one_is_in_progress,
         cascades::projects_go_with_what_they_hold_unless_a_run_is_in_progress,

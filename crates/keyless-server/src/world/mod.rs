@@ -12,6 +12,7 @@ mod apply_directory;
 mod apply_org;
 mod apply_security;
 mod apply_tenant;
+mod audited;
 pub mod demo;
 mod locate;
 mod schema;
