@@ -9,17 +9,15 @@ use super::project_rename::{save_subject_moves, subject_moves};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
+use keyless_core::req::Req;
 use serde_json::{Value, json};
 
 pub async fn rename(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let caller = caller(&s, &headers).await?;

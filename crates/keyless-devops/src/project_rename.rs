@@ -8,9 +8,9 @@ use super::lifecycle::created_app;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::FederatedCredential;
@@ -26,9 +26,8 @@ pub(super) struct RenameBody {
 }
 
 pub async fn rename(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;

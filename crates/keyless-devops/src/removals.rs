@@ -9,11 +9,12 @@
 use super::find_project;
 use super::security::groups_in;
 use crate::data::*;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use keyless_core::auth::Caller;
 use keyless_core::auth::caller;
 use keyless_core::envelope::ApiError;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::security::ProjectGroup;
 use keyless_model::devops::{Organization, Project};
@@ -62,9 +63,8 @@ pub(super) async fn require_project_administrator(
 }
 
 pub async fn delete_organization(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let caller = caller(&s, &headers).await?;
     let org = super::find_org(&s, &root).await?;
@@ -79,9 +79,8 @@ pub async fn delete_organization(
 }
 
 pub async fn delete_project(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;

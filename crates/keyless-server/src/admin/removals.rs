@@ -10,8 +10,9 @@ use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::req::Req;
 use keyless_model::Uuid;
 use keyless_model::catalogue::sanitize;
 use keyless_model::directory::{Tenant, User};
@@ -69,9 +70,8 @@ fn naming(what: &str, names: &[String]) -> Option<String> {
 }
 
 pub async fn update_tenant(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let t = resolve_tenant(&s, &t).await?;
@@ -87,9 +87,8 @@ pub async fn update_tenant(
 /// Keyless administrators delete a tenant that is not their own and that no organization,
 /// subscription or connection depends on.
 pub async fn delete_tenant(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let c = caller(&s, &headers).await?;
     c.require_admin()?;
@@ -178,9 +177,8 @@ async fn managed_user(
 }
 
 pub async fn update_user(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((t, key)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (c, tenant, user) = managed_user(&s, &headers, &t, &key).await?;
@@ -195,9 +193,8 @@ pub async fn update_user(
 /// Deletes a user with its tokens, memberships and roles; refused for oneself and while
 /// the user owns an organization.
 pub async fn delete_user(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((t, key)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let (c, tenant, user) = managed_user(&s, &headers, &t, &key).await?;
     if user.id == c.user.id {
@@ -227,9 +224,8 @@ pub async fn delete_user(
 
 /// Renames a subscription (keyless administrators), as `az account subscription rename`.
 pub async fn rename_subscription(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(id): Path<Uuid>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let c = caller(&s, &headers).await?;
