@@ -259,15 +259,6 @@ pub async fn choose(ctx: Ctx, Path((org, project)): Where) -> Response {
     )
 }
 
-fn unknown_kind() -> Response {
-    view::message(
-        StatusCode::NOT_FOUND,
-        Chrome::anonymous("Not found"),
-        "Connection type not found",
-        "The wizard makes Azure Resource Manager and Azure DevOps connections.",
-    )
-}
-
 /// The picker's subscriptions, as the API lists them for this user, or its text why none.
 async fn picker(ctx: &Ctx, org: &str) -> (Vec<Choice>, String) {
     let path = format!(
@@ -346,7 +337,7 @@ async fn form_page(
 
 pub async fn form(ctx: Ctx, Path((org, project, kind)): WhereKind) -> Response {
     let Some(kind) = Kind::parse(&kind) else {
-        return unknown_kind();
+        return view::not_found().await;
     };
     form_page(&ctx, org, project, kind, Fields::defaults(), None).await
 }
@@ -359,7 +350,7 @@ pub async fn submit(ctx: Ctx, Path((org, project, kind)): WhereKind, body: Bytes
         return refused;
     }
     let Some(kind) = Kind::parse(&kind) else {
-        return unknown_kind();
+        return view::not_found().await;
     };
     let f = Fields::of(&form);
     let path = format!(

@@ -4,7 +4,7 @@
 //! the form kept with the error beside its field, escaping.
 
 use super::{Browser, api_message};
-use crate::common::{Expect, TestServer};
+use crate::common::TestServer;
 use crate::sc_support::{add_to_group, automatic_body, create_as, guest, member, person};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -20,6 +20,14 @@ async fn made(s: &TestServer) -> (usize, usize) {
         store.list_applications(s.tenant()).await.unwrap().len(),
         store.list_connections(web.id).await.unwrap().len(),
     )
+}
+
+/// A browser signed in with `token`.
+async fn signed_in<'a>(s: &'a TestServer, token: &str) -> Browser<'a> {
+    let mut b = Browser::new(s);
+    let answer = b.sign_in(token).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    b
 }
 
 /// The connection of web named `name`, as the administrator reads it from the API.
@@ -46,6 +54,20 @@ fn automatic_form<'f>(b: &'f Browser<'_>, sub: &'f str, name: &'f str) -> Vec<(&
         ("subscription", sub),
         ("name", name),
         ("description", "made by the wizard"),
+    ]
+}
+
+/// The manual workload identity form: subscription, tenant, client id and name.
+fn manual_form<'f>(b: &'f Browser<'_>, fields: [&'f str; 4]) -> Vec<(&'f str, &'f str)> {
+    let [sub, tenant, client, name] = fields;
+    vec![
+        ("csrf", b.csrf.as_str()),
+        ("mode", "Manual"),
+        ("scheme", "WorkloadIdentityFederation"),
+        ("subscriptionOther", sub),
+        ("tenant", tenant),
+        ("client", client),
+        ("name", name),
     ]
 }
 
@@ -130,28 +152,14 @@ async fn a_new_connection_is_closed_to_pipelines_unless_granted() {
 async fn a_manual_connection_the_creator_cannot_complete_is_a_draft_with_its_next_steps() {
     let s = TestServer::start().await;
     let alice = member(&s, "alice").await;
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&alice.token).await.status, StatusCode::SEE_OTHER);
+    let b = signed_in(&s, &alice.token).await;
     let (sub, tenant, client) = (
         s.var("AZURE_SUBSCRIPTION_ID"),
         s.var("AZURE_TENANT_ID"),
         s.var("AZURE_CLIENT_ID"),
     );
-    let answer = b
-        .post(
-            FORM,
-            &[
-                ("csrf", b.csrf.as_str()),
-                ("mode", "Manual"),
-                ("scheme", "WorkloadIdentityFederation"),
-                ("level", "Subscription"),
-                ("subscriptionOther", &sub),
-                ("tenant", &tenant),
-                ("client", &client),
-                ("name", "drafty"),
-            ],
-        )
-        .await;
+    let form = manual_form(&b, [&sub, &tenant, &client, "drafty"]);
+    let answer = b.post(FORM, &form).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let c = connection_named(&s, "drafty").await;
     assert_eq!(c["operationStatus"]["state"], "Draft");
@@ -190,19 +198,14 @@ async fn the_preflight_problems_are_shown_together_and_nothing_is_made() {
     )
     .await;
     // What the API answers the same body.
-    let api = create_as(
-        &s,
-        &gus.token,
-        automatic_body(&s, "auto", "WorkloadIdentityFederation"),
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
+    let body = automatic_body(&s, "auto", "WorkloadIdentityFederation");
+    let (status, api) = create_as(&s, &gus.token, body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{api}");
     let problems = api["customProperties"]["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 3, "{api}");
 
     let before = made(&s).await;
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&gus.token).await.status, StatusCode::SEE_OTHER);
+    let b = signed_in(&s, &gus.token).await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let page = b.post(FORM, &automatic_form(&b, &sub, "auto")).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
@@ -230,8 +233,8 @@ async fn the_preflight_problems_are_shown_together_and_nothing_is_made() {
 #[tokio::test]
 async fn a_form_without_the_csrf_token_creates_nothing() {
     let s = TestServer::start().await;
-    let b = Browser::admin(&s).await;
     let sub = s.var("AZURE_SUBSCRIPTION_ID");
+    let b = Browser::admin(&s).await;
     let before = made(&s).await;
     for csrf in [None, Some(""), Some("wrong")] {
         let mut fields = automatic_form(&b, &sub, "forged");
@@ -252,17 +255,9 @@ async fn a_reader_of_the_project_is_refused_with_the_apis_text() {
     let rita = person(&s, "rita").await;
     add_to_group(&s, "web", &rita, "Readers").await;
     let (tenant, client) = (s.var("AZURE_TENANT_ID"), s.var("AZURE_CLIENT_ID"));
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&rita.token).await.status, StatusCode::SEE_OTHER);
-    let form = [
-        ("csrf", b.csrf.as_str()),
-        ("mode", "Manual"),
-        ("scheme", "WorkloadIdentityFederation"),
-        ("subscriptionOther", "00000000-0000-0000-0000-000000000001"),
-        ("tenant", &tenant),
-        ("client", &client),
-        ("name", "not-mine"),
-    ];
+    let b = signed_in(&s, &rita.token).await;
+    let sub = "00000000-0000-0000-0000-000000000001";
+    let form = manual_form(&b, [sub, &tenant, &client, "not-mine"]);
     let before = made(&s).await;
     let page = b.post(FORM, &form).await;
     // The API's own answer to the same request, afterwards (it creates nothing either).
@@ -271,7 +266,7 @@ async fn a_reader_of_the_project_is_refused_with_the_apis_text() {
         "authorization": {"scheme": "WorkloadIdentityFederation",
             "parameters": {"tenantid": tenant, "serviceprincipalid": client}},
         "data": {"creationMode": "Manual", "scopeLevel": "Subscription",
-            "subscriptionId": "00000000-0000-0000-0000-000000000001"},
+            "subscriptionId": sub},
         "serviceEndpointProjectReferences": [{"projectReference": {"name": "web"}}],
     });
     let (status, api) = create_as(&s, &rita.token, body).await;
@@ -288,18 +283,11 @@ async fn bad_input_keeps_the_form_escaped_with_the_error_beside_the_field() {
     let name = r#""><script>alert(1)<script>'&"#;
     let tenant = s.var("AZURE_TENANT_ID");
     let before = made(&s).await;
+    let sub = s.var("AZURE_SUBSCRIPTION_ID");
     let page = b
         .post(
             FORM,
-            &[
-                ("csrf", b.csrf.as_str()),
-                ("mode", "Manual"),
-                ("scheme", "WorkloadIdentityFederation"),
-                ("subscriptionOther", &s.var("AZURE_SUBSCRIPTION_ID")),
-                ("tenant", &tenant),
-                ("client", "<b>not-a-guid"),
-                ("name", name),
-            ],
+            &manual_form(&b, [&sub, &tenant, "<b>not-a-guid", name]),
         )
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
@@ -325,8 +313,8 @@ async fn bad_input_keeps_the_form_escaped_with_the_error_beside_the_field() {
 #[tokio::test]
 async fn an_azure_devops_connection_needs_its_identity_in_the_organization() {
     let s = TestServer::start().await;
-    let b = Browser::admin(&s).await;
     let path = "/_console/orgs/contoso/web/new/azuredevops";
+    let b = Browser::admin(&s).await;
     let form = b.get(path).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.body.contains(r#"id="subscription""#));
