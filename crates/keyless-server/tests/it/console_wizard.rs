@@ -343,3 +343,27 @@ async fn an_azure_devops_connection_needs_its_identity_in_the_organization() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_typed_secret_is_never_shown_back() {
+    let s = TestServer::start().await;
+    let secret = "wizard-secret-value-1234";
+    let b = Browser::admin(&s).await;
+    let sub = s.var("AZURE_SUBSCRIPTION_ID");
+    let mut form = manual_form(&b, [&sub, "not-a-tenant", "not-a-client", "secretive"]);
+    form[2].1 = "ServicePrincipal";
+    form.push(("secret", secret));
+    let before = made(&s).await;
+    let page = b.post(FORM, &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(!page.body.contains(secret), "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"id="secret" name="secret" type="password""#)
+    );
+    assert!(
+        page.text()
+            .contains(r#"id="name" name="name" value="secretive""#)
+    );
+    assert_eq!(made(&s).await, before, "nothing was made");
+}
