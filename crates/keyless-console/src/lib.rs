@@ -46,6 +46,14 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route(&one(""), get(connection::details))
         .route(&one("/verify"), post(connection::verify))
         .route(&one("/doctor"), get(connection::doctor))
+        .route(
+            "/_console/orgs/{org}/{project}/new",
+            get(new_connection::choose),
+        )
+        .route(
+            "/_console/orgs/{org}/{project}/new/{kind}",
+            get(new_connection::form).post(new_connection::submit),
+        )
         .route("/_console/audit", get(audit::page))
         .route("/_console/explain", get(audit::explain))
         .route("/_console/static/console.css", get(assets::css))

@@ -3,4 +3,5 @@
 pub mod audit;
 pub mod browse;
 pub mod connection;
+pub mod new_connection;
 pub mod signin;
