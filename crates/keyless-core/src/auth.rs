@@ -76,6 +76,13 @@ pub fn presented_token(headers: &HeaderMap) -> Option<String> {
     }
 }
 
+/// The caller, once found to be a keyless administrator (else `Forbidden`).
+pub async fn administrator(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let c = caller(state, headers).await?;
+    c.require_admin()?;
+    Ok(c)
+}
+
 /// Resolves the caller from a personal access token, or explains why not.
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let Some(token) = presented_token(headers) else {

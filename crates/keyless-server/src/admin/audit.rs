@@ -2,7 +2,7 @@
 //! Filters: `since`/`until` (Unix seconds or RFC 3339), `tenant`, `client`, `connection`,
 //! `decision`, `code`, `kind`, `limit` (≤ 1000).
 
-use crate::auth::caller;
+use crate::auth::administrator;
 use crate::envelope::ApiError;
 use axum::Json;
 use axum::extract::Query;
@@ -85,7 +85,7 @@ pub async fn query(
     Req { s, headers }: Req,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    administrator(&s, &headers).await?;
     let f = filter(&q)?;
     // Changes are written in their own transactions, never batched: only the other kinds
     // wait for the batch writer.

@@ -6,10 +6,9 @@
 //! The answer is the job's environment plus what a task exposes of the connection (ids,
 //! never a secret: the job reads that with its token). Audited as kind `job`.
 
-use super::handlers::project_of;
-use super::jobs::{connection_json, started_json};
+use super::jobs::{audited_job_start, connection_json, started_json};
 use super::ops;
-use crate::auth::{Caller, caller};
+use crate::auth::Caller;
 use crate::devops::pipeline_security::{require_new_pipeline, require_pipeline};
 use crate::devops::security::require;
 use crate::envelope::{ApiError, DevopsError, parse_json_or_default};
@@ -17,7 +16,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use keyless_core::req::Req;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::security::EndpointAction;
@@ -42,37 +41,36 @@ pub fn exec_pipeline_name(connection: &str) -> String {
 }
 
 pub async fn start(
-    Req { s, headers }: Req,
+    r: Req,
     Path((org, project, connection)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
-    let detail = json!({"organization": org, "project": project, "connection": connection});
-    let at = (org.as_str(), project.as_str(), connection.as_str());
-    Ok(crate::audit::recorded(&s, "job", detail, async |rec| {
-        start_job(&s, at, &headers, &body, rec).await
-    })
-    .await?)
+    let at = (org.as_str(), project.as_str());
+    audited_job_start(
+        r,
+        at,
+        ("connection", &connection),
+        async |s, c, scope, rec| start_job(s, c, scope, &connection, &body, rec).await,
+    )
+    .await
 }
 
 async fn start_job(
     s: &AppState,
-    (org, project, connection): (&str, &str, &str),
-    headers: &HeaderMap,
+    c: &Caller,
+    (org, project): (Organization, Project),
+    connection: &str,
     body: &Bytes,
     rec: &mut keyless_model::audit::AuditEntry,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let c = caller(s, headers).await?;
-    rec.detail["user"] = json!(c.user.user_principal_name);
-    let (org, project) = project_of(s, org, project).await?;
-    crate::devops::may_manage(&c, &org)?;
     let b: ConnectionJobBody = parse_json_or_default(body)?;
     let conn = connection_in(s, &project, connection).await?;
     rec.connection_id = Some(conn.id);
     let pipeline = match &b.pipeline {
         Some(name) => {
-            require_pipeline(s, &c, &org, &project, name, PipelinePermission::QueueBuilds).await?
+            crate::devops::pipeline_security::queueable(s, c, (&org, &project), name).await?
         }
-        None => exec_pipeline(s, &c, &org, &project, &conn).await?,
+        None => exec_pipeline(s, c, &org, &project, &conn).await?,
     };
     rec.detail["pipeline"] = json!(pipeline.name);
     let started = ops::start_job(

@@ -1,6 +1,7 @@
 //! Handlers for tenants, users, PATs, organizations, projects and subscriptions.
 
 use super::ops;
+use crate::auth::administrator;
 use crate::auth::{caller, issue_pat};
 use crate::devops::{find_org, find_project};
 use crate::envelope::{ApiError, parse_json};
@@ -95,7 +96,7 @@ pub async fn create_tenant(
     Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    administrator(&s, &headers).await?;
     let b: TenantBody = parse_json(&body)?;
     let cloud = match b.cloud.as_deref() {
         None => Cloud::Public,
@@ -314,8 +315,7 @@ pub async fn create_org(
     Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let b: OrgBody = parse_json(&body)?;
     let owner = match &b.owner {
         Some(o) => owner_by(&s, o).await?,
@@ -382,7 +382,7 @@ pub async fn create_project(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Creating projects is for Project Collection Administrators: keyless administrators.
-    caller(&s, &headers).await?.require_admin()?;
+    administrator(&s, &headers).await?;
     let org = find_org(&s, &org).await?;
     let b: ProjectBody = parse_json(&body)?;
     let p = ops::create_project(&s, &org, &b.name, b.description).await?;
@@ -413,7 +413,7 @@ pub async fn create_subscription(
     Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    administrator(&s, &headers).await?;
     let b: SubscriptionBody = parse_json(&body)?;
     let t = resolve_tenant(&s, &b.tenant).await?;
     let sub = ops::create_subscription(&s, &t, &b.name, b.id).await?;
@@ -427,8 +427,7 @@ pub async fn delete_subscription(
     Req { s, headers }: Req,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let uow = s.shared_store().begin().await?;
     uow.delete_subscription(id).await?;
     let rec = ops::change_by(&s, None, Some(c.user.id), "deleteSubscription", id);

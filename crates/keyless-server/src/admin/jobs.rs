@@ -6,7 +6,7 @@
 
 use super::handlers::project_of;
 use super::ops;
-use crate::auth::caller;
+use crate::auth::{Caller, caller};
 use crate::devops::pipeline_security::{
     require_new_pipeline, require_pipeline, require_project_member,
 };
@@ -18,9 +18,10 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use keyless_core::req::Req;
-use keyless_model::devops::PipelineDefinition;
+use keyless_model::audit::AuditEntry;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::security::EndpointAction;
+use keyless_model::devops::{Organization, PipelineDefinition, Project};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -187,31 +188,53 @@ pub struct JobBody {
 /// what the agent puts in its environment, never a connection's secret: the job reads
 /// those with its token (`…/jobs/{job}/endpoints`). Audited (kind `job`), granted or denied.
 pub async fn start_job(
-    Req { s, headers }: Req,
+    r: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
-    let detail = json!({"organization": org, "project": project, "pipeline": pipeline});
-    let at = (org.as_str(), project.as_str(), pipeline.as_str());
+    let at = (org.as_str(), project.as_str());
+    audited_job_start(r, at, ("pipeline", &pipeline), async |s, c, scope, rec| {
+        start(s, c, scope, &pipeline, &body, rec).await
+    })
+    .await
+}
+
+/// A job start, audited (kind `job`; the detail names the organization, the project and
+/// `what` the job is for), that runs `start` once the caller is found to manage the
+/// organization.
+pub(super) async fn audited_job_start(
+    Req { s, headers }: Req,
+    (org, project): (&str, &str),
+    what: (&str, &str),
+    start: impl AsyncFnOnce(
+        &AppState,
+        &Caller,
+        (Organization, Project),
+        &mut AuditEntry,
+    ) -> Result<(StatusCode, Json<Value>), ApiError>,
+) -> Result<(StatusCode, Json<Value>), DevopsError> {
+    let mut detail = json!({"organization": org, "project": project});
+    detail[what.0] = json!(what.1);
     Ok(crate::audit::recorded(&s, "job", detail, async |rec| {
-        start(&s, at, &headers, &body, rec).await
+        let c = caller(&s, &headers).await?;
+        rec.detail["user"] = json!(c.user.user_principal_name);
+        let (org, project) = project_of(&s, org, project).await?;
+        crate::devops::may_manage(&c, &org)?;
+        start(&s, &c, (org, project), rec).await
     })
     .await?)
 }
 
 async fn start(
     s: &AppState,
-    (org, project, pipeline): (&str, &str, &str),
-    headers: &HeaderMap,
+    c: &Caller,
+    (org, project): (Organization, Project),
+    pipeline: &str,
     body: &Bytes,
-    rec: &mut keyless_model::audit::AuditEntry,
+    rec: &mut AuditEntry,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let c = caller(s, headers).await?;
-    rec.detail["user"] = json!(c.user.user_principal_name);
-    let (org, project) = project_of(s, org, project).await?;
-    crate::devops::may_manage(&c, &org)?;
     let pipeline =
-        crate::devops::pipeline_security::queueable(s, &c, (&org, &project), pipeline).await?;
+        crate::devops::pipeline_security::queueable(s, c, (&org, &project), pipeline).await?;
     let b: JobBody = parse_json_or_default(body)?;
     let started = ops::start_job(
         s,

@@ -4,14 +4,12 @@
 //! "organization:<id or name>" | "all"}`, `all` when the body is empty).
 
 use super::handlers::resolve_tenant;
-use crate::auth::caller;
+use crate::auth::administrator;
 use crate::envelope::{ApiError, parse_json};
 use crate::keyring::{Issuer, KeyState};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
 use keyless_core::req::Req;
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::time_fmt;
@@ -39,8 +37,8 @@ fn describe(r: &SigningKeyRecord, state: KeyState) -> Value {
     })
 }
 
-pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+pub async fn list(Req { s, headers }: Req) -> Result<Json<Value>, ApiError> {
+    administrator(&s, &headers).await?;
     let keys: Vec<Value> = s
         .keys
         .list()
@@ -82,8 +80,7 @@ async fn issuer(s: &AppState, spec: &str) -> Result<Issuer, ApiError> {
 }
 
 pub async fn rotate(Req { s, headers }: Req, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let by = Some(c.user.id);
     let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
         RotateBody::default()

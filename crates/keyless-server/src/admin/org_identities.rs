@@ -3,6 +3,7 @@
 //! user-entitlement pages; keyless through `…/organizations/{org}/identities/{principal}`.
 
 use super::ops;
+use crate::auth::administrator;
 use crate::auth::caller;
 use crate::devops::{find_org, find_project, may_manage};
 use crate::envelope::{ApiError, parse_json};
@@ -126,8 +127,7 @@ pub async fn put(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Adding users to an organization and placing them in project groups is for Project
     // Collection Administrators: keyless administrators.
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let org = find_org(&s, &org).await?;
     let b: IdentityBody = parse_json(&body)?;
     let level = match b.access_level.as_deref() {
@@ -197,8 +197,7 @@ pub async fn delete(
     Req { s, headers }: Req,
     Path((org, principal)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let org = find_org(&s, &org).await?;
     let sp = principal_of(&s, &org, &principal).await?;
     let uow = s.shared_store().begin().await?;

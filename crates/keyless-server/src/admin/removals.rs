@@ -5,6 +5,7 @@
 
 use super::handlers::resolve_tenant;
 use super::{directory, ops};
+use crate::auth::administrator;
 use crate::auth::{Caller, caller};
 use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
@@ -90,8 +91,7 @@ pub async fn delete_tenant(
     Req { s, headers }: Req,
     Path(t): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let t = resolve_tenant(&s, &t).await?;
     if c.user.tenant_id == t.id {
         return Err(conflict(format!(
@@ -228,8 +228,7 @@ pub async fn rename_subscription(
     Path(id): Path<Uuid>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let c = caller(&s, &headers).await?;
-    c.require_admin()?;
+    let c = administrator(&s, &headers).await?;
     let name = UpdateBody::parse(&body, MAX_SUBSCRIPTION_NAME)?;
     let uow = s.shared_store().begin().await?;
     uow.rename_subscription(id, &name).await?;

@@ -22,10 +22,10 @@ pub use apply::{Report, apply};
 pub use locate::line_of;
 pub use schema::World;
 
-use crate::auth::caller;
 use crate::envelope::ApiError;
 use axum::Json;
 use axum::body::Bytes;
+use keyless_core::auth::administrator;
 use keyless_core::req::Req;
 use serde_json::{Value, json};
 
@@ -126,7 +126,7 @@ struct WorldWithFiles {
 /// `{"world": text, "files": {path: text}}` with the files its pipelines read (paths
 /// relative to the world file's folder). Administrators only.
 pub async fn apply_handler(Req { s, headers }: Req, body: Bytes) -> Result<Json<Value>, ApiError> {
-    caller(&s, &headers).await?.require_admin()?;
+    administrator(&s, &headers).await?;
     let json_body = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

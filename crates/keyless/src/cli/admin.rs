@@ -593,34 +593,27 @@ pub enum ProjectCommand {
 #[derive(Subcommand)]
 pub enum MemberCommand {
     /// Put a user in a group (Project Administrators only).
-    Add {
-        /// The organization (name or id).
-        org: String,
-        /// The project (name or id).
-        project: String,
-        /// UPN or id.
-        user: String,
-        /// Readers, Contributors, Build Administrators, Project Administrators, Endpoint
-        /// Creators or Endpoint Administrators.
-        group: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Add(MembershipArgs),
     /// Every membership of the project (members of the project).
     List(ProjectArgs),
     /// Take a user out of a group (Project Administrators only).
-    Remove {
-        /// The organization (name or id).
-        org: String,
-        /// The project (name or id).
-        project: String,
-        /// The user (UPN or id).
-        user: String,
-        /// The group (its display name).
-        group: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
+    Remove(MembershipArgs),
+}
+
+/// One membership of a project group.
+#[derive(Args)]
+pub struct MembershipArgs {
+    /// The organization (name or id).
+    org: String,
+    /// The project (name or id).
+    project: String,
+    /// The user (UPN or id).
+    user: String,
+    /// The group: Readers, Contributors, Build Administrators, Project Administrators,
+    /// Endpoint Creators or Endpoint Administrators.
+    group: String,
+    #[command(flatten)]
+    conn: Conn,
 }
 
 async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
@@ -628,31 +621,17 @@ async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
         format!("/keyless/v1/organizations/{org}/projects/{project}/members")
     };
     let (conn, method, path, body) = match c {
-        MemberCommand::Add {
-            org,
-            project,
-            user,
-            group,
-            conn,
-        } => (
-            conn,
+        MemberCommand::Add(m) => (
+            m.conn,
             Method::POST,
-            path(&org, &project),
-            Some(json!({"user": user, "group": group})),
+            path(&m.org, &m.project),
+            Some(json!({"user": m.user, "group": m.group})),
         ),
         MemberCommand::List(a) => (a.conn, Method::GET, path(&a.org, &a.project), None),
-        MemberCommand::Remove {
-            org,
-            project,
-            user,
-            group,
-            conn,
-        } => (
-            conn,
-            Method::DELETE,
-            super::client::membership_url(&path(&org, &project), user, group)?,
-            None,
-        ),
+        MemberCommand::Remove(m) => {
+            let url = super::client::membership_url(&path(&m.org, &m.project), m.user, m.group)?;
+            (m.conn, Method::DELETE, url, None)
+        }
     };
     let show = match method == Method::DELETE {
         true => Show::done("Removed the membership"),
