@@ -69,12 +69,32 @@ pub async fn delete_organization(
     let caller = caller(&s, &headers).await?;
     let org = super::find_org(&s, &root).await?;
     require_collection_administrator(&s, &caller, &org, "delete").await?;
+    let what = (
+        "deleteOrganization",
+        "organization",
+        org.id,
+        org.name.as_str(),
+    );
+    deleted(&s, &caller, what, async |tx| {
+        tx.data().delete_organization(org.id).await
+    })
+    .await
+}
+
+/// Runs `delete` in one unit of work with its audit entry: the operation, and the id (under
+/// the object's kind) and name of what is deleted.
+async fn deleted(
+    s: &AppState,
+    caller: &Caller,
+    (operation, kind, id, name): (&str, &str, keyless_model::Uuid, &str),
+    delete: impl AsyncFnOnce(&Tx) -> keyless_store::StoreResult<()>,
+) -> Result<StatusCode, ApiError> {
     let tx = s.begin().await?;
-    tx.data().delete_organization(org.id).await?;
-    let object = json!({"organization": org.id, "name": org.name});
-    let rec = super::lifecycle::object_entry(&s, Some(&caller), "deleteOrganization", object);
+    delete(&tx).await?;
+    let object = json!({kind: id, "name": name});
+    let rec = super::lifecycle::object_entry(s, Some(caller), operation, object);
     tx.commit_audited(&[rec]).await?;
-    tracing::info!(org.id = %org.id, org.name = %org.name, "organization deleted");
+    tracing::info!(%id, name, "{kind} deleted");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -85,11 +105,14 @@ pub async fn delete_project(
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
     require_project_administrator(&s, &caller, &org, &project, "delete").await?;
-    let tx = s.begin().await?;
-    tx.data().delete_project(project.id).await?;
-    let object = json!({"project": project.id, "name": project.name});
-    let rec = super::lifecycle::object_entry(&s, Some(&caller), "deleteProject", object);
-    tx.commit_audited(&[rec]).await?;
-    tracing::info!(project.id = %project.id, project.name = %project.name, "project deleted");
-    Ok(StatusCode::NO_CONTENT)
+    let what = (
+        "deleteProject",
+        "project",
+        project.id,
+        project.name.as_str(),
+    );
+    deleted(&s, &caller, what, async |tx| {
+        tx.data().delete_project(project.id).await
+    })
+    .await
 }
