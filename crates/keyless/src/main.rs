@@ -11,6 +11,7 @@ use clap::FromArgMatches;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    stop_quietly_on_a_closed_pipe();
     let args = match cli::Cli::from_arg_matches(&cli::command().get_matches()) {
         Ok(a) => a,
         Err(e) => e.exit(),
@@ -31,8 +32,38 @@ fn main() -> std::process::ExitCode {
     runtime.shutdown_timeout(SHUTDOWN_WAIT);
     match result {
         Ok(code) => code,
+        Err(e) if closed_pipe(&e) => std::process::ExitCode::from(CLOSED_PIPE),
         Err(e) => cli::output::error::report(&e),
     }
+}
+
+/// The exit code when standard output is a pipe its reader closed (`keyless audit | head`):
+/// 128 + SIGPIPE, as a process the signal ended.
+const CLOSED_PIPE: u8 = 141;
+
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` panics when its reader is gone: such a panic ends the process with
+/// [`CLOSED_PIPE`] and no message; every other panic is reported as before.
+fn stop_quietly_on_a_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE.into());
+        }
+        report(info)
+    }));
 }
 
 /// How long the process waits, once its work is done, for tasks that are still running.

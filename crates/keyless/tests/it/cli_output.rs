@@ -596,3 +596,39 @@ fn completions_for_each_shell_and_manual_pages() {
         text(&out)
     );
 }
+
+/// `keyless ARGS` with standard output a pipe whose reader is already closed.
+fn into_a_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    bin()
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_with_141_and_no_message() {
+    let d = tempfile::tempdir().unwrap();
+    for i in 0..50 {
+        let yaml = "steps:\n- task: AzureFunctionApp@1\n  inputs:\n    azureSubscription: c\n";
+        std::fs::write(d.path().join(format!("p{i}.yml")), yaml).unwrap();
+    }
+    let dir = d.path().to_str().unwrap();
+    // `explain` prints with println!, `lint` through a buffered writer.
+    for args in [
+        &["explain", "AADSTS700213"][..],
+        &["lint", dir, "--format", "json"][..],
+    ] {
+        let out = into_a_closed_pipe(args);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Progress lines may stand on standard error; no error and no panic.
+        assert!(
+            !stderr.contains("error") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
