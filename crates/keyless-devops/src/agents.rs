@@ -247,15 +247,33 @@ pub async fn add_pool(
         created_by: by,
         created_at: s.now(),
     };
-    p.id = s.db().create_pool(&p).await?;
+    let rec = change(
+        s,
+        by,
+        "createPool",
+        json!({"organization": org.id, "pool": name}),
+    );
+    p.id = audited(s, rec, async |tx| tx.data().create_pool(&p).await).await?;
     Ok(p)
+}
+
+/// The audit entry of a change to an organization's pools or agents by `by` (`None`: a
+/// world file). Names objects only, never an agent's secret.
+fn change(
+    s: &AppState,
+    by: Option<keyless_model::Uuid>,
+    operation: &str,
+    mut object: Value,
+) -> keyless_model::audit::AuditEntry {
+    object["operation"] = json!(operation);
+    keyless_core::audit::change("devops", s.now(), None, by, object)
 }
 
 pub async fn delete_pool(
     Req { s, headers }: Req,
     Path((root, pool)): Path<(String, String)>,
 ) -> Result<StatusCode, DevopsError> {
-    let (org, _) = administered(&s, &headers, &root).await?;
+    let (org, by) = administered(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;
     let p = pool_named(&s, &org, &pool).await?;
     if p.is_hosted {
@@ -265,7 +283,15 @@ pub async fn delete_pool(
         ))
         .into());
     }
-    s.db().delete_pool(p.id).await.map_err(ApiError::from)?;
+    let rec = change(
+        &s,
+        Some(by),
+        "deletePool",
+        json!({"pool": p.id, "name": p.name}),
+    );
+    audited(&s, rec, async |tx| tx.data().delete_pool(p.id).await)
+        .await
+        .map_err(ApiError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -287,12 +313,12 @@ pub async fn register_agent(
     Path((root, pool)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
-    let (org, _) = administered(&s, &headers, &root).await?;
+    let (org, by) = administered(&s, &headers, &root).await?;
     let b: AgentBody = parse_json(&body)?;
     let vm = b.vm;
     pools_of(&s, &org).await?;
     let p = pool_named(&s, &org, &pool).await?;
-    let (a, secret) = register(&s, &p, &b.name, vm).await?;
+    let (a, secret) = register(&s, &p, &b.name, vm, Some(by)).await?;
     let mut v = agent_json(&a);
     v["pool"] = json!({"id": p.id, "name": p.name});
     v["vm"] = json!(a.vm_resource_id);
@@ -300,12 +326,14 @@ pub async fn register_agent(
     Ok((StatusCode::CREATED, Json(v)))
 }
 
-/// Registers an agent in a self-hosted pool; returns it and its secret.
+/// Registers an agent in a self-hosted pool (by `by`, `None` for a world file); returns it
+/// and its secret.
 pub async fn register(
     s: &AppState,
     p: &AgentPool,
     name: &str,
     vm: Option<String>,
+    by: Option<keyless_model::Uuid>,
 ) -> Result<(Agent, String), ApiError> {
     check_name("agent", name)?;
     let vm = vm.as_deref().map(vm_id).transpose()?;
@@ -326,7 +354,8 @@ pub async fn register(
         sealed_secret: base64::engine::general_purpose::STANDARD.encode(sealed),
         created_at: s.now(),
     };
-    a.id = s.db().create_agent(&a).await?;
+    let rec = change(s, by, "registerAgent", json!({"pool": p.id, "agent": name}));
+    a.id = audited(s, rec, async |tx| tx.data().create_agent(&a).await).await?;
     Ok((a, secret))
 }
 
@@ -334,11 +363,19 @@ pub async fn delete_agent(
     Req { s, headers }: Req,
     Path((root, pool, agent)): Path<(String, String, String)>,
 ) -> Result<StatusCode, DevopsError> {
-    let (org, _) = administered(&s, &headers, &root).await?;
+    let (org, by) = administered(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;
     let p = pool_named(&s, &org, &pool).await?;
     let a = agent_named(&s, &p, &agent).await?;
-    s.db().delete_agent(a.id).await.map_err(ApiError::from)?;
+    let rec = change(
+        &s,
+        Some(by),
+        "deleteAgent",
+        json!({"agent": a.id, "name": a.name}),
+    );
+    audited(&s, rec, async |tx| tx.data().delete_agent(a.id).await)
+        .await
+        .map_err(ApiError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -172,7 +172,7 @@ async fn pools(
                 r.unchanged += 1;
                 continue;
             }
-            register(s, &pool, &a.name, a.vm.clone())
+            register(s, &pool, &a.name, a.vm.clone(), None)
                 .await
                 .map_err(|e| api(&ap, e))?;
             r.changed(format!(

@@ -96,7 +96,7 @@ async fn kek_rotation_reseals_agent_secrets() {
     let agents = keyless_server::devops::agents::add_pool(&s.state, &org, "Rotated", None);
     let pool = agents.await.unwrap();
     let (agent, secret) =
-        keyless_server::devops::agents::register(&s.state, &pool, "vm-rotated", None)
+        keyless_server::devops::agents::register(&s.state, &pool, "vm-rotated", None, None)
             .await
             .unwrap();
     let new = Kek::from_base64(&b64.encode([4u8; 32])).unwrap();

@@ -102,7 +102,7 @@ async fn perform(s: &TestServer, seen: &mut HashSet<String>, w: Write) -> Value 
         w.operation
     );
     let text = serde_json::to_string(&new).unwrap();
-    for secret in ["kls_pat_", "kls_job_", "eyJ"] {
+    for secret in ["kls_pat_", "kls_job_", "kla_", "eyJ"] {
         assert!(!text.contains(secret), "a secret in {text}");
     }
     answer
@@ -234,6 +234,10 @@ async fn each_change_has_one_entry_in_its_transaction() {
         write(Method::PATCH, "/keyless/v1/tenants/northwind".into(), json!({"displayName": "Northwind"}), "updateTenant", v(&northwind)),
         write(Method::DELETE, format!("/keyless/v1/tenants/northwind/users/{}", outsider.upn), Value::Null, "deleteUser", v(&outsider.id)),
         write(Method::DELETE, "/keyless/v1/tenants/northwind".into(), Value::Null, "deleteTenant", v(&northwind)),
+        write(Method::POST, format!("{ORG}/pools"), json!({"name": "audited-pool"}), "createPool", v("audited-pool")),
+        write(Method::POST, format!("{ORG}/pools/audited-pool/agents"), json!({"name": "audited-agent"}), "registerAgent", v("audited-agent")),
+        write(Method::DELETE, format!("{ORG}/pools/audited-pool/agents/audited-agent"), Value::Null, "deleteAgent", v("audited-agent")),
+        write(Method::DELETE, format!("{ORG}/pools/audited-pool"), Value::Null, "deletePool", v("audited-pool")),
         write(Method::PATCH, ORG.into(), json!({"name": "contoso-renamed"}), "renameOrganization", v("contoso-renamed")),
     ];
     for w in then {
