@@ -210,6 +210,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "sc permissions",
         "keyless sc permissions contoso web demo-connection --authorize 3,4",
     ),
+    (
+        "sc update",
+        "keyless sc update contoso demo-connection --description \"deploys web\"\nkeyless sc update contoso demo-connection --name web-deploy",
+    ),
     ("sc delete", "keyless sc delete contoso demo-connection"),
     (
         "exec",

@@ -68,6 +68,23 @@ pub enum ScCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Edit and save a connection (its name, its description): a connection with a secret
+    /// keyless created gets a new one, a connection on the legacy issuer moves to its
+    /// organization's, as saving it in Azure DevOps does. Without flags it is saved as is.
+    Update {
+        /// The organization (name or id).
+        org: String,
+        /// The service connection (id or name).
+        id: String,
+        /// The new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Delete a connection.
     Delete(ConnectionArgs),
 }
@@ -239,6 +256,29 @@ pub async fn sc(c: ScCommand) -> anyhow::Result<ExitCode> {
             let body = super::sc_ops::permissions_body(&authorize, &revoke, all_pipelines);
             let v = fetch(&conn, Method::PATCH, &path, Some(body)).await?;
             permissions(&v, show)
+        }
+        ScCommand::Update {
+            org,
+            id,
+            name,
+            description,
+            conn,
+        } => {
+            let id = resolve(&conn, &org, &id).await?;
+            let mut body = fetch(&conn, Method::GET, &endpoint(&org, &id, ""), None).await?;
+            if let Some(n) = name {
+                body["name"] = json!(n);
+            }
+            if let Some(d) = description {
+                body["description"] = json!(d);
+            }
+            let v = fetch(&conn, Method::PUT, &endpoint(&org, &id, ""), Some(body)).await?;
+            let title = format!(
+                "Saved service connection {}",
+                v["name"].as_str().unwrap_or(&id)
+            );
+            output::one(&v, &views::CONNECTION_DETAIL, &title, &[])?;
+            Ok(ExitCode::SUCCESS)
         }
         ScCommand::Delete(a) => {
             let ConnectionArgs { org, id, conn } = a.resolved().await?;

@@ -719,3 +719,62 @@ fn sigterm_ends_a_busy_server_within_the_grace() {
     assert!(status.success(), "exit after SIGTERM: {status}");
     drop(held);
 }
+
+#[test]
+fn sc_update_edits_and_saves_a_connection() {
+    let s = serve();
+    let env = s.env();
+    let created = create_automatic(&s, "cli-edit", &env["AZURE_SUBSCRIPTION_ID"]);
+    let id = created["id"].as_str().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = s.client(args);
+        assert!(out.status.success(), "{}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = json(&[
+        "sc",
+        "update",
+        "contoso",
+        "cli-edit",
+        "--description",
+        "deploys web",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v["id"], id, "{v}");
+    assert_eq!(v["description"], "deploys web", "{v}");
+    assert_eq!(v["name"], "cli-edit", "{v}");
+    let v = json(&[
+        "sc",
+        "update",
+        "contoso",
+        id,
+        "--name",
+        "cli-edited",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v["name"], "cli-edited", "{v}");
+    assert_eq!(v["description"], "deploys web", "{v}");
+    // What the server keeps, read back.
+    let shown = json(&["sc", "show", "contoso", id, "-o", "json"]);
+    assert_eq!(
+        (&shown["name"], &shown["description"]),
+        (&v["name"], &v["description"])
+    );
+    // For people: one sentence naming the connection.
+    let out = s.client(&["sc", "update", "contoso", "cli-edited"]);
+    assert!(
+        text(&out).contains("Saved service connection cli-edited"),
+        "{}",
+        text(&out)
+    );
+    // A name that matches nothing is refused before anything is sent.
+    let out = s.client(&["sc", "update", "contoso", "no-such", "--description", "x"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no service connection named 'no-such'"),
+        "{}",
+        text(&out)
+    );
+}
