@@ -220,7 +220,8 @@ pub enum PatCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    /// Revoke a token (name or id).
+    /// Revoke a token (name or id); `delete` is the same command.
+    #[command(visible_alias = "delete")]
     Revoke {
         /// The token (name or id; keyless pat list shows them).
         id: String,

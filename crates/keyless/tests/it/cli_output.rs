@@ -187,6 +187,10 @@ fn human_output_of_the_demo_world() {
     );
     let out = s.client(&["pat", "revoke", "reader"]);
     says(out, &["Revoked token "]);
+    // `delete` is the same command.
+    s.client(&["pat", "create", "second", "--scope", "read"]);
+    let out = s.client(&["pat", "delete", "second"]);
+    says(out, &["Revoked token "]);
 
     // A create says what was made and what to do next.
     let sub = &s.env()["AZURE_SUBSCRIPTION_ID"];
