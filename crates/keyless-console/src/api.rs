@@ -115,6 +115,10 @@ impl<'a> Api<'a> {
         self.json(Method::POST, path, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Value, Refusal> {
+        self.json(Method::PATCH, path, Some(body)).await
+    }
+
     /// A text answer (the catalogue's page at `/error`).
     pub async fn get_text(&self, path: &str) -> Result<String, Refusal> {
         let (status, bytes) = self.send(Method::GET, path, None).await?;

@@ -3,4 +3,6 @@
 pub mod audit;
 pub mod browse;
 pub mod connection;
+pub mod connection_extras;
+pub mod keys;
 pub mod signin;

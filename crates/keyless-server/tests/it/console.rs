@@ -519,3 +519,7 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
     // The issuer is the same on both sides: nothing marked.
     assert_eq!(page.body.matches("<mark>").count(), 2);
 }
+
+/// The pages of signing keys, subscriptions, tenants and a connection's extras.
+#[path = "console_pages.rs"]
+mod pages;
