@@ -6,3 +6,4 @@ pub mod connection;
 pub mod connection_extras;
 pub mod keys;
 pub mod signin;
+pub mod subscriptions;

@@ -337,3 +337,74 @@ async fn a_connection_named_like_markup_is_text_on_its_access_page() {
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
     assert!(page.text().contains(&format!("<h1>Access to {name}</h1>")));
 }
+
+#[tokio::test]
+async fn the_subscriptions_page_lists_what_the_api_lists_for_each_user() {
+    let s = TestServer::start().await;
+    let b = Browser::admin(&s).await;
+    let page = b.get("/_console/subscriptions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let listed = s.admin_ok("/keyless/v1/subscriptions").await;
+    let subs = listed["value"].as_array().unwrap();
+    assert!(!subs.is_empty());
+    for sub in subs {
+        let row = format!(
+            r#"<tr><th scope="row">{}</th><td class="mono">{}</td>"#,
+            sub["displayName"].as_str().unwrap(),
+            sub["id"].as_str().unwrap()
+        );
+        assert!(page.text().contains(&row), "{row}: {}", page.body);
+    }
+    assert!(
+        page.body
+            .contains(r#"<a href="/_console/subscriptions">Subscriptions</a>"#)
+    );
+
+    // Signing in needs a token that may read `/keyless/v1/me`, and any such token may read
+    // the list; a user outside every tenant would see it empty. A new tenant's subscription
+    // shows only to its members.
+    s.admin_created(
+        "/keyless/v1/tenants",
+        serde_json::json!({"name": "fabrikam"}),
+    )
+    .await;
+    s.admin_created(
+        "/keyless/v1/subscriptions",
+        serde_json::json!({"name": "fabrikam-only", "tenant": "fabrikam"}),
+    )
+    .await;
+    let nobody = person(&s, "nobody").await;
+    let mut b = Browser::new(&s);
+    assert_eq!(b.sign_in(&nobody.token).await.status, StatusCode::SEE_OTHER);
+    let theirs = s
+        .get_ok_as(&nobody.token, "/keyless/v1/subscriptions")
+        .await;
+    assert!(!theirs.to_string().contains("fabrikam-only"));
+    let page = b.get("/_console/subscriptions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("fabrikam-only"), "{}", page.body);
+    let admin_page = Browser::admin(&s)
+        .await
+        .get("/_console/subscriptions")
+        .await;
+    assert!(admin_page.body.contains("fabrikam-only"));
+}
+
+#[tokio::test]
+async fn a_subscription_named_like_markup_is_text() {
+    let s = TestServer::start().await;
+    let name = r#""><script>alert(1)</script>'&"#;
+    s.admin_created(
+        "/keyless/v1/subscriptions",
+        serde_json::json!({"name": name, "tenant": "contoso"}),
+    )
+    .await;
+    let b = Browser::admin(&s).await;
+    let page = b.get("/_console/subscriptions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(
+        page.text()
+            .contains(&format!(r#"<th scope="row">{name}</th>"#))
+    );
+}
