@@ -2,7 +2,7 @@
 //! lists, the actions of those the API lets act, the API's refusal to anyone else, CSRF
 //! refusals and escaping, each changing nothing it should not.
 
-use super::{Browser, api_message};
+use super::{Browser, Page, api_message};
 use crate::common::TestServer;
 use crate::sc_support::{created, demo_manual_body, person};
 use reqwest::StatusCode;
@@ -20,6 +20,31 @@ async fn kids(s: &TestServer) -> Vec<String> {
         .collect();
     assert!(!listed.is_empty());
     listed
+}
+
+/// The rotation form, posted with `csrf` and `issuer`.
+async fn rotate(b: &Browser<'_>, csrf: &str, issuer: &str) -> Page {
+    b.post(
+        "/_console/keys/rotate",
+        &[("csrf", csrf), ("issuer", issuer)],
+    )
+    .await
+}
+
+/// A page showing the API's refusal: its status and the message of its `body`.
+fn assert_refused_as(page: &Page, status: StatusCode, body: &Value) {
+    assert_eq!(page.status, status);
+    assert!(page.text().contains(&api_message(body)), "{}", page.body);
+}
+
+/// A form refused for its CSRF token: 403 and the page saying nothing changed.
+fn assert_csrf_refused(answer: &Page) {
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(
+        answer.body.contains("nothing was changed"),
+        "{}",
+        answer.body
+    );
 }
 
 #[tokio::test]
@@ -44,12 +69,7 @@ async fn an_administrator_rotates_the_keys_and_sees_the_list_again() {
     let s = TestServer::start().await;
     let b = Browser::admin(&s).await;
     let before = kids(&s).await;
-    let answer = b
-        .post(
-            "/_console/keys/rotate",
-            &[("csrf", &b.csrf), ("issuer", "tenant:contoso")],
-        )
-        .await;
+    let answer = rotate(&b, &b.csrf, "tenant:contoso").await;
     assert_eq!(
         (answer.status, answer.location()),
         (StatusCode::SEE_OTHER, "/_console/keys")
@@ -73,8 +93,7 @@ async fn someone_not_an_administrator_sees_the_apis_refusal_and_rotates_nothing(
     let (status, body) = s.get_as(&nobody.token, "/keyless/v1/keys").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let page = b.get("/_console/keys").await;
-    assert_eq!(page.status, status);
-    assert!(page.text().contains(&api_message(&body)), "{}", page.body);
+    assert_refused_as(&page, status, &body);
 
     let before = kids(&s).await;
     let (status, body) = s
@@ -86,63 +105,31 @@ async fn someone_not_an_administrator_sees_the_apis_refusal_and_rotates_nothing(
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(kids(&s).await, before);
-    let answer = b
-        .post(
-            "/_console/keys/rotate",
-            &[("csrf", &b.csrf), ("issuer", "all")],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(answer.text().contains(&api_message(&body)));
+    let answer = rotate(&b, &b.csrf, "all").await;
+    assert_refused_as(&answer, StatusCode::FORBIDDEN, &body);
     assert_eq!(kids(&s).await, before);
 }
 
 #[tokio::test]
-async fn a_rotation_without_the_form_token_is_refused_and_rotates_nothing() {
+async fn a_rotation_without_the_form_token_or_of_no_issuer_rotates_nothing() {
     let s = TestServer::start().await;
     let b = Browser::admin(&s).await;
     let before = kids(&s).await;
     for csrf in ["", "not-the-token"] {
-        let answer = b
-            .post(
-                "/_console/keys/rotate",
-                &[("csrf", csrf), ("issuer", "all")],
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::FORBIDDEN);
-        assert!(
-            answer.body.contains("nothing was changed"),
-            "{}",
-            answer.body
-        );
+        let answer = rotate(&b, csrf, "all").await;
+        assert_csrf_refused(&answer);
         assert_eq!(kids(&s).await, before);
     }
-}
-
-#[tokio::test]
-async fn an_issuer_spelled_like_markup_comes_back_as_text() {
-    let s = TestServer::start().await;
-    let b = Browser::admin(&s).await;
-    let before = kids(&s).await;
+    // An issuer spelled like markup: the API's refusal, as text.
     let issuer = r#"tenant:"><script>alert(1)</script>"#;
-    let answer = b
-        .post(
-            "/_console/keys/rotate",
-            &[("csrf", &b.csrf), ("issuer", issuer)],
-        )
-        .await;
+    let answer = rotate(&b, &b.csrf, issuer).await;
     let (status, body) = s
         .admin_post(
             "/keyless/v1/keys/rotate",
             serde_json::json!({ "issuer": issuer }),
         )
         .await;
-    assert_eq!(answer.status, status);
-    assert!(
-        answer.text().contains(&api_message(&body)),
-        "{}",
-        answer.body
-    );
+    assert_refused_as(&answer, status, &body);
     assert!(!answer.body.contains("<script>alert"), "{}", answer.body);
     assert_eq!(kids(&s).await, before);
 }
@@ -272,8 +259,7 @@ async fn a_user_without_a_role_sees_the_apis_refusal_and_changes_no_permission()
         .await;
     assert!(status.is_client_error(), "{status}");
     let page = b.get(&access_page(&id)).await;
-    assert_eq!(page.status, status);
-    assert!(page.text().contains(&api_message(&body)), "{}", page.body);
+    assert_refused_as(&page, status, &body);
 
     let before = permissions(&s, &id).await;
     let (status, body) = s
@@ -290,12 +276,7 @@ async fn a_user_without_a_role_sees_the_apis_refusal_and_changes_no_permission()
             &[("csrf", &b.csrf), ("all", "open")],
         )
         .await;
-    assert_eq!(answer.status, status);
-    assert!(
-        answer.text().contains(&api_message(&body)),
-        "{}",
-        answer.body
-    );
+    assert_refused_as(&answer, status, &body);
     assert_eq!(permissions(&s, &id).await, before);
 }
 
@@ -308,12 +289,7 @@ async fn a_permission_form_without_its_token_or_with_a_bad_pipeline_changes_noth
     let before = permissions(&s, &id).await;
     for csrf in ["", "not-the-token"] {
         let answer = b.post(&post, &[("csrf", csrf), ("all", "open")]).await;
-        assert_eq!(answer.status, StatusCode::FORBIDDEN);
-        assert!(
-            answer.body.contains("nothing was changed"),
-            "{}",
-            answer.body
-        );
+        assert_csrf_refused(&answer);
     }
     let answer = b
         .post(&post, &[("csrf", &b.csrf), ("pipeline", "<b>1</b>")])
