@@ -93,6 +93,16 @@ async fn apply(http: &reqwest::Client, url: &str, token: &str, body: String) -> 
     Ok(())
 }
 
+/// The progress of a fill: chunks done of `total`, the time so far and an estimate of the
+/// time left.
+fn fill_line(done: u64, total: u64, elapsed: std::time::Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let left = secs * (total - done) as f64 / done.max(1) as f64;
+    format!(
+        "filling the store: {done}/{total} chunks of {CHUNK_APPS} apps, {secs:.0}s, about {left:.0}s left"
+    )
+}
+
 /// Grows the store from `have` to `want` federated credentials (multiples of 20), with
 /// `parallel` apply requests in flight.
 pub async fn populate(
@@ -109,6 +119,10 @@ pub async fn populate(
     let cpu0 = s.cpu_seconds()?;
     let mut next = from;
     let mut inflight = tokio::task::JoinSet::new();
+    // A plain line at each tenth of the fill (a million credentials take many minutes).
+    let chunks = (to - from).div_ceil(CHUNK_APPS);
+    let step = (chunks / 10).max(1);
+    let mut done = 0;
     while next < to || !inflight.is_empty() {
         while next < to && inflight.len() < parallel.max(1) {
             let end = (next + CHUNK_APPS).min(to);
@@ -119,6 +133,10 @@ pub async fn populate(
         }
         if let Some(r) = inflight.join_next().await {
             r??;
+            done += 1;
+            if done % step == 0 || done == chunks {
+                eprintln!("{}", fill_line(done, chunks, started.elapsed()));
+            }
         }
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -137,4 +155,22 @@ pub async fn populate(
         server_cpu_per_object_s: cpu / added.max(1) as f64,
         method: "POST /keyless/v1/apply (world file in 200-app chunks)",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_lines_count_chunks_and_estimate_the_rest() {
+        let s = std::time::Duration::from_secs;
+        assert_eq!(
+            fill_line(1, 4, s(30)),
+            "filling the store: 1/4 chunks of 200 apps, 30s, about 90s left"
+        );
+        assert_eq!(
+            fill_line(4, 4, s(120)),
+            "filling the store: 4/4 chunks of 200 apps, 120s, about 0s left"
+        );
+    }
 }

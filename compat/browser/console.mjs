@@ -183,6 +183,21 @@ try {
   check("explain shows the catalogue entry", explanation.includes("700213"), explanation);
   await shot("10-explain");
 
+  // The New service connection wizard: an automatic connection at the demo subscription.
+  await page.goto(`${origin}/_console/orgs/contoso/web`);
+  await follow("New service connection", `${origin}/_console/orgs/contoso/web/new`);
+  await follow("Azure Resource Manager", `${origin}/_console/orgs/contoso/web/new/azurerm`);
+  await page.selectOption("#subscription", demo.AZURE_SUBSCRIPTION_ID);
+  await page.fill("#name", "wizard-made");
+  await page.fill("#description", "made in the browser");
+  await page.check("#grantAll");
+  await shot("14-new-connection");
+  await follow("Save", /connections\/[0-9a-f-]+$/, "button");
+  const made = (await page.textContent("#state")) || "";
+  check("the wizard's automatic connection opens Ready", made === "Ready", made);
+  check("the new connection's page is named after it", (await page.textContent("h1")) === "wizard-made");
+  await shot("15-new-connection-ready");
+
   // A federated credential whose subject no longer matches: Verify fails at the token step,
   // and the audit page shows the credential beside the assertion, the difference marked.
   const token = demo.KEYLESS_TOKEN;

@@ -13,6 +13,7 @@ use crate::data::*;
 use keyless_core::envelope::ApiError;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
+use keyless_model::directory::ServicePrincipal;
 use keyless_store::StoreError;
 use serde_json::{Map, Value, json};
 
@@ -28,34 +29,32 @@ pub fn carries_identity(r: &ResourceRef) -> bool {
             || r.rtype.eq_ignore_ascii_case("virtualMachineScaleSets"))
 }
 
-/// What settling an identity block changed in the directory.
+/// What settling an identity block changes in the directory, written with the resource
+/// in its unit of work ([`Settled::write`]).
 #[derive(Debug, Default)]
 pub struct Settled {
-    /// The system-assigned principal created now: deleted again when the write fails.
-    pub created: Option<Uuid>,
-    /// The system-assigned principal the resource no longer has: deleted after the write.
+    /// The system-assigned principal the resource gains.
+    pub created: Option<ServicePrincipal>,
+    /// The system-assigned principal the resource no longer has.
     pub retired: Option<Uuid>,
 }
 
 impl Settled {
-    /// Undoes what settling created, after a failed write.
-    pub async fn undo(&self, s: &AppState) {
-        if let Some(p) = self.created {
-            let _ = s.db().delete_service_principal(p).await;
+    /// Saves the gained principal and deletes the retired one (with its role
+    /// assignments), inside the resource's unit of work.
+    pub async fn write(&self, tx: &Tx) -> Result<(), StoreError> {
+        if let Some(sp) = &self.created {
+            tx.data().create_service_principal(sp).await?;
         }
-    }
-
-    /// Deletes the principal of a system-assigned identity the resource gave up.
-    pub async fn finish(&self, s: &AppState) -> Result<(), ApiError> {
-        retire(s, self.retired).await
+        retire(tx, self.retired).await
     }
 }
 
-async fn retire(s: &AppState, principal: Option<Uuid>) -> Result<(), ApiError> {
+async fn retire(tx: &Tx, principal: Option<Uuid>) -> Result<(), StoreError> {
     match principal {
-        Some(p) => match s.db().delete_service_principal(p).await {
+        Some(p) => match tx.data().delete_service_principal(p).await {
             Ok(()) | Err(StoreError::NotFound) => Ok(()),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         },
         None => Ok(()),
     }
@@ -72,9 +71,9 @@ pub fn system_principal(block: Option<&Value>) -> Option<Uuid> {
 }
 
 /// Deleting a VM deletes its system-assigned principal and that principal's role
-/// assignments.
-pub async fn resource_deleted(s: &AppState, stored: &Map<String, Value>) -> Result<(), ApiError> {
-    retire(s, system_principal(stored.get("identity"))).await
+/// assignments, inside the delete's unit of work.
+pub async fn resource_deleted(tx: &Tx, stored: &Map<String, Value>) -> Result<(), StoreError> {
+    retire(tx, system_principal(stored.get("identity"))).await
 }
 
 fn bad(detail: impl AsRef<str>) -> ApiError {
@@ -107,8 +106,9 @@ fn parse_type(ty: &str) -> Result<Option<(bool, bool)>, ApiError> {
 }
 
 /// Checks and renders the identity block in `extra` (as the PUT replaced it or the PATCH
-/// merged it), creating the system-assigned principal when the type gains it. `before` is
-/// the stored block. Nothing is created when the block is refused.
+/// merged it), naming the system-assigned principal to create when the type gains it and
+/// the one to delete when it loses it. `before` is the stored block. Nothing is written
+/// here: the caller writes [`Settled`] with the resource.
 pub async fn settle(
     s: &AppState,
     sub: Uuid,
@@ -188,15 +188,10 @@ pub async fn settle(
         let principal = match old {
             Some(p) => p,
             None => {
-                let sp = super::identities::create_managed_principal(
-                    s,
-                    subscription.tenant_id,
-                    r,
-                    false,
-                )
-                .await?;
-                settled.created = Some(sp.id);
-                sp.id
+                let sp = super::identities::managed_principal(s, subscription.tenant_id, r, false);
+                let id = sp.id;
+                settled.created = Some(sp);
+                id
             }
         };
         out.insert("principalId".into(), json!(principal.to_string()));

@@ -94,18 +94,6 @@ pub fn managed_principal(
     }
 }
 
-/// Creates the service principal of a managed identity (see [`managed_principal`]).
-pub async fn create_managed_principal(
-    s: &AppState,
-    tenant: Uuid,
-    r: &ResourceRef,
-    explicit: bool,
-) -> Result<ServicePrincipal, ApiError> {
-    let sp = managed_principal(s, tenant, r, explicit);
-    s.db().create_service_principal(&sp).await?;
-    Ok(sp)
-}
-
 fn principal_of(identity: &Resource) -> Option<Uuid> {
     identity.properties["principalId"]
         .as_str()

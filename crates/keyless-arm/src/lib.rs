@@ -24,11 +24,12 @@ pub use token::ArmCaller;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use keyless_core::envelope::ApiError;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use path::ArmPath;
 use std::collections::HashMap;
@@ -63,11 +64,10 @@ pub fn query<'a>(q: &'a QueryMap, name: &str) -> Option<&'a str> {
 }
 
 async fn dispatch(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     method: Method,
     uri: Uri,
     Query(q): Query<QueryMap>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match route(&s, &method, &uri, &q, &headers, &body).await {

@@ -277,22 +277,16 @@ pub async fn put(
             .unwrap_or_else(|| s.now()),
     };
     let write = action(&r.full_type(), "write");
-    // All or nothing: an identity's new principal is saved with it.
+    // All or nothing: an identity's new principal, and the principals a VM's identity
+    // gains or gives up, are written with it.
     let created = crate::change(s, c, &write, &r.id(), async |tx| {
         if let Some(sp) = &new_principal {
             tx.data().create_service_principal(sp).await?;
         }
+        settled.write(tx).await?;
         tx.data().put_resource(&resource).await
     })
-    .await;
-    let created = match created {
-        Ok(c) => c,
-        Err(e) => {
-            settled.undo(s).await;
-            return Err(e.into());
-        }
-    };
-    settled.finish(s).await?;
+    .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -332,15 +326,11 @@ pub async fn patch(
         cur.extend(p);
     }
     let write = action(&r.full_type(), "write");
-    let saved = crate::change(s, c, &write, &r.id(), async |tx| {
+    crate::change(s, c, &write, &r.id(), async |tx| {
+        settled.write(tx).await?;
         tx.data().put_resource(&found).await
     })
-    .await;
-    if let Err(e) = saved {
-        settled.undo(s).await;
-        return Err(e.into());
-    }
-    settled.finish(s).await?;
+    .await?;
     Ok(json(StatusCode::OK, resource_json(&found)))
 }
 
@@ -355,10 +345,10 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
         // ARM answers 204 for a delete of something already gone.
         Err(_) => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
-    if compute_identity::carries_identity(r) {
-        compute_identity::resource_deleted(s, &found.extra).await?;
-    }
-    let identity = identities::is_identity(r);
+    let (identity, vm) = (
+        identities::is_identity(r),
+        compute_identity::carries_identity(r),
+    );
     crate::change(
         s,
         c,
@@ -367,6 +357,9 @@ pub async fn delete(s: &AppState, c: &ArmCaller, r: &ResourceRef) -> Result<Resp
         async |tx| {
             if identity {
                 identities::delete_principal(tx, &found).await?;
+            }
+            if vm {
+                compute_identity::resource_deleted(tx, &found.extra).await?;
             }
             tx.data().delete_resource(&found.id).await
         },

@@ -119,6 +119,25 @@ impl<'a> Api<'a> {
         self.json(Method::PATCH, path, Some(body)).await
     }
 
+    /// As `post`, a refusal coming with the API's whole error body (`Null` when it has
+    /// none), for a page that shows more of it than its text.
+    pub async fn post_keeping_body(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, (Refusal, Value)> {
+        let (status, bytes) = self
+            .send(Method::POST, path, Some(body))
+            .await
+            .map_err(|r| (r, Value::Null))?;
+        let parsed: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(parsed)
+        } else {
+            Err((Refusal::from_body(status, &bytes), parsed))
+        }
+    }
+
     /// A text answer (the catalogue's page at `/error`).
     pub async fn get_text(&self, path: &str) -> Result<String, Refusal> {
         let (status, bytes) = self.send(Method::GET, path, None).await?;

@@ -48,6 +48,14 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route(&one("/doctor"), get(connection::doctor))
         .route(&one("/access"), get(connection_extras::page))
         .route(&one("/pipelines"), post(connection_extras::set_pipelines))
+        .route(
+            "/_console/orgs/{org}/{project}/new",
+            get(new_connection::choose),
+        )
+        .route(
+            "/_console/orgs/{org}/{project}/new/{kind}",
+            get(new_connection::form).post(new_connection::submit),
+        )
         .route("/_console/audit", get(audit::page))
         .route("/_console/explain", get(audit::explain))
         .route("/_console/keys", get(keys::page))

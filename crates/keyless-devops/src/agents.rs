@@ -15,10 +15,11 @@
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::Organization;
 use keyless_model::devops::agents::{Agent, AgentPool, HOSTED_AGENT, HOSTED_POOL, PoolRequest};
@@ -118,10 +119,9 @@ async fn agent_named(s: &AppState, p: &AgentPool, agent: &str) -> Result<Agent, 
 }
 
 pub async fn list_pools(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     let mut value = Vec::new();
@@ -137,9 +137,8 @@ pub async fn list_pools(
 }
 
 pub async fn get_pool(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, pool)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;
@@ -149,10 +148,9 @@ pub async fn get_pool(
 }
 
 pub async fn list_agents(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, pool)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;
@@ -172,9 +170,8 @@ pub async fn list_agents(
 }
 
 pub async fn get_agent(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, pool, agent)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;
@@ -223,9 +220,8 @@ pub struct PoolBody {
 }
 
 pub async fn create_pool(
-    headers: HeaderMap,
     Path(root): Path<String>,
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let (org, by) = administered(&s, &headers, &root).await?;
@@ -256,9 +252,8 @@ pub async fn add_pool(
 }
 
 pub async fn delete_pool(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, pool)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
     let (org, _) = administered(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;
@@ -288,9 +283,8 @@ fn vm_id(id: &str) -> Result<String, ApiError> {
 }
 
 pub async fn register_agent(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, pool)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let (org, _) = administered(&s, &headers, &root).await?;
@@ -337,9 +331,8 @@ pub async fn register(
 }
 
 pub async fn delete_agent(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, pool, agent)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
     let (org, _) = administered(&s, &headers, &root).await?;
     pools_of(&s, &org).await?;

@@ -8,9 +8,9 @@ use super::find_project;
 use super::security::{connection_by_id, projects_of, require};
 use crate::data::*;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::envelope::ApiError;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_core::{bearer::BearerCaller as ArmCaller, rbac::Authz};
 use keyless_model::audit::{AuditEntry, AuditFilter};
@@ -355,9 +355,8 @@ pub fn findings_json(c: &ServiceConnection, org: &Organization, findings: &[Find
 /// `GET …/connections/{connection}/doctor`: keyless administrators and the connection's
 /// Administrators.
 pub async fn doctor(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, connection)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;

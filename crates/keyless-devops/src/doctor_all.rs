@@ -6,18 +6,16 @@ use super::doctor::diagnose;
 use super::security::role_of;
 use crate::data::*;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::envelope::ApiError;
-use keyless_core::state::AppState;
+use keyless_core::req::Req;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::doctor::{Status, overall};
 use serde_json::{Value, json};
 
 pub async fn doctor_all(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let mut value = Vec::new();

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keyless_core::auth::{Caller, caller};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::organization::PreviewFeature;
@@ -176,18 +177,16 @@ async fn create_inner(
 }
 
 pub async fn create(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, DevopsError> {
     create_inner(&s, &headers, &root, None, &body).await
 }
 
 pub async fn create_in_project(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, DevopsError> {
     create_inner(&s, &headers, &root, Some(&project), &body).await
@@ -236,10 +235,9 @@ async fn list_for(
 }
 
 pub async fn list_project(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, org) = managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
@@ -247,10 +245,9 @@ pub async fn list_project(
 }
 
 pub async fn list_org(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, org) = managed_org(&s, &headers, &root).await?;
     let projects = s.db().list_projects(org.id).await?;
@@ -272,18 +269,16 @@ async fn load(
 }
 
 pub async fn get_org(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
 
 pub async fn get_project(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, _project, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
     Ok(Json(render(&s, &c, &org).await?))
@@ -303,10 +298,9 @@ struct UpdateBody {
 /// automatic secret connection after a verify (or with an expired secret) renews the secret.
 /// Saving a connection on the legacy issuer moves it to its organization's issuer.
 pub async fn update(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, id)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (mut c, org, caller) = load(&s, &headers, &root, &id, EndpointAction::Manage).await?;
@@ -340,10 +334,9 @@ pub async fn update(
 /// `?projectIds=a,b`: removes the connection from those projects only (unsharing it);
 /// naming its own project, or no known project, deletes it.
 pub async fn delete(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, id)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
     let (c, org, caller) = load(&s, &headers, &root, &id, EndpointAction::Manage).await?;
     let ids = q

@@ -8,9 +8,9 @@
 
 use super::oidc::{job_of_path, job_request_entry, requested_connection, usable_connection};
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query};
 use keyless_core::envelope::DevopsError;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::{Job, Organization, Pipeline, Project, ServiceConnection};
@@ -79,10 +79,9 @@ async fn gather(
 }
 
 pub async fn endpoints(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, _hub, plan, job_id)): Path<(String, String, String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let mut rec = job_request_entry(&s, "endpoints", (&root, &project, &job_id), &q);
     let outcome = async {

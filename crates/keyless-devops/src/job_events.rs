@@ -6,10 +6,10 @@
 use super::find_project_cached;
 use super::oidc::job_from_token;
 use crate::data::*;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
-use keyless_core::state::AppState;
+use keyless_core::req::Req;
 use keyless_model::Uuid;
 use keyless_model::devops::runs::{JobState, Run, RunResult};
 use serde::Deserialize;
@@ -26,9 +26,8 @@ struct JobEvent {
 }
 
 pub async fn plan_event(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, _hub, plan)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, DevopsError> {
     let job = job_from_token(&s, &headers).await?;

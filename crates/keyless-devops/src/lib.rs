@@ -29,6 +29,7 @@ pub mod pipeline_security;
 pub mod preflight;
 mod project_rename;
 mod projects;
+mod removals;
 pub mod render;
 mod run_shapes;
 pub mod runs;
@@ -135,11 +136,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/keyless/v1/organizations/{org}",
-            axum::routing::patch(org_rename::rename),
+            axum::routing::patch(org_rename::rename).delete(removals::delete_organization),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}",
-            axum::routing::patch(project_rename::rename),
+            axum::routing::patch(project_rename::rename).delete(removals::delete_project),
         )
         .route(
             "/keyless/v1/organizations/{org}/settings",

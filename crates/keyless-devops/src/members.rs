@@ -7,9 +7,10 @@ use super::security::{groups_in, user_by};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::Project;
 use keyless_model::devops::security::ProjectGroup;
@@ -63,9 +64,8 @@ async fn project_admin(
 
 /// `GET /keyless/v1/organizations/{org}/projects/{project}/members`.
 pub async fn list_members(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
@@ -75,9 +75,8 @@ pub async fn list_members(
 
 /// `POST …/members` `{"user","group"}`.
 pub async fn add_member(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let project = project_admin(&s, &headers, &root, &project).await?;
@@ -96,10 +95,9 @@ pub async fn add_member(
 
 /// `DELETE …/members?user=&group=`.
 pub async fn remove_member(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let project = project_admin(&s, &headers, &root, &project).await?;
     let (Some(user), Some(group)) = (q.get("user"), q.get("group")) else {

@@ -5,11 +5,12 @@
 use super::{find_org_cached, find_project_cached};
 use crate::data::*;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::HeaderMap;
 use keyless_core::auth::presented_token;
 use keyless_core::envelope::{ApiError, DevopsError};
 use keyless_core::keyring::Issuer;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::{
@@ -53,10 +54,9 @@ pub(super) async fn job_from_token(s: &AppState, headers: &HeaderMap) -> Result<
 
 /// Records every job-token request in the audit log, granted or denied.
 pub async fn oidc_token(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, _hub, plan, job_id)): Path<(String, String, String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let mut rec = job_request_entry(&s, "oidc", (&root, &project, &job_id), &q);
     let outcome = issue(&s, &root, &project, &plan, &job_id, &q, &headers, &mut rec).await;

@@ -9,30 +9,20 @@ use super::project_rename::{save_subject_moves, subject_moves};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, parse_json};
-use keyless_core::state::AppState;
+use keyless_core::req::Req;
 use serde_json::{Value, json};
 
 pub async fn rename(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;
-    if !super::org_people::is_collection_administrator(&s, &caller, &org).await? {
-        return Err(ApiError::detail(
-            "Forbidden",
-            format!(
-                "Only Project Collection Administrators rename the organization {}.",
-                org.name
-            ),
-        ));
-    }
+    super::removals::require_collection_administrator(&s, &caller, &org, "rename").await?;
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("organization", &b.name)?;
     // The subjects are read and moved, and the organization renamed, in one unit of work.

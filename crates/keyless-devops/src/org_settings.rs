@@ -9,9 +9,10 @@ use super::security::user_by;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::catalogue::sanitize;
 use keyless_model::devops::Organization;
@@ -97,9 +98,8 @@ async fn settings_json(s: &AppState, org: &Organization) -> Result<Value, ApiErr
 
 /// `GET …/settings`.
 pub async fn get_settings(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     Ok(Json(settings_json(&s, &org).await?))
@@ -117,9 +117,8 @@ struct SettingsBody {
 
 /// `PATCH …/settings` `{"owner": "<user>", "previewFeatures": {"<id or name>": bool}}`.
 pub async fn patch_settings(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let org = changeable(&s, &headers, &root).await?;
@@ -187,9 +186,8 @@ async fn members_json(s: &AppState, org: &Organization) -> Result<Value, ApiErro
 
 /// `GET …/members`.
 pub async fn list_members(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     Ok(Json(members_json(&s, &org).await?))
@@ -204,9 +202,8 @@ struct MemberBody {
 
 /// `POST …/members` `{"user","group"}`.
 pub async fn add_member(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let org = changeable(&s, &headers, &root).await?;
@@ -223,10 +220,9 @@ pub async fn add_member(
 
 /// `DELETE …/members?user=&group=`.
 pub async fn remove_member(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let org = changeable(&s, &headers, &root).await?;
     let (Some(user), Some(group)) = (q.get("user"), q.get("group")) else {
@@ -253,9 +249,8 @@ async fn users_json(s: &AppState, org: &Organization) -> Result<Value, ApiError>
 
 /// `GET …/users`: the users whose access level was set (every other user is Basic).
 pub async fn list_users(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let (_, org) = super::managed_org(&s, &headers, &root).await?;
     Ok(Json(users_json(&s, &org).await?))
@@ -269,9 +264,8 @@ struct UserBody {
 
 /// `PUT …/users/{user}` `{"accessLevel": "Basic" | "Stakeholder"}`.
 pub async fn put_user(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, user)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let org = changeable(&s, &headers, &root).await?;

@@ -7,9 +7,10 @@ use super::security::{projects_of, require};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::security::{EndpointAction, pipeline_authorized};
@@ -71,9 +72,8 @@ async fn context(
 }
 
 pub async fn get(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, conn) = context(&s, &headers, &root, &project, &id, EndpointAction::View).await?;
     let p = s.db().get_pipeline_permissions(conn.id).await?;
@@ -105,9 +105,8 @@ struct PatchBody {
 /// Authorizes or revokes pipelines one by one and opens or closes the connection to all
 /// pipelines. Pipelines must belong to a project that sees the connection.
 pub async fn patch(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, conn) =

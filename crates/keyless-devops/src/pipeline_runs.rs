@@ -12,10 +12,11 @@ use super::run_shapes::{RunContext, build_json, run_json, timeline_json};
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::HeaderMap;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json, parse_json_or_default};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::runs::{Run, RunResult, RunState, day_start, run_name};
@@ -92,9 +93,8 @@ fn cx<'a>(
 /// Queues a run: the YAML compiles and its connections exist and are open to the pipeline,
 /// else the queue-time refusal. Secret variables are not kept.
 pub async fn queue(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let detail = json!({"organization": root, "project": project, "pipeline": pipeline});
@@ -145,9 +145,8 @@ async fn queue_run(
 }
 
 pub async fn list(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, org, project) = scope(&s, &headers, &root, &project).await?;
     let p = require_pipeline(
@@ -196,9 +195,8 @@ pub async fn run_of(
 }
 
 pub async fn get(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, pipeline, id)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (org, project, run, p) = viewed_run(&s, &headers, (&root, &project, &id)).await?;
     if find_pipeline(&s, project.id, &pipeline).await?.id != p.id {
@@ -212,10 +210,9 @@ pub async fn get(
 }
 
 pub async fn list_builds(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, org, project) = scope(&s, &headers, &root, &project).await?;
     require_project_member(&s, &c, &org, &project).await?;
@@ -264,18 +261,16 @@ pub async fn list_builds(
 }
 
 pub async fn get_build(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (org, project, run, p) = viewed_run(&s, &headers, (&root, &project, &id)).await?;
     Ok(Json(build_json(&cx(&s, &org, &project, &p), &run)))
 }
 
 pub async fn timeline(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, _, run, _) = viewed_run(&s, &headers, (&root, &project, &id)).await?;
     Ok(Json(timeline_json(&run)))
@@ -292,9 +287,8 @@ struct BuildUpdate {
 /// Cancels a run (`cancelling`, or `completed` with `canceled`) or ends it with a result.
 /// Ending a run ends its jobs, and with them their tokens.
 pub async fn update_build(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, org, project, run, p) = scoped_run(

@@ -7,10 +7,11 @@ use super::security::groups_in;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use keyless_core::auth::{Caller, caller};
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::devops::pipeline_security::{
     AceAccess, AceSubject, PipelineAce, PipelinePermission, pipeline_permits,
@@ -219,9 +220,8 @@ pub async fn find_pipeline(
 
 /// `GET …/pipelines/{pipeline}/security`: the pipeline's entries (anyone who sees it).
 pub async fn list(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, p) = context(
         &s,
@@ -280,9 +280,8 @@ fn permission_of(p: &str) -> Result<PipelinePermission, ApiError> {
 /// `PUT …/security` `{"group"|"user", "permission", "access"}`: sets or clears one entry.
 /// Needs Administer build permissions on the pipeline.
 pub async fn put(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, p) = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
@@ -319,10 +318,9 @@ pub async fn put(
 
 /// `DELETE …/security?group=|user=&permission=`: removes one entry (404 when absent).
 pub async fn delete(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
     let (c, p) = context(&s, &headers, &org, &project, &pipeline, ADMINISTER).await?;
     let subject = subject_of(

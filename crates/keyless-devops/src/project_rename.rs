@@ -5,15 +5,13 @@
 
 use super::find_project;
 use super::lifecycle::created_app;
-use super::security::groups_in;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::envelope::{ApiError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
-use keyless_model::devops::security::ProjectGroup;
 use keyless_model::devops::{IssuerGeneration, Organization, Project, ServiceConnection};
 use keyless_model::directory::FederatedCredential;
 use keyless_model::federation::{devops_issuer, devops_subject};
@@ -28,23 +26,13 @@ pub(super) struct RenameBody {
 }
 
 pub async fn rename(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, project)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
-    if !super::org_people::is_collection_administrator(&s, &caller, &org).await?
-        && !groups_in(&s, &caller, &org, project.id)
-            .await?
-            .contains(&ProjectGroup::ProjectAdministrators)
-    {
-        return Err(ApiError::detail(
-            "Forbidden",
-            format!("Only Project Administrators of {} rename it.", project.name),
-        ));
-    }
+    super::removals::require_project_administrator(&s, &caller, &org, &project, "rename").await?;
     let b: RenameBody = parse_json(&body)?;
     keyless_core::names::check_short_name("project", &b.name)?;
     // The subjects are read and moved, and the project renamed, in one unit of work.

@@ -6,9 +6,9 @@ use super::caller::organization_caller;
 use super::find_org;
 use crate::data::*;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::{Organization, Project};
@@ -30,9 +30,8 @@ fn render(s: &AppState, org: &Organization, p: &Project) -> Value {
 }
 
 pub async fn list(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(org): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let org = find_org(&s, &org).await?;
     let caller = organization_caller(&s, &headers, &org).await?;
@@ -47,9 +46,8 @@ pub async fn list(
 }
 
 pub async fn get(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let org = find_org(&s, &org).await?;
     let caller = organization_caller(&s, &headers, &org).await?;

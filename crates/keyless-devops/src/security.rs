@@ -8,10 +8,11 @@ use super::lifecycle::change_connection;
 use crate::data::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError, parse_json};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::organization::AccessLevel;
@@ -228,9 +229,8 @@ async fn roles_json(s: &AppState, c: &ServiceConnection) -> Result<Value, ApiErr
 }
 
 pub async fn list_roles(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, resource)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (_, conn) = role_context(&s, &headers, &root, &resource, EndpointAction::View).await?;
     Ok(Json(roles_json(&s, &conn).await?))
@@ -245,9 +245,8 @@ struct RoleBody {
 
 /// Adds or replaces roles: `[{"roleName":"User","userId":"<id or UPN>"}]`.
 pub async fn set_roles(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, resource)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, conn) =
@@ -280,9 +279,8 @@ pub async fn set_roles(
 
 /// Removes roles: a JSON list of user ids.
 pub async fn remove_roles(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, resource)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, DevopsError> {
     let (caller, conn) =
@@ -345,9 +343,8 @@ struct ShareProject {
 /// `PATCH /{org}/_apis/serviceendpoint/endpoints/{id}` with a list of
 /// `serviceEndpointProjectReferences`: shares the connection with those projects.
 pub async fn share(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((root, id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, DevopsError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;

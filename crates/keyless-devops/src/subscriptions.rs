@@ -8,20 +8,18 @@
 use super::find_org;
 use super::preflight::{no_subscription, tenants_and_subscriptions};
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query};
 use keyless_core::auth::caller;
 use keyless_core::envelope::{ApiError, DevopsError};
-use keyless_core::state::AppState;
+use keyless_core::req::Req;
 use keyless_model::Uuid;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub async fn list(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(root): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let caller = caller(&s, &headers).await?;
     let org = find_org(&s, &root).await?;

@@ -8,10 +8,11 @@
 use super::security::{connection_by_id, require};
 use crate::data::*;
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Request};
+use axum::extract::Query;
+use axum::http::Request;
 use keyless_core::auth::Caller;
 use keyless_core::envelope::{ApiError, DevopsError};
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::catalogue::Rendered;
 use keyless_model::devops::automatic::{ScopeLevel, scope_of};
@@ -202,10 +203,9 @@ pub fn outcomes_json(outcomes: &[Outcome]) -> Value {
 /// `POST /{org}/_apis/serviceendpoint/endpointproxy?endpointId={id}` (the test call; the
 /// body's `dataSourceDetails` is accepted and ignored). Needs the User role.
 pub async fn endpoint_proxy(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     axum::extract::Path(root): axum::extract::Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let id = q

@@ -19,10 +19,11 @@ use super::Resource;
 use super::mint::{self, ClientAuth, Grant};
 use crate::data::*;
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::ApiError;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::catalogue::Rendered;
@@ -79,10 +80,9 @@ impl From<ApiError> for Refusal {
 }
 
 pub async fn imds_token(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(secret): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let metadata = headers
         .get("metadata")
@@ -93,9 +93,8 @@ pub async fn imds_token(
 }
 
 pub async fn app_service_token(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let secret = headers
         .get("x-identity-header")

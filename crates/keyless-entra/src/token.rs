@@ -10,10 +10,11 @@ use super::mint::{self, ClientAuth, Grant};
 use super::{Resource, resolve_tenant};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use keyless_core::envelope::{ApiError, EntraIds, entra_error, entra_headers};
+use keyless_core::req::Req;
 use keyless_core::resources::scope_resource;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
@@ -33,21 +34,11 @@ enum Version {
     V2,
 }
 
-pub async fn token_v2(
-    State(s): State<AppState>,
-    Path(root): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn token_v2(Req { s, headers }: Req, Path(root): Path<String>, body: Bytes) -> Response {
     respond(&s, &root, &headers, &body, Version::V2).await
 }
 
-pub async fn token_v1(
-    State(s): State<AppState>,
-    Path(root): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn token_v1(Req { s, headers }: Req, Path(root): Path<String>, body: Bytes) -> Response {
     respond(&s, &root, &headers, &body, Version::V1).await
 }
 

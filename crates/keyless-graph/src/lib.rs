@@ -22,13 +22,14 @@ pub use keyless_core::credentials::{fic_conflict, generate_secret, new_password,
 use crate::data::*;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use keyless_core::access::Access;
 use keyless_core::auth::{Principal, principal};
 use keyless_core::envelope::ApiError;
+use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::directory::{Application, Tenant};
@@ -152,11 +153,10 @@ pub async fn find_app(s: &AppState, ctx: &Ctx, key: &Key) -> Result<Application,
 }
 
 async fn dispatch(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     method: Method,
     uri: Uri,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     // The PAT checks' entries belong to the DevOps plane, whose envelope puts `message` at

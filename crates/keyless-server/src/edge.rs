@@ -3,7 +3,8 @@
 //! - limits on the request line, headers and body, refused with 414, 431 and 413 in the
 //!   envelope of the plane the path belongs to (a body over the limit is read and
 //!   discarded, within bounds, before the answer, so an HTTP/1.1 client that is still
-//!   sending sees the answer rather than a reset);
+//!   sending sees the answer rather than a reset; what hyper refuses before this code runs
+//!   is answered in the same envelopes by `wire_errors.rs`);
 //! - the whole body read before any handler runs, so a handler that ignores its body
 //!   never leaves unread bytes behind and the connection stays usable for the next
 //!   request;
@@ -149,6 +150,25 @@ fn too_large(s: &AppState, path: &str, size: &str) -> Response {
     resp
 }
 
+/// 414 for a request target of `length` bytes (also "more than N").
+pub(crate) fn uri_too_long(s: &AppState, path: &str, length: &str) -> Response {
+    let limit = MAX_URI.to_string();
+    let values = [("length", length), ("limit", &limit)];
+    refuse(s, path, "RequestUriTooLong", &values)
+}
+
+/// 431 for request headers of `size` bytes in `count` fields.
+pub(crate) fn headers_too_large(s: &AppState, path: &str, size: &str, count: &str) -> Response {
+    let (limit, most) = (MAX_HEADER_BYTES.to_string(), MAX_HEADERS.to_string());
+    let values = [
+        ("size", size),
+        ("count", count),
+        ("limit", &limit),
+        ("most", &most),
+    ];
+    refuse(s, path, "RequestHeadersTooLarge", &values)
+}
+
 /// The middleware: limits, the body read whole, 405 in the plane's envelope, headers.
 pub async fn edge(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let resp = guarded(&s, req, next).await;
@@ -162,13 +182,7 @@ async fn guarded(s: &AppState, req: Request, next: Next) -> Response {
         .path_and_query()
         .map_or(path.len(), |pq| pq.as_str().len());
     if target > MAX_URI {
-        let (len, limit) = (target.to_string(), MAX_URI.to_string());
-        return refuse(
-            s,
-            &path,
-            "RequestUriTooLong",
-            &[("length", &len), ("limit", &limit)],
-        );
+        return uri_too_long(s, &path, &target.to_string());
     }
     let header_bytes: usize = req
         .headers()
@@ -176,19 +190,8 @@ async fn guarded(s: &AppState, req: Request, next: Next) -> Response {
         .map(|(k, v)| k.as_str().len() + v.len())
         .sum();
     if header_bytes > MAX_HEADER_BYTES || req.headers().len() > MAX_HEADERS {
-        let (size, count) = (header_bytes.to_string(), req.headers().len().to_string());
-        let (limit, most) = (MAX_HEADER_BYTES.to_string(), MAX_HEADERS.to_string());
-        return refuse(
-            s,
-            &path,
-            "RequestHeadersTooLarge",
-            &[
-                ("size", &size),
-                ("count", &count),
-                ("limit", &limit),
-                ("most", &most),
-            ],
-        );
+        let count = req.headers().len().to_string();
+        return headers_too_large(s, &path, &header_bytes.to_string(), &count);
     }
     let declared = req
         .headers()
@@ -245,7 +248,7 @@ fn has_body(resp: &Response) -> bool {
 }
 
 /// The headers every answer carries.
-fn finish(s: &AppState, mut resp: Response) -> Response {
+pub(crate) fn finish(s: &AppState, mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -16,6 +16,7 @@ pub mod config;
 pub mod conn;
 pub mod edge;
 pub mod serve;
+mod wire_errors;
 pub mod world;
 
 pub use keyless_arm as arm;

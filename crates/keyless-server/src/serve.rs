@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::conn;
 use crate::keyring::{KeyPolicy, KeyRing};
 use crate::state::AppState;
+use crate::wire_errors::WireErrors;
 use anyhow::Context;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -264,10 +265,11 @@ impl Prepared {
         // TCP_NODELAY on every accepted connection: small responses and the TLS handshake's
         // flights go out without waiting for a delayed ACK (~40 ms with Nagle's algorithm).
         let guard = conn::Guard::new(limits.max_connections, limits.idle);
+        let state = self.state.clone();
         match self.tls {
             None => {
                 let mut server = axum_server::from_tcp(self.listener)?
-                    .acceptor(guard)
+                    .acceptor(WireErrors::new(state, guard))
                     .handle(handle);
                 configure(server.http_builder(), &limits);
                 server.serve(app.into_make_service()).await?;
@@ -278,7 +280,7 @@ impl Prepared {
                     .handshake_timeout(limits.header_read)
                     .acceptor(guard);
                 let mut server = axum_server::from_tcp(self.listener)?
-                    .acceptor(acceptor)
+                    .acceptor(WireErrors::new(state, acceptor))
                     .handle(handle);
                 configure(server.http_builder(), &limits);
                 server.serve(app.into_make_service()).await?;

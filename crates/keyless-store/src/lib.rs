@@ -31,6 +31,7 @@ mod impls;
 mod postgres;
 mod rows;
 mod sqlite;
+mod sqlite_lock;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traits;
@@ -75,6 +76,13 @@ pub mod conflict {
         "the subscription still has resource groups: delete them first";
     pub const PIPELINE_RUNNING: &str =
         "the pipeline has a run in progress: cancel it or let it end first";
+    pub const PROJECT_RUNNING: &str =
+        "a pipeline of the project has a run in progress: cancel it or let it end first";
+    pub const ORGANIZATION_RUNNING: &str =
+        "a pipeline of the organization has a run in progress: cancel it or let it end first";
+    pub const USER_OWNS_ORGANIZATION: &str =
+        "the user owns an organization: give it another owner first";
+    pub const TENANT_IN_USE: &str = "organizations, subscriptions or service connections still depend on the tenant: delete them first";
     pub const ROLE_ASSIGNMENT_EXISTS: &str = "the role assignment already exists";
     pub const DUPLICATE_ID: &str = "an object with this id already exists";
     pub const SIGNING_KEY: &str = "signing key already exists";
@@ -143,7 +151,8 @@ pub async fn backup(url: &str, dest: &std::path::Path) -> StoreResult<()> {
 }
 
 /// Replaces the SQLite database at `url` with the backup `src` (checked first); the server
-/// must be stopped. PostgreSQL databases are restored with `pg_restore` or `psql`.
+/// must be stopped: refused, changing nothing, while a keyless process has the database
+/// open. PostgreSQL databases are restored with `pg_restore` or `psql`.
 pub async fn restore(src: &std::path::Path, url: &str) -> StoreResult<()> {
     refuse_postgres(url, "pg_restore (or psql for a plain dump)")?;
     sqlite::restore(src, url).await

@@ -18,12 +18,33 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// Connections per file database: SQLite has one writer at a time, but readers run alongside.
 const MAX_CONNECTIONS: u32 = 8;
 
-pub(crate) struct SqliteStore(pub(crate) SqlitePool, Arc<ChangeFeed>);
+/// The pool, the change feed, and the shared lock that tells `keyless restore` this
+/// process uses the file (none for an in-memory database).
+pub(crate) struct SqliteStore(
+    pub(crate) SqlitePool,
+    Arc<ChangeFeed>,
+    #[allow(dead_code)] Option<crate::sqlite_lock::InUse>,
+);
 
 impl ChangeSource for SqliteStore {
     fn change_feed(&self) -> &ChangeFeed {
         &self.1
     }
+}
+
+/// Creates the folder of `path` (and its parents) owner-only (0700) when it is missing.
+fn create_private_dir(path: &std::path::Path) -> StoreResult<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir)
+            .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    Ok(())
 }
 
 /// Creates the database file `path` readable and writable by its owner only (0600), and the
@@ -34,15 +55,7 @@ fn create_private(path: &std::path::Path) -> StoreResult<()> {
     let fail = |what: &std::path::Path, e: std::io::Error| {
         StoreError::Backend(format!("cannot create {}: {e}", what.display()))
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        let mut b = std::fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-        b.create(dir).map_err(|e| fail(dir, e))?;
-    }
+    create_private_dir(path)?;
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
@@ -107,9 +120,12 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
         Some(n) => options.pragma("max_page_count", n.to_string()),
         None => options,
     };
-    if !memory {
+    let in_use = if memory {
+        None
+    } else {
         create_private(options.get_filename())?;
-    }
+        Some(crate::sqlite_lock::shared(options.get_filename())?)
+    };
     // Every connection announces its writes to the watched tables (see `changes`).
     let feed = Arc::new(ChangeFeed::new(true));
     let announce = feed.clone();
@@ -141,7 +157,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqliteStore> {
         .run(&pool)
         .await
         .map_err(|e| StoreError::Backend(format!("SQLite migrations failed: {e}")))?;
-    Ok(SqliteStore(pool, feed))
+    Ok(SqliteStore(pool, feed, in_use))
 }
 
 unit_of_work!(SqliteStore, SqliteTx, Sqlite);
@@ -242,13 +258,18 @@ pub(crate) async fn backup(url: &str, dest: &std::path::Path) -> StoreResult<()>
 }
 
 /// Replaces the database at `url` with the backup `src`, which must pass SQLite's
-/// integrity check and hold keyless's migrations. The server must be stopped. The copy is
+/// integrity check and hold keyless's migrations. The server must be stopped (see
+/// `sqlite_lock`: refused, changing nothing, while a keyless process has it open). The copy is
 /// written beside the database (0600), synced, and renamed over it; the old database's
 /// `-wal` and `-shm` files are removed first, since they belong to the replaced file.
 pub(crate) async fn restore(src: &std::path::Path, url: &str) -> StoreResult<()> {
     let bad = |why: String| {
         StoreError::Backend(format!("{} is not a keyless backup: {why}", src.display()))
     };
+    let dest = file_of(url)?;
+    create_private_dir(&dest)?;
+    // Held until the new file is in place: no server starts on the database meanwhile.
+    let _alone = crate::sqlite_lock::exclusive(&dest)?;
     let mut conn = read_only(src).await?;
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&mut conn)
@@ -265,7 +286,6 @@ pub(crate) async fn restore(src: &std::path::Path, url: &str) -> StoreResult<()>
         return Err(bad("no migrations were applied to it".into()));
     }
     drop(conn);
-    let dest = file_of(url)?;
     let tmp = dest.with_extension("restoring");
     let _ = std::fs::remove_file(&tmp);
     create_private(&tmp)?;

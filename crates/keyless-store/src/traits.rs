@@ -48,6 +48,16 @@ pub trait DirectoryStore {
     /// Case-insensitive.
     async fn find_user_by_upn(&self, upn: &str) -> StoreResult<User>;
     async fn list_users(&self, tenant_id: Uuid) -> StoreResult<Vec<User>>;
+    async fn update_user_display_name(&self, id: Uuid, display_name: &str) -> StoreResult<()>;
+    /// Deletes the user with what `impls/cascade.rs` lists, in one transaction; the conflict
+    /// [`conflict::USER_OWNS_ORGANIZATION`](crate::conflict::USER_OWNS_ORGANIZATION) while
+    /// it owns an organization (nothing is deleted then).
+    async fn delete_user(&self, id: Uuid) -> StoreResult<()>;
+    async fn update_tenant_display_name(&self, id: Uuid, display_name: &str) -> StoreResult<()>;
+    /// Deletes the tenant and its directory as `impls/cascade.rs` lists, in one transaction;
+    /// the conflict [`conflict::TENANT_IN_USE`](crate::conflict::TENANT_IN_USE) while
+    /// organizations, subscriptions or connections depend on it (nothing is deleted then).
+    async fn delete_tenant(&self, id: Uuid) -> StoreResult<()>;
 
     /// Also records `a.owners` as its owners.
     async fn create_application(&self, a: &Application) -> StoreResult<()>;
@@ -110,6 +120,7 @@ pub trait ArmStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<()>;
     async fn get_subscription(&self, id: Uuid) -> StoreResult<Subscription>;
     async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    async fn rename_subscription(&self, id: Uuid, display_name: &str) -> StoreResult<()>;
     /// Deletes a subscription and the role assignments at or below it, in one transaction;
     /// the conflict [`conflict::SUBSCRIPTION_NOT_EMPTY`](crate::conflict::SUBSCRIPTION_NOT_EMPTY)
     /// while it holds resource groups (nothing is deleted then).
@@ -181,6 +192,15 @@ pub trait DevopsStore {
     async fn rename_organization(&self, id: Uuid, name: &str) -> StoreResult<()>;
     /// `conflict::PROJECT_NAME` when another project of the organization has the name.
     async fn rename_project(&self, id: Uuid, name: &str) -> StoreResult<()>;
+    /// Deletes the project with what `impls/cascade.rs` lists, in one transaction; the
+    /// conflict [`conflict::PROJECT_RUNNING`](crate::conflict::PROJECT_RUNNING) while one of
+    /// its runs is not completed (nothing is deleted then).
+    async fn delete_project(&self, id: Uuid) -> StoreResult<()>;
+    /// Deletes the organization, its projects and what they hold, as `impls/cascade.rs`
+    /// lists, in one transaction; the conflict
+    /// [`conflict::ORGANIZATION_RUNNING`](crate::conflict::ORGANIZATION_RUNNING) while a run
+    /// of one of its pipelines is not completed (nothing is deleted then).
+    async fn delete_organization(&self, id: Uuid) -> StoreResult<()>;
 
     async fn create_connection(&self, c: &ServiceConnection) -> StoreResult<()>;
     async fn get_connection(&self, id: Uuid) -> StoreResult<ServiceConnection>;

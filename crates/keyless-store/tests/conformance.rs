@@ -14,6 +14,8 @@ mod app_owners;
 mod arm;
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/cascades.rs"]
+mod cascades;
 #[path = "conformance/changes.rs"]
 mod changes;
 #[path = "conformance/connection_security.rs"]
@@ -143,8 +145,14 @@ conformance! {
         devops::pipelines_and_jobs,
         runs::runs_crud_and_jobs_of_a_run,
         agents::pools_agents_and_the_hosted_pool,
+        agents::reseal_replaces_only_the_sealed_secret,
         runs::replicas_beat_and_are_forgotten,
         runs::pipelines_are_deleted_with_their_runs_unless_one_is_in_progress,
+        cascades::projects_go_with_what_they_hold_unless_a_run_is_in_progress,
+        arm::subscriptions_are_renamed,
+        cascades::organizations_go_with_everything_they_hold,
+        cascades::users_go_with_what_names_them_unless_they_own_an_organization,
+        cascades::tenants_go_with_their_directory_unless_something_depends_on_them,
         devops::signing_keys_newest_first,
         connection_security::project_members,
         connection_security::connection_roles_and_shares,

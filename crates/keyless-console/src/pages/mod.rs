@@ -5,5 +5,6 @@ pub mod browse;
 pub mod connection;
 pub mod connection_extras;
 pub mod keys;
+pub mod new_connection;
 pub mod signin;
 pub mod subscriptions;

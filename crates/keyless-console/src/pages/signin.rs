@@ -8,10 +8,9 @@ use crate::view::{self, Chrome, Ctx, Posted};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyless_core::state::AppState;
+use keyless_core::req::Req;
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -22,11 +21,7 @@ struct SignIn<'a> {
 }
 
 /// `/_console/`: the organizations when signed in, else the sign-in page.
-pub async fn home(
-    State(s): State<AppState>,
-    Extension(sessions): Extension<Sessions>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn home(Req { s, headers }: Req, Extension(sessions): Extension<Sessions>) -> Response {
     match sessions.find(&headers, s.now()) {
         Some(_) => view::to(&format!("{PREFIX}/orgs")),
         None => view::to(&format!("{PREFIX}/signin")),
@@ -53,9 +48,8 @@ pub async fn form() -> Response {
 /// Checks the form token, then the personal access token through the API; a session on
 /// success, else the form again with the API's refusal.
 pub async fn submit(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Extension(sessions): Extension<Sessions>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let form = Posted::parse(&body);

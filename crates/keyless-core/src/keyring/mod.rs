@@ -33,7 +33,7 @@ mod key;
 mod load;
 mod rotation;
 
-pub use kek_rotation::{Resealed, rotate_kek};
+pub use kek_rotation::{Resealed, Rotation, rotate_kek};
 pub use key::{Issuer, Key, KeyPolicy, KeySet, KeyState};
 pub use rotation::Maintenance;
 

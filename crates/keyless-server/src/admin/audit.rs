@@ -4,10 +4,9 @@
 
 use crate::auth::caller;
 use crate::envelope::ApiError;
-use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::Query;
+use keyless_core::req::Req;
 use keyless_model::audit::AuditFilter;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -83,9 +82,8 @@ pub fn filter(q: &HashMap<String, String>) -> Result<AuditFilter, ApiError> {
 }
 
 pub async fn query(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     caller(&s, &headers).await?.require_admin()?;
     let f = filter(&q)?;

@@ -16,8 +16,9 @@ use crate::envelope::{ApiError, DevopsError, parse_json_or_default};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::req::Req;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::security::EndpointAction;
 use keyless_model::devops::{
@@ -41,9 +42,8 @@ pub fn exec_pipeline_name(connection: &str) -> String {
 }
 
 pub async fn start(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, connection)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let detail = json!({"organization": org, "project": project, "connection": connection});

@@ -12,8 +12,9 @@ use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::req::Req;
 use keyless_model::Uuid;
 use keyless_model::audit::AuditEntry;
 use keyless_model::catalogue::sanitize;
@@ -227,9 +228,8 @@ pub async fn permit(
 }
 
 pub async fn list_roles(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
     permit(&s, &headers, &tenant, Operation::ReadUsers).await?;
@@ -254,9 +254,8 @@ fn role_json(a: &DirectoryRoleAssignment) -> Value {
 }
 
 pub async fn add_role(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
@@ -268,9 +267,8 @@ pub async fn add_role(
 }
 
 pub async fn remove_role(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
@@ -324,9 +322,8 @@ pub struct GuestBody {
 }
 
 pub async fn list_guests(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
     permit(&s, &headers, &tenant, Operation::ReadUsers).await?;
@@ -339,9 +336,8 @@ pub async fn list_guests(
 }
 
 pub async fn add_guest(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
@@ -353,9 +349,8 @@ pub async fn add_guest(
 }
 
 pub async fn remove_guest(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((t, user)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let tenant = resolve_tenant(&s, &t).await?;
     let by = permit(&s, &headers, &tenant, Operation::ManageUsers).await?;

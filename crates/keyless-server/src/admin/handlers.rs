@@ -9,6 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::req::Req;
 use keyless_model::Uuid;
 use keyless_model::directory::{Cloud, TenantSettings, UserType};
 use keyless_model::directory_roles::Operation;
@@ -91,8 +92,7 @@ pub struct TenantBody {
 }
 
 pub async fn create_tenant(
-    State(s): State<AppState>,
-    headers: HeaderMap,
+    Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller(&s, &headers).await?.require_admin()?;
@@ -115,11 +115,7 @@ pub async fn create_tenant(
     Ok((StatusCode::CREATED, Json(json!(t))))
 }
 
-pub async fn get_tenant(
-    State(s): State<AppState>,
-    Path(t): Path<String>,
-    headers: HeaderMap,
-) -> JsonResult {
+pub async fn get_tenant(Req { s, headers }: Req, Path(t): Path<String>) -> JsonResult {
     let c = caller(&s, &headers).await?;
     let t = resolve_tenant(&s, &t).await?;
     if c.user_type_in(t.id).is_none() {
@@ -132,9 +128,8 @@ pub async fn get_tenant(
 }
 
 pub async fn update_settings(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> JsonResult {
     let t = resolve_tenant(&s, &t).await?;
@@ -169,11 +164,7 @@ pub async fn update_settings(
     Ok(Json(json!(settings)))
 }
 
-pub async fn list_users(
-    State(s): State<AppState>,
-    Path(t): Path<String>,
-    headers: HeaderMap,
-) -> JsonResult {
+pub async fn list_users(Req { s, headers }: Req, Path(t): Path<String>) -> JsonResult {
     let t = resolve_tenant(&s, &t).await?;
     super::directory::permit(&s, &headers, &t, Operation::ReadUsers).await?;
     Ok(Json(
@@ -191,9 +182,8 @@ pub struct UserBody {
 }
 
 pub async fn create_user(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(t): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let c = caller(&s, &headers).await?;
@@ -227,8 +217,7 @@ pub struct PatBody {
 }
 
 pub async fn create_pat(
-    State(s): State<AppState>,
-    headers: HeaderMap,
+    Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let c = caller(&s, &headers).await?;
@@ -278,9 +267,8 @@ pub async fn create_pat(
 }
 
 pub async fn revoke_pat(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(id): Path<Uuid>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let c = caller(&s, &headers).await?;
     let mine = s
@@ -323,8 +311,7 @@ pub struct OrgBody {
 }
 
 pub async fn create_org(
-    State(s): State<AppState>,
-    headers: HeaderMap,
+    Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let c = caller(&s, &headers).await?;
@@ -362,11 +349,7 @@ async fn owner_by(s: &AppState, key: &str) -> Result<Uuid, ApiError> {
     })
 }
 
-pub async fn list_projects(
-    State(s): State<AppState>,
-    Path(org): Path<String>,
-    headers: HeaderMap,
-) -> JsonResult {
+pub async fn list_projects(Req { s, headers }: Req, Path(org): Path<String>) -> JsonResult {
     let c = caller(&s, &headers).await?;
     let org = find_org(&s, &org).await?;
     crate::devops::may_manage(&c, &org)?;
@@ -394,9 +377,8 @@ pub struct ProjectBody {
 }
 
 pub async fn create_project(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(org): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Creating projects is for Project Collection Administrators: keyless administrators.
@@ -428,8 +410,7 @@ pub struct SubscriptionBody {
 }
 
 pub async fn create_subscription(
-    State(s): State<AppState>,
-    headers: HeaderMap,
+    Req { s, headers }: Req,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller(&s, &headers).await?.require_admin()?;
@@ -443,9 +424,8 @@ pub async fn create_subscription(
 /// administrators). One that still holds resource groups is refused with 409 and kept:
 /// what it holds is deleted first, through ARM, as `az group delete` does.
 pub async fn delete_subscription(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(id): Path<Uuid>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let c = caller(&s, &headers).await?;
     c.require_admin()?;

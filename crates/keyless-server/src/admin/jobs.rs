@@ -15,8 +15,9 @@ use crate::envelope::{ApiError, DevopsError, parse_json, parse_json_or_default};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
+use keyless_core::req::Req;
 use keyless_model::devops::PipelineDefinition;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::security::EndpointAction;
@@ -25,9 +26,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub async fn list_pipelines(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, DevopsError> {
     let c = caller(&s, &headers).await?;
     let (org, project) = project_of(&s, &org, &project).await?;
@@ -93,9 +93,8 @@ fn bad(detail: impl AsRef<str>) -> ApiError {
 /// for a user who holds the User role on them; a caller without that role is refused.
 /// Names that match no connection are reported when a run is queued.
 pub async fn create_pipeline(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let c = caller(&s, &headers).await?;
@@ -144,9 +143,8 @@ async fn editable(
 /// and authorization as saving a new one. With `"authorize": false` (on either) nothing is
 /// authorized.
 pub async fn update_pipeline(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DevopsError> {
     let (c, org, project, mut p) = editable(&s, &headers, &org, &project, &pipeline).await?;
@@ -167,9 +165,8 @@ pub async fn update_pipeline(
 /// connections (Delete build pipeline, whose defaults are Edit build pipeline's: C, B, P).
 /// A run in progress refuses it with 409; a job of a deleted run loses its token.
 pub async fn delete_pipeline(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, DevopsError> {
     let (c, _, _, p) = editable(&s, &headers, &org, &project, &pipeline).await?;
     let uow = s.shared_store().begin().await?;
@@ -190,9 +187,8 @@ pub struct JobBody {
 /// what the agent puts in its environment, never a connection's secret: the job reads
 /// those with its token (`…/jobs/{job}/endpoints`). Audited (kind `job`), granted or denied.
 pub async fn start_job(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, pipeline)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let detail = json!({"organization": org, "project": project, "pipeline": pipeline});

@@ -12,6 +12,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use keyless_core::req::Req;
 use keyless_model::keys::SigningKeyRecord;
 use keyless_model::time_fmt;
 use serde::Deserialize;
@@ -80,11 +81,7 @@ async fn issuer(s: &AppState, spec: &str) -> Result<Issuer, ApiError> {
     }
 }
 
-pub async fn rotate(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn rotate(Req { s, headers }: Req, body: Bytes) -> Result<Json<Value>, ApiError> {
     let c = caller(&s, &headers).await?;
     c.require_admin()?;
     let by = Some(c.user.id);

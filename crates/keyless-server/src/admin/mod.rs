@@ -10,6 +10,7 @@ mod jobs;
 mod keys;
 pub mod ops;
 mod org_identities;
+mod removals;
 mod run_jobs;
 pub mod status;
 
@@ -26,7 +27,12 @@ pub fn routes() -> Router<AppState> {
             "/keyless/v1/tenants",
             get(h::list_tenants).post(h::create_tenant),
         )
-        .route("/keyless/v1/tenants/{tenant}", get(h::get_tenant))
+        .route(
+            "/keyless/v1/tenants/{tenant}",
+            get(h::get_tenant)
+                .patch(removals::update_tenant)
+                .delete(removals::delete_tenant),
+        )
         .route(
             "/keyless/v1/tenants/{tenant}/settings",
             patch(h::update_settings),
@@ -34,6 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/keyless/v1/tenants/{tenant}/users",
             get(h::list_users).post(h::create_user),
+        )
+        .route(
+            "/keyless/v1/tenants/{tenant}/users/{user}",
+            patch(removals::update_user).delete(removals::delete_user),
         )
         .route(
             "/keyless/v1/tenants/{tenant}/roles",
@@ -73,7 +83,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/keyless/v1/subscriptions/{id}",
-            delete(h::delete_subscription),
+            delete(h::delete_subscription).patch(removals::rename_subscription),
         )
         .route(
             "/keyless/v1/organizations/{org}/projects/{project}/pipelines",

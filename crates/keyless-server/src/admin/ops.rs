@@ -146,15 +146,21 @@ pub async fn create_project(
     Ok(p)
 }
 
+/// A subscription's display name: 1 to 64 characters, as Azure's.
+pub fn check_subscription_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        return Err(bad("The subscription name must be 1 to 64 characters."));
+    }
+    Ok(())
+}
+
 pub async fn create_subscription(
     s: &AppState,
     tenant: &Tenant,
     name: &str,
     id: Option<Uuid>,
 ) -> Result<Subscription, ApiError> {
-    if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(bad("The subscription name must be 1 to 64 characters."));
-    }
+    check_subscription_name(name)?;
     let sub = Subscription {
         id: id.unwrap_or_else(Uuid::new_v4),
         tenant_id: tenant.id,

@@ -9,8 +9,9 @@ use crate::envelope::{ApiError, parse_json};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use keyless_core::req::Req;
 use keyless_model::Uuid;
 use keyless_model::devops::Organization;
 use keyless_model::devops::identities::{
@@ -86,9 +87,8 @@ async fn render(
 }
 
 pub async fn list(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path(org): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let c = caller(&s, &headers).await?;
     let org = find_org(&s, &org).await?;
@@ -120,9 +120,8 @@ pub struct IdentityBody {
 
 /// Adds the identity (or changes it). Everything is checked before anything is written.
 pub async fn put(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, principal)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Adding users to an organization and placing them in project groups is for Project
@@ -195,9 +194,8 @@ pub async fn put(
 }
 
 pub async fn delete(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, principal)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let c = caller(&s, &headers).await?;
     c.require_admin()?;

@@ -11,11 +11,11 @@ use super::ops;
 use crate::auth::caller;
 use crate::devops::run_of;
 use crate::envelope::{ApiError, DevopsError, parse_json};
-use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use keyless_core::req::Req;
 use keyless_model::devops::pipeline_security::PipelinePermission;
 use keyless_model::devops::runs::{JobState, Run, RunResult, RunState};
 use serde::Deserialize;
@@ -32,9 +32,8 @@ pub struct RunJobBody {
 }
 
 pub async fn start(
-    State(s): State<AppState>,
+    Req { s, headers }: Req,
     Path((org, project, run)): Path<(String, String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DevopsError> {
     let c = caller(&s, &headers).await?;

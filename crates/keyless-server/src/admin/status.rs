@@ -7,8 +7,7 @@ use crate::auth::caller;
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use keyless_core::req::Req;
 use keyless_store::{Replica, StoreResult};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -46,10 +45,7 @@ pub async fn heartbeat(s: AppState) {
 }
 
 /// Any signed-in user: nothing here is about anyone's objects.
-pub async fn status(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+pub async fn status(Req { s, headers }: Req) -> Result<Json<Value>, ApiError> {
     caller(&s, &headers).await?;
     // The answering replica counts itself even before its first scheduled beat.
     beat(&s).await?;

@@ -2,6 +2,7 @@
 //! differs, in dependency order. Returns what changed.
 
 use super::WorldError;
+use super::audited::{Change, write};
 use super::schema::*;
 use crate::admin::ops;
 use crate::state::AppState;
@@ -322,8 +323,8 @@ async fn connection(
         created_by: None,
         created_at: s.now(),
     };
-    s.shared_store()
-        .create_connection(&conn)
+    let change = Change::of(Some(tenant.id), "createConnection", conn.id);
+    write(s, change, async |u| u.create_connection(&conn).await)
         .await
         .map_err(|e| store(cp, e))?;
     r.changed(format!(
@@ -356,8 +357,12 @@ async fn fic(
             existing.issuer = issuer;
             existing.subject = Some(subject);
             existing.audiences = audiences;
-            s.shared_store()
-                .update_fic(&existing)
+            let change = Change::of(
+                Some(app.tenant_id),
+                "updateFederatedCredential",
+                existing.id,
+            );
+            write(s, change, async |u| u.update_fic(&existing).await)
                 .await
                 .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
             r.changed(format!(
@@ -377,8 +382,8 @@ async fn fic(
                 claims_matching_expression: None,
                 created_at: s.now(),
             };
-            s.shared_store()
-                .create_fic(&fic)
+            let change = Change::of(Some(app.tenant_id), "createFederatedCredential", fic.id);
+            write(s, change, async |u| u.create_fic(&fic).await)
                 .await
                 .map_err(|e| api(fp, crate::graph::fic_conflict(e)))?;
             r.changed(format!(
@@ -460,8 +465,8 @@ async fn role_assignment(
         created_by: None,
         created_at: s.now(),
     };
-    s.shared_store()
-        .create_role_assignment(&a)
+    let change = Change::of(Some(tenant.id), "createRoleAssignment", a.id);
+    write(s, change, async |u| u.create_role_assignment(&a).await)
         .await
         .map_err(|e| store(rp, e))?;
     r.changed(format!("assigned {} to {who} at {scope}", role.name));
@@ -481,13 +486,9 @@ pub(super) async fn ensure_principal(
     {
         Ok(_) => Ok(false),
         Err(_) => {
-            s.shared_store()
-                .create_service_principal(&ServicePrincipal::of_application(
-                    app,
-                    tenant.id,
-                    s.now(),
-                ))
-                .await?;
+            let sp = ServicePrincipal::of_application(app, tenant.id, s.now());
+            let change = Change::of(Some(tenant.id), "createServicePrincipal", sp.id);
+            write(s, change, async |u| u.create_service_principal(&sp).await).await?;
             Ok(true)
         }
     }

@@ -5,12 +5,14 @@
 use super::WorldError;
 use super::apply::{Report, api, err};
 use super::apply_security::user;
+use super::audited::{Change, Tx, write_at};
 use super::schema::OrganizationSpec;
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use keyless_model::devops::Organization;
 use keyless_model::devops::organization::{AccessLevel, OrganizationGroup, PreviewFeature};
 use keyless_store::StoreError;
+use serde_json::json;
 
 const PCA: OrganizationGroup = OrganizationGroup::ProjectCollectionAdministrators;
 
@@ -69,9 +71,11 @@ pub(super) async fn organization(
         if org.owner_id == Some(u) {
             r.unchanged += 1;
         } else {
-            db.set_organization_owner(org.id, u)
-                .await
-                .map_err(|e| store(p, e))?;
+            let what = json!({"user": u});
+            org_write(s, org, "setOrganizationOwner", what, p, async |w| {
+                w.set_organization_owner(org.id, u).await
+            })
+            .await?;
             r.changed(format!("made {owner} owner of {}", o.name));
         }
     }
@@ -86,9 +90,11 @@ pub(super) async fn organization(
             r.unchanged += 1;
             continue;
         }
-        db.add_organization_member(org.id, u, PCA)
-            .await
-            .map_err(|e| store(&mp, e))?;
+        let what = json!({"user": u, "group": PCA.as_str()});
+        org_write(s, org, "addMember", what, &mp, async |w| {
+            w.add_organization_member(org.id, u, PCA).await
+        })
+        .await?;
         r.changed(format!("added {name} to {} of {}", PCA.as_str(), o.name));
     }
     for key in o.access_levels.keys() {
@@ -104,9 +110,11 @@ pub(super) async fn organization(
             r.unchanged += 1;
             continue;
         }
-        db.set_access_level(org.id, u, want)
-            .await
-            .map_err(|e| store(&lp, e))?;
+        let what = json!({"user": u, "accessLevel": want.as_str()});
+        org_write(s, org, "setAccessLevel", what, &lp, async |w| {
+            w.set_access_level(org.id, u, want).await
+        })
+        .await?;
         r.changed(format!("gave {key} {} access to {}", want.as_str(), o.name));
     }
     let recorded = db
@@ -119,9 +127,11 @@ pub(super) async fn organization(
             r.unchanged += 1;
             continue;
         }
-        db.set_preview_feature(org.id, f, *on)
-            .await
-            .map_err(|e| store(p, e))?;
+        let what = json!({"feature": f.id(), "on": on});
+        org_write(s, org, "setPreviewFeature", what, p, async |w| {
+            w.set_preview_feature(org.id, f, *on).await
+        })
+        .await?;
         let state = if *on { "on" } else { "off" };
         r.changed(format!("turned {} {state} for {}", f.id(), o.name));
     }
@@ -172,4 +182,17 @@ async fn pools(
         }
     }
     Ok(())
+}
+
+/// A write to the organization, audited naming it and `what` changed in it.
+async fn org_write(
+    s: &AppState,
+    org: &Organization,
+    operation: &'static str,
+    mut what: serde_json::Value,
+    path: &str,
+    w: impl AsyncFnOnce(&Tx) -> keyless_store::StoreResult<()>,
+) -> Result<(), WorldError> {
+    what["organization"] = json!(org.id);
+    write_at(s, Change::of(org.tenant_id, operation, what), path, w).await
 }

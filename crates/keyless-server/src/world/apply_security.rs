@@ -4,12 +4,14 @@
 
 use super::WorldError;
 use super::apply::{ProjectsByName, Report, api, err, lc};
+use super::audited::{Change, write_at};
 use super::schema::OrganizationSpec;
 use crate::envelope::ApiError;
 use crate::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::security::{EndpointRole, ProjectGroup};
 use keyless_store::StoreError;
+use serde_json::json;
 
 /// `tenant/user` (or a full user principal name) to a user id.
 pub(super) async fn user(s: &AppState, key: &str, path: &str) -> Result<Uuid, WorldError> {
@@ -65,10 +67,15 @@ pub(super) async fn organization(
                 r.unchanged += 1;
                 continue;
             }
-            s.shared_store()
-                .add_project_member(project.id, u, group.as_str())
-                .await
-                .map_err(|e| store(&mp, e))?;
+            let change = Change::of(
+                None,
+                "addProjectMember",
+                json!({"project": project.id, "user": u, "group": group.as_str()}),
+            );
+            write_at(s, change, &mp, async |w| {
+                w.add_project_member(project.id, u, group.as_str()).await
+            })
+            .await?;
             r.changed(format!(
                 "added {} to {} of {}/{}",
                 m.user,
@@ -89,10 +96,15 @@ pub(super) async fn organization(
                     .await
                     .map_err(|e| store(&cp, e))?;
                 if current.all_pipelines {
-                    s.shared_store()
-                        .set_all_pipelines(conn.id, false, None, s.now())
-                        .await
-                        .map_err(|e| store(&cp, e))?;
+                    let change = Change::of(
+                        Some(conn.tenant_id),
+                        "allPipelines",
+                        json!({"connection": conn.id, "allPipelines": false}),
+                    );
+                    write_at(s, change, &cp, async |w| {
+                        w.set_all_pipelines(conn.id, false, None, s.now()).await
+                    })
+                    .await?;
                     r.changed(format!("restricted {} to authorized pipelines", c.name));
                 }
                 for (qi, n) in names.iter().enumerate() {
@@ -106,10 +118,15 @@ pub(super) async fn organization(
                         r.unchanged += 1;
                         continue;
                     }
-                    s.shared_store()
-                        .authorize_pipeline(conn.id, pl.id, None, s.now())
-                        .await
-                        .map_err(|e| store(&qp, e))?;
+                    let change = Change::of(
+                        Some(conn.tenant_id),
+                        "authorizePipeline",
+                        json!({"connection": conn.id, "pipeline": pl.id}),
+                    );
+                    write_at(s, change, &qp, async |w| {
+                        w.authorize_pipeline(conn.id, pl.id, None, s.now()).await
+                    })
+                    .await?;
                     r.changed(format!("authorized pipeline {n} on {}", c.name));
                 }
             }
@@ -127,10 +144,15 @@ pub(super) async fn organization(
                     r.unchanged += 1;
                     continue;
                 }
-                s.shared_store()
-                    .share_connection(conn.id, target.id)
-                    .await
-                    .map_err(|e| store(&sp, e))?;
+                let change = Change::of(
+                    Some(conn.tenant_id),
+                    "shared",
+                    json!({"connection": conn.id, "project": target.id}),
+                );
+                write_at(s, change, &sp, async |w| {
+                    w.share_connection(conn.id, target.id).await
+                })
+                .await?;
                 r.changed(format!("shared {} with {name}", c.name));
             }
             for (ri, rs) in c.roles.iter().enumerate() {
@@ -148,10 +170,15 @@ pub(super) async fn organization(
                     r.unchanged += 1;
                     continue;
                 }
-                s.shared_store()
-                    .set_connection_role(conn.id, u, role.as_str())
-                    .await
-                    .map_err(|e| store(&rp, e))?;
+                let change = Change::of(
+                    Some(conn.tenant_id),
+                    "rolesSet",
+                    json!({"connection": conn.id, "user": u, "role": role.as_str()}),
+                );
+                write_at(s, change, &rp, async |w| {
+                    w.set_connection_role(conn.id, u, role.as_str()).await
+                })
+                .await?;
                 r.changed(format!(
                     "gave {} the {} role on {}",
                     rs.user,

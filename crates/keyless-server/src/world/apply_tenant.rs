@@ -3,10 +3,12 @@
 
 use super::WorldError;
 use super::apply::{Report, ensure_principal, find_sub, resource_group};
+use super::audited::{Change, write};
 use super::schema::TenantSpec;
 use crate::admin::ops;
 use crate::state::AppState;
 use keyless_model::Uuid;
+use keyless_model::arm::ResourceGroup;
 use keyless_model::directory::{Application, Cloud, Tenant};
 
 fn fail(path: String, message: String) -> WorldError {
@@ -44,10 +46,12 @@ pub(super) async fn tenant(
             if let Some(settings) = &t.settings
                 && settings != &existing.settings
             {
-                s.shared_store()
-                    .update_tenant_settings(existing.id, settings)
-                    .await
-                    .map_err(store(format!("{p}.settings")))?;
+                let change = Change::of(Some(existing.id), "updateTenantSettings", existing.id);
+                write(s, change, async |u| {
+                    u.update_tenant_settings(existing.id, settings).await
+                })
+                .await
+                .map_err(store(format!("{p}.settings")))?;
                 r.changes
                     .push(format!("updated settings of tenant {}", t.name));
             } else {
@@ -108,8 +112,8 @@ pub(super) async fn tenant(
                 if existing.enabled != a.enabled || existing.sign_in_audience != audience {
                     existing.enabled = a.enabled;
                     existing.sign_in_audience = audience;
-                    s.shared_store()
-                        .update_application(&existing)
+                    let change = Change::of(Some(tenant.id), "updateApplication", existing.id);
+                    write(s, change, async |u| u.update_application(&existing).await)
                         .await
                         .map_err(store(ap.clone()))?;
                     r.changes.push(format!("updated app {}", a.name));
@@ -132,8 +136,8 @@ pub(super) async fn tenant(
                     identifier_uris: Vec::new(),
                     api: Default::default(),
                 };
-                s.shared_store()
-                    .create_application(&app)
+                let change = Change::of(Some(tenant.id), "createApplication", app.id);
+                write(s, change, async |u| u.create_application(&app).await)
                     .await
                     .map_err(store(format!("{ap}.appId")))?;
                 r.changes
@@ -189,18 +193,13 @@ pub(super) async fn tenant(
                 Ok(existing) => {
                     let mut g = resource_group(subscription.id, rg, existing.created_at);
                     g.name = existing.name;
-                    s.shared_store()
-                        .put_resource_group(&g)
-                        .await
-                        .map_err(store(rp))?;
+                    put_group(s, &tenant, &g).await.map_err(store(rp))?;
                     r.changes
                         .push(format!("updated resource group {}", rg.name));
                 }
                 Err(_) => {
-                    s.shared_store()
-                        .put_resource_group(&resource_group(subscription.id, rg, s.now()))
-                        .await
-                        .map_err(store(rp))?;
+                    let g = resource_group(subscription.id, rg, s.now());
+                    put_group(s, &tenant, &g).await.map_err(store(rp))?;
                     r.changes
                         .push(format!("created resource group {}", rg.name));
                 }
@@ -208,4 +207,17 @@ pub(super) async fn tenant(
         }
     }
     Ok(tenant)
+}
+
+/// Creates or replaces a resource group, audited under its ARM id.
+async fn put_group(
+    s: &AppState,
+    tenant: &Tenant,
+    g: &ResourceGroup,
+) -> Result<(), keyless_store::StoreError> {
+    let change = Change::of(Some(tenant.id), "putResourceGroup", g.arm_id());
+    write(s, change, async |u| {
+        u.put_resource_group(g).await.map(|_| ())
+    })
+    .await
 }

@@ -12,6 +12,7 @@ mod apply_directory;
 mod apply_org;
 mod apply_security;
 mod apply_tenant;
+mod audited;
 pub mod demo;
 mod locate;
 mod schema;
@@ -23,11 +24,9 @@ pub use schema::World;
 
 use crate::auth::caller;
 use crate::envelope::ApiError;
-use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use keyless_core::req::Req;
 use serde_json::{Value, json};
 
 /// A problem in a world file, located at a field path and (when found) a line.
@@ -126,11 +125,7 @@ struct WorldWithFiles {
 /// `POST /keyless/v1/apply`: the world file's YAML text as body, or JSON
 /// `{"world": text, "files": {path: text}}` with the files its pipelines read (paths
 /// relative to the world file's folder). Administrators only.
-pub async fn apply_handler(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn apply_handler(Req { s, headers }: Req, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller(&s, &headers).await?.require_admin()?;
     let json_body = headers
         .get(axum::http::header::CONTENT_TYPE)

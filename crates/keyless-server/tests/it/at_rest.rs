@@ -8,12 +8,17 @@ use keyless_jose::Kek;
 use keyless_jose::kek::Purpose;
 use keyless_model::devops::data::ConnectionData as _;
 
+/// A demo server whose key-encryption key is 32 bytes of `byte`, and that key.
+async fn with_kek(byte: u8) -> (TestServer, Kek) {
+    let text = base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+    let kek = Kek::from_base64(&text).unwrap();
+    (TestServer::start_with(|c| c.kek = Some(text)).await, kek)
+}
+
 #[tokio::test]
 async fn connection_secrets_sealed_as_signing_keys_are_resealed_at_start() {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let kek_text = b64.encode([7u8; 32]);
-    let kek = Kek::from_base64(&kek_text).unwrap();
-    let s = TestServer::start_with(|c| c.kek = Some(kek_text.clone())).await;
+    let (s, kek) = with_kek(7).await;
     let id: uuid::Uuid = s
         .var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")
         .parse()
@@ -78,4 +83,34 @@ async fn a_full_database_refuses_writes_with_503_and_reads_go_on() {
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
     assert!(!s.arm_token().await.is_empty());
+}
+
+/// A key-encryption key rotation re-seals agent secrets too: after it, an agent's secret
+/// opens under the new key, as the same secret, and not under the old one; the rotation's
+/// audit entry counts it.
+#[tokio::test]
+async fn kek_rotation_reseals_agent_secrets() {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (s, old) = with_kek(3).await;
+    let org = s.store().find_organization("contoso").await.unwrap();
+    let agents = keyless_server::devops::agents::add_pool(&s.state, &org, "Rotated", None);
+    let pool = agents.await.unwrap();
+    let (agent, secret) =
+        keyless_server::devops::agents::register(&s.state, &pool, "vm-rotated", None)
+            .await
+            .unwrap();
+    let new = Kek::from_base64(&b64.encode([4u8; 32])).unwrap();
+    let by = keyless_server::keyring::Rotation {
+        at: s.state.now(),
+        host_user: "operator".into(),
+    };
+    let done = keyless_server::keyring::rotate_kek(s.store(), &old, &new, &by)
+        .await
+        .unwrap();
+    assert!(done.agent_secrets >= 1, "{done:?}");
+    let sealed = s.store().get_agent(agent.id).await.unwrap().sealed_secret;
+    let sealed = b64.decode(sealed).unwrap();
+    let clear = new.open_for(Purpose::ConnectionSecret, &sealed).unwrap();
+    assert_eq!(clear, secret.as_bytes());
+    assert!(old.open_for(Purpose::ConnectionSecret, &sealed).is_err());
 }

@@ -114,8 +114,12 @@ async fn each_change_has_one_entry_in_its_transaction() {
     let tenant = s.var("AZURE_TENANT_ID");
     let conn = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let member = new_member(&s, "auditee").await;
-    new_tenant(&s, "northwind").await;
+    let northwind = new_tenant(&s, "northwind").await;
+    let northwind = northwind["id"].as_str().unwrap().to_string();
     let outsider = user_of(&s, "northwind", "gina").await;
+    let doomed = s
+        .admin_created("/keyless/v1/organizations", json!({"name": "audited-org"}))
+        .await;
     let app = new_principal(&s, "audited-reporting").await;
     let web = support::contoso_project(&s, "web").await;
     let other = s
@@ -215,6 +219,7 @@ async fn each_change_has_one_entry_in_its_transaction() {
         write(Method::PATCH, format!("/contoso/web/_apis/build/builds/{run}?api-version=7.1"), json!({"status": "cancelling"}), "cancelRun", Names::Value(json!(run))),
         write(Method::DELETE, format!("/keyless/v1/pats/{pat}"), Value::Null, "revokePat", v(&pat)),
         write(Method::DELETE, format!("{WEB}/pipelines/audited-new"), Value::Null, "deletePipeline", Names::Value(created_pipeline)),
+        write(Method::PATCH, format!("/keyless/v1/subscriptions/{sub}"), json!({"displayName": "audit-renamed"}), "renameSubscription", v(&sub)),
         write(Method::DELETE, format!("/keyless/v1/subscriptions/{sub}"), Value::Null, "deleteSubscription", v(&sub)),
         write(Method::POST, format!("{WEB}/members"), json!({"user": member.upn, "group": "Readers"}), "addProjectMember", v(&member.id)),
         write(Method::DELETE, format!("{WEB}/members?user={}&group=Readers", member.upn), Value::Null, "removeProjectMember", v(&member.id)),
@@ -223,6 +228,12 @@ async fn each_change_has_one_entry_in_its_transaction() {
         write(Method::PUT, format!("{ORG}/users/{}", member.upn), json!({"accessLevel": "Stakeholder"}), "setAccessLevel", v(&member.id)),
         write(Method::PATCH, format!("{ORG}/settings"), json!({"owner": member.upn}), "changeSettings", v(&web.organization_id.to_string())),
         write(Method::PATCH, format!("{ORG}/projects/audit-share"), json!({"name": "audit-renamed"}), "renameProject", Names::Value(other["id"].clone())),
+        write(Method::DELETE, format!("{ORG}/projects/audit-renamed"), Value::Null, "deleteProject", Names::Value(other["id"].clone())),
+        write(Method::DELETE, "/keyless/v1/organizations/audited-org".into(), Value::Null, "deleteOrganization", Names::Value(doomed["id"].clone())),
+        write(Method::PATCH, format!("/keyless/v1/tenants/{tenant}/users/{}", member.upn), json!({"displayName": "Audited"}), "updateUser", v(&member.id)),
+        write(Method::PATCH, "/keyless/v1/tenants/northwind".into(), json!({"displayName": "Northwind"}), "updateTenant", v(&northwind)),
+        write(Method::DELETE, format!("/keyless/v1/tenants/northwind/users/{}", outsider.upn), Value::Null, "deleteUser", v(&outsider.id)),
+        write(Method::DELETE, "/keyless/v1/tenants/northwind".into(), Value::Null, "deleteTenant", v(&northwind)),
         write(Method::PATCH, ORG.into(), json!({"name": "contoso-renamed"}), "renameOrganization", v("contoso-renamed")),
     ];
     for w in then {

@@ -269,6 +269,80 @@ async fn long_urls_and_large_headers_are_answered_in_the_envelope() {
     );
 }
 
+/// Request targets hyper cannot represent (over 65 534 bytes), and one beyond hyper's
+/// buffer: 414 in the envelope of the path's plane over HTTP/1.1, with the security
+/// headers, as for shorter targets over the limit.
+#[tokio::test]
+async fn request_lines_beyond_hypers_limits_are_414_in_the_envelope() {
+    let (s, t) = TestServer::start_with_arm_token().await;
+    let sub = s.var("AZURE_SUBSCRIPTION_ID");
+    let auth = format!("Authorization: Bearer {t}");
+    let arm = format!("/subscriptions/{sub}/resourcegroups?api-version=2022-12-01&x=");
+    let entra = format!("/{}/oauth2/v2.0/token?x=", s.tenant());
+    let devops = "/contoso/_apis/serviceendpoint/endpoints?api-version=7.1&x=".to_string();
+    for (path, size) in [
+        (&arm, 70_000),
+        (&entra, 70_000),
+        (&devops, 70_000),
+        (&arm, 200_000),
+    ] {
+        let target = format!("{path}{}", "a".repeat(size));
+        let a = wire::send(&s, wire::head(&s, "GET", &target, &[&auth]).as_bytes()).await;
+        let case = format!("{} bytes to {}", target.len(), &path[..20]);
+        let json = a
+            .header("content-type")
+            .map(|c| c.starts_with("application/json"));
+        assert_eq!((a.status, json), (414, Some(true)), "{case}");
+        assert_eq!(
+            a.header("x-content-type-options"),
+            Some("nosniff"),
+            "{case}"
+        );
+        assert_eq!(a.header("connection"), Some("close"), "{case}");
+        let body = a.json();
+        let message = if path == &arm {
+            assert_eq!(body["error"]["code"], "RequestUriTooLong", "{case}: {body}");
+            body["error"]["message"].clone()
+        } else if path == &entra {
+            assert_eq!(body["error"], "invalid_request", "{case}: {body}");
+            body["error_description"].clone()
+        } else {
+            assert_eq!(
+                body["typeKey"], "ServiceEndpointException",
+                "{case}: {body}"
+            );
+            body["message"].clone()
+        };
+        let message = message.as_str().unwrap();
+        assert!(message.contains("at most 16384 bytes"), "{case}: {message}");
+        if size == 70_000 {
+            let exact = format!("The request URL is {} bytes long", target.len());
+            assert!(message.starts_with(&exact), "{case}: {message}");
+        }
+    }
+    // A head beyond hyper's buffer in header fields: 431 in the envelope.
+    let fields: Vec<String> = (0..20)
+        .map(|i| format!("X-F{i}: {}", "f".repeat(10_000)))
+        .collect();
+    let mut lines: Vec<&str> = fields.iter().map(String::as_str).collect();
+    lines.push(&auth);
+    let target = format!("{arm}1");
+    let a = wire::send(&s, wire::head(&s, "GET", &target, &lines).as_bytes()).await;
+    assert_eq!(
+        (a.status, a.json()["error"]["code"].clone()),
+        (431, json!("RequestHeaderFieldsTooLarge"))
+    );
+    assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+    // The server still serves.
+    let (status, _) = s
+        .get_as(
+            &t,
+            &format!("/subscriptions/{sub}/resourcegroups?api-version=2022-12-01"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn wrong_methods_are_405_in_the_envelope() {
     let s = TestServer::start().await;

@@ -21,7 +21,7 @@ fn arm<'a>(s: &'a TestServer, token: &str) -> Client<'a> {
 }
 
 /// Creates the VM at `path` with a system-assigned identity: its body.
-async fn new_vm(arm: &Client<'_>, path: &str) -> Value {
+pub(crate) async fn new_vm(arm: &Client<'_>, path: &str) -> Value {
     arm.put(
         path,
         json!({"location": "eastus", "identity": {"type": "SystemAssigned"}}),

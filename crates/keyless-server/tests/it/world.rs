@@ -7,7 +7,7 @@ use crate::support::{apply, fabrikam_infra};
 use common::{Expect, TestServer};
 use reqwest::StatusCode;
 
-const WORLD: &str = concat!(
+pub(crate) const WORLD: &str = concat!(
     r#"
 tenants:
   - name: fabrikam

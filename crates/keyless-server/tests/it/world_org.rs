@@ -7,7 +7,7 @@ use crate::support::{apply, fabrikam_rita_ed};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const WORLD: &str = concat!(
+pub(crate) const WORLD: &str = concat!(
     "\n",
     fabrikam_rita_ed!(),
     r#"organizations:

@@ -9,7 +9,7 @@ use common::{Expect, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const WORLD: &str = concat!(
+pub(crate) const WORLD: &str = concat!(
     "\n",
     fabrikam_rita_ed!(),
     fabrikam_deployer!("prod"),

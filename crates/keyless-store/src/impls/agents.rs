@@ -125,5 +125,14 @@ for_each_backend! {
         async fn delete_agent(&self, agent: i64) -> StoreResult<()> {
             found(execute!(self, "DELETE FROM agents WHERE id = $1", agent))
         }
+
+        async fn reseal_agent_secret(&self, agent: i64, sealed_secret: &str) -> StoreResult<()> {
+            found(execute!(
+                self,
+                "UPDATE agents SET sealed_secret = $2 WHERE id = $1",
+                agent,
+                sealed_secret,
+            ))
+        }
     }
 }

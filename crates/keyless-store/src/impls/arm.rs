@@ -94,6 +94,15 @@ for_each_backend! {
             tx.commit().await.map_err(db_err)
         }
 
+        async fn rename_subscription(&self, subscription: Uuid, name: &str) -> StoreResult<()> {
+            found(execute!(
+                self,
+                "UPDATE subscriptions SET display_name = $2 WHERE id = $1",
+                id(subscription),
+                name,
+            ))
+        }
+
         async fn list_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
             fetch_all!(
                 self,

@@ -18,6 +18,10 @@
 //! | resource | the resources below it, the role assignments at or below its scope |
 //! | management group (empty) | the role assignments at or below its scope |
 //! | organization identity | the identity's memberships of the organization's projects |
+//! | project (no run in progress) | its connections and pipelines with theirs (above), jobs, runs, groups, identities and shares into it |
+//! | organization (no run in progress) | its projects with theirs, identities, groups, users' access levels, features, agent pools and agents |
+//! | user (owning no organization) | its tokens, guest memberships, groups, connection roles, pipeline entries, role assignments, directory roles and ownerships |
+//! | tenant (no organization, subscription or connection depending on it) | its service principals (and its applications' in other tenants) with theirs, applications with theirs, users with theirs, guest memberships, directory roles, management groups with their role assignments, custom roles |
 
 /// Declares the statements deleting what names a service principal, given as `(table, column
 /// naming the principal)`: [`SERVICE_PRINCIPAL`] for one principal (`$1` its id), and
@@ -37,6 +41,16 @@ macro_rules! principal_dependents {
                 " IN (SELECT id FROM service_principals WHERE app_id = $1)"
             ),)*
             "DELETE FROM service_principals WHERE app_id = $1",
+        ];
+
+        /// What names the service principals of a tenant and of its applications in other
+        /// tenants (`$1` the tenant's id); then [`TENANT_USERS`] and [`TENANT`].
+        pub(super) const TENANT_PRINCIPALS: &[&str] = &[
+            $(concat!(
+                "DELETE FROM ", $table, " WHERE ", $column,
+                " IN (SELECT id FROM service_principals WHERE tenant_id = $1 \
+                 OR app_id IN (SELECT app_id FROM applications WHERE tenant_id = $1))"
+            ),)*
         ];
     };
 }
@@ -96,3 +110,137 @@ pub(super) const ASSIGNMENTS_AT_OR_BELOW: &str =
 /// organization.
 pub(super) const ORGANIZATION_IDENTITY: &str = "DELETE FROM project_identities \
      WHERE principal_id = $1 AND project_id IN (SELECT id FROM projects WHERE organization_id = $2)";
+
+/// Declares the statements deleting what a set of projects holds, for a project (`$1` its
+/// id) and for every project of an organization (`$1` the organization's id): connections
+/// with their roles, shares, policy and authorized pipelines; pipelines with their
+/// permission entries, jobs and runs; the projects' groups and identities. The projects
+/// themselves follow.
+macro_rules! project_dependents {
+    ($(($name:ident, $projects:literal)),* $(,)?) => {$(
+        pub(super) const $name: &[&str] = &[
+            concat!("DELETE FROM connection_roles WHERE connection_id IN \
+                     (SELECT id FROM service_connections WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM connection_shares WHERE project_id IN (", $projects, ") \
+                     OR connection_id IN \
+                     (SELECT id FROM service_connections WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM connection_pipeline_policy WHERE connection_id IN \
+                     (SELECT id FROM service_connections WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM connection_pipelines WHERE connection_id IN \
+                     (SELECT id FROM service_connections WHERE project_id IN (", $projects, ")) \
+                     OR pipeline_id IN (SELECT id FROM pipelines WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM pipeline_aces WHERE pipeline_id IN \
+                     (SELECT id FROM pipelines WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM jobs WHERE project_id IN (", $projects, ") OR pipeline_id IN \
+                     (SELECT id FROM pipelines WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM runs WHERE project_id IN (", $projects, ") OR pipeline_id IN \
+                     (SELECT id FROM pipelines WHERE project_id IN (", $projects, "))"),
+            concat!("DELETE FROM pipelines WHERE project_id IN (", $projects, ")"),
+            concat!("DELETE FROM service_connections WHERE project_id IN (", $projects, ")"),
+            concat!("DELETE FROM project_members WHERE project_id IN (", $projects, ")"),
+            concat!("DELETE FROM project_identities WHERE project_id IN (", $projects, ")"),
+        ];
+    )*};
+}
+
+project_dependents!(
+    (PROJECT, "$1"),
+    (
+        ORGANIZATION_PROJECTS,
+        "SELECT id FROM projects WHERE organization_id = $1"
+    ),
+);
+pub(super) const PROJECT_ITSELF: &str = "DELETE FROM projects WHERE id = $1";
+/// The project's runs not completed (`$1` its id).
+pub(super) const PROJECT_RUNNING: &str =
+    "SELECT COUNT(*) FROM runs WHERE project_id = $1 AND state <> 'completed'";
+
+/// What an organization holds besides its projects' contents (`$1` its id); then
+/// [`ORGANIZATION_ITSELF`].
+pub(super) const ORGANIZATION: &[&str] = &[
+    "DELETE FROM projects WHERE organization_id = $1",
+    "DELETE FROM organization_identities WHERE organization_id = $1",
+    "DELETE FROM organization_members WHERE organization_id = $1",
+    "DELETE FROM organization_users WHERE organization_id = $1",
+    "DELETE FROM organization_features WHERE organization_id = $1",
+    "DELETE FROM agents WHERE pool_id IN (SELECT id FROM agent_pools WHERE organization_id = $1)",
+    "DELETE FROM agent_pools WHERE organization_id = $1",
+];
+pub(super) const ORGANIZATION_ITSELF: &str = "DELETE FROM organizations WHERE id = $1";
+/// The organization's runs not completed (`$1` its id).
+pub(super) const ORGANIZATION_RUNNING: &str = "SELECT COUNT(*) FROM runs WHERE state <> 'completed' \
+     AND project_id IN (SELECT id FROM projects WHERE organization_id = $1)";
+
+/// Declares the statements deleting what names a user, given as `(table, column naming the
+/// user)`: [`USER`] for one user (`$1` its id) and [`TENANT_USERS`] for every user of a
+/// tenant (`$1` the tenant's id).
+macro_rules! user_dependents {
+    ($(($table:literal, $column:literal)),* $(,)?) => {
+        /// A user's dependents (`$1` its id); then [`USER_ITSELF`].
+        pub(super) const USER: &[&str] = &[
+            $(concat!("DELETE FROM ", $table, " WHERE ", $column, " = $1"),)*
+            "DELETE FROM pipeline_aces WHERE subject = 'user:' || $1",
+        ];
+
+        /// The dependents of every user of a tenant (`$1` its id).
+        pub(super) const TENANT_USERS: &[&str] = &[
+            $(concat!(
+                "DELETE FROM ", $table, " WHERE ", $column,
+                " IN (SELECT id FROM users WHERE tenant_id = $1)"
+            ),)*
+            "DELETE FROM pipeline_aces WHERE subject IN \
+             (SELECT 'user:' || id FROM users WHERE tenant_id = $1)",
+        ];
+    };
+}
+
+user_dependents!(
+    ("personal_access_tokens", "user_id"),
+    ("guest_memberships", "user_id"),
+    ("project_members", "user_id"),
+    ("connection_roles", "user_id"),
+    ("organization_members", "user_id"),
+    ("organization_users", "user_id"),
+    ("role_assignments", "principal_id"),
+    ("directory_role_assignments", "principal_id"),
+    ("application_owners", "owner_id"),
+);
+pub(super) const USER_ITSELF: &str = "DELETE FROM users WHERE id = $1";
+/// The organizations the user owns (`$1` its id): a user who owns one is not deleted.
+pub(super) const USER_OWNS: &str = "SELECT COUNT(*) FROM organizations WHERE owner_id = $1";
+
+/// What depends on a tenant from outside its directory (`$1` its id): organizations
+/// connected to it, its subscriptions, connections naming it, organizations owned by its
+/// users. A tenant with any of them is not deleted.
+pub(super) const TENANT_IN_USE: &str = "SELECT \
+     (SELECT COUNT(*) FROM organizations WHERE tenant_id = $1) \
+     + (SELECT COUNT(*) FROM subscriptions WHERE tenant_id = $1) \
+     + (SELECT COUNT(*) FROM service_connections WHERE tenant_id = $1) \
+     + (SELECT COUNT(*) FROM organizations \
+        WHERE owner_id IN (SELECT id FROM users WHERE tenant_id = $1))";
+
+/// A tenant's directory (`$1` its id), after [`TENANT_PRINCIPALS`] and [`TENANT_USERS`]:
+/// service principals (its own, and those of its applications in other tenants),
+/// applications with their owners, credentials and secrets, users, guest memberships,
+/// directory roles, custom roles, the role assignments at its management groups and the
+/// groups; then [`TENANT_ITSELF`].
+pub(super) const TENANT: &[&str] = &[
+    "DELETE FROM service_principals WHERE tenant_id = $1 \
+     OR app_id IN (SELECT app_id FROM applications WHERE tenant_id = $1)",
+    "DELETE FROM application_owners WHERE application_id IN \
+     (SELECT id FROM applications WHERE tenant_id = $1)",
+    "DELETE FROM federated_credentials WHERE parent_id IN \
+     (SELECT id FROM applications WHERE tenant_id = $1)",
+    "DELETE FROM password_credentials WHERE application_id IN \
+     (SELECT id FROM applications WHERE tenant_id = $1)",
+    "DELETE FROM applications WHERE tenant_id = $1",
+    "DELETE FROM users WHERE tenant_id = $1",
+    "DELETE FROM guest_memberships WHERE tenant_id = $1",
+    "DELETE FROM directory_role_assignments WHERE tenant_id = $1",
+    "DELETE FROM role_assignments WHERE scope IN (SELECT \
+     '/providers/microsoft.management/managementgroups/' || name_key \
+     FROM management_groups WHERE tenant_id = $1)",
+    "DELETE FROM management_groups WHERE tenant_id = $1",
+    "DELETE FROM custom_roles WHERE tenant_id = $1",
+];
+pub(super) const TENANT_ITSELF: &str = "DELETE FROM tenants WHERE id = $1";

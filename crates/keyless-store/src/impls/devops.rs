@@ -151,6 +151,26 @@ for_each_backend! {
             ))
         }
 
+        async fn delete_project(&self, project: Uuid) -> StoreResult<()> {
+            cascade_delete!(
+                self,
+                cascade::PROJECT,
+                cascade::PROJECT_ITSELF,
+                id(project),
+                refuse: [(crate::conflict::PROJECT_RUNNING, cascade::PROJECT_RUNNING)],
+            )
+        }
+
+        async fn delete_organization(&self, org: Uuid) -> StoreResult<()> {
+            cascade_delete!(
+                self,
+                cascade::ORGANIZATION_PROJECTS.iter().chain(cascade::ORGANIZATION),
+                cascade::ORGANIZATION_ITSELF,
+                id(org),
+                refuse: [(crate::conflict::ORGANIZATION_RUNNING, cascade::ORGANIZATION_RUNNING)],
+            )
+        }
+
         async fn create_connection(&self, c: &ServiceConnection) -> StoreResult<()> {
             execute_connection!(
                 self,

@@ -108,6 +108,47 @@ for_each_backend! {
             )
         }
 
+        async fn update_user_display_name(&self, user: Uuid, name: &str) -> StoreResult<()> {
+            found(execute!(
+                self,
+                "UPDATE users SET display_name = $2 WHERE id = $1",
+                id(user),
+                name,
+            ))
+        }
+
+        async fn delete_user(&self, user: Uuid) -> StoreResult<()> {
+            cascade_delete!(
+                self,
+                cascade::USER,
+                cascade::USER_ITSELF,
+                id(user),
+                refuse: [(crate::conflict::USER_OWNS_ORGANIZATION, cascade::USER_OWNS)],
+            )
+        }
+
+        async fn update_tenant_display_name(&self, tenant: Uuid, name: &str) -> StoreResult<()> {
+            found(execute!(
+                self,
+                "UPDATE tenants SET display_name = $2 WHERE id = $1",
+                id(tenant),
+                name,
+            ))
+        }
+
+        async fn delete_tenant(&self, tenant: Uuid) -> StoreResult<()> {
+            cascade_delete!(
+                self,
+                cascade::TENANT_PRINCIPALS
+                    .iter()
+                    .chain(cascade::TENANT_USERS)
+                    .chain(cascade::TENANT),
+                cascade::TENANT_ITSELF,
+                id(tenant),
+                refuse: [(crate::conflict::TENANT_IN_USE, cascade::TENANT_IN_USE)],
+            )
+        }
+
         async fn create_application(&self, a: &Application) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             execute!(

@@ -33,4 +33,7 @@ pub trait AgentStore {
     async fn list_agents(&self, pool_id: i64) -> StoreResult<Vec<Agent>>;
     async fn find_agent_by_secret_hash(&self, secret_hash: &str) -> StoreResult<Agent>;
     async fn delete_agent(&self, id: i64) -> StoreResult<()>;
+    /// Replaces only the agent's sealed secret (a key-encryption key rotation); `NotFound`
+    /// without the agent.
+    async fn reseal_agent_secret(&self, id: i64, sealed_secret: &str) -> StoreResult<()>;
 }

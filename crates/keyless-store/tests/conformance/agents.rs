@@ -86,3 +86,29 @@ pub async fn pools_agents_and_the_hosted_pool(s: &dyn Store) {
     s.delete_pool(own.id).await.unwrap();
     assert_eq!(s.list_pools(o.id).await.unwrap(), vec![hosted]);
 }
+
+/// A key-encryption key rotation replaces only an agent's sealed secret.
+pub async fn reseal_replaces_only_the_sealed_secret(s: &dyn Store) {
+    let o = add_organization(s, "contoso").await;
+    let pool = AgentPool {
+        id: 0,
+        organization_id: o.id,
+        name: "Builders".into(),
+        is_hosted: false,
+        created_by: None,
+        created_at: NOW,
+    };
+    let pool_id = s.create_pool(&pool).await.unwrap();
+    let mut a = agent(pool_id, "vm-1", "hash-1");
+    a.id = s.create_agent(&a).await.unwrap();
+    s.reseal_agent_secret(a.id, "sealed anew").await.unwrap();
+    let want = Agent {
+        sealed_secret: "sealed anew".into(),
+        ..a.clone()
+    };
+    assert_eq!(s.get_agent(a.id).await.unwrap(), want);
+    assert!(matches!(
+        s.reseal_agent_secret(a.id + 1000, "x").await,
+        Err(StoreError::NotFound)
+    ));
+}

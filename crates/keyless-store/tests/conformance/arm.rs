@@ -231,3 +231,14 @@ pub async fn role_assignments_under_scope(s: &dyn Store) {
         Vec::<String>::new()
     );
 }
+
+pub async fn subscriptions_are_renamed(s: &dyn Store) {
+    let t = add_tenant(s, "contoso").await;
+    let sub = subscription(t.id);
+    s.create_subscription(&sub).await.unwrap();
+    s.rename_subscription(sub.id, "production").await.unwrap();
+    let got = s.get_subscription(sub.id).await.unwrap();
+    assert_eq!(got.display_name, "production");
+    assert_eq!(got.tenant_id, sub.tenant_id);
+    assert_not_found(s.rename_subscription(new_id(), "x").await);
+}

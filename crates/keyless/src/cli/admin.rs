@@ -213,6 +213,13 @@ pub enum PatCommand {
     },
     /// List your tokens (never their values).
     List(Conn),
+    /// Show one of your tokens (never its value).
+    Show {
+        /// The token (name or id; keyless pat list shows them).
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Revoke a token (name or id).
     Revoke {
         /// The token (name or id; keyless pat list shows them).
@@ -248,6 +255,7 @@ pub async fn pat(c: PatCommand) -> anyhow::Result<ExitCode> {
             let show = Show::list(&views::PAT, "no personal access tokens");
             get(&conn, "/keyless/v1/pats", show).await
         }
+        PatCommand::Show { id, conn } => super::lifecycle::pat_show(id, conn).await,
         PatCommand::Revoke { id, conn } => {
             let path = "/keyless/v1/pats";
             let pat = find_in_list(&conn, path, &id, &views::PAT, "token of yours").await?;
@@ -289,6 +297,23 @@ pub enum TenantCommand {
         /// KEY=VALUE pairs; dotted keys for nested settings.
         #[arg(required = true)]
         settings: Vec<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Change a tenant's display name (Global Administrators of the tenant).
+    Update {
+        /// The tenant (name, domain or id).
+        tenant: String,
+        #[command(flatten)]
+        change: super::lifecycle::DisplayName,
+    },
+    /// Delete a tenant with its users, applications and service principals (keyless
+    /// administrators); refused while organizations, subscriptions or connections depend on it.
+    Delete {
+        /// The tenant (name, domain or id).
+        tenant: String,
+        #[command(flatten)]
+        confirm: super::lifecycle::Confirm,
         #[command(flatten)]
         conn: Conn,
     },
@@ -334,6 +359,14 @@ pub async fn tenant(c: TenantCommand) -> anyhow::Result<ExitCode> {
             let path = format!("/keyless/v1/tenants/{}", a.tenant);
             get(&a.conn, &path, Show::one(&views::TENANT_DETAIL, "")).await
         }
+        TenantCommand::Update { tenant, change } => {
+            super::lifecycle::tenant_update(tenant, change).await
+        }
+        TenantCommand::Delete {
+            tenant,
+            confirm,
+            conn,
+        } => super::lifecycle::tenant_delete(tenant, confirm, conn).await,
         TenantCommand::Set {
             tenant,
             settings,
@@ -423,6 +456,30 @@ pub enum OrgCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Change the name, the owner or both (Project Collection Administrators): the same
+    /// changes as `org rename` and `org settings --owner`, then the organization.
+    Update {
+        /// The organization (name or id).
+        org: String,
+        /// The new name (`sc://` subjects follow, as with `org rename`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The new owner, a user's UPN or id.
+        #[arg(long)]
+        owner: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Delete an organization with its projects, connections, pipelines, runs, agent pools
+    /// and memberships (Project Collection Administrators); refused while a run is in progress.
+    Delete {
+        /// The organization (name or id).
+        org: String,
+        #[command(flatten)]
+        confirm: super::lifecycle::Confirm,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Service principals and managed identities as users of the organization.
     Identity {
         #[command(subcommand)]
@@ -458,11 +515,20 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
                 &format!("/keyless/v1/organizations/{org}"),
                 Some(json!({"name": new_name})),
                 Show::one(
-                    &views::ORGANIZATION,
+                    &views::RENAMED,
                     format!("Renamed organization {org} to {new_name}"),
                 ),
             )
             .await
+        }
+        OrgCommand::Update {
+            org,
+            name,
+            owner,
+            conn,
+        } => super::lifecycle::org_update(org, name, owner, conn).await,
+        OrgCommand::Delete { org, confirm, conn } => {
+            super::lifecycle::org_delete(org, confirm, conn).await
         }
         OrgCommand::Identity { command } => super::org_identity::identity(command).await,
         OrgCommand::Show(a) => super::org_people::show(a).await,
@@ -492,6 +558,31 @@ pub enum ProjectCommand {
     List(OrgArgs),
     /// Show one project (name or id).
     Show(ProjectArgs),
+    /// Rename a project (its Project Administrators): `sc://` subjects of identities keyless
+    /// created follow; manual connections are marked with their new subject.
+    Update {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Delete a project with its connections, pipelines, runs and memberships (its Project
+    /// Administrators); refused while a run is in progress.
+    Delete {
+        /// The organization (name or id).
+        org: String,
+        /// The project (name or id).
+        project: String,
+        #[command(flatten)]
+        confirm: super::lifecycle::Confirm,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// The project's groups: a user has a place in a project only through them.
     Member {
         #[command(subcommand)]
@@ -590,6 +681,18 @@ pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        ProjectCommand::Update {
+            org,
+            project,
+            name,
+            conn,
+        } => super::lifecycle::project_update(org, project, name, conn).await,
+        ProjectCommand::Delete {
+            org,
+            project,
+            confirm,
+            conn,
+        } => super::lifecycle::project_delete(org, project, confirm, conn).await,
         ProjectCommand::Member { command } => member(command).await,
     }
 }
@@ -610,6 +713,16 @@ pub enum SubscriptionCommand {
     List(Conn),
     /// Show one subscription (name or id).
     Show(SubscriptionArgs),
+    /// Rename a subscription (keyless administrators), as az account subscription rename.
+    Update {
+        /// The subscription (name or id).
+        subscription: String,
+        /// The new display name (1 to 64 characters).
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Delete a subscription and the role assignments at or below it (keyless
     /// administrators); refused while it holds resource groups.
     Delete(SubscriptionArgs),
@@ -641,6 +754,11 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        SubscriptionCommand::Update {
+            subscription,
+            name,
+            conn,
+        } => super::lifecycle::subscription_update(subscription, name, conn).await,
         SubscriptionCommand::Delete(a) => {
             let said = format!("Deleted subscription {}", a.subscription);
             let view = &views::SUBSCRIPTION;

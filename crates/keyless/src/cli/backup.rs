@@ -1,5 +1,6 @@
 //! `keyless backup` and `keyless restore`: the SQLite database copied while the server
-//! runs, and put back while it is stopped. The key-encryption key (`DATA/kek` or
+//! runs, and put back while it is stopped (a restore is refused, changing nothing, while a
+//! keyless process has the database open). The key-encryption key (`DATA/kek` or
 //! `KEYLESS_KEK`) is not in the copy: keep it apart, since the signing keys and connection
 //! secrets in the copy open only with it.
 

@@ -33,6 +33,25 @@ pub enum UserCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Change a user's display name (User Administrators of the tenant).
+    Update {
+        /// The tenant (name, domain or id).
+        tenant: String,
+        /// The user (UPN, the part before @, or id).
+        user: String,
+        #[command(flatten)]
+        change: super::lifecycle::DisplayName,
+    },
+    /// Delete a user with their tokens, memberships and roles (User Administrators of the
+    /// tenant); refused for yourself and while the user owns an organization.
+    Delete {
+        /// The tenant (name, domain or id).
+        tenant: String,
+        /// The user (UPN, the part before @, or id).
+        user: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// Directory roles (Global Administrator, Application Administrator…) of users and apps.
     Role {
         #[command(subcommand)]
@@ -112,6 +131,14 @@ pub async fn user(c: UserCommand) -> anyhow::Result<ExitCode> {
             let path = format!("/keyless/v1/tenants/{tenant}/users");
             let what = format!("user in {tenant}");
             show_in_list(&conn, &path, &user, &views::USER, &what).await
+        }
+        UserCommand::Update {
+            tenant,
+            user,
+            change,
+        } => super::lifecycle::user_update(tenant, user, change).await,
+        UserCommand::Delete { tenant, user, conn } => {
+            super::lifecycle::user_delete(tenant, user, conn).await
         }
         UserCommand::List(a) => list_in_tenant(&a, "users", &views::USER, "users").await,
         UserCommand::Role { command } => role(command).await,

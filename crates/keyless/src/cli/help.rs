@@ -50,6 +50,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "keyless pat create reader --scope read --days 7",
     ),
     ("pat list", "keyless pat list"),
+    ("pat show", "keyless pat show reader"),
     ("pat revoke", "keyless pat revoke reader"),
     ("tenant create", "keyless tenant create fabrikam"),
     ("tenant list", "keyless tenant list -o tsv"),
@@ -58,7 +59,17 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "tenant set",
         "keyless tenant set contoso usersCanRegisterApps=false",
     ),
+    (
+        "tenant update",
+        "keyless tenant update fabrikam --display-name \"Fabrikam Ltd\"",
+    ),
+    ("tenant delete", "keyless tenant delete fabrikam --yes"),
     ("user create", "keyless user create contoso alice"),
+    (
+        "user update",
+        "keyless user update contoso alice --display-name \"Alice Smith\"",
+    ),
+    ("user delete", "keyless user delete contoso alice"),
     ("user show", "keyless user show contoso admin"),
     (
         "user list",
@@ -108,6 +119,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("org user list", "keyless org user list contoso"),
     ("org rename", "keyless org rename contoso contoso-eu"),
     (
+        "org update",
+        "keyless org update contoso --name contoso-eu --owner alice@contoso.onmicrosoft.com",
+    ),
+    ("org delete", "keyless org delete northwind --yes"),
+    (
         "org identity add",
         "keyless org identity add contoso \"$AZURE_CLIENT_ID\" --project web=Readers",
     ),
@@ -119,6 +135,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("project create", "keyless project create contoso api"),
     ("project list", "keyless project list contoso"),
     ("project show", "keyless project show contoso web"),
+    (
+        "project update",
+        "keyless project update contoso api --name api-v2",
+    ),
+    ("project delete", "keyless project delete contoso api --yes"),
     (
         "project member add",
         "keyless project member add contoso web alice@contoso.onmicrosoft.com Contributors",
@@ -139,6 +160,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "subscription show",
         "keyless subscription show demo-subscription",
+    ),
+    (
+        "subscription update",
+        "keyless subscription update prod --name production",
     ),
     ("subscription delete", "keyless subscription delete prod"),
     (

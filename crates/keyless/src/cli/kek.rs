@@ -1,6 +1,7 @@
 //! `keyless kek rotate`: every sealed blob of the database (signing keys, connection
-//! secrets) re-sealed under a new key-encryption key, in one transaction. Stop every server
-//! on the database first.
+//! secrets, agent secrets) re-sealed under a new key-encryption key, in one transaction with its audit
+//! entry (`rotateKek`: the host user, the time, how many blobs; never a key). Stop every
+//! server on the database first.
 //!
 //! With `DATA/kek`: the new key is written to `DATA/kek.new` (0600) before the database
 //! changes, and renamed over `DATA/kek` after the commit. A rotation interrupted between the
@@ -26,6 +27,10 @@ pub async fn kek(c: KekCommand) -> anyhow::Result<ExitCode> {
     let store = keyless_store::open(&db.url())
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", db.url()))?;
+    let by = keyless_server::keyring::Rotation {
+        at: keyless_server::clock::Clock::default().now(),
+        host_user: host_user(),
+    };
     let done = match std::env::var("KEYLESS_KEK") {
         Ok(old) => {
             let new = std::env::var("KEYLESS_NEW_KEK").context(
@@ -33,7 +38,7 @@ pub async fn kek(c: KekCommand) -> anyhow::Result<ExitCode> {
                  (openssl rand -base64 32)",
             )?;
             let (old, new) = (Kek::from_base64(&old)?, Kek::from_base64(&new)?);
-            let done = keyless_server::keyring::rotate_kek(&store, &old, &new).await?;
+            let done = keyless_server::keyring::rotate_kek(&store, &old, &new, &by).await?;
             println!("set KEYLESS_KEK to the value of KEYLESS_NEW_KEK for every server");
             done
         }
@@ -55,7 +60,7 @@ pub async fn kek(c: KekCommand) -> anyhow::Result<ExitCode> {
             }
             write_private(&pending, &Kek::generate_base64())?;
             let new = read_kek(&pending)?;
-            let done = keyless_server::keyring::rotate_kek(&store, &old, &new).await?;
+            let done = keyless_server::keyring::rotate_kek(&store, &old, &new, &by).await?;
             std::fs::rename(&pending, &current).with_context(|| {
                 format!(
                     "the database is sealed under {}: rename it to {}",
@@ -67,10 +72,18 @@ pub async fn kek(c: KekCommand) -> anyhow::Result<ExitCode> {
         }
     };
     println!(
-        "re-sealed {} signing keys and {} connection secrets under the new key-encryption key",
-        done.signing_keys, done.connection_secrets
+        "re-sealed {} signing keys, {} connection secrets and {} agent secrets under the new \
+         key-encryption key",
+        done.signing_keys, done.connection_secrets, done.agent_secrets
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The account running the command, for the audit entry (`USER`, else `LOGNAME`).
+fn host_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn read_kek(path: &Path) -> anyhow::Result<Kek> {

@@ -17,6 +17,7 @@ mod job_env;
 mod job_tokens;
 mod kek;
 mod keys;
+mod lifecycle;
 mod lint;
 mod lint_files;
 mod lint_live;
@@ -132,7 +133,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Copy the SQLite database to FILE while the server runs (a consistent snapshot).
     Backup(backup::BackupArgs),
-    /// Replace the SQLite database with a backup; stop the server first.
+    /// Replace the SQLite database with a backup; stop the server first (refused, changing
+    /// nothing, while a keyless process has the database open).
     Restore(backup::RestoreArgs),
     /// The key-encryption key: rotate it (servers stopped).
     Kek {

@@ -41,7 +41,8 @@ fn the_data_folder_and_database_files_are_owner_only() {
 }
 
 /// A backup taken while the server serves and writes holds what was acknowledged before
-/// it; after a restore (server stopped) and a restart, that data is back, what was written
+/// it; a restore while the server runs is refused (exit code 1) and changes nothing; after
+/// a restore (server stopped) and a restart, that data is back, what was written
 /// after the backup is gone, and an access token minted before the backup still verifies
 /// (the signing keys came back, sealed under the same key-encryption key).
 #[test]
@@ -82,8 +83,37 @@ fn backup_while_serving_then_restore() {
         token
     });
     assert_eq!(mode(&backup), 0o600);
-    s.kill9();
     let data = s.dir.path().to_str().unwrap().to_string();
+    // While the server runs on the database: refused with exit code 1, nothing changed
+    // (the same database file, its WAL still there, the server's data intact).
+    let db = s.dir.path().join("keyless.db");
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
+    let out = s.client(&["restore", backup.to_str().unwrap(), "--data", &data]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("a keyless server (or another keyless command) is using"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap()),
+        inode
+    );
+    assert!(s.dir.path().join("keyless.db-wal").exists());
+    let still = s.http().get(rg_url(&s.origin, &sub, "after-backup"));
+    let still = block_on(still.bearer_auth(&token).send()).unwrap().status();
+    assert_eq!(still.as_u16(), 200, "the running server's data is intact");
+    s.kill9();
+    // Not a database: refused, nothing replaced.
+    let junk = s.dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let out = s.client(&["restore", junk.to_str().unwrap(), "--data", &data]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not a keyless backup"),
+        "{}",
+        text(&out)
+    );
     let out = s.client(&["restore", backup.to_str().unwrap(), "--data", &data]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(mode(&s.dir.path().join("keyless.db")), 0o600);
@@ -100,17 +130,13 @@ fn backup_while_serving_then_restore() {
         assert_eq!(get("before-backup").await.unwrap().status().as_u16(), 200);
         assert_eq!(get("after-backup").await.unwrap().status().as_u16(), 404);
     });
-    // Not a database: refused, nothing replaced.
-    let junk = s.dir.path().join("junk.db");
-    std::fs::write(&junk, b"not a database").unwrap();
-    let out = s.client(&["restore", junk.to_str().unwrap(), "--data", &data]);
-    assert!(!out.status.success(), "{}", text(&out));
 }
 
 /// `keyless kek rotate` with the server stopped: `DATA/kek` is replaced (0600), a stale
 /// `DATA/kek.new` of a rotation interrupted before its commit is discarded, and after a
 /// restart the signing keys open with the new key: a token minted before still verifies
-/// and new tokens are signed.
+/// and new tokens are signed. The rotation has one audit entry naming the host user and
+/// holding neither key.
 #[test]
 fn kek_rotate_reseals_the_signing_keys() {
     let mut s = serve();
@@ -138,7 +164,12 @@ fn kek_rotate_reseals_the_signing_keys() {
     )
     .unwrap();
     let data = s.dir.path().to_str().unwrap().to_string();
-    let out = s.client(&["kek", "rotate", "--data", &data]);
+    let host_user = "rotating-operator";
+    let out = s
+        .command(&["kek", "rotate", "--data", &data])
+        .env("USER", host_user)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("re-sealed"), "{}", text(&out));
     assert_ne!(std::fs::read_to_string(&kek).unwrap(), old);
@@ -158,5 +189,32 @@ fn kek_rotate_reseals_the_signing_keys() {
                 .unwrap();
             assert_eq!(r.status().as_u16(), 200);
         }
+        // The rotation has its audit entry: who, when, how many blobs; no key.
+        let audit = http
+            .get(format!(
+                "{}/keyless/v1/audit?kind=change&limit=1000",
+                s.origin
+            ))
+            .bearer_auth(&s.env()["KEYLESS_TOKEN"])
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        let rotations: Vec<&serde_json::Value> = audit["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["detail"]["operation"] == "rotateKek")
+            .collect();
+        assert_eq!(rotations.len(), 1, "{audit}");
+        let object = &rotations[0]["detail"]["object"];
+        assert!(object["signingKeys"].as_u64().unwrap() >= 1, "{object}");
+        assert_eq!(object["hostUser"], host_user, "{object}");
+        let text = rotations[0].to_string();
+        assert!(!text.contains(old.trim()), "the old key in {text}");
+        let new = std::fs::read_to_string(&kek).unwrap();
+        assert!(!text.contains(new.trim()), "the new key in {text}");
     });
 }

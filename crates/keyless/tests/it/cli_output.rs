@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// `s` with every UUID and every RFC 3339 time (to the second) replaced by a mask of the
 /// same width, so that column alignment stays what the real values gave.
-fn masked(s: &str) -> String {
+pub(crate) fn masked(s: &str) -> String {
     let b = s.as_bytes();
     let shape = |at: usize, pattern: &[u8]| {
         b.len() >= at + pattern.len()
@@ -49,8 +49,8 @@ fn says(out: std::process::Output, lines: &[&str]) -> String {
     t
 }
 
-const X: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-const T: &str = "YYYY-MM-DDTHH:MM:SSZ";
+pub(crate) const X: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+pub(crate) const T: &str = "YYYY-MM-DDTHH:MM:SSZ";
 
 #[test]
 fn human_output_of_the_demo_world() {
@@ -248,7 +248,7 @@ fn human_output_of_the_demo_world() {
 }
 
 /// The body of `GET path` from the API, with the demo token.
-fn api(s: &harness::Server, path: &str) -> Value {
+pub(crate) fn api(s: &harness::Server, path: &str) -> Value {
     let http = s.http();
     let url = format!("{}{path}", s.origin);
     let token = s.env()["KEYLESS_TOKEN"].clone();
@@ -259,7 +259,7 @@ fn api(s: &harness::Server, path: &str) -> Value {
     })
 }
 
-fn stdout_json(s: &harness::Server, args: &[&str]) -> Value {
+pub(crate) fn stdout_json(s: &harness::Server, args: &[&str]) -> Value {
     let out = s.client(args);
     assert!(out.status.success(), "{args:?}: {}", text(&out));
     serde_json::from_slice(&out.stdout).unwrap()

@@ -9,6 +9,7 @@ mod at_rest;
 mod cli;
 mod cli_devops;
 mod cli_doctor;
+mod cli_lifecycle;
 mod cli_output;
 mod crash;
 mod exec;

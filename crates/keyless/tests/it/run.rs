@@ -113,6 +113,21 @@ fn a_pipeline_runs_its_jobs_in_order_with_variables_outputs_and_masking() {
     );
     assert!(t.contains("VendorThing@1 is not a built-in task"), "{t}");
     assert!(t.contains("Run partiallySucceeded"), "{t}");
+    // Progress, not on a terminal: a plain line when the jobs start and one when they end
+    // (the skipped job C counts), on standard error, without escape codes.
+    let progress = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(
+        progress.contains("running azure-pipelines: jobs (4)…\n"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("running azure-pipelines: jobs 4/4: done in "),
+        "{progress}"
+    );
+    assert!(
+        !progress.contains('\x1b') && !progress.contains('\r'),
+        "{progress}"
+    );
     let b = builds(&s);
     assert_eq!(b["count"], 1);
     assert_eq!(b["value"][0]["result"], "partiallySucceeded");

@@ -15,6 +15,7 @@ pub const METADATA: &str = "/metadata/endpoints?api-version=2022-09-01";
 /// The scope of Azure DevOps access tokens.
 pub const DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
+pub mod faults;
 pub mod wire;
 
 pub struct TestServer {

@@ -1,11 +1,48 @@
 //! Progress of long work on standard error: on a terminal a line redrawn in place (a spinner,
 //! the count done, the elapsed time and, with a total, an estimate of the time left); elsewhere
-//! a plain line when the work starts and one when it ends, so logs stay readable.
+//! a plain line when the work starts and one when it ends, so logs stay readable. Work that
+//! prints while it progresses (a pipeline's steps) prints through [`say`] and sets what it
+//! is doing with [`status`] (shown at the end of the line): the drawn line is cleared before each line printed and drawn
+//! again after it, never torn.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Held while the progress line is drawn or a line is printed: they take turns.
+static SCREEN: Mutex<()> = Mutex::new(());
+/// Whether a progress line is being drawn on the terminal now.
+static DRAWING: AtomicBool = AtomicBool::new(false);
+/// What the work is doing now, shown after the label ([`status`]).
+static STATUS: Mutex<String> = Mutex::new(String::new());
+
+/// Prints `line` on standard output, clearing the progress line first when one is drawn
+/// (the drawer draws it again at its next tick).
+pub fn say(line: &str) {
+    let _turn = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    if DRAWING.load(Ordering::Relaxed) {
+        eprint!("\r\x1b[2K");
+        let _ = std::io::stderr().flush();
+    }
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Sets what the work is doing now (`build ▸ step 2/5`), shown on the progress line.
+pub fn status(now: impl Into<String>) {
+    *STATUS.lock().unwrap_or_else(|e| e.into_inner()) = now.into();
+}
+
+/// `line` followed by the status, when there is one.
+fn with_status(line: String) -> String {
+    let now = STATUS.lock().unwrap_or_else(|e| e.into_inner());
+    if now.is_empty() {
+        line
+    } else {
+        format!("{line} · {now}")
+    }
+}
 
 const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const TICK: Duration = Duration::from_millis(100);
@@ -62,22 +99,29 @@ impl Progress {
         let start = Instant::now();
         let drawer = if std::io::stderr().is_terminal() {
             let (label, done, stop) = (label.clone(), done.clone(), stop.clone());
+            DRAWING.store(true, Ordering::Relaxed);
             Some(std::thread::spawn(move || {
                 let mut i = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    let l = line(
+                    let l = with_status(line(
                         &label,
                         FRAMES[i % FRAMES.len()],
                         done.load(Ordering::Relaxed),
                         total,
                         start.elapsed(),
-                    );
-                    eprint!("\r\x1b[2K{l}");
-                    let _ = std::io::stderr().flush();
+                    ));
+                    {
+                        let _turn = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+                        eprint!("\r\x1b[2K{l}");
+                        let _ = std::io::stderr().flush();
+                    }
                     i += 1;
                     std::thread::sleep(TICK);
                 }
+                let _turn = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+                DRAWING.store(false, Ordering::Relaxed);
                 eprint!("\r\x1b[2K");
+                let _ = std::io::stderr().flush();
             }))
         } else {
             match total {
@@ -146,5 +190,17 @@ mod tests {
             line("linting", "⠋", 4, Some(4), s(75)),
             "⠋ linting 4/4 1m15s"
         );
+    }
+
+    #[test]
+    fn the_status_follows_the_line() {
+        assert_eq!(with_status("⠋ jobs 1/2 1.0s".into()), "⠋ jobs 1/2 1.0s");
+        status("build ▸ step 2/5");
+        assert_eq!(
+            with_status("⠋ jobs 1/2 1.0s".into()),
+            "⠋ jobs 1/2 1.0s · build ▸ step 2/5"
+        );
+        status("");
+        assert_eq!(with_status("⠋ jobs".into()), "⠋ jobs");
     }
 }

@@ -91,6 +91,17 @@ pub const ORGANIZATION: View = View {
     ],
 };
 
+/// What a rename of an organization or a project did.
+pub const RENAMED: View = View {
+    items: "",
+    columns: &[
+        Col::text("Name", "organization.name || project.name"),
+        Col::text("Id", "organization.id || project.id"),
+        Col::text("Credentials updated", "credentialsUpdated"),
+        Col::text("Need attention", "connectionsNeedingAttention"),
+    ],
+};
+
 pub const PROJECT: View = View {
     items: "value",
     columns: &[
@@ -137,6 +148,7 @@ pub const TENANT_DETAIL: View = View {
     items: "value",
     columns: &[
         Col::text("Name", "name"),
+        Col::text("Display name", "displayName"),
         Col::text("Id", "id"),
         Col::text("Domain", "domain"),
         Col::text("Cloud", "cloud"),
@@ -326,6 +338,7 @@ pub const ALL: &[(&str, View)] = &[
     ("pipeline permission", PIPELINE_PERMISSION),
     ("preview feature", PREVIEW_FEATURE),
     ("organization", ORGANIZATION),
+    ("renamed", RENAMED),
     ("project", PROJECT),
     ("user", USER),
     ("subscription", SUBSCRIPTION),

@@ -14,6 +14,7 @@ use super::scope::Outcome;
 use super::scope::expand;
 use super::step::{Effects, StepProcess, run};
 use super::tasks::{command, extension};
+use crate::cli::output::progress::say;
 use keyless_pipelines::model::{Shell, TaskStep};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,7 +54,7 @@ fn unavailable() -> &'static str {
 
 fn fail(fx: &mut Effects, message: String) -> Outcome {
     let line = format!("##[error]{message}");
-    println!("{line}");
+    say(&line);
     fx.tail.push(line);
     Outcome::Failed
 }
@@ -133,14 +134,14 @@ pub async fn azure_cli(
     }
     let devops = for_azure_devops(t) || conn.endpoint_type.eq_ignore_ascii_case("azuredevops");
     if managed {
-        println!(
-            "Setting AZURE_CONFIG_DIR to a private folder; logging in with the managed identity of the agent's VM"
+        say(
+            "Setting AZURE_CONFIG_DIR to a private folder; logging in with the managed identity of the agent's VM",
         );
     } else {
-        println!(
+        say(&format!(
             "Setting AZURE_CONFIG_DIR to a private folder; logging in as {} in tenant {}",
             conn.client_id, conn.tenant_id
-        );
+        ));
     }
     let session = match AzSession::new(az, dir, j.client.origin(), env).await {
         Ok(s) => s,
@@ -171,7 +172,7 @@ pub async fn azure_cli(
         if managed {
             // The CLI's own words first, then the task's.
             let line = format!("##[error]{text}");
-            println!("{line}");
+            say(&line);
             fx.tail.push(line);
             return fail(fx, unavailable().to_string());
         }
@@ -257,6 +258,6 @@ pub async fn azure_cli(
     )
     .await;
     session.logout().await;
-    println!("az logout: done");
+    say("az logout: done");
     outcome
 }

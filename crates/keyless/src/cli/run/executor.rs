@@ -29,6 +29,8 @@ pub struct Executor<'a> {
     pub canceled_in_keyless: std::cell::Cell<bool>,
     pub only_stages: Vec<String>,
     pub only_jobs: Vec<String>,
+    /// Counts the jobs done (run or skipped).
+    pub progress: &'a crate::cli::output::progress::Progress,
 }
 
 fn aggregate<'a>(deps: impl Iterator<Item = &'a Finished>) -> Outcome {
@@ -220,6 +222,7 @@ impl Executor<'_> {
                 };
                 if let Some(why) = why_not {
                     self.report_skipped(&stage.name, &job.name).await?;
+                    self.progress.inc();
                     records.push(skip(why));
                     finished.insert(
                         job.name.clone(),
@@ -247,6 +250,7 @@ impl Executor<'_> {
                         bundle.as_deref(),
                     )
                     .await?;
+                self.progress.inc();
                 records.extend(steps);
                 let outcome = match outcome {
                     Outcome::Failed if job.continue_on_error => Outcome::SucceededWithIssues,

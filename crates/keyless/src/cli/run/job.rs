@@ -8,6 +8,7 @@ use super::azure_cli::azure_cli;
 use super::scope::{Outcome, RunScope, env_name, expand, holds};
 use super::step::{Effects, StepProcess, run};
 use super::tasks::{Action, action, command, extension};
+use crate::cli::output::progress::say;
 use keyless_pipelines::model::{Job, Shell, Step, StepKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -149,7 +150,9 @@ pub async fn run_job(
                 continue;
             }
         }
-        println!("\n── {} ▸ {name}", j.name);
+        let at = format!("{} ▸ step {}/{}", j.name, i + 1, job.steps.len());
+        crate::cli::output::progress::status(at);
+        say(&format!("\n── {} ▸ {name}", j.name));
         let started = Instant::now();
         let mut fx = Effects::default();
         let outcome = run_step(j, step, i, &mut fx, lint, &mut record).await;
@@ -162,12 +165,12 @@ pub async fn run_job(
         if outcome != Outcome::Skipped {
             so_far = combine(so_far, outcome);
         }
-        println!(
+        say(&format!(
             "   {} {} in {:.2}s",
             mark(outcome),
             outcome.text(),
             record.seconds
-        );
+        ));
         record.outcome = outcome;
         record.tail = fx.tail;
         record.issues = fx.issues;
@@ -200,13 +203,13 @@ async fn run_step(
     }
     let dir = j.temp.join(format!("step{index}"));
     if let Err(e) = std::fs::create_dir_all(&dir) {
-        println!("##[error]cannot create {}: {e}", dir.display());
+        say(&format!("##[error]cannot create {}: {e}", dir.display()));
         return Outcome::Failed;
     }
     let step_deadline = deadline(j.deadline, step.timeout_in_minutes);
     let (argv, cwd, fail_on_stderr) = match action(step, lint) {
         Action::Skip(why) => {
-            println!("##[warning]skipped: {why}");
+            say(&format!("##[warning]skipped: {why}"));
             record.note = Some(why);
             return Outcome::Skipped;
         }
@@ -228,7 +231,7 @@ async fn run_step(
             let file = dir.join(format!("script.{}", extension(shell)));
             let text = script_text(shell, &expand(&script, &j.variables));
             if let Err(e) = std::fs::write(&file, text) {
-                println!("##[error]cannot write the script: {e}");
+                say(&format!("##[error]cannot write the script: {e}"));
                 return Outcome::Failed;
             }
             (
@@ -256,7 +259,7 @@ async fn run_step(
         Ok(a) => a,
         Err(e) => {
             let line = format!("##[error]{e}");
-            println!("{line}");
+            say(&line);
             fx.tail.push(line);
             return Outcome::Failed;
         }

@@ -163,6 +163,13 @@ pub async fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
             std::future::pending::<()>().await;
         }
     });
+    // Jobs done of all the pipeline's jobs, and the job and step now: a line redrawn on a
+    // terminal, a line at the start and one at the end elsewhere.
+    let jobs = plan::stage_order(&pipeline)
+        .map(|stages| stages.iter().map(|(s, _)| s.jobs.len()).sum())
+        .unwrap_or(0);
+    let progress =
+        super::output::progress::Progress::counter(format!("running {name}: jobs"), jobs);
     let cx = executor::Executor {
         client: &client,
         org: &org,
@@ -175,9 +182,12 @@ pub async fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         canceled_in_keyless: Default::default(),
         only_stages: a.stage.clone(),
         only_jobs: a.job.clone(),
+        progress: &progress,
     };
     let started = Instant::now();
     let outcome = cx.execute().await;
+    progress.finish();
+    super::output::progress::status("");
     ctrl_c.abort();
     let (records, canceled) = outcome?;
     let result = summary::run_result(&records, canceled);

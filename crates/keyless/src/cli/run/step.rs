@@ -3,6 +3,7 @@
 
 use super::logcmd::{LogCommand, mask, parse};
 use super::scope::Outcome;
+use crate::cli::output::progress::say;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
@@ -58,7 +59,7 @@ pub async fn run(p: StepProcess<'_>, secrets: &mut Vec<String>, fx: &mut Effects
         Ok(c) => c,
         Err(e) => {
             let line = format!("##[error]cannot run {program}: {e}");
-            println!("{line}");
+            say(&line);
             remember(&mut fx.tail, line);
             return Outcome::Failed;
         }
@@ -123,7 +124,7 @@ pub async fn run(p: StepProcess<'_>, secrets: &mut Vec<String>, fx: &mut Effects
                         }
                     }
                     let shown = mask(&l, secrets);
-                    println!("{shown}");
+                    say(&shown);
                     remember(&mut fx.tail, shown);
                 }
                 None => output_open = false,
@@ -132,14 +133,14 @@ pub async fn run(p: StepProcess<'_>, secrets: &mut Vec<String>, fx: &mut Effects
             _ = sleep_until(p.deadline), if stopped.is_none() => {
                 stopped = Some(Outcome::Failed);
                 let line = "##[error]The step exceeded its time limit and was stopped.".to_string();
-                println!("{line}");
+                say(&line);
                 remember(&mut fx.tail, line);
                 stop(group).await;
             }
             _ = cancel.changed(), if stopped.is_none() => {
                 if *cancel.borrow() {
                     stopped = Some(Outcome::Canceled);
-                    println!("##[error]The operation was canceled.");
+                    say("##[error]The operation was canceled.");
                     stop(group).await;
                 }
             }
