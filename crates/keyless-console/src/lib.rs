@@ -60,6 +60,8 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route("/_console/explain", get(audit::explain))
         .route("/_console/keys", get(keys::page))
         .route("/_console/subscriptions", get(subscriptions::page))
+        .route("/_console/tenants", get(tenants::list_page))
+        .route("/_console/tenants/{tenant}", get(tenants::page))
         .route("/_console/keys/rotate", post(keys::rotate))
         .route("/_console/static/console.css", get(assets::css))
         .route("/_console/static/copy.js", get(assets::script))

@@ -17,7 +17,8 @@ type Where = Path<(String, String, String)>;
 /// Audit entries the page shows.
 const RECENT: &str = "20";
 
-fn text(v: &Value) -> String {
+/// A JSON value as text to show: a string as it is, `null` as nothing, others as JSON.
+pub fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),

@@ -1,6 +1,7 @@
 //! The signing keys of every issuer, and their rotation (keyless administrators, as the
 //! API decides).
 
+use super::connection_extras::text;
 use crate::view::{self, Chrome, Ctx, Posted};
 use askama::Template;
 use axum::body::Bytes;
@@ -27,11 +28,7 @@ pub struct KeyRow {
 
 impl KeyRow {
     fn of(v: &Value) -> KeyRow {
-        let field = |name: &str| match &v[name] {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
+        let field = |name: &str| text(&v[name]);
         KeyRow {
             kid: field("kid"),
             issuer: field("issuer"),

@@ -8,3 +8,4 @@ pub mod keys;
 pub mod new_connection;
 pub mod signin;
 pub mod subscriptions;
+pub mod tenants;

@@ -4,7 +4,7 @@
 
 use super::{Browser, Page, api_message};
 use crate::common::TestServer;
-use crate::sc_support::{created, demo_manual_body, person};
+use crate::sc_support::{created, demo_manual_body, guest, person};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -380,4 +380,62 @@ async fn a_subscription_named_like_markup_is_text() {
         page.text()
             .contains(&format!(r#"<th scope="row">{name}</th>"#))
     );
+}
+
+#[tokio::test]
+async fn the_tenant_pages_show_the_apis_settings_roles_and_guests() {
+    let s = TestServer::start().await;
+    let visitor = guest(&s, "visitor").await;
+    let b = Browser::admin(&s).await;
+    let list = b.get("/_console/tenants").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body
+            .contains(r#"<a href="/_console/tenants/contoso">contoso</a>"#)
+    );
+    let page = b.get("/_console/tenants/contoso").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let text = page.text();
+    let t = s.admin_ok("/keyless/v1/tenants/contoso").await;
+    let lifetime = t["settings"]["secretLifetimeDays"].to_string();
+    assert!(text.contains(&format!("<dt>secretLifetimeDays</dt><dd>{lifetime}</dd>")));
+    let enabled = t["settings"]["federation"]["enabled"].to_string();
+    assert!(text.contains(&format!("<dt>federation.enabled</dt><dd>{enabled}</dd>")));
+    assert!(
+        text.contains(&format!("<td>{}</td>", visitor.upn)),
+        "{}",
+        page.body
+    );
+    assert!(!text.contains("Refused ("), "{}", page.body);
+    let roles = s.admin_ok("/keyless/v1/tenants/contoso/roles").await;
+    for r in roles["value"].as_array().unwrap() {
+        assert!(text.contains(r["principalId"].as_str().unwrap()));
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_the_api_refuses_shows_its_refusal() {
+    let s = TestServer::start().await;
+    // The guest helper makes the tenant northwind; a user of contoso alone is no member.
+    guest(&s, "visitor").await;
+    let visitor = person(&s, "nobody").await;
+    let (status, body) = s
+        .get_as(&visitor.token, "/keyless/v1/tenants/northwind")
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    let mut b = Browser::new(&s);
+    assert_eq!(
+        b.sign_in(&visitor.token).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_refused_as(&b.get("/_console/tenants/northwind").await, status, &body);
+    let (status, body) = s
+        .get_as(&visitor.token, "/keyless/v1/tenants/no-such")
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert_refused_as(&b.get("/_console/tenants/no-such").await, status, &body);
+    // A tenant name spelled like markup goes to the API encoded and comes back as text.
+    let page = b.get("/_console/tenants/%3Cscript%3Ealert(1)").await;
+    assert!(page.status.is_client_error());
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
 }
