@@ -226,3 +226,37 @@ pub async fn set_pipelines(ctx: Ctx, Path((org, project, id)): Where, body: Byte
         Err(r) => ctx.refused(r),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(body: &str) -> Posted {
+        Posted::parse(body.as_bytes())
+    }
+
+    #[test]
+    fn a_form_asks_for_one_change_or_none() {
+        assert_eq!(
+            change(&form("all=open")),
+            Some(json!({"allPipelines": {"authorized": true}}))
+        );
+        assert_eq!(
+            change(&form("all=close&pipeline=4")),
+            Some(json!({"allPipelines": {"authorized": false}}))
+        );
+        assert_eq!(
+            change(&form("pipeline=+7+")),
+            Some(json!({"pipelines": [{"id": 7, "authorized": true}]}))
+        );
+        for bad in [
+            "",
+            "pipeline=",
+            "pipeline=seven",
+            "pipeline=1.5",
+            "all=maybe",
+        ] {
+            assert_eq!(change(&form(bad)), None, "{bad}");
+        }
+    }
+}

@@ -131,3 +131,24 @@ pub async fn page(ctx: Ctx, Path(tenant): Path<String>) -> Response {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_settings_are_named_by_their_path() {
+        let mut out = Vec::new();
+        settings(
+            "",
+            &json!({"a": 1, "b": {"c": true, "d": "x"}, "e": null}),
+            &mut out,
+        );
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|s| (s.name.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(got, [("a", "1"), ("b.c", "true"), ("b.d", "x"), ("e", "")]);
+    }
+}
