@@ -46,6 +46,8 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route(&one(""), get(connection::details))
         .route(&one("/verify"), post(connection::verify))
         .route(&one("/doctor"), get(connection::doctor))
+        .route(&one("/access"), get(connection_extras::page))
+        .route(&one("/pipelines"), post(connection_extras::set_pipelines))
         .route(
             "/_console/orgs/{org}/{project}/new",
             get(new_connection::choose),
@@ -56,6 +58,11 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         )
         .route("/_console/audit", get(audit::page))
         .route("/_console/explain", get(audit::explain))
+        .route("/_console/keys", get(keys::page))
+        .route("/_console/subscriptions", get(subscriptions::page))
+        .route("/_console/tenants", get(tenants::list_page))
+        .route("/_console/tenants/{tenant}", get(tenants::page))
+        .route("/_console/keys/rotate", post(keys::rotate))
         .route("/_console/static/console.css", get(assets::css))
         .route("/_console/static/copy.js", get(assets::script))
         .route("/_console/{*rest}", not_found)

@@ -5,22 +5,60 @@ use crate::cache::GrantCache;
 use crate::clock::Clock;
 use crate::keyring::KeyRing;
 use keyless_store::SharedStore;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// Builds the full router for a state (`keyless_server::router`), set at startup.
 pub type RouterFn = fn(AppState) -> axum::Router;
 
-#[derive(Clone, Default)]
-pub struct Loopback(Arc<OnceLock<RouterFn>>);
+/// The full router for in-process calls: its builder, installed once, and the router it
+/// built on first use, kept for every later call (building it is the expensive part).
+#[derive(Default)]
+struct LoopbackInner {
+    build: OnceLock<RouterFn>,
+    built: OnceLock<axum::Router>,
+}
+
+/// A state's way to the full router. The states inside the kept router hold it weakly, so
+/// that the router does not keep itself (and the store it holds) alive.
+#[derive(Clone)]
+pub struct Loopback(Link);
+
+#[derive(Clone)]
+enum Link {
+    Owner(Arc<LoopbackInner>),
+    Inside(Weak<LoopbackInner>),
+}
+
+impl Default for Loopback {
+    fn default() -> Self {
+        Loopback(Link::Owner(Arc::default()))
+    }
+}
 
 impl Loopback {
+    fn inner(&self) -> Option<Arc<LoopbackInner>> {
+        match &self.0 {
+            Link::Owner(inner) => Some(inner.clone()),
+            Link::Inside(weak) => weak.upgrade(),
+        }
+    }
     /// Installs the router builder (the first call wins).
     pub fn install(&self, f: RouterFn) {
-        let _ = self.0.set(f);
+        if let Some(inner) = self.inner() {
+            let _ = inner.build.set(f);
+        }
     }
-    /// The full router for `state`; `None` before the composition root installed it.
+    /// The full router for `state`, built on the first call and the same one afterwards;
+    /// `None` before the composition root installed it.
     pub fn router(&self, state: &AppState) -> Option<axum::Router> {
-        self.0.get().map(|f| f(state.clone()))
+        let inner = self.inner()?;
+        let build = *inner.build.get()?;
+        let router = inner.built.get_or_init(|| {
+            let mut inside = state.clone();
+            inside.loopback = Loopback(Link::Inside(Arc::downgrade(&inner)));
+            build(inside)
+        });
+        Some(router.clone())
     }
 }
 

@@ -3,5 +3,9 @@
 pub mod audit;
 pub mod browse;
 pub mod connection;
+pub mod connection_extras;
+pub mod keys;
 pub mod new_connection;
 pub mod signin;
+pub mod subscriptions;
+pub mod tenants;

@@ -520,5 +520,8 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
     assert_eq!(page.body.matches("<mark>").count(), 2);
 }
 
+/// The pages of signing keys, subscriptions, tenants and a connection's extras.
+#[path = "console_pages.rs"]
+mod pages;
 #[path = "console_wizard.rs"]
 mod wizard;

@@ -1,0 +1,54 @@
+//! The subscriptions of the tenants the user is a member or a guest of. Resource groups and
+//! role assignments are ARM's, which takes an Entra access token and no personal access token,
+//! so the console does not list them.
+
+use crate::view::{Chrome, Ctx};
+use askama::Template;
+use axum::response::Response;
+use serde_json::Value;
+
+/// The API's list of subscriptions.
+const SUBSCRIPTIONS: &str = "/keyless/v1/subscriptions";
+
+pub struct SubscriptionRow {
+    pub id: String,
+    pub name: String,
+    pub tenant: String,
+    pub state: String,
+}
+
+impl SubscriptionRow {
+    fn of(v: &Value) -> SubscriptionRow {
+        let text = |x: &Value| x.as_str().map(String::from).unwrap_or_default();
+        SubscriptionRow {
+            id: text(&v["id"]),
+            name: text(&v["displayName"]),
+            tenant: text(&v["tenantId"]),
+            state: text(&v["state"]),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "subscriptions.html")]
+struct Subscriptions {
+    chrome: Chrome,
+    rows: Vec<SubscriptionRow>,
+}
+
+pub async fn page(ctx: Ctx) -> Response {
+    ctx.page(SUBSCRIPTIONS, |v| {
+        let mut rows: Vec<SubscriptionRow> = v["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(SubscriptionRow::of)
+            .collect();
+        rows.sort_by_key(|r| r.name.to_lowercase());
+        Subscriptions {
+            chrome: ctx.chrome("Subscriptions"),
+            rows,
+        }
+    })
+    .await
+}
