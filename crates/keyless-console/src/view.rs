@@ -106,6 +106,18 @@ impl Posted {
 }
 
 /// A `303 See Other` to `path` (after a form, the browser asks with `GET`).
+/// The rows of an API list (its `value`), sorted by `name`, case aside.
+pub fn sorted_rows<T>(list: &Value, of: impl Fn(&Value) -> T, name: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut rows: Vec<T> = list["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(of)
+        .collect();
+    rows.sort_by_key(|r| name(r).to_lowercase());
+    rows
+}
+
 pub fn to(path: &str) -> Response {
     Redirect::to(path).into_response()
 }

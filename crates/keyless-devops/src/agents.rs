@@ -283,15 +283,31 @@ pub async fn delete_pool(
         ))
         .into());
     }
-    let rec = change(
-        &s,
-        Some(by),
-        "deletePool",
-        json!({"pool": p.id, "name": p.name}),
-    );
-    audited(&s, rec, async |tx| tx.data().delete_pool(p.id).await)
-        .await
-        .map_err(ApiError::from)?;
+    Ok(removed(&s, by, Removed::Pool(&p)).await?)
+}
+
+/// A pool or an agent to delete.
+enum Removed<'a> {
+    Pool(&'a AgentPool),
+    Agent(&'a Agent),
+}
+
+/// Deletes `r` by `by` in one unit of work with its change entry.
+async fn removed(
+    s: &AppState,
+    by: keyless_model::Uuid,
+    r: Removed<'_>,
+) -> Result<StatusCode, ApiError> {
+    let (operation, object) = match r {
+        Removed::Pool(p) => ("deletePool", json!({"pool": p.id, "name": p.name})),
+        Removed::Agent(a) => ("deleteAgent", json!({"agent": a.id, "name": a.name})),
+    };
+    let rec = change(s, Some(by), operation, object);
+    audited(s, rec, async |tx| match r {
+        Removed::Pool(p) => tx.data().delete_pool(p.id).await,
+        Removed::Agent(a) => tx.data().delete_agent(a.id).await,
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -367,16 +383,7 @@ pub async fn delete_agent(
     pools_of(&s, &org).await?;
     let p = pool_named(&s, &org, &pool).await?;
     let a = agent_named(&s, &p, &agent).await?;
-    let rec = change(
-        &s,
-        Some(by),
-        "deleteAgent",
-        json!({"agent": a.id, "name": a.name}),
-    );
-    audited(&s, rec, async |tx| tx.data().delete_agent(a.id).await)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(removed(&s, by, Removed::Agent(&a)).await?)
 }
 
 /// Where a job runs: its pool and, in a self-hosted pool, its agent.

@@ -69,28 +69,31 @@ pub async fn delete_organization(
     let caller = caller(&s, &headers).await?;
     let org = super::find_org(&s, &root).await?;
     require_collection_administrator(&s, &caller, &org, "delete").await?;
-    let what = (
-        "deleteOrganization",
-        "organization",
-        org.id,
-        org.name.as_str(),
-    );
-    deleted(&s, &caller, what, async |tx| {
-        tx.data().delete_organization(org.id).await
-    })
-    .await
+    deleted(&s, &caller, Doomed::Organization(&org)).await
 }
 
-/// Runs `delete` in one unit of work with its audit entry: the operation, and the id (under
-/// the object's kind) and name of what is deleted.
+/// What a delete removes, with everything under it.
+enum Doomed<'a> {
+    Organization(&'a Organization),
+    Project(&'a Project),
+}
+
+/// Deletes `doomed` in one unit of work with its audit entry (the operation, the object's
+/// id and name).
 async fn deleted(
     s: &AppState,
     caller: &Caller,
-    (operation, kind, id, name): (&str, &str, keyless_model::Uuid, &str),
-    delete: impl AsyncFnOnce(&Tx) -> keyless_store::StoreResult<()>,
+    doomed: Doomed<'_>,
 ) -> Result<StatusCode, ApiError> {
+    let (operation, kind, id, name) = match doomed {
+        Doomed::Organization(o) => ("deleteOrganization", "organization", o.id, &o.name),
+        Doomed::Project(p) => ("deleteProject", "project", p.id, &p.name),
+    };
     let tx = s.begin().await?;
-    delete(&tx).await?;
+    match doomed {
+        Doomed::Organization(o) => tx.data().delete_organization(o.id).await?,
+        Doomed::Project(p) => tx.data().delete_project(p.id).await?,
+    }
     let object = json!({kind: id, "name": name});
     let rec = super::lifecycle::object_entry(s, Some(caller), operation, object);
     tx.commit_audited(&[rec]).await?;
@@ -105,14 +108,5 @@ pub async fn delete_project(
     let (caller, org) = super::managed_org(&s, &headers, &root).await?;
     let project = find_project(&s, &org, &project).await?;
     require_project_administrator(&s, &caller, &org, &project, "delete").await?;
-    let what = (
-        "deleteProject",
-        "project",
-        project.id,
-        project.name.as_str(),
-    );
-    deleted(&s, &caller, what, async |tx| {
-        tx.data().delete_project(project.id).await
-    })
-    .await
+    deleted(&s, &caller, Doomed::Project(&project)).await
 }

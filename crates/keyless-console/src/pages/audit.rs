@@ -109,7 +109,7 @@ impl Nearest {
 }
 
 impl Entry {
-    fn of(v: &Value) -> Entry {
+    pub fn of(v: &Value) -> Entry {
         let text = |x: &Value| x.as_str().map(String::from).unwrap_or_default();
         Entry {
             at: v["at"]

@@ -3,7 +3,7 @@
 
 use crate::PREFIX;
 use crate::paths::segment;
-use crate::view::{Chrome, Ctx};
+use crate::view::{self, Chrome, Ctx};
 use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
@@ -119,13 +119,7 @@ pub async fn connections(ctx: Ctx, Path((org, project)): Path<(String, String)>)
         segment(&project)
     );
     ctx.page(&path, |list| {
-        let mut rows: Vec<ConnectionRow> = list["value"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(ConnectionRow::of)
-            .collect();
-        rows.sort_by_key(|r| r.name.to_lowercase());
+        let rows = view::sorted_rows(&list, ConnectionRow::of, |r| &r.name);
         Connections {
             chrome: ctx.chrome(&format!("Service connections of {project}")),
             org: org.clone(),

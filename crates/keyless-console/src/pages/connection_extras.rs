@@ -2,6 +2,7 @@
 //! to all or close), its security roles, the projects it is shared with, and its recent token
 //! requests from the audit log. Each section shows the API's refusal on its own.
 
+use super::audit::Entry;
 use crate::api::Refusal;
 use crate::paths::{query, segment};
 use crate::view::{self, Chrome, Ctx, Posted};
@@ -53,13 +54,6 @@ pub struct Role {
     pub role: String,
 }
 
-pub struct Request {
-    pub at: String,
-    pub kind: String,
-    pub decision: String,
-    pub code: String,
-}
-
 #[derive(Template)]
 #[template(path = "connection_access.html")]
 struct Access {
@@ -73,7 +67,7 @@ struct Access {
     shares: Vec<Share>,
     pipelines: Result<Pipelines, Refusal>,
     roles: Result<Vec<Role>, Refusal>,
-    requests: Result<Vec<Request>, Refusal>,
+    requests: Result<Vec<Entry>, Refusal>,
 }
 
 /// A connection's console address, percent-encoded.
@@ -110,18 +104,8 @@ fn roles(v: Value) -> Vec<Role> {
         .collect()
 }
 
-fn requests(v: Value) -> Vec<Request> {
-    list(&v["value"])
-        .map(|e| Request {
-            at: e["at"]
-                .as_i64()
-                .map(keyless_model::time_fmt::iso)
-                .unwrap_or_default(),
-            kind: text(&e["kind"]),
-            decision: text(&e["decision"]),
-            code: text(&e["code"]),
-        })
-        .collect()
+fn requests(v: Value) -> Vec<Entry> {
+    list(&v["value"]).map(Entry::of).collect()
 }
 
 /// The page: the connection itself must be readable, each section then asks on its own.

@@ -2,7 +2,7 @@
 //! role assignments are ARM's, which takes an Entra access token and no personal access token,
 //! so the console does not list them.
 
-use crate::view::{Chrome, Ctx};
+use crate::view::{self, Chrome, Ctx};
 use askama::Template;
 use axum::response::Response;
 use serde_json::Value;
@@ -38,13 +38,7 @@ struct Subscriptions {
 
 pub async fn page(ctx: Ctx) -> Response {
     ctx.page(SUBSCRIPTIONS, |v| {
-        let mut rows: Vec<SubscriptionRow> = v["value"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(SubscriptionRow::of)
-            .collect();
-        rows.sort_by_key(|r| r.name.to_lowercase());
+        let rows = view::sorted_rows(&v, SubscriptionRow::of, |r| &r.name);
         Subscriptions {
             chrome: ctx.chrome("Subscriptions"),
             rows,

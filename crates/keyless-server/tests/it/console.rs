@@ -126,6 +126,13 @@ impl<'a> Browser<'a> {
         Browser::read(req).await
     }
 
+    /// A browser signed in with `token` (the sign-in answered with a redirect).
+    async fn signed_in(s: &'a TestServer, token: &str) -> Browser<'a> {
+        let mut b = Browser::new(s);
+        assert_eq!(b.sign_in(token).await.status, StatusCode::SEE_OTHER);
+        b
+    }
+
     /// Opens the sign-in page and submits `token`; the answer (the browser keeps the
     /// session cookie when there is one).
     async fn sign_in(&mut self, token: &str) -> Page {
@@ -371,8 +378,7 @@ async fn a_session_ends_after_its_idle_time() {
 async fn a_user_without_a_role_sees_the_apis_refusal() {
     let s = TestServer::start().await;
     let nobody = person(&s, "nobody").await;
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&nobody.token).await.status, StatusCode::SEE_OTHER);
+    let b = Browser::signed_in(&s, &nobody.token).await;
     let id = s.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
     let cases = [
         (

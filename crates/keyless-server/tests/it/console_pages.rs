@@ -88,8 +88,7 @@ async fn an_administrator_rotates_the_keys_and_sees_the_list_again() {
 async fn someone_not_an_administrator_sees_the_apis_refusal_and_rotates_nothing() {
     let s = TestServer::start().await;
     let nobody = person(&s, "nobody").await;
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&nobody.token).await.status, StatusCode::SEE_OTHER);
+    let b = Browser::signed_in(&s, &nobody.token).await;
     let (status, body) = s.get_as(&nobody.token, "/keyless/v1/keys").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let page = b.get("/_console/keys").await;
@@ -249,8 +248,7 @@ async fn a_user_without_a_role_sees_the_apis_refusal_and_changes_no_permission()
     let s = TestServer::start().await;
     let id = connection(&s, "extras").await;
     let nobody = person(&s, "nobody").await;
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&nobody.token).await.status, StatusCode::SEE_OTHER);
+    let b = Browser::signed_in(&s, &nobody.token).await;
     let (status, body) = s
         .get_as(
             &nobody.token,
@@ -347,8 +345,7 @@ async fn the_subscriptions_page_lists_what_the_api_lists_for_each_user() {
     )
     .await;
     let nobody = person(&s, "nobody").await;
-    let mut b = Browser::new(&s);
-    assert_eq!(b.sign_in(&nobody.token).await.status, StatusCode::SEE_OTHER);
+    let b = Browser::signed_in(&s, &nobody.token).await;
     let theirs = s
         .get_ok_as(&nobody.token, "/keyless/v1/subscriptions")
         .await;

@@ -1,7 +1,7 @@
 //! Data at rest: owner-only files, and `keyless backup` / `keyless restore` end to end.
 
 use crate::crash::{arm_token, rg_url};
-use crate::harness::{block_on, serve, start, text};
+use crate::harness::{assert_says, block_on, serve, start, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -90,10 +90,9 @@ fn backup_while_serving_then_restore() {
     let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
     let out = s.client(&["restore", backup.to_str().unwrap(), "--data", &data]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("a keyless server (or another keyless command) is using"),
-        "{}",
-        text(&out)
+    assert_says(
+        &out,
+        "a keyless server (or another keyless command) is using",
     );
     assert_eq!(
         std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap()),
@@ -109,11 +108,7 @@ fn backup_while_serving_then_restore() {
     std::fs::write(&junk, b"not a database").unwrap();
     let out = s.client(&["restore", junk.to_str().unwrap(), "--data", &data]);
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("is not a keyless backup"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "is not a keyless backup");
     let out = s.client(&["restore", backup.to_str().unwrap(), "--data", &data]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(mode(&s.dir.path().join("keyless.db")), 0o600);

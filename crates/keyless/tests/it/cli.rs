@@ -3,7 +3,9 @@
 
 use crate::harness;
 
-use harness::{assert_fails_with, bin, block_on, request_id_token, serve, serve_with, text};
+use harness::{
+    assert_fails_with, assert_says, bin, block_on, request_id_token, serve, serve_with, text,
+};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -119,11 +121,7 @@ fn apply_is_idempotent_and_errors_name_file_and_line() {
     .unwrap();
     std::fs::write(&world, "organizations:\n  - name: contoso\n    tenant: contoso\n    projects:\n      - name: web\n        pipelines:\n          - name: from-file\n            file: ci/main.yml\n").unwrap();
     let out = s.client(&["apply", "-f", w]);
-    assert!(
-        text(&out).contains("created pipeline contoso/web/from-file"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "created pipeline contoso/web/from-file");
     let out = s.client(&["pipeline", "list", "contoso", "web", "--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -379,11 +377,7 @@ fn login_saves_url_and_token_for_the_other_commands() {
     let token = s.env()["KEYLESS_TOKEN"].clone();
     let out = run(&["login", "--url", &s.origin, "--token", &token, "--ca", ca]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("admin@contoso.onmicrosoft.com"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "admin@contoso.onmicrosoft.com");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -406,11 +400,7 @@ fn login_saves_url_and_token_for_the_other_commands() {
     assert!(out.status.success(), "{}", text(&out));
     let out = run(&["user", "role", "list", "contoso", "--json"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("Application Administrator"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "Application Administrator");
     let out = run(&[
         "user",
         "role",
@@ -457,11 +447,7 @@ fn sc_create_automatic_verify_convert_and_permissions() {
     assert!(text(&out).contains("\"ok\""), "{}", text(&out));
     let out = s.client(&["sc", "convert", "contoso", &id, "-o", "json"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("revertSchemeDeadline"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "revertSchemeDeadline");
     let out = s.client(&["sc", "convert", "contoso", &id, "--revert"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = s.client(&[
@@ -663,11 +649,7 @@ fn project_member_add_list_remove() {
     assert!(out.status.success(), "{}", text(&out));
     let out = s.client(&["project", "member", "list", "contoso", "web", "-o", "tsv"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains(&format!("{upn}\tBuild Administrators\n")),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, &format!("{upn}\tBuild Administrators\n"));
     let out = member("add", "Builders");
     assert_fails_with(&out, "Build Administrators");
     let out = member("remove", "Build Administrators");
@@ -764,17 +746,9 @@ fn sc_update_edits_and_saves_a_connection() {
     );
     // For people: one sentence naming the connection.
     let out = s.client(&["sc", "update", "contoso", "cli-edited"]);
-    assert!(
-        text(&out).contains("Saved service connection cli-edited"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "Saved service connection cli-edited");
     // A name that matches nothing is refused before anything is sent.
     let out = s.client(&["sc", "update", "contoso", "no-such", "--description", "x"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("no service connection named 'no-such'"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "no service connection named 'no-such'");
 }

@@ -3,7 +3,7 @@
 //! the live rules against `keyless serve --demo`.
 #![allow(clippy::unwrap_used)]
 
-use crate::harness::{bin, serve, text};
+use crate::harness::{assert_says, bin, serve, text};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -219,11 +219,7 @@ fn lint_live_rules_against_the_demo_server() {
 
     let out = live_lint("nope", &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        text(&out).contains("project web has no pipeline 'nope'"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "project web has no pipeline 'nope'");
 }
 
 /// `--param` gives the pipeline's parameters; `--repo` a local copy for `file@alias`.

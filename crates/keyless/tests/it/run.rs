@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{Server, block_on, send_json, serve, text};
+use harness::{Server, assert_says, block_on, send_json, serve, text};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -141,11 +141,7 @@ fn a_pipeline_runs_its_jobs_in_order_with_variables_outputs_and_masking() {
     .unwrap();
     let out = run(&s, dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains(".2 of pipeline azure-pipelines"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, ".2 of pipeline azure-pipelines");
     assert!(text(&out).contains("Run failed"), "{}", text(&out));
 }
 

@@ -200,6 +200,12 @@ pub fn assert_fails_with(out: &std::process::Output, needle: &str) {
     assert!(text(out).contains(needle), "{}", text(out));
 }
 
+/// Asserts that the command's output (standard output and error) holds `needle`.
+#[track_caller]
+pub fn assert_says(out: &std::process::Output, needle: &str) {
+    assert!(text(out).contains(needle), "{}", text(out));
+}
+
 pub fn text(o: &std::process::Output) -> String {
     format!(
         "{}{}",
