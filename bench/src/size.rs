@@ -156,21 +156,3 @@ pub async fn populate(
         method: "POST /keyless/v1/apply (world file in 200-app chunks)",
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fill_lines_count_chunks_and_estimate_the_rest() {
-        let s = std::time::Duration::from_secs;
-        assert_eq!(
-            fill_line(1, 4, s(30)),
-            "filling the store: 1/4 chunks of 200 apps, 30s, about 90s left"
-        );
-        assert_eq!(
-            fill_line(4, 4, s(120)),
-            "filling the store: 4/4 chunks of 200 apps, 120s, about 0s left"
-        );
-    }
-}

@@ -23,8 +23,8 @@ use keyless_model::catalogue::Rendered;
 use keyless_model::directory::{Application, ServicePrincipal, Tenant};
 use keyless_model::federation::policy::{self, FederationFacts, Identity};
 use keyless_model::federation::{Presented, first_difference, match_credential};
+use keyless_model::form::Form;
 use serde_json::json;
-use std::borrow::Cow;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -125,24 +125,6 @@ struct Issued {
     client_id: Uuid,
     resource: String,
     minted: mint::Minted,
-}
-
-/// The request's form fields, borrowed from the body where no escape needs decoding (an
-/// assertion never does). A repeated field keeps its last value, as a map would.
-struct Form<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-impl<'a> Form<'a> {
-    fn parse(body: &'a [u8]) -> Form<'a> {
-        Form(form_urlencoded::parse(body).collect())
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
-    }
 }
 
 fn required<'a>(form: &'a Form<'_>, name: &str) -> Result<&'a str, ApiError> {
@@ -390,19 +372,4 @@ async fn federated(
 fn connection_of(subject: &str) -> Option<Uuid> {
     let (_, rest) = subject.rsplit_once("/sc/")?;
     Uuid::parse_str(rest.split('/').nth(1)?).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_fields_are_decoded_and_a_repeated_field_keeps_its_last_value() {
-        let form = Form::parse(b"scope=a%2Fb+c&client_id=one&client_id=two&empty=");
-        assert_eq!(form.get("scope"), Some("a/b c"));
-        assert_eq!(form.get("client_id"), Some("two"));
-        assert_eq!(form.get("empty"), Some(""));
-        assert_eq!(form.get("missing"), None);
-        assert!(matches!(form.0[1].1, Cow::Borrowed("one")));
-    }
 }

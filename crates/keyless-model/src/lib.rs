@@ -13,6 +13,7 @@ pub mod directory;
 pub mod directory_roles;
 pub mod doctor;
 pub mod federation;
+pub mod form;
 pub mod keys;
 pub mod membership;
 pub mod pat_scopes;

@@ -67,3 +67,35 @@ async fn an_identity_token_outside_the_projects_api_is_refused_and_audited() {
         assert_eq!(e["detail"]["organization"], "contoso");
     }
 }
+
+/// Which paths the gate covers: the organization's REST API, but not the projects API,
+/// the anonymous routes or other planes.
+#[test]
+fn the_gate_covers_the_organization_rest_api_but_projects_and_anonymous_routes() {
+    let cases = [
+        ("/contoso/_apis/serviceendpoint/endpoints", Some("contoso")),
+        (
+            "/contoso/web/_apis/serviceendpoint/endpoints/1",
+            Some("contoso"),
+        ),
+        ("/contoso/_apis/distributedtask/pools", Some("contoso")),
+        ("/contoso/web/_apis/pipelines/1/runs", Some("contoso")),
+        ("/contoso/_apis/projects", None),
+        ("/contoso/_apis/projects/web", None),
+        ("/contoso/_apis", None),
+        ("/contoso/_apis/ResourceAreas", None),
+        ("/contoso/_apis/ResourceAreas/x", None),
+        ("/contoso/_apis/serviceendpoint/types", None),
+        ("/keyless/v1/organizations/contoso", None),
+        ("/subscriptions/1/resourcegroups", None),
+        ("/v1.0/applications", None),
+        ("/contoso/oauth2/v2.0/token", None),
+    ];
+    for (path, want) in cases {
+        assert_eq!(
+            keyless_server::devops::entra_gate::gated_organization(path),
+            want,
+            "{path}"
+        );
+    }
+}
