@@ -108,8 +108,9 @@ pub async fn delete_tenant(
     let uow = s.shared_store().begin().await?;
     uow.delete_tenant(t.id).await?;
     let object = json!({"tenant": t.id, "name": t.name});
+    let answer = deleted(&s, uow, (t.id, c.user.id), ("deleteTenant", object)).await?;
     tracing::info!(tenant.id = %t.id, tenant.name = %t.name, "tenant deleted");
-    deleted(&s, uow, (t.id, c.user.id), ("deleteTenant", object)).await
+    Ok(answer)
 }
 
 /// The organizations connected to the tenant and its subscriptions, named; `None` when

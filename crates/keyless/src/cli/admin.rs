@@ -1,13 +1,10 @@
 //! Client commands for keyless' admin API and the DevOps REST shapes.
 
-use super::client::{Body, Client, Conn, OrgArgs, ProjectArgs, TenantArgs};
+use super::client::{Body, Client, Conn, OrgArgs, TenantArgs};
 use super::output::{self, View, views};
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// How a command's answer is shown to people (programs get the body, see [`output`]).
@@ -143,54 +140,6 @@ pub(super) async fn post(
     show: Show,
 ) -> anyhow::Result<ExitCode> {
     call(conn, Method::POST, path, Some(body), show).await
-}
-
-#[derive(Args)]
-pub struct ApplyArgs {
-    /// The world file (YAML).
-    #[arg(short = 'f', long = "file")]
-    file: PathBuf,
-    #[command(flatten)]
-    conn: Conn,
-}
-
-pub async fn apply(a: ApplyArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&a.file)
-        .with_context(|| format!("cannot read {}", a.file.display()))?;
-    let files = world_files(&a.file, &text)?;
-    let c = Client::new(&a.conn)?;
-    let body = if files.is_empty() {
-        Body::Yaml(text)
-    } else {
-        Body::Json(serde_json::json!({"world": text, "files": files}))
-    };
-    let progress = output::progress::Progress::spinner(format!("applying {}", a.file.display()));
-    let v = c
-        .send(Method::POST, "/keyless/v1/apply", Some(body))
-        .await
-        .with_context(|| a.file.display().to_string())?;
-    progress.finish();
-    if output::machine(&v)? {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let changes = v["changes"].as_array().cloned().unwrap_or_default();
-    for ch in &changes {
-        println!("  {}", ch.as_str().unwrap_or_default());
-    }
-    let unchanged = v["unchanged"].as_u64().unwrap_or(0);
-    if changes.is_empty() {
-        println!(
-            "{}: no changes ({unchanged} objects already as described)",
-            a.file.display()
-        );
-    } else {
-        println!(
-            "{}: {} changes, {unchanged} unchanged",
-            a.file.display(),
-            changes.len()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Subcommand)]
@@ -545,139 +494,6 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(Subcommand)]
-pub enum ProjectCommand {
-    /// Create a project in an organization.
-    Create {
-        /// The organization (name or id).
-        org: String,
-        /// The project's name.
-        name: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
-    /// List the projects of an organization.
-    List(OrgArgs),
-    /// Show one project (name or id).
-    Show(ProjectArgs),
-    /// Rename a project (its Project Administrators): `sc://` subjects of identities keyless
-    /// created follow; manual connections are marked with their new subject.
-    Update {
-        /// The organization (name or id).
-        org: String,
-        /// The project (name or id).
-        project: String,
-        /// The new name.
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        conn: Conn,
-    },
-    /// Delete a project with its connections, pipelines, runs and memberships (its Project
-    /// Administrators); refused while a run is in progress.
-    Delete {
-        /// The organization (name or id).
-        org: String,
-        /// The project (name or id).
-        project: String,
-        #[command(flatten)]
-        confirm: super::lifecycle::Confirm,
-        #[command(flatten)]
-        conn: Conn,
-    },
-    /// The project's groups: a user has a place in a project only through them.
-    Member {
-        #[command(subcommand)]
-        command: MemberCommand,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum MemberCommand {
-    /// Put a user in a group (Project Administrators only).
-    Add(MembershipArgs),
-    /// Every membership of the project (members of the project).
-    List(ProjectArgs),
-    /// Take a user out of a group (Project Administrators only).
-    Remove(MembershipArgs),
-}
-
-/// One membership of a project group.
-#[derive(Args)]
-pub struct MembershipArgs {
-    /// The organization (name or id).
-    org: String,
-    /// The project (name or id).
-    project: String,
-    /// The user (UPN or id).
-    user: String,
-    /// The group: Readers, Contributors, Build Administrators, Project Administrators,
-    /// Endpoint Creators or Endpoint Administrators.
-    group: String,
-    #[command(flatten)]
-    conn: Conn,
-}
-
-async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
-    let path = |org: &str, project: &str| {
-        format!("/keyless/v1/organizations/{org}/projects/{project}/members")
-    };
-    let (conn, method, path, body) = match c {
-        MemberCommand::Add(m) => (
-            m.conn,
-            Method::POST,
-            path(&m.org, &m.project),
-            Some(json!({"user": m.user, "group": m.group})),
-        ),
-        MemberCommand::List(a) => (a.conn, Method::GET, path(&a.org, &a.project), None),
-        MemberCommand::Remove(m) => {
-            let url = super::client::membership_url(&path(&m.org, &m.project), m.user, m.group)?;
-            (m.conn, Method::DELETE, url, None)
-        }
-    };
-    let show = match method == Method::DELETE {
-        true => Show::done("Removed the membership"),
-        false => Show::list(&views::MEMBER, "no memberships"),
-    };
-    call(&conn, method, &path, body, show).await
-}
-
-pub async fn project(c: ProjectCommand) -> anyhow::Result<ExitCode> {
-    match c {
-        ProjectCommand::Create { org, name, conn } => {
-            let path = format!("/keyless/v1/organizations/{org}/projects");
-            let show = Show::one(&views::PROJECT, format!("Created project {org}/{name}"));
-            post(&conn, &path, json!({"name": name}), show).await
-        }
-        ProjectCommand::Show(a) => {
-            let path = format!("/keyless/v1/organizations/{}/projects", a.org);
-            let what = format!("project in {}", a.org);
-            show_in_list(&a.conn, &path, &a.project, &views::PROJECT, &what).await
-        }
-        ProjectCommand::List(a) => {
-            get(
-                &a.conn,
-                &format!("/keyless/v1/organizations/{}/projects", a.org),
-                Show::list(&views::PROJECT, format!("no projects in {}", a.org)),
-            )
-            .await
-        }
-        ProjectCommand::Update {
-            org,
-            project,
-            name,
-            conn,
-        } => super::lifecycle::project_update(org, project, name, conn).await,
-        ProjectCommand::Delete {
-            org,
-            project,
-            confirm,
-            conn,
-        } => super::lifecycle::project_delete(org, project, confirm, conn).await,
-        ProjectCommand::Member { command } => member(command).await,
-    }
-}
-
-#[derive(Subcommand)]
 pub enum SubscriptionCommand {
     /// Create a subscription in a tenant.
     Create {
@@ -753,44 +569,4 @@ pub async fn subscription(c: SubscriptionCommand) -> anyhow::Result<ExitCode> {
             .await
         }
     }
-}
-
-/// The files the world's pipelines read: for each `file:` of
-/// `organizations[].projects[].pipelines[]`, that file and the templates it includes, by
-/// path relative to the world file's folder (their repository). Empty when no pipeline
-/// names a file.
-fn world_files(world: &Path, text: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut files = BTreeMap::new();
-    // A file over the server's limits is not read here either; the server refuses it.
-    if keyless_server::world::check_limits(text).is_err() {
-        return Ok(files);
-    }
-    let Ok(doc) = yaml_serde::from_str::<yaml_serde::Value>(text) else {
-        // The server reports the parse error with its line.
-        return Ok(files);
-    };
-    let root = world
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let root =
-        std::fs::canonicalize(root).with_context(|| format!("cannot read {}", root.display()))?;
-    let list = |v: &yaml_serde::Value, key: &str| -> Vec<yaml_serde::Value> {
-        v.get(key)
-            .and_then(|l| l.as_sequence())
-            .cloned()
-            .unwrap_or_default()
-    };
-    for org in list(&doc, "organizations") {
-        for project in list(&org, "projects") {
-            for pipeline in list(&project, "pipelines") {
-                if let Some(file) = pipeline.get("file").and_then(|f| f.as_str()) {
-                    let (_, read) = super::pipeline_files::bundle(&root, &root.join(file))
-                        .with_context(|| format!("pipeline file {file} of {}", world.display()))?;
-                    files.extend(read);
-                }
-            }
-        }
-    }
-    Ok(files)
 }

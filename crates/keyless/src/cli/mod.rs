@@ -3,6 +3,7 @@
 
 mod admin;
 mod agents;
+mod apply;
 mod audit;
 mod azcli;
 mod backup;
@@ -28,6 +29,7 @@ mod org_people;
 pub mod output;
 mod pipeline;
 mod pipeline_files;
+mod project;
 mod run;
 mod sc;
 mod sc_ops;
@@ -54,7 +56,7 @@ pub enum Command {
     /// Run the server (every plane on one HTTPS origin).
     Serve(serve::ServeArgs),
     /// Apply a world file (idempotent): tenants, apps, subscriptions, organizations…
-    Apply(admin::ApplyArgs),
+    Apply(apply::ApplyArgs),
     /// The demo environment.
     Demo {
         #[command(subcommand)]
@@ -96,7 +98,7 @@ pub enum Command {
     /// Projects of an organization.
     Project {
         #[command(subcommand)]
-        command: admin::ProjectCommand,
+        command: project::ProjectCommand,
     },
     /// Subscriptions.
     Subscription {
@@ -183,7 +185,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(a) => serve::serve(a).await,
         Command::Demo { command } => serve::demo(command),
         Command::Explain(a) => Ok(explain::explain(&a)),
-        Command::Apply(a) => admin::apply(a).await,
+        Command::Apply(a) => apply::apply(a).await,
         Command::Audit(a) => audit::audit(a).await,
         Command::Doctor(a) => doctor::doctor(a).await,
         Command::Lint(a) => lint::lint(a).await,
@@ -192,7 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command } => directory::user(command).await,
         Command::Login(a) => login::login(a).await,
         Command::Org { command } => admin::org(command).await,
-        Command::Project { command } => admin::project(command).await,
+        Command::Project { command } => project::project(command).await,
         Command::Subscription { command } => admin::subscription(command).await,
         Command::Pipeline { command } => pipeline::pipeline(command).await,
         Command::Job { command } => pipeline::job(command).await,
