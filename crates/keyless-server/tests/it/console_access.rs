@@ -214,6 +214,16 @@ async fn state(s: &TestServer, id: &str) -> (Vec<(String, String)>, Vec<String>,
     )
 }
 
+/// A form of the access page (its path's tail and fields) and the API request it sends
+/// (method, path, body).
+type Case<'a> = (
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    reqwest::Method,
+    String,
+    Value,
+);
+
 #[tokio::test]
 async fn a_project_reader_sees_the_apis_refusal_on_the_access_page_and_changes_nothing() {
     let s = TestServer::start().await;
@@ -248,7 +258,7 @@ async fn a_project_reader_sees_the_apis_refusal_on_the_access_page_and_changes_n
     let page = b.get(&access_page(&id)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let p = pipeline.to_string();
-    let cases: [(&str, Vec<(&str, &str)>, reqwest::Method, String, Value); 5] = [
+    let cases: [Case; 5] = [
         (
             "roles",
             vec![("user", &alice.upn), ("role", "Administrator")],
