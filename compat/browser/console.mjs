@@ -10,6 +10,7 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import https from "node:https";
 import net from "node:net";
+import { refusedByRole } from "./steps/roles.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = process.env.KEYLESS_BIN || join(ROOT, "target/debug/keyless");
@@ -227,6 +228,7 @@ try {
   await shot("11-phone-connection", phone);
   await phone.close();
 
+  await refusedByRole({ browser, origin, demo, check, shot, api, server });
   await follow("Sign out", `${origin}/_console/signin`, "button");
   check("sign-out returns to sign-in", page.url() === `${origin}/_console/signin`, page.url());
   await page.goto(`${origin}/_console/orgs`);

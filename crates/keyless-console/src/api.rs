@@ -119,6 +119,14 @@ impl<'a> Api<'a> {
         self.json(Method::PATCH, path, Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, Refusal> {
+        self.json(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<Value, Refusal> {
+        self.json(Method::DELETE, path, None).await
+    }
+
     /// As `post`, a refusal coming with the API's whole error body (`Null` when it has
     /// none), for a page that shows more of it than its text.
     pub async fn post_keeping_body(

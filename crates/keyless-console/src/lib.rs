@@ -47,7 +47,9 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route(&one("/verify"), post(connection::verify))
         .route(&one("/doctor"), get(connection::doctor))
         .route(&one("/access"), get(connection_extras::page))
-        .route(&one("/pipelines"), post(connection_extras::set_pipelines))
+        .route(&one("/pipelines"), post(connection_actions::set_pipelines))
+        .route(&one("/roles"), post(connection_actions::set_role))
+        .route(&one("/shares"), post(connection_actions::set_share))
         .route(
             "/_console/orgs/{org}/{project}/new",
             get(new_connection::choose),

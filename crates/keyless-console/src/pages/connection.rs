@@ -83,8 +83,9 @@ async fn details_page(
         segment(&org),
         segment(&project)
     );
+    let now = ctx.state.now();
     ctx.page(&path, |v| {
-        let c = ConnectionRow::of(&v);
+        let c = ConnectionRow::of(&v, now);
         Details {
             chrome: ctx.chrome(&format!("Service connection {}", c.name)),
             org,

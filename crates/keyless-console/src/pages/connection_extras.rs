@@ -1,19 +1,18 @@
-//! Who may use one service connection: its pipeline permissions (authorize a pipeline, open
-//! to all or close), its security roles, the projects it is shared with, and its recent token
-//! requests from the audit log. Each section shows the API's refusal on its own.
+//! Who may use one service connection: its pipeline permissions, its security roles, the
+//! projects it is shared with, and its recent token requests from the audit log. Each section
+//! shows the API's refusal on its own; the forms' actions are in `connection_actions.rs`.
 
 use super::audit::Entry;
 use crate::api::Refusal;
 use crate::paths::{query, segment};
-use crate::view::{self, Chrome, Ctx, Posted};
+use crate::view::{self, Chrome, Ctx};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-type Where = Path<(String, String, String)>;
+pub type Where = Path<(String, String, String)>;
 
 /// Audit entries the page shows.
 const RECENT: &str = "20";
@@ -27,7 +26,7 @@ pub fn text(v: &Value) -> String {
     }
 }
 
-fn list(v: &Value) -> impl Iterator<Item = &Value> {
+pub fn list(v: &Value) -> impl Iterator<Item = &Value> {
     v.as_array().into_iter().flatten()
 }
 
@@ -49,6 +48,8 @@ pub struct Pipelines {
 }
 
 pub struct Role {
+    /// The user's id, which the API takes to remove the role.
+    pub id: String,
     pub user: String,
     pub unique_name: String,
     pub role: String,
@@ -64,14 +65,20 @@ struct Access {
     /// The connection's console address, percent-encoded.
     conn: String,
     name: String,
+    /// The action this page answers, refused by the API.
+    refused: Option<Refusal>,
     shares: Vec<Share>,
+    /// The projects of the organization the user sees that the connection is not shared with.
+    others: Result<Vec<Share>, Refusal>,
     pipelines: Result<Pipelines, Refusal>,
     roles: Result<Vec<Role>, Refusal>,
     requests: Result<Vec<Entry>, Refusal>,
+    /// The roles the add form offers.
+    roles_known: [&'static str; 4],
 }
 
 /// A connection's console address, percent-encoded.
-fn address(org: &str, project: &str, id: &str) -> String {
+pub fn address(org: &str, project: &str, id: &str) -> String {
     format!(
         "{}/orgs/{}/{}/connections/{}",
         crate::PREFIX,
@@ -97,6 +104,7 @@ fn pipelines(v: Value) -> Pipelines {
 fn roles(v: Value) -> Vec<Role> {
     list(&v["value"])
         .map(|r| Role {
+            id: text(&r["identity"]["id"]),
             user: text(&r["identity"]["displayName"]),
             unique_name: text(&r["identity"]["uniqueName"]),
             role: text(&r["role"]["name"]),
@@ -108,26 +116,45 @@ fn requests(v: Value) -> Vec<Entry> {
     list(&v["value"]).map(Entry::of).collect()
 }
 
+/// The projects that see the connection (`serviceEndpointProjectReferences`), its own first.
+pub fn shares_of(c: &Value) -> Vec<Share> {
+    list(&c["serviceEndpointProjectReferences"])
+        .map(|r| Share {
+            id: text(&r["projectReference"]["id"]),
+            name: text(&r["projectReference"]["name"]),
+        })
+        .collect()
+}
+
+/// The connection's API path as seen from its project (both percent-encoded).
+pub fn endpoint_path(o: &str, p: &str, id: uuid::Uuid) -> String {
+    format!("/{o}/{p}/_apis/serviceendpoint/endpoints/{id}")
+}
+
 /// The page: the connection itself must be readable, each section then asks on its own.
 pub async fn page(ctx: Ctx, Path((org, project, id)): Where) -> Response {
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return view::not_found().await;
     };
+    render(&ctx, org, project, id, None).await
+}
+
+/// The page, after an action the API refused (`refused`) or none. When the connection
+/// itself cannot be read, the action's refusal (or the read's) is shown on its own.
+pub async fn render(
+    ctx: &Ctx,
+    org: String,
+    project: String,
+    id: uuid::Uuid,
+    refused: Option<Refusal>,
+) -> Response {
     let (o, p) = (segment(&org), segment(&project));
     let api = ctx.api();
-    let c = match api
-        .get(&format!("/{o}/{p}/_apis/serviceendpoint/endpoints/{id}"))
-        .await
-    {
+    let c = match api.get(&endpoint_path(&o, &p, id)).await {
         Ok(c) => c,
-        Err(r) => return ctx.refused(r),
+        Err(r) => return ctx.refused(refused.unwrap_or(r)),
     };
-    let shares: Vec<Share> = list(&c["serviceEndpointProjectReferences"])
-        .map(|r| Share {
-            id: text(&r["projectReference"]["id"]),
-            name: text(&r["projectReference"]["name"]),
-        })
-        .collect();
+    let shares = shares_of(&c);
     let home = shares.first().map(|s| s.id.clone()).unwrap_or_default();
     let pipes = api
         .get(&format!(
@@ -142,6 +169,18 @@ pub async fn page(ctx: Ctx, Path((org, project, id)): Where) -> Response {
         ))
         .await
         .map(roles);
+    let others = api
+        .get(&format!("/keyless/v1/organizations/{o}/projects"))
+        .await
+        .map(|v| {
+            list(&v["value"])
+                .map(|p| Share {
+                    id: text(&p["id"]),
+                    name: text(&p["name"]),
+                })
+                .filter(|p| shares.iter().all(|s| s.id != p.id))
+                .collect()
+        });
     let id_text = id.to_string();
     let audit = api
         .get(&format!(
@@ -151,8 +190,9 @@ pub async fn page(ctx: Ctx, Path((org, project, id)): Where) -> Response {
         .await
         .map(requests);
     let name = text(&c["name"]);
+    let status = refused.as_ref().map(|r| r.status).unwrap_or(StatusCode::OK);
     view::html(
-        StatusCode::OK,
+        status,
         &Access {
             chrome: ctx.chrome(&format!("Access to {name}")),
             conn: address(&org, &project, &id_text),
@@ -160,87 +200,13 @@ pub async fn page(ctx: Ctx, Path((org, project, id)): Where) -> Response {
             project,
             id: id_text,
             name,
+            refused,
             shares,
+            others,
             pipelines: pipes,
             roles: role_list,
             requests: audit,
+            roles_known: super::connection_actions::ROLES,
         },
     )
-}
-
-/// The permission change a form asks for: one pipeline authorized, or all opened or closed.
-fn change(form: &Posted) -> Option<Value> {
-    match form.get("all") {
-        "open" => return Some(json!({"allPipelines": {"authorized": true}})),
-        "close" => return Some(json!({"allPipelines": {"authorized": false}})),
-        _ => {}
-    }
-    let pipeline: i64 = form.get("pipeline").trim().parse().ok()?;
-    Some(json!({"pipelines": [{"id": pipeline, "authorized": true}]}))
-}
-
-/// Changes the pipeline permissions through the API (its Administrator role decides), then
-/// shows the page again.
-pub async fn set_pipelines(ctx: Ctx, Path((org, project, id)): Where, body: Bytes) -> Response {
-    let form = Posted::parse(&body);
-    if let Some(refused) = ctx.csrf_refusal(&form) {
-        return refused;
-    }
-    let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return view::not_found().await;
-    };
-    let Some(patch) = change(&form) else {
-        return view::message(
-            StatusCode::BAD_REQUEST,
-            ctx.chrome("Refused"),
-            "The form was refused",
-            "A pipeline is named by its id, a number. Nothing was changed.",
-        );
-    };
-    let path = format!(
-        "/{}/{}/_apis/pipelines/pipelinePermissions/endpoint/{id}",
-        segment(&org),
-        segment(&project)
-    );
-    match ctx.api().patch(&path, &patch).await {
-        Ok(_) => view::to(&format!(
-            "{}/access",
-            address(&org, &project, &id.to_string())
-        )),
-        Err(r) => ctx.refused(r),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form(body: &str) -> Posted {
-        Posted::parse(body.as_bytes())
-    }
-
-    #[test]
-    fn a_form_asks_for_one_change_or_none() {
-        assert_eq!(
-            change(&form("all=open")),
-            Some(json!({"allPipelines": {"authorized": true}}))
-        );
-        assert_eq!(
-            change(&form("all=close&pipeline=4")),
-            Some(json!({"allPipelines": {"authorized": false}}))
-        );
-        assert_eq!(
-            change(&form("pipeline=+7+")),
-            Some(json!({"pipelines": [{"id": 7, "authorized": true}]}))
-        );
-        for bad in [
-            "",
-            "pipeline=",
-            "pipeline=seven",
-            "pipeline=1.5",
-            "all=maybe",
-        ] {
-            assert_eq!(change(&form(bad)), None, "{bad}");
-        }
-    }
 }

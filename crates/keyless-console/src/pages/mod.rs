@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod browse;
 pub mod connection;
+pub mod connection_actions;
 pub mod connection_extras;
 pub mod keys;
 pub mod new_connection;

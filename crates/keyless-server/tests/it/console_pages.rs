@@ -32,13 +32,13 @@ async fn rotate(b: &Browser<'_>, csrf: &str, issuer: &str) -> Page {
 }
 
 /// A page showing the API's refusal: its status and the message of its `body`.
-fn assert_refused_as(page: &Page, status: StatusCode, body: &Value) {
+pub(super) fn assert_refused_as(page: &Page, status: StatusCode, body: &Value) {
     assert_eq!(page.status, status);
     assert!(page.text().contains(&api_message(body)), "{}", page.body);
 }
 
 /// A form refused for its CSRF token: 403 and the page saying nothing changed.
-fn assert_csrf_refused(answer: &Page) {
+pub(super) fn assert_csrf_refused(answer: &Page) {
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert!(
         answer.body.contains("nothing was changed"),
@@ -134,20 +134,20 @@ async fn a_rotation_without_the_form_token_or_of_no_issuer_rotates_nothing() {
 }
 
 /// A new manual connection of web (closed to every pipeline): its id.
-async fn connection(s: &TestServer, name: &str) -> String {
+pub(super) async fn connection(s: &TestServer, name: &str) -> String {
     let c = created(s, demo_manual_body(s, name)).await;
     c["id"].as_str().unwrap().to_string()
 }
 
-fn permissions_path(id: &str) -> String {
+pub(super) fn permissions_path(id: &str) -> String {
     format!("/contoso/web/_apis/pipelines/pipelinePermissions/endpoint/{id}")
 }
 
-async fn permissions(s: &TestServer, id: &str) -> Value {
+pub(super) async fn permissions(s: &TestServer, id: &str) -> Value {
     s.admin_ok(&permissions_path(id)).await
 }
 
-fn access_page(id: &str) -> String {
+pub(super) fn access_page(id: &str) -> String {
     format!("/_console/orgs/contoso/web/connections/{id}/access")
 }
 
