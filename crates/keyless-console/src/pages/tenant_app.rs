@@ -297,7 +297,10 @@ pub async fn add_secret(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> Res
     let name = form.get("displayName").trim().to_string();
     let path = format!("{}/addPassword", graph_path(&id));
     let answer = graph(&ctx, &tenant)
-        .post(&path, &json!({ "displayName": name }))
+        .post(
+            &path,
+            &json!({ "passwordCredential": { "displayName": name } }),
+        )
         .await;
     let shown = match answer {
         Ok(v) => Shown {
