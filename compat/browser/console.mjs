@@ -10,6 +10,7 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import https from "node:https";
 import net from "node:net";
+import { draftBecomesReady } from "./steps/draft_ready.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = process.env.KEYLESS_BIN || join(ROOT, "target/debug/keyless");
@@ -197,6 +198,9 @@ try {
   check("the wizard's automatic connection opens Ready", made === "Ready", made);
   check("the new connection's page is named after it", (await page.textContent("h1")) === "wizard-made");
   await shot("15-new-connection-ready");
+
+  // A manual connection saved as Draft, its credential added on the app's page, then Ready.
+  await draftBecomesReady({ page, origin, demo, check, shot, api, server });
 
   // A federated credential whose subject no longer matches: Verify fails at the token step,
   // and the audit page shows the credential beside the assertion, the difference marked.
