@@ -232,25 +232,16 @@ pub async fn page(
     render(&ctx, &tenant, &id, shown).await
 }
 
-/// The posted form, or the 403 page when its CSRF token is not this session's.
-fn posted(ctx: &Ctx, body: &[u8]) -> Result<Posted, Response> {
-    let form = Posted::parse(body);
-    match ctx.csrf_refusal(&form) {
-        Some(refused) => Err(refused),
-        None => Ok(form),
-    }
-}
-
 /// After a change Graph made: the app's page again.
 fn done(tenant: &str, id: &str) -> Response {
     view::to(&address(tenant, id))
 }
 
 pub async fn add_credential(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> Response {
-    let form = match posted(&ctx, &body) {
-        Ok(f) => f,
-        Err(refused) => return refused,
-    };
+    let form = Posted::parse(&body);
+    if let Some(refused) = ctx.csrf_refusal(&form) {
+        return refused;
+    }
     let f = CredentialForm::from(|k| form.get(k).to_string());
     let path = format!("{}/federatedIdentityCredentials", graph_path(&id));
     match graph(&ctx, &tenant).post(&path, &f.body()).await {
@@ -267,10 +258,10 @@ pub async fn add_credential(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) ->
 }
 
 pub async fn remove_credential(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> Response {
-    let form = match posted(&ctx, &body) {
-        Ok(f) => f,
-        Err(refused) => return refused,
-    };
+    let form = Posted::parse(&body);
+    if let Some(refused) = ctx.csrf_refusal(&form) {
+        return refused;
+    }
     let path = format!(
         "{}/federatedIdentityCredentials/{}",
         graph_path(&id),
@@ -290,10 +281,10 @@ pub async fn remove_credential(ctx: Ctx, Path((tenant, id)): Where, body: Bytes)
 
 /// Adds a secret and answers with the app's page showing its value, this once.
 pub async fn add_secret(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> Response {
-    let form = match posted(&ctx, &body) {
-        Ok(f) => f,
-        Err(refused) => return refused,
-    };
+    let form = Posted::parse(&body);
+    if let Some(refused) = ctx.csrf_refusal(&form) {
+        return refused;
+    }
     let name = form.get("displayName").trim().to_string();
     let path = format!("{}/addPassword", graph_path(&id));
     let answer = graph(&ctx, &tenant)
@@ -321,10 +312,10 @@ pub async fn add_secret(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> Res
 }
 
 pub async fn remove_secret(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> Response {
-    let form = match posted(&ctx, &body) {
-        Ok(f) => f,
-        Err(refused) => return refused,
-    };
+    let form = Posted::parse(&body);
+    if let Some(refused) = ctx.csrf_refusal(&form) {
+        return refused;
+    }
     let path = format!("{}/removePassword", graph_path(&id));
     let key = json!({ "keyId": form.get("keyId") });
     match graph(&ctx, &tenant).post(&path, &key).await {
