@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import https from "node:https";
 import net from "node:net";
 import { refusedByRole } from "./steps/roles.mjs";
+import { draftBecomesReady } from "./steps/draft_ready.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = process.env.KEYLESS_BIN || join(ROOT, "target/debug/keyless");
@@ -199,13 +200,16 @@ try {
   check("the new connection's page is named after it", (await page.textContent("h1")) === "wizard-made");
   await shot("15-new-connection-ready");
 
+  // A manual connection saved as Draft, its credential added on the app's page, then Ready.
+  await draftBecomesReady({ page, origin, demo, check, shot, api, server });
+
   // A federated credential whose subject no longer matches: Verify fails at the token step,
   // and the audit page shows the credential beside the assertion, the difference marked.
   const token = demo.KEYLESS_TOKEN;
   const apps = await api(server, token, "GET", `/v1.0/applications?$filter=appId eq '${demo.AZURE_CLIENT_ID}'`);
   const appId = apps.body.value[0].id;
   const fics = await api(server, token, "GET", `/v1.0/applications/${appId}/federatedIdentityCredentials`);
-  const fic = fics.body.value[0];
+  const fic = fics.body.value.find((f) => f.name === "demo-connection");
   const patched = await api(server, token, "PATCH", `/v1.0/applications/${appId}/federatedIdentityCredentials/${fic.id}`,
     { subject: `${fic.subject}-renamed` });
   check("the credential's subject is changed through Graph", patched.status === 204, JSON.stringify(patched));

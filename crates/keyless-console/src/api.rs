@@ -2,7 +2,7 @@
 //! personal access token: every permission check and every refusal text is the API's.
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use keyless_core::state::AppState;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -41,15 +41,34 @@ impl Refusal {
     }
 }
 
+/// The header naming the tenant Graph acts in (the user's home tenant without it).
+const TENANT_HEADER: &str = "x-keyless-tenant";
+
 /// The API as one user.
 pub struct Api<'a> {
     state: &'a AppState,
     pat: &'a str,
+    /// The tenant (id, name or domain) sent in `X-Keyless-Tenant`, when one is named.
+    tenant: Option<String>,
 }
 
 impl<'a> Api<'a> {
     pub fn new(state: &'a AppState, pat: &'a str) -> Api<'a> {
-        Api { state, pat }
+        Api {
+            state,
+            pat,
+            tenant: None,
+        }
+    }
+
+    /// The same user acting in `tenant` (id, name or domain): every request names it in
+    /// `X-Keyless-Tenant`, so Graph answers for that tenant (one the user is a member or a
+    /// guest of) rather than the user's home tenant.
+    pub fn in_tenant(self, tenant: &str) -> Api<'a> {
+        Api {
+            tenant: Some(tenant.into()),
+            ..self
+        }
     }
 
     /// The status and body of `method path` (path and query, already encoded).
@@ -68,6 +87,13 @@ impl<'a> Api<'a> {
             .method(method)
             .uri(path)
             .header(header::AUTHORIZATION, format!("Bearer {}", self.pat));
+        if let Some(t) = &self.tenant {
+            let value = HeaderValue::from_str(t).map_err(|_| Refusal {
+                status: StatusCode::BAD_REQUEST,
+                message: "A tenant is named by its id, name or domain.".into(),
+            })?;
+            req = req.header(TENANT_HEADER, value);
+        }
         let body = match body {
             Some(v) => {
                 req = req.header(header::CONTENT_TYPE, "application/json");

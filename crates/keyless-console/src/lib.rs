@@ -34,6 +34,8 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
     use pages::*;
     // One connection's pages.
     let one = |tail: &str| format!("/_console/orgs/{{org}}/{{project}}/connections/{{id}}{tail}");
+    // One app registration's pages.
+    let app = |tail: &str| format!("/_console/tenants/{{tenant}}/apps/{{id}}{tail}");
     let not_found = get(view::not_found).post(view::not_found);
     Router::new()
         .route("/_console", get(signin::home))
@@ -64,6 +66,18 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route("/_console/subscriptions", get(subscriptions::page))
         .route("/_console/tenants", get(tenants::list_page))
         .route("/_console/tenants/{tenant}", get(tenants::page))
+        .route(
+            "/_console/tenants/{tenant}/settings",
+            post(tenant_settings::submit),
+        )
+        .route(&app(""), get(tenant_app::page))
+        .route(&app("/credentials"), post(tenant_app::add_credential))
+        .route(
+            &app("/credentials/remove"),
+            post(tenant_app::remove_credential),
+        )
+        .route(&app("/secrets"), post(tenant_app::add_secret))
+        .route(&app("/secrets/remove"), post(tenant_app::remove_secret))
         .route("/_console/keys/rotate", post(keys::rotate))
         .route("/_console/static/console.css", get(assets::css))
         .route("/_console/static/copy.js", get(assets::script))

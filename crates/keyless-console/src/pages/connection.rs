@@ -1,7 +1,7 @@
 //! One service connection: its details (issuer and subject to copy), Verify and the doctor.
 
 use super::browse::ConnectionRow;
-use crate::paths::segment;
+use crate::paths::{query, segment};
 use crate::view::{self, Chrome, Ctx, Posted};
 use askama::Template;
 use axum::body::Bytes;
@@ -69,6 +69,44 @@ struct Details {
     c: ConnectionRow,
     /// Verify's steps, after a Verify.
     verified: Option<Vec<Step>>,
+    /// The app registration's console page with the Add federated credential form filled
+    /// in, when the connection federates with an app the user may see.
+    app_link: Option<String>,
+}
+
+/// The console page of the app registration a workload identity connection names
+/// (`serviceprincipalid` in `tenantid`), its form filled with the connection's issuer,
+/// subject and name: one Graph call in that tenant; `None` when it cannot be found.
+async fn app_link(ctx: &Ctx, v: &Value, c: &ConnectionRow) -> Option<String> {
+    let params = &v["authorization"]["parameters"];
+    if c.scheme != "WorkloadIdentityFederation" || c.issuer.is_empty() {
+        return None;
+    }
+    // A GUID, so the filter holds no quote of the caller's.
+    let app_id = uuid::Uuid::parse_str(params["serviceprincipalid"].as_str()?).ok()?;
+    let tenant = params["tenantid"].as_str().filter(|t| !t.is_empty())?;
+    let filter = format!("appId eq '{app_id}'");
+    let found = ctx
+        .api()
+        .in_tenant(tenant)
+        .get(&format!(
+            "/v1.0/applications?{}",
+            query([("$filter", filter.as_str())])
+        ))
+        .await
+        .ok()?;
+    let id = found["value"][0]["id"].as_str()?;
+    Some(format!(
+        "{}/tenants/{}/apps/{}?{}",
+        crate::PREFIX,
+        segment(tenant),
+        segment(id),
+        query([
+            ("issuer", c.issuer.as_str()),
+            ("subject", c.subject.as_str()),
+            ("name", c.name.as_str()),
+        ])
+    ))
 }
 
 async fn details_page(
@@ -83,18 +121,23 @@ async fn details_page(
         segment(&org),
         segment(&project)
     );
-    let now = ctx.state.now();
-    ctx.page(&path, |v| {
-        let c = ConnectionRow::of(&v, now);
-        Details {
+    let v = match ctx.api().get(&path).await {
+        Ok(v) => v,
+        Err(r) => return ctx.refused(r),
+    };
+    let c = ConnectionRow::of(&v, ctx.state.now());
+    let app_link = app_link(ctx, &v, &c).await;
+    view::html(
+        StatusCode::OK,
+        &Details {
             chrome: ctx.chrome(&format!("Service connection {}", c.name)),
             org,
             project,
             c,
             verified,
-        }
-    })
-    .await
+            app_link,
+        },
+    )
 }
 
 pub async fn details(ctx: Ctx, Path((org, project, id)): Where) -> Response {

@@ -9,4 +9,6 @@ pub mod keys;
 pub mod new_connection;
 pub mod signin;
 pub mod subscriptions;
+pub mod tenant_app;
+pub mod tenant_settings;
 pub mod tenants;

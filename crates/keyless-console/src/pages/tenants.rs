@@ -1,9 +1,12 @@
-//! Tenants: the list the user may see, and one tenant's settings, directory roles and guests
-//! (read-only), each section showing the API's refusal on its own.
+//! Tenants: the list the user may see, and one tenant's settings (with their edit form),
+//! directory roles, guests, app registrations, service principals and managed identities,
+//! each section showing the API's refusal on its own. Graph is asked in the page's tenant
+//! (`X-Keyless-Tenant`).
 
 use super::connection_extras::text;
+use super::tenant_settings::SettingsForm;
 use crate::api::Refusal;
-use crate::paths::segment;
+use crate::paths::{query, segment};
 use crate::view::{self, Chrome, Ctx};
 use askama::Template;
 use axum::extract::Path;
@@ -83,19 +86,75 @@ pub struct GuestRow {
     pub upn: String,
 }
 
+/// An app registration or a service principal as Graph lists it.
+pub struct DirectoryRow {
+    /// Its object id.
+    pub id: String,
+    pub name: String,
+    pub app_id: String,
+    pub kind: String,
+}
+
+impl DirectoryRow {
+    fn of(v: &Value) -> DirectoryRow {
+        DirectoryRow {
+            id: text(&v["id"]),
+            name: text(&v["displayName"]),
+            app_id: text(&v["appId"]),
+            kind: text(&v["servicePrincipalType"]),
+        }
+    }
+}
+
+/// Objects a Graph list shows on the page (Graph's largest page).
+const LISTED: &str = "999";
+
+/// The first page of a Graph list, and whether more follow.
+struct Listed {
+    rows: Vec<DirectoryRow>,
+    more: bool,
+}
+
+async fn graph_list(api: &crate::api::Api<'_>, collection: &str) -> Result<Listed, Refusal> {
+    let v = api
+        .get(&format!("/v1.0/{collection}?{}", query([("$top", LISTED)])))
+        .await?;
+    Ok(Listed {
+        rows: view::sorted_rows(&v, DirectoryRow::of, |r| &r.name),
+        more: v.get("@odata.nextLink").is_some(),
+    })
+}
+
+/// Service principals of type `ManagedIdentity` are the tenant's managed identities.
+const MANAGED_IDENTITY: &str = "ManagedIdentity";
+
 #[derive(Template)]
 #[template(path = "tenant.html")]
 struct Tenant {
     chrome: Chrome,
     t: TenantRow,
+    /// The tenant as the console's addresses name it, percent-encoded.
+    at: String,
     settings: Vec<Setting>,
+    form: SettingsForm,
+    /// The API's refusal of the settings form last posted.
+    refusal: Option<Refusal>,
     roles: Result<Vec<RoleRow>, Refusal>,
     guests: Result<Vec<GuestRow>, Refusal>,
+    apps: Result<Listed, Refusal>,
+    principals: Result<Listed, Refusal>,
+    identities: Result<Listed, Refusal>,
 }
 
 pub async fn page(ctx: Ctx, Path(tenant): Path<String>) -> Response {
-    let base = format!("/keyless/v1/tenants/{}", segment(&tenant));
-    let api = ctx.api();
+    render(&ctx, &tenant, None).await
+}
+
+/// The tenant's page; after a refused settings form, the form as posted with the refusal
+/// (answered with the refusal's status).
+pub async fn render(ctx: &Ctx, tenant: &str, refused: Option<(SettingsForm, Refusal)>) -> Response {
+    let base = format!("/keyless/v1/tenants/{}", segment(tenant));
+    let api = ctx.api().in_tenant(tenant);
     let v = match api.get(&base).await {
         Ok(v) => v,
         Err(r) => return ctx.refused(r),
@@ -119,15 +178,35 @@ pub async fn page(ctx: Ctx, Path(tenant): Path<String>) -> Response {
             })
             .collect()
     });
+    let apps = graph_list(&api, "applications").await;
+    let (principals, identities) = match graph_list(&api, "servicePrincipals").await {
+        Ok(l) => {
+            let (mi, sp) = l.rows.into_iter().partition(|r| r.kind == MANAGED_IDENTITY);
+            let more = l.more;
+            (Ok(Listed { rows: sp, more }), Ok(Listed { rows: mi, more }))
+        }
+        Err(r) => (Err(r.clone()), Err(r)),
+    };
     let t = TenantRow::of(&v);
+    let (form, refusal) = match refused {
+        Some((f, r)) => (f, Some(r)),
+        None => (SettingsForm::of(&v["settings"]), None),
+    };
+    let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
     view::html(
-        StatusCode::OK,
+        status,
         &Tenant {
             chrome: ctx.chrome(&format!("Tenant {}", t.name)),
             t,
+            at: segment(tenant),
             settings: all,
+            form,
+            refusal,
             roles,
             guests,
+            apps,
+            principals,
+            identities,
         },
     )
 }

@@ -531,5 +531,7 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
 mod access;
 #[path = "console_pages.rs"]
 mod pages;
+#[path = "console_tenants.rs"]
+mod tenants;
 #[path = "console_wizard.rs"]
 mod wizard;
