@@ -1,7 +1,9 @@
 //! `_apis/serviceendpoint/endpoints`: create, list, get, update and delete service
 //! connections in the Azure DevOps REST shapes; what differs per scheme is in `schemes/`.
 
-use super::security::{require, role_of};
+use super::access::CallerAccess;
+use super::render::Shown;
+use super::security::require;
 use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
@@ -208,6 +210,9 @@ fn filter(c: &ServiceConnection, q: &HashMap<String, String>) -> bool {
         && list("endpointIds").is_none_or(|t| t.contains(&c.id.to_string()))
 }
 
+/// The connections of `projects` the caller may view, each once. The caller's groups and
+/// roles ([`CallerAccess`]) and the connections' projects and shares ([`Shown`]) are read
+/// once per list (per project listed), not once per connection.
 async fn list_for(
     s: &AppState,
     caller: &Caller,
@@ -217,17 +222,21 @@ async fn list_for(
 ) -> Result<Json<Value>, DevopsError> {
     let mut value = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut access = CallerAccess::new(s, caller, org).await?;
+    let mut shown = Shown::for_organization(s, org).await?;
     for p in projects {
         let mut conns = s.db().list_connections(p.id).await?;
         for id in s.db().list_connections_shared_with(p.id).await? {
             conns.push(s.db().get_connection(id).await?);
         }
+        access.see_project(p.id, &conns).await?;
+        shown.see_project(s, p.id, &conns).await?;
         for c in conns {
-            let visible = role_of(s, caller, org, p.id, Some(&c))
-                .await?
+            let visible = access
+                .role(p.id, Some(&c))
                 .is_some_and(|r| r.allows(EndpointAction::View));
             if visible && filter(&c, q) && seen.insert(c.id) {
-                value.push(render(s, &c, org).await?);
+                value.push(shown.json(s, &c, org).await?);
             }
         }
     }

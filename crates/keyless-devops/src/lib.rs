@@ -2,6 +2,7 @@
 //! job's OIDC token endpoint, the organization's projects (`_apis/projects`, also for service
 //! principals with an Entra token: `caller.rs`), and lookups of organizations and projects.
 
+mod access;
 pub mod agents;
 pub mod caller;
 mod convert;
