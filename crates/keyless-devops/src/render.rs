@@ -56,8 +56,8 @@ pub fn endpoint_json(
     params.insert("tenantid".into(), json!(c.tenant_id.to_string()));
     params.insert("serviceprincipalid".into(), json!(c.client_id.to_string()));
     super::schemes::rules(c.scheme).render_parameters(&mut params, c, &issuer, &subject);
-    json!({
-        "data": c.data.public(),
+    // The two maps are moved in after `json!`, which would copy them value by value.
+    let mut v = json!({
         "id": c.id.to_string(),
         "name": c.name,
         "type": c.endpoint_type,
@@ -65,7 +65,6 @@ pub fn endpoint_json(
         "createdBy": {"id": c.created_by.map(|u| u.to_string())},
         "creationDate": keyless_model::time_fmt::iso(c.created_at),
         "description": c.description,
-        "authorization": {"parameters": params, "scheme": c.scheme},
         "isShared": false,
         "isReady": c.state == ConnectionState::Ready,
         "isOutdated": c.state == ConnectionState::Ready && !c.status_message.is_empty(),
@@ -76,7 +75,13 @@ pub fn endpoint_json(
             "name": c.name,
             "description": c.description,
         }],
-    })
+    });
+    let mut authorization = serde_json::Map::new();
+    authorization.insert("parameters".into(), Value::Object(params));
+    authorization.insert("scheme".into(), json!(c.scheme));
+    v["authorization"] = Value::Object(authorization);
+    v["data"] = Value::Object(c.data.public());
+    v
 }
 
 /// The connection as the REST API shows it: [`endpoint_json`] plus a project reference for
