@@ -16,6 +16,7 @@ use keyless_model::devops::organization::AccessLevel;
 use keyless_model::devops::security::{EndpointRole, ProjectGroup, effective_role_at};
 use keyless_model::devops::{Organization, ServiceConnection};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// The caller's standing, access level, groups (by project) and per-connection roles (by
 /// connection) in one organization, as far as they were read.
@@ -112,9 +113,8 @@ impl<'a> CallerAccess<'a> {
     }
 
     async fn read_groups(&mut self, project: Uuid) -> Result<(), ApiError> {
-        if !self.groups.contains_key(&project) {
-            let groups = groups_in(self.s, self.caller, self.org, project).await?;
-            self.groups.insert(project, groups);
+        if let Entry::Vacant(e) = self.groups.entry(project) {
+            e.insert(groups_in(self.s, self.caller, self.org, project).await?);
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ use keyless_model::federation::{
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// The `url` of an Azure Resource Manager connection, as the portal saves it (and the agent
 /// sets as `ENDPOINT_URL_{ID}`).
@@ -114,8 +115,8 @@ impl Shown {
         shown.projects.insert(home.id, home);
         let shared = s.db().list_connection_shares(c.id).await?;
         for &p in &shared {
-            if !shown.projects.contains_key(&p) {
-                shown.projects.insert(p, s.db().get_project(p).await?);
+            if let Entry::Vacant(e) = shown.projects.entry(p) {
+                e.insert(s.db().get_project(p).await?);
             }
         }
         shown.shares.insert(c.id, shared);
