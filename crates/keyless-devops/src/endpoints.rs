@@ -1,7 +1,8 @@
-//! `_apis/serviceendpoint/endpoints`: create, list, get, update and delete service
-//! connections in the Azure DevOps REST shapes; what differs per scheme is in `schemes/`.
+//! `_apis/serviceendpoint/endpoints`: create, get, update and delete service connections in
+//! the Azure DevOps REST shapes (the lists are in `endpoint_lists.rs`); what differs per
+//! scheme is in `schemes/`.
 
-use super::security::{require, role_of};
+use super::security::require;
 use super::{find_org, find_project};
 use crate::data::*;
 use axum::Json;
@@ -16,9 +17,7 @@ use keyless_core::state::AppState;
 use keyless_model::devops::data::ConnectionData;
 use keyless_model::devops::organization::PreviewFeature;
 use keyless_model::devops::security::EndpointAction;
-use keyless_model::devops::{
-    CreationMode, EndpointType, Organization, Project, Scheme, ServiceConnection,
-};
+use keyless_model::devops::{CreationMode, EndpointType, Organization, Scheme, ServiceConnection};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -190,68 +189,6 @@ pub async fn create_in_project(
     body: Bytes,
 ) -> Result<Response, DevopsError> {
     create_inner(&s, &headers, &root, Some(&project), &body).await
-}
-
-fn filter(c: &ServiceConnection, q: &HashMap<String, String>) -> bool {
-    let list = |k: &str| -> Option<Vec<String>> {
-        q.iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-            .map(|(_, v)| {
-                v.split(',')
-                    .map(|x| x.trim().to_ascii_lowercase())
-                    .collect()
-            })
-    };
-    list("type").is_none_or(|t| t.contains(&c.endpoint_type.as_str().to_ascii_lowercase()))
-        && list("authSchemes").is_none_or(|t| t.contains(&c.scheme.as_str().to_ascii_lowercase()))
-        && list("endpointNames").is_none_or(|t| t.contains(&c.name.to_ascii_lowercase()))
-        && list("endpointIds").is_none_or(|t| t.contains(&c.id.to_string()))
-}
-
-async fn list_for(
-    s: &AppState,
-    caller: &Caller,
-    org: &Organization,
-    projects: Vec<Project>,
-    q: &HashMap<String, String>,
-) -> Result<Json<Value>, DevopsError> {
-    let mut value = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for p in projects {
-        let mut conns = s.db().list_connections(p.id).await?;
-        for id in s.db().list_connections_shared_with(p.id).await? {
-            conns.push(s.db().get_connection(id).await?);
-        }
-        for c in conns {
-            let visible = role_of(s, caller, org, p.id, Some(&c))
-                .await?
-                .is_some_and(|r| r.allows(EndpointAction::View));
-            if visible && filter(&c, q) && seen.insert(c.id) {
-                value.push(render(s, &c, org).await?);
-            }
-        }
-    }
-    Ok(Json(json!({"count": value.len(), "value": value})))
-}
-
-pub async fn list_project(
-    Req { s, headers }: Req,
-    Path((root, project)): Path<(String, String)>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, DevopsError> {
-    let (caller, org) = managed_org(&s, &headers, &root).await?;
-    let project = find_project(&s, &org, &project).await?;
-    list_for(&s, &caller, &org, vec![project], &q).await
-}
-
-pub async fn list_org(
-    Req { s, headers }: Req,
-    Path(root): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, DevopsError> {
-    let (caller, org) = managed_org(&s, &headers, &root).await?;
-    let projects = s.db().list_projects(org.id).await?;
-    list_for(&s, &caller, &org, projects, &q).await
 }
 
 async fn load(

@@ -2,6 +2,7 @@
 //! job's OIDC token endpoint, the organization's projects (`_apis/projects`, also for service
 //! principals with an Entra token: `caller.rs`), and lookups of organizations and projects.
 
+mod access;
 pub mod agents;
 pub mod caller;
 mod convert;
@@ -10,6 +11,7 @@ mod data;
 mod doctor;
 mod doctor_all;
 mod draft;
+mod endpoint_lists;
 mod endpoints;
 pub mod entra_gate;
 mod job_endpoints;
@@ -58,7 +60,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/{root}/_apis/serviceendpoint/endpoints",
-            post(endpoints::create).get(endpoints::list_org),
+            post(endpoints::create).get(endpoint_lists::list_org),
         )
         .route(
             "/{root}/_apis/serviceendpoint/endpoints/{id}",
@@ -69,7 +71,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/{root}/{project}/_apis/serviceendpoint/endpoints",
-            get(endpoints::list_project).post(endpoints::create_in_project),
+            get(endpoint_lists::list_project).post(endpoints::create_in_project),
         )
         .route(
             "/{root}/{project}/_apis/serviceendpoint/endpoints/{id}",

@@ -3,6 +3,7 @@
 //! `securityroles` REST shapes for per-connection roles, project group membership, and
 //! sharing a connection with other projects.
 
+use super::access::CallerAccess;
 use super::find_project;
 use super::lifecycle::change_connection;
 use crate::data::*;
@@ -16,9 +17,7 @@ use keyless_core::req::Req;
 use keyless_core::state::AppState;
 use keyless_model::Uuid;
 use keyless_model::devops::organization::AccessLevel;
-use keyless_model::devops::security::{
-    EndpointAction, EndpointRole, ProjectGroup, effective_role_at,
-};
+use keyless_model::devops::security::{EndpointAction, EndpointRole, ProjectGroup};
 use keyless_model::devops::{Organization, Project, ServiceConnection};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -40,9 +39,7 @@ pub async fn groups_in(
 }
 
 /// The caller's role on service connections of a project (project-wide), or on one
-/// connection (`conn`: adds its per-connection role; a connection shared with `project`
-/// grants at most User there). Project Collection Administrators are Administrators
-/// everywhere; project groups grant what they grant at the caller's access level.
+/// connection: [`CallerAccess::role`] on what it needs, read for this one question.
 pub async fn role_of(
     s: &AppState,
     caller: &Caller,
@@ -50,31 +47,9 @@ pub async fn role_of(
     project: Uuid,
     conn: Option<&ServiceConnection>,
 ) -> Result<Option<EndpointRole>, ApiError> {
-    if super::org_people::is_collection_administrator(s, caller, org).await? {
-        return Ok(Some(EndpointRole::Administrator));
-    }
-    let level = super::org_people::access_level(s, caller, org).await?;
-    let effective_role =
-        |groups: &[ProjectGroup], r: Option<EndpointRole>| effective_role_at(level, groups, r);
-    let Some(c) = conn else {
-        return Ok(effective_role(
-            &groups_in(s, caller, org, project).await?,
-            None,
-        ));
-    };
-    let own = effective_role(&groups_in(s, caller, org, c.project_id).await?, None);
-    let assigned = s
-        .db()
-        .get_connection_role(c.id, caller.user.id)
+    Ok(CallerAccess::for_one(s, caller, org, project, conn)
         .await?
-        .and_then(|r| EndpointRole::parse(&r));
-    let shared = if project != c.project_id {
-        effective_role(&groups_in(s, caller, org, project).await?, None)
-            .map(|r| r.min(EndpointRole::User))
-    } else {
-        None
-    };
-    Ok([own, assigned, shared].into_iter().flatten().max())
+        .role(project, conn))
 }
 
 /// Refuses unless the caller's role permits `action`. Creating needs Creator in the

@@ -18,6 +18,8 @@ mod audit;
 mod cascades;
 #[path = "conformance/changes.rs"]
 mod changes;
+#[path = "conformance/connection_lists.rs"]
+mod connection_lists;
 #[path = "conformance/connection_security.rs"]
 mod connection_security;
 #[path = "conformance/credentials.rs"]
@@ -156,6 +158,7 @@ conformance! {
         devops::signing_keys_newest_first,
         connection_security::project_members,
         connection_security::connection_roles_and_shares,
+        connection_lists::shares_and_roles_seen_from_a_project,
         connection_security::pipeline_permissions,
         connection_security::pipeline_entries,
         connection_security::rename_with_credential_is_one_transaction,

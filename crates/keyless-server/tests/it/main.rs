@@ -70,6 +70,7 @@ mod runs;
 mod sc_automatic;
 mod sc_custom_role;
 mod sc_lifecycle;
+mod sc_list_access;
 mod sc_owners;
 mod sc_security;
 mod sdk_shapes;

@@ -22,8 +22,23 @@ fn ids(rows: Vec<(String,)>, column: &str) -> StoreResult<Vec<Uuid>> {
     rows.iter().map(|(r,)| uuid(column, r)).collect()
 }
 
+fn id_pairs(rows: Vec<(String, String)>, column: &str) -> StoreResult<Vec<(Uuid, Uuid)>> {
+    rows.into_iter()
+        .map(|(a, b)| Ok((uuid(column, &a)?, uuid(column, &b)?)))
+        .collect()
+}
+
+/// The ids of the connections project `$1` sees: its own and those shared with it.
+macro_rules! seen_from_project {
+    () => {
+        "(SELECT id FROM service_connections WHERE project_id = $1 \
+         UNION SELECT connection_id FROM connection_shares WHERE project_id = $1)"
+    };
+}
+
 /// Runs the query `$sql` [`on!`] `self` and parses its rows with `$parse` (`pairs`: rows of
-/// an id and a text; `ids`: rows of an id), naming `$column` when an id does not parse.
+/// an id and a text; `ids`: rows of an id; `id_pairs`: rows of two ids), naming `$column`
+/// when an id does not parse.
 macro_rules! fetch_parsed {
     ($store:ident, $parse:ident, $column:literal, $sql:expr $(, $bind:expr)* $(,)?) => {
         $parse(fetch!($store, query_as, fetch_all, $sql $(, $bind)*)?, $column)
@@ -186,6 +201,39 @@ for_each_backend! {
                 "SELECT connection_id FROM connection_shares WHERE project_id = $1 \
                  ORDER BY connection_id",
                 id(project_id),
+            )
+        }
+
+        async fn list_shares_seen_from(&self, project_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid)>> {
+            fetch_parsed!(
+                self,
+                id_pairs,
+                "connection_shares",
+                concat!(
+                    "SELECT connection_id, project_id FROM connection_shares WHERE connection_id IN ",
+                    seen_from_project!(),
+                    " ORDER BY connection_id, project_id"
+                ),
+                id(project_id),
+            )
+        }
+
+        async fn list_connection_roles_seen_from(
+            &self,
+            project_id: Uuid,
+            user_id: Uuid,
+        ) -> StoreResult<Vec<(Uuid, String)>> {
+            fetch_parsed!(
+                self,
+                pairs,
+                "connection_roles.connection_id",
+                concat!(
+                    "SELECT connection_id, role FROM connection_roles WHERE connection_id IN ",
+                    seen_from_project!(),
+                    " AND user_id = $2 ORDER BY connection_id"
+                ),
+                id(project_id),
+                id(user_id),
             )
         }
 

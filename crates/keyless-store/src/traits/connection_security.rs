@@ -57,6 +57,16 @@ pub trait ConnectionSecurityStore {
     async fn list_connection_shares(&self, connection_id: Uuid) -> StoreResult<Vec<Uuid>>;
     /// The connections of other projects shared with this one, by id.
     async fn list_connections_shared_with(&self, project_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    /// Every share of the connections the project sees (its own and those shared with it),
+    /// in one query: (connection, project it is shared with), by connection then project.
+    async fn list_shares_seen_from(&self, project_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid)>>;
+    /// The user's roles on the connections the project sees (its own and those shared with
+    /// it), in one query: (connection, role), by connection.
+    async fn list_connection_roles_seen_from(
+        &self,
+        project_id: Uuid,
+        user_id: Uuid,
+    ) -> StoreResult<Vec<(Uuid, String)>>;
 
     /// The default (every pipeline) when nothing was set; pipelines by id.
     async fn get_pipeline_permissions(
