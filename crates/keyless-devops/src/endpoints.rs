@@ -213,11 +213,19 @@ pub async fn get_org(
     Ok(Json(render(&s, &c, &org).await?))
 }
 
+/// A connection read through a project it is shared with is checked in that project, as the
+/// project's list shows it; through any other project, in its own.
 pub async fn get_project(
     Req { s, headers }: Req,
-    Path((root, _project, id)): Path<(String, String, String)>,
+    Path((root, project, id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, DevopsError> {
-    let (c, org, _) = load(&s, &headers, &root, &id, EndpointAction::View).await?;
+    let (caller, org) = managed_org(&s, &headers, &root).await?;
+    let c = super::security::connection_by_id(&s, &org, &id).await?;
+    let through = match find_project(&s, &org, &project).await {
+        Ok(p) if s.db().list_connection_shares(c.id).await?.contains(&p.id) => p,
+        _ => s.db().get_project(c.project_id).await?,
+    };
+    require(&s, &caller, &org, &through, Some(&c), EndpointAction::View).await?;
     Ok(Json(render(&s, &c, &org).await?))
 }
 

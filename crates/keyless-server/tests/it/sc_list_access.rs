@@ -99,8 +99,8 @@ async fn lists_show_what_groups_roles_and_shares_grant_each_caller() {
     assert_eq!(names(&s, &erin, "/web").await, none);
     assert_eq!(names(&s, &erin, "/api").await, ["one", "two"]);
     assert_eq!(names(&s, &erin, "").await, ["one", "two"]);
-    // The shared connection is listed with both its projects, as its own GET (by an
-    // administrator: the GET by id checks the role in the connection's own project) shows it.
+    // The shared connection is listed with both its projects, as its own GET shows it: the
+    // administrator's, and erin's through api, the project it is shared with.
     let shared = listed(&s, &erin, "/api", "one").await;
     assert_eq!(shared["isShared"], true);
     let projects: Vec<&str> = shared["serviceEndpointProjectReferences"]
@@ -116,5 +116,28 @@ async fn lists_show_what_groups_roles_and_shares_grant_each_caller() {
         .admin_ok(&format!("/contoso/_apis/serviceendpoint/endpoints/{one}"))
         .await;
     assert_eq!(shared, alone);
+    let through_api = s
+        .get_ok_as(
+            &erin.token,
+            &format!("/contoso/api/_apis/serviceendpoint/endpoints/{one}"),
+        )
+        .await;
+    assert_eq!(shared, through_api);
+    // Through its own project (web) erin has no role on it.
+    for path in [
+        format!("/contoso/web/_apis/serviceendpoint/endpoints/{one}"),
+        format!("/contoso/_apis/serviceendpoint/endpoints/{one}"),
+    ] {
+        let (status, body) = s.get_as(&erin.token, &path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert_eq!(body["typeKey"], "AccessCheckException", "{path}");
+        assert_eq!(
+            body["message"],
+            "erin@contoso.onmicrosoft.com needs the Reader role on the service connection 'one' \
+             (has none). Ask an administrator of the connection or a member of Endpoint \
+             Administrators of the project web.",
+            "{path}"
+        );
+    }
     assert_eq!(listed(&s, &erin, "/api", "two").await["isShared"], false);
 }
