@@ -41,15 +41,25 @@ impl Refusal {
     }
 }
 
-/// The API as one user.
+/// The API as one user, with one bearer credential: the user's personal access token, or an
+/// access token the API issued to the user (ARM takes only those).
 pub struct Api<'a> {
     state: &'a AppState,
-    pat: &'a str,
+    bearer: &'a str,
 }
 
 impl<'a> Api<'a> {
+    /// As the user of the personal access token `pat`.
     pub fn new(state: &'a AppState, pat: &'a str) -> Api<'a> {
-        Api { state, pat }
+        Api { state, bearer: pat }
+    }
+
+    /// As the holder of `access_token` (`POST /keyless/v1/me/token`), for ARM.
+    pub fn with_access_token(state: &'a AppState, access_token: &'a str) -> Api<'a> {
+        Api {
+            state,
+            bearer: access_token,
+        }
     }
 
     /// The status and body of `method path` (path and query, already encoded).
@@ -67,7 +77,7 @@ impl<'a> Api<'a> {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.pat));
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.bearer));
         let body = match body {
             Some(v) => {
                 req = req.header(header::CONTENT_TYPE, "application/json");
@@ -77,7 +87,7 @@ impl<'a> Api<'a> {
         };
         let req = req.body(body).map_err(|_| Refusal {
             status: StatusCode::UNAUTHORIZED,
-            message: "That is not a personal access token.".into(),
+            message: "That token cannot be sent in a request.".into(),
         })?;
         let resp = match router.oneshot(req).await {
             Ok(r) => r,
@@ -117,6 +127,14 @@ impl<'a> Api<'a> {
 
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Value, Refusal> {
         self.json(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, Refusal> {
+        self.json(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<Value, Refusal> {
+        self.json(Method::DELETE, path, None).await
     }
 
     /// As `post`, a refusal coming with the API's whole error body (`Null` when it has

@@ -7,5 +7,7 @@ pub mod connection_extras;
 pub mod keys;
 pub mod new_connection;
 pub mod signin;
+pub mod subscription;
+pub mod subscription_forms;
 pub mod subscriptions;
 pub mod tenants;
