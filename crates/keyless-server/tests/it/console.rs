@@ -529,5 +529,8 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
 /// The pages of signing keys, subscriptions, tenants and a connection's extras.
 #[path = "console_pages.rs"]
 mod pages;
+/// One subscription's page: resource groups and role assignments through ARM.
+#[path = "console_subscriptions.rs"]
+mod subscriptions;
 #[path = "console_wizard.rs"]
 mod wizard;
