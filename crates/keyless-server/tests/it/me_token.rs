@@ -242,7 +242,7 @@ async fn the_token_never_outlives_the_personal_access_token() {
     assert_eq!(body["expires_on"], json!(expires));
 }
 
-/// Each refusal: its status, its text, and no token granted.
+/// Each refusal: its status, its text, and no token granted; the PAT scopes that may ask.
 #[tokio::test]
 async fn refusals_issue_nothing() {
     let s = TestServer::start().await;
@@ -263,7 +263,31 @@ async fn refusals_issue_nothing() {
         message(&body).contains("needs the scope resources"),
         "{body}"
     );
+    let scoped = async |scopes: Value| {
+        let pat = s
+            .admin_created(
+                "/keyless/v1/pats",
+                json!({"name": "scoped", "user": p.upn, "scopes": scopes}),
+            )
+            .await;
+        pat["token"].as_str().unwrap().to_string()
+    };
+    let directory = scoped(json!(["directory", "connections"])).await;
+    let body = ask(&s, &directory, json!({"resource": ARM}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    assert!(
+        message(&body).contains("needs the scope resources"),
+        "{body}"
+    );
     assert!(token_entries(&s, &p.upn).await.is_empty());
+    let resources = scoped(json!(["resources"])).await;
+    ask(&s, &resources, json!({"resource": ARM}))
+        .await
+        .expect_status(StatusCode::OK);
+    let granted = token_entries(&s, &p.upn).await;
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    assert_eq!(granted[0]["decision"], "granted");
 
     let cases = [
         (
@@ -286,13 +310,12 @@ async fn refusals_issue_nothing() {
         let got = ask(&s, &p.token, body.clone()).await.expect_status(*status);
         assert!(message(&got).contains(says), "{body}: {got}");
     }
-    // Refusals past authentication are audited as denied, and none is a grant.
+    // Refusals past authentication are audited as denied; the one grant is the resources
+    // token's.
     let entries = token_entries(&s, &p.upn).await;
-    assert_eq!(entries.len(), cases.len(), "{entries:?}");
-    assert!(
-        entries.iter().all(|e| e["decision"] == "denied"),
-        "{entries:?}"
-    );
+    assert_eq!(entries.len(), 1 + cases.len(), "{entries:?}");
+    let denied = entries.iter().filter(|e| e["decision"] == "denied").count();
+    assert_eq!(denied, cases.len(), "{entries:?}");
 
     // A keyless administrator gets no token in a tenant it is not a member of.
     let got = ask(
