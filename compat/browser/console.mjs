@@ -12,6 +12,7 @@ import https from "node:https";
 import net from "node:net";
 import { refusedByRole } from "./steps/roles.mjs";
 import { draftBecomesReady } from "./steps/draft_ready.mjs";
+import { tour } from "./steps/tour.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = process.env.KEYLESS_BIN || join(ROOT, "target/debug/keyless");
@@ -232,6 +233,7 @@ try {
   await shot("11-phone-connection", phone);
   await phone.close();
 
+  await tour({ page, origin, demo, check, shot });
   await refusedByRole({ browser, origin, demo, check, shot, api, server });
   await follow("Sign out", `${origin}/_console/signin`, "button");
   check("sign-out returns to sign-in", page.url() === `${origin}/_console/signin`, page.url());

@@ -44,19 +44,21 @@ impl Refusal {
 /// The header naming the tenant Graph acts in (the user's home tenant without it).
 const TENANT_HEADER: &str = "x-keyless-tenant";
 
-/// The API as one user.
+/// The API as one user, with one bearer credential: the user's personal access token, or an
+/// access token the API issued to the user (ARM takes only those).
 pub struct Api<'a> {
     state: &'a AppState,
-    pat: &'a str,
+    bearer: &'a str,
     /// The tenant (id, name or domain) sent in `X-Keyless-Tenant`, when one is named.
     tenant: Option<String>,
 }
 
 impl<'a> Api<'a> {
+    /// As the user of the personal access token `pat`.
     pub fn new(state: &'a AppState, pat: &'a str) -> Api<'a> {
         Api {
             state,
-            pat,
+            bearer: pat,
             tenant: None,
         }
     }
@@ -68,6 +70,15 @@ impl<'a> Api<'a> {
         Api {
             tenant: Some(tenant.into()),
             ..self
+        }
+    }
+
+    /// As the holder of `access_token` (`POST /keyless/v1/me/token`), for ARM.
+    pub fn with_access_token(state: &'a AppState, access_token: &'a str) -> Api<'a> {
+        Api {
+            state,
+            bearer: access_token,
+            tenant: None,
         }
     }
 
@@ -86,7 +97,7 @@ impl<'a> Api<'a> {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.pat));
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.bearer));
         if let Some(t) = &self.tenant {
             let value = HeaderValue::from_str(t).map_err(|_| Refusal {
                 status: StatusCode::BAD_REQUEST,
@@ -103,7 +114,7 @@ impl<'a> Api<'a> {
         };
         let req = req.body(body).map_err(|_| Refusal {
             status: StatusCode::UNAUTHORIZED,
-            message: "That is not a personal access token.".into(),
+            message: "That token cannot be sent in a request.".into(),
         })?;
         let resp = match router.oneshot(req).await {
             Ok(r) => r,

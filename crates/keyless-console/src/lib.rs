@@ -64,6 +64,23 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route("/_console/explain", get(audit::explain))
         .route("/_console/keys", get(keys::page))
         .route("/_console/subscriptions", get(subscriptions::page))
+        .route("/_console/subscriptions/{id}", get(subscription::page))
+        .route(
+            "/_console/subscriptions/{id}/assignments",
+            post(subscription_forms::add_assignment),
+        )
+        .route(
+            "/_console/subscriptions/{id}/assignments/remove",
+            post(subscription_forms::remove_assignment),
+        )
+        .route(
+            "/_console/subscriptions/{id}/groups",
+            post(subscription_forms::add_group),
+        )
+        .route(
+            "/_console/subscriptions/{id}/groups/delete",
+            post(subscription_forms::delete_group),
+        )
         .route("/_console/tenants", get(tenants::list_page))
         .route("/_console/tenants/{tenant}", get(tenants::page))
         .route(

@@ -247,8 +247,9 @@ pub async fn principal(
 
 /// The management area a PAT-authenticated request falls in, by path (see
 /// `keyless_model::pat_scopes`): Graph and the admin API's tenants are the directory,
-/// subscriptions are resources, organizations and the Azure DevOps REST API are
-/// connections; the rest of `/keyless/v1` (tokens, audit, keys, apply) is in no area.
+/// subscriptions and a user's ARM access token (`me/token`) are resources, organizations
+/// and the Azure DevOps REST API are connections; the rest of `/keyless/v1` (personal
+/// access tokens, audit, keys, apply) is in no area.
 pub fn pat_area(path: &str) -> Option<keyless_model::pat_scopes::PatScope> {
     use keyless_model::pat_scopes::PatScope as S;
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -256,6 +257,8 @@ pub fn pat_area(path: &str) -> Option<keyless_model::pat_scopes::PatScope> {
         ["v1.0", ..] => Some(S::Directory),
         ["keyless", "v1", "tenants", ..] => Some(S::Directory),
         ["keyless", "v1", "subscriptions", ..] => Some(S::Resources),
+        // A user's ARM access token: for managing resources.
+        ["keyless", "v1", "me", "token"] => Some(S::Resources),
         ["keyless", "v1", "organizations", ..] => Some(S::Connections),
         ["keyless", ..] => None,
         [_, "_apis", ..] | [_, _, "_apis", ..] => Some(S::Connections),

@@ -21,7 +21,7 @@ pub struct BearerCaller {
     /// The principal's object id: what role assignments name.
     pub oid: Uuid,
     pub tenant_id: Uuid,
-    /// The app id (service principals) shown in `AuthorizationFailed`.
+    /// Who `AuthorizationFailed` names: the UPN of a user, the app id of an application.
     pub client: String,
 }
 
@@ -126,10 +126,12 @@ pub async fn authenticate(
         .and_then(|v| v.as_str())
         .and_then(|v| Uuid::parse_str(v).ok())
         .ok_or_else(|| invalid(origin))?;
+    // A user is named by its UPN (as ARM's `AuthorizationFailed` does), an application by
+    // its app id.
     let client = claims
-        .get("appid")
+        .get("upn")
+        .or_else(|| claims.get("appid"))
         .or_else(|| claims.get("azp"))
-        .or_else(|| claims.get("upn"))
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();

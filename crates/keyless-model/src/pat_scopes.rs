@@ -1,6 +1,7 @@
 //! What a personal access token may be used for. A token carries scopes: `full` (anything
 //! its user may do), `read` (reading everywhere), and one per management area: `directory`
-//! (Graph and the admin API's tenants, users, roles, guests), `resources` (subscriptions),
+//! (Graph and the admin API's tenants, users, roles, guests), `resources` (subscriptions and
+//! a user's ARM access token),
 //! `connections` (organizations, projects, pipelines and the Azure DevOps REST API). An area
 //! scope covers reads and writes in its area. The user's own rights still apply on top.
 

@@ -20,6 +20,12 @@ pub fn entra_precise(t: UnixTime) -> String {
     at(t).format(&f).unwrap_or_default()
 }
 
+/// The Azure CLI's `expiresOn`: `2026-01-02 03:04:05.000000` (UTC here, seconds only).
+pub fn azure_cli(t: UnixTime) -> String {
+    let f = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].000000");
+    at(t).format(&f).unwrap_or_default()
+}
+
 /// RFC 3339 / ISO 8601 as Graph, ARM and DevOps print it: `2026-01-02T03:04:05Z`.
 pub fn iso(t: UnixTime) -> String {
     let f = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
@@ -42,6 +48,7 @@ mod tests {
         assert_eq!(entra(1_767_323_045), "2026-01-02 03:04:05Z");
         assert_eq!(entra_precise(1_767_323_045), "2026-01-02T03:04:05.0000000Z");
         assert_eq!(iso(1_767_323_045), "2026-01-02T03:04:05Z");
+        assert_eq!(azure_cli(1_767_323_045), "2026-01-02 03:04:05.000000");
         assert_eq!(parse_iso("2026-01-02T03:04:05Z"), Some(1_767_323_045));
         assert_eq!(
             parse_iso("2026-01-02T03:04:05.123+00:00"),

@@ -8,6 +8,8 @@ pub mod connection_extras;
 pub mod keys;
 pub mod new_connection;
 pub mod signin;
+pub mod subscription;
+pub mod subscription_forms;
 pub mod subscriptions;
 pub mod tenant_app;
 pub mod tenant_settings;

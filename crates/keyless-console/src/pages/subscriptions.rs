@@ -1,6 +1,5 @@
-//! The subscriptions of the tenants the user is a member or a guest of. Resource groups and
-//! role assignments are ARM's, which takes an Entra access token and no personal access token,
-//! so the console does not list them.
+//! The subscriptions of the tenants the user is a member or a guest of, each linked to its
+//! page (`subscription.rs`: resource groups and role assignments, through ARM).
 
 use crate::view::{self, Chrome, Ctx};
 use askama::Template;
@@ -18,7 +17,7 @@ pub struct SubscriptionRow {
 }
 
 impl SubscriptionRow {
-    fn of(v: &Value) -> SubscriptionRow {
+    pub fn of(v: &Value) -> SubscriptionRow {
         let text = |x: &Value| x.as_str().map(String::from).unwrap_or_default();
         SubscriptionRow {
             id: text(&v["id"]),

@@ -1,6 +1,7 @@
 //! keyless' own API (`/keyless/v1/…`) for what has no public counterpart: tenants, users,
-//! personal access tokens, organizations, projects, subscriptions, pipelines, jobs, and
-//! applying world files. Every call is authenticated by a PAT and acts as its user.
+//! personal access tokens (and a user's ARM access token), organizations, projects,
+//! subscriptions, pipelines, jobs, and applying world files. Every call is authenticated by
+//! a PAT and acts as its user.
 
 mod audit;
 mod connection_jobs;
@@ -8,6 +9,7 @@ pub mod directory;
 mod handlers;
 mod jobs;
 mod keys;
+mod me_token;
 pub mod ops;
 mod org_identities;
 mod removals;
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     use handlers as h;
     Router::new()
         .route("/keyless/v1/me", get(h::me))
+        .route("/keyless/v1/me/token", post(me_token::issue))
         .route("/keyless/v1/status", get(status::status))
         .route(
             "/keyless/v1/tenants",

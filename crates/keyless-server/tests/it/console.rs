@@ -531,6 +531,9 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
 mod access;
 #[path = "console_pages.rs"]
 mod pages;
+/// One subscription's page: resource groups and role assignments through ARM.
+#[path = "console_subscriptions.rs"]
+mod subscriptions;
 #[path = "console_tenants.rs"]
 mod tenants;
 #[path = "console_wizard.rs"]

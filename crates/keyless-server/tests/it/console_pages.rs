@@ -319,10 +319,10 @@ async fn the_subscriptions_page_lists_what_the_api_lists_for_each_user() {
     let subs = listed["value"].as_array().unwrap();
     assert!(!subs.is_empty());
     for sub in subs {
+        let id = sub["id"].as_str().unwrap();
         let row = format!(
-            r#"<tr><th scope="row">{}</th><td class="mono">{}</td>"#,
+            r#"<tr><th scope="row"><a href="/_console/subscriptions/{id}">{}</a></th><td class="mono">{id}</td>"#,
             sub["displayName"].as_str().unwrap(),
-            sub["id"].as_str().unwrap()
         );
         assert!(page.text().contains(&row), "{row}: {}", page.body);
     }
@@ -364,19 +364,20 @@ async fn the_subscriptions_page_lists_what_the_api_lists_for_each_user() {
 async fn a_subscription_named_like_markup_is_text() {
     let s = TestServer::start().await;
     let name = r#""><script>alert(1)</script>'&"#;
-    s.admin_created(
-        "/keyless/v1/subscriptions",
-        serde_json::json!({"name": name, "tenant": "contoso"}),
-    )
-    .await;
+    let sub = s
+        .admin_created(
+            "/keyless/v1/subscriptions",
+            serde_json::json!({"name": name, "tenant": "contoso"}),
+        )
+        .await;
+    let id = sub["id"].as_str().unwrap();
     let b = Browser::admin(&s).await;
     let page = b.get("/_console/subscriptions").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
-    assert!(
-        page.text()
-            .contains(&format!(r#"<th scope="row">{name}</th>"#))
-    );
+    assert!(page.text().contains(&format!(
+        r#"<th scope="row"><a href="/_console/subscriptions/{id}">{name}</a></th>"#
+    )));
 }
 
 #[tokio::test]

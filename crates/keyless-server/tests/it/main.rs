@@ -56,6 +56,7 @@ mod job_lifecycle;
 mod legacy_issuer;
 mod malformed;
 mod managed_identity;
+mod me_token;
 mod multitenant;
 mod org_identities;
 mod org_people;

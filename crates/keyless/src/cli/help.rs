@@ -223,6 +223,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "run",
         "keyless run azure-pipelines.yml --org contoso --project web",
     ),
+    (
+        "account get-access-token",
+        "keyless account get-access-token\nkeyless account get-access-token --tenant contoso --query accessToken -o tsv",
+    ),
     ("keys list", "keyless keys list"),
     ("keys rotate", "keyless keys rotate --issuer tenant:contoso"),
 ];

@@ -1,6 +1,7 @@
 //! The command line: `serve` runs the server; every other command is a client of its APIs
 //! (admin, Graph, DevOps, ARM), so the CLI exercises the same checks as real tools.
 
+mod account;
 mod admin;
 mod agents;
 mod apply;
@@ -153,6 +154,11 @@ pub enum Command {
         #[command(subcommand)]
         command: agents::AgentCommand,
     },
+    /// Your account: an access token for ARM, as az account get-access-token.
+    Account {
+        #[command(subcommand)]
+        command: account::AccountCommand,
+    },
     /// Signing keys of the issuers: list, rotate (administrators).
     Keys {
         #[command(subcommand)]
@@ -200,6 +206,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Job { command } => pipeline::job(command).await,
         Command::Sc { command } => sc::sc(command).await,
         Command::Keys { command } => keys::keys(command).await,
+        Command::Account { command } => account::account(command).await,
         Command::Backup(a) => backup::backup(a).await,
         Command::Kek { command } => kek::kek(command).await,
         Command::Restore(a) => backup::restore(a).await,

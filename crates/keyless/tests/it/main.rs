@@ -7,6 +7,7 @@ mod harness;
 mod at_rest;
 
 mod cli;
+mod cli_account;
 mod cli_devops;
 mod cli_doctor;
 mod cli_lifecycle;
