@@ -8,6 +8,8 @@
 // the app registration, whose form carries the connection's issuer and subject, add the
 // credential, and Verify makes the connection Ready.
 
+import { fillManualWorkloadIdentity } from "./manual_form.mjs";
+
 // Signs `p` in with `token`.
 async function signIn(p, origin, token) {
   await p.goto(`${origin}/_console/signin`);
@@ -47,13 +49,7 @@ export async function draftBecomesReady({ page, origin, demo, check, shot, api, 
   };
   try {
     await signIn(p, origin, token);
-    await p.goto(`${origin}/_console/orgs/contoso/web/new/azurerm`);
-    await p.selectOption("#mode", "Manual");
-    await p.selectOption("#scheme", "WorkloadIdentityFederation");
-    await p.fill("#subscriptionOther", demo.AZURE_SUBSCRIPTION_ID);
-    await p.fill("#tenant", demo.AZURE_TENANT_ID);
-    await p.fill("#client", demo.AZURE_CLIENT_ID);
-    await p.fill("#name", "draft-made");
+    await fillManualWorkloadIdentity(p, origin, demo, "draft-made");
     await follow("Save", /connections\/[0-9a-f-]+$/, "button");
     const connection = p.url();
     const state = (await p.textContent("#state")) || "";

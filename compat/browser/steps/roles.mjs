@@ -4,6 +4,8 @@
 // permissions of the demo connection show the API's refusal, and the API then shows that
 // nothing was created or changed.
 
+import { fillManualWorkloadIdentity } from "./manual_form.mjs";
+
 // `api` is keyless' REST API (status and JSON body), `check` records a check, `shot` takes
 // a screenshot of a page.
 export async function refusedByRole({ browser, origin, demo, check, shot, api, server }) {
@@ -33,13 +35,7 @@ export async function refusedByRole({ browser, origin, demo, check, shot, api, s
     // The wizard: a manual connection, refused by the API (Readers cannot create).
     const named = (list) => (list.body.value || []).map((c) => c.name);
     const before = await api(server, admin, "GET", "/contoso/web/_apis/serviceendpoint/endpoints");
-    await page.goto(`${origin}/_console/orgs/contoso/web/new/azurerm`);
-    await page.selectOption("#mode", "Manual");
-    await page.selectOption("#scheme", "WorkloadIdentityFederation");
-    await page.fill("#subscriptionOther", demo.AZURE_SUBSCRIPTION_ID);
-    await page.fill("#tenant", demo.AZURE_TENANT_ID);
-    await page.fill("#client", demo.AZURE_CLIENT_ID);
-    await page.fill("#name", "reader-made");
+    await fillManualWorkloadIdentity(page, origin, demo, "reader-made");
     await page.click("#save");
     await page.waitForSelector("#refusal");
     const shown = (await page.textContent("#refusal")) || "";

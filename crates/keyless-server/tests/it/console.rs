@@ -76,6 +76,22 @@ fn api_message(body: &serde_json::Value) -> String {
         .to_string()
 }
 
+/// A page showing the API's refusal: its status and the message of its `body`.
+fn assert_refused_as(page: &Page, status: StatusCode, body: &serde_json::Value) {
+    assert_eq!(page.status, status, "{}", page.body);
+    assert!(page.text().contains(&api_message(body)), "{}", page.body);
+}
+
+/// A form refused for its CSRF token: 403 and the page saying nothing changed.
+fn assert_csrf_refused(answer: &Page) {
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(
+        answer.body.contains("nothing was changed"),
+        "{}",
+        answer.body
+    );
+}
+
 /// The `name=value` of a `Set-Cookie` line for cookie `name`.
 fn cookie_pair(lines: &[String], name: &str) -> Option<String> {
     lines

@@ -3,10 +3,8 @@
 //! through the REST API afterwards; the API's refusal to a project Reader and to a user
 //! with no role, CSRF refusals, each changing nothing; the "Secret expiring" state.
 
-use super::pages::{
-    access_page, assert_csrf_refused, assert_refused_as, connection, permissions, permissions_path,
-};
-use super::{Browser, Page};
+use super::pages::{access_page, connection, permissions, permissions_path};
+use super::{Browser, Page, assert_csrf_refused, assert_refused_as};
 use crate::common::{Expect, TestServer};
 use crate::sc_support::{add_to_group, authorize_pipeline, automatic_body, created, person};
 use crate::support::add_contoso_project;

@@ -2,7 +2,7 @@
 //! lists, the actions of those the API lets act, the API's refusal to anyone else, CSRF
 //! refusals and escaping, each changing nothing it should not.
 
-use super::{Browser, Page, api_message};
+use super::{Browser, Page, assert_csrf_refused, assert_refused_as};
 use crate::common::TestServer;
 use crate::sc_support::{created, demo_manual_body, guest, person};
 use reqwest::StatusCode;
@@ -29,22 +29,6 @@ async fn rotate(b: &Browser<'_>, csrf: &str, issuer: &str) -> Page {
         &[("csrf", csrf), ("issuer", issuer)],
     )
     .await
-}
-
-/// A page showing the API's refusal: its status and the message of its `body`.
-pub(super) fn assert_refused_as(page: &Page, status: StatusCode, body: &Value) {
-    assert_eq!(page.status, status);
-    assert!(page.text().contains(&api_message(body)), "{}", page.body);
-}
-
-/// A form refused for its CSRF token: 403 and the page saying nothing changed.
-pub(super) fn assert_csrf_refused(answer: &Page) {
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(
-        answer.body.contains("nothing was changed"),
-        "{}",
-        answer.body
-    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! removing an assignment and a resource group (checked through ARM), ARM's refusal texts,
 //! CSRF refusals that change nothing, and escaping.
 
-use super::{Browser, Page};
+use super::{Browser, assert_csrf_refused};
 use crate::common::TestServer;
 use crate::sc_support::{Person, person};
 use crate::support::{demo_sp_id, grant_user, rbac};
@@ -54,15 +54,6 @@ fn of_principal<'a>(list: &'a [Value], principal: &str) -> Vec<&'a Value> {
     list.iter()
         .filter(|a| a["properties"]["principalId"] == principal)
         .collect()
-}
-
-fn assert_csrf_refused(answer: &Page) {
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(
-        answer.body.contains("nothing was changed"),
-        "{}",
-        answer.body
-    );
 }
 
 #[tokio::test]

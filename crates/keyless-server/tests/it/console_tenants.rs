@@ -4,7 +4,7 @@
 //! Refusals (Graph's or the admin API's, CSRF) change nothing. The app page's own actions
 //! are in the child module `console_tenant_app.rs`.
 
-use super::{Browser, Page, api_message};
+use super::{Browser, api_message, assert_csrf_refused, assert_refused_as};
 use crate::common::{Expect, TestServer};
 use crate::identities::identity_path;
 use crate::sc_support::{created, guest, manual_body, person};
@@ -61,21 +61,6 @@ fn credential_form<'a>(csrf: &'a str, name: &'a str, subject: &'a str) -> Vec<(&
         ("audience", "api://AzureADTokenExchange"),
         ("description", "made in the console"),
     ]
-}
-
-/// A page showing the API's refusal: its status and the message of `body`.
-fn assert_refused_as(page: &Page, status: StatusCode, body: &Value) {
-    assert_eq!(page.status, status, "{}", page.body);
-    assert!(page.text().contains(&api_message(body)), "{}", page.body);
-}
-
-fn assert_csrf_refused(answer: &Page) {
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(
-        answer.body.contains("nothing was changed"),
-        "{}",
-        answer.body
-    );
 }
 
 #[tokio::test]
