@@ -164,6 +164,11 @@ impl<'a> Api<'a> {
         self.json(Method::DELETE, path, None).await
     }
 
+    /// `DELETE` with a JSON body (the admin API names what it removes there).
+    pub async fn delete_with(&self, path: &str, body: &Value) -> Result<Value, Refusal> {
+        self.json(Method::DELETE, path, Some(body)).await
+    }
+
     /// As `post`, a refusal coming with the API's whole error body (`Null` when it has
     /// none), for a page that shows more of it than its text.
     pub async fn post_keeping_body(

@@ -87,6 +87,22 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
             "/_console/tenants/{tenant}/settings",
             post(tenant_settings::submit),
         )
+        .route(
+            "/_console/tenants/{tenant}/roles",
+            post(tenant_directory::assign_role),
+        )
+        .route(
+            "/_console/tenants/{tenant}/roles/remove",
+            post(tenant_directory::remove_role),
+        )
+        .route(
+            "/_console/tenants/{tenant}/guests",
+            post(tenant_directory::invite_guest),
+        )
+        .route(
+            "/_console/tenants/{tenant}/guests/remove",
+            post(tenant_directory::remove_guest),
+        )
         .route(&app(""), get(tenant_app::page))
         .route(&app("/credentials"), post(tenant_app::add_credential))
         .route(

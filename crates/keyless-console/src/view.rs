@@ -4,9 +4,9 @@
 use crate::api::{Api, Refusal};
 use crate::session::{Session, Sessions};
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::{Extension, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use keyless_core::state::AppState;
 use serde_json::Value;
@@ -67,6 +67,11 @@ impl Ctx {
         )
     }
 
+    /// The 404 page, with this user's navigation.
+    pub fn not_found(&self) -> Response {
+        missing(self.chrome("Not found"))
+    }
+
     /// `None` when the posted form carries this session's CSRF token; otherwise the 403
     /// page to answer, doing nothing.
     pub fn csrf_refusal(&self, form: &Posted) -> Option<Response> {
@@ -105,7 +110,6 @@ impl Posted {
     }
 }
 
-/// A `303 See Other` to `path` (after a form, the browser asks with `GET`).
 /// The rows of an API list (its `value`), sorted by `name`, case aside.
 pub fn sorted_rows<T>(list: &Value, of: impl Fn(&Value) -> T, name: impl Fn(&T) -> &str) -> Vec<T> {
     let mut rows: Vec<T> = list["value"]
@@ -118,6 +122,7 @@ pub fn sorted_rows<T>(list: &Value, of: impl Fn(&Value) -> T, name: impl Fn(&T) 
     rows
 }
 
+/// A `303 See Other` to `path` (after a form, the browser asks with `GET`).
 pub fn to(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
@@ -170,12 +175,26 @@ pub fn csrf_refused(chrome: Chrome) -> Response {
     )
 }
 
-/// Paths under the console's prefix that are no page.
-pub async fn not_found() -> Response {
+/// The 404 page in `chrome`.
+fn missing(chrome: Chrome) -> Response {
     message(
         StatusCode::NOT_FOUND,
-        Chrome::anonymous("Not found"),
+        chrome,
         "Page not found",
         "There is no console page at this address.",
     )
+}
+
+/// Paths under the console's prefix that are no page: with the navigation of a signed-in
+/// user's session when the request has one, else an anonymous frame (no redirect: the
+/// address stays a 404 whoever asks).
+pub async fn not_found(
+    State(state): State<AppState>,
+    Extension(sessions): Extension<Sessions>,
+    headers: HeaderMap,
+) -> Response {
+    match sessions.find(&headers, state.now()) {
+        Some(session) => Ctx { state, session }.not_found(),
+        None => missing(Chrome::anonymous("Not found")),
+    }
 }

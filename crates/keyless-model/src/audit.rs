@@ -53,8 +53,12 @@ impl AuditEntry {
 
 /// What to read back from the audit log. Every field set must match (AND); `client_id` and
 /// `code` compare exactly. `since` is inclusive and `until` exclusive: `since <= at < until`.
-/// Entries come newest first, at most `limit` of them (the store caps it at
-/// [`AuditFilter::MAX_LIMIT`]). Fields missing when deserializing take their defaults.
+/// `before` names an entry: only entries older than it in the log's order (earlier `at`, or
+/// the same `at` and appended before it) match, so the last id of one page asks for the next
+/// page with neither a gap nor a repeat; an id not in the log matches nothing (pruning
+/// removes an entry only with every older one). Entries come newest first, at most `limit`
+/// of them (the store caps it at [`AuditFilter::MAX_LIMIT`]). Fields missing when
+/// deserializing take their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuditFilter {
@@ -66,6 +70,7 @@ pub struct AuditFilter {
     pub decision: Option<String>,
     pub code: Option<String>,
     pub kind: Option<String>,
+    pub before: Option<Uuid>,
     pub limit: u32,
 }
 
@@ -87,6 +92,7 @@ impl Default for AuditFilter {
             decision: None,
             code: None,
             kind: None,
+            before: None,
             limit: Self::DEFAULT_LIMIT,
         }
     }

@@ -275,7 +275,8 @@ pub trait AuditStore {
     /// A reused id fails with `conflict::DUPLICATE_ID` and appends nothing.
     async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()>;
     /// The entries matching every set field of the filter, newest first (by `at`, then by
-    /// insertion order), at most `min(limit, AuditFilter::MAX_LIMIT)` of them.
+    /// insertion order), at most `min(limit, AuditFilter::MAX_LIMIT)` of them; with `before`,
+    /// only those after the named entry in that order.
     async fn query_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
     /// Deletes the entries with `at < before`; returns how many were deleted.
     async fn prune_audit(&self, before: UnixTime) -> StoreResult<u64>;

@@ -171,6 +171,7 @@ conformance! {
         keys::list_all_keys_and_ping,
         audit::audit_filters_alone_and_combined,
         audit::audit_newest_first_and_limits,
+        audit::audit_before_pages_without_gap_or_repeat,
         audit::audit_detail_round_trip,
         audit::audit_prune_removes_only_older,
         audit::audit_empty_append_is_a_no_op,

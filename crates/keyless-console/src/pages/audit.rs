@@ -10,9 +10,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// Entries a page shows.
-const PAGE: &str = "100";
+const PAGE: usize = 100;
 
-/// The filters of the audit page, as typed into its form.
+/// The filters of the audit page, as typed into its form, and the page: `before`, the id of
+/// the entry the page starts after (empty: the newest).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct Filters {
@@ -22,9 +23,31 @@ pub struct Filters {
     pub code: String,
     pub connection: String,
     pub client: String,
+    pub before: String,
+}
+
+impl Filters {
+    /// The filters as query pairs, the page starting after the entry `before`.
+    fn pairs<'a>(&'a self, before: &'a str) -> [(&'a str, &'a str); 7] {
+        [
+            ("since", self.since.as_str()),
+            ("until", self.until.as_str()),
+            ("decision", self.decision.as_str()),
+            ("code", self.code.as_str()),
+            ("connection", self.connection.as_str()),
+            ("client", self.client.as_str()),
+            ("before", before),
+        ]
+    }
+
+    /// The console's query string of that page.
+    fn query(&self, before: &str) -> String {
+        query(self.pairs(before))
+    }
 }
 
 pub struct Entry {
+    pub id: String,
     pub at: String,
     pub kind: String,
     pub decision: String,
@@ -112,6 +135,7 @@ impl Entry {
     pub fn of(v: &Value) -> Entry {
         let text = |x: &Value| x.as_str().map(String::from).unwrap_or_default();
         Entry {
+            id: text(&v["id"]),
             at: v["at"]
                 .as_i64()
                 .map(keyless_model::time_fmt::iso)
@@ -135,18 +159,20 @@ struct Audit {
     entries: Vec<Entry>,
     /// The API's refusal of the filters or of the reader.
     error: Option<String>,
+    /// The query of the next page (the same filters, the entries older than this page's
+    /// last), when this page is full.
+    older: Option<String>,
+    /// The query of the first page with the same filters, when this page is a later one.
+    newest: Option<String>,
 }
 
 pub async fn page(ctx: Ctx, Query(f): Query<Filters>) -> Response {
-    let q = query([
-        ("since", f.since.as_str()),
-        ("until", f.until.as_str()),
-        ("decision", f.decision.as_str()),
-        ("code", f.code.as_str()),
-        ("connection", f.connection.as_str()),
-        ("client", f.client.as_str()),
-        ("limit", PAGE),
-    ]);
+    let limit = PAGE.to_string();
+    let q = query(
+        f.pairs(&f.before)
+            .into_iter()
+            .chain([("limit", limit.as_str())]),
+    );
     let (status, entries, error) = match ctx.api().get(&format!("/keyless/v1/audit?{q}")).await {
         Ok(v) => (
             StatusCode::OK,
@@ -160,6 +186,11 @@ pub async fn page(ctx: Ctx, Query(f): Query<Filters>) -> Response {
         ),
         Err(r) => (r.status, Vec::new(), Some(r.message)),
     };
+    let older = match entries.last() {
+        Some(last) if entries.len() == PAGE => Some(f.query(&last.id)),
+        _ => None,
+    };
+    let newest = (!f.before.trim().is_empty()).then(|| f.query(""));
     view::html(
         status,
         &Audit {
@@ -167,6 +198,8 @@ pub async fn page(ctx: Ctx, Query(f): Query<Filters>) -> Response {
             f,
             entries,
             error,
+            older,
+            newest,
         },
     )
 }

@@ -51,7 +51,7 @@ async fn act(
         return refused;
     }
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return view::not_found().await;
+        return ctx.not_found();
     };
     let (o, p) = (segment(&org), segment(&project));
     let call = match call(&ctx, &form, (&o, &p), id).await {

@@ -134,7 +134,7 @@ pub fn endpoint_path(o: &str, p: &str, id: uuid::Uuid) -> String {
 /// The page: the connection itself must be readable, each section then asks on its own.
 pub async fn page(ctx: Ctx, Path((org, project, id)): Where) -> Response {
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return view::not_found().await;
+        return ctx.not_found();
     };
     render(&ctx, org, project, id, None).await
 }

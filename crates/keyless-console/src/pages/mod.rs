@@ -12,5 +12,6 @@ pub mod subscription;
 pub mod subscription_forms;
 pub mod subscriptions;
 pub mod tenant_app;
+pub mod tenant_directory;
 pub mod tenant_settings;
 pub mod tenants;

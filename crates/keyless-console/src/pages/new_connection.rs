@@ -337,7 +337,7 @@ async fn form_page(
 
 pub async fn form(ctx: Ctx, Path((org, project, kind)): WhereKind) -> Response {
     let Some(kind) = Kind::parse(&kind) else {
-        return view::not_found().await;
+        return ctx.not_found();
     };
     form_page(&ctx, org, project, kind, Fields::defaults(), None).await
 }
@@ -350,7 +350,7 @@ pub async fn submit(ctx: Ctx, Path((org, project, kind)): WhereKind, body: Bytes
         return refused;
     }
     let Some(kind) = Kind::parse(&kind) else {
-        return view::not_found().await;
+        return ctx.not_found();
     };
     let f = Fields::of(&form);
     let path = format!(

@@ -119,6 +119,8 @@ pub struct Shown {
 #[template(path = "tenant_app.html")]
 struct AppPage {
     chrome: Chrome,
+    /// The tenant's name for the breadcrumb (as the address named it when the API does not
+    /// say).
     tenant: String,
     /// The tenant as the console's addresses name it, percent-encoded.
     at: String,
@@ -193,6 +195,15 @@ async fn render(ctx: &Ctx, tenant: &str, id: &str, shown: Shown) -> Response {
         domain: text(&v["publisherDomain"]),
         identifier_uris: strings(&v["identifierUris"]),
     };
+    // The address may name the tenant by id (a connection's link does): the crumb shows
+    // its name.
+    let name = ctx
+        .api()
+        .get(&format!("/keyless/v1/tenants/{}", segment(tenant)))
+        .await
+        .ok()
+        .and_then(|t| t["name"].as_str().map(String::from))
+        .unwrap_or_else(|| tenant.to_string());
     let status = [&shown.credential_refusal, &shown.secret_refusal]
         .into_iter()
         .flatten()
@@ -203,7 +214,7 @@ async fn render(ctx: &Ctx, tenant: &str, id: &str, shown: Shown) -> Response {
         status,
         &AppPage {
             chrome: ctx.chrome(&format!("App registration {}", app.name)),
-            tenant: tenant.into(),
+            tenant: name,
             at: segment(tenant),
             here: address(tenant, id),
             app,

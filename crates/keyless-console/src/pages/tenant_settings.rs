@@ -115,7 +115,13 @@ pub async fn submit(ctx: Ctx, Path(tenant): Path<String>, body: Bytes) -> Respon
     let path = format!("/keyless/v1/tenants/{}/settings", segment(&tenant));
     match ctx.api().patch(&path, &f.body()).await {
         Ok(_) => view::to(&format!("{}/tenants/{}", crate::PREFIX, segment(&tenant))),
-        Err(r) => super::tenants::render(&ctx, &tenant, Some((f, r))).await,
+        Err(r) => {
+            let shown = super::tenants::Shown {
+                settings: Some((f, r)),
+                ..Default::default()
+            };
+            super::tenants::render(&ctx, &tenant, shown).await
+        }
     }
 }
 

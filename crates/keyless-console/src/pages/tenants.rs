@@ -4,6 +4,7 @@
 //! (`X-Keyless-Tenant`).
 
 use super::connection_extras::text;
+use super::tenant_directory::{RoleForm, RoleRow, role_names, role_rows};
 use super::tenant_settings::SettingsForm;
 use crate::api::Refusal;
 use crate::paths::{query, segment};
@@ -13,6 +14,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
+use std::collections::HashMap;
 
 fn list(v: &Value) -> impl Iterator<Item = &Value> {
     v["value"].as_array().into_iter().flatten()
@@ -75,12 +77,6 @@ fn settings(prefix: &str, v: &Value, out: &mut Vec<Setting>) {
     }
 }
 
-pub struct RoleRow {
-    pub role: String,
-    pub principal: String,
-    pub principal_type: String,
-}
-
 pub struct GuestRow {
     pub name: String,
     pub upn: String,
@@ -125,6 +121,28 @@ async fn graph_list(api: &crate::api::Api<'_>, collection: &str) -> Result<Liste
     })
 }
 
+/// The tenant's users by object id: their user principal names (none when Graph refuses).
+async fn user_names(api: &crate::api::Api<'_>) -> HashMap<String, String> {
+    let path = format!("/v1.0/users?{}", query([("$top", LISTED)]));
+    let v = api.get(&path).await.unwrap_or_default();
+    list(&v)
+        .map(|u| (text(&u["id"]), text(&u["userPrincipalName"])))
+        .collect()
+}
+
+/// What the page shows besides the tenant: the forms as last posted and the API's refusal
+/// of one of them.
+#[derive(Default)]
+pub struct Shown {
+    /// The settings form as posted, with its refusal.
+    pub settings: Option<(SettingsForm, Refusal)>,
+    pub role: RoleForm,
+    pub role_refusal: Option<Refusal>,
+    /// The user principal name the guest form last posted.
+    pub guest: String,
+    pub guest_refusal: Option<Refusal>,
+}
+
 /// Service principals of type `ManagedIdentity` are the tenant's managed identities.
 const MANAGED_IDENTITY: &str = "ManagedIdentity";
 
@@ -139,20 +157,26 @@ struct Tenant {
     form: SettingsForm,
     /// The API's refusal of the settings form last posted.
     refusal: Option<Refusal>,
+    /// The directory roles the role form offers.
+    role_names: Vec<&'static str>,
     roles: Result<Vec<RoleRow>, Refusal>,
     guests: Result<Vec<GuestRow>, Refusal>,
     apps: Result<Listed, Refusal>,
     principals: Result<Listed, Refusal>,
     identities: Result<Listed, Refusal>,
+    role_form: RoleForm,
+    role_refusal: Option<Refusal>,
+    guest_form: String,
+    guest_refusal: Option<Refusal>,
 }
 
 pub async fn page(ctx: Ctx, Path(tenant): Path<String>) -> Response {
-    render(&ctx, &tenant, None).await
+    render(&ctx, &tenant, Shown::default()).await
 }
 
-/// The tenant's page; after a refused settings form, the form as posted with the refusal
-/// (answered with the refusal's status).
-pub async fn render(ctx: &Ctx, tenant: &str, refused: Option<(SettingsForm, Refusal)>) -> Response {
+/// The tenant's page with `shown`; after a refused form, the form as posted with the
+/// refusal (answered with the refusal's status).
+pub async fn render(ctx: &Ctx, tenant: &str, shown: Shown) -> Response {
     let base = format!("/keyless/v1/tenants/{}", segment(tenant));
     let api = ctx.api().in_tenant(tenant);
     let v = match api.get(&base).await {
@@ -161,15 +185,6 @@ pub async fn render(ctx: &Ctx, tenant: &str, refused: Option<(SettingsForm, Refu
     };
     let mut all = Vec::new();
     settings("", &v["settings"], &mut all);
-    let roles = api.get(&format!("{base}/roles")).await.map(|r| {
-        list(&r)
-            .map(|a| RoleRow {
-                role: text(&a["role"]),
-                principal: text(&a["principalId"]),
-                principal_type: text(&a["principalType"]),
-            })
-            .collect()
-    });
     let guests = api.get(&format!("{base}/guests")).await.map(|g| {
         list(&g)
             .map(|e| GuestRow {
@@ -179,7 +194,17 @@ pub async fn render(ctx: &Ctx, tenant: &str, refused: Option<(SettingsForm, Refu
             .collect()
     });
     let apps = graph_list(&api, "applications").await;
-    let (principals, identities) = match graph_list(&api, "servicePrincipals").await {
+    let listed = graph_list(&api, "servicePrincipals").await;
+    let app_names: HashMap<String, (String, String)> = listed
+        .iter()
+        .flat_map(|l| &l.rows)
+        .map(|r| (r.id.clone(), (r.name.clone(), r.app_id.clone())))
+        .collect();
+    let roles = match api.get(&format!("{base}/roles")).await {
+        Ok(r) => Ok(role_rows(&r, &user_names(&api).await, &app_names)),
+        Err(r) => Err(r),
+    };
+    let (principals, identities) = match listed {
         Ok(l) => {
             let (mi, sp) = l.rows.into_iter().partition(|r| r.kind == MANAGED_IDENTITY);
             let more = l.more;
@@ -188,11 +213,16 @@ pub async fn render(ctx: &Ctx, tenant: &str, refused: Option<(SettingsForm, Refu
         Err(r) => (Err(r.clone()), Err(r)),
     };
     let t = TenantRow::of(&v);
-    let (form, refusal) = match refused {
+    let (form, refusal) = match shown.settings {
         Some((f, r)) => (f, Some(r)),
         None => (SettingsForm::of(&v["settings"]), None),
     };
-    let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
+    let status = [&refusal, &shown.role_refusal, &shown.guest_refusal]
+        .into_iter()
+        .flatten()
+        .map(|r| r.status)
+        .next()
+        .unwrap_or(StatusCode::OK);
     view::html(
         status,
         &Tenant {
@@ -202,11 +232,16 @@ pub async fn render(ctx: &Ctx, tenant: &str, refused: Option<(SettingsForm, Refu
             settings: all,
             form,
             refusal,
+            role_names: role_names(),
             roles,
             guests,
             apps,
             principals,
             identities,
+            role_form: shown.role,
+            role_refusal: shown.role_refusal,
+            guest_form: shown.guest,
+            guest_refusal: shown.guest_refusal,
         },
     )
 }

@@ -1,6 +1,7 @@
 //! `GET /keyless/v1/audit`: the audit log, newest first, for administrators.
 //! Filters: `since`/`until` (Unix seconds or RFC 3339), `tenant`, `client`, `connection`,
-//! `decision`, `code`, `kind`, `limit` (≤ 1000).
+//! `decision`, `code`, `kind`, `limit` (≤ 1000), `before` (an entry's id: the entries older
+//! than it, for the next page).
 
 use crate::auth::administrator;
 use crate::envelope::ApiError;
@@ -38,6 +39,7 @@ pub fn filter(q: &HashMap<String, String>) -> Result<AuditFilter, ApiError> {
             "until" => f.until = Some(time(v, k)?),
             "tenant" => f.tenant_id = Some(guid(v, k)?),
             "connection" => f.connection_id = Some(guid(v, k)?),
+            "before" => f.before = Some(guid(v, k)?),
             "client" => f.client_id = Some(v.clone()),
             "decision" if v == "granted" || v == "denied" => f.decision = Some(v.clone()),
             "decision" => return Err(bad("'decision' is granted or denied.".into())),

@@ -132,7 +132,12 @@ async fn each_denial_class_is_recorded() {
 #[tokio::test]
 async fn filters_are_validated_and_admin_only() {
     let s = TestServer::start().await;
-    for query in ["decision=maybe", "limit=5000", "colour=red"] {
+    for query in [
+        "decision=maybe",
+        "limit=5000",
+        "colour=red",
+        "before=yesterday",
+    ] {
         let (status, body) = s.admin_get(&format!("/keyless/v1/audit?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
     }

@@ -545,6 +545,9 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
 /// The pages of signing keys, subscriptions, tenants and a connection's extras.
 #[path = "console_access.rs"]
 mod access;
+/// The audit page's paging; the not-found page's frame.
+#[path = "console_audit.rs"]
+mod audit;
 #[path = "console_pages.rs"]
 mod pages;
 /// One subscription's page: resource groups and role assignments through ARM.

@@ -138,3 +138,19 @@ async fn a_new_secret_is_shown_once_and_never_again() {
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     assert!(!secrets(&s, &app).await.to_string().contains(key));
 }
+
+#[tokio::test]
+async fn reached_by_the_tenants_id_the_breadcrumb_names_the_tenant() {
+    let s = TestServer::start().await;
+    let app = demo_app(&s).await;
+    let id = s.var("AZURE_TENANT_ID");
+    let tenant = s.admin_ok(&format!("/keyless/v1/tenants/{id}")).await;
+    assert_eq!(tenant["name"], "contoso");
+    let b = Browser::admin(&s).await;
+    let page = b.get(&format!("/_console/tenants/{id}/apps/{app}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let crumb = format!(
+        r#"<a href="/_console/tenants">Tenants</a> › <a href="/_console/tenants/{id}">contoso</a> › "#
+    );
+    assert!(page.body.contains(&crumb), "{}", page.body);
+}

@@ -2,7 +2,8 @@
 //! and managed identities (Graph asked in the page's tenant, a guest's too); its settings
 //! form; a member refused on an app registration's page; a connection's link to its app.
 //! Refusals (Graph's or the admin API's, CSRF) change nothing. The app page's own actions
-//! are in the child module `console_tenant_app.rs`.
+//! are in the child module `console_tenant_app.rs`, the directory roles and guests forms in
+//! `console_tenant_directory.rs`.
 
 use super::{Browser, api_message, assert_csrf_refused, assert_refused_as};
 use crate::common::{Expect, TestServer};
@@ -15,6 +16,8 @@ use serde_json::{Value, json};
 
 #[path = "console_tenant_app.rs"]
 mod app;
+#[path = "console_tenant_directory.rs"]
+mod directory;
 
 const TENANT: &str = "/_console/tenants/contoso";
 

@@ -105,7 +105,9 @@ for_each_backend! {
                  AND ($3 IS NULL OR tenant_id = $3) AND ($4 IS NULL OR client_id = $4) \
                  AND ($5 IS NULL OR connection_id = $5) AND ($6 IS NULL OR decision = $6) \
                  AND ($7 IS NULL OR code = $7) AND ($8 IS NULL OR kind = $8) \
-                 ORDER BY at DESC, seq DESC LIMIT $9",
+                 AND ($9 IS NULL OR (at, seq) < \
+                      (SELECT c.at, c.seq FROM audit_log c WHERE c.id = $9)) \
+                 ORDER BY at DESC, seq DESC LIMIT $10",
                 f.since,
                 f.until,
                 opt_id(f.tenant_id),
@@ -114,6 +116,7 @@ for_each_backend! {
                 f.decision.as_deref(),
                 f.code.as_deref(),
                 f.kind.as_deref(),
+                opt_id(f.before),
                 limit,
             )
         }

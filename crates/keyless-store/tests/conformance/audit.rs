@@ -40,7 +40,8 @@ fn dataset(t1: Uuid, t2: Uuid, c1: Uuid, c2: Uuid) -> Vec<AuditEntry> {
 }
 
 /// What the store must return: the matching entries, newest first, ties broken by append
-/// order (later first), at most `min(limit, 1000)`.
+/// order (later first), after the entry `before` in that order when it is set, at most
+/// `min(limit, 1000)`.
 fn expected(appended: &[AuditEntry], f: &AuditFilter) -> Vec<AuditEntry> {
     let mut hits: Vec<(usize, &AuditEntry)> = appended
         .iter()
@@ -59,6 +60,12 @@ fn expected(appended: &[AuditEntry], f: &AuditFilter) -> Vec<AuditEntry> {
         })
         .collect();
     hits.sort_by(|(ia, a), (ib, b)| b.at.cmp(&a.at).then(ib.cmp(ia)));
+    if let Some(before) = f.before {
+        // Older than the named entry: later than it in the newest-first order.
+        let named = appended.iter().position(|e| e.id == before);
+        let rank = |i: usize, e: &AuditEntry| (std::cmp::Reverse(e.at), std::cmp::Reverse(i));
+        hits.retain(|(i, e)| named.is_some_and(|n| rank(*i, e) > rank(n, &appended[n])));
+    }
     hits.into_iter()
         .take(f.limit.min(AuditFilter::MAX_LIMIT) as usize)
         .map(|(_, e)| e.clone())
@@ -204,6 +211,44 @@ pub async fn audit_newest_first_and_limits(s: &dyn Store) {
     // The cap applies after filtering: the five small entries are still reachable.
     let old = filter!(until: Some(NOW + 100), limit: u32::MAX);
     assert_eq!(s.query_audit(&old).await.unwrap().len(), 5);
+}
+
+/// `before` pages through the log: each page starts right after the last entry of the one
+/// before, across entries of the same second, with the filters kept; no gap, no repeat.
+pub async fn audit_before_pages_without_gap_or_repeat(s: &dyn Store) {
+    let (t1, t2, c1, c2) = (new_id(), new_id(), new_id(), new_id());
+    let all = dataset(t1, t2, c1, c2);
+    s.append_audit(&all).await.unwrap();
+    for f in [filter!(limit: 5), filter!(tenant_id: Some(t1), limit: 3)] {
+        let everything = expected(&all, &filter!(tenant_id: f.tenant_id, limit: 1000));
+        let mut paged = Vec::new();
+        let mut page = s.query_audit(&f).await.unwrap();
+        while !page.is_empty() {
+            assert!(page.len() <= f.limit as usize);
+            paged.extend(page.iter().map(|e| e.id));
+            let next = AuditFilter {
+                before: Some(page.last().unwrap().id),
+                ..f.clone()
+            };
+            assert_eq!(
+                ids(&s.query_audit(&next).await.unwrap()),
+                ids(&expected(&all, &next))
+            );
+            page = s.query_audit(&next).await.unwrap();
+        }
+        assert_eq!(paged, ids(&everything), "{f:?}");
+    }
+    // Two entries of one second: the later-appended reads first, the other is its next page.
+    let newest = expected(&all, &filter!(limit: 2));
+    assert_eq!(newest[0].at, newest[1].at);
+    let after_first = filter!(before: Some(newest[0].id), limit: 1);
+    assert_eq!(
+        ids(&s.query_audit(&after_first).await.unwrap()),
+        vec![newest[1].id]
+    );
+    // An id the log does not hold: nothing.
+    let unknown = filter!(before: Some(new_id()));
+    assert_eq!(s.query_audit(&unknown).await.unwrap(), vec![]);
 }
 
 pub async fn audit_detail_round_trip(s: &dyn Store) {
