@@ -545,6 +545,9 @@ async fn a_credential_mismatch_shows_the_nearest_credential_with_the_difference_
 /// The pages of signing keys, subscriptions, tenants and a connection's extras.
 #[path = "console_access.rs"]
 mod access;
+/// A user-assigned managed identity's page and a connection's link to it, through ARM.
+#[path = "console_identities.rs"]
+mod identities;
 #[path = "console_pages.rs"]
 mod pages;
 /// One subscription's page: resource groups and role assignments through ARM.
