@@ -139,6 +139,17 @@ async fn an_identity_is_listed_and_its_credentials_are_added_and_removed() {
     assert!(answer.text().contains(r#"name="name" value="again""#));
     assert_eq!(credentials(&s, &token, "console-mi").await.len(), 1);
 
+    // No name: refused before ARM is asked.
+    form[1] = ("name", " ");
+    let answer = b.post(&add, &form).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert!(
+        answer
+            .text()
+            .contains("Give the federated credential's name.")
+    );
+    assert_eq!(credentials(&s, &token, "console-mi").await.len(), 1);
+
     // Remove: without the token refused, then removed.
     let remove = format!("{here}/credentials/remove");
     let answer = b.post(&remove, &[("credential", "from-console")]).await;
