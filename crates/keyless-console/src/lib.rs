@@ -36,6 +36,10 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
     let one = |tail: &str| format!("/_console/orgs/{{org}}/{{project}}/connections/{{id}}{tail}");
     // One app registration's pages.
     let app = |tail: &str| format!("/_console/tenants/{{tenant}}/apps/{{id}}{tail}");
+    // One user-assigned managed identity's pages.
+    let identity = |tail: &str| {
+        format!("/_console/subscriptions/{{sub}}/resourcegroups/{{rg}}/identities/{{name}}{tail}")
+    };
     let not_found = get(view::not_found).post(view::not_found);
     Router::new()
         .route("/_console", get(signin::home))
@@ -80,6 +84,12 @@ pub fn routes(sessions: Sessions) -> Router<AppState> {
         .route(
             "/_console/subscriptions/{id}/groups/delete",
             post(subscription_forms::delete_group),
+        )
+        .route(&identity(""), get(identity::page))
+        .route(&identity("/credentials"), post(identity::add_credential))
+        .route(
+            &identity("/credentials/remove"),
+            post(identity::remove_credential),
         )
         .route("/_console/tenants", get(tenants::list_page))
         .route("/_console/tenants/{tenant}", get(tenants::page))

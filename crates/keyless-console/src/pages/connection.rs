@@ -1,7 +1,8 @@
 //! One service connection: its details (issuer and subject to copy), Verify and the doctor.
 
 use super::browse::ConnectionRow;
-use crate::paths::{query, segment};
+use super::connection_links::{Link, identity_link};
+use crate::paths::segment;
 use crate::view::{self, Chrome, Ctx, Posted};
 use askama::Template;
 use axum::body::Bytes;
@@ -69,44 +70,9 @@ struct Details {
     c: ConnectionRow,
     /// Verify's steps, after a Verify.
     verified: Option<Vec<Step>>,
-    /// The app registration's console page with the Add federated credential form filled
-    /// in, when the connection federates with an app the user may see.
-    app_link: Option<String>,
-}
-
-/// The console page of the app registration a workload identity connection names
-/// (`serviceprincipalid` in `tenantid`), its form filled with the connection's issuer,
-/// subject and name: one Graph call in that tenant; `None` when it cannot be found.
-async fn app_link(ctx: &Ctx, v: &Value, c: &ConnectionRow) -> Option<String> {
-    let params = &v["authorization"]["parameters"];
-    if c.scheme != "WorkloadIdentityFederation" || c.issuer.is_empty() {
-        return None;
-    }
-    // A GUID, so the filter holds no quote of the caller's.
-    let app_id = uuid::Uuid::parse_str(params["serviceprincipalid"].as_str()?).ok()?;
-    let tenant = params["tenantid"].as_str().filter(|t| !t.is_empty())?;
-    let filter = format!("appId eq '{app_id}'");
-    let found = ctx
-        .api()
-        .in_tenant(tenant)
-        .get(&format!(
-            "/v1.0/applications?{}",
-            query([("$filter", filter.as_str())])
-        ))
-        .await
-        .ok()?;
-    let id = found["value"][0]["id"].as_str()?;
-    Some(format!(
-        "{}/tenants/{}/apps/{}?{}",
-        crate::PREFIX,
-        segment(tenant),
-        segment(id),
-        query([
-            ("issuer", c.issuer.as_str()),
-            ("subject", c.subject.as_str()),
-            ("name", c.name.as_str()),
-        ])
-    ))
+    /// The console page of the identity the connection federates with, its Add federated
+    /// credential form filled in, when the user may see it.
+    link: Option<Link>,
 }
 
 async fn details_page(
@@ -126,7 +92,7 @@ async fn details_page(
         Err(r) => return ctx.refused(r),
     };
     let c = ConnectionRow::of(&v, ctx.state.now());
-    let app_link = app_link(ctx, &v, &c).await;
+    let link = identity_link(ctx, &v, &c).await;
     view::html(
         StatusCode::OK,
         &Details {
@@ -135,7 +101,7 @@ async fn details_page(
             project,
             c,
             verified,
-            app_link,
+            link,
         },
     )
 }

@@ -5,6 +5,7 @@
 //! role-based access control then decides, and a refusal shows ARM's status and text.
 
 use super::connection_extras::text;
+use super::identities::{IdentityRow, identities_of};
 use super::subscriptions::SubscriptionRow;
 use crate::api::{Api, Refusal};
 use crate::paths::segment;
@@ -106,6 +107,8 @@ pub struct Scope {
     pub group: String,
     pub anchor: String,
     pub assignments: Result<Vec<AssignmentRow>, Refusal>,
+    /// The group's user-assigned managed identities (none for the subscription).
+    pub identities: Option<Result<Vec<IdentityRow>, Refusal>>,
 }
 
 /// The role's name by the last segment (a GUID) of its definition id, else the id.
@@ -203,14 +206,28 @@ async fn read(arm: &Api<'_>, id: &str) -> Result<Arm, Refusal> {
         group: String::new(),
         anchor: "subscription".into(),
         assignments: assignments_at(arm, &base, &format!("/subscriptions/{id}"), known).await,
+        identities: None,
     }];
+    // One list for the subscription, shared out to the groups' sections.
+    let mut identities = identities_of(arm, id).await;
     for g in groups.as_deref().unwrap_or_default() {
         let shown = format!("/subscriptions/{id}/resourceGroups/{}", g.name);
+        let in_group = match &mut identities {
+            Ok(all) => {
+                let (mine, rest) = std::mem::take(all)
+                    .into_iter()
+                    .partition(|i| i.group.eq_ignore_ascii_case(&g.name));
+                *all = rest;
+                Ok(mine)
+            }
+            Err(r) => Err(r.clone()),
+        };
         scopes.push(Scope {
             heading: format!("Resource group {}", g.name),
             group: g.name.clone(),
             anchor: g.anchor(),
             assignments: assignments_at(arm, &scope_of(id, &g.name), &shown, known).await,
+            identities: Some(in_group),
         });
     }
     Ok(Arm {

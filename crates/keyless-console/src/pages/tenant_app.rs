@@ -6,6 +6,7 @@
 //! kept (not in the session, not in a redirect's address) and no later page can show it.
 
 use super::connection_extras::text;
+use super::credential_form::CredentialForm;
 use crate::api::{Api, Refusal};
 use crate::paths::segment;
 use crate::view::{self, Chrome, Ctx, Posted};
@@ -19,9 +20,6 @@ use std::collections::HashMap;
 
 type Where = Path<(String, String)>;
 
-/// The audience of a federated credential for Entra's token exchange.
-pub const EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
-
 /// The app's facts as Graph gives them.
 pub struct Facts {
     pub id: String,
@@ -33,6 +31,7 @@ pub struct Facts {
     pub identifier_uris: String,
 }
 
+/// A federated identity credential as a page lists it (`id` is what removing it names).
 pub struct Credential {
     pub id: String,
     pub name: String,
@@ -50,54 +49,6 @@ pub struct Secret {
     pub end: String,
 }
 
-/// The fields of the Add federated credential form.
-pub struct CredentialForm {
-    pub name: String,
-    pub issuer: String,
-    pub subject: String,
-    pub audience: String,
-    pub description: String,
-}
-
-impl CredentialForm {
-    /// From a query or a posted form (`get` answers empty for an absent field); the audience
-    /// is the token exchange's when none is given.
-    fn from(get: impl Fn(&str) -> String) -> CredentialForm {
-        let audience = match get("audience").trim() {
-            "" => EXCHANGE_AUDIENCE.to_string(),
-            a => a.to_string(),
-        };
-        CredentialForm {
-            name: get("name").trim().into(),
-            issuer: get("issuer").trim().into(),
-            subject: get("subject").trim().into(),
-            audience,
-            description: get("description").trim().into(),
-        }
-    }
-
-    /// Graph's create body (no description when none is given).
-    fn body(&self) -> Value {
-        let mut b = json!({
-            "name": self.name,
-            "issuer": self.issuer,
-            "subject": self.subject,
-            "audiences": [self.audience],
-        });
-        if !self.description.is_empty() {
-            b["description"] = json!(self.description);
-        }
-        b
-    }
-}
-
-impl Default for CredentialForm {
-    /// Empty, with the token exchange's audience.
-    fn default() -> CredentialForm {
-        CredentialForm::from(|_| String::new())
-    }
-}
-
 /// A secret just added: its value, shown in this one answer.
 pub struct NewSecret {
     pub name: String,
@@ -106,13 +57,25 @@ pub struct NewSecret {
 }
 
 /// What the page shows besides the app: the forms' values and the last action's outcome.
-#[derive(Default)]
 pub struct Shown {
     pub form: CredentialForm,
     pub secret_name: String,
     pub credential_refusal: Option<Refusal>,
     pub secret_refusal: Option<Refusal>,
     pub new_secret: Option<NewSecret>,
+}
+
+impl Default for Shown {
+    /// The empty forms (Graph keeps a credential's description).
+    fn default() -> Shown {
+        Shown {
+            form: CredentialForm::empty(true),
+            secret_name: String::new(),
+            credential_refusal: None,
+            secret_refusal: None,
+            new_secret: None,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -132,11 +95,11 @@ struct AppPage {
     shown: Shown,
 }
 
-fn rows<T>(v: &Value, of: impl Fn(&Value) -> T) -> Vec<T> {
+pub(super) fn rows<T>(v: &Value, of: impl Fn(&Value) -> T) -> Vec<T> {
     v.as_array().into_iter().flatten().map(of).collect()
 }
 
-fn strings(v: &Value) -> String {
+pub(super) fn strings(v: &Value) -> String {
     rows(v, text).join(", ")
 }
 
@@ -232,12 +195,8 @@ pub async fn page(
     Path((tenant, id)): Where,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let form = CredentialForm::from(|k| match k {
-        "issuer" | "subject" | "name" => q.get(k).cloned().unwrap_or_default(),
-        _ => String::new(),
-    });
     let shown = Shown {
-        form,
+        form: CredentialForm::from_query(true, &q),
         ..Shown::default()
     };
     render(&ctx, &tenant, &id, shown).await
@@ -253,9 +212,9 @@ pub async fn add_credential(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) ->
     if let Some(refused) = ctx.csrf_refusal(&form) {
         return refused;
     }
-    let f = CredentialForm::from(|k| form.get(k).to_string());
+    let f = CredentialForm::from(true, |k| form.get(k).to_string());
     let path = format!("{}/federatedIdentityCredentials", graph_path(&id));
-    match graph(&ctx, &tenant).post(&path, &f.body()).await {
+    match graph(&ctx, &tenant).post(&path, &f.graph_body()).await {
         Ok(_) => done(&tenant, &id),
         Err(r) => {
             let shown = Shown {
@@ -338,25 +297,5 @@ pub async fn remove_secret(ctx: Ctx, Path((tenant, id)): Where, body: Bytes) -> 
             };
             render(&ctx, &tenant, &id, shown).await
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_credential_form_defaults_the_audience_and_leaves_out_no_description() {
-        let f = CredentialForm::from(|k| match k {
-            "name" => " c ".into(),
-            "issuer" => "https://i".into(),
-            "subject" => "sc://o/p/c".into(),
-            _ => String::new(),
-        });
-        assert_eq!(
-            f.body(),
-            json!({"name": "c", "issuer": "https://i", "subject": "sc://o/p/c",
-                   "audiences": ["api://AzureADTokenExchange"]})
-        );
     }
 }

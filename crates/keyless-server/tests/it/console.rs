@@ -548,6 +548,9 @@ mod access;
 /// The audit page's paging; the not-found page's frame.
 #[path = "console_audit.rs"]
 mod audit;
+/// A user-assigned managed identity's page and a connection's link to it, through ARM.
+#[path = "console_identities.rs"]
+mod identities;
 #[path = "console_pages.rs"]
 mod pages;
 /// One subscription's page: resource groups and role assignments through ARM.

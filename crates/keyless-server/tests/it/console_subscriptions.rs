@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 const AUTHZ: &str = "api-version=2022-04-01";
 const GROUPS: &str = "api-version=2021-04-01";
 
-fn page_of(s: &TestServer) -> String {
+pub(super) fn page_of(s: &TestServer) -> String {
     format!("/_console/subscriptions/{}", s.var("AZURE_SUBSCRIPTION_ID"))
 }
 
 /// A user's ARM access token, from the API.
-async fn arm_token(s: &TestServer, p: &Person) -> String {
+pub(super) async fn arm_token(s: &TestServer, p: &Person) -> String {
     let (st, body) = s
         .post_as(
             &p.token,
@@ -32,7 +32,7 @@ async fn arm_token(s: &TestServer, p: &Person) -> String {
 }
 
 /// A member of the demo tenant holding Owner on the demo subscription.
-async fn owner(s: &TestServer) -> Person {
+pub(super) async fn owner(s: &TestServer) -> Person {
     let p = person(s, "owner").await;
     grant_user(s, &p.id, OWNER, &rbac::sub_scope(s)).await;
     p

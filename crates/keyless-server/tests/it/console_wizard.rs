@@ -9,7 +9,7 @@ use crate::sc_support::{add_to_group, automatic_body, create_as, guest, member, 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const FORM: &str = "/_console/orgs/contoso/web/new/azurerm";
+pub(super) const FORM: &str = "/_console/orgs/contoso/web/new/azurerm";
 
 /// (app registrations of the demo tenant, connections of web).
 async fn made(s: &TestServer) -> (usize, usize) {
@@ -31,7 +31,7 @@ async fn signed_in<'a>(s: &'a TestServer, token: &str) -> Browser<'a> {
 }
 
 /// The connection of web named `name`, as the administrator reads it from the API.
-async fn connection_named(s: &TestServer, name: &str) -> Value {
+pub(super) async fn connection_named(s: &TestServer, name: &str) -> Value {
     let list = s
         .admin_ok("/contoso/web/_apis/serviceendpoint/endpoints")
         .await;
@@ -58,7 +58,7 @@ fn automatic_form<'f>(b: &'f Browser<'_>, sub: &'f str, name: &'f str) -> Vec<(&
 }
 
 /// The manual workload identity form: subscription, tenant, client id and name.
-fn manual_form<'f>(b: &'f Browser<'_>, fields: [&'f str; 4]) -> Vec<(&'f str, &'f str)> {
+pub(super) fn manual_form<'f>(b: &'f Browser<'_>, fields: [&'f str; 4]) -> Vec<(&'f str, &'f str)> {
     let [sub, tenant, client, name] = fields;
     vec![
         ("csrf", b.csrf.as_str()),
