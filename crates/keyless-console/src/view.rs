@@ -127,6 +127,14 @@ pub fn to(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
 
+/// The status of a page showing `refusals`: the first one's, else 200.
+pub fn status_of(refusals: &[&Option<Refusal>]) -> StatusCode {
+    refusals
+        .iter()
+        .find_map(|r| r.as_ref())
+        .map_or(StatusCode::OK, |r| r.status)
+}
+
 /// `page` as an HTML answer with `status`.
 pub fn html(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {

@@ -8,7 +8,6 @@ use crate::paths::{query, segment};
 use crate::view::{self, Chrome, Ctx};
 use askama::Template;
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
@@ -190,7 +189,7 @@ pub async fn render(
         .await
         .map(requests);
     let name = text(&c["name"]);
-    let status = refused.as_ref().map(|r| r.status).unwrap_or(StatusCode::OK);
+    let status = view::status_of(&[&refused]);
     view::html(
         status,
         &Access {

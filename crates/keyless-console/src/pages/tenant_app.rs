@@ -13,7 +13,6 @@ use crate::view::{self, Chrome, Ctx, Posted};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -167,12 +166,7 @@ async fn render(ctx: &Ctx, tenant: &str, id: &str, shown: Shown) -> Response {
         .ok()
         .and_then(|t| t["name"].as_str().map(String::from))
         .unwrap_or_else(|| tenant.to_string());
-    let status = [&shown.credential_refusal, &shown.secret_refusal]
-        .into_iter()
-        .flatten()
-        .map(|r| r.status)
-        .next()
-        .unwrap_or(StatusCode::OK);
+    let status = view::status_of(&[&shown.credential_refusal, &shown.secret_refusal]);
     view::html(
         status,
         &AppPage {

@@ -11,7 +11,6 @@ use crate::paths::{query, segment};
 use crate::view::{self, Chrome, Ctx};
 use askama::Template;
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -217,12 +216,7 @@ pub async fn render(ctx: &Ctx, tenant: &str, shown: Shown) -> Response {
         Some((f, r)) => (f, Some(r)),
         None => (SettingsForm::of(&v["settings"]), None),
     };
-    let status = [&refusal, &shown.role_refusal, &shown.guest_refusal]
-        .into_iter()
-        .flatten()
-        .map(|r| r.status)
-        .next()
-        .unwrap_or(StatusCode::OK);
+    let status = view::status_of(&[&refusal, &shown.role_refusal, &shown.guest_refusal]);
     view::html(
         status,
         &Tenant {

@@ -68,6 +68,12 @@ fn assert_back(answer: &Page, id: &str) {
     );
 }
 
+/// A second project, api, and a connection of web named `name`: their ids.
+async fn api_and_connection(s: &TestServer, name: &str) -> (String, String) {
+    add_contoso_project(s, "api").await;
+    (project_id(s, "api").await, connection(s, name).await)
+}
+
 #[tokio::test]
 async fn an_administrator_adds_and_removes_a_role() {
     let s = TestServer::start().await;
@@ -111,10 +117,8 @@ async fn an_administrator_adds_and_removes_a_role() {
 #[tokio::test]
 async fn an_administrator_shares_and_stops_sharing_with_another_project() {
     let s = TestServer::start().await;
-    add_contoso_project(&s, "api").await;
-    let api = project_id(&s, "api").await;
+    let (api, id) = api_and_connection(&s, "shared").await;
     let web = project_id(&s, "web").await;
-    let id = connection(&s, "shared").await;
     let b = Browser::admin(&s).await;
     let page = b.get(&access_page(&id)).await;
     assert!(
@@ -225,9 +229,7 @@ type Case<'a> = (
 #[tokio::test]
 async fn a_project_reader_sees_the_apis_refusal_on_the_access_page_and_changes_nothing() {
     let s = TestServer::start().await;
-    add_contoso_project(&s, "api").await;
-    let api = project_id(&s, "api").await;
-    let id = connection(&s, "guarded").await;
+    let (api, id) = api_and_connection(&s, "guarded").await;
     let alice = person(&s, "alice").await;
     let reader = person(&s, "reader").await;
     add_to_group(&s, "web", &reader, "Readers").await;
@@ -314,9 +316,7 @@ async fn a_project_reader_sees_the_apis_refusal_on_the_access_page_and_changes_n
 #[tokio::test]
 async fn a_user_with_no_role_sees_the_apis_refusal_and_changes_nothing() {
     let s = TestServer::start().await;
-    add_contoso_project(&s, "api").await;
-    let api = project_id(&s, "api").await;
-    let id = connection(&s, "hidden").await;
+    let (api, id) = api_and_connection(&s, "hidden").await;
     let nobody = person(&s, "nobody").await;
     let before = state(&s, &id).await;
     let b = Browser::signed_in(&s, &nobody.token).await;
@@ -361,9 +361,7 @@ async fn a_user_with_no_role_sees_the_apis_refusal_and_changes_nothing() {
 #[tokio::test]
 async fn an_action_without_its_token_changes_nothing() {
     let s = TestServer::start().await;
-    add_contoso_project(&s, "api").await;
-    let api = project_id(&s, "api").await;
-    let id = connection(&s, "tokened").await;
+    let (api, id) = api_and_connection(&s, "tokened").await;
     let alice = person(&s, "alice").await;
     let pipeline = s
         .admin_web_pipeline("one", "steps:\n  - script: echo hi\n")
