@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use keyless_model::UnixTime;
 
 /// One session as the database keeps it: never the session id itself, only its hash, and
-/// the user's tokens only sealed under a key derived from the id. No `Debug` of `sealed`
-/// would help anyone, but none is derived either, so the row is never printed whole.
+/// the user's tokens only sealed under a key derived from the id. No `Debug`: a row is
+/// never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConsoleSession {
     /// SHA-256 (hex) of the session id.
