@@ -5,7 +5,8 @@
 //! the signed-in user's personal access token (`api.rs`), so the API's permission checks
 //! decide and a refusal shows the catalogue's text from the API's error body.
 //!
-//! - `session.rs`: sign-in sessions (per process), their cookie and CSRF tokens;
+//! - `session.rs`: sign-in sessions (kept in the shared store), their cookie and CSRF tokens;
+//! - `seal.rs`: the sealing of a session's tokens under a key derived from its id;
 //! - `headers.rs`: the security headers of every console answer;
 //! - `pages/`: one module per page; `templates/`: their askama templates (escaped);
 //! - `assets.rs`: the style sheet and the one small script (copy buttons).
@@ -16,6 +17,7 @@ mod assets;
 mod headers;
 mod pages;
 mod paths;
+mod seal;
 mod session;
 mod view;
 
@@ -29,7 +31,7 @@ use keyless_core::state::AppState;
 /// so a first segment starting with `_` never collides with them.
 pub const PREFIX: &str = "/_console";
 
-/// The console's routes, with `sessions` as the session store of this process.
+/// The console's routes, `sessions` the handle over the shared store's sessions.
 pub fn routes(sessions: Sessions) -> Router<AppState> {
     use pages::*;
     // One connection's pages.

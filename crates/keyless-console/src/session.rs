@@ -1,18 +1,19 @@
-//! Sign-in sessions of the console, kept in the memory of this process: a session lives
-//! until sign-out, [`IDLE_LIFETIME`] without a request, [`ABSOLUTE_LIFETIME`] after
-//! sign-in, or the end of the process (a restart, or another replica, asks to sign in
-//! again).
+//! Sign-in sessions of the console, kept in the shared store (table `console_sessions`):
+//! they survive a restart and every replica on the database sees them. A session lives
+//! until sign-out, [`IDLE_LIFETIME`] without a request, or [`ABSOLUTE_LIFETIME`] after
+//! sign-in.
 //!
-//! The session id is 256 random bits; the store keeps only its SHA-256, beside the user's
-//! personal access token (which every API call of the session presents) and the session's
-//! CSRF token. Neither the id nor the token is ever logged or rendered: the id travels
-//! only in the cookie, the token only in the `Authorization` header of in-process calls.
+//! The session id is 256 random bits and travels only in the cookie; the store keeps its
+//! SHA-256, the user's name and, sealed under a key derived from the id (`seal.rs`), the
+//! user's personal access token (which every API call of the session presents) and the
+//! session's CSRF token. Neither the id nor the tokens are ever logged or rendered: the
+//! token travels only in the `Authorization` header of in-process calls.
 
 use crate::PREFIX;
+use crate::seal::{self, Secrets};
 use axum::http::{HeaderMap, HeaderValue, header};
 use keyless_model::UnixTime;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use keyless_store::{ConsoleSession, SharedStore};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "keyless_console";
@@ -22,10 +23,16 @@ pub const LOGIN_COOKIE: &str = "keyless_console_signin";
 pub const IDLE_LIFETIME: i64 = 30 * 60;
 /// Seconds after sign-in at which a session ends, however active.
 pub const ABSOLUTE_LIFETIME: i64 = 8 * 60 * 60;
+/// A request records itself in the store only when the last record is older than this
+/// (seconds): a page view is not a write, and the idle time counts from at most this long
+/// before the last request.
+const TOUCH_AFTER: i64 = 60;
 /// Seconds the sign-in form's token is accepted.
 const LOGIN_LIFETIME: i64 = 10 * 60;
-/// Most sessions held at once; past it the oldest sign-in is ended first.
-const MAX_SESSIONS: usize = 10_000;
+/// Most sessions kept at once, all replicas together: a sign-in that finds this many
+/// (expired ones deleted first) ends the oldest sign-in first. Replicas signing in at the
+/// same moment may pass it by a few.
+const MAX_SESSIONS: u64 = 10_000;
 
 /// A signed-in user's session. No `Debug`: it holds the user's token.
 #[derive(Clone)]
@@ -34,8 +41,6 @@ pub struct Session {
     pub user: String,
     pat: String,
     csrf: String,
-    created: UnixTime,
-    seen: UnixTime,
 }
 
 impl Session {
@@ -53,9 +58,22 @@ impl Session {
     }
 }
 
-/// The sessions of this process (cloned handles share them).
-#[derive(Clone, Default)]
-pub struct Sessions(Arc<Mutex<HashMap<String, Session>>>);
+/// The store could not be read or written: the console answers 503 (the session, if
+/// there is one, is not ended by it).
+#[derive(Debug)]
+pub struct Unavailable;
+
+impl From<keyless_store::StoreError> for Unavailable {
+    fn from(_: keyless_store::StoreError) -> Unavailable {
+        Unavailable
+    }
+}
+
+/// The sessions in the shared store (cloned handles share it).
+#[derive(Clone)]
+pub struct Sessions {
+    store: SharedStore,
+}
 
 fn random() -> String {
     keyless_jose::random_token("", 32)
@@ -74,67 +92,89 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn expired(s: &Session, now: UnixTime) -> bool {
-    now - s.seen > IDLE_LIFETIME || now - s.created > ABSOLUTE_LIFETIME
+fn expired(s: &ConsoleSession, now: UnixTime) -> bool {
+    now - s.seen_at > IDLE_LIFETIME || now - s.created_at > ABSOLUTE_LIFETIME
 }
 
 impl Sessions {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The sessions kept in `store`.
+    pub fn new(store: SharedStore) -> Sessions {
+        Sessions { store }
     }
 
-    /// A new session for `user` with `pat`; its id (for the cookie only).
-    pub fn create(&self, now: UnixTime, user: String, pat: String) -> String {
+    /// A new session for `user` with `pat`; its id (for the cookie only). Expired
+    /// sessions are deleted first, and the oldest sign-in when [`MAX_SESSIONS`] are kept.
+    pub async fn create(
+        &self,
+        now: UnixTime,
+        user: String,
+        pat: String,
+    ) -> Result<String, Unavailable> {
+        let store = &self.store;
+        store
+            .delete_expired_console_sessions(now - IDLE_LIFETIME, now - ABSOLUTE_LIFETIME)
+            .await?;
+        if store.count_console_sessions().await? >= MAX_SESSIONS {
+            store.delete_oldest_console_session().await?;
+        }
         let id = random();
-        let session = Session {
-            user,
+        let id_hash = key(&id);
+        let secrets = Secrets {
             pat,
             csrf: random(),
-            created: now,
-            seen: now,
         };
-        let mut map = self.map();
-        map.retain(|_, s| !expired(s, now));
-        if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, s)| s.created)
-                .map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
-        }
-        map.insert(key(&id), session);
-        id
+        let sealed = seal::seal(&id, &id_hash, &secrets).ok_or(Unavailable)?;
+        store
+            .create_console_session(&ConsoleSession {
+                id_hash,
+                user_name: user,
+                sealed,
+                created_at: now,
+                seen_at: now,
+            })
+            .await?;
+        Ok(id)
     }
 
-    /// The live session named by the request's cookie, its last use moved to `now`.
-    pub fn find(&self, headers: &HeaderMap, now: UnixTime) -> Option<Session> {
-        let id = cookie(headers, COOKIE)?;
-        let k = key(id);
-        let mut map = self.map();
-        let s = map.get_mut(&k)?;
-        if expired(s, now) {
-            map.remove(&k);
-            return None;
+    /// The live session named by the request's cookie (`None`: sign in), its last use
+    /// recorded when the record is older than [`TOUCH_AFTER`]. An expired session is
+    /// deleted.
+    pub async fn find(
+        &self,
+        headers: &HeaderMap,
+        now: UnixTime,
+    ) -> Result<Option<Session>, Unavailable> {
+        let Some(id) = cookie(headers, COOKIE) else {
+            return Ok(None);
+        };
+        let id_hash = key(id);
+        let Some(row) = self.store.find_console_session(&id_hash).await? else {
+            return Ok(None);
+        };
+        if expired(&row, now) {
+            self.store.delete_console_session(&id_hash).await?;
+            return Ok(None);
         }
-        s.seen = now;
-        Some(s.clone())
+        // A row that does not open with this id was changed outside keyless: no session.
+        let Some(secrets) = seal::open(id, &id_hash, &row.sealed) else {
+            return Ok(None);
+        };
+        if now - row.seen_at > TOUCH_AFTER {
+            self.store.touch_console_session(&id_hash, now).await?;
+        }
+        Ok(Some(Session {
+            user: row.user_name,
+            pat: secrets.pat,
+            csrf: secrets.csrf,
+        }))
     }
 
     /// Ends the session named by the request's cookie.
-    pub fn end(&self, headers: &HeaderMap) {
+    pub async fn end(&self, headers: &HeaderMap) -> Result<(), Unavailable> {
         if let Some(id) = cookie(headers, COOKIE) {
-            self.map().remove(&key(id));
+            self.store.delete_console_session(&key(id)).await?;
         }
-    }
-
-    /// How many sessions are held (expired ones included until the next sign-in).
-    pub fn len(&self) -> usize {
-        self.map().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        Ok(())
     }
 }
 
@@ -193,51 +233,30 @@ mod tests {
     }
 
     #[test]
-    fn sessions_end_when_idle_or_old_or_signed_out() {
-        let s = Sessions::default();
-        let id = s.create(1000, "u".into(), "kl_pat".into());
-        assert_eq!(id.len(), 43, "256 bits in base64url");
-        let h = with_cookie(&format!("other=1; {COOKIE}={id}"));
-        assert_eq!(s.find(&h, 1000).unwrap().pat(), "kl_pat");
-        // Used within the idle time, again and again, until the absolute end.
-        let mut t = 1000;
-        while t + IDLE_LIFETIME < 1000 + ABSOLUTE_LIFETIME {
-            t += IDLE_LIFETIME;
-            assert!(s.find(&h, t).is_some(), "live at {t}");
-        }
-        assert!(s.find(&h, 1000 + ABSOLUTE_LIFETIME + 1).is_none());
-        assert!(s.find(&h, 1000).is_none(), "an expired session is gone");
-
-        let id = s.create(5000, "u".into(), "kl_pat".into());
-        let h = with_cookie(&format!("{COOKIE}={id}"));
-        assert!(s.find(&h, 5000 + IDLE_LIFETIME + 1).is_none());
-
-        let id = s.create(9000, "u".into(), "kl_pat".into());
-        let h = with_cookie(&format!("{COOKIE}={id}"));
-        s.end(&h);
-        assert!(s.find(&h, 9000).is_none());
-    }
-
-    #[test]
-    fn only_the_id_finds_a_session_and_only_its_hash_is_kept() {
-        let s = Sessions::default();
-        let id = s.create(0, "u".into(), "kl_pat".into());
-        assert!(
-            s.find(&with_cookie(&format!("{COOKIE}=x{id}")), 0)
-                .is_none()
-        );
-        assert!(
-            s.find(&with_cookie(&format!("{LOGIN_COOKIE}={id}")), 0)
-                .is_none()
-        );
-        assert!(!s.map().contains_key(&id));
+    fn sessions_expire_when_idle_or_old() {
+        let row = |created_at, seen_at| ConsoleSession {
+            id_hash: String::new(),
+            user_name: String::new(),
+            sealed: Vec::new(),
+            created_at,
+            seen_at,
+        };
+        assert!(!expired(&row(1000, 1000), 1000 + IDLE_LIFETIME));
+        assert!(expired(&row(1000, 1000), 1000 + IDLE_LIFETIME + 1));
+        let late = 1000 + ABSOLUTE_LIFETIME;
+        assert!(!expired(&row(1000, late - 10), late));
+        assert!(expired(&row(1000, late), late + 1));
+        assert_eq!(random().len(), 43, "256 bits in base64url");
+        assert_eq!(key("abc").len(), 64);
     }
 
     #[test]
     fn csrf_tokens_compare_exactly() {
-        let s = Sessions::default();
-        let id = s.create(0, "u".into(), "p".into());
-        let found = s.find(&with_cookie(&format!("{COOKIE}={id}")), 0).unwrap();
+        let found = Session {
+            user: "u".into(),
+            pat: "p".into(),
+            csrf: random(),
+        };
         let t = found.csrf().to_string();
         assert!(found.csrf_matches(&t));
         assert!(!found.csrf_matches(""));

@@ -2,7 +2,7 @@
 //! answers, refusals, redirects and posted forms.
 
 use crate::api::{Api, Refusal};
-use crate::session::{Session, Sessions};
+use crate::session::{Session, Sessions, Unavailable};
 use askama::Template;
 use axum::extract::{Extension, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -86,13 +86,15 @@ impl FromRequestParts<AppState> for Ctx {
         let sessions = parts
             .extensions
             .get::<Sessions>()
+            .cloned()
             .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
-        match sessions.find(&parts.headers, state.now()) {
-            Some(session) => Ok(Ctx {
+        match sessions.find(&parts.headers, state.now()).await {
+            Ok(Some(session)) => Ok(Ctx {
                 state: state.clone(),
                 session,
             }),
-            None => Err(to(&format!("{}/signin", crate::PREFIX))),
+            Ok(None) => Err(to(&format!("{}/signin", crate::PREFIX))),
+            Err(Unavailable) => Err(unavailable()),
         }
     }
 }
@@ -183,6 +185,17 @@ pub fn csrf_refused(chrome: Chrome) -> Response {
     )
 }
 
+/// The answer when the store cannot be reached (sessions live there): 503, and no
+/// redirect to sign-in (the session is not lost, only out of reach for now).
+pub fn unavailable() -> Response {
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Chrome::anonymous("Unavailable"),
+        "The console is unavailable",
+        "keyless cannot reach its database just now. Try again in a moment.",
+    )
+}
+
 /// The 404 page in `chrome`.
 fn missing(chrome: Chrome) -> Response {
     message(
@@ -201,8 +214,9 @@ pub async fn not_found(
     Extension(sessions): Extension<Sessions>,
     headers: HeaderMap,
 ) -> Response {
-    match sessions.find(&headers, state.now()) {
-        Some(session) => Ctx { state, session }.not_found(),
-        None => missing(Chrome::anonymous("Not found")),
+    match sessions.find(&headers, state.now()).await {
+        Ok(Some(session)) => Ctx { state, session }.not_found(),
+        Ok(None) => missing(Chrome::anonymous("Not found")),
+        Err(Unavailable) => unavailable(),
     }
 }

@@ -44,7 +44,9 @@ pub fn router(state: AppState) -> Router {
         .merge(arm::routes())
         .merge(graph::routes())
         .merge(admin::routes())
-        .merge(keyless_console::routes(keyless_console::Sessions::default()))
+        .merge(keyless_console::routes(keyless_console::Sessions::new(
+            state.shared_store().clone(),
+        )))
         .route("/error", get(entra::error_page))
         .fallback(envelope::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -125,6 +125,7 @@ aggregates!(
     RunStore,
     AgentStore,
     ReplicaStore,
+    ConsoleSessionStore,
     KeyStore,
     AuditStore,
 );

@@ -84,6 +84,7 @@ macro_rules! rows {
 
 mod arm;
 mod audit;
+mod console_sessions;
 mod credentials;
 mod devops;
 mod identities;
@@ -93,6 +94,7 @@ mod resources;
 mod roles;
 pub(crate) use arm::*;
 pub(crate) use audit::*;
+pub(crate) use console_sessions::*;
 pub(crate) use credentials::*;
 pub(crate) use devops::*;
 pub(crate) use identities::*;

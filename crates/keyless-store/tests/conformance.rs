@@ -22,6 +22,8 @@ mod changes;
 mod connection_lists;
 #[path = "conformance/connection_security.rs"]
 mod connection_security;
+#[path = "conformance/console_sessions.rs"]
+mod console_sessions;
 #[path = "conformance/credentials.rs"]
 mod credentials;
 #[path = "conformance/devops.rs"]
@@ -149,6 +151,8 @@ conformance! {
         agents::pools_agents_and_the_hosted_pool,
         agents::reseal_replaces_only_the_sealed_secret,
         runs::replicas_beat_and_are_forgotten,
+        console_sessions::console_sessions_crud,
+        console_sessions::console_sessions_expire_and_the_oldest_goes_first,
         runs::pipelines_are_deleted_with_their_runs_unless_one_is_in_progress,
         cascades::projects_go_with_what_they_hold_unless_a_run_is_in_progress,
         arm::subscriptions_are_renamed,

@@ -22,9 +22,10 @@ struct SignIn<'a> {
 
 /// `/_console/`: the organizations when signed in, else the sign-in page.
 pub async fn home(Req { s, headers }: Req, Extension(sessions): Extension<Sessions>) -> Response {
-    match sessions.find(&headers, s.now()) {
-        Some(_) => view::to(&format!("{PREFIX}/orgs")),
-        None => view::to(&format!("{PREFIX}/signin")),
+    match sessions.find(&headers, s.now()).await {
+        Ok(Some(_)) => view::to(&format!("{PREFIX}/orgs")),
+        Ok(None) => view::to(&format!("{PREFIX}/signin")),
+        Err(_) => view::unavailable(),
     }
 }
 
@@ -72,8 +73,12 @@ pub async fn submit(
         .unwrap_or("signed-in user")
         .to_string();
     // A sign-in replaces the browser's session, if it had one.
-    sessions.end(&headers);
-    let id = sessions.create(s.now(), user, pat.to_string());
+    if sessions.end(&headers).await.is_err() {
+        return view::unavailable();
+    }
+    let Ok(id) = sessions.create(s.now(), user, pat.to_string()).await else {
+        return view::unavailable();
+    };
     let mut resp = view::to(&format!("{PREFIX}/orgs"));
     let h = resp.headers_mut();
     h.append(header::SET_COOKIE, session::session_cookie(&id));
@@ -91,7 +96,9 @@ pub async fn signout(
     if let Some(refused) = ctx.csrf_refusal(&Posted::parse(&body)) {
         return refused;
     }
-    sessions.end(&headers);
+    if sessions.end(&headers).await.is_err() {
+        return view::unavailable();
+    }
     (
         [(header::SET_COOKIE, session::clear_cookie(session::COOKIE))],
         view::to(&format!("{PREFIX}/signin")),

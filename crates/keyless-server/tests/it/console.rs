@@ -11,7 +11,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// A browser without a cookie jar: cookies are passed by hand, redirects are not followed.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     s: &'a TestServer,
     http: reqwest::Client,
     /// The `Cookie` header sent.
@@ -20,20 +20,20 @@ struct Browser<'a> {
     csrf: String,
 }
 
-struct Page {
-    status: StatusCode,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
     headers: HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .map(|v| v.to_str().unwrap())
             .unwrap_or("")
     }
-    fn set_cookies(&self) -> Vec<String> {
+    pub(crate) fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all(SET_COOKIE)
             .iter()
@@ -41,7 +41,7 @@ impl Page {
             .collect()
     }
     /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .body
             .find(r#"name="csrf" value=""#)
@@ -93,7 +93,7 @@ fn assert_csrf_refused(answer: &Page) {
 }
 
 /// The `name=value` of a `Set-Cookie` line for cookie `name`.
-fn cookie_pair(lines: &[String], name: &str) -> Option<String> {
+pub(crate) fn cookie_pair(lines: &[String], name: &str) -> Option<String> {
     lines
         .iter()
         .find(|l| l.starts_with(&format!("{name}=")))
@@ -116,7 +116,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn read(req: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn read(req: reqwest::RequestBuilder) -> Page {
         let resp = req.send().await.unwrap();
         Page {
             status: resp.status(),
@@ -381,16 +381,6 @@ async fn sign_out_ends_the_session() {
 }
 
 #[tokio::test]
-async fn a_session_ends_after_its_idle_time() {
-    let s = TestServer::start().await;
-    let b = Browser::admin(&s).await;
-    s.state.clock.advance(29 * 60);
-    assert_eq!(b.get("/_console/orgs").await.status, StatusCode::OK);
-    s.state.clock.advance(31 * 60);
-    b.assert_signed_out().await;
-}
-
-#[tokio::test]
 async fn a_user_without_a_role_sees_the_apis_refusal() {
     let s = TestServer::start().await;
     let nobody = person(&s, "nobody").await;
@@ -554,6 +544,8 @@ mod identities;
 #[path = "console_pages.rs"]
 mod pages;
 /// One subscription's page: resource groups and role assignments through ARM.
+#[path = "console_sessions.rs"]
+mod sessions;
 #[path = "console_subscriptions.rs"]
 mod subscriptions;
 #[path = "console_tenants.rs"]

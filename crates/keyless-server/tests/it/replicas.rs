@@ -19,6 +19,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "replicas_console.rs"]
+mod console;
+
 const PUBLIC_URL: &str = "https://keyless.test";
 const PUBLIC_HOST: &str = "keyless.test";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -48,6 +51,8 @@ fn config(database: &str, kek: &str, dir: &std::path::Path, publish_ahead: i64) 
 struct Replica {
     state: AppState,
     http: reqwest::Client,
+    /// The same, following no redirect (a browser of the console).
+    browser: reqwest::Client,
     /// The demo environment, on the replica started with `--demo`.
     env: HashMap<String, String>,
     _running: Running,
@@ -66,11 +71,14 @@ impl Replica {
             .as_deref()
             .map(keyless_server::world::demo::parse_env)
             .unwrap_or_default();
-        let http = client(prepared.ca_cert.as_deref().unwrap(), prepared.addr);
+        let ca = prepared.ca_cert.as_deref().unwrap();
+        let http = client(ca, prepared.addr, reqwest::redirect::Policy::default());
+        let browser = client(ca, prepared.addr, reqwest::redirect::Policy::none());
         let state = prepared.state.clone();
         Replica {
             state,
             http,
+            browser,
             env,
             _running: Running::spawn(prepared, dir),
         }
@@ -169,11 +177,16 @@ impl Replica {
 }
 
 /// A client of one replica: `keyless.test` resolves to it, its local CA is trusted.
-fn client(ca: &std::path::Path, addr: SocketAddr) -> reqwest::Client {
+fn client(
+    ca: &std::path::Path,
+    addr: SocketAddr,
+    redirect: reqwest::redirect::Policy,
+) -> reqwest::Client {
     let ca = std::fs::read(ca).unwrap();
     reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
         .resolve(PUBLIC_HOST, addr)
+        .redirect(redirect)
         .build()
         .unwrap()
 }

@@ -150,6 +150,7 @@ mod arm;
 mod audit;
 mod cascade;
 mod connection_security;
+mod console_sessions;
 mod credentials;
 mod devops;
 mod directory;

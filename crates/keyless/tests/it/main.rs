@@ -12,6 +12,7 @@ mod cli_devops;
 mod cli_doctor;
 mod cli_lifecycle;
 mod cli_output;
+mod console_session;
 mod crash;
 mod exec;
 mod lint;

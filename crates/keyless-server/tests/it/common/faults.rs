@@ -34,6 +34,13 @@ impl Faulty {
             .await;
     }
 
+    /// Renames `table` to `to`: every statement on `table` fails until it is renamed back,
+    /// as when the database cannot be reached.
+    pub async fn rename(&self, table: &str, to: &str) {
+        self.run(&format!("ALTER TABLE {table} RENAME TO {to}"))
+            .await;
+    }
+
     async fn run(&self, sql: &str) {
         let url = format!("sqlite://{}", self.db.display());
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
